@@ -1,0 +1,81 @@
+# slsim — build, run, test, bench.  `make help` lists the targets.
+CC      ?= cc
+BUILD   ?= build
+PKGS    := gsl libcjson check
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fopenmp -MMD -MP -I. -I$(BUILD)/gen
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(shell pkg-config --cflags gsl libcjson 2>/dev/null) $(CFLAGS)
+LIBS    = $(shell pkg-config --libs gsl libcjson 2>/dev/null) -lm
+TESTLIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+SIM_SRC    := $(filter-out sim/main.c,$(wildcard sim/*.c))
+MODEL_SRC  := $(wildcard models/*.c)
+TEST_SRC   := $(wildcard tests/*.c)
+PRICING    := $(wildcard models/pricing/*.json)
+GEN_SRC    := $(BUILD)/gen/pricing_tables.c
+
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRC) $(MODEL_SRC)) $(BUILD)/gen/pricing_tables.o
+MAIN_OBJ := $(BUILD)/sim/main.o
+TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
+BIN      ?= slsim
+TESTBIN  := $(BUILD)/slsim_tests
+
+.PHONY: all deps run test test-build bench check-asan clean help
+all: $(BIN)
+
+help:
+	@echo "make deps        install missing Debian packages (apt-get; sudo when not root)"
+	@echo "make             build ./slsim"
+	@echo "make run         run the default scenario (scenarios/reference/api-backend.json)"
+	@echo "make test        run every test suite"
+	@echo "make bench       throughput and memory benchmark"
+	@echo "make check-asan  tests under AddressSanitizer and UBSan"
+
+deps:
+	@sh scripts/deps.sh
+
+# Rebuild everything when the flags change.
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CFLAGS_ALL) $(LIBS)' | cmp -s - $@ || echo '$(CFLAGS_ALL) $(LIBS)' > $@
+FORCE:
+
+$(BUILD)/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(GEN_SRC): $(PRICING) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh $(PRICING) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/pricing_tables.o: $(GEN_SRC) $(BUILD)/.flags
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BIN): $(MAIN_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(TESTBIN): $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(TESTLIBS) $(LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	./$(BIN) run scenarios/reference/api-backend.json
+
+test: deps
+	@$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
+	SLSIM=./$(BIN) $(TESTBIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	sh scripts/bench.sh ./$(BIN)
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/slsim OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build-asan/slsim build-asan/slsim_tests
+	SLSIM=build-asan/slsim SLSIM_QUICK=1 CK_FORK=no ASAN_OPTIONS=detect_leaks=1 build-asan/slsim_tests
+
+clean:
+	rm -rf build build-asan $(BIN)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Install the Debian packages slsim needs, only those missing; does nothing when all are present.
+set -eu
+pkgs="libgsl-dev libcjson-dev check pkg-config gnuplot-nox"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq $missing

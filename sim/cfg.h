@@ -1,0 +1,86 @@
+/* cfg.h — reading scenario files: thin helpers over cJSON that track the JSON path.
+ *
+ * Every error is one line, "FILE: json.path: problem", and the first error sticks: once a
+ * context has failed, later reads return their defaults and do nothing, so a parser reads
+ * straight through and checks cfg_failed() where it matters (before sizing allocations,
+ * and at the end). Unknown and duplicate keys are errors (cfg_done), with a did-you-mean.
+ *
+ * As it reads, every helper also writes the value it resolved (given or default) into a
+ * parallel "out" tree, which is the fully resolved scenario that --print-config prints.
+ * Strings returned point into the input tree: copy what you keep. No cfg call may run
+ * inside an OpenMP region (cJSON is not thread-safe for our purposes). */
+#ifndef SLSIM_CFG_H
+#define SLSIM_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#define CFG_PATH_MAX 256
+#define CFG_MAX_KEYS 64
+
+typedef struct cfg_ctx {
+    const char *file;
+    int         failed;
+    char        message[768];
+} cfg_ctx;
+
+typedef struct cfg_node {
+    cfg_ctx     *ctx;
+    const cJSON *in;    /* the object read; NULL when absent (all defaults) */
+    cJSON       *out;   /* the resolved object being written; may be NULL */
+    char         path[CFG_PATH_MAX];
+    const char  *known[CFG_MAX_KEYS];
+    size_t       n_known;
+} cfg_node;
+
+void cfg_ctx_init(cfg_ctx *ctx, const char *file);
+/* Reads and parses a scenario: comments allowed, must be a JSON object. On failure returns
+ * NULL and sets ctx's message (empty file, malformed JSON with line and column, ...). */
+cJSON *cfg_load_file(cfg_ctx *ctx, const char *file);
+/* Same, from text in memory (file is the name to report). */
+cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len);
+/* Blanks out // and block comments (keeping newlines), so offsets keep their lines. */
+void   cfg_strip_comments(char *text, size_t len);
+
+void cfg_root(cfg_node *n, cfg_ctx *ctx, const cJSON *in, cJSON *out);
+/* Records an error at n.path[.key] (key may be NULL). printf-style; first error wins. */
+void cfg_fail(cfg_node *n, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool cfg_failed(const cfg_node *n);
+
+bool   cfg_has(cfg_node *n, const char *key);          /* present and not null */
+/* Marks key as known without reading it (for keys read elsewhere). */
+void   cfg_know(cfg_node *n, const char *key);
+double cfg_number(cfg_node *n, const char *key, double def, double min, double max);
+/* A number that must be present. */
+double cfg_number_req(cfg_node *n, const char *key, double min, double max);
+long long cfg_integer(cfg_node *n, const char *key, long long def, long long min, long long max);
+bool   cfg_bool(cfg_node *n, const char *key, bool def);
+const char *cfg_string(cfg_node *n, const char *key, const char *def);
+const char *cfg_string_req(cfg_node *n, const char *key);
+/* One of names (NULL-terminated); returns its index, or def when absent. */
+int    cfg_enum(cfg_node *n, const char *key, const char *const *names, int def);
+/* A nested object. Absent: *child reads all defaults (and the resolved object is still
+ * written). Present but not an object: error. Returns whether it was present. */
+bool   cfg_object(cfg_node *n, const char *key, cfg_node *child);
+/* Length of an array (0 when absent; error when not an array). */
+size_t cfg_array_len(cfg_node *n, const char *key);
+/* Element i of an array of objects. */
+void   cfg_array_object(cfg_node *n, const char *key, size_t i, cfg_node *child);
+/* The raw value (for values with several shapes, such as distributions). */
+const cJSON *cfg_raw(cfg_node *n, const char *key);
+/* Writes a resolved value under key in n's out object (takes ownership of v). */
+void   cfg_put(cfg_node *n, const char *key, cJSON *v);
+/* Child path helper for values that are not objects: "path.key". */
+void   cfg_path_join(char *dst, size_t size, const char *path, const char *key);
+/* Checks n for unknown and duplicate keys. */
+void   cfg_done(cfg_node *n);
+
+/* Applies an override "a.b[2].c=VALUE" to a tree; VALUE is JSON if it parses, else a
+ * string. Returns 0, or -1 with a message in ctx. */
+int    cfg_set_path(cfg_ctx *ctx, cJSON *root, const char *assignment);
+
+size_t cfg_edit_distance(const char *a, const char *b);
+
+#endif

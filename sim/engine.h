@@ -1,0 +1,47 @@
+/* engine.h — one replication's event loop: a clock, a pending event set, RNG streams.
+ *
+ * INITIALIZE / ITERATE / TEST: sim_new, then sim_at to seed events, then sim_step or
+ * sim_run_until. Nothing here knows about serverless.
+ *
+ * Cancellation is lazy: a target that may need to cancel its events keeps a generation
+ * counter, packs it into the event's arg with sim_gen_pack, and its handler drops an event
+ * whose generation is stale (sim_gen_of(arg) != target's generation). Bumping the counter
+ * cancels every outstanding event at once, with no heap deletion. */
+#ifndef SLSIM_ENGINE_H
+#define SLSIM_ENGINE_H
+
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+#include "sim/pes.h"
+
+typedef struct sim sim;
+
+sim     *sim_new(uint64_t seed, uint32_t replication);  /* NULL when out of memory */
+void     sim_free(sim *s);
+double   sim_now(const sim *s);
+uint64_t sim_seed(const sim *s);
+uint32_t sim_replication(const sim *s);
+/* Schedules handler(s, target, arg) at time t (t >= now; earlier times are clamped to now).
+ * Returns 0, or -1 when out of memory (the run must then fail). */
+int      sim_at(sim *s, double t, sim_handler handler, void *target, uint64_t arg);
+/* Runs the earliest event; returns 1 if one ran, 0 when the set is empty. */
+int      sim_step(sim *s);
+/* Runs every event with time < t_end, then sets the clock to t_end. */
+void     sim_run_until(sim *s, double t_end);
+uint64_t sim_events_run(const sim *s);
+size_t   sim_pending(const sim *s);
+/* True once an sim_at failed for lack of memory. */
+int      sim_failed(const sim *s);
+/* The stream for name: the same (seed, replication, name) always gives the same numbers.
+ * Owned by s; created on first use. NULL only when out of memory. */
+gsl_rng *sim_stream(sim *s, const char *name);
+
+static inline uint64_t sim_gen_pack(uint32_t generation, uint32_t payload)
+{
+    return ((uint64_t)generation << 32) | payload;
+}
+static inline uint32_t sim_gen_of(uint64_t arg) { return (uint32_t)(arg >> 32); }
+static inline uint32_t sim_payload_of(uint64_t arg) { return (uint32_t)arg; }
+
+#endif

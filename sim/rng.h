@@ -1,0 +1,18 @@
+/* rng.h — seeding of named random streams.
+ *
+ * A stream's seed is a hash of (scenario seed, replication, stream name), so adding a
+ * stream never shifts another's numbers, and two variants of a scenario see the same
+ * arrivals (common random numbers). Generators are GSL's MT19937. */
+#ifndef SLSIM_RNG_H
+#define SLSIM_RNG_H
+
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+uint64_t rng_stream_seed(uint64_t seed, uint32_t replication, const char *name);
+/* A new generator seeded for (seed, replication, name); NULL when out of memory. */
+gsl_rng *rng_stream_alloc(uint64_t seed, uint32_t replication, const char *name);
+/* Turns GSL's abort-on-error handler off, once, before any thread starts. */
+void     rng_library_init(void);
+
+#endif

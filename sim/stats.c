@@ -1,0 +1,225 @@
+/* stats.c — tallies, log-linear histograms, interval series, time-weighted gauges. */
+#include "sim/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tally ----------------------------------------------------------------- */
+
+void tally_init(tally *t) { *t = (tally){ 0, 0, 0, INFINITY, -INFINITY }; }
+
+void tally_add(tally *t, double x)
+{
+    t->n++;
+    double d = x - t->mean;
+    t->mean += d / (double)t->n;
+    t->m2 += d * (x - t->mean);
+    if (x < t->min)
+        t->min = x;
+    if (x > t->max)
+        t->max = x;
+}
+
+void tally_merge(tally *dst, const tally *src)
+{
+    if (src->n == 0)
+        return;
+    if (dst->n == 0) {
+        *dst = *src;
+        return;
+    }
+    double n = (double)(dst->n + src->n), d = src->mean - dst->mean;
+    dst->m2 += src->m2 + d * d * (double)dst->n * (double)src->n / n;
+    dst->mean += d * (double)src->n / n;
+    dst->n += src->n;
+    if (src->min < dst->min)
+        dst->min = src->min;
+    if (src->max > dst->max)
+        dst->max = src->max;
+}
+
+double tally_variance(const tally *t) { return t->n < 2 ? 0.0 : t->m2 / (double)(t->n - 1); }
+
+/* ---- histogram ------------------------------------------------------------- */
+
+void hist_init(hist *h)
+{
+    memset(h, 0, sizeof *h);
+    h->min = INFINITY;
+    h->max = -INFINITY;
+}
+
+size_t hist_bucket_of(double x)
+{
+    if (!(x >= 0x1p-10))        /* also catches NaN */
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int exp = (int)((bits >> 52) & 0x7ff) - 1023;
+    if (exp >= HIST_MAX_EXP)
+        return HIST_BUCKETS - 1;
+    size_t sub = (size_t)((bits >> (52 - HIST_SUB_BITS)) & (HIST_SUB - 1));
+    return 1 + (size_t)(exp - HIST_MIN_EXP) * HIST_SUB + sub;
+}
+
+double hist_bucket_lower(size_t i)
+{
+    if (i == 0)
+        return 0.0;
+    size_t k = i - 1;
+    int exp = (int)(k / HIST_SUB) + HIST_MIN_EXP;
+    return ldexp(1.0 + (double)(k % HIST_SUB) / HIST_SUB, exp);
+}
+
+double hist_bucket_upper(size_t i)
+{
+    if (i == 0)
+        return 0x1p-10;
+    size_t k = i - 1;
+    int exp = (int)(k / HIST_SUB) + HIST_MIN_EXP;
+    return ldexp(1.0 + (double)(k % HIST_SUB + 1) / HIST_SUB, exp);
+}
+
+void hist_add(hist *h, double x)
+{
+    h->bucket[hist_bucket_of(x)]++;
+    h->count++;
+    h->sum += x;
+    if (x < h->min)
+        h->min = x;
+    if (x > h->max)
+        h->max = x;
+}
+
+void hist_merge(hist *dst, const hist *src)
+{
+    for (size_t i = 0; i < HIST_BUCKETS; i++)
+        dst->bucket[i] += src->bucket[i];
+    dst->count += src->count;
+    dst->sum += src->sum;
+    if (src->min < dst->min)
+        dst->min = src->min;
+    if (src->max > dst->max)
+        dst->max = src->max;
+}
+
+double hist_mean(const hist *h) { return h->count ? h->sum / (double)h->count : 0.0; }
+
+double hist_quantile(const hist *h, double q)
+{
+    if (h->count == 0)
+        return 0.0;
+    if (q <= 0)
+        return h->min;
+    if (q >= 1)
+        return h->max;
+    /* The smallest value with at least ceil(q * count) observations at or below it. */
+    uint64_t rank = (uint64_t)ceil(q * (double)h->count);
+    if (rank < 1)
+        rank = 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < HIST_BUCKETS; i++) {
+        seen += h->bucket[i];
+        if (seen >= rank) {
+            double mid = i == HIST_BUCKETS - 1 ? h->max
+                                               : 0.5 * (hist_bucket_lower(i) + hist_bucket_upper(i));
+            if (mid < h->min)
+                mid = h->min;
+            if (mid > h->max)
+                mid = h->max;
+            return mid;
+        }
+    }
+    return h->max;
+}
+
+/* ---- series ---------------------------------------------------------------- */
+
+int series_init(series *s, double start, double width, size_t n)
+{
+    memset(s, 0, sizeof *s);
+    s->start = start;
+    s->width = width;
+    s->n = n;
+    if (n) {
+        s->bin = calloc(n, sizeof *s->bin);
+        if (!s->bin)
+            return -1;
+    }
+    return 0;
+}
+
+void series_free(series *s)
+{
+    free(s->bin);
+    s->bin = NULL;
+    s->n = 0;
+}
+
+void series_reset(series *s)
+{
+    if (s->n)
+        memset(s->bin, 0, s->n * sizeof *s->bin);
+    s->total = 0;
+}
+
+double series_end(const series *s) { return s->start + (double)s->n * s->width; }
+
+void series_add(series *s, double t, double x)
+{
+    if (t < s->start || t >= series_end(s))
+        return;
+    size_t i = (size_t)((t - s->start) / s->width);
+    if (i >= s->n)
+        i = s->n - 1;
+    s->bin[i] += x;
+    s->total += x;
+}
+
+void series_add_span(series *s, double t0, double t1, double weight)
+{
+    double end = series_end(s);
+    if (t0 < s->start)
+        t0 = s->start;
+    if (t1 > end)
+        t1 = end;
+    if (!(t1 > t0) || weight == 0)
+        return;
+    s->total += weight * (t1 - t0);
+    size_t i = (size_t)((t0 - s->start) / s->width);
+    while (t0 < t1 && i < s->n) {
+        double bin_end = s->start + (double)(i + 1) * s->width;
+        double seg_end = t1 < bin_end ? t1 : bin_end;
+        s->bin[i] += weight * (seg_end - t0);
+        t0 = seg_end;
+        i++;
+    }
+}
+
+/* ---- gauge ----------------------------------------------------------------- */
+
+void gauge_init(gauge *g, series *integral, double window_start)
+{
+    *g = (gauge){ .integral = integral, .window_start = window_start };
+}
+
+void gauge_set(gauge *g, double t, double value)
+{
+    if (g->integral && t > g->last_t)
+        series_add_span(g->integral, g->last_t, t, g->value);
+    /* The level held when the window opened counts towards the max. */
+    if (t >= g->window_start && g->last_t <= g->window_start && g->value > g->max)
+        g->max = g->value;
+    g->last_t = t;
+    g->value = value;
+    if (t >= g->window_start && value > g->max)
+        g->max = value;
+}
+
+void gauge_close(gauge *g, double t)
+{
+    if (g->integral && t > g->last_t)
+        series_add_span(g->integral, g->last_t, t, g->value);
+    g->last_t = t;
+}

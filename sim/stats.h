@@ -1,0 +1,80 @@
+/* stats.h — statistics that never grow with the number of requests.
+ *
+ * tally:  Welford mean/variance/min/max of observations.
+ * hist:   log-linear histogram of non-negative values (milliseconds by convention):
+ *         64 linear sub-buckets per power of two from 2^-10 to 2^28, so a quantile read at
+ *         a bucket's midpoint is within 1/128 (< 1%) of the true value; fixed memory
+ *         (about 20 KB), mergeable by adding counts.
+ * series: per-interval accumulators over a window [start, start + n*width), for time lines
+ *         and for integrals over time (series_add_span spreads weight x time across bins).
+ * gauge:  a time-weighted level (e.g. concurrency) with its max; its integral goes to an
+ *         optional series, clipped to that series' window. */
+#ifndef SLSIM_STATS_H
+#define SLSIM_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tally {
+    uint64_t n;
+    double   mean, m2, min, max;
+} tally;
+
+void   tally_init(tally *t);
+void   tally_add(tally *t, double x);
+void   tally_merge(tally *dst, const tally *src);
+double tally_variance(const tally *t);   /* sample variance; 0 when n < 2 */
+
+#define HIST_SUB_BITS 6
+#define HIST_SUB      (1 << HIST_SUB_BITS)
+#define HIST_MIN_EXP  (-10)
+#define HIST_MAX_EXP  28
+#define HIST_BUCKETS  (1 + (HIST_MAX_EXP - HIST_MIN_EXP) * HIST_SUB)
+
+typedef struct hist {
+    uint64_t count;
+    double   sum, min, max;
+    uint64_t bucket[HIST_BUCKETS];
+} hist;
+
+void     hist_init(hist *h);
+void     hist_add(hist *h, double x);
+void     hist_merge(hist *dst, const hist *src);
+/* The q-quantile (0 <= q <= 1); 0 when empty. Exact at q = 0 and q = 1. */
+double   hist_quantile(const hist *h, double q);
+double   hist_mean(const hist *h);
+/* Bucket i covers [hist_bucket_lower(i), hist_bucket_upper(i)). */
+double   hist_bucket_lower(size_t i);
+double   hist_bucket_upper(size_t i);
+size_t   hist_bucket_of(double x);
+
+typedef struct series {
+    double  start, width;
+    size_t  n;
+    double *bin;      /* n values, owned */
+    double  total;    /* everything added inside the window */
+} series;
+
+/* Returns 0, or -1 when out of memory. n may be 0 (only the total is kept). */
+int    series_init(series *s, double start, double width, size_t n);
+void   series_free(series *s);
+void   series_reset(series *s);
+/* Adds x at time t (ignored outside the window). */
+void   series_add(series *s, double t, double x);
+/* Adds weight * |[t0, t1] ∩ window| spread over the bins it covers. */
+void   series_add_span(series *s, double t0, double t1, double weight);
+double series_end(const series *s);
+
+typedef struct gauge {
+    double  value, last_t, max;
+    double  window_start;
+    series *integral;    /* may be NULL */
+} gauge;
+
+void gauge_init(gauge *g, series *integral, double window_start);
+void gauge_set(gauge *g, double t, double value);
+static inline void gauge_add(gauge *g, double t, double delta) { gauge_set(g, t, g->value + delta); }
+/* Integrates up to t (call at the end of the run). */
+void gauge_close(gauge *g, double t);
+
+#endif

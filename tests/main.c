@@ -1,0 +1,20 @@
+/* main.c — runs every check suite. `make test` runs this binary.
+ * SLSIM_QUICK=1 (set by make check-asan) shrinks the long validation runs. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "tests/suites.h"
+
+int main(void)
+{
+    SRunner *sr = srunner_create(kernel_suite());
+    srunner_add_suite(sr, cfg_suite());
+    srunner_add_suite(sr, model_suite());
+    srunner_add_suite(sr, billing_suite());
+    srunner_add_suite(sr, validation_suite());
+    srunner_add_suite(sr, cli_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,22 @@
+/* suites.h — the check suites, one per test file. */
+#ifndef SLSIM_TEST_SUITES_H
+#define SLSIM_TEST_SUITES_H
+
+#include <check.h>
+#include <stdlib.h>
+
+Suite *kernel_suite(void);      /* tests/test_kernel.c: pes, engine, rng, dist, stats, replicate */
+Suite *cfg_suite(void);         /* tests/test_cfg.c: config helpers and their messages */
+Suite *model_suite(void);       /* tests/test_model.c: function model behaviours */
+Suite *billing_suite(void);     /* tests/test_billing.c: AWS worked examples */
+Suite *validation_suite(void);  /* tests/test_validation.c: closed forms */
+Suite *cli_suite(void);         /* tests/test_cli.c: command line, files, exit codes */
+
+/* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
+static inline int test_quick(void)
+{
+    const char *q = getenv("SLSIM_QUICK");
+    return q && *q && *q != '0';
+}
+
+#endif
