@@ -221,5 +221,7 @@ void gauge_close(gauge *g, double t)
 {
     if (g->integral && t > g->last_t)
         series_add_span(g->integral, g->last_t, t, g->value);
+    if (t >= g->window_start && g->last_t <= g->window_start && g->value > g->max)
+        g->max = g->value;
     g->last_t = t;
 }

@@ -1,0 +1,229 @@
+/* billing.c — price tables (embedded or from a file) and the monthly bill.
+ *
+ * The free tier is taken from x86_64 duration first, then arm64 (AWS says only that it is
+ * shared by both architectures; x86_64 first is the order that favours the user, since its
+ * price is higher). Costs by component share each line in proportion to usage. */
+#include "models/billing.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+struct embedded_table { const char *name; const char *json; };
+extern const struct embedded_table pricing_embedded[];
+
+const char *const bill_line_names[BILL_LINES] = {
+    "lambda_requests", "lambda_duration", "lambda_duration_arm64",
+    "lambda_provisioned_concurrency", "lambda_provisioned_concurrency_arm64",
+    "lambda_provisioned_duration", "lambda_provisioned_duration_arm64",
+};
+
+/* ---- loading --------------------------------------------------------------- */
+
+static void read_sourced(cfg_node *n)
+{
+    cfg_string_req(n, "source");
+    cfg_string_req(n, "date");
+}
+
+static void read_tiers(cfg_node *n, const char *key, price_tiers *t)
+{
+    size_t count = cfg_array_len(n, key);
+    if (count < 1 || count > PRICE_TIERS_MAX) {
+        cfg_fail(n, key, "expected 1 to %d tiers", PRICE_TIERS_MAX);
+        return;
+    }
+    t->n = count;
+    double prev = 0;
+    for (size_t i = 0; i < count; i++) {
+        cfg_node tier;
+        cfg_array_object(n, key, i, &tier);
+        t->tier[i].price = cfg_number_req(&tier, "price", 0, 1e6);
+        bool last = i + 1 == count;
+        if (last) {
+            cfg_know(&tier, "up_to");
+            if (cfg_has(&tier, "up_to"))
+                cfg_fail(&tier, "up_to", "the last tier must be open-ended (null)");
+            t->tier[i].up_to = INFINITY;
+        } else {
+            t->tier[i].up_to = cfg_number_req(&tier, "up_to", prev, 1e300);
+            prev = t->tier[i].up_to;
+        }
+        cfg_done(&tier);
+    }
+}
+
+static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
+{
+    cfg_node top, l, x;
+    cfg_root(&top, ctx, root, NULL);
+    cfg_string_req(&top, "provider");
+    cfg_string_req(&top, "region");
+    const char *cur = cfg_string(&top, "currency", "USD");
+    snprintf(t->currency, sizeof t->currency, "%s", cur ? cur : "USD");
+    t->month_hours = cfg_number(&top, "month_hours", 730, 1, 744);
+    cfg_string_req(&top, "month_hours_source");
+    if (!cfg_object(&top, "lambda", &l))
+        cfg_fail(&top, "lambda", "missing; expected the Lambda prices");
+
+    cfg_object(&l, "request_per_million", &x);
+    t->lambda_request_per_million = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+
+    cfg_object(&l, "duration_gb_s", &x);
+    read_tiers(&x, "x86_64", &t->lambda_duration[0]);
+    read_tiers(&x, "arm64", &t->lambda_duration[1]);
+    read_sourced(&x);
+    cfg_done(&x);
+
+    cfg_object(&l, "free_tier", &x);
+    t->lambda_free_requests = cfg_number_req(&x, "requests", 0, 1e15);
+    t->lambda_free_gb_s = cfg_number_req(&x, "gb_s", 0, 1e15);
+    read_sourced(&x);
+    cfg_done(&x);
+
+    cfg_object(&l, "provisioned_capacity_gb_s", &x);
+    t->lambda_pc_capacity[0] = cfg_number_req(&x, "x86_64", 0, 1);
+    t->lambda_pc_capacity[1] = cfg_number_req(&x, "arm64", 0, 1);
+    t->lambda_pc_rounding_s = cfg_number(&x, "rounding_s", 300, 1, 86400);
+    read_sourced(&x);
+    cfg_done(&x);
+
+    cfg_object(&l, "provisioned_duration_gb_s", &x);
+    t->lambda_pc_duration[0] = cfg_number_req(&x, "x86_64", 0, 1);
+    t->lambda_pc_duration[1] = cfg_number_req(&x, "arm64", 0, 1);
+    read_sourced(&x);
+    cfg_done(&x);
+
+    cfg_done(&l);
+    cfg_done(&top);
+    return ctx->failed ? -1 : 0;
+}
+
+int billing_load(price_table *t, cfg_ctx *ctx, const char *name_or_path, const char *base_dir)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s", name_or_path);
+    size_t len = strlen(name_or_path);
+    bool is_file = len > 5 && strcmp(name_or_path + len - 5, ".json") == 0;
+    cJSON *root = NULL;
+    cfg_ctx tctx;
+    char path[4096];
+    if (is_file) {
+        if (name_or_path[0] == '/' || !base_dir || !*base_dir)
+            snprintf(path, sizeof path, "%s", name_or_path);
+        else if (snprintf(path, sizeof path, "%s/%s", base_dir, name_or_path) >= (int)sizeof path)
+            path[0] = '\0';
+        cfg_ctx_init(&tctx, path);
+        root = cfg_load_file(&tctx, path);
+    } else {
+        const struct embedded_table *e = pricing_embedded;
+        while (e->name && strcmp(e->name, name_or_path) != 0)
+            e++;
+        if (!e->name) {
+            char list[256] = "";
+            for (e = pricing_embedded; e->name; e++) {
+                size_t l = strlen(list);
+                snprintf(list + l, sizeof list - l, "%s\"%s\"", l ? ", " : "", e->name);
+            }
+            cfg_node n;
+            cfg_root(&n, ctx, NULL, NULL);
+            cfg_fail(&n, "pricing", "unknown price table \"%s\"; expected one of %s or a path "
+                     "ending in .json", name_or_path, list);
+            return -1;
+        }
+        snprintf(path, sizeof path, "models/pricing/%s.json (embedded)", e->name);
+        cfg_ctx_init(&tctx, path);
+        root = cfg_parse_text(&tctx, e->json, strlen(e->json));
+    }
+    int rc = root ? parse_table(t, &tctx, root) : -1;
+    cJSON_Delete(root);
+    if (rc != 0 && !ctx->failed) {
+        /* Report the table's own file and path, in the scenario's context. */
+        ctx->failed = 1;
+        snprintf(ctx->message, sizeof ctx->message, "%s", tctx.message);
+    }
+    return rc;
+}
+
+/* ---- the bill ---------------------------------------------------------------- */
+
+double billing_round_cents(double x) { return round(x * 100.0) / 100.0; }
+
+double billing_tiered(const price_tiers *t, double quantity)
+{
+    double cost = 0, low = 0;
+    for (size_t i = 0; i < t->n && quantity > low; i++) {
+        double high = t->tier[i].up_to;
+        double in_tier = (quantity < high ? quantity : high) - low;
+        cost += in_tier * t->tier[i].price;
+        low = high;
+    }
+    return cost;
+}
+
+void billing_compute(const price_table *t, const usage *u, bool free_tier, double window_s, bill *b)
+{
+    double month_s = t->month_hours * 3600.0, scale = month_s / window_s;
+    double req_all = 0, req_free_eligible = 0;
+    double gb_s[2] = { 0, 0 }, gb_s_eligible[2] = { 0, 0 };
+    double pc_cap[2] = { 0, 0 }, pc_dur[2] = { 0, 0 };
+    for (size_t i = 0; i < u->n; i++) {
+        const lambda_usage *l = &u->lambda[i];
+        if (!l->used)
+            continue;
+        req_all += l->requests * scale;
+        gb_s[l->arch] += l->gb_s * scale;
+        pc_dur[l->arch] += l->pc_gb_s * scale;
+        /* Configured capacity is a level, not an event count: a month of it. */
+        pc_cap[l->arch] += l->pc_capacity_gb_s * scale;
+        if (!l->provisioned) {
+            req_free_eligible += l->requests * scale;
+            gb_s_eligible[l->arch] += l->gb_s * scale;
+        }
+    }
+    double free_req = 0, free_gb_s[2] = { 0, 0 };
+    if (free_tier) {
+        free_req = fmin(t->lambda_free_requests, req_free_eligible);
+        double left = t->lambda_free_gb_s;
+        for (int a = 0; a < 2; a++) {
+            free_gb_s[a] = fmin(left, gb_s_eligible[a]);
+            left -= free_gb_s[a];
+        }
+    }
+    double raw[BILL_LINES];
+    raw[LINE_LAMBDA_REQUESTS] = (req_all - free_req) / 1e6 * t->lambda_request_per_million;
+    raw[LINE_LAMBDA_DURATION] = billing_tiered(&t->lambda_duration[0], gb_s[0] - free_gb_s[0]);
+    raw[LINE_LAMBDA_DURATION_ARM64] = billing_tiered(&t->lambda_duration[1], gb_s[1] - free_gb_s[1]);
+    raw[LINE_LAMBDA_PC_CAPACITY] = pc_cap[0] * t->lambda_pc_capacity[0];
+    raw[LINE_LAMBDA_PC_CAPACITY_ARM64] = pc_cap[1] * t->lambda_pc_capacity[1];
+    raw[LINE_LAMBDA_PC_DURATION] = pc_dur[0] * t->lambda_pc_duration[0];
+    raw[LINE_LAMBDA_PC_DURATION_ARM64] = pc_dur[1] * t->lambda_pc_duration[1];
+    b->total = 0;
+    for (int k = 0; k < BILL_LINES; k++) {
+        b->line[k] = billing_round_cents(raw[k]);
+        b->total += b->line[k];
+    }
+    b->total = billing_round_cents(b->total);
+
+    /* Each component's share of each line, by its share of that line's usage. */
+    for (size_t i = 0; i < u->n; i++) {
+        const lambda_usage *l = &u->lambda[i];
+        double c = 0;
+        if (l->used) {
+            int a = l->arch;
+            if (req_all > 0)
+                c += raw[LINE_LAMBDA_REQUESTS] * l->requests * scale / req_all;
+            if (gb_s[a] > 0)
+                c += raw[a ? LINE_LAMBDA_DURATION_ARM64 : LINE_LAMBDA_DURATION] * l->gb_s * scale / gb_s[a];
+            if (pc_cap[a] > 0)
+                c += raw[a ? LINE_LAMBDA_PC_CAPACITY_ARM64 : LINE_LAMBDA_PC_CAPACITY] *
+                     l->pc_capacity_gb_s * scale / pc_cap[a];
+            if (pc_dur[a] > 0)
+                c += raw[a ? LINE_LAMBDA_PC_DURATION_ARM64 : LINE_LAMBDA_PC_DURATION] *
+                     l->pc_gb_s * scale / pc_dur[a];
+        }
+        b->by_component[i] = billing_round_cents(c);
+    }
+}

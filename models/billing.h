@@ -1,0 +1,81 @@
+/* billing.h — usage meters and the price tables that turn them into a monthly bill.
+ *
+ * Components only count usage during the run (requests, billed GB-seconds after their
+ * rounding, configured provisioned capacity); billing happens after the run, outside the
+ * event loop. The measured window is extrapolated to a month (730 hours in AWS's
+ * calculator), then tiers and the free tier apply to the monthly quantities, and each line
+ * item is rounded to cents, as in AWS's worked examples. */
+#ifndef SLSIM_BILLING_H
+#define SLSIM_BILLING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sim/cfg.h"
+
+#define PRICE_TIERS_MAX 8
+
+typedef struct price_tier {
+    double up_to;   /* monthly quantity this tier ends at (INFINITY for the last) */
+    double price;   /* per unit */
+} price_tier;
+
+typedef struct price_tiers {
+    size_t     n;
+    price_tier tier[PRICE_TIERS_MAX];
+} price_tiers;
+
+typedef struct price_table {
+    char        name[64], currency[8];
+    double      month_hours;
+    double      lambda_request_per_million;
+    price_tiers lambda_duration[2];           /* per GB-s, by architecture (0 x86_64, 1 arm64) */
+    double      lambda_free_requests, lambda_free_gb_s;
+    double      lambda_pc_capacity[2];        /* per GB-s of configured provisioned concurrency */
+    double      lambda_pc_duration[2];        /* per GB-s run on provisioned concurrency */
+    double      lambda_pc_rounding_s;
+} price_table;
+
+/* Line items of the bill. */
+typedef enum bill_line {
+    LINE_LAMBDA_REQUESTS, LINE_LAMBDA_DURATION, LINE_LAMBDA_DURATION_ARM64,
+    LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
+    LINE_LAMBDA_PC_DURATION_ARM64, BILL_LINES
+} bill_line;
+extern const char *const bill_line_names[BILL_LINES];
+
+/* What one Lambda function used in the measured window. */
+typedef struct lambda_usage {
+    bool   used;              /* the component is a function */
+    int    arch;              /* 0 x86_64, 1 arm64 */
+    bool   provisioned;       /* has provisioned concurrency: no free tier */
+    double requests;          /* invocations */
+    double gb_s;              /* on-demand billed GB-s (rounded per invocation) */
+    double pc_gb_s;           /* billed GB-s of invocations run on provisioned instances */
+    double pc_capacity_gb_s;  /* configured provisioned GB-s (rounded to pc_rounding_s) */
+} lambda_usage;
+
+typedef struct usage {
+    size_t        n;          /* components */
+    lambda_usage *lambda;     /* n entries */
+} usage;
+
+typedef struct bill {
+    double  line[BILL_LINES]; /* monthly, rounded to cents */
+    double  total;
+    size_t  n;
+    double *by_component;     /* n entries, monthly, rounded to cents */
+} bill;
+
+/* Loads a price table: an embedded name ("aws-us-east-1") or a path to a JSON file
+ * (relative paths are taken from base_dir). Every price must carry "source" and "date".
+ * Returns 0, or -1 with the message in ctx. */
+int    billing_load(price_table *t, cfg_ctx *ctx, const char *name_or_path, const char *base_dir);
+/* Bills usage measured over window_s seconds, extrapolated to a month. b->by_component must
+ * have u->n entries. */
+void   billing_compute(const price_table *t, const usage *u, bool free_tier, double window_s, bill *b);
+/* Cost of a monthly quantity through tiers. */
+double billing_tiered(const price_tiers *t, double quantity);
+double billing_round_cents(double x);
+
+#endif

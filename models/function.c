@@ -1,0 +1,456 @@
+/* function.c — a serverless function: instances, cold starts, keep-alive, concurrency
+ * limits, scaling rate, timeouts, errors, provisioned concurrency, and its usage meters.
+ *
+ * An instance serves one request at a time. An attempt that arrives is throttled at once
+ * (429) when the function's pool is at its limit (reserved concurrency, or the account's
+ * unreserved concurrency) or when a new instance is needed and the scale-up bucket
+ * (scale_per_10s new environments per 10 s) is empty. Otherwise it runs on an idle
+ * provisioned instance, else on the most recently used idle on-demand instance, else on a
+ * new instance after a cold start. The attempt's result and end time are known when it
+ * starts, so each invocation costs one end event (plus one for the client when its timeout
+ * comes first).
+ *
+ * Keep-alive is lazy: a released on-demand instance gets an expiry time and goes on an
+ * MRU stack; no event fires when it expires. An instance found expired when popped is
+ * discarded, and its idle time is accounted up to its expiry. Invariant: a new instance is
+ * created only when the idle stack is empty, so live + lazily-dead instances never exceed
+ * the concurrency limit plus provisioned instances, and the pool never grows in a run. */
+#include "models/function.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/traffic.h"
+#include "sim/dist.h"
+
+/* ---- spec ------------------------------------------------------------------------ */
+
+typedef enum keep_alive_policy { KEEP_FIXED, KEEP_UNIFORM } keep_alive_policy;
+
+typedef struct function_spec {
+    char             *name;
+    double            memory_mb, reference_memory_mb, cpu_bound_fraction, threads;
+    int               arch;            /* 0 x86_64, 1 arm64 */
+    dist              duration_ms, cold_start_ms;
+    double            speed_factor;    /* duration multiplier from the CPU share */
+    double            timeout_ms, error_rate;
+    keep_alive_policy keep_alive;
+    double            idle_min_s, idle_max_s;
+    int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
+    uint32_t          provisioned;
+    uint32_t          scale_per_10s;
+    uint32_t          limit;           /* concurrency cap of its pool, for sizing */
+    double            pc_rounding_s;
+} function_spec;
+
+static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "ruby",
+                                             "dotnet", "container", NULL };
+/* Cold-start medians and p99 in ms by runtime: Shilkov 2021 medians; p99 from a lognormal
+ * fitted to the published 95% range where one is given (sigma = ln(hi/median)/1.96), else
+ * sigma 0.4. See README, "Cold-start defaults". */
+static const double cold_median_ms[] = { 264, 215, 372, 307, 277, 517, 795 };
+static const double cold_p99_ms[]    = { 692, 627, 774, 778, 702, 1311, 1561 };
+
+static const char *const arch_names[] = { "x86_64", "arm64", NULL };
+static const char *const keep_names[] = { "fixed", "uniform", NULL };
+
+static void function_free_spec(void *p)
+{
+    function_spec *f = p;
+    if (!f)
+        return;
+    dist_free(&f->duration_ms);
+    dist_free(&f->cold_start_ms);
+    free(f->name);
+    free(f);
+}
+
+static void *function_parse(cfg_node *n, world_spec *w)
+{
+    function_spec *f = calloc(1, sizeof *f);
+    if (!f) {
+        cfg_fail(n, NULL, "out of memory");
+        return NULL;
+    }
+    f->name = strdup(cfg_string_req(n, "name"));
+    int runtime = cfg_enum(n, "runtime", runtime_names, 0);
+    f->memory_mb = (double)cfg_integer(n, "memory_mb", 128, 128, 10240);
+    f->arch = cfg_enum(n, "architecture", arch_names, 0);
+    f->reference_memory_mb = (double)cfg_integer(n, "reference_memory_mb", (long long)f->memory_mb, 128, 10240);
+    f->cpu_bound_fraction = cfg_number(n, "cpu_bound_fraction", 1.0, 0, 1);
+    f->threads = cfg_number(n, "threads", 1, 1, 6);
+    /* CPU share is proportional to memory (1 vCPU at 1,769 MB); code with t threads
+     * cannot use more than t vCPUs. */
+    double cpu = fmin(f->memory_mb / 1769.0, f->threads);
+    double cpu_ref = fmin(f->reference_memory_mb / 1769.0, f->threads);
+    f->speed_factor = (1.0 - f->cpu_bound_fraction) + f->cpu_bound_fraction * cpu_ref / cpu;
+
+    if (!cfg_has(n, "duration_ms"))
+        cfg_fail(n, "duration_ms", "missing; expected the handler's duration distribution in ms, "
+                 "e.g. {\"dist\": \"lognormal\", \"median\": 80, \"p99\": 600}");
+    else
+        dist_parse(n, "duration_ms", NULL, 3.6e6, &f->duration_ms);
+    dist cold_default = dist_lognormal_median_p99(cold_median_ms[runtime < 0 ? 0 : runtime],
+                                                  cold_p99_ms[runtime < 0 ? 0 : runtime]);
+    dist_parse(n, "cold_start_ms", &cold_default, 600000, &f->cold_start_ms);
+    f->timeout_ms = 1000.0 * cfg_number(n, "timeout_s", 3, 0.001, 900);
+    f->error_rate = cfg_number(n, "error_rate", 0, 0, 1);
+
+    cfg_node k;
+    cfg_object(n, "keep_alive", &k);
+    f->keep_alive = (keep_alive_policy)cfg_enum(&k, "policy", keep_names, KEEP_UNIFORM);
+    if (f->keep_alive == KEEP_FIXED) {
+        f->idle_min_s = f->idle_max_s = cfg_number(&k, "idle_s", 360, 0, 1e9);
+    } else {
+        f->idle_min_s = cfg_number(&k, "min_idle_s", 300, 0, 1e9);
+        f->idle_max_s = cfg_number(&k, "max_idle_s", 420, 0, 1e9);
+        if (!cfg_failed(&k) && f->idle_max_s < f->idle_min_s)
+            cfg_fail(&k, "max_idle_s", "must be at least min_idle_s (%g), got %g", f->idle_min_s,
+                     f->idle_max_s);
+    }
+    cfg_done(&k);
+
+    uint32_t account = w->account_concurrency;
+    if (cfg_has(n, "reserved_concurrency")) {
+        f->reserved = cfg_integer(n, "reserved_concurrency", 0, 0, account);
+        if (!cfg_failed(n) && w->reserved_total + (uint64_t)f->reserved + 100 > account)
+            cfg_fail(n, "reserved_concurrency", "reserving %lld would leave fewer than 100 of the "
+                     "account's %u unreserved (already reserved: %u)", (long long)f->reserved,
+                     account, w->reserved_total);
+        else
+            w->reserved_total += (uint32_t)f->reserved;
+    } else {
+        f->reserved = -1;
+        cfg_put(n, "reserved_concurrency", cJSON_CreateNull());
+    }
+    f->limit = f->reserved >= 0 ? (uint32_t)f->reserved : account;
+    f->provisioned = (uint32_t)cfg_integer(n, "provisioned_concurrency", 0, 0, account);
+    if (!cfg_failed(n) && f->provisioned > f->limit)
+        cfg_fail(n, "provisioned_concurrency", "%u exceeds the function's concurrency limit (%u)",
+                 f->provisioned, f->limit);
+    f->scale_per_10s = (uint32_t)cfg_integer(n, "scale_per_10s", w->scale_per_10s, 1, 1000000);
+    f->pc_rounding_s = w->prices.lambda_pc_rounding_s;
+    cfg_know(n, "kind");
+    cfg_done(n);
+    if (cfg_failed(n)) {
+        function_free_spec(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* ---- run state ----------------------------------------------------------------------- */
+
+typedef struct instance {
+    double   idle_since, expiry;
+    uint32_t serving;        /* request index, or UINT32_MAX when the client left */
+    uint8_t  result;         /* attempt_result of the current invocation */
+    uint8_t  provisioned;
+} instance;
+
+typedef struct function_state {
+    const function_spec *f;
+    world    *w;
+    instance *inst;
+    uint32_t  n_slots;
+    uint32_t *free_slots, n_free;
+    uint32_t *idle, n_idle;          /* on-demand idle stack, top = most recent */
+    uint32_t *idle_pc, n_idle_pc;    /* provisioned idle instances */
+    uint32_t  busy;
+    uint32_t *pool_busy;             /* the pool this function draws from */
+    uint32_t  pool_limit;
+    double    tokens, tokens_t;      /* scale-up bucket */
+    gsl_rng  *r_duration, *r_cold, *r_error, *r_keep;
+    /* measured figures */
+    uint64_t  invocations, cold_starts, throttles, errors, timeouts, on_provisioned;
+    uint64_t  billed_ms, billed_ms_pc;
+    double    time_inside_s;
+    gauge     concurrency;
+    series    busy_s, idle_s, cold_ts, throttle_ts;
+} function_state;
+
+static void function_free_state(void *p)
+{
+    function_state *st = p;
+    if (!st)
+        return;
+    free(st->inst);
+    free(st->free_slots);
+    free(st->idle);
+    free(st->idle_pc);
+    series_free(&st->busy_s);
+    series_free(&st->idle_s);
+    series_free(&st->cold_ts);
+    series_free(&st->throttle_ts);
+    free(st);
+}
+
+static void *function_start(const void *spec, world *w)
+{
+    const function_spec *f = spec;
+    function_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->f = f;
+    st->w = w;
+    st->n_slots = f->limit + f->provisioned;
+    size_t slots = st->n_slots ? st->n_slots : 1;
+    st->inst = calloc(slots, sizeof *st->inst);
+    st->free_slots = malloc(slots * sizeof *st->free_slots);
+    st->idle = malloc(slots * sizeof *st->idle);
+    st->idle_pc = malloc(slots * sizeof *st->idle_pc);
+    size_t bins = (size_t)ceil(w->spec->duration_s / w->spec->interval_s);
+    char name[300];
+    int ok = st->inst && st->free_slots && st->idle && st->idle_pc &&
+             series_init(&st->busy_s, w->t_start, w->spec->interval_s, bins) == 0 &&
+             series_init(&st->idle_s, w->t_start, w->spec->interval_s, bins) == 0 &&
+             series_init(&st->cold_ts, w->t_start, w->spec->interval_s, bins) == 0 &&
+             series_init(&st->throttle_ts, w->t_start, w->spec->interval_s, bins) == 0;
+    if (ok) {
+        snprintf(name, sizeof name, "function.%s.duration", f->name);
+        st->r_duration = sim_stream(w->s, name);
+        snprintf(name, sizeof name, "function.%s.cold_start", f->name);
+        st->r_cold = sim_stream(w->s, name);
+        snprintf(name, sizeof name, "function.%s.error", f->name);
+        st->r_error = sim_stream(w->s, name);
+        snprintf(name, sizeof name, "function.%s.keep_alive", f->name);
+        st->r_keep = sim_stream(w->s, name);
+        ok = st->r_duration && st->r_cold && st->r_error && st->r_keep;
+    }
+    if (!ok) {
+        function_free_state(st);
+        return NULL;
+    }
+    /* Slots: provisioned instances first, always warm and idle at time 0. */
+    for (uint32_t i = 0; i < st->n_slots; i++)
+        st->free_slots[st->n_free++] = st->n_slots - 1 - i;
+    for (uint32_t i = 0; i < f->provisioned; i++) {
+        uint32_t slot = st->free_slots[--st->n_free];
+        st->inst[slot] = (instance){ .idle_since = 0, .expiry = INFINITY, .provisioned = 1 };
+        st->idle_pc[st->n_idle_pc++] = slot;
+    }
+    if (f->reserved >= 0) {
+        st->pool_busy = &st->busy;
+        st->pool_limit = (uint32_t)f->reserved;
+    } else {
+        st->pool_busy = &w->unreserved_busy;
+        st->pool_limit = w->spec->account_concurrency - w->spec->reserved_total;
+    }
+    st->tokens = f->scale_per_10s;
+    st->tokens_t = 0;
+    gauge_init(&st->concurrency, &st->busy_s, w->t_start);
+    return st;
+}
+
+static double keep_alive_s(function_state *st)
+{
+    const function_spec *f = st->f;
+    if (f->idle_max_s <= f->idle_min_s)
+        return f->idle_min_s;
+    return f->idle_min_s + (f->idle_max_s - f->idle_min_s) * gsl_rng_uniform(st->r_keep);
+}
+
+static void throttle(function_state *st, world *w, uint32_t req, double now)
+{
+    if (world_measuring(w, now)) {
+        st->throttles++;
+        series_add(&st->throttle_ts, now, 1.0);
+    }
+    traffic_attempt_done(w, req, RESULT_THROTTLED);
+}
+
+static void on_client_gave_up(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    traffic_attempt_done(target, (uint32_t)arg, RESULT_TIMEOUT);
+}
+
+static void on_end(sim *s, void *target, uint64_t arg)
+{
+    function_state *st = target;
+    world *w = st->w;
+    double now = sim_now(s);
+    uint32_t slot = (uint32_t)arg;
+    instance *in = &st->inst[slot];
+    st->busy--;
+    if (st->pool_busy != &st->busy)
+        (*st->pool_busy)--;
+    gauge_add(&st->concurrency, now, -1.0);
+    in->idle_since = now;
+    if (in->provisioned) {
+        st->idle_pc[st->n_idle_pc++] = slot;
+    } else {
+        in->expiry = now + keep_alive_s(st);
+        st->idle[st->n_idle++] = slot;
+    }
+    if (in->serving != UINT32_MAX)
+        traffic_attempt_done(w, in->serving, (attempt_result)in->result);
+}
+
+static void function_accept(void *state, world *w, uint32_t req)
+{
+    function_state *st = state;
+    const function_spec *f = st->f;
+    double now = sim_now(w->s);
+    if (*st->pool_busy >= st->pool_limit) {
+        throttle(st, w, req, now);
+        return;
+    }
+    uint32_t slot = UINT32_MAX;
+    int cold = 0;
+    if (st->n_idle_pc) {
+        slot = st->idle_pc[--st->n_idle_pc];
+    } else {
+        while (st->n_idle) {
+            uint32_t top = st->idle[--st->n_idle];
+            instance *in = &st->inst[top];
+            if (in->expiry > now) {
+                series_add_span(&st->idle_s, in->idle_since, now, 1.0);
+                slot = top;
+                break;
+            }
+            series_add_span(&st->idle_s, in->idle_since, in->expiry, 1.0);
+            st->free_slots[st->n_free++] = top;
+        }
+    }
+    if (slot == UINT32_MAX) {
+        st->tokens = fmin((double)f->scale_per_10s,
+                          st->tokens + (now - st->tokens_t) * f->scale_per_10s / 10.0);
+        st->tokens_t = now;
+        if (st->tokens < 1.0 || st->n_free == 0) {
+            throttle(st, w, req, now);
+            return;
+        }
+        st->tokens -= 1.0;
+        slot = st->free_slots[--st->n_free];
+        st->inst[slot].provisioned = 0;
+        cold = 1;
+    } else if (st->inst[slot].provisioned) {
+        series_add_span(&st->idle_s, st->inst[slot].idle_since, now, 1.0);
+    }
+    instance *in = &st->inst[slot];
+
+    double init_ms = cold ? dist_sample(&f->cold_start_ms, st->r_cold) : 0.0;
+    double run_ms = dist_sample(&f->duration_ms, st->r_duration) * f->speed_factor;
+    attempt_result result = RESULT_OK;
+    if (run_ms > f->timeout_ms) {
+        run_ms = f->timeout_ms;
+        result = RESULT_TIMEOUT;
+    } else if (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate) {
+        result = RESULT_ERROR;
+    }
+    double end = now + (init_ms + run_ms) / 1000.0;
+
+    st->busy++;
+    if (st->pool_busy != &st->busy)
+        (*st->pool_busy)++;
+    gauge_add(&st->concurrency, now, 1.0);
+    if (world_measuring(w, now)) {
+        uint64_t billed = (uint64_t)ceil(init_ms + run_ms);   /* 1 ms granularity */
+        st->invocations++;
+        st->time_inside_s += end - now;
+        if (cold) {
+            st->cold_starts++;
+            series_add(&st->cold_ts, now, 1.0);
+        }
+        if (in->provisioned) {
+            st->on_provisioned++;
+            st->billed_ms_pc += billed;
+        } else {
+            st->billed_ms += billed;
+        }
+        if (result == RESULT_ERROR)
+            st->errors++;
+        else if (result == RESULT_TIMEOUT)
+            st->timeouts++;
+    }
+    in->result = (uint8_t)result;
+    request *r = &w->req[req];
+    if (end > r->deadline) {
+        /* The client gives up first; the function runs on and is billed. */
+        in->serving = UINT32_MAX;
+        sim_at(w->s, r->deadline, on_client_gave_up, w, req);
+    } else {
+        in->serving = req;
+    }
+    sim_at(w->s, end, on_end, st, slot);
+}
+
+static void function_finish(void *state, world *w)
+{
+    function_state *st = state;
+    double end = w->t_end;
+    gauge_close(&st->concurrency, end);
+    for (uint32_t i = 0; i < st->n_idle; i++) {
+        instance *in = &st->inst[st->idle[i]];
+        series_add_span(&st->idle_s, in->idle_since, fmin(in->expiry, end), 1.0);
+    }
+    for (uint32_t i = 0; i < st->n_idle_pc; i++)
+        series_add_span(&st->idle_s, st->inst[st->idle_pc[i]].idle_since, end, 1.0);
+    for (size_t b = 0; b < st->busy_s.n; b++) {
+        w->ts[TS_CONCURRENCY].bin[b] += st->busy_s.bin[b];
+        w->ts[TS_INSTANCES].bin[b] += st->busy_s.bin[b] + st->idle_s.bin[b];
+        w->ts[TS_COLD_STARTS].bin[b] += st->cold_ts.bin[b];
+        w->ts[TS_THROTTLES].bin[b] += st->throttle_ts.bin[b];
+    }
+}
+
+static void function_report(const void *spec, const void *state, metric_sink *m)
+{
+    const function_spec *f = spec;
+    const function_state *st = state;
+    function_state zero = { 0 };
+    if (!st)
+        st = &zero;
+    double window = st->w ? st->w->spec->duration_s : 1.0;
+    double inv = (double)st->invocations;
+    double gb = f->memory_mb / 1024.0;
+    metric_emit(m, "invocations", inv);
+    metric_emit(m, "cold_starts", (double)st->cold_starts);
+    metric_emit(m, "cold_start_ratio", inv > 0 ? (double)st->cold_starts / inv : 0.0);
+    metric_emit(m, "throttles", (double)st->throttles);
+    metric_emit(m, "errors", (double)st->errors);
+    metric_emit(m, "timeouts", (double)st->timeouts);
+    metric_emit(m, "mean_concurrency", st->busy_s.total / window);
+    metric_emit(m, "max_concurrency", st->concurrency.max);
+    metric_emit(m, "mean_instances", (st->busy_s.total + st->idle_s.total) / window);
+    metric_emit(m, "idle_instance_s", st->idle_s.total);
+    metric_emit(m, "billed_gb_s", (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * gb);
+    metric_emit(m, "mean_duration_ms", inv > 0 ? 1000.0 * st->time_inside_s / inv : 0.0);
+    metric_emit(m, "provisioned_invocations", (double)st->on_provisioned);
+    metric_emit(m, "throughput_per_s", inv / window);
+}
+
+static void function_meter(const void *spec, const void *state, const world *w, usage *u)
+{
+    const function_spec *f = spec;
+    const function_state *st = state;
+    size_t i = 0;
+    while (i < w->spec->n_components && w->spec->components[i].spec != spec)
+        i++;
+    lambda_usage *l = &u->lambda[i];
+    double gb = f->memory_mb / 1024.0;
+    l->used = true;
+    l->arch = f->arch;
+    l->provisioned = f->provisioned > 0;
+    l->requests = (double)st->invocations;
+    l->gb_s = (double)st->billed_ms / 1000.0 * gb;
+    l->pc_gb_s = (double)st->billed_ms_pc / 1000.0 * gb;
+    double window = w->spec->duration_s;
+    double rounded = ceil(window / f->pc_rounding_s) * f->pc_rounding_s;
+    l->pc_capacity_gb_s = (double)f->provisioned * gb * rounded;
+}
+
+const component_kind function_kind = {
+    .name = "function",
+    .parse = function_parse,
+    .free_spec = function_free_spec,
+    .start = function_start,
+    .accept = function_accept,
+    .finish = function_finish,
+    .report = function_report,
+    .meter = function_meter,
+    .free_state = function_free_state,
+};

@@ -1,0 +1,472 @@
+/* report.c — replications, their merge, and the report writers.
+ *
+ * Each replication writes only its own row, histogram and time-line slots, so the merge
+ * (in replication order) is byte-identical for any thread count. No cJSON call happens
+ * inside the parallel region. */
+#include "models/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/replicate.h"
+
+/* ---- collecting figures ------------------------------------------------------------------- */
+
+static void collect(const world_spec *spec, const world *w, const bill *b, metric_sink *m)
+{
+    static const request_counts none;
+    const request_counts *c = w ? &w->counts : &none;
+    snprintf(m->prefix, sizeof m->prefix, "requests.");
+    metric_emit(m, "arrived", (double)c->arrived);
+    metric_emit(m, "completed", (double)c->completed);
+    metric_emit(m, "failed", (double)c->failed);
+    metric_emit(m, "throttled", (double)c->throttled);
+    metric_emit(m, "timed_out", (double)c->timed_out);
+    metric_emit(m, "dropped", (double)c->dropped);
+    metric_emit(m, "in_flight", (double)c->in_flight);
+    metric_emit(m, "attempts", (double)c->attempts);
+
+    static const struct { const char *name; double q; } qs[] = {
+        { "p50", 0.5 }, { "p90", 0.9 }, { "p95", 0.95 }, { "p99", 0.99 }, { "p999", 0.999 },
+    };
+    snprintf(m->prefix, sizeof m->prefix, "latency_ms.");
+    metric_emit(m, "mean", w ? hist_mean(&w->latency) : 0);
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        metric_emit(m, qs[i].name, w ? hist_quantile(&w->latency, qs[i].q) : 0);
+    metric_emit(m, "max", w && w->latency.count ? w->latency.max : 0);
+
+    for (size_t i = 0; i < spec->n_components; i++) {
+        const component_spec *cs = &spec->components[i];
+        snprintf(m->prefix, sizeof m->prefix, "%ss.%s.", cs->kind->name, cs->name);
+        cs->kind->report(cs->spec, w ? w->state[i] : NULL, m);
+    }
+
+    snprintf(m->prefix, sizeof m->prefix, "cost.");
+    metric_emit(m, "monthly_total", b ? b->total : 0);
+    snprintf(m->prefix, sizeof m->prefix, "cost.by_component.");
+    for (size_t i = 0; i < spec->n_components; i++)
+        metric_emit(m, spec->components[i].name, b ? b->by_component[i] : 0);
+    snprintf(m->prefix, sizeof m->prefix, "cost.by_line.");
+    for (int k = 0; k < BILL_LINES; k++)
+        metric_emit(m, bill_line_names[k], b ? b->line[k] : 0);
+    m->prefix[0] = '\0';
+}
+
+/* ---- running ------------------------------------------------------------------------------- */
+
+typedef struct run_ctx {
+    const world_spec *spec;
+    run_result       *out;
+    hist             *hists;     /* one per replication */
+    uint64_t         *events;
+    char            (*errors)[512];
+} run_ctx;
+
+static int run_one(void *p, uint32_t r, double *row)
+{
+    run_ctx *ctx = p;
+    const world_spec *spec = ctx->spec;
+    world w;
+    memset(&w, 0, sizeof w);
+    int rc = world_run(&w, spec, r, ctx->errors[r], sizeof ctx->errors[r]);
+    if (rc == 0) {
+        usage u = { spec->n_components, calloc(spec->n_components, sizeof(lambda_usage)) };
+        bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
+        if (!u.lambda || !b.by_component) {
+            snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
+            rc = -1;
+        } else {
+            for (size_t i = 0; i < spec->n_components; i++)
+                spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, &u);
+            billing_compute(&spec->prices, &u, spec->free_tier, spec->duration_s, &b);
+            metric_sink m = { .values = row };
+            collect(spec, &w, &b, &m);
+            ctx->hists[r] = w.latency;
+            ctx->events[r] = sim_events_run(w.s);
+            size_t bins = ctx->out->bins;
+            double *ts = ctx->out->ts + (size_t)r * TS_COLUMNS * bins;
+            for (int k = 0; k < TS_COLUMNS; k++)
+                memcpy(ts + (size_t)k * bins, w.ts[k].bin, bins * sizeof(double));
+        }
+        free(u.lambda);
+        free(b.by_component);
+    }
+    world_free(&w);
+    return rc;
+}
+
+int run_scenario(const world_spec *spec, int threads, run_result *out, char *err, size_t err_size)
+{
+    memset(out, 0, sizeof *out);
+    out->spec = spec;
+    metric_sink names = { 0 };
+    collect(spec, NULL, NULL, &names);
+    out->names = names.names;
+    out->n_values = names.n;
+    uint32_t reps = spec->replications;
+    out->bins = (size_t)ceil(spec->duration_s / spec->interval_s);
+    out->rows = calloc((size_t)reps * out->n_values, sizeof *out->rows);
+    out->mean = calloc(out->n_values, sizeof *out->mean);
+    out->ci95 = calloc(out->n_values, sizeof *out->ci95);
+    out->ts = calloc((size_t)reps * TS_COLUMNS * (out->bins ? out->bins : 1), sizeof *out->ts);
+    run_ctx ctx = { spec, out, malloc(reps * sizeof(hist)), calloc(reps, sizeof(uint64_t)),
+                    calloc(reps, sizeof *ctx.errors) };
+    int rc = -1;
+    if (names.oom || !out->rows || !out->mean || !out->ci95 || !out->ts || !ctx.hists ||
+        !ctx.events || !ctx.errors) {
+        snprintf(err, err_size, "%s: out of memory", spec->file);
+        goto done;
+    }
+    rc = replicate_run(run_one, &ctx, reps, threads, out->n_values, out->rows);
+    if (rc != 0) {
+        for (uint32_t r = 0; r < reps; r++)
+            if (ctx.errors[r][0]) {
+                snprintf(err, err_size, "%s", ctx.errors[r]);
+                break;
+            }
+        goto done;
+    }
+    hist_init(&out->latency);
+    for (uint32_t r = 0; r < reps; r++) {
+        hist_merge(&out->latency, &ctx.hists[r]);
+        out->events += ctx.events[r];
+    }
+    for (size_t i = 0; i < out->n_values; i++)
+        replicate_mean_ci(out->rows, reps, out->n_values, i, &out->mean[i], &out->ci95[i]);
+done:
+    free(ctx.hists);
+    free(ctx.events);
+    free(ctx.errors);
+    return rc;
+}
+
+void run_result_free(run_result *r)
+{
+    for (size_t i = 0; i < r->n_values; i++)
+        free(r->names[i]);
+    free(r->names);
+    free(r->rows);
+    free(r->mean);
+    free(r->ci95);
+    free(r->ts);
+    memset(r, 0, sizeof *r);
+}
+
+double run_value(const run_result *r, const char *name, double *ci95)
+{
+    for (size_t i = 0; i < r->n_values; i++)
+        if (strcmp(r->names[i], name) == 0) {
+            if (ci95)
+                *ci95 = r->ci95[i];
+            return r->mean[i];
+        }
+    if (ci95)
+        *ci95 = NAN;
+    return NAN;
+}
+
+/* ---- summary.json -------------------------------------------------------------------------- */
+
+/* Puts value at a dotted path under obj, creating objects on the way. */
+static void put_path(cJSON *obj, const char *dotted, double value)
+{
+    char key[256];
+    const char *p = dotted;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n >= sizeof key)
+            n = sizeof key - 1;
+        memcpy(key, p, n);
+        key[n] = '\0';
+        if (!dot) {
+            cJSON_AddItemToObject(obj, key, isfinite(value) ? cJSON_CreateNumber(value) : cJSON_CreateNull());
+            return;
+        }
+        cJSON *child = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!child)
+            child = cJSON_AddObjectToObject(obj, key);
+        obj = child;
+        p = dot + 1;
+    }
+}
+
+cJSON *report_summary(const run_result *r)
+{
+    const world_spec *spec = r->spec;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "scenario", spec->name);
+    cJSON_AddStringToObject(o, "file", spec->file);
+    cJSON_AddNumberToObject(o, "seed", (double)spec->seed);
+    cJSON_AddNumberToObject(o, "replications", spec->replications);
+    cJSON_AddNumberToObject(o, "duration_s", spec->duration_s);
+    cJSON_AddNumberToObject(o, "warmup_s", spec->warmup_s);
+    cJSON *ci = cJSON_CreateObject();
+    for (size_t i = 0; i < r->n_values; i++) {
+        put_path(o, r->names[i], r->mean[i]);
+        put_path(ci, r->names[i], r->ci95[i]);
+    }
+    cJSON *cost = cJSON_GetObjectItemCaseSensitive(o, "cost");
+    cJSON_AddStringToObject(cost, "currency", spec->prices.currency);
+    cJSON_AddStringToObject(cost, "price_table", spec->prices.name);
+    cJSON_AddNumberToObject(cost, "month_hours", spec->prices.month_hours);
+    cJSON_AddBoolToObject(cost, "free_tier", spec->free_tier);
+    cJSON_AddItemToObject(o, "ci95", ci);
+    return o;
+}
+
+/* ---- stdout report ---------------------------------------------------------------------------- */
+
+/* 1234567.8 -> "1,234,567.8"; whole numbers without decimals. */
+static void fmt_count(char *buf, size_t size, double x)
+{
+    if (!isfinite(x) || fabs(x) >= 1e15) {
+        snprintf(buf, size, "%g", x);
+        return;
+    }
+    char digits[48];
+    snprintf(digits, sizeof digits, x == floor(x) ? "%.0f" : "%.1f", fabs(x));
+    char *dot = strchr(digits, '.');
+    size_t n = dot ? (size_t)(dot - digits) : strlen(digits), k = 0;
+    char tmp[64];
+    if (x < 0)
+        tmp[k++] = '-';
+    for (size_t i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0)
+            tmp[k++] = ',';
+        tmp[k++] = digits[i];
+    }
+    tmp[k] = '\0';
+    snprintf(buf, size, "%s%s", tmp, dot ? dot : "");
+}
+
+static void line(const run_result *r, FILE *f, const char *label, const char *name, const char *style)
+{
+    double ci, v = run_value(r, name, &ci);
+    char a[48], b[48];
+    if (strcmp(style, "count") == 0) {
+        fmt_count(a, sizeof a, round(v * 10) / 10);
+        fmt_count(b, sizeof b, round(ci * 10) / 10);
+    } else if (strcmp(style, "money") == 0) {
+        snprintf(a, sizeof a, "%.2f", v);
+        snprintf(b, sizeof b, "%.2f", ci);
+    } else if (strcmp(style, "ratio") == 0) {
+        snprintf(a, sizeof a, "%.4f", v);
+        snprintf(b, sizeof b, "%.4f", ci);
+    } else {
+        snprintf(a, sizeof a, "%.1f", v);
+        snprintf(b, sizeof b, "%.1f", ci);
+    }
+    if (isfinite(ci))
+        fprintf(f, "  %-28s %16s  ± %s\n", label, a, b);
+    else
+        fprintf(f, "  %-28s %16s\n", label, a);
+}
+
+void report_print(const run_result *r, FILE *f)
+{
+    const world_spec *spec = r->spec;
+    char name[256];
+    fprintf(f, "slsim: %s (%s)\n", spec->name, spec->file);
+    if (spec->description[0])
+        fprintf(f, "  %s\n", spec->description);
+    fprintf(f, "  seed %llu, %u replication%s of %g s measured (warm-up %g s)%s\n\n",
+            (unsigned long long)spec->seed, spec->replications, spec->replications == 1 ? "" : "s",
+            spec->duration_s, spec->warmup_s,
+            spec->replications > 1 ? "; ± is the 95% confidence half-width" : "");
+    fprintf(f, "Requests (per original request; mean per replication)\n");
+    static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",
+                                       "dropped", "in_flight", "attempts" };
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
+        snprintf(name, sizeof name, "requests.%s", req[i]);
+        line(r, f, req[i], name, "count");
+    }
+    fprintf(f, "\nEnd-to-end latency of completed requests (ms)\n");
+    static const char *const lat[] = { "mean", "p50", "p90", "p95", "p99", "p999", "max" };
+    for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
+        snprintf(name, sizeof name, "latency_ms.%s", lat[i]);
+        line(r, f, lat[i], name, "ms");
+    }
+    for (size_t c = 0; c < spec->n_components; c++) {
+        const component_spec *cs = &spec->components[c];
+        fprintf(f, "\n%s %s\n", cs->kind->name, cs->name);
+        static const struct { const char *key, *style; } fk[] = {
+            { "invocations", "count" }, { "cold_starts", "count" }, { "cold_start_ratio", "ratio" },
+            { "throttles", "count" }, { "errors", "count" }, { "timeouts", "count" },
+            { "mean_concurrency", "ms" }, { "max_concurrency", "count" }, { "mean_instances", "ms" },
+            { "idle_instance_s", "ms" }, { "billed_gb_s", "ms" }, { "mean_duration_ms", "ms" },
+        };
+        for (size_t i = 0; i < sizeof fk / sizeof fk[0]; i++) {
+            snprintf(name, sizeof name, "%ss.%s.%s", cs->kind->name, cs->name, fk[i].key);
+            line(r, f, fk[i].key, name, fk[i].style);
+        }
+    }
+    fprintf(f, "\nMonthly cost (%s, %g-hour month, price table %s, free tier %s)\n",
+            spec->prices.currency, spec->prices.month_hours, spec->prices.name,
+            spec->free_tier ? "on" : "off");
+    for (int k = 0; k < BILL_LINES; k++) {
+        snprintf(name, sizeof name, "cost.by_line.%s", bill_line_names[k]);
+        double v = run_value(r, name, NULL);
+        bool configured = false;   /* show a line when it costs something in any replication */
+        for (size_t i = 0; i < r->n_values; i++)
+            if (strcmp(r->names[i], name) == 0)
+                for (uint32_t rep = 0; rep < spec->replications; rep++)
+                    configured |= r->rows[(size_t)rep * r->n_values + i] != 0;
+        if (configured || (k == LINE_LAMBDA_REQUESTS && v == 0))
+            line(r, f, bill_line_names[k], name, "money");
+    }
+    for (size_t c = 0; c < spec->n_components && spec->n_components > 1; c++) {
+        snprintf(name, sizeof name, "cost.by_component.%s", spec->components[c].name);
+        char label[96];
+        snprintf(label, sizeof label, "component %s", spec->components[c].name);
+        line(r, f, label, name, "money");
+    }
+    line(r, f, "total", "cost.monthly_total", "money");
+}
+
+/* ---- files ------------------------------------------------------------------------------------ */
+
+int report_write_atomic(const char *path, const char *text, size_t len)
+{
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return -1;
+    size_t wrote = fwrite(text, 1, len, f);
+    int rc = (wrote == len && fflush(f) == 0 && fsync(fileno(f)) == 0) ? 0 : -1;
+    int saved = errno;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    if (rc != 0) {
+        saved = errno ? errno : saved;
+        unlink(tmp);
+        errno = saved;
+    }
+    return rc;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* A growable text buffer for the CSV files. */
+typedef struct text { char *s; size_t n, cap; int oom; } text;
+
+static void text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_printf(text *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = t->s ? vsnprintf(t->s + t->n, t->cap - t->n, fmt, ap) : -1;
+        va_end(ap);
+        if (k >= 0 && (size_t)k < t->cap - t->n) {
+            t->n += (size_t)k;
+            return;
+        }
+        size_t cap = t->cap ? 2 * t->cap : 65536;
+        char *grown = realloc(t->s, cap);
+        if (!grown) {
+            t->oom = 1;
+            return;
+        }
+        t->s = grown;
+        t->cap = cap;
+    }
+}
+
+int report_write(const run_result *r, const char *dir, char *err, size_t err_size)
+{
+    const world_spec *spec = r->spec;
+    char path[4096];
+    if (mkdir_p(dir) != 0) {
+        snprintf(err, err_size, "%s: cannot create the results folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    text lat = { 0 }, ts = { 0 };
+    text_printf(&lat, "upper_ms,count,cumulative_fraction\n");
+    uint64_t seen = 0;
+    for (size_t i = 0; i < HIST_BUCKETS; i++) {
+        if (!r->latency.bucket[i])
+            continue;
+        seen += r->latency.bucket[i];
+        text_printf(&lat, "%.6g,%llu,%.9f\n", hist_bucket_upper(i),
+                    (unsigned long long)r->latency.bucket[i], (double)seen / (double)r->latency.count);
+    }
+    text_printf(&ts, "t_start_s,t_end_s");
+    for (int k = 0; k < TS_COLUMNS; k++)
+        text_printf(&ts, ",%s", world_ts_names[k]);
+    text_printf(&ts, "\n");
+    uint32_t reps = spec->replications;
+    for (size_t b = 0; b < r->bins; b++) {
+        double t0 = spec->warmup_s + (double)b * spec->interval_s;
+        double t1 = fmin(t0 + spec->interval_s, spec->warmup_s + spec->duration_s);
+        text_printf(&ts, "%.6g,%.6g", t0, t1);
+        for (int k = 0; k < TS_COLUMNS; k++) {
+            double sum = 0;
+            for (uint32_t rep = 0; rep < reps; rep++)
+                sum += r->ts[((size_t)rep * TS_COLUMNS + (size_t)k) * r->bins + b];
+            double v = sum / reps;
+            if (k == TS_CONCURRENCY || k == TS_INSTANCES)
+                v /= (t1 - t0);   /* time integral -> mean level over the interval */
+            text_printf(&ts, ",%.6g", v);
+        }
+        text_printf(&ts, "\n");
+    }
+    cJSON *summary = report_summary(r);
+    char *json = summary ? cJSON_Print(summary) : NULL;
+    cJSON_Delete(summary);
+    int rc = 0;
+    if (lat.oom || ts.oom || !json) {
+        snprintf(err, err_size, "%s: out of memory while writing results", dir);
+        rc = -1;
+    }
+    static const char *const files[] = { "latency.csv", "timeseries.csv", "summary.json" };
+    const text *bodies[] = { &lat, &ts, NULL };
+    /* summary.json last: its presence says the others are complete. */
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        const char *body = bodies[i] ? bodies[i]->s : json;
+        size_t len = bodies[i] ? bodies[i]->n : strlen(json);
+        if (report_write_atomic(path, body, len) != 0) {
+            snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
+            rc = -1;
+        }
+    }
+    free(lat.s);
+    free(ts.s);
+    free(json);
+    return rc;
+}

@@ -1,0 +1,40 @@
+/* report.h — running a scenario's replications and writing what they found.
+ *
+ * run_scenario runs every replication (in parallel), bills each one, and keeps one flat
+ * row of named figures per replication, the pooled latency histogram and the time lines.
+ * The writers turn that into the stdout report, summary.json (means and 95% CIs),
+ * latency.csv and timeseries.csv. Files are written to a temporary name and renamed. */
+#ifndef SLSIM_REPORT_H
+#define SLSIM_REPORT_H
+
+#include <stdio.h>
+
+#include "models/world.h"
+
+typedef struct run_result {
+    const world_spec *spec;
+    size_t   n_values;
+    char   **names;        /* n_values dotted names: "functions.api.invocations" */
+    double  *rows;         /* replications x n_values */
+    double  *mean, *ci95;  /* n_values each; ci95 NAN with one replication */
+    hist     latency;      /* pooled over replications */
+    size_t   bins;
+    double  *ts;           /* replications x TS_COLUMNS x bins */
+    uint64_t events;       /* simulated events, all replications */
+} run_result;
+
+/* Returns 0, or -1 with a message in err (out of memory, conservation failure). */
+int    run_scenario(const world_spec *spec, int threads, run_result *out, char *err, size_t err_size);
+void   run_result_free(run_result *r);
+/* The mean of a named figure (NAN when unknown). */
+double run_value(const run_result *r, const char *name, double *ci95);
+/* The summary as JSON (caller frees). */
+cJSON *report_summary(const run_result *r);
+void   report_print(const run_result *r, FILE *f);
+/* Writes summary.json, latency.csv and timeseries.csv into dir (created if missing).
+ * Returns 0, or -1 with a message in err. */
+int    report_write(const run_result *r, const char *dir, char *err, size_t err_size);
+/* Writes text to path through a temporary file and rename. Returns 0 or -1 (errno set). */
+int    report_write_atomic(const char *path, const char *text, size_t len);
+
+#endif

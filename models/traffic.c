@@ -1,0 +1,432 @@
+/* traffic.c — arrival processes and the client's retry loop.
+ *
+ * Each source is a chain of arrival events: handling one arrival schedules the next, so a
+ * source holds one pending event at a time. Rate processes with a changing rate use
+ * either a piecewise-constant rate (onoff, spike: exact, memoryless redraw at each change)
+ * or thinning against the peak rate (diurnal: a non-homogeneous Poisson process). */
+#include "models/traffic.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+
+typedef struct source_state {
+    const source_spec *spec;
+    world             *w;
+    uint32_t           index;
+    gsl_rng           *arrivals, *retry;
+    double             t;          /* last arrival */
+    double             end;        /* no arrivals at or after this */
+    int                on;         /* onoff: current state */
+    double             next_switch;
+} source_state;
+
+typedef struct traffic_state {
+    size_t        n;
+    source_state *src;
+} traffic_state;
+
+/* ---- parsing ----------------------------------------------------------------- */
+
+static const char *const process_names[] = { "constant", "poisson", "diurnal", "onoff", "spike", NULL };
+static const char *const jitter_names[] = { "none", "full", "equal", "decorrelated", NULL };
+static const char *const result_names[] = { "ok", "error", "timeout", "throttle", NULL };
+
+static void parse_retry(cfg_node *c, source_spec *s)
+{
+    cfg_node r;
+    cfg_object(c, "retry", &r);
+    s->max_attempts = (uint32_t)cfg_integer(&r, "max_attempts", 1, 1, 100);
+    s->backoff_base_ms = cfg_number(&r, "backoff_base_ms", 100, 0, 3.6e6);
+    s->backoff_cap_ms = cfg_number(&r, "backoff_cap_ms", 20000, 0, 3.6e6);
+    s->jitter = (jitter_kind)cfg_enum(&r, "jitter", jitter_names, JITTER_FULL);
+    /* retry_on: which attempt results are retried. */
+    const cJSON *on = cfg_raw(&r, "retry_on");
+    s->retry_on[RESULT_ERROR] = s->retry_on[RESULT_TIMEOUT] = s->retry_on[RESULT_THROTTLED] = true;
+    if (on) {
+        if (!cJSON_IsArray(on)) {
+            cfg_fail(&r, "retry_on", "expected an array of \"error\", \"timeout\", \"throttle\"");
+        } else {
+            s->retry_on[RESULT_ERROR] = s->retry_on[RESULT_TIMEOUT] = s->retry_on[RESULT_THROTTLED] = false;
+            int i = 0;
+            for (const cJSON *e = on->child; e; e = e->next, i++) {
+                int k = -1;
+                for (int j = 1; result_names[j] && cJSON_IsString(e); j++)
+                    if (strcmp(result_names[j], e->valuestring) == 0)
+                        k = j;
+                if (k < 0) {
+                    char key[32];
+                    snprintf(key, sizeof key, "retry_on[%d]", i);
+                    cfg_fail(&r, key, "expected \"error\", \"timeout\" or \"throttle\"");
+                    break;
+                }
+                s->retry_on[k] = true;
+            }
+        }
+    }
+    cJSON *list = cJSON_CreateArray();
+    for (int j = 1; j < 4; j++)
+        if (s->retry_on[j])
+            cJSON_AddItemToArray(list, cJSON_CreateString(result_names[j]));
+    cfg_put(&r, "retry_on", list);
+    if (!cfg_failed(&r) && s->backoff_cap_ms < s->backoff_base_ms)
+        cfg_fail(&r, "backoff_cap_ms", "must be at least backoff_base_ms (%g), got %g",
+                 s->backoff_base_ms, s->backoff_cap_ms);
+    cfg_done(&r);
+}
+
+static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w)
+{
+    const double max_rate = 1e7;
+    if (!cfg_has(a, "process"))
+        cfg_fail(a, "process", "missing; expected one of \"constant\", \"poisson\", \"diurnal\", "
+                 "\"onoff\", \"spike\"");
+    s->process = (arrival_process)cfg_enum(a, "process", process_names, ARRIVALS_POISSON);
+    switch (s->process) {
+    case ARRIVALS_CONSTANT:
+    case ARRIVALS_POISSON:
+        s->rate_per_s = cfg_number_req(a, "rate_per_s", 1e-9, max_rate);
+        break;
+    case ARRIVALS_DIURNAL:
+        s->rate_per_s = cfg_number_req(a, "rate_per_s", 1e-9, max_rate);
+        s->peak_to_trough = cfg_number(a, "peak_to_trough", 4, 1, 1e6);
+        s->peak_hour = cfg_number(a, "peak_hour", 14, 0, 24);
+        s->start_hour = cfg_number(a, "start_hour", 0, 0, 24);
+        break;
+    case ARRIVALS_ONOFF:
+        s->rate_on_per_s = cfg_number_req(a, "rate_on_per_s", 0, max_rate);
+        s->rate_off_per_s = cfg_number(a, "rate_off_per_s", 0, 0, max_rate);
+        s->mean_on_s = cfg_number_req(a, "mean_on_s", 1e-6, 1e9);
+        s->mean_off_s = cfg_number_req(a, "mean_off_s", 1e-6, 1e9);
+        break;
+    case ARRIVALS_SPIKE:
+        s->rate_per_s = cfg_number(a, "rate_per_s", 0, 0, max_rate);
+        s->spike_at_s = cfg_number_req(a, "spike_at_s", 0, 1e9);
+        s->spike_duration_s = cfg_number(a, "spike_duration_s", INFINITY, 0, 1e9);
+        s->spike_rate_per_s = cfg_number(a, "spike_rate_per_s", 0, 0, max_rate);
+        s->burst_count = (uint32_t)cfg_integer(a, "burst_count", 0, 0, 10000000);
+        if (!cfg_failed(a) && s->spike_rate_per_s == 0 && s->burst_count == 0)
+            cfg_fail(a, "spike_rate_per_s", "a spike needs spike_rate_per_s > 0 or burst_count > 0");
+        break;
+    }
+    (void)w;
+    cfg_done(a);
+}
+
+int traffic_parse(cfg_node *root, world_spec *w)
+{
+    size_t n = cfg_array_len(root, "traffic");
+    if (!cfg_failed(root) && n == 0)
+        cfg_fail(root, "traffic", "missing or empty; expected at least one traffic source");
+    if (cfg_failed(root))
+        return -1;
+    if (n > 10000) {
+        cfg_fail(root, "traffic", "too many sources (%zu); at most 10000", n);
+        return -1;
+    }
+    w->sources = calloc(n, sizeof *w->sources);
+    if (!w->sources) {
+        cfg_fail(root, "traffic", "out of memory");
+        return -1;
+    }
+    w->n_sources = n;
+    for (size_t i = 0; i < n && !cfg_failed(root); i++) {
+        source_spec *s = &w->sources[i];
+        cfg_node c, a, cl;
+        cfg_array_object(root, "traffic", i, &c);
+        char fallback[32];
+        snprintf(fallback, sizeof fallback, "source%zu", i);
+        const char *name = cfg_string(&c, "name", fallback);
+        s->name = strdup(name ? name : fallback);
+        for (size_t j = 0; j < i && s->name; j++)
+            if (strcmp(w->sources[j].name, s->name) == 0)
+                cfg_fail(&c, "name", "duplicate source name \"%s\"", s->name);
+        if (!cfg_has(&c, "target")) {
+            cfg_fail(&c, "target", "missing; expected the name of a component");
+        } else {
+            const char *target = cfg_string(&c, "target", NULL);
+            s->target = target ? world_spec_component(w, target) : -1;
+            if (!cfg_failed(&c) && s->target < 0)
+                cfg_fail(&c, "target", "no component is named \"%s\"", target);
+        }
+        s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
+        s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
+        if (!cfg_has(&c, "arrivals"))
+            cfg_fail(&c, "arrivals", "missing; expected an object with \"process\"");
+        cfg_object(&c, "arrivals", &a);
+        if (!cfg_failed(&c))
+            parse_arrivals(&a, s, w);
+        cfg_object(&c, "client", &cl);
+        s->timeout_ms = cfg_number(&cl, "timeout_ms", 29000, 1, 3.6e8);
+        parse_retry(&cl, s);
+        cfg_done(&cl);
+        cfg_done(&c);
+    }
+    return cfg_failed(root) ? -1 : 0;
+}
+
+void traffic_free_specs(world_spec *w)
+{
+    for (size_t i = 0; i < w->n_sources; i++)
+        free(w->sources[i].name);
+    free(w->sources);
+    w->sources = NULL;
+}
+
+double traffic_mean_rate(const source_spec *s)
+{
+    switch (s->process) {
+    case ARRIVALS_ONOFF:
+        return (s->rate_on_per_s * s->mean_on_s + s->rate_off_per_s * s->mean_off_s) /
+               (s->mean_on_s + s->mean_off_s);
+    default:
+        return s->rate_per_s;
+    }
+}
+
+/* ---- arrival generation --------------------------------------------------------- */
+
+static double diurnal_rate(const source_spec *s, double t)
+{
+    double amp = (s->peak_to_trough - 1.0) / (s->peak_to_trough + 1.0);
+    double hour = s->start_hour + t / 3600.0;
+    return s->rate_per_s * (1.0 + amp * cos(2.0 * 3.14159265358979323846 * (hour - s->peak_hour) / 24.0));
+}
+
+/* Rate in force at t for piecewise-constant processes, and when it next changes. */
+static double piecewise_rate(source_state *st, double t, double *change)
+{
+    const source_spec *s = st->spec;
+    if (s->process == ARRIVALS_ONOFF) {
+        *change = st->next_switch;
+        return st->on ? s->rate_on_per_s : s->rate_off_per_s;
+    }
+    /* spike */
+    double a = s->spike_at_s, b = s->spike_at_s + s->spike_duration_s;
+    if (t < a) {
+        *change = a;
+        return s->rate_per_s;
+    }
+    if (t < b) {
+        *change = b;
+        return s->rate_per_s + s->spike_rate_per_s;
+    }
+    *change = INFINITY;
+    return s->rate_per_s;
+}
+
+static void piecewise_advance(source_state *st, double change)
+{
+    if (st->spec->process == ARRIVALS_ONOFF) {
+        st->on = !st->on;
+        double mean = st->on ? st->spec->mean_on_s : st->spec->mean_off_s;
+        st->next_switch = change + gsl_ran_exponential(st->arrivals, mean);
+    }
+}
+
+/* The next arrival after st->t, or INFINITY when the source is done. */
+static double next_arrival(source_state *st)
+{
+    const source_spec *s = st->spec;
+    double t = st->t;
+    switch (s->process) {
+    case ARRIVALS_CONSTANT:
+        return t + 1.0 / s->rate_per_s;
+    case ARRIVALS_POISSON:
+        return t + gsl_ran_exponential(st->arrivals, 1.0 / s->rate_per_s);
+    case ARRIVALS_DIURNAL: {
+        double amp = (s->peak_to_trough - 1.0) / (s->peak_to_trough + 1.0);
+        double peak = s->rate_per_s * (1.0 + amp);
+        while (t < st->end) {
+            t += gsl_ran_exponential(st->arrivals, 1.0 / peak);
+            if (gsl_rng_uniform(st->arrivals) * peak < diurnal_rate(s, t))
+                return t;
+        }
+        return INFINITY;
+    }
+    case ARRIVALS_ONOFF:
+    case ARRIVALS_SPIKE:
+        while (t < st->end) {
+            double change, rate = piecewise_rate(st, t, &change);
+            double cand = rate > 0 ? t + gsl_ran_exponential(st->arrivals, 1.0 / rate) : INFINITY;
+            if (cand < change)
+                return cand;
+            if (!isfinite(change))
+                return INFINITY;
+            t = change;
+            piecewise_advance(st, change);
+        }
+        return INFINITY;
+    }
+    return INFINITY;
+}
+
+/* ---- the client -------------------------------------------------------------------- */
+
+static void start_attempt(world *w, uint32_t idx)
+{
+    request *r = &w->req[idx];
+    const source_spec *s = &w->spec->sources[r->source];
+    double now = sim_now(w->s);
+    r->deadline = now + s->timeout_ms / 1000.0;
+    if (r->measured)
+        w->counts.attempts++;
+    world_deliver(w, s->target, idx);
+}
+
+static void on_retry(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    start_attempt(target, (uint32_t)arg);
+}
+
+static void new_request(world *w, source_state *st)
+{
+    double now = sim_now(w->s);
+    uint32_t idx = world_request_new(w);
+    if (idx == UINT32_MAX)
+        return;
+    request *r = &w->req[idx];
+    r->created = now;
+    r->source = st->index;
+    r->attempt = 1;
+    r->backoff_prev_ms = st->spec->backoff_base_ms;
+    r->measured = world_measuring(w, now);
+    if (r->measured) {
+        w->counts.arrived++;
+        series_add(&w->ts[TS_ARRIVALS], now, 1.0);
+    }
+    start_attempt(w, idx);
+}
+
+static void on_arrival(sim *s, void *target, uint64_t arg)
+{
+    (void)arg;
+    source_state *st = target;
+    st->t = sim_now(s);
+    double next = next_arrival(st);
+    if (next < st->end)
+        sim_at(s, next, on_arrival, st, 0);
+    new_request(st->w, st);
+}
+
+static void on_burst(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    source_state *st = target;
+    for (uint32_t i = 0; i < st->spec->burst_count; i++)
+        new_request(st->w, st);
+}
+
+static double backoff_ms(const source_spec *s, request *r, gsl_rng *rng)
+{
+    /* r->attempt is the number of attempts made so far (>= 1). */
+    double exp_ms = s->backoff_base_ms * ldexp(1.0, (int)(r->attempt - 1 < 60 ? r->attempt - 1 : 60));
+    if (exp_ms > s->backoff_cap_ms)
+        exp_ms = s->backoff_cap_ms;
+    switch (s->jitter) {
+    case JITTER_NONE:
+        return exp_ms;
+    case JITTER_FULL:
+        return gsl_rng_uniform(rng) * exp_ms;
+    case JITTER_EQUAL:
+        return 0.5 * exp_ms + gsl_rng_uniform(rng) * 0.5 * exp_ms;
+    case JITTER_DECORRELATED: {
+        double hi = 3.0 * r->backoff_prev_ms;
+        double sleep = s->backoff_base_ms + gsl_rng_uniform(rng) * (hi - s->backoff_base_ms);
+        if (sleep > s->backoff_cap_ms)
+            sleep = s->backoff_cap_ms;
+        r->backoff_prev_ms = sleep;
+        return sleep;
+    }
+    }
+    return exp_ms;
+}
+
+void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
+{
+    request *r = &w->req[idx];
+    const source_spec *s = &w->spec->sources[r->source];
+    double now = sim_now(w->s);
+    if (result != RESULT_OK && s->retry_on[result] && r->attempt < s->max_attempts) {
+        traffic_state *ts = w->sources;
+        double delay = backoff_ms(s, r, ts->src[r->source].retry) / 1000.0;
+        r->attempt++;
+        sim_at(w->s, now + delay, on_retry, w, idx);
+        return;
+    }
+    if (r->measured) {
+        switch (result) {
+        case RESULT_OK:
+            w->counts.completed++;
+            hist_add(&w->latency, (now - r->created) * 1000.0);
+            series_add(&w->ts[TS_COMPLETIONS], now, 1.0);
+            break;
+        case RESULT_ERROR:     w->counts.failed++; break;
+        case RESULT_TIMEOUT:   w->counts.timed_out++; break;
+        case RESULT_THROTTLED: w->counts.throttled++; break;
+        }
+    }
+    world_request_free(w, idx);
+}
+
+/* ---- start / free -------------------------------------------------------------------- */
+
+int traffic_start(world *w)
+{
+    const world_spec *spec = w->spec;
+    traffic_state *ts = calloc(1, sizeof *ts);
+    if (!ts)
+        return -1;
+    w->sources = ts;
+    ts->src = calloc(spec->n_sources ? spec->n_sources : 1, sizeof *ts->src);
+    if (!ts->src)
+        return -1;
+    ts->n = spec->n_sources;
+    for (size_t i = 0; i < spec->n_sources; i++) {
+        const source_spec *s = &spec->sources[i];
+        source_state *st = &ts->src[i];
+        char name[300];
+        st->spec = s;
+        st->w = w;
+        st->index = (uint32_t)i;
+        snprintf(name, sizeof name, "source.%s.arrivals", s->name);
+        st->arrivals = sim_stream(w->s, name);
+        snprintf(name, sizeof name, "source.%s.retry", s->name);
+        st->retry = sim_stream(w->s, name);
+        if (!st->arrivals || !st->retry)
+            return -1;
+        st->end = fmin(s->end_s, w->t_end);
+        st->t = s->start_s;
+        if (s->process == ARRIVALS_ONOFF) {
+            double p_on = s->mean_on_s / (s->mean_on_s + s->mean_off_s);
+            st->on = gsl_rng_uniform(st->arrivals) < p_on;
+            st->next_switch = s->start_s + gsl_ran_exponential(st->arrivals,
+                                                               st->on ? s->mean_on_s : s->mean_off_s);
+        }
+        double first;
+        if (s->process == ARRIVALS_CONSTANT)
+            first = s->start_s + gsl_rng_uniform(st->arrivals) / s->rate_per_s; /* random phase */
+        else
+            first = next_arrival(st);
+        if (first < st->end && sim_at(w->s, first, on_arrival, st, 0) != 0)
+            return -1;
+        if (s->process == ARRIVALS_SPIKE && s->burst_count > 0 && s->spike_at_s >= s->start_s &&
+            s->spike_at_s < st->end && sim_at(w->s, s->spike_at_s, on_burst, st, 0) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void traffic_free(world *w)
+{
+    traffic_state *ts = w->sources;
+    if (!ts)
+        return;
+    free(ts->src);
+    free(ts);
+    w->sources = NULL;
+}

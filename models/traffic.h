@@ -1,0 +1,54 @@
+/* traffic.h — traffic sources and their clients.
+ *
+ * A source generates original requests (constant, poisson, diurnal, onoff, spike) to one
+ * target component. Its client waits for each attempt up to timeout_ms and retries
+ * throttles, errors and timeouts with exponential backoff and jitter, up to max_attempts.
+ * A request's outcome is decided here: completed, failed, throttled or timed out. */
+#ifndef SLSIM_TRAFFIC_H
+#define SLSIM_TRAFFIC_H
+
+#include "models/world.h"
+#include "sim/dist.h"
+
+typedef enum arrival_process {
+    ARRIVALS_CONSTANT, ARRIVALS_POISSON, ARRIVALS_DIURNAL, ARRIVALS_ONOFF, ARRIVALS_SPIKE
+} arrival_process;
+
+typedef enum jitter_kind { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED } jitter_kind;
+
+struct source_spec {
+    char           *name;
+    int             target;            /* component index */
+    arrival_process process;
+    double          rate_per_s;        /* mean (diurnal), base (spike), constant/poisson rate */
+    double          start_s, end_s;    /* active between these times (end < 0: to the end) */
+    /* diurnal */
+    double          peak_to_trough, peak_hour, start_hour;
+    /* onoff */
+    double          rate_on_per_s, rate_off_per_s, mean_on_s, mean_off_s;
+    /* spike */
+    double          spike_at_s, spike_duration_s, spike_rate_per_s;
+    uint32_t        burst_count;
+    /* client */
+    double          timeout_ms;
+    uint32_t        max_attempts;
+    double          backoff_base_ms, backoff_cap_ms;
+    jitter_kind     jitter;
+    bool            retry_on[4];       /* by attempt_result */
+};
+
+/* Parses traffic[] into w (components must be parsed first). Returns 0 or -1. */
+int  traffic_parse(cfg_node *root, world_spec *w);
+void traffic_free_specs(world_spec *w);
+
+/* Starts every source: schedules first arrivals. Returns 0 or -1 (out of memory). */
+int  traffic_start(world *w);
+void traffic_free(world *w);
+
+/* A component reports the result of an attempt of request idx at the current time. */
+void traffic_attempt_done(world *w, uint32_t idx, attempt_result result);
+
+/* The mean arrival rate of a source over [0, horizon_s], for reports and tests. */
+double traffic_mean_rate(const source_spec *s);
+
+#endif

@@ -1,0 +1,381 @@
+/* world.c — reading a scenario into a world_spec, and running one replication.
+ *
+ * The registry of component kinds lives here: a new kind is one file with one
+ * component_kind table and one line in `kinds` below. */
+#include "models/world.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/function.h"
+#include "models/traffic.h"
+
+static const component_kind *const kinds[] = { &function_kind, NULL };
+
+const component_kind *component_kind_find(const char *name)
+{
+    for (size_t i = 0; kinds[i]; i++)
+        if (strcmp(kinds[i]->name, name) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+const char *const world_ts_names[TS_COLUMNS] = {
+    "arrivals", "completions", "throttles", "cold_starts", "concurrency", "instances"
+};
+
+/* ---- scenario ---------------------------------------------------------------------- */
+
+int world_spec_component(const world_spec *w, const char *name)
+{
+    for (size_t i = 0; i < w->n_components; i++)
+        if (w->components[i].name && strcmp(w->components[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!*s || strlen(s) > 64)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+static void parse_components(cfg_node *root, world_spec *w)
+{
+    size_t n = cfg_array_len(root, "components");
+    if (!cfg_failed(root) && n == 0)
+        cfg_fail(root, "components", "missing or empty; expected at least one component");
+    if (cfg_failed(root))
+        return;
+    if (n > 10000) {
+        cfg_fail(root, "components", "too many components (%zu); at most 10000", n);
+        return;
+    }
+    w->components = calloc(n, sizeof *w->components);
+    if (!w->components) {
+        cfg_fail(root, "components", "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n && !cfg_failed(root); i++) {
+        cfg_node c;
+        cfg_array_object(root, "components", i, &c);
+        if (!c.in) {
+            cfg_fail(root, "components", "element %zu is missing", i);
+            return;
+        }
+        if (!cfg_has(&c, "name")) {
+            cfg_fail(&c, "name", "missing; expected a name (letters, digits, _ and -)");
+            return;
+        }
+        const char *name = cfg_string(&c, "name", "");
+        if (cfg_failed(&c))
+            return;
+        if (!valid_name(name)) {
+            cfg_fail(&c, "name", "\"%.64s\" is not a valid name: use 1 to 64 letters, digits, _ and -", name);
+            return;
+        }
+        if (world_spec_component(w, name) >= 0) {
+            cfg_fail(&c, "name", "duplicate component name \"%s\"", name);
+            return;
+        }
+        if (!cfg_has(&c, "kind")) {
+            cfg_fail(&c, "kind", "missing; expected one of %s", component_kind_names());
+            return;
+        }
+        const char *kind = cfg_string(&c, "kind", "");
+        const component_kind *k = component_kind_find(kind ? kind : "");
+        if (!k) {
+            if (!cfg_failed(&c))
+                cfg_fail(&c, "kind", "unknown component kind \"%s\"; expected one of %s", kind,
+                         component_kind_names());
+            return;
+        }
+        w->components[i].name = strdup(name);
+        w->components[i].kind = k;
+        w->n_components = i + 1;
+        w->components[i].spec = k->parse(&c, w);
+        if (!w->components[i].spec && !cfg_failed(&c))
+            cfg_fail(&c, NULL, "could not be read");
+    }
+}
+
+const char *component_kind_names(void)
+{
+    static char list[256];   /* written once, identical every time */
+    if (!list[0]) {
+        for (size_t i = 0; kinds[i]; i++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s\"%s\"", i ? ", " : "", kinds[i]->name);
+        }
+    }
+    return list;
+}
+
+void world_spec_free(world_spec *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->n_components; i++) {
+        if (w->components[i].kind && w->components[i].spec)
+            w->components[i].kind->free_spec(w->components[i].spec);
+        free(w->components[i].name);
+    }
+    free(w->components);
+    traffic_free_specs(w);
+    cJSON_Delete(w->resolved);
+    free(w->file);
+    free(w->name);
+    free(w->description);
+    free(w);
+}
+
+static char *dir_of(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    if (!slash)
+        return strdup(".");
+    size_t n = (size_t)(slash - file);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, file, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static void parse_top(cfg_node *root, world_spec *w, const char *file)
+{
+    /* name defaults to the file's base name without .json */
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    char fallback[128];
+    snprintf(fallback, sizeof fallback, "%s", base);
+    char *dot = strrchr(fallback, '.');
+    if (dot && dot != fallback)
+        *dot = '\0';
+    const char *name = cfg_string(root, "name", fallback);
+    if (!cfg_failed(root) && !valid_name(name))
+        cfg_fail(root, "name", "\"%.64s\" is not a valid name: use 1 to 64 letters, digits, _ and - "
+                 "(it names the results folder)", name);
+    w->name = strdup(name ? name : fallback);
+    const char *desc = cfg_string(root, "description", "");
+    w->description = strdup(desc ? desc : "");
+    w->duration_s = cfg_number(root, "duration_s", 3600, 1, 366 * 86400.0);
+    w->warmup_s = cfg_number(root, "warmup_s", 0, 0, 366 * 86400.0);
+    w->seed = (uint64_t)cfg_integer(root, "seed", 1, 0, 9007199254740991LL);
+    w->replications = (uint32_t)cfg_integer(root, "replications", 5, 1, 10000);
+    w->free_tier = cfg_bool(root, "free_tier", false);
+    w->interval_s = cfg_number(root, "timeseries_interval_s", 60, 0.001, 366 * 86400.0);
+    if (!cfg_failed(root) && w->duration_s / w->interval_s > 1e6)
+        cfg_fail(root, "timeseries_interval_s", "gives %.0f intervals; at most 1000000",
+                 ceil(w->duration_s / w->interval_s));
+
+    cfg_node p;
+    cfg_object(root, "platform", &p);
+    w->account_concurrency = (uint32_t)cfg_integer(&p, "account_concurrency", 1000, 100, 10000000);
+    w->scale_per_10s = (uint32_t)cfg_integer(&p, "scale_per_10s", 1000, 1, 10000000);
+    cfg_done(&p);
+
+    const char *pricing = cfg_string(root, "pricing", "aws-us-east-1");
+    if (!cfg_failed(root)) {
+        char *dir = dir_of(file);
+        billing_load(&w->prices, root->ctx, pricing ? pricing : "aws-us-east-1", dir);
+        free(dir);
+    }
+}
+
+static void set_number(cJSON *obj, const char *key, double v)
+{
+    if (cJSON_GetObjectItemCaseSensitive(obj, key))
+        cJSON_ReplaceItemInObjectCaseSensitive(obj, key, cJSON_CreateNumber(v));
+    else
+        cJSON_AddNumberToObject(obj, key, v);
+}
+
+world_spec *world_spec_load(const char *file, const world_overrides *o, char *err, size_t err_size)
+{
+    cfg_ctx ctx;
+    cfg_ctx_init(&ctx, file);
+    world_spec *w = calloc(1, sizeof *w);
+    cJSON *in = cfg_load_file(&ctx, file);
+    if (!w) {
+        snprintf(err, err_size, "%s: out of memory", file);
+        cJSON_Delete(in);
+        return NULL;
+    }
+    w->file = strdup(file);
+    if (in && o) {
+        for (size_t i = 0; i < o->n_sets && !ctx.failed; i++)
+            cfg_set_path(&ctx, in, o->sets[i]);
+        if (o->seed >= 0)
+            set_number(in, "seed", (double)o->seed);
+        if (o->replications >= 1)
+            set_number(in, "replications", (double)o->replications);
+        if (o->duration_s > 0)
+            set_number(in, "duration_s", o->duration_s);
+    }
+    if (in && !ctx.failed) {
+        w->resolved = cJSON_CreateObject();
+        cfg_node root;
+        cfg_root(&root, &ctx, in, w->resolved);
+        parse_top(&root, w, file);
+        if (!ctx.failed)
+            parse_components(&root, w);
+        if (!ctx.failed)
+            traffic_parse(&root, w);
+        cfg_done(&root);
+    }
+    cJSON_Delete(in);
+    if (ctx.failed) {
+        snprintf(err, err_size, "%s", ctx.message);
+        world_spec_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* ---- requests ------------------------------------------------------------------------- */
+
+uint32_t world_request_new(world *w)
+{
+    if (w->free_head == UINT32_MAX) {
+        uint32_t cap = w->cap_req ? w->cap_req * 2 : 1024;
+        if (cap <= w->cap_req || cap > (1u << 30)) {
+            w->out_of_memory = 1;
+            return UINT32_MAX;
+        }
+        request *grown = realloc(w->req, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            w->out_of_memory = 1;
+            return UINT32_MAX;
+        }
+        w->req = grown;
+        /* New slots join the free list in index order. */
+        for (uint32_t i = cap; i-- > w->cap_req;) {
+            grown[i].live = 0;
+            grown[i].next_free = w->free_head;
+            w->free_head = i;
+        }
+        w->cap_req = cap;
+    }
+    uint32_t idx = w->free_head;
+    w->free_head = w->req[idx].next_free;
+    w->req[idx] = (request){ .live = 1 };
+    w->n_req++;
+    return idx;
+}
+
+void world_request_free(world *w, uint32_t idx)
+{
+    w->req[idx].live = 0;
+    w->req[idx].next_free = w->free_head;
+    w->free_head = idx;
+    w->n_req--;
+}
+
+void world_deliver(world *w, int component, uint32_t idx)
+{
+    const component_spec *c = &w->spec->components[component];
+    c->kind->accept(w->state[component], w, idx);
+}
+
+bool world_measuring(const world *w, double t) { return t >= w->t_start; }
+
+/* ---- one replication ------------------------------------------------------------------- */
+
+int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size)
+{
+    w->spec = spec;
+    w->t_start = spec->warmup_s;
+    w->t_end = spec->warmup_s + spec->duration_s;
+    w->free_head = UINT32_MAX;
+    hist_init(&w->latency);
+    size_t bins = (size_t)ceil(spec->duration_s / spec->interval_s);
+    for (int k = 0; k < TS_COLUMNS; k++)
+        if (series_init(&w->ts[k], w->t_start, spec->interval_s, bins) != 0)
+            goto oom;
+    w->s = sim_new(spec->seed, r);
+    w->state = calloc(spec->n_components ? spec->n_components : 1, sizeof *w->state);
+    if (!w->s || !w->state)
+        goto oom;
+    for (size_t i = 0; i < spec->n_components; i++) {
+        w->state[i] = spec->components[i].kind->start(spec->components[i].spec, w);
+        if (!w->state[i])
+            goto oom;
+    }
+    if (traffic_start(w) != 0)
+        goto oom;
+    sim_run_until(w->s, w->t_end);
+    if (sim_failed(w->s) || w->out_of_memory)
+        goto oom;
+    for (size_t i = 0; i < spec->n_components; i++)
+        spec->components[i].kind->finish(w->state[i], w);
+
+    /* Conservation: every measured request ended in one outcome or is still in flight. */
+    uint64_t in_flight = 0;
+    for (uint32_t i = 0; i < w->cap_req; i++)
+        in_flight += w->req[i].live && w->req[i].measured;
+    w->counts.in_flight = in_flight;
+    const request_counts *c = &w->counts;
+    uint64_t ended = c->completed + c->failed + c->throttled + c->timed_out + c->dropped;
+    if (c->arrived != ended + c->in_flight) {
+        snprintf(err, err_size, "%s: replication %u: conservation violated: %llu arrived, %llu ended, "
+                 "%llu in flight", spec->file, r, (unsigned long long)c->arrived,
+                 (unsigned long long)ended, (unsigned long long)c->in_flight);
+        return -1;
+    }
+    return 0;
+oom:
+    snprintf(err, err_size, "%s: replication %u: out of memory", spec->file, r);
+    return -1;
+}
+
+void world_free(world *w)
+{
+    if (w->state && w->spec)
+        for (size_t i = 0; i < w->spec->n_components; i++)
+            if (w->state[i])
+                w->spec->components[i].kind->free_state(w->state[i]);
+    free(w->state);
+    traffic_free(w);
+    sim_free(w->s);
+    free(w->req);
+    for (int k = 0; k < TS_COLUMNS; k++)
+        series_free(&w->ts[k]);
+    memset(w, 0, sizeof *w);
+}
+
+/* ---- metrics --------------------------------------------------------------------------- */
+
+void metric_emit(metric_sink *m, const char *name, double value)
+{
+    if (m->values) {
+        m->values[m->n++] = value;
+        return;
+    }
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 64;
+        char **grown = realloc(m->names, cap * sizeof *grown);
+        if (!grown) {
+            m->oom = 1;
+            return;
+        }
+        m->names = grown;
+        m->cap = cap;
+    }
+    size_t len = strlen(m->prefix) + strlen(name) + 1;
+    char *full = malloc(len);
+    if (!full) {
+        m->oom = 1;
+        return;
+    }
+    snprintf(full, len, "%s%s", m->prefix, name);
+    m->names[m->n++] = full;
+}

@@ -1,0 +1,158 @@
+/* world.h — the serverless world: a scenario's immutable spec, one replication's state,
+ * the component-kind interface, requests and their outcomes.
+ *
+ * The spec is built once from the scenario (world_spec_load) and is read-only while
+ * replications run; each replication owns a world (engine, RNG streams, request pool,
+ * component states, metrics). Every request that arrives in the measured window ends in
+ * exactly one outcome or is in flight at the end; world_run checks this. */
+#ifndef SLSIM_WORLD_H
+#define SLSIM_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/cfg.h"
+#include "sim/engine.h"
+#include "sim/stats.h"
+#include "models/billing.h"
+
+typedef struct world_spec world_spec;
+typedef struct world world;
+typedef struct source_spec source_spec;
+
+/* What one attempt of a call came back with. */
+typedef enum attempt_result {
+    RESULT_OK, RESULT_ERROR, RESULT_TIMEOUT, RESULT_THROTTLED
+} attempt_result;
+
+/* A request in flight: small, pooled, addressed by index (no malloc per request). */
+typedef struct request {
+    double   created;        /* arrival of the original request */
+    double   deadline;       /* the client gives up on this attempt at this time */
+    double   backoff_prev_ms;/* decorrelated jitter remembers the last sleep */
+    uint32_t source;         /* traffic source index */
+    uint32_t attempt;        /* 1-based */
+    uint32_t next_free;      /* pool free list link */
+    uint8_t  measured;       /* arrived inside the measured window */
+    uint8_t  live;
+} request;
+
+/* ---- component kinds ------------------------------------------------------- */
+
+typedef struct metric_sink metric_sink;
+
+typedef struct component_kind {
+    const char *name;
+    /* JSON -> spec (owned; freed by free_spec). NULL on error (message in n->ctx). */
+    void *(*parse)(cfg_node *n, world_spec *w);
+    void  (*free_spec)(void *spec);
+    /* spec -> one replication's state; NULL when out of memory. */
+    void *(*start)(const void *spec, world *w);
+    /* An attempt of request index req arrives. */
+    void  (*accept)(void *state, world *w, uint32_t req);
+    /* Closes gauges at the end of the run. */
+    void  (*finish)(void *state, world *w);
+    /* Emits the component's figures (state NULL: names only, see metric_sink). */
+    void  (*report)(const void *spec, const void *state, metric_sink *m);
+    /* Adds billable usage. */
+    void  (*meter)(const void *spec, const void *state, const world *w, usage *u);
+    void  (*free_state)(void *state);
+} component_kind;
+
+const component_kind *component_kind_find(const char *name);
+/* "function", "..." for messages. */
+const char *component_kind_names(void);
+
+typedef struct component_spec {
+    char                 *name;
+    const component_kind *kind;
+    void                 *spec;
+} component_spec;
+
+/* ---- the scenario ---------------------------------------------------------- */
+
+struct world_spec {
+    char          *file, *name, *description;
+    double         duration_s, warmup_s, interval_s;
+    uint64_t       seed;
+    uint32_t       replications;
+    bool           free_tier;
+    uint32_t       account_concurrency, scale_per_10s;
+    uint32_t       reserved_total;    /* sum of functions' reserved concurrency */
+    size_t         n_sources;
+    source_spec   *sources;
+    size_t         n_components;
+    component_spec *components;
+    price_table    prices;
+    cJSON         *resolved;   /* the scenario with every default filled in */
+};
+
+/* Command-line overrides applied on top of the file. */
+typedef struct world_overrides {
+    const char **sets;  size_t n_sets;     /* "path=value" */
+    int64_t  seed;         /* < 0: keep */
+    int64_t  replications; /* < 1: keep */
+    double   duration_s;   /* <= 0: keep */
+} world_overrides;
+
+/* Reads, validates and resolves a scenario. On error returns NULL and writes one line
+ * "FILE: json.path: problem" into err (size err_size). */
+world_spec *world_spec_load(const char *file, const world_overrides *o, char *err, size_t err_size);
+void        world_spec_free(world_spec *w);
+/* Index of the component called name, or -1. */
+int         world_spec_component(const world_spec *w, const char *name);
+
+/* ---- one replication ------------------------------------------------------- */
+
+/* Counters of original requests (measured window only). */
+typedef struct request_counts {
+    uint64_t arrived, completed, failed, throttled, timed_out, dropped, in_flight, attempts;
+} request_counts;
+
+/* Columns of timeseries.csv, summed over components. */
+enum { TS_ARRIVALS, TS_COMPLETIONS, TS_THROTTLES, TS_COLD_STARTS, TS_CONCURRENCY,
+       TS_INSTANCES, TS_COLUMNS };
+extern const char *const world_ts_names[TS_COLUMNS];
+
+struct world {
+    const world_spec *spec;
+    sim              *s;
+    double            t_start, t_end;      /* measured window */
+    request          *req;
+    uint32_t          n_req, cap_req, free_head;
+    void            **state;               /* per component */
+    void             *sources;             /* traffic.c's state */
+    uint32_t          unreserved_busy;     /* running invocations of unreserved functions */
+    request_counts    counts;
+    hist              latency;             /* end-to-end ms, completed requests */
+    series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
+    int               out_of_memory;
+};
+
+/* Runs replication r of spec into w (caller zeroes w; free with world_free). Returns 0,
+ * or -1 when out of memory or when conservation fails (message in err). */
+int    world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size);
+void   world_free(world *w);
+bool   world_measuring(const world *w, double t);
+
+/* Request pool. world_request_new returns an index, or UINT32_MAX when out of memory. */
+uint32_t world_request_new(world *w);
+void     world_request_free(world *w, uint32_t idx);
+/* Routes an attempt of request idx to component c. */
+void     world_deliver(world *w, int component, uint32_t idx);
+
+/* ---- metrics --------------------------------------------------------------- */
+
+/* One flat row of named figures per replication. In naming mode (values == NULL) the
+ * sink records names; in collecting mode it writes values in the same order. */
+struct metric_sink {
+    char   **names;     /* naming mode: grown as names arrive */
+    double  *values;    /* collecting mode */
+    size_t   n, cap;
+    char     prefix[160];
+    int      oom;
+};
+void metric_emit(metric_sink *m, const char *name, double value);
+
+#endif
