@@ -3,7 +3,7 @@ CC      ?= cc
 BUILD   ?= build
 PKGS    := gsl libcjson check
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fopenmp -MMD -MP -I. -I$(BUILD)/gen
-OPT     ?= -O2 -g
+OPT     ?= -O2 -g -flto=auto
 SAN     ?=
 CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(shell pkg-config --cflags gsl libcjson 2>/dev/null) $(CFLAGS)
 LIBS    = $(shell pkg-config --libs gsl libcjson 2>/dev/null) -lm

@@ -240,7 +240,7 @@ static void *function_start(const void *spec, world *w)
     }
     st->tokens = f->scale_per_10s;
     st->tokens_t = 0;
-    gauge_init(&st->concurrency, &st->busy_s, w->t_start);
+    gauge_init(&st->concurrency, NULL, w->t_start);   /* max only; busy_s gets spans */
     return st;
 }
 
@@ -347,6 +347,7 @@ static void function_accept(void *state, world *w, uint32_t req)
     if (st->pool_busy != &st->busy)
         (*st->pool_busy)++;
     gauge_add(&st->concurrency, now, 1.0);
+    series_add_span(&st->busy_s, now, end, 1.0);
     if (world_measuring(w, now)) {
         uint64_t billed = (uint64_t)ceil(init_ms + run_ms);   /* 1 ms granularity */
         st->invocations++;

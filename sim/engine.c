@@ -84,8 +84,7 @@ int sim_step(sim *s)
 
 void sim_run_until(sim *s, double t_end)
 {
-    const pes_event *next;
-    while (!s->failed && (next = pes_min(s->events)) && next->time < t_end)
+    while (!s->failed && pes_size(s->events) && pes_min_time(s->events) < t_end)
         sim_step(s);
     if (s->now < t_end)
         s->now = t_end;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "models/report.h"
@@ -32,6 +33,8 @@ static const char usage_text[] =
     "                       (repeatable; VALUE is JSON, or a string)\n"
     "  --quiet              print no report (files are still written)\n"
     "  --print-config       print the scenario with every default filled in, and stop\n"
+    "  --stats              print wall time, simulated invocations per second and peak\n"
+    "                       memory on stderr\n"
     "\n"
     "exit status: 0 success, 2 bad usage or invalid scenario, 1 failure while running\n";
 
@@ -61,6 +64,23 @@ static double wall_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Wall time, throughput and peak memory, for `make bench` and curious users. */
+static void print_stats(const run_result *res, double elapsed, long long threads)
+{
+    double invocations = 0;
+    for (size_t i = 0; i < res->n_values; i++) {
+        size_t n = strlen(res->names[i]);
+        if (n > 12 && !strcmp(res->names[i] + n - 12, ".invocations"))
+            invocations += res->mean[i] * res->spec->replications;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    fprintf(stderr, "stats: threads %lld, wall %.3f s, events %.0f (%.3g M/s), invocations %.0f "
+            "(%.3g M/s), peak memory %.1f MB\n", threads, elapsed, (double)res->events,
+            res->events / elapsed / 1e6, invocations, invocations / elapsed / 1e6,
+            ru.ru_maxrss / 1024.0);
+}
+
 int main(int argc, char **argv)
 {
     rng_library_init();
@@ -84,7 +104,7 @@ int main(int argc, char **argv)
     world_overrides o = { .seed = -1, .replications = -1, .duration_s = -1 };
     const char **sets = calloc((size_t)argc, sizeof *sets);
     long long threads = 0;
-    int quiet = 0, print_config = 0;
+    int quiet = 0, print_config = 0, stats = 0;
     int rc = 2;
     if (!sets) {
         fprintf(stderr, "slsim: out of memory\n");
@@ -157,6 +177,8 @@ int main(int argc, char **argv)
                 sets[o.n_sets++] = val;
             } else if (!strcmp(opt, "--quiet") && is_run) {
                 quiet = 1;
+            } else if (!strcmp(opt, "--stats") && is_run) {
+                stats = 1;
             } else if (!strcmp(opt, "--print-config") && is_run) {
                 print_config = 1;
             } else {
@@ -227,8 +249,10 @@ int main(int argc, char **argv)
             report_print(&res, stdout);
             printf("\nResults in %s/ (summary.json, latency.csv, timeseries.csv)\n", dir);
         }
-        if (progress)
+        if (progress && !stats)
             fprintf(stderr, "slsim: %.3g million events in %.2f s\n", (double)res.events / 1e6, elapsed);
+        if (stats)
+            print_stats(&res, elapsed, threads);
     }
     run_result_free(&res);
     world_spec_free(spec);

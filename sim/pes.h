@@ -2,7 +2,7 @@
  *
  * Equal times come out in the order they were pushed, so a run is reproducible.
  * The structure is private to pes.c so it can be replaced if a benchmark finds a
- * faster one; today it is an array-based 4-ary heap with the keys inline. */
+ * faster one; today it is a 4-ary heap of (time, slot) keys beside a slot array. */
 #ifndef SLSIM_PES_H
 #define SLSIM_PES_H
 
@@ -28,7 +28,7 @@ void   pes_free(pes *q);
 int    pes_push(pes *q, const pes_event *e);
 /* Removes the earliest event into *out; returns 0, or -1 when empty. */
 int    pes_pop(pes *q, pes_event *out);
-const pes_event *pes_min(const pes *q);          /* NULL when empty */
+double pes_min_time(const pes *q);               /* only when pes_size(q) > 0 */
 size_t pes_size(const pes *q);
 
 #endif

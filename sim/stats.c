@@ -141,6 +141,7 @@ int series_init(series *s, double start, double width, size_t n)
     memset(s, 0, sizeof *s);
     s->start = start;
     s->width = width;
+    s->inv_width = 1.0 / width;
     s->n = n;
     if (n) {
         s->bin = calloc(n, sizeof *s->bin);
@@ -170,7 +171,7 @@ void series_add(series *s, double t, double x)
 {
     if (t < s->start || t >= series_end(s))
         return;
-    size_t i = (size_t)((t - s->start) / s->width);
+    size_t i = (size_t)((t - s->start) * s->inv_width);
     if (i >= s->n)
         i = s->n - 1;
     s->bin[i] += x;
@@ -187,7 +188,7 @@ void series_add_span(series *s, double t0, double t1, double weight)
     if (!(t1 > t0) || weight == 0)
         return;
     s->total += weight * (t1 - t0);
-    size_t i = (size_t)((t0 - s->start) / s->width);
+    size_t i = (size_t)((t0 - s->start) * s->inv_width);
     while (t0 < t1 && i < s->n) {
         double bin_end = s->start + (double)(i + 1) * s->width;
         double seg_end = t1 < bin_end ? t1 : bin_end;

@@ -49,7 +49,7 @@ double   hist_bucket_upper(size_t i);
 size_t   hist_bucket_of(double x);
 
 typedef struct series {
-    double  start, width;
+    double  start, width, inv_width;
     size_t  n;
     double *bin;      /* n values, owned */
     double  total;    /* everything added inside the window */

@@ -1,0 +1,15 @@
+#!/bin/sh
+# make bench: simulated invocations per second on one thread, and peak memory at 10 and
+# 100 million invocations (memory must not grow with the number of invocations).
+set -eu
+bin=${1:-./slsim}
+scenario=scenarios/bench/poisson-one-function.json
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+for dur in 1000 10000; do
+  echo "== $((dur * 10000 / 1000000)) million invocations, 1 thread"
+  "$bin" run "$scenario" --duration "$dur" --threads 1 --quiet --stats --out "$out" 2>&1
+done
+echo "== 4 replications of 10 million, 2 threads"
+"$bin" run "$scenario" --duration 1000 --replications 4 --threads 2 --quiet --stats --out "$out" 2>&1
