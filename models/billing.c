@@ -207,16 +207,23 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     }
     b->total = billing_round_cents(b->total);
 
-    /* Each component's share of each line, by its share of that line's usage. */
+    /* Each component's share of each line, by its share of that line's billable usage:
+     * the free tier is credited to the eligible functions in proportion to their usage. */
+    double req_billable = req_all - free_req, gb_billable[2] = { gb_s[0] - free_gb_s[0], gb_s[1] - free_gb_s[1] };
     for (size_t i = 0; i < u->n; i++) {
         const lambda_usage *l = &u->lambda[i];
         double c = 0;
         if (l->used) {
             int a = l->arch;
-            if (req_all > 0)
-                c += raw[LINE_LAMBDA_REQUESTS] * l->requests * scale / req_all;
-            if (gb_s[a] > 0)
-                c += raw[a ? LINE_LAMBDA_DURATION_ARM64 : LINE_LAMBDA_DURATION] * l->gb_s * scale / gb_s[a];
+            double req = l->requests * scale, gb = l->gb_s * scale;
+            if (!l->provisioned && req_free_eligible > 0)
+                req -= free_req * req / req_free_eligible;
+            if (!l->provisioned && gb_s_eligible[a] > 0)
+                gb -= free_gb_s[a] * gb / gb_s_eligible[a];
+            if (req_billable > 0)
+                c += raw[LINE_LAMBDA_REQUESTS] * req / req_billable;
+            if (gb_billable[a] > 0)
+                c += raw[a ? LINE_LAMBDA_DURATION_ARM64 : LINE_LAMBDA_DURATION] * gb / gb_billable[a];
             if (pc_cap[a] > 0)
                 c += raw[a ? LINE_LAMBDA_PC_CAPACITY_ARM64 : LINE_LAMBDA_PC_CAPACITY] *
                      l->pc_capacity_gb_s * scale / pc_cap[a];

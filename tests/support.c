@@ -1,0 +1,137 @@
+/* support.c — test helpers (see support.h). */
+#include "tests/support.h"
+
+#include "sim/replicate.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+world_spec *support_load_text(const char *json, char *err, size_t err_size)
+{
+    char path[] = "/tmp/slsim-test-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    size_t len = strlen(json);
+    ck_assert_int_eq((long)write(fd, json, len), (long)len);
+    close(fd);
+    world_spec *spec = world_spec_load(path, NULL, err, err_size);
+    unlink(path);
+    return spec;
+}
+
+void support_run_text(const char *json, int threads, world_spec **spec, run_result *res)
+{
+    char err[1024] = "";
+    *spec = support_load_text(json, err, sizeof err);
+    ck_assert_msg(*spec != NULL, "scenario did not load: %s", err);
+    int rc = run_scenario(*spec, threads, res, err, sizeof err);
+    ck_assert_msg(rc == 0, "run failed: %s", err);
+}
+
+void support_done(world_spec *spec, run_result *res)
+{
+    run_result_free(res);
+    world_spec_free(spec);
+}
+
+double support_row_value(const run_result *res, uint32_t r, const char *name)
+{
+    for (size_t i = 0; i < res->n_values; i++)
+        if (strcmp(res->names[i], name) == 0)
+            return res->rows[(size_t)r * res->n_values + i];
+    ck_abort_msg("no figure named %s", name);
+    return 0;
+}
+
+const char *support_binary(void)
+{
+    const char *b = getenv("SLSIM");
+    return b && *b ? b : "./slsim";
+}
+
+int support_sh(char *out, size_t out_size, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    char full[8300];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p)
+        return -1;
+    size_t n = 0;
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, p)) > 0) {
+        if (out && n + 1 < out_size) {
+            size_t take = got < out_size - 1 - n ? got : out_size - 1 - n;
+            memcpy(out + n, buf, take);
+            n += take;
+        }
+    }
+    if (out && out_size)
+        out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *support_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)len + 1);
+    if (s && fread(s, 1, (size_t)len, f) == (size_t)len) {
+        s[len] = '\0';
+    } else {
+        free(s);
+        s = NULL;
+    }
+    fclose(f);
+    return s;
+}
+
+void support_tempdir(char *buf, size_t size)
+{
+    snprintf(buf, size, "/tmp/slsim-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(buf));
+}
+
+void support_rmrf(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+double support_mean_ci(const double *values, size_t n, double *half_width)
+{
+    double mean;
+    replicate_mean_ci(values, n, 1, 0, &mean, half_width);
+    return mean;
+}
+
+double support_ratio_ci(const run_result *res, const char *num, const char *den, double *half_width)
+{
+    uint32_t n = res->spec->replications;
+    double *v = calloc(n, sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (uint32_t r = 0; r < n; r++) {
+        double d = support_row_value(res, r, den);
+        v[r] = d > 0 ? support_row_value(res, r, num) / d : 0.0;
+    }
+    double m = support_mean_ci(v, n, half_width);
+    free(v);
+    return m;
+}

@@ -1,0 +1,37 @@
+/* support.h — helpers shared by the test suites: run a scenario given as JSON text,
+ * run the slsim binary, read files. */
+#ifndef SLSIM_TEST_SUPPORT_H
+#define SLSIM_TEST_SUPPORT_H
+
+#include <stddef.h>
+
+#include "models/report.h"
+#include "models/world.h"
+
+/* Writes json to a temporary file and loads it. NULL on error (message in err). */
+world_spec *support_load_text(const char *json, char *err, size_t err_size);
+/* Loads and runs json (threads 0: default). Aborts the test on any error. The caller
+ * frees both with support_done. */
+void support_run_text(const char *json, int threads, world_spec **spec, run_result *res);
+void support_done(world_spec *spec, run_result *res);
+/* The value of a figure in replication r. */
+double support_row_value(const run_result *res, uint32_t r, const char *name);
+
+/* Runs "$SLSIM args..." through the shell, with stdout and stderr captured into out
+ * (up to out_size bytes; may be NULL). Returns the exit status (or -1). */
+int support_sh(char *out, size_t out_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The slsim binary to test: $SLSIM or ./slsim. */
+const char *support_binary(void);
+/* Reads a whole file (caller frees); NULL when missing. */
+char *support_read_file(const char *path);
+/* A fresh temporary directory (caller removes it with support_rmrf). */
+void support_tempdir(char *buf, size_t size);
+void support_rmrf(const char *dir);
+
+
+
+/* Mean and 95% half-width (Student's t) of n per-replication values. */
+double support_mean_ci(const double *values, size_t n, double *half_width);
+/* Per-replication ratio num/den of two figures: mean and 95% half-width. */
+double support_ratio_ci(const run_result *res, const char *num, const char *den, double *half_width);
+#endif

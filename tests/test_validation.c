@@ -1,0 +1,223 @@
+/* test_validation.c — simulated figures against closed forms from queueing theory
+ * (../shared/reference/validation.md, and derivations stated in each test).
+ *
+ * Tolerance: the reference must lie within 1.5 times the run's 95% confidence half-width
+ * (Student's t over replications) of the simulated mean. The 1.5 widening is the stated
+ * margin: with an exact model a 95% interval misses 5% of the time, 1.5 times it (t with
+ * 9 degrees of freedom) under 1%, so a change of seeds or streams does not flip the test.
+ * Little's law adds a small, derived allowance for edge effects at the window's bounds. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tests/suites.h"
+#include "tests/support.h"
+
+#define WIDEN 1.5
+
+/* Erlang B by the stable recursion B0 = 1, Bk = a Bk-1 / (k + a Bk-1). */
+static double erlang_b(double a, int c)
+{
+    double b = 1.0;
+    for (int k = 1; k <= c; k++)
+        b = a * b / (k + a * b);
+    return b;
+}
+
+static double window(double seconds) { return test_quick() ? seconds / 5 : seconds; }
+
+static void assert_within_ci(const char *what, double simulated, double hw, double reference,
+                             double allowance)
+{
+    double tol = WIDEN * hw + allowance;
+    if (getenv("SLSIM_VERBOSE"))
+        fprintf(stderr, "validation: %s: simulated %.6g ± %.3g, reference %.6g, error %.3g%%\n",
+                what, simulated, hw, reference, 100 * (simulated - reference) / reference);
+    ck_assert_msg(isfinite(hw) && hw > 0, "%s: no confidence interval", what);
+    ck_assert_msg(fabs(simulated - reference) <= tol,
+                  "%s: simulated %.6g (95%% half-width %.3g), reference %.6g, tolerance %.3g",
+                  what, simulated, hw, reference, tol);
+}
+
+/* A function limited to c concurrent executions, Poisson arrivals, no cold-start cost, no
+ * retry: the throttled share is Erlang B(a = lambda E[S], c), whatever the duration's shape. */
+static void check_erlang_b(double lambda, double mean_s, int c, const char *duration_json,
+                           double window_s)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"erlang\", \"duration_s\": %g, \"warmup_s\": 200, \"seed\": 11,"
+             " \"replications\": 10,"
+             " \"platform\": {\"account_concurrency\": 100000, \"scale_per_10s\": 1000000},"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %g},"
+             "   \"client\": {\"timeout_ms\": 100000000}}],"
+             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": %s,"
+             "   \"cold_start_ms\": 0, \"timeout_s\": 900, \"reserved_concurrency\": %d}]}",
+             window(window_s), lambda, duration_json, c);
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double hw, share = support_ratio_ci(&res, "requests.throttled", "requests.arrived", &hw);
+    char what[160];
+    snprintf(what, sizeof what, "Erlang B a=%g c=%d %s", lambda * mean_s, c, duration_json);
+    assert_within_ci(what, share, hw, erlang_b(lambda * mean_s, c), 0);
+    support_done(spec, &res);
+}
+
+START_TEST(erlang_b_reference_values)
+{
+    /* The recursion reproduces validation.md's table. */
+    ck_assert_double_eq_tol(erlang_b(10, 10), 0.214582343107, 1e-11);
+    ck_assert_double_eq_tol(erlang_b(50, 60), 0.021668473058, 1e-11);
+    ck_assert_double_eq_tol(erlang_b(100, 100), 0.075700452711, 1e-11);
+    ck_assert_double_eq_tol(erlang_b(900, 1000), 0.000059298627, 1e-11);
+}
+END_TEST
+
+START_TEST(throttle_share_is_erlang_b_with_exponential_durations)
+{
+    check_erlang_b(10, 1.0, 10, "{\"dist\": \"exponential\", \"mean\": 1000}", 2000);
+    check_erlang_b(50, 1.0, 60, "{\"dist\": \"exponential\", \"mean\": 1000}", 1000);
+}
+END_TEST
+
+START_TEST(throttle_share_is_erlang_b_with_lognormal_durations)
+{
+    /* Insensitivity: only the mean matters (lognormal mean 1 s, sd 1.5 s). */
+    check_erlang_b(10, 1.0, 10, "{\"dist\": \"lognormal\", \"mean\": 1000, \"sd\": 1500}", 2000);
+    check_erlang_b(50, 1.0, 60, "{\"dist\": \"lognormal\", \"mean\": 1000, \"sd\": 1500}", 1000);
+}
+END_TEST
+
+START_TEST(mean_concurrency_is_lambda_times_mean_duration)
+{
+    /* M/G/inf: no limit in reach, mean concurrency = lambda E[S] = 50 x 0.2 = 10. The
+     * timeout is raised so that it does not cut the lognormal's tail (at the default 3 s
+     * it removes about 2% of the mean). */
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\": \"mginf\", \"duration_s\": %g, \"warmup_s\": 60, \"seed\": 5,"
+             " \"replications\": 10,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
+             " \"components\": [{\"name\": \"f\", \"kind\": \"function\","
+             "   \"duration_ms\": {\"dist\": \"lognormal\", \"mean\": 200, \"sd\": 400},"
+             "   \"cold_start_ms\": 0, \"timeout_s\": 900}]}", window(2000));
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double hw, l = run_value(&res, "functions.f.mean_concurrency", &hw);
+    assert_within_ci("M/G/inf mean concurrency", l, hw, 50 * 0.2, 0);
+    ck_assert_double_eq(run_value(&res, "functions.f.throttles", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(littles_law_holds_with_cold_starts_and_throttles)
+{
+    /* L = lambda_eff W per replication, where W includes cold-start time. Edge effect:
+     * invocations straddling the window's ends are counted whole on one side only, which
+     * bounds the error by about 2 E[time inside] / window, relative. */
+    double win = window(2000);
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\": \"little\", \"duration_s\": %g, \"warmup_s\": 60, \"seed\": 9,"
+             " \"replications\": 10,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+             "   \"arrivals\": {\"process\": \"onoff\", \"rate_on_per_s\": 120, \"rate_off_per_s\": 5,"
+             "                  \"mean_on_s\": 20, \"mean_off_s\": 400}}],"
+             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": 12,"
+             "   \"duration_ms\": {\"dist\": \"gamma\", \"mean\": 150, \"cv\": 1.5},"
+             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 30}}]}", win);
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    uint32_t n = spec->replications;
+    double diff[64], max_w = 0, max_l = 0;
+    for (uint32_t r = 0; r < n; r++) {
+        double l = support_row_value(&res, r, "functions.f.mean_concurrency");
+        double x = support_row_value(&res, r, "functions.f.throughput_per_s");
+        double w = support_row_value(&res, r, "functions.f.mean_duration_ms") / 1000.0;
+        diff[r] = l - x * w;
+        max_w = fmax(max_w, w);
+        max_l = fmax(max_l, l);
+    }
+    ck_assert_msg(run_value(&res, "functions.f.cold_starts", NULL) > 10, "no cold starts to test");
+    ck_assert_msg(run_value(&res, "functions.f.throttles", NULL) > 10, "no throttles to test");
+    double hw, mean = support_mean_ci(diff, n, &hw);
+    double allowance = 2.0 * max_w / win * max_l + 1e-12;
+    if (getenv("SLSIM_VERBOSE"))
+        fprintf(stderr, "validation: Little's law: L - lambda W = %.3g ± %.3g (allowance %.3g)\n",
+                mean, hw, allowance);
+    ck_assert_msg(fabs(mean) <= WIDEN * hw + allowance,
+                  "Little: L - lambda W = %.3g (half-width %.3g, allowance %.3g)", mean, hw, allowance);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(cold_start_share_of_one_instance_is_exp_minus_lambda_t)
+{
+    /* One instance (reserved concurrency 1), fixed keep-alive T, Poisson arrivals lambda:
+     * arrivals while it is busy are throttled, and after each end the idle gap to the next
+     * arrival is exponential(lambda) by memorylessness, so an accepted request finds the
+     * instance expired with probability exp(-lambda T), whatever the duration and init
+     * time. lambda = 0.1/s, T = 10 s: exp(-1) = 0.367879. */
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\": \"keepalive\", \"duration_s\": %g, \"warmup_s\": 100, \"seed\": 3,"
+             " \"replications\": 10,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 0.1}}],"
+             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": 1,"
+             "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 1000},"
+             "   \"cold_start_ms\": {\"dist\": \"constant\", \"value\": 500},"
+             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 10}}]}", window(40000));
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double hw, p = support_ratio_ci(&res, "functions.f.cold_starts", "functions.f.invocations", &hw);
+    assert_within_ci("cold-start share exp(-lambda T)", p, hw, exp(-1.0), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(failed_share_after_retries_is_error_rate_to_the_attempts)
+{
+    /* Independent errors with probability p and k attempts: a request fails with
+     * probability p^k and makes 1 + p + ... + p^(k-1) attempts on average. */
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\": \"retries\", \"duration_s\": %g, \"seed\": 17, \"replications\": 10,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 100},"
+             "   \"client\": {\"retry\": {\"max_attempts\": 3, \"backoff_base_ms\": 50,"
+             "                            \"jitter\": \"equal\"}}}],"
+             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"error_rate\": 0.3,"
+             "   \"duration_ms\": 20}]}", window(1000));
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double hw, failed = support_ratio_ci(&res, "requests.failed", "requests.arrived", &hw);
+    assert_within_ci("failed share p^3", failed, hw, 0.3 * 0.3 * 0.3, 0);
+    double attempts = support_ratio_ci(&res, "requests.attempts", "requests.arrived", &hw);
+    assert_within_ci("attempts per request", attempts, hw, 1 + 0.3 + 0.09, 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+Suite *validation_suite(void)
+{
+    Suite *s = suite_create("validation");
+    TCase *tc = tcase_create("closed forms");
+    tcase_set_timeout(tc, 900);
+    tcase_add_test(tc, erlang_b_reference_values);
+    tcase_add_test(tc, throttle_share_is_erlang_b_with_exponential_durations);
+    tcase_add_test(tc, throttle_share_is_erlang_b_with_lognormal_durations);
+    tcase_add_test(tc, mean_concurrency_is_lambda_times_mean_duration);
+    tcase_add_test(tc, littles_law_holds_with_cold_starts_and_throttles);
+    tcase_add_test(tc, cold_start_share_of_one_instance_is_exp_minus_lambda_t);
+    tcase_add_test(tc, failed_share_after_retries_is_error_rate_to_the_attempts);
+    suite_add_tcase(s, tc);
+    return s;
+}
