@@ -333,7 +333,8 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     }
     return 0;
 oom:
-    snprintf(err, err_size, "%s: replication %u: out of memory", spec->file, r);
+    snprintf(err, err_size, "%s: replication %u: out of memory (or more than 16 million events "
+             "pending at once)", spec->file, r);
     return -1;
 }
 

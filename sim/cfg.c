@@ -119,14 +119,6 @@ void cfg_strip_comments(char *t, size_t len)
 
 cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len)
 {
-    size_t start = 0;
-    while (start < len && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' ||
-                           text[start] == '\r'))
-        start++;
-    if (start == len) {
-        fail_ctx(ctx, "", "the file is empty; expected a JSON object");
-        return NULL;
-    }
     if (memchr(text, '\0', len)) {
         fail_ctx(ctx, "", "the file contains a NUL byte; expected JSON text");
         return NULL;
@@ -139,6 +131,15 @@ cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len)
     memcpy(copy, text, len);
     copy[len] = '\0';
     cfg_strip_comments(copy, len);
+    size_t start = 0;
+    while (start < len && (copy[start] == ' ' || copy[start] == '\t' || copy[start] == '\n' ||
+                           copy[start] == '\r'))
+        start++;
+    if (start == len) {
+        fail_ctx(ctx, "", "the file is empty (or holds only comments); expected a JSON object");
+        free(copy);
+        return NULL;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(copy, &end, 1);
     if (!root) {
@@ -530,7 +531,7 @@ int cfg_set_path(cfg_ctx *ctx, cJSON *root, const char *assignment)
     memcpy(path, assignment, plen);
     path[plen] = '\0';
     const char *text = eq + 1;
-    cJSON *value = cJSON_Parse(text);
+    cJSON *value = cJSON_ParseWithOpts(text, NULL, 1);   /* the whole text, or a string */
     if (!value)
         value = cJSON_CreateString(text);
 

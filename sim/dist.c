@@ -7,6 +7,7 @@
 #include "sim/dist.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
@@ -151,6 +152,15 @@ static const char *const kind_names[] = { "constant", "uniform", "exponential", 
                                           "lognormal", "gamma", "weibull", "pareto",
                                           "empirical", "mixture", NULL };
 
+/* 12 significant digits: hides the last bits lost in log/exp round trips. */
+static double tidy(double x)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.12g", x);
+    return strtod(buf, NULL);
+}
+
+/* The resolved form reads back through dist_parse to the same distribution. */
 cJSON *dist_to_json(const dist *d)
 {
     cJSON *o = cJSON_CreateObject();
@@ -161,16 +171,19 @@ cJSON *dist_to_json(const dist *d)
         cJSON_AddNumberToObject(o, "min", d->a);
         cJSON_AddNumberToObject(o, "max", d->b);
         break;
-    case DIST_EXPONENTIAL: break;
+    case DIST_EXPONENTIAL: cJSON_AddNumberToObject(o, "mean", d->a); break;
     case DIST_NORMAL:
-        cJSON_AddNumberToObject(o, "mu", d->a);
+        cJSON_AddNumberToObject(o, "mean", d->a);   /* of the normal before truncation */
         cJSON_AddNumberToObject(o, "sd", d->b);
         break;
     case DIST_LOGNORMAL:
-        cJSON_AddNumberToObject(o, "median", exp(d->a));
-        cJSON_AddNumberToObject(o, "p99", exp(d->a + Z99 * d->b));
+        cJSON_AddNumberToObject(o, "median", tidy(exp(d->a)));
+        cJSON_AddNumberToObject(o, "p99", tidy(exp(d->a + Z99 * d->b)));
         break;
-    case DIST_GAMMA: cJSON_AddNumberToObject(o, "cv", 1.0 / sqrt(d->a)); break;
+    case DIST_GAMMA:
+        cJSON_AddNumberToObject(o, "mean", d->mean);
+        cJSON_AddNumberToObject(o, "cv", tidy(1.0 / sqrt(d->a)));
+        break;
     case DIST_WEIBULL:
     case DIST_PARETO:
         cJSON_AddNumberToObject(o, "shape", d->a);
@@ -195,7 +208,6 @@ cJSON *dist_to_json(const dist *d)
         break;
     }
     }
-    cJSON_AddNumberToObject(o, "mean", d->mean);
     return o;
 }
 

@@ -4,6 +4,7 @@
  * never goes backwards; an event scheduled in the past is clamped to now. */
 #include "sim/engine.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,7 @@ int      sim_failed(const sim *s) { return s->failed; }
 
 int sim_at(sim *s, double t, sim_handler handler, void *target, uint64_t arg)
 {
+    assert(t == t && "event time is NaN");
     pes_event e = { t < s->now ? s->now : t, s->next_seq++, handler, target, arg };
     if (pes_push(s->events, &e) != 0) {
         s->failed = 1;

@@ -22,8 +22,9 @@ void     sim_free(sim *s);
 double   sim_now(const sim *s);
 uint64_t sim_seed(const sim *s);
 uint32_t sim_replication(const sim *s);
-/* Schedules handler(s, target, arg) at time t (t >= now; earlier times are clamped to now).
- * Returns 0, or -1 when out of memory (the run must then fail). */
+/* Schedules handler(s, target, arg) at time t (t >= now; earlier times are clamped to now;
+ * t must not be NaN). Returns 0, or -1 when out of memory or when the event set is full
+ * (2^24 pending events); the run must then fail. */
 int      sim_at(sim *s, double t, sim_handler handler, void *target, uint64_t arg);
 /* Runs the earliest event; returns 1 if one ran, 0 when the set is empty. */
 int      sim_step(sim *s);

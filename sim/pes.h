@@ -13,7 +13,7 @@ struct sim;
 typedef void (*sim_handler)(struct sim *s, void *target, uint64_t arg);
 
 typedef struct pes_event {
-    double      time;
+    double      time;    /* >= 0 (negative times are taken as 0) */
     uint64_t    seq;     /* tie-breaker: push order */
     sim_handler handler;
     void       *target;

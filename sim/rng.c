@@ -27,8 +27,10 @@ gsl_rng *rng_stream_alloc(uint64_t seed, uint32_t replication, const char *name)
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r)
         return NULL;
-    /* MT19937 takes an unsigned long seed; 0 means "default" in GSL, so avoid it. */
-    unsigned long s = (unsigned long)rng_stream_seed(seed, replication, name);
+    /* MT19937 keeps the low 32 bits of its seed; fold the hash into them, and avoid 0,
+     * which GSL takes as "the default seed". */
+    uint64_t h = rng_stream_seed(seed, replication, name);
+    unsigned long s = (unsigned long)((h ^ (h >> 32)) & 0xffffffffu);
     gsl_rng_set(r, s ? s : 1);
     return r;
 }

@@ -123,8 +123,11 @@ START_TEST(test_empty_file_is_reported_as_empty)
 {
     cfg_ctx ctx;
     parse_fails(&ctx, "");
-    ck_assert_str_eq(ctx.message, "scenario.json: (top level): the file is empty; expected a JSON object");
+    ck_assert_str_eq(ctx.message, "scenario.json: (top level): the file is empty (or holds only "
+                     "comments); expected a JSON object");
     parse_fails(&ctx, " \n\t\r\n ");
+    ck_assert_contains(ctx.message, "the file is empty");
+    parse_fails(&ctx, "// only a comment\n/* and another */\n");
     ck_assert_contains(ctx.message, "the file is empty");
 }
 END_TEST
@@ -600,11 +603,13 @@ START_TEST(test_set_path_value_that_is_not_json_is_a_string)
         snprintf(assignment, sizeof assignment, "function.label=%s", values[i]);
         ck_assert_int_eq(cfg_set_path(&ctx, root, assignment), 0);
         const cJSON *v = at(at(root, "function"), "label");
-        char *printed = cJSON_PrintUnformatted(v);
-        ck_assert_msg(cJSON_IsString(v) && strcmp(v->valuestring, values[i]) == 0,
-                      "--set function.label=%s gave %s", values[i], printed);
+        bool kept = cJSON_IsString(v) && strcmp(v->valuestring, values[i]) == 0;
+        char *printed = cJSON_PrintUnformatted(v), got[64];
+        snprintf(got, sizeof got, "%s", printed ? printed : "nothing");
         free(printed);
-        cJSON_Delete(root);
+        cJSON_Delete(root);     /* before asserting, so a failure leaks nothing */
+        ck_assert_msg(kept, "--set function.label=%s gave %s, expected the string \"%s\"", values[i], got,
+                      values[i]);
     }
 }
 END_TEST

@@ -1,0 +1,315 @@
+/* test_model.c — behaviours of the function model and the traffic sources, each against
+ * an independent figure: a count the rules fix exactly, a probability with its binomial
+ * or Poisson interval, or the configured distribution's mean. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/suites.h"
+#include "tests/support.h"
+
+/* A scenario with one source "t" and one function "f"; arrivals and function are JSON
+ * fragments (the function's keys after name and kind). */
+static void run_one(const char *top, const char *arrivals, const char *client, const char *function,
+                    world_spec **spec, run_result *res)
+{
+    char json[4096];
+    snprintf(json, sizeof json,
+             "{\"name\": \"model\", %s,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": %s%s%s}],"
+             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", %s}]}",
+             top, arrivals, client ? ", \"client\": " : "", client ? client : "", function);
+    support_run_text(json, 0, spec, res);
+}
+
+START_TEST(provisioned_concurrency_removes_cold_starts_at_a_price)
+{
+    world_spec *spec;
+    run_result without, with;
+    const char *top = "\"duration_s\": 7200, \"seed\": 4, \"replications\": 4";
+    const char *arr = "{\"process\": \"poisson\", \"rate_per_s\": 2}";
+    run_one(top, arr, NULL, "\"duration_ms\": {\"dist\": \"exponential\", \"mean\": 1000},"
+            " \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 5}", &spec, &without);
+    ck_assert_double_gt(run_value(&without, "functions.f.cold_starts", NULL), 100);
+    ck_assert_double_eq(run_value(&without, "cost.by_line.lambda_provisioned_concurrency", NULL), 0);
+    support_done(spec, &without);
+    /* 20 provisioned instances: P(more than 20 busy) for Poisson(2) is about 1e-13. */
+    run_one(top, arr, NULL, "\"duration_ms\": {\"dist\": \"exponential\", \"mean\": 1000},"
+            " \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 5}, \"provisioned_concurrency\": 20",
+            &spec, &with);
+    ck_assert_double_eq(run_value(&with, "functions.f.cold_starts", NULL), 0);
+    ck_assert_double_eq(run_value(&with, "functions.f.provisioned_invocations", NULL),
+                        run_value(&with, "functions.f.invocations", NULL));
+    /* 20 x 128 MB for a 730-hour month at $0.0000041667 per GB-s. */
+    ck_assert_double_eq_tol(run_value(&with, "cost.by_line.lambda_provisioned_concurrency", NULL),
+                            round(20 * 0.125 * 730 * 3600 * 0.0000041667 * 100) / 100, 1e-9);
+    /* Provisioned instances are instances: 20 at all times. */
+    ck_assert_double_eq_tol(run_value(&with, "functions.f.mean_instances", NULL), 20, 1e-6);
+    support_done(spec, &with);
+}
+END_TEST
+
+START_TEST(function_timeout_fails_the_invocation_and_bills_the_timeout)
+{
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 1000, \"seed\": 2, \"replications\": 2",
+            "{\"process\": \"constant\", \"rate_per_s\": 1}", NULL,
+            "\"memory_mb\": 1024, \"duration_ms\": 5000, \"timeout_s\": 3, \"cold_start_ms\": 0",
+            &spec, &res);
+    double inv = run_value(&res, "functions.f.invocations", NULL);
+    ck_assert_double_eq(run_value(&res, "functions.f.timeouts", NULL), inv);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.billed_gb_s", NULL), inv * 3.0, 1e-6);
+    double ended = run_value(&res, "requests.timed_out", NULL) + run_value(&res, "requests.in_flight", NULL);
+    ck_assert_double_eq(ended, run_value(&res, "requests.arrived", NULL));
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(client_that_gives_up_leaves_the_function_running_and_billed)
+{
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 1000, \"seed\": 2, \"replications\": 2",
+            "{\"process\": \"constant\", \"rate_per_s\": 1}", "{\"timeout_ms\": 1000}",
+            "\"memory_mb\": 512, \"duration_ms\": 2000, \"timeout_s\": 10, \"cold_start_ms\": 0",
+            &spec, &res);
+    double inv = run_value(&res, "functions.f.invocations", NULL);
+    ck_assert_double_eq(run_value(&res, "functions.f.timeouts", NULL), 0);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.billed_gb_s", NULL), inv * 2.0 * 0.5, 1e-6);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 0);
+    ck_assert_double_ge(run_value(&res, "requests.timed_out", NULL), run_value(&res, "requests.arrived", NULL) - 1);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(scale_rate_throttles_a_burst_beyond_1000_new_environments)
+{
+    /* 3,000 requests at once, 5,000 account concurrency: the per-function scale-up bucket
+     * (1,000 new environments per 10 s) lets exactly 1,000 start. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 60, \"seed\": 1, \"replications\": 1,"
+            " \"platform\": {\"account_concurrency\": 5000}",
+            "{\"process\": \"spike\", \"spike_at_s\": 5, \"burst_count\": 3000}", NULL,
+            "\"duration_ms\": 5000, \"timeout_s\": 10", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "requests.arrived", NULL), 3000);
+    ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 1000);
+    ck_assert_double_eq(run_value(&res, "functions.f.throttles", NULL), 2000);
+    ck_assert_double_eq(run_value(&res, "requests.throttled", NULL), 2000);
+    ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), 1000);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(reserved_concurrency_of_one_function_shrinks_the_others_pool)
+{
+    /* Account 1,000; "other" reserves 300, so unreserved "f" can run at most 700. */
+    const char *json =
+        "{\"name\": \"pools\", \"duration_s\": 60, \"seed\": 1, \"replications\": 1,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+        "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 1, \"burst_count\": 900}}],"
+        " \"components\": ["
+        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 5000, \"timeout_s\": 10},"
+        "   {\"name\": \"other\", \"kind\": \"function\", \"duration_ms\": 10, \"reserved_concurrency\": 300}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 1, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), 700);
+    ck_assert_double_eq(run_value(&res, "functions.f.throttles", NULL), 200);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(reservation_that_leaves_under_100_unreserved_is_rejected)
+{
+    char err[1024] = "";
+    world_spec *spec = support_load_text(
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        " \"reserved_concurrency\": 950}]}", err, sizeof err);
+    ck_assert_ptr_null(spec);
+    ck_assert_msg(strstr(err, "components[0].reserved_concurrency") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(duration_scales_with_cpu_share_of_memory)
+{
+    /* Measured at 1,769 MB (1 vCPU), run at 884.5 MB would be half the CPU; at 896 MB the
+     * CPU share is 896/1769, so a fully CPU-bound handler takes 1769/896 times longer, and
+     * a half CPU-bound one (1 + 1769/896) / 2 times. */
+    world_spec *spec;
+    run_result res;
+    const char *top = "\"duration_s\": 500, \"seed\": 1, \"replications\": 1";
+    const char *arr = "{\"process\": \"constant\", \"rate_per_s\": 1}";
+    run_one(top, arr, NULL, "\"memory_mb\": 896, \"reference_memory_mb\": 1769, \"duration_ms\": 100,"
+            " \"cold_start_ms\": 0", &spec, &res);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.mean_duration_ms", NULL), 100 * 1769.0 / 896, 1e-6);
+    support_done(spec, &res);
+    run_one(top, arr, NULL, "\"memory_mb\": 896, \"reference_memory_mb\": 1769, \"duration_ms\": 100,"
+            " \"cpu_bound_fraction\": 0.5, \"cold_start_ms\": 0", &spec, &res);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.mean_duration_ms", NULL),
+                            100 * (0.5 + 0.5 * 1769.0 / 896), 1e-6);
+    support_done(spec, &res);
+    /* Above one vCPU, single-threaded code gains nothing. */
+    run_one(top, arr, NULL, "\"memory_mb\": 4096, \"reference_memory_mb\": 1769, \"duration_ms\": 100,"
+            " \"cold_start_ms\": 0", &spec, &res);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.mean_duration_ms", NULL), 100, 1e-6);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(default_keep_alive_is_uniform_between_5_and_7_minutes)
+{
+    /* Arrivals every 360 s, 10 ms handler, no init: the instance is gone when its
+     * keep-alive U(300, 420) is shorter than the 359.99 s gap: P = 59.99/120. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 360000, \"seed\": 8, \"replications\": 10",
+            "{\"process\": \"constant\", \"rate_per_s\": 0.002777777777777778}", NULL,
+            "\"duration_ms\": 10, \"cold_start_ms\": 0", &spec, &res);
+    double hw, p = support_ratio_ci(&res, "functions.f.cold_starts", "functions.f.invocations", &hw);
+    double ref = 59.99 / 120;
+    ck_assert_msg(fabs(p - ref) <= 1.5 * hw, "cold share %.4f ± %.4f, expected %.4f", p, hw, ref);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(error_rate_is_the_share_of_failed_invocations)
+{
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 2000, \"seed\": 12, \"replications\": 8",
+            "{\"process\": \"poisson\", \"rate_per_s\": 20}", NULL,
+            "\"duration_ms\": 30, \"error_rate\": 0.0375", &spec, &res);
+    double hw, p = support_ratio_ci(&res, "functions.f.errors", "functions.f.invocations", &hw);
+    ck_assert_msg(fabs(p - 0.0375) <= 1.5 * hw, "error share %.5f ± %.5f", p, hw);
+    /* No retry by default: every error fails its request. */
+    ck_assert_double_eq(run_value(&res, "requests.failed", NULL), run_value(&res, "functions.f.errors", NULL));
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(warmup_is_simulated_but_not_counted)
+{
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 1000, \"warmup_s\": 500, \"seed\": 1, \"replications\": 2",
+            "{\"process\": \"constant\", \"rate_per_s\": 4}", NULL, "\"duration_ms\": 10",
+            &spec, &res);
+    /* 4,000 arrivals in the window, give or take the phase of the first. */
+    ck_assert_double_le(fabs(run_value(&res, "requests.arrived", NULL) - 4000), 1);
+    /* The instance warmed up before the window: no cold start is measured. */
+    ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(diurnal_arrivals_follow_the_sinusoid_hour_by_hour)
+{
+    /* Hourly counts over a day against the integral of the rate over each hour:
+     * rate(h) = m (1 + A cos(2 pi (h - peak) / 24)), A = (R - 1) / (R + 1). Counts are
+     * Poisson, so the chi-square statistic over 24 hours stays below its 0.999 quantile
+     * (51.18 for 24 degrees of freedom). */
+    const double m = 2.5, R = 4, peak = 14, A = (R - 1) / (R + 1);
+    world_spec *spec;
+    run_result res;
+    char arr[256];
+    snprintf(arr, sizeof arr, "{\"process\": \"diurnal\", \"rate_per_s\": %g, \"peak_to_trough\": %g,"
+             " \"peak_hour\": %g}", m, R, peak);
+    run_one("\"duration_s\": 86400, \"seed\": 21, \"replications\": 1, \"timeseries_interval_s\": 3600",
+            arr, NULL, "\"duration_ms\": 10", &spec, &res);
+    ck_assert_uint_eq(res.bins, 24);
+    double chi2 = 0;
+    const double w = 2 * 3.14159265358979323846 / 24;
+    for (size_t h = 0; h < 24; h++) {
+        double expected = m * 3600 * (1 + A * (sin(w * (h + 1 - peak)) - sin(w * (h - peak))) / w);
+        double observed = res.ts[TS_ARRIVALS * res.bins + h];
+        chi2 += (observed - expected) * (observed - expected) / expected;
+    }
+    ck_assert_msg(chi2 < 51.18, "chi-square %.2f over 24 hours", chi2);
+    /* The peak hour carries about R times the trough hour's traffic. */
+    double at_peak = res.ts[TS_ARRIVALS * res.bins + 14], at_trough = res.ts[TS_ARRIVALS * res.bins + 2];
+    ck_assert_double_gt(at_peak / at_trough, 3.3);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(onoff_source_has_the_markov_mean_rate)
+{
+    /* Mean rate (r_on m_on + r_off m_off) / (m_on + m_off) = (40 x 30 + 2 x 90) / 120 = 11.5. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 20000, \"seed\": 6, \"replications\": 10",
+            "{\"process\": \"onoff\", \"rate_on_per_s\": 40, \"rate_off_per_s\": 2,"
+            " \"mean_on_s\": 30, \"mean_off_s\": 90}", NULL, "\"duration_ms\": 10", &spec, &res);
+    double hw, rate = run_value(&res, "requests.arrived", &hw) / 20000;
+    hw /= 20000;
+    ck_assert_msg(fabs(rate - 11.5) <= 1.5 * hw, "rate %.4f ± %.4f", rate, hw);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(spike_adds_its_rate_for_its_duration)
+{
+    /* Base 5/s for 1,000 s plus 50/s for 100 s: 10,000 expected arrivals. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 1000, \"seed\": 6, \"replications\": 10",
+            "{\"process\": \"spike\", \"rate_per_s\": 5, \"spike_at_s\": 300,"
+            " \"spike_duration_s\": 100, \"spike_rate_per_s\": 50}", NULL, "\"duration_ms\": 10",
+            &spec, &res);
+    double hw, n = run_value(&res, "requests.arrived", &hw);
+    ck_assert_msg(fabs(n - 10000) <= 1.5 * hw, "arrivals %.1f ± %.1f", n, hw);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(replications_give_identical_rows_on_one_or_two_threads)
+{
+    const char *json =
+        "{\"name\": \"det\", \"duration_s\": 600, \"seed\": 77, \"replications\": 4,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 30},"
+        "   \"client\": {\"retry\": {\"max_attempts\": 3, \"jitter\": \"decorrelated\"}}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": 5,"
+        "   \"duration_ms\": {\"dist\": \"lognormal\", \"median\": 80, \"p99\": 900}}]}";
+    world_spec *s1, *s2;
+    run_result r1, r2;
+    support_run_text(json, 1, &s1, &r1);
+    support_run_text(json, 2, &s2, &r2);
+    ck_assert_uint_eq(r1.n_values, r2.n_values);
+    ck_assert_int_eq(memcmp(r1.rows, r2.rows, 4 * r1.n_values * sizeof(double)), 0);
+    ck_assert_int_eq(memcmp(r1.ts, r2.ts, 4 * TS_COLUMNS * r1.bins * sizeof(double)), 0);
+    ck_assert_int_eq(memcmp(&r1.latency, &r2.latency, sizeof r1.latency), 0);
+    /* And the replications differ from one another. */
+    ck_assert_double_ne(support_row_value(&r1, 0, "requests.arrived"),
+                        support_row_value(&r1, 1, "requests.arrived"));
+    support_done(s1, &r1);
+    support_done(s2, &r2);
+}
+END_TEST
+
+Suite *model_suite(void)
+{
+    Suite *s = suite_create("model");
+    TCase *tc = tcase_create("function and traffic");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, provisioned_concurrency_removes_cold_starts_at_a_price);
+    tcase_add_test(tc, function_timeout_fails_the_invocation_and_bills_the_timeout);
+    tcase_add_test(tc, client_that_gives_up_leaves_the_function_running_and_billed);
+    tcase_add_test(tc, scale_rate_throttles_a_burst_beyond_1000_new_environments);
+    tcase_add_test(tc, reserved_concurrency_of_one_function_shrinks_the_others_pool);
+    tcase_add_test(tc, reservation_that_leaves_under_100_unreserved_is_rejected);
+    tcase_add_test(tc, duration_scales_with_cpu_share_of_memory);
+    tcase_add_test(tc, default_keep_alive_is_uniform_between_5_and_7_minutes);
+    tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
+    tcase_add_test(tc, warmup_is_simulated_but_not_counted);
+    tcase_add_test(tc, diurnal_arrivals_follow_the_sinusoid_hour_by_hour);
+    tcase_add_test(tc, onoff_source_has_the_markov_mean_rate);
+    tcase_add_test(tc, spike_adds_its_rate_for_its_duration);
+    tcase_add_test(tc, replications_give_identical_rows_on_one_or_two_threads);
+    suite_add_tcase(s, tc);
+    return s;
+}
