@@ -165,8 +165,11 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
         cfg_fail(root, "name", "\"%.64s\" is not a valid name: use 1 to 64 letters, digits, _ and - "
                  "(it names the results folder)", name);
     w->name = strdup(name ? name : fallback);
-    const char *desc = cfg_string(root, "description", "");
+    /* The description may be empty (cfg_string insists on text). */
+    const cJSON *d = cfg_raw(root, "description");
+    const char *desc = cJSON_IsString(d) ? d->valuestring : cfg_string(root, "description", "");
     w->description = strdup(desc ? desc : "");
+    cfg_put(root, "description", cJSON_CreateString(w->description ? w->description : ""));
     w->duration_s = cfg_number(root, "duration_s", 3600, 1, 366 * 86400.0);
     w->warmup_s = cfg_number(root, "warmup_s", 0, 0, 366 * 86400.0);
     w->seed = (uint64_t)cfg_integer(root, "seed", 1, 0, 9007199254740991LL);

@@ -157,11 +157,15 @@ cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len)
         }
         char near[24] = "";
         size_t k = 0;
-        for (size_t i = off; i < len && k < sizeof near - 1 && copy[i] != '\n'; i++)
+        for (size_t i = off; i < len && k < sizeof near - 1 && copy[i] != '\n' && copy[i] != '\r'; i++)
             near[k++] = copy[i];
         near[k] = '\0';
-        fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu%s%s%s", line, col,
-                 k ? " near '" : " (unexpected end of file)", near, k ? "'" : "");
+        if (off >= len)
+            fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu (unexpected end of file)", line, col);
+        else if (k == 0)
+            fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu (at the end of the line)", line, col);
+        else
+            fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu near '%s'", line, col, near);
         free(copy);
         return NULL;
     }

@@ -140,6 +140,10 @@ int main(int argc, char **argv)
                 rc = bad_usage("option '%s' takes no value", opt);
                 goto out;
             }
+            if (wants && !*val && !strcmp(opt, "--out")) {
+                rc = bad_usage("option '%s' needs a non-empty value", opt);
+                goto out;
+            }
             long long v;
             if (is_validate && wants && strcmp(opt, "--set") != 0) {
                 rc = bad_usage("'validate' takes only --set, not '%s'", opt);
