@@ -64,7 +64,7 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     t->month_hours = cfg_number(&top, "month_hours", 730, 1, 744);
     cfg_string_req(&top, "month_hours_source");
     if (!cfg_object(&top, "lambda", &l))
-        cfg_fail(&top, "lambda", "missing; expected the Lambda prices");
+        cfg_missing(&top, "lambda", "the Lambda prices");
 
     cfg_object(&l, "request_per_million", &x);
     t->lambda_request_per_million = cfg_number_req(&x, "price", 0, 1e6);

@@ -88,7 +88,7 @@ static void *function_parse(cfg_node *n, world_spec *w)
     f->speed_factor = (1.0 - f->cpu_bound_fraction) + f->cpu_bound_fraction * cpu_ref / cpu;
 
     if (!cfg_has(n, "duration_ms"))
-        cfg_fail(n, "duration_ms", "missing; expected the handler's duration distribution in ms, "
+        cfg_missing(n, "duration_ms", "the handler's duration distribution in ms, "
                  "e.g. {\"dist\": \"lognormal\", \"median\": 80, \"p99\": 600}");
     else
         dist_parse(n, "duration_ms", NULL, 3.6e6, &f->duration_ms);

@@ -263,9 +263,9 @@ static void line(const run_result *r, FILE *f, const char *label, const char *na
         snprintf(b, sizeof b, "%.1f", ci);
     }
     if (isfinite(ci))
-        fprintf(f, "  %-28s %16s  ± %s\n", label, a, b);
+        fprintf(f, "  %-36s %14s  ± %s\n", label, a, b);
     else
-        fprintf(f, "  %-28s %16s\n", label, a);
+        fprintf(f, "  %-36s %14s\n", label, a);
 }
 
 void report_print(const run_result *r, FILE *f)
@@ -299,7 +299,7 @@ void report_print(const run_result *r, FILE *f)
             { "invocations", "count" }, { "cold_starts", "count" }, { "cold_start_ratio", "ratio" },
             { "throttles", "count" }, { "errors", "count" }, { "timeouts", "count" },
             { "mean_concurrency", "ms" }, { "max_concurrency", "count" }, { "mean_instances", "ms" },
-            { "idle_instance_s", "ms" }, { "billed_gb_s", "ms" }, { "mean_duration_ms", "ms" },
+            { "idle_instance_s", "count" }, { "billed_gb_s", "count" }, { "mean_duration_ms", "ms" },
         };
         for (size_t i = 0; i < sizeof fk / sizeof fk[0]; i++) {
             snprintf(name, sizeof name, "%ss.%s.%s", cs->kind->name, cs->name, fk[i].key);

@@ -81,7 +81,7 @@ static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w)
 {
     const double max_rate = 1e7;
     if (!cfg_has(a, "process"))
-        cfg_fail(a, "process", "missing; expected one of \"constant\", \"poisson\", \"diurnal\", "
+        cfg_missing(a, "process", "one of \"constant\", \"poisson\", \"diurnal\", "
                  "\"onoff\", \"spike\"");
     s->process = (arrival_process)cfg_enum(a, "process", process_names, ARRIVALS_POISSON);
     switch (s->process) {
@@ -144,7 +144,7 @@ int traffic_parse(cfg_node *root, world_spec *w)
             if (strcmp(w->sources[j].name, s->name) == 0)
                 cfg_fail(&c, "name", "duplicate source name \"%s\"", s->name);
         if (!cfg_has(&c, "target")) {
-            cfg_fail(&c, "target", "missing; expected the name of a component");
+            cfg_missing(&c, "target", "the name of a component");
         } else {
             const char *target = cfg_string(&c, "target", NULL);
             s->target = target ? world_spec_component(w, target) : -1;
@@ -154,7 +154,7 @@ int traffic_parse(cfg_node *root, world_spec *w)
         s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
         s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
         if (!cfg_has(&c, "arrivals"))
-            cfg_fail(&c, "arrivals", "missing; expected an object with \"process\"");
+            cfg_missing(&c, "arrivals", "an object with \"process\"");
         cfg_object(&c, "arrivals", &a);
         if (!cfg_failed(&c))
             parse_arrivals(&a, s, w);

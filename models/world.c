@@ -71,7 +71,7 @@ static void parse_components(cfg_node *root, world_spec *w)
             return;
         }
         if (!cfg_has(&c, "name")) {
-            cfg_fail(&c, "name", "missing; expected a name (letters, digits, _ and -)");
+            cfg_missing(&c, "name", "a name (letters, digits, _ and -)");
             return;
         }
         const char *name = cfg_string(&c, "name", "");
@@ -86,7 +86,9 @@ static void parse_components(cfg_node *root, world_spec *w)
             return;
         }
         if (!cfg_has(&c, "kind")) {
-            cfg_fail(&c, "kind", "missing; expected one of %s", component_kind_names());
+            char kinds_list[300];
+            snprintf(kinds_list, sizeof kinds_list, "one of %s", component_kind_names());
+            cfg_missing(&c, "kind", kinds_list);
             return;
         }
         const char *kind = cfg_string(&c, "kind", "");
@@ -173,7 +175,7 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
     w->duration_s = cfg_number(root, "duration_s", 3600, 1, 366 * 86400.0);
     w->warmup_s = cfg_number(root, "warmup_s", 0, 0, 366 * 86400.0);
     w->seed = (uint64_t)cfg_integer(root, "seed", 1, 0, 9007199254740991LL);
-    w->replications = (uint32_t)cfg_integer(root, "replications", 5, 1, 10000);
+    w->replications = (uint32_t)cfg_integer(root, "replications", 5, 1, 1000);
     w->free_tier = cfg_bool(root, "free_tier", false);
     w->interval_s = cfg_number(root, "timeseries_interval_s", 60, 0.001, 366 * 86400.0);
     if (!cfg_failed(root) && w->duration_s / w->interval_s > 1e6)

@@ -65,6 +65,30 @@ void cfg_fail(cfg_node *n, const char *key, const char *fmt, ...)
 
 bool cfg_failed(const cfg_node *n) { return n->ctx->failed != 0; }
 
+/* An input key close to key that the reader does not know: a likely misspelling. */
+static const char *near_miss(const cfg_node *n, const char *key)
+{
+    if (!n->in)
+        return NULL;
+    for (const cJSON *c = n->in->child; c; c = c->next) {
+        bool known = false;
+        for (size_t i = 0; i < n->n_known && !known; i++)
+            known = strcmp(n->known[i], c->string) == 0;
+        if (!known && cfg_edit_distance(c->string, key) <= strlen(key) / 3 + 1)
+            return c->string;
+    }
+    return NULL;
+}
+
+void cfg_missing(cfg_node *n, const char *key, const char *expected)
+{
+    const char *near = near_miss(n, key);
+    if (near)
+        cfg_fail(n, key, "missing; expected %s (is \"%s\" a misspelling of \"%s\"?)", expected, near, key);
+    else
+        cfg_fail(n, key, "missing; expected %s", expected);
+}
+
 /* A short description of a JSON value for messages: 42, "big", an object, ... */
 static void describe(const cJSON *v, char *buf, size_t size)
 {
@@ -303,7 +327,9 @@ double cfg_number(cfg_node *n, const char *key, double def, double min, double m
 double cfg_number_req(cfg_node *n, const char *key, double min, double max)
 {
     if (!get(n, key)) {
-        cfg_fail(n, key, "missing; expected a number from %.10g to %.10g", min, max);
+        char expected[96];
+        snprintf(expected, sizeof expected, "a number from %.10g to %.10g", min, max);
+        cfg_missing(n, key, expected);
         return min;
     }
     return cfg_number(n, key, min, min, max);
@@ -356,7 +382,7 @@ const char *cfg_string(cfg_node *n, const char *key, const char *def)
 const char *cfg_string_req(cfg_node *n, const char *key)
 {
     if (!get(n, key)) {
-        cfg_fail(n, key, "missing; expected a string");
+        cfg_missing(n, key, "a string");
         return "";
     }
     const char *s = cfg_string(n, key, "");

@@ -48,6 +48,8 @@ void cfg_root(cfg_node *n, cfg_ctx *ctx, const cJSON *in, cJSON *out);
 void cfg_fail(cfg_node *n, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 bool cfg_failed(const cfg_node *n);
+/* Records "key: missing; expected <expected>", naming a close misspelling if the object has one. */
+void cfg_missing(cfg_node *n, const char *key, const char *expected);
 
 bool   cfg_has(cfg_node *n, const char *key);          /* present and not null */
 /* Marks key as known without reading it (for keys read elsewhere). */

@@ -221,7 +221,7 @@ static int parse_object(cfg_node *d, double max_value, dist *out)
                                          "lognormal", "gamma", "weibull", "pareto",
                                          "empirical", "mixture", NULL };
     if (!cfg_has(d, "dist")) {
-        cfg_fail(d, "dist", "missing; expected one of \"constant\", \"uniform\", \"exponential\", "
+        cfg_missing(d, "dist", "one of \"constant\", \"uniform\", \"exponential\", "
                  "\"normal\", \"lognormal\", \"gamma\", \"weibull\", \"pareto\", \"empirical\", \"mixture\"");
         return -1;
     }
@@ -351,7 +351,7 @@ static int parse_object(cfg_node *d, double max_value, dist *out)
             double w = cfg_number_req(&part, "weight", 0, 1e12);
             parse_value(&part, "dist", cfg_raw(&part, "dist"), max_value, &out->parts[i]);
             if (!cfg_failed(d) && !cfg_has(&part, "dist"))
-                cfg_fail(&part, "dist", "missing; expected a distribution");
+                cfg_missing(&part, "dist", "a distribution");
             cfg_done(&part);
             total += w;
             out->cum[i] = total;
@@ -412,7 +412,7 @@ int dist_parse(cfg_node *n, const char *key, const dist *def, double max_value, 
     if (!v) {
         rc = def ? dist_copy(out, def) : -1;
         if (!def)
-            cfg_fail(n, key, "missing; expected a distribution");
+            cfg_missing(n, key, "a distribution");
     } else {
         rc = parse_value(n, key, v, max_value, out);
     }

@@ -12,6 +12,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "models/report.h"
 #include "models/world.h"
 #include "sim/rng.h"
@@ -20,7 +24,7 @@
 
 static const char usage_text[] =
     "usage: slsim run FILE [options]      simulate a scenario and report\n"
-    "       slsim validate FILE           check a scenario; print nothing else\n"
+    "       slsim validate FILE           check a scenario and say whether it is valid\n"
     "       slsim --help | --version\n"
     "\n"
     "options for run:\n"
@@ -67,6 +71,10 @@ static double wall_seconds(void)
 /* Wall time, throughput and peak memory, for `make bench` and curious users. */
 static void print_stats(const run_result *res, double elapsed, long long threads)
 {
+#ifdef _OPENMP
+    if (threads <= 0)
+        threads = omp_get_max_threads();
+#endif
     double invocations = 0;
     for (size_t i = 0; i < res->n_values; i++) {
         size_t n = strlen(res->names[i]);

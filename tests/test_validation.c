@@ -77,16 +77,16 @@ END_TEST
 
 START_TEST(throttle_share_is_erlang_b_with_exponential_durations)
 {
-    check_erlang_b(10, 1.0, 10, "{\"dist\": \"exponential\", \"mean\": 1000}", 2000);
-    check_erlang_b(50, 1.0, 60, "{\"dist\": \"exponential\", \"mean\": 1000}", 1000);
+    check_erlang_b(10, 1.0, 10, "{\"dist\": \"exponential\", \"mean\": 1000}", 10000);
+    check_erlang_b(50, 1.0, 60, "{\"dist\": \"exponential\", \"mean\": 1000}", 5000);
 }
 END_TEST
 
 START_TEST(throttle_share_is_erlang_b_with_lognormal_durations)
 {
     /* Insensitivity: only the mean matters (lognormal mean 1 s, sd 1.5 s). */
-    check_erlang_b(10, 1.0, 10, "{\"dist\": \"lognormal\", \"mean\": 1000, \"sd\": 1500}", 2000);
-    check_erlang_b(50, 1.0, 60, "{\"dist\": \"lognormal\", \"mean\": 1000, \"sd\": 1500}", 1000);
+    check_erlang_b(10, 1.0, 10, "{\"dist\": \"lognormal\", \"mean\": 1000, \"sd\": 1500}", 10000);
+    check_erlang_b(50, 1.0, 60, "{\"dist\": \"lognormal\", \"mean\": 1000, \"sd\": 1500}", 5000);
 }
 END_TEST
 
@@ -103,7 +103,7 @@ START_TEST(mean_concurrency_is_lambda_times_mean_duration)
              "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
              " \"components\": [{\"name\": \"f\", \"kind\": \"function\","
              "   \"duration_ms\": {\"dist\": \"lognormal\", \"mean\": 200, \"sd\": 400},"
-             "   \"cold_start_ms\": 0, \"timeout_s\": 900}]}", window(2000));
+             "   \"cold_start_ms\": 0, \"timeout_s\": 900}]}", window(10000));
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -172,7 +172,7 @@ START_TEST(cold_start_share_of_one_instance_is_exp_minus_lambda_t)
              " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": 1,"
              "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 1000},"
              "   \"cold_start_ms\": {\"dist\": \"constant\", \"value\": 500},"
-             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 10}}]}", window(40000));
+             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 10}}]}", window(100000));
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -194,7 +194,7 @@ START_TEST(failed_share_after_retries_is_error_rate_to_the_attempts)
              "   \"client\": {\"retry\": {\"max_attempts\": 3, \"backoff_base_ms\": 50,"
              "                            \"jitter\": \"equal\"}}}],"
              " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"error_rate\": 0.3,"
-             "   \"duration_ms\": 20}]}", window(1000));
+             "   \"duration_ms\": 20}]}", window(4000));
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);

@@ -1,0 +1,1211 @@
+/* test_cli.c — specifications of the slsim command line, run as a user runs it: the
+ * binary ($SLSIM) through the shell, scenario files written into a fresh temporary
+ * folder per test, and the results read back from disk.
+ *
+ * The contract under test: exit status 0 on success, 2 on bad usage or an invalid
+ * scenario (then exactly one line on stderr, "FILE: json.path: problem", and no results
+ * written), 1 on a failure while running; results that conserve requests, that do not
+ * depend on the thread count, and that never appear half-written. */
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "tests/suites.h"
+#include "tests/support.h"
+
+/* ---- scenarios used by the tests ------------------------------------------------ */
+
+/* A small valid scenario. It leaves timeout_s and keep_alive out on purpose, so that
+ * --print-config must fill them in; retries and errors make several RNG streams matter. */
+static const char basic_scenario[] =
+    "// A small API: Poisson users, retries, a few handler errors.\n"
+    "{\n"
+    "  \"name\": \"cli-basic\",\n"
+    "  \"duration_s\": 600,\n"
+    "  \"seed\": 2385,\n"
+    "  \"replications\": 2,\n"
+    "  \"traffic\": [\n"
+    "    { \"name\": \"users\", \"target\": \"api\",\n"
+    "      \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 7.3 },\n"
+    "      \"client\": { \"timeout_ms\": 2000,\n"
+    "                  \"retry\": { \"max_attempts\": 3, \"backoff_base_ms\": 50,\n"
+    "                             \"backoff_cap_ms\": 800, \"jitter\": \"full\" } } }\n"
+    "  ],\n"
+    "  \"components\": [\n"
+    "    { \"name\": \"api\", \"kind\": \"function\", \"runtime\": \"python\", \"memory_mb\": 512,\n"
+    "      \"duration_ms\": { \"dist\": \"lognormal\", \"median\": 45, \"p99\": 400 },\n"
+    "      \"error_rate\": 0.02 }\n"
+    "  ]\n"
+    "}\n";
+
+/* A scenario that differs from a valid one in one place: TOP is inserted among the
+ * top-level keys, TARGET names the traffic target, COMPONENT is inserted into the
+ * component (and must say its kind). */
+#define SCENARIO(TOP, TARGET, COMPONENT)                                                       \
+    "{\n"                                                                                      \
+    "  \"name\": \"bad\",\n"                                                                   \
+    "  " TOP "\n"                                                                              \
+    "  \"traffic\": [ { \"target\": \"" TARGET "\",\n"                                         \
+    "                 \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 5 } } ],\n"    \
+    "  \"components\": [ { \"name\": \"api\", " COMPONENT "\n"                                 \
+    "                    \"duration_ms\": { \"dist\": \"lognormal\", \"median\": 40, \"p99\": 200 } } ]\n" \
+    "}\n"
+/* ... with one function whose extra keys are FIELDS (each followed by a comma). */
+#define FUNCTION_SCENARIO(FIELDS) SCENARIO("\"duration_s\": 600,", "api", "\"kind\": \"function\", " FIELDS)
+
+/* ---- helpers --------------------------------------------------------------------- */
+
+#define ck_assert_contains(haystack, needle)                                                   \
+    ck_assert_msg(strstr((haystack), (needle)) != NULL, "\"%s\" does not contain \"%s\"",       \
+                  (haystack), (needle))
+
+/* dir/name into buf. */
+static void join(char *buf, size_t size, const char *dir, const char *name)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, name);
+    ck_assert_msg(n > 0 && (size_t)n < size, "path too long: %s/%s", dir, name);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    size_t len = strlen(text);
+    ck_assert_int_eq((long)fwrite(text, 1, len, f), (long)len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Writes text as dir/name and returns the path in buf. */
+static void write_scenario(char *buf, size_t size, const char *dir, const char *name, const char *text)
+{
+    join(buf, size, dir, name);
+    write_text(buf, text);
+}
+
+static int path_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* The number of lines in text; a last line without '\n' counts. */
+static size_t count_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    size_t len = strlen(text);
+    return n + (len > 0 && text[len - 1] != '\n');
+}
+
+/* The slsim binary as an absolute path, for tests that change directory. */
+static void absolute_binary(char *buf, size_t size)
+{
+    const char *bin = support_binary();
+    char cwd[PATH_MAX];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    int n = bin[0] == '/' ? snprintf(buf, size, "%s", bin) : snprintf(buf, size, "%s/%s", cwd, bin);
+    ck_assert(n > 0 && (size_t)n < size);
+    ck_assert_msg(access(buf, X_OK) == 0, "cannot run %s", buf);
+}
+
+/* The item at a path like "components[0].keep_alive.policy", or NULL. */
+static const cJSON *json_at(const cJSON *root, const char *path)
+{
+    const cJSON *node = root;
+    const char *p = path;
+    while (node && *p) {
+        size_t n = strcspn(p, ".[");
+        if (n) {
+            char key[256];
+            if (n >= sizeof key)
+                return NULL;
+            memcpy(key, p, n);
+            key[n] = '\0';
+            node = cJSON_GetObjectItemCaseSensitive(node, key);
+            p += n;
+        }
+        if (node && *p == '[') {
+            char *end;
+            long i = strtol(p + 1, &end, 10);
+            if (*end != ']')
+                return NULL;
+            node = cJSON_GetArrayItem(node, (int)i);
+            p = end + 1;
+        }
+        if (*p == '.')
+            p++;
+    }
+    return node;
+}
+
+static double json_number(const cJSON *root, const char *path)
+{
+    const cJSON *item = json_at(root, path);
+    ck_assert_msg(cJSON_IsNumber(item), "%s is missing or not a number", path);
+    return item->valuedouble;
+}
+
+static cJSON *parse_json_text(const char *text, const char *what)
+{
+    cJSON *root = cJSON_Parse(text);
+    ck_assert_msg(root != NULL, "%s is not valid JSON: %.400s", what, text);
+    return root;
+}
+
+/* Reads and parses a JSON file (caller deletes). */
+static cJSON *load_json(const char *path)
+{
+    char *text = support_read_file(path);
+    ck_assert_msg(text != NULL, "%s was not written", path);
+    cJSON *root = parse_json_text(text, path);
+    free(text);
+    return root;
+}
+
+/* Runs `slsim run FILE --out DIR --quiet EXTRA`, which must succeed. */
+static void run_ok(const char *file, const char *out_dir, const char *extra)
+{
+    char out[4096];
+    int rc = support_sh(out, sizeof out, "'%s' run '%s' --out '%s' --quiet %s", support_binary(),
+                        file, out_dir, extra);
+    ck_assert_msg(rc == 0, "slsim run %s %s exited %d: %s", file, extra, rc, out);
+}
+
+/* Runs slsim with args (a shell fragment) and asserts bad usage: exit 2, a message that
+ * starts with "slsim:" and contains mention. */
+static void expect_usage_error(const char *args, const char *mention)
+{
+    char out[4096];
+    int rc = support_sh(out, sizeof out, "'%s' %s", support_binary(), args);
+    ck_assert_msg(rc == 2, "slsim %s exited %d, expected 2: %s", args, rc, out);
+    ck_assert_msg(strncmp(out, "slsim: ", 7) == 0, "slsim %s: message \"%s\" does not start with \"slsim: \"",
+                  args, out);
+    ck_assert_msg(strstr(out, mention) != NULL, "slsim %s: message \"%s\" does not mention \"%s\"",
+                  args, out, mention);
+}
+
+/* Asserts that `slsim run FILE` and `slsim validate FILE` (with extra arguments EXTRA)
+ * reject the file: exit 2, nothing on stdout, exactly one line on stderr of the form
+ * "FILE: JSON_PATH: ..." (json_path NULL: any path) that contains word and, when not NULL,
+ * value; and no results folder. dir is a scratch folder. */
+static void expect_rejected(const char *dir, const char *file, const char *extra,
+                            const char *json_path, const char *word, const char *value)
+{
+    char results[4200], stdout_path[4200], err[4096], prefix[4400];
+    join(results, sizeof results, dir, "results");
+    join(stdout_path, sizeof stdout_path, dir, "stdout.txt");
+    char run_options[4300];
+    snprintf(run_options, sizeof run_options, "--quiet --out '%s'", results);
+    for (int c = 0; c < 2; c++) {
+        const char *cmd = c == 0 ? "run" : "validate";
+        /* stderr alone into err; stdout into a file. */
+        int rc = support_sh(err, sizeof err, "{ '%s' %s '%s' %s %s 2>&1 >'%s'; }", support_binary(),
+                            cmd, file, c == 0 ? run_options : "", extra, stdout_path);
+        ck_assert_msg(rc == 2, "slsim %s %s %s exited %d, expected 2; stderr: %s", cmd, file, extra, rc, err);
+        ck_assert_msg(count_lines(err) == 1 && err[strlen(err) - 1] == '\n',
+                      "slsim %s %s: expected exactly one line on stderr, got \"%s\"", cmd, file, err);
+        if (json_path)
+            snprintf(prefix, sizeof prefix, "%s: %s: ", file, json_path);
+        else
+            snprintf(prefix, sizeof prefix, "%s: ", file);
+        ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
+                      "slsim %s: message \"%s\" does not start with \"%s\"", cmd, err, prefix);
+        ck_assert_msg(strstr(err + strlen(prefix), word) != NULL,
+                      "slsim %s: message \"%s\" does not say \"%s\"", cmd, err, word);
+        if (value)
+            ck_assert_msg(strstr(err + strlen(prefix), value) != NULL,
+                          "slsim %s: message \"%s\" does not show \"%s\"", cmd, err, value);
+        char *printed = support_read_file(stdout_path);
+        ck_assert_msg(printed && printed[0] == '\0', "slsim %s %s printed on stdout: %s", cmd, file,
+                      printed ? printed : "(nothing captured)");
+        free(printed);
+        ck_assert_msg(!path_exists(results), "slsim run of an invalid scenario created %s", results);
+    }
+}
+
+/* Writes text as bad.json in a fresh folder and asserts it is rejected (see above). */
+static void expect_invalid(const char *text, const char *json_path, const char *word, const char *value)
+{
+    char dir[256], file[4200];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "bad.json", text);
+    expect_rejected(dir, file, "", json_path, word, value);
+    support_rmrf(dir);
+}
+
+/* ---- every scenario shipped in scenarios/ --------------------------------------- */
+
+typedef struct file_list {
+    char  **paths;
+    size_t  n, cap;
+} file_list;
+
+static void file_list_add(file_list *l, const char *path)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->paths = realloc(l->paths, l->cap * sizeof *l->paths);
+        ck_assert_ptr_nonnull(l->paths);
+    }
+    l->paths[l->n] = strdup(path);
+    ck_assert_ptr_nonnull(l->paths[l->n]);
+    l->n++;
+}
+
+static void file_list_free(file_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->paths[i]);
+    free(l->paths);
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds every *.json file under dir (recursively) to l. */
+static void collect_json_files(const char *dir, file_list *l)
+{
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "cannot open folder %s (run the tests from the repository root)", dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        join(path, sizeof path, dir, e->d_name);
+        struct stat st;
+        ck_assert_int_eq(stat(path, &st), 0);
+        size_t n = strlen(e->d_name);
+        if (S_ISDIR(st.st_mode))
+            collect_json_files(path, l);
+        else if (S_ISREG(st.st_mode) && n > 5 && strcmp(e->d_name + n - 5, ".json") == 0)
+            file_list_add(l, path);
+    }
+    closedir(d);
+}
+
+/* The shipped scenarios, sorted; there must be at least one. */
+static void shipped_scenarios(file_list *l)
+{
+    *l = (file_list){ 0 };
+    collect_json_files("scenarios", l);
+    ck_assert_msg(l->n > 0, "no *.json files under scenarios/");
+    qsort(l->paths, l->n, sizeof *l->paths, compare_paths);
+}
+
+/* ---- usage ------------------------------------------------------------------------ */
+
+START_TEST(test_help_exits_0_and_prints_usage)
+{
+    static const char *const spellings[] = { "--help", "-h", "help" };
+    for (int i = 0; i < 3; i++) {
+        char out[8192];
+        int rc = support_sh(out, sizeof out, "'%s' %s", support_binary(), spellings[i]);
+        ck_assert_msg(rc == 0, "slsim %s exited %d", spellings[i], rc);
+        ck_assert_contains(out, "usage: slsim run FILE");
+        ck_assert_contains(out, "slsim validate FILE");
+        ck_assert_contains(out, "--out DIR");
+        ck_assert_contains(out, "--set PATH=VALUE");
+        ck_assert_contains(out, "exit status");
+    }
+}
+END_TEST
+
+START_TEST(test_version_exits_0_and_prints_the_version)
+{
+    char out[256];
+    int rc = support_sh(out, sizeof out, "'%s' --version", support_binary());
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(strncmp(out, "slsim ", 6) == 0 && out[6] >= '0' && out[6] <= '9',
+                  "unexpected version line \"%s\"", out);
+    ck_assert_int_eq((long)count_lines(out), 1);
+}
+END_TEST
+
+START_TEST(test_no_arguments_is_bad_usage)
+{
+    expect_usage_error("", "missing command");
+}
+END_TEST
+
+START_TEST(test_unknown_command_is_bad_usage)
+{
+    expect_usage_error("simulate x.json", "'simulate'");
+}
+END_TEST
+
+START_TEST(test_run_without_a_file_is_bad_usage)
+{
+    expect_usage_error("run --quiet", "FILE");
+    expect_usage_error("validate", "FILE");
+}
+END_TEST
+
+START_TEST(test_unknown_option_is_bad_usage)
+{
+    expect_usage_error("run x.json --fast", "'--fast'");
+    expect_usage_error("run x.json --quiet=yes", "'--quiet'");
+    expect_usage_error("validate x.json --quiet", "'--quiet'");
+    expect_usage_error("validate x.json --seed 3", "'--seed'");
+    expect_usage_error("run x.json y.json", "'y.json'");
+}
+END_TEST
+
+START_TEST(test_option_without_its_value_is_bad_usage)
+{
+    static const char *const options[] = { "--out", "--seed", "--replications", "--threads",
+                                           "--duration", "--set" };
+    for (int i = 0; i < 6; i++) {
+        char args[128];
+        snprintf(args, sizeof args, "run x.json %s", options[i]);
+        char mention[64];
+        snprintf(mention, sizeof mention, "'%s' needs a value", options[i]);
+        expect_usage_error(args, mention);
+    }
+}
+END_TEST
+
+START_TEST(test_bad_numeric_option_values_are_bad_usage)
+{
+    static const struct { const char *option, *value; } bad[] = {
+        { "--seed", "abc" }, { "--seed", "-1" }, { "--seed", "1e3" }, { "--seed", "2.5" },
+        { "--seed", "9007199254740992" }, { "--seed", "" },
+        { "--threads", "0" }, { "--threads", "2x" }, { "--threads", "-2" }, { "--threads", "1025" },
+        { "--replications", "0" }, { "--replications", "-3" }, { "--replications", "1001" },
+        { "--replications", "many" }, { "--replications", "99999999999999999999999" },
+        { "--duration", "0" }, { "--duration", "-5" }, { "--duration", "nan" },
+        { "--duration", "inf" }, { "--duration", "10s" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char args[256], mention[128];
+        snprintf(args, sizeof args, "run scenario.json %s '%s'", bad[i].option, bad[i].value);
+        snprintf(mention, sizeof mention, "%s: expected", bad[i].option);
+        expect_usage_error(args, mention);
+        snprintf(mention, sizeof mention, "'%s'", bad[i].value);
+        expect_usage_error(args, mention);
+    }
+}
+END_TEST
+
+/* An empty value is as much bad usage as a missing one: `--out=` names no folder. */
+START_TEST(test_empty_out_value_is_bad_usage)
+{
+    char dir[256], file[4200], bin[PATH_MAX], out[4096];
+    support_tempdir(dir, sizeof dir);
+    absolute_binary(bin, sizeof bin);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    int rc = support_sh(out, sizeof out, "cd '%s' && '%s' run basic.json --quiet --out=", dir, bin);
+    support_rmrf(dir);
+    ck_assert_msg(rc == 2, "slsim run FILE --out= exited %d, expected 2: %s", rc, out);
+    ck_assert_contains(out, "--out");
+}
+END_TEST
+
+/* ---- invalid scenarios: one kind of mistake each ------------------------------- */
+
+START_TEST(test_wrong_type_names_the_path_and_the_value)
+{
+    expect_invalid(FUNCTION_SCENARIO("\"memory_mb\": \"big\","), "components[0].memory_mb",
+                   "expected", "\"big\"");
+}
+END_TEST
+
+START_TEST(test_out_of_range_value_names_the_path_and_the_range)
+{
+    expect_invalid(FUNCTION_SCENARIO("\"memory_mb\": 64,"), "components[0].memory_mb", "128", "64");
+}
+END_TEST
+
+START_TEST(test_unknown_key_suggests_the_nearest_known_key)
+{
+    expect_invalid(FUNCTION_SCENARIO("\"memroy_mb\": 256,"), "components[0].memroy_mb", "unknown",
+                   "did you mean \"memory_mb\"");
+}
+END_TEST
+
+START_TEST(test_traffic_target_must_name_a_component)
+{
+    expect_invalid(SCENARIO("\"duration_s\": 600,", "nope", "\"kind\": \"function\","),
+                   "traffic[0].target", "component", "\"nope\"");
+}
+END_TEST
+
+START_TEST(test_malformed_json_reports_line_and_column)
+{
+    expect_invalid("{\n"
+                   "  \"name\": \"bad\",\n"
+                   "  \"duration_s\": 600,,\n"
+                   "  \"traffic\": []\n"
+                   "}\n",
+                   NULL, "line 3", "column");
+}
+END_TEST
+
+/* The mistake above is on line 3 of 5: the file does not end there. */
+START_TEST(test_malformed_json_before_the_end_is_not_called_end_of_file)
+{
+    char dir[256], file[4200], doubled[4096], trailing[4096];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "bad.json",
+                   "{\n  \"name\": \"bad\",\n  \"duration_s\": 600,,\n  \"traffic\": []\n}\n");
+    int rc_doubled = support_sh(doubled, sizeof doubled, "'%s' validate '%s'", support_binary(), file);
+    write_scenario(file, sizeof file, dir, "bad.json", "{\n  \"a\": 1,\n}\n");
+    int rc_trailing = support_sh(trailing, sizeof trailing, "'%s' validate '%s'", support_binary(), file);
+    support_rmrf(dir);
+    ck_assert_int_eq(rc_doubled, 2);
+    ck_assert_contains(doubled, "malformed");
+    ck_assert_msg(strstr(doubled, "end of file") == NULL,
+                  "a syntax error on line 3 of 5 is reported as the end of the file: %s", doubled);
+    ck_assert_int_eq(rc_trailing, 2);
+    ck_assert_contains(trailing, "malformed");
+    ck_assert_msg(strstr(trailing, "end of file") == NULL,
+                  "a trailing comma before '}' is reported as the end of the file: %s", trailing);
+}
+END_TEST
+
+START_TEST(test_truncated_json_reports_the_end_of_file)
+{
+    expect_invalid("{\n  \"name\": \"bad\",\n  \"duration_s\": 600\n", NULL, "line", "end of file");
+}
+END_TEST
+
+START_TEST(test_empty_file_is_rejected)
+{
+    expect_invalid("", NULL, "empty", NULL);
+    expect_invalid("  \n\t\n", NULL, "empty", NULL);
+}
+END_TEST
+
+START_TEST(test_number_too_large_to_represent_is_rejected)
+{
+    expect_invalid(FUNCTION_SCENARIO("\"memory_mb\": 1e400,"), "components[0].memory_mb", "large", NULL);
+}
+END_TEST
+
+START_TEST(test_nan_string_is_not_a_number)
+{
+    expect_invalid(FUNCTION_SCENARIO("\"memory_mb\": \"NaN\","), "components[0].memory_mb",
+                   "expected", "\"NaN\"");
+    expect_invalid(SCENARIO("\"duration_s\": \"NaN\",", "api", "\"kind\": \"function\","),
+                   "duration_s", "expected", "\"NaN\"");
+}
+END_TEST
+
+START_TEST(test_duplicate_key_is_rejected)
+{
+    expect_invalid(FUNCTION_SCENARIO("\"memory_mb\": 256, \"memory_mb\": 512,"),
+                   "components[0].memory_mb", "duplicate", NULL);
+}
+END_TEST
+
+START_TEST(test_missing_file_is_rejected)
+{
+    char dir[256], file[4200];
+    support_tempdir(dir, sizeof dir);
+    join(file, sizeof file, dir, "no-such-scenario.json");
+    expect_rejected(dir, file, "", NULL, "open", NULL);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_directory_given_as_the_file_is_rejected)
+{
+    char dir[256], file[4200];
+    support_tempdir(dir, sizeof dir);
+    join(file, sizeof file, dir, "folder.json");
+    ck_assert_int_eq(mkdir(file, 0777), 0);
+    expect_rejected(dir, file, "", NULL, "directory", NULL);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_unknown_component_kind_lists_the_known_kinds)
+{
+    expect_invalid(SCENARIO("\"duration_s\": 600,", "api", "\"kind\": \"database\","),
+                   "components[0].kind", "unknown", "\"function\"");
+}
+END_TEST
+
+START_TEST(test_negative_duration_is_rejected)
+{
+    expect_invalid(SCENARIO("\"duration_s\": -5,", "api", "\"kind\": \"function\","), "duration_s",
+                   "expected", "-5");
+}
+END_TEST
+
+/* Without --out the results would go to results/<name> under the working folder. */
+START_TEST(test_invalid_scenario_creates_no_results)
+{
+    char dir[256], file[4200], bin[PATH_MAX], out[4096], results[4200];
+    support_tempdir(dir, sizeof dir);
+    absolute_binary(bin, sizeof bin);
+    write_scenario(file, sizeof file, dir, "bad.json", FUNCTION_SCENARIO("\"memory_mb\": 64,"));
+    int rc = support_sh(out, sizeof out, "cd '%s' && '%s' run bad.json", dir, bin);
+    ck_assert_msg(rc == 2, "exited %d: %s", rc, out);
+    join(results, sizeof results, dir, "results");
+    ck_assert_msg(!path_exists(results), "an invalid scenario created %s", results);
+
+    /* A scenario made invalid by --set is just as invalid. */
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    rc = support_sh(out, sizeof out, "cd '%s' && '%s' run basic.json --set components[0].memory_mb=64",
+                    dir, bin);
+    ck_assert_msg(rc == 2, "exited %d: %s", rc, out);
+    ck_assert_msg(!path_exists(results), "an invalid --set created %s", results);
+    char summary[4200];
+    join(summary, sizeof summary, dir, "results/cli-basic/summary.json");
+    ck_assert(!path_exists(summary));
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- the shipped scenarios ---------------------------------------------------------- */
+
+START_TEST(test_every_shipped_scenario_validates)
+{
+    file_list l;
+    shipped_scenarios(&l);
+    char failures[8192] = "";
+    for (size_t i = 0; i < l.n; i++) {
+        char out[2048];
+        int rc = support_sh(out, sizeof out, "'%s' validate '%s'", support_binary(), l.paths[i]);
+        if (rc != 0) {
+            size_t used = strlen(failures);
+            snprintf(failures + used, sizeof failures - used, "\n  %s (exit %d): %s", l.paths[i], rc, out);
+        }
+    }
+    file_list_free(&l);
+    ck_assert_msg(failures[0] == '\0', "scenarios that do not validate:%s", failures);
+}
+END_TEST
+
+START_TEST(test_every_shipped_scenario_conserves_requests)
+{
+    static const char *const outcomes[] = { "completed", "failed", "throttled", "timed_out",
+                                            "dropped", "in_flight" };
+    file_list l;
+    shipped_scenarios(&l);
+    char dir[256];
+    support_tempdir(dir, sizeof dir);
+    const char *options = test_quick() ? "--duration 60 --replications 2"
+                                       : "--duration 600 --replications 2";
+    for (size_t i = 0; i < l.n; i++) {
+        char out_dir[4200], summary_path[4300];
+        char name[32];
+        snprintf(name, sizeof name, "run%zu", i);
+        join(out_dir, sizeof out_dir, dir, name);
+        run_ok(l.paths[i], out_dir, options);
+        join(summary_path, sizeof summary_path, out_dir, "summary.json");
+        cJSON *summary = load_json(summary_path);
+        double arrived = json_number(summary, "requests.arrived");
+        double ended = 0;
+        for (int k = 0; k < 6; k++) {
+            char path[64];
+            snprintf(path, sizeof path, "requests.%s", outcomes[k]);
+            double v = json_number(summary, path);
+            ck_assert_msg(v >= 0, "%s: %s is negative (%g)", l.paths[i], path, v);
+            ended += v;
+        }
+        ck_assert_msg(fabs(arrived - ended) <= 1e-6 * fmax(1.0, arrived),
+                      "%s: %.17g arrived but completed+failed+throttled+timed_out+dropped+in_flight "
+                      "= %.17g", l.paths[i], arrived, ended);
+        cJSON_Delete(summary);
+    }
+    file_list_free(&l);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- determinism ------------------------------------------------------------------------ */
+
+static void assert_same_file(const char *dir_a, const char *dir_b, const char *name)
+{
+    char a[4300], b[4300];
+    join(a, sizeof a, dir_a, name);
+    join(b, sizeof b, dir_b, name);
+    char *ta = support_read_file(a), *tb = support_read_file(b);
+    ck_assert_msg(ta != NULL && tb != NULL, "%s missing", name);
+    ck_assert_msg(strcmp(ta, tb) == 0, "%s differs between %s and %s", name, dir_a, dir_b);
+    free(ta);
+    free(tb);
+}
+
+START_TEST(test_results_do_not_depend_on_the_thread_count)
+{
+    char dir[256], file[4200], one[4200], two[4200], three[4200];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    join(one, sizeof one, dir, "threads1");
+    join(two, sizeof two, dir, "threads2");
+    join(three, sizeof three, dir, "threads3");
+    const char *duration = test_quick() ? "900" : "3600";
+    char options[256];
+    snprintf(options, sizeof options, "--seed 2385 --replications 4 --duration %s --threads 1", duration);
+    run_ok(file, one, options);
+    snprintf(options, sizeof options, "--seed 2385 --replications 4 --duration %s --threads 2", duration);
+    run_ok(file, two, options);
+    snprintf(options, sizeof options, "--seed 2385 --replications 4 --duration %s --threads 3", duration);
+    run_ok(file, three, options);
+    static const char *const files[] = { "summary.json", "latency.csv", "timeseries.csv" };
+    for (int i = 0; i < 3; i++) {
+        assert_same_file(one, two, files[i]);
+        assert_same_file(one, three, files[i]);
+    }
+    support_rmrf(dir);
+}
+END_TEST
+
+/* The seed field itself differs, so compare the simulated figures, not the whole file. */
+START_TEST(test_a_different_seed_gives_different_results)
+{
+    char dir[256], file[4200], a[4200], b[4200], path[4300];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    join(a, sizeof a, dir, "seed2385");
+    join(b, sizeof b, dir, "seed2386");
+    run_ok(file, a, "--seed 2385 --replications 4 --duration 900");
+    run_ok(file, b, "--seed 2386 --replications 4 --duration 900");
+    join(path, sizeof path, a, "summary.json");
+    cJSON *sa = load_json(path);
+    join(path, sizeof path, b, "summary.json");
+    cJSON *sb = load_json(path);
+    ck_assert_double_eq(json_number(sa, "seed"), 2385);
+    ck_assert_double_eq(json_number(sb, "seed"), 2386);
+    static const char *const parts[] = { "requests", "latency_ms", "functions" };
+    for (int i = 0; i < 3; i++) {
+        char *ta = cJSON_PrintUnformatted(json_at(sa, parts[i]));
+        char *tb = cJSON_PrintUnformatted(json_at(sb, parts[i]));
+        ck_assert_msg(ta && tb && strcmp(ta, tb) != 0, "%s is the same for seeds 2385 and 2386", parts[i]);
+        free(ta);
+        free(tb);
+    }
+    char pa[4300], pb[4300];
+    join(pa, sizeof pa, a, "latency.csv");
+    join(pb, sizeof pb, b, "latency.csv");
+    char *la = support_read_file(pa), *lb = support_read_file(pb);
+    ck_assert_msg(la && lb && strcmp(la, lb) != 0, "latency.csv is the same for two seeds");
+    free(la);
+    free(lb);
+    cJSON_Delete(sa);
+    cJSON_Delete(sb);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- --set and --print-config ------------------------------------------------------------ */
+
+/* Runs --print-config with extra arguments and returns the parsed output. */
+static cJSON *print_config(const char *file, const char *extra)
+{
+    size_t size = 1 << 16;
+    char *out = malloc(size);
+    ck_assert_ptr_nonnull(out);
+    int rc = support_sh(out, size, "'%s' run '%s' --print-config %s", support_binary(), file, extra);
+    ck_assert_msg(rc == 0, "--print-config %s exited %d: %s", extra, rc, out);
+    cJSON *root = parse_json_text(out, "--print-config output");
+    free(out);
+    return root;
+}
+
+START_TEST(test_set_overrides_a_key_in_the_resolved_config)
+{
+    char dir[256], file[4200];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    cJSON *plain = print_config(file, "");
+    ck_assert_double_eq(json_number(plain, "components[0].memory_mb"), 512);
+    cJSON *set = print_config(file, "--set 'components[0].memory_mb=1024' --set traffic[0].arrivals.rate_per_s=2.385");
+    ck_assert_double_eq(json_number(set, "components[0].memory_mb"), 1024);
+    ck_assert_double_eq_tol(json_number(set, "traffic[0].arrivals.rate_per_s"), 2.385, 1e-12);
+    /* Everything else is untouched. */
+    ck_assert_double_eq(json_number(set, "seed"), 2385);
+    ck_assert_double_eq(json_number(set, "components[0].error_rate"), 0.02);
+    cJSON_Delete(plain);
+    cJSON_Delete(set);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* Handler time does not depend on memory here (reference_memory_mb follows memory_mb),
+ * so the same seed bills the same milliseconds at twice the GB. */
+START_TEST(test_set_memory_doubles_billed_gb_s)
+{
+    char dir[256], file[4200], a[4200], b[4200], path[4300];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    join(a, sizeof a, dir, "mb512");
+    join(b, sizeof b, dir, "mb1024");
+    run_ok(file, a, "--replications 1");
+    run_ok(file, b, "--replications 1 --set components[0].memory_mb=1024");
+    join(path, sizeof path, a, "summary.json");
+    cJSON *sa = load_json(path);
+    join(path, sizeof path, b, "summary.json");
+    cJSON *sb = load_json(path);
+    double gb_s_512 = json_number(sa, "functions.api.billed_gb_s");
+    double gb_s_1024 = json_number(sb, "functions.api.billed_gb_s");
+    ck_assert_double_gt(gb_s_512, 0);
+    ck_assert_double_eq_tol(gb_s_1024 / gb_s_512, 2.0, 1e-9);
+    ck_assert_double_eq(json_number(sa, "functions.api.invocations"),
+                        json_number(sb, "functions.api.invocations"));
+    cJSON_Delete(sa);
+    cJSON_Delete(sb);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_bad_set_is_rejected_with_the_path)
+{
+    char dir[256], file[4200];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    expect_rejected(dir, file, "--set components[7].memory_mb=1024", "components[7].memory_mb",
+                    "components[7]", NULL);
+    expect_rejected(dir, file, "--set componentz[0].memory_mb=1024", "componentz[0].memory_mb",
+                    "componentz", NULL);
+    expect_rejected(dir, file, "--set components[0].memroy_mb=1024", "components[0].memroy_mb",
+                    "unknown", "did you mean \"memory_mb\"");
+    expect_rejected(dir, file, "--set components[0].memory_mb=big", "components[0].memory_mb",
+                    "expected", "\"big\"");
+    expect_rejected(dir, file, "--set duration_s.x=5", "duration_s.x", "--set", NULL);
+    expect_rejected(dir, file, "--set nonsense", NULL, "PATH=VALUE", "\"nonsense\"");
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_print_config_fills_in_defaults)
+{
+    char dir[256], file[4200], results[4200];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    cJSON *c = print_config(file, "");
+    ck_assert_str_eq(json_at(c, "name")->valuestring, "cli-basic");
+    ck_assert_double_eq(json_number(c, "duration_s"), 600);
+    ck_assert_double_eq(json_number(c, "warmup_s"), 0);
+    ck_assert_double_eq(json_number(c, "components[0].timeout_s"), 3);
+    ck_assert_double_eq(json_number(c, "components[0].memory_mb"), 512);
+    const cJSON *policy = json_at(c, "components[0].keep_alive.policy");
+    ck_assert_msg(cJSON_IsString(policy), "components[0].keep_alive.policy is missing");
+    ck_assert_str_eq(policy->valuestring, "uniform");
+    const cJSON *kind = json_at(c, "components[0].kind");
+    ck_assert_msg(cJSON_IsString(kind), "components[0].kind is missing");
+    ck_assert_str_eq(kind->valuestring, "function");
+    ck_assert_double_eq(json_number(c, "traffic[0].client.retry.max_attempts"), 3);
+    cJSON_Delete(c);
+    /* It stops there: nothing is simulated or written. */
+    join(results, sizeof results, dir, "results");
+    char out[65536];
+    ck_assert_int_eq(support_sh(out, sizeof out, "'%s' run '%s' --print-config --out '%s'",
+                                support_binary(), file, results), 0);
+    ck_assert_msg(!path_exists(results), "--print-config wrote %s", results);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* Prints file's resolved configuration into printed; returns the exit status of
+ * `slsim validate printed`, with its output in out. */
+static int print_config_and_validate(const char *file, const char *printed, char *out, size_t out_size)
+{
+    int rc = support_sh(out, out_size, "'%s' run '%s' --print-config > '%s'", support_binary(), file, printed);
+    if (rc != 0)
+        return rc;
+    return support_sh(out, out_size, "'%s' validate '%s'", support_binary(), printed);
+}
+
+/* The printed configuration is a scenario: saved to a file, it validates, prints itself
+ * unchanged, and simulates to the same figures as the original. */
+START_TEST(test_print_config_output_is_itself_a_valid_scenario)
+{
+    char dir[256], file[4200], printed[4200], again[4200], out[4096];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    join(printed, sizeof printed, dir, "printed.json");
+    join(again, sizeof again, dir, "again.json");
+    int rc = print_config_and_validate(file, printed, out, sizeof out);
+    int rc_again = rc == 0 ? print_config_and_validate(printed, again, out, sizeof out) : -1;
+    char *first = support_read_file(printed), *second = support_read_file(again);
+    int same_text = first && second && strcmp(first, second) == 0;
+    free(first);
+    free(second);
+    if (rc != 0 || rc_again != 0 || !same_text)
+        support_rmrf(dir);
+    ck_assert_msg(rc == 0, "the output of --print-config does not validate (exit %d): %s", rc, out);
+    ck_assert_msg(rc_again == 0, "printing the printed config failed (exit %d): %s", rc_again, out);
+    ck_assert_msg(same_text, "--print-config of the printed config differs from it");
+
+    char a[4200], b[4200], path[4300];
+    join(a, sizeof a, dir, "original");
+    join(b, sizeof b, dir, "printed");
+    run_ok(file, a, "");
+    run_ok(printed, b, "");
+    join(path, sizeof path, a, "summary.json");
+    cJSON *sa = load_json(path);
+    join(path, sizeof path, b, "summary.json");
+    cJSON *sb = load_json(path);
+    static const char *const parts[] = { "requests", "latency_ms", "functions", "cost", "ci95" };
+    for (int i = 0; i < 5; i++) {
+        char *ta = cJSON_PrintUnformatted(json_at(sa, parts[i]));
+        char *tb = cJSON_PrintUnformatted(json_at(sb, parts[i]));
+        ck_assert_msg(ta && tb && strcmp(ta, tb) == 0, "%s differs when run from the printed config", parts[i]);
+        free(ta);
+        free(tb);
+    }
+    assert_same_file(a, b, "latency.csv");
+    assert_same_file(a, b, "timeseries.csv");
+    cJSON_Delete(sa);
+    cJSON_Delete(sb);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_print_config_of_every_shipped_scenario_is_a_valid_scenario)
+{
+    file_list l;
+    shipped_scenarios(&l);
+    char dir[256], printed[4200], failures[8192] = "";
+    support_tempdir(dir, sizeof dir);
+    join(printed, sizeof printed, dir, "printed.json");
+    for (size_t i = 0; i < l.n; i++) {
+        char out[2048];
+        int rc = print_config_and_validate(l.paths[i], printed, out, sizeof out);
+        if (rc != 0) {
+            size_t used = strlen(failures);
+            snprintf(failures + used, sizeof failures - used, "\n  %s (exit %d): %s", l.paths[i], rc, out);
+        }
+    }
+    file_list_free(&l);
+    support_rmrf(dir);
+    ck_assert_msg(failures[0] == '\0', "printed configs that do not validate:%s", failures);
+}
+END_TEST
+
+/* ---- the result files ---------------------------------------------------------------- */
+
+/* Asserts that summary has a number at path and that ci95 mirrors it with a number. */
+static void assert_figure(const cJSON *summary, const char *path)
+{
+    json_number(summary, path);
+    char ci[320];
+    int n = snprintf(ci, sizeof ci, "ci95.%s", path);
+    ck_assert(n > 0 && (size_t)n < sizeof ci);
+    json_number(summary, ci);
+}
+
+/* Every number under summary.<section> has a number at ci95.<section>. */
+static void assert_section_mirrored(const cJSON *summary, const char *section)
+{
+    const cJSON *s = json_at(summary, section);
+    ck_assert_msg(cJSON_IsObject(s), "summary.json has no object %s", section);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, s) {
+        char path[300];
+        snprintf(path, sizeof path, "%s.%s", section, e->string);
+        if (cJSON_IsObject(e))
+            assert_section_mirrored(summary, path);
+        else if (cJSON_IsNumber(e))
+            assert_figure(summary, path);
+    }
+}
+
+START_TEST(test_summary_json_has_the_required_keys)
+{
+    char dir[256], file[4200], results[4200], path[4300], out[4096];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    join(results, sizeof results, dir, "results");
+    int rc = support_sh(out, sizeof out, "'%s' run '%s' --out '%s' --quiet --replications 3",
+                        support_binary(), file, results);
+    ck_assert_msg(rc == 0, "exited %d: %s", rc, out);
+    ck_assert_msg(out[0] == '\0', "--quiet printed: %s", out);
+    join(path, sizeof path, results, "summary.json");
+    cJSON *s = load_json(path);
+
+    const cJSON *scenario = json_at(s, "scenario");
+    ck_assert_msg(cJSON_IsString(scenario), "scenario is missing");
+    ck_assert_str_eq(scenario->valuestring, "cli-basic");
+    ck_assert_double_eq(json_number(s, "seed"), 2385);
+    ck_assert_double_eq(json_number(s, "replications"), 3);
+    ck_assert_double_eq(json_number(s, "duration_s"), 600);
+
+    static const char *const requests[] = { "arrived", "completed", "failed", "throttled",
+                                            "timed_out", "dropped", "in_flight", "attempts" };
+    static const char *const latency[] = { "mean", "p50", "p90", "p95", "p99", "p999", "max" };
+    static const char *const function[] = { "invocations", "cold_starts", "cold_start_ratio",
+                                            "throttles", "errors", "timeouts", "mean_concurrency",
+                                            "max_concurrency", "mean_instances", "idle_instance_s",
+                                            "billed_gb_s" };
+    char key[128];
+    for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
+        snprintf(key, sizeof key, "requests.%s", requests[i]);
+        assert_figure(s, key);
+    }
+    for (size_t i = 0; i < sizeof latency / sizeof latency[0]; i++) {
+        snprintf(key, sizeof key, "latency_ms.%s", latency[i]);
+        assert_figure(s, key);
+    }
+    for (size_t i = 0; i < sizeof function / sizeof function[0]; i++) {
+        snprintf(key, sizeof key, "functions.api.%s", function[i]);
+        assert_figure(s, key);
+    }
+    const cJSON *currency = json_at(s, "cost.currency");
+    ck_assert_msg(cJSON_IsString(currency) && currency->valuestring[0], "cost.currency is missing");
+    assert_figure(s, "cost.monthly_total");
+    assert_figure(s, "cost.by_component.api");
+    const cJSON *by_line = json_at(s, "cost.by_line");
+    ck_assert_msg(cJSON_IsObject(by_line) && cJSON_GetArraySize(by_line) > 0, "cost.by_line is missing");
+    double lines = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, by_line) {
+        ck_assert_msg(cJSON_IsNumber(e), "cost.by_line.%s is not a number", e->string);
+        lines += e->valuedouble;
+    }
+    double total = json_number(s, "cost.monthly_total");
+    ck_assert_double_gt(total, 0);
+    ck_assert_double_eq_tol(lines, total, 0.01);
+    ck_assert_double_eq_tol(json_number(s, "cost.by_component.api"), total, 0.01);
+    assert_section_mirrored(s, "requests");
+    assert_section_mirrored(s, "latency_ms");
+    assert_section_mirrored(s, "functions");
+    /* Three replications of a random process: the arrivals vary. */
+    ck_assert_double_gt(json_number(s, "ci95.requests.arrived"), 0);
+    cJSON_Delete(s);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_latency_csv_is_a_cumulative_histogram_of_completed_requests)
+{
+    char dir[256], file[4200], results[4200], path[4300];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    join(results, sizeof results, dir, "results");
+    run_ok(file, results, "--replications 3");
+    join(path, sizeof path, results, "summary.json");
+    cJSON *s = load_json(path);
+    double completed = json_number(s, "requests.completed") * json_number(s, "replications");
+    cJSON_Delete(s);
+
+    join(path, sizeof path, results, "latency.csv");
+    char *csv = support_read_file(path);
+    ck_assert_msg(csv != NULL, "latency.csv was not written");
+    const char *header = "upper_ms,count,cumulative_fraction\n";
+    ck_assert_msg(strncmp(csv, header, strlen(header)) == 0, "latency.csv header: %.80s", csv);
+    double count_sum = 0, previous_upper = -1, previous_fraction = 0, fraction = 0;
+    size_t rows = 0;
+    for (char *line = csv + strlen(header); *line; rows++) {
+        double upper, count;
+        int n = sscanf(line, "%lf,%lf,%lf", &upper, &count, &fraction);
+        ck_assert_msg(n == 3, "bad latency.csv row %zu: %.80s", rows + 1, line);
+        ck_assert_double_gt(upper, previous_upper);
+        ck_assert_double_ge(fraction, previous_fraction);
+        count_sum += count;
+        previous_upper = upper;
+        previous_fraction = fraction;
+        char *nl = strchr(line, '\n');
+        ck_assert_msg(nl != NULL, "latency.csv does not end with a newline");
+        line = nl + 1;
+    }
+    ck_assert_msg(rows > 0, "latency.csv has no rows");
+    ck_assert_double_eq_tol(fraction, 1.0, 1e-9);
+    ck_assert_double_eq_tol(count_sum, completed, 1e-6);
+    free(csv);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* Checks timeseries.csv in results for a window of duration_s from t = 0. */
+static void assert_timeseries(const char *results, double duration_s, size_t expected_rows)
+{
+    char path[4300];
+    join(path, sizeof path, results, "summary.json");
+    cJSON *s = load_json(path);
+    double arrived = json_number(s, "requests.arrived");
+    cJSON_Delete(s);
+    join(path, sizeof path, results, "timeseries.csv");
+    char *csv = support_read_file(path);
+    ck_assert_msg(csv != NULL, "timeseries.csv was not written");
+    const char *header = "t_start_s,t_end_s,arrivals,";
+    ck_assert_msg(strncmp(csv, header, strlen(header)) == 0, "timeseries.csv header: %.80s", csv);
+    char *line = strchr(csv, '\n') + 1;
+    size_t rows = 0;
+    double arrivals_sum = 0, last_end = 0;
+    while (*line) {
+        double t0, t1, arrivals;
+        ck_assert_msg(sscanf(line, "%lf,%lf,%lf", &t0, &t1, &arrivals) == 3, "bad row %.80s", line);
+        ck_assert_double_eq_tol(t0, 60.0 * (double)rows, 1e-9);
+        ck_assert_double_eq_tol(t1, fmin(60.0 * (double)(rows + 1), duration_s), 1e-9);
+        arrivals_sum += arrivals;
+        last_end = t1;
+        rows++;
+        char *nl = strchr(line, '\n');
+        ck_assert_msg(nl != NULL, "timeseries.csv does not end with a newline");
+        line = nl + 1;
+    }
+    ck_assert_int_eq((long)rows, (long)expected_rows);
+    ck_assert_double_eq_tol(last_end, duration_s, 1e-9);
+    /* Six significant digits per row. */
+    ck_assert_double_eq_tol(arrivals_sum, arrived, 1e-3 * (double)rows);
+    free(csv);
+}
+
+START_TEST(test_timeseries_csv_has_one_row_per_minute)
+{
+    char dir[256], file[4200], results[4200];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    join(results, sizeof results, dir, "full");
+    run_ok(file, results, "--duration 600");
+    assert_timeseries(results, 600, 10);
+    /* A last, partial minute has its own row. */
+    join(results, sizeof results, dir, "partial");
+    run_ok(file, results, "--duration 630");
+    assert_timeseries(results, 630, 11);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- failures while running ------------------------------------------------------------- */
+
+/* Starts a run that would take minutes, sends it signal after a second, and asserts that
+ * it was killed (not finished) and left no summary.json. */
+static void assert_killed_run_leaves_no_summary(const char *signal, int expected_status)
+{
+    char dir[256], file[4200], results[4200], summary[4300], out[4096];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    join(results, sizeof results, dir, "results");
+    int rc = support_sh(out, sizeof out,
+                        "sh -c '\"$0\" run \"$1\" --duration 3000000 --replications 2 --quiet "
+                        "--set traffic[0].arrivals.rate_per_s=50 --out \"$2\" & pid=$!; sleep 1; "
+                        "kill -%s $pid; wait $pid; echo status=$?' '%s' '%s' '%s'",
+                        signal, support_binary(), file, results);
+    ck_assert_msg(rc == 0, "the shell line failed (%d): %s", rc, out);
+    char status[32];
+    snprintf(status, sizeof status, "status=%d", expected_status);
+    ck_assert_msg(strstr(out, status) != NULL, "the run was not killed by SIG%s: %s", signal, out);
+    join(summary, sizeof summary, results, "summary.json");
+    ck_assert_msg(!path_exists(summary), "a run killed by SIG%s left %s", signal, summary);
+    support_rmrf(dir);
+}
+
+START_TEST(test_run_killed_with_sigkill_leaves_no_summary)
+{
+    assert_killed_run_leaves_no_summary("KILL", 128 + 9);
+}
+END_TEST
+
+START_TEST(test_run_killed_with_sigterm_leaves_no_summary)
+{
+    assert_killed_run_leaves_no_summary("TERM", 128 + 15);
+}
+END_TEST
+
+START_TEST(test_unwritable_out_folder_exits_1_with_a_message)
+{
+    char dir[256], file[4200], plain[4200], under[4300], out[4096];
+    support_tempdir(dir, sizeof dir);
+    write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
+    join(plain, sizeof plain, dir, "plain-file");
+    write_text(plain, "not a folder\n");
+    join(under, sizeof under, plain, "results");
+    int rc = support_sh(out, sizeof out, "'%s' run '%s' --out '%s' --quiet --replications 1",
+                        support_binary(), file, under);
+    ck_assert_msg(rc == 1, "--out under a regular file exited %d, expected 1: %s", rc, out);
+    ck_assert_contains(out, under);
+    ck_assert_int_eq((long)count_lines(out), 1);
+
+    rc = support_sh(out, sizeof out, "'%s' run '%s' --out '%s' --quiet --replications 1",
+                    support_binary(), file, plain);
+    ck_assert_msg(rc == 1, "--out naming a regular file exited %d, expected 1: %s", rc, out);
+    ck_assert_contains(out, plain);
+    char *still = support_read_file(plain);
+    ck_assert_msg(still && strcmp(still, "not a folder\n") == 0, "the regular file was changed");
+    free(still);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- the suite ---------------------------------------------------------------------------- */
+
+Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+
+    TCase *usage = tcase_create("usage");
+    tcase_set_timeout(usage, 60);
+    tcase_add_test(usage, test_help_exits_0_and_prints_usage);
+    tcase_add_test(usage, test_version_exits_0_and_prints_the_version);
+    tcase_add_test(usage, test_no_arguments_is_bad_usage);
+    tcase_add_test(usage, test_unknown_command_is_bad_usage);
+    tcase_add_test(usage, test_run_without_a_file_is_bad_usage);
+    tcase_add_test(usage, test_unknown_option_is_bad_usage);
+    tcase_add_test(usage, test_option_without_its_value_is_bad_usage);
+    tcase_add_test(usage, test_bad_numeric_option_values_are_bad_usage);
+    tcase_add_test(usage, test_empty_out_value_is_bad_usage);
+    suite_add_tcase(s, usage);
+
+    TCase *invalid = tcase_create("invalid scenarios");
+    tcase_set_timeout(invalid, 60);
+    tcase_add_test(invalid, test_wrong_type_names_the_path_and_the_value);
+    tcase_add_test(invalid, test_out_of_range_value_names_the_path_and_the_range);
+    tcase_add_test(invalid, test_unknown_key_suggests_the_nearest_known_key);
+    tcase_add_test(invalid, test_traffic_target_must_name_a_component);
+    tcase_add_test(invalid, test_malformed_json_reports_line_and_column);
+    tcase_add_test(invalid, test_malformed_json_before_the_end_is_not_called_end_of_file);
+    tcase_add_test(invalid, test_truncated_json_reports_the_end_of_file);
+    tcase_add_test(invalid, test_empty_file_is_rejected);
+    tcase_add_test(invalid, test_number_too_large_to_represent_is_rejected);
+    tcase_add_test(invalid, test_nan_string_is_not_a_number);
+    tcase_add_test(invalid, test_duplicate_key_is_rejected);
+    tcase_add_test(invalid, test_missing_file_is_rejected);
+    tcase_add_test(invalid, test_directory_given_as_the_file_is_rejected);
+    tcase_add_test(invalid, test_unknown_component_kind_lists_the_known_kinds);
+    tcase_add_test(invalid, test_negative_duration_is_rejected);
+    tcase_add_test(invalid, test_invalid_scenario_creates_no_results);
+    suite_add_tcase(s, invalid);
+
+    TCase *shipped = tcase_create("shipped scenarios");
+    tcase_set_timeout(shipped, 300);
+    tcase_add_test(shipped, test_every_shipped_scenario_validates);
+    tcase_add_test(shipped, test_every_shipped_scenario_conserves_requests);
+    suite_add_tcase(s, shipped);
+
+    TCase *determinism = tcase_create("determinism");
+    tcase_set_timeout(determinism, 120);
+    tcase_add_test(determinism, test_results_do_not_depend_on_the_thread_count);
+    tcase_add_test(determinism, test_a_different_seed_gives_different_results);
+    suite_add_tcase(s, determinism);
+
+    TCase *config = tcase_create("overrides and resolved config");
+    tcase_set_timeout(config, 120);
+    tcase_add_test(config, test_set_overrides_a_key_in_the_resolved_config);
+    tcase_add_test(config, test_set_memory_doubles_billed_gb_s);
+    tcase_add_test(config, test_bad_set_is_rejected_with_the_path);
+    tcase_add_test(config, test_print_config_fills_in_defaults);
+    tcase_add_test(config, test_print_config_output_is_itself_a_valid_scenario);
+    tcase_add_test(config, test_print_config_of_every_shipped_scenario_is_a_valid_scenario);
+    suite_add_tcase(s, config);
+
+    TCase *files = tcase_create("result files");
+    tcase_set_timeout(files, 120);
+    tcase_add_test(files, test_summary_json_has_the_required_keys);
+    tcase_add_test(files, test_latency_csv_is_a_cumulative_histogram_of_completed_requests);
+    tcase_add_test(files, test_timeseries_csv_has_one_row_per_minute);
+    suite_add_tcase(s, files);
+
+    TCase *failures = tcase_create("failures while running");
+    tcase_set_timeout(failures, 120);
+    tcase_add_test(failures, test_run_killed_with_sigkill_leaves_no_summary);
+    tcase_add_test(failures, test_run_killed_with_sigterm_leaves_no_summary);
+    tcase_add_test(failures, test_unwritable_out_folder_exits_1_with_a_message);
+    suite_add_tcase(s, failures);
+    return s;
+}
