@@ -291,6 +291,56 @@ START_TEST(replications_give_identical_rows_on_one_or_two_threads)
 }
 END_TEST
 
+START_TEST(idle_instances_are_reused_most_recently_used_first)
+{
+    /* Two instances start together at t = 0.5 (two sources' bursts on one function: several
+     * sources may share a target). A third source then calls every 40 s from a time in
+     * [2, 42) until t = 1,900; keep-alive is a fixed 100 s. Most-recently-used reuse sends
+     * every call to the same instance, so the other expires at 101.5; a burst of 2 at
+     * t = 1,905 finds one warm instance and starts one: 3 cold starts in all. Least-recently-
+     * used reuse would alternate, reuse each instance every 80 s, keep both alive, and
+     * count 2. */
+    const char *json =
+        "{\"name\": \"mru\", \"duration_s\": 2000, \"seed\": 5, \"replications\": 3,"
+        " \"traffic\": ["
+        "   {\"name\": \"a\", \"target\": \"f\", \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 0.5, \"burst_count\": 1}},"
+        "   {\"name\": \"b\", \"target\": \"f\", \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 0.5, \"burst_count\": 1}},"
+        "   {\"name\": \"tick\", \"target\": \"f\", \"start_s\": 2, \"end_s\": 1900,"
+        "    \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 0.025}},"
+        "   {\"name\": \"late\", \"target\": \"f\", \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 1905, \"burst_count\": 2}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 1000,"
+        "   \"cold_start_ms\": 0, \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 100}}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 1, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 3);
+    ck_assert_double_eq(run_value(&res, "functions.f.throttles", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), run_value(&res, "requests.arrived", NULL));
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(backoff_without_jitter_doubles_from_its_base)
+{
+    /* One instance (reserved 1), two requests at t = 10, 1 s each, no cold-start time. The
+     * second is throttled at 10, retries at 10.3 (base 300 ms: throttled), at 10.9 (600 ms:
+     * still busy until 11), and at 12.1 (1,200 ms): it runs and completes at 13.1, so its
+     * end-to-end latency is exactly 3,100 ms, the maximum; the first takes 1,000 ms. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 100, \"seed\": 1, \"replications\": 2",
+            "{\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 2}",
+            "{\"retry\": {\"max_attempts\": 4, \"backoff_base_ms\": 300, \"jitter\": \"none\"}}",
+            "\"duration_ms\": 1000, \"cold_start_ms\": 0, \"reserved_concurrency\": 1", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 2);
+    ck_assert_double_eq(run_value(&res, "requests.attempts", NULL), 5);
+    ck_assert_double_eq(run_value(&res, "functions.f.throttles", NULL), 3);
+    ck_assert_double_eq_tol(run_value(&res, "latency_ms.max", NULL), 3100, 1e-6);
+    ck_assert_double_eq_tol(run_value(&res, "latency_ms.mean", NULL), 2050, 1e-6);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -310,6 +360,8 @@ Suite *model_suite(void)
     tcase_add_test(tc, onoff_source_has_the_markov_mean_rate);
     tcase_add_test(tc, spike_adds_its_rate_for_its_duration);
     tcase_add_test(tc, replications_give_identical_rows_on_one_or_two_threads);
+    tcase_add_test(tc, idle_instances_are_reused_most_recently_used_first);
+    tcase_add_test(tc, backoff_without_jitter_doubles_from_its_base);
     suite_add_tcase(s, tc);
     return s;
 }
