@@ -102,6 +102,12 @@ static int run_one(void *p, uint32_t r, double *row)
 
 int run_scenario(const world_spec *spec, int threads, run_result *out, char *err, size_t err_size)
 {
+    return run_scenario_progress(spec, threads, NULL, out, err, err_size);
+}
+
+int run_scenario_progress(const world_spec *spec, int threads, FILE *progress, run_result *out,
+                          char *err, size_t err_size)
+{
     memset(out, 0, sizeof *out);
     out->spec = spec;
     metric_sink names = { 0 };
@@ -122,7 +128,7 @@ int run_scenario(const world_spec *spec, int threads, run_result *out, char *err
         snprintf(err, err_size, "%s: out of memory", spec->file);
         goto done;
     }
-    rc = replicate_run(run_one, &ctx, reps, threads, out->n_values, out->rows);
+    rc = replicate_run_progress(run_one, &ctx, reps, threads, out->n_values, out->rows, progress);
     if (rc != 0) {
         for (uint32_t r = 0; r < reps; r++)
             if (ctx.errors[r][0]) {

@@ -25,6 +25,9 @@ typedef struct run_result {
 
 /* Returns 0, or -1 with a message in err (out of memory, conservation failure). */
 int    run_scenario(const world_spec *spec, int threads, run_result *out, char *err, size_t err_size);
+/* The same, with a progress line on progress (NULL: none). */
+int    run_scenario_progress(const world_spec *spec, int threads, FILE *progress, run_result *out,
+                             char *err, size_t err_size);
 void   run_result_free(run_result *r);
 /* The mean of a named figure (NAN when unknown). */
 double run_value(const run_result *r, const char *name, double *ci95);

@@ -86,17 +86,19 @@ static void parse_components(cfg_node *root, world_spec *w)
             return;
         }
         if (!cfg_has(&c, "kind")) {
-            char kinds_list[300];
-            snprintf(kinds_list, sizeof kinds_list, "one of %s", component_kind_names());
-            cfg_missing(&c, "kind", kinds_list);
+            char list[256], expected[300];
+            component_kind_list(list, sizeof list);
+            snprintf(expected, sizeof expected, "one of %s", list);
+            cfg_missing(&c, "kind", expected);
             return;
         }
         const char *kind = cfg_string(&c, "kind", "");
         const component_kind *k = component_kind_find(kind ? kind : "");
         if (!k) {
+            char list[256];
+            component_kind_list(list, sizeof list);
             if (!cfg_failed(&c))
-                cfg_fail(&c, "kind", "unknown component kind \"%s\"; expected one of %s", kind,
-                         component_kind_names());
+                cfg_fail(&c, "kind", "unknown component kind \"%s\"; expected one of %s", kind, list);
             return;
         }
         w->components[i].name = strdup(name);
@@ -108,16 +110,16 @@ static void parse_components(cfg_node *root, world_spec *w)
     }
 }
 
-const char *component_kind_names(void)
+void component_kind_list(char *buf, size_t size)
 {
-    static char list[256];   /* written once, identical every time */
-    if (!list[0]) {
-        for (size_t i = 0; kinds[i]; i++) {
-            size_t l = strlen(list);
-            snprintf(list + l, sizeof list - l, "%s\"%s\"", i ? ", " : "", kinds[i]->name);
-        }
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; kinds[i] && used < size; i++) {
+        int k = snprintf(buf + used, size - used, "%s\"%s\"", i ? ", " : "", kinds[i]->name);
+        if (k < 0)
+            break;
+        used += (size_t)k;
     }
-    return list;
 }
 
 void world_spec_free(world_spec *w)

@@ -61,8 +61,8 @@ typedef struct component_kind {
 } component_kind;
 
 const component_kind *component_kind_find(const char *name);
-/* "function", "..." for messages. */
-const char *component_kind_names(void);
+/* Writes the known kinds, '"function", ...', into buf (for messages). */
+void component_kind_list(char *buf, size_t size);
 
 typedef struct component_spec {
     char                 *name;

@@ -244,7 +244,7 @@ int main(int argc, char **argv)
                 spec->replications == 1 ? "" : "s", spec->name);
     double t0 = wall_seconds();
     run_result res;
-    if (run_scenario(spec, (int)threads, &res, err, sizeof err) != 0) {
+    if (run_scenario_progress(spec, (int)threads, progress ? stderr : NULL, &res, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         run_result_free(&res);
         world_spec_free(spec);

@@ -11,6 +11,13 @@
 int replicate_run(replicate_fn fn, void *ctx, uint32_t n_reps, int threads, size_t n_values,
                   double *rows)
 {
+    return replicate_run_progress(fn, ctx, n_reps, threads, n_values, rows, NULL);
+}
+
+int replicate_run_progress(replicate_fn fn, void *ctx, uint32_t n_reps, int threads,
+                           size_t n_values, double *rows, FILE *progress)
+{
+    uint32_t done = 0;
     int *codes = calloc(n_reps ? n_reps : 1, sizeof *codes);
     if (!codes)
         return -1;
@@ -20,8 +27,21 @@ int replicate_run(replicate_fn fn, void *ctx, uint32_t n_reps, int threads, size
 #else
     (void)threads;
 #endif
-    for (long r = 0; r < (long)n_reps; r++)
+    for (long r = 0; r < (long)n_reps; r++) {
         codes[r] = fn(ctx, (uint32_t)r, rows + (size_t)r * n_values);
+        if (progress) {
+#ifdef _OPENMP
+#pragma omp critical(replicate_progress)
+#endif
+            {
+                done++;
+                fprintf(progress, "\rreplications: %u/%u done", done, n_reps);
+                if (done == n_reps)
+                    fputc('\n', progress);
+                fflush(progress);
+            }
+        }
+    }
     int rc = 0;
     for (uint32_t r = 0; r < n_reps && !rc; r++)
         rc = codes[r];

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Runs one replication; returns 0, or non-zero on failure (then the whole run fails). */
 typedef int (*replicate_fn)(void *ctx, uint32_t replication, double *row);
@@ -16,6 +17,10 @@ typedef int (*replicate_fn)(void *ctx, uint32_t replication, double *row);
  * rows is n_reps * n_values. Returns 0, or the first non-zero code in replication order. */
 int    replicate_run(replicate_fn fn, void *ctx, uint32_t n_reps, int threads,
                      size_t n_values, double *rows);
+/* The same, printing "replications: k/n done" on progress (a terminal) as each finishes;
+ * progress may be NULL. */
+int    replicate_run_progress(replicate_fn fn, void *ctx, uint32_t n_reps, int threads,
+                              size_t n_values, double *rows, FILE *progress);
 /* Mean of column col over n rows (stride n_values) and its 95% half-width (Student's t,
  * n - 1 degrees of freedom); half-width is NAN when n < 2. */
 void   replicate_mean_ci(const double *rows, size_t n_rows, size_t n_values, size_t col,
