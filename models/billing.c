@@ -86,7 +86,6 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     cfg_object(&l, "provisioned_capacity_gb_s", &x);
     t->lambda_pc_capacity[0] = cfg_number_req(&x, "x86_64", 0, 1);
     t->lambda_pc_capacity[1] = cfg_number_req(&x, "arm64", 0, 1);
-    t->lambda_pc_rounding_s = cfg_number(&x, "rounding_s", 300, 1, 86400);
     read_sourced(&x);
     cfg_done(&x);
 

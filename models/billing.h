@@ -33,7 +33,6 @@ typedef struct price_table {
     double      lambda_free_requests, lambda_free_gb_s;
     double      lambda_pc_capacity[2];        /* per GB-s of configured provisioned concurrency */
     double      lambda_pc_duration[2];        /* per GB-s run on provisioned concurrency */
-    double      lambda_pc_rounding_s;
 } price_table;
 
 /* Line items of the bill. */
@@ -52,7 +51,7 @@ typedef struct lambda_usage {
     double requests;          /* invocations */
     double gb_s;              /* on-demand billed GB-s (rounded per invocation) */
     double pc_gb_s;           /* billed GB-s of invocations run on provisioned instances */
-    double pc_capacity_gb_s;  /* configured provisioned GB-s (rounded to pc_rounding_s) */
+    double pc_capacity_gb_s;  /* configured provisioned GB-s over the window */
 } lambda_usage;
 
 typedef struct usage {

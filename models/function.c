@@ -41,8 +41,7 @@ typedef struct function_spec {
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;
     uint32_t          scale_per_10s;
-    uint32_t          limit;           /* concurrency cap of its pool, for sizing */
-    double            pc_rounding_s;
+    uint32_t          limit;           /* most instances busy at once: reservation or account */
 } function_spec;
 
 static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "ruby",
@@ -78,9 +77,16 @@ static void *function_parse(cfg_node *n, world_spec *w)
     int runtime = cfg_enum(n, "runtime", runtime_names, 0);
     f->memory_mb = (double)cfg_integer(n, "memory_mb", 128, 128, 10240);
     f->arch = cfg_enum(n, "architecture", arch_names, 0);
-    f->reference_memory_mb = (double)cfg_integer(n, "reference_memory_mb", (long long)f->memory_mb, 128, 10240);
+    /* Defaults that follow another key resolve to null, so an edited --print-config
+     * output keeps following it. */
+    if (cfg_has(n, "reference_memory_mb")) {
+        f->reference_memory_mb = (double)cfg_integer(n, "reference_memory_mb", 0, 128, 10240);
+    } else {
+        f->reference_memory_mb = f->memory_mb;
+        cfg_put(n, "reference_memory_mb", cJSON_CreateNull());
+    }
     f->cpu_bound_fraction = cfg_number(n, "cpu_bound_fraction", 1.0, 0, 1);
-    f->threads = cfg_number(n, "threads", 1, 1, 6);
+    f->threads = (double)cfg_integer(n, "threads", 1, 1, 6);
     /* CPU share is proportional to memory (1 vCPU at 1,769 MB); code with t threads
      * cannot use more than t vCPUs. */
     double cpu = fmin(f->memory_mb / 1769.0, f->threads);
@@ -115,10 +121,11 @@ static void *function_parse(cfg_node *n, world_spec *w)
     uint32_t account = w->account_concurrency;
     if (cfg_has(n, "reserved_concurrency")) {
         f->reserved = cfg_integer(n, "reserved_concurrency", 0, 0, account);
-        if (!cfg_failed(n) && w->reserved_total + (uint64_t)f->reserved + 100 > account)
+        uint64_t claimed = (uint64_t)w->reserved_total + w->provisioned_unreserved_total;
+        if (!cfg_failed(n) && claimed + (uint64_t)f->reserved + 100 > account)
             cfg_fail(n, "reserved_concurrency", "reserving %lld would leave fewer than 100 of the "
-                     "account's %u unreserved (already reserved: %u)", (long long)f->reserved,
-                     account, w->reserved_total);
+                     "account's %u unreserved (already reserved or provisioned: %llu)",
+                     (long long)f->reserved, account, (unsigned long long)claimed);
         else
             w->reserved_total += (uint32_t)f->reserved;
     } else {
@@ -127,11 +134,24 @@ static void *function_parse(cfg_node *n, world_spec *w)
     }
     f->limit = f->reserved >= 0 ? (uint32_t)f->reserved : account;
     f->provisioned = (uint32_t)cfg_integer(n, "provisioned_concurrency", 0, 0, account);
-    if (!cfg_failed(n) && f->provisioned > f->limit)
-        cfg_fail(n, "provisioned_concurrency", "%u exceeds the function's concurrency limit (%u)",
+    if (!cfg_failed(n) && f->reserved >= 0 && f->provisioned > f->limit) {
+        cfg_fail(n, "provisioned_concurrency", "%u exceeds the function's reserved concurrency (%u)",
                  f->provisioned, f->limit);
-    f->scale_per_10s = (uint32_t)cfg_integer(n, "scale_per_10s", w->scale_per_10s, 1, 1000000);
-    f->pc_rounding_s = w->prices.lambda_pc_rounding_s;
+    } else if (!cfg_failed(n) && f->reserved < 0 && f->provisioned > 0) {
+        /* Provisioned instances of an unreserved function are claimed from the account. */
+        if (w->reserved_total + w->provisioned_unreserved_total + (uint64_t)f->provisioned + 100 > account)
+            cfg_fail(n, "provisioned_concurrency", "provisioning %u would leave fewer than 100 of the "
+                     "account's %u unclaimed (already reserved or provisioned: %u)", f->provisioned,
+                     account, w->reserved_total + w->provisioned_unreserved_total);
+        else
+            w->provisioned_unreserved_total += f->provisioned;
+    }
+    if (cfg_has(n, "scale_per_10s")) {
+        f->scale_per_10s = (uint32_t)cfg_integer(n, "scale_per_10s", 0, 1, 10000000);
+    } else {
+        f->scale_per_10s = w->scale_per_10s;
+        cfg_put(n, "scale_per_10s", cJSON_CreateNull());
+    }
     cfg_know(n, "kind");
     cfg_done(n);
     if (cfg_failed(n)) {
@@ -154,12 +174,12 @@ typedef struct function_state {
     const function_spec *f;
     world    *w;
     instance *inst;
-    uint32_t  n_slots;
+    uint32_t  cap_slots, max_slots;  /* slots grow on demand up to max_slots */
     uint32_t *free_slots, n_free;
     uint32_t *idle, n_idle;          /* on-demand idle stack, top = most recent */
     uint32_t *idle_pc, n_idle_pc;    /* provisioned idle instances */
-    uint32_t  busy;
-    uint32_t *pool_busy;             /* the pool this function draws from */
+    uint32_t  busy;                  /* all busy instances */
+    uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
     uint32_t  pool_limit;
     double    tokens, tokens_t;      /* scale-up bucket */
     gsl_rng  *r_duration, *r_cold, *r_error, *r_keep;
@@ -187,6 +207,31 @@ static void function_free_state(void *p)
     free(st);
 }
 
+/* Grows the slot arrays (doubling, up to max_slots). Returns 0, or -1 when full or out of
+ * memory. Growth is bounded by the peak number of instances, not by requests. */
+static int grow_slots(function_state *st)
+{
+    if (st->cap_slots >= st->max_slots)
+        return -1;
+    uint32_t cap = st->cap_slots > st->max_slots / 2 ? st->max_slots : 2 * st->cap_slots;
+    instance *inst = realloc(st->inst, cap * sizeof *inst);
+    if (!inst)
+        return -1;
+    st->inst = inst;
+    uint32_t *f = realloc(st->free_slots, cap * sizeof *f);
+    if (!f)
+        return -1;
+    st->free_slots = f;
+    uint32_t *idle = realloc(st->idle, cap * sizeof *idle);
+    if (!idle)
+        return -1;
+    st->idle = idle;
+    for (uint32_t i = cap; i-- > st->cap_slots;)
+        st->free_slots[st->n_free++] = i;
+    st->cap_slots = cap;
+    return 0;
+}
+
 static void *function_start(const void *spec, world *w)
 {
     const function_spec *f = spec;
@@ -195,19 +240,20 @@ static void *function_start(const void *spec, world *w)
         return NULL;
     st->f = f;
     st->w = w;
-    st->n_slots = f->limit + f->provisioned;
-    size_t slots = st->n_slots ? st->n_slots : 1;
-    st->inst = calloc(slots, sizeof *st->inst);
-    st->free_slots = malloc(slots * sizeof *st->free_slots);
-    st->idle = malloc(slots * sizeof *st->idle);
-    st->idle_pc = malloc(slots * sizeof *st->idle_pc);
-    size_t bins = (size_t)ceil(w->spec->duration_s / w->spec->interval_s);
+    st->max_slots = f->limit + f->provisioned;
+    uint32_t first = f->provisioned + 64 < st->max_slots ? f->provisioned + 64 : st->max_slots;
+    st->cap_slots = first ? first : 1;
+    st->inst = calloc(st->cap_slots, sizeof *st->inst);
+    st->free_slots = malloc(st->cap_slots * sizeof *st->free_slots);
+    st->idle = malloc(st->cap_slots * sizeof *st->idle);
+    st->idle_pc = malloc((f->provisioned ? f->provisioned : 1) * sizeof *st->idle_pc);
+    double step = w->spec->interval_s;
     char name[300];
     int ok = st->inst && st->free_slots && st->idle && st->idle_pc &&
-             series_init(&st->busy_s, w->t_start, w->spec->interval_s, bins) == 0 &&
-             series_init(&st->idle_s, w->t_start, w->spec->interval_s, bins) == 0 &&
-             series_init(&st->cold_ts, w->t_start, w->spec->interval_s, bins) == 0 &&
-             series_init(&st->throttle_ts, w->t_start, w->spec->interval_s, bins) == 0;
+             series_init_window(&st->busy_s, w->t_start, w->t_end, step) == 0 &&
+             series_init_window(&st->idle_s, w->t_start, w->t_end, step) == 0 &&
+             series_init_window(&st->cold_ts, w->t_start, w->t_end, step) == 0 &&
+             series_init_window(&st->throttle_ts, w->t_start, w->t_end, step) == 0;
     if (ok) {
         snprintf(name, sizeof name, "function.%s.duration", f->name);
         st->r_duration = sim_stream(w->s, name);
@@ -224,19 +270,20 @@ static void *function_start(const void *spec, world *w)
         return NULL;
     }
     /* Slots: provisioned instances first, always warm and idle at time 0. */
-    for (uint32_t i = 0; i < st->n_slots; i++)
-        st->free_slots[st->n_free++] = st->n_slots - 1 - i;
+    for (uint32_t i = 0; i < st->cap_slots; i++)
+        st->free_slots[st->n_free++] = st->cap_slots - 1 - i;
     for (uint32_t i = 0; i < f->provisioned; i++) {
         uint32_t slot = st->free_slots[--st->n_free];
         st->inst[slot] = (instance){ .idle_since = 0, .expiry = INFINITY, .provisioned = 1 };
         st->idle_pc[st->n_idle_pc++] = slot;
     }
-    if (f->reserved >= 0) {
-        st->pool_busy = &st->busy;
-        st->pool_limit = (uint32_t)f->reserved;
-    } else {
+    /* A reserved function counts all its busy instances against its reservation; an
+     * unreserved one draws its on-demand instances from the account's shared pool (its
+     * provisioned instances are claimed from the account already). */
+    if (f->reserved < 0) {
         st->pool_busy = &w->unreserved_busy;
-        st->pool_limit = w->spec->account_concurrency - w->spec->reserved_total;
+        st->pool_limit = w->spec->account_concurrency - w->spec->reserved_total -
+                         w->spec->provisioned_unreserved_total;
     }
     st->tokens = f->scale_per_10s;
     st->tokens_t = 0;
@@ -275,7 +322,7 @@ static void on_end(sim *s, void *target, uint64_t arg)
     uint32_t slot = (uint32_t)arg;
     instance *in = &st->inst[slot];
     st->busy--;
-    if (st->pool_busy != &st->busy)
+    if (st->pool_busy && !in->provisioned)
         (*st->pool_busy)--;
     gauge_add(&st->concurrency, now, -1.0);
     in->idle_since = now;
@@ -294,7 +341,7 @@ static void function_accept(void *state, world *w, uint32_t req)
     function_state *st = state;
     const function_spec *f = st->f;
     double now = sim_now(w->s);
-    if (*st->pool_busy >= st->pool_limit) {
+    if (f->reserved >= 0 && st->busy >= (uint32_t)f->reserved) {
         throttle(st, w, req, now);
         return;
     }
@@ -302,6 +349,9 @@ static void function_accept(void *state, world *w, uint32_t req)
     int cold = 0;
     if (st->n_idle_pc) {
         slot = st->idle_pc[--st->n_idle_pc];
+    } else if (st->pool_busy && *st->pool_busy >= st->pool_limit) {
+        throttle(st, w, req, now);
+        return;
     } else {
         while (st->n_idle) {
             uint32_t top = st->idle[--st->n_idle];
@@ -319,7 +369,13 @@ static void function_accept(void *state, world *w, uint32_t req)
         st->tokens = fmin((double)f->scale_per_10s,
                           st->tokens + (now - st->tokens_t) * f->scale_per_10s / 10.0);
         st->tokens_t = now;
-        if (st->tokens < 1.0 || st->n_free == 0) {
+        if (st->tokens < 1.0) {
+            throttle(st, w, req, now);
+            return;
+        }
+        if (st->n_free == 0 && grow_slots(st) != 0) {
+            /* Cannot happen within the limits checked above, unless memory ran out. */
+            w->out_of_memory = 1;
             throttle(st, w, req, now);
             return;
         }
@@ -344,12 +400,13 @@ static void function_accept(void *state, world *w, uint32_t req)
     double end = now + (init_ms + run_ms) / 1000.0;
 
     st->busy++;
-    if (st->pool_busy != &st->busy)
+    if (st->pool_busy && !in->provisioned)
         (*st->pool_busy)++;
     gauge_add(&st->concurrency, now, 1.0);
     series_add_span(&st->busy_s, now, end, 1.0);
     if (world_measuring(w, now)) {
-        uint64_t billed = (uint64_t)ceil(init_ms + run_ms);   /* 1 ms granularity */
+        /* 1 ms granularity; the 1e-9 keeps 2.007 s * 1000 from billing 2,008 ms. */
+        uint64_t billed = (uint64_t)ceil(init_ms + run_ms - 1e-9);
         st->invocations++;
         st->time_inside_s += end - now;
         if (cold) {
@@ -424,14 +481,12 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "throughput_per_s", inv / window);
 }
 
-static void function_meter(const void *spec, const void *state, const world *w, usage *u)
+static void function_meter(const void *spec, const void *state, const world *w, size_t index,
+                           usage *u)
 {
     const function_spec *f = spec;
     const function_state *st = state;
-    size_t i = 0;
-    while (i < w->spec->n_components && w->spec->components[i].spec != spec)
-        i++;
-    lambda_usage *l = &u->lambda[i];
+    lambda_usage *l = &u->lambda[index];
     double gb = f->memory_mb / 1024.0;
     l->used = true;
     l->arch = f->arch;
@@ -439,9 +494,9 @@ static void function_meter(const void *spec, const void *state, const world *w, 
     l->requests = (double)st->invocations;
     l->gb_s = (double)st->billed_ms / 1000.0 * gb;
     l->pc_gb_s = (double)st->billed_ms_pc / 1000.0 * gb;
-    double window = w->spec->duration_s;
-    double rounded = ceil(window / f->pc_rounding_s) * f->pc_rounding_s;
-    l->pc_capacity_gb_s = (double)f->provisioned * gb * rounded;
+    /* Configured for the whole window, so for the whole month once extrapolated (a month is
+     * a whole number of the 5-minute billing steps). */
+    l->pc_capacity_gb_s = (double)f->provisioned * gb * w->spec->duration_s;
 }
 
 const component_kind function_kind = {

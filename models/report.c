@@ -82,7 +82,7 @@ static int run_one(void *p, uint32_t r, double *row)
             rc = -1;
         } else {
             for (size_t i = 0; i < spec->n_components; i++)
-                spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, &u);
+                spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, i, &u);
             billing_compute(&spec->prices, &u, spec->free_tier, spec->duration_s, &b);
             metric_sink m = { .values = row };
             collect(spec, &w, &b, &m);
@@ -115,7 +115,7 @@ int run_scenario_progress(const world_spec *spec, int threads, FILE *progress, r
     out->names = names.names;
     out->n_values = names.n;
     uint32_t reps = spec->replications;
-    out->bins = (size_t)ceil(spec->duration_s / spec->interval_s);
+    out->bins = spec->bins;
     out->rows = calloc((size_t)reps * out->n_values, sizeof *out->rows);
     out->mean = calloc(out->n_values, sizeof *out->mean);
     out->ci95 = calloc(out->n_values, sizeof *out->ci95);

@@ -183,6 +183,10 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
     if (!cfg_failed(root) && w->duration_s / w->interval_s > 1e6)
         cfg_fail(root, "timeseries_interval_s", "gives %.0f intervals; at most 1000000",
                  ceil(w->duration_s / w->interval_s));
+    else if (!cfg_failed(root) && w->duration_s / w->interval_s * w->replications > 5e7)
+        cfg_fail(root, "timeseries_interval_s", "gives %.0f intervals for each of %u replications; "
+                 "at most 50000000 in all", ceil(w->duration_s / w->interval_s), w->replications);
+    w->bins = series_bins(w->duration_s, w->interval_s);
 
     cfg_node p;
     cfg_object(root, "platform", &p);
@@ -304,9 +308,8 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->t_end = spec->warmup_s + spec->duration_s;
     w->free_head = UINT32_MAX;
     hist_init(&w->latency);
-    size_t bins = (size_t)ceil(spec->duration_s / spec->interval_s);
     for (int k = 0; k < TS_COLUMNS; k++)
-        if (series_init(&w->ts[k], w->t_start, spec->interval_s, bins) != 0)
+        if (series_init_window(&w->ts[k], w->t_start, w->t_end, spec->interval_s) != 0)
             goto oom;
     w->s = sim_new(spec->seed, r);
     w->state = calloc(spec->n_components ? spec->n_components : 1, sizeof *w->state);

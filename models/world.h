@@ -56,7 +56,7 @@ typedef struct component_kind {
     /* Emits the component's figures (state NULL: names only, see metric_sink). */
     void  (*report)(const void *spec, const void *state, metric_sink *m);
     /* Adds billable usage. */
-    void  (*meter)(const void *spec, const void *state, const world *w, usage *u);
+    void  (*meter)(const void *spec, const void *state, const world *w, size_t index, usage *u);
     void  (*free_state)(void *state);
 } component_kind;
 
@@ -75,11 +75,13 @@ typedef struct component_spec {
 struct world_spec {
     char          *file, *name, *description;
     double         duration_s, warmup_s, interval_s;
+    size_t         bins;              /* timeseries intervals in the window */
     uint64_t       seed;
     uint32_t       replications;
     bool           free_tier;
     uint32_t       account_concurrency, scale_per_10s;
     uint32_t       reserved_total;    /* sum of functions' reserved concurrency */
+    uint32_t       provisioned_unreserved_total; /* provisioned instances of unreserved functions */
     size_t         n_sources;
     source_spec   *sources;
     size_t         n_components;

@@ -136,10 +136,24 @@ double hist_quantile(const hist *h, double q)
 
 /* ---- series ---------------------------------------------------------------- */
 
+size_t series_bins(double length, double width)
+{
+    double n = ceil(length / width * (1.0 - 1e-12));
+    return n < 1 ? 1 : (size_t)n;
+}
+
+int series_init_window(series *s, double start, double end, double width)
+{
+    int rc = series_init(s, start, width, series_bins(end - start, width));
+    s->end = end;
+    return rc;
+}
+
 int series_init(series *s, double start, double width, size_t n)
 {
     memset(s, 0, sizeof *s);
     s->start = start;
+    s->end = start + (double)n * width;
     s->width = width;
     s->inv_width = 1.0 / width;
     s->n = n;
@@ -165,11 +179,11 @@ void series_reset(series *s)
     s->total = 0;
 }
 
-double series_end(const series *s) { return s->start + (double)s->n * s->width; }
+double series_end(const series *s) { return s->end; }
 
 void series_add(series *s, double t, double x)
 {
-    if (t < s->start || t >= series_end(s))
+    if (t < s->start || t >= s->end)
         return;
     size_t i = (size_t)((t - s->start) * s->inv_width);
     if (i >= s->n)
@@ -180,7 +194,7 @@ void series_add(series *s, double t, double x)
 
 void series_add_span(series *s, double t0, double t1, double weight)
 {
-    double end = series_end(s);
+    double end = s->end;
     if (t0 < s->start)
         t0 = s->start;
     if (t1 > end)
@@ -190,7 +204,7 @@ void series_add_span(series *s, double t0, double t1, double weight)
     s->total += weight * (t1 - t0);
     size_t i = (size_t)((t0 - s->start) * s->inv_width);
     while (t0 < t1 && i < s->n) {
-        double bin_end = s->start + (double)(i + 1) * s->width;
+        double bin_end = i + 1 == s->n ? t1 : s->start + (double)(i + 1) * s->width;
         double seg_end = t1 < bin_end ? t1 : bin_end;
         s->bin[i] += weight * (seg_end - t0);
         t0 = seg_end;

@@ -49,14 +49,19 @@ double   hist_bucket_upper(size_t i);
 size_t   hist_bucket_of(double x);
 
 typedef struct series {
-    double  start, width, inv_width;
+    double  start, end, width, inv_width;   /* window [start, end); the last bin may be short */
     size_t  n;
     double *bin;      /* n values, owned */
     double  total;    /* everything added inside the window */
 } series;
 
-/* Returns 0, or -1 when out of memory. n may be 0 (only the total is kept). */
+/* Returns 0, or -1 when out of memory. n may be 0 (only the total is kept). The window is
+ * [start, start + n * width). */
 int    series_init(series *s, double start, double width, size_t n);
+/* A series over [start, end) in bins of width (the last may be shorter). */
+int    series_init_window(series *s, double start, double end, double width);
+/* Bins of width needed to cover length: ceil(length / width), robust to rounding. */
+size_t series_bins(double length, double width);
 void   series_free(series *s);
 void   series_reset(series *s);
 /* Adds x at time t (ignored outside the window). */

@@ -199,6 +199,29 @@ START_TEST(price_table_rejects_a_price_without_source)
 }
 END_TEST
 
+START_TEST(provisioned_capacity_costs_a_month_whatever_the_window)
+{
+    /* 10 instances x 1 GB for a 730-hour month at $0.0000041667 per GB-s: $109.50, measured
+     * over 60 s, 301 s or an hour alike. */
+    static const char *const windows[] = { "60", "301", "3600" };
+    for (size_t i = 0; i < 3; i++) {
+        char json[1024];
+        snprintf(json, sizeof json,
+                 "{\"name\": \"pc\", \"duration_s\": %s, \"seed\": 1, \"replications\": 1,"
+                 " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+                 "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+                 " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"memory_mb\": 1024,"
+                 "   \"duration_ms\": 10, \"provisioned_concurrency\": 10}]}", windows[i]);
+        world_spec *spec;
+        run_result res;
+        support_run_text(json, 1, &spec, &res);
+        ck_assert_double_eq_tol(run_value(&res, "cost.by_line.lambda_provisioned_concurrency", NULL),
+                                109.50, 1e-9);
+        support_done(spec, &res);
+    }
+}
+END_TEST
+
 Suite *billing_suite(void)
 {
     Suite *s = suite_create("billing");
@@ -213,6 +236,7 @@ Suite *billing_suite(void)
     tcase_add_test(tc, arm64_uses_its_own_prices);
     tcase_add_test(tc, init_time_of_cold_starts_is_billed_and_rounded_up_to_the_ms);
     tcase_add_test(tc, price_table_rejects_a_price_without_source);
+    tcase_add_test(tc, provisioned_capacity_costs_a_month_whatever_the_window);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -341,6 +341,114 @@ START_TEST(backoff_without_jitter_doubles_from_its_base)
 }
 END_TEST
 
+START_TEST(time_series_levels_stay_inside_a_window_that_ends_mid_interval)
+{
+    /* 90 s window, 60 s rows: ten 60-s calls from t = 80 are busy for 10 s of the window
+     * each, so mean concurrency is 10 x 10 / 90; the last (30-s) row holds 10 x 10 busy
+     * seconds, a mean level of 3.33, never above the 10 running at once. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 90, \"seed\": 1, \"replications\": 1",
+            "{\"process\": \"spike\", \"spike_at_s\": 80, \"burst_count\": 10}", NULL,
+            "\"duration_ms\": 60000, \"timeout_s\": 900, \"cold_start_ms\": 0", &spec, &res);
+    ck_assert_uint_eq(res.bins, 2);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.mean_concurrency", NULL), 100.0 / 90, 1e-9);
+    ck_assert_double_eq_tol(res.ts[TS_CONCURRENCY * res.bins + 1], 100.0, 1e-9);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.mean_instances", NULL), 100.0 / 90, 1e-9);
+    ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), 10);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(provisioned_instances_are_claimed_from_the_account)
+{
+    /* Account 1,000. "g" (unreserved) takes a burst of 1,000 long calls; "f" has 10
+     * provisioned instances and a call a second. The 10 are claimed from the account, so
+     * "g" can run at most 990 and "f" is never throttled. */
+    const char *json =
+        "{\"name\": \"claims\", \"duration_s\": 60, \"seed\": 1, \"replications\": 1,"
+        " \"traffic\": ["
+        "   {\"name\": \"burst\", \"target\": \"g\", \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 1, \"burst_count\": 1000}},"
+        "   {\"name\": \"steady\", \"target\": \"f\", \"start_s\": 5, \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
+        " \"components\": ["
+        "   {\"name\": \"g\", \"kind\": \"function\", \"duration_ms\": 50000, \"timeout_s\": 900},"
+        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 100, \"provisioned_concurrency\": 10}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 1, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.g.max_concurrency", NULL), 990);
+    ck_assert_double_eq(run_value(&res, "functions.g.throttles", NULL), 10);
+    ck_assert_double_eq(run_value(&res, "functions.f.throttles", NULL), 0);
+    ck_assert_double_gt(run_value(&res, "functions.f.invocations", NULL), 50);
+    support_done(spec, &res);
+    /* And a claim that leaves fewer than 100 unclaimed is refused. */
+    char err[1024] = "";
+    ck_assert_ptr_null(support_load_text(
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"r\", \"kind\": \"function\", \"duration_ms\": 10, \"reserved_concurrency\": 500},"
+        " {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"provisioned_concurrency\": 450}]}",
+        err, sizeof err));
+    ck_assert_msg(strstr(err, "components[1].provisioned_concurrency") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(client_retry_after_its_timeout_bills_both_invocations)
+{
+    /* 1 s handler, client gives up after 0.5 s and tries once more: every request makes two
+     * invocations, both run to the end and are billed (1 s each at 1 GB), and it times out. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 1000, \"seed\": 3, \"replications\": 2",
+            "{\"process\": \"constant\", \"rate_per_s\": 0.5}",
+            "{\"timeout_ms\": 500, \"retry\": {\"max_attempts\": 2, \"backoff_base_ms\": 100, \"jitter\": \"none\"}}",
+            "\"memory_mb\": 1024, \"duration_ms\": 1000, \"cold_start_ms\": 0", &spec, &res);
+    double arrived = run_value(&res, "requests.arrived", NULL);
+    double inv = run_value(&res, "functions.f.invocations", NULL);
+    ck_assert_double_le(fabs(inv - 2 * arrived), 2);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.billed_gb_s", NULL), inv * 1.0, 1e-9);
+    ck_assert_double_eq(run_value(&res, "requests.timed_out", NULL) + run_value(&res, "requests.in_flight", NULL),
+                        arrived);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(warmup_invocations_are_not_billed)
+{
+    /* Traffic only during the warm-up (it ends at 600 s, where the window opens): nothing
+     * is measured and nothing is billed, though 3,000-odd invocations ran. */
+    const char *json =
+        "{\"name\": \"warm\", \"duration_s\": 600, \"warmup_s\": 600, \"seed\": 3, \"replications\": 2,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"end_s\": 600,"
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 100}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 1, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "requests.arrived", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "functions.f.billed_gb_s", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "cost.monthly_total", NULL), 0);
+    /* The instances it warmed are still alive early in the window. */
+    ck_assert_double_gt(run_value(&res, "functions.f.idle_instance_s", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(a_timeout_in_fractional_seconds_bills_exact_milliseconds)
+{
+    /* timeout_s 2.007 stops a 5 s handler at 2,007 ms: billed 2.007 s, not 2.008. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 100, \"seed\": 1, \"replications\": 1",
+            "{\"process\": \"constant\", \"rate_per_s\": 0.1}", NULL,
+            "\"memory_mb\": 1024, \"duration_ms\": 5000, \"timeout_s\": 2.007, \"cold_start_ms\": 0",
+            &spec, &res);
+    double inv = run_value(&res, "functions.f.invocations", NULL);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.billed_gb_s", NULL), inv * 2.007, 1e-9);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -362,6 +470,11 @@ Suite *model_suite(void)
     tcase_add_test(tc, replications_give_identical_rows_on_one_or_two_threads);
     tcase_add_test(tc, idle_instances_are_reused_most_recently_used_first);
     tcase_add_test(tc, backoff_without_jitter_doubles_from_its_base);
+    tcase_add_test(tc, time_series_levels_stay_inside_a_window_that_ends_mid_interval);
+    tcase_add_test(tc, provisioned_instances_are_claimed_from_the_account);
+    tcase_add_test(tc, client_retry_after_its_timeout_bills_both_invocations);
+    tcase_add_test(tc, warmup_invocations_are_not_billed);
+    tcase_add_test(tc, a_timeout_in_fractional_seconds_bills_exact_milliseconds);
     suite_add_tcase(s, tc);
     return s;
 }
