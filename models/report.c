@@ -34,11 +34,13 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
     static const struct { const char *name; double q; } qs[] = {
         { "p50", 0.5 }, { "p90", 0.9 }, { "p95", 0.95 }, { "p99", 0.99 }, { "p999", 0.999 },
     };
+    /* Undefined (null) in a replication where nothing completed. */
     snprintf(m->prefix, sizeof m->prefix, "latency_ms.");
-    metric_emit(m, "mean", w ? hist_mean(&w->latency) : 0);
+    bool any = w && w->latency.count > 0;
+    metric_emit(m, "mean", any ? hist_mean(&w->latency) : NAN);
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
-        metric_emit(m, qs[i].name, w ? hist_quantile(&w->latency, qs[i].q) : 0);
-    metric_emit(m, "max", w && w->latency.count ? w->latency.max : 0);
+        metric_emit(m, qs[i].name, any ? hist_quantile(&w->latency, qs[i].q) : NAN);
+    metric_emit(m, "max", any ? w->latency.max : NAN);
 
     for (size_t i = 0; i < spec->n_components; i++) {
         const component_spec *cs = &spec->components[i];
@@ -100,6 +102,11 @@ static int run_one(void *p, uint32_t r, double *row)
     return rc;
 }
 
+static int by_name_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct run_name *)a)->name, ((const struct run_name *)b)->name);
+}
+
 int run_scenario(const world_spec *spec, int threads, run_result *out, char *err, size_t err_size)
 {
     return run_scenario_progress(spec, threads, NULL, out, err, err_size);
@@ -144,6 +151,15 @@ int run_scenario_progress(const world_spec *spec, int threads, FILE *progress, r
     }
     for (size_t i = 0; i < out->n_values; i++)
         replicate_mean_ci(out->rows, reps, out->n_values, i, &out->mean[i], &out->ci95[i]);
+    out->by_name = malloc((out->n_values ? out->n_values : 1) * sizeof *out->by_name);
+    if (!out->by_name) {
+        snprintf(err, err_size, "%s: out of memory", spec->file);
+        rc = -1;
+        goto done;
+    }
+    for (size_t i = 0; i < out->n_values; i++)
+        out->by_name[i] = (struct run_name){ out->names[i], i };
+    qsort(out->by_name, out->n_values, sizeof *out->by_name, by_name_cmp);
 done:
     free(ctx.hists);
     free(ctx.events);
@@ -159,46 +175,82 @@ void run_result_free(run_result *r)
     free(r->rows);
     free(r->mean);
     free(r->ci95);
+    free(r->by_name);
     free(r->ts);
     memset(r, 0, sizeof *r);
 }
 
+/* Index of a named figure (binary search in the sorted names), or -1. */
+static long run_index(const run_result *r, const char *name)
+{
+    size_t lo = 0, hi = r->by_name ? r->n_values : 0;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(r->by_name[mid].name, name);
+        if (c == 0)
+            return (long)r->by_name[mid].index;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 double run_value(const run_result *r, const char *name, double *ci95)
 {
-    for (size_t i = 0; i < r->n_values; i++)
-        if (strcmp(r->names[i], name) == 0) {
-            if (ci95)
-                *ci95 = r->ci95[i];
-            return r->mean[i];
-        }
+    long i = run_index(r, name);
     if (ci95)
-        *ci95 = NAN;
-    return NAN;
+        *ci95 = i < 0 ? NAN : r->ci95[i];
+    return i < 0 ? NAN : r->mean[i];
+}
+
+double run_row_value(const run_result *r, uint32_t replication, const char *name)
+{
+    long i = run_index(r, name);
+    return i < 0 ? NAN : r->rows[(size_t)replication * r->n_values + (size_t)i];
 }
 
 /* ---- summary.json -------------------------------------------------------------------------- */
 
-/* Puts value at a dotted path under obj, creating objects on the way. */
-static void put_path(cJSON *obj, const char *dotted, double value)
+/* Puts value at a dotted path under obj, creating objects on the way. Names arrive grouped
+ * (all of functions.api.* together), so the parent of the previous call is remembered in
+ * *last (with its prefix) and reused: building the tree stays linear in the names. */
+typedef struct path_cache { char prefix[256]; cJSON *parent; } path_cache;
+
+static void put_path(cJSON *obj, const char *dotted, double value, path_cache *last)
 {
+    cJSON *leaf = isfinite(value) ? cJSON_CreateNumber(value) : cJSON_CreateNull();
+    const char *dot = strrchr(dotted, '.');
+    size_t plen = dot ? (size_t)(dot - dotted) : 0;
+    if (dot && plen < sizeof last->prefix && last->parent && strlen(last->prefix) == plen &&
+        strncmp(last->prefix, dotted, plen) == 0) {
+        cJSON_AddItemToObject(last->parent, dot + 1, leaf);
+        return;
+    }
     char key[256];
     const char *p = dotted;
     for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        const char *d = strchr(p, '.');
+        size_t n = d ? (size_t)(d - p) : strlen(p);
         if (n >= sizeof key)
             n = sizeof key - 1;
         memcpy(key, p, n);
         key[n] = '\0';
-        if (!dot) {
-            cJSON_AddItemToObject(obj, key, isfinite(value) ? cJSON_CreateNumber(value) : cJSON_CreateNull());
+        if (!d) {
+            cJSON_AddItemToObject(obj, key, leaf);
+            if (plen < sizeof last->prefix) {
+                memcpy(last->prefix, dotted, plen);
+                last->prefix[plen] = '\0';
+                last->parent = obj;
+            }
             return;
         }
         cJSON *child = cJSON_GetObjectItemCaseSensitive(obj, key);
         if (!child)
             child = cJSON_AddObjectToObject(obj, key);
         obj = child;
-        p = dot + 1;
+        p = d + 1;
     }
 }
 
@@ -213,9 +265,10 @@ cJSON *report_summary(const run_result *r)
     cJSON_AddNumberToObject(o, "duration_s", spec->duration_s);
     cJSON_AddNumberToObject(o, "warmup_s", spec->warmup_s);
     cJSON *ci = cJSON_CreateObject();
+    path_cache last_o = { "", NULL }, last_ci = { "", NULL };
     for (size_t i = 0; i < r->n_values; i++) {
-        put_path(o, r->names[i], r->mean[i]);
-        put_path(ci, r->names[i], r->ci95[i]);
+        put_path(o, r->names[i], r->mean[i], &last_o);
+        put_path(ci, r->names[i], r->ci95[i], &last_ci);
     }
     cJSON *cost = cJSON_GetObjectItemCaseSensitive(o, "cost");
     cJSON_AddStringToObject(cost, "currency", spec->prices.currency);
@@ -319,10 +372,8 @@ void report_print(const run_result *r, FILE *f)
         snprintf(name, sizeof name, "cost.by_line.%s", bill_line_names[k]);
         double v = run_value(r, name, NULL);
         bool configured = false;   /* show a line when it costs something in any replication */
-        for (size_t i = 0; i < r->n_values; i++)
-            if (strcmp(r->names[i], name) == 0)
-                for (uint32_t rep = 0; rep < spec->replications; rep++)
-                    configured |= r->rows[(size_t)rep * r->n_values + i] != 0;
+        for (uint32_t rep = 0; rep < spec->replications; rep++)
+            configured |= run_row_value(r, rep, name) != 0;
         if (configured || (k == LINE_LAMBDA_REQUESTS && v == 0))
             line(r, f, bill_line_names[k], name, "money");
     }
@@ -461,7 +512,12 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
     }
     static const char *const files[] = { "latency.csv", "timeseries.csv", "summary.json" };
     const text *bodies[] = { &lat, &ts, NULL };
-    /* summary.json last: its presence says the others are complete. */
+    /* summary.json last: its presence says the others are complete, so an old one goes first. */
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (rc == 0 && unlink(path) != 0 && errno != ENOENT) {
+        snprintf(err, err_size, "%s: cannot replace: %s", path, strerror(errno));
+        rc = -1;
+    }
     for (int i = 0; i < 3 && rc == 0; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         const char *body = bodies[i] ? bodies[i]->s : json;

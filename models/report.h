@@ -17,6 +17,7 @@ typedef struct run_result {
     char   **names;        /* n_values dotted names: "functions.api.invocations" */
     double  *rows;         /* replications x n_values */
     double  *mean, *ci95;  /* n_values each; ci95 NAN with one replication */
+    struct run_name { const char *name; size_t index; } *by_name;  /* sorted, for run_value */
     hist     latency;      /* pooled over replications */
     size_t   bins;
     double  *ts;           /* replications x TS_COLUMNS x bins */
@@ -31,6 +32,8 @@ int    run_scenario_progress(const world_spec *spec, int threads, FILE *progress
 void   run_result_free(run_result *r);
 /* The mean of a named figure (NAN when unknown). */
 double run_value(const run_result *r, const char *name, double *ci95);
+/* A named figure in one replication (NAN when unknown). */
+double run_row_value(const run_result *r, uint32_t replication, const char *name);
 /* The summary as JSON (caller frees). */
 cJSON *report_summary(const run_result *r);
 void   report_print(const run_result *r, FILE *f);

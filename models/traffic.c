@@ -98,15 +98,18 @@ static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w)
     case ARRIVALS_ONOFF:
         s->rate_on_per_s = cfg_number_req(a, "rate_on_per_s", 0, max_rate);
         s->rate_off_per_s = cfg_number(a, "rate_off_per_s", 0, 0, max_rate);
-        s->mean_on_s = cfg_number_req(a, "mean_on_s", 1e-6, 1e9);
-        s->mean_off_s = cfg_number_req(a, "mean_off_s", 1e-6, 1e9);
+        /* Periods of at least 1 ms: each switch is a step of the generator. */
+        s->mean_on_s = cfg_number_req(a, "mean_on_s", 0.001, 1e9);
+        s->mean_off_s = cfg_number_req(a, "mean_off_s", 0.001, 1e9);
+        if (!cfg_failed(a) && s->rate_on_per_s == 0 && s->rate_off_per_s == 0)
+            cfg_fail(a, "rate_on_per_s", "an on/off source needs rate_on_per_s or rate_off_per_s above 0");
         break;
     case ARRIVALS_SPIKE:
         s->rate_per_s = cfg_number(a, "rate_per_s", 0, 0, max_rate);
         s->spike_at_s = cfg_number_req(a, "spike_at_s", 0, 1e9);
         s->spike_duration_s = cfg_number(a, "spike_duration_s", INFINITY, 0, 1e9);
         s->spike_rate_per_s = cfg_number(a, "spike_rate_per_s", 0, 0, max_rate);
-        s->burst_count = (uint32_t)cfg_integer(a, "burst_count", 0, 0, 10000000);
+        s->burst_count = (uint32_t)cfg_integer(a, "burst_count", 0, 0, 1000000);
         if (!cfg_failed(a) && s->spike_rate_per_s == 0 && s->burst_count == 0)
             cfg_fail(a, "spike_rate_per_s", "a spike needs spike_rate_per_s > 0 or burst_count > 0");
         break;
@@ -153,6 +156,8 @@ int traffic_parse(cfg_node *root, world_spec *w)
         }
         s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
         s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
+        if (!cfg_failed(&c) && s->end_s <= s->start_s)
+            cfg_fail(&c, "end_s", "must be after start_s (%g), got %g", s->start_s, s->end_s);
         if (!cfg_has(&c, "arrivals"))
             cfg_missing(&c, "arrivals", "an object with \"process\"");
         cfg_object(&c, "arrivals", &a);
@@ -175,22 +180,17 @@ void traffic_free_specs(world_spec *w)
     w->sources = NULL;
 }
 
-double traffic_mean_rate(const source_spec *s)
-{
-    switch (s->process) {
-    case ARRIVALS_ONOFF:
-        return (s->rate_on_per_s * s->mean_on_s + s->rate_off_per_s * s->mean_off_s) /
-               (s->mean_on_s + s->mean_off_s);
-    default:
-        return s->rate_per_s;
-    }
-}
-
 /* ---- arrival generation --------------------------------------------------------- */
+
+/* Relative amplitude a of the sinusoid with peak/trough ratio k: (1 + a) / (1 - a) = k. */
+static double diurnal_amplitude(const source_spec *s)
+{
+    return (s->peak_to_trough - 1.0) / (s->peak_to_trough + 1.0);
+}
 
 static double diurnal_rate(const source_spec *s, double t)
 {
-    double amp = (s->peak_to_trough - 1.0) / (s->peak_to_trough + 1.0);
+    double amp = diurnal_amplitude(s);
     double hour = s->start_hour + t / 3600.0;
     return s->rate_per_s * (1.0 + amp * cos(2.0 * 3.14159265358979323846 * (hour - s->peak_hour) / 24.0));
 }
@@ -237,8 +237,7 @@ static double next_arrival(source_state *st)
     case ARRIVALS_POISSON:
         return t + gsl_ran_exponential(st->arrivals, 1.0 / s->rate_per_s);
     case ARRIVALS_DIURNAL: {
-        double amp = (s->peak_to_trough - 1.0) / (s->peak_to_trough + 1.0);
-        double peak = s->rate_per_s * (1.0 + amp);
+        double peak = s->rate_per_s * (1.0 + diurnal_amplitude(s));
         while (t < st->end) {
             t += gsl_ran_exponential(st->arrivals, 1.0 / peak);
             if (gsl_rng_uniform(st->arrivals) * peak < diurnal_rate(s, t))

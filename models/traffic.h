@@ -48,7 +48,4 @@ void traffic_free(world *w);
 /* A component reports the result of an attempt of request idx at the current time. */
 void traffic_attempt_done(world *w, uint32_t idx, attempt_result result);
 
-/* The mean arrival rate of a source over [0, horizon_s], for reports and tests. */
-double traffic_mean_rate(const source_spec *s);
-
 #endif

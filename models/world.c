@@ -164,6 +164,12 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
     char *dot = strrchr(fallback, '.');
     if (dot && dot != fallback)
         *dot = '\0';
+    for (char *p = fallback; *p; p++)   /* the name must be usable as a folder name */
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            *p = '_';
+    if (strlen(fallback) > 64)
+        fallback[64] = '\0';
     const char *name = cfg_string(root, "name", fallback);
     if (!cfg_failed(root) && !valid_name(name))
         cfg_fail(root, "name", "\"%.64s\" is not a valid name: use 1 to 64 letters, digits, _ and - "

@@ -293,21 +293,23 @@ void cfg_put(cfg_node *n, const char *key, cJSON *v)
 static bool read_number(cfg_node *n, const char *key, const cJSON *v, double min, double max,
                         bool integral, double *out)
 {
-    char got[64];
+    char got[64], range[96];
     describe(v, got, sizeof got);
-    const char *what = integral ? "an integer" : "a number";
+    if (integral)
+        snprintf(range, sizeof range, "an integer from %.0f to %.0f", min, max);
+    else
+        snprintf(range, sizeof range, "a number from %.10g to %.10g", min, max);
     if (!cJSON_IsNumber(v)) {
-        cfg_fail(n, key, "expected %s from %.10g to %.10g, got %s", what, min, max, got);
+        cfg_fail(n, key, "expected %s, got %s", range, got);
         return false;
     }
     double x = v->valuedouble;
     if (!isfinite(x)) {
-        cfg_fail(n, key, "expected %s from %.10g to %.10g, got a number too large to represent",
-                 what, min, max);
+        cfg_fail(n, key, "expected %s, got a number too large to represent", range);
         return false;
     }
     if ((integral && x != floor(x)) || x < min || x > max) {
-        cfg_fail(n, key, "expected %s from %.10g to %.10g, got %s", what, min, max, got);
+        cfg_fail(n, key, "expected %s, got %s", range, got);
         return false;
     }
     *out = x;

@@ -217,15 +217,12 @@ static int parse_value(cfg_node *n, const char *key, const cJSON *v, double max_
 
 static int parse_object(cfg_node *d, double max_value, dist *out)
 {
-    static const char *const kinds[] = { "constant", "uniform", "exponential", "normal",
-                                         "lognormal", "gamma", "weibull", "pareto",
-                                         "empirical", "mixture", NULL };
     if (!cfg_has(d, "dist")) {
         cfg_missing(d, "dist", "one of \"constant\", \"uniform\", \"exponential\", "
                  "\"normal\", \"lognormal\", \"gamma\", \"weibull\", \"pareto\", \"empirical\", \"mixture\"");
         return -1;
     }
-    int kind = cfg_enum(d, "dist", kinds, 0);
+    int kind = cfg_enum(d, "dist", kind_names, 0);
     if (cfg_failed(d))
         return -1;
     d->out = NULL; /* the resolved form is written by dist_to_json */

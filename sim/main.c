@@ -46,7 +46,7 @@ static int bad_usage(const char *fmt, const char *arg)
 {
     fprintf(stderr, "slsim: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(try 'slsim --help')\n");
+    fprintf(stderr, " (try 'slsim --help')\n");
     return 2;
 }
 

@@ -12,14 +12,17 @@ static uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-uint64_t rng_stream_seed(uint64_t seed, uint32_t replication, const char *name)
+uint64_t rng_name_hash(const char *name)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ULL;
-    }
-    return splitmix64(splitmix64(splitmix64(seed) ^ replication) ^ h);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ULL;
+    return h;
+}
+
+uint64_t rng_stream_seed(uint64_t seed, uint32_t replication, const char *name)
+{
+    return splitmix64(splitmix64(splitmix64(seed) ^ replication) ^ rng_name_hash(name));
 }
 
 gsl_rng *rng_stream_alloc(uint64_t seed, uint32_t replication, const char *name)

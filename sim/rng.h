@@ -10,6 +10,8 @@
 #include <gsl/gsl_rng.h>
 
 uint64_t rng_stream_seed(uint64_t seed, uint32_t replication, const char *name);
+/* FNV-1a hash of a stream name (also used to index streams by name). */
+uint64_t rng_name_hash(const char *name);
 /* A new generator seeded for (seed, replication, name); NULL when out of memory. */
 gsl_rng *rng_stream_alloc(uint64_t seed, uint32_t replication, const char *name);
 /* Turns GSL's abort-on-error handler off, once, before any thread starts. */

@@ -4,6 +4,7 @@
 #include "sim/replicate.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +42,11 @@ void support_done(world_spec *spec, run_result *res)
 
 double support_row_value(const run_result *res, uint32_t r, const char *name)
 {
-    for (size_t i = 0; i < res->n_values; i++)
-        if (strcmp(res->names[i], name) == 0)
-            return res->rows[(size_t)r * res->n_values + i];
-    ck_abort_msg("no figure named %s", name);
-    return 0;
+    bool known = false;
+    for (size_t i = 0; i < res->n_values && !known; i++)
+        known = strcmp(res->names[i], name) == 0;
+    ck_assert_msg(known, "no figure named %s", name);
+    return run_row_value(res, r, name);
 }
 
 const char *support_binary(void)
