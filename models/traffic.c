@@ -320,10 +320,10 @@ static void on_burst(sim *s, void *target, uint64_t arg)
         new_request(st->w, st);
 }
 
-static double backoff_ms(const source_spec *s, request *r, gsl_rng *rng)
+double traffic_backoff_ms(const source_spec *s, uint32_t attempts_made, double *prev_ms, gsl_rng *rng)
 {
-    /* r->attempt is the number of attempts made so far (>= 1). */
-    double exp_ms = s->backoff_base_ms * ldexp(1.0, (int)(r->attempt - 1 < 60 ? r->attempt - 1 : 60));
+    uint32_t k = attempts_made - 1 < 60 ? attempts_made - 1 : 60;
+    double exp_ms = s->backoff_base_ms * ldexp(1.0, (int)k);
     if (exp_ms > s->backoff_cap_ms)
         exp_ms = s->backoff_cap_ms;
     switch (s->jitter) {
@@ -334,11 +334,11 @@ static double backoff_ms(const source_spec *s, request *r, gsl_rng *rng)
     case JITTER_EQUAL:
         return 0.5 * exp_ms + gsl_rng_uniform(rng) * 0.5 * exp_ms;
     case JITTER_DECORRELATED: {
-        double hi = 3.0 * r->backoff_prev_ms;
+        double hi = 3.0 * *prev_ms;
         double sleep = s->backoff_base_ms + gsl_rng_uniform(rng) * (hi - s->backoff_base_ms);
         if (sleep > s->backoff_cap_ms)
             sleep = s->backoff_cap_ms;
-        r->backoff_prev_ms = sleep;
+        *prev_ms = sleep;
         return sleep;
     }
     }
@@ -352,7 +352,7 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
     double now = sim_now(w->s);
     if (result != RESULT_OK && s->retry_on[result] && r->attempt < s->max_attempts) {
         traffic_state *ts = w->sources;
-        double delay = backoff_ms(s, r, ts->src[r->source].retry) / 1000.0;
+        double delay = traffic_backoff_ms(s, r->attempt, &r->backoff_prev_ms, ts->src[r->source].retry) / 1000.0;
         r->attempt++;
         sim_at(w->s, now + delay, on_retry, w, idx);
         return;

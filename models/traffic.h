@@ -45,6 +45,10 @@ void traffic_free_specs(world_spec *w);
 int  traffic_start(world *w);
 void traffic_free(world *w);
 
+/* The wait in ms before the next attempt after attempts_made (>= 1) attempts, by the
+ * source's jitter; prev_ms is decorrelated jitter's memory (start it at backoff_base_ms). */
+double traffic_backoff_ms(const source_spec *s, uint32_t attempts_made, double *prev_ms, gsl_rng *rng);
+
 /* A component reports the result of an attempt of request idx at the current time. */
 void traffic_attempt_done(world *w, uint32_t idx, attempt_result result);
 

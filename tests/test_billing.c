@@ -222,6 +222,58 @@ START_TEST(provisioned_capacity_costs_a_month_whatever_the_window)
 }
 END_TEST
 
+START_TEST(free_tier_is_taken_from_x86_64_first_then_arm64)
+{
+    /* 300k GB-s x86 and 300k GB-s arm64 with 400k free: x86 is free, arm64 pays for 200k. */
+    price_table t = aws();
+    double byc[2];
+    lambda_usage l[2] = {
+        { .used = true, .arch = 0, .requests = 10, .gb_s = 300000 },
+        { .used = true, .arch = 1, .requests = 10, .gb_s = 300000 },
+    };
+    usage u = { 2, l };
+    bill b = { .n = 2, .by_component = byc };
+    billing_compute(&t, &u, true, t.month_hours * 3600.0, &b);
+    ck_assert_double_eq(b.line[LINE_LAMBDA_DURATION], 0);
+    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_DURATION_ARM64], round(200000 * 0.0000133334 * 100) / 100, 1e-9);
+    ck_assert_double_eq(byc[0], 0);
+    ck_assert_double_eq_tol(byc[1], b.line[LINE_LAMBDA_DURATION_ARM64], 0.005);
+}
+END_TEST
+
+START_TEST(cost_by_component_splits_lines_by_usage)
+{
+    /* Two x86 functions, 3M and 1M requests, 300k and 100k GB-s, no free tier: the first pays
+     * three quarters of each line. */
+    price_table t = aws();
+    double byc[2];
+    lambda_usage l[2] = {
+        { .used = true, .requests = 3e6, .gb_s = 300000 },
+        { .used = true, .requests = 1e6, .gb_s = 100000 },
+    };
+    usage u = { 2, l };
+    bill b = { .n = 2, .by_component = byc };
+    billing_compute(&t, &u, false, t.month_hours * 3600.0, &b);
+    double all = 4e6 * 0.2e-6 + 400000 * 0.0000166667;
+    ck_assert_double_eq_tol(byc[0], round(0.75 * all * 100) / 100, 1e-9);
+    ck_assert_double_eq_tol(byc[1], round(0.25 * all * 100) / 100, 1e-9);
+    ck_assert_double_le(fabs(byc[0] + byc[1] - b.total), 0.01);
+}
+END_TEST
+
+START_TEST(arm64_provisioned_concurrency_uses_its_own_prices)
+{
+    price_table t = aws();
+    double byc[1];
+    lambda_usage l = { .used = true, .arch = 1, .provisioned = true, .requests = 1e6,
+                       .pc_gb_s = 1e6, .pc_capacity_gb_s = 1e7 };
+    bill b = bill_one(&t, l, false, byc);
+    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_PC_CAPACITY_ARM64], round(1e7 * 0.0000033334 * 100) / 100, 1e-9);
+    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_PC_DURATION_ARM64], round(1e6 * 0.0000077778 * 100) / 100, 1e-9);
+    ck_assert_double_eq(b.line[LINE_LAMBDA_PC_CAPACITY], 0);
+}
+END_TEST
+
 Suite *billing_suite(void)
 {
     Suite *s = suite_create("billing");
@@ -237,6 +289,9 @@ Suite *billing_suite(void)
     tcase_add_test(tc, init_time_of_cold_starts_is_billed_and_rounded_up_to_the_ms);
     tcase_add_test(tc, price_table_rejects_a_price_without_source);
     tcase_add_test(tc, provisioned_capacity_costs_a_month_whatever_the_window);
+    tcase_add_test(tc, free_tier_is_taken_from_x86_64_first_then_arm64);
+    tcase_add_test(tc, cost_by_component_splits_lines_by_usage);
+    tcase_add_test(tc, arm64_provisioned_concurrency_uses_its_own_prices);
     suite_add_tcase(s, tc);
     return s;
 }

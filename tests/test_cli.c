@@ -1135,6 +1135,32 @@ END_TEST
 
 /* ---- the suite ---------------------------------------------------------------------------- */
 
+START_TEST(atomic_write_replaces_whole_files_and_leaves_no_temporary)
+{
+    /* report_write_atomic writes beside the target and renames: the target holds either
+     * the old or the new text, and nothing else is left in the folder. A write that
+     * cannot happen leaves the old file untouched. */
+    char dir[64], path[128];
+    support_tempdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    ck_assert_int_eq(report_write_atomic(path, "old", 3), 0);
+    ck_assert_int_eq(report_write_atomic(path, "{\"new\": true}", 14), 0);
+    char *text = support_read_file(path);
+    ck_assert_str_eq(text, "{\"new\": true}");
+    free(text);
+    char out[4096];
+    ck_assert_int_eq(support_sh(out, sizeof out, "ls -A '%s'", dir), 0);
+    ck_assert_str_eq(out, "summary.json\n");
+    /* Into a folder that does not exist: fails, creates nothing. */
+    char bad[160];
+    snprintf(bad, sizeof bad, "%s/missing/summary.json", dir);
+    ck_assert_int_eq(report_write_atomic(bad, "x", 1), -1);
+    ck_assert_int_eq(support_sh(out, sizeof out, "ls -A '%s'", dir), 0);
+    ck_assert_str_eq(out, "summary.json\n");
+    support_rmrf(dir);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -1206,6 +1232,7 @@ Suite *cli_suite(void)
     tcase_add_test(failures, test_run_killed_with_sigkill_leaves_no_summary);
     tcase_add_test(failures, test_run_killed_with_sigterm_leaves_no_summary);
     tcase_add_test(failures, test_unwritable_out_folder_exits_1_with_a_message);
+    tcase_add_test(failures, atomic_write_replaces_whole_files_and_leaves_no_temporary);
     suite_add_tcase(s, failures);
     return s;
 }

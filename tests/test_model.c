@@ -7,6 +7,8 @@
 
 #include "tests/suites.h"
 #include "tests/support.h"
+#include "models/traffic.h"
+#include <gsl/gsl_rng.h>
 
 /* A scenario with one source "t" and one function "f"; arrivals and function are JSON
  * fragments (the function's keys after name and kind). */
@@ -449,6 +451,99 @@ START_TEST(a_timeout_in_fractional_seconds_bills_exact_milliseconds)
 }
 END_TEST
 
+START_TEST(backoff_jitter_variants_have_their_published_ranges_and_means)
+{
+    /* base 100 ms, cap 1,000 ms. After n attempts, e = min(cap, base 2^(n-1)):
+     * none waits e; full U(0, e), mean e/2; equal e/2 + U(0, e/2), mean 3e/4;
+     * decorrelated U(base, 3 prev) capped, mean 2 base on the first retry. */
+    source_spec s = { .backoff_base_ms = 100, .backoff_cap_ms = 1000 };
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 2385);
+    const double e[] = { 100, 200, 400, 800, 1000, 1000 };
+    double prev = 100;
+    s.jitter = JITTER_NONE;
+    for (uint32_t n = 1; n <= 6; n++)
+        ck_assert_double_eq(traffic_backoff_ms(&s, n, &prev, rng), e[n - 1]);
+    const int draws = 100000;
+    for (int kind = JITTER_FULL; kind <= JITTER_EQUAL; kind++) {
+        s.jitter = (jitter_kind)kind;
+        for (uint32_t n = 1; n <= 6; n++) {
+            tally t;
+            tally_init(&t);
+            for (int i = 0; i < draws; i++)
+                tally_add(&t, traffic_backoff_ms(&s, n, &prev, rng));
+            double lo = kind == JITTER_FULL ? 0 : e[n - 1] / 2, mean = kind == JITTER_FULL ? e[n - 1] / 2 : 0.75 * e[n - 1];
+            double se = sqrt(tally_variance(&t) / draws);
+            ck_assert_double_ge(t.min, lo);
+            ck_assert_double_le(t.max, e[n - 1]);
+            ck_assert_msg(fabs(t.mean - mean) <= 4 * se, "jitter %d, n %u: mean %.3f, expected %.3f", kind, n, t.mean, mean);
+        }
+    }
+    s.jitter = JITTER_DECORRELATED;
+    tally first;
+    tally_init(&first);
+    for (int i = 0; i < draws; i++) {
+        prev = 100;
+        double w = traffic_backoff_ms(&s, 1, &prev, rng);
+        tally_add(&first, w);
+        for (uint32_t n = 2; n <= 8; n++) {
+            double before = prev, next = traffic_backoff_ms(&s, n, &prev, rng);
+            if (next < 100 || next > fmin(1000, 3 * before)) {
+                ck_abort_msg("decorrelated wait %.3f outside [100, min(1000, %.3f)]", next, 3 * before);
+            }
+        }
+    }
+    ck_assert_msg(fabs(first.mean - 200) <= 4 * sqrt(tally_variance(&first) / draws),
+                  "decorrelated first wait mean %.3f, expected 200", first.mean);
+    gsl_rng_free(rng);
+}
+END_TEST
+
+START_TEST(every_attempt_is_an_invocation_or_a_throttle_in_random_scenarios)
+{
+    /* A property over 12 random scenarios (seeded): retries, client timeouts shorter or
+     * longer than the handler, errors, reservations, bursts, short windows. Without a
+     * warm-up, every measured attempt either ran or was throttled, and each run checks
+     * request conservation itself (world_run fails otherwise). */
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 77);
+    static const char *const jitters[] = { "none", "full", "equal", "decorrelated" };
+    for (int k = 0; k < 12; k++) {
+        char json[2048];
+        int reserved = 1 + (int)(60 * gsl_rng_uniform(rng));
+        snprintf(json, sizeof json,
+                 "{\"name\": \"prop\", \"duration_s\": %.0f, \"seed\": %d, \"replications\": 2,"
+                 " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+                 "   \"arrivals\": {\"process\": \"spike\", \"rate_per_s\": %.2f, \"spike_at_s\": %.1f,"
+                 "                  \"spike_duration_s\": 20, \"spike_rate_per_s\": %.1f, \"burst_count\": %d},"
+                 "   \"client\": {\"timeout_ms\": %.0f, \"retry\": {\"max_attempts\": %d,"
+                 "                \"backoff_base_ms\": %.0f, \"jitter\": \"%s\"}}}],"
+                 " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": %d,"
+                 "   \"duration_ms\": {\"dist\": \"lognormal\", \"median\": %.0f, \"p99\": %.0f},"
+                 "   \"timeout_s\": %.1f, \"error_rate\": %.2f, \"scale_per_10s\": %d}]}",
+                 60 + 240 * gsl_rng_uniform(rng), k, 1 + 30 * gsl_rng_uniform(rng), 10 + 40 * gsl_rng_uniform(rng),
+                 200 * gsl_rng_uniform(rng), (int)(500 * gsl_rng_uniform(rng)),
+                 100 + 3000 * gsl_rng_uniform(rng), 1 + (int)(4 * gsl_rng_uniform(rng)),
+                 10 + 500 * gsl_rng_uniform(rng), jitters[k % 4], reserved,
+                 20 + 300 * gsl_rng_uniform(rng), 1000 + 4000 * gsl_rng_uniform(rng),
+                 0.5 + 4 * gsl_rng_uniform(rng), 0.3 * gsl_rng_uniform(rng), 5 + (int)(200 * gsl_rng_uniform(rng)));
+        world_spec *spec;
+        run_result res;
+        support_run_text(json, 1, &spec, &res);
+        for (uint32_t r = 0; r < 2; r++) {
+            double attempts = support_row_value(&res, r, "requests.attempts");
+            double ran = support_row_value(&res, r, "functions.f.invocations");
+            double throttled = support_row_value(&res, r, "functions.f.throttles");
+            ck_assert_msg(attempts == ran + throttled, "scenario %d: %g attempts, %g ran, %g throttled",
+                          k, attempts, ran, throttled);
+            ck_assert_double_le(support_row_value(&res, r, "functions.f.max_concurrency"), reserved);
+        }
+        support_done(spec, &res);
+    }
+    gsl_rng_free(rng);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -475,6 +570,8 @@ Suite *model_suite(void)
     tcase_add_test(tc, client_retry_after_its_timeout_bills_both_invocations);
     tcase_add_test(tc, warmup_invocations_are_not_billed);
     tcase_add_test(tc, a_timeout_in_fractional_seconds_bills_exact_milliseconds);
+    tcase_add_test(tc, backoff_jitter_variants_have_their_published_ranges_and_means);
+    tcase_add_test(tc, every_attempt_is_an_invocation_or_a_throttle_in_random_scenarios);
     suite_add_tcase(s, tc);
     return s;
 }
