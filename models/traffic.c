@@ -12,6 +12,8 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
+#include "sim/rng.h"
+
 typedef struct source_state {
     const source_spec *spec;
     world             *w;
@@ -222,7 +224,7 @@ static void piecewise_advance(source_state *st, double change)
     if (st->spec->process == ARRIVALS_ONOFF) {
         st->on = !st->on;
         double mean = st->on ? st->spec->mean_on_s : st->spec->mean_off_s;
-        st->next_switch = change + gsl_ran_exponential(st->arrivals, mean);
+        st->next_switch = change + rng_exponential(st->arrivals, mean);
     }
 }
 
@@ -235,11 +237,11 @@ static double next_arrival(source_state *st)
     case ARRIVALS_CONSTANT:
         return t + 1.0 / s->rate_per_s;
     case ARRIVALS_POISSON:
-        return t + gsl_ran_exponential(st->arrivals, 1.0 / s->rate_per_s);
+        return t + rng_exponential(st->arrivals, 1.0 / s->rate_per_s);
     case ARRIVALS_DIURNAL: {
         double peak = s->rate_per_s * (1.0 + diurnal_amplitude(s));
         while (t < st->end) {
-            t += gsl_ran_exponential(st->arrivals, 1.0 / peak);
+            t += rng_exponential(st->arrivals, 1.0 / peak);
             if (gsl_rng_uniform(st->arrivals) * peak < diurnal_rate(s, t))
                 return t;
         }
@@ -249,7 +251,7 @@ static double next_arrival(source_state *st)
     case ARRIVALS_SPIKE:
         while (t < st->end) {
             double change, rate = piecewise_rate(st, t, &change);
-            double cand = rate > 0 ? t + gsl_ran_exponential(st->arrivals, 1.0 / rate) : INFINITY;
+            double cand = rate > 0 ? t + rng_exponential(st->arrivals, 1.0 / rate) : INFINITY;
             if (cand < change)
                 return cand;
             if (!isfinite(change))
@@ -403,7 +405,7 @@ int traffic_start(world *w)
         if (s->process == ARRIVALS_ONOFF) {
             double p_on = s->mean_on_s / (s->mean_on_s + s->mean_off_s);
             st->on = gsl_rng_uniform(st->arrivals) < p_on;
-            st->next_switch = s->start_s + gsl_ran_exponential(st->arrivals,
+            st->next_switch = s->start_s + rng_exponential(st->arrivals,
                                                                st->on ? s->mean_on_s : s->mean_off_s);
         }
         double first;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
+
+#include "sim/rng.h"
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_cdf.h>
 
@@ -63,7 +65,7 @@ double dist_sample(const dist *d, gsl_rng *r)
     case DIST_UNIFORM:
         return d->a + (d->b - d->a) * gsl_rng_uniform(r);
     case DIST_EXPONENTIAL:
-        return gsl_ran_exponential(r, d->a);
+        return rng_exponential(r, d->a);
     case DIST_NORMAL: {
         /* Rejection is cheap unless mu is far below 0; cap the tries to stay bounded. */
         for (int i = 0; i < 1000; i++) {
