@@ -305,13 +305,13 @@ static void throttle(function_state *st, world *w, uint32_t req, double now)
         st->throttles++;
         series_add(&st->throttle_ts, now, 1.0);
     }
-    traffic_attempt_done(w, req, RESULT_THROTTLED);
+    world_reply(w, req, RESULT_THROTTLED);
 }
 
 static void on_client_gave_up(sim *s, void *target, uint64_t arg)
 {
     (void)s;
-    traffic_attempt_done(target, (uint32_t)arg, RESULT_TIMEOUT);
+    world_reply(target, (uint32_t)arg, RESULT_TIMEOUT);
 }
 
 static void on_end(sim *s, void *target, uint64_t arg)
@@ -333,7 +333,7 @@ static void on_end(sim *s, void *target, uint64_t arg)
         st->idle[st->n_idle++] = slot;
     }
     if (in->serving != UINT32_MAX)
-        traffic_attempt_done(w, in->serving, (attempt_result)in->result);
+        world_reply(w, in->serving, (attempt_result)in->result);
 }
 
 static void function_accept(void *state, world *w, uint32_t req)
@@ -394,7 +394,8 @@ static void function_accept(void *state, world *w, uint32_t req)
     if (run_ms > f->timeout_ms) {
         run_ms = f->timeout_ms;
         result = RESULT_TIMEOUT;
-    } else if (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate) {
+    } else if (w->req[req].poison ||
+               (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate)) {
         result = RESULT_ERROR;
     }
     double end = now + (init_ms + run_ms) / 1000.0;

@@ -13,9 +13,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "models/traffic.h"
 #include "sim/replicate.h"
 
 /* ---- collecting figures ------------------------------------------------------------------- */
+
+/* Mean, percentiles and max of a latency histogram; null when it is empty. */
+static void emit_latency(metric_sink *m, const hist *h)
+{
+    static const struct { const char *name; double q; } qs[] = {
+        { "p50", 0.5 }, { "p90", 0.9 }, { "p95", 0.95 }, { "p99", 0.99 }, { "p999", 0.999 },
+    };
+    bool any = h && h->count > 0;
+    metric_emit(m, "mean", any ? hist_mean(h) : NAN);
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        metric_emit(m, qs[i].name, any ? hist_quantile(h, qs[i].q) : NAN);
+    metric_emit(m, "max", any ? h->max : NAN);
+}
 
 static void collect(const world_spec *spec, const world *w, const bill *b, metric_sink *m)
 {
@@ -28,19 +42,18 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
     metric_emit(m, "throttled", (double)c->throttled);
     metric_emit(m, "timed_out", (double)c->timed_out);
     metric_emit(m, "dropped", (double)c->dropped);
+    metric_emit(m, "dead_lettered", (double)c->dead_lettered);
+    metric_emit(m, "expired", (double)c->expired);
     metric_emit(m, "in_flight", (double)c->in_flight);
     metric_emit(m, "attempts", (double)c->attempts);
 
-    static const struct { const char *name; double q; } qs[] = {
-        { "p50", 0.5 }, { "p90", 0.9 }, { "p95", 0.95 }, { "p99", 0.99 }, { "p999", 0.999 },
-    };
     /* Undefined (null) in a replication where nothing completed. */
     snprintf(m->prefix, sizeof m->prefix, "latency_ms.");
-    bool any = w && w->latency.count > 0;
-    metric_emit(m, "mean", any ? hist_mean(&w->latency) : NAN);
-    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
-        metric_emit(m, qs[i].name, any ? hist_quantile(&w->latency, qs[i].q) : NAN);
-    metric_emit(m, "max", any ? w->latency.max : NAN);
+    emit_latency(m, w ? &w->latency : NULL);
+    for (size_t i = 0; i < spec->n_sources; i++) {
+        snprintf(m->prefix, sizeof m->prefix, "pipelines.%s.latency_ms.", spec->sources[i].name);
+        emit_latency(m, w ? &w->source_latency[i] : NULL);
+    }
 
     for (size_t i = 0; i < spec->n_components; i++) {
         const component_spec *cs = &spec->components[i];
@@ -340,7 +353,8 @@ void report_print(const run_result *r, FILE *f)
             spec->replications > 1 ? "; ± is the 95% confidence half-width" : "");
     fprintf(f, "Requests (per original request; mean per replication)\n");
     static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",
-                                       "dropped", "in_flight", "attempts" };
+                                       "dropped", "dead_lettered", "expired", "in_flight",
+                                       "attempts" };
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
         snprintf(name, sizeof name, "requests.%s", req[i]);
         line(r, f, req[i], name, "count");

@@ -359,19 +359,11 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
         sim_at(w->s, now + delay, on_retry, w, idx);
         return;
     }
-    if (r->measured) {
-        switch (result) {
-        case RESULT_OK:
-            w->counts.completed++;
-            hist_add(&w->latency, (now - r->created) * 1000.0);
-            series_add(&w->ts[TS_COMPLETIONS], now, 1.0);
-            break;
-        case RESULT_ERROR:     w->counts.failed++; break;
-        case RESULT_TIMEOUT:   w->counts.timed_out++; break;
-        case RESULT_THROTTLED: w->counts.throttled++; break;
-        }
-    }
-    world_request_free(w, idx);
+    static const request_outcome outcome[] = {
+        [RESULT_OK] = OUTCOME_COMPLETED, [RESULT_ERROR] = OUTCOME_FAILED,
+        [RESULT_TIMEOUT] = OUTCOME_TIMED_OUT, [RESULT_THROTTLED] = OUTCOME_THROTTLED,
+    };
+    world_finish(w, idx, outcome[result]);
 }
 
 /* ---- start / free -------------------------------------------------------------------- */

@@ -284,7 +284,7 @@ uint32_t world_request_new(world *w)
     }
     uint32_t idx = w->free_head;
     w->free_head = w->req[idx].next_free;
-    w->req[idx] = (request){ .live = 1 };
+    w->req[idx] = (request){ .live = 1, .caller = CALLER_CLIENT, .size_kb = 1 };
     w->n_req++;
     return idx;
 }
@@ -303,6 +303,50 @@ void world_deliver(world *w, int component, uint32_t idx)
     c->kind->accept(w->state[component], w, idx);
 }
 
+bool world_enqueue(world *w, int component, uint32_t idx)
+{
+    const component_spec *c = &w->spec->components[component];
+    if (!c->kind->enqueue)
+        return false;
+    c->kind->enqueue(w->state[component], w, idx);
+    return true;
+}
+
+void world_reply(world *w, uint32_t idx, attempt_result result)
+{
+    int caller = w->req[idx].caller;
+    if (caller == CALLER_CLIENT)
+        traffic_attempt_done(w, idx, result);
+    else
+        w->spec->components[caller].kind->reply(w->state[caller], w, idx, result);
+}
+
+void world_finish(world *w, uint32_t idx, request_outcome outcome)
+{
+    request *r = &w->req[idx];
+    if (r->measured) {
+        double now = sim_now(w->s);
+        request_counts *c = &w->counts;
+        switch (outcome) {
+        case OUTCOME_COMPLETED: {
+            double ms = (now - r->created) * 1000.0;
+            c->completed++;
+            hist_add(&w->latency, ms);
+            hist_add(&w->source_latency[r->source], ms);
+            series_add(&w->ts[TS_COMPLETIONS], now, 1.0);
+            break;
+        }
+        case OUTCOME_FAILED:        c->failed++; break;
+        case OUTCOME_THROTTLED:     c->throttled++; break;
+        case OUTCOME_TIMED_OUT:     c->timed_out++; break;
+        case OUTCOME_DROPPED:       c->dropped++; break;
+        case OUTCOME_DEAD_LETTERED: c->dead_lettered++; break;
+        case OUTCOME_EXPIRED:       c->expired++; break;
+        }
+    }
+    world_request_free(w, idx);
+}
+
 bool world_measuring(const world *w, double t) { return t >= w->t_start; }
 
 /* ---- one replication ------------------------------------------------------------------- */
@@ -314,6 +358,11 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->t_end = spec->warmup_s + spec->duration_s;
     w->free_head = UINT32_MAX;
     hist_init(&w->latency);
+    w->source_latency = malloc((spec->n_sources ? spec->n_sources : 1) * sizeof *w->source_latency);
+    if (!w->source_latency)
+        goto oom;
+    for (size_t i = 0; i < spec->n_sources; i++)
+        hist_init(&w->source_latency[i]);
     for (int k = 0; k < TS_COLUMNS; k++)
         if (series_init_window(&w->ts[k], w->t_start, w->t_end, spec->interval_s) != 0)
             goto oom;
@@ -340,7 +389,8 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         in_flight += w->req[i].live && w->req[i].measured;
     w->counts.in_flight = in_flight;
     const request_counts *c = &w->counts;
-    uint64_t ended = c->completed + c->failed + c->throttled + c->timed_out + c->dropped;
+    uint64_t ended = c->completed + c->failed + c->throttled + c->timed_out + c->dropped +
+                     c->dead_lettered + c->expired;
     if (c->arrived != ended + c->in_flight) {
         snprintf(err, err_size, "%s: replication %u: conservation violated: %llu arrived, %llu ended, "
                  "%llu in flight", spec->file, r, (unsigned long long)c->arrived,
@@ -364,6 +414,7 @@ void world_free(world *w)
     traffic_free(w);
     sim_free(w->s);
     free(w->req);
+    free(w->source_latency);
     for (int k = 0; k < TS_COLUMNS; k++)
         series_free(&w->ts[k]);
     memset(w, 0, sizeof *w);

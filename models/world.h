@@ -26,16 +26,33 @@ typedef enum attempt_result {
     RESULT_OK, RESULT_ERROR, RESULT_TIMEOUT, RESULT_THROTTLED
 } attempt_result;
 
-/* A request in flight: small, pooled, addressed by index (no malloc per request). */
+/* How an original request (or event) ended: exactly one per request. */
+typedef enum request_outcome {
+    OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_THROTTLED, OUTCOME_TIMED_OUT, OUTCOME_DROPPED,
+    OUTCOME_DEAD_LETTERED, OUTCOME_EXPIRED
+} request_outcome;
+
+#define CALLER_CLIENT (-1)
+
+/* A request, event or message in flight: small, pooled, addressed by index (no malloc per
+ * request). Whoever sends it to a component sets caller and tag; the component answers
+ * each attempt through world_reply. */
 typedef struct request {
-    double   created;        /* arrival of the original request */
-    double   deadline;       /* the client gives up on this attempt at this time */
+    double   created;        /* when the original request or event was created */
+    double   deadline;       /* the caller stops waiting for this attempt at this time */
     double   backoff_prev_ms;/* decorrelated jitter remembers the last sleep */
+    double   entered;        /* when it entered the component holding it (queue wait) */
+    float    size_kb;        /* payload size */
     uint32_t source;         /* traffic source index */
-    uint32_t attempt;        /* 1-based */
+    uint32_t attempt;        /* 1-based, per holder */
+    uint32_t receives;       /* times a queue handed it to a consumer */
     uint32_t next_free;      /* pool free list link */
-    uint8_t  measured;       /* arrived inside the measured window */
+    int32_t  caller;         /* component waiting for the reply, or CALLER_CLIENT */
+    uint32_t tag;            /* the caller's own reference (a batch, an event slot) */
+    uint8_t  measured;       /* counts in requests.* (arrived in the window, not yet ended) */
     uint8_t  live;
+    uint8_t  poison;         /* fails every processing attempt */
+    uint8_t  duplicate;      /* a second delivery of an event (at-least-once) */
 } request;
 
 /* ---- component kinds ------------------------------------------------------- */
@@ -49,8 +66,14 @@ typedef struct component_kind {
     void  (*free_spec)(void *spec);
     /* spec -> one replication's state; NULL when out of memory. */
     void *(*start)(const void *spec, world *w);
-    /* An attempt of request index req arrives. */
+    /* An attempt of request index req arrives; the caller waits for world_reply. */
     void  (*accept)(void *state, world *w, uint32_t req);
+    /* An asynchronous hand-off: the component takes request req over (it ends it with
+     * world_finish or passes it on); NULL when the kind takes no asynchronous input. */
+    void  (*enqueue)(void *state, world *w, uint32_t req);
+    /* The reply to an attempt this component sent (it set caller to itself); NULL when the
+     * kind calls nothing. */
+    void  (*reply)(void *state, world *w, uint32_t req, attempt_result result);
     /* Closes gauges at the end of the run. */
     void  (*finish)(void *state, world *w);
     /* Emits the component's figures (state NULL: names only, see metric_sink). */
@@ -109,7 +132,8 @@ int         world_spec_component(const world_spec *w, const char *name);
 
 /* Counters of original requests (measured window only). */
 typedef struct request_counts {
-    uint64_t arrived, completed, failed, throttled, timed_out, dropped, in_flight, attempts;
+    uint64_t arrived, completed, failed, throttled, timed_out, dropped, dead_lettered, expired,
+             in_flight, attempts;
 } request_counts;
 
 /* Columns of timeseries.csv, summed over components. */
@@ -128,6 +152,7 @@ struct world {
     uint32_t          unreserved_busy;     /* running invocations of unreserved functions */
     request_counts    counts;
     hist              latency;             /* end-to-end ms, completed requests */
+    hist             *source_latency;      /* per traffic source: pipelines.<source> */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;
 };
@@ -141,8 +166,14 @@ bool   world_measuring(const world *w, double t);
 /* Request pool. world_request_new returns an index, or UINT32_MAX when out of memory. */
 uint32_t world_request_new(world *w);
 void     world_request_free(world *w, uint32_t idx);
-/* Routes an attempt of request idx to component c. */
+/* Routes an attempt of request idx to component c (sync: a reply will come). */
 void     world_deliver(world *w, int component, uint32_t idx);
+/* Hands request idx over to component c (async). False when c takes no asynchronous input. */
+bool     world_enqueue(world *w, int component, uint32_t idx);
+/* Answers the caller of request idx's current attempt. */
+void     world_reply(world *w, uint32_t idx, attempt_result result);
+/* Records how request idx ended (when it is measured) and frees it. */
+void     world_finish(world *w, uint32_t idx, request_outcome outcome);
 
 /* ---- metrics --------------------------------------------------------------- */
 

@@ -591,7 +591,7 @@ END_TEST
 START_TEST(test_every_shipped_scenario_conserves_requests)
 {
     static const char *const outcomes[] = { "completed", "failed", "throttled", "timed_out",
-                                            "dropped", "in_flight" };
+                                            "dropped", "dead_lettered", "expired", "in_flight" };
     file_list l;
     shipped_scenarios(&l);
     char dir[256];
@@ -936,7 +936,8 @@ START_TEST(test_summary_json_has_the_required_keys)
     ck_assert_double_eq(json_number(s, "duration_s"), 600);
 
     static const char *const requests[] = { "arrived", "completed", "failed", "throttled",
-                                            "timed_out", "dropped", "in_flight", "attempts" };
+                                            "timed_out", "dropped", "dead_lettered", "expired",
+                                            "in_flight", "attempts" };
     static const char *const latency[] = { "mean", "p50", "p90", "p95", "p99", "p999", "max" };
     static const char *const function[] = { "invocations", "cold_starts", "cold_start_ratio",
                                             "throttles", "errors", "timeouts", "mean_concurrency",
