@@ -42,6 +42,12 @@ typedef struct function_spec {
     uint32_t          provisioned;
     uint32_t          scale_per_10s;
     uint32_t          limit;           /* most instances busy at once: reservation or account */
+    /* asynchronous invocation (Lambda's internal event queue) */
+    uint32_t          async_max_retries;    /* after function errors and timeouts: 0-2 */
+    double            async_max_age_s;      /* events older than this are not retried */
+    double            async_duplicate_rate; /* share of events delivered twice */
+    char             *on_failure_name;      /* destination for failed events, or NULL */
+    int               on_failure;           /* its component index (after link), or -1 */
 } function_spec;
 
 static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "ruby",
@@ -62,6 +68,7 @@ static void function_free_spec(void *p)
         return;
     dist_free(&f->duration_ms);
     dist_free(&f->cold_start_ms);
+    free(f->on_failure_name);
     free(f->name);
     free(f);
 }
@@ -152,6 +159,15 @@ static void *function_parse(cfg_node *n, world_spec *w)
         f->scale_per_10s = w->scale_per_10s;
         cfg_put(n, "scale_per_10s", cJSON_CreateNull());
     }
+    cfg_node a;
+    cfg_object(n, "async", &a);
+    f->async_max_retries = (uint32_t)cfg_integer(&a, "max_retry_attempts", 2, 0, 2);
+    f->async_max_age_s = cfg_number(&a, "max_event_age_s", 21600, 60, 21600);
+    f->async_duplicate_rate = cfg_number(&a, "duplicate_rate", 0.0001, 0, 1);
+    const char *dest = cfg_string(&a, "on_failure", NULL);
+    f->on_failure_name = dest ? strdup(dest) : NULL;
+    f->on_failure = -1;
+    cfg_done(&a);
     cfg_know(n, "kind");
     cfg_done(n);
     if (cfg_failed(n)) {
@@ -159,6 +175,27 @@ static void *function_parse(cfg_node *n, world_spec *w)
         return NULL;
     }
     return f;
+}
+
+static int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
+{
+    function_spec *f = p;
+    if (!f->on_failure_name)
+        return 0;
+    cfg_node n;
+    cfg_root(&n, ctx, NULL, NULL);
+    snprintf(n.path, sizeof n.path, "%s.async", path);
+    f->on_failure = world_spec_component(w, f->on_failure_name);
+    if (f->on_failure < 0) {
+        cfg_fail(&n, "on_failure", "no component is named \"%s\"", f->on_failure_name);
+        return -1;
+    }
+    if (!w->components[f->on_failure].kind->enqueue) {
+        cfg_fail(&n, "on_failure", "\"%s\" is a %s, which takes no events; use a queue",
+                 f->on_failure_name, w->components[f->on_failure].kind->name);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- run state ----------------------------------------------------------------------- */
@@ -186,6 +223,10 @@ typedef struct function_state {
     /* measured figures */
     uint64_t  invocations, cold_starts, throttles, errors, timeouts, on_provisioned;
     uint64_t  billed_ms, billed_ms_pc;
+    uint64_t  async_events, async_retries, async_expired, async_to_on_failure, async_dropped,
+              async_duplicates, async_extra_requests;
+    int       index;                 /* this component's index: the caller of async attempts */
+    gsl_rng  *r_async;
     double    time_inside_s;
     gauge     concurrency;
     series    busy_s, idle_s, cold_ts, throttle_ts;
@@ -232,7 +273,7 @@ static int grow_slots(function_state *st)
     return 0;
 }
 
-static void *function_start(const void *spec, world *w)
+static void *function_start(const void *spec, world *w, int index)
 {
     const function_spec *f = spec;
     function_state *st = calloc(1, sizeof *st);
@@ -240,6 +281,7 @@ static void *function_start(const void *spec, world *w)
         return NULL;
     st->f = f;
     st->w = w;
+    st->index = index;
     st->max_slots = f->limit + f->provisioned;
     uint32_t first = f->provisioned + 64 < st->max_slots ? f->provisioned + 64 : st->max_slots;
     st->cap_slots = first ? first : 1;
@@ -263,7 +305,9 @@ static void *function_start(const void *spec, world *w)
         st->r_error = sim_stream(w->s, name);
         snprintf(name, sizeof name, "function.%s.keep_alive", f->name);
         st->r_keep = sim_stream(w->s, name);
-        ok = st->r_duration && st->r_cold && st->r_error && st->r_keep;
+        snprintf(name, sizeof name, "function.%s.async", f->name);
+        st->r_async = sim_stream(w->s, name);
+        ok = st->r_duration && st->r_cold && st->r_error && st->r_keep && st->r_async;
     }
     if (!ok) {
         function_free_state(st);
@@ -437,6 +481,124 @@ static void function_accept(void *state, world *w, uint32_t req)
     sim_at(w->s, end, on_end, st, slot);
 }
 
+/* ---- asynchronous invocation ----------------------------------------------------------
+ * An event handed over asynchronously waits in the platform's event queue (here: it is
+ * dispatched at once) and is invoked with this function as its own caller. Function errors
+ * and timeouts are retried max_retry_attempts times, 1 then 2 minutes later; throttles are
+ * retried with backoff from 1 s doubling to 5 minutes (equal jitter: each wait is drawn
+ * from [d/2, d]); an event older than max_event_age_s
+ * is not retried. A failed event goes to on_failure (then counts as dead-lettered) or is
+ * dropped (retries exhausted) or expired (too old). */
+
+#define ASYNC_THROTTLE_FIRST_MS 1000.0
+#define ASYNC_THROTTLE_CAP_MS   300000.0
+
+static void on_async_retry(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    st->w->req[(uint32_t)arg].deadline = INFINITY;
+    function_accept(st, st->w, (uint32_t)arg);
+}
+
+static void function_enqueue(void *state, world *w, uint32_t req)
+{
+    function_state *st = state;
+    double now = sim_now(w->s);
+    request *r = &w->req[req];
+    bool measuring = world_measuring(w, now);
+    r->caller = st->index;
+    r->attempt = 1;
+    r->entered = now;
+    r->deadline = INFINITY;
+    r->backoff_prev_ms = ASYNC_THROTTLE_FIRST_MS;
+    if (measuring) {
+        st->async_events++;
+        /* 1 request per 256 KB, plus 1 per further 64 KB. */
+        if (r->size_kb > 256)
+            st->async_extra_requests += (uint64_t)ceil((r->size_kb - 256) / 64 - 1e-9);
+    }
+    /* At least once: some events are delivered twice. The copy is not a request of its own. */
+    if (st->f->async_duplicate_rate > 0 && !r->duplicate &&
+        gsl_rng_uniform(st->r_async) < st->f->async_duplicate_rate) {
+        uint32_t dup = world_request_new(w);
+        if (dup != UINT32_MAX) {
+            request *d = &w->req[dup];
+            *d = w->req[req];          /* the pool may have moved: re-read */
+            d->measured = 0;
+            d->duplicate = 1;
+            d->next_free = 0;
+            d->live = 1;
+            if (measuring)
+                st->async_duplicates++;
+            sim_at(w->s, now, on_async_retry, st, dup);
+        }
+    }
+    function_accept(st, w, req);
+}
+
+/* An event that will not be retried again: to on_failure, or dropped / expired. */
+static void async_give_up(function_state *st, world *w, uint32_t req, bool too_old)
+{
+    bool measuring = world_measuring(w, sim_now(w->s));
+    const function_spec *f = st->f;
+    if (f->on_failure >= 0) {
+        if (measuring)
+            st->async_to_on_failure++;
+        request *r = &w->req[req];
+        bool counted = r->measured;
+        if (counted) {
+            /* The event ends here as a request; the destination holds a message. */
+            w->counts.dead_lettered++;
+            r->measured = 0;
+        }
+        r->caller = CALLER_CLIENT;
+        world_enqueue(w, f->on_failure, req);
+        return;
+    }
+    if (too_old) {
+        if (measuring)
+            st->async_expired++;
+        world_finish(w, req, OUTCOME_EXPIRED);
+    } else {
+        if (measuring)
+            st->async_dropped++;
+        world_finish(w, req, OUTCOME_DROPPED);
+    }
+}
+
+static void function_reply(void *state, world *w, uint32_t req, attempt_result result)
+{
+    function_state *st = state;
+    const function_spec *f = st->f;
+    request *r = &w->req[req];
+    double now = sim_now(w->s);
+    if (result == RESULT_OK) {
+        world_finish(w, req, OUTCOME_COMPLETED);
+        return;
+    }
+    double delay_s;
+    if (result == RESULT_THROTTLED) {
+        /* Equal jitter, so that events throttled together do not all return together. */
+        delay_s = r->backoff_prev_ms / 1000.0 * (0.5 + 0.5 * gsl_rng_uniform(st->r_async));
+        r->backoff_prev_ms = fmin(2 * r->backoff_prev_ms, ASYNC_THROTTLE_CAP_MS);
+    } else {
+        if (r->attempt > f->async_max_retries) {
+            async_give_up(st, w, req, false);
+            return;
+        }
+        delay_s = 60.0 * (double)(1u << (r->attempt - 1));   /* 1 min, then 2 min */
+        r->attempt++;
+    }
+    if (now + delay_s - r->entered > f->async_max_age_s) {
+        async_give_up(st, w, req, true);
+        return;
+    }
+    if (world_measuring(w, now))
+        st->async_retries++;
+    sim_at(w->s, now + delay_s, on_async_retry, st, req);
+}
+
 static void function_finish(void *state, world *w)
 {
     function_state *st = state;
@@ -480,6 +642,12 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "mean_duration_ms", inv > 0 ? 1000.0 * st->time_inside_s / inv : 0.0);
     metric_emit(m, "provisioned_invocations", (double)st->on_provisioned);
     metric_emit(m, "throughput_per_s", inv / window);
+    metric_emit(m, "async_events", (double)st->async_events);
+    metric_emit(m, "async_retries", (double)st->async_retries);
+    metric_emit(m, "async_expired", (double)st->async_expired);
+    metric_emit(m, "async_to_on_failure", (double)st->async_to_on_failure);
+    metric_emit(m, "async_dropped", (double)st->async_dropped);
+    metric_emit(m, "async_duplicates", (double)st->async_duplicates);
 }
 
 static void function_meter(const void *spec, const void *state, const world *w, size_t index,
@@ -492,7 +660,7 @@ static void function_meter(const void *spec, const void *state, const world *w, 
     l->used = true;
     l->arch = f->arch;
     l->provisioned = f->provisioned > 0;
-    l->requests = (double)st->invocations;
+    l->requests = (double)(st->invocations + st->async_extra_requests);
     l->gb_s = (double)st->billed_ms / 1000.0 * gb;
     l->pc_gb_s = (double)st->billed_ms_pc / 1000.0 * gb;
     /* Configured for the whole window, so for the whole month once extrapolated (a month is
@@ -504,8 +672,11 @@ const component_kind function_kind = {
     .name = "function",
     .parse = function_parse,
     .free_spec = function_free_spec,
+    .link = function_link,
     .start = function_start,
     .accept = function_accept,
+    .enqueue = function_enqueue,
+    .reply = function_reply,
     .finish = function_finish,
     .report = function_report,
     .meter = function_meter,

@@ -156,6 +156,18 @@ int traffic_parse(cfg_node *root, world_spec *w)
             if (!cfg_failed(&c) && s->target < 0)
                 cfg_fail(&c, "target", "no component is named \"%s\"", target);
         }
+        /* A target that takes no synchronous calls (a queue) is always sent to async. */
+        static const char *const modes[] = { "sync", "async", NULL };
+        bool takes_sync = s->target >= 0 && w->components[s->target].kind->accept;
+        bool takes_async = s->target >= 0 && w->components[s->target].kind->enqueue;
+        s->async = cfg_enum(&c, "mode", modes, takes_sync ? 0 : 1) == 1;
+        if (!cfg_failed(&c) && s->target >= 0 && s->async && !takes_async)
+            cfg_fail(&c, "mode", "a %s takes no asynchronous events", w->components[s->target].kind->name);
+        else if (!cfg_failed(&c) && s->target >= 0 && !s->async && !takes_sync)
+            cfg_fail(&c, "mode", "a %s takes only asynchronous events; use \"async\"",
+                     w->components[s->target].kind->name);
+        s->size_kb = cfg_number(&c, "size_kb", 1, 0.001, 1048576);
+        s->poison_rate = cfg_number(&c, "poison_rate", 0, 0, 1);
         s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
         s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
         if (!cfg_failed(&c) && s->end_s <= s->start_s)
@@ -274,7 +286,10 @@ static void start_attempt(world *w, uint32_t idx)
     r->deadline = now + s->timeout_ms / 1000.0;
     if (r->measured)
         w->counts.attempts++;
-    world_deliver(w, s->target, idx);
+    if (s->async)
+        world_enqueue(w, s->target, idx);   /* the target owns it from here */
+    else
+        world_deliver(w, s->target, idx);
 }
 
 static void on_retry(sim *s, void *target, uint64_t arg)
@@ -295,6 +310,8 @@ static void new_request(world *w, source_state *st)
     r->attempt = 1;
     r->backoff_prev_ms = st->spec->backoff_base_ms;
     r->measured = world_measuring(w, now);
+    r->size_kb = (float)st->spec->size_kb;
+    r->poison = st->spec->poison_rate > 0 && gsl_rng_uniform(st->retry) < st->spec->poison_rate;
     if (r->measured) {
         w->counts.arrived++;
         series_add(&w->ts[TS_ARRIVALS], now, 1.0);

@@ -19,6 +19,9 @@ typedef enum jitter_kind { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORR
 struct source_spec {
     char           *name;
     int             target;            /* component index */
+    bool            async;             /* hand requests over (mode "async") instead of waiting */
+    double          size_kb;           /* payload size */
+    double          poison_rate;       /* share of requests that fail every processing attempt */
     arrival_process process;
     double          rate_per_s;        /* mean (diurnal), base (spike), constant/poisson rate */
     double          start_s, end_s;    /* active between these times (end < 0: to the end) */

@@ -103,6 +103,7 @@ static void parse_components(cfg_node *root, world_spec *w)
         }
         w->components[i].name = strdup(name);
         w->components[i].kind = k;
+        snprintf(w->components[i].path, sizeof w->components[i].path, "components[%zu]", i);
         w->n_components = i + 1;
         w->components[i].spec = k->parse(&c, w);
         if (!w->components[i].spec && !cfg_failed(&c))
@@ -245,6 +246,11 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         parse_top(&root, w, file);
         if (!ctx.failed)
             parse_components(&root, w);
+        for (size_t i = 0; i < w->n_components && !ctx.failed; i++) {
+            const component_spec *c = &w->components[i];
+            if (c->kind->link)
+                c->kind->link(c->spec, w, &ctx, c->path);
+        }
         if (!ctx.failed)
             traffic_parse(&root, w);
         cfg_done(&root);
@@ -371,7 +377,7 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     if (!w->s || !w->state)
         goto oom;
     for (size_t i = 0; i < spec->n_components; i++) {
-        w->state[i] = spec->components[i].kind->start(spec->components[i].spec, w);
+        w->state[i] = spec->components[i].kind->start(spec->components[i].spec, w, (int)i);
         if (!w->state[i])
             goto oom;
     }

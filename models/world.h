@@ -64,8 +64,13 @@ typedef struct component_kind {
     /* JSON -> spec (owned; freed by free_spec). NULL on error (message in n->ctx). */
     void *(*parse)(cfg_node *n, world_spec *w);
     void  (*free_spec)(void *spec);
-    /* spec -> one replication's state; NULL when out of memory. */
-    void *(*start)(const void *spec, world *w);
+    /* After every component is parsed: resolves names of other components (path is the
+     * component's JSON path, for messages). Returns 0, or -1 with the message in ctx. May
+     * be NULL. */
+    int   (*link)(void *spec, const world_spec *w, cfg_ctx *ctx, const char *path);
+    /* spec -> one replication's state (the component is components[index]); NULL when out
+     * of memory. */
+    void *(*start)(const void *spec, world *w, int index);
     /* An attempt of request index req arrives; the caller waits for world_reply. */
     void  (*accept)(void *state, world *w, uint32_t req);
     /* An asynchronous hand-off: the component takes request req over (it ends it with
@@ -91,6 +96,7 @@ typedef struct component_spec {
     char                 *name;
     const component_kind *kind;
     void                 *spec;
+    char                  path[32];   /* "components[3]", for messages after parsing */
 } component_spec;
 
 /* ---- the scenario ---------------------------------------------------------- */

@@ -544,6 +544,85 @@ START_TEST(every_attempt_is_an_invocation_or_a_throttle_in_random_scenarios)
 }
 END_TEST
 
+START_TEST(async_events_wait_out_throttles_and_all_complete)
+{
+    /* 50 events at once on a function with one instance (reserved 1, 100 ms each): 49 are
+     * throttled and retried with backoff from 1 s; none is lost, and the caller never waits. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 3000, \"seed\": 4, \"replications\": 2",
+            "{\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 50}, \"mode\": \"async\"", NULL,
+            "\"duration_ms\": 100, \"reserved_concurrency\": 1, \"cold_start_ms\": 0,"
+            " \"async\": {\"duplicate_rate\": 0}", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 50);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 50);
+    ck_assert_double_gt(run_value(&res, "functions.f.throttles", NULL), 49);
+    ck_assert_double_eq(run_value(&res, "functions.f.async_retries", NULL),
+                        run_value(&res, "functions.f.throttles", NULL));
+    ck_assert_double_eq(run_value(&res, "functions.f.async_dropped", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(async_events_expire_after_their_maximum_age)
+{
+    /* Reserved concurrency 0 throttles every attempt: retried after waits drawn from
+     * [d/2, d] for d = 1, 2, 4, ... s until the next retry would pass max_event_age_s
+     * (60 s), then expired: every event expires, after 5 to 7 attempts. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 600, \"seed\": 4, \"replications\": 2",
+            "{\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 20}, \"mode\": \"async\"", NULL,
+            "\"duration_ms\": 100, \"reserved_concurrency\": 0,"
+            " \"async\": {\"duplicate_rate\": 0, \"max_event_age_s\": 60}", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "requests.expired", NULL), 20);
+    ck_assert_double_eq(run_value(&res, "functions.f.async_expired", NULL), 20);
+    /* Waits of at most 1+2+...+16 = 31 s allow at least 5 retries after the first attempt
+     * (6 attempts; the 32-s wait's half, 16 s, may still fit: 7); at least 1+2+4+8+16 halves
+     * = 15.5 s and then 16..32 s more: never 8. */
+    double throttles = run_value(&res, "functions.f.throttles", NULL);
+    ck_assert_double_ge(throttles, 20 * 6);
+    ck_assert_double_le(throttles, 20 * 7);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(async_delivery_duplicates_some_events)
+{
+    /* duplicate_rate 0.05: about 5% of events are invoked twice; the copies are not requests. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 2000, \"seed\": 4, \"replications\": 10",
+            "{\"process\": \"poisson\", \"rate_per_s\": 10}, \"mode\": \"async\"", NULL,
+            "\"duration_ms\": 20, \"async\": {\"duplicate_rate\": 0.05}", &spec, &res);
+    double hw, dup = support_ratio_ci(&res, "functions.f.async_duplicates", "functions.f.async_events", &hw);
+    ck_assert_msg(fabs(dup - 0.05) <= 1.5 * hw, "duplicate share %.4f ± %.4f", dup, hw);
+    double extra = support_ratio_ci(&res, "functions.f.invocations", "functions.f.async_events", &hw);
+    ck_assert_msg(fabs(extra - 1.05) <= 1.5 * hw + 0.001, "invocations per event %.4f ± %.4f", extra, hw);
+    ck_assert_double_eq_tol(run_value(&res, "requests.arrived", NULL),
+                            run_value(&res, "requests.completed", NULL) +
+                            run_value(&res, "requests.in_flight", NULL), 1e-6);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(large_async_payloads_bill_extra_requests)
+{
+    /* 400 KB events: 1 request for the first 256 KB plus ceil(144 / 64) = 3 more. */
+    world_spec *spec;
+    run_result res;
+    run_one("\"duration_s\": 1000, \"seed\": 4, \"replications\": 1",
+            "{\"process\": \"constant\", \"rate_per_s\": 1}, \"mode\": \"async\", \"size_kb\": 400", NULL,
+            "\"duration_ms\": 20, \"async\": {\"duplicate_rate\": 0}", &spec, &res);
+    double events = run_value(&res, "functions.f.async_events", NULL);
+    double scale = 730 * 3600.0 / 1000;
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.lambda_requests", NULL),
+                            round(4 * events * scale * 0.2e-6 * 100) / 100, 1e-9);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -572,6 +651,10 @@ Suite *model_suite(void)
     tcase_add_test(tc, a_timeout_in_fractional_seconds_bills_exact_milliseconds);
     tcase_add_test(tc, backoff_jitter_variants_have_their_published_ranges_and_means);
     tcase_add_test(tc, every_attempt_is_an_invocation_or_a_throttle_in_random_scenarios);
+    tcase_add_test(tc, async_events_wait_out_throttles_and_all_complete);
+    tcase_add_test(tc, async_events_expire_after_their_maximum_age);
+    tcase_add_test(tc, async_delivery_duplicates_some_events);
+    tcase_add_test(tc, large_async_payloads_bill_extra_requests);
     suite_add_tcase(s, tc);
     return s;
 }

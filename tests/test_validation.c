@@ -206,6 +206,33 @@ START_TEST(failed_share_after_retries_is_error_rate_to_the_attempts)
 }
 END_TEST
 
+START_TEST(async_retries_make_one_plus_p_plus_p_squared_attempts)
+{
+    /* Asynchronous invocation, error probability p, 2 retries: an event is invoked
+     * 1 + p + p^2 times on average and fails all three with probability p^3 (then, with no
+     * on_failure destination, it is dropped). p = 0.35. */
+    const double p = 0.35;
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\": \"async\", \"duration_s\": %g, \"seed\": 23, \"replications\": 10,"
+             " \"traffic\": [{\"name\": \"events\", \"target\": \"f\", \"mode\": \"async\","
+             "   \"end_s\": %g, \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
+             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"error_rate\": %g,"
+             "   \"duration_ms\": 50, \"async\": {\"duplicate_rate\": 0}}]}",
+             window(4000) + 400, window(4000), p);
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double hw, attempts = support_ratio_ci(&res, "functions.f.invocations", "functions.f.async_events", &hw);
+    assert_within_ci("async invocations per event", attempts, hw, 1 + p + p * p, 0);
+    double dropped = support_ratio_ci(&res, "requests.dropped", "requests.arrived", &hw);
+    assert_within_ci("async events dropped after 2 retries", dropped, hw, p * p * p, 0);
+    /* Every event ended: the window outlasts the retries (1 + 2 minutes). */
+    ck_assert_double_eq(run_value(&res, "requests.in_flight", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *validation_suite(void)
 {
     Suite *s = suite_create("validation");
@@ -218,6 +245,7 @@ Suite *validation_suite(void)
     tcase_add_test(tc, littles_law_holds_with_cold_starts_and_throttles);
     tcase_add_test(tc, cold_start_share_of_one_instance_is_exp_minus_lambda_t);
     tcase_add_test(tc, failed_share_after_retries_is_error_rate_to_the_attempts);
+    tcase_add_test(tc, async_retries_make_one_plus_p_plus_p_squared_attempts);
     suite_add_tcase(s, tc);
     return s;
 }
