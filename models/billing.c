@@ -15,7 +15,7 @@ extern const struct embedded_table pricing_embedded[];
 const char *const bill_line_names[BILL_LINES] = {
     "lambda_requests", "lambda_duration", "lambda_duration_arm64",
     "lambda_provisioned_concurrency", "lambda_provisioned_concurrency_arm64",
-    "lambda_provisioned_duration", "lambda_provisioned_duration_arm64",
+    "lambda_provisioned_duration", "lambda_provisioned_duration_arm64", "sqs_requests",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -96,6 +96,19 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     cfg_done(&x);
 
     cfg_done(&l);
+
+    cfg_node sq;
+    if (!cfg_object(&top, "sqs", &sq))
+        cfg_missing(&top, "sqs", "the SQS prices");
+    cfg_object(&sq, "request_per_million", &x);
+    t->sqs_request_per_million = cfg_number_req(&x, "standard", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&sq, "free_tier", &x);
+    t->sqs_free_requests = cfg_number_req(&x, "requests", 0, 1e15);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&sq);
     cfg_done(&top);
     return ctx->failed ? -1 : 0;
 }
@@ -199,6 +212,12 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     raw[LINE_LAMBDA_PC_CAPACITY_ARM64] = pc_cap[1] * t->lambda_pc_capacity[1];
     raw[LINE_LAMBDA_PC_DURATION] = pc_dur[0] * t->lambda_pc_duration[0];
     raw[LINE_LAMBDA_PC_DURATION_ARM64] = pc_dur[1] * t->lambda_pc_duration[1];
+    double sqs_all = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->sqs && u->sqs[i].used)
+            sqs_all += u->sqs[i].requests * scale;
+    double sqs_free = free_tier ? fmin(t->sqs_free_requests, sqs_all) : 0;
+    raw[LINE_SQS_REQUESTS] = (sqs_all - sqs_free) / 1e6 * t->sqs_request_per_million;
     b->total = 0;
     for (int k = 0; k < BILL_LINES; k++) {
         b->line[k] = billing_round_cents(raw[k]);
@@ -230,6 +249,8 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
                 c += raw[a ? LINE_LAMBDA_PC_DURATION_ARM64 : LINE_LAMBDA_PC_DURATION] *
                      l->pc_gb_s * scale / pc_dur[a];
         }
+        if (u->sqs && u->sqs[i].used && sqs_all > 0)
+            c += raw[LINE_SQS_REQUESTS] * u->sqs[i].requests * scale / sqs_all;
         b->by_component[i] = billing_round_cents(c);
     }
 }

@@ -33,13 +33,15 @@ typedef struct price_table {
     double      lambda_free_requests, lambda_free_gb_s;
     double      lambda_pc_capacity[2];        /* per GB-s of configured provisioned concurrency */
     double      lambda_pc_duration[2];        /* per GB-s run on provisioned concurrency */
+    double      sqs_request_per_million;      /* standard queues; 64 KB chunks are requests */
+    double      sqs_free_requests;
 } price_table;
 
 /* Line items of the bill. */
 typedef enum bill_line {
     LINE_LAMBDA_REQUESTS, LINE_LAMBDA_DURATION, LINE_LAMBDA_DURATION_ARM64,
     LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
-    LINE_LAMBDA_PC_DURATION_ARM64, BILL_LINES
+    LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -54,9 +56,16 @@ typedef struct lambda_usage {
     double pc_capacity_gb_s;  /* configured provisioned GB-s over the window */
 } lambda_usage;
 
+/* What one queue used: API requests (send, receive, empty receive, delete; per 64 KB). */
+typedef struct sqs_usage {
+    bool   used;
+    double requests;
+} sqs_usage;
+
 typedef struct usage {
     size_t        n;          /* components */
     lambda_usage *lambda;     /* n entries */
+    sqs_usage    *sqs;        /* n entries */
 } usage;
 
 typedef struct bill {

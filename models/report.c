@@ -90,9 +90,10 @@ static int run_one(void *p, uint32_t r, double *row)
     memset(&w, 0, sizeof w);
     int rc = world_run(&w, spec, r, ctx->errors[r], sizeof ctx->errors[r]);
     if (rc == 0) {
-        usage u = { spec->n_components, calloc(spec->n_components, sizeof(lambda_usage)) };
+        usage u = { spec->n_components, calloc(spec->n_components, sizeof(lambda_usage)),
+                    calloc(spec->n_components, sizeof(sqs_usage)) };
         bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
-        if (!u.lambda || !b.by_component) {
+        if (!u.lambda || !u.sqs || !b.by_component) {
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;
         } else {
@@ -109,6 +110,7 @@ static int run_one(void *p, uint32_t r, double *row)
                 memcpy(ts + (size_t)k * bins, w.ts[k].bin, bins * sizeof(double));
         }
         free(u.lambda);
+        free(u.sqs);
         free(b.by_component);
     }
     world_free(&w);
@@ -340,6 +342,12 @@ static void line(const run_result *r, FILE *f, const char *label, const char *na
         fprintf(f, "  %-36s %14s\n", label, a);
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 void report_print(const run_result *r, FILE *f)
 {
     const world_spec *spec = r->spec;
@@ -367,16 +375,24 @@ void report_print(const run_result *r, FILE *f)
     }
     for (size_t c = 0; c < spec->n_components; c++) {
         const component_spec *cs = &spec->components[c];
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "%ss.%s.", cs->kind->name, cs->name);
+        size_t plen = strlen(prefix);
         fprintf(f, "\n%s %s\n", cs->kind->name, cs->name);
-        static const struct { const char *key, *style; } fk[] = {
-            { "invocations", "count" }, { "cold_starts", "count" }, { "cold_start_ratio", "ratio" },
-            { "throttles", "count" }, { "errors", "count" }, { "timeouts", "count" },
-            { "mean_concurrency", "ms" }, { "max_concurrency", "count" }, { "mean_instances", "ms" },
-            { "idle_instance_s", "count" }, { "billed_gb_s", "count" }, { "mean_duration_ms", "ms" },
-        };
-        for (size_t i = 0; i < sizeof fk / sizeof fk[0]; i++) {
-            snprintf(name, sizeof name, "%ss.%s.%s", cs->kind->name, cs->name, fk[i].key);
-            line(r, f, fk[i].key, name, fk[i].style);
+        /* Every figure of the component, in the order it reports them; optional groups
+         * (asynchronous invocation, provisioned instances) only when they happened. */
+        for (size_t i = 0; i < r->n_values; i++) {
+            const char *key = r->names[i] + plen;
+            if (strncmp(r->names[i], prefix, plen) != 0)
+                continue;
+            bool optional = !strncmp(key, "async_", 6) || !strcmp(key, "provisioned_invocations");
+            if (optional && r->mean[i] == 0)
+                continue;
+            const char *style = ends_with(key, "_ratio") || ends_with(key, "_share") ? "ratio"
+                              : ends_with(key, "_ms") || !strncmp(key, "mean_", 5) ||
+                                ends_with(key, "per_s") || ends_with(key, "_mean") ||
+                                ends_with(key, "_p99") || ends_with(key, "_max") ? "ms" : "count";
+            line(r, f, key, r->names[i], style);
         }
     }
     fprintf(f, "\nMonthly cost (%s, %g-hour month, price table %s, free tier %s)\n",

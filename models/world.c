@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "models/function.h"
+#include "models/queue.h"
 #include "models/traffic.h"
 
-static const component_kind *const kinds[] = { &function_kind, NULL };
+static const component_kind *const kinds[] = { &function_kind, &queue_kind, NULL };
 
 const component_kind *component_kind_find(const char *name)
 {

@@ -233,6 +233,63 @@ START_TEST(async_retries_make_one_plus_p_plus_p_squared_attempts)
 }
 END_TEST
 
+/* Erlang C: P(wait) = c B / (c - a (1 - B)), Wq = C / (c mu - lambda). */
+static void erlang_c(double lambda, double mu, int c, double *p_wait, double *wq)
+{
+    double a = lambda / mu, b = erlang_b(a, c);
+    *p_wait = c * b / (c - a * (1 - b));
+    *wq = *p_wait / (c * mu - lambda);
+}
+
+static void check_erlang_c(double lambda, int c, double window_s)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"mmc\", \"duration_s\": %g, \"warmup_s\": 300, \"seed\": 31,"
+             " \"replications\": 10,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"q\","
+             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %g}}],"
+             " \"components\": ["
+             "   {\"name\": \"q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"f\","
+             "      \"batch_size\": 1, \"poll_delay_ms\": 0, \"max_concurrency\": %d, \"pollers_initial\": %d}},"
+             "   {\"name\": \"f\", \"kind\": \"function\", \"cold_start_ms\": 0, \"timeout_s\": 900,"
+             "      \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 1000}}]}",
+             window(window_s), lambda, c, c);
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double p_wait, wq;
+    erlang_c(lambda, 1.0, c, &p_wait, &wq);
+    char what[96];
+    double hw, sim = run_value(&res, "queues.q.waited_share", &hw);
+    snprintf(what, sizeof what, "Erlang C P(wait) lambda=%g c=%d", lambda, c);
+    assert_within_ci(what, sim, hw, p_wait, 0);
+    sim = run_value(&res, "queues.q.wait_ms_mean", &hw);
+    snprintf(what, sizeof what, "Erlang C Wq (ms) lambda=%g c=%d", lambda, c);
+    assert_within_ci(what, sim, hw, 1000 * wq, 0);
+    support_done(spec, &res);
+}
+
+START_TEST(erlang_c_reference_values)
+{
+    double p, wq;
+    erlang_c(50, 1, 60, &p, &wq);
+    ck_assert_double_eq_tol(p, 0.1173021, 1e-7);
+    ck_assert_double_eq_tol(wq, 0.0117302, 1e-7);
+    erlang_c(8, 1, 10, &p, &wq);
+    ck_assert_double_eq_tol(p, 0.4091802, 1e-7);
+    ck_assert_double_eq_tol(wq, 0.2045901, 1e-7);
+}
+END_TEST
+
+START_TEST(queue_with_c_consumers_is_erlang_c)
+{
+    /* Batch size 1, no window, no pick-up delay, c consumers, exponential service: M/M/c. */
+    check_erlang_c(8, 10, 20000);
+    check_erlang_c(50, 60, 4000);
+}
+END_TEST
+
 Suite *validation_suite(void)
 {
     Suite *s = suite_create("validation");
@@ -246,6 +303,8 @@ Suite *validation_suite(void)
     tcase_add_test(tc, cold_start_share_of_one_instance_is_exp_minus_lambda_t);
     tcase_add_test(tc, failed_share_after_retries_is_error_rate_to_the_attempts);
     tcase_add_test(tc, async_retries_make_one_plus_p_plus_p_squared_attempts);
+    tcase_add_test(tc, erlang_c_reference_values);
+    tcase_add_test(tc, queue_with_c_consumers_is_erlang_c);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,568 @@
+/* queue.c — a message queue (SQS standard) and its consumer (a Lambda event source mapping).
+ *
+ * Messages wait in a FIFO ring of visible messages. Pollers take batches (up to batch_size,
+ * waiting up to batch_window_s for a full one) while fewer batches are being processed
+ * than pollers are allowed: the allowance starts at pollers_initial, grows by
+ * pollers_per_minute while messages wait, and shrinks back the same way when the queue is
+ * empty, capped by pollers_max and max_concurrency. A batch invokes the consumer function
+ * synchronously; success deletes its messages; failure (or a throttle) makes them visible
+ * again one visibility timeout after they were received (with report_batch_item_failures
+ * only the failing, poisoned messages return). A message received max_receives times goes
+ * to dead_letter on its next receive; one older than retention_s expires.
+ *
+ * Invariants: every message is visible (in the ring), in a batch, or waiting to become
+ * visible again (in a returning batch); requests.* counts each source message once.
+ * The ring and the batch pool grow with what is in the queue, never with what passed. */
+#include "models/queue.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/dist.h"
+
+/* ---- spec ---------------------------------------------------------------------------- */
+
+typedef struct queue_spec {
+    char    *name;
+    double   visibility_timeout_s, retention_s;
+    uint32_t max_receives;          /* 0: no redrive policy */
+    char    *dead_letter_name;
+    int      dead_letter;           /* component index after link, or -1 */
+    /* consumer (event source mapping); consumer < 0: none */
+    char    *consumer_name;
+    int      consumer;
+    uint32_t batch_size;
+    double   batch_window_s, poll_delay_s;
+    uint32_t max_concurrency;       /* 0: no limit of its own */
+    bool     item_failures;
+    double   pollers_initial, pollers_per_minute, pollers_max;
+    double   long_poll_s;
+} queue_spec;
+
+static void queue_free_spec(void *p)
+{
+    queue_spec *q = p;
+    if (!q)
+        return;
+    free(q->name);
+    free(q->dead_letter_name);
+    free(q->consumer_name);
+    free(q);
+}
+
+static void *queue_parse(cfg_node *n, world_spec *w)
+{
+    (void)w;
+    queue_spec *q = calloc(1, sizeof *q);
+    if (!q) {
+        cfg_fail(n, NULL, "out of memory");
+        return NULL;
+    }
+    static const char *const types[] = { "standard", NULL };
+    q->name = strdup(cfg_string_req(n, "name"));
+    cfg_enum(n, "type", types, 0);
+    q->visibility_timeout_s = cfg_number(n, "visibility_timeout_s", 30, 0, 43200);
+    q->retention_s = cfg_number(n, "retention_s", 345600, 60, 1209600);
+    if (cfg_has(n, "max_receives")) {
+        q->max_receives = (uint32_t)cfg_integer(n, "max_receives", 0, 1, 1000);
+    } else {
+        cfg_put(n, "max_receives", cJSON_CreateNull());
+    }
+    const char *dlq = cfg_string(n, "dead_letter", NULL);
+    q->dead_letter_name = dlq ? strdup(dlq) : NULL;
+    if (!cfg_failed(n) && (q->max_receives > 0) != (dlq != NULL))
+        cfg_fail(n, q->max_receives ? "dead_letter" : "max_receives",
+                 "max_receives and dead_letter go together (a redrive policy needs both)");
+    q->dead_letter = q->consumer = -1;
+
+    cfg_node c;
+    bool has_consumer = cfg_object(n, "consumer", &c);
+    if (has_consumer) {
+        const char *fn = cfg_string_req(&c, "function");
+        q->consumer_name = strdup(fn);
+        q->batch_size = (uint32_t)cfg_integer(&c, "batch_size", 10, 1, 10000);
+        q->batch_window_s = cfg_number(&c, "batch_window_s", 0, 0, 300);
+        if (!cfg_failed(&c) && q->batch_size > 10 && q->batch_window_s < 1)
+            cfg_fail(&c, "batch_window_s", "a batch_size above 10 needs a batch window of at least 1 s "
+                     "(as on Lambda), got %g", q->batch_window_s);
+        if (cfg_has(&c, "max_concurrency"))
+            q->max_concurrency = (uint32_t)cfg_integer(&c, "max_concurrency", 0, 2, 1000);
+        else
+            cfg_put(&c, "max_concurrency", cJSON_CreateNull());
+        q->item_failures = cfg_bool(&c, "report_batch_item_failures", false);
+        q->poll_delay_s = cfg_number(&c, "poll_delay_ms", 0, 0, 60000) / 1000.0;
+        q->pollers_initial = (double)cfg_integer(&c, "pollers_initial", 5, 1, 10000);
+        q->pollers_per_minute = cfg_number(&c, "pollers_per_minute", 300, 0, 1e6);
+        q->pollers_max = (double)cfg_integer(&c, "pollers_max", 1250, 1, 100000);
+        q->long_poll_s = cfg_number(&c, "long_poll_s", 20, 1, 20);
+        if (!cfg_failed(&c) && q->pollers_max < q->pollers_initial)
+            cfg_fail(&c, "pollers_max", "must be at least pollers_initial (%g), got %g",
+                     q->pollers_initial, q->pollers_max);
+        cfg_done(&c);
+    } else {
+        cfg_put(n, "consumer", cJSON_CreateNull());
+    }
+    cfg_know(n, "kind");
+    cfg_done(n);
+    if (cfg_failed(n)) {
+        queue_free_spec(q);
+        return NULL;
+    }
+    return q;
+}
+
+static int queue_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
+{
+    queue_spec *q = p;
+    cfg_node n;
+    cfg_root(&n, ctx, NULL, NULL);
+    snprintf(n.path, sizeof n.path, "%s", path);
+    if (q->dead_letter_name) {
+        q->dead_letter = world_spec_component(w, q->dead_letter_name);
+        if (q->dead_letter < 0 || !w->components[q->dead_letter].kind->enqueue ||
+            strcmp(w->components[q->dead_letter].name, q->name) == 0) {
+            cfg_fail(&n, "dead_letter", "\"%s\" is not another component that takes messages",
+                     q->dead_letter_name);
+            return -1;
+        }
+    }
+    if (q->consumer_name) {
+        q->consumer = world_spec_component(w, q->consumer_name);
+        if (q->consumer < 0 || !w->components[q->consumer].kind->accept) {
+            snprintf(n.path, sizeof n.path, "%s.consumer", path);
+            cfg_fail(&n, "function", "\"%s\" is not a component that can be invoked", q->consumer_name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- run state ------------------------------------------------------------------------ */
+
+typedef struct batch {
+    uint32_t *msg;          /* request indices */
+    uint32_t  n;
+    uint32_t  next_free;
+    double    received;     /* when its messages were received */
+    uint32_t  carrier;      /* the request that invoked the consumer */
+} batch;
+
+typedef struct queue_state {
+    const queue_spec *q;
+    world    *w;
+    int       index;
+    /* visible messages: a ring of request indices */
+    uint32_t *ring;
+    size_t    head, count, cap;
+    /* batches being processed or returning */
+    batch    *batches;
+    uint32_t  n_batches, free_batch, busy;
+    double    allowed, allowed_t;    /* poller allowance and when it was last updated */
+    uint32_t  window_gen;            /* lazy cancellation of the batch-window timer */
+    int       window_armed;
+    double    idle_t;                /* last time idle-poller time was integrated */
+    double    next_sample;           /* oldest-age sampling, once a second */
+    /* measured figures */
+    uint64_t  sent, received, deleted, redelivered, dead_lettered, expired, batches_run;
+    uint64_t  api_send, api_receive, api_delete;
+    double    empty_receives;
+    series    depth;                 /* visible messages, time integral */
+    double    max_depth;
+    hist      wait_ms;               /* send to first receive */
+    uint64_t  waited;                /* first receives that waited at all */
+    hist      oldest_age_s;          /* age of the oldest visible message, sampled each second */
+} queue_state;
+
+static void queue_free_state(void *p)
+{
+    queue_state *st = p;
+    if (!st)
+        return;
+    for (uint32_t i = 0; i < st->n_batches; i++)
+        free(st->batches[i].msg);
+    free(st->batches);
+    free(st->ring);
+    series_free(&st->depth);
+    free(st);
+}
+
+static void *queue_start(const void *spec, world *w, int index)
+{
+    queue_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->q = spec;
+    st->w = w;
+    st->index = index;
+    st->cap = 256;
+    st->ring = malloc(st->cap * sizeof *st->ring);
+    st->free_batch = UINT32_MAX;
+    st->allowed = st->q->pollers_initial;
+    hist_init(&st->wait_ms);
+    hist_init(&st->oldest_age_s);
+    st->next_sample = w->t_start;
+    if (!st->ring || series_init_window(&st->depth, w->t_start, w->t_end, w->spec->interval_s) != 0) {
+        queue_free_state(st);
+        return NULL;
+    }
+    return st;
+}
+
+static bool measuring(const queue_state *st) { return world_measuring(st->w, sim_now(st->w->s)); }
+
+static uint32_t pollers(const queue_state *st)
+{
+    double cap = st->q->pollers_max;
+    if (st->q->max_concurrency && st->q->max_concurrency < cap)
+        cap = st->q->max_concurrency;
+    double a = st->allowed < cap ? st->allowed : cap;
+    return (uint32_t)a;
+}
+
+/* Brings time integrals and the poller allowance up to now (before any change). */
+static void advance(queue_state *st)
+{
+    double now = sim_now(st->w->s);
+    const queue_spec *q = st->q;
+    /* oldest-age samples at whole seconds of the window, with the state that held */
+    while (st->next_sample <= now && st->next_sample < st->w->t_end) {
+        double age = 0;
+        if (st->count)
+            age = st->next_sample - st->w->req[st->ring[st->head]].entered;
+        hist_add(&st->oldest_age_s, age > 0 ? age : 0);
+        st->next_sample += 1.0;
+    }
+    series_add_span(&st->depth, st->idle_t, now, (double)st->count);
+    if (q->consumer >= 0 && st->count == 0 && now > st->idle_t) {
+        uint32_t p = pollers(st);
+        if (p > st->busy) {
+            double t0 = st->idle_t > st->w->t_start ? st->idle_t : st->w->t_start;
+            if (now > t0)
+                st->empty_receives += (double)(p - st->busy) * (now - t0) / q->long_poll_s;
+        }
+    }
+    st->idle_t = now;
+    double dt = now - st->allowed_t, rate = q->pollers_per_minute / 60.0;
+    if (st->count > 0)
+        st->allowed = fmin(q->pollers_max, st->allowed + rate * dt);
+    else
+        st->allowed = fmax(q->pollers_initial, st->allowed - rate * dt);
+    st->allowed_t = now;
+}
+
+static int ring_push(queue_state *st, uint32_t req)
+{
+    if (st->count == st->cap) {
+        size_t cap = st->cap * 2;
+        uint32_t *grown = malloc(cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        for (size_t i = 0; i < st->count; i++)
+            grown[i] = st->ring[(st->head + i) % st->cap];
+        free(st->ring);
+        st->ring = grown;
+        st->head = 0;
+        st->cap = cap;
+    }
+    st->ring[(st->head + st->count) % st->cap] = req;
+    st->count++;
+    if ((double)st->count > st->max_depth && measuring(st))
+        st->max_depth = (double)st->count;
+    return 0;
+}
+
+static uint32_t ring_pop(queue_state *st)
+{
+    uint32_t req = st->ring[st->head];
+    st->head = (st->head + 1) % st->cap;
+    st->count--;
+    return req;
+}
+
+static uint32_t batch_new(queue_state *st)
+{
+    if (st->free_batch == UINT32_MAX) {
+        uint32_t n = st->n_batches ? 2 * st->n_batches : 8;
+        batch *grown = realloc(st->batches, n * sizeof *grown);
+        if (!grown)
+            return UINT32_MAX;
+        st->batches = grown;
+        for (uint32_t i = n; i-- > st->n_batches;) {
+            grown[i] = (batch){ .msg = NULL, .next_free = st->free_batch };
+            st->free_batch = i;
+        }
+        st->n_batches = n;
+    }
+    uint32_t b = st->free_batch;
+    batch *bt = &st->batches[b];
+    if (!bt->msg) {
+        bt->msg = malloc(st->q->batch_size * sizeof *bt->msg);
+        if (!bt->msg)
+            return UINT32_MAX;
+    }
+    st->free_batch = bt->next_free;
+    bt->n = 0;
+    return b;
+}
+
+static void batch_free(queue_state *st, uint32_t b)
+{
+    st->batches[b].next_free = st->free_batch;
+    st->free_batch = b;
+}
+
+/* A message leaves the system into the dead-letter destination. */
+static void to_dead_letter(queue_state *st, uint32_t req)
+{
+    world *w = st->w;
+    request *r = &w->req[req];
+    if (measuring(st))
+        st->dead_lettered++;
+    if (r->measured) {
+        w->counts.dead_lettered++;
+        r->measured = 0;
+    }
+    r->caller = CALLER_CLIENT;
+    world_enqueue(w, st->q->dead_letter, req);
+}
+
+static void try_dispatch(queue_state *st);
+
+static void on_window(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    queue_state *st = target;
+    if (sim_gen_of(arg) != st->window_gen)
+        return;                       /* cancelled */
+    st->window_armed = 0;
+    advance(st);
+    try_dispatch(st);
+}
+
+static void on_invoke(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    queue_state *st = target;
+    world_deliver(st->w, st->q->consumer, st->batches[(uint32_t)arg].carrier);
+}
+
+static void try_dispatch(queue_state *st)
+{
+    const queue_spec *q = st->q;
+    world *w = st->w;
+    if (q->consumer < 0)
+        return;
+    double now = sim_now(w->s);
+    while (st->count > 0 && st->busy < pollers(st)) {
+        /* Expired messages at the head leave first. */
+        request *head = &w->req[st->ring[st->head]];
+        if (now - head->entered >= q->retention_s) {
+            uint32_t req = ring_pop(st);
+            if (measuring(st))
+                st->expired++;
+            world_finish(w, req, OUTCOME_EXPIRED);
+            continue;
+        }
+        if (q->batch_window_s > 0 && st->count < q->batch_size) {
+            double due = head->entered + q->batch_window_s;
+            if (due > now) {
+                if (!st->window_armed) {
+                    st->window_armed = 1;
+                    sim_at(w->s, due, on_window, st, sim_gen_pack(++st->window_gen, 0));
+                }
+                return;
+            }
+        }
+        uint32_t b = batch_new(st);
+        uint32_t carrier = b == UINT32_MAX ? UINT32_MAX : world_request_new(w);
+        if (carrier == UINT32_MAX) {
+            w->out_of_memory = 1;
+            return;
+        }
+        batch *bt = &st->batches[b];
+        bt->received = now;
+        bt->carrier = carrier;
+        uint8_t poison = 0;
+        double kb = 0;
+        while (st->count > 0 && bt->n < q->batch_size) {
+            uint32_t req = ring_pop(st);
+            request *r = &w->req[req];
+            if (q->max_receives && r->receives >= q->max_receives) {
+                to_dead_letter(st, req);
+                continue;
+            }
+            if (r->receives == 0 && measuring(st)) {
+                double wait = now - r->entered;
+                hist_add(&st->wait_ms, wait * 1000.0);
+                st->waited += wait > 0;
+            }
+            r->receives++;
+            if (measuring(st)) {
+                st->received++;
+                st->redelivered += r->receives > 1;
+            }
+            poison |= r->poison;
+            kb += r->size_kb;
+            bt->msg[bt->n++] = req;
+        }
+        if (bt->n == 0) {               /* every message went to the dead-letter queue */
+            world_request_free(w, carrier);
+            batch_free(st, b);
+            continue;
+        }
+        request *c = &w->req[carrier];
+        c->measured = 0;
+        c->caller = st->index;
+        c->tag = b;
+        c->poison = poison;
+        c->size_kb = (float)kb;
+        c->deadline = INFINITY;
+        c->created = now;
+        st->busy++;
+        if (measuring(st)) {
+            st->batches_run++;
+            /* ReceiveMessage returns up to 10 messages; each 64 KB of payload is a request. */
+            uint64_t calls = (bt->n + 9) / 10, chunks = (uint64_t)ceil(kb / 64 - 1e-9);
+            st->api_receive += calls > chunks ? calls : chunks;
+        }
+        if (q->poll_delay_s > 0)
+            sim_at(w->s, now + q->poll_delay_s, on_invoke, st, b);
+        else
+            world_deliver(w, q->consumer, carrier);
+    }
+}
+
+static void queue_enqueue(void *state, world *w, uint32_t req)
+{
+    queue_state *st = state;
+    advance(st);
+    request *r = &w->req[req];
+    r->entered = sim_now(w->s);
+    r->receives = 0;
+    if (measuring(st)) {
+        st->sent++;
+        st->api_send += (uint64_t)ceil(r->size_kb / 64 - 1e-9);
+    }
+    if (ring_push(st, req) != 0) {
+        w->out_of_memory = 1;
+        return;
+    }
+    try_dispatch(st);
+}
+
+/* A returning batch's messages become visible again. */
+static void on_visible_again(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    queue_state *st = target;
+    uint32_t b = (uint32_t)arg;
+    batch *bt = &st->batches[b];
+    advance(st);
+    for (uint32_t i = 0; i < bt->n; i++) {
+        if (ring_push(st, bt->msg[i]) != 0) {
+            st->w->out_of_memory = 1;
+            break;
+        }
+    }
+    batch_free(st, b);
+    try_dispatch(st);
+}
+
+static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result result)
+{
+    queue_state *st = state;
+    const queue_spec *q = st->q;
+    uint32_t b = w->req[carrier].tag;
+    batch *bt = &st->batches[b];
+    advance(st);
+    world_request_free(w, carrier);
+    st->busy--;
+    bool ok = result == RESULT_OK;
+    /* With item failures reported, a failed batch returns only its poisoned messages. */
+    bool partial = !ok && q->item_failures && result == RESULT_ERROR;
+    uint32_t kept = 0, deleted = 0;
+    for (uint32_t i = 0; i < bt->n; i++) {
+        uint32_t req = bt->msg[i];
+        if (ok || (partial && !w->req[req].poison)) {
+            deleted++;
+            world_finish(w, req, OUTCOME_COMPLETED);
+        } else {
+            bt->msg[kept++] = req;
+        }
+    }
+    if (measuring(st)) {
+        st->deleted += deleted;
+        st->api_delete += (deleted + 9) / 10;
+    }
+    bt->n = kept;
+    if (kept == 0) {
+        batch_free(st, b);
+    } else {
+        double visible = bt->received + q->visibility_timeout_s;
+        double now = sim_now(w->s);
+        sim_at(w->s, visible > now ? visible : now, on_visible_again, st, b);
+    }
+    try_dispatch(st);
+}
+
+static void queue_finish(void *state, world *w)
+{
+    queue_state *st = state;
+    (void)w;
+    advance(st);
+}
+
+static void queue_report(const void *spec, const void *state, metric_sink *m)
+{
+    (void)spec;
+    const queue_state *st = state;
+    queue_state zero = { 0 };
+    if (!st) {
+        st = &zero;
+    }
+    double window = st->w ? st->w->spec->duration_s : 1.0;
+    bool any = st->wait_ms.count > 0, sampled = st->oldest_age_s.count > 0;
+    metric_emit(m, "sent", (double)st->sent);
+    metric_emit(m, "received", (double)st->received);
+    metric_emit(m, "deleted", (double)st->deleted);
+    metric_emit(m, "empty_receives", st->empty_receives);
+    metric_emit(m, "redelivered", (double)st->redelivered);
+    metric_emit(m, "dead_lettered", (double)st->dead_lettered);
+    metric_emit(m, "expired", (double)st->expired);
+    metric_emit(m, "batches", (double)st->batches_run);
+    metric_emit(m, "mean_depth", st->depth.total / window);
+    metric_emit(m, "max_depth", st->max_depth);
+    metric_emit(m, "wait_ms_mean", any ? hist_mean(&st->wait_ms) : NAN);
+    metric_emit(m, "wait_ms_p99", any ? hist_quantile(&st->wait_ms, 0.99) : NAN);
+    metric_emit(m, "waited_share", any ? (double)st->waited / (double)st->wait_ms.count : NAN);
+    metric_emit(m, "oldest_age_s_p99", sampled ? hist_quantile(&st->oldest_age_s, 0.99) : NAN);
+    metric_emit(m, "oldest_age_s_max", sampled ? st->oldest_age_s.max : NAN);
+    metric_emit(m, "api_requests", (double)(st->api_send + st->api_receive + st->api_delete) +
+                                       ceil(st->empty_receives));
+}
+
+static void queue_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+{
+    (void)spec;
+    (void)w;
+    const queue_state *st = state;
+    u->sqs[index].used = true;
+    u->sqs[index].requests = (double)(st->api_send + st->api_receive + st->api_delete) + st->empty_receives;
+}
+
+const component_kind queue_kind = {
+    .name = "queue",
+    .parse = queue_parse,
+    .free_spec = queue_free_spec,
+    .link = queue_link,
+    .start = queue_start,
+    .accept = NULL,
+    .enqueue = queue_enqueue,
+    .reply = queue_reply,
+    .finish = queue_finish,
+    .report = queue_report,
+    .meter = queue_meter,
+    .free_state = queue_free_state,
+};
