@@ -348,23 +348,30 @@ static void on_invoke(sim *s, void *target, uint64_t arg)
     world_deliver(st->w, st->q->consumer, st->batches[(uint32_t)arg].carrier);
 }
 
+/* Messages older than the retention period leave from the head (the oldest first; a
+ * redelivered message keeps its first entry time). Checked whenever the queue is touched. */
+static void expire_old(queue_state *st)
+{
+    world *w = st->w;
+    double now = sim_now(w->s);
+    while (st->count > 0 && now - w->req[st->ring[st->head]].entered >= st->q->retention_s) {
+        uint32_t req = ring_pop(st);
+        if (measuring(st))
+            st->expired++;
+        world_finish(w, req, OUTCOME_EXPIRED);
+    }
+}
+
 static void try_dispatch(queue_state *st)
 {
     const queue_spec *q = st->q;
     world *w = st->w;
+    double now = sim_now(w->s);
+    expire_old(st);
     if (q->consumer < 0)
         return;
-    double now = sim_now(w->s);
     while (st->count > 0 && st->busy < pollers(st)) {
-        /* Expired messages at the head leave first. */
         request *head = &w->req[st->ring[st->head]];
-        if (now - head->entered >= q->retention_s) {
-            uint32_t req = ring_pop(st);
-            if (measuring(st))
-                st->expired++;
-            world_finish(w, req, OUTCOME_EXPIRED);
-            continue;
-        }
         if (q->batch_window_s > 0 && st->count < q->batch_size) {
             double due = head->entered + q->batch_window_s;
             if (due > now) {
@@ -512,6 +519,7 @@ static void queue_finish(void *state, world *w)
     queue_state *st = state;
     (void)w;
     advance(st);
+    expire_old(st);
 }
 
 static void queue_report(const void *spec, const void *state, metric_sink *m)

@@ -11,6 +11,7 @@ Suite *model_suite(void);       /* tests/test_model.c: function model behaviours
 Suite *billing_suite(void);     /* tests/test_billing.c: AWS worked examples */
 Suite *validation_suite(void);  /* tests/test_validation.c: closed forms */
 Suite *cli_suite(void);         /* tests/test_cli.c: command line, files, exit codes */
+Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumers */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)

@@ -1,0 +1,188 @@
+/* test_queue.c — the queue component and its consumer: exact counts where the rules fix
+ * them (redrive, item failures, visibility timeout, batching, retention), and the poller
+ * ramp against its configured rate. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/suites.h"
+#include "tests/support.h"
+
+/* A source "t" into queue "q" (extra queue keys in queue_keys), consumer function "f"
+ * (keys in fn_keys), optional dead-letter queue "dlq" without consumer. */
+static void run_pipeline(const char *top, const char *arrivals, const char *queue_keys,
+                         const char *fn_keys, world_spec **spec, run_result *res)
+{
+    char json[4096];
+    snprintf(json, sizeof json,
+             "{\"name\": \"queue\", %s,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"q\", \"arrivals\": %s}],"
+             " \"components\": ["
+             "   {\"name\": \"q\", \"kind\": \"queue\", %s},"
+             "   {\"name\": \"dlq\", \"kind\": \"queue\"},"
+             "   {\"name\": \"f\", \"kind\": \"function\", %s}]}",
+             top, arrivals, queue_keys, fn_keys);
+    support_run_text(json, 1, spec, res);
+}
+
+START_TEST(a_consumer_that_always_fails_sends_every_message_to_the_dead_letter_queue)
+{
+    /* Every message is received exactly max_receives (3) times, then moved on its next
+     * receive: 200 messages, 600 receives, 400 redeliveries, 200 dead-lettered. */
+    world_spec *spec;
+    run_result res;
+    run_pipeline("\"duration_s\": 3600, \"seed\": 2, \"replications\": 2",
+                 "{\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 200}",
+                 "\"visibility_timeout_s\": 30, \"max_receives\": 3, \"dead_letter\": \"dlq\","
+                 " \"consumer\": {\"function\": \"f\", \"batch_size\": 10}",
+                 "\"duration_ms\": 200, \"error_rate\": 1", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "queues.q.sent", NULL), 200);
+    ck_assert_double_eq(run_value(&res, "queues.q.received", NULL), 600);
+    ck_assert_double_eq(run_value(&res, "queues.q.redelivered", NULL), 400);
+    ck_assert_double_eq(run_value(&res, "queues.q.dead_lettered", NULL), 200);
+    ck_assert_double_eq(run_value(&res, "queues.q.deleted", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "queues.dlq.sent", NULL), 200);
+    ck_assert_double_eq(run_value(&res, "requests.dead_lettered", NULL), 200);
+    ck_assert_double_eq(run_value(&res, "requests.in_flight", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(batch_item_failures_return_only_the_poisoned_messages)
+{
+    /* Poisoned messages fail every time. Without item failures, a batch holding one comes
+     * back whole; with them, only the poisoned messages come back, and every other message
+     * is processed once. */
+    const char *top = "\"duration_s\": 3600, \"seed\": 7, \"replications\": 2";
+    const char *arr = "{\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 1000}, \"poison_rate\": 0.02";
+    world_spec *spec;
+    run_result res;
+    run_pipeline(top, arr, "\"max_receives\": 2, \"dead_letter\": \"dlq\","
+                 " \"consumer\": {\"function\": \"f\", \"batch_size\": 10, \"report_batch_item_failures\": true}",
+                 "\"duration_ms\": 100", &spec, &res);
+    double dead = run_value(&res, "queues.q.dead_lettered", NULL);
+    ck_assert_double_gt(dead, 0);
+    ck_assert_double_eq(run_value(&res, "queues.q.deleted", NULL), 1000 - dead);
+    ck_assert_double_eq(run_value(&res, "queues.q.redelivered", NULL), dead);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL) + dead, 1000);
+    support_done(spec, &res);
+    run_pipeline(top, arr, "\"max_receives\": 2, \"dead_letter\": \"dlq\","
+                 " \"consumer\": {\"function\": \"f\", \"batch_size\": 10}",
+                 "\"duration_ms\": 100", &spec, &res);
+    /* Whole batches return: more redeliveries than poisoned messages, and innocent
+     * messages sharing a batch with a poisoned one go to the dead-letter queue too. */
+    ck_assert_double_gt(run_value(&res, "queues.q.redelivered", NULL), dead);
+    ck_assert_double_gt(run_value(&res, "queues.q.dead_lettered", NULL), dead);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(failed_messages_return_one_visibility_timeout_after_their_receive)
+{
+    /* One message, always failing, visibility 45 s, max_receives 3: received at 10, 55 and
+     * 100 s, then moved to the dead-letter queue at 145 s. */
+    world_spec *spec;
+    run_result res;
+    run_pipeline("\"duration_s\": 300, \"seed\": 2, \"replications\": 1, \"timeseries_interval_s\": 5",
+                 "{\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 1}",
+                 "\"visibility_timeout_s\": 45, \"max_receives\": 3, \"dead_letter\": \"dlq\","
+                 " \"consumer\": {\"function\": \"f\", \"batch_size\": 1}",
+                 "\"duration_ms\": 1000, \"cold_start_ms\": 0, \"error_rate\": 1", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "queues.q.batches", NULL), 3);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 3);
+    /* Invocations start at 10, 55 and 100 s: the 5-s bins holding them have busy time. */
+    for (size_t b = 0; b < res.bins; b++) {
+        double t0 = 5.0 * (double)b, busy = res.ts[TS_CONCURRENCY * res.bins + b];
+        bool expect = t0 == 10 || t0 == 55 || t0 == 100;
+        ck_assert_msg(expect == (busy > 0), "busy %.3g in [%g, %g)", busy, t0, t0 + 5);
+    }
+    ck_assert_double_eq(run_value(&res, "requests.dead_lettered", NULL), 1);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(a_batch_window_gathers_messages_before_invoking)
+{
+    /* 1 message a second, batch_size 20, a 5-s window: each batch waits for its first
+     * message's window, so batches hold 5 messages, which wait 5, 4, 3, 2 and 1 s. */
+    world_spec *spec;
+    run_result res;
+    run_pipeline("\"duration_s\": 1000, \"seed\": 2, \"replications\": 1",
+                 "{\"process\": \"constant\", \"rate_per_s\": 1}",
+                 "\"consumer\": {\"function\": \"f\", \"batch_size\": 20, \"batch_window_s\": 5}",
+                 "\"duration_ms\": 50", &spec, &res);
+    double received = run_value(&res, "queues.q.received", NULL), batches = run_value(&res, "queues.q.batches", NULL);
+    ck_assert_double_eq_tol(received / batches, 5, 0.05);
+    ck_assert_double_eq_tol(run_value(&res, "queues.q.wait_ms_mean", NULL), 3000, 30);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(pollers_ramp_up_at_their_configured_rate)
+{
+    /* A backlog of 20,000 one-second messages: concurrency starts at 5 pollers and adds 60
+     * a minute (1 a second), so after 100 s about 105 batches run at once. */
+    world_spec *spec;
+    run_result res;
+    run_pipeline("\"duration_s\": 100, \"seed\": 2, \"replications\": 1, \"timeseries_interval_s\": 10",
+                 "{\"process\": \"spike\", \"spike_at_s\": 0, \"burst_count\": 20000}",
+                 "\"consumer\": {\"function\": \"f\", \"batch_size\": 1, \"pollers_per_minute\": 60}",
+                 "\"duration_ms\": 1000, \"cold_start_ms\": 0, \"timeout_s\": 10", &spec, &res);
+    double last = res.ts[TS_CONCURRENCY * res.bins + res.bins - 1] / 10;   /* [90, 100) */
+    ck_assert_msg(fabs(last - 100) <= 3, "mean concurrency %.2f in the last 10 s, expected about 100", last);
+    ck_assert_double_le(run_value(&res, "functions.f.max_concurrency", NULL), 105);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(messages_older_than_the_retention_period_expire)
+{
+    /* No consumer can keep up (max_concurrency 2, 10 s each, 1 message a second) and the
+     * retention is 600 s: messages expire at the head once 600 s old (checked whenever the
+     * queue is touched, here every second, and sampled at whole seconds: within 2 s). */
+    world_spec *spec;
+    run_result res;
+    run_pipeline("\"duration_s\": 3000, \"seed\": 2, \"replications\": 1",
+                 "{\"process\": \"constant\", \"rate_per_s\": 1}",
+                 "\"retention_s\": 600, \"consumer\": {\"function\": \"f\", \"batch_size\": 1, \"max_concurrency\": 2}",
+                 "\"duration_ms\": 10000, \"timeout_s\": 20", &spec, &res);
+    ck_assert_double_gt(run_value(&res, "queues.q.expired", NULL), 1000);
+    ck_assert_double_le(run_value(&res, "queues.q.oldest_age_s_max", NULL), 602);
+    ck_assert_double_eq(run_value(&res, "requests.expired", NULL), run_value(&res, "queues.q.expired", NULL));
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(an_idle_queue_pays_for_long_polling)
+{
+    /* No messages at all: 5 pollers, each long-polling 20 s, make 5 x 3,600 / 20 = 900 empty
+     * receives an hour, billed as SQS requests. */
+    world_spec *spec;
+    run_result res;
+    run_pipeline("\"duration_s\": 3600, \"seed\": 2, \"replications\": 1",
+                 "{\"process\": \"spike\", \"spike_at_s\": 3000, \"burst_count\": 0, \"spike_rate_per_s\": 0.000001,"
+                 " \"spike_duration_s\": 0.001}",
+                 "\"consumer\": {\"function\": \"f\"}", "\"duration_ms\": 10", &spec, &res);
+    ck_assert_double_eq_tol(run_value(&res, "queues.q.empty_receives", NULL), 900, 1e-6);
+    /* The free tier is off: all 900 x 730 a month are billed. */
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.sqs_requests", NULL),
+                            round(900 * 730 * 0.40e-6 * 100) / 100, 1e-9);
+    support_done(spec, &res);
+}
+END_TEST
+
+Suite *queue_suite(void)
+{
+    Suite *s = suite_create("queue");
+    TCase *tc = tcase_create("queue and consumer");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, a_consumer_that_always_fails_sends_every_message_to_the_dead_letter_queue);
+    tcase_add_test(tc, batch_item_failures_return_only_the_poisoned_messages);
+    tcase_add_test(tc, failed_messages_return_one_visibility_timeout_after_their_receive);
+    tcase_add_test(tc, a_batch_window_gathers_messages_before_invoking);
+    tcase_add_test(tc, pollers_ramp_up_at_their_configured_rate);
+    tcase_add_test(tc, messages_older_than_the_retention_period_expire);
+    tcase_add_test(tc, an_idle_queue_pays_for_long_polling);
+    suite_add_tcase(s, tc);
+    return s;
+}
