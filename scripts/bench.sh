@@ -1,6 +1,6 @@
 #!/bin/sh
-# make bench: simulated invocations per second on one thread, and peak memory at 10 and
-# 100 million invocations (memory must not grow with the number of invocations).
+# make bench: simulated invocations (one function) and messages (a queue pipeline) per second
+# on one thread, and peak memory at 10 and 100 million (it must not grow with the count).
 set -eu
 bin=${1:-./slsim}
 scenario=scenarios/bench/poisson-one-function.json
@@ -10,6 +10,10 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for dur in 1000 10000; do
   echo "== $((dur * 10000 / 1000000)) million invocations, 1 thread"
   "$bin" run "$scenario" --duration "$dur" --threads 1 --quiet --stats --out "$out" 2>&1
+done
+echo "== queue pipeline, 10 and 100 million messages, 1 thread"
+for dur in 1000 10000; do
+  "$bin" run scenarios/bench/queue-pipeline.json --duration "$dur" --threads 1 --quiet --stats --out "$out" 2>&1
 done
 echo "== 4 replications of 10 million, 2 threads"
 "$bin" run "$scenario" --duration 1000 --replications 4 --threads 2 --quiet --stats --out "$out" 2>&1

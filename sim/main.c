@@ -75,18 +75,20 @@ static void print_stats(const run_result *res, double elapsed, long long threads
     if (threads <= 0)
         threads = omp_get_max_threads();
 #endif
-    double invocations = 0;
+    double invocations = 0, messages = 0;
     for (size_t i = 0; i < res->n_values; i++) {
         size_t n = strlen(res->names[i]);
         if (n > 12 && !strcmp(res->names[i] + n - 12, ".invocations"))
             invocations += res->mean[i] * res->spec->replications;
+        if (n > 5 && !strncmp(res->names[i], "queues.", 7) && !strcmp(res->names[i] + n - 5, ".sent"))
+            messages += res->mean[i] * res->spec->replications;
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fprintf(stderr, "stats: threads %lld, wall %.3f s, events %.0f (%.3g M/s), invocations %.0f "
-            "(%.3g M/s), peak memory %.1f MB\n", threads, elapsed, (double)res->events,
-            res->events / elapsed / 1e6, invocations, invocations / elapsed / 1e6,
-            ru.ru_maxrss / 1024.0);
+            "(%.3g M/s), messages %.0f (%.3g M/s), peak memory %.1f MB\n", threads, elapsed,
+            (double)res->events, res->events / elapsed / 1e6, invocations,
+            invocations / elapsed / 1e6, messages, messages / elapsed / 1e6, ru.ru_maxrss / 1024.0);
 }
 
 int main(int argc, char **argv)
