@@ -433,7 +433,11 @@ static void function_accept(void *state, world *w, uint32_t req)
     instance *in = &st->inst[slot];
 
     double init_ms = cold ? dist_sample(&f->cold_start_ms, st->r_cold) : 0.0;
-    double run_ms = dist_sample(&f->duration_ms, st->r_duration) * f->speed_factor;
+    /* A batch is handled item by item: its time is the sum of one draw per item. */
+    double run_ms = 0;
+    for (uint32_t k = w->req[req].items; k > 0; k--)
+        run_ms += dist_sample(&f->duration_ms, st->r_duration);
+    run_ms *= f->speed_factor;
     attempt_result result = RESULT_OK;
     if (run_ms > f->timeout_ms) {
         run_ms = f->timeout_ms;

@@ -425,6 +425,7 @@ static void try_dispatch(queue_state *st)
         c->tag = b;
         c->poison = poison;
         c->size_kb = (float)kb;
+        c->items = bt->n;
         c->deadline = INFINITY;
         c->created = now;
         st->busy++;

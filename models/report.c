@@ -336,6 +336,8 @@ static void line(const run_result *r, FILE *f, const char *label, const char *na
         snprintf(a, sizeof a, "%.1f", v);
         snprintf(b, sizeof b, "%.1f", ci);
     }
+    if (!isfinite(v))
+        snprintf(a, sizeof a, "-");   /* undefined: nothing to measure */
     if (isfinite(ci))
         fprintf(f, "  %-36s %14s  ± %s\n", label, a, b);
     else

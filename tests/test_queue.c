@@ -110,10 +110,12 @@ START_TEST(a_batch_window_gathers_messages_before_invoking)
     run_pipeline("\"duration_s\": 1000, \"seed\": 2, \"replications\": 1",
                  "{\"process\": \"constant\", \"rate_per_s\": 1}",
                  "\"consumer\": {\"function\": \"f\", \"batch_size\": 20, \"batch_window_s\": 5}",
-                 "\"duration_ms\": 50", &spec, &res);
+                 "\"duration_ms\": 50, \"cold_start_ms\": 0", &spec, &res);
     double received = run_value(&res, "queues.q.received", NULL), batches = run_value(&res, "queues.q.batches", NULL);
     ck_assert_double_eq_tol(received / batches, 5, 0.05);
     ck_assert_double_eq_tol(run_value(&res, "queues.q.wait_ms_mean", NULL), 3000, 30);
+    /* A batch is handled item by item: 5 x 50 ms = 250 ms per invocation. */
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.mean_duration_ms", NULL), 250, 1e-6);
     support_done(spec, &res);
 }
 END_TEST
