@@ -29,6 +29,14 @@
 
 typedef enum keep_alive_policy { KEEP_FIXED, KEEP_UNIFORM } keep_alive_policy;
 
+/* An asynchronous call made by a successful invocation: count messages to target. */
+typedef struct function_call {
+    char  *target_name;
+    int    target;          /* component index after link */
+    dist   count;           /* messages per invocation (rounded to a whole number) */
+    double size_kb;
+} function_call;
+
 typedef struct function_spec {
     char             *name;
     double            memory_mb, reference_memory_mb, cpu_bound_fraction, threads;
@@ -48,6 +56,8 @@ typedef struct function_spec {
     double            async_duplicate_rate; /* share of events delivered twice */
     char             *on_failure_name;      /* destination for failed events, or NULL */
     int               on_failure;           /* its component index (after link), or -1 */
+    size_t            n_calls;
+    function_call    *calls;
 } function_spec;
 
 static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "ruby",
@@ -69,6 +79,11 @@ static void function_free_spec(void *p)
     dist_free(&f->duration_ms);
     dist_free(&f->cold_start_ms);
     free(f->on_failure_name);
+    for (size_t i = 0; i < f->n_calls; i++) {
+        free(f->calls[i].target_name);
+        dist_free(&f->calls[i].count);
+    }
+    free(f->calls);
     free(f->name);
     free(f);
 }
@@ -168,6 +183,32 @@ static void *function_parse(cfg_node *n, world_spec *w)
     f->on_failure_name = dest ? strdup(dest) : NULL;
     f->on_failure = -1;
     cfg_done(&a);
+
+    size_t n_calls = cfg_array_len(n, "calls");
+    if (n_calls > 64)
+        cfg_fail(n, "calls", "at most 64 calls, got %zu", n_calls);
+    else if (n_calls > 0 && !cfg_failed(n)) {
+        f->calls = calloc(n_calls, sizeof *f->calls);
+        if (!f->calls)
+            cfg_fail(n, "calls", "out of memory");
+        for (size_t i = 0; i < n_calls && f->calls && !cfg_failed(n); i++) {
+            cfg_node c;
+            cfg_array_object(n, "calls", i, &c);
+            function_call *call = &f->calls[i];
+            f->n_calls = i + 1;
+            call->target = -1;
+            call->target_name = strdup(cfg_string_req(&c, "target"));
+            static const char *const modes[] = { "async", NULL };
+            if (cfg_has(&c, "mode") && cJSON_IsString(cfg_raw(&c, "mode")) &&
+                strcmp(cfg_raw(&c, "mode")->valuestring, "sync") == 0)
+                cfg_fail(&c, "mode", "synchronous calls are not modelled yet; use \"async\"");
+            cfg_enum(&c, "mode", modes, 0);
+            dist one = dist_constant(1);
+            dist_parse(&c, "count", &one, 10000, &call->count);
+            call->size_kb = cfg_number(&c, "size_kb", 1, 0.001, 1048576);
+            cfg_done(&c);
+        }
+    }
     cfg_know(n, "kind");
     cfg_done(n);
     if (cfg_failed(n)) {
@@ -180,6 +221,17 @@ static void *function_parse(cfg_node *n, world_spec *w)
 static int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
 {
     function_spec *f = p;
+    for (size_t i = 0; i < f->n_calls; i++) {
+        function_call *call = &f->calls[i];
+        call->target = world_spec_component(w, call->target_name);
+        if (call->target < 0 || !w->components[call->target].kind->enqueue) {
+            cfg_node c;
+            cfg_root(&c, ctx, NULL, NULL);
+            snprintf(c.path, sizeof c.path, "%s.calls[%zu]", path, i);
+            cfg_fail(&c, "target", "\"%s\" is not a component that takes messages", call->target_name);
+            return -1;
+        }
+    }
     if (!f->on_failure_name)
         return 0;
     cfg_node n;
@@ -203,6 +255,7 @@ static int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char 
 typedef struct instance {
     double   idle_since, expiry;
     uint32_t serving;        /* request index, or UINT32_MAX when the client left */
+    uint32_t source;         /* traffic source of the request being served */
     uint8_t  result;         /* attempt_result of the current invocation */
     uint8_t  provisioned;
 } instance;
@@ -226,6 +279,7 @@ typedef struct function_state {
     uint64_t  async_events, async_retries, async_expired, async_to_on_failure, async_dropped,
               async_duplicates, async_extra_requests;
     int       index;                 /* this component's index: the caller of async attempts */
+    uint64_t  messages_sent;         /* by its calls */
     gsl_rng  *r_async;
     double    time_inside_s;
     gauge     concurrency;
@@ -358,6 +412,30 @@ static void on_client_gave_up(sim *s, void *target, uint64_t arg)
     world_reply(target, (uint32_t)arg, RESULT_TIMEOUT);
 }
 
+/* A successful invocation's asynchronous calls: new messages to their targets. */
+static void send_calls(function_state *st, world *w, uint32_t source)
+{
+    const function_spec *f = st->f;
+    bool measuring = world_measuring(w, sim_now(w->s));
+    for (size_t i = 0; i < f->n_calls; i++) {
+        const function_call *call = &f->calls[i];
+        long n = lround(dist_sample(&call->count, st->r_async));
+        for (long k = 0; k < n; k++) {
+            uint32_t m = world_request_new(w);
+            if (m == UINT32_MAX)
+                return;
+            request *r = &w->req[m];
+            r->created = sim_now(w->s);
+            r->source = source;
+            r->size_kb = (float)call->size_kb;
+            r->measured = 0;       /* a message of the pipeline, not an original request */
+            if (measuring)
+                st->messages_sent++;
+            world_enqueue(w, call->target, m);
+        }
+    }
+}
+
 static void on_end(sim *s, void *target, uint64_t arg)
 {
     function_state *st = target;
@@ -376,6 +454,8 @@ static void on_end(sim *s, void *target, uint64_t arg)
         in->expiry = now + keep_alive_s(st);
         st->idle[st->n_idle++] = slot;
     }
+    if (st->f->n_calls && in->result == RESULT_OK)
+        send_calls(st, w, in->source);
     if (in->serving != UINT32_MAX)
         world_reply(w, in->serving, (attempt_result)in->result);
 }
@@ -475,6 +555,7 @@ static void function_accept(void *state, world *w, uint32_t req)
     }
     in->result = (uint8_t)result;
     request *r = &w->req[req];
+    in->source = r->source;
     if (end > r->deadline) {
         /* The client gives up first; the function runs on and is billed. */
         in->serving = UINT32_MAX;
@@ -652,6 +733,7 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "async_to_on_failure", (double)st->async_to_on_failure);
     metric_emit(m, "async_dropped", (double)st->async_dropped);
     metric_emit(m, "async_duplicates", (double)st->async_duplicates);
+    metric_emit(m, "messages_sent", (double)st->messages_sent);
 }
 
 static void function_meter(const void *spec, const void *state, const world *w, size_t index,

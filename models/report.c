@@ -387,7 +387,8 @@ void report_print(const run_result *r, FILE *f)
             const char *key = r->names[i] + plen;
             if (strncmp(r->names[i], prefix, plen) != 0)
                 continue;
-            bool optional = !strncmp(key, "async_", 6) || !strcmp(key, "provisioned_invocations");
+            bool optional = !strncmp(key, "async_", 6) || !strcmp(key, "provisioned_invocations") ||
+                            !strcmp(key, "messages_sent");
             if (optional && r->mean[i] == 0)
                 continue;
             const char *style = ends_with(key, "_ratio") || ends_with(key, "_share") ? "ratio"

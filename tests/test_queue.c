@@ -173,6 +173,41 @@ START_TEST(an_idle_queue_pays_for_long_polling)
 }
 END_TEST
 
+START_TEST(a_function_call_feeds_a_queue_and_its_worker)
+{
+    /* An API function that succeeds sends 2 messages per call (count 2) to a queue drained
+     * by a worker; failed API calls (error_rate 0.1) send nothing. Every message sent is
+     * received and deleted once (no failures downstream). */
+    const char *json =
+        "{\"name\": \"pipeline\", \"duration_s\": 2000, \"seed\": 3, \"replications\": 2,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"api\", \"end_s\": 1900,"
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
+        " \"components\": ["
+        "   {\"name\": \"api\", \"kind\": \"function\", \"duration_ms\": 30, \"error_rate\": 0.1,"
+        "    \"calls\": [{\"target\": \"jobs\", \"mode\": \"async\", \"count\": 2, \"size_kb\": 100}]},"
+        "   {\"name\": \"jobs\", \"kind\": \"queue\", \"consumer\": {\"function\": \"worker\", \"batch_size\": 5}},"
+        "   {\"name\": \"worker\", \"kind\": \"function\", \"duration_ms\": 200}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 1, &spec, &res);
+    double ok = run_value(&res, "functions.api.invocations", NULL) - run_value(&res, "functions.api.errors", NULL);
+    ck_assert_double_eq(run_value(&res, "functions.api.messages_sent", NULL), 2 * ok);
+    ck_assert_double_eq(run_value(&res, "queues.jobs.sent", NULL), 2 * ok);
+    ck_assert_double_eq(run_value(&res, "queues.jobs.deleted", NULL), 2 * ok);
+    ck_assert_double_eq(run_value(&res, "queues.jobs.redelivered", NULL), 0);
+    /* 100 KB messages: 2 chunks of 64 KB per send. */
+    ck_assert_double_ge(run_value(&res, "queues.jobs.api_requests", NULL), 2 * 2 * ok);
+    support_done(spec, &res);
+    /* A call to a component that takes no messages is refused where it is written. */
+    char err[1024] = "";
+    ck_assert_ptr_null(support_load_text(
+        "{\"traffic\": [{\"target\": \"a\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"a\", \"kind\": \"function\", \"duration_ms\": 10,"
+        " \"calls\": [{\"target\": \"nowhere\"}]}]}", err, sizeof err));
+    ck_assert_msg(strstr(err, "components[0].calls[0].target") != NULL, "%s", err);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -185,6 +220,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, pollers_ramp_up_at_their_configured_rate);
     tcase_add_test(tc, messages_older_than_the_retention_period_expire);
     tcase_add_test(tc, an_idle_queue_pays_for_long_polling);
+    tcase_add_test(tc, a_function_call_feeds_a_queue_and_its_worker);
     suite_add_tcase(s, tc);
     return s;
 }
