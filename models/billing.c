@@ -16,6 +16,7 @@ const char *const bill_line_names[BILL_LINES] = {
     "lambda_requests", "lambda_duration", "lambda_duration_arm64",
     "lambda_provisioned_concurrency", "lambda_provisioned_concurrency_arm64",
     "lambda_provisioned_duration", "lambda_provisioned_duration_arm64", "sqs_requests",
+    "sns_publishes",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -109,6 +110,19 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     read_sourced(&x);
     cfg_done(&x);
     cfg_done(&sq);
+
+    cfg_node sn;
+    if (!cfg_object(&top, "sns", &sn))
+        cfg_missing(&top, "sns", "the SNS prices");
+    cfg_object(&sn, "publish_per_million", &x);
+    t->sns_publish_per_million = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&sn, "free_tier", &x);
+    t->sns_free_publishes = cfg_number_req(&x, "publishes", 0, 1e15);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&sn);
     cfg_done(&top);
     return ctx->failed ? -1 : 0;
 }
@@ -218,6 +232,12 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             sqs_all += u->sqs[i].requests * scale;
     double sqs_free = free_tier ? fmin(t->sqs_free_requests, sqs_all) : 0;
     raw[LINE_SQS_REQUESTS] = (sqs_all - sqs_free) / 1e6 * t->sqs_request_per_million;
+    double sns_all = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->sns && u->sns[i].used)
+            sns_all += u->sns[i].publishes * scale;
+    double sns_free = free_tier ? fmin(t->sns_free_publishes, sns_all) : 0;
+    raw[LINE_SNS_PUBLISHES] = (sns_all - sns_free) / 1e6 * t->sns_publish_per_million;
     b->total = 0;
     for (int k = 0; k < BILL_LINES; k++) {
         b->line[k] = billing_round_cents(raw[k]);
@@ -251,6 +271,8 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
         }
         if (u->sqs && u->sqs[i].used && sqs_all > 0)
             c += raw[LINE_SQS_REQUESTS] * u->sqs[i].requests * scale / sqs_all;
+        if (u->sns && u->sns[i].used && sns_all > 0)
+            c += raw[LINE_SNS_PUBLISHES] * u->sns[i].publishes * scale / sns_all;
         b->by_component[i] = billing_round_cents(c);
     }
 }

@@ -35,13 +35,15 @@ typedef struct price_table {
     double      lambda_pc_duration[2];        /* per GB-s run on provisioned concurrency */
     double      sqs_request_per_million;      /* standard queues; 64 KB chunks are requests */
     double      sqs_free_requests;
+    double      sns_publish_per_million;      /* 64 KB chunks; deliveries to SQS and Lambda free */
+    double      sns_free_publishes;
 } price_table;
 
 /* Line items of the bill. */
 typedef enum bill_line {
     LINE_LAMBDA_REQUESTS, LINE_LAMBDA_DURATION, LINE_LAMBDA_DURATION_ARM64,
     LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
-    LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, BILL_LINES
+    LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SNS_PUBLISHES, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -62,10 +64,17 @@ typedef struct sqs_usage {
     double requests;
 } sqs_usage;
 
+/* What one topic used: publish requests (per 64 KB). */
+typedef struct sns_usage {
+    bool   used;
+    double publishes;
+} sns_usage;
+
 typedef struct usage {
     size_t        n;          /* components */
     lambda_usage *lambda;     /* n entries */
     sqs_usage    *sqs;        /* n entries */
+    sns_usage    *sns;        /* n entries */
 } usage;
 
 typedef struct bill {

@@ -91,9 +91,10 @@ static int run_one(void *p, uint32_t r, double *row)
     int rc = world_run(&w, spec, r, ctx->errors[r], sizeof ctx->errors[r]);
     if (rc == 0) {
         usage u = { spec->n_components, calloc(spec->n_components, sizeof(lambda_usage)),
-                    calloc(spec->n_components, sizeof(sqs_usage)) };
+                    calloc(spec->n_components, sizeof(sqs_usage)),
+                    calloc(spec->n_components, sizeof(sns_usage)) };
         bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
-        if (!u.lambda || !u.sqs || !b.by_component) {
+        if (!u.lambda || !u.sqs || !u.sns || !b.by_component) {
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;
         } else {
@@ -111,6 +112,7 @@ static int run_one(void *p, uint32_t r, double *row)
         }
         free(u.lambda);
         free(u.sqs);
+        free(u.sns);
         free(b.by_component);
     }
     world_free(&w);

@@ -208,6 +208,44 @@ START_TEST(a_function_call_feeds_a_queue_and_its_worker)
 }
 END_TEST
 
+START_TEST(a_topic_copies_each_message_to_every_matching_subscriber)
+{
+    /* Three subscribers: a queue taking everything, a queue whose filter matches 30% and a
+     * function invoked asynchronously. Each publish completes its request at once. */
+    const char *json =
+        "{\"name\": \"fanout\", \"duration_s\": 2000, \"seed\": 3, \"replications\": 10,"
+        " \"traffic\": [{\"name\": \"orders\", \"target\": \"events\", \"size_kb\": 70,"
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 10}}],"
+        " \"components\": ["
+        "   {\"name\": \"events\", \"kind\": \"topic\", \"subscribers\": ["
+        "     {\"target\": \"all\"}, {\"target\": \"some\", \"filter_match\": 0.3},"
+        "     {\"target\": \"audit\"}]},"
+        "   {\"name\": \"all\", \"kind\": \"queue\"},"
+        "   {\"name\": \"some\", \"kind\": \"queue\"},"
+        "   {\"name\": \"audit\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "    \"async\": {\"duplicate_rate\": 0}}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double published = run_value(&res, "topics.events.published", NULL);
+    ck_assert_double_eq(published, run_value(&res, "requests.arrived", NULL));
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), published);
+    ck_assert_double_eq(run_value(&res, "queues.all.sent", NULL), published);
+    ck_assert_double_eq(run_value(&res, "functions.audit.async_events", NULL), published);
+    double hw, share = support_ratio_ci(&res, "queues.some.sent", "topics.events.published", &hw);
+    ck_assert_msg(fabs(share - 0.3) <= 1.5 * hw, "filter share %.4f ± %.4f", share, hw);
+    ck_assert_double_eq_tol(run_value(&res, "topics.events.deliveries", NULL),
+                            2 * published + run_value(&res, "queues.some.sent", NULL), 1e-6);
+    /* 70 KB publishes are 2 billed requests each, extrapolated to the month, minus the free
+     * million, at $0.50 per million (linear above the free tier, so the mean carries over;
+     * each replication is rounded to the cent). */
+    double monthly = 2 * published * (730 * 3600.0 / 2000);
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.sns_publishes", NULL),
+                            (monthly - 1e6) * 0.5e-6, 0.005);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -221,6 +259,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, messages_older_than_the_retention_period_expire);
     tcase_add_test(tc, an_idle_queue_pays_for_long_polling);
     tcase_add_test(tc, a_function_call_feeds_a_queue_and_its_worker);
+    tcase_add_test(tc, a_topic_copies_each_message_to_every_matching_subscriber);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,196 @@
+/* topic.c — publish/subscribe fan-out (Amazon SNS standard topics).
+ *
+ * A message published to a topic is copied to every subscriber whose filter matches it
+ * (each subscription's filter_match is the share of messages it matches, drawn per message
+ * and subscriber). Subscribers are components that take messages: a queue receives the copy,
+ * a function is invoked asynchronously (its own retries and on_failure apply). A published
+ * request ends there, completed: its copies are messages, counted by their receivers.
+ * Deliveries to queues and functions cannot fail here, so subscription dead-letter queues
+ * (which catch failed deliveries to unavailable endpoints) are not modelled. */
+#include "models/topic.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct subscription {
+    char  *target_name;
+    int    target;
+    double filter_match;
+} subscription;
+
+typedef struct topic_spec {
+    char         *name;
+    size_t        n;
+    subscription *subs;
+} topic_spec;
+
+static void topic_free_spec(void *p)
+{
+    topic_spec *t = p;
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        free(t->subs[i].target_name);
+    free(t->subs);
+    free(t->name);
+    free(t);
+}
+
+static void *topic_parse(cfg_node *n, world_spec *w)
+{
+    (void)w;
+    topic_spec *t = calloc(1, sizeof *t);
+    if (!t) {
+        cfg_fail(n, NULL, "out of memory");
+        return NULL;
+    }
+    t->name = strdup(cfg_string_req(n, "name"));
+    size_t count = cfg_array_len(n, "subscribers");
+    if (!cfg_failed(n) && (count == 0 || count > 1000))
+        cfg_fail(n, "subscribers", "expected 1 to 1000 subscribers, got %zu", count);
+    if (!cfg_failed(n)) {
+        t->subs = calloc(count, sizeof *t->subs);
+        if (!t->subs)
+            cfg_fail(n, "subscribers", "out of memory");
+    }
+    for (size_t i = 0; i < count && t->subs && !cfg_failed(n); i++) {
+        cfg_node s;
+        cfg_array_object(n, "subscribers", i, &s);
+        t->n = i + 1;
+        t->subs[i].target_name = strdup(cfg_string_req(&s, "target"));
+        t->subs[i].filter_match = cfg_number(&s, "filter_match", 1, 0, 1);
+        t->subs[i].target = -1;
+        cfg_done(&s);
+    }
+    cfg_know(n, "kind");
+    cfg_done(n);
+    if (cfg_failed(n)) {
+        topic_free_spec(t);
+        return NULL;
+    }
+    return t;
+}
+
+static int topic_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
+{
+    topic_spec *t = p;
+    for (size_t i = 0; i < t->n; i++) {
+        int k = world_spec_component(w, t->subs[i].target_name);
+        if (k < 0 || !w->components[k].kind->enqueue || w->components[k].spec == p) {
+            cfg_node c;
+            cfg_root(&c, ctx, NULL, NULL);
+            snprintf(c.path, sizeof c.path, "%s.subscribers[%zu]", path, i);
+            cfg_fail(&c, "target", "\"%s\" is not another component that takes messages",
+                     t->subs[i].target_name);
+            return -1;
+        }
+        t->subs[i].target = k;
+    }
+    return 0;
+}
+
+typedef struct topic_state {
+    const topic_spec *t;
+    world    *w;
+    gsl_rng  *r;
+    uint64_t  published, deliveries, filtered_out, publish_requests;
+} topic_state;
+
+static void *topic_start(const void *spec, world *w, int index)
+{
+    (void)index;
+    const topic_spec *t = spec;
+    topic_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    char name[300];
+    snprintf(name, sizeof name, "topic.%s.filter", t->name);
+    st->t = t;
+    st->w = w;
+    st->r = sim_stream(w->s, name);
+    if (!st->r) {
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+static void topic_enqueue(void *state, world *w, uint32_t req)
+{
+    topic_state *st = state;
+    double now = sim_now(w->s);
+    bool measuring = world_measuring(w, now);
+    const request original = w->req[req];   /* the pool may move as copies are made */
+    if (measuring) {
+        st->published++;
+        /* Each 64 KB of a publish is billed as one request. */
+        st->publish_requests += (uint64_t)ceil(original.size_kb / 64 - 1e-9);
+    }
+    for (size_t i = 0; i < st->t->n; i++) {
+        const subscription *s = &st->t->subs[i];
+        if (s->filter_match < 1 && gsl_rng_uniform(st->r) >= s->filter_match) {
+            if (measuring)
+                st->filtered_out++;
+            continue;
+        }
+        uint32_t copy = world_request_new(w);
+        if (copy == UINT32_MAX)
+            break;
+        request *c = &w->req[copy];
+        c->created = now;
+        c->source = original.source;
+        c->size_kb = original.size_kb;
+        c->poison = original.poison;
+        c->measured = 0;
+        if (measuring)
+            st->deliveries++;
+        world_enqueue(w, s->target, copy);
+    }
+    world_finish(w, req, OUTCOME_COMPLETED);
+}
+
+static void topic_finish(void *state, world *w)
+{
+    (void)state;
+    (void)w;
+}
+
+static void topic_report(const void *spec, const void *state, metric_sink *m)
+{
+    (void)spec;
+    const topic_state *st = state;
+    topic_state zero = { 0 };
+    if (!st)
+        st = &zero;
+    metric_emit(m, "published", (double)st->published);
+    metric_emit(m, "deliveries", (double)st->deliveries);
+    metric_emit(m, "filtered_out", (double)st->filtered_out);
+}
+
+static void topic_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+{
+    (void)spec;
+    (void)w;
+    const topic_state *st = state;
+    u->sns[index].used = true;
+    u->sns[index].publishes = (double)st->publish_requests;
+}
+
+static void topic_free_state(void *p) { free(p); }
+
+const component_kind topic_kind = {
+    .name = "topic",
+    .parse = topic_parse,
+    .free_spec = topic_free_spec,
+    .link = topic_link,
+    .start = topic_start,
+    .accept = NULL,
+    .enqueue = topic_enqueue,
+    .reply = NULL,
+    .finish = topic_finish,
+    .report = topic_report,
+    .meter = topic_meter,
+    .free_state = topic_free_state,
+};
