@@ -16,7 +16,7 @@ const char *const bill_line_names[BILL_LINES] = {
     "lambda_requests", "lambda_duration", "lambda_duration_arm64",
     "lambda_provisioned_concurrency", "lambda_provisioned_concurrency_arm64",
     "lambda_provisioned_duration", "lambda_provisioned_duration_arm64", "sqs_requests",
-    "sns_publishes",
+    "sns_publishes", "scheduler_invocations",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -123,6 +123,19 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     read_sourced(&x);
     cfg_done(&x);
     cfg_done(&sn);
+
+    cfg_node sc;
+    if (!cfg_object(&top, "scheduler", &sc))
+        cfg_missing(&top, "scheduler", "the EventBridge Scheduler prices");
+    cfg_object(&sc, "invocation_per_million", &x);
+    t->scheduler_per_million = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&sc, "free_tier", &x);
+    t->scheduler_free = cfg_number_req(&x, "invocations", 0, 1e15);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&sc);
     cfg_done(&top);
     return ctx->failed ? -1 : 0;
 }
@@ -238,6 +251,12 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             sns_all += u->sns[i].publishes * scale;
     double sns_free = free_tier ? fmin(t->sns_free_publishes, sns_all) : 0;
     raw[LINE_SNS_PUBLISHES] = (sns_all - sns_free) / 1e6 * t->sns_publish_per_million;
+    double sched_all = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->scheduler)
+            sched_all += u->scheduler[i] * scale;
+    double sched_free = free_tier ? fmin(t->scheduler_free, sched_all) : 0;
+    raw[LINE_SCHEDULER_INVOCATIONS] = (sched_all - sched_free) / 1e6 * t->scheduler_per_million;
     b->total = 0;
     for (int k = 0; k < BILL_LINES; k++) {
         b->line[k] = billing_round_cents(raw[k]);
@@ -273,6 +292,8 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             c += raw[LINE_SQS_REQUESTS] * u->sqs[i].requests * scale / sqs_all;
         if (u->sns && u->sns[i].used && sns_all > 0)
             c += raw[LINE_SNS_PUBLISHES] * u->sns[i].publishes * scale / sns_all;
+        if (u->scheduler && sched_all > 0)
+            c += raw[LINE_SCHEDULER_INVOCATIONS] * u->scheduler[i] * scale / sched_all;
         b->by_component[i] = billing_round_cents(c);
     }
 }

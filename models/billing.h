@@ -37,13 +37,16 @@ typedef struct price_table {
     double      sqs_free_requests;
     double      sns_publish_per_million;      /* 64 KB chunks; deliveries to SQS and Lambda free */
     double      sns_free_publishes;
+    double      scheduler_per_million;        /* EventBridge Scheduler invocations */
+    double      scheduler_free;
 } price_table;
 
 /* Line items of the bill. */
 typedef enum bill_line {
     LINE_LAMBDA_REQUESTS, LINE_LAMBDA_DURATION, LINE_LAMBDA_DURATION_ARM64,
     LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
-    LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SNS_PUBLISHES, BILL_LINES
+    LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SNS_PUBLISHES,
+    LINE_SCHEDULER_INVOCATIONS, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -75,6 +78,7 @@ typedef struct usage {
     lambda_usage *lambda;     /* n entries */
     sqs_usage    *sqs;        /* n entries */
     sns_usage    *sns;        /* n entries */
+    double       *scheduler;  /* n entries: scheduled invocations (0 for other kinds) */
 } usage;
 
 typedef struct bill {

@@ -123,10 +123,17 @@ static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w)
 int traffic_parse(cfg_node *root, world_spec *w)
 {
     size_t n = cfg_array_len(root, "traffic");
-    if (!cfg_failed(root) && n == 0)
-        cfg_fail(root, "traffic", "missing or empty; expected at least one traffic source");
+    bool scheduled = false;   /* a schedule generates work of its own */
+    for (size_t i = 0; i < w->n_components; i++)
+        scheduled |= strcmp(w->components[i].kind->name, "schedule") == 0;
+    if (!cfg_failed(root) && n == 0 && !scheduled)
+        cfg_fail(root, "traffic", "missing or empty; expected at least one traffic source (or a schedule)");
     if (cfg_failed(root))
         return -1;
+    if (n == 0) {
+        cfg_put(root, "traffic", cJSON_CreateArray());
+        return 0;
+    }
     if (n > 10000) {
         cfg_fail(root, "traffic", "too many sources (%zu); at most 10000", n);
         return -1;

@@ -245,6 +245,71 @@ START_TEST(a_topic_copies_each_message_to_every_matching_subscriber)
 }
 END_TEST
 
+/* One schedule "s" (keys given) on function "f" (keys given), no traffic. */
+static void run_schedule(const char *top, const char *schedule_keys, const char *fn_keys,
+                         world_spec **spec, run_result *res)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"sched\", %s, \"components\": ["
+             "   {\"name\": \"s\", \"kind\": \"schedule\", \"target\": \"f\", %s},"
+             "   {\"name\": \"f\", \"kind\": \"function\", %s}]}", top, schedule_keys, fn_keys);
+    support_run_text(json, 1, spec, res);
+}
+
+START_TEST(a_rate_schedule_fires_every_period)
+{
+    /* Every 300 s over an hour: ticks at 0, 300, ..., 3300, so 12 runs of 1 s. */
+    world_spec *spec;
+    run_result res;
+    run_schedule("\"duration_s\": 3600, \"replications\": 1", "\"every_s\": 300",
+                 "\"duration_ms\": 1000, \"cold_start_ms\": 0", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "schedules.s.fires", NULL), 12);
+    ck_assert_double_eq(run_value(&res, "schedules.s.succeeded", NULL), 12);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 12);
+    ck_assert_double_eq_tol(run_value(&res, "schedules.s.run_ms_mean", NULL), 1000, 1e-6);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(a_cron_schedule_fires_at_its_minutes_of_its_hours)
+{
+    /* At minutes 0 and 30 of hour 2, over two days from midnight: 4 fires. From 23:00
+     * (start_hour 23) over 4 hours: 02:00 and 02:30 only. */
+    world_spec *spec;
+    run_result res;
+    run_schedule("\"duration_s\": 172800, \"replications\": 1",
+                 "\"at_minutes\": [0, 30], \"at_hours\": [2]", "\"duration_ms\": 10", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "schedules.s.fires", NULL), 4);
+    support_done(spec, &res);
+    run_schedule("\"duration_s\": 14400, \"replications\": 1",
+                 "\"at_minutes\": [0, 30], \"at_hours\": [2], \"start_hour\": 23", "\"duration_ms\": 10",
+                 &spec, &res);
+    ck_assert_double_eq(run_value(&res, "schedules.s.fires", NULL), 2);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(a_run_that_outlasts_its_period_overlaps_or_is_skipped)
+{
+    /* Every 300 s, each run 420 s: with overlap "skip", every other fire finds a run in
+     * progress (6 runs, 6 skipped in an hour); with "allow", all 12 run, two at a time. */
+    world_spec *spec;
+    run_result res;
+    run_schedule("\"duration_s\": 3600, \"replications\": 1", "\"every_s\": 300, \"overlap\": \"skip\"",
+                 "\"duration_ms\": 420000, \"timeout_s\": 900, \"cold_start_ms\": 0", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "schedules.s.runs", NULL), 6);
+    ck_assert_double_eq(run_value(&res, "schedules.s.skipped", NULL), 6);
+    ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), 1);
+    support_done(spec, &res);
+    run_schedule("\"duration_s\": 3600, \"replications\": 1", "\"every_s\": 300",
+                 "\"duration_ms\": 420000, \"timeout_s\": 900, \"cold_start_ms\": 0", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "schedules.s.runs", NULL), 12);
+    ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), 2);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -259,6 +324,9 @@ Suite *queue_suite(void)
     tcase_add_test(tc, an_idle_queue_pays_for_long_polling);
     tcase_add_test(tc, a_function_call_feeds_a_queue_and_its_worker);
     tcase_add_test(tc, a_topic_copies_each_message_to_every_matching_subscriber);
+    tcase_add_test(tc, a_rate_schedule_fires_every_period);
+    tcase_add_test(tc, a_cron_schedule_fires_at_its_minutes_of_its_hours);
+    tcase_add_test(tc, a_run_that_outlasts_its_period_overlaps_or_is_skipped);
     suite_add_tcase(s, tc);
     return s;
 }
