@@ -16,7 +16,7 @@ const char *const bill_line_names[BILL_LINES] = {
     "lambda_requests", "lambda_duration", "lambda_duration_arm64",
     "lambda_provisioned_concurrency", "lambda_provisioned_concurrency_arm64",
     "lambda_provisioned_duration", "lambda_provisioned_duration_arm64", "sqs_requests",
-    "sns_publishes", "scheduler_invocations",
+    "sns_publishes", "scheduler_invocations", "eventbridge_events",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -136,6 +136,15 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     read_sourced(&x);
     cfg_done(&x);
     cfg_done(&sc);
+
+    cfg_node eb;
+    if (!cfg_object(&top, "eventbridge", &eb))
+        cfg_missing(&top, "eventbridge", "the EventBridge prices");
+    cfg_object(&eb, "event_per_million", &x);
+    t->events_per_million = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&eb);
     cfg_done(&top);
     return ctx->failed ? -1 : 0;
 }
@@ -257,6 +266,11 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             sched_all += u->scheduler[i] * scale;
     double sched_free = free_tier ? fmin(t->scheduler_free, sched_all) : 0;
     raw[LINE_SCHEDULER_INVOCATIONS] = (sched_all - sched_free) / 1e6 * t->scheduler_per_million;
+    double events_all = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->events)
+            events_all += u->events[i] * scale;
+    raw[LINE_EVENTBRIDGE_EVENTS] = events_all / 1e6 * t->events_per_million;
     b->total = 0;
     for (int k = 0; k < BILL_LINES; k++) {
         b->line[k] = billing_round_cents(raw[k]);
@@ -294,6 +308,8 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             c += raw[LINE_SNS_PUBLISHES] * u->sns[i].publishes * scale / sns_all;
         if (u->scheduler && sched_all > 0)
             c += raw[LINE_SCHEDULER_INVOCATIONS] * u->scheduler[i] * scale / sched_all;
+        if (u->events && events_all > 0)
+            c += raw[LINE_EVENTBRIDGE_EVENTS] * u->events[i] * scale / events_all;
         b->by_component[i] = billing_round_cents(c);
     }
 }

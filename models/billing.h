@@ -39,6 +39,7 @@ typedef struct price_table {
     double      sns_free_publishes;
     double      scheduler_per_million;        /* EventBridge Scheduler invocations */
     double      scheduler_free;
+    double      events_per_million;           /* EventBridge custom events, 64 KB chunks */
 } price_table;
 
 /* Line items of the bill. */
@@ -46,7 +47,7 @@ typedef enum bill_line {
     LINE_LAMBDA_REQUESTS, LINE_LAMBDA_DURATION, LINE_LAMBDA_DURATION_ARM64,
     LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
     LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SNS_PUBLISHES,
-    LINE_SCHEDULER_INVOCATIONS, BILL_LINES
+    LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -79,6 +80,7 @@ typedef struct usage {
     sqs_usage    *sqs;        /* n entries */
     sns_usage    *sns;        /* n entries */
     double       *scheduler;  /* n entries: scheduled invocations (0 for other kinds) */
+    double       *events;     /* n entries: event-bus events per 64 KB (0 for other kinds) */
 } usage;
 
 typedef struct bill {

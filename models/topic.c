@@ -1,12 +1,15 @@
-/* topic.c — publish/subscribe fan-out (Amazon SNS standard topics).
+/* topic.c — fan-out of messages: publish/subscribe topics (Amazon SNS standard) and event
+ * buses (Amazon EventBridge). The two kinds share this file because they route the same
+ * way and differ only in names and in what they bill.
  *
- * A message published to a topic is copied to every subscriber whose filter matches it
- * (each subscription's filter_match is the share of messages it matches, drawn per message
- * and subscriber). Subscribers are components that take messages: a queue receives the copy,
- * a function is invoked asynchronously (its own retries and on_failure apply). A published
- * request ends there, completed: its copies are messages, counted by their receivers.
- * Deliveries to queues and functions cannot fail here, so subscription dead-letter queues
- * (which catch failed deliveries to unavailable endpoints) are not modelled. */
+ * A message published to a topic (put on a bus) is copied to every subscriber (rule target)
+ * whose filter matches it (filter_match / match: the share of messages it matches, drawn per
+ * message and subscriber). Targets are components that take messages: a queue receives the
+ * copy, a function is invoked asynchronously (its own retries and on_failure apply). The
+ * published request ends there, completed: its copies are messages, counted by their
+ * receivers. Deliveries to queues and functions cannot fail here, so subscription
+ * dead-letter queues (which catch failed deliveries to unavailable endpoints) and bus
+ * archives and replay are not modelled. */
 #include "models/topic.h"
 
 #include <math.h>
@@ -20,10 +23,21 @@ typedef struct subscription {
     double filter_match;
 } subscription;
 
+/* What differs between a topic and a bus. */
+typedef struct flavour {
+    const char *targets_key, *match_key;      /* "subscribers"/"filter_match", "rules"/"match" */
+    const char *published, *delivered, *unmatched;   /* figure names */
+} flavour;
+
+static const flavour topic_flavour = { "subscribers", "filter_match", "published", "deliveries", "filtered_out" };
+static const flavour bus_flavour = { "rules", "match", "events", "deliveries", "unmatched" };
+
 typedef struct topic_spec {
-    char         *name;
-    size_t        n;
-    subscription *subs;
+    const flavour *fl;
+    bool           is_bus;
+    char          *name;
+    size_t         n;
+    subscription  *subs;
 } topic_spec;
 
 static void topic_free_spec(void *p)
@@ -38,29 +52,30 @@ static void topic_free_spec(void *p)
     free(t);
 }
 
-static void *topic_parse(cfg_node *n, world_spec *w)
+static void *fanout_parse(cfg_node *n, const flavour *fl, bool is_bus)
 {
-    (void)w;
     topic_spec *t = calloc(1, sizeof *t);
     if (!t) {
         cfg_fail(n, NULL, "out of memory");
         return NULL;
     }
+    t->fl = fl;
+    t->is_bus = is_bus;
     t->name = strdup(cfg_string_req(n, "name"));
-    size_t count = cfg_array_len(n, "subscribers");
+    size_t count = cfg_array_len(n, fl->targets_key);
     if (!cfg_failed(n) && (count == 0 || count > 1000))
-        cfg_fail(n, "subscribers", "expected 1 to 1000 subscribers, got %zu", count);
+        cfg_fail(n, fl->targets_key, "expected 1 to 1000 targets, got %zu", count);
     if (!cfg_failed(n)) {
         t->subs = calloc(count, sizeof *t->subs);
         if (!t->subs)
-            cfg_fail(n, "subscribers", "out of memory");
+            cfg_fail(n, fl->targets_key, "out of memory");
     }
     for (size_t i = 0; i < count && t->subs && !cfg_failed(n); i++) {
         cfg_node s;
-        cfg_array_object(n, "subscribers", i, &s);
+        cfg_array_object(n, fl->targets_key, i, &s);
         t->n = i + 1;
         t->subs[i].target_name = strdup(cfg_string_req(&s, "target"));
-        t->subs[i].filter_match = cfg_number(&s, "filter_match", 1, 0, 1);
+        t->subs[i].filter_match = cfg_number(&s, fl->match_key, 1, 0, 1);
         t->subs[i].target = -1;
         cfg_done(&s);
     }
@@ -73,6 +88,18 @@ static void *topic_parse(cfg_node *n, world_spec *w)
     return t;
 }
 
+static void *topic_parse(cfg_node *n, world_spec *w)
+{
+    (void)w;
+    return fanout_parse(n, &topic_flavour, false);
+}
+
+static void *bus_parse(cfg_node *n, world_spec *w)
+{
+    (void)w;
+    return fanout_parse(n, &bus_flavour, true);
+}
+
 static int topic_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
 {
     topic_spec *t = p;
@@ -81,7 +108,7 @@ static int topic_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *pa
         if (k < 0 || !w->components[k].kind->enqueue || w->components[k].spec == p) {
             cfg_node c;
             cfg_root(&c, ctx, NULL, NULL);
-            snprintf(c.path, sizeof c.path, "%s.subscribers[%zu]", path, i);
+            snprintf(c.path, sizeof c.path, "%s.%s[%zu]", path, t->fl->targets_key, i);
             cfg_fail(&c, "target", "\"%s\" is not another component that takes messages",
                      t->subs[i].target_name);
             return -1;
@@ -106,7 +133,7 @@ static void *topic_start(const void *spec, world *w, int index)
     if (!st)
         return NULL;
     char name[300];
-    snprintf(name, sizeof name, "topic.%s.filter", t->name);
+    snprintf(name, sizeof name, "%s.%s.filter", t->is_bus ? "bus" : "topic", t->name);
     st->t = t;
     st->w = w;
     st->r = sim_stream(w->s, name);
@@ -159,21 +186,24 @@ static void topic_finish(void *state, world *w)
 
 static void topic_report(const void *spec, const void *state, metric_sink *m)
 {
-    (void)spec;
+    const flavour *fl = ((const topic_spec *)spec)->fl;
     const topic_state *st = state;
     topic_state zero = { 0 };
     if (!st)
         st = &zero;
-    metric_emit(m, "published", (double)st->published);
-    metric_emit(m, "deliveries", (double)st->deliveries);
-    metric_emit(m, "filtered_out", (double)st->filtered_out);
+    metric_emit(m, fl->published, (double)st->published);
+    metric_emit(m, fl->delivered, (double)st->deliveries);
+    metric_emit(m, fl->unmatched, (double)st->filtered_out);
 }
 
 static void topic_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
 {
-    (void)spec;
     (void)w;
     const topic_state *st = state;
+    if (((const topic_spec *)spec)->is_bus) {
+        u->events[index] = (double)st->publish_requests;
+        return;
+    }
     u->sns[index].used = true;
     u->sns[index].publishes = (double)st->publish_requests;
 }
@@ -183,6 +213,21 @@ static void topic_free_state(void *p) { free(p); }
 const component_kind topic_kind = {
     .name = "topic",
     .parse = topic_parse,
+    .free_spec = topic_free_spec,
+    .link = topic_link,
+    .start = topic_start,
+    .accept = NULL,
+    .enqueue = topic_enqueue,
+    .reply = NULL,
+    .finish = topic_finish,
+    .report = topic_report,
+    .meter = topic_meter,
+    .free_state = topic_free_state,
+};
+
+const component_kind bus_kind = {
+    .name = "bus",
+    .parse = bus_parse,
     .free_spec = topic_free_spec,
     .link = topic_link,
     .start = topic_start,

@@ -16,7 +16,7 @@
 #include "models/traffic.h"
 
 static const component_kind *const kinds[] = { &function_kind, &queue_kind, &topic_kind,
-                                                &schedule_kind, NULL };
+                                                &bus_kind, &schedule_kind, NULL };
 
 const component_kind *component_kind_find(const char *name)
 {
