@@ -522,9 +522,10 @@ static void function_accept(void *state, world *w, uint32_t req)
     if (run_ms > f->timeout_ms) {
         run_ms = f->timeout_ms;
         result = RESULT_TIMEOUT;
-    } else if (w->req[req].poison ||
-               (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate)) {
+    } else if (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate) {
         result = RESULT_ERROR;
+    } else if (w->req[req].poison) {
+        result = RESULT_PARTIAL;
     }
     double end = now + (init_ms + run_ms) / 1000.0;
 
@@ -548,7 +549,7 @@ static void function_accept(void *state, world *w, uint32_t req)
         } else {
             st->billed_ms += billed;
         }
-        if (result == RESULT_ERROR)
+        if (result == RESULT_ERROR || result == RESULT_PARTIAL)
             st->errors++;
         else if (result == RESULT_TIMEOUT)
             st->timeouts++;
@@ -662,6 +663,8 @@ static void function_reply(void *state, world *w, uint32_t req, attempt_result r
         world_finish(w, req, OUTCOME_COMPLETED);
         return;
     }
+    if (result == RESULT_PARTIAL)
+        result = RESULT_ERROR;     /* an event is one item: it failed */
     double delay_s;
     if (result == RESULT_THROTTLED) {
         /* Equal jitter, so that events throttled together do not all return together. */

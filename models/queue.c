@@ -63,7 +63,8 @@ static void *queue_parse(cfg_node *n, world_spec *w)
     static const char *const types[] = { "standard", NULL };
     q->name = strdup(cfg_string_req(n, "name"));
     cfg_enum(n, "type", types, 0);
-    q->visibility_timeout_s = cfg_number(n, "visibility_timeout_s", 30, 0, 43200);
+    /* SQS accepts 0; at 0 a failing message would come back in the same instant. */
+    q->visibility_timeout_s = cfg_number(n, "visibility_timeout_s", 30, 1, 43200);
     q->retention_s = cfg_number(n, "retention_s", 345600, 60, 1209600);
     if (cfg_has(n, "max_receives")) {
         q->max_receives = (uint32_t)cfg_integer(n, "max_receives", 0, 1, 1000);
@@ -121,11 +122,23 @@ static int queue_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *pa
     snprintf(n.path, sizeof n.path, "%s", path);
     if (q->dead_letter_name) {
         q->dead_letter = world_spec_component(w, q->dead_letter_name);
-        if (q->dead_letter < 0 || !w->components[q->dead_letter].kind->enqueue ||
+        if (q->dead_letter < 0 || w->components[q->dead_letter].kind != &queue_kind ||
             strcmp(w->components[q->dead_letter].name, q->name) == 0) {
-            cfg_fail(&n, "dead_letter", "\"%s\" is not another component that takes messages",
-                     q->dead_letter_name);
+            cfg_fail(&n, "dead_letter", "\"%s\" is not another queue", q->dead_letter_name);
             return -1;
+        }
+        /* A chain of dead-letter queues must end: follow it (names, since later queues
+         * may not be linked yet). */
+        const char *next = q->dead_letter_name;
+        for (size_t hops = 0; next; hops++) {
+            int k = world_spec_component(w, next);
+            if (k < 0 || w->components[k].kind != &queue_kind)
+                break;
+            if (strcmp(next, q->name) == 0 || hops > w->n_components) {
+                cfg_fail(&n, "dead_letter", "the dead-letter chain from \"%s\" comes back to it", q->name);
+                return -1;
+            }
+            next = ((const queue_spec *)w->components[k].spec)->dead_letter_name;
         }
     }
     if (q->consumer_name) {
@@ -162,6 +175,10 @@ typedef struct queue_state {
     double    allowed, allowed_t;    /* poller allowance and when it was last updated */
     uint32_t  window_gen;            /* lazy cancellation of the batch-window timer */
     int       window_armed;
+    int       dispatching, again;    /* try_dispatch is running (re-entered calls set again) */
+    double    backoff_until, backoff_s; /* after a throttled batch, pollers wait */
+    int       wake_armed;            /* a wake-up is scheduled (backoff end or poller ramp) */
+    double    empty_since;           /* the queue has been empty since (-1: it is not) */
     double    idle_t;                /* last time idle-poller time was integrated */
     double    next_sample;           /* oldest-age sampling, once a second */
     /* measured figures */
@@ -200,6 +217,7 @@ static void *queue_start(const void *spec, world *w, int index)
     st->ring = malloc(st->cap * sizeof *st->ring);
     st->free_batch = UINT32_MAX;
     st->allowed = st->q->pollers_initial;
+    st->empty_since = 0;
     hist_init(&st->wait_ms);
     hist_init(&st->oldest_age_s);
     st->next_sample = w->t_start;
@@ -221,7 +239,9 @@ static uint32_t pollers(const queue_state *st)
     return (uint32_t)a;
 }
 
-/* Brings time integrals and the poller allowance up to now (before any change). */
+/* Brings time integrals and the poller allowance up to now (before any change). The
+ * allowance grows only while every allowed poller is busy and messages still wait (a
+ * backlog), and shrinks while the queue is empty. */
 static void advance(queue_state *st)
 {
     double now = sim_now(st->w->s);
@@ -234,22 +254,36 @@ static void advance(queue_state *st)
         hist_add(&st->oldest_age_s, age > 0 ? age : 0);
         st->next_sample += 1.0;
     }
+    if (st->idle_t < st->w->t_start && now >= st->w->t_start && (double)st->count > st->max_depth)
+        st->max_depth = (double)st->count;   /* the level held when the window opened */
     series_add_span(&st->depth, st->idle_t, now, (double)st->count);
-    if (q->consumer >= 0 && st->count == 0 && now > st->idle_t) {
-        uint32_t p = pollers(st);
-        if (p > st->busy) {
-            double t0 = st->idle_t > st->w->t_start ? st->idle_t : st->w->t_start;
-            if (now > t0)
-                st->empty_receives += (double)(p - st->busy) * (now - t0) / q->long_poll_s;
-        }
-    }
     st->idle_t = now;
     double dt = now - st->allowed_t, rate = q->pollers_per_minute / 60.0;
-    if (st->count > 0)
-        st->allowed = fmin(q->pollers_max, st->allowed + rate * dt);
-    else
+    if (st->count > 0 && st->busy >= (uint32_t)st->allowed)   /* 1e-9: land on whole pollers */
+        st->allowed = fmin(q->pollers_max, st->allowed + rate * dt + 1e-9);
+    else if (st->count == 0)
         st->allowed = fmax(q->pollers_initial, st->allowed - rate * dt);
     st->allowed_t = now;
+}
+
+/* Empty receives: an idle poller's long poll returns empty after long_poll_s without a
+ * message, so a gap of g seconds with an empty queue costs floor(g / long_poll_s) per idle
+ * poller. Called after every change of the queue's level. */
+static void note_level(queue_state *st)
+{
+    const queue_spec *q = st->q;
+    double now = sim_now(st->w->s);
+    if (q->consumer < 0)
+        return;
+    if (st->count == 0 && st->empty_since < 0) {
+        st->empty_since = now;
+    } else if (st->count > 0 && st->empty_since >= 0) {
+        double from = st->empty_since > st->w->t_start ? st->empty_since : st->w->t_start;
+        uint32_t p = pollers(st), idle = p > st->busy ? p - st->busy : 0;
+        if (now > from)
+            st->empty_receives += (double)idle * floor((now - from) / q->long_poll_s);
+        st->empty_since = -1;
+    }
 }
 
 static int ring_push(queue_state *st, uint32_t req)
@@ -328,6 +362,28 @@ static void to_dead_letter(queue_state *st, uint32_t req)
     world_enqueue(w, st->q->dead_letter, req);
 }
 
+/* A message past the retention period (counted from its first send: a dead-letter queue
+ * does not restart the clock) expires. */
+static bool too_old(const queue_state *st, const request *r)
+{
+    return sim_now(st->w->s) - r->created >= st->q->retention_s;
+}
+
+static void expire(queue_state *st, uint32_t req)
+{
+    if (measuring(st))
+        st->expired++;
+    world_finish(st->w, req, OUTCOME_EXPIRED);
+}
+
+/* Expired messages leave from the head; others are caught when they are received. */
+static void expire_old(queue_state *st)
+{
+    world *w = st->w;
+    while (st->count > 0 && too_old(st, &w->req[st->ring[st->head]]))
+        expire(st, ring_pop(st));
+}
+
 static void try_dispatch(queue_state *st);
 
 static void on_window(sim *s, void *target, uint64_t arg)
@@ -341,6 +397,24 @@ static void on_window(sim *s, void *target, uint64_t arg)
     try_dispatch(st);
 }
 
+static void on_wake(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    queue_state *st = target;
+    st->wake_armed = 0;
+    advance(st);
+    try_dispatch(st);
+}
+
+static void wake_at(queue_state *st, double t)
+{
+    if (!st->wake_armed && t < st->w->t_end) {
+        st->wake_armed = 1;
+        sim_at(st->w->s, t, on_wake, st, 0);
+    }
+}
+
 static void on_invoke(sim *s, void *target, uint64_t arg)
 {
     (void)s;
@@ -348,98 +422,118 @@ static void on_invoke(sim *s, void *target, uint64_t arg)
     world_deliver(st->w, st->q->consumer, st->batches[(uint32_t)arg].carrier);
 }
 
-/* Messages older than the retention period leave from the head (the oldest first; a
- * redelivered message keeps its first entry time). Checked whenever the queue is touched. */
-static void expire_old(queue_state *st)
-{
-    world *w = st->w;
-    double now = sim_now(w->s);
-    while (st->count > 0 && now - w->req[st->ring[st->head]].entered >= st->q->retention_s) {
-        uint32_t req = ring_pop(st);
-        if (measuring(st))
-            st->expired++;
-        world_finish(w, req, OUTCOME_EXPIRED);
-    }
-}
-
+/* Forms and sends batches while pollers are free. Not re-entrant: a reply, a throttle or
+ * a dead-letter move that comes back into this queue while it runs only asks for another
+ * pass, so batches never nest and the batch pool never moves under a caller. */
 static void try_dispatch(queue_state *st)
 {
-    const queue_spec *q = st->q;
-    world *w = st->w;
-    double now = sim_now(w->s);
-    expire_old(st);
-    if (q->consumer < 0)
+    if (st->dispatching) {
+        st->again = 1;
         return;
-    while (st->count > 0 && st->busy < pollers(st)) {
-        request *head = &w->req[st->ring[st->head]];
-        if (q->batch_window_s > 0 && st->count < q->batch_size) {
-            double due = head->entered + q->batch_window_s;
-            if (due > now) {
-                if (!st->window_armed) {
-                    st->window_armed = 1;
-                    sim_at(w->s, due, on_window, st, sim_gen_pack(++st->window_gen, 0));
+    }
+    st->dispatching = 1;
+    do {
+        st->again = 0;
+        const queue_spec *q = st->q;
+        world *w = st->w;
+        double now = sim_now(w->s);
+        expire_old(st);
+        if (q->consumer < 0 || now < st->backoff_until) {
+            if (q->consumer >= 0 && st->count > 0)
+                wake_at(st, st->backoff_until);
+            break;
+        }
+        while (st->count > 0 && st->busy < pollers(st) && now >= st->backoff_until) {
+            request *head = &w->req[st->ring[st->head]];
+            if (q->batch_window_s > 0 && st->count < q->batch_size) {
+                double due = head->entered + q->batch_window_s;
+                if (due > now) {
+                    if (!st->window_armed) {
+                        st->window_armed = 1;
+                        sim_at(w->s, due, on_window, st, sim_gen_pack(++st->window_gen, 0));
+                    }
+                    break;
                 }
-                return;
             }
-        }
-        uint32_t b = batch_new(st);
-        uint32_t carrier = b == UINT32_MAX ? UINT32_MAX : world_request_new(w);
-        if (carrier == UINT32_MAX) {
-            w->out_of_memory = 1;
-            return;
-        }
-        batch *bt = &st->batches[b];
-        bt->received = now;
-        bt->carrier = carrier;
-        uint8_t poison = 0;
-        double kb = 0;
-        while (st->count > 0 && bt->n < q->batch_size) {
-            uint32_t req = ring_pop(st);
-            request *r = &w->req[req];
-            if (q->max_receives && r->receives >= q->max_receives) {
-                to_dead_letter(st, req);
+            uint32_t b = batch_new(st);
+            uint32_t carrier = b == UINT32_MAX ? UINT32_MAX : world_request_new(w);
+            if (carrier == UINT32_MAX) {
+                w->out_of_memory = 1;
+                break;
+            }
+            batch *bt = &st->batches[b];
+            bt->received = now;
+            bt->carrier = carrier;
+            uint8_t poison = 0;
+            double kb = 0, call_kb = 0;
+            uint64_t receive_requests = 0;
+            while (st->count > 0 && bt->n < q->batch_size) {
+                uint32_t req = ring_pop(st);
+                request *r = &w->req[req];
+                if (too_old(st, r)) {
+                    expire(st, req);
+                    continue;
+                }
+                if (q->max_receives && r->receives >= q->max_receives) {
+                    to_dead_letter(st, req);
+                    continue;
+                }
+                if (r->receives == 0 && measuring(st)) {
+                    double wait = now - r->entered;
+                    hist_add(&st->wait_ms, wait * 1000.0);
+                    st->waited += wait > 0;
+                }
+                r->receives++;
+                if (measuring(st)) {
+                    st->received++;
+                    st->redelivered += r->receives > 1;
+                }
+                poison |= r->poison;
+                kb += r->size_kb;
+                call_kb += r->size_kb;
+                bt->msg[bt->n++] = req;
+                /* ReceiveMessage returns up to 10 messages; each 64 KB of a call's payload
+                 * is one billed request. */
+                if (bt->n % 10 == 0) {
+                    receive_requests += (uint64_t)fmax(1.0, ceil(call_kb / 64 - 1e-9));
+                    call_kb = 0;
+                }
+            }
+            if (bt->n % 10 != 0)
+                receive_requests += (uint64_t)fmax(1.0, ceil(call_kb / 64 - 1e-9));
+            if (bt->n == 0) {           /* every message expired or was dead-lettered */
+                world_request_free(w, carrier);
+                batch_free(st, b);
                 continue;
             }
-            if (r->receives == 0 && measuring(st)) {
-                double wait = now - r->entered;
-                hist_add(&st->wait_ms, wait * 1000.0);
-                st->waited += wait > 0;
-            }
-            r->receives++;
+            request *c = &w->req[carrier];
+            c->measured = 0;
+            c->caller = st->index;
+            c->tag = b;
+            c->poison = poison;
+            c->size_kb = (float)kb;
+            c->items = bt->n;
+            c->deadline = INFINITY;
+            c->created = now;
+            st->busy++;
             if (measuring(st)) {
-                st->received++;
-                st->redelivered += r->receives > 1;
+                st->batches_run++;
+                st->api_receive += receive_requests;
             }
-            poison |= r->poison;
-            kb += r->size_kb;
-            bt->msg[bt->n++] = req;
+            if (q->poll_delay_s > 0)
+                sim_at(w->s, now + q->poll_delay_s, on_invoke, st, b);
+            else
+                world_deliver(w, q->consumer, carrier);
         }
-        if (bt->n == 0) {               /* every message went to the dead-letter queue */
-            world_request_free(w, carrier);
-            batch_free(st, b);
-            continue;
-        }
-        request *c = &w->req[carrier];
-        c->measured = 0;
-        c->caller = st->index;
-        c->tag = b;
-        c->poison = poison;
-        c->size_kb = (float)kb;
-        c->items = bt->n;
-        c->deadline = INFINITY;
-        c->created = now;
-        st->busy++;
-        if (measuring(st)) {
-            st->batches_run++;
-            /* ReceiveMessage returns up to 10 messages; each 64 KB of payload is a request. */
-            uint64_t calls = (bt->n + 9) / 10, chunks = (uint64_t)ceil(kb / 64 - 1e-9);
-            st->api_receive += calls > chunks ? calls : chunks;
-        }
-        if (q->poll_delay_s > 0)
-            sim_at(w->s, now + q->poll_delay_s, on_invoke, st, b);
-        else
-            world_deliver(w, q->consumer, carrier);
-    }
+        /* All pollers busy with a backlog: wake when the allowance grows by one. */
+        double cap = q->max_concurrency && q->max_concurrency < q->pollers_max ? q->max_concurrency
+                                                                               : q->pollers_max;
+        if (st->count > 0 && st->busy >= pollers(st) && st->allowed < cap && q->pollers_per_minute > 0)
+            wake_at(st, now + fmax(1e-3, (floor(st->allowed) + 1 - st->allowed) /
+                                         (q->pollers_per_minute / 60.0)));
+    } while (st->again);
+    st->dispatching = 0;
+    note_level(st);
 }
 
 static void queue_enqueue(void *state, world *w, uint32_t req)
@@ -451,12 +545,13 @@ static void queue_enqueue(void *state, world *w, uint32_t req)
     r->receives = 0;
     if (measuring(st)) {
         st->sent++;
-        st->api_send += (uint64_t)ceil(r->size_kb / 64 - 1e-9);
+        st->api_send += (uint64_t)fmax(1.0, ceil(r->size_kb / 64 - 1e-9));
     }
     if (ring_push(st, req) != 0) {
         w->out_of_memory = 1;
         return;
     }
+    note_level(st);            /* a message ends an empty gap */
     try_dispatch(st);
 }
 
@@ -466,50 +561,62 @@ static void on_visible_again(sim *s, void *target, uint64_t arg)
     (void)s;
     queue_state *st = target;
     uint32_t b = (uint32_t)arg;
-    batch *bt = &st->batches[b];
     advance(st);
-    for (uint32_t i = 0; i < bt->n; i++) {
-        if (ring_push(st, bt->msg[i]) != 0) {
+    for (uint32_t i = 0; i < st->batches[b].n; i++) {
+        if (ring_push(st, st->batches[b].msg[i]) != 0) {
             st->w->out_of_memory = 1;
             break;
         }
     }
     batch_free(st, b);
+    note_level(st);
     try_dispatch(st);
 }
+
+#define THROTTLE_BACKOFF_FIRST_S 1.0
+#define THROTTLE_BACKOFF_CAP_S   60.0
 
 static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result result)
 {
     queue_state *st = state;
     const queue_spec *q = st->q;
     uint32_t b = w->req[carrier].tag;
-    batch *bt = &st->batches[b];
+    double now = sim_now(w->s);
     advance(st);
     world_request_free(w, carrier);
     st->busy--;
+    if (result == RESULT_THROTTLED) {
+        /* Lambda backs off and scales the mapping's concurrency down on throttles. */
+        st->backoff_s = st->backoff_s > 0 ? fmin(2 * st->backoff_s, THROTTLE_BACKOFF_CAP_S)
+                                          : THROTTLE_BACKOFF_FIRST_S;
+        st->backoff_until = now + st->backoff_s;
+        st->allowed = fmax(q->pollers_initial, fmin(st->allowed, (double)st->busy));
+    } else {
+        st->backoff_s = 0;
+    }
     bool ok = result == RESULT_OK;
-    /* With item failures reported, a failed batch returns only its poisoned messages. */
-    bool partial = !ok && q->item_failures && result == RESULT_ERROR;
+    /* A handler that reports item failures fails only its poisoned messages; an error the
+     * handler throws (or a timeout, or a throttle) fails the whole batch. */
+    bool partial = result == RESULT_PARTIAL && q->item_failures;
     uint32_t kept = 0, deleted = 0;
-    for (uint32_t i = 0; i < bt->n; i++) {
-        uint32_t req = bt->msg[i];
+    for (uint32_t i = 0; i < st->batches[b].n; i++) {
+        uint32_t req = st->batches[b].msg[i];
         if (ok || (partial && !w->req[req].poison)) {
             deleted++;
             world_finish(w, req, OUTCOME_COMPLETED);
         } else {
-            bt->msg[kept++] = req;
+            st->batches[b].msg[kept++] = req;
         }
     }
     if (measuring(st)) {
         st->deleted += deleted;
         st->api_delete += (deleted + 9) / 10;
     }
-    bt->n = kept;
+    st->batches[b].n = kept;
     if (kept == 0) {
         batch_free(st, b);
     } else {
-        double visible = bt->received + q->visibility_timeout_s;
-        double now = sim_now(w->s);
+        double visible = st->batches[b].received + q->visibility_timeout_s;
         sim_at(w->s, visible > now ? visible : now, on_visible_again, st, b);
     }
     try_dispatch(st);
@@ -521,6 +628,14 @@ static void queue_finish(void *state, world *w)
     (void)w;
     advance(st);
     expire_old(st);
+    /* Close an open empty gap: its full long polls count. */
+    if (st->empty_since >= 0 && st->q->consumer >= 0) {
+        double now = sim_now(w->s), from = st->empty_since > w->t_start ? st->empty_since : w->t_start;
+        uint32_t p = pollers(st), idle = p > st->busy ? p - st->busy : 0;
+        if (now > from)
+            st->empty_receives += (double)idle * floor((now - from) / st->q->long_poll_s);
+        st->empty_since = -1;
+    }
 }
 
 static void queue_report(const void *spec, const void *state, metric_sink *m)
@@ -549,7 +664,7 @@ static void queue_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "oldest_age_s_p99", sampled ? hist_quantile(&st->oldest_age_s, 0.99) : NAN);
     metric_emit(m, "oldest_age_s_max", sampled ? st->oldest_age_s.max : NAN);
     metric_emit(m, "api_requests", (double)(st->api_send + st->api_receive + st->api_delete) +
-                                       ceil(st->empty_receives));
+                                       st->empty_receives);
 }
 
 static void queue_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)

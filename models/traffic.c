@@ -373,6 +373,8 @@ double traffic_backoff_ms(const source_spec *s, uint32_t attempts_made, double *
 
 void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
 {
+    if (result == RESULT_PARTIAL)
+        result = RESULT_ERROR;     /* a client sees a failed call */
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);

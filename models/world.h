@@ -23,7 +23,8 @@ typedef struct source_spec source_spec;
 
 /* What one attempt of a call came back with. */
 typedef enum attempt_result {
-    RESULT_OK, RESULT_ERROR, RESULT_TIMEOUT, RESULT_THROTTLED
+    RESULT_OK, RESULT_ERROR, RESULT_TIMEOUT, RESULT_THROTTLED,
+    RESULT_PARTIAL      /* the handler failed only on poisoned items (it can report which) */
 } attempt_result;
 
 /* How an original request (or event) ended: exactly one per request. */

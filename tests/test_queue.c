@@ -122,14 +122,15 @@ END_TEST
 
 START_TEST(pollers_ramp_up_at_their_configured_rate)
 {
-    /* A backlog of 20,000 one-second messages: concurrency starts at 5 pollers and adds 60
-     * a minute (1 a second), so after 100 s about 105 batches run at once. */
+    /* A backlog of 20,000 messages of 1,000 s each (no batch ends during the test, so the
+     * ramp is driven by time alone): concurrency starts at 5 pollers and adds 60 a minute
+     * (1 a second), so about 100 batches run in the last 10 s. */
     world_spec *spec;
     run_result res;
     run_pipeline("\"duration_s\": 100, \"seed\": 2, \"replications\": 1, \"timeseries_interval_s\": 10",
                  "{\"process\": \"spike\", \"spike_at_s\": 0, \"burst_count\": 20000}",
                  "\"consumer\": {\"function\": \"f\", \"batch_size\": 1, \"pollers_per_minute\": 60}",
-                 "\"duration_ms\": 1000, \"cold_start_ms\": 0, \"timeout_s\": 10", &spec, &res);
+                 "\"duration_ms\": 1000000, \"cold_start_ms\": 0, \"timeout_s\": 900", &spec, &res);
     double last = res.ts[TS_CONCURRENCY * res.bins + res.bins - 1] / 10;   /* [90, 100) */
     ck_assert_msg(fabs(last - 100) <= 3, "mean concurrency %.2f in the last 10 s, expected about 100", last);
     ck_assert_double_le(run_value(&res, "functions.f.max_concurrency", NULL), 105);
@@ -310,6 +311,83 @@ START_TEST(a_run_that_outlasts_its_period_overlaps_or_is_skipped)
 }
 END_TEST
 
+START_TEST(a_throttled_consumer_backs_off_instead_of_draining_the_queue)
+{
+    /* 20,000 messages, a consumer capped at 5 by reserved concurrency, 100-s handlers: the
+     * mapping backs off on throttles, so the backlog is not received (and throttled) all at
+     * once; throttles stay a handful per back-off period. */
+    world_spec *spec;
+    run_result res;
+    run_pipeline("\"duration_s\": 600, \"seed\": 2, \"replications\": 1",
+                 "{\"process\": \"spike\", \"spike_at_s\": 1, \"burst_count\": 20000}",
+                 "\"consumer\": {\"function\": \"f\", \"batch_size\": 1}",
+                 "\"duration_ms\": 100000, \"timeout_s\": 900, \"reserved_concurrency\": 5", &spec, &res);
+    ck_assert_double_le(run_value(&res, "functions.f.throttles", NULL), 100);
+    ck_assert_double_le(run_value(&res, "queues.q.received", NULL), 200);
+    ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), 5);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(a_thrown_error_fails_the_whole_batch_even_with_item_failures)
+{
+    /* error_rate 1 (the handler throws): with report_batch_item_failures on, no message is
+     * deleted; all are redelivered and end in the dead-letter queue. */
+    world_spec *spec;
+    run_result res;
+    run_pipeline("\"duration_s\": 3600, \"seed\": 2, \"replications\": 1",
+                 "{\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 300}",
+                 "\"max_receives\": 2, \"dead_letter\": \"dlq\","
+                 " \"consumer\": {\"function\": \"f\", \"report_batch_item_failures\": true}",
+                 "\"duration_ms\": 50, \"error_rate\": 1", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "queues.q.deleted", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "queues.q.dead_lettered", NULL), 300);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(a_dead_letter_queue_keeps_the_retention_clock_and_cycles_are_refused)
+{
+    /* Sent at 10 s, moved to the dead-letter queue after 3 receives (at 100 s); the DLQ's
+     * 60-s retention counts from the first send, so the message expires there at once. */
+    world_spec *spec;
+    run_result res;
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\": \"dlq\", \"duration_s\": 300, \"seed\": 2, \"replications\": 1,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"q\","
+             "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 1}}],"
+             " \"components\": ["
+             "   {\"name\": \"q\", \"kind\": \"queue\", \"visibility_timeout_s\": 30, \"max_receives\": 3,"
+             "    \"dead_letter\": \"dlq\", \"consumer\": {\"function\": \"f\", \"batch_size\": 1}},"
+             "   {\"name\": \"dlq\", \"kind\": \"queue\", \"retention_s\": 60},"
+             "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"error_rate\": 1}]}");
+    support_run_text(json, 1, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "queues.dlq.expired", NULL), 1);
+    support_done(spec, &res);
+    char err[1024] = "";
+    ck_assert_ptr_null(support_load_text(
+        "{\"traffic\": [{\"target\": \"a\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"a\", \"kind\": \"queue\", \"max_receives\": 1, \"dead_letter\": \"b\"},"
+        " {\"name\": \"b\", \"kind\": \"queue\", \"max_receives\": 1, \"dead_letter\": \"a\"}]}",
+        err, sizeof err));
+    ck_assert_msg(strstr(err, "components[0].dead_letter") && strstr(err, "comes back"), "%s", err);
+}
+END_TEST
+
+START_TEST(a_busy_queue_makes_no_empty_receives)
+{
+    /* 100 messages a second keep every idle poller's long poll answered within 20 s. */
+    world_spec *spec;
+    run_result res;
+    run_pipeline("\"duration_s\": 600, \"seed\": 2, \"replications\": 1",
+                 "{\"process\": \"poisson\", \"rate_per_s\": 100}",
+                 "\"consumer\": {\"function\": \"f\", \"batch_size\": 1}", "\"duration_ms\": 5", &spec, &res);
+    ck_assert_double_le(run_value(&res, "queues.q.empty_receives", NULL), 5);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -327,6 +405,10 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_rate_schedule_fires_every_period);
     tcase_add_test(tc, a_cron_schedule_fires_at_its_minutes_of_its_hours);
     tcase_add_test(tc, a_run_that_outlasts_its_period_overlaps_or_is_skipped);
+    tcase_add_test(tc, a_throttled_consumer_backs_off_instead_of_draining_the_queue);
+    tcase_add_test(tc, a_thrown_error_fails_the_whole_batch_even_with_item_failures);
+    tcase_add_test(tc, a_dead_letter_queue_keeps_the_retention_clock_and_cycles_are_refused);
+    tcase_add_test(tc, a_busy_queue_makes_no_empty_receives);
     suite_add_tcase(s, tc);
     return s;
 }
