@@ -238,6 +238,10 @@ static int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char 
     cfg_root(&n, ctx, NULL, NULL);
     snprintf(n.path, sizeof n.path, "%s.async", path);
     f->on_failure = world_spec_component(w, f->on_failure_name);
+    if (f->on_failure >= 0 && w->components[f->on_failure].spec == p) {
+        cfg_fail(&n, "on_failure", "a function cannot be its own on-failure destination");
+        return -1;
+    }
     if (f->on_failure < 0) {
         cfg_fail(&n, "on_failure", "no component is named \"%s\"", f->on_failure_name);
         return -1;

@@ -18,7 +18,7 @@ typedef struct source_state {
     const source_spec *spec;
     world             *w;
     uint32_t           index;
-    gsl_rng           *arrivals, *retry;
+    gsl_rng           *arrivals, *retry, *poison;
     double             t;          /* last arrival */
     double             end;        /* no arrivals at or after this */
     int                on;         /* onoff: current state */
@@ -318,7 +318,7 @@ static void new_request(world *w, source_state *st)
     r->backoff_prev_ms = st->spec->backoff_base_ms;
     r->measured = world_measuring(w, now);
     r->size_kb = (float)st->spec->size_kb;
-    r->poison = st->spec->poison_rate > 0 && gsl_rng_uniform(st->retry) < st->spec->poison_rate;
+    r->poison = st->spec->poison_rate > 0 && gsl_rng_uniform(st->poison) < st->spec->poison_rate;
     if (r->measured) {
         w->counts.arrived++;
         series_add(&w->ts[TS_ARRIVALS], now, 1.0);
@@ -416,7 +416,9 @@ int traffic_start(world *w)
         st->arrivals = sim_stream(w->s, name);
         snprintf(name, sizeof name, "source.%s.retry", s->name);
         st->retry = sim_stream(w->s, name);
-        if (!st->arrivals || !st->retry)
+        snprintf(name, sizeof name, "source.%s.poison", s->name);
+        st->poison = sim_stream(w->s, name);
+        if (!st->arrivals || !st->retry || !st->poison)
             return -1;
         st->end = fmin(s->end_s, w->t_end);
         st->t = s->start_s;
