@@ -388,6 +388,34 @@ START_TEST(a_busy_queue_makes_no_empty_receives)
 }
 END_TEST
 
+START_TEST(a_bus_routes_by_rule_and_bills_events)
+{
+    /* A bus with two rules (all events; 40% of them) into two queues: 100 KB events are two
+     * billed events each, $1.00 per million, deliveries free. */
+    const char *json =
+        "{\"name\": \"bus\", \"duration_s\": 1000, \"seed\": 3, \"replications\": 10,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"events\", \"size_kb\": 100,"
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
+        " \"components\": ["
+        "   {\"name\": \"events\", \"kind\": \"bus\", \"rules\": ["
+        "     {\"target\": \"a\"}, {\"target\": \"b\", \"match\": 0.4}]},"
+        "   {\"name\": \"a\", \"kind\": \"queue\"}, {\"name\": \"b\", \"kind\": \"queue\"}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double events = run_value(&res, "buses.events.events", NULL);
+    ck_assert_double_eq(run_value(&res, "queues.a.sent", NULL), events);
+    double hw, share = support_ratio_ci(&res, "queues.b.sent", "buses.events.events", &hw);
+    ck_assert_msg(fabs(share - 0.4) <= 1.5 * hw, "rule match share %.4f ± %.4f", share, hw);
+    ck_assert_double_eq_tol(run_value(&res, "buses.events.unmatched", NULL) + run_value(&res, "queues.b.sent", NULL),
+                            events, 1e-6);
+    double monthly = 2 * events * (730 * 3600.0 / 1000);
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.eventbridge_events", NULL), monthly * 1e-6, 0.005);
+    ck_assert_double_eq(run_value(&res, "cost.by_line.sns_publishes", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -409,6 +437,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_thrown_error_fails_the_whole_batch_even_with_item_failures);
     tcase_add_test(tc, a_dead_letter_queue_keeps_the_retention_clock_and_cycles_are_refused);
     tcase_add_test(tc, a_busy_queue_makes_no_empty_receives);
+    tcase_add_test(tc, a_bus_routes_by_rule_and_bills_events);
     suite_add_tcase(s, tc);
     return s;
 }
