@@ -763,6 +763,7 @@ static void function_meter(const void *spec, const void *state, const world *w, 
 
 const component_kind function_kind = {
     .name = "function",
+    .plural = "functions",
     .parse = function_parse,
     .free_spec = function_free_spec,
     .link = function_link,

@@ -678,6 +678,7 @@ static void queue_meter(const void *spec, const void *state, const world *w, siz
 
 const component_kind queue_kind = {
     .name = "queue",
+    .plural = "queues",
     .parse = queue_parse,
     .free_spec = queue_free_spec,
     .link = queue_link,

@@ -57,7 +57,7 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
 
     for (size_t i = 0; i < spec->n_components; i++) {
         const component_spec *cs = &spec->components[i];
-        snprintf(m->prefix, sizeof m->prefix, "%ss.%s.", cs->kind->name, cs->name);
+        snprintf(m->prefix, sizeof m->prefix, "%s.%s.", cs->kind->plural, cs->name);
         cs->kind->report(cs->spec, w ? w->state[i] : NULL, m);
     }
 
@@ -384,7 +384,7 @@ void report_print(const run_result *r, FILE *f)
     for (size_t c = 0; c < spec->n_components; c++) {
         const component_spec *cs = &spec->components[c];
         char prefix[160];
-        snprintf(prefix, sizeof prefix, "%ss.%s.", cs->kind->name, cs->name);
+        snprintf(prefix, sizeof prefix, "%s.%s.", cs->kind->plural, cs->name);
         size_t plen = strlen(prefix);
         fprintf(f, "\n%s %s\n", cs->kind->name, cs->name);
         /* Every figure of the component, in the order it reports them; optional groups

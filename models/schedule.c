@@ -270,6 +270,7 @@ static void schedule_free_state(void *p) { free(p); }
 
 const component_kind schedule_kind = {
     .name = "schedule",
+    .plural = "schedules",
     .parse = schedule_parse,
     .free_spec = schedule_free_spec,
     .link = schedule_link,

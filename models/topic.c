@@ -212,6 +212,7 @@ static void topic_free_state(void *p) { free(p); }
 
 const component_kind topic_kind = {
     .name = "topic",
+    .plural = "topics",
     .parse = topic_parse,
     .free_spec = topic_free_spec,
     .link = topic_link,
@@ -227,6 +228,7 @@ const component_kind topic_kind = {
 
 const component_kind bus_kind = {
     .name = "bus",
+    .plural = "buses",
     .parse = bus_parse,
     .free_spec = topic_free_spec,
     .link = topic_link,

@@ -63,6 +63,7 @@ typedef struct metric_sink metric_sink;
 
 typedef struct component_kind {
     const char *name;
+    const char *plural;      /* names its figures: functions.<name>.*, buses.<name>.* */
     /* JSON -> spec (owned; freed by free_spec). NULL on error (message in n->ctx). */
     void *(*parse)(cfg_node *n, world_spec *w);
     void  (*free_spec)(void *spec);
