@@ -260,6 +260,8 @@ typedef struct instance {
     double   idle_since, expiry;
     uint32_t serving;        /* request index, or UINT32_MAX when the client left */
     uint32_t source;         /* traffic source of the request being served */
+    double   created;        /* and its creation time, for the pipeline's clock */
+    uint8_t  traced;         /* it is (or derives from) a measured request */
     uint8_t  result;         /* attempt_result of the current invocation */
     uint8_t  provisioned;
 } instance;
@@ -417,7 +419,7 @@ static void on_client_gave_up(sim *s, void *target, uint64_t arg)
 }
 
 /* A successful invocation's asynchronous calls: new messages to their targets. */
-static void send_calls(function_state *st, world *w, uint32_t source)
+static void send_calls(function_state *st, world *w, const instance *from)
 {
     const function_spec *f = st->f;
     bool measuring = world_measuring(w, sim_now(w->s));
@@ -429,8 +431,9 @@ static void send_calls(function_state *st, world *w, uint32_t source)
             if (m == UINT32_MAX)
                 return;
             request *r = &w->req[m];
-            r->created = sim_now(w->s);
-            r->source = source;
+            r->created = from->created;     /* the pipeline's clock keeps running */
+            r->traced = from->traced;
+            r->source = from->source;
             r->size_kb = (float)call->size_kb;
             r->measured = 0;       /* a message of the pipeline, not an original request */
             if (measuring)
@@ -458,8 +461,11 @@ static void on_end(sim *s, void *target, uint64_t arg)
         in->expiry = now + keep_alive_s(st);
         st->idle[st->n_idle++] = slot;
     }
-    if (st->f->n_calls && in->result == RESULT_OK)
-        send_calls(st, w, in->source);
+    if (st->f->n_calls && in->result == RESULT_OK) {
+        send_calls(st, w, in);
+        if (in->serving != UINT32_MAX)
+            w->req[in->serving].forwarded = 1;
+    }
     if (in->serving != UINT32_MAX)
         world_reply(w, in->serving, (attempt_result)in->result);
 }
@@ -561,6 +567,8 @@ static void function_accept(void *state, world *w, uint32_t req)
     in->result = (uint8_t)result;
     request *r = &w->req[req];
     in->source = r->source;
+    in->created = r->created;
+    in->traced = r->measured || r->traced;
     if (end > r->deadline) {
         /* The client gives up first; the function runs on and is billed. */
         in->serving = UINT32_MAX;

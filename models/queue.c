@@ -366,7 +366,7 @@ static void to_dead_letter(queue_state *st, uint32_t req)
  * does not restart the clock) expires. */
 static bool too_old(const queue_state *st, const request *r)
 {
-    return sim_now(st->w->s) - r->created >= st->q->retention_s;
+    return sim_now(st->w->s) - r->sent >= st->q->retention_s;
 }
 
 static void expire(queue_state *st, uint32_t req)
@@ -542,6 +542,8 @@ static void queue_enqueue(void *state, world *w, uint32_t req)
     advance(st);
     request *r = &w->req[req];
     r->entered = sim_now(w->s);
+    if (r->sent == 0)
+        r->sent = r->entered;
     r->receives = 0;
     if (measuring(st)) {
         st->sent++;
@@ -581,6 +583,7 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
     queue_state *st = state;
     const queue_spec *q = st->q;
     uint32_t b = w->req[carrier].tag;
+    uint8_t forwarded = w->req[carrier].forwarded;
     double now = sim_now(w->s);
     advance(st);
     world_request_free(w, carrier);
@@ -603,6 +606,7 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
         uint32_t req = st->batches[b].msg[i];
         if (ok || (partial && !w->req[req].poison)) {
             deleted++;
+            w->req[req].forwarded = forwarded;
             world_finish(w, req, OUTCOME_COMPLETED);
         } else {
             st->batches[b].msg[kept++] = req;

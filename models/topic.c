@@ -166,7 +166,8 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
         if (copy == UINT32_MAX)
             break;
         request *c = &w->req[copy];
-        c->created = now;
+        c->created = original.created;      /* the pipeline's clock keeps running */
+        c->traced = original.measured || original.traced;
         c->source = original.source;
         c->size_kb = original.size_kb;
         c->poison = original.poison;
@@ -175,6 +176,7 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
             st->deliveries++;
         world_enqueue(w, s->target, copy);
     }
+    w->req[req].forwarded = 1;
     world_finish(w, req, OUTCOME_COMPLETED);
 }
 

@@ -334,6 +334,10 @@ void world_reply(world *w, uint32_t idx, attempt_result result)
 void world_finish(world *w, uint32_t idx, request_outcome outcome)
 {
     request *r = &w->req[idx];
+    /* A pipeline ends where a request, or a message derived from it, is processed and not
+     * sent on: its latency runs from the original request's creation to there. */
+    if (outcome == OUTCOME_COMPLETED && (r->measured || r->traced) && !r->forwarded)
+        hist_add(&w->source_latency[r->source], (sim_now(w->s) - r->created) * 1000.0);
     if (r->measured) {
         double now = sim_now(w->s);
         request_counts *c = &w->counts;
@@ -342,7 +346,6 @@ void world_finish(world *w, uint32_t idx, request_outcome outcome)
             double ms = (now - r->created) * 1000.0;
             c->completed++;
             hist_add(&w->latency, ms);
-            hist_add(&w->source_latency[r->source], ms);
             series_add(&w->ts[TS_COMPLETIONS], now, 1.0);
             break;
         }

@@ -43,6 +43,7 @@ typedef struct request {
     double   deadline;       /* the caller stops waiting for this attempt at this time */
     double   backoff_prev_ms;/* decorrelated jitter remembers the last sleep */
     double   entered;        /* when it entered the component holding it (queue wait) */
+    double   sent;           /* when it was first sent to a queue (retention), 0 before */
     float    size_kb;        /* payload size */
     uint32_t source;         /* traffic source index */
     uint32_t attempt;        /* 1-based, per holder */
@@ -55,6 +56,8 @@ typedef struct request {
     uint8_t  live;
     uint8_t  poison;         /* fails every processing attempt */
     uint8_t  duplicate;      /* a second delivery of an event (at-least-once) */
+    uint8_t  traced;         /* derived from a measured request: its processing ends a pipeline */
+    uint8_t  forwarded;      /* its processing sent it on (calls, fan-out): not a pipeline's end */
 } request;
 
 /* ---- component kinds ------------------------------------------------------- */

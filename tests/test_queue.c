@@ -416,6 +416,37 @@ START_TEST(a_bus_routes_by_rule_and_bills_events)
 }
 END_TEST
 
+START_TEST(a_pipeline_ends_where_its_last_stage_processes_it)
+{
+    /* API (30 ms) -> queue -> worker (200 ms), then a topic fan-out to a queue drained by
+     * a 50-ms auditor: the user waits 30 ms (latency_ms); the "web" pipeline ends at the
+     * worker, 230 ms after the request (the queue hands messages over at once). The
+     * "events" pipeline ends at the auditor, 50 ms after each publish. */
+    const char *json =
+        "{\"name\": \"pipes\", \"duration_s\": 2000, \"warmup_s\": 100, \"seed\": 3, \"replications\": 2,"
+        " \"traffic\": ["
+        "   {\"name\": \"web\", \"target\": \"api\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}},"
+        "   {\"name\": \"events\", \"target\": \"news\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
+        " \"components\": ["
+        "   {\"name\": \"api\", \"kind\": \"function\", \"duration_ms\": 30, \"cold_start_ms\": 0,"
+        "    \"calls\": [{\"target\": \"jobs\"}]},"
+        "   {\"name\": \"jobs\", \"kind\": \"queue\", \"consumer\": {\"function\": \"worker\", \"batch_size\": 1}},"
+        "   {\"name\": \"worker\", \"kind\": \"function\", \"duration_ms\": 200, \"cold_start_ms\": 0},"
+        "   {\"name\": \"news\", \"kind\": \"topic\", \"subscribers\": [{\"target\": \"audit-q\"}]},"
+        "   {\"name\": \"audit-q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"auditor\", \"batch_size\": 1}},"
+        "   {\"name\": \"auditor\", \"kind\": \"function\", \"duration_ms\": 50, \"cold_start_ms\": 0}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 1, &spec, &res);
+    ck_assert_double_eq_tol(run_value(&res, "pipelines.web.latency_ms.mean", NULL), 230, 1e-6);
+    ck_assert_double_eq_tol(run_value(&res, "pipelines.web.latency_ms.max", NULL), 230, 1e-6);
+    ck_assert_double_eq_tol(run_value(&res, "pipelines.events.latency_ms.mean", NULL), 50, 1e-6);
+    /* requests.* latency: the web requests' own 30 ms, and the publishes' 0 ms. */
+    ck_assert_double_eq_tol(run_value(&res, "latency_ms.max", NULL), 30, 1e-6);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -438,6 +469,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_dead_letter_queue_keeps_the_retention_clock_and_cycles_are_refused);
     tcase_add_test(tc, a_busy_queue_makes_no_empty_receives);
     tcase_add_test(tc, a_bus_routes_by_rule_and_bills_events);
+    tcase_add_test(tc, a_pipeline_ends_where_its_last_stage_processes_it);
     suite_add_tcase(s, tc);
     return s;
 }
