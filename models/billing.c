@@ -16,6 +16,7 @@ const char *const bill_line_names[BILL_LINES] = {
     "lambda_requests", "lambda_duration", "lambda_duration_arm64",
     "lambda_provisioned_concurrency", "lambda_provisioned_concurrency_arm64",
     "lambda_provisioned_duration", "lambda_provisioned_duration_arm64", "sqs_requests",
+    "sqs_fifo_requests",
     "sns_publishes", "scheduler_invocations", "eventbridge_events",
 };
 
@@ -103,6 +104,7 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
         cfg_missing(&top, "sqs", "the SQS prices");
     cfg_object(&sq, "request_per_million", &x);
     t->sqs_request_per_million = cfg_number_req(&x, "standard", 0, 1e6);
+    t->sqs_fifo_request_per_million = cfg_number_req(&x, "fifo", 0, 1e6);
     read_sourced(&x);
     cfg_done(&x);
     cfg_object(&sq, "free_tier", &x);
@@ -248,12 +250,15 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     raw[LINE_LAMBDA_PC_CAPACITY_ARM64] = pc_cap[1] * t->lambda_pc_capacity[1];
     raw[LINE_LAMBDA_PC_DURATION] = pc_dur[0] * t->lambda_pc_duration[0];
     raw[LINE_LAMBDA_PC_DURATION_ARM64] = pc_dur[1] * t->lambda_pc_duration[1];
-    double sqs_all = 0;
+    /* The SQS free tier covers standard and FIFO requests together (standard first). */
+    double sqs_std = 0, sqs_fifo = 0;
     for (size_t i = 0; i < u->n; i++)
         if (u->sqs && u->sqs[i].used)
-            sqs_all += u->sqs[i].requests * scale;
-    double sqs_free = free_tier ? fmin(t->sqs_free_requests, sqs_all) : 0;
-    raw[LINE_SQS_REQUESTS] = (sqs_all - sqs_free) / 1e6 * t->sqs_request_per_million;
+            *(u->sqs[i].fifo ? &sqs_fifo : &sqs_std) += u->sqs[i].requests * scale;
+    double sqs_free = free_tier ? t->sqs_free_requests : 0;
+    double free_std = fmin(sqs_free, sqs_std), free_fifo = fmin(sqs_free - free_std, sqs_fifo);
+    raw[LINE_SQS_REQUESTS] = (sqs_std - free_std) / 1e6 * t->sqs_request_per_million;
+    raw[LINE_SQS_FIFO_REQUESTS] = (sqs_fifo - free_fifo) / 1e6 * t->sqs_fifo_request_per_million;
     double sns_all = 0;
     for (size_t i = 0; i < u->n; i++)
         if (u->sns && u->sns[i].used)
@@ -302,8 +307,12 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
                 c += raw[a ? LINE_LAMBDA_PC_DURATION_ARM64 : LINE_LAMBDA_PC_DURATION] *
                      l->pc_gb_s * scale / pc_dur[a];
         }
-        if (u->sqs && u->sqs[i].used && sqs_all > 0)
-            c += raw[LINE_SQS_REQUESTS] * u->sqs[i].requests * scale / sqs_all;
+        if (u->sqs && u->sqs[i].used) {
+            double all = u->sqs[i].fifo ? sqs_fifo : sqs_std;
+            if (all > 0)
+                c += raw[u->sqs[i].fifo ? LINE_SQS_FIFO_REQUESTS : LINE_SQS_REQUESTS] *
+                     u->sqs[i].requests * scale / all;
+        }
         if (u->sns && u->sns[i].used && sns_all > 0)
             c += raw[LINE_SNS_PUBLISHES] * u->sns[i].publishes * scale / sns_all;
         if (u->scheduler && sched_all > 0)

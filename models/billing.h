@@ -34,6 +34,7 @@ typedef struct price_table {
     double      lambda_pc_capacity[2];        /* per GB-s of configured provisioned concurrency */
     double      lambda_pc_duration[2];        /* per GB-s run on provisioned concurrency */
     double      sqs_request_per_million;      /* standard queues; 64 KB chunks are requests */
+    double      sqs_fifo_request_per_million; /* FIFO queues */
     double      sqs_free_requests;
     double      sns_publish_per_million;      /* 64 KB chunks; deliveries to SQS and Lambda free */
     double      sns_free_publishes;
@@ -46,7 +47,7 @@ typedef struct price_table {
 typedef enum bill_line {
     LINE_LAMBDA_REQUESTS, LINE_LAMBDA_DURATION, LINE_LAMBDA_DURATION_ARM64,
     LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
-    LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SNS_PUBLISHES,
+    LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SQS_FIFO_REQUESTS, LINE_SNS_PUBLISHES,
     LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
@@ -65,6 +66,7 @@ typedef struct lambda_usage {
 /* What one queue used: API requests (send, receive, empty receive, delete; per 64 KB). */
 typedef struct sqs_usage {
     bool   used;
+    bool   fifo;
     double requests;
 } sqs_usage;
 

@@ -26,6 +26,8 @@
 
 typedef struct queue_spec {
     char    *name;
+    bool     fifo;                  /* FIFO: order and one batch at a time per message group */
+    uint32_t message_groups;        /* FIFO: distinct groups, messages spread evenly */
     double   visibility_timeout_s, retention_s;
     uint32_t max_receives;          /* 0: no redrive policy */
     char    *dead_letter_name;
@@ -60,9 +62,11 @@ static void *queue_parse(cfg_node *n, world_spec *w)
         cfg_fail(n, NULL, "out of memory");
         return NULL;
     }
-    static const char *const types[] = { "standard", NULL };
+    static const char *const types[] = { "standard", "fifo", NULL };
     q->name = strdup(cfg_string_req(n, "name"));
-    cfg_enum(n, "type", types, 0);
+    q->fifo = cfg_enum(n, "type", types, 0) == 1;
+    if (q->fifo)
+        q->message_groups = (uint32_t)cfg_integer(n, "message_groups", 1, 1, 100000);
     /* SQS accepts 0; at 0 a failing message would come back in the same instant. */
     q->visibility_timeout_s = cfg_number(n, "visibility_timeout_s", 30, 1, 43200);
     q->retention_s = cfg_number(n, "retention_s", 345600, 60, 1209600);
@@ -85,6 +89,10 @@ static void *queue_parse(cfg_node *n, world_spec *w)
         q->consumer_name = strdup(fn);
         q->batch_size = (uint32_t)cfg_integer(&c, "batch_size", 10, 1, 10000);
         q->batch_window_s = cfg_number(&c, "batch_window_s", 0, 0, 300);
+        if (!cfg_failed(&c) && q->fifo && q->batch_window_s > 0)
+            cfg_fail(&c, "batch_window_s", "FIFO queues take no batching window (as on Lambda)");
+        if (!cfg_failed(&c) && q->fifo && q->batch_size > 10)
+            cfg_fail(&c, "batch_size", "FIFO queues take batches of at most 10 (as on Lambda)");
         if (!cfg_failed(&c) && q->batch_size > 10 && q->batch_window_s < 1)
             cfg_fail(&c, "batch_window_s", "a batch_size above 10 needs a batch window of at least 1 s "
                      "(as on Lambda), got %g", q->batch_window_s);
@@ -166,9 +174,15 @@ typedef struct queue_state {
     const queue_spec *q;
     world    *w;
     int       index;
-    /* visible messages: a ring of request indices */
+    /* visible messages: a ring of request indices (standard), or per-group lists and a
+     * ring of groups ready to be received (FIFO); count holds the messages either way */
     uint32_t *ring;
     size_t    head, count, cap;
+    struct group { uint32_t first, last, n; uint8_t locked, ready; } *groups;
+    uint32_t *ready;                 /* FIFO: ring of group ids */
+    size_t    ready_head, ready_n;
+    uint32_t  cur_group;             /* FIFO: the group the batch being formed takes from */
+    gsl_rng  *r_group;
     /* batches being processed or returning */
     batch    *batches;
     uint32_t  n_batches, free_batch, busy;
@@ -201,6 +215,8 @@ static void queue_free_state(void *p)
         free(st->batches[i].msg);
     free(st->batches);
     free(st->ring);
+    free(st->groups);
+    free(st->ready);
     series_free(&st->depth);
     free(st);
 }
@@ -221,7 +237,16 @@ static void *queue_start(const void *spec, world *w, int index)
     hist_init(&st->wait_ms);
     hist_init(&st->oldest_age_s);
     st->next_sample = w->t_start;
-    if (!st->ring || series_init_window(&st->depth, w->t_start, w->t_end, w->spec->interval_s) != 0) {
+    bool ok = st->ring != NULL;
+    if (st->q->fifo) {
+        char name[300];
+        snprintf(name, sizeof name, "queue.%s.groups", st->q->name);
+        st->groups = calloc(st->q->message_groups, sizeof *st->groups);
+        st->ready = malloc(st->q->message_groups * sizeof *st->ready);
+        st->r_group = sim_stream(w->s, name);
+        ok = ok && st->groups && st->ready && st->r_group;
+    }
+    if (!ok || series_init_window(&st->depth, w->t_start, w->t_end, w->spec->interval_s) != 0) {
         queue_free_state(st);
         return NULL;
     }
@@ -239,6 +264,8 @@ static uint32_t pollers(const queue_state *st)
     return (uint32_t)a;
 }
 
+static bool store_head_entered(const queue_state *st, double *entered);
+
 /* Brings time integrals and the poller allowance up to now (before any change). The
  * allowance grows only while every allowed poller is busy and messages still wait (a
  * backlog), and shrinks while the queue is empty. */
@@ -248,9 +275,9 @@ static void advance(queue_state *st)
     const queue_spec *q = st->q;
     /* oldest-age samples at whole seconds of the window, with the state that held */
     while (st->next_sample <= now && st->next_sample < st->w->t_end) {
-        double age = 0;
-        if (st->count)
-            age = st->next_sample - st->w->req[st->ring[st->head]].entered;
+        double age = 0, entered;
+        if (store_head_entered(st, &entered))
+            age = st->next_sample - entered;
         hist_add(&st->oldest_age_s, age > 0 ? age : 0);
         st->next_sample += 1.0;
     }
@@ -313,6 +340,104 @@ static uint32_t ring_pop(queue_state *st)
     st->head = (st->head + 1) % st->cap;
     st->count--;
     return req;
+}
+
+/* ---- the visible store: a ring (standard) or groups and a ready ring (FIFO) ---- */
+
+#define NO_GROUP UINT32_MAX
+
+static void ready_push(queue_state *st, uint32_t g)
+{
+    st->groups[g].ready = 1;
+    st->ready[(st->ready_head + st->ready_n) % st->q->message_groups] = g;
+    st->ready_n++;
+}
+
+static uint32_t ready_pop(queue_state *st)
+{
+    uint32_t g = st->ready[st->ready_head];
+    st->ready_head = (st->ready_head + 1) % st->q->message_groups;
+    st->ready_n--;
+    st->groups[g].ready = 0;
+    return g;
+}
+
+/* Adds a message at the back (front = true: at the front of its group, for a returning
+ * FIFO message). Returns 0, or -1 when out of memory. */
+static int store_push(queue_state *st, uint32_t req, bool front)
+{
+    if (!st->q->fifo)
+        return ring_push(st, req);
+    request *r = &st->w->req[req];
+    struct group *g = &st->groups[r->group];
+    if (g->n == 0) {
+        g->first = g->last = req;
+    } else if (front) {
+        r->queue_next = g->first;
+        g->first = req;
+    } else {
+        st->w->req[g->last].queue_next = req;
+        g->last = req;
+    }
+    g->n++;
+    st->count++;
+    if ((double)st->count > st->max_depth && measuring(st))
+        st->max_depth = (double)st->count;
+    if (!g->locked && !g->ready)
+        ready_push(st, r->group);
+    return 0;
+}
+
+/* Is a message receivable now (FIFO: from an unlocked group, or the batch's own)? */
+static bool store_receivable(const queue_state *st)
+{
+    if (!st->q->fifo)
+        return st->count > 0;
+    return st->ready_n > 0 || (st->cur_group != NO_GROUP && st->groups[st->cur_group].n > 0);
+}
+
+/* Takes the next receivable message. FIFO: in order within a group; a group that gives a
+ * message to a batch is locked until that batch is done. */
+static uint32_t store_take(queue_state *st)
+{
+    if (!st->q->fifo)
+        return ring_pop(st);
+    if (st->cur_group == NO_GROUP || st->groups[st->cur_group].n == 0) {
+        st->cur_group = ready_pop(st);
+        st->groups[st->cur_group].locked = 1;
+    }
+    struct group *g = &st->groups[st->cur_group];
+    uint32_t req = g->first;
+    g->first = st->w->req[req].queue_next;
+    g->n--;
+    st->count--;
+    return req;
+}
+
+/* FIFO: a batch is done with group g: unlock it, and make it ready if it has messages. */
+static void group_release(queue_state *st, uint32_t g)
+{
+    struct group *gr = &st->groups[g];
+    if (!gr->locked)
+        return;
+    gr->locked = 0;
+    if (gr->n > 0 && !gr->ready)
+        ready_push(st, g);
+}
+
+/* When the next receivable message entered (for the oldest-age samples); false if none. */
+static bool store_head_entered(const queue_state *st, double *entered)
+{
+    if (!st->q->fifo) {
+        if (st->count == 0)
+            return false;
+        *entered = st->w->req[st->ring[st->head]].entered;
+        return true;
+    }
+    if (st->ready_n == 0)
+        return false;
+    *entered = st->w->req[st->groups[st->ready[st->ready_head]].first].entered;
+    return true;
 }
 
 static uint32_t batch_new(queue_state *st)
@@ -380,7 +505,7 @@ static void expire(queue_state *st, uint32_t req)
 static void expire_old(queue_state *st)
 {
     world *w = st->w;
-    while (st->count > 0 && too_old(st, &w->req[st->ring[st->head]]))
+    while (!st->q->fifo && st->count > 0 && too_old(st, &w->req[st->ring[st->head]]))
         expire(st, ring_pop(st));
 }
 
@@ -443,9 +568,9 @@ static void try_dispatch(queue_state *st)
                 wake_at(st, st->backoff_until);
             break;
         }
-        while (st->count > 0 && st->busy < pollers(st) && now >= st->backoff_until) {
-            request *head = &w->req[st->ring[st->head]];
+        while (store_receivable(st) && st->busy < pollers(st) && now >= st->backoff_until) {
             if (q->batch_window_s > 0 && st->count < q->batch_size) {
+                request *head = &w->req[st->ring[st->head]];   /* standard queues only */
                 double due = head->entered + q->batch_window_s;
                 if (due > now) {
                     if (!st->window_armed) {
@@ -467,8 +592,9 @@ static void try_dispatch(queue_state *st)
             uint8_t poison = 0;
             double kb = 0, call_kb = 0;
             uint64_t receive_requests = 0;
-            while (st->count > 0 && bt->n < q->batch_size) {
-                uint32_t req = ring_pop(st);
+            st->cur_group = NO_GROUP;
+            while (store_receivable(st) && bt->n < q->batch_size) {
+                uint32_t req = store_take(st);
                 request *r = &w->req[req];
                 if (too_old(st, r)) {
                     expire(st, req);
@@ -528,7 +654,7 @@ static void try_dispatch(queue_state *st)
         /* All pollers busy with a backlog: wake when the allowance grows by one. */
         double cap = q->max_concurrency && q->max_concurrency < q->pollers_max ? q->max_concurrency
                                                                                : q->pollers_max;
-        if (st->count > 0 && st->busy >= pollers(st) && st->allowed < cap && q->pollers_per_minute > 0)
+        if (store_receivable(st) && st->busy >= pollers(st) && st->allowed < cap && q->pollers_per_minute > 0)
             wake_at(st, now + fmax(1e-3, (floor(st->allowed) + 1 - st->allowed) /
                                          (q->pollers_per_minute / 60.0)));
     } while (st->again);
@@ -545,11 +671,13 @@ static void queue_enqueue(void *state, world *w, uint32_t req)
     if (r->sent == 0)
         r->sent = r->entered;
     r->receives = 0;
+    if (st->q->fifo)
+        r->group = (uint32_t)gsl_rng_uniform_int(st->r_group, st->q->message_groups);
     if (measuring(st)) {
         st->sent++;
         st->api_send += (uint64_t)fmax(1.0, ceil(r->size_kb / 64 - 1e-9));
     }
-    if (ring_push(st, req) != 0) {
+    if (store_push(st, req, false) != 0) {
         w->out_of_memory = 1;
         return;
     }
@@ -564,10 +692,19 @@ static void on_visible_again(sim *s, void *target, uint64_t arg)
     queue_state *st = target;
     uint32_t b = (uint32_t)arg;
     advance(st);
-    for (uint32_t i = 0; i < st->batches[b].n; i++) {
-        if (ring_push(st, st->batches[b].msg[i]) != 0) {
-            st->w->out_of_memory = 1;
-            break;
+    batch *bt = &st->batches[b];
+    if (st->q->fifo) {
+        /* Back to the front of their groups, in order; then the groups are free again. */
+        for (uint32_t i = bt->n; i-- > 0;)
+            store_push(st, bt->msg[i], true);
+        for (uint32_t i = 0; i < bt->n; i++)
+            group_release(st, st->w->req[bt->msg[i]].group);
+    } else {
+        for (uint32_t i = 0; i < bt->n; i++) {
+            if (ring_push(st, bt->msg[i]) != 0) {
+                st->w->out_of_memory = 1;
+                break;
+            }
         }
     }
     batch_free(st, b);
@@ -600,7 +737,12 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
     bool ok = result == RESULT_OK;
     /* A handler that reports item failures fails only its poisoned messages; an error the
      * handler throws (or a timeout, or a throttle) fails the whole batch. */
-    bool partial = result == RESULT_PARTIAL && q->item_failures;
+    bool partial = result == RESULT_PARTIAL && q->item_failures && !q->fifo;
+    if (q->fifo && ok) {
+        /* Done with the batch's groups (before its messages are freed). */
+        for (uint32_t i = 0; i < st->batches[b].n; i++)
+            group_release(st, w->req[st->batches[b].msg[i]].group);
+    }
     uint32_t kept = 0, deleted = 0;
     for (uint32_t i = 0; i < st->batches[b].n; i++) {
         uint32_t req = st->batches[b].msg[i];
@@ -673,10 +815,10 @@ static void queue_report(const void *spec, const void *state, metric_sink *m)
 
 static void queue_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
 {
-    (void)spec;
     (void)w;
     const queue_state *st = state;
     u->sqs[index].used = true;
+    u->sqs[index].fifo = ((const queue_spec *)spec)->fifo;
     u->sqs[index].requests = (double)(st->api_send + st->api_receive + st->api_delete) + st->empty_receives;
 }
 

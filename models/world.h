@@ -49,6 +49,8 @@ typedef struct request {
     uint32_t attempt;        /* 1-based, per holder */
     uint32_t receives;       /* times a queue handed it to a consumer */
     uint32_t items;          /* messages it carries (a batch), at least 1 */
+    uint32_t group;          /* FIFO message group */
+    uint32_t queue_next;     /* next message of its group in a FIFO queue */
     uint32_t next_free;      /* pool free list link */
     int32_t  caller;         /* component waiting for the reply, or CALLER_CLIENT */
     uint32_t tag;            /* the caller's own reference (a batch, an event slot) */

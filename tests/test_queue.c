@@ -447,6 +447,58 @@ START_TEST(a_pipeline_ends_where_its_last_stage_processes_it)
 }
 END_TEST
 
+START_TEST(a_fifo_queue_runs_one_batch_per_message_group)
+{
+    /* With 3 message groups, at most 3 batches run at once, however many pollers; with one
+     * group, one. FIFO requests are billed at the FIFO price. */
+    static const int groups[] = { 3, 1 };
+    for (int k = 0; k < 2; k++) {
+        char keys[256];
+        snprintf(keys, sizeof keys, "\"type\": \"fifo\", \"message_groups\": %d,"
+                 " \"consumer\": {\"function\": \"f\", \"batch_size\": 10}", groups[k]);
+        world_spec *spec;
+        run_result res;
+        run_pipeline("\"duration_s\": 1800, \"seed\": 2, \"replications\": 1",
+                     "{\"process\": \"poisson\", \"rate_per_s\": 30}", keys,
+                     "\"duration_ms\": {\"dist\": \"exponential\", \"mean\": 150}", &spec, &res);
+        ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), groups[k]);
+        ck_assert_double_gt(run_value(&res, "cost.by_line.sqs_fifo_requests", NULL), 0);
+        ck_assert_double_eq(run_value(&res, "cost.by_line.sqs_requests", NULL), 0);
+        support_done(spec, &res);
+    }
+}
+END_TEST
+
+START_TEST(a_failing_message_blocks_its_fifo_group)
+{
+    /* One group; 50 messages at t = 10, the first poisoned. It fails 3 times, a visibility
+     * timeout (30 s) apart, and moves to the dead-letter queue at its 4th receive, 90 s
+     * later; the 49 behind it wait all that time, then are processed in order. */
+    world_spec *spec;
+    run_result res;
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"block\", \"duration_s\": 600, \"seed\": 2, \"replications\": 1,"
+             " \"traffic\": ["
+             "   {\"name\": \"bad\", \"target\": \"q\", \"poison_rate\": 1,"
+             "    \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 1}},"
+             "   {\"name\": \"good\", \"target\": \"q\","
+             "    \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10.5, \"burst_count\": 49}}],"
+             " \"components\": ["
+             "   {\"name\": \"q\", \"kind\": \"queue\", \"type\": \"fifo\", \"visibility_timeout_s\": 30,"
+             "    \"max_receives\": 3, \"dead_letter\": \"dlq\", \"consumer\": {\"function\": \"f\", \"batch_size\": 1}},"
+             "   {\"name\": \"dlq\", \"kind\": \"queue\"},"
+             "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 100, \"cold_start_ms\": 0}]}");
+    support_run_text(json, 1, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "queues.q.dead_lettered", NULL), 1);
+    ck_assert_double_eq(run_value(&res, "queues.q.deleted", NULL), 49);
+    /* The first good message waited from 10.5 s until the poison left at 100 s. */
+    ck_assert_double_ge(run_value(&res, "pipelines.good.latency_ms.mean", NULL), 89000);
+    ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), 1);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -470,6 +522,8 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_busy_queue_makes_no_empty_receives);
     tcase_add_test(tc, a_bus_routes_by_rule_and_bills_events);
     tcase_add_test(tc, a_pipeline_ends_where_its_last_stage_processes_it);
+    tcase_add_test(tc, a_fifo_queue_runs_one_batch_per_message_group);
+    tcase_add_test(tc, a_failing_message_blocks_its_fifo_group);
     suite_add_tcase(s, tc);
     return s;
 }
