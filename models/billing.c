@@ -17,7 +17,8 @@ const char *const bill_line_names[BILL_LINES] = {
     "lambda_provisioned_concurrency", "lambda_provisioned_concurrency_arm64",
     "lambda_provisioned_duration", "lambda_provisioned_duration_arm64", "sqs_requests",
     "sqs_fifo_requests",
-    "sns_publishes", "scheduler_invocations", "eventbridge_events",
+    "sns_publishes", "scheduler_invocations", "eventbridge_events", "kinesis_shard_hours",
+    "kinesis_put_units",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -147,6 +148,19 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     read_sourced(&x);
     cfg_done(&x);
     cfg_done(&eb);
+
+    cfg_node ki;
+    if (!cfg_object(&top, "kinesis", &ki))
+        cfg_missing(&top, "kinesis", "the Kinesis Data Streams prices");
+    cfg_object(&ki, "shard_hour", &x);
+    t->kinesis_shard_hour = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&ki, "put_units_per_million", &x);
+    t->kinesis_put_units_per_million = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&ki);
     cfg_done(&top);
     return ctx->failed ? -1 : 0;
 }
@@ -276,6 +290,14 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
         if (u->events)
             events_all += u->events[i] * scale;
     raw[LINE_EVENTBRIDGE_EVENTS] = events_all / 1e6 * t->events_per_million;
+    double shard_hours = 0, put_units = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->kinesis && u->kinesis[i].used) {
+            shard_hours += u->kinesis[i].shard_hours * scale;
+            put_units += u->kinesis[i].put_units * scale;
+        }
+    raw[LINE_KINESIS_SHARD_HOURS] = shard_hours * t->kinesis_shard_hour;
+    raw[LINE_KINESIS_PUT_UNITS] = put_units / 1e6 * t->kinesis_put_units_per_million;
     b->total = 0;
     for (int k = 0; k < BILL_LINES; k++) {
         b->line[k] = billing_round_cents(raw[k]);
@@ -319,6 +341,12 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             c += raw[LINE_SCHEDULER_INVOCATIONS] * u->scheduler[i] * scale / sched_all;
         if (u->events && events_all > 0)
             c += raw[LINE_EVENTBRIDGE_EVENTS] * u->events[i] * scale / events_all;
+        if (u->kinesis && u->kinesis[i].used) {
+            if (shard_hours > 0)
+                c += raw[LINE_KINESIS_SHARD_HOURS] * u->kinesis[i].shard_hours * scale / shard_hours;
+            if (put_units > 0)
+                c += raw[LINE_KINESIS_PUT_UNITS] * u->kinesis[i].put_units * scale / put_units;
+        }
         b->by_component[i] = billing_round_cents(c);
     }
 }

@@ -41,6 +41,8 @@ typedef struct price_table {
     double      scheduler_per_million;        /* EventBridge Scheduler invocations */
     double      scheduler_free;
     double      events_per_million;           /* EventBridge custom events, 64 KB chunks */
+    double      kinesis_shard_hour;           /* provisioned Kinesis Data Streams */
+    double      kinesis_put_units_per_million;/* 25 KB PUT payload units */
 } price_table;
 
 /* Line items of the bill. */
@@ -48,7 +50,8 @@ typedef enum bill_line {
     LINE_LAMBDA_REQUESTS, LINE_LAMBDA_DURATION, LINE_LAMBDA_DURATION_ARM64,
     LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
     LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SQS_FIFO_REQUESTS, LINE_SNS_PUBLISHES,
-    LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, BILL_LINES
+    LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, LINE_KINESIS_SHARD_HOURS,
+    LINE_KINESIS_PUT_UNITS, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -70,6 +73,12 @@ typedef struct sqs_usage {
     double requests;
 } sqs_usage;
 
+/* What one stream used: shard-hours in the window and 25 KB PUT payload units. */
+typedef struct kinesis_usage {
+    bool   used;
+    double shard_hours, put_units;
+} kinesis_usage;
+
 /* What one topic used: publish requests (per 64 KB). */
 typedef struct sns_usage {
     bool   used;
@@ -83,6 +92,7 @@ typedef struct usage {
     sns_usage    *sns;        /* n entries */
     double       *scheduler;  /* n entries: scheduled invocations (0 for other kinds) */
     double       *events;     /* n entries: event-bus events per 64 KB (0 for other kinds) */
+    kinesis_usage *kinesis;   /* n entries */
 } usage;
 
 typedef struct bill {

@@ -94,9 +94,10 @@ static int run_one(void *p, uint32_t r, double *row)
                     calloc(spec->n_components, sizeof(sqs_usage)),
                     calloc(spec->n_components, sizeof(sns_usage)),
                     calloc(spec->n_components, sizeof(double)),
-                    calloc(spec->n_components, sizeof(double)) };
+                    calloc(spec->n_components, sizeof(double)),
+                    calloc(spec->n_components, sizeof(kinesis_usage)) };
         bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
-        if (!u.lambda || !u.sqs || !u.sns || !u.scheduler || !u.events || !b.by_component) {
+        if (!u.lambda || !u.sqs || !u.sns || !u.scheduler || !u.events || !u.kinesis || !b.by_component) {
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;
         } else {
@@ -117,6 +118,7 @@ static int run_one(void *p, uint32_t r, double *row)
         free(u.sns);
         free(u.scheduler);
         free(u.events);
+        free(u.kinesis);
         free(b.by_component);
     }
     world_free(&w);

@@ -12,11 +12,12 @@
 #include "models/function.h"
 #include "models/queue.h"
 #include "models/schedule.h"
+#include "models/stream.h"
 #include "models/topic.h"
 #include "models/traffic.h"
 
 static const component_kind *const kinds[] = { &function_kind, &queue_kind, &topic_kind,
-                                                &bus_kind, &schedule_kind, NULL };
+                                                &bus_kind, &schedule_kind, &stream_kind, NULL };
 
 const component_kind *component_kind_find(const char *name)
 {

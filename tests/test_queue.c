@@ -499,6 +499,82 @@ START_TEST(a_failing_message_blocks_its_fifo_group)
 }
 END_TEST
 
+/* A stream "st" (keys given) read by function "f" (keys given); a steady producer "good"
+ * (10 records/s) and one poisoned record from "bad" at t = 100 s. */
+static void run_stream(const char *stream_keys, const char *fn_keys, world_spec **spec, run_result *res)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"stream\", \"duration_s\": 2000, \"seed\": 4, \"replications\": 1,"
+             " \"traffic\": ["
+             "   {\"name\": \"good\", \"target\": \"st\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 10}},"
+             "   {\"name\": \"bad\", \"target\": \"st\", \"poison_rate\": 1,"
+             "    \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 100, \"burst_count\": 1}}],"
+             " \"components\": ["
+             "   {\"name\": \"st\", \"kind\": \"stream\", %s},"
+             "   {\"name\": \"f\", \"kind\": \"function\", %s}]}", stream_keys, fn_keys);
+    support_run_text(json, 1, spec, res);
+}
+
+START_TEST(a_poisoned_record_stalls_its_shard_until_it_expires)
+{
+    /* One shard, batches of up to 100, records given up after 600 s. Without bisection the
+     * whole batch holding the poisoned record is retried for 600 s (retries once a second, so
+     * the iterator age reaches at least 599 s) and then lost; with bisect_on_error only the
+     * poisoned record is lost. */
+    world_spec *spec;
+    run_result res;
+    run_stream("\"shards\": 1, \"consumer\": {\"function\": \"f\", \"max_record_age_s\": 600}",
+               "\"duration_ms\": 5, \"cold_start_ms\": 0", &spec, &res);
+    double lost = run_value(&res, "streams.st.records_expired", NULL);
+    ck_assert_double_gt(lost, 1);
+    ck_assert_double_le(lost, 100);
+    ck_assert_double_ge(run_value(&res, "streams.st.iterator_age_ms_max", NULL), 599000);
+    ck_assert_double_eq(run_value(&res, "requests.expired", NULL), lost);
+    support_done(spec, &res);
+    run_stream("\"shards\": 1, \"consumer\": {\"function\": \"f\", \"max_record_age_s\": 600,"
+               " \"bisect_on_error\": true}", "\"duration_ms\": 5, \"cold_start_ms\": 0", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "streams.st.records_expired", NULL), 1);
+    ck_assert_double_gt(run_value(&res, "streams.st.bisections", NULL), 0);
+    ck_assert_double_ge(run_value(&res, "streams.st.iterator_age_ms_max", NULL), 599000);
+    ck_assert_double_eq(run_value(&res, "requests.expired", NULL), 1);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(a_stream_reads_each_shard_one_batch_at_a_time)
+{
+    /* Four shards: at most four batches at once, in order per shard; the bill is 4 shards
+     * for a 730-hour month at $0.015 plus 25 KB PUT units. */
+    world_spec *spec;
+    run_result res;
+    run_stream("\"shards\": 4, \"consumer\": {\"function\": \"f\", \"batch_size\": 10, \"max_record_age_s\": 60}",
+               "\"duration_ms\": 300", &spec, &res);
+    ck_assert_double_le(run_value(&res, "functions.f.max_concurrency", NULL), 4);
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.kinesis_shard_hours", NULL), 4 * 730 * 0.015, 1e-9);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(a_shard_throttles_writes_beyond_1000_records_a_second)
+{
+    /* 1,500 records a second into one shard: about a third are throttled. */
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\": \"hot\", \"duration_s\": 300, \"seed\": 4, \"replications\": 1,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"st\","
+             "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1500}}],"
+             " \"components\": [{\"name\": \"st\", \"kind\": \"stream\", \"shards\": 1}]}");
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 1, &spec, &res);
+    double share = run_value(&res, "streams.st.throttled_puts", NULL) / run_value(&res, "requests.arrived", NULL);
+    ck_assert_msg(fabs(share - 1.0 / 3) < 0.01, "throttled share %.4f", share);
+    ck_assert_double_eq(run_value(&res, "requests.throttled", NULL), run_value(&res, "streams.st.throttled_puts", NULL));
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -524,6 +600,9 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_pipeline_ends_where_its_last_stage_processes_it);
     tcase_add_test(tc, a_fifo_queue_runs_one_batch_per_message_group);
     tcase_add_test(tc, a_failing_message_blocks_its_fifo_group);
+    tcase_add_test(tc, a_poisoned_record_stalls_its_shard_until_it_expires);
+    tcase_add_test(tc, a_stream_reads_each_shard_one_batch_at_a_time);
+    tcase_add_test(tc, a_shard_throttles_writes_beyond_1000_records_a_second);
     suite_add_tcase(s, tc);
     return s;
 }

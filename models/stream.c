@@ -1,0 +1,389 @@
+/* stream.c — a data stream (Amazon Kinesis Data Streams, provisioned) read by a Lambda
+ * event source mapping.
+ *
+ * A record gets one of partition_keys keys at random; key k lives on shard k mod shards.
+ * Each shard takes at most write_records_per_s records and write_kb_per_s KB a second
+ * (token buckets holding one second's worth); a put beyond that is throttled. The consumer
+ * reads each shard in order, one batch at a time (parallelization factor 1), polling once
+ * every poll_interval_s while the shard is idle. A failed batch is retried (after one poll
+ * interval) until it succeeds, until max_retry_attempts, or until its oldest record is
+ * older than max_record_age_s; the shard waits meanwhile. With bisect_on_error a failed
+ * batch is split in two and the halves retried in order, so a poisoned record ends up
+ * alone. Records given up go to on_failure (dead-lettered) or are lost (expired).
+ *
+ * Invariant: a shard's records are a list in arrival order; a batch in flight is its first
+ * n records, still at the head of the list until they are done. */
+#include "models/stream.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct stream_spec {
+    char    *name;
+    uint32_t shards, partition_keys;
+    double   write_records_per_s, write_kb_per_s;
+    char    *consumer_name, *on_failure_name;
+    int      consumer, on_failure;
+    uint32_t batch_size;
+    double   poll_interval_s;
+    int64_t  max_retries;          /* -1: until the record is too old */
+    double   max_record_age_s;
+    bool     bisect;
+} stream_spec;
+
+static void stream_free_spec(void *p)
+{
+    stream_spec *s = p;
+    if (!s)
+        return;
+    free(s->name);
+    free(s->consumer_name);
+    free(s->on_failure_name);
+    free(s);
+}
+
+static void *stream_parse(cfg_node *n, world_spec *w)
+{
+    (void)w;
+    stream_spec *s = calloc(1, sizeof *s);
+    if (!s) {
+        cfg_fail(n, NULL, "out of memory");
+        return NULL;
+    }
+    s->name = strdup(cfg_string_req(n, "name"));
+    s->shards = (uint32_t)cfg_integer(n, "shards", 1, 1, 10000);
+    s->partition_keys = (uint32_t)cfg_integer(n, "partition_keys", 1000, 1, 100000000);
+    s->write_records_per_s = cfg_number(n, "write_records_per_s", 1000, 1, 1e6);
+    s->write_kb_per_s = cfg_number(n, "write_kb_per_s", 1024, 1, 1e7);
+    s->consumer = s->on_failure = -1;
+    cfg_node c;
+    if (cfg_object(n, "consumer", &c)) {
+        s->consumer_name = strdup(cfg_string_req(&c, "function"));
+        s->batch_size = (uint32_t)cfg_integer(&c, "batch_size", 100, 1, 10000);
+        s->poll_interval_s = cfg_number(&c, "poll_interval_s", 1, 0.001, 60);
+        s->max_retries = cfg_integer(&c, "max_retry_attempts", -1, -1, 10000);
+        s->max_record_age_s = cfg_number(&c, "max_record_age_s", 86400, 60, 604800);
+        s->bisect = cfg_bool(&c, "bisect_on_error", false);
+        const char *dest = cfg_string(&c, "on_failure", NULL);
+        s->on_failure_name = dest ? strdup(dest) : NULL;
+        cfg_done(&c);
+    } else {
+        cfg_put(n, "consumer", cJSON_CreateNull());
+    }
+    cfg_know(n, "kind");
+    cfg_done(n);
+    if (cfg_failed(n)) {
+        stream_free_spec(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int stream_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
+{
+    stream_spec *s = p;
+    cfg_node n;
+    cfg_root(&n, ctx, NULL, NULL);
+    snprintf(n.path, sizeof n.path, "%s.consumer", path);
+    if (s->consumer_name) {
+        s->consumer = world_spec_component(w, s->consumer_name);
+        if (s->consumer < 0 || !w->components[s->consumer].kind->accept) {
+            cfg_fail(&n, "function", "\"%s\" is not a component that can be invoked", s->consumer_name);
+            return -1;
+        }
+    }
+    if (s->on_failure_name) {
+        s->on_failure = world_spec_component(w, s->on_failure_name);
+        if (s->on_failure < 0 || !w->components[s->on_failure].kind->enqueue ||
+            w->components[s->on_failure].spec == p) {
+            cfg_fail(&n, "on_failure", "\"%s\" is not another component that takes messages",
+                     s->on_failure_name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- run state ------------------------------------------------------------------------ */
+
+typedef struct shard {
+    uint32_t first, last, n;       /* records in arrival order (linked by queue_next) */
+    uint32_t in_batch;             /* records at the head in the batch in flight (0: none) */
+    uint32_t attempts;             /* of the batch in flight */
+    uint8_t  polling;              /* a poll is scheduled */
+    double   tokens_rec, tokens_kb, tokens_t;
+} shard;
+
+typedef struct stream_state {
+    const stream_spec *s;
+    world   *w;
+    int      index;
+    shard   *shard;
+    gsl_rng *r_key;
+    /* measured figures */
+    uint64_t records, throttled_puts, batches, retries, bisections, expired, to_on_failure;
+    uint64_t processed, put_units;
+    hist     iterator_age_ms;
+} stream_state;
+
+static void *stream_start(const void *spec, world *w, int index)
+{
+    const stream_spec *s = spec;
+    stream_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    char name[300];
+    snprintf(name, sizeof name, "stream.%s.keys", s->name);
+    st->s = s;
+    st->w = w;
+    st->index = index;
+    st->shard = calloc(s->shards, sizeof *st->shard);
+    st->r_key = sim_stream(w->s, name);
+    hist_init(&st->iterator_age_ms);
+    if (!st->shard || !st->r_key) {
+        free(st->shard);
+        free(st);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < s->shards; i++) {
+        st->shard[i].tokens_rec = s->write_records_per_s;
+        st->shard[i].tokens_kb = s->write_kb_per_s;
+    }
+    return st;
+}
+
+static bool measuring(const stream_state *st) { return world_measuring(st->w, sim_now(st->w->s)); }
+
+static void on_poll(sim *sm, void *target, uint64_t arg);
+
+static void schedule_poll(stream_state *st, uint32_t k, double delay)
+{
+    shard *sh = &st->shard[k];
+    if (sh->polling || st->s->consumer < 0)
+        return;
+    sh->polling = 1;
+    sim_at(st->w->s, sim_now(st->w->s) + delay, on_poll, st, k);
+}
+
+/* Removes the first record of shard k. */
+static uint32_t shard_pop(stream_state *st, uint32_t k)
+{
+    shard *sh = &st->shard[k];
+    uint32_t req = sh->first;
+    sh->first = st->w->req[req].queue_next;
+    sh->n--;
+    return req;
+}
+
+static void stream_enqueue(void *state, world *w, uint32_t req)
+{
+    stream_state *st = state;
+    const stream_spec *s = st->s;
+    double now = sim_now(w->s);
+    request *r = &w->req[req];
+    uint32_t key = (uint32_t)gsl_rng_uniform_int(st->r_key, s->partition_keys);
+    uint32_t k = key % s->shards;
+    shard *sh = &st->shard[k];
+    double dt = now - sh->tokens_t;
+    sh->tokens_rec = fmin(s->write_records_per_s, sh->tokens_rec + dt * s->write_records_per_s);
+    sh->tokens_kb = fmin(s->write_kb_per_s, sh->tokens_kb + dt * s->write_kb_per_s);
+    sh->tokens_t = now;
+    if (sh->tokens_rec < 1 || sh->tokens_kb < r->size_kb) {
+        if (measuring(st))
+            st->throttled_puts++;
+        world_finish(w, req, OUTCOME_THROTTLED);   /* ProvisionedThroughputExceeded */
+        return;
+    }
+    sh->tokens_rec -= 1;
+    sh->tokens_kb -= r->size_kb;
+    r->group = key;
+    r->entered = now;
+    if (measuring(st)) {
+        st->records++;
+        st->put_units += (uint64_t)fmax(1.0, ceil(r->size_kb / 25 - 1e-9));   /* 25 KB units */
+    }
+    if (sh->n == 0)
+        sh->first = req;
+    else
+        w->req[sh->last].queue_next = req;
+    sh->last = req;
+    sh->n++;
+    if (!sh->in_batch)
+        schedule_poll(st, k, s->poll_interval_s);
+}
+
+/* The records of the batch in flight leave the shard: processed, or given up. */
+static void finish_batch(stream_state *st, uint32_t k, bool ok)
+{
+    shard *sh = &st->shard[k];
+    world *w = st->w;
+    uint32_t n = sh->in_batch;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t req = shard_pop(st, k);
+        if (ok) {
+            if (measuring(st))
+                st->processed++;
+            world_finish(w, req, OUTCOME_COMPLETED);
+        } else if (st->s->on_failure >= 0) {
+            if (measuring(st))
+                st->to_on_failure++;
+            request *r = &w->req[req];
+            if (r->measured) {
+                w->counts.dead_lettered++;
+                r->measured = 0;
+            }
+            r->caller = CALLER_CLIENT;
+            world_enqueue(w, st->s->on_failure, req);
+        } else {
+            if (measuring(st))
+                st->expired++;
+            world_finish(w, req, OUTCOME_EXPIRED);
+        }
+    }
+    sh->in_batch = 0;
+    sh->attempts = 0;
+    if (sh->n > 0)
+        schedule_poll(st, k, 0);
+}
+
+static void on_poll(sim *sm, void *target, uint64_t arg)
+{
+    stream_state *st = target;
+    const stream_spec *s = st->s;
+    world *w = st->w;
+    uint32_t k = (uint32_t)arg;
+    shard *sh = &st->shard[k];
+    sh->polling = 0;
+    if (sh->n == 0 || st->s->consumer < 0)
+        return;
+    double now = sim_now(sm);
+    if (!sh->in_batch)
+        sh->in_batch = sh->n < s->batch_size ? sh->n : s->batch_size;
+    /* Too old to retry? (The oldest record of the batch is the shard's first.) */
+    if (sh->attempts > 0 && now - w->req[sh->first].created > s->max_record_age_s) {
+        finish_batch(st, k, false);
+        return;
+    }
+    uint32_t carrier = world_request_new(w);
+    if (carrier == UINT32_MAX) {
+        w->out_of_memory = 1;
+        return;
+    }
+    request *c = &w->req[carrier];
+    uint8_t poison = 0;
+    double kb = 0;
+    uint32_t req = sh->first;
+    for (uint32_t i = 0; i < sh->in_batch; i++) {
+        poison |= w->req[req].poison;
+        kb += w->req[req].size_kb;
+        req = w->req[req].queue_next;
+    }
+    c->measured = 0;
+    c->caller = st->index;
+    c->tag = k;
+    c->poison = poison;
+    c->items = sh->in_batch;
+    c->size_kb = (float)kb;
+    c->deadline = INFINITY;
+    c->created = now;
+    sh->attempts++;
+    if (measuring(st)) {
+        st->batches++;
+        if (sh->attempts > 1)
+            st->retries++;
+        hist_add(&st->iterator_age_ms, (now - w->req[sh->first].entered) * 1000.0);
+    }
+    world_deliver(w, s->consumer, carrier);
+}
+
+static void stream_reply(void *state, world *w, uint32_t carrier, attempt_result result)
+{
+    stream_state *st = state;
+    const stream_spec *s = st->s;
+    uint32_t k = w->req[carrier].tag;
+    uint8_t forwarded = w->req[carrier].forwarded;
+    world_request_free(w, carrier);
+    shard *sh = &st->shard[k];
+    if (result == RESULT_OK) {
+        uint32_t req = sh->first;
+        for (uint32_t i = 0; i < sh->in_batch; i++, req = w->req[req].queue_next)
+            w->req[req].forwarded = forwarded;
+        finish_batch(st, k, true);
+        return;
+    }
+    if (result != RESULT_THROTTLED && s->bisect && sh->in_batch > 1) {
+        /* Retry the first half; the second half waits at the head of the shard. */
+        sh->in_batch = sh->in_batch / 2;
+        sh->attempts = 0;
+        if (measuring(st))
+            st->bisections++;
+    } else if (result != RESULT_THROTTLED && s->max_retries >= 0 &&
+               sh->attempts > (uint32_t)s->max_retries) {
+        finish_batch(st, k, false);
+        return;
+    }
+    schedule_poll(st, k, s->poll_interval_s);
+}
+
+static void stream_finish(void *state, world *w)
+{
+    (void)state;
+    (void)w;
+}
+
+static void stream_report(const void *spec, const void *state, metric_sink *m)
+{
+    (void)spec;
+    const stream_state *st = state;
+    stream_state zero = { 0 };
+    if (!st)
+        st = &zero;
+    bool any = st->iterator_age_ms.count > 0;
+    metric_emit(m, "records", (double)st->records);
+    metric_emit(m, "throttled_puts", (double)st->throttled_puts);
+    metric_emit(m, "batches", (double)st->batches);
+    metric_emit(m, "processed", (double)st->processed);
+    metric_emit(m, "retries", (double)st->retries);
+    metric_emit(m, "bisections", (double)st->bisections);
+    metric_emit(m, "records_expired", (double)st->expired);
+    metric_emit(m, "to_on_failure", (double)st->to_on_failure);
+    metric_emit(m, "iterator_age_ms_mean", any ? hist_mean(&st->iterator_age_ms) : NAN);
+    metric_emit(m, "iterator_age_ms_p99", any ? hist_quantile(&st->iterator_age_ms, 0.99) : NAN);
+    metric_emit(m, "iterator_age_ms_max", any ? st->iterator_age_ms.max : NAN);
+}
+
+static void stream_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+{
+    const stream_spec *s = spec;
+    const stream_state *st = state;
+    u->kinesis[index].used = true;
+    u->kinesis[index].shard_hours = (double)s->shards * w->spec->duration_s / 3600.0;
+    u->kinesis[index].put_units = (double)st->put_units;
+}
+
+static void stream_free_state(void *p)
+{
+    stream_state *st = p;
+    if (!st)
+        return;
+    free(st->shard);
+    free(st);
+}
+
+const component_kind stream_kind = {
+    .name = "stream",
+    .plural = "streams",
+    .parse = stream_parse,
+    .free_spec = stream_free_spec,
+    .link = stream_link,
+    .start = stream_start,
+    .accept = NULL,
+    .enqueue = stream_enqueue,
+    .reply = stream_reply,
+    .finish = stream_finish,
+    .report = stream_report,
+    .meter = stream_meter,
+    .free_state = stream_free_state,
+};
