@@ -18,7 +18,7 @@ const char *const bill_line_names[BILL_LINES] = {
     "lambda_provisioned_duration", "lambda_provisioned_duration_arm64", "sqs_requests",
     "sqs_fifo_requests",
     "sns_publishes", "scheduler_invocations", "eventbridge_events", "kinesis_shard_hours",
-    "kinesis_put_units",
+    "kinesis_put_units", "s3_put_requests", "s3_get_requests", "s3_storage",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -161,6 +161,20 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     read_sourced(&x);
     cfg_done(&x);
     cfg_done(&ki);
+
+    cfg_node s3;
+    if (!cfg_object(&top, "s3", &s3))
+        cfg_missing(&top, "s3", "the S3 prices");
+    cfg_object(&s3, "requests_per_thousand", &x);
+    t->s3_put_per_thousand = cfg_number_req(&x, "put", 0, 1e6);
+    t->s3_get_per_thousand = cfg_number_req(&x, "get", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&s3, "storage_gb_month", &x);
+    t->s3_gb_month = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&s3);
     cfg_done(&top);
     return ctx->failed ? -1 : 0;
 }
@@ -298,6 +312,16 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
         }
     raw[LINE_KINESIS_SHARD_HOURS] = shard_hours * t->kinesis_shard_hour;
     raw[LINE_KINESIS_PUT_UNITS] = put_units / 1e6 * t->kinesis_put_units_per_million;
+    double puts = 0, gets = 0, stored = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->s3 && u->s3[i].used) {
+            puts += u->s3[i].puts * scale;
+            gets += u->s3[i].gets * scale;
+            stored += u->s3[i].stored_gb_per_window * scale;
+        }
+    raw[LINE_S3_PUTS] = puts / 1000 * t->s3_put_per_thousand;
+    raw[LINE_S3_GETS] = gets / 1000 * t->s3_get_per_thousand;
+    raw[LINE_S3_STORAGE] = stored * t->s3_gb_month;
     b->total = 0;
     for (int k = 0; k < BILL_LINES; k++) {
         b->line[k] = billing_round_cents(raw[k]);
@@ -341,6 +365,14 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             c += raw[LINE_SCHEDULER_INVOCATIONS] * u->scheduler[i] * scale / sched_all;
         if (u->events && events_all > 0)
             c += raw[LINE_EVENTBRIDGE_EVENTS] * u->events[i] * scale / events_all;
+        if (u->s3 && u->s3[i].used) {
+            if (puts > 0)
+                c += raw[LINE_S3_PUTS] * u->s3[i].puts * scale / puts;
+            if (gets > 0)
+                c += raw[LINE_S3_GETS] * u->s3[i].gets * scale / gets;
+            if (stored > 0)
+                c += raw[LINE_S3_STORAGE] * u->s3[i].stored_gb_per_window * scale / stored;
+        }
         if (u->kinesis && u->kinesis[i].used) {
             if (shard_hours > 0)
                 c += raw[LINE_KINESIS_SHARD_HOURS] * u->kinesis[i].shard_hours * scale / shard_hours;

@@ -43,6 +43,7 @@ typedef struct price_table {
     double      events_per_million;           /* EventBridge custom events, 64 KB chunks */
     double      kinesis_shard_hour;           /* provisioned Kinesis Data Streams */
     double      kinesis_put_units_per_million;/* 25 KB PUT payload units */
+    double      s3_put_per_thousand, s3_get_per_thousand, s3_gb_month;
 } price_table;
 
 /* Line items of the bill. */
@@ -51,7 +52,7 @@ typedef enum bill_line {
     LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
     LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SQS_FIFO_REQUESTS, LINE_SNS_PUBLISHES,
     LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, LINE_KINESIS_SHARD_HOURS,
-    LINE_KINESIS_PUT_UNITS, BILL_LINES
+    LINE_KINESIS_PUT_UNITS, LINE_S3_PUTS, LINE_S3_GETS, LINE_S3_STORAGE, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -79,6 +80,13 @@ typedef struct kinesis_usage {
     double shard_hours, put_units;
 } kinesis_usage;
 
+/* What one bucket used: PUTs, GETs, and the stored GB that the window's uploads amount to
+ * at steady state (scaled to the month like the rest: window uploads x month / window). */
+typedef struct s3_usage {
+    bool   used;
+    double puts, gets, stored_gb_per_window;
+} s3_usage;
+
 /* What one topic used: publish requests (per 64 KB). */
 typedef struct sns_usage {
     bool   used;
@@ -93,6 +101,7 @@ typedef struct usage {
     double       *scheduler;  /* n entries: scheduled invocations (0 for other kinds) */
     double       *events;     /* n entries: event-bus events per 64 KB (0 for other kinds) */
     kinesis_usage *kinesis;   /* n entries */
+    s3_usage     *s3;         /* n entries */
 } usage;
 
 typedef struct bill {

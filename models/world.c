@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/bucket.h"
 #include "models/function.h"
 #include "models/queue.h"
 #include "models/schedule.h"
@@ -17,7 +18,8 @@
 #include "models/traffic.h"
 
 static const component_kind *const kinds[] = { &function_kind, &queue_kind, &topic_kind,
-                                                &bus_kind, &schedule_kind, &stream_kind, NULL };
+                                                &bus_kind, &schedule_kind, &stream_kind,
+                                                &bucket_kind, NULL };
 
 const component_kind *component_kind_find(const char *name)
 {

@@ -575,6 +575,37 @@ START_TEST(a_shard_throttles_writes_beyond_1000_records_a_second)
 }
 END_TEST
 
+START_TEST(a_bucket_turns_uploads_into_events_and_bills_storage)
+{
+    /* Uploads of 2 MB at a constant 2 per second, each notifying a queue; objects are read
+     * 3 times and kept 15.2 days (half of a 730-hour month): the bill has the month's PUTs,
+     * 3 GETs per object, and half a month of uploads stored. */
+    const char *json =
+        "{\"name\": \"bucket\", \"duration_s\": 1000, \"seed\": 3, \"replications\": 1,"
+        " \"traffic\": [{\"name\": \"up\", \"target\": \"photos\", \"size_kb\": 2048,"
+        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 2}}],"
+        " \"components\": ["
+        "   {\"name\": \"photos\", \"kind\": \"bucket\", \"notify\": [\"new-photos\"],"
+        "    \"reads_per_object\": 3, \"keep_days\": 15.208333333333334},"
+        "   {\"name\": \"new-photos\", \"kind\": \"queue\"}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 1, &spec, &res);
+    double uploads = run_value(&res, "buckets.photos.uploads", NULL);
+    ck_assert_double_le(fabs(uploads - 2000), 1);
+    ck_assert_double_eq(run_value(&res, "queues.new-photos.sent", NULL), uploads);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), uploads);
+    double month = uploads * 730 * 3600 / 1000;
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.s3_put_requests", NULL),
+                            round(month / 1000 * 0.005 * 100) / 100, 1e-9);
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.s3_get_requests", NULL),
+                            round(3 * month / 1000 * 0.0004 * 100) / 100, 1e-9);
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.s3_storage", NULL),
+                            round(month * 2.0 / 1024 * 0.5 * 0.023 * 100) / 100, 1e-9);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -603,6 +634,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_poisoned_record_stalls_its_shard_until_it_expires);
     tcase_add_test(tc, a_stream_reads_each_shard_one_batch_at_a_time);
     tcase_add_test(tc, a_shard_throttles_writes_beyond_1000_records_a_second);
+    tcase_add_test(tc, a_bucket_turns_uploads_into_events_and_bills_storage);
     suite_add_tcase(s, tc);
     return s;
 }
