@@ -4,14 +4,15 @@
  * A record gets one of partition_keys keys at random; key k lives on shard k mod shards.
  * Each shard takes at most write_records_per_s records and write_kb_per_s KB a second
  * (token buckets holding one second's worth); a put beyond that is throttled. The consumer
- * reads each shard in order, one batch at a time (parallelization factor 1), polling once
- * every poll_interval_s while the shard is idle. A failed batch is retried (after one poll
+ * reads each shard as parallelization_factor lanes (a key always maps to the same lane, as
+ * on Lambda, so records of a key stay in order), each lane in order and one batch at a
+ * time, polling once every poll_interval_s while the lane is idle. A failed batch is retried (after one poll
  * interval) until it succeeds, until max_retry_attempts, or until its oldest record is
  * older than max_record_age_s; the shard waits meanwhile. With bisect_on_error a failed
  * batch is split in two and the halves retried in order, so a poisoned record ends up
  * alone. Records given up go to on_failure (dead-lettered) or are lost (expired).
  *
- * Invariant: a shard's records are a list in arrival order; a batch in flight is its first
+ * Invariant: a lane's records are a list in arrival order; a batch in flight is its first
  * n records, still at the head of the list until they are done. */
 #include "models/stream.h"
 
@@ -26,7 +27,7 @@ typedef struct stream_spec {
     double   write_records_per_s, write_kb_per_s;
     char    *consumer_name, *on_failure_name;
     int      consumer, on_failure;
-    uint32_t batch_size;
+    uint32_t batch_size, parallelization;
     double   poll_interval_s;
     int64_t  max_retries;          /* -1: until the record is too old */
     double   max_record_age_s;
@@ -62,6 +63,7 @@ static void *stream_parse(cfg_node *n, world_spec *w)
     if (cfg_object(n, "consumer", &c)) {
         s->consumer_name = strdup(cfg_string_req(&c, "function"));
         s->batch_size = (uint32_t)cfg_integer(&c, "batch_size", 100, 1, 10000);
+        s->parallelization = (uint32_t)cfg_integer(&c, "parallelization_factor", 1, 1, 10);
         s->poll_interval_s = cfg_number(&c, "poll_interval_s", 1, 0.001, 60);
         s->max_retries = cfg_integer(&c, "max_retry_attempts", -1, -1, 10000);
         s->max_record_age_s = cfg_number(&c, "max_record_age_s", 86400, 60, 604800);
@@ -70,6 +72,7 @@ static void *stream_parse(cfg_node *n, world_spec *w)
         s->on_failure_name = dest ? strdup(dest) : NULL;
         cfg_done(&c);
     } else {
+        s->parallelization = 1;
         cfg_put(n, "consumer", cJSON_CreateNull());
     }
     cfg_know(n, "kind");
@@ -108,6 +111,8 @@ static int stream_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *p
 
 /* ---- run state ------------------------------------------------------------------------ */
 
+/* A lane: one shard's share of the keys (all of it with parallelization factor 1). The
+ * write limits live on the lanes of index 0 mod parallelization (the physical shards). */
 typedef struct shard {
     uint32_t first, last, n;       /* records in arrival order (linked by queue_next) */
     uint32_t in_batch;             /* records at the head in the batch in flight (0: none) */
@@ -139,7 +144,7 @@ static void *stream_start(const void *spec, world *w, int index)
     st->s = s;
     st->w = w;
     st->index = index;
-    st->shard = calloc(s->shards, sizeof *st->shard);
+    st->shard = calloc((size_t)s->shards * s->parallelization, sizeof *st->shard);
     st->r_key = sim_stream(w->s, name);
     hist_init(&st->iterator_age_ms);
     if (!st->shard || !st->r_key) {
@@ -148,8 +153,8 @@ static void *stream_start(const void *spec, world *w, int index)
         return NULL;
     }
     for (uint32_t i = 0; i < s->shards; i++) {
-        st->shard[i].tokens_rec = s->write_records_per_s;
-        st->shard[i].tokens_kb = s->write_kb_per_s;
+        st->shard[(size_t)i * s->parallelization].tokens_rec = s->write_records_per_s;
+        st->shard[(size_t)i * s->parallelization].tokens_kb = s->write_kb_per_s;
     }
     return st;
 }
@@ -184,20 +189,23 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
     double now = sim_now(w->s);
     request *r = &w->req[req];
     uint32_t key = (uint32_t)gsl_rng_uniform_int(st->r_key, s->partition_keys);
-    uint32_t k = key % s->shards;
-    shard *sh = &st->shard[k];
-    double dt = now - sh->tokens_t;
-    sh->tokens_rec = fmin(s->write_records_per_s, sh->tokens_rec + dt * s->write_records_per_s);
-    sh->tokens_kb = fmin(s->write_kb_per_s, sh->tokens_kb + dt * s->write_kb_per_s);
-    sh->tokens_t = now;
-    if (sh->tokens_rec < 1 || sh->tokens_kb < r->size_kb) {
+    uint32_t physical = key % s->shards;
+    shard *ph = &st->shard[(size_t)physical * s->parallelization];
+    double dt = now - ph->tokens_t;
+    ph->tokens_rec = fmin(s->write_records_per_s, ph->tokens_rec + dt * s->write_records_per_s);
+    ph->tokens_kb = fmin(s->write_kb_per_s, ph->tokens_kb + dt * s->write_kb_per_s);
+    ph->tokens_t = now;
+    if (ph->tokens_rec < 1 || ph->tokens_kb < r->size_kb) {
         if (measuring(st))
             st->throttled_puts++;
         world_finish(w, req, OUTCOME_THROTTLED);   /* ProvisionedThroughputExceeded */
         return;
     }
-    sh->tokens_rec -= 1;
-    sh->tokens_kb -= r->size_kb;
+    ph->tokens_rec -= 1;
+    ph->tokens_kb -= r->size_kb;
+    /* The key's lane: the same key always lands on the same lane. */
+    uint32_t k = physical * s->parallelization + (key / s->shards) % s->parallelization;
+    shard *sh = &st->shard[k];
     r->group = key;
     r->entered = now;
     if (measuring(st)) {

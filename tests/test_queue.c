@@ -553,6 +553,12 @@ START_TEST(a_stream_reads_each_shard_one_batch_at_a_time)
     ck_assert_double_le(run_value(&res, "functions.f.max_concurrency", NULL), 4);
     ck_assert_double_eq_tol(run_value(&res, "cost.by_line.kinesis_shard_hours", NULL), 4 * 730 * 0.015, 1e-9);
     support_done(spec, &res);
+    /* A parallelization factor of 3 reads each shard as 3 lanes: up to 12 batches at once. */
+    run_stream("\"shards\": 4, \"consumer\": {\"function\": \"f\", \"batch_size\": 10, \"max_record_age_s\": 60,"
+               " \"parallelization_factor\": 3}", "\"duration_ms\": 300", &spec, &res);
+    ck_assert_double_le(run_value(&res, "functions.f.max_concurrency", NULL), 12);
+    ck_assert_double_gt(run_value(&res, "functions.f.max_concurrency", NULL), 4);
+    support_done(spec, &res);
 }
 END_TEST
 
