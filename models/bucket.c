@@ -59,6 +59,12 @@ static void *bucket_parse(cfg_node *n, world_spec *w)
                 cfg_fail(n, key, "expected a component name");
                 break;
             }
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(b->target_names[j], e->valuestring) == 0) {
+                    char key[32];
+                    snprintf(key, sizeof key, "notify[%zu]", i);
+                    cfg_fail(n, key, "\"%s\" is already notified", e->valuestring);
+                }
             b->target_names[i] = strdup(e->valuestring);
             b->n = i + 1;
         }
@@ -122,10 +128,12 @@ static void bucket_enqueue(void *state, world *w, uint32_t req)
         st->uploads++;
         st->kb += original.size_kb;
     }
+    size_t made = 0;
     for (size_t i = 0; i < st->b->n; i++) {
         uint32_t ev = world_request_new(w);
         if (ev == UINT32_MAX)
             break;
+        made++;
         request *e = &w->req[ev];
         e->created = original.created;
         e->traced = original.measured || original.traced;
@@ -137,7 +145,7 @@ static void bucket_enqueue(void *state, world *w, uint32_t req)
             st->events++;
         world_enqueue(w, st->b->targets[i], ev);
     }
-    w->req[req].forwarded = st->b->n > 0;
+    w->req[req].forwarded = made > 0;
     world_finish(w, req, OUTCOME_COMPLETED);
 }
 
@@ -175,12 +183,22 @@ static void bucket_meter(const void *spec, const void *state, const world *w, si
 
 static void bucket_free_state(void *p) { free(p); }
 
+static size_t bucket_fanout(const void *spec, int *targets, size_t max)
+{
+    const bucket_spec *b = spec;
+    size_t n = b->n < max ? b->n : max;
+    for (size_t i = 0; i < n; i++)
+        targets[i] = b->targets[i];
+    return n;
+}
+
 const component_kind bucket_kind = {
     .name = "bucket",
     .plural = "buckets",
     .parse = bucket_parse,
     .free_spec = bucket_free_spec,
     .link = bucket_link,
+    .fanout = bucket_fanout,
     .start = bucket_start,
     .accept = NULL,
     .enqueue = bucket_enqueue,

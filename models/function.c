@@ -419,8 +419,9 @@ static void on_client_gave_up(sim *s, void *target, uint64_t arg)
 }
 
 /* A successful invocation's asynchronous calls: new messages to their targets. */
-static void send_calls(function_state *st, world *w, const instance *from)
+static int send_calls(function_state *st, world *w, const instance *from)
 {
+    int sent = 0;
     const function_spec *f = st->f;
     bool measuring = world_measuring(w, sim_now(w->s));
     for (size_t i = 0; i < f->n_calls; i++) {
@@ -429,7 +430,7 @@ static void send_calls(function_state *st, world *w, const instance *from)
         for (long k = 0; k < n; k++) {
             uint32_t m = world_request_new(w);
             if (m == UINT32_MAX)
-                return;
+                return sent;
             request *r = &w->req[m];
             r->created = from->created;     /* the pipeline's clock keeps running */
             r->traced = from->traced;
@@ -438,9 +439,11 @@ static void send_calls(function_state *st, world *w, const instance *from)
             r->measured = 0;       /* a message of the pipeline, not an original request */
             if (measuring)
                 st->messages_sent++;
+            sent++;
             world_enqueue(w, call->target, m);
         }
     }
+    return sent;
 }
 
 static void on_end(sim *s, void *target, uint64_t arg)
@@ -461,13 +464,14 @@ static void on_end(sim *s, void *target, uint64_t arg)
         in->expiry = now + keep_alive_s(st);
         st->idle[st->n_idle++] = slot;
     }
-    if (st->f->n_calls && in->result == RESULT_OK) {
-        send_calls(st, w, in);
-        if (in->serving != UINT32_MAX)
-            w->req[in->serving].forwarded = 1;
-    }
-    if (in->serving != UINT32_MAX)
-        world_reply(w, in->serving, (attempt_result)in->result);
+    /* The slot is idle from here and may be reused (or the array moved) by the calls below,
+     * which can reach this very function: keep what the reply needs. */
+    const instance done = *in;
+    if (st->f->n_calls && done.result == RESULT_OK && send_calls(st, w, &done) > 0 &&
+        done.serving != UINT32_MAX)
+        w->req[done.serving].forwarded = 1;
+    if (done.serving != UINT32_MAX)
+        world_reply(w, done.serving, (attempt_result)done.result);
 }
 
 static void function_accept(void *state, world *w, uint32_t req)

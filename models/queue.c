@@ -182,6 +182,7 @@ typedef struct queue_state {
     uint32_t *ready;                 /* FIFO: ring of group ids */
     size_t    ready_head, ready_n;
     uint32_t  cur_group;             /* FIFO: the group the batch being formed takes from */
+    uint32_t  cur_in_batch;          /* FIFO: messages of cur_group that the batch kept */
     gsl_rng  *r_group;
     /* batches being processed or returning */
     batch    *batches;
@@ -396,6 +397,8 @@ static bool store_receivable(const queue_state *st)
     return st->ready_n > 0 || (st->cur_group != NO_GROUP && st->groups[st->cur_group].n > 0);
 }
 
+static void group_release(queue_state *st, uint32_t g);
+
 /* Takes the next receivable message. FIFO: in order within a group; a group that gives a
  * message to a batch is locked until that batch is done. */
 static uint32_t store_take(queue_state *st)
@@ -403,7 +406,12 @@ static uint32_t store_take(queue_state *st)
     if (!st->q->fifo)
         return ring_pop(st);
     if (st->cur_group == NO_GROUP || st->groups[st->cur_group].n == 0) {
+        /* A group the batch locked but kept nothing of (its messages expired or went to the
+         * dead-letter queue) is free again. */
+        if (st->cur_group != NO_GROUP && st->cur_in_batch == 0)
+            group_release(st, st->cur_group);
         st->cur_group = ready_pop(st);
+        st->cur_in_batch = 0;
         st->groups[st->cur_group].locked = 1;
     }
     struct group *g = &st->groups[st->cur_group];
@@ -618,6 +626,7 @@ static void try_dispatch(queue_state *st)
                 kb += r->size_kb;
                 call_kb += r->size_kb;
                 bt->msg[bt->n++] = req;
+                st->cur_in_batch++;
                 /* ReceiveMessage returns up to 10 messages; each 64 KB of a call's payload
                  * is one billed request. */
                 if (bt->n % 10 == 0) {
@@ -627,6 +636,9 @@ static void try_dispatch(queue_state *st)
             }
             if (bt->n % 10 != 0)
                 receive_requests += (uint64_t)fmax(1.0, ceil(call_kb / 64 - 1e-9));
+            if (q->fifo && st->cur_group != NO_GROUP && st->cur_in_batch == 0)
+                group_release(st, st->cur_group);   /* it gave the batch nothing */
+            st->cur_group = NO_GROUP;
             if (bt->n == 0) {           /* every message expired or was dead-lettered */
                 world_request_free(w, carrier);
                 batch_free(st, b);
@@ -640,7 +652,11 @@ static void try_dispatch(queue_state *st)
             c->size_kb = (float)kb;
             c->items = bt->n;
             c->deadline = INFINITY;
-            c->created = now;
+            /* The batch speaks for its first message in pipelines (clock, source, tracing). */
+            const request *first = &w->req[bt->msg[0]];
+            c->created = first->created;
+            c->source = first->source;
+            c->traced = first->measured || first->traced;
             st->busy++;
             if (measuring(st)) {
                 st->batches_run++;

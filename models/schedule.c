@@ -123,21 +123,27 @@ typedef struct schedule_state {
     hist     run_ms;
 } schedule_state;
 
-/* The first tick at or after t (INFINITY when none). */
-static double next_tick(const schedule_spec *s, double t)
+/* The first tick at or after t (strictly after it when after is set; INFINITY when none). */
+static double next_tick(const schedule_spec *s, double t, bool after)
 {
     if (s->every_s > 0) {
-        if (t <= s->start_s)
+        if (t < s->start_s || (!after && t == s->start_s))
             return s->start_s;
-        return s->start_s + ceil((t - s->start_s) / s->every_s - 1e-9) * s->every_s;
+        double k = floor((t - s->start_s) / s->every_s);
+        double at = s->start_s + k * s->every_s;
+        while (at < t || (after && at <= t))     /* at most two steps: k is the floor */
+            at = s->start_s + (++k) * s->every_s;
+        return at;
     }
     double offset = s->start_hour * 3600.0;            /* clock = t + offset */
-    double minute = ceil((t + offset) / 60.0 - 1e-9);   /* whole clock minutes */
+    double minute = ceil((t + offset) / 60.0);          /* whole clock minutes */
+    if (after && minute * 60.0 - offset <= t)
+        minute += 1;
     for (int k = 0; k < 24 * 60 + 1; k++, minute += 1) {
         long m = (long)minute;
         if (s->minute[m % 60] && s->hour[(m / 60) % 24]) {
             double at = minute * 60.0 - offset;
-            return at >= s->start_s ? at : next_tick(s, s->start_s);
+            return at >= s->start_s ? at : next_tick(s, s->start_s, false);
         }
     }
     return INFINITY;
@@ -145,9 +151,9 @@ static double next_tick(const schedule_spec *s, double t)
 
 static void on_tick(sim *sm, void *target, uint64_t arg);
 
-static void schedule_next(schedule_state *st, double after)
+static void schedule_next(schedule_state *st, double from, bool after)
 {
-    double t = next_tick(st->s, after);
+    double t = next_tick(st->s, from, after);
     if (t < st->w->t_end)
         sim_at(st->w->s, t, on_tick, st, 0);
 }
@@ -195,7 +201,7 @@ static void on_tick(sim *sm, void *target, uint64_t arg)
         sim_at(sm, now + delay, on_fire, st, 0);
     else
         on_fire(sm, st, 0);
-    schedule_next(st, now + 1e-6);
+    schedule_next(st, now, true);
 }
 
 static void *schedule_start(const void *spec, world *w, int index)
@@ -215,7 +221,7 @@ static void *schedule_start(const void *spec, world *w, int index)
         free(st);
         return NULL;
     }
-    schedule_next(st, 0);
+    schedule_next(st, 0, false);
     return st;
 }
 

@@ -116,7 +116,8 @@ static int stream_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *p
 typedef struct shard {
     uint32_t first, last, n;       /* records in arrival order (linked by queue_next) */
     uint32_t in_batch;             /* records at the head in the batch in flight (0: none) */
-    uint32_t attempts;             /* of the batch in flight */
+    uint32_t attempts;             /* failed attempts of the batch in flight (not throttles) */
+    uint8_t  retrying;             /* the batch in flight failed or was throttled at least once */
     uint8_t  polling;              /* a poll is scheduled */
     double   tokens_rec, tokens_kb, tokens_t;
 } shard;
@@ -252,6 +253,7 @@ static void finish_batch(stream_state *st, uint32_t k, bool ok)
     }
     sh->in_batch = 0;
     sh->attempts = 0;
+    sh->retrying = 0;
     if (sh->n > 0)
         schedule_poll(st, k, 0);
 }
@@ -269,8 +271,9 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
     double now = sim_now(sm);
     if (!sh->in_batch)
         sh->in_batch = sh->n < s->batch_size ? sh->n : s->batch_size;
-    /* Too old to retry? (The oldest record of the batch is the shard's first.) */
-    if (sh->attempts > 0 && now - w->req[sh->first].created > s->max_record_age_s) {
+    /* Too old to retry? (The oldest record of the batch is the lane's first; its age counts
+     * from when it was written to the stream.) */
+    if (sh->in_batch && sh->retrying && now - w->req[sh->first].entered > s->max_record_age_s) {
         finish_batch(st, k, false);
         return;
     }
@@ -281,11 +284,12 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
     }
     request *c = &w->req[carrier];
     uint8_t poison = 0;
-    double kb = 0;
+    double kb = 0, last_entered = 0;
     uint32_t req = sh->first;
     for (uint32_t i = 0; i < sh->in_batch; i++) {
         poison |= w->req[req].poison;
         kb += w->req[req].size_kb;
+        last_entered = w->req[req].entered;
         req = w->req[req].queue_next;
     }
     c->measured = 0;
@@ -295,13 +299,15 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
     c->items = sh->in_batch;
     c->size_kb = (float)kb;
     c->deadline = INFINITY;
-    c->created = now;
-    sh->attempts++;
+    /* The batch speaks for its first record in pipelines (its clock, source, tracing). */
+    const request *first = &w->req[sh->first];
+    c->created = first->created;
+    c->source = first->source;
+    c->traced = first->measured || first->traced;
     if (measuring(st)) {
         st->batches++;
-        if (sh->attempts > 1)
-            st->retries++;
-        hist_add(&st->iterator_age_ms, (now - w->req[sh->first].entered) * 1000.0);
+        /* IteratorAge, as Lambda reports it: the age of the batch's last record. */
+        hist_add(&st->iterator_age_ms, (now - last_entered) * 1000.0);
     }
     world_deliver(w, s->consumer, carrier);
 }
@@ -314,6 +320,8 @@ static void stream_reply(void *state, world *w, uint32_t carrier, attempt_result
     uint8_t forwarded = w->req[carrier].forwarded;
     world_request_free(w, carrier);
     shard *sh = &st->shard[k];
+    if (result != RESULT_THROTTLED)
+        sh->attempts++;           /* throttles are retried until the records expire */
     if (result == RESULT_OK) {
         uint32_t req = sh->first;
         for (uint32_t i = 0; i < sh->in_batch; i++, req = w->req[req].queue_next)
@@ -332,6 +340,9 @@ static void stream_reply(void *state, world *w, uint32_t carrier, attempt_result
         finish_batch(st, k, false);
         return;
     }
+    sh->retrying = 1;
+    if (result != RESULT_THROTTLED && measuring(st))
+        st->retries++;
     schedule_poll(st, k, s->poll_interval_s);
 }
 

@@ -155,6 +155,7 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
         /* Each 64 KB of a publish is billed as one request. */
         st->publish_requests += (uint64_t)ceil(original.size_kb / 64 - 1e-9);
     }
+    int copies = 0;
     for (size_t i = 0; i < st->t->n; i++) {
         const subscription *s = &st->t->subs[i];
         if (s->filter_match < 1 && gsl_rng_uniform(st->r) >= s->filter_match) {
@@ -174,9 +175,10 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
         c->measured = 0;
         if (measuring)
             st->deliveries++;
+        copies++;
         world_enqueue(w, s->target, copy);
     }
-    w->req[req].forwarded = 1;
+    w->req[req].forwarded = copies > 0;
     world_finish(w, req, OUTCOME_COMPLETED);
 }
 
@@ -212,12 +214,22 @@ static void topic_meter(const void *spec, const void *state, const world *w, siz
 
 static void topic_free_state(void *p) { free(p); }
 
+static size_t topic_fanout(const void *spec, int *targets, size_t max)
+{
+    const topic_spec *t = spec;
+    size_t n = t->n < max ? t->n : max;
+    for (size_t i = 0; i < n; i++)
+        targets[i] = t->subs[i].target;
+    return n;
+}
+
 const component_kind topic_kind = {
     .name = "topic",
     .plural = "topics",
     .parse = topic_parse,
     .free_spec = topic_free_spec,
     .link = topic_link,
+    .fanout = topic_fanout,
     .start = topic_start,
     .accept = NULL,
     .enqueue = topic_enqueue,
@@ -234,6 +246,7 @@ const component_kind bus_kind = {
     .parse = bus_parse,
     .free_spec = topic_free_spec,
     .link = topic_link,
+    .fanout = topic_fanout,
     .start = topic_start,
     .accept = NULL,
     .enqueue = topic_enqueue,

@@ -216,6 +216,51 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
     }
 }
 
+/* Depth-first search over fan-out edges: colour 0 unseen, 1 on the path, 2 done. Returns
+ * the component that closes a loop, or -1. */
+static int fanout_dfs(const world_spec *w, int c, uint8_t *colour)
+{
+    colour[c] = 1;
+    int targets[1024];
+    const component_kind *k = w->components[c].kind;
+    size_t n = k->fanout ? k->fanout(w->components[c].spec, targets, 1024) : 0;
+    for (size_t i = 0; i < n; i++) {
+        int t = targets[i];
+        if (!w->components[t].kind->fanout)
+            continue;
+        if (colour[t] == 1)
+            return t;
+        if (colour[t] == 0) {
+            int loop = fanout_dfs(w, t, colour);
+            if (loop >= 0)
+                return loop;
+        }
+    }
+    colour[c] = 2;
+    return -1;
+}
+
+/* Topics, buses and buckets pass messages on at once: a loop of them would never end. */
+static void check_fanout_loops(const world_spec *w, cfg_ctx *ctx)
+{
+    uint8_t *colour = calloc(w->n_components ? w->n_components : 1, 1);
+    if (!colour)
+        return;
+    for (size_t i = 0; i < w->n_components && !ctx->failed; i++) {
+        if (!w->components[i].kind->fanout || colour[i])
+            continue;
+        int loop = fanout_dfs(w, (int)i, colour);
+        if (loop >= 0) {
+            cfg_node n;
+            cfg_root(&n, ctx, NULL, NULL);
+            snprintf(n.path, sizeof n.path, "%s", w->components[loop].path);
+            cfg_fail(&n, NULL, "\"%s\" passes messages on in a loop that comes back to it; "
+                     "break the loop with a queue or a function", w->components[loop].name);
+        }
+    }
+    free(colour);
+}
+
 static void set_number(cJSON *obj, const char *key, double v)
 {
     if (cJSON_GetObjectItemCaseSensitive(obj, key))
@@ -258,6 +303,8 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
             if (c->kind->link)
                 c->kind->link(c->spec, w, &ctx, c->path);
         }
+        if (!ctx.failed)
+            check_fanout_loops(w, &ctx);
         if (!ctx.failed)
             traffic_parse(&root, w);
         cfg_done(&root);

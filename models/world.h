@@ -76,6 +76,10 @@ typedef struct component_kind {
      * component's JSON path, for messages). Returns 0, or -1 with the message in ctx. May
      * be NULL. */
     int   (*link)(void *spec, const world_spec *w, cfg_ctx *ctx, const char *path);
+    /* For kinds that pass a message on in the same instant (fan-out): the linked targets
+     * (component indices) in *targets, and how many. NULL for other kinds. Used to refuse
+     * loops of such components, which would never end. */
+    size_t (*fanout)(const void *spec, int *targets, size_t max);
     /* spec -> one replication's state (the component is components[index]); NULL when out
      * of memory. */
     void *(*start)(const void *spec, world *w, int index);
