@@ -613,6 +613,64 @@ START_TEST(a_bucket_turns_uploads_into_events_and_bills_storage)
 }
 END_TEST
 
+START_TEST(regressions_from_review_hold)
+{
+    world_spec *spec;
+    run_result res;
+    char err[1024] = "";
+    /* An hourly rate schedule fires once an hour (it once rescheduled its first tick forever). */
+    run_schedule("\"duration_s\": 7200, \"replications\": 1", "\"every_s\": 3600",
+                 "\"duration_ms\": 1000", &spec, &res);
+    ck_assert_double_eq(run_value(&res, "schedules.s.fires", NULL), 2);
+    support_done(spec, &res);
+    /* A topic and a bus that pass messages to each other are refused. */
+    ck_assert_ptr_null(support_load_text(
+        "{\"traffic\": [{\"target\": \"a\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"a\", \"kind\": \"topic\", \"subscribers\": [{\"target\": \"b\"}]},"
+        " {\"name\": \"b\", \"kind\": \"bus\", \"rules\": [{\"target\": \"a\"}]}]}", err, sizeof err));
+    ck_assert_msg(strstr(err, "loop") != NULL, "%s", err);
+    /* A crawler: each page enqueues 0 or 1 more pages for itself; requests are conserved
+     * (the run fails otherwise) and every call is answered. */
+    support_run_text(
+        "{\"name\": \"crawl\", \"duration_s\": 1200, \"seed\": 5, \"replications\": 2,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"crawl\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"crawl\", \"kind\": \"function\", \"duration_ms\": 50,"
+        "   \"calls\": [{\"target\": \"urls\", \"count\": {\"dist\": \"uniform\", \"min\": 0, \"max\": 0.9}}]},"
+        "  {\"name\": \"urls\", \"kind\": \"queue\", \"consumer\": {\"function\": \"crawl\", \"batch_size\": 1}}]}",
+        1, &spec, &res);
+    ck_assert_double_eq_tol(run_value(&res, "requests.completed", NULL) + run_value(&res, "requests.in_flight", NULL),
+                            run_value(&res, "requests.arrived", NULL), 1e-6);
+    support_done(spec, &res);
+    /* A FIFO group whose only message went to the dead-letter queue is free again. */
+    support_run_text(
+        "{\"name\": \"fifodlq\", \"duration_s\": 3600, \"seed\": 5, \"replications\": 1,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"q\", \"poison_rate\": 0.05,"
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 0.05}}],"
+        " \"components\": [{\"name\": \"q\", \"kind\": \"queue\", \"type\": \"fifo\", \"visibility_timeout_s\": 1,"
+        "   \"max_receives\": 1, \"dead_letter\": \"dlq\", \"consumer\": {\"function\": \"f\"}},"
+        "  {\"name\": \"dlq\", \"kind\": \"queue\", \"type\": \"fifo\"},"
+        "  {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10}]}", 1, &spec, &res);
+    ck_assert_double_gt(run_value(&res, "queues.q.dead_lettered", NULL), 0);
+    ck_assert_double_le(run_value(&res, "requests.in_flight", NULL), 1);
+    support_done(spec, &res);
+    /* API -> queue -> worker -> topic -> consumer: the pipeline runs through both batches. */
+    support_run_text(
+        "{\"name\": \"deep\", \"duration_s\": 1000, \"warmup_s\": 60, \"seed\": 5, \"replications\": 1,"
+        " \"traffic\": [{\"name\": \"web\", \"target\": \"api\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"api\", \"kind\": \"function\", \"duration_ms\": 20, \"cold_start_ms\": 0,"
+        "   \"calls\": [{\"target\": \"q\"}]},"
+        "  {\"name\": \"q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"worker\", \"batch_size\": 1}},"
+        "  {\"name\": \"worker\", \"kind\": \"function\", \"duration_ms\": 100, \"cold_start_ms\": 0,"
+        "   \"calls\": [{\"target\": \"news\"}]},"
+        "  {\"name\": \"news\", \"kind\": \"topic\", \"subscribers\": [{\"target\": \"q2\"}]},"
+        "  {\"name\": \"q2\", \"kind\": \"queue\", \"consumer\": {\"function\": \"last\", \"batch_size\": 1}},"
+        "  {\"name\": \"last\", \"kind\": \"function\", \"duration_ms\": 30, \"cold_start_ms\": 0}]}",
+        1, &spec, &res);
+    ck_assert_double_eq_tol(run_value(&res, "pipelines.web.latency_ms.mean", NULL), 150, 1e-6);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -642,6 +700,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_stream_reads_each_shard_one_batch_at_a_time);
     tcase_add_test(tc, a_shard_throttles_writes_beyond_1000_records_a_second);
     tcase_add_test(tc, a_bucket_turns_uploads_into_events_and_bills_storage);
+    tcase_add_test(tc, regressions_from_review_hold);
     suite_add_tcase(s, tc);
     return s;
 }
