@@ -28,7 +28,7 @@ typedef struct stream_spec {
     char    *consumer_name, *on_failure_name;
     int      consumer, on_failure;
     uint32_t batch_size, parallelization;
-    double   poll_interval_s;
+    double   poll_interval_s, batch_window_s;
     int64_t  max_retries;          /* -1: until the record is too old */
     double   max_record_age_s;
     bool     bisect;
@@ -64,6 +64,7 @@ static void *stream_parse(cfg_node *n, world_spec *w)
         s->consumer_name = strdup(cfg_string_req(&c, "function"));
         s->batch_size = (uint32_t)cfg_integer(&c, "batch_size", 100, 1, 10000);
         s->parallelization = (uint32_t)cfg_integer(&c, "parallelization_factor", 1, 1, 10);
+        s->batch_window_s = cfg_number(&c, "batch_window_s", 0, 0, 300);
         s->poll_interval_s = cfg_number(&c, "poll_interval_s", 1, 0.001, 60);
         s->max_retries = cfg_integer(&c, "max_retry_attempts", -1, -1, 10000);
         s->max_record_age_s = cfg_number(&c, "max_record_age_s", 86400, 60, 604800);
@@ -132,6 +133,8 @@ typedef struct stream_state {
     uint64_t records, throttled_puts, batches, retries, bisections, expired, to_on_failure;
     uint64_t processed, put_units;
     hist     iterator_age_ms;
+    double  *key_last;               /* per key (when keys <= 1M): last processed write time */
+    uint64_t out_of_order;           /* records processed before an earlier one of their key */
 } stream_state;
 
 static void *stream_start(const void *spec, world *w, int index)
@@ -148,7 +151,10 @@ static void *stream_start(const void *spec, world *w, int index)
     st->shard = calloc((size_t)s->shards * s->parallelization, sizeof *st->shard);
     st->r_key = sim_stream(w->s, name);
     hist_init(&st->iterator_age_ms);
-    if (!st->shard || !st->r_key) {
+    if (s->partition_keys <= 1000000)
+        st->key_last = calloc(s->partition_keys, sizeof *st->key_last);
+    if (!st->shard || !st->r_key || (s->partition_keys <= 1000000 && !st->key_last)) {
+        free(st->key_last);
         free(st->shard);
         free(st);
         return NULL;
@@ -234,6 +240,13 @@ static void finish_batch(stream_state *st, uint32_t k, bool ok)
         if (ok) {
             if (measuring(st))
                 st->processed++;
+            /* The order check (an invariant the lanes must keep, reported as a figure). */
+            const request *r = &w->req[req];
+            if (st->key_last) {
+                if (r->entered < st->key_last[r->group])
+                    st->out_of_order++;
+                st->key_last[r->group] = r->entered;
+            }
             world_finish(w, req, OUTCOME_COMPLETED);
         } else if (st->s->on_failure >= 0) {
             if (measuring(st))
@@ -269,6 +282,15 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
     if (sh->n == 0 || st->s->consumer < 0)
         return;
     double now = sim_now(sm);
+    if (!sh->in_batch && sh->n < s->batch_size && s->batch_window_s > 0) {
+        /* Wait up to the window, from the oldest record, for a full batch. */
+        double due = w->req[sh->first].entered + s->batch_window_s;
+        if (due > now) {
+            sh->polling = 1;
+            sim_at(sm, due, on_poll, st, k);
+            return;
+        }
+    }
     if (!sh->in_batch)
         sh->in_batch = sh->n < s->batch_size ? sh->n : s->batch_size;
     /* Too old to retry? (The oldest record of the batch is the lane's first; its age counts
@@ -368,6 +390,7 @@ static void stream_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "bisections", (double)st->bisections);
     metric_emit(m, "records_expired", (double)st->expired);
     metric_emit(m, "to_on_failure", (double)st->to_on_failure);
+    metric_emit(m, "out_of_order", (double)st->out_of_order);
     metric_emit(m, "iterator_age_ms_mean", any ? hist_mean(&st->iterator_age_ms) : NAN);
     metric_emit(m, "iterator_age_ms_p99", any ? hist_quantile(&st->iterator_age_ms, 0.99) : NAN);
     metric_emit(m, "iterator_age_ms_max", any ? st->iterator_age_ms.max : NAN);
@@ -388,6 +411,7 @@ static void stream_free_state(void *p)
     if (!st)
         return;
     free(st->shard);
+    free(st->key_last);
     free(st);
 }
 

@@ -671,6 +671,30 @@ START_TEST(regressions_from_review_hold)
 }
 END_TEST
 
+START_TEST(records_of_a_key_are_processed_in_write_order)
+{
+    /* The ordering property, with 3 lanes per shard, few keys, failures and bisection: no
+     * record is processed before an earlier record of its key (the stream counts any). A
+     * 5-s batch window gathers about 5 s of records (10 a second) into each batch. */
+    world_spec *spec;
+    run_result res;
+    run_stream("\"shards\": 2, \"partition_keys\": 7, \"consumer\": {\"function\": \"f\","
+               " \"batch_size\": 100, \"batch_window_s\": 5, \"parallelization_factor\": 3,"
+               " \"bisect_on_error\": true, \"max_record_age_s\": 120}",
+               "\"duration_ms\": {\"dist\": \"exponential\", \"mean\": 20}, \"error_rate\": 0.2", &spec, &res);
+    ck_assert_double_gt(run_value(&res, "streams.st.processed", NULL), 10000);
+    ck_assert_double_gt(run_value(&res, "streams.st.bisections", NULL), 10);
+    ck_assert_double_eq(run_value(&res, "streams.st.out_of_order", NULL), 0);
+    support_done(spec, &res);
+    run_stream("\"shards\": 1, \"consumer\": {\"function\": \"f\", \"batch_size\": 100,"
+               " \"batch_window_s\": 5, \"bisect_on_error\": true, \"max_record_age_s\": 60}",
+               "\"duration_ms\": 1, \"cold_start_ms\": 0", &spec, &res);
+    double per_batch = run_value(&res, "streams.st.records", NULL) / run_value(&res, "streams.st.batches", NULL);
+    ck_assert_msg(per_batch > 40 && per_batch < 60, "records per batch %.1f, expected about 50", per_batch);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -701,6 +725,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_shard_throttles_writes_beyond_1000_records_a_second);
     tcase_add_test(tc, a_bucket_turns_uploads_into_events_and_bills_storage);
     tcase_add_test(tc, regressions_from_review_hold);
+    tcase_add_test(tc, records_of_a_key_are_processed_in_write_order);
     suite_add_tcase(s, tc);
     return s;
 }
