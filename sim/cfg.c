@@ -28,6 +28,11 @@ static void fail_at(cfg_ctx *ctx, const char *path, const char *fmt, va_list ap)
     if (k < 0 || (size_t)k >= sizeof ctx->message)
         return;
     vsnprintf(ctx->message + k, sizeof ctx->message - (size_t)k, fmt, ap);
+    /* One line, whatever the input held: control characters (a raw newline inside a key,
+     * which the JSON reader tolerates) become '?'. */
+    for (char *p = ctx->message; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = '?';
 }
 
 static void fail_ctx(cfg_ctx *ctx, const char *path, const char *fmt, ...)

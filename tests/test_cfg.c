@@ -616,6 +616,22 @@ END_TEST
 
 /* ---- suite ----------------------------------------------------------------- */
 
+START_TEST(test_messages_stay_on_one_line)
+{
+    /* A raw newline inside a key (tolerated by the JSON reader) must not split the message. */
+    cfg_ctx ctx;
+    cfg_ctx_init(&ctx, "scenario.json");
+    cJSON *root = cfg_parse_text(&ctx, "{\"a\nb\": 1}", 10);
+    ck_assert_ptr_nonnull(root);
+    cfg_node n;
+    cfg_root(&n, &ctx, root, NULL);
+    cfg_done(&n);
+    ck_assert_int_eq(ctx.failed, 1);
+    ck_assert_ptr_null(strchr(ctx.message, '\n'));
+    cJSON_Delete(root);
+}
+END_TEST
+
 Suite *cfg_suite(void)
 {
     Suite *s = suite_create("cfg");
@@ -631,7 +647,8 @@ Suite *cfg_suite(void)
                        test_integer_rejects_fractions_and_values_beyond_max,
                        test_required_number_reports_missing } },
         { "types", { test_enum_lists_the_choices, test_bool_and_string_name_the_wrong_value } },
-        { "keys", { test_unknown_key_suggests_the_closest_known_key, test_duplicate_key_is_an_error } },
+        { "keys", { test_unknown_key_suggests_the_closest_known_key, test_duplicate_key_is_an_error,
+                    test_messages_stay_on_one_line } },
         { "paths", { test_messages_carry_nested_json_paths,
                      test_first_error_sticks_and_later_reads_return_defaults,
                      test_fail_at_top_level_and_with_values } },
