@@ -168,6 +168,8 @@ typedef struct batch {
     uint32_t  next_free;
     double    received;     /* when its messages were received */
     uint32_t  carrier;      /* the request that invoked the consumer */
+    uint32_t  gen;          /* bumped at each use: a stale visibility timer is ignored */
+    uint8_t   in_flight;    /* the consumer is processing it */
 } batch;
 
 typedef struct queue_state {
@@ -198,6 +200,7 @@ typedef struct queue_state {
     double    next_sample;           /* oldest-age sampling, once a second */
     /* measured figures */
     uint64_t  sent, received, deleted, redelivered, dead_lettered, expired, batches_run;
+    uint64_t  duplicates;            /* copies made visible while their batch was processed */
     uint64_t  api_send, api_receive, api_delete;
     double    empty_receives;
     series    depth;                 /* visible messages, time integral */
@@ -471,6 +474,7 @@ static uint32_t batch_new(queue_state *st)
     }
     st->free_batch = bt->next_free;
     bt->n = 0;
+    bt->gen++;
     return b;
 }
 
@@ -546,6 +550,42 @@ static void wake_at(queue_state *st, double t)
         st->wake_armed = 1;
         sim_at(st->w->s, t, on_wake, st, 0);
     }
+}
+
+/* A batch still being processed when its visibility timeout ends: SQS makes its messages
+ * visible again, and another poller may receive them while the first run goes on (the
+ * reason AWS asks for a timeout of at least six times the function's). The copies are
+ * duplicates: processed again, never requests. Standard queues only (a FIFO group stays
+ * locked while its batch runs). */
+static void on_visibility_end(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    queue_state *st = target;
+    world *w = st->w;
+    uint32_t b = sim_payload_of(arg);
+    if (st->batches[b].gen != sim_gen_of(arg) || !st->batches[b].in_flight)
+        return;
+    advance(st);
+    for (uint32_t i = 0; i < st->batches[b].n; i++) {
+        uint32_t copy = world_request_new(w);
+        if (copy == UINT32_MAX)
+            break;
+        request *c = &w->req[copy];
+        *c = w->req[st->batches[b].msg[i]];
+        c->measured = 0;
+        c->traced = 0;
+        c->duplicate = 1;
+        c->live = 1;
+        c->caller = CALLER_CLIENT;
+        if (measuring(st))
+            st->duplicates++;
+        if (ring_push(st, copy) != 0) {
+            w->out_of_memory = 1;
+            break;
+        }
+    }
+    note_level(st);
+    try_dispatch(st);
 }
 
 static void on_invoke(sim *s, void *target, uint64_t arg)
@@ -657,6 +697,10 @@ static void try_dispatch(queue_state *st)
             c->created = first->created;
             c->source = first->source;
             c->traced = first->measured || first->traced;
+            bt->in_flight = 1;
+            if (!q->fifo)
+                sim_at(w->s, now + q->visibility_timeout_s, on_visibility_end, st,
+                       sim_gen_pack(bt->gen, b));
             st->busy++;
             if (measuring(st)) {
                 st->batches_run++;
@@ -740,6 +784,7 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
     double now = sim_now(w->s);
     advance(st);
     world_request_free(w, carrier);
+    st->batches[b].in_flight = 0;
     st->busy--;
     if (result == RESULT_THROTTLED) {
         /* Lambda backs off and scales the mapping's concurrency down on throttles. */
@@ -815,6 +860,7 @@ static void queue_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "deleted", (double)st->deleted);
     metric_emit(m, "empty_receives", st->empty_receives);
     metric_emit(m, "redelivered", (double)st->redelivered);
+    metric_emit(m, "duplicates", (double)st->duplicates);
     metric_emit(m, "dead_lettered", (double)st->dead_lettered);
     metric_emit(m, "expired", (double)st->expired);
     metric_emit(m, "batches", (double)st->batches_run);

@@ -290,6 +290,31 @@ START_TEST(queue_with_c_consumers_is_erlang_c)
 }
 END_TEST
 
+START_TEST(processing_past_the_visibility_timeout_duplicates_geometrically)
+{
+    /* A standard queue with visibility timeout v and exponential processing of mean m: a
+     * run outlasts v with probability p = exp(-v/m), and then the message is received again
+     * (a duplicate), whose run outlasts v with the same p: p / (1 - p) duplicates a message.
+     * v = 5 s, m = 3 s: p = 0.1889, 0.2329 duplicates a message. */
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\": \"vis\", \"duration_s\": %g, \"warmup_s\": 100, \"seed\": 41, \"replications\": 10,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"q\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
+             " \"components\": ["
+             "   {\"name\": \"q\", \"kind\": \"queue\", \"visibility_timeout_s\": 5,"
+             "    \"consumer\": {\"function\": \"f\", \"batch_size\": 1, \"pollers_initial\": 100}},"
+             "   {\"name\": \"f\", \"kind\": \"function\", \"cold_start_ms\": 0, \"timeout_s\": 900,"
+             "    \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 3000}}]}", window(4000));
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double p = exp(-5.0 / 3.0);
+    double hw, dup = support_ratio_ci(&res, "queues.q.duplicates", "queues.q.sent", &hw);
+    assert_within_ci("duplicates per message past the visibility timeout", dup, hw, p / (1 - p), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *validation_suite(void)
 {
     Suite *s = suite_create("validation");
@@ -305,6 +330,7 @@ Suite *validation_suite(void)
     tcase_add_test(tc, async_retries_make_one_plus_p_plus_p_squared_attempts);
     tcase_add_test(tc, erlang_c_reference_values);
     tcase_add_test(tc, queue_with_c_consumers_is_erlang_c);
+    tcase_add_test(tc, processing_past_the_visibility_timeout_duplicates_geometrically);
     suite_add_tcase(s, tc);
     return s;
 }
