@@ -386,6 +386,20 @@ void report_print(const run_result *r, FILE *f)
         snprintf(name, sizeof name, "latency_ms.%s", lat[i]);
         line(r, f, lat[i], name, "ms");
     }
+    if (spec->n_sources > 1 || (spec->n_sources == 1 &&
+                                spec->components[spec->sources[0].target].kind->accept == NULL) ||
+        spec->n_components > 1) {
+        fprintf(f, "\nPipelines: creation to the end of the last stage (ms)\n");
+        for (size_t i = 0; i < spec->n_sources; i++) {
+            char label[96];
+            snprintf(label, sizeof label, "%s p50", spec->sources[i].name);
+            snprintf(name, sizeof name, "pipelines.%s.latency_ms.p50", spec->sources[i].name);
+            line(r, f, label, name, "ms");
+            snprintf(label, sizeof label, "%s p99", spec->sources[i].name);
+            snprintf(name, sizeof name, "pipelines.%s.latency_ms.p99", spec->sources[i].name);
+            line(r, f, label, name, "ms");
+        }
+    }
     for (size_t c = 0; c < spec->n_components; c++) {
         const component_spec *cs = &spec->components[c];
         char prefix[160];
