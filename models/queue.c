@@ -189,14 +189,14 @@ typedef struct queue_state {
     /* batches being processed or returning */
     batch    *batches;
     uint32_t  n_batches, free_batch, busy;
-    double    allowed, allowed_t;    /* poller allowance and when it was last updated */
+    double    allowed;               /* poller allowance */
     uint32_t  window_gen;            /* lazy cancellation of the batch-window timer */
     int       window_armed;
     int       dispatching, again;    /* try_dispatch is running (re-entered calls set again) */
     double    backoff_until, backoff_s; /* after a throttled batch, pollers wait */
     int       wake_armed;            /* a wake-up is scheduled (backoff end or poller ramp) */
     double    empty_since;           /* the queue has been empty since (-1: it is not) */
-    double    idle_t;                /* last time idle-poller time was integrated */
+    double    last_t;                /* when advance() last brought the state up to date */
     double    next_sample;           /* oldest-age sampling, once a second */
     /* measured figures */
     uint64_t  sent, received, deleted, redelivered, dead_lettered, expired, batches_run;
@@ -285,16 +285,15 @@ static void advance(queue_state *st)
         hist_add(&st->oldest_age_s, age > 0 ? age : 0);
         st->next_sample += 1.0;
     }
-    if (st->idle_t < st->w->t_start && now >= st->w->t_start && (double)st->count > st->max_depth)
+    if (st->last_t < st->w->t_start && now >= st->w->t_start && (double)st->count > st->max_depth)
         st->max_depth = (double)st->count;   /* the level held when the window opened */
-    series_add_span(&st->depth, st->idle_t, now, (double)st->count);
-    st->idle_t = now;
-    double dt = now - st->allowed_t, rate = q->pollers_per_minute / 60.0;
+    series_add_span(&st->depth, st->last_t, now, (double)st->count);
+    double dt = now - st->last_t, rate = q->pollers_per_minute / 60.0;
+    st->last_t = now;
     if (st->count > 0 && st->busy >= (uint32_t)st->allowed)   /* 1e-9: land on whole pollers */
         st->allowed = fmin(q->pollers_max, st->allowed + rate * dt + 1e-9);
     else if (st->count == 0)
         st->allowed = fmax(q->pollers_initial, st->allowed - rate * dt);
-    st->allowed_t = now;
 }
 
 /* Empty receives: an idle poller's long poll returns empty after long_poll_s without a

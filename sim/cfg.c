@@ -45,7 +45,8 @@ static void fail_ctx(cfg_ctx *ctx, const char *path, const char *fmt, ...)
     va_end(ap);
 }
 
-void cfg_path_join(char *dst, size_t size, const char *path, const char *key)
+/* "path.key" (or "key" at the top level, or "path" without a key). */
+static void cfg_path_join(char *dst, size_t size, const char *path, const char *key)
 {
     int k;
     if (!key)

@@ -74,8 +74,6 @@ void   cfg_array_object(cfg_node *n, const char *key, size_t i, cfg_node *child)
 const cJSON *cfg_raw(cfg_node *n, const char *key);
 /* Writes a resolved value under key in n's out object (takes ownership of v). */
 void   cfg_put(cfg_node *n, const char *key, cJSON *v);
-/* Child path helper for values that are not objects: "path.key". */
-void   cfg_path_join(char *dst, size_t size, const char *path, const char *key);
 /* Checks n for unknown and duplicate keys. */
 void   cfg_done(cfg_node *n);
 

@@ -60,8 +60,6 @@ void sim_free(sim *s)
 }
 
 double   sim_now(const sim *s) { return s->now; }
-uint64_t sim_seed(const sim *s) { return s->seed; }
-uint32_t sim_replication(const sim *s) { return s->replication; }
 uint64_t sim_events_run(const sim *s) { return s->events_run; }
 size_t   sim_pending(const sim *s) { return pes_size(s->events); }
 int      sim_failed(const sim *s) { return s->failed; }

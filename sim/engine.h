@@ -20,8 +20,6 @@ typedef struct sim sim;
 sim     *sim_new(uint64_t seed, uint32_t replication);  /* NULL when out of memory */
 void     sim_free(sim *s);
 double   sim_now(const sim *s);
-uint64_t sim_seed(const sim *s);
-uint32_t sim_replication(const sim *s);
 /* Schedules handler(s, target, arg) at time t (t >= now; earlier times are clamped to now;
  * t must not be NaN). Returns 0, or -1 when out of memory or when the event set is full
  * (2^24 pending events); the run must then fail. */
