@@ -201,6 +201,9 @@ typedef struct queue_state {
     /* measured figures */
     uint64_t  sent, received, deleted, redelivered, dead_lettered, expired, batches_run;
     uint64_t  duplicates;            /* copies made visible while their batch was processed */
+    struct vis_due { double due; uint32_t batch, gen; } *vis;   /* visibility deadlines */
+    size_t    vis_head, vis_n, vis_cap;
+    int       vis_armed;
     uint64_t  api_send, api_receive, api_delete;
     double    empty_receives;
     series    depth;                 /* visible messages, time integral */
@@ -221,6 +224,7 @@ static void queue_free_state(void *p)
     free(st->ring);
     free(st->groups);
     free(st->ready);
+    free(st->vis);
     series_free(&st->depth);
     free(st);
 }
@@ -556,15 +560,10 @@ static void wake_at(queue_state *st, double t)
  * reason AWS asks for a timeout of at least six times the function's). The copies are
  * duplicates: processed again, never requests. Standard queues only (a FIFO group stays
  * locked while its batch runs). */
-static void on_visibility_end(sim *s, void *target, uint64_t arg)
+/* The batch's messages become visible again while it still runs: copies go back in. */
+static void duplicate_batch(queue_state *st, uint32_t b)
 {
-    (void)s;
-    queue_state *st = target;
     world *w = st->w;
-    uint32_t b = sim_payload_of(arg);
-    if (st->batches[b].gen != sim_gen_of(arg) || !st->batches[b].in_flight)
-        return;
-    advance(st);
     for (uint32_t i = 0; i < st->batches[b].n; i++) {
         uint32_t copy = world_request_new(w);
         if (copy == UINT32_MAX)
@@ -583,8 +582,74 @@ static void on_visibility_end(sim *s, void *target, uint64_t arg)
             break;
         }
     }
-    note_level(st);
-    try_dispatch(st);
+}
+
+/* Visibility deadlines come due in dispatch order (the timeout is the same for every
+ * batch), so they wait in a ring with one timer for the earliest, instead of one pending
+ * event per batch. A deadline whose batch has finished (or was reused) is skipped. */
+static void on_visibility_end(sim *s, void *target, uint64_t arg)
+{
+    (void)arg;
+    queue_state *st = target;
+    double now = sim_now(s);
+    st->vis_armed = 0;
+    advance(st);
+    bool any = false;
+    /* Due deadlines of running batches make copies; deadlines of batches already done are
+     * dropped at once, due or not, so the timer only wakes for batches still running. */
+    while (st->vis_n > 0) {
+        struct vis_due d = st->vis[st->vis_head];
+        bool running = st->batches[d.batch].gen == d.gen && st->batches[d.batch].in_flight;
+        if (running && d.due > now)
+            break;
+        st->vis_head = (st->vis_head + 1) % st->vis_cap;
+        st->vis_n--;
+        if (running) {
+            duplicate_batch(st, d.batch);
+            any = true;
+        }
+    }
+    if (st->vis_n > 0) {
+        st->vis_armed = 1;
+        sim_at(s, st->vis[st->vis_head].due, on_visibility_end, st, 0);
+    }
+    if (any) {
+        note_level(st);
+        try_dispatch(st);
+    }
+}
+
+/* Remembers batch b's visibility deadline. Returns 0, or -1 when out of memory. */
+static int visibility_push(queue_state *st, double due, uint32_t b)
+{
+    /* Drop deadlines of batches already done from the front: the ring then holds about
+     * the batches still running, not every batch of the last timeout. */
+    while (st->vis_n > 0) {
+        const struct vis_due *d = &st->vis[st->vis_head];
+        if (st->batches[d->batch].gen == d->gen && st->batches[d->batch].in_flight)
+            break;
+        st->vis_head = (st->vis_head + 1) % st->vis_cap;
+        st->vis_n--;
+    }
+    if (st->vis_n == st->vis_cap) {
+        size_t cap = st->vis_cap ? 2 * st->vis_cap : 64;
+        struct vis_due *grown = malloc(cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        for (size_t i = 0; i < st->vis_n; i++)
+            grown[i] = st->vis[(st->vis_head + i) % st->vis_cap];
+        free(st->vis);
+        st->vis = grown;
+        st->vis_head = 0;
+        st->vis_cap = cap;
+    }
+    st->vis[(st->vis_head + st->vis_n) % st->vis_cap] = (struct vis_due){ due, b, st->batches[b].gen };
+    st->vis_n++;
+    if (!st->vis_armed) {
+        st->vis_armed = 1;
+        sim_at(st->w->s, due, on_visibility_end, st, 0);
+    }
+    return 0;
 }
 
 static void on_invoke(sim *s, void *target, uint64_t arg)
@@ -697,9 +762,8 @@ static void try_dispatch(queue_state *st)
             c->source = first->source;
             c->traced = first->measured || first->traced;
             bt->in_flight = 1;
-            if (!q->fifo)
-                sim_at(w->s, now + q->visibility_timeout_s, on_visibility_end, st,
-                       sim_gen_pack(bt->gen, b));
+            if (!q->fifo && visibility_push(st, now + q->visibility_timeout_s, b) != 0)
+                w->out_of_memory = 1;
             st->busy++;
             if (measuring(st)) {
                 st->batches_run++;
