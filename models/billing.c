@@ -19,6 +19,7 @@ const char *const bill_line_names[BILL_LINES] = {
     "sqs_fifo_requests",
     "sns_publishes", "scheduler_invocations", "eventbridge_events", "kinesis_shard_hours",
     "kinesis_put_units", "s3_put_requests", "s3_get_requests", "s3_storage",
+    "dynamodb_read_units", "dynamodb_write_units", "rds_proxy", "service_fees",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -175,6 +176,25 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     read_sourced(&x);
     cfg_done(&x);
     cfg_done(&s3);
+
+    cfg_node db;
+    if (!cfg_object(&top, "dynamodb", &db))
+        cfg_missing(&top, "dynamodb", "the DynamoDB prices");
+    cfg_object(&db, "request_units_per_million", &x);
+    t->dynamodb_read_per_million = cfg_number_req(&x, "read", 0, 1e6);
+    t->dynamodb_write_per_million = cfg_number_req(&x, "write", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&db);
+
+    cfg_node rp;
+    if (!cfg_object(&top, "rds_proxy", &rp))
+        cfg_missing(&top, "rds_proxy", "the RDS Proxy prices");
+    cfg_object(&rp, "vcpu_hour", &x);
+    t->rds_proxy_vcpu_hour = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&rp);
     cfg_done(&top);
     return ctx->failed ? -1 : 0;
 }
@@ -322,6 +342,18 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     raw[LINE_S3_PUTS] = puts / 1000 * t->s3_put_per_thousand;
     raw[LINE_S3_GETS] = gets / 1000 * t->s3_get_per_thousand;
     raw[LINE_S3_STORAGE] = stored * t->s3_gb_month;
+    double rru = 0, wru = 0, proxy = 0, fees = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->services && u->services[i].used) {
+            rru += u->services[i].read_units * scale;
+            wru += u->services[i].write_units * scale;
+            proxy += u->services[i].proxy_vcpu_hours * scale;
+            fees += u->services[i].fees * scale;
+        }
+    raw[LINE_DYNAMODB_READS] = rru / 1e6 * t->dynamodb_read_per_million;
+    raw[LINE_DYNAMODB_WRITES] = wru / 1e6 * t->dynamodb_write_per_million;
+    raw[LINE_RDS_PROXY] = proxy * t->rds_proxy_vcpu_hour;
+    raw[LINE_SERVICE_FEES] = fees;
     b->total = 0;
     for (int k = 0; k < BILL_LINES; k++) {
         b->line[k] = billing_round_cents(raw[k]);
@@ -378,6 +410,16 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
                 c += raw[LINE_KINESIS_SHARD_HOURS] * u->kinesis[i].shard_hours * scale / shard_hours;
             if (put_units > 0)
                 c += raw[LINE_KINESIS_PUT_UNITS] * u->kinesis[i].put_units * scale / put_units;
+        }
+        if (u->services && u->services[i].used) {
+            const service_usage *v = &u->services[i];
+            if (rru > 0)
+                c += raw[LINE_DYNAMODB_READS] * v->read_units * scale / rru;
+            if (wru > 0)
+                c += raw[LINE_DYNAMODB_WRITES] * v->write_units * scale / wru;
+            if (proxy > 0)
+                c += raw[LINE_RDS_PROXY] * v->proxy_vcpu_hours * scale / proxy;
+            c += v->fees * scale;
         }
         b->by_component[i] = billing_round_cents(c);
     }

@@ -44,6 +44,8 @@ typedef struct price_table {
     double      kinesis_shard_hour;           /* provisioned Kinesis Data Streams */
     double      kinesis_put_units_per_million;/* 25 KB PUT payload units */
     double      s3_put_per_thousand, s3_get_per_thousand, s3_gb_month;
+    double      dynamodb_read_per_million, dynamodb_write_per_million; /* on-demand request units */
+    double      rds_proxy_vcpu_hour;          /* per vCPU of the database the proxy fronts */
 } price_table;
 
 /* Line items of the bill. */
@@ -52,7 +54,8 @@ typedef enum bill_line {
     LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
     LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SQS_FIFO_REQUESTS, LINE_SNS_PUBLISHES,
     LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, LINE_KINESIS_SHARD_HOURS,
-    LINE_KINESIS_PUT_UNITS, LINE_S3_PUTS, LINE_S3_GETS, LINE_S3_STORAGE, BILL_LINES
+    LINE_KINESIS_PUT_UNITS, LINE_S3_PUTS, LINE_S3_GETS, LINE_S3_STORAGE, LINE_DYNAMODB_READS,
+    LINE_DYNAMODB_WRITES, LINE_RDS_PROXY, LINE_SERVICE_FEES, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -93,6 +96,13 @@ typedef struct sns_usage {
     double publishes;
 } sns_usage;
 
+/* What one service or pool used: DynamoDB request units, a third-party fee (USD, already
+ * priced by the scenario), proxy vCPU-hours. */
+typedef struct service_usage {
+    bool   used;
+    double read_units, write_units, fees, proxy_vcpu_hours;
+} service_usage;
+
 typedef struct usage {
     size_t        n;          /* components */
     lambda_usage *lambda;     /* n entries */
@@ -102,6 +112,7 @@ typedef struct usage {
     double       *events;     /* n entries: event-bus events per 64 KB (0 for other kinds) */
     kinesis_usage *kinesis;   /* n entries */
     s3_usage     *s3;         /* n entries */
+    service_usage *services;  /* n entries */
 } usage;
 
 typedef struct bill {

@@ -96,10 +96,11 @@ static int run_one(void *p, uint32_t r, double *row)
                     calloc(spec->n_components, sizeof(double)),
                     calloc(spec->n_components, sizeof(double)),
                     calloc(spec->n_components, sizeof(kinesis_usage)),
-                    calloc(spec->n_components, sizeof(s3_usage)) };
+                    calloc(spec->n_components, sizeof(s3_usage)),
+                    calloc(spec->n_components, sizeof(service_usage)) };
         bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
         if (!u.lambda || !u.sqs || !u.sns || !u.scheduler || !u.events || !u.kinesis || !u.s3 ||
-            !b.by_component) {
+            !u.services || !b.by_component) {
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;
         } else {
@@ -122,6 +123,7 @@ static int run_one(void *p, uint32_t r, double *row)
         free(u.events);
         free(u.kinesis);
         free(u.s3);
+        free(u.services);
         free(b.by_component);
     }
     world_free(&w);

@@ -33,51 +33,6 @@ typedef struct traffic_state {
 /* ---- parsing ----------------------------------------------------------------- */
 
 static const char *const process_names[] = { "constant", "poisson", "diurnal", "onoff", "spike", NULL };
-static const char *const jitter_names[] = { "none", "full", "equal", "decorrelated", NULL };
-static const char *const result_names[] = { "ok", "error", "timeout", "throttle", NULL };
-
-static void parse_retry(cfg_node *c, source_spec *s)
-{
-    cfg_node r;
-    cfg_object(c, "retry", &r);
-    s->max_attempts = (uint32_t)cfg_integer(&r, "max_attempts", 1, 1, 100);
-    s->backoff_base_ms = cfg_number(&r, "backoff_base_ms", 100, 0, 3.6e6);
-    s->backoff_cap_ms = cfg_number(&r, "backoff_cap_ms", 20000, 0, 3.6e6);
-    s->jitter = (jitter_kind)cfg_enum(&r, "jitter", jitter_names, JITTER_FULL);
-    /* retry_on: which attempt results are retried. */
-    const cJSON *on = cfg_raw(&r, "retry_on");
-    s->retry_on[RESULT_ERROR] = s->retry_on[RESULT_TIMEOUT] = s->retry_on[RESULT_THROTTLED] = true;
-    if (on) {
-        if (!cJSON_IsArray(on)) {
-            cfg_fail(&r, "retry_on", "expected an array of \"error\", \"timeout\", \"throttle\"");
-        } else {
-            s->retry_on[RESULT_ERROR] = s->retry_on[RESULT_TIMEOUT] = s->retry_on[RESULT_THROTTLED] = false;
-            int i = 0;
-            for (const cJSON *e = on->child; e; e = e->next, i++) {
-                int k = -1;
-                for (int j = 1; result_names[j] && cJSON_IsString(e); j++)
-                    if (strcmp(result_names[j], e->valuestring) == 0)
-                        k = j;
-                if (k < 0) {
-                    char key[32];
-                    snprintf(key, sizeof key, "retry_on[%d]", i);
-                    cfg_fail(&r, key, "expected \"error\", \"timeout\" or \"throttle\"");
-                    break;
-                }
-                s->retry_on[k] = true;
-            }
-        }
-    }
-    cJSON *list = cJSON_CreateArray();
-    for (int j = 1; j < 4; j++)
-        if (s->retry_on[j])
-            cJSON_AddItemToArray(list, cJSON_CreateString(result_names[j]));
-    cfg_put(&r, "retry_on", list);
-    if (!cfg_failed(&r) && s->backoff_cap_ms < s->backoff_base_ms)
-        cfg_fail(&r, "backoff_cap_ms", "must be at least backoff_base_ms (%g), got %g",
-                 s->backoff_base_ms, s->backoff_cap_ms);
-    cfg_done(&r);
-}
 
 static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w)
 {
@@ -186,7 +141,9 @@ int traffic_parse(cfg_node *root, world_spec *w)
             parse_arrivals(&a, s, w);
         cfg_object(&c, "client", &cl);
         s->timeout_ms = cfg_number(&cl, "timeout_ms", 29000, 1, 3.6e8);
-        parse_retry(&cl, s);
+        static const retry_policy client_default = { .max_attempts = 1, .base_ms = 100,
+                                                     .cap_ms = 20000, .jitter = JITTER_FULL };
+        retry_parse(&cl, "retry", &client_default, &s->retry);
         cfg_done(&cl);
         cfg_done(&c);
     }
@@ -315,7 +272,7 @@ static void new_request(world *w, source_state *st)
     r->created = now;
     r->source = st->index;
     r->attempt = 1;
-    r->backoff_prev_ms = st->spec->backoff_base_ms;
+    r->backoff_prev_ms = st->spec->retry.base_ms;
     r->measured = world_measuring(w, now);
     r->size_kb = (float)st->spec->size_kb;
     r->poison = st->spec->poison_rate > 0 && gsl_rng_uniform(st->poison) < st->spec->poison_rate;
@@ -346,31 +303,6 @@ static void on_burst(sim *s, void *target, uint64_t arg)
         new_request(st->w, st);
 }
 
-double traffic_backoff_ms(const source_spec *s, uint32_t attempts_made, double *prev_ms, gsl_rng *rng)
-{
-    uint32_t k = attempts_made - 1 < 60 ? attempts_made - 1 : 60;
-    double exp_ms = s->backoff_base_ms * ldexp(1.0, (int)k);
-    if (exp_ms > s->backoff_cap_ms)
-        exp_ms = s->backoff_cap_ms;
-    switch (s->jitter) {
-    case JITTER_NONE:
-        return exp_ms;
-    case JITTER_FULL:
-        return gsl_rng_uniform(rng) * exp_ms;
-    case JITTER_EQUAL:
-        return 0.5 * exp_ms + gsl_rng_uniform(rng) * 0.5 * exp_ms;
-    case JITTER_DECORRELATED: {
-        double hi = 3.0 * *prev_ms;
-        double sleep = s->backoff_base_ms + gsl_rng_uniform(rng) * (hi - s->backoff_base_ms);
-        if (sleep > s->backoff_cap_ms)
-            sleep = s->backoff_cap_ms;
-        *prev_ms = sleep;
-        return sleep;
-    }
-    }
-    return exp_ms;
-}
-
 void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
 {
     if (result == RESULT_PARTIAL)
@@ -378,9 +310,9 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);
-    if (result != RESULT_OK && s->retry_on[result] && r->attempt < s->max_attempts) {
+    if (retry_again(&s->retry, result, r->attempt)) {
         traffic_state *ts = w->sources;
-        double delay = traffic_backoff_ms(s, r->attempt, &r->backoff_prev_ms, ts->src[r->source].retry) / 1000.0;
+        double delay = retry_backoff_ms(&s->retry, r->attempt, &r->backoff_prev_ms, ts->src[r->source].retry) / 1000.0;
         r->attempt++;
         sim_at(w->s, now + delay, on_retry, w, idx);
         return;

@@ -8,13 +8,12 @@
 #define SLSIM_TRAFFIC_H
 
 #include "models/world.h"
+#include "models/retry.h"
 #include "sim/dist.h"
 
 typedef enum arrival_process {
     ARRIVALS_CONSTANT, ARRIVALS_POISSON, ARRIVALS_DIURNAL, ARRIVALS_ONOFF, ARRIVALS_SPIKE
 } arrival_process;
-
-typedef enum jitter_kind { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED } jitter_kind;
 
 struct source_spec {
     char           *name;
@@ -34,10 +33,7 @@ struct source_spec {
     uint32_t        burst_count;
     /* client */
     double          timeout_ms;
-    uint32_t        max_attempts;
-    double          backoff_base_ms, backoff_cap_ms;
-    jitter_kind     jitter;
-    bool            retry_on[4];       /* by attempt_result */
+    retry_policy    retry;
 };
 
 /* Parses traffic[] into w (components must be parsed first). Returns 0 or -1. */
@@ -47,10 +43,6 @@ void traffic_free_specs(world_spec *w);
 /* Starts every source: schedules first arrivals. Returns 0 or -1 (out of memory). */
 int  traffic_start(world *w);
 void traffic_free(world *w);
-
-/* The wait in ms before the next attempt after attempts_made (>= 1) attempts, by the
- * source's jitter; prev_ms is decorrelated jitter's memory (start it at backoff_base_ms). */
-double traffic_backoff_ms(const source_spec *s, uint32_t attempts_made, double *prev_ms, gsl_rng *rng);
 
 /* A component reports the result of an attempt of request idx at the current time. */
 void traffic_attempt_done(world *w, uint32_t idx, attempt_result result);

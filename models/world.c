@@ -13,13 +13,14 @@
 #include "models/function.h"
 #include "models/queue.h"
 #include "models/schedule.h"
+#include "models/service.h"
 #include "models/stream.h"
 #include "models/topic.h"
 #include "models/traffic.h"
 
 static const component_kind *const kinds[] = { &function_kind, &queue_kind, &topic_kind,
                                                 &bus_kind, &schedule_kind, &stream_kind,
-                                                &bucket_kind, NULL };
+                                                &bucket_kind, &service_kind, &pool_kind, NULL };
 
 const component_kind *component_kind_find(const char *name)
 {
@@ -379,6 +380,15 @@ void world_reply(world *w, uint32_t idx, attempt_result result)
         traffic_attempt_done(w, idx, result);
     else
         w->spec->components[caller].kind->reply(w->state[caller], w, idx, result);
+}
+
+void world_reclaim(world *w)
+{
+    for (size_t i = 0; i < w->spec->n_components; i++) {
+        const component_kind *k = w->spec->components[i].kind;
+        if (k->reclaim)
+            k->reclaim(w->state[i], w);
+    }
 }
 
 void world_finish(world *w, uint32_t idx, request_outcome outcome)

@@ -54,6 +54,11 @@ typedef struct request {
     uint32_t next_free;      /* pool free list link */
     int32_t  caller;         /* component waiting for the reply, or CALLER_CLIENT */
     uint32_t tag;            /* the caller's own reference (a batch, an event slot) */
+    uint32_t epoch;          /* the caller's generation of that reference (stale replies) */
+    uint16_t tenant;         /* index into the scenario's tenants (0: the default tenant) */
+    uint8_t  step;           /* a call's step in its function's calls */
+    uint8_t  is_call;        /* a function's call to a dependency (not an event) */
+    uint8_t  effect;         /* timed out, but the callee will complete it (side effect) */
     uint8_t  measured;       /* counts in requests.* (arrived in the window, not yet ended) */
     uint8_t  live;
     uint8_t  poison;         /* fails every processing attempt */
@@ -98,6 +103,12 @@ typedef struct component_kind {
     /* Adds billable usage. */
     void  (*meter)(const void *spec, const void *state, const world *w, size_t index, usage *u);
     void  (*free_state)(void *state);
+    /* Kinds that limit connections: opens (delta +1) or closes (-1) one connection of a
+     * caller. Returns 0, or -1 when refused (no connection left). NULL for other kinds. */
+    int   (*connect)(void *state, world *w, int delta);
+    /* Kinds that hold idle resources lazily: releases what has expired by now (called when
+     * a connection is refused, so that expired instances give theirs back). May be NULL. */
+    void  (*reclaim)(void *state, world *w);
 } component_kind;
 
 const component_kind *component_kind_find(const char *name);
@@ -190,6 +201,8 @@ void     world_deliver(world *w, int component, uint32_t idx);
 bool     world_enqueue(world *w, int component, uint32_t idx);
 /* Answers the caller of request idx's current attempt. */
 void     world_reply(world *w, uint32_t idx, attempt_result result);
+/* Asks every component to release expired idle resources (see component_kind.reclaim). */
+void     world_reclaim(world *w);
 /* Records how request idx ended (when it is measured) and frees it. */
 void     world_finish(world *w, uint32_t idx, request_outcome outcome);
 

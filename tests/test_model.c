@@ -456,14 +456,14 @@ START_TEST(backoff_jitter_variants_have_their_published_ranges_and_means)
     /* base 100 ms, cap 1,000 ms. After n attempts, e = min(cap, base 2^(n-1)):
      * none waits e; full U(0, e), mean e/2; equal e/2 + U(0, e/2), mean 3e/4;
      * decorrelated U(base, 3 prev) capped, mean 2 base on the first retry. */
-    source_spec s = { .backoff_base_ms = 100, .backoff_cap_ms = 1000 };
+    retry_policy s = { .base_ms = 100, .cap_ms = 1000 };
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 2385);
     const double e[] = { 100, 200, 400, 800, 1000, 1000 };
     double prev = 100;
     s.jitter = JITTER_NONE;
     for (uint32_t n = 1; n <= 6; n++)
-        ck_assert_double_eq(traffic_backoff_ms(&s, n, &prev, rng), e[n - 1]);
+        ck_assert_double_eq(retry_backoff_ms(&s, n, &prev, rng), e[n - 1]);
     const int draws = 100000;
     for (int kind = JITTER_FULL; kind <= JITTER_EQUAL; kind++) {
         s.jitter = (jitter_kind)kind;
@@ -471,7 +471,7 @@ START_TEST(backoff_jitter_variants_have_their_published_ranges_and_means)
             tally t;
             tally_init(&t);
             for (int i = 0; i < draws; i++)
-                tally_add(&t, traffic_backoff_ms(&s, n, &prev, rng));
+                tally_add(&t, retry_backoff_ms(&s, n, &prev, rng));
             double lo = kind == JITTER_FULL ? 0 : e[n - 1] / 2, mean = kind == JITTER_FULL ? e[n - 1] / 2 : 0.75 * e[n - 1];
             double se = sqrt(tally_variance(&t) / draws);
             ck_assert_double_ge(t.min, lo);
@@ -484,10 +484,10 @@ START_TEST(backoff_jitter_variants_have_their_published_ranges_and_means)
     tally_init(&first);
     for (int i = 0; i < draws; i++) {
         prev = 100;
-        double w = traffic_backoff_ms(&s, 1, &prev, rng);
+        double w = retry_backoff_ms(&s, 1, &prev, rng);
         tally_add(&first, w);
         for (uint32_t n = 2; n <= 8; n++) {
-            double before = prev, next = traffic_backoff_ms(&s, n, &prev, rng);
+            double before = prev, next = retry_backoff_ms(&s, n, &prev, rng);
             if (next < 100 || next > fmin(1000, 3 * before)) {
                 ck_abort_msg("decorrelated wait %.3f outside [100, min(1000, %.3f)]", next, 3 * before);
             }

@@ -1,0 +1,840 @@
+/* service.c — downstream dependencies: the `service` kind (a database, cache or third-party
+ * API) and the `pool` kind (a connection proxy in front of a service). They share the
+ * admission logic and differ in what the work is: a service answers after its latency, a
+ * pool forwards the call to its target over one of its connections.
+ *
+ * An attempt that arrives goes through, in order: an incident that makes the service
+ * `down` (refused at once, an error); the rate limit (a token bucket: over it, throttled at
+ * once, like an HTTP 429); then a place in service, or a FIFO wait when max_concurrency is
+ * reached. A waiting call fails after queue_timeout_ms. In service, the attempt's result
+ * (error_rate, or an incident's) and its latency (latency_ms, times an incident's slowdown)
+ * are drawn when it starts. With capacity_per_s the service also has a finite throughput:
+ * every call needs 1/capacity_per_s seconds of a processor shared equally by the calls in
+ * it (M/G/1 processor sharing, so that a service pushed towards its capacity answers ever
+ * slower: mean time there (1/C)/(1 - rho)); the drawn latency is added after it.
+ *
+ * The caller's deadline (request.deadline) is enforced here: at the deadline the caller is
+ * answered `timeout` and stops waiting, but a call already in service runs on (it keeps
+ * its place, its connection and its share of the capacity) and, if it succeeds, has its
+ * side effect: the reply says so (request.effect), for callers that count duplicates. A
+ * call still waiting in the queue at its deadline is withdrawn.
+ *
+ * Every attempt in the service holds a slot (pooled, reused; events name the slot and its
+ * epoch, so an event for a slot that has moved on is ignored). Waiting slots are in a ring
+ * in arrival order; since the queue timeout is the same for all, they expire in that order
+ * too, and one timer for the oldest is enough. The processor-sharing stage completes in
+ * arrival order as well (equal work), so it is a ring with one timer for its head, kept in
+ * virtual time. Nothing here allocates per call once the pools have grown to the peak. */
+#include "models/service.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/dist.h"
+
+/* ---- spec ------------------------------------------------------------------------ */
+
+typedef enum incident_mode { INCIDENT_ERRORS, INCIDENT_SLOW, INCIDENT_DOWN } incident_mode;
+static const char *const incident_modes[] = { "errors", "slow", "down", NULL };
+
+typedef struct incident {
+    double        start_s, end_s;
+    incident_mode mode;
+    double        error_rate;   /* errors: share of calls that fail in the window */
+    double        factor;       /* slow: latency multiplier */
+} incident;
+
+typedef enum dynamo_op { DYNAMO_NONE = -1, DYNAMO_READ, DYNAMO_WRITE } dynamo_op;
+static const char *const dynamo_ops[] = { "read", "write", NULL };
+static const char *const consistency_names[] = { "strong", "eventual", "transactional", NULL };
+
+typedef struct service_spec {
+    char     *name;
+    bool      is_pool;
+    dist      latency_ms;
+    double    error_rate;
+    uint32_t  max_concurrency;     /* 0: unlimited */
+    double    queue_timeout_s;
+    uint32_t  max_connections;     /* 0: unlimited */
+    double    rate_limit_per_s, burst;   /* rate 0: no limit */
+    double    capacity_per_s;      /* 0: no saturation */
+    size_t    n_incidents;
+    incident *incidents;
+    /* prices */
+    double    fee_per_million;     /* a third-party fee per call that is served */
+    dynamo_op dynamo;
+    double    request_units;       /* DynamoDB read or write request units per call */
+    /* pool */
+    char     *target_name;
+    int       target;
+    uint32_t  connections;         /* the pool's connections to its target */
+    double    vcpus;               /* the proxy is billed per vCPU-hour of the database */
+} service_spec;
+
+static void service_free_spec(void *p)
+{
+    service_spec *s = p;
+    if (!s)
+        return;
+    dist_free(&s->latency_ms);
+    free(s->incidents);
+    free(s->target_name);
+    free(s->name);
+    free(s);
+}
+
+static void parse_incidents(cfg_node *n, service_spec *s)
+{
+    size_t count = cfg_array_len(n, "incidents");
+    if (count > 1000) {
+        cfg_fail(n, "incidents", "at most 1000 incidents, got %zu", count);
+        return;
+    }
+    if (count == 0 || cfg_failed(n))
+        return;
+    s->incidents = calloc(count, sizeof *s->incidents);
+    if (!s->incidents) {
+        cfg_fail(n, "incidents", "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < count && !cfg_failed(n); i++) {
+        cfg_node c;
+        cfg_array_object(n, "incidents", i, &c);
+        incident *in = &s->incidents[i];
+        s->n_incidents = i + 1;
+        in->start_s = cfg_number_req(&c, "start_s", 0, 1e9);
+        double d = cfg_number_req(&c, "duration_s", 0, 1e9);
+        in->end_s = in->start_s + d;
+        if (!cfg_has(&c, "mode"))
+            cfg_missing(&c, "mode", "\"errors\", \"slow\" or \"down\"");
+        in->mode = (incident_mode)cfg_enum(&c, "mode", incident_modes, INCIDENT_ERRORS);
+        if (in->mode == INCIDENT_ERRORS) {
+            in->error_rate = cfg_number(&c, "error_rate", 1, 0, 1);
+        } else if (in->mode == INCIDENT_SLOW) {
+            in->factor = cfg_number(&c, "factor", 10, 0, 1e6);
+        }
+        cfg_done(&c);
+    }
+}
+
+/* Keys the two kinds share: admission and the caller's view. */
+static void parse_admission(cfg_node *n, service_spec *s, double queue_timeout_default_ms)
+{
+    s->queue_timeout_s = cfg_number(n, "queue_timeout_ms", queue_timeout_default_ms, 0, 3.6e7) / 1000.0;
+    s->error_rate = cfg_number(n, "error_rate", 0, 0, 1);
+    cfg_node r;
+    cfg_object(n, "rate_limit", &r);
+    s->rate_limit_per_s = cfg_number(&r, "per_s", 0, 0, 1e9);
+    if (cfg_has(&r, "burst")) {
+        s->burst = cfg_number(&r, "burst", 0, 1, 1e12);
+    } else {
+        s->burst = s->rate_limit_per_s > 1 ? s->rate_limit_per_s : 1;
+        cfg_put(&r, "burst", cJSON_CreateNull());
+    }
+    cfg_done(&r);
+    parse_incidents(n, s);
+}
+
+static void *service_parse(cfg_node *n, world_spec *w)
+{
+    (void)w;
+    service_spec *s = calloc(1, sizeof *s);
+    if (!s) {
+        cfg_fail(n, NULL, "out of memory");
+        return NULL;
+    }
+    s->name = strdup(cfg_string_req(n, "name"));
+    s->target = -1;
+    /* A managed key-value store's call inside a region: single-digit milliseconds. */
+    dist def = dist_lognormal_median_p99(5, 25);
+    dist_parse(n, "latency_ms", &def, 3.6e6, &s->latency_ms);
+    /* HikariCP's connectionTimeout (30 s) is the common default wait for a connection. */
+    s->max_concurrency = (uint32_t)cfg_integer(n, "max_concurrency", 0, 0, 100000000);
+    parse_admission(n, s, 30000);
+    s->max_connections = (uint32_t)cfg_integer(n, "max_connections", 0, 0, 10000000);
+    s->capacity_per_s = cfg_number(n, "capacity_per_s", 0, 0, 1e9);
+    cfg_node p;
+    cfg_object(n, "pricing", &p);
+    s->fee_per_million = cfg_number(&p, "per_million_calls", 0, 0, 1e9);
+    s->dynamo = DYNAMO_NONE;
+    if (cfg_has(&p, "dynamodb")) {
+        cfg_node d;
+        cfg_object(&p, "dynamodb", &d);
+        if (!cfg_has(&d, "operation"))
+            cfg_missing(&d, "operation", "\"read\" or \"write\"");
+        s->dynamo = (dynamo_op)cfg_enum(&d, "operation", dynamo_ops, DYNAMO_READ);
+        double kb = cfg_number(&d, "item_kb", 1, 0.001, 400);
+        int consistency = cfg_enum(&d, "consistency", consistency_names, 0);
+        /* 1 WRU per KB written; 1 RRU per 4 KB read strongly consistent, half that for an
+         * eventually consistent read, twice for a transactional one (each rounded up). */
+        if (s->dynamo == DYNAMO_WRITE)
+            s->request_units = ceil(kb - 1e-9) * (consistency == 2 ? 2 : 1);
+        else
+            s->request_units = ceil(kb / 4 - 1e-9) * (consistency == 1 ? 0.5 : consistency == 2 ? 2 : 1);
+        cfg_done(&d);
+    }
+    cfg_done(&p);
+    cfg_know(n, "kind");
+    cfg_done(n);
+    if (cfg_failed(n)) {
+        service_free_spec(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void *pool_parse(cfg_node *n, world_spec *w)
+{
+    (void)w;
+    service_spec *s = calloc(1, sizeof *s);
+    if (!s) {
+        cfg_fail(n, NULL, "out of memory");
+        return NULL;
+    }
+    s->is_pool = true;
+    s->dynamo = DYNAMO_NONE;
+    s->name = strdup(cfg_string_req(n, "name"));
+    s->target_name = strdup(cfg_string_req(n, "target"));
+    s->target = -1;
+    /* A proxy hop inside a VPC: about a millisecond or two (an assumption, see README). */
+    dist def = dist_lognormal_median_p99(1.5, 5);
+    dist_parse(n, "latency_ms", &def, 3.6e6, &s->latency_ms);
+    /* RDS Proxy's ConnectionBorrowTimeout defaults to 120 s. */
+    parse_admission(n, s, 120000);
+    s->connections = (uint32_t)cfg_integer(n, "connections", 100, 1, 10000000);
+    s->max_concurrency = s->connections;   /* a call holds one connection; others wait */
+    /* Billed per vCPU of the database it fronts, 2 at least. */
+    s->vcpus = cfg_number(n, "database_vcpus", 2, 2, 1024);
+    cfg_know(n, "kind");
+    cfg_done(n);
+    if (cfg_failed(n)) {
+        service_free_spec(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int pool_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
+{
+    service_spec *s = p;
+    cfg_node n;
+    cfg_root(&n, ctx, NULL, NULL);
+    snprintf(n.path, sizeof n.path, "%s", path);
+    s->target = world_spec_component(w, s->target_name);
+    if (s->target < 0) {
+        cfg_fail(&n, "target", "no component is named \"%s\"", s->target_name);
+        return -1;
+    }
+    if (w->components[s->target].kind != &service_kind) {
+        cfg_fail(&n, "target", "\"%s\" is a %s; a pool fronts a service", s->target_name,
+                 w->components[s->target].kind->name);
+        return -1;
+    }
+    const service_spec *t = w->components[s->target].spec;
+    if (t->max_connections && s->connections > t->max_connections) {
+        cfg_fail(&n, "connections", "%u exceeds the max_connections (%u) of \"%s\"", s->connections,
+                 t->max_connections, s->target_name);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- run state ------------------------------------------------------------------- */
+
+enum { PHASE_FREE, PHASE_QUEUED, PHASE_SHARED, PHASE_DELAY, PHASE_FORWARDED };
+
+typedef struct slot {
+    uint32_t req;          /* the attempt, or UINT32_MAX once its caller stopped waiting */
+    uint32_t epoch;
+    double   arrived;      /* accepted here */
+    double   delay_s;      /* drawn latency, after the shared stage */
+    double   v_done;       /* shared stage: virtual time at which its work is done */
+    uint8_t  phase;
+    uint8_t  result;       /* attempt_result, drawn when the work starts */
+} slot;
+
+typedef struct ring {
+    uint32_t *v;
+    uint32_t  head, n, cap;
+} ring;
+
+typedef struct service_state {
+    const service_spec *s;
+    world    *w;
+    int       index;
+    slot     *slots;
+    uint32_t  n_slots, cap_slots, *free_slots, n_free;
+    ring      waiting, shared;
+    uint32_t  busy;                  /* in service (or forwarded) */
+    uint32_t  connections;           /* open connections (callers', or the pool's to its target) */
+    double    tokens, tokens_t;
+    bool      queue_timer;           /* a timer is set for the oldest waiting call */
+    double    v, v_t;                /* shared stage: virtual time and when it was last advanced */
+    uint32_t  shared_gen;
+    gsl_rng  *r_latency, *r_error;
+    /* measured figures */
+    uint64_t  calls, attempts, ok, errors, throttled, refused, connection_errors,
+              queue_timeouts, timeouts, executed_ok, cur_count;
+    double    cur_second, peak_per_s, max_connections_seen;
+    gauge     concurrency, queue;
+    series    busy_s, queue_s;
+    hist      latency_ms;
+} service_state;
+
+static int ring_push(ring *r, uint32_t x)
+{
+    if (r->n == r->cap) {
+        uint32_t cap = r->cap ? 2 * r->cap : 64;
+        uint32_t *v = malloc(cap * sizeof *v);
+        if (!v)
+            return -1;
+        for (uint32_t i = 0; i < r->n; i++)
+            v[i] = r->v[(r->head + i) % r->cap];
+        free(r->v);
+        r->v = v;
+        r->head = 0;
+        r->cap = cap;
+    }
+    r->v[(r->head + r->n++) % r->cap] = x;
+    return 0;
+}
+
+static uint32_t ring_front(const ring *r) { return r->v[r->head]; }
+
+static uint32_t ring_pop(ring *r)
+{
+    uint32_t x = r->v[r->head];
+    r->head = (r->head + 1) % r->cap;
+    r->n--;
+    return x;
+}
+
+static void service_free_state(void *p)
+{
+    service_state *st = p;
+    if (!st)
+        return;
+    free(st->slots);
+    free(st->free_slots);
+    free(st->waiting.v);
+    free(st->shared.v);
+    series_free(&st->busy_s);
+    series_free(&st->queue_s);
+    free(st);
+}
+
+static void *service_start(const void *spec, world *w, int index)
+{
+    const service_spec *s = spec;
+    service_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->s = s;
+    st->w = w;
+    st->index = index;
+    char name[300];
+    snprintf(name, sizeof name, "%s.%s.latency", s->is_pool ? "pool" : "service", s->name);
+    st->r_latency = sim_stream(w->s, name);
+    snprintf(name, sizeof name, "%s.%s.errors", s->is_pool ? "pool" : "service", s->name);
+    st->r_error = sim_stream(w->s, name);
+    if (!st->r_latency || !st->r_error ||
+        series_init_window(&st->busy_s, w->t_start, w->t_end, w->spec->interval_s) != 0 ||
+        series_init_window(&st->queue_s, w->t_start, w->t_end, w->spec->interval_s) != 0) {
+        service_free_state(st);
+        return NULL;
+    }
+    gauge_init(&st->concurrency, &st->busy_s, w->t_start);
+    gauge_init(&st->queue, &st->queue_s, w->t_start);
+    hist_init(&st->latency_ms);
+    st->tokens = s->burst;
+    st->cur_second = -1;
+    return st;
+}
+
+static uint32_t slot_new(service_state *st)
+{
+    if (st->n_free == 0) {
+        uint32_t cap = st->cap_slots ? 2 * st->cap_slots : 64;
+        slot *v = realloc(st->slots, cap * sizeof *v);
+        if (!v)
+            return UINT32_MAX;
+        st->slots = v;
+        uint32_t *f = realloc(st->free_slots, cap * sizeof *f);
+        if (!f)
+            return UINT32_MAX;
+        st->free_slots = f;
+        for (uint32_t i = cap; i-- > st->cap_slots;) {
+            st->slots[i].epoch = 0;
+            st->slots[i].phase = PHASE_FREE;
+            st->free_slots[st->n_free++] = i;
+        }
+        st->cap_slots = cap;
+    }
+    return st->free_slots[--st->n_free];
+}
+
+static void slot_free(service_state *st, uint32_t k)
+{
+    st->slots[k].phase = PHASE_FREE;
+    st->slots[k].epoch++;
+    st->free_slots[st->n_free++] = k;
+}
+
+static uint64_t slot_arg(const service_state *st, uint32_t k)
+{
+    return sim_gen_pack(st->slots[k].epoch, k);
+}
+
+/* The slot named by a timer's arg, or NULL when it has moved on. */
+static slot *slot_of(service_state *st, uint64_t arg)
+{
+    uint32_t k = sim_payload_of(arg);
+    slot *sl = &st->slots[k];
+    return sl->phase != PHASE_FREE && sl->epoch == sim_gen_of(arg) ? sl : NULL;
+}
+
+static const incident *active_incident(const service_spec *s, double now)
+{
+    for (size_t i = 0; i < s->n_incidents; i++)
+        if (now >= s->incidents[i].start_s && now < s->incidents[i].end_s)
+            return &s->incidents[i];
+    return NULL;
+}
+
+/* Answers the caller of slot k (if it still waits) and records the latency. */
+static void answer(service_state *st, uint32_t k, attempt_result result)
+{
+    world *w = st->w;
+    slot *sl = &st->slots[k];
+    uint32_t req = sl->req;
+    if (req == UINT32_MAX)
+        return;
+    sl->req = UINT32_MAX;
+    double now = sim_now(w->s);
+    if (world_measuring(w, sl->arrived)) {
+        hist_add(&st->latency_ms, (now - sl->arrived) * 1000.0);
+        if (result == RESULT_OK)
+            st->ok++;
+        else if (result == RESULT_ERROR)
+            st->errors++;
+    }
+    world_reply(w, req, result);
+}
+
+static void start_work(service_state *st, uint32_t k);
+
+/* Takes the next waiting call into service, if a place is free. */
+static void admit_next(service_state *st)
+{
+    const service_spec *s = st->s;
+    while (st->waiting.n && (!s->max_concurrency || st->busy < s->max_concurrency)) {
+        uint32_t k = ring_pop(&st->waiting);
+        gauge_add(&st->queue, sim_now(st->w->s), -1.0);
+        if (st->slots[k].req == UINT32_MAX) {   /* its caller left while it waited */
+            slot_free(st, k);
+            continue;
+        }
+        start_work(st, k);
+    }
+}
+
+static void work_done(service_state *st, uint32_t k)
+{
+    double now = sim_now(st->w->s);
+    slot *sl = &st->slots[k];
+    st->busy--;
+    gauge_add(&st->concurrency, now, -1.0);
+    if (sl->result == RESULT_OK && world_measuring(st->w, sl->arrived))
+        st->executed_ok++;
+    attempt_result result = (attempt_result)sl->result;
+    answer(st, k, result);
+    slot_free(st, k);
+    admit_next(st);
+}
+
+static void on_delay_done(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    service_state *st = target;
+    if (slot_of(st, arg))
+        work_done(st, sim_payload_of(arg));
+}
+
+/* ---- shared stage (processor sharing with equal work) ---------------------------- */
+
+static void shared_advance(service_state *st, double now)
+{
+    if (st->shared.n)
+        st->v += (now - st->v_t) / (double)st->shared.n;
+    st->v_t = now;
+}
+
+static void on_shared_done(sim *s, void *target, uint64_t arg);
+
+static void shared_arm(service_state *st, double now)
+{
+    st->shared_gen++;
+    if (!st->shared.n)
+        return;
+    const slot *head = &st->slots[ring_front(&st->shared)];
+    double dt = (head->v_done - st->v) * (double)st->shared.n;
+    sim_at(st->w->s, now + (dt > 0 ? dt : 0), on_shared_done, st, st->shared_gen);
+}
+
+static void on_shared_done(sim *s, void *target, uint64_t arg)
+{
+    service_state *st = target;
+    if (arg != st->shared_gen)
+        return;
+    double now = sim_now(s);
+    shared_advance(st, now);
+    uint32_t k = ring_pop(&st->shared);
+    /* Equal work: the head is done; rounding must not leave it a hair short. */
+    if (st->v < st->slots[k].v_done)
+        st->v = st->slots[k].v_done;
+    shared_arm(st, now);
+    slot *sl = &st->slots[k];
+    sl->phase = PHASE_DELAY;
+    sim_at(s, now + sl->delay_s, on_delay_done, st, slot_arg(st, k));
+}
+
+/* ---- work ---------------------------------------------------------------------- */
+
+static void on_forward(sim *s, void *target, uint64_t arg);
+
+static void start_work(service_state *st, uint32_t k)
+{
+    world *w = st->w;
+    const service_spec *s = st->s;
+    double now = sim_now(w->s);
+    slot *sl = &st->slots[k];
+    st->busy++;
+    gauge_add(&st->concurrency, now, 1.0);
+    double delay_ms = dist_sample(&s->latency_ms, st->r_latency);
+    if (s->is_pool) {
+        sl->phase = PHASE_FORWARDED;
+        sim_at(w->s, now + delay_ms / 1000.0, on_forward, st, slot_arg(st, k));
+        return;
+    }
+    const incident *in = active_incident(s, now);
+    double p_error = s->error_rate;
+    if (in && in->mode == INCIDENT_ERRORS)
+        p_error = fmax(p_error, in->error_rate);
+    if (in && in->mode == INCIDENT_SLOW)
+        delay_ms *= in->factor;
+    sl->result = (uint8_t)(p_error > 0 && gsl_rng_uniform(st->r_error) < p_error ? RESULT_ERROR : RESULT_OK);
+    sl->delay_s = delay_ms / 1000.0;
+    if (s->capacity_per_s > 0) {
+        shared_advance(st, now);
+        sl->v_done = st->v + 1.0 / s->capacity_per_s;
+        sl->phase = PHASE_SHARED;
+        if (ring_push(&st->shared, k) != 0) {
+            w->out_of_memory = 1;
+            return;
+        }
+        shared_arm(st, now);
+        return;
+    }
+    sl->phase = PHASE_DELAY;
+    sim_at(w->s, now + sl->delay_s, on_delay_done, st, slot_arg(st, k));
+}
+
+/* ---- pool: forwarding to the target ----------------------------------------------- */
+
+static void on_forward(sim *s, void *target, uint64_t arg)
+{
+    service_state *st = target;
+    world *w = st->w;
+    slot *sl = slot_of(st, arg);
+    if (!sl)
+        return;
+    uint32_t k = sim_payload_of(arg);
+    if (sl->req == UINT32_MAX) {      /* the caller left during the hop: nothing to send */
+        st->busy--;
+        gauge_add(&st->concurrency, sim_now(s), -1.0);
+        slot_free(st, k);
+        admit_next(st);
+        return;
+    }
+    /* The pool opens its connections to the target as it needs them. */
+    if (st->busy > st->connections) {
+        const component_spec *c = &w->spec->components[st->s->target];
+        if (c->kind->connect(w->state[st->s->target], w, +1) != 0) {
+            if (world_measuring(w, sl->arrived))
+                st->connection_errors++;
+            sl->result = RESULT_ERROR;
+            work_done(st, k);
+            return;
+        }
+        st->connections++;
+        if (st->connections > st->max_connections_seen)
+            st->max_connections_seen = st->connections;
+    }
+    const request *orig = &w->req[sl->req];
+    uint32_t sub = world_request_new(w);
+    if (sub == UINT32_MAX) {
+        sl->result = RESULT_ERROR;
+        work_done(st, k);
+        return;
+    }
+    request *r = &w->req[sub];
+    orig = &w->req[sl->req];          /* the pool may have moved */
+    r->created = orig->created;
+    r->deadline = orig->deadline;
+    r->size_kb = orig->size_kb;
+    r->source = orig->source;
+    r->tenant = orig->tenant;
+    r->attempt = orig->attempt;
+    r->caller = st->index;
+    r->tag = k;
+    r->epoch = sl->epoch;
+    r->is_call = 1;
+    world_deliver(w, st->s->target, sub);
+}
+
+static void pool_reply(void *state, world *w, uint32_t req, attempt_result result)
+{
+    service_state *st = state;
+    request *r = &w->req[req];
+    uint32_t k = r->tag;
+    uint8_t effect = r->effect;
+    bool current = k < st->cap_slots && st->slots[k].phase == PHASE_FORWARDED &&
+                   st->slots[k].epoch == r->epoch;
+    world_request_free(w, req);
+    if (!current)
+        return;
+    slot *sl = &st->slots[k];
+    sl->result = (uint8_t)result;
+    if (sl->req != UINT32_MAX && effect)
+        w->req[sl->req].effect = 1;
+    work_done(st, k);
+}
+
+/* ---- arrivals ---------------------------------------------------------------------- */
+
+static void on_queue_timeout(sim *s, void *target, uint64_t arg)
+{
+    (void)arg;
+    service_state *st = target;
+    double now = sim_now(s);
+    st->queue_timer = false;
+    while (st->waiting.n) {
+        uint32_t k = ring_front(&st->waiting);
+        slot *sl = &st->slots[k];
+        if (sl->arrived + st->s->queue_timeout_s > now)
+            break;
+        ring_pop(&st->waiting);
+        gauge_add(&st->queue, now, -1.0);
+        if (sl->req != UINT32_MAX && world_measuring(st->w, sl->arrived))
+            st->queue_timeouts++;
+        answer(st, k, RESULT_ERROR);
+        slot_free(st, k);
+    }
+    if (st->waiting.n) {
+        st->queue_timer = true;
+        sim_at(s, st->slots[ring_front(&st->waiting)].arrived + st->s->queue_timeout_s,
+               on_queue_timeout, st, 0);
+    }
+}
+
+static void on_deadline(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    service_state *st = target;
+    slot *sl = slot_of(st, arg);
+    if (!sl || sl->req == UINT32_MAX)
+        return;
+    world *w = st->w;
+    uint32_t req = sl->req;
+    if (sl->phase != PHASE_QUEUED && sl->phase != PHASE_FORWARDED && sl->result == RESULT_OK)
+        w->req[req].effect = 1;       /* it will still complete: the side effect happens */
+    if (world_measuring(w, sl->arrived))
+        st->timeouts++;
+    sl->req = UINT32_MAX;
+    world_reply(w, req, RESULT_TIMEOUT);
+}
+
+static void count_arrival(service_state *st, const request *r, double now)
+{
+    if (!world_measuring(st->w, now))
+        return;
+    st->attempts++;
+    if (r->attempt <= 1)
+        st->calls++;
+    double sec = floor(now);
+    if (sec != st->cur_second) {
+        if ((double)st->cur_count > st->peak_per_s)
+            st->peak_per_s = (double)st->cur_count;
+        st->cur_second = sec;
+        st->cur_count = 0;
+    }
+    st->cur_count++;
+}
+
+static void service_accept(void *state, world *w, uint32_t req)
+{
+    service_state *st = state;
+    const service_spec *s = st->s;
+    double now = sim_now(w->s);
+    bool measuring = world_measuring(w, now);
+    w->req[req].effect = 0;
+    count_arrival(st, &w->req[req], now);
+    const incident *in = s->is_pool ? NULL : active_incident(s, now);
+    if (in && in->mode == INCIDENT_DOWN) {
+        if (measuring)
+            st->refused++;
+        world_reply(w, req, RESULT_ERROR);
+        return;
+    }
+    if (s->rate_limit_per_s > 0) {
+        st->tokens = fmin(s->burst, st->tokens + (now - st->tokens_t) * s->rate_limit_per_s);
+        st->tokens_t = now;
+        if (st->tokens < 1.0) {
+            if (measuring)
+                st->throttled++;
+            world_reply(w, req, RESULT_THROTTLED);
+            return;
+        }
+        st->tokens -= 1.0;
+    }
+    uint32_t k = slot_new(st);
+    if (k == UINT32_MAX) {
+        w->out_of_memory = 1;
+        world_reply(w, req, RESULT_ERROR);
+        return;
+    }
+    slot *sl = &st->slots[k];
+    sl->req = req;
+    sl->arrived = now;
+    sl->result = RESULT_OK;
+    double deadline = w->req[req].deadline;
+    if (deadline < INFINITY)
+        sim_at(w->s, deadline > now ? deadline : now, on_deadline, st, slot_arg(st, k));
+    if (s->max_concurrency && st->busy >= s->max_concurrency) {
+        sl->phase = PHASE_QUEUED;
+        if (ring_push(&st->waiting, k) != 0) {
+            w->out_of_memory = 1;
+            return;
+        }
+        gauge_add(&st->queue, now, 1.0);
+        if (!st->queue_timer) {
+            st->queue_timer = true;
+            sim_at(w->s, now + s->queue_timeout_s, on_queue_timeout, st, 0);
+        }
+        return;
+    }
+    start_work(st, k);
+}
+
+static int service_connect(void *state, world *w, int delta)
+{
+    service_state *st = state;
+    if (delta < 0) {
+        if (st->connections)
+            st->connections--;
+        return 0;
+    }
+    uint32_t max = st->s->max_connections;
+    if (max && st->connections >= max) {
+        world_reclaim(w);       /* expired instances give their connections back */
+        if (st->connections >= max) {
+            if (world_measuring(w, sim_now(w->s)))
+                st->connection_errors++;
+            return -1;
+        }
+    }
+    st->connections++;
+    if (st->connections > st->max_connections_seen)
+        st->max_connections_seen = st->connections;
+    return 0;
+}
+
+static void service_finish(void *state, world *w)
+{
+    service_state *st = state;
+    gauge_close(&st->concurrency, w->t_end);
+    gauge_close(&st->queue, w->t_end);
+    if ((double)st->cur_count > st->peak_per_s)
+        st->peak_per_s = (double)st->cur_count;
+}
+
+static void service_report(const void *spec, const void *state, metric_sink *m)
+{
+    const service_spec *s = spec;
+    const service_state *st = state;
+    service_state zero = { 0 };
+    if (!st)
+        st = &zero;
+    double window = st->w ? st->w->spec->duration_s : 1.0;
+    bool any = st->latency_ms.count > 0;
+    metric_emit(m, "calls", (double)st->calls);
+    metric_emit(m, "attempts", (double)st->attempts);
+    metric_emit(m, "successes", (double)st->ok);
+    metric_emit(m, "errors", (double)st->errors);
+    metric_emit(m, "throttled", (double)st->throttled);
+    metric_emit(m, "refused", (double)st->refused);
+    metric_emit(m, "connection_errors", (double)st->connection_errors);
+    metric_emit(m, "queue_timeouts", (double)st->queue_timeouts);
+    metric_emit(m, "timeouts", (double)st->timeouts);
+    metric_emit(m, "completed_after_timeout", (double)(st->executed_ok > st->ok ? st->executed_ok - st->ok : 0));
+    metric_emit(m, "mean_concurrency", st->busy_s.total / window);
+    metric_emit(m, "max_concurrency", st->concurrency.max);
+    metric_emit(m, "mean_queue", st->queue_s.total / window);
+    metric_emit(m, "max_queue", st->queue.max);
+    metric_emit(m, "peak_calls_per_s", st->peak_per_s);
+    metric_emit(m, "mean_calls_per_s", (double)st->attempts / window);
+    metric_emit(m, "max_connections", st->max_connections_seen);
+    metric_emit(m, "latency_ms_mean", any ? hist_mean(&st->latency_ms) : NAN);
+    metric_emit(m, "latency_ms_p50", any ? hist_quantile(&st->latency_ms, 0.5) : NAN);
+    metric_emit(m, "latency_ms_p99", any ? hist_quantile(&st->latency_ms, 0.99) : NAN);
+    if (s->dynamo != DYNAMO_NONE)
+        metric_emit(m, "request_units", (double)st->executed_ok * s->request_units);
+}
+
+static void service_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+{
+    const service_spec *s = spec;
+    const service_state *st = state;
+    service_usage *su = &u->services[index];
+    su->used = true;
+    if (s->is_pool) {
+        su->proxy_vcpu_hours = s->vcpus * w->spec->duration_s / 3600.0;
+        return;
+    }
+    su->fees = (double)st->executed_ok * s->fee_per_million / 1e6;
+    if (s->dynamo == DYNAMO_READ)
+        su->read_units = (double)st->executed_ok * s->request_units;
+    else if (s->dynamo == DYNAMO_WRITE)
+        su->write_units = (double)st->executed_ok * s->request_units;
+}
+
+const component_kind service_kind = {
+    .name = "service",
+    .plural = "services",
+    .parse = service_parse,
+    .free_spec = service_free_spec,
+    .start = service_start,
+    .accept = service_accept,
+    .finish = service_finish,
+    .report = service_report,
+    .meter = service_meter,
+    .free_state = service_free_state,
+    .connect = service_connect,
+};
+
+const component_kind pool_kind = {
+    .name = "pool",
+    .plural = "pools",
+    .parse = pool_parse,
+    .free_spec = service_free_spec,
+    .link = pool_link,
+    .start = service_start,
+    .accept = service_accept,
+    .reply = pool_reply,
+    .finish = service_finish,
+    .report = service_report,
+    .meter = service_meter,
+    .free_state = service_free_state,
+};

@@ -1,0 +1,12 @@
+/* service.h — the `service` kind (a downstream dependency: database, cache, third-party
+ * API) and the `pool` kind (a connection proxy that multiplexes callers onto a fixed set of
+ * connections to a service). */
+#ifndef SLSIM_SERVICE_H
+#define SLSIM_SERVICE_H
+
+#include "models/world.h"
+
+extern const component_kind service_kind;
+extern const component_kind pool_kind;
+
+#endif
