@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/retry.h"
 #include "models/traffic.h"
 #include "sim/dist.h"
 
@@ -29,12 +30,31 @@
 
 typedef enum keep_alive_policy { KEEP_FIXED, KEEP_UNIFORM } keep_alive_policy;
 
-/* An asynchronous call made by a successful invocation: count messages to target. */
+/* A circuit breaker around one call step (shared by the function's instances). */
+typedef struct breaker_spec {
+    bool     on;
+    double   threshold;     /* share of failed attempts that opens it */
+    double   window_s;      /* over this sliding window */
+    uint32_t min_calls;     /* attempts in the window before it may open */
+    double   open_s;        /* it stays open this long, failing calls at once */
+    uint32_t probes;        /* then lets this many trial calls through (half-open) */
+} breaker_spec;
+
+/* One step of a successful invocation: count calls to target, in order. An asynchronous
+ * step sends count messages and goes on; a synchronous one waits for each call (or for
+ * all at once when parallel), with its timeout, retry policy, breaker and fallback. */
 typedef struct function_call {
-    char  *target_name;
-    int    target;          /* component index after link */
-    dist   count;           /* messages per invocation (rounded to a whole number) */
-    double size_kb;
+    char        *target_name;
+    char        *name;           /* names its figures: calls.<name>.* */
+    int          target;         /* component index after link */
+    int          mode;           /* -1 follows the target, 0 async, 1 sync */
+    bool         sync, parallel, idempotent, fallback;
+    dist         count;          /* calls per invocation (rounded to a whole number) */
+    double       size_kb;
+    double       timeout_s;      /* INFINITY: the function's own timeout bounds it */
+    retry_policy retry;
+    breaker_spec breaker;
+    int          conn;           /* bit of the target in an instance's connections, or -1 */
 } function_call;
 
 typedef struct function_spec {
@@ -58,6 +78,9 @@ typedef struct function_spec {
     int               on_failure;           /* its component index (after link), or -1 */
     size_t            n_calls;
     function_call    *calls;
+    bool              has_sync;        /* some step waits on a call */
+    uint32_t          n_conn;          /* connection-limited targets */
+    int               conn_target[64];
 } function_spec;
 
 static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "ruby",
@@ -81,11 +104,79 @@ static void function_free_spec(void *p)
     free(f->on_failure_name);
     for (size_t i = 0; i < f->n_calls; i++) {
         free(f->calls[i].target_name);
+        free(f->calls[i].name);
         dist_free(&f->calls[i].count);
     }
     free(f->calls);
     free(f->name);
     free(f);
+}
+
+static const char *const mode_names[] = { "async", "sync", NULL };
+
+static void parse_breaker(cfg_node *c, breaker_spec *b)
+{
+    b->on = cfg_has(c, "circuit_breaker");
+    cfg_node k;
+    cfg_object(c, "circuit_breaker", &k);
+    if (!b->on) {
+        cfg_done(&k);
+        return;
+    }
+    /* Defaults after Resilience4j's: 50% failures, 100 calls at least, 60 s open, 10 trial
+     * calls half-open; a 60 s time window. */
+    b->threshold = cfg_number(&k, "failure_threshold", 0.5, 0.000001, 1);
+    b->window_s = cfg_number(&k, "window_s", 60, 0.001, 86400);
+    b->min_calls = (uint32_t)cfg_integer(&k, "min_calls", 100, 1, 1000000000);
+    b->open_s = cfg_number(&k, "open_s", 60, 0, 86400);
+    b->probes = (uint32_t)cfg_integer(&k, "half_open_probes", 10, 1, 1000000);
+    cfg_done(&k);
+}
+
+static void parse_call(cfg_node *c, function_call *call, const function_spec *f, size_t i)
+{
+    const char *name = cfg_string(c, "name", NULL);
+    if (name) {
+        call->name = strdup(name);
+    } else {
+        /* The target's name, made unique among the steps. */
+        char buf[96];
+        snprintf(buf, sizeof buf, "%s", call->target_name ? call->target_name : "call");
+        for (int k = 2; ; k++) {
+            bool taken = false;
+            for (size_t j = 0; j < i; j++)
+                taken |= f->calls[j].name && strcmp(f->calls[j].name, buf) == 0;
+            if (!taken)
+                break;
+            snprintf(buf, sizeof buf, "%.80s_%d", call->target_name ? call->target_name : "call", k);
+        }
+        call->name = strdup(buf);
+        cfg_put(c, "name", cJSON_CreateNull());
+    }
+    for (size_t j = 0; j < i && name; j++)
+        if (strcmp(f->calls[j].name, name) == 0)
+            cfg_fail(c, "name", "another call is named \"%s\"", name);
+    call->mode = cfg_has(c, "mode") ? cfg_enum(c, "mode", mode_names, 0) : -1;
+    if (call->mode < 0)
+        cfg_put(c, "mode", cJSON_CreateNull());
+    dist one = dist_constant(1);
+    dist_parse(c, "count", &one, 10000, &call->count);
+    call->size_kb = cfg_number(c, "size_kb", 1, 0.001, 1048576);
+    call->parallel = cfg_bool(c, "parallel", false);
+    if (cfg_has(c, "timeout_ms")) {
+        call->timeout_s = cfg_number(c, "timeout_ms", 0, 0.001, 3.6e6) / 1000.0;
+    } else {
+        call->timeout_s = INFINITY;
+        cfg_put(c, "timeout_ms", cJSON_CreateNull());
+    }
+    /* The AWS SDKs' standard retry mode: 3 attempts, exponential backoff from 1 s capped
+     * at 20 s, full jitter. */
+    static const retry_policy sdk = { .max_attempts = 3, .base_ms = 1000, .cap_ms = 20000,
+                                      .jitter = JITTER_FULL };
+    retry_parse(c, "retry", &sdk, &call->retry);
+    parse_breaker(c, &call->breaker);
+    call->fallback = cfg_bool(c, "fallback", false);
+    call->idempotent = cfg_bool(c, "idempotent", true);
 }
 
 static void *function_parse(cfg_node *n, world_spec *w)
@@ -197,15 +288,9 @@ static void *function_parse(cfg_node *n, world_spec *w)
             function_call *call = &f->calls[i];
             f->n_calls = i + 1;
             call->target = -1;
+            call->conn = -1;
             call->target_name = strdup(cfg_string_req(&c, "target"));
-            static const char *const modes[] = { "async", NULL };
-            if (cfg_has(&c, "mode") && cJSON_IsString(cfg_raw(&c, "mode")) &&
-                strcmp(cfg_raw(&c, "mode")->valuestring, "sync") == 0)
-                cfg_fail(&c, "mode", "synchronous calls are not modelled yet; use \"async\"");
-            cfg_enum(&c, "mode", modes, 0);
-            dist one = dist_constant(1);
-            dist_parse(&c, "count", &one, 10000, &call->count);
-            call->size_kb = cfg_number(&c, "size_kb", 1, 0.001, 1048576);
+            parse_call(&c, call, f, i);
             cfg_done(&c);
         }
     }
@@ -221,15 +306,44 @@ static void *function_parse(cfg_node *n, world_spec *w)
 static int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
 {
     function_spec *f = p;
+    f->has_sync = false;
+    f->n_conn = 0;
     for (size_t i = 0; i < f->n_calls; i++) {
         function_call *call = &f->calls[i];
+        cfg_node c;
+        cfg_root(&c, ctx, NULL, NULL);
+        snprintf(c.path, sizeof c.path, "%s.calls[%zu]", path, i);
         call->target = world_spec_component(w, call->target_name);
-        if (call->target < 0 || !w->components[call->target].kind->enqueue) {
-            cfg_node c;
-            cfg_root(&c, ctx, NULL, NULL);
-            snprintf(c.path, sizeof c.path, "%s.calls[%zu]", path, i);
-            cfg_fail(&c, "target", "\"%s\" is not a component that takes messages", call->target_name);
+        if (call->target < 0) {
+            cfg_fail(&c, "target", "no component is named \"%s\"", call->target_name);
             return -1;
+        }
+        const component_kind *k = w->components[call->target].kind;
+        /* Unless the step says, a component that takes messages gets them asynchronously. */
+        call->sync = call->mode >= 0 ? call->mode == 1 : !k->enqueue;
+        if (call->sync && !k->accept) {
+            cfg_fail(&c, "mode", "\"%s\" is a %s, which takes no synchronous calls; use \"async\"",
+                     call->target_name, k->name);
+            return -1;
+        }
+        if (!call->sync && !k->enqueue) {
+            cfg_fail(&c, "mode", "\"%s\" is a %s, which takes no messages; use \"sync\"",
+                     call->target_name, k->name);
+            return -1;
+        }
+        if (call->sync && w->components[call->target].spec == p) {
+            cfg_fail(&c, "target", "a function cannot call itself synchronously (a recursive loop)");
+            return -1;
+        }
+        f->has_sync |= call->sync;
+        call->conn = -1;
+        if (call->sync && k->connect) {
+            uint32_t b = 0;
+            while (b < f->n_conn && f->conn_target[b] != call->target)
+                b++;
+            if (b == f->n_conn)
+                f->conn_target[f->n_conn++] = call->target;
+            call->conn = (int)b;
         }
     }
     if (!f->on_failure_name)
@@ -264,7 +378,32 @@ typedef struct instance {
     uint8_t  traced;         /* it is (or derives from) a measured request */
     uint8_t  result;         /* attempt_result of the current invocation */
     uint8_t  provisioned;
+    /* an invocation with synchronous calls (its end is not known when it starts) */
+    uint8_t  measured;       /* it started in the measured window */
+    uint8_t  step, in_step;  /* the step it is at, and whether that step has begun */
+    uint8_t  issuing;        /* calls of a step are being sent (replies may come at once) */
+    uint8_t  forwarded;      /* it sent messages on */
+    uint16_t tenant;
+    uint32_t epoch;          /* bumped when an invocation starts and ends: stale events */
+    uint32_t left, pending;  /* calls of the step not yet sent, and awaited */
+    double   started, deadline;   /* its start, and when its own timeout ends it */
+    uint64_t conns;          /* connections held, by the function's conn_target bit */
 } instance;
+
+/* A call step's figures and its breaker. */
+enum { BREAKER_CLOSED, BREAKER_OPEN, BREAKER_HALF_OPEN };
+#define BREAKER_BUCKETS 10
+
+typedef struct step_state {
+    uint64_t calls, attempts, failed, fallbacks, fast_failures, duplicates, opens;
+    double   open_s;
+    int      bstate;
+    uint32_t gen;            /* bumped at each breaker transition: late results are ignored */
+    double   open_until;
+    uint32_t probes_out, probes_ok;
+    int64_t  bucket_epoch[BREAKER_BUCKETS];
+    uint32_t bucket_calls[BREAKER_BUCKETS], bucket_failed[BREAKER_BUCKETS];
+} step_state;
 
 typedef struct function_state {
     const function_spec *f;
@@ -281,7 +420,9 @@ typedef struct function_state {
     gsl_rng  *r_duration, *r_cold, *r_error, *r_keep;
     /* measured figures */
     uint64_t  invocations, cold_starts, throttles, errors, timeouts, on_provisioned;
-    uint64_t  billed_ms, billed_ms_pc;
+    uint64_t  billed_ms, billed_ms_pc, wasted_ms;
+    step_state *steps;               /* per call step */
+    gsl_rng  *r_retry;
     uint64_t  async_events, async_retries, async_expired, async_to_on_failure, async_dropped,
               async_duplicates, async_extra_requests;
     int       index;                 /* this component's index: the caller of async attempts */
@@ -301,6 +442,7 @@ static void function_free_state(void *p)
     free(st->free_slots);
     free(st->idle);
     free(st->idle_pc);
+    free(st->steps);
     series_free(&st->busy_s);
     series_free(&st->idle_s);
     series_free(&st->cold_ts);
@@ -367,7 +509,11 @@ static void *function_start(const void *spec, world *w, int index)
         st->r_keep = sim_stream(w->s, name);
         snprintf(name, sizeof name, "function.%s.async", f->name);
         st->r_async = sim_stream(w->s, name);
-        ok = st->r_duration && st->r_cold && st->r_error && st->r_keep && st->r_async;
+        snprintf(name, sizeof name, "function.%s.retry", f->name);
+        st->r_retry = sim_stream(w->s, name);
+        st->steps = calloc(f->n_calls ? f->n_calls : 1, sizeof *st->steps);
+        ok = st->r_duration && st->r_cold && st->r_error && st->r_keep && st->r_async &&
+             st->r_retry && st->steps;
     }
     if (!ok) {
         function_free_state(st);
@@ -418,40 +564,46 @@ static void on_client_gave_up(sim *s, void *target, uint64_t arg)
     world_reply(target, (uint32_t)arg, RESULT_TIMEOUT);
 }
 
-/* A successful invocation's asynchronous calls: new messages to their targets. */
-static int send_calls(function_state *st, world *w, const instance *from)
+/* n messages of one asynchronous step, from the invocation `from`. Returns how many. */
+static long send_messages(function_state *st, world *w, const function_call *call, long n,
+                          instance from)
 {
-    int sent = 0;
-    const function_spec *f = st->f;
+    long sent = 0;
     bool measuring = world_measuring(w, sim_now(w->s));
-    for (size_t i = 0; i < f->n_calls; i++) {
-        const function_call *call = &f->calls[i];
-        long n = lround(dist_sample(&call->count, st->r_async));
-        for (long k = 0; k < n; k++) {
-            uint32_t m = world_request_new(w);
-            if (m == UINT32_MAX)
-                return sent;
-            request *r = &w->req[m];
-            r->created = from->created;     /* the pipeline's clock keeps running */
-            r->traced = from->traced;
-            r->source = from->source;
-            r->size_kb = (float)call->size_kb;
-            r->measured = 0;       /* a message of the pipeline, not an original request */
-            if (measuring)
-                st->messages_sent++;
-            sent++;
-            world_enqueue(w, call->target, m);
-        }
+    for (long k = 0; k < n; k++) {
+        uint32_t m = world_request_new(w);
+        if (m == UINT32_MAX)
+            return sent;
+        request *r = &w->req[m];
+        r->created = from.created;     /* the pipeline's clock keeps running */
+        r->traced = from.traced;
+        r->source = from.source;
+        r->tenant = from.tenant;
+        r->size_kb = (float)call->size_kb;
+        r->measured = 0;       /* a message of the pipeline, not an original request */
+        if (measuring)
+            st->messages_sent++;
+        sent++;
+        world_enqueue(w, call->target, m);
     }
     return sent;
 }
 
-static void on_end(sim *s, void *target, uint64_t arg)
+/* A successful invocation's asynchronous calls (functions without synchronous steps). */
+static long send_calls(function_state *st, world *w, const instance *from)
 {
-    function_state *st = target;
-    world *w = st->w;
-    double now = sim_now(s);
-    uint32_t slot = (uint32_t)arg;
+    long sent = 0;
+    const instance copy = *from;
+    for (size_t i = 0; i < st->f->n_calls; i++) {
+        const function_call *call = &st->f->calls[i];
+        sent += send_messages(st, w, call, lround(dist_sample(&call->count, st->r_async)), copy);
+    }
+    return sent;
+}
+
+/* Instance slot stops serving: back on its idle stack. */
+static void release_instance(function_state *st, uint32_t slot, double now)
+{
     instance *in = &st->inst[slot];
     st->busy--;
     if (st->pool_busy && !in->provisioned)
@@ -464,15 +616,404 @@ static void on_end(sim *s, void *target, uint64_t arg)
         in->expiry = now + keep_alive_s(st);
         st->idle[st->n_idle++] = slot;
     }
+}
+
+/* An expired idle instance goes away, with its connections. */
+static void discard_instance(function_state *st, uint32_t slot)
+{
+    instance *in = &st->inst[slot];
+    series_add_span(&st->idle_s, in->idle_since, in->expiry, 1.0);
+    world *w = st->w;
+    for (uint32_t b = 0; in->conns && b < st->f->n_conn; b++)
+        if (in->conns & (1ull << b)) {
+            int t = st->f->conn_target[b];
+            w->spec->components[t].kind->connect(w->state[t], w, -1);
+            in->conns &= ~(1ull << b);
+        }
+    st->free_slots[st->n_free++] = slot;
+}
+
+static void function_reclaim(void *state, world *w)
+{
+    function_state *st = state;
+    double now = sim_now(w->s);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < st->n_idle; i++) {
+        uint32_t slot = st->idle[i];
+        if (st->inst[slot].expiry <= now)
+            discard_instance(st, slot);
+        else
+            st->idle[kept++] = slot;      /* order (most recent on top) is kept */
+    }
+    st->n_idle = kept;
+}
+
+static void on_end(sim *s, void *target, uint64_t arg)
+{
+    function_state *st = target;
+    world *w = st->w;
+    double now = sim_now(s);
+    uint32_t slot = (uint32_t)arg;
+    release_instance(st, slot, now);
     /* The slot is idle from here and may be reused (or the array moved) by the calls below,
      * which can reach this very function: keep what the reply needs. */
-    const instance done = *in;
+    const instance done = st->inst[slot];
     if (st->f->n_calls && done.result == RESULT_OK && send_calls(st, w, &done) > 0 &&
         done.serving != UINT32_MAX)
         w->req[done.serving].forwarded = 1;
     if (done.serving != UINT32_MAX)
         world_reply(w, done.serving, (attempt_result)done.result);
 }
+
+/* ---- synchronous calls -----------------------------------------------------------------
+ * An invocation whose function has synchronous steps runs its handler's own time first,
+ * then its steps in order, waiting on each call; it ends when the last step is done, when
+ * a call fails for good (no fallback), or at its own timeout. Its billed duration is
+ * measured when it ends. Events and replies carry the instance's epoch: whatever arrives
+ * for an invocation that has ended is dropped. */
+
+static uint64_t inst_arg(const function_state *st, uint32_t slot)
+{
+    return sim_gen_pack(st->inst[slot].epoch, slot);
+}
+
+/* The instance named by arg if it is still in the same invocation, else NULL. */
+static instance *inst_of(function_state *st, uint64_t arg)
+{
+    uint32_t slot = sim_payload_of(arg);
+    return slot < st->cap_slots && st->inst[slot].epoch == sim_gen_of(arg) ? &st->inst[slot] : NULL;
+}
+
+static void end_invocation(function_state *st, uint32_t slot, attempt_result result)
+{
+    world *w = st->w;
+    double now = sim_now(w->s);
+    instance *in = &st->inst[slot];
+    in->epoch++;
+    if (in->measured) {
+        double ms = (now - in->started) * 1000.0;
+        uint64_t billed = (uint64_t)ceil(ms - 1e-6);
+        st->time_inside_s += now - in->started;
+        if (in->provisioned)
+            st->billed_ms_pc += billed;
+        else
+            st->billed_ms += billed;
+        if (in->serving == UINT32_MAX)
+            st->wasted_ms += billed;
+        if (result == RESULT_ERROR)
+            st->errors++;
+        else if (result == RESULT_TIMEOUT)
+            st->timeouts++;
+    }
+    series_add_span(&st->busy_s, in->started, now, 1.0);
+    release_instance(st, slot, now);
+    in = &st->inst[slot];
+    uint32_t serving = in->serving;
+    if (serving == UINT32_MAX)
+        return;
+    if (in->forwarded && result == RESULT_OK)
+        w->req[serving].forwarded = 1;
+    world_reply(w, serving, result);
+}
+
+static void on_invocation_timeout(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    if (inst_of(st, arg))
+        end_invocation(st, sim_payload_of(arg), RESULT_TIMEOUT);
+}
+
+static void on_client_deadline(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    instance *in = inst_of(st, arg);
+    if (!in || in->serving == UINT32_MAX)
+        return;
+    uint32_t req = in->serving;
+    in->serving = UINT32_MAX;      /* it runs on, billed; nobody waits for it */
+    world_reply(st->w, req, RESULT_TIMEOUT);
+}
+
+/* ---- breaker ---- */
+
+static void breaker_open(function_state *st, step_state *ss, const breaker_spec *b, double now)
+{
+    ss->bstate = BREAKER_OPEN;
+    ss->gen++;
+    ss->open_until = now + b->open_s;
+    if (world_measuring(st->w, now)) {
+        ss->opens++;
+        ss->open_s += fmin(b->open_s, st->w->t_end - now);
+    }
+}
+
+/* Whether a call may go through now; *gen gets the breaker generation it belongs to. */
+static bool breaker_allow(step_state *ss, const breaker_spec *b, double now, uint32_t *gen)
+{
+    *gen = ss->gen;
+    if (!b->on)
+        return true;
+    if (ss->bstate == BREAKER_OPEN) {
+        if (now < ss->open_until)
+            return false;
+        ss->bstate = BREAKER_HALF_OPEN;
+        ss->gen++;
+        ss->probes_out = ss->probes_ok = 0;
+    }
+    if (ss->bstate == BREAKER_HALF_OPEN) {
+        if (ss->probes_out >= b->probes)
+            return false;
+        ss->probes_out++;
+    }
+    *gen = ss->gen;
+    return true;
+}
+
+static void breaker_record(function_state *st, step_state *ss, const breaker_spec *b,
+                           uint32_t gen, bool ok, double now)
+{
+    if (!b->on || gen != ss->gen)
+        return;
+    if (ss->bstate == BREAKER_HALF_OPEN) {
+        if (!ok) {
+            breaker_open(st, ss, b, now);
+        } else if (++ss->probes_ok >= b->probes) {
+            ss->bstate = BREAKER_CLOSED;
+            ss->gen++;
+            memset(ss->bucket_calls, 0, sizeof ss->bucket_calls);
+            memset(ss->bucket_failed, 0, sizeof ss->bucket_failed);
+        }
+        return;
+    }
+    if (ss->bstate != BREAKER_CLOSED)
+        return;
+    double width = b->window_s / BREAKER_BUCKETS;
+    int64_t e = (int64_t)floor(now / width);
+    int k = (int)(e % BREAKER_BUCKETS);
+    if (ss->bucket_epoch[k] != e) {
+        ss->bucket_epoch[k] = e;
+        ss->bucket_calls[k] = ss->bucket_failed[k] = 0;
+    }
+    ss->bucket_calls[k]++;
+    ss->bucket_failed[k] += !ok;
+    uint64_t calls = 0, failed = 0;
+    for (int j = 0; j < BREAKER_BUCKETS; j++)
+        if (ss->bucket_epoch[j] > e - BREAKER_BUCKETS) {
+            calls += ss->bucket_calls[j];
+            failed += ss->bucket_failed[j];
+        }
+    if (calls >= b->min_calls && (double)failed >= b->threshold * (double)calls)
+        breaker_open(st, ss, b, now);
+}
+
+/* ---- steps ---- */
+
+static void run_steps(function_state *st, uint32_t slot);
+static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, double prev_ms);
+
+static void call_done(function_state *st, uint32_t slot)
+{
+    instance *in = &st->inst[slot];
+    in->pending--;
+    if (!in->issuing)
+        run_steps(st, slot);
+}
+
+static void call_failed(function_state *st, uint32_t slot)
+{
+    instance *in = &st->inst[slot];
+    const function_call *c = &st->f->calls[in->step];
+    step_state *ss = &st->steps[in->step];
+    if (in->measured)
+        ss->failed++;
+    if (c->fallback) {
+        if (in->measured)
+            ss->fallbacks++;
+        call_done(st, slot);     /* a degraded answer, and the invocation goes on */
+        return;
+    }
+    end_invocation(st, slot, RESULT_ERROR);
+}
+
+static void on_call_retry(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    world *w = st->w;
+    uint32_t carrier = (uint32_t)arg;
+    request r = w->req[carrier];
+    world_request_free(w, carrier);
+    if (r.tag < st->cap_slots && st->inst[r.tag].epoch == r.epoch)
+        issue_call(st, r.tag, r.attempt, r.backoff_prev_ms);
+}
+
+/* The outcome of one attempt of the current step's call. */
+static void call_result(function_state *st, uint32_t slot, attempt_result result, uint32_t attempt,
+                        double prev_ms, bool effect)
+{
+    world *w = st->w;
+    double now = sim_now(w->s);
+    if (result == RESULT_OK) {
+        call_done(st, slot);
+        return;
+    }
+    instance *in = &st->inst[slot];
+    if (now >= in->deadline) {
+        end_invocation(st, slot, RESULT_TIMEOUT);
+        return;
+    }
+    const function_call *c = &st->f->calls[in->step];
+    if (!retry_again(&c->retry, result, attempt)) {
+        call_failed(st, slot);
+        return;
+    }
+    double delay = retry_backoff_ms(&c->retry, attempt, &prev_ms, st->r_retry) / 1000.0;
+    if (result == RESULT_TIMEOUT && effect && !c->idempotent && in->measured)
+        st->steps[in->step].duplicates++;    /* the timed-out attempt did its work; again */
+    if (now + delay >= in->deadline) {
+        /* The function's own timeout comes first, while it sleeps. */
+        sim_at(w->s, in->deadline, on_invocation_timeout, st, inst_arg(st, slot));
+        return;
+    }
+    uint32_t carrier = world_request_new(w);
+    if (carrier == UINT32_MAX) {
+        call_failed(st, slot);
+        return;
+    }
+    request *r = &w->req[carrier];
+    r->tag = slot;
+    r->epoch = st->inst[slot].epoch;
+    r->attempt = attempt + 1;
+    r->backoff_prev_ms = prev_ms;
+    sim_at(w->s, now + delay, on_call_retry, st, carrier);
+}
+
+static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, double prev_ms)
+{
+    world *w = st->w;
+    double now = sim_now(w->s);
+    instance *in = &st->inst[slot];
+    const function_call *c = &st->f->calls[in->step];
+    step_state *ss = &st->steps[in->step];
+    if (attempt == 1 && in->measured)
+        ss->calls++;
+    uint32_t gen;
+    if (!breaker_allow(ss, &c->breaker, now, &gen)) {
+        if (in->measured)
+            ss->fast_failures++;
+        call_failed(st, slot);
+        return;
+    }
+    if (in->measured)
+        ss->attempts++;
+    if (c->conn >= 0 && !(in->conns & (1ull << c->conn))) {
+        /* An instance opens its own connection on its first call. */
+        const component_spec *t = &w->spec->components[c->target];
+        int rc = t->kind->connect(w->state[c->target], w, +1);
+        in = &st->inst[slot];
+        if (rc != 0) {
+            breaker_record(st, ss, &c->breaker, gen, false, now);
+            call_result(st, slot, RESULT_ERROR, attempt, prev_ms, false);
+            return;
+        }
+        in->conns |= 1ull << c->conn;
+    }
+    uint32_t sub = world_request_new(w);
+    if (sub == UINT32_MAX) {
+        call_result(st, slot, RESULT_ERROR, attempt, prev_ms, false);
+        return;
+    }
+    in = &st->inst[slot];
+    request *r = &w->req[sub];
+    r->created = now;
+    r->source = in->source;
+    r->tenant = in->tenant;
+    r->size_kb = (float)c->size_kb;
+    r->caller = st->index;
+    r->tag = slot;
+    r->epoch = in->epoch;
+    r->step = in->step;
+    r->is_call = 1;
+    r->group = gen;
+    r->attempt = attempt;
+    r->backoff_prev_ms = prev_ms;
+    r->deadline = fmin(now + c->timeout_s, in->deadline);
+    world_deliver(w, c->target, sub);
+}
+
+static void call_reply(function_state *st, world *w, uint32_t sub, attempt_result result)
+{
+    const request r = w->req[sub];
+    world_request_free(w, sub);
+    if (r.tag >= st->cap_slots || st->inst[r.tag].epoch != r.epoch)
+        return;                         /* the invocation has ended */
+    const function_call *c = &st->f->calls[r.step];
+    if (result == RESULT_PARTIAL)
+        result = RESULT_ERROR;
+    breaker_record(st, &st->steps[r.step], &c->breaker, r.group, result == RESULT_OK, sim_now(w->s));
+    call_result(st, r.tag, result, r.attempt, r.backoff_prev_ms, r.effect);
+}
+
+static void run_steps(function_state *st, uint32_t slot)
+{
+    const function_spec *f = st->f;
+    world *w = st->w;
+    for (;;) {
+        instance *in = &st->inst[slot];
+        uint32_t epoch = in->epoch;
+        if (in->pending)
+            return;                     /* waiting on calls */
+        if (in->left == 0) {
+            if (in->in_step) {
+                in->step++;
+                in->in_step = 0;
+            }
+            if (in->step >= f->n_calls) {
+                end_invocation(st, slot, RESULT_OK);
+                return;
+            }
+            const function_call *c = &f->calls[in->step];
+            long n = lround(dist_sample(&c->count, st->r_async));
+            if (!c->sync) {
+                long sent = send_messages(st, w, c, n, *in);
+                in = &st->inst[slot];
+                if (in->epoch != epoch)
+                    return;
+                in->forwarded |= sent > 0;
+                in->step++;
+                continue;
+            }
+            if (n <= 0) {
+                in->step++;
+                continue;
+            }
+            in->in_step = 1;
+            in->left = (uint32_t)n;
+        }
+        uint32_t batch = f->calls[in->step].parallel ? in->left : 1;
+        in->left -= batch;
+        in->pending = batch;
+        in->issuing = 1;
+        for (uint32_t k = 0; k < batch; k++) {
+            issue_call(st, slot, 1, f->calls[st->inst[slot].step].retry.base_ms);
+            if (st->inst[slot].epoch != epoch)
+                return;
+        }
+        st->inst[slot].issuing = 0;
+    }
+}
+
+static void on_compute_done(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    if (inst_of(st, arg))
+        run_steps(st, sim_payload_of(arg));
+}
+
+static void function_reply(void *state, world *w, uint32_t req, attempt_result result);
 
 static void function_accept(void *state, world *w, uint32_t req)
 {
@@ -499,8 +1040,7 @@ static void function_accept(void *state, world *w, uint32_t req)
                 slot = top;
                 break;
             }
-            series_add_span(&st->idle_s, in->idle_since, in->expiry, 1.0);
-            st->free_slots[st->n_free++] = top;
+            discard_instance(st, top);
         }
     }
     if (slot == UINT32_MAX) {
@@ -520,6 +1060,7 @@ static void function_accept(void *state, world *w, uint32_t req)
         st->tokens -= 1.0;
         slot = st->free_slots[--st->n_free];
         st->inst[slot].provisioned = 0;
+        st->inst[slot].conns = 0;
         cold = 1;
     } else if (st->inst[slot].provisioned) {
         series_add_span(&st->idle_s, st->inst[slot].idle_since, now, 1.0);
@@ -542,37 +1083,60 @@ static void function_accept(void *state, world *w, uint32_t req)
         result = RESULT_PARTIAL;
     }
     double end = now + (init_ms + run_ms) / 1000.0;
-
+    request *r = &w->req[req];
+    bool measuring = world_measuring(w, now);
+    in->result = (uint8_t)result;
+    in->source = r->source;
+    in->tenant = r->tenant;
+    in->created = r->created;
+    in->traced = r->measured || r->traced;
     st->busy++;
     if (st->pool_busy && !in->provisioned)
         (*st->pool_busy)++;
     gauge_add(&st->concurrency, now, 1.0);
-    series_add_span(&st->busy_s, now, end, 1.0);
-    if (world_measuring(w, now)) {
-        /* 1 ms granularity; the 1e-9 keeps 2.007 s * 1000 from billing 2,008 ms. */
-        uint64_t billed = (uint64_t)ceil(init_ms + run_ms - 1e-9);
+    if (measuring) {
         st->invocations++;
-        st->time_inside_s += end - now;
         if (cold) {
             st->cold_starts++;
             series_add(&st->cold_ts, now, 1.0);
         }
-        if (in->provisioned) {
+        if (in->provisioned)
             st->on_provisioned++;
-            st->billed_ms_pc += billed;
-        } else {
-            st->billed_ms += billed;
+    }
+    if (f->has_sync && result == RESULT_OK) {
+        /* The handler's own time, then its calls: the end is not known yet. */
+        in->epoch++;
+        in->measured = measuring;
+        in->started = now;
+        in->deadline = now + (init_ms + f->timeout_ms) / 1000.0;
+        in->step = in->in_step = in->issuing = in->forwarded = 0;
+        in->left = in->pending = 0;
+        in->serving = req;
+        if (r->deadline <= end) {
+            in->serving = UINT32_MAX;
+            sim_at(w->s, r->deadline, on_client_gave_up, w, req);
+        } else if (r->deadline < in->deadline) {
+            sim_at(w->s, r->deadline, on_client_deadline, st, inst_arg(st, slot));
         }
+        sim_at(w->s, end, on_compute_done, st, inst_arg(st, slot));
+        return;
+    }
+    series_add_span(&st->busy_s, now, end, 1.0);
+    if (measuring) {
+        /* 1 ms granularity; the 1e-9 keeps 2.007 s * 1000 from billing 2,008 ms. */
+        uint64_t billed = (uint64_t)ceil(init_ms + run_ms - 1e-9);
+        st->time_inside_s += end - now;
+        if (in->provisioned)
+            st->billed_ms_pc += billed;
+        else
+            st->billed_ms += billed;
+        if (end > r->deadline)
+            st->wasted_ms += billed;
         if (result == RESULT_ERROR || result == RESULT_PARTIAL)
             st->errors++;
         else if (result == RESULT_TIMEOUT)
             st->timeouts++;
     }
-    in->result = (uint8_t)result;
-    request *r = &w->req[req];
-    in->source = r->source;
-    in->created = r->created;
-    in->traced = r->measured || r->traced;
     if (end > r->deadline) {
         /* The client gives up first; the function runs on and is billed. */
         in->serving = UINT32_MAX;
@@ -582,6 +1146,7 @@ static void function_accept(void *state, world *w, uint32_t req)
     }
     sim_at(w->s, end, on_end, st, slot);
 }
+
 
 /* ---- asynchronous invocation ----------------------------------------------------------
  * An event handed over asynchronously waits in the platform's event queue (here: it is
@@ -672,6 +1237,10 @@ static void async_give_up(function_state *st, world *w, uint32_t req, bool too_o
 static void function_reply(void *state, world *w, uint32_t req, attempt_result result)
 {
     function_state *st = state;
+    if (w->req[req].is_call) {
+        call_reply(st, w, req, result);
+        return;
+    }
     const function_spec *f = st->f;
     request *r = &w->req[req];
     double now = sim_now(w->s);
@@ -753,6 +1322,28 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "async_dropped", (double)st->async_dropped);
     metric_emit(m, "async_duplicates", (double)st->async_duplicates);
     metric_emit(m, "messages_sent", (double)st->messages_sent);
+    metric_emit(m, "wasted_gb_s", (double)st->wasted_ms / 1000.0 * gb);
+    for (size_t i = 0; i < f->n_calls; i++) {
+        const function_call *c = &f->calls[i];
+        if (!c->sync)
+            continue;
+        const step_state *ss = st->steps ? &st->steps[i] : NULL;
+        step_state none = { 0 };
+        if (!ss)
+            ss = &none;
+        char key[128];
+#define EMIT(what, v) do { snprintf(key, sizeof key, "calls.%s." what, c->name); metric_emit(m, key, (v)); } while (0)
+        EMIT("calls", (double)ss->calls);
+        EMIT("attempts", (double)ss->attempts);
+        EMIT("attempts_per_call", ss->calls ? (double)ss->attempts / (double)ss->calls : NAN);
+        EMIT("failed", (double)ss->failed);
+        EMIT("fallbacks", (double)ss->fallbacks);
+        EMIT("fast_failures", (double)ss->fast_failures);
+        EMIT("breaker_opens", (double)ss->opens);
+        EMIT("breaker_open_s", ss->open_s);
+        EMIT("duplicate_side_effects", (double)ss->duplicates);
+#undef EMIT
+    }
 }
 
 static void function_meter(const void *spec, const void *state, const world *w, size_t index,
@@ -787,4 +1378,5 @@ const component_kind function_kind = {
     .report = function_report,
     .meter = function_meter,
     .free_state = function_free_state,
+    .reclaim = function_reclaim,
 };
