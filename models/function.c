@@ -78,6 +78,7 @@ typedef struct function_spec {
     int               on_failure;           /* its component index (after link), or -1 */
     size_t            n_calls;
     function_call    *calls;
+    uint32_t         *tenant_limit;    /* bulkheads: most concurrent invocations per tenant */
     bool              has_sync;        /* some step waits on a call */
     uint32_t          n_conn;          /* connection-limited targets */
     int               conn_target[64];
@@ -108,6 +109,7 @@ static void function_free_spec(void *p)
         dist_free(&f->calls[i].count);
     }
     free(f->calls);
+    free(f->tenant_limit);
     free(f->name);
     free(f);
 }
@@ -177,6 +179,49 @@ static void parse_call(cfg_node *c, function_call *call, const function_spec *f,
     parse_breaker(c, &call->breaker);
     call->fallback = cfg_bool(c, "fallback", false);
     call->idempotent = cfg_bool(c, "idempotent", true);
+}
+
+/* tenant_concurrency: {"tenant": limit, "*": limit for every other tenant}. */
+static void parse_bulkheads(cfg_node *n, function_spec *f, const world_spec *w)
+{
+    const cJSON *tc = cfg_raw(n, "tenant_concurrency");
+    if (!tc)
+        return;
+    if (!w->n_tenants) {
+        cfg_fail(n, "tenant_concurrency", "the scenario has no \"tenants\" list");
+        return;
+    }
+    if (!cJSON_IsObject(tc)) {
+        cfg_fail(n, "tenant_concurrency", "expected an object of tenant names (or \"*\") and limits");
+        return;
+    }
+    f->tenant_limit = malloc(w->n_tenants * sizeof *f->tenant_limit);
+    if (!f->tenant_limit) {
+        cfg_fail(n, "tenant_concurrency", "out of memory");
+        return;
+    }
+    uint32_t other = UINT32_MAX;
+    const cJSON *star = cJSON_GetObjectItemCaseSensitive(tc, "*");
+    for (const cJSON *e = tc->child; e; e = e->next) {
+        char key[160];
+        snprintf(key, sizeof key, "tenant_concurrency.%.100s", e->string);
+        if (strcmp(e->string, "*") != 0 && world_spec_tenant(w, e->string) < 0) {
+            cfg_fail(n, key, "no tenant is named \"%s\"", e->string);
+            return;
+        }
+        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 1e7 ||
+            e->valuedouble != floor(e->valuedouble)) {
+            cfg_fail(n, key, "expected a whole number of concurrent invocations");
+            return;
+        }
+    }
+    if (star)
+        other = (uint32_t)star->valuedouble;
+    for (size_t i = 0; i < w->n_tenants; i++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(tc, w->tenants[i].name);
+        f->tenant_limit[i] = e ? (uint32_t)e->valuedouble : other;
+    }
+    cfg_put(n, "tenant_concurrency", cJSON_Duplicate(tc, 1));
 }
 
 static void *function_parse(cfg_node *n, world_spec *w)
@@ -294,6 +339,7 @@ static void *function_parse(cfg_node *n, world_spec *w)
             cfg_done(&c);
         }
     }
+    parse_bulkheads(n, f, w);
     cfg_know(n, "kind");
     cfg_done(n);
     if (cfg_failed(n)) {
@@ -414,6 +460,7 @@ typedef struct function_state {
     uint32_t *idle, n_idle;          /* on-demand idle stack, top = most recent */
     uint32_t *idle_pc, n_idle_pc;    /* provisioned idle instances */
     uint32_t  busy;                  /* all busy instances */
+    uint32_t *tenant_busy;           /* per tenant, with bulkheads */
     uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
     uint32_t  pool_limit;
     double    tokens, tokens_t;      /* scale-up bucket */
@@ -443,6 +490,7 @@ static void function_free_state(void *p)
     free(st->idle);
     free(st->idle_pc);
     free(st->steps);
+    free(st->tenant_busy);
     series_free(&st->busy_s);
     series_free(&st->idle_s);
     series_free(&st->cold_ts);
@@ -512,8 +560,10 @@ static void *function_start(const void *spec, world *w, int index)
         snprintf(name, sizeof name, "function.%s.retry", f->name);
         st->r_retry = sim_stream(w->s, name);
         st->steps = calloc(f->n_calls ? f->n_calls : 1, sizeof *st->steps);
+        if (f->tenant_limit)
+            st->tenant_busy = calloc(w->spec->n_tenants, sizeof *st->tenant_busy);
         ok = st->r_duration && st->r_cold && st->r_error && st->r_keep && st->r_async &&
-             st->r_retry && st->steps;
+             st->r_retry && st->steps && (!f->tenant_limit || st->tenant_busy);
     }
     if (!ok) {
         function_free_state(st);
@@ -606,6 +656,8 @@ static void release_instance(function_state *st, uint32_t slot, double now)
 {
     instance *in = &st->inst[slot];
     st->busy--;
+    if (st->tenant_busy)
+        st->tenant_busy[in->tenant]--;
     if (st->pool_busy && !in->provisioned)
         (*st->pool_busy)--;
     gauge_add(&st->concurrency, now, -1.0);
@@ -1024,6 +1076,11 @@ static void function_accept(void *state, world *w, uint32_t req)
         throttle(st, w, req, now);
         return;
     }
+    uint16_t tenant = w->req[req].tenant;
+    if (st->tenant_busy && st->tenant_busy[tenant] >= f->tenant_limit[tenant]) {
+        throttle(st, w, req, now);      /* the tenant's bulkhead is full */
+        return;
+    }
     uint32_t slot = UINT32_MAX;
     int cold = 0;
     if (st->n_idle_pc) {
@@ -1091,6 +1148,8 @@ static void function_accept(void *state, world *w, uint32_t req)
     in->created = r->created;
     in->traced = r->measured || r->traced;
     st->busy++;
+    if (st->tenant_busy)
+        st->tenant_busy[in->tenant]++;
     if (st->pool_busy && !in->provisioned)
         (*st->pool_busy)++;
     gauge_add(&st->concurrency, now, 1.0);

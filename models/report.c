@@ -55,6 +55,24 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
         emit_latency(m, w ? &w->source_latency[i] : NULL);
     }
 
+    for (size_t i = 0; i < spec->n_tenants; i++) {
+        const request_counts *t = w ? &w->tenant_counts[i] : &none;
+        snprintf(m->prefix, sizeof m->prefix, "tenants.%s.requests.", spec->tenants[i].name);
+        metric_emit(m, "arrived", (double)t->arrived);
+        metric_emit(m, "completed", (double)t->completed);
+        metric_emit(m, "failed", (double)t->failed);
+        metric_emit(m, "throttled", (double)t->throttled);
+        metric_emit(m, "timed_out", (double)t->timed_out);
+        metric_emit(m, "dropped", (double)t->dropped);
+        metric_emit(m, "dead_lettered", (double)t->dead_lettered);
+        metric_emit(m, "expired", (double)t->expired);
+        metric_emit(m, "success_ratio", t->arrived ? (double)t->completed / (double)t->arrived : NAN);
+        snprintf(m->prefix, sizeof m->prefix, "tenants.%s.", spec->tenants[i].name);
+        metric_emit(m, "throttled", w ? (double)w->tenant_throttled[i] : 0);
+        snprintf(m->prefix, sizeof m->prefix, "tenants.%s.latency_ms.", spec->tenants[i].name);
+        emit_latency(m, w ? &w->tenant_latency[i] : NULL);
+    }
+
     for (size_t i = 0; i < spec->n_components; i++) {
         const component_spec *cs = &spec->components[i];
         snprintf(m->prefix, sizeof m->prefix, "%s.%s.", cs->kind->plural, cs->name);
@@ -401,6 +419,22 @@ void report_print(const run_result *r, FILE *f)
             snprintf(name, sizeof name, "pipelines.%s.latency_ms.p99", spec->sources[i].name);
             line(r, f, label, name, "ms");
         }
+    }
+    if (spec->n_tenants) {
+        fprintf(f, "\nTenants (requests; attempts throttled anywhere; latency of completed, ms)\n");
+        static const struct { const char *key, *label, *style; } tk[] = {
+            { "requests.arrived", "arrived", "count" }, { "requests.completed", "completed", "count" },
+            { "requests.success_ratio", "success ratio", "ratio" },
+            { "throttled", "throttled attempts", "count" }, { "latency_ms.p50", "p50", "ms" },
+            { "latency_ms.p99", "p99", "ms" },
+        };
+        for (size_t i = 0; i < spec->n_tenants; i++)
+            for (size_t k = 0; k < sizeof tk / sizeof tk[0]; k++) {
+                char label[128];
+                snprintf(label, sizeof label, "%s %s", spec->tenants[i].name, tk[k].label);
+                snprintf(name, sizeof name, "tenants.%s.%s", spec->tenants[i].name, tk[k].key);
+                line(r, f, label, name, tk[k].style);
+            }
     }
     for (size_t c = 0; c < spec->n_components; c++) {
         const component_spec *cs = &spec->components[c];

@@ -18,7 +18,7 @@ typedef struct source_state {
     const source_spec *spec;
     world             *w;
     uint32_t           index;
-    gsl_rng           *arrivals, *retry, *poison;
+    gsl_rng           *arrivals, *retry, *poison, *tenant;
     double             t;          /* last arrival */
     double             end;        /* no arrivals at or after this */
     int                on;         /* onoff: current state */
@@ -73,6 +73,66 @@ static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w)
     }
     (void)w;
     cfg_done(a);
+}
+
+/* tenant: "name", or tenant_mix: {"name": weight, ...}; needed when the scenario has tenants. */
+static void parse_tenant(cfg_node *c, source_spec *s, const world_spec *w)
+{
+    const cJSON *mix = cfg_raw(c, "tenant_mix");
+    if (!w->n_tenants) {
+        if (cfg_has(c, "tenant") || mix)
+            cfg_fail(c, cfg_has(c, "tenant") ? "tenant" : "tenant_mix",
+                     "the scenario has no \"tenants\" list to name one from");
+        return;
+    }
+    if (mix && cfg_has(c, "tenant")) {
+        cfg_fail(c, "tenant_mix", "give either tenant or tenant_mix, not both");
+        return;
+    }
+    if (!mix) {
+        if (!cfg_has(c, "tenant")) {
+            cfg_missing(c, "tenant", "the name of one of the scenario's tenants (or a tenant_mix)");
+            return;
+        }
+        const char *name = cfg_string_req(c, "tenant");
+        int t = name ? world_spec_tenant(w, name) : -1;
+        if (!cfg_failed(c) && t < 0)
+            cfg_fail(c, "tenant", "no tenant is named \"%s\"", name);
+        s->tenant = (uint16_t)(t < 0 ? 0 : t);
+        return;
+    }
+    if (!cJSON_IsObject(mix) || !mix->child) {
+        cfg_fail(c, "tenant_mix", "expected an object of tenant names and weights, e.g. {\"a\": 3, \"b\": 1}");
+        return;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(mix);
+    s->mix_tenant = calloc(n, sizeof *s->mix_tenant);
+    s->mix_cdf = calloc(n, sizeof *s->mix_cdf);
+    if (!s->mix_tenant || !s->mix_cdf) {
+        cfg_fail(c, "tenant_mix", "out of memory");
+        return;
+    }
+    double total = 0;
+    for (const cJSON *e = mix->child; e; e = e->next) {
+        char key[160];
+        snprintf(key, sizeof key, "tenant_mix.%.100s", e->string);
+        int t = world_spec_tenant(w, e->string);
+        if (t < 0) {
+            cfg_fail(c, key, "no tenant is named \"%s\"", e->string);
+            return;
+        }
+        if (!cJSON_IsNumber(e) || !(e->valuedouble > 0) || e->valuedouble > 1e12) {
+            cfg_fail(c, key, "expected a weight above 0");
+            return;
+        }
+        total += e->valuedouble;
+        s->mix_tenant[s->n_mix] = (uint16_t)t;
+        s->mix_cdf[s->n_mix++] = total;
+    }
+    for (size_t i = 0; i < s->n_mix; i++)
+        s->mix_cdf[i] /= total;
+    s->mix_cdf[s->n_mix - 1] = 1.0;
+    cfg_put(c, "tenant_mix", cJSON_Duplicate(mix, 1));
 }
 
 int traffic_parse(cfg_node *root, world_spec *w)
@@ -139,6 +199,7 @@ int traffic_parse(cfg_node *root, world_spec *w)
         cfg_object(&c, "arrivals", &a);
         if (!cfg_failed(&c))
             parse_arrivals(&a, s, w);
+        parse_tenant(&c, s, w);
         cfg_object(&c, "client", &cl);
         s->timeout_ms = cfg_number(&cl, "timeout_ms", 29000, 1, 3.6e8);
         static const retry_policy client_default = { .max_attempts = 1, .base_ms = 100,
@@ -152,8 +213,11 @@ int traffic_parse(cfg_node *root, world_spec *w)
 
 void traffic_free_specs(world_spec *w)
 {
-    for (size_t i = 0; i < w->n_sources; i++)
+    for (size_t i = 0; w->sources && i < w->n_sources; i++) {
         free(w->sources[i].name);
+        free(w->sources[i].mix_tenant);
+        free(w->sources[i].mix_cdf);
+    }
     free(w->sources);
     w->sources = NULL;
 }
@@ -250,6 +314,20 @@ static void start_attempt(world *w, uint32_t idx)
     r->deadline = now + s->timeout_ms / 1000.0;
     if (r->measured)
         w->counts.attempts++;
+    if (w->spec->n_tenants) {
+        /* The tenant's entry rate limit (a usage plan at the gateway). */
+        const tenant_spec *t = &w->spec->tenants[r->tenant];
+        if (t->rate_limit_per_s > 0) {
+            double *tok = &w->tenant_tokens[r->tenant], *tt = &w->tenant_tokens_t[r->tenant];
+            *tok = fmin(t->burst, *tok + (now - *tt) * t->rate_limit_per_s);
+            *tt = now;
+            if (*tok < 1.0) {
+                traffic_attempt_done(w, idx, RESULT_THROTTLED);
+                return;
+            }
+            *tok -= 1.0;
+        }
+    }
     if (s->async)
         world_enqueue(w, s->target, idx);   /* the target owns it from here */
     else
@@ -276,6 +354,16 @@ static void new_request(world *w, source_state *st)
     r->measured = world_measuring(w, now);
     r->size_kb = (float)st->spec->size_kb;
     r->poison = st->spec->poison_rate > 0 && gsl_rng_uniform(st->poison) < st->spec->poison_rate;
+    r->tenant = st->spec->tenant;
+    if (st->spec->n_mix) {
+        double u = gsl_rng_uniform(st->tenant);
+        size_t k = 0;
+        while (k + 1 < st->spec->n_mix && u >= st->spec->mix_cdf[k])
+            k++;
+        r->tenant = st->spec->mix_tenant[k];
+    }
+    if (r->measured && w->spec->n_tenants)
+        w->tenant_counts[r->tenant].arrived++;
     if (r->measured) {
         w->counts.arrived++;
         series_add(&w->ts[TS_ARRIVALS], now, 1.0);
@@ -310,6 +398,8 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);
+    if (result == RESULT_THROTTLED && r->measured && w->spec->n_tenants)
+        w->tenant_throttled[r->tenant]++;
     if (retry_again(&s->retry, result, r->attempt)) {
         traffic_state *ts = w->sources;
         double delay = retry_backoff_ms(&s->retry, r->attempt, &r->backoff_prev_ms, ts->src[r->source].retry) / 1000.0;
@@ -350,7 +440,9 @@ int traffic_start(world *w)
         st->retry = sim_stream(w->s, name);
         snprintf(name, sizeof name, "source.%s.poison", s->name);
         st->poison = sim_stream(w->s, name);
-        if (!st->arrivals || !st->retry || !st->poison)
+        snprintf(name, sizeof name, "source.%s.tenant", s->name);
+        st->tenant = sim_stream(w->s, name);
+        if (!st->arrivals || !st->retry || !st->poison || !st->tenant)
             return -1;
         st->end = fmin(s->end_s, w->t_end);
         st->t = s->start_s;

@@ -31,6 +31,11 @@ struct source_spec {
     /* spike */
     double          spike_at_s, spike_duration_s, spike_rate_per_s;
     uint32_t        burst_count;
+    /* tenants: one, or a weighted mix (cumulative shares) */
+    uint16_t        tenant;
+    size_t          n_mix;
+    uint16_t       *mix_tenant;
+    double         *mix_cdf;
     /* client */
     double          timeout_ms;
     retry_policy    retry;

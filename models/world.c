@@ -142,6 +142,9 @@ void world_spec_free(world_spec *w)
     }
     free(w->components);
     traffic_free_specs(w);
+    for (size_t i = 0; i < w->n_tenants; i++)
+        free(w->tenants[i].name);
+    free(w->tenants);
     cJSON_Delete(w->resolved);
     free(w->file);
     free(w->name);
@@ -208,6 +211,38 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
     w->account_concurrency = (uint32_t)cfg_integer(&p, "account_concurrency", 1000, 100, 10000000);
     w->scale_per_10s = (uint32_t)cfg_integer(&p, "scale_per_10s", 1000, 1, 10000000);
     cfg_done(&p);
+
+    size_t nt = cfg_array_len(root, "tenants");
+    if (nt > 10000)
+        cfg_fail(root, "tenants", "at most 10000 tenants, got %zu", nt);
+    else if (nt && !cfg_failed(root) && !(w->tenants = calloc(nt, sizeof *w->tenants)))
+        cfg_fail(root, "tenants", "out of memory");
+    for (size_t i = 0; i < nt && w->tenants && !cfg_failed(root); i++) {
+        cfg_node t;
+        cfg_array_object(root, "tenants", i, &t);
+        tenant_spec *ts = &w->tenants[i];
+        const char *tname = cfg_string_req(&t, "name");
+        if (!cfg_failed(&t) && !valid_name(tname))
+            cfg_fail(&t, "name", "\"%.64s\" is not a valid name: use 1 to 64 letters, digits, _ and -", tname);
+        for (size_t j = 0; j < i && !cfg_failed(&t); j++)
+            if (strcmp(w->tenants[j].name, tname) == 0)
+                cfg_fail(&t, "name", "another tenant is named \"%s\"", tname);
+        if (cfg_failed(&t))
+            break;
+        ts->name = strdup(tname);
+        w->n_tenants = i + 1;
+        cfg_node r;
+        cfg_object(&t, "rate_limit", &r);
+        ts->rate_limit_per_s = cfg_number(&r, "per_s", 0, 0, 1e9);
+        if (cfg_has(&r, "burst")) {
+            ts->burst = cfg_number(&r, "burst", 0, 1, 1e12);
+        } else {
+            ts->burst = ts->rate_limit_per_s > 1 ? ts->rate_limit_per_s : 1;
+            cfg_put(&r, "burst", cJSON_CreateNull());
+        }
+        cfg_done(&r);
+        cfg_done(&t);
+    }
 
     const char *pricing = cfg_string(root, "pricing", "aws-us-east-1");
     if (!cfg_failed(root)) {
@@ -382,6 +417,14 @@ void world_reply(world *w, uint32_t idx, attempt_result result)
         w->spec->components[caller].kind->reply(w->state[caller], w, idx, result);
 }
 
+int world_spec_tenant(const world_spec *w, const char *name)
+{
+    for (size_t i = 0; i < w->n_tenants; i++)
+        if (strcmp(w->tenants[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
 void world_reclaim(world *w)
 {
     for (size_t i = 0; i < w->spec->n_components; i++) {
@@ -398,6 +441,21 @@ void world_finish(world *w, uint32_t idx, request_outcome outcome)
      * sent on: its latency runs from the original request's creation to there. */
     if (outcome == OUTCOME_COMPLETED && (r->measured || r->traced) && !r->forwarded)
         hist_add(&w->source_latency[r->source], (sim_now(w->s) - r->created) * 1000.0);
+    if (r->measured && w->spec->n_tenants) {
+        request_counts *tc = &w->tenant_counts[r->tenant];
+        switch (outcome) {
+        case OUTCOME_COMPLETED:
+            tc->completed++;
+            hist_add(&w->tenant_latency[r->tenant], (sim_now(w->s) - r->created) * 1000.0);
+            break;
+        case OUTCOME_FAILED:        tc->failed++; break;
+        case OUTCOME_THROTTLED:     tc->throttled++; break;
+        case OUTCOME_TIMED_OUT:     tc->timed_out++; break;
+        case OUTCOME_DROPPED:       tc->dropped++; break;
+        case OUTCOME_DEAD_LETTERED: tc->dead_lettered++; break;
+        case OUTCOME_EXPIRED:       tc->expired++; break;
+        }
+    }
     if (r->measured) {
         double now = sim_now(w->s);
         request_counts *c = &w->counts;
@@ -436,6 +494,19 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         goto oom;
     for (size_t i = 0; i < spec->n_sources; i++)
         hist_init(&w->source_latency[i]);
+    size_t nt = spec->n_tenants ? spec->n_tenants : 1;
+    w->tenant_counts = calloc(nt, sizeof *w->tenant_counts);
+    w->tenant_latency = malloc(nt * sizeof *w->tenant_latency);
+    w->tenant_throttled = calloc(nt, sizeof *w->tenant_throttled);
+    w->tenant_tokens = calloc(nt, sizeof *w->tenant_tokens);
+    w->tenant_tokens_t = calloc(nt, sizeof *w->tenant_tokens_t);
+    if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled || !w->tenant_tokens ||
+        !w->tenant_tokens_t)
+        goto oom;
+    for (size_t i = 0; i < nt; i++) {
+        hist_init(&w->tenant_latency[i]);
+        w->tenant_tokens[i] = spec->n_tenants ? spec->tenants[i].burst : 0;
+    }
     for (int k = 0; k < TS_COLUMNS; k++)
         if (series_init_window(&w->ts[k], w->t_start, w->t_end, spec->interval_s) != 0)
             goto oom;
@@ -488,6 +559,11 @@ void world_free(world *w)
     sim_free(w->s);
     free(w->req);
     free(w->source_latency);
+    free(w->tenant_counts);
+    free(w->tenant_latency);
+    free(w->tenant_throttled);
+    free(w->tenant_tokens);
+    free(w->tenant_tokens_t);
     for (int k = 0; k < TS_COLUMNS; k++)
         series_free(&w->ts[k]);
     memset(w, 0, sizeof *w);

@@ -124,6 +124,13 @@ typedef struct component_spec {
 
 /* ---- the scenario ---------------------------------------------------------- */
 
+/* A tenant of a multi-tenant system: requests carry one; its entry rate limit (an API
+ * gateway usage plan: token bucket, 0 = none) throttles its attempts alone. */
+typedef struct tenant_spec {
+    char  *name;
+    double rate_limit_per_s, burst;
+} tenant_spec;
+
 struct world_spec {
     char          *file, *name, *description;
     double         duration_s, warmup_s, interval_s;
@@ -136,6 +143,8 @@ struct world_spec {
     uint32_t       provisioned_unreserved_total; /* provisioned instances of unreserved functions */
     size_t         n_sources;
     source_spec   *sources;
+    size_t         n_tenants;         /* 0: the scenario names no tenants */
+    tenant_spec   *tenants;
     size_t         n_components;
     component_spec *components;
     price_table    prices;
@@ -156,6 +165,8 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
 void        world_spec_free(world_spec *w);
 /* Index of the component called name, or -1. */
 int         world_spec_component(const world_spec *w, const char *name);
+/* Index of the tenant called name, or -1. */
+int         world_spec_tenant(const world_spec *w, const char *name);
 
 /* ---- one replication ------------------------------------------------------- */
 
@@ -182,6 +193,10 @@ struct world {
     request_counts    counts;
     hist              latency;             /* end-to-end ms, completed requests */
     hist             *source_latency;      /* per traffic source: pipelines.<source> */
+    request_counts   *tenant_counts;       /* per tenant (n_tenants entries) */
+    hist             *tenant_latency;
+    uint64_t         *tenant_throttled;    /* attempts throttled, anywhere */
+    double           *tenant_tokens, *tenant_tokens_t;   /* entry rate limits */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;
 };
