@@ -19,7 +19,7 @@ const char *const bill_line_names[BILL_LINES] = {
     "sqs_fifo_requests",
     "sns_publishes", "scheduler_invocations", "eventbridge_events", "kinesis_shard_hours",
     "kinesis_put_units", "s3_put_requests", "s3_get_requests", "s3_storage",
-    "dynamodb_read_units", "dynamodb_write_units", "rds_proxy", "service_fees",
+    "dynamodb_read_units", "dynamodb_write_units", "rds_proxy", "service_fees", "sns_http_deliveries",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -124,6 +124,11 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     cfg_done(&x);
     cfg_object(&sn, "free_tier", &x);
     t->sns_free_publishes = cfg_number_req(&x, "publishes", 0, 1e15);
+    t->sns_http_free = cfg_number_req(&x, "http_deliveries", 0, 1e15);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&sn, "http_delivery_per_million", &x);
+    t->sns_http_per_million = cfg_number_req(&x, "price", 0, 1e6);
     read_sourced(&x);
     cfg_done(&x);
     cfg_done(&sn);
@@ -313,6 +318,12 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             sns_all += u->sns[i].publishes * scale;
     double sns_free = free_tier ? fmin(t->sns_free_publishes, sns_all) : 0;
     raw[LINE_SNS_PUBLISHES] = (sns_all - sns_free) / 1e6 * t->sns_publish_per_million;
+    double http_all = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->sns && u->sns[i].used)
+            http_all += u->sns[i].http_deliveries * scale;
+    double http_free = free_tier ? fmin(t->sns_http_free, http_all) : 0;
+    raw[LINE_SNS_HTTP] = (http_all - http_free) / 1e6 * t->sns_http_per_million;
     double sched_all = 0;
     for (size_t i = 0; i < u->n; i++)
         if (u->scheduler)
@@ -393,6 +404,8 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
         }
         if (u->sns && u->sns[i].used && sns_all > 0)
             c += raw[LINE_SNS_PUBLISHES] * u->sns[i].publishes * scale / sns_all;
+        if (u->sns && u->sns[i].used && http_all > 0)
+            c += raw[LINE_SNS_HTTP] * u->sns[i].http_deliveries * scale / http_all;
         if (u->scheduler && sched_all > 0)
             c += raw[LINE_SCHEDULER_INVOCATIONS] * u->scheduler[i] * scale / sched_all;
         if (u->events && events_all > 0)

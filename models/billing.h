@@ -38,6 +38,7 @@ typedef struct price_table {
     double      sqs_free_requests;
     double      sns_publish_per_million;      /* 64 KB chunks; deliveries to SQS and Lambda free */
     double      sns_free_publishes;
+    double      sns_http_per_million, sns_http_free;   /* deliveries to HTTP/S endpoints */
     double      scheduler_per_million;        /* EventBridge Scheduler invocations */
     double      scheduler_free;
     double      events_per_million;           /* EventBridge custom events, 64 KB chunks */
@@ -55,7 +56,7 @@ typedef enum bill_line {
     LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SQS_FIFO_REQUESTS, LINE_SNS_PUBLISHES,
     LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, LINE_KINESIS_SHARD_HOURS,
     LINE_KINESIS_PUT_UNITS, LINE_S3_PUTS, LINE_S3_GETS, LINE_S3_STORAGE, LINE_DYNAMODB_READS,
-    LINE_DYNAMODB_WRITES, LINE_RDS_PROXY, LINE_SERVICE_FEES, BILL_LINES
+    LINE_DYNAMODB_WRITES, LINE_RDS_PROXY, LINE_SERVICE_FEES, LINE_SNS_HTTP, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -94,6 +95,7 @@ typedef struct s3_usage {
 typedef struct sns_usage {
     bool   used;
     double publishes;
+    double http_deliveries;   /* attempts to HTTP/S subscribers */
 } sns_usage;
 
 /* What one service or pool used: DynamoDB request units, a third-party fee (USD, already

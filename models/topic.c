@@ -17,10 +17,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/retry.h"
+
 typedef struct subscription {
-    char  *target_name;
-    int    target;
-    double filter_match;
+    char        *target_name;
+    int          target;
+    double       filter_match;
+    /* an HTTP endpoint (a service or pool): deliveries that fail are retried */
+    bool         http;
+    retry_policy retry;
+    double       max_age_s;
+    char        *dead_letter_name;
+    int          dead_letter;
 } subscription;
 
 /* What differs between a topic and a bus. */
@@ -45,8 +53,10 @@ static void topic_free_spec(void *p)
     topic_spec *t = p;
     if (!t)
         return;
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n; i++) {
         free(t->subs[i].target_name);
+        free(t->subs[i].dead_letter_name);
+    }
     free(t->subs);
     free(t->name);
     free(t);
@@ -77,6 +87,18 @@ static void *fanout_parse(cfg_node *n, const flavour *fl, bool is_bus)
         t->subs[i].target_name = strdup(cfg_string_req(&s, "target"));
         t->subs[i].filter_match = cfg_number(&s, fl->match_key, 1, 0, 1);
         t->subs[i].target = -1;
+        t->subs[i].dead_letter = -1;
+        /* Deliveries to HTTP endpoints (services, pools). SNS's default HTTP/S delivery
+         * policy: 3 retries, 20 s apart. EventBridge: up to 185 attempts over 24 h with
+         * exponential backoff and jitter. */
+        static const retry_policy sns_http = { .max_attempts = 4, .base_ms = 20000, .cap_ms = 20000,
+                                               .jitter = JITTER_NONE };
+        static const retry_policy eb_http = { .max_attempts = 185, .base_ms = 1000, .cap_ms = 480000,
+                                              .jitter = JITTER_FULL };
+        retry_parse(&s, "retry", is_bus ? &eb_http : &sns_http, &t->subs[i].retry);
+        t->subs[i].max_age_s = cfg_number(&s, "max_event_age_s", is_bus ? 86400 : 3600, 1, 86400);
+        const char *dl = cfg_string(&s, "dead_letter", NULL);
+        t->subs[i].dead_letter_name = dl ? strdup(dl) : NULL;
         cfg_done(&s);
     }
     cfg_know(n, "kind");
@@ -104,16 +126,28 @@ static int topic_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *pa
 {
     topic_spec *t = p;
     for (size_t i = 0; i < t->n; i++) {
-        int k = world_spec_component(w, t->subs[i].target_name);
-        if (k < 0 || !w->components[k].kind->enqueue || w->components[k].spec == p) {
-            cfg_node c;
-            cfg_root(&c, ctx, NULL, NULL);
-            snprintf(c.path, sizeof c.path, "%s.%s[%zu]", path, t->fl->targets_key, i);
-            cfg_fail(&c, "target", "\"%s\" is not another component that takes messages",
-                     t->subs[i].target_name);
+        subscription *sub = &t->subs[i];
+        int k = world_spec_component(w, sub->target_name);
+        cfg_node c;
+        cfg_root(&c, ctx, NULL, NULL);
+        snprintf(c.path, sizeof c.path, "%s.%s[%zu]", path, t->fl->targets_key, i);
+        if (k < 0 || w->components[k].spec == p ||
+            (!w->components[k].kind->enqueue && !w->components[k].kind->accept)) {
+            cfg_fail(&c, "target", "\"%s\" is not another component that takes messages or calls",
+                     sub->target_name);
             return -1;
         }
-        t->subs[i].target = k;
+        sub->target = k;
+        sub->http = !w->components[k].kind->enqueue;
+        if (sub->dead_letter_name) {
+            int d = world_spec_component(w, sub->dead_letter_name);
+            if (d < 0 || !w->components[d].kind->enqueue || w->components[d].spec == p) {
+                cfg_fail(&c, "dead_letter", "\"%s\" is not another component that takes messages "
+                         "(use a queue)", sub->dead_letter_name);
+                return -1;
+            }
+            sub->dead_letter = d;
+        }
     }
     return 0;
 }
@@ -121,13 +155,14 @@ static int topic_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *pa
 typedef struct topic_state {
     const topic_spec *t;
     world    *w;
-    gsl_rng  *r;
+    int       index;
+    gsl_rng  *r, *r_retry;
     uint64_t  published, deliveries, filtered_out, publish_requests;
+    uint64_t  http_attempts, http_failures, http_retries, http_dead_lettered, http_dropped;
 } topic_state;
 
 static void *topic_start(const void *spec, world *w, int index)
 {
-    (void)index;
     const topic_spec *t = spec;
     topic_state *st = calloc(1, sizeof *st);
     if (!st)
@@ -136,12 +171,68 @@ static void *topic_start(const void *spec, world *w, int index)
     snprintf(name, sizeof name, "%s.%s.filter", t->is_bus ? "bus" : "topic", t->name);
     st->t = t;
     st->w = w;
+    st->index = index;
     st->r = sim_stream(w->s, name);
-    if (!st->r) {
+    snprintf(name, sizeof name, "%s.%s.retry", t->is_bus ? "bus" : "topic", t->name);
+    st->r_retry = sim_stream(w->s, name);
+    if (!st->r || !st->r_retry) {
         free(st);
         return NULL;
     }
     return st;
+}
+
+/* SNS waits 15 s for an HTTP endpoint's answer (EventBridge API destinations: 5 s). */
+static void http_deliver(topic_state *st, world *w, uint32_t copy)
+{
+    request *c = &w->req[copy];
+    c->deadline = sim_now(w->s) + (st->t->is_bus ? 5.0 : 15.0);
+    if (world_measuring(w, sim_now(w->s)))
+        st->http_attempts++;
+    world_deliver(w, st->t->subs[c->tag].target, copy);
+}
+
+static void on_http_retry(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    topic_state *st = target;
+    http_deliver(st, st->w, (uint32_t)arg);
+}
+
+/* The answer of an HTTP subscriber to one delivery attempt. */
+static void topic_reply(void *state, world *w, uint32_t req, attempt_result result)
+{
+    topic_state *st = state;
+    request *r = &w->req[req];
+    const subscription *s = &st->t->subs[r->tag];
+    double now = sim_now(w->s);
+    bool measuring = world_measuring(w, now);
+    if (result == RESULT_OK) {
+        world_finish(w, req, OUTCOME_COMPLETED);
+        return;
+    }
+    if (measuring)
+        st->http_failures++;
+    if (retry_again(&s->retry, result, r->attempt)) {
+        double delay = retry_backoff_ms(&s->retry, r->attempt, &r->backoff_prev_ms, st->r_retry) / 1000.0;
+        if (now + delay - r->entered <= s->max_age_s) {
+            r->attempt++;
+            if (measuring)
+                st->http_retries++;
+            sim_at(w->s, now + delay, on_http_retry, st, req);
+            return;
+        }
+    }
+    if (s->dead_letter >= 0) {
+        if (measuring)
+            st->http_dead_lettered++;
+        r->caller = CALLER_CLIENT;
+        world_enqueue(w, s->dead_letter, req);
+        return;
+    }
+    if (measuring)
+        st->http_dropped++;
+    world_finish(w, req, OUTCOME_DROPPED);
 }
 
 static void topic_enqueue(void *state, world *w, uint32_t req)
@@ -176,7 +267,16 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
         if (measuring)
             st->deliveries++;
         copies++;
-        world_enqueue(w, s->target, copy);
+        if (s->http) {
+            c->caller = st->index;
+            c->tag = (uint32_t)i;
+            c->attempt = 1;
+            c->entered = now;
+            c->backoff_prev_ms = s->retry.base_ms;
+            http_deliver(st, w, copy);
+        } else {
+            world_enqueue(w, s->target, copy);
+        }
     }
     w->req[req].forwarded = copies > 0;
     world_finish(w, req, OUTCOME_COMPLETED);
@@ -198,6 +298,11 @@ static void topic_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, fl->published, (double)st->published);
     metric_emit(m, fl->delivered, (double)st->deliveries);
     metric_emit(m, fl->unmatched, (double)st->filtered_out);
+    metric_emit(m, "http_attempts", (double)st->http_attempts);
+    metric_emit(m, "http_failures", (double)st->http_failures);
+    metric_emit(m, "http_retries", (double)st->http_retries);
+    metric_emit(m, "dead_lettered", (double)st->http_dead_lettered);
+    metric_emit(m, "dropped", (double)st->http_dropped);
 }
 
 static void topic_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
@@ -210,6 +315,7 @@ static void topic_meter(const void *spec, const void *state, const world *w, siz
     }
     u->sns[index].used = true;
     u->sns[index].publishes = (double)st->publish_requests;
+    u->sns[index].http_deliveries = (double)st->http_attempts;
 }
 
 static void topic_free_state(void *p) { free(p); }
@@ -233,7 +339,7 @@ const component_kind topic_kind = {
     .start = topic_start,
     .accept = NULL,
     .enqueue = topic_enqueue,
-    .reply = NULL,
+    .reply = topic_reply,
     .finish = topic_finish,
     .report = topic_report,
     .meter = topic_meter,
@@ -250,7 +356,7 @@ const component_kind bus_kind = {
     .start = topic_start,
     .accept = NULL,
     .enqueue = topic_enqueue,
-    .reply = NULL,
+    .reply = topic_reply,
     .finish = topic_finish,
     .report = topic_report,
     .meter = topic_meter,
