@@ -167,12 +167,14 @@ static void *service_parse(cfg_node *n, world_spec *w)
         s->dynamo = (dynamo_op)cfg_enum(&d, "operation", dynamo_ops, DYNAMO_READ);
         double kb = cfg_number(&d, "item_kb", 1, 0.001, 400);
         int consistency = cfg_enum(&d, "consistency", consistency_names, 0);
+        /* A batch call (BatchGetItem, BatchWriteItem) is billed item by item. */
+        double items = (double)cfg_integer(&d, "items_per_call", 1, 1, 100);
         /* 1 WRU per KB written; 1 RRU per 4 KB read strongly consistent, half that for an
          * eventually consistent read, twice for a transactional one (each rounded up). */
         if (s->dynamo == DYNAMO_WRITE)
-            s->request_units = ceil(kb - 1e-9) * (consistency == 2 ? 2 : 1);
+            s->request_units = items * ceil(kb - 1e-9) * (consistency == 2 ? 2 : 1);
         else
-            s->request_units = ceil(kb / 4 - 1e-9) * (consistency == 1 ? 0.5 : consistency == 2 ? 2 : 1);
+            s->request_units = items * ceil(kb / 4 - 1e-9) * (consistency == 1 ? 0.5 : consistency == 2 ? 2 : 1);
         cfg_done(&d);
     }
     cfg_done(&p);
