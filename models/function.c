@@ -508,6 +508,7 @@ static int grow_slots(function_state *st)
     instance *inst = realloc(st->inst, cap * sizeof *inst);
     if (!inst)
         return -1;
+    memset(inst + st->cap_slots, 0, (cap - st->cap_slots) * sizeof *inst);
     st->inst = inst;
     uint32_t *f = realloc(st->free_slots, cap * sizeof *f);
     if (!f)
