@@ -923,13 +923,13 @@ static void call_result(function_state *st, uint32_t slot, attempt_result result
         return;
     }
     double delay = retry_backoff_ms(&c->retry, attempt, &prev_ms, st->r_retry) / 1000.0;
-    if (result == RESULT_TIMEOUT && effect && !c->idempotent && in->measured)
-        st->steps[in->step].duplicates++;    /* the timed-out attempt did its work; again */
     if (now + delay >= in->deadline) {
-        /* The function's own timeout comes first, while it sleeps. */
+        /* The function's own timeout comes first, while it sleeps: no retry is sent. */
         sim_at(w->s, in->deadline, on_invocation_timeout, st, inst_arg(st, slot));
         return;
     }
+    if (result == RESULT_TIMEOUT && effect && !c->idempotent && in->measured)
+        st->steps[in->step].duplicates++;    /* the timed-out attempt did its work; again */
     uint32_t carrier = world_request_new(w);
     if (carrier == UINT32_MAX) {
         call_failed(st, slot);

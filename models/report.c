@@ -66,7 +66,10 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
         metric_emit(m, "dropped", (double)t->dropped);
         metric_emit(m, "dead_lettered", (double)t->dead_lettered);
         metric_emit(m, "expired", (double)t->expired);
-        metric_emit(m, "success_ratio", t->arrived ? (double)t->completed / (double)t->arrived : NAN);
+        /* Of the requests that ended (those still in flight at the end are not judged). */
+        uint64_t ended = t->completed + t->failed + t->throttled + t->timed_out + t->dropped +
+                         t->dead_lettered + t->expired;
+        metric_emit(m, "success_ratio", ended ? (double)t->completed / (double)ended : NAN);
         snprintf(m->prefix, sizeof m->prefix, "tenants.%s.", spec->tenants[i].name);
         metric_emit(m, "throttled", w ? (double)w->tenant_throttled[i] : 0);
         snprintf(m->prefix, sizeof m->prefix, "tenants.%s.latency_ms.", spec->tenants[i].name);
@@ -421,7 +424,7 @@ void report_print(const run_result *r, FILE *f)
         }
     }
     if (spec->n_tenants) {
-        fprintf(f, "\nTenants (requests; attempts throttled anywhere; latency of completed, ms)\n");
+        fprintf(f, "\nTenants (requests; attempts throttled at the entry or by functions; latency of completed, ms)\n");
         static const struct { const char *key, *label, *style; } tk[] = {
             { "requests.arrived", "arrived", "count" }, { "requests.completed", "completed", "count" },
             { "requests.success_ratio", "success ratio", "ratio" },

@@ -4,7 +4,8 @@
  * pool forwards the call to its target over one of its connections.
  *
  * An attempt that arrives goes through, in order: an incident that makes the service
- * `down` (refused at once, an error); the rate limit (a token bucket: over it, throttled at
+ * `down` (refused at once, an error; when the incident begins, the calls in the service
+ * fail at once too, as their connections are reset); the rate limit (a token bucket: over it, throttled at
  * once, like an HTTP 429); then a place in service, or a FIFO wait when max_concurrency is
  * reached. A waiting call fails after queue_timeout_ms. In service, the attempt's result
  * (error_rate, or an incident's) and its latency (latency_ms, times an incident's slowdown)
@@ -278,7 +279,7 @@ typedef struct service_state {
     gsl_rng  *r_latency, *r_error;
     /* measured figures */
     uint64_t  calls, attempts, ok, errors, throttled, refused, connection_errors,
-              queue_timeouts, timeouts, executed_ok, cur_count;
+              queue_timeouts, timeouts, executed_ok, cur_count, reset;
     double    cur_second, peak_per_s, max_connections_seen;
     gauge     concurrency, queue;
     series    busy_s, queue_s;
@@ -327,6 +328,8 @@ static void service_free_state(void *p)
     free(st);
 }
 
+static void on_incident_down(sim *s, void *target, uint64_t arg);
+
 static void *service_start(const void *spec, world *w, int index)
 {
     const service_spec *s = spec;
@@ -352,6 +355,9 @@ static void *service_start(const void *spec, world *w, int index)
     hist_init(&st->latency_ms);
     st->tokens = s->burst;
     st->cur_second = -1;
+    for (size_t i = 0; i < s->n_incidents; i++)
+        if (s->incidents[i].mode == INCIDENT_DOWN)
+            sim_at(w->s, s->incidents[i].start_s, on_incident_down, st, i);
     return st;
 }
 
@@ -515,11 +521,6 @@ static void start_work(service_state *st, uint32_t k)
     st->busy++;
     gauge_add(&st->concurrency, now, 1.0);
     double delay_ms = dist_sample(&s->latency_ms, st->r_latency);
-    if (s->is_pool) {
-        sl->phase = PHASE_FORWARDED;
-        sim_at(w->s, now + delay_ms / 1000.0, on_forward, st, slot_arg(st, k));
-        return;
-    }
     const incident *in = active_incident(s, now);
     double p_error = s->error_rate;
     if (in && in->mode == INCIDENT_ERRORS)
@@ -528,6 +529,12 @@ static void start_work(service_state *st, uint32_t k)
         delay_ms *= in->factor;
     sl->result = (uint8_t)(p_error > 0 && gsl_rng_uniform(st->r_error) < p_error ? RESULT_ERROR : RESULT_OK);
     sl->delay_s = delay_ms / 1000.0;
+    if (s->is_pool) {
+        /* The proxy's hop, then the call goes on (unless the proxy itself failed it). */
+        sl->phase = PHASE_FORWARDED;
+        sim_at(w->s, now + sl->delay_s, on_forward, st, slot_arg(st, k));
+        return;
+    }
     if (s->capacity_per_s > 0) {
         shared_advance(st, now);
         sl->v_done = st->v + 1.0 / s->capacity_per_s;
@@ -553,6 +560,10 @@ static void on_forward(sim *s, void *target, uint64_t arg)
     if (!sl)
         return;
     uint32_t k = sim_payload_of(arg);
+    if (sl->result != RESULT_OK) {    /* the proxy's own failure */
+        work_done(st, k);
+        return;
+    }
     if (sl->req == UINT32_MAX) {      /* the caller left during the hop: nothing to send */
         st->busy--;
         gauge_add(&st->concurrency, sim_now(s), -1.0);
@@ -584,7 +595,9 @@ static void on_forward(sim *s, void *target, uint64_t arg)
     request *r = &w->req[sub];
     orig = &w->req[sl->req];          /* the pool may have moved */
     r->created = orig->created;
-    r->deadline = orig->deadline;
+    /* The query runs to its end on the borrowed connection, whoever still waits for it:
+     * the pool keeps its caller's deadline itself. */
+    r->deadline = INFINITY;
     r->size_kb = orig->size_kb;
     r->source = orig->source;
     r->tenant = orig->tenant;
@@ -650,8 +663,10 @@ static void on_deadline(sim *s, void *target, uint64_t arg)
         return;
     world *w = st->w;
     uint32_t req = sl->req;
-    if (sl->phase != PHASE_QUEUED && sl->phase != PHASE_FORWARDED && sl->result == RESULT_OK)
-        w->req[req].effect = 1;       /* it will still complete: the side effect happens */
+    /* A call in service will still complete: its side effect happens. A pool cannot see
+     * into its target; it assumes a forwarded call completes unless the hop failed it. */
+    if (sl->phase != PHASE_QUEUED && sl->result == RESULT_OK)
+        w->req[req].effect = 1;
     if (world_measuring(w, sl->arrived))
         st->timeouts++;
     sl->req = UINT32_MAX;
@@ -675,6 +690,24 @@ static void count_arrival(service_state *st, const request *r, double now)
     st->cur_count++;
 }
 
+/* A `down` incident begins: the connections of the calls in it are reset, so every call
+ * it holds fails now (its work is lost), all at the same instant. */
+static void on_incident_down(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    service_state *st = target;
+    for (uint32_t k = 0; k < st->cap_slots; k++) {
+        slot *sl = &st->slots[k];
+        if (sl->phase == PHASE_FREE || sl->req == UINT32_MAX)
+            continue;
+        if (world_measuring(st->w, sl->arrived))
+            st->reset++;
+        sl->result = RESULT_ERROR;
+        answer(st, k, RESULT_ERROR);
+    }
+}
+
 static void service_accept(void *state, world *w, uint32_t req)
 {
     service_state *st = state;
@@ -683,7 +716,7 @@ static void service_accept(void *state, world *w, uint32_t req)
     bool measuring = world_measuring(w, now);
     w->req[req].effect = 0;
     count_arrival(st, &w->req[req], now);
-    const incident *in = s->is_pool ? NULL : active_incident(s, now);
+    const incident *in = active_incident(s, now);
     if (in && in->mode == INCIDENT_DOWN) {
         if (measuring)
             st->refused++;
@@ -777,6 +810,7 @@ static void service_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "errors", (double)st->errors);
     metric_emit(m, "throttled", (double)st->throttled);
     metric_emit(m, "refused", (double)st->refused);
+    metric_emit(m, "reset", (double)st->reset);
     metric_emit(m, "connection_errors", (double)st->connection_errors);
     metric_emit(m, "queue_timeouts", (double)st->queue_timeouts);
     metric_emit(m, "timeouts", (double)st->timeouts);

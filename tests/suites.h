@@ -12,6 +12,7 @@ Suite *billing_suite(void);     /* tests/test_billing.c: AWS worked examples */
 Suite *validation_suite(void);  /* tests/test_validation.c: closed forms */
 Suite *cli_suite(void);         /* tests/test_cli.c: command line, files, exit codes */
 Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumers */
+Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retries, breakers, tenants */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
