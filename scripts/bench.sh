@@ -17,3 +17,5 @@ for dur in 1000 10000; do
 done
 echo "== 4 replications of 10 million, 2 threads"
 "$bin" run "$scenario" --duration 1000 --replications 4 --threads 2 --quiet --stats --out "$out" 2>&1
+echo "== a function waiting on a database call (retries, breaker, shared capacity), 10 million invocations, 1 thread"
+"$bin" run scenarios/bench/api-with-dependency.json --duration 1000 --threads 1 --quiet --stats --out "$out" 2>&1
