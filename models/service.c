@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/ratelimit.h"
 #include "sim/dist.h"
 
 /* ---- spec ------------------------------------------------------------------------ */
@@ -59,7 +60,7 @@ typedef struct service_spec {
     uint32_t  max_concurrency;     /* 0: unlimited */
     double    queue_timeout_s;
     uint32_t  max_connections;     /* 0: unlimited */
-    double    rate_limit_per_s, burst;   /* rate 0: no limit */
+    rate_limit limit;
     double    capacity_per_s;      /* 0: no saturation */
     size_t    n_incidents;
     incident *incidents;
@@ -125,29 +126,42 @@ static void parse_admission(cfg_node *n, service_spec *s, double queue_timeout_d
 {
     s->queue_timeout_s = cfg_number(n, "queue_timeout_ms", queue_timeout_default_ms, 0, 3.6e7) / 1000.0;
     s->error_rate = cfg_number(n, "error_rate", 0, 0, 1);
-    cfg_node r;
-    cfg_object(n, "rate_limit", &r);
-    s->rate_limit_per_s = cfg_number(&r, "per_s", 0, 0, 1e9);
-    if (cfg_has(&r, "burst")) {
-        s->burst = cfg_number(&r, "burst", 0, 1, 1e12);
-    } else {
-        s->burst = s->rate_limit_per_s > 1 ? s->rate_limit_per_s : 1;
-        cfg_put(&r, "burst", cJSON_CreateNull());
-    }
-    cfg_done(&r);
+    rate_limit_parse(n, "rate_limit", &s->limit);
     parse_incidents(n, s);
 }
 
-static void *service_parse(cfg_node *n, world_spec *w)
+static service_spec *spec_new(cfg_node *n, bool is_pool)
 {
-    (void)w;
     service_spec *s = calloc(1, sizeof *s);
     if (!s) {
         cfg_fail(n, NULL, "out of memory");
         return NULL;
     }
-    s->name = strdup(cfg_string_req(n, "name"));
+    s->is_pool = is_pool;
+    s->dynamo = DYNAMO_NONE;
     s->target = -1;
+    s->name = strdup(cfg_string_req(n, "name"));
+    return s;
+}
+
+/* The end of both parsers. */
+static void *spec_done(cfg_node *n, service_spec *s)
+{
+    cfg_know(n, "kind");
+    cfg_done(n);
+    if (cfg_failed(n)) {
+        service_free_spec(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void *service_parse(cfg_node *n, world_spec *w)
+{
+    (void)w;
+    service_spec *s = spec_new(n, false);
+    if (!s)
+        return NULL;
     /* A managed key-value store's call inside a region: single-digit milliseconds. */
     dist def = dist_lognormal_median_p99(5, 25);
     dist_parse(n, "latency_ms", &def, 3.6e6, &s->latency_ms);
@@ -159,7 +173,6 @@ static void *service_parse(cfg_node *n, world_spec *w)
     cfg_node p;
     cfg_object(n, "pricing", &p);
     s->fee_per_million = cfg_number(&p, "per_million_calls", 0, 0, 1e9);
-    s->dynamo = DYNAMO_NONE;
     if (cfg_has(&p, "dynamodb")) {
         cfg_node d;
         cfg_object(&p, "dynamodb", &d);
@@ -179,28 +192,16 @@ static void *service_parse(cfg_node *n, world_spec *w)
         cfg_done(&d);
     }
     cfg_done(&p);
-    cfg_know(n, "kind");
-    cfg_done(n);
-    if (cfg_failed(n)) {
-        service_free_spec(s);
-        return NULL;
-    }
-    return s;
+    return spec_done(n, s);
 }
 
 static void *pool_parse(cfg_node *n, world_spec *w)
 {
     (void)w;
-    service_spec *s = calloc(1, sizeof *s);
-    if (!s) {
-        cfg_fail(n, NULL, "out of memory");
+    service_spec *s = spec_new(n, true);
+    if (!s)
         return NULL;
-    }
-    s->is_pool = true;
-    s->dynamo = DYNAMO_NONE;
-    s->name = strdup(cfg_string_req(n, "name"));
     s->target_name = strdup(cfg_string_req(n, "target"));
-    s->target = -1;
     /* A proxy hop inside a VPC: about a millisecond or two (an assumption, see README). */
     dist def = dist_lognormal_median_p99(1.5, 5);
     dist_parse(n, "latency_ms", &def, 3.6e6, &s->latency_ms);
@@ -210,13 +211,7 @@ static void *pool_parse(cfg_node *n, world_spec *w)
     s->max_concurrency = s->connections;   /* a call holds one connection; others wait */
     /* Billed per vCPU of the database it fronts, 2 at least. */
     s->vcpus = cfg_number(n, "database_vcpus", 2, 2, 1024);
-    cfg_know(n, "kind");
-    cfg_done(n);
-    if (cfg_failed(n)) {
-        service_free_spec(s);
-        return NULL;
-    }
-    return s;
+    return spec_done(n, s);
 }
 
 static int pool_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
@@ -272,7 +267,7 @@ typedef struct service_state {
     ring      waiting, shared;
     uint32_t  busy;                  /* in service (or forwarded) */
     uint32_t  connections;           /* open connections (callers', or the pool's to its target) */
-    double    tokens, tokens_t;
+    token_bucket bucket;
     bool      queue_timer;           /* a timer is set for the oldest waiting call */
     double    v, v_t;                /* shared stage: virtual time and when it was last advanced */
     uint32_t  shared_gen;
@@ -353,7 +348,7 @@ static void *service_start(const void *spec, world *w, int index)
     gauge_init(&st->concurrency, &st->busy_s, w->t_start);
     gauge_init(&st->queue, &st->queue_s, w->t_start);
     hist_init(&st->latency_ms);
-    st->tokens = s->burst;
+    token_bucket_init(&st->bucket, &s->limit);
     st->cur_second = -1;
     for (size_t i = 0; i < s->n_incidents; i++)
         if (s->incidents[i].mode == INCIDENT_DOWN)
@@ -723,16 +718,11 @@ static void service_accept(void *state, world *w, uint32_t req)
         world_reply(w, req, RESULT_ERROR);
         return;
     }
-    if (s->rate_limit_per_s > 0) {
-        st->tokens = fmin(s->burst, st->tokens + (now - st->tokens_t) * s->rate_limit_per_s);
-        st->tokens_t = now;
-        if (st->tokens < 1.0) {
-            if (measuring)
-                st->throttled++;
-            world_reply(w, req, RESULT_THROTTLED);
-            return;
-        }
-        st->tokens -= 1.0;
+    if (!token_bucket_take(&st->bucket, &s->limit, now)) {
+        if (measuring)
+            st->throttled++;
+        world_reply(w, req, RESULT_THROTTLED);
+        return;
     }
     uint32_t k = slot_new(st);
     if (k == UINT32_MAX) {

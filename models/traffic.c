@@ -314,19 +314,11 @@ static void start_attempt(world *w, uint32_t idx)
     r->deadline = now + s->timeout_ms / 1000.0;
     if (r->measured)
         w->counts.attempts++;
-    if (w->spec->n_tenants) {
-        /* The tenant's entry rate limit (a usage plan at the gateway). */
-        const tenant_spec *t = &w->spec->tenants[r->tenant];
-        if (t->rate_limit_per_s > 0) {
-            double *tok = &w->tenant_tokens[r->tenant], *tt = &w->tenant_tokens_t[r->tenant];
-            *tok = fmin(t->burst, *tok + (now - *tt) * t->rate_limit_per_s);
-            *tt = now;
-            if (*tok < 1.0) {
-                traffic_attempt_done(w, idx, RESULT_THROTTLED);
-                return;
-            }
-            *tok -= 1.0;
-        }
+    /* The tenant's entry rate limit (a usage plan at the gateway). */
+    if (w->spec->n_tenants &&
+        !token_bucket_take(&w->tenant_bucket[r->tenant], &w->spec->tenants[r->tenant].limit, now)) {
+        traffic_attempt_done(w, idx, RESULT_THROTTLED);
+        return;
     }
     if (s->async)
         world_enqueue(w, s->target, idx);   /* the target owns it from here */

@@ -231,16 +231,7 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
             break;
         ts->name = strdup(tname);
         w->n_tenants = i + 1;
-        cfg_node r;
-        cfg_object(&t, "rate_limit", &r);
-        ts->rate_limit_per_s = cfg_number(&r, "per_s", 0, 0, 1e9);
-        if (cfg_has(&r, "burst")) {
-            ts->burst = cfg_number(&r, "burst", 0, 1, 1e12);
-        } else {
-            ts->burst = ts->rate_limit_per_s > 1 ? ts->rate_limit_per_s : 1;
-            cfg_put(&r, "burst", cJSON_CreateNull());
-        }
-        cfg_done(&r);
+        rate_limit_parse(&t, "rate_limit", &ts->limit);
         cfg_done(&t);
     }
 
@@ -498,14 +489,13 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->tenant_counts = calloc(nt, sizeof *w->tenant_counts);
     w->tenant_latency = malloc(nt * sizeof *w->tenant_latency);
     w->tenant_throttled = calloc(nt, sizeof *w->tenant_throttled);
-    w->tenant_tokens = calloc(nt, sizeof *w->tenant_tokens);
-    w->tenant_tokens_t = calloc(nt, sizeof *w->tenant_tokens_t);
-    if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled || !w->tenant_tokens ||
-        !w->tenant_tokens_t)
+    w->tenant_bucket = calloc(nt, sizeof *w->tenant_bucket);
+    if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled || !w->tenant_bucket)
         goto oom;
     for (size_t i = 0; i < nt; i++) {
         hist_init(&w->tenant_latency[i]);
-        w->tenant_tokens[i] = spec->n_tenants ? spec->tenants[i].burst : 0;
+        if (spec->n_tenants)
+            token_bucket_init(&w->tenant_bucket[i], &spec->tenants[i].limit);
     }
     for (int k = 0; k < TS_COLUMNS; k++)
         if (series_init_window(&w->ts[k], w->t_start, w->t_end, spec->interval_s) != 0)
@@ -562,8 +552,7 @@ void world_free(world *w)
     free(w->tenant_counts);
     free(w->tenant_latency);
     free(w->tenant_throttled);
-    free(w->tenant_tokens);
-    free(w->tenant_tokens_t);
+    free(w->tenant_bucket);
     for (int k = 0; k < TS_COLUMNS; k++)
         series_free(&w->ts[k]);
     memset(w, 0, sizeof *w);

@@ -16,6 +16,7 @@
 #include "sim/engine.h"
 #include "sim/stats.h"
 #include "models/billing.h"
+#include "models/ratelimit.h"
 
 typedef struct world_spec world_spec;
 typedef struct world world;
@@ -127,8 +128,8 @@ typedef struct component_spec {
 /* A tenant of a multi-tenant system: requests carry one; its entry rate limit (an API
  * gateway usage plan: token bucket, 0 = none) throttles its attempts alone. */
 typedef struct tenant_spec {
-    char  *name;
-    double rate_limit_per_s, burst;
+    char      *name;
+    rate_limit limit;
 } tenant_spec;
 
 struct world_spec {
@@ -196,7 +197,7 @@ struct world {
     request_counts   *tenant_counts;       /* per tenant (n_tenants entries) */
     hist             *tenant_latency;
     uint64_t         *tenant_throttled;    /* attempts throttled, anywhere */
-    double           *tenant_tokens, *tenant_tokens_t;   /* entry rate limits */
+    token_bucket     *tenant_bucket;       /* entry rate limits */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;
 };
