@@ -19,7 +19,8 @@ const char *const bill_line_names[BILL_LINES] = {
     "sqs_fifo_requests",
     "sns_publishes", "scheduler_invocations", "eventbridge_events", "kinesis_shard_hours",
     "kinesis_put_units", "s3_put_requests", "s3_get_requests", "s3_storage",
-    "dynamodb_read_units", "dynamodb_write_units", "rds_proxy", "service_fees", "sns_http_deliveries",
+    "dynamodb_read_units", "dynamodb_write_units", "rds_proxy", "service_fees", "sns_http_deliveries", "step_functions_transitions",
+    "step_functions_express_requests", "step_functions_express_duration",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -200,6 +201,27 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     read_sourced(&x);
     cfg_done(&x);
     cfg_done(&rp);
+
+    cfg_node sf;
+    if (!cfg_object(&top, "step_functions", &sf))
+        cfg_missing(&top, "step_functions", "the Step Functions prices");
+    cfg_object(&sf, "standard_transition_per_thousand", &x);
+    t->sfn_transition_per_thousand = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&sf, "free_tier", &x);
+    t->sfn_free_transitions = cfg_number_req(&x, "transitions", 0, 1e15);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&sf, "express_request_per_million", &x);
+    t->sfn_express_request_per_million = cfg_number_req(&x, "price", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&sf, "express_duration_gb_s", &x);
+    read_tiers(&x, "tiers", &t->sfn_express_gb_s);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&sf);
     cfg_done(&top);
     return ctx->failed ? -1 : 0;
 }
@@ -365,6 +387,17 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     raw[LINE_DYNAMODB_WRITES] = wru / 1e6 * t->dynamodb_write_per_million;
     raw[LINE_RDS_PROXY] = proxy * t->rds_proxy_vcpu_hour;
     raw[LINE_SERVICE_FEES] = fees;
+    double transitions = 0, express_req = 0, express_gb_s = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->workflows && u->workflows[i].used) {
+            transitions += u->workflows[i].transitions * scale;
+            express_req += u->workflows[i].requests * scale;
+            express_gb_s += u->workflows[i].gb_s * scale;
+        }
+    double free_tr = free_tier ? fmin(t->sfn_free_transitions, transitions) : 0;
+    raw[LINE_SFN_TRANSITIONS] = (transitions - free_tr) / 1000 * t->sfn_transition_per_thousand;
+    raw[LINE_SFN_EXPRESS_REQUESTS] = express_req / 1e6 * t->sfn_express_request_per_million;
+    raw[LINE_SFN_EXPRESS_DURATION] = billing_tiered(&t->sfn_express_gb_s, express_gb_s);
     b->total = 0;
     for (int k = 0; k < BILL_LINES; k++) {
         b->line[k] = billing_round_cents(raw[k]);
@@ -433,6 +466,15 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             if (proxy > 0)
                 c += raw[LINE_RDS_PROXY] * v->proxy_vcpu_hours * scale / proxy;
             c += v->fees * scale;
+        }
+        if (u->workflows && u->workflows[i].used) {
+            const workflow_usage *v = &u->workflows[i];
+            if (transitions > 0)
+                c += raw[LINE_SFN_TRANSITIONS] * v->transitions * scale / transitions;
+            if (express_req > 0)
+                c += raw[LINE_SFN_EXPRESS_REQUESTS] * v->requests * scale / express_req;
+            if (express_gb_s > 0)
+                c += raw[LINE_SFN_EXPRESS_DURATION] * v->gb_s * scale / express_gb_s;
         }
         b->by_component[i] = billing_round_cents(c);
     }

@@ -47,6 +47,10 @@ typedef struct price_table {
     double      s3_put_per_thousand, s3_get_per_thousand, s3_gb_month;
     double      dynamodb_read_per_million, dynamodb_write_per_million; /* on-demand request units */
     double      rds_proxy_vcpu_hour;          /* per vCPU of the database the proxy fronts */
+    double      sfn_transition_per_thousand;  /* Step Functions Standard */
+    double      sfn_free_transitions;
+    double      sfn_express_request_per_million;
+    price_tiers sfn_express_gb_s;             /* Express duration, monthly GB-s tiers */
 } price_table;
 
 /* Line items of the bill. */
@@ -56,7 +60,8 @@ typedef enum bill_line {
     LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SQS_FIFO_REQUESTS, LINE_SNS_PUBLISHES,
     LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, LINE_KINESIS_SHARD_HOURS,
     LINE_KINESIS_PUT_UNITS, LINE_S3_PUTS, LINE_S3_GETS, LINE_S3_STORAGE, LINE_DYNAMODB_READS,
-    LINE_DYNAMODB_WRITES, LINE_RDS_PROXY, LINE_SERVICE_FEES, LINE_SNS_HTTP, BILL_LINES
+    LINE_DYNAMODB_WRITES, LINE_RDS_PROXY, LINE_SERVICE_FEES, LINE_SNS_HTTP, LINE_SFN_TRANSITIONS,
+    LINE_SFN_EXPRESS_REQUESTS, LINE_SFN_EXPRESS_DURATION, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -105,6 +110,13 @@ typedef struct service_usage {
     double read_units, write_units, fees, proxy_vcpu_hours;
 } service_usage;
 
+/* What one workflow used: Standard state transitions, or Express executions and GB-s
+ * (100 ms and 64 MB steps already applied). */
+typedef struct workflow_usage {
+    bool   used, express;
+    double transitions, requests, gb_s;
+} workflow_usage;
+
 typedef struct usage {
     size_t        n;          /* components */
     lambda_usage *lambda;     /* n entries */
@@ -115,6 +127,7 @@ typedef struct usage {
     kinesis_usage *kinesis;   /* n entries */
     s3_usage     *s3;         /* n entries */
     service_usage *services;  /* n entries */
+    workflow_usage *workflows;/* n entries */
 } usage;
 
 typedef struct bill {

@@ -4,6 +4,7 @@
  * (in replication order) is byte-identical for any thread count. No cJSON call happens
  * inside the parallel region. */
 #include "models/report.h"
+#include "models/workflow.h"
 
 #include <errno.h>
 #include <math.h>
@@ -103,6 +104,30 @@ typedef struct run_ctx {
     char            (*errors)[512];
 } run_ctx;
 
+/* The workflows' traces of one replication, one text (NULL when there are none). */
+static char *collect_traces(const world_spec *spec, const world *w)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < spec->n_components; i++)
+        if (spec->components[i].kind == &workflow_kind)
+            len += strlen(workflow_trace(w->state[i]));
+    if (len == 0)
+        return NULL;
+    char *t = malloc(len + 1);
+    if (!t)
+        return NULL;
+    t[0] = '\0';
+    size_t at = 0;
+    for (size_t i = 0; i < spec->n_components; i++)
+        if (spec->components[i].kind == &workflow_kind) {
+            const char *part = workflow_trace(w->state[i]);
+            size_t n = strlen(part);
+            memcpy(t + at, part, n + 1);
+            at += n;
+        }
+    return t;
+}
+
 static int run_one(void *p, uint32_t r, double *row)
 {
     run_ctx *ctx = p;
@@ -118,10 +143,11 @@ static int run_one(void *p, uint32_t r, double *row)
                     calloc(spec->n_components, sizeof(double)),
                     calloc(spec->n_components, sizeof(kinesis_usage)),
                     calloc(spec->n_components, sizeof(s3_usage)),
-                    calloc(spec->n_components, sizeof(service_usage)) };
+                    calloc(spec->n_components, sizeof(service_usage)),
+                    calloc(spec->n_components, sizeof(workflow_usage)) };
         bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
         if (!u.lambda || !u.sqs || !u.sns || !u.scheduler || !u.events || !u.kinesis || !u.s3 ||
-            !u.services || !b.by_component) {
+            !u.services || !u.workflows || !b.by_component) {
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;
         } else {
@@ -131,6 +157,8 @@ static int run_one(void *p, uint32_t r, double *row)
             metric_sink m = { .values = row };
             collect(spec, &w, &b, &m);
             ctx->hists[r] = w.latency;
+            if (r == 0)
+                ctx->out->trace = collect_traces(spec, &w);
             ctx->events[r] = sim_events_run(w.s);
             size_t bins = ctx->out->bins;
             double *ts = ctx->out->ts + (size_t)r * TS_COLUMNS * bins;
@@ -145,6 +173,7 @@ static int run_one(void *p, uint32_t r, double *row)
         free(u.kinesis);
         free(u.s3);
         free(u.services);
+        free(u.workflows);
         free(b.by_component);
     }
     world_free(&w);
@@ -224,6 +253,7 @@ void run_result_free(run_result *r)
     free(r->rows);
     free(r->mean);
     free(r->ci95);
+    free(r->trace);
     free(r->by_name);
     free(r->ts);
     memset(r, 0, sizeof *r);
@@ -593,7 +623,7 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
             for (uint32_t rep = 0; rep < reps; rep++)
                 sum += r->ts[((size_t)rep * TS_COLUMNS + (size_t)k) * r->bins + b];
             double v = sum / reps;
-            if (k == TS_CONCURRENCY || k == TS_INSTANCES)
+            if (k == TS_CONCURRENCY || k == TS_INSTANCES || k == TS_EXECUTIONS)
                 v /= (t1 - t0);   /* time integral -> mean level over the interval */
             text_printf(&ts, ",%.6g", v);
         }
@@ -607,15 +637,22 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
         snprintf(err, err_size, "%s: out of memory while writing results", dir);
         rc = -1;
     }
-    static const char *const files[] = { "latency.csv", "timeseries.csv", "summary.json" };
-    const text *bodies[] = { &lat, &ts, NULL };
+    text tr = { 0 };
+    if (r->trace)
+        text_printf(&tr, "time_s,workflow,execution,state,event\n%s", r->trace);
+    if (tr.oom)
+        rc = -1;
+    static const char *const files[] = { "latency.csv", "timeseries.csv", "trace.csv", "summary.json" };
+    const text *bodies[] = { &lat, &ts, &tr, NULL };
     /* summary.json last: its presence says the others are complete, so an old one goes first. */
     snprintf(path, sizeof path, "%s/summary.json", dir);
     if (rc == 0 && unlink(path) != 0 && errno != ENOENT) {
         snprintf(err, err_size, "%s: cannot replace: %s", path, strerror(errno));
         rc = -1;
     }
-    for (int i = 0; i < 3 && rc == 0; i++) {
+    for (int i = 0; i < 4 && rc == 0; i++) {
+        if (bodies[i] == &tr && !r->trace)
+            continue;
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         const char *body = bodies[i] ? bodies[i]->s : json;
         size_t len = bodies[i] ? bodies[i]->n : strlen(json);
@@ -626,6 +663,7 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
     }
     free(lat.s);
     free(ts.s);
+    free(tr.s);
     free(json);
     return rc;
 }

@@ -22,6 +22,7 @@ typedef struct run_result {
     size_t   bins;
     double  *ts;           /* replications x TS_COLUMNS x bins */
     uint64_t events;       /* simulated events, all replications */
+    char    *trace;        /* replication 0's workflow traces (CSV lines), or NULL */
 } run_result;
 
 /* Returns 0, or -1 with a message in err (out of memory, conservation failure). */

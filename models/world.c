@@ -17,10 +17,12 @@
 #include "models/stream.h"
 #include "models/topic.h"
 #include "models/traffic.h"
+#include "models/workflow.h"
 
 static const component_kind *const kinds[] = { &function_kind, &queue_kind, &topic_kind,
                                                 &bus_kind, &schedule_kind, &stream_kind,
-                                                &bucket_kind, &service_kind, &pool_kind, NULL };
+                                                &bucket_kind, &service_kind, &pool_kind,
+                                                &workflow_kind, NULL };
 
 const component_kind *component_kind_find(const char *name)
 {
@@ -31,7 +33,8 @@ const component_kind *component_kind_find(const char *name)
 }
 
 const char *const world_ts_names[TS_COLUMNS] = {
-    "arrivals", "completions", "throttles", "cold_starts", "concurrency", "instances"
+    "arrivals", "completions", "throttles", "cold_starts", "concurrency", "instances",
+    "executions"
 };
 
 /* ---- scenario ---------------------------------------------------------------------- */
