@@ -54,6 +54,7 @@ typedef struct wf_state {
     int      scope;
     int      next;                /* -1: the scope ends here, successfully */
     char    *next_name;
+    bool     ends;                /* `end`: no next state */
     /* task */
     wf_task  task;
     int      catch_next;          /* -1: a failure fails the scope */
@@ -236,7 +237,13 @@ static void parse_state(cfg_node *c, wf_spec *s, int k, int scope, int depth)
     st->scope = scope;
     st->next = st->catch_next = -1;
     if (type != S_SUCCEED && type != S_FAIL && type != S_CHOICE) {
-        const char *next = cfg_string(c, "next", NULL);
+        /* Without `next`, the following state of the list; `end` ends the list here. */
+        st->ends = cfg_bool(c, "end", false);
+        const char *next = st->ends ? NULL : cfg_string(c, "next", NULL);
+        if (st->ends && cfg_has(c, "next"))
+            cfg_fail(c, "next", "a state with \"end\": true has no next state");
+        if (!st->ends && !next)
+            cfg_put(c, "next", cJSON_CreateNull());
         st->next_name = next ? strdup(next) : NULL;
     }
     switch (type) {
@@ -369,20 +376,27 @@ static int parse_scope(cfg_node *n, wf_spec *s, int depth)
         cfg_fail(n, "states", "expected 1 to 1000 states");
         return -1;
     }
-    int first = -1;
+    /* This list's states, by position (nested lists add theirs in between). */
+    int *idx = calloc(count, sizeof *idx);
+    if (!idx) {
+        cfg_fail(n, "states", "out of memory");
+        return -1;
+    }
     for (size_t i = 0; i < count && !cfg_failed(n); i++) {
         cfg_node c;
         cfg_array_object(n, "states", i, &c);
         int k = add_state(s, &c);
         if (k < 0)
-            return -1;
-        if (first < 0)
-            first = k;
+            break;
+        idx[i] = k;
         parse_state(&c, s, k, scope, depth);
         cfg_done(&c);
     }
-    if (cfg_failed(n))
+    if (cfg_failed(n)) {
+        free(idx);
         return -1;
+    }
+    int first = idx[0];
     /* Names are resolved within the scope. */
     const char *start = cfg_string(n, "start_at", NULL);
     if (!start) {
@@ -390,16 +404,20 @@ static int parse_scope(cfg_node *n, wf_spec *s, int depth)
         cfg_put(n, "start_at", cJSON_CreateString(s->states[first].name));
     } else if ((s->scope_start[scope] = find_in_scope(s, scope, start)) < 0) {
         cfg_fail(n, "start_at", "no state of this list is named \"%s\"", start);
+        free(idx);
         return -1;
     }
     for (size_t i = 0; i < count; i++) {
         cfg_node c;
         cfg_root(&c, n->ctx, NULL, NULL);
         snprintf(c.path, sizeof c.path, "%.200s%sstates[%zu]", n->path, n->path[0] ? "." : "", i);
-        wf_state *st = &s->states[first + (int)i];
+        wf_state *st = &s->states[idx[i]];
         const char *bad = NULL, *key = NULL;
         if (st->next_name && (st->next = find_in_scope(s, scope, st->next_name)) < 0)
             bad = st->next_name, key = "next";
+        else if (!st->next_name && !st->ends && st->type != S_SUCCEED && st->type != S_FAIL &&
+                 st->type != S_CHOICE && i + 1 < count)
+            st->next = idx[i + 1];
         if (!bad && st->catch_name && (st->catch_next = find_in_scope(s, scope, st->catch_name)) < 0)
             bad = st->catch_name, key = "catch";
         for (size_t k = 0; !bad && k <= st->n_choices && st->choice_next; k++) {
@@ -412,9 +430,11 @@ static int parse_scope(cfg_node *n, wf_spec *s, int depth)
         }
         if (bad) {
             cfg_fail(&c, key, "no state of this list is named \"%s\"", bad);
+            free(idx);
             return -1;
         }
     }
+    free(idx);
     return scope;
 }
 
