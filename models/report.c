@@ -91,6 +91,15 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
     snprintf(m->prefix, sizeof m->prefix, "cost.by_line.");
     for (int k = 0; k < BILL_LINES; k++)
         metric_emit(m, bill_line_names[k], b ? b->line[k] : 0);
+    /* What one execution of a workflow costs: its monthly cost over its monthly executions. */
+    snprintf(m->prefix, sizeof m->prefix, "cost.per_execution.");
+    for (size_t i = 0; i < spec->n_components; i++) {
+        if (spec->components[i].kind != &workflow_kind)
+            continue;
+        double runs = w ? workflow_executions(w->state[i]) * spec->prices.month_hours * 3600.0 /
+                          spec->duration_s : 0;
+        metric_emit(m, spec->components[i].name, b && runs > 0 ? b->by_component[i] / runs : NAN);
+    }
     m->prefix[0] = '\0';
 }
 

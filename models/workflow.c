@@ -641,6 +641,15 @@ const char *workflow_trace(const void *state)
     return st && st->trace ? st->trace : "";
 }
 
+double workflow_executions(const void *state)
+{
+    const workflow_state *st = state;
+    uint64_t ended = 0;
+    for (int k = 0; st && k < WF_OUTCOMES; k++)
+        ended += st->outcomes[k];
+    return (double)ended;
+}
+
 /* ---- pools ---- */
 
 static uint32_t exec_new(workflow_state *st)
