@@ -522,7 +522,7 @@ typedef struct wf_exec {
     uint32_t transitions;
     uint32_t n_comp, comp_done;
     uint16_t comp[COMP_MAX];/* states whose compensation is owed, in completion order */
-    double   started, wait_s, work_s;
+    double   started, deadline, wait_s, work_s;
     uint8_t  live, measured, sync, compensating, traced;
     uint32_t trace_id;
 } wf_exec;
@@ -864,13 +864,26 @@ static void exec_scope_done(workflow_state *st, uint32_t x, bool ok)
     start_compensation(st, x);
 }
 
-static void on_exec_timeout(sim *s, void *target, uint64_t arg)
+static void on_exec_deadline(sim *s, void *target, uint64_t arg);
+
+/* Schedules handler for frame k at t, unless the execution's limit comes first: then the
+ * execution times out at its limit instead. */
+static void frame_at(workflow_state *st, uint32_t k, double t, sim_handler handler)
+{
+    double deadline = st->ex[st->fr[k].exec].deadline;
+    if (t >= deadline)
+        sim_at(st->w->s, deadline, on_exec_deadline, st, fr_arg(st, k));
+    else
+        sim_at(st->w->s, t, handler, st, fr_arg(st, k));
+}
+
+static void on_exec_deadline(sim *s, void *target, uint64_t arg)
 {
     (void)s;
     workflow_state *st = target;
-    uint32_t x = sim_payload_of(arg);
-    if (x < st->cap_ex && st->ex[x].live && st->ex[x].epoch == sim_gen_of(arg))
-        exec_end(st, x, WF_TIMED_OUT);
+    wf_frame *f = fr_of(st, arg);
+    if (f)
+        exec_end(st, f->exec, WF_TIMED_OUT);
 }
 
 /* A synchronous caller stops waiting: it is told `timeout`, and the execution runs on. */
@@ -911,9 +924,11 @@ static void start_execution(workflow_state *st, world *w, uint32_t req, bool syn
         }
     }
     gauge_add(&st->in_flight, now, 1.0);
-    sim_at(w->s, now + st->s->timeout_s, on_exec_timeout, st, sim_gen_pack(e->epoch, x));
+    /* No timer for the execution's own limit: whatever would outlast it (a wait, a retry's
+     * sleep, a task's call) is cut to end there (frame_at, issue_task). */
+    e->deadline = now + st->s->timeout_s;
     double deadline = w->req[req].deadline;
-    if (sync && deadline < now + st->s->timeout_s)
+    if (sync && deadline < e->deadline)
         sim_at(w->s, deadline > now ? deadline : now, on_caller_deadline, st, sim_gen_pack(e->epoch, x));
     trace(st, e, "-", "started");
     uint32_t root = frame_new(st, x, NONE);
@@ -992,7 +1007,7 @@ static void issue_task(workflow_state *st, uint32_t k, const wf_task *t)
     r->epoch = f->epoch;
     r->is_call = 1;
     r->attempt = f->attempt;
-    r->deadline = now + t->timeout_s;
+    r->deadline = fmin(now + t->timeout_s, e->deadline);
     world_deliver(w, t->target, sub);
 }
 
@@ -1025,6 +1040,10 @@ static void workflow_reply(void *state, world *w, uint32_t sub, attempt_result r
     double now = sim_now(w->s);
     if (result == RESULT_PARTIAL)
         result = RESULT_ERROR;
+    if (result != RESULT_OK && now >= e->deadline) {
+        exec_end(st, f->exec, WF_TIMED_OUT);      /* the execution's own limit */
+        return;
+    }
     const wf_task *t;
     const char *name;
     if (f->comp_frame) {
@@ -1062,7 +1081,7 @@ static void workflow_reply(void *state, world *w, uint32_t sub, attempt_result r
             st->stats[f->state].retries++;
         trace(st, e, name, "retry");
         f->epoch++;                         /* a late answer of the old attempt is dropped */
-        sim_at(w->s, now + d, on_task_retry, st, fr_arg(st, k));
+        frame_at(st, k, now + d, on_task_retry);
         return;
     }
     e->work_s += now - f->entered;
@@ -1231,9 +1250,9 @@ static void run_state(workflow_state *st, uint32_t k, int state)
         case S_WAIT: {
             double d = dist_sample(&s->wait_s, st->r_wait);
             if (s->event && d > s->event_timeout_s)
-                sim_at(w->s, now + s->event_timeout_s, on_wait_timeout, st, fr_arg(st, k));
+                frame_at(st, k, now + s->event_timeout_s, on_wait_timeout);
             else
-                sim_at(w->s, now + d, on_wait_done, st, fr_arg(st, k));
+                frame_at(st, k, now + d, on_wait_done);
             return;
         }
         case S_PARALLEL: {
