@@ -19,3 +19,7 @@ echo "== 4 replications of 10 million, 2 threads"
 "$bin" run "$scenario" --duration 1000 --replications 4 --threads 2 --quiet --stats --out "$out" 2>&1
 echo "== a function waiting on a database call (retries, breaker, shared capacity), 10 million invocations, 1 thread"
 "$bin" run scenarios/bench/api-with-dependency.json --duration 1000 --threads 1 --quiet --stats --out "$out" 2>&1
+echo "== an Express workflow (9 states, 7 service calls each), 2 and 10 million executions, 1 thread"
+for dur in 1000 5000; do
+  "$bin" run scenarios/bench/express-workflow.json --duration "$dur" --threads 1 --quiet --stats --out "$out" 2>&1
+done

@@ -13,6 +13,7 @@ Suite *validation_suite(void);  /* tests/test_validation.c: closed forms */
 Suite *cli_suite(void);         /* tests/test_cli.c: command line, files, exit codes */
 Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumers */
 Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retries, breakers, tenants */
+Suite *workflow_suite(void);    /* tests/test_workflow.c: state machines, maps, sagas, Express, billing */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
