@@ -50,6 +50,7 @@ typedef struct wf_task {
 
 typedef struct wf_state {
     char    *name;
+    char     path[CFG_PATH_MAX];  /* its JSON path, for messages after parsing */
     stype    type;
     int      scope;
     int      next;                /* -1: the scope ends here, successfully */
@@ -107,8 +108,8 @@ static void workflow_free_spec(void *p)
         free(st->catch_name);
         task_free(&st->task);
         task_free(&st->comp);
-        for (size_t k = 0; k < st->n_choices; k++)
-            free(st->choice_names ? st->choice_names[k] : NULL);
+        for (size_t k = 0; st->choice_names && k <= st->n_choices; k++)
+            free(st->choice_names[k]);     /* the last is the default */
         free(st->choice_names);
         free(st->choice_cum);
         free(st->choice_next);
@@ -233,6 +234,7 @@ static void parse_state(cfg_node *c, wf_spec *s, int k, int scope, int depth)
         }
     wf_state *st = &s->states[k];
     st->name = strdup(name);
+    snprintf(st->path, sizeof st->path, "%s", c->path);
     st->type = type;
     st->scope = scope;
     st->next = st->catch_next = -1;
@@ -470,15 +472,14 @@ static void *workflow_parse(cfg_node *n, world_spec *w)
     return s;
 }
 
-static int link_task(wf_task *t, const world_spec *w, cfg_ctx *ctx, const char *path,
-                     const char *state, bool comp)
+static int link_task(wf_task *t, const world_spec *w, cfg_ctx *ctx, const wf_state *st, bool comp)
 {
     t->target = world_spec_component(w, t->target_name);
     if (t->target >= 0 && w->components[t->target].kind->accept)
         return 0;
     cfg_node c;
     cfg_root(&c, ctx, NULL, NULL);
-    snprintf(c.path, sizeof c.path, "%s.states[\"%.40s\"]%s", path, state, comp ? ".compensation" : "");
+    snprintf(c.path, sizeof c.path, "%.200s%s", st->path, comp ? ".compensation" : "");
     if (t->target < 0)
         cfg_fail(&c, "target", "no component is named \"%s\"", t->target_name);
     else
@@ -489,17 +490,18 @@ static int link_task(wf_task *t, const world_spec *w, cfg_ctx *ctx, const char *
 
 static int workflow_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
 {
+    (void)path;     /* each state keeps its own */
     wf_spec *s = p;
     for (size_t i = 0; i < s->n_states; i++) {
         wf_state *st = &s->states[i];
-        if (st->type == S_TASK && link_task(&st->task, w, ctx, path, st->name, false) != 0)
+        if (st->type == S_TASK && link_task(&st->task, w, ctx, st, false) != 0)
             return -1;
-        if (st->has_comp && link_task(&st->comp, w, ctx, path, st->name, true) != 0)
+        if (st->has_comp && link_task(&st->comp, w, ctx, st, true) != 0)
             return -1;
         if (st->type == S_TASK && w->components[st->task.target].spec == p) {
             cfg_node c;
             cfg_root(&c, ctx, NULL, NULL);
-            snprintf(c.path, sizeof c.path, "%s.states[\"%.40s\"]", path, st->name);
+            snprintf(c.path, sizeof c.path, "%s", st->path);
             cfg_fail(&c, "target", "a workflow cannot start itself (a recursive loop)");
             return -1;
         }
@@ -538,6 +540,7 @@ typedef struct wf_frame {
     /* a parallel or map state waiting on its children */
     uint32_t pending, started, done, failed, total;
     uint8_t  live, issuing, comp_frame;
+    uint8_t  in_state;      /* its state's time is running (not yet added to the figures) */
 } wf_frame;
 
 typedef struct state_stats {
@@ -555,7 +558,7 @@ typedef struct workflow_state {
     uint32_t  cap_fr, free_fr;
     gsl_rng  *r_choice, *r_wait, *r_items, *r_retry;
     uint64_t  started, outcomes[WF_OUTCOMES], compensations_run;
-    uint64_t  transitions, express_100ms_units;
+    uint64_t  transitions, express_100ms_units, billed_executions;
     double    transitions_max, wait_s, work_s, gb_s;
     tally     transitions_t;
     hist      latency_ms;
@@ -644,10 +647,7 @@ const char *workflow_trace(const void *state)
 double workflow_executions(const void *state)
 {
     const workflow_state *st = state;
-    uint64_t ended = 0;
-    for (int k = 0; st && k < WF_OUTCOMES; k++)
-        ended += st->outcomes[k];
-    return (double)ended;
+    return st ? (double)st->billed_executions : 0;
 }
 
 /* ---- pools ---- */
@@ -747,6 +747,8 @@ static bool frame_alive(const workflow_state *st, uint32_t k)
     return true;
 }
 
+static void frame_stop(workflow_state *st, uint32_t k);
+
 /* Releases every frame below frame k (its children, theirs, ...). */
 static void free_descendants(workflow_state *st, uint32_t k)
 {
@@ -764,6 +766,7 @@ static void free_descendants(workflow_state *st, uint32_t k)
             f = &st->fr[f->parent];
         }
         if (below && i != k) {
+            frame_stop(st, i);
             frame_free(st, i);
             next = e->frames;      /* the list changed: start over (rare, small) */
         }
@@ -786,12 +789,14 @@ static wf_frame *fr_of(workflow_state *st, uint64_t arg)
 
 /* ---- executions ---- */
 
-/* Standard bills a transition when it happens, so that executions still running at the end
- * of the window (a long wait for a person) have paid for what they did. */
+/* Standard bills the transitions that happen in the window, whenever their executions
+ * started: a steady workload's bill does not depend on how long the run is, and an
+ * execution still waiting at the end of the window (for a person) has paid for what it
+ * did. */
 static void count_transition(workflow_state *st, wf_exec *e)
 {
     e->transitions++;
-    if (e->measured)
+    if (world_measuring(st->w, sim_now(st->w->s)))
         st->transitions++;
 }
 
@@ -805,8 +810,18 @@ static void exec_end(workflow_state *st, uint32_t x, wf_outcome outcome)
     wf_exec *e = &st->ex[x];
     double now = sim_now(w->s);
     trace(st, e, "-", outcome_names[outcome]);
+    for (uint32_t i = e->frames; i != NONE; i = st->fr[i].next)
+        frame_stop(st, i);
+    double d = now - e->started;
+    if (world_measuring(w, now)) {
+        /* Billed as it ends, whenever it started (Express: its whole duration). */
+        st->billed_executions++;
+        if (st->s->express) {
+            uint64_t units = (uint64_t)ceil(d * 10.0 - 1e-9);   /* 100 ms steps */
+            st->express_100ms_units += units < 1 ? 1 : units;
+        }
+    }
     if (e->measured) {
-        double d = now - e->started;
         st->outcomes[outcome]++;
         tally_add(&st->transitions_t, (double)e->transitions);
         if (e->transitions > st->transitions_max)
@@ -814,12 +829,6 @@ static void exec_end(workflow_state *st, uint32_t x, wf_outcome outcome)
         st->wait_s += e->wait_s;
         st->work_s += e->work_s;
         hist_add(&st->latency_ms, d * 1000.0);
-        if (st->s->express) {
-            uint64_t units = (uint64_t)ceil(d * 10.0 - 1e-9);   /* 100 ms steps */
-            if (units < 1)
-                units = 1;
-            st->express_100ms_units += units;
-        }
     }
     gauge_add(&st->in_flight, now, -1.0);
     while (e->frames != NONE)
@@ -954,8 +963,27 @@ static void workflow_enqueue(void *state, world *w, uint32_t req)
 
 static void state_left(workflow_state *st, wf_frame *f)
 {
+    if (!f->in_state)
+        return;
+    f->in_state = 0;
     if (f->state >= 0 && st->ex[f->exec].measured)
         st->stats[f->state].time_s += sim_now(st->w->s) - f->entered;
+}
+
+/* A frame stopped in the middle of a state (its execution ended, or a sibling failed):
+ * the time it spent there still counts. */
+static void frame_stop(workflow_state *st, uint32_t k)
+{
+    wf_frame *f = &st->fr[k];
+    if (!f->in_state || f->state < 0)
+        return;
+    wf_exec *e = &st->ex[f->exec];
+    double spent = sim_now(st->w->s) - f->entered;
+    if (st->s->states[f->state].type == S_WAIT)
+        e->wait_s += spent;
+    else if (st->s->states[f->state].type == S_TASK)
+        e->work_s += spent;
+    state_left(st, f);
 }
 
 /* The frame's current state is done, successfully: on to its next. */
@@ -1097,6 +1125,8 @@ static void workflow_reply(void *state, world *w, uint32_t sub, attempt_result r
 static void start_compensation(workflow_state *st, uint32_t x)
 {
     wf_exec *e = &st->ex[x];
+    for (uint32_t i = e->frames; i != NONE; i = st->fr[i].next)
+        frame_stop(st, i);
     while (e->frames != NONE)
         frame_free(st, e->frames);
     e->compensating = 1;
@@ -1226,6 +1256,7 @@ static void run_state(workflow_state *st, uint32_t k, int state)
         f->entered = now;
         f->attempt = 1;
         f->epoch++;
+        f->in_state = 1;
         count_transition(st, e);
         if (e->measured)
             st->stats[state].entries++;
@@ -1383,10 +1414,7 @@ static void workflow_meter(const void *spec, const void *state, const world *w, 
         wu->transitions = (double)st->transitions;
         return;
     }
-    uint64_t ended = 0;
-    for (int k = 0; k < WF_OUTCOMES; k++)
-        ended += st->outcomes[k];
-    wu->requests = (double)ended;
+    wu->requests = (double)st->billed_executions;
     /* Memory in 64 MB steps. */
     double mb = ceil(s->memory_mb / 64.0 - 1e-9) * 64.0;
     wu->gb_s = (double)st->express_100ms_units * 0.1 * mb / 1024.0;
