@@ -8,6 +8,41 @@
 static const char *const jitter_names[] = { "none", "full", "equal", "decorrelated", NULL };
 static const char *const result_names[] = { "ok", "error", "timeout", "throttle", NULL };
 
+void retry_parse_on(cfg_node *r, bool on[5])
+{
+    memset(on, 0, 5 * sizeof *on);
+    const cJSON *list_in = cfg_raw(r, "retry_on");
+    on[RESULT_ERROR] = on[RESULT_TIMEOUT] = on[RESULT_THROTTLED] = true;
+    if (list_in) {
+        if (!cJSON_IsArray(list_in)) {
+            cfg_fail(r, "retry_on", "expected an array of \"error\", \"timeout\", \"throttle\"");
+        } else {
+            on[RESULT_ERROR] = on[RESULT_TIMEOUT] = on[RESULT_THROTTLED] = false;
+            int i = 0;
+            for (const cJSON *e = list_in->child; e; e = e->next, i++) {
+                int k = -1;
+                for (int j = 1; result_names[j] && cJSON_IsString(e); j++)
+                    if (strcmp(result_names[j], e->valuestring) == 0)
+                        k = j;
+                if (k < 0) {
+                    char item[32];
+                    snprintf(item, sizeof item, "retry_on[%d]", i);
+                    cfg_fail(r, item, "expected \"error\", \"timeout\" or \"throttle\"");
+                    break;
+                }
+                on[k] = true;
+            }
+        }
+    }
+    /* A handler that failed on poisoned items is an error to whoever retries it. */
+    on[RESULT_PARTIAL] = on[RESULT_ERROR];
+    cJSON *list = cJSON_CreateArray();
+    for (int j = 1; j < 4; j++)
+        if (on[j])
+            cJSON_AddItemToArray(list, cJSON_CreateString(result_names[j]));
+    cfg_put(r, "retry_on", list);
+}
+
 void retry_parse(cfg_node *n, const char *key, const retry_policy *def, retry_policy *p)
 {
     cfg_node r;
@@ -16,37 +51,7 @@ void retry_parse(cfg_node *n, const char *key, const retry_policy *def, retry_po
     p->base_ms = cfg_number(&r, "backoff_base_ms", def->base_ms, 0, 3.6e6);
     p->cap_ms = cfg_number(&r, "backoff_cap_ms", def->cap_ms, 0, 3.6e6);
     p->jitter = (jitter_kind)cfg_enum(&r, "jitter", jitter_names, (int)def->jitter);
-    memset(p->retry_on, 0, sizeof p->retry_on);
-    const cJSON *on = cfg_raw(&r, "retry_on");
-    p->retry_on[RESULT_ERROR] = p->retry_on[RESULT_TIMEOUT] = p->retry_on[RESULT_THROTTLED] = true;
-    if (on) {
-        if (!cJSON_IsArray(on)) {
-            cfg_fail(&r, "retry_on", "expected an array of \"error\", \"timeout\", \"throttle\"");
-        } else {
-            p->retry_on[RESULT_ERROR] = p->retry_on[RESULT_TIMEOUT] = p->retry_on[RESULT_THROTTLED] = false;
-            int i = 0;
-            for (const cJSON *e = on->child; e; e = e->next, i++) {
-                int k = -1;
-                for (int j = 1; result_names[j] && cJSON_IsString(e); j++)
-                    if (strcmp(result_names[j], e->valuestring) == 0)
-                        k = j;
-                if (k < 0) {
-                    char item[32];
-                    snprintf(item, sizeof item, "retry_on[%d]", i);
-                    cfg_fail(&r, item, "expected \"error\", \"timeout\" or \"throttle\"");
-                    break;
-                }
-                p->retry_on[k] = true;
-            }
-        }
-    }
-    /* A handler that failed on poisoned items is an error to whoever retries it. */
-    p->retry_on[RESULT_PARTIAL] = p->retry_on[RESULT_ERROR];
-    cJSON *list = cJSON_CreateArray();
-    for (int j = 1; j < 4; j++)
-        if (p->retry_on[j])
-            cJSON_AddItemToArray(list, cJSON_CreateString(result_names[j]));
-    cfg_put(&r, "retry_on", list);
+    retry_parse_on(&r, p->retry_on);
     if (!cfg_failed(&r) && p->cap_ms < p->base_ms)
         cfg_fail(&r, "backoff_cap_ms", "must be at least backoff_base_ms (%g), got %g",
                  p->base_ms, p->cap_ms);

@@ -28,6 +28,9 @@ typedef struct retry_policy {
 /* Reads the object n.key into *p, with defaults from *def (max_attempts, base, cap, jitter;
  * every failure kind retried unless retry_on says otherwise). Errors go to n's context. */
 void   retry_parse(cfg_node *n, const char *key, const retry_policy *def, retry_policy *p);
+/* Reads r.retry_on (an array of "error", "timeout", "throttle"; absent: all three) into on,
+ * indexed by attempt_result, and writes the resolved list back. */
+void   retry_parse_on(cfg_node *r, bool on[5]);
 /* The wait in ms after attempts_made (>= 1) failed attempts; prev_ms is decorrelated
  * jitter's memory (start it at base_ms). */
 double retry_backoff_ms(const retry_policy *p, uint32_t attempts_made, double *prev_ms, gsl_rng *rng);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/retry.h"
 #include "sim/dist.h"
 
 #define NONE UINT32_MAX
@@ -123,7 +124,6 @@ static void workflow_free_spec(void *p)
     free(s);
 }
 
-static const char *const result_names[] = { "ok", "error", "timeout", "throttle", NULL };
 
 /* A task object (a state's, or a compensation's): target, timeout_s, retry, size_kb. */
 static void parse_task(cfg_node *c, wf_task *t)
@@ -151,35 +151,7 @@ static void parse_task(cfg_node *c, wf_task *t)
     }
     static const char *const jitters[] = { "none", "full", NULL };
     t->jitter = cfg_enum(&r, "jitter", jitters, 0) == 1;
-    t->retry_on[RESULT_ERROR] = t->retry_on[RESULT_TIMEOUT] = t->retry_on[RESULT_THROTTLED] = true;
-    const cJSON *on = cfg_raw(&r, "retry_on");
-    if (on) {
-        if (!cJSON_IsArray(on)) {
-            cfg_fail(&r, "retry_on", "expected an array of \"error\", \"timeout\", \"throttle\"");
-        } else {
-            t->retry_on[RESULT_ERROR] = t->retry_on[RESULT_TIMEOUT] = t->retry_on[RESULT_THROTTLED] = false;
-            int i = 0;
-            for (const cJSON *e = on->child; e; e = e->next, i++) {
-                int k = -1;
-                for (int j = 1; result_names[j] && cJSON_IsString(e); j++)
-                    if (strcmp(result_names[j], e->valuestring) == 0)
-                        k = j;
-                if (k < 0) {
-                    char item[32];
-                    snprintf(item, sizeof item, "retry_on[%d]", i);
-                    cfg_fail(&r, item, "expected \"error\", \"timeout\" or \"throttle\"");
-                    break;
-                }
-                t->retry_on[k] = true;
-            }
-        }
-    }
-    t->retry_on[RESULT_PARTIAL] = t->retry_on[RESULT_ERROR];
-    cJSON *list = cJSON_CreateArray();
-    for (int j = 1; j < 4; j++)
-        if (t->retry_on[j])
-            cJSON_AddItemToArray(list, cJSON_CreateString(result_names[j]));
-    cfg_put(&r, "retry_on", list);
+    retry_parse_on(&r, t->retry_on);
     cfg_done(&r);
 }
 
@@ -516,11 +488,16 @@ typedef enum wf_outcome { WF_SUCCEEDED, WF_FAILED, WF_TIMED_OUT, WF_COMPENSATED,
 static const char *const outcome_names[WF_OUTCOMES] = { "succeeded", "failed", "timed_out",
                                                         "compensated", "compensation_failed" };
 
+/* Executions and frames live in pools: both begin with this link (C11 anonymous struct). */
+typedef struct pool_link {
+    uint32_t next_free;     /* free list */
+    uint32_t epoch;         /* bumped each time the element is taken and released */
+} pool_link;
+
 typedef struct wf_exec {
+    struct { uint32_t next_free; uint32_t epoch; };
     uint32_t req;           /* the request that started it */
-    uint32_t epoch;
     uint32_t frames;        /* head of its frame list */
-    uint32_t next_free;
     uint32_t transitions;
     uint32_t n_comp, comp_done;
     uint16_t comp[COMP_MAX];/* states whose compensation is owed, in completion order */
@@ -530,9 +507,9 @@ typedef struct wf_exec {
 } wf_exec;
 
 typedef struct wf_frame {
+    struct { uint32_t next_free; uint32_t epoch; };
     uint32_t exec, exec_epoch;
     uint32_t parent, parent_epoch;
-    uint32_t epoch;
     uint32_t prev, next;    /* the execution's frame list */
     int      state;
     uint32_t attempt;
@@ -652,27 +629,46 @@ double workflow_executions(const void *state)
 
 /* ---- pools ---- */
 
-static uint32_t exec_new(workflow_state *st)
+/* Takes an element from a pool of elements of size elem (doubling it when empty): zeroed,
+ * its epoch one more than its last. Returns its index, or NONE when out of memory. */
+static uint32_t pool_take(void **arr, uint32_t *cap, uint32_t *free_head, size_t elem)
 {
-    if (st->free_ex == NONE) {
-        uint32_t cap = st->cap_ex ? 2 * st->cap_ex : 64;
-        wf_exec *g = realloc(st->ex, cap * sizeof *g);
+    if (*free_head == NONE) {
+        uint32_t grown = *cap ? 2 * *cap : 64;
+        char *g = realloc(*arr, grown * elem);
         if (!g)
             return NONE;
-        memset(g + st->cap_ex, 0, (cap - st->cap_ex) * sizeof *g);
-        for (uint32_t i = cap; i-- > st->cap_ex;) {
-            g[i].next_free = st->free_ex;
-            st->free_ex = i;
+        memset(g + (size_t)*cap * elem, 0, (size_t)(grown - *cap) * elem);
+        for (uint32_t i = grown; i-- > *cap;) {
+            ((pool_link *)(g + (size_t)i * elem))->next_free = *free_head;
+            *free_head = i;
         }
-        st->ex = g;
-        st->cap_ex = cap;
+        *arr = g;
+        *cap = grown;
     }
-    uint32_t k = st->free_ex;
+    uint32_t k = *free_head;
+    pool_link *l = (pool_link *)((char *)*arr + (size_t)k * elem);
+    *free_head = l->next_free;
+    uint32_t epoch = l->epoch;
+    memset(l, 0, elem);
+    l->epoch = epoch + 1;
+    return k;
+}
+
+static void pool_give(void *arr, uint32_t *free_head, size_t elem, uint32_t k)
+{
+    pool_link *l = (pool_link *)((char *)arr + (size_t)k * elem);
+    l->epoch++;
+    l->next_free = *free_head;
+    *free_head = k;
+}
+
+static uint32_t exec_new(workflow_state *st)
+{
+    uint32_t k = pool_take((void **)&st->ex, &st->cap_ex, &st->free_ex, sizeof *st->ex);
+    if (k == NONE)
+        return NONE;
     wf_exec *e = &st->ex[k];
-    st->free_ex = e->next_free;
-    uint32_t epoch = e->epoch;
-    memset(e, 0, sizeof *e);
-    e->epoch = epoch + 1;
     e->live = 1;
     e->frames = NONE;
     st->n_ex++;
@@ -681,25 +677,10 @@ static uint32_t exec_new(workflow_state *st)
 
 static uint32_t frame_new(workflow_state *st, uint32_t exec, uint32_t parent)
 {
-    if (st->free_fr == NONE) {
-        uint32_t cap = st->cap_fr ? 2 * st->cap_fr : 64;
-        wf_frame *g = realloc(st->fr, cap * sizeof *g);
-        if (!g)
-            return NONE;
-        memset(g + st->cap_fr, 0, (cap - st->cap_fr) * sizeof *g);
-        for (uint32_t i = cap; i-- > st->cap_fr;) {
-            g[i].next = st->free_fr;
-            st->free_fr = i;
-        }
-        st->fr = g;
-        st->cap_fr = cap;
-    }
-    uint32_t k = st->free_fr;
+    uint32_t k = pool_take((void **)&st->fr, &st->cap_fr, &st->free_fr, sizeof *st->fr);
+    if (k == NONE)
+        return NONE;
     wf_frame *f = &st->fr[k];
-    st->free_fr = f->next;
-    uint32_t epoch = f->epoch;
-    memset(f, 0, sizeof *f);
-    f->epoch = epoch + 1;
     f->live = 1;
     f->exec = exec;
     f->exec_epoch = st->ex[exec].epoch;
@@ -727,9 +708,7 @@ static void frame_free(workflow_state *st, uint32_t k)
     if (f->next != NONE)
         st->fr[f->next].prev = f->prev;
     f->live = 0;
-    f->epoch++;
-    f->next = st->free_fr;
-    st->free_fr = k;
+    pool_give(st->fr, &st->free_fr, sizeof *st->fr, k);
 }
 
 /* Whether frame k (and every frame above it) is still where its events left it. */
@@ -834,11 +813,9 @@ static void exec_end(workflow_state *st, uint32_t x, wf_outcome outcome)
     while (e->frames != NONE)
         frame_free(st, e->frames);
     e->live = 0;
-    e->epoch++;
     uint32_t req = e->req;
     bool sync = e->sync;
-    e->next_free = st->free_ex;
-    st->free_ex = x;
+    pool_give(st->ex, &st->free_ex, sizeof *st->ex, x);
     st->n_ex--;
     if (req == NONE)
         return;

@@ -4,6 +4,7 @@
 #include "sim/replicate.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -132,6 +133,38 @@ double support_ratio_ci(const run_result *res, const char *num, const char *den,
         double d = support_row_value(res, r, den);
         v[r] = d > 0 ? support_row_value(res, r, num) / d : 0.0;
     }
+    double m = support_mean_ci(v, n, half_width);
+    free(v);
+    return m;
+}
+
+int support_verbose(void)
+{
+    const char *v = getenv("SLSIM_VERBOSE");
+    return v && *v && *v != '0';
+}
+
+void support_assert_within_ci(const char *suite, const char *what, double simulated, double hw,
+                              double reference)
+{
+    double tol = 1.5 * hw + 1e-9 * fabs(reference);
+    if (support_verbose())
+        fprintf(stderr, "%s: %s: simulated %.6g ± %.3g, reference %.6g, error %.3g%%\n",
+                suite, what, simulated, hw, reference,
+                reference != 0 ? 100 * (simulated - reference) / reference : 0.0);
+    ck_assert_msg(isfinite(hw) && hw > 0, "%s: no confidence interval", what);
+    ck_assert_msg(fabs(simulated - reference) <= tol,
+                  "%s: simulated %.6g (95%% half-width %.3g), reference %.6g, tolerance %.3g",
+                  what, simulated, hw, reference, tol);
+}
+
+double support_figure_ci(const run_result *res, const char *name, double *half_width)
+{
+    uint32_t n = res->spec->replications;
+    double *v = calloc(n, sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (uint32_t r = 0; r < n; r++)
+        v[r] = support_row_value(res, r, name);
     double m = support_mean_ci(v, n, half_width);
     free(v);
     return m;

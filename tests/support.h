@@ -32,6 +32,14 @@ void support_rmrf(const char *dir);
 
 /* Mean and 95% half-width (Student's t) of n per-replication values. */
 double support_mean_ci(const double *values, size_t n, double *half_width);
+/* Whether SLSIM_VERBOSE asks the suites to print their measured figures. */
+int    support_verbose(void);
+/* Asserts that reference lies within 1.5 times the 95% half-width hw (plus a floating-point
+ * epsilon) of the simulated mean; prints the figures under SLSIM_VERBOSE, prefixed by suite. */
+void   support_assert_within_ci(const char *suite, const char *what, double simulated, double hw,
+                                double reference);
+/* Mean and 95% half-width over replications of one figure. */
+double support_figure_ci(const run_result *res, const char *name, double *half_width);
 /* Per-replication ratio num/den of two figures: mean and 95% half-width. */
 double support_ratio_ci(const run_result *res, const char *num, const char *den, double *half_width);
 #endif

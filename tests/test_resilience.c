@@ -19,40 +19,11 @@
 #include "tests/suites.h"
 #include "tests/support.h"
 
-#define WIDEN 1.5
 
-static int verbose(void)
-{
-    const char *v = getenv("SLSIM_VERBOSE");
-    return v && *v && *v != '0';
-}
-
-/* The reference lies within WIDEN half-widths (plus epsilon) of the simulated mean. */
-static void assert_within_ci(const char *what, double simulated, double hw, double reference)
-{
-    double tol = WIDEN * hw + 1e-9 * fabs(reference);
-    if (verbose())
-        fprintf(stderr, "resilience: %s: simulated %.6g ± %.3g, reference %.6g, error %.3g%%\n",
-                what, simulated, hw, reference,
-                reference != 0 ? 100 * (simulated - reference) / reference : 0.0);
-    ck_assert_msg(isfinite(hw) && hw > 0, "%s: no confidence interval", what);
-    ck_assert_msg(fabs(simulated - reference) <= tol,
-                  "%s: simulated %.6g (95%% half-width %.3g), reference %.6g, tolerance %.3g",
-                  what, simulated, hw, reference, tol);
-}
-
-/* Mean and half-width over replications of one figure (support_mean_ci on its rows). */
-static double figure_ci(const run_result *res, const char *name, double *hw)
-{
-    uint32_t n = res->spec->replications;
-    double *v = calloc(n, sizeof *v);
-    ck_assert_ptr_nonnull(v);
-    for (uint32_t r = 0; r < n; r++)
-        v[r] = support_row_value(res, r, name);
-    double m = support_mean_ci(v, n, hw);
-    free(v);
-    return m;
-}
+#define verbose() support_verbose()
+#define assert_within_ci(what, simulated, hw, reference) \
+    support_assert_within_ci("resilience", what, simulated, hw, reference)
+#define figure_ci support_figure_ci
 
 /* Asserts figure a == figure b in every replication (exact counts). */
 static void assert_rows_equal(const run_result *res, const char *a, const char *b)
