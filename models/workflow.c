@@ -1136,26 +1136,29 @@ static void compensation_step(workflow_state *st, uint32_t k)
     issue_task(st, k, &st->s->states[cs].comp);
 }
 
-static void on_wait_done(sim *s, void *target, uint64_t arg)
+/* A wait ends: its time has come (ok), or its event's timeout (not ok). */
+static void wait_over(workflow_state *st, uint64_t arg, bool ok)
 {
-    (void)s;
-    workflow_state *st = target;
     wf_frame *f = fr_of(st, arg);
     if (!f)
         return;
     st->ex[f->exec].wait_s += sim_now(st->w->s) - f->entered;
-    state_ok(st, sim_payload_of(arg));
+    if (ok)
+        state_ok(st, sim_payload_of(arg));
+    else
+        state_failed(st, sim_payload_of(arg));
+}
+
+static void on_wait_done(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    wait_over(target, arg, true);
 }
 
 static void on_wait_timeout(sim *s, void *target, uint64_t arg)
 {
     (void)s;
-    workflow_state *st = target;
-    wf_frame *f = fr_of(st, arg);
-    if (!f)
-        return;
-    st->ex[f->exec].wait_s += sim_now(st->w->s) - f->entered;
-    state_failed(st, sim_payload_of(arg));
+    wait_over(target, arg, false);
 }
 
 /* Starts child frame for scope sc under frame k (a branch or a map item). */

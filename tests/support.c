@@ -169,3 +169,16 @@ double support_figure_ci(const run_result *res, const char *name, double *half_w
     free(v);
     return m;
 }
+
+void support_assert_refused(const char *suite, const char *json, const char *path, const char *words)
+{
+    char err[1024] = "";
+    world_spec *spec = support_load_text(json, err, sizeof err);
+    if (spec)
+        world_spec_free(spec);
+    ck_assert_msg(spec == NULL, "accepted: %s", json);
+    ck_assert_msg(strstr(err, path) != NULL, "message without the path %s: %s", path, err);
+    ck_assert_msg(strstr(err, words) != NULL, "message without \"%s\": %s", words, err);
+    if (support_verbose())
+        fprintf(stderr, "%s: refused: %s\n", suite, err);
+}

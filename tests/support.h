@@ -38,6 +38,8 @@ int    support_verbose(void);
  * epsilon) of the simulated mean; prints the figures under SLSIM_VERBOSE, prefixed by suite. */
 void   support_assert_within_ci(const char *suite, const char *what, double simulated, double hw,
                                 double reference);
+/* Asserts that the scenario json is refused with a message naming path and saying words. */
+void   support_assert_refused(const char *suite, const char *json, const char *path, const char *words);
 /* Mean and 95% half-width over replications of one figure. */
 double support_figure_ci(const run_result *res, const char *name, double *half_width);
 /* Per-replication ratio num/den of two figures: mean and 95% half-width. */

@@ -778,18 +778,7 @@ END_TEST
 
 /* ---- 10. configuration errors ---------------------------------------------------------- */
 
-static void assert_refused(const char *json, const char *path, const char *words)
-{
-    char err[1024] = "";
-    world_spec *spec = support_load_text(json, err, sizeof err);
-    if (spec)
-        world_spec_free(spec);
-    ck_assert_msg(spec == NULL, "accepted: %s", json);
-    ck_assert_msg(strstr(err, path) != NULL, "message without the path %s: %s", path, err);
-    ck_assert_msg(strstr(err, words) != NULL, "message without \"%s\": %s", words, err);
-    if (verbose())
-        fprintf(stderr, "resilience: refused: %s\n", err);
-}
+#define assert_refused(json, path, words) support_assert_refused("resilience", json, path, words)
 
 START_TEST(bad_resilience_keys_are_refused_with_their_json_path)
 {
