@@ -549,7 +549,7 @@ int report_write_atomic(const char *path, const char *text, size_t len)
     return rc;
 }
 
-static int mkdir_p(const char *dir)
+int report_mkdir_p(const char *dir)
 {
     char buf[4096];
     if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
@@ -604,7 +604,7 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
 {
     const world_spec *spec = r->spec;
     char path[4096];
-    if (mkdir_p(dir) != 0) {
+    if (report_mkdir_p(dir) != 0) {
         snprintf(err, err_size, "%s: cannot create the results folder: %s", dir, strerror(errno));
         return -1;
     }

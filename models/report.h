@@ -43,5 +43,7 @@ void   report_print(const run_result *r, FILE *f);
 int    report_write(const run_result *r, const char *dir, char *err, size_t err_size);
 /* Writes text to path through a temporary file and rename. Returns 0 or -1 (errno set). */
 int    report_write_atomic(const char *path, const char *text, size_t len);
+/* Creates dir and its parents (like mkdir -p). Returns 0 or -1 (errno set). */
+int    report_mkdir_p(const char *dir);
 
 #endif

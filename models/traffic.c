@@ -71,7 +71,15 @@ static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w)
             cfg_fail(a, "spike_rate_per_s", "a spike needs spike_rate_per_s > 0 or burst_count > 0");
         break;
     }
-    (void)w;
+    /* A study scaling the traffic (a cost curve) multiplies every rate. */
+    double k = w->rate_scale;
+    if (k != 1.0) {
+        s->rate_per_s *= k;
+        s->rate_on_per_s *= k;
+        s->rate_off_per_s *= k;
+        s->spike_rate_per_s *= k;
+        s->burst_count = (uint32_t)lround(s->burst_count * k);
+    }
     cfg_done(a);
 }
 

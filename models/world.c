@@ -311,6 +311,7 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         return NULL;
     }
     w->file = strdup(file);
+    w->rate_scale = o && o->rate_scale > 0 ? o->rate_scale : 1.0;
     if (in && o) {
         for (size_t i = 0; i < o->n_sets && !ctx.failed; i++)
             cfg_set_path(&ctx, in, o->sets[i]);

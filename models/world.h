@@ -135,6 +135,7 @@ typedef struct tenant_spec {
 struct world_spec {
     char          *file, *name, *description;
     double         duration_s, warmup_s, interval_s;
+    double         rate_scale;        /* traffic rates multiplied by this (1 unless a study scales them) */
     size_t         bins;              /* timeseries intervals in the window */
     uint64_t       seed;
     uint32_t       replications;
@@ -158,6 +159,7 @@ typedef struct world_overrides {
     int64_t  seed;         /* < 0: keep */
     int64_t  replications; /* < 1: keep */
     double   duration_s;   /* <= 0: keep */
+    double   rate_scale;   /* <= 0: 1; multiplies every traffic source's rates (cost curves) */
 } world_overrides;
 
 /* Reads, validates and resolves a scenario. On error returns NULL and writes one line

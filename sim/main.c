@@ -4,6 +4,7 @@
  * Exit status: 0 success; 2 bad usage or invalid input (one line on stderr naming the
  * file and JSON path); 1 failure while running. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #endif
 
 #include "models/report.h"
+#include "models/study.h"
 #include "models/world.h"
 #include "sim/rng.h"
 
@@ -25,6 +27,10 @@
 static const char usage_text[] =
     "usage: slsim run FILE [options]      simulate a scenario and report\n"
     "       slsim validate FILE           check a scenario and say whether it is valid\n"
+    "       slsim compare A.json B.json ...   run variants side by side (common random numbers)\n"
+    "       slsim compare FILE --variant NAME:PATH=VALUE[,PATH=VALUE]... [--variant ...]\n"
+    "       slsim cost-curve FILE... [--variant ...] --requests-per-month FROM:TO[:STEPS]\n"
+    "       slsim tune FILE --function NAME [--memory 128,256,...] [--max-cost-per-million X]\n"
     "       slsim --help | --version\n"
     "\n"
     "options for run:\n"
@@ -39,6 +45,11 @@ static const char usage_text[] =
     "  --print-config       print the scenario with every default filled in, and stop\n"
     "  --stats              print wall time, simulated invocations per second and peak\n"
     "                       memory on stderr\n"
+    "\n"
+    "\n"
+    "compare, cost-curve and tune take --out, --seed, --replications, --threads, --duration,\n"
+    "--set (for every variant) and --quiet; every variant runs with the same seed and\n"
+    "replications. compare with one FILE runs it as \"base\" and each --variant against it.\n"
     "\n"
     "exit status: 0 success, 2 bad usage or invalid scenario, 1 failure while running\n";
 
@@ -91,6 +102,270 @@ static void print_stats(const run_result *res, double elapsed, long long threads
             invocations / elapsed / 1e6, messages, messages / elapsed / 1e6, ru.ru_maxrss / 1024.0);
 }
 
+/* Splits "PATH=VALUE,PATH=VALUE" at the commas that are outside brackets and quotes. */
+static size_t split_sets(char *list, const char **out, size_t max)
+{
+    size_t n = 0;
+    int depth = 0, quoted = 0;
+    char *start = list;
+    for (char *p = list;; p++) {
+        if (*p == '"' && (p == list || p[-1] != '\\'))
+            quoted = !quoted;
+        else if (!quoted && (*p == '[' || *p == '{'))
+            depth++;
+        else if (!quoted && (*p == ']' || *p == '}'))
+            depth--;
+        if (*p == '\0' || (*p == ',' && !quoted && depth == 0)) {
+            int end = *p == '\0';
+            *p = '\0';
+            if (*start && n < max)
+                out[n++] = start;
+            if (end)
+                break;
+            start = p + 1;
+        }
+    }
+    return n;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* compare, cost-curve and tune. */
+static int study_main(const char *cmd, int argc, char **argv)
+{
+    int is_compare = !strcmp(cmd, "compare"), is_curve = !strcmp(cmd, "cost-curve");
+    int is_tune = !strcmp(cmd, "tune");
+    study_options o = { .common = { .seed = -1, .replications = -1, .duration_s = -1 } };
+    const char **sets = calloc((size_t)argc, sizeof *sets);
+    const char **files = calloc((size_t)argc, sizeof *files);
+    char **vargs = calloc((size_t)argc, sizeof *vargs);
+    size_t n_files = 0, n_vargs = 0;
+    const char *function = NULL, *memory = NULL, *volumes = NULL;
+    double max_cost = 0;
+    long long threads = 0;
+    int rc = 2;
+    study_variant *v = NULL;
+    const char **vsets = NULL;
+    char *vbuf = NULL;
+    if (!sets || !files || !vargs) {
+        fprintf(stderr, "slsim: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    o.common.sets = sets;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] != '-') {
+            files[n_files++] = a;
+            continue;
+        }
+        char opt[64];
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        if (len >= sizeof opt) {
+            rc = bad_usage("unknown option '%s'", a);
+            goto out;
+        }
+        memcpy(opt, a, len);
+        opt[len] = '\0';
+        if (!strcmp(opt, "--quiet")) {
+            if (eq) {
+                rc = bad_usage("option '%s' takes no value", opt);
+                goto out;
+            }
+            o.quiet = 1;
+            continue;
+        }
+        static const char *const with_value[] = { "--out", "--seed", "--replications", "--threads",
+            "--duration", "--set", "--variant", "--function", "--memory", "--max-cost-per-million",
+            "--requests-per-month", NULL };
+        int known = 0;
+        for (int k = 0; with_value[k]; k++)
+            known |= !strcmp(opt, with_value[k]);
+        if (!known) {
+            rc = bad_usage("unknown option '%s'", a);
+            goto out;
+        }
+        const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+        if (!val || !*val) {
+            rc = bad_usage("option '%s' needs a value", opt);
+            goto out;
+        }
+        long long n;
+        if (!strcmp(opt, "--out")) {
+            o.out_dir = val;
+        } else if (!strcmp(opt, "--seed")) {
+            if (parse_int(val, 0, 9007199254740991LL, &n)) {
+                rc = bad_usage("--seed: expected an integer from 0 to 2^53-1, got '%s'", val);
+                goto out;
+            }
+            o.common.seed = n;
+        } else if (!strcmp(opt, "--replications")) {
+            if (parse_int(val, 2, 1000, &n)) {
+                rc = bad_usage("--replications: expected an integer from 2 to 1000 (a study needs a "
+                               "confidence interval), got '%s'", val);
+                goto out;
+            }
+            o.common.replications = n;
+        } else if (!strcmp(opt, "--threads")) {
+            if (parse_int(val, 1, 1024, &threads)) {
+                rc = bad_usage("--threads: expected an integer from 1 to 1024, got '%s'", val);
+                goto out;
+            }
+        } else if (!strcmp(opt, "--duration")) {
+            if (parse_double(val, 1, 366 * 86400.0, &o.common.duration_s)) {
+                rc = bad_usage("--duration: expected seconds from 1 to 31622400, got '%s'", val);
+                goto out;
+            }
+        } else if (!strcmp(opt, "--set")) {
+            sets[o.common.n_sets++] = val;
+        } else if (!strcmp(opt, "--variant") && !is_tune) {
+            const char *colon = strchr(val, ':');
+            if (!colon || colon == val || colon - val >= 64 || !strchr(colon, '=')) {
+                rc = bad_usage("--variant: expected NAME:PATH=VALUE[,PATH=VALUE]..., got '%s'", val);
+                goto out;
+            }
+            vargs[n_vargs++] = (char *)val;
+        } else if (!strcmp(opt, "--function") && is_tune) {
+            function = val;
+        } else if (!strcmp(opt, "--memory") && is_tune) {
+            memory = val;
+        } else if (!strcmp(opt, "--max-cost-per-million") && is_tune) {
+            if (parse_double(val, 1e-12, 1e12, &max_cost)) {
+                rc = bad_usage("--max-cost-per-million: expected a positive number of USD, got '%s'", val);
+                goto out;
+            }
+        } else if (!strcmp(opt, "--requests-per-month") && is_curve) {
+            volumes = val;
+        } else {
+            rc = bad_usage("option '%s' does not go with this command", opt);
+            goto out;
+        }
+    }
+    o.threads = (int)threads;
+    if (n_files == 0) {
+        rc = bad_usage("%s: missing scenario FILE", cmd);
+        goto out;
+    }
+    if (n_vargs && n_files > 1) {
+        rc = bad_usage("%s: --variant goes with one scenario FILE, not several", cmd);
+        goto out;
+    }
+    if (is_tune && n_files > 1) {
+        rc = bad_usage("%s: one scenario FILE at a time", cmd);
+        goto out;
+    }
+    size_t nv = n_vargs ? n_vargs + 1 : n_files;
+    if (is_compare && nv < 2) {
+        rc = bad_usage("%s: nothing to compare: give two scenario files, or --variant", cmd);
+        goto out;
+    }
+    v = calloc(nv, sizeof *v);
+    vsets = calloc((size_t)argc * 64 + 1, sizeof *vsets);
+    size_t total = 0;
+    for (size_t k = 0; k < n_vargs; k++)
+        total += strlen(vargs[k]) + 1;
+    vbuf = malloc(total + 1);
+    if (!v || !vsets || !vbuf) {
+        fprintf(stderr, "slsim: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    if (!n_vargs) {
+        for (size_t k = 0; k < n_files; k++) {
+            const char *base = strrchr(files[k], '/');
+            base = base ? base + 1 : files[k];
+            snprintf(v[k].name, sizeof v[k].name, "%.*s", (int)(strcspn(base, ".") ? strcspn(base, ".") : strlen(base)), base);
+            v[k].file = files[k];
+        }
+    } else {
+        snprintf(v[0].name, sizeof v[0].name, "base");
+        v[0].file = files[0];
+        char *p = vbuf;
+        size_t used = 0;
+        for (size_t k = 0; k < n_vargs; k++) {
+            strcpy(p, vargs[k]);
+            char *colon = strchr(p, ':');
+            *colon = '\0';
+            snprintf(v[k + 1].name, sizeof v[k + 1].name, "%s", p);
+            v[k + 1].file = files[0];
+            v[k + 1].sets = vsets + used;
+            v[k + 1].n_sets = split_sets(colon + 1, vsets + used, 64);
+            used += v[k + 1].n_sets;
+            p += strlen(vargs[k]) + 1;
+        }
+    }
+    for (size_t a = 0; a < nv; a++)
+        for (size_t b = a + 1; b < nv; b++)
+            if (!strcmp(v[a].name, v[b].name)) {
+                rc = bad_usage("two variants are named '%s'", v[a].name);
+                goto out;
+            }
+    char err[1024] = "";
+    if (is_compare) {
+        rc = study_compare(v, nv, &o, err, sizeof err);
+    } else if (is_curve) {
+        double from, to;
+        long long steps = 9;
+        char buf[256];
+        if (!volumes) {
+            rc = bad_usage("%s: missing --requests-per-month FROM:TO[:STEPS]", cmd);
+            goto out;
+        }
+        snprintf(buf, sizeof buf, "%s", volumes);
+        char *c1 = strchr(buf, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c1)
+            *c1 = '\0';
+        if (c2)
+            *c2 = '\0';
+        if (!c1 || parse_double(buf, 1, 1e15, &from) || parse_double(c1 + 1, 1, 1e15, &to) || !(to > from) ||
+            (c2 && parse_int(c2 + 1, 2, 100, &steps))) {
+            rc = bad_usage("--requests-per-month: expected FROM:TO[:STEPS] with 1 <= FROM < TO and 2 to "
+                           "100 steps, got '%s'", volumes);
+            goto out;
+        }
+        rc = study_cost_curve(v, nv, &o, from, to, (int)steps, err, sizeof err);
+    } else {
+        if (!function) {
+            rc = bad_usage("%s: missing --function NAME", cmd);
+            goto out;
+        }
+        double mem[64];
+        size_t nm = 0;
+        char buf[1024];
+        /* AWS Lambda Power Tuning's default sizes. */
+        snprintf(buf, sizeof buf, "%s", memory ? memory : "128,256,512,1024,1536,3008");
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+            if (nm == 64 || parse_double(t, 128, 10240, &mem[nm]) || mem[nm] != floor(mem[nm])) {
+                rc = bad_usage("--memory: expected up to 64 whole sizes from 128 to 10240 MB, got '%s'",
+                               memory ? memory : "");
+                goto out;
+            }
+            nm++;
+        }
+        rc = study_tune(&v[0], &o, function, mem, nm, max_cost, err, sizeof err);
+    }
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err);
+out:
+    free(sets);
+    free(files);
+    free(vargs);
+    free(v);
+    free(vsets);
+    free(vbuf);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     rng_library_init();
@@ -107,6 +382,8 @@ int main(int argc, char **argv)
         return 0;
     }
     int is_run = !strcmp(cmd, "run"), is_validate = !strcmp(cmd, "validate");
+    if (!strcmp(cmd, "compare") || !strcmp(cmd, "cost-curve") || !strcmp(cmd, "tune"))
+        return study_main(cmd, argc, argv);
     if (!is_run && !is_validate)
         return bad_usage("unknown command '%s'", cmd);
 

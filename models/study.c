@@ -1,0 +1,580 @@
+/* study.c — compare, cost-curve and tune: several runs of a scenario side by side.
+ *
+ * A study loads every variant first (so that a bad variant is reported before anything
+ * runs), forces one seed and one number of replications on all of them (the first
+ * variant's, unless the command line sets them), runs them one after the other, and then
+ * works on the per-replication rows: a paired difference is the mean of the differences
+ * replication by replication, with Student's t half-width. */
+#include "models/study.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/report.h"
+#include "sim/replicate.h"
+
+typedef struct loaded {
+    world_spec *spec;
+    run_result  res;
+    int         ran;
+} loaded;
+
+typedef struct text {
+    char  *s;
+    size_t n, cap;
+    int    oom;
+} text;
+
+static void text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_printf(text *t, const char *fmt, ...)
+{
+    if (t->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = t->cap - t->n;
+        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? room : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            t->oom = 1;
+            return;
+        }
+        if (t->s && (size_t)k < room) {
+            t->n += (size_t)k;
+            return;
+        }
+        size_t cap = t->cap ? t->cap * 2 : 4096;
+        while (cap < t->n + (size_t)k + 1)
+            cap *= 2;
+        char *g = realloc(t->s, cap);
+        if (!g) {
+            t->oom = 1;
+            return;
+        }
+        t->s = g;
+        t->cap = cap;
+    }
+}
+
+/* Loads variant v with the common overrides, its own sets after them, and the scale. */
+static world_spec *load_variant(const study_variant *v, const study_options *o, int64_t seed,
+                                int64_t reps, double scale, char *err, size_t err_size)
+{
+    size_t n = o->common.n_sets + v->n_sets;
+    const char **sets = calloc(n ? n : 1, sizeof *sets);
+    if (!sets) {
+        snprintf(err, err_size, "%s: out of memory", v->file);
+        return NULL;
+    }
+    for (size_t i = 0; i < o->common.n_sets; i++)
+        sets[i] = o->common.sets[i];
+    for (size_t i = 0; i < v->n_sets; i++)
+        sets[o->common.n_sets + i] = v->sets[i];
+    world_overrides w = o->common;
+    w.sets = sets;
+    w.n_sets = n;
+    w.seed = seed;
+    w.replications = reps;
+    w.rate_scale = scale;
+    world_spec *spec = world_spec_load(v->file, &w, err, err_size);
+    free(sets);
+    return spec;
+}
+
+/* Loads every variant with one seed and one number of replications. Returns 0 or 2. */
+static int load_all(const study_variant *v, size_t n, const study_options *o, double scale,
+                    loaded *out, char *err, size_t err_size)
+{
+    int64_t seed = o->common.seed, reps = o->common.replications;
+    for (size_t i = 0; i < n; i++) {
+        out[i].spec = load_variant(&v[i], o, seed, reps, scale, err, err_size);
+        if (!out[i].spec) {
+            if (v[i].n_sets && strncmp(err, v[i].file, strlen(v[i].file)) == 0) {
+                /* Name the variant too: its sets are what differs. */
+                char tmp[1024];
+                snprintf(tmp, sizeof tmp, "%s (variant %s)", err, v[i].name);
+                snprintf(err, err_size, "%s", tmp);
+            }
+            return 2;
+        }
+        if (seed < 0)
+            seed = (int64_t)out[i].spec->seed;
+        if (reps < 1)
+            reps = out[i].spec->replications;
+    }
+    /* The first variant decided seed and replications; reload any that differed. */
+    for (size_t i = 1; i < n; i++) {
+        if ((int64_t)out[i].spec->seed == seed && (int64_t)out[i].spec->replications == reps)
+            continue;
+        world_spec_free(out[i].spec);
+        out[i].spec = load_variant(&v[i], o, seed, reps, scale, err, err_size);
+        if (!out[i].spec)
+            return 2;
+    }
+    return 0;
+}
+
+static int run_all(loaded *l, size_t n, const study_options *o, char *err, size_t err_size)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (run_scenario(l[i].spec, o->threads, &l[i].res, err, err_size) != 0)
+            return 1;
+        l[i].ran = 1;
+    }
+    return 0;
+}
+
+static void free_all(loaded *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (l[i].ran)
+            run_result_free(&l[i].res);
+        world_spec_free(l[i].spec);
+    }
+}
+
+static int out_dir(const study_options *o, const world_spec *first, const char *what, char *dir,
+                   size_t size, char *err, size_t err_size)
+{
+    if (o->out_dir)
+        snprintf(dir, size, "%s", o->out_dir);
+    else
+        snprintf(dir, size, "results/%s-%s", first->name, what);
+    if (report_mkdir_p(dir) != 0) {
+        snprintf(err, err_size, "%s: cannot create the results folder: %s", dir, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+static int write_file(const char *dir, const char *name, const text *t, char *err, size_t err_size)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (t->oom || report_write_atomic(path, t->s ? t->s : "", t->n) != 0) {
+        snprintf(err, err_size, "%s: cannot write: %s", path, t->oom ? "out of memory" : strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- derived figures, per replication ------------------------------------------------ */
+
+typedef enum figure_kind { FIG_VALUE, FIG_SHARE_OF_ARRIVED, FIG_COLD_RATIO } figure_kind;
+
+typedef struct figure {
+    char        name[128];    /* a figure's name, or the derived figure's */
+    figure_kind kind;
+    const char *label;
+} figure;
+
+static double sum_suffix(const run_result *r, uint32_t rep, const char *prefix, const char *suffix)
+{
+    double s = 0;
+    size_t lp = strlen(prefix), ls = strlen(suffix);
+    for (size_t i = 0; i < r->n_values; i++) {
+        const char *n = r->names[i];
+        size_t ln = strlen(n);
+        if (ln > lp + ls && !strncmp(n, prefix, lp) && !strcmp(n + ln - ls, suffix))
+            s += r->rows[(size_t)rep * r->n_values + i];
+    }
+    return s;
+}
+
+static double figure_value(const figure *f, const run_result *r, uint32_t rep)
+{
+    switch (f->kind) {
+    case FIG_VALUE:
+        return run_row_value(r, rep, f->name);
+    case FIG_SHARE_OF_ARRIVED: {
+        double a = run_row_value(r, rep, "requests.arrived");
+        return a > 0 ? run_row_value(r, rep, f->name) / a : NAN;
+    }
+    case FIG_COLD_RATIO: {
+        double inv = sum_suffix(r, rep, "functions.", ".invocations");
+        return inv > 0 ? sum_suffix(r, rep, "functions.", ".cold_starts") / inv : NAN;
+    }
+    }
+    return NAN;
+}
+
+static void figure_stats(const figure *f, const run_result *r, const run_result *base, double *mean,
+                         double *ci, double *diff, double *diff_ci)
+{
+    uint32_t reps = r->spec->replications;
+    double *x = calloc(reps, sizeof *x), *d = calloc(reps, sizeof *d);
+    if (!x || !d) {
+        *mean = *ci = *diff = *diff_ci = NAN;
+        free(x);
+        free(d);
+        return;
+    }
+    for (uint32_t k = 0; k < reps; k++) {
+        x[k] = figure_value(f, r, k);
+        d[k] = base ? x[k] - figure_value(f, base, k) : NAN;
+    }
+    replicate_mean_ci(x, reps, 1, 0, mean, ci);
+    if (base)
+        replicate_mean_ci(d, reps, 1, 0, diff, diff_ci);
+    else
+        *diff = *diff_ci = NAN;
+    free(x);
+    free(d);
+}
+
+/* The compared figures: cost (total and every line any variant uses), latency, outcomes. */
+static size_t compare_figures(const loaded *l, size_t n, figure *f, size_t max)
+{
+    size_t k = 0;
+#define ADD(nm, kd, lb) do { if (k < max) { snprintf(f[k].name, sizeof f[k].name, "%s", nm); \
+    f[k].kind = kd; f[k].label = lb; k++; } } while (0)
+    ADD("cost.monthly_total", FIG_VALUE, "monthly cost (USD)");
+    for (int line = 0; line < BILL_LINES; line++) {
+        char name[128];
+        snprintf(name, sizeof name, "cost.by_line.%s", bill_line_names[line]);
+        bool used = false;
+        for (size_t i = 0; i < n; i++)
+            used |= run_value(&l[i].res, name, NULL) != 0;
+        if (used)
+            ADD(name, FIG_VALUE, bill_line_names[line]);
+    }
+    ADD("latency_ms.p50", FIG_VALUE, "latency p50 (ms)");
+    ADD("latency_ms.p95", FIG_VALUE, "latency p95 (ms)");
+    ADD("latency_ms.p99", FIG_VALUE, "latency p99 (ms)");
+    ADD("latency_ms.mean", FIG_VALUE, "latency mean (ms)");
+    ADD("cold_start_ratio", FIG_COLD_RATIO, "cold-start ratio (all functions)");
+    ADD("requests.throttled", FIG_SHARE_OF_ARRIVED, "throttled share");
+    ADD("requests.failed", FIG_SHARE_OF_ARRIVED, "failed share");
+    ADD("requests.timed_out", FIG_SHARE_OF_ARRIVED, "timed-out share");
+    ADD("requests.completed", FIG_SHARE_OF_ARRIVED, "completed share");
+#undef ADD
+    return k;
+}
+
+int study_compare(const study_variant *v, size_t n, const study_options *o, char *err, size_t err_size)
+{
+    loaded *l = calloc(n, sizeof *l);
+    if (!l) {
+        snprintf(err, err_size, "slsim: out of memory");
+        return 1;
+    }
+    int rc = load_all(v, n, o, 1.0, l, err, err_size);
+    if (rc == 0)
+        rc = run_all(l, n, o, err, err_size);
+    char dir[4096];
+    if (rc == 0)
+        rc = out_dir(o, l[0].spec, "compare", dir, sizeof dir, err, err_size);
+    if (rc != 0) {
+        free_all(l, n);
+        free(l);
+        return rc;
+    }
+    figure f[64];
+    size_t nf = compare_figures(l, n, f, 64);
+    text csv = { 0 }, out = { 0 };
+    text_printf(&csv, "figure,variant,mean,ci95,diff_vs_%s,diff_ci95\n", v[0].name);
+    text_printf(&out, "slsim compare: %zu variants, seed %llu, %u replications each, common random "
+                "numbers; differences are paired, against %s (± is the 95%% half-width)\n\n", n,
+                (unsigned long long)l[0].spec->seed, l[0].spec->replications, v[0].name);
+    text_printf(&out, "%-34s", "figure");
+    for (size_t i = 0; i < n; i++)
+        text_printf(&out, "  %-26.26s", v[i].name);
+    text_printf(&out, "\n");
+    for (size_t j = 0; j < nf; j++) {
+        text_printf(&out, "%-34.34s", f[j].label);
+        for (size_t i = 0; i < n; i++) {
+            double m, ci, d, dci;
+            figure_stats(&f[j], &l[i].res, i ? &l[0].res : NULL, &m, &ci, &d, &dci);
+            text_printf(&csv, "%s,%s,%.9g,%.9g,%.9g,%.9g\n", f[j].name, v[i].name, m, ci, d, dci);
+            char cell[64];
+            if (i == 0)
+                snprintf(cell, sizeof cell, "%.4g ± %.2g", m, isnan(ci) ? 0.0 : ci);
+            else
+                snprintf(cell, sizeof cell, "%.4g (%+.3g ± %.2g)", m, d, isnan(dci) ? 0.0 : dci);
+            text_printf(&out, "  %-26s", cell);
+        }
+        text_printf(&out, "\n");
+    }
+    text_printf(&out, "\nResults in %s/ (compare.csv, compare.txt)\n", dir);
+    rc = write_file(dir, "compare.csv", &csv, err, err_size);
+    if (rc == 0)
+        rc = write_file(dir, "compare.txt", &out, err, err_size);
+    if (rc == 0 && !o->quiet && out.s)
+        fputs(out.s, stdout);
+    free(csv.s);
+    free(out.s);
+    free_all(l, n);
+    free(l);
+    return rc;
+}
+
+/* ---- cost curve ------------------------------------------------------------------------ */
+
+int study_cost_curve(const study_variant *v, size_t n, const study_options *o, double from,
+                     double to, int steps, char *err, size_t err_size)
+{
+    /* The volume of each variant at its own traffic: a run at scale 1 tells it. */
+    loaded *base = calloc(n, sizeof *base);
+    double *cost = calloc((size_t)steps * n, sizeof *cost), *p99 = calloc((size_t)steps * n, sizeof *p99);
+    double *volume = calloc(n, sizeof *volume);
+    int rc = base && cost && p99 && volume ? 0 : 1;
+    if (rc)
+        snprintf(err, err_size, "slsim: out of memory");
+    if (rc == 0)
+        rc = load_all(v, n, o, 1.0, base, err, err_size);
+    if (rc == 0)
+        rc = run_all(base, n, o, err, err_size);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        double arrived = run_value(&base[i].res, "requests.arrived", NULL);
+        volume[i] = arrived / base[i].spec->duration_s * base[i].spec->prices.month_hours * 3600.0;
+        if (!(volume[i] > 0)) {
+            snprintf(err, err_size, "%s: the scenario has no traffic to scale (no request arrived)", v[i].file);
+            rc = 2;
+        }
+    }
+    char dir[4096];
+    if (rc == 0)
+        rc = out_dir(o, base[0].spec, "cost-curve", dir, sizeof dir, err, err_size);
+    text csv = { 0 }, out = { 0 };
+    if (rc == 0) {
+        text_printf(&csv, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms\n");
+        text_printf(&out, "slsim cost-curve: %d volumes from %.3g to %.3g requests a month (log steps), "
+                    "%u replications each\n\n%-14s", steps, from, to, base[0].spec->replications,
+                    "requests/month");
+        for (size_t i = 0; i < n; i++)
+            text_printf(&out, "  %-22.22s", v[i].name);
+        text_printf(&out, "  cheapest\n");
+    }
+    for (int s = 0; rc == 0 && s < steps; s++) {
+        double vol = steps == 1 ? from : from * pow(to / from, (double)s / (steps - 1));
+        text_printf(&out, "%-14.4g", vol);
+        size_t best = 0;
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            loaded one = { 0 };
+            rc = load_all(&v[i], 1, o, vol / volume[i], &one, err, err_size);
+            if (rc == 0) {
+                /* The seed and replications the first load settled on. */
+                if (one.spec->seed != base[0].spec->seed || one.spec->replications != base[0].spec->replications) {
+                    study_options oo = *o;
+                    oo.common.seed = (int64_t)base[0].spec->seed;
+                    oo.common.replications = base[0].spec->replications;
+                    world_spec_free(one.spec);
+                    rc = load_all(&v[i], 1, &oo, vol / volume[i], &one, err, err_size);
+                }
+            }
+            if (rc == 0)
+                rc = run_all(&one, 1, o, err, err_size);
+            if (rc == 0) {
+                double ci;
+                double c = run_value(&one.res, "cost.monthly_total", &ci);
+                double q = run_value(&one.res, "latency_ms.p99", NULL);
+                cost[(size_t)s * n + i] = c;
+                p99[(size_t)s * n + i] = q;
+                text_printf(&csv, "%.6g,%s,%.6f,%.6f,%.6f,%.6g\n", vol, v[i].name, c, ci, c / (vol / 1e6), q);
+                char cell[64];
+                snprintf(cell, sizeof cell, "$%.2f p99 %.0f ms", c, q);
+                text_printf(&out, "  %-22s", cell);
+                if (c < cost[(size_t)s * n + best])
+                    best = i;
+            }
+            free_all(&one, 1);
+        }
+        if (rc == 0)
+            text_printf(&out, "  %s\n", v[best].name);
+    }
+    /* Break-even volumes: where the cheapest variant changes, the crossing of the two cost
+     * curves, interpolated on the log-volume scale. */
+    if (rc == 0 && n > 1 && steps > 1) {
+        text be = { 0 };
+        text_printf(&be, "requests_per_month,cheaper_below,cheaper_above\n");
+        text_printf(&out, "\nBreak-even volumes:\n");
+        int any = 0;
+        for (int s = 1; s < steps; s++) {
+            size_t a = 0, b = 0;
+            for (size_t i = 1; i < n; i++) {
+                if (cost[(size_t)(s - 1) * n + i] < cost[(size_t)(s - 1) * n + a])
+                    a = i;
+                if (cost[(size_t)s * n + i] < cost[(size_t)s * n + b])
+                    b = i;
+            }
+            if (a == b)
+                continue;
+            double v0 = from * pow(to / from, (double)(s - 1) / (steps - 1));
+            double v1 = from * pow(to / from, (double)s / (steps - 1));
+            double d0 = cost[(size_t)(s - 1) * n + a] - cost[(size_t)(s - 1) * n + b];
+            double d1 = cost[(size_t)s * n + a] - cost[(size_t)s * n + b];
+            double t = d1 != d0 ? d0 / (d0 - d1) : 0.5;
+            double cross = exp(log(v0) + t * (log(v1) - log(v0)));
+            text_printf(&be, "%.6g,%s,%s\n", cross, v[a].name, v[b].name);
+            text_printf(&out, "  about %.3g requests a month: %s is cheaper below, %s above\n", cross,
+                        v[a].name, v[b].name);
+            any = 1;
+        }
+        if (!any)
+            text_printf(&out, "  none in this range: the same variant is cheapest throughout\n");
+        rc = write_file(dir, "break-even.csv", &be, err, err_size);
+        free(be.s);
+    }
+    if (rc == 0) {
+        text_printf(&out, "\nResults in %s/ (cost-curve.csv, break-even.csv)\n", dir);
+        rc = write_file(dir, "cost-curve.csv", &csv, err, err_size);
+    }
+    if (rc == 0 && !o->quiet && out.s)
+        fputs(out.s, stdout);
+    free(csv.s);
+    free(out.s);
+    if (base)
+        free_all(base, n);
+    free(base);
+    free(cost);
+    free(p99);
+    free(volume);
+    return rc;
+}
+
+/* ---- memory tuning --------------------------------------------------------------------- */
+
+int study_tune(const study_variant *b, const study_options *o, const char *function,
+               const double *memory_mb, size_t n, double max_cost_per_million, char *err, size_t err_size)
+{
+    /* Which component is the function (and is it one)? */
+    world_spec *probe = load_variant(b, o, o->common.seed, o->common.replications, 1.0, err, err_size);
+    if (!probe)
+        return 2;
+    int idx = world_spec_component(probe, function);
+    if (idx < 0 || strcmp(probe->components[idx].kind->name, "function") != 0) {
+        snprintf(err, err_size, "%s: --function: no function is named \"%s\"", b->file, function);
+        world_spec_free(probe);
+        return 2;
+    }
+    /* Durations are measured at the function's reference memory; when that follows
+     * memory_mb (the default), pin it to the scenario's size, so that other sizes speed
+     * up or slow down by their CPU share. */
+    char pin[96] = "";
+    const cJSON *comps = cJSON_GetObjectItemCaseSensitive(probe->resolved, "components");
+    const cJSON *fn = cJSON_GetArrayItem(comps, idx);
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(fn, "reference_memory_mb");
+    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(fn, "memory_mb");
+    if (cJSON_IsNull(ref) && cJSON_IsNumber(mem))
+        snprintf(pin, sizeof pin, "components[%d].reference_memory_mb=%.0f", idx, mem->valuedouble);
+    world_spec_free(probe);
+    study_variant *v = calloc(n, sizeof *v);
+    char (*set)[96] = calloc(n, sizeof *set);
+    size_t per = b->n_sets + 2;
+    const char **setp = calloc(n * per, sizeof *setp);
+    loaded *l = calloc(n, sizeof *l);
+    if (!v || !set || !setp || !l) {
+        free(v);
+        free(set);
+        free(setp);
+        free(l);
+        snprintf(err, err_size, "slsim: out of memory");
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        snprintf(v[i].name, sizeof v[i].name, "%.0f MB", memory_mb[i]);
+        v[i].file = b->file;
+        snprintf(set[i], sizeof set[i], "components[%d].memory_mb=%.0f", idx, memory_mb[i]);
+        const char **p = setp + i * per;
+        size_t k = 0;
+        for (; k < b->n_sets; k++)
+            p[k] = b->sets[k];
+        if (pin[0])
+            p[k++] = pin;
+        p[k++] = set[i];
+        v[i].sets = p;
+        v[i].n_sets = k;
+    }
+    int rc = load_all(v, n, o, 1.0, l, err, err_size);
+    if (rc == 0)
+        rc = run_all(l, n, o, err, err_size);
+    char dir[4096];
+    if (rc == 0)
+        rc = out_dir(o, l[0].spec, "tune", dir, sizeof dir, err, err_size);
+    text csv = { 0 }, out = { 0 };
+    if (rc == 0) {
+        char name[160];
+        text_printf(&csv, "memory_mb,cost_per_million,cost_per_million_ci95,monthly_cost,duration_ms_mean,"
+                    "latency_p50_ms,latency_p90_ms,latency_p99_ms,cold_start_ratio\n");
+        text_printf(&out, "slsim tune: function %s, %zu memory sizes, %u replications each, common random "
+                    "numbers\n\n%-10s %-24s %-14s %-12s %-10s %-10s %-10s\n", function, n,
+                    l[0].spec->replications, "memory", "cost per 1M invocations", "monthly", "duration",
+                    "p50", "p90", "p99");
+        double best_cost = INFINITY;
+        size_t cheapest = 0;
+        double *cpm = calloc(n, sizeof *cpm), *p99 = calloc(n, sizeof *p99);
+        if (!cpm || !p99) {
+            free(cpm);
+            free(p99);
+            snprintf(err, err_size, "slsim: out of memory");
+            rc = 1;
+        }
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            const run_result *r = &l[i].res;
+            uint32_t reps = r->spec->replications;
+            double *x = calloc(reps, sizeof *x);
+            if (!x) {
+                rc = 1;
+                break;
+            }
+            snprintf(name, sizeof name, "functions.%s.invocations", function);
+            char cname[160];
+            snprintf(cname, sizeof cname, "cost.by_component.%s", function);
+            for (uint32_t k = 0; k < reps; k++) {
+                double inv = run_row_value(r, k, name) * r->spec->prices.month_hours * 3600.0 / r->spec->duration_s;
+                x[k] = inv > 0 ? run_row_value(r, k, cname) / (inv / 1e6) : NAN;
+            }
+            double m, ci;
+            replicate_mean_ci(x, reps, 1, 0, &m, &ci);
+            free(x);
+            cpm[i] = m;
+            snprintf(name, sizeof name, "functions.%s.mean_duration_ms", function);
+            double dur = run_value(r, name, NULL);
+            snprintf(name, sizeof name, "functions.%s.cold_start_ratio", function);
+            double cold = run_value(r, name, NULL);
+            double q50 = run_value(r, "latency_ms.p50", NULL), q90 = run_value(r, "latency_ms.p90", NULL);
+            p99[i] = run_value(r, "latency_ms.p99", NULL);
+            text_printf(&csv, "%.0f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%.6f\n", memory_mb[i], m, ci,
+                        run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], cold);
+            char cell[48];
+            snprintf(cell, sizeof cell, "$%.4f ± %.2g", m, isnan(ci) ? 0.0 : ci);
+            text_printf(&out, "%-10s %-24s $%-13.2f %-12.1f %-10.1f %-10.1f %-10.1f\n", v[i].name, cell,
+                        run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i]);
+            if (m < best_cost) {
+                best_cost = m;
+                cheapest = i;
+            }
+        }
+        if (rc == 0) {
+            double budget = max_cost_per_million > 0 ? max_cost_per_million : best_cost * 1.10;
+            size_t fastest = cheapest;
+            for (size_t i = 0; i < n; i++)
+                if (cpm[i] <= budget && p99[i] < p99[fastest])
+                    fastest = i;
+            text_printf(&out, "\ncheapest: %s ($%.4f per million invocations)\n", v[cheapest].name, best_cost);
+            text_printf(&out, "fastest within $%.4f per million%s: %s (p99 %.1f ms)\n", budget,
+                        max_cost_per_million > 0 ? "" : " (10% above the cheapest)", v[fastest].name,
+                        p99[fastest]);
+            text_printf(&out, "\nResults in %s/ (tune.csv)\n", dir);
+            rc = write_file(dir, "tune.csv", &csv, err, err_size);
+        }
+        free(cpm);
+        free(p99);
+    }
+    if (rc == 0 && !o->quiet && out.s)
+        fputs(out.s, stdout);
+    free(csv.s);
+    free(out.s);
+    free_all(l, n);
+    free(l);
+    free(v);
+    free(set);
+    free(setp);
+    return rc;
+}

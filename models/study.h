@@ -1,0 +1,41 @@
+/* study.h — studies that run several variants of a scenario and set them side by side:
+ * `compare` (paired differences under common random numbers), `cost-curve` (monthly cost
+ * against volume, and the break-even volumes) and `tune` (a function's memory sweep).
+ *
+ * Every variant of a study runs with the same seed and replications, and every random
+ * stream is named (not positional), so the variants see the same arrivals, durations and
+ * failures: their per-replication differences are paired, and the CI of a difference is
+ * far narrower than the CIs of the two figures. */
+#ifndef SLSIM_STUDY_H
+#define SLSIM_STUDY_H
+
+#include <stddef.h>
+
+#include "models/world.h"
+
+typedef struct study_variant {
+    char         name[64];
+    const char  *file;
+    const char **sets;      /* PATH=VALUE overrides of this variant (after the common ones) */
+    size_t       n_sets;
+} study_variant;
+
+typedef struct study_options {
+    world_overrides common; /* --seed, --replications, --duration, --set for all variants */
+    int          threads;
+    const char  *out_dir;   /* NULL: results/<first scenario>-<study> */
+    int          quiet;
+} study_options;
+
+/* Each returns 0, 2 for invalid input (message in err: one line), or 1 for a failure while
+ * running. */
+int study_compare(const study_variant *v, size_t n, const study_options *o, char *err, size_t err_size);
+/* Volumes from `from` to `to` requests a month, `steps` points on a log scale. */
+int study_cost_curve(const study_variant *v, size_t n, const study_options *o, double from,
+                     double to, int steps, char *err, size_t err_size);
+/* memory_mb: the sizes to try; max_cost_per_million <= 0: 10% above the cheapest. */
+int study_tune(const study_variant *base, const study_options *o, const char *function,
+               const double *memory_mb, size_t n_memory, double max_cost_per_million,
+               char *err, size_t err_size);
+
+#endif
