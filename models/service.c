@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/deadline.h"
 #include "models/ratelimit.h"
 #include "sim/dist.h"
 
@@ -249,8 +250,6 @@ typedef struct slot {
     double   arrived;      /* accepted here */
     double   delay_s;      /* drawn latency, after the shared stage */
     double   v_done;       /* shared stage: virtual time at which its work is done */
-    double   deadline;     /* the caller's */
-    uint32_t hpos;         /* place in the deadline heap, or UINT32_MAX */
     uint8_t  phase;
     uint8_t  result;       /* attempt_result, drawn when the work starts */
 } slot;
@@ -271,8 +270,7 @@ typedef struct service_state {
     uint32_t  connections;           /* open connections (callers', or the pool's to its target) */
     token_bucket bucket;
     bool      queue_timer;           /* a timer is set for the oldest waiting call */
-    uint32_t *dheap, dn, dcap;       /* callers' deadlines of the calls held (a min-heap) */
-    double    armed_at;              /* the earliest deadline timer pending (INFINITY: none) */
+    deadline_heap deadlines;         /* callers' deadlines of the calls held */
     double    v, v_t;                /* shared stage: virtual time and when it was last advanced */
     uint32_t  shared_gen;
     gsl_rng  *r_latency, *r_error;
@@ -322,7 +320,7 @@ static void service_free_state(void *p)
     free(st->free_slots);
     free(st->waiting.v);
     free(st->shared.v);
-    free(st->dheap);
+    deadline_free(&st->deadlines);
     series_free(&st->busy_s);
     series_free(&st->queue_s);
     free(st);
@@ -355,7 +353,7 @@ static void *service_start(const void *spec, world *w, int index)
     hist_init(&st->latency_ms);
     token_bucket_init(&st->bucket, &s->limit);
     st->cur_second = -1;
-    st->armed_at = INFINITY;
+    deadline_init(&st->deadlines);
     for (size_t i = 0; i < s->n_incidents; i++)
         if (s->incidents[i].mode == INCIDENT_DOWN)
             sim_at(w->s, s->incidents[i].start_s, on_incident_down, st, i);
@@ -384,80 +382,9 @@ static uint32_t slot_new(service_state *st)
     return st->free_slots[--st->n_free];
 }
 
-/* ---- callers' deadlines --------------------------------------------------------------
- * A min-heap of the held calls' deadlines, with one timer for the earliest: a call leaves
- * the heap when it is answered, so pending events stay bounded by the calls held, however
- * far off their deadlines (a workflow's can be a year away). */
-
-static void dheap_swap(service_state *st, uint32_t a, uint32_t b)
-{
-    uint32_t ka = st->dheap[a], kb = st->dheap[b];
-    st->dheap[a] = kb;
-    st->dheap[b] = ka;
-    st->slots[kb].hpos = a;
-    st->slots[ka].hpos = b;
-}
-
-static void dheap_up(service_state *st, uint32_t i)
-{
-    while (i > 0) {
-        uint32_t p = (i - 1) / 2;
-        if (st->slots[st->dheap[p]].deadline <= st->slots[st->dheap[i]].deadline)
-            break;
-        dheap_swap(st, i, p);
-        i = p;
-    }
-}
-
-static void dheap_down(service_state *st, uint32_t i)
-{
-    for (;;) {
-        uint32_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < st->dn && st->slots[st->dheap[l]].deadline < st->slots[st->dheap[m]].deadline)
-            m = l;
-        if (r < st->dn && st->slots[st->dheap[r]].deadline < st->slots[st->dheap[m]].deadline)
-            m = r;
-        if (m == i)
-            return;
-        dheap_swap(st, i, m);
-        i = m;
-    }
-}
-
-static int dheap_push(service_state *st, uint32_t k)
-{
-    if (st->dn == st->dcap) {
-        uint32_t cap = st->dcap ? 2 * st->dcap : 64;
-        uint32_t *v = realloc(st->dheap, cap * sizeof *v);
-        if (!v)
-            return -1;
-        st->dheap = v;
-        st->dcap = cap;
-    }
-    st->dheap[st->dn] = k;
-    st->slots[k].hpos = st->dn++;
-    dheap_up(st, st->dn - 1);
-    return 0;
-}
-
-static void dheap_remove(service_state *st, uint32_t k)
-{
-    uint32_t i = st->slots[k].hpos;
-    if (i == UINT32_MAX)
-        return;
-    st->slots[k].hpos = UINT32_MAX;
-    st->dn--;
-    if (i == st->dn)
-        return;
-    st->dheap[i] = st->dheap[st->dn];
-    st->slots[st->dheap[i]].hpos = i;
-    dheap_up(st, i);
-    dheap_down(st, st->slots[st->dheap[i]].hpos);
-}
-
 static void slot_free(service_state *st, uint32_t k)
 {
-    dheap_remove(st, k);
+    deadline_remove(&st->deadlines, k);
     st->slots[k].phase = PHASE_FREE;
     st->slots[k].epoch++;
     st->free_slots[st->n_free++] = k;
@@ -493,7 +420,7 @@ static void answer(service_state *st, uint32_t k, attempt_result result)
     if (req == UINT32_MAX)
         return;
     sl->req = UINT32_MAX;
-    dheap_remove(st, k);
+    deadline_remove(&st->deadlines, k);
     double now = sim_now(w->s);
     if (world_measuring(w, sl->arrived)) {
         hist_add(&st->latency_ms, (now - sl->arrived) * 1000.0);
@@ -732,13 +659,9 @@ static void on_deadline(sim *s, void *target, uint64_t arg);
 
 static void deadline_arm(service_state *st)
 {
-    if (!st->dn)
-        return;
-    double t = st->slots[st->dheap[0]].deadline;
-    if (t < st->armed_at) {
-        st->armed_at = t;
+    double t = deadline_to_arm(&st->deadlines);
+    if (t < INFINITY)
         sim_at(st->w->s, t, on_deadline, st, 0);
-    }
 }
 
 /* The earliest deadlines have come: their callers are told `timeout`. */
@@ -748,11 +671,9 @@ static void on_deadline(sim *s, void *target, uint64_t arg)
     service_state *st = target;
     world *w = st->w;
     double now = sim_now(s);
-    if (now >= st->armed_at)
-        st->armed_at = INFINITY;      /* this was the armed timer (others are stale) */
-    while (st->dn && st->slots[st->dheap[0]].deadline <= now) {
-        uint32_t k = st->dheap[0];
-        dheap_remove(st, k);
+    deadline_fired(&st->deadlines, now);
+    uint32_t k;
+    while (deadline_pop_due(&st->deadlines, now, &k)) {
         slot *sl = &st->slots[k];
         uint32_t req = sl->req;
         if (req == UINT32_MAX)
@@ -836,12 +757,9 @@ static void service_accept(void *state, world *w, uint32_t req)
     sl->req = req;
     sl->arrived = now;
     sl->result = RESULT_OK;
-    sl->hpos = UINT32_MAX;
-    sl->deadline = w->req[req].deadline;
-    if (sl->deadline < INFINITY) {
-        if (sl->deadline < now)
-            sl->deadline = now;
-        if (dheap_push(st, k) != 0) {
+    double deadline = w->req[req].deadline;
+    if (deadline < INFINITY) {
+        if (deadline_push(&st->deadlines, k, deadline > now ? deadline : now) != 0) {
             w->out_of_memory = 1;
             return;
         }
