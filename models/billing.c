@@ -20,7 +20,8 @@ const char *const bill_line_names[BILL_LINES] = {
     "sns_publishes", "scheduler_invocations", "eventbridge_events", "kinesis_shard_hours",
     "kinesis_put_units", "s3_put_requests", "s3_get_requests", "s3_storage",
     "dynamodb_read_units", "dynamodb_write_units", "rds_proxy", "service_fees", "sns_http_deliveries", "step_functions_transitions",
-    "step_functions_express_requests", "step_functions_express_duration",
+    "step_functions_express_requests", "step_functions_express_duration", "fargate_vcpu",
+    "fargate_memory", "ec2_instances", "load_balancer_hours", "load_balancer_lcu",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -222,6 +223,52 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     read_sourced(&x);
     cfg_done(&x);
     cfg_done(&sf);
+
+    cfg_node fg;
+    if (!cfg_object(&top, "fargate", &fg))
+        cfg_missing(&top, "fargate", "the Fargate prices");
+    cfg_object(&fg, "vcpu_hour", &x);
+    t->fargate_vcpu_hour[0] = cfg_number_req(&x, "x86_64", 0, 1e6);
+    t->fargate_vcpu_hour[1] = cfg_number_req(&x, "arm64", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_object(&fg, "gb_hour", &x);
+    t->fargate_gb_hour[0] = cfg_number_req(&x, "x86_64", 0, 1e6);
+    t->fargate_gb_hour[1] = cfg_number_req(&x, "arm64", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&fg);
+
+    cfg_node ec2;
+    if (!cfg_object(&top, "ec2", &ec2))
+        cfg_missing(&top, "ec2", "the EC2 on-demand prices");
+    size_t ni = cfg_array_len(&ec2, "instances");
+    if (!cfg_failed(&ec2) && (ni == 0 || ni > PRICE_INSTANCES_MAX))
+        cfg_fail(&ec2, "instances", "expected 1 to %d instance types", PRICE_INSTANCES_MAX);
+    for (size_t i = 0; i < ni && !cfg_failed(&ec2); i++) {
+        cfg_array_object(&ec2, "instances", i, &x);
+        instance_price *ip = &t->instances[i];
+        const char *type = cfg_string_req(&x, "type");
+        snprintf(ip->type, sizeof ip->type, "%s", type ? type : "");
+        ip->vcpu = cfg_number_req(&x, "vcpu", 0.1, 1024);
+        ip->memory_gb = cfg_number_req(&x, "memory_gb", 0.1, 32768);
+        ip->hour = cfg_number_req(&x, "hour", 0, 1e6);
+        cfg_done(&x);
+        t->n_instances = i + 1;
+    }
+    cfg_string_req(&ec2, "source");
+    cfg_string_req(&ec2, "date");
+    cfg_done(&ec2);
+
+    cfg_node lb;
+    if (!cfg_object(&top, "load_balancer", &lb))
+        cfg_missing(&top, "load_balancer", "the Application Load Balancer prices");
+    cfg_object(&lb, "alb", &x);
+    t->alb_hour = cfg_number_req(&x, "hour", 0, 1e6);
+    t->alb_lcu_hour = cfg_number_req(&x, "lcu_hour", 0, 1e6);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&lb);
     cfg_done(&top);
     return ctx->failed ? -1 : 0;
 }
@@ -398,6 +445,25 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     raw[LINE_SFN_TRANSITIONS] = (transitions - free_tr) / 1000 * t->sfn_transition_per_thousand;
     raw[LINE_SFN_EXPRESS_REQUESTS] = express_req / 1e6 * t->sfn_express_request_per_million;
     raw[LINE_SFN_EXPRESS_DURATION] = billing_tiered(&t->sfn_express_gb_s, express_gb_s);
+    double fg_vcpu = 0, fg_gb = 0, ec2 = 0, lb_h = 0, lcu_h = 0;
+    for (size_t i = 0; i < u->n; i++) {
+        const fleet_usage *f = u->fleets ? &u->fleets[i] : NULL;
+        if (!f || !f->used)
+            continue;
+        if (f->is_vm) {
+            ec2 += f->instance_hours * scale * t->instances[f->instance].hour;
+        } else {
+            fg_vcpu += f->vcpu_hours * scale * t->fargate_vcpu_hour[f->arch];
+            fg_gb += f->gb_hours * scale * t->fargate_gb_hour[f->arch];
+        }
+        lb_h += f->lb_hours * scale;
+        lcu_h += f->lcu_hours * scale;
+    }
+    raw[LINE_FARGATE_VCPU] = fg_vcpu;
+    raw[LINE_FARGATE_MEMORY] = fg_gb;
+    raw[LINE_EC2_INSTANCES] = ec2;
+    raw[LINE_LOAD_BALANCER_HOURS] = lb_h * t->alb_hour;
+    raw[LINE_LOAD_BALANCER_LCU] = lcu_h * t->alb_lcu_hour;
     b->total = 0;
     for (int k = 0; k < BILL_LINES; k++) {
         b->line[k] = billing_round_cents(raw[k]);
@@ -466,6 +532,15 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             if (proxy > 0)
                 c += raw[LINE_RDS_PROXY] * v->proxy_vcpu_hours * scale / proxy;
             c += v->fees * scale;
+        }
+        if (u->fleets && u->fleets[i].used) {
+            const fleet_usage *f = &u->fleets[i];
+            if (f->is_vm)
+                c += f->instance_hours * scale * t->instances[f->instance].hour;
+            else
+                c += f->vcpu_hours * scale * t->fargate_vcpu_hour[f->arch] +
+                     f->gb_hours * scale * t->fargate_gb_hour[f->arch];
+            c += f->lb_hours * scale * t->alb_hour + f->lcu_hours * scale * t->alb_lcu_hour;
         }
         if (u->workflows && u->workflows[i].used) {
             const workflow_usage *v = &u->workflows[i];

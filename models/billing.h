@@ -25,6 +25,13 @@ typedef struct price_tiers {
     price_tier tier[PRICE_TIERS_MAX];
 } price_tiers;
 
+#define PRICE_INSTANCES_MAX 32
+
+typedef struct instance_price {
+    char   type[32];
+    double vcpu, memory_gb, hour;
+} instance_price;
+
 typedef struct price_table {
     char        name[64], currency[8];
     double      month_hours;
@@ -51,6 +58,10 @@ typedef struct price_table {
     double      sfn_free_transitions;
     double      sfn_express_request_per_million;
     price_tiers sfn_express_gb_s;             /* Express duration, monthly GB-s tiers */
+    double      fargate_vcpu_hour[2], fargate_gb_hour[2];   /* by architecture */
+    size_t      n_instances;
+    instance_price instances[PRICE_INSTANCES_MAX];          /* EC2 on demand */
+    double      alb_hour, alb_lcu_hour;
 } price_table;
 
 /* Line items of the bill. */
@@ -61,7 +72,8 @@ typedef enum bill_line {
     LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, LINE_KINESIS_SHARD_HOURS,
     LINE_KINESIS_PUT_UNITS, LINE_S3_PUTS, LINE_S3_GETS, LINE_S3_STORAGE, LINE_DYNAMODB_READS,
     LINE_DYNAMODB_WRITES, LINE_RDS_PROXY, LINE_SERVICE_FEES, LINE_SNS_HTTP, LINE_SFN_TRANSITIONS,
-    LINE_SFN_EXPRESS_REQUESTS, LINE_SFN_EXPRESS_DURATION, BILL_LINES
+    LINE_SFN_EXPRESS_REQUESTS, LINE_SFN_EXPRESS_DURATION, LINE_FARGATE_VCPU, LINE_FARGATE_MEMORY,
+    LINE_EC2_INSTANCES, LINE_LOAD_BALANCER_HOURS, LINE_LOAD_BALANCER_LCU, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -117,6 +129,14 @@ typedef struct workflow_usage {
     double transitions, requests, gb_s;
 } workflow_usage;
 
+/* What one fleet used: task (instance) hours already with their 1-minute minimum, and
+ * its load balancer's hours and capacity-unit hours. */
+typedef struct fleet_usage {
+    bool   used, is_vm;
+    int    arch, instance;
+    double instance_hours, vcpu_hours, gb_hours, lb_hours, lcu_hours;
+} fleet_usage;
+
 typedef struct usage {
     size_t        n;          /* components */
     lambda_usage *lambda;     /* n entries */
@@ -128,6 +148,7 @@ typedef struct usage {
     s3_usage     *s3;         /* n entries */
     service_usage *services;  /* n entries */
     workflow_usage *workflows;/* n entries */
+    fleet_usage  *fleets;     /* n entries */
 } usage;
 
 typedef struct bill {

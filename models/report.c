@@ -153,10 +153,11 @@ static int run_one(void *p, uint32_t r, double *row)
                     calloc(spec->n_components, sizeof(kinesis_usage)),
                     calloc(spec->n_components, sizeof(s3_usage)),
                     calloc(spec->n_components, sizeof(service_usage)),
-                    calloc(spec->n_components, sizeof(workflow_usage)) };
+                    calloc(spec->n_components, sizeof(workflow_usage)),
+                    calloc(spec->n_components, sizeof(fleet_usage)) };
         bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
         if (!u.lambda || !u.sqs || !u.sns || !u.scheduler || !u.events || !u.kinesis || !u.s3 ||
-            !u.services || !u.workflows || !b.by_component) {
+            !u.services || !u.workflows || !u.fleets || !b.by_component) {
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;
         } else {
@@ -183,6 +184,7 @@ static int run_one(void *p, uint32_t r, double *row)
         free(u.s3);
         free(u.services);
         free(u.workflows);
+        free(u.fleets);
         free(b.by_component);
     }
     world_free(&w);

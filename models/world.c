@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/bucket.h"
+#include "models/fleet.h"
 #include "models/function.h"
 #include "models/queue.h"
 #include "models/schedule.h"
@@ -22,7 +23,7 @@
 static const component_kind *const kinds[] = { &function_kind, &queue_kind, &topic_kind,
                                                 &bus_kind, &schedule_kind, &stream_kind,
                                                 &bucket_kind, &service_kind, &pool_kind,
-                                                &workflow_kind, NULL };
+                                                &workflow_kind, &container_kind, &vm_kind, NULL };
 
 const component_kind *component_kind_find(const char *name)
 {

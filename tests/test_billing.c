@@ -22,7 +22,7 @@ static price_table aws(void)
 /* Bills one function's usage as a whole month (the window is the month). */
 static bill bill_one(const price_table *t, lambda_usage l, bool free_tier, double *by_component)
 {
-    usage u = { 1, &l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+    usage u = { 1, &l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
     bill b = { .n = 1, .by_component = by_component };
     billing_compute(t, &u, free_tier, t->month_hours * 3600.0, &b);
     return b;
@@ -133,7 +133,7 @@ START_TEST(free_tier_skips_functions_with_provisioned_concurrency)
         { .used = true, .provisioned = true, .requests = 500000, .gb_s = 100000 },
         { .used = true, .requests = 200000, .gb_s = 50000 },
     };
-    usage u = { 2, l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+    usage u = { 2, l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
     bill b = { .n = 2, .by_component = byc };
     billing_compute(&t, &u, true, t.month_hours * 3600.0, &b);
     /* Only the second function's usage is free: 500k requests and 100k GB-s stay billed. */
@@ -231,7 +231,7 @@ START_TEST(free_tier_is_taken_from_x86_64_first_then_arm64)
         { .used = true, .arch = 0, .requests = 10, .gb_s = 300000 },
         { .used = true, .arch = 1, .requests = 10, .gb_s = 300000 },
     };
-    usage u = { 2, l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+    usage u = { 2, l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
     bill b = { .n = 2, .by_component = byc };
     billing_compute(&t, &u, true, t.month_hours * 3600.0, &b);
     ck_assert_double_eq(b.line[LINE_LAMBDA_DURATION], 0);
@@ -251,7 +251,7 @@ START_TEST(cost_by_component_splits_lines_by_usage)
         { .used = true, .requests = 3e6, .gb_s = 300000 },
         { .used = true, .requests = 1e6, .gb_s = 100000 },
     };
-    usage u = { 2, l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+    usage u = { 2, l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
     bill b = { .n = 2, .by_component = byc };
     billing_compute(&t, &u, false, t.month_hours * 3600.0, &b);
     double all = 4e6 * 0.2e-6 + 400000 * 0.0000166667;
