@@ -300,10 +300,18 @@ static void on_cpu_done(sim *s, void *target, uint64_t arg)
         return;
     double now = sim_now(s);
     task_advance(st, t, now);
-    /* Every job whose work is done (equal draws can finish together). */
+    /* This event was timed for the job with the least work left: it is done, whatever
+     * rounding says (virtual time grows large over a long run); so is any job within a
+     * rounding error of it. */
+    double least = INFINITY;
+    for (uint32_t i = 0; i < t->n_cpu; i++)
+        least = fmin(least, st->jobs[t->cpu[i]].v_done);
+    if (least > t->v)
+        t->v = least;
+    double eps = 1e-12 * fmax(1.0, fabs(t->v));
     for (uint32_t i = 0; i < t->n_cpu;) {
         uint32_t j = t->cpu[i];
-        if (st->jobs[j].v_done > t->v + 1e-12) {
+        if (st->jobs[j].v_done > t->v + eps) {
             i++;
             continue;
         }
