@@ -21,7 +21,8 @@ const char *const bill_line_names[BILL_LINES] = {
     "kinesis_put_units", "s3_put_requests", "s3_get_requests", "s3_storage",
     "dynamodb_read_units", "dynamodb_write_units", "rds_proxy", "service_fees", "sns_http_deliveries", "step_functions_transitions",
     "step_functions_express_requests", "step_functions_express_duration", "fargate_vcpu",
-    "fargate_memory", "ec2_instances", "load_balancer_hours", "load_balancer_lcu",
+    "fargate_memory", "ec2_instances", "load_balancer_hours", "load_balancer_lcu", "functions_requests",
+    "functions_memory", "functions_cpu", "functions_plan",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -63,7 +64,35 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
 {
     cfg_node top, l, x;
     cfg_root(&top, ctx, root, NULL);
-    cfg_string_req(&top, "provider");
+    const char *prov = cfg_string_req(&top, "provider");
+    snprintf(t->provider, sizeof t->provider, "%s", prov ? prov : "");
+    if (prov && strcmp(prov, "aws") != 0) {
+        /* Another provider's table: its function prices only. */
+        t->generic = true;
+        cfg_string_req(&top, "region");
+        const char *cur = cfg_string(&top, "currency", "USD");
+        snprintf(t->currency, sizeof t->currency, "%s", cur ? cur : "USD");
+        t->month_hours = cfg_number(&top, "month_hours", 730, 1, 744);
+        cfg_string_req(&top, "month_hours_source");
+        cfg_node fn;
+        if (!cfg_object(&top, "functions", &fn))
+            cfg_missing(&top, "functions", "the function prices");
+        function_prices *p = &t->fn;
+        p->request_per_million = cfg_number(&fn, "request_per_million", 0, 0, 1e6);
+        p->free_requests = cfg_number(&fn, "free_requests", 0, 0, 1e15);
+        p->gb_s = cfg_number(&fn, "gb_s", 0, 0, 1);
+        p->free_gb_s = cfg_number(&fn, "free_gb_s", 0, 0, 1e15);
+        p->cpu_unit = cfg_number(&fn, "cpu_unit", 0, 0, 1);
+        p->free_cpu_units = cfg_number(&fn, "free_cpu_units", 0, 0, 1e15);
+        p->cpu_ms_per_million = cfg_number(&fn, "cpu_ms_per_million", 0, 0, 1e6);
+        p->included_cpu_ms = cfg_number(&fn, "included_cpu_ms", 0, 0, 1e15);
+        p->included_requests = cfg_number(&fn, "included_requests", 0, 0, 1e15);
+        p->base_monthly = cfg_number(&fn, "base_monthly", 0, 0, 1e6);
+        read_sourced(&fn);
+        cfg_done(&fn);
+        cfg_done(&top);
+        return ctx->failed ? -1 : 0;
+    }
     cfg_string_req(&top, "region");
     const char *cur = cfg_string(&top, "currency", "USD");
     snprintf(t->currency, sizeof t->currency, "%s", cur ? cur : "USD");
@@ -335,9 +364,76 @@ double billing_tiered(const price_tiers *t, double quantity)
     return cost;
 }
 
+/* Another provider: its functions' requests, memory-time and CPU, free allowances (with
+ * free_tier) or a plan's inclusions (Workers: always, for the plan's fee). */
+static void compute_generic(const price_table *t, const usage *u, bool free_tier, double scale, bill *b)
+{
+    const function_prices *p = &t->fn;
+    double req = 0, gb_s = 0, cpu = 0;
+    bool any = false;
+    for (size_t i = 0; i < u->n; i++) {
+        const lambda_usage *l = &u->lambda[i];
+        if (!l->used)
+            continue;
+        any = true;
+        req += l->requests * scale;
+        gb_s += l->gb_s * scale;
+        cpu += l->cpu_units * scale;
+    }
+    double raw[BILL_LINES] = { 0 };
+    double free_req = free_tier ? p->free_requests : 0, free_gb = free_tier ? p->free_gb_s : 0;
+    double free_cpu = free_tier ? p->free_cpu_units : 0;
+    free_req += p->included_requests;
+    raw[LINE_FN_REQUESTS] = fmax(0, req - free_req) / 1e6 * p->request_per_million;
+    raw[LINE_FN_MEMORY] = fmax(0, gb_s - free_gb) * p->gb_s;
+    if (p->cpu_ms_per_million > 0)
+        raw[LINE_FN_CPU] = fmax(0, cpu - p->included_cpu_ms) / 1e6 * p->cpu_ms_per_million;
+    else
+        raw[LINE_FN_CPU] = fmax(0, cpu - free_cpu) * p->cpu_unit;
+    raw[LINE_FN_PLAN] = any ? p->base_monthly : 0;
+    b->total = 0;
+    for (int k = 0; k < BILL_LINES; k++) {
+        b->line[k] = billing_round_cents(raw[k]);
+        b->total += b->line[k];
+    }
+    b->total = billing_round_cents(b->total);
+    double usage_total = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->lambda[i].used)
+            usage_total += u->lambda[i].requests;
+    for (size_t i = 0; i < u->n; i++) {
+        const lambda_usage *l = &u->lambda[i];
+        double c = 0;
+        if (l->used) {
+            if (req > 0)
+                c += raw[LINE_FN_REQUESTS] * l->requests * scale / req;
+            if (gb_s > 0)
+                c += raw[LINE_FN_MEMORY] * l->gb_s * scale / gb_s;
+            if (cpu > 0)
+                c += raw[LINE_FN_CPU] * l->cpu_units * scale / cpu;
+            if (usage_total > 0)
+                c += raw[LINE_FN_PLAN] * l->requests / usage_total;
+        }
+        if (u->services && u->services[i].used)
+            c += u->services[i].fees * scale;
+        b->by_component[i] = billing_round_cents(c);
+    }
+    /* Services' third-party fees are priced by the scenario, whatever the provider. */
+    double fees = 0;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->services && u->services[i].used)
+            fees += u->services[i].fees * scale;
+    b->line[LINE_SERVICE_FEES] = billing_round_cents(fees);
+    b->total = billing_round_cents(b->total + b->line[LINE_SERVICE_FEES]);
+}
+
 void billing_compute(const price_table *t, const usage *u, bool free_tier, double window_s, bill *b)
 {
     double month_s = t->month_hours * 3600.0, scale = month_s / window_s;
+    if (t->generic) {
+        compute_generic(t, u, free_tier, scale, b);
+        return;
+    }
     double req_all = 0, req_free_eligible = 0;
     double gb_s[2] = { 0, 0 }, gb_s_eligible[2] = { 0, 0 };
     double pc_cap[2] = { 0, 0 }, pc_dur[2] = { 0, 0 };

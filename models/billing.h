@@ -32,8 +32,19 @@ typedef struct instance_price {
     double vcpu, memory_gb, hour;
 } instance_price;
 
+/* Function prices of a provider other than AWS (one table per provider and plan). */
+typedef struct function_prices {
+    double request_per_million, free_requests;
+    double gb_s, free_gb_s;            /* memory-time (GiB-s on Cloud Run) */
+    double cpu_unit, free_cpu_units;   /* GHz-s (Cloud Functions 1st gen), vCPU-s (Cloud Run) */
+    double cpu_ms_per_million, included_cpu_ms, included_requests, base_monthly; /* Workers */
+} function_prices;
+
 typedef struct price_table {
     char        name[64], currency[8];
+    char        provider[32];
+    bool        generic;              /* not AWS: only function prices (`functions`) */
+    function_prices fn;
     double      month_hours;
     double      lambda_request_per_million;
     price_tiers lambda_duration[2];           /* per GB-s, by architecture (0 x86_64, 1 arm64) */
@@ -73,7 +84,8 @@ typedef enum bill_line {
     LINE_KINESIS_PUT_UNITS, LINE_S3_PUTS, LINE_S3_GETS, LINE_S3_STORAGE, LINE_DYNAMODB_READS,
     LINE_DYNAMODB_WRITES, LINE_RDS_PROXY, LINE_SERVICE_FEES, LINE_SNS_HTTP, LINE_SFN_TRANSITIONS,
     LINE_SFN_EXPRESS_REQUESTS, LINE_SFN_EXPRESS_DURATION, LINE_FARGATE_VCPU, LINE_FARGATE_MEMORY,
-    LINE_EC2_INSTANCES, LINE_LOAD_BALANCER_HOURS, LINE_LOAD_BALANCER_LCU, BILL_LINES
+    LINE_EC2_INSTANCES, LINE_LOAD_BALANCER_HOURS, LINE_LOAD_BALANCER_LCU, LINE_FN_REQUESTS,
+    LINE_FN_MEMORY, LINE_FN_CPU, LINE_FN_PLAN, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -86,6 +98,7 @@ typedef struct lambda_usage {
     double gb_s;              /* on-demand billed GB-s (rounded per invocation) */
     double pc_gb_s;           /* billed GB-s of invocations run on provisioned instances */
     double pc_capacity_gb_s;  /* configured provisioned GB-s over the window */
+    double cpu_units;         /* other providers: GHz-s, vCPU-s or CPU-ms, per the table */
 } lambda_usage;
 
 /* What one queue used: API requests (send, receive, empty receive, delete; per 64 KB). */

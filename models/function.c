@@ -80,6 +80,13 @@ typedef struct function_spec {
     function_call    *calls;
     uint32_t         *tenant_limit;    /* bulkheads: most concurrent invocations per tenant */
     bool              has_sync;        /* some step waits on a call */
+    /* billing rules of the provider */
+    provider          provider;
+    double            bill_gran_ms, bill_min_ms; /* duration rounded up to, at least */
+    double            bill_gb;         /* memory billed, GB (rounded as the provider does) */
+    double            cpu_per_s;       /* GHz (Cloud Functions 1st gen) or vCPU (Cloud Run) */
+    bool              has_cpu_ms;      /* Workers: a CPU-time distribution of its own */
+    dist              cpu_ms;
     uint32_t          n_conn;          /* connection-limited targets */
     int               conn_target[64];
 } function_spec;
@@ -102,6 +109,7 @@ static void function_free_spec(void *p)
         return;
     dist_free(&f->duration_ms);
     dist_free(&f->cold_start_ms);
+    dist_free(&f->cpu_ms);
     free(f->on_failure_name);
     for (size_t i = 0; i < f->n_calls; i++) {
         free(f->calls[i].target_name);
@@ -224,6 +232,74 @@ static void parse_bulkheads(cfg_node *n, function_spec *f, const world_spec *w)
     cfg_put(n, "tenant_concurrency", cJSON_Duplicate(tc, 1));
 }
 
+/* memory_mb and the billing rules, by provider. */
+static void parse_provider_memory(cfg_node *n, function_spec *f)
+{
+    switch (f->provider) {
+    case PROVIDER_AWS:
+        f->memory_mb = (double)cfg_integer(n, "memory_mb", 128, 128, 10240);
+        f->bill_gran_ms = 1;
+        f->bill_gb = f->memory_mb / 1024.0;
+        break;
+    case PROVIDER_AZURE_CONSUMPTION:
+        /* Observed memory rounded up to 128 MB, at most 1,536 MB; 100 ms at least. */
+        f->memory_mb = (double)cfg_integer(n, "memory_mb", 128, 1, 1536);
+        f->bill_gran_ms = 1;
+        f->bill_min_ms = 100;
+        f->bill_gb = ceil(f->memory_mb / 128.0 - 1e-9) * 128.0 / 1024.0;
+        break;
+    case PROVIDER_AZURE_FLEX: {
+        /* Flex instances are 2,048 or 4,096 MB, billed at the instance's memory. */
+        f->memory_mb = (double)cfg_integer(n, "memory_mb", 2048, 2048, 4096);
+        if (!cfg_failed(n) && f->memory_mb != 2048 && f->memory_mb != 4096)
+            cfg_fail(n, "memory_mb", "Flex Consumption instances have 2048 or 4096 MB, got %g", f->memory_mb);
+        f->bill_gran_ms = 1;
+        f->bill_gb = f->memory_mb / 1024.0;
+        break;
+    }
+    case PROVIDER_GCP_CLOUD_RUN:
+        /* 512 MiB and 1 vCPU by default; request-based billing rounded up to 100 ms. */
+        f->memory_mb = (double)cfg_integer(n, "memory_mb", 512, 128, 32768);
+        f->cpu_per_s = cfg_number(n, "vcpu", 1, 0.08, 8);
+        f->bill_gran_ms = 100;
+        f->bill_gb = f->memory_mb / 1024.0;
+        break;
+    case PROVIDER_GCP_FUNCTIONS_GEN1: {
+        /* Memory tiers and the CPU clock that comes with each. */
+        static const double tier_mb[] = { 128, 256, 512, 1024, 2048, 4096, 8192 };
+        static const double tier_ghz[] = { 0.2, 0.4, 0.8, 1.4, 2.4, 4.8, 4.8 };
+        f->memory_mb = (double)cfg_integer(n, "memory_mb", 256, 128, 8192);
+        f->bill_gran_ms = 100;
+        f->bill_gb = f->memory_mb / 1024.0;
+        int k = -1;
+        for (int i = 0; i < 7; i++)
+            if (tier_mb[i] == f->memory_mb)
+                k = i;
+        if (!cfg_failed(n) && k < 0)
+            cfg_fail(n, "memory_mb", "Cloud Functions 1st gen has 128, 256, 512, 1024, 2048, 4096 or 8192 MB, got %g",
+                     f->memory_mb);
+        f->cpu_per_s = k >= 0 ? tier_ghz[k] : 0;
+        break;
+    }
+    case PROVIDER_CLOUDFLARE_WORKERS:
+        /* 128 MB isolates; CPU time is billed, wall time is not. */
+        f->memory_mb = (double)cfg_integer(n, "memory_mb", 128, 128, 128);
+        f->bill_gran_ms = 1;
+        f->bill_gb = 0;
+        break;
+    case PROVIDERS:
+        break;
+    }
+}
+
+/* An invocation's billed ms under the provider's rounding. */
+static uint64_t billed_ms_of(const function_spec *f, double ms)
+{
+    double g = f->bill_gran_ms;
+    double billed = ceil(ms / g - 1e-9) * g;
+    return (uint64_t)fmax(billed, f->bill_min_ms);
+}
+
 static void *function_parse(cfg_node *n, world_spec *w)
 {
     function_spec *f = calloc(1, sizeof *f);
@@ -233,7 +309,8 @@ static void *function_parse(cfg_node *n, world_spec *w)
     }
     f->name = strdup(cfg_string_req(n, "name"));
     int runtime = cfg_enum(n, "runtime", runtime_names, 0);
-    f->memory_mb = (double)cfg_integer(n, "memory_mb", 128, 128, 10240);
+    f->provider = w->provider;
+    parse_provider_memory(n, f);
     f->arch = cfg_enum(n, "architecture", arch_names, 0);
     /* Defaults that follow another key resolve to null, so an edited --print-config
      * output keeps following it. */
@@ -258,8 +335,25 @@ static void *function_parse(cfg_node *n, world_spec *w)
         dist_parse(n, "duration_ms", NULL, 3.6e6, &f->duration_ms);
     dist cold_default = dist_lognormal_median_p99(cold_median_ms[runtime < 0 ? 0 : runtime],
                                                   cold_p99_ms[runtime < 0 ? 0 : runtime]);
+    /* Workers run in isolates that start while the TLS handshake completes: no cold start
+     * to speak of. */
+    if (f->provider == PROVIDER_CLOUDFLARE_WORKERS)
+        cold_default = dist_constant(0);
     dist_parse(n, "cold_start_ms", &cold_default, 600000, &f->cold_start_ms);
-    f->timeout_ms = 1000.0 * cfg_number(n, "timeout_s", 3, 0.001, 900);
+    /* Default and largest timeouts: Lambda 3 s and 900 s; Azure Consumption 5 and 10
+     * minutes; Flex Consumption 30 minutes (unbounded; 4 h here); Cloud Run 5 minutes and
+     * 60; Cloud Functions 1st gen 60 s and 540 s; Workers 30 s (its CPU-time limit). */
+    static const double timeout_default[PROVIDERS] = { 3, 300, 1800, 300, 60, 30 };
+    static const double timeout_max[PROVIDERS] = { 900, 600, 14400, 3600, 540, 300 };
+    f->timeout_ms = 1000.0 * cfg_number(n, "timeout_s", timeout_default[f->provider], 0.001,
+                                        timeout_max[f->provider]);
+    if (f->provider == PROVIDER_CLOUDFLARE_WORKERS) {
+        f->has_cpu_ms = cfg_has(n, "cpu_ms");
+        if (f->has_cpu_ms)
+            dist_parse(n, "cpu_ms", NULL, 300000, &f->cpu_ms);
+        else
+            cfg_put(n, "cpu_ms", cJSON_CreateNull());
+    }
     f->error_rate = cfg_number(n, "error_rate", 0, 0, 1);
 
     cfg_node k;
@@ -292,6 +386,9 @@ static void *function_parse(cfg_node *n, world_spec *w)
     }
     f->limit = f->reserved >= 0 ? (uint32_t)f->reserved : account;
     f->provisioned = (uint32_t)cfg_integer(n, "provisioned_concurrency", 0, 0, account);
+    if (!cfg_failed(n) && f->provider != PROVIDER_AWS && (f->provisioned > 0 || f->arch != 0))
+        cfg_fail(n, f->provisioned ? "provisioned_concurrency" : "architecture",
+                 "is modelled for provider \"aws\" only");
     if (!cfg_failed(n) && f->reserved >= 0 && f->provisioned > f->limit) {
         cfg_fail(n, "provisioned_concurrency", "%u exceeds the function's reserved concurrency (%u)",
                  f->provisioned, f->limit);
@@ -468,8 +565,9 @@ typedef struct function_state {
     /* measured figures */
     uint64_t  invocations, cold_starts, throttles, errors, timeouts, on_provisioned;
     uint64_t  billed_ms, billed_ms_pc, wasted_ms;
+    double    cpu_units;             /* other providers: GHz-s, vCPU-s or Workers CPU-ms */
     step_state *steps;               /* per call step */
-    gsl_rng  *r_retry;
+    gsl_rng  *r_retry, *r_cpu;
     uint64_t  async_events, async_retries, async_expired, async_to_on_failure, async_dropped,
               async_duplicates, async_extra_requests;
     int       index;                 /* this component's index: the caller of async attempts */
@@ -560,11 +658,13 @@ static void *function_start(const void *spec, world *w, int index)
         st->r_async = sim_stream(w->s, name);
         snprintf(name, sizeof name, "function.%s.retry", f->name);
         st->r_retry = sim_stream(w->s, name);
+        snprintf(name, sizeof name, "function.%s.cpu", f->name);
+        st->r_cpu = sim_stream(w->s, name);
         st->steps = calloc(f->n_calls ? f->n_calls : 1, sizeof *st->steps);
         if (f->tenant_limit)
             st->tenant_busy = calloc(w->spec->n_tenants, sizeof *st->tenant_busy);
         ok = st->r_duration && st->r_cold && st->r_error && st->r_keep && st->r_async &&
-             st->r_retry && st->steps && (!f->tenant_limit || st->tenant_busy);
+             st->r_retry && st->r_cpu && st->steps && (!f->tenant_limit || st->tenant_busy);
     }
     if (!ok) {
         function_free_state(st);
@@ -745,7 +845,9 @@ static void end_invocation(function_state *st, uint32_t slot, attempt_result res
     in->epoch++;
     if (in->measured) {
         double ms = (now - in->started) * 1000.0;
-        uint64_t billed = (uint64_t)ceil(ms - 1e-6);
+        uint64_t billed = billed_ms_of(st->f, ms - 1e-6);
+        if (st->f->cpu_per_s > 0)
+            st->cpu_units += (double)billed / 1000.0 * st->f->cpu_per_s;
         st->time_inside_s += now - in->started;
         if (in->provisioned)
             st->billed_ms_pc += billed;
@@ -1154,6 +1256,8 @@ static void function_accept(void *state, world *w, uint32_t req)
     if (st->pool_busy && !in->provisioned)
         (*st->pool_busy)++;
     gauge_add(&st->concurrency, now, 1.0);
+    if (measuring && f->provider == PROVIDER_CLOUDFLARE_WORKERS)
+        st->cpu_units += f->has_cpu_ms ? dist_sample(&f->cpu_ms, st->r_cpu) : run_ms;
     if (measuring) {
         st->invocations++;
         if (cold) {
@@ -1183,8 +1287,11 @@ static void function_accept(void *state, world *w, uint32_t req)
     }
     series_add_span(&st->busy_s, now, end, 1.0);
     if (measuring) {
-        /* 1 ms granularity; the 1e-9 keeps 2.007 s * 1000 from billing 2,008 ms. */
-        uint64_t billed = (uint64_t)ceil(init_ms + run_ms - 1e-9);
+        /* The provider's rounding (Lambda: 1 ms); the 1e-9 keeps 2.007 s * 1000 from
+         * billing 2,008 ms. */
+        uint64_t billed = billed_ms_of(f, init_ms + run_ms - 1e-9);
+        if (f->cpu_per_s > 0)
+            st->cpu_units += (double)billed / 1000.0 * f->cpu_per_s;
         st->time_inside_s += end - now;
         if (in->provisioned)
             st->billed_ms_pc += billed;
@@ -1417,7 +1524,8 @@ static void function_meter(const void *spec, const void *state, const world *w, 
     l->arch = f->arch;
     l->provisioned = f->provisioned > 0;
     l->requests = (double)(st->invocations + st->async_extra_requests);
-    l->gb_s = (double)st->billed_ms / 1000.0 * gb;
+    l->gb_s = (double)st->billed_ms / 1000.0 * (f->provider == PROVIDER_AWS ? gb : f->bill_gb);
+    l->cpu_units = st->cpu_units;
     l->pc_gb_s = (double)st->billed_ms_pc / 1000.0 * gb;
     /* Configured for the whole window, so for the whole month once extrapolated (a month is
      * a whole number of the 5-minute billing steps). */

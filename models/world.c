@@ -38,6 +38,11 @@ const char *const world_ts_names[TS_COLUMNS] = {
     "executions"
 };
 
+const char *const provider_names[PROVIDERS + 1] = {
+    "aws", "azure-consumption", "azure-flex", "gcp-cloud-run", "gcp-functions-gen1",
+    "cloudflare-workers", NULL
+};
+
 /* ---- scenario ---------------------------------------------------------------------- */
 
 int world_spec_component(const world_spec *w, const char *name)
@@ -212,8 +217,16 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
 
     cfg_node p;
     cfg_object(root, "platform", &p);
-    w->account_concurrency = (uint32_t)cfg_integer(&p, "account_concurrency", 1000, 100, 10000000);
-    w->scale_per_10s = (uint32_t)cfg_integer(&p, "scale_per_10s", 1000, 1, 10000000);
+    w->provider = (provider)cfg_enum(&p, "provider", provider_names, PROVIDER_AWS);
+    /* Instances at once and new instances per 10 s, by provider: Lambda's account limit
+     * and scaling rate; 200 instances per Azure Consumption app, adding at most one a second
+     * for HTTP; 1,000 for Flex Consumption; Cloud Run's default of 100 instances;
+     * 3,000 for Cloud Functions 1st gen; Workers without a practical limit. */
+    static const long long concurrency_default[PROVIDERS] = { 1000, 200, 1000, 100, 3000, 10000000 };
+    static const long long scale_default[PROVIDERS] = { 1000, 10, 1000, 1000, 1000, 10000000 };
+    w->account_concurrency = (uint32_t)cfg_integer(&p, "account_concurrency",
+                                                   concurrency_default[w->provider], 100, 10000000);
+    w->scale_per_10s = (uint32_t)cfg_integer(&p, "scale_per_10s", scale_default[w->provider], 1, 10000000);
     cfg_done(&p);
 
     size_t nt = cfg_array_len(root, "tenants");
@@ -239,11 +252,18 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
         cfg_done(&t);
     }
 
-    const char *pricing = cfg_string(root, "pricing", "aws-us-east-1");
+    /* Each provider's own price table by default. */
+    static const char *const table_default[PROVIDERS] = { "aws-us-east-1", "azure-consumption",
+        "azure-flex", "gcp-cloud-run", "gcp-functions-gen1", "cloudflare-workers" };
+    const char *pricing = cfg_string(root, "pricing", table_default[w->provider]);
     if (!cfg_failed(root)) {
         char *dir = dir_of(file);
-        billing_load(&w->prices, root->ctx, pricing ? pricing : "aws-us-east-1", dir);
+        billing_load(&w->prices, root->ctx, pricing ? pricing : table_default[w->provider], dir);
         free(dir);
+        if (!cfg_failed(root) && strcmp(w->prices.provider, provider_names[w->provider]) != 0 &&
+            !(w->provider == PROVIDER_AWS && !strcmp(w->prices.provider, "aws")))
+            cfg_fail(root, "pricing", "the price table is for \"%s\", but platform.provider is \"%s\"",
+                     w->prices.provider, provider_names[w->provider]);
     }
 }
 
@@ -337,6 +357,17 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         }
         if (!ctx.failed)
             check_fanout_loops(w, &ctx);
+        /* Another provider's table prices functions only (and services' own fees). */
+        for (size_t i = 0; i < w->n_components && !ctx.failed && w->prices.generic; i++) {
+            const char *k = w->components[i].kind->name;
+            if (!strcmp(k, "function") || !strcmp(k, "service"))
+                continue;
+            cfg_node n;
+            cfg_root(&n, &ctx, NULL, NULL);
+            snprintf(n.path, sizeof n.path, "%s", w->components[i].path);
+            cfg_fail(&n, "kind", "a %s has no prices for platform.provider \"%s\" (its table prices "
+                     "functions); model it on \"aws\", or leave it out", k, provider_names[w->provider]);
+        }
         if (!ctx.failed)
             traffic_parse(&root, w);
         cfg_done(&root);

@@ -125,6 +125,13 @@ typedef struct component_spec {
 
 /* ---- the scenario ---------------------------------------------------------- */
 
+/* The platform a scenario's functions run on: its billing rules and behaviour. */
+typedef enum provider {
+    PROVIDER_AWS, PROVIDER_AZURE_CONSUMPTION, PROVIDER_AZURE_FLEX, PROVIDER_GCP_CLOUD_RUN,
+    PROVIDER_GCP_FUNCTIONS_GEN1, PROVIDER_CLOUDFLARE_WORKERS, PROVIDERS
+} provider;
+extern const char *const provider_names[PROVIDERS + 1];
+
 /* A tenant of a multi-tenant system: requests carry one; its entry rate limit (an API
  * gateway usage plan: token bucket, 0 = none) throttles its attempts alone. */
 typedef struct tenant_spec {
@@ -140,6 +147,7 @@ struct world_spec {
     uint64_t       seed;
     uint32_t       replications;
     bool           free_tier;
+    provider       provider;
     uint32_t       account_concurrency, scale_per_10s;
     uint32_t       reserved_total;    /* sum of functions' reserved concurrency */
     uint32_t       provisioned_unreserved_total; /* provisioned instances of unreserved functions */
