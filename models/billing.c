@@ -460,7 +460,7 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             left -= free_gb_s[a];
         }
     }
-    double raw[BILL_LINES];
+    double raw[BILL_LINES] = { 0 };
     raw[LINE_LAMBDA_REQUESTS] = (req_all - free_req) / 1e6 * t->lambda_request_per_million;
     raw[LINE_LAMBDA_DURATION] = billing_tiered(&t->lambda_duration[0], gb_s[0] - free_gb_s[0]);
     raw[LINE_LAMBDA_DURATION_ARM64] = billing_tiered(&t->lambda_duration[1], gb_s[1] - free_gb_s[1]);
