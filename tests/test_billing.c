@@ -6,6 +6,7 @@
  * items from the run. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "tests/suites.h"
 #include "tests/support.h"
@@ -274,6 +275,56 @@ START_TEST(arm64_provisioned_concurrency_uses_its_own_prices)
 }
 END_TEST
 
+/* The providers' published worked examples, each a scenario under tests/scenarios/ run by
+ * the slsim binary end to end (arrivals, the provider's rounding, the price table, the
+ * monthly bill) and checked to the cent, with every line as the example itemises it. */
+START_TEST(published_worked_examples_reproduce_to_the_cent)
+{
+    static const struct {
+        const char *file;
+        double total;
+        const char *line[3];
+        double value[3];
+    } ex[] = {
+        { "tests/scenarios/aws-mobile-backend.json", 2.73,
+          { "lambda_duration", "lambda_requests", NULL }, { 2.33, 0.40 } },
+        { "tests/scenarios/azure-consumption-3m.json", 18.00,
+          { "functions_memory", "functions_requests", NULL }, { 17.60, 0.40 } },
+        { "tests/scenarios/cloudflare-workers-15m.json", 8.00,
+          { "functions_plan", "functions_requests", "functions_cpu" }, { 5.00, 1.50, 1.50 } },
+        { "tests/scenarios/cloudflare-workers-100m.json", 45.40,
+          { "functions_plan", "functions_requests", "functions_cpu" }, { 5.00, 27.00, 13.40 } },
+    };
+    char dir[256];
+    support_tempdir(dir, sizeof dir);
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        char out[2048];
+        int rc = support_sh(out, sizeof out, "'%s' run '%s' --quiet --out '%s/r%zu'", support_binary(),
+                            ex[i].file, dir, i);
+        ck_assert_msg(rc == 0, "%s: exit %d: %s", ex[i].file, rc, out);
+        char path[512];
+        snprintf(path, sizeof path, "%s/r%zu/summary.json", dir, i);
+        char *text = support_read_file(path);
+        ck_assert_ptr_nonnull(text);
+        cJSON *j = cJSON_Parse(text);
+        free(text);
+        ck_assert_ptr_nonnull(j);
+        const cJSON *cost = cJSON_GetObjectItemCaseSensitive(j, "cost");
+        double total = cJSON_GetObjectItemCaseSensitive(cost, "monthly_total")->valuedouble;
+        ck_assert_msg(fabs(total - ex[i].total) < 0.005, "%s: $%.2f, published $%.2f", ex[i].file,
+                      total, ex[i].total);
+        const cJSON *lines = cJSON_GetObjectItemCaseSensitive(cost, "by_line");
+        for (int k = 0; k < 3 && ex[i].line[k]; k++) {
+            double v = cJSON_GetObjectItemCaseSensitive(lines, ex[i].line[k])->valuedouble;
+            ck_assert_msg(fabs(v - ex[i].value[k]) < 0.005, "%s: %s $%.2f, published $%.2f", ex[i].file,
+                          ex[i].line[k], v, ex[i].value[k]);
+        }
+        cJSON_Delete(j);
+    }
+    support_rmrf(dir);
+}
+END_TEST
+
 Suite *billing_suite(void)
 {
     Suite *s = suite_create("billing");
@@ -292,6 +343,7 @@ Suite *billing_suite(void)
     tcase_add_test(tc, free_tier_is_taken_from_x86_64_first_then_arm64);
     tcase_add_test(tc, cost_by_component_splits_lines_by_usage);
     tcase_add_test(tc, arm64_provisioned_concurrency_uses_its_own_prices);
+    tcase_add_test(tc, published_worked_examples_reproduce_to_the_cent);
     suite_add_tcase(s, tc);
     return s;
 }
