@@ -86,6 +86,7 @@ typedef struct function_spec {
     double            bill_gb;         /* memory billed, GB (rounded as the provider does) */
     double            cpu_per_s;       /* GHz (Cloud Functions 1st gen) or vCPU (Cloud Run) */
     bool              has_cpu_ms;      /* Workers: a CPU-time distribution of its own */
+    uint32_t          concurrency;     /* requests an instance serves at once (Cloud Run) */
     dist              cpu_ms;
     uint32_t          n_conn;          /* connection-limited targets */
     int               conn_target[64];
@@ -311,6 +312,12 @@ static void *function_parse(cfg_node *n, world_spec *w)
     int runtime = cfg_enum(n, "runtime", runtime_names, 0);
     f->provider = w->provider;
     parse_provider_memory(n, f);
+    /* Cloud Run serves up to 80 requests at once on an instance by default (1 to 1,000);
+     * elsewhere an instance serves one. */
+    if (f->provider == PROVIDER_GCP_CLOUD_RUN)
+        f->concurrency = (uint32_t)cfg_integer(n, "concurrency", 80, 1, 1000);
+    else
+        f->concurrency = 1;
     f->arch = cfg_enum(n, "architecture", arch_names, 0);
     /* Defaults that follow another key resolve to null, so an edited --print-config
      * output keeps following it. */
@@ -437,7 +444,9 @@ static void *function_parse(cfg_node *n, world_spec *w)
         }
     }
     parse_bulkheads(n, f, w);
-    cfg_know(n, "kind");
+    if (!cfg_failed(n) && f->concurrency > 1 && (f->n_calls || f->tenant_limit || f->provisioned))
+        cfg_fail(n, "concurrency", "an instance serving several requests at once is modelled for "
+                 "functions without calls, bulkheads or provisioned instances; set it to 1");
     cfg_done(n);
     if (cfg_failed(n)) {
         function_free_spec(f);
@@ -531,6 +540,9 @@ typedef struct instance {
     uint32_t left, pending;  /* calls of the step not yet sent, and awaited */
     double   started, deadline;   /* its start, and when its own timeout ends it */
     uint64_t conns;          /* connections held, by the function's conn_target bit */
+    /* an instance serving several requests at once (concurrency > 1) */
+    uint32_t active, open_pos;
+    double   busy_start;
 } instance;
 
 /* A call step's figures and its breaker. */
@@ -558,6 +570,7 @@ typedef struct function_state {
     uint32_t *idle_pc, n_idle_pc;    /* provisioned idle instances */
     uint32_t  busy;                  /* all busy instances */
     uint32_t *tenant_busy;           /* per tenant, with bulkheads */
+    uint32_t *open, n_open;          /* busy instances with room for another request */
     uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
     uint32_t  pool_limit;
     double    tokens, tokens_t;      /* scale-up bucket */
@@ -589,6 +602,7 @@ static void function_free_state(void *p)
     free(st->idle_pc);
     free(st->steps);
     free(st->tenant_busy);
+    free(st->open);
     series_free(&st->busy_s);
     series_free(&st->idle_s);
     series_free(&st->cold_ts);
@@ -663,8 +677,11 @@ static void *function_start(const void *spec, world *w, int index)
         st->steps = calloc(f->n_calls ? f->n_calls : 1, sizeof *st->steps);
         if (f->tenant_limit)
             st->tenant_busy = calloc(w->spec->n_tenants, sizeof *st->tenant_busy);
+        if (f->concurrency > 1)
+            st->open = malloc((size_t)st->max_slots * sizeof *st->open);
         ok = st->r_duration && st->r_cold && st->r_error && st->r_keep && st->r_async &&
-             st->r_retry && st->r_cpu && st->steps && (!f->tenant_limit || st->tenant_busy);
+             st->r_retry && st->r_cpu && st->steps && (!f->tenant_limit || st->tenant_busy) &&
+             (f->concurrency == 1 || st->open);
     }
     if (!ok) {
         function_free_state(st);
@@ -1170,27 +1187,18 @@ static void on_compute_done(sim *s, void *target, uint64_t arg)
 
 static void function_reply(void *state, world *w, uint32_t req, attempt_result result);
 
-static void function_accept(void *state, world *w, uint32_t req)
+/* An instance for a new request: an idle provisioned one, else the most recently used idle
+ * one (expired ones are discarded on the way), else a new one (cold) if the pool and the
+ * scale-up bucket allow. UINT32_MAX: throttled. */
+static uint32_t take_instance(function_state *st, world *w, double now, int *cold_out)
 {
-    function_state *st = state;
     const function_spec *f = st->f;
-    double now = sim_now(w->s);
-    if (f->reserved >= 0 && st->busy >= (uint32_t)f->reserved) {
-        throttle(st, w, req, now);
-        return;
-    }
-    uint16_t tenant = w->req[req].tenant;
-    if (st->tenant_busy && st->tenant_busy[tenant] >= f->tenant_limit[tenant]) {
-        throttle(st, w, req, now);      /* the tenant's bulkhead is full */
-        return;
-    }
     uint32_t slot = UINT32_MAX;
     int cold = 0;
     if (st->n_idle_pc) {
         slot = st->idle_pc[--st->n_idle_pc];
     } else if (st->pool_busy && *st->pool_busy >= st->pool_limit) {
-        throttle(st, w, req, now);
-        return;
+        return UINT32_MAX;
     } else {
         while (st->n_idle) {
             uint32_t top = st->idle[--st->n_idle];
@@ -1208,14 +1216,12 @@ static void function_accept(void *state, world *w, uint32_t req)
                           st->tokens + (now - st->tokens_t) * f->scale_per_10s / 10.0);
         st->tokens_t = now;
         if (st->tokens < 1.0) {
-            throttle(st, w, req, now);
-            return;
+            return UINT32_MAX;
         }
         if (st->n_free == 0 && grow_slots(st) != 0) {
             /* Cannot happen within the limits checked above, unless memory ran out. */
             w->out_of_memory = 1;
-            throttle(st, w, req, now);
-            return;
+            return UINT32_MAX;
         }
         st->tokens -= 1.0;
         slot = st->free_slots[--st->n_free];
@@ -1224,6 +1230,157 @@ static void function_accept(void *state, world *w, uint32_t req)
         cold = 1;
     } else if (st->inst[slot].provisioned) {
         series_add_span(&st->idle_s, st->inst[slot].idle_since, now, 1.0);
+    }
+    *cold_out = cold;
+    return slot;
+}
+
+/* ---- instances serving several requests at once (Cloud Run) -----------------------------
+ * An instance takes requests while it serves fewer than `concurrency`; a new request goes
+ * to a busy instance with room before an idle or new one. The instance is billed for its
+ * busy periods (from its first request to its last one ending), each rounded up as the
+ * provider rounds, not for the sum of its requests' durations. Requests on one instance do
+ * not slow each other down here. */
+
+static bool is_open(const function_state *st, const instance *in)
+{
+    return in->active > 0 && in->active < st->f->concurrency;
+}
+
+/* Keeps the open list right after an instance's active count moved from `was`. */
+static void open_update(function_state *st, uint32_t slot, bool was_open)
+{
+    instance *in = &st->inst[slot];
+    bool now_open = is_open(st, in);
+    if (now_open && !was_open) {
+        in->open_pos = st->n_open;
+        st->open[st->n_open++] = slot;
+    } else if (!now_open && was_open) {
+        uint32_t last = st->open[--st->n_open];
+        st->open[in->open_pos] = last;
+        st->inst[last].open_pos = in->open_pos;
+    }
+}
+
+/* A busy period of an instance, billed as one for its part inside the window, rounded up. */
+static void bill_busy(function_state *st, double start, double end)
+{
+    const world *w = st->w;
+    double a = fmax(start, w->t_start), b = fmin(end, w->t_end);
+    if (b <= a)
+        return;
+    uint64_t billed = billed_ms_of(st->f, (b - a) * 1000.0 - 1e-6);
+    st->billed_ms += billed;
+    if (st->f->cpu_per_s > 0)
+        st->cpu_units += (double)billed / 1000.0 * st->f->cpu_per_s;
+}
+
+static void on_concurrent_end(sim *s, void *target, uint64_t arg)
+{
+    function_state *st = target;
+    world *w = st->w;
+    double now = sim_now(s);
+    uint32_t slot = sim_payload_of(arg), req = sim_gen_of(arg);
+    instance *in = &st->inst[slot];
+    bool was = is_open(st, in);
+    in->active--;
+    open_update(st, slot, was);
+    if (in->active == 0) {
+        bill_busy(st, in->busy_start, now);      /* the busy period ends */
+        series_add_span(&st->busy_s, in->busy_start, now, 1.0);
+        release_instance(st, slot, now);
+    }
+    if (req != UINT32_MAX)
+        world_reply(w, req, (attempt_result)w->req[req].result);
+}
+
+static void concurrent_accept(function_state *st, world *w, uint32_t req)
+{
+    const function_spec *f = st->f;
+    double now = sim_now(w->s);
+    uint32_t slot;
+    int cold = 0;
+    if (st->n_open) {
+        slot = st->open[st->n_open - 1];        /* the most recent busy instance with room */
+    } else {
+        if (f->reserved >= 0 && st->busy >= (uint32_t)f->reserved) {
+            throttle(st, w, req, now);
+            return;
+        }
+        slot = take_instance(st, w, now, &cold);
+        if (slot == UINT32_MAX) {
+            throttle(st, w, req, now);
+            return;
+        }
+    }
+    instance *in = &st->inst[slot];
+    bool was = is_open(st, in);
+    if (in->active == 0) {
+        st->busy++;
+        if (st->pool_busy)
+            (*st->pool_busy)++;
+        gauge_add(&st->concurrency, now, 1.0);
+        in->busy_start = now;
+    }
+    in->active++;
+    open_update(st, slot, was);
+    double init_ms = cold ? dist_sample(&f->cold_start_ms, st->r_cold) : 0.0;
+    double run_ms = dist_sample(&f->duration_ms, st->r_duration) * f->speed_factor;
+    attempt_result result = RESULT_OK;
+    if (run_ms > f->timeout_ms) {
+        run_ms = f->timeout_ms;
+        result = RESULT_TIMEOUT;
+    } else if (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate) {
+        result = RESULT_ERROR;
+    }
+    double end = now + (init_ms + run_ms) / 1000.0;
+    if (world_measuring(w, now)) {
+        st->invocations++;
+        st->time_inside_s += end - now;
+        if (cold) {
+            st->cold_starts++;
+            series_add(&st->cold_ts, now, 1.0);
+        }
+        if (result == RESULT_ERROR)
+            st->errors++;
+        else if (result == RESULT_TIMEOUT)
+            st->timeouts++;
+    }
+    request *r = &w->req[req];
+    r->result = (uint8_t)result;
+    uint32_t reply = req;
+    if (end > r->deadline) {
+        reply = UINT32_MAX;           /* the client gives up first; the request runs on */
+        sim_at(w->s, r->deadline, on_client_gave_up, w, req);
+    }
+    sim_at(w->s, end, on_concurrent_end, st, sim_gen_pack(reply, slot));
+}
+
+
+
+static void function_accept(void *state, world *w, uint32_t req)
+{
+    function_state *st = state;
+    const function_spec *f = st->f;
+    if (f->concurrency > 1) {
+        concurrent_accept(st, w, req);
+        return;
+    }
+    double now = sim_now(w->s);
+    if (f->reserved >= 0 && st->busy >= (uint32_t)f->reserved) {
+        throttle(st, w, req, now);
+        return;
+    }
+    uint16_t tenant = w->req[req].tenant;
+    if (st->tenant_busy && st->tenant_busy[tenant] >= f->tenant_limit[tenant]) {
+        throttle(st, w, req, now);      /* the tenant's bulkhead is full */
+        return;
+    }
+    int cold = 0;
+    uint32_t slot = take_instance(st, w, now, &cold);
+    if (slot == UINT32_MAX) {
+        throttle(st, w, req, now);
+        return;
     }
     instance *in = &st->inst[slot];
 
@@ -1443,6 +1600,12 @@ static void function_finish(void *state, world *w)
 {
     function_state *st = state;
     double end = w->t_end;
+    /* Instances still busy (concurrency > 1) are billed up to the window's end. */
+    for (uint32_t i = 0; st->f->concurrency > 1 && i < st->cap_slots; i++)
+        if (st->inst[i].active > 0) {
+            bill_busy(st, st->inst[i].busy_start, end);
+            series_add_span(&st->busy_s, st->inst[i].busy_start, end, 1.0);
+        }
     gauge_close(&st->concurrency, end);
     for (uint32_t i = 0; i < st->n_idle; i++) {
         instance *in = &st->inst[st->idle[i]];

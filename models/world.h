@@ -66,6 +66,7 @@ typedef struct request {
     uint8_t  duplicate;      /* a second delivery of an event (at-least-once) */
     uint8_t  traced;         /* derived from a measured request: its processing ends a pipeline */
     uint8_t  forwarded;      /* its processing sent it on (calls, fan-out): not a pipeline's end */
+    uint8_t  result;         /* a callee's attempt_result, kept until its reply */
 } request;
 
 /* ---- component kinds ------------------------------------------------------- */

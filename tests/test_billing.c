@@ -325,6 +325,54 @@ START_TEST(published_worked_examples_reproduce_to_the_cent)
 }
 END_TEST
 
+/* Cloud Run bills an instance while any request runs on it: 80 requests of 1 s arriving
+ * together on one instance are 1 s of instance time, not 80; with concurrency 1 they are
+ * 80 instances and 80 s. A steady Poisson load shows the union is below the sum. */
+START_TEST(cloud_run_bills_the_union_of_busy_periods)
+{
+    static const char *const fmt =
+        "{\"name\": \"cr\", \"duration_s\": 100, \"seed\": 1, \"replications\": 2,"
+        " \"platform\": {\"provider\": \"gcp-cloud-run\"},"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+        "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 80}}],"
+        " \"components\": [{\"kind\": \"function\", \"name\": \"f\", \"duration_ms\": 1000,"
+        "   \"cold_start_ms\": 0, \"concurrency\": %d}]}";
+    char json[1024];
+    world_spec *spec;
+    run_result res;
+    snprintf(json, sizeof json, fmt, 80);
+    support_run_text(json, 1, &spec, &res);
+    /* 512 MiB for 1 s: 0.5 GiB-s; one instance. */
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.billed_gb_s", NULL), 0.5, 1e-9);
+    ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), 1);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 80);
+    support_done(spec, &res);
+    snprintf(json, sizeof json, fmt, 1);
+    support_run_text(json, 1, &spec, &res);
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.billed_gb_s", NULL), 40, 1e-9);
+    ck_assert_double_eq(run_value(&res, "functions.f.max_concurrency", NULL), 80);
+    support_done(spec, &res);
+    /* Poisson at 20/s of 500 ms (10 in flight on average, one instance mostly): billed
+     * instance time is far below the sum of durations, and at least the time any request
+     * was running (the window's busy fraction of one instance). */
+    const char *poisson =
+        "{\"name\": \"crp\", \"duration_s\": 600, \"seed\": 3, \"replications\": 3,"
+        " \"platform\": {\"provider\": \"gcp-cloud-run\"},"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
+        " \"components\": [{\"kind\": \"function\", \"name\": \"f\", \"duration_ms\": 500,"
+        "   \"cold_start_ms\": 0}]}";
+    support_run_text(poisson, 1, &spec, &res);
+    double billed_s = run_value(&res, "functions.f.billed_gb_s", NULL) / 0.5;
+    double sum_s = run_value(&res, "functions.f.invocations", NULL) * 0.5;
+    ck_assert_msg(billed_s < 0.2 * sum_s, "billed %.1f s of instance time for %.1f s of requests", billed_s, sum_s);
+    /* P(no request in flight) = exp(-lambda * d) = exp(-10): the instance is busy nearly
+     * all the window. */
+    ck_assert_msg(billed_s > 0.99 * 600 && billed_s < 600 + 60, "billed %.1f s in a 600-s window", billed_s);
+    support_done(spec, &res);
+}
+END_TEST
+
 Suite *billing_suite(void)
 {
     Suite *s = suite_create("billing");
@@ -344,6 +392,7 @@ Suite *billing_suite(void)
     tcase_add_test(tc, cost_by_component_splits_lines_by_usage);
     tcase_add_test(tc, arm64_provisioned_concurrency_uses_its_own_prices);
     tcase_add_test(tc, published_worked_examples_reproduce_to_the_cent);
+    tcase_add_test(tc, cloud_run_bills_the_union_of_busy_periods);
     suite_add_tcase(s, tc);
     return s;
 }
