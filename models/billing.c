@@ -22,7 +22,8 @@ const char *const bill_line_names[BILL_LINES] = {
     "dynamodb_read_units", "dynamodb_write_units", "rds_proxy", "service_fees", "sns_http_deliveries", "step_functions_transitions",
     "step_functions_express_requests", "step_functions_express_duration", "fargate_vcpu",
     "fargate_memory", "ec2_instances", "load_balancer_hours", "load_balancer_lcu", "functions_requests",
-    "functions_memory", "functions_cpu", "functions_plan",
+    "functions_memory", "functions_cpu", "functions_plan", "lambda_ephemeral_storage",
+    "api_gateway_rest", "api_gateway_http", "logs_ingestion", "data_transfer_out",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -121,6 +122,11 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     cfg_object(&l, "provisioned_capacity_gb_s", &x);
     t->lambda_pc_capacity[0] = cfg_number_req(&x, "x86_64", 0, 1);
     t->lambda_pc_capacity[1] = cfg_number_req(&x, "arm64", 0, 1);
+    read_sourced(&x);
+    cfg_done(&x);
+
+    cfg_object(&l, "ephemeral_storage_gb_s", &x);
+    t->lambda_ephemeral_gb_s = cfg_number_req(&x, "price", 0, 1);
     read_sourced(&x);
     cfg_done(&x);
 
@@ -288,6 +294,34 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     cfg_string_req(&ec2, "source");
     cfg_string_req(&ec2, "date");
     cfg_done(&ec2);
+
+    cfg_node ag;
+    if (!cfg_object(&top, "api_gateway", &ag))
+        cfg_missing(&top, "api_gateway", "the API Gateway prices");
+    cfg_object(&ag, "per_million", &x);
+    read_tiers(&x, "rest", &t->apigw_rest);
+    read_tiers(&x, "http", &t->apigw_http);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&ag);
+
+    cfg_node cw;
+    if (!cfg_object(&top, "cloudwatch_logs", &cw))
+        cfg_missing(&top, "cloudwatch_logs", "the CloudWatch Logs prices");
+    cfg_object(&cw, "lambda_ingestion_gb", &x);
+    read_tiers(&x, "tiers", &t->logs_ingestion_gb);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&cw);
+
+    cfg_node dt;
+    if (!cfg_object(&top, "data_transfer", &dt))
+        cfg_missing(&top, "data_transfer", "the data transfer prices");
+    cfg_object(&dt, "out_gb", &x);
+    read_tiers(&x, "tiers", &t->transfer_out_gb);
+    read_sourced(&x);
+    cfg_done(&x);
+    cfg_done(&dt);
 
     cfg_node lb;
     if (!cfg_object(&top, "load_balancer", &lb))
@@ -555,6 +589,19 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
         lb_h += f->lb_hours * scale;
         lcu_h += f->lcu_hours * scale;
     }
+    double eph = 0, rest = 0, http = 0, logs = 0, dto = 0;
+    for (size_t i = 0; i < u->n; i++) {
+        eph += u->lambda[i].ephemeral_gb_s * scale;
+        rest += u->lambda[i].apigw_rest * scale;
+        http += u->lambda[i].apigw_http * scale;
+        logs += u->lambda[i].log_gb * scale;
+        dto += u->lambda[i].transfer_out_gb * scale;
+    }
+    raw[LINE_LAMBDA_EPHEMERAL] = eph * t->lambda_ephemeral_gb_s;
+    raw[LINE_APIGW_REST] = billing_tiered(&t->apigw_rest, rest / 1e6);
+    raw[LINE_APIGW_HTTP] = billing_tiered(&t->apigw_http, http / 1e6);
+    raw[LINE_LOGS_INGESTION] = billing_tiered(&t->logs_ingestion_gb, logs);
+    raw[LINE_TRANSFER_OUT] = billing_tiered(&t->transfer_out_gb, dto);
     raw[LINE_FARGATE_VCPU] = fg_vcpu;
     raw[LINE_FARGATE_MEMORY] = fg_gb;
     raw[LINE_EC2_INSTANCES] = ec2;
@@ -590,6 +637,19 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
             if (pc_dur[a] > 0)
                 c += raw[a ? LINE_LAMBDA_PC_DURATION_ARM64 : LINE_LAMBDA_PC_DURATION] *
                      l->pc_gb_s * scale / pc_dur[a];
+        }
+        {
+            const lambda_usage *lu = &u->lambda[i];
+            if (eph > 0)
+                c += raw[LINE_LAMBDA_EPHEMERAL] * lu->ephemeral_gb_s * scale / eph;
+            if (rest > 0)
+                c += raw[LINE_APIGW_REST] * lu->apigw_rest * scale / rest;
+            if (http > 0)
+                c += raw[LINE_APIGW_HTTP] * lu->apigw_http * scale / http;
+            if (logs > 0)
+                c += raw[LINE_LOGS_INGESTION] * lu->log_gb * scale / logs;
+            if (dto > 0)
+                c += raw[LINE_TRANSFER_OUT] * lu->transfer_out_gb * scale / dto;
         }
         if (u->sqs && u->sqs[i].used) {
             double all = u->sqs[i].fifo ? sqs_fifo : sqs_std;

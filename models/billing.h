@@ -73,6 +73,10 @@ typedef struct price_table {
     size_t      n_instances;
     instance_price instances[PRICE_INSTANCES_MAX];          /* EC2 on demand */
     double      alb_hour, alb_lcu_hour;
+    double      lambda_ephemeral_gb_s;        /* storage above the free 512 MB */
+    price_tiers apigw_rest, apigw_http;       /* per 1M requests, monthly tiers */
+    price_tiers logs_ingestion_gb;            /* CloudWatch Logs (Lambda), monthly tiers */
+    price_tiers transfer_out_gb;              /* data transfer out to the internet */
 } price_table;
 
 /* Line items of the bill. */
@@ -85,7 +89,8 @@ typedef enum bill_line {
     LINE_DYNAMODB_WRITES, LINE_RDS_PROXY, LINE_SERVICE_FEES, LINE_SNS_HTTP, LINE_SFN_TRANSITIONS,
     LINE_SFN_EXPRESS_REQUESTS, LINE_SFN_EXPRESS_DURATION, LINE_FARGATE_VCPU, LINE_FARGATE_MEMORY,
     LINE_EC2_INSTANCES, LINE_LOAD_BALANCER_HOURS, LINE_LOAD_BALANCER_LCU, LINE_FN_REQUESTS,
-    LINE_FN_MEMORY, LINE_FN_CPU, LINE_FN_PLAN, BILL_LINES
+    LINE_FN_MEMORY, LINE_FN_CPU, LINE_FN_PLAN, LINE_LAMBDA_EPHEMERAL, LINE_APIGW_REST, LINE_APIGW_HTTP,
+    LINE_LOGS_INGESTION, LINE_TRANSFER_OUT, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -99,6 +104,10 @@ typedef struct lambda_usage {
     double pc_gb_s;           /* billed GB-s of invocations run on provisioned instances */
     double pc_capacity_gb_s;  /* configured provisioned GB-s over the window */
     double cpu_units;         /* other providers: GHz-s, vCPU-s or CPU-ms, per the table */
+    double ephemeral_gb_s;    /* ephemeral storage above 512 MB, GB-s */
+    double log_gb;            /* log ingestion */
+    /* what the traffic sent to this component through a gateway, and its responses */
+    double apigw_rest, apigw_http, transfer_out_gb;
 } lambda_usage;
 
 /* What one queue used: API requests (send, receive, empty receive, delete; per 64 KB). */

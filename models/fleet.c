@@ -127,6 +127,8 @@ static void *fleet_parse_common(cfg_node *n, world_spec *w, bool is_vm)
                      f->count, f->min_tasks, f->max_tasks);
     }
     cfg_done(&a);
+    if (!f->autoscaling)
+        cfg_put(n, "autoscaling", cJSON_CreateNull());   /* absent stays absent in --print-config */
     /* A Fargate task is serving in about 30-60 s (image pull and start); an instance's boot
      * and application start take a minute or two. Assumptions: AWS publishes no figure. */
     f->start_s = cfg_number(n, "start_s", is_vm ? 90 : 45, 0, 3600);
@@ -328,14 +330,15 @@ static void on_cpu_done(sim *s, void *target, uint64_t arg)
 
 /* ---- tasks ---- */
 
-static void task_account(fleet_state *st, const task *t, double until)
+/* A task's time inside the window, billed; `stopped`: its life ended at `until`, so the
+ * one-minute minimum applies (a task still running at the end is not short-lived). */
+static void task_account(fleet_state *st, const task *t, double until, bool stopped)
 {
-    /* Billed from launch: at least a minute; the part inside the window counts. */
     double a = fmax(t->launched, st->w->t_start), b = fmin(until, st->w->t_end);
     double inside = b > a ? b - a : 0;
     st->task_seconds += inside;
     double life = until - t->launched;
-    if (life < 60 && t->launched >= st->w->t_start && t->launched < st->w->t_end)
+    if (stopped && life < 60 && t->launched >= st->w->t_start && t->launched < st->w->t_end)
         inside += 60 - life;
     st->billed_task_seconds += inside;
 }
@@ -391,7 +394,7 @@ static void task_launch(fleet_state *st, double now, bool ready)
 static void task_stop(fleet_state *st, uint32_t k, double now)
 {
     task *t = &st->tasks[k];
-    task_account(st, t, now);
+    task_account(st, t, now, true);
     t->state = TASK_FREE;
     gauge_add(&st->tasks_g, now, -1.0);
     if (world_measuring(st->w, now))
@@ -581,7 +584,7 @@ static void fleet_finish(void *state, world *w)
     cpu_account(st, w->t_end);
     for (uint32_t i = 0; i < st->n_tasks; i++)
         if (st->tasks[i].state != TASK_FREE)
-            task_account(st, &st->tasks[i], w->t_end);
+            task_account(st, &st->tasks[i], w->t_end, false);
     gauge_close(&st->tasks_g, w->t_end);
     gauge_close(&st->inflight_g, w->t_end);
 }

@@ -87,6 +87,8 @@ typedef struct function_spec {
     double            cpu_per_s;       /* GHz (Cloud Functions 1st gen) or vCPU (Cloud Run) */
     bool              has_cpu_ms;      /* Workers: a CPU-time distribution of its own */
     uint32_t          concurrency;     /* requests an instance serves at once (Cloud Run) */
+    double            ephemeral_mb;    /* /tmp storage configured (512 MB free) */
+    double            log_kb;          /* log lines an invocation writes */
     dist              cpu_ms;
     uint32_t          n_conn;          /* connection-limited targets */
     int               conn_target[64];
@@ -132,6 +134,7 @@ static void parse_breaker(cfg_node *c, breaker_spec *b)
     cfg_object(c, "circuit_breaker", &k);
     if (!b->on) {
         cfg_done(&k);
+        cfg_put(c, "circuit_breaker", cJSON_CreateNull());  /* no breaker stays none */
         return;
     }
     /* Defaults after Resilience4j's: 50% failures, 100 calls at least, 60 s open, 10 trial
@@ -444,6 +447,11 @@ static void *function_parse(cfg_node *n, world_spec *w)
         }
     }
     parse_bulkheads(n, f, w);
+    f->ephemeral_mb = (double)cfg_integer(n, "ephemeral_storage_mb", 512, 512, 10240);
+    if (!cfg_failed(n) && f->provider != PROVIDER_AWS && f->ephemeral_mb != 512)
+        cfg_fail(n, "ephemeral_storage_mb", "is modelled for provider \"aws\" only");
+    /* Lambda's own START, END and REPORT lines come to about 0.3 KB an invocation. */
+    f->log_kb = cfg_number(n, "log_kb", 0.3, 0, 1e6);
     if (!cfg_failed(n) && f->concurrency > 1 && (f->n_calls || f->tenant_limit || f->provisioned))
         cfg_fail(n, "concurrency", "an instance serving several requests at once is modelled for "
                  "functions without calls, bulkheads or provisioned instances; set it to 1");
@@ -1689,6 +1697,10 @@ static void function_meter(const void *spec, const void *state, const world *w, 
     l->requests = (double)(st->invocations + st->async_extra_requests);
     l->gb_s = (double)st->billed_ms / 1000.0 * (f->provider == PROVIDER_AWS ? gb : f->bill_gb);
     l->cpu_units = st->cpu_units;
+    if (f->provider == PROVIDER_AWS) {
+        l->ephemeral_gb_s = (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * (f->ephemeral_mb - 512) / 1024.0;
+        l->log_gb = (double)st->invocations * f->log_kb / 1048576.0;
+    }
     l->pc_gb_s = (double)st->billed_ms_pc / 1000.0 * gb;
     /* Configured for the whole window, so for the whole month once extrapolated (a month is
      * a whole number of the 5-minute billing steps). */

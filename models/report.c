@@ -161,8 +161,12 @@ static int run_one(void *p, uint32_t r, double *row)
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;
         } else {
-            for (size_t i = 0; i < spec->n_components; i++)
+            for (size_t i = 0; i < spec->n_components; i++) {
                 spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, i, &u);
+                u.lambda[i].apigw_rest = w.gateway_rest[i];
+                u.lambda[i].apigw_http = w.gateway_http[i];
+                u.lambda[i].transfer_out_gb = w.transfer_gb[i];
+            }
             billing_compute(&spec->prices, &u, spec->free_tier, spec->duration_s, &b);
             metric_sink m = { .values = row };
             collect(spec, &w, &b, &m);

@@ -197,6 +197,11 @@ int traffic_parse(cfg_node *root, world_spec *w)
             cfg_fail(&c, "mode", "a %s takes only asynchronous events; use \"async\"",
                      w->components[s->target].kind->name);
         s->size_kb = cfg_number(&c, "size_kb", 1, 0.001, 1048576);
+        static const char *const gateways[] = { "none", "rest", "http", NULL };
+        s->gateway = cfg_enum(&c, "gateway", gateways, 0);
+        s->response_kb = cfg_number(&c, "response_kb", 0, 0, 1048576);
+        if (!cfg_failed(&c) && s->gateway && w->provider != PROVIDER_AWS)
+            cfg_fail(&c, "gateway", "API Gateway is priced for provider \"aws\" only");
         s->poison_rate = cfg_number(&c, "poison_rate", 0, 0, 1);
         s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
         s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
@@ -322,6 +327,11 @@ static void start_attempt(world *w, uint32_t idx)
     r->deadline = now + s->timeout_ms / 1000.0;
     if (r->measured)
         w->counts.attempts++;
+    /* API Gateway bills every request it receives (an HTTP API one per 512 KB). */
+    if (r->measured && s->gateway == 1)
+        w->gateway_rest[s->target] += 1;
+    else if (r->measured && s->gateway == 2)
+        w->gateway_http[s->target] += ceil(r->size_kb / 512.0 - 1e-9);
     /* The tenant's entry rate limit (a usage plan at the gateway). */
     if (w->spec->n_tenants &&
         !token_bucket_take(&w->tenant_bucket[r->tenant], &w->spec->tenants[r->tenant].limit, now)) {
@@ -398,6 +408,8 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);
+    if (result == RESULT_OK && r->measured)
+        w->transfer_gb[s->target] += s->response_kb / 1048576.0;
     if (result == RESULT_THROTTLED && r->measured && w->spec->n_tenants)
         w->tenant_throttled[r->tenant]++;
     if (retry_again(&s->retry, result, r->attempt)) {

@@ -20,6 +20,8 @@ struct source_spec {
     int             target;            /* component index */
     bool            async;             /* hand requests over (mode "async") instead of waiting */
     double          size_kb;           /* payload size */
+    int             gateway;           /* 0 none, 1 API Gateway REST, 2 HTTP API */
+    double          response_kb;       /* response size: data transfer out */
     double          poison_rate;       /* share of requests that fail every processing attempt */
     arrival_process process;
     double          rate_per_s;        /* mean (diurnal), base (spike), constant/poisson rate */

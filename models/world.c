@@ -526,6 +526,12 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->tenant_latency = malloc(nt * sizeof *w->tenant_latency);
     w->tenant_throttled = calloc(nt, sizeof *w->tenant_throttled);
     w->tenant_bucket = calloc(nt, sizeof *w->tenant_bucket);
+    size_t nc = spec->n_components ? spec->n_components : 1;
+    w->gateway_rest = calloc(nc, sizeof *w->gateway_rest);
+    w->gateway_http = calloc(nc, sizeof *w->gateway_http);
+    w->transfer_gb = calloc(nc, sizeof *w->transfer_gb);
+    if (!w->gateway_rest || !w->gateway_http || !w->transfer_gb)
+        goto oom;
     if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled || !w->tenant_bucket)
         goto oom;
     for (size_t i = 0; i < nt; i++) {
@@ -589,6 +595,9 @@ void world_free(world *w)
     free(w->tenant_latency);
     free(w->tenant_throttled);
     free(w->tenant_bucket);
+    free(w->gateway_rest);
+    free(w->gateway_http);
+    free(w->transfer_gb);
     for (int k = 0; k < TS_COLUMNS; k++)
         series_free(&w->ts[k]);
     memset(w, 0, sizeof *w);

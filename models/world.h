@@ -209,6 +209,7 @@ struct world {
     hist             *tenant_latency;
     uint64_t         *tenant_throttled;    /* attempts throttled, anywhere */
     token_bucket     *tenant_bucket;       /* entry rate limits */
+    double           *gateway_rest, *gateway_http, *transfer_gb;  /* per component, by traffic */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;
 };
