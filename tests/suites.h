@@ -14,6 +14,7 @@ Suite *cli_suite(void);         /* tests/test_cli.c: command line, files, exit c
 Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumers */
 Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retries, breakers, tenants */
 Suite *workflow_suite(void);    /* tests/test_workflow.c: state machines, maps, sagas, Express, billing */
+Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune, containers and VMs */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)

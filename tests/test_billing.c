@@ -55,7 +55,7 @@ START_TEST(mobile_backend_example_end_to_end)
         " \"traffic\": [{\"name\": \"app\", \"target\": \"backend\","
         "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1.1415525114155252}}],"
         " \"components\": [{\"name\": \"backend\", \"kind\": \"function\", \"memory_mb\": 1536,"
-        "   \"duration_ms\": 120, \"cold_start_ms\": 0}]}";
+        "   \"duration_ms\": 120, \"cold_start_ms\": 0, \"log_kb\": 0}]}";
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);

@@ -1,0 +1,1115 @@
+/* test_study.c — the studies (compare, cost-curve, tune) and the fleets they compare
+ * serverless with (container and vm), against independent references: two identical
+ * variants differ by exactly 0 ± 0 in every figure of compare.csv (common random numbers);
+ * x86_64 against arm64 gives a paired difference far narrower than either cost's interval
+ * and a duration line scaled by the price ratio; a cost curve of a function against a fixed
+ * Fargate fleet (the fleet's bill by formula at every volume, the function's cost per
+ * million constant, the break-even volume near the analytic crossing); tune on a fully
+ * CPU-bound function (duration exactly 2x and 1x, flat above 1,769 MB, equal GB-s and so
+ * equal cost at 512 and 1,024 MB); fleets as loss systems (Erlang B with containers and with
+ * 2-vCPU VMs holding two requests each, Little's law); processor sharing (M/M/1-PS mean
+ * latency E[S]/(1 - rho), and exact latencies of simultaneous and staggered requests on 1
+ * and 2 vCPUs); exact Fargate, EC2 and load-balancer bills; autoscaling on a step of load
+ * (scale-out bounded by max, no task serving before start_s — checked exactly against a
+ * fixed fleet under common random numbers — and scale-in back to min); and bad inputs with
+ * their JSON paths and the studies' usage errors. The last tests (regression_*) pin down
+ * model bugs found while writing this suite, now fixed (see their comments).
+ *
+ * Tolerance (as in test_validation.c): a statistical reference must lie within 1.5 times
+ * the run's 95% half-width (Student's t over replications) of the simulated mean, plus a
+ * floating-point epsilon. Counts and bills are asserted exactly (bills to the cent, as
+ * they are rounded). Studies run the slsim binary ($SLSIM) into temporary folders and read
+ * their CSV files. SLSIM_VERBOSE=1 prints the measured figures. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/suites.h"
+#include "tests/support.h"
+
+#define MONTH_S (730.0 * 3600.0)
+
+/* Prices of models/pricing/aws-us-east-1.json (us-east-1). */
+#define LAMBDA_REQUEST       0.20e-6        /* per request */
+#define LAMBDA_GB_S_X86      0.0000166667
+#define LAMBDA_GB_S_ARM      0.0000133334
+#define FARGATE_VCPU_HOUR    0.04048
+#define FARGATE_GB_HOUR      0.004445
+#define FARGATE_VCPU_HOUR_ARM 0.03238
+#define FARGATE_GB_HOUR_ARM  0.00356
+#define ALB_HOUR             0.0225
+#define ALB_LCU_HOUR         0.008
+#define C6I_LARGE_HOUR       0.085
+
+#define verbose() support_verbose()
+#define assert_within_ci(what, simulated, hw, reference) \
+    support_assert_within_ci("study", what, simulated, hw, reference)
+#define figure_ci support_figure_ci
+
+static double row(const run_result *res, uint32_t r, const char *name)
+{
+    return support_row_value(res, r, name);
+}
+
+static double round_cents(double x) { return round(x * 100.0) / 100.0; }
+
+/* Asserts a real to within 1e-9 (relative, at least absolute 1e-9). */
+static void assert_close(const char *what, double got, double want)
+{
+    ck_assert_msg(fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want)), "%s: %.12g, expected %.12g", what, got,
+                  want);
+}
+
+/* Asserts a bill line (rounded to cents) equals want to the cent. */
+static void assert_cents(const char *what, double got, double want)
+{
+    ck_assert_msg(fabs(got - want) < 0.001, "%s: $%.4f, expected $%.2f", what, got, want);
+}
+
+/* Writes text to dir/name; path receives the file's path. */
+static void write_text(char *path, size_t size, const char *dir, const char *name, const char *text)
+{
+    snprintf(path, size, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_int_eq((long)fwrite(text, 1, strlen(text), f), (long)strlen(text));
+    fclose(f);
+}
+
+/* Lines in text (the last may lack its newline). */
+static size_t count_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    if (*text && text[strlen(text) - 1] != '\n')
+        n++;
+    return n;
+}
+
+/* ---- CSV files ------------------------------------------------------------------------ */
+
+#define CSV_ROWS 256
+#define CSV_COLS 16
+
+typedef struct csv {
+    char  *text;
+    size_t rows;                        /* header included */
+    size_t cols[CSV_ROWS];
+    char  *cell[CSV_ROWS][CSV_COLS];
+} csv;
+
+/* Reads a CSV file written by a study (no quoting in these files). */
+static csv *csv_read(const char *path)
+{
+    csv *t = calloc(1, sizeof *t);
+    ck_assert_ptr_nonnull(t);
+    t->text = support_read_file(path);
+    ck_assert_msg(t->text != NULL, "missing %s", path);
+    char *p = t->text;
+    while (*p) {
+        ck_assert_msg(t->rows < CSV_ROWS, "%s: more than %d rows", path, CSV_ROWS);
+        char *end = strchr(p, '\n');
+        if (end)
+            *end = '\0';
+        size_t r = t->rows++;
+        char *s = p;
+        for (;;) {
+            ck_assert_msg(t->cols[r] < CSV_COLS, "%s: more than %d columns", path, CSV_COLS);
+            t->cell[r][t->cols[r]++] = s;
+            char *comma = strchr(s, ',');
+            if (!comma)
+                break;
+            *comma = '\0';
+            s = comma + 1;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return t;
+}
+
+static void csv_free(csv *t)
+{
+    if (t)
+        free(t->text);
+    free(t);
+}
+
+static const char *csv_cell(const csv *t, size_t r, size_t c)
+{
+    ck_assert_msg(r < t->rows && c < t->cols[r], "no cell (%zu, %zu)", r, c);
+    return t->cell[r][c];
+}
+
+static double csv_num(const csv *t, size_t r, size_t c)
+{
+    const char *s = csv_cell(t, r, c);
+    char *end;
+    double v = strtod(s, &end);
+    ck_assert_msg(end != s && *end == '\0', "cell (%zu, %zu) is not a number: \"%s\"", r, c, s);
+    return v;
+}
+
+/* The row whose first two cells are k0 and k1 (after the header); -1 when none. */
+static long csv_find(const csv *t, const char *k0, const char *k1)
+{
+    for (size_t r = 1; r < t->rows; r++)
+        if (t->cols[r] >= 2 && !strcmp(t->cell[r][0], k0) && !strcmp(t->cell[r][1], k1))
+            return (long)r;
+    return -1;
+}
+
+static size_t csv_find_req(const csv *t, const char *k0, const char *k1)
+{
+    long r = csv_find(t, k0, k1);
+    ck_assert_msg(r > 0, "no row %s,%s", k0, k1);
+    return (size_t)r;
+}
+
+/* Asserts the header line. */
+static void csv_header(const csv *t, const char *want)
+{
+    char got[512] = "";
+    size_t n = 0;
+    for (size_t c = 0; t->rows && c < t->cols[0]; c++)
+        n += (size_t)snprintf(got + n, sizeof got - n, "%s%s", c ? "," : "", t->cell[0][c]);
+    ck_assert_msg(!strcmp(got, want), "header \"%s\", expected \"%s\"", got, want);
+}
+
+/* compare.csv: figure,variant,mean,ci95,diff_vs_<first>,diff_ci95. */
+enum { CMP_MEAN = 2, CMP_CI = 3, CMP_DIFF = 4, CMP_DIFF_CI = 5 };
+
+static double cmp_value(const csv *t, const char *figure, const char *variant, int col)
+{
+    return csv_num(t, csv_find_req(t, figure, variant), (size_t)col);
+}
+
+/* Runs `slsim ARGS` (a shell fragment after the binary), which must exit 0; out gets its
+ * output. */
+static void study_ok(char *out, size_t size, const char *args)
+{
+    int rc = support_sh(out, size, "'%s' %s", support_binary(), args);
+    ck_assert_msg(rc == 0, "slsim %s exited %d: %s", args, rc, out);
+}
+
+/* ---- 1. compare: identical variants ---------------------------------------------------- */
+
+/* A small API function: Poisson arrivals, exponential durations. */
+static const char *const api_json =
+    "{\"name\": \"%s\", \"duration_s\": %d, \"seed\": 5, \"replications\": %d,"
+    " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
+    " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"memory_mb\": %d, \"cold_start_ms\": 0,"
+    "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": %d}}]}";
+
+/* Asserts that every figure of compare.csv for variant v is the first variant's exactly:
+ * same mean and half-width, paired difference 0 ± 0. Returns the number of figures. */
+static size_t assert_identical(const csv *t, const char *first, const char *v)
+{
+    size_t figures = 0;
+    for (size_t r = 1; r < t->rows; r++) {
+        if (t->cols[r] < 6 || strcmp(t->cell[r][1], v) != 0)
+            continue;
+        const char *fig = t->cell[r][0];
+        size_t b = csv_find_req(t, fig, first);
+        ck_assert_msg(!strcmp(t->cell[r][CMP_MEAN], t->cell[b][CMP_MEAN]) &&
+                      !strcmp(t->cell[r][CMP_CI], t->cell[b][CMP_CI]),
+                      "%s: %s is %s ± %s, %s is %s ± %s", fig, v, t->cell[r][CMP_MEAN], t->cell[r][CMP_CI], first,
+                      t->cell[b][CMP_MEAN], t->cell[b][CMP_CI]);
+        double d = csv_num(t, r, CMP_DIFF), dci = csv_num(t, r, CMP_DIFF_CI);
+        ck_assert_msg(d == 0 && dci == 0, "%s: %s differs from %s by %g ± %g, expected exactly 0 ± 0", fig, v,
+                      first, d, dci);
+        /* The first variant has no difference with itself. */
+        ck_assert_msg(isnan(csv_num(t, b, CMP_DIFF)) && isnan(csv_num(t, b, CMP_DIFF_CI)),
+                      "%s: the first variant shows a difference", fig);
+        figures++;
+    }
+    return figures;
+}
+
+START_TEST(identical_variants_differ_by_exactly_zero)
+{
+    /* One file as base and a variant that changes only the description; then the same
+     * scenario under two files of different names (names do not seed random streams). Every
+     * figure — the bill, its lines, latency percentiles, cold-start ratio, outcome shares —
+     * must be the same replication by replication: differences exactly 0 with a 0 interval. */
+    char dir[256], file[512], twin[512], json[2048], out[16384], args[2048];
+    support_tempdir(dir, sizeof dir);
+    snprintf(json, sizeof json, api_json, "api", 300, 5, 512, 100);
+    write_text(file, sizeof file, dir, "api.json", json);
+    snprintf(json, sizeof json, api_json, "twin-of-api", 300, 5, 512, 100);
+    write_text(twin, sizeof twin, dir, "twin.json", json);
+
+    snprintf(args, sizeof args, "compare '%s' --variant 'same:description=\"x\"' --out '%s/c1' --quiet", file, dir);
+    study_ok(out, sizeof out, args);
+    char path[600];
+    snprintf(path, sizeof path, "%s/c1/compare.csv", dir);
+    csv *t = csv_read(path);
+    csv_header(t, "figure,variant,mean,ci95,diff_vs_base,diff_ci95");
+    size_t n = assert_identical(t, "base", "same");
+    static const char *const must[] = { "cost.monthly_total", "cost.by_line.lambda_requests",
+                                        "cost.by_line.lambda_duration", "latency_ms.p50", "latency_ms.p99",
+                                        "latency_ms.mean", "cold_start_ratio", "requests.completed" };
+    for (size_t k = 0; k < sizeof must / sizeof *must; k++)
+        csv_find_req(t, must[k], "same");
+    ck_assert_msg(cmp_value(t, "cost.monthly_total", "base", CMP_CI) > 0, "the base cost has no interval");
+    ck_assert_uint_eq(t->rows, 1 + 2 * n);
+    /* The table on disk is the one printed. */
+    snprintf(path, sizeof path, "%s/c1/compare.txt", dir);
+    char *txt = support_read_file(path);
+    ck_assert_msg(txt && strstr(txt, "monthly cost (USD)") && strstr(txt, "(+0 ± 0)"), "compare.txt: %s",
+                  txt ? txt : "(missing)");
+    free(txt);
+    if (verbose())
+        fprintf(stderr, "study: identical variants: %zu figures, each 0 ± 0 (monthly cost $%.4f ± %.4f)\n", n,
+                cmp_value(t, "cost.monthly_total", "base", CMP_MEAN),
+                cmp_value(t, "cost.monthly_total", "base", CMP_CI));
+    csv_free(t);
+
+    snprintf(args, sizeof args, "compare '%s' '%s' --out '%s/c2' --quiet", file, twin, dir);
+    study_ok(out, sizeof out, args);
+    snprintf(path, sizeof path, "%s/c2/compare.csv", dir);
+    t = csv_read(path);
+    csv_header(t, "figure,variant,mean,ci95,diff_vs_api,diff_ci95");
+    ck_assert_uint_eq(assert_identical(t, "api", "twin"), n);
+    csv_free(t);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- 2. compare: x86_64 against arm64 ------------------------------------------------- */
+
+START_TEST(arm64_against_x86_a_paired_difference_is_far_narrower)
+{
+    /* 128 MB, exponential 20 ms, no init time: requests cost $0.20 per million, duration
+     * about $0.04, so most of each replication's bill moves with its request count, which
+     * arm64 does not change. The paired difference (arm - base) is -20% of the duration line
+     * only: its interval must be far narrower than the base cost's (< 1/5). The arm variant
+     * bills lambda_duration_arm64 = lambda_duration x 0.0000133334/0.0000166667 (each line
+     * rounded to cents: within 2 cents), nothing on lambda_duration, and the same requests,
+     * latencies and outcomes (architecture does not change speed). */
+    char dir[256], file[512], json[2048], out[16384], args[2048], path[600];
+    support_tempdir(dir, sizeof dir);
+    snprintf(json, sizeof json, api_json, "api", test_quick() ? 300 : 600, 10, 128, 20);
+    write_text(file, sizeof file, dir, "api.json", json);
+    snprintf(args, sizeof args, "compare '%s' --variant 'arm:components[0].architecture=\"arm64\"' --out '%s/c' --quiet",
+             file, dir);
+    study_ok(out, sizeof out, args);
+    snprintf(path, sizeof path, "%s/c/compare.csv", dir);
+    csv *t = csv_read(path);
+    double base = cmp_value(t, "cost.monthly_total", "base", CMP_MEAN);
+    double base_ci = cmp_value(t, "cost.monthly_total", "base", CMP_CI);
+    double arm = cmp_value(t, "cost.monthly_total", "arm", CMP_MEAN);
+    double arm_ci = cmp_value(t, "cost.monthly_total", "arm", CMP_CI);
+    double d = cmp_value(t, "cost.monthly_total", "arm", CMP_DIFF);
+    double dci = cmp_value(t, "cost.monthly_total", "arm", CMP_DIFF_CI);
+    double x86_dur = cmp_value(t, "cost.by_line.lambda_duration", "base", CMP_MEAN);
+    double arm_dur = cmp_value(t, "cost.by_line.lambda_duration_arm64", "arm", CMP_MEAN);
+    if (verbose())
+        fprintf(stderr, "study: x86 $%.4f ± %.4f, arm64 $%.4f ± %.4f, paired difference %.4f ± %.5f "
+                "(%.1fx narrower); duration lines $%.4f and $%.4f (ratio %.5f)\n", base, base_ci, arm, arm_ci, d,
+                dci, base_ci / dci, x86_dur, arm_dur, arm_dur / x86_dur);
+    ck_assert_msg(base_ci > 0 && dci > 0, "no intervals: base ± %g, difference ± %g", base_ci, dci);
+    ck_assert_msg(dci < base_ci / 5, "paired difference ± %g is not far narrower than the base cost's ± %g", dci,
+                  base_ci);
+    ck_assert_msg(d < 0 && fabs(d - (arm - base)) < 1e-6, "difference %g, means %g and %g", d, arm, base);
+    double want = x86_dur * LAMBDA_GB_S_ARM / LAMBDA_GB_S_X86;
+    ck_assert_msg(fabs(arm_dur - want) <= 0.02, "lambda_duration_arm64 $%.4f, expected $%.4f (x86 $%.4f x %.6f)",
+                  arm_dur, want, x86_dur, LAMBDA_GB_S_ARM / LAMBDA_GB_S_X86);
+    /* The saving is the duration line's, and nothing else moves. */
+    ck_assert_msg(fabs(d - (arm_dur - x86_dur)) <= 0.02, "difference %g, duration lines %g - %g", d, arm_dur,
+                  x86_dur);
+    ck_assert_double_eq(cmp_value(t, "cost.by_line.lambda_duration", "arm", CMP_MEAN), 0);
+    ck_assert_double_eq(cmp_value(t, "cost.by_line.lambda_duration_arm64", "base", CMP_MEAN), 0);
+    static const char *const same[] = { "cost.by_line.lambda_requests", "latency_ms.p50", "latency_ms.p95",
+                                        "latency_ms.p99", "latency_ms.mean", "cold_start_ratio",
+                                        "requests.completed" };
+    for (size_t k = 0; k < sizeof same / sizeof *same; k++) {
+        double sd = cmp_value(t, same[k], "arm", CMP_DIFF), sdci = cmp_value(t, same[k], "arm", CMP_DIFF_CI);
+        ck_assert_msg(sd == 0 && sdci == 0, "%s: arm64 differs by %g ± %g", same[k], sd, sdci);
+    }
+    csv_free(t);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- 3. cost-curve: a function against a fixed fleet ---------------------------------- */
+
+/* The function: 128 MB, 100 ms, no init time, Poisson; its cost per request is
+ * $0.20/M + 0.1 s x 0.125 GB x $0.0000166667 = $0.408333 per million. */
+static const char *const curve_function_json =
+    "{\"name\": \"function\", \"duration_s\": 300, \"seed\": 21, \"replications\": %d,"
+    " \"traffic\": [{\"name\": \"t\", \"target\": \"api\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 500}}],"
+    " \"components\": [{\"name\": \"api\", \"kind\": \"function\", \"memory_mb\": 128, \"cold_start_ms\": 0,"
+    "   \"duration_ms\": 100}]}";
+/* The fleet: 2 tasks of 1 vCPU and 2 GB, always on, behind a load balancer; constant arrivals
+ * (so its load-balancer capacity units follow the volume to within one request). */
+static const char *const curve_fleet_json =
+    "{\"name\": \"fleet\", \"duration_s\": 120, \"seed\": 21, \"replications\": %d,"
+    " \"traffic\": [{\"name\": \"t\", \"target\": \"api\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 100}}],"
+    " \"components\": [{\"name\": \"api\", \"kind\": \"container\", \"count\": 2, \"vcpu\": 1, \"memory_gb\": 2,"
+    "   \"duration_ms\": 2}]}";
+
+START_TEST(a_cost_curve_finds_the_break_even_of_a_function_and_a_fixed_fleet)
+{
+    /* Fleet by formula: Fargate round(2 x 730 x 0.04048) = 59.10 + round(2 x 2 x 730 x
+     * 0.004445) = 12.98, ALB hours round(730 x 0.0225) = 16.43: $88.51 a month whatever the
+     * volume, plus capacity units: 5 KB a request, 1 GB-hour a unit, $0.008 a unit-hour =
+     * $0.04 per million requests. Function: $0.20 + 0.1 s x 0.125 GB x $16.6667 = $0.408333
+     * per million on its request and duration lines (checked exactly, replication by
+     * replication, in a run of its own), plus whatever other per-invocation lines the model
+     * bills (log ingestion, ...), measured in that run: the break-even is where they cross,
+     * 88.51 / (function - 0.04) per million; about 240 million a month with the two lines
+     * alone. Volumes 1e7 to 1.28e9 in 8 doubling steps.
+     *
+     * cost-curve scales each variant by the volume its own traffic gave in a first run, so
+     * every point inherits that run's sampling error: the function's reference cost per
+     * million is corrected by the calibration run's arrivals (the same run in-process: same
+     * seed and replications, hence the same arrivals). */
+    const int reps = 10, steps = 8;
+    const double from = 1e7, to = 1.28e9;
+    const double fleet_fixed = round_cents(2 * 730 * FARGATE_VCPU_HOUR) + round_cents(2 * 2 * 730 * FARGATE_GB_HOUR) +
+                               round_cents(730 * ALB_HOUR);
+    ck_assert_double_eq_tol(fleet_fixed, 88.51, 1e-9);
+    const double lcu_per_request = 5.0 / 1e6 * ALB_LCU_HOUR;              /* GB per request x $ per GB */
+    const double lines_per_request = LAMBDA_REQUEST + 0.1 * 0.125 * LAMBDA_GB_S_X86;
+
+    char dir[256], fn_file[512], fleet_file[512], json[2048], out[16384], args[2048], path[600];
+    support_tempdir(dir, sizeof dir);
+    snprintf(json, sizeof json, curve_function_json, reps);
+    write_text(fn_file, sizeof fn_file, dir, "function.json", json);
+    /* The calibration run, in-process: the function's lines by formula, and its whole cost
+     * per request. */
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    const double scale = MONTH_S / 300.0;
+    double per_request = 0;
+    for (uint32_t r = 0; r < spec->replications; r++) {
+        double inv = row(&res, r, "functions.api.invocations");
+        assert_cents("function: lambda_requests", row(&res, r, "cost.by_line.lambda_requests"),
+                     round_cents(inv * scale * LAMBDA_REQUEST));
+        assert_cents("function: lambda_duration", row(&res, r, "cost.by_line.lambda_duration"),
+                     round_cents(inv * scale * 0.1 * 0.125 * LAMBDA_GB_S_X86));
+        per_request += row(&res, r, "cost.monthly_total") / (row(&res, r, "requests.arrived") * scale) / reps;
+    }
+    double arrived = run_value(&res, "requests.arrived", NULL);
+    support_done(spec, &res);
+    double calibration = 500.0 * 300.0 / arrived;     /* true volume / estimated volume */
+    ck_assert_msg(per_request >= lines_per_request - 1e-9, "function: $%.6f per million, below its two lines' %.6f",
+                  per_request * 1e6, lines_per_request * 1e6);
+    const double crossing = fleet_fixed / (per_request - lcu_per_request);
+    snprintf(json, sizeof json, curve_fleet_json, reps);
+    write_text(fleet_file, sizeof fleet_file, dir, "fleet.json", json);
+
+    snprintf(args, sizeof args, "cost-curve '%s' '%s' --requests-per-month %g:%g:%d --out '%s/cc'", fn_file,
+             fleet_file, from, to, steps, dir);
+    study_ok(out, sizeof out, args);
+    snprintf(path, sizeof path, "%s/cc/cost-curve.csv", dir);
+    csv *t = csv_read(path);
+    csv_header(t, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms");
+    ck_assert_uint_eq(t->rows, 1 + 2 * (size_t)steps);
+    double vol[8], cf[8], cc[8];
+    for (int s = 0; s < steps; s++) {
+        size_t rf = 1 + 2 * (size_t)s, rc = rf + 1;
+        ck_assert_str_eq(csv_cell(t, rf, 1), "function");
+        ck_assert_str_eq(csv_cell(t, rc, 1), "fleet");
+        vol[s] = csv_num(t, rf, 0);
+        double want_vol = from * pow(2, s);
+        ck_assert_msg(fabs(vol[s] - want_vol) <= 1e-5 * want_vol, "step %d: volume %g, expected %g", s, vol[s],
+                      want_vol);
+        ck_assert_double_eq(csv_num(t, rc, 0), vol[s]);
+        cf[s] = csv_num(t, rf, 2);
+        cc[s] = csv_num(t, rc, 2);
+        /* The fleet: its fixed bill plus capacity units, to the cent (one request either
+         * way moves the units by $0.001), the same in every replication. */
+        double fleet = fleet_fixed + round_cents(vol[s] * lcu_per_request);
+        ck_assert_msg(fabs(cc[s] - fleet) <= 0.011, "volume %g: fleet $%.4f a month, expected $%.2f", vol[s], cc[s],
+                      fleet);
+        ck_assert_msg(csv_num(t, rc, 3) <= 0.01, "volume %g: fleet cost ± %g", vol[s], csv_num(t, rc, 3));
+        /* The function: a constant cost per million. */
+        double cpm = csv_num(t, rf, 4), cpm_ci = csv_num(t, rf, 3) / (vol[s] / 1e6);
+        ck_assert_msg(fabs(cpm - cf[s] / (vol[s] / 1e6)) <= 1e-5 * cpm, "cost_per_million %g, cost %g", cpm, cf[s]);
+        char what[128];
+        snprintf(what, sizeof what, "function: cost per million at %.3g requests a month", vol[s]);
+        assert_within_ci(what, cpm, cpm_ci, per_request * 1e6 * calibration);
+    }
+    csv_free(t);
+
+    /* One break-even, where the cheapest changes: the function below, the fleet above. */
+    snprintf(path, sizeof path, "%s/cc/break-even.csv", dir);
+    t = csv_read(path);
+    csv_header(t, "requests_per_month,cheaper_below,cheaper_above");
+    ck_assert_uint_eq(t->rows, 2);
+    double be = csv_num(t, 1, 0);
+    ck_assert_str_eq(csv_cell(t, 1, 1), "function");
+    ck_assert_str_eq(csv_cell(t, 1, 2), "fleet");
+    csv_free(t);
+    /* It is the crossing of the two curves interpolated on the log-volume scale ... */
+    int s = 1;
+    while (s < steps && cf[s] < cc[s])
+        s++;
+    ck_assert_msg(s < steps && cf[s - 1] < cc[s - 1] && cf[s] >= cc[s], "no change of the cheapest in the curve");
+    double d0 = cc[s - 1] - cf[s - 1], d1 = cc[s] - cf[s];
+    double interp = exp(log(vol[s - 1]) + d0 / (d0 - d1) * (log(vol[s]) - log(vol[s - 1])));
+    ck_assert_msg(fabs(be - interp) <= 1e-4 * interp, "break-even %g, interpolated from the curve %g", be, interp);
+    /* ... and lies near the analytic crossing (log interpolation of doubling steps is off by
+     * a few percent). */
+    if (verbose())
+        fprintf(stderr, "study: cost curve: fleet $%.2f-%.2f a month, function $%.4f per million ($%.6f on its "
+                "request and duration lines, $%.6f on others; calibration x%.5f); break-even %.4g, analytic %.4g "
+                "(%+.1f%%)\n", cc[0], cc[steps - 1], cf[steps - 1] / (vol[steps - 1] / 1e6), lines_per_request * 1e6,
+                (per_request - lines_per_request) * 1e6, calibration, be, crossing, 100 * (be - crossing) / crossing);
+    ck_assert_msg(fabs(be - crossing) <= 0.15 * crossing, "break-even %g requests a month, analytic %g", be, crossing);
+    /* The printed table names the same break-even. */
+    ck_assert_msg(strstr(out, "Break-even volumes:") && strstr(out, "function is cheaper below, fleet above"),
+                  "stdout: %s", out);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- 4. tune: a CPU-bound function ------------------------------------------------------ */
+
+START_TEST(tune_sweeps_a_cpu_bound_function_exactly)
+{
+    /* cpu_bound_fraction 1, threads 1, duration 1000 ms measured at 1,024 MB (tune pins
+     * reference_memory_mb to the scenario's 1,024): the duration is 1000 x cpu(1024)/cpu(m)
+     * with cpu(m) = min(m/1769, 1): 2000 ms at 512, 1000 at 1024, 1024/1769 x 1000 =
+     * 578.86 ms at 1,769 MB and above. The GB-s of an invocation is the same at 512 and 1,024
+     * (1 GB-s), hence the same cost per million: $0.20 + 1 x $16.6667. Above, billed 579 ms
+     * at m/1024 GB. */
+    char dir[256], file[512], json[2048], out[16384], args[2048], path[600];
+    support_tempdir(dir, sizeof dir);
+    snprintf(json, sizeof json,
+             "{\"name\": \"cpu\", \"duration_s\": 600, \"seed\": 9, \"replications\": 3,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"work\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 10}}],"
+             " \"components\": [{\"name\": \"work\", \"kind\": \"function\", \"memory_mb\": 1024, \"cpu_bound_fraction\": 1,"
+             "   \"threads\": 1, \"cold_start_ms\": 0, \"timeout_s\": 30, \"duration_ms\": 1000}]}");
+    write_text(file, sizeof file, dir, "cpu.json", json);
+    /* The scenario itself (1,024 MB) in-process: its request and duration lines by formula,
+     * and what other per-invocation lines (log ingestion, ...) add per million, the same at
+     * every size. */
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    const double scale = MONTH_S / 600.0;
+    double others = 0;
+    for (uint32_t r = 0; r < spec->replications; r++) {
+        double inv = row(&res, r, "functions.work.invocations") * scale;
+        double req = row(&res, r, "cost.by_line.lambda_requests"), dur = row(&res, r, "cost.by_line.lambda_duration");
+        assert_cents("1024 MB: lambda_requests", req, round_cents(inv * LAMBDA_REQUEST));
+        assert_cents("1024 MB: lambda_duration", dur, round_cents(inv * 1.0 * LAMBDA_GB_S_X86));
+        others += (row(&res, r, "cost.by_component.work") - req - dur) / (inv / 1e6) / spec->replications;
+    }
+    support_done(spec, &res);
+    static const int sizes[] = { 512, 1024, 1769, 2048, 3008 };
+    const size_t n = sizeof sizes / sizeof *sizes;
+    snprintf(args, sizeof args, "tune '%s' --function work --memory 512,1024,1769,2048,3008 --out '%s/t'", file, dir);
+    study_ok(out, sizeof out, args);
+    snprintf(path, sizeof path, "%s/t/tune.csv", dir);
+    csv *t = csv_read(path);
+    csv_header(t, "memory_mb,cost_per_million,cost_per_million_ci95,monthly_cost,duration_ms_mean,latency_p50_ms,"
+                  "latency_p90_ms,latency_p99_ms,cold_start_ratio");
+    ck_assert_uint_eq(t->rows, 1 + n);
+    double cpm[8], p99[8], best = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_double_eq(csv_num(t, 1 + i, 0), sizes[i]);
+        double cpu = fmin(sizes[i] / 1769.0, 1.0), want_ms = 1000.0 * (1024.0 / 1769.0) / cpu;
+        double dur = csv_num(t, 1 + i, 4);
+        ck_assert_msg(fabs(dur - want_ms) <= 6e-5, "%d MB: mean duration %.4f ms, expected %.4f", sizes[i], dur,
+                      want_ms);
+        double billed_gb_s = ceil(want_ms - 1e-6) / 1000.0 * sizes[i] / 1024.0;
+        double want_cpm = 1e6 * (LAMBDA_REQUEST + billed_gb_s * LAMBDA_GB_S_X86) + others;
+        cpm[i] = csv_num(t, 1 + i, 1);
+        p99[i] = csv_num(t, 1 + i, 7);
+        /* Each bill line is rounded to cents over about 26 million invocations a month. */
+        ck_assert_msg(fabs(cpm[i] - want_cpm) <= 0.001, "%d MB: $%.6f per million, expected $%.6f", sizes[i], cpm[i],
+                      want_cpm);
+        best = fmin(best, cpm[i]);
+        if (verbose())
+            fprintf(stderr, "study: tune %4d MB: %.4f ms (expected %.4f), $%.6f per million (expected %.6f, of which "
+                    "%.6f on other lines than requests and duration)\n", sizes[i], dur, want_ms, cpm[i], want_cpm, others);
+    }
+    ck_assert_msg(!strcmp(csv_cell(t, 1, 1), csv_cell(t, 2, 1)),
+                  "512 MB and 1,024 MB bill the same GB-s: $%s and $%s per million", csv_cell(t, 1, 1),
+                  csv_cell(t, 2, 1));
+    csv_free(t);
+    /* stdout names the cheapest (the first of the equal ones) and the fastest within 10%. */
+    const char *c = strstr(out, "cheapest: ");
+    int cheapest = 0, fastest = 0;
+    ck_assert_msg(c && sscanf(c, "cheapest: %d MB", &cheapest) == 1, "stdout: %s", out);
+    size_t ci = 0;
+    while (ci < n && sizes[ci] != cheapest)
+        ci++;
+    ck_assert_msg(ci < n && cpm[ci] == best, "cheapest: %d MB, but tune.csv's lowest cost per million is $%.6f",
+                  cheapest, best);
+    ck_assert_int_eq(cheapest, 512);
+    const char *f = strstr(out, "fastest within ");
+    f = f ? strstr(f, "): ") : NULL;
+    ck_assert_msg(f && sscanf(f, "): %d MB", &fastest) == 1, "stdout: %s", out);
+    size_t fi = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cpm[i] <= best * 1.10 && p99[i] < p99[fi])
+            fi = i;
+    ck_assert_int_eq(fastest, sizes[fi]);
+    ck_assert_int_eq(fastest, 1769);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- 5. fleets as loss systems ---------------------------------------------------------- */
+
+/* Erlang B(a, c) by its recursion. */
+static double erlang_b(double a, int c)
+{
+    double b = 1;
+    for (int k = 1; k <= c; k++)
+        b = a * b / (k + a * b);
+    return b;
+}
+
+/* Poisson lambda = 50/s on a fleet that holds 6 requests in all, each at full speed. */
+static void assert_erlang_b(const char *what, const char *kind_json, const char *fig)
+{
+    const double lambda = 50, es = 0.1;
+    const int c = 6;
+    char json[2048], name[128];
+    snprintf(json, sizeof json,
+             "{\"name\": \"loss\", \"duration_s\": %d, \"seed\": 7, \"replications\": 10,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"c\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
+             " \"components\": [{\"name\": \"c\", %s}]}", test_quick() ? 1000 : 5000, kind_json);
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double b = erlang_b(lambda * es, c), hw;
+    char rej[96], reqs[96];
+    snprintf(rej, sizeof rej, "%s.c.rejected", fig);
+    snprintf(reqs, sizeof reqs, "%s.c.requests", fig);
+    double share = support_ratio_ci(&res, rej, reqs, &hw);
+    snprintf(name, sizeof name, "%s: rejected share = Erlang B(5, 6)", what);
+    assert_within_ci(name, share, hw, b);
+    /* Little's law on the held requests: a (1 - B). */
+    snprintf(rej, sizeof rej, "%s.c.mean_inflight", fig);
+    double l = figure_ci(&res, rej, &hw);
+    snprintf(name, sizeof name, "%s: mean requests held = a (1 - B)", what);
+    assert_within_ci(name, l, hw, lambda * es * (1 - b));
+    /* No client retry: each refusal is one throttled request; every request reached the fleet. */
+    snprintf(rej, sizeof rej, "%s.c.rejected", fig);
+    for (uint32_t r = 0; r < spec->replications; r++) {
+        ck_assert_double_eq(row(&res, r, "requests.throttled"), row(&res, r, rej));
+        ck_assert_double_eq(row(&res, r, "requests.arrived"), row(&res, r, reqs));
+        ck_assert_double_eq(row(&res, r, "requests.failed"), 0);
+    }
+    support_done(spec, &res);
+}
+
+START_TEST(a_fleet_without_autoscaling_is_an_erlang_loss_system)
+{
+    /* a = lambda E[S] = 50 x 0.1 = 5 erlangs on c = 6 places: 6 one-vCPU tasks holding one
+     * request each (exponential durations), then 3 c6i.large VMs (2 vCPUs) holding two each
+     * (lognormal durations of the same mean, cv 1.5: a request never shares a processor, so
+     * Erlang B's insensitivity applies). B(5, 6) = 0.191847. */
+    assert_erlang_b("6 containers x 1", "\"kind\": \"container\", \"count\": 6, \"vcpu\": 1, \"concurrency\": 1,"
+                    " \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 100}", "containers");
+    assert_erlang_b("3 c6i.large x 2", "\"kind\": \"vm\", \"instance_type\": \"c6i.large\", \"count\": 3,"
+                    " \"concurrency\": 2, \"duration_ms\": {\"dist\": \"lognormal\", \"mean\": 100, \"sd\": 150}",
+                    "vms");
+}
+END_TEST
+
+/* ---- 6. processor sharing ---------------------------------------------------------------- */
+
+START_TEST(one_task_shares_its_processor_as_m_m_1_ps)
+{
+    /* One task, 1 vCPU, no practical limit on requests held, exponential 100 ms of CPU,
+     * Poisson 6/s: rho = 0.6, mean latency E[S]/(1 - rho) = 250 ms, mean held rho/(1 - rho)
+     * = 1.5, utilisation 0.6. */
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"ps\", \"duration_s\": %d, \"warmup_s\": 100, \"seed\": 7, \"replications\": 10,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"c\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 6}}],"
+             " \"components\": [{\"name\": \"c\", \"kind\": \"container\", \"count\": 1, \"vcpu\": 1, \"concurrency\": 10000,"
+             "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 100}}]}", test_quick() ? 4000 : 20000);
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double hw, v = figure_ci(&res, "containers.c.latency_ms_mean", &hw);
+    assert_within_ci("M/M/1-PS mean latency E[S]/(1 - rho) (ms)", v, hw, 100 / (1 - 0.6));
+    v = figure_ci(&res, "containers.c.mean_inflight", &hw);
+    assert_within_ci("M/M/1-PS mean requests held rho/(1 - rho)", v, hw, 0.6 / 0.4);
+    v = figure_ci(&res, "containers.c.cpu_utilization", &hw);
+    assert_within_ci("M/M/1-PS utilisation rho", v, hw, 0.6);
+    for (uint32_t r = 0; r < spec->replications; r++)
+        ck_assert_double_eq(row(&res, r, "containers.c.rejected"), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
+/* The latency of every request of a deterministic case: burst `n` requests of 100 ms at
+ * 10 s (and, when second > 0, one more at 10 s + second) on one task of vcpu processors. */
+static void ps_case(double vcpu, int n, double second, double cpu_bound, double want_ms)
+{
+    char json[2048], more[256] = "";
+    if (second > 0)
+        snprintf(more, sizeof more, ", {\"name\": \"b\", \"target\": \"c\", \"arrivals\": {\"process\": \"spike\","
+                 " \"spike_at_s\": %.6f, \"burst_count\": 1}}", 10 + second);
+    snprintf(json, sizeof json,
+             "{\"name\": \"psd\", \"duration_s\": 60, \"seed\": 3, \"replications\": 2,"
+             " \"traffic\": [{\"name\": \"a\", \"target\": \"c\", \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10,"
+             "   \"burst_count\": %d}}%s],"
+             " \"components\": [{\"name\": \"c\", \"kind\": \"container\", \"count\": 1, \"vcpu\": %g, \"concurrency\": 100,"
+             "   \"cpu_bound_fraction\": %g, \"duration_ms\": 100}]}", n, more, vcpu, cpu_bound);
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    for (uint32_t r = 0; r < spec->replications; r++) {
+        double total = n + (second > 0);
+        ck_assert_double_eq(row(&res, r, "requests.completed"), total);
+        double mean = row(&res, r, "containers.c.latency_ms_mean");
+        double mx = row(&res, r, "latency_ms.max"), mn = row(&res, r, "latency_ms.p50");
+        ck_assert_msg(fabs(mean - want_ms) <= 1e-6 && fabs(mx - want_ms) <= 1e-6 && fabs(mn - want_ms) <= 1e-6,
+                      "%g vCPU, %d at once%s, CPU share %g: latency mean %.9f, median %.9f, max %.9f ms; expected "
+                      "every request %.3f ms", vcpu, n, second > 0 ? " and one more 50 ms later" : "", cpu_bound, mean,
+                      mn, mx, want_ms);
+    }
+    if (verbose())
+        fprintf(stderr, "study: processor sharing, %g vCPU, %d at once%s, CPU share %g: %.6f ms each\n", vcpu, n,
+                second > 0 ? " + 1 at 50 ms" : "", cpu_bound, run_value(&res, "containers.c.latency_ms_mean", NULL));
+    support_done(spec, &res);
+}
+
+START_TEST(requests_share_vcpus_exactly)
+{
+    /* 2 vCPUs: up to 2 requests at once run at full speed (100 ms); 3 share 2 processors
+     * (each at 2/3: 150 ms), 4 at 1/2 (200 ms); with half the time waiting on I/O, 3
+     * requests take 50 / (2/3) + 50 = 125 ms. One vCPU: a request alone for 50 ms, then
+     * two at 1/2 speed — the first ends at 150 ms, the second, with 50 ms of work left, at
+     * 200 ms (150 ms after it came): both 150 ms; on 2 vCPUs both take 100 ms. */
+    ps_case(2, 1, 0, 1, 100);
+    ps_case(2, 2, 0, 1, 100);
+    ps_case(2, 3, 0, 1, 150);
+    ps_case(2, 4, 0, 1, 200);
+    ps_case(1, 1, 0.05, 1, 150);
+    ps_case(2, 1, 0.05, 1, 100);
+    ps_case(2, 3, 0, 0.5, 125);
+    ps_case(1, 2, 0, 1, 200);
+}
+END_TEST
+
+/* ---- 7. fleet bills ------------------------------------------------------------------------ */
+
+/* Runs a fleet of two (component json) for an hour at 10 requests/s and returns its
+ * results. */
+static void run_fleet_hour(const char *component, int warmup, int duration, world_spec **spec, run_result *res)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"bill\", \"duration_s\": %d, \"warmup_s\": %d, \"seed\": 5, \"replications\": 3,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"c\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 10}}],"
+             " \"components\": [{\"name\": \"c\", %s, \"duration_ms\": 20}]}", duration, warmup, component);
+    support_run_text(json, 0, spec, res);
+}
+
+/* Asserts the fleet's bill lines of replication r, given unrounded (each line is rounded to
+ * cents; the total is the sum of the rounded lines; the component's share is its unrounded
+ * usage rounded on its own, so it may differ from the total by a cent). */
+static void assert_fleet_bill(const run_result *res, uint32_t r, double vcpu, double mem, double ec2, double lb_h,
+                              double lcu, const char *what)
+{
+    static const char *const lines[] = { "fargate_vcpu", "fargate_memory", "ec2_instances", "load_balancer_hours",
+                                         "load_balancer_lcu" };
+    double raw[] = { vcpu, mem, ec2, lb_h, lcu }, total = 0, share = 0;
+    for (size_t k = 0; k < 5; k++) {
+        char name[96], w[160];
+        snprintf(name, sizeof name, "cost.by_line.%s", lines[k]);
+        snprintf(w, sizeof w, "%s: %s", what, lines[k]);
+        assert_cents(w, row(res, r, name), round_cents(raw[k]));
+        total += round_cents(raw[k]);
+        share += raw[k];
+    }
+    char w[160];
+    snprintf(w, sizeof w, "%s: monthly_total", what);
+    assert_cents(w, row(res, r, "cost.monthly_total"), round_cents(total));
+    snprintf(w, sizeof w, "%s: by_component", what);
+    assert_cents(w, row(res, r, "cost.by_component.c"), round_cents(share));
+}
+
+START_TEST(fleet_bills_follow_the_price_table_exactly)
+{
+    /* A fixed fleet is billed the whole month whatever its load: two 1-vCPU, 2-GB Fargate
+     * tasks: vCPU round(2 x 1 x 730 x 0.04048) = 59.10, memory round(2 x 2 x 730 x 0.004445)
+     * = 12.98; arm64: 47.27 and 10.40; the load balancer round(730 x 0.0225) = 16.43 plus
+     * its capacity units (5 KB a request: processed GB an hour, at $0.008 a unit-hour); two
+     * c6i.large VMs: round(2 x 730 x 0.085) = 124.10. task_hours counts the window's. */
+    const double vcpu = 2 * 730 * FARGATE_VCPU_HOUR, mem = 2 * 2 * 730 * FARGATE_GB_HOUR;
+    const double vcpu_arm = 2 * 730 * FARGATE_VCPU_HOUR_ARM, mem_arm = 2 * 2 * 730 * FARGATE_GB_HOUR_ARM;
+    const double lb_h = 730 * ALB_HOUR, ec2 = 2 * 730 * C6I_LARGE_HOUR;
+    ck_assert_double_eq_tol(round_cents(vcpu), 59.10, 1e-9);
+    ck_assert_double_eq_tol(round_cents(mem), 12.98, 1e-9);
+    ck_assert_double_eq_tol(round_cents(vcpu_arm), 47.27, 1e-9);
+    ck_assert_double_eq_tol(round_cents(mem_arm), 10.40, 1e-9);
+    ck_assert_double_eq_tol(round_cents(lb_h), 16.43, 1e-9);
+    ck_assert_double_eq_tol(round_cents(ec2), 124.10, 1e-9);
+    static const struct {
+        const char *what, *component;
+        int warmup, duration;
+        int arm, vm, lb;
+    } cases[] = {
+        { "Fargate, no load balancer", "\"kind\": \"container\", \"count\": 2, \"vcpu\": 1, \"memory_gb\": 2,"
+          " \"load_balancer\": {\"enabled\": false}", 0, 3600, 0, 0, 0 },
+        { "Fargate, 10-minute window after 5 minutes", "\"kind\": \"container\", \"count\": 2, \"vcpu\": 1,"
+          " \"memory_gb\": 2, \"load_balancer\": {\"enabled\": false}", 300, 600, 0, 0, 0 },
+        { "Fargate arm64", "\"kind\": \"container\", \"count\": 2, \"architecture\": \"arm64\","
+          " \"load_balancer\": {\"enabled\": false}", 0, 3600, 1, 0, 0 },
+        { "Fargate with a load balancer", "\"kind\": \"container\", \"count\": 2, \"vcpu\": 1, \"memory_gb\": 2", 0,
+          3600, 0, 0, 1 },
+        { "2 c6i.large", "\"kind\": \"vm\", \"instance_type\": \"c6i.large\", \"count\": 2,"
+          " \"load_balancer\": {\"enabled\": false}", 0, 3600, 0, 1, 0 },
+        { "2 c6i.large with a load balancer", "\"kind\": \"vm\", \"instance_type\": \"c6i.large\", \"count\": 2", 0, 3600,
+          0, 1, 1 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        world_spec *spec;
+        run_result res;
+        run_fleet_hour(cases[k].component, cases[k].warmup, cases[k].duration, &spec, &res);
+        const char *fig = cases[k].vm ? "vms" : "containers";
+        char name[96];
+        for (uint32_t r = 0; r < spec->replications; r++) {
+            snprintf(name, sizeof name, "%s.c.requests", fig);
+            double n = row(&res, r, name);
+            /* Capacity units: GB processed an hour (the window's average) x 730 h x $0.008. */
+            double lcu = cases[k].lb ? n / cases[k].duration * 3600 * 5 / 1e6 * 730 * ALB_LCU_HOUR : 0;
+            assert_fleet_bill(&res, r, cases[k].vm ? 0 : cases[k].arm ? vcpu_arm : vcpu,
+                              cases[k].vm ? 0 : cases[k].arm ? mem_arm : mem, cases[k].vm ? ec2 : 0,
+                              cases[k].lb ? lb_h : 0, lcu, cases[k].what);
+            snprintf(name, sizeof name, "%s.c.task_hours", fig);
+            assert_close("task_hours", row(&res, r, name), 2.0 * cases[k].duration / 3600);
+            snprintf(name, sizeof name, "%s.c.mean_tasks", fig);
+            assert_close("mean_tasks", row(&res, r, name), 2);
+        }
+        if (verbose())
+            fprintf(stderr, "study: bill of %s: $%.2f a month (fargate %.2f + %.2f, ec2 %.2f, lb %.2f + %.2f)\n",
+                    cases[k].what, run_value(&res, "cost.monthly_total", NULL),
+                    run_value(&res, "cost.by_line.fargate_vcpu", NULL),
+                    run_value(&res, "cost.by_line.fargate_memory", NULL),
+                    run_value(&res, "cost.by_line.ec2_instances", NULL),
+                    run_value(&res, "cost.by_line.load_balancer_hours", NULL),
+                    run_value(&res, "cost.by_line.load_balancer_lcu", NULL));
+        support_done(spec, &res);
+    }
+}
+END_TEST
+
+/* ---- 8. autoscaling ---------------------------------------------------------------------- */
+
+/* 50 requests/s of exponential 10 ms CPU (0.5 vCPU of work), 500/s from 600 s to 1,800 s
+ * (5 vCPUs), on 1-vCPU tasks tracking 60% CPU within 2 and 8 tasks. extra: more keys of the
+ * container; NULL autoscaling: a fixed fleet of 2. */
+static void run_step(int warmup, int duration, const char *autoscaling, const char *extra, world_spec **spec,
+                     run_result *res)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"step\", \"duration_s\": %d, \"warmup_s\": %d, \"seed\": 9, \"replications\": 2,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"c\", \"arrivals\": {\"process\": \"spike\", \"rate_per_s\": 50,"
+             "   \"spike_at_s\": 600, \"spike_duration_s\": 1200, \"spike_rate_per_s\": 450}}],"
+             " \"components\": [{\"name\": \"c\", \"kind\": \"container\", \"count\": 2, \"vcpu\": 1, \"concurrency\": 100,"
+             "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 10}%s%s%s}]}",
+             duration, warmup, autoscaling ? ", \"autoscaling\": " : "", autoscaling ? autoscaling : "",
+             extra ? extra : "");
+    support_run_text(json, 0, spec, res);
+}
+
+static const char *const step_autoscaling =
+    "{\"min\": 2, \"max\": 8, \"target_cpu\": 0.6, \"scale_out_cooldown_s\": 60, \"scale_in_cooldown_s\": 120}";
+
+START_TEST(autoscaling_follows_a_step_in_load_within_its_bounds)
+{
+    /* Windows of the same run (by warm-up and duration): before the step, 2 tasks (min;
+     * 0.5 vCPU of work needs 1); during it, the fleet grows (at least 5 vCPUs of work) but
+     * never past max = 8, launching new tasks; after it, surplus tasks are drained and
+     * stopped, and the fleet is back at min. */
+    static const struct { int warmup, duration; const char *what; } w[] = {
+        { 0, 600, "before" }, { 600, 600, "rise" }, { 1200, 600, "spike" }, { 1800, 1800, "after" },
+        { 3000, 600, "end" },
+    };
+    double mean_tasks[5];
+    for (size_t k = 0; k < 5; k++) {
+        world_spec *spec;
+        run_result res;
+        run_step(w[k].warmup, w[k].duration, step_autoscaling, NULL, &spec, &res);
+        for (uint32_t r = 0; r < spec->replications; r++) {
+            double mx = row(&res, r, "containers.c.max_tasks"), mt = row(&res, r, "containers.c.mean_tasks");
+            double starts = row(&res, r, "containers.c.starts"), stops = row(&res, r, "containers.c.stops");
+            ck_assert_msg(mx <= 8 && mt <= mx && mt >= 2, "%s: mean %g and max %g tasks, bounds 2 and 8", w[k].what, mt,
+                          mx);
+            switch (k) {
+            case 0:      /* the initial two are launched in the window; nothing changes */
+                ck_assert_msg(mt == 2 && mx == 2 && starts == 2 && stops == 0,
+                              "before the step: mean %g, max %g tasks, %g starts, %g stops", mt, mx, starts, stops);
+                break;
+            case 1:
+                ck_assert_msg(starts >= 1 && mx >= 5, "as the step comes: %g starts, at most %g tasks", starts, mx);
+                break;
+            case 2:
+                ck_assert_msg(mt >= 5, "during the step: %g tasks on average", mt);
+                break;
+            case 3:
+                ck_assert_msg(stops >= 1 && starts == 0, "after the step: %g stops, %g starts", stops, starts);
+                break;
+            case 4:
+                ck_assert_msg(mt == 2 && mx == 2, "at the end: mean %g, max %g tasks, expected min = 2", mt, mx);
+                break;
+            }
+        }
+        mean_tasks[k] = run_value(&res, "containers.c.mean_tasks", NULL);
+        if (verbose())
+            fprintf(stderr, "study: autoscaling, %s [%d, %d) s: mean %.3f, max %g tasks, %g starts, %g stops, "
+                    "CPU %.3f, rejected %g of %g, latency %.2f ms\n", w[k].what, w[k].warmup, w[k].warmup + w[k].duration,
+                    mean_tasks[k], run_value(&res, "containers.c.max_tasks", NULL),
+                    run_value(&res, "containers.c.starts", NULL), run_value(&res, "containers.c.stops", NULL),
+                    run_value(&res, "containers.c.cpu_utilization", NULL),
+                    run_value(&res, "containers.c.rejected", NULL), run_value(&res, "containers.c.requests", NULL),
+                    run_value(&res, "containers.c.latency_ms_mean", NULL));
+        support_done(spec, &res);
+    }
+    ck_assert_msg(mean_tasks[2] > mean_tasks[0] && mean_tasks[3] < mean_tasks[2],
+                  "mean tasks before / during / after the step: %g / %g / %g", mean_tasks[0], mean_tasks[2],
+                  mean_tasks[3]);
+}
+END_TEST
+
+START_TEST(no_task_serves_before_start_s)
+{
+    /* The step on 2 tasks overloads them (5 vCPUs of work on 2): the evaluation at 660 s
+     * sees them saturated and launches more, which serve from 660 + start_s. Under common
+     * random numbers the autoscaled fleet is then exactly the fixed fleet of 2 until they
+     * are ready: the same requests refused, the same latencies — but more tasks (billed,
+     * counted in mean_tasks). With start_s = 300, a window ending at 955 s sees no
+     * difference; one ending at 1,200 s sees fewer refusals. */
+    static const struct { int duration; int differs; } w[] = { { 955, 0 }, { 1200, 1 } };
+    for (size_t k = 0; k < 2; k++) {
+        world_spec *sa, *sf;
+        run_result ra, rf;
+        run_step(0, w[k].duration, step_autoscaling, ", \"start_s\": 300", &sa, &ra);
+        run_step(0, w[k].duration, NULL, ", \"start_s\": 300", &sf, &rf);
+        for (uint32_t r = 0; r < sa->replications; r++) {
+            double rej_a = row(&ra, r, "containers.c.rejected"), rej_f = row(&rf, r, "containers.c.rejected");
+            double lat_a = row(&ra, r, "containers.c.latency_ms_mean"), lat_f = row(&rf, r, "containers.c.latency_ms_mean");
+            double starts = row(&ra, r, "containers.c.starts"), mt = row(&ra, r, "containers.c.mean_tasks");
+            ck_assert_double_eq(row(&ra, r, "containers.c.requests"), row(&rf, r, "containers.c.requests"));
+            ck_assert_msg(starts >= 3 && mt > 2, "window [0, %d): %g starts, %g tasks on average", w[k].duration,
+                          starts, mt);
+            ck_assert_double_eq(row(&rf, r, "containers.c.starts"), 2);
+            ck_assert_msg(rej_f > 0.3 * row(&rf, r, "containers.c.requests"), "the fixed fleet refused only %g", rej_f);
+            if (!w[k].differs)
+                ck_assert_msg(rej_a == rej_f && lat_a == lat_f,
+                              "window [0, %d): autoscaled fleet refused %g (latency %.6f ms), the fixed fleet %g "
+                              "(%.6f ms); no new task may serve before 660 + 300 s", w[k].duration, rej_a, lat_a, rej_f,
+                              lat_f);
+            else
+                ck_assert_msg(rej_a < rej_f, "window [0, %d): autoscaled fleet refused %g, the fixed fleet %g",
+                              w[k].duration, rej_a, rej_f);
+        }
+        if (verbose())
+            fprintf(stderr, "study: start_s 300, window [0, %d): refused %g (autoscaled, %g starts, %.4f tasks) "
+                    "against %g (fixed)\n", w[k].duration, run_value(&ra, "containers.c.rejected", NULL),
+                    run_value(&ra, "containers.c.starts", NULL), run_value(&ra, "containers.c.mean_tasks", NULL),
+                    run_value(&rf, "containers.c.rejected", NULL));
+        support_done(sa, &ra);
+        support_done(sf, &rf);
+    }
+    /* A start longer than the window: tasks are launched (and billed) but never serve. */
+    world_spec *sa, *sf;
+    run_result ra, rf;
+    run_step(0, 1500, step_autoscaling, ", \"start_s\": 3600", &sa, &ra);
+    run_step(0, 1500, NULL, ", \"start_s\": 3600", &sf, &rf);
+    for (uint32_t r = 0; r < sa->replications; r++) {
+        ck_assert_double_eq(row(&ra, r, "containers.c.rejected"), row(&rf, r, "containers.c.rejected"));
+        ck_assert_msg(row(&ra, r, "containers.c.starts") >= 3, "%g starts", row(&ra, r, "containers.c.starts"));
+        ck_assert_msg(row(&ra, r, "cost.by_line.fargate_vcpu") > row(&rf, r, "cost.by_line.fargate_vcpu"),
+                      "tasks that never served are not billed");
+    }
+    support_done(sa, &ra);
+    support_done(sf, &rf);
+}
+END_TEST
+
+/* ---- 9. bad inputs ----------------------------------------------------------------------- */
+
+static void refused(const char *component, const char *path, const char *words)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"bad\", \"duration_s\": 60,"
+             " \"traffic\": [{\"name\": \"t\", \"target\": \"c\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+             " \"components\": [{\"name\": \"c\", %s}]}", component);
+    support_assert_refused("study", json, path, words);
+}
+
+/* Runs slsim with args and asserts exit 2 with exactly one line of output containing words. */
+static void usage_error(const char *args, const char *words)
+{
+    char out[4096];
+    int rc = support_sh(out, sizeof out, "'%s' %s", support_binary(), args);
+    ck_assert_msg(rc == 2, "slsim %s exited %d, expected 2: %s", args, rc, out);
+    ck_assert_msg(count_lines(out) == 1 && out[strlen(out) - 1] == '\n', "slsim %s: expected one line, got \"%s\"",
+                  args, out);
+    ck_assert_msg(strstr(out, words) != NULL, "slsim %s: \"%s\" does not say \"%s\"", args, out, words);
+    if (verbose())
+        fprintf(stderr, "study: usage error: %s", out);
+}
+
+START_TEST(bad_fleets_and_studies_are_refused)
+{
+    refused("\"kind\": \"vm\", \"instance_type\": \"c9.huge\", \"duration_ms\": 10", "components[0].instance_type",
+            "\"c9.huge\" is not in the price table");
+    refused("\"kind\": \"vm\", \"duration_ms\": 10", "components[0]", "instance_type");
+    refused("\"kind\": \"vm\", \"instance_type\": \"c6i.large\", \"vcpu\": 2, \"duration_ms\": 10", "components[0].vcpu",
+            "unknown key");
+    refused("\"kind\": \"container\", \"vcpu\": 100, \"duration_ms\": 10", "components[0].vcpu", "0.25 to 16");
+    refused("\"kind\": \"container\", \"memory_gb\": 0.1, \"duration_ms\": 10", "components[0].memory_gb", "0.5 to 120");
+    refused("\"kind\": \"container\", \"duration_ms\": 10, \"autoscaling\": {\"min\": 5, \"max\": 3}",
+            "components[0].autoscaling.max", "must be at least min");
+    refused("\"kind\": \"container\", \"duration_ms\": 10, \"count\": 12, \"autoscaling\": {\"min\": 1, \"max\": 10}",
+            "components[0].count", "within autoscaling min 1 and max 10");
+    refused("\"kind\": \"container\", \"duration_ms\": 10, \"autoscaling\": {\"target_cpu\": 0}",
+            "components[0].autoscaling.target_cpu", "from 0.05 to 1");
+    refused("\"kind\": \"container\"", "components[0]", "duration_ms");
+    refused("\"kind\": \"container\", \"duration_ms\": 10, \"cpu_bound_fraction\": 1.5",
+            "components[0].cpu_bound_fraction", "from 0 to 1");
+
+    char dir[256], file[512], fleet[512], json[2048], args[2048];
+    support_tempdir(dir, sizeof dir);
+    snprintf(json, sizeof json, api_json, "api", 60, 2, 128, 20);
+    write_text(file, sizeof file, dir, "api.json", json);
+    write_text(fleet, sizeof fleet, dir, "fleet.json",
+               "{\"name\": \"fleet\", \"duration_s\": 60,"
+               " \"traffic\": [{\"name\": \"t\", \"target\": \"c\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+               " \"components\": [{\"name\": \"c\", \"kind\": \"container\", \"duration_ms\": 10}]}");
+    snprintf(args, sizeof args, "compare '%s' --out '%s/x'", file, dir);
+    usage_error(args, "nothing to compare");
+    snprintf(args, sizeof args, "cost-curve '%s' '%s' --out '%s/x'", file, fleet, dir);
+    usage_error(args, "missing --requests-per-month");
+    snprintf(args, sizeof args, "cost-curve '%s' --variant 'a:components[0].memory_mb=256' --requests-per-month 5:1 "
+             "--out '%s/x'", file, dir);
+    usage_error(args, "--requests-per-month");
+    snprintf(args, sizeof args, "tune '%s' --function c --out '%s/x'", fleet, dir);
+    usage_error(args, "--function: no function is named \"c\"");
+    snprintf(args, sizeof args, "tune '%s' --function nope --out '%s/x'", file, dir);
+    usage_error(args, "no function is named \"nope\"");
+    snprintf(args, sizeof args, "compare '%s' '%s' --replications 1 --out '%s/x'", file, fleet, dir);
+    usage_error(args, "--replications");
+    /* A bad variant is named with its JSON path before anything runs. */
+    snprintf(args, sizeof args, "compare '%s' --variant 'big:components[0].memory_mb=99999' --out '%s/x'", file, dir);
+    usage_error(args, "components[0].memory_mb");
+    char x[600];
+    snprintf(x, sizeof x, "%s/x", dir);
+    char *none = support_read_file(x);
+    ck_assert_msg(none == NULL, "a refused study wrote %s", x);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* ---- regressions: model bugs found while writing this suite, now fixed ------------------ */
+
+START_TEST(regression_fleet_tasks_running_through_a_short_window_are_billed_a_whole_minute)
+{
+    /* Was: fleet.c, task_account: "if (life < 60 && t->launched >= t_start && t->launched <
+     * t_end) inside += 60 - life" — fleet_finish called it for every task still running at
+     * the end of the window with until = t_end, so a task that is merely cut off by the end
+     * of the window (not stopped) was padded to Fargate's one-minute minimum (fixed: only a
+     * stopped task is). The month-scaled
+     * bill of a fixed fleet then depends on the window: input 2 tasks of 1 vCPU / 2 GB, no
+     * load balancer, duration_s 30 (warmup 0). Expected fargate_vcpu = round(2 x 730 x
+     * 0.04048) = $59.10 (as with duration_s 3600, or with warmup_s 60 and duration_s 30,
+     * where the tasks were launched before the window); observed $118.20 (task_hours 0.0333
+     * = 2 x 60 s for a 30-s window). The same padding billed a task launched by autoscaling
+     * in the last minute of any window a full minute although it ran on. */
+    world_spec *spec;
+    run_result res;
+    run_fleet_hour("\"kind\": \"container\", \"count\": 2, \"vcpu\": 1, \"memory_gb\": 2,"
+                   " \"load_balancer\": {\"enabled\": false}", 60, 30, &spec, &res);
+    double warm = row(&res, 0, "cost.by_line.fargate_vcpu");
+    support_done(spec, &res);
+    run_fleet_hour("\"kind\": \"container\", \"count\": 2, \"vcpu\": 1, \"memory_gb\": 2,"
+                   " \"load_balancer\": {\"enabled\": false}", 0, 30, &spec, &res);
+    double cold = row(&res, 0, "cost.by_line.fargate_vcpu"), th = row(&res, 0, "containers.c.task_hours");
+    support_done(spec, &res);
+    if (verbose())
+        fprintf(stderr, "study: 30-s window: fargate_vcpu $%.2f (tasks launched at the window's start, task_hours "
+                "%.4f), $%.2f (launched in the warm-up); expected $59.10\n", cold, th, warm);
+    ck_assert_msg(fabs(warm - 59.10) < 0.001, "warm-up case: $%.2f", warm);
+    ck_assert_msg(fabs(cold - 59.10) < 0.001 && fabs(th - 2 * 30 / 3600.0) < 1e-9,
+                  "2 always-on tasks, 30-s window from t = 0: fargate_vcpu $%.2f a month, task_hours %.4f; expected "
+                  "$59.10 and %.4f (the same fleet with a 60-s warm-up bills $%.2f)", cold, th, 2 * 30 / 3600.0, warm);
+}
+END_TEST
+
+START_TEST(regression_print_config_turns_a_fixed_fleet_into_an_autoscaled_one)
+{
+    /* Was: a container without "autoscaling" is a fixed fleet; `run --print-config` printed
+     * it with "autoscaling": {} (cfg_object creates the empty object in the resolved tree),
+     * and fleet_parse_common sets f->autoscaling = cfg_has(n, "autoscaling"), so the printed
+     * scenario — documented as itself a valid scenario with every default filled in — ran an
+     * autoscaled fleet (min 1, max 10, target 0.7). Fixed: absent stays absent (null).
+     * Input: 6 tasks, 5 requests/s of 10 ms for 600 s. Expected from the printed file: the
+     * same results as the original (6 tasks throughout, no stops); observed: the fleet
+     * drained to 1 task at the first evaluation (mean_tasks 1.5, 5 stops). */
+    char dir[256], file[512], printed[600], out[65536], args[2048];
+    support_tempdir(dir, sizeof dir);
+    write_text(file, sizeof file, dir, "fixed.json",
+               "{\"name\": \"fixed\", \"duration_s\": 600, \"seed\": 3, \"replications\": 2,"
+               " \"traffic\": [{\"name\": \"t\", \"target\": \"c\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
+               " \"components\": [{\"name\": \"c\", \"kind\": \"container\", \"count\": 6, \"duration_ms\": 10}]}");
+    snprintf(printed, sizeof printed, "%s/printed.json", dir);
+    snprintf(args, sizeof args, "run '%s' --print-config > '%s'", file, printed);
+    study_ok(out, sizeof out, args);
+    char *text = support_read_file(printed);
+    ck_assert_ptr_nonnull(text);
+    world_spec *s1, *s2;
+    run_result r1, r2;
+    support_run_text(text, 0, &s2, &r2);
+    free(text);
+    text = support_read_file(file);
+    support_run_text(text, 0, &s1, &r1);
+    free(text);
+    double m1 = run_value(&r1, "containers.c.mean_tasks", NULL), m2 = run_value(&r2, "containers.c.mean_tasks", NULL);
+    double st1 = run_value(&r1, "containers.c.stops", NULL), st2 = run_value(&r2, "containers.c.stops", NULL);
+    support_done(s1, &r1);
+    support_done(s2, &r2);
+    support_rmrf(dir);
+    if (verbose())
+        fprintf(stderr, "study: fixed fleet of 6: mean_tasks %.3f (%g stops); from its --print-config: %.3f (%g stops)\n",
+                m1, st1, m2, st2);
+    ck_assert_msg(m1 == 6 && st1 == 0, "the original: %g tasks, %g stops", m1, st1);
+    ck_assert_msg(m2 == m1 && st2 == st1,
+                  "the --print-config of a fixed fleet of 6 runs %g tasks on average with %g stops, the original %g "
+                  "with %g: the printed \"autoscaling\": {} turns autoscaling on", m2, st2, m1, st1);
+}
+END_TEST
+
+Suite *study_suite(void)
+{
+    Suite *s = suite_create("study");
+    TCase *tc = tcase_create("compare, cost-curve, tune, containers and VMs");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, identical_variants_differ_by_exactly_zero);
+    tcase_add_test(tc, arm64_against_x86_a_paired_difference_is_far_narrower);
+    tcase_add_test(tc, a_cost_curve_finds_the_break_even_of_a_function_and_a_fixed_fleet);
+    tcase_add_test(tc, tune_sweeps_a_cpu_bound_function_exactly);
+    tcase_add_test(tc, a_fleet_without_autoscaling_is_an_erlang_loss_system);
+    tcase_add_test(tc, one_task_shares_its_processor_as_m_m_1_ps);
+    tcase_add_test(tc, requests_share_vcpus_exactly);
+    tcase_add_test(tc, fleet_bills_follow_the_price_table_exactly);
+    tcase_add_test(tc, autoscaling_follows_a_step_in_load_within_its_bounds);
+    tcase_add_test(tc, no_task_serves_before_start_s);
+    tcase_add_test(tc, bad_fleets_and_studies_are_refused);
+    /* Model bugs found while writing this suite, now fixed. */
+    tcase_add_test(tc, regression_fleet_tasks_running_through_a_short_window_are_billed_a_whole_minute);
+    tcase_add_test(tc, regression_print_config_turns_a_fixed_fleet_into_an_autoscaled_one);
+    suite_add_tcase(s, tc);
+    return s;
+}
