@@ -1195,6 +1195,29 @@ static void on_compute_done(sim *s, void *target, uint64_t arg)
 
 static void function_reply(void *state, world *w, uint32_t req, attempt_result result);
 
+/* The handler's time for a request of `items` items (a batch is handled item by item: the
+ * sum of one draw per item, at the function's CPU share) and how it ends: a timeout cuts it
+ * at timeout_s; else an error with error_rate; else it fails only on poisoned items. */
+static attempt_result draw_outcome(function_state *st, uint32_t items, bool poison, double *run_ms)
+{
+    const function_spec *f = st->f;
+    double ms = 0;
+    for (uint32_t k = items; k > 0; k--)
+        ms += dist_sample(&f->duration_ms, st->r_duration);
+    ms *= f->speed_factor;
+    attempt_result result = RESULT_OK;
+    if (ms > f->timeout_ms) {
+        ms = f->timeout_ms;
+        result = RESULT_TIMEOUT;
+    } else if (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate) {
+        result = RESULT_ERROR;
+    } else if (poison) {
+        result = RESULT_PARTIAL;
+    }
+    *run_ms = ms;
+    return result;
+}
+
 /* An instance for a new request: an idle provisioned one, else the most recently used idle
  * one (expired ones are discarded on the way), else a new one (cold) if the pool and the
  * scale-up bucket allow. UINT32_MAX: throttled. */
@@ -1333,14 +1356,8 @@ static void concurrent_accept(function_state *st, world *w, uint32_t req)
     in->active++;
     open_update(st, slot, was);
     double init_ms = cold ? dist_sample(&f->cold_start_ms, st->r_cold) : 0.0;
-    double run_ms = dist_sample(&f->duration_ms, st->r_duration) * f->speed_factor;
-    attempt_result result = RESULT_OK;
-    if (run_ms > f->timeout_ms) {
-        run_ms = f->timeout_ms;
-        result = RESULT_TIMEOUT;
-    } else if (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate) {
-        result = RESULT_ERROR;
-    }
+    double run_ms;
+    attempt_result result = draw_outcome(st, 1, false, &run_ms);
     double end = now + (init_ms + run_ms) / 1000.0;
     if (world_measuring(w, now)) {
         st->invocations++;
@@ -1393,20 +1410,8 @@ static void function_accept(void *state, world *w, uint32_t req)
     instance *in = &st->inst[slot];
 
     double init_ms = cold ? dist_sample(&f->cold_start_ms, st->r_cold) : 0.0;
-    /* A batch is handled item by item: its time is the sum of one draw per item. */
-    double run_ms = 0;
-    for (uint32_t k = w->req[req].items; k > 0; k--)
-        run_ms += dist_sample(&f->duration_ms, st->r_duration);
-    run_ms *= f->speed_factor;
-    attempt_result result = RESULT_OK;
-    if (run_ms > f->timeout_ms) {
-        run_ms = f->timeout_ms;
-        result = RESULT_TIMEOUT;
-    } else if (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate) {
-        result = RESULT_ERROR;
-    } else if (w->req[req].poison) {
-        result = RESULT_PARTIAL;
-    }
+    double run_ms;
+    attempt_result result = draw_outcome(st, w->req[req].items, w->req[req].poison, &run_ms);
     double end = now + (init_ms + run_ms) / 1000.0;
     request *r = &w->req[req];
     bool measuring = world_measuring(w, now);

@@ -153,6 +153,18 @@ static int out_dir(const study_options *o, const world_spec *first, const char *
     return 0;
 }
 
+/* Loads and runs every variant, and makes the study's results folder. */
+static int run_study(const study_variant *v, size_t n, const study_options *o, loaded *l,
+                     const char *what, char *dir, size_t dir_size, char *err, size_t err_size)
+{
+    int rc = load_all(v, n, o, 1.0, l, err, err_size);
+    if (rc == 0)
+        rc = run_all(l, n, o, err, err_size);
+    if (rc == 0)
+        rc = out_dir(o, l[0].spec, what, dir, dir_size, err, err_size);
+    return rc;
+}
+
 static int write_file(const char *dir, const char *name, const text *t, char *err, size_t err_size)
 {
     char path[4096];
@@ -264,12 +276,8 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         snprintf(err, err_size, "slsim: out of memory");
         return 1;
     }
-    int rc = load_all(v, n, o, 1.0, l, err, err_size);
-    if (rc == 0)
-        rc = run_all(l, n, o, err, err_size);
     char dir[4096];
-    if (rc == 0)
-        rc = out_dir(o, l[0].spec, "compare", dir, sizeof dir, err, err_size);
+    int rc = run_study(v, n, o, l, "compare", dir, sizeof dir, err, err_size);
     if (rc != 0) {
         free_all(l, n);
         free(l);
@@ -491,12 +499,8 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
         v[i].sets = p;
         v[i].n_sets = k;
     }
-    int rc = load_all(v, n, o, 1.0, l, err, err_size);
-    if (rc == 0)
-        rc = run_all(l, n, o, err, err_size);
     char dir[4096];
-    if (rc == 0)
-        rc = out_dir(o, l[0].spec, "tune", dir, sizeof dir, err, err_size);
+    int rc = run_study(v, n, o, l, "tune", dir, sizeof dir, err, err_size);
     text csv = { 0 }, out = { 0 };
     if (rc == 0) {
         char name[160];
