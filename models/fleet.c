@@ -159,6 +159,7 @@ enum { TASK_FREE, TASK_STARTING, TASK_RUNNING, TASK_DRAINING };
 typedef struct task {
     uint8_t   state;
     double    launched;           /* billed from here */
+    double    ready;              /* serving from here */
     uint32_t  inflight;           /* requests on it (CPU part or waiting) */
     uint32_t *cpu, n_cpu, cap_cpu;/* requests in their CPU part */
     double    v, v_t;             /* virtual processor time per request, and when advanced */
@@ -185,7 +186,7 @@ typedef struct fleet_state {
     uint32_t running, starting;
     double   last_out, last_in;
     double   cpu_in_use, cpu_t, cpu_busy_window, cpu_busy_period, cap_period_t;
-    double   task_seconds, billed_task_seconds;
+    double   task_seconds, serving_seconds, billed_task_seconds;
     uint64_t requests, rejected, errors, timeouts, starts, stops;
     gauge    tasks_g, inflight_g;
     series   tasks_s, inflight_s;
@@ -337,6 +338,9 @@ static void task_account(fleet_state *st, const task *t, double until, bool stop
     double a = fmax(t->launched, st->w->t_start), b = fmin(until, st->w->t_end);
     double inside = b > a ? b - a : 0;
     st->task_seconds += inside;
+    double r = fmax(t->ready, st->w->t_start);
+    if (b > r)
+        st->serving_seconds += b - r;
     double life = until - t->launched;
     if (stopped && life < 60 && t->launched >= st->w->t_start && t->launched < st->w->t_end)
         inside += 60 - life;
@@ -375,6 +379,7 @@ static void task_launch(fleet_state *st, double now, bool ready)
     }
     task *t = &st->tasks[k];
     t->launched = now;
+    t->ready = ready ? now : now + st->f->start_s;
     t->inflight = t->n_cpu = 0;
     t->v = 0;
     t->v_t = now;
@@ -607,7 +612,8 @@ static void fleet_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "max_tasks", st->tasks_g.max);
     metric_emit(m, "starts", (double)st->starts);
     metric_emit(m, "stops", (double)st->stops);
-    metric_emit(m, "cpu_utilization", st->task_seconds > 0 ? st->cpu_busy_window / (st->task_seconds * f->vcpu) : 0);
+    /* Of the processors of serving tasks (starting tasks cannot be busy). */
+    metric_emit(m, "cpu_utilization", st->serving_seconds > 0 ? st->cpu_busy_window / (st->serving_seconds * f->vcpu) : 0);
     metric_emit(m, "mean_inflight", st->inflight_s.total / window);
     metric_emit(m, "task_hours", st->billed_task_seconds / 3600.0);
     metric_emit(m, "latency_ms_mean", any ? hist_mean(&st->latency_ms) : NAN);

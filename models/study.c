@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "models/report.h"
+#include "models/traffic.h"
 #include "sim/replicate.h"
 
 typedef struct loaded {
@@ -327,7 +328,7 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
 int study_cost_curve(const study_variant *v, size_t n, const study_options *o, double from,
                      double to, int steps, char *err, size_t err_size)
 {
-    /* The volume of each variant at its own traffic: a run at scale 1 tells it. */
+    /* The volume of each variant at its own traffic: its sources' expected arrivals. */
     loaded *base = calloc(n, sizeof *base);
     double *cost = calloc((size_t)steps * n, sizeof *cost), *p99 = calloc((size_t)steps * n, sizeof *p99);
     double *volume = calloc(n, sizeof *volume);
@@ -336,13 +337,15 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
         snprintf(err, err_size, "slsim: out of memory");
     if (rc == 0)
         rc = load_all(v, n, o, 1.0, base, err, err_size);
-    if (rc == 0)
-        rc = run_all(base, n, o, err, err_size);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        double arrived = run_value(&base[i].res, "requests.arrived", NULL);
-        volume[i] = arrived / base[i].spec->duration_s * base[i].spec->prices.month_hours * 3600.0;
+        /* The sources' expected arrivals in the window (exact, not one run's draw). */
+        const world_spec *ws = base[i].spec;
+        double arrived = 0;
+        for (size_t k = 0; k < ws->n_sources; k++)
+            arrived += traffic_expected_arrivals(&ws->sources[k], ws->warmup_s, ws->warmup_s + ws->duration_s);
+        volume[i] = arrived / ws->duration_s * ws->prices.month_hours * 3600.0;
         if (!(volume[i] > 0)) {
-            snprintf(err, err_size, "%s: the scenario has no traffic to scale (no request arrived)", v[i].file);
+            snprintf(err, err_size, "%s: the scenario has no traffic to scale (its sources send nothing in the window)", v[i].file);
             rc = 2;
         }
     }

@@ -401,6 +401,38 @@ static void on_burst(sim *s, void *target, uint64_t arg)
         new_request(st->w, st);
 }
 
+double traffic_expected_arrivals(const source_spec *s, double t0, double t1)
+{
+    double a = fmax(t0, s->start_s), b = s->end_s > 0 ? fmin(t1, s->end_s) : t1;
+    if (b <= a)
+        return 0;
+    double len = b - a;
+    switch (s->process) {
+    case ARRIVALS_CONSTANT:
+    case ARRIVALS_POISSON:
+        return s->rate_per_s * len;
+    case ARRIVALS_DIURNAL: {
+        /* The integral of the sinusoid over [a, b). */
+        double amp = diurnal_amplitude(s), w = 2.0 * 3.14159265358979323846 / 86400.0;
+        double pa = (s->start_hour - s->peak_hour) * 3600.0;
+        return s->rate_per_s * (len + amp / w * (sin(w * b + w * pa) - sin(w * a + w * pa)));
+    }
+    case ARRIVALS_ONOFF:
+        return (s->rate_on_per_s * s->mean_on_s + s->rate_off_per_s * s->mean_off_s) /
+               (s->mean_on_s + s->mean_off_s) * len;
+    case ARRIVALS_SPIKE: {
+        double n = s->rate_per_s * len;
+        double sa = fmax(a, s->spike_at_s), sb = fmin(b, s->spike_at_s + s->spike_duration_s);
+        if (sb > sa)
+            n += s->spike_rate_per_s * (sb - sa);
+        if (s->spike_at_s >= a && s->spike_at_s < b)
+            n += s->burst_count;
+        return n;
+    }
+    }
+    return 0;
+}
+
 void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
 {
     if (result == RESULT_PARTIAL)

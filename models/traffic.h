@@ -51,6 +51,10 @@ void traffic_free_specs(world_spec *w);
 int  traffic_start(world *w);
 void traffic_free(world *w);
 
+/* The expected number of requests source s creates in [t0, t1) (its arrival process's
+ * mean, not a draw). */
+double traffic_expected_arrivals(const source_spec *s, double t0, double t1);
+
 /* A component reports the result of an attempt of request idx at the current time. */
 void traffic_attempt_done(world *w, uint32_t idx, attempt_result result);
 
