@@ -516,7 +516,12 @@ void report_print(const run_result *r, FILE *f)
         bool configured = false;   /* show a line when it costs something in any replication */
         for (uint32_t rep = 0; rep < spec->replications; rep++)
             configured |= run_row_value(r, rep, name) != 0;
-        if (configured || (k == LINE_LAMBDA_REQUESTS && v == 0))
+        /* The Lambda request line stays (even at 0, e.g. under the free tier) when the
+         * scenario runs functions on AWS. */
+        bool aws_functions = false;
+        for (size_t c = 0; c < spec->n_components && !spec->prices.generic; c++)
+            aws_functions |= !strcmp(spec->components[c].kind->name, "function");
+        if (configured || (k == LINE_LAMBDA_REQUESTS && v == 0 && aws_functions))
             line(r, f, bill_line_names[k], name, "money");
     }
     for (size_t c = 0; c < spec->n_components && spec->n_components > 1; c++) {
