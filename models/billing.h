@@ -147,7 +147,7 @@ typedef struct service_usage {
 /* What one workflow used: Standard state transitions, or Express executions and GB-s
  * (100 ms and 64 MB steps already applied). */
 typedef struct workflow_usage {
-    bool   used, express;
+    bool   used;
     double transitions, requests, gb_s;
 } workflow_usage;
 

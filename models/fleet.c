@@ -186,7 +186,7 @@ typedef struct fleet_state {
     uint32_t running, starting;
     double   last_out, last_in;
     double   cpu_in_use, cpu_t, cpu_busy_window, cpu_busy_period, cap_period_t;
-    double   task_seconds, serving_seconds, billed_task_seconds;
+    double   serving_seconds, billed_task_seconds;
     uint64_t requests, rejected, errors, timeouts, starts, stops;
     gauge    tasks_g, inflight_g;
     series   tasks_s, inflight_s;
@@ -337,7 +337,6 @@ static void task_account(fleet_state *st, const task *t, double until, bool stop
 {
     double a = fmax(t->launched, st->w->t_start), b = fmin(until, st->w->t_end);
     double inside = b > a ? b - a : 0;
-    st->task_seconds += inside;
     double r = fmax(t->ready, st->w->t_start);
     if (b > r)
         st->serving_seconds += b - r;

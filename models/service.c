@@ -264,7 +264,7 @@ typedef struct service_state {
     world    *w;
     int       index;
     slot     *slots;
-    uint32_t  n_slots, cap_slots, *free_slots, n_free;
+    uint32_t  cap_slots, *free_slots, n_free;
     ring      waiting, shared;
     uint32_t  busy;                  /* in service (or forwarded) */
     uint32_t  connections;           /* open connections (callers', or the pool's to its target) */

@@ -329,36 +329,12 @@ static size_t topic_fanout(const void *spec, int *targets, size_t max)
     return n;
 }
 
-const component_kind topic_kind = {
-    .name = "topic",
-    .plural = "topics",
-    .parse = topic_parse,
-    .free_spec = topic_free_spec,
-    .link = topic_link,
-    .fanout = topic_fanout,
-    .start = topic_start,
-    .accept = NULL,
-    .enqueue = topic_enqueue,
-    .reply = topic_reply,
-    .finish = topic_finish,
-    .report = topic_report,
-    .meter = topic_meter,
-    .free_state = topic_free_state,
-};
+/* Topics and buses share every operation but parsing. */
+#define FANOUT_KIND(kind_name, kind_plural, parse_fn)                                        \
+    { .name = kind_name, .plural = kind_plural, .parse = parse_fn, .free_spec = topic_free_spec, \
+      .link = topic_link, .fanout = topic_fanout, .start = topic_start,                      \
+      .enqueue = topic_enqueue, .reply = topic_reply, .finish = topic_finish,                \
+      .report = topic_report, .meter = topic_meter, .free_state = topic_free_state }
 
-const component_kind bus_kind = {
-    .name = "bus",
-    .plural = "buses",
-    .parse = bus_parse,
-    .free_spec = topic_free_spec,
-    .link = topic_link,
-    .fanout = topic_fanout,
-    .start = topic_start,
-    .accept = NULL,
-    .enqueue = topic_enqueue,
-    .reply = topic_reply,
-    .finish = topic_finish,
-    .report = topic_report,
-    .meter = topic_meter,
-    .free_state = topic_free_state,
-};
+const component_kind topic_kind = FANOUT_KIND("topic", "topics", topic_parse);
+const component_kind bus_kind = FANOUT_KIND("bus", "buses", bus_parse);

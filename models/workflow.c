@@ -502,7 +502,7 @@ typedef struct wf_exec {
     uint32_t n_comp, comp_done;
     uint16_t comp[COMP_MAX];/* states whose compensation is owed, in completion order */
     double   started, deadline, wait_s, work_s;
-    uint8_t  live, measured, sync, compensating, traced;
+    uint8_t  live, measured, sync, traced;
     uint32_t trace_id;
 } wf_exec;
 
@@ -530,13 +530,13 @@ typedef struct workflow_state {
     world    *w;
     int       index;
     wf_exec  *ex;
-    uint32_t  n_ex, cap_ex, free_ex;
+    uint32_t  cap_ex, free_ex;
     wf_frame *fr;
     uint32_t  cap_fr, free_fr;
     gsl_rng  *r_choice, *r_wait, *r_items, *r_retry;
     uint64_t  started, outcomes[WF_OUTCOMES], compensations_run;
     uint64_t  transitions, express_100ms_units, billed_executions;
-    double    transitions_max, wait_s, work_s, gb_s;
+    double    transitions_max, wait_s, work_s;
     tally     transitions_t;
     hist      latency_ms;
     state_stats *stats;
@@ -671,7 +671,6 @@ static uint32_t exec_new(workflow_state *st)
     wf_exec *e = &st->ex[k];
     e->live = 1;
     e->frames = NONE;
-    st->n_ex++;
     return k;
 }
 
@@ -816,7 +815,6 @@ static void exec_end(workflow_state *st, uint32_t x, wf_outcome outcome)
     uint32_t req = e->req;
     bool sync = e->sync;
     pool_give(st->ex, &st->free_ex, sizeof *st->ex, x);
-    st->n_ex--;
     if (req == NONE)
         return;
     if (sync) {
@@ -1106,7 +1104,6 @@ static void start_compensation(workflow_state *st, uint32_t x)
         frame_stop(st, i);
     while (e->frames != NONE)
         frame_free(st, e->frames);
-    e->compensating = 1;
     uint32_t k = frame_new(st, x, NONE);
     if (k == NONE) {
         st->w->out_of_memory = 1;
@@ -1389,7 +1386,6 @@ static void workflow_meter(const void *spec, const void *state, const world *w, 
     const workflow_state *st = state;
     workflow_usage *wu = &u->workflows[index];
     wu->used = true;
-    wu->express = s->express;
     if (!s->express) {
         wu->transitions = (double)st->transitions;
         return;
