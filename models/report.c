@@ -586,10 +586,7 @@ int report_mkdir_p(const char *dir)
 }
 
 /* A growable text buffer for the CSV files. */
-typedef struct text { char *s; size_t n, cap; int oom; } text;
-
-static void text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void text_printf(text *t, const char *fmt, ...)
+void text_printf(text *t, const char *fmt, ...)
 {
     for (;;) {
         va_list ap;

@@ -43,6 +43,11 @@ void   report_print(const run_result *r, FILE *f);
 int    report_write(const run_result *r, const char *dir, char *err, size_t err_size);
 /* Writes text to path through a temporary file and rename. Returns 0 or -1 (errno set). */
 int    report_write_atomic(const char *path, const char *text, size_t len);
+/* A growing text buffer for result files; oom is set (and the text stops growing) when
+ * memory runs out. */
+typedef struct text { char *s; size_t n, cap; int oom; } text;
+void   text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Creates dir and its parents (like mkdir -p). Returns 0 or -1 (errno set). */
 int    report_mkdir_p(const char *dir);
 

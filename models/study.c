@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,44 +23,6 @@ typedef struct loaded {
     run_result  res;
     int         ran;
 } loaded;
-
-typedef struct text {
-    char  *s;
-    size_t n, cap;
-    int    oom;
-} text;
-
-static void text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void text_printf(text *t, const char *fmt, ...)
-{
-    if (t->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = t->cap - t->n;
-        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? room : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            t->oom = 1;
-            return;
-        }
-        if (t->s && (size_t)k < room) {
-            t->n += (size_t)k;
-            return;
-        }
-        size_t cap = t->cap ? t->cap * 2 : 4096;
-        while (cap < t->n + (size_t)k + 1)
-            cap *= 2;
-        char *g = realloc(t->s, cap);
-        if (!g) {
-            t->oom = 1;
-            return;
-        }
-        t->s = g;
-        t->cap = cap;
-    }
-}
 
 /* Loads variant v with the common overrides, its own sets after them, and the scale. */
 static world_spec *load_variant(const study_variant *v, const study_options *o, int64_t seed,
