@@ -1198,13 +1198,18 @@ static void function_reply(void *state, world *w, uint32_t req, attempt_result r
 /* The handler's time for a request of `items` items (a batch is handled item by item: the
  * sum of one draw per item, at the function's CPU share) and how it ends: a timeout cuts it
  * at timeout_s; else an error with error_rate; else it fails only on poisoned items. */
-static attempt_result draw_outcome(function_state *st, uint32_t items, bool poison, double *run_ms)
+static attempt_result draw_outcome(function_state *st, uint32_t items, bool poison, double recorded_ms,
+                                   double *run_ms)
 {
     const function_spec *f = st->f;
     double ms = 0;
-    for (uint32_t k = items; k > 0; k--)
-        ms += dist_sample(&f->duration_ms, st->r_duration);
-    ms *= f->speed_factor;
+    if (recorded_ms >= 0) {
+        ms = recorded_ms;           /* a replayed trace's own duration, as recorded */
+    } else {
+        for (uint32_t k = items; k > 0; k--)
+            ms += dist_sample(&f->duration_ms, st->r_duration);
+        ms *= f->speed_factor;
+    }
     attempt_result result = RESULT_OK;
     if (ms > f->timeout_ms) {
         ms = f->timeout_ms;
@@ -1357,7 +1362,7 @@ static void concurrent_accept(function_state *st, world *w, uint32_t req)
     open_update(st, slot, was);
     double init_ms = cold ? dist_sample(&f->cold_start_ms, st->r_cold) : 0.0;
     double run_ms;
-    attempt_result result = draw_outcome(st, 1, false, &run_ms);
+    attempt_result result = draw_outcome(st, 1, false, w->req[req].run_ms, &run_ms);
     double end = now + (init_ms + run_ms) / 1000.0;
     if (world_measuring(w, now)) {
         st->invocations++;
@@ -1411,7 +1416,7 @@ static void function_accept(void *state, world *w, uint32_t req)
 
     double init_ms = cold ? dist_sample(&f->cold_start_ms, st->r_cold) : 0.0;
     double run_ms;
-    attempt_result result = draw_outcome(st, w->req[req].items, w->req[req].poison, &run_ms);
+    attempt_result result = draw_outcome(st, w->req[req].items, w->req[req].poison, w->req[req].run_ms, &run_ms);
     double end = now + (init_ms + run_ms) / 1000.0;
     request *r = &w->req[req];
     bool measuring = world_measuring(w, now);

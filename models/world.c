@@ -407,7 +407,7 @@ uint32_t world_request_new(world *w)
     }
     uint32_t idx = w->free_head;
     w->free_head = w->req[idx].next_free;
-    w->req[idx] = (request){ .live = 1, .caller = CALLER_CLIENT, .size_kb = 1, .items = 1 };
+    w->req[idx] = (request){ .live = 1, .caller = CALLER_CLIENT, .size_kb = 1, .run_ms = -1, .items = 1 };
     w->n_req++;
     return idx;
 }

@@ -46,6 +46,8 @@ typedef struct request {
     double   entered;        /* when it entered the component holding it (queue wait) */
     double   sent;           /* when it was first sent to a queue (retention), 0 before */
     float    size_kb;        /* payload size */
+    float    run_ms;         /* handler time recorded in a trace (ms), or < 0: drawn */
+    uint32_t target;         /* component a traffic source sends it to (trace sources: per request) */
     uint32_t source;         /* traffic source index */
     uint32_t attempt;        /* 1-based, per holder */
     uint32_t receives;       /* times a queue handed it to a consumer */
