@@ -28,7 +28,23 @@
 
 /* ---- spec ------------------------------------------------------------------------ */
 
-typedef enum keep_alive_policy { KEEP_FIXED, KEEP_UNIFORM } keep_alive_policy;
+typedef enum keep_alive_policy {
+    KEEP_FIXED, KEEP_UNIFORM, KEEP_NONE, KEEP_FOREVER, KEEP_HYBRID
+} keep_alive_policy;
+
+/* What keep-alive keeps: each execution environment on its own (Lambda), or a function or
+ * a whole app loaded as one unit that serves any number of executions at once (the model of
+ * "Serverless in the Wild", Shahrad et al., ATC 2020). */
+typedef enum keep_alive_scope { SCOPE_INSTANCE, SCOPE_FUNCTION, SCOPE_APP } keep_alive_scope;
+
+/* The hybrid histogram policy (ATC 2020, section 4.2): idle times in bins over a range;
+ * when the histogram is representative, unload after an execution, load again at the head
+ * percentile minus the margin and unload at the tail percentile plus the margin; otherwise
+ * keep the unit loaded for the fallback window. */
+typedef struct hybrid_spec {
+    double   range_s, bin_s, head_pct, tail_pct, margin, cv_min, oob_max, fallback_s;
+    uint32_t min_samples, bins;
+} hybrid_spec;
 
 /* A circuit breaker around one call step (shared by the function's instances). */
 typedef struct breaker_spec {
@@ -65,7 +81,11 @@ typedef struct function_spec {
     double            speed_factor;    /* duration multiplier from the CPU share */
     double            timeout_ms, error_rate;
     keep_alive_policy keep_alive;
+    keep_alive_scope  scope;
     double            idle_min_s, idle_max_s;
+    hybrid_spec       hybrid;
+    char             *app;             /* the app it belongs to (its own name by default) */
+    int               unit_owner;      /* scope function/app: the component holding the unit */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;
     uint32_t          scale_per_10s;
@@ -103,7 +123,8 @@ static const double cold_median_ms[] = { 264, 215, 372, 307, 277, 517, 795 };
 static const double cold_p99_ms[]    = { 692, 627, 774, 778, 702, 1311, 1561 };
 
 static const char *const arch_names[] = { "x86_64", "arm64", NULL };
-static const char *const keep_names[] = { "fixed", "uniform", NULL };
+static const char *const keep_names[] = { "fixed", "uniform", "none", "forever", "hybrid", NULL };
+static const char *const scope_names[] = { "instance", "function", "app", NULL };
 
 static void function_free_spec(void *p)
 {
@@ -114,6 +135,7 @@ static void function_free_spec(void *p)
     dist_free(&f->cold_start_ms);
     dist_free(&f->cpu_ms);
     free(f->on_failure_name);
+    free(f->app);
     for (size_t i = 0; i < f->n_calls; i++) {
         free(f->calls[i].target_name);
         free(f->calls[i].name);
@@ -304,6 +326,67 @@ static uint64_t billed_ms_of(const function_spec *f, double ms)
     return (uint64_t)fmax(billed, f->bill_min_ms);
 }
 
+/* keep_alive: {policy, scope, idle_s | min_idle_s, max_idle_s | hybrid's parameters}. */
+static void parse_keep_alive(cfg_node *n, function_spec *f)
+{
+    cfg_node k;
+    cfg_object(n, "keep_alive", &k);
+    f->keep_alive = (keep_alive_policy)cfg_enum(&k, "policy", keep_names, KEEP_UNIFORM);
+    /* The hybrid policy is the paper's, kept per app; the others default to Lambda's own
+     * environments, each kept alive on its own. */
+    f->scope = (keep_alive_scope)cfg_enum(&k, "scope", scope_names,
+                                          f->keep_alive == KEEP_HYBRID ? SCOPE_APP : SCOPE_INSTANCE);
+    switch (f->keep_alive) {
+    case KEEP_FIXED:
+        f->idle_min_s = f->idle_max_s = cfg_number(&k, "idle_s", 360, 0, 1e9);
+        break;
+    case KEEP_UNIFORM:
+        f->idle_min_s = cfg_number(&k, "min_idle_s", 300, 0, 1e9);
+        f->idle_max_s = cfg_number(&k, "max_idle_s", 420, 0, 1e9);
+        if (!cfg_failed(&k) && f->idle_max_s < f->idle_min_s)
+            cfg_fail(&k, "max_idle_s", "must be at least min_idle_s (%g), got %g", f->idle_min_s,
+                     f->idle_max_s);
+        break;
+    case KEEP_NONE:
+        f->idle_min_s = f->idle_max_s = 0;
+        break;
+    case KEEP_FOREVER:
+        f->idle_min_s = f->idle_max_s = INFINITY;
+        break;
+    case KEEP_HYBRID: {
+        hybrid_spec *h = &f->hybrid;
+        h->range_s = cfg_number(&k, "range_s", 14400, 60, 1e7);
+        h->bin_s = cfg_number(&k, "bin_s", 60, 1, 3600);
+        h->head_pct = cfg_number(&k, "head_percentile", 5, 0, 100);
+        h->tail_pct = cfg_number(&k, "tail_percentile", 99, 0, 100);
+        h->margin = cfg_number(&k, "margin", 0.10, 0, 1);
+        h->cv_min = cfg_number(&k, "min_cv", 2, 0, 1e6);
+        h->min_samples = (uint32_t)cfg_integer(&k, "min_samples", 5, 1, 1000000);
+        h->oob_max = cfg_number(&k, "max_out_of_range", 0.5, 0, 1);
+        h->fallback_s = cfg_number(&k, "fallback_idle_s", h->range_s, 0, 1e9);
+        if (!cfg_failed(&k) && h->tail_pct < h->head_pct)
+            cfg_fail(&k, "tail_percentile", "must be at least head_percentile (%g), got %g",
+                     h->head_pct, h->tail_pct);
+        double bins = ceil(h->range_s / h->bin_s - 1e-9);
+        if (!cfg_failed(&k) && bins > 100000)
+            cfg_fail(&k, "bin_s", "makes %.0f bins over range_s; at most 100000", bins);
+        h->bins = (uint32_t)bins;
+        f->idle_min_s = f->idle_max_s = h->fallback_s;
+        break;
+    }
+    }
+    cfg_done(&k);
+    if (cfg_failed(n) || f->scope == SCOPE_INSTANCE) {
+        if (!cfg_failed(n) && f->keep_alive == KEEP_HYBRID)
+            cfg_fail(&k, "scope", "the hybrid policy keeps a function or an app loaded as one "
+                     "unit: use \"function\" or \"app\"");
+        return;
+    }
+    if (f->concurrency > 1)
+        cfg_fail(&k, "scope", "a function or app kept as one unit is modelled with concurrency 1 "
+                 "per execution; leave scope \"instance\" with concurrency > 1");
+}
+
 static void *function_parse(cfg_node *n, world_spec *w)
 {
     function_spec *f = calloc(1, sizeof *f);
@@ -366,19 +449,11 @@ static void *function_parse(cfg_node *n, world_spec *w)
     }
     f->error_rate = cfg_number(n, "error_rate", 0, 0, 1);
 
-    cfg_node k;
-    cfg_object(n, "keep_alive", &k);
-    f->keep_alive = (keep_alive_policy)cfg_enum(&k, "policy", keep_names, KEEP_UNIFORM);
-    if (f->keep_alive == KEEP_FIXED) {
-        f->idle_min_s = f->idle_max_s = cfg_number(&k, "idle_s", 360, 0, 1e9);
-    } else {
-        f->idle_min_s = cfg_number(&k, "min_idle_s", 300, 0, 1e9);
-        f->idle_max_s = cfg_number(&k, "max_idle_s", 420, 0, 1e9);
-        if (!cfg_failed(&k) && f->idle_max_s < f->idle_min_s)
-            cfg_fail(&k, "max_idle_s", "must be at least min_idle_s (%g), got %g", f->idle_min_s,
-                     f->idle_max_s);
-    }
-    cfg_done(&k);
+    const char *app = cfg_string(n, "app", f->name);
+    f->app = strdup(app ? app : f->name);
+    if (!f->app)
+        cfg_fail(n, "app", "out of memory");
+    parse_keep_alive(n, f);
 
     uint32_t account = w->account_concurrency;
     if (cfg_has(n, "reserved_concurrency")) {
@@ -455,6 +530,10 @@ static void *function_parse(cfg_node *n, world_spec *w)
     if (!cfg_failed(n) && f->concurrency > 1 && (f->n_calls || f->tenant_limit || f->provisioned))
         cfg_fail(n, "concurrency", "an instance serving several requests at once is modelled for "
                  "functions without calls, bulkheads or provisioned instances; set it to 1");
+    if (!cfg_failed(n) && f->scope != SCOPE_INSTANCE && f->provisioned)
+        cfg_fail(n, "provisioned_concurrency", "keep_alive.scope \"%s\" loads the function as one "
+                 "unit; provisioned instances are modelled with scope \"instance\"",
+                 scope_names[f->scope]);
     cfg_done(n);
     if (cfg_failed(n)) {
         function_free_spec(f);
@@ -468,6 +547,18 @@ static int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char 
     function_spec *f = p;
     f->has_sync = false;
     f->n_conn = 0;
+    /* The unit of a function kept as one is its own; an app's is held by its first function
+     * (whose keep_alive settings apply to the whole app). */
+    f->unit_owner = -1;
+    for (size_t i = 0; f->scope != SCOPE_INSTANCE && i < w->n_components; i++) {
+        if (w->components[i].kind != &function_kind)
+            continue;
+        const function_spec *g = w->components[i].spec;
+        if (g == f || (f->scope == SCOPE_APP && g->scope == SCOPE_APP && strcmp(g->app, f->app) == 0)) {
+            f->unit_owner = (int)i;
+            break;
+        }
+    }
     for (size_t i = 0; i < f->n_calls; i++) {
         function_call *call = &f->calls[i];
         cfg_node c;
@@ -568,8 +659,30 @@ typedef struct step_state {
     uint32_t bucket_calls[BREAKER_BUCKETS], bucket_failed[BREAKER_BUCKETS];
 } step_state;
 
+/* A function or an app loaded as one unit (keep_alive.scope "function" or "app"). Lazy like
+ * the instances: after its last execution ends at idle_since the unit is loaded during
+ * [load_at, unload_at) (and always while an execution runs); nothing fires when it loads or
+ * unloads; the next arrival (or the end of the run) settles the idle period. */
+typedef struct ka_unit {
+    const function_spec *f;      /* whose keep_alive settings apply: the owner's */
+    double    gb;                /* memory held while loaded (an app: its functions' together) */
+    uint32_t  running;
+    double    idle_since, load_at, unload_at;
+    bool      ended;             /* an execution has ended: idle times follow */
+    uint32_t *bins;              /* hybrid: histogram of idle times */
+    uint64_t  samples, oob;      /* idle times seen, and those beyond the range */
+    double    sumsq;             /* sum of squared bin counts (the histogram's CV) */
+    uint64_t  prewarms;          /* loads ahead of an arrival (measured window) */
+    double    idle_loaded_s;     /* loaded and idle (measured window) */
+    double    t_start;
+    series   *idle_series;       /* the owner's idle time line */
+    gsl_rng  *r_keep;
+} ka_unit;
+
 typedef struct function_state {
     const function_spec *f;
+    ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
+    bool      owns_unit;
     world    *w;
     instance *inst;
     uint32_t  cap_slots, max_slots;  /* slots grow on demand up to max_slots */
@@ -604,6 +717,10 @@ static void function_free_state(void *p)
     function_state *st = p;
     if (!st)
         return;
+    if (st->owns_unit) {
+        free(st->unit->bins);
+        free(st->unit);
+    }
     free(st->inst);
     free(st->free_slots);
     free(st->idle);
@@ -714,7 +831,123 @@ static void *function_start(const void *spec, world *w, int index)
     st->tokens = f->scale_per_10s;
     st->tokens_t = 0;
     gauge_init(&st->concurrency, NULL, w->t_start);   /* max only; busy_s gets spans */
+    if (f->unit_owner == index) {
+        ka_unit *u = calloc(1, sizeof *u);
+        st->unit = u;
+        st->owns_unit = u != NULL;
+        if (u && f->keep_alive == KEEP_HYBRID)
+            u->bins = calloc(f->hybrid.bins, sizeof *u->bins);
+        if (!u || (f->keep_alive == KEEP_HYBRID && !u->bins)) {
+            function_free_state(st);
+            return NULL;
+        }
+        u->f = f;
+        u->load_at = INFINITY;          /* not loaded before its first execution */
+        u->t_start = w->t_start;
+        u->idle_series = &st->idle_s;
+        u->r_keep = st->r_keep;
+        for (size_t i = 0; i < w->spec->n_components; i++) {
+            const component_spec *c = &w->spec->components[i];
+            if (c->kind == &function_kind && ((const function_spec *)c->spec)->unit_owner == index)
+                u->gb += ((const function_spec *)c->spec)->memory_mb / 1024.0;
+        }
+    } else if (f->unit_owner >= 0) {
+        st->unit = ((function_state *)w->state[f->unit_owner])->unit;   /* started before */
+    }
     return st;
+}
+
+/* ---- a unit's keep-alive ------------------------------------------------------------- */
+
+static bool unit_loaded(const ka_unit *u, double now)
+{
+    return u->running > 0 || (now >= u->load_at && now < u->unload_at);
+}
+
+/* Settles the idle period that ends at `now` (an arrival, or the end of the run). */
+static void unit_close_idle(ka_unit *u, double now)
+{
+    double a = fmax(u->load_at, u->t_start), b = fmin(now, u->unload_at);
+    if (b > a) {
+        u->idle_loaded_s += b - a;
+        series_add_span(u->idle_series, a, b, 1.0);
+    }
+    if (u->load_at > u->idle_since && u->load_at < fmin(now, u->unload_at) && u->load_at >= u->t_start)
+        u->prewarms++;
+}
+
+/* An execution starts on the unit. */
+static void unit_arrive(ka_unit *u, double now)
+{
+    if (u->running++ > 0 || !u->ended)
+        return;
+    unit_close_idle(u, now);
+    if (!u->bins)
+        return;
+    const hybrid_spec *h = &u->f->hybrid;
+    double it = now - u->idle_since;
+    u->samples++;
+    double b = floor(it / h->bin_s);
+    if (b >= h->bins) {
+        u->oob++;
+        return;
+    }
+    uint32_t c = u->bins[(uint32_t)b]++;
+    u->sumsq += 2.0 * c + 1.0;
+}
+
+/* The hybrid policy's windows after an execution ends, from the idle-time histogram: false
+ * when the histogram is not representative yet (too few idle times, too many beyond the
+ * range, or a coefficient of variation of its bin counts below min_cv). */
+static bool hybrid_windows(const ka_unit *u, double *pre_s, double *keep_s)
+{
+    const hybrid_spec *h = &u->f->hybrid;
+    uint64_t in = u->samples - u->oob;
+    if (u->samples < h->min_samples || in == 0 || (double)u->oob > h->oob_max * (double)u->samples)
+        return false;
+    double mean = (double)in / h->bins;
+    double var = u->sumsq / h->bins - mean * mean;
+    if (!(sqrt(fmax(var, 0.0)) / mean >= h->cv_min))
+        return false;
+    double head_n = h->head_pct / 100.0 * (double)in, tail_n = h->tail_pct / 100.0 * (double)in;
+    uint64_t cum = 0;
+    uint32_t head = UINT32_MAX, tail = h->bins - 1;
+    for (uint32_t i = 0; i < h->bins; i++) {
+        cum += u->bins[i];
+        if (head == UINT32_MAX && (double)cum >= head_n && cum > 0)
+            head = i;
+        if ((double)cum >= tail_n && cum > 0) {
+            tail = i;
+            break;
+        }
+    }
+    if (head == UINT32_MAX)
+        head = tail;
+    *pre_s = head * h->bin_s * (1.0 - h->margin);
+    *keep_s = (tail + 1) * h->bin_s * (1.0 + h->margin);
+    return true;
+}
+
+/* An execution on the unit ends: when it was the last, the policy sets the loaded window. */
+static void unit_release(ka_unit *u, double now)
+{
+    if (--u->running > 0)
+        return;
+    const function_spec *f = u->f;
+    u->idle_since = now;
+    u->ended = true;
+    u->load_at = now;
+    double pre = 0, keep;
+    if (f->keep_alive == KEEP_HYBRID && hybrid_windows(u, &pre, &keep)) {
+        u->load_at = now + pre;       /* unloaded now, loaded again ahead of the next arrival */
+    } else if (f->idle_max_s > f->idle_min_s) {
+        keep = f->idle_min_s + (f->idle_max_s - f->idle_min_s) * gsl_rng_uniform(u->r_keep);
+    } else {
+        keep = f->idle_min_s;
+    }
+    u->unload_at = now + keep;
+    if (u->load_at >= u->unload_at)
+        u->load_at = INFINITY;
 }
 
 static double keep_alive_s(function_state *st)
@@ -777,7 +1010,9 @@ static long send_calls(function_state *st, world *w, const instance *from)
     return sent;
 }
 
-/* Instance slot stops serving: back on its idle stack. */
+static void discard_instance(function_state *st, uint32_t slot);
+
+/* Instance slot stops serving: back on its idle stack (or, kept as a unit, the unit's). */
 static void release_instance(function_state *st, uint32_t slot, double now)
 {
     instance *in = &st->inst[slot];
@@ -788,7 +1023,12 @@ static void release_instance(function_state *st, uint32_t slot, double now)
         (*st->pool_busy)--;
     gauge_add(&st->concurrency, now, -1.0);
     in->idle_since = now;
-    if (in->provisioned) {
+    if (st->unit) {
+        /* The execution's slot goes (with any connection it opened); the unit stays. */
+        in->expiry = now;
+        discard_instance(st, slot);
+        unit_release(st->unit, now);
+    } else if (in->provisioned) {
         st->idle_pc[st->n_idle_pc++] = slot;
     } else {
         in->expiry = now + keep_alive_s(st);
@@ -1231,6 +1471,30 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
     const function_spec *f = st->f;
     uint32_t slot = UINT32_MAX;
     int cold = 0;
+    if (st->unit) {
+        /* One unit serves every execution while loaded: warm; else it loads (cold). */
+        if (st->pool_busy && *st->pool_busy >= st->pool_limit)
+            return UINT32_MAX;
+        bool loaded = unit_loaded(st->unit, now);
+        if (!loaded) {
+            st->tokens = fmin((double)f->scale_per_10s,
+                              st->tokens + (now - st->tokens_t) * f->scale_per_10s / 10.0);
+            st->tokens_t = now;
+            if (st->tokens < 1.0)
+                return UINT32_MAX;
+            st->tokens -= 1.0;
+        }
+        if (st->n_free == 0 && grow_slots(st) != 0) {
+            w->out_of_memory = 1;
+            return UINT32_MAX;
+        }
+        slot = st->free_slots[--st->n_free];
+        st->inst[slot].provisioned = 0;
+        st->inst[slot].conns = 0;
+        unit_arrive(st->unit, now);
+        *cold_out = !loaded;
+        return slot;
+    }
     if (st->n_idle_pc) {
         slot = st->idle_pc[--st->n_idle_pc];
     } else if (st->pool_busy && *st->pool_busy >= st->pool_limit) {
@@ -1631,6 +1895,8 @@ static void function_finish(void *state, world *w)
     }
     for (uint32_t i = 0; i < st->n_idle_pc; i++)
         series_add_span(&st->idle_s, st->inst[st->idle_pc[i]].idle_since, end, 1.0);
+    if (st->owns_unit && st->unit->running == 0 && st->unit->ended)
+        unit_close_idle(st->unit, end);
     for (size_t b = 0; b < st->busy_s.n; b++) {
         w->ts[TS_CONCURRENCY].bin[b] += st->busy_s.bin[b];
         w->ts[TS_INSTANCES].bin[b] += st->busy_s.bin[b] + st->idle_s.bin[b];
@@ -1671,6 +1937,10 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "async_duplicates", (double)st->async_duplicates);
     metric_emit(m, "messages_sent", (double)st->messages_sent);
     metric_emit(m, "wasted_gb_s", (double)st->wasted_ms / 1000.0 * gb);
+    function_figures ff;
+    function_figures_of(spec, state, &ff);
+    metric_emit(m, "idle_gb_s", ff.idle_gb_s);
+    metric_emit(m, "prewarms", st->owns_unit ? (double)st->unit->prewarms : 0.0);
     for (size_t i = 0; i < f->n_calls; i++) {
         const function_call *c = &f->calls[i];
         if (!c->sync)
@@ -1692,6 +1962,22 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
         EMIT("duplicate_side_effects", (double)ss->duplicates);
 #undef EMIT
     }
+}
+
+void function_figures_of(const void *spec, const void *state, function_figures *out)
+{
+    const function_spec *f = spec;
+    const function_state *st = state;
+    double gb = f->memory_mb / 1024.0;
+    *out = (function_figures){ .app = f->app };
+    if (!st || !st->w)
+        return;
+    out->invocations = (double)st->invocations;
+    out->cold_starts = (double)st->cold_starts;
+    out->billed_gb_s = (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * gb;
+    /* Loaded but idle memory time: its instances'; a unit's is shared by its functions in
+     * proportion to their memory. */
+    out->idle_gb_s = st->unit ? st->unit->idle_loaded_s * gb : st->idle_s.total * gb;
 }
 
 static void function_meter(const void *spec, const void *state, const world *w, size_t index,

@@ -6,4 +6,13 @@
 
 extern const component_kind function_kind;
 
+/* One function's figures of a replication, for platform-wide statistics (state NULL: zeros). */
+typedef struct function_figures {
+    const char *app;
+    double      invocations, cold_starts;
+    double      idle_gb_s;     /* memory loaded but idle, GB-s, in the measured window */
+    double      billed_gb_s;
+} function_figures;
+void function_figures_of(const void *spec, const void *state, function_figures *out);
+
 #endif

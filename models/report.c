@@ -4,6 +4,7 @@
  * (in replication order) is byte-identical for any thread count. No cJSON call happens
  * inside the parallel region. */
 #include "models/report.h"
+#include "models/function.h"
 #include "models/workflow.h"
 
 #include <errno.h>
@@ -13,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "models/traffic.h"
 #include "sim/replicate.h"
@@ -30,6 +34,86 @@ static void emit_latency(metric_sink *m, const hist *h)
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
         metric_emit(m, qs[i].name, any ? hist_quantile(h, qs[i].q) : NAN);
     metric_emit(m, "max", any ? h->max : NAN);
+}
+
+/* The 50th, 75th and 90th percentiles of n values (sorted here), as
+ * <what>_p50, _p75, _p90; NAN when there are none. */
+static void emit_spread(metric_sink *m, const char *what, double *v, size_t n)
+{
+    static const struct { const char *suffix; double q; } qs[] = { { "p50", 0.5 }, { "p75", 0.75 }, { "p90", 0.9 } };
+    if (n)
+        gsl_sort(v, 1, n);
+    char key[96];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(key, sizeof key, "%s_%s", what, qs[i].suffix);
+        metric_emit(m, key, n ? gsl_stats_quantile_from_sorted_data(v, 1, n, qs[i].q) : NAN);
+    }
+}
+
+static int by_app(const void *a, const void *b)
+{
+    const function_figures *x = a, *y = b;
+    return strcmp(x->app, y->app);
+}
+
+/* Platform-wide figures over the functions (a replayed trace has hundreds): how cold starts
+ * spread across functions and apps (the cold-start share of the 75th-percentile function is
+ * the headline of "Serverless in the Wild") and the memory kept loaded but idle. Only
+ * functions and apps invoked in the window count in the spreads. */
+static void collect_platform(const world_spec *spec, const world *w, metric_sink *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < spec->n_components; i++)
+        n += spec->components[i].kind == &function_kind;
+    if (!n)
+        return;
+    function_figures *ff = w ? calloc(n, sizeof *ff) : NULL;
+    double *share = w ? calloc(n, sizeof *share) : NULL;
+    if (w && (!ff || !share))
+        m->oom = 1;
+    size_t k = 0, invoked = 0, apps = 0;
+    double inv = 0, cold = 0, idle = 0, billed = 0;
+    for (size_t i = 0; ff && share && i < spec->n_components; i++) {
+        if (spec->components[i].kind != &function_kind)
+            continue;
+        function_figures *f = &ff[k++];
+        function_figures_of(spec->components[i].spec, w->state[i], f);
+        inv += f->invocations;
+        cold += f->cold_starts;
+        idle += f->idle_gb_s;
+        billed += f->billed_gb_s;
+        if (f->invocations > 0)
+            share[invoked++] = f->cold_starts / f->invocations;
+    }
+    snprintf(m->prefix, sizeof m->prefix, "platform.");
+    metric_emit(m, "functions", (double)n);
+    metric_emit(m, "functions_invoked", (double)invoked);
+    metric_emit(m, "invocations", inv);
+    metric_emit(m, "cold_starts", cold);
+    metric_emit(m, "cold_start_share", inv > 0 ? cold / inv : NAN);
+    emit_spread(m, "function_cold_start_share", share, invoked);
+    /* The same per app: sorted by app name, runs of one app summed. */
+    if (ff && share) {
+        qsort(ff, n, sizeof *ff, by_app);
+        for (size_t i = 0; i < n;) {
+            double ai = 0, ac = 0;
+            size_t j = i;
+            for (; j < n && strcmp(ff[j].app, ff[i].app) == 0; j++) {
+                ai += ff[j].invocations;
+                ac += ff[j].cold_starts;
+            }
+            if (ai > 0)
+                share[apps++] = ac / ai;
+            i = j;
+        }
+    }
+    metric_emit(m, "apps_invoked", (double)apps);
+    emit_spread(m, "app_cold_start_share", share, apps);
+    metric_emit(m, "idle_gb_s", idle);
+    metric_emit(m, "billed_gb_s", billed);
+    metric_emit(m, "idle_to_billed", billed > 0 ? idle / billed : NAN);
+    free(ff);
+    free(share);
 }
 
 static void collect(const world_spec *spec, const world *w, const bill *b, metric_sink *m)
@@ -100,6 +184,7 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
                           spec->duration_s : 0;
         metric_emit(m, spec->components[i].name, b && runs > 0 ? b->by_component[i] / runs : NAN);
     }
+    collect_platform(spec, w, m);
     m->prefix[0] = '\0';
 }
 
@@ -654,21 +739,51 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
         snprintf(err, err_size, "%s: out of memory while writing results", dir);
         rc = -1;
     }
+    /* functions.csv: one row per function (means over replications), for platform-scale runs. */
+    text fn = { 0 };
+    size_t fn_rows = 0;
+    static const char *const fcols[] = { "invocations", "cold_starts", "cold_start_ratio",
+                                         "throttles", "mean_instances", "idle_gb_s", "billed_gb_s",
+                                         "prewarms" };
+    size_t n_fcols = sizeof fcols / sizeof fcols[0];
+    text_printf(&fn, "function,app");
+    for (size_t c = 0; c < n_fcols; c++)
+        text_printf(&fn, ",%s", fcols[c]);
+    text_printf(&fn, ",monthly_cost_usd\n");
+    for (size_t i = 0; i < spec->n_components; i++) {
+        const component_spec *c = &spec->components[i];
+        if (c->kind != &function_kind)
+            continue;
+        function_figures ff;
+        function_figures_of(c->spec, NULL, &ff);
+        text_printf(&fn, "%s,%s", c->name, ff.app);
+        fn_rows++;
+        char key[160];
+        for (size_t k = 0; k < n_fcols; k++) {
+            snprintf(key, sizeof key, "functions.%s.%s", c->name, fcols[k]);
+            text_printf(&fn, ",%.6g", run_value(r, key, NULL));
+        }
+        snprintf(key, sizeof key, "cost.by_component.%s", c->name);
+        text_printf(&fn, ",%.2f\n", run_value(r, key, NULL));
+    }
+    if (fn.oom)
+        rc = -1;
     text tr = { 0 };
     if (r->trace)
         text_printf(&tr, "time_s,workflow,execution,state,event\n%s", r->trace);
     if (tr.oom)
         rc = -1;
-    static const char *const files[] = { "latency.csv", "timeseries.csv", "trace.csv", "summary.json" };
-    const text *bodies[] = { &lat, &ts, &tr, NULL };
+    static const char *const files[] = { "latency.csv", "timeseries.csv", "trace.csv",
+                                         "functions.csv", "summary.json" };
+    const text *bodies[] = { &lat, &ts, &tr, &fn, NULL };
     /* summary.json last: its presence says the others are complete, so an old one goes first. */
     snprintf(path, sizeof path, "%s/summary.json", dir);
     if (rc == 0 && unlink(path) != 0 && errno != ENOENT) {
         snprintf(err, err_size, "%s: cannot replace: %s", path, strerror(errno));
         rc = -1;
     }
-    for (int i = 0; i < 4 && rc == 0; i++) {
-        if (bodies[i] == &tr && !r->trace)
+    for (int i = 0; i < 5 && rc == 0; i++) {
+        if ((bodies[i] == &tr && !r->trace) || (bodies[i] == &fn && !fn_rows))
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         const char *body = bodies[i] ? bodies[i]->s : json;
@@ -681,6 +796,7 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
     free(lat.s);
     free(ts.s);
     free(tr.s);
+    free(fn.s);
     free(json);
     return rc;
 }

@@ -178,6 +178,63 @@ START_TEST(default_keep_alive_is_uniform_between_5_and_7_minutes)
 }
 END_TEST
 
+/* keep_alive "none" unloads an environment when its execution ends: every invocation is
+ * cold. "forever" never unloads one: each environment is cold once, so cold starts equal
+ * the most environments ever busy at once. */
+START_TEST(keep_alive_none_and_forever_bound_cold_starts)
+{
+    const char *fmt =
+        "{\"name\": \"ka\", \"duration_s\": 2000, \"warmup_s\": 0, \"seed\": 9, \"replications\": 3,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"timeout_s\": 60,"
+        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 200}, \"keep_alive\": {\"policy\": \"%s\"}}]}";
+    char json[1024];
+    world_spec *spec;
+    run_result res;
+    snprintf(json, sizeof json, fmt, "none");
+    support_run_text(json, 0, &spec, &res);
+    for (uint32_t r = 0; r < 3; r++) {
+        double inv = support_row_value(&res, r, "functions.f.invocations");
+        ck_assert(inv > 30000);
+        ck_assert_double_eq(support_row_value(&res, r, "functions.f.cold_starts"), inv);
+        ck_assert_double_eq(support_row_value(&res, r, "functions.f.idle_gb_s"), 0);
+    }
+    support_done(spec, &res);
+    snprintf(json, sizeof json, fmt, "forever");
+    support_run_text(json, 0, &spec, &res);
+    for (uint32_t r = 0; r < 3; r++)
+        ck_assert_double_eq(support_row_value(&res, r, "functions.f.cold_starts"),
+                            support_row_value(&res, r, "functions.f.max_concurrency"));
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(keep_alive_units_refuse_what_they_do_not_model)
+{
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"keep_alive\": {\"policy\": \"hybrid\", \"scope\": \"instance\"}}]}",
+        "components[0].keep_alive.scope", "hybrid");
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"provisioned_concurrency\": 2, \"keep_alive\": {\"policy\": \"fixed\", \"scope\": \"app\"}}]}",
+        "components[0].provisioned_concurrency", "scope");
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"keep_alive\": {\"policy\": \"hybrid\", \"head_percentile\": 50, \"tail_percentile\": 10}}]}",
+        "components[0].keep_alive.tail_percentile", "head_percentile");
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"keep_alive\": {\"policy\": \"sometimes\"}}]}",
+        "components[0].keep_alive.policy", "hybrid");
+}
+END_TEST
+
 START_TEST(error_rate_is_the_share_of_failed_invocations)
 {
     world_spec *spec;
@@ -636,6 +693,8 @@ Suite *model_suite(void)
     tcase_add_test(tc, reservation_that_leaves_under_100_unreserved_is_rejected);
     tcase_add_test(tc, duration_scales_with_cpu_share_of_memory);
     tcase_add_test(tc, default_keep_alive_is_uniform_between_5_and_7_minutes);
+    tcase_add_test(tc, keep_alive_none_and_forever_bound_cold_starts);
+    tcase_add_test(tc, keep_alive_units_refuse_what_they_do_not_model);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
     tcase_add_test(tc, diurnal_arrivals_follow_the_sinusoid_hour_by_hour);

@@ -182,6 +182,95 @@ START_TEST(cold_start_share_of_one_instance_is_exp_minus_lambda_t)
 }
 END_TEST
 
+/* An app of two functions kept loaded as one unit until T after its last execution ends,
+ * Poisson arrivals of total rate lambda split between them, exponential durations (mean
+ * E[S]), no init time: P(cold) = exp(-lambda (E[S] + T)) and the share of time the app is
+ * loaded but idle is exp(-lambda E[S]) (1 - exp(-lambda T)) (validation.md, "Keep-alive of
+ * a whole app"). Rows: lambda = 1/300, E[S] = 1 s, T = 600 s; lambda = 0.01, E[S] = 2 s,
+ * T = 300 s. */
+static void app_keep_alive_case(double lambda, double mean_s, double t_s, double window_s)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"name\": \"app-keepalive\", \"duration_s\": %g, \"warmup_s\": 3600, \"seed\": 11,"
+             " \"replications\": 8,"
+             " \"traffic\": [{\"name\": \"ta\", \"target\": \"a\","
+             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %.12g}},"
+             "  {\"name\": \"tb\", \"target\": \"b\","
+             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %.12g}}],"
+             " \"components\": ["
+             "  {\"name\": \"a\", \"kind\": \"function\", \"app\": \"shop\", \"memory_mb\": 1024, \"timeout_s\": 900,"
+             "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": %g}, \"cold_start_ms\": 0,"
+             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": %g, \"scope\": \"app\"}},"
+             "  {\"name\": \"b\", \"kind\": \"function\", \"app\": \"shop\", \"memory_mb\": 1024, \"timeout_s\": 900,"
+             "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": %g}, \"cold_start_ms\": 0,"
+             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": %g, \"scope\": \"app\"}}]}",
+             window_s, lambda / 2, lambda / 2, mean_s * 1000, t_s, mean_s * 1000, t_s);
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double hw, p = support_ratio_ci(&res, "platform.cold_starts", "platform.invocations", &hw);
+    char what[128];
+    snprintf(what, sizeof what, "app cold-start share, lambda %.4g, T %g s", lambda, t_s);
+    assert_within_ci(what, p, hw, exp(-lambda * (mean_s + t_s)), 0);
+    /* Both functions have 1 GB, the app 2 GB: idle GB-s over (2 GB x window). */
+    double idle = support_figure_ci(&res, "platform.idle_gb_s", &hw);
+    snprintf(what, sizeof what, "app idle-loaded share, lambda %.4g, T %g s", lambda, t_s);
+    assert_within_ci(what, idle / (2.0 * window_s), hw / (2.0 * window_s),
+                     exp(-lambda * mean_s) * (1 - exp(-lambda * t_s)), 0);
+    support_done(spec, &res);
+}
+
+START_TEST(app_cold_start_share_is_exp_minus_lambda_s_plus_t)
+{
+    app_keep_alive_case(1.0 / 300, 1, 600, window(2e6));
+    app_keep_alive_case(0.01, 2, 300, window(5e5));
+}
+END_TEST
+
+/* The hybrid histogram policy on a function invoked every 30 minutes (1 s each): once its
+ * histogram holds min_samples idle times (1,799 s, all in the 29th one-minute bin: a CV of
+ * sqrt(239) >> 2), the app is unloaded after each execution and loaded again at 0.9 x 29
+ * minutes, so every invocation but the very first is warm and each idle gap holds
+ * 1,799 - 1,566 = 233 s of loaded memory (the first 5 gaps use the 4-hour fallback and
+ * hold all 1,799 s). A fixed 60-minute window keeps it loaded throughout. */
+START_TEST(hybrid_policy_prewarms_a_periodic_function)
+{
+    const char *fmt =
+        "{\"name\": \"hybrid\", \"duration_s\": 172800, \"warmup_s\": 0, \"seed\": 5, \"replications\": 2,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"cron\","
+        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": %.15g}}],"
+        " \"components\": [{\"name\": \"cron\", \"kind\": \"function\", \"memory_mb\": 1024,"
+        "   \"duration_ms\": 1000, \"cold_start_ms\": 0, \"keep_alive\": %s}]}";
+    char json[1024];
+    world_spec *spec;
+    run_result res;
+    snprintf(json, sizeof json, fmt, 1.0 / 1800, "{\"policy\": \"hybrid\"}");
+    support_run_text(json, 0, &spec, &res);
+    double inv = run_value(&res, "functions.cron.invocations", NULL);
+    double cold = run_value(&res, "functions.cron.cold_starts", NULL);
+    double hybrid_idle = run_value(&res, "functions.cron.idle_gb_s", NULL);
+    double prewarms = run_value(&res, "functions.cron.prewarms", NULL);
+    support_done(spec, &res);
+    snprintf(json, sizeof json, fmt, 1.0 / 1800, "{\"policy\": \"fixed\", \"idle_s\": 3600, \"scope\": \"app\"}");
+    support_run_text(json, 0, &spec, &res);
+    double fixed_idle = run_value(&res, "functions.cron.idle_gb_s", NULL);
+    support_done(spec, &res);
+    /* 96 invocations in 2 days; 95 idle gaps, the first 5 before the histogram counts. */
+    ck_assert_double_eq(inv, 96);
+    ck_assert_double_eq(cold, 1);
+    ck_assert_double_eq(prewarms, 90);
+    double expected = (5 * 1799.0 + 90 * 233.0) / (95 * 1799.0);
+    if (support_verbose())
+        fprintf(stderr, "validation: hybrid idle memory %.0f GB-s vs fixed 60 min %.0f GB-s: "
+                "ratio %.4f (expected %.4f)\n", hybrid_idle, fixed_idle, hybrid_idle / fixed_idle, expected);
+    /* The time after the last execution (up to 30 minutes, by the random phase) adds to
+     * both: a tolerance of 0.01 on the ratio covers it. */
+    ck_assert_double_eq_tol(hybrid_idle / fixed_idle, expected, 0.01);
+    ck_assert(fixed_idle >= 95 * 1799.0 - 1e-6);
+}
+END_TEST
+
 START_TEST(failed_share_after_retries_is_error_rate_to_the_attempts)
 {
     /* Independent errors with probability p and k attempts: a request fails with
@@ -326,6 +415,8 @@ Suite *validation_suite(void)
     tcase_add_test(tc, mean_concurrency_is_lambda_times_mean_duration);
     tcase_add_test(tc, littles_law_holds_with_cold_starts_and_throttles);
     tcase_add_test(tc, cold_start_share_of_one_instance_is_exp_minus_lambda_t);
+    tcase_add_test(tc, app_cold_start_share_is_exp_minus_lambda_s_plus_t);
+    tcase_add_test(tc, hybrid_policy_prewarms_a_periodic_function);
     tcase_add_test(tc, failed_share_after_retries_is_error_rate_to_the_attempts);
     tcase_add_test(tc, async_retries_make_one_plus_p_plus_p_squared_attempts);
     tcase_add_test(tc, erlang_c_reference_values);
