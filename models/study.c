@@ -140,7 +140,7 @@ static int write_file(const char *dir, const char *name, const text *t, char *er
 
 /* ---- derived figures, per replication ------------------------------------------------ */
 
-typedef enum figure_kind { FIG_VALUE, FIG_SHARE_OF_ARRIVED, FIG_COLD_RATIO } figure_kind;
+typedef enum figure_kind { FIG_VALUE, FIG_SHARE_OF_ARRIVED, FIG_COLD_RATIO, FIG_RATIO_TO_BASE } figure_kind;
 
 typedef struct figure {
     char        name[128];    /* a figure's name, or the derived figure's */
@@ -161,11 +161,16 @@ static double sum_suffix(const run_result *r, uint32_t rep, const char *prefix, 
     return s;
 }
 
-static double figure_value(const figure *f, const run_result *r, uint32_t rep)
+static double figure_value(const figure *f, const run_result *r, const run_result *base, uint32_t rep)
 {
     switch (f->kind) {
     case FIG_VALUE:
         return run_row_value(r, rep, f->name);
+    case FIG_RATIO_TO_BASE: {
+        /* Against the first variant in the same replication (common random numbers). */
+        double b = run_row_value(base ? base : r, rep, f->name);
+        return b != 0 ? run_row_value(r, rep, f->name) / b : NAN;
+    }
     case FIG_SHARE_OF_ARRIVED: {
         double a = run_row_value(r, rep, "requests.arrived");
         return a > 0 ? run_row_value(r, rep, f->name) / a : NAN;
@@ -190,8 +195,8 @@ static void figure_stats(const figure *f, const run_result *r, const run_result 
         return;
     }
     for (uint32_t k = 0; k < reps; k++) {
-        x[k] = figure_value(f, r, k);
-        d[k] = base ? x[k] - figure_value(f, base, k) : NAN;
+        x[k] = figure_value(f, r, base, k);
+        d[k] = base ? x[k] - figure_value(f, base, base, k) : NAN;
     }
     replicate_mean_ci(x, reps, 1, 0, mean, ci);
     if (base)
@@ -227,6 +232,19 @@ static size_t compare_figures(const loaded *l, size_t n, figure *f, size_t max)
     ADD("requests.failed", FIG_SHARE_OF_ARRIVED, "failed share");
     ADD("requests.timed_out", FIG_SHARE_OF_ARRIVED, "timed-out share");
     ADD("requests.completed", FIG_SHARE_OF_ARRIVED, "completed share");
+    /* Many functions (a replayed trace): how cold starts spread over them, and the memory
+     * kept loaded but idle, also relative to the first variant (keep-alive studies). */
+    bool platform = false;
+    for (size_t i = 0; i < n; i++)
+        platform |= run_value(&l[i].res, "platform.functions", NULL) >= 2;
+    if (platform) {
+        ADD("platform.function_cold_start_share_p50", FIG_VALUE, "cold-start share, p50 function");
+        ADD("platform.function_cold_start_share_p75", FIG_VALUE, "cold-start share, p75 function");
+        ADD("platform.function_cold_start_share_p90", FIG_VALUE, "cold-start share, p90 function");
+        ADD("platform.app_cold_start_share_p75", FIG_VALUE, "cold-start share, p75 app");
+        ADD("platform.idle_gb_s", FIG_VALUE, "idle loaded memory (GB-s)");
+        ADD("platform.idle_gb_s", FIG_RATIO_TO_BASE, "idle memory / first variant's");
+    }
 #undef ADD
     return k;
 }
@@ -261,7 +279,8 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         for (size_t i = 0; i < n; i++) {
             double m, ci, d, dci;
             figure_stats(&f[j], &l[i].res, i ? &l[0].res : NULL, &m, &ci, &d, &dci);
-            text_printf(&csv, "%s,%s,%.9g,%.9g,%.9g,%.9g\n", f[j].name, v[i].name, m, ci, d, dci);
+            text_printf(&csv, "%s%s,%s,%.9g,%.9g,%.9g,%.9g\n", f[j].name,
+                        f[j].kind == FIG_RATIO_TO_BASE ? "_vs_first" : "", v[i].name, m, ci, d, dci);
             char cell[64];
             if (i == 0)
                 snprintf(cell, sizeof cell, "%.4g ± %.2g", m, isnan(ci) ? 0.0 : ci);
