@@ -514,6 +514,9 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* From this many functions the report prints the platform's spread, not each function. */
+#define REPORT_MANY_FUNCTIONS 20
+
 void report_print(const run_result *r, FILE *f)
 {
     const world_spec *spec = r->spec;
@@ -569,8 +572,42 @@ void report_print(const run_result *r, FILE *f)
                 line(r, f, label, name, tk[k].style);
             }
     }
+    /* A platform-scale run (a replayed trace): the spread over functions instead of a
+     * section per function, which functions.csv holds. */
+    bool many = run_value(r, "platform.functions", NULL) >= REPORT_MANY_FUNCTIONS;
+    bool apps = false;      /* functions grouped in apps: their keep-alive may be shared */
+    for (size_t c = 0; c < spec->n_components; c++)
+        if (spec->components[c].kind == &function_kind) {
+            function_figures ff;
+            function_figures_of(spec->components[c].spec, NULL, &ff);
+            apps |= strcmp(ff.app, spec->components[c].name) != 0;
+        }
+    if (many || apps) {
+        fprintf(f, "\nPlatform (%.0f functions; cold-start share of the p-th percentile function or app)\n",
+                run_value(r, "platform.functions", NULL));
+        static const struct { const char *key, *label, *style; } pk[] = {
+            { "functions_invoked", "functions invoked", "count" },
+            { "invocations", "invocations", "count" },
+            { "cold_start_share", "cold-start share (all)", "ratio" },
+            { "function_cold_start_share_p50", "function p50", "ratio" },
+            { "function_cold_start_share_p75", "function p75", "ratio" },
+            { "function_cold_start_share_p90", "function p90", "ratio" },
+            { "apps_invoked", "apps invoked", "count" },
+            { "app_cold_start_share_p75", "app p75", "ratio" },
+            { "idle_gb_s", "idle loaded memory (GB-s)", "count" },
+            { "idle_to_billed", "idle / billed GB-s", "ratio" },
+        };
+        for (size_t k = 0; k < sizeof pk / sizeof pk[0]; k++) {
+            snprintf(name, sizeof name, "platform.%s", pk[k].key);
+            line(r, f, pk[k].label, name, pk[k].style);
+        }
+        if (many)
+            fprintf(f, "  (one row per function in functions.csv)\n");
+    }
     for (size_t c = 0; c < spec->n_components; c++) {
         const component_spec *cs = &spec->components[c];
+        if (many && cs->kind == &function_kind)
+            continue;
         char prefix[160];
         snprintf(prefix, sizeof prefix, "%s.%s.", cs->kind->plural, cs->name);
         size_t plen = strlen(prefix);
@@ -610,6 +647,8 @@ void report_print(const run_result *r, FILE *f)
             line(r, f, bill_line_names[k], name, "money");
     }
     for (size_t c = 0; c < spec->n_components && spec->n_components > 1; c++) {
+        if (many && spec->components[c].kind == &function_kind)
+            continue;
         snprintf(name, sizeof name, "cost.by_component.%s", spec->components[c].name);
         char label[96];
         snprintf(label, sizeof label, "component %s", spec->components[c].name);

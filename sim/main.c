@@ -538,7 +538,9 @@ int main(int argc, char **argv)
         rc = 0;
         if (!quiet) {
             report_print(&res, stdout);
-            printf("\nResults in %s/ (summary.json, latency.csv, timeseries.csv)\n", dir);
+            bool fns = run_value(&res, "platform.functions", NULL) > 0;
+            printf("\nResults in %s/ (summary.json, latency.csv, timeseries.csv%s%s)\n", dir,
+                   fns ? ", functions.csv" : "", res.trace ? ", trace.csv" : "");
         }
         if (progress && !stats)
             fprintf(stderr, "slsim: %.3g million events in %.2f s\n", (double)res.events / 1e6, elapsed);
