@@ -88,7 +88,9 @@ typedef struct function_spec {
     int               unit_owner;      /* scope function/app: the component holding the unit */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;
-    uint32_t          scale_per_10s;
+    double            scale_per_10s;   /* new environments per 10 s (may be below 1) */
+    double            scale_burst;     /* the bucket's size: max(1, scale_per_10s) */
+    int               trigger;         /* what invokes it (Azure scales non-HTTP triggers slower) */
     uint32_t          limit;           /* most instances busy at once: reservation or account */
     /* asynchronous invocation (Lambda's internal event queue) */
     uint32_t          async_max_retries;    /* after function errors and timeouts: 0-2 */
@@ -123,6 +125,9 @@ static const double cold_median_ms[] = { 264, 215, 372, 307, 277, 517, 795 };
 static const double cold_p99_ms[]    = { 692, 627, 774, 778, 702, 1311, 1561 };
 
 static const char *const arch_names[] = { "x86_64", "arm64", NULL };
+/* The Azure Functions trace's trigger classes. */
+static const char *const trigger_names[] = { "http", "queue", "event", "timer", "storage",
+                                             "orchestration", "others", NULL };
 static const char *const keep_names[] = { "fixed", "uniform", "none", "forever", "hybrid", NULL };
 static const char *const scope_names[] = { "instance", "function", "app", NULL };
 
@@ -486,12 +491,18 @@ static void *function_parse(cfg_node *n, world_spec *w)
         else
             w->provisioned_unreserved_total += f->provisioned;
     }
+    f->trigger = cfg_enum(n, "trigger", trigger_names, 0);
     if (cfg_has(n, "scale_per_10s")) {
-        f->scale_per_10s = (uint32_t)cfg_integer(n, "scale_per_10s", 0, 1, 10000000);
+        f->scale_per_10s = cfg_number(n, "scale_per_10s", 0, 0.01, 10000000);
     } else {
-        f->scale_per_10s = w->scale_per_10s;
+        /* Azure Consumption adds an instance at most once a second for HTTP triggers and
+         * once every 30 seconds for the others: 30 times slower. */
+        f->scale_per_10s = (double)w->scale_per_10s;
+        if (w->provider == PROVIDER_AZURE_CONSUMPTION && f->trigger != 0)
+            f->scale_per_10s /= 30.0;
         cfg_put(n, "scale_per_10s", cJSON_CreateNull());
     }
+    f->scale_burst = fmax(1.0, f->scale_per_10s);
     cfg_node a;
     cfg_object(n, "async", &a);
     f->async_max_retries = (uint32_t)cfg_integer(&a, "max_retry_attempts", 2, 0, 2);
@@ -828,7 +839,7 @@ static void *function_start(const void *spec, world *w, int index)
         st->pool_limit = w->spec->account_concurrency - w->spec->reserved_total -
                          w->spec->provisioned_unreserved_total;
     }
-    st->tokens = f->scale_per_10s;
+    st->tokens = f->scale_burst;
     st->tokens_t = 0;
     gauge_init(&st->concurrency, NULL, w->t_start);   /* max only; busy_s gets spans */
     if (f->unit_owner == index) {
@@ -1477,7 +1488,7 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
             return UINT32_MAX;
         bool loaded = unit_loaded(st->unit, now);
         if (!loaded) {
-            st->tokens = fmin((double)f->scale_per_10s,
+            st->tokens = fmin(f->scale_burst,
                               st->tokens + (now - st->tokens_t) * f->scale_per_10s / 10.0);
             st->tokens_t = now;
             if (st->tokens < 1.0)
@@ -1512,7 +1523,7 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
         }
     }
     if (slot == UINT32_MAX) {
-        st->tokens = fmin((double)f->scale_per_10s,
+        st->tokens = fmin(f->scale_burst,
                           st->tokens + (now - st->tokens_t) * f->scale_per_10s / 10.0);
         st->tokens_t = now;
         if (st->tokens < 1.0) {

@@ -235,6 +235,35 @@ START_TEST(keep_alive_units_refuse_what_they_do_not_model)
 }
 END_TEST
 
+/* Azure Consumption adds an instance at most once a second for HTTP triggers and once every
+ * 30 s for the others (platform-facts.md). Each 590-s invocation needs a new instance, one
+ * arrives a second for 150 s: HTTP gets one instance a second (the bucket starts with 10),
+ * a queue trigger one every 30 s. */
+START_TEST(azure_scales_non_http_triggers_once_every_30_seconds)
+{
+    const char *fmt =
+        "{\"name\": \"az\", \"duration_s\": 150, \"warmup_s\": 0, \"seed\": 2, \"replications\": 1,"
+        " \"platform\": {\"provider\": \"azure-consumption\"},"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"client\": {\"timeout_ms\": 2000000},"
+        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"trigger\": \"%s\", \"timeout_s\": 600,"
+        "   \"duration_ms\": 590000}]}";
+    char json[1024];
+    world_spec *spec;
+    run_result res;
+    snprintf(json, sizeof json, fmt, "queue");
+    support_run_text(json, 0, &spec, &res);
+    double queue_cold = run_value(&res, "functions.f.cold_starts", NULL);
+    support_done(spec, &res);
+    snprintf(json, sizeof json, fmt, "http");
+    support_run_text(json, 0, &spec, &res);
+    double http_cold = run_value(&res, "functions.f.cold_starts", NULL);
+    support_done(spec, &res);
+    ck_assert_msg(queue_cold >= 5 && queue_cold <= 6, "queue trigger: %g instances", queue_cold);
+    ck_assert_msg(http_cold >= 149 && http_cold <= 150, "http trigger: %g instances", http_cold);
+}
+END_TEST
+
 START_TEST(error_rate_is_the_share_of_failed_invocations)
 {
     world_spec *spec;
@@ -695,6 +724,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, default_keep_alive_is_uniform_between_5_and_7_minutes);
     tcase_add_test(tc, keep_alive_none_and_forever_bound_cold_starts);
     tcase_add_test(tc, keep_alive_units_refuse_what_they_do_not_model);
+    tcase_add_test(tc, azure_scales_non_http_triggers_once_every_30_seconds);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
     tcase_add_test(tc, diurnal_arrivals_follow_the_sinusoid_hour_by_hour);
