@@ -3,7 +3,9 @@
  * Each source is a chain of arrival events: handling one arrival schedules the next, so a
  * source holds one pending event at a time. Rate processes with a changing rate use
  * either a piecewise-constant rate (onoff, spike: exact, memoryless redraw at each change)
- * or thinning against the peak rate (diurnal: a non-homogeneous Poisson process). */
+ * or thinning against the peak rate (diurnal: a non-homogeneous Poisson process). A trace
+ * source hands its timing to a trace_player (trace.c), which calls back for each recorded
+ * arrival; every request then carries its own target. */
 #include "models/traffic.h"
 
 #include <math.h>
@@ -19,6 +21,8 @@ typedef struct source_state {
     world             *w;
     uint32_t           index;
     gsl_rng           *arrivals, *retry, *poison, *tenant;
+    gsl_rng           *scale;      /* trace: rounding a study's rate scale per arrival */
+    trace_player      *player;     /* trace sources */
     double             t;          /* last arrival */
     double             end;        /* no arrivals at or after this */
     int                on;         /* onoff: current state */
@@ -32,16 +36,25 @@ typedef struct traffic_state {
 
 /* ---- parsing ----------------------------------------------------------------- */
 
-static const char *const process_names[] = { "constant", "poisson", "diurnal", "onoff", "spike", NULL };
+static const char *const process_names[] = { "constant", "poisson", "diurnal", "onoff", "spike",
+                                             "trace", NULL };
 
-static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w)
+static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w, int target)
 {
     const double max_rate = 1e7;
     if (!cfg_has(a, "process"))
         cfg_missing(a, "process", "one of \"constant\", \"poisson\", \"diurnal\", "
-                 "\"onoff\", \"spike\"");
+                 "\"onoff\", \"spike\", \"trace\"");
     s->process = (arrival_process)cfg_enum(a, "process", process_names, ARRIVALS_POISSON);
+    s->scale = w->rate_scale;
     switch (s->process) {
+    case ARRIVALS_TRACE:
+        /* traffic_prepare scanned the trace (s->trace); a trace is known only from there. */
+        if (s->trace)
+            trace_resolve(a, s->trace, w, target);
+        else if (!cfg_failed(a))
+            cfg_fail(a, "process", "a trace source could not be prepared");
+        break;
     case ARRIVALS_CONSTANT:
     case ARRIVALS_POISSON:
         s->rate_per_s = cfg_number_req(a, "rate_per_s", 1e-9, max_rate);
@@ -87,6 +100,12 @@ static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w)
 static void parse_tenant(cfg_node *c, source_spec *s, const world_spec *w)
 {
     const cJSON *mix = cfg_raw(c, "tenant_mix");
+    if (s->trace && trace_has_tenants(s->trace)) {
+        if (cfg_has(c, "tenant") || mix)
+            cfg_fail(c, cfg_has(c, "tenant") ? "tenant" : "tenant_mix", "the trace's tenant column "
+                     "names each request's tenant; leave this out");
+        return;
+    }
     if (!w->n_tenants) {
         if (cfg_has(c, "tenant") || mix)
             cfg_fail(c, cfg_has(c, "tenant") ? "tenant" : "tenant_mix",
@@ -143,6 +162,106 @@ static void parse_tenant(cfg_node *c, source_spec *s, const world_spec *w)
     cfg_put(c, "tenant_mix", cJSON_Duplicate(mix, 1));
 }
 
+/* Reads target (a component's name) into s->target. */
+static void parse_target(cfg_node *c, source_spec *s, const world_spec *w)
+{
+    if (!cfg_has(c, "target")) {
+        cfg_missing(c, "target", "the name of a component");
+        return;
+    }
+    const char *target = cfg_string(c, "target", NULL);
+    s->target = target ? world_spec_component(w, target) : -1;
+    if (!cfg_failed(c) && s->target < 0)
+        cfg_fail(c, "target", "no component is named \"%s\"", target);
+}
+
+/* A trace source's mode: "sync" when every component it replays to takes calls. */
+static void parse_trace_mode(cfg_node *c, source_spec *s, const world_spec *w)
+{
+    static const char *const modes[] = { "sync", "async", NULL };
+    size_t n = trace_function_count(s->trace);
+    int no_sync = -1, no_async = -1;
+    for (size_t i = 0; i < n; i++) {
+        int k = trace_function_component(s->trace, i);
+        if (k < 0)
+            return;
+        if (!w->components[k].kind->accept && no_sync < 0)
+            no_sync = k;
+        if (!w->components[k].kind->enqueue && no_async < 0)
+            no_async = k;
+    }
+    s->async = cfg_enum(c, "mode", modes, no_sync < 0 ? 0 : 1) == 1;
+    int bad = s->async ? no_async : no_sync;
+    if (!cfg_failed(c) && bad >= 0)
+        cfg_fail(c, "mode", "the trace replays to %s, a %s, which takes %s events", w->components[bad].name,
+                 w->components[bad].kind->name, s->async ? "no asynchronous" : "only asynchronous");
+}
+
+int traffic_prepare(cfg_node *root, cJSON *in, world_spec *w)
+{
+    const cJSON *traffic = cJSON_GetObjectItemCaseSensitive(in, "traffic");
+    int n = cJSON_IsArray(traffic) ? cJSON_GetArraySize(traffic) : 0;
+    if (n == 0 || n > 10000)
+        return 0;               /* traffic_parse says what is wrong */
+    bool any = false;
+    for (const cJSON *e = traffic->child; e && !any; e = e->next) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "arrivals");
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(a, "process");
+        any = cJSON_IsString(p) && strcmp(p->valuestring, "trace") == 0;
+    }
+    if (!any)
+        return 0;
+    cJSON *components = cJSON_GetObjectItemCaseSensitive(in, "components");
+    if (!components)
+        components = cJSON_AddArrayToObject(in, "components");
+    if (!cJSON_IsArray(components))
+        return 0;               /* parse_components says what is wrong */
+    w->sources = calloc((size_t)n, sizeof *w->sources);
+    if (!w->sources) {
+        cfg_fail(root, "traffic", "out of memory");
+        return -1;
+    }
+    w->n_sources = (size_t)n;
+    /* A reading that writes nothing: traffic_parse writes the resolved scenario. */
+    cfg_node quiet;
+    cfg_root(&quiet, root->ctx, in, NULL);
+    for (int i = 0; i < n && !cfg_failed(root); i++) {
+        cfg_node c, a;
+        cfg_array_object(&quiet, "traffic", (size_t)i, &c);
+        if (!c.in)
+            continue;
+        const cJSON *a_in = cJSON_GetObjectItemCaseSensitive(c.in, "arrivals");
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(a_in, "process");
+        if (!cJSON_IsObject(a_in) || !cJSON_IsString(p) || strcmp(p->valuestring, "trace") != 0)
+            continue;
+        cfg_object(&c, "arrivals", &a);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(c.in, "name");
+        char fallback[32];
+        snprintf(fallback, sizeof fallback, "source%d", i);
+        trace_prepare(&a, &c, cJSON_IsString(name) && name->valuestring[0] ? name->valuestring : fallback,
+                      components, w, &w->sources[i].trace);
+    }
+    return cfg_failed(root) ? -1 : 0;
+}
+
+void traffic_explain_failure(const world_spec *w, cfg_ctx *ctx)
+{
+    const char *at = ctx->failed ? strstr(ctx->message, ": components[") : NULL;
+    size_t index;
+    if (!at || sscanf(at, ": components[%zu]", &index) != 1)
+        return;
+    for (size_t i = 0; i < w->n_sources && w->sources; i++) {
+        const char *fn = w->sources[i].trace ? trace_generated_name(w->sources[i].trace, index) : NULL;
+        if (!fn)
+            continue;
+        size_t used = strlen(ctx->message);
+        snprintf(ctx->message + used, sizeof ctx->message - used, " (components[%zu] is the function "
+                 "generated for %s of traffic[%zu]'s trace: set the key in traffic[%zu].arrivals."
+                 "function_defaults, or declare a component named %s)", index, fn, i, i, fn);
+        return;
+    }
+}
+
 int traffic_parse(cfg_node *root, world_spec *w)
 {
     size_t n = cfg_array_len(root, "traffic");
@@ -161,7 +280,9 @@ int traffic_parse(cfg_node *root, world_spec *w)
         cfg_fail(root, "traffic", "too many sources (%zu); at most 10000", n);
         return -1;
     }
-    w->sources = calloc(n, sizeof *w->sources);
+    /* traffic_prepare allocated the sources when a trace is among them. */
+    if (!w->sources)
+        w->sources = calloc(n, sizeof *w->sources);
     if (!w->sources) {
         cfg_fail(root, "traffic", "out of memory");
         return -1;
@@ -178,24 +299,33 @@ int traffic_parse(cfg_node *root, world_spec *w)
         for (size_t j = 0; j < i && s->name; j++)
             if (strcmp(w->sources[j].name, s->name) == 0)
                 cfg_fail(&c, "name", "duplicate source name \"%s\"", s->name);
-        if (!cfg_has(&c, "target")) {
-            cfg_missing(&c, "target", "the name of a component");
-        } else {
-            const char *target = cfg_string(&c, "target", NULL);
-            s->target = target ? world_spec_component(w, target) : -1;
-            if (!cfg_failed(&c) && s->target < 0)
-                cfg_fail(&c, "target", "no component is named \"%s\"", target);
-        }
-        /* A target that takes no synchronous calls (a queue) is always sent to async. */
         static const char *const modes[] = { "sync", "async", NULL };
-        bool takes_sync = s->target >= 0 && w->components[s->target].kind->accept;
-        bool takes_async = s->target >= 0 && w->components[s->target].kind->enqueue;
-        s->async = cfg_enum(&c, "mode", modes, takes_sync ? 0 : 1) == 1;
-        if (!cfg_failed(&c) && s->target >= 0 && s->async && !takes_async)
-            cfg_fail(&c, "mode", "a %s takes no asynchronous events", w->components[s->target].kind->name);
-        else if (!cfg_failed(&c) && s->target >= 0 && !s->async && !takes_sync)
-            cfg_fail(&c, "mode", "a %s takes only asynchronous events; use \"async\"",
-                     w->components[s->target].kind->name);
+        if (s->trace) {
+            /* Its functions come from the trace (a csv without a function column: target). */
+            s->target = -1;
+            if (!trace_has_functions(s->trace))
+                parse_target(&c, s, w);
+            if (!cfg_has(&c, "arrivals"))
+                cfg_missing(&c, "arrivals", "an object with \"process\"");
+            cfg_object(&c, "arrivals", &a);
+            if (!cfg_failed(&c))
+                parse_arrivals(&a, s, w, s->target);
+            if (!cfg_failed(&c) && trace_function_count(s->trace) > 0)
+                s->target = trace_function_component(s->trace, 0);
+            if (!cfg_failed(&c))
+                parse_trace_mode(&c, s, w);
+        } else {
+            parse_target(&c, s, w);
+            /* A target that takes no synchronous calls (a queue) is always sent to async. */
+            bool takes_sync = s->target >= 0 && w->components[s->target].kind->accept;
+            bool takes_async = s->target >= 0 && w->components[s->target].kind->enqueue;
+            s->async = cfg_enum(&c, "mode", modes, takes_sync ? 0 : 1) == 1;
+            if (!cfg_failed(&c) && s->target >= 0 && s->async && !takes_async)
+                cfg_fail(&c, "mode", "a %s takes no asynchronous events", w->components[s->target].kind->name);
+            else if (!cfg_failed(&c) && s->target >= 0 && !s->async && !takes_sync)
+                cfg_fail(&c, "mode", "a %s takes only asynchronous events; use \"async\"",
+                         w->components[s->target].kind->name);
+        }
         s->size_kb = cfg_number(&c, "size_kb", 1, 0.001, 1048576);
         static const char *const gateways[] = { "none", "rest", "http", NULL };
         s->gateway = cfg_enum(&c, "gateway", gateways, 0);
@@ -207,11 +337,13 @@ int traffic_parse(cfg_node *root, world_spec *w)
         s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
         if (!cfg_failed(&c) && s->end_s <= s->start_s)
             cfg_fail(&c, "end_s", "must be after start_s (%g), got %g", s->start_s, s->end_s);
-        if (!cfg_has(&c, "arrivals"))
-            cfg_missing(&c, "arrivals", "an object with \"process\"");
-        cfg_object(&c, "arrivals", &a);
-        if (!cfg_failed(&c))
-            parse_arrivals(&a, s, w);
+        if (!s->trace) {
+            if (!cfg_has(&c, "arrivals"))
+                cfg_missing(&c, "arrivals", "an object with \"process\"");
+            cfg_object(&c, "arrivals", &a);
+            if (!cfg_failed(&c))
+                parse_arrivals(&a, s, w, -1);
+        }
         parse_tenant(&c, s, w);
         cfg_object(&c, "client", &cl);
         s->timeout_ms = cfg_number(&cl, "timeout_ms", 29000, 1, 3.6e8);
@@ -230,6 +362,7 @@ void traffic_free_specs(world_spec *w)
         free(w->sources[i].name);
         free(w->sources[i].mix_tenant);
         free(w->sources[i].mix_cdf);
+        trace_spec_free(w->sources[i].trace);
     }
     free(w->sources);
     w->sources = NULL;
@@ -300,6 +433,8 @@ static double next_arrival(source_state *st)
         }
         return INFINITY;
     }
+    case ARRIVALS_TRACE:
+        return INFINITY;        /* the trace player makes the arrivals */
     case ARRIVALS_ONOFF:
     case ARRIVALS_SPIKE:
         while (t < st->end) {
@@ -329,9 +464,9 @@ static void start_attempt(world *w, uint32_t idx)
         w->counts.attempts++;
     /* API Gateway bills every request it receives (an HTTP API one per 512 KB). */
     if (r->measured && s->gateway == 1)
-        w->gateway_rest[s->target] += 1;
+        w->gateway_rest[r->target] += 1;
     else if (r->measured && s->gateway == 2)
-        w->gateway_http[s->target] += ceil(r->size_kb / 512.0 - 1e-9);
+        w->gateway_http[r->target] += ceil(r->size_kb / 512.0 - 1e-9);
     /* The tenant's entry rate limit (a usage plan at the gateway). */
     if (w->spec->n_tenants &&
         !token_bucket_take(&w->tenant_bucket[r->tenant], &w->spec->tenants[r->tenant].limit, now)) {
@@ -339,9 +474,9 @@ static void start_attempt(world *w, uint32_t idx)
         return;
     }
     if (s->async)
-        world_enqueue(w, s->target, idx);   /* the target owns it from here */
+        world_enqueue(w, (int)r->target, idx);   /* the target owns it from here */
     else
-        world_deliver(w, s->target, idx);
+        world_deliver(w, (int)r->target, idx);
 }
 
 static void on_retry(sim *s, void *target, uint64_t arg)
@@ -350,7 +485,9 @@ static void on_retry(sim *s, void *target, uint64_t arg)
     start_attempt(target, (uint32_t)arg);
 }
 
-static void new_request(world *w, source_state *st)
+/* A new original request to component target; a trace arrival's recorded handler time,
+ * size and tenant when given (run_ms < 0, size_kb < 0, tenant < 0: not recorded). */
+static void new_request(world *w, source_state *st, int target, double run_ms, double size_kb, int tenant)
 {
     double now = sim_now(w->s);
     uint32_t idx = world_request_new(w);
@@ -359,13 +496,17 @@ static void new_request(world *w, source_state *st)
     request *r = &w->req[idx];
     r->created = now;
     r->source = st->index;
+    r->target = (uint32_t)target;
+    r->run_ms = (float)run_ms;
     r->attempt = 1;
     r->backoff_prev_ms = st->spec->retry.base_ms;
     r->measured = world_measuring(w, now);
-    r->size_kb = (float)st->spec->size_kb;
+    r->size_kb = (float)(size_kb >= 0 ? size_kb : st->spec->size_kb);
     r->poison = st->spec->poison_rate > 0 && gsl_rng_uniform(st->poison) < st->spec->poison_rate;
     r->tenant = st->spec->tenant;
-    if (st->spec->n_mix) {
+    if (tenant >= 0) {
+        r->tenant = (uint16_t)tenant;
+    } else if (st->spec->n_mix) {
         double u = gsl_rng_uniform(st->tenant);
         size_t k = 0;
         while (k + 1 < st->spec->n_mix && u >= st->spec->mix_cdf[k])
@@ -389,7 +530,23 @@ static void on_arrival(sim *s, void *target, uint64_t arg)
     double next = next_arrival(st);
     if (next < st->end)
         sim_at(s, next, on_arrival, st, 0);
-    new_request(st->w, st);
+    new_request(st->w, st, st->spec->target, -1, -1, -1);
+}
+
+/* A trace arrival: one request, or under a study's rate scale k, floor(k) plus one more
+ * with probability frac(k). */
+static void on_trace_arrival(void *ctx, const trace_arrival *a)
+{
+    source_state *st = ctx;
+    double k = st->spec->scale;
+    uint32_t n = 1;
+    if (k != 1.0) {
+        n = (uint32_t)floor(k);
+        if (gsl_rng_uniform(st->scale) < k - n)
+            n++;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        new_request(st->w, st, a->target, a->run_ms, a->size_kb, a->tenant);
 }
 
 static void on_burst(sim *s, void *target, uint64_t arg)
@@ -398,11 +555,13 @@ static void on_burst(sim *s, void *target, uint64_t arg)
     (void)arg;
     source_state *st = target;
     for (uint32_t i = 0; i < st->spec->burst_count; i++)
-        new_request(st->w, st);
+        new_request(st->w, st, st->spec->target, -1, -1, -1);
 }
 
 double traffic_expected_arrivals(const source_spec *s, double t0, double t1)
 {
+    if (s->process == ARRIVALS_TRACE)
+        return s->trace ? s->scale * trace_expected_arrivals(s->trace, s->start_s, s->end_s, t0, t1) : 0;
     double a = fmax(t0, s->start_s), b = s->end_s > 0 ? fmin(t1, s->end_s) : t1;
     if (b <= a)
         return 0;
@@ -429,6 +588,8 @@ double traffic_expected_arrivals(const source_spec *s, double t0, double t1)
             n += s->burst_count;
         return n;
     }
+    case ARRIVALS_TRACE:
+        break;
     }
     return 0;
 }
@@ -441,7 +602,7 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);
     if (result == RESULT_OK && r->measured)
-        w->transfer_gb[s->target] += s->response_kb / 1048576.0;
+        w->transfer_gb[r->target] += s->response_kb / 1048576.0;
     if (result == RESULT_THROTTLED && r->measured && w->spec->n_tenants)
         w->tenant_throttled[r->tenant]++;
     if (retry_again(&s->retry, result, r->attempt)) {
@@ -490,6 +651,18 @@ int traffic_start(world *w)
             return -1;
         st->end = fmin(s->end_s, w->t_end);
         st->t = s->start_s;
+        if (s->process == ARRIVALS_TRACE) {
+            if (s->scale != 1.0) {
+                snprintf(name, sizeof name, "source.%s.scale", s->name);
+                if (!(st->scale = sim_stream(w->s, name)))
+                    return -1;
+            }
+            st->player = trace_player_alloc(s->trace, w->s, st->arrivals, s->start_s, st->end,
+                                            on_trace_arrival, st);
+            if (!st->player)
+                return -1;
+            continue;
+        }
         if (s->process == ARRIVALS_ONOFF) {
             double p_on = s->mean_on_s / (s->mean_on_s + s->mean_off_s);
             st->on = gsl_rng_uniform(st->arrivals) < p_on;
@@ -515,7 +688,26 @@ void traffic_free(world *w)
     traffic_state *ts = w->sources;
     if (!ts)
         return;
+    for (size_t i = 0; ts->src && i < ts->n; i++)
+        trace_player_free(ts->src[i].player);
     free(ts->src);
     free(ts);
     w->sources = NULL;
+}
+
+/* ---- figures ----------------------------------------------------------------------------- */
+
+void traffic_report(const world_spec *spec, const world *w, metric_sink *m)
+{
+    const traffic_state *ts = w ? w->sources : NULL;
+    for (size_t i = 0; i < spec->n_sources; i++) {
+        const source_spec *s = &spec->sources[i];
+        if (s->process != ARRIVALS_TRACE)
+            continue;
+        const trace_player *p = ts && i < ts->n ? ts->src[i].player : NULL;
+        snprintf(m->prefix, sizeof m->prefix, "sources.%s.", s->name);
+        metric_emit(m, "replayed", (double)trace_player_arrivals(p));
+        metric_emit(m, "bad_rows", (double)trace_bad_rows(s->trace));
+        metric_emit(m, "read_errors", (double)trace_player_read_errors(p));
+    }
 }

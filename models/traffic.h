@@ -1,23 +1,28 @@
 /* traffic.h — traffic sources and their clients.
  *
  * A source generates original requests (constant, poisson, diurnal, onoff, spike) to one
- * target component. Its client waits for each attempt up to timeout_ms and retries
- * throttles, errors and timeouts with exponential backoff and jitter, up to max_attempts.
- * A request's outcome is decided here: completed, failed, throttled or timed out. */
+ * target component, or replays a recorded trace (process "trace", see trace.h), whose
+ * requests each go to their own function. Its client waits for each attempt up to
+ * timeout_ms and retries throttles, errors and timeouts with exponential backoff and
+ * jitter, up to max_attempts. A request's outcome is decided here: completed, failed,
+ * throttled or timed out. */
 #ifndef SLSIM_TRAFFIC_H
 #define SLSIM_TRAFFIC_H
 
 #include "models/world.h"
 #include "models/retry.h"
+#include "models/trace.h"
 #include "sim/dist.h"
 
 typedef enum arrival_process {
-    ARRIVALS_CONSTANT, ARRIVALS_POISSON, ARRIVALS_DIURNAL, ARRIVALS_ONOFF, ARRIVALS_SPIKE
+    ARRIVALS_CONSTANT, ARRIVALS_POISSON, ARRIVALS_DIURNAL, ARRIVALS_ONOFF, ARRIVALS_SPIKE,
+    ARRIVALS_TRACE
 } arrival_process;
 
 struct source_spec {
     char           *name;
-    int             target;            /* component index */
+    int             target;            /* component index (trace: the first replayed function's;
+                                          each request carries its own target) */
     bool            async;             /* hand requests over (mode "async") instead of waiting */
     double          size_kb;           /* payload size */
     int             gateway;           /* 0 none, 1 API Gateway REST, 2 HTTP API */
@@ -38,10 +43,21 @@ struct source_spec {
     size_t          n_mix;
     uint16_t       *mix_tenant;
     double         *mix_cdf;
+    /* trace: the scan's results; scale multiplies arrivals (a study's rate_scale) */
+    trace_spec     *trace;
+    double          scale;
     /* client */
     double          timeout_ms;
     retry_policy    retry;
 };
+
+/* Before components are parsed: scans the trace of every source with process "trace" and
+ * appends the functions it generates to in's components (in is the scenario's input tree;
+ * root reads it). Returns 0 or -1 (message in root's context). */
+int  traffic_prepare(cfg_node *root, cJSON *in, world_spec *w);
+/* When loading failed on a component a trace generated, adds to the message which
+ * function of which source it is for and how to configure it. */
+void traffic_explain_failure(const world_spec *w, cfg_ctx *ctx);
 
 /* Parses traffic[] into w (components must be parsed first). Returns 0 or -1. */
 int  traffic_parse(cfg_node *root, world_spec *w);
@@ -57,5 +73,13 @@ double traffic_expected_arrivals(const source_spec *s, double t0, double t1);
 
 /* A component reports the result of an attempt of request idx at the current time. */
 void traffic_attempt_done(world *w, uint32_t idx, attempt_result result);
+
+/* The sources' own figures (w NULL: names only), for trace sources:
+ *   sources.<name>.replayed     arrivals read from the trace in the whole run (warm-up
+ *                               included, before a study's rate scaling)
+ *   sources.<name>.bad_rows     malformed rows skipped at load (on_bad_row "skip")
+ *   sources.<name>.read_errors  read problems that ended the replay early (0 unless the
+ *                               file changed after loading) */
+void traffic_report(const world_spec *spec, const world *w, metric_sink *m);
 
 #endif

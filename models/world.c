@@ -348,6 +348,9 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         cfg_node root;
         cfg_root(&root, &ctx, in, w->resolved);
         parse_top(&root, w, file);
+        /* Trace sources add the functions they replay to the components. */
+        if (!ctx.failed)
+            traffic_prepare(&root, in, w);
         if (!ctx.failed)
             parse_components(&root, w);
         for (size_t i = 0; i < w->n_components && !ctx.failed; i++) {
@@ -371,6 +374,7 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         if (!ctx.failed)
             traffic_parse(&root, w);
         cfg_done(&root);
+        traffic_explain_failure(w, &ctx);
     }
     cJSON_Delete(in);
     if (ctx.failed) {
