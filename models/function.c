@@ -29,7 +29,7 @@
 /* ---- spec ------------------------------------------------------------------------ */
 
 typedef enum keep_alive_policy {
-    KEEP_FIXED, KEEP_UNIFORM, KEEP_NONE, KEEP_FOREVER, KEEP_HYBRID
+    KEEP_FIXED, KEEP_UNIFORM, KEEP_NONE, KEEP_FOREVER, KEEP_HYBRID, KEEP_GREEDY_DUAL
 } keep_alive_policy;
 
 /* What keep-alive keeps: each execution environment on its own (Lambda), or a function or
@@ -86,6 +86,8 @@ typedef struct function_spec {
     hybrid_spec       hybrid;
     char             *app;             /* the app it belongs to (its own name by default) */
     int               unit_owner;      /* scope function/app: the component holding the unit */
+    double            pool_gb;         /* greedy-dual: the host memory its units share */
+    int               pool_owner;      /* greedy-dual: the component holding the host pool */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;
     double            scale_per_10s;   /* new environments per 10 s (may be below 1) */
@@ -128,7 +130,8 @@ static const char *const arch_names[] = { "x86_64", "arm64", NULL };
 /* The Azure Functions trace's trigger classes. */
 static const char *const trigger_names[] = { "http", "queue", "event", "timer", "storage",
                                              "orchestration", "others", NULL };
-static const char *const keep_names[] = { "fixed", "uniform", "none", "forever", "hybrid", NULL };
+static const char *const keep_names[] = { "fixed", "uniform", "none", "forever", "hybrid",
+                                           "greedy-dual", NULL };
 static const char *const scope_names[] = { "instance", "function", "app", NULL };
 
 static void function_free_spec(void *p)
@@ -339,8 +342,9 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
     f->keep_alive = (keep_alive_policy)cfg_enum(&k, "policy", keep_names, KEEP_UNIFORM);
     /* The hybrid policy is the paper's, kept per app; the others default to Lambda's own
      * environments, each kept alive on its own. */
+    bool unit_policy = f->keep_alive == KEEP_HYBRID || f->keep_alive == KEEP_GREEDY_DUAL;
     f->scope = (keep_alive_scope)cfg_enum(&k, "scope", scope_names,
-                                          f->keep_alive == KEEP_HYBRID ? SCOPE_APP : SCOPE_INSTANCE);
+                                          unit_policy ? SCOPE_APP : SCOPE_INSTANCE);
     switch (f->keep_alive) {
     case KEEP_FIXED:
         f->idle_min_s = f->idle_max_s = cfg_number(&k, "idle_s", 360, 0, 1e9);
@@ -356,6 +360,12 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
         f->idle_min_s = f->idle_max_s = 0;
         break;
     case KEEP_FOREVER:
+        f->idle_min_s = f->idle_max_s = INFINITY;
+        break;
+    case KEEP_GREEDY_DUAL:
+        /* Loaded until evicted for room on the host (FaasCache). The host's size is an
+         * assumption (no platform publishes one); it is the knob of such a study. */
+        f->pool_gb = cfg_number(&k, "pool_gb", 32, 0.125, 1e9);
         f->idle_min_s = f->idle_max_s = INFINITY;
         break;
     case KEEP_HYBRID: {
@@ -382,9 +392,9 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
     }
     cfg_done(&k);
     if (cfg_failed(n) || f->scope == SCOPE_INSTANCE) {
-        if (!cfg_failed(n) && f->keep_alive == KEEP_HYBRID)
-            cfg_fail(&k, "scope", "the hybrid policy keeps a function or an app loaded as one "
-                     "unit: use \"function\" or \"app\"");
+        if (!cfg_failed(n) && unit_policy)
+            cfg_fail(&k, "scope", "the %s policy keeps a function or an app loaded as one "
+                     "unit: use \"function\" or \"app\"", keep_names[f->keep_alive]);
         return;
     }
     if (f->concurrency > 1)
@@ -560,6 +570,15 @@ static int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char 
     f->n_conn = 0;
     /* The unit of a function kept as one is its own; an app's is held by its first function
      * (whose keep_alive settings apply to the whole app). */
+    /* Greedy-dual units share one host pool, held by the first such function (its pool_gb
+     * applies). */
+    f->pool_owner = -1;
+    for (size_t i = 0; f->keep_alive == KEEP_GREEDY_DUAL && i < w->n_components; i++)
+        if (w->components[i].kind == &function_kind &&
+            ((const function_spec *)w->components[i].spec)->keep_alive == KEEP_GREEDY_DUAL) {
+            f->pool_owner = (int)i;
+            break;
+        }
     f->unit_owner = -1;
     for (size_t i = 0; f->scope != SCOPE_INSTANCE && i < w->n_components; i++) {
         if (w->components[i].kind != &function_kind)
@@ -688,12 +707,31 @@ typedef struct ka_unit {
     double    t_start;
     series   *idle_series;       /* the owner's idle time line */
     gsl_rng  *r_keep;
+    /* greedy-dual: loaded until evicted */
+    struct host_pool *pool;
+    bool      resident;          /* loaded (running or idle) */
+    uint32_t  heap_pos;          /* place in the pool's heap of idle units, or UINT32_MAX */
+    double    freq, cost_ms, priority;
+    uint64_t  evictions;         /* measured window */
 } ka_unit;
+
+/* FaasCache's Greedy-Dual keep-alive (Fuerst and Sharma, ASPLOS 2021): units stay loaded
+ * while the host has room; to load one, the idle units of lowest priority = clock +
+ * frequency x cold-start cost / memory are evicted, and the clock moves up to the last
+ * evicted priority. A min-heap of the idle units by priority; running units cannot be
+ * evicted (when they fill the host, an unloaded unit's invocation is throttled). */
+typedef struct host_pool {
+    double    capacity_gb, used_gb, clock;
+    ka_unit **heap;
+    uint32_t  n, cap;
+} host_pool;
 
 typedef struct function_state {
     const function_spec *f;
     ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
     bool      owns_unit;
+    host_pool *pool;                 /* greedy-dual: shared by every such function */
+    bool      owns_pool;
     world    *w;
     instance *inst;
     uint32_t  cap_slots, max_slots;  /* slots grow on demand up to max_slots */
@@ -731,6 +769,10 @@ static void function_free_state(void *p)
     if (st->owns_unit) {
         free(st->unit->bins);
         free(st->unit);
+    }
+    if (st->owns_pool) {
+        free(st->pool->heap);
+        free(st->pool);
     }
     free(st->inst);
     free(st->free_slots);
@@ -842,6 +884,17 @@ static void *function_start(const void *spec, world *w, int index)
     st->tokens = f->scale_burst;
     st->tokens_t = 0;
     gauge_init(&st->concurrency, NULL, w->t_start);   /* max only; busy_s gets spans */
+    if (f->pool_owner == index) {
+        st->pool = calloc(1, sizeof *st->pool);
+        st->owns_pool = st->pool != NULL;
+        if (!st->pool) {
+            function_free_state(st);
+            return NULL;
+        }
+        st->pool->capacity_gb = f->pool_gb;
+    } else if (f->pool_owner >= 0) {
+        st->pool = ((function_state *)w->state[f->pool_owner])->pool;   /* started before */
+    }
     if (f->unit_owner == index) {
         ka_unit *u = calloc(1, sizeof *u);
         st->unit = u;
@@ -857,6 +910,9 @@ static void *function_start(const void *spec, world *w, int index)
         u->t_start = w->t_start;
         u->idle_series = &st->idle_s;
         u->r_keep = st->r_keep;
+        u->pool = st->pool;
+        u->heap_pos = UINT32_MAX;
+        u->cost_ms = fmax(dist_mean(&f->cold_start_ms), 1e-3);
         for (size_t i = 0; i < w->spec->n_components; i++) {
             const component_spec *c = &w->spec->components[i];
             if (c->kind == &function_kind && ((const function_spec *)c->spec)->unit_owner == index)
@@ -872,7 +928,81 @@ static void *function_start(const void *spec, world *w, int index)
 
 static bool unit_loaded(const ka_unit *u, double now)
 {
+    if (u->pool)
+        return u->running > 0 || u->resident;
     return u->running > 0 || (now >= u->load_at && now < u->unload_at);
+}
+
+/* ---- the greedy-dual host pool: a min-heap of idle units by priority ---- */
+
+static void heap_set(host_pool *p, uint32_t i, ka_unit *u)
+{
+    p->heap[i] = u;
+    u->heap_pos = i;
+}
+
+static void heap_sift(host_pool *p, uint32_t i)
+{
+    ka_unit *u = p->heap[i];
+    while (i > 0 && p->heap[(i - 1) / 2]->priority > u->priority) {
+        heap_set(p, i, p->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= p->n)
+            break;
+        if (c + 1 < p->n && p->heap[c + 1]->priority < p->heap[c]->priority)
+            c++;
+        if (p->heap[c]->priority >= u->priority)
+            break;
+        heap_set(p, i, p->heap[c]);
+        i = c;
+    }
+    heap_set(p, i, u);
+}
+
+/* Returns -1 when out of memory (the heap grows to the number of units, not requests). */
+static int heap_push(host_pool *p, ka_unit *u)
+{
+    if (p->n == p->cap) {
+        uint32_t cap = p->cap ? 2 * p->cap : 64;
+        ka_unit **h = realloc(p->heap, cap * sizeof *h);
+        if (!h)
+            return -1;
+        p->heap = h;
+        p->cap = cap;
+    }
+    heap_set(p, p->n++, u);
+    heap_sift(p, p->n - 1);
+    return 0;
+}
+
+static void heap_remove(host_pool *p, ka_unit *u)
+{
+    uint32_t i = u->heap_pos;
+    u->heap_pos = UINT32_MAX;
+    if (--p->n == i)
+        return;
+    heap_set(p, i, p->heap[p->n]);
+    heap_sift(p, i);
+}
+
+/* Evicts idle units, lowest priority first, until gb more fit. False when they cannot
+ * (the host is full of running units). */
+static bool pool_make_room(host_pool *p, double gb, double now)
+{
+    while (p->used_gb + gb > p->capacity_gb + 1e-9 && p->n > 0) {
+        ka_unit *v = p->heap[0];
+        heap_remove(p, v);
+        p->clock = v->priority;
+        p->used_gb -= v->gb;
+        v->resident = false;
+        v->unload_at = now;
+        if (now >= v->t_start)
+            v->evictions++;
+    }
+    return p->used_gb + gb <= p->capacity_gb + 1e-9;
 }
 
 /* Settles the idle period that ends at `now` (an arrival, or the end of the run). */
@@ -890,6 +1020,7 @@ static void unit_close_idle(ka_unit *u, double now)
 /* An execution starts on the unit. */
 static void unit_arrive(ka_unit *u, double now)
 {
+    u->freq += 1.0;
     if (u->running++ > 0 || !u->ended)
         return;
     unit_close_idle(u, now);
@@ -939,11 +1070,12 @@ static bool hybrid_windows(const ka_unit *u, double *pre_s, double *keep_s)
     return true;
 }
 
-/* An execution on the unit ends: when it was the last, the policy sets the loaded window. */
-static void unit_release(ka_unit *u, double now)
+/* An execution on the unit ends: when it was the last, the policy sets the loaded window.
+ * Returns -1 when out of memory. */
+static int unit_release(ka_unit *u, double now)
 {
     if (--u->running > 0)
-        return;
+        return 0;
     const function_spec *f = u->f;
     u->idle_since = now;
     u->ended = true;
@@ -959,6 +1091,12 @@ static void unit_release(ka_unit *u, double now)
     u->unload_at = now + keep;
     if (u->load_at >= u->unload_at)
         u->load_at = INFINITY;
+    if (u->pool) {
+        /* Idle on the host until evicted, at its Greedy-Dual priority. */
+        u->priority = u->pool->clock + u->freq * u->cost_ms / u->gb;
+        return heap_push(u->pool, u);
+    }
+    return 0;
 }
 
 static double keep_alive_s(function_state *st)
@@ -1038,7 +1176,8 @@ static void release_instance(function_state *st, uint32_t slot, double now)
         /* The execution's slot goes (with any connection it opened); the unit stays. */
         in->expiry = now;
         discard_instance(st, slot);
-        unit_release(st->unit, now);
+        if (unit_release(st->unit, now) != 0)
+            st->w->out_of_memory = 1;
     } else if (in->provisioned) {
         st->idle_pc[st->n_idle_pc++] = slot;
     } else {
@@ -1486,14 +1625,24 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
         /* One unit serves every execution while loaded: warm; else it loads (cold). */
         if (st->pool_busy && *st->pool_busy >= st->pool_limit)
             return UINT32_MAX;
-        bool loaded = unit_loaded(st->unit, now);
+        ka_unit *u = st->unit;
+        bool loaded = unit_loaded(u, now);
         if (!loaded) {
             st->tokens = fmin(f->scale_burst,
                               st->tokens + (now - st->tokens_t) * f->scale_per_10s / 10.0);
             st->tokens_t = now;
             if (st->tokens < 1.0)
                 return UINT32_MAX;
+            if (u->pool && !pool_make_room(u->pool, u->gb, now))
+                return UINT32_MAX;         /* the host is full of running units */
             st->tokens -= 1.0;
+            if (u->pool) {
+                u->pool->used_gb += u->gb;
+                u->resident = true;
+                u->freq = 0;
+            }
+        } else if (u->pool && u->heap_pos != UINT32_MAX) {
+            heap_remove(u->pool, u);       /* a warm hit: running, not evictable */
         }
         if (st->n_free == 0 && grow_slots(st) != 0) {
             w->out_of_memory = 1;
@@ -1952,6 +2101,7 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     function_figures_of(spec, state, &ff);
     metric_emit(m, "idle_gb_s", ff.idle_gb_s);
     metric_emit(m, "prewarms", st->owns_unit ? (double)st->unit->prewarms : 0.0);
+    metric_emit(m, "evictions", st->owns_unit ? (double)st->unit->evictions : 0.0);
     for (size_t i = 0; i < f->n_calls; i++) {
         const function_call *c = &f->calls[i];
         if (!c->sync)

@@ -264,6 +264,52 @@ START_TEST(azure_scales_non_http_triggers_once_every_30_seconds)
 }
 END_TEST
 
+/* Greedy-Dual keep-alive (FaasCache) on a host with room for two of three 1-GB functions,
+ * each invoked every 10 s: the one with a 10-s cold start keeps the highest priority
+ * (frequency x cost / memory) and stays loaded, so it is cold once; the two cheap ones
+ * (100 ms) evict each other, so every one of their invocations is cold. With room for all
+ * three it is "forever": each is cold once. */
+START_TEST(greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones)
+{
+    const char *fmt =
+        "{\"name\": \"gd\", \"duration_s\": 3000, \"warmup_s\": 0, \"seed\": 4, \"replications\": 2,"
+        " \"traffic\": [{\"name\": \"ta\", \"target\": \"a\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 0.1}},"
+        "  {\"name\": \"tb\", \"target\": \"b\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 0.1}},"
+        "  {\"name\": \"tc\", \"target\": \"c\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 0.1}}],"
+        " \"components\": ["
+        "  {\"name\": \"a\", \"kind\": \"function\", \"memory_mb\": 1024, \"duration_ms\": 100, \"cold_start_ms\": 10000,"
+        "   \"keep_alive\": {\"policy\": \"greedy-dual\", \"scope\": \"function\", \"pool_gb\": %g}},"
+        "  {\"name\": \"b\", \"kind\": \"function\", \"memory_mb\": 1024, \"duration_ms\": 100, \"cold_start_ms\": 100,"
+        "   \"keep_alive\": {\"policy\": \"greedy-dual\", \"scope\": \"function\"}},"
+        "  {\"name\": \"c\", \"kind\": \"function\", \"memory_mb\": 1024, \"duration_ms\": 100, \"cold_start_ms\": 100,"
+        "   \"keep_alive\": {\"policy\": \"greedy-dual\", \"scope\": \"function\"}}]}";
+    char json[2048];
+    world_spec *spec;
+    run_result res;
+    snprintf(json, sizeof json, fmt, 2.0);
+    support_run_text(json, 0, &spec, &res);
+    for (uint32_t r = 0; r < 2; r++) {
+        ck_assert_double_eq(support_row_value(&res, r, "functions.a.cold_starts"), 1);
+        for (const char *const *fn = (const char *const[]){ "b", "c", NULL }; *fn; fn++) {
+            char inv[64], cold[64];
+            snprintf(inv, sizeof inv, "functions.%s.invocations", *fn);
+            snprintf(cold, sizeof cold, "functions.%s.cold_starts", *fn);
+            ck_assert_double_eq(support_row_value(&res, r, cold), support_row_value(&res, r, inv));
+        }
+        ck_assert(support_row_value(&res, r, "functions.b.evictions") +
+                  support_row_value(&res, r, "functions.c.evictions") >=
+                  support_row_value(&res, r, "platform.cold_starts") - 3);
+        ck_assert_double_eq(support_row_value(&res, r, "functions.a.evictions"), 0);
+    }
+    support_done(spec, &res);
+    snprintf(json, sizeof json, fmt, 3.0);
+    support_run_text(json, 0, &spec, &res);
+    for (uint32_t r = 0; r < 2; r++)
+        ck_assert_double_eq(support_row_value(&res, r, "platform.cold_starts"), 3);
+    support_done(spec, &res);
+}
+END_TEST
+
 START_TEST(error_rate_is_the_share_of_failed_invocations)
 {
     world_spec *spec;
@@ -724,6 +770,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, default_keep_alive_is_uniform_between_5_and_7_minutes);
     tcase_add_test(tc, keep_alive_none_and_forever_bound_cold_starts);
     tcase_add_test(tc, keep_alive_units_refuse_what_they_do_not_model);
+    tcase_add_test(tc, greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones);
     tcase_add_test(tc, azure_scales_non_http_triggers_once_every_30_seconds);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
