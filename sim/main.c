@@ -89,7 +89,7 @@ static void print_stats(const run_result *res, double elapsed, long long threads
     double invocations = 0, messages = 0;
     for (size_t i = 0; i < res->n_values; i++) {
         size_t n = strlen(res->names[i]);
-        if (n > 12 && !strcmp(res->names[i] + n - 12, ".invocations"))
+        if (n > 12 && !strncmp(res->names[i], "functions.", 10) && !strcmp(res->names[i] + n - 12, ".invocations"))
             invocations += res->mean[i] * res->spec->replications;
         if (n > 5 && !strncmp(res->names[i], "queues.", 7) && !strcmp(res->names[i] + n - 5, ".sent"))
             messages += res->mean[i] * res->spec->replications;
