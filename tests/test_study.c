@@ -229,6 +229,53 @@ static size_t assert_identical(const csv *t, const char *first, const char *v)
     return figures;
 }
 
+/* The keep-alive study (scenarios/traces/keepalive-study.json, four hours of the 500-function
+ * Azure sample after an hour of warm-up, each app kept as one unit): with common random
+ * numbers a longer fixed window can only keep an app loaded longer, so the 75th-percentile
+ * app's cold-start share falls and the idle memory grows with the window; the hybrid policy
+ * lies below that curve — fewer cold starts than a 30-minute window for less memory. */
+static void keepalive_point(const char *assignment, double *p75, double *idle)
+{
+    const char *sets[] = { assignment };
+    world_overrides o = { .sets = sets, .n_sets = assignment ? 1 : 0, .seed = -1,
+                          .replications = 2, .duration_s = 14400 };
+    char err[1024];
+    world_spec *spec = world_spec_load("scenarios/traces/keepalive-study.json", &o, err, sizeof err);
+    ck_assert_msg(spec != NULL, "%s", err);
+    run_result res;
+    ck_assert_msg(run_scenario(spec, 0, &res, err, sizeof err) == 0, "%s", err);
+    *p75 = run_value(&res, "platform.app_cold_start_share_p75", NULL);
+    *idle = run_value(&res, "platform.idle_gb_s", NULL);
+    run_result_free(&res);
+    world_spec_free(spec);
+}
+
+START_TEST(keepalive_study_trades_cold_starts_for_idle_memory)
+{
+    static const char *const windows[] = { "300", "600", "1800", "7200" };
+    double p75[4], idle[4], hp75, hidle;
+    char set[128];
+    for (int i = 0; i < 4; i++) {
+        snprintf(set, sizeof set, "traffic[0].arrivals.function_defaults.keep_alive.idle_s=%s", windows[i]);
+        keepalive_point(set, &p75[i], &idle[i]);
+    }
+    keepalive_point("traffic[0].arrivals.function_defaults.keep_alive={\"policy\": \"hybrid\"}", &hp75, &hidle);
+    for (int i = 0; i < 4; i++)
+        if (support_verbose())
+            fprintf(stderr, "study: fixed %s s: p75 app cold-start share %.3f, idle %.0f GB-s\n",
+                    windows[i], p75[i], idle[i]);
+    if (support_verbose())
+        fprintf(stderr, "study: hybrid: p75 app cold-start share %.3f, idle %.0f GB-s\n", hp75, hidle);
+    for (int i = 1; i < 4; i++) {
+        ck_assert(p75[i] <= p75[i - 1]);
+        ck_assert(idle[i] > idle[i - 1]);
+    }
+    ck_assert(p75[3] < p75[0]);
+    ck_assert(hp75 < p75[2]);
+    ck_assert(hidle < idle[2]);
+}
+END_TEST
+
 START_TEST(identical_variants_differ_by_exactly_zero)
 {
     /* One file as base and a variant that changes only the description; then the same
@@ -1097,6 +1144,7 @@ Suite *study_suite(void)
     TCase *tc = tcase_create("compare, cost-curve, tune, containers and VMs");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, identical_variants_differ_by_exactly_zero);
+    tcase_add_test(tc, keepalive_study_trades_cold_starts_for_idle_memory);
     tcase_add_test(tc, arm64_against_x86_a_paired_difference_is_far_narrower);
     tcase_add_test(tc, a_cost_curve_finds_the_break_even_of_a_function_and_a_fixed_fleet);
     tcase_add_test(tc, tune_sweeps_a_cpu_bound_function_exactly);
