@@ -31,6 +31,7 @@ help:
 	@echo "make test        run every test suite"
 	@echo "make bench       throughput and memory benchmark"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan"
+	@echo "make fuzz        long-running tier, not in make test: libFuzzer on the scenario and trace readers (FUZZ_SECONDS=60 each)"
 
 deps:
 	@sh scripts/deps.sh
@@ -74,6 +75,13 @@ check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/slsim OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build-asan/slsim build-asan/slsim_tests
 	SLSIM=build-asan/slsim SLSIM_QUICK=1 CK_FORK=no ASAN_OPTIONS=detect_leaks=1 build-asan/slsim_tests
+
+# The long-running tier: installs clang and its fuzzer runtime when missing (deps.sh fuzz),
+# then scripts/fuzz.sh builds the targets with fuzz/fuzz.mk and runs each for FUZZ_SECONDS.
+.PHONY: fuzz
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@sh scripts/fuzz.sh
 
 clean:
 	rm -rf build build-asan $(BIN)

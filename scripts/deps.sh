@@ -1,7 +1,13 @@
 #!/bin/sh
 # Install the Debian packages slsim needs, only those missing; does nothing when all are present.
+# `sh scripts/deps.sh fuzz` (make fuzz) adds clang and its libFuzzer runtime.
 set -eu
 pkgs="libgsl-dev libcjson-dev check pkg-config gnuplot-nox"
+case "${1:-}" in
+"") ;;
+fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+*) echo "deps: unknown mode '$1' (none, or fuzz)" >&2; exit 2 ;;
+esac
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,58 @@
+#!/bin/sh
+# fuzz/seeds.sh OUT — builds the seed corpora that scripts/fuzz.sh hands the fuzz targets
+# besides the hand-written ones in fuzz/seeds/<target>/, from what the repository ships:
+#   OUT/scenario/   every scenario (scenarios/**/*.json, tests/scenarios/*.json), with trace
+#                   paths pointed at the harness's sample traces (fuzz/harness.c);
+#   OUT/azure2019/  the head of each azure2019 trace in scenarios/traces/ (a few functions,
+#                   a few minutes), alone and with its durations and memory files joined
+#                   by the separator byte 0x1e;
+#   OUT/azure2021/  the head of each azure2021 trace;
+#   OUT/csv/        the head of each plain csv trace (a timestamp_s column);
+#   OUT/scenario.dict  libFuzzer dictionary: every identifier-like string literal of the
+#                   scenario reader (keys and enum values), quoted as JSON.
+# Seeds are cut small because libFuzzer mutates faster on small inputs.
+set -eu
+out=${1:-build-fuzz/seeds}
+rm -rf "$out"
+mkdir -p "$out/scenario" "$out/azure2019" "$out/azure2021" "$out/csv"
+
+for f in $(find scenarios tests/scenarios -name '*.json' 2>/dev/null | sort); do
+  name=$(echo "$f" | tr / _)
+  sed -e 's|"[^"]*durations[^"]*\.csv"|"sample-2019-durations.csv"|' \
+      -e 's|"[^"]*memory[^"]*\.csv"|"sample-2019-memory.csv"|' \
+      -e 's|"[^"]*azure2019[^"]*\.csv"|"sample-2019.csv"|' \
+      -e 's|"[^"]*azure2021[^"]*\.csv"|"sample-2021.csv"|' "$f" > "$out/scenario/$name"
+done
+
+sep=$(printf '\036')
+for f in $(find scenarios/traces -name '*.csv' 2>/dev/null | sort); do
+  name=$(echo "$f" | tr / _)
+  header=$(head -n 1 "$f" | tr -d '\r')
+  case "$header" in
+  HashOwner,HashApp,HashFunction,Trigger,*)
+    dir=$(dirname "$f")
+    head -n 5 "$f" | cut -d, -f1-16 > "$out/azure2019/$name"
+    {
+      cat "$out/azure2019/$name"
+      printf '%s' "$sep"
+      if [ -f "$dir/durations.csv" ]; then head -n 8 "$dir/durations.csv"; fi
+      printf '%s' "$sep"
+      if [ -f "$dir/memory.csv" ]; then head -n 8 "$dir/memory.csv"; fi
+    } > "$out/azure2019/with-side-files-$name"
+    ;;
+  app,func,end_timestamp,duration*)
+    head -n 30 "$f" > "$out/azure2021/$name"
+    ;;
+  *timestamp_s*)
+    head -n 30 "$f" > "$out/csv/$name"
+    ;;
+  esac
+done
+
+# Keys and enum names: identifier-like string literals of the readers.
+{
+  for t in '{' '}' '[' ']' ':' ',' 'true' 'false' 'null' '//' '/*' '*/' '1e308' '-1' '0.5' '4294967296'; do
+    printf '"%s"\n' "$t"
+  done
+  grep -ohE '"[a-z][a-z0-9_-]{1,40}"' models/*.c sim/cfg.c | sort -u | sed 's/^"\(.*\)"$/"\\"\1\\""/'
+} > "$out/scenario.dict"
