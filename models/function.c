@@ -705,7 +705,7 @@ typedef struct ka_unit {
     uint64_t  prewarms;          /* loads ahead of an arrival (measured window) */
     double    idle_loaded_s;     /* loaded and idle (measured window) */
     double    t_start;
-    series   *idle_series;       /* the owner's idle time line */
+    struct function_state *owner; /* whose figures hold its idle time */
     gsl_rng  *r_keep;
     /* greedy-dual: loaded until evicted */
     struct host_pool *pool;
@@ -758,7 +758,9 @@ typedef struct function_state {
     gsl_rng  *r_async;
     double    time_inside_s;
     gauge     concurrency;
-    series    busy_s, idle_s, cold_ts, throttle_ts;
+    /* Busy and idle instance-seconds in the window (one bin: totals); the time lines go
+     * straight to the world's, so memory does not grow with functions x intervals. */
+    series    busy_s, idle_s;
 } function_state;
 
 static void function_free_state(void *p)
@@ -783,8 +785,6 @@ static void function_free_state(void *p)
     free(st->open);
     series_free(&st->busy_s);
     series_free(&st->idle_s);
-    series_free(&st->cold_ts);
-    series_free(&st->throttle_ts);
     free(st);
 }
 
@@ -830,13 +830,10 @@ static void *function_start(const void *spec, world *w, int index)
     st->free_slots = malloc(st->cap_slots * sizeof *st->free_slots);
     st->idle = malloc(st->cap_slots * sizeof *st->idle);
     st->idle_pc = malloc((f->provisioned ? f->provisioned : 1) * sizeof *st->idle_pc);
-    double step = w->spec->interval_s;
     char name[300];
     int ok = st->inst && st->free_slots && st->idle && st->idle_pc &&
-             series_init_window(&st->busy_s, w->t_start, w->t_end, step) == 0 &&
-             series_init_window(&st->idle_s, w->t_start, w->t_end, step) == 0 &&
-             series_init_window(&st->cold_ts, w->t_start, w->t_end, step) == 0 &&
-             series_init_window(&st->throttle_ts, w->t_start, w->t_end, step) == 0;
+             series_init(&st->busy_s, w->t_start, w->t_end - w->t_start, 1) == 0 &&
+             series_init(&st->idle_s, w->t_start, w->t_end - w->t_start, 1) == 0;
     if (ok) {
         snprintf(name, sizeof name, "function.%s.duration", f->name);
         st->r_duration = sim_stream(w->s, name);
@@ -908,7 +905,7 @@ static void *function_start(const void *spec, world *w, int index)
         u->f = f;
         u->load_at = INFINITY;          /* not loaded before its first execution */
         u->t_start = w->t_start;
-        u->idle_series = &st->idle_s;
+        u->owner = st;
         u->r_keep = st->r_keep;
         u->pool = st->pool;
         u->heap_pos = UINT32_MAX;
@@ -922,6 +919,20 @@ static void *function_start(const void *spec, world *w, int index)
         st->unit = ((function_state *)w->state[f->unit_owner])->unit;   /* started before */
     }
     return st;
+}
+
+/* Busy and idle instance time: the function's totals and the world's time lines. */
+static void busy_span(function_state *st, double t0, double t1)
+{
+    series_add_span(&st->busy_s, t0, t1, 1.0);
+    series_add_span(&st->w->ts[TS_CONCURRENCY], t0, t1, 1.0);
+    series_add_span(&st->w->ts[TS_INSTANCES], t0, t1, 1.0);
+}
+
+static void idle_span(function_state *st, double t0, double t1)
+{
+    series_add_span(&st->idle_s, t0, t1, 1.0);
+    series_add_span(&st->w->ts[TS_INSTANCES], t0, t1, 1.0);
 }
 
 /* ---- a unit's keep-alive ------------------------------------------------------------- */
@@ -1011,7 +1022,7 @@ static void unit_close_idle(ka_unit *u, double now)
     double a = fmax(u->load_at, u->t_start), b = fmin(now, u->unload_at);
     if (b > a) {
         u->idle_loaded_s += b - a;
-        series_add_span(u->idle_series, a, b, 1.0);
+        idle_span(u->owner, a, b);
     }
     if (u->load_at > u->idle_since && u->load_at < fmin(now, u->unload_at) && u->load_at >= u->t_start)
         u->prewarms++;
@@ -1111,7 +1122,7 @@ static void throttle(function_state *st, world *w, uint32_t req, double now)
 {
     if (world_measuring(w, now)) {
         st->throttles++;
-        series_add(&st->throttle_ts, now, 1.0);
+        series_add(&st->w->ts[TS_THROTTLES], now, 1.0);
     }
     world_reply(w, req, RESULT_THROTTLED);
 }
@@ -1190,7 +1201,7 @@ static void release_instance(function_state *st, uint32_t slot, double now)
 static void discard_instance(function_state *st, uint32_t slot)
 {
     instance *in = &st->inst[slot];
-    series_add_span(&st->idle_s, in->idle_since, in->expiry, 1.0);
+    idle_span(st, in->idle_since, in->expiry);
     world *w = st->w;
     for (uint32_t b = 0; in->conns && b < st->f->n_conn; b++)
         if (in->conns & (1ull << b)) {
@@ -1275,7 +1286,7 @@ static void end_invocation(function_state *st, uint32_t slot, attempt_result res
         else if (result == RESULT_TIMEOUT)
             st->timeouts++;
     }
-    series_add_span(&st->busy_s, in->started, now, 1.0);
+    busy_span(st, in->started, now);
     release_instance(st, slot, now);
     in = &st->inst[slot];
     uint32_t serving = in->serving;
@@ -1664,7 +1675,7 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
             uint32_t top = st->idle[--st->n_idle];
             instance *in = &st->inst[top];
             if (in->expiry > now) {
-                series_add_span(&st->idle_s, in->idle_since, now, 1.0);
+                idle_span(st, in->idle_since, now);
                 slot = top;
                 break;
             }
@@ -1689,7 +1700,7 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
         st->inst[slot].conns = 0;
         cold = 1;
     } else if (st->inst[slot].provisioned) {
-        series_add_span(&st->idle_s, st->inst[slot].idle_since, now, 1.0);
+        idle_span(st, st->inst[slot].idle_since, now);
     }
     *cold_out = cold;
     return slot;
@@ -1747,7 +1758,7 @@ static void on_concurrent_end(sim *s, void *target, uint64_t arg)
     open_update(st, slot, was);
     if (in->active == 0) {
         bill_busy(st, in->busy_start, now);      /* the busy period ends */
-        series_add_span(&st->busy_s, in->busy_start, now, 1.0);
+        busy_span(st, in->busy_start, now);
         release_instance(st, slot, now);
     }
     if (req != UINT32_MAX)
@@ -1793,7 +1804,7 @@ static void concurrent_accept(function_state *st, world *w, uint32_t req)
         st->time_inside_s += end - now;
         if (cold) {
             st->cold_starts++;
-            series_add(&st->cold_ts, now, 1.0);
+            series_add(&st->w->ts[TS_COLD_STARTS], now, 1.0);
         }
         if (result == RESULT_ERROR)
             st->errors++;
@@ -1861,7 +1872,7 @@ static void function_accept(void *state, world *w, uint32_t req)
         st->invocations++;
         if (cold) {
             st->cold_starts++;
-            series_add(&st->cold_ts, now, 1.0);
+            series_add(&st->w->ts[TS_COLD_STARTS], now, 1.0);
         }
         if (in->provisioned)
             st->on_provisioned++;
@@ -1884,7 +1895,7 @@ static void function_accept(void *state, world *w, uint32_t req)
         sim_at(w->s, end, on_compute_done, st, inst_arg(st, slot));
         return;
     }
-    series_add_span(&st->busy_s, now, end, 1.0);
+    busy_span(st, now, end);
     if (measuring) {
         /* The provider's rounding (Lambda: 1 ms); the 1e-9 keeps 2.007 s * 1000 from
          * billing 2,008 ms. */
@@ -2046,23 +2057,17 @@ static void function_finish(void *state, world *w)
     for (uint32_t i = 0; st->f->concurrency > 1 && i < st->cap_slots; i++)
         if (st->inst[i].active > 0) {
             bill_busy(st, st->inst[i].busy_start, end);
-            series_add_span(&st->busy_s, st->inst[i].busy_start, end, 1.0);
+            busy_span(st, st->inst[i].busy_start, end);
         }
     gauge_close(&st->concurrency, end);
     for (uint32_t i = 0; i < st->n_idle; i++) {
         instance *in = &st->inst[st->idle[i]];
-        series_add_span(&st->idle_s, in->idle_since, fmin(in->expiry, end), 1.0);
+        idle_span(st, in->idle_since, fmin(in->expiry, end));
     }
     for (uint32_t i = 0; i < st->n_idle_pc; i++)
-        series_add_span(&st->idle_s, st->inst[st->idle_pc[i]].idle_since, end, 1.0);
+        idle_span(st, st->inst[st->idle_pc[i]].idle_since, end);
     if (st->owns_unit && st->unit->running == 0 && st->unit->ended)
         unit_close_idle(st->unit, end);
-    for (size_t b = 0; b < st->busy_s.n; b++) {
-        w->ts[TS_CONCURRENCY].bin[b] += st->busy_s.bin[b];
-        w->ts[TS_INSTANCES].bin[b] += st->busy_s.bin[b] + st->idle_s.bin[b];
-        w->ts[TS_COLD_STARTS].bin[b] += st->cold_ts.bin[b];
-        w->ts[TS_THROTTLES].bin[b] += st->throttle_ts.bin[b];
-    }
 }
 
 static void function_report(const void *spec, const void *state, metric_sink *m)
