@@ -23,3 +23,9 @@ echo "== an Express workflow (9 states, 7 service calls each), 2 and 10 million 
 for dur in 1000 5000; do
   "$bin" run scenarios/bench/express-workflow.json --duration "$dur" --threads 1 --quiet --stats --out "$out" 2>&1
 done
+echo "== replaying recorded traffic, 1 thread: the 500-function Azure sample (8 hours, 3.04 million invocations),"
+echo "   the same looped 10 times (30.4 million: memory must stay flat), and the 10-function day (13.0 million)"
+"$bin" run scenarios/traces/replay-500fn.json --threads 1 --quiet --stats --out "$out" 2>&1
+"$bin" run scenarios/traces/replay-500fn.json --threads 1 --quiet --stats --out "$out" \
+  --set 'traffic[0].arrivals.repeat=10' --duration 288000 2>&1
+"$bin" run scenarios/bench/replay-10fn-day.json --threads 1 --quiet --stats --out "$out" 2>&1
