@@ -936,8 +936,12 @@ static int scan_per_invocation(loader *L)
         return -1;
     }
     if (!in_window) {
-        cfg_fail(L->a, t->end_s < INFINITY ? "end_s" : "start_s", "no row of %s starts in the window "
-                 "[%g, %g) s of trace time", L->shown, t->start_s, t->end_s);
+        if (t->end_s < INFINITY)
+            cfg_fail(L->a, "end_s", "no row of %s starts in the window [%g, %g) s of trace time",
+                     L->shown, t->start_s, t->end_s);
+        else
+            cfg_fail(L->a, "start_s", "no row of %s starts at or after %g s of trace time (its last "
+                     "row starts at %g s)", L->shown, t->start_s, last);
         return -1;
     }
     /* Without end_s the window ends at the whole second after the last row's start. */

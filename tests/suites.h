@@ -15,6 +15,7 @@ Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumer
 Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retries, breakers, tenants */
 Suite *workflow_suite(void);    /* tests/test_workflow.c: state machines, maps, sagas, Express, billing */
 Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune, containers and VMs */
+Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
