@@ -114,6 +114,34 @@ START_TEST(provisioned_concurrency_example_end_to_end)
 }
 END_TEST
 
+START_TEST(ephemeral_storage_above_512_mb_is_billed_per_gb_s_of_duration)
+{
+    /* 10 GB of /tmp: 9.5 GB above the free 512 MB, billed $0.0000000309 per GB-s of each
+     * invocation's billed duration (platform-facts.md). 1-s invocations at 10 a second for
+     * an hour, extrapolated to 730 h; the line is rounded to cents. */
+    const char *fmt =
+        "{\"name\": \"tmp\", \"duration_s\": 3600, \"seed\": 1, \"replications\": 1,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
+        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 10}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"memory_mb\": 1024, \"log_kb\": 0,"
+        "   \"cold_start_ms\": 0, \"duration_ms\": 1000, \"timeout_s\": 10, \"ephemeral_storage_mb\": %d}]}";
+    char json[1024];
+    world_spec *spec;
+    run_result res;
+    snprintf(json, sizeof json, fmt, 10240);
+    support_run_text(json, 1, &spec, &res);
+    double inv = run_value(&res, "functions.f.invocations", NULL);
+    double expected = round(inv * 730.0 * 9.5 * 0.0000000309 * 100) / 100;
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.lambda_ephemeral_storage", NULL), expected, 1e-9);
+    ck_assert(expected > 7.6 && expected < 7.8);
+    support_done(spec, &res);
+    snprintf(json, sizeof json, fmt, 512);
+    support_run_text(json, 1, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "cost.by_line.lambda_ephemeral_storage", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
 START_TEST(duration_tiers_apply_to_the_monthly_total)
 {
     /* 10B GB-s x86: 6B at $0.0000166667 + 4B at $0.000015 = $160,000.20. */
@@ -382,6 +410,7 @@ Suite *billing_suite(void)
     tcase_add_test(tc, mobile_backend_example_end_to_end);
     tcase_add_test(tc, provisioned_concurrency_example_costs_41_91);
     tcase_add_test(tc, provisioned_concurrency_example_end_to_end);
+    tcase_add_test(tc, ephemeral_storage_above_512_mb_is_billed_per_gb_s_of_duration);
     tcase_add_test(tc, duration_tiers_apply_to_the_monthly_total);
     tcase_add_test(tc, free_tier_skips_functions_with_provisioned_concurrency);
     tcase_add_test(tc, arm64_uses_its_own_prices);
