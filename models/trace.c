@@ -620,6 +620,19 @@ static int bucket_add(trace_spec *t, double x, double n)
     return 0;
 }
 
+/* The end of a file that gave no function: 0 when it did, else -1 with a message. */
+static int no_rows(loader *L)
+{
+    if (L->t->n_fn > 0 && !L->t->by_target)
+        return 0;
+    if (L->t->bad_rows)
+        load_fail(L, L->r.line, 1, "no row left after skipping %llu malformed ones",
+                  (unsigned long long)L->t->bad_rows);
+    else
+        load_fail(L, L->r.line + 1, 1, "the file has a header but no rows");
+    return -1;
+}
+
 /* ---- azure2019 ---- */
 
 static const char *const header_2019 = "HashOwner,HashApp,HashFunction,Trigger,<minute>,<minute>,...";
@@ -632,8 +645,9 @@ static int scan_azure2019(loader *L)
     static const char *const fixed[] = { "HashOwner", "HashApp", "HashFunction", "Trigger" };
     for (size_t i = 0; i < 4; i++) {
         if (i >= L->fl.n || strcmp(L->fl.f[i], fixed[i]) != 0) {
-            load_fail(L, 1, i < L->fl.n ? L->fl.col[i] : L->r.len + 1,
-                      "expected column %zu of the header to be %s; expected %s", i + 1, fixed[i], header_2019);
+            load_fail(L, 1, i < L->fl.n ? L->fl.col[i] : L->r.len + 1, "column %zu of the header is "
+                      "\"%.40s\", not %s; expected %s", i + 1, i < L->fl.n ? L->fl.f[i] : "", fixed[i],
+                      header_2019);
             return -1;
         }
     }
@@ -665,8 +679,10 @@ static int scan_azure2019(loader *L)
     t->m1 = (uint32_t)fmin((double)t->n_minutes, ceil(t->end / 60.0));
     for (;;) {
         int rc = next_row(L);
-        if (rc <= 0)
+        if (rc < 0)
             return rc;
+        if (rc == 0)
+            return no_rows(L);
         bool go_on = true;
         if (!column_count_ok(L, n_columns, &go_on)) {
             if (!go_on)
@@ -694,11 +710,15 @@ static int scan_azure2019(loader *L)
         for (size_t i = 4; i < n_columns && ok; i++) {
             uint64_t c;
             int e = parse_count(L->fl.f[i], &c);
+            if (e == 0 && c > 1000000000)
+                e = -3;
             if (e != 0) {
                 ok = false;
                 unsigned long long minute = (unsigned long long)(first + (i - 4));
                 if (e == -2)
                     go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is negative", L->fl.f[i], minute);
+                else if (e == -3)
+                    go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is above 1e9", L->fl.f[i], minute);
                 else
                     go_on = bad_row(L, L->fl.col[i], "count \"%.40s\" of minute %llu is not a whole number",
                                     L->fl.f[i], minute);
@@ -768,9 +788,10 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
                      fl->f[t->col[COL_END]]);
             return -1;
         }
-        if (!parse_real(fl->f[t->col[COL_DUR]], &dur) || dur < 0 || dur > 3600) {
+        /* Long executions are kept: the function's timeout_s cuts them. */
+        if (!parse_real(fl->f[t->col[COL_DUR]], &dur) || dur < 0 || dur > 1e7) {
             *col = fl->col[t->col[COL_DUR]];
-            snprintf(why, why_size, "duration \"%.40s\" is not a number of seconds from 0 to 3600",
+            snprintf(why, why_size, "duration \"%.40s\" is not a number of seconds from 0 to 1e7",
                      fl->f[t->col[COL_DUR]]);
             return -1;
         }
@@ -796,9 +817,9 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
         row->key = fl->f[c];
     }
     if ((c = t->col[COL_DURATION]) >= 0 &&
-        (!parse_real(fl->f[c], &row->run_ms) || row->run_ms < 0 || row->run_ms > 3.6e6)) {
+        (!parse_real(fl->f[c], &row->run_ms) || row->run_ms < 0 || row->run_ms > 1e10)) {
         *col = fl->col[c];
-        snprintf(why, why_size, "duration_ms \"%.40s\" is not a number of ms from 0 to 3600000", fl->f[c]);
+        snprintf(why, why_size, "duration_ms \"%.40s\" is not a number of ms from 0 to 1e10", fl->f[c]);
         return -1;
     }
     if ((c = t->col[COL_TENANT]) >= 0) {
@@ -931,10 +952,8 @@ static int scan_per_invocation(loader *L)
             return -1;
         }
     }
-    if (!any) {
-        load_fail(L, L->r.line + 1, 1, "the file has a header but no rows");
-        return -1;
-    }
+    if (!any)
+        return no_rows(L);
     if (!in_window) {
         if (t->end_s < INFINITY)
             cfg_fail(L->a, "end_s", "no row of %s starts in the window [%g, %g) s of trace time",

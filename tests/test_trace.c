@@ -596,6 +596,7 @@ START_TEST(hostile_traces_are_refused_with_file_line_and_column)
     support_tempdir(dir, sizeof dir);
     assert_file_refused(dir, "csv", "missing.csv", NULL, ": cannot open", "No such file");
     assert_file_refused(dir, "csv", "empty.csv", "", ":1:1:", "empty");
+    assert_file_refused(dir, "csv", "norows.csv", "timestamp_s,function\n", ":2:1:", "a header but no rows");
     assert_file_refused(dir, "csv", "header.csv", "function,duration_ms\na,5\n", ":1:1:", "no timestamp_s column");
     assert_file_refused(dir, "csv", "unknown.csv", "timestamp_s,function,colour\n1,a,red\n", ":1:22:",
                         "unknown column \"colour\"");
