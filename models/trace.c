@@ -541,6 +541,10 @@ static int open_with_header(loader *L, const char *path, const char *expected)
         load_fail(L, 1, 1, "the file is empty; expected a header line: %s", expected);
         return -1;
     }
+    if (strlen(L->r.buf) != L->r.len) {
+        load_fail(L, 1, strlen(L->r.buf) + 1, "the header contains a NUL byte; expected text: %s", expected);
+        return -1;
+    }
     if (split(L->r.buf, &L->fl) != 0) {
         oom(L);
         return -1;
@@ -567,6 +571,12 @@ static int next_row(loader *L)
         }
         if (rc == 0)
             return 0;
+        size_t text = strlen(L->r.buf);
+        if (text != L->r.len) {
+            if (!bad_row(L, text + 1, "contains a NUL byte; expected text"))
+                return -1;
+            continue;
+        }
         if (blank(L->r.buf))
             continue;
         if (split(L->r.buf, &L->fl) != 0) {
