@@ -27,7 +27,8 @@ typedef struct trace_player trace_player;
 /* ---- loading ------------------------------------------------------------------ */
 
 /* Scans the trace named by a (traffic[i].arrivals, read without a resolved tree) of the
- * source whose object is source (traffic[i], for its target) and appends the generated
+ * source whose object is source (traffic[i], for its target) and whose name is source_name
+ * (it names the stream that samples functions), and appends the generated
  * components to components (the input's array; created by the caller). *out receives the
  * scan's results (free with trace_spec_free, also after an error). Returns 0, or -1 with
  * the message in a's context. */
