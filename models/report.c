@@ -185,6 +185,7 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
         metric_emit(m, spec->components[i].name, b && runs > 0 ? b->by_component[i] / runs : NAN);
     }
     collect_platform(spec, w, m);
+    traffic_report(spec, w, m);
     m->prefix[0] = '\0';
 }
 
