@@ -30,6 +30,10 @@ else mkdir -p "$build/tmp"; TMPDIR=$(mktemp -d "$(pwd)/$build/tmp/run.XXXXXX"); 
 export TMPDIR
 trap 'rm -rf "$TMPDIR"' EXIT
 
+# UBSan's reports abort (-fno-sanitize-recover) and carry their stack.
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+export UBSAN_OPTIONS
+
 start="$TMPDIR/.start"
 : > "$start"
 found=0
