@@ -212,34 +212,100 @@ static fuzz_verdict scenario_one(fuzz_session *s, const uint8_t *data, size_t si
 
 /* The scenario around a trace: functions come from the trace (the csv one without a
  * function column sends every row to "fn"); the csv one has tenants t1 and t2, for a
- * tenant column. */
-static int trace_scenario(const fuzz_session *s, fuzz_target target, const char *bad_rows,
-                          bool with_target, bool with_tenant, bool durations, bool memory, char *path,
-                          size_t path_size)
+ * tenant column. options (may be NULL) adds its keys to the arrivals object, except those
+ * that name the files. */
+static int trace_scenario(const fuzz_session *s, fuzz_target target, const cJSON *options,
+                          const char *bad_rows, bool with_target, bool with_tenant, bool durations,
+                          bool memory, char *path, size_t path_size)
 {
     static const char *const format[FUZZ_TARGETS] = { NULL, "azure2019", "azure2021", "csv" };
-    char side[160] = "";
-    if (durations || memory)
-        snprintf(side, sizeof side, "%s%s", durations ? ", \"durations_file\": \"durations.csv\"" : "",
-                 memory ? ", \"memory_file\": \"memory.csv\"" : "");
-    char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"fz\", \"duration_s\": %g, \"replications\": 1, \"seed\": 7,\n"
-             "%s"
-             " \"components\": [{\"name\": \"fn\", \"kind\": \"function\", \"duration_ms\": 50}],\n"
-             " \"traffic\": [{\"name\": \"t\",%s%s \"arrivals\": {\"process\": \"trace\", \"format\": \"%s\",\n"
-             "   \"file\": \"trace.csv\"%s, \"on_bad_row\": \"%s\",\n"
-             "   \"function_defaults\": {\"duration_ms\": 50}}}]}\n",
-             FUZZ_TRACE_DURATION_S,
-             target == FUZZ_CSV ? " \"tenants\": [{\"name\": \"t1\"}, {\"name\": \"t2\"}],\n" : "",
-             with_tenant ? " \"tenant\": \"t1\"," : "",
-             with_target ? " \"target\": \"fn\"," : "", format[target], side, bad_rows);
-    return write_file(s, "scenario.json", json, strlen(json), path, path_size);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "name", "fz");
+    cJSON_AddNumberToObject(root, "duration_s", FUZZ_TRACE_DURATION_S);
+    cJSON_AddNumberToObject(root, "replications", 1);
+    cJSON_AddNumberToObject(root, "seed", 7);
+    if (target == FUZZ_CSV) {
+        cJSON *tenants = cJSON_AddArrayToObject(root, "tenants");
+        for (int i = 1; i <= 2; i++) {
+            cJSON *t = cJSON_CreateObject();
+            cJSON_AddStringToObject(t, "name", i == 1 ? "t1" : "t2");
+            cJSON_AddItemToArray(tenants, t);
+        }
+    }
+    cJSON *fn = cJSON_CreateObject();
+    cJSON_AddStringToObject(fn, "name", "fn");
+    cJSON_AddStringToObject(fn, "kind", "function");
+    cJSON_AddNumberToObject(fn, "duration_ms", 50);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "components"), fn);
+    cJSON *source = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "traffic"), source);
+    cJSON_AddStringToObject(source, "name", "t");
+    if (with_tenant)
+        cJSON_AddStringToObject(source, "tenant", "t1");
+    if (with_target)
+        cJSON_AddStringToObject(source, "target", "fn");
+    cJSON *a = cJSON_AddObjectToObject(source, "arrivals");
+    cJSON_AddStringToObject(a, "process", "trace");
+    cJSON_AddStringToObject(a, "format", format[target]);
+    cJSON_AddStringToObject(a, "file", "trace.csv");
+    if (durations)
+        cJSON_AddStringToObject(a, "durations_file", "durations.csv");
+    if (memory)
+        cJSON_AddStringToObject(a, "memory_file", "memory.csv");
+    if (bad_rows)
+        cJSON_AddStringToObject(a, "on_bad_row", bad_rows);
+    cJSON *defaults = cJSON_AddObjectToObject(a, "function_defaults");
+    cJSON_AddNumberToObject(defaults, "duration_ms", 50);
+    static const char *const fixed[] = { "process", "format", "file", "durations_file", "memory_file", NULL };
+    for (const cJSON *o = options ? options->child : NULL; o; o = o->next) {
+        bool skip = false;
+        for (size_t i = 0; fixed[i] && !skip; i++)
+            skip = strcmp(o->string, fixed[i]) == 0;
+        if (skip)
+            continue;
+        cJSON_DeleteItemFromObjectCaseSensitive(a, o->string);
+        cJSON_AddItemToObject(a, o->string, cJSON_Duplicate(o, 1));
+    }
+    char *json = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!json) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = write_file(s, "scenario.json", json, strlen(json), path, path_size);
+    free(json);
+    return rc;
+}
+
+/* A trace input may start with a line "#{...}": options for the arrivals object (start_s,
+ * end_s, time_scale, repeat, functions, within_minute, on_bad_row, ...). Returns them
+ * (caller deletes) and moves *data past the line, or NULL when there is none. */
+static cJSON *take_options(const uint8_t **data, size_t *size)
+{
+    if (*size < 2 || (*data)[0] != '#' || (*data)[1] != '{')
+        return NULL;
+    const uint8_t *nl = memchr(*data, '\n', *size);
+    size_t n = nl ? (size_t)(nl - *data) : *size;
+    char *text = malloc(n);
+    if (!text)
+        return NULL;
+    memcpy(text, *data + 1, n - 1);
+    text[n - 1] = '\0';
+    cJSON *o = cJSON_Parse(text);
+    free(text);
+    *data += nl ? n + 1 : n;
+    *size -= nl ? n + 1 : n;
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
 }
 
 static fuzz_verdict trace_one(fuzz_session *s, fuzz_target target, const uint8_t *data, size_t size,
                               char *message, size_t message_size)
 {
+    cJSON *options = take_options(&data, &size);
     /* Parts: the trace, then (azure2019) durations and memory. */
     const uint8_t *part[3] = { data, NULL, NULL };
     size_t len[3] = { size, 0, 0 };
@@ -256,22 +322,27 @@ static fuzz_verdict trace_one(fuzz_session *s, fuzz_target target, const uint8_t
     static const char *const names[3] = { "trace.csv", "durations.csv", "memory.csv" };
     char path[512];
     for (int k = 0; k < 3; k++)
-        if (len[k] && write_file(s, names[k], part[k], len[k], path, sizeof path) != 0)
+        if ((len[k] || k == 0) && write_file(s, names[k], part[k] ? (const void *)part[k] : "", len[k],
+                                             path, sizeof path) != 0) {
+            cJSON_Delete(options);
             return bug(message, message_size, "cannot write the input: %s", strerror(errno));
-    if (!len[0] && write_file(s, names[0], "", 0, path, sizeof path) != 0)
-        return bug(message, message_size, "cannot write the input: %s", strerror(errno));
+        }
 
-    /* The csv scenario names tenants and gives its source one; a tenant column or a missing
-     * function column makes the loader ask for the source without its tenant or with a
-     * target, which the next attempt gives. */
+    /* on_bad_row "error", then "skip" (unless the options say which). The csv scenario
+     * names tenants and gives its source one; a tenant column or a missing function column
+     * makes the loader ask for the source without its tenant or with a target, which the
+     * next attempt gives. */
+    bool own_bad_rows = cJSON_GetObjectItemCaseSensitive(options, "on_bad_row") != NULL;
     static const char *const bad_rows[] = { "error", "skip" };
     fuzz_verdict v = FUZZ_REFUSED;
-    for (int b = 0; b < 2; b++) {
+    for (int b = 0; b < (own_bad_rows ? 1 : 2) && v == FUZZ_REFUSED; b++) {
         bool with_target = false, with_tenant = target == FUZZ_CSV;
         for (int attempt = 0; attempt < 3; attempt++) {
-            if (trace_scenario(s, target, bad_rows[b], with_target, with_tenant, len[1] > 0, len[2] > 0,
-                               path, sizeof path) != 0)
-                return bug(message, message_size, "cannot write the scenario: %s", strerror(errno));
+            if (trace_scenario(s, target, options, own_bad_rows ? NULL : bad_rows[b], with_target,
+                               with_tenant, len[1] > 0, len[2] > 0, path, sizeof path) != 0) {
+                v = bug(message, message_size, "cannot write the scenario: %s", strerror(errno));
+                break;
+            }
             v = load_and_run(s, path, NULL, message, message_size);
             if (v != FUZZ_REFUSED || target != FUZZ_CSV)
                 break;
@@ -282,9 +353,8 @@ static fuzz_verdict trace_one(fuzz_session *s, fuzz_target target, const uint8_t
             else
                 break;
         }
-        if (v != FUZZ_REFUSED)
-            return v;
     }
+    cJSON_Delete(options);
     return v;
 }
 

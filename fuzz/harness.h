@@ -25,7 +25,9 @@
 #define FUZZ_TRACE_DURATION_S 600.0
 
 /* The azure2019 target's input holds up to three files, split at this byte: invocations,
- * then durations, then memory (an empty or missing part leaves that file out). */
+ * then durations, then memory (an empty or missing part leaves that file out). Any trace
+ * target's input may start with a line "#{...}": a JSON object of arrivals options
+ * (start_s, end_s, time_scale, repeat, functions, on_bad_row, ...) for the trace source. */
 #define FUZZ_FILE_SEPARATOR '\x1e'
 
 typedef enum fuzz_verdict {
