@@ -34,6 +34,7 @@
 #define MAX_COMPONENTS 10000      /* parse_components' limit */
 #define CURSOR_BYTES   240        /* per-function read window into an azure2019 row */
 #define MAX_BUCKETS    (1u << 20) /* expected-arrival buckets of a per-invocation trace */
+#define MIN_LOOP_S     1e-3      /* shortest window that may repeat (s of run time) */
 #define EPOCH_S        1e8        /* csv timestamps above this are an absolute clock */
 
 typedef enum trace_format { FORMAT_AZURE2019, FORMAT_AZURE2021, FORMAT_CSV } trace_format;
@@ -761,6 +762,10 @@ static int scan_azure2019(loader *L)
 
 /* ---- azure2021 and csv: one row per invocation ---- */
 
+/* Trace times above this are refused (about 31,700 years of seconds, Unix time included):
+ * a double still resolves 0.1 ms there, so a window never rounds to nothing. */
+#define MAX_TRACE_TIME 1e12
+
 static const char *const csv_columns[] = { "timestamp_s", "function", "duration_ms", "tenant", "size_kb", NULL };
 static const char *const azure2021_columns[] = { "app", "func", "end_timestamp", "duration", NULL };
 
@@ -792,9 +797,9 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
             snprintf(why, why_size, "%s is empty", *app ? "func" : "app");
             return -1;
         }
-        if (!parse_real(fl->f[t->col[COL_END]], &end) || end < 0) {
+        if (!parse_real(fl->f[t->col[COL_END]], &end) || end < 0 || end > MAX_TRACE_TIME) {
             *col = fl->col[t->col[COL_END]];
-            snprintf(why, why_size, "end_timestamp \"%.40s\" is not a number of seconds (0 or more)",
+            snprintf(why, why_size, "end_timestamp \"%.40s\" is not a number of seconds from 0 to 1e12",
                      fl->f[t->col[COL_END]]);
             return -1;
         }
@@ -812,9 +817,9 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
         return 0;
     }
     int c = t->col[COL_TIME];
-    if (!parse_real(fl->f[c], &row->start) || row->start < 0) {
+    if (!parse_real(fl->f[c], &row->start) || row->start < 0 || row->start > MAX_TRACE_TIME) {
         *col = fl->col[c];
-        snprintf(why, why_size, "timestamp_s \"%.40s\" is not a number of seconds (0 or more)", fl->f[c]);
+        snprintf(why, why_size, "timestamp_s \"%.40s\" is not a number of seconds from 0 to 1e12", fl->f[c]);
         return -1;
     }
     if ((c = t->col[COL_FUNCTION]) >= 0) {
@@ -1499,6 +1504,17 @@ int trace_prepare(cfg_node *a, cfg_node *source, const char *source_name, cJSON 
         t->arrivals += t->fn[t->selected[i]].arrivals;
     if (t->format != FORMAT_AZURE2019 && t->arrivals_all > 0)
         t->prorate = t->arrivals / t->arrivals_all;
+    /* A repeated window must take some run time, or its loops would never advance. */
+    double loop_s = (t->end - t->start_s) * t->time_scale;
+    if (!(loop_s > 0)) {
+        cfg_fail(a, "end_s", "the replayed window [%g, %g) s is empty", t->start_s, t->end);
+        return -1;
+    }
+    if (t->repeat != 1 && loop_s < MIN_LOOP_S) {
+        cfg_fail(a, "repeat", "a repeated window must last at least 1 ms of run time; this one lasts "
+                 "%g s ((end - start_s) x time_scale)", loop_s);
+        return -1;
+    }
     return 0;
 }
 
@@ -1570,31 +1586,44 @@ double trace_function_arrivals(const trace_spec *t, size_t i) { return t->fn[t->
 double trace_arrivals(const trace_spec *t) { return t->arrivals; }
 uint64_t trace_bad_rows(const trace_spec *t) { return t->bad_rows; }
 
+/* Arrivals of one pass of the window whose run time, from the pass's start, lies in
+ * [lo, hi). */
+static double pass_arrivals(const trace_spec *t, double lo, double hi)
+{
+    double total = 0;
+    for (size_t j = 0; j < t->n_buckets && hi > lo; j++) {
+        if (t->buckets[j] == 0)
+            continue;
+        double a = fmax(t->bucket0 + j * t->bucket_s, t->start_s);
+        double b = fmin(t->bucket0 + (j + 1) * t->bucket_s, t->end);
+        if (!(b > a))
+            continue;
+        double ra = (a - t->start_s) * t->time_scale, rb = (b - t->start_s) * t->time_scale;
+        double overlap = fmin(rb, hi) - fmax(ra, lo);
+        if (overlap > 0)
+            total += t->buckets[j] * overlap / (rb - ra);
+    }
+    return total;
+}
+
 double trace_expected_arrivals(const trace_spec *t, double origin, double stop, double t0, double t1)
 {
-    double lo = fmax(t0, origin), hi = fmin(t1, stop);
     double loop_s = (t->end - t->start_s) * t->time_scale;
+    double lo = fmax(t0, origin), hi = fmin(t1, stop);
+    if (t->repeat > 0)
+        hi = fmin(hi, origin + t->repeat * loop_s);
     if (!(hi > lo) || !(loop_s > 0))
         return 0;
-    double total = 0;
-    uint32_t first = (uint32_t)fmin(4e9, floor((lo - origin) / loop_s));
-    for (uint32_t loop = first; t->repeat == 0 || loop < t->repeat; loop++) {
-        double base = origin + loop * loop_s;
-        if (base >= hi)
-            break;
-        for (size_t j = 0; j < t->n_buckets; j++) {
-            if (t->buckets[j] == 0)
-                continue;
-            double a = fmax(t->bucket0 + j * t->bucket_s, t->start_s);
-            double b = fmin(t->bucket0 + (j + 1) * t->bucket_s, t->end);
-            if (!(b > a))
-                continue;
-            double ra = base + (a - t->start_s) * t->time_scale, rb = base + (b - t->start_s) * t->time_scale;
-            double overlap = fmin(rb, hi) - fmax(ra, lo);
-            if (overlap > 0)
-                total += t->buckets[j] * overlap / (rb - ra);
-        }
-    }
+    /* The passes that [lo, hi) cuts, and the whole ones between them (no loop over passes:
+     * a short window repeated over a long run makes millions). */
+    double k0 = floor((lo - origin) / loop_s), k1 = floor((hi - origin) / loop_s);
+    double b0 = origin + k0 * loop_s, b1 = origin + k1 * loop_s;
+    double total;
+    if (k1 <= k0)
+        total = pass_arrivals(t, lo - b0, hi - b0);
+    else
+        total = pass_arrivals(t, lo - b0, loop_s) + (k1 - k0 - 1) * pass_arrivals(t, 0, loop_s) +
+                pass_arrivals(t, 0, hi - b1);
     return total * t->prorate;
 }
 
