@@ -622,6 +622,37 @@ int cfg_set_path(cfg_ctx *ctx, cJSON *root, const char *assignment)
                 cJSON_AddItemToObject(node, key, value);
             return 0;
         }
+        if (cJSON_IsArray(next) && *p != '[') {
+            /* An element of an array of named objects by its name: components.api.memory_mb. */
+            char name[CFG_PATH_MAX];
+            size_t n = 0;
+            while (*p && *p != '.' && *p != '[')
+                name[n++] = *p++;
+            name[n] = '\0';
+            cJSON *item = NULL;
+            int at = 0, i = 0;
+            for (cJSON *e = next->child; e; e = e->next, i++) {
+                const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
+                if (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0) {
+                    item = e;
+                    at = i;
+                    break;
+                }
+            }
+            if (!item) {
+                fail_ctx(ctx, path, "--set: %s has no element named \"%s\"", key, name);
+                cJSON_Delete(value);
+                return -1;
+            }
+            if (*p == '\0') {
+                cJSON_ReplaceItemInArray(next, at, value);
+                return 0;
+            }
+            if (*p == '.')
+                p++;
+            node = item;
+            continue;
+        }
         if (!next) {
             next = cJSON_CreateObject();
             cJSON_AddItemToObject(node, key, next);

@@ -534,7 +534,13 @@ START_TEST(test_set_path_sets_nested_keys_and_array_elements)
     ck_assert_str_eq(at(at(root, "function"), "label")->valuestring, "hello world");
     ck_assert_int_eq(cfg_set_path(&ctx, root, "function.tags=[\"x\", 2]"), 0);
     ck_assert(cJSON_IsArray(at(at(root, "function"), "tags")));
+    /* An element of an array of named objects, by its name (sweeps vary components.api.x). */
+    ck_assert_int_eq(cfg_set_path(&ctx, root, "components.gateway.memory_mb=512"), 0);
+    ck_assert(at(cJSON_GetArrayItem(at(root, "components"), 1), "memory_mb")->valuedouble == 512);
+    ck_assert_ptr_null(at(cJSON_GetArrayItem(at(root, "components"), 0), "memory_mb"));
     ck_assert(!ctx.failed);
+    ck_assert_int_eq(cfg_set_path(&ctx, root, "components.zz.memory_mb=512"), -1);
+    ck_assert(strstr(ctx.message, "no element named \"zz\"") != NULL);
     cJSON_Delete(root);
 }
 END_TEST
