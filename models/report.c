@@ -291,8 +291,9 @@ int run_scenario(const world_spec *spec, int threads, run_result *out, char *err
     return run_scenario_progress(spec, threads, NULL, out, err, err_size);
 }
 
-int run_scenario_progress(const world_spec *spec, int threads, FILE *progress, run_result *out,
-                          char *err, size_t err_size)
+/* Sizes out for spec's replications and names its figures; ctx holds the per-replication
+ * scratch. Returns 0 or -1 (out of memory, message in err). */
+static int run_prepare(const world_spec *spec, run_result *out, run_ctx *ctx, char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
     out->spec = spec;
@@ -306,27 +307,33 @@ int run_scenario_progress(const world_spec *spec, int threads, FILE *progress, r
     out->mean = calloc(out->n_values, sizeof *out->mean);
     out->ci95 = calloc(out->n_values, sizeof *out->ci95);
     out->ts = calloc((size_t)reps * TS_COLUMNS * (out->bins ? out->bins : 1), sizeof *out->ts);
-    run_ctx ctx = { spec, out, malloc(reps * sizeof(hist)), calloc(reps, sizeof(uint64_t)),
-                    calloc(reps, sizeof *ctx.errors) };
-    int rc = -1;
-    if (names.oom || !out->rows || !out->mean || !out->ci95 || !out->ts || !ctx.hists ||
-        !ctx.events || !ctx.errors) {
+    *ctx = (run_ctx){ spec, out, malloc(reps * sizeof(hist)), calloc(reps, sizeof(uint64_t)),
+                      calloc(reps, sizeof *ctx->errors) };
+    if (names.oom || !out->rows || !out->mean || !out->ci95 || !out->ts || !ctx->hists ||
+        !ctx->events || !ctx->errors) {
         snprintf(err, err_size, "%s: out of memory", spec->file);
-        goto done;
+        return -1;
     }
-    rc = replicate_run_progress(run_one, &ctx, reps, threads, out->n_values, out->rows, progress);
+    return 0;
+}
+
+/* Merges the replications' rows (rc: the replications' result) and frees ctx. */
+static int run_finish(run_result *out, run_ctx *ctx, int rc, char *err, size_t err_size)
+{
+    const world_spec *spec = out->spec;
+    uint32_t reps = spec->replications;
     if (rc != 0) {
-        for (uint32_t r = 0; r < reps; r++)
-            if (ctx.errors[r][0]) {
-                snprintf(err, err_size, "%s", ctx.errors[r]);
+        for (uint32_t r = 0; r < reps && ctx->errors; r++)
+            if (ctx->errors[r][0]) {
+                snprintf(err, err_size, "%s", ctx->errors[r]);
                 break;
             }
         goto done;
     }
     hist_init(&out->latency);
     for (uint32_t r = 0; r < reps; r++) {
-        hist_merge(&out->latency, &ctx.hists[r]);
-        out->events += ctx.events[r];
+        hist_merge(&out->latency, &ctx->hists[r]);
+        out->events += ctx->events[r];
     }
     for (size_t i = 0; i < out->n_values; i++)
         replicate_mean_ci(out->rows, reps, out->n_values, i, &out->mean[i], &out->ci95[i]);
@@ -340,9 +347,77 @@ int run_scenario_progress(const world_spec *spec, int threads, FILE *progress, r
         out->by_name[i] = (struct run_name){ out->names[i], i };
     qsort(out->by_name, out->n_values, sizeof *out->by_name, by_name_cmp);
 done:
-    free(ctx.hists);
-    free(ctx.events);
-    free(ctx.errors);
+    free(ctx->hists);
+    free(ctx->events);
+    free(ctx->errors);
+    memset(ctx, 0, sizeof *ctx);
+    return rc;
+}
+
+int run_scenario_progress(const world_spec *spec, int threads, FILE *progress, run_result *out,
+                          char *err, size_t err_size)
+{
+    run_ctx ctx;
+    int rc = run_prepare(spec, out, &ctx, err, err_size);
+    if (rc == 0)
+        rc = replicate_run_progress(run_one, &ctx, spec->replications, threads, out->n_values,
+                                    out->rows, progress);
+    return run_finish(out, &ctx, rc, err, err_size);
+}
+
+/* Several scenarios' replications as one pool of jobs (scenario i, replication r). */
+typedef struct batch {
+    run_ctx  *ctx;
+    uint32_t *first;     /* job index of each scenario's replication 0; n + 1 entries */
+    size_t    n;
+} batch;
+
+static int batch_job(void *p, size_t job)
+{
+    batch *b = p;
+    size_t i = 0;
+    while (b->first[i + 1] <= job)
+        i++;
+    uint32_t r = (uint32_t)(job - b->first[i]);
+    run_result *out = b->ctx[i].out;
+    return run_one(&b->ctx[i], r, out->rows + (size_t)r * out->n_values);
+}
+
+int run_batch(const world_spec *const *specs, size_t n, int threads, FILE *progress, run_result *outs,
+              char *err, size_t err_size)
+{
+    batch b = { calloc(n ? n : 1, sizeof *b.ctx), calloc(n + 1, sizeof *b.first), n };
+    int rc = b.ctx && b.first ? 0 : -1;
+    if (rc)
+        snprintf(err, err_size, "slsim: out of memory");
+    size_t prepared = 0;
+    for (size_t i = 0; i < n && rc == 0; i++, prepared++) {
+        rc = run_prepare(specs[i], &outs[i], &b.ctx[i], err, err_size);
+        b.first[i + 1] = b.first[i] + specs[i]->replications;
+    }
+    int *codes = rc == 0 ? calloc(b.first[n] ? b.first[n] : 1, sizeof *codes) : NULL;
+    if (rc == 0 && !codes) {
+        snprintf(err, err_size, "slsim: out of memory");
+        rc = -1;
+    }
+    if (rc == 0)
+        replicate_jobs(batch_job, &b, b.first[n], threads, progress, "runs", codes);
+    /* Merged in order; the first failure (in scenario, then replication order) is the one
+     * reported, so the message does not depend on the thread count. */
+    for (size_t i = 0; i < prepared; i++) {
+        int ri = rc;
+        for (uint32_t j = b.first[i]; codes && j < b.first[i + 1] && !ri; j++)
+            ri = codes[j];
+        char e[1024] = "";
+        ri = run_finish(&outs[i], &b.ctx[i], ri, e, sizeof e);
+        if (ri && !rc) {
+            snprintf(err, err_size, "%s", e);
+            rc = ri;
+        }
+    }
+    free(codes);
+    free(b.ctx);
+    free(b.first);
     return rc;
 }
 

@@ -30,6 +30,12 @@ int    run_scenario(const world_spec *spec, int threads, run_result *out, char *
 /* The same, with a progress line on progress (NULL: none). */
 int    run_scenario_progress(const world_spec *spec, int threads, FILE *progress, run_result *out,
                              char *err, size_t err_size);
+/* Runs several scenarios as one pool of (scenario, replication) jobs on threads, so short
+ * scenarios with few replications still use every core; each out is what run_scenario
+ * gives (free each with run_result_free, also after a failure). Returns 0, or -1 with
+ * the first failure's message in err. progress: a terminal, or NULL. */
+int    run_batch(const world_spec *const *specs, size_t n, int threads, FILE *progress,
+                 run_result *outs, char *err, size_t err_size);
 void   run_result_free(run_result *r);
 /* The mean of a named figure (NAN when unknown). */
 double run_value(const run_result *r, const char *name, double *ci95);

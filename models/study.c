@@ -82,14 +82,25 @@ static int load_all(const study_variant *v, size_t n, const study_options *o, do
     return 0;
 }
 
+/* Every variant's replications as one pool of jobs on the threads. */
 static int run_all(loaded *l, size_t n, const study_options *o, char *err, size_t err_size)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (run_scenario(l[i].spec, o->threads, &l[i].res, err, err_size) != 0)
-            return 1;
+    const world_spec **specs = calloc(n ? n : 1, sizeof *specs);
+    run_result *res = calloc(n ? n : 1, sizeof *res);
+    int rc = specs && res ? 0 : 1;
+    if (rc)
+        snprintf(err, err_size, "slsim: out of memory");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        specs[i] = l[i].spec;
+    if (rc == 0 && run_batch(specs, n, o->threads, NULL, res, err, err_size) != 0)
+        rc = 1;
+    for (size_t i = 0; i < n && res; i++) {
+        l[i].res = res[i];
         l[i].ran = 1;
     }
-    return 0;
+    free(specs);
+    free(res);
+    return rc;
 }
 
 static void free_all(loaded *l, size_t n)

@@ -49,6 +49,33 @@ int replicate_run_progress(replicate_fn fn, void *ctx, uint32_t n_reps, int thre
     return rc;
 }
 
+void replicate_jobs(replicate_job_fn fn, void *ctx, size_t n_jobs, int threads, FILE *progress,
+                    const char *what, int *codes)
+{
+    size_t done = 0;
+#ifdef _OPENMP
+    int nt = threads > 0 ? threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+#else
+    (void)threads;
+#endif
+    for (long j = 0; j < (long)n_jobs; j++) {
+        codes[j] = fn(ctx, (size_t)j);
+        if (progress) {
+#ifdef _OPENMP
+#pragma omp critical(replicate_progress)
+#endif
+            {
+                done++;
+                fprintf(progress, "\r%s: %zu/%zu done", what, done, n_jobs);
+                if (done == n_jobs)
+                    fputc('\n', progress);
+                fflush(progress);
+            }
+        }
+    }
+}
+
 double replicate_t975(size_t df) { return gsl_cdf_tdist_Pinv(0.975, (double)df); }
 
 void replicate_mean_ci(const double *rows, size_t n_rows, size_t n_values, size_t col,
