@@ -576,3 +576,246 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
     free(setp);
     return rc;
 }
+
+/* ---- sweep ------------------------------------------------------------------------------- */
+
+/* The sweep's headline figures, as compare computes them (per replication, then mean and CI). */
+static size_t sweep_figures(figure *f, size_t max)
+{
+    static const struct { const char *name, *column; figure_kind kind; } h[] = {
+        { "cost.monthly_total", "monthly_cost_usd", FIG_VALUE },
+        { "latency_ms.p50", "latency_p50_ms", FIG_VALUE },
+        { "latency_ms.p95", "latency_p95_ms", FIG_VALUE },
+        { "latency_ms.p99", "latency_p99_ms", FIG_VALUE },
+        { "latency_ms.mean", "latency_mean_ms", FIG_VALUE },
+        { "cold_start_ratio", "cold_start_ratio", FIG_COLD_RATIO },
+        { "requests.throttled", "throttled_share", FIG_SHARE_OF_ARRIVED },
+        { "requests.failed", "failed_share", FIG_SHARE_OF_ARRIVED },
+        { "requests.timed_out", "timed_out_share", FIG_SHARE_OF_ARRIVED },
+        { "requests.completed", "completed_share", FIG_SHARE_OF_ARRIVED },
+        { "requests.arrived", "arrived", FIG_VALUE },
+    };
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof h / sizeof h[0] && k < max; i++, k++) {
+        snprintf(f[k].name, sizeof f[k].name, "%s", h[i].name);
+        f[k].kind = h[i].kind;
+        f[k].label = h[i].column;
+    }
+    return k;
+}
+
+/* A CSV field: quoted when it holds a comma, a quote or a line end. */
+static void csv_field(text *t, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        text_printf(t, "%s", s);
+        return;
+    }
+    text_printf(t, "\"");
+    for (; *s; s++)
+        text_printf(t, *s == '"' ? "\"\"" : "%c", *s);
+    text_printf(t, "\"");
+}
+
+int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const study_options *o,
+                char *err, size_t err_size)
+{
+    size_t n = 1;
+    for (size_t k = 0; k < n_vary; k++) {
+        n *= vary[k].n;
+        if (n > 100000) {
+            snprintf(err, err_size, "slsim: sweep: the grid has more than 100000 points");
+            return 2;
+        }
+    }
+    study_variant *v = calloc(n, sizeof *v);
+    const char **sets = calloc(n * (n_vary ? n_vary : 1), sizeof *sets);
+    char (*why)[512] = calloc(n, sizeof *why);
+    loaded *l = calloc(n, sizeof *l);
+    const world_spec **specs = calloc(n, sizeof *specs);
+    run_result *res = calloc(n, sizeof *res);
+    char **owned = calloc(n * (n_vary ? n_vary : 1), sizeof *owned);
+    size_t *pick = calloc(n_vary ? n_vary : 1, sizeof *pick);
+    int rc = v && sets && why && l && specs && res && owned && pick ? 0 : 1;
+    if (rc)
+        snprintf(err, err_size, "slsim: out of memory");
+    /* Points in grid order: the last key varies fastest. */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t rest = i;
+        for (size_t k = n_vary; k-- > 0;) {
+            pick[k] = rest % vary[k].n;
+            rest /= vary[k].n;
+        }
+        snprintf(v[i].name, sizeof v[i].name, "point%zu", i);
+        v[i].file = file;
+        v[i].sets = sets + i * n_vary;
+        v[i].n_sets = n_vary;
+        for (size_t k = 0; k < n_vary; k++) {
+            size_t len = strlen(vary[k].path) + strlen(vary[k].values[pick[k]]) + 2;
+            char *a = owned[i * n_vary + k] = malloc(len);
+            if (!a) {
+                snprintf(err, err_size, "slsim: out of memory");
+                rc = 1;
+                break;
+            }
+            snprintf(a, len, "%s=%s", vary[k].path, vary[k].values[pick[k]]);
+            sets[i * n_vary + k] = a;
+        }
+    }
+    /* Load every point with one seed and one number of replications: the first valid
+     * point's, unless the command line sets them. An invalid point is reported and
+     * skipped. */
+    int64_t seed = o->common.seed, reps = o->common.replications;
+    size_t n_ok = 0;
+    for (size_t pass = 0; pass < 2 && rc == 0; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            if (pass == 1 && (!l[i].spec || ((int64_t)l[i].spec->seed == seed &&
+                                             (int64_t)l[i].spec->replications == reps)))
+                continue;
+            world_spec_free(l[i].spec);
+            l[i].spec = load_variant(&v[i], o, seed, reps, 1.0, why[i], sizeof why[i]);
+            if (!l[i].spec) {
+                if (pass == 0)
+                    fprintf(stderr, "slsim: sweep: point %zu skipped: %s\n", i, why[i]);
+                continue;
+            }
+            if (seed < 0)
+                seed = (int64_t)l[i].spec->seed;
+            if (reps < 1)
+                reps = l[i].spec->replications;
+        }
+    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (l[i].spec)
+            specs[n_ok++] = l[i].spec;
+    if (rc == 0 && n_ok == 0) {
+        snprintf(err, err_size, "%s: sweep: no point of the grid is a valid scenario (point 0: %s)",
+                 file, why[0]);
+        rc = 2;
+    }
+    if (rc == 0 && run_batch(specs, n_ok, o->threads, NULL, res, err, err_size) != 0)
+        rc = 1;
+    for (size_t i = 0, j = 0; i < n && j < n_ok; i++)
+        if (l[i].spec) {
+            l[i].res = res[j++];
+            l[i].ran = 1;
+        }
+    char dir[4096];
+    const world_spec *first = n_ok ? specs[0] : NULL;
+    if (rc == 0)
+        rc = out_dir(o, first, "sweep", dir, sizeof dir, err, err_size);
+    figure f[32];
+    size_t nf = sweep_figures(f, 32);
+    text csv = { 0 }, out = { 0 };
+    cJSON *json = rc == 0 ? cJSON_CreateObject() : NULL;
+    if (rc == 0) {
+        text_printf(&csv, "point");
+        for (size_t k = 0; k < n_vary; k++) {
+            text_printf(&csv, ",");
+            csv_field(&csv, vary[k].path);
+        }
+        text_printf(&csv, ",status");
+        for (size_t j = 0; j < nf; j++)
+            text_printf(&csv, ",%s,%s_ci95", f[j].label, f[j].label);
+        text_printf(&csv, ",message\n");
+        text_printf(&out, "slsim sweep: %zu points (%zu valid), seed %lld, %lld replications each, "
+                    "common random numbers (± is the 95%% half-width)\n\n", n, n_ok,
+                    (long long)seed, (long long)reps);
+        for (size_t k = 0; k < n_vary; k++)
+            text_printf(&out, "%-22.22s ", vary[k].path);
+        text_printf(&out, "%18s %16s %14s %10s\n", "monthly cost", "p99 (ms)", "cold starts", "throttled");
+        cJSON_AddStringToObject(json, "scenario", first->name);
+        cJSON_AddStringToObject(json, "file", file);
+        cJSON_AddNumberToObject(json, "seed", (double)seed);
+        cJSON_AddNumberToObject(json, "replications", (double)reps);
+        cJSON *jv = cJSON_AddArrayToObject(json, "vary");
+        for (size_t k = 0; k < n_vary; k++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "path", vary[k].path);
+            cJSON *vals = cJSON_AddArrayToObject(e, "values");
+            for (size_t q = 0; q < vary[k].n; q++)
+                cJSON_AddItemToArray(vals, cJSON_CreateString(vary[k].values[q]));
+            cJSON_AddItemToArray(jv, e);
+        }
+        cJSON *pts = cJSON_AddArrayToObject(json, "points");
+        for (size_t i = 0; i < n; i++) {
+            cJSON *pt = cJSON_CreateObject();
+            cJSON *pv = cJSON_AddObjectToObject(pt, "values");
+            text_printf(&csv, "%zu", i);
+            for (size_t k = 0; k < n_vary; k++) {
+                const char *val = strchr(sets[i * n_vary + k], '=') + 1;
+                text_printf(&csv, ",");
+                csv_field(&csv, val);
+                cJSON_AddStringToObject(pv, vary[k].path, val);
+                text_printf(&out, "%-22.22s ", val);
+            }
+            cJSON_AddStringToObject(pt, "status", l[i].ran ? "ok" : "invalid");
+            text_printf(&csv, ",%s", l[i].ran ? "ok" : "invalid");
+            cJSON *fig = cJSON_AddObjectToObject(pt, "figures");
+            double shown[4][2] = { { NAN, NAN }, { NAN, NAN }, { NAN, NAN }, { NAN, NAN } };
+            for (size_t j = 0; j < nf; j++) {
+                double m = NAN, ci = NAN, d, dci;
+                if (l[i].ran)
+                    figure_stats(&f[j], &l[i].res, NULL, &m, &ci, &d, &dci);
+                if (l[i].ran)
+                    text_printf(&csv, ",%.9g,%.9g", m, ci);
+                else
+                    text_printf(&csv, ",,");
+                cJSON *fe = cJSON_CreateObject();
+                cJSON_AddItemToObject(fe, "mean", isfinite(m) ? cJSON_CreateNumber(m) : cJSON_CreateNull());
+                cJSON_AddItemToObject(fe, "ci95", isfinite(ci) ? cJSON_CreateNumber(ci) : cJSON_CreateNull());
+                cJSON_AddItemToObject(fig, f[j].label, fe);
+                int slot = !strcmp(f[j].label, "monthly_cost_usd") ? 0 : !strcmp(f[j].label, "latency_p99_ms") ? 1
+                         : !strcmp(f[j].label, "cold_start_ratio") ? 2 : !strcmp(f[j].label, "throttled_share") ? 3 : -1;
+                if (slot >= 0) {
+                    shown[slot][0] = m;
+                    shown[slot][1] = ci;
+                }
+            }
+            text_printf(&csv, ",");
+            if (!l[i].ran) {
+                csv_field(&csv, why[i]);
+                cJSON_AddStringToObject(pt, "message", why[i]);
+                text_printf(&out, "invalid: %s\n", why[i]);
+            } else {
+                char cells[4][40];
+                for (int c = 0; c < 4; c++)
+                    snprintf(cells[c], sizeof cells[c], "%.4g ± %.2g", shown[c][0],
+                             isnan(shown[c][1]) ? 0.0 : shown[c][1]);
+                text_printf(&out, "%18s %16s %14s %10s\n", cells[0], cells[1], cells[2], cells[3]);
+            }
+            text_printf(&csv, "\n");
+            cJSON_AddItemToArray(pts, pt);
+        }
+        text_printf(&out, "\nResults in %s/ (sweep.csv, sweep.json)\n", dir);
+        char *js = cJSON_Print(json);
+        text jt = { 0 };
+        if (js)
+            text_printf(&jt, "%s\n", js);
+        else
+            jt.oom = 1;
+        free(js);
+        rc = write_file(dir, "sweep.csv", &csv, err, err_size);
+        if (rc == 0)
+            rc = write_file(dir, "sweep.json", &jt, err, err_size);
+        if (rc == 0 && !o->quiet && out.s)
+            fputs(out.s, stdout);
+        free(jt.s);
+    }
+    cJSON_Delete(json);
+    free(csv.s);
+    free(out.s);
+    if (l)
+        free_all(l, n);
+    for (size_t i = 0; owned && i < n * n_vary; i++)
+        free(owned[i]);
+    free(owned);
+    free(v);
+    free(sets);
+    free(why);
+    free(l);
+    free(specs);
+    free(res);
+    free(pick);
+    return rc;
+}

@@ -38,4 +38,19 @@ int study_tune(const study_variant *base, const study_options *o, const char *fu
                const double *memory_mb, size_t n_memory, double max_cost_per_million,
                char *err, size_t err_size);
 
+/* One varied key of a sweep: its path (as --set takes it) and its values (JSON text, or a
+ * string). */
+typedef struct study_vary {
+    const char  *path;
+    const char **values;
+    size_t       n;
+} study_vary;
+
+/* The cartesian grid of the varied keys' values (the first key varies slowest), every
+ * point with the same seed and replications (common random numbers), all points x
+ * replications run as one pool of jobs. Writes sweep.csv and sweep.json; a point that
+ * fails validation is reported, written with status "invalid" and skipped. */
+int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const study_options *o,
+                char *err, size_t err_size);
+
 #endif

@@ -31,6 +31,7 @@ static const char usage_text[] =
     "       slsim compare FILE --variant NAME:PATH=VALUE[,PATH=VALUE]... [--variant ...]\n"
     "       slsim cost-curve FILE... [--variant ...] --requests-per-month FROM:TO[:STEPS]\n"
     "       slsim tune FILE --function NAME [--memory 128,256,...] [--max-cost-per-million X]\n"
+    "       slsim sweep FILE --vary PATH=V1,V2,... [--vary PATH=FROM:TO:STEPS[:log]] ...\n"
     "       slsim --help | --version\n"
     "\n"
     "options for run:\n"
@@ -47,7 +48,7 @@ static const char usage_text[] =
     "                       memory on stderr\n"
     "\n"
     "\n"
-    "compare, cost-curve and tune take --out, --seed, --replications, --threads, --duration,\n"
+    "compare, cost-curve, tune and sweep take --out, --seed, --replications, --threads, --duration,\n"
     "--set (for every variant) and --quiet; every variant runs with the same seed and\n"
     "replications. compare with one FILE runs it as \"base\" and each --variant against it.\n"
     "\n"
@@ -139,16 +140,85 @@ static int parse_double(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
-/* compare, cost-curve and tune. */
+/* --vary PATH=V1,V2,... (split at top-level commas; each VALUE is JSON, or a string) or
+ * PATH=FROM:TO:STEPS[:log] (STEPS numbers, evenly or log spaced). *text owns the strings.
+ * Returns 0, 1 (out of memory) or 2 (message printed). */
+static int parse_vary(const char *arg, study_vary *out, char **text)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1])
+        return bad_usage("--vary: expected PATH=V1,V2,... or PATH=FROM:TO:STEPS[:log], got '%s'", arg);
+    size_t len = strlen(arg);
+    char *t = *text = malloc(len + 1 + 40 * 1001);
+    if (!t) {
+        fprintf(stderr, "slsim: out of memory\n");
+        return 1;
+    }
+    memcpy(t, arg, len + 1);
+    t[eq - arg] = '\0';
+    out->path = t;
+    char *list = t + (eq - arg) + 1;
+    /* A range: numbers and colons only. */
+    double from, to;
+    long long steps;
+    char buf[256];
+    if (strlen(list) < sizeof buf && strspn(list, "0123456789.eE+-:log") == strlen(list) && strchr(list, ':')) {
+        snprintf(buf, sizeof buf, "%s", list);
+        char *c1 = strchr(buf, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+        if (c1)
+            *c1 = '\0';
+        if (c2)
+            *c2 = '\0';
+        if (c3)
+            *c3 = '\0';
+        int logscale = c3 && !strcmp(c3 + 1, "log");
+        if (!c1 || !c2 || (c3 && !logscale) || parse_double(buf, -1e15, 1e15, &from) ||
+            parse_double(c1 + 1, -1e15, 1e15, &to) || parse_int(c2 + 1, 2, 1000, &steps) ||
+            (logscale && !(from > 0 && to > 0)))
+            return bad_usage("--vary: expected PATH=FROM:TO:STEPS[:log] with 2 to 1000 steps (log: FROM "
+                             "and TO above 0), got '%s'", arg);
+        out->values = calloc((size_t)steps, sizeof *out->values);
+        if (!out->values) {
+            fprintf(stderr, "slsim: out of memory\n");
+            return 1;
+        }
+        char *p = t + len + 1;
+        for (long long i = 0; i < steps; i++) {
+            double x = logscale ? from * pow(to / from, (double)i / (double)(steps - 1))
+                                : from + (to - from) * (double)i / (double)(steps - 1);
+            if (i == steps - 1)
+                x = to;
+            int w = snprintf(p, 40, "%.10g", x);
+            out->values[i] = p;
+            p += w + 1;
+        }
+        out->n = (size_t)steps;
+        return 0;
+    }
+    out->values = calloc(len + 1, sizeof *out->values);
+    if (!out->values) {
+        fprintf(stderr, "slsim: out of memory\n");
+        return 1;
+    }
+    out->n = split_sets(list, out->values, len + 1);
+    if (!out->n)
+        return bad_usage("--vary: no values in '%s'", arg);
+    return 0;
+}
+
+/* compare, cost-curve, tune and sweep. */
 static int study_main(const char *cmd, int argc, char **argv)
 {
     int is_compare = !strcmp(cmd, "compare"), is_curve = !strcmp(cmd, "cost-curve");
-    int is_tune = !strcmp(cmd, "tune");
+    int is_tune = !strcmp(cmd, "tune"), is_sweep = !strcmp(cmd, "sweep");
     study_options o = { .common = { .seed = -1, .replications = -1, .duration_s = -1 } };
     const char **sets = calloc((size_t)argc, sizeof *sets);
     const char **files = calloc((size_t)argc, sizeof *files);
     char **vargs = calloc((size_t)argc, sizeof *vargs);
-    size_t n_files = 0, n_vargs = 0;
+    const char **varies = calloc((size_t)argc, sizeof *varies);
+    size_t n_files = 0, n_vargs = 0, n_varies = 0;
+    study_vary *grid = NULL;
+    char **grid_text = NULL;
     const char *function = NULL, *memory = NULL, *volumes = NULL;
     double max_cost = 0;
     long long threads = 0;
@@ -156,7 +226,7 @@ static int study_main(const char *cmd, int argc, char **argv)
     study_variant *v = NULL;
     const char **vsets = NULL;
     char *vbuf = NULL;
-    if (!sets || !files || !vargs) {
+    if (!sets || !files || !vargs || !varies) {
         fprintf(stderr, "slsim: out of memory\n");
         rc = 1;
         goto out;
@@ -187,7 +257,7 @@ static int study_main(const char *cmd, int argc, char **argv)
         }
         static const char *const with_value[] = { "--out", "--seed", "--replications", "--threads",
             "--duration", "--set", "--variant", "--function", "--memory", "--max-cost-per-million",
-            "--requests-per-month", NULL };
+            "--requests-per-month", "--vary", NULL };
         int known = 0;
         for (int k = 0; with_value[k]; k++)
             known |= !strcmp(opt, with_value[k]);
@@ -246,6 +316,8 @@ static int study_main(const char *cmd, int argc, char **argv)
             }
         } else if (!strcmp(opt, "--requests-per-month") && is_curve) {
             volumes = val;
+        } else if (!strcmp(opt, "--vary") && is_sweep) {
+            varies[n_varies++] = val;
         } else {
             rc = bad_usage("option '%s' does not go with this command", opt);
             goto out;
@@ -258,6 +330,33 @@ static int study_main(const char *cmd, int argc, char **argv)
     }
     if (n_vargs && n_files > 1) {
         rc = bad_usage("%s: --variant goes with one scenario FILE, not several", cmd);
+        goto out;
+    }
+    if (is_sweep) {
+        if (n_files != 1) {
+            rc = bad_usage("%s: one scenario FILE", cmd);
+            goto out;
+        }
+        if (!n_varies) {
+            rc = bad_usage("%s: missing --vary PATH=V1,V2,... or --vary PATH=FROM:TO:STEPS[:log]", cmd);
+            goto out;
+        }
+        grid = calloc(n_varies, sizeof *grid);
+        grid_text = calloc(n_varies, sizeof *grid_text);
+        if (!grid || !grid_text) {
+            fprintf(stderr, "slsim: out of memory\n");
+            rc = 1;
+            goto out;
+        }
+        for (size_t k = 0; k < n_varies; k++) {
+            rc = parse_vary(varies[k], &grid[k], &grid_text[k]);
+            if (rc != 0)
+                goto out;
+        }
+        char err[1024] = "";
+        rc = study_sweep(files[0], grid, n_varies, &o, err, sizeof err);
+        if (rc != 0)
+            fprintf(stderr, "%s\n", err);
         goto out;
     }
     if (is_tune && n_files > 1) {
@@ -357,6 +456,13 @@ static int study_main(const char *cmd, int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "%s\n", err);
 out:
+    for (size_t k = 0; grid && k < n_varies; k++)
+        free(grid[k].values);
+    for (size_t k = 0; grid_text && k < n_varies; k++)
+        free(grid_text[k]);
+    free(grid);
+    free(grid_text);
+    free(varies);
     free(sets);
     free(files);
     free(vargs);
@@ -382,7 +488,8 @@ int main(int argc, char **argv)
         return 0;
     }
     int is_run = !strcmp(cmd, "run"), is_validate = !strcmp(cmd, "validate");
-    if (!strcmp(cmd, "compare") || !strcmp(cmd, "cost-curve") || !strcmp(cmd, "tune"))
+    if (!strcmp(cmd, "compare") || !strcmp(cmd, "cost-curve") || !strcmp(cmd, "tune") ||
+        !strcmp(cmd, "sweep"))
         return study_main(cmd, argc, argv);
     if (!is_run && !is_validate)
         return bad_usage("unknown command '%s'", cmd);

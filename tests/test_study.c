@@ -283,6 +283,82 @@ START_TEST(keepalive_study_trades_cold_starts_for_idle_memory)
 }
 END_TEST
 
+/* A 2 x 3 sweep: six rows, in grid order, each equal to a separate run of its point with
+ * the same seed; the same bytes on one thread or two; a point that fails validation is a
+ * row with status "invalid" and its message, and the others still run. */
+START_TEST(a_sweep_grid_equals_separate_runs_and_ignores_the_thread_count)
+{
+    char dir[256], file[512], args[2048], out[4096];
+    support_tempdir(dir, sizeof dir);
+    write_text(file, sizeof file, dir, "f.json",
+               "{\"name\": \"sw\", \"duration_s\": 300, \"seed\": 17, \"replications\": 2,"
+               " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
+               " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"memory_mb\": 256,"
+               "   \"duration_ms\": {\"dist\": \"lognormal\", \"median\": 80, \"p99\": 600}}]}");
+    const char *mem[] = { "256", "1024" }, *rate[] = { "2", "4", "8" };
+    for (int threads = 1; threads <= 2; threads++) {
+        snprintf(args, sizeof args, "'%s' sweep '%s' --vary components.f.memory_mb=256,1024 "
+                 "--vary 'traffic[0].arrivals.rate_per_s=2:8:3:log' --threads %d --quiet --out '%s/t%d'",
+                 support_binary(), file, threads, dir, threads);
+        ck_assert_int_eq(support_sh(out, sizeof out, "%s", args), 0);
+    }
+    char path[600];
+    snprintf(path, sizeof path, "%s/t1/sweep.csv", dir);
+    char *one = support_read_file(path);
+    snprintf(path, sizeof path, "%s/t2/sweep.csv", dir);
+    char *two = support_read_file(path);
+    ck_assert_ptr_nonnull(one);
+    ck_assert_ptr_nonnull(two);
+    ck_assert_str_eq(one, two);
+    /* Header, then points 0..5: memory slowest, rate 2, 4, 8. */
+    char *line = strtok(one, "\n");
+    ck_assert_ptr_nonnull(strstr(line, "point,components.f.memory_mb,traffic[0].arrivals.rate_per_s,status,monthly_cost_usd"));
+    for (int i = 0; i < 6; i++) {
+        line = strtok(NULL, "\n");
+        ck_assert_ptr_nonnull(line);
+        int point;
+        char m[32], r[32], status[16];
+        double cost;
+        ck_assert_int_eq(sscanf(line, "%d,%31[^,],%31[^,],%15[^,],%lf", &point, m, r, status, &cost), 5);
+        ck_assert_int_eq(point, i);
+        ck_assert_str_eq(m, mem[i / 3]);
+        ck_assert_str_eq(r, rate[i % 3]);
+        ck_assert_str_eq(status, "ok");
+        char set_m[64], set_r[64];
+        snprintf(set_m, sizeof set_m, "components[0].memory_mb=%s", m);
+        snprintf(set_r, sizeof set_r, "traffic[0].arrivals.rate_per_s=%s", r);
+        const char *sets[] = { set_m, set_r };
+        world_overrides o = { .sets = sets, .n_sets = 2, .seed = -1, .replications = -1, .duration_s = -1 };
+        char err[1024];
+        world_spec *spec = world_spec_load(file, &o, err, sizeof err);
+        ck_assert_msg(spec != NULL, "%s", err);
+        run_result res;
+        ck_assert_int_eq(run_scenario(spec, 1, &res, err, sizeof err), 0);
+        double alone = run_value(&res, "cost.monthly_total", NULL);
+        ck_assert_msg(fabs(alone - cost) <= 1e-8 * fmax(1.0, fabs(alone)), "point %d: sweep %.9g, alone %.9g",
+                      i, cost, alone);
+        run_result_free(&res);
+        world_spec_free(spec);
+    }
+    ck_assert_ptr_null(strtok(NULL, "\n"));
+    free(one);
+    free(two);
+    /* An invalid point: reported, written, skipped. */
+    snprintf(args, sizeof args, "'%s' sweep '%s' --vary components.f.memory_mb=512,99999 --quiet --out '%s/bad'",
+             support_binary(), file, dir);
+    ck_assert_int_eq(support_sh(out, sizeof out, "%s", args), 0);
+    ck_assert_ptr_nonnull(strstr(out, "point 1 skipped"));
+    snprintf(path, sizeof path, "%s/bad/sweep.csv", dir);
+    char *bad = support_read_file(path);
+    ck_assert_ptr_nonnull(bad);
+    ck_assert_ptr_nonnull(strstr(bad, "\n0,512,ok,"));
+    ck_assert_ptr_nonnull(strstr(bad, "\n1,99999,invalid,"));
+    ck_assert_ptr_nonnull(strstr(bad, "from 128 to 10240"));
+    free(bad);
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(identical_variants_differ_by_exactly_zero)
 {
     /* One file as base and a variant that changes only the description; then the same
@@ -1151,6 +1227,7 @@ Suite *study_suite(void)
     TCase *tc = tcase_create("compare, cost-curve, tune, containers and VMs");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, identical_variants_differ_by_exactly_zero);
+    tcase_add_test(tc, a_sweep_grid_equals_separate_runs_and_ignores_the_thread_count);
     tcase_add_test(tc, keepalive_study_trades_cold_starts_for_idle_memory);
     tcase_add_test(tc, arm64_against_x86_a_paired_difference_is_far_narrower);
     tcase_add_test(tc, a_cost_curve_finds_the_break_even_of_a_function_and_a_fixed_fleet);
