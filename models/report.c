@@ -19,6 +19,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "models/traffic.h"
+#include "sim/progress.h"
 #include "sim/replicate.h"
 
 /* ---- collecting figures ------------------------------------------------------------------- */
@@ -197,6 +198,8 @@ typedef struct run_ctx {
     hist             *hists;     /* one per replication */
     uint64_t         *events;
     char            (*errors)[512];
+    progress         *bar;       /* or NULL; replication r is job job0 + r */
+    size_t            job0;
 } run_ctx;
 
 /* The workflows' traces of one replication, one text (NULL when there are none). */
@@ -229,6 +232,8 @@ static int run_one(void *p, uint32_t r, double *row)
     const world_spec *spec = ctx->spec;
     world w;
     memset(&w, 0, sizeof w);
+    w.progress = ctx->bar;
+    w.progress_job = ctx->job0 + r;
     int rc = world_run(&w, spec, r, ctx->errors[r], sizeof ctx->errors[r]);
     if (rc == 0) {
         usage u = { spec->n_components, calloc(spec->n_components, sizeof(lambda_usage)),
@@ -307,8 +312,8 @@ static int run_prepare(const world_spec *spec, run_result *out, run_ctx *ctx, ch
     out->mean = calloc(out->n_values, sizeof *out->mean);
     out->ci95 = calloc(out->n_values, sizeof *out->ci95);
     out->ts = calloc((size_t)reps * TS_COLUMNS * (out->bins ? out->bins : 1), sizeof *out->ts);
-    *ctx = (run_ctx){ spec, out, malloc(reps * sizeof(hist)), calloc(reps, sizeof(uint64_t)),
-                      calloc(reps, sizeof *ctx->errors) };
+    *ctx = (run_ctx){ .spec = spec, .out = out, .hists = malloc(reps * sizeof(hist)),
+                      .events = calloc(reps, sizeof(uint64_t)), .errors = calloc(reps, sizeof *ctx->errors) };
     if (names.oom || !out->rows || !out->mean || !out->ci95 || !out->ts || !ctx->hists ||
         !ctx->events || !ctx->errors) {
         snprintf(err, err_size, "%s: out of memory", spec->file);
@@ -354,14 +359,15 @@ done:
     return rc;
 }
 
-int run_scenario_progress(const world_spec *spec, int threads, FILE *progress, run_result *out,
+int run_scenario_progress(const world_spec *spec, int threads, FILE *bar_out, run_result *out,
                           char *err, size_t err_size)
 {
     run_ctx ctx;
     int rc = run_prepare(spec, out, &ctx, err, err_size);
+    ctx.bar = progress_start(bar_out, spec->replications, "replications");
     if (rc == 0)
-        rc = replicate_run_progress(run_one, &ctx, spec->replications, threads, out->n_values,
-                                    out->rows, progress);
+        rc = replicate_run(run_one, &ctx, spec->replications, threads, out->n_values, out->rows);
+    progress_finish(ctx.bar);
     return run_finish(out, &ctx, rc, err, err_size);
 }
 
@@ -383,7 +389,7 @@ static int batch_job(void *p, size_t job)
     return run_one(&b->ctx[i], r, out->rows + (size_t)r * out->n_values);
 }
 
-int run_batch(const world_spec *const *specs, size_t n, int threads, FILE *progress, run_result *outs,
+int run_batch(const world_spec *const *specs, size_t n, int threads, FILE *bar_out, run_result *outs,
               char *err, size_t err_size)
 {
     batch b = { calloc(n ? n : 1, sizeof *b.ctx), calloc(n + 1, sizeof *b.first), n };
@@ -394,14 +400,19 @@ int run_batch(const world_spec *const *specs, size_t n, int threads, FILE *progr
     for (size_t i = 0; i < n && rc == 0; i++, prepared++) {
         rc = run_prepare(specs[i], &outs[i], &b.ctx[i], err, err_size);
         b.first[i + 1] = b.first[i] + specs[i]->replications;
+        b.ctx[i].job0 = b.first[i];
     }
+    progress *bar = rc == 0 ? progress_start(bar_out, b.first[n], "runs") : NULL;
+    for (size_t i = 0; i < prepared; i++)
+        b.ctx[i].bar = bar;
     int *codes = rc == 0 ? calloc(b.first[n] ? b.first[n] : 1, sizeof *codes) : NULL;
     if (rc == 0 && !codes) {
         snprintf(err, err_size, "slsim: out of memory");
         rc = -1;
     }
     if (rc == 0)
-        replicate_jobs(batch_job, &b, b.first[n], threads, progress, "runs", codes);
+        replicate_jobs(batch_job, &b, b.first[n], threads, codes);
+    progress_finish(bar);
     /* Merged in order; the first failure (in scenario, then replication order) is the one
      * reported, so the message does not depend on the thread count. */
     for (size_t i = 0; i < prepared; i++) {

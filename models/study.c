@@ -92,7 +92,7 @@ static int run_all(loaded *l, size_t n, const study_options *o, char *err, size_
         snprintf(err, err_size, "slsim: out of memory");
     for (size_t i = 0; i < n && rc == 0; i++)
         specs[i] = l[i].spec;
-    if (rc == 0 && run_batch(specs, n, o->threads, NULL, res, err, err_size) != 0)
+    if (rc == 0 && run_batch(specs, n, o->threads, o->progress ? stderr : NULL, res, err, err_size) != 0)
         rc = 1;
     for (size_t i = 0; i < n && res; i++) {
         l[i].res = res[i];
@@ -693,7 +693,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                  file, why[0]);
         rc = 2;
     }
-    if (rc == 0 && run_batch(specs, n_ok, o->threads, NULL, res, err, err_size) != 0)
+    if (rc == 0 && run_batch(specs, n_ok, o->threads, o->progress ? stderr : NULL, res, err, err_size) != 0)
         rc = 1;
     for (size_t i = 0, j = 0; i < n && j < n_ok; i++)
         if (l[i].spec) {

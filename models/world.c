@@ -19,6 +19,7 @@
 #include "models/topic.h"
 #include "models/traffic.h"
 #include "models/workflow.h"
+#include "sim/progress.h"
 
 static const component_kind *const kinds[] = { &function_kind, &queue_kind, &topic_kind,
                                                 &bus_kind, &schedule_kind, &stream_kind,
@@ -513,6 +514,12 @@ bool world_measuring(const world *w, double t) { return t >= w->t_start; }
 
 /* ---- one replication ------------------------------------------------------------------- */
 
+static void on_progress(void *ctx, double now)
+{
+    world *w = ctx;
+    progress_set(w->progress, w->progress_job, w->t_end > 0 ? now / w->t_end : 1.0);
+}
+
 int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size)
 {
     w->spec = spec;
@@ -557,7 +564,10 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     }
     if (traffic_start(w) != 0)
         goto oom;
+    if (w->progress)
+        sim_on_progress(w->s, on_progress, w);
     sim_run_until(w->s, w->t_end);
+    progress_set(w->progress, w->progress_job, 1.0);
     if (sim_failed(w->s) || w->out_of_memory)
         goto oom;
     for (size_t i = 0; i < spec->n_components; i++)

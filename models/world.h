@@ -214,6 +214,8 @@ struct world {
     double           *gateway_rest, *gateway_http, *transfer_gb;  /* per component, by traffic */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;
+    struct progress  *progress;            /* a progress bar (or NULL), and this run's job in it */
+    size_t            progress_job;
 };
 
 /* Runs replication r of spec into w (caller zeroes w; free with world_free). Returns 0,

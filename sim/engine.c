@@ -21,6 +21,8 @@ struct sim {
     double    now;
     uint64_t  next_seq;
     uint64_t  events_run;
+    sim_progress_fn progress;  /* every 65,536 events, or NULL */
+    void     *progress_ctx;
     uint64_t  seed;
     uint32_t  replication;
     int       failed;
@@ -86,10 +88,19 @@ int sim_step(sim *s)
     return 1;
 }
 
+void sim_on_progress(sim *s, sim_progress_fn fn, void *ctx)
+{
+    s->progress = fn;
+    s->progress_ctx = ctx;
+}
+
 void sim_run_until(sim *s, double t_end)
 {
-    while (!s->failed && pes_size(s->events) && pes_min_time(s->events) < t_end)
+    while (!s->failed && pes_size(s->events) && pes_min_time(s->events) < t_end) {
         sim_step(s);
+        if (s->progress && (s->events_run & 0xFFFF) == 0)
+            s->progress(s->progress_ctx, s->now);
+    }
     if (s->now < t_end)
         s->now = t_end;
 }

@@ -29,6 +29,9 @@ int      sim_step(sim *s);
 /* Runs every event with time < t_end, then sets the clock to t_end. */
 void     sim_run_until(sim *s, double t_end);
 uint64_t sim_events_run(const sim *s);
+/* sim_run_until calls fn(ctx, now) every 65,536 events (a progress bar; NULL: none). */
+typedef void (*sim_progress_fn)(void *ctx, double now);
+void     sim_on_progress(sim *s, sim_progress_fn fn, void *ctx);
 size_t   sim_pending(const sim *s);
 /* True once an sim_at failed for lack of memory. */
 int      sim_failed(const sim *s);

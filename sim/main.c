@@ -324,6 +324,7 @@ static int study_main(const char *cmd, int argc, char **argv)
         }
     }
     o.threads = (int)threads;
+    o.progress = !o.quiet && isatty(STDERR_FILENO);
     if (n_files == 0) {
         rc = bad_usage("%s: missing scenario FILE", cmd);
         goto out;
@@ -625,9 +626,6 @@ int main(int argc, char **argv)
         snprintf(dir, sizeof dir, "results/%s", spec->name);
 
     int progress = !quiet && isatty(STDERR_FILENO);
-    if (progress)
-        fprintf(stderr, "slsim: running %u replication%s of %s...\n", spec->replications,
-                spec->replications == 1 ? "" : "s", spec->name);
     double t0 = wall_seconds();
     run_result res;
     if (run_scenario_progress(spec, (int)threads, progress ? stderr : NULL, &res, err, sizeof err) != 0) {

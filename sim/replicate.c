@@ -11,13 +11,6 @@
 int replicate_run(replicate_fn fn, void *ctx, uint32_t n_reps, int threads, size_t n_values,
                   double *rows)
 {
-    return replicate_run_progress(fn, ctx, n_reps, threads, n_values, rows, NULL);
-}
-
-int replicate_run_progress(replicate_fn fn, void *ctx, uint32_t n_reps, int threads,
-                           size_t n_values, double *rows, FILE *progress)
-{
-    uint32_t done = 0;
     int *codes = calloc(n_reps ? n_reps : 1, sizeof *codes);
     if (!codes)
         return -1;
@@ -27,21 +20,8 @@ int replicate_run_progress(replicate_fn fn, void *ctx, uint32_t n_reps, int thre
 #else
     (void)threads;
 #endif
-    for (long r = 0; r < (long)n_reps; r++) {
+    for (long r = 0; r < (long)n_reps; r++)
         codes[r] = fn(ctx, (uint32_t)r, rows + (size_t)r * n_values);
-        if (progress) {
-#ifdef _OPENMP
-#pragma omp critical(replicate_progress)
-#endif
-            {
-                done++;
-                fprintf(progress, "\rreplications: %u/%u done", done, n_reps);
-                if (done == n_reps)
-                    fputc('\n', progress);
-                fflush(progress);
-            }
-        }
-    }
     int rc = 0;
     for (uint32_t r = 0; r < n_reps && !rc; r++)
         rc = codes[r];
@@ -49,31 +29,16 @@ int replicate_run_progress(replicate_fn fn, void *ctx, uint32_t n_reps, int thre
     return rc;
 }
 
-void replicate_jobs(replicate_job_fn fn, void *ctx, size_t n_jobs, int threads, FILE *progress,
-                    const char *what, int *codes)
+void replicate_jobs(replicate_job_fn fn, void *ctx, size_t n_jobs, int threads, int *codes)
 {
-    size_t done = 0;
 #ifdef _OPENMP
     int nt = threads > 0 ? threads : omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #else
     (void)threads;
 #endif
-    for (long j = 0; j < (long)n_jobs; j++) {
+    for (long j = 0; j < (long)n_jobs; j++)
         codes[j] = fn(ctx, (size_t)j);
-        if (progress) {
-#ifdef _OPENMP
-#pragma omp critical(replicate_progress)
-#endif
-            {
-                done++;
-                fprintf(progress, "\r%s: %zu/%zu done", what, done, n_jobs);
-                if (done == n_jobs)
-                    fputc('\n', progress);
-                fflush(progress);
-            }
-        }
-    }
 }
 
 double replicate_t975(size_t df) { return gsl_cdf_tdist_Pinv(0.975, (double)df); }

@@ -17,15 +17,10 @@ typedef int (*replicate_fn)(void *ctx, uint32_t replication, double *row);
  * rows is n_reps * n_values. Returns 0, or the first non-zero code in replication order. */
 int    replicate_run(replicate_fn fn, void *ctx, uint32_t n_reps, int threads,
                      size_t n_values, double *rows);
-/* The same, printing "replications: k/n done" on progress (a terminal) as each finishes;
- * progress may be NULL. */
-int    replicate_run_progress(replicate_fn fn, void *ctx, uint32_t n_reps, int threads,
-                              size_t n_values, double *rows, FILE *progress);
 /* Runs jobs 0..n_jobs-1 on up to threads threads (dynamic scheduling), each job's code in
- * codes[job]; prints "<what>: k/n done" on progress (a terminal) as each finishes. */
+ * codes[job]. */
 typedef int (*replicate_job_fn)(void *ctx, size_t job);
-void   replicate_jobs(replicate_job_fn fn, void *ctx, size_t n_jobs, int threads, FILE *progress,
-                      const char *what, int *codes);
+void   replicate_jobs(replicate_job_fn fn, void *ctx, size_t n_jobs, int threads, int *codes);
 /* Mean of column col over n rows (stride n_values) and its 95% half-width (Student's t,
  * n - 1 degrees of freedom); half-width is NAN when n < 2. */
 void   replicate_mean_ci(const double *rows, size_t n_rows, size_t n_values, size_t col,

@@ -305,6 +305,31 @@ static void shipped_scenarios(file_list *l)
 
 /* ---- usage ------------------------------------------------------------------------ */
 
+/* A run of a few seconds draws a progress bar only on a terminal: with stderr a file (CI
+ * logs), stderr stays empty, as it does under script(1) with --quiet. */
+START_TEST(test_progress_bar_only_on_a_terminal)
+{
+    char dir[256], out[8192];
+    support_tempdir(dir, sizeof dir);
+    int rc = support_sh(out, sizeof out, "'%s' run scenarios/traces/replay-500fn.json --threads 1 --set traffic[0].arrivals.repeat=2 --duration 57600 --quiet "
+                        "--out '%s/r' 2>'%s/err' >/dev/null; cat '%s/err'", support_binary(), dir, dir, dir);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "");
+    if (system("command -v script >/dev/null 2>&1") == 0) {
+        /* On a terminal (script gives it one): the bar, then erased; --quiet: nothing. */
+        rc = support_sh(out, sizeof out, "script -qec \"'%s' run scenarios/traces/replay-500fn.json --threads 1 --set traffic[0].arrivals.repeat=2 --duration 57600 "
+                        "--out '%s/t' >/dev/null\" /dev/null", support_binary(), dir);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_msg(strstr(out, "replications") && strstr(out, "%"), "no progress bar: %s", out);
+        rc = support_sh(out, sizeof out, "script -qec \"'%s' run scenarios/traces/replay-500fn.json --threads 1 --set traffic[0].arrivals.repeat=2 --duration 57600 "
+                        "--quiet --out '%s/q'\" /dev/null", support_binary(), dir);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_msg(!strstr(out, "replications"), "a bar under --quiet: %s", out);
+    }
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(test_help_exits_0_and_prints_usage)
 {
     static const char *const spellings[] = { "--help", "-h", "help" };
@@ -1169,6 +1194,7 @@ Suite *cli_suite(void)
     TCase *usage = tcase_create("usage");
     tcase_set_timeout(usage, 60);
     tcase_add_test(usage, test_help_exits_0_and_prints_usage);
+    tcase_add_test(usage, test_progress_bar_only_on_a_terminal);
     tcase_add_test(usage, test_version_exits_0_and_prints_the_version);
     tcase_add_test(usage, test_no_arguments_is_bad_usage);
     tcase_add_test(usage, test_unknown_command_is_bad_usage);
