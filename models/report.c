@@ -819,6 +819,39 @@ void text_printf(text *t, const char *fmt, ...)
     }
 }
 
+/* A label for a CSV field that gnuplot reads: no separators or quotes in it. */
+static void plain_label(text *t, const char *s)
+{
+    for (; *s; s++)
+        text_printf(t, "%c", *s == ',' || *s == '"' || *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+void report_cost_matrix(text *t, const run_result *const *r, size_t n, const char *const *names)
+{
+    bool used[BILL_LINES] = { false };
+    char key[96];
+    for (int k = 0; k < BILL_LINES; k++)
+        for (size_t i = 0; i < n; i++) {
+            snprintf(key, sizeof key, "cost.by_line.%s", bill_line_names[k]);
+            used[k] |= run_value(r[i], key, NULL) != 0;
+        }
+    text_printf(t, "variant");
+    for (int k = 0; k < BILL_LINES; k++)
+        if (used[k])
+            text_printf(t, ",%s", bill_line_names[k]);
+    text_printf(t, "\n");
+    for (size_t i = 0; i < n; i++) {
+        plain_label(t, names[i]);
+        for (int k = 0; k < BILL_LINES; k++) {
+            if (!used[k])
+                continue;
+            snprintf(key, sizeof key, "cost.by_line.%s", bill_line_names[k]);
+            text_printf(t, ",%.6g", run_value(r[i], key, NULL));
+        }
+        text_printf(t, "\n");
+    }
+}
+
 int report_write(const run_result *r, const char *dir, char *err, size_t err_size)
 {
     const world_spec *spec = r->spec;
@@ -894,21 +927,27 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
     }
     if (fn.oom)
         rc = -1;
+    /* cost.csv: the bill's line items (those in use), one row: what the cost plot stacks. */
+    text cost = { 0 };
+    const char *cost_name = spec->name;
+    report_cost_matrix(&cost, &r, 1, &cost_name);
+    if (cost.oom)
+        rc = -1;
     text tr = { 0 };
     if (r->trace)
         text_printf(&tr, "time_s,workflow,execution,state,event\n%s", r->trace);
     if (tr.oom)
         rc = -1;
     static const char *const files[] = { "latency.csv", "timeseries.csv", "trace.csv",
-                                         "functions.csv", "summary.json" };
-    const text *bodies[] = { &lat, &ts, &tr, &fn, NULL };
+                                         "functions.csv", "cost.csv", "summary.json" };
+    const text *bodies[] = { &lat, &ts, &tr, &fn, &cost, NULL };
     /* summary.json last: its presence says the others are complete, so an old one goes first. */
     snprintf(path, sizeof path, "%s/summary.json", dir);
     if (rc == 0 && unlink(path) != 0 && errno != ENOENT) {
         snprintf(err, err_size, "%s: cannot replace: %s", path, strerror(errno));
         rc = -1;
     }
-    for (int i = 0; i < 5 && rc == 0; i++) {
+    for (int i = 0; i < 6 && rc == 0; i++) {
         if ((bodies[i] == &tr && !r->trace) || (bodies[i] == &fn && !fn_rows))
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
@@ -923,6 +962,7 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
     free(ts.s);
     free(tr.s);
     free(fn.s);
+    free(cost.s);
     free(json);
     return rc;
 }

@@ -54,6 +54,10 @@ int    report_write_atomic(const char *path, const char *text, size_t len);
 typedef struct text { char *s; size_t n, cap; int oom; } text;
 void   text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The monthly cost's line items (those any run uses) as CSV, one row per run named by
+ * names[i]: what the cost plot stacks (cost.csv, compare-cost.csv). */
+void   report_cost_matrix(text *t, const run_result *const *r, size_t n, const char *const *names);
+
 /* Creates dir and its parents (like mkdir -p). Returns 0 or -1 (errno set). */
 int    report_mkdir_p(const char *dir);
 

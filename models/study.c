@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/plot.h"
 #include "models/report.h"
 #include "models/traffic.h"
 #include "sim/replicate.h"
@@ -147,6 +148,13 @@ static int write_file(const char *dir, const char *name, const text *t, char *er
         return 1;
     }
     return 0;
+}
+
+/* Plots the study's folder (unless --no-plots) once its files are written. */
+static void study_plots(const study_options *o, const char *dir)
+{
+    if (!o->no_plots && plot_dir(dir, stderr) > 0 && !o->quiet)
+        printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", dir);
 }
 
 /* ---- derived figures, per replication ------------------------------------------------ */
@@ -301,12 +309,31 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         }
         text_printf(&out, "\n");
     }
-    text_printf(&out, "\nResults in %s/ (compare.csv, compare.txt)\n", dir);
+    text_printf(&out, "\nResults in %s/ (compare.csv, compare.txt, compare-cost.csv)\n", dir);
+    /* The bill's lines per variant, for the stacked cost plot. */
+    text cm = { 0 };
+    const run_result **rs = calloc(n, sizeof *rs);
+    const char **names = calloc(n, sizeof *names);
+    for (size_t i = 0; rs && names && i < n; i++) {
+        rs[i] = &l[i].res;
+        names[i] = v[i].name;
+    }
+    if (rs && names)
+        report_cost_matrix(&cm, rs, n, names);
+    else
+        cm.oom = 1;
+    free(rs);
+    free(names);
     rc = write_file(dir, "compare.csv", &csv, err, err_size);
     if (rc == 0)
         rc = write_file(dir, "compare.txt", &out, err, err_size);
+    if (rc == 0)
+        rc = write_file(dir, "compare-cost.csv", &cm, err, err_size);
+    free(cm.s);
     if (rc == 0 && !o->quiet && out.s)
         fputs(out.s, stdout);
+    if (rc == 0)
+        study_plots(o, dir);
     free(csv.s);
     free(out.s);
     free_all(l, n);
@@ -426,9 +453,26 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     if (rc == 0) {
         text_printf(&out, "\nResults in %s/ (cost-curve.csv, break-even.csv)\n", dir);
         rc = write_file(dir, "cost-curve.csv", &csv, err, err_size);
+        /* For the plot: one block per variant, headed by its name. */
+        text dat = { 0 };
+        for (size_t i = 0; i < n; i++) {
+            text_printf(&dat, "%srequests_per_month,", i ? "\n\n" : "");
+            for (const char *c = v[i].name; *c; c++)
+                text_printf(&dat, "%c", *c == ',' || *c == '"' ? ' ' : *c);
+            text_printf(&dat, "\n");
+            for (int st = 0; st < steps; st++) {
+                double vol = steps == 1 ? from : from * pow(to / from, (double)st / (steps - 1));
+                text_printf(&dat, "%.6g,%.6f\n", vol, cost[(size_t)st * n + i]);
+            }
+        }
+        if (rc == 0)
+            rc = write_file(dir, "cost-curve.dat", &dat, err, err_size);
+        free(dat.s);
     }
     if (rc == 0 && !o->quiet && out.s)
         fputs(out.s, stdout);
+    if (rc == 0)
+        study_plots(o, dir);
     free(csv.s);
     free(out.s);
     if (base)
@@ -567,6 +611,8 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
     }
     if (rc == 0 && !o->quiet && out.s)
         fputs(out.s, stdout);
+    if (rc == 0)
+        study_plots(o, dir);
     free(csv.s);
     free(out.s);
     free_all(l, n);
@@ -798,8 +844,44 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         rc = write_file(dir, "sweep.csv", &csv, err, err_size);
         if (rc == 0)
             rc = write_file(dir, "sweep.json", &jt, err, err_size);
+        /* For the plot: the last key on the x axis, one block per value of the others. */
+        text dat = { 0 };
+        size_t run = vary[n_vary - 1].n;
+        for (size_t i = 0; i < n; i++) {
+            if (i % run == 0) {
+                text_printf(&dat, "%s%s,", i ? "\n\n" : "", vary[n_vary - 1].path);
+                for (size_t k = 0; k + 1 < n_vary; k++) {
+                    const char *val = strchr(sets[i * n_vary + k], '=') + 1;
+                    text_printf(&dat, "%s%s=", k ? " " : "", vary[k].path);
+                    for (const char *c = val; *c; c++)
+                        text_printf(&dat, "%c", *c == ',' || *c == '"' ? ' ' : *c);
+                }
+                text_printf(&dat, "%s\n", n_vary == 1 ? first->name : "");
+            }
+            const char *x = strchr(sets[i * n_vary + n_vary - 1], '=') + 1;
+            char *end;
+            double xv = strtod(x, &end);
+            if (end == x || *end)
+                xv = (double)(i % run);      /* not a number: its position */
+            text_printf(&dat, "%.10g", xv);
+            static const char *const cols[] = { "monthly_cost_usd", "latency_p99_ms", "cold_start_ratio",
+                                                "throttled_share" };
+            for (size_t c = 0; c < 4; c++) {
+                double m = NAN, ci, d, dci;
+                for (size_t j = 0; l[i].ran && j < nf; j++)
+                    if (!strcmp(f[j].label, cols[c]))
+                        figure_stats(&f[j], &l[i].res, NULL, &m, &ci, &d, &dci);
+                text_printf(&dat, isfinite(m) ? ",%.9g" : ",NaN", m);
+            }
+            text_printf(&dat, "\n");
+        }
+        if (rc == 0)
+            rc = write_file(dir, "sweep.dat", &dat, err, err_size);
+        free(dat.s);
         if (rc == 0 && !o->quiet && out.s)
             fputs(out.s, stdout);
+        if (rc == 0)
+            study_plots(o, dir);
         free(jt.s);
     }
     cJSON_Delete(json);

@@ -26,6 +26,7 @@ typedef struct study_options {
     const char  *out_dir;   /* NULL: results/<first scenario>-<study> */
     int          quiet;
     int          progress;  /* draw a progress bar on stderr (a terminal) */
+    int          no_plots;  /* make no plots (else gnuplot plots the results folder) */
 } study_options;
 
 /* Each returns 0, 2 for invalid input (message in err: one line), or 1 for a failure while

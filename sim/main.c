@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #endif
 
 #include "models/report.h"
+#include "models/plot.h"
 #include "models/study.h"
 #include "models/world.h"
 #include "sim/rng.h"
@@ -32,6 +34,7 @@ static const char usage_text[] =
     "       slsim cost-curve FILE... [--variant ...] --requests-per-month FROM:TO[:STEPS]\n"
     "       slsim tune FILE --function NAME [--memory 128,256,...] [--max-cost-per-million X]\n"
     "       slsim sweep FILE --vary PATH=V1,V2,... [--vary PATH=FROM:TO:STEPS[:log]] ...\n"
+    "       slsim plot DIR                plot a results folder with gnuplot (PNG and SVG)\n"
     "       slsim --help | --version\n"
     "\n"
     "options for run:\n"
@@ -46,13 +49,21 @@ static const char usage_text[] =
     "  --print-config       print the scenario with every default filled in, and stop\n"
     "  --stats              print wall time, simulated invocations per second and peak\n"
     "                       memory on stderr\n"
+    "  --no-plots           make no plots (by default gnuplot, when installed, plots the\n"
+    "                       results folder; SLSIM_NO_PLOTS=1 in the environment does the same)\n"
     "\n"
     "\n"
     "compare, cost-curve, tune and sweep take --out, --seed, --replications, --threads, --duration,\n"
-    "--set (for every variant) and --quiet; every variant runs with the same seed and\n"
+    "--set (for every variant), --quiet and --no-plots; every variant runs with the same seed and\n"
     "replications. compare with one FILE runs it as \"base\" and each --variant against it.\n"
     "\n"
     "exit status: 0 success, 2 bad usage or invalid scenario, 1 failure while running\n";
+
+static int plots_off_by_env(void)
+{
+    const char *e = getenv("SLSIM_NO_PLOTS");
+    return e && *e && strcmp(e, "0") != 0;
+}
 
 static int bad_usage(const char *fmt, const char *arg)
 {
@@ -247,12 +258,15 @@ static int study_main(const char *cmd, int argc, char **argv)
         }
         memcpy(opt, a, len);
         opt[len] = '\0';
-        if (!strcmp(opt, "--quiet")) {
+        if (!strcmp(opt, "--quiet") || !strcmp(opt, "--no-plots")) {
             if (eq) {
                 rc = bad_usage("option '%s' takes no value", opt);
                 goto out;
             }
-            o.quiet = 1;
+            if (!strcmp(opt, "--quiet"))
+                o.quiet = 1;
+            else
+                o.no_plots = 1;
             continue;
         }
         static const char *const with_value[] = { "--out", "--seed", "--replications", "--threads",
@@ -325,6 +339,7 @@ static int study_main(const char *cmd, int argc, char **argv)
     }
     o.threads = (int)threads;
     o.progress = !o.quiet && isatty(STDERR_FILENO);
+    o.no_plots |= plots_off_by_env();
     if (n_files == 0) {
         rc = bad_usage("%s: missing scenario FILE", cmd);
         goto out;
@@ -488,6 +503,25 @@ int main(int argc, char **argv)
         printf("slsim %s\n", SLSIM_VERSION);
         return 0;
     }
+    if (!strcmp(cmd, "plot")) {
+        if (argc != 3 || argv[2][0] == '-')
+            return bad_usage("%s", "plot: expected one results folder: slsim plot DIR");
+        struct stat st;
+        if (stat(argv[2], &st) != 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "%s: not a results folder\n", argv[2]);
+            return 2;
+        }
+        int made = plot_dir(argv[2], stderr);
+        if (made < 0)
+            return 1;
+        if (made == 0) {
+            fprintf(stderr, "%s: nothing to plot (no latency.csv, timeseries.csv, cost.csv, "
+                    "compare-cost.csv, cost-curve.dat, sweep.dat or tune.csv)\n", argv[2]);
+            return 2;
+        }
+        printf("%d plot%s in %s/ (plot-*.png, plot-*.svg)\n", made, made == 1 ? "" : "s", argv[2]);
+        return 0;
+    }
     int is_run = !strcmp(cmd, "run"), is_validate = !strcmp(cmd, "validate");
     if (!strcmp(cmd, "compare") || !strcmp(cmd, "cost-curve") || !strcmp(cmd, "tune") ||
         !strcmp(cmd, "sweep"))
@@ -499,7 +533,7 @@ int main(int argc, char **argv)
     world_overrides o = { .seed = -1, .replications = -1, .duration_s = -1 };
     const char **sets = calloc((size_t)argc, sizeof *sets);
     long long threads = 0;
-    int quiet = 0, print_config = 0, stats = 0;
+    int quiet = 0, print_config = 0, stats = 0, no_plots = plots_off_by_env();
     int rc = 2;
     if (!sets) {
         fprintf(stderr, "slsim: out of memory\n");
@@ -576,6 +610,8 @@ int main(int argc, char **argv)
                 sets[o.n_sets++] = val;
             } else if (!strcmp(opt, "--quiet") && is_run) {
                 quiet = 1;
+            } else if (!strcmp(opt, "--no-plots") && is_run) {
+                no_plots = 1;
             } else if (!strcmp(opt, "--stats") && is_run) {
                 stats = 1;
             } else if (!strcmp(opt, "--print-config") && is_run) {
@@ -647,6 +683,8 @@ int main(int argc, char **argv)
             printf("\nResults in %s/ (summary.json, latency.csv, timeseries.csv%s%s)\n", dir,
                    fns ? ", functions.csv" : "", res.trace ? ", trace.csv" : "");
         }
+        if (!no_plots && plot_dir(dir, stderr) > 0 && !quiet)
+            printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", dir);
         if (progress && !stats)
             fprintf(stderr, "slsim: %.3g million events in %.2f s\n", (double)res.events / 1e6, elapsed);
         if (stats)

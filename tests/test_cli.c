@@ -330,6 +330,110 @@ START_TEST(test_progress_bar_only_on_a_terminal)
 }
 END_TEST
 
+/* The width and height of a PNG (its IHDR), or 0 when path is not a PNG. */
+static void png_size(const char *path, unsigned *w, unsigned *h)
+{
+    unsigned char b[24] = { 0 };
+    *w = *h = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+    if (n < 24 || memcmp(b, sig, 8) != 0 || memcmp(b + 12, "IHDR", 4) != 0)
+        return;
+    *w = (unsigned)b[16] << 24 | (unsigned)b[17] << 16 | (unsigned)b[18] << 8 | b[19];
+    *h = (unsigned)b[20] << 24 | (unsigned)b[21] << 16 | (unsigned)b[22] << 8 | b[23];
+}
+
+static void assert_plot(const char *dir, const char *name, unsigned w, unsigned h)
+{
+    char path[1024];
+    unsigned pw, ph;
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    png_size(path, &pw, &ph);
+    ck_assert_msg(pw == w && ph == h, "%s: %ux%u, expected %ux%u", path, pw, ph, w, h);
+    snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+    char *svg = support_read_file(path);
+    ck_assert_msg(svg && strstr(svg, "<svg") && strstr(svg, "</svg>"), "%s: not an SVG", path);
+    free(svg);
+}
+
+/* Every plot script makes a PNG of its size and an SVG from a small result; a results
+ * folder whose name is a shell command plots safely (gnuplot gets it as an argument, never
+ * through a shell); without gnuplot the run says so once and still writes its data. */
+START_TEST(test_plots_of_runs_and_studies)
+{
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "cli: gnuplot missing: plot test skipped\n");
+        return;
+    }
+    char dir[256], out[8192], sub[600];
+    support_tempdir(dir, sizeof dir);
+    snprintf(sub, sizeof sub, "%s/a'; touch INJECTED; b=\"$(touch INJECTED2)\" #", dir);
+    char cwd[512];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    int rc;
+    /* The odd folder name goes through a file, so no shell in this test interprets it either. */
+    char listfile[600];
+    snprintf(listfile, sizeof listfile, "%s/outdir.txt", dir);
+    FILE *f = fopen(listfile, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(sub, f);
+    fclose(f);
+    rc = support_sh(out, sizeof out, "cd '%s' && unset SLSIM_NO_PLOTS && \"%s\" run scenarios/reference/api-backend.json "
+                    "--duration 120 --replications 2 --quiet --out \"$(cat '%s')\"",
+                    cwd, support_binary(), listfile);
+    ck_assert_msg(rc == 0, "run failed: %s", out);
+    assert_plot(sub, "plot-latency", 900, 560);
+    assert_plot(sub, "plot-timeline", 900, 800);
+    assert_plot(sub, "plot-cost", 900, 560);
+    char probe[700];
+    snprintf(probe, sizeof probe, "%s/INJECTED", dir);
+    ck_assert_msg(access(probe, F_OK) != 0 && access("INJECTED", F_OK) != 0, "a folder name ran as a command");
+    snprintf(probe, sizeof probe, "%s/INJECTED2", dir);
+    ck_assert_msg(access(probe, F_OK) != 0 && access("INJECTED2", F_OK) != 0, "a folder name ran as a command");
+
+    /* Studies: compare, cost-curve, tune, sweep. */
+    const char *study[][3] = {
+        { "compare scenarios/comparison/steady-api-function.json scenarios/comparison/steady-api-containers.json "
+          "--duration 300", "cmp", "plot-compare-cost" },
+        { "cost-curve scenarios/comparison/steady-api-function.json scenarios/comparison/steady-api-containers.json "
+          "--requests-per-month 1e6:1e9:3 --duration 300", "curve", "plot-cost-curve" },
+        { "tune scenarios/comparison/image-resize.json --function resize --memory 512,1024 --duration 300", "tune",
+          "plot-tune" },
+        { "sweep scenarios/reference/api-backend.json --vary components.api.memory_mb=512,1024 "
+          "--vary traffic[0].arrivals.rate_per_s=2,4 --duration 120", "sweep", "plot-sweep" },
+    };
+    static const unsigned size[][2] = { { 900, 560 }, { 900, 560 }, { 900, 560 }, { 1000, 760 } };
+    for (int i = 0; i < 4; i++) {
+        rc = support_sh(out, sizeof out, "unset SLSIM_NO_PLOTS && '%s' %s --replications 2 --quiet --out '%s/%s'",
+                        support_binary(), study[i][0], dir, study[i][1]);
+        ck_assert_msg(rc == 0, "%s: %s", study[i][0], out);
+        snprintf(sub, sizeof sub, "%s/%s", dir, study[i][1]);
+        assert_plot(sub, study[i][2], size[i][0], size[i][1]);
+    }
+    /* slsim plot DIR re-plots a folder; an empty one has nothing to plot. */
+    rc = support_sh(out, sizeof out, "'%s' plot '%s/cmp'", support_binary(), dir);
+    ck_assert_msg(rc == 0 && strstr(out, "1 plot in"), "%s", out);
+    rc = support_sh(out, sizeof out, "mkdir -p '%s/empty' && '%s' plot '%s/empty'", dir, support_binary(), dir);
+    ck_assert_msg(rc == 2 && strstr(out, "nothing to plot"), "%s", out);
+
+    /* No gnuplot on the PATH: one message, the data still written, exit 0. */
+    rc = support_sh(out, sizeof out, "unset SLSIM_NO_PLOTS && PATH=/nonexistent '%s' run scenarios/reference/api-backend.json "
+                    "--duration 60 --replications 2 --quiet --out '%s/nognuplot'", support_binary(), dir);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "gnuplot not found"));
+    ck_assert_ptr_null(strstr(strstr(out, "gnuplot not found") + 1, "gnuplot not found"));
+    snprintf(probe, sizeof probe, "%s/nognuplot/summary.json", dir);
+    ck_assert_int_eq(access(probe, F_OK), 0);
+    snprintf(probe, sizeof probe, "%s/nognuplot/plot-latency.png", dir);
+    ck_assert_int_ne(access(probe, F_OK), 0);
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(test_help_exits_0_and_prints_usage)
 {
     static const char *const spellings[] = { "--help", "-h", "help" };
@@ -1195,6 +1299,7 @@ Suite *cli_suite(void)
     tcase_set_timeout(usage, 60);
     tcase_add_test(usage, test_help_exits_0_and_prints_usage);
     tcase_add_test(usage, test_progress_bar_only_on_a_terminal);
+    tcase_add_test(usage, test_plots_of_runs_and_studies);
     tcase_add_test(usage, test_version_exits_0_and_prints_the_version);
     tcase_add_test(usage, test_no_arguments_is_bad_usage);
     tcase_add_test(usage, test_unknown_command_is_bad_usage);
