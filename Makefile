@@ -63,7 +63,8 @@ run: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	./$(BIN) run scenarios/reference/api-backend.json
 
-test: deps
+test:
+	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
 	SLSIM=./$(BIN) $(TESTBIN)
 
@@ -71,7 +72,8 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	sh scripts/bench.sh ./$(BIN)
 
-check-asan: deps
+check-asan:
+	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/slsim OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build-asan/slsim build-asan/slsim_tests
 	SLSIM=build-asan/slsim SLSIM_QUICK=1 CK_FORK=no ASAN_OPTIONS=detect_leaks=1 build-asan/slsim_tests

@@ -1,12 +1,14 @@
 #!/bin/sh
 # Install the Debian packages slsim needs, only those missing; does nothing when all are present.
-# `sh scripts/deps.sh fuzz` (make fuzz) adds clang and its libFuzzer runtime.
+# `sh scripts/deps.sh fuzz` (make fuzz) adds clang and its libFuzzer runtime;
+# `sh scripts/deps.sh test` (make test) adds headless Chromium, which checks report.html.
 set -eu
 pkgs="libgsl-dev libcjson-dev check pkg-config gnuplot-nox"
 case "${1:-}" in
 "") ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
-*) echo "deps: unknown mode '$1' (none, or fuzz)" >&2; exit 2 ;;
+test) pkgs="$pkgs chromium" ;;
+*) echo "deps: unknown mode '$1' (none, test or fuzz)" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

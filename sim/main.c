@@ -19,6 +19,7 @@
 #endif
 
 #include "models/report.h"
+#include "models/html.h"
 #include "models/plot.h"
 #include "models/study.h"
 #include "models/world.h"
@@ -685,6 +686,12 @@ int main(int argc, char **argv)
         }
         if (!no_plots && plot_dir(dir, stderr) > 0 && !quiet)
             printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", dir);
+        if (html_report(&res, dir, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            rc = 1;
+        } else if (!quiet) {
+            printf("Report page: %s/report.html\n", dir);
+        }
         if (progress && !stats)
             fprintf(stderr, "slsim: %.3g million events in %.2f s\n", (double)res.events / 1e6, elapsed);
         if (stats)

@@ -434,6 +434,59 @@ START_TEST(test_plots_of_runs_and_studies)
 }
 END_TEST
 
+/* report.html opened in headless Chromium: it loads without console errors, its DOM holds
+ * the inline plots and tables, and the screenshot is a real page (make test installs
+ * chromium when it is missing; elsewhere the test says it is skipped). */
+START_TEST(test_report_page_renders_in_headless_chromium)
+{
+    const char *browser = system("command -v chromium >/dev/null 2>&1") == 0 ? "chromium"
+                        : system("command -v chromium-browser >/dev/null 2>&1") == 0 ? "chromium-browser" : NULL;
+    if (!browser || system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "cli: chromium or gnuplot missing: report page test skipped\n");
+        return;
+    }
+    char dir[256], out[16384], path[600];
+    support_tempdir(dir, sizeof dir);
+    int rc = support_sh(out, sizeof out, "unset SLSIM_NO_PLOTS && '%s' run scenarios/reference/api-backend.json "
+                        "--duration 300 --replications 2 --quiet --out '%s/r'", support_binary(), dir);
+    ck_assert_msg(rc == 0, "%s", out);
+    snprintf(path, sizeof path, "%s/r/report.html", dir);
+    char *html = support_read_file(path);
+    ck_assert_ptr_nonnull(html);
+    ck_assert_ptr_null(strstr(html, "<script"));          /* self-contained and inert */
+    ck_assert_ptr_null(strstr(html, "src=\"http"));
+    free(html);
+    const char *flags = "--headless --no-sandbox --disable-gpu --no-first-run --disable-extensions "
+                        "--user-data-dir=";
+    /* The DOM after loading, and the console (errors of the page itself). */
+    rc = support_sh(out, sizeof out, "%s %s'%s/profile' --enable-logging=stderr --v=0 --dump-dom 'file://%s' "
+                    "2>'%s/console.txt' | grep -c '<svg'", browser, flags, dir, path, dir);
+    ck_assert_msg(rc == 0 && atoi(out) >= 3, "expected 3 inline plots in the DOM, got: %s", out);
+    snprintf(path, sizeof path, "%s/console.txt", dir);
+    char *console = support_read_file(path);
+    ck_assert_ptr_nonnull(console);
+    ck_assert_msg(!strstr(console, "CONSOLE") && !strstr(console, "Uncaught") && !strstr(console, "Failed to load"),
+                  "the page logged errors: %s", console);
+    free(console);
+    snprintf(path, sizeof path, "%s/r/report.html", dir);
+    rc = support_sh(out, sizeof out, "cd '%s' && %s %s'%s/profile2' --screenshot='%s/shot.png' --window-size=1100,1400 "
+                    "'file://%s' 2>/dev/null", dir, browser, flags, dir, dir, path);
+    ck_assert_msg(rc == 0, "screenshot failed: %s", out);
+    snprintf(path, sizeof path, "%s/shot.png", dir);
+    unsigned w, h;
+    png_size(path, &w, &h);
+    ck_assert_msg(w == 1100 && h == 1400, "screenshot %ux%u", w, h);
+    /* A blank page compresses to a few KB; tables, text and a plot do not. */
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    ck_assert_msg(size > 40000, "screenshot of %ld bytes: a blank page?", size);
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(test_help_exits_0_and_prints_usage)
 {
     static const char *const spellings[] = { "--help", "-h", "help" };
@@ -1300,6 +1353,7 @@ Suite *cli_suite(void)
     tcase_add_test(usage, test_help_exits_0_and_prints_usage);
     tcase_add_test(usage, test_progress_bar_only_on_a_terminal);
     tcase_add_test(usage, test_plots_of_runs_and_studies);
+    tcase_add_test(usage, test_report_page_renders_in_headless_chromium);
     tcase_add_test(usage, test_version_exits_0_and_prints_the_version);
     tcase_add_test(usage, test_no_arguments_is_bad_usage);
     tcase_add_test(usage, test_unknown_command_is_bad_usage);

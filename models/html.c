@@ -1,0 +1,172 @@
+/* html.c — see html.h. */
+#include "models/html.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/billing.h"
+
+/* Text made safe inside HTML. */
+static void esc(text *t, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': text_printf(t, "&lt;"); break;
+        case '>': text_printf(t, "&gt;"); break;
+        case '&': text_printf(t, "&amp;"); break;
+        case '"': text_printf(t, "&quot;"); break;
+        case '\'': text_printf(t, "&#39;"); break;
+        default: text_printf(t, "%c", *s);
+        }
+    }
+}
+
+static void row(text *t, const run_result *r, const char *label, const char *name, const char *fmt)
+{
+    double ci, m = run_value(r, name, &ci);
+    text_printf(t, "<tr><td>");
+    esc(t, label);
+    text_printf(t, "</td><td class=n>");
+    if (isnan(m))
+        text_printf(t, "–");
+    else
+        text_printf(t, fmt, m);
+    text_printf(t, "</td><td class=n>");
+    if (!isnan(ci))
+        text_printf(t, fmt, ci);
+    text_printf(t, "</td></tr>\n");
+}
+
+/* Inlines dir/name.svg (without its XML prologue); nothing when it is missing. */
+static int inline_svg(text *t, const char *dir, const char *name, const char *caption)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *svg = len > 0 && len < (64L << 20) ? malloc((size_t)len + 1) : NULL;
+    size_t n = svg ? fread(svg, 1, (size_t)len, f) : 0;
+    fclose(f);
+    if (!svg)
+        return 0;
+    svg[n] = '\0';
+    const char *start = strstr(svg, "<svg");
+    if (start) {
+        text_printf(t, "<figure>\n%s\n<figcaption>", start);
+        esc(t, caption);
+        text_printf(t, "</figcaption></figure>\n");
+    }
+    free(svg);
+    return start != NULL;
+}
+
+int html_report(const run_result *r, const char *dir, char *err, size_t err_size)
+{
+    const world_spec *spec = r->spec;
+    text t = { 0 };
+    text_printf(&t, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n<title>slsim: ");
+    esc(&t, spec->name);
+    text_printf(&t, "</title>\n<style>\n"
+                "body{font-family:sans-serif;max-width:1040px;margin:2em auto;padding:0 1em;color:#222}\n"
+                "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}\n"
+                "table{border-collapse:collapse;margin:.5em 0}td,th{padding:.2em .8em;border-bottom:1px solid #eee}\n"
+                "td.n{text-align:right;font-variant-numeric:tabular-nums}th{text-align:left}\n"
+                "figure{margin:1em 0}figure svg{max-width:100%%;height:auto}figcaption{color:#555;font-size:.9em}\n"
+                "pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:.8em}.muted{color:#666}\n"
+                "</style></head><body>\n<h1>slsim: ");
+    esc(&t, spec->name);
+    text_printf(&t, "</h1>\n<p>");
+    esc(&t, spec->description);
+    text_printf(&t, "</p>\n<p class=muted>Scenario <code>");
+    esc(&t, spec->file);
+    text_printf(&t, "</code>, seed %llu, %u replication%s of %g s measured after %g s of warm-up; ± columns "
+                "are 95%% confidence half-widths. Monthly cost on a %g-hour month, price table ",
+                (unsigned long long)spec->seed, spec->replications, spec->replications == 1 ? "" : "s",
+                spec->duration_s, spec->warmup_s, spec->prices.month_hours);
+    esc(&t, spec->prices.name);
+    text_printf(&t, ".</p>\n");
+
+    text_printf(&t, "<h2>Requests</h2>\n<table><tr><th>outcome</th><th>mean</th><th>±</th></tr>\n");
+    static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",
+                                       "dropped", "dead_lettered", "expired", "in_flight" };
+    char name[256];
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
+        snprintf(name, sizeof name, "requests.%s", req[i]);
+        row(&t, r, req[i], name, "%.1f");
+    }
+    text_printf(&t, "</table>\n<h2>Latency of completed requests (ms)</h2>\n"
+                "<table><tr><th>statistic</th><th>mean</th><th>±</th></tr>\n");
+    static const char *const lat[] = { "mean", "p50", "p90", "p95", "p99", "p999", "max" };
+    for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
+        snprintf(name, sizeof name, "latency_ms.%s", lat[i]);
+        row(&t, r, lat[i], name, "%.1f");
+    }
+    text_printf(&t, "</table>\n");
+    inline_svg(&t, dir, "plot-latency", "End-to-end latency: the share of completed requests at or below each latency.");
+
+    text_printf(&t, "<h2>Monthly cost (%s)</h2>\n<table><tr><th>line</th><th>mean</th><th>±</th></tr>\n",
+                spec->prices.currency);
+    for (int k = 0; k < BILL_LINES; k++) {
+        snprintf(name, sizeof name, "cost.by_line.%s", bill_line_names[k]);
+        if (run_value(r, name, NULL) != 0)
+            row(&t, r, bill_line_names[k], name, "%.2f");
+    }
+    row(&t, r, "total", "cost.monthly_total", "%.2f");
+    text_printf(&t, "</table>\n");
+    inline_svg(&t, dir, "plot-cost", "Monthly cost by line item.");
+
+    text_printf(&t, "<h2>Over time</h2>\n");
+    if (!inline_svg(&t, dir, "plot-timeline", "Arrivals, instances, cold starts and throttles per interval."))
+        text_printf(&t, "<p class=muted>No plots: gnuplot was not available (see timeseries.csv).</p>\n");
+
+    text_printf(&t, "<h2>Components</h2>\n");
+    for (size_t c = 0; c < spec->n_components; c++) {
+        const component_spec *cs = &spec->components[c];
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "%s.%s.", cs->kind->plural, cs->name);
+        size_t plen = strlen(prefix), shown = 0;
+        for (size_t i = 0; i < r->n_values && shown < 40; i++) {
+            if (strncmp(r->names[i], prefix, plen) != 0)
+                continue;
+            if (shown++ == 0) {
+                text_printf(&t, "<h3>%s ", cs->kind->name);
+                esc(&t, cs->name);
+                text_printf(&t, "</h3>\n<table><tr><th>figure</th><th>mean</th><th>±</th></tr>\n");
+            }
+            row(&t, r, r->names[i] + plen, r->names[i], "%.6g");
+        }
+        if (shown)
+            text_printf(&t, "</table>\n");
+        if (c >= 50) {
+            text_printf(&t, "<p class=muted>… and %zu more components (functions.csv, summary.json).</p>\n",
+                        spec->n_components - c - 1);
+            break;
+        }
+    }
+
+    text_printf(&t, "<h2>The scenario, resolved</h2>\n<p class=muted>Every key with its default filled "
+                "in (what <code>--print-config</code> prints).</p>\n<pre>");
+    char *json = spec->resolved ? cJSON_Print(spec->resolved) : NULL;
+    if (json) {
+        if (strlen(json) > (4u << 20))
+            json[4u << 20] = '\0';      /* a replayed trace's thousands of functions */
+        esc(&t, json);
+    }
+    free(json);
+    text_printf(&t, "</pre>\n<p class=muted>Made by slsim.</p>\n</body></html>\n");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    int rc = 0;
+    if (t.oom || report_write_atomic(path, t.s, t.n) != 0) {
+        snprintf(err, err_size, "%s: cannot write: %s", path, t.oom ? "out of memory" : strerror(errno));
+        rc = -1;
+    }
+    free(t.s);
+    return rc;
+}
