@@ -29,3 +29,16 @@ echo "   the same looped 10 times (30.4 million: memory must stay flat), and the
 "$bin" run scenarios/traces/replay-500fn.json --threads 1 --quiet --stats --out "$out" \
   --set 'traffic[0].arrivals.repeat=10' --duration 288000 2>&1
 "$bin" run scenarios/bench/replay-10fn-day.json --threads 1 --quiet --stats --out "$out" 2>&1
+echo "== a 100-point sweep (memory x rate, 2 replications each, 130,000 invocations a point on average), 1 and 2 threads"
+sweep() {
+  start=$(date +%s.%N)
+  "$bin" sweep "$scenario" --vary components.fn.memory_mb=128,256,384,512,640,768,896,1024,1152,1280 \
+    --vary 'traffic[0].arrivals.rate_per_s=2000:11000:10' --duration 10 --replications 2 \
+    --threads "$1" --quiet --no-plots --out "$out/sweep$1"
+  end=$(date +%s.%N)
+  echo "$start $end" | awk -v t="$1" '{ printf "sweep, %d thread(s): %.2f s\n", t, $2 - $1 }'
+}
+t1=$(sweep 1); echo "$t1"
+t2=$(sweep 2); echo "$t2"
+cmp -s "$out/sweep1/sweep.csv" "$out/sweep2/sweep.csv" && echo "sweep.csv identical on 1 and 2 threads"
+echo "$t1 $t2" | awk '{ printf "speed-up on 2 threads: %.2fx\n", $4 / $9 }'
