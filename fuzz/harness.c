@@ -152,15 +152,17 @@ static fuzz_verdict check_refusal(const char *scenario, const char *err, char *m
     return FUZZ_REFUSED;
 }
 
-/* Runs a loaded spec briefly and writes its report; frees spec. */
-static fuzz_verdict run_briefly(fuzz_session *s, world_spec *spec, char *message, size_t size)
+/* Runs a loaded spec briefly and writes its report, unless its sources expect more than
+ * max_arrivals; frees spec. */
+static fuzz_verdict run_briefly(fuzz_session *s, world_spec *spec, double max_arrivals, char *message,
+                                size_t size)
 {
     /* A long warm-up is only slow: cut it (nothing else reads warmup_s before a run). */
     spec->warmup_s = fmin(spec->warmup_s, FUZZ_WARMUP_MAX_S);
     double expected = 0;
     for (size_t i = 0; i < spec->n_sources; i++)
         expected += traffic_expected_arrivals(&spec->sources[i], 0, spec->warmup_s + spec->duration_s);
-    if (!(expected <= FUZZ_MAX_ARRIVALS)) {
+    if (!(expected <= max_arrivals)) {
         world_spec_free(spec);
         if (message && size)
             snprintf(message, size, "loaded; not run: %g expected arrivals", expected);
@@ -189,13 +191,13 @@ static fuzz_verdict run_briefly(fuzz_session *s, world_spec *spec, char *message
 
 /* Loads the scenario at path (with o) and runs it when it loads. */
 static fuzz_verdict load_and_run(fuzz_session *s, const char *path, const world_overrides *o,
-                                 char *message, size_t size)
+                                 double max_arrivals, char *message, size_t size)
 {
     char err[1024] = "";
     world_spec *spec = world_spec_load(path, o, err, sizeof err);
     if (!spec)
         return check_refusal(path, err, message, size);
-    return run_briefly(s, spec, message, size);
+    return run_briefly(s, spec, max_arrivals, message, size);
 }
 
 /* ---- targets -------------------------------------------------------------------------- */
@@ -207,7 +209,7 @@ static fuzz_verdict scenario_one(fuzz_session *s, const uint8_t *data, size_t si
     if (write_file(s, "scenario.json", data, size, path, sizeof path) != 0)
         return bug(message, message_size, "cannot write the input: %s", strerror(errno));
     world_overrides o = { .seed = -1, .replications = 1, .duration_s = FUZZ_DURATION_S };
-    return load_and_run(s, path, &o, message, message_size);
+    return load_and_run(s, path, &o, FUZZ_MAX_ARRIVALS, message, message_size);
 }
 
 /* The scenario around a trace: functions come from the trace (the csv one without a
@@ -343,7 +345,7 @@ static fuzz_verdict trace_one(fuzz_session *s, fuzz_target target, const uint8_t
                 v = bug(message, message_size, "cannot write the scenario: %s", strerror(errno));
                 break;
             }
-            v = load_and_run(s, path, NULL, message, message_size);
+            v = load_and_run(s, path, NULL, FUZZ_TRACE_MAX_ARRIVALS, message, message_size);
             if (v != FUZZ_REFUSED || target != FUZZ_CSV)
                 break;
             if (with_tenant && strstr(message, "traffic[0].tenant:"))

@@ -29,6 +29,7 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then TMPDIR=$(mktemp -d /dev/shm/slsim-fu
 else mkdir -p "$build/tmp"; TMPDIR=$(mktemp -d "$(pwd)/$build/tmp/run.XXXXXX"); fi
 export TMPDIR
 trap 'rm -rf "$TMPDIR"' EXIT
+trap 'exit 130' INT TERM
 
 # UBSan's reports abort (-fno-sanitize-recover) and carry their stack.
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
