@@ -9,6 +9,13 @@ CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(shell pkg-config --cflags gsl libcjs
 LIBS    = $(shell pkg-config --libs gsl libcjson 2>/dev/null) -lm
 TESTLIBS = $(shell pkg-config --libs check 2>/dev/null)
 
+# make MPI=1: sweeps spread their points over MPI ranks (mpirun -n N ./slsim sweep ...).
+MPI ?= 0
+ifeq ($(MPI),1)
+CC := mpicc
+CFLAGS_BASE += -DSLSIM_MPI
+endif
+
 SIM_SRC    := $(filter-out sim/main.c,$(wildcard sim/*.c))
 MODEL_SRC  := $(wildcard models/*.c)
 TEST_SRC   := $(wildcard tests/*.c)
@@ -21,7 +28,7 @@ TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 BIN      ?= slsim
 TESTBIN  := $(BUILD)/slsim_tests
 
-.PHONY: all deps run test test-build bench check-asan clean help
+.PHONY: all deps run test test-build bench check-asan check-mpi clean help
 all: $(BIN)
 
 help:
@@ -31,6 +38,7 @@ help:
 	@echo "make test        run every test suite"
 	@echo "make bench       throughput and memory benchmark"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan"
+	@echo "make check-mpi   a sweep on 2 MPI ranks equals the single-process one (make MPI=1 builds with MPI)"
 	@echo "make fuzz        long-running tier, not in make test: libFuzzer on the scenario and trace readers (FUZZ_SECONDS=60 each)"
 
 deps:
@@ -85,7 +93,10 @@ fuzz:
 	@sh scripts/deps.sh fuzz
 	@sh scripts/fuzz.sh
 
+check-mpi: deps
+	@sh scripts/mpi-check.sh
+
 clean:
-	rm -rf build build-asan $(BIN)
+	rm -rf build build-asan build-mpi $(BIN)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -22,7 +22,7 @@ static bool exists(const char *path)
 
 const char *plot_scripts_dir(void)
 {
-    static char dir[PATH_MAX];
+    static char dir[PATH_MAX + 32];
     const char *env = getenv("SLSIM_SCRIPTS");
     if (env && *env)
         return env;
@@ -34,7 +34,7 @@ const char *plot_scripts_dir(void)
         if (slash) {
             *slash = '\0';
             snprintf(dir, sizeof dir, "%s/scripts/plots", exe);
-            char probe[PATH_MAX + 16];
+            char probe[PATH_MAX + 64];
             snprintf(probe, sizeof probe, "%s/common.gp", dir);
             if (exists(probe))
                 return dir;

@@ -371,6 +371,23 @@ int run_scenario_progress(const world_spec *spec, int threads, FILE *bar_out, ru
     return run_finish(out, &ctx, rc, err, err_size);
 }
 
+int run_result_adopt(const world_spec *spec, double *rows, run_result *out, char *err, size_t err_size)
+{
+    run_ctx ctx;
+    double *mine = NULL;
+    int rc = run_prepare(spec, out, &ctx, err, err_size);
+    if (rc == 0) {
+        mine = out->rows;
+        out->rows = rows;                       /* the replications' rows, computed elsewhere */
+        for (uint32_t r = 0; r < spec->replications; r++)
+            hist_init(&ctx.hists[r]);
+    } else {
+        free(rows);
+    }
+    free(mine);
+    return run_finish(out, &ctx, rc, err, err_size);
+}
+
 /* Several scenarios' replications as one pool of jobs (scenario i, replication r). */
 typedef struct batch {
     run_ctx  *ctx;

@@ -36,6 +36,10 @@ int    run_scenario_progress(const world_spec *spec, int threads, FILE *progress
  * the first failure's message in err. progress: a terminal, or NULL. */
 int    run_batch(const world_spec *const *specs, size_t n, int threads, FILE *progress,
                  run_result *outs, char *err, size_t err_size);
+/* A result from its replications' rows computed elsewhere (another MPI rank): takes rows
+ * (replications x the figures' count, as run_scenario names them); no latency histogram
+ * or time lines. Returns 0 or -1 (message in err). */
+int    run_result_adopt(const world_spec *spec, double *rows, run_result *out, char *err, size_t err_size);
 void   run_result_free(run_result *r);
 /* The mean of a named figure (NAN when unknown). */
 double run_value(const run_result *r, const char *name, double *ci95);

@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "models/plot.h"
+#ifdef SLSIM_MPI
+#include <mpi.h>
+#endif
 #include "models/report.h"
 #include "models/traffic.h"
 #include "sim/replicate.h"
@@ -663,6 +666,86 @@ static void csv_field(text *t, const char *s)
     text_printf(t, "\"");
 }
 
+/* This process's MPI rank (0 without MPI). */
+static int mpi_rank(void)
+{
+    int rank = 0;
+#ifdef SLSIM_MPI
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (inited)
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+#endif
+    return rank;
+}
+
+/* Runs the sweep's points: all of them here, or, under MPI, rank k runs points k, k + size,
+ * ... (each with its threads) and sends their replications' rows to rank 0, which merges
+ * them as if it had run them all: the same sweep.csv for any number of ranks. *rank
+ * receives this process's rank. Returns 0 or 1. */
+static int run_points(const world_spec **specs, size_t n, const study_options *o, run_result *res,
+                      int *rank, char *err, size_t err_size)
+{
+    int size = 1;
+    *rank = 0;
+#ifdef SLSIM_MPI
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (inited) {
+        MPI_Comm_rank(MPI_COMM_WORLD, rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+    }
+#endif
+    if (size == 1)
+        return run_batch(specs, n, o->threads, o->progress ? stderr : NULL, res, err, err_size) != 0;
+#ifdef SLSIM_MPI
+    size_t mine = 0;
+    const world_spec **my_specs = calloc(n ? n : 1, sizeof *my_specs);
+    run_result *my_res = calloc(n ? n : 1, sizeof *my_res);
+    if (!my_specs || !my_res) {
+        fprintf(stderr, "slsim: rank %d: out of memory\n", *rank);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    for (size_t j = (size_t)*rank; j < n; j += (size_t)size)
+        my_specs[mine++] = specs[j];
+    if (run_batch(my_specs, mine, o->threads, *rank == 0 && o->progress ? stderr : NULL, my_res, err,
+                  err_size) != 0) {
+        fprintf(stderr, "slsim: rank %d: %s\n", *rank, err);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    for (size_t j = 0, k = 0; j < n; j++) {
+        int owner = (int)(j % (size_t)size);
+        if (*rank == 0 && owner == 0) {
+            res[j] = my_res[k++];
+        } else if (*rank == 0) {
+            MPI_Status st;
+            int count;
+            MPI_Probe(owner, (int)j, MPI_COMM_WORLD, &st);
+            MPI_Get_count(&st, MPI_DOUBLE, &count);
+            double *rows = malloc((size_t)(count ? count : 1) * sizeof *rows);
+            if (!rows) {
+                fprintf(stderr, "slsim: rank 0: out of memory\n");
+                MPI_Abort(MPI_COMM_WORLD, 1);
+            }
+            MPI_Recv(rows, count, MPI_DOUBLE, owner, (int)j, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            if (run_result_adopt(specs[j], rows, &res[j], err, err_size) != 0 ||
+                (size_t)count != (size_t)specs[j]->replications * res[j].n_values) {
+                fprintf(stderr, "slsim: rank 0: point %zu came back with %d figures\n", j, count);
+                MPI_Abort(MPI_COMM_WORLD, 1);
+            }
+        } else if (owner == *rank) {
+            run_result *r = &my_res[k++];
+            MPI_Send(r->rows, (int)(specs[j]->replications * r->n_values), MPI_DOUBLE, 0, (int)j,
+                     MPI_COMM_WORLD);
+            res[j] = *r;
+        }
+    }
+    free(my_specs);
+    free(my_res);
+#endif
+    return 0;
+}
+
 int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const study_options *o,
                 char *err, size_t err_size)
 {
@@ -721,7 +804,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             world_spec_free(l[i].spec);
             l[i].spec = load_variant(&v[i], o, seed, reps, 1.0, why[i], sizeof why[i]);
             if (!l[i].spec) {
-                if (pass == 0)
+                if (pass == 0 && mpi_rank() == 0)
                     fprintf(stderr, "slsim: sweep: point %zu skipped: %s\n", i, why[i]);
                 continue;
             }
@@ -739,13 +822,30 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                  file, why[0]);
         rc = 2;
     }
-    if (rc == 0 && run_batch(specs, n_ok, o->threads, o->progress ? stderr : NULL, res, err, err_size) != 0)
-        rc = 1;
+    int rank = 0;
+    if (rc == 0)
+        rc = run_points(specs, n_ok, o, res, &rank, err, err_size);
     for (size_t i = 0, j = 0; i < n && j < n_ok; i++)
         if (l[i].spec) {
             l[i].res = res[j++];
             l[i].ran = 1;
         }
+    if (rank != 0) {
+        /* Another rank's points went to rank 0, which writes the files. */
+        if (l)
+            free_all(l, n);
+        for (size_t i = 0; owned && i < n * n_vary; i++)
+            free(owned[i]);
+        free(owned);
+        free(v);
+        free(sets);
+        free(why);
+        free(l);
+        free(specs);
+        free(res);
+        free(pick);
+        return rc;
+    }
     char dir[4096];
     const world_spec *first = n_ok ? specs[0] : NULL;
     if (rc == 0)

@@ -20,6 +20,9 @@
 
 #include "models/report.h"
 #include "models/html.h"
+#ifdef SLSIM_MPI
+#include <mpi.h>
+#endif
 #include "models/plot.h"
 #include "models/study.h"
 #include "models/world.h"
@@ -489,7 +492,22 @@ out:
     return rc;
 }
 
+static int slsim_main(int argc, char **argv);
+
+/* Under MPI (make MPI=1) every rank runs the same command; only a sweep splits its work. */
 int main(int argc, char **argv)
+{
+#ifdef SLSIM_MPI
+    MPI_Init(&argc, &argv);
+    int rc = slsim_main(argc, argv);
+    MPI_Finalize();
+    return rc;
+#else
+    return slsim_main(argc, argv);
+#endif
+}
+
+static int slsim_main(int argc, char **argv)
 {
     rng_library_init();
     signal(SIGPIPE, SIG_IGN);
