@@ -20,6 +20,20 @@ static bool exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
+/* Whether a data file holds a row after its header (an empty latency histogram does not). */
+static bool has_rows(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    int c, lines = 0;
+    while ((c = fgetc(f)) != EOF && lines < 2)
+        lines += c == '\n';
+    bool more = lines >= 2 || (lines == 1 && c != EOF);
+    fclose(f);
+    return more;
+}
+
 const char *plot_scripts_dir(void)
 {
     static char dir[PATH_MAX + 32];
@@ -152,7 +166,7 @@ int plot_dir(const char *dir, FILE *msg)
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         char data[PATH_MAX], out[PATH_MAX], script[PATH_MAX], title[PATH_MAX + 128];
         snprintf(data, sizeof data, "%s/%s", dir, kinds[k].data);
-        if (!exists(data))
+        if (!exists(data) || !has_rows(data))
             continue;
         snprintf(out, sizeof out, "%s/%s", dir, kinds[k].out);
         snprintf(script, sizeof script, "%s/%s", scripts, kinds[k].script);

@@ -895,7 +895,6 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
 static void queue_finish(void *state, world *w)
 {
     queue_state *st = state;
-    (void)w;
     advance(st);
     expire_old(st);
     /* Close an open empty gap: its full long polls count. */
@@ -906,6 +905,9 @@ static void queue_finish(void *state, world *w)
             st->empty_receives += (double)idle * floor((now - from) / st->q->long_poll_s);
         st->empty_since = -1;
     }
+    /* Its visible messages join the world's time line (summed over queues). */
+    for (size_t b = 0; b < st->depth.n && b < w->ts[TS_QUEUE_DEPTH].n; b++)
+        w->ts[TS_QUEUE_DEPTH].bin[b] += st->depth.bin[b];
 }
 
 static void queue_report(const void *spec, const void *state, metric_sink *m)

@@ -364,7 +364,8 @@ int run_scenario_progress(const world_spec *spec, int threads, FILE *bar_out, ru
 {
     run_ctx ctx;
     int rc = run_prepare(spec, out, &ctx, err, err_size);
-    ctx.bar = progress_start(bar_out, spec->replications, "replications");
+    ctx.bar = progress_start(bar_out, spec->replications, "replications",
+                             spec->replications * (spec->warmup_s + spec->duration_s));
     if (rc == 0)
         rc = replicate_run(run_one, &ctx, spec->replications, threads, out->n_values, out->rows);
     progress_finish(ctx.bar);
@@ -419,7 +420,10 @@ int run_batch(const world_spec *const *specs, size_t n, int threads, FILE *bar_o
         b.first[i + 1] = b.first[i] + specs[i]->replications;
         b.ctx[i].job0 = b.first[i];
     }
-    progress *bar = rc == 0 ? progress_start(bar_out, b.first[n], "runs") : NULL;
+    double sim_s = 0;
+    for (size_t i = 0; i < prepared; i++)
+        sim_s += specs[i]->replications * (specs[i]->warmup_s + specs[i]->duration_s);
+    progress *bar = rc == 0 ? progress_start(bar_out, b.first[n], "runs", sim_s) : NULL;
     for (size_t i = 0; i < prepared; i++)
         b.ctx[i].bar = bar;
     int *codes = rc == 0 ? calloc(b.first[n] ? b.first[n] : 1, sizeof *codes) : NULL;
@@ -901,7 +905,7 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
             for (uint32_t rep = 0; rep < reps; rep++)
                 sum += r->ts[((size_t)rep * TS_COLUMNS + (size_t)k) * r->bins + b];
             double v = sum / reps;
-            if (k == TS_CONCURRENCY || k == TS_INSTANCES || k == TS_EXECUTIONS)
+            if (k == TS_CONCURRENCY || k == TS_INSTANCES || k == TS_EXECUTIONS || k == TS_QUEUE_DEPTH)
                 v /= (t1 - t0);   /* time integral -> mean level over the interval */
             text_printf(&ts, ",%.6g", v);
         }

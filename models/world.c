@@ -36,7 +36,7 @@ const component_kind *component_kind_find(const char *name)
 
 const char *const world_ts_names[TS_COLUMNS] = {
     "arrivals", "completions", "throttles", "cold_starts", "concurrency", "instances",
-    "executions"
+    "executions", "queue_depth"
 };
 
 const char *const provider_names[PROVIDERS + 1] = {

@@ -192,7 +192,7 @@ typedef struct request_counts {
 
 /* Columns of timeseries.csv, summed over components. */
 enum { TS_ARRIVALS, TS_COMPLETIONS, TS_THROTTLES, TS_COLD_STARTS, TS_CONCURRENCY,
-       TS_INSTANCES, TS_EXECUTIONS, TS_COLUMNS };
+       TS_INSTANCES, TS_EXECUTIONS, TS_QUEUE_DEPTH, TS_COLUMNS };
 extern const char *const world_ts_names[TS_COLUMNS];
 
 struct world {

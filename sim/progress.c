@@ -10,6 +10,7 @@ struct progress {
     double     *frac;      /* per job; written by the job's thread */
     const char *unit;
     double      t0, last;  /* wall clock: start, last drawing */
+    double      sim_s;     /* simulated seconds of all jobs */
     int         drawn;
 };
 
@@ -20,7 +21,7 @@ static double wall(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-progress *progress_start(FILE *out, size_t n_jobs, const char *unit)
+progress *progress_start(FILE *out, size_t n_jobs, const char *unit, double sim_s)
 {
     if (!out || !n_jobs)
         return NULL;
@@ -35,6 +36,7 @@ progress *progress_start(FILE *out, size_t n_jobs, const char *unit)
     p->out = out;
     p->n = n_jobs;
     p->unit = unit;
+    p->sim_s = sim_s;
     p->t0 = p->last = wall();
     return p;
 }
@@ -58,8 +60,8 @@ static void draw(progress *p, double now)
     for (int i = 0; i < 30; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[30] = '\0';
-    fprintf(p->out, "\r[%s] %3.0f%%  %zu/%zu %s  %.0f s", bar, 100.0 * share, done, p->n, p->unit,
-            elapsed);
+    fprintf(p->out, "\r[%s] %3.0f%%  %zu/%zu %s  %.0f s, %.3g simulated s/s", bar, 100.0 * share,
+            done, p->n, p->unit, elapsed, share * p->sim_s / elapsed);
     if (share > 0.01)
         fprintf(p->out, ", about %.0f s left  ", elapsed * (1.0 - share) / share);
     else

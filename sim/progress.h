@@ -13,8 +13,10 @@
 typedef struct progress progress;
 
 /* A bar over n_jobs jobs drawn on out (NULL: none, and every call below does nothing);
- * unit names the jobs ("replications", "runs"). NULL when out is NULL or memory is short. */
-progress *progress_start(FILE *out, size_t n_jobs, const char *unit);
+ * unit names the jobs ("replications", "runs"); sim_s is the simulated time of all jobs
+ * together (the rate shows simulated seconds per second). NULL when out is NULL or memory
+ * is short. */
+progress *progress_start(FILE *out, size_t n_jobs, const char *unit, double sim_s);
 /* Job job has done fraction (0 to 1) of its work. Safe from any thread. */
 void      progress_set(progress *p, size_t job, double fraction);
 /* Erases the bar and frees p. */

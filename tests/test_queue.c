@@ -25,6 +25,30 @@ static void run_pipeline(const char *top, const char *arrivals, const char *queu
     support_run_text(json, 1, spec, res);
 }
 
+/* The queue_depth time line (timeseries.csv) integrates to each queue's mean_depth: the
+ * mean over the window of the sum over queues, replication by replication. */
+START_TEST(queue_depth_time_line_integrates_to_the_mean_depth)
+{
+    world_overrides o = { .seed = -1, .replications = 2, .duration_s = -1 };
+    char err[1024];
+    world_spec *spec = world_spec_load("scenarios/event-driven/upload-burst-queue.json", &o, err, sizeof err);
+    ck_assert_msg(spec != NULL, "%s", err);
+    run_result res;
+    ck_assert_int_eq(run_scenario(spec, 0, &res, err, sizeof err), 0);
+    for (uint32_t r = 0; r < 2; r++) {
+        double integral = 0;
+        const double *bins = res.ts + ((size_t)r * TS_COLUMNS + TS_QUEUE_DEPTH) * res.bins;
+        for (size_t b = 0; b < res.bins; b++)
+            integral += bins[b];
+        double mean = support_row_value(&res, r, "queues.uploads.mean_depth");
+        ck_assert(mean > 0);
+        ck_assert_double_eq_tol(integral / spec->duration_s, mean, 1e-9 * fmax(1.0, mean));
+    }
+    run_result_free(&res);
+    world_spec_free(spec);
+}
+END_TEST
+
 START_TEST(a_consumer_that_always_fails_sends_every_message_to_the_dead_letter_queue)
 {
     /* Every message is received exactly max_receives (3) times, then moved on its next
@@ -701,6 +725,7 @@ Suite *queue_suite(void)
     TCase *tc = tcase_create("queue and consumer");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, a_consumer_that_always_fails_sends_every_message_to_the_dead_letter_queue);
+    tcase_add_test(tc, queue_depth_time_line_integrates_to_the_mean_depth);
     tcase_add_test(tc, batch_item_failures_return_only_the_poisoned_messages);
     tcase_add_test(tc, failed_messages_return_one_visibility_timeout_after_their_receive);
     tcase_add_test(tc, a_batch_window_gathers_messages_before_invoking);

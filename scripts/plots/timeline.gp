@@ -12,9 +12,16 @@ do for [fmt in "png svg"] {
     plot ARG1 using 1:3 skip 1 with steps ls 1 title "arrivals", \
          ARG1 using 1:4 skip 1 with steps ls 3 title "completions"
     set ylabel "mean level"
+    set y2label "queue depth (messages)"
+    set ytics nomirror
+    set y2tics
     plot ARG1 using 1:7 skip 1 with steps ls 1 title "busy (concurrency)", \
          ARG1 using 1:8 skip 1 with steps ls 4 title "instances", \
-         ARG1 using 1:9 skip 1 with steps ls 5 title "workflow executions"
+         ARG1 using 1:9 skip 1 with steps ls 5 title "workflow executions", \
+         ARG1 using 1:10 skip 1 axes x1y2 with steps ls 6 title "queue depth (right axis)"
+    unset y2label
+    unset y2tics
+    set ytics mirror
     set format x "%g"
     set xlabel "time (s)"
     set ylabel "per interval"
