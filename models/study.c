@@ -830,22 +830,8 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             l[i].res = res[j++];
             l[i].ran = 1;
         }
-    if (rank != 0) {
-        /* Another rank's points went to rank 0, which writes the files. */
-        if (l)
-            free_all(l, n);
-        for (size_t i = 0; owned && i < n * n_vary; i++)
-            free(owned[i]);
-        free(owned);
-        free(v);
-        free(sets);
-        free(why);
-        free(l);
-        free(specs);
-        free(res);
-        free(pick);
-        return rc;
-    }
+    if (rank != 0)
+        goto done;      /* another rank's points went to rank 0, which writes the files */
     char dir[4096];
     const world_spec *first = n_ok ? specs[0] : NULL;
     if (rc == 0)
@@ -987,6 +973,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
     cJSON_Delete(json);
     free(csv.s);
     free(out.s);
+done:
     if (l)
         free_all(l, n);
     for (size_t i = 0; owned && i < n * n_vary; i++)

@@ -8,20 +8,28 @@
 #include <omp.h>
 #endif
 
+/* replicate_run's jobs: replication r fills its row. */
+typedef struct rep_ctx {
+    replicate_fn fn;
+    void        *ctx;
+    size_t       n_values;
+    double      *rows;
+} rep_ctx;
+
+static int rep_job(void *p, size_t job)
+{
+    rep_ctx *c = p;
+    return c->fn(c->ctx, (uint32_t)job, c->rows + job * c->n_values);
+}
+
 int replicate_run(replicate_fn fn, void *ctx, uint32_t n_reps, int threads, size_t n_values,
                   double *rows)
 {
     int *codes = calloc(n_reps ? n_reps : 1, sizeof *codes);
     if (!codes)
         return -1;
-#ifdef _OPENMP
-    int nt = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-#else
-    (void)threads;
-#endif
-    for (long r = 0; r < (long)n_reps; r++)
-        codes[r] = fn(ctx, (uint32_t)r, rows + (size_t)r * n_values);
+    rep_ctx c = { fn, ctx, n_values, rows };
+    replicate_jobs(rep_job, &c, n_reps, threads, codes);
     int rc = 0;
     for (uint32_t r = 0; r < n_reps && !rc; r++)
         rc = codes[r];
