@@ -150,6 +150,33 @@ static void percentiles(const char *dir, char p[3][32])
     cJSON_Delete(j);
 }
 
+/* Appends s to t quoted for a POSIX shell ('...' with each ' written '\''). */
+static void sh_quote(text *t, const char *s)
+{
+    text_printf(t, " '");
+    for (; *s; s++)
+        text_printf(t, *s == '\'' ? "'\\''" : "%c", *s);
+    text_printf(t, "'");
+}
+
+/* Copies scripts/NAME into dir/plot-scripts/NAME (for plots.sh). Returns 0 or -1. */
+static int copy_script(const char *scripts, const char *dir, const char *name)
+{
+    char from[PATH_MAX + 64], to[PATH_MAX + 64];
+    snprintf(from, sizeof from, "%s/%s", scripts, name);
+    snprintf(to, sizeof to, "%s/plot-scripts", dir);
+    if (report_mkdir_p(to) != 0)
+        return -1;
+    snprintf(to, sizeof to, "%s/plot-scripts/%s", dir, name);
+    FILE *f = fopen(from, "rb");
+    if (!f)
+        return -1;
+    char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return report_write_atomic(to, buf, n);
+}
+
 int plot_dir(const char *dir, FILE *msg)
 {
     static const struct { const char *data, *script, *out, *title; } kinds[] = {
@@ -162,7 +189,8 @@ int plot_dir(const char *dir, FILE *msg)
         { "tune.csv", "tune.gp", "plot-tune", "right-sizing: cost and p99 against memory" },
     };
     const char *scripts = plot_scripts_dir();
-    int made = 0, failed = 0;
+    int made = 0, failed = 0, missing = 0;
+    text sh = { 0 };      /* without gnuplot: the commands, to run where it is installed */
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         char data[PATH_MAX], out[PATH_MAX], script[PATH_MAX], title[PATH_MAX + 128];
         snprintf(data, sizeof data, "%s/%s", dir, kinds[k].data);
@@ -173,17 +201,18 @@ int plot_dir(const char *dir, FILE *msg)
         const char *base = strrchr(dir, '/');
         base = base && base[1] ? base + 1 : dir;
         snprintf(title, sizeof title, "%s — %s", base, kinds[k].title);
-        const char *args[8] = { data, out, title };
+        /* The arguments, and the same relative to the folder (for plots.sh). */
+        const char *args[8] = { data, out, title }, *rel[8] = { kinds[k].data, kinds[k].out, title };
         size_t n = 3;
         char p[3][32], be[PATH_MAX], xlabel[256] = "";
         if (!strcmp(kinds[k].script, "latency.gp")) {
             percentiles(dir, p);
-            args[n++] = p[0];
-            args[n++] = p[1];
-            args[n++] = p[2];
+            for (int i = 0; i < 3; i++, n++)
+                args[n] = rel[n] = p[i];
         } else if (!strcmp(kinds[k].script, "costcurve.gp")) {
             snprintf(be, sizeof be, "%s/break-even.csv", dir);
-            args[n++] = exists(be) ? be : "";
+            args[n] = exists(be) ? be : "";
+            rel[n++] = exists(be) ? "break-even.csv" : "";
         } else if (!strcmp(kinds[k].script, "cost.gp")) {
             /* Its columns: the header's fields. */
             FILE *f = fopen(data, "r");
@@ -193,7 +222,8 @@ int plot_dir(const char *dir, FILE *msg)
             if (f)
                 fclose(f);
             snprintf(p[0], sizeof p[0], "%d", cols);
-            args[n++] = p[0];
+            args[n] = rel[n] = p[0];
+            n++;
         } else if (!strcmp(kinds[k].script, "sweep.gp")) {
             /* The swept key is the data file's first header field. */
             FILE *f = fopen(data, "r");
@@ -204,19 +234,40 @@ int plot_dir(const char *dir, FILE *msg)
             }
             if (f)
                 fclose(f);
-            args[n++] = xlabel;
+            args[n] = rel[n] = xlabel;
+            n++;
         }
-        int rc = gnuplot(script, args, n, msg);
-        if (rc < 0) {
-            if (msg)
-                fprintf(msg, "slsim: gnuplot not found: no plots (the data is in %s; %s/*.gp plot it "
-                        "by hand: gnuplot -c SCRIPT DATA OUT TITLE)\n", dir, scripts);
-            return -1;
+        if (!missing) {
+            int rc = gnuplot(script, args, n, msg);
+            if (rc < 0)
+                missing = 1;
+            else if (rc > 0)
+                failed = 1;
+            else
+                made++;
         }
-        if (rc > 0)
-            failed = 1;
-        else
-            made++;
+        if (missing) {
+            if (!sh.n)
+                text_printf(&sh, "#!/bin/sh\n# slsim's plots of this folder: run where gnuplot is installed.\n"
+                            "set -e\ncd \"$(dirname \"$0\")\"\n");
+            text_printf(&sh, "gnuplot -c plot-scripts/%s", kinds[k].script);
+            for (size_t i = 0; i < n; i++)
+                sh_quote(&sh, rel[i]);
+            text_printf(&sh, "\n");
+            if (copy_script(scripts, dir, kinds[k].script) != 0)
+                failed = 1;
+        }
     }
-    return failed ? -1 : made;
+    if (missing) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/plots.sh", dir);
+        if (sh.oom || copy_script(scripts, dir, "common.gp") != 0 ||
+            report_write_atomic(path, sh.s, sh.n) != 0 || chmod(path, 0755) != 0)
+            failed = 1;
+        if (msg)
+            fprintf(msg, "slsim: gnuplot not found: no plots; %s/plots.sh makes them where gnuplot "
+                    "is installed (make deps installs it)\n", dir);
+    }
+    free(sh.s);
+    return missing || failed ? -1 : made;
 }
