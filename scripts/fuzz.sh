@@ -10,8 +10,10 @@
 # libFuzzer's fork mode so that the run goes on after a finding. Inputs that crash, hang
 # (-timeout 10 s), leak or use more than 2 GB land in build-fuzz/findings/<target>/; save
 # each one, once understood, in fuzz/regressions/<target>/ (make test replays them).
-# Environment: FUZZ_SECONDS (per target), FUZZ_TARGETS (a subset, space-separated),
-# FUZZ_CC (clang). Exit status 1 when this run found anything.
+# Prints per target: executions and their rate, then coverage over the corpus (edges of
+# the instrumented code hit, of all of them, and libFuzzer's features), corpus files and
+# findings. Environment: FUZZ_SECONDS (per target), FUZZ_TARGETS (a subset,
+# space-separated), FUZZ_CC (clang). Exit status 1 when this run found anything.
 set -eu
 seconds=${FUZZ_SECONDS:-60}
 targets=${FUZZ_TARGETS:-scenario azure2019 azure2021 csv}
@@ -38,7 +40,7 @@ export UBSAN_OPTIONS
 start="$TMPDIR/.start"
 : > "$start"
 found=0
-printf '%-10s %12s %9s %9s %8s %8s  %s\n' target execs execs/s cov ft corpus findings
+printf '%-10s %10s %8s %16s %9s %7s  %s\n' target execs execs/s edges features corpus findings
 for t in $targets; do
   bin="$build/fuzz_$t"
   [ -x "$bin" ] || { echo "fuzz: no target $t (known: scenario azure2019 azure2021 csv)" >&2; exit 2; }
@@ -56,14 +58,20 @@ for t in $targets; do
   # time: Ts"; execs/s below is over the whole run.
   stats=$(grep -E '^#[0-9]+: cov: ' "$log" | tail -n 1 || true)
   execs=$(echo "$stats" | sed -n 's/^#\([0-9]*\):.*/\1/p')
-  cov=$(echo "$stats" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
-  ft=$(echo "$stats" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
   took=$(echo "$stats" | sed -n 's/.* time: \([0-9]*\)s.*/\1/p')
   rate=$( [ -n "$execs" ] && [ "${took:-0}" -gt 0 ] && echo $((execs / took)) || true)
+  # Coverage of the whole corpus, in one process (fork mode's "cov" counts otherwise): one
+  # pass over it, which also replays every input once more with the code as it is now.
+  nice "$bin" -runs=0 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$findings/" \
+    "$corpus" "fuzz/seeds/$t" "$build/seeds/$t" > "$log.corpus" 2>&1 || true
+  done_line=$(grep -E 'DONE +cov: ' "$log.corpus" | tail -n 1 || true)
+  cov=$(echo "$done_line" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
+  ft=$(echo "$done_line" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
+  counters=$(sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p' "$log.corpus" | head -n 1)
   corp=$(find "$corpus" -type f | wc -l)
   new=$(find "$findings" -type f -newer "$start" | wc -l)
-  printf '%-10s %12s %9s %9s %8s %8s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" \
-    "$corp" "$new"
+  printf '%-10s %10s %8s %16s %9s %7s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?} of ${counters:-?}" \
+    "${ft:-?}" "$corp" "$new"
   if [ "$new" -gt 0 ]; then
     found=1
     find "$findings" -type f -newer "$start" | sed 's/^/  /'
