@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@
 #define CURSOR_BYTES   240        /* per-function read window into an azure2019 row */
 #define MAX_BUCKETS    (1u << 20) /* expected-arrival buckets of a per-invocation trace */
 #define MIN_LOOP_S     1e-3      /* shortest window that may repeat (s of run time) */
+#define MAX_LINE       (16u << 20) /* longest line of a trace file, bytes */
 #define EPOCH_S        1e8        /* csv timestamps above this are an absolute clock */
 
 typedef enum trace_format { FORMAT_AZURE2019, FORMAT_AZURE2021, FORMAT_CSV } trace_format;
@@ -257,12 +259,30 @@ typedef struct line_reader {
 } line_reader;
 
 /* 1: a line; 0: end of file; -1: a read error. */
+/* Reads the next line. 1, 0 at the end, -1 on a read error, -2 when the line is longer
+ * than MAX_LINE (a file with no line ends, such as /dev/zero, must not eat the memory). */
 static int reader_next(line_reader *r)
 {
-    errno = 0;
-    ssize_t n = getline(&r->buf, &r->cap, r->f);
-    if (n < 0)
-        return ferror(r->f) || errno == ENOMEM ? -1 : 0;
+    size_t n = 0;
+    int c = EOF;
+    while ((c = getc_unlocked(r->f)) != EOF) {
+        if (n + 1 >= r->cap) {
+            if (r->cap >= MAX_LINE)
+                return -2;
+            size_t cap = r->cap ? 2 * r->cap : 4096;
+            char *grown = realloc(r->buf, cap);
+            if (!grown)
+                return -1;
+            r->buf = grown;
+            r->cap = cap;
+        }
+        r->buf[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (n == 0)
+        return ferror(r->f) ? -1 : 0;
+    r->buf[n] = '\0';
     r->offset = r->next;
     r->next += n;
     r->line++;
@@ -533,7 +553,17 @@ static int open_with_header(loader *L, const char *path, const char *expected)
         load_fail(L, 0, 0, "cannot open: %s", strerror(errno));
         return -1;
     }
+    struct stat st;
+    if (fstat(fileno(L->r.f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        load_fail(L, 0, 0, "not a regular file (a trace is read twice: once to check it, then by "
+                  "each replication)");
+        return -1;
+    }
     int rc = reader_next(&L->r);
+    if (rc == -2) {
+        load_fail(L, 1, 1, "the line is longer than %u MB (no line ends?)", MAX_LINE >> 20);
+        return -1;
+    }
     if (rc < 0) {
         load_fail(L, 0, 0, "read error (is it a folder?)");
         return -1;
@@ -566,6 +596,10 @@ static int next_row(loader *L)
 {
     for (;;) {
         int rc = reader_next(&L->r);
+        if (rc == -2) {
+            load_fail(L, L->r.line + 1, 1, "the line is longer than %u MB (no line ends?)", MAX_LINE >> 20);
+            return -1;
+        }
         if (rc < 0) {
             load_fail(L, L->r.line + 1, 1, "read error");
             return -1;

@@ -645,6 +645,30 @@ START_TEST(hostile_traces_are_refused_with_file_line_and_column)
 END_TEST
 
 /* on_bad_row "skip" replays the good rows and counts the others. */
+/* A trace that is not a regular file (/dev/zero: endless, no line ends) or has a line
+ * longer than 16 MB is refused at once, not read until memory runs out (fuzzing found
+ * that a trace file may name any path). */
+START_TEST(endless_or_endless_line_traces_are_refused)
+{
+    support_assert_refused("trace",
+        "{\"duration_s\": 60, \"traffic\": [{\"name\": \"t\", \"arrivals\": {\"process\": \"trace\","
+        " \"format\": \"csv\", \"file\": \"/dev/zero\"}}]}",
+        "traffic[0].arrivals.file", "not a regular file");
+    char dir[256], path[512], json[1024];
+    support_tempdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/long.csv", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < (17 << 20) / 64; i++)
+        fputs("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,", f);
+    fclose(f);
+    snprintf(json, sizeof json, "{\"duration_s\": 60, \"traffic\": [{\"name\": \"t\", \"arrivals\": {\"process\": \"trace\","
+             " \"format\": \"csv\", \"file\": \"%s\"}}]}", path);
+    support_assert_refused("trace", json, "traffic[0].arrivals.file", "longer than 16 MB");
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(skipping_bad_rows_counts_them)
 {
     char dir[256], file[512], json[2048];
@@ -742,6 +766,7 @@ Suite *trace_suite(void)
     tcase_add_test(tc, a_declared_component_configures_its_function);
     tcase_add_test(tc, hostile_traces_are_refused_with_file_line_and_column);
     tcase_add_test(tc, skipping_bad_rows_counts_them);
+    tcase_add_test(tc, endless_or_endless_line_traces_are_refused);
     tcase_add_test(tc, a_trace_changed_after_loading_ends_early_and_is_counted);
     suite_add_tcase(s, tc);
     return s;
