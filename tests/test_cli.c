@@ -435,7 +435,7 @@ START_TEST(test_plots_of_runs_and_studies)
     ck_assert_int_eq(access(probe, X_OK), 0);
     snprintf(probe, sizeof probe, "%s/nognuplot/plot-scripts/latency.gp", dir);
     ck_assert_int_eq(access(probe, F_OK), 0);
-    rc = support_sh(out, sizeof out, "sh '%s/nognuplot/plots.sh' && test -s '%s/nognuplot/plot-latency.png'", dir, dir);
+    rc = support_sh(out, sizeof out, "sh '%s/nognuplot/plots.sh' 2>&1 && test -s '%s/nognuplot/plot-latency.png'", dir, dir);
     ck_assert_msg(rc == 0, "plots.sh failed: %s", out);
     support_rmrf(dir);
 }
