@@ -87,6 +87,8 @@ typedef struct function_spec {
     char             *app;             /* the app it belongs to (its own name by default) */
     int               unit_owner;      /* scope function/app: the component holding the unit */
     double            pool_gb;         /* greedy-dual: the host memory its units share */
+    size_t            n_deploy;        /* deployments: a new version replaces the old at each */
+    double           *deploy_at;
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;
@@ -144,6 +146,7 @@ static void function_free_spec(void *p)
     dist_free(&f->cpu_ms);
     free(f->on_failure_name);
     free(f->app);
+    free(f->deploy_at);
     for (size_t i = 0; i < f->n_calls; i++) {
         free(f->calls[i].target_name);
         free(f->calls[i].name);
@@ -402,6 +405,38 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
                  "per execution; leave scope \"instance\" with concurrency > 1");
 }
 
+/* deployments: [{"at_s": T, "strategy": "all-at-once"}, ...], in time order. */
+static void parse_deployments(cfg_node *n, function_spec *f)
+{
+    static const char *const strategies[] = { "all-at-once", NULL };
+    size_t k = cfg_array_len(n, "deployments");
+    if (!k || cfg_failed(n))
+        return;
+    if (k > 1000) {
+        cfg_fail(n, "deployments", "at most 1000, got %zu", k);
+        return;
+    }
+    f->deploy_at = calloc(k, sizeof *f->deploy_at);
+    if (!f->deploy_at) {
+        cfg_fail(n, "deployments", "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < k && !cfg_failed(n); i++) {
+        cfg_node d;
+        cfg_array_object(n, "deployments", i, &d);
+        f->deploy_at[i] = cfg_number_req(&d, "at_s", 0, 1e9);
+        cfg_enum(&d, "strategy", strategies, 0);
+        if (!cfg_failed(&d) && i > 0 && f->deploy_at[i] <= f->deploy_at[i - 1])
+            cfg_fail(&d, "at_s", "must be after the previous deployment's (%g), got %g",
+                     f->deploy_at[i - 1], f->deploy_at[i]);
+        cfg_done(&d);
+        f->n_deploy = i + 1;
+    }
+    if (!cfg_failed(n) && (f->scope != SCOPE_INSTANCE || f->concurrency > 1))
+        cfg_fail(n, "deployments", "are modelled for keep_alive.scope \"instance\" and one request "
+                 "per instance");
+}
+
 static void *function_parse(cfg_node *n, world_spec *w)
 {
     function_spec *f = calloc(1, sizeof *f);
@@ -543,6 +578,7 @@ static void *function_parse(cfg_node *n, world_spec *w)
         }
     }
     parse_bulkheads(n, f, w);
+    parse_deployments(n, f);
     f->ephemeral_mb = (double)cfg_integer(n, "ephemeral_storage_mb", 512, 512, 10240);
     if (!cfg_failed(n) && f->provider != PROVIDER_AWS && f->ephemeral_mb != 512)
         cfg_fail(n, "ephemeral_storage_mb", "is modelled for provider \"aws\" only");
@@ -659,6 +695,7 @@ typedef struct instance {
     uint8_t  traced;         /* it is (or derives from) a measured request */
     uint8_t  result;         /* attempt_result of the current invocation */
     uint8_t  provisioned;
+    uint32_t version;        /* the deployment it was started under */
     /* an invocation with synchronous calls (its end is not known when it starts) */
     uint8_t  measured;       /* it started in the measured window */
     uint8_t  step, in_step;  /* the step it is at, and whether that step has begun */
@@ -728,6 +765,8 @@ typedef struct host_pool {
 
 typedef struct function_state {
     const function_spec *f;
+    uint32_t  version;               /* deployments so far */
+    uint64_t  deployments;           /* in the measured window */
     ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
     bool      owns_unit;
     host_pool *pool;                 /* greedy-dual: shared by every such function */
@@ -814,6 +853,8 @@ static int grow_slots(function_state *st)
     return 0;
 }
 
+static void on_deploy(sim *s, void *target, uint64_t arg);
+
 static void *function_start(const void *spec, world *w, int index)
 {
     const function_spec *f = spec;
@@ -892,6 +933,11 @@ static void *function_start(const void *spec, world *w, int index)
     } else if (f->pool_owner >= 0) {
         st->pool = ((function_state *)w->state[f->pool_owner])->pool;   /* started before */
     }
+    for (size_t i = 0; i < f->n_deploy; i++)
+        if (f->deploy_at[i] < w->t_end && sim_at(w->s, f->deploy_at[i], on_deploy, st, i) != 0) {
+            function_free_state(st);
+            return NULL;
+        }
     if (f->unit_owner == index) {
         ka_unit *u = calloc(1, sizeof *u);
         st->unit = u;
@@ -1192,8 +1238,28 @@ static void release_instance(function_state *st, uint32_t slot, double now)
     } else if (in->provisioned) {
         st->idle_pc[st->n_idle_pc++] = slot;
     } else {
-        in->expiry = now + keep_alive_s(st);
+        /* An environment of an older version retires when its execution ends. */
+        in->expiry = in->version == st->version ? now + keep_alive_s(st) : now;
         st->idle[st->n_idle++] = slot;
+    }
+}
+
+/* A deployment (all at once): the new version serves from now on; every idle environment
+ * of the old one retires at once, busy ones when they finish, so the next arrivals start
+ * cold — the cold-start wave. Provisioned instances are prepared for the new version
+ * before it takes traffic (as Lambda does for an alias with provisioned concurrency). */
+static void on_deploy(sim *s, void *target, uint64_t arg)
+{
+    (void)arg;
+    function_state *st = target;
+    double now = sim_now(s);
+    st->version++;
+    if (world_measuring(st->w, now))
+        st->deployments++;
+    for (uint32_t i = 0; i < st->n_idle; i++) {
+        instance *in = &st->inst[st->idle[i]];
+        if (in->expiry > now)
+            in->expiry = now;
     }
 }
 
@@ -1698,6 +1764,7 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
         slot = st->free_slots[--st->n_free];
         st->inst[slot].provisioned = 0;
         st->inst[slot].conns = 0;
+        st->inst[slot].version = st->version;
         cold = 1;
     } else if (st->inst[slot].provisioned) {
         idle_span(st, st->inst[slot].idle_since, now);
@@ -2107,6 +2174,7 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "idle_gb_s", ff.idle_gb_s);
     metric_emit(m, "prewarms", st->owns_unit ? (double)st->unit->prewarms : 0.0);
     metric_emit(m, "evictions", st->owns_unit ? (double)st->unit->evictions : 0.0);
+    metric_emit(m, "deployments", (double)st->deployments);
     for (size_t i = 0; i < f->n_calls; i++) {
         const function_call *c = &f->calls[i];
         if (!c->sync)

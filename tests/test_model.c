@@ -310,6 +310,46 @@ START_TEST(greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones)
 }
 END_TEST
 
+/* A deployment (all at once) retires every warm environment: the minute after it starts
+ * about as many environments cold as the very first minute did (the pool is rebuilt), where
+ * the same minute without a deployment has almost none. */
+START_TEST(a_deployment_makes_a_cold_start_wave)
+{
+    const char *fmt =
+        "{\"name\": \"dep\", \"duration_s\": 1200, \"warmup_s\": 0, \"seed\": 3, \"replications\": 4,"
+        " \"timeseries_interval_s\": 60,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"timeout_s\": 30,"
+        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 200}%s}]}";
+    char json[1024];
+    double wave[2], first[2];
+    for (int with = 0; with < 2; with++) {
+        snprintf(json, sizeof json, fmt, with ? ", \"deployments\": [{\"at_s\": 600}]" : "");
+        world_spec *spec;
+        run_result res;
+        support_run_text(json, 0, &spec, &res);
+        wave[with] = first[with] = 0;
+        for (uint32_t r = 0; r < 4; r++) {
+            const double *cold = res.ts + ((size_t)r * TS_COLUMNS + TS_COLD_STARTS) * res.bins;
+            first[with] += cold[0] / 4;
+            wave[with] += cold[10] / 4;       /* [600, 660) */
+        }
+        ck_assert_double_eq(run_value(&res, "functions.f.deployments", NULL), with);
+        support_done(spec, &res);
+    }
+    if (support_verbose())
+        fprintf(stderr, "model: cold starts in the first minute %.2f, the minute after a deployment %.2f, "
+                "the same minute without one %.2f\n", first[1], wave[1], wave[0]);
+    ck_assert(wave[0] < 2);
+    ck_assert(wave[1] >= 0.7 * first[1] && wave[1] <= 1.3 * first[1]);
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"deployments\": [{\"at_s\": 600}, {\"at_s\": 300}]}]}",
+        "components[0].deployments[1].at_s", "after the previous deployment");
+}
+END_TEST
+
 START_TEST(error_rate_is_the_share_of_failed_invocations)
 {
     world_spec *spec;
@@ -772,6 +812,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, keep_alive_units_refuse_what_they_do_not_model);
     tcase_add_test(tc, greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones);
     tcase_add_test(tc, azure_scales_non_http_triggers_once_every_30_seconds);
+    tcase_add_test(tc, a_deployment_makes_a_cold_start_wave);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
     tcase_add_test(tc, diurnal_arrivals_follow_the_sinusoid_hour_by_hour);
