@@ -88,6 +88,7 @@ typedef struct function_spec {
     int               unit_owner;      /* scope function/app: the component holding the unit */
     double            pool_gb;         /* greedy-dual: the host memory its units share */
     double            package_mb;      /* deployment package: the default cold start grows with it */
+    double            cache_hit_ratio, cache_ttl_s;   /* local_cache in front of the first sync step */
     size_t            n_deploy;        /* deployments: a new version replaces the old at each */
     double           *deploy_at;
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
@@ -587,6 +588,14 @@ static void *function_parse(cfg_node *n, world_spec *w)
     }
     parse_bulkheads(n, f, w);
     parse_deployments(n, f);
+    cfg_node lc;
+    bool has_cache = cfg_object(n, "local_cache", &lc);
+    f->cache_hit_ratio = cfg_number(&lc, "hit_ratio", has_cache ? 0.8 : 0, 0, 1);
+    f->cache_ttl_s = cfg_number(&lc, "ttl_s", 300, 0, 1e9);
+    cfg_done(&lc);
+    if (!cfg_failed(n) && has_cache && (!f->n_calls || f->calls[0].mode == 0))
+        cfg_fail(n, "local_cache", "caches what the first call step fetches: give the function a "
+                 "synchronous first step (calls[0])");
     f->ephemeral_mb = (double)cfg_integer(n, "ephemeral_storage_mb", 512, 512, 10240);
     if (!cfg_failed(n) && f->provider != PROVIDER_AWS && f->ephemeral_mb != 512)
         cfg_fail(n, "ephemeral_storage_mb", "is modelled for provider \"aws\" only");
@@ -671,6 +680,14 @@ static int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char 
             call->conn = (int)b;
         }
     }
+    if (f->cache_hit_ratio > 0 && !f->calls[0].sync) {
+        cfg_node c;
+        cfg_root(&c, ctx, NULL, NULL);
+        snprintf(c.path, sizeof c.path, "%s", path);
+        cfg_fail(&c, "local_cache", "caches what the first call step fetches, and calls[0] is "
+                 "asynchronous: make it \"sync\"");
+        return -1;
+    }
     if (!f->on_failure_name)
         return 0;
     cfg_node n;
@@ -704,6 +721,7 @@ typedef struct instance {
     uint8_t  result;         /* attempt_result of the current invocation */
     uint8_t  provisioned;
     uint32_t version;        /* the deployment it was started under */
+    double   cached_at;      /* its local cache's last fetch (-inf: empty) */
     /* an invocation with synchronous calls (its end is not known when it starts) */
     uint8_t  measured;       /* it started in the measured window */
     uint8_t  step, in_step;  /* the step it is at, and whether that step has begun */
@@ -774,6 +792,8 @@ typedef struct host_pool {
 typedef struct function_state {
     const function_spec *f;
     uint32_t  version;               /* deployments so far */
+    uint64_t  cache_hits, cache_misses;
+    gsl_rng  *r_cache;
     uint64_t  deployments;           /* in the measured window */
     ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
     bool      owns_unit;
@@ -898,13 +918,15 @@ static void *function_start(const void *spec, world *w, int index)
         st->r_retry = sim_stream(w->s, name);
         snprintf(name, sizeof name, "function.%s.cpu", f->name);
         st->r_cpu = sim_stream(w->s, name);
+        snprintf(name, sizeof name, "function.%s.cache", f->name);
+        st->r_cache = sim_stream(w->s, name);
         st->steps = calloc(f->n_calls ? f->n_calls : 1, sizeof *st->steps);
         if (f->tenant_limit)
             st->tenant_busy = calloc(w->spec->n_tenants, sizeof *st->tenant_busy);
         if (f->concurrency > 1)
             st->open = malloc((size_t)st->max_slots * sizeof *st->open);
         ok = st->r_duration && st->r_cold && st->r_error && st->r_keep && st->r_async &&
-             st->r_retry && st->r_cpu && st->steps && (!f->tenant_limit || st->tenant_busy) &&
+             st->r_retry && st->r_cpu && st->r_cache && st->steps && (!f->tenant_limit || st->tenant_busy) &&
              (f->concurrency == 1 || st->open);
     }
     if (!ok) {
@@ -1611,6 +1633,26 @@ static void call_reply(function_state *st, world *w, uint32_t sub, attempt_resul
     call_result(st, r.tag, result, r.attempt, r.backoff_prev_ms, r.effect);
 }
 
+/* The instance-local cache in front of the first synchronous step: an instance that
+ * fetched within ttl_s serves the request from memory with probability hit_ratio (the
+ * chance its key was among those it served); a new instance, or one whose fetch is
+ * older, misses and fetches. */
+static bool cache_hit(function_state *st, instance *in)
+{
+    const function_spec *f = st->f;
+    double now = sim_now(st->w->s);
+    bool hit = now - in->cached_at < f->cache_ttl_s && gsl_rng_uniform(st->r_cache) < f->cache_hit_ratio;
+    if (!hit)
+        in->cached_at = now;
+    if (in->measured) {
+        if (hit)
+            st->cache_hits++;
+        else
+            st->cache_misses++;
+    }
+    return hit;
+}
+
 static void run_steps(function_state *st, uint32_t slot)
 {
     const function_spec *f = st->f;
@@ -1642,6 +1684,10 @@ static void run_steps(function_state *st, uint32_t slot)
             }
             if (n <= 0) {
                 in->step++;
+                continue;
+            }
+            if (in->step == 0 && f->cache_hit_ratio > 0 && cache_hit(st, in)) {
+                in->step++;             /* served from the instance's own memory */
                 continue;
             }
             in->in_step = 1;
@@ -1773,6 +1819,7 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
         st->inst[slot].provisioned = 0;
         st->inst[slot].conns = 0;
         st->inst[slot].version = st->version;
+        st->inst[slot].cached_at = -INFINITY;
         cold = 1;
     } else if (st->inst[slot].provisioned) {
         idle_span(st, st->inst[slot].idle_since, now);
@@ -2183,6 +2230,12 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "prewarms", st->owns_unit ? (double)st->unit->prewarms : 0.0);
     metric_emit(m, "evictions", st->owns_unit ? (double)st->unit->evictions : 0.0);
     metric_emit(m, "deployments", (double)st->deployments);
+    if (f->cache_hit_ratio > 0) {
+        double lookups = (double)(st->cache_hits + st->cache_misses);
+        metric_emit(m, "cache_hits", (double)st->cache_hits);
+        metric_emit(m, "cache_misses", (double)st->cache_misses);
+        metric_emit(m, "cache_hit_ratio", lookups > 0 ? (double)st->cache_hits / lookups : NAN);
+    }
     for (size_t i = 0; i < f->n_calls; i++) {
         const function_call *c = &f->calls[i];
         if (!c->sync)

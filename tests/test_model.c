@@ -350,6 +350,47 @@ START_TEST(a_deployment_makes_a_cold_start_wave)
 }
 END_TEST
 
+/* An instance-local cache in front of the first call step hits only on a warm instance that
+ * fetched within ttl_s: with instances that live on, the hit share is hit_ratio x the warm
+ * share, and the database sees only the misses; with no keep-alive every invocation is a
+ * new instance and nothing ever hits ("stateful assumptions in stateless compute"). */
+START_TEST(a_local_cache_hits_only_on_warm_instances)
+{
+    const char *fmt =
+        "{\"name\": \"cache\", \"duration_s\": 3000, \"warmup_s\": 0, \"seed\": 6, \"replications\": 6,"
+        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
+        " \"components\": ["
+        "  {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": 20},"
+        "  {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"timeout_s\": 10,"
+        "   \"keep_alive\": {\"policy\": \"%s\"}, \"local_cache\": {\"hit_ratio\": 0.8, \"ttl_s\": 100000},"
+        "   \"calls\": [{\"target\": \"db\", \"mode\": \"sync\"}]}]}";
+    char json[2048];
+    world_spec *spec;
+    run_result res;
+    snprintf(json, sizeof json, fmt, "forever");
+    support_run_text(json, 0, &spec, &res);
+    double hits[6];
+    for (uint32_t r = 0; r < 6; r++) {
+        double inv = support_row_value(&res, r, "functions.f.invocations");
+        double cold = support_row_value(&res, r, "functions.f.cold_starts");
+        double h = support_row_value(&res, r, "functions.f.cache_hits");
+        double miss = support_row_value(&res, r, "functions.f.cache_misses");
+        /* Every invocation looks up once after its handler's time (those still in it at the
+         * end have not yet). */
+        ck_assert(h + miss <= inv && h + miss >= inv - support_row_value(&res, r, "functions.f.max_concurrency"));
+        ck_assert_double_eq(support_row_value(&res, r, "functions.f.calls.db.calls"), miss);
+        hits[r] = h / inv - 0.8 * (1 - cold / inv);     /* the difference from the reference */
+    }
+    double hw, d = support_mean_ci(hits, 6, &hw);
+    support_assert_within_ci("model", "local cache hit share - 0.8 x warm share", d, hw, 0);
+    support_done(spec, &res);
+    snprintf(json, sizeof json, fmt, "none");
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.cache_hits", NULL), 0);
+    support_done(spec, &res);
+}
+END_TEST
+
 START_TEST(error_rate_is_the_share_of_failed_invocations)
 {
     world_spec *spec;
@@ -813,6 +854,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones);
     tcase_add_test(tc, azure_scales_non_http_triggers_once_every_30_seconds);
     tcase_add_test(tc, a_deployment_makes_a_cold_start_wave);
+    tcase_add_test(tc, a_local_cache_hits_only_on_warm_instances);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
     tcase_add_test(tc, diurnal_arrivals_follow_the_sinusoid_hour_by_hour);
