@@ -588,11 +588,16 @@ static void *function_parse(cfg_node *n, world_spec *w)
     }
     parse_bulkheads(n, f, w);
     parse_deployments(n, f);
-    cfg_node lc;
-    bool has_cache = cfg_object(n, "local_cache", &lc);
-    f->cache_hit_ratio = cfg_number(&lc, "hit_ratio", has_cache ? 0.8 : 0, 0, 1);
-    f->cache_ttl_s = cfg_number(&lc, "ttl_s", 300, 0, 1e9);
-    cfg_done(&lc);
+    bool has_cache = cfg_has(n, "local_cache");
+    if (has_cache) {
+        cfg_node lc;
+        cfg_object(n, "local_cache", &lc);
+        f->cache_hit_ratio = cfg_number(&lc, "hit_ratio", 0.8, 0, 1);
+        f->cache_ttl_s = cfg_number(&lc, "ttl_s", 300, 0, 1e9);
+        cfg_done(&lc);
+    } else {
+        cfg_put(n, "local_cache", cJSON_CreateNull());     /* none */
+    }
     if (!cfg_failed(n) && has_cache && (!f->n_calls || f->calls[0].mode == 0))
         cfg_fail(n, "local_cache", "caches what the first call step fetches: give the function a "
                  "synchronous first step (calls[0])");
