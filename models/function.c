@@ -1005,9 +1005,10 @@ static void *function_start(const void *spec, world *w, int index)
 /* Busy and idle instance time: the function's totals and the world's time lines. */
 static void busy_span(function_state *st, double t0, double t1)
 {
-    series_add_span(&st->busy_s, t0, t1, 1.0);
+    double a = fmax(t0, st->w->t_start), b = fmin(t1, st->w->t_end);
+    if (b > a)
+        st->busy_s.total += b - a;      /* a total only: busy time joins the instances' line in world_run */
     series_add_span(&st->w->ts[TS_CONCURRENCY], t0, t1, 1.0);
-    series_add_span(&st->w->ts[TS_INSTANCES], t0, t1, 1.0);
 }
 
 static void idle_span(function_state *st, double t0, double t1)

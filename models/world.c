@@ -572,6 +572,9 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         goto oom;
     for (size_t i = 0; i < spec->n_components; i++)
         spec->components[i].kind->finish(w->state[i], w);
+    /* Live instances are the busy ones plus the idle ones (functions add only the idle). */
+    for (size_t b = 0; b < w->ts[TS_INSTANCES].n; b++)
+        w->ts[TS_INSTANCES].bin[b] += w->ts[TS_CONCURRENCY].bin[b];
 
     /* Conservation: every measured request ended in one outcome or is still in flight. */
     uint64_t in_flight = 0;
