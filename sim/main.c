@@ -5,6 +5,8 @@
  * file and JSON path); 1 failure while running. */
 #include <errno.h>
 #include <math.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -39,6 +41,7 @@ static const char usage_text[] =
     "       slsim tune FILE --function NAME [--memory 128,256,...] [--max-cost-per-million X]\n"
     "       slsim sweep FILE --vary PATH=V1,V2,... [--vary PATH=FROM:TO:STEPS[:log]] ...\n"
     "       slsim plot DIR                plot a results folder with gnuplot (PNG and SVG)\n"
+    "       slsim exercise list | show N  the teaching exercises (scenarios/exercises/)\n"
     "       slsim --help | --version\n"
     "\n"
     "options for run:\n"
@@ -494,6 +497,81 @@ out:
 
 static int slsim_main(int argc, char **argv);
 
+/* The exercises' folder: scenarios/exercises beside the plot scripts' repository. */
+static void exercises_dir(char *buf, size_t size)
+{
+    const char *plots = plot_scripts_dir();     /* .../scripts/plots */
+    const char *cut = strstr(plots, "scripts/plots");
+    if (cut)
+        snprintf(buf, size, "%.*sscenarios/exercises", (int)(cut - plots), plots);
+    else
+        snprintf(buf, size, "scenarios/exercises");
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* slsim exercise list | show N: the teaching exercises (scenarios/exercises/NN-*.md). */
+static int exercise_main(int argc, char **argv)
+{
+    int list = argc == 3 && !strcmp(argv[2], "list");
+    long long num = 0;
+    if (!list && !(argc == 4 && !strcmp(argv[2], "show") && parse_int(argv[3], 1, 999, &num) == 0))
+        return bad_usage("%s", "exercise: expected 'slsim exercise list' or 'slsim exercise show N'");
+    char dir[4096];
+    exercises_dir(dir, sizeof dir);
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "%s: cannot open the exercises' folder: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    char *names[1000];
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL && n < 1000;) {
+        size_t len = strlen(e->d_name);
+        if (len > 6 && isdigit((unsigned char)e->d_name[0]) && !strcmp(e->d_name + len - 3, ".md"))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    int rc = 0, found = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i])
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        long k = strtol(names[i], NULL, 10);
+        if (!list && k != num)
+            continue;
+        FILE *f = fopen(path, "r");
+        char line[1024] = "";
+        if (f && list) {
+            /* Its title: the first line, without the leading "# ". */
+            if (fgets(line, sizeof line, f)) {
+                line[strcspn(line, "\n")] = '\0';
+                printf("%3ld  %s\n", k, line[0] == '#' ? line + strspn(line, "# ") : line);
+            }
+        } else if (f) {
+            size_t got;
+            char buf[4096];
+            while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+                fwrite(buf, 1, got, stdout);
+            found = 1;
+        }
+        if (f)
+            fclose(f);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    if (!list && !found) {
+        fprintf(stderr, "slsim: exercise %lld: no such exercise (slsim exercise list)\n", num);
+        rc = 2;
+    }
+    return rc;
+}
+
 /* Under MPI (make MPI=1) every rank runs the same command; only a sweep splits its work. */
 int main(int argc, char **argv)
 {
@@ -522,6 +600,8 @@ static int slsim_main(int argc, char **argv)
         printf("slsim %s\n", SLSIM_VERSION);
         return 0;
     }
+    if (!strcmp(cmd, "exercise"))
+        return exercise_main(argc, argv);
     if (!strcmp(cmd, "plot")) {
         if (argc != 3 || argv[2][0] == '-')
             return bad_usage("%s", "plot: expected one results folder: slsim plot DIR");

@@ -494,6 +494,21 @@ START_TEST(test_report_page_renders_in_headless_chromium)
 }
 END_TEST
 
+/* slsim exercise list names every exercise page; show N prints it; an unknown N is refused. */
+START_TEST(test_exercise_list_and_show)
+{
+    char out[16384];
+    int rc = support_sh(out, sizeof out, "'%s' exercise list", support_binary());
+    ck_assert_msg(rc == 0 && strstr(out, "  1  Exercise 1"), "%s", out);
+    rc = support_sh(out, sizeof out, "'%s' exercise show 1", support_binary());
+    ck_assert_msg(rc == 0 && strstr(out, "## Question") && strstr(out, "## Answer"), "%s", out);
+    rc = support_sh(out, sizeof out, "'%s' exercise show 999", support_binary());
+    ck_assert_msg(rc == 2 && strstr(out, "no such exercise"), "%s", out);
+    rc = support_sh(out, sizeof out, "'%s' exercise show x", support_binary());
+    ck_assert_int_eq(rc, 2);
+}
+END_TEST
+
 START_TEST(test_help_exits_0_and_prints_usage)
 {
     static const char *const spellings[] = { "--help", "-h", "help" };
@@ -1358,6 +1373,7 @@ Suite *cli_suite(void)
     TCase *usage = tcase_create("usage");
     tcase_set_timeout(usage, 60);
     tcase_add_test(usage, test_help_exits_0_and_prints_usage);
+    tcase_add_test(usage, test_exercise_list_and_show);
     tcase_add_test(usage, test_progress_bar_only_on_a_terminal);
     tcase_add_test(usage, test_plots_of_runs_and_studies);
     tcase_add_test(usage, test_report_page_renders_in_headless_chromium);
