@@ -727,7 +727,8 @@ void report_print(const run_result *r, FILE *f)
             if (strncmp(r->names[i], prefix, plen) != 0)
                 continue;
             bool optional = !strncmp(key, "async_", 6) || !strcmp(key, "provisioned_invocations") ||
-                            !strcmp(key, "messages_sent");
+                            !strcmp(key, "messages_sent") || !strcmp(key, "prewarms") ||
+                            !strcmp(key, "evictions") || !strcmp(key, "deployments");
             if (optional && r->mean[i] == 0)
                 continue;
             const char *style = ends_with(key, "_ratio") || ends_with(key, "_share") ? "ratio"
