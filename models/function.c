@@ -1750,12 +1750,20 @@ static attempt_result draw_outcome(function_state *st, uint32_t items, bool pois
     return result;
 }
 
+/* Refills the scale-up bucket to now; true when a new environment may start (the caller
+ * then takes the token). */
+static bool scale_token_ready(function_state *st, double now)
+{
+    st->tokens = fmin(st->f->scale_burst, st->tokens + (now - st->tokens_t) * st->f->scale_per_10s / 10.0);
+    st->tokens_t = now;
+    return st->tokens >= 1.0;
+}
+
 /* An instance for a new request: an idle provisioned one, else the most recently used idle
  * one (expired ones are discarded on the way), else a new one (cold) if the pool and the
  * scale-up bucket allow. UINT32_MAX: throttled. */
 static uint32_t take_instance(function_state *st, world *w, double now, int *cold_out)
 {
-    const function_spec *f = st->f;
     uint32_t slot = UINT32_MAX;
     int cold = 0;
     if (st->unit) {
@@ -1765,10 +1773,7 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
         ka_unit *u = st->unit;
         bool loaded = unit_loaded(u, now);
         if (!loaded) {
-            st->tokens = fmin(f->scale_burst,
-                              st->tokens + (now - st->tokens_t) * f->scale_per_10s / 10.0);
-            st->tokens_t = now;
-            if (st->tokens < 1.0)
+            if (!scale_token_ready(st, now))
                 return UINT32_MAX;
             if (u->pool && !pool_make_room(u->pool, u->gb, now))
                 return UINT32_MAX;         /* the host is full of running units */
@@ -1809,12 +1814,8 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
         }
     }
     if (slot == UINT32_MAX) {
-        st->tokens = fmin(f->scale_burst,
-                          st->tokens + (now - st->tokens_t) * f->scale_per_10s / 10.0);
-        st->tokens_t = now;
-        if (st->tokens < 1.0) {
+        if (!scale_token_ready(st, now))
             return UINT32_MAX;
-        }
         if (st->n_free == 0 && grow_slots(st) != 0) {
             /* Cannot happen within the limits checked above, unless memory ran out. */
             w->out_of_memory = 1;
