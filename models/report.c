@@ -841,8 +841,7 @@ void text_printf(text *t, const char *fmt, ...)
     }
 }
 
-/* A label for a CSV field that gnuplot reads: no separators or quotes in it. */
-static void plain_label(text *t, const char *s)
+void text_label(text *t, const char *s)
 {
     for (; *s; s++)
         text_printf(t, "%c", *s == ',' || *s == '"' || *s == '\n' || *s == '\r' ? ' ' : *s);
@@ -863,7 +862,7 @@ void report_cost_matrix(text *t, const run_result *const *r, size_t n, const cha
             text_printf(t, ",%s", bill_line_names[k]);
     text_printf(t, "\n");
     for (size_t i = 0; i < n; i++) {
-        plain_label(t, names[i]);
+        text_label(t, names[i]);
         for (int k = 0; k < BILL_LINES; k++) {
             if (!used[k])
                 continue;

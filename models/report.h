@@ -57,6 +57,9 @@ int    report_write_atomic(const char *path, const char *text, size_t len);
  * memory runs out. */
 typedef struct text { char *s; size_t n, cap; int oom; } text;
 void   text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a label gnuplot reads from a CSV field: separators, quotes and line ends
+ * become spaces. */
+void   text_label(text *t, const char *s);
 
 /* The monthly cost's line items (those any run uses) as CSV, one row per run named by
  * names[i]: what the cost plot stacks (cost.csv, compare-cost.csv). */

@@ -153,9 +153,12 @@ static int write_file(const char *dir, const char *name, const text *t, char *er
     return 0;
 }
 
-/* Plots the study's folder (unless --no-plots) once its files are written. */
-static void study_plots(const study_options *o, const char *dir)
+/* Once a study's files are written: prints its table (unless --quiet) and plots its
+ * folder (unless --no-plots). */
+static void study_show(const study_options *o, const char *dir, const text *out)
 {
+    if (!o->quiet && out->s)
+        fputs(out->s, stdout);
     if (!o->no_plots && plot_dir(dir, stderr) > 0 && !o->quiet)
         printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", dir);
 }
@@ -333,10 +336,8 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
     if (rc == 0)
         rc = write_file(dir, "compare-cost.csv", &cm, err, err_size);
     free(cm.s);
-    if (rc == 0 && !o->quiet && out.s)
-        fputs(out.s, stdout);
     if (rc == 0)
-        study_plots(o, dir);
+        study_show(o, dir, &out);
     free(csv.s);
     free(out.s);
     free_all(l, n);
@@ -460,8 +461,7 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
         text dat = { 0 };
         for (size_t i = 0; i < n; i++) {
             text_printf(&dat, "%srequests_per_month,", i ? "\n\n" : "");
-            for (const char *c = v[i].name; *c; c++)
-                text_printf(&dat, "%c", *c == ',' || *c == '"' ? ' ' : *c);
+            text_label(&dat, v[i].name);
             text_printf(&dat, "\n");
             for (int st = 0; st < steps; st++) {
                 double vol = steps == 1 ? from : from * pow(to / from, (double)st / (steps - 1));
@@ -472,10 +472,8 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
             rc = write_file(dir, "cost-curve.dat", &dat, err, err_size);
         free(dat.s);
     }
-    if (rc == 0 && !o->quiet && out.s)
-        fputs(out.s, stdout);
     if (rc == 0)
-        study_plots(o, dir);
+        study_show(o, dir, &out);
     free(csv.s);
     free(out.s);
     if (base)
@@ -612,10 +610,8 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
         free(cpm);
         free(p99);
     }
-    if (rc == 0 && !o->quiet && out.s)
-        fputs(out.s, stdout);
     if (rc == 0)
-        study_plots(o, dir);
+        study_show(o, dir, &out);
     free(csv.s);
     free(out.s);
     free_all(l, n);
@@ -939,8 +935,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                 for (size_t k = 0; k + 1 < n_vary; k++) {
                     const char *val = strchr(sets[i * n_vary + k], '=') + 1;
                     text_printf(&dat, "%s%s=", k ? " " : "", vary[k].path);
-                    for (const char *c = val; *c; c++)
-                        text_printf(&dat, "%c", *c == ',' || *c == '"' ? ' ' : *c);
+                    text_label(&dat, val);
                 }
                 text_printf(&dat, "%s\n", n_vary == 1 ? first->name : "");
             }
@@ -964,10 +959,8 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         if (rc == 0)
             rc = write_file(dir, "sweep.dat", &dat, err, err_size);
         free(dat.s);
-        if (rc == 0 && !o->quiet && out.s)
-            fputs(out.s, stdout);
         if (rc == 0)
-            study_plots(o, dir);
+            study_show(o, dir, &out);
         free(jt.s);
     }
     cJSON_Delete(json);
