@@ -73,6 +73,24 @@ typedef struct function_call {
     int          conn;           /* bit of the target in an instance's connections, or -1 */
 } function_call;
 
+/* A deployment: from at_s a new version takes a growing share of the invocations (all at
+ * once, a canary share for interval_s, or percent more every interval_s) until it serves
+ * all of them, unless its alarm (its error share over a window) rolls it back first. The
+ * version has its own duration, error rate and cold start (its package). */
+enum { DEPLOY_ALL_AT_ONCE, DEPLOY_CANARY, DEPLOY_LINEAR };
+
+typedef struct deployment {
+    double   at_s;
+    int      strategy;
+    double   percent, interval_s;    /* canary: share for interval_s; linear: step every interval_s */
+    double   rollout_s;              /* from at_s to serving everything */
+    bool     alarm;
+    double   alarm_error_rate, alarm_window_s;
+    uint32_t alarm_min_invocations;
+    dist     duration_ms, cold_start_ms;   /* the new version's */
+    double   error_rate;
+} deployment;
+
 typedef struct function_spec {
     char             *name;
     double            memory_mb, reference_memory_mb, cpu_bound_fraction, threads;
@@ -90,7 +108,8 @@ typedef struct function_spec {
     double            package_mb;      /* deployment package: the default cold start grows with it */
     double            cache_hit_ratio, cache_ttl_s;   /* local_cache in front of the first sync step */
     size_t            n_deploy;        /* deployments: a new version replaces the old at each */
-    double           *deploy_at;
+    struct deployment *deploy;
+    int               runtime;         /* index into runtime_names */
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;
@@ -150,7 +169,11 @@ static void function_free_spec(void *p)
     dist_free(&f->cpu_ms);
     free(f->on_failure_name);
     free(f->app);
-    free(f->deploy_at);
+    for (size_t i = 0; i < f->n_deploy; i++) {
+        dist_free(&f->deploy[i].duration_ms);
+        dist_free(&f->deploy[i].cold_start_ms);
+    }
+    free(f->deploy);
     for (size_t i = 0; i < f->n_calls; i++) {
         free(f->calls[i].target_name);
         free(f->calls[i].name);
@@ -409,10 +432,54 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
                  "per execution; leave scope \"instance\" with concurrency > 1");
 }
 
-/* deployments: [{"at_s": T, "strategy": "all-at-once"}, ...], in time order. */
+/* The default cold start of a package of package_mb on runtime rt (Workers: none). */
+static dist default_cold_start(const function_spec *f, double package_mb)
+{
+    if (f->provider == PROVIDER_CLOUDFLARE_WORKERS)
+        return dist_constant(0);
+    int rt = f->runtime < 0 ? 0 : f->runtime;
+    double median = cold_median_ms[rt] + COLD_MS_PER_PACKAGE_MB * package_mb;
+    return dist_lognormal_median_p99(median, median * cold_p99_ms[rt] / cold_median_ms[rt]);
+}
+
+/* One deployment's new version: the keys it gives, else the function's own (null in the
+ * printed configuration: "as the function's"). */
+static void parse_version(cfg_node *d, function_spec *f, deployment *dp)
+{
+    const dist *prev_dur = &f->duration_ms;
+    const dist *prev_cold = &f->cold_start_ms;
+    dp->error_rate = f->error_rate;
+    if (cfg_has(d, "duration_ms"))
+        dist_parse(d, "duration_ms", NULL, 3.6e6, &dp->duration_ms);
+    else if (dist_copy(&dp->duration_ms, prev_dur) != 0)
+        cfg_fail(d, "duration_ms", "out of memory");
+    if (!cfg_has(d, "duration_ms"))
+        cfg_put(d, "duration_ms", cJSON_CreateNull());
+    if (cfg_has(d, "error_rate"))
+        dp->error_rate = cfg_number(d, "error_rate", 0, 0, 1);
+    else
+        cfg_put(d, "error_rate", cJSON_CreateNull());
+    bool has_package = cfg_has(d, "package_mb");
+    double package_mb = has_package ? cfg_number(d, "package_mb", 0, 0, 10240) : 0;
+    if (!has_package)
+        cfg_put(d, "package_mb", cJSON_CreateNull());
+    if (cfg_has(d, "cold_start_ms")) {
+        dist_parse(d, "cold_start_ms", NULL, 600000, &dp->cold_start_ms);
+    } else {
+        cfg_put(d, "cold_start_ms", cJSON_CreateNull());
+        if (has_package)
+            dp->cold_start_ms = default_cold_start(f, package_mb);
+        else if (dist_copy(&dp->cold_start_ms, prev_cold) != 0)
+            cfg_fail(d, "cold_start_ms", "out of memory");
+    }
+}
+
+/* deployments: [{"at_s": T, "strategy": "all-at-once" | "canary" | "linear", ...}, ...], in
+ * time order, each finished before the next starts. Canary and linear follow CodeDeploy's
+ * Lambda configurations: Canary10Percent5Minutes and Linear10PercentEvery1Minute. */
 static void parse_deployments(cfg_node *n, function_spec *f)
 {
-    static const char *const strategies[] = { "all-at-once", NULL };
+    static const char *const strategies[] = { "all-at-once", "canary", "linear", NULL };
     size_t k = cfg_array_len(n, "deployments");
     if (!k || cfg_failed(n))
         return;
@@ -420,21 +487,54 @@ static void parse_deployments(cfg_node *n, function_spec *f)
         cfg_fail(n, "deployments", "at most 1000, got %zu", k);
         return;
     }
-    f->deploy_at = calloc(k, sizeof *f->deploy_at);
-    if (!f->deploy_at) {
+    f->deploy = calloc(k, sizeof *f->deploy);
+    if (!f->deploy) {
         cfg_fail(n, "deployments", "out of memory");
         return;
     }
     for (size_t i = 0; i < k && !cfg_failed(n); i++) {
         cfg_node d;
         cfg_array_object(n, "deployments", i, &d);
-        f->deploy_at[i] = cfg_number_req(&d, "at_s", 0, 1e9);
-        cfg_enum(&d, "strategy", strategies, 0);
-        if (!cfg_failed(&d) && i > 0 && f->deploy_at[i] <= f->deploy_at[i - 1])
-            cfg_fail(&d, "at_s", "must be after the previous deployment's (%g), got %g",
-                     f->deploy_at[i - 1], f->deploy_at[i]);
-        cfg_done(&d);
+        deployment *dp = &f->deploy[i];
         f->n_deploy = i + 1;
+        dp->at_s = cfg_number_req(&d, "at_s", 0, 1e9);
+        dp->strategy = cfg_enum(&d, "strategy", strategies, DEPLOY_ALL_AT_ONCE);
+        if (dp->strategy == DEPLOY_CANARY || dp->strategy == DEPLOY_LINEAR) {
+            dp->percent = cfg_number(&d, "percent", 10, 0.01, 100);
+            dp->interval_s = cfg_number(&d, "interval_s", dp->strategy == DEPLOY_CANARY ? 300 : 60, 1, 1e7);
+            dp->rollout_s = dp->strategy == DEPLOY_CANARY
+                                ? dp->interval_s
+                                : (ceil(100.0 / dp->percent - 1e-9) - 1.0) * dp->interval_s;
+            if (!cfg_failed(&d) && dp->strategy == DEPLOY_LINEAR && 100.0 / dp->percent > 1000.0)
+                cfg_fail(&d, "percent", "a linear deployment takes at most 1,000 steps: at least 0.1, got %g",
+                         dp->percent);
+        } else {
+            cfg_put(&d, "percent", cJSON_CreateNull());
+            cfg_put(&d, "interval_s", cJSON_CreateNull());
+        }
+        if (cfg_has(&d, "alarm")) {
+            cfg_node a;
+            cfg_object(&d, "alarm", &a);
+            dp->alarm = true;
+            dp->alarm_error_rate = cfg_number(&a, "error_rate", 0.05, 0, 1);
+            dp->alarm_window_s = cfg_number(&a, "window_s", 60, 1, 1e7);
+            dp->alarm_min_invocations = (uint32_t)cfg_integer(&a, "min_invocations", 10, 1, 1000000000);
+            cfg_done(&a);
+            if (!cfg_failed(&d) && dp->strategy == DEPLOY_ALL_AT_ONCE)
+                cfg_fail(&d, "alarm", "rolls back a canary or linear deployment while traffic shifts; "
+                         "an all-at-once deployment has already shifted");
+            else if (!cfg_failed(&d) && dp->rollout_s / dp->alarm_window_s > 100000)
+                cfg_fail(&d, "alarm", "window_s %g checks a %g-s rollout more than 100,000 times",
+                         dp->alarm_window_s, dp->rollout_s);
+        } else {
+            cfg_put(&d, "alarm", cJSON_CreateNull());
+        }
+        parse_version(&d, f, dp);
+        if (!cfg_failed(&d) && i > 0 && dp->at_s < f->deploy[i - 1].at_s + f->deploy[i - 1].rollout_s +
+                                                      (f->deploy[i - 1].strategy == DEPLOY_ALL_AT_ONCE ? 1e-9 : 0))
+            cfg_fail(&d, "at_s", "must be after the previous deployment has finished (%g s), got %g",
+                     f->deploy[i - 1].at_s + f->deploy[i - 1].rollout_s, dp->at_s);
+        cfg_done(&d);
     }
     if (!cfg_failed(n) && (f->scope != SCOPE_INSTANCE || f->concurrency > 1))
         cfg_fail(n, "deployments", "are modelled for keep_alive.scope \"instance\" and one request "
@@ -484,13 +584,10 @@ static void *function_parse(cfg_node *n, world_spec *w)
      * 1.7 s, 35 MB: 3.9 s against 0.26 s for hello world) give 104.8 ms per MB on top of the
      * runtime's median; the spread (p99 / median) stays the runtime's. */
     f->package_mb = cfg_number(n, "package_mb", 0, 0, 10240);
-    int rt = runtime < 0 ? 0 : runtime;
-    double cold_median = cold_median_ms[rt] + COLD_MS_PER_PACKAGE_MB * f->package_mb;
-    dist cold_default = dist_lognormal_median_p99(cold_median, cold_median * cold_p99_ms[rt] / cold_median_ms[rt]);
+    f->runtime = runtime;
     /* Workers run in isolates that start while the TLS handshake completes: no cold start
      * to speak of. */
-    if (f->provider == PROVIDER_CLOUDFLARE_WORKERS)
-        cold_default = dist_constant(0);
+    dist cold_default = default_cold_start(f, f->package_mb);
     dist_parse(n, "cold_start_ms", &cold_default, 600000, &f->cold_start_ms);
     /* Default and largest timeouts: Lambda 3 s and 900 s; Azure Consumption 5 and 10
      * minutes; Flex Consumption 30 minutes (unbounded; 4 h here); Cloud Run 5 minutes and
@@ -796,10 +893,16 @@ typedef struct host_pool {
 
 typedef struct function_state {
     const function_spec *f;
-    uint32_t  version;               /* deployments so far */
+    uint32_t  version;               /* the live version: 0 the first, i + 1 deployment i's */
+    uint32_t  cand;                  /* the version taking a share while it deploys, or 0 */
+    double    share;                 /* its share of the invocations */
+    double    next_shift, next_check;  /* its next traffic step and alarm check */
+    uint32_t  win_inv, win_err;      /* its invocations and errors in the alarm window */
+    gsl_rng  *r_deploy;
     uint64_t  cache_hits, cache_misses;
     gsl_rng  *r_cache;
-    uint64_t  deployments;           /* in the measured window */
+    uint64_t  deployments, rollbacks;        /* in the measured window */
+    uint64_t  new_invocations, new_errors;   /* of versions while they deploy (window) */
     ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
     bool      owns_unit;
     host_pool *pool;                 /* greedy-dual: shared by every such function */
@@ -925,13 +1028,15 @@ static void *function_start(const void *spec, world *w, int index)
         st->r_cpu = sim_stream(w->s, name);
         snprintf(name, sizeof name, "function.%s.cache", f->name);
         st->r_cache = sim_stream(w->s, name);
+        snprintf(name, sizeof name, "function.%s.deploy", f->name);
+        st->r_deploy = sim_stream(w->s, name);
         st->steps = calloc(f->n_calls ? f->n_calls : 1, sizeof *st->steps);
         if (f->tenant_limit)
             st->tenant_busy = calloc(w->spec->n_tenants, sizeof *st->tenant_busy);
         if (f->concurrency > 1)
             st->open = malloc((size_t)st->max_slots * sizeof *st->open);
         ok = st->r_duration && st->r_cold && st->r_error && st->r_keep && st->r_async &&
-             st->r_retry && st->r_cpu && st->r_cache && st->steps && (!f->tenant_limit || st->tenant_busy) &&
+             st->r_retry && st->r_cpu && st->r_cache && st->r_deploy && st->steps && (!f->tenant_limit || st->tenant_busy) &&
              (f->concurrency == 1 || st->open);
     }
     if (!ok) {
@@ -969,7 +1074,7 @@ static void *function_start(const void *spec, world *w, int index)
         st->pool = ((function_state *)w->state[f->pool_owner])->pool;   /* started before */
     }
     for (size_t i = 0; i < f->n_deploy; i++)
-        if (f->deploy_at[i] < w->t_end && sim_at(w->s, f->deploy_at[i], on_deploy, st, i) != 0) {
+        if (f->deploy[i].at_s < w->t_end && sim_at(w->s, f->deploy[i].at_s, on_deploy, st, i) != 0) {
             function_free_state(st);
             return NULL;
         }
@@ -1274,29 +1379,101 @@ static void release_instance(function_state *st, uint32_t slot, double now)
     } else if (in->provisioned) {
         st->idle_pc[st->n_idle_pc++] = slot;
     } else {
-        /* An environment of an older version retires when its execution ends. */
-        in->expiry = in->version == st->version ? now + keep_alive_s(st) : now;
+        /* An environment of a retired version retires when its execution ends. */
+        bool live = in->version == st->version || (st->cand && in->version == st->cand);
+        in->expiry = live ? now + keep_alive_s(st) : now;
         st->idle[st->n_idle++] = slot;
     }
 }
 
-/* A deployment (all at once): the new version serves from now on; every idle environment
- * of the old one retires at once, busy ones when they finish, so the next arrivals start
- * cold — the cold-start wave. Provisioned instances are prepared for the new version
- * before it takes traffic (as Lambda does for an alias with provisioned concurrency). */
-static void on_deploy(sim *s, void *target, uint64_t arg)
+/* Every idle environment of version v retires now. */
+static void retire_version(function_state *st, uint32_t v, double now)
 {
-    (void)arg;
-    function_state *st = target;
-    double now = sim_now(s);
-    st->version++;
-    if (world_measuring(st->w, now))
-        st->deployments++;
     for (uint32_t i = 0; i < st->n_idle; i++) {
         instance *in = &st->inst[st->idle[i]];
-        if (in->expiry > now)
+        if (in->version == v && in->expiry > now)
             in->expiry = now;
     }
+}
+
+/* The deploying version serves everything: the old one's idle environments retire at once,
+ * busy ones when they finish, so (all at once) the next arrivals start cold — the
+ * cold-start wave. Provisioned instances are prepared for the new version before it takes
+ * traffic (as Lambda does for an alias with provisioned concurrency). */
+static void deploy_complete(function_state *st, double now)
+{
+    uint32_t old = st->version;
+    st->version = st->cand;
+    st->cand = 0;
+    st->share = 0;
+    retire_version(st, old, now);
+}
+
+static void on_deploy_tick(sim *s, void *target, uint64_t arg);
+
+/* Schedules the deployment's next traffic step or alarm check, whichever comes first. */
+static void deploy_next(function_state *st, size_t i)
+{
+    double t = fmin(st->next_shift, st->next_check);
+    if (t < st->w->t_end && sim_at(st->w->s, t, on_deploy_tick, st, i) != 0)
+        st->w->out_of_memory = 1;
+}
+
+/* A deployment starts: the new version takes its first share (all of it at once). */
+static void on_deploy(sim *s, void *target, uint64_t arg)
+{
+    function_state *st = target;
+    const deployment *dp = &st->f->deploy[arg];
+    double now = sim_now(s);
+    if (world_measuring(st->w, now))
+        st->deployments++;
+    st->cand = (uint32_t)arg + 1;
+    if (dp->strategy == DEPLOY_ALL_AT_ONCE) {
+        deploy_complete(st, now);
+        return;
+    }
+    st->share = dp->percent / 100.0;
+    st->win_inv = st->win_err = 0;
+    st->next_shift = now + dp->interval_s;
+    st->next_check = dp->alarm ? now + dp->alarm_window_s : INFINITY;
+    deploy_next(st, arg);
+}
+
+/* A deployment's alarm check (its version's error share over the last window: above the
+ * threshold, with enough invocations, it rolls back) and then its traffic step. */
+static void on_deploy_tick(sim *s, void *target, uint64_t arg)
+{
+    function_state *st = target;
+    const deployment *dp = &st->f->deploy[arg];
+    double now = sim_now(s);
+    if (st->cand != (uint32_t)arg + 1)
+        return;
+    if (st->next_check <= now) {
+        bool alarm = st->win_inv >= dp->alarm_min_invocations &&
+                     (double)st->win_err > dp->alarm_error_rate * (double)st->win_inv;
+        st->win_inv = st->win_err = 0;
+        st->next_check = now + dp->alarm_window_s;
+        if (alarm) {
+            /* Roll back: the old version takes everything again; the new one's idle
+             * environments retire now, busy ones when they finish. */
+            if (world_measuring(st->w, now))
+                st->rollbacks++;
+            uint32_t v = st->cand;
+            st->cand = 0;
+            st->share = 0;
+            retire_version(st, v, now);
+            return;
+        }
+    }
+    if (st->next_shift <= now) {
+        st->share = dp->strategy == DEPLOY_CANARY ? 1.0 : fmin(1.0, st->share + dp->percent / 100.0);
+        if (st->share >= 1.0 - 1e-12) {
+            deploy_complete(st, now);
+            return;
+        }
+        st->next_shift = now + dp->interval_s;
+    }
+    deploy_next(st, arg);
 }
 
 /* An expired idle instance goes away, with its connections. */
@@ -1329,12 +1506,27 @@ static void function_reclaim(void *state, world *w)
     st->n_idle = kept;
 }
 
+/* An invocation of the deploying version ended: its alarm window and figures. */
+static void deploy_observe(function_state *st, uint32_t version, attempt_result result, double now)
+{
+    if (!st->cand || version != st->cand)
+        return;
+    bool error = result == RESULT_ERROR || result == RESULT_TIMEOUT || result == RESULT_PARTIAL;
+    st->win_inv++;
+    st->win_err += error;
+    if (world_measuring(st->w, now)) {
+        st->new_invocations++;
+        st->new_errors += error;
+    }
+}
+
 static void on_end(sim *s, void *target, uint64_t arg)
 {
     function_state *st = target;
     world *w = st->w;
     double now = sim_now(s);
     uint32_t slot = (uint32_t)arg;
+    deploy_observe(st, st->inst[slot].version, (attempt_result)st->inst[slot].result, now);
     release_instance(st, slot, now);
     /* The slot is idle from here and may be reused (or the array moved) by the calls below,
      * which can reach this very function: keep what the reply needs. */
@@ -1389,6 +1581,7 @@ static void end_invocation(function_state *st, uint32_t slot, attempt_result res
             st->timeouts++;
     }
     busy_span(st, in->started, now);
+    deploy_observe(st, in->version, result, now);
     release_instance(st, slot, now);
     in = &st->inst[slot];
     uint32_t serving = in->serving;
@@ -1722,26 +1915,39 @@ static void on_compute_done(sim *s, void *target, uint64_t arg)
 
 static void function_reply(void *state, world *w, uint32_t req, attempt_result result);
 
+/* Version v's duration, cold start and error rate (0: the function's own). */
+static const dist *version_duration(const function_spec *f, uint32_t v)
+{
+    return v ? &f->deploy[v - 1].duration_ms : &f->duration_ms;
+}
+
+static const dist *version_cold_start(const function_spec *f, uint32_t v)
+{
+    return v ? &f->deploy[v - 1].cold_start_ms : &f->cold_start_ms;
+}
+
 /* The handler's time for a request of `items` items (a batch is handled item by item: the
  * sum of one draw per item, at the function's CPU share) and how it ends: a timeout cuts it
  * at timeout_s; else an error with error_rate; else it fails only on poisoned items. */
-static attempt_result draw_outcome(function_state *st, uint32_t items, bool poison, double recorded_ms,
-                                   double *run_ms)
+static attempt_result draw_outcome(function_state *st, uint32_t version, uint32_t items, bool poison,
+                                   double recorded_ms, double *run_ms)
 {
     const function_spec *f = st->f;
+    const dist *duration = version_duration(f, version);
+    double error_rate = version ? f->deploy[version - 1].error_rate : f->error_rate;
     double ms = 0;
     if (recorded_ms >= 0) {
         ms = recorded_ms;           /* a replayed trace's own duration, as recorded */
     } else {
         for (uint32_t k = items; k > 0; k--)
-            ms += dist_sample(&f->duration_ms, st->r_duration);
+            ms += dist_sample(duration, st->r_duration);
         ms *= f->speed_factor;
     }
     attempt_result result = RESULT_OK;
     if (ms > f->timeout_ms) {
         ms = f->timeout_ms;
         result = RESULT_TIMEOUT;
-    } else if (f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate) {
+    } else if (error_rate > 0 && gsl_rng_uniform(st->r_error) < error_rate) {
         result = RESULT_ERROR;
     } else if (poison) {
         result = RESULT_PARTIAL;
@@ -1759,10 +1965,11 @@ static bool scale_token_ready(function_state *st, double now)
     return st->tokens >= 1.0;
 }
 
-/* An instance for a new request: an idle provisioned one, else the most recently used idle
- * one (expired ones are discarded on the way), else a new one (cold) if the pool and the
+/* An instance of version v for a new request: an idle provisioned one, else the most
+ * recently used idle one of that version (expired ones are discarded on the way; while a
+ * version deploys, two share the stack), else a new one (cold) if the pool and the
  * scale-up bucket allow. UINT32_MAX: throttled. */
-static uint32_t take_instance(function_state *st, world *w, double now, int *cold_out)
+static uint32_t take_instance(function_state *st, world *w, double now, int *cold_out, uint32_t v)
 {
     uint32_t slot = UINT32_MAX;
     int cold = 0;
@@ -1802,10 +2009,15 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
     } else if (st->pool_busy && *st->pool_busy >= st->pool_limit) {
         return UINT32_MAX;
     } else {
-        while (st->n_idle) {
-            uint32_t top = st->idle[--st->n_idle];
+        for (uint32_t j = st->n_idle; j > 0; j--) {
+            uint32_t top = st->idle[j - 1];
             instance *in = &st->inst[top];
-            if (in->expiry > now) {
+            bool expired = in->expiry <= now;
+            if (!expired && in->version != v)
+                continue;               /* the other version's: stays */
+            memmove(&st->idle[j - 1], &st->idle[j], (st->n_idle - j) * sizeof *st->idle);
+            st->n_idle--;
+            if (!expired) {
                 idle_span(st, in->idle_since, now);
                 slot = top;
                 break;
@@ -1825,7 +2037,7 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
         slot = st->free_slots[--st->n_free];
         st->inst[slot].provisioned = 0;
         st->inst[slot].conns = 0;
-        st->inst[slot].version = st->version;
+        st->inst[slot].version = v;
         st->inst[slot].cached_at = -INFINITY;
         cold = 1;
     } else if (st->inst[slot].provisioned) {
@@ -1907,7 +2119,7 @@ static void concurrent_accept(function_state *st, world *w, uint32_t req)
             throttle(st, w, req, now);
             return;
         }
-        slot = take_instance(st, w, now, &cold);
+        slot = take_instance(st, w, now, &cold, st->version);
         if (slot == UINT32_MAX) {
             throttle(st, w, req, now);
             return;
@@ -1926,7 +2138,7 @@ static void concurrent_accept(function_state *st, world *w, uint32_t req)
     open_update(st, slot, was);
     double init_ms = cold ? dist_sample(&f->cold_start_ms, st->r_cold) : 0.0;
     double run_ms;
-    attempt_result result = draw_outcome(st, 1, false, w->req[req].run_ms, &run_ms);
+    attempt_result result = draw_outcome(st, st->version, 1, false, w->req[req].run_ms, &run_ms);
     double end = now + (init_ms + run_ms) / 1000.0;
     if (world_measuring(w, now)) {
         st->invocations++;
@@ -1970,17 +2182,20 @@ static void function_accept(void *state, world *w, uint32_t req)
         throttle(st, w, req, now);      /* the tenant's bulkhead is full */
         return;
     }
+    /* While a version deploys it takes its share of the invocations. */
+    uint32_t v = st->cand && gsl_rng_uniform(st->r_deploy) < st->share ? st->cand : st->version;
     int cold = 0;
-    uint32_t slot = take_instance(st, w, now, &cold);
+    uint32_t slot = take_instance(st, w, now, &cold, v);
     if (slot == UINT32_MAX) {
         throttle(st, w, req, now);
         return;
     }
     instance *in = &st->inst[slot];
+    in->version = v;         /* a provisioned instance serves either version */
 
-    double init_ms = cold ? dist_sample(&f->cold_start_ms, st->r_cold) : 0.0;
+    double init_ms = cold ? dist_sample(version_cold_start(f, v), st->r_cold) : 0.0;
     double run_ms;
-    attempt_result result = draw_outcome(st, w->req[req].items, w->req[req].poison, w->req[req].run_ms, &run_ms);
+    attempt_result result = draw_outcome(st, v, w->req[req].items, w->req[req].poison, w->req[req].run_ms, &run_ms);
     double end = now + (init_ms + run_ms) / 1000.0;
     request *r = &w->req[req];
     bool measuring = world_measuring(w, now);
@@ -2237,6 +2452,9 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "prewarms", st->owns_unit ? (double)st->unit->prewarms : 0.0);
     metric_emit(m, "evictions", st->owns_unit ? (double)st->unit->evictions : 0.0);
     metric_emit(m, "deployments", (double)st->deployments);
+    metric_emit(m, "rollbacks", (double)st->rollbacks);
+    metric_emit(m, "new_version_invocations", (double)st->new_invocations);
+    metric_emit(m, "new_version_errors", (double)st->new_errors);
     if (f->cache_hit_ratio > 0) {
         double lookups = (double)(st->cache_hits + st->cache_misses);
         metric_emit(m, "cache_hits", (double)st->cache_hits);

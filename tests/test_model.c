@@ -350,6 +350,100 @@ START_TEST(a_deployment_makes_a_cold_start_wave)
 }
 END_TEST
 
+/* Canary and linear deployments (CodeDeploy's Canary10Percent5Minutes and
+ * Linear10PercentEvery1Minute) at 20 invocations/s. A canary whose version fails 20% of
+ * the time trips a 5% alarm at its first 60-s check: the new version served its share for
+ * one window, 0.1 x 20 x 60 = 120 invocations, 24 of them errors, and nothing after (the
+ * old version has error_rate 0). A healthy canary runs its 300 s: 0.1 x 20 x 300 = 600.
+ * A linear deployment serves 10%, 20%, ... 90% for a minute each: 20 x 60 x 4.5 = 5,400. */
+START_TEST(canary_and_linear_deployments_shift_traffic_and_roll_back)
+{
+    const char *fmt =
+        "{\"name\": \"canary\", \"duration_s\": 1800, \"seed\": 11, \"replications\": 8,"
+        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\","
+        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 100},"
+        "   \"deployments\": [%s]}]}";
+    static const struct {
+        const char *deployment;
+        double rollbacks, invocations, errors;
+    } cases[] = {
+        { "{\"at_s\": 300, \"strategy\": \"canary\", \"error_rate\": 0.2,"
+          " \"alarm\": {\"error_rate\": 0.05, \"window_s\": 60}}", 1, 120, 24 },
+        { "{\"at_s\": 300, \"strategy\": \"canary\", \"alarm\": {\"error_rate\": 0.05}}", 0, 600, 0 },
+        { "{\"at_s\": 300, \"strategy\": \"linear\"}", 0, 5400, 0 },
+    };
+    char json[2048];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        snprintf(json, sizeof json, fmt, cases[c].deployment);
+        world_spec *spec;
+        run_result res;
+        support_run_text(json, 0, &spec, &res);
+        double hw;
+        for (uint32_t r = 0; r < spec->replications; r++)
+            ck_assert_double_eq(support_row_value(&res, r, "functions.f.rollbacks"), cases[c].rollbacks);
+        double inv = support_figure_ci(&res, "functions.f.new_version_invocations", &hw);
+        support_assert_within_ci("model", "new-version invocations while deploying", inv, hw, cases[c].invocations);
+        double err = support_figure_ci(&res, "functions.f.new_version_errors", &hw);
+        if (cases[c].errors > 0)
+            support_assert_within_ci("model", "new-version errors before the rollback", err, hw, cases[c].errors);
+        else
+            ck_assert_double_eq(err, 0);
+        /* Every error is the new version's (the old one never fails). */
+        ck_assert_double_eq(run_value(&res, "functions.f.errors", NULL), err);
+        support_done(spec, &res);
+    }
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"deployments\": [{\"at_s\": 60, \"alarm\": {}}]}]}",
+        "components[0].deployments[0].alarm", "canary or linear");
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"deployments\": [{\"at_s\": 60, \"strategy\": \"linear\"}, {\"at_s\": 300}]}]}",
+        "components[0].deployments[1].at_s", "after the previous deployment has finished (600 s)");
+}
+END_TEST
+
+/* Shifting traffic a step at a time spreads the cold-start wave: in the minute after the
+ * deployment starts, a linear rollout starts a fraction of the environments all at once
+ * does (its 10% needs about a tenth of the pool), and it rebuilds the pool over 9 minutes. */
+START_TEST(a_linear_deployment_spreads_the_cold_start_wave)
+{
+    const char *fmt =
+        "{\"name\": \"dep\", \"duration_s\": 1800, \"seed\": 3, \"replications\": 4,"
+        " \"timeseries_interval_s\": 60,"
+        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"timeout_s\": 30,"
+        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 200},"
+        "   \"deployments\": [{\"at_s\": 600, \"strategy\": \"%s\"}]}]}";
+    double wave[2], total[2];
+    const char *strategies[] = { "all-at-once", "linear" };
+    char json[1024];
+    for (int k = 0; k < 2; k++) {
+        snprintf(json, sizeof json, fmt, strategies[k]);
+        world_spec *spec;
+        run_result res;
+        support_run_text(json, 0, &spec, &res);
+        wave[k] = total[k] = 0;
+        for (uint32_t r = 0; r < spec->replications; r++) {
+            const double *cold = res.ts + ((size_t)r * TS_COLUMNS + TS_COLD_STARTS) * res.bins;
+            wave[k] += cold[10] / spec->replications;           /* [600, 660) */
+            for (int b = 10; b < 20; b++)
+                total[k] += cold[b] / spec->replications;       /* [600, 1200) */
+        }
+        support_done(spec, &res);
+    }
+    if (support_verbose())
+        fprintf(stderr, "model: cold starts the minute after a deployment: all at once %.2f, linear %.2f; "
+                "over 10 minutes %.2f and %.2f\n", wave[0], wave[1], total[0], total[1]);
+    ck_assert(wave[1] < 0.35 * wave[0]);
+    /* Both rebuild the pool once (the linear one a little more: two pools overlap). */
+    ck_assert(total[1] >= 0.7 * total[0] && total[1] <= 2.0 * total[0]);
+}
+END_TEST
+
 /* An instance-local cache in front of the first call step hits only on a warm instance that
  * fetched within ttl_s: with instances that live on, the hit share is hit_ratio x the warm
  * share, and the database sees only the misses; with no keep-alive every invocation is a
@@ -854,6 +948,8 @@ Suite *model_suite(void)
     tcase_add_test(tc, greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones);
     tcase_add_test(tc, azure_scales_non_http_triggers_once_every_30_seconds);
     tcase_add_test(tc, a_deployment_makes_a_cold_start_wave);
+    tcase_add_test(tc, canary_and_linear_deployments_shift_traffic_and_roll_back);
+    tcase_add_test(tc, a_linear_deployment_spreads_the_cold_start_wave);
     tcase_add_test(tc, a_local_cache_hits_only_on_warm_instances);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
