@@ -23,7 +23,7 @@ const char *const bill_line_names[BILL_LINES] = {
     "step_functions_express_requests", "step_functions_express_duration", "fargate_vcpu",
     "fargate_memory", "ec2_instances", "load_balancer_hours", "load_balancer_lcu", "functions_requests",
     "functions_memory", "functions_cpu", "functions_plan", "lambda_ephemeral_storage",
-    "api_gateway_rest", "api_gateway_http", "logs_ingestion", "data_transfer_out",
+    "api_gateway_rest", "api_gateway_http", "logs_ingestion", "data_transfer_out", "api_gateway_cache",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -303,6 +303,23 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     read_tiers(&x, "http", &t->apigw_http);
     read_sourced(&x);
     cfg_done(&x);
+    /* REST API caching: an hourly price by cache size (sizes in GB, increasing). */
+    if (cfg_has(&ag, "cache_per_hour")) {
+        cfg_object(&ag, "cache_per_hour", &x);
+        size_t k = cfg_array_len(&x, "sizes");
+        if (k > PRICE_TIERS_MAX)
+            cfg_fail(&x, "sizes", "at most %d sizes, got %zu", PRICE_TIERS_MAX, k);
+        for (size_t i = 0; i < k && !cfg_failed(&x); i++) {
+            cfg_node c;
+            cfg_array_object(&x, "sizes", i, &c);
+            t->apigw_cache_gb[i] = cfg_number_req(&c, "size_gb", 0.01, 1e6);
+            t->apigw_cache_hour[i] = cfg_number_req(&c, "price", 0, 1e6);
+            cfg_done(&c);
+            t->n_apigw_cache = i + 1;
+        }
+        read_sourced(&x);
+        cfg_done(&x);
+    }
     cfg_done(&ag);
 
     cfg_node cw;
@@ -589,8 +606,9 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
         lb_h += f->lb_hours * scale;
         lcu_h += f->lcu_hours * scale;
     }
-    double eph = 0, rest = 0, http = 0, logs = 0, dto = 0;
+    double eph = 0, rest = 0, http = 0, logs = 0, dto = 0, cache = 0;
     for (size_t i = 0; i < u->n; i++) {
+        cache += u->lambda[i].apigw_cache_usd * scale;
         eph += u->lambda[i].ephemeral_gb_s * scale;
         rest += u->lambda[i].apigw_rest * scale;
         http += u->lambda[i].apigw_http * scale;
@@ -600,6 +618,7 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     raw[LINE_LAMBDA_EPHEMERAL] = eph * t->lambda_ephemeral_gb_s;
     raw[LINE_APIGW_REST] = billing_tiered(&t->apigw_rest, rest / 1e6);
     raw[LINE_APIGW_HTTP] = billing_tiered(&t->apigw_http, http / 1e6);
+    raw[LINE_APIGW_CACHE] = cache;
     raw[LINE_LOGS_INGESTION] = billing_tiered(&t->logs_ingestion_gb, logs);
     raw[LINE_TRANSFER_OUT] = billing_tiered(&t->transfer_out_gb, dto);
     raw[LINE_FARGATE_VCPU] = fg_vcpu;
@@ -648,6 +667,8 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
                 c += raw[LINE_APIGW_HTTP] * lu->apigw_http * scale / http;
             if (logs > 0)
                 c += raw[LINE_LOGS_INGESTION] * lu->log_gb * scale / logs;
+            if (cache > 0)
+                c += raw[LINE_APIGW_CACHE] * lu->apigw_cache_usd * scale / cache;
             if (dto > 0)
                 c += raw[LINE_TRANSFER_OUT] * lu->transfer_out_gb * scale / dto;
         }
@@ -709,4 +730,12 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
         }
         b->by_component[i] = billing_round_cents(c);
     }
+}
+
+double billing_apigw_cache_hour(const price_table *t, double size_gb)
+{
+    for (size_t i = 0; i < t->n_apigw_cache; i++)
+        if (fabs(t->apigw_cache_gb[i] - size_gb) < 1e-9)
+            return t->apigw_cache_hour[i];
+    return -1;
 }

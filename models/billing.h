@@ -75,6 +75,8 @@ typedef struct price_table {
     double      alb_hour, alb_lcu_hour;
     double      lambda_ephemeral_gb_s;        /* storage above the free 512 MB */
     price_tiers apigw_rest, apigw_http;       /* per 1M requests, monthly tiers */
+    size_t      n_apigw_cache;                /* REST API cache sizes and their hourly prices */
+    double      apigw_cache_gb[PRICE_TIERS_MAX], apigw_cache_hour[PRICE_TIERS_MAX];
     price_tiers logs_ingestion_gb;            /* CloudWatch Logs (Lambda), monthly tiers */
     price_tiers transfer_out_gb;              /* data transfer out to the internet */
 } price_table;
@@ -90,7 +92,7 @@ typedef enum bill_line {
     LINE_SFN_EXPRESS_REQUESTS, LINE_SFN_EXPRESS_DURATION, LINE_FARGATE_VCPU, LINE_FARGATE_MEMORY,
     LINE_EC2_INSTANCES, LINE_LOAD_BALANCER_HOURS, LINE_LOAD_BALANCER_LCU, LINE_FN_REQUESTS,
     LINE_FN_MEMORY, LINE_FN_CPU, LINE_FN_PLAN, LINE_LAMBDA_EPHEMERAL, LINE_APIGW_REST, LINE_APIGW_HTTP,
-    LINE_LOGS_INGESTION, LINE_TRANSFER_OUT, BILL_LINES
+    LINE_LOGS_INGESTION, LINE_TRANSFER_OUT, LINE_APIGW_CACHE, BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
@@ -108,6 +110,7 @@ typedef struct lambda_usage {
     double log_gb;            /* log ingestion */
     /* what the traffic sent to this component through a gateway, and its responses */
     double apigw_rest, apigw_http, transfer_out_gb;
+    double apigw_cache_usd;   /* its gateway caches' hours in the window at their hourly price */
 } lambda_usage;
 
 /* What one queue used: API requests (send, receive, empty receive, delete; per 64 KB). */
@@ -191,4 +194,6 @@ void   billing_compute(const price_table *t, const usage *u, bool free_tier, dou
 double billing_tiered(const price_tiers *t, double quantity);
 double billing_round_cents(double x);
 
+/* The hourly price of a REST API cache of size_gb in t, or -1 when t has no such size. */
+double billing_apigw_cache_hour(const price_table *t, double size_gb);
 #endif

@@ -258,6 +258,12 @@ static int run_one(void *p, uint32_t r, double *row)
                 u.lambda[i].apigw_http = w.gateway_http[i];
                 u.lambda[i].transfer_out_gb = w.transfer_gb[i];
             }
+            /* A source's gateway cache runs (and bills) the whole window, to its target. */
+            for (size_t k = 0; k < spec->n_sources; k++) {
+                const source_spec *s = &spec->sources[k];
+                if (s->cache && s->target >= 0)
+                    u.lambda[s->target].apigw_cache_usd += s->cache_hour_price * spec->duration_s / 3600.0;
+            }
             billing_compute(&spec->prices, &u, spec->free_tier, spec->duration_s, &b);
             metric_sink m = { .values = row };
             collect(spec, &w, &b, &m);

@@ -27,6 +27,10 @@ typedef struct source_state {
     double             end;        /* no arrivals at or after this */
     int                on;         /* onoff: current state */
     double             next_switch;
+    /* the gateway's response cache: when each key was last filled */
+    double            *key_filled;
+    gsl_rng           *cache;
+    uint64_t           cache_hits, cache_misses, rejected;   /* measured window */
 } source_state;
 
 typedef struct traffic_state {
@@ -38,6 +42,47 @@ typedef struct traffic_state {
 
 static const char *const process_names[] = { "constant", "poisson", "diurnal", "onoff", "spike",
                                              "trace", NULL };
+
+/* A REST API's response cache (gateway_cache) and request validation (gateway_validation).
+ * Cache sizes and hourly prices come from the price table; TTL default 300 s, at most
+ * 3,600 s (API Gateway developer guide). */
+static void parse_gateway_features(cfg_node *c, source_spec *s, const world_spec *w)
+{
+    s->validate = cfg_bool(c, "gateway_validation", false);
+    if (!cfg_failed(c) && s->validate && s->gateway != 1)
+        cfg_fail(c, "gateway_validation", "request validation is a REST API feature: set \"gateway\": \"rest\"");
+    if (!cfg_has(c, "gateway_cache")) {
+        cfg_put(c, "gateway_cache", cJSON_CreateNull());
+        return;
+    }
+    cfg_node g;
+    cfg_object(c, "gateway_cache", &g);
+    s->cache = true;
+    s->cache_gb = cfg_number(&g, "size_gb", 0.5, 0.01, 1e6);
+    s->cache_ttl_s = cfg_number(&g, "ttl_s", 300, 0, 3600);
+    s->cache_keys = (uint32_t)cfg_integer(&g, "keys", 1, 1, 10000000);
+    if (cfg_has(&g, "hit_ratio")) {
+        s->cache_hit_ratio = cfg_number(&g, "hit_ratio", 0, 0, 1);
+    } else {
+        s->cache_hit_ratio = -1;
+        cfg_put(&g, "hit_ratio", cJSON_CreateNull());
+    }
+    s->cache_hit_ms = cfg_number(&g, "hit_latency_ms", 10, 0, 60000);
+    s->cache_hour_price = billing_apigw_cache_hour(&w->prices, s->cache_gb);
+    if (!cfg_failed(&g) && s->cache_hour_price < 0) {
+        char sizes[256] = "";
+        for (size_t i = 0; i < w->prices.n_apigw_cache; i++)
+            snprintf(sizes + strlen(sizes), sizeof sizes - strlen(sizes), "%s%g", i ? ", " : "",
+                     w->prices.apigw_cache_gb[i]);
+        cfg_fail(&g, "size_gb", "the price table has no cache of %g GB (sizes: %s)", s->cache_gb,
+                 sizes[0] ? sizes : "none");
+    }
+    cfg_done(&g);
+    if (!cfg_failed(c) && s->gateway != 1)
+        cfg_fail(c, "gateway_cache", "response caching is a REST API feature: set \"gateway\": \"rest\"");
+    else if (!cfg_failed(c) && s->async)
+        cfg_fail(c, "gateway_cache", "caches responses to synchronous requests; this source is \"async\"");
+}
 
 static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w, int target)
 {
@@ -333,6 +378,7 @@ int traffic_parse(cfg_node *root, world_spec *w)
         if (!cfg_failed(&c) && s->gateway && w->provider != PROVIDER_AWS)
             cfg_fail(&c, "gateway", "API Gateway is priced for provider \"aws\" only");
         s->poison_rate = cfg_number(&c, "poison_rate", 0, 0, 1);
+        parse_gateway_features(&c, s, w);
         s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
         s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
         if (!cfg_failed(&c) && s->end_s <= s->start_s)
@@ -454,6 +500,50 @@ static double next_arrival(source_state *st)
 
 /* ---- the client -------------------------------------------------------------------- */
 
+static void on_cache_hit(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    traffic_attempt_done(target, (uint32_t)arg, RESULT_OK);
+}
+
+/* The REST API answers without the integration: a malformed request fails validation (a
+ * 400 the client does not retry; it never reaches the target), or a fresh cached response
+ * comes back after the cache's latency. A key is fresh for ttl_s after a response filled
+ * it; keys are equally likely (or a fixed hit_ratio stands in for the key model). */
+static bool gateway_answers(world *w, uint32_t idx, double now)
+{
+    request *r = &w->req[idx];
+    const source_spec *s = &w->spec->sources[r->source];
+    source_state *st = &((traffic_state *)w->sources)->src[r->source];
+    if (s->validate && r->poison) {
+        if (r->measured)
+            st->rejected++;
+        world_finish(w, idx, OUTCOME_FAILED);
+        return true;
+    }
+    if (!s->cache)
+        return false;
+    bool hit;
+    r->cache_key = UINT32_MAX;
+    if (s->cache_hit_ratio >= 0) {
+        hit = gsl_rng_uniform(st->cache) < s->cache_hit_ratio;
+    } else {
+        uint32_t k = s->cache_keys > 1 ? (uint32_t)gsl_rng_uniform_int(st->cache, s->cache_keys) : 0;
+        hit = now - st->key_filled[k] < s->cache_ttl_s;
+        if (!hit)
+            r->cache_key = k;
+    }
+    if (r->measured) {
+        if (hit)
+            st->cache_hits++;
+        else
+            st->cache_misses++;
+    }
+    if (hit && sim_at(w->s, now + s->cache_hit_ms / 1000.0, on_cache_hit, w, idx) != 0)
+        w->out_of_memory = 1;
+    return hit;
+}
+
 static void start_attempt(world *w, uint32_t idx)
 {
     request *r = &w->req[idx];
@@ -473,6 +563,8 @@ static void start_attempt(world *w, uint32_t idx)
         traffic_attempt_done(w, idx, RESULT_THROTTLED);
         return;
     }
+    if ((s->validate || s->cache) && gateway_answers(w, idx, now))
+        return;
     if (s->async)
         world_enqueue(w, (int)r->target, idx);   /* the target owns it from here */
     else
@@ -603,6 +695,10 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
     double now = sim_now(w->s);
     if (result == RESULT_OK && r->measured)
         w->transfer_gb[r->target] += s->response_kb / 1048576.0;
+    if (result == RESULT_OK && s->cache && r->cache_key != UINT32_MAX) {
+        ((traffic_state *)w->sources)->src[r->source].key_filled[r->cache_key] = now;
+        r->cache_key = UINT32_MAX;
+    }
     if (result == RESULT_THROTTLED && r->measured && w->spec->n_tenants)
         w->tenant_throttled[r->tenant]++;
     if (retry_again(&s->retry, result, r->attempt)) {
@@ -649,6 +745,15 @@ int traffic_start(world *w)
         st->tenant = sim_stream(w->s, name);
         if (!st->arrivals || !st->retry || !st->poison || !st->tenant)
             return -1;
+        if (s->cache) {
+            snprintf(name, sizeof name, "source.%s.gateway_cache", s->name);
+            st->cache = sim_stream(w->s, name);
+            st->key_filled = malloc(s->cache_keys * sizeof *st->key_filled);
+            if (!st->cache || !st->key_filled)
+                return -1;
+            for (uint32_t k = 0; k < s->cache_keys; k++)
+                st->key_filled[k] = -INFINITY;
+        }
         st->end = fmin(s->end_s, w->t_end);
         st->t = s->start_s;
         if (s->process == ARRIVALS_TRACE) {
@@ -688,8 +793,10 @@ void traffic_free(world *w)
     traffic_state *ts = w->sources;
     if (!ts)
         return;
-    for (size_t i = 0; ts->src && i < ts->n; i++)
+    for (size_t i = 0; ts->src && i < ts->n; i++) {
         trace_player_free(ts->src[i].player);
+        free(ts->src[i].key_filled);
+    }
     free(ts->src);
     free(ts);
     w->sources = NULL;
@@ -702,6 +809,16 @@ void traffic_report(const world_spec *spec, const world *w, metric_sink *m)
     const traffic_state *ts = w ? w->sources : NULL;
     for (size_t i = 0; i < spec->n_sources; i++) {
         const source_spec *s = &spec->sources[i];
+        const source_state *st = ts && i < ts->n ? &ts->src[i] : NULL;
+        snprintf(m->prefix, sizeof m->prefix, "sources.%s.", s->name);
+        if (s->cache) {
+            uint64_t hits = st ? st->cache_hits : 0, misses = st ? st->cache_misses : 0;
+            metric_emit(m, "gateway_cache_hits", (double)hits);
+            metric_emit(m, "gateway_cache_misses", (double)misses);
+            metric_emit(m, "gateway_cache_hit_ratio", hits + misses ? (double)hits / (double)(hits + misses) : NAN);
+        }
+        if (s->validate)
+            metric_emit(m, "gateway_rejected", st ? (double)st->rejected : 0.0);
         if (s->process != ARRIVALS_TRACE)
             continue;
         const trace_player *p = ts && i < ts->n ? ts->src[i].player : NULL;

@@ -28,6 +28,12 @@ struct source_spec {
     int             gateway;           /* 0 none, 1 API Gateway REST, 2 HTTP API */
     double          response_kb;       /* response size: data transfer out */
     double          poison_rate;       /* share of requests that fail every processing attempt */
+    /* REST API gateway features: a response cache, request validation */
+    bool            cache;
+    double          cache_gb, cache_ttl_s, cache_hit_ratio;  /* hit_ratio < 0: from keys and TTL */
+    uint32_t        cache_keys;
+    double          cache_hit_ms, cache_hour_price;
+    bool            validate;          /* poisoned (malformed) requests are refused at the gateway */
     arrival_process process;
     double          rate_per_s;        /* mean (diurnal), base (spike), constant/poisson rate */
     double          start_s, end_s;    /* active between these times (end < 0: to the end) */
