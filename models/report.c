@@ -158,6 +158,8 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
         metric_emit(m, "success_ratio", ended ? (double)t->completed / (double)ended : NAN);
         snprintf(m->prefix, sizeof m->prefix, "tenants.%s.", spec->tenants[i].name);
         metric_emit(m, "throttled", w ? (double)w->tenant_throttled[i] : 0);
+        if (spec->tenants[i].quota > 0)
+            metric_emit(m, "over_quota", w ? (double)w->tenant_over_quota[i] : 0);
         snprintf(m->prefix, sizeof m->prefix, "tenants.%s.latency_ms.", spec->tenants[i].name);
         emit_latency(m, w ? &w->tenant_latency[i] : NULL);
     }

@@ -544,6 +544,24 @@ static bool gateway_answers(world *w, uint32_t idx, double now)
     return hit;
 }
 
+/* Counts an attempt against its tenant's usage-plan quota; true when it is over it. */
+static bool over_quota(world *w, const request *r, double now)
+{
+    const tenant_spec *t = &w->spec->tenants[r->tenant];
+    double period = floor(now / t->quota_period_s);
+    if (period != w->tenant_quota_period[r->tenant]) {
+        w->tenant_quota_period[r->tenant] = period;
+        w->tenant_quota_used[r->tenant] = 0;
+    }
+    if (w->tenant_quota_used[r->tenant] >= t->quota) {
+        if (r->measured)
+            w->tenant_over_quota[r->tenant]++;
+        return true;
+    }
+    w->tenant_quota_used[r->tenant] += 1;
+    return false;
+}
+
 static void start_attempt(world *w, uint32_t idx)
 {
     request *r = &w->req[idx];
@@ -560,6 +578,10 @@ static void start_attempt(world *w, uint32_t idx)
     /* The tenant's entry rate limit (a usage plan at the gateway). */
     if (w->spec->n_tenants &&
         !token_bucket_take(&w->tenant_bucket[r->tenant], &w->spec->tenants[r->tenant].limit, now)) {
+        traffic_attempt_done(w, idx, RESULT_THROTTLED);
+        return;
+    }
+    if (w->spec->n_tenants && w->spec->tenants[r->tenant].quota > 0 && over_quota(w, r, now)) {
         traffic_attempt_done(w, idx, RESULT_THROTTLED);
         return;
     }

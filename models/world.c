@@ -250,6 +250,21 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
         ts->name = strdup(tname);
         w->n_tenants = i + 1;
         rate_limit_parse(&t, "rate_limit", &ts->limit);
+        /* A usage plan's quota: requests a day, week or month (730 h), counted from the run's
+         * start; over it every attempt is refused (429) until the next period. */
+        if (cfg_has(&t, "quota")) {
+            static const char *const periods[] = { "day", "week", "month", NULL };
+            static const double period_s[] = { 86400, 604800, 730 * 3600.0 };
+            cfg_node q;
+            cfg_object(&t, "quota", &q);
+            ts->quota = (double)cfg_integer(&q, "requests", 0, 1, 1000000000000LL);
+            if (!cfg_has(&q, "requests"))
+                cfg_missing(&q, "requests", "the requests the plan allows a period");
+            ts->quota_period_s = period_s[cfg_enum(&q, "period", periods, 0)];
+            cfg_done(&q);
+        } else {
+            cfg_put(&t, "quota", cJSON_CreateNull());
+        }
         cfg_done(&t);
     }
 
@@ -537,13 +552,17 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->tenant_latency = malloc(nt * sizeof *w->tenant_latency);
     w->tenant_throttled = calloc(nt, sizeof *w->tenant_throttled);
     w->tenant_bucket = calloc(nt, sizeof *w->tenant_bucket);
+    w->tenant_quota_used = calloc(nt, sizeof *w->tenant_quota_used);
+    w->tenant_quota_period = calloc(nt, sizeof *w->tenant_quota_period);
+    w->tenant_over_quota = calloc(nt, sizeof *w->tenant_over_quota);
     size_t nc = spec->n_components ? spec->n_components : 1;
     w->gateway_rest = calloc(nc, sizeof *w->gateway_rest);
     w->gateway_http = calloc(nc, sizeof *w->gateway_http);
     w->transfer_gb = calloc(nc, sizeof *w->transfer_gb);
     if (!w->gateway_rest || !w->gateway_http || !w->transfer_gb)
         goto oom;
-    if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled || !w->tenant_bucket)
+    if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled || !w->tenant_bucket ||
+        !w->tenant_quota_used || !w->tenant_quota_period || !w->tenant_over_quota)
         goto oom;
     for (size_t i = 0; i < nt; i++) {
         hist_init(&w->tenant_latency[i]);
@@ -612,6 +631,9 @@ void world_free(world *w)
     free(w->tenant_latency);
     free(w->tenant_throttled);
     free(w->tenant_bucket);
+    free(w->tenant_quota_used);
+    free(w->tenant_quota_period);
+    free(w->tenant_over_quota);
     free(w->gateway_rest);
     free(w->gateway_http);
     free(w->transfer_gb);

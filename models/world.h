@@ -141,6 +141,7 @@ extern const char *const provider_names[PROVIDERS + 1];
 typedef struct tenant_spec {
     char      *name;
     rate_limit limit;
+    double     quota, quota_period_s;   /* usage plan quota: requests a period (0: none) */
 } tenant_spec;
 
 struct world_spec {
@@ -212,6 +213,9 @@ struct world {
     hist             *tenant_latency;
     uint64_t         *tenant_throttled;    /* attempts throttled, anywhere */
     token_bucket     *tenant_bucket;       /* entry rate limits */
+    double           *tenant_quota_used;   /* requests counted against the quota this period */
+    double           *tenant_quota_period; /* which period they count in */
+    uint64_t         *tenant_over_quota;   /* attempts refused over the quota (measured) */
     double           *gateway_rest, *gateway_http, *transfer_gb;  /* per component, by traffic */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;

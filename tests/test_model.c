@@ -510,6 +510,39 @@ START_TEST(a_gateway_cache_and_validation_answer_before_the_function)
 }
 END_TEST
 
+/* A usage plan's quota: tenant "free" may make 2,000 requests a day; over two days of
+ * Poisson traffic at 0.5/s (43,200 a day) exactly 4,000 complete and every other attempt
+ * is refused at the gateway, while "paid" (no quota) completes everything it sends. */
+START_TEST(a_usage_plan_quota_caps_a_tenant_per_period)
+{
+    const char *json =
+        "{\"name\": \"plans\", \"duration_s\": 172800, \"seed\": 8, \"replications\": 2,"
+        " \"tenants\": [{\"name\": \"free\", \"quota\": {\"requests\": 2000, \"period\": \"day\"}},"
+        "               {\"name\": \"paid\", \"rate_limit\": {\"per_s\": 100}}],"
+        " \"traffic\": [{\"target\": \"f\", \"tenant\": \"free\", \"gateway\": \"rest\","
+        "                \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 0.5}},"
+        "               {\"target\": \"f\", \"tenant\": \"paid\", \"gateway\": \"rest\","
+        "                \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 0.5}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 20}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    for (uint32_t r = 0; r < spec->replications; r++) {
+        double arrived = support_row_value(&res, r, "tenants.free.requests.arrived");
+        ck_assert_double_eq(support_row_value(&res, r, "tenants.free.requests.completed"), 4000);
+        ck_assert_double_eq(support_row_value(&res, r, "tenants.free.over_quota"), arrived - 4000);
+        ck_assert_double_eq(support_row_value(&res, r, "tenants.paid.requests.completed"),
+                            support_row_value(&res, r, "tenants.paid.requests.arrived"));
+    }
+    support_done(spec, &res);
+    support_assert_refused("model",
+        "{\"tenants\": [{\"name\": \"a\", \"quota\": {\"period\": \"day\"}}],"
+        " \"traffic\": [{\"target\": \"f\", \"tenant\": \"a\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10}]}",
+        "tenants[0].quota.requests", "requests the plan allows");
+}
+END_TEST
+
 /* An instance-local cache in front of the first call step hits only on a warm instance that
  * fetched within ttl_s: with instances that live on, the hit share is hit_ratio x the warm
  * share, and the database sees only the misses; with no keep-alive every invocation is a
@@ -1017,6 +1050,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, canary_and_linear_deployments_shift_traffic_and_roll_back);
     tcase_add_test(tc, a_linear_deployment_spreads_the_cold_start_wave);
     tcase_add_test(tc, a_gateway_cache_and_validation_answer_before_the_function);
+    tcase_add_test(tc, a_usage_plan_quota_caps_a_tenant_per_period);
     tcase_add_test(tc, a_local_cache_hits_only_on_warm_instances);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
