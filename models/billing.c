@@ -23,7 +23,7 @@ const char *const bill_line_names[BILL_LINES] = {
     "step_functions_express_requests", "step_functions_express_duration", "fargate_vcpu",
     "fargate_memory", "ec2_instances", "load_balancer_hours", "load_balancer_lcu", "functions_requests",
     "functions_memory", "functions_cpu", "functions_plan", "lambda_ephemeral_storage",
-    "api_gateway_rest", "api_gateway_http", "logs_ingestion", "data_transfer_out", "api_gateway_cache",
+    "api_gateway_rest", "api_gateway_http", "logs_ingestion", "data_transfer_out", "api_gateway_cache", "lambda_edge_requests", "lambda_edge_duration",
 };
 
 /* ---- loading --------------------------------------------------------------- */
@@ -129,6 +129,14 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
     t->lambda_ephemeral_gb_s = cfg_number_req(&x, "price", 0, 1);
     read_sourced(&x);
     cfg_done(&x);
+
+    if (cfg_has(&l, "edge")) {
+        cfg_object(&l, "edge", &x);
+        t->edge_request_per_million = cfg_number_req(&x, "request_per_million", 0, 1000);
+        t->edge_gb_s = cfg_number_req(&x, "gb_s", 0, 1);
+        read_sourced(&x);
+        cfg_done(&x);
+    }
 
     cfg_object(&l, "provisioned_duration_gb_s", &x);
     t->lambda_pc_duration[0] = cfg_number_req(&x, "x86_64", 0, 1);
@@ -488,10 +496,16 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     double req_all = 0, req_free_eligible = 0;
     double gb_s[2] = { 0, 0 }, gb_s_eligible[2] = { 0, 0 };
     double pc_cap[2] = { 0, 0 }, pc_dur[2] = { 0, 0 };
+    double edge_req = 0, edge_gb_s = 0;
     for (size_t i = 0; i < u->n; i++) {
         const lambda_usage *l = &u->lambda[i];
         if (!l->used)
             continue;
+        if (l->edge) {
+            edge_req += l->requests * scale;
+            edge_gb_s += l->gb_s * scale;
+            continue;
+        }
         req_all += l->requests * scale;
         gb_s[l->arch] += l->gb_s * scale;
         pc_dur[l->arch] += l->pc_gb_s * scale;
@@ -619,6 +633,8 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     raw[LINE_APIGW_REST] = billing_tiered(&t->apigw_rest, rest / 1e6);
     raw[LINE_APIGW_HTTP] = billing_tiered(&t->apigw_http, http / 1e6);
     raw[LINE_APIGW_CACHE] = cache;
+    raw[LINE_EDGE_REQUESTS] = edge_req / 1e6 * t->edge_request_per_million;
+    raw[LINE_EDGE_DURATION] = edge_gb_s * t->edge_gb_s;
     raw[LINE_LOGS_INGESTION] = billing_tiered(&t->logs_ingestion_gb, logs);
     raw[LINE_TRANSFER_OUT] = billing_tiered(&t->transfer_out_gb, dto);
     raw[LINE_FARGATE_VCPU] = fg_vcpu;
@@ -639,7 +655,12 @@ void billing_compute(const price_table *t, const usage *u, bool free_tier, doubl
     for (size_t i = 0; i < u->n; i++) {
         const lambda_usage *l = &u->lambda[i];
         double c = 0;
-        if (l->used) {
+        if (l->used && l->edge) {
+            if (edge_req > 0)
+                c += raw[LINE_EDGE_REQUESTS] * l->requests * scale / edge_req;
+            if (edge_gb_s > 0)
+                c += raw[LINE_EDGE_DURATION] * l->gb_s * scale / edge_gb_s;
+        } else if (l->used) {
             int a = l->arch;
             double req = l->requests * scale, gb = l->gb_s * scale;
             if (!l->provisioned && req_free_eligible > 0)

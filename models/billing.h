@@ -74,6 +74,7 @@ typedef struct price_table {
     instance_price instances[PRICE_INSTANCES_MAX];          /* EC2 on demand */
     double      alb_hour, alb_lcu_hour;
     double      lambda_ephemeral_gb_s;        /* storage above the free 512 MB */
+    double      edge_request_per_million, edge_gb_s;    /* Lambda@Edge (0: not in the table) */
     price_tiers apigw_rest, apigw_http;       /* per 1M requests, monthly tiers */
     size_t      n_apigw_cache;                /* REST API cache sizes and their hourly prices */
     double      apigw_cache_gb[PRICE_TIERS_MAX], apigw_cache_hour[PRICE_TIERS_MAX];
@@ -92,13 +93,15 @@ typedef enum bill_line {
     LINE_SFN_EXPRESS_REQUESTS, LINE_SFN_EXPRESS_DURATION, LINE_FARGATE_VCPU, LINE_FARGATE_MEMORY,
     LINE_EC2_INSTANCES, LINE_LOAD_BALANCER_HOURS, LINE_LOAD_BALANCER_LCU, LINE_FN_REQUESTS,
     LINE_FN_MEMORY, LINE_FN_CPU, LINE_FN_PLAN, LINE_LAMBDA_EPHEMERAL, LINE_APIGW_REST, LINE_APIGW_HTTP,
-    LINE_LOGS_INGESTION, LINE_TRANSFER_OUT, LINE_APIGW_CACHE, BILL_LINES
+    LINE_LOGS_INGESTION, LINE_TRANSFER_OUT, LINE_APIGW_CACHE, LINE_EDGE_REQUESTS, LINE_EDGE_DURATION,
+    BILL_LINES
 } bill_line;
 extern const char *const bill_line_names[BILL_LINES];
 
 /* What one Lambda function used in the measured window. */
 typedef struct lambda_usage {
     bool   used;              /* the component is a function */
+    bool   edge;              /* Lambda@Edge: its own prices, no free tier */
     int    arch;              /* 0 x86_64, 1 arm64 */
     bool   provisioned;       /* has provisioned concurrency: no free tier */
     double requests;          /* invocations */

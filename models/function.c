@@ -110,6 +110,7 @@ typedef struct function_spec {
     size_t            n_deploy;        /* deployments: a new version replaces the old at each */
     struct deployment *deploy;
     int               runtime;         /* index into runtime_names */
+    int               edge;            /* Lambda@Edge: 0 no, 1 viewer trigger, 2 origin trigger */
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;
@@ -541,6 +542,31 @@ static void parse_deployments(cfg_node *n, function_spec *f)
                  "per instance");
 }
 
+/* Lambda@Edge (CloudFront): a viewer trigger runs with 128 MB for at most 5 s, an origin
+ * trigger with up to 10,240 MB for 30 s; x86_64 only, no provisioned concurrency; its own
+ * prices, no free tier. */
+static void parse_edge(cfg_node *n, function_spec *f, const world_spec *w)
+{
+    static const char *const edges[] = { "none", "viewer", "origin", NULL };
+    f->edge = cfg_enum(n, "edge", edges, 0);
+    if (cfg_failed(n) || !f->edge)
+        return;
+    if (f->provider != PROVIDER_AWS)
+        cfg_fail(n, "edge", "Lambda@Edge is modelled for provider \"aws\" (Workers are edge functions already)");
+    else if (w->prices.edge_request_per_million <= 0)
+        cfg_fail(n, "edge", "the price table has no Lambda@Edge prices (lambda_edge)");
+    else if (f->edge == 1 && f->memory_mb > 128)
+        cfg_fail(n, "memory_mb", "a viewer-trigger edge function has at most 128 MB, got %g", f->memory_mb);
+    else if (f->edge == 1 && f->timeout_ms > 5000)
+        cfg_fail(n, "timeout_s", "a viewer-trigger edge function times out within 5 s, got %g", f->timeout_ms / 1000);
+    else if (f->edge == 2 && f->timeout_ms > 30000)
+        cfg_fail(n, "timeout_s", "an origin-trigger edge function times out within 30 s, got %g", f->timeout_ms / 1000);
+    else if (f->arch != 0)
+        cfg_fail(n, "architecture", "Lambda@Edge runs x86_64 only");
+    else if (f->provisioned)
+        cfg_fail(n, "provisioned_concurrency", "Lambda@Edge has no provisioned concurrency");
+}
+
 static void *function_parse(cfg_node *n, world_spec *w)
 {
     function_spec *f = calloc(1, sizeof *f);
@@ -710,6 +736,7 @@ static void *function_parse(cfg_node *n, world_spec *w)
         cfg_fail(n, "provisioned_concurrency", "keep_alive.scope \"%s\" loads the function as one "
                  "unit; provisioned instances are modelled with scope \"instance\"",
                  scope_names[f->scope]);
+    parse_edge(n, f, w);
     cfg_done(n);
     if (cfg_failed(n)) {
         function_free_spec(f);
@@ -2508,6 +2535,7 @@ static void function_meter(const void *spec, const void *state, const world *w, 
     lambda_usage *l = &u->lambda[index];
     double gb = f->memory_mb / 1024.0;
     l->used = true;
+    l->edge = f->edge != 0;
     l->arch = f->arch;
     l->provisioned = f->provisioned > 0;
     l->requests = (double)(st->invocations + st->async_extra_requests);
@@ -2521,6 +2549,11 @@ static void function_meter(const void *spec, const void *state, const world *w, 
     /* Configured for the whole window, so for the whole month once extrapolated (a month is
      * a whole number of the 5-minute billing steps). */
     l->pc_capacity_gb_s = (double)f->provisioned * gb * w->spec->duration_s;
+}
+
+bool function_is_edge(const void *spec)
+{
+    return ((const function_spec *)spec)->edge != 0;
 }
 
 const component_kind function_kind = {

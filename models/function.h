@@ -14,5 +14,7 @@ typedef struct function_figures {
     double      billed_gb_s;
 } function_figures;
 void function_figures_of(const void *spec, const void *state, function_figures *out);
+/* Whether a function's spec runs at the edge (Lambda@Edge). */
+bool function_is_edge(const void *spec);
 
 #endif

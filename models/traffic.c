@@ -14,6 +14,7 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
+#include "models/function.h"
 #include "sim/rng.h"
 
 typedef struct source_state {
@@ -379,6 +380,16 @@ int traffic_parse(cfg_node *root, world_spec *w)
             cfg_fail(&c, "gateway", "API Gateway is priced for provider \"aws\" only");
         s->poison_rate = cfg_number(&c, "poison_rate", 0, 0, 1);
         parse_gateway_features(&c, s, w);
+        /* The network between the client and the region, or the nearest edge location. */
+        double region_rtt = cfg_number(&c, "network_rtt_ms", 0, 0, 60000);
+        double edge_rtt = region_rtt;
+        if (cfg_has(&c, "edge_rtt_ms"))
+            edge_rtt = cfg_number(&c, "edge_rtt_ms", 0, 0, 60000);
+        else
+            cfg_put(&c, "edge_rtt_ms", cJSON_CreateNull());
+        bool to_edge = s->target >= 0 && w->components[s->target].kind == &function_kind &&
+                       function_is_edge(w->components[s->target].spec);
+        s->rtt_ms = to_edge ? edge_rtt : region_rtt;
         s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
         s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
         if (!cfg_failed(&c) && s->end_s <= s->start_s)
@@ -562,6 +573,16 @@ static bool over_quota(world *w, const request *r, double now)
     return false;
 }
 
+static void reach_gateway(world *w, uint32_t idx);
+
+static void on_reach(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    reach_gateway(target, (uint32_t)arg);
+}
+
+/* An attempt leaves the client; it reaches the gateway (or the target) after the network's
+ * round trip (the whole of it is put on the way in). */
 static void start_attempt(world *w, uint32_t idx)
 {
     request *r = &w->req[idx];
@@ -570,6 +591,19 @@ static void start_attempt(world *w, uint32_t idx)
     r->deadline = now + s->timeout_ms / 1000.0;
     if (r->measured)
         w->counts.attempts++;
+    if (s->rtt_ms > 0) {
+        if (sim_at(w->s, now + s->rtt_ms / 1000.0, on_reach, w, idx) != 0)
+            w->out_of_memory = 1;
+        return;
+    }
+    reach_gateway(w, idx);
+}
+
+static void reach_gateway(world *w, uint32_t idx)
+{
+    request *r = &w->req[idx];
+    const source_spec *s = &w->spec->sources[r->source];
+    double now = sim_now(w->s);
     /* API Gateway bills every request it receives (an HTTP API one per 512 KB). */
     if (r->measured && s->gateway == 1)
         w->gateway_rest[r->target] += 1;

@@ -34,6 +34,7 @@ struct source_spec {
     uint32_t        cache_keys;
     double          cache_hit_ms, cache_hour_price;
     bool            validate;          /* poisoned (malformed) requests are refused at the gateway */
+    double          rtt_ms;            /* the client's round trip to the target (region or edge) */
     arrival_process process;
     double          rate_per_s;        /* mean (diurnal), base (spike), constant/poisson rate */
     double          start_s, end_s;    /* active between these times (end < 0: to the end) */

@@ -543,6 +543,51 @@ START_TEST(a_usage_plan_quota_caps_a_tenant_per_period)
 }
 END_TEST
 
+/* An edge function (Lambda@Edge, viewer trigger: 128 MB) against the same function in the
+ * region, 100 requests/s for an hour, 10-ms handlers, clients 80 ms from the region and
+ * 20 ms from the nearest edge location. Latency: the round trip plus the handler, exactly.
+ * Bill for a 730-h month (262.8M requests, 262.8M x 0.01 s x 0.125 GB = 328,500 GB-s):
+ * edge $0.60/M and $0.00005001/GB-s = $157.68 + $16.43; region $0.20/M and
+ * $0.0000166667/GB-s = $52.56 + $5.48 (AWS Lambda and CloudFront pricing pages). */
+START_TEST(an_edge_function_is_nearer_and_dearer)
+{
+    const char *fmt =
+        "{\"name\": \"edge\", \"duration_s\": 3600, \"seed\": 2, \"replications\": 2,"
+        " \"traffic\": [{\"target\": \"f\", \"network_rtt_ms\": 80, \"edge_rtt_ms\": 20,"
+        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 100}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"memory_mb\": 128, \"edge\": \"%s\","
+        "   \"log_kb\": 0, \"duration_ms\": {\"dist\": \"constant\", \"value\": 10}, \"cold_start_ms\": {\"dist\": \"constant\", \"value\": 0}}]}";
+    static const struct {
+        const char *edge;
+        double latency, requests_line, duration_line;
+        const char *req_key, *dur_key;
+    } cases[] = {
+        { "viewer", 30, 157.68, 16.43, "cost.by_line.lambda_edge_requests", "cost.by_line.lambda_edge_duration" },
+        { "none", 90, 52.56, 5.48, "cost.by_line.lambda_requests", "cost.by_line.lambda_duration" },
+    };
+    char json[2048];
+    for (size_t c = 0; c < 2; c++) {
+        snprintf(json, sizeof json, fmt, cases[c].edge);
+        world_spec *spec;
+        run_result res;
+        support_run_text(json, 0, &spec, &res);
+        ck_assert_double_eq_tol(run_value(&res, "latency_ms.mean", NULL), cases[c].latency, 1e-6);
+        ck_assert_double_eq_tol(run_value(&res, cases[c].req_key, NULL), cases[c].requests_line, 0.011);
+        ck_assert_double_eq_tol(run_value(&res, cases[c].dur_key, NULL), cases[c].duration_line, 0.011);
+        ck_assert_double_eq_tol(run_value(&res, "cost.monthly_total", NULL), cases[c].requests_line + cases[c].duration_line, 0.03);
+        support_done(spec, &res);
+    }
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"memory_mb\": 512, \"edge\": \"viewer\"}]}",
+        "components[0].memory_mb", "at most 128 MB");
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"edge\": \"origin\", \"architecture\": \"arm64\"}]}",
+        "components[0].architecture", "x86_64 only");
+}
+END_TEST
+
 /* An instance-local cache in front of the first call step hits only on a warm instance that
  * fetched within ttl_s: with instances that live on, the hit share is hit_ratio x the warm
  * share, and the database sees only the misses; with no keep-alive every invocation is a
@@ -1051,6 +1096,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, a_linear_deployment_spreads_the_cold_start_wave);
     tcase_add_test(tc, a_gateway_cache_and_validation_answer_before_the_function);
     tcase_add_test(tc, a_usage_plan_quota_caps_a_tenant_per_period);
+    tcase_add_test(tc, an_edge_function_is_nearer_and_dearer);
     tcase_add_test(tc, a_local_cache_hits_only_on_warm_instances);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
