@@ -1,0 +1,411 @@
+/* test_exercises_b.c — keeps the answers of teaching exercises 09 to 14 true: each test
+ * runs the exercise's own scenario files (scenarios/exercises/NN-slug/) and asserts every
+ * numbered answer its page states, against a closed form, a published price or a paired
+ * comparison of two runs with the same seed (common random numbers).
+ *
+ * Tolerance: a closed form must lie within 1.5 times the run's 95% half-width of the
+ * simulated mean (support_assert_within_ci); a comparison claim ("A at least 5 times B")
+ * must hold beyond the CI of the per-replication ratio or difference. The margins in the
+ * pages were checked on other seeds. SLSIM_VERBOSE=1 prints the measured figures. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "tests/suites.h"
+#include "tests/support.h"
+
+#define SUITE "exercises-b"
+#define DIR "scenarios/exercises/"
+#define assert_within_ci(what, simulated, hw, reference) \
+    support_assert_within_ci(SUITE, what, simulated, hw, reference)
+
+/* A month as AWS's calculator counts it, in seconds. */
+static const double MONTH_S = 730.0 * 3600.0;
+
+/* Loads file with its own settings, except what is given: replications (0 keeps),
+ * duration (0 keeps) and up to three --set assignments; runs it on one thread. */
+static void run_exercise(const char *file, int replications, double duration_s, const char *set1,
+                         const char *set2, world_spec **spec, run_result *res)
+{
+    const char *sets[3];
+    size_t n = 0;
+    if (set1)
+        sets[n++] = set1;
+    if (set2)
+        sets[n++] = set2;
+    if (set1 || set2)
+        sets[n++] = "warmup_s=300";   /* the variants with a 240-s wait: past one execution */
+    world_overrides o = { .sets = sets, .n_sets = n, .seed = -1,
+                          .replications = replications > 0 ? replications : -1,
+                          .duration_s = duration_s > 0 ? duration_s : -1 };
+    char err[1024] = "";
+    *spec = world_spec_load(file, &o, err, sizeof err);
+    ck_assert_msg(*spec != NULL, "%s did not load: %s", file, err);
+    ck_assert_msg(run_scenario(*spec, 1, res, err, sizeof err) == 0, "%s: run failed: %s", file, err);
+}
+
+static double row(const run_result *res, uint32_t r, const char *name)
+{
+    return support_row_value(res, r, name);
+}
+
+/* Per-replication ratio of figure a in run x to figure b in run y (same seed and
+ * replications, so paired): mean and 95% half-width. */
+static double paired_ratio(const run_result *x, const char *a, const run_result *y, const char *b, double *hw)
+{
+    uint32_t n = x->spec->replications;
+    ck_assert_uint_eq(n, y->spec->replications);
+    double v[64];
+    ck_assert_uint_le(n, 64);
+    for (uint32_t r = 0; r < n; r++)
+        v[r] = row(x, r, a) / row(y, r, b);
+    return support_mean_ci(v, n, hw);
+}
+
+/* Per-replication difference x.a - y.b: mean and 95% half-width. */
+static double paired_diff(const run_result *x, const char *a, const run_result *y, const char *b, double *hw)
+{
+    uint32_t n = x->spec->replications;
+    ck_assert_uint_eq(n, y->spec->replications);
+    double v[64];
+    ck_assert_uint_le(n, 64);
+    for (uint32_t r = 0; r < n; r++)
+        v[r] = row(x, r, a) - row(y, r, b);
+    return support_mean_ci(v, n, hw);
+}
+
+/* Asserts mean + hw < bound (the claim "below bound" holds beyond the CI). */
+static void assert_below(const char *what, double mean, double hw, double bound)
+{
+    if (support_verbose())
+        fprintf(stderr, SUITE ": %s: %.6g ± %.3g, claim < %g\n", what, mean, hw, bound);
+    ck_assert_msg(isfinite(hw) && mean + hw < bound, "%s: %.6g ± %.3g is not below %g", what, mean, hw, bound);
+}
+
+/* Asserts mean - hw > bound. */
+static void assert_above(const char *what, double mean, double hw, double bound)
+{
+    if (support_verbose())
+        fprintf(stderr, SUITE ": %s: %.6g ± %.3g, claim > %g\n", what, mean, hw, bound);
+    ck_assert_msg(isfinite(hw) && mean - hw > bound, "%s: %.6g ± %.3g is not above %g", what, mean, hw, bound);
+}
+
+/* P(X > x) for a lognormal given by its median and 99th percentile. */
+static double lognormal_tail(double median, double p99, double x)
+{
+    double sigma = log(p99 / median) / gsl_cdf_ugaussian_Pinv(0.99);
+    return gsl_cdf_ugaussian_Q(log(x / median) / sigma);
+}
+
+/* Mean of a lognormal given by its median and 99th percentile. */
+static double lognormal_mean(double median, double p99)
+{
+    double sigma = log(p99 / median) / gsl_cdf_ugaussian_Pinv(0.99);
+    return median * exp(sigma * sigma / 2);
+}
+
+/* ---- 09 poison messages and the dead-letter queue ----------------------------------- */
+
+START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
+{
+    world_spec *s_dlq, *s_none, *s_items;
+    run_result dlq, none, items;
+    run_exercise(DIR "09-poison-messages-dlq/with-dlq.json", 0, 0, NULL, NULL, &s_dlq, &dlq);
+    run_exercise(DIR "09-poison-messages-dlq/without-dlq.json", 0, 0, NULL, NULL, &s_none, &none);
+    run_exercise(DIR "09-poison-messages-dlq/item-failures.json", 0, 0, NULL, NULL, &s_items, &items);
+    const double poison = 0.002;
+    double hw, m;
+
+    /* 1. Whole batches fail: the good messages sharing a batch with a poison one are
+     * dead-lettered with it, several times the poisoned share. */
+    m = support_ratio_ci(&dlq, "requests.dead_lettered", "requests.arrived", &hw);
+    assert_above("09.1 dead-lettered share with whole-batch failures > 3 x poison share", m, hw, 3 * poison);
+
+    /* 2. Without a redrive policy the poison comes back every visibility timeout and takes
+     * good messages with it: their p95 and the bill rise. */
+    m = paired_ratio(&none, "latency_ms.p95", &dlq, "latency_ms.p95", &hw);
+    assert_above("09.2 good messages' p95 without DLQ / with DLQ > 20", m, hw, 20);
+    m = paired_ratio(&none, "queues.orders.redelivered", &dlq, "queues.orders.redelivered", &hw);
+    assert_above("09.2 redeliveries without DLQ / with DLQ > 10", m, hw, 10);
+    m = paired_ratio(&none, "cost.monthly_total", &dlq, "cost.monthly_total", &hw);
+    assert_above("09.2 monthly cost without DLQ / with DLQ > 1.4", m, hw, 1.4);
+    for (uint32_t r = 0; r < s_none->replications; r++)
+        ck_assert_double_eq(row(&none, r, "requests.dead_lettered"), 0);
+
+    /* 3. With partial batch responses only the poison is quarantined: the poisoned share
+     * of the messages that arrived early enough to be received max_receives + 1 times
+     * (3 visibility timeouts of 60 s) before the window ends. */
+    m = support_ratio_ci(&items, "requests.dead_lettered", "requests.arrived", &hw);
+    double window = s_items->duration_s;
+    assert_within_ci("09.3 dead-lettered share with item failures = poison x (T - 180 s) / T", m, hw,
+                     poison * (window - 3 * 60.0) / window);
+    m = paired_ratio(&items, "latency_ms.p99", &dlq, "latency_ms.p99", &hw);
+    assert_below("09.3 p99 with item failures / whole batches < 0.1", m, hw, 0.1);
+    m = paired_diff(&items, "cost.monthly_total", &dlq, "cost.monthly_total", &hw);
+    assert_below("09.3 monthly cost with item failures - whole batches < 0", m, hw, 0);
+
+    support_done(s_dlq, &dlq);
+    support_done(s_none, &none);
+    support_done(s_items, &items);
+}
+END_TEST
+
+/* ---- 10 noisy tenant and bulkheads --------------------------------------------------- */
+
+START_TEST(ex10_a_noisy_tenant_and_bulkheads)
+{
+    world_spec *s_shared, *s_bulk;
+    run_result shared, bulk;
+    run_exercise(DIR "10-noisy-tenant-bulkheads/shared.json", 0, 0, NULL, NULL, &s_shared, &shared);
+    run_exercise(DIR "10-noisy-tenant-bulkheads/bulkheads.json", 0, 0, NULL, NULL, &s_bulk, &bulk);
+    double hw, m;
+    const char *quiet[] = { "tenants.beta.requests.success_ratio", "tenants.gamma.requests.success_ratio" };
+    for (int i = 0; i < 2; i++) {
+        /* 1. One shared pool: the quiet tenants lose about a tenth of their half hour's
+         * requests, nearly all of them inside acme's 5-minute burst. */
+        m = support_figure_ci(&shared, quiet[i], &hw);
+        assert_below("10.1 quiet tenant's success ratio, shared pool < 0.95", m, hw, 0.95);
+        /* 2. Bulkheads: they are served as if nothing happened. */
+        m = support_figure_ci(&bulk, quiet[i], &hw);
+        assert_above("10.2 quiet tenant's success ratio, bulkheads > 0.999", m, hw, 0.999);
+    }
+    /* 3. The noisy tenant pays for its own burst: its success ratio falls. */
+    m = paired_diff(&bulk, "tenants.acme.requests.success_ratio", &shared, "tenants.acme.requests.success_ratio", &hw);
+    assert_below("10.3 acme's success ratio, bulkheads - shared < -0.1", m, hw, -0.1);
+    support_done(s_shared, &shared);
+    support_done(s_bulk, &bulk);
+}
+END_TEST
+
+/* ---- 11 timeouts that do not line up ------------------------------------------------- */
+
+START_TEST(ex11_timeouts_that_do_not_line_up)
+{
+    world_spec *s_mis, *s_retry, *s_al;
+    run_result mis, retry, al;
+    run_exercise(DIR "11-misaligned-timeouts/misaligned.json", 0, 0, NULL, NULL, &s_mis, &mis);
+    run_exercise(DIR "11-misaligned-timeouts/retries.json", 0, 0, NULL, NULL, &s_retry, &retry);
+    run_exercise(DIR "11-misaligned-timeouts/aligned.json", 0, 0, NULL, NULL, &s_al, &al);
+    double hw, m;
+    /* The provider's latency: lognormal, median 1.5 s, p99 45 s. The function's own 30 ms
+     * are neglected against the 29 s. */
+    double p29 = lognormal_tail(1500, 45000, 29000), p10 = lognormal_tail(1500, 45000, 10000);
+
+    /* 1. The gateway gives up on the calls over 29 s; their functions run on, billed. */
+    m = support_ratio_ci(&mis, "requests.timed_out", "requests.arrived", &hw);
+    assert_within_ci("11.1 gateway timeouts per request = P(provider > 29 s)", m, hw, p29);
+    m = support_ratio_ci(&mis, "functions.pay.wasted_gb_s", "functions.pay.billed_gb_s", &hw);
+    assert_above("11.1 GB-s billed for nobody / billed > 0.15", m, hw, 0.15);
+
+    /* 2. One retry after a timeout: both attempts must time out, but each timed-out
+     * request calls the provider again while its first call runs on. */
+    m = support_ratio_ci(&retry, "requests.timed_out", "requests.arrived", &hw);
+    assert_within_ci("11.2 timeouts per request with one retry = p^2", m, hw, p29 * p29);
+    m = support_ratio_ci(&retry, "services.payment-provider.calls", "requests.arrived", &hw);
+    assert_within_ci("11.2 provider calls per request = 1 + p", m, hw, 1 + p29);
+    m = paired_ratio(&retry, "functions.pay.wasted_gb_s", &mis, "functions.pay.wasted_gb_s", &hw);
+    assert_above("11.2 wasted GB-s with retries / without > 1", m, hw, 1);
+
+    /* 3. Aligned: the function answers every request itself. */
+    for (uint32_t r = 0; r < s_al->replications; r++) {
+        ck_assert_double_eq(row(&al, r, "requests.timed_out"), 0);
+        ck_assert_double_eq(row(&al, r, "functions.pay.wasted_gb_s"), 0);
+    }
+    m = support_ratio_ci(&al, "requests.failed", "requests.arrived", &hw);
+    assert_within_ci("11.3 failed per request with a 10-s call timeout = P(provider > 10 s)", m, hw, p10);
+    m = support_ratio_ci(&al, "services.payment-provider.completed_after_timeout",
+                         "services.payment-provider.timeouts", &hw);
+    assert_above("11.3 payments completed after the function gave up / its call timeouts > 0.9", m, hw, 0.9);
+    support_done(s_mis, &mis);
+    support_done(s_retry, &retry);
+    support_done(s_al, &al);
+}
+END_TEST
+
+/* ---- 12 Standard against Express --------------------------------------------------- */
+
+/* Express's monthly bill for executions a month of billed seconds each, at 64 MB. */
+static double express_month(double executions, double billed_s)
+{
+    double gb_s = executions * billed_s * 0.0625;
+    double t1 = 1000 * 3600.0, t2 = 4000 * 3600.0;
+    double duration = fmin(gb_s, t1) * 0.00001667 + fmin(fmax(gb_s - t1, 0), t2) * 0.00000833 +
+                      fmax(gb_s - t1 - t2, 0) * 0.00000456;
+    return executions * 1e-6 + duration;
+}
+
+START_TEST(ex12_standard_or_express_for_a_short_workflow)
+{
+    const char *std_file = DIR "12-standard-vs-express/standard.json";
+    const char *exp_file = DIR "12-standard-vs-express/express.json";
+    const char *per = "cost.per_execution.enrich-and-notify";
+    world_spec *ss, *se;
+    run_result rs, re;
+    double hw, m;
+
+    /* 1 and 2: the flow as shipped (0.5-s wait, 100 events/s), 300 s. */
+    run_exercise(std_file, 3, 300, NULL, NULL, &ss, &rs);
+    run_exercise(exp_file, 3, 300, NULL, NULL, &se, &re);
+    for (uint32_t r = 0; r < ss->replications; r++)
+        ck_assert_double_eq(row(&rs, r, "workflows.enrich-and-notify.transitions_mean"), 4);
+    m = support_figure_ci(&rs, "cost.by_line.step_functions_transitions", &hw);
+    assert_within_ci("12.1 Standard's month = 100/s x 4 transitions x $0.025 per 1,000", m, hw,
+                     100 * MONTH_S * 4 * 0.025e-3);
+    m = support_figure_ci(&re, "cost.by_line.step_functions_express_requests", &hw);
+    assert_within_ci("12.2 Express's requests = 100/s x $1 per million", m, hw, 100 * MONTH_S * 1e-6);
+    m = paired_ratio(&re, per, &rs, per, &hw);
+    assert_below("12.2 Express / Standard per execution < 0.02", m, hw, 0.02);
+    support_done(ss, &rs);
+    support_done(se, &re);
+
+    /* 3. The wait at 240 s: Standard's bill does not move; Express's follows its duration
+     * (240 s + the tasks' time + half a 100-ms rounding step) through its volume tiers,
+     * cheaper than Standard at 100 events/s, dearer at 0.5. */
+    const char *wait = "components[0].states[2].seconds=240";
+    const double rates[2] = { 100, 0.5 };
+    const char *rate_sets[2] = { NULL, "traffic[0].arrivals.rate_per_s=0.5" };
+    for (int i = 0; i < 2; i++) {
+        double duration = rates[i] > 1 ? 300 : 7200;
+        run_exercise(std_file, 3, duration, wait, rate_sets[i], &ss, &rs);
+        run_exercise(exp_file, 3, duration, wait, rate_sets[i], &se, &re);
+        m = support_figure_ci(&rs, "cost.by_line.step_functions_transitions", &hw);
+        assert_within_ci("12.3 Standard's month with a 240-s wait = rate x 4 transitions", m, hw,
+                         rates[i] * MONTH_S * 4 * 0.025e-3);
+        double work_hw, work = support_figure_ci(&re, "workflows.enrich-and-notify.working_s_mean", &work_hw);
+        double express = express_month(rates[i] * MONTH_S, 240 + work + 0.05);
+        m = support_figure_ci(&re, "cost.by_component.enrich-and-notify", &hw);
+        assert_within_ci("12.3 Express's month with a 240-s wait = tiered closed form", m, hw, express);
+        m = paired_ratio(&re, "cost.by_component.enrich-and-notify", &rs, "cost.by_component.enrich-and-notify", &hw);
+        if (rates[i] > 1)
+            assert_below("12.3 Express / Standard at 100/s with a 240-s wait < 0.8", m, hw, 0.8);
+        else
+            assert_above("12.3 Express / Standard at 0.5/s with a 240-s wait > 1.2", m, hw, 1.2);
+        support_done(ss, &rs);
+        support_done(se, &re);
+    }
+}
+END_TEST
+
+/* ---- 13 asynchronous decoupling ------------------------------------------------------ */
+
+START_TEST(ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls)
+{
+    world_spec *sd, *sq;
+    run_result d, q;
+    run_exercise(DIR "13-queue-decoupling/direct.json", 0, 0, NULL, NULL, &sd, &d);
+    run_exercise(DIR "13-queue-decoupling/queue.json", 0, 0, NULL, NULL, &sq, &q);
+    double hw, m;
+    /* The fluid limit: 50 executions of mean E[S] serve mu = 50/E[S] uploads a second;
+     * a 600-s burst at 200/s leaves (200 - mu) x 600 unserved during the burst. */
+    double mu = 50.0 / (lognormal_mean(400, 1500) / 1000.0), excess = (200 - mu) * 600;
+
+    /* 1. Direct: the excess is lost (throttled after 3 attempts). */
+    m = support_figure_ci(&d, "requests.throttled", &hw);
+    assert_within_ci("13.1 uploads lost calling directly = (200 - 50/E[S]) x 600 s", m, hw, excess);
+
+    /* 2. Queue: nothing lost, at most 50 at once; the excess waits as a backlog. */
+    for (uint32_t r = 0; r < sq->replications; r++) {
+        ck_assert_double_eq(row(&q, r, "requests.throttled"), 0);
+        ck_assert_double_eq(row(&q, r, "requests.failed"), 0);
+        ck_assert_double_eq(row(&q, r, "requests.dead_lettered"), 0);
+        ck_assert_double_eq(row(&q, r, "requests.completed") + row(&q, r, "requests.in_flight"),
+                            row(&q, r, "requests.arrived"));
+        ck_assert_double_le(row(&q, r, "functions.thumbnailer.max_concurrency"), 50);
+    }
+    m = support_figure_ci(&q, "queues.uploads.max_depth", &hw);
+    assert_within_ci("13.2 the queue's peak backlog = (200 - 50/E[S]) x 600 s", m, hw, excess);
+
+    /* 3. The price of no loss: later answers and a larger bill. */
+    m = paired_ratio(&q, "latency_ms.p99", &d, "latency_ms.p99", &hw);
+    assert_above("13.3 p99 through the queue / direct > 100", m, hw, 100);
+    m = paired_ratio(&q, "cost.monthly_total", &d, "cost.monthly_total", &hw);
+    assert_above("13.3 monthly cost through the queue / direct > 1.5", m, hw, 1.5);
+    support_done(sd, &d);
+    support_done(sq, &q);
+}
+END_TEST
+
+/* ---- 14 the adoption decision -------------------------------------------------------- */
+
+START_TEST(ex14_functions_or_containers_by_traffic_shape)
+{
+    static const struct shape {
+        const char *name;
+        int replications;
+        double duration_s;      /* 0: as shipped */
+        int function_cheaper;   /* 1: the function is cheaper; 0: containers */
+        double margin;          /* the cheaper one saves at least this many USD a month */
+        int containers_meet_slo;
+    } shapes[] = {
+        { "spiky", 0, 0, 1, 40, 0 },
+        { "diurnal", 2, 0, 1, 10, 0 },
+        { "steady", 3, 600, 0, 250, 1 },
+    };
+    const double slo_ms = 250;
+    double hw, m;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        const struct shape *s = &shapes[i];
+        char ff[256], fc[256], what[160];
+        snprintf(ff, sizeof ff, DIR "14-adoption-decision/%s-function.json", s->name);
+        snprintf(fc, sizeof fc, DIR "14-adoption-decision/%s-containers.json", s->name);
+        world_spec *sf, *sc;
+        run_result f, c;
+        run_exercise(ff, s->replications, s->duration_s, NULL, NULL, &sf, &f);
+        run_exercise(fc, s->replications, s->duration_s, NULL, NULL, &sc, &c);
+        /* Cost sensitivity: the monthly difference. */
+        if (s->function_cheaper)
+            m = paired_diff(&c, "cost.monthly_total", &f, "cost.monthly_total", &hw);
+        else
+            m = paired_diff(&f, "cost.monthly_total", &c, "cost.monthly_total", &hw);
+        snprintf(what, sizeof what, "14 %s: the %s saves more than $%g a month", s->name,
+                 s->function_cheaper ? "function" : "fleet", s->margin);
+        assert_above(what, m, hw, s->margin);
+        /* Latency need: p99 against the SLO. The function meets it at every shape. */
+        m = support_figure_ci(&f, "latency_ms.p99", &hw);
+        snprintf(what, sizeof what, "14 %s: function p99 within the %g-ms SLO", s->name, slo_ms);
+        assert_below(what, m, hw, slo_ms);
+        m = support_figure_ci(&c, "latency_ms.p99", &hw);
+        snprintf(what, sizeof what, "14 %s: containers' p99 %s the %g-ms SLO", s->name,
+                 s->containers_meet_slo ? "within" : "over", slo_ms);
+        if (s->containers_meet_slo)
+            assert_below(what, m, hw, slo_ms);
+        else
+            assert_above(what, m, hw, slo_ms);
+        m = support_figure_ci(&f, "functions.api.cold_start_ratio", &hw);
+        snprintf(what, sizeof what, "14 %s: cold-start share below 1%%", s->name);
+        assert_below(what, m, hw, 0.01);
+        if (strcmp(s->name, "steady") == 0) {
+            /* The break-even: the fleet's floor (2 tasks of 1 vCPU and 2 GB, and the load
+             * balancer's hours, at Fargate's published prices) over the function's cost per
+             * request, which is flat in volume. */
+            double floor = (2 * (1 * 0.04048 + 2 * 0.004445) + 0.0225) * 730;
+            double per_request = support_figure_ci(&f, "cost.monthly_total", &hw) / (400 * MONTH_S);
+            double lo = floor / (per_request + hw / (400 * MONTH_S)), hi = floor / (per_request - hw / (400 * MONTH_S));
+            if (support_verbose())
+                fprintf(stderr, SUITE ": 14 break-even %.4g (%.4g to %.4g) requests a month\n",
+                        floor / per_request, lo, hi);
+            ck_assert_msg(lo > 1.1e8 && hi < 1.5e8, "break-even %.4g to %.4g", lo, hi);
+        }
+        support_done(sf, &f);
+        support_done(sc, &c);
+    }
+}
+END_TEST
+
+Suite *exercises_b_suite(void)
+{
+    Suite *s = suite_create(SUITE);
+    TCase *tc = tcase_create("exercises 09 to 14");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, ex09_poison_messages_and_the_dead_letter_queue);
+    tcase_add_test(tc, ex10_a_noisy_tenant_and_bulkheads);
+    tcase_add_test(tc, ex11_timeouts_that_do_not_line_up);
+    tcase_add_test(tc, ex12_standard_or_express_for_a_short_workflow);
+    tcase_add_test(tc, ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls);
+    tcase_add_test(tc, ex14_functions_or_containers_by_traffic_shape);
+    suite_add_tcase(s, tc);
+    return s;
+}
