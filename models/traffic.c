@@ -604,11 +604,6 @@ static void reach_gateway(world *w, uint32_t idx)
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);
-    /* API Gateway bills every request it receives (an HTTP API one per 512 KB). */
-    if (r->measured && s->gateway == 1)
-        w->gateway_rest[r->target] += 1;
-    else if (r->measured && s->gateway == 2)
-        w->gateway_http[r->target] += ceil(r->size_kb / 512.0 - 1e-9);
     /* The tenant's entry rate limit (a usage plan at the gateway). */
     if (w->spec->n_tenants &&
         !token_bucket_take(&w->tenant_bucket[r->tenant], &w->spec->tenants[r->tenant].limit, now)) {
@@ -619,6 +614,12 @@ static void reach_gateway(world *w, uint32_t idx)
         traffic_attempt_done(w, idx, RESULT_THROTTLED);
         return;
     }
+    /* API Gateway bills every request it lets through (an HTTP API one per 512 KB), those
+     * that fail validation or come from its cache included; not those it throttles. */
+    if (r->measured && s->gateway == 1)
+        w->gateway_rest[r->target] += 1;
+    else if (r->measured && s->gateway == 2)
+        w->gateway_http[r->target] += ceil(r->size_kb / 512.0 - 1e-9);
     if ((s->validate || s->cache) && gateway_answers(w, idx, now))
         return;
     if (s->async)
