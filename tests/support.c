@@ -182,3 +182,52 @@ void support_assert_refused(const char *suite, const char *json, const char *pat
     if (support_verbose())
         fprintf(stderr, "%s: refused: %s\n", suite, err);
 }
+
+void support_run_file(const char *file, int replications, double duration_s, const char *const *sets,
+                      size_t n_sets, world_spec **spec, run_result *res)
+{
+    world_overrides o = { .sets = (const char **)sets, .n_sets = n_sets, .seed = -1,
+                          .replications = replications > 0 ? replications : -1,
+                          .duration_s = duration_s > 0 ? duration_s : -1 };
+    char err[1024] = "";
+    *spec = world_spec_load(file, &o, err, sizeof err);
+    ck_assert_msg(*spec != NULL, "%s did not load: %s", file, err);
+    ck_assert_msg(run_scenario(*spec, 1, res, err, sizeof err) == 0, "%s: run failed: %s", file, err);
+}
+
+static double paired(const run_result *x, const char *a, const run_result *y, const char *b, int ratio, double *hw)
+{
+    uint32_t n = x->spec->replications;
+    ck_assert_uint_eq(n, y->spec->replications);
+    double v[1000];
+    ck_assert_uint_le(n, 1000);
+    for (uint32_t r = 0; r < n; r++) {
+        double va = support_row_value(x, r, a), vb = support_row_value(y, r, b);
+        v[r] = ratio ? va / vb : va - vb;
+    }
+    return support_mean_ci(v, n, hw);
+}
+
+double support_paired_ratio(const run_result *x, const char *a, const run_result *y, const char *b, double *hw)
+{
+    return paired(x, a, y, b, 1, hw);
+}
+
+double support_paired_diff(const run_result *x, const char *a, const run_result *y, const char *b, double *hw)
+{
+    return paired(x, a, y, b, 0, hw);
+}
+
+void support_assert_below(const char *suite, const char *what, double mean, double hw, double bound)
+{
+    if (support_verbose())
+        fprintf(stderr, "%s: %s: %.6g ± %.3g, claim < %g\n", suite, what, mean, hw, bound);
+    ck_assert_msg(isfinite(hw) && mean + hw < bound, "%s: %.6g ± %.3g is not below %g", what, mean, hw, bound);
+}
+
+void support_assert_above(const char *suite, const char *what, double mean, double hw, double bound)
+{
+    if (support_verbose())
+        fprintf(stderr, "%s: %s: %.6g ± %.3g, claim > %g\n", suite, what, mean, hw, bound);
+    ck_assert_msg(isfinite(hw) && mean - hw > bound, "%s: %.6g ± %.3g is not above %g", what, mean, hw, bound);
+}

@@ -44,4 +44,15 @@ void   support_assert_refused(const char *suite, const char *json, const char *p
 double support_figure_ci(const run_result *res, const char *name, double *half_width);
 /* Per-replication ratio num/den of two figures: mean and 95% half-width. */
 double support_ratio_ci(const run_result *res, const char *num, const char *den, double *half_width);
+/* Loads file with its own settings except replications (0 keeps), duration_s (0 keeps) and
+ * n_sets --set assignments, and runs it on one thread; free both with support_done. */
+void   support_run_file(const char *file, int replications, double duration_s, const char *const *sets,
+                        size_t n_sets, world_spec **spec, run_result *res);
+/* Per-replication ratio x.a / y.b and difference x.a - y.b of two runs with the same seed
+ * and replications (paired: common random numbers): mean and 95% half-width. */
+double support_paired_ratio(const run_result *x, const char *a, const run_result *y, const char *b, double *hw);
+double support_paired_diff(const run_result *x, const char *a, const run_result *y, const char *b, double *hw);
+/* Assert that a claim holds beyond the CI: mean + hw < bound, or mean - hw > bound. */
+void   support_assert_below(const char *suite, const char *what, double mean, double hw, double bound);
+void   support_assert_above(const char *suite, const char *what, double mean, double hw, double bound);
 #endif

@@ -26,11 +26,11 @@
 static const double MONTH_S = 730.0 * 3600.0;
 
 /* Loads file with its own settings, except what is given: replications (0 keeps),
- * duration (0 keeps) and up to three --set assignments; runs it on one thread. */
+ * duration (0 keeps) and up to two --set assignments; runs it on one thread. */
 static void run_exercise(const char *file, int replications, double duration_s, const char *set1,
                          const char *set2, world_spec **spec, run_result *res)
 {
-    const char *sets[3];
+    const char *sets[3] = { NULL, NULL, NULL };
     size_t n = 0;
     if (set1)
         sets[n++] = set1;
@@ -38,13 +38,7 @@ static void run_exercise(const char *file, int replications, double duration_s, 
         sets[n++] = set2;
     if (set1 || set2)
         sets[n++] = "warmup_s=300";   /* the variants with a 240-s wait: past one execution */
-    world_overrides o = { .sets = sets, .n_sets = n, .seed = -1,
-                          .replications = replications > 0 ? replications : -1,
-                          .duration_s = duration_s > 0 ? duration_s : -1 };
-    char err[1024] = "";
-    *spec = world_spec_load(file, &o, err, sizeof err);
-    ck_assert_msg(*spec != NULL, "%s did not load: %s", file, err);
-    ck_assert_msg(run_scenario(*spec, 1, res, err, sizeof err) == 0, "%s: run failed: %s", file, err);
+    support_run_file(file, replications, duration_s, sets, n, spec, res);
 }
 
 static double row(const run_result *res, uint32_t r, const char *name)
@@ -52,46 +46,10 @@ static double row(const run_result *res, uint32_t r, const char *name)
     return support_row_value(res, r, name);
 }
 
-/* Per-replication ratio of figure a in run x to figure b in run y (same seed and
- * replications, so paired): mean and 95% half-width. */
-static double paired_ratio(const run_result *x, const char *a, const run_result *y, const char *b, double *hw)
-{
-    uint32_t n = x->spec->replications;
-    ck_assert_uint_eq(n, y->spec->replications);
-    double v[64];
-    ck_assert_uint_le(n, 64);
-    for (uint32_t r = 0; r < n; r++)
-        v[r] = row(x, r, a) / row(y, r, b);
-    return support_mean_ci(v, n, hw);
-}
-
-/* Per-replication difference x.a - y.b: mean and 95% half-width. */
-static double paired_diff(const run_result *x, const char *a, const run_result *y, const char *b, double *hw)
-{
-    uint32_t n = x->spec->replications;
-    ck_assert_uint_eq(n, y->spec->replications);
-    double v[64];
-    ck_assert_uint_le(n, 64);
-    for (uint32_t r = 0; r < n; r++)
-        v[r] = row(x, r, a) - row(y, r, b);
-    return support_mean_ci(v, n, hw);
-}
-
-/* Asserts mean + hw < bound (the claim "below bound" holds beyond the CI). */
-static void assert_below(const char *what, double mean, double hw, double bound)
-{
-    if (support_verbose())
-        fprintf(stderr, SUITE ": %s: %.6g ± %.3g, claim < %g\n", what, mean, hw, bound);
-    ck_assert_msg(isfinite(hw) && mean + hw < bound, "%s: %.6g ± %.3g is not below %g", what, mean, hw, bound);
-}
-
-/* Asserts mean - hw > bound. */
-static void assert_above(const char *what, double mean, double hw, double bound)
-{
-    if (support_verbose())
-        fprintf(stderr, SUITE ": %s: %.6g ± %.3g, claim > %g\n", what, mean, hw, bound);
-    ck_assert_msg(isfinite(hw) && mean - hw > bound, "%s: %.6g ± %.3g is not above %g", what, mean, hw, bound);
-}
+#define paired_ratio support_paired_ratio
+#define paired_diff support_paired_diff
+#define assert_below(what, mean, hw, bound) support_assert_below(SUITE, what, mean, hw, bound)
+#define assert_above(what, mean, hw, bound) support_assert_above(SUITE, what, mean, hw, bound)
 
 /* P(X > x) for a lognormal given by its median and 99th percentile. */
 static double lognormal_tail(double median, double p99, double x)
