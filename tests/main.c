@@ -20,6 +20,7 @@ int main(void)
     srunner_add_suite(sr, cli_suite());
     srunner_add_suite(sr, fuzz_regressions_suite());
     srunner_add_suite(sr, exercises_b_suite());
+    srunner_add_suite(sr, exercises_c_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -18,6 +18,7 @@ Suite *workflow_suite(void);    /* tests/test_workflow.c: state machines, maps, 
 Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune, containers and VMs */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
 Suite *exercises_b_suite(void); /* tests/test_exercises_b.c: the answers of exercises 09-14 */
+Suite *exercises_c_suite(void); /* tests/test_exercises_c.c: the answers of exercises 15-18 */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)

@@ -1,0 +1,237 @@
+/* test_exercises_c.c — keeps the answers of teaching exercises 15 to 18 true: safe
+ * deployments, gateway caching, edge functions and the gateway's guards. Each test runs the
+ * exercise's own scenario files (scenarios/exercises/NN-slug/) and asserts every numbered
+ * answer its page states: against a closed form (within 1.5 times the run's 95% half-width)
+ * or as a paired comparison of two runs with the same seed that must hold beyond the CI.
+ * SLSIM_VERBOSE=1 prints the measured figures. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/dist.h"
+#include "tests/suites.h"
+#include "tests/support.h"
+
+#define SUITE "exercises-c"
+#define DIR "scenarios/exercises/"
+
+/* A 730-hour month over a window of window_s seconds. */
+static double month_over(double window_s)
+{
+    return 730.0 * 3600.0 / window_s;
+}
+
+static void run(const char *file, world_spec **spec, run_result *res)
+{
+    support_run_file(file, 0, 0, NULL, 0, spec, res);
+}
+
+/* Mean over replications of the cold starts in timeseries bin b. */
+static double cold_starts_in_bin(const world_spec *spec, const run_result *res, size_t b)
+{
+    double sum = 0;
+    for (uint32_t r = 0; r < spec->replications; r++)
+        sum += res->ts[((size_t)r * TS_COLUMNS + TS_COLD_STARTS) * res->bins + b];
+    return sum / spec->replications;
+}
+
+/* Mean of a lognormal cold start of the nodejs runtime with a package of mb MB, as the
+ * function model defines it (median 264 ms + 104.8 ms/MB, p99/median 692/264). */
+static double lognormal_mean(double median, double p99);
+
+static double nodejs_cold_start_mean_ms(double mb)
+{
+    double median = 264 + 2200.0 / 21.0 * mb;
+    return lognormal_mean(median, median * 692.0 / 264.0);
+}
+
+/* Mean of a lognormal given by its median and 99th percentile. */
+static double lognormal_mean(double median, double p99)
+{
+    dist d = dist_lognormal_median_p99(median, p99);
+    return dist_mean(&d);
+}
+
+/* ---- 15 safe deployments --------------------------------------------------------------- */
+
+START_TEST(ex15_safe_deployments)
+{
+    world_spec *s_all, *s_can, *s_good, *s_lin;
+    run_result all, can, good, lin;
+    run(DIR "15-safe-deployments/all-at-once.json", &s_all, &all);
+    run(DIR "15-safe-deployments/canary.json", &s_can, &can);
+    run(DIR "15-safe-deployments/good-all-at-once.json", &s_good, &good);
+    run(DIR "15-safe-deployments/good-linear.json", &s_lin, &lin);
+    double hw, m;
+
+    /* 1. All at once, the bad version fails 10% of every request from 600 s to 3,600 s. */
+    m = support_figure_ci(&all, "requests.failed", &hw);
+    support_assert_within_ci(SUITE, "15.1 failed requests, all at once = 0.1 x 20/s x 3,000 s", m, hw, 6000);
+
+    /* 2. The canary serves 10% for one alarm window before the alarm rolls it back:
+     * 0.1 x 0.1 x 20/s x 60 s = 12 failures, and one rollback in every replication. */
+    m = support_figure_ci(&can, "requests.failed", &hw);
+    support_assert_within_ci(SUITE, "15.2 failed requests, canary = 0.1 x 0.1 x 20/s x 60 s", m, hw, 12);
+    for (uint32_t r = 0; r < s_can->replications; r++)
+        ck_assert_double_eq(support_row_value(&can, r, "functions.checkout.rollbacks"), 1);
+    m = support_paired_ratio(&can, "requests.failed", &all, "requests.failed", &hw);
+    support_assert_below(SUITE, "15.2 canary's failures / all at once's < 1%", m, hw, 0.01);
+
+    /* 3. A healthy release all at once: every request in the first seconds after 600 s
+     * finds no warm environment of the new version and starts one, until the first of them
+     * are ready: fewer than rate x mean cold start of the 30-MB package (20/s x 3.7 s = 74),
+     * since the first of many cold starts ends before the average one, but more than half
+     * of it; when 10% of the traffic shifts first, under a quarter of that. */
+    double wave_all = cold_starts_in_bin(s_good, &good, 10), wave_lin = cold_starts_in_bin(s_lin, &lin, 10);
+    double expected = 20 * nodejs_cold_start_mean_ms(30) / 1000;
+    if (support_verbose())
+        fprintf(stderr, SUITE ": 15.3 cold starts in [600, 660): all at once %.1f (rate x mean cold start %.1f), linear %.1f\n",
+                wave_all, expected, wave_lin);
+    ck_assert_msg(wave_all > 0.5 * expected && wave_all < expected,
+                  "15.3 the wave: %.1f cold starts, expected between half and all of %.1f", wave_all, expected);
+    ck_assert_msg(wave_lin < wave_all / 4, "15.3 linear %.1f is not under a quarter of %.1f", wave_lin, wave_all);
+    m = support_paired_ratio(&lin, "functions.checkout.cold_starts", &good, "functions.checkout.cold_starts", &hw);
+    support_assert_below(SUITE, "15.3 linear's cold starts in the hour / all at once's < 0.6", m, hw, 0.6);
+
+    support_done(s_all, &all);
+    support_done(s_can, &can);
+    support_done(s_good, &good);
+    support_done(s_lin, &lin);
+}
+END_TEST
+
+/* ---- 16 gateway caching ------------------------------------------------------------------ */
+
+START_TEST(ex16_gateway_caching)
+{
+    world_spec *s_no, *s_c, *s_qno, *s_qc;
+    run_result no, c, qno, qc;
+    run(DIR "16-gateway-caching/no-cache.json", &s_no, &no);
+    run(DIR "16-gateway-caching/cache.json", &s_c, &c);
+    const char *quiet[] = { "traffic[0].arrivals.rate_per_s=0.5", "duration_s=14400" };
+    support_run_file(DIR "16-gateway-caching/no-cache.json", 0, 0, quiet, 2, &s_qno, &qno);
+    support_run_file(DIR "16-gateway-caching/cache.json", 0, 0, quiet, 2, &s_qc, &qc);
+    double hw, m;
+
+    /* 1. Each product's requests form cycles: a miss, the misses while its response is on
+     * the way (rate per key x the handler's mean 152 ms), then rate x TTL / keys = 18 hits
+     * while the response is fresh. The scenario warms up 4 hours so the cycles are at their
+     * steady state. */
+    double per_key = 30.0 / 500, fetch = per_key * lognormal_mean(120, 600) / 1000, x = per_key * 300;
+    double hit = x / (1 + fetch + x);
+    m = support_figure_ci(&c, "sources.shop.gateway_cache_hit_ratio", &hw);
+    support_assert_within_ci(SUITE, "16.1 hit share = x/(1+f+x), x = 30 x 300 / 500", m, hw, hit);
+    m = support_paired_ratio(&c, "functions.catalogue.invocations", &no, "functions.catalogue.invocations", &hw);
+    support_assert_within_ci(SUITE, "16.1 invocations with / without = 1 - hit share", m, hw, 1 - hit);
+
+    /* 2. At 30/s it pays for itself many times over: the bill falls by more than $80 a
+     * month after the cache's $14.60, and the median request is the cache's 10 ms. */
+    ck_assert_double_eq_tol(support_row_value(&c, 0, "cost.by_line.api_gateway_cache"), 14.60, 1e-9);
+    m = support_paired_diff(&no, "cost.monthly_total", &c, "cost.monthly_total", &hw);
+    support_assert_above(SUITE, "16.2 monthly saving at 30/s ($)", m, hw, 80);
+    m = support_figure_ci(&c, "latency_ms.p50", &hw);
+    support_assert_below(SUITE, "16.2 p50 with the cache (ms)", m, hw, 12);
+
+    /* 3. At 0.5/s x = 0.3: most requests miss (hit share 0.23) and the cache costs more
+     * than the invocations it saves. */
+    m = support_figure_ci(&qc, "sources.shop.gateway_cache_hit_ratio", &hw);
+    support_assert_within_ci(SUITE, "16.3 hit share at 0.5/s = 0.3/1.3", m, hw, 0.3 / 1.3);
+    m = support_paired_diff(&qc, "cost.monthly_total", &qno, "cost.monthly_total", &hw);
+    support_assert_above(SUITE, "16.3 the cache adds to the bill at 0.5/s ($)", m, hw, 10);
+
+    support_done(s_no, &no);
+    support_done(s_c, &c);
+    support_done(s_qno, &qno);
+    support_done(s_qc, &qc);
+}
+END_TEST
+
+/* ---- 17 edge functions ------------------------------------------------------------------- */
+
+START_TEST(ex17_edge_functions)
+{
+    world_spec *s_reg, *s_edge;
+    run_result reg, edge;
+    run(DIR "17-edge-functions/regional.json", &s_reg, &reg);
+    run(DIR "17-edge-functions/edge.json", &s_edge, &edge);
+    double hw, m;
+
+    /* 1. The median request saves the round-trip difference, 80 - 20 = 60 ms. */
+    m = support_paired_diff(&reg, "latency_ms.p50", &edge, "latency_ms.p50", &hw);
+    support_assert_within_ci(SUITE, "17.1 p50 saved at the edge (ms)", m, fmax(hw, 0.5), 60);
+
+    /* 2. The bill: the same requests and GB-s at Lambda@Edge's prices ($0.60 per 1M,
+     * $0.00005001 per GB-s) against Lambda's ($0.20, $0.0000166667): per invocation and per
+     * GB-s, 3 times as much. */
+    double scale = month_over(s_edge->duration_s);
+    for (uint32_t r = 0; r < s_edge->replications; r++) {
+        double inv = support_row_value(&edge, r, "functions.auth.invocations") * scale;
+        double gb_s = support_row_value(&edge, r, "functions.auth.billed_gb_s") * scale;
+        ck_assert_double_eq_tol(support_row_value(&edge, r, "cost.by_line.lambda_edge_requests"), inv / 1e6 * 0.60, 0.0051);
+        ck_assert_double_eq_tol(support_row_value(&edge, r, "cost.by_line.lambda_edge_duration"), gb_s * 0.00005001, 0.0051);
+    }
+    m = support_paired_ratio(&edge, "cost.monthly_total", &reg, "cost.monthly_total", &hw);
+    support_assert_within_ci(SUITE, "17.2 edge bill / regional bill = 3", m, fmax(hw, 0.002), 3.0);
+
+    support_done(s_reg, &reg);
+    support_done(s_edge, &edge);
+}
+END_TEST
+
+/* ---- 18 the gateway's guards ----------------------------------------------------------- */
+
+START_TEST(ex18_gateway_guards)
+{
+    world_spec *s_un, *s_g;
+    run_result un, g;
+    run(DIR "18-gateway-guards/unguarded.json", &s_un, &un);
+    run(DIR "18-gateway-guards/guarded.json", &s_g, &g);
+    double hw, m;
+
+    /* 1. Unguarded, each malformed request (20% of the free plan's) fails three times. */
+    m = support_ratio_ci(&un, "functions.api.errors", "tenants.free.requests.arrived", &hw);
+    support_assert_within_ci(SUITE, "18.1 function errors per free-plan request = 3 x 0.2", m, hw, 0.6);
+
+    /* 2. Guarded: 20,000 of the free plan's attempts a day pass the quota, a fifth of
+     * them are refused by validation, and only what passes both invokes the function. */
+    for (uint32_t r = 0; r < s_g->replications; r++) {
+        double days = s_g->duration_s / 86400;
+        double rejected = support_row_value(&g, r, "sources.free.gateway_rejected");
+        ck_assert_double_eq(support_row_value(&g, r, "tenants.free.requests.completed"), 20000 * days - rejected);
+        ck_assert_double_eq(support_row_value(&g, r, "functions.api.errors"), 0);
+        /* (a request or two may still be running at the end) */
+        double passed = support_row_value(&g, r, "tenants.partner.requests.completed") +
+                        support_row_value(&g, r, "tenants.free.requests.completed");
+        ck_assert_double_le(fabs(support_row_value(&g, r, "functions.api.invocations") - passed), 3);
+    }
+    m = support_ratio_ci(&g, "sources.free.gateway_rejected", "tenants.free.requests.completed", &hw);
+    support_assert_within_ci(SUITE, "18.2 refused by validation / passed = 0.2 / 0.8", m, hw, 0.25);
+
+    /* 3. The partner does not notice: every one of its requests completes either way. */
+    for (uint32_t r = 0; r < s_g->replications; r++)
+        ck_assert_double_le(support_row_value(&g, r, "tenants.partner.requests.arrived") -
+                            support_row_value(&g, r, "tenants.partner.requests.completed"), 3);
+
+    /* 4. And the bill falls, though the quota's 429s are retried: the gateway does not
+     * charge for throttled requests. */
+    m = support_paired_diff(&un, "cost.monthly_total", &g, "cost.monthly_total", &hw);
+    support_assert_above(SUITE, "18.4 monthly saving of the guards ($)", m, hw, 10);
+
+    support_done(s_un, &un);
+    support_done(s_g, &g);
+}
+END_TEST
+
+Suite *exercises_c_suite(void)
+{
+    Suite *s = suite_create(SUITE);
+    TCase *tc = tcase_create("exercises 15-18");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, ex15_safe_deployments);
+    tcase_add_test(tc, ex16_gateway_caching);
+    tcase_add_test(tc, ex17_edge_functions);
+    tcase_add_test(tc, ex18_gateway_guards);
+    suite_add_tcase(s, tc);
+    return s;
+}
