@@ -510,8 +510,14 @@ static void parse_deployments(cfg_node *n, function_spec *f)
                 cfg_fail(&d, "percent", "a linear deployment takes at most 1,000 steps: at least 0.1, got %g",
                          dp->percent);
         } else {
-            cfg_put(&d, "percent", cJSON_CreateNull());
-            cfg_put(&d, "interval_s", cJSON_CreateNull());
+            static const char *const shift_keys[] = { "percent", "interval_s" };
+            for (int k = 0; k < 2; k++) {
+                if (!cfg_failed(&d) && cfg_has(&d, shift_keys[k]))
+                    cfg_fail(&d, shift_keys[k], "shifts traffic in a canary or linear deployment; "
+                             "an all-at-once deployment shifts it all at at_s");
+                cfg_know(&d, shift_keys[k]);
+                cfg_put(&d, shift_keys[k], cJSON_CreateNull());
+            }
         }
         if (cfg_has(&d, "alarm")) {
             cfg_node a;
