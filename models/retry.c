@@ -47,7 +47,9 @@ void retry_parse(cfg_node *n, const char *key, const retry_policy *def, retry_po
 {
     cfg_node r;
     cfg_object(n, key, &r);
-    p->max_attempts = (uint32_t)cfg_integer(&r, "max_attempts", def->max_attempts, 1, 100);
+    /* Up to 100 attempts, or the default when it is more (EventBridge: 185). */
+    long long most = def->max_attempts > 100 ? def->max_attempts : 100;
+    p->max_attempts = (uint32_t)cfg_integer(&r, "max_attempts", def->max_attempts, 1, most);
     p->base_ms = cfg_number(&r, "backoff_base_ms", def->base_ms, 0, 3.6e6);
     p->cap_ms = cfg_number(&r, "backoff_cap_ms", def->cap_ms, 0, 3.6e6);
     p->jitter = (jitter_kind)cfg_enum(&r, "jitter", jitter_names, (int)def->jitter);
