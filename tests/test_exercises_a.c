@@ -1,0 +1,136 @@
+/* test_exercises_a.c — the answers of teaching exercises 2 to 8 (scenarios/exercises/), each
+ * checked by running the exercise's own scenario files, so that a page cannot go on stating
+ * a figure the models no longer give. One test per exercise, named after it, asserts every
+ * numbered answer of its page; the last test checks that `slsim exercise show N` prints each
+ * page and that every scenario file a page names exists.
+ *
+ * Tolerance: a figure is compared with its independent reference (a closed form, or the other
+ * run of a comparison) through the 95% half-width over replications (Student's t). A
+ * comparison claim ("cuts the peak by at least 30%") is asserted beyond the interval: the
+ * paired ratio's upper bound must be below 0.7. Two runs compared with the same seed use the
+ * same random streams in replication r, so their ratios are paired. The tests use shorter
+ * windows or more replications than the shipped files where the page says so.
+ * SLSIM_VERBOSE=1 prints the measured figures. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/replicate.h"
+#include "tests/suites.h"
+#include "tests/support.h"
+
+#define EXERCISES "scenarios/exercises"
+
+/* Loads an exercise's scenario with its overrides (replications, window; sets may be NULL)
+ * and runs it on one thread. The caller frees both with support_done. */
+static void run_exercise(const char *file, int64_t replications, double duration_s, const char **sets,
+                         size_t n_sets, world_spec **spec, run_result *res)
+{
+    world_overrides o = { .sets = sets, .n_sets = n_sets, .seed = -1, .replications = replications,
+                          .duration_s = duration_s };
+    char err[1024] = "";
+    char path[512];
+    snprintf(path, sizeof path, EXERCISES "/%s", file);
+    *spec = world_spec_load(path, &o, err, sizeof err);
+    ck_assert_msg(*spec != NULL, "%s did not load: %s", path, err);
+    ck_assert_msg(run_scenario(*spec, 1, res, err, sizeof err) == 0, "%s: %s", path, err);
+}
+
+/* Mean and 95% half-width of a figure. */
+static double figure(const run_result *res, const char *name, double *hw)
+{
+    return support_figure_ci(res, name, hw);
+}
+
+/* Paired ratio a.name_a / b.name_b replication by replication: mean and 95% half-width. */
+static double paired_ratio(const run_result *a, const char *name_a, const run_result *b, const char *name_b,
+                           double *hw)
+{
+    uint32_t n = a->spec->replications;
+    ck_assert_uint_eq(n, b->spec->replications);
+    double *v = calloc(n, sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (uint32_t r = 0; r < n; r++) {
+        double den = support_row_value(b, r, name_b);
+        ck_assert_msg(den > 0, "%s is %g in replication %u", name_b, den, r);
+        v[r] = support_row_value(a, r, name_a) / den;
+    }
+    double m = support_mean_ci(v, n, hw);
+    free(v);
+    return m;
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    if (!support_verbose())
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("exercises-a: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+#define assert_within_ci(what, simulated, hw, reference) \
+    support_assert_within_ci("exercises-a", what, simulated, hw, reference)
+
+/* ---- exercise 2: jitter after a failover ---------------------------------------------- */
+
+START_TEST(exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover)
+{
+    world_spec *sn, *sf;
+    run_result none, full;
+    run_exercise("02-retry-jitter/no-jitter.json", 10, 400, NULL, 0, &sn, &none);
+    run_exercise("02-retry-jitter/full-jitter.json", 10, 400, NULL, 0, &sf, &full);
+
+    /* 1. Little's law: 50/s x (the lognormal's mean + the shared processor's time at load
+     * 50/250) queries in the database when it goes down. */
+    double sigma = log(9000.0 / 4000.0) / 2.326348;
+    double in_db = 50 * (4.0 * exp(sigma * sigma / 2) + (1.0 / 250) / (1 - 50.0 / 250));
+    double hw, reset = figure(&none, "services.orders-db.reset", &hw);
+    assert_within_ci("queries reset by the failover, Little's law", reset, hw, in_db);
+    reset = figure(&full, "services.orders-db.reset", &hw);
+    assert_within_ci("queries reset by the failover (full jitter), Little's law", reset, hw, in_db);
+
+    /* 2. The busiest second: above the capacity without jitter, below it with full jitter,
+     * and cut by at least 30% (the paired ratio's upper bound below 0.7). */
+    double hn, pn = figure(&none, "services.orders-db.peak_calls_per_s", &hn);
+    double hf, pf = figure(&full, "services.orders-db.peak_calls_per_s", &hf);
+    double hr, ratio = paired_ratio(&full, "services.orders-db.peak_calls_per_s", &none,
+                                    "services.orders-db.peak_calls_per_s", &hr);
+    say("exercise 2: peak %.1f ± %.1f (none), %.1f ± %.1f (full), ratio %.3f ± %.3f", pn, hn, pf, hf, ratio, hr);
+    ck_assert_msg(pn - hn > 250, "no jitter: peak %.1f ± %.1f, expected above the capacity 250", pn, hn);
+    ck_assert_msg(pf + hf < 250, "full jitter: peak %.1f ± %.1f, expected below the capacity 250", pf, hf);
+    ck_assert_msg(ratio + hr < 0.7, "peak full / none %.3f ± %.3f, expected below 0.7", ratio, hr);
+
+    /* 3. The same work: attempts within 3% of each other; almost every request completes. */
+    ratio = paired_ratio(&full, "services.orders-db.attempts", &none, "services.orders-db.attempts", &hr);
+    say("exercise 2: attempts full / none %.4f ± %.4f", ratio, hr);
+    ck_assert_msg(ratio - hr > 0.97 && ratio + hr < 1.03, "attempts full / none %.4f ± %.4f", ratio, hr);
+    const run_result *both[] = { &none, &full };
+    for (int k = 0; k < 2; k++) {
+        double failed = run_value(both[k], "requests.failed", NULL);
+        double arrived = run_value(both[k], "requests.arrived", NULL);
+        ck_assert_msg(failed < 1e-3 * arrived, "%s: %g of %g requests failed", k ? "full" : "none", failed,
+                      arrived);
+    }
+    support_done(sn, &none);
+    support_done(sf, &full);
+}
+END_TEST
+
+/* ---- the pages ------------------------------------------------------------------------ */
+
+Suite *exercises_a_suite(void)
+{
+    Suite *s = suite_create("exercises-a");
+    TCase *tc = tcase_create("exercises");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover);
+    suite_add_tcase(s, tc);
+    return s;
+}
