@@ -123,6 +123,81 @@ START_TEST(exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover)
 }
 END_TEST
 
+/* ---- exercise 3: provisioned concurrency ---------------------------------------------- */
+
+/* Lognormal mean from its median and p99: median e^(sigma^2/2), sigma = ln(p99/median)/z99. */
+static double lognormal_mean(double median, double p99)
+{
+    double sigma = log(p99 / median) / 2.326348;
+    return median * exp(sigma * sigma / 2);
+}
+
+START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price)
+{
+    world_spec *so, *sp;
+    run_result od, pc;
+    run_exercise("03-provisioned-concurrency/on-demand.json", 10, -1, NULL, 0, &so, &od);
+    run_exercise("03-provisioned-concurrency/provisioned.json", 10, -1, NULL, 0, &sp, &pc);
+    uint32_t n = so->replications;
+
+    /* 1. Cold starts: about 1% of invocations on demand, none at all with 20 provisioned
+     * instances (more than the bursts ever run at once). */
+    double hw, ratio = figure(&od, "functions.quotes.cold_start_ratio", &hw);
+    say("exercise 3: cold-start ratio on demand %.5f ± %.5f", ratio, hw);
+    ck_assert_msg(ratio - hw > 0.005 && ratio + hw < 0.02, "cold-start ratio on demand %.5f ± %.5f", ratio, hw);
+    for (uint32_t r = 0; r < n; r++) {
+        ck_assert_double_eq(support_row_value(&pc, r, "functions.quotes.cold_starts"), 0);
+        ck_assert_double_le(support_row_value(&pc, r, "functions.quotes.max_concurrency"), 20);
+    }
+
+    /* 2. The tail: with provisioned instances a request's latency is its handler time, so
+     * p99 and p99.9 are the handler's lognormal quantiles (median 60 ms, p99 300 ms); on
+     * demand the cold starts (about 1.8 s) push p99 above 1 s. */
+    double sigma = log(300.0 / 60.0) / 2.326348;
+    double p99 = figure(&pc, "latency_ms.p99", &hw);
+    assert_within_ci("provisioned: p99 = the handler's p99", p99, hw, 300);
+    double p999 = figure(&pc, "latency_ms.p999", &hw);
+    assert_within_ci("provisioned: p99.9 = the handler's p99.9", p999, hw, 60 * exp(3.090232 * sigma));
+    double od99 = figure(&od, "latency_ms.p99", &hw);
+    say("exercise 3: on-demand p99 %.1f ± %.1f ms", od99, hw);
+    ck_assert_msg(od99 - hw > 1000, "on-demand p99 %.1f ± %.1f ms, expected above 1 s", od99, hw);
+
+    /* 3. The bill, per replication against the price table's closed form (both runs see
+     * the same requests): 20 instances x 1 GB x a 730-hour month x $0.0000041667 of
+     * capacity, plus each invocation's GB-s (handler mean + 0.5 ms of 1-ms rounding) at
+     * $0.0000097222 instead of $0.0000166667, less the init time of the on-demand cold
+     * starts (billed at the on-demand rate). The requests and logs lines are the same in
+     * both runs. Cents: four lines rounded, so up to 2 cents of slack. */
+    const double month_s = 730 * 3600.0, scale = month_s / so->duration_s;
+    const double capacity = round(20 * 1.0 * month_s * 0.0000041667 * 100) / 100;
+    ck_assert_double_eq_tol(support_row_value(&pc, 0, "cost.by_line.lambda_provisioned_concurrency"), capacity,
+                            1e-9);
+    double handler_gb_s = (lognormal_mean(60, 300) + 0.5) / 1000, init_gb_s = lognormal_mean(1800, 4500) / 1000;
+    double *gap = calloc(n, sizeof *gap), *extra = calloc(n, sizeof *extra);
+    ck_assert_ptr_nonnull(gap);
+    ck_assert_ptr_nonnull(extra);
+    for (uint32_t r = 0; r < n; r++) {
+        double inv = support_row_value(&od, r, "functions.quotes.invocations");
+        double cold = support_row_value(&od, r, "functions.quotes.cold_starts");
+        ck_assert_double_eq(inv, support_row_value(&pc, r, "functions.quotes.invocations"));
+        double reference = capacity + scale * (inv * handler_gb_s * (0.0000097222 - 0.0000166667) -
+                                               cold * init_gb_s * 0.0000166667);
+        extra[r] = support_row_value(&pc, r, "cost.monthly_total") - support_row_value(&od, r, "cost.monthly_total");
+        gap[r] = extra[r] - reference;
+    }
+    double hx, mx = support_mean_ci(extra, n, &hx);
+    double hg, mg = support_mean_ci(gap, n, &hg);
+    say("exercise 3: provisioned costs $%.2f ± %.2f more a month; minus the closed form: %.4f ± %.4f", mx, hx, mg,
+        hg);
+    ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.02, "extra cost minus its closed form: %.4f ± %.4f", mg, hg);
+    ck_assert_msg(mx - hx > 210 && mx + hx < 220, "extra cost $%.2f ± %.2f a month", mx, hx);
+    free(gap);
+    free(extra);
+    support_done(so, &od);
+    support_done(sp, &pc);
+}
+END_TEST
+
 /* ---- the pages ------------------------------------------------------------------------ */
 
 Suite *exercises_a_suite(void)
@@ -131,6 +206,7 @@ Suite *exercises_a_suite(void)
     TCase *tc = tcase_create("exercises");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover);
+    tcase_add_test(tc, exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price);
     suite_add_tcase(s, tc);
     return s;
 }
