@@ -198,6 +198,87 @@ START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_p
 }
 END_TEST
 
+/* ---- exercise 4: right-sizing memory --------------------------------------------------- */
+
+/* Standard normal upper tail. */
+static double normal_tail(double z)
+{
+    return 0.5 * erfc(z / sqrt(2.0));
+}
+
+START_TEST(exercise_04_more_memory_is_faster_and_can_be_cheaper)
+{
+    static const int sizes[] = { 128, 256, 512, 1024, 1769, 3008 };
+    enum { N_SIZES = sizeof sizes / sizeof *sizes };
+    world_spec *spec[N_SIZES];
+    run_result res[N_SIZES];
+    for (int k = 0; k < N_SIZES; k++) {
+        char set[64];
+        snprintf(set, sizeof set, "components[0].memory_mb=%d", sizes[k]);
+        const char *sets[] = { set };
+        run_exercise("04-right-sizing-memory/invoice-pdf.json", 10, -1, sets, 1, &spec[k], &res[k]);
+    }
+    /* Durations measured at 1,769 MB (one vCPU), 90% CPU-bound, single-threaded: at m MB
+     * each is multiplied by 0.1 + 0.9 x 1769/min(m, 1769). Handler lognormal: median 300
+     * ms, p99 1,200 ms. */
+    const double sigma = log(1200.0 / 300.0) / 2.326348;
+    double factor[N_SIZES];
+    for (int k = 0; k < N_SIZES; k++)
+        factor[k] = 0.1 + 0.9 * 1769.0 / fmin(sizes[k], 1769.0);
+
+    /* 1. p99 at 1,769 MB is the handler's 1,200 ms, at 1,024 MB 1,200 x 1.655; at 3,008 MB
+     * the single thread runs no faster: every duration is the 1,769 MB run's. */
+    double hw, p99 = figure(&res[4], "latency_ms.p99", &hw);
+    assert_within_ci("1769 MB: p99 = the handler's p99", p99, hw, 1200 * factor[4]);
+    p99 = figure(&res[3], "latency_ms.p99", &hw);
+    assert_within_ci("1024 MB: p99 = the handler's p99 x 1.655", p99, hw, 1200 * factor[3]);
+    for (uint32_t r = 0; r < spec[4]->replications; r++)
+        ck_assert_double_eq(support_row_value(&res[5], r, "functions.invoice-pdf.mean_duration_ms"),
+                            support_row_value(&res[4], r, "functions.invoice-pdf.mean_duration_ms"));
+
+    /* 2. The duration bill: from 1,024 to 1,769 MB it grows only by the 10% that is not
+     * CPU-bound, (0.1 x 1769 + 0.9 x 1769) / (0.1 x 1024 + 0.9 x 1769) = 1.044 (1.045 with
+     * each invocation rounded up to 1 ms); from 1,769 to 3,008 MB by the memory, 3008/1769 =
+     * 1.700. */
+    const double d1769 = lognormal_mean(300, 1200); /* ms; billed rounded up: + 0.5 ms */
+    double ratio = paired_ratio(&res[4], "cost.by_line.lambda_duration", &res[3], "cost.by_line.lambda_duration", &hw);
+    assert_within_ci("duration bill 1769 / 1024 MB", ratio, hw,
+                     1769 * (d1769 + 0.5) / (1024 * (factor[3] * d1769 + 0.5)));
+    ratio = paired_ratio(&res[5], "cost.by_line.lambda_duration", &res[4], "cost.by_line.lambda_duration", &hw);
+    assert_within_ci("duration bill 3008 / 1769 MB", ratio, hw, 3008.0 / 1769);
+
+    /* 3. At 128 MB an attempt outlasts the 3-s timeout with probability
+     * P(300 ms x 12.54 x e^(sigma Z) > 3 s), and a request fails when both its attempts do:
+     * the square. It has the smallest bill of all. 512 MB costs less a month than 256 MB,
+     * whose 4.8% of timed-out attempts are billed 3 s each and retried. */
+    double p_attempt = normal_tail(log(3000 / (300 * factor[0])) / sigma);
+    double share = support_ratio_ci(&res[0], "functions.invoice-pdf.timeouts", "functions.invoice-pdf.invocations", &hw);
+    assert_within_ci("128 MB: attempts timed out", share, hw, p_attempt);
+    share = support_ratio_ci(&res[0], "requests.timed_out", "requests.arrived", &hw);
+    assert_within_ci("128 MB: requests timed out after 2 attempts", share, hw, p_attempt * p_attempt);
+    for (int k = 1; k < N_SIZES; k++) {
+        ratio = paired_ratio(&res[0], "cost.monthly_total", &res[k], "cost.monthly_total", &hw);
+        ck_assert_msg(ratio + hw < 1, "128 MB / %d MB monthly cost %.4f ± %.4f, expected below 1", sizes[k], ratio, hw);
+    }
+    /* 512 MB is the cheapest of the sizes that answer (nearly) every request. */
+    for (int k = 1; k < N_SIZES; k++) {
+        if (k == 2)
+            continue;
+        ratio = paired_ratio(&res[2], "cost.monthly_total", &res[k], "cost.monthly_total", &hw);
+        say("exercise 4: monthly cost 512 / %d MB %.4f ± %.4f", sizes[k], ratio, hw);
+        ck_assert_msg(ratio + hw < 1, "512 / %d MB monthly cost %.4f ± %.4f, expected below 1", sizes[k], ratio, hw);
+    }
+    share = support_ratio_ci(&res[2], "requests.timed_out", "requests.arrived", &hw);
+    ck_assert_msg(share + hw < 0.002, "512 MB: %.5f ± %.5f of requests timed out", share, hw);
+    for (int k = 0; k < N_SIZES; k++) {
+        say("exercise 4: %d MB: $%.2f a month, p99 %.0f ms, timed out %.4f", sizes[k],
+            run_value(&res[k], "cost.monthly_total", NULL), run_value(&res[k], "latency_ms.p99", NULL),
+            run_value(&res[k], "requests.timed_out", NULL) / run_value(&res[k], "requests.arrived", NULL));
+        support_done(spec[k], &res[k]);
+    }
+}
+END_TEST
+
 /* ---- the pages ------------------------------------------------------------------------ */
 
 Suite *exercises_a_suite(void)
@@ -207,6 +288,7 @@ Suite *exercises_a_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover);
     tcase_add_test(tc, exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price);
+    tcase_add_test(tc, exercise_04_more_memory_is_faster_and_can_be_cheaper);
     suite_add_tcase(s, tc);
     return s;
 }
