@@ -279,6 +279,106 @@ START_TEST(exercise_04_more_memory_is_faster_and_can_be_cheaper)
 }
 END_TEST
 
+/* ---- exercise 5: batching a queue consumer --------------------------------------------- */
+
+/* The monthly bill of a queue consumer per the price table, from the replication's own
+ * message count n: invocations n / batch; a Lambda request ($0.20 per 1M) and a log header
+ * (0.3 KB at $0.50 per GB) per invocation; a send per message and a receive and a delete
+ * per batch ($0.40 per 1M SQS requests); and each invocation's GB-s (the batch's sum of
+ * handler means, rounded up to 1 ms: + 0.5 ms) at $0.0000166667. Each line rounded to
+ * cents, as the bill does. */
+static double batching_bill(double n, double batch, double handler_ms, double gb, double scale)
+{
+    double inv = n / batch;
+    double lines[] = { inv * 0.20e-6, inv * 0.3 / (1024.0 * 1024.0) * 0.50, (n + 2 * inv) * 0.40e-6,
+                       inv * (batch * handler_ms + 0.5) / 1000 * gb * 0.0000166667 };
+    double total = 0;
+    for (size_t k = 0; k < sizeof lines / sizeof *lines; k++)
+        total += round(lines[k] * scale * 100) / 100;
+    return total;
+}
+
+START_TEST(exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a_batch)
+{
+    world_spec *s1, *s10;
+    run_result one, ten;
+    run_exercise("05-batching/batch-1.json", 10, 1800, NULL, 0, &s1, &one);
+    run_exercise("05-batching/batch-10.json", 10, 1800, NULL, 0, &s10, &ten);
+    const double lambda = 50, handler = lognormal_mean(8, 40), scale = 730 * 3600.0 / s1->duration_s;
+    uint32_t n = s1->replications;
+
+    /* 1. A tenth of the invocations, so a tenth of the request fees and log headers; the
+     * same GB-s (within the 1-ms rounding, which batching saves nine times in ten). */
+    double hw, ratio = paired_ratio(&ten, "functions.enrich.invocations", &one, "functions.enrich.invocations", &hw);
+    say("exercise 5: invocations batch 10 / batch 1 %.6f ± %.6f", ratio, hw);
+    ck_assert_msg(fabs(ratio - 0.1) < 0.0005, "invocations ratio %.6f ± %.6f, expected 0.1", ratio, hw);
+    ratio = paired_ratio(&ten, "functions.enrich.billed_gb_s", &one, "functions.enrich.billed_gb_s", &hw);
+    assert_within_ci("billed GB-s batch 10 / batch 1 (the rounding)", ratio, hw,
+                     (10 * handler + 0.5) / (10 * (handler + 0.5)));
+
+    /* 2. The bill, replication by replication, against the price table (two cents of
+     * slack for the four lines' rounding). */
+    const run_result *runs[] = { &one, &ten };
+    const double batch[] = { 1, 10 };
+    for (int k = 0; k < 2; k++) {
+        double *gap = calloc(n, sizeof *gap);
+        ck_assert_ptr_nonnull(gap);
+        for (uint32_t r = 0; r < n; r++) {
+            double sent = support_row_value(runs[k], r, "queues.events.sent");
+            gap[r] = support_row_value(runs[k], r, "cost.monthly_total") -
+                     batching_bill(sent, batch[k], handler, 0.25, scale);
+        }
+        double hg, mg = support_mean_ci(gap, n, &hg);
+        say("exercise 5: batch %g: monthly $%.2f, minus the price table's %.4f ± %.4f", batch[k],
+            run_value(runs[k], "cost.monthly_total", NULL), mg, hg);
+        ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.02, "batch %g: bill minus its closed form %.4f ± %.4f", batch[k], mg,
+                      hg);
+        free(gap);
+    }
+    ratio = paired_ratio(&ten, "cost.monthly_total", &one, "cost.monthly_total", &hw);
+    say("exercise 5: monthly cost batch 10 / batch 1 %.4f ± %.4f", ratio, hw);
+    ck_assert_msg(ratio + hw < 0.4, "monthly cost batch 10 / batch 1 %.4f ± %.4f", ratio, hw);
+
+    /* 3. Latency: a message waits for nine more (on average 4.5 / lambda) and then for its
+     * whole batch, ten handler runs; alone, it takes one handler run. */
+    double wait = figure(&ten, "queues.events.wait_ms_mean", &hw);
+    assert_within_ci("batch 10: mean wait for a batch = 4.5 / lambda", wait, hw, 4.5 / lambda * 1000);
+    double lat = figure(&one, "latency_ms.mean", &hw);
+    assert_within_ci("batch 1: mean latency = the handler's mean", lat, hw, handler);
+    lat = figure(&ten, "latency_ms.mean", &hw);
+    assert_within_ci("batch 10: mean latency = 4.5 / lambda + 10 handler means", lat, hw,
+                     4.5 / lambda * 1000 + 10 * handler);
+    support_done(s1, &one);
+    support_done(s10, &ten);
+
+    /* 4. At 1 message a second the 2-s window closes the batches: a batch is its first
+     * message and the Poisson(2) that follow within the window (ten almost never), so a
+     * third of the messages open a batch and wait the whole window (the p99), and the mean
+     * wait is W (1 + lambda W / 2) / (1 + lambda W). */
+    const char *sets[] = { "traffic[0].arrivals.rate_per_s=1" };
+    run_exercise("05-batching/batch-10.json", 10, 3600, sets, 1, &s10, &ten);
+    double per = support_ratio_ci(&ten, "queues.events.batches", "queues.events.sent", &hw);
+    assert_within_ci("1/s: batches per message = 1 / (1 + lambda W)", per, hw, 1.0 / 3);
+    wait = figure(&ten, "queues.events.wait_ms_mean", &hw);
+    assert_within_ci("1/s: mean wait W (1 + lambda W / 2) / (1 + lambda W)", wait, hw, 2000.0 * 2 / 3);
+    for (uint32_t r = 0; r < n; r++)
+        ck_assert_double_eq_tol(support_row_value(&ten, r, "queues.events.wait_ms_p99"), 2000, 1);
+    /* Its bill: the same price table with batches of 1 + lambda W = 3 on average. */
+    double *gap = calloc(n, sizeof *gap);
+    ck_assert_ptr_nonnull(gap);
+    for (uint32_t r = 0; r < n; r++)
+        gap[r] = support_row_value(&ten, r, "cost.monthly_total") -
+                 batching_bill(support_row_value(&ten, r, "queues.events.sent"), 3, handler, 0.25,
+                               730 * 3600.0 / s10->duration_s);
+    double hg, mg = support_mean_ci(gap, n, &hg);
+    say("exercise 5: 1/s: monthly $%.2f, minus the price table's %.4f ± %.4f",
+        run_value(&ten, "cost.monthly_total", NULL), mg, hg);
+    ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.02, "1/s: bill minus its closed form %.4f ± %.4f", mg, hg);
+    free(gap);
+    support_done(s10, &ten);
+}
+END_TEST
+
 /* ---- the pages ------------------------------------------------------------------------ */
 
 Suite *exercises_a_suite(void)
@@ -289,6 +389,7 @@ Suite *exercises_a_suite(void)
     tcase_add_test(tc, exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover);
     tcase_add_test(tc, exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price);
     tcase_add_test(tc, exercise_04_more_memory_is_faster_and_can_be_cheaper);
+    tcase_add_test(tc, exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a_batch);
     suite_add_tcase(s, tc);
     return s;
 }
