@@ -379,6 +379,109 @@ START_TEST(exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a
 }
 END_TEST
 
+/* ---- exercise 6: one function for every route, or one per route ------------------------ */
+
+/* The default Node.js cold start for a package of mb MB: a lognormal whose median is the
+ * published 264 ms plus 104.8 ms per MB, with the runtime's spread sigma = ln(595/264)/1.96;
+ * its mean, median e^(sigma^2/2). */
+static double nodejs_init_mean_ms(double mb)
+{
+    double sigma = log(595.0 / 264) / 1.96;
+    return (264 + 104.8 * mb) * exp(sigma * sigma / 2);
+}
+
+/* A function of exercise 6: its name, memory, package and handler (lognormal). */
+typedef struct route {
+    const char *function;
+    double      gb, package_mb, median, p99, rate;
+} route;
+
+START_TEST(exercise_06_a_monolith_pays_its_heaviest_route_on_every_request)
+{
+    static const route focused[] = {
+        { "browse", 0.25, 3, 40, 200, 2 },
+        { "checkout", 0.5, 8, 150, 600, 0.2 },
+        { "export-pdf", 2, 20, 2500, 6000, 0.0016667 },
+    };
+    double rate = 0, mix = 0;
+    for (int k = 0; k < 3; k++) {
+        rate += focused[k].rate;
+        mix += focused[k].rate * lognormal_mean(focused[k].median, focused[k].p99);
+    }
+    mix /= rate;  /* the monolith's handler: the routes' mixture, weighted by their rates */
+
+    /* 1. Cold-start time: with keep-alive "none" every invocation is cold, and a request
+     * takes the cold start plus the handler. */
+    const char *none[] = { "components[0].keep_alive.policy=none" };
+    world_spec *sm, *sf;
+    run_result mono, foc;
+    run_exercise("06-monolith-vs-focused/monolith.json", 10, 1800, none, 1, &sm, &mono);
+    run_exercise("06-monolith-vs-focused/focused.json", 10, 1800, none, 1, &sf, &foc);
+    double hw, lat = figure(&mono, "latency_ms.mean", &hw);
+    assert_within_ci("monolith, every invocation cold: mean latency = init (30 MB) + handler", lat, hw,
+                     nodejs_init_mean_ms(30) + mix);
+    lat = figure(&foc, "pipelines.browse.latency_ms.mean", &hw);
+    assert_within_ci("browse, every invocation cold: mean latency = init (3 MB) + handler", lat, hw,
+                     nodejs_init_mean_ms(3) + lognormal_mean(40, 200));
+    support_done(sm, &mono);
+    support_done(sf, &foc);
+
+    /* 2. Cold-start shares as shipped: the monolith's one warm pool serves every route, so
+     * almost no invocation is cold; the export function's lone instance outlives a gap only
+     * if the gap is shorter than its keep-alive K ~ U(300, 420) s: a share
+     * E[e^(-lambda K)] = (e^(-300 lambda) - e^(-420 lambda)) / (120 lambda) starts cold. */
+    run_exercise("06-monolith-vs-focused/monolith.json", 10, -1, NULL, 0, &sm, &mono);
+    run_exercise("06-monolith-vs-focused/focused.json", 10, -1, NULL, 0, &sf, &foc);
+    double cold = figure(&mono, "functions.shop-api.cold_start_ratio", &hw);
+    say("exercise 6: monolith cold-start ratio %.5f ± %.5f", cold, hw);
+    ck_assert_msg(cold + hw < 0.001, "monolith cold-start ratio %.5f ± %.5f", cold, hw);
+    const double lx = focused[2].rate;
+    cold = figure(&foc, "functions.export-pdf.cold_start_ratio", &hw);
+    assert_within_ci("export-pdf alone: cold-start share E[exp(-lambda K)]", cold, hw,
+                     (exp(-300 * lx) - exp(-420 * lx)) / (120 * lx));
+
+    /* 3. The duration bill, per replication against the price table: each function's
+     * invocations x (handler mean + 0.5 ms of rounding) plus its cold starts x its init
+     * mean, at its memory, $0.0000166667 per GB-s, scaled to the month; one line, rounded
+     * to cents. Then the ratio of the two bills. */
+    const double scale = 730 * 3600.0 / sm->duration_s;
+    uint32_t n = sm->replications;
+    double *gap = calloc(n, sizeof *gap);
+    ck_assert_ptr_nonnull(gap);
+    for (uint32_t r = 0; r < n; r++) {
+        double gb_ms = 2 * (support_row_value(&mono, r, "functions.shop-api.invocations") * (mix + 0.5) +
+                            support_row_value(&mono, r, "functions.shop-api.cold_starts") * nodejs_init_mean_ms(30));
+        gap[r] = support_row_value(&mono, r, "cost.by_line.lambda_duration") -
+                 round(gb_ms / 1000 * 0.0000166667 * scale * 100) / 100;
+    }
+    double hg, mg = support_mean_ci(gap, n, &hg);
+    say("exercise 6: monolith duration bill minus the price table's %.4f ± %.4f", mg, hg);
+    ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.01, "monolith duration bill minus its closed form %.4f ± %.4f", mg, hg);
+    for (uint32_t r = 0; r < n; r++) {
+        double gb_ms = 0;
+        for (int k = 0; k < 3; k++) {
+            char inv[96], cs[96];
+            snprintf(inv, sizeof inv, "functions.%s.invocations", focused[k].function);
+            snprintf(cs, sizeof cs, "functions.%s.cold_starts", focused[k].function);
+            gb_ms += focused[k].gb * (support_row_value(&foc, r, inv) *
+                                      (lognormal_mean(focused[k].median, focused[k].p99) + 0.5) +
+                                      support_row_value(&foc, r, cs) * nodejs_init_mean_ms(focused[k].package_mb));
+        }
+        gap[r] = support_row_value(&foc, r, "cost.by_line.lambda_duration") -
+                 round(gb_ms / 1000 * 0.0000166667 * scale * 100) / 100;
+    }
+    mg = support_mean_ci(gap, n, &hg);
+    say("exercise 6: focused duration bill minus the price table's %.4f ± %.4f", mg, hg);
+    ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.01, "focused duration bill minus its closed form %.4f ± %.4f", mg, hg);
+    free(gap);
+    double ratio = paired_ratio(&foc, "cost.monthly_total", &mono, "cost.monthly_total", &hw);
+    say("exercise 6: monthly cost focused / monolith %.4f ± %.4f", ratio, hw);
+    ck_assert_msg(ratio + hw < 1.0 / 3, "monthly cost focused / monolith %.4f ± %.4f, expected below 1/3", ratio, hw);
+    support_done(sm, &mono);
+    support_done(sf, &foc);
+}
+END_TEST
+
 /* ---- the pages ------------------------------------------------------------------------ */
 
 Suite *exercises_a_suite(void)
@@ -390,6 +493,7 @@ Suite *exercises_a_suite(void)
     tcase_add_test(tc, exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price);
     tcase_add_test(tc, exercise_04_more_memory_is_faster_and_can_be_cheaper);
     tcase_add_test(tc, exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a_batch);
+    tcase_add_test(tc, exercise_06_a_monolith_pays_its_heaviest_route_on_every_request);
     suite_add_tcase(s, tc);
     return s;
 }
