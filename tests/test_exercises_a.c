@@ -482,6 +482,67 @@ START_TEST(exercise_06_a_monolith_pays_its_heaviest_route_on_every_request)
 }
 END_TEST
 
+/* ---- exercise 7: a cache in the function's memory -------------------------------------- */
+
+/* Per replication: cache_hit_ratio - hit_ratio x (1 - cold_start_ratio), mean and 95%
+ * half-width. A cold instance has served nothing, so only warm invocations can hit, each
+ * with probability hit_ratio (less when the instance's fetch is older than ttl_s). */
+static double hits_beyond_warm_share(const run_result *res, double hit_ratio, double *hw)
+{
+    uint32_t n = res->spec->replications;
+    double *v = calloc(n, sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (uint32_t r = 0; r < n; r++)
+        v[r] = support_row_value(res, r, "functions.profile.cache_hit_ratio") -
+               hit_ratio * (1 - support_row_value(res, r, "functions.profile.cold_start_ratio"));
+    double m = support_mean_ci(v, n, hw);
+    free(v);
+    return m;
+}
+
+START_TEST(exercise_07_a_local_cache_misses_on_every_new_instance)
+{
+    world_spec *sl, *se;
+    run_result loc, ext;
+    run_exercise("07-local-cache/local-cache.json", 10, 43200, NULL, 0, &sl, &loc);
+    run_exercise("07-local-cache/external-cache.json", 10, 43200, NULL, 0, &se, &ext);
+
+    /* 1. Under bursts the local cache hits far less than its configured 0.9: about a third
+     * of the invocations start a new instance, which has served nobody, and the rest hit at
+     * most 0.9 of the time. */
+    double hw, hit = figure(&loc, "functions.profile.cache_hit_ratio", &hw);
+    double hc, cold = figure(&loc, "functions.profile.cold_start_ratio", &hc);
+    say("exercise 7: bursts: local hit ratio %.4f ± %.4f, cold-start ratio %.4f ± %.4f", hit, hw, cold, hc);
+    ck_assert_msg(hit + hw < 0.7, "local hit ratio %.4f ± %.4f, expected far below 0.9", hit, hw);
+    double hb, beyond = hits_beyond_warm_share(&loc, 0.9, &hb);
+    say("exercise 7: bursts: hit ratio - 0.9 x warm share %.4f ± %.4f", beyond, hb);
+    ck_assert_msg(beyond <= 1.5 * hb, "hits beyond 0.9 x the warm share: %.4f ± %.4f", beyond, hb);
+
+    /* 2. The database: a tenth of the requests with the shared cache (a 0-or-1 call count
+     * of mean 0.1), every local miss without it — more than three times the load. */
+    double per = support_ratio_ci(&ext, "services.users-db.calls", "requests.arrived", &hw);
+    assert_within_ci("external cache: database calls per request", per, hw, 0.1);
+    per = support_ratio_ci(&loc, "services.users-db.calls", "requests.arrived", &hw);
+    assert_within_ci("local cache: database calls per request = 1 - hit ratio", per, hw, 1 - hit);
+    double ratio = paired_ratio(&loc, "services.users-db.calls", &ext, "services.users-db.calls", &hw);
+    say("exercise 7: database calls local / external %.3f ± %.3f", ratio, hw);
+    ck_assert_msg(ratio - hw > 3, "database calls local / external %.3f ± %.3f, expected above 3", ratio, hw);
+    support_done(sl, &loc);
+    support_done(se, &ext);
+
+    /* 3. The same quiet traffic without the bursts: one or two instances serve everything,
+     * almost nothing is cold, and the local cache hits 0.9 x the warm share. */
+    const char *steady[] = { "traffic[0].arrivals.rate_on_per_s=0.2" };
+    run_exercise("07-local-cache/local-cache.json", 10, 43200, steady, 1, &sl, &loc);
+    hit = figure(&loc, "functions.profile.cache_hit_ratio", &hw);
+    say("exercise 7: steady: local hit ratio %.4f ± %.4f", hit, hw);
+    beyond = hits_beyond_warm_share(&loc, 0.9, &hb);
+    assert_within_ci("steady: hit ratio - 0.9 x warm share", beyond, hb, 0);
+    ck_assert_msg(hit - hw > 0.88, "steady: local hit ratio %.4f ± %.4f, expected about 0.9", hit, hw);
+    support_done(sl, &loc);
+}
+END_TEST
+
 /* ---- the pages ------------------------------------------------------------------------ */
 
 Suite *exercises_a_suite(void)
@@ -494,6 +555,7 @@ Suite *exercises_a_suite(void)
     tcase_add_test(tc, exercise_04_more_memory_is_faster_and_can_be_cheaper);
     tcase_add_test(tc, exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a_batch);
     tcase_add_test(tc, exercise_06_a_monolith_pays_its_heaviest_route_on_every_request);
+    tcase_add_test(tc, exercise_07_a_local_cache_misses_on_every_new_instance);
     suite_add_tcase(s, tc);
     return s;
 }
