@@ -543,6 +543,66 @@ START_TEST(exercise_07_a_local_cache_misses_on_every_new_instance)
 }
 END_TEST
 
+/* ---- exercise 8: a chatty function against one batched call ----------------------------- */
+
+START_TEST(exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_billed_duration)
+{
+    world_spec *sc, *sb;
+    run_result chatty, batched;
+    run_exercise("08-chatty-function/chatty.json", 10, 600, NULL, 0, &sc, &chatty);
+    run_exercise("08-chatty-function/batched.json", 10, 600, NULL, 0, &sb, &batched);
+    const double handler = lognormal_mean(10, 40);
+    const double lat_chatty = handler + 20 * lognormal_mean(4, 20), lat_batched = handler + lognormal_mean(9, 35);
+
+    /* 1. The function waits for each call in turn: mean latency = handler + 20 query
+     * latencies, or handler + one batch query; the tail falls too. */
+    double hw, lat = figure(&chatty, "latency_ms.mean", &hw);
+    assert_within_ci("chatty: mean latency = handler + 20 queries", lat, hw, lat_chatty);
+    lat = figure(&batched, "latency_ms.mean", &hw);
+    assert_within_ci("batched: mean latency = handler + 1 batch query", lat, hw, lat_batched);
+    double ratio = paired_ratio(&batched, "latency_ms.p99", &chatty, "latency_ms.p99", &hw);
+    say("exercise 8: p99 batched / chatty %.3f ± %.3f", ratio, hw);
+    ck_assert_msg(ratio + hw < 0.4, "p99 batched / chatty %.3f ± %.3f, expected below 0.4", ratio, hw);
+
+    /* 2. Waiting is billed: the duration line is the invocations x (mean latency + 0.5 ms
+     * of rounding) at 1 GB and $0.0000166667 per GB-s, scaled to the month (plus a few
+     * cold starts' init, far below a cent). */
+    const double scale = 730 * 3600.0 / sc->duration_s;
+    const run_result *runs[] = { &chatty, &batched };
+    const double means[] = { lat_chatty, lat_batched };
+    uint32_t n = sc->replications;
+    double *gap = calloc(n, sizeof *gap);
+    ck_assert_ptr_nonnull(gap);
+    for (int k = 0; k < 2; k++) {
+        for (uint32_t r = 0; r < n; r++) {
+            double inv = support_row_value(runs[k], r, "functions.product-page.invocations");
+            gap[r] = support_row_value(runs[k], r, "cost.by_line.lambda_duration") -
+                     inv * (means[k] + 0.5) / 1000 * 0.0000166667 * scale;
+        }
+        double hg, mg = support_mean_ci(gap, n, &hg);
+        say("exercise 8: %s: duration bill minus the closed form %.4f ± %.4f", k ? "batched" : "chatty", mg, hg);
+        ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.01, "%s: duration bill minus its closed form %.4f ± %.4f",
+                      k ? "batched" : "chatty", mg, hg);
+    }
+    free(gap);
+    ratio = paired_ratio(&batched, "cost.by_line.lambda_duration", &chatty, "cost.by_line.lambda_duration", &hw);
+    assert_within_ci("duration bill batched / chatty", ratio, hw, (lat_batched + 0.5) / (lat_chatty + 0.5));
+
+    /* 3. The database does the same work: the same read units (up to the pages still in
+     * flight at the end of the window), in a twentieth of the requests. */
+    for (uint32_t r = 0; r < n; r++) {
+        double rc = support_row_value(&chatty, r, "services.items.request_units");
+        double rb = support_row_value(&batched, r, "services.items.request_units");
+        ck_assert_msg(fabs(rb - rc) <= 1e-4 * rc, "replication %u: read units %g (batched) against %g", r, rb, rc);
+        double ac = support_row_value(&chatty, r, "services.items.attempts");
+        double ab = support_row_value(&batched, r, "services.items.attempts");
+        ck_assert_msg(fabs(20 * ab - ac) <= 1e-4 * ac, "replication %u: attempts %g (batched) against %g", r, ab, ac);
+    }
+    support_done(sc, &chatty);
+    support_done(sb, &batched);
+}
+END_TEST
+
 /* ---- the pages ------------------------------------------------------------------------ */
 
 Suite *exercises_a_suite(void)
@@ -556,6 +616,7 @@ Suite *exercises_a_suite(void)
     tcase_add_test(tc, exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a_batch);
     tcase_add_test(tc, exercise_06_a_monolith_pays_its_heaviest_route_on_every_request);
     tcase_add_test(tc, exercise_07_a_local_cache_misses_on_every_new_instance);
+    tcase_add_test(tc, exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_billed_duration);
     suite_add_tcase(s, tc);
     return s;
 }
