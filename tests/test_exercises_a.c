@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glob.h>
+#include <unistd.h>
 
 #include "sim/replicate.h"
 #include "tests/suites.h"
@@ -605,6 +607,57 @@ END_TEST
 
 /* ---- the pages ------------------------------------------------------------------------ */
 
+/* `slsim exercise show N` prints page N as it is on disk, `exercise list` names it by its
+ * title, and every scenario path the page mentions exists and lies under
+ * scenarios/exercises/ (the rest of scenarios/ may move). */
+START_TEST(exercise_pages_2_to_8_are_shown_and_name_only_files_that_exist)
+{
+    static char out[65536];
+    char list[8192];
+    ck_assert_int_eq(support_sh(list, sizeof list, "'%s' exercise list", support_binary()), 0);
+    for (int k = 2; k <= 8; k++) {
+        char pattern[128];
+        snprintf(pattern, sizeof pattern, EXERCISES "/%02d-*.md", k);
+        glob_t g;
+        ck_assert_msg(glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc == 1, "no single page %s", pattern);
+        char *page = support_read_file(g.gl_pathv[0]);
+        ck_assert_ptr_nonnull(page);
+        ck_assert_int_eq(support_sh(out, sizeof out, "'%s' exercise show %d", support_binary(), k), 0);
+        ck_assert_msg(strcmp(out, page) == 0, "exercise show %d does not print %s", k, g.gl_pathv[0]);
+        /* The title line, "# Exercise N — ...", and the list's line for it. */
+        char title[64];
+        snprintf(title, sizeof title, "# Exercise %d — ", k);
+        ck_assert_msg(strncmp(page, title, strlen(title)) == 0, "%s: title line", g.gl_pathv[0]);
+        char *eol = strchr(page, '\n');
+        ck_assert_ptr_nonnull(eol);
+        *eol = '\0';
+        ck_assert_msg(strstr(list, page + 2) != NULL, "exercise list lacks \"%s\"", page + 2);
+        *eol = '\n';
+        static const char *const sections[] = { "**Topic:**", "**Scenario:**", "## Question", "## Run",
+                                                "## Change", "## Predict before running", "## Answer" };
+        for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
+            ck_assert_msg(strstr(page, sections[i]) != NULL, "%s lacks %s", g.gl_pathv[0], sections[i]);
+        size_t named = 0;
+        for (const char *p = strstr(page, "scenarios/"); p; p = strstr(p + 1, "scenarios/")) {
+            size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/");
+            char path[512];
+            snprintf(path, sizeof path, "%.*s", (int)len, p);
+            while (len > 0 && path[len - 1] == '.')  /* a full stop ending a sentence */
+                path[--len] = '\0';
+            ck_assert_msg(strncmp(path, EXERCISES "/", strlen(EXERCISES) + 1) == 0,
+                          "%s names %s, outside " EXERCISES, g.gl_pathv[0], path);
+            ck_assert_msg(access(path, R_OK) == 0, "%s names %s, which does not exist", g.gl_pathv[0], path);
+            named++;
+        }
+        ck_assert_msg(named >= 2, "%s names %zu scenario files", g.gl_pathv[0], named);
+        say("exercise %d: %s shown, %zu scenario paths exist", k, g.gl_pathv[0], named);
+        free(page);
+        globfree(&g);
+    }
+}
+END_TEST
+
+
 Suite *exercises_a_suite(void)
 {
     Suite *s = suite_create("exercises-a");
@@ -617,6 +670,7 @@ Suite *exercises_a_suite(void)
     tcase_add_test(tc, exercise_06_a_monolith_pays_its_heaviest_route_on_every_request);
     tcase_add_test(tc, exercise_07_a_local_cache_misses_on_every_new_instance);
     tcase_add_test(tc, exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_billed_duration);
+    tcase_add_test(tc, exercise_pages_2_to_8_are_shown_and_name_only_files_that_exist);
     suite_add_tcase(s, tc);
     return s;
 }
