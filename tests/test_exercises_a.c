@@ -144,7 +144,7 @@ START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_p
 
     /* 1. Cold starts: about 1% of invocations on demand, none at all with 20 provisioned
      * instances (more than the bursts ever run at once). */
-    double hw, ratio = figure(&od, "functions.quotes.cold_start_ratio", &hw);
+    double hw, hc, ratio = figure(&od, "functions.quotes.cold_start_ratio", &hw);
     say("exercise 3: cold-start ratio on demand %.5f ± %.5f", ratio, hw);
     ck_assert_msg(ratio - hw > 0.005 && ratio + hw < 0.02, "cold-start ratio on demand %.5f ± %.5f", ratio, hw);
     for (uint32_t r = 0; r < n; r++) {
@@ -160,9 +160,14 @@ START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_p
     assert_within_ci("provisioned: p99 = the handler's p99", p99, hw, 300);
     double p999 = figure(&pc, "latency_ms.p999", &hw);
     assert_within_ci("provisioned: p99.9 = the handler's p99.9", p999, hw, 60 * exp(3.090232 * sigma));
+    /* The cold 1.2% sit right at the 99th percentile, so the on-demand p99 swings from
+     * run to run (1.1-1.3 s); p99.9 lies well inside the cold starts. */
     double od99 = figure(&od, "latency_ms.p99", &hw);
-    say("exercise 3: on-demand p99 %.1f ± %.1f ms", od99, hw);
-    ck_assert_msg(od99 - hw > 1000, "on-demand p99 %.1f ± %.1f ms, expected above 1 s", od99, hw);
+    double od999 = figure(&od, "latency_ms.p999", &hc);
+    say("exercise 3: on-demand p99 %.1f ± %.1f ms, p99.9 %.1f ± %.1f ms", od99, hw, od999, hc);
+    double ratio99 = paired_ratio(&od, "latency_ms.p99", &pc, "latency_ms.p99", &hw);
+    ck_assert_msg(ratio99 - hw > 3, "p99 on demand / provisioned %.3f ± %.3f, expected above 3", ratio99, hw);
+    ck_assert_msg(od999 - hc > 2500, "on-demand p99.9 %.1f ± %.1f ms, expected above 2.5 s", od999, hc);
 
     /* 3. The bill, per replication against the price table's closed form (both runs see
      * the same requests): 20 instances x 1 GB x a 730-hour month x $0.0000041667 of
@@ -590,15 +595,18 @@ START_TEST(exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_bille
     ratio = paired_ratio(&batched, "cost.by_line.lambda_duration", &chatty, "cost.by_line.lambda_duration", &hw);
     assert_within_ci("duration bill batched / chatty", ratio, hw, (lat_batched + 0.5) / (lat_chatty + 0.5));
 
-    /* 3. The database does the same work: the same read units (up to the pages still in
-     * flight at the end of the window), in a twentieth of the requests. */
+    /* 3. The database does the same work: the same read units, in a twentieth of the
+     * requests. The pages whose queries straddle either end of the window are counted in
+     * part by the chatty run and whole or not at all by the batched one; about 6 pages are
+     * in flight at any instant (50/s x 113 ms), so 20 pages of 20 queries (10 read units
+     * each) bound the difference. */
     for (uint32_t r = 0; r < n; r++) {
         double rc = support_row_value(&chatty, r, "services.items.request_units");
         double rb = support_row_value(&batched, r, "services.items.request_units");
-        ck_assert_msg(fabs(rb - rc) <= 1e-4 * rc, "replication %u: read units %g (batched) against %g", r, rb, rc);
+        ck_assert_msg(fabs(rb - rc) <= 20 * 10, "replication %u: read units %g (batched) against %g", r, rb, rc);
         double ac = support_row_value(&chatty, r, "services.items.attempts");
         double ab = support_row_value(&batched, r, "services.items.attempts");
-        ck_assert_msg(fabs(20 * ab - ac) <= 1e-4 * ac, "replication %u: attempts %g (batched) against %g", r, ab, ac);
+        ck_assert_msg(fabs(20 * ab - ac) <= 20 * 20, "replication %u: attempts %g (batched) against %g", r, ab, ac);
     }
     support_done(sc, &chatty);
     support_done(sb, &batched);
