@@ -11,12 +11,12 @@
  * same random streams in replication r, so their ratios are paired. The tests use shorter
  * windows or more replications than the shipped files where the page says so.
  * SLSIM_VERBOSE=1 prints the measured figures. */
+#include <glob.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <glob.h>
 #include <unistd.h>
 
 #include "sim/replicate.h"
@@ -665,6 +665,7 @@ START_TEST(exercise_pages_2_to_8_are_shown_and_name_only_files_that_exist)
 }
 END_TEST
 
+/* ---- the suite ------------------------------------------------------------------------ */
 
 Suite *exercises_a_suite(void)
 {
