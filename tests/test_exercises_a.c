@@ -1,0 +1,685 @@
+/* test_exercises_a.c — the answers of teaching exercises 2 to 8 (scenarios/exercises/), each
+ * checked by running the exercise's own scenario files, so that a page cannot go on stating
+ * a figure the models no longer give. One test per exercise, named after it, asserts every
+ * numbered answer of its page; the last test checks that `slsim exercise show N` prints each
+ * page and that every scenario file a page names exists.
+ *
+ * Tolerance: a figure is compared with its independent reference (a closed form, or the other
+ * run of a comparison) through the 95% half-width over replications (Student's t). A
+ * comparison claim ("cuts the peak by at least 30%") is asserted beyond the interval: the
+ * paired ratio's upper bound must be below 0.7. Two runs compared with the same seed use the
+ * same random streams in replication r, so their ratios are paired. The tests use shorter
+ * windows or more replications than the shipped files where the page says so.
+ * SLSIM_VERBOSE=1 prints the measured figures. */
+#include <glob.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/replicate.h"
+#include "tests/suites.h"
+#include "tests/support.h"
+
+#define EXERCISES "scenarios/exercises"
+
+/* Loads an exercise's scenario with its overrides (replications, window; sets may be NULL)
+ * and runs it on one thread. The caller frees both with support_done. */
+static void run_exercise(const char *file, int64_t replications, double duration_s, const char **sets,
+                         size_t n_sets, world_spec **spec, run_result *res)
+{
+    world_overrides o = { .sets = sets, .n_sets = n_sets, .seed = -1, .replications = replications,
+                          .duration_s = duration_s };
+    char err[1024] = "";
+    char path[512];
+    snprintf(path, sizeof path, EXERCISES "/%s", file);
+    *spec = world_spec_load(path, &o, err, sizeof err);
+    ck_assert_msg(*spec != NULL, "%s did not load: %s", path, err);
+    ck_assert_msg(run_scenario(*spec, 1, res, err, sizeof err) == 0, "%s: %s", path, err);
+}
+
+/* Mean and 95% half-width of a figure. */
+static double figure(const run_result *res, const char *name, double *hw)
+{
+    return support_figure_ci(res, name, hw);
+}
+
+/* Paired ratio a.name_a / b.name_b replication by replication: mean and 95% half-width. */
+static double paired_ratio(const run_result *a, const char *name_a, const run_result *b, const char *name_b,
+                           double *hw)
+{
+    uint32_t n = a->spec->replications;
+    ck_assert_uint_eq(n, b->spec->replications);
+    double *v = calloc(n, sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (uint32_t r = 0; r < n; r++) {
+        double den = support_row_value(b, r, name_b);
+        ck_assert_msg(den > 0, "%s is %g in replication %u", name_b, den, r);
+        v[r] = support_row_value(a, r, name_a) / den;
+    }
+    double m = support_mean_ci(v, n, hw);
+    free(v);
+    return m;
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    if (!support_verbose())
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("exercises-a: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+#define assert_within_ci(what, simulated, hw, reference) \
+    support_assert_within_ci("exercises-a", what, simulated, hw, reference)
+
+/* ---- exercise 2: jitter after a failover ---------------------------------------------- */
+
+START_TEST(exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover)
+{
+    world_spec *sn, *sf;
+    run_result none, full;
+    run_exercise("02-retry-jitter/no-jitter.json", 10, 400, NULL, 0, &sn, &none);
+    run_exercise("02-retry-jitter/full-jitter.json", 10, 400, NULL, 0, &sf, &full);
+
+    /* 1. Little's law: 50/s x (the lognormal's mean + the shared processor's time at load
+     * 50/250) queries in the database when it goes down. */
+    double sigma = log(9000.0 / 4000.0) / 2.326348;
+    double in_db = 50 * (4.0 * exp(sigma * sigma / 2) + (1.0 / 250) / (1 - 50.0 / 250));
+    double hw, reset = figure(&none, "services.orders-db.reset", &hw);
+    assert_within_ci("queries reset by the failover, Little's law", reset, hw, in_db);
+    reset = figure(&full, "services.orders-db.reset", &hw);
+    assert_within_ci("queries reset by the failover (full jitter), Little's law", reset, hw, in_db);
+
+    /* 2. The busiest second: above the capacity without jitter, below it with full jitter,
+     * and cut by at least 30% (the paired ratio's upper bound below 0.7). */
+    double hn, pn = figure(&none, "services.orders-db.peak_calls_per_s", &hn);
+    double hf, pf = figure(&full, "services.orders-db.peak_calls_per_s", &hf);
+    double hr, ratio = paired_ratio(&full, "services.orders-db.peak_calls_per_s", &none,
+                                    "services.orders-db.peak_calls_per_s", &hr);
+    say("exercise 2: peak %.1f ± %.1f (none), %.1f ± %.1f (full), ratio %.3f ± %.3f", pn, hn, pf, hf, ratio, hr);
+    ck_assert_msg(pn - hn > 250, "no jitter: peak %.1f ± %.1f, expected above the capacity 250", pn, hn);
+    ck_assert_msg(pf + hf < 250, "full jitter: peak %.1f ± %.1f, expected below the capacity 250", pf, hf);
+    ck_assert_msg(ratio + hr < 0.7, "peak full / none %.3f ± %.3f, expected below 0.7", ratio, hr);
+
+    /* 3. The same work: attempts within 3% of each other; almost every request completes. */
+    ratio = paired_ratio(&full, "services.orders-db.attempts", &none, "services.orders-db.attempts", &hr);
+    say("exercise 2: attempts full / none %.4f ± %.4f", ratio, hr);
+    ck_assert_msg(ratio - hr > 0.97 && ratio + hr < 1.03, "attempts full / none %.4f ± %.4f", ratio, hr);
+    const run_result *both[] = { &none, &full };
+    for (int k = 0; k < 2; k++) {
+        double failed = run_value(both[k], "requests.failed", NULL);
+        double arrived = run_value(both[k], "requests.arrived", NULL);
+        ck_assert_msg(failed < 1e-3 * arrived, "%s: %g of %g requests failed", k ? "full" : "none", failed,
+                      arrived);
+    }
+    support_done(sn, &none);
+    support_done(sf, &full);
+}
+END_TEST
+
+/* ---- exercise 3: provisioned concurrency ---------------------------------------------- */
+
+/* Lognormal mean from its median and p99: median e^(sigma^2/2), sigma = ln(p99/median)/z99. */
+static double lognormal_mean(double median, double p99)
+{
+    double sigma = log(p99 / median) / 2.326348;
+    return median * exp(sigma * sigma / 2);
+}
+
+START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price)
+{
+    world_spec *so, *sp;
+    run_result od, pc;
+    run_exercise("03-provisioned-concurrency/on-demand.json", 10, -1, NULL, 0, &so, &od);
+    run_exercise("03-provisioned-concurrency/provisioned.json", 10, -1, NULL, 0, &sp, &pc);
+    uint32_t n = so->replications;
+
+    /* 1. Cold starts: about 1% of invocations on demand, none at all with 20 provisioned
+     * instances (more than the bursts ever run at once). */
+    double hw, hc, ratio = figure(&od, "functions.quotes.cold_start_ratio", &hw);
+    say("exercise 3: cold-start ratio on demand %.5f ± %.5f", ratio, hw);
+    ck_assert_msg(ratio - hw > 0.005 && ratio + hw < 0.02, "cold-start ratio on demand %.5f ± %.5f", ratio, hw);
+    for (uint32_t r = 0; r < n; r++) {
+        ck_assert_double_eq(support_row_value(&pc, r, "functions.quotes.cold_starts"), 0);
+        ck_assert_double_le(support_row_value(&pc, r, "functions.quotes.max_concurrency"), 20);
+    }
+
+    /* 2. The tail: with provisioned instances a request's latency is its handler time, so
+     * p99 and p99.9 are the handler's lognormal quantiles (median 60 ms, p99 300 ms); on
+     * demand the cold starts (about 1.8 s) push p99 above 1 s. */
+    double sigma = log(300.0 / 60.0) / 2.326348;
+    double p99 = figure(&pc, "latency_ms.p99", &hw);
+    assert_within_ci("provisioned: p99 = the handler's p99", p99, hw, 300);
+    double p999 = figure(&pc, "latency_ms.p999", &hw);
+    assert_within_ci("provisioned: p99.9 = the handler's p99.9", p999, hw, 60 * exp(3.090232 * sigma));
+    /* The cold 1.2% sit right at the 99th percentile, so the on-demand p99 swings from
+     * run to run (1.1-1.3 s); p99.9 lies well inside the cold starts. */
+    double od99 = figure(&od, "latency_ms.p99", &hw);
+    double od999 = figure(&od, "latency_ms.p999", &hc);
+    say("exercise 3: on-demand p99 %.1f ± %.1f ms, p99.9 %.1f ± %.1f ms", od99, hw, od999, hc);
+    double ratio99 = paired_ratio(&od, "latency_ms.p99", &pc, "latency_ms.p99", &hw);
+    ck_assert_msg(ratio99 - hw > 3, "p99 on demand / provisioned %.3f ± %.3f, expected above 3", ratio99, hw);
+    ck_assert_msg(od999 - hc > 2500, "on-demand p99.9 %.1f ± %.1f ms, expected above 2.5 s", od999, hc);
+
+    /* 3. The bill, per replication against the price table's closed form (both runs see
+     * the same requests): 20 instances x 1 GB x a 730-hour month x $0.0000041667 of
+     * capacity, plus each invocation's GB-s (handler mean + 0.5 ms of 1-ms rounding) at
+     * $0.0000097222 instead of $0.0000166667, less the init time of the on-demand cold
+     * starts (billed at the on-demand rate). The requests and logs lines are the same in
+     * both runs. Cents: four lines rounded, so up to 2 cents of slack. */
+    const double month_s = 730 * 3600.0, scale = month_s / so->duration_s;
+    const double capacity = round(20 * 1.0 * month_s * 0.0000041667 * 100) / 100;
+    ck_assert_double_eq_tol(support_row_value(&pc, 0, "cost.by_line.lambda_provisioned_concurrency"), capacity,
+                            1e-9);
+    double handler_gb_s = (lognormal_mean(60, 300) + 0.5) / 1000, init_gb_s = lognormal_mean(1800, 4500) / 1000;
+    double *gap = calloc(n, sizeof *gap), *extra = calloc(n, sizeof *extra);
+    ck_assert_ptr_nonnull(gap);
+    ck_assert_ptr_nonnull(extra);
+    for (uint32_t r = 0; r < n; r++) {
+        double inv = support_row_value(&od, r, "functions.quotes.invocations");
+        double cold = support_row_value(&od, r, "functions.quotes.cold_starts");
+        ck_assert_double_eq(inv, support_row_value(&pc, r, "functions.quotes.invocations"));
+        double reference = capacity + scale * (inv * handler_gb_s * (0.0000097222 - 0.0000166667) -
+                                               cold * init_gb_s * 0.0000166667);
+        extra[r] = support_row_value(&pc, r, "cost.monthly_total") - support_row_value(&od, r, "cost.monthly_total");
+        gap[r] = extra[r] - reference;
+    }
+    double hx, mx = support_mean_ci(extra, n, &hx);
+    double hg, mg = support_mean_ci(gap, n, &hg);
+    say("exercise 3: provisioned costs $%.2f ± %.2f more a month; minus the closed form: %.4f ± %.4f", mx, hx, mg,
+        hg);
+    ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.02, "extra cost minus its closed form: %.4f ± %.4f", mg, hg);
+    ck_assert_msg(mx - hx > 210 && mx + hx < 220, "extra cost $%.2f ± %.2f a month", mx, hx);
+    free(gap);
+    free(extra);
+    support_done(so, &od);
+    support_done(sp, &pc);
+}
+END_TEST
+
+/* ---- exercise 4: right-sizing memory --------------------------------------------------- */
+
+/* Standard normal upper tail. */
+static double normal_tail(double z)
+{
+    return 0.5 * erfc(z / sqrt(2.0));
+}
+
+START_TEST(exercise_04_more_memory_is_faster_and_can_be_cheaper)
+{
+    static const int sizes[] = { 128, 256, 512, 1024, 1769, 3008 };
+    enum { N_SIZES = sizeof sizes / sizeof *sizes };
+    world_spec *spec[N_SIZES];
+    run_result res[N_SIZES];
+    for (int k = 0; k < N_SIZES; k++) {
+        char set[64];
+        snprintf(set, sizeof set, "components[0].memory_mb=%d", sizes[k]);
+        const char *sets[] = { set };
+        run_exercise("04-right-sizing-memory/invoice-pdf.json", 10, -1, sets, 1, &spec[k], &res[k]);
+    }
+    /* Durations measured at 1,769 MB (one vCPU), 90% CPU-bound, single-threaded: at m MB
+     * each is multiplied by 0.1 + 0.9 x 1769/min(m, 1769). Handler lognormal: median 300
+     * ms, p99 1,200 ms. */
+    const double sigma = log(1200.0 / 300.0) / 2.326348;
+    double factor[N_SIZES];
+    for (int k = 0; k < N_SIZES; k++)
+        factor[k] = 0.1 + 0.9 * 1769.0 / fmin(sizes[k], 1769.0);
+
+    /* 1. p99 at 1,769 MB is the handler's 1,200 ms, at 1,024 MB 1,200 x 1.655; at 3,008 MB
+     * the single thread runs no faster: every duration is the 1,769 MB run's. */
+    double hw, p99 = figure(&res[4], "latency_ms.p99", &hw);
+    assert_within_ci("1769 MB: p99 = the handler's p99", p99, hw, 1200 * factor[4]);
+    p99 = figure(&res[3], "latency_ms.p99", &hw);
+    assert_within_ci("1024 MB: p99 = the handler's p99 x 1.655", p99, hw, 1200 * factor[3]);
+    for (uint32_t r = 0; r < spec[4]->replications; r++)
+        ck_assert_double_eq(support_row_value(&res[5], r, "functions.invoice-pdf.mean_duration_ms"),
+                            support_row_value(&res[4], r, "functions.invoice-pdf.mean_duration_ms"));
+
+    /* 2. The duration bill: from 1,024 to 1,769 MB it grows only by the 10% that is not
+     * CPU-bound, (0.1 x 1769 + 0.9 x 1769) / (0.1 x 1024 + 0.9 x 1769) = 1.044 (1.045 with
+     * each invocation rounded up to 1 ms); from 1,769 to 3,008 MB by the memory, 3008/1769 =
+     * 1.700. */
+    const double d1769 = lognormal_mean(300, 1200); /* ms; billed rounded up: + 0.5 ms */
+    double ratio = paired_ratio(&res[4], "cost.by_line.lambda_duration", &res[3], "cost.by_line.lambda_duration", &hw);
+    assert_within_ci("duration bill 1769 / 1024 MB", ratio, hw,
+                     1769 * (d1769 + 0.5) / (1024 * (factor[3] * d1769 + 0.5)));
+    ratio = paired_ratio(&res[5], "cost.by_line.lambda_duration", &res[4], "cost.by_line.lambda_duration", &hw);
+    assert_within_ci("duration bill 3008 / 1769 MB", ratio, hw, 3008.0 / 1769);
+
+    /* 3. At 128 MB an attempt outlasts the 3-s timeout with probability
+     * P(300 ms x 12.54 x e^(sigma Z) > 3 s), and a request fails when both its attempts do:
+     * the square. It has the smallest bill of all. 512 MB costs less a month than 256 MB,
+     * whose 4.8% of timed-out attempts are billed 3 s each and retried. */
+    double p_attempt = normal_tail(log(3000 / (300 * factor[0])) / sigma);
+    double share = support_ratio_ci(&res[0], "functions.invoice-pdf.timeouts", "functions.invoice-pdf.invocations", &hw);
+    assert_within_ci("128 MB: attempts timed out", share, hw, p_attempt);
+    share = support_ratio_ci(&res[0], "requests.timed_out", "requests.arrived", &hw);
+    assert_within_ci("128 MB: requests timed out after 2 attempts", share, hw, p_attempt * p_attempt);
+    for (int k = 1; k < N_SIZES; k++) {
+        ratio = paired_ratio(&res[0], "cost.monthly_total", &res[k], "cost.monthly_total", &hw);
+        ck_assert_msg(ratio + hw < 1, "128 MB / %d MB monthly cost %.4f ± %.4f, expected below 1", sizes[k], ratio, hw);
+    }
+    /* 512 MB is the cheapest of the sizes that answer (nearly) every request. */
+    for (int k = 1; k < N_SIZES; k++) {
+        if (k == 2)
+            continue;
+        ratio = paired_ratio(&res[2], "cost.monthly_total", &res[k], "cost.monthly_total", &hw);
+        say("exercise 4: monthly cost 512 / %d MB %.4f ± %.4f", sizes[k], ratio, hw);
+        ck_assert_msg(ratio + hw < 1, "512 / %d MB monthly cost %.4f ± %.4f, expected below 1", sizes[k], ratio, hw);
+    }
+    share = support_ratio_ci(&res[2], "requests.timed_out", "requests.arrived", &hw);
+    ck_assert_msg(share + hw < 0.002, "512 MB: %.5f ± %.5f of requests timed out", share, hw);
+    for (int k = 0; k < N_SIZES; k++) {
+        say("exercise 4: %d MB: $%.2f a month, p99 %.0f ms, timed out %.4f", sizes[k],
+            run_value(&res[k], "cost.monthly_total", NULL), run_value(&res[k], "latency_ms.p99", NULL),
+            run_value(&res[k], "requests.timed_out", NULL) / run_value(&res[k], "requests.arrived", NULL));
+        support_done(spec[k], &res[k]);
+    }
+}
+END_TEST
+
+/* ---- exercise 5: batching a queue consumer --------------------------------------------- */
+
+/* The monthly bill of a queue consumer per the price table, from the replication's own
+ * message count n: invocations n / batch; a Lambda request ($0.20 per 1M) and a log header
+ * (0.3 KB at $0.50 per GB) per invocation; a send per message and a receive and a delete
+ * per batch ($0.40 per 1M SQS requests); and each invocation's GB-s (the batch's sum of
+ * handler means, rounded up to 1 ms: + 0.5 ms) at $0.0000166667. Each line rounded to
+ * cents, as the bill does. */
+static double batching_bill(double n, double batch, double handler_ms, double gb, double scale)
+{
+    double inv = n / batch;
+    double lines[] = { inv * 0.20e-6, inv * 0.3 / (1024.0 * 1024.0) * 0.50, (n + 2 * inv) * 0.40e-6,
+                       inv * (batch * handler_ms + 0.5) / 1000 * gb * 0.0000166667 };
+    double total = 0;
+    for (size_t k = 0; k < sizeof lines / sizeof *lines; k++)
+        total += round(lines[k] * scale * 100) / 100;
+    return total;
+}
+
+START_TEST(exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a_batch)
+{
+    world_spec *s1, *s10;
+    run_result one, ten;
+    run_exercise("05-batching/batch-1.json", 10, 1800, NULL, 0, &s1, &one);
+    run_exercise("05-batching/batch-10.json", 10, 1800, NULL, 0, &s10, &ten);
+    const double lambda = 50, handler = lognormal_mean(8, 40), scale = 730 * 3600.0 / s1->duration_s;
+    uint32_t n = s1->replications;
+
+    /* 1. A tenth of the invocations, so a tenth of the request fees and log headers; the
+     * same GB-s (within the 1-ms rounding, which batching saves nine times in ten). */
+    double hw, ratio = paired_ratio(&ten, "functions.enrich.invocations", &one, "functions.enrich.invocations", &hw);
+    say("exercise 5: invocations batch 10 / batch 1 %.6f ± %.6f", ratio, hw);
+    ck_assert_msg(fabs(ratio - 0.1) < 0.0005, "invocations ratio %.6f ± %.6f, expected 0.1", ratio, hw);
+    ratio = paired_ratio(&ten, "functions.enrich.billed_gb_s", &one, "functions.enrich.billed_gb_s", &hw);
+    assert_within_ci("billed GB-s batch 10 / batch 1 (the rounding)", ratio, hw,
+                     (10 * handler + 0.5) / (10 * (handler + 0.5)));
+
+    /* 2. The bill, replication by replication, against the price table (two cents of
+     * slack for the four lines' rounding). */
+    const run_result *runs[] = { &one, &ten };
+    const double batch[] = { 1, 10 };
+    for (int k = 0; k < 2; k++) {
+        double *gap = calloc(n, sizeof *gap);
+        ck_assert_ptr_nonnull(gap);
+        for (uint32_t r = 0; r < n; r++) {
+            double sent = support_row_value(runs[k], r, "queues.events.sent");
+            gap[r] = support_row_value(runs[k], r, "cost.monthly_total") -
+                     batching_bill(sent, batch[k], handler, 0.25, scale);
+        }
+        double hg, mg = support_mean_ci(gap, n, &hg);
+        say("exercise 5: batch %g: monthly $%.2f, minus the price table's %.4f ± %.4f", batch[k],
+            run_value(runs[k], "cost.monthly_total", NULL), mg, hg);
+        ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.02, "batch %g: bill minus its closed form %.4f ± %.4f", batch[k], mg,
+                      hg);
+        free(gap);
+    }
+    ratio = paired_ratio(&ten, "cost.monthly_total", &one, "cost.monthly_total", &hw);
+    say("exercise 5: monthly cost batch 10 / batch 1 %.4f ± %.4f", ratio, hw);
+    ck_assert_msg(ratio + hw < 0.4, "monthly cost batch 10 / batch 1 %.4f ± %.4f", ratio, hw);
+
+    /* 3. Latency: a message waits for nine more (on average 4.5 / lambda) and then for its
+     * whole batch, ten handler runs; alone, it takes one handler run. */
+    double wait = figure(&ten, "queues.events.wait_ms_mean", &hw);
+    assert_within_ci("batch 10: mean wait for a batch = 4.5 / lambda", wait, hw, 4.5 / lambda * 1000);
+    double lat = figure(&one, "latency_ms.mean", &hw);
+    assert_within_ci("batch 1: mean latency = the handler's mean", lat, hw, handler);
+    lat = figure(&ten, "latency_ms.mean", &hw);
+    assert_within_ci("batch 10: mean latency = 4.5 / lambda + 10 handler means", lat, hw,
+                     4.5 / lambda * 1000 + 10 * handler);
+    support_done(s1, &one);
+    support_done(s10, &ten);
+
+    /* 4. At 1 message a second the 2-s window closes the batches: a batch is its first
+     * message and the Poisson(2) that follow within the window (ten almost never), so a
+     * third of the messages open a batch and wait the whole window (the p99), and the mean
+     * wait is W (1 + lambda W / 2) / (1 + lambda W). */
+    const char *sets[] = { "traffic[0].arrivals.rate_per_s=1" };
+    run_exercise("05-batching/batch-10.json", 10, 3600, sets, 1, &s10, &ten);
+    double per = support_ratio_ci(&ten, "queues.events.batches", "queues.events.sent", &hw);
+    assert_within_ci("1/s: batches per message = 1 / (1 + lambda W)", per, hw, 1.0 / 3);
+    wait = figure(&ten, "queues.events.wait_ms_mean", &hw);
+    assert_within_ci("1/s: mean wait W (1 + lambda W / 2) / (1 + lambda W)", wait, hw, 2000.0 * 2 / 3);
+    for (uint32_t r = 0; r < n; r++)
+        ck_assert_double_eq_tol(support_row_value(&ten, r, "queues.events.wait_ms_p99"), 2000, 1);
+    /* Its bill: the same price table with batches of 1 + lambda W = 3 on average. */
+    double *gap = calloc(n, sizeof *gap);
+    ck_assert_ptr_nonnull(gap);
+    for (uint32_t r = 0; r < n; r++)
+        gap[r] = support_row_value(&ten, r, "cost.monthly_total") -
+                 batching_bill(support_row_value(&ten, r, "queues.events.sent"), 3, handler, 0.25,
+                               730 * 3600.0 / s10->duration_s);
+    double hg, mg = support_mean_ci(gap, n, &hg);
+    say("exercise 5: 1/s: monthly $%.2f, minus the price table's %.4f ± %.4f",
+        run_value(&ten, "cost.monthly_total", NULL), mg, hg);
+    ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.02, "1/s: bill minus its closed form %.4f ± %.4f", mg, hg);
+    free(gap);
+    support_done(s10, &ten);
+}
+END_TEST
+
+/* ---- exercise 6: one function for every route, or one per route ------------------------ */
+
+/* The default Node.js cold start for a package of mb MB: a lognormal whose median is the
+ * published 264 ms plus 104.8 ms per MB, with the runtime's spread sigma = ln(595/264)/1.96;
+ * its mean, median e^(sigma^2/2). */
+static double nodejs_init_mean_ms(double mb)
+{
+    double sigma = log(595.0 / 264) / 1.96;
+    return (264 + 104.8 * mb) * exp(sigma * sigma / 2);
+}
+
+/* A function of exercise 6: its name, memory, package and handler (lognormal). */
+typedef struct route {
+    const char *function;
+    double      gb, package_mb, median, p99, rate;
+} route;
+
+START_TEST(exercise_06_a_monolith_pays_its_heaviest_route_on_every_request)
+{
+    static const route focused[] = {
+        { "browse", 0.25, 3, 40, 200, 2 },
+        { "checkout", 0.5, 8, 150, 600, 0.2 },
+        { "export-pdf", 2, 20, 2500, 6000, 0.0016667 },
+    };
+    double rate = 0, mix = 0;
+    for (int k = 0; k < 3; k++) {
+        rate += focused[k].rate;
+        mix += focused[k].rate * lognormal_mean(focused[k].median, focused[k].p99);
+    }
+    mix /= rate;  /* the monolith's handler: the routes' mixture, weighted by their rates */
+
+    /* 1. Cold-start time: with keep-alive "none" every invocation is cold, and a request
+     * takes the cold start plus the handler. */
+    const char *none[] = { "components[0].keep_alive.policy=none" };
+    world_spec *sm, *sf;
+    run_result mono, foc;
+    run_exercise("06-monolith-vs-focused/monolith.json", 10, 1800, none, 1, &sm, &mono);
+    run_exercise("06-monolith-vs-focused/focused.json", 10, 1800, none, 1, &sf, &foc);
+    double hw, lat = figure(&mono, "latency_ms.mean", &hw);
+    assert_within_ci("monolith, every invocation cold: mean latency = init (30 MB) + handler", lat, hw,
+                     nodejs_init_mean_ms(30) + mix);
+    lat = figure(&foc, "pipelines.browse.latency_ms.mean", &hw);
+    assert_within_ci("browse, every invocation cold: mean latency = init (3 MB) + handler", lat, hw,
+                     nodejs_init_mean_ms(3) + lognormal_mean(40, 200));
+    support_done(sm, &mono);
+    support_done(sf, &foc);
+
+    /* 2. Cold-start shares as shipped: the monolith's one warm pool serves every route, so
+     * almost no invocation is cold; the export function's lone instance outlives a gap only
+     * if the gap is shorter than its keep-alive K ~ U(300, 420) s: a share
+     * E[e^(-lambda K)] = (e^(-300 lambda) - e^(-420 lambda)) / (120 lambda) starts cold. */
+    run_exercise("06-monolith-vs-focused/monolith.json", 10, -1, NULL, 0, &sm, &mono);
+    run_exercise("06-monolith-vs-focused/focused.json", 10, -1, NULL, 0, &sf, &foc);
+    double cold = figure(&mono, "functions.shop-api.cold_start_ratio", &hw);
+    say("exercise 6: monolith cold-start ratio %.5f ± %.5f", cold, hw);
+    ck_assert_msg(cold + hw < 0.001, "monolith cold-start ratio %.5f ± %.5f", cold, hw);
+    const double lx = focused[2].rate;
+    cold = figure(&foc, "functions.export-pdf.cold_start_ratio", &hw);
+    assert_within_ci("export-pdf alone: cold-start share E[exp(-lambda K)]", cold, hw,
+                     (exp(-300 * lx) - exp(-420 * lx)) / (120 * lx));
+
+    /* 3. The duration bill, per replication against the price table: each function's
+     * invocations x (handler mean + 0.5 ms of rounding) plus its cold starts x its init
+     * mean, at its memory, $0.0000166667 per GB-s, scaled to the month; one line, rounded
+     * to cents. Then the ratio of the two bills. */
+    const double scale = 730 * 3600.0 / sm->duration_s;
+    uint32_t n = sm->replications;
+    double *gap = calloc(n, sizeof *gap);
+    ck_assert_ptr_nonnull(gap);
+    for (uint32_t r = 0; r < n; r++) {
+        double gb_ms = 2 * (support_row_value(&mono, r, "functions.shop-api.invocations") * (mix + 0.5) +
+                            support_row_value(&mono, r, "functions.shop-api.cold_starts") * nodejs_init_mean_ms(30));
+        gap[r] = support_row_value(&mono, r, "cost.by_line.lambda_duration") -
+                 round(gb_ms / 1000 * 0.0000166667 * scale * 100) / 100;
+    }
+    double hg, mg = support_mean_ci(gap, n, &hg);
+    say("exercise 6: monolith duration bill minus the price table's %.4f ± %.4f", mg, hg);
+    ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.01, "monolith duration bill minus its closed form %.4f ± %.4f", mg, hg);
+    for (uint32_t r = 0; r < n; r++) {
+        double gb_ms = 0;
+        for (int k = 0; k < 3; k++) {
+            char inv[96], cs[96];
+            snprintf(inv, sizeof inv, "functions.%s.invocations", focused[k].function);
+            snprintf(cs, sizeof cs, "functions.%s.cold_starts", focused[k].function);
+            gb_ms += focused[k].gb * (support_row_value(&foc, r, inv) *
+                                      (lognormal_mean(focused[k].median, focused[k].p99) + 0.5) +
+                                      support_row_value(&foc, r, cs) * nodejs_init_mean_ms(focused[k].package_mb));
+        }
+        gap[r] = support_row_value(&foc, r, "cost.by_line.lambda_duration") -
+                 round(gb_ms / 1000 * 0.0000166667 * scale * 100) / 100;
+    }
+    mg = support_mean_ci(gap, n, &hg);
+    say("exercise 6: focused duration bill minus the price table's %.4f ± %.4f", mg, hg);
+    ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.01, "focused duration bill minus its closed form %.4f ± %.4f", mg, hg);
+    free(gap);
+    double ratio = paired_ratio(&foc, "cost.monthly_total", &mono, "cost.monthly_total", &hw);
+    say("exercise 6: monthly cost focused / monolith %.4f ± %.4f", ratio, hw);
+    ck_assert_msg(ratio + hw < 1.0 / 3, "monthly cost focused / monolith %.4f ± %.4f, expected below 1/3", ratio, hw);
+    support_done(sm, &mono);
+    support_done(sf, &foc);
+}
+END_TEST
+
+/* ---- exercise 7: a cache in the function's memory -------------------------------------- */
+
+/* Per replication: cache_hit_ratio - hit_ratio x (1 - cold_start_ratio), mean and 95%
+ * half-width. A cold instance has served nothing, so only warm invocations can hit, each
+ * with probability hit_ratio (less when the instance's fetch is older than ttl_s). */
+static double hits_beyond_warm_share(const run_result *res, double hit_ratio, double *hw)
+{
+    uint32_t n = res->spec->replications;
+    double *v = calloc(n, sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (uint32_t r = 0; r < n; r++)
+        v[r] = support_row_value(res, r, "functions.profile.cache_hit_ratio") -
+               hit_ratio * (1 - support_row_value(res, r, "functions.profile.cold_start_ratio"));
+    double m = support_mean_ci(v, n, hw);
+    free(v);
+    return m;
+}
+
+START_TEST(exercise_07_a_local_cache_misses_on_every_new_instance)
+{
+    world_spec *sl, *se;
+    run_result loc, ext;
+    run_exercise("07-local-cache/local-cache.json", 10, 43200, NULL, 0, &sl, &loc);
+    run_exercise("07-local-cache/external-cache.json", 10, 43200, NULL, 0, &se, &ext);
+
+    /* 1. Under bursts the local cache hits far less than its configured 0.9: about a third
+     * of the invocations start a new instance, which has served nobody, and the rest hit at
+     * most 0.9 of the time. */
+    double hw, hit = figure(&loc, "functions.profile.cache_hit_ratio", &hw);
+    double hc, cold = figure(&loc, "functions.profile.cold_start_ratio", &hc);
+    say("exercise 7: bursts: local hit ratio %.4f ± %.4f, cold-start ratio %.4f ± %.4f", hit, hw, cold, hc);
+    ck_assert_msg(hit + hw < 0.7, "local hit ratio %.4f ± %.4f, expected far below 0.9", hit, hw);
+    double hb, beyond = hits_beyond_warm_share(&loc, 0.9, &hb);
+    say("exercise 7: bursts: hit ratio - 0.9 x warm share %.4f ± %.4f", beyond, hb);
+    ck_assert_msg(beyond <= 1.5 * hb, "hits beyond 0.9 x the warm share: %.4f ± %.4f", beyond, hb);
+
+    /* 2. The database: a tenth of the requests with the shared cache (a 0-or-1 call count
+     * of mean 0.1), every local miss without it — more than three times the load. */
+    double per = support_ratio_ci(&ext, "services.users-db.calls", "requests.arrived", &hw);
+    assert_within_ci("external cache: database calls per request", per, hw, 0.1);
+    per = support_ratio_ci(&loc, "services.users-db.calls", "requests.arrived", &hw);
+    assert_within_ci("local cache: database calls per request = 1 - hit ratio", per, hw, 1 - hit);
+    double ratio = paired_ratio(&loc, "services.users-db.calls", &ext, "services.users-db.calls", &hw);
+    say("exercise 7: database calls local / external %.3f ± %.3f", ratio, hw);
+    ck_assert_msg(ratio - hw > 3, "database calls local / external %.3f ± %.3f, expected above 3", ratio, hw);
+    support_done(sl, &loc);
+    support_done(se, &ext);
+
+    /* 3. The same quiet traffic without the bursts: one or two instances serve everything,
+     * almost nothing is cold, and the local cache hits 0.9 x the warm share. */
+    const char *steady[] = { "traffic[0].arrivals.rate_on_per_s=0.2" };
+    run_exercise("07-local-cache/local-cache.json", 10, 43200, steady, 1, &sl, &loc);
+    hit = figure(&loc, "functions.profile.cache_hit_ratio", &hw);
+    say("exercise 7: steady: local hit ratio %.4f ± %.4f", hit, hw);
+    beyond = hits_beyond_warm_share(&loc, 0.9, &hb);
+    assert_within_ci("steady: hit ratio - 0.9 x warm share", beyond, hb, 0);
+    ck_assert_msg(hit - hw > 0.88, "steady: local hit ratio %.4f ± %.4f, expected about 0.9", hit, hw);
+    support_done(sl, &loc);
+}
+END_TEST
+
+/* ---- exercise 8: a chatty function against one batched call ----------------------------- */
+
+START_TEST(exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_billed_duration)
+{
+    world_spec *sc, *sb;
+    run_result chatty, batched;
+    run_exercise("08-chatty-function/chatty.json", 10, 600, NULL, 0, &sc, &chatty);
+    run_exercise("08-chatty-function/batched.json", 10, 600, NULL, 0, &sb, &batched);
+    const double handler = lognormal_mean(10, 40);
+    const double lat_chatty = handler + 20 * lognormal_mean(4, 20), lat_batched = handler + lognormal_mean(9, 35);
+
+    /* 1. The function waits for each call in turn: mean latency = handler + 20 query
+     * latencies, or handler + one batch query; the tail falls too. */
+    double hw, lat = figure(&chatty, "latency_ms.mean", &hw);
+    assert_within_ci("chatty: mean latency = handler + 20 queries", lat, hw, lat_chatty);
+    lat = figure(&batched, "latency_ms.mean", &hw);
+    assert_within_ci("batched: mean latency = handler + 1 batch query", lat, hw, lat_batched);
+    double ratio = paired_ratio(&batched, "latency_ms.p99", &chatty, "latency_ms.p99", &hw);
+    say("exercise 8: p99 batched / chatty %.3f ± %.3f", ratio, hw);
+    ck_assert_msg(ratio + hw < 0.4, "p99 batched / chatty %.3f ± %.3f, expected below 0.4", ratio, hw);
+
+    /* 2. Waiting is billed: the duration line is the invocations x (mean latency + 0.5 ms
+     * of rounding) at 1 GB and $0.0000166667 per GB-s, scaled to the month (plus a few
+     * cold starts' init, far below a cent). */
+    const double scale = 730 * 3600.0 / sc->duration_s;
+    const run_result *runs[] = { &chatty, &batched };
+    const double means[] = { lat_chatty, lat_batched };
+    uint32_t n = sc->replications;
+    double *gap = calloc(n, sizeof *gap);
+    ck_assert_ptr_nonnull(gap);
+    for (int k = 0; k < 2; k++) {
+        for (uint32_t r = 0; r < n; r++) {
+            double inv = support_row_value(runs[k], r, "functions.product-page.invocations");
+            gap[r] = support_row_value(runs[k], r, "cost.by_line.lambda_duration") -
+                     inv * (means[k] + 0.5) / 1000 * 0.0000166667 * scale;
+        }
+        double hg, mg = support_mean_ci(gap, n, &hg);
+        say("exercise 8: %s: duration bill minus the closed form %.4f ± %.4f", k ? "batched" : "chatty", mg, hg);
+        ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.01, "%s: duration bill minus its closed form %.4f ± %.4f",
+                      k ? "batched" : "chatty", mg, hg);
+    }
+    free(gap);
+    ratio = paired_ratio(&batched, "cost.by_line.lambda_duration", &chatty, "cost.by_line.lambda_duration", &hw);
+    assert_within_ci("duration bill batched / chatty", ratio, hw, (lat_batched + 0.5) / (lat_chatty + 0.5));
+
+    /* 3. The database does the same work: the same read units, in a twentieth of the
+     * requests. The pages whose queries straddle either end of the window are counted in
+     * part by the chatty run and whole or not at all by the batched one; about 6 pages are
+     * in flight at any instant (50/s x 113 ms), so 20 pages of 20 queries (10 read units
+     * each) bound the difference. */
+    for (uint32_t r = 0; r < n; r++) {
+        double rc = support_row_value(&chatty, r, "services.items.request_units");
+        double rb = support_row_value(&batched, r, "services.items.request_units");
+        ck_assert_msg(fabs(rb - rc) <= 20 * 10, "replication %u: read units %g (batched) against %g", r, rb, rc);
+        double ac = support_row_value(&chatty, r, "services.items.attempts");
+        double ab = support_row_value(&batched, r, "services.items.attempts");
+        ck_assert_msg(fabs(20 * ab - ac) <= 20 * 20, "replication %u: attempts %g (batched) against %g", r, ab, ac);
+    }
+    support_done(sc, &chatty);
+    support_done(sb, &batched);
+}
+END_TEST
+
+/* ---- the pages ------------------------------------------------------------------------ */
+
+/* `slsim exercise show N` prints page N as it is on disk, `exercise list` names it by its
+ * title, and every scenario path the page mentions exists and lies under
+ * scenarios/exercises/ (the rest of scenarios/ may move). */
+START_TEST(exercise_pages_2_to_8_are_shown_and_name_only_files_that_exist)
+{
+    static char out[65536];
+    char list[8192];
+    ck_assert_int_eq(support_sh(list, sizeof list, "'%s' exercise list", support_binary()), 0);
+    for (int k = 2; k <= 8; k++) {
+        char pattern[128];
+        snprintf(pattern, sizeof pattern, EXERCISES "/%02d-*.md", k);
+        glob_t g;
+        ck_assert_msg(glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc == 1, "no single page %s", pattern);
+        char *page = support_read_file(g.gl_pathv[0]);
+        ck_assert_ptr_nonnull(page);
+        ck_assert_int_eq(support_sh(out, sizeof out, "'%s' exercise show %d", support_binary(), k), 0);
+        ck_assert_msg(strcmp(out, page) == 0, "exercise show %d does not print %s", k, g.gl_pathv[0]);
+        /* The title line, "# Exercise N — ...", and the list's line for it. */
+        char title[64];
+        snprintf(title, sizeof title, "# Exercise %d — ", k);
+        ck_assert_msg(strncmp(page, title, strlen(title)) == 0, "%s: title line", g.gl_pathv[0]);
+        char *eol = strchr(page, '\n');
+        ck_assert_ptr_nonnull(eol);
+        *eol = '\0';
+        ck_assert_msg(strstr(list, page + 2) != NULL, "exercise list lacks \"%s\"", page + 2);
+        *eol = '\n';
+        static const char *const sections[] = { "**Topic:**", "**Scenario:**", "## Question", "## Run",
+                                                "## Change", "## Predict before running", "## Answer" };
+        for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
+            ck_assert_msg(strstr(page, sections[i]) != NULL, "%s lacks %s", g.gl_pathv[0], sections[i]);
+        size_t named = 0;
+        for (const char *p = strstr(page, "scenarios/"); p; p = strstr(p + 1, "scenarios/")) {
+            size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/");
+            char path[512];
+            snprintf(path, sizeof path, "%.*s", (int)len, p);
+            while (len > 0 && path[len - 1] == '.')  /* a full stop ending a sentence */
+                path[--len] = '\0';
+            ck_assert_msg(strncmp(path, EXERCISES "/", strlen(EXERCISES) + 1) == 0,
+                          "%s names %s, outside " EXERCISES, g.gl_pathv[0], path);
+            ck_assert_msg(access(path, R_OK) == 0, "%s names %s, which does not exist", g.gl_pathv[0], path);
+            named++;
+        }
+        ck_assert_msg(named >= 2, "%s names %zu scenario files", g.gl_pathv[0], named);
+        say("exercise %d: %s shown, %zu scenario paths exist", k, g.gl_pathv[0], named);
+        free(page);
+        globfree(&g);
+    }
+}
+END_TEST
+
+/* ---- the suite ------------------------------------------------------------------------ */
+
+Suite *exercises_a_suite(void)
+{
+    Suite *s = suite_create("exercises-a");
+    TCase *tc = tcase_create("exercises");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover);
+    tcase_add_test(tc, exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price);
+    tcase_add_test(tc, exercise_04_more_memory_is_faster_and_can_be_cheaper);
+    tcase_add_test(tc, exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a_batch);
+    tcase_add_test(tc, exercise_06_a_monolith_pays_its_heaviest_route_on_every_request);
+    tcase_add_test(tc, exercise_07_a_local_cache_misses_on_every_new_instance);
+    tcase_add_test(tc, exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_billed_duration);
+    tcase_add_test(tc, exercise_pages_2_to_8_are_shown_and_name_only_files_that_exist);
+    suite_add_tcase(s, tc);
+    return s;
+}
