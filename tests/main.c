@@ -16,6 +16,7 @@ int main(void)
     srunner_add_suite(sr, workflow_suite());
     srunner_add_suite(sr, study_suite());
     srunner_add_suite(sr, trace_suite());
+    srunner_add_suite(sr, library_suite());
     srunner_add_suite(sr, validation_suite());
     srunner_add_suite(sr, cli_suite());
     srunner_add_suite(sr, fuzz_regressions_suite());

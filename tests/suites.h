@@ -17,6 +17,7 @@ Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retrie
 Suite *workflow_suite(void);    /* tests/test_workflow.c: state machines, maps, sagas, Express, billing */
 Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune, containers and VMs */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
+Suite *library_suite(void);     /* tests/test_library.c: the scenario library's lessons and descriptions */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
