@@ -16,10 +16,11 @@ int main(void)
     srunner_add_suite(sr, workflow_suite());
     srunner_add_suite(sr, study_suite());
     srunner_add_suite(sr, trace_suite());
-    srunner_add_suite(sr, exercises_a_suite());
+    srunner_add_suite(sr, library_suite());
     srunner_add_suite(sr, validation_suite());
     srunner_add_suite(sr, cli_suite());
     srunner_add_suite(sr, fuzz_regressions_suite());
+    srunner_add_suite(sr, exercises_a_suite());
     srunner_add_suite(sr, exercises_b_suite());
     srunner_add_suite(sr, exercises_c_suite());
     srunner_run_all(sr, CK_NORMAL);

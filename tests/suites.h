@@ -17,6 +17,7 @@ Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retrie
 Suite *workflow_suite(void);    /* tests/test_workflow.c: state machines, maps, sagas, Express, billing */
 Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune, containers and VMs */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
+Suite *library_suite(void);     /* tests/test_library.c: the scenario library's lessons and descriptions */
 Suite *exercises_a_suite(void); /* tests/test_exercises_a.c: the answers of exercises 02-08 */
 Suite *exercises_b_suite(void); /* tests/test_exercises_b.c: the answers of exercises 09-14 */
 Suite *exercises_c_suite(void); /* tests/test_exercises_c.c: the answers of exercises 15-18 */

@@ -397,11 +397,11 @@ START_TEST(test_plots_of_runs_and_studies)
 
     /* Studies: compare, cost-curve, tune, sweep. */
     const char *study[][3] = {
-        { "compare scenarios/comparison/steady-api-function.json scenarios/comparison/steady-api-containers.json "
+        { "compare scenarios/fit/fits-with-care-steady-api-function.json scenarios/fit/fits-with-care-steady-api-containers.json "
           "--duration 300", "cmp", "plot-compare-cost" },
-        { "cost-curve scenarios/comparison/steady-api-function.json scenarios/comparison/steady-api-containers.json "
+        { "cost-curve scenarios/fit/fits-with-care-steady-api-function.json scenarios/fit/fits-with-care-steady-api-containers.json "
           "--requests-per-month 1e6:1e9:3 --duration 300", "curve", "plot-cost-curve" },
-        { "tune scenarios/comparison/image-resize.json --function resize --memory 512,1024 --duration 300", "tune",
+        { "tune scenarios/optimisations/right-sizing-image-resize.json --function resize --memory 512,1024 --duration 300", "tune",
           "plot-tune" },
         { "sweep scenarios/reference/api-backend.json --vary components.api.memory_mb=512,1024 "
           "--vary traffic[0].arrivals.rate_per_s=2,4 --duration 120", "sweep", "plot-sweep" },

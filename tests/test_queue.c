@@ -31,7 +31,7 @@ START_TEST(queue_depth_time_line_integrates_to_the_mean_depth)
 {
     world_overrides o = { .seed = -1, .replications = 2, .duration_s = -1 };
     char err[1024];
-    world_spec *spec = world_spec_load("scenarios/event-driven/upload-burst-queue.json", &o, err, sizeof err);
+    world_spec *spec = world_spec_load("scenarios/optimisations/async-decoupling-queue.json", &o, err, sizeof err);
     ck_assert_msg(spec != NULL, "%s", err);
     run_result res;
     ck_assert_int_eq(run_scenario(spec, 0, &res, err, sizeof err), 0);

@@ -1431,7 +1431,7 @@ START_TEST(regression_express_executions_running_at_the_window_edges_are_not_bil
 {
     /* workflow.c, exec_end and workflow_meter: an Express execution is billed (request and
      * duration) only if it both started and ended in the window. Input: an Express workflow
-     * waiting 240 s (the README's own --set for flow-express.json), one start a second,
+     * waiting 240 s (the README's own --set for composition-express-workflow.json), one start a second,
      * warm-up 300 s, measured 1,500 s and 3,000 s. A steady workload: 1 execution a second
      * (15 GB-s each: 2,400 units of 100 ms at 64 MB), so expected monthly lines of
      * $2.63 (2.628 M requests) and $277.64 (39.42 M GB-s, three tiers) whatever the run's
@@ -1508,7 +1508,7 @@ START_TEST(regression_the_default_of_a_choice_state_leaks)
      * stops before index n_choices, where parse_state stores the strdup'ed `default`
      * (line "st->choice_names[st->n_choices] = def ? strdup(def) : NULL"). Every scenario
      * with a choice's default leaks its name once per load (make check-asan: LeakSanitizer
-     * reports it for this suite's choices and for scenarios/workflows/onboarding-approval.json,
+     * reports it for this suite's choices and for scenarios/case-studies/onboarding-automation.json,
      * and slsim exits 1 under ASan). Input: a workflow of 40 choice states with a 40-character
      * default, loaded and freed 50 times. Expected: no more bytes left in use than by the
      * same machine whose choices add up to 1 without a default; observed about 155 KB more
