@@ -25,44 +25,18 @@
 
 #define EXERCISES "scenarios/exercises"
 
-/* Loads an exercise's scenario with its overrides (replications, window; sets may be NULL)
- * and runs it on one thread. The caller frees both with support_done. */
+/* Loads an exercise's scenario with its overrides (replications and window: <= 0 keeps;
+ * sets may be NULL) and runs it on one thread. The caller frees both with support_done. */
 static void run_exercise(const char *file, int64_t replications, double duration_s, const char **sets,
                          size_t n_sets, world_spec **spec, run_result *res)
 {
-    world_overrides o = { .sets = sets, .n_sets = n_sets, .seed = -1, .replications = replications,
-                          .duration_s = duration_s };
-    char err[1024] = "";
     char path[512];
     snprintf(path, sizeof path, EXERCISES "/%s", file);
-    *spec = world_spec_load(path, &o, err, sizeof err);
-    ck_assert_msg(*spec != NULL, "%s did not load: %s", path, err);
-    ck_assert_msg(run_scenario(*spec, 1, res, err, sizeof err) == 0, "%s: %s", path, err);
+    support_run_file(path, replications > 0 ? (int)replications : 0, duration_s, sets, n_sets, spec, res);
 }
 
-/* Mean and 95% half-width of a figure. */
-static double figure(const run_result *res, const char *name, double *hw)
-{
-    return support_figure_ci(res, name, hw);
-}
-
-/* Paired ratio a.name_a / b.name_b replication by replication: mean and 95% half-width. */
-static double paired_ratio(const run_result *a, const char *name_a, const run_result *b, const char *name_b,
-                           double *hw)
-{
-    uint32_t n = a->spec->replications;
-    ck_assert_uint_eq(n, b->spec->replications);
-    double *v = calloc(n, sizeof *v);
-    ck_assert_ptr_nonnull(v);
-    for (uint32_t r = 0; r < n; r++) {
-        double den = support_row_value(b, r, name_b);
-        ck_assert_msg(den > 0, "%s is %g in replication %u", name_b, den, r);
-        v[r] = support_row_value(a, r, name_a) / den;
-    }
-    double m = support_mean_ci(v, n, hw);
-    free(v);
-    return m;
-}
+#define figure support_figure_ci
+#define paired_ratio support_paired_ratio
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -615,15 +589,21 @@ END_TEST
 
 /* ---- the pages ------------------------------------------------------------------------ */
 
-/* `slsim exercise show N` prints page N as it is on disk, `exercise list` names it by its
- * title, and every scenario path the page mentions exists and lies under
- * scenarios/exercises/ (the rest of scenarios/ may move). */
-START_TEST(exercise_pages_2_to_8_are_shown_and_name_only_files_that_exist)
+/* Every page, 01 to the last (at least 15, numbered without gaps): `slsim exercise show N`
+ * prints page N as it is on disk, `exercise list` names it by its title, it has every
+ * section, and every scenario path it mentions exists. Each page from 02 on has its answers
+ * checked by a test of the exercises-a, -b or -c suite (01 by the trace suite). */
+START_TEST(every_exercise_page_is_shown_and_names_files_that_exist)
 {
     static char out[65536];
     char list[8192];
     ck_assert_int_eq(support_sh(list, sizeof list, "'%s' exercise list", support_binary()), 0);
-    for (int k = 2; k <= 8; k++) {
+    glob_t all;
+    ck_assert_int_eq(glob(EXERCISES "/[0-9][0-9]-*.md", 0, NULL, &all), 0);
+    int pages = (int)all.gl_pathc;
+    globfree(&all);
+    ck_assert_msg(pages >= 15, "%d exercise pages, at least 15 expected", pages);
+    for (int k = 1; k <= pages; k++) {
         char pattern[128];
         snprintf(pattern, sizeof pattern, EXERCISES "/%02d-*.md", k);
         glob_t g;
@@ -652,12 +632,10 @@ START_TEST(exercise_pages_2_to_8_are_shown_and_name_only_files_that_exist)
             snprintf(path, sizeof path, "%.*s", (int)len, p);
             while (len > 0 && path[len - 1] == '.')  /* a full stop ending a sentence */
                 path[--len] = '\0';
-            ck_assert_msg(strncmp(path, EXERCISES "/", strlen(EXERCISES) + 1) == 0,
-                          "%s names %s, outside " EXERCISES, g.gl_pathv[0], path);
             ck_assert_msg(access(path, R_OK) == 0, "%s names %s, which does not exist", g.gl_pathv[0], path);
             named++;
         }
-        ck_assert_msg(named >= 2, "%s names %zu scenario files", g.gl_pathv[0], named);
+        ck_assert_msg(named >= 1, "%s names %zu scenario files", g.gl_pathv[0], named);
         say("exercise %d: %s shown, %zu scenario paths exist", k, g.gl_pathv[0], named);
         free(page);
         globfree(&g);
@@ -679,7 +657,7 @@ Suite *exercises_a_suite(void)
     tcase_add_test(tc, exercise_06_a_monolith_pays_its_heaviest_route_on_every_request);
     tcase_add_test(tc, exercise_07_a_local_cache_misses_on_every_new_instance);
     tcase_add_test(tc, exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_billed_duration);
-    tcase_add_test(tc, exercise_pages_2_to_8_are_shown_and_name_only_files_that_exist);
+    tcase_add_test(tc, every_exercise_page_is_shown_and_names_files_that_exist);
     suite_add_tcase(s, tc);
     return s;
 }
