@@ -113,7 +113,10 @@ typedef struct function_spec {
     int               edge;            /* Lambda@Edge: 0 no, 1 viewer trigger, 2 origin trigger */
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
-    uint32_t          provisioned;
+    uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */
+    size_t            n_pc_actions;    /* provisioned_schedule: daily actions, by hour */
+    double            pc_start_hour, pc_at_hour[24];
+    uint32_t          pc_count[24];
     double            scale_per_10s;   /* new environments per 10 s (may be below 1) */
     double            scale_burst;     /* the bucket's size: max(1, scale_per_10s) */
     int               trigger;         /* what invokes it (Azure scales non-HTTP triggers slower) */
@@ -573,6 +576,47 @@ static void parse_edge(cfg_node *n, function_spec *f, const world_spec *w)
         cfg_fail(n, "provisioned_concurrency", "Lambda@Edge has no provisioned concurrency");
 }
 
+/* provisioned_schedule: {"start_hour": H0, "actions": [{"at_hour": H, "count": N}, ...]}:
+ * every day at clock hour H the provisioned instances become N (Application Auto Scaling's
+ * scheduled actions on provisioned concurrency); H0 is the clock hour at the run's start.
+ * The largest count is what the account's limits and the slot pool reserve. */
+static void parse_provisioned_schedule(cfg_node *n, function_spec *f, uint32_t account)
+{
+    if (!cfg_has(n, "provisioned_schedule")) {
+        cfg_put(n, "provisioned_schedule", cJSON_CreateNull());
+        return;
+    }
+    if (!cfg_failed(n) && f->provisioned > 0) {
+        cfg_fail(n, "provisioned_schedule", "sets the provisioned instances hour by hour; leave "
+                 "provisioned_concurrency out (0)");
+        return;
+    }
+    cfg_node ps;
+    cfg_object(n, "provisioned_schedule", &ps);
+    f->pc_start_hour = cfg_number(&ps, "start_hour", 0, 0, 24);
+    size_t k = cfg_array_len(&ps, "actions");
+    if (!cfg_failed(&ps) && (k < 1 || k > 24))
+        cfg_fail(&ps, "actions", "1 to 24 actions a day, got %zu", k);
+    uint32_t most = 0;
+    for (size_t i = 0; i < k && !cfg_failed(&ps); i++) {
+        cfg_node a;
+        cfg_array_object(&ps, "actions", i, &a);
+        f->pc_at_hour[i] = cfg_number_req(&a, "at_hour", 0, 24);
+        f->pc_count[i] = (uint32_t)cfg_integer(&a, "count", 0, 0, account);
+        if (!cfg_has(&a, "count"))
+            cfg_missing(&a, "count", "the provisioned instances from at_hour on");
+        if (!cfg_failed(&a) && i > 0 && f->pc_at_hour[i] <= f->pc_at_hour[i - 1])
+            cfg_fail(&a, "at_hour", "must be after the previous action's (%g), got %g",
+                     f->pc_at_hour[i - 1], f->pc_at_hour[i]);
+        cfg_done(&a);
+        if (f->pc_count[i] > most)
+            most = f->pc_count[i];
+        f->n_pc_actions = i + 1;
+    }
+    cfg_done(&ps);
+    f->provisioned = most;
+}
+
 static void *function_parse(cfg_node *n, world_spec *w)
 {
     function_spec *f = calloc(1, sizeof *f);
@@ -659,6 +703,7 @@ static void *function_parse(cfg_node *n, world_spec *w)
     }
     f->limit = f->reserved >= 0 ? (uint32_t)f->reserved : account;
     f->provisioned = (uint32_t)cfg_integer(n, "provisioned_concurrency", 0, 0, account);
+    parse_provisioned_schedule(n, f, account);
     if (!cfg_failed(n) && f->provider != PROVIDER_AWS && (f->provisioned > 0 || f->arch != 0))
         cfg_fail(n, f->provisioned ? "provisioned_concurrency" : "architecture",
                  "is modelled for provider \"aws\" only");
@@ -946,6 +991,8 @@ typedef struct function_state {
     uint32_t *free_slots, n_free;
     uint32_t *idle, n_idle;          /* on-demand idle stack, top = most recent */
     uint32_t *idle_pc, n_idle_pc;    /* provisioned idle instances */
+    uint32_t  pc_live, pc_cap;       /* provisioned instances, and how many there should be */
+    double    pc_t, pc_area;         /* configured instance-seconds in the window, up to pc_t */
     uint32_t  busy;                  /* all busy instances */
     uint32_t *tenant_busy;           /* per tenant, with bulkheads */
     uint32_t *open, n_open;          /* busy instances with room for another request */
@@ -1024,6 +1071,83 @@ static int grow_slots(function_state *st)
 
 static void on_deploy(sim *s, void *target, uint64_t arg);
 
+/* ---- provisioned instances, fixed or on a daily schedule ------------------------------- */
+
+static void discard_instance(function_state *st, uint32_t slot);
+
+/* The schedule's action in effect at the run's start: the last one at or before the start
+ * hour, else (before the day's first) the day's last. */
+static size_t pc_action_at_start(const function_spec *f)
+{
+    size_t k = f->n_pc_actions - 1;
+    for (size_t i = 0; i < f->n_pc_actions; i++)
+        if (f->pc_at_hour[i] <= f->pc_start_hour)
+            k = i;
+    return k;
+}
+
+/* The first scheduled action strictly after now (run time): its time, and its index in k. */
+static double pc_next(const function_spec *f, double now, size_t *k)
+{
+    double best = INFINITY;
+    double day = floor((now / 3600.0 + f->pc_start_hour) / 24.0);
+    for (int d = 0; d <= 1; d++)
+        for (size_t i = 0; i < f->n_pc_actions; i++) {
+            double t = ((day + d) * 24.0 + f->pc_at_hour[i] - f->pc_start_hour) * 3600.0;
+            if (t > now + 1e-9 && t < best) {
+                best = t;
+                *k = i;
+            }
+        }
+    return best;
+}
+
+/* Adds the configured instance-seconds from pc_t to now that fall in the window. */
+static void pc_account(function_state *st, double now)
+{
+    double a = fmax(st->pc_t, st->w->t_start), b = fmin(now, st->w->t_end);
+    if (b > a)
+        st->pc_area += (double)st->pc_cap * (b - a);
+    st->pc_t = now;
+}
+
+/* The provisioned instances become target: new ones are ready (warm and idle) at once;
+ * surplus idle ones go now, busy ones when their invocation ends. */
+static void pc_set(function_state *st, uint32_t target, double now)
+{
+    pc_account(st, now);
+    st->pc_cap = target;
+    while (st->pc_live < target) {
+        if (st->n_free == 0 && grow_slots(st) != 0) {
+            st->w->out_of_memory = 1;
+            return;
+        }
+        uint32_t slot = st->free_slots[--st->n_free];
+        st->inst[slot] = (instance){ .idle_since = now, .expiry = INFINITY, .provisioned = 1,
+                                     .version = st->version, .cached_at = -INFINITY };
+        st->idle_pc[st->n_idle_pc++] = slot;
+        st->pc_live++;
+    }
+    while (st->pc_live > target && st->n_idle_pc > 0) {
+        uint32_t slot = st->idle_pc[--st->n_idle_pc];
+        st->inst[slot].expiry = now;
+        discard_instance(st, slot);
+        st->pc_live--;
+    }
+}
+
+static void on_pc_action(sim *s, void *target, uint64_t arg)
+{
+    function_state *st = target;
+    const function_spec *f = st->f;
+    double now = sim_now(s);
+    pc_set(st, f->pc_count[arg], now);
+    size_t k;
+    double t = pc_next(f, now, &k);
+    if (t < st->w->t_end && sim_at(s, t, on_pc_action, st, k) != 0)
+        st->w->out_of_memory = 1;
+}
+
 static void *function_start(const void *spec, world *w, int index)
 {
     const function_spec *f = spec;
@@ -1079,10 +1203,13 @@ static void *function_start(const void *spec, world *w, int index)
     /* Slots: provisioned instances first, always warm and idle at time 0. */
     for (uint32_t i = 0; i < st->cap_slots; i++)
         st->free_slots[st->n_free++] = st->cap_slots - 1 - i;
-    for (uint32_t i = 0; i < f->provisioned; i++) {
-        uint32_t slot = st->free_slots[--st->n_free];
-        st->inst[slot] = (instance){ .idle_since = 0, .expiry = INFINITY, .provisioned = 1 };
-        st->idle_pc[st->n_idle_pc++] = slot;
+    size_t action;
+    st->pc_t = 0;
+    pc_set(st, f->n_pc_actions ? f->pc_count[pc_action_at_start(f)] : f->provisioned, 0);
+    if (f->n_pc_actions && pc_next(f, 0, &action) < w->t_end &&
+        sim_at(w->s, pc_next(f, 0, &action), on_pc_action, st, action) != 0) {
+        function_free_state(st);
+        return NULL;
     }
     /* A reserved function counts all its busy instances against its reservation; an
      * unreserved one draws its on-demand instances from the account's shared pool (its
@@ -1409,6 +1536,10 @@ static void release_instance(function_state *st, uint32_t slot, double now)
         discard_instance(st, slot);
         if (unit_release(st->unit, now) != 0)
             st->w->out_of_memory = 1;
+    } else if (in->provisioned && st->pc_live > st->pc_cap) {
+        in->expiry = now;                  /* the schedule lowered the count meanwhile */
+        discard_instance(st, slot);
+        st->pc_live--;
     } else if (in->provisioned) {
         st->idle_pc[st->n_idle_pc++] = slot;
     } else {
@@ -2443,6 +2574,7 @@ static void function_finish(void *state, world *w)
     }
     for (uint32_t i = 0; i < st->n_idle_pc; i++)
         idle_span(st, st->inst[st->idle_pc[i]].idle_since, end);
+    pc_account(st, end);
     if (st->owns_unit && st->unit->running == 0 && st->unit->ended)
         unit_close_idle(st->unit, end);
 }
@@ -2470,6 +2602,7 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "billed_gb_s", (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * gb);
     metric_emit(m, "mean_duration_ms", inv > 0 ? 1000.0 * st->time_inside_s / inv : 0.0);
     metric_emit(m, "provisioned_invocations", (double)st->on_provisioned);
+    metric_emit(m, "mean_provisioned", st->pc_area / window);
     metric_emit(m, "throughput_per_s", inv / window);
     metric_emit(m, "async_events", (double)st->async_events);
     metric_emit(m, "async_retries", (double)st->async_retries);
@@ -2536,6 +2669,7 @@ void function_figures_of(const void *spec, const void *state, function_figures *
 static void function_meter(const void *spec, const void *state, const world *w, size_t index,
                            usage *u)
 {
+    (void)w;
     const function_spec *f = spec;
     const function_state *st = state;
     lambda_usage *l = &u->lambda[index];
@@ -2554,7 +2688,7 @@ static void function_meter(const void *spec, const void *state, const world *w, 
     l->pc_gb_s = (double)st->billed_ms_pc / 1000.0 * gb;
     /* Configured for the whole window, so for the whole month once extrapolated (a month is
      * a whole number of the 5-minute billing steps). */
-    l->pc_capacity_gb_s = (double)f->provisioned * gb * w->spec->duration_s;
+    l->pc_capacity_gb_s = st->pc_area * gb;
 }
 
 bool function_is_edge(const void *spec)

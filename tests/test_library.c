@@ -256,6 +256,7 @@ START_TEST(every_required_lesson_has_a_scenario)
         { "optimisation: batching (without)",             "optimisations/batching-one-per-invocation.json" },
         { "optimisation: batching (with)",                "optimisations/batching-batches-of-10.json" },
         { "optimisation: warm capacity on a schedule",    "optimisations/scheduled-warmer.json" },
+        { "optimisation: provisioned concurrency on a schedule", "optimisations/scheduled-provisioned-concurrency.json" },
         { "optimisation: provisioned concurrency",        "optimisations/provisioned-concurrency-bursts.json" },
         { "optimisation: asynchronous decoupling",        "optimisations/async-decoupling-queue.json" },
         { "optimisation: direct calls (pair)",            "optimisations/async-decoupling-direct.json" },

@@ -593,6 +593,44 @@ START_TEST(an_edge_function_is_nearer_and_dearer)
 }
 END_TEST
 
+/* Provisioned concurrency on a daily schedule (Application Auto Scaling's scheduled
+ * actions): 10 instances of 1 GB from 08:00 to 20:00, none at night, over two days at a
+ * steady 2 requests/s of 500 ms. On average 10 x 12/24 = 5 instances are configured; the
+ * bill's capacity line is 10 instances x 43,200 s a day = 432,000 GB-s a day, over a
+ * 730-h month 13,140,000 GB-s x $0.0000041667 = $54.75; in the day every invocation finds
+ * an idle provisioned instance (1 busy on average, 10 configured), at night none does:
+ * half the invocations run on provisioned instances. */
+START_TEST(provisioned_concurrency_follows_a_daily_schedule)
+{
+    const char *json =
+        "{\"name\": \"pcs\", \"duration_s\": 172800, \"seed\": 4, \"replications\": 4,"
+        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 2}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"memory_mb\": 1024,"
+        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 500},"
+        "   \"provisioned_schedule\": {\"start_hour\": 0, \"actions\": [{\"at_hour\": 8, \"count\": 10},"
+        "                                                         {\"at_hour\": 20, \"count\": 0}]}}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    double hw;
+    ck_assert_double_eq_tol(run_value(&res, "functions.f.mean_provisioned", NULL), 5, 1e-9);
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.lambda_provisioned_concurrency", NULL), 54.75, 0.0051);
+    double share = support_ratio_ci(&res, "functions.f.provisioned_invocations", "functions.f.invocations", &hw);
+    support_assert_within_ci("model", "invocations on scheduled provisioned instances", share, hw, 0.5);
+    support_done(spec, &res);
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"provisioned_concurrency\": 2,"
+        "   \"provisioned_schedule\": {\"actions\": [{\"at_hour\": 8, \"count\": 1}]}}]}",
+        "components[0].provisioned_schedule", "leave provisioned_concurrency out");
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"provisioned_schedule\": {\"actions\": [{\"at_hour\": 8, \"count\": 1}, {\"at_hour\": 6, \"count\": 0}]}}]}",
+        "components[0].provisioned_schedule.actions[1].at_hour", "after the previous action");
+}
+END_TEST
+
 /* An instance-local cache in front of the first call step hits only on a warm instance that
  * fetched within ttl_s: with instances that live on, the hit share is hit_ratio x the warm
  * share, and the database sees only the misses; with no keep-alive every invocation is a
@@ -1102,6 +1140,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, a_gateway_cache_and_validation_answer_before_the_function);
     tcase_add_test(tc, a_usage_plan_quota_caps_a_tenant_per_period);
     tcase_add_test(tc, an_edge_function_is_nearer_and_dearer);
+    tcase_add_test(tc, provisioned_concurrency_follows_a_daily_schedule);
     tcase_add_test(tc, a_local_cache_hits_only_on_warm_instances);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
