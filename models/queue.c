@@ -41,6 +41,11 @@ typedef struct queue_spec {
     bool     item_failures;
     double   pollers_initial, pollers_per_minute, pollers_max;
     double   long_poll_s;
+    /* a dead-letter redrive (SQS's message move task): from redrive_at_s, move this queue's
+     * messages to redrive_to at redrive_rate_per_s until it is empty */
+    char    *redrive_to_name;
+    int      redrive_to;
+    double   redrive_at_s, redrive_rate_per_s;
 } queue_spec;
 
 static void queue_free_spec(void *p)
@@ -51,6 +56,7 @@ static void queue_free_spec(void *p)
     free(q->name);
     free(q->dead_letter_name);
     free(q->consumer_name);
+    free(q->redrive_to_name);
     free(q);
 }
 
@@ -113,6 +119,21 @@ static void *queue_parse(cfg_node *n, world_spec *w)
     } else {
         cfg_put(n, "consumer", cJSON_CreateNull());
     }
+    q->redrive_to = -1;
+    if (cfg_has(n, "redrive")) {
+        cfg_node r;
+        cfg_object(n, "redrive", &r);
+        q->redrive_at_s = cfg_number_req(&r, "at_s", 0, 1e9);
+        const char *to = cfg_string_req(&r, "to");
+        q->redrive_to_name = to ? strdup(to) : NULL;
+        /* A move task moves up to 500 messages a second (its MaxNumberOfMessagesPerSecond). */
+        q->redrive_rate_per_s = cfg_number(&r, "rate_per_s", 500, 0.001, 500);
+        cfg_done(&r);
+        if (!cfg_failed(n) && q->fifo)
+            cfg_fail(n, "redrive", "is modelled for standard queues");
+    } else {
+        cfg_put(n, "redrive", cJSON_CreateNull());
+    }
     cfg_know(n, "kind");
     cfg_done(n);
     if (cfg_failed(n)) {
@@ -147,6 +168,15 @@ static int queue_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *pa
                 return -1;
             }
             next = ((const queue_spec *)w->components[k].spec)->dead_letter_name;
+        }
+    }
+    if (q->redrive_to_name) {
+        q->redrive_to = world_spec_component(w, q->redrive_to_name);
+        if (q->redrive_to < 0 || w->components[q->redrive_to].kind != &queue_kind ||
+            strcmp(q->redrive_to_name, q->name) == 0) {
+            snprintf(n.path, sizeof n.path, "%s.redrive", path);
+            cfg_fail(&n, "to", "\"%s\" is not another queue", q->redrive_to_name);
+            return -1;
         }
     }
     if (q->consumer_name) {
@@ -201,6 +231,7 @@ typedef struct queue_state {
     /* measured figures */
     uint64_t  sent, received, deleted, redelivered, dead_lettered, expired, batches_run;
     uint64_t  duplicates;            /* copies made visible while their batch was processed */
+    uint64_t  redriven;              /* moved back by the redrive */
     struct vis_due { double due; uint32_t batch, gen; } *vis;   /* visibility deadlines */
     size_t    vis_head, vis_n, vis_cap;
     int       vis_armed;
@@ -229,6 +260,8 @@ static void queue_free_state(void *p)
     free(st);
 }
 
+static void on_redrive(sim *s, void *target, uint64_t arg);
+
 static void *queue_start(const void *spec, world *w, int index)
 {
     queue_state *st = calloc(1, sizeof *st);
@@ -254,7 +287,9 @@ static void *queue_start(const void *spec, world *w, int index)
         st->r_group = sim_stream(w->s, name);
         ok = ok && st->groups && st->ready && st->r_group;
     }
-    if (!ok || series_init_window(&st->depth, w->t_start, w->t_end, w->spec->interval_s) != 0) {
+    if (!ok || series_init_window(&st->depth, w->t_start, w->t_end, w->spec->interval_s) != 0 ||
+        (st->q->redrive_to >= 0 && st->q->redrive_at_s < w->t_end &&
+         sim_at(w->s, st->q->redrive_at_s, on_redrive, st, 0) != 0)) {
         queue_free_state(st);
         return NULL;
     }
@@ -785,6 +820,29 @@ static void try_dispatch(queue_state *st)
     note_level(st);
 }
 
+/* The redrive moves one visible message (a receive and a delete here, a send there) and
+ * comes back 1/rate later, until the queue is empty. */
+static void on_redrive(sim *s, void *target, uint64_t arg)
+{
+    (void)arg;
+    queue_state *st = target;
+    advance(st);
+    expire_old(st);
+    if (st->count == 0)
+        return;
+    uint32_t req = ring_pop(st);
+    note_level(st);
+    if (measuring(st)) {
+        st->redriven++;
+        st->api_receive++;
+        st->api_delete++;
+    }
+    world_enqueue(st->w, st->q->redrive_to, req);
+    double next = sim_now(s) + 1.0 / st->q->redrive_rate_per_s;
+    if (next < st->w->t_end && sim_at(s, next, on_redrive, st, 0) != 0)
+        st->w->out_of_memory = 1;
+}
+
 static void queue_enqueue(void *state, world *w, uint32_t req)
 {
     queue_state *st = state;
@@ -928,6 +986,7 @@ static void queue_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "duplicates", (double)st->duplicates);
     metric_emit(m, "dead_lettered", (double)st->dead_lettered);
     metric_emit(m, "expired", (double)st->expired);
+    metric_emit(m, "redriven", (double)st->redriven);
     metric_emit(m, "batches", (double)st->batches_run);
     metric_emit(m, "mean_depth", st->depth.total / window);
     metric_emit(m, "max_depth", st->max_depth);

@@ -49,6 +49,50 @@ START_TEST(queue_depth_time_line_integrates_to_the_mean_depth)
 }
 END_TEST
 
+/* A downstream outage empties a queue into its dead-letter queue; a redrive (SQS's
+ * message move task) after the outage moves every one of them back, at its rate, and the
+ * handler processes them. Invariants per replication: the DLQ received exactly what the
+ * main queue dead-lettered and redrove all of it; the main queue was sent the arrivals
+ * plus the redriven; everything it was sent was deleted, dead-lettered or is in flight at
+ * the end (at most a few batches). The redrive of N messages at 20/s ends N/20 s after it
+ * starts: the last redriven message has waited in the DLQ since the outage's end at most. */
+START_TEST(a_redrive_moves_the_dead_letters_back_after_an_outage)
+{
+    const char *json =
+        "{\"name\": \"redrive\", \"duration_s\": 3600, \"seed\": 9, \"replications\": 3,"
+        " \"traffic\": [{\"target\": \"orders\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
+        " \"components\": ["
+        "  {\"name\": \"orders\", \"kind\": \"queue\", \"visibility_timeout_s\": 30, \"max_receives\": 2,"
+        "   \"dead_letter\": \"dlq\", \"consumer\": {\"function\": \"handler\", \"batch_size\": 1}},"
+        "  {\"name\": \"dlq\", \"kind\": \"queue\", \"redrive\": {\"at_s\": 1800, \"to\": \"orders\", \"rate_per_s\": 20}},"
+        "  {\"name\": \"handler\", \"kind\": \"function\", \"duration_ms\": 20, \"calls\": [{\"target\": \"dep\"}]},"
+        "  {\"name\": \"dep\", \"kind\": \"service\", \"latency_ms\": 10,"
+        "   \"incidents\": [{\"start_s\": 600, \"duration_s\": 600, \"mode\": \"down\"}]}]}";
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    for (uint32_t r = 0; r < spec->replications; r++) {
+        double dead = support_row_value(&res, r, "queues.orders.dead_lettered");
+        double moved = support_row_value(&res, r, "queues.dlq.redriven");
+        double sent = support_row_value(&res, r, "queues.orders.sent");
+        ck_assert_double_gt(dead, 1000);
+        ck_assert_double_eq(support_row_value(&res, r, "queues.dlq.sent"), dead);
+        ck_assert_double_eq(moved, dead);
+        ck_assert_double_eq(sent, support_row_value(&res, r, "requests.arrived") + moved);
+        double open = sent - support_row_value(&res, r, "queues.orders.deleted") - dead;
+        ck_assert_msg(open >= 0 && open <= 5, "replication %u: %g messages unaccounted for", r, open);
+        /* Waited from (at the latest) the outage's end to the redrive's last move. */
+        double oldest = support_row_value(&res, r, "queues.dlq.oldest_age_s_max");
+        ck_assert_msg(oldest <= 1800 - 600 + moved / 20 + 1, "replication %u: oldest %g s", r, oldest);
+    }
+    support_done(spec, &res);
+    support_assert_refused("queue",
+        "{\"traffic\": [{\"target\": \"q\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"q\", \"kind\": \"queue\", \"redrive\": {\"at_s\": 5, \"to\": \"q\"}}]}",
+        "components[0].redrive.to", "not another queue");
+}
+END_TEST
+
 START_TEST(a_consumer_that_always_fails_sends_every_message_to_the_dead_letter_queue)
 {
     /* Every message is received exactly max_receives (3) times, then moved on its next
@@ -751,6 +795,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_bucket_turns_uploads_into_events_and_bills_storage);
     tcase_add_test(tc, regressions_from_review_hold);
     tcase_add_test(tc, records_of_a_key_are_processed_in_write_order);
+    tcase_add_test(tc, a_redrive_moves_the_dead_letters_back_after_an_outage);
     suite_add_tcase(s, tc);
     return s;
 }
