@@ -544,17 +544,18 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
     if (rc == 0) {
         char name[160];
         text_printf(&csv, "memory_mb,cost_per_million,cost_per_million_ci95,monthly_cost,duration_ms_mean,"
-                    "latency_p50_ms,latency_p90_ms,latency_p99_ms,cold_start_ratio\n");
+                    "latency_p50_ms,latency_p90_ms,latency_p99_ms,cold_start_ratio,failed_share\n");
         text_printf(&out, "slsim tune: function %s, %zu memory sizes, %u replications each, common random "
-                    "numbers\n\n%-10s %-24s %-14s %-12s %-10s %-10s %-10s\n", function, n,
+                    "numbers\n\n%-10s %-24s %-14s %-12s %-10s %-10s %-10s %-10s\n", function, n,
                     l[0].spec->replications, "memory", "cost per 1M invocations", "monthly", "duration",
-                    "p50", "p90", "p99");
+                    "p50", "p90", "p99", "failed");
         double best_cost = INFINITY;
         size_t cheapest = 0;
-        double *cpm = calloc(n, sizeof *cpm), *p99 = calloc(n, sizeof *p99);
-        if (!cpm || !p99) {
+        double *cpm = calloc(n, sizeof *cpm), *p99 = calloc(n, sizeof *p99), *failed = calloc(n, sizeof *failed);
+        if (!cpm || !p99 || !failed) {
             free(cpm);
             free(p99);
+            free(failed);
             snprintf(err, err_size, "slsim: out of memory");
             rc = 1;
         }
@@ -583,14 +584,29 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
             double cold = run_value(r, name, NULL);
             double q50 = run_value(r, "latency_ms.p50", NULL), q90 = run_value(r, "latency_ms.p90", NULL);
             p99[i] = run_value(r, "latency_ms.p99", NULL);
-            text_printf(&csv, "%.0f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%.6f\n", memory_mb[i], m, ci,
-                        run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], cold);
+            /* The requests that ended without completing (failed, timed out, throttled...). */
+            double ended = run_value(r, "requests.arrived", NULL) - run_value(r, "requests.in_flight", NULL);
+            failed[i] = ended > 0 ? 1.0 - run_value(r, "requests.completed", NULL) / ended : 0.0;
+            text_printf(&csv, "%.0f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%.6f,%.6f\n", memory_mb[i], m, ci,
+                        run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], cold, failed[i]);
             char cell[48];
             snprintf(cell, sizeof cell, "$%.4f ± %.2g", m, isnan(ci) ? 0.0 : ci);
-            text_printf(&out, "%-10s %-24s $%-13.2f %-12.1f %-10.1f %-10.1f %-10.1f\n", v[i].name, cell,
-                        run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i]);
-            if (m < best_cost) {
-                best_cost = m;
+            text_printf(&out, "%-10s %-24s $%-13.2f %-12.1f %-10.1f %-10.1f %-10.1f %.4f\n", v[i].name, cell,
+                        run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], failed[i]);
+        }
+        /* A size is a candidate only if it fails no more than 0.1% of the requests beyond the
+         * size that fails fewest: a cheap size that times out is not a saving. */
+        double least_failed = INFINITY;
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            least_failed = fmin(least_failed, failed[i]);
+        size_t dropped = 0;
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            if (failed[i] > least_failed + 0.001) {
+                dropped++;
+                continue;
+            }
+            if (cpm[i] < best_cost) {
+                best_cost = cpm[i];
                 cheapest = i;
             }
         }
@@ -598,8 +614,12 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
             double budget = max_cost_per_million > 0 ? max_cost_per_million : best_cost * 1.10;
             size_t fastest = cheapest;
             for (size_t i = 0; i < n; i++)
-                if (cpm[i] <= budget && p99[i] < p99[fastest])
+                if (failed[i] <= least_failed + 0.001 && cpm[i] <= budget && p99[i] < p99[fastest])
                     fastest = i;
+            if (dropped)
+                text_printf(&out, "\n%zu size%s not considered: %s more than 0.1%% of the requests beyond "
+                            "the size that fails fewest (%.4f)\n", dropped, dropped == 1 ? "" : "s",
+                            dropped == 1 ? "it fails" : "they fail", least_failed);
             text_printf(&out, "\ncheapest: %s ($%.4f per million invocations)\n", v[cheapest].name, best_cost);
             text_printf(&out, "fastest within $%.4f per million%s: %s (p99 %.1f ms)\n", budget,
                         max_cost_per_million > 0 ? "" : " (10% above the cheapest)", v[fastest].name,
@@ -609,6 +629,7 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
         }
         free(cpm);
         free(p99);
+        free(failed);
     }
     if (rc == 0)
         study_show(o, dir, &out);

@@ -641,8 +641,10 @@ START_TEST(tune_sweeps_a_cpu_bound_function_exactly)
     snprintf(path, sizeof path, "%s/t/tune.csv", dir);
     csv *t = csv_read(path);
     csv_header(t, "memory_mb,cost_per_million,cost_per_million_ci95,monthly_cost,duration_ms_mean,latency_p50_ms,"
-                  "latency_p90_ms,latency_p99_ms,cold_start_ratio");
+                  "latency_p90_ms,latency_p99_ms,cold_start_ratio,failed_share");
     ck_assert_uint_eq(t->rows, 1 + n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_double_eq(csv_num(t, 1 + i, 9), 0);
     double cpm[8], p99[8], best = INFINITY;
     for (size_t i = 0; i < n; i++) {
         ck_assert_double_eq(csv_num(t, 1 + i, 0), sizes[i]);
@@ -685,6 +687,24 @@ START_TEST(tune_sweeps_a_cpu_bound_function_exactly)
             fi = i;
     ck_assert_int_eq(fastest, sizes[fi]);
     ck_assert_int_eq(fastest, 1769);
+
+    /* With a 1.5-s timeout, 512 MB (2,000 ms) times out on every request: the cheapest
+     * bill per invocation, but tune leaves it out and names 1,024 MB. */
+    char *timeout = strstr(json, "\"timeout_s\": 30");
+    ck_assert_ptr_nonnull(timeout);
+    memcpy(timeout, "\"timeout_s\":1.5", strlen("\"timeout_s\": 30"));
+    write_text(file, sizeof file, dir, "cpu.json", json);
+    snprintf(args, sizeof args, "tune '%s' --function work --memory 512,1024 --out '%s/t2'", file, dir);
+    study_ok(out, sizeof out, args);
+    snprintf(path, sizeof path, "%s/t2/tune.csv", dir);
+    t = csv_read(path);
+    ck_assert_double_eq(csv_num(t, 1, 9), 1);
+    ck_assert_double_eq(csv_num(t, 2, 9), 0);
+    ck_assert_msg(csv_num(t, 1, 1) < csv_num(t, 2, 1), "512 MB should bill less per invocation");
+    csv_free(t);
+    ck_assert_msg(strstr(out, "1 size not considered") != NULL, "stdout: %s", out);
+    c = strstr(out, "cheapest: ");
+    ck_assert_msg(c && sscanf(c, "cheapest: %d MB", &cheapest) == 1 && cheapest == 1024, "stdout: %s", out);
     support_rmrf(dir);
 }
 END_TEST
