@@ -307,7 +307,9 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
             text_printf(&csv, "%s%s,%s,%.9g,%.9g,%.9g,%.9g\n", f[j].name,
                         f[j].kind == FIG_RATIO_TO_BASE ? "_vs_first" : "", v[i].name, m, ci, d, dci);
             char cell[64];
-            if (i == 0)
+            if (isnan(m))
+                snprintf(cell, sizeof cell, "n/a");     /* e.g. a cold-start ratio without functions */
+            else if (i == 0 || isnan(d))
                 snprintf(cell, sizeof cell, "%.4g ± %.2g", m, isnan(ci) ? 0.0 : ci);
             else
                 snprintf(cell, sizeof cell, "%.4g (%+.3g ± %.2g)", m, d, isnan(dci) ? 0.0 : dci);
