@@ -1003,6 +1003,7 @@ typedef struct function_state {
     /* measured figures */
     uint64_t  invocations, cold_starts, throttles, errors, timeouts, on_provisioned;
     uint64_t  billed_ms, billed_ms_pc, wasted_ms;
+    double    init_ms_sum;           /* cold starts' init time (measured window) */
     double    cpu_units;             /* other providers: GHz-s, vCPU-s or Workers CPU-ms */
     step_state *steps;               /* per call step */
     gsl_rng  *r_retry, *r_cpu;
@@ -2309,6 +2310,7 @@ static void concurrent_accept(function_state *st, world *w, uint32_t req)
         st->time_inside_s += end - now;
         if (cold) {
             st->cold_starts++;
+            st->init_ms_sum += init_ms;
             series_add(&st->w->ts[TS_COLD_STARTS], now, 1.0);
         }
         if (result == RESULT_ERROR)
@@ -2380,6 +2382,7 @@ static void function_accept(void *state, world *w, uint32_t req)
         st->invocations++;
         if (cold) {
             st->cold_starts++;
+            st->init_ms_sum += init_ms;
             series_add(&st->w->ts[TS_COLD_STARTS], now, 1.0);
         }
         if (in->provisioned)
@@ -2592,6 +2595,7 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "invocations", inv);
     metric_emit(m, "cold_starts", (double)st->cold_starts);
     metric_emit(m, "cold_start_ratio", inv > 0 ? (double)st->cold_starts / inv : 0.0);
+    metric_emit(m, "cold_start_ms_mean", st->cold_starts ? st->init_ms_sum / (double)st->cold_starts : NAN);
     metric_emit(m, "throttles", (double)st->throttles);
     metric_emit(m, "errors", (double)st->errors);
     metric_emit(m, "timeouts", (double)st->timeouts);

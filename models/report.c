@@ -737,7 +737,8 @@ void report_print(const run_result *r, FILE *f)
             bool optional = !strncmp(key, "async_", 6) || !strcmp(key, "provisioned_invocations") ||
                             !strcmp(key, "messages_sent") || !strcmp(key, "prewarms") ||
                             !strcmp(key, "evictions") || !strcmp(key, "deployments") ||
-                            !strcmp(key, "rollbacks") || !strncmp(key, "new_version_", 12);
+                            !strcmp(key, "rollbacks") || !strncmp(key, "new_version_", 12) ||
+                            !strcmp(key, "mean_provisioned");
             if (optional && r->mean[i] == 0)
                 continue;
             const char *style = ends_with(key, "_ratio") || ends_with(key, "_share") ? "ratio"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tests/suites.h"
+#include "sim/dist.h"
 #include "tests/support.h"
 #include "models/traffic.h"
 #include <gsl/gsl_rng.h>
@@ -631,6 +632,33 @@ START_TEST(provisioned_concurrency_follows_a_daily_schedule)
 }
 END_TEST
 
+/* cold_start_ms_mean is the mean init time of the cold starts: with keep-alive "none" every
+ * invocation is one, and the default Node.js cold start is a lognormal with median 264 ms
+ * and p99 692 ms (Shilkov 2021), mean 264 exp(sigma^2/2), sigma = ln(692/264)/2.326; a
+ * 20-MB package moves the median to 264 + 20 x 104.8 ms. */
+START_TEST(cold_start_ms_mean_is_the_mean_init_time)
+{
+    const char *fmt =
+        "{\"name\": \"init\", \"duration_s\": 600, \"seed\": 12, \"replications\": 5,"
+        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"package_mb\": %d, \"timeout_s\": 30,"
+        "   \"keep_alive\": {\"policy\": \"none\"}, \"duration_ms\": 20}]}";
+    for (int mb = 0; mb <= 20; mb += 20) {
+        char json[1024];
+        snprintf(json, sizeof json, fmt, mb);
+        world_spec *spec;
+        run_result res;
+        support_run_text(json, 0, &spec, &res);
+        double median = 264 + 2200.0 / 21.0 * mb;
+        dist d = dist_lognormal_median_p99(median, median * 692.0 / 264.0);
+        double hw, m = support_figure_ci(&res, "functions.f.cold_start_ms_mean", &hw);
+        support_assert_within_ci("model", "mean init time of the cold starts", m, hw, dist_mean(&d));
+        ck_assert_double_eq(run_value(&res, "functions.f.cold_start_ratio", NULL), 1);
+        support_done(spec, &res);
+    }
+}
+END_TEST
+
 /* An instance-local cache in front of the first call step hits only on a warm instance that
  * fetched within ttl_s: with instances that live on, the hit share is hit_ratio x the warm
  * share, and the database sees only the misses; with no keep-alive every invocation is a
@@ -1141,6 +1169,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, a_usage_plan_quota_caps_a_tenant_per_period);
     tcase_add_test(tc, an_edge_function_is_nearer_and_dearer);
     tcase_add_test(tc, provisioned_concurrency_follows_a_daily_schedule);
+    tcase_add_test(tc, cold_start_ms_mean_is_the_mean_init_time);
     tcase_add_test(tc, a_local_cache_hits_only_on_warm_instances);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
