@@ -2606,7 +2606,8 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "billed_gb_s", (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * gb);
     metric_emit(m, "mean_duration_ms", inv > 0 ? 1000.0 * st->time_inside_s / inv : 0.0);
     metric_emit(m, "provisioned_invocations", (double)st->on_provisioned);
-    metric_emit(m, "mean_provisioned", st->pc_area / window);
+    if (f->provisioned)
+        metric_emit(m, "mean_provisioned", st->pc_area / window);
     metric_emit(m, "throughput_per_s", inv / window);
     metric_emit(m, "async_events", (double)st->async_events);
     metric_emit(m, "async_retries", (double)st->async_retries);
@@ -2622,9 +2623,11 @@ static void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "prewarms", st->owns_unit ? (double)st->unit->prewarms : 0.0);
     metric_emit(m, "evictions", st->owns_unit ? (double)st->unit->evictions : 0.0);
     metric_emit(m, "deployments", (double)st->deployments);
-    metric_emit(m, "rollbacks", (double)st->rollbacks);
-    metric_emit(m, "new_version_invocations", (double)st->new_invocations);
-    metric_emit(m, "new_version_errors", (double)st->new_errors);
+    if (f->n_deploy) {
+        metric_emit(m, "rollbacks", (double)st->rollbacks);
+        metric_emit(m, "new_version_invocations", (double)st->new_invocations);
+        metric_emit(m, "new_version_errors", (double)st->new_errors);
+    }
     if (f->cache_hit_ratio > 0) {
         double lookups = (double)(st->cache_hits + st->cache_misses);
         metric_emit(m, "cache_hits", (double)st->cache_hits);

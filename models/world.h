@@ -52,12 +52,15 @@ typedef struct request {
     uint32_t attempt;        /* 1-based, per holder */
     uint32_t receives;       /* times a queue handed it to a consumer */
     uint32_t items;          /* messages it carries (a batch), at least 1 */
-    uint32_t group;          /* FIFO message group */
+    union {
+        uint32_t group;      /* FIFO message group (a queue's message) */
+        uint32_t cache_key;  /* the gateway cache key a client's attempt missed on, filled by
+                                its response (a synchronous request), or UINT32_MAX */
+    };
     uint32_t queue_next;     /* next message of its group in a FIFO queue */
     uint32_t next_free;      /* pool free list link */
     int32_t  caller;         /* component waiting for the reply, or CALLER_CLIENT */
     uint32_t tag;            /* the caller's own reference (a batch, an event slot) */
-    uint32_t cache_key;      /* the gateway cache key it missed on (filled by its response), or UINT32_MAX */
     uint32_t epoch;          /* the caller's generation of that reference (stale replies) */
     uint16_t tenant;         /* index into the scenario's tenants (0: the default tenant) */
     uint8_t  step;           /* a call's step in its function's calls */
