@@ -322,6 +322,9 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
             cfg_array_object(&x, "sizes", i, &c);
             t->apigw_cache_gb[i] = cfg_number_req(&c, "size_gb", 0.01, 1e6);
             t->apigw_cache_hour[i] = cfg_number_req(&c, "price", 0, 1e6);
+            if (!cfg_failed(&c) && i > 0 && t->apigw_cache_gb[i] <= t->apigw_cache_gb[i - 1])
+                cfg_fail(&c, "size_gb", "sizes must increase: %g after %g", t->apigw_cache_gb[i],
+                         t->apigw_cache_gb[i - 1]);
             cfg_done(&c);
             t->n_apigw_cache = i + 1;
         }

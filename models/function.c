@@ -533,6 +533,9 @@ static void parse_deployments(cfg_node *n, function_spec *f)
             if (!cfg_failed(&d) && dp->strategy == DEPLOY_ALL_AT_ONCE)
                 cfg_fail(&d, "alarm", "rolls back a canary or linear deployment while traffic shifts; "
                          "an all-at-once deployment has already shifted");
+            else if (!cfg_failed(&d) && dp->alarm_window_s > dp->rollout_s)
+                cfg_fail(&d, "alarm", "window_s %g is longer than the %g-s rollout: the alarm would "
+                         "never check a whole window", dp->alarm_window_s, dp->rollout_s);
             else if (!cfg_failed(&d) && dp->rollout_s / dp->alarm_window_s > 100000)
                 cfg_fail(&d, "alarm", "window_s %g checks a %g-s rollout more than 100,000 times",
                          dp->alarm_window_s, dp->rollout_s);
@@ -573,7 +576,7 @@ static void parse_edge(cfg_node *n, function_spec *f, const world_spec *w)
     else if (f->arch != 0)
         cfg_fail(n, "architecture", "Lambda@Edge runs x86_64 only");
     else if (f->provisioned)
-        cfg_fail(n, "provisioned_concurrency", "Lambda@Edge has no provisioned concurrency");
+        cfg_fail(n, f->n_pc_actions ? "provisioned_schedule" : "provisioned_concurrency", "Lambda@Edge has no provisioned concurrency");
 }
 
 /* provisioned_schedule: {"start_hour": H0, "actions": [{"at_hour": H, "count": N}, ...]}:
@@ -594,6 +597,8 @@ static void parse_provisioned_schedule(cfg_node *n, function_spec *f, uint32_t a
     cfg_node ps;
     cfg_object(n, "provisioned_schedule", &ps);
     f->pc_start_hour = cfg_number(&ps, "start_hour", 0, 0, 24);
+    if (!cfg_failed(&ps) && f->pc_start_hour >= 24)
+        cfg_fail(&ps, "start_hour", "a clock hour from 0 to under 24, got %g", f->pc_start_hour);
     size_t k = cfg_array_len(&ps, "actions");
     if (!cfg_failed(&ps) && (k < 1 || k > 24))
         cfg_fail(&ps, "actions", "1 to 24 actions a day, got %zu", k);
@@ -602,6 +607,8 @@ static void parse_provisioned_schedule(cfg_node *n, function_spec *f, uint32_t a
         cfg_node a;
         cfg_array_object(&ps, "actions", i, &a);
         f->pc_at_hour[i] = cfg_number_req(&a, "at_hour", 0, 24);
+        if (!cfg_failed(&a) && f->pc_at_hour[i] >= 24)
+            cfg_fail(&a, "at_hour", "a clock hour from 0 to under 24 (midnight is 0), got %g", f->pc_at_hour[i]);
         f->pc_count[i] = (uint32_t)cfg_integer(&a, "count", 0, 0, account);
         if (!cfg_has(&a, "count"))
             cfg_missing(&a, "count", "the provisioned instances from at_hour on");
@@ -705,15 +712,15 @@ static void *function_parse(cfg_node *n, world_spec *w)
     f->provisioned = (uint32_t)cfg_integer(n, "provisioned_concurrency", 0, 0, account);
     parse_provisioned_schedule(n, f, account);
     if (!cfg_failed(n) && f->provider != PROVIDER_AWS && (f->provisioned > 0 || f->arch != 0))
-        cfg_fail(n, f->provisioned ? "provisioned_concurrency" : "architecture",
+        cfg_fail(n, f->n_pc_actions ? "provisioned_schedule" : f->provisioned ? "provisioned_concurrency" : "architecture",
                  "is modelled for provider \"aws\" only");
     if (!cfg_failed(n) && f->reserved >= 0 && f->provisioned > f->limit) {
-        cfg_fail(n, "provisioned_concurrency", "%u exceeds the function's reserved concurrency (%u)",
+        cfg_fail(n, f->n_pc_actions ? "provisioned_schedule" : "provisioned_concurrency", "%u exceeds the function's reserved concurrency (%u)",
                  f->provisioned, f->limit);
     } else if (!cfg_failed(n) && f->reserved < 0 && f->provisioned > 0) {
         /* Provisioned instances of an unreserved function are claimed from the account. */
         if (w->reserved_total + w->provisioned_unreserved_total + (uint64_t)f->provisioned + 100 > account)
-            cfg_fail(n, "provisioned_concurrency", "provisioning %u would leave fewer than 100 of the "
+            cfg_fail(n, f->n_pc_actions ? "provisioned_schedule" : "provisioned_concurrency", "provisioning %u would leave fewer than 100 of the "
                      "account's %u unclaimed (already reserved or provisioned: %u)", f->provisioned,
                      account, w->reserved_total + w->provisioned_unreserved_total);
         else
@@ -784,7 +791,7 @@ static void *function_parse(cfg_node *n, world_spec *w)
         cfg_fail(n, "concurrency", "an instance serving several requests at once is modelled for "
                  "functions without calls, bulkheads or provisioned instances; set it to 1");
     if (!cfg_failed(n) && f->scope != SCOPE_INSTANCE && f->provisioned)
-        cfg_fail(n, "provisioned_concurrency", "keep_alive.scope \"%s\" loads the function as one "
+        cfg_fail(n, f->n_pc_actions ? "provisioned_schedule" : "provisioned_concurrency", "keep_alive.scope \"%s\" loads the function as one "
                  "unit; provisioned instances are modelled with scope \"instance\"",
                  scope_names[f->scope]);
     parse_edge(n, f, w);
@@ -1075,6 +1082,26 @@ static void on_deploy(sim *s, void *target, uint64_t arg);
 /* ---- provisioned instances, fixed or on a daily schedule ------------------------------- */
 
 static void discard_instance(function_state *st, uint32_t slot);
+static void idle_span(function_state *st, double t0, double t1);
+
+/* Frees the slot of the least recently used idle on-demand environment whose version is not
+ * keep (UINT32_MAX: any). False when there is none. */
+static bool reclaim_idle(function_state *st, uint32_t keep, double now)
+{
+    for (uint32_t j = 0; j < st->n_idle; j++) {
+        uint32_t slot = st->idle[j];
+        instance *in = &st->inst[slot];
+        if (keep != UINT32_MAX && in->version == keep && in->expiry > now)
+            continue;
+        memmove(&st->idle[j], &st->idle[j + 1], (st->n_idle - j - 1) * sizeof *st->idle);
+        st->n_idle--;
+        if (in->expiry > now)
+            in->expiry = now;
+        discard_instance(st, slot);
+        return true;
+    }
+    return false;
+}
 
 /* The schedule's action in effect at the run's start: the last one at or before the start
  * hour, else (before the day's first) the day's last. */
@@ -1119,13 +1146,16 @@ static void pc_set(function_state *st, uint32_t target, double now)
     pc_account(st, now);
     st->pc_cap = target;
     while (st->pc_live < target) {
-        if (st->n_free == 0 && grow_slots(st) != 0) {
+        if (st->n_free == 0 && grow_slots(st) != 0 && !reclaim_idle(st, UINT32_MAX, now)) {
             st->w->out_of_memory = 1;
             return;
         }
         uint32_t slot = st->free_slots[--st->n_free];
+        /* A reused slot keeps counting its epochs: late events of its last invocation must
+         * not match the next one. */
+        uint32_t epoch = st->inst[slot].epoch + 1;
         st->inst[slot] = (instance){ .idle_since = now, .expiry = INFINITY, .provisioned = 1,
-                                     .version = st->version, .cached_at = -INFINITY };
+                                     .version = st->version, .cached_at = -INFINITY, .epoch = epoch };
         st->idle_pc[st->n_idle_pc++] = slot;
         st->pc_live++;
     }
@@ -1590,10 +1620,17 @@ static void on_deploy(sim *s, void *target, uint64_t arg)
     function_state *st = target;
     const deployment *dp = &st->f->deploy[arg];
     double now = sim_now(s);
+    /* The previous deployment ends at this very time (its last step's event may come after
+     * this one): finish it first. */
+    if (st->cand) {
+        on_deploy_tick(s, st, st->cand - 1);
+        if (st->cand)
+            deploy_complete(st, now);
+    }
     if (world_measuring(st->w, now))
         st->deployments++;
     st->cand = (uint32_t)arg + 1;
-    if (dp->strategy == DEPLOY_ALL_AT_ONCE) {
+    if (dp->strategy == DEPLOY_ALL_AT_ONCE || dp->percent >= 100) {
         deploy_complete(st, now);
         return;
     }
@@ -1602,6 +1639,25 @@ static void on_deploy(sim *s, void *target, uint64_t arg)
     st->next_shift = now + dp->interval_s;
     st->next_check = dp->alarm ? now + dp->alarm_window_s : INFINITY;
     deploy_next(st, arg);
+}
+
+/* Whether the deploying version's errors in the alarm window so far set the alarm off. */
+static bool deploy_alarm(const function_state *st, const deployment *dp)
+{
+    return st->win_inv >= dp->alarm_min_invocations &&
+           (double)st->win_err > dp->alarm_error_rate * (double)st->win_inv;
+}
+
+/* Roll back: the old version takes everything again; the new one's idle environments
+ * retire now, busy ones when they finish. */
+static void deploy_roll_back(function_state *st, double now)
+{
+    if (world_measuring(st->w, now))
+        st->rollbacks++;
+    uint32_t v = st->cand;
+    st->cand = 0;
+    st->share = 0;
+    retire_version(st, v, now);
 }
 
 /* A deployment's alarm check (its version's error share over the last window: above the
@@ -1614,25 +1670,22 @@ static void on_deploy_tick(sim *s, void *target, uint64_t arg)
     if (st->cand != (uint32_t)arg + 1)
         return;
     if (st->next_check <= now) {
-        bool alarm = st->win_inv >= dp->alarm_min_invocations &&
-                     (double)st->win_err > dp->alarm_error_rate * (double)st->win_inv;
+        bool alarm = deploy_alarm(st, dp);
         st->win_inv = st->win_err = 0;
         st->next_check = now + dp->alarm_window_s;
         if (alarm) {
-            /* Roll back: the old version takes everything again; the new one's idle
-             * environments retire now, busy ones when they finish. */
-            if (world_measuring(st->w, now))
-                st->rollbacks++;
-            uint32_t v = st->cand;
-            st->cand = 0;
-            st->share = 0;
-            retire_version(st, v, now);
+            deploy_roll_back(st, now);
             return;
         }
     }
     if (st->next_shift <= now) {
         st->share = dp->strategy == DEPLOY_CANARY ? 1.0 : fmin(1.0, st->share + dp->percent / 100.0);
         if (st->share >= 1.0 - 1e-12) {
+            /* A last look at the window so far before everything shifts. */
+            if (dp->alarm && deploy_alarm(st, dp)) {
+                deploy_roll_back(st, now);
+                return;
+            }
             deploy_complete(st, now);
             return;
         }
@@ -2193,9 +2246,11 @@ static uint32_t take_instance(function_state *st, world *w, double now, int *col
     if (slot == UINT32_MAX) {
         if (!scale_token_ready(st, now))
             return UINT32_MAX;
-        if (st->n_free == 0 && grow_slots(st) != 0) {
-            /* Cannot happen within the limits checked above, unless memory ran out. */
-            w->out_of_memory = 1;
+        /* Every slot taken: within the limits checked above that happens only while two
+         * versions deploy (their idle environments cannot serve each other); the platform
+         * then reclaims the other version's least recently used one. */
+        if (st->n_free == 0 && grow_slots(st) != 0 && !reclaim_idle(st, v, now)) {
+            w->out_of_memory = 1;       /* memory ran out */
             return UINT32_MAX;
         }
         st->tokens -= 1.0;

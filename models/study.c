@@ -555,17 +555,15 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
         size_t cheapest = 0;
         double *cpm = calloc(n, sizeof *cpm), *p99 = calloc(n, sizeof *p99), *failed = calloc(n, sizeof *failed);
         if (!cpm || !p99 || !failed) {
-            free(cpm);
-            free(p99);
-            free(failed);
             snprintf(err, err_size, "slsim: out of memory");
-            rc = 1;
+            rc = 1;       /* freed below */
         }
         for (size_t i = 0; rc == 0 && i < n; i++) {
             const run_result *r = &l[i].res;
             uint32_t reps = r->spec->replications;
             double *x = calloc(reps, sizeof *x);
             if (!x) {
+                snprintf(err, err_size, "slsim: out of memory");
                 rc = 1;
                 break;
             }

@@ -81,6 +81,8 @@ static void parse_gateway_features(cfg_node *c, source_spec *s, const world_spec
     cfg_done(&g);
     if (!cfg_failed(c) && s->gateway != 1)
         cfg_fail(c, "gateway_cache", "response caching is a REST API feature: set \"gateway\": \"rest\"");
+    else if (!cfg_failed(c) && s->trace)
+        cfg_fail(c, "gateway_cache", "is modelled for a source with one target, not a trace's functions");
     else if (!cfg_failed(c) && s->async)
         cfg_fail(c, "gateway_cache", "caches responses to synchronous requests; this source is \"async\"");
 }
@@ -387,7 +389,10 @@ int traffic_parse(cfg_node *root, world_spec *w)
             edge_rtt = cfg_number(&c, "edge_rtt_ms", 0, 0, 60000);
         else
             cfg_put(&c, "edge_rtt_ms", cJSON_CreateNull());
-        bool to_edge = s->target >= 0 && w->components[s->target].kind == &function_kind &&
+        if (!cfg_failed(&c) && s->trace && cfg_has(&c, "edge_rtt_ms"))
+            cfg_fail(&c, "edge_rtt_ms", "a trace source replays to several functions: give the round trip "
+                     "as network_rtt_ms");
+        bool to_edge = !s->trace && s->target >= 0 && w->components[s->target].kind == &function_kind &&
                        function_is_edge(w->components[s->target].spec);
         s->rtt_ms = to_edge ? edge_rtt : region_rtt;
         s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
@@ -517,6 +522,13 @@ static void on_cache_hit(sim *s, void *target, uint64_t arg)
     traffic_attempt_done(target, (uint32_t)arg, RESULT_OK);
 }
 
+/* The client's timeout ran out before the gateway (or its cache) answered. */
+static void on_gave_up(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    traffic_attempt_done(target, (uint32_t)arg, RESULT_TIMEOUT);
+}
+
 /* The REST API answers without the integration: a malformed request fails validation (a
  * 400 the client does not retry; it never reaches the target), or a fresh cached response
  * comes back after the cache's latency. A key is fresh for ttl_s after a response filled
@@ -550,7 +562,9 @@ static bool gateway_answers(world *w, uint32_t idx, double now)
         else
             st->cache_misses++;
     }
-    if (hit && sim_at(w->s, now + s->cache_hit_ms / 1000.0, on_cache_hit, w, idx) != 0)
+    /* The answer comes back after the cache's latency, or the client has given up first. */
+    if (hit && sim_at(w->s, fmin(now + s->cache_hit_ms / 1000.0, r->deadline),
+                      now + s->cache_hit_ms / 1000.0 <= r->deadline ? on_cache_hit : on_gave_up, w, idx) != 0)
         w->out_of_memory = 1;
     return hit;
 }
@@ -592,7 +606,9 @@ static void start_attempt(world *w, uint32_t idx)
     if (r->measured)
         w->counts.attempts++;
     if (s->rtt_ms > 0) {
-        if (sim_at(w->s, now + s->rtt_ms / 1000.0, on_reach, w, idx) != 0)
+        /* A round trip longer than the client's timeout: it gives up before any answer. */
+        bool late = s->rtt_ms >= s->timeout_ms;
+        if (sim_at(w->s, late ? r->deadline : now + s->rtt_ms / 1000.0, late ? on_gave_up : on_reach, w, idx) != 0)
             w->out_of_memory = 1;
         return;
     }

@@ -659,6 +659,68 @@ START_TEST(cold_start_ms_mean_is_the_mean_init_time)
 }
 END_TEST
 
+/* Found in review of the deployment, schedule and gateway models:
+ * - a deployment starting just as the previous one finishes must not cancel it: version 1
+ *   (half its invocations fail) serves 10% from 300 s and everything from 600 s, where
+ *   version 2 takes its 10%: 20/s x 0.5 x (0.1 x 300 + 0.9 x 300) = 3,000 failures;
+ * - a canary under a reservation of 4 cannot run out of slots (the other version's idle
+ *   environments are reclaimed);
+ * - a provisioned instance re-created on a reused slot must not take the timeout event of
+ *   the slot's previous invocation: both 60-s calls complete;
+ * - a cached answer later than the client's timeout is a timeout. */
+START_TEST(regressions_from_review_of_deployments_schedules_and_the_gateway)
+{
+    const char *tie =
+        "{\"name\": \"tie\", \"duration_s\": 1800, \"seed\": 3, \"replications\": 4,"
+        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 50,"
+        "   \"deployments\": [{\"at_s\": 300, \"strategy\": \"canary\", \"error_rate\": 0.5},"
+        "                     {\"at_s\": 600, \"strategy\": \"canary\"}]}]}";
+    world_spec *spec;
+    run_result res;
+    double hw;
+    support_run_text(tie, 0, &spec, &res);
+    double failed = support_figure_ci(&res, "requests.failed", &hw);
+    support_assert_within_ci("model", "failures of a canary completed as the next starts", failed, hw, 3000);
+    support_done(spec, &res);
+
+    const char *slots =
+        "{\"name\": \"slots\", \"duration_s\": 1200, \"seed\": 3, \"replications\": 2,"
+        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": 4, \"duration_ms\": 50,"
+        "   \"deployments\": [{\"at_s\": 300, \"strategy\": \"canary\", \"percent\": 50}]}]}";
+    support_run_text(slots, 0, &spec, &res);
+    ck_assert_double_gt(run_value(&res, "functions.f.new_version_invocations", NULL), 1000);
+    support_done(spec, &res);
+
+    const char *epoch =
+        "{\"name\": \"epoch\", \"duration_s\": 600, \"seed\": 3, \"replications\": 1,"
+        " \"traffic\": [{\"name\": \"a\", \"target\": \"f\", \"client\": {\"timeout_ms\": 100000},"
+        "                \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 1, \"burst_count\": 1}},"
+        "               {\"name\": \"b\", \"target\": \"f\", \"client\": {\"timeout_ms\": 100000},"
+        "                \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 80, \"burst_count\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"timeout_s\": 900, \"duration_ms\": 10,"
+        "   \"calls\": [{\"target\": \"svc\", \"retry\": {\"max_attempts\": 1}}],"
+        "   \"provisioned_schedule\": {\"actions\": [{\"at_hour\": 0, \"count\": 1}, {\"at_hour\": 0.02, \"count\": 0},"
+        "                                           {\"at_hour\": 0.021, \"count\": 1}]}},"
+        "  {\"name\": \"svc\", \"kind\": \"service\", \"latency_ms\": 60000}]}";
+    support_run_text(epoch, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 2);
+    support_done(spec, &res);
+
+    const char *late =
+        "{\"name\": \"late\", \"duration_s\": 600, \"seed\": 3, \"replications\": 1,"
+        " \"traffic\": [{\"target\": \"f\", \"gateway\": \"rest\", \"network_rtt_ms\": 40,"
+        "   \"gateway_cache\": {\"hit_ratio\": 0.9}, \"client\": {\"timeout_ms\": 45},"
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 50}]}";
+    support_run_text(late, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 0);
+    ck_assert_double_gt(run_value(&res, "sources.source0.gateway_cache_hits", NULL), 1000);
+    support_done(spec, &res);
+}
+END_TEST
+
 /* An instance-local cache in front of the first call step hits only on a warm instance that
  * fetched within ttl_s: with instances that live on, the hit share is hit_ratio x the warm
  * share, and the database sees only the misses; with no keep-alive every invocation is a
@@ -1170,6 +1232,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, an_edge_function_is_nearer_and_dearer);
     tcase_add_test(tc, provisioned_concurrency_follows_a_daily_schedule);
     tcase_add_test(tc, cold_start_ms_mean_is_the_mean_init_time);
+    tcase_add_test(tc, regressions_from_review_of_deployments_schedules_and_the_gateway);
     tcase_add_test(tc, a_local_cache_hits_only_on_warm_instances);
     tcase_add_test(tc, error_rate_is_the_share_of_failed_invocations);
     tcase_add_test(tc, warmup_is_simulated_but_not_counted);
