@@ -741,11 +741,28 @@ void report_print(const run_result *r, FILE *f)
                             !strcmp(key, "mean_provisioned");
             if (optional && r->mean[i] == 0)
                 continue;
-            const char *style = ends_with(key, "_ratio") || ends_with(key, "_share") ? "ratio"
+            const char *style = ends_with(key, "_ratio") || ends_with(key, "_share") ||
+                                ends_with(key, "_utilization") ? "ratio"
                               : ends_with(key, "_ms") || !strncmp(key, "mean_", 5) ||
                                 ends_with(key, "per_s") || ends_with(key, "_mean") ||
                                 ends_with(key, "_p99") || ends_with(key, "_max") ? "ms" : "count";
             line(r, f, key, r->names[i], style);
+        }
+    }
+    /* Sources with figures of their own (a trace's replay, a gateway's cache or validation). */
+    for (size_t k = 0; k < spec->n_sources; k++) {
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "sources.%s.", spec->sources[k].name);
+        size_t plen = strlen(prefix);
+        bool header = false;
+        for (size_t i = 0; i < r->n_values; i++) {
+            if (strncmp(r->names[i], prefix, plen) != 0)
+                continue;
+            if (!header)
+                fprintf(f, "\nsource %s\n", spec->sources[k].name);
+            header = true;
+            const char *key = r->names[i] + plen;
+            line(r, f, key, r->names[i], ends_with(key, "_ratio") ? "ratio" : "count");
         }
     }
     fprintf(f, "\nMonthly cost (%s, %g-hour month, price table %s, free tier %s)\n",

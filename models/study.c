@@ -586,7 +586,7 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
             p99[i] = run_value(r, "latency_ms.p99", NULL);
             /* The requests that ended without completing (failed, timed out, throttled...). */
             double ended = run_value(r, "requests.arrived", NULL) - run_value(r, "requests.in_flight", NULL);
-            failed[i] = ended > 0 ? 1.0 - run_value(r, "requests.completed", NULL) / ended : 0.0;
+            failed[i] = ended > 0 ? fmax(0.0, 1.0 - run_value(r, "requests.completed", NULL) / ended) : 0.0;
             text_printf(&csv, "%.0f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%.6f,%.6f\n", memory_mb[i], m, ci,
                         run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], cold, failed[i]);
             char cell[48];
