@@ -450,19 +450,19 @@ static dist default_cold_start(const function_spec *f, double package_mb)
  * printed configuration: "as the function's"). */
 static void parse_version(cfg_node *d, function_spec *f, deployment *dp)
 {
-    const dist *prev_dur = &f->duration_ms;
-    const dist *prev_cold = &f->cold_start_ms;
-    dp->error_rate = f->error_rate;
-    if (cfg_has(d, "duration_ms"))
+    if (cfg_has(d, "duration_ms")) {
         dist_parse(d, "duration_ms", NULL, 3.6e6, &dp->duration_ms);
-    else if (dist_copy(&dp->duration_ms, prev_dur) != 0)
-        cfg_fail(d, "duration_ms", "out of memory");
-    if (!cfg_has(d, "duration_ms"))
+    } else {
         cfg_put(d, "duration_ms", cJSON_CreateNull());
-    if (cfg_has(d, "error_rate"))
+        if (dist_copy(&dp->duration_ms, &f->duration_ms) != 0)
+            cfg_fail(d, "duration_ms", "out of memory");
+    }
+    if (cfg_has(d, "error_rate")) {
         dp->error_rate = cfg_number(d, "error_rate", 0, 0, 1);
-    else
+    } else {
+        dp->error_rate = f->error_rate;
         cfg_put(d, "error_rate", cJSON_CreateNull());
+    }
     bool has_package = cfg_has(d, "package_mb");
     double package_mb = has_package ? cfg_number(d, "package_mb", 0, 0, 10240) : 0;
     if (!has_package)
@@ -473,7 +473,7 @@ static void parse_version(cfg_node *d, function_spec *f, deployment *dp)
         cfg_put(d, "cold_start_ms", cJSON_CreateNull());
         if (has_package)
             dp->cold_start_ms = default_cold_start(f, package_mb);
-        else if (dist_copy(&dp->cold_start_ms, prev_cold) != 0)
+        else if (dist_copy(&dp->cold_start_ms, &f->cold_start_ms) != 0)
             cfg_fail(d, "cold_start_ms", "out of memory");
     }
 }
@@ -506,7 +506,9 @@ static void parse_deployments(cfg_node *n, function_spec *f)
         if (dp->strategy == DEPLOY_CANARY || dp->strategy == DEPLOY_LINEAR) {
             dp->percent = cfg_number(&d, "percent", 10, 0.01, 100);
             dp->interval_s = cfg_number(&d, "interval_s", dp->strategy == DEPLOY_CANARY ? 300 : 60, 1, 1e7);
-            dp->rollout_s = dp->strategy == DEPLOY_CANARY
+            /* 100% shifts everything at at_s, as all at once does. */
+            dp->rollout_s = dp->percent >= 100 ? 0
+                          : dp->strategy == DEPLOY_CANARY
                                 ? dp->interval_s
                                 : (ceil(100.0 / dp->percent - 1e-9) - 1.0) * dp->interval_s;
             if (!cfg_failed(&d) && dp->strategy == DEPLOY_LINEAR && 100.0 / dp->percent > 1000.0)
@@ -1239,11 +1241,11 @@ static void *function_start(const void *spec, world *w, int index)
     /* Slots: provisioned instances first, always warm and idle at time 0. */
     for (uint32_t i = 0; i < st->cap_slots; i++)
         st->free_slots[st->n_free++] = st->cap_slots - 1 - i;
-    size_t action;
     st->pc_t = 0;
     pc_set(st, f->n_pc_actions ? f->pc_count[pc_action_at_start(f)] : f->provisioned, 0);
-    if (f->n_pc_actions && pc_next(f, 0, &action) < w->t_end &&
-        sim_at(w->s, pc_next(f, 0, &action), on_pc_action, st, action) != 0) {
+    size_t action = 0;
+    double first_action = f->n_pc_actions ? pc_next(f, 0, &action) : INFINITY;
+    if (first_action < w->t_end && sim_at(w->s, first_action, on_pc_action, st, action) != 0) {
         function_free_state(st);
         return NULL;
     }
