@@ -179,7 +179,7 @@ static fuzz_verdict run_briefly(fuzz_session *s, world_spec *spec, double max_ar
         report_print(&res, s->devnull);
         char out[512];
         snprintf(out, sizeof out, "%s/results", s->dir);
-        if (report_write(&res, out, err, sizeof err) != 0)
+        if (report_write(&res, out, err, sizeof err) != 0 || report_write_summary(&res, out, err, sizeof err) != 0)
             v = bug(message, size, "the report could not be written: %s", err);
         else if (message && size)
             snprintf(message, size, "%llu events", (unsigned long long)res.events);

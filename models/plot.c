@@ -1,23 +1,57 @@
 /* plot.c — see plot.h. */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include "models/plot.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
 
+#include "models/outdir.h"
 #include "models/report.h"
 
 static bool exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+/* Whether a CSV's rows hold a number other than 0 past their first skip fields (a time
+ * line of a run where nothing arrived, a bill with no line item, does not). */
+static bool has_nonzero(const char *path, int skip)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[8192];
+    bool found = false, header = true;
+    while (!found && fgets(line, sizeof line, f)) {
+        if (header) {
+            header = false;
+            continue;
+        }
+        int field = 0;
+        for (char *p = line; !found && *p && *p != '\n'; field++) {
+            char *end;
+            double v = strtod(p, &end);
+            found = field >= skip && end != p && v != 0;
+            p += strcspn(p, ",\n");
+            if (*p == ',')
+                p++;
+        }
+    }
+    fclose(f);
+    return found;
 }
 
 /* Whether a data file holds a row after its header (an empty latency histogram does not). */
@@ -66,9 +100,28 @@ const char *plot_scripts_dir(void)
     return "scripts/plots";
 }
 
-/* Runs gnuplot -c script args... with no shell; its messages reach msg only when it fails.
- * Returns 0, 1 when it failed, or -1 when gnuplot cannot be started. */
-static int gnuplot(const char *script, const char *const *args, size_t n, FILE *msg)
+/* Seconds a gnuplot may take before it is killed: $SLSIM_PLOT_TIMEOUT, else 120. */
+static double plot_timeout(void)
+{
+    const char *e = getenv("SLSIM_PLOT_TIMEOUT");
+    char *end;
+    double s = e && *e ? strtod(e, &end) : 0;
+    return e && *e && !*end && s > 0 && s < 1e6 ? s : 120;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Runs `gnuplot -c script args...` with no shell, in folder dir, so that every data and
+ * output name it sees is a fixed name slsim chose (never one starting with '<' or '|',
+ * which gnuplot would run as a command). The child dies with slsim (PR_SET_PDEATHSIG,
+ * outdir_watch_child) and after plot_timeout() seconds. Its messages reach msg only when it
+ * fails. Returns 0, 1 when it failed, or -1 when gnuplot cannot be started. */
+static int gnuplot(const char *dir, const char *script, const char *const *args, size_t n, FILE *msg)
 {
     const char *argv[16];
     size_t k = 0;
@@ -82,6 +135,7 @@ static int gnuplot(const char *script, const char *const *args, size_t n, FILE *
     if (pipe(err) != 0)
         return 1;
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(err[0]);
@@ -89,6 +143,13 @@ static int gnuplot(const char *script, const char *const *args, size_t n, FILE *
         return 1;
     }
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(126);
+        setpgid(0, 0);   /* a terminal's ^C reaches slsim, whose handler kills this group */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) {
             dup2(null, STDIN_FILENO);
@@ -97,21 +158,64 @@ static int gnuplot(const char *script, const char *const *args, size_t n, FILE *
         dup2(err[1], STDERR_FILENO);
         close(err[0]);
         close(err[1]);
+        if (chdir(dir) != 0)
+            _exit(126);
         execvp("gnuplot", (char *const *)argv);
         _exit(127);
     }
+    outdir_watch_child(pid);
     close(err[1]);
     char buf[4096];
     size_t used = 0;
-    ssize_t got;
-    while ((got = read(err[0], buf + used, sizeof buf - 1 - used)) > 0 || (got < 0 && errno == EINTR))
+    double deadline = now_s() + plot_timeout();
+    int timed_out = 0, status = 0;
+    for (;;) {
+        double left = deadline - now_s();
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        struct pollfd p = { .fd = err[0], .events = POLLIN };
+        int r = poll(&p, 1, left > 1 ? 1000 : (int)(left * 1000) + 1);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r <= 0)
+            continue;
+        ssize_t got = read(err[0], buf + used, sizeof buf - 1 - used);
+        if (got == 0)
+            break;
         if (got > 0 && used + (size_t)got < sizeof buf - 1)
             used += (size_t)got;
+        else if (got > 0)
+            used = sizeof buf - 1;
+    }
     buf[used] = '\0';
     close(err[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    /* Its output closed (or time ran out): wait for it, still within the deadline. */
+    while (!timed_out) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR))
+            break;
+        if (now_s() >= deadline)
+            timed_out = 1;
+        else {
+            struct timespec ts = { 0, 5000000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (timed_out) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    outdir_watch_child(0);
+    if (timed_out) {
+        if (msg)
+            fprintf(msg, "slsim: gnuplot took longer than %.0f s on %s and was stopped "
+                    "(SLSIM_PLOT_TIMEOUT sets the limit)\n", plot_timeout(), script);
+        return 1;
+    }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         return -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -177,7 +281,28 @@ static int copy_script(const char *scripts, const char *dir, const char *name)
     return report_write_atomic(to, buf, n);
 }
 
-int plot_dir(const char *dir, FILE *msg)
+/* Moves gnuplot's OUT.png and OUT.svg (tmp, inside dir) to final.png and .svg; removes
+ * them instead when failed. Returns 0 or -1. */
+static int place_outputs(const char *dir, const char *tmp, const char *final, int failed)
+{
+    int rc = 0;
+    static const char *const exts[] = { ".png", ".svg" };
+    for (int i = 0; i < 2; i++) {
+        char from[PATH_MAX + 64], to[PATH_MAX + 64];
+        snprintf(from, sizeof from, "%s/%s%s", dir, tmp, exts[i]);
+        snprintf(to, sizeof to, "%s/%s%s", dir, final, exts[i]);
+        struct stat st;
+        if (failed || stat(from, &st) != 0 || st.st_size == 0) {
+            unlink(from);
+            rc = -1;
+        } else if (rename(from, to) != 0) {
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+int plot_dir(const char *dir, const char *name, FILE *msg)
 {
     static const struct { const char *data, *script, *out, *title; } kinds[] = {
         { "latency.csv", "latency.gp", "plot-latency", "end-to-end latency, completed requests" },
@@ -188,21 +313,32 @@ int plot_dir(const char *dir, FILE *msg)
         { "sweep.dat", "sweep.gp", "plot-sweep", "sweep" },
         { "tune.csv", "tune.gp", "plot-tune", "right-sizing: cost and p99 against memory" },
     };
-    const char *scripts = plot_scripts_dir();
+    /* The scripts by absolute path: gnuplot runs inside dir, and `load` of a name starting
+     * with '<' would be a command. */
+    char scripts[PATH_MAX];
+    if (!realpath(plot_scripts_dir(), scripts))
+        snprintf(scripts, sizeof scripts, "%s", plot_scripts_dir());
+    if (!name) {
+        name = strrchr(dir, '/');
+        name = name && name[1] ? name + 1 : dir;
+    }
     int made = 0, failed = 0, missing = 0;
     text sh = { 0 };      /* without gnuplot: the commands, to run where it is installed */
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        char data[PATH_MAX], out[PATH_MAX], script[PATH_MAX], title[PATH_MAX + 128];
+        char data[PATH_MAX], script[PATH_MAX + 64], title[PATH_MAX + 128], tmp[64];
         snprintf(data, sizeof data, "%s/%s", dir, kinds[k].data);
         if (!exists(data) || !has_rows(data))
             continue;
-        snprintf(out, sizeof out, "%s/%s", dir, kinds[k].out);
+        /* Nothing to draw: a time line of zeros, a bill without line items. */
+        if ((!strcmp(kinds[k].data, "timeseries.csv") && !has_nonzero(data, 2)) ||
+            (!strcmp(kinds[k].data, "cost.csv") && !has_nonzero(data, 1)))
+            continue;
         snprintf(script, sizeof script, "%s/%s", scripts, kinds[k].script);
-        const char *base = strrchr(dir, '/');
-        base = base && base[1] ? base + 1 : dir;
-        snprintf(title, sizeof title, "%s — %s", base, kinds[k].title);
-        /* The arguments, and the same relative to the folder (for plots.sh). */
-        const char *args[8] = { data, out, title }, *rel[8] = { kinds[k].data, kinds[k].out, title };
+        snprintf(title, sizeof title, "%s — %s", name, kinds[k].title);
+        snprintf(tmp, sizeof tmp, ".%s.slsim-tmp", kinds[k].out);
+        /* Every name gnuplot sees is one of the fixed names above, relative to dir; the
+         * title is a string value (never parsed as a command). */
+        const char *args[8] = { kinds[k].data, tmp, title }, *rel[8] = { kinds[k].data, kinds[k].out, title };
         size_t n = 3;
         char p[3][32], be[PATH_MAX], xlabel[256] = "";
         if (!strcmp(kinds[k].script, "latency.gp")) {
@@ -211,8 +347,8 @@ int plot_dir(const char *dir, FILE *msg)
                 args[n] = rel[n] = p[i];
         } else if (!strcmp(kinds[k].script, "costcurve.gp")) {
             snprintf(be, sizeof be, "%s/break-even.csv", dir);
-            args[n] = exists(be) ? be : "";
-            rel[n++] = exists(be) ? "break-even.csv" : "";
+            args[n] = rel[n] = exists(be) ? "break-even.csv" : "";
+            n++;
         } else if (!strcmp(kinds[k].script, "cost.gp")) {
             /* Its columns: the header's fields. */
             FILE *f = fopen(data, "r");
@@ -231,6 +367,7 @@ int plot_dir(const char *dir, FILE *msg)
                 char *comma = strchr(xlabel, ',');
                 if (comma)
                     *comma = '\0';
+                xlabel[strcspn(xlabel, "\r\n")] = '\0';
             }
             if (f)
                 fclose(f);
@@ -238,10 +375,10 @@ int plot_dir(const char *dir, FILE *msg)
             n++;
         }
         if (!missing) {
-            int rc = gnuplot(script, args, n, msg);
+            int rc = gnuplot(dir, script, args, n, msg);
             if (rc < 0)
                 missing = 1;
-            else if (rc > 0)
+            else if (place_outputs(dir, tmp, kinds[k].out, rc != 0) != 0)
                 failed = 1;
             else
                 made++;
@@ -265,8 +402,8 @@ int plot_dir(const char *dir, FILE *msg)
             report_write_atomic(path, sh.s, sh.n) != 0 || chmod(path, 0755) != 0)
             failed = 1;
         if (msg)
-            fprintf(msg, "slsim: gnuplot not found: no plots; %s/plots.sh makes them where gnuplot "
-                    "is installed (make deps installs it)\n", dir);
+            fprintf(msg, "slsim: gnuplot not found: no plots; plots.sh in the results folder makes "
+                    "them where gnuplot is installed (make deps installs it)\n");
     }
     free(sh.s);
     return missing || failed ? -1 : made;

@@ -4,6 +4,7 @@
  * (in replication order) is byte-identical for any thread count. No cJSON call happens
  * inside the parallel region. */
 #include "models/report.h"
+#include "models/outdir.h"
 #include "models/function.h"
 #include "models/workflow.h"
 
@@ -644,6 +645,10 @@ void report_print(const run_result *r, FILE *f)
             (unsigned long long)spec->seed, spec->replications, spec->replications == 1 ? "" : "s",
             spec->duration_s, spec->warmup_s,
             spec->replications > 1 ? "; ± is the 95% confidence half-width" : "");
+    if (!(run_value(r, "requests.arrived", NULL) > 0))
+        fprintf(f, "  NOTHING ARRIVED: no request or event arrived in the measured window of any "
+                "replication, so the figures below are empty (check the traffic's rates and start "
+                "times against warmup_s and duration_s)\n\n");
     fprintf(f, "Requests (per original request; mean per replication)\n");
     static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",
                                        "dropped", "dead_lettered", "expired", "in_flight",
@@ -938,11 +943,8 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
         }
         text_printf(&ts, "\n");
     }
-    cJSON *summary = report_summary(r);
-    char *json = summary ? cJSON_Print(summary) : NULL;
-    cJSON_Delete(summary);
     int rc = 0;
-    if (lat.oom || ts.oom || !json) {
+    if (lat.oom || ts.oom) {
         snprintf(err, err_size, "%s: out of memory while writing results", dir);
         rc = -1;
     }
@@ -987,20 +989,14 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
     if (tr.oom)
         rc = -1;
     static const char *const files[] = { "latency.csv", "timeseries.csv", "trace.csv",
-                                         "functions.csv", "cost.csv", "summary.json" };
-    const text *bodies[] = { &lat, &ts, &tr, &fn, &cost, NULL };
-    /* summary.json last: its presence says the others are complete, so an old one goes first. */
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    if (rc == 0 && unlink(path) != 0 && errno != ENOENT) {
-        snprintf(err, err_size, "%s: cannot replace: %s", path, strerror(errno));
-        rc = -1;
-    }
-    for (int i = 0; i < 6 && rc == 0; i++) {
+                                         "functions.csv", "cost.csv" };
+    const text *bodies[] = { &lat, &ts, &tr, &fn, &cost };
+    for (int i = 0; i < 5 && rc == 0; i++) {
         if ((bodies[i] == &tr && !r->trace) || (bodies[i] == &fn && !fn_rows))
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        const char *body = bodies[i] ? bodies[i]->s : json;
-        size_t len = bodies[i] ? bodies[i]->n : strlen(json);
+        const char *body = bodies[i]->s;
+        size_t len = bodies[i]->n;
         if (report_write_atomic(path, body, len) != 0) {
             snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
             rc = -1;
@@ -1011,6 +1007,30 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
     free(tr.s);
     free(fn.s);
     free(cost.s);
+    return rc;
+}
+
+int report_write_summary(const run_result *r, const char *dir, char *err, size_t err_size)
+{
+    cJSON *summary = report_summary(r);
+    cJSON *files = summary ? cJSON_AddArrayToObject(summary, "files") : NULL;
+    int rc = files ? outdir_list(dir, files) : -1;
+    int listed = 0;
+    for (const cJSON *f = files ? files->child : NULL; f; f = f->next)
+        listed |= !strcmp(f->valuestring, "summary.json");
+    if (rc == 0 && !listed && !cJSON_AddItemToArray(files, cJSON_CreateString("summary.json")))
+        rc = -1;
+    char *json = rc == 0 ? cJSON_Print(summary) : NULL;
+    cJSON_Delete(summary);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (!json) {
+        snprintf(err, err_size, "%s: out of memory while writing results", dir);
+        return -1;
+    }
+    rc = report_write_atomic(path, json, strlen(json));
+    if (rc != 0)
+        snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
     free(json);
     return rc;
 }

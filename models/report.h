@@ -48,9 +48,12 @@ double run_row_value(const run_result *r, uint32_t replication, const char *name
 /* The summary as JSON (caller frees). */
 cJSON *report_summary(const run_result *r);
 void   report_print(const run_result *r, FILE *f);
-/* Writes summary.json, latency.csv and timeseries.csv into dir (created if missing).
- * Returns 0, or -1 with a message in err. */
+/* Writes latency.csv, timeseries.csv, cost.csv (and functions.csv, trace.csv when they
+ * have rows) into dir (created if missing). Returns 0, or -1 with a message in err. */
 int    report_write(const run_result *r, const char *dir, char *err, size_t err_size);
+/* Writes summary.json into dir, last: its "files" lists every file dir then holds (and
+ * itself). Returns 0, or -1 with a message in err. */
+int    report_write_summary(const run_result *r, const char *dir, char *err, size_t err_size);
 /* Writes text to path through a temporary file and rename. Returns 0 or -1 (errno set). */
 int    report_write_atomic(const char *path, const char *text, size_t len);
 /* A growing text buffer for result files; oom is set (and the text stops growing) when

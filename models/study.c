@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/outdir.h"
 #include "models/plot.h"
 #ifdef SLSIM_MPI
 #include <mpi.h>
@@ -116,29 +117,28 @@ static void free_all(loaded *l, size_t n)
     }
 }
 
-static int out_dir(const study_options *o, const world_spec *first, const char *what, char *dir,
-                   size_t size, char *err, size_t err_size)
+/* Checks and stages the study's results folder (see outdir.h), before anything runs; dir
+ * receives the folder's final name (for messages: the files go to od->staging). Returns 0,
+ * or 2 with the message in err. */
+static int out_dir(const study_options *o, const world_spec *first, const char *what, outdir *od,
+                   char *dir, size_t size, char *err, size_t err_size)
 {
     if (o->out_dir)
         snprintf(dir, size, "%s", o->out_dir);
     else
         snprintf(dir, size, "results/%s-%s", first->name, what);
-    if (report_mkdir_p(dir) != 0) {
-        snprintf(err, err_size, "%s: cannot create the results folder: %s", dir, strerror(errno));
-        return 1;
-    }
-    return 0;
+    return outdir_begin(od, dir, err, err_size) == 0 ? 0 : 2;
 }
 
-/* Loads and runs every variant, and makes the study's results folder. */
+/* Loads every variant, stages the study's results folder, and runs the variants. */
 static int run_study(const study_variant *v, size_t n, const study_options *o, loaded *l,
-                     const char *what, char *dir, size_t dir_size, char *err, size_t err_size)
+                     const char *what, outdir *od, char *dir, size_t dir_size, char *err, size_t err_size)
 {
     int rc = load_all(v, n, o, 1.0, l, err, err_size);
     if (rc == 0)
-        rc = run_all(l, n, o, err, err_size);
+        rc = out_dir(o, l[0].spec, what, od, dir, dir_size, err, err_size);
     if (rc == 0)
-        rc = out_dir(o, l[0].spec, what, dir, dir_size, err, err_size);
+        rc = run_all(l, n, o, err, err_size);
     return rc;
 }
 
@@ -153,14 +153,35 @@ static int write_file(const char *dir, const char *name, const text *t, char *er
     return 0;
 }
 
-/* Once a study's files are written: prints its table (unless --quiet) and plots its
- * folder (unless --no-plots). */
-static void study_show(const study_options *o, const char *dir, const text *out)
+/* Once a study's files are written: plots its folder (unless --no-plots), writes study.json
+ * (the command and the folder's files), swaps the folder in, and prints its table (unless
+ * --quiet). name starts the plots' titles. Returns 0, or 1 with the message in err. */
+static int study_finish(const study_options *o, outdir *od, const char *name, const char *what,
+                        const text *out, char *err, size_t err_size)
 {
-    if (!o->quiet && out->s)
+    char title[256];
+    snprintf(title, sizeof title, "%s (%s)", name, what);
+    int plots = o->no_plots ? 0 : plot_dir(od->staging, title, stderr);
+    cJSON *j = cJSON_CreateObject();
+    cJSON *files = j && cJSON_AddStringToObject(j, "command", what) ? cJSON_AddArrayToObject(j, "files") : NULL;
+    int rc = files && outdir_list(od->staging, files) == 0 &&
+             cJSON_AddItemToArray(files, cJSON_CreateString("study.json")) ? 0 : 1;
+    char *json = rc == 0 ? cJSON_Print(j) : NULL;
+    cJSON_Delete(j);
+    text t = { .s = json, .n = json ? strlen(json) : 0, .oom = !json };
+    if (rc != 0 || write_file(od->staging, "study.json", &t, err, err_size) != 0) {
+        if (!json)
+            snprintf(err, err_size, "%s: out of memory while writing results", od->target);
+        rc = 1;
+    }
+    free(json);
+    if (rc == 0 && outdir_commit(od, err, err_size) != 0)
+        rc = 1;
+    if (rc == 0 && !o->quiet && out->s)
         fputs(out->s, stdout);
-    if (!o->no_plots && plot_dir(dir, stderr) > 0 && !o->quiet)
-        printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", dir);
+    if (rc == 0 && plots > 0 && !o->quiet)
+        printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", od->target);
+    return rc;
 }
 
 /* ---- derived figures, per replication ------------------------------------------------ */
@@ -282,8 +303,10 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         return 1;
     }
     char dir[4096];
-    int rc = run_study(v, n, o, l, "compare", dir, sizeof dir, err, err_size);
+    outdir od = { .open = 0 };
+    int rc = run_study(v, n, o, l, "compare", &od, dir, sizeof dir, err, err_size);
     if (rc != 0) {
+        outdir_abort(&od);
         free_all(l, n);
         free(l);
         return rc;
@@ -332,14 +355,15 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         cm.oom = 1;
     free(rs);
     free(names);
-    rc = write_file(dir, "compare.csv", &csv, err, err_size);
+    rc = write_file(od.staging, "compare.csv", &csv, err, err_size);
     if (rc == 0)
-        rc = write_file(dir, "compare.txt", &out, err, err_size);
+        rc = write_file(od.staging, "compare.txt", &out, err, err_size);
     if (rc == 0)
-        rc = write_file(dir, "compare-cost.csv", &cm, err, err_size);
+        rc = write_file(od.staging, "compare-cost.csv", &cm, err, err_size);
     free(cm.s);
     if (rc == 0)
-        study_show(o, dir, &out);
+        rc = study_finish(o, &od, l[0].spec->name, "compare", &out, err, err_size);
+    outdir_abort(&od);
     free(csv.s);
     free(out.s);
     free_all(l, n);
@@ -374,8 +398,9 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
         }
     }
     char dir[4096];
+    outdir od = { .open = 0 };
     if (rc == 0)
-        rc = out_dir(o, base[0].spec, "cost-curve", dir, sizeof dir, err, err_size);
+        rc = out_dir(o, base[0].spec, "cost-curve", &od, dir, sizeof dir, err, err_size);
     text csv = { 0 }, out = { 0 };
     if (rc == 0) {
         text_printf(&csv, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms\n");
@@ -453,12 +478,12 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
         }
         if (!any)
             text_printf(&out, "  none in this range: the same variant is cheapest throughout\n");
-        rc = write_file(dir, "break-even.csv", &be, err, err_size);
+        rc = write_file(od.staging, "break-even.csv", &be, err, err_size);
         free(be.s);
     }
     if (rc == 0) {
         text_printf(&out, "\nResults in %s/ (cost-curve.csv, break-even.csv)\n", dir);
-        rc = write_file(dir, "cost-curve.csv", &csv, err, err_size);
+        rc = write_file(od.staging, "cost-curve.csv", &csv, err, err_size);
         /* For the plot: one block per variant, headed by its name. */
         text dat = { 0 };
         for (size_t i = 0; i < n; i++) {
@@ -471,11 +496,12 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
             }
         }
         if (rc == 0)
-            rc = write_file(dir, "cost-curve.dat", &dat, err, err_size);
+            rc = write_file(od.staging, "cost-curve.dat", &dat, err, err_size);
         free(dat.s);
     }
     if (rc == 0)
-        study_show(o, dir, &out);
+        rc = study_finish(o, &od, base[0].spec->name, "cost-curve", &out, err, err_size);
+    outdir_abort(&od);
     free(csv.s);
     free(out.s);
     if (base)
@@ -541,7 +567,8 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
         v[i].n_sets = k;
     }
     char dir[4096];
-    int rc = run_study(v, n, o, l, "tune", dir, sizeof dir, err, err_size);
+    outdir od = { .open = 0 };
+    int rc = run_study(v, n, o, l, "tune", &od, dir, sizeof dir, err, err_size);
     text csv = { 0 }, out = { 0 };
     if (rc == 0) {
         char name[160];
@@ -625,14 +652,15 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
                         max_cost_per_million > 0 ? "" : " (10% above the cheapest)", v[fastest].name,
                         p99[fastest]);
             text_printf(&out, "\nResults in %s/ (tune.csv)\n", dir);
-            rc = write_file(dir, "tune.csv", &csv, err, err_size);
+            rc = write_file(od.staging, "tune.csv", &csv, err, err_size);
         }
         free(cpm);
         free(p99);
         free(failed);
     }
     if (rc == 0)
-        study_show(o, dir, &out);
+        rc = study_finish(o, &od, l[0].spec->name, "tune", &out, err, err_size);
+    outdir_abort(&od);
     free(csv.s);
     free(out.s);
     free_all(l, n);
@@ -766,6 +794,8 @@ static int run_points(const world_spec **specs, size_t n, const study_options *o
 int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const study_options *o,
                 char *err, size_t err_size)
 {
+    outdir od = { .open = 0 };
+    char dir[4096];
     size_t n = 1;
     for (size_t k = 0; k < n_vary; k++) {
         n *= vary[k].n;
@@ -839,6 +869,20 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                  file, why[0]);
         rc = 2;
     }
+    /* Rank 0 writes the files: its folder is checked before any point runs. */
+    if (rc == 0 && mpi_rank() == 0) {
+        rc = out_dir(o, specs[0], "sweep", &od, dir, sizeof dir, err, err_size);
+#ifdef SLSIM_MPI
+        int ranks = 1, inited = 0;
+        MPI_Initialized(&inited);
+        if (inited)
+            MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        if (rc != 0 && ranks > 1) {
+            fprintf(stderr, "%s\n", err);
+            MPI_Abort(MPI_COMM_WORLD, rc);
+        }
+#endif
+    }
     int rank = 0;
     if (rc == 0)
         rc = run_points(specs, n_ok, o, res, &rank, err, err_size);
@@ -849,10 +893,6 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         }
     if (rank != 0)
         goto done;      /* another rank's points went to rank 0, which writes the files */
-    char dir[4096];
-    const world_spec *first = n_ok ? specs[0] : NULL;
-    if (rc == 0)
-        rc = out_dir(o, first, "sweep", dir, sizeof dir, err, err_size);
     figure f[32];
     size_t nf = sweep_figures(f, 32);
     text csv = { 0 }, out = { 0 };
@@ -873,7 +913,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         for (size_t k = 0; k < n_vary; k++)
             text_printf(&out, "%-22.22s ", vary[k].path);
         text_printf(&out, "%18s %16s %14s %10s\n", "monthly cost", "p99 (ms)", "cold starts", "throttled");
-        cJSON_AddStringToObject(json, "scenario", first->name);
+        cJSON_AddStringToObject(json, "scenario", specs[0]->name);
         cJSON_AddStringToObject(json, "file", file);
         cJSON_AddNumberToObject(json, "seed", (double)seed);
         cJSON_AddNumberToObject(json, "replications", (double)reps);
@@ -944,9 +984,9 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         else
             jt.oom = 1;
         free(js);
-        rc = write_file(dir, "sweep.csv", &csv, err, err_size);
+        rc = write_file(od.staging, "sweep.csv", &csv, err, err_size);
         if (rc == 0)
-            rc = write_file(dir, "sweep.json", &jt, err, err_size);
+            rc = write_file(od.staging, "sweep.json", &jt, err, err_size);
         /* For the plot: the last key on the x axis, one block per value of the others. */
         text dat = { 0 };
         size_t run = vary[n_vary - 1].n;
@@ -958,7 +998,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                     text_printf(&dat, "%s%s=", k ? " " : "", vary[k].path);
                     text_label(&dat, val);
                 }
-                text_printf(&dat, "%s\n", n_vary == 1 ? first->name : "");
+                text_printf(&dat, "%s\n", n_vary == 1 ? specs[0]->name : "");
             }
             const char *x = strchr(sets[i * n_vary + n_vary - 1], '=') + 1;
             char *end;
@@ -978,16 +1018,17 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             text_printf(&dat, "\n");
         }
         if (rc == 0)
-            rc = write_file(dir, "sweep.dat", &dat, err, err_size);
+            rc = write_file(od.staging, "sweep.dat", &dat, err, err_size);
         free(dat.s);
         if (rc == 0)
-            study_show(o, dir, &out);
+            rc = study_finish(o, &od, specs[0]->name, "sweep", &out, err, err_size);
         free(jt.s);
     }
     cJSON_Delete(json);
     free(csv.s);
     free(out.s);
 done:
+    outdir_abort(&od);
     if (l)
         free_all(l, n);
     for (size_t i = 0; owned && i < n * n_vary; i++)

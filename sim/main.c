@@ -25,6 +25,7 @@
 #ifdef SLSIM_MPI
 #include <mpi.h>
 #endif
+#include "models/outdir.h"
 #include "models/plot.h"
 #include "models/study.h"
 #include "models/world.h"
@@ -80,8 +81,21 @@ static int bad_usage(const char *fmt, const char *arg)
     return 2;
 }
 
+/* Whether s is written as a plain decimal number: an optional '-', digits, and (when
+ * real) one '.' and an exponent — no spaces, '+', hexadecimal, inf or nan, which strtod and
+ * strtoll would take. */
+static int plain_number(const char *s, int real)
+{
+    const char *p = s + (*s == '-');
+    if (!isdigit((unsigned char)*p) && !(real && *p == '.' && isdigit((unsigned char)p[1])))
+        return 0;
+    return strspn(p, real ? "0123456789.eE-+" : "0123456789") == strlen(p);
+}
+
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
 {
+    if (!plain_number(s, 0))
+        return -1;
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
@@ -149,6 +163,8 @@ static size_t split_sets(char *list, const char **out, size_t max)
 
 static int parse_double(const char *s, double lo, double hi, double *out)
 {
+    if (!plain_number(s, 1))
+        return -1;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -589,6 +605,7 @@ static int slsim_main(int argc, char **argv)
 {
     rng_library_init();
     signal(SIGPIPE, SIG_IGN);
+    outdir_signals_install();
     if (argc < 2)
         return bad_usage("%s", "missing command");
     const char *cmd = argv[1];
@@ -610,7 +627,7 @@ static int slsim_main(int argc, char **argv)
             fprintf(stderr, "%s: not a results folder\n", argv[2]);
             return 2;
         }
-        int made = plot_dir(argv[2], stderr);
+        int made = plot_dir(argv[2], NULL, stderr);
         if (made < 0)
             return 1;
         if (made == 0) {
@@ -697,10 +714,8 @@ static int slsim_main(int argc, char **argv)
                     goto out;
                 }
             } else if (!strcmp(opt, "--duration")) {
-                char *end;
-                errno = 0;
-                double d = strtod(val, &end);
-                if (errno || end == val || *end || !(d >= 1 && d <= 366 * 86400.0)) {
+                double d;
+                if (parse_double(val, 1, 366 * 86400.0, &d)) {
                     rc = bad_usage("--duration: expected seconds from 1 to 31622400, got '%s'", val);
                     goto out;
                 }
@@ -759,20 +774,38 @@ static int slsim_main(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s", out_dir);
     else
         snprintf(dir, sizeof dir, "results/%s", spec->name);
+    /* The folder is checked (and staged) before the simulation, not after an hour of it. */
+    outdir od;
+    if (outdir_begin(&od, dir, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        world_spec_free(spec);
+        rc = 2;
+        goto out;
+    }
 
     int progress = !quiet && isatty(STDERR_FILENO);
     double t0 = wall_seconds();
     run_result res;
     if (run_scenario_progress(spec, (int)threads, progress ? stderr : NULL, &res, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
+        outdir_abort(&od);
         run_result_free(&res);
         world_spec_free(spec);
         rc = 1;
         goto out;
     }
     double elapsed = wall_seconds() - t0;
-    if (report_write(&res, dir, err, sizeof err) != 0) {
+    /* Everything into the staging folder, summary.json last (it lists the files), then the
+     * folder is swapped in whole. */
+    int plots = 0, failed = report_write(&res, od.staging, err, sizeof err) != 0;
+    if (!failed && !no_plots)
+        plots = plot_dir(od.staging, spec->name, stderr);   /* no plots is no failure */
+    failed = failed || html_report(&res, od.staging, err, sizeof err) != 0 ||
+             report_write_summary(&res, od.staging, err, sizeof err) != 0 ||
+             outdir_commit(&od, err, sizeof err) != 0;
+    if (failed) {
         fprintf(stderr, "%s\n", err);
+        outdir_abort(&od);
         rc = 1;
     } else {
         rc = 0;
@@ -781,13 +814,8 @@ static int slsim_main(int argc, char **argv)
             bool fns = run_value(&res, "platform.functions", NULL) > 0;
             printf("\nResults in %s/ (summary.json, latency.csv, timeseries.csv%s%s)\n", dir,
                    fns ? ", functions.csv" : "", res.trace ? ", trace.csv" : "");
-        }
-        if (!no_plots && plot_dir(dir, stderr) > 0 && !quiet)
-            printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", dir);
-        if (html_report(&res, dir, err, sizeof err) != 0) {
-            fprintf(stderr, "%s\n", err);
-            rc = 1;
-        } else if (!quiet) {
+            if (plots > 0)
+                printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", dir);
             printf("Report page: %s/report.html\n", dir);
         }
         if (progress && !stats)

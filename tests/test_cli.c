@@ -1313,7 +1313,7 @@ START_TEST(test_run_killed_with_sigterm_leaves_no_summary)
 }
 END_TEST
 
-START_TEST(test_unwritable_out_folder_exits_1_with_a_message)
+START_TEST(test_unwritable_out_folder_exits_2_before_running)
 {
     char dir[256], file[4200], plain[4200], under[4300], out[4096];
     support_tempdir(dir, sizeof dir);
@@ -1323,13 +1323,13 @@ START_TEST(test_unwritable_out_folder_exits_1_with_a_message)
     join(under, sizeof under, plain, "results");
     int rc = support_sh(out, sizeof out, "'%s' run '%s' --out '%s' --quiet --replications 1",
                         support_binary(), file, under);
-    ck_assert_msg(rc == 1, "--out under a regular file exited %d, expected 1: %s", rc, out);
+    ck_assert_msg(rc == 2, "--out under a regular file exited %d, expected 2: %s", rc, out);
     ck_assert_contains(out, under);
     ck_assert_int_eq((long)count_lines(out), 1);
 
     rc = support_sh(out, sizeof out, "'%s' run '%s' --out '%s' --quiet --replications 1",
                     support_binary(), file, plain);
-    ck_assert_msg(rc == 1, "--out naming a regular file exited %d, expected 1: %s", rc, out);
+    ck_assert_msg(rc == 2, "--out naming a regular file exited %d, expected 2: %s", rc, out);
     ck_assert_contains(out, plain);
     char *still = support_read_file(plain);
     ck_assert_msg(still && strcmp(still, "not a folder\n") == 0, "the regular file was changed");
@@ -1440,7 +1440,7 @@ Suite *cli_suite(void)
     tcase_set_timeout(failures, 120);
     tcase_add_test(failures, test_run_killed_with_sigkill_leaves_no_summary);
     tcase_add_test(failures, test_run_killed_with_sigterm_leaves_no_summary);
-    tcase_add_test(failures, test_unwritable_out_folder_exits_1_with_a_message);
+    tcase_add_test(failures, test_unwritable_out_folder_exits_2_before_running);
     tcase_add_test(failures, atomic_write_replaces_whole_files_and_leaves_no_temporary);
     suite_add_tcase(s, failures);
     return s;

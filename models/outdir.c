@@ -1,0 +1,412 @@
+/* outdir.c — see outdir.h.
+ *
+ * Invariants: while a folder is open, cleanup_path names its staging folder and
+ * cleanup_phase says what the signal handler must undo: PHASE_WRITING (remove the staging
+ * folder), PHASE_SWAPPING (the two-rename fallback moved the previous folder aside:
+ * put it back, then remove the staging folder), PHASE_IDLE (nothing). Everything the
+ * handler calls is async-signal-safe (open, getdents64, unlinkat, rename, kill, raise). */
+#define _GNU_SOURCE   /* renameat2, syscall */
+#include "models/outdir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+
+#include "models/report.h"
+
+enum { PHASE_IDLE, PHASE_WRITING, PHASE_SWAPPING };
+
+static char cleanup_path[4096];          /* the staging folder */
+static char cleanup_aside[4096];         /* the previous folder, moved aside (fallback) */
+static char cleanup_target[4096];
+static volatile sig_atomic_t cleanup_phase;
+static volatile sig_atomic_t child_pid;
+
+/* ---- removal, async-signal-safe ------------------------------------------------------ */
+
+struct dirent64_raw {
+    uint64_t       ino;
+    int64_t        off;
+    unsigned short reclen;
+    unsigned char  type;
+    char           name[];
+};
+
+/* Removes name (relative to folder fd parent) and, when it is a folder, what it holds, up
+ * to depth levels down. Symbolic links are removed, never followed. Returns 0 or -1. */
+static int remove_at(int parent, const char *name, int depth)
+{
+    if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+        return 0;
+    if ((errno != EISDIR && errno != EPERM) || depth <= 0)
+        return -1;
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = -1;
+    /* Entries removed while reading may make getdents skip some: read again until empty. */
+    for (int pass = 0; pass < 16 && rc != 0; pass++) {
+        union { char c[8192]; uint64_t align; } buf;
+        if (lseek(fd, 0, SEEK_SET) < 0)
+            break;
+        long n;
+        while ((n = syscall(SYS_getdents64, fd, buf.c, sizeof buf.c)) > 0)
+            for (long off = 0; off < n;) {
+                const struct dirent64_raw *d = (const struct dirent64_raw *)(buf.c + off);
+                off += d->reclen;
+                if (strcmp(d->name, ".") != 0 && strcmp(d->name, "..") != 0)
+                    remove_at(fd, d->name, depth - 1);
+            }
+        rc = unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
+    }
+    close(fd);
+    return rc;
+}
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    pid_t c = child_pid;
+    if (c > 0) {
+        kill(-c, SIGKILL);
+        kill(c, SIGKILL);
+    }
+    if (cleanup_phase == PHASE_SWAPPING)
+        rename(cleanup_aside, cleanup_target);
+    if (cleanup_phase != PHASE_IDLE)
+        remove_at(AT_FDCWD, cleanup_path, 4);
+    cleanup_phase = PHASE_IDLE;
+    signal(sig, SIG_DFL);
+    raise(sig);
+    errno = saved;
+}
+
+void outdir_signals_install(void)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigfillset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+void outdir_watch_child(pid_t pid)
+{
+    child_pid = pid;
+}
+
+/* ---- what may be replaced ------------------------------------------------------------ */
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Whether folder dir is one slsim may replace as a whole: empty, or a results folder of
+ * slsim's (a summary.json, study.json or a study's table beside nothing but the kinds of
+ * files slsim writes). A user's folder holding anything else is never replaced. */
+static int replaceable(const char *dir, char *why, size_t why_size)
+{
+    static const char *const markers[] = { "summary.json", "study.json", "compare.csv", "sweep.csv",
+                                           "cost-curve.csv", "tune.csv" };
+    static const char *const kinds[] = { ".csv", ".dat", ".json", ".txt", ".html", ".png", ".svg",
+                                         ".sh", ".tmp" };
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(why, why_size, "cannot read it: %s", strerror(errno));
+        return 0;
+    }
+    int entries = 0, marked = 0, foreign = 0;
+    char first_foreign[64] = "";
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        entries++;
+        for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
+            marked |= !strcmp(e->d_name, markers[i]);
+        int known = !strcmp(e->d_name, "plot-scripts");
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !known; i++)
+            known = has_suffix(e->d_name, kinds[i]);
+        if (known && strcmp(e->d_name, "plot-scripts") != 0) {
+            struct stat st;
+            char path[8192];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            known = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+        }
+        if (!known && !foreign++)
+            snprintf(first_foreign, sizeof first_foreign, "%.40s", e->d_name);
+    }
+    closedir(d);
+    if (entries == 0 || (marked && !foreign))
+        return 1;
+    if (foreign)
+        snprintf(why, why_size, "it is a folder slsim did not make (it holds '%s'); slsim replaces "
+                 "its results folder as a whole: name a new or empty folder", first_foreign);
+    else
+        snprintf(why, why_size, "it is a folder slsim did not make (no summary.json); slsim replaces "
+                 "its results folder as a whole: name a new or empty folder");
+    return 0;
+}
+
+/* Splits path (no trailing slash) into parent folder and last name. */
+static void split(const char *path, char *parent, size_t psize, char *base, size_t bsize)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(parent, psize, ".");
+        snprintf(base, bsize, "%s", path);
+    } else {
+        snprintf(parent, psize, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+        snprintf(base, bsize, "%s", slash + 1);
+    }
+}
+
+/* Removes what runs killed with SIGKILL left beside target: `.<base>.slsim-<pid>.tmp` and
+ * `.aside` folders whose process no longer runs (an aside folder is put back first when
+ * the target is missing: that run died between its two renames). */
+static void clean_stale(const char *parent, const char *base, const char *target)
+{
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, ".%.100s.slsim-", base);
+    size_t lp = strlen(prefix);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strncmp(e->d_name, prefix, lp) != 0)
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + lp, &end, 10);
+        int aside = !strcmp(end, ".aside");
+        if (end == e->d_name + lp || (!aside && strcmp(end, ".tmp") != 0) || pid <= 0)
+            continue;
+        if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            continue;   /* another run, still going */
+        char path[8400];
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        struct stat st;
+        if (aside && lstat(target, &st) != 0 && rename(path, target) == 0)
+            continue;
+        remove_at(AT_FDCWD, path, 4);
+    }
+    closedir(d);
+}
+
+int outdir_begin(outdir *o, const char *dir, char *err, size_t err_size)
+{
+    memset(o, 0, sizeof *o);
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path - 200) {
+        snprintf(err, err_size, "%.200s: the results folder's name is empty or too long", dir);
+        return -1;
+    }
+    memcpy(path, dir, n + 1);
+    while (n > 1 && path[n - 1] == '/')
+        path[--n] = '\0';
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(path, NULL);   /* a link to a folder: replace the folder */
+        if (!real || strlen(real) >= sizeof path - 200) {
+            snprintf(err, err_size, "%s: the results folder is a link that leads nowhere usable", dir);
+            free(real);
+            return -1;
+        }
+        snprintf(path, sizeof path, "%s", real);
+        free(real);
+    }
+    char parent[4096], base[4096];
+    split(path, parent, sizeof parent, base, sizeof base);
+    if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || !strcmp(path, "/")) {
+        snprintf(err, err_size, "%s: not a folder slsim can replace as a whole: name a new folder "
+                 "(e.g. results/NAME)", dir);
+        return -1;
+    }
+    if (stat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, err_size, "%s: exists and is not a folder: name a folder for the results", dir);
+            return -1;
+        }
+        char why[256], *real = realpath(path, NULL), *cwd = getcwd(NULL, 0);
+        size_t lr = real ? strlen(real) : 0;
+        int holds_cwd = real && cwd && !strncmp(cwd, real, lr) && (cwd[lr] == '/' || !cwd[lr] || lr == 1);
+        free(real);
+        free(cwd);
+        if (holds_cwd) {
+            snprintf(err, err_size, "%s: holds the current folder; name another folder for the results", dir);
+            return -1;
+        }
+        if (access(path, W_OK | X_OK) != 0) {
+            snprintf(err, err_size, "%s: cannot write in the results folder: %s", dir, strerror(errno));
+            return -1;
+        }
+        if (!replaceable(path, why, sizeof why)) {
+            snprintf(err, err_size, "%s: %s", dir, why);
+            return -1;
+        }
+    } else if (errno != ENOENT) {
+        snprintf(err, err_size, "%s: cannot use as the results folder: %s", dir, strerror(errno));
+        return -1;
+    } else if (report_mkdir_p(parent) != 0) {
+        snprintf(err, err_size, "%s: cannot create the results folder's parent %s: %s", dir, parent,
+                 strerror(errno));
+        return -1;
+    }
+    clean_stale(parent, base, path);
+    snprintf(o->target, sizeof o->target, "%s", path);
+    snprintf(o->staging, sizeof o->staging, "%s/.%.100s.slsim-%ld.tmp", parent, base, (long)getpid());
+    /* Armed before the folder exists, so no instant has a folder the handler would miss. */
+    memcpy(cleanup_path, o->staging, sizeof cleanup_path);
+    memcpy(cleanup_target, o->target, sizeof cleanup_target);
+    cleanup_phase = PHASE_WRITING;
+    remove_at(AT_FDCWD, o->staging, 4);
+    if (mkdir(o->staging, 0777) != 0) {
+        cleanup_phase = PHASE_IDLE;
+        snprintf(err, err_size, "%s: cannot write the results folder in %s: %s", dir, parent, strerror(errno));
+        return -1;
+    }
+    o->open = 1;
+    return 0;
+}
+
+static void sync_folder(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int outdir_commit(outdir *o, char *err, size_t err_size)
+{
+    if (!o->open)
+        return 0;
+    char parent[4096], base[4096];
+    split(o->target, parent, sizeof parent, base, sizeof base);
+    sync_folder(o->staging);
+    struct stat st;
+    int rc = 0;
+    if (lstat(o->target, &st) != 0) {
+        rc = rename(o->staging, o->target);
+    } else if (renameat2(AT_FDCWD, o->staging, AT_FDCWD, o->target, RENAME_EXCHANGE) == 0) {
+        /* The staging name now holds the previous folder: on_signal or the line below
+         * removes it. */
+    } else if (errno == EINVAL || errno == ENOSYS) {
+        /* A file system without the exchange: move the previous folder aside, then swap;
+         * a signal in between puts it back, and so does the next run after SIGKILL. */
+        snprintf(cleanup_aside, sizeof cleanup_aside, "%s/.%.100s.slsim-%ld.aside", parent, base, (long)getpid());
+        cleanup_phase = PHASE_SWAPPING;
+        rc = rename(o->target, cleanup_aside);
+        if (rc == 0 && rename(o->staging, o->target) != 0) {
+            rc = -1;
+            int saved = errno;
+            rename(cleanup_aside, o->target);
+            errno = saved;
+        }
+        if (rc == 0) {
+            cleanup_phase = PHASE_WRITING;
+            remove_at(AT_FDCWD, cleanup_aside, 4);
+        }
+    } else {
+        rc = -1;
+    }
+    if (rc != 0) {
+        snprintf(err, err_size, "%s: cannot put the results folder in place: %s", o->target, strerror(errno));
+        outdir_abort(o);
+        return -1;
+    }
+    remove_at(AT_FDCWD, o->staging, 4);
+    cleanup_phase = PHASE_IDLE;
+    o->open = 0;
+    sync_folder(parent);
+    return 0;
+}
+
+void outdir_abort(outdir *o)
+{
+    if (!o->open)
+        return;
+    remove_at(AT_FDCWD, o->staging, 4);
+    cleanup_phase = PHASE_IDLE;
+    o->open = 0;
+}
+
+/* ---- the run's files ----------------------------------------------------------------- */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the regular files of dir (as prefix/name) to names; sub-folders one level down. */
+static int collect(const char *dir, const char *prefix, char ***names, size_t *n, size_t *cap, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;   /* temporaries of atomic writes, . and .. */
+        char path[8192], rel[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(rel, sizeof rel, "%s%s", prefix, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode) && depth > 0) {
+            char sub[8200];
+            snprintf(sub, sizeof sub, "%s/", rel);
+            rc = collect(path, sub, names, n, cap, depth - 1);
+            continue;
+        }
+        if (!S_ISREG(st.st_mode))
+            continue;
+        if (*n == *cap) {
+            size_t grown = *cap ? 2 * *cap : 32;
+            char **p = realloc(*names, grown * sizeof *p);
+            if (!p) {
+                rc = -1;
+                break;
+            }
+            *names = p;
+            *cap = grown;
+        }
+        if (!((*names)[*n] = strdup(rel)))
+            rc = -1;
+        else
+            (*n)++;
+    }
+    closedir(d);
+    return rc;
+}
+
+int outdir_list(const char *dir, cJSON *array)
+{
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = collect(dir, "", &names, &n, &cap, 1);
+    if (rc == 0)
+        qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0 && !cJSON_AddItemToArray(array, cJSON_CreateString(names[i])))
+            rc = -1;
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
