@@ -1,0 +1,433 @@
+/* test_results.c — the results folder as one unit, and names that must not run anything.
+ *
+ * The kill test is the specification of models/outdir.h: whatever signal stops slsim,
+ * whenever (simulating, writing, plotting), the results folder is afterwards either the
+ * previous complete folder or the new complete one — "complete" checked against the file
+ * list its summary.json records — with no gnuplot left running and at most one staging
+ * folder (only after SIGKILL), which the next run removes. The injection tests check
+ * that no path, scenario name or component name reaches gnuplot or a shell as a command:
+ * they look for the file each hostile name would create. */
+#define _GNU_SOURCE   /* readlink on /proc, usleep */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+
+#include "tests/suites.h"
+#include "tests/support.h"
+
+/* A small scenario whose plotting takes most of its run (the phase most often killed). */
+static const char small_scenario[] =
+    "{ \"name\": \"kill-me\", \"duration_s\": 3600, \"seed\": 1, \"replications\": 2,\n"
+    "  \"components\": [ { \"name\": \"api\", \"kind\": \"function\",\n"
+    "    \"duration_ms\": { \"dist\": \"lognormal\", \"median\": 80, \"p99\": 600 } } ],\n"
+    "  \"traffic\": [ { \"target\": \"api\", \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 20 } } ] }\n";
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Starts slsim with argv (argv[0] is replaced by the binary) in folder cwd, its output to
+ * /dev/null or into out. Returns the child's pid. */
+static pid_t start(const char *cwd, char *const *argv, int out_fd)
+{
+    char binary[4096];
+    ck_assert_msg(realpath(support_binary(), binary) != NULL, "no binary %s", support_binary());
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, STDIN_FILENO);
+        dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);
+        dup2(out_fd >= 0 ? out_fd : null, STDERR_FILENO);
+        if (chdir(cwd) != 0)
+            _exit(126);
+        execv(binary, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for pid: its exit status, or 128 + the signal that killed it. */
+static int finish(pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        ck_assert_int_eq(errno, EINTR);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Runs slsim to the end in cwd; its output (both streams) into out. Returns its status. */
+static int run_argv(const char *cwd, char *const *argv, char *out, size_t out_size)
+{
+    char tmpl[] = "/tmp/slsim-out-XXXXXX";
+    int fd = mkstemp(tmpl);
+    ck_assert_int_ge(fd, 0);
+    int rc = finish(start(cwd, argv, fd));
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, out, out_size - 1);
+    out[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(tmpl);
+    return rc;
+}
+
+/* The names in folder dir (sorted, one per line, '.' and '..' left out). */
+static void listing(const char *dir, char *buf, size_t size)
+{
+    char out[8192];
+    buf[0] = '\0';
+    if (support_sh(out, sizeof out, "ls -A '%s' 2>/dev/null", dir) == 0)
+        snprintf(buf, size, "%s", out);
+}
+
+/* Whether dir is a complete results folder: its summary.json lists exactly the files it
+ * holds, each of them non-empty. Sets *seed to the run's seed. */
+static int complete(const char *dir, long long *seed, char *why, size_t why_size)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text = support_read_file(path);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(j, "files");
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "seed");
+    if (!cJSON_IsArray(files) || !cJSON_IsNumber(s)) {
+        snprintf(why, why_size, "%s: no summary.json with files and seed", dir);
+        cJSON_Delete(j);
+        return 0;
+    }
+    *seed = (long long)s->valuedouble;
+    int listed = 0, ok = 1;
+    for (const cJSON *f = files->child; f && ok; f = f->next, listed++) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, f->valuestring);
+        if (stat(path, &st) != 0 || st.st_size == 0) {
+            snprintf(why, why_size, "%s is listed but missing or empty", path);
+            ok = 0;
+        }
+    }
+    int held = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        held += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    if (ok && held != listed) {
+        snprintf(why, why_size, "%s holds %d files but summary.json lists %d", dir, held, listed);
+        ok = 0;
+    }
+    cJSON_Delete(j);
+    return ok;
+}
+
+/* Processes whose working folder is inside dir (gnuplot runs inside the results folder). */
+static int processes_inside(const char *dir)
+{
+    char real[4096];
+    if (!realpath(dir, real))
+        return 0;
+    int found = 0;
+    DIR *d = opendir("/proc");
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        char link[300], cwd[4096];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(link, sizeof link, "/proc/%s/cwd", e->d_name);
+        ssize_t n = readlink(link, cwd, sizeof cwd - 1);
+        if (n <= 0)
+            continue;
+        cwd[n] = '\0';
+        found += strncmp(cwd, real, strlen(real)) == 0 && atoi(e->d_name) != getpid();
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* The staging folders slsim left in dir (names starting with '.'). */
+static int leftovers(const char *dir, char *names, size_t size)
+{
+    int n = 0;
+    names[0] = '\0';
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            n++;
+            strncat(names, e->d_name, size - strlen(names) - 2);
+            strncat(names, " ", size - strlen(names) - 1);
+        }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* What the staging folder held when the signal was sent: 0 nothing yet (simulating), 1
+ * data files (writing), 2 plots (plotting). */
+static int phase_of(const char *parent)
+{
+    char out[8192];
+    if (support_sh(out, sizeof out, "ls -A '%s'/.out.slsim-*.tmp 2>/dev/null", parent) != 0 || !out[0])
+        return 0;
+    return strstr(out, "plot-") ? 2 : strstr(out, ".csv") ? 1 : 0;
+}
+
+START_TEST(killed_at_any_moment_the_folder_is_the_previous_or_the_new_one)
+{
+    char dir[256], file[512], out[512], why[512], names[1024];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_text(file, small_scenario);
+    char seed_arg[32] = "--seed=1";
+    char *argv[] = { "slsim", "run", file, "--out", out, "--quiet", seed_arg, NULL };
+    /* A first complete run, and how long one takes. */
+    double t0 = now_s();
+    ck_assert_int_eq(finish(start(dir, argv, -1)), 0);
+    double full = now_s() - t0;
+    long long previous = 1, seed;
+    ck_assert_msg(complete(out, &seed, why, sizeof why), "the first run: %s", why);
+    static const int sigs[] = { SIGINT, SIGTERM, SIGKILL };
+    enum { TRIALS = 36 };
+    int outcomes[2] = { 0, 0 }, phases[3] = { 0, 0, 0 };
+    srand(2385);
+    for (int k = 0; k < TRIALS; k++) {
+        int sig = sigs[k % 3];
+        snprintf(seed_arg, sizeof seed_arg, "--seed=%d", 100 + k);
+        /* Stratified over the whole run and past it (a third of the runs finish), with jitter. */
+        double at = full * 1.5 * ((double)k + (double)rand() / RAND_MAX) / TRIALS;
+        pid_t pid = start(dir, argv, -1);
+        struct timespec ts = { (time_t)at, (long)((at - (double)(time_t)at) * 1e9) };
+        nanosleep(&ts, NULL);
+        int phase = phase_of(dir);
+        kill(pid, sig);
+        int status = finish(pid);
+        /* gnuplot dies with slsim: give the kernel a moment to deliver, then look. */
+        int inside = processes_inside(dir);
+        for (int w = 0; w < 200 && inside; w++) {
+            usleep(10000);
+            inside = processes_inside(dir);
+        }
+        ck_assert_msg(inside == 0, "trial %d (signal %d): %d processes still run inside %s", k, sig, inside, dir);
+        ck_assert_msg(complete(out, &seed, why, sizeof why), "trial %d (signal %d, status %d): %s", k, sig,
+                      status, why);
+        ck_assert_msg(seed == previous || seed == 100 + k, "trial %d: the folder holds seed %lld, neither "
+                      "the previous %lld nor the new %d", k, seed, previous, 100 + k);
+        int now_new = seed == 100 + k;
+        if (status != 0)
+            phases[phase]++;
+        outcomes[now_new]++;
+        if (now_new)
+            previous = seed;
+        int left = leftovers(dir, names, sizeof names);
+        if (sig == SIGKILL)
+            ck_assert_msg(left <= 1, "trial %d: SIGKILL left %d temporaries: %s", k, left, names);
+        else
+            ck_assert_msg(left == 0, "trial %d: signal %d left temporaries: %s", k, sig, names);
+    }
+    /* The next complete run removes what a SIGKILL left. */
+    snprintf(seed_arg, sizeof seed_arg, "--seed=7");
+    ck_assert_int_eq(finish(start(dir, argv, -1)), 0);
+    ck_assert_int_eq(leftovers(dir, names, sizeof names), 0);
+    if (support_verbose())
+        printf("results: %d kills left the previous folder, %d the new one; killed while simulating %d, "
+               "writing %d, plotting %d (a run takes %.2f s)\n", outcomes[0], outcomes[1], phases[0],
+               phases[1], phases[2], full);
+    /* The trials reached both the simulation and the plotting. */
+    ck_assert_msg(phases[0] > 0 && phases[2] > 0, "kills while simulating %d, plotting %d", phases[0], phases[2]);
+    ck_assert_msg(outcomes[0] > 0 && outcomes[1] > 0, "kills that left the previous folder %d, the new one %d", outcomes[0], outcomes[1]);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(a_rerun_replaces_the_folder_without_stale_files)
+{
+    char dir[256], file[512], out[512], path[600], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_text(file, small_scenario);
+    char *argv[] = { "slsim", "run", file, "--out", out, "--quiet", "--no-plots", NULL };
+    ck_assert_int_eq(run_argv(dir, argv, text, sizeof text), 0);
+    /* A file of an earlier run that this one does not write: gone after the next run. */
+    snprintf(path, sizeof path, "%s/trace.csv", out);
+    write_text(path, "stale\n");
+    ck_assert_int_eq(run_argv(dir, argv, text, sizeof text), 0);
+    struct stat st;
+    ck_assert_msg(stat(path, &st) != 0, "the earlier run's trace.csv survived the re-run");
+    long long seed;
+    char why[512];
+    ck_assert_msg(complete(out, &seed, why, sizeof why), "%s", why);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(an_unusable_out_is_refused_before_the_simulation)
+{
+    char dir[256], file[512], user[512], path[600], text[8192], before[8192], after[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    write_text(file, small_scenario);
+    /* A month of traffic: were the folder checked only after the simulation, the run would
+     * take minutes; timeout 60 turns that into a failure of this test. */
+    snprintf(user, sizeof user, "%s/notes", dir);
+    mkdir(user, 0777);
+    snprintf(path, sizeof path, "%s/thesis.tex", user);
+    write_text(path, "my work\n");
+    listing(user, before, sizeof before);
+    struct { const char *out, *words; } cases[] = {
+        { file, "not a folder" },            /* a regular file */
+        { "/dev/full", "not a folder" },
+        { "/proc/slsim-results", "cannot" },
+        { user, "slsim did not make" },      /* a user's folder: never replaced */
+        { ".", "not a folder slsim can replace" },
+        { "/", "not a folder slsim can replace" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = support_sh(text, sizeof text, "timeout 60 '%s' run '%s' --out '%s' --quiet --duration 2592000",
+                            support_binary(), file, cases[i].out);
+        ck_assert_msg(rc == 2, "--out %s exited %d, expected 2: %s", cases[i].out, rc, text);
+        ck_assert_msg(strstr(text, cases[i].words) != NULL, "--out %s: '%s' not in: %s", cases[i].out,
+                      cases[i].words, text);
+        ck_assert_msg(strchr(text, '\n') == text + strlen(text) - 1, "--out %s: not one line: %s",
+                      cases[i].out, text);
+    }
+    listing(user, after, sizeof after);
+    ck_assert_str_eq(before, after);
+    /* A read-only folder (root may write anywhere, so only as another user). */
+    if (geteuid() != 0) {
+        char ro[512];
+        snprintf(ro, sizeof ro, "%s/ro", dir);
+        mkdir(ro, 0555);
+        int rc = support_sh(text, sizeof text, "timeout 60 '%s' run '%s' --out '%s/results' --quiet "
+                            "--duration 2592000", support_binary(), file, ro);
+        ck_assert_msg(rc == 2, "--out in a read-only folder exited %d: %s", rc, text);
+        chmod(ro, 0755);
+    }
+    support_rmrf(dir);
+}
+END_TEST
+
+/* Hostile strings: each would create a file named PWNED... if a shell or gnuplot ran it. */
+static const char *const hostile[] = {
+    "<touch PWNED1;true ",
+    "|touch PWNED2;true ",
+    "`touch PWNED3`",
+    "$(touch PWNED4)",
+    "a'b\"c\nsystem(\"touch PWNED5\")",
+    "x\"; system \"touch PWNED6\"; \"",
+};
+
+static int pwned(const char *dir)
+{
+    char out[8192];
+    support_sh(out, sizeof out, "find '%s' -name 'PWNED*'", dir);
+    return out[0] != '\0';
+}
+
+START_TEST(no_name_reaching_gnuplot_runs_a_command)
+{
+    char dir[256], file[512], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    write_text(file, small_scenario);
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        /* As the results folder, then as plot's folder. */
+        char *run[] = { "slsim", "run", file, "--out", (char *)hostile[i], "--quiet", "--duration=600", NULL };
+        int rc = run_argv(dir, run, text, sizeof text);
+        ck_assert_msg(rc == 0, "--out '%s' exited %d: %s", hostile[i], rc, text);
+        ck_assert_msg(strstr(text, "gnuplot failed") == NULL, "gnuplot failed: %s", text);
+        char *plot[] = { "slsim", "plot", (char *)hostile[i], NULL };
+        rc = run_argv(dir, plot, text, sizeof text);
+        ck_assert_msg(rc == 0, "plot '%s' exited %d: %s", hostile[i], rc, text);
+        ck_assert_msg(!pwned(dir), "'%s' ran a command", hostile[i]);
+        /* As the scenario's name and a component's name (titles and labels). */
+        char name[256], comp[256];
+        cJSON *s = cJSON_CreateString(hostile[i]);
+        char *quoted = cJSON_PrintUnformatted(s);
+        snprintf(name, sizeof name, "name=%s", quoted);
+        snprintf(comp, sizeof comp, "components[0].name=%s", quoted);
+        char target[300];
+        snprintf(target, sizeof target, "traffic[0].target=%s", quoted);
+        free(quoted);
+        cJSON_Delete(s);
+        char out[64];
+        snprintf(out, sizeof out, "named-%zu", i);
+        char *named[] = { "slsim", "run", file, "--out", out, "--quiet", "--duration=600", "--set", name,
+                          "--set", comp, "--set", target, NULL };
+        /* Scenario and component names are refused (they name folders and figures). */
+        rc = run_argv(dir, named, text, sizeof text);
+        ck_assert_msg(rc == 2 && strstr(text, "not a valid name"), "names '%s' exited %d: %s", hostile[i], rc, text);
+        ck_assert_msg(!pwned(dir), "the names '%s' ran a command", hostile[i]);
+        /* A variant's name is free text: a label of the compare plot, drawn as it is. */
+        char variant[300];
+        snprintf(variant, sizeof variant, "%s:components[0].memory_mb=1024", hostile[i]);
+        char *compare[] = { "slsim", "compare", file, "--variant", variant, "--out", out, "--quiet",
+                            "--duration=600", NULL };
+        rc = run_argv(dir, compare, text, sizeof text);
+        ck_assert_msg(rc == 0, "compare with variant '%s' exited %d: %s", hostile[i], rc, text);
+        ck_assert_msg(strstr(text, "gnuplot failed") == NULL, "gnuplot failed: %s", text);
+        char png[400];
+        snprintf(png, sizeof png, "%s/%s/plot-compare-cost.png", dir, out);
+        struct stat st;
+        ck_assert_msg(stat(png, &st) == 0 && st.st_size > 0, "no compare plot for variant '%s'", hostile[i]);
+        ck_assert_msg(!pwned(dir), "the variant '%s' ran a command", hostile[i]);
+    }
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(a_run_where_nothing_arrives_says_so_and_plots_nothing_empty)
+{
+    char dir[256], file[512], out[512], text[16384];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_text(file, small_scenario);
+    char *argv[] = { "slsim", "run", file, "--out", out, "--set", "traffic[0].arrivals.rate_per_s=1e-9", NULL };
+    ck_assert_int_eq(run_argv(dir, argv, text, sizeof text), 0);
+    ck_assert_msg(strstr(text, "NOTHING ARRIVED") != NULL, "the report does not say so: %.400s", text);
+    ck_assert_msg(strstr(text, "gnuplot") == NULL, "gnuplot complained: %.400s", text);
+    char files[8192];
+    support_sh(files, sizeof files, "find '%s' -type f -empty", out);
+    ck_assert_msg(files[0] == '\0', "empty files: %s", files);
+    support_sh(files, sizeof files, "ls '%s' | grep -c '^plot-' || true", out);
+    ck_assert_str_eq(files, "0\n");
+    support_rmrf(dir);
+}
+END_TEST
+
+Suite *results_suite(void)
+{
+    Suite *s = suite_create("results");
+    TCase *tc = tcase_create("results folder");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, killed_at_any_moment_the_folder_is_the_previous_or_the_new_one);
+    tcase_add_test(tc, a_rerun_replaces_the_folder_without_stale_files);
+    tcase_add_test(tc, an_unusable_out_is_refused_before_the_simulation);
+    tcase_add_test(tc, no_name_reaching_gnuplot_runs_a_command);
+    tcase_add_test(tc, a_run_where_nothing_arrives_says_so_and_plots_nothing_empty);
+    suite_add_tcase(s, tc);
+    return s;
+}
