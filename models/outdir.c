@@ -115,20 +115,62 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* The "files" that dir's summary.json or study.json lists (NULL: neither lists any). */
+static cJSON *listed_files(const char *dir)
+{
+    static const char *const names[] = { "summary.json", "study.json" };
+    for (size_t i = 0; i < 2; i++) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            continue;
+        char *text = malloc(1 << 24);
+        size_t n = text ? fread(text, 1, (1 << 24) - 1, f) : 0;
+        fclose(f);
+        if (!text)
+            return NULL;
+        text[n] = '\0';
+        cJSON *j = cJSON_Parse(text);
+        free(text);
+        cJSON *files = cJSON_DetachItemFromObjectCaseSensitive(j, "files");
+        cJSON_Delete(j);
+        if (cJSON_IsArray(files))
+            return files;
+        cJSON_Delete(files);
+    }
+    return NULL;
+}
+
+/* Whether name (an entry of a results folder) is one that files lists, or the folder of
+ * listed "name/..." entries. */
+static int is_listed(const cJSON *files, const char *name)
+{
+    size_t n = strlen(name);
+    for (const cJSON *f = files->child; f; f = f->next)
+        if (cJSON_IsString(f) && (!strcmp(f->valuestring, name) ||
+                                  (!strncmp(f->valuestring, name, n) && f->valuestring[n] == '/')))
+            return 1;
+    return 0;
+}
+
 /* Whether folder dir is one slsim may replace as a whole: empty, or a results folder of
- * slsim's (a summary.json, study.json or a study's table beside nothing but the kinds of
- * files slsim writes). A user's folder holding anything else is never replaced. */
+ * slsim's — every entry listed in its summary.json's (or study.json's) "files", or, for a
+ * folder of an older slsim that wrote no list, a summary.json or a study's table beside
+ * nothing but the kinds of files slsim writes. A user's folder holding anything else is
+ * never replaced. */
 static int replaceable(const char *dir, char *why, size_t why_size)
 {
     static const char *const markers[] = { "summary.json", "study.json", "compare.csv", "sweep.csv",
                                            "cost-curve.csv", "tune.csv" };
-    static const char *const kinds[] = { ".csv", ".dat", ".json", ".txt", ".html", ".png", ".svg",
-                                         ".sh", ".tmp" };
+    static const char *const kinds[] = { ".csv", ".dat", ".txt", ".html", ".png", ".svg", ".sh",
+                                         ".tmp", "summary.json", "sweep.json", "study.json" };
     DIR *d = opendir(dir);
     if (!d) {
         snprintf(why, why_size, "cannot read it: %s", strerror(errno));
         return 0;
     }
+    cJSON *files = listed_files(dir);
     int entries = 0, marked = 0, foreign = 0;
     char first_foreign[64] = "";
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
@@ -137,19 +179,25 @@ static int replaceable(const char *dir, char *why, size_t why_size)
         entries++;
         for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
             marked |= !strcmp(e->d_name, markers[i]);
-        int known = !strcmp(e->d_name, "plot-scripts");
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !known; i++)
-            known = has_suffix(e->d_name, kinds[i]);
-        if (known && strcmp(e->d_name, "plot-scripts") != 0) {
-            struct stat st;
-            char path[8192];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            known = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+        int known;
+        if (files) {
+            known = e->d_name[0] == '.' || is_listed(files, e->d_name);   /* temporaries */
+        } else {
+            known = !strcmp(e->d_name, "plot-scripts");
+            for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !known; i++)
+                known = has_suffix(e->d_name, kinds[i]);
+            if (known && strcmp(e->d_name, "plot-scripts") != 0) {
+                struct stat st;
+                char path[8192];
+                snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                known = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+            }
         }
         if (!known && !foreign++)
             snprintf(first_foreign, sizeof first_foreign, "%.40s", e->d_name);
     }
     closedir(d);
+    cJSON_Delete(files);
     if (entries == 0 || (marked && !foreign))
         return 1;
     if (foreign)

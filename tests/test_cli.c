@@ -589,6 +589,11 @@ START_TEST(test_bad_numeric_option_values_are_bad_usage)
         { "--replications", "many" }, { "--replications", "99999999999999999999999" },
         { "--duration", "0" }, { "--duration", "-5" }, { "--duration", "nan" },
         { "--duration", "inf" }, { "--duration", "10s" },
+        /* Numbers strtoll and strtod would take, but no one means: spaces, signs, hex. */
+        { "--seed", " 5" }, { "--seed", "5 " }, { "--seed", "+5" }, { "--seed", "0x10" },
+        { "--replications", " 3" }, { "--threads", "+1" },
+        { "--duration", "0x1p5" }, { "--duration", " 60" }, { "--duration", "60 " },
+        { "--duration", "+60" }, { "--duration", "infinity" }, { "--duration", "1e" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char args[256], mention[128];

@@ -30,7 +30,7 @@ static const char small_scenario[] =
     "{ \"name\": \"kill-me\", \"duration_s\": 3600, \"seed\": 1, \"replications\": 2,\n"
     "  \"components\": [ { \"name\": \"api\", \"kind\": \"function\",\n"
     "    \"duration_ms\": { \"dist\": \"lognormal\", \"median\": 80, \"p99\": 600 } } ],\n"
-    "  \"traffic\": [ { \"target\": \"api\", \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 20 } } ] }\n";
+    "  \"traffic\": [ { \"target\": \"api\", \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 60 } } ] }\n";
 
 static void write_text(const char *path, const char *text)
 {
@@ -237,6 +237,9 @@ START_TEST(killed_at_any_moment_the_folder_is_the_previous_or_the_new_one)
         int now_new = seed == 100 + k;
         if (status != 0)
             phases[phase]++;
+        if (getenv("SLSIM_TRIALS"))
+            printf("trial %d: signal %d at %.3f s, phase %d, status %d, %s\n", k, sig, at, phase, status,
+                   now_new ? "new" : "previous");
         outcomes[now_new]++;
         if (now_new)
             previous = seed;
@@ -268,14 +271,19 @@ START_TEST(a_rerun_replaces_the_folder_without_stale_files)
     snprintf(file, sizeof file, "%s/s.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
     write_text(file, small_scenario);
-    char *argv[] = { "slsim", "run", file, "--out", out, "--quiet", "--no-plots", NULL };
-    ck_assert_int_eq(run_argv(dir, argv, text, sizeof text), 0);
-    /* A file of an earlier run that this one does not write: gone after the next run. */
-    snprintf(path, sizeof path, "%s/trace.csv", out);
-    write_text(path, "stale\n");
-    ck_assert_int_eq(run_argv(dir, argv, text, sizeof text), 0);
+    /* A Lambda run writes functions.csv; the same API on containers has none to write. */
+    char *lambda[] = { "slsim", "run", file, "--out", out, "--quiet", "--no-plots", NULL };
+    ck_assert_int_eq(run_argv(dir, lambda, text, sizeof text), 0);
+    snprintf(path, sizeof path, "%s/functions.csv", out);
     struct stat st;
-    ck_assert_msg(stat(path, &st) != 0, "the earlier run's trace.csv survived the re-run");
+    ck_assert_msg(stat(path, &st) == 0, "the Lambda run wrote no functions.csv");
+    char *containers[] = { "slsim", "run", file, "--out", out, "--quiet", "--no-plots", "--set",
+                           "components[0]={\"name\": \"api\", \"kind\": \"container\", \"count\": 2, "
+                           "\"vcpu\": 1, \"memory_gb\": 2, \"concurrency\": 20, "
+                           "\"duration_ms\": {\"dist\": \"exponential\", \"mean\": 80}}", NULL };
+    int rc = run_argv(dir, containers, text, sizeof text);
+    ck_assert_msg(rc == 0, "the container run exited %d: %s", rc, text);
+    ck_assert_msg(stat(path, &st) != 0, "the Lambda run's functions.csv survived the container run");
     long long seed;
     char why[512];
     ck_assert_msg(complete(out, &seed, why, sizeof why), "%s", why);
@@ -296,6 +304,7 @@ START_TEST(an_unusable_out_is_refused_before_the_simulation)
     snprintf(path, sizeof path, "%s/thesis.tex", user);
     write_text(path, "my work\n");
     listing(user, before, sizeof before);
+    int rc;
     struct { const char *out, *words; } cases[] = {
         { file, "not a folder" },            /* a regular file */
         { "/dev/full", "not a folder" },
@@ -305,7 +314,7 @@ START_TEST(an_unusable_out_is_refused_before_the_simulation)
         { "/", "not a folder slsim can replace" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int rc = support_sh(text, sizeof text, "timeout 60 '%s' run '%s' --out '%s' --quiet --duration 2592000",
+        rc = support_sh(text, sizeof text, "timeout 60 '%s' run '%s' --out '%s' --quiet --duration 2592000",
                             support_binary(), file, cases[i].out);
         ck_assert_msg(rc == 2, "--out %s exited %d, expected 2: %s", cases[i].out, rc, text);
         ck_assert_msg(strstr(text, cases[i].words) != NULL, "--out %s: '%s' not in: %s", cases[i].out,
@@ -315,12 +324,27 @@ START_TEST(an_unusable_out_is_refused_before_the_simulation)
     }
     listing(user, after, sizeof after);
     ck_assert_str_eq(before, after);
+    /* A results folder in which the user put a file of their own is no longer slsim's alone. */
+    char results[512], mine[600];
+    snprintf(results, sizeof results, "%s/results", dir);
+    rc = support_sh(text, sizeof text, "'%s' run '%s' --out '%s' --quiet --no-plots --duration 60",
+                        support_binary(), file, results);
+    ck_assert_msg(rc == 0, "the first run exited %d: %s", rc, text);
+    snprintf(mine, sizeof mine, "%s/my-scenario.json", results);
+    write_text(mine, "{}\n");
+    rc = support_sh(text, sizeof text, "'%s' run '%s' --out '%s' --quiet --no-plots --duration 60",
+                    support_binary(), file, results);
+    ck_assert_msg(rc == 2 && strstr(text, "my-scenario.json"), "a results folder holding a user's file: "
+                  "exit %d: %s", rc, text);
+    char *kept = support_read_file(mine);
+    ck_assert_msg(kept && !strcmp(kept, "{}\n"), "the user's file was changed");
+    free(kept);
     /* A read-only folder (root may write anywhere, so only as another user). */
     if (geteuid() != 0) {
         char ro[512];
         snprintf(ro, sizeof ro, "%s/ro", dir);
         mkdir(ro, 0555);
-        int rc = support_sh(text, sizeof text, "timeout 60 '%s' run '%s' --out '%s/results' --quiet "
+        rc = support_sh(text, sizeof text, "timeout 60 '%s' run '%s' --out '%s/results' --quiet "
                             "--duration 2592000", support_binary(), file, ro);
         ck_assert_msg(rc == 2, "--out in a read-only folder exited %d: %s", rc, text);
         chmod(ro, 0755);
