@@ -384,6 +384,17 @@ int outdir_commit(outdir *o, char *err, size_t err_size)
     return 0;
 }
 
+void outdir_message(const outdir *o, char *msg, size_t size)
+{
+    size_t ls = strlen(o->staging);
+    char *at = ls ? strstr(msg, o->staging) : NULL;
+    if (!at)
+        return;
+    char rest[4096];
+    snprintf(rest, sizeof rest, "%s", at + ls);
+    snprintf(at, size - (size_t)(at - msg), "%s%s", o->target, rest);
+}
+
 void outdir_abort(outdir *o)
 {
     if (!o->open)

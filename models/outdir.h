@@ -38,6 +38,10 @@ int outdir_begin(outdir *o, const char *dir, char *err, size_t err_size);
  * kept). */
 int outdir_commit(outdir *o, char *err, size_t err_size);
 
+/* Rewrites a message about a file of the staging folder to name the results folder the
+ * user asked for instead (its temporary name means nothing to them). */
+void outdir_message(const outdir *o, char *msg, size_t size);
+
 /* Removes the staging folder (nothing when o was never begun, or is committed). */
 void outdir_abort(outdir *o);
 

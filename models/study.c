@@ -142,12 +142,13 @@ static int run_study(const study_variant *v, size_t n, const study_options *o, l
     return rc;
 }
 
-static int write_file(const char *dir, const char *name, const text *t, char *err, size_t err_size)
+/* Writes t as name into the study's staging folder; a message names the results folder. */
+static int write_file(const outdir *od, const char *name, const text *t, char *err, size_t err_size)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char path[8300];
+    snprintf(path, sizeof path, "%s/%s", od->staging, name);
     if (t->oom || report_write_atomic(path, t->s ? t->s : "", t->n) != 0) {
-        snprintf(err, err_size, "%s: cannot write: %s", path, t->oom ? "out of memory" : strerror(errno));
+        snprintf(err, err_size, "%s/%s: cannot write: %s", od->target, name, t->oom ? "out of memory" : strerror(errno));
         return 1;
     }
     return 0;
@@ -169,7 +170,7 @@ static int study_finish(const study_options *o, outdir *od, const char *name, co
     char *json = rc == 0 ? cJSON_Print(j) : NULL;
     cJSON_Delete(j);
     text t = { .s = json, .n = json ? strlen(json) : 0, .oom = !json };
-    if (rc != 0 || write_file(od->staging, "study.json", &t, err, err_size) != 0) {
+    if (rc != 0 || write_file(od, "study.json", &t, err, err_size) != 0) {
         if (!json)
             snprintf(err, err_size, "%s: out of memory while writing results", od->target);
         rc = 1;
@@ -177,6 +178,8 @@ static int study_finish(const study_options *o, outdir *od, const char *name, co
     free(json);
     if (rc == 0 && outdir_commit(od, err, err_size) != 0)
         rc = 1;
+    if (rc != 0)
+        outdir_message(od, err, err_size);
     if (rc == 0 && !o->quiet && out->s)
         fputs(out->s, stdout);
     if (rc == 0 && plots > 0 && !o->quiet)
@@ -355,11 +358,11 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         cm.oom = 1;
     free(rs);
     free(names);
-    rc = write_file(od.staging, "compare.csv", &csv, err, err_size);
+    rc = write_file(&od, "compare.csv", &csv, err, err_size);
     if (rc == 0)
-        rc = write_file(od.staging, "compare.txt", &out, err, err_size);
+        rc = write_file(&od, "compare.txt", &out, err, err_size);
     if (rc == 0)
-        rc = write_file(od.staging, "compare-cost.csv", &cm, err, err_size);
+        rc = write_file(&od, "compare-cost.csv", &cm, err, err_size);
     free(cm.s);
     if (rc == 0)
         rc = study_finish(o, &od, l[0].spec->name, "compare", &out, err, err_size);
@@ -478,12 +481,12 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
         }
         if (!any)
             text_printf(&out, "  none in this range: the same variant is cheapest throughout\n");
-        rc = write_file(od.staging, "break-even.csv", &be, err, err_size);
+        rc = write_file(&od, "break-even.csv", &be, err, err_size);
         free(be.s);
     }
     if (rc == 0) {
         text_printf(&out, "\nResults in %s/ (cost-curve.csv, break-even.csv)\n", dir);
-        rc = write_file(od.staging, "cost-curve.csv", &csv, err, err_size);
+        rc = write_file(&od, "cost-curve.csv", &csv, err, err_size);
         /* For the plot: one block per variant, headed by its name. */
         text dat = { 0 };
         for (size_t i = 0; i < n; i++) {
@@ -496,7 +499,7 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
             }
         }
         if (rc == 0)
-            rc = write_file(od.staging, "cost-curve.dat", &dat, err, err_size);
+            rc = write_file(&od, "cost-curve.dat", &dat, err, err_size);
         free(dat.s);
     }
     if (rc == 0)
@@ -652,7 +655,7 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
                         max_cost_per_million > 0 ? "" : " (10% above the cheapest)", v[fastest].name,
                         p99[fastest]);
             text_printf(&out, "\nResults in %s/ (tune.csv)\n", dir);
-            rc = write_file(od.staging, "tune.csv", &csv, err, err_size);
+            rc = write_file(&od, "tune.csv", &csv, err, err_size);
         }
         free(cpm);
         free(p99);
@@ -984,9 +987,9 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         else
             jt.oom = 1;
         free(js);
-        rc = write_file(od.staging, "sweep.csv", &csv, err, err_size);
+        rc = write_file(&od, "sweep.csv", &csv, err, err_size);
         if (rc == 0)
-            rc = write_file(od.staging, "sweep.json", &jt, err, err_size);
+            rc = write_file(&od, "sweep.json", &jt, err, err_size);
         /* For the plot: the last key on the x axis, one block per value of the others. */
         text dat = { 0 };
         size_t run = vary[n_vary - 1].n;
@@ -1018,7 +1021,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             text_printf(&dat, "\n");
         }
         if (rc == 0)
-            rc = write_file(od.staging, "sweep.dat", &dat, err, err_size);
+            rc = write_file(&od, "sweep.dat", &dat, err, err_size);
         free(dat.s);
         if (rc == 0)
             rc = study_finish(o, &od, specs[0]->name, "sweep", &out, err, err_size);

@@ -804,6 +804,7 @@ static int slsim_main(int argc, char **argv)
              report_write_summary(&res, od.staging, err, sizeof err) != 0 ||
              outdir_commit(&od, err, sizeof err) != 0;
     if (failed) {
+        outdir_message(&od, err, sizeof err);
         fprintf(stderr, "%s\n", err);
         outdir_abort(&od);
         rc = 1;

@@ -291,6 +291,31 @@ START_TEST(a_rerun_replaces_the_folder_without_stale_files)
 }
 END_TEST
 
+/* A write that fails half-way (the file-size limit stands in for a full disk: the same
+ * failed write(2)) leaves the previous complete folder as it was, and no staging folder. */
+START_TEST(a_failed_write_keeps_the_previous_folder)
+{
+    char dir[256], file[512], out[512], text[8192], before[8192], after[8192], names[1024];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_text(file, small_scenario);
+    int rc = support_sh(text, sizeof text, "'%s' run '%s' --out '%s' --quiet --no-plots --duration 600",
+                        support_binary(), file, out);
+    ck_assert_msg(rc == 0, "the first run exited %d: %s", rc, text);
+    ck_assert_int_eq(support_sh(before, sizeof before, "cd '%s' && md5sum *", out), 0);
+    rc = support_sh(text, sizeof text, "sh -c 'ulimit -f 8; trap \"\" XFSZ; exec \"$0\" run \"$1\" --out \"$2\" "
+                    "--quiet --no-plots --seed 9 --duration 600' '%s' '%s' '%s'", support_binary(), file, out);
+    ck_assert_msg(rc == 1, "a run whose writes fail exited %d: %s", rc, text);
+    ck_assert_msg(strstr(text, "cannot write") && strstr(text, out) && !strstr(text, ".slsim-"),
+                  "the message should name the results folder: %s", text);
+    ck_assert_int_eq(support_sh(after, sizeof after, "cd '%s' && md5sum *", out), 0);
+    ck_assert_str_eq(before, after);
+    ck_assert_msg(leftovers(dir, names, sizeof names) == 0, "left: %s", names);
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(an_unusable_out_is_refused_before_the_simulation)
 {
     char dir[256], file[512], user[512], path[600], text[8192], before[8192], after[8192];
@@ -449,6 +474,7 @@ Suite *results_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, killed_at_any_moment_the_folder_is_the_previous_or_the_new_one);
     tcase_add_test(tc, a_rerun_replaces_the_folder_without_stale_files);
+    tcase_add_test(tc, a_failed_write_keeps_the_previous_folder);
     tcase_add_test(tc, an_unusable_out_is_refused_before_the_simulation);
     tcase_add_test(tc, no_name_reaching_gnuplot_runs_a_command);
     tcase_add_test(tc, a_run_where_nothing_arrives_says_so_and_plots_nothing_empty);
