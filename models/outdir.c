@@ -25,9 +25,9 @@
 
 enum { PHASE_IDLE, PHASE_WRITING, PHASE_SWAPPING };
 
-static char cleanup_path[4096];          /* the staging folder */
-static char cleanup_aside[4096];         /* the previous folder, moved aside (fallback) */
-static char cleanup_target[4096];
+static char cleanup_path[4400];          /* the staging folder */
+static char cleanup_aside[4400];         /* the previous folder, moved aside (fallback) */
+static char cleanup_target[4400];
 static volatile sig_atomic_t cleanup_phase;
 static volatile sig_atomic_t child_pid;
 

@@ -23,8 +23,8 @@
 struct cJSON;
 
 typedef struct outdir {
-    char target[4096];    /* where the folder ends up */
-    char staging[4096];   /* where it is written meanwhile */
+    char target[4400];    /* where the folder ends up */
+    char staging[4400];   /* where it is written meanwhile */
     int  open;            /* begun and neither committed nor aborted */
 } outdir;
 
