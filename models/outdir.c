@@ -122,9 +122,17 @@ static cJSON *listed_files(const char *dir)
     for (size_t i = 0; i < 2; i++) {
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        FILE *f = fopen(path, "rb");
-        if (!f)
+        /* Opened without blocking and read only when a regular file: a FIFO named
+         * summary.json must not hang slsim. */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+        if (fd < 0)
             continue;
+        FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
+        if (!f) {
+            close(fd);
+            continue;
+        }
         char *text = malloc(1 << 24);
         size_t n = text ? fread(text, 1, (1 << 24) - 1, f) : 0;
         fclose(f);

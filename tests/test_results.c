@@ -364,6 +364,16 @@ START_TEST(an_unusable_out_is_refused_before_the_simulation)
     char *kept = support_read_file(mine);
     ck_assert_msg(kept && !strcmp(kept, "{}\n"), "the user's file was changed");
     free(kept);
+    /* A FIFO where summary.json should be blocks neither plot nor a run (timeout: the bound). */
+    unlink(mine);
+    snprintf(mine, sizeof mine, "%s/summary.json", results);
+    unlink(mine);
+    ck_assert_int_eq(mkfifo(mine, 0644), 0);
+    rc = support_sh(text, sizeof text, "timeout 30 '%s' plot '%s'", support_binary(), results);
+    ck_assert_msg(rc == 0, "plot of a folder with a FIFO exited %d: %s", rc, text);
+    rc = support_sh(text, sizeof text, "timeout 30 '%s' run '%s' --out '%s' --quiet --no-plots --duration 60",
+                    support_binary(), file, results);
+    ck_assert_msg(rc == 2, "a run into a folder with a FIFO exited %d: %s", rc, text);
     /* A read-only folder (root may write anywhere, so only as another user). */
     if (geteuid() != 0) {
         char ro[512];
