@@ -1396,12 +1396,34 @@ static void workflow_meter(const void *spec, const void *state, const world *w, 
     wu->gb_s = (double)st->express_100ms_units * 0.1 * mb / 1024.0;
 }
 
+/* Tasks and compensations: the execution waits for each call. */
+static bool workflow_calls(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    (void)path;     /* each state keeps its own */
+    const wf_spec *s = spec;
+    for (size_t k = 0; k < s->n_states; k++) {
+        const wf_state *st = &s->states[k];
+        if (st->type == S_TASK && i-- == 0) {
+            e->target = st->task.target;
+            snprintf(e->path, sizeof e->path, "%s.target", st->path);
+            return true;
+        }
+        if (st->has_comp && i-- == 0) {
+            e->target = st->comp.target;
+            snprintf(e->path, sizeof e->path, "%s.compensation.target", st->path);
+            return true;
+        }
+    }
+    return false;
+}
+
 const component_kind workflow_kind = {
     .name = "workflow",
     .plural = "workflows",
     .parse = workflow_parse,
     .free_spec = workflow_free_spec,
     .link = workflow_link,
+    .calls = workflow_calls,
     .start = workflow_start,
     .accept = workflow_accept,
     .enqueue = workflow_enqueue,

@@ -283,49 +283,111 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
     }
 }
 
-/* Depth-first search over fan-out edges: colour 0 unseen, 1 on the path, 2 done. Returns
- * the component that closes a loop, or -1. */
-static int fanout_dfs(const world_spec *w, int c, uint8_t *colour)
+/* ---- loops of components ---------------------------------------------------------------
+ * Two graphs over the components must have no cycle: fan-out (topics, buses and buckets pass
+ * a message on in the same instant, so a loop of them never ends) and synchronous calls (a
+ * caller waits for its callee's reply, so a cycle of calls waits on itself, each call
+ * starting the next). Each kind gives its edges (component_kind.fanout, .calls); a
+ * component without them is a leaf. The search keeps its path in an array, not on the C
+ * stack, so that a chain of 10,000 components is no deeper to search than one. */
+
+static component_edges edges_of(const component_kind *k, bool calls)
 {
-    colour[c] = 1;
-    int targets[1024];
-    const component_kind *k = w->components[c].kind;
-    size_t n = k->fanout ? k->fanout(w->components[c].spec, targets, 1024) : 0;
-    for (size_t i = 0; i < n; i++) {
-        int t = targets[i];
-        if (!w->components[t].kind->fanout)
-            continue;
-        if (colour[t] == 1)
-            return t;
-        if (colour[t] == 0) {
-            int loop = fanout_dfs(w, t, colour);
-            if (loop >= 0)
-                return loop;
-        }
-    }
-    colour[c] = 2;
-    return -1;
+    return calls ? k->calls : k->fanout;
 }
 
-/* Topics, buses and buckets pass messages on at once: a loop of them would never end. */
-static void check_fanout_loops(const world_spec *w, cfg_ctx *ctx)
+/* One component on the search's path, and the next of its edges to follow. */
+typedef struct path_step {
+    int    component;
+    size_t next;
+} path_step;
+
+/* The components of a cycle, written "a -> b -> a" into buf (cut short with "..." when long). */
+static void cycle_text(const world_spec *w, const path_step *path, size_t n, char *buf, size_t size)
 {
-    uint8_t *colour = calloc(w->n_components ? w->n_components : 1, 1);
-    if (!colour)
-        return;
-    for (size_t i = 0; i < w->n_components && !ctx->failed; i++) {
-        if (!w->components[i].kind->fanout || colour[i])
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i <= n && used < size; i++) {
+        const char *name = w->components[path[i < n ? i : 0].component].name;
+        int k = snprintf(buf + used, size - used, "%s%s", i ? " -> " : "", name);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+    if (used >= size && size > 4)
+        memcpy(buf + size - 4, "...", 4);
+}
+
+/* Searches the graph of one sort of edges (calls or fan-out) for a cycle. Returns 1 and
+ * fills first (the edge that leaves the cycle's first component on it) and text (the cycle,
+ * "a -> b -> a"), 0 when there is none, or -1 when out of memory. */
+static int find_cycle(const world_spec *w, bool calls, component_edge *first, char *text, size_t size)
+{
+    size_t n = w->n_components;
+    uint8_t *colour = calloc(n ? n : 1, 1);          /* 0 unseen, 1 on the path, 2 done */
+    path_step *path = malloc((n ? n : 1) * sizeof *path);
+    int found = colour && path ? 0 : -1;
+    for (size_t root = 0; root < n && found == 0; root++) {
+        if (colour[root] || !edges_of(w->components[root].kind, calls))
             continue;
-        int loop = fanout_dfs(w, (int)i, colour);
-        if (loop >= 0) {
-            cfg_node n;
-            cfg_root(&n, ctx, NULL, NULL);
-            snprintf(n.path, sizeof n.path, "%s", w->components[loop].path);
-            cfg_fail(&n, NULL, "\"%s\" passes messages on in a loop that comes back to it; "
-                     "break the loop with a queue or a function", w->components[loop].name);
+        size_t depth = 0;
+        path[depth++] = (path_step){ (int)root, 0 };
+        colour[root] = 1;
+        while (depth > 0 && found == 0) {
+            path_step *top = &path[depth - 1];
+            const component_spec *c = &w->components[top->component];
+            component_edges edges = edges_of(c->kind, calls);
+            component_edge e;
+            if (!edges || !edges(c->spec, c->path, top->next++, &e)) {
+                colour[top->component] = 2;
+                depth--;
+                continue;
+            }
+            if (e.target < 0 || (size_t)e.target >= n)
+                continue;
+            if (colour[e.target] == 0) {
+                colour[e.target] = 1;
+                path[depth++] = (path_step){ e.target, 0 };
+            } else if (colour[e.target] == 1) {
+                size_t at = 0;
+                while (path[at].component != e.target)
+                    at++;
+                const component_spec *f = &w->components[path[at].component];
+                edges_of(f->kind, calls)(f->spec, f->path, path[at].next - 1, first);
+                cycle_text(w, path + at, depth - at, text, size);
+                found = 1;
+            }
         }
     }
     free(colour);
+    free(path);
+    return found;
+}
+
+static void check_cycles(const world_spec *w, cfg_ctx *ctx)
+{
+    for (int calls = 0; calls <= 1 && !ctx->failed; calls++) {
+        component_edge first;
+        char text[400];
+        int found = find_cycle(w, calls, &first, text, sizeof text);
+        if (found == 0)
+            continue;
+        cfg_node n;
+        cfg_root(&n, ctx, NULL, NULL);
+        if (found < 0) {
+            cfg_fail(&n, "components", "out of memory");
+            return;
+        }
+        snprintf(n.path, sizeof n.path, "%s", first.path);
+        if (calls)
+            cfg_fail(&n, NULL, "a call cycle: %s (synchronous calls that start each other never "
+                     "end: each waits on the next); make one of them asynchronous, or break the "
+                     "cycle with a queue", text);
+        else
+            cfg_fail(&n, NULL, "a loop of fan-out: %s (each passes messages on in the same "
+                     "instant, so a message would go round without end); break the loop with a "
+                     "queue or a function", text);
+    }
 }
 
 static void set_number(cJSON *obj, const char *key, double v)
@@ -375,7 +437,7 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
                 c->kind->link(c->spec, w, &ctx, c->path);
         }
         if (!ctx.failed)
-            check_fanout_loops(w, &ctx);
+            check_cycles(w, &ctx);
         /* Another provider's table prices functions only (and services' own fees). */
         for (size_t i = 0; i < w->n_components && !ctx.failed && w->prices.generic; i++) {
             const char *k = w->components[i].kind->name;

@@ -79,6 +79,17 @@ typedef struct request {
 
 typedef struct metric_sink metric_sink;
 
+/* An edge of the graph of components: the component it leads to, and the JSON path of the
+ * setting that names it (components[2].calls[0].target), for messages. */
+typedef struct component_edge {
+    int  target;
+    char path[CFG_PATH_MAX];
+} component_edge;
+
+/* Edge i of a component's edges of one sort (spec is the component's, path its JSON path):
+ * fills *e and returns true, or returns false when it has no edge i. */
+typedef bool (*component_edges)(const void *spec, const char *path, size_t i, component_edge *e);
+
 typedef struct component_kind {
     const char *name;
     const char *plural;      /* names its figures: functions.<name>.*, buses.<name>.* */
@@ -89,10 +100,15 @@ typedef struct component_kind {
      * component's JSON path, for messages). Returns 0, or -1 with the message in ctx. May
      * be NULL. */
     int   (*link)(void *spec, const world_spec *w, cfg_ctx *ctx, const char *path);
-    /* For kinds that pass a message on in the same instant (fan-out): the linked targets
-     * (component indices) in *targets, and how many. NULL for other kinds. Used to refuse
-     * loops of such components, which would never end. */
-    size_t (*fanout)(const void *spec, int *targets, size_t max);
+    /* Kinds that pass a message on in the same instant (fan-out): the components they pass
+     * it to. NULL for other kinds. world_spec_load refuses a loop of such components, which
+     * would never end. */
+    component_edges fanout;
+    /* Kinds that call others synchronously (world_deliver, then wait for the reply): the
+     * components they call. NULL for kinds that call nothing. world_spec_load refuses a
+     * cycle of calls: each call would wait on the next, without end. An asynchronous
+     * hand-off (world_enqueue) is no edge: the sender does not wait. */
+    component_edges calls;
     /* spec -> one replication's state (the component is components[index]); NULL when out
      * of memory. */
     void *(*start)(const void *spec, world *w, int index);
