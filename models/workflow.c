@@ -1219,7 +1219,37 @@ static void scope_done(workflow_state *st, uint32_t k, bool ok)
     child_done(st, parent, ok);
 }
 
+static void enter_states(workflow_state *st, uint32_t k, int state);
+
+static void on_state_deferred(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    workflow_state *st = target;
+    wf_frame *f = fr_of(st, arg);
+    if (f)
+        run_state(st, sim_payload_of(arg), f->state);
+}
+
+/* Frame k enters state. States that end at once run the next at once, and a state's
+ * task may be answered at once, which runs the next state again, and so on: deep on the C
+ * stack, the state is entered from a zero-delay event instead (world_deep). */
 static void run_state(workflow_state *st, uint32_t k, int state)
+{
+    world *w = st->w;
+    if (world_deep(w)) {
+        wf_frame *f = &st->fr[k];
+        f->state = state;
+        f->in_state = 0;
+        f->epoch++;                 /* whatever was under way for the frame is dropped */
+        sim_at(w->s, sim_now(w->s), on_state_deferred, st, fr_arg(st, k));
+        return;
+    }
+    w->depth++;
+    enter_states(st, k, state);
+    w->depth--;
+}
+
+static void enter_states(workflow_state *st, uint32_t k, int state)
 {
     world *w = st->w;
     const wf_spec *spec = st->s;

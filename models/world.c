@@ -421,6 +421,19 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         if (o->duration_s > 0)
             set_number(in, "duration_s", o->duration_s);
     }
+    const char *stall = getenv("SLSIM_STALL_EVENTS");
+    if (stall && *stall && !ctx.failed) {
+        char *end;
+        unsigned long long v = strtoull(stall, &end, 10);
+        if (*end || *stall < '0' || *stall > '9' || v > 1000000000000ULL) {
+            cfg_node n;
+            cfg_root(&n, &ctx, NULL, NULL);
+            snprintf(n.path, sizeof n.path, "(environment) SLSIM_STALL_EVENTS");
+            cfg_fail(&n, NULL, "expected a whole number of events from 0 (no watchdog) to "
+                     "1000000000000, got \"%.40s\"", stall);
+        }
+        w->stall_events = v ? v : UINT64_MAX;
+    }
     if (in && !ctx.failed) {
         w->resolved = cJSON_CreateObject();
         cfg_node root;
@@ -502,10 +515,47 @@ void world_request_free(world *w, uint32_t idx)
     w->n_req--;
 }
 
+/* Deliveries, hand-overs and replies nest on the C stack (a caller's delivery runs its
+ * callee, whose reply runs the caller, ...). Past WORLD_DEPTH_MAX levels the next one is
+ * deferred: a zero-delay event makes it at the same simulated instant from the event loop.
+ * Simulated times are the same; only its order among other events of that instant may move.
+ * The event's arg packs (component or result, request). */
+
+static void on_deferred_deliver(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    world_deliver(target, (int)sim_gen_of(arg), sim_payload_of(arg));
+}
+
+static void on_deferred_enqueue(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    world_enqueue(target, (int)sim_gen_of(arg), sim_payload_of(arg));
+}
+
+static void on_deferred_reply(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    world_reply(target, sim_payload_of(arg), (attempt_result)sim_gen_of(arg));
+}
+
+/* Defers handler(arg) to a zero-delay event; when the event set cannot take it the run
+ * fails (sim_failed), so nothing is lost silently. */
+static void defer(world *w, sim_handler handler, uint32_t high, uint32_t idx)
+{
+    sim_at(w->s, sim_now(w->s), handler, w, sim_gen_pack(high, idx));
+}
+
 void world_deliver(world *w, int component, uint32_t idx)
 {
+    if (world_deep(w)) {
+        defer(w, on_deferred_deliver, (uint32_t)component, idx);
+        return;
+    }
     const component_spec *c = &w->spec->components[component];
+    w->depth++;
     c->kind->accept(w->state[component], w, idx);
+    w->depth--;
 }
 
 bool world_enqueue(world *w, int component, uint32_t idx)
@@ -513,17 +563,29 @@ bool world_enqueue(world *w, int component, uint32_t idx)
     const component_spec *c = &w->spec->components[component];
     if (!c->kind->enqueue)
         return false;
+    if (world_deep(w)) {
+        defer(w, on_deferred_enqueue, (uint32_t)component, idx);
+        return true;
+    }
+    w->depth++;
     c->kind->enqueue(w->state[component], w, idx);
+    w->depth--;
     return true;
 }
 
 void world_reply(world *w, uint32_t idx, attempt_result result)
 {
+    if (world_deep(w)) {
+        defer(w, on_deferred_reply, (uint32_t)result, idx);
+        return;
+    }
     int caller = w->req[idx].caller;
+    w->depth++;
     if (caller == CALLER_CLIENT)
         traffic_attempt_done(w, idx, result);
     else
         w->spec->components[caller].kind->reply(w->state[caller], w, idx, result);
+    w->depth--;
 }
 
 int world_spec_tenant(const world_spec *w, const char *name)
@@ -597,6 +659,27 @@ static void on_progress(void *ctx, double now)
     progress_set(w->progress, w->progress_job, w->t_end > 0 ? now / w->t_end : 1.0);
 }
 
+/* Names whose event the watchdog stopped at, from its target (a component's state, or the
+ * world for deferred calls and the clients) into buf. */
+static void stall_owner(const world *w, const sim_stall *st, char *buf, size_t size)
+{
+    const world_spec *spec = w->spec;
+    int c = -1;
+    if (st->target == w && (st->handler == on_deferred_deliver || st->handler == on_deferred_enqueue))
+        c = (int)sim_gen_of(st->arg);
+    else if (st->target == w && st->handler == on_deferred_reply && sim_payload_of(st->arg) < w->cap_req)
+        c = w->req[sim_payload_of(st->arg)].caller;
+    for (size_t i = 0; c < 0 && st->target && st->target != w && i < spec->n_components; i++)
+        if (w->state[i] == st->target)
+            c = (int)i;
+    if (c >= 0 && (size_t)c < spec->n_components)
+        snprintf(buf, size, "%s \"%s\" (%s)", spec->components[c].kind->name,
+                 spec->components[c].name, spec->components[c].path);
+    else
+        snprintf(buf, size, "%s", st->target == w ? "the clients of the traffic sources"
+                                                  : "a traffic source");
+}
+
 int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size)
 {
     w->spec = spec;
@@ -647,8 +730,19 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         goto oom;
     if (w->progress)
         sim_on_progress(w->s, on_progress, w);
+    if (spec->stall_events)
+        sim_set_stall_limit(w->s, spec->stall_events);
     sim_run_until(w->s, w->t_end);
     progress_set(w->progress, w->progress_job, 1.0);
+    sim_stall stall;
+    if (sim_stalled(w->s, &stall)) {
+        char who[200];
+        stall_owner(w, &stall, who, sizeof who);
+        snprintf(err, err_size, "%s: replication %u: no simulated time passed in %llu events at "
+                 "t = %.9g s: %s loops in zero time without end; give the loop a positive "
+                 "duration or wait", spec->file, r, (unsigned long long)stall.events, stall.time, who);
+        return -1;
+    }
     if (sim_failed(w->s) || w->out_of_memory)
         goto oom;
     for (size_t i = 0; i < spec->n_components; i++)

@@ -183,6 +183,10 @@ struct world_spec {
     component_spec *components;
     price_table    prices;
     cJSON         *resolved;   /* the scenario with every default filled in */
+    /* The watchdog: a run stops when this many events in a row let no simulated time pass
+     * (0: the kernel's SIM_STALL_EVENTS; UINT64_MAX: never). SLSIM_STALL_EVENTS in the
+     * environment sets it (0 there: never). */
+    uint64_t       stall_events;
 };
 
 /* Command-line overrides applied on top of the file. */
@@ -240,7 +244,14 @@ struct world {
     int               out_of_memory;
     struct progress  *progress;            /* a progress bar (or NULL), and this run's job in it */
     size_t            progress_job;
+    uint32_t          depth;               /* nested world_deliver/enqueue/reply calls on the C stack */
 };
+
+/* Past this many nested deliveries, enqueues and replies (and workflow states entered in a
+ * row), the next one is deferred by a zero-delay event: it happens at the same simulated
+ * instant, but on a fresh C stack, so no chain of synchronous calls, however long, can
+ * overflow it. Each level is a handful of C frames. */
+#define WORLD_DEPTH_MAX 64
 
 /* Runs replication r of spec into w (caller zeroes w; free with world_free). Returns 0,
  * or -1 when out of memory or when conservation fails (message in err). */
@@ -257,6 +268,9 @@ void     world_deliver(world *w, int component, uint32_t idx);
 bool     world_enqueue(world *w, int component, uint32_t idx);
 /* Answers the caller of request idx's current attempt. */
 void     world_reply(world *w, uint32_t idx, attempt_result result);
+/* Whether the C stack is as deep as WORLD_DEPTH_MAX: then a model defers its next step
+ * through a zero-delay event instead of a nested call (world_deliver and friends do). */
+static inline bool world_deep(const world *w) { return w->depth >= WORLD_DEPTH_MAX; }
 /* Asks every component to release expired idle resources (see component_kind.reclaim). */
 void     world_reclaim(world *w);
 /* Records how request idx ended (when it is measured) and frees it. */
