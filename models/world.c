@@ -540,7 +540,10 @@ static void on_deferred_reply(sim *s, void *target, uint64_t arg)
 }
 
 /* Defers handler(arg) to a zero-delay event; when the event set cannot take it the run
- * fails (sim_failed), so nothing is lost silently. */
+ * fails (sim_failed), so nothing is lost silently. Cold and out of line: the three
+ * functions below stay small enough to be inlined where they are called. */
+static void defer(world *w, sim_handler handler, uint32_t high, uint32_t idx)
+    __attribute__((cold, noinline));
 static void defer(world *w, sim_handler handler, uint32_t high, uint32_t idx)
 {
     sim_at(w->s, sim_now(w->s), handler, w, sim_gen_pack(high, idx));
@@ -680,6 +683,21 @@ static void stall_owner(const world *w, const sim_stall *st, char *buf, size_t s
                                                   : "a traffic source");
 }
 
+/* The watchdog's message for replication r. Out of line: it must not weigh on world_run's
+ * inlining into its callers. */
+static void stall_message(const world *w, uint32_t r, char *err, size_t err_size)
+    __attribute__((cold, noinline));
+static void stall_message(const world *w, uint32_t r, char *err, size_t err_size)
+{
+    sim_stall stall = { 0 };
+    char who[200];
+    sim_stalled(w->s, &stall);
+    stall_owner(w, &stall, who, sizeof who);
+    snprintf(err, err_size, "%s: replication %u: no simulated time passed in %llu events at "
+             "t = %.9g s: %s loops in zero time without end; give the loop a positive duration "
+             "or wait", w->spec->file, r, (unsigned long long)stall.events, stall.time, who);
+}
+
 int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size)
 {
     w->spec = spec;
@@ -734,13 +752,8 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         sim_set_stall_limit(w->s, spec->stall_events);
     sim_run_until(w->s, w->t_end);
     progress_set(w->progress, w->progress_job, 1.0);
-    sim_stall stall;
-    if (sim_stalled(w->s, &stall)) {
-        char who[200];
-        stall_owner(w, &stall, who, sizeof who);
-        snprintf(err, err_size, "%s: replication %u: no simulated time passed in %llu events at "
-                 "t = %.9g s: %s loops in zero time without end; give the loop a positive "
-                 "duration or wait", spec->file, r, (unsigned long long)stall.events, stall.time, who);
+    if (sim_stalled(w->s, NULL)) {
+        stall_message(w, r, err, err_size);
         return -1;
     }
     if (sim_failed(w->s) || w->out_of_memory)
