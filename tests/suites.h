@@ -21,6 +21,7 @@ Suite *library_suite(void);     /* tests/test_library.c: the scenario library's 
 Suite *exercises_a_suite(void); /* tests/test_exercises_a.c: the answers of exercises 02-08 */
 Suite *exercises_b_suite(void); /* tests/test_exercises_b.c: the answers of exercises 09-14 */
 Suite *exercises_c_suite(void); /* tests/test_exercises_c.c: the answers of exercises 15-18 */
+Suite *safety_suite(void);      /* tests/test_safety.c: call cycles, zero-time loops, the watchdog, deep chains */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
