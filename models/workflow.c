@@ -1564,12 +1564,12 @@ static bool workflow_calls(const void *spec, const char *path, size_t i, compone
         const wf_state *st = &s->states[k];
         if (st->type == S_TASK && i-- == 0) {
             e->target = st->task.target;
-            snprintf(e->path, sizeof e->path, "%s.target", st->path);
+            snprintf(e->path, sizeof e->path, "%.200s.target", st->path);
             return true;
         }
         if (st->has_comp && i-- == 0) {
             e->target = st->comp.target;
-            snprintf(e->path, sizeof e->path, "%s.compensation.target", st->path);
+            snprintf(e->path, sizeof e->path, "%.200s.compensation.target", st->path);
             return true;
         }
     }
