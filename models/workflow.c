@@ -419,9 +419,9 @@ static int parse_scope(cfg_node *n, wf_spec *s, int depth)
  * only may take no time (a map over a drawn number of items that may be 0, a branch whose
  * choice may skip its task): the run's watchdog stops what the check lets through. */
 
-/* Whether state k takes no time at all: no task and no positive wait in it. works_in[sc]
+/* Whether a state takes no time at all: no task and no positive wait in it. works_in[sc]
  * says whether scope sc holds a state that takes time (already known for the scopes
- * below k). */
+ * below the state). */
 static bool state_instant(const wf_state *st, const bool *works_in)
 {
     switch (st->type) {
