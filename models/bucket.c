@@ -183,13 +183,14 @@ static void bucket_meter(const void *spec, const void *state, const world *w, si
 
 static void bucket_free_state(void *p) { free(p); }
 
-static size_t bucket_fanout(const void *spec, int *targets, size_t max)
+static bool bucket_fanout(const void *spec, const char *path, size_t i, component_edge *e)
 {
     const bucket_spec *b = spec;
-    size_t n = b->n < max ? b->n : max;
-    for (size_t i = 0; i < n; i++)
-        targets[i] = b->targets[i];
-    return n;
+    if (i >= b->n)
+        return false;
+    e->target = b->targets[i];
+    snprintf(e->path, sizeof e->path, "%s.notify[%zu]", path, i);
+    return true;
 }
 
 const component_kind bucket_kind = {

@@ -2765,12 +2765,27 @@ bool function_is_edge(const void *spec)
     return ((const function_spec *)spec)->edge != 0;
 }
 
+/* Synchronous call steps: the invocation waits for each call (asynchronous steps are no
+ * edge: the function goes on). */
+static bool function_calls(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const function_spec *f = spec;
+    for (size_t k = 0; k < f->n_calls; k++)
+        if (f->calls[k].sync && i-- == 0) {
+            e->target = f->calls[k].target;
+            snprintf(e->path, sizeof e->path, "%s.calls[%zu].target", path, k);
+            return true;
+        }
+    return false;
+}
+
 const component_kind function_kind = {
     .name = "function",
     .plural = "functions",
     .parse = function_parse,
     .free_spec = function_free_spec,
     .link = function_link,
+    .calls = function_calls,
     .start = function_start,
     .accept = function_accept,
     .enqueue = function_enqueue,

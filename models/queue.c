@@ -1008,12 +1008,25 @@ static void queue_meter(const void *spec, const void *state, const world *w, siz
     u->sqs[index].requests = (double)(st->api_send + st->api_receive + st->api_delete) + st->empty_receives;
 }
 
+/* The consumer is invoked with a batch and the queue waits for its answer (a queue takes
+ * no calls itself, so no cycle of calls passes through one). */
+static bool queue_calls(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const queue_spec *q = spec;
+    if (i > 0 || q->consumer < 0)
+        return false;
+    e->target = q->consumer;
+    snprintf(e->path, sizeof e->path, "%s.consumer.function", path);
+    return true;
+}
+
 const component_kind queue_kind = {
     .name = "queue",
     .plural = "queues",
     .parse = queue_parse,
     .free_spec = queue_free_spec,
     .link = queue_link,
+    .calls = queue_calls,
     .start = queue_start,
     .accept = NULL,
     .enqueue = queue_enqueue,

@@ -274,12 +274,24 @@ static void schedule_meter(const void *spec, const void *state, const world *w, 
 
 static void schedule_free_state(void *p) { free(p); }
 
+/* A target that takes calls is called, and the schedule waits for the run to end. */
+static bool schedule_calls(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const schedule_spec *s = spec;
+    if (i > 0 || !s->sync || s->target < 0)
+        return false;
+    e->target = s->target;
+    snprintf(e->path, sizeof e->path, "%s.target", path);
+    return true;
+}
+
 const component_kind schedule_kind = {
     .name = "schedule",
     .plural = "schedules",
     .parse = schedule_parse,
     .free_spec = schedule_free_spec,
     .link = schedule_link,
+    .calls = schedule_calls,
     .start = schedule_start,
     .accept = NULL,
     .enqueue = NULL,

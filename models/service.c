@@ -878,12 +878,24 @@ const component_kind service_kind = {
     .connect = service_connect,
 };
 
+/* A pool forwards each call to its service and waits for the answer. */
+static bool pool_calls(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const service_spec *s = spec;
+    if (i > 0 || s->target < 0)
+        return false;
+    e->target = s->target;
+    snprintf(e->path, sizeof e->path, "%s.target", path);
+    return true;
+}
+
 const component_kind pool_kind = {
     .name = "pool",
     .plural = "pools",
     .parse = pool_parse,
     .free_spec = service_free_spec,
     .link = pool_link,
+    .calls = pool_calls,
     .start = service_start,
     .accept = service_accept,
     .reply = pool_reply,

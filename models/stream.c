@@ -415,12 +415,24 @@ static void stream_free_state(void *p)
     free(st);
 }
 
+/* The consumer is invoked with a batch and the shard waits for its answer. */
+static bool stream_calls(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const stream_spec *s = spec;
+    if (i > 0 || s->consumer < 0)
+        return false;
+    e->target = s->consumer;
+    snprintf(e->path, sizeof e->path, "%s.consumer.function", path);
+    return true;
+}
+
 const component_kind stream_kind = {
     .name = "stream",
     .plural = "streams",
     .parse = stream_parse,
     .free_spec = stream_free_spec,
     .link = stream_link,
+    .calls = stream_calls,
     .start = stream_start,
     .accept = NULL,
     .enqueue = stream_enqueue,

@@ -320,19 +320,35 @@ static void topic_meter(const void *spec, const void *state, const world *w, siz
 
 static void topic_free_state(void *p) { free(p); }
 
-static size_t topic_fanout(const void *spec, int *targets, size_t max)
+/* Every subscriber gets its copy in the same instant. */
+static bool topic_fanout(const void *spec, const char *path, size_t i, component_edge *e)
 {
     const topic_spec *t = spec;
-    size_t n = t->n < max ? t->n : max;
-    for (size_t i = 0; i < n; i++)
-        targets[i] = t->subs[i].target;
-    return n;
+    if (i >= t->n)
+        return false;
+    e->target = t->subs[i].target;
+    snprintf(e->path, sizeof e->path, "%s.%s[%zu].target", path, t->fl->targets_key, i);
+    return true;
+}
+
+/* HTTP subscribers (services, pools) are called: the topic waits for their answers. */
+static bool topic_calls(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const topic_spec *t = spec;
+    for (size_t k = 0; k < t->n; k++)
+        if (t->subs[k].http && i-- == 0) {
+            e->target = t->subs[k].target;
+            snprintf(e->path, sizeof e->path, "%s.%s[%zu].target", path, t->fl->targets_key, k);
+            return true;
+        }
+    return false;
 }
 
 /* Topics and buses share every operation but parsing. */
 #define FANOUT_KIND(kind_name, kind_plural, parse_fn)                                        \
     { .name = kind_name, .plural = kind_plural, .parse = parse_fn, .free_spec = topic_free_spec, \
-      .link = topic_link, .fanout = topic_fanout, .start = topic_start,                      \
+      .link = topic_link, .fanout = topic_fanout, .calls = topic_calls,                     \
+      .start = topic_start,                                                                  \
       .enqueue = topic_enqueue, .reply = topic_reply, .finish = topic_finish,                \
       .report = topic_report, .meter = topic_meter, .free_state = topic_free_state }
 

@@ -412,6 +412,133 @@ static int parse_scope(cfg_node *n, wf_spec *s, int depth)
     return scope;
 }
 
+/* ---- loops that take no time ---------------------------------------------------------
+ * Only task states and waits of a positive time let simulated time pass (parallel and map
+ * states through the states inside them). A loop of states without any would go round
+ * without end at one instant, so it is refused. The check is conservative where a state
+ * only may take no time (a map over a drawn number of items that may be 0, a branch whose
+ * choice may skip its task): the run's watchdog stops what the check lets through. */
+
+/* Whether a state takes no time at all: no task and no positive wait in it. works_in[sc]
+ * says whether scope sc holds a state that takes time (already known for the scopes
+ * below the state). */
+static bool state_instant(const wf_state *st, const bool *works_in)
+{
+    switch (st->type) {
+    case S_TASK:
+        return false;
+    case S_WAIT:
+        return dist_mean(&st->wait_s) <= 0;
+    case S_PARALLEL:
+        for (size_t b = 0; b < st->n_branches; b++)
+            if (works_in[st->branch_scope[b]])
+                return false;
+        return true;
+    case S_MAP:
+        return dist_mean(&st->items) <= 0 || !works_in[st->item_scope];
+    case S_CHOICE:
+    case S_SUCCEED:
+    case S_FAIL:
+        return true;
+    }
+    return true;
+}
+
+/* Edge i out of a state to the next state it may enter at once: the key naming it in
+ * *key; -1 past the last. A wait's catch is no such edge (it follows a positive timeout). */
+static int instant_edge(const wf_state *st, size_t i, char *key, size_t size)
+{
+    if (st->next >= 0 && i-- == 0) {
+        snprintf(key, size, "next");
+        return st->next;
+    }
+    for (size_t k = 0; st->choice_next && k <= st->n_choices; k++)
+        if (st->choice_next[k] >= 0 && i-- == 0) {
+            if (k < st->n_choices)
+                snprintf(key, size, "choices[%zu].next", k);
+            else
+                snprintf(key, size, "default");
+            return st->choice_next[k];
+        }
+    if (st->catch_next >= 0 && st->type != S_WAIT && i-- == 0) {
+        snprintf(key, size, "catch");
+        return st->catch_next;
+    }
+    return -1;
+}
+
+/* Refuses a loop of states that take no time. Returns 0, or -1 (message in n's context). */
+static int check_instant_loops(const wf_spec *s, cfg_node *n)
+{
+    size_t ns = s->n_states;
+    bool *works_in = calloc(s->n_scopes ? s->n_scopes : 1, sizeof *works_in);
+    bool *instant = calloc(ns ? ns : 1, sizeof *instant);
+    uint8_t *colour = calloc(ns ? ns : 1, 1);                 /* 0 unseen, 1 on the path, 2 done */
+    size_t *path = malloc((ns ? ns : 1) * sizeof *path), *next = malloc((ns ? ns : 1) * sizeof *next);
+    int rc = 0;
+    if (!works_in || !instant || !colour || !path || !next) {
+        cfg_fail(n, "states", "out of memory");
+        rc = -1;
+    }
+    /* A nested state comes after the state that holds it: from the last state back, every
+     * scope below a state is known before the state. */
+    for (size_t k = ns; rc == 0 && k-- > 0;) {
+        instant[k] = state_instant(&s->states[k], works_in);
+        if (!instant[k])
+            works_in[s->states[k].scope] = true;
+    }
+    for (size_t root = 0; rc == 0 && root < ns; root++) {
+        if (!instant[root] || colour[root])
+            continue;
+        size_t depth = 0;
+        path[depth] = root;
+        next[depth++] = 0;
+        colour[root] = 1;
+        while (depth > 0 && rc == 0) {
+            size_t at = depth - 1;
+            char key[64];
+            int t = instant_edge(&s->states[path[at]], next[at]++, key, sizeof key);
+            if (t < 0) {
+                colour[path[at]] = 2;
+                depth--;
+            } else if (instant[t] && colour[t] == 0) {
+                colour[t] = 1;
+                path[depth] = (size_t)t;
+                next[depth++] = 0;
+            } else if (instant[t] && colour[t] == 1) {
+                size_t from = 0;
+                while (path[from] != (size_t)t)
+                    from++;
+                char loop[400];
+                size_t used = 0;
+                for (size_t i = from; i <= depth && used < sizeof loop; i++) {
+                    int k = snprintf(loop + used, sizeof loop - used, "%s%s", i > from ? " -> " : "",
+                                     s->states[i < depth ? path[i] : (size_t)t].name);
+                    if (k < 0)
+                        break;
+                    used += (size_t)k;
+                }
+                if (used >= sizeof loop)
+                    memcpy(loop + sizeof loop - 4, "...", 4);
+                const wf_state *first = &s->states[path[from]];
+                instant_edge(first, next[from] - 1, key, sizeof key);
+                cfg_node c;
+                cfg_root(&c, n->ctx, NULL, NULL);
+                snprintf(c.path, sizeof c.path, "%s", first->path);
+                cfg_fail(&c, key, "a loop of states that lets no time pass: %s (no task and no "
+                         "positive wait on it, so an execution would go round it without end)", loop);
+                rc = -1;
+            }
+        }
+    }
+    free(works_in);
+    free(instant);
+    free(colour);
+    free(path);
+    free(next);
+    return rc;
+}
+
 static void *workflow_parse(cfg_node *n, world_spec *w)
 {
     (void)w;
@@ -435,6 +562,8 @@ static void *workflow_parse(cfg_node *n, world_spec *w)
     s->trace_executions = (uint32_t)cfg_integer(n, "trace_executions", 0, 0, 100);
     if (!cfg_failed(n))
         parse_scope(n, s, 0);
+    if (!cfg_failed(n))
+        check_instant_loops(s, n);
     cfg_know(n, "kind");
     cfg_done(n);
     if (cfg_failed(n)) {
@@ -1219,7 +1348,37 @@ static void scope_done(workflow_state *st, uint32_t k, bool ok)
     child_done(st, parent, ok);
 }
 
+static void enter_states(workflow_state *st, uint32_t k, int state);
+
+static void on_state_deferred(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    workflow_state *st = target;
+    wf_frame *f = fr_of(st, arg);
+    if (f)
+        run_state(st, sim_payload_of(arg), f->state);
+}
+
+/* Frame k enters state. States that end at once run the next at once, and a state's
+ * task may be answered at once, which runs the next state again, and so on: deep on the C
+ * stack, the state is entered from a zero-delay event instead (world_deep). */
 static void run_state(workflow_state *st, uint32_t k, int state)
+{
+    world *w = st->w;
+    if (world_deep(w)) {
+        wf_frame *f = &st->fr[k];
+        f->state = state;
+        f->in_state = 0;
+        f->epoch++;                 /* whatever was under way for the frame is dropped */
+        sim_at(w->s, sim_now(w->s), on_state_deferred, st, fr_arg(st, k));
+        return;
+    }
+    w->depth++;
+    enter_states(st, k, state);
+    w->depth--;
+}
+
+static void enter_states(workflow_state *st, uint32_t k, int state)
 {
     world *w = st->w;
     const wf_spec *spec = st->s;
@@ -1396,12 +1555,34 @@ static void workflow_meter(const void *spec, const void *state, const world *w, 
     wu->gb_s = (double)st->express_100ms_units * 0.1 * mb / 1024.0;
 }
 
+/* Tasks and compensations: the execution waits for each call. */
+static bool workflow_calls(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    (void)path;     /* each state keeps its own */
+    const wf_spec *s = spec;
+    for (size_t k = 0; k < s->n_states; k++) {
+        const wf_state *st = &s->states[k];
+        if (st->type == S_TASK && i-- == 0) {
+            e->target = st->task.target;
+            snprintf(e->path, sizeof e->path, "%.200s.target", st->path);
+            return true;
+        }
+        if (st->has_comp && i-- == 0) {
+            e->target = st->comp.target;
+            snprintf(e->path, sizeof e->path, "%.200s.compensation.target", st->path);
+            return true;
+        }
+    }
+    return false;
+}
+
 const component_kind workflow_kind = {
     .name = "workflow",
     .plural = "workflows",
     .parse = workflow_parse,
     .free_spec = workflow_free_spec,
     .link = workflow_link,
+    .calls = workflow_calls,
     .start = workflow_start,
     .accept = workflow_accept,
     .enqueue = workflow_enqueue,

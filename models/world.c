@@ -283,49 +283,111 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
     }
 }
 
-/* Depth-first search over fan-out edges: colour 0 unseen, 1 on the path, 2 done. Returns
- * the component that closes a loop, or -1. */
-static int fanout_dfs(const world_spec *w, int c, uint8_t *colour)
+/* ---- loops of components ---------------------------------------------------------------
+ * Two graphs over the components must have no cycle: fan-out (topics, buses and buckets pass
+ * a message on in the same instant, so a loop of them never ends) and synchronous calls (a
+ * caller waits for its callee's reply, so a cycle of calls waits on itself, each call
+ * starting the next). Each kind gives its edges (component_kind.fanout, .calls); a
+ * component without them is a leaf. The search keeps its path in an array, not on the C
+ * stack, so that a chain of 10,000 components is no deeper to search than one. */
+
+static component_edges edges_of(const component_kind *k, bool calls)
 {
-    colour[c] = 1;
-    int targets[1024];
-    const component_kind *k = w->components[c].kind;
-    size_t n = k->fanout ? k->fanout(w->components[c].spec, targets, 1024) : 0;
-    for (size_t i = 0; i < n; i++) {
-        int t = targets[i];
-        if (!w->components[t].kind->fanout)
-            continue;
-        if (colour[t] == 1)
-            return t;
-        if (colour[t] == 0) {
-            int loop = fanout_dfs(w, t, colour);
-            if (loop >= 0)
-                return loop;
-        }
-    }
-    colour[c] = 2;
-    return -1;
+    return calls ? k->calls : k->fanout;
 }
 
-/* Topics, buses and buckets pass messages on at once: a loop of them would never end. */
-static void check_fanout_loops(const world_spec *w, cfg_ctx *ctx)
+/* One component on the search's path, and the next of its edges to follow. */
+typedef struct path_step {
+    int    component;
+    size_t next;
+} path_step;
+
+/* The components of a cycle, written "a -> b -> a" into buf (cut short with "..." when long). */
+static void cycle_text(const world_spec *w, const path_step *path, size_t n, char *buf, size_t size)
 {
-    uint8_t *colour = calloc(w->n_components ? w->n_components : 1, 1);
-    if (!colour)
-        return;
-    for (size_t i = 0; i < w->n_components && !ctx->failed; i++) {
-        if (!w->components[i].kind->fanout || colour[i])
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i <= n && used < size; i++) {
+        const char *name = w->components[path[i < n ? i : 0].component].name;
+        int k = snprintf(buf + used, size - used, "%s%s", i ? " -> " : "", name);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+    if (used >= size && size > 4)
+        memcpy(buf + size - 4, "...", 4);
+}
+
+/* Searches the graph of one sort of edges (calls or fan-out) for a cycle. Returns 1 and
+ * fills first (the edge that leaves the cycle's first component on it) and text (the cycle,
+ * "a -> b -> a"), 0 when there is none, or -1 when out of memory. */
+static int find_cycle(const world_spec *w, bool calls, component_edge *first, char *text, size_t size)
+{
+    size_t n = w->n_components;
+    uint8_t *colour = calloc(n ? n : 1, 1);          /* 0 unseen, 1 on the path, 2 done */
+    path_step *path = malloc((n ? n : 1) * sizeof *path);
+    int found = colour && path ? 0 : -1;
+    for (size_t root = 0; root < n && found == 0; root++) {
+        if (colour[root] || !edges_of(w->components[root].kind, calls))
             continue;
-        int loop = fanout_dfs(w, (int)i, colour);
-        if (loop >= 0) {
-            cfg_node n;
-            cfg_root(&n, ctx, NULL, NULL);
-            snprintf(n.path, sizeof n.path, "%s", w->components[loop].path);
-            cfg_fail(&n, NULL, "\"%s\" passes messages on in a loop that comes back to it; "
-                     "break the loop with a queue or a function", w->components[loop].name);
+        size_t depth = 0;
+        path[depth++] = (path_step){ (int)root, 0 };
+        colour[root] = 1;
+        while (depth > 0 && found == 0) {
+            path_step *top = &path[depth - 1];
+            const component_spec *c = &w->components[top->component];
+            component_edges edges = edges_of(c->kind, calls);
+            component_edge e;
+            if (!edges || !edges(c->spec, c->path, top->next++, &e)) {
+                colour[top->component] = 2;
+                depth--;
+                continue;
+            }
+            if (e.target < 0 || (size_t)e.target >= n)
+                continue;
+            if (colour[e.target] == 0) {
+                colour[e.target] = 1;
+                path[depth++] = (path_step){ e.target, 0 };
+            } else if (colour[e.target] == 1) {
+                size_t at = 0;
+                while (path[at].component != e.target)
+                    at++;
+                const component_spec *f = &w->components[path[at].component];
+                edges_of(f->kind, calls)(f->spec, f->path, path[at].next - 1, first);
+                cycle_text(w, path + at, depth - at, text, size);
+                found = 1;
+            }
         }
     }
     free(colour);
+    free(path);
+    return found;
+}
+
+static void check_cycles(const world_spec *w, cfg_ctx *ctx)
+{
+    for (int calls = 0; calls <= 1 && !ctx->failed; calls++) {
+        component_edge first;
+        char text[400];
+        int found = find_cycle(w, calls, &first, text, sizeof text);
+        if (found == 0)
+            continue;
+        cfg_node n;
+        cfg_root(&n, ctx, NULL, NULL);
+        if (found < 0) {
+            cfg_fail(&n, "components", "out of memory");
+            return;
+        }
+        snprintf(n.path, sizeof n.path, "%s", first.path);
+        if (calls)
+            cfg_fail(&n, NULL, "a call cycle: %s (synchronous calls that start each other never "
+                     "end: each waits on the next); make one of them asynchronous, or break the "
+                     "cycle with a queue", text);
+        else
+            cfg_fail(&n, NULL, "a loop of fan-out: %s (each passes messages on in the same "
+                     "instant, so a message would go round without end); break the loop with a "
+                     "queue or a function", text);
+    }
 }
 
 static void set_number(cJSON *obj, const char *key, double v)
@@ -359,6 +421,19 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         if (o->duration_s > 0)
             set_number(in, "duration_s", o->duration_s);
     }
+    const char *stall = getenv("SLSIM_STALL_EVENTS");
+    if (stall && *stall && !ctx.failed) {
+        char *end;
+        unsigned long long v = strtoull(stall, &end, 10);
+        if (*end || *stall < '0' || *stall > '9' || v > 1000000000000ULL) {
+            cfg_node n;
+            cfg_root(&n, &ctx, NULL, NULL);
+            snprintf(n.path, sizeof n.path, "(environment) SLSIM_STALL_EVENTS");
+            cfg_fail(&n, NULL, "expected a whole number of events from 0 (no watchdog) to "
+                     "1000000000000, got \"%.40s\"", stall);
+        }
+        w->stall_events = v ? v : UINT64_MAX;
+    }
     if (in && !ctx.failed) {
         w->resolved = cJSON_CreateObject();
         cfg_node root;
@@ -375,7 +450,7 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
                 c->kind->link(c->spec, w, &ctx, c->path);
         }
         if (!ctx.failed)
-            check_fanout_loops(w, &ctx);
+            check_cycles(w, &ctx);
         /* Another provider's table prices functions only (and services' own fees). */
         for (size_t i = 0; i < w->n_components && !ctx.failed && w->prices.generic; i++) {
             const char *k = w->components[i].kind->name;
@@ -440,10 +515,50 @@ void world_request_free(world *w, uint32_t idx)
     w->n_req--;
 }
 
+/* Deliveries, hand-overs and replies nest on the C stack (a caller's delivery runs its
+ * callee, whose reply runs the caller, ...). Past WORLD_DEPTH_MAX levels the next one is
+ * deferred: a zero-delay event makes it at the same simulated instant from the event loop.
+ * Simulated times are the same; only its order among other events of that instant may move.
+ * The event's arg packs (component or result, request). */
+
+static void on_deferred_deliver(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    world_deliver(target, (int)sim_gen_of(arg), sim_payload_of(arg));
+}
+
+static void on_deferred_enqueue(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    world_enqueue(target, (int)sim_gen_of(arg), sim_payload_of(arg));
+}
+
+static void on_deferred_reply(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    world_reply(target, sim_payload_of(arg), (attempt_result)sim_gen_of(arg));
+}
+
+/* Defers handler(arg) to a zero-delay event; when the event set cannot take it the run
+ * fails (sim_failed), so nothing is lost silently. Cold and out of line: the three
+ * functions below stay small enough to be inlined where they are called. */
+static void defer(world *w, sim_handler handler, uint32_t high, uint32_t idx)
+    __attribute__((cold, noinline));
+static void defer(world *w, sim_handler handler, uint32_t high, uint32_t idx)
+{
+    sim_at(w->s, sim_now(w->s), handler, w, sim_gen_pack(high, idx));
+}
+
 void world_deliver(world *w, int component, uint32_t idx)
 {
+    if (world_deep(w)) {
+        defer(w, on_deferred_deliver, (uint32_t)component, idx);
+        return;
+    }
     const component_spec *c = &w->spec->components[component];
+    w->depth++;
     c->kind->accept(w->state[component], w, idx);
+    w->depth--;
 }
 
 bool world_enqueue(world *w, int component, uint32_t idx)
@@ -451,17 +566,29 @@ bool world_enqueue(world *w, int component, uint32_t idx)
     const component_spec *c = &w->spec->components[component];
     if (!c->kind->enqueue)
         return false;
+    if (world_deep(w)) {
+        defer(w, on_deferred_enqueue, (uint32_t)component, idx);
+        return true;
+    }
+    w->depth++;
     c->kind->enqueue(w->state[component], w, idx);
+    w->depth--;
     return true;
 }
 
 void world_reply(world *w, uint32_t idx, attempt_result result)
 {
+    if (world_deep(w)) {
+        defer(w, on_deferred_reply, (uint32_t)result, idx);
+        return;
+    }
     int caller = w->req[idx].caller;
+    w->depth++;
     if (caller == CALLER_CLIENT)
         traffic_attempt_done(w, idx, result);
     else
         w->spec->components[caller].kind->reply(w->state[caller], w, idx, result);
+    w->depth--;
 }
 
 int world_spec_tenant(const world_spec *w, const char *name)
@@ -535,6 +662,42 @@ static void on_progress(void *ctx, double now)
     progress_set(w->progress, w->progress_job, w->t_end > 0 ? now / w->t_end : 1.0);
 }
 
+/* Names whose event the watchdog stopped at, from its target (a component's state, or the
+ * world for deferred calls and the clients) into buf. */
+static void stall_owner(const world *w, const sim_stall *st, char *buf, size_t size)
+{
+    const world_spec *spec = w->spec;
+    int c = -1;
+    if (st->target == w && (st->handler == on_deferred_deliver || st->handler == on_deferred_enqueue))
+        c = (int)sim_gen_of(st->arg);
+    else if (st->target == w && st->handler == on_deferred_reply && sim_payload_of(st->arg) < w->cap_req)
+        c = w->req[sim_payload_of(st->arg)].caller;
+    for (size_t i = 0; c < 0 && st->target && st->target != w && i < spec->n_components; i++)
+        if (w->state[i] == st->target)
+            c = (int)i;
+    if (c >= 0 && (size_t)c < spec->n_components)
+        snprintf(buf, size, "%s \"%s\" (%s)", spec->components[c].kind->name,
+                 spec->components[c].name, spec->components[c].path);
+    else
+        snprintf(buf, size, "%s", st->target == w ? "the clients of the traffic sources"
+                                                  : "a traffic source");
+}
+
+/* The watchdog's message for replication r. Out of line: it must not weigh on world_run's
+ * inlining into its callers. */
+static void stall_message(const world *w, uint32_t r, char *err, size_t err_size)
+    __attribute__((cold, noinline));
+static void stall_message(const world *w, uint32_t r, char *err, size_t err_size)
+{
+    sim_stall stall = { 0 };
+    char who[200];
+    sim_stalled(w->s, &stall);
+    stall_owner(w, &stall, who, sizeof who);
+    snprintf(err, err_size, "%s: replication %u: no simulated time passed in %llu events at "
+             "t = %.9g s: %s loops in zero time without end; give the loop a positive duration "
+             "or wait", w->spec->file, r, (unsigned long long)stall.events, stall.time, who);
+}
+
 int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size)
 {
     w->spec = spec;
@@ -585,8 +748,14 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         goto oom;
     if (w->progress)
         sim_on_progress(w->s, on_progress, w);
+    if (spec->stall_events)
+        sim_set_stall_limit(w->s, spec->stall_events);
     sim_run_until(w->s, w->t_end);
     progress_set(w->progress, w->progress_job, 1.0);
+    if (sim_stalled(w->s, NULL)) {
+        stall_message(w, r, err, err_size);
+        return -1;
+    }
     if (sim_failed(w->s) || w->out_of_memory)
         goto oom;
     for (size_t i = 0; i < spec->n_components; i++)

@@ -79,6 +79,17 @@ typedef struct request {
 
 typedef struct metric_sink metric_sink;
 
+/* An edge of the graph of components: the component it leads to, and the JSON path of the
+ * setting that names it (components[2].calls[0].target), for messages. */
+typedef struct component_edge {
+    int  target;
+    char path[CFG_PATH_MAX];
+} component_edge;
+
+/* Edge i of a component's edges of one sort (spec is the component's, path its JSON path):
+ * fills *e and returns true, or returns false when it has no edge i. */
+typedef bool (*component_edges)(const void *spec, const char *path, size_t i, component_edge *e);
+
 typedef struct component_kind {
     const char *name;
     const char *plural;      /* names its figures: functions.<name>.*, buses.<name>.* */
@@ -89,10 +100,15 @@ typedef struct component_kind {
      * component's JSON path, for messages). Returns 0, or -1 with the message in ctx. May
      * be NULL. */
     int   (*link)(void *spec, const world_spec *w, cfg_ctx *ctx, const char *path);
-    /* For kinds that pass a message on in the same instant (fan-out): the linked targets
-     * (component indices) in *targets, and how many. NULL for other kinds. Used to refuse
-     * loops of such components, which would never end. */
-    size_t (*fanout)(const void *spec, int *targets, size_t max);
+    /* Kinds that pass a message on in the same instant (fan-out): the components they pass
+     * it to. NULL for other kinds. world_spec_load refuses a loop of such components, which
+     * would never end. */
+    component_edges fanout;
+    /* Kinds that call others synchronously (world_deliver, then wait for the reply): the
+     * components they call. NULL for kinds that call nothing. world_spec_load refuses a
+     * cycle of calls: each call would wait on the next, without end. An asynchronous
+     * hand-off (world_enqueue) is no edge: the sender does not wait. */
+    component_edges calls;
     /* spec -> one replication's state (the component is components[index]); NULL when out
      * of memory. */
     void *(*start)(const void *spec, world *w, int index);
@@ -167,6 +183,10 @@ struct world_spec {
     component_spec *components;
     price_table    prices;
     cJSON         *resolved;   /* the scenario with every default filled in */
+    /* The watchdog: a run stops when this many events in a row let no simulated time pass
+     * (0: the kernel's SIM_STALL_EVENTS; UINT64_MAX: never). SLSIM_STALL_EVENTS in the
+     * environment sets it (0 there: never). */
+    uint64_t       stall_events;
 };
 
 /* Command-line overrides applied on top of the file. */
@@ -224,7 +244,14 @@ struct world {
     int               out_of_memory;
     struct progress  *progress;            /* a progress bar (or NULL), and this run's job in it */
     size_t            progress_job;
+    uint32_t          depth;               /* nested world_deliver/enqueue/reply calls on the C stack */
 };
+
+/* Past this many nested deliveries, enqueues and replies (and workflow states entered in a
+ * row), the next one is deferred by a zero-delay event: it happens at the same simulated
+ * instant, but on a fresh C stack, so no chain of synchronous calls, however long, can
+ * overflow it. Each level is a handful of C frames. */
+#define WORLD_DEPTH_MAX 64
 
 /* Runs replication r of spec into w (caller zeroes w; free with world_free). Returns 0,
  * or -1 when out of memory or when conservation fails (message in err). */
@@ -241,6 +268,9 @@ void     world_deliver(world *w, int component, uint32_t idx);
 bool     world_enqueue(world *w, int component, uint32_t idx);
 /* Answers the caller of request idx's current attempt. */
 void     world_reply(world *w, uint32_t idx, attempt_result result);
+/* Whether the C stack is as deep as WORLD_DEPTH_MAX: then a model defers its next step
+ * through a zero-delay event instead of a nested call (world_deliver and friends do). */
+static inline bool world_deep(const world *w) { return w->depth >= WORLD_DEPTH_MAX; }
 /* Asks every component to release expired idle resources (see component_kind.reclaim). */
 void     world_reclaim(world *w);
 /* Records how request idx ended (when it is measured) and frees it. */

@@ -3,6 +3,11 @@
  * INITIALIZE / ITERATE / TEST: sim_new, then sim_at to seed events, then sim_step or
  * sim_run_until. Nothing here knows about serverless.
  *
+ * Watchdog: sim_run_until stops, and sim_stalled says so, when a run lets no simulated time
+ * pass for a long run of events (a loop of events at one instant that would never end). The
+ * kernel cannot tell whose loop it is; it hands back the next event, and its caller, which
+ * knows what its targets are, names it.
+ *
  * Cancellation is lazy: a target that may need to cancel its events keeps a generation
  * counter, packs it into the event's arg with sim_gen_pack, and its handler drops an event
  * whose generation is stale (sim_gen_of(arg) != target's generation). Bumping the counter
@@ -26,8 +31,26 @@ double   sim_now(const sim *s);
 int      sim_at(sim *s, double t, sim_handler handler, void *target, uint64_t arg);
 /* Runs the earliest event; returns 1 if one ran, 0 when the set is empty. */
 int      sim_step(sim *s);
-/* Runs every event with time < t_end, then sets the clock to t_end. */
+/* Runs every event with time < t_end, then sets the clock to t_end; or stops early when an
+ * event set is full or out of memory (sim_failed) or when no time passes (sim_stalled). */
 void     sim_run_until(sim *s, double t_end);
+/* The watchdog's default: this many events in a row at one simulated time stop a run. No
+ * model does that much at one instant (a million simultaneous arrivals is two events
+ * each); a loop of events that lets no time pass reaches it in seconds. */
+#define SIM_STALL_EVENTS 50000000u
+/* Sets the watchdog's limit (0: no watchdog). It is checked every 65,536 events, so a run
+ * stops within 65,536 events past the limit. */
+void     sim_set_stall_limit(sim *s, uint64_t events);
+/* The event a stalled run stopped at: it was next, at the instant that did not end. */
+typedef struct sim_stall {
+    double      time;       /* the instant */
+    uint64_t    events;     /* events run at that instant before the run stopped */
+    sim_handler handler;    /* the next event, not run */
+    void       *target;
+    uint64_t    arg;
+} sim_stall;
+/* True once sim_run_until stopped because no simulated time passed; fills *out (may be NULL). */
+int      sim_stalled(const sim *s, sim_stall *out);
 uint64_t sim_events_run(const sim *s);
 /* sim_run_until calls fn(ctx, now) every 65,536 events (a progress bar; NULL: none). */
 typedef void (*sim_progress_fn)(void *ctx, double now);

@@ -88,6 +88,17 @@ size_t pes_size(const pes *q) { return q->size; }
 
 double pes_min_time(const pes *q) { return bits_time((uint64_t)(q->heap[0] >> 64)); }
 
+int pes_peek(const pes *q, pes_event *out)
+{
+    if (q->size == 0)
+        return -1;
+    key top = q->heap[0];
+    const slot *s = &q->slots[(uint32_t)(top & (SLOT_MAX - 1))];
+    *out = (pes_event){ bits_time((uint64_t)(top >> 64)), (uint64_t)top >> SLOT_BITS,
+                        s->handler, s->target, s->arg };
+    return 0;
+}
+
 static int grow(pes *q)
 {
     size_t cap = q->capacity * 2;
