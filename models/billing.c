@@ -403,9 +403,11 @@ int billing_load(price_table *t, cfg_ctx *ctx, const char *name_or_path, const c
     int rc = root ? parse_table(t, &tctx, root) : -1;
     cJSON_Delete(root);
     if (rc != 0 && !ctx->failed) {
-        /* Report the table's own file and path, in the scenario's context. */
-        ctx->failed = 1;
-        snprintf(ctx->message, sizeof ctx->message, "%s", tctx.message);
+        /* The table's own file and path, after the scenario's and the key that names it:
+         * "scenario.json: pricing: prices.json: compute.gb_s: ...". */
+        cfg_node n;
+        cfg_root(&n, ctx, NULL, NULL);
+        cfg_fail(&n, "pricing", "%s", tctx.message);
     }
     return rc;
 }
