@@ -583,6 +583,13 @@ static int open_with_header(loader *L, const char *path, const char *expected)
         load_fail(L, 1, 1, "the file is empty; expected a header line: %s", expected);
         return -1;
     }
+    const unsigned char *b = (const unsigned char *)L->r.buf;
+    if (L->r.len >= 2 && (b[0] == 0xff || b[0] == 0xfe) && b[1] == (b[0] ^ 1)) {
+        /* A spreadsheet's "Unicode text": every other byte is NUL. */
+        load_fail(L, 1, 1, "the file is UTF-16 text (it starts with bytes %02X %02X); save it as UTF-8 "
+                  "(\"CSV UTF-8\")", b[0], b[1]);
+        return -1;
+    }
     if (strlen(L->r.buf) != L->r.len) {
         load_fail(L, 1, strlen(L->r.buf) + 1, "the header contains a NUL byte; expected text: %s", expected);
         return -1;

@@ -252,6 +252,13 @@ cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len)
         text += 3;
         len -= 3;
     }
+    /* Windows' "Unicode" is UTF-16: say so, rather than "contains a NUL byte". */
+    if (len >= 2 && ((unsigned char)text[0] == 0xff || (unsigned char)text[0] == 0xfe) &&
+        (unsigned char)text[1] == ((unsigned char)text[0] ^ 1)) {
+        fail_ctx(ctx, "", "the file is UTF-16 text (it starts with bytes %02X %02X); save it as UTF-8",
+                 (unsigned char)text[0], (unsigned char)text[1]);
+        return NULL;
+    }
     if (memchr(text, '\0', len)) {
         fail_ctx(ctx, "", "the file contains a NUL byte; expected JSON text");
         return NULL;

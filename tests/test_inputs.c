@@ -456,6 +456,25 @@ START_TEST(nul_bytes_and_hexadecimal_numbers_are_refused)
 }
 END_TEST
 
+START_TEST(utf16_files_are_named_as_such)
+{
+    char dir[256], path[512], scenario[512], err[1024];
+    support_tempdir(dir, sizeof dir);
+    /* "{}" and "timestamp_s" as Windows' "Unicode" (UTF-16LE with its byte-order mark). */
+    join(path, sizeof path, dir, "u16.json");
+    write_bytes(path, "\xff\xfe{\0}\0", 6);
+    load_refused(path, err, sizeof err);
+    ck_assert_msg(strstr(err, "u16.json: (top level): the file is UTF-16 text (it starts with bytes FF FE); "
+                              "save it as UTF-8"), "%s", err);
+    join(path, sizeof path, dir, "t.csv");
+    write_bytes(path, "\xfe\xff\0t\0s\0\n", 9);
+    trace_scenario(scenario, sizeof scenario, dir, "\"format\": \"csv\", \"file\": \"t.csv\"");
+    load_refused(scenario, err, sizeof err);
+    ck_assert_msg(strstr(err, "t.csv:1:1: the file is UTF-16 text (it starts with bytes FE FF)"), "%s", err);
+    support_rmrf(dir);
+}
+END_TEST
+
 Suite *inputs_suite(void)
 {
     Suite *s = suite_create(SUITE);
@@ -479,6 +498,7 @@ Suite *inputs_suite(void)
     tcase_add_test(text, json_nested_beyond_cjsons_limit_says_so);
     tcase_add_test(text, a_price_table_error_names_the_scenario_and_the_pricing_key);
     tcase_add_test(text, nul_bytes_and_hexadecimal_numbers_are_refused);
+    tcase_add_test(text, utf16_files_are_named_as_such);
     suite_add_tcase(s, text);
     return s;
 }
