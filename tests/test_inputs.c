@@ -435,6 +435,25 @@ START_TEST(a_price_table_error_names_the_scenario_and_the_pricing_key)
 }
 END_TEST
 
+/* Reports and pages print the currency as it is: it may only be a currency code. */
+START_TEST(a_price_tables_currency_must_be_a_currency_code)
+{
+    char dir[256], path[512], scenario[512], err[1024], expected[1200];
+    support_tempdir(dir, sizeof dir);
+    join(path, sizeof path, dir, "prices.json");
+    write_text(path, "{\"provider\": \"aws\", \"region\": \"us-east-1\", \"currency\": \"\\u001b[2JUSD\"}");
+    join(scenario, sizeof scenario, dir, "s.json");
+    write_text(scenario, "{\"pricing\": \"prices.json\", \"components\": [{\"name\": \"f\", \"kind\": "
+               "\"function\", \"duration_ms\": 10}], \"traffic\": [{\"target\": \"f\", \"arrivals\": "
+               "{\"process\": \"poisson\", \"rate_per_s\": 1}}]}");
+    load_refused(scenario, err, sizeof err);
+    snprintf(expected, sizeof expected, "%s: pricing: %s: currency: expected an ISO 4217 code of three capital "
+             "letters, such as \"USD\", got \"\\x1b[2JUSD\"", scenario, path);
+    ck_assert_msg(strcmp(err, expected) == 0, "\"%s\" is not \"%s\"", err, expected);
+    support_rmrf(dir);
+}
+END_TEST
+
 /* ---- other nasty inputs ------------------------------------------------------------- */
 
 START_TEST(nul_bytes_and_hexadecimal_numbers_are_refused)
@@ -497,6 +516,7 @@ Suite *inputs_suite(void)
     tcase_add_test(text, a_byte_order_mark_is_skipped_in_scenarios_and_traces);
     tcase_add_test(text, json_nested_beyond_cjsons_limit_says_so);
     tcase_add_test(text, a_price_table_error_names_the_scenario_and_the_pricing_key);
+    tcase_add_test(text, a_price_tables_currency_must_be_a_currency_code);
     tcase_add_test(text, nul_bytes_and_hexadecimal_numbers_are_refused);
     tcase_add_test(text, utf16_files_are_named_as_such);
     suite_add_tcase(s, text);
