@@ -39,7 +39,7 @@ help:
 	@echo "make bench       throughput and memory benchmark"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan"
 	@echo "make check-mpi   a sweep on 2 MPI ranks equals the single-process one (make MPI=1 builds with MPI)"
-	@echo "make fuzz        long-running tier, not in make test: libFuzzer on the scenario and trace readers (FUZZ_SECONDS=60 each)"
+	@echo "make fuzz        long-running tier, not in make test: libFuzzer on the scenario and trace readers and --set (FUZZ_SECONDS=60 each)"
 
 deps:
 	@sh scripts/deps.sh

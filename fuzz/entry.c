@@ -1,5 +1,5 @@
 /* entry.c — the libFuzzer entry points. fuzz/fuzz.mk compiles this file once per target
- * with -DFUZZ_TARGET_NAME="scenario" (or "azure2019", "azure2021", "csv") into
+ * with -DFUZZ_TARGET_NAME="scenario" (or "azure2019", "azure2021", "csv", "set") into
  * build-fuzz/fuzz_<name>; the work is in harness.c.
  *
  * libFuzzer's interface has no context argument, so the session is the one static
@@ -11,7 +11,7 @@
 #include "fuzz/harness.h"
 
 #ifndef FUZZ_TARGET_NAME
-#error "compile with -DFUZZ_TARGET_NAME=\"scenario\" (or azure2019, azure2021, csv)"
+#error "compile with -DFUZZ_TARGET_NAME=\"scenario\" (or azure2019, azure2021, csv, set)"
 #endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -12,7 +12,7 @@ FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wno-unk
   $(shell pkg-config --cflags gsl libcjson 2>/dev/null)
 FUZZ_LIBS  := $(shell pkg-config --libs gsl libcjson 2>/dev/null) -lm
 
-FUZZ_TARGETS := scenario azure2019 azure2021 csv
+FUZZ_TARGETS := scenario azure2019 azure2021 csv set
 FUZZ_LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_LIB_SRC) fuzz/harness.c) \
   $(FUZZ_BUILD)/gen/pricing_tables.o

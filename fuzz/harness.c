@@ -4,6 +4,8 @@
  * the trace file(s) of a small fixed scenario. The trace scenario is tried with
  * on_bad_row "error" and then "skip", so that both the refusal messages and the rows after
  * a bad one are reached; a csv trace without a function column is retried with a target.
+ * The set target writes FUZZ_SET_BASE as scenario.json and hands the input's lines to the
+ * loader as --set assignments, as sim/main.c does.
  * Nothing here is static and mutable: the session carries the folder. */
 #include "fuzz/harness.h"
 
@@ -20,7 +22,7 @@
 #include "models/traffic.h"
 #include "models/world.h"
 
-const char *const fuzz_target_names[FUZZ_TARGETS] = { "scenario", "azure2019", "azure2021", "csv" };
+const char *const fuzz_target_names[FUZZ_TARGETS] = { "scenario", "azure2019", "azure2021", "csv", "set" };
 
 int fuzz_target_find(const char *name)
 {
@@ -212,6 +214,36 @@ static fuzz_verdict scenario_one(fuzz_session *s, const uint8_t *data, size_t si
     return load_and_run(s, path, &o, FUZZ_MAX_ARRIVALS, message, message_size);
 }
 
+/* The input's lines as --set assignments on FUZZ_SET_BASE. */
+static fuzz_verdict set_one(fuzz_session *s, const uint8_t *data, size_t size, char *message,
+                            size_t message_size)
+{
+    char path[512];
+    if (write_file(s, "scenario.json", FUZZ_SET_BASE, strlen(FUZZ_SET_BASE), path, sizeof path) != 0)
+        return bug(message, message_size, "cannot write the scenario: %s", strerror(errno));
+    /* A copy with each line terminated where it ends (or at its first NUL, as argv would). */
+    char *text = malloc(size + 1);
+    if (!text)
+        return bug(message, message_size, "out of memory%s", "");
+    memcpy(text, data, size);
+    text[size] = '\0';
+    const char *sets[FUZZ_SET_MAX];
+    size_t n = 0;
+    for (char *line = text; line && n < FUZZ_SET_MAX;) {
+        char *nl = memchr(line, '\n', size - (size_t)(line - text));
+        if (nl)
+            *nl = '\0';
+        if (*line)
+            sets[n++] = line;
+        line = nl ? nl + 1 : NULL;
+    }
+    world_overrides o = { .sets = sets, .n_sets = n, .seed = -1, .replications = 1,
+                          .duration_s = FUZZ_DURATION_S };
+    fuzz_verdict v = load_and_run(s, path, &o, FUZZ_MAX_ARRIVALS, message, message_size);
+    free(text);
+    return v;
+}
+
 /* The scenario around a trace: functions come from the trace (the csv one without a
  * function column sends every row to "fn"); the csv one has tenants t1 and t2, for a
  * tenant column. options (may be NULL) adds its keys to the arrivals object, except those
@@ -371,6 +403,8 @@ fuzz_verdict fuzz_one(fuzz_session *s, fuzz_target target, const uint8_t *data, 
     message[0] = '\0';
     if (target == FUZZ_SCENARIO)
         return scenario_one(s, data, size, message, message_size);
+    if (target == FUZZ_SET)
+        return set_one(s, data, size, message, message_size);
     return trace_one(s, target, data, size, message, message_size);
 }
 

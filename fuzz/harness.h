@@ -33,6 +33,26 @@
  * (start_s, end_s, time_scale, repeat, functions, on_bad_row, ...) for the trace source. */
 #define FUZZ_FILE_SEPARATOR '\x1e'
 
+/* The set target's input: up to FUZZ_SET_MAX lines, each one --set assignment (a NUL byte
+ * ends an assignment, as it would end a command-line argument; empty lines are skipped),
+ * applied to the scenario FUZZ_SET_BASE, which has a component of several kinds, tenants
+ * and traffic to point paths at. */
+#define FUZZ_SET_MAX 16
+#define FUZZ_SET_BASE \
+    "{\"name\": \"set\", \"seed\": 3,\n" \
+    " \"tenants\": [{\"name\": \"gold\", \"rate_limit\": {\"per_s\": 5, \"burst\": 3}}, {\"name\": \"free\"}],\n" \
+    " \"components\": [\n" \
+    "  {\"name\": \"api\", \"kind\": \"function\", \"memory_mb\": 256, \"timeout_s\": 2, \"error_rate\": 0.05,\n" \
+    "   \"duration_ms\": {\"dist\": \"lognormal\", \"median\": 40, \"p99\": 900}},\n" \
+    "  {\"name\": \"q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"worker\", \"batch_size\": 4}},\n" \
+    "  {\"name\": \"worker\", \"kind\": \"function\", \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 30}}],\n" \
+    " \"traffic\": [\n" \
+    "  {\"name\": \"c\", \"target\": \"api\", \"tenant\": \"gold\",\n" \
+    "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 2.385},\n" \
+    "   \"client\": {\"timeout_ms\": 700, \"retry\": {\"max_attempts\": 3}}},\n" \
+    "  {\"name\": \"s\", \"target\": \"q\", \"mode\": \"async\", \"tenant\": \"free\",\n" \
+    "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1.5}}]}\n"
+
 typedef enum fuzz_verdict {
     FUZZ_REFUSED,   /* refused with one message of one line */
     FUZZ_RAN,       /* loaded, ran one replication, wrote its report */
@@ -45,6 +65,7 @@ typedef enum fuzz_target {
     FUZZ_AZURE2019, /* invocations CSV [ \x1e durations CSV [ \x1e memory CSV ] ] */
     FUZZ_AZURE2021, /* the 2021 per-invocation CSV */
     FUZZ_CSV,       /* the plain CSV trace */
+    FUZZ_SET,       /* --set overrides, one PATH=VALUE a line, on FUZZ_SET_BASE */
     FUZZ_TARGETS
 } fuzz_target;
 

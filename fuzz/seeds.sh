@@ -8,13 +8,15 @@
 #                   files, joined by the separator byte 0x1e;
 #   OUT/azure2021/  the head of each azure2021 trace;
 #   OUT/csv/        the head of each plain csv trace (a timestamp_s column);
+#   OUT/set/        the --set assignments of the tests (tests/*.c), one a file;
 #   OUT/scenario.dict  libFuzzer dictionary: every identifier-like string literal of the
-#                   scenario reader (keys and enum values), quoted as JSON.
+#                   scenario reader (keys and enum values), quoted as JSON;
+#   OUT/set.dict    the same names bare, with the path syntax and names of FUZZ_SET_BASE.
 # Seeds are cut small because libFuzzer mutates faster on small inputs.
 set -eu
 out=${1:-build-fuzz/seeds}
 rm -rf "$out"
-mkdir -p "$out/scenario" "$out/azure2019" "$out/azure2021" "$out/csv"
+mkdir -p "$out/scenario" "$out/azure2019" "$out/azure2021" "$out/csv" "$out/set"
 
 for f in $(find scenarios tests/scenarios -name '*.json' 2>/dev/null | sort); do
   name=$(echo "$f" | tr / _)
@@ -65,3 +67,16 @@ done
   done
   grep -ohE '"[a-z][a-z0-9_-]{1,40}"' models/*.c sim/cfg.c | sort -u | sed 's/^"\(.*\)"$/"\\"\1\\""/'
 } > "$out/scenario.dict"
+
+# --set assignments the tests use: "--set PATH=VALUE" and "--set 'PATH=VALUE'" in C strings.
+grep -ohE -- "--set '?[A-Za-z_][^ \"'=]*=[^ \"']*" tests/*.c 2>/dev/null | sed -e "s/^--set '\{0,1\}//" |
+  sort -u | awk -v out="$out/set" '{ f = sprintf("%s/test-%03d.txt", out, NR); print > f; close(f) }'
+
+# Bare names (paths are not JSON), the path syntax, and the names of FUZZ_SET_BASE's parts.
+{
+  for t in '=' '.' '[0]' '[1]' '[2]' '{}' '[]' 'true' 'null' '1e308' '-1' '0.5' '"x"' \
+           'components' 'traffic' 'tenants' 'api' 'q' 'worker' 'gold' 'free' 'c' 's' 'arrivals' 'client'; do
+    printf '"%s"\n' "$(printf '%s' "$t" | sed 's/"/\\"/g')"
+  done
+  grep -ohE '"[a-z][a-z0-9_-]{1,40}"' models/*.c sim/cfg.c | sort -u
+} > "$out/set.dict"

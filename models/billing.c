@@ -61,6 +61,26 @@ static void read_tiers(cfg_node *n, const char *key, price_tiers *t)
     }
 }
 
+/* The table's currency: an ISO 4217 code. Reports and pages print it as it is, so it may
+ * hold nothing else (a table from elsewhere could hide a terminal's escape sequence). */
+static void read_currency(cfg_node *top, price_table *t)
+{
+    const char *cur = cfg_string(top, "currency", "USD");
+    if (!cur)
+        cur = "USD";
+    bool code = strlen(cur) == 3;
+    for (size_t i = 0; code && i < 3; i++)
+        code = cur[i] >= 'A' && cur[i] <= 'Z';
+    if (!code && !cfg_failed(top)) {
+        char got[CFG_EXCERPT_MAX + 8];
+        cfg_excerpt(got, sizeof got, cur, CFG_EXCERPT_MAX);
+        cfg_fail(top, "currency", "expected an ISO 4217 code of three capital letters, such as \"USD\", "
+                 "got %s", got);
+        cur = "USD";
+    }
+    snprintf(t->currency, sizeof t->currency, "%s", cur);
+}
+
 static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
 {
     cfg_node top, l, x;
@@ -71,8 +91,7 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
         /* Another provider's table: its function prices only. */
         t->generic = true;
         cfg_string_req(&top, "region");
-        const char *cur = cfg_string(&top, "currency", "USD");
-        snprintf(t->currency, sizeof t->currency, "%s", cur ? cur : "USD");
+        read_currency(&top, t);
         t->month_hours = cfg_number(&top, "month_hours", 730, 1, 744);
         cfg_string_req(&top, "month_hours_source");
         cfg_node fn;
@@ -95,8 +114,7 @@ static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
         return ctx->failed ? -1 : 0;
     }
     cfg_string_req(&top, "region");
-    const char *cur = cfg_string(&top, "currency", "USD");
-    snprintf(t->currency, sizeof t->currency, "%s", cur ? cur : "USD");
+    read_currency(&top, t);
     t->month_hours = cfg_number(&top, "month_hours", 730, 1, 744);
     cfg_string_req(&top, "month_hours_source");
     if (!cfg_object(&top, "lambda", &l))
@@ -403,9 +421,11 @@ int billing_load(price_table *t, cfg_ctx *ctx, const char *name_or_path, const c
     int rc = root ? parse_table(t, &tctx, root) : -1;
     cJSON_Delete(root);
     if (rc != 0 && !ctx->failed) {
-        /* Report the table's own file and path, in the scenario's context. */
-        ctx->failed = 1;
-        snprintf(ctx->message, sizeof ctx->message, "%s", tctx.message);
+        /* The table's own file and path, after the scenario's and the key that names it:
+         * "scenario.json: pricing: prices.json: compute.gb_s: ...". */
+        cfg_node n;
+        cfg_root(&n, ctx, NULL, NULL);
+        cfg_fail(&n, "pricing", "%s", tctx.message);
     }
     return rc;
 }

@@ -7,19 +7,32 @@
 #include <string.h>
 
 #include "models/billing.h"
+#include "sim/cfg.h"
 
-/* Text made safe inside HTML. */
+/* Text made safe inside HTML: markup characters as entities, and since the page declares
+ * UTF-8, control characters and bytes that are not UTF-8 (a Latin-1 description) written
+ * \xNN, as the error messages write them (cfg_escape); newlines and tabs are kept. */
 static void esc(text *t, const char *s)
 {
-    for (; *s; s++) {
+    while (*s) {
+        size_t n = 1;
         switch (*s) {
         case '<': text_printf(t, "&lt;"); break;
         case '>': text_printf(t, "&gt;"); break;
         case '&': text_printf(t, "&amp;"); break;
         case '"': text_printf(t, "&quot;"); break;
         case '\'': text_printf(t, "&#39;"); break;
-        default: text_printf(t, "%c", *s);
+        case '\n': case '\t': text_printf(t, "%c", *s); break;
+        default:
+            n = cfg_utf8_length(s);
+            if (n == 0) {
+                text_printf(t, "\\x%02x", (unsigned char)*s);
+                n = 1;
+            } else {
+                text_printf(t, "%.*s", (int)n, s);
+            }
         }
+        s += n;
     }
 }
 
@@ -44,7 +57,8 @@ static int inline_svg(text *t, const char *dir, const char *name, const char *ca
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.svg", dir, name);
-    FILE *f = fopen(path, "rb");
+    char why[256];
+    FILE *f = cfg_fopen_regular(path, why, sizeof why);
     if (!f)
         return 0;
     fseek(f, 0, SEEK_END);
@@ -110,8 +124,9 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
     text_printf(&t, "</table>\n");
     inline_svg(&t, dir, "plot-latency", "End-to-end latency: the share of completed requests at or below each latency.");
 
-    text_printf(&t, "<h2>Monthly cost (%s)</h2>\n<table><tr><th>line</th><th>mean</th><th>±</th></tr>\n",
-                spec->prices.currency);
+    text_printf(&t, "<h2>Monthly cost (");
+    esc(&t, spec->prices.currency);
+    text_printf(&t, ")</h2>\n<table><tr><th>line</th><th>mean</th><th>±</th></tr>\n");
     for (int k = 0; k < BILL_LINES; k++) {
         snprintf(name, sizeof name, "cost.by_line.%s", bill_line_names[k]);
         if (run_value(r, name, NULL) != 0)

@@ -286,6 +286,12 @@ static int reader_next(line_reader *r)
     r->offset = r->next;
     r->next += n;
     r->line++;
+    /* A byte-order mark, as a spreadsheet's "CSV UTF-8" writes: not part of the first
+     * column's name (offsets still count it; columns count what an editor shows). */
+    if (r->line == 1 && n >= 3 && memcmp(r->buf, "\xef\xbb\xbf", 3) == 0) {
+        memmove(r->buf, r->buf + 3, n - 2);
+        n -= 3;
+    }
     while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r'))
         r->buf[--n] = '\0';
     r->len = (size_t)n;
@@ -351,6 +357,15 @@ static bool blank(const char *s)
     return true;
 }
 
+/* A field of the input quoted for a message: at most CFG_EXCERPT_MAX bytes of it, since a
+ * trace file may be any file the scenario names. Returns buf. */
+#define QUOTE_SIZE (CFG_EXCERPT_MAX + 8)
+static const char *quote(char buf[QUOTE_SIZE], const char *field)
+{
+    cfg_excerpt(buf, QUOTE_SIZE, field, CFG_EXCERPT_MAX);
+    return buf;
+}
+
 /* A whole count: digits, optionally followed by '.' and zeros. 0 ok, -1 malformed,
  * -2 negative. */
 static int parse_count(const char *s, uint64_t *out)
@@ -375,10 +390,11 @@ static int parse_count(const char *s, uint64_t *out)
     return 0;
 }
 
-/* A finite real number filling the whole field. */
+/* A finite decimal number filling the whole field (strtod's hexadecimal forms, such as
+ * 0x1p4, are not what a trace means). */
 static bool parse_real(const char *s, double *out)
 {
-    if (!*s)
+    if (!*s || strpbrk(s, "xX"))
         return false;
     char *end;
     errno = 0;
@@ -548,15 +564,10 @@ static void oom(loader *L)
 static int open_with_header(loader *L, const char *path, const char *expected)
 {
     L->r = (line_reader){ 0 };
-    L->r.f = fopen(path, "rb");
+    char why[256];
+    L->r.f = cfg_fopen_regular(path, why, sizeof why);
     if (!L->r.f) {
-        load_fail(L, 0, 0, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fileno(L->r.f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        load_fail(L, 0, 0, "not a regular file (a trace is read twice: once to check it, then by "
-                  "each replication)");
+        load_fail(L, 0, 0, "%s", why);
         return -1;
     }
     int rc = reader_next(&L->r);
@@ -565,11 +576,18 @@ static int open_with_header(loader *L, const char *path, const char *expected)
         return -1;
     }
     if (rc < 0) {
-        load_fail(L, 0, 0, "read error (is it a folder?)");
+        load_fail(L, 0, 0, "read error: %s", strerror(errno));
         return -1;
     }
     if (rc == 0 || blank(L->r.buf)) {
         load_fail(L, 1, 1, "the file is empty; expected a header line: %s", expected);
+        return -1;
+    }
+    const unsigned char *b = (const unsigned char *)L->r.buf;
+    if (L->r.len >= 2 && (b[0] == 0xff || b[0] == 0xfe) && b[1] == (b[0] ^ 1)) {
+        /* A spreadsheet's "Unicode text": every other byte is NUL. */
+        load_fail(L, 1, 1, "the file is UTF-16 text (it starts with bytes %02X %02X); save it as UTF-8 "
+                  "(\"CSV UTF-8\")", b[0], b[1]);
         return -1;
     }
     if (strlen(L->r.buf) != L->r.len) {
@@ -688,10 +706,17 @@ static int scan_azure2019(loader *L)
     if (open_with_header(L, t->path, header_2019) != 0)
         return -1;
     static const char *const fixed[] = { "HashOwner", "HashApp", "HashFunction", "Trigger" };
-    for (size_t i = 0; i < 4; i++) {
+    /* The first line is quoted only once it starts like this header: the file may be any
+     * file the scenario names, and its first line a secret. */
+    if (strcmp(L->fl.f[0], fixed[0]) != 0) {
+        load_fail(L, 1, 1, "the first line is not an azure2019 header; expected %s", header_2019);
+        return -1;
+    }
+    char q[QUOTE_SIZE];
+    for (size_t i = 1; i < 4; i++) {
         if (i >= L->fl.n || strcmp(L->fl.f[i], fixed[i]) != 0) {
             load_fail(L, 1, i < L->fl.n ? L->fl.col[i] : L->r.len + 1, "column %zu of the header is "
-                      "\"%.40s\", not %s; expected %s", i + 1, i < L->fl.n ? L->fl.f[i] : "", fixed[i],
+                      "%s, not %s; expected %s", i + 1, quote(q, i < L->fl.n ? L->fl.f[i] : ""), fixed[i],
                       header_2019);
             return -1;
         }
@@ -704,7 +729,7 @@ static int scan_azure2019(loader *L)
     for (size_t i = 4; i < L->fl.n; i++) {
         uint64_t m;
         if (parse_count(L->fl.f[i], &m) != 0 || (i > 4 && m != first + (i - 4))) {
-            load_fail(L, 1, L->fl.col[i], "minute column \"%s\": expected %s", L->fl.f[i],
+            load_fail(L, 1, L->fl.col[i], "minute column %s: expected %s", quote(q, L->fl.f[i]),
                       i == 4 ? "a whole minute number" : "the minute after the previous column's");
             return -1;
         }
@@ -761,12 +786,14 @@ static int scan_azure2019(loader *L)
                 ok = false;
                 unsigned long long minute = (unsigned long long)(first + (i - 4));
                 if (e == -2)
-                    go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is negative", L->fl.f[i], minute);
+                    go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is negative",
+                                    quote(q, L->fl.f[i]), minute);
                 else if (e == -3)
-                    go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is above 1e9", L->fl.f[i], minute);
+                    go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is above 1e9",
+                                    quote(q, L->fl.f[i]), minute);
                 else
-                    go_on = bad_row(L, L->fl.col[i], "count \"%.40s\" of minute %llu is not a whole number",
-                                    L->fl.f[i], minute);
+                    go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is not a whole number",
+                                    quote(q, L->fl.f[i]), minute);
                 break;
             }
             uint32_t m = (uint32_t)(i - 4);
@@ -817,6 +844,7 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
                          seq_row *row, size_t *col, char *why, size_t why_size)
 {
     *row = (seq_row){ .run_ms = -1, .size_kb = -1, .tenant = -1, .key = "" };
+    char q[QUOTE_SIZE];
     if (fl->n != (size_t)t->n_columns) {
         *col = fl->n < (size_t)t->n_columns ? line_len + 1 : fl->col[t->n_columns];
         snprintf(why, why_size, "has %zu column%s; the header has %d", fl->n, fl->n == 1 ? "" : "s",
@@ -833,15 +861,15 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
         }
         if (!parse_real(fl->f[t->col[COL_END]], &end) || end < 0 || end > MAX_TRACE_TIME) {
             *col = fl->col[t->col[COL_END]];
-            snprintf(why, why_size, "end_timestamp \"%.40s\" is not a number of seconds from 0 to 1e12",
-                     fl->f[t->col[COL_END]]);
+            snprintf(why, why_size, "end_timestamp %s is not a number of seconds from 0 to 1e12",
+                     quote(q, fl->f[t->col[COL_END]]));
             return -1;
         }
         /* Long executions are kept: the function's timeout_s cuts them. */
         if (!parse_real(fl->f[t->col[COL_DUR]], &dur) || dur < 0 || dur > 1e7) {
             *col = fl->col[t->col[COL_DUR]];
-            snprintf(why, why_size, "duration \"%.40s\" is not a number of seconds from 0 to 1e7",
-                     fl->f[t->col[COL_DUR]]);
+            snprintf(why, why_size, "duration %s is not a number of seconds from 0 to 1e7",
+                     quote(q, fl->f[t->col[COL_DUR]]));
             return -1;
         }
         row->app = app;
@@ -853,14 +881,14 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
     int c = t->col[COL_TIME];
     if (!parse_real(fl->f[c], &row->start) || row->start < 0 || row->start > MAX_TRACE_TIME) {
         *col = fl->col[c];
-        snprintf(why, why_size, "timestamp_s \"%.40s\" is not a number of seconds from 0 to 1e12", fl->f[c]);
+        snprintf(why, why_size, "timestamp_s %s is not a number of seconds from 0 to 1e12", quote(q, fl->f[c]));
         return -1;
     }
     if ((c = t->col[COL_FUNCTION]) >= 0) {
         if (!valid_name(fl->f[c])) {
             *col = fl->col[c];
-            snprintf(why, why_size, "function \"%.64s\" is not a valid name: use 1 to 64 letters, "
-                     "digits, _ and -", fl->f[c]);
+            snprintf(why, why_size, "function %s is not a valid name: use 1 to 64 letters, "
+                     "digits, _ and -", quote(q, fl->f[c]));
             return -1;
         }
         row->key = fl->f[c];
@@ -868,21 +896,21 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
     if ((c = t->col[COL_DURATION]) >= 0 &&
         (!parse_real(fl->f[c], &row->run_ms) || row->run_ms < 0 || row->run_ms > 1e10)) {
         *col = fl->col[c];
-        snprintf(why, why_size, "duration_ms \"%.40s\" is not a number of ms from 0 to 1e10", fl->f[c]);
+        snprintf(why, why_size, "duration_ms %s is not a number of ms from 0 to 1e10", quote(q, fl->f[c]));
         return -1;
     }
     if ((c = t->col[COL_TENANT]) >= 0) {
         row->tenant = world_spec_tenant(w, fl->f[c]);
         if (row->tenant < 0) {
             *col = fl->col[c];
-            snprintf(why, why_size, "tenant \"%.64s\" is not one of the scenario's tenants", fl->f[c]);
+            snprintf(why, why_size, "tenant %s is not one of the scenario's tenants", quote(q, fl->f[c]));
             return -1;
         }
     }
     if ((c = t->col[COL_SIZE]) >= 0 &&
         (!parse_real(fl->f[c], &row->size_kb) || !(row->size_kb >= 0.001) || row->size_kb > 1048576)) {
         *col = fl->col[c];
-        snprintf(why, why_size, "size_kb \"%.40s\" is not a number from 0.001 to 1048576", fl->f[c]);
+        snprintf(why, why_size, "size_kb %s is not a number from 0.001 to 1048576", quote(q, fl->f[c]));
         return -1;
     }
     return 0;
@@ -900,8 +928,8 @@ static int read_seq_header(loader *L)
         return -1;
     for (int i = 0; i < 5; i++)
         t->col[i] = -1;
-    char unknown[256] = "";
-    size_t first_unknown = 0;
+    char unknown[256] = "", q[QUOTE_SIZE];
+    size_t first_unknown = 0, n_unknown = 0;
     for (size_t i = 0; i < L->fl.n; i++) {
         int k = -1;
         for (int j = 0; names[j]; j++)
@@ -909,9 +937,10 @@ static int read_seq_header(loader *L)
                 k = j;
         if (k < 0) {
             size_t used = strlen(unknown);
-            snprintf(unknown + used, sizeof unknown - used, "%s\"%.40s\"", used ? ", " : "", L->fl.f[i]);
+            snprintf(unknown + used, sizeof unknown - used, "%s%s", used ? ", " : "", quote(q, L->fl.f[i]));
             if (!first_unknown)
                 first_unknown = L->fl.col[i];
+            n_unknown++;
         } else if (t->col[k] >= 0) {
             load_fail(L, 1, L->fl.col[i], "column %s appears twice in the header", names[k]);
             return -1;
@@ -919,8 +948,15 @@ static int read_seq_header(loader *L)
             t->col[k] = (int)i;
         }
     }
+    /* The first line is quoted only when it names a column of the format: the file may be
+     * any file the scenario names, and its first line a secret. */
+    if (n_unknown == L->fl.n) {
+        load_fail(L, 1, 1, "the first line names none of the columns of the %s format; expected %s",
+                  format_names[t->format], expected);
+        return -1;
+    }
     if (first_unknown) {
-        load_fail(L, 1, first_unknown, "unknown column%s %s; expected %s", strchr(unknown, ',') ? "s" : "",
+        load_fail(L, 1, first_unknown, "unknown column%s %s; expected %s", n_unknown > 1 ? "s" : "",
                   unknown, expected);
         return -1;
     }
@@ -1260,8 +1296,9 @@ static int scan_side_file(loader *L, bool memory, int percentile)
             if (!parse_real(L->fl.f[value[i]], &v[i]) || v[i] < 0)
                 bad = i;
         if (bad != SIZE_MAX) {
-            if (!bad_row(L, L->fl.col[value[bad]], "\"%.40s\" is not a number of %s (0 or more)",
-                         L->fl.f[value[bad]], memory ? "MB" : "ms")) {
+            char q[QUOTE_SIZE];
+            if (!bad_row(L, L->fl.col[value[bad]], "%s is not a number of %s (0 or more)",
+                         quote(q, L->fl.f[value[bad]]), memory ? "MB" : "ms")) {
                 rc = -1;
                 break;
             }
@@ -1309,9 +1346,10 @@ static int minute_buckets(loader *L)
     t->n_buckets = t->cap_buckets = n;
     t->bucket0 = 60.0 * t->m0;
     t->bucket_s = 60;
-    FILE *f = fopen(t->path, "rb");
+    char why[256];
+    FILE *f = cfg_fopen_regular(t->path, why, sizeof why);
     if (!f) {
-        load_fail(L, 0, 0, "cannot open: %s", strerror(errno));
+        load_fail(L, 0, 0, "%s", why);
         return -1;
     }
     line_reader r = { .f = f };
@@ -1980,7 +2018,10 @@ trace_player *trace_player_alloc(const trace_spec *t, sim *s, gsl_rng *r, double
             return NULL;
         }
         rewind_functions(p);
-        p->fd = open(t->path, O_RDONLY);
+        /* The load pass read a regular file here; if it has been replaced since, by a FIFO
+         * say, the replay must not block on it. */
+        char why[256];
+        p->fd = cfg_open_regular(t->path, NULL, why, sizeof why);
         if (p->fd < 0)
             p->read_errors++;
         else if (origin < stop && sim_at(s, origin, on_minute, p, sim_gen_pack(0, 0)) != 0) {
@@ -1989,7 +2030,8 @@ trace_player *trace_player_alloc(const trace_spec *t, sim *s, gsl_rng *r, double
         }
         return p;
     }
-    p->f = fopen(t->path, "rb");
+    char why[256];
+    p->f = cfg_fopen_regular(t->path, why, sizeof why);
     if (!p->f || fseeko(p->f, t->window_offset, SEEK_SET) != 0)
         p->read_errors++;
     else

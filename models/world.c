@@ -197,10 +197,15 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
         cfg_fail(root, "name", "\"%.64s\" is not a valid name: use 1 to 64 letters, digits, _ and - "
                  "(it names the results folder)", name);
     w->name = strdup(name ? name : fallback);
-    /* The description may be empty (cfg_string insists on text). */
+    /* The description may be empty (cfg_string insists on text). It is shown as it is on
+     * terminals and pages, so a scenario from elsewhere could hide escape sequences in it:
+     * control characters (but lines and tabs) and bytes that are not UTF-8 are kept as \xNN. */
     const cJSON *d = cfg_raw(root, "description");
     const char *desc = cJSON_IsString(d) ? d->valuestring : cfg_string(root, "description", "");
-    w->description = strdup(desc ? desc : "");
+    size_t desc_size = 4 * strlen(desc ? desc : "") + 1;
+    w->description = malloc(desc_size);
+    if (w->description)
+        cfg_escape(w->description, desc_size, desc ? desc : "", "\n\t");
     cfg_put(root, "description", cJSON_CreateString(w->description ? w->description : ""));
     w->duration_s = cfg_number(root, "duration_s", 3600, 1, 366 * 86400.0);
     w->warmup_s = cfg_number(root, "warmup_s", 0, 0, 366 * 86400.0);

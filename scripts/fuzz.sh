@@ -5,6 +5,7 @@
 #   azure2019  an Azure 2019 invocations CSV [0x1e durations CSV [0x1e memory CSV]]
 #   azure2021  an Azure 2021 per-invocation CSV
 #   csv        a plain CSV trace
+#   set        --set overrides (one PATH=VALUE a line) on a fixed scenario, loaded and run
 # Each target starts from its seeds (fuzz/seeds/<target>/ and what fuzz/seeds.sh cuts from
 # scenarios/) and its corpus of earlier runs (build-fuzz/corpus/<target>/, kept), in
 # libFuzzer's fork mode so that the run goes on after a finding. Inputs that crash, hang
@@ -16,7 +17,7 @@
 # space-separated), FUZZ_CC (clang). Exit status 1 when this run found anything.
 set -eu
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-scenario azure2019 azure2021 csv}
+targets=${FUZZ_TARGETS:-scenario azure2019 azure2021 csv set}
 build=build-fuzz
 
 case "$seconds" in
@@ -43,13 +44,16 @@ found=0
 printf '%-10s %10s %8s %16s %9s %7s  %s\n' target execs execs/s edges features corpus findings
 for t in $targets; do
   bin="$build/fuzz_$t"
-  [ -x "$bin" ] || { echo "fuzz: no target $t (known: scenario azure2019 azure2021 csv)" >&2; exit 2; }
+  [ -x "$bin" ] || { echo "fuzz: no target $t (known: scenario azure2019 azure2021 csv set)" >&2; exit 2; }
   corpus="$build/corpus/$t"
   findings="$build/findings/$t"
   log="$build/logs/$t.log"
   mkdir -p "$corpus" "$findings"
-  if [ "$t" = scenario ]; then dict="$build/seeds/scenario.dict"; max_len=16384
-  else dict=fuzz/trace.dict; max_len=8192; fi
+  case "$t" in
+  scenario) dict="$build/seeds/scenario.dict"; max_len=16384 ;;
+  set) dict="$build/seeds/set.dict"; max_len=4096 ;;
+  *) dict=fuzz/trace.dict; max_len=8192 ;;
+  esac
   nice "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
     -dict="$dict" -artifact_prefix="$findings/" -print_final_stats=1 \

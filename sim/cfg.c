@@ -1,14 +1,95 @@
 /* cfg.c — scenario reading with JSON paths in every message.
  *
- * All user-facing errors pass through fail_at(), so one breakpoint catches them all. */
+ * All user-facing errors pass through fail_at(), so one breakpoint catches them all, and
+ * one place makes them safe to print: whatever bytes the input held, a message is one line
+ * of well-formed UTF-8 without control characters (the others are written \xNN). Every
+ * input file is opened by cfg_open_regular, which refuses what is not a regular file
+ * before anything could block on it. */
 #include "sim/cfg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- text safe to print ----------------------------------------------------- */
+
+size_t cfg_utf8_length(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    unsigned c = s[0];
+    if (c < 0x80)
+        return c >= 0x20 && c != 0x7f ? 1 : 0;
+    size_t n;
+    unsigned cp, min;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2, cp = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3, cp = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;           /* a continuation byte, an overlong lead (C0, C1) or beyond F4 */
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;       /* truncated (this also stops at the terminating NUL) */
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;           /* overlong, beyond Unicode, or a UTF-16 surrogate */
+    if (cp >= 0x80 && cp <= 0x9f)
+        return 0;           /* C1 controls: some terminals obey U+009B as CSI */
+    return n;
+}
+
+size_t cfg_escape(char *dst, size_t size, const char *src, const char *keep)
+{
+    size_t k = 0;
+    if (size == 0)
+        return 0;
+    for (const char *p = src; *p;) {
+        size_t n = cfg_utf8_length(p);
+        if (n == 0 && keep && strchr(keep, *p))
+            n = 1;
+        if (n > 0) {
+            if (k + n >= size)
+                break;
+            memcpy(dst + k, p, n);
+            k += n;
+            p += n;
+        } else {
+            if (k + 4 >= size)
+                break;
+            snprintf(dst + k, 5, "\\x%02x", (unsigned char)*p);
+            k += 4;
+            p++;
+        }
+    }
+    dst[k] = '\0';
+    return k;
+}
+
+size_t cfg_excerpt(char *dst, size_t size, const char *text, size_t max)
+{
+    size_t n = 0;
+    while (text[n] && n < max) {
+        size_t c = cfg_utf8_length(text + n);
+        if (c == 0)
+            c = 1;
+        if (n + c > max)
+            break;
+        n += c;
+    }
+    bool cut = text[n] != '\0';
+    snprintf(dst, size, "\"%.*s%s\"", (int)n, text, cut ? "..." : "");
+    return n;
+}
 
 /* ---- errors ---------------------------------------------------------------- */
 
@@ -23,16 +104,13 @@ static void fail_at(cfg_ctx *ctx, const char *path, const char *fmt, va_list ap)
     if (ctx->failed)
         return;
     ctx->failed = 1;
-    int k = snprintf(ctx->message, sizeof ctx->message, "%s: %s: ", ctx->file,
-                     path && *path ? path : "(top level)");
-    if (k < 0 || (size_t)k >= sizeof ctx->message)
-        return;
-    vsnprintf(ctx->message + k, sizeof ctx->message - (size_t)k, fmt, ap);
-    /* One line, whatever the input held: control characters (a raw newline inside a key,
-     * which the JSON reader tolerates) become '?'. */
-    for (char *p = ctx->message; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = '?';
+    char raw[2 * sizeof ctx->message];
+    int k = snprintf(raw, sizeof raw, "%s: %s: ", ctx->file, path && *path ? path : "(top level)");
+    if (k >= 0 && (size_t)k < sizeof raw)
+        vsnprintf(raw + k, sizeof raw - (size_t)k, fmt, ap);
+    /* One line of UTF-8, whatever the input held: a raw newline inside a key (which the
+     * JSON reader tolerates), a terminal's escape sequence, a Latin-1 name. */
+    cfg_escape(ctx->message, sizeof ctx->message, raw, NULL);
 }
 
 static void fail_ctx(cfg_ctx *ctx, const char *path, const char *fmt, ...)
@@ -103,8 +181,7 @@ static void describe(const cJSON *v, char *buf, size_t size)
     else if (cJSON_IsNumber(v))
         snprintf(buf, size, "%.10g", v->valuedouble);
     else if (cJSON_IsString(v))
-        snprintf(buf, size, "\"%.40s%s\"", v->valuestring,
-                 strlen(v->valuestring) > 40 ? "..." : "");
+        cfg_excerpt(buf, size, v->valuestring, CFG_EXCERPT_MAX);
     else if (cJSON_IsBool(v))
         snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
     else if (cJSON_IsNull(v))
@@ -147,8 +224,41 @@ void cfg_strip_comments(char *t, size_t len)
     }
 }
 
+/* Where the brackets of t (comments blanked) first nest deeper than cJSON's limit, or len
+ * when they never do. */
+static size_t too_deep_at(const char *t, size_t len)
+{
+    size_t depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (t[i] == '"') {
+            for (i++; i < len && t[i] != '"'; i++)
+                if (t[i] == '\\')
+                    i++;
+        } else if (t[i] == '[' || t[i] == '{') {
+            if (++depth > CJSON_NESTING_LIMIT)
+                return i;
+        } else if ((t[i] == ']' || t[i] == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return len;
+}
+
 cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len)
 {
+    /* A byte-order mark, as editors on Windows write: skipped, so that columns count what
+     * an editor shows. */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    /* Windows' "Unicode" is UTF-16: say so, rather than "contains a NUL byte". */
+    if (len >= 2 && ((unsigned char)text[0] == 0xff || (unsigned char)text[0] == 0xfe) &&
+        (unsigned char)text[1] == ((unsigned char)text[0] ^ 1)) {
+        fail_ctx(ctx, "", "the file is UTF-16 text (it starts with bytes %02X %02X); save it as UTF-8",
+                 (unsigned char)text[0], (unsigned char)text[1]);
+        return NULL;
+    }
     if (memchr(text, '\0', len)) {
         fail_ctx(ctx, "", "the file contains a NUL byte; expected JSON text");
         return NULL;
@@ -190,7 +300,11 @@ cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len)
         for (size_t i = off; i < len && k < sizeof near - 1 && copy[i] != '\n' && copy[i] != '\r'; i++)
             near[k++] = copy[i];
         near[k] = '\0';
-        if (off >= len)
+        size_t deep = too_deep_at(copy, len);
+        if (deep < len && deep <= off)
+            fail_ctx(ctx, "", "the JSON is nested deeper than %d levels (at line %zu, column %zu)",
+                     CJSON_NESTING_LIMIT, line, col);
+        else if (off >= len)
             fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu (unexpected end of file)", line, col);
         else if (k == 0)
             fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu (at the end of the line)", line, col);
@@ -210,43 +324,132 @@ cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len)
     return root;
 }
 
+/* What a file that is not a regular one is, for messages. */
+static const char *file_type(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO (named pipe)";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    return "not a regular file";
+}
+
+int cfg_open_regular(const char *path, off_t *size, char *why, size_t why_size)
+{
+    /* Non-blocking, so that opening a FIFO returns at once instead of waiting for a
+     * writer; the flag is cleared once the file is known to be regular. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        int err = errno;
+        /* A socket cannot be opened at all: say what it is rather than "No such device". */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+            snprintf(why, why_size, "is %s, not a regular file", file_type(st.st_mode));
+        else
+            snprintf(why, why_size, "cannot open: %s", strerror(err));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        snprintf(why, why_size, "cannot open: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, why_size, "is %s, not a regular file", file_type(st.st_mode));
+        close(fd);
+        return -1;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        snprintf(why, why_size, "cannot open: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (size)
+        *size = st.st_size;
+    return fd;
+}
+
+FILE *cfg_fopen_regular(const char *path, char *why, size_t why_size)
+{
+    int fd = cfg_open_regular(path, NULL, why, why_size);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        snprintf(why, why_size, "cannot open: %s", strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 cJSON *cfg_load_file(cfg_ctx *ctx, const char *file)
 {
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        fail_ctx(ctx, "", "cannot open: %s", strerror(errno));
+    char why[256];
+    off_t size = 0;
+    int fd = cfg_open_regular(file, &size, why, sizeof why);
+    if (fd < 0) {
+        fail_ctx(ctx, "", "%s", why);
         return NULL;
     }
-    size_t cap = 4096, len = 0;
+    const size_t limit = CFG_FILE_MAX_MB << 20;
+    if (size > (off_t)limit) {
+        close(fd);
+        fail_ctx(ctx, "", "the file is %.0f MB; a scenario or price table is at most %u MB",
+                 ceil((double)size / (1 << 20)), (unsigned)CFG_FILE_MAX_MB);
+        return NULL;
+    }
+    /* Read up to one byte past the limit: the file may have grown since fstat. */
+    size_t cap = (size_t)size + 1, len = 0;
+    if (cap > limit + 1)
+        cap = limit + 1;
     char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fclose(f);
-            fail_ctx(ctx, "", "out of memory");
-            return NULL;
-        }
-        len += fread(buf + len, 1, cap - len, f);
-        if (len < cap)
-            break;
-        if (cap >= (size_t)256 << 20) {
-            free(buf);
-            fclose(f);
-            fail_ctx(ctx, "", "the file is larger than 256 MB; not a scenario");
-            return NULL;
-        }
-        char *grown = realloc(buf, cap * 2);
-        if (!grown)
-            free(buf);
-        buf = grown;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(buf);
-        fail_ctx(ctx, "", "read error (is it a directory?)");
+    if (!buf) {
+        close(fd);
+        fail_ctx(ctx, "", "out of memory");
         return NULL;
     }
+    for (;;) {
+        if (len == cap) {
+            if (cap > limit) {
+                free(buf);
+                close(fd);
+                fail_ctx(ctx, "", "the file is larger than %u MB; a scenario or price table is at "
+                         "most that", (unsigned)CFG_FILE_MAX_MB);
+                return NULL;
+            }
+            size_t grown_cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+            char *grown = realloc(buf, grown_cap);
+            if (!grown) {
+                free(buf);
+                close(fd);
+                fail_ctx(ctx, "", "out of memory");
+                return NULL;
+            }
+            buf = grown;
+            cap = grown_cap;
+        }
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int err = errno;
+            free(buf);
+            close(fd);
+            fail_ctx(ctx, "", "read error: %s", strerror(err));
+            return NULL;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    close(fd);
     cJSON *root = cfg_parse_text(ctx, buf, len);
     free(buf);
     return root;

@@ -14,10 +14,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <cjson/cJSON.h>
 
 #define CFG_PATH_MAX 256
 #define CFG_MAX_KEYS 64
+/* Files read whole (scenarios, price tables) are refused above this size. */
+#define CFG_FILE_MAX_MB 64
+/* Messages quote at most this many bytes of a value read from a file. */
+#define CFG_EXCERPT_MAX 32
 
 typedef struct cfg_ctx {
     const char *file;
@@ -35,8 +41,36 @@ typedef struct cfg_node {
 } cfg_node;
 
 void cfg_ctx_init(cfg_ctx *ctx, const char *file);
-/* Reads and parses a scenario: comments allowed, must be a JSON object. On failure returns
- * NULL and sets ctx's message (empty file, malformed JSON with line and column, ...). */
+
+/* ---- input files ---- */
+/* Opens path for reading if it is a regular file, without blocking on anything else: a
+ * FIFO, a socket, a device (/dev/zero, a terminal) or a directory is refused. Returns the
+ * descriptor (blocking, close-on-exec) and, when size is not NULL, the file's size; or -1
+ * with one phrase in why, such as "is a FIFO (named pipe), not a regular file" or
+ * "cannot open: No such file or directory". Every reader of an input file opens it here. */
+int   cfg_open_regular(const char *path, off_t *size, char *why, size_t why_size);
+/* The same as a stdio stream (fclose closes it). */
+FILE *cfg_fopen_regular(const char *path, char *why, size_t why_size);
+
+/* ---- text from input files, made safe to print ---- */
+/* The length (1 to 4) of the printable UTF-8 character at s, or 0 when s starts with a
+ * control character (C0, DEL, C1), the terminating NUL, or bytes that are not well-formed
+ * UTF-8 (stray continuation, overlong form, surrogate, beyond U+10FFFF, truncated). */
+size_t cfg_utf8_length(const char *s);
+/* Copies src into dst (size bytes, always terminated), each byte cfg_utf8_length refuses
+ * written as \xNN, except the control characters in keep (may be NULL; "\n\t" keeps lines);
+ * stops before a character that would not fit. Returns the length. A buffer of four times
+ * strlen(src) plus one always holds the whole text. */
+size_t cfg_escape(char *dst, size_t size, const char *src, const char *keep);
+/* Writes text into dst as a quoted excerpt: "text", or its first max bytes (cut at a
+ * character) and "...". Returns the bytes of text quoted. Bytes are escaped later, by the
+ * message they go into. */
+size_t cfg_excerpt(char *dst, size_t size, const char *text, size_t max);
+
+/* Reads and parses a scenario: comments allowed, a leading byte-order mark skipped, must
+ * be a JSON object of at most CFG_FILE_MAX_MB. On failure returns NULL and sets ctx's
+ * message (not a regular file, empty file, malformed JSON with line and column, nesting
+ * deeper than cJSON allows, ...). */
 cJSON *cfg_load_file(cfg_ctx *ctx, const char *file);
 /* Same, from text in memory (file is the name to report). */
 cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len);

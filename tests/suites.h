@@ -12,6 +12,7 @@ Suite *billing_suite(void);     /* tests/test_billing.c: AWS worked examples */
 Suite *validation_suite(void);  /* tests/test_validation.c: closed forms */
 Suite *cli_suite(void);         /* tests/test_cli.c: command line, files, exit codes */
 Suite *fuzz_regressions_suite(void); /* tests/test_fuzz_regressions.c: inputs make fuzz found, fuzz seeds */
+Suite *inputs_suite(void);      /* tests/test_inputs.c: special files, hostile bytes, leaks in messages */
 Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumers */
 Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retries, breakers, tenants */
 Suite *workflow_suite(void);    /* tests/test_workflow.c: state machines, maps, sagas, Express, billing */

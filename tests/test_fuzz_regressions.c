@@ -162,6 +162,21 @@ START_TEST(a_refusal_is_one_line_naming_the_scenario)
 }
 END_TEST
 
+/* The set target's refusals come from cfg_set_path and name the scenario and --set. */
+START_TEST(a_set_refusal_is_one_line_naming_the_scenario)
+{
+    fuzz_session s;
+    ck_assert_int_eq(fuzz_session_open(&s), 0);
+    static const char bad[] = "components.api.memory_mb=512\ncomponents.nobody.memory_mb=512\n";
+    char message[1024];
+    fuzz_verdict v = fuzz_one(&s, FUZZ_SET, (const uint8_t *)bad, strlen(bad), message, sizeof message);
+    ck_assert_msg(v == FUZZ_REFUSED, "verdict %d: %s", v, message);
+    ck_assert_msg(strstr(message, "scenario.json: components.nobody.memory_mb: --set: components has no "
+                                  "element named \"nobody\"") != NULL, "%s", message);
+    fuzz_session_close(&s);
+}
+END_TEST
+
 Suite *fuzz_regressions_suite(void)
 {
     Suite *s = suite_create("fuzz-regressions");
@@ -174,6 +189,7 @@ Suite *fuzz_regressions_suite(void)
     tcase_add_loop_test(tc, hand_written_seed_runs, 0, (int)n_seeds);
     tcase_add_test(tc, every_target_has_seeds);
     tcase_add_test(tc, a_refusal_is_one_line_naming_the_scenario);
+    tcase_add_test(tc, a_set_refusal_is_one_line_naming_the_scenario);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -611,7 +611,7 @@ START_TEST(hostile_traces_are_refused_with_file_line_and_column)
     assert_file_refused(dir, "azure2019", "count.csv", "HashOwner,HashApp,HashFunction,Trigger,7,8\n"
                         "o1,a1,f1,http,3,x2\n", ":2:17:", "count \"x2\" of minute 8 is not a whole number");
     assert_file_refused(dir, "azure2019", "negative.csv", "HashOwner,HashApp,HashFunction,Trigger,7,8\n"
-                        "o1,a1,f1,http,3,0\no2,a2,f2,timer,-4,1\n", ":3:16:", "count -4 of minute 7 is negative");
+                        "o1,a1,f1,http,3,0\no2,a2,f2,timer,-4,1\n", ":3:16:", "count \"-4\" of minute 7 is negative");
     assert_file_refused(dir, "azure2019", "minutes.csv", "HashOwner,HashApp,HashFunction,Trigger,7,9\n", ":1:42:",
                         "minute column \"9\"");
     assert_file_refused(dir, "azure2021", "end.csv", "app,func,end_timestamp,duration\na,f,3.5,1\n"
