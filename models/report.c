@@ -555,7 +555,9 @@ cJSON *report_summary(const run_result *r)
     const world_spec *spec = r->spec;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "scenario", spec->name);
-    cJSON_AddStringToObject(o, "file", spec->file);
+    char file[4 * 4096 + 1];   /* the path as typed, in clean UTF-8 (JSON strings must be) */
+    cfg_escape(file, sizeof file, spec->file, NULL);
+    cJSON_AddStringToObject(o, "file", file);
     cJSON_AddNumberToObject(o, "seed", (double)spec->seed);
     cJSON_AddNumberToObject(o, "replications", spec->replications);
     cJSON_AddNumberToObject(o, "duration_s", spec->duration_s);
@@ -638,7 +640,9 @@ void report_print(const run_result *r, FILE *f)
 {
     const world_spec *spec = r->spec;
     char name[256];
-    fprintf(f, "slsim: %s (%s)\n", spec->name, spec->file);
+    char file[4 * 4096 + 1];
+    cfg_escape(file, sizeof file, spec->file, NULL);
+    fprintf(f, "slsim: %s (%s)\n", spec->name, file);
     if (spec->description[0])
         fprintf(f, "  %s\n", spec->description);
     fprintf(f, "  seed %llu, %u replication%s of %g s measured (warm-up %g s)%s\n\n",

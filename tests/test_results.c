@@ -457,6 +457,28 @@ START_TEST(no_name_reaching_gnuplot_runs_a_command)
 }
 END_TEST
 
+/* A scenario's path is the user's own, but it reaches summary.json (JSON is UTF-8) and the
+ * terminal: bytes that are not UTF-8, and control characters, are written \xNN there. */
+START_TEST(a_scenario_path_that_is_not_utf8_is_escaped_in_the_summary)
+{
+    char dir[256], file[512], out[512], path[600], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/bad\xff\x01name.json", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_text(file, small_scenario);
+    char *argv[] = { "slsim", "run", file, "--out", out, "--no-plots", "--duration=60", NULL };
+    ck_assert_int_eq(run_argv(dir, argv, text, sizeof text), 0);
+    ck_assert_msg(strstr(text, "bad\\xff\\x01name.json") != NULL, "the report's path: %.300s", text);
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    char *summary = support_read_file(path);
+    ck_assert_ptr_nonnull(summary);
+    ck_assert_msg(strchr(summary, 0xff) == NULL && strchr(summary, 0x01) == NULL, "raw bytes in summary.json");
+    ck_assert_msg(strstr(summary, "bad\\\\xff\\\\x01name.json") != NULL, "summary.json's file: %.300s", summary);
+    free(summary);
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(a_run_where_nothing_arrives_says_so_and_plots_nothing_empty)
 {
     char dir[256], file[512], out[512], text[16384];
@@ -488,6 +510,7 @@ Suite *results_suite(void)
     tcase_add_test(tc, an_unusable_out_is_refused_before_the_simulation);
     tcase_add_test(tc, no_name_reaching_gnuplot_runs_a_command);
     tcase_add_test(tc, a_run_where_nothing_arrives_says_so_and_plots_nothing_empty);
+    tcase_add_test(tc, a_scenario_path_that_is_not_utf8_is_escaped_in_the_summary);
     suite_add_tcase(s, tc);
     return s;
 }
