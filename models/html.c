@@ -105,6 +105,10 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
                 spec->duration_s, spec->warmup_s, spec->prices.month_hours);
     esc(&t, spec->prices.name);
     text_printf(&t, ".</p>\n");
+    if (!(run_value(r, "requests.arrived", NULL) > 0))
+        text_printf(&t, "<p><strong>Nothing arrived</strong>: no request or event arrived in the measured "
+                    "window of any replication, so every figure below is empty (check the traffic's rates "
+                    "and start times against <code>warmup_s</code> and <code>duration_s</code>).</p>\n");
 
     text_printf(&t, "<h2>Requests</h2>\n<table><tr><th>outcome</th><th>mean</th><th>±</th></tr>\n");
     static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",

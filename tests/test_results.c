@@ -495,6 +495,11 @@ START_TEST(a_run_where_nothing_arrives_says_so_and_plots_nothing_empty)
     ck_assert_msg(files[0] == '\0', "empty files: %s", files);
     support_sh(files, sizeof files, "ls '%s' | grep -c '^plot-' || true", out);
     ck_assert_str_eq(files, "0\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s/report.html", out);
+    char *page = support_read_file(path);
+    ck_assert_msg(page && strstr(page, "Nothing arrived"), "report.html does not say that nothing arrived");
+    free(page);
     support_rmrf(dir);
 }
 END_TEST
