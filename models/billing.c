@@ -72,8 +72,9 @@ static void read_currency(cfg_node *top, price_table *t)
     for (size_t i = 0; code && i < 3; i++)
         code = cur[i] >= 'A' && cur[i] <= 'Z';
     if (!code && !cfg_failed(top)) {
-        char got[CFG_EXCERPT_MAX + 8];
-        cfg_excerpt(got, sizeof got, cur, CFG_EXCERPT_MAX);
+        char got[CFG_EXCERPT_MAX + 8] = "another string";
+        if (!top->ctx->no_quotes)
+            cfg_excerpt(got, sizeof got, cur, CFG_EXCERPT_MAX);
         cfg_fail(top, "currency", "expected an ISO 4217 code of three capital letters, such as \"USD\", "
                  "got %s", got);
         cur = "USD";
@@ -397,6 +398,7 @@ int billing_load(price_table *t, cfg_ctx *ctx, const char *name_or_path, const c
         else if (snprintf(path, sizeof path, "%s/%s", base_dir, name_or_path) >= (int)sizeof path)
             path[0] = '\0';
         cfg_ctx_init(&tctx, path);
+        tctx.no_quotes = 1;   /* the scenario may name any file: say where, quote nothing */
         root = cfg_load_file(&tctx, path);
     } else {
         const struct embedded_table *e = pricing_embedded;

@@ -115,32 +115,45 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* The "files" that dir's summary.json or study.json lists (NULL: neither lists any). */
+/* dir/name parsed, when it is a regular file of JSON that says slsim wrote it
+ * ("generator"); NULL otherwise. Opened without blocking, and read only when a regular
+ * file: a FIFO named summary.json must not hang slsim. */
+static cJSON *slsim_json(const char *dir, const char *name)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0)
+        return NULL;
+    FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        return NULL;
+    }
+    char *text = malloc(1 << 24);
+    size_t n = text ? fread(text, 1, (1 << 24) - 1, f) : 0;
+    fclose(f);
+    if (!text)
+        return NULL;
+    text[n] = '\0';
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "generator");
+    if (!cJSON_IsString(g) || strcmp(g->valuestring, "slsim") != 0) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* The "files" that dir's summary.json or study.json (written by slsim) lists; NULL when
+ * neither does. */
 static cJSON *listed_files(const char *dir)
 {
     static const char *const names[] = { "summary.json", "study.json" };
     for (size_t i = 0; i < 2; i++) {
-        char path[8192];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        /* Opened without blocking and read only when a regular file: a FIFO named
-         * summary.json must not hang slsim. */
-        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-        struct stat st;
-        if (fd < 0)
-            continue;
-        FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
-        if (!f) {
-            close(fd);
-            continue;
-        }
-        char *text = malloc(1 << 24);
-        size_t n = text ? fread(text, 1, (1 << 24) - 1, f) : 0;
-        fclose(f);
-        if (!text)
-            return NULL;
-        text[n] = '\0';
-        cJSON *j = cJSON_Parse(text);
-        free(text);
+        cJSON *j = slsim_json(dir, names[i]);
         cJSON *files = cJSON_DetachItemFromObjectCaseSensitive(j, "files");
         cJSON_Delete(j);
         if (cJSON_IsArray(files))
@@ -150,29 +163,103 @@ static cJSON *listed_files(const char *dir)
     return NULL;
 }
 
-/* Whether name (an entry of a results folder) is one that files lists, or the folder of
- * listed "name/..." entries. */
+int outdir_relist(const char *dir)
+{
+    static const char *const names[] = { "summary.json", "study.json" };
+    for (size_t i = 0; i < 2; i++) {
+        cJSON *j = slsim_json(dir, names[i]);
+        if (!j || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "files"))) {
+            cJSON_Delete(j);
+            continue;
+        }
+        cJSON *files = cJSON_CreateArray();
+        int rc = files && outdir_list(dir, files) == 0 ? 0 : -1;
+        if (rc == 0 && !cJSON_ReplaceItemInObjectCaseSensitive(j, "files", files))
+            rc = -1;
+        else if (rc != 0)
+            cJSON_Delete(files);
+        char *text = rc == 0 ? cJSON_Print(j) : NULL;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        rc = text && report_write_atomic(path, text, strlen(text)) == 0 ? 0 : -1;
+        free(text);
+        cJSON_Delete(j);
+        return rc;
+    }
+    return 0;
+}
+
 static int is_listed(const cJSON *files, const char *name)
 {
-    size_t n = strlen(name);
     for (const cJSON *f = files->child; f; f = f->next)
-        if (cJSON_IsString(f) && (!strcmp(f->valuestring, name) ||
-                                  (!strncmp(f->valuestring, name, n) && f->valuestring[n] == '/')))
+        if (cJSON_IsString(f) && !strcmp(f->valuestring, name))
             return 1;
     return 0;
 }
 
+/* Whether name is a temporary file slsim writes and renames: "<file>.<pid>.tmp"
+ * (report_write_atomic) or ".plot-<name>.slsim-tmp.png|svg" (gnuplot's output). */
+static int temporary_name(const char *name)
+{
+    if (!strncmp(name, ".plot-", 6) && (has_suffix(name, ".slsim-tmp.png") || has_suffix(name, ".slsim-tmp.svg")))
+        return 1;
+    size_t n = strlen(name);
+    if (n < 7 || strcmp(name + n - 4, ".tmp") != 0)
+        return 0;
+    size_t k = n - 4;
+    while (k > 0 && name[k - 1] >= '0' && name[k - 1] <= '9')
+        k--;
+    return k < n - 4 && k > 1 && name[k - 1] == '.' && name[0] != '.';
+}
+
+/* Whether name is a file an slsim before the "files" list wrote into a results folder. */
+static int legacy_name(const char *name)
+{
+    static const char *const names[] = { "summary.json", "latency.csv", "timeseries.csv", "functions.csv",
+        "cost.csv", "trace.csv", "report.html", "plots.sh", "compare.csv", "compare.txt",
+        "compare-cost.csv", "cost-curve.csv", "cost-curve.dat", "break-even.csv", "tune.csv",
+        "sweep.csv", "sweep.json", "sweep.dat", "study.json" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(name, names[i]))
+            return 1;
+    return !strncmp(name, "plot-", 5) && (has_suffix(name, ".png") || has_suffix(name, ".svg"));
+}
+
+/* Whether dir/plot-scripts holds nothing but gnuplot scripts slsim copied there (regular
+ * *.gp files), each listed as "plot-scripts/NAME" when files is given. */
+static int plot_scripts_only(const char *dir, const cJSON *files)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/plot-scripts", dir);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    int ok = 1;
+    for (struct dirent *e; ok && (e = readdir(d)) != NULL;) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char file[8400], listed[300];
+        struct stat st;
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        snprintf(listed, sizeof listed, "plot-scripts/%.250s", e->d_name);
+        ok = lstat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+             (has_suffix(e->d_name, ".gp") || temporary_name(e->d_name)) &&
+             (!files || temporary_name(e->d_name) || is_listed(files, listed));
+    }
+    closedir(d);
+    return ok;
+}
+
 /* Whether folder dir is one slsim may replace as a whole: empty, or a results folder of
- * slsim's — every entry listed in its summary.json's (or study.json's) "files", or, for a
- * folder of an older slsim that wrote no list, a summary.json or a study's table beside
- * nothing but the kinds of files slsim writes. A user's folder holding anything else is
- * never replaced. */
+ * slsim's — every entry a regular file listed in the "files" of the summary.json (or
+ * study.json) slsim wrote there, or, for a folder of an slsim that wrote no list, a
+ * summary.json or a study's table beside nothing but the files slsim writes, by their
+ * exact names. Temporaries of slsim's own writes are allowed. A user's folder holding
+ * anything else (a note, a .git folder, a data file) is never replaced. */
 static int replaceable(const char *dir, char *why, size_t why_size)
 {
     static const char *const markers[] = { "summary.json", "study.json", "compare.csv", "sweep.csv",
                                            "cost-curve.csv", "tune.csv" };
-    static const char *const kinds[] = { ".csv", ".dat", ".txt", ".html", ".png", ".svg", ".sh",
-                                         ".tmp", "summary.json", "sweep.json", "study.json" };
     DIR *d = opendir(dir);
     if (!d) {
         snprintf(why, why_size, "cannot read it: %s", strerror(errno));
@@ -187,20 +274,17 @@ static int replaceable(const char *dir, char *why, size_t why_size)
         entries++;
         for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
             marked |= !strcmp(e->d_name, markers[i]);
+        char path[8192];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         int known;
-        if (files) {
-            known = e->d_name[0] == '.' || is_listed(files, e->d_name);   /* temporaries */
-        } else {
-            known = !strcmp(e->d_name, "plot-scripts");
-            for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !known; i++)
-                known = has_suffix(e->d_name, kinds[i]);
-            if (known && strcmp(e->d_name, "plot-scripts") != 0) {
-                struct stat st;
-                char path[8192];
-                snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-                known = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
-            }
-        }
+        if (lstat(path, &st) != 0)
+            known = 0;
+        else if (S_ISDIR(st.st_mode))
+            known = !strcmp(e->d_name, "plot-scripts") && plot_scripts_only(dir, files);
+        else
+            known = S_ISREG(st.st_mode) && (temporary_name(e->d_name) ||
+                                            (files ? is_listed(files, e->d_name) : legacy_name(e->d_name)));
         if (!known && !foreign++)
             snprintf(first_foreign, sizeof first_foreign, "%.40s", e->d_name);
     }
@@ -230,6 +314,20 @@ static void split(const char *path, char *parent, size_t psize, char *base, size
     }
 }
 
+/* The start of the staging folders' names of a target called base: ".<base>.slsim-", with
+ * a long base cut to 80 bytes and a hash of the whole, so two long names never share it. */
+static void staging_prefix(const char *base, char *buf, size_t size)
+{
+    if (strlen(base) <= 100) {
+        snprintf(buf, size, ".%s.slsim-", base);
+        return;
+    }
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)base; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    snprintf(buf, size, ".%.80s~%08x.slsim-", base, (unsigned)h);
+}
+
 /* Removes what runs killed with SIGKILL left beside target: `.<base>.slsim-<pid>.tmp` and
  * `.aside` folders whose process no longer runs (an aside folder is put back first when
  * the target is missing: that run died between its two renames). */
@@ -239,7 +337,7 @@ static void clean_stale(const char *parent, const char *base, const char *target
     if (!d)
         return;
     char prefix[160];
-    snprintf(prefix, sizeof prefix, ".%.100s.slsim-", base);
+    staging_prefix(base, prefix, sizeof prefix);
     size_t lp = strlen(prefix);
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (strncmp(e->d_name, prefix, lp) != 0)
@@ -313,6 +411,14 @@ int outdir_begin(outdir *o, const char *dir, char *err, size_t err_size)
             snprintf(err, err_size, "%s: %s", dir, why);
             return -1;
         }
+        struct stat up;
+        char parent_path[4200];
+        snprintf(parent_path, sizeof parent_path, "%s/..", path);
+        if (stat(parent_path, &up) == 0 && up.st_dev != st.st_dev) {
+            snprintf(err, err_size, "%s: is a mount point, which cannot be replaced as a whole: name a "
+                     "folder inside it", dir);
+            return -1;
+        }
     } else if (errno != ENOENT) {
         snprintf(err, err_size, "%s: cannot use as the results folder: %s", dir, strerror(errno));
         return -1;
@@ -323,7 +429,9 @@ int outdir_begin(outdir *o, const char *dir, char *err, size_t err_size)
     }
     clean_stale(parent, base, path);
     snprintf(o->target, sizeof o->target, "%s", path);
-    snprintf(o->staging, sizeof o->staging, "%s/.%.100s.slsim-%ld.tmp", parent, base, (long)getpid());
+    char prefix[160];
+    staging_prefix(base, prefix, sizeof prefix);
+    snprintf(o->staging, sizeof o->staging, "%s/%s%ld.tmp", parent, prefix, (long)getpid());
     /* Armed before the folder exists, so no instant has a folder the handler would miss. */
     memcpy(cleanup_path, o->staging, sizeof cleanup_path);
     memcpy(cleanup_target, o->target, sizeof cleanup_target);
@@ -356,6 +464,25 @@ int outdir_commit(outdir *o, char *err, size_t err_size)
     sync_folder(o->staging);
     struct stat st;
     int rc = 0;
+    char why[256];
+    if (lstat(o->target, &st) == 0 && !replaceable(o->target, why, sizeof why)) {
+        /* Someone put a file of theirs in the folder while slsim ran: it is theirs now.
+         * The new results go beside it, complete, under a name that says what they are. */
+        char aside[4500];
+        snprintf(aside, sizeof aside, "%s.new-%ld", o->target, (long)getpid());
+        if (rename(o->staging, aside) == 0) {
+            cleanup_phase = PHASE_IDLE;
+            o->open = 0;
+            snprintf(err, err_size, "%s: changed while slsim ran (%s); it was left as it is and the new "
+                     "results are in %s", o->target, why, aside);
+        } else {
+            snprintf(err, err_size, "%s: changed while slsim ran (%s); it was left as it is", o->target, why);
+            outdir_abort(o);
+        }
+        return -1;
+    }
+    if (lstat(o->target, &st) == 0)
+        chmod(o->staging, st.st_mode & 07777);   /* the folder keeps its permissions */
     if (lstat(o->target, &st) != 0) {
         rc = rename(o->staging, o->target);
     } else if (renameat2(AT_FDCWD, o->staging, AT_FDCWD, o->target, RENAME_EXCHANGE) == 0) {
@@ -364,7 +491,9 @@ int outdir_commit(outdir *o, char *err, size_t err_size)
     } else if (errno == EINVAL || errno == ENOSYS) {
         /* A file system without the exchange: move the previous folder aside, then swap;
          * a signal in between puts it back, and so does the next run after SIGKILL. */
-        snprintf(cleanup_aside, sizeof cleanup_aside, "%s/.%.100s.slsim-%ld.aside", parent, base, (long)getpid());
+        char prefix[160];
+        staging_prefix(base, prefix, sizeof prefix);
+        snprintf(cleanup_aside, sizeof cleanup_aside, "%s/%s%ld.aside", parent, prefix, (long)getpid());
         cleanup_phase = PHASE_SWAPPING;
         rc = rename(o->target, cleanup_aside);
         if (rc == 0 && rename(o->staging, o->target) != 0) {

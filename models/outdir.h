@@ -46,8 +46,14 @@ void outdir_message(const outdir *o, char *msg, size_t size);
 void outdir_abort(outdir *o);
 
 /* Adds to array the names of the files in folder dir (sorted; a sub-folder's files as
- * "sub/name"): what summary.json lists as the run's files. Returns 0 or -1. */
+ * "sub/name"; temporaries, which start with '.', left out): what summary.json lists as the
+ * run's files, itself included when present. Returns 0 or -1. */
 int outdir_list(const char *dir, struct cJSON *array);
+
+/* After files were added to a finished results folder (slsim plot): rewrites the "files"
+ * of its summary.json or study.json to list them. Returns 0 (also when dir holds neither)
+ * or -1. */
+int outdir_relist(const char *dir);
 
 /* Installs the handlers of SIGINT, SIGTERM and SIGHUP (once, from main). */
 void outdir_signals_install(void);

@@ -315,9 +315,16 @@ int plot_dir(const char *dir, const char *name, FILE *msg)
     };
     /* The scripts by absolute path: gnuplot runs inside dir, and `load` of a name starting
      * with '<' would be a command. */
-    char scripts[PATH_MAX];
-    if (!realpath(plot_scripts_dir(), scripts))
-        snprintf(scripts, sizeof scripts, "%s", plot_scripts_dir());
+    char scripts[PATH_MAX], probe[PATH_MAX + 16];
+    snprintf(probe, sizeof probe, "%s/common.gp", plot_scripts_dir());
+    if (!realpath(plot_scripts_dir(), scripts) || !exists(probe)) {
+        /* Never a relative folder: gnuplot runs inside dir, where it would find the
+         * folder's own scripts (a hostile folder's). */
+        if (msg)
+            fprintf(msg, "slsim: the plot scripts are not found (scripts/plots beside slsim, or "
+                    "SLSIM_SCRIPTS): no plots\n");
+        return -1;
+    }
     if (!name) {
         name = strrchr(dir, '/');
         name = name && name[1] ? name + 1 : dir;
@@ -375,6 +382,13 @@ int plot_dir(const char *dir, const char *name, FILE *msg)
             n++;
         }
         if (!missing) {
+            /* gnuplot writes tmp.png and tmp.svg itself: what stands there (a link to a
+             * file outside, in a hostile folder) goes first. */
+            char stale[PATH_MAX + 96];
+            snprintf(stale, sizeof stale, "%s/%s.png", dir, tmp);
+            unlink(stale);
+            snprintf(stale, sizeof stale, "%s/%s.svg", dir, tmp);
+            unlink(stale);
             int rc = gnuplot(dir, script, args, n, msg);
             if (rc < 0)
                 missing = 1;

@@ -9,6 +9,7 @@
 #include "models/workflow.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -811,9 +812,15 @@ int report_write_atomic(const char *path, const char *text, size_t len)
         errno = ENAMETOOLONG;
         return -1;
     }
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
+    /* A new file, never through a link someone left under the temporary name. */
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return -1;
+    }
     size_t wrote = fwrite(text, 1, len, f);
     int rc = (wrote == len && fflush(f) == 0 && fsync(fileno(f)) == 0) ? 0 : -1;
     int saved = errno;
@@ -1017,7 +1024,8 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
 int report_write_summary(const run_result *r, const char *dir, char *err, size_t err_size)
 {
     cJSON *summary = report_summary(r);
-    cJSON *files = summary ? cJSON_AddArrayToObject(summary, "files") : NULL;
+    cJSON *files = summary && cJSON_AddStringToObject(summary, "generator", "slsim")
+                       ? cJSON_AddArrayToObject(summary, "files") : NULL;
     int rc = files ? outdir_list(dir, files) : -1;
     int listed = 0;
     for (const cJSON *f = files ? files->child : NULL; f; f = f->next)

@@ -164,7 +164,8 @@ static int study_finish(const study_options *o, outdir *od, const char *name, co
     snprintf(title, sizeof title, "%s (%s)", name, what);
     int plots = o->no_plots ? 0 : plot_dir(od->staging, title, stderr);
     cJSON *j = cJSON_CreateObject();
-    cJSON *files = j && cJSON_AddStringToObject(j, "command", what) ? cJSON_AddArrayToObject(j, "files") : NULL;
+    cJSON *files = j && cJSON_AddStringToObject(j, "generator", "slsim") &&
+                   cJSON_AddStringToObject(j, "command", what) ? cJSON_AddArrayToObject(j, "files") : NULL;
     int rc = files && outdir_list(od->staging, files) == 0 &&
              cJSON_AddItemToArray(files, cJSON_CreateString("study.json")) ? 0 : 1;
     char *json = rc == 0 ? cJSON_Print(j) : NULL;

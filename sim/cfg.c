@@ -174,9 +174,13 @@ void cfg_missing(cfg_node *n, const char *key, const char *expected)
 }
 
 /* A short description of a JSON value for messages: 42, "big", an object, ... */
-static void describe(const cJSON *v, char *buf, size_t size)
+/* What v is, for a message: its value (a string's first bytes), or only its type when
+ * quote is 0. */
+static void describe(const cJSON *v, char *buf, size_t size, int quote)
 {
-    if (!v)
+    if (!quote && v && !cJSON_IsBool(v) && !cJSON_IsNull(v) && !cJSON_IsArray(v) && !cJSON_IsObject(v))
+        snprintf(buf, size, "%s", cJSON_IsNumber(v) ? "a number" : cJSON_IsString(v) ? "a string" : "a value");
+    else if (!v)
         snprintf(buf, size, "nothing");
     else if (cJSON_IsNumber(v))
         snprintf(buf, size, "%.10g", v->valuedouble);
@@ -306,8 +310,9 @@ cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len)
                      CJSON_NESTING_LIMIT, line, col);
         else if (off >= len)
             fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu (unexpected end of file)", line, col);
-        else if (k == 0)
-            fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu (at the end of the line)", line, col);
+        else if (k == 0 || ctx->no_quotes)
+            fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu%s", line, col,
+                     k == 0 ? " (at the end of the line)" : "");
         else
             fail_ctx(ctx, "", "malformed JSON at line %zu, column %zu near '%s'", line, col, near);
         free(copy);
@@ -316,7 +321,7 @@ cJSON *cfg_parse_text(cfg_ctx *ctx, const char *text, size_t len)
     free(copy);
     if (!cJSON_IsObject(root)) {
         char got[64];
-        describe(root, got, sizeof got);
+        describe(root, got, sizeof got, !ctx->no_quotes);
         fail_ctx(ctx, "", "expected a JSON object at the top level, got %s", got);
         cJSON_Delete(root);
         return NULL;
@@ -503,7 +508,7 @@ static bool read_number(cfg_node *n, const char *key, const cJSON *v, double min
                         bool integral, double *out)
 {
     char got[64], range[96];
-    describe(v, got, sizeof got);
+    describe(v, got, sizeof got, !n->ctx->no_quotes);
     if (integral)
         snprintf(range, sizeof range, "an integer from %.0f to %.0f", min, max);
     else
@@ -565,7 +570,7 @@ bool cfg_bool(cfg_node *n, const char *key, bool def)
             b = cJSON_IsTrue(v);
         } else {
             char got[64];
-            describe(v, got, sizeof got);
+            describe(v, got, sizeof got, !n->ctx->no_quotes);
             cfg_fail(n, key, "expected true or false, got %s", got);
         }
     }
@@ -582,7 +587,7 @@ const char *cfg_string(cfg_node *n, const char *key, const char *def)
             s = v->valuestring;
         } else {
             char got[64];
-            describe(v, got, sizeof got);
+            describe(v, got, sizeof got, !n->ctx->no_quotes);
             cfg_fail(n, key, "expected a non-empty string, got %s", got);
         }
     }
@@ -612,7 +617,7 @@ int cfg_enum(cfg_node *n, const char *key, const char *const *names, int def)
                     found = i;
         if (found < 0) {
             char got[64], list[256] = "";
-            describe(v, got, sizeof got);
+            describe(v, got, sizeof got, !n->ctx->no_quotes);
             for (int i = 0; names[i]; i++) {
                 size_t l = strlen(list);
                 snprintf(list + l, sizeof list - l, "%s\"%s\"", i ? ", " : "", names[i]);
@@ -649,7 +654,7 @@ bool cfg_object(cfg_node *n, const char *key, cfg_node *child)
     }
     if (v && !cJSON_IsObject(v)) {
         char got[64];
-        describe(v, got, sizeof got);
+        describe(v, got, sizeof got, !n->ctx->no_quotes);
         cfg_fail(n, key, "expected an object, got %s", got);
         v = NULL;
     }
@@ -664,7 +669,7 @@ size_t cfg_array_len(cfg_node *n, const char *key)
         return 0;
     if (!cJSON_IsArray(v)) {
         char got[64];
-        describe(v, got, sizeof got);
+        describe(v, got, sizeof got, !n->ctx->no_quotes);
         cfg_fail(n, key, "expected an array, got %s", got);
         return 0;
     }
@@ -691,7 +696,7 @@ void cfg_array_object(cfg_node *n, const char *key, size_t i, cfg_node *child)
     }
     if (v && !cJSON_IsObject(v)) {
         char got[64];
-        describe(v, got, sizeof got);
+        describe(v, got, sizeof got, !n->ctx->no_quotes);
         char path[CFG_PATH_MAX];
         if (snprintf(path, sizeof path, "%s%s", n->path, suffix) >= (int)sizeof path)
             path[sizeof path - 2] = '~';

@@ -28,6 +28,8 @@
 typedef struct cfg_ctx {
     const char *file;
     int         failed;
+    int         no_quotes;   /* a file the scenario names (a price table), which may be any
+                                file: messages quote none of its text, only where it is */
     char        message[768];
 } cfg_ctx;
 

@@ -628,6 +628,10 @@ static int slsim_main(int argc, char **argv)
             return 2;
         }
         int made = plot_dir(argv[2], NULL, stderr);
+        if (outdir_relist(argv[2]) != 0) {
+            fprintf(stderr, "%s: cannot update the list of files in its summary.json\n", argv[2]);
+            return 1;
+        }
         if (made < 0)
             return 1;
         if (made == 0) {
