@@ -504,6 +504,192 @@ START_TEST(a_run_where_nothing_arrives_says_so_and_plots_nothing_empty)
 }
 END_TEST
 
+/* ---- folders and files someone else prepared ------------------------------------------ */
+
+/* The binary by absolute path (commands below run in other folders). */
+static const char *abs_binary(void)
+{
+    static char path[4096];
+    ck_assert_msg(realpath(support_binary(), path) != NULL, "no binary %s", support_binary());
+    return path;
+}
+
+/* Runs a small run into out (no plots); asserts it succeeded. */
+static void small_run(const char *dir, const char *file, const char *out, const char *extra)
+{
+    char text[8192];
+    int rc = support_sh(text, sizeof text, "cd '%s' && '%s' run '%s' --out '%s' --quiet --duration 60 %s", dir,
+                        abs_binary(), file, out, extra);
+    ck_assert_msg(rc == 0, "run into %s exited %d: %s", out, rc, text);
+}
+
+START_TEST(a_users_files_in_a_results_folder_are_never_deleted)
+{
+    char dir[256], file[512], path[700], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    write_text(file, small_scenario);
+    /* Dot files and folders (a .git, notes), a plot-scripts folder with a file of theirs, a
+     * folder of an older slsim holding a thesis beside its tables. */
+    static const struct { const char *folder, *mkdir, *file; } cases[] = {
+        { "o1", ".git", ".git/config" }, { "o2", NULL, ".mynotes" },
+        { "o3", "plot-scripts", "plot-scripts/my-notes.txt" }, { "o4", NULL, "summary.json.bak" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        small_run(dir, file, cases[i].folder, "--no-plots");
+        if (cases[i].mkdir) {
+            snprintf(path, sizeof path, "%s/%s/%s", dir, cases[i].folder, cases[i].mkdir);
+            mkdir(path, 0777);
+        }
+        snprintf(path, sizeof path, "%s/%s/%s", dir, cases[i].folder, cases[i].file);
+        write_text(path, "mine\n");
+        int rc = support_sh(text, sizeof text, "cd '%s' && '%s' run '%s' --out '%s' --quiet --duration 60",
+                            dir, abs_binary(), file, cases[i].folder);
+        ck_assert_msg(rc == 2 && strstr(text, "slsim did not make"), "%s: exit %d: %s", cases[i].file, rc, text);
+        char *kept = support_read_file(path);
+        ck_assert_msg(kept && !strcmp(kept, "mine\n"), "%s was changed", cases[i].file);
+        free(kept);
+    }
+    /* An older slsim's sweep folder (no file list) with a user's data beside it. */
+    snprintf(path, sizeof path, "%s/legacy", dir);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/legacy/sweep.csv", dir);
+    write_text(path, "point\n");
+    snprintf(path, sizeof path, "%s/legacy/mydata.csv", dir);
+    write_text(path, "a,b\n");
+    int rc = support_sh(text, sizeof text, "cd '%s' && '%s' run '%s' --out legacy --quiet --duration 60", dir,
+                        abs_binary(), file);
+    ck_assert_msg(rc == 2 && strstr(text, "mydata.csv"), "legacy folder: exit %d: %s", rc, text);
+    /* Without the data file it is slsim's, and is replaced. */
+    unlink(path);
+    small_run(dir, file, "legacy", "--no-plots");
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(a_file_added_during_the_run_is_kept_and_the_results_go_beside_it)
+{
+    char dir[256], file[512], out[512], staging[8192], notes[600], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_text(file, small_scenario);
+    small_run(dir, file, "out", "--no-plots");
+    char tmpl[] = "/tmp/slsim-out-XXXXXX";
+    int fd = mkstemp(tmpl);
+    char *argv[] = { "slsim", "run", file, "--out", out, "--quiet", "--duration=3600", NULL };
+    pid_t pid = start(dir, argv, fd);
+    /* Once the staging folder exists the folder has been checked: now a file of the user's. */
+    for (int i = 0; i < 2000; i++) {
+        if (support_sh(staging, sizeof staging, "ls -d '%s'/.out.slsim-*.tmp 2>/dev/null", dir) == 0)
+            break;
+        usleep(1000);
+    }
+    snprintf(notes, sizeof notes, "%s/notes.txt", out);
+    write_text(notes, "mine\n");
+    int rc = finish(pid);
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, text, sizeof text - 1);
+    text[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(tmpl);
+    ck_assert_msg(rc == 1 && strstr(text, "changed while slsim ran") && strstr(text, "out.new-"),
+                  "exit %d: %s", rc, text);
+    char *kept = support_read_file(notes);
+    ck_assert_msg(kept && !strcmp(kept, "mine\n"), "notes.txt was changed");
+    free(kept);
+    support_sh(staging, sizeof staging, "ls -d '%s'/out.new-*", dir);
+    staging[strcspn(staging, "\n")] = '\0';
+    long long seed;
+    char why[512];
+    ck_assert_msg(complete(staging, &seed, why, sizeof why), "the results beside it: %s", why);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(plotting_an_old_folder_keeps_it_slsims)
+{
+    char dir[256], file[512], out[512], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_text(file, small_scenario);
+    small_run(dir, file, "out", "--no-plots");
+    int rc = support_sh(text, sizeof text, "'%s' plot '%s'", support_binary(), out);
+    ck_assert_msg(rc == 0, "plot exited %d: %s", rc, text);
+    long long seed;
+    char why[512];
+    ck_assert_msg(complete(out, &seed, why, sizeof why), "after plot: %s", why);
+    small_run(dir, file, "out", "--no-plots");
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(a_hostile_folder_cannot_make_plot_run_or_overwrite_anything)
+{
+    char dir[256], file[512], evil[512], path[700], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    snprintf(evil, sizeof evil, "%s/evil", dir);
+    write_text(file, small_scenario);
+    small_run(dir, file, "evil", "--no-plots");
+    /* Its own plot scripts, to be found by a relative scripts folder... */
+    snprintf(path, sizeof path, "%s/scripts", evil);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/scripts/plots", evil);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/scripts/plots/latency.gp", evil);
+    write_text(path, "system(\"touch PWNED-script\")\n");
+    snprintf(path, sizeof path, "%s/scripts/plots/common.gp", evil);
+    write_text(path, "system(\"touch PWNED-common\")\n");
+    /* ...and a link under the name gnuplot writes to, pointing at a file outside. */
+    char victim[600];
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    write_text(victim, "precious\n");
+    snprintf(path, sizeof path, "%s/.plot-latency.slsim-tmp.svg", evil);
+    ck_assert_int_eq(symlink(victim, path), 0);
+    /* A relative SLSIM_SCRIPTS from a folder that has none: refused, not looked up inside. */
+    char empty[600];
+    snprintf(empty, sizeof empty, "%s/elsewhere", dir);
+    mkdir(empty, 0777);
+    int rc = support_sh(text, sizeof text, "cd '%s' && SLSIM_SCRIPTS=scripts/plots '%s' plot '%s'", empty,
+                        abs_binary(), evil);
+    ck_assert_msg(rc != 0 && strstr(text, "scripts are not found"), "plot with relative scripts: %d: %s", rc, text);
+    ck_assert_msg(!pwned(dir), "the folder's own script ran");
+    /* With slsim's own scripts: plots made, the link replaced, the victim untouched. */
+    rc = support_sh(text, sizeof text, "'%s' plot '%s'", support_binary(), evil);
+    ck_assert_msg(rc == 0, "plot exited %d: %s", rc, text);
+    ck_assert_msg(!pwned(dir), "the folder's own script ran");
+    char *kept = support_read_file(victim);
+    ck_assert_msg(kept && !strcmp(kept, "precious\n"), "the file outside was overwritten");
+    free(kept);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(a_price_table_file_is_never_quoted_in_messages)
+{
+    char dir[256], file[512], path[700], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    write_text(file, small_scenario);
+    static const char *const secrets[] = {
+        "GITHUB_TOKEN=ghp_R3alT0kenValue0123456789\n",
+        "{\n  \"password\": \"hunter2hunter2\"\n",
+        "{ \"provider\": \"aws\", \"currency\": \"hunter2hunter2\" }\n",
+    };
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+        snprintf(path, sizeof path, "%s/prices.json", dir);
+        write_text(path, secrets[i]);
+        int rc = support_sh(text, sizeof text, "'%s' validate '%s' --set pricing=prices.json", support_binary(), file);
+        ck_assert_msg(rc == 2 && strstr(text, "pricing: "), "exit %d: %s", rc, text);
+        ck_assert_msg(!strstr(text, "ghp_") && !strstr(text, "hunter2") && !strstr(text, "GITHUB"),
+                      "the message quotes the file: %s", text);
+    }
+    support_rmrf(dir);
+}
+END_TEST
+
 Suite *results_suite(void)
 {
     Suite *s = suite_create("results");
@@ -517,5 +703,13 @@ Suite *results_suite(void)
     tcase_add_test(tc, a_run_where_nothing_arrives_says_so_and_plots_nothing_empty);
     tcase_add_test(tc, a_scenario_path_that_is_not_utf8_is_escaped_in_the_summary);
     suite_add_tcase(s, tc);
+    TCase *hostile_tc = tcase_create("folders and files someone else prepared");
+    tcase_set_timeout(hostile_tc, 300);
+    tcase_add_test(hostile_tc, a_users_files_in_a_results_folder_are_never_deleted);
+    tcase_add_test(hostile_tc, a_file_added_during_the_run_is_kept_and_the_results_go_beside_it);
+    tcase_add_test(hostile_tc, plotting_an_old_folder_keeps_it_slsims);
+    tcase_add_test(hostile_tc, a_hostile_folder_cannot_make_plot_run_or_overwrite_anything);
+    tcase_add_test(hostile_tc, a_price_table_file_is_never_quoted_in_messages);
+    suite_add_tcase(s, hostile_tc);
     return s;
 }
