@@ -918,7 +918,9 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             text_printf(&out, "%-22.22s ", vary[k].path);
         text_printf(&out, "%18s %16s %14s %10s\n", "monthly cost", "p99 (ms)", "cold starts", "throttled");
         cJSON_AddStringToObject(json, "scenario", specs[0]->name);
-        cJSON_AddStringToObject(json, "file", file);
+        char shown[4 * 4096 + 1];   /* JSON strings are UTF-8: the path's other bytes as \xNN */
+        cfg_escape(shown, sizeof shown, file, NULL);
+        cJSON_AddStringToObject(json, "file", shown);
         cJSON_AddNumberToObject(json, "seed", (double)seed);
         cJSON_AddNumberToObject(json, "replications", (double)reps);
         cJSON *jv = cJSON_AddArrayToObject(json, "vary");

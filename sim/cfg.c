@@ -348,7 +348,8 @@ static const char *file_type(mode_t mode)
 int cfg_open_regular(const char *path, off_t *size, char *why, size_t why_size)
 {
     /* Non-blocking, so that opening a FIFO returns at once instead of waiting for a
-     * writer; the flag is cleared once the file is known to be regular. */
+     * writer. The flag stays: it changes nothing for a regular file on disk, and a
+     * "regular" file whose reads would wait (/proc/kmsg) fails with EAGAIN instead. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     struct stat st;
     if (fd < 0) {
@@ -367,12 +368,6 @@ int cfg_open_regular(const char *path, off_t *size, char *why, size_t why_size)
     }
     if (!S_ISREG(st.st_mode)) {
         snprintf(why, why_size, "is %s, not a regular file", file_type(st.st_mode));
-        close(fd);
-        return -1;
-    }
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
-        snprintf(why, why_size, "cannot open: %s", strerror(errno));
         close(fd);
         return -1;
     }

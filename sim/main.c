@@ -73,12 +73,40 @@ static int plots_off_by_env(void)
     return e && *e && strcmp(e, "0") != 0;
 }
 
+/* Prints a message on its own line, control characters and bytes that are not UTF-8
+ * written \xNN: messages carry paths and names the user (or a file) gave. */
+static void print_message(const char *msg)
+{
+    size_t size = 4 * strlen(msg) + 1;
+    char *clean = malloc(size);
+    if (clean)
+        cfg_escape(clean, size, msg, NULL);
+    fprintf(stderr, "%s\n", clean ? clean : msg);
+    free(clean);
+}
+
 static int bad_usage(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "slsim: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (try 'slsim --help')\n");
+    char msg[8192];
+    int n = snprintf(msg, sizeof msg, "slsim: ");
+    snprintf(msg + n, sizeof msg - (size_t)n, fmt, arg);
+    n = (int)strlen(msg);
+    snprintf(msg + n, sizeof msg - (size_t)n, " (try 'slsim --help')");
+    print_message(msg);
     return 2;
+}
+
+/* Whether a variant's name can stand in tables, CSV files and on a terminal as it is:
+ * printable UTF-8, no comma or double quote. */
+static int plain_name(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t k = cfg_utf8_length(s + i);
+        if (k == 0 || s[i] == ',' || s[i] == '"')
+            return 0;
+        i += k;
+    }
+    return 1;
 }
 
 /* Whether s is written as a plain decimal number: an optional '-', digits, and (when
@@ -341,6 +369,11 @@ static int study_main(const char *cmd, int argc, char **argv)
                 rc = bad_usage("--variant: expected NAME:PATH=VALUE[,PATH=VALUE]..., got '%s'", val);
                 goto out;
             }
+            if (!plain_name(val, (size_t)(colon - val))) {
+                rc = bad_usage("--variant: a variant's name is printable text without commas or double "
+                               "quotes (it heads table columns and CSV fields), got '%s'", val);
+                goto out;
+            }
             vargs[n_vargs++] = (char *)val;
         } else if (!strcmp(opt, "--function") && is_tune) {
             function = val;
@@ -395,7 +428,7 @@ static int study_main(const char *cmd, int argc, char **argv)
         char err[1024] = "";
         rc = study_sweep(files[0], grid, n_varies, &o, err, sizeof err);
         if (rc != 0)
-            fprintf(stderr, "%s\n", err);
+            print_message(err);
         goto out;
     }
     if (is_tune && n_files > 1) {
@@ -423,6 +456,15 @@ static int study_main(const char *cmd, int argc, char **argv)
             const char *base = strrchr(files[k], '/');
             base = base ? base + 1 : files[k];
             snprintf(v[k].name, sizeof v[k].name, "%.*s", (int)(strcspn(base, ".") ? strcspn(base, ".") : strlen(base)), base);
+            /* A file's name can hold anything: what cannot stand in a table becomes '_'. */
+            for (char *p = v[k].name; *p;) {
+                size_t len = cfg_utf8_length(p);
+                if (len == 0 || *p == ',' || *p == '"') {
+                    *p++ = '_';
+                } else {
+                    p += len;
+                }
+            }
             v[k].file = files[k];
         }
     } else {
@@ -493,7 +535,7 @@ static int study_main(const char *cmd, int argc, char **argv)
         rc = study_tune(&v[0], &o, function, mem, nm, max_cost, err, sizeof err);
     }
     if (rc != 0)
-        fprintf(stderr, "%s\n", err);
+        print_message(err);
 out:
     for (size_t k = 0; grid && k < n_varies; k++)
         free(grid[k].values);
@@ -753,7 +795,7 @@ static int slsim_main(int argc, char **argv)
     char err[1024] = "";
     world_spec *spec = world_spec_load(file, &o, err, sizeof err);
     if (!spec) {
-        fprintf(stderr, "%s\n", err);
+        print_message(err);
         rc = 2;
         goto out;
     }
@@ -781,7 +823,7 @@ static int slsim_main(int argc, char **argv)
     /* The folder is checked (and staged) before the simulation, not after an hour of it. */
     outdir od;
     if (outdir_begin(&od, dir, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+        print_message(err);
         world_spec_free(spec);
         rc = 2;
         goto out;
@@ -791,7 +833,7 @@ static int slsim_main(int argc, char **argv)
     double t0 = wall_seconds();
     run_result res;
     if (run_scenario_progress(spec, (int)threads, progress ? stderr : NULL, &res, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+        print_message(err);
         outdir_abort(&od);
         run_result_free(&res);
         world_spec_free(spec);
@@ -809,7 +851,7 @@ static int slsim_main(int argc, char **argv)
              outdir_commit(&od, err, sizeof err) != 0;
     if (failed) {
         outdir_message(&od, err, sizeof err);
-        fprintf(stderr, "%s\n", err);
+        print_message(err);
         outdir_abort(&od);
         rc = 1;
     } else {

@@ -445,13 +445,19 @@ START_TEST(no_name_reaching_gnuplot_runs_a_command)
         char *compare[] = { "slsim", "compare", file, "--variant", variant, "--out", out, "--quiet",
                             "--duration=600", NULL };
         rc = run_argv(dir, compare, text, sizeof text);
+        ck_assert_msg(!pwned(dir), "the variant '%s' ran a command", hostile[i]);
+        if (strpbrk(hostile[i], "\"\n,")) {
+            /* Quotes, commas and line ends would break its CSV fields and table columns. */
+            ck_assert_msg(rc == 2 && strstr(text, "variant's name"), "variant '%s': %d: %s", hostile[i], rc, text);
+            ck_assert_msg(strchr(text, '\n') == text + strlen(text) - 1, "not one line: %s", text);
+            continue;
+        }
         ck_assert_msg(rc == 0, "compare with variant '%s' exited %d: %s", hostile[i], rc, text);
         ck_assert_msg(strstr(text, "gnuplot failed") == NULL, "gnuplot failed: %s", text);
         char png[400];
         snprintf(png, sizeof png, "%s/%s/plot-compare-cost.png", dir, out);
         struct stat st;
         ck_assert_msg(stat(png, &st) == 0 && st.st_size > 0, "no compare plot for variant '%s'", hostile[i]);
-        ck_assert_msg(!pwned(dir), "the variant '%s' ran a command", hostile[i]);
     }
     support_rmrf(dir);
 }
