@@ -526,22 +526,34 @@ void world_request_free(world *w, uint32_t idx)
  * Simulated times are the same; only its order among other events of that instant may move.
  * The event's arg packs (component or result, request). */
 
+/* A deferred hand-over runs after the events already due at this instant: should one of
+ * them have ended the request meanwhile, there is nothing left to hand over. (A request
+ * ended and its slot taken again within the same instant would not be seen: a known
+ * limit, reached only past 64 nested hand-overs, which no shipped scenario reaches.) */
+static bool deferred_live(const world *w, uint32_t idx)
+{
+    return idx < w->cap_req && w->req[idx].live;
+}
+
 static void on_deferred_deliver(sim *s, void *target, uint64_t arg)
 {
     (void)s;
-    world_deliver(target, (int)sim_gen_of(arg), sim_payload_of(arg));
+    if (deferred_live(target, sim_payload_of(arg)))
+        world_deliver(target, (int)sim_gen_of(arg), sim_payload_of(arg));
 }
 
 static void on_deferred_enqueue(sim *s, void *target, uint64_t arg)
 {
     (void)s;
-    world_enqueue(target, (int)sim_gen_of(arg), sim_payload_of(arg));
+    if (deferred_live(target, sim_payload_of(arg)))
+        world_enqueue(target, (int)sim_gen_of(arg), sim_payload_of(arg));
 }
 
 static void on_deferred_reply(sim *s, void *target, uint64_t arg)
 {
     (void)s;
-    world_reply(target, sim_payload_of(arg), (attempt_result)sim_gen_of(arg));
+    if (deferred_live(target, sim_payload_of(arg)))
+        world_reply(target, sim_payload_of(arg), (attempt_result)sim_gen_of(arg));
 }
 
 /* Defers handler(arg) to a zero-delay event; when the event set cannot take it the run
