@@ -238,7 +238,7 @@ static int plot_scripts_only(const char *dir, const cJSON *files)
     for (struct dirent *e; ok && (e = readdir(d)) != NULL;) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        char file[8400], listed[300];
+        char file[8704], listed[300];
         struct stat st;
         snprintf(file, sizeof file, "%s/%s", path, e->d_name);
         snprintf(listed, sizeof listed, "plot-scripts/%.250s", e->d_name);
