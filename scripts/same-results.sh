@@ -17,6 +17,7 @@ trap 'git -C "$root" worktree remove --force "$work/base" >/dev/null 2>&1 || tru
 git -C "$root" worktree add --detach "$work/base" "$base" >/dev/null 2>&1
 make -C "$work/base" --no-print-directory -s slsim >/dev/null
 make -C "$root" --no-print-directory -s slsim >/dev/null
+mkdir -p "$work/out-base" "$work/out-new"
 diffs=0
 n=0
 for f in $(cd "$root" && find scenarios -name '*.json' | sort); do
@@ -24,12 +25,12 @@ for f in $(cd "$root" && find scenarios -name '*.json' | sort); do
   for side in base new; do
     bin=$root/slsim
     [ "$side" = base ] && bin=$work/base/slsim
-    out=$work/$side/$(echo "$f" | tr / _)
+    out=$work/out-$side/$(echo "$f" | tr / _)
     (cd "$root" && SLSIM_NO_PLOTS=1 "$bin" run "$f" --out "$out" --quiet --duration "$duration" \
        --replications 2 --threads 1 >/dev/null 2>"$out.err"; echo $? > "$out.rc") || true
   done
-  b=$work/base/$(echo "$f" | tr / _)
-  c=$work/new/$(echo "$f" | tr / _)
+  b=$work/out-base/$(echo "$f" | tr / _)
+  c=$work/out-new/$(echo "$f" | tr / _)
   if ! cmp -s "$b.rc" "$c.rc"; then
     echo "DIFFERENT exit status: $f (base $(cat "$b.rc"), new $(cat "$c.rc"))"
     diffs=$((diffs + 1))
