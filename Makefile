@@ -28,7 +28,7 @@ TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 BIN      ?= slsim
 TESTBIN  := $(BUILD)/slsim_tests
 
-.PHONY: all deps run test test-build bench check-asan check-mpi clean help
+.PHONY: all deps run test test-fast test-build bench check-asan check-mpi clean help
 all: $(BIN)
 
 help:
@@ -36,6 +36,7 @@ help:
 	@echo "make             build ./slsim"
 	@echo "make run         run the default scenario (scenarios/reference/api-backend.json)"
 	@echo "make test        run every test suite"
+	@echo "make test-fast   the quick tier (under a minute): the suites without the cases tagged slow"
 	@echo "make bench       throughput and memory benchmark"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan"
 	@echo "make check-mpi   a sweep on 2 MPI ranks equals the single-process one (make MPI=1 builds with MPI)"
@@ -75,6 +76,14 @@ test:
 	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
 	SLSIM=./$(BIN) $(TESTBIN)
+
+# The quick tier for the edit-compile-test loop (under a minute): every suite but the test
+# cases tagged slow (studies, closed-form validation, exercises, every shipped scenario,
+# the kill test, the browser check), with the sanitizer runs' shorter samples.
+test-fast:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
+	SLSIM=./$(BIN) SLSIM_QUICK=1 CK_EXCLUDE_TAGS=slow $(TESTBIN)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BIN)

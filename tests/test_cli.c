@@ -805,8 +805,9 @@ START_TEST(test_every_shipped_scenario_conserves_requests)
     shipped_scenarios(&l);
     char dir[256];
     support_tempdir(dir, sizeof dir);
-    const char *options = test_quick() ? "--duration 60 --replications 2"
-                                       : "--duration 600 --replications 2";
+    /* Conservation is in summary.json: no plots (they would be two thirds of the time). */
+    const char *options = test_quick() ? "--duration 60 --replications 2 --no-plots"
+                                       : "--duration 600 --replications 2 --no-plots";
     for (size_t i = 0; i < l.n; i++) {
         char out_dir[4200], summary_path[4300];
         char name[32];
@@ -1376,6 +1377,7 @@ Suite *cli_suite(void)
     Suite *s = suite_create("cli");
 
     TCase *usage = tcase_create("usage");
+    tcase_set_tags(usage, "slow");   /* left out of make test-fast */
     tcase_set_timeout(usage, 60);
     tcase_add_test(usage, test_help_exits_0_and_prints_usage);
     tcase_add_test(usage, test_exercise_list_and_show);
@@ -1413,6 +1415,7 @@ Suite *cli_suite(void)
     suite_add_tcase(s, invalid);
 
     TCase *shipped = tcase_create("shipped scenarios");
+    tcase_set_tags(shipped, "slow");   /* left out of make test-fast */
     tcase_set_timeout(shipped, 300);
     tcase_add_test(shipped, test_every_shipped_scenario_validates);
     tcase_add_test(shipped, test_every_shipped_scenario_conserves_requests);

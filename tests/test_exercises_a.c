@@ -649,6 +649,7 @@ Suite *exercises_a_suite(void)
 {
     Suite *s = suite_create("exercises-a");
     TCase *tc = tcase_create("exercises");
+    tcase_set_tags(tc, "slow");   /* left out of make test-fast */
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover);
     tcase_add_test(tc, exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price);

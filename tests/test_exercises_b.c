@@ -357,6 +357,7 @@ Suite *exercises_b_suite(void)
 {
     Suite *s = suite_create(SUITE);
     TCase *tc = tcase_create("exercises 09 to 14");
+    tcase_set_tags(tc, "slow");   /* left out of make test-fast */
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, ex09_poison_messages_and_the_dead_letter_queue);
     tcase_add_test(tc, ex10_a_noisy_tenant_and_bulkheads);

@@ -246,6 +246,7 @@ Suite *exercises_c_suite(void)
 {
     Suite *s = suite_create(SUITE);
     TCase *tc = tcase_create("exercises 15-18");
+    tcase_set_tags(tc, "slow");   /* left out of make test-fast */
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, ex15_safe_deployments);
     tcase_add_test(tc, ex16_gateway_caching);

@@ -700,6 +700,7 @@ Suite *results_suite(void)
 {
     Suite *s = suite_create("results");
     TCase *tc = tcase_create("results folder");
+    tcase_set_tags(tc, "slow");   /* left out of make test-fast */
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, killed_at_any_moment_the_folder_is_the_previous_or_the_new_one);
     tcase_add_test(tc, a_rerun_replaces_the_folder_without_stale_files);

@@ -1245,6 +1245,7 @@ Suite *study_suite(void)
 {
     Suite *s = suite_create("study");
     TCase *tc = tcase_create("compare, cost-curve, tune, containers and VMs");
+    tcase_set_tags(tc, "slow");   /* left out of make test-fast */
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, identical_variants_differ_by_exactly_zero);
     tcase_add_test(tc, a_sweep_grid_equals_separate_runs_and_ignores_the_thread_count);

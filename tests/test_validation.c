@@ -438,6 +438,7 @@ Suite *validation_suite(void)
 {
     Suite *s = suite_create("validation");
     TCase *tc = tcase_create("closed forms");
+    tcase_set_tags(tc, "slow");   /* left out of make test-fast */
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, erlang_b_reference_values);
     tcase_add_test(tc, throttle_share_is_erlang_b_with_exponential_durations);
