@@ -20,14 +20,14 @@
 #include <omp.h>
 #endif
 
-#include "models/report.h"
-#include "models/html.h"
+#include "app/report.h"
+#include "app/html.h"
 #ifdef SLSIM_MPI
 #include <mpi.h>
 #endif
-#include "models/outdir.h"
-#include "models/plot.h"
-#include "models/study.h"
+#include "app/outdir.h"
+#include "app/plot.h"
+#include "app/study.h"
 #include "models/world.h"
 #include "sim/rng.h"
 

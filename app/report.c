@@ -3,8 +3,8 @@
  * Each replication writes only its own row, histogram and time-line slots, so the merge
  * (in replication order) is byte-identical for any thread count. No cJSON call happens
  * inside the parallel region. */
-#include "models/report.h"
-#include "models/outdir.h"
+#include "app/report.h"
+#include "app/outdir.h"
 #include "models/function.h"
 #include "models/workflow.h"
 
