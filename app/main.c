@@ -1,5 +1,5 @@
-/* main.c — the slsim command line: the composition root, the only kernel file that
- * includes models/.
+/* main.c — the slsim command line: the composition root. app/cli.c parses the command
+ * line from its one table; this file runs what it asked for.
  *
  * Exit status: 0 success; 2 bad usage or invalid input (one line on stderr naming the
  * file and JSON path); 1 failure while running. */
@@ -25,6 +25,7 @@
 #ifdef SLSIM_MPI
 #include <mpi.h>
 #endif
+#include "app/cli.h"
 #include "app/outdir.h"
 #include "app/plot.h"
 #include "app/study.h"
@@ -33,104 +34,10 @@
 
 #define SLSIM_VERSION "0.1.0"
 
-static const char usage_text[] =
-    "usage: slsim run FILE [options]      simulate a scenario and report\n"
-    "       slsim validate FILE           check a scenario and say whether it is valid\n"
-    "       slsim compare A.json B.json ...   run variants side by side (common random numbers)\n"
-    "       slsim compare FILE --variant NAME:PATH=VALUE[,PATH=VALUE]... [--variant ...]\n"
-    "       slsim cost-curve FILE... [--variant ...] --requests-per-month FROM:TO[:STEPS]\n"
-    "       slsim tune FILE --function NAME [--memory 128,256,...] [--max-cost-per-million X]\n"
-    "       slsim sweep FILE --vary PATH=V1,V2,... [--vary PATH=FROM:TO:STEPS[:log]] ...\n"
-    "       slsim plot DIR                plot a results folder with gnuplot (PNG and SVG)\n"
-    "       slsim exercise list | show N  the teaching exercises (scenarios/exercises/)\n"
-    "       slsim --help | --version\n"
-    "\n"
-    "options for run:\n"
-    "  --out DIR            results folder (default results/<scenario name>)\n"
-    "  --seed N             override the scenario's seed\n"
-    "  --replications N     override the number of replications\n"
-    "  --threads N          OpenMP threads for replications (default: all cores)\n"
-    "  --duration S         override the measured window, in seconds\n"
-    "  --set PATH=VALUE     override any key, e.g. --set components[0].memory_mb=1024\n"
-    "                       (repeatable; VALUE is JSON, or a string)\n"
-    "  --quiet              print no report (files are still written)\n"
-    "  --print-config       print the scenario with every default filled in, and stop\n"
-    "  --stats              print wall time, simulated invocations per second and peak\n"
-    "                       memory on stderr\n"
-    "  --no-plots           make no plots (by default gnuplot, when installed, plots the\n"
-    "                       results folder; SLSIM_NO_PLOTS=1 in the environment does the same)\n"
-    "\n"
-    "\n"
-    "compare, cost-curve, tune and sweep take --out, --seed, --replications, --threads, --duration,\n"
-    "--set (for every variant), --quiet and --no-plots; every variant runs with the same seed and\n"
-    "replications. compare with one FILE runs it as \"base\" and each --variant against it.\n"
-    "\n"
-    "exit status: 0 success, 2 bad usage or invalid scenario, 1 failure while running\n";
-
 static int plots_off_by_env(void)
 {
     const char *e = getenv("SLSIM_NO_PLOTS");
     return e && *e && strcmp(e, "0") != 0;
-}
-
-/* Prints a message on its own line, control characters and bytes that are not UTF-8
- * written \xNN: messages carry paths and names the user (or a file) gave. */
-static void print_message(const char *msg)
-{
-    size_t size = 4 * strlen(msg) + 1;
-    char *clean = malloc(size);
-    if (clean)
-        cfg_escape(clean, size, msg, NULL);
-    fprintf(stderr, "%s\n", clean ? clean : msg);
-    free(clean);
-}
-
-static int bad_usage(const char *fmt, const char *arg)
-{
-    char msg[8192];
-    int n = snprintf(msg, sizeof msg, "slsim: ");
-    snprintf(msg + n, sizeof msg - (size_t)n, fmt, arg);
-    n = (int)strlen(msg);
-    snprintf(msg + n, sizeof msg - (size_t)n, " (try 'slsim --help')");
-    print_message(msg);
-    return 2;
-}
-
-/* Whether a variant's name can stand in tables, CSV files and on a terminal as it is:
- * printable UTF-8, no comma or double quote. */
-static int plain_name(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len;) {
-        size_t k = cfg_utf8_length(s + i);
-        if (k == 0 || s[i] == ',' || s[i] == '"')
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
-/* Whether s is written as a plain decimal number: an optional '-', digits, and (when
- * real) one '.' and an exponent — no spaces, '+', hexadecimal, inf or nan, which strtod and
- * strtoll would take. */
-static int plain_number(const char *s, int real)
-{
-    const char *p = s + (*s == '-');
-    if (!isdigit((unsigned char)*p) && !(real && *p == '.' && isdigit((unsigned char)p[1])))
-        return 0;
-    return strspn(p, real ? "0123456789.eE-+" : "0123456789") == strlen(p);
-}
-
-static int parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-    if (!plain_number(s, 0))
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 static double wall_seconds(void)
@@ -189,19 +96,6 @@ static size_t split_sets(char *list, const char **out, size_t max)
     return n;
 }
 
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    if (!plain_number(s, 1))
-        return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* --vary PATH=V1,V2,... (split at top-level commas; each VALUE is JSON, or a string) or
  * PATH=FROM:TO:STEPS[:log] (STEPS numbers, evenly or log spaced). *text owns the strings.
  * Returns 0, 1 (out of memory) or 2 (message printed). */
@@ -209,7 +103,7 @@ static int parse_vary(const char *arg, study_vary *out, char **text)
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg || !eq[1])
-        return bad_usage("--vary: expected PATH=V1,V2,... or PATH=FROM:TO:STEPS[:log], got '%s'", arg);
+        return cli_bad_usage("--vary: expected PATH=V1,V2,... or PATH=FROM:TO:STEPS[:log], got '%s'", arg);
     size_t len = strlen(arg);
     char *t = *text = malloc(len + 1 + 40 * 1001);
     if (!t) {
@@ -234,10 +128,10 @@ static int parse_vary(const char *arg, study_vary *out, char **text)
         if (c3)
             *c3 = '\0';
         int logscale = c3 && !strcmp(c3 + 1, "log");
-        if (!c1 || !c2 || (c3 && !logscale) || parse_double(buf, -1e15, 1e15, &from) ||
-            parse_double(c1 + 1, -1e15, 1e15, &to) || parse_int(c2 + 1, 2, 1000, &steps) ||
+        if (!c1 || !c2 || (c3 && !logscale) || cli_parse_double(buf, -1e15, 1e15, &from) ||
+            cli_parse_double(c1 + 1, -1e15, 1e15, &to) || cli_parse_int(c2 + 1, 2, 1000, &steps) ||
             (logscale && !(from > 0 && to > 0)))
-            return bad_usage("--vary: expected PATH=FROM:TO:STEPS[:log] with 2 to 1000 steps (log: FROM "
+            return cli_bad_usage("--vary: expected PATH=FROM:TO:STEPS[:log] with 2 to 1000 steps (log: FROM "
                              "and TO above 0), got '%s'", arg);
         out->values = calloc((size_t)steps, sizeof *out->values);
         if (!out->values) {
@@ -264,153 +158,46 @@ static int parse_vary(const char *arg, study_vary *out, char **text)
     }
     out->n = split_sets(list, out->values, len + 1);
     if (!out->n)
-        return bad_usage("--vary: no values in '%s'", arg);
+        return cli_bad_usage("--vary: no values in '%s'", arg);
     return 0;
 }
 
 /* compare, cost-curve, tune and sweep. */
-static int study_main(const char *cmd, int argc, char **argv)
+static int study_main(const cli_args *a)
 {
-    int is_compare = !strcmp(cmd, "compare"), is_curve = !strcmp(cmd, "cost-curve");
-    int is_tune = !strcmp(cmd, "tune"), is_sweep = !strcmp(cmd, "sweep");
-    study_options o = { .common = { .seed = -1, .replications = -1, .duration_s = -1 } };
-    const char **sets = calloc((size_t)argc, sizeof *sets);
-    const char **files = calloc((size_t)argc, sizeof *files);
-    char **vargs = calloc((size_t)argc, sizeof *vargs);
-    const char **varies = calloc((size_t)argc, sizeof *varies);
-    size_t n_files = 0, n_vargs = 0, n_varies = 0;
+    const char *cmd = a->command->name;
+    int is_compare = a->command->id == CLI_COMPARE, is_curve = a->command->id == CLI_COST_CURVE;
+    int is_tune = a->command->id == CLI_TUNE, is_sweep = a->command->id == CLI_SWEEP;
+    study_options o = { .common = a->common, .out_dir = a->out_dir, .quiet = a->quiet,
+                        .no_plots = a->no_plots };
+    const char *const *files = a->operands, *const *vargs = a->variants;
+    size_t n_files = a->n_operands, n_vargs = a->n_variants, n_varies = a->n_varies;
+    const char *function = a->function, *memory = a->memory, *volumes = a->volumes;
+    double max_cost = a->max_cost_per_million;
     study_vary *grid = NULL;
     char **grid_text = NULL;
-    const char *function = NULL, *memory = NULL, *volumes = NULL;
-    double max_cost = 0;
-    long long threads = 0;
     int rc = 2;
     study_variant *v = NULL;
     const char **vsets = NULL;
     char *vbuf = NULL;
-    if (!sets || !files || !vargs || !varies) {
-        fprintf(stderr, "slsim: out of memory\n");
-        rc = 1;
-        goto out;
-    }
-    o.common.sets = sets;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || a[1] != '-') {
-            files[n_files++] = a;
-            continue;
-        }
-        char opt[64];
-        const char *eq = strchr(a, '=');
-        size_t len = eq ? (size_t)(eq - a) : strlen(a);
-        if (len >= sizeof opt) {
-            rc = bad_usage("unknown option '%s'", a);
-            goto out;
-        }
-        memcpy(opt, a, len);
-        opt[len] = '\0';
-        if (!strcmp(opt, "--quiet") || !strcmp(opt, "--no-plots")) {
-            if (eq) {
-                rc = bad_usage("option '%s' takes no value", opt);
-                goto out;
-            }
-            if (!strcmp(opt, "--quiet"))
-                o.quiet = 1;
-            else
-                o.no_plots = 1;
-            continue;
-        }
-        static const char *const with_value[] = { "--out", "--seed", "--replications", "--threads",
-            "--duration", "--set", "--variant", "--function", "--memory", "--max-cost-per-million",
-            "--requests-per-month", "--vary", NULL };
-        int known = 0;
-        for (int k = 0; with_value[k]; k++)
-            known |= !strcmp(opt, with_value[k]);
-        if (!known) {
-            rc = bad_usage("unknown option '%s'", a);
-            goto out;
-        }
-        const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-        if (!val || !*val) {
-            rc = bad_usage("option '%s' needs a value", opt);
-            goto out;
-        }
-        long long n;
-        if (!strcmp(opt, "--out")) {
-            o.out_dir = val;
-        } else if (!strcmp(opt, "--seed")) {
-            if (parse_int(val, 0, 9007199254740991LL, &n)) {
-                rc = bad_usage("--seed: expected an integer from 0 to 2^53-1, got '%s'", val);
-                goto out;
-            }
-            o.common.seed = n;
-        } else if (!strcmp(opt, "--replications")) {
-            if (parse_int(val, 2, 1000, &n)) {
-                rc = bad_usage("--replications: expected an integer from 2 to 1000 (a study needs a "
-                               "confidence interval), got '%s'", val);
-                goto out;
-            }
-            o.common.replications = n;
-        } else if (!strcmp(opt, "--threads")) {
-            if (parse_int(val, 1, 1024, &threads)) {
-                rc = bad_usage("--threads: expected an integer from 1 to 1024, got '%s'", val);
-                goto out;
-            }
-        } else if (!strcmp(opt, "--duration")) {
-            if (parse_double(val, 1, 366 * 86400.0, &o.common.duration_s)) {
-                rc = bad_usage("--duration: expected seconds from 1 to 31622400, got '%s'", val);
-                goto out;
-            }
-        } else if (!strcmp(opt, "--set")) {
-            sets[o.common.n_sets++] = val;
-        } else if (!strcmp(opt, "--variant") && !is_tune) {
-            const char *colon = strchr(val, ':');
-            if (!colon || colon == val || colon - val >= 64 || !strchr(colon, '=')) {
-                rc = bad_usage("--variant: expected NAME:PATH=VALUE[,PATH=VALUE]..., got '%s'", val);
-                goto out;
-            }
-            if (!plain_name(val, (size_t)(colon - val))) {
-                rc = bad_usage("--variant: a variant's name is printable text without commas or double "
-                               "quotes (it heads table columns and CSV fields), got '%s'", val);
-                goto out;
-            }
-            vargs[n_vargs++] = (char *)val;
-        } else if (!strcmp(opt, "--function") && is_tune) {
-            function = val;
-        } else if (!strcmp(opt, "--memory") && is_tune) {
-            memory = val;
-        } else if (!strcmp(opt, "--max-cost-per-million") && is_tune) {
-            if (parse_double(val, 1e-12, 1e12, &max_cost)) {
-                rc = bad_usage("--max-cost-per-million: expected a positive number of USD, got '%s'", val);
-                goto out;
-            }
-        } else if (!strcmp(opt, "--requests-per-month") && is_curve) {
-            volumes = val;
-        } else if (!strcmp(opt, "--vary") && is_sweep) {
-            varies[n_varies++] = val;
-        } else {
-            rc = bad_usage("option '%s' does not go with this command", opt);
-            goto out;
-        }
-    }
-    o.threads = (int)threads;
+    o.threads = (int)a->threads;
     o.progress = !o.quiet && isatty(STDERR_FILENO);
     o.no_plots |= plots_off_by_env();
     if (n_files == 0) {
-        rc = bad_usage("%s: missing scenario FILE", cmd);
+        rc = cli_bad_usage("%s: missing scenario FILE", cmd);
         goto out;
     }
     if (n_vargs && n_files > 1) {
-        rc = bad_usage("%s: --variant goes with one scenario FILE, not several", cmd);
+        rc = cli_bad_usage("%s: --variant goes with one scenario FILE, not several", cmd);
         goto out;
     }
     if (is_sweep) {
         if (n_files != 1) {
-            rc = bad_usage("%s: one scenario FILE", cmd);
+            rc = cli_bad_usage("%s: one scenario FILE", cmd);
             goto out;
         }
         if (!n_varies) {
-            rc = bad_usage("%s: missing --vary PATH=V1,V2,... or --vary PATH=FROM:TO:STEPS[:log]", cmd);
+            rc = cli_bad_usage("%s: missing --vary PATH=V1,V2,... or --vary PATH=FROM:TO:STEPS[:log]", cmd);
             goto out;
         }
         grid = calloc(n_varies, sizeof *grid);
@@ -421,27 +208,27 @@ static int study_main(const char *cmd, int argc, char **argv)
             goto out;
         }
         for (size_t k = 0; k < n_varies; k++) {
-            rc = parse_vary(varies[k], &grid[k], &grid_text[k]);
+            rc = parse_vary(a->varies[k], &grid[k], &grid_text[k]);
             if (rc != 0)
                 goto out;
         }
         char err[1024] = "";
         rc = study_sweep(files[0], grid, n_varies, &o, err, sizeof err);
         if (rc != 0)
-            print_message(err);
+            cli_print_message(err);
         goto out;
     }
     if (is_tune && n_files > 1) {
-        rc = bad_usage("%s: one scenario FILE at a time", cmd);
+        rc = cli_bad_usage("%s: one scenario FILE at a time", cmd);
         goto out;
     }
     size_t nv = n_vargs ? n_vargs + 1 : n_files;
     if (is_compare && nv < 2) {
-        rc = bad_usage("%s: nothing to compare: give two scenario files, or --variant", cmd);
+        rc = cli_bad_usage("%s: nothing to compare: give two scenario files, or --variant", cmd);
         goto out;
     }
     v = calloc(nv, sizeof *v);
-    vsets = calloc((size_t)argc * 64 + 1, sizeof *vsets);
+    vsets = calloc((n_vargs + 1) * 64 + 1, sizeof *vsets);
     size_t total = 0;
     for (size_t k = 0; k < n_vargs; k++)
         total += strlen(vargs[k]) + 1;
@@ -487,7 +274,7 @@ static int study_main(const char *cmd, int argc, char **argv)
     for (size_t a = 0; a < nv; a++)
         for (size_t b = a + 1; b < nv; b++)
             if (!strcmp(v[a].name, v[b].name)) {
-                rc = bad_usage("two variants are named '%s'", v[a].name);
+                rc = cli_bad_usage("two variants are named '%s'", v[a].name);
                 goto out;
             }
     char err[1024] = "";
@@ -498,7 +285,7 @@ static int study_main(const char *cmd, int argc, char **argv)
         long long steps = 9;
         char buf[256];
         if (!volumes) {
-            rc = bad_usage("%s: missing --requests-per-month FROM:TO[:STEPS]", cmd);
+            rc = cli_bad_usage("%s: missing --requests-per-month FROM:TO[:STEPS]", cmd);
             goto out;
         }
         snprintf(buf, sizeof buf, "%s", volumes);
@@ -507,16 +294,16 @@ static int study_main(const char *cmd, int argc, char **argv)
             *c1 = '\0';
         if (c2)
             *c2 = '\0';
-        if (!c1 || parse_double(buf, 1, 1e15, &from) || parse_double(c1 + 1, 1, 1e15, &to) || !(to > from) ||
-            (c2 && parse_int(c2 + 1, 2, 100, &steps))) {
-            rc = bad_usage("--requests-per-month: expected FROM:TO[:STEPS] with 1 <= FROM < TO and 2 to "
+        if (!c1 || cli_parse_double(buf, 1, 1e15, &from) || cli_parse_double(c1 + 1, 1, 1e15, &to) || !(to > from) ||
+            (c2 && cli_parse_int(c2 + 1, 2, 100, &steps))) {
+            rc = cli_bad_usage("--requests-per-month: expected FROM:TO[:STEPS] with 1 <= FROM < TO and 2 to "
                            "100 steps, got '%s'", volumes);
             goto out;
         }
         rc = study_cost_curve(v, nv, &o, from, to, (int)steps, err, sizeof err);
     } else {
         if (!function) {
-            rc = bad_usage("%s: missing --function NAME", cmd);
+            rc = cli_bad_usage("%s: missing --function NAME", cmd);
             goto out;
         }
         double mem[64];
@@ -525,8 +312,8 @@ static int study_main(const char *cmd, int argc, char **argv)
         /* AWS Lambda Power Tuning's default sizes. */
         snprintf(buf, sizeof buf, "%s", memory ? memory : "128,256,512,1024,1536,3008");
         for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
-            if (nm == 64 || parse_double(t, 128, 10240, &mem[nm]) || mem[nm] != floor(mem[nm])) {
-                rc = bad_usage("--memory: expected up to 64 whole sizes from 128 to 10240 MB, got '%s'",
+            if (nm == 64 || cli_parse_double(t, 128, 10240, &mem[nm]) || mem[nm] != floor(mem[nm])) {
+                rc = cli_bad_usage("--memory: expected up to 64 whole sizes from 128 to 10240 MB, got '%s'",
                                memory ? memory : "");
                 goto out;
             }
@@ -535,7 +322,7 @@ static int study_main(const char *cmd, int argc, char **argv)
         rc = study_tune(&v[0], &o, function, mem, nm, max_cost, err, sizeof err);
     }
     if (rc != 0)
-        print_message(err);
+        cli_print_message(err);
 out:
     for (size_t k = 0; grid && k < n_varies; k++)
         free(grid[k].values);
@@ -543,17 +330,11 @@ out:
         free(grid_text[k]);
     free(grid);
     free(grid_text);
-    free(varies);
-    free(sets);
-    free(files);
-    free(vargs);
     free(v);
     free(vsets);
     free(vbuf);
     return rc;
 }
-
-static int slsim_main(int argc, char **argv);
 
 /* The exercises' folder: scenarios/exercises beside the plot scripts' repository. */
 static void exercises_dir(char *buf, size_t size)
@@ -572,12 +353,13 @@ static int by_name(const void *a, const void *b)
 }
 
 /* slsim exercise list | show N: the teaching exercises (scenarios/exercises/NN-*.md). */
-static int exercise_main(int argc, char **argv)
+static int exercise_main(const cli_args *a)
 {
-    int list = argc == 3 && !strcmp(argv[2], "list");
+    int list = a->n_operands == 1 && !strcmp(a->operands[0], "list");
     long long num = 0;
-    if (!list && !(argc == 4 && !strcmp(argv[2], "show") && parse_int(argv[3], 1, 999, &num) == 0))
-        return bad_usage("%s", "exercise: expected 'slsim exercise list' or 'slsim exercise show N'");
+    if (!list && !(a->n_operands == 2 && !strcmp(a->operands[0], "show") &&
+                   cli_parse_int(a->operands[1], 1, 999, &num) == 0))
+        return cli_bad_usage("%s", "exercise: expected 'slsim exercise list' or 'slsim exercise show N'");
     char dir[4096];
     exercises_dir(dir, sizeof dir);
     DIR *d = opendir(dir);
@@ -630,172 +412,54 @@ static int exercise_main(int argc, char **argv)
     return rc;
 }
 
-/* Under MPI (make MPI=1) every rank runs the same command; only a sweep splits its work. */
-int main(int argc, char **argv)
+/* slsim plot DIR: plots an existing results folder and lists the plots in its summary. */
+static int plot_main(const cli_args *a)
 {
-#ifdef SLSIM_MPI
-    MPI_Init(&argc, &argv);
-    int rc = slsim_main(argc, argv);
-    MPI_Finalize();
-    return rc;
-#else
-    return slsim_main(argc, argv);
-#endif
-}
-
-static int slsim_main(int argc, char **argv)
-{
-    rng_library_init();
-    signal(SIGPIPE, SIG_IGN);
-    outdir_signals_install();
-    if (argc < 2)
-        return bad_usage("%s", "missing command");
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(usage_text, stdout);
-        return 0;
+    if (a->n_operands != 1 || a->operands[0][0] == '-')
+        return cli_bad_usage("%s", "plot: expected one results folder: slsim plot DIR");
+    const char *dir = a->operands[0];
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: not a results folder\n", dir);
+        return 2;
     }
-    if (!strcmp(cmd, "--version")) {
-        printf("slsim %s\n", SLSIM_VERSION);
-        return 0;
-    }
-    if (!strcmp(cmd, "exercise"))
-        return exercise_main(argc, argv);
-    if (!strcmp(cmd, "plot")) {
-        if (argc != 3 || argv[2][0] == '-')
-            return bad_usage("%s", "plot: expected one results folder: slsim plot DIR");
-        struct stat st;
-        if (stat(argv[2], &st) != 0 || !S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "%s: not a results folder\n", argv[2]);
-            return 2;
-        }
-        int made = plot_dir(argv[2], NULL, stderr);
-        if (outdir_relist(argv[2]) != 0) {
-            fprintf(stderr, "%s: cannot update the list of files in its summary.json\n", argv[2]);
-            return 1;
-        }
-        if (made < 0)
-            return 1;
-        if (made == 0) {
-            fprintf(stderr, "%s: nothing to plot (no latency.csv, timeseries.csv, cost.csv, "
-                    "compare-cost.csv, cost-curve.dat, sweep.dat or tune.csv)\n", argv[2]);
-            return 2;
-        }
-        printf("%d plot%s in %s/ (plot-*.png, plot-*.svg)\n", made, made == 1 ? "" : "s", argv[2]);
-        return 0;
-    }
-    int is_run = !strcmp(cmd, "run"), is_validate = !strcmp(cmd, "validate");
-    if (!strcmp(cmd, "compare") || !strcmp(cmd, "cost-curve") || !strcmp(cmd, "tune") ||
-        !strcmp(cmd, "sweep"))
-        return study_main(cmd, argc, argv);
-    if (!is_run && !is_validate)
-        return bad_usage("unknown command '%s'", cmd);
-
-    const char *file = NULL, *out_dir = NULL;
-    world_overrides o = { .seed = -1, .replications = -1, .duration_s = -1 };
-    const char **sets = calloc((size_t)argc, sizeof *sets);
-    long long threads = 0;
-    int quiet = 0, print_config = 0, stats = 0, no_plots = plots_off_by_env();
-    int rc = 2;
-    if (!sets) {
-        fprintf(stderr, "slsim: out of memory\n");
+    int made = plot_dir(dir, NULL, stderr);
+    if (outdir_relist(dir) != 0) {
+        fprintf(stderr, "%s: cannot update the list of files in its summary.json\n", dir);
         return 1;
     }
-    o.sets = sets;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        char opt[64];
-        if (a[0] == '-' && a[1] == '-') {
-            const char *eq = strchr(a, '=');
-            size_t n = eq ? (size_t)(eq - a) : strlen(a);
-            if (n >= sizeof opt) {
-                rc = bad_usage("unknown option '%s'", a);
-                goto out;
-            }
-            memcpy(opt, a, n);
-            opt[n] = '\0';
-            int wants = !strcmp(opt, "--out") || !strcmp(opt, "--seed") ||
-                        !strcmp(opt, "--replications") || !strcmp(opt, "--threads") ||
-                        !strcmp(opt, "--duration") || !strcmp(opt, "--set");
-            if (wants) {
-                if (eq)
-                    val = eq + 1;
-                else if (i + 1 < argc)
-                    val = argv[++i];
-                else {
-                    rc = bad_usage("option '%s' needs a value", opt);
-                    goto out;
-                }
-            } else if (eq) {
-                rc = bad_usage("option '%s' takes no value", opt);
-                goto out;
-            }
-            if (wants && !*val && !strcmp(opt, "--out")) {
-                rc = bad_usage("option '%s' needs a non-empty value", opt);
-                goto out;
-            }
-            long long v;
-            if (is_validate && wants && strcmp(opt, "--set") != 0) {
-                rc = bad_usage("'validate' takes only --set, not '%s'", opt);
-                goto out;
-            }
-            if (!strcmp(opt, "--out")) {
-                out_dir = val;
-            } else if (!strcmp(opt, "--seed")) {
-                if (parse_int(val, 0, 9007199254740991LL, &v)) {
-                    rc = bad_usage("--seed: expected an integer from 0 to 2^53-1, got '%s'", val);
-                    goto out;
-                }
-                o.seed = v;
-            } else if (!strcmp(opt, "--replications")) {
-                if (parse_int(val, 1, 1000, &v)) {
-                    rc = bad_usage("--replications: expected an integer from 1 to 1000, got '%s'", val);
-                    goto out;
-                }
-                o.replications = v;
-            } else if (!strcmp(opt, "--threads")) {
-                if (parse_int(val, 1, 1024, &threads)) {
-                    rc = bad_usage("--threads: expected an integer from 1 to 1024, got '%s'", val);
-                    goto out;
-                }
-            } else if (!strcmp(opt, "--duration")) {
-                double d;
-                if (parse_double(val, 1, 366 * 86400.0, &d)) {
-                    rc = bad_usage("--duration: expected seconds from 1 to 31622400, got '%s'", val);
-                    goto out;
-                }
-                o.duration_s = d;
-            } else if (!strcmp(opt, "--set")) {
-                sets[o.n_sets++] = val;
-            } else if (!strcmp(opt, "--quiet") && is_run) {
-                quiet = 1;
-            } else if (!strcmp(opt, "--no-plots") && is_run) {
-                no_plots = 1;
-            } else if (!strcmp(opt, "--stats") && is_run) {
-                stats = 1;
-            } else if (!strcmp(opt, "--print-config") && is_run) {
-                print_config = 1;
-            } else {
-                rc = bad_usage("unknown option '%s'", a);
-                goto out;
-            }
-        } else if (!file) {
-            file = a;
-        } else {
-            rc = bad_usage("unexpected argument '%s' (one scenario file at a time)", a);
-            goto out;
-        }
+    if (made < 0)
+        return 1;
+    if (made == 0) {
+        fprintf(stderr, "%s: nothing to plot (no latency.csv, timeseries.csv, cost.csv, "
+                "compare-cost.csv, cost-curve.dat, sweep.dat or tune.csv)\n", dir);
+        return 2;
     }
-    if (!file) {
-        rc = bad_usage("%s: missing scenario FILE", cmd);
-        goto out;
-    }
+    printf("%d plot%s in %s/ (plot-*.png, plot-*.svg)\n", made, made == 1 ? "" : "s", dir);
+    return 0;
+}
+
+/* slsim run FILE and slsim validate FILE. */
+static int run_main(const cli_args *a)
+{
+    const char *cmd = a->command->name;
+    int is_validate = a->command->id == CLI_VALIDATE;
+    const char *out_dir = a->out_dir;
+    world_overrides o = a->common;
+    long long threads = a->threads;
+    int quiet = a->quiet, print_config = a->print_config, stats = a->stats;
+    int no_plots = a->no_plots || plots_off_by_env();
+    int rc = 2;
+    if (a->n_operands > 1)
+        return cli_bad_usage("unexpected argument '%s' (one scenario file at a time)", a->operands[1]);
+    if (a->n_operands == 0)
+        return cli_bad_usage("%s: missing scenario FILE", cmd);
+    const char *file = a->operands[0];
 
     char err[1024] = "";
     world_spec *spec = world_spec_load(file, &o, err, sizeof err);
     if (!spec) {
-        print_message(err);
+        cli_print_message(err);
         rc = 2;
         goto out;
     }
@@ -823,7 +487,7 @@ static int slsim_main(int argc, char **argv)
     /* The folder is checked (and staged) before the simulation, not after an hour of it. */
     outdir od;
     if (outdir_begin(&od, dir, err, sizeof err) != 0) {
-        print_message(err);
+        cli_print_message(err);
         world_spec_free(spec);
         rc = 2;
         goto out;
@@ -833,7 +497,7 @@ static int slsim_main(int argc, char **argv)
     double t0 = wall_seconds();
     run_result res;
     if (run_scenario_progress(spec, (int)threads, progress ? stderr : NULL, &res, err, sizeof err) != 0) {
-        print_message(err);
+        cli_print_message(err);
         outdir_abort(&od);
         run_result_free(&res);
         world_spec_free(spec);
@@ -851,7 +515,7 @@ static int slsim_main(int argc, char **argv)
              outdir_commit(&od, err, sizeof err) != 0;
     if (failed) {
         outdir_message(&od, err, sizeof err);
-        print_message(err);
+        cli_print_message(err);
         outdir_abort(&od);
         rc = 1;
     } else {
@@ -873,6 +537,54 @@ static int slsim_main(int argc, char **argv)
     run_result_free(&res);
     world_spec_free(spec);
 out:
-    free(sets);
     return rc;
+}
+
+static int slsim_main(int argc, char **argv)
+{
+    rng_library_init();
+    signal(SIGPIPE, SIG_IGN);
+    outdir_signals_install();
+    if (argc < 2)
+        return cli_bad_usage("%s", "missing command");
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        cli_print_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(name, "--version")) {
+        printf("slsim %s\n", SLSIM_VERSION);
+        return 0;
+    }
+    const cli_command *command = cli_command_find(name);
+    if (!command)
+        return cli_bad_usage("unknown command '%s'", name);
+    cli_args a;
+    int rc = cli_parse(command, argc, argv, &a);
+    if (rc == -1) {
+        rc = 0;     /* --help */
+    } else if (rc == 0) {
+        switch (command->id) {
+        case CLI_RUN: case CLI_VALIDATE: rc = run_main(&a); break;
+        case CLI_COMPARE: case CLI_COST_CURVE: case CLI_TUNE: case CLI_SWEEP: rc = study_main(&a); break;
+        case CLI_PLOT: rc = plot_main(&a); break;
+        case CLI_EXERCISE: rc = exercise_main(&a); break;
+        case CLI_N_COMMANDS: rc = 2; break;
+        }
+    }
+    cli_args_free(&a);
+    return rc;
+}
+
+/* Under MPI (make MPI=1) every rank runs the same command; only a sweep splits its work. */
+int main(int argc, char **argv)
+{
+#ifdef SLSIM_MPI
+    MPI_Init(&argc, &argv);
+    int rc = slsim_main(argc, argv);
+    MPI_Finalize();
+    return rc;
+#else
+    return slsim_main(argc, argv);
+#endif
 }
