@@ -1,0 +1,46 @@
+/* run.h — running a scenario's replications and keeping what they found.
+ *
+ * run_scenario runs every replication (in parallel), bills each one, and keeps one flat
+ * row of named figures per replication, the pooled latency histogram and the time lines;
+ * run_batch does the same for several scenarios as one pool of jobs. The writers
+ * (app/report.h) turn a run_result into files. */
+#ifndef SLSIM_RUN_H
+#define SLSIM_RUN_H
+#include <stdio.h>
+#include "models/world.h"
+
+typedef struct run_result {
+    const world_spec *spec;
+    size_t   n_values;
+    char   **names;        /* n_values dotted names: "functions.api.invocations" */
+    double  *rows;         /* replications x n_values */
+    double  *mean, *ci95;  /* n_values each; ci95 NAN with one replication */
+    struct run_name { const char *name; size_t index; } *by_name;  /* sorted, for run_value */
+    hist     latency;      /* pooled over replications */
+    size_t   bins;
+    double  *ts;           /* replications x TS_COLUMNS x bins */
+    uint64_t events;       /* simulated events, all replications */
+    char    *trace;        /* replication 0's workflow traces (CSV lines), or NULL */
+} run_result;
+
+/* Returns 0, or -1 with a message in err (out of memory, conservation failure). */
+int    run_scenario(const world_spec *spec, int threads, run_result *out, char *err, size_t err_size);
+/* The same, with a progress line on progress (NULL: none). */
+int    run_scenario_progress(const world_spec *spec, int threads, FILE *progress, run_result *out,
+                             char *err, size_t err_size);
+/* Runs several scenarios as one pool of (scenario, replication) jobs on threads, so short
+ * scenarios with few replications still use every core; each out is what run_scenario
+ * gives (free each with run_result_free, also after a failure). Returns 0, or -1 with
+ * the first failure's message in err. progress: a terminal, or NULL. */
+int    run_batch(const world_spec *const *specs, size_t n, int threads, FILE *progress,
+                 run_result *outs, char *err, size_t err_size);
+/* A result from its replications' rows computed elsewhere (another MPI rank): takes rows
+ * (replications x the figures' count, as run_scenario names them); no latency histogram
+ * or time lines. Returns 0 or -1 (message in err). */
+int    run_result_adopt(const world_spec *spec, double *rows, run_result *out, char *err, size_t err_size);
+void   run_result_free(run_result *r);
+/* The mean of a named figure (NAN when unknown). */
+double run_value(const run_result *r, const char *name, double *ci95);
+/* A named figure in one replication (NAN when unknown). */
+double run_row_value(const run_result *r, uint32_t replication, const char *name);
+#endif
