@@ -16,14 +16,15 @@ CC := mpicc
 CFLAGS_BASE += -DSLSIM_MPI
 endif
 
-SIM_SRC    := $(filter-out sim/main.c,$(wildcard sim/*.c))
+SIM_SRC    := $(wildcard sim/*.c)
 MODEL_SRC  := $(wildcard models/*.c)
+APP_SRC    := $(filter-out app/main.c,$(wildcard app/*.c))
 TEST_SRC   := $(wildcard tests/*.c)
 PRICING    := $(wildcard models/pricing/*.json)
 GEN_SRC    := $(BUILD)/gen/pricing_tables.c
 
-LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRC) $(MODEL_SRC)) $(BUILD)/gen/pricing_tables.o
-MAIN_OBJ := $(BUILD)/sim/main.o
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRC) $(MODEL_SRC) $(APP_SRC)) $(BUILD)/gen/pricing_tables.o
+MAIN_OBJ := $(BUILD)/app/main.o
 TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 BIN      ?= slsim
 TESTBIN  := $(BUILD)/slsim_tests

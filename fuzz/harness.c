@@ -5,7 +5,7 @@
  * on_bad_row "error" and then "skip", so that both the refusal messages and the rows after
  * a bad one are reached; a csv trace without a function column is retried with a target.
  * The set target writes FUZZ_SET_BASE as scenario.json and hands the input's lines to the
- * loader as --set assignments, as sim/main.c does.
+ * loader as --set assignments, as app/main.c does.
  * Nothing here is static and mutable: the session carries the folder. */
 #include "fuzz/harness.h"
 
@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "models/report.h"
+#include "app/report.h"
 #include "models/traffic.h"
 #include "models/world.h"
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "models/report.h"
+#include "app/report.h"
 #include "models/world.h"
 
 /* Writes json to a temporary file and loads it. NULL on error (message in err). */

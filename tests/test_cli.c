@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "app/cli.h"
 #include "tests/suites.h"
 #include "tests/support.h"
 
@@ -525,6 +526,61 @@ START_TEST(test_help_exits_0_and_prints_usage)
 }
 END_TEST
 
+/* Whether help lists option name as an option line: "  --name" then a space or a line end. */
+static int help_lists(const char *help, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = strstr(help, name); p; p = strstr(p + 1, name))
+        if (p - help >= 3 && !strncmp(p - 3, "\n  ", 3) && (p[len] == ' ' || p[len] == '\n'))
+            return 1;
+    return 0;
+}
+
+/* `slsim COMMAND --help` prints that command's usage on stdout and exits 0, and lists
+ * exactly the options the command table gives it: none accepted and undocumented, none
+ * documented and refused. */
+START_TEST(test_every_command_answers_help_with_its_own_options)
+{
+    /* Known answers, independent of the table: options each command must document. */
+    static const struct { const char *command, *options[4]; } known[] = {
+        { "run", { "--out", "--print-config", "--stats", "--no-plots" } },
+        { "validate", { "--set" } },
+        { "compare", { "--variant", "--replications", "--quiet" } },
+        { "cost-curve", { "--requests-per-month", "--variant" } },
+        { "tune", { "--function", "--memory", "--max-cost-per-million" } },
+        { "sweep", { "--vary", "--threads" } },
+        { "plot", { "--help" } },
+        { "exercise", { "--help" } },
+    };
+    ck_assert_int_eq((long)(sizeof known / sizeof known[0]), CLI_N_COMMANDS);
+    for (size_t i = 0; i < CLI_N_COMMANDS; i++) {
+        const cli_command *c = &cli_commands[i];
+        char out[16384], usage[64];
+        int rc = support_sh(out, sizeof out, "{ '%s' %s --help 2>/dev/null; }", support_binary(), c->name);
+        ck_assert_msg(rc == 0, "slsim %s --help exited %d: %s", c->name, rc, out);
+        snprintf(usage, sizeof usage, "usage: slsim %s", c->name);
+        ck_assert_msg(strncmp(out, usage, strlen(usage)) == 0, "slsim %s --help: \"%s\"", c->name, out);
+        ck_assert_contains(out, "exit status");
+        for (size_t k = 0; k < CLI_N_OPTIONS; k++) {
+            const cli_option *o = &cli_options[k];
+            ck_assert_msg(cli_takes(c, o) == help_lists(out, o->name), "slsim %s --help %s %s, which it %s",
+                          c->name, help_lists(out, o->name) ? "lists" : "does not list", o->name,
+                          cli_takes(c, o) ? "takes" : "refuses");
+        }
+        for (size_t k = 0; k < 4 && known[i].options[k]; k++) {
+            ck_assert_str_eq(known[i].command, c->name);
+            ck_assert_msg(help_lists(out, known[i].options[k]), "slsim %s --help does not list %s", c->name,
+                          known[i].options[k]);
+        }
+    }
+    /* --help after operands and options works too; --help=x is bad usage. */
+    char out[16384];
+    int rc = support_sh(out, sizeof out, "'%s' run x.json --seed 3 --help", support_binary());
+    ck_assert_msg(rc == 0 && strncmp(out, "usage: slsim run", 16) == 0, "%d: %s", rc, out);
+    expect_usage_error("run --help=x", "'--help' takes no value");
+}
+END_TEST
+
 START_TEST(test_version_exits_0_and_prints_the_version)
 {
     char out[256];
@@ -562,6 +618,11 @@ START_TEST(test_unknown_option_is_bad_usage)
     expect_usage_error("validate x.json --quiet", "'--quiet'");
     expect_usage_error("validate x.json --seed 3", "'--seed'");
     expect_usage_error("run x.json y.json", "'y.json'");
+    /* Whole names only (no abbreviations), and an option of another command is refused. */
+    expect_usage_error("run x.json --qu", "'--qu'");
+    expect_usage_error("run x.json --vary=a=1", "'--vary'");
+    expect_usage_error("tune x.json --variant a:b=1", "'--variant'");
+    expect_usage_error("sweep x.json --print-config", "'--print-config'");
 }
 END_TEST
 
@@ -1380,6 +1441,7 @@ Suite *cli_suite(void)
     tcase_set_tags(usage, "slow");   /* left out of make test-fast */
     tcase_set_timeout(usage, 60);
     tcase_add_test(usage, test_help_exits_0_and_prints_usage);
+    tcase_add_test(usage, test_every_command_answers_help_with_its_own_options);
     tcase_add_test(usage, test_exercise_list_and_show);
     tcase_add_test(usage, test_progress_bar_only_on_a_terminal);
     tcase_add_test(usage, test_plots_of_runs_and_studies);

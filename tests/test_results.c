@@ -1,6 +1,6 @@
 /* test_results.c — the results folder as one unit, and names that must not run anything.
  *
- * The kill test is the specification of models/outdir.h: whatever signal stops slsim,
+ * The kill test is the specification of app/outdir.h: whatever signal stops slsim,
  * whenever (simulating, writing, plotting), the results folder is afterwards either the
  * previous complete folder or the new complete one — "complete" checked against the file
  * list its summary.json records — with no gnuplot left running and at most one staging

@@ -6,7 +6,7 @@
  * put it back, then remove the staging folder), PHASE_IDLE (nothing). Everything the
  * handler calls is async-signal-safe (open, getdents64, unlinkat, rename, kill, raise). */
 #define _GNU_SOURCE   /* renameat2, syscall */
-#include "models/outdir.h"
+#include "app/outdir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 
-#include "models/report.h"
+#include "app/report.h"
 
 enum { PHASE_IDLE, PHASE_WRITING, PHASE_SWAPPING };
 

@@ -5,7 +5,7 @@
  * variant's, unless the command line sets them), runs them one after the other, and then
  * works on the per-replication rows: a paired difference is the mean of the differences
  * replication by replication, with Student's t half-width. */
-#include "models/study.h"
+#include "app/study.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/outdir.h"
-#include "models/plot.h"
+#include "app/outdir.h"
+#include "app/plot.h"
 #ifdef SLSIM_MPI
 #include <mpi.h>
 #endif
-#include "models/report.h"
+#include "app/report.h"
 #include "models/traffic.h"
 #include "sim/replicate.h"
 

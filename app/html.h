@@ -4,7 +4,7 @@
 #ifndef SLSIM_HTML_H
 #define SLSIM_HTML_H
 
-#include "models/report.h"
+#include "app/report.h"
 
 /* Writes dir/report.html for the run r (the plots already in dir are inlined). Returns 0,
  * or -1 with a message in err. */

@@ -1,6 +1,6 @@
 /* plot.c — see plot.h. */
 #define _XOPEN_SOURCE 700   /* realpath */
-#include "models/plot.h"
+#include "app/plot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 
-#include "models/outdir.h"
-#include "models/report.h"
+#include "app/outdir.h"
+#include "app/report.h"
 
 static bool exists(const char *path)
 {

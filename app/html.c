@@ -1,5 +1,5 @@
 /* html.c — see html.h. */
-#include "models/html.h"
+#include "app/html.h"
 
 #include <errno.h>
 #include <math.h>

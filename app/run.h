@@ -1,14 +1,12 @@
-/* report.h — running a scenario's replications and writing what they found.
+/* run.h — running a scenario's replications and keeping what they found.
  *
  * run_scenario runs every replication (in parallel), bills each one, and keeps one flat
- * row of named figures per replication, the pooled latency histogram and the time lines.
- * The writers turn that into the stdout report, summary.json (means and 95% CIs),
- * latency.csv and timeseries.csv. Files are written to a temporary name and renamed. */
-#ifndef SLSIM_REPORT_H
-#define SLSIM_REPORT_H
-
+ * row of named figures per replication, the pooled latency histogram and the time lines;
+ * run_batch does the same for several scenarios as one pool of jobs. The writers
+ * (app/report.h) turn a run_result into files. */
+#ifndef SLSIM_RUN_H
+#define SLSIM_RUN_H
 #include <stdio.h>
-
 #include "models/world.h"
 
 typedef struct run_result {
@@ -45,30 +43,4 @@ void   run_result_free(run_result *r);
 double run_value(const run_result *r, const char *name, double *ci95);
 /* A named figure in one replication (NAN when unknown). */
 double run_row_value(const run_result *r, uint32_t replication, const char *name);
-/* The summary as JSON (caller frees). */
-cJSON *report_summary(const run_result *r);
-void   report_print(const run_result *r, FILE *f);
-/* Writes latency.csv, timeseries.csv, cost.csv (and functions.csv, trace.csv when they
- * have rows) into dir (created if missing). Returns 0, or -1 with a message in err. */
-int    report_write(const run_result *r, const char *dir, char *err, size_t err_size);
-/* Writes summary.json into dir, last: its "files" lists every file dir then holds (and
- * itself). Returns 0, or -1 with a message in err. */
-int    report_write_summary(const run_result *r, const char *dir, char *err, size_t err_size);
-/* Writes text to path through a temporary file and rename. Returns 0 or -1 (errno set). */
-int    report_write_atomic(const char *path, const char *text, size_t len);
-/* A growing text buffer for result files; oom is set (and the text stops growing) when
- * memory runs out. */
-typedef struct text { char *s; size_t n, cap; int oom; } text;
-void   text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as a label gnuplot reads from a CSV field: separators, quotes and line ends
- * become spaces. */
-void   text_label(text *t, const char *s);
-
-/* The monthly cost's line items (those any run uses) as CSV, one row per run named by
- * names[i]: what the cost plot stacks (cost.csv, compare-cost.csv). */
-void   report_cost_matrix(text *t, const run_result *const *r, size_t n, const char *const *names);
-
-/* Creates dir and its parents (like mkdir -p). Returns 0 or -1 (errno set). */
-int    report_mkdir_p(const char *dir);
-
 #endif

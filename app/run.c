@@ -1,0 +1,504 @@
+/* run.c — the replication runner: a scenario's replications in parallel, each billed and
+ * turned into one flat row of named figures, merged in replication order.
+ *
+ * Each replication writes only its own row, histogram and time-line slots, so the merge
+ * (in replication order) is byte-identical for any thread count. No cJSON call happens
+ * inside the parallel region. */
+#include "app/run.h"
+#include "models/function.h"
+#include "models/workflow.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "models/traffic.h"
+#include "sim/progress.h"
+#include "sim/replicate.h"
+
+/* ---- collecting figures ------------------------------------------------------------------- */
+
+/* Mean, percentiles and max of a latency histogram; null when it is empty. */
+static void emit_latency(metric_sink *m, const hist *h)
+{
+    static const struct { const char *name; double q; } qs[] = {
+        { "p50", 0.5 }, { "p90", 0.9 }, { "p95", 0.95 }, { "p99", 0.99 }, { "p999", 0.999 },
+    };
+    bool any = h && h->count > 0;
+    metric_emit(m, "mean", any ? hist_mean(h) : NAN);
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        metric_emit(m, qs[i].name, any ? hist_quantile(h, qs[i].q) : NAN);
+    metric_emit(m, "max", any ? h->max : NAN);
+}
+
+/* The 50th, 75th and 90th percentiles of n values (sorted here), as
+ * <what>_p50, _p75, _p90; NAN when there are none. */
+static void emit_spread(metric_sink *m, const char *what, double *v, size_t n)
+{
+    static const struct { const char *suffix; double q; } qs[] = { { "p50", 0.5 }, { "p75", 0.75 }, { "p90", 0.9 } };
+    if (n)
+        gsl_sort(v, 1, n);
+    char key[96];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(key, sizeof key, "%s_%s", what, qs[i].suffix);
+        metric_emit(m, key, n ? gsl_stats_quantile_from_sorted_data(v, 1, n, qs[i].q) : NAN);
+    }
+}
+
+static int by_app(const void *a, const void *b)
+{
+    const function_figures *x = a, *y = b;
+    return strcmp(x->app, y->app);
+}
+
+/* Platform-wide figures over the functions (a replayed trace has hundreds): how cold starts
+ * spread across functions and apps (the cold-start share of the 75th-percentile function is
+ * the headline of "Serverless in the Wild") and the memory kept loaded but idle. Only
+ * functions and apps invoked in the window count in the spreads. */
+static void collect_platform(const world_spec *spec, const world *w, metric_sink *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < spec->n_components; i++)
+        n += spec->components[i].kind == &function_kind;
+    if (!n)
+        return;
+    function_figures *ff = w ? calloc(n, sizeof *ff) : NULL;
+    double *share = w ? calloc(n, sizeof *share) : NULL;
+    if (w && (!ff || !share))
+        m->oom = 1;
+    size_t k = 0, invoked = 0, apps = 0;
+    double inv = 0, cold = 0, idle = 0, billed = 0;
+    for (size_t i = 0; ff && share && i < spec->n_components; i++) {
+        if (spec->components[i].kind != &function_kind)
+            continue;
+        function_figures *f = &ff[k++];
+        function_figures_of(spec->components[i].spec, w->state[i], f);
+        inv += f->invocations;
+        cold += f->cold_starts;
+        idle += f->idle_gb_s;
+        billed += f->billed_gb_s;
+        if (f->invocations > 0)
+            share[invoked++] = f->cold_starts / f->invocations;
+    }
+    snprintf(m->prefix, sizeof m->prefix, "platform.");
+    metric_emit(m, "functions", (double)n);
+    metric_emit(m, "functions_invoked", (double)invoked);
+    metric_emit(m, "invocations", inv);
+    metric_emit(m, "cold_starts", cold);
+    metric_emit(m, "cold_start_share", inv > 0 ? cold / inv : NAN);
+    emit_spread(m, "function_cold_start_share", share, invoked);
+    /* The same per app: sorted by app name, runs of one app summed. */
+    if (ff && share) {
+        qsort(ff, n, sizeof *ff, by_app);
+        for (size_t i = 0; i < n;) {
+            double ai = 0, ac = 0;
+            size_t j = i;
+            for (; j < n && strcmp(ff[j].app, ff[i].app) == 0; j++) {
+                ai += ff[j].invocations;
+                ac += ff[j].cold_starts;
+            }
+            if (ai > 0)
+                share[apps++] = ac / ai;
+            i = j;
+        }
+    }
+    metric_emit(m, "apps_invoked", (double)apps);
+    emit_spread(m, "app_cold_start_share", share, apps);
+    metric_emit(m, "idle_gb_s", idle);
+    metric_emit(m, "billed_gb_s", billed);
+    metric_emit(m, "idle_to_billed", billed > 0 ? idle / billed : NAN);
+    free(ff);
+    free(share);
+}
+
+static void collect(const world_spec *spec, const world *w, const bill *b, metric_sink *m)
+{
+    static const request_counts none;
+    const request_counts *c = w ? &w->counts : &none;
+    snprintf(m->prefix, sizeof m->prefix, "requests.");
+    metric_emit(m, "arrived", (double)c->arrived);
+    metric_emit(m, "completed", (double)c->completed);
+    metric_emit(m, "failed", (double)c->failed);
+    metric_emit(m, "throttled", (double)c->throttled);
+    metric_emit(m, "timed_out", (double)c->timed_out);
+    metric_emit(m, "dropped", (double)c->dropped);
+    metric_emit(m, "dead_lettered", (double)c->dead_lettered);
+    metric_emit(m, "expired", (double)c->expired);
+    metric_emit(m, "in_flight", (double)c->in_flight);
+    metric_emit(m, "attempts", (double)c->attempts);
+
+    /* Undefined (null) in a replication where nothing completed. */
+    snprintf(m->prefix, sizeof m->prefix, "latency_ms.");
+    emit_latency(m, w ? &w->latency : NULL);
+    for (size_t i = 0; i < spec->n_sources; i++) {
+        snprintf(m->prefix, sizeof m->prefix, "pipelines.%s.latency_ms.", spec->sources[i].name);
+        emit_latency(m, w ? &w->source_latency[i] : NULL);
+    }
+
+    for (size_t i = 0; i < spec->n_tenants; i++) {
+        const request_counts *t = w ? &w->tenant_counts[i] : &none;
+        snprintf(m->prefix, sizeof m->prefix, "tenants.%s.requests.", spec->tenants[i].name);
+        metric_emit(m, "arrived", (double)t->arrived);
+        metric_emit(m, "completed", (double)t->completed);
+        metric_emit(m, "failed", (double)t->failed);
+        metric_emit(m, "throttled", (double)t->throttled);
+        metric_emit(m, "timed_out", (double)t->timed_out);
+        metric_emit(m, "dropped", (double)t->dropped);
+        metric_emit(m, "dead_lettered", (double)t->dead_lettered);
+        metric_emit(m, "expired", (double)t->expired);
+        /* Of the requests that ended (those still in flight at the end are not judged). */
+        uint64_t ended = t->completed + t->failed + t->throttled + t->timed_out + t->dropped +
+                         t->dead_lettered + t->expired;
+        metric_emit(m, "success_ratio", ended ? (double)t->completed / (double)ended : NAN);
+        snprintf(m->prefix, sizeof m->prefix, "tenants.%s.", spec->tenants[i].name);
+        metric_emit(m, "throttled", w ? (double)w->tenant_throttled[i] : 0);
+        if (spec->tenants[i].quota > 0)
+            metric_emit(m, "over_quota", w ? (double)w->tenant_over_quota[i] : 0);
+        snprintf(m->prefix, sizeof m->prefix, "tenants.%s.latency_ms.", spec->tenants[i].name);
+        emit_latency(m, w ? &w->tenant_latency[i] : NULL);
+    }
+
+    for (size_t i = 0; i < spec->n_components; i++) {
+        const component_spec *cs = &spec->components[i];
+        snprintf(m->prefix, sizeof m->prefix, "%s.%s.", cs->kind->plural, cs->name);
+        cs->kind->report(cs->spec, w ? w->state[i] : NULL, m);
+    }
+
+    snprintf(m->prefix, sizeof m->prefix, "cost.");
+    metric_emit(m, "monthly_total", b ? b->total : 0);
+    snprintf(m->prefix, sizeof m->prefix, "cost.by_component.");
+    for (size_t i = 0; i < spec->n_components; i++)
+        metric_emit(m, spec->components[i].name, b ? b->by_component[i] : 0);
+    snprintf(m->prefix, sizeof m->prefix, "cost.by_line.");
+    for (int k = 0; k < BILL_LINES; k++)
+        metric_emit(m, bill_line_names[k], b ? b->line[k] : 0);
+    /* What one execution of a workflow costs: its monthly cost over its monthly executions. */
+    snprintf(m->prefix, sizeof m->prefix, "cost.per_execution.");
+    for (size_t i = 0; i < spec->n_components; i++) {
+        if (spec->components[i].kind != &workflow_kind)
+            continue;
+        double runs = w ? workflow_executions(w->state[i]) * spec->prices.month_hours * 3600.0 /
+                          spec->duration_s : 0;
+        metric_emit(m, spec->components[i].name, b && runs > 0 ? b->by_component[i] / runs : NAN);
+    }
+    collect_platform(spec, w, m);
+    traffic_report(spec, w, m);
+    m->prefix[0] = '\0';
+}
+
+/* ---- running ------------------------------------------------------------------------------- */
+
+typedef struct run_ctx {
+    const world_spec *spec;
+    run_result       *out;
+    hist             *hists;     /* one per replication */
+    uint64_t         *events;
+    char            (*errors)[512];
+    progress         *bar;       /* or NULL; replication r is job job0 + r */
+    size_t            job0;
+} run_ctx;
+
+/* The workflows' traces of one replication, one text (NULL when there are none). */
+static char *collect_traces(const world_spec *spec, const world *w)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < spec->n_components; i++)
+        if (spec->components[i].kind == &workflow_kind)
+            len += strlen(workflow_trace(w->state[i]));
+    if (len == 0)
+        return NULL;
+    char *t = malloc(len + 1);
+    if (!t)
+        return NULL;
+    t[0] = '\0';
+    size_t at = 0;
+    for (size_t i = 0; i < spec->n_components; i++)
+        if (spec->components[i].kind == &workflow_kind) {
+            const char *part = workflow_trace(w->state[i]);
+            size_t n = strlen(part);
+            memcpy(t + at, part, n + 1);
+            at += n;
+        }
+    return t;
+}
+
+static int run_one(void *p, uint32_t r, double *row)
+{
+    run_ctx *ctx = p;
+    const world_spec *spec = ctx->spec;
+    world w;
+    memset(&w, 0, sizeof w);
+    w.progress = ctx->bar;
+    w.progress_job = ctx->job0 + r;
+    int rc = world_run(&w, spec, r, ctx->errors[r], sizeof ctx->errors[r]);
+    if (rc == 0) {
+        usage u = { spec->n_components, calloc(spec->n_components, sizeof(lambda_usage)),
+                    calloc(spec->n_components, sizeof(sqs_usage)),
+                    calloc(spec->n_components, sizeof(sns_usage)),
+                    calloc(spec->n_components, sizeof(double)),
+                    calloc(spec->n_components, sizeof(double)),
+                    calloc(spec->n_components, sizeof(kinesis_usage)),
+                    calloc(spec->n_components, sizeof(s3_usage)),
+                    calloc(spec->n_components, sizeof(service_usage)),
+                    calloc(spec->n_components, sizeof(workflow_usage)),
+                    calloc(spec->n_components, sizeof(fleet_usage)) };
+        bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
+        if (!u.lambda || !u.sqs || !u.sns || !u.scheduler || !u.events || !u.kinesis || !u.s3 ||
+            !u.services || !u.workflows || !u.fleets || !b.by_component) {
+            snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
+            rc = -1;
+        } else {
+            for (size_t i = 0; i < spec->n_components; i++) {
+                spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, i, &u);
+                u.lambda[i].apigw_rest = w.gateway_rest[i];
+                u.lambda[i].apigw_http = w.gateway_http[i];
+                u.lambda[i].transfer_out_gb = w.transfer_gb[i];
+            }
+            /* A source's gateway cache runs (and bills) the whole window, to its target. */
+            for (size_t k = 0; k < spec->n_sources; k++) {
+                const source_spec *s = &spec->sources[k];
+                if (s->cache && s->target >= 0)
+                    u.lambda[s->target].apigw_cache_usd += s->cache_hour_price * spec->duration_s / 3600.0;
+            }
+            billing_compute(&spec->prices, &u, spec->free_tier, spec->duration_s, &b);
+            metric_sink m = { .values = row };
+            collect(spec, &w, &b, &m);
+            ctx->hists[r] = w.latency;
+            if (r == 0)
+                ctx->out->trace = collect_traces(spec, &w);
+            ctx->events[r] = sim_events_run(w.s);
+            size_t bins = ctx->out->bins;
+            double *ts = ctx->out->ts + (size_t)r * TS_COLUMNS * bins;
+            for (int k = 0; k < TS_COLUMNS; k++)
+                memcpy(ts + (size_t)k * bins, w.ts[k].bin, bins * sizeof(double));
+        }
+        free(u.lambda);
+        free(u.sqs);
+        free(u.sns);
+        free(u.scheduler);
+        free(u.events);
+        free(u.kinesis);
+        free(u.s3);
+        free(u.services);
+        free(u.workflows);
+        free(u.fleets);
+        free(b.by_component);
+    }
+    world_free(&w);
+    return rc;
+}
+
+static int by_name_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct run_name *)a)->name, ((const struct run_name *)b)->name);
+}
+
+int run_scenario(const world_spec *spec, int threads, run_result *out, char *err, size_t err_size)
+{
+    return run_scenario_progress(spec, threads, NULL, out, err, err_size);
+}
+
+/* Sizes out for spec's replications and names its figures; ctx holds the per-replication
+ * scratch. Returns 0 or -1 (out of memory, message in err). */
+static int run_prepare(const world_spec *spec, run_result *out, run_ctx *ctx, char *err, size_t err_size)
+{
+    memset(out, 0, sizeof *out);
+    out->spec = spec;
+    metric_sink names = { 0 };
+    collect(spec, NULL, NULL, &names);
+    out->names = names.names;
+    out->n_values = names.n;
+    uint32_t reps = spec->replications;
+    out->bins = spec->bins;
+    out->rows = calloc((size_t)reps * out->n_values, sizeof *out->rows);
+    out->mean = calloc(out->n_values, sizeof *out->mean);
+    out->ci95 = calloc(out->n_values, sizeof *out->ci95);
+    out->ts = calloc((size_t)reps * TS_COLUMNS * (out->bins ? out->bins : 1), sizeof *out->ts);
+    *ctx = (run_ctx){ .spec = spec, .out = out, .hists = malloc(reps * sizeof(hist)),
+                      .events = calloc(reps, sizeof(uint64_t)), .errors = calloc(reps, sizeof *ctx->errors) };
+    if (names.oom || !out->rows || !out->mean || !out->ci95 || !out->ts || !ctx->hists ||
+        !ctx->events || !ctx->errors) {
+        snprintf(err, err_size, "%s: out of memory", spec->file);
+        return -1;
+    }
+    return 0;
+}
+
+/* Merges the replications' rows (rc: the replications' result) and frees ctx. */
+static int run_finish(run_result *out, run_ctx *ctx, int rc, char *err, size_t err_size)
+{
+    const world_spec *spec = out->spec;
+    uint32_t reps = spec->replications;
+    if (rc != 0) {
+        for (uint32_t r = 0; r < reps && ctx->errors; r++)
+            if (ctx->errors[r][0]) {
+                snprintf(err, err_size, "%s", ctx->errors[r]);
+                break;
+            }
+        goto done;
+    }
+    hist_init(&out->latency);
+    for (uint32_t r = 0; r < reps; r++) {
+        hist_merge(&out->latency, &ctx->hists[r]);
+        out->events += ctx->events[r];
+    }
+    for (size_t i = 0; i < out->n_values; i++)
+        replicate_mean_ci(out->rows, reps, out->n_values, i, &out->mean[i], &out->ci95[i]);
+    out->by_name = malloc((out->n_values ? out->n_values : 1) * sizeof *out->by_name);
+    if (!out->by_name) {
+        snprintf(err, err_size, "%s: out of memory", spec->file);
+        rc = -1;
+        goto done;
+    }
+    for (size_t i = 0; i < out->n_values; i++)
+        out->by_name[i] = (struct run_name){ out->names[i], i };
+    qsort(out->by_name, out->n_values, sizeof *out->by_name, by_name_cmp);
+done:
+    free(ctx->hists);
+    free(ctx->events);
+    free(ctx->errors);
+    memset(ctx, 0, sizeof *ctx);
+    return rc;
+}
+
+int run_scenario_progress(const world_spec *spec, int threads, FILE *bar_out, run_result *out,
+                          char *err, size_t err_size)
+{
+    run_ctx ctx;
+    int rc = run_prepare(spec, out, &ctx, err, err_size);
+    ctx.bar = progress_start(bar_out, spec->replications, "replications",
+                             spec->replications * (spec->warmup_s + spec->duration_s));
+    if (rc == 0)
+        rc = replicate_run(run_one, &ctx, spec->replications, threads, out->n_values, out->rows);
+    progress_finish(ctx.bar);
+    return run_finish(out, &ctx, rc, err, err_size);
+}
+
+int run_result_adopt(const world_spec *spec, double *rows, run_result *out, char *err, size_t err_size)
+{
+    run_ctx ctx;
+    double *mine = NULL;
+    int rc = run_prepare(spec, out, &ctx, err, err_size);
+    if (rc == 0) {
+        mine = out->rows;
+        out->rows = rows;                       /* the replications' rows, computed elsewhere */
+        for (uint32_t r = 0; r < spec->replications; r++)
+            hist_init(&ctx.hists[r]);
+    } else {
+        free(rows);
+    }
+    free(mine);
+    return run_finish(out, &ctx, rc, err, err_size);
+}
+
+/* Several scenarios' replications as one pool of jobs (scenario i, replication r). */
+typedef struct batch {
+    run_ctx  *ctx;
+    uint32_t *first;     /* job index of each scenario's replication 0; n + 1 entries */
+    size_t    n;
+} batch;
+
+static int batch_job(void *p, size_t job)
+{
+    batch *b = p;
+    size_t i = 0;
+    while (b->first[i + 1] <= job)
+        i++;
+    uint32_t r = (uint32_t)(job - b->first[i]);
+    run_result *out = b->ctx[i].out;
+    return run_one(&b->ctx[i], r, out->rows + (size_t)r * out->n_values);
+}
+
+int run_batch(const world_spec *const *specs, size_t n, int threads, FILE *bar_out, run_result *outs,
+              char *err, size_t err_size)
+{
+    batch b = { calloc(n ? n : 1, sizeof *b.ctx), calloc(n + 1, sizeof *b.first), n };
+    int rc = b.ctx && b.first ? 0 : -1;
+    if (rc)
+        snprintf(err, err_size, "slsim: out of memory");
+    size_t prepared = 0;
+    for (size_t i = 0; i < n && rc == 0; i++, prepared++) {
+        rc = run_prepare(specs[i], &outs[i], &b.ctx[i], err, err_size);
+        b.first[i + 1] = b.first[i] + specs[i]->replications;
+        b.ctx[i].job0 = b.first[i];
+    }
+    double sim_s = 0;
+    for (size_t i = 0; i < prepared; i++)
+        sim_s += specs[i]->replications * (specs[i]->warmup_s + specs[i]->duration_s);
+    progress *bar = rc == 0 ? progress_start(bar_out, b.first[n], "runs", sim_s) : NULL;
+    for (size_t i = 0; i < prepared; i++)
+        b.ctx[i].bar = bar;
+    int *codes = rc == 0 ? calloc(b.first[n] ? b.first[n] : 1, sizeof *codes) : NULL;
+    if (rc == 0 && !codes) {
+        snprintf(err, err_size, "slsim: out of memory");
+        rc = -1;
+    }
+    if (rc == 0)
+        replicate_jobs(batch_job, &b, b.first[n], threads, codes);
+    progress_finish(bar);
+    /* Merged in order; the first failure (in scenario, then replication order) is the one
+     * reported, so the message does not depend on the thread count. */
+    for (size_t i = 0; i < prepared; i++) {
+        int ri = rc;
+        for (uint32_t j = b.first[i]; codes && j < b.first[i + 1] && !ri; j++)
+            ri = codes[j];
+        char e[1024] = "";
+        ri = run_finish(&outs[i], &b.ctx[i], ri, e, sizeof e);
+        if (ri && !rc) {
+            snprintf(err, err_size, "%s", e);
+            rc = ri;
+        }
+    }
+    free(codes);
+    free(b.ctx);
+    free(b.first);
+    return rc;
+}
+
+void run_result_free(run_result *r)
+{
+    for (size_t i = 0; i < r->n_values; i++)
+        free(r->names[i]);
+    free(r->names);
+    free(r->rows);
+    free(r->mean);
+    free(r->ci95);
+    free(r->trace);
+    free(r->by_name);
+    free(r->ts);
+    memset(r, 0, sizeof *r);
+}
+
+/* Index of a named figure (binary search in the sorted names), or -1. */
+static long run_index(const run_result *r, const char *name)
+{
+    size_t lo = 0, hi = r->by_name ? r->n_values : 0;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(r->by_name[mid].name, name);
+        if (c == 0)
+            return (long)r->by_name[mid].index;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+double run_value(const run_result *r, const char *name, double *ci95)
+{
+    long i = run_index(r, name);
+    if (ci95)
+        *ci95 = i < 0 ? NAN : r->ci95[i];
+    return i < 0 ? NAN : r->mean[i];
+}
+
+double run_row_value(const run_result *r, uint32_t replication, const char *name)
+{
+    long i = run_index(r, name);
+    return i < 0 ? NAN : r->rows[(size_t)replication * r->n_values + (size_t)i];
+}
