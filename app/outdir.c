@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "app/report.h"
+#include "sim/strmap.h"
 
 enum { PHASE_IDLE, PHASE_WRITING, PHASE_SWAPPING };
 
@@ -322,10 +323,7 @@ static void staging_prefix(const char *base, char *buf, size_t size)
         snprintf(buf, size, ".%s.slsim-", base);
         return;
     }
-    uint32_t h = 2166136261u;   /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)base; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    snprintf(buf, size, ".%.80s~%08x.slsim-", base, (unsigned)h);
+    snprintf(buf, size, ".%.80s~%08x.slsim-", base, (unsigned)(strmap_hash(base) & 0xffffffffu));
 }
 
 /* Removes what runs killed with SIGKILL left beside target: `.<base>.slsim-<pid>.tmp` and

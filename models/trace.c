@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "sim/rng.h"
+#include "sim/strmap.h"
 
 #define MAX_COMPONENTS 10000      /* parse_components' limit */
 #define CURSOR_BYTES   240        /* per-function read window into an azure2019 row */
@@ -69,14 +70,6 @@ typedef struct trace_function {
     int       trigger;       /* azure2019: index in trigger_names; -1 none */
     long      line;          /* where it first appears */
 } trace_function;
-
-/* A string-keyed multimap from hashes to indices (open addressing); the caller compares
- * the keys themselves. */
-typedef struct strmap {
-    uint32_t *slot;          /* index + 1; 0 empty */
-    uint64_t *hash;
-    size_t    cap, n;
-} strmap;
 
 struct trace_spec {
     trace_format format;
@@ -142,60 +135,17 @@ static uint64_t hash_parts(const char *a, const char *b)
     return h;
 }
 
-static int strmap_add(strmap *m, uint64_t h, uint32_t index)
-{
-    if (2 * (m->n + 1) > m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 64;
-        uint32_t *slot = calloc(cap, sizeof *slot);
-        uint64_t *hash = calloc(cap, sizeof *hash);
-        if (!slot || !hash) {
-            free(slot);
-            free(hash);
-            return -1;
-        }
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->slot[i])
-                continue;
-            size_t k = m->hash[i] & (cap - 1);
-            while (slot[k])
-                k = (k + 1) & (cap - 1);
-            slot[k] = m->slot[i];
-            hash[k] = m->hash[i];
-        }
-        free(m->slot);
-        free(m->hash);
-        m->slot = slot;
-        m->hash = hash;
-        m->cap = cap;
-    }
-    size_t k = h & (m->cap - 1);
-    while (m->slot[k])
-        k = (k + 1) & (m->cap - 1);
-    m->slot[k] = index + 1;
-    m->hash[k] = h;
-    m->n++;
-    return 0;
-}
-
-static void strmap_free(strmap *m)
-{
-    free(m->slot);
-    free(m->hash);
-    *m = (strmap){ 0 };
-}
-
 /* The function whose (app, key) match; app is compared only for azure2021. -1: none. */
 static int find_function(const trace_spec *t, const char *app, const char *key)
 {
     if (!t->keys.cap)
         return -1;
     uint64_t h = hash_parts(t->format == FORMAT_AZURE2021 ? app : NULL, key);
-    for (size_t k = h & (t->keys.cap - 1); t->keys.slot[k]; k = (k + 1) & (t->keys.cap - 1)) {
-        if (t->keys.hash[k] != h)
-            continue;
-        const trace_function *f = &t->fn[t->keys.slot[k] - 1];
+    size_t pos = 0;
+    for (int64_t i; (i = strmap_next(&t->keys, h, &pos)) >= 0;) {
+        const trace_function *f = &t->fn[i];
         if (strcmp(f->key, key) == 0 && (t->format != FORMAT_AZURE2021 || strcmp(f->app, app) == 0))
-            return (int)(t->keys.slot[k] - 1);
+            return (int)i;
     }
     return -1;
 }
@@ -1094,10 +1044,9 @@ static int assign_names(loader *L)
         for (size_t i = 0; i < t->n_fn; i++) {
             make_name(t, &t->fn[i], len[i], name, sizeof name);
             uint64_t h = rng_name_hash(name);
-            for (size_t k = seen.cap ? h & (seen.cap - 1) : 0; seen.cap && seen.slot[k]; k = (k + 1) & (seen.cap - 1)) {
-                size_t j = seen.slot[k] - 1;
-                if (seen.hash[k] != h)
-                    continue;
+            size_t pos = 0;
+            for (int64_t found; (found = strmap_next(&seen, h, &pos)) >= 0;) {
+                size_t j = (size_t)found;
                 make_name(t, &t->fn[j], len[j], other, sizeof other);
                 if (strcmp(name, other) != 0)
                     continue;
@@ -1323,9 +1272,10 @@ static int scan_side_file(loader *L, bool memory, int percentile)
             }
         } else {
             uint64_t h = hash_parts(o, a);
-            for (size_t s = h & (by_app.cap - 1); by_app.cap && by_app.slot[s]; s = (s + 1) & (by_app.cap - 1)) {
-                trace_function *f = &t->fn[by_app.slot[s] - 1];
-                if (by_app.hash[s] == h && !strcmp(f->owner, o) && !strcmp(f->app, a) && !f->memory_mb)
+            size_t pos = 0;
+            for (int64_t i; (i = strmap_next(&by_app, h, &pos)) >= 0;) {
+                trace_function *f = &t->fn[i];
+                if (!strcmp(f->owner, o) && !strcmp(f->app, a) && !f->memory_mb)
                     f->memory_mb = (int)fmin(10240, fmax(128, ceil(v[0] - 1e-9)));
             }
         }

@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "sim/rng.h"
+#include "sim/strmap.h"
 
 typedef struct stream {
     char    *name;
-    uint64_t hash;
     gsl_rng *rng;
 } stream;
 
@@ -34,8 +34,7 @@ struct sim {
     int       failed;
     stream   *streams;
     size_t    n_streams, cap_streams;
-    uint32_t *index;          /* open-addressing table of stream positions + 1; 0 = empty */
-    size_t    index_size;     /* a power of two, at least twice n_streams */
+    strmap    index;          /* stream name's hash -> position in streams */
 };
 
 sim *sim_new(uint64_t seed, uint32_t replication)
@@ -63,7 +62,7 @@ void sim_free(sim *s)
         gsl_rng_free(s->streams[i].rng);
     }
     free(s->streams);
-    free(s->index);
+    strmap_free(&s->index);
     pes_free(s->events);
     free(s);
 }
@@ -147,37 +146,13 @@ void sim_run_until(sim *s, double t_end)
         s->now = t_end;
 }
 
-/* Rebuilds the index at twice the size. Returns 0 or -1. */
-static int grow_index(sim *s)
-{
-    size_t size = s->index_size ? 2 * s->index_size : 64;
-    uint32_t *index = calloc(size, sizeof *index);
-    if (!index)
-        return -1;
-    for (size_t i = 0; i < s->n_streams; i++) {
-        size_t at = s->streams[i].hash & (size - 1);
-        while (index[at])
-            at = (at + 1) & (size - 1);
-        index[at] = (uint32_t)i + 1;
-    }
-    free(s->index);
-    s->index = index;
-    s->index_size = size;
-    return 0;
-}
-
 gsl_rng *sim_stream(sim *s, const char *name)
 {
     uint64_t h = rng_name_hash(name);
-    if (s->index_size) {
-        for (size_t at = h & (s->index_size - 1); s->index[at]; at = (at + 1) & (s->index_size - 1)) {
-            const stream *st = &s->streams[s->index[at] - 1];
-            if (st->hash == h && strcmp(st->name, name) == 0)
-                return st->rng;
-        }
-    }
-    if (2 * (s->n_streams + 1) > s->index_size && grow_index(s) != 0)
-        return NULL;
+    size_t pos = 0;
+    for (int64_t i; (i = strmap_next(&s->index, h, &pos)) >= 0;)
+        if (strcmp(s->streams[i].name, name) == 0)
+            return s->streams[i].rng;
     if (s->n_streams == s->cap_streams) {
         size_t cap = s->cap_streams ? 2 * s->cap_streams : 8;
         stream *grown = realloc(s->streams, cap * sizeof *grown);
@@ -194,10 +169,11 @@ gsl_rng *sim_stream(sim *s, const char *name)
             gsl_rng_free(r);
         return NULL;
     }
-    s->streams[s->n_streams] = (stream){ copy, h, r };
-    size_t at = h & (s->index_size - 1);
-    while (s->index[at])
-        at = (at + 1) & (s->index_size - 1);
-    s->index[at] = (uint32_t)++s->n_streams;
+    if (strmap_add(&s->index, h, (uint32_t)s->n_streams) != 0) {
+        free(copy);
+        gsl_rng_free(r);
+        return NULL;
+    }
+    s->streams[s->n_streams++] = (stream){ copy, r };
     return r;
 }

@@ -19,6 +19,7 @@
 #include "sim/pes.h"
 #include "sim/replicate.h"
 #include "sim/rng.h"
+#include "sim/strmap.h"
 #include "sim/stats.h"
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -1092,6 +1093,47 @@ END_TEST
 
 /* ---- suite ----------------------------------------------------------------- */
 
+/* ---- strmap: against a brute-force list ------------------------------------------- */
+
+/* Keys with forced collisions (hash mod 7: every probe run is long) and true duplicates:
+ * for every key, the indices strmap_next yields are exactly those a linear search of the
+ * added (hash, index) pairs finds, across the table's growth. */
+START_TEST(test_strmap_matches_brute_force_reference)
+{
+    enum { N = 5000 };
+    static uint64_t hash[N];
+    strmap m = { 0 };
+    for (uint32_t i = 0; i < N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "k%u", i % 3001);   /* some keys twice */
+        hash[i] = strmap_hash(key) % 7 == 0 ? 7 : strmap_hash(key);
+        ck_assert_int_eq(strmap_add(&m, hash[i], i), 0);
+        if (i % 499 != 0 && i != N - 1)
+            continue;
+        for (uint32_t q = 0; q <= i; q += 13) {
+            size_t want = 0, got = 0, pos = 0;
+            for (uint32_t j = 0; j <= i; j++)
+                want += hash[j] == hash[q];
+            for (int64_t k; (k = strmap_next(&m, hash[q], &pos)) >= 0; got++) {
+                ck_assert_int_le(k, i);
+                ck_assert_uint_eq(hash[k], hash[q]);
+            }
+            ck_assert_uint_eq(got, want);
+        }
+    }
+    size_t pos = 0;
+    ck_assert_int_eq(strmap_next(&m, 12345, &pos), -1);
+    ck_assert_uint_eq(m.n, N);
+    ck_assert_uint_ge(m.cap, 2 * (size_t)N);
+    strmap_free(&m);
+    pos = 0;
+    ck_assert_int_eq(strmap_next(&m, hash[0], &pos), -1);
+    /* FNV-1a's published test value: the empty string hashes to the offset basis. */
+    ck_assert_uint_eq(strmap_hash(""), 0xcbf29ce484222325ULL);
+    ck_assert_uint_eq(strmap_hash("a"), 0xaf63dc4c8601ec8cULL);
+}
+END_TEST
+
 Suite *kernel_suite(void)
 {
     Suite *s = suite_create("kernel");
@@ -1119,6 +1161,7 @@ Suite *kernel_suite(void)
         { "series", { test_series_add_span_splits_across_bins_and_clips_to_window,
                       test_gauge_integral_and_max_with_level_held_at_window_open,
                       test_gauge_max_counts_a_level_held_through_the_whole_window } },
+        { "strmap", { test_strmap_matches_brute_force_reference } },
         { "replicate", { test_replicate_mean_ci_matches_hand_computation,
                          test_replicate_run_same_rows_for_any_thread_count,
                          test_replicate_run_returns_first_failure_in_replication_order } },
