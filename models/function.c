@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/breaker.h"
 #include "models/retry.h"
 #include "models/traffic.h"
 #include "sim/dist.h"
@@ -45,16 +46,6 @@ typedef struct hybrid_spec {
     double   range_s, bin_s, head_pct, tail_pct, margin, cv_min, oob_max, fallback_s;
     uint32_t min_samples, bins;
 } hybrid_spec;
-
-/* A circuit breaker around one call step (shared by the function's instances). */
-typedef struct breaker_spec {
-    bool     on;
-    double   threshold;     /* share of failed attempts that opens it */
-    double   window_s;      /* over this sliding window */
-    uint32_t min_calls;     /* attempts in the window before it may open */
-    double   open_s;        /* it stays open this long, failing calls at once */
-    uint32_t probes;        /* then lets this many trial calls through (half-open) */
-} breaker_spec;
 
 /* One step of a successful invocation: count calls to target, in order. An asynchronous
  * step sends count messages and goes on; a synchronous one waits for each call (or for
@@ -191,26 +182,6 @@ static void function_free_spec(void *p)
 
 static const char *const mode_names[] = { "async", "sync", NULL };
 
-static void parse_breaker(cfg_node *c, breaker_spec *b)
-{
-    b->on = cfg_has(c, "circuit_breaker");
-    cfg_node k;
-    cfg_object(c, "circuit_breaker", &k);
-    if (!b->on) {
-        cfg_done(&k);
-        cfg_put(c, "circuit_breaker", cJSON_CreateNull());  /* no breaker stays none */
-        return;
-    }
-    /* Defaults after Resilience4j's: 50% failures, 100 calls at least, 60 s open, 10 trial
-     * calls half-open; a 60 s time window. */
-    b->threshold = cfg_number(&k, "failure_threshold", 0.5, 0.000001, 1);
-    b->window_s = cfg_number(&k, "window_s", 60, 0.001, 86400);
-    b->min_calls = (uint32_t)cfg_integer(&k, "min_calls", 100, 1, 1000000000);
-    b->open_s = cfg_number(&k, "open_s", 60, 0, 86400);
-    b->probes = (uint32_t)cfg_integer(&k, "half_open_probes", 10, 1, 1000000);
-    cfg_done(&k);
-}
-
 static void parse_call(cfg_node *c, function_call *call, const function_spec *f, size_t i)
 {
     const char *name = cfg_string(c, "name", NULL);
@@ -252,7 +223,7 @@ static void parse_call(cfg_node *c, function_call *call, const function_spec *f,
     static const retry_policy sdk = { .max_attempts = 3, .base_ms = 1000, .cap_ms = 20000,
                                       .jitter = JITTER_FULL };
     retry_parse(c, "retry", &sdk, &call->retry);
-    parse_breaker(c, &call->breaker);
+    breaker_parse(c, "circuit_breaker", &call->breaker);
     call->fallback = cfg_bool(c, "fallback", false);
     call->idempotent = cfg_bool(c, "idempotent", true);
 }
@@ -927,18 +898,10 @@ typedef struct instance {
 } instance;
 
 /* A call step's figures and its breaker. */
-enum { BREAKER_CLOSED, BREAKER_OPEN, BREAKER_HALF_OPEN };
-#define BREAKER_BUCKETS 10
-
 typedef struct step_state {
     uint64_t calls, attempts, failed, fallbacks, fast_failures, duplicates, opens;
     double   open_s;
-    int      bstate;
-    uint32_t gen;            /* bumped at each breaker transition: late results are ignored */
-    double   open_until;
-    uint32_t probes_out, probes_ok;
-    int64_t  bucket_epoch[BREAKER_BUCKETS];
-    uint32_t bucket_calls[BREAKER_BUCKETS], bucket_failed[BREAKER_BUCKETS];
+    breaker  breaker;
 } step_state;
 
 /* A function or an app loaded as one unit (keep_alive.scope "function" or "app"). Lazy like
@@ -1837,76 +1800,13 @@ static void on_client_deadline(sim *s, void *target, uint64_t arg)
     world_reply(st->w, req, RESULT_TIMEOUT);
 }
 
-/* ---- breaker ---- */
-
-static void breaker_open(function_state *st, step_state *ss, const breaker_spec *b, double now)
+/* Counts a breaker's opening at now (it stays open b->open_s) in the step's figures. */
+static void step_breaker_opened(function_state *st, step_state *ss, const breaker_spec *b, double now)
 {
-    ss->bstate = BREAKER_OPEN;
-    ss->gen++;
-    ss->open_until = now + b->open_s;
     if (world_measuring(st->w, now)) {
         ss->opens++;
         ss->open_s += fmin(b->open_s, st->w->t_end - now);
     }
-}
-
-/* Whether a call may go through now; *gen gets the breaker generation it belongs to. */
-static bool breaker_allow(step_state *ss, const breaker_spec *b, double now, uint32_t *gen)
-{
-    *gen = ss->gen;
-    if (!b->on)
-        return true;
-    if (ss->bstate == BREAKER_OPEN) {
-        if (now < ss->open_until)
-            return false;
-        ss->bstate = BREAKER_HALF_OPEN;
-        ss->gen++;
-        ss->probes_out = ss->probes_ok = 0;
-    }
-    if (ss->bstate == BREAKER_HALF_OPEN) {
-        if (ss->probes_out >= b->probes)
-            return false;
-        ss->probes_out++;
-    }
-    *gen = ss->gen;
-    return true;
-}
-
-static void breaker_record(function_state *st, step_state *ss, const breaker_spec *b,
-                           uint32_t gen, bool ok, double now)
-{
-    if (!b->on || gen != ss->gen)
-        return;
-    if (ss->bstate == BREAKER_HALF_OPEN) {
-        if (!ok) {
-            breaker_open(st, ss, b, now);
-        } else if (++ss->probes_ok >= b->probes) {
-            ss->bstate = BREAKER_CLOSED;
-            ss->gen++;
-            memset(ss->bucket_calls, 0, sizeof ss->bucket_calls);
-            memset(ss->bucket_failed, 0, sizeof ss->bucket_failed);
-        }
-        return;
-    }
-    if (ss->bstate != BREAKER_CLOSED)
-        return;
-    double width = b->window_s / BREAKER_BUCKETS;
-    int64_t e = (int64_t)floor(now / width);
-    int k = (int)(e % BREAKER_BUCKETS);
-    if (ss->bucket_epoch[k] != e) {
-        ss->bucket_epoch[k] = e;
-        ss->bucket_calls[k] = ss->bucket_failed[k] = 0;
-    }
-    ss->bucket_calls[k]++;
-    ss->bucket_failed[k] += !ok;
-    uint64_t calls = 0, failed = 0;
-    for (int j = 0; j < BREAKER_BUCKETS; j++)
-        if (ss->bucket_epoch[j] > e - BREAKER_BUCKETS) {
-            calls += ss->bucket_calls[j];
-            failed += ss->bucket_failed[j];
-        }
-    if (calls >= b->min_calls && (double)failed >= b->threshold * (double)calls)
-        breaker_open(st, ss, b, now);
 }
 
 /* ---- steps ---- */
@@ -2001,7 +1901,7 @@ static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, doub
     if (attempt == 1 && in->measured)
         ss->calls++;
     uint32_t gen;
-    if (!breaker_allow(ss, &c->breaker, now, &gen)) {
+    if (!breaker_allow(&ss->breaker, &c->breaker, now, &gen)) {
         if (in->measured)
             ss->fast_failures++;
         call_failed(st, slot);
@@ -2015,7 +1915,8 @@ static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, doub
         int rc = t->kind->connect(w->state[c->target], w, +1);
         in = &st->inst[slot];
         if (rc != 0) {
-            breaker_record(st, ss, &c->breaker, gen, false, now);
+            if (breaker_record(&ss->breaker, &c->breaker, gen, false, now))
+                step_breaker_opened(st, ss, &c->breaker, now);
             call_result(st, slot, RESULT_ERROR, attempt, prev_ms, false);
             return;
         }
@@ -2053,7 +1954,10 @@ static void call_reply(function_state *st, world *w, uint32_t sub, attempt_resul
     const function_call *c = &st->f->calls[r.step];
     if (result == RESULT_PARTIAL)
         result = RESULT_ERROR;
-    breaker_record(st, &st->steps[r.step], &c->breaker, r.group, result == RESULT_OK, sim_now(w->s));
+    double now = sim_now(w->s);
+    step_state *ss = &st->steps[r.step];
+    if (breaker_record(&ss->breaker, &c->breaker, r.group, result == RESULT_OK, now))
+        step_breaker_opened(st, ss, &c->breaker, now);
     call_result(st, r.tag, result, r.attempt, r.backoff_prev_ms, r.effect);
 }
 
