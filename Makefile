@@ -17,7 +17,7 @@ CFLAGS_BASE += -DSLSIM_MPI
 endif
 
 SIM_SRC    := $(filter-out sim/main.c,$(wildcard sim/*.c))
-MODEL_SRC  := $(wildcard models/*.c)
+MODEL_SRC  := $(wildcard models/*.c models/function/*.c)
 TEST_SRC   := $(wildcard tests/*.c)
 PRICING    := $(wildcard models/pricing/*.json)
 GEN_SRC    := $(BUILD)/gen/pricing_tables.c
