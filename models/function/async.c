@@ -1,14 +1,15 @@
-/* async.c — TODO */
-#include "models/function/internal.h"
-
-/* ---- asynchronous invocation ----------------------------------------------------------
+/* async.c — asynchronous invocation (Lambda's internal event queue), with retries,
+ * maximum event age, duplicates and an on_failure destination; and the replies to a
+ * function's own requests (its attempts and its calls).
+ *
  * An event handed over asynchronously waits in the platform's event queue (here: it is
  * dispatched at once) and is invoked with this function as its own caller. Function errors
  * and timeouts are retried max_retry_attempts times, 1 then 2 minutes later; throttles are
  * retried with backoff from 1 s doubling to 5 minutes (equal jitter: each wait is drawn
- * from [d/2, d]); an event older than max_event_age_s
- * is not retried. A failed event goes to on_failure (then counts as dead-lettered) or is
- * dropped (retries exhausted) or expired (too old). */
+ * from [d/2, d]); an event older than max_event_age_s is not retried. A failed event goes
+ * to on_failure (then counts as dead-lettered) or is dropped (retries exhausted) or
+ * expired (too old). An event is counted once in async_events (measured window), however often it runs. */
+#include "models/function/internal.h"
 
 #define ASYNC_THROTTLE_FIRST_MS 1000.0
 #define ASYNC_THROTTLE_CAP_MS   300000.0

@@ -1,4 +1,14 @@
-/* calls.c — TODO */
+/* calls.c — a successful invocation's call steps: asynchronous messages sent on, and
+ * synchronous calls with timeouts, retries, circuit breakers (models/breaker.c), fallbacks,
+ * connections and an instance-local cache.
+ *
+ * An invocation with synchronous steps is at step `step` (in_step once it began), has
+ * `left` calls of the step to send and `pending` awaited; its end is not known when it
+ * starts. Events and replies carry the instance's epoch, bumped when an invocation starts
+ * and ends: whatever arrives for an ended invocation is dropped. A call's sub-request
+ * carries the breaker generation it was allowed under, so a reply from before a breaker
+ * transition does not count. Connections (conns bits) are held by the instance until it
+ * is discarded. */
 #include "models/function/internal.h"
 
 /* n messages of one asynchronous step, from the invocation `from`. Returns how many. */

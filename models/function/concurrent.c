@@ -1,12 +1,12 @@
-/* concurrent.c — TODO */
-#include "models/function/internal.h"
-
-/* ---- instances serving several requests at once (Cloud Run) -----------------------------
+/* concurrent.c — instances serving several requests at once (concurrency > 1, Cloud Run).
+ *
  * An instance takes requests while it serves fewer than `concurrency`; a new request goes
  * to a busy instance with room before an idle or new one. The instance is billed for its
  * busy periods (from its first request to its last one ending), each rounded up as the
  * provider rounds, not for the sum of its requests' durations. Requests on one instance do
- * not slow each other down here. */
+ * not slow each other down here. Invariant: `open` lists exactly the instances with
+ * 0 < active < concurrency, and open_pos is each one's place on it. */
+#include "models/function/internal.h"
 
 static bool is_open(const function_state *st, const instance *in)
 {

@@ -1,4 +1,24 @@
-/* core.c — TODO */
+/* core.c — a serverless function's instances: accept an invocation, take an instance
+ * (provisioned, idle or new after a cold start), end it, keep or discard the instance; the
+ * kind's start, finish and slot table.
+ *
+ * An instance serves one request at a time. An attempt that arrives is throttled at once
+ * (429) when the function's pool is at its limit (reserved concurrency, or the account's
+ * unreserved concurrency) or when a new instance is needed and the scale-up bucket
+ * (scale_per_10s new environments per 10 s) is empty. Otherwise it runs on an idle
+ * provisioned instance, else on the most recently used idle on-demand instance, else on a
+ * new instance after a cold start. The attempt's result and end time are known when it
+ * starts, so each invocation costs one end event (plus one for the client when its timeout
+ * comes first).
+ *
+ * Keep-alive is lazy: a released on-demand instance gets an expiry time and goes on an
+ * MRU stack; no event fires when it expires. An instance found expired when popped is
+ * discarded, and its idle time is accounted up to its expiry. Invariant: a new instance is
+ * created only when the idle stack is empty, so live + lazily-dead instances never exceed
+ * the concurrency limit plus provisioned instances, and the pool never grows in a run.
+ * Slots: inst[0, cap_slots) grows by doubling up to max_slots and never shrinks; an unused
+ * slot is on free_slots, a used one is busy (counted in busy) or on idle or idle_pc (an
+ * idle on-demand one perhaps already expired, lazily). */
 #include "models/function/internal.h"
 
 static void function_free_state(void *p)

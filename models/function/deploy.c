@@ -1,4 +1,11 @@
-/* deploy.c — TODO */
+/* deploy.c — deployments of new versions: all at once, canary, linear, with an alarm
+ * that rolls back.
+ *
+ * version is the live version (0 the first, i + 1 deployment i's); while deployment i
+ * rolls out, cand = i + 1 takes `share` of the invocations, and one event is pending for
+ * it at min(next_shift, next_check). win_inv and win_err count the candidate's invocations
+ * and errors in the current alarm window only. Environments of a retired version are
+ * expired when idle and discarded when they finish. */
 #include "models/function/internal.h"
 
 static void on_deploy_tick(sim *s, void *target, uint64_t arg);

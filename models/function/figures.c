@@ -1,4 +1,6 @@
-/* figures.c — TODO */
+/* figures.c — what a function reports after a replication: its metrics (report), its
+ * figures for platform-wide statistics, its usage meter for billing, and its call edges
+ * for the architecture graph. Read-only on spec and state. */
 #include "models/function/internal.h"
 
 void function_report(const void *spec, const void *state, metric_sink *m)

@@ -1,4 +1,14 @@
-/* internal.h — TODO */
+/* internal.h — what the parts of the function kind share (the .c files of models/function/), and
+ * nothing else includes: the parsed spec (function_spec and its calls, deployments,
+ * keep-alive settings), the run state (function_state, its instances, call steps, keep-alive
+ * units and Greedy-Dual host pool), the functions one part calls in another (prefixed
+ * function_), and the small helpers the event loop calls from several parts, static inline
+ * so they stay as fast as when everything was one file. models/function.h stays the public
+ * face: the kind's table and two queries.
+ *
+ * Invariants of each structure are stated at its definition and in the header of the part
+ * that owns it: instances and slots in core.c, units and the host pool in keepalive.c,
+ * deployments in deploy.c, call steps in calls.c, multi-request instances in concurrent.c. */
 #ifndef SLSIM_FUNCTION_INTERNAL_H
 #define SLSIM_FUNCTION_INTERNAL_H
 
@@ -250,8 +260,8 @@ void function_throttle(function_state *st, world *w, uint32_t req, double now);
 void function_on_client_gave_up(sim *s, void *target, uint64_t arg);
 void function_release_instance(function_state *st, uint32_t slot, double now);
 void function_discard_instance(function_state *st, uint32_t slot);
-attempt_result function_draw_outcome(function_state *st, uint32_t version, uint32_t items, bool poison,
-                                   double recorded_ms, double *run_ms);
+attempt_result function_draw_outcome(function_state *st, uint32_t version, uint32_t items,
+                                     bool poison, double recorded_ms, double *run_ms);
 uint32_t function_take_instance(function_state *st, world *w, double now, int *cold_out, uint32_t v);
 void function_accept(void *state, world *w, uint32_t req);
 
@@ -296,7 +306,7 @@ void function_reply(void *state, world *w, uint32_t req, attempt_result result);
 /* ---- figures.c ---- */
 void function_report(const void *spec, const void *state, metric_sink *m);
 void function_meter(const void *spec, const void *state, const world *w, size_t index,
-                           usage *u);
+                    usage *u);
 bool function_calls(const void *spec, const char *path, size_t i, component_edge *e);
 
 /* ---- small helpers the event loop calls from several parts (inlined) ---- */

@@ -1,7 +1,14 @@
-/* keepalive.c — TODO */
+/* keepalive.c — keep-alive of units (keep_alive.scope "function" or "app"): the fixed
+ * and uniform windows, the hybrid histogram policy (Shahrad et al., ATC 2020) and
+ * FaasCache's Greedy-Dual host pool (Fuerst and Sharma, ASPLOS 2021).
+ *
+ * A unit is lazy like the instances: after its last execution ends at idle_since it is
+ * loaded during [load_at, unload_at) (and always while running > 0); nothing fires when it
+ * loads or unloads, the next arrival (or the end of the run) settles the idle period.
+ * Greedy-Dual: a unit is resident until evicted; the pool's heap holds exactly the idle
+ * resident units, ordered by priority (heap_pos is each one's place, UINT32_MAX when not
+ * on it), and used_gb is the memory of the resident ones, never above capacity_gb. */
 #include "models/function/internal.h"
-
-/* ---- a unit's keep-alive ------------------------------------------------------------- */
 
 /* ---- the greedy-dual host pool: a min-heap of idle units by priority ---- */
 

@@ -1,7 +1,12 @@
-/* provisioned.c — TODO */
+/* provisioned.c — provisioned concurrency, fixed or on a daily schedule
+ * (provisioned_schedule), and freeing an idle on-demand environment to make room.
+ *
+ * pc_live instances are provisioned now and pc_cap is how many there should be; when the
+ * schedule lowers pc_cap, busy provisioned instances retire as they finish. pc_area holds
+ * the configured instance-seconds of the measured window up to pc_t (billed as
+ * provisioned concurrency whether used or not). Schedule times are daily hours from
+ * pc_start_hour; pc_at_hour is sorted. */
 #include "models/function/internal.h"
-
-/* ---- provisioned instances, fixed or on a daily schedule ------------------------------- */
 
 /* Frees the slot of the least recently used idle on-demand environment whose version is not
  * keep (UINT32_MAX: any). False when there is none. */

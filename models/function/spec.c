@@ -1,4 +1,11 @@
-/* spec.c — TODO */
+/* spec.c — a function's JSON spec read into a function_spec (parse), its links to other
+ * components resolved (link), and freed. Nothing here runs during a simulation.
+ *
+ * Invariants of a parsed spec: every key is checked and written back resolved (defaults
+ * filled in, absent options as null), so the echoed scenario says what ran; limit is the
+ * most instances busy at once (the reservation, or the account's pool); provisioned is the
+ * largest count of the provisioned schedule; each deployment starts after the previous one has rolled out; a call's target
+ * and conn bit, and on_failure, are indices valid only after link. */
 #include "models/function/internal.h"
 
 static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "ruby",
