@@ -820,7 +820,7 @@ END_TEST
 
 START_TEST(regression_a_retry_cut_short_by_the_function_timeout_is_no_duplicate)
 {
-    /* Was a model bug, fixed (function.c, call_result: the duplicate is counted before checking that the
+    /* Was a model bug, fixed (models/function/calls.c, call_result: the duplicate is counted before checking that the
      * retry will be made). A non-idempotent call (latency 300 ms, call timeout 200 ms,
      * 2 attempts, backoff 1,000 ms without jitter) in a function whose own timeout is 1 s:
      * the first attempt times out at 0.21 s and completes at the service; the retry would
