@@ -8,7 +8,8 @@
  * retried with backoff from 1 s doubling to 5 minutes (equal jitter: each wait is drawn
  * from [d/2, d]); an event older than max_event_age_s is not retried. A failed event goes
  * to on_failure (then counts as dead-lettered) or is dropped (retries exhausted) or
- * expired (too old). An event is counted once in async_events (measured window), however often it runs. */
+ * expired (too old). An event is counted once in async_events (measured window), however
+ * often it runs. */
 #include "models/function/internal.h"
 
 #define ASYNC_THROTTLE_FIRST_MS 1000.0

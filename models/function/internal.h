@@ -1,5 +1,5 @@
-/* internal.h — what the parts of the function kind share (the .c files of models/function/), and
- * nothing else includes: the parsed spec (function_spec and its calls, deployments,
+/* internal.h — what the parts of the function kind (the .c files of models/function/)
+ * share, and nothing else includes: the parsed spec (function_spec and its calls, deployments,
  * keep-alive settings), the run state (function_state, its instances, call steps, keep-alive
  * units and Greedy-Dual host pool), the functions one part calls in another (prefixed
  * function_), and the small helpers the event loop calls from several parts, static inline

@@ -4,8 +4,9 @@
  * Invariants of a parsed spec: every key is checked and written back resolved (defaults
  * filled in, absent options as null), so the echoed scenario says what ran; limit is the
  * most instances busy at once (the reservation, or the account's pool); provisioned is the
- * largest count of the provisioned schedule; each deployment starts after the previous one has rolled out; a call's target
- * and conn bit, and on_failure, are indices valid only after link. */
+ * largest count of the provisioned schedule; each deployment starts after the previous one
+ * has rolled out; a call's target and conn bit, and on_failure, are component indices
+ * valid only after link. */
 #include "models/function/internal.h"
 
 static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "ruby",
