@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/breaker.h"
 #include "tests/suites.h"
 #include "tests/support.h"
 
@@ -820,7 +821,7 @@ END_TEST
 
 START_TEST(regression_a_retry_cut_short_by_the_function_timeout_is_no_duplicate)
 {
-    /* Was a model bug, fixed (function.c, call_result: the duplicate is counted before checking that the
+    /* Was a model bug, fixed (models/function/calls.c, call_result: the duplicate is counted before checking that the
      * retry will be made). A non-idempotent call (latency 300 ms, call timeout 200 ms,
      * 2 attempts, backoff 1,000 ms without jitter) in a function whose own timeout is 1 s:
      * the first attempt times out at 0.21 s and completes at the service; the retry would
@@ -961,6 +962,59 @@ START_TEST(regression_a_pool_applies_its_own_error_rate_and_incidents)
 }
 END_TEST
 
+/* The breaker module on its own (models/breaker.c), at known instants: closed, it opens
+ * when the window's failed share reaches the threshold after min_calls; open, it refuses
+ * every call for open_s; half-open, it lets `probes` trial calls through and closes after
+ * that many successes; a result of an earlier generation (a late reply) changes nothing. */
+START_TEST(a_breaker_opens_at_its_threshold_probes_and_closes_again)
+{
+    const breaker_spec s = { .on = true, .threshold = 0.5, .window_s = 10, .min_calls = 4,
+                             .open_s = 2.385, .probes = 2 };
+    breaker b = { 0 };
+    uint32_t gen;
+    /* 3 failures in 3 calls: below min_calls, it stays closed. */
+    for (int i = 0; i < 3; i++) {
+        ck_assert(breaker_allow(&b, &s, 1.0 + 0.1 * i, &gen));
+        ck_assert(!breaker_record(&b, &s, gen, false, 1.0 + 0.1 * i));
+    }
+    uint32_t before = gen;
+    /* The 4th (a success) makes 3 failed of 4 >= 50%: it opens. */
+    ck_assert(breaker_allow(&b, &s, 1.5, &gen));
+    ck_assert(breaker_record(&b, &s, gen, true, 1.5));
+    ck_assert_int_eq(b.state, BREAKER_OPEN);
+    /* A late reply of the closed period is ignored. */
+    ck_assert(!breaker_record(&b, &s, before, false, 1.6));
+    ck_assert(!breaker_allow(&b, &s, 1.5 + 2.385 - 1e-9, &gen));
+    /* After open_s: half-open, 2 probes through, a third refused. */
+    ck_assert(breaker_allow(&b, &s, 3.9, &gen));
+    uint32_t probe = gen;
+    ck_assert(breaker_allow(&b, &s, 3.9, &gen));
+    ck_assert(!breaker_allow(&b, &s, 3.9, &gen));
+    ck_assert_int_eq(b.state, BREAKER_HALF_OPEN);
+    ck_assert(!breaker_record(&b, &s, probe, true, 4.0));
+    ck_assert(!breaker_record(&b, &s, probe, true, 4.1));
+    ck_assert_int_eq(b.state, BREAKER_CLOSED);
+    /* Closed with an empty window: 3 failures do not open it again. */
+    for (int i = 0; i < 3; i++) {
+        ck_assert(breaker_allow(&b, &s, 4.2, &gen));
+        ck_assert(!breaker_record(&b, &s, gen, false, 4.2));
+    }
+    /* A 4th failure does; then a failed probe opens it again at once. */
+    ck_assert(breaker_allow(&b, &s, 4.3, &gen));
+    ck_assert(breaker_record(&b, &s, gen, false, 4.3));
+    ck_assert(breaker_allow(&b, &s, 4.3 + 2.385, &gen));
+    ck_assert(breaker_record(&b, &s, gen, false, 6.7));
+    ck_assert_int_eq(b.state, BREAKER_OPEN);
+    /* Off, it lets everything through and never opens. */
+    const breaker_spec off = { .on = false };
+    breaker c = { 0 };
+    for (int i = 0; i < 10; i++) {
+        ck_assert(breaker_allow(&c, &off, i, &gen));
+        ck_assert(!breaker_record(&c, &off, gen, false, i));
+    }
+}
+END_TEST
+
 Suite *resilience_suite(void)
 {
     Suite *s = suite_create("resilience");
@@ -970,6 +1024,7 @@ Suite *resilience_suite(void)
     tcase_add_test(tc, the_first_call_that_fails_for_good_fails_the_invocation);
     tcase_add_test(tc, a_breaker_lets_through_min_calls_then_one_probe_per_open_period);
     tcase_add_test(tc, a_breaker_closes_after_its_probes_succeed);
+    tcase_add_test(tc, a_breaker_opens_at_its_threshold_probes_and_closes_again);
     tcase_add_test(tc, full_jitter_lowers_the_peak_of_retries_after_a_failover);
     tcase_add_test(tc, jitter_spreads_a_herd_of_retries_over_the_rate_limit);
     tcase_add_test(tc, instances_hold_connections_and_a_pool_multiplexes_them);

@@ -1,0 +1,360 @@
+/* calls.c — a successful invocation's call steps: asynchronous messages sent on, and
+ * synchronous calls with timeouts, retries, circuit breakers (models/breaker.c), fallbacks,
+ * connections and an instance-local cache.
+ *
+ * An invocation with synchronous steps is at step `step` (in_step once it began), has
+ * `left` calls of the step to send and `pending` awaited; its end is not known when it
+ * starts. Events and replies carry the instance's epoch, bumped when an invocation starts
+ * and ends: whatever arrives for an ended invocation is dropped. A call's sub-request
+ * carries the breaker generation it was allowed under, so a reply from before a breaker
+ * transition does not count. Connections (conns bits) are held by the instance until it
+ * is discarded. */
+#include "models/function/internal.h"
+
+/* n messages of one asynchronous step, from the invocation `from`. Returns how many. */
+static long send_messages(function_state *st, world *w, const function_call *call, long n,
+                          instance from)
+{
+    long sent = 0;
+    bool measuring = world_measuring(w, sim_now(w->s));
+    for (long k = 0; k < n; k++) {
+        uint32_t m = world_request_new(w);
+        if (m == UINT32_MAX)
+            return sent;
+        request *r = &w->req[m];
+        r->created = from.created;     /* the pipeline's clock keeps running */
+        r->traced = from.traced;
+        r->source = from.source;
+        r->tenant = from.tenant;
+        r->size_kb = (float)call->size_kb;
+        r->measured = 0;       /* a message of the pipeline, not an original request */
+        if (measuring)
+            st->messages_sent++;
+        sent++;
+        world_enqueue(w, call->target, m);
+    }
+    return sent;
+}
+
+/* A successful invocation's asynchronous calls (functions without synchronous steps). */
+long function_send_calls(function_state *st, world *w, const instance *from)
+{
+    long sent = 0;
+    const instance copy = *from;
+    for (size_t i = 0; i < st->f->n_calls; i++) {
+        const function_call *call = &st->f->calls[i];
+        sent += send_messages(st, w, call, lround(dist_sample(&call->count, st->r_async)), copy);
+    }
+    return sent;
+}
+
+/* ---- synchronous calls -----------------------------------------------------------------
+ * An invocation whose function has synchronous steps runs its handler's own time first,
+ * then its steps in order, waiting on each call; it ends when the last step is done, when
+ * a call fails for good (no fallback), or at its own timeout. Its billed duration is
+ * measured when it ends. Events and replies carry the instance's epoch: whatever arrives
+ * for an invocation that has ended is dropped. */
+
+/* The instance named by arg if it is still in the same invocation, else NULL. */
+static instance *inst_of(function_state *st, uint64_t arg)
+{
+    uint32_t slot = sim_payload_of(arg);
+    return slot < st->cap_slots && st->inst[slot].epoch == sim_gen_of(arg) ? &st->inst[slot] : NULL;
+}
+
+static void end_invocation(function_state *st, uint32_t slot, attempt_result result)
+{
+    world *w = st->w;
+    double now = sim_now(w->s);
+    instance *in = &st->inst[slot];
+    in->epoch++;
+    if (in->measured) {
+        double ms = (now - in->started) * 1000.0;
+        uint64_t billed = billed_ms_of(st->f, ms - 1e-6);
+        if (st->f->cpu_per_s > 0)
+            st->cpu_units += (double)billed / 1000.0 * st->f->cpu_per_s;
+        st->time_inside_s += now - in->started;
+        if (in->provisioned)
+            st->billed_ms_pc += billed;
+        else
+            st->billed_ms += billed;
+        if (in->serving == UINT32_MAX)
+            st->wasted_ms += billed;
+        if (result == RESULT_ERROR)
+            st->errors++;
+        else if (result == RESULT_TIMEOUT)
+            st->timeouts++;
+    }
+    busy_span(st, in->started, now);
+    function_deploy_observe(st, in->version, result, now);
+    function_release_instance(st, slot, now);
+    in = &st->inst[slot];
+    uint32_t serving = in->serving;
+    if (serving == UINT32_MAX)
+        return;
+    if (in->forwarded && result == RESULT_OK)
+        w->req[serving].forwarded = 1;
+    world_reply(w, serving, result);
+}
+
+static void on_invocation_timeout(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    if (inst_of(st, arg))
+        end_invocation(st, sim_payload_of(arg), RESULT_TIMEOUT);
+}
+
+void function_on_client_deadline(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    instance *in = inst_of(st, arg);
+    if (!in || in->serving == UINT32_MAX)
+        return;
+    uint32_t req = in->serving;
+    in->serving = UINT32_MAX;      /* it runs on, billed; nobody waits for it */
+    world_reply(st->w, req, RESULT_TIMEOUT);
+}
+
+/* Counts a breaker's opening at now (it stays open b->open_s) in the step's figures. */
+static void step_breaker_opened(function_state *st, step_state *ss, const breaker_spec *b, double now)
+{
+    if (world_measuring(st->w, now)) {
+        ss->opens++;
+        ss->open_s += fmin(b->open_s, st->w->t_end - now);
+    }
+}
+
+/* ---- steps ---- */
+
+static void run_steps(function_state *st, uint32_t slot);
+static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, double prev_ms);
+
+static void call_done(function_state *st, uint32_t slot)
+{
+    instance *in = &st->inst[slot];
+    in->pending--;
+    if (!in->issuing)
+        run_steps(st, slot);
+}
+
+static void call_failed(function_state *st, uint32_t slot)
+{
+    instance *in = &st->inst[slot];
+    const function_call *c = &st->f->calls[in->step];
+    step_state *ss = &st->steps[in->step];
+    if (in->measured)
+        ss->failed++;
+    if (c->fallback) {
+        if (in->measured)
+            ss->fallbacks++;
+        call_done(st, slot);     /* a degraded answer, and the invocation goes on */
+        return;
+    }
+    end_invocation(st, slot, RESULT_ERROR);
+}
+
+static void on_call_retry(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    world *w = st->w;
+    uint32_t carrier = (uint32_t)arg;
+    request r = w->req[carrier];
+    world_request_free(w, carrier);
+    if (r.tag < st->cap_slots && st->inst[r.tag].epoch == r.epoch)
+        issue_call(st, r.tag, r.attempt, r.backoff_prev_ms);
+}
+
+/* The outcome of one attempt of the current step's call. */
+static void call_result(function_state *st, uint32_t slot, attempt_result result, uint32_t attempt,
+                        double prev_ms, bool effect)
+{
+    world *w = st->w;
+    double now = sim_now(w->s);
+    if (result == RESULT_OK) {
+        call_done(st, slot);
+        return;
+    }
+    instance *in = &st->inst[slot];
+    if (now >= in->deadline) {
+        end_invocation(st, slot, RESULT_TIMEOUT);
+        return;
+    }
+    const function_call *c = &st->f->calls[in->step];
+    if (!retry_again(&c->retry, result, attempt)) {
+        call_failed(st, slot);
+        return;
+    }
+    double delay = retry_backoff_ms(&c->retry, attempt, &prev_ms, st->r_retry) / 1000.0;
+    if (now + delay >= in->deadline) {
+        /* The function's own timeout comes first, while it sleeps: no retry is sent. */
+        sim_at(w->s, in->deadline, on_invocation_timeout, st, inst_arg(st, slot));
+        return;
+    }
+    if (result == RESULT_TIMEOUT && effect && !c->idempotent && in->measured)
+        st->steps[in->step].duplicates++;    /* the timed-out attempt did its work; again */
+    uint32_t carrier = world_request_new(w);
+    if (carrier == UINT32_MAX) {
+        call_failed(st, slot);
+        return;
+    }
+    request *r = &w->req[carrier];
+    r->tag = slot;
+    r->epoch = st->inst[slot].epoch;
+    r->attempt = attempt + 1;
+    r->backoff_prev_ms = prev_ms;
+    sim_at(w->s, now + delay, on_call_retry, st, carrier);
+}
+
+static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, double prev_ms)
+{
+    world *w = st->w;
+    double now = sim_now(w->s);
+    instance *in = &st->inst[slot];
+    const function_call *c = &st->f->calls[in->step];
+    step_state *ss = &st->steps[in->step];
+    if (attempt == 1 && in->measured)
+        ss->calls++;
+    uint32_t gen;
+    if (!breaker_allow(&ss->breaker, &c->breaker, now, &gen)) {
+        if (in->measured)
+            ss->fast_failures++;
+        call_failed(st, slot);
+        return;
+    }
+    if (in->measured)
+        ss->attempts++;
+    if (c->conn >= 0 && !(in->conns & (1ull << c->conn))) {
+        /* An instance opens its own connection on its first call. */
+        const component_spec *t = &w->spec->components[c->target];
+        int rc = t->kind->connect(w->state[c->target], w, +1);
+        in = &st->inst[slot];
+        if (rc != 0) {
+            if (breaker_record(&ss->breaker, &c->breaker, gen, false, now))
+                step_breaker_opened(st, ss, &c->breaker, now);
+            call_result(st, slot, RESULT_ERROR, attempt, prev_ms, false);
+            return;
+        }
+        in->conns |= 1ull << c->conn;
+    }
+    uint32_t sub = world_request_new(w);
+    if (sub == UINT32_MAX) {
+        call_result(st, slot, RESULT_ERROR, attempt, prev_ms, false);
+        return;
+    }
+    in = &st->inst[slot];
+    request *r = &w->req[sub];
+    r->created = now;
+    r->source = in->source;
+    r->tenant = in->tenant;
+    r->size_kb = (float)c->size_kb;
+    r->caller = st->index;
+    r->tag = slot;
+    r->epoch = in->epoch;
+    r->step = in->step;
+    r->is_call = 1;
+    r->group = gen;
+    r->attempt = attempt;
+    r->backoff_prev_ms = prev_ms;
+    r->deadline = fmin(now + c->timeout_s, in->deadline);
+    world_deliver(w, c->target, sub);
+}
+
+void function_call_reply(function_state *st, world *w, uint32_t sub, attempt_result result)
+{
+    const request r = w->req[sub];
+    world_request_free(w, sub);
+    if (r.tag >= st->cap_slots || st->inst[r.tag].epoch != r.epoch)
+        return;                         /* the invocation has ended */
+    const function_call *c = &st->f->calls[r.step];
+    if (result == RESULT_PARTIAL)
+        result = RESULT_ERROR;
+    double now = sim_now(w->s);
+    step_state *ss = &st->steps[r.step];
+    if (breaker_record(&ss->breaker, &c->breaker, r.group, result == RESULT_OK, now))
+        step_breaker_opened(st, ss, &c->breaker, now);
+    call_result(st, r.tag, result, r.attempt, r.backoff_prev_ms, r.effect);
+}
+
+/* The instance-local cache in front of the first synchronous step: an instance that
+ * fetched within ttl_s serves the request from memory with probability hit_ratio (the
+ * chance its key was among those it served); a new instance, or one whose fetch is
+ * older, misses and fetches. */
+static bool cache_hit(function_state *st, instance *in)
+{
+    const function_spec *f = st->f;
+    double now = sim_now(st->w->s);
+    bool hit = now - in->cached_at < f->cache_ttl_s && gsl_rng_uniform(st->r_cache) < f->cache_hit_ratio;
+    if (!hit)
+        in->cached_at = now;
+    if (in->measured) {
+        if (hit)
+            st->cache_hits++;
+        else
+            st->cache_misses++;
+    }
+    return hit;
+}
+
+static void run_steps(function_state *st, uint32_t slot)
+{
+    const function_spec *f = st->f;
+    world *w = st->w;
+    for (;;) {
+        instance *in = &st->inst[slot];
+        uint32_t epoch = in->epoch;
+        if (in->pending)
+            return;                     /* waiting on calls */
+        if (in->left == 0) {
+            if (in->in_step) {
+                in->step++;
+                in->in_step = 0;
+            }
+            if (in->step >= f->n_calls) {
+                end_invocation(st, slot, RESULT_OK);
+                return;
+            }
+            const function_call *c = &f->calls[in->step];
+            long n = lround(dist_sample(&c->count, st->r_async));
+            if (!c->sync) {
+                long sent = send_messages(st, w, c, n, *in);
+                in = &st->inst[slot];
+                if (in->epoch != epoch)
+                    return;
+                in->forwarded |= sent > 0;
+                in->step++;
+                continue;
+            }
+            if (n <= 0) {
+                in->step++;
+                continue;
+            }
+            if (in->step == 0 && f->cache_hit_ratio > 0 && cache_hit(st, in)) {
+                in->step++;             /* served from the instance's own memory */
+                continue;
+            }
+            in->in_step = 1;
+            in->left = (uint32_t)n;
+        }
+        uint32_t batch = f->calls[in->step].parallel ? in->left : 1;
+        in->left -= batch;
+        in->pending = batch;
+        in->issuing = 1;
+        for (uint32_t k = 0; k < batch; k++) {
+            issue_call(st, slot, 1, f->calls[st->inst[slot].step].retry.base_ms);
+            if (st->inst[slot].epoch != epoch)
+                return;
+        }
+        st->inst[slot].issuing = 0;
+    }
+}
+
+void function_on_compute_done(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    if (inst_of(st, arg))
+        run_steps(st, sim_payload_of(arg));
+}

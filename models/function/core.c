@@ -1,0 +1,570 @@
+/* core.c — a serverless function's instances: accept an invocation, take an instance
+ * (provisioned, idle or new after a cold start), end it, keep or discard the instance; the
+ * kind's start, finish and slot table.
+ *
+ * An instance serves one request at a time. An attempt that arrives is throttled at once
+ * (429) when the function's pool is at its limit (reserved concurrency, or the account's
+ * unreserved concurrency) or when a new instance is needed and the scale-up bucket
+ * (scale_per_10s new environments per 10 s) is empty. Otherwise it runs on an idle
+ * provisioned instance, else on the most recently used idle on-demand instance, else on a
+ * new instance after a cold start. The attempt's result and end time are known when it
+ * starts, so each invocation costs one end event (plus one for the client when its timeout
+ * comes first).
+ *
+ * Keep-alive is lazy: a released on-demand instance gets an expiry time and goes on an
+ * MRU stack; no event fires when it expires. An instance found expired when popped is
+ * discarded, and its idle time is accounted up to its expiry. Invariant: a new instance is
+ * created only when the idle stack is empty, so live + lazily-dead instances never exceed
+ * the concurrency limit plus provisioned instances, and the pool never grows in a run.
+ * Slots: inst[0, cap_slots) grows by doubling up to max_slots and never shrinks; an unused
+ * slot is on free_slots, a used one is busy (counted in busy) or on idle or idle_pc (an
+ * idle on-demand one perhaps already expired, lazily). */
+#include "models/function/internal.h"
+
+static void function_free_state(void *p)
+{
+    function_state *st = p;
+    if (!st)
+        return;
+    if (st->owns_unit) {
+        free(st->unit->bins);
+        free(st->unit);
+    }
+    if (st->owns_pool) {
+        free(st->pool->heap);
+        free(st->pool);
+    }
+    free(st->inst);
+    free(st->free_slots);
+    free(st->idle);
+    free(st->idle_pc);
+    free(st->steps);
+    free(st->tenant_busy);
+    free(st->open);
+    series_free(&st->busy_s);
+    series_free(&st->idle_s);
+    free(st);
+}
+
+/* Grows the slot arrays (doubling, up to max_slots). Returns 0, or -1 when full or out of
+ * memory. Growth is bounded by the peak number of instances, not by requests. */
+int function_grow_slots(function_state *st)
+{
+    if (st->cap_slots >= st->max_slots)
+        return -1;
+    uint32_t cap = st->cap_slots > st->max_slots / 2 ? st->max_slots : 2 * st->cap_slots;
+    instance *inst = realloc(st->inst, cap * sizeof *inst);
+    if (!inst)
+        return -1;
+    memset(inst + st->cap_slots, 0, (cap - st->cap_slots) * sizeof *inst);
+    st->inst = inst;
+    uint32_t *f = realloc(st->free_slots, cap * sizeof *f);
+    if (!f)
+        return -1;
+    st->free_slots = f;
+    uint32_t *idle = realloc(st->idle, cap * sizeof *idle);
+    if (!idle)
+        return -1;
+    st->idle = idle;
+    for (uint32_t i = cap; i-- > st->cap_slots;)
+        st->free_slots[st->n_free++] = i;
+    st->cap_slots = cap;
+    return 0;
+}
+
+/* The function's random stream `what` (named function.<name>.<what>, so results do not
+ * depend on which others exist) when it needs one: a stream holds about 5 KB of state,
+ * which adds up over thousands of functions. False when it cannot be made. */
+static bool open_stream(function_state *st, world *w, const char *what, bool need, gsl_rng **out)
+{
+    *out = NULL;
+    if (!need)
+        return true;
+    char name[300];
+    snprintf(name, sizeof name, "function.%s.%s", st->f->name, what);
+    *out = sim_stream(w->s, name);
+    return *out != NULL;
+}
+
+static void *function_start(const void *spec, world *w, int index)
+{
+    const function_spec *f = spec;
+    function_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->f = f;
+    st->w = w;
+    st->index = index;
+    st->max_slots = f->limit + f->provisioned;
+    uint32_t first = f->provisioned + 64 < st->max_slots ? f->provisioned + 64 : st->max_slots;
+    st->cap_slots = first ? first : 1;
+    st->inst = calloc(st->cap_slots, sizeof *st->inst);
+    st->free_slots = malloc(st->cap_slots * sizeof *st->free_slots);
+    st->idle = malloc(st->cap_slots * sizeof *st->idle);
+    st->idle_pc = malloc((f->provisioned ? f->provisioned : 1) * sizeof *st->idle_pc);
+    int ok = st->inst && st->free_slots && st->idle && st->idle_pc &&
+             series_init(&st->busy_s, w->t_start, w->t_end - w->t_start, 1) == 0 &&
+             series_init(&st->idle_s, w->t_start, w->t_end - w->t_start, 1) == 0;
+    if (ok) {
+        bool any_error = f->error_rate > 0;
+        for (size_t i = 0; i < f->n_deploy; i++)
+            any_error |= f->deploy[i].error_rate > 0;
+        ok = open_stream(st, w, "duration", true, &st->r_duration) &&
+             open_stream(st, w, "cold_start", true, &st->r_cold) &&
+             open_stream(st, w, "error", any_error, &st->r_error) &&
+             open_stream(st, w, "keep_alive", true, &st->r_keep) &&
+             open_stream(st, w, "async", true, &st->r_async) &&
+             open_stream(st, w, "retry", f->n_calls > 0, &st->r_retry) &&
+             open_stream(st, w, "cpu", f->has_cpu_ms, &st->r_cpu) &&
+             open_stream(st, w, "cache", f->cache_ttl_s > 0 || f->cache_hit_ratio > 0, &st->r_cache) &&
+             open_stream(st, w, "deploy", f->n_deploy > 0, &st->r_deploy);
+        st->steps = calloc(f->n_calls ? f->n_calls : 1, sizeof *st->steps);
+        if (f->tenant_limit)
+            st->tenant_busy = calloc(w->spec->n_tenants, sizeof *st->tenant_busy);
+        if (f->concurrency > 1)
+            st->open = malloc((size_t)st->max_slots * sizeof *st->open);
+        ok = ok && st->steps && (!f->tenant_limit || st->tenant_busy) && (f->concurrency == 1 || st->open);
+    }
+    if (!ok) {
+        function_free_state(st);
+        return NULL;
+    }
+    /* Slots: provisioned instances first, always warm and idle at time 0. */
+    for (uint32_t i = 0; i < st->cap_slots; i++)
+        st->free_slots[st->n_free++] = st->cap_slots - 1 - i;
+    st->pc_t = 0;
+    function_pc_set(st, f->n_pc_actions ? f->pc_count[function_pc_action_at_start(f)] : f->provisioned, 0);
+    size_t action = 0;
+    double first_action = f->n_pc_actions ? function_pc_next(f, 0, &action) : INFINITY;
+    if (first_action < w->t_end && sim_at(w->s, first_action, function_on_pc_action, st, action) != 0) {
+        function_free_state(st);
+        return NULL;
+    }
+    /* A reserved function counts all its busy instances against its reservation; an
+     * unreserved one draws its on-demand instances from the account's shared pool (its
+     * provisioned instances are claimed from the account already). */
+    if (f->reserved < 0) {
+        st->pool_busy = &w->unreserved_busy;
+        st->pool_limit = w->spec->account_concurrency - w->spec->reserved_total -
+                         w->spec->provisioned_unreserved_total;
+    }
+    st->tokens = f->scale_burst;
+    st->tokens_t = 0;
+    gauge_init(&st->concurrency, NULL, w->t_start);   /* max only; busy_s gets spans */
+    if (f->pool_owner == index) {
+        st->pool = calloc(1, sizeof *st->pool);
+        st->owns_pool = st->pool != NULL;
+        if (!st->pool) {
+            function_free_state(st);
+            return NULL;
+        }
+        st->pool->capacity_gb = f->pool_gb;
+    } else if (f->pool_owner >= 0) {
+        st->pool = ((function_state *)w->state[f->pool_owner])->pool;   /* started before */
+    }
+    for (size_t i = 0; i < f->n_deploy; i++)
+        if (f->deploy[i].at_s < w->t_end && sim_at(w->s, f->deploy[i].at_s, function_on_deploy, st, i) != 0) {
+            function_free_state(st);
+            return NULL;
+        }
+    if (f->unit_owner == index) {
+        ka_unit *u = calloc(1, sizeof *u);
+        st->unit = u;
+        st->owns_unit = u != NULL;
+        if (u && f->keep_alive == KEEP_HYBRID)
+            u->bins = calloc(f->hybrid.bins, sizeof *u->bins);
+        if (!u || (f->keep_alive == KEEP_HYBRID && !u->bins)) {
+            function_free_state(st);
+            return NULL;
+        }
+        u->f = f;
+        u->load_at = INFINITY;          /* not loaded before its first execution */
+        u->t_start = w->t_start;
+        u->owner = st;
+        u->r_keep = st->r_keep;
+        u->pool = st->pool;
+        u->heap_pos = UINT32_MAX;
+        u->cost_ms = fmax(dist_mean(&f->cold_start_ms), 1e-3);
+        for (size_t i = 0; i < w->spec->n_components; i++) {
+            const component_spec *c = &w->spec->components[i];
+            if (c->kind == &function_kind && ((const function_spec *)c->spec)->unit_owner == index)
+                u->gb += ((const function_spec *)c->spec)->memory_mb / 1024.0;
+        }
+    } else if (f->unit_owner >= 0) {
+        st->unit = ((function_state *)w->state[f->unit_owner])->unit;   /* started before */
+    }
+    return st;
+}
+
+void function_throttle(function_state *st, world *w, uint32_t req, double now)
+{
+    if (world_measuring(w, now)) {
+        st->throttles++;
+        series_add(&st->w->ts[TS_THROTTLES], now, 1.0);
+    }
+    world_reply(w, req, RESULT_THROTTLED);
+}
+
+void function_on_client_gave_up(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    world_reply(target, (uint32_t)arg, RESULT_TIMEOUT);
+}
+
+/* Instance slot stops serving: back on its idle stack (or, kept as a unit, the unit's). */
+void function_release_instance(function_state *st, uint32_t slot, double now)
+{
+    instance *in = &st->inst[slot];
+    st->busy--;
+    if (st->tenant_busy)
+        st->tenant_busy[in->tenant]--;
+    if (st->pool_busy && !in->provisioned)
+        (*st->pool_busy)--;
+    gauge_add(&st->concurrency, now, -1.0);
+    in->idle_since = now;
+    if (st->unit) {
+        /* The execution's slot goes (with any connection it opened); the unit stays. */
+        in->expiry = now;
+        function_discard_instance(st, slot);
+        if (function_unit_release(st->unit, now) != 0)
+            st->w->out_of_memory = 1;
+    } else if (in->provisioned && st->pc_live > st->pc_cap) {
+        in->expiry = now;                  /* the schedule lowered the count meanwhile */
+        function_discard_instance(st, slot);
+        st->pc_live--;
+    } else if (in->provisioned) {
+        st->idle_pc[st->n_idle_pc++] = slot;
+    } else {
+        /* An environment of a retired version retires when its execution ends. */
+        bool live = in->version == st->version || (st->cand && in->version == st->cand);
+        in->expiry = live ? now + keep_alive_s(st) : now;
+        st->idle[st->n_idle++] = slot;
+    }
+}
+
+/* An expired idle instance goes away, with its connections. */
+void function_discard_instance(function_state *st, uint32_t slot)
+{
+    instance *in = &st->inst[slot];
+    idle_span(st, in->idle_since, in->expiry);
+    world *w = st->w;
+    for (uint32_t b = 0; in->conns && b < st->f->n_conn; b++)
+        if (in->conns & (1ull << b)) {
+            int t = st->f->conn_target[b];
+            w->spec->components[t].kind->connect(w->state[t], w, -1);
+            in->conns &= ~(1ull << b);
+        }
+    st->free_slots[st->n_free++] = slot;
+}
+
+static void function_reclaim(void *state, world *w)
+{
+    function_state *st = state;
+    double now = sim_now(w->s);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < st->n_idle; i++) {
+        uint32_t slot = st->idle[i];
+        if (st->inst[slot].expiry <= now)
+            function_discard_instance(st, slot);
+        else
+            st->idle[kept++] = slot;      /* order (most recent on top) is kept */
+    }
+    st->n_idle = kept;
+}
+
+static void on_end(sim *s, void *target, uint64_t arg)
+{
+    function_state *st = target;
+    world *w = st->w;
+    double now = sim_now(s);
+    uint32_t slot = (uint32_t)arg;
+    function_deploy_observe(st, st->inst[slot].version, (attempt_result)st->inst[slot].result, now);
+    function_release_instance(st, slot, now);
+    /* The slot is idle from here and may be reused (or the array moved) by the calls below,
+     * which can reach this very function: keep what the reply needs. */
+    const instance done = st->inst[slot];
+    if (st->f->n_calls && done.result == RESULT_OK && function_send_calls(st, w, &done) > 0 &&
+        done.serving != UINT32_MAX)
+        w->req[done.serving].forwarded = 1;
+    if (done.serving != UINT32_MAX)
+        world_reply(w, done.serving, (attempt_result)done.result);
+}
+
+/* Version v's duration, cold start and error rate (0: the function's own). */
+static const dist *version_duration(const function_spec *f, uint32_t v)
+{
+    return v ? &f->deploy[v - 1].duration_ms : &f->duration_ms;
+}
+
+static const dist *version_cold_start(const function_spec *f, uint32_t v)
+{
+    return v ? &f->deploy[v - 1].cold_start_ms : &f->cold_start_ms;
+}
+
+/* The handler's time for a request of `items` items (a batch is handled item by item: the
+ * sum of one draw per item, at the function's CPU share) and how it ends: a timeout cuts it
+ * at timeout_s; else an error with error_rate; else it fails only on poisoned items. */
+attempt_result function_draw_outcome(function_state *st, uint32_t version, uint32_t items, bool poison,
+                                   double recorded_ms, double *run_ms)
+{
+    const function_spec *f = st->f;
+    const dist *duration = version_duration(f, version);
+    double error_rate = version ? f->deploy[version - 1].error_rate : f->error_rate;
+    double ms = 0;
+    if (recorded_ms >= 0) {
+        ms = recorded_ms;           /* a replayed trace's own duration, as recorded */
+    } else {
+        for (uint32_t k = items; k > 0; k--)
+            ms += dist_sample(duration, st->r_duration);
+        ms *= f->speed_factor;
+    }
+    attempt_result result = RESULT_OK;
+    if (ms > f->timeout_ms) {
+        ms = f->timeout_ms;
+        result = RESULT_TIMEOUT;
+    } else if (error_rate > 0 && gsl_rng_uniform(st->r_error) < error_rate) {
+        result = RESULT_ERROR;
+    } else if (poison) {
+        result = RESULT_PARTIAL;
+    }
+    *run_ms = ms;
+    return result;
+}
+
+/* Refills the scale-up bucket to now; true when a new environment may start (the caller
+ * then takes the token). */
+static bool scale_token_ready(function_state *st, double now)
+{
+    st->tokens = fmin(st->f->scale_burst, st->tokens + (now - st->tokens_t) * st->f->scale_per_10s / 10.0);
+    st->tokens_t = now;
+    return st->tokens >= 1.0;
+}
+
+/* An instance of version v for a new request: an idle provisioned one, else the most
+ * recently used idle one of that version (expired ones are discarded on the way; while a
+ * version deploys, two share the stack), else a new one (cold) if the pool and the
+ * scale-up bucket allow. UINT32_MAX: throttled. */
+uint32_t function_take_instance(function_state *st, world *w, double now, int *cold_out, uint32_t v)
+{
+    uint32_t slot = UINT32_MAX;
+    int cold = 0;
+    if (st->unit) {
+        /* One unit serves every execution while loaded: warm; else it loads (cold). */
+        if (st->pool_busy && *st->pool_busy >= st->pool_limit)
+            return UINT32_MAX;
+        ka_unit *u = st->unit;
+        bool loaded = unit_loaded(u, now);
+        if (!loaded) {
+            if (!scale_token_ready(st, now))
+                return UINT32_MAX;
+            if (u->pool && !function_pool_make_room(u->pool, u->gb, now))
+                return UINT32_MAX;         /* the host is full of running units */
+            st->tokens -= 1.0;
+            if (u->pool) {
+                u->pool->used_gb += u->gb;
+                u->resident = true;
+                u->freq = 0;
+            }
+        } else if (u->pool && u->heap_pos != UINT32_MAX) {
+            function_heap_remove(u->pool, u);       /* a warm hit: running, not evictable */
+        }
+        if (st->n_free == 0 && function_grow_slots(st) != 0) {
+            w->out_of_memory = 1;
+            return UINT32_MAX;
+        }
+        slot = st->free_slots[--st->n_free];
+        st->inst[slot].provisioned = 0;
+        st->inst[slot].conns = 0;
+        function_unit_arrive(st->unit, now);
+        *cold_out = !loaded;
+        return slot;
+    }
+    if (st->n_idle_pc) {
+        slot = st->idle_pc[--st->n_idle_pc];
+    } else if (st->pool_busy && *st->pool_busy >= st->pool_limit) {
+        return UINT32_MAX;
+    } else {
+        for (uint32_t j = st->n_idle; j > 0; j--) {
+            uint32_t top = st->idle[j - 1];
+            instance *in = &st->inst[top];
+            bool expired = in->expiry <= now;
+            if (!expired && in->version != v)
+                continue;               /* the other version's: stays */
+            memmove(&st->idle[j - 1], &st->idle[j], (st->n_idle - j) * sizeof *st->idle);
+            st->n_idle--;
+            if (!expired) {
+                idle_span(st, in->idle_since, now);
+                slot = top;
+                break;
+            }
+            function_discard_instance(st, top);
+        }
+    }
+    if (slot == UINT32_MAX) {
+        if (!scale_token_ready(st, now))
+            return UINT32_MAX;
+        /* Every slot taken: within the limits checked above that happens only while two
+         * versions deploy (their idle environments cannot serve each other); the platform
+         * then reclaims the other version's least recently used one. */
+        if (st->n_free == 0 && function_grow_slots(st) != 0 && !function_reclaim_idle(st, v, now)) {
+            w->out_of_memory = 1;       /* memory ran out */
+            return UINT32_MAX;
+        }
+        st->tokens -= 1.0;
+        slot = st->free_slots[--st->n_free];
+        st->inst[slot].provisioned = 0;
+        st->inst[slot].conns = 0;
+        st->inst[slot].version = v;
+        st->inst[slot].cached_at = -INFINITY;
+        cold = 1;
+    } else if (st->inst[slot].provisioned) {
+        idle_span(st, st->inst[slot].idle_since, now);
+    }
+    *cold_out = cold;
+    return slot;
+}
+
+void function_accept(void *state, world *w, uint32_t req)
+{
+    function_state *st = state;
+    const function_spec *f = st->f;
+    if (f->concurrency > 1) {
+        function_concurrent_accept(st, w, req);
+        return;
+    }
+    double now = sim_now(w->s);
+    if (f->reserved >= 0 && st->busy >= (uint32_t)f->reserved) {
+        function_throttle(st, w, req, now);
+        return;
+    }
+    uint16_t tenant = w->req[req].tenant;
+    if (st->tenant_busy && st->tenant_busy[tenant] >= f->tenant_limit[tenant]) {
+        function_throttle(st, w, req, now);      /* the tenant's bulkhead is full */
+        return;
+    }
+    /* While a version deploys it takes its share of the invocations. */
+    uint32_t v = st->cand && gsl_rng_uniform(st->r_deploy) < st->share ? st->cand : st->version;
+    int cold = 0;
+    uint32_t slot = function_take_instance(st, w, now, &cold, v);
+    if (slot == UINT32_MAX) {
+        function_throttle(st, w, req, now);
+        return;
+    }
+    instance *in = &st->inst[slot];
+    in->version = v;         /* a provisioned instance serves either version */
+
+    double init_ms = cold ? dist_sample(version_cold_start(f, v), st->r_cold) : 0.0;
+    double run_ms;
+    attempt_result result = function_draw_outcome(st, v, w->req[req].items, w->req[req].poison, w->req[req].run_ms, &run_ms);
+    double end = now + (init_ms + run_ms) / 1000.0;
+    request *r = &w->req[req];
+    bool measuring = world_measuring(w, now);
+    in->result = (uint8_t)result;
+    in->source = r->source;
+    in->tenant = r->tenant;
+    in->created = r->created;
+    in->traced = r->measured || r->traced;
+    st->busy++;
+    if (st->tenant_busy)
+        st->tenant_busy[in->tenant]++;
+    if (st->pool_busy && !in->provisioned)
+        (*st->pool_busy)++;
+    gauge_add(&st->concurrency, now, 1.0);
+    if (measuring && f->provider == PROVIDER_CLOUDFLARE_WORKERS)
+        st->cpu_units += f->has_cpu_ms ? dist_sample(&f->cpu_ms, st->r_cpu) : run_ms;
+    if (measuring) {
+        st->invocations++;
+        if (cold) {
+            st->cold_starts++;
+            st->init_ms_sum += init_ms;
+            series_add(&st->w->ts[TS_COLD_STARTS], now, 1.0);
+        }
+        if (in->provisioned)
+            st->on_provisioned++;
+    }
+    if (f->has_sync && result == RESULT_OK) {
+        /* The handler's own time, then its calls: the end is not known yet. */
+        in->epoch++;
+        in->measured = measuring;
+        in->started = now;
+        in->deadline = now + (init_ms + f->timeout_ms) / 1000.0;
+        in->step = in->in_step = in->issuing = in->forwarded = 0;
+        in->left = in->pending = 0;
+        in->serving = req;
+        if (r->deadline <= end) {
+            in->serving = UINT32_MAX;
+            sim_at(w->s, r->deadline, function_on_client_gave_up, w, req);
+        } else if (r->deadline < in->deadline) {
+            sim_at(w->s, r->deadline, function_on_client_deadline, st, inst_arg(st, slot));
+        }
+        sim_at(w->s, end, function_on_compute_done, st, inst_arg(st, slot));
+        return;
+    }
+    busy_span(st, now, end);
+    if (measuring) {
+        /* The provider's rounding (Lambda: 1 ms); the 1e-9 keeps 2.007 s * 1000 from
+         * billing 2,008 ms. */
+        uint64_t billed = billed_ms_of(f, init_ms + run_ms - 1e-9);
+        if (f->cpu_per_s > 0)
+            st->cpu_units += (double)billed / 1000.0 * f->cpu_per_s;
+        st->time_inside_s += end - now;
+        if (in->provisioned)
+            st->billed_ms_pc += billed;
+        else
+            st->billed_ms += billed;
+        if (end > r->deadline)
+            st->wasted_ms += billed;
+        if (result == RESULT_ERROR || result == RESULT_PARTIAL)
+            st->errors++;
+        else if (result == RESULT_TIMEOUT)
+            st->timeouts++;
+    }
+    if (end > r->deadline) {
+        /* The client gives up first; the function runs on and is billed. */
+        in->serving = UINT32_MAX;
+        sim_at(w->s, r->deadline, function_on_client_gave_up, w, req);
+    } else {
+        in->serving = req;
+    }
+    sim_at(w->s, end, on_end, st, slot);
+}
+
+static void function_finish(void *state, world *w)
+{
+    function_state *st = state;
+    double end = w->t_end;
+    /* Instances still busy (concurrency > 1) are billed up to the window's end. */
+    for (uint32_t i = 0; st->f->concurrency > 1 && i < st->cap_slots; i++)
+        if (st->inst[i].active > 0) {
+            function_bill_busy(st, st->inst[i].busy_start, end);
+            busy_span(st, st->inst[i].busy_start, end);
+        }
+    gauge_close(&st->concurrency, end);
+    for (uint32_t i = 0; i < st->n_idle; i++) {
+        instance *in = &st->inst[st->idle[i]];
+        idle_span(st, in->idle_since, fmin(in->expiry, end));
+    }
+    for (uint32_t i = 0; i < st->n_idle_pc; i++)
+        idle_span(st, st->inst[st->idle_pc[i]].idle_since, end);
+    function_pc_account(st, end);
+    if (st->owns_unit && st->unit->running == 0 && st->unit->ended)
+        function_unit_close_idle(st->unit, end);
+}
+
+const component_kind function_kind = {
+    .name = "function",
+    .plural = "functions",
+    .parse = function_parse,
+    .free_spec = function_free_spec,
+    .link = function_link,
+    .calls = function_calls,
+    .start = function_start,
+    .accept = function_accept,
+    .enqueue = function_enqueue,
+    .reply = function_reply,
+    .finish = function_finish,
+    .report = function_report,
+    .meter = function_meter,
+    .free_state = function_free_state,
+    .reclaim = function_reclaim,
+};

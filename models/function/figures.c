@@ -1,0 +1,139 @@
+/* figures.c — what a function reports after a replication: its metrics (report), its
+ * figures for platform-wide statistics, its usage meter for billing, and its call edges
+ * for the architecture graph. Read-only on spec and state. */
+#include "models/function/internal.h"
+
+void function_report(const void *spec, const void *state, metric_sink *m)
+{
+    const function_spec *f = spec;
+    const function_state *st = state;
+    function_state zero = { 0 };
+    if (!st)
+        st = &zero;
+    double window = st->w ? st->w->spec->duration_s : 1.0;
+    double inv = (double)st->invocations;
+    double gb = f->memory_mb / 1024.0;
+    metric_emit(m, "invocations", inv);
+    metric_emit(m, "cold_starts", (double)st->cold_starts);
+    metric_emit(m, "cold_start_ratio", inv > 0 ? (double)st->cold_starts / inv : 0.0);
+    metric_emit(m, "cold_start_ms_mean", st->cold_starts ? st->init_ms_sum / (double)st->cold_starts : NAN);
+    metric_emit(m, "throttles", (double)st->throttles);
+    metric_emit(m, "errors", (double)st->errors);
+    metric_emit(m, "timeouts", (double)st->timeouts);
+    metric_emit(m, "mean_concurrency", st->busy_s.total / window);
+    metric_emit(m, "max_concurrency", st->concurrency.max);
+    metric_emit(m, "mean_instances", (st->busy_s.total + st->idle_s.total) / window);
+    metric_emit(m, "idle_instance_s", st->idle_s.total);
+    metric_emit(m, "billed_gb_s", (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * gb);
+    metric_emit(m, "mean_duration_ms", inv > 0 ? 1000.0 * st->time_inside_s / inv : 0.0);
+    metric_emit(m, "provisioned_invocations", (double)st->on_provisioned);
+    if (f->provisioned)
+        metric_emit(m, "mean_provisioned", st->pc_area / window);
+    metric_emit(m, "throughput_per_s", inv / window);
+    metric_emit(m, "async_events", (double)st->async_events);
+    metric_emit(m, "async_retries", (double)st->async_retries);
+    metric_emit(m, "async_expired", (double)st->async_expired);
+    metric_emit(m, "async_to_on_failure", (double)st->async_to_on_failure);
+    metric_emit(m, "async_dropped", (double)st->async_dropped);
+    metric_emit(m, "async_duplicates", (double)st->async_duplicates);
+    metric_emit(m, "messages_sent", (double)st->messages_sent);
+    metric_emit(m, "wasted_gb_s", (double)st->wasted_ms / 1000.0 * gb);
+    function_figures ff;
+    function_figures_of(spec, state, &ff);
+    metric_emit(m, "idle_gb_s", ff.idle_gb_s);
+    metric_emit(m, "prewarms", st->owns_unit ? (double)st->unit->prewarms : 0.0);
+    metric_emit(m, "evictions", st->owns_unit ? (double)st->unit->evictions : 0.0);
+    metric_emit(m, "deployments", (double)st->deployments);
+    if (f->n_deploy) {
+        metric_emit(m, "rollbacks", (double)st->rollbacks);
+        metric_emit(m, "new_version_invocations", (double)st->new_invocations);
+        metric_emit(m, "new_version_errors", (double)st->new_errors);
+    }
+    if (f->cache_hit_ratio > 0) {
+        double lookups = (double)(st->cache_hits + st->cache_misses);
+        metric_emit(m, "cache_hits", (double)st->cache_hits);
+        metric_emit(m, "cache_misses", (double)st->cache_misses);
+        metric_emit(m, "cache_hit_ratio", lookups > 0 ? (double)st->cache_hits / lookups : NAN);
+    }
+    for (size_t i = 0; i < f->n_calls; i++) {
+        const function_call *c = &f->calls[i];
+        if (!c->sync)
+            continue;
+        const step_state *ss = st->steps ? &st->steps[i] : NULL;
+        step_state none = { 0 };
+        if (!ss)
+            ss = &none;
+        char key[128];
+#define EMIT(what, v) do { snprintf(key, sizeof key, "calls.%s." what, c->name); metric_emit(m, key, (v)); } while (0)
+        EMIT("calls", (double)ss->calls);
+        EMIT("attempts", (double)ss->attempts);
+        EMIT("attempts_per_call", ss->calls ? (double)ss->attempts / (double)ss->calls : NAN);
+        EMIT("failed", (double)ss->failed);
+        EMIT("fallbacks", (double)ss->fallbacks);
+        EMIT("fast_failures", (double)ss->fast_failures);
+        EMIT("breaker_opens", (double)ss->opens);
+        EMIT("breaker_open_s", ss->open_s);
+        EMIT("duplicate_side_effects", (double)ss->duplicates);
+#undef EMIT
+    }
+}
+
+void function_figures_of(const void *spec, const void *state, function_figures *out)
+{
+    const function_spec *f = spec;
+    const function_state *st = state;
+    double gb = f->memory_mb / 1024.0;
+    *out = (function_figures){ .app = f->app };
+    if (!st || !st->w)
+        return;
+    out->invocations = (double)st->invocations;
+    out->cold_starts = (double)st->cold_starts;
+    out->billed_gb_s = (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * gb;
+    /* Loaded but idle memory time: its instances'; a unit's is shared by its functions in
+     * proportion to their memory. */
+    out->idle_gb_s = st->unit ? st->unit->idle_loaded_s * gb : st->idle_s.total * gb;
+}
+
+void function_meter(const void *spec, const void *state, const world *w, size_t index,
+                           usage *u)
+{
+    (void)w;
+    const function_spec *f = spec;
+    const function_state *st = state;
+    lambda_usage *l = &u->lambda[index];
+    double gb = f->memory_mb / 1024.0;
+    l->used = true;
+    l->edge = f->edge != 0;
+    l->arch = f->arch;
+    l->provisioned = f->provisioned > 0;
+    l->requests = (double)(st->invocations + st->async_extra_requests);
+    l->gb_s = (double)st->billed_ms / 1000.0 * (f->provider == PROVIDER_AWS ? gb : f->bill_gb);
+    l->cpu_units = st->cpu_units;
+    if (f->provider == PROVIDER_AWS) {
+        l->ephemeral_gb_s = (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * (f->ephemeral_mb - 512) / 1024.0;
+        l->log_gb = (double)st->invocations * f->log_kb / 1048576.0;
+    }
+    l->pc_gb_s = (double)st->billed_ms_pc / 1000.0 * gb;
+    /* Configured for the whole window, so for the whole month once extrapolated (a month is
+     * a whole number of the 5-minute billing steps). */
+    l->pc_capacity_gb_s = st->pc_area * gb;
+}
+
+bool function_is_edge(const void *spec)
+{
+    return ((const function_spec *)spec)->edge != 0;
+}
+
+/* Synchronous call steps: the invocation waits for each call (asynchronous steps are no
+ * edge: the function goes on). */
+bool function_calls(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const function_spec *f = spec;
+    for (size_t k = 0; k < f->n_calls; k++)
+        if (f->calls[k].sync && i-- == 0) {
+            e->target = f->calls[k].target;
+            snprintf(e->path, sizeof e->path, "%s.calls[%zu].target", path, k);
+            return true;
+        }
+    return false;
+}

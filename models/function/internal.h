@@ -1,0 +1,357 @@
+/* internal.h — what the parts of the function kind (the .c files of models/function/)
+ * share, and nothing else includes: the parsed spec (function_spec and its calls, deployments,
+ * keep-alive settings), the run state (function_state, its instances, call steps, keep-alive
+ * units and Greedy-Dual host pool), the functions one part calls in another (prefixed
+ * function_), and the small helpers the event loop calls from several parts, static inline
+ * so they stay as fast as when everything was one file. models/function.h stays the public
+ * face: the kind's table and two queries.
+ *
+ * Invariants of each structure are stated at its definition and in the header of the part
+ * that owns it: instances and slots in core.c, units and the host pool in keepalive.c,
+ * deployments in deploy.c, call steps in calls.c, multi-request instances in concurrent.c. */
+#ifndef SLSIM_FUNCTION_INTERNAL_H
+#define SLSIM_FUNCTION_INTERNAL_H
+
+#include "models/function.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/breaker.h"
+#include "models/retry.h"
+#include "models/traffic.h"
+#include "sim/dist.h"
+
+/* ---- spec ------------------------------------------------------------------------ */
+
+typedef enum keep_alive_policy {
+    KEEP_FIXED, KEEP_UNIFORM, KEEP_NONE, KEEP_FOREVER, KEEP_HYBRID, KEEP_GREEDY_DUAL
+} keep_alive_policy;
+
+/* What keep-alive keeps: each execution environment on its own (Lambda), or a function or
+ * a whole app loaded as one unit that serves any number of executions at once (the model of
+ * "Serverless in the Wild", Shahrad et al., ATC 2020). */
+typedef enum keep_alive_scope { SCOPE_INSTANCE, SCOPE_FUNCTION, SCOPE_APP } keep_alive_scope;
+
+/* The hybrid histogram policy (ATC 2020, section 4.2): idle times in bins over a range;
+ * when the histogram is representative, unload after an execution, load again at the head
+ * percentile minus the margin and unload at the tail percentile plus the margin; otherwise
+ * keep the unit loaded for the fallback window. */
+typedef struct hybrid_spec {
+    double   range_s, bin_s, head_pct, tail_pct, margin, cv_min, oob_max, fallback_s;
+    uint32_t min_samples, bins;
+} hybrid_spec;
+
+/* One step of a successful invocation: count calls to target, in order. An asynchronous
+ * step sends count messages and goes on; a synchronous one waits for each call (or for
+ * all at once when parallel), with its timeout, retry policy, breaker and fallback. */
+typedef struct function_call {
+    char        *target_name;
+    char        *name;           /* names its figures: calls.<name>.* */
+    int          target;         /* component index after link */
+    int          mode;           /* -1 follows the target, 0 async, 1 sync */
+    bool         sync, parallel, idempotent, fallback;
+    dist         count;          /* calls per invocation (rounded to a whole number) */
+    double       size_kb;
+    double       timeout_s;      /* INFINITY: the function's own timeout bounds it */
+    retry_policy retry;
+    breaker_spec breaker;
+    int          conn;           /* bit of the target in an instance's connections, or -1 */
+} function_call;
+
+/* A deployment: from at_s a new version takes a growing share of the invocations (all at
+ * once, a canary share for interval_s, or percent more every interval_s) until it serves
+ * all of them, unless its alarm (its error share over a window) rolls it back first. The
+ * version has its own duration, error rate and cold start (its package). */
+enum { DEPLOY_ALL_AT_ONCE, DEPLOY_CANARY, DEPLOY_LINEAR };
+
+typedef struct deployment {
+    double   at_s;
+    int      strategy;
+    double   percent, interval_s;    /* canary: share for interval_s; linear: step every interval_s */
+    double   rollout_s;              /* from at_s to serving everything */
+    bool     alarm;
+    double   alarm_error_rate, alarm_window_s;
+    uint32_t alarm_min_invocations;
+    dist     duration_ms, cold_start_ms;   /* the new version's */
+    double   error_rate;
+} deployment;
+
+typedef struct function_spec {
+    char             *name;
+    double            memory_mb, reference_memory_mb, cpu_bound_fraction, threads;
+    int               arch;            /* 0 x86_64, 1 arm64 */
+    dist              duration_ms, cold_start_ms;
+    double            speed_factor;    /* duration multiplier from the CPU share */
+    double            timeout_ms, error_rate;
+    keep_alive_policy keep_alive;
+    keep_alive_scope  scope;
+    double            idle_min_s, idle_max_s;
+    hybrid_spec       hybrid;
+    char             *app;             /* the app it belongs to (its own name by default) */
+    int               unit_owner;      /* scope function/app: the component holding the unit */
+    double            pool_gb;         /* greedy-dual: the host memory its units share */
+    double            package_mb;      /* deployment package: the default cold start grows with it */
+    double            cache_hit_ratio, cache_ttl_s;   /* local_cache in front of the first sync step */
+    size_t            n_deploy;        /* deployments: a new version replaces the old at each */
+    struct deployment *deploy;
+    int               runtime;         /* index into runtime_names */
+    int               edge;            /* Lambda@Edge: 0 no, 1 viewer trigger, 2 origin trigger */
+    int               pool_owner;      /* greedy-dual: the component holding the host pool */
+    int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
+    uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */
+    size_t            n_pc_actions;    /* provisioned_schedule: daily actions, by hour */
+    double            pc_start_hour, pc_at_hour[24];
+    uint32_t          pc_count[24];
+    double            scale_per_10s;   /* new environments per 10 s (may be below 1) */
+    double            scale_burst;     /* the bucket's size: max(1, scale_per_10s) */
+    int               trigger;         /* what invokes it (Azure scales non-HTTP triggers slower) */
+    uint32_t          limit;           /* most instances busy at once: reservation or account */
+    /* asynchronous invocation (Lambda's internal event queue) */
+    uint32_t          async_max_retries;    /* after function errors and timeouts: 0-2 */
+    double            async_max_age_s;      /* events older than this are not retried */
+    double            async_duplicate_rate; /* share of events delivered twice */
+    char             *on_failure_name;      /* destination for failed events, or NULL */
+    int               on_failure;           /* its component index (after link), or -1 */
+    size_t            n_calls;
+    function_call    *calls;
+    uint32_t         *tenant_limit;    /* bulkheads: most concurrent invocations per tenant */
+    bool              has_sync;        /* some step waits on a call */
+    /* billing rules of the provider */
+    provider          provider;
+    double            bill_gran_ms, bill_min_ms; /* duration rounded up to, at least */
+    double            bill_gb;         /* memory billed, GB (rounded as the provider does) */
+    double            cpu_per_s;       /* GHz (Cloud Functions 1st gen) or vCPU (Cloud Run) */
+    bool              has_cpu_ms;      /* Workers: a CPU-time distribution of its own */
+    uint32_t          concurrency;     /* requests an instance serves at once (Cloud Run) */
+    double            ephemeral_mb;    /* /tmp storage configured (512 MB free) */
+    double            log_kb;          /* log lines an invocation writes */
+    dist              cpu_ms;
+    uint32_t          n_conn;          /* connection-limited targets */
+    int               conn_target[64];
+} function_spec;
+
+/* ---- run state ----------------------------------------------------------------------- */
+
+typedef struct instance {
+    double   idle_since, expiry;
+    uint32_t serving;        /* request index, or UINT32_MAX when the client left */
+    uint32_t source;         /* traffic source of the request being served */
+    double   created;        /* and its creation time, for the pipeline's clock */
+    uint8_t  traced;         /* it is (or derives from) a measured request */
+    uint8_t  result;         /* attempt_result of the current invocation */
+    uint8_t  provisioned;
+    uint32_t version;        /* the deployment it was started under */
+    double   cached_at;      /* its local cache's last fetch (-inf: empty) */
+    /* an invocation with synchronous calls (its end is not known when it starts) */
+    uint8_t  measured;       /* it started in the measured window */
+    uint8_t  step, in_step;  /* the step it is at, and whether that step has begun */
+    uint8_t  issuing;        /* calls of a step are being sent (replies may come at once) */
+    uint8_t  forwarded;      /* it sent messages on */
+    uint16_t tenant;
+    uint32_t epoch;          /* bumped when an invocation starts and ends: stale events */
+    uint32_t left, pending;  /* calls of the step not yet sent, and awaited */
+    double   started, deadline;   /* its start, and when its own timeout ends it */
+    uint64_t conns;          /* connections held, by the function's conn_target bit */
+    /* an instance serving several requests at once (concurrency > 1) */
+    uint32_t active, open_pos;
+    double   busy_start;
+} instance;
+
+/* A call step's figures and its breaker. */
+typedef struct step_state {
+    uint64_t calls, attempts, failed, fallbacks, fast_failures, duplicates, opens;
+    double   open_s;
+    breaker  breaker;
+} step_state;
+
+/* A function or an app loaded as one unit (keep_alive.scope "function" or "app"). Lazy like
+ * the instances: after its last execution ends at idle_since the unit is loaded during
+ * [load_at, unload_at) (and always while an execution runs); nothing fires when it loads or
+ * unloads; the next arrival (or the end of the run) settles the idle period. */
+typedef struct ka_unit {
+    const function_spec *f;      /* whose keep_alive settings apply: the owner's */
+    double    gb;                /* memory held while loaded (an app: its functions' together) */
+    uint32_t  running;
+    double    idle_since, load_at, unload_at;
+    bool      ended;             /* an execution has ended: idle times follow */
+    uint32_t *bins;              /* hybrid: histogram of idle times */
+    uint64_t  samples, oob;      /* idle times seen, and those beyond the range */
+    double    sumsq;             /* sum of squared bin counts (the histogram's CV) */
+    uint64_t  prewarms;          /* loads ahead of an arrival (measured window) */
+    double    idle_loaded_s;     /* loaded and idle (measured window) */
+    double    t_start;
+    struct function_state *owner; /* whose figures hold its idle time */
+    gsl_rng  *r_keep;
+    /* greedy-dual: loaded until evicted */
+    struct host_pool *pool;
+    bool      resident;          /* loaded (running or idle) */
+    uint32_t  heap_pos;          /* place in the pool's heap of idle units, or UINT32_MAX */
+    double    freq, cost_ms, priority;
+    uint64_t  evictions;         /* measured window */
+} ka_unit;
+
+/* FaasCache's Greedy-Dual keep-alive (Fuerst and Sharma, ASPLOS 2021): units stay loaded
+ * while the host has room; to load one, the idle units of lowest priority = clock +
+ * frequency x cold-start cost / memory are evicted, and the clock moves up to the last
+ * evicted priority. A min-heap of the idle units by priority; running units cannot be
+ * evicted (when they fill the host, an unloaded unit's invocation is throttled). */
+typedef struct host_pool {
+    double    capacity_gb, used_gb, clock;
+    ka_unit **heap;
+    uint32_t  n, cap;
+} host_pool;
+
+typedef struct function_state {
+    const function_spec *f;
+    uint32_t  version;               /* the live version: 0 the first, i + 1 deployment i's */
+    uint32_t  cand;                  /* the version taking a share while it deploys, or 0 */
+    double    share;                 /* its share of the invocations */
+    double    next_shift, next_check;  /* its next traffic step and alarm check */
+    uint32_t  win_inv, win_err;      /* its invocations and errors in the alarm window */
+    gsl_rng  *r_deploy;
+    uint64_t  cache_hits, cache_misses;
+    gsl_rng  *r_cache;
+    uint64_t  deployments, rollbacks;        /* in the measured window */
+    uint64_t  new_invocations, new_errors;   /* of versions while they deploy (window) */
+    ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
+    bool      owns_unit;
+    host_pool *pool;                 /* greedy-dual: shared by every such function */
+    bool      owns_pool;
+    world    *w;
+    instance *inst;
+    uint32_t  cap_slots, max_slots;  /* slots grow on demand up to max_slots */
+    uint32_t *free_slots, n_free;
+    uint32_t *idle, n_idle;          /* on-demand idle stack, top = most recent */
+    uint32_t *idle_pc, n_idle_pc;    /* provisioned idle instances */
+    uint32_t  pc_live, pc_cap;       /* provisioned instances, and how many there should be */
+    double    pc_t, pc_area;         /* configured instance-seconds in the window, up to pc_t */
+    uint32_t  busy;                  /* all busy instances */
+    uint32_t *tenant_busy;           /* per tenant, with bulkheads */
+    uint32_t *open, n_open;          /* busy instances with room for another request */
+    uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
+    uint32_t  pool_limit;
+    double    tokens, tokens_t;      /* scale-up bucket */
+    gsl_rng  *r_duration, *r_cold, *r_error, *r_keep;
+    /* measured figures */
+    uint64_t  invocations, cold_starts, throttles, errors, timeouts, on_provisioned;
+    uint64_t  billed_ms, billed_ms_pc, wasted_ms;
+    double    init_ms_sum;           /* cold starts' init time (measured window) */
+    double    cpu_units;             /* other providers: GHz-s, vCPU-s or Workers CPU-ms */
+    step_state *steps;               /* per call step */
+    gsl_rng  *r_retry, *r_cpu;
+    uint64_t  async_events, async_retries, async_expired, async_to_on_failure, async_dropped,
+              async_duplicates, async_extra_requests;
+    int       index;                 /* this component's index: the caller of async attempts */
+    uint64_t  messages_sent;         /* by its calls */
+    gsl_rng  *r_async;
+    double    time_inside_s;
+    gauge     concurrency;
+    /* Busy and idle instance-seconds in the window (one bin: totals); the time lines go
+     * straight to the world's, so memory does not grow with functions x intervals. */
+    series    busy_s, idle_s;
+} function_state;
+
+/* ---- core.c ---- */
+int function_grow_slots(function_state *st);
+void function_throttle(function_state *st, world *w, uint32_t req, double now);
+void function_on_client_gave_up(sim *s, void *target, uint64_t arg);
+void function_release_instance(function_state *st, uint32_t slot, double now);
+void function_discard_instance(function_state *st, uint32_t slot);
+attempt_result function_draw_outcome(function_state *st, uint32_t version, uint32_t items,
+                                     bool poison, double recorded_ms, double *run_ms);
+uint32_t function_take_instance(function_state *st, world *w, double now, int *cold_out, uint32_t v);
+void function_accept(void *state, world *w, uint32_t req);
+
+/* ---- spec.c ---- */
+void function_free_spec(void *p);
+void *function_parse(cfg_node *n, world_spec *w);
+int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path);
+
+/* ---- keepalive.c ---- */
+void function_heap_remove(host_pool *p, ka_unit *u);
+bool function_pool_make_room(host_pool *p, double gb, double now);
+void function_unit_close_idle(ka_unit *u, double now);
+void function_unit_arrive(ka_unit *u, double now);
+int function_unit_release(ka_unit *u, double now);
+
+/* ---- provisioned.c ---- */
+bool function_reclaim_idle(function_state *st, uint32_t keep, double now);
+size_t function_pc_action_at_start(const function_spec *f);
+double function_pc_next(const function_spec *f, double now, size_t *k);
+void function_pc_account(function_state *st, double now);
+void function_pc_set(function_state *st, uint32_t target, double now);
+void function_on_pc_action(sim *s, void *target, uint64_t arg);
+
+/* ---- deploy.c ---- */
+void function_on_deploy(sim *s, void *target, uint64_t arg);
+void function_deploy_observe(function_state *st, uint32_t version, attempt_result result, double now);
+
+/* ---- calls.c ---- */
+long function_send_calls(function_state *st, world *w, const instance *from);
+void function_on_client_deadline(sim *s, void *target, uint64_t arg);
+void function_call_reply(function_state *st, world *w, uint32_t sub, attempt_result result);
+void function_on_compute_done(sim *s, void *target, uint64_t arg);
+
+/* ---- concurrent.c ---- */
+void function_bill_busy(function_state *st, double start, double end);
+void function_concurrent_accept(function_state *st, world *w, uint32_t req);
+
+/* ---- async.c ---- */
+void function_enqueue(void *state, world *w, uint32_t req);
+void function_reply(void *state, world *w, uint32_t req, attempt_result result);
+
+/* ---- figures.c ---- */
+void function_report(const void *spec, const void *state, metric_sink *m);
+void function_meter(const void *spec, const void *state, const world *w, size_t index,
+                    usage *u);
+bool function_calls(const void *spec, const char *path, size_t i, component_edge *e);
+
+/* ---- small helpers the event loop calls from several parts (inlined) ---- */
+
+/* An invocation's billed ms under the provider's rounding. */
+static inline uint64_t billed_ms_of(const function_spec *f, double ms)
+{
+    double g = f->bill_gran_ms;
+    double billed = ceil(ms / g - 1e-9) * g;
+    return (uint64_t)fmax(billed, f->bill_min_ms);
+}
+
+/* Busy and idle instance time: the function's totals and the world's time lines. */
+static inline void busy_span(function_state *st, double t0, double t1)
+{
+    double a = fmax(t0, st->w->t_start), b = fmin(t1, st->w->t_end);
+    if (b > a)
+        st->busy_s.total += b - a;      /* a total only: busy time joins the instances' line in world_run */
+    series_add_span(&st->w->ts[TS_CONCURRENCY], t0, t1, 1.0);
+}
+
+static inline void idle_span(function_state *st, double t0, double t1)
+{
+    series_add_span(&st->idle_s, t0, t1, 1.0);
+    series_add_span(&st->w->ts[TS_INSTANCES], t0, t1, 1.0);
+}
+
+static inline bool unit_loaded(const ka_unit *u, double now)
+{
+    if (u->pool)
+        return u->running > 0 || u->resident;
+    return u->running > 0 || (now >= u->load_at && now < u->unload_at);
+}
+
+static inline double keep_alive_s(function_state *st)
+{
+    const function_spec *f = st->f;
+    if (f->idle_max_s <= f->idle_min_s)
+        return f->idle_min_s;
+    return f->idle_min_s + (f->idle_max_s - f->idle_min_s) * gsl_rng_uniform(st->r_keep);
+}
+
+static inline uint64_t inst_arg(const function_state *st, uint32_t slot)
+{
+    return sim_gen_pack(st->inst[slot].epoch, slot);
+}
+
+#endif

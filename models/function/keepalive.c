@@ -1,0 +1,177 @@
+/* keepalive.c — keep-alive of units (keep_alive.scope "function" or "app"): the fixed
+ * and uniform windows, the hybrid histogram policy (Shahrad et al., ATC 2020) and
+ * FaasCache's Greedy-Dual host pool (Fuerst and Sharma, ASPLOS 2021).
+ *
+ * A unit is lazy like the instances: after its last execution ends at idle_since it is
+ * loaded during [load_at, unload_at) (and always while running > 0); nothing fires when it
+ * loads or unloads, the next arrival (or the end of the run) settles the idle period.
+ * Greedy-Dual: a unit is resident until evicted; the pool's heap holds exactly the idle
+ * resident units, ordered by priority (heap_pos is each one's place, UINT32_MAX when not
+ * on it), and used_gb is the memory of the resident ones, never above capacity_gb. */
+#include "models/function/internal.h"
+
+/* ---- the greedy-dual host pool: a min-heap of idle units by priority ---- */
+
+static void heap_set(host_pool *p, uint32_t i, ka_unit *u)
+{
+    p->heap[i] = u;
+    u->heap_pos = i;
+}
+
+static void heap_sift(host_pool *p, uint32_t i)
+{
+    ka_unit *u = p->heap[i];
+    while (i > 0 && p->heap[(i - 1) / 2]->priority > u->priority) {
+        heap_set(p, i, p->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= p->n)
+            break;
+        if (c + 1 < p->n && p->heap[c + 1]->priority < p->heap[c]->priority)
+            c++;
+        if (p->heap[c]->priority >= u->priority)
+            break;
+        heap_set(p, i, p->heap[c]);
+        i = c;
+    }
+    heap_set(p, i, u);
+}
+
+/* Returns -1 when out of memory (the heap grows to the number of units, not requests). */
+static int heap_push(host_pool *p, ka_unit *u)
+{
+    if (p->n == p->cap) {
+        uint32_t cap = p->cap ? 2 * p->cap : 64;
+        ka_unit **h = realloc(p->heap, cap * sizeof *h);
+        if (!h)
+            return -1;
+        p->heap = h;
+        p->cap = cap;
+    }
+    heap_set(p, p->n++, u);
+    heap_sift(p, p->n - 1);
+    return 0;
+}
+
+void function_heap_remove(host_pool *p, ka_unit *u)
+{
+    uint32_t i = u->heap_pos;
+    u->heap_pos = UINT32_MAX;
+    if (--p->n == i)
+        return;
+    heap_set(p, i, p->heap[p->n]);
+    heap_sift(p, i);
+}
+
+/* Evicts idle units, lowest priority first, until gb more fit. False when they cannot
+ * (the host is full of running units). */
+bool function_pool_make_room(host_pool *p, double gb, double now)
+{
+    while (p->used_gb + gb > p->capacity_gb + 1e-9 && p->n > 0) {
+        ka_unit *v = p->heap[0];
+        function_heap_remove(p, v);
+        p->clock = v->priority;
+        p->used_gb -= v->gb;
+        v->resident = false;
+        v->unload_at = now;
+        if (now >= v->t_start)
+            v->evictions++;
+    }
+    return p->used_gb + gb <= p->capacity_gb + 1e-9;
+}
+
+/* Settles the idle period that ends at `now` (an arrival, or the end of the run). */
+void function_unit_close_idle(ka_unit *u, double now)
+{
+    double a = fmax(u->load_at, u->t_start), b = fmin(now, u->unload_at);
+    if (b > a) {
+        u->idle_loaded_s += b - a;
+        idle_span(u->owner, a, b);
+    }
+    if (u->load_at > u->idle_since && u->load_at < fmin(now, u->unload_at) && u->load_at >= u->t_start)
+        u->prewarms++;
+}
+
+/* An execution starts on the unit. */
+void function_unit_arrive(ka_unit *u, double now)
+{
+    u->freq += 1.0;
+    if (u->running++ > 0 || !u->ended)
+        return;
+    function_unit_close_idle(u, now);
+    if (!u->bins)
+        return;
+    const hybrid_spec *h = &u->f->hybrid;
+    double it = now - u->idle_since;
+    u->samples++;
+    double b = floor(it / h->bin_s);
+    if (b >= h->bins) {
+        u->oob++;
+        return;
+    }
+    uint32_t c = u->bins[(uint32_t)b]++;
+    u->sumsq += 2.0 * c + 1.0;
+}
+
+/* The hybrid policy's windows after an execution ends, from the idle-time histogram: false
+ * when the histogram is not representative yet (too few idle times, too many beyond the
+ * range, or a coefficient of variation of its bin counts below min_cv). */
+static bool hybrid_windows(const ka_unit *u, double *pre_s, double *keep_s)
+{
+    const hybrid_spec *h = &u->f->hybrid;
+    uint64_t in = u->samples - u->oob;
+    if (u->samples < h->min_samples || in == 0 || (double)u->oob > h->oob_max * (double)u->samples)
+        return false;
+    double mean = (double)in / h->bins;
+    double var = u->sumsq / h->bins - mean * mean;
+    if (!(sqrt(fmax(var, 0.0)) / mean >= h->cv_min))
+        return false;
+    double head_n = h->head_pct / 100.0 * (double)in, tail_n = h->tail_pct / 100.0 * (double)in;
+    uint64_t cum = 0;
+    uint32_t head = UINT32_MAX, tail = h->bins - 1;
+    for (uint32_t i = 0; i < h->bins; i++) {
+        cum += u->bins[i];
+        if (head == UINT32_MAX && (double)cum >= head_n && cum > 0)
+            head = i;
+        if ((double)cum >= tail_n && cum > 0) {
+            tail = i;
+            break;
+        }
+    }
+    if (head == UINT32_MAX)
+        head = tail;
+    *pre_s = head * h->bin_s * (1.0 - h->margin);
+    *keep_s = (tail + 1) * h->bin_s * (1.0 + h->margin);
+    return true;
+}
+
+/* An execution on the unit ends: when it was the last, the policy sets the loaded window.
+ * Returns -1 when out of memory. */
+int function_unit_release(ka_unit *u, double now)
+{
+    if (--u->running > 0)
+        return 0;
+    const function_spec *f = u->f;
+    u->idle_since = now;
+    u->ended = true;
+    u->load_at = now;
+    double pre = 0, keep;
+    if (f->keep_alive == KEEP_HYBRID && hybrid_windows(u, &pre, &keep)) {
+        u->load_at = now + pre;       /* unloaded now, loaded again ahead of the next arrival */
+    } else if (f->idle_max_s > f->idle_min_s) {
+        keep = f->idle_min_s + (f->idle_max_s - f->idle_min_s) * gsl_rng_uniform(u->r_keep);
+    } else {
+        keep = f->idle_min_s;
+    }
+    u->unload_at = now + keep;
+    if (u->load_at >= u->unload_at)
+        u->load_at = INFINITY;
+    if (u->pool) {
+        /* Idle on the host until evicted, at its Greedy-Dual priority. */
+        u->priority = u->pool->clock + u->freq * u->cost_ms / u->gb;
+        return heap_push(u->pool, u);
+    }
+    return 0;
+}
