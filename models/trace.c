@@ -1358,9 +1358,10 @@ static int generate_components(loader *L, const options *o, cJSON *components)
         if (t->by_target)
             break;              /* rows go to the declared target */
         uint64_t h = rng_name_hash(f->name);
-        for (size_t k = names.cap ? h & (names.cap - 1) : 0; names.cap && names.slot[k]; k = (k + 1) & (names.cap - 1))
-            if (names.hash[k] == h && strcmp(name_of[names.slot[k] - 1], f->name) == 0)
-                f->component = (int)names.slot[k] - 1;
+        size_t pos = 0;
+        for (int64_t i; (i = strmap_next(&names, h, &pos)) >= 0;)
+            if (strcmp(name_of[i], f->name) == 0)
+                f->component = (int)i;
         if (f->component >= 0)
             continue;           /* declared: the scenario configures it */
         if (n_existing + added >= MAX_COMPONENTS) {

@@ -1437,15 +1437,12 @@ Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
 
+    /* The parser's answers: quick, so in make test-fast too. */
     TCase *usage = tcase_create("usage");
-    tcase_set_tags(usage, "slow");   /* left out of make test-fast */
     tcase_set_timeout(usage, 60);
     tcase_add_test(usage, test_help_exits_0_and_prints_usage);
     tcase_add_test(usage, test_every_command_answers_help_with_its_own_options);
     tcase_add_test(usage, test_exercise_list_and_show);
-    tcase_add_test(usage, test_progress_bar_only_on_a_terminal);
-    tcase_add_test(usage, test_plots_of_runs_and_studies);
-    tcase_add_test(usage, test_report_page_renders_in_headless_chromium);
     tcase_add_test(usage, test_version_exits_0_and_prints_the_version);
     tcase_add_test(usage, test_no_arguments_is_bad_usage);
     tcase_add_test(usage, test_unknown_command_is_bad_usage);
@@ -1455,6 +1452,15 @@ Suite *cli_suite(void)
     tcase_add_test(usage, test_bad_numeric_option_values_are_bad_usage);
     tcase_add_test(usage, test_empty_out_value_is_bad_usage);
     suite_add_tcase(s, usage);
+
+    /* What a person sees: a terminal's progress bar, plots, the page in a browser. */
+    TCase *seen = tcase_create("what a person sees");
+    tcase_set_tags(seen, "slow");   /* left out of make test-fast */
+    tcase_set_timeout(seen, 120);
+    tcase_add_test(seen, test_progress_bar_only_on_a_terminal);
+    tcase_add_test(seen, test_plots_of_runs_and_studies);
+    tcase_add_test(seen, test_report_page_renders_in_headless_chromium);
+    suite_add_tcase(s, seen);
 
     TCase *invalid = tcase_create("invalid scenarios");
     tcase_set_timeout(invalid, 60);
