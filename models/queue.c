@@ -525,16 +525,9 @@ static void batch_free(queue_state *st, uint32_t b)
 /* A message leaves the system into the dead-letter destination. */
 static void to_dead_letter(queue_state *st, uint32_t req)
 {
-    world *w = st->w;
-    request *r = &w->req[req];
     if (measuring(st))
         st->dead_lettered++;
-    if (r->measured) {
-        w->counts.dead_lettered++;
-        r->measured = 0;
-    }
-    r->caller = CALLER_CLIENT;
-    world_enqueue(w, st->q->dead_letter, req);
+    world_dead_letter(st->w, req, st->q->dead_letter);
 }
 
 /* A message past the retention period (counted from its first send: a dead-letter queue

@@ -251,13 +251,7 @@ static void finish_batch(stream_state *st, uint32_t k, bool ok)
         } else if (st->s->on_failure >= 0) {
             if (measuring(st))
                 st->to_on_failure++;
-            request *r = &w->req[req];
-            if (r->measured) {
-                w->counts.dead_lettered++;
-                r->measured = 0;
-            }
-            r->caller = CALLER_CLIENT;
-            world_enqueue(w, st->s->on_failure, req);
+            world_dead_letter(w, req, st->s->on_failure);
         } else {
             if (measuring(st))
                 st->expired++;

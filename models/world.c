@@ -625,7 +625,9 @@ void world_reclaim(world *w)
     }
 }
 
-void world_finish(world *w, uint32_t idx, request_outcome outcome)
+/* Counts how request idx ended (when it is measured: the totals, its tenant's, the latency
+ * of a completion); the one place outcomes are counted. */
+static void record_outcome(world *w, uint32_t idx, request_outcome outcome)
 {
     request *r = &w->req[idx];
     /* A pipeline ends where a request, or a message derived from it, is processed and not
@@ -666,7 +668,23 @@ void world_finish(world *w, uint32_t idx, request_outcome outcome)
         case OUTCOME_EXPIRED:       c->expired++; break;
         }
     }
+}
+
+void world_finish(world *w, uint32_t idx, request_outcome outcome)
+{
+    record_outcome(w, idx, outcome);
     world_request_free(w, idx);
+}
+
+void world_dead_letter(world *w, uint32_t idx, int destination)
+{
+    request *r = &w->req[idx];
+    /* The request ends here (dead-lettered); the destination holds a message of it, which
+     * counts no further. */
+    record_outcome(w, idx, OUTCOME_DEAD_LETTERED);
+    r->measured = 0;
+    r->caller = CALLER_CLIENT;
+    world_enqueue(w, destination, idx);
 }
 
 bool world_measuring(const world *w, double t) { return t >= w->t_start; }

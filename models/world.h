@@ -275,6 +275,10 @@ static inline bool world_deep(const world *w) { return w->depth >= WORLD_DEPTH_M
 void     world_reclaim(world *w);
 /* Records how request idx ended (when it is measured) and frees it. */
 void     world_finish(world *w, uint32_t idx, request_outcome outcome);
+/* Request idx ends as dead-lettered (counted like world_finish) and goes on, as a message no
+ * longer counted, to the destination component (a dead-letter queue, an on_failure
+ * target), asynchronously. */
+void     world_dead_letter(world *w, uint32_t idx, int destination);
 
 /* ---- metrics --------------------------------------------------------------- */
 

@@ -463,7 +463,9 @@ START_TEST(requests_are_conserved_with_every_failure_mode_at_once)
         "  {\"name\": \"mobile\", \"target\": \"api\", \"tenant\": \"b\","
         "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}, \"client\": {\"timeout_ms\": 700}},"
         "  {\"name\": \"ev\", \"target\": \"news\", \"tenant\": \"b\","
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 2}}],"
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 2}},"
+        "  {\"name\": \"async-ev\", \"target\": \"proc\", \"tenant\": \"a\", \"mode\": \"async\","
+        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 3}}],"
         " \"components\": ["
         "  {\"name\": \"api\", \"kind\": \"function\", \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 30},"
         "   \"error_rate\": 0.02, \"timeout_s\": 3, \"reserved_concurrency\": 40,"
@@ -485,6 +487,9 @@ START_TEST(requests_are_conserved_with_every_failure_mode_at_once)
         "  {\"name\": \"news\", \"kind\": \"topic\", \"subscribers\": [{\"target\": \"hook\", \"dead_letter\": \"dlq\","
         "     \"retry\": {\"max_attempts\": 2, \"backoff_base_ms\": 5000, \"jitter\": \"none\"}}]},"
         "  {\"name\": \"hook\", \"kind\": \"service\", \"latency_ms\": 20, \"error_rate\": 0.3},"
+        "  {\"name\": \"proc\", \"kind\": \"function\", \"duration_ms\": 20, \"error_rate\": 0.5,"
+        "   \"async\": {\"max_retry_attempts\": 0, \"on_failure\": \"failed-events\", \"duplicate_rate\": 0}},"
+        "  {\"name\": \"failed-events\", \"kind\": \"queue\"},"
         "  {\"name\": \"dlq\", \"kind\": \"queue\"}]}", test_quick() ? 300 : 600);
     world_spec *spec;
     run_result res;
@@ -515,6 +520,11 @@ START_TEST(requests_are_conserved_with_every_failure_mode_at_once)
         ck_assert_double_gt(row(&res, r, "services.cache.throttled"), 0);
         ck_assert_double_gt(row(&res, r, "functions.api.calls.cache.duplicate_side_effects"), 0);
         ck_assert_double_gt(row(&res, r, "topics.news.dead_lettered"), 0);
+        /* An asynchronous event given up to its on_failure queue ends as dead-lettered,
+         * counted for its tenant too (it once was counted in the totals only). */
+        ck_assert_double_gt(row(&res, r, "functions.proc.async_to_on_failure"), 0);
+        ck_assert_double_gt(row(&res, r, "tenants.a.requests.dead_lettered"), 0);
+        ck_assert_double_eq(row(&res, r, "queues.failed-events.sent"), row(&res, r, "functions.proc.async_to_on_failure"));
         /* Tenants partition the requests: their counts add up to the totals. */
         for (size_t k = 0; k < sizeof ends / sizeof *ends; k++) {
             double sum = 0;
@@ -529,14 +539,16 @@ START_TEST(requests_are_conserved_with_every_failure_mode_at_once)
         ck_assert_double_eq(row(&res, r, "tenants.a.requests.arrived") + row(&res, r, "tenants.b.requests.arrived"),
                             arrived);
         /* Every client attempt of "web" reaches the function (invoked or throttled there)
-         * or is throttled at the tenant's entry; "ev" publishes once per request. Throttles
+         * or is throttled at the tenant's entry; "ev" publishes once per request, and
+         * "async-ev" hands each request to proc's event queue once. Throttles
          * anywhere are counted per tenant. */
         double entry_throttled = row(&res, r, "tenants.a.throttled") + row(&res, r, "tenants.b.throttled") -
                                  row(&res, r, "functions.api.throttles");
         ck_assert_double_ge(entry_throttled, 0);
         ck_assert_double_eq(row(&res, r, "requests.attempts"),
                             row(&res, r, "functions.api.invocations") + row(&res, r, "functions.api.throttles") +
-                            entry_throttled + row(&res, r, "topics.news.published"));
+                            entry_throttled + row(&res, r, "topics.news.published") +
+                            row(&res, r, "functions.proc.async_events"));
         /* A call reaches the database unless its instance's connection was refused; a
          * call has at least one attempt unless the breaker failed it at once. */
         ck_assert_double_eq(row(&res, r, "functions.api.calls.db.attempts"),

@@ -67,15 +67,7 @@ static void async_give_up(function_state *st, world *w, uint32_t req, bool too_o
     if (f->on_failure >= 0) {
         if (measuring)
             st->async_to_on_failure++;
-        request *r = &w->req[req];
-        bool counted = r->measured;
-        if (counted) {
-            /* The event ends here as a request; the destination holds a message. */
-            w->counts.dead_lettered++;
-            r->measured = 0;
-        }
-        r->caller = CALLER_CLIENT;
-        world_enqueue(w, f->on_failure, req);
+        world_dead_letter(w, req, f->on_failure);
         return;
     }
     if (too_old) {
