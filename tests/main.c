@@ -10,12 +10,14 @@ int main(void)
     SRunner *sr = srunner_create(kernel_suite());
     srunner_add_suite(sr, cfg_suite());
     srunner_add_suite(sr, model_suite());
+    srunner_add_suite(sr, gateway_suite());
     srunner_add_suite(sr, billing_suite());
     srunner_add_suite(sr, queue_suite());
     srunner_add_suite(sr, resilience_suite());
     srunner_add_suite(sr, workflow_suite());
     srunner_add_suite(sr, safety_suite());
     srunner_add_suite(sr, study_suite());
+    srunner_add_suite(sr, fleet_suite());
     srunner_add_suite(sr, trace_suite());
     srunner_add_suite(sr, library_suite());
     srunner_add_suite(sr, validation_suite());

@@ -8,6 +8,7 @@
 Suite *kernel_suite(void);      /* tests/test_kernel.c: pes, engine, rng, dist, stats, replicate */
 Suite *cfg_suite(void);         /* tests/test_cfg.c: config helpers and their messages */
 Suite *model_suite(void);       /* tests/test_model.c: function model behaviours */
+Suite *gateway_suite(void);     /* tests/test_gateway.c: the API gateway's cache, validation and usage plans */
 Suite *billing_suite(void);     /* tests/test_billing.c: AWS worked examples */
 Suite *validation_suite(void);  /* tests/test_validation.c: closed forms */
 Suite *cli_suite(void);         /* tests/test_cli.c: command line, files, exit codes */
@@ -16,7 +17,8 @@ Suite *inputs_suite(void);      /* tests/test_inputs.c: special files, hostile b
 Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumers */
 Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retries, breakers, tenants */
 Suite *workflow_suite(void);    /* tests/test_workflow.c: state machines, maps, sagas, Express, billing */
-Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune, containers and VMs */
+Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune */
+Suite *fleet_suite(void);       /* tests/test_fleet.c: containers and VMs: loss systems, sharing, bills, autoscaling */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
 Suite *library_suite(void);     /* tests/test_library.c: the scenario library's lessons and descriptions */
 Suite *exercises_a_suite(void); /* tests/test_exercises_a.c: the answers of exercises 02-08 */

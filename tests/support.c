@@ -231,3 +231,16 @@ void support_assert_above(const char *suite, const char *what, double mean, doub
         fprintf(stderr, "%s: %s: %.6g ± %.3g, claim > %g\n", suite, what, mean, hw, bound);
     ck_assert_msg(isfinite(hw) && mean - hw > bound, "%s: %.6g ± %.3g is not above %g", what, mean, hw, bound);
 }
+
+double support_round_cents(double x) { return round(x * 100.0) / 100.0; }
+
+void support_assert_close(const char *what, double got, double want)
+{
+    ck_assert_msg(fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want)), "%s: %.12g, expected %.12g", what, got,
+                  want);
+}
+
+void support_assert_cents(const char *what, double got, double want)
+{
+    ck_assert_msg(fabs(got - want) < 0.001, "%s: $%.4f, expected $%.2f", what, got, want);
+}

@@ -55,4 +55,22 @@ double support_paired_diff(const run_result *x, const char *a, const run_result 
 /* Assert that a claim holds beyond the CI: mean + hw < bound, or mean - hw > bound. */
 void   support_assert_below(const char *suite, const char *what, double mean, double hw, double bound);
 void   support_assert_above(const char *suite, const char *what, double mean, double hw, double bound);
+/* Rounds to cents, as a bill line is. */
+double support_round_cents(double x);
+/* Asserts a real to within 1e-9 (relative, at least absolute 1e-9). */
+void   support_assert_close(const char *what, double got, double want);
+/* Asserts a bill line (rounded to cents) equals want to the cent. */
+void   support_assert_cents(const char *what, double got, double want);
+
+/* Prices of models/pricing/aws-us-east-1.json (us-east-1). */
+#define LAMBDA_REQUEST       0.20e-6        /* per request */
+#define LAMBDA_GB_S_X86      0.0000166667
+#define LAMBDA_GB_S_ARM      0.0000133334
+#define FARGATE_VCPU_HOUR    0.04048
+#define FARGATE_GB_HOUR      0.004445
+#define FARGATE_VCPU_HOUR_ARM 0.03238
+#define FARGATE_GB_HOUR_ARM  0.00356
+#define ALB_HOUR             0.0225
+#define ALB_LCU_HOUR         0.008
+#define C6I_LARGE_HOUR       0.085
 #endif
