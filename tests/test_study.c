@@ -1,19 +1,14 @@
-/* test_study.c — the studies (compare, cost-curve, tune) and the fleets they compare
- * serverless with (container and vm), against independent references: two identical
- * variants differ by exactly 0 ± 0 in every figure of compare.csv (common random numbers);
- * x86_64 against arm64 gives a paired difference far narrower than either cost's interval
- * and a duration line scaled by the price ratio; a cost curve of a function against a fixed
- * Fargate fleet (the fleet's bill by formula at every volume, the function's cost per
- * million constant, the break-even volume near the analytic crossing); tune on a fully
- * CPU-bound function (duration exactly 2x and 1x, flat above 1,769 MB, equal GB-s and so
- * equal cost at 512 and 1,024 MB); fleets as loss systems (Erlang B with containers and with
- * 2-vCPU VMs holding two requests each, Little's law); processor sharing (M/M/1-PS mean
- * latency E[S]/(1 - rho), and exact latencies of simultaneous and staggered requests on 1
- * and 2 vCPUs); exact Fargate, EC2 and load-balancer bills; autoscaling on a step of load
- * (scale-out bounded by max, no task serving before start_s — checked exactly against a
- * fixed fleet under common random numbers — and scale-in back to min); and bad inputs with
- * their JSON paths and the studies' usage errors. The last tests (regression_*) pin down
- * model bugs found while writing this suite, now fixed (see their comments).
+/* test_study.c — the studies (compare, cost-curve, tune), against independent references:
+ * two identical variants differ by exactly 0 ± 0 in every figure of compare.csv (common
+ * random numbers); x86_64 against arm64 gives a paired difference far narrower than either
+ * cost's interval and a duration line scaled by the price ratio; a cost curve of a function
+ * against a fixed Fargate fleet (the fleet's bill by formula at every volume, the function's
+ * cost per million constant, the break-even volume near the analytic crossing); tune on a
+ * fully CPU-bound function (duration exactly 2x and 1x, flat above 1,769 MB, equal GB-s and
+ * so equal cost at 512 and 1,024 MB); and bad fleets with their JSON paths and the studies'
+ * usage errors. The fleets themselves (loss systems, processor sharing, bills, autoscaling)
+ * are tested in test_fleet.c. The last test (regression_*) pins down a model bug found while
+ * writing this suite, now fixed (see its comment).
  *
  * Tolerance (as in test_validation.c): a statistical reference must lie within 1.5 times
  * the run's 95% half-width (Student's t over replications) of the simulated mean, plus a
