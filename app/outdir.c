@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "app/report.h"
+#include "sim/cfg.h"
 #include "sim/strmap.h"
 
 enum { PHASE_IDLE, PHASE_WRITING, PHASE_SWAPPING };
@@ -116,22 +117,13 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* dir/name parsed, when it is a regular file of JSON that says slsim wrote it
- * ("generator"); NULL otherwise. Opened without blocking, and read only when a regular
- * file: a FIFO named summary.json must not hang slsim. */
-static cJSON *slsim_json(const char *dir, const char *name)
+cJSON *outdir_read_json(const char *dir, const char *name)
 {
-    char path[8192];
+    char path[8192], why[256];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
-    if (fd < 0)
+    FILE *f = cfg_fopen_regular(path, why, sizeof why);   /* a FIFO must not block slsim */
+    if (!f)
         return NULL;
-    FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
-    if (!f) {
-        close(fd);
-        return NULL;
-    }
     char *text = malloc(1 << 24);
     size_t n = text ? fread(text, 1, (1 << 24) - 1, f) : 0;
     fclose(f);
@@ -140,6 +132,13 @@ static cJSON *slsim_json(const char *dir, const char *name)
     text[n] = '\0';
     cJSON *j = cJSON_Parse(text);
     free(text);
+    return j;
+}
+
+/* dir/name parsed when it says slsim wrote it ("generator"); NULL otherwise. */
+static cJSON *slsim_json(const char *dir, const char *name)
+{
+    cJSON *j = outdir_read_json(dir, name);
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "generator");
     if (!cJSON_IsString(g) || strcmp(g->valuestring, "slsim") != 0) {
         cJSON_Delete(j);

@@ -50,6 +50,10 @@ void outdir_abort(outdir *o);
  * run's files, itself included when present. Returns 0 or -1. */
 int outdir_list(const char *dir, struct cJSON *array);
 
+/* dir/name parsed as JSON, when it is a regular file (read without blocking); NULL when
+ * missing, not regular, or not JSON. The caller frees it. */
+struct cJSON *outdir_read_json(const char *dir, const char *name);
+
 /* After files were added to a finished results folder (slsim plot): rewrites the "files"
  * of its summary.json or study.json to list them. Returns 0 (also when dir holds neither)
  * or -1. */

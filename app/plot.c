@@ -229,21 +229,9 @@ static int gnuplot(const char *dir, const char *script, const char *const *args,
 /* The p50, p95 and p99 of summary.json, as text (empty when missing). */
 static void percentiles(const char *dir, char p[3][32])
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
     for (int i = 0; i < 3; i++)
         snprintf(p[i], sizeof p[i], "1");
-    FILE *f = exists(path) ? fopen(path, "rb") : NULL;   /* a regular file: a FIFO would block */
-    if (!f)
-        return;
-    char *text = malloc(1 << 24);
-    size_t n = text ? fread(text, 1, (1 << 24) - 1, f) : 0;
-    fclose(f);
-    if (!text)
-        return;
-    text[n] = '\0';
-    cJSON *j = cJSON_Parse(text);
-    free(text);
+    cJSON *j = outdir_read_json(dir, "summary.json");
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(j, "latency_ms");
     static const char *const keys[] = { "p50", "p95", "p99" };
     for (int i = 0; i < 3; i++) {

@@ -22,7 +22,7 @@
 
 #define verbose() support_verbose()
 #define assert_within_ci(what, simulated, hw, reference) \
-    support_assert_within_ci("study", what, simulated, hw, reference)
+    support_assert_within_ci("fleet", what, simulated, hw, reference)
 #define figure_ci support_figure_ci
 #define row support_row_value
 #define round_cents support_round_cents
