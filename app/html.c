@@ -131,10 +131,10 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
     text_printf(&t, "<h2>Monthly cost (");
     esc(&t, spec->prices.currency);
     text_printf(&t, ")</h2>\n<table><tr><th>line</th><th>mean</th><th>±</th></tr>\n");
-    for (int k = 0; k < BILL_LINES; k++) {
-        snprintf(name, sizeof name, "cost.by_line.%s", bill_line_names[k]);
+    for (size_t k = 0; k < spec->prices.n_lines; k++) {
+        snprintf(name, sizeof name, "cost.by_line.%s", spec->prices.line_name[k]);
         if (run_value(r, name, NULL) != 0)
-            row(&t, r, bill_line_names[k], name, "%.2f");
+            row(&t, r, spec->prices.line_name[k], name, "%.2f");
     }
     row(&t, r, "total", "cost.monthly_total", "%.2f");
     text_printf(&t, "</table>\n");

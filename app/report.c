@@ -286,19 +286,19 @@ void report_print(const run_result *r, FILE *f)
     fprintf(f, "\nMonthly cost (%s, %g-hour month, price table %s, free tier %s)\n",
             spec->prices.currency, spec->prices.month_hours, spec->prices.name,
             spec->free_tier ? "on" : "off");
-    for (int k = 0; k < BILL_LINES; k++) {
-        snprintf(name, sizeof name, "cost.by_line.%s", bill_line_names[k]);
-        double v = run_value(r, name, NULL);
+    for (size_t k = 0; k < spec->prices.n_lines; k++) {
+        const char *ln = spec->prices.line_name[k];
+        snprintf(name, sizeof name, "cost.by_line.%s", ln);
         bool configured = false;   /* show a line when it costs something in any replication */
         for (uint32_t rep = 0; rep < spec->replications; rep++)
             configured |= run_row_value(r, rep, name) != 0;
-        /* The Lambda request line stays (even at 0, e.g. under the free tier) when the
-         * scenario runs functions on AWS. */
-        bool aws_functions = false;
-        for (size_t c = 0; c < spec->n_components && !spec->prices.generic; c++)
-            aws_functions |= !strcmp(spec->components[c].kind->name, "function");
-        if (configured || (k == LINE_LAMBDA_REQUESTS && v == 0 && aws_functions))
-            line(r, f, bill_line_names[k], name, "money");
+        /* The table's first line (its functions' requests) stays, even at 0 (under the free
+         * tier), when the scenario runs functions: a bill of nothing says so. */
+        bool functions = false;
+        for (size_t c = 0; c < spec->n_components && k == 0; c++)
+            functions |= spec->components[c].kind == &function_kind;
+        if (configured || functions)
+            line(r, f, ln, name, "money");
     }
     for (size_t c = 0; c < spec->n_components && spec->n_components > 1; c++) {
         if (many && spec->components[c].kind == &function_kind)
@@ -398,27 +398,44 @@ void text_label(text *t, const char *s)
         text_printf(t, "%c", *s == ',' || *s == '"' || *s == '\n' || *s == '\r' ? ' ' : *s);
 }
 
+size_t report_lines_used(const run_result *const *r, size_t n, const char **names, size_t max)
+{
+    size_t k = 0;
+    char key[96];
+    for (size_t i = 0; i < n; i++) {
+        const price_table *t = &r[i]->spec->prices;
+        for (size_t l = 0; l < t->n_lines; l++) {
+            bool seen = false;
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = !strcmp(names[j], t->line_name[l]);
+            if (seen || k == max)
+                continue;
+            snprintf(key, sizeof key, "cost.by_line.%s", t->line_name[l]);
+            bool used = false;
+            for (size_t v = 0; v < n && !used; v++)
+                used = run_value(r[v], key, NULL) != 0 && !isnan(run_value(r[v], key, NULL));
+            if (used)
+                names[k++] = t->line_name[l];
+        }
+    }
+    return k;
+}
+
 void report_cost_matrix(text *t, const run_result *const *r, size_t n, const char *const *names)
 {
-    bool used[BILL_LINES] = { false };
+    const char *lines[PRICE_LINES_MAX * 4];
+    size_t nl = report_lines_used(r, n, lines, sizeof lines / sizeof lines[0]);
     char key[96];
-    for (int k = 0; k < BILL_LINES; k++)
-        for (size_t i = 0; i < n; i++) {
-            snprintf(key, sizeof key, "cost.by_line.%s", bill_line_names[k]);
-            used[k] |= run_value(r[i], key, NULL) != 0;
-        }
     text_printf(t, "variant");
-    for (int k = 0; k < BILL_LINES; k++)
-        if (used[k])
-            text_printf(t, ",%s", bill_line_names[k]);
+    for (size_t k = 0; k < nl; k++)
+        text_printf(t, ",%s", lines[k]);
     text_printf(t, "\n");
     for (size_t i = 0; i < n; i++) {
         text_label(t, names[i]);
-        for (int k = 0; k < BILL_LINES; k++) {
-            if (!used[k])
-                continue;
-            snprintf(key, sizeof key, "cost.by_line.%s", bill_line_names[k]);
-            text_printf(t, ",%.6g", run_value(r[i], key, NULL));
+        for (size_t k = 0; k < nl; k++) {
+            snprintf(key, sizeof key, "cost.by_line.%s", lines[k]);
+            double v = run_value(r[i], key, NULL);
+            text_printf(t, ",%.6g", isnan(v) ? 0 : v);
         }
         text_printf(t, "\n");
     }

@@ -29,6 +29,10 @@ void   text_label(text *t, const char *s);
 
 /* The monthly cost's line items (those any run uses) as CSV, one row per run named by
  * names[i]: what the cost plot stacks (cost.csv, compare-cost.csv). */
+/* The bill lines of several results (each may have its own price table), in order of first
+ * appearance, that cost something in any of them: writes at most max names, returns how
+ * many. */
+size_t report_lines_used(const run_result *const *r, size_t n, const char **names, size_t max);
 void   report_cost_matrix(text *t, const run_result *const *r, size_t n, const char *const *names);
 
 /* Creates dir and its parents (like mkdir -p). Returns 0 or -1 (errno set). */

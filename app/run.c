@@ -15,6 +15,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "models/gateway.h"
 #include "models/traffic.h"
 #include "sim/progress.h"
 #include "sim/replicate.h"
@@ -155,8 +156,7 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
         metric_emit(m, "success_ratio", ended ? (double)t->completed / (double)ended : NAN);
         snprintf(m->prefix, sizeof m->prefix, "tenants.%s.", spec->tenants[i].name);
         metric_emit(m, "throttled", w ? (double)w->tenant_throttled[i] : 0);
-        if (spec->tenants[i].quota > 0)
-            metric_emit(m, "over_quota", w ? (double)w->tenant_over_quota[i] : 0);
+        gateway_report_tenant(spec, w, i, m);
         snprintf(m->prefix, sizeof m->prefix, "tenants.%s.latency_ms.", spec->tenants[i].name);
         emit_latency(m, w ? &w->tenant_latency[i] : NULL);
     }
@@ -173,8 +173,8 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
     for (size_t i = 0; i < spec->n_components; i++)
         metric_emit(m, spec->components[i].name, b ? b->by_component[i] : 0);
     snprintf(m->prefix, sizeof m->prefix, "cost.by_line.");
-    for (int k = 0; k < BILL_LINES; k++)
-        metric_emit(m, bill_line_names[k], b ? b->line[k] : 0);
+    for (size_t k = 0; k < spec->prices.n_lines; k++)
+        metric_emit(m, spec->prices.line_name[k], b ? b->line[k] : 0);
     /* What one execution of a workflow costs: its monthly cost over its monthly executions. */
     snprintf(m->prefix, sizeof m->prefix, "cost.per_execution.");
     for (size_t i = 0; i < spec->n_components; i++) {
@@ -235,34 +235,23 @@ static int run_one(void *p, uint32_t r, double *row)
     w.progress_job = ctx->job0 + r;
     int rc = world_run(&w, spec, r, ctx->errors[r], sizeof ctx->errors[r]);
     if (rc == 0) {
-        usage u = { spec->n_components, calloc(spec->n_components, sizeof(lambda_usage)),
-                    calloc(spec->n_components, sizeof(sqs_usage)),
-                    calloc(spec->n_components, sizeof(sns_usage)),
-                    calloc(spec->n_components, sizeof(double)),
-                    calloc(spec->n_components, sizeof(double)),
-                    calloc(spec->n_components, sizeof(kinesis_usage)),
-                    calloc(spec->n_components, sizeof(s3_usage)),
-                    calloc(spec->n_components, sizeof(service_usage)),
-                    calloc(spec->n_components, sizeof(workflow_usage)),
-                    calloc(spec->n_components, sizeof(fleet_usage)) };
+        ledger u;
+        ledger_init(&u, &spec->prices);
         bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
-        if (!u.lambda || !u.sqs || !u.sns || !u.scheduler || !u.events || !u.kinesis || !u.s3 ||
-            !u.services || !u.workflows || !u.fleets || !b.by_component) {
+        for (size_t i = 0; i < spec->n_components; i++)
+            spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, i, &u);
+        gateway_meter(spec, &w, &u);
+        if (u.failed || !b.by_component) {
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;
+        } else if (u.n_unpriced > 0) {
+            /* A kind checks at load that the table prices what it will record; this is the
+             * net under that: usage is never billed at 0 in silence. */
+            snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: pricing: the price table %s has no "
+                     "price for the usage \"%s\" this scenario records; give a table that prices it",
+                     spec->file, spec->prices.name, u.unpriced[0]);
+            rc = -1;
         } else {
-            for (size_t i = 0; i < spec->n_components; i++) {
-                spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, i, &u);
-                u.lambda[i].apigw_rest = w.gateway_rest[i];
-                u.lambda[i].apigw_http = w.gateway_http[i];
-                u.lambda[i].transfer_out_gb = w.transfer_gb[i];
-            }
-            /* A source's gateway cache runs (and bills) the whole window, to its target. */
-            for (size_t k = 0; k < spec->n_sources; k++) {
-                const source_spec *s = &spec->sources[k];
-                if (s->cache && s->target >= 0)
-                    u.lambda[s->target].apigw_cache_usd += s->cache_hour_price * spec->duration_s / 3600.0;
-            }
             billing_compute(&spec->prices, &u, spec->free_tier, spec->duration_s, &b);
             metric_sink m = { .values = row };
             collect(spec, &w, &b, &m);
@@ -275,16 +264,7 @@ static int run_one(void *p, uint32_t r, double *row)
             for (int k = 0; k < TS_COLUMNS; k++)
                 memcpy(ts + (size_t)k * bins, w.ts[k].bin, bins * sizeof(double));
         }
-        free(u.lambda);
-        free(u.sqs);
-        free(u.sns);
-        free(u.scheduler);
-        free(u.events);
-        free(u.kinesis);
-        free(u.s3);
-        free(u.services);
-        free(u.workflows);
-        free(u.fleets);
+        ledger_free(&u);
         free(b.by_component);
     }
     world_free(&w);

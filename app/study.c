@@ -264,14 +264,19 @@ static size_t compare_figures(const loaded *l, size_t n, figure *f, size_t max)
 #define ADD(nm, kd, lb) do { if (k < max) { snprintf(f[k].name, sizeof f[k].name, "%s", nm); \
     f[k].kind = kd; f[k].label = lb; k++; } } while (0)
     ADD("cost.monthly_total", FIG_VALUE, "monthly cost (USD)");
-    for (int line = 0; line < BILL_LINES; line++) {
-        char name[128];
-        snprintf(name, sizeof name, "cost.by_line.%s", bill_line_names[line]);
-        bool used = false;
+    const run_result **res = malloc(n * sizeof *res);
+    const char *lines[PRICE_LINES_MAX * 4];
+    size_t nl = 0;
+    if (res) {   /* out of memory: the cost lines are left out, the total stays */
         for (size_t i = 0; i < n; i++)
-            used |= run_value(&l[i].res, name, NULL) != 0;
-        if (used)
-            ADD(name, FIG_VALUE, bill_line_names[line]);
+            res[i] = &l[i].res;
+        nl = report_lines_used(res, n, lines, sizeof lines / sizeof lines[0]);
+        free(res);
+    }
+    for (size_t line = 0; line < nl; line++) {
+        char name[128];
+        snprintf(name, sizeof name, "cost.by_line.%s", lines[line]);
+        ADD(name, FIG_VALUE, lines[line]);
     }
     ADD("latency_ms.p50", FIG_VALUE, "latency p50 (ms)");
     ADD("latency_ms.p95", FIG_VALUE, "latency p95 (ms)");

@@ -1,22 +1,44 @@
-/* billing.h — usage meters and the price tables that turn them into a monthly bill.
+/* billing.h — price tables and the monthly bill: one generic pass over the usage ledger.
  *
- * Components only count usage during the run (requests, billed GB-seconds after their
- * rounding, configured provisioned capacity); billing happens after the run, outside the
- * event loop. The measured window is extrapolated to a month (730 hours in AWS's
- * calculator), then tiers and the free tier apply to the monthly quantities, and each line
- * item is rounded to cents, as in AWS's worked examples. */
+ * A price table is data (models/pricing/<name>.json, embedded, or a file the scenario
+ * names). It maps each usage dimension a meter records ("functions.requests",
+ * "queue.requests.fifo", "vm.instance_hours.m6i.large") to
+ *   - its unit (a phrase, for people), and `per`: how many units one price is for
+ *     (1,000,000 for "per million requests"; 1 by default);
+ *   - a price, or monthly tiers (tiers apply to the dimension's monthly quantity);
+ *   - a free-tier pool ("free": a key of `free_tier`, applied when the scenario asks for the
+ *     free tier, or of `included`, a plan's inclusions, always applied). Dimensions that
+ *     name one pool consume it in the order they appear in the table;
+ *   - its bill line (several dimensions may share one: every instance type is one line).
+ * A dimension may instead be a fixed monthly fee (`monthly_fee`), charged when the
+ * dimension it is `shared_by` has any usage and shared in proportion to it.
+ *
+ * Billing happens after the run, never in the event loop: the measured window is
+ * extrapolated to a month (730 hours in AWS's calculator), free pools and tiers apply to the
+ * monthly quantities, and each line is rounded to cents, as in AWS's worked examples. A
+ * component's share of a dimension is its share of the dimension's billable usage (a free
+ * pool is credited to the eligible records in proportion to their usage).
+ *
+ * Adding a price line for an existing kind: its meter records the new dimension, and the
+ * price table prices it. Nothing here changes. */
 #ifndef SLSIM_BILLING_H
 #define SLSIM_BILLING_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sim/cfg.h"
 
 #define PRICE_TIERS_MAX 8
+#define PRICE_DIMS_MAX  160
+#define PRICE_LINES_MAX 64
+#define PRICE_POOLS_MAX 16
+#define PRICE_FACTS_MAX 4
+#define PRICE_NAME_MAX  64
 
 typedef struct price_tier {
-    double up_to;   /* monthly quantity this tier ends at (INFINITY for the last) */
+    double up_to;   /* monthly quantity (in `per` units) this tier ends at (INFINITY for the last) */
     double price;   /* per unit */
 } price_tier;
 
@@ -25,178 +47,99 @@ typedef struct price_tiers {
     price_tier tier[PRICE_TIERS_MAX];
 } price_tiers;
 
-#define PRICE_INSTANCES_MAX 32
+typedef struct price_dim {
+    char        name[PRICE_NAME_MAX];   /* "queue.requests.fifo" */
+    char        unit[64];
+    int         line;          /* index into the table's lines */
+    double      per;           /* units one price is for */
+    price_tiers tiers;         /* a flat price is one open tier */
+    int         pool;          /* free pool, or -1 */
+    double      monthly_fee;   /* > 0: a fixed fee, not a rate */
+    int         shared_by;     /* a fee: the dimension whose usage it follows */
+    size_t      n_facts;       /* other numbers a variant carries (an instance type's vcpu) */
+    char        fact_name[PRICE_FACTS_MAX][16];
+    double      fact[PRICE_FACTS_MAX];
+} price_dim;
 
-typedef struct instance_price {
-    char   type[32];
-    double vcpu, memory_gb, hour;
-} instance_price;
-
-/* Function prices of a provider other than AWS (one table per provider and plan). */
-typedef struct function_prices {
-    double request_per_million, free_requests;
-    double gb_s, free_gb_s;            /* memory-time (GiB-s on Cloud Run) */
-    double cpu_unit, free_cpu_units;   /* GHz-s (Cloud Functions 1st gen), vCPU-s (Cloud Run) */
-    double cpu_ms_per_million, included_cpu_ms, included_requests, base_monthly; /* Workers */
-} function_prices;
+typedef struct price_pool {
+    char   name[PRICE_NAME_MAX];
+    double quantity;           /* a month's */
+    bool   included;           /* a plan's inclusion: applies with the free tier off too */
+} price_pool;
 
 typedef struct price_table {
-    char        name[64], currency[8];
-    char        provider[32];
-    bool        generic;              /* not AWS: only function prices (`functions`) */
-    function_prices fn;
-    double      month_hours;
-    double      lambda_request_per_million;
-    price_tiers lambda_duration[2];           /* per GB-s, by architecture (0 x86_64, 1 arm64) */
-    double      lambda_free_requests, lambda_free_gb_s;
-    double      lambda_pc_capacity[2];        /* per GB-s of configured provisioned concurrency */
-    double      lambda_pc_duration[2];        /* per GB-s run on provisioned concurrency */
-    double      sqs_request_per_million;      /* standard queues; 64 KB chunks are requests */
-    double      sqs_fifo_request_per_million; /* FIFO queues */
-    double      sqs_free_requests;
-    double      sns_publish_per_million;      /* 64 KB chunks; deliveries to SQS and Lambda free */
-    double      sns_free_publishes;
-    double      sns_http_per_million, sns_http_free;   /* deliveries to HTTP/S endpoints */
-    double      scheduler_per_million;        /* EventBridge Scheduler invocations */
-    double      scheduler_free;
-    double      events_per_million;           /* EventBridge custom events, 64 KB chunks */
-    double      kinesis_shard_hour;           /* provisioned Kinesis Data Streams */
-    double      kinesis_put_units_per_million;/* 25 KB PUT payload units */
-    double      s3_put_per_thousand, s3_get_per_thousand, s3_gb_month;
-    double      dynamodb_read_per_million, dynamodb_write_per_million; /* on-demand request units */
-    double      rds_proxy_vcpu_hour;          /* per vCPU of the database the proxy fronts */
-    double      sfn_transition_per_thousand;  /* Step Functions Standard */
-    double      sfn_free_transitions;
-    double      sfn_express_request_per_million;
-    price_tiers sfn_express_gb_s;             /* Express duration, monthly GB-s tiers */
-    double      fargate_vcpu_hour[2], fargate_gb_hour[2];   /* by architecture */
-    size_t      n_instances;
-    instance_price instances[PRICE_INSTANCES_MAX];          /* EC2 on demand */
-    double      alb_hour, alb_lcu_hour;
-    double      lambda_ephemeral_gb_s;        /* storage above the free 512 MB */
-    double      edge_request_per_million, edge_gb_s;    /* Lambda@Edge (0: not in the table) */
-    price_tiers apigw_rest, apigw_http;       /* per 1M requests, monthly tiers */
-    size_t      n_apigw_cache;                /* REST API cache sizes and their hourly prices */
-    double      apigw_cache_gb[PRICE_TIERS_MAX], apigw_cache_hour[PRICE_TIERS_MAX];
-    price_tiers logs_ingestion_gb;            /* CloudWatch Logs (Lambda), monthly tiers */
-    price_tiers transfer_out_gb;              /* data transfer out to the internet */
+    char       name[64], currency[8];
+    char       provider[32];
+    double     month_hours;
+    size_t     n_dims, n_lines, n_pools;
+    price_dim  dim[PRICE_DIMS_MAX];
+    char       line_name[PRICE_LINES_MAX][PRICE_NAME_MAX];
+    price_pool pool[PRICE_POOLS_MAX];
 } price_table;
 
-/* Line items of the bill. */
-typedef enum bill_line {
-    LINE_LAMBDA_REQUESTS, LINE_LAMBDA_DURATION, LINE_LAMBDA_DURATION_ARM64,
-    LINE_LAMBDA_PC_CAPACITY, LINE_LAMBDA_PC_CAPACITY_ARM64, LINE_LAMBDA_PC_DURATION,
-    LINE_LAMBDA_PC_DURATION_ARM64, LINE_SQS_REQUESTS, LINE_SQS_FIFO_REQUESTS, LINE_SNS_PUBLISHES,
-    LINE_SCHEDULER_INVOCATIONS, LINE_EVENTBRIDGE_EVENTS, LINE_KINESIS_SHARD_HOURS,
-    LINE_KINESIS_PUT_UNITS, LINE_S3_PUTS, LINE_S3_GETS, LINE_S3_STORAGE, LINE_DYNAMODB_READS,
-    LINE_DYNAMODB_WRITES, LINE_RDS_PROXY, LINE_SERVICE_FEES, LINE_SNS_HTTP, LINE_SFN_TRANSITIONS,
-    LINE_SFN_EXPRESS_REQUESTS, LINE_SFN_EXPRESS_DURATION, LINE_FARGATE_VCPU, LINE_FARGATE_MEMORY,
-    LINE_EC2_INSTANCES, LINE_LOAD_BALANCER_HOURS, LINE_LOAD_BALANCER_LCU, LINE_FN_REQUESTS,
-    LINE_FN_MEMORY, LINE_FN_CPU, LINE_FN_PLAN, LINE_LAMBDA_EPHEMERAL, LINE_APIGW_REST, LINE_APIGW_HTTP,
-    LINE_LOGS_INGESTION, LINE_TRANSFER_OUT, LINE_APIGW_CACHE, LINE_EDGE_REQUESTS, LINE_EDGE_DURATION,
-    BILL_LINES
-} bill_line;
-extern const char *const bill_line_names[BILL_LINES];
+/* ---- the usage ledger --------------------------------------------------------------------- */
 
-/* What one Lambda function used in the measured window. */
-typedef struct lambda_usage {
-    bool   used;              /* the component is a function */
-    bool   edge;              /* Lambda@Edge: its own prices, no free tier */
-    int    arch;              /* 0 x86_64, 1 arm64 */
-    bool   provisioned;       /* has provisioned concurrency: no free tier */
-    double requests;          /* invocations */
-    double gb_s;              /* on-demand billed GB-s (rounded per invocation) */
-    double pc_gb_s;           /* billed GB-s of invocations run on provisioned instances */
-    double pc_capacity_gb_s;  /* configured provisioned GB-s over the window */
-    double cpu_units;         /* other providers: GHz-s, vCPU-s or CPU-ms, per the table */
-    double ephemeral_gb_s;    /* ephemeral storage above 512 MB, GB-s */
-    double log_gb;            /* log ingestion */
-    /* what the traffic sent to this component through a gateway, and its responses */
-    double apigw_rest, apigw_http, transfer_out_gb;
-    double apigw_cache_usd;   /* its gateway caches' hours in the window at their hourly price */
-} lambda_usage;
+#define USAGE_ANY_TENANT (-1)
+/* A record the free tier does not cover (a Lambda function with provisioned concurrency). */
+#define USAGE_NOT_FREE 1u
 
-/* What one queue used: API requests (send, receive, empty receive, delete; per 64 KB). */
-typedef struct sqs_usage {
-    bool   used;
-    bool   fifo;
-    double requests;
-} sqs_usage;
+typedef struct usage_record {
+    uint32_t component;
+    int32_t  tenant;           /* USAGE_ANY_TENANT, or a tenant index */
+    int32_t  dim;              /* index into the price table, or -1 when it prices nothing */
+    uint32_t flags;
+    double   quantity;         /* in the measured window */
+} usage_record;
 
-/* What one stream used: shard-hours in the window and 25 KB PUT payload units. */
-typedef struct kinesis_usage {
-    bool   used;
-    double shard_hours, put_units;
-} kinesis_usage;
+#define USAGE_UNPRICED_MAX 8
 
-/* What one bucket used: PUTs, GETs, and the stored GB that the window's uploads amount to
- * at steady state (scaled to the month like the rest: window uploads x month / window). */
-typedef struct s3_usage {
-    bool   used;
-    double puts, gets, stored_gb_per_window;
-} s3_usage;
+/* What a run used, one record per (component, tenant, dimension) a meter adds. Records are
+ * added after the run (meters), never in the event loop. */
+typedef struct ledger {
+    const price_table *prices;
+    size_t        n, cap;
+    usage_record *rec;
+    bool          failed;      /* out of memory */
+    size_t        n_unpriced;  /* dimensions recorded with usage that the table does not price */
+    char          unpriced[USAGE_UNPRICED_MAX][PRICE_NAME_MAX];
+} ledger;
 
-/* What one topic used: publish requests (per 64 KB). */
-typedef struct sns_usage {
-    bool   used;
-    double publishes;
-    double http_deliveries;   /* attempts to HTTP/S subscribers */
-} sns_usage;
+void ledger_init(ledger *u, const price_table *t);
+void ledger_free(ledger *u);
+/* Records quantity of dimension for a component (any tenant). The dimension is looked up in
+ * the price table: the exact name, else its parents ("functions.gb_s.x86_64" is priced by
+ * "functions.gb_s" in a table that does not price architectures apart). */
+void usage_add(ledger *u, size_t component, const char *dimension, double quantity);
+void usage_add_ex(ledger *u, size_t component, int tenant, uint32_t flags, const char *dimension,
+                  double quantity);
 
-/* What one service or pool used: DynamoDB request units, a third-party fee (USD, already
- * priced by the scenario), proxy vCPU-hours. */
-typedef struct service_usage {
-    bool   used;
-    double read_units, write_units, fees, proxy_vcpu_hours;
-} service_usage;
-
-/* What one workflow used: Standard state transitions, or Express executions and GB-s
- * (100 ms and 64 MB steps already applied). */
-typedef struct workflow_usage {
-    bool   used;
-    double transitions, requests, gb_s;
-} workflow_usage;
-
-/* What one fleet used: task (instance) hours already with their 1-minute minimum, and
- * its load balancer's hours and capacity-unit hours. */
-typedef struct fleet_usage {
-    bool   used, is_vm;
-    int    arch, instance;
-    double instance_hours, vcpu_hours, gb_hours, lb_hours, lcu_hours;
-} fleet_usage;
-
-typedef struct usage {
-    size_t        n;          /* components */
-    lambda_usage *lambda;     /* n entries */
-    sqs_usage    *sqs;        /* n entries */
-    sns_usage    *sns;        /* n entries */
-    double       *scheduler;  /* n entries: scheduled invocations (0 for other kinds) */
-    double       *events;     /* n entries: event-bus events per 64 KB (0 for other kinds) */
-    kinesis_usage *kinesis;   /* n entries */
-    s3_usage     *s3;         /* n entries */
-    service_usage *services;  /* n entries */
-    workflow_usage *workflows;/* n entries */
-    fleet_usage  *fleets;     /* n entries */
-} usage;
+/* ---- prices and the bill ------------------------------------------------------------------ */
 
 typedef struct bill {
-    double  line[BILL_LINES]; /* monthly, rounded to cents */
+    size_t  n_lines;
+    double  line[PRICE_LINES_MAX]; /* monthly, rounded to cents, in the table's line order */
     double  total;
     size_t  n;
-    double *by_component;     /* n entries, monthly, rounded to cents */
+    double *by_component;          /* n entries, monthly, rounded to cents */
 } bill;
 
 /* Loads a price table: an embedded name ("aws-us-east-1") or a path to a JSON file
- * (relative paths are taken from base_dir). Every price must carry "source" and "date".
- * Returns 0, or -1 with the message in ctx. */
+ * (relative paths are taken from base_dir). Every price and pool must carry "source" and
+ * "date". Returns 0, or -1 with the message in ctx. */
 int    billing_load(price_table *t, cfg_ctx *ctx, const char *name_or_path, const char *base_dir);
-/* Bills usage measured over window_s seconds, extrapolated to a month. b->by_component must
- * have u->n entries. */
-void   billing_compute(const price_table *t, const usage *u, bool free_tier, double window_s, bill *b);
+/* The dimension priced under name (exact, else its nearest parent), or NULL. */
+const price_dim *price_find(const price_table *t, const char *name);
+/* True when the table prices some dimension of the family ("queue" prices "queue.requests"). */
+bool   price_has_family(const price_table *t, const char *family);
+/* A number a dimension carries besides its price ("vcpu" of an instance type), or NAN. */
+double price_fact(const price_dim *d, const char *fact);
+/* Writes the variants priced under prefix ("vm.instance_hours."), comma separated (in
+ * double quotes when quote), into buf (for messages). */
+void   price_list_variants(const price_table *t, const char *prefix, bool quote, char *buf, size_t size);
+/* Bills the ledger's usage measured over window_s seconds, extrapolated to a month.
+ * b->by_component must have b->n entries (the components). */
+void   billing_compute(const price_table *t, const ledger *u, bool free_tier, double window_s, bill *b);
 /* Cost of a monthly quantity through tiers. */
 double billing_tiered(const price_tiers *t, double quantity);
 double billing_round_cents(double x);
-
-/* The hourly price of a REST API cache of size_gb in t, or -1 when t has no such size. */
-double billing_apigw_cache_hour(const price_table *t, double size_gb);
 #endif

@@ -168,17 +168,16 @@ static void bucket_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "uploaded_gb", st->kb / (1024.0 * 1024.0));
 }
 
-static void bucket_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+static void bucket_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     (void)w;
     const bucket_spec *b = spec;
     const bucket_state *st = state;
-    u->s3[index].used = true;
-    u->s3[index].puts = (double)st->uploads;
-    u->s3[index].gets = (double)st->uploads * b->reads_per_object;
+    usage_add(u, index, "bucket.requests.put", (double)st->uploads);
+    usage_add(u, index, "bucket.requests.get", (double)st->uploads * b->reads_per_object);
     /* Stored at steady state: uploads of keep_days (a month is 30.4 days) are kept. The
-     * billing scale turns the window's uploads into the month's. */
-    u->s3[index].stored_gb_per_window = st->kb / (1024.0 * 1024.0) * b->keep_days / (730.0 / 24.0);
+     * billing scale turns the window's uploads into the month's GB-months. */
+    usage_add(u, index, "bucket.storage_gb_months", st->kb / (1024.0 * 1024.0) * b->keep_days / (730.0 / 24.0));
 }
 
 static void bucket_free_state(void *p) { free(p); }
@@ -207,5 +206,6 @@ const component_kind bucket_kind = {
     .finish = bucket_finish,
     .report = bucket_report,
     .meter = bucket_meter,
+    .bills = "bucket",
     .free_state = bucket_free_state,
 };

@@ -36,7 +36,7 @@ typedef struct fleet_spec {
     bool     is_vm;
     double   vcpu, memory_gb;
     int      arch;               /* containers: 0 x86_64, 1 arm64 */
-    int      instance;           /* VMs: index in the price table's instances */
+    char     instance_type[PRICE_NAME_MAX];   /* VMs: priced as vm.instance_hours.<type> */
     dist     duration_ms;        /* processor time of a request on one vCPU, plus its waits */
     double   cpu_bound_fraction;
     double   error_rate;
@@ -78,20 +78,21 @@ static void *fleet_parse_common(cfg_node *n, world_spec *w, bool is_vm)
             cfg_missing(n, "instance_type", "an instance type of the price table, e.g. \"m6i.large\"");
         } else {
             const char *type = cfg_string_req(n, "instance_type");
-            f->instance = -1;
-            for (size_t i = 0; type && i < t->n_instances; i++)
-                if (!strcmp(t->instances[i].type, type))
-                    f->instance = (int)i;
-            if (!cfg_failed(n) && f->instance < 0) {
-                char list[512] = "";
-                for (size_t i = 0; i < t->n_instances; i++) {
-                    size_t l = strlen(list);
-                    snprintf(list + l, sizeof list - l, "%s\"%s\"", l ? ", " : "", t->instances[i].type);
-                }
-                cfg_fail(n, "instance_type", "\"%s\" is not in the price table; expected one of %s", type, list);
+            char dim[PRICE_NAME_MAX + 32];
+            snprintf(dim, sizeof dim, "vm.instance_hours.%s", type ? type : "");
+            const price_dim *d = type && strlen(type) < sizeof f->instance_type ? price_find(t, dim) : NULL;
+            /* An instance type is a variant of its own, with its size: not a parent's price. */
+            if (d && strcmp(d->name, dim) != 0)
+                d = NULL;
+            if (!cfg_failed(n) && (!d || isnan(price_fact(d, "vcpu")) || isnan(price_fact(d, "memory_gb")))) {
+                char list[512];
+                price_list_variants(t, "vm.instance_hours.", true, list, sizeof list);
+                cfg_fail(n, "instance_type", "\"%s\" is not in the price table (with its vcpu and memory_gb); "
+                         "expected one of %s", type, list[0] ? list : "(none: the table prices no VMs)");
             } else if (!cfg_failed(n)) {
-                f->vcpu = t->instances[f->instance].vcpu;
-                f->memory_gb = t->instances[f->instance].memory_gb;
+                snprintf(f->instance_type, sizeof f->instance_type, "%s", type);
+                f->vcpu = price_fact(d, "vcpu");
+                f->memory_gb = price_fact(d, "memory_gb");
             }
         }
     } else {
@@ -620,29 +621,31 @@ static void fleet_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "latency_ms_p99", any ? hist_quantile(&st->latency_ms, 0.99) : NAN);
 }
 
-static void fleet_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+static void fleet_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     const fleet_spec *f = spec;
     const fleet_state *st = state;
-    fleet_usage *fu = &u->fleets[index];
-    fu->used = true;
-    fu->is_vm = f->is_vm;
-    fu->arch = f->arch;
-    fu->instance = f->instance;
     double hours = st->billed_task_seconds / 3600.0;
-    fu->instance_hours = hours;
-    fu->vcpu_hours = hours * f->vcpu;
-    fu->gb_hours = hours * f->memory_gb;
+    char dim[PRICE_NAME_MAX + 32];
+    if (f->is_vm) {
+        snprintf(dim, sizeof dim, "vm.instance_hours.%s", f->instance_type);
+        usage_add(u, index, dim, hours);
+    } else {
+        snprintf(dim, sizeof dim, "containers.vcpu_hours.%s", arch_names[f->arch]);
+        usage_add(u, index, dim, hours * f->vcpu);
+        snprintf(dim, sizeof dim, "containers.gb_hours.%s", arch_names[f->arch]);
+        usage_add(u, index, dim, hours * f->memory_gb);
+    }
     if (f->load_balancer) {
         double window_h = w->spec->duration_s / 3600.0;
-        fu->lb_hours = window_h;
+        usage_add(u, index, "load_balancer.hours", window_h);
         /* Capacity units: the largest of new connections (25 a second each) and processed
          * bytes (1 GB an hour each), from the window's averages; rule evaluations stay in
          * the 10 free ones. */
         double rps = (double)st->requests / w->spec->duration_s;
         double new_conn = rps * f->new_connection_share / 25.0;
         double gb_per_h = rps * 3600.0 * (f->request_kb + f->response_kb) / 1e6;
-        fu->lcu_hours = fmax(new_conn, gb_per_h) * window_h;
+        usage_add(u, index, "load_balancer.lcu_hours", fmax(new_conn, gb_per_h) * window_h);
     }
 }
 
@@ -656,6 +659,7 @@ const component_kind container_kind = {
     .finish = fleet_finish,
     .report = fleet_report,
     .meter = fleet_meter,
+    .bills = "containers",
     .free_state = fleet_free_state,
 };
 
@@ -669,5 +673,6 @@ const component_kind vm_kind = {
     .finish = fleet_finish,
     .report = fleet_report,
     .meter = fleet_meter,
+    .bills = "vm",
     .free_state = fleet_free_state,
 };

@@ -992,13 +992,12 @@ static void queue_report(const void *spec, const void *state, metric_sink *m)
                                        st->empty_receives);
 }
 
-static void queue_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+static void queue_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     (void)w;
     const queue_state *st = state;
-    u->sqs[index].used = true;
-    u->sqs[index].fifo = ((const queue_spec *)spec)->fifo;
-    u->sqs[index].requests = (double)(st->api_send + st->api_receive + st->api_delete) + st->empty_receives;
+    usage_add(u, index, ((const queue_spec *)spec)->fifo ? "queue.requests.fifo" : "queue.requests.standard",
+              (double)(st->api_send + st->api_receive + st->api_delete) + st->empty_receives);
 }
 
 /* The consumer is invoked with a batch and the queue waits for its answer (a queue takes
@@ -1027,5 +1026,6 @@ const component_kind queue_kind = {
     .finish = queue_finish,
     .report = queue_report,
     .meter = queue_meter,
+    .bills = "queue",
     .free_state = queue_free_state,
 };

@@ -264,12 +264,13 @@ static void schedule_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "run_ms_max", any ? st->run_ms.max : NAN);
 }
 
-static void schedule_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+static void schedule_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     (void)spec;
     (void)w;
     const schedule_state *st = state;
-    u->scheduler[index] = (double)st->runs + (double)st->skipped;   /* every fire is an invocation */
+    /* Every fire is an invocation. */
+    usage_add(u, index, "schedule.invocations", (double)st->runs + (double)st->skipped);
 }
 
 static void schedule_free_state(void *p) { free(p); }
@@ -299,5 +300,6 @@ const component_kind schedule_kind = {
     .finish = schedule_finish,
     .report = schedule_report,
     .meter = schedule_meter,
+    .bills = "schedule",
     .free_state = schedule_free_state,
 };

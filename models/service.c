@@ -190,8 +190,15 @@ static void *service_parse(cfg_node *n, world_spec *w)
             s->request_units = items * ceil(kb - 1e-9) * (consistency == 2 ? 2 : 1);
         else
             s->request_units = items * ceil(kb / 4 - 1e-9) * (consistency == 1 ? 0.5 : consistency == 2 ? 2 : 1);
+        if (!cfg_failed(&d) && !price_find(&w->prices, s->dynamo == DYNAMO_WRITE ? "table.request_units.write"
+                                                                              : "table.request_units.read"))
+            cfg_fail(&d, "operation", "the price table %s prices no table request units "
+                     "(table.request_units); give one that does, or leave \"dynamodb\" out", w->prices.name);
         cfg_done(&d);
     }
+    if (!cfg_failed(&p) && s->fee_per_million > 0 && !price_find(&w->prices, "fees.usd"))
+        cfg_fail(&p, "per_million_calls", "the price table %s has no line for services' own fees "
+                 "(fees.usd)", w->prices.name);
     cfg_done(&p);
     return spec_done(n, s);
 }
@@ -847,21 +854,20 @@ static void service_report(const void *spec, const void *state, metric_sink *m)
         metric_emit(m, "request_units", (double)st->executed_ok * s->request_units);
 }
 
-static void service_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+static void service_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     const service_spec *s = spec;
     const service_state *st = state;
-    service_usage *su = &u->services[index];
-    su->used = true;
     if (s->is_pool) {
-        su->proxy_vcpu_hours = s->vcpus * w->spec->duration_s / 3600.0;
+        usage_add(u, index, "proxy.vcpu_hours", s->vcpus * w->spec->duration_s / 3600.0);
         return;
     }
-    su->fees = (double)st->executed_ok * s->fee_per_million / 1e6;
+    if (s->fee_per_million > 0)
+        usage_add(u, index, "fees.usd", (double)st->executed_ok * s->fee_per_million / 1e6);
     if (s->dynamo == DYNAMO_READ)
-        su->read_units = (double)st->executed_ok * s->request_units;
+        usage_add(u, index, "table.request_units.read", (double)st->executed_ok * s->request_units);
     else if (s->dynamo == DYNAMO_WRITE)
-        su->write_units = (double)st->executed_ok * s->request_units;
+        usage_add(u, index, "table.request_units.write", (double)st->executed_ok * s->request_units);
 }
 
 const component_kind service_kind = {
@@ -902,5 +908,6 @@ const component_kind pool_kind = {
     .finish = service_finish,
     .report = service_report,
     .meter = service_meter,
+    .bills = "proxy",
     .free_state = service_free_state,
 };

@@ -390,13 +390,12 @@ static void stream_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "iterator_age_ms_max", any ? st->iterator_age_ms.max : NAN);
 }
 
-static void stream_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+static void stream_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     const stream_spec *s = spec;
     const stream_state *st = state;
-    u->kinesis[index].used = true;
-    u->kinesis[index].shard_hours = (double)s->shards * w->spec->duration_s / 3600.0;
-    u->kinesis[index].put_units = (double)st->put_units;
+    usage_add(u, index, "stream.shard_hours", (double)s->shards * w->spec->duration_s / 3600.0);
+    usage_add(u, index, "stream.put_units", (double)st->put_units);
 }
 
 static void stream_free_state(void *p)
@@ -434,5 +433,6 @@ const component_kind stream_kind = {
     .finish = stream_finish,
     .report = stream_report,
     .meter = stream_meter,
+    .bills = "stream",
     .free_state = stream_free_state,
 };

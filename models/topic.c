@@ -305,17 +305,16 @@ static void topic_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "dropped", (double)st->http_dropped);
 }
 
-static void topic_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+static void topic_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     (void)w;
     const topic_state *st = state;
     if (((const topic_spec *)spec)->is_bus) {
-        u->events[index] = (double)st->publish_requests;
+        usage_add(u, index, "bus.events", (double)st->publish_requests);
         return;
     }
-    u->sns[index].used = true;
-    u->sns[index].publishes = (double)st->publish_requests;
-    u->sns[index].http_deliveries = (double)st->http_attempts;
+    usage_add(u, index, "topic.publishes", (double)st->publish_requests);
+    usage_add(u, index, "topic.http_deliveries", (double)st->http_attempts);
 }
 
 static void topic_free_state(void *p) { free(p); }
@@ -346,7 +345,8 @@ static bool topic_calls(const void *spec, const char *path, size_t i, component_
 
 /* Topics and buses share every operation but parsing. */
 #define FANOUT_KIND(kind_name, kind_plural, parse_fn)                                        \
-    { .name = kind_name, .plural = kind_plural, .parse = parse_fn, .free_spec = topic_free_spec, \
+    { .name = kind_name, .plural = kind_plural, .bills = kind_name, .parse = parse_fn,            \
+      .free_spec = topic_free_spec,                                                          \
       .link = topic_link, .fanout = topic_fanout, .calls = topic_calls,                     \
       .start = topic_start,                                                                  \
       .enqueue = topic_enqueue, .reply = topic_reply, .finish = topic_finish,                \

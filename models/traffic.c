@@ -28,10 +28,6 @@ typedef struct source_state {
     double             end;        /* no arrivals at or after this */
     int                on;         /* onoff: current state */
     double             next_switch;
-    /* the gateway's response cache: when each key was last filled */
-    double            *key_filled;
-    gsl_rng           *cache;
-    uint64_t           cache_hits, cache_misses, rejected;   /* measured window */
 } source_state;
 
 typedef struct traffic_state {
@@ -43,49 +39,6 @@ typedef struct traffic_state {
 
 static const char *const process_names[] = { "constant", "poisson", "diurnal", "onoff", "spike",
                                              "trace", NULL };
-
-/* A REST API's response cache (gateway_cache) and request validation (gateway_validation).
- * Cache sizes and hourly prices come from the price table; TTL default 300 s, at most
- * 3,600 s (API Gateway developer guide). */
-static void parse_gateway_features(cfg_node *c, source_spec *s, const world_spec *w)
-{
-    s->validate = cfg_bool(c, "gateway_validation", false);
-    if (!cfg_failed(c) && s->validate && s->gateway != 1)
-        cfg_fail(c, "gateway_validation", "request validation is a REST API feature: set \"gateway\": \"rest\"");
-    if (!cfg_has(c, "gateway_cache")) {
-        cfg_put(c, "gateway_cache", cJSON_CreateNull());
-        return;
-    }
-    cfg_node g;
-    cfg_object(c, "gateway_cache", &g);
-    s->cache = true;
-    s->cache_gb = cfg_number(&g, "size_gb", 0.5, 0.01, 1e6);
-    s->cache_ttl_s = cfg_number(&g, "ttl_s", 300, 0, 3600);
-    s->cache_keys = (uint32_t)cfg_integer(&g, "keys", 1, 1, 10000000);
-    if (cfg_has(&g, "hit_ratio")) {
-        s->cache_hit_ratio = cfg_number(&g, "hit_ratio", 0, 0, 1);
-    } else {
-        s->cache_hit_ratio = -1;
-        cfg_put(&g, "hit_ratio", cJSON_CreateNull());
-    }
-    s->cache_hit_ms = cfg_number(&g, "hit_latency_ms", 10, 0, 60000);
-    s->cache_hour_price = billing_apigw_cache_hour(&w->prices, s->cache_gb);
-    if (!cfg_failed(&g) && s->cache_hour_price < 0) {
-        char sizes[256] = "";
-        for (size_t i = 0; i < w->prices.n_apigw_cache; i++)
-            snprintf(sizes + strlen(sizes), sizeof sizes - strlen(sizes), "%s%g", i ? ", " : "",
-                     w->prices.apigw_cache_gb[i]);
-        cfg_fail(&g, "size_gb", "the price table has no cache of %g GB (sizes: %s)", s->cache_gb,
-                 sizes[0] ? sizes : "none");
-    }
-    cfg_done(&g);
-    if (!cfg_failed(c) && s->gateway != 1)
-        cfg_fail(c, "gateway_cache", "response caching is a REST API feature: set \"gateway\": \"rest\"");
-    else if (!cfg_failed(c) && s->trace)
-        cfg_fail(c, "gateway_cache", "is modelled for a source with one target, not a trace's functions");
-    else if (!cfg_failed(c) && s->async)
-        cfg_fail(c, "gateway_cache", "caches responses to synchronous requests; this source is \"async\"");
-}
 
 static void parse_arrivals(cfg_node *a, source_spec *s, const world_spec *w, int target)
 {
@@ -375,13 +328,12 @@ int traffic_parse(cfg_node *root, world_spec *w)
                          w->components[s->target].kind->name);
         }
         s->size_kb = cfg_number(&c, "size_kb", 1, 0.001, 1048576);
-        static const char *const gateways[] = { "none", "rest", "http", NULL };
-        s->gateway = cfg_enum(&c, "gateway", gateways, 0);
         s->response_kb = cfg_number(&c, "response_kb", 0, 0, 1048576);
-        if (!cfg_failed(&c) && s->gateway && w->provider != PROVIDER_AWS)
-            cfg_fail(&c, "gateway", "API Gateway is priced for provider \"aws\" only");
+        if (!cfg_failed(&c) && s->response_kb > 0 && !price_find(&w->prices, "network.transfer_out_gb"))
+            cfg_fail(&c, "response_kb", "the price table %s prices no data transfer out "
+                     "(network.transfer_out_gb)", w->prices.name);
         s->poison_rate = cfg_number(&c, "poison_rate", 0, 0, 1);
-        parse_gateway_features(&c, s, w);
+        gateway_parse(&c, &s->gw, w, s->trace != NULL, s->async);
         /* The network between the client and the region, or the nearest edge location. */
         double region_rtt = cfg_number(&c, "network_rtt_ms", 0, 0, 60000);
         double edge_rtt = region_rtt;
@@ -516,75 +468,11 @@ static double next_arrival(source_state *st)
 
 /* ---- the client -------------------------------------------------------------------- */
 
-static void on_cache_hit(sim *s, void *target, uint64_t arg)
-{
-    (void)s;
-    traffic_attempt_done(target, (uint32_t)arg, RESULT_OK);
-}
-
 /* The client's timeout ran out before the gateway (or its cache) answered. */
 static void on_gave_up(sim *s, void *target, uint64_t arg)
 {
     (void)s;
     traffic_attempt_done(target, (uint32_t)arg, RESULT_TIMEOUT);
-}
-
-/* The REST API answers without the integration: a malformed request fails validation (a
- * 400 the client does not retry; it never reaches the target), or a fresh cached response
- * comes back after the cache's latency. A key is fresh for ttl_s after a response filled
- * it; keys are equally likely (or a fixed hit_ratio stands in for the key model). */
-static bool gateway_answers(world *w, uint32_t idx, double now)
-{
-    request *r = &w->req[idx];
-    const source_spec *s = &w->spec->sources[r->source];
-    source_state *st = &((traffic_state *)w->sources)->src[r->source];
-    if (s->validate && r->poison) {
-        if (r->measured)
-            st->rejected++;
-        world_finish(w, idx, OUTCOME_FAILED);
-        return true;
-    }
-    if (!s->cache)
-        return false;
-    bool hit;
-    r->cache_key = UINT32_MAX;
-    if (s->cache_hit_ratio >= 0) {
-        hit = gsl_rng_uniform(st->cache) < s->cache_hit_ratio;
-    } else {
-        uint32_t k = s->cache_keys > 1 ? (uint32_t)gsl_rng_uniform_int(st->cache, s->cache_keys) : 0;
-        hit = now - st->key_filled[k] < s->cache_ttl_s;
-        if (!hit)
-            r->cache_key = k;
-    }
-    if (r->measured) {
-        if (hit)
-            st->cache_hits++;
-        else
-            st->cache_misses++;
-    }
-    /* The answer comes back after the cache's latency, or the client has given up first. */
-    if (hit && sim_at(w->s, fmin(now + s->cache_hit_ms / 1000.0, r->deadline),
-                      now + s->cache_hit_ms / 1000.0 <= r->deadline ? on_cache_hit : on_gave_up, w, idx) != 0)
-        w->out_of_memory = 1;
-    return hit;
-}
-
-/* Counts an attempt against its tenant's usage-plan quota; true when it is over it. */
-static bool over_quota(world *w, const request *r, double now)
-{
-    const tenant_spec *t = &w->spec->tenants[r->tenant];
-    double period = floor(now / t->quota_period_s);
-    if (period != w->tenant_quota_period[r->tenant]) {
-        w->tenant_quota_period[r->tenant] = period;
-        w->tenant_quota_used[r->tenant] = 0;
-    }
-    if (w->tenant_quota_used[r->tenant] >= t->quota) {
-        if (r->measured)
-            w->tenant_over_quota[r->tenant]++;
-        return true;
-    }
-    w->tenant_quota_used[r->tenant] += 1;
-    return false;
 }
 
 static void reach_gateway(world *w, uint32_t idx);
@@ -619,24 +507,10 @@ static void reach_gateway(world *w, uint32_t idx)
 {
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
-    double now = sim_now(w->s);
-    /* The tenant's entry rate limit (a usage plan at the gateway). */
-    if (w->spec->n_tenants &&
-        !token_bucket_take(&w->tenant_bucket[r->tenant], &w->spec->tenants[r->tenant].limit, now)) {
+    gateway_verdict v = gateway_enter(w, idx, sim_now(w->s));
+    if (v == GATEWAY_THROTTLED)
         traffic_attempt_done(w, idx, RESULT_THROTTLED);
-        return;
-    }
-    if (w->spec->n_tenants && w->spec->tenants[r->tenant].quota > 0 && over_quota(w, r, now)) {
-        traffic_attempt_done(w, idx, RESULT_THROTTLED);
-        return;
-    }
-    /* API Gateway bills every request it lets through (an HTTP API one per 512 KB), those
-     * that fail validation or come from its cache included; not those it throttles. */
-    if (r->measured && s->gateway == 1)
-        w->gateway_rest[r->target] += 1;
-    else if (r->measured && s->gateway == 2)
-        w->gateway_http[r->target] += ceil(r->size_kb / 512.0 - 1e-9);
-    if ((s->validate || s->cache) && gateway_answers(w, idx, now))
+    if (v != GATEWAY_PASS)
         return;
     if (s->async)
         world_enqueue(w, (int)r->target, idx);   /* the target owns it from here */
@@ -766,12 +640,7 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);
-    if (result == RESULT_OK && r->measured)
-        w->transfer_gb[r->target] += s->response_kb / 1048576.0;
-    if (result == RESULT_OK && s->cache && r->cache_key != UINT32_MAX) {
-        ((traffic_state *)w->sources)->src[r->source].key_filled[r->cache_key] = now;
-        r->cache_key = UINT32_MAX;
-    }
+    gateway_answered(w, idx, result, now);
     if (result == RESULT_THROTTLED && r->measured && w->spec->n_tenants)
         w->tenant_throttled[r->tenant]++;
     if (retry_again(&s->retry, result, r->attempt)) {
@@ -818,15 +687,6 @@ int traffic_start(world *w)
         st->tenant = sim_stream(w->s, name);
         if (!st->arrivals || !st->retry || !st->poison || !st->tenant)
             return -1;
-        if (s->cache) {
-            snprintf(name, sizeof name, "source.%s.gateway_cache", s->name);
-            st->cache = sim_stream(w->s, name);
-            st->key_filled = malloc(s->cache_keys * sizeof *st->key_filled);
-            if (!st->cache || !st->key_filled)
-                return -1;
-            for (uint32_t k = 0; k < s->cache_keys; k++)
-                st->key_filled[k] = -INFINITY;
-        }
         st->end = fmin(s->end_s, w->t_end);
         st->t = s->start_s;
         if (s->process == ARRIVALS_TRACE) {
@@ -868,7 +728,6 @@ void traffic_free(world *w)
         return;
     for (size_t i = 0; ts->src && i < ts->n; i++) {
         trace_player_free(ts->src[i].player);
-        free(ts->src[i].key_filled);
     }
     free(ts->src);
     free(ts);
@@ -882,22 +741,14 @@ void traffic_report(const world_spec *spec, const world *w, metric_sink *m)
     const traffic_state *ts = w ? w->sources : NULL;
     for (size_t i = 0; i < spec->n_sources; i++) {
         const source_spec *s = &spec->sources[i];
-        const source_state *st = ts && i < ts->n ? &ts->src[i] : NULL;
         snprintf(m->prefix, sizeof m->prefix, "sources.%s.", s->name);
-        if (s->cache) {
-            uint64_t hits = st ? st->cache_hits : 0, misses = st ? st->cache_misses : 0;
-            metric_emit(m, "gateway_cache_hits", (double)hits);
-            metric_emit(m, "gateway_cache_misses", (double)misses);
-            metric_emit(m, "gateway_cache_hit_ratio", hits + misses ? (double)hits / (double)(hits + misses) : NAN);
-        }
-        if (s->validate)
-            metric_emit(m, "gateway_rejected", st ? (double)st->rejected : 0.0);
+        gateway_report_source(spec, w, i, m);
         if (s->process != ARRIVALS_TRACE)
             continue;
         const trace_player *p = ts && i < ts->n ? ts->src[i].player : NULL;
-        snprintf(m->prefix, sizeof m->prefix, "sources.%s.", s->name);
         metric_emit(m, "replayed", (double)trace_player_arrivals(p));
         metric_emit(m, "bad_rows", (double)trace_bad_rows(s->trace));
         metric_emit(m, "read_errors", (double)trace_player_read_errors(p));
     }
 }
+

@@ -10,6 +10,7 @@
 #define SLSIM_TRAFFIC_H
 
 #include "models/world.h"
+#include "models/gateway.h"
 #include "models/retry.h"
 #include "models/trace.h"
 #include "sim/dist.h"
@@ -25,15 +26,9 @@ struct source_spec {
                                           each request carries its own target) */
     bool            async;             /* hand requests over (mode "async") instead of waiting */
     double          size_kb;           /* payload size */
-    int             gateway;           /* 0 none, 1 API Gateway REST, 2 HTTP API */
+    gateway_spec    gw;                /* the entry: API gateway, its cache and validation */
     double          response_kb;       /* response size: data transfer out */
     double          poison_rate;       /* share of requests that fail every processing attempt */
-    /* REST API gateway features: a response cache, request validation */
-    bool            cache;
-    double          cache_gb, cache_ttl_s, cache_hit_ratio;  /* hit_ratio < 0: from keys and TTL */
-    uint32_t        cache_keys;
-    double          cache_hit_ms, cache_hour_price;
-    bool            validate;          /* poisoned (malformed) requests are refused at the gateway */
     double          rtt_ms;            /* the client's round trip to the target (region or edge) */
     arrival_process process;
     double          rate_per_s;        /* mean (diurnal), base (spike), constant/poisson rate */

@@ -1538,21 +1538,19 @@ static void workflow_report(const void *spec, const void *state, metric_sink *m)
     }
 }
 
-static void workflow_meter(const void *spec, const void *state, const world *w, size_t index, usage *u)
+static void workflow_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     (void)w;
     const wf_spec *s = spec;
     const workflow_state *st = state;
-    workflow_usage *wu = &u->workflows[index];
-    wu->used = true;
     if (!s->express) {
-        wu->transitions = (double)st->transitions;
+        usage_add(u, index, "workflow.transitions", (double)st->transitions);
         return;
     }
-    wu->requests = (double)st->billed_executions;
+    usage_add(u, index, "workflow.express_requests", (double)st->billed_executions);
     /* Memory in 64 MB steps. */
     double mb = ceil(s->memory_mb / 64.0 - 1e-9) * 64.0;
-    wu->gb_s = (double)st->express_100ms_units * 0.1 * mb / 1024.0;
+    usage_add(u, index, "workflow.express_gb_s", (double)st->express_100ms_units * 0.1 * mb / 1024.0);
 }
 
 /* Tasks and compensations: the execution waits for each call. */
@@ -1590,5 +1588,6 @@ const component_kind workflow_kind = {
     .finish = workflow_finish,
     .report = workflow_report,
     .meter = workflow_meter,
+    .bills = "workflow",
     .free_state = workflow_free_state,
 };

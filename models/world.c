@@ -1,7 +1,7 @@
 /* world.c — reading a scenario into a world_spec, and running one replication.
  *
- * The registry of component kinds lives here: a new kind is one file with one
- * component_kind table and one line in `kinds` below. */
+ * The registry of component kinds is models/kinds.h: a new kind is one file with one
+ * component_kind table and one line there. */
 #include "models/world.h"
 
 #include <math.h>
@@ -12,6 +12,7 @@
 #include "models/bucket.h"
 #include "models/fleet.h"
 #include "models/function.h"
+#include "models/gateway.h"
 #include "models/queue.h"
 #include "models/schedule.h"
 #include "models/service.h"
@@ -21,10 +22,16 @@
 #include "models/workflow.h"
 #include "sim/progress.h"
 
-static const component_kind *const kinds[] = { &function_kind, &queue_kind, &topic_kind,
-                                                &bus_kind, &schedule_kind, &stream_kind,
-                                                &bucket_kind, &service_kind, &pool_kind,
-                                                &workflow_kind, &container_kind, &vm_kind, NULL };
+#define KIND(k) extern const component_kind k;
+#include "models/kinds.h"
+#undef KIND
+
+static const component_kind *const kinds[] = {
+#define KIND(k) &k,
+#include "models/kinds.h"
+#undef KIND
+    NULL
+};
 
 const component_kind *component_kind_find(const char *name)
 {
@@ -456,16 +463,17 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         }
         if (!ctx.failed)
             check_cycles(w, &ctx);
-        /* Another provider's table prices functions only (and services' own fees). */
-        for (size_t i = 0; i < w->n_components && !ctx.failed && w->prices.generic; i++) {
-            const char *k = w->components[i].kind->name;
-            if (!strcmp(k, "function") || !strcmp(k, "service"))
+        /* A kind whose usage the price table cannot price is refused, not billed at 0. */
+        for (size_t i = 0; i < w->n_components && !ctx.failed; i++) {
+            const component_kind *k = w->components[i].kind;
+            if (!k->bills || price_has_family(&w->prices, k->bills))
                 continue;
             cfg_node n;
             cfg_root(&n, &ctx, NULL, NULL);
             snprintf(n.path, sizeof n.path, "%s", w->components[i].path);
-            cfg_fail(&n, "kind", "a %s has no prices for platform.provider \"%s\" (its table prices "
-                     "functions); model it on \"aws\", or leave it out", k, provider_names[w->provider]);
+            cfg_fail(&n, "kind", "a %s has no prices for platform.provider \"%s\" (its price table %s prices "
+                     "nothing under \"%s.\"); model it on \"aws\", or leave it out", k->name,
+                     provider_names[w->provider], w->prices.name, k->bills);
         }
         if (!ctx.failed)
             traffic_parse(&root, w);
@@ -749,24 +757,10 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->tenant_counts = calloc(nt, sizeof *w->tenant_counts);
     w->tenant_latency = malloc(nt * sizeof *w->tenant_latency);
     w->tenant_throttled = calloc(nt, sizeof *w->tenant_throttled);
-    w->tenant_bucket = calloc(nt, sizeof *w->tenant_bucket);
-    w->tenant_quota_used = calloc(nt, sizeof *w->tenant_quota_used);
-    w->tenant_quota_period = calloc(nt, sizeof *w->tenant_quota_period);
-    w->tenant_over_quota = calloc(nt, sizeof *w->tenant_over_quota);
-    size_t nc = spec->n_components ? spec->n_components : 1;
-    w->gateway_rest = calloc(nc, sizeof *w->gateway_rest);
-    w->gateway_http = calloc(nc, sizeof *w->gateway_http);
-    w->transfer_gb = calloc(nc, sizeof *w->transfer_gb);
-    if (!w->gateway_rest || !w->gateway_http || !w->transfer_gb)
+    if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled)
         goto oom;
-    if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled || !w->tenant_bucket ||
-        !w->tenant_quota_used || !w->tenant_quota_period || !w->tenant_over_quota)
-        goto oom;
-    for (size_t i = 0; i < nt; i++) {
+    for (size_t i = 0; i < nt; i++)
         hist_init(&w->tenant_latency[i]);
-        if (spec->n_tenants)
-            token_bucket_init(&w->tenant_bucket[i], &spec->tenants[i].limit);
-    }
     for (int k = 0; k < TS_COLUMNS; k++)
         if (series_init_window(&w->ts[k], w->t_start, w->t_end, spec->interval_s) != 0)
             goto oom;
@@ -779,7 +773,7 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         if (!w->state[i])
             goto oom;
     }
-    if (traffic_start(w) != 0)
+    if (gateway_start(w) != 0 || traffic_start(w) != 0)
         goto oom;
     if (w->progress)
         sim_on_progress(w->s, on_progress, w);
@@ -828,19 +822,13 @@ void world_free(world *w)
                 w->spec->components[i].kind->free_state(w->state[i]);
     free(w->state);
     traffic_free(w);
+    gateway_free(w);
     sim_free(w->s);
     free(w->req);
     free(w->source_latency);
     free(w->tenant_counts);
     free(w->tenant_latency);
     free(w->tenant_throttled);
-    free(w->tenant_bucket);
-    free(w->tenant_quota_used);
-    free(w->tenant_quota_period);
-    free(w->tenant_over_quota);
-    free(w->gateway_rest);
-    free(w->gateway_http);
-    free(w->transfer_gb);
     for (int k = 0; k < TS_COLUMNS; k++)
         series_free(&w->ts[k]);
     memset(w, 0, sizeof *w);

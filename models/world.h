@@ -124,8 +124,15 @@ typedef struct component_kind {
     void  (*finish)(void *state, world *w);
     /* Emits the component's figures (state NULL: names only, see metric_sink). */
     void  (*report)(const void *spec, const void *state, metric_sink *m);
-    /* Adds billable usage. */
-    void  (*meter)(const void *spec, const void *state, const world *w, size_t index, usage *u);
+    /* Records the replication's billable usage into the ledger (usage_add: component index,
+     * dimension, quantity), after the run. The price table decides what each dimension
+     * costs; see models/billing.h. */
+    void  (*meter)(const void *spec, const void *state, const world *w, size_t index, ledger *u);
+    /* The dimension family the meter records under ("queue" for "queue.requests.fifo"):
+     * world_spec_load refuses the component when the scenario's price table prices nothing
+     * of it. NULL when the kind bills nothing of its own, or its dimensions vary by
+     * configuration (a service: a table's request units, or a fee). */
+    const char *bills;
     void  (*free_state)(void *state);
     /* Kinds that limit connections: opens (delta +1) or closes (-1) one connection of a
      * caller. Returns 0, or -1 when refused (no connection left). NULL for other kinds. */
@@ -235,11 +242,7 @@ struct world {
     request_counts   *tenant_counts;       /* per tenant (n_tenants entries) */
     hist             *tenant_latency;
     uint64_t         *tenant_throttled;    /* attempts throttled, anywhere */
-    token_bucket     *tenant_bucket;       /* entry rate limits */
-    double           *tenant_quota_used;   /* requests counted against the quota this period */
-    double           *tenant_quota_period; /* which period they count in */
-    uint64_t         *tenant_over_quota;   /* attempts refused over the quota (measured) */
-    double           *gateway_rest, *gateway_http, *transfer_gb;  /* per component, by traffic */
+    struct gateway   *gateway;             /* the entry: tenants' plans, API gateways (gateway.c) */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;
     struct progress  *progress;            /* a progress bar (or NULL), and this run's job in it */

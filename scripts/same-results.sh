@@ -8,12 +8,17 @@
 # BASE is built in a temporary git worktree; each scenario runs for DURATION_S (default 300)
 # simulated seconds, 2 replications, one thread, no plots. A scenario the base refuses must
 # be refused the same way. Prints one line per difference and a count; exits 1 on any.
+# SAME_RESULTS_KEEP=DIR keeps both sides' results folders under DIR (out-base, out-new) for
+# a closer look (a change that adds or drops named keys on purpose).
 set -eu
 base=${1:?usage: sh scripts/same-results.sh BASE [DURATION_S]}
 duration=${2:-300}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'git -C "$root" worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT INT TERM
+keep=${SAME_RESULTS_KEEP:-}
+trap 'git -C "$root" worktree remove --force "$work/base" >/dev/null 2>&1 || true
+      if [ -n "$keep" ]; then mkdir -p "$keep" && cp -r "$work/out-base" "$work/out-new" "$keep/"; fi
+      rm -rf "$work"' EXIT INT TERM
 git -C "$root" worktree add --detach "$work/base" "$base" >/dev/null 2>&1
 make -C "$work/base" --no-print-directory -s slsim >/dev/null
 make -C "$root" --no-print-directory -s slsim >/dev/null

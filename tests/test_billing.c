@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tests/suites.h"
 #include "tests/support.h"
@@ -20,13 +21,43 @@ static price_table aws(void)
     return t;
 }
 
-/* Bills one function's usage as a whole month (the window is the month). */
-static bill bill_one(const price_table *t, lambda_usage l, bool free_tier, double *by_component)
+/* One usage record of a test: component, dimension, monthly quantity, flags. */
+typedef struct rec { size_t c; const char *dim; double q; uint32_t flags; } rec;
+
+/* Bills records as a whole month (the window is the month) for n components. */
+static bill bill_records(const price_table *t, const rec *r, size_t nr, size_t n, bool free_tier,
+                         double *by_component)
 {
-    usage u = { 1, &l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
-    bill b = { .n = 1, .by_component = by_component };
+    ledger u;
+    ledger_init(&u, t);
+    for (size_t i = 0; i < nr; i++)
+        usage_add_ex(&u, r[i].c, USAGE_ANY_TENANT, r[i].flags, r[i].dim, r[i].q);
+    ck_assert(!u.failed);
+    ck_assert_msg(u.n_unpriced == 0, "unpriced: %s", u.unpriced[0]);
+    bill b = { .n = n, .by_component = by_component };
     billing_compute(t, &u, free_tier, t->month_hours * 3600.0, &b);
+    ledger_free(&u);
     return b;
+}
+
+/* A line of the bill by its name (the test fails when the table has no such line). */
+static double line_of(const price_table *t, const bill *b, const char *name)
+{
+    for (size_t k = 0; k < t->n_lines; k++)
+        if (!strcmp(t->line_name[k], name))
+            return b->line[k];
+    ck_abort_msg("no bill line %s in %s", name, t->name);
+    return NAN;
+}
+
+/* Every entry of a test table is sourced and dated. */
+#define SD "\"source\": \"test\", \"date\": \"2026-12-06\""
+
+static const price_tiers *tiers_of(const price_table *t, const char *dim)
+{
+    const price_dim *d = price_find(t, dim);
+    ck_assert_msg(d && !strcmp(d->name, dim), "no dimension %s", dim);
+    return &d->tiers;
 }
 
 START_TEST(mobile_backend_example_costs_2_73)
@@ -36,9 +67,10 @@ START_TEST(mobile_backend_example_costs_2_73)
      * 3M - 1M free = 2M requests x $0.20/M = $0.40; total $2.73. */
     price_table t = aws();
     double byc[1];
-    bill b = bill_one(&t, (lambda_usage){ .used = true, .requests = 3e6, .gb_s = 540000 }, true, byc);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_DURATION], 2.33, 1e-9);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_REQUESTS], 0.40, 1e-9);
+    rec r[] = { { 0, "functions.requests", 3e6, 0 }, { 0, "functions.gb_s.x86_64", 540000, 0 } };
+    bill b = bill_records(&t, r, 2, 1, true, byc);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_duration"), 2.33, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_requests"), 0.40, 1e-9);
     ck_assert_double_eq_tol(b.total, 2.73, 1e-9);
     ck_assert_double_eq_tol(byc[0], 2.73, 1e-9);
 }
@@ -74,12 +106,13 @@ START_TEST(provisioned_concurrency_example_costs_41_91)
      * duration 1.2M GB-s x $0.0000097222 = $11.67; requests $0.24; total $41.91. No free tier. */
     price_table t = aws();
     double byc[1];
-    lambda_usage l = { .used = true, .provisioned = true, .requests = 1.2e6, .pc_gb_s = 1.2e6,
-                       .pc_capacity_gb_s = 7.2e6 };
-    bill b = bill_one(&t, l, true, byc);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_PC_CAPACITY], 30.00, 1e-9);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_PC_DURATION], 11.67, 1e-9);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_REQUESTS], 0.24, 1e-9);
+    rec r[] = { { 0, "functions.requests", 1.2e6, USAGE_NOT_FREE },
+                { 0, "functions.provisioned_duration_gb_s.x86_64", 1.2e6, 0 },
+                { 0, "functions.provisioned_gb_s.x86_64", 7.2e6, 0 } };
+    bill b = bill_records(&t, r, 3, 1, true, byc);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_provisioned_concurrency"), 30.00, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_provisioned_duration"), 11.67, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_requests"), 0.24, 1e-9);
     ck_assert_double_eq_tol(b.total, 41.91, 1e-9);
 }
 END_TEST
@@ -146,11 +179,12 @@ START_TEST(duration_tiers_apply_to_the_monthly_total)
 {
     /* 10B GB-s x86: 6B at $0.0000166667 + 4B at $0.000015 = $160,000.20. */
     price_table t = aws();
-    ck_assert_double_eq_tol(billing_tiered(&t.lambda_duration[0], 10e9), 6e9 * 0.0000166667 + 4e9 * 0.000015, 1e-6);
+    ck_assert_double_eq_tol(billing_tiered(tiers_of(&t, "functions.gb_s.x86_64"), 10e9),
+                            6e9 * 0.0000166667 + 4e9 * 0.000015, 1e-6);
     /* 20B GB-s arm64: 7.5B, then 11.25B, then 1.25B above 18.75B. */
-    ck_assert_double_eq_tol(billing_tiered(&t.lambda_duration[1], 20e9),
+    ck_assert_double_eq_tol(billing_tiered(tiers_of(&t, "functions.gb_s.arm64"), 20e9),
                             7.5e9 * 0.0000133334 + 11.25e9 * 0.0000120001 + 1.25e9 * 0.0000106667, 1e-6);
-    ck_assert_double_eq(billing_tiered(&t.lambda_duration[0], 0), 0);
+    ck_assert_double_eq(billing_tiered(tiers_of(&t, "functions.gb_s.x86_64"), 0), 0);
 }
 END_TEST
 
@@ -158,16 +192,13 @@ START_TEST(free_tier_skips_functions_with_provisioned_concurrency)
 {
     price_table t = aws();
     double byc[2];
-    lambda_usage l[2] = {
-        { .used = true, .provisioned = true, .requests = 500000, .gb_s = 100000 },
-        { .used = true, .requests = 200000, .gb_s = 50000 },
-    };
-    usage u = { 2, l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
-    bill b = { .n = 2, .by_component = byc };
-    billing_compute(&t, &u, true, t.month_hours * 3600.0, &b);
+    rec r[] = { { 0, "functions.requests", 500000, USAGE_NOT_FREE },
+                { 0, "functions.gb_s.x86_64", 100000, USAGE_NOT_FREE },
+                { 1, "functions.requests", 200000, 0 }, { 1, "functions.gb_s.x86_64", 50000, 0 } };
+    bill b = bill_records(&t, r, 4, 2, true, byc);
     /* Only the second function's usage is free: 500k requests and 100k GB-s stay billed. */
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_REQUESTS], 0.10, 1e-9);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_DURATION], round(100000 * 0.0000166667 * 100) / 100, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_requests"), 0.10, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_duration"), round(100000 * 0.0000166667 * 100) / 100, 1e-9);
     ck_assert_double_eq_tol(byc[1], 0.0, 1e-9);
 }
 END_TEST
@@ -176,9 +207,10 @@ START_TEST(arm64_uses_its_own_prices)
 {
     price_table t = aws();
     double byc[1];
-    bill b = bill_one(&t, (lambda_usage){ .used = true, .arch = 1, .requests = 1e6, .gb_s = 1e6 }, false, byc);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_DURATION_ARM64], 13.33, 1e-9);
-    ck_assert_double_eq(b.line[LINE_LAMBDA_DURATION], 0);
+    rec r[] = { { 0, "functions.requests", 1e6, 0 }, { 0, "functions.gb_s.arm64", 1e6, 0 } };
+    bill b = bill_records(&t, r, 2, 1, false, byc);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_duration_arm64"), 13.33, 1e-9);
+    ck_assert_double_eq(line_of(&t, &b, "lambda_duration"), 0);
 }
 END_TEST
 
@@ -210,8 +242,9 @@ START_TEST(price_table_rejects_a_price_without_source)
     snprintf(path, sizeof path, "%s/prices.json", dir);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
-    fputs("{\"provider\": \"aws\", \"region\": \"x\", \"month_hours_source\": \"s\", \"lambda\": {"
-          "\"request_per_million\": {\"price\": 0.2, \"date\": \"2026-01-01\"}}}", f);
+    fputs("{\"provider\": \"aws\", \"region\": \"x\", \"month_hours_source\": \"s\", \"dimensions\": {"
+          "\"functions.requests\": {\"line\": \"requests\", \"unit\": \"request\", \"per\": 1000000, "
+          "\"price\": 0.2, \"date\": \"2026-01-01\"}}}", f);
     fclose(f);
     snprintf(scen, sizeof scen, "%s/s.json", dir);
     f = fopen(scen, "w");
@@ -223,7 +256,7 @@ START_TEST(price_table_rejects_a_price_without_source)
     char err[1024] = "";
     world_spec *spec = world_spec_load(scen, NULL, err, sizeof err);
     ck_assert_ptr_null(spec);
-    ck_assert_msg(strstr(err, "prices.json: lambda.request_per_million.source: missing") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "prices.json: dimensions.functions.requests.source: missing") != NULL, "%s", err);
     support_rmrf(dir);
 }
 END_TEST
@@ -256,17 +289,13 @@ START_TEST(free_tier_is_taken_from_x86_64_first_then_arm64)
     /* 300k GB-s x86 and 300k GB-s arm64 with 400k free: x86 is free, arm64 pays for 200k. */
     price_table t = aws();
     double byc[2];
-    lambda_usage l[2] = {
-        { .used = true, .arch = 0, .requests = 10, .gb_s = 300000 },
-        { .used = true, .arch = 1, .requests = 10, .gb_s = 300000 },
-    };
-    usage u = { 2, l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
-    bill b = { .n = 2, .by_component = byc };
-    billing_compute(&t, &u, true, t.month_hours * 3600.0, &b);
-    ck_assert_double_eq(b.line[LINE_LAMBDA_DURATION], 0);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_DURATION_ARM64], round(200000 * 0.0000133334 * 100) / 100, 1e-9);
+    rec r[] = { { 0, "functions.requests", 10, 0 }, { 0, "functions.gb_s.x86_64", 300000, 0 },
+                { 1, "functions.requests", 10, 0 }, { 1, "functions.gb_s.arm64", 300000, 0 } };
+    bill b = bill_records(&t, r, 4, 2, true, byc);
+    ck_assert_double_eq(line_of(&t, &b, "lambda_duration"), 0);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_duration_arm64"), round(200000 * 0.0000133334 * 100) / 100, 1e-9);
     ck_assert_double_eq(byc[0], 0);
-    ck_assert_double_eq_tol(byc[1], b.line[LINE_LAMBDA_DURATION_ARM64], 0.005);
+    ck_assert_double_eq_tol(byc[1], line_of(&t, &b, "lambda_duration_arm64"), 0.005);
 }
 END_TEST
 
@@ -276,13 +305,9 @@ START_TEST(cost_by_component_splits_lines_by_usage)
      * three quarters of each line. */
     price_table t = aws();
     double byc[2];
-    lambda_usage l[2] = {
-        { .used = true, .requests = 3e6, .gb_s = 300000 },
-        { .used = true, .requests = 1e6, .gb_s = 100000 },
-    };
-    usage u = { 2, l, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
-    bill b = { .n = 2, .by_component = byc };
-    billing_compute(&t, &u, false, t.month_hours * 3600.0, &b);
+    rec r[] = { { 0, "functions.requests", 3e6, 0 }, { 0, "functions.gb_s.x86_64", 300000, 0 },
+                { 1, "functions.requests", 1e6, 0 }, { 1, "functions.gb_s.x86_64", 100000, 0 } };
+    bill b = bill_records(&t, r, 4, 2, false, byc);
     double all = 4e6 * 0.2e-6 + 400000 * 0.0000166667;
     ck_assert_double_eq_tol(byc[0], round(0.75 * all * 100) / 100, 1e-9);
     ck_assert_double_eq_tol(byc[1], round(0.25 * all * 100) / 100, 1e-9);
@@ -294,12 +319,153 @@ START_TEST(arm64_provisioned_concurrency_uses_its_own_prices)
 {
     price_table t = aws();
     double byc[1];
-    lambda_usage l = { .used = true, .arch = 1, .provisioned = true, .requests = 1e6,
-                       .pc_gb_s = 1e6, .pc_capacity_gb_s = 1e7 };
-    bill b = bill_one(&t, l, false, byc);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_PC_CAPACITY_ARM64], round(1e7 * 0.0000033334 * 100) / 100, 1e-9);
-    ck_assert_double_eq_tol(b.line[LINE_LAMBDA_PC_DURATION_ARM64], round(1e6 * 0.0000077778 * 100) / 100, 1e-9);
-    ck_assert_double_eq(b.line[LINE_LAMBDA_PC_CAPACITY], 0);
+    rec r[] = { { 0, "functions.requests", 1e6, USAGE_NOT_FREE },
+                { 0, "functions.provisioned_duration_gb_s.arm64", 1e6, 0 },
+                { 0, "functions.provisioned_gb_s.arm64", 1e7, 0 } };
+    bill b = bill_records(&t, r, 3, 1, false, byc);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_provisioned_concurrency_arm64"), round(1e7 * 0.0000033334 * 100) / 100, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_provisioned_duration_arm64"), round(1e6 * 0.0000077778 * 100) / 100, 1e-9);
+    ck_assert_double_eq(line_of(&t, &b, "lambda_provisioned_concurrency"), 0);
+}
+END_TEST
+
+/* The table is data: any dimension, priced flat or in tiers, with a free-tier pool shared
+ * in table order, a plan's inclusion, variants with facts, a fixed monthly fee, several
+ * dimensions on one line. tests/scenarios/toy-prices.json, worked by hand:
+ *   small widgets 1,500 + 500, free 1,000 (the pool is used up here), per 100 at $1: $10.00
+ *   large widgets 3,000: 30 units, 10 at $3 and 20 at $2: $70.00 (the pool is empty)
+ *   gadgets 800 + 200, 500 included: 500 at $0.50 = $250.00; boxes red 4 at $0.25 and blue
+ *   10 at $0.75 on the same line: $258.50; the plan $7.00, shared 800:200 by gadgets.
+ * Components: the first 7.50 + 70 + 200 + 1 + 5.60 = $284.10, the second 2.50 + 50 + 7.50
+ * + 1.40 = $61.40; $345.50 in all. Without the free tier the small widgets cost $20.00
+ * (the plan's inclusion stays). */
+START_TEST(a_price_table_prices_any_dimension_it_names)
+{
+    price_table t;
+    cfg_ctx ctx;
+    cfg_ctx_init(&ctx, "test");
+    ck_assert_msg(billing_load(&t, &ctx, "tests/scenarios/toy-prices.json", NULL) == 0, "%s", ctx.message);
+    ck_assert_uint_eq(t.n_lines, 4);
+    rec r[] = { { 0, "toy.widgets.small", 1500, 0 }, { 0, "toy.widgets.large", 3000, 0 },
+                { 1, "toy.widgets.small", 500, 0 }, { 0, "toy.gadgets", 800, 0 },
+                { 1, "toy.gadgets", 200, 0 }, { 1, "toy.boxes.blue", 10, 0 },
+                { 0, "toy.boxes.red", 4, 0 } };
+    double byc[2];
+    bill b = bill_records(&t, r, 7, 2, true, byc);
+    ck_assert_double_eq_tol(line_of(&t, &b, "toy_small_widgets"), 10.00, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "toy_large_widgets"), 70.00, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "toy_gadgets"), 258.50, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "toy_plan"), 7.00, 1e-9);
+    ck_assert_double_eq_tol(b.total, 345.50, 1e-9);
+    ck_assert_double_eq_tol(byc[0], 284.10, 1e-9);
+    ck_assert_double_eq_tol(byc[1], 61.40, 1e-9);
+    b = bill_records(&t, r, 7, 2, false, byc);
+    ck_assert_double_eq_tol(line_of(&t, &b, "toy_small_widgets"), 20.00, 1e-9);
+    ck_assert_double_eq_tol(line_of(&t, &b, "toy_gadgets"), 258.50, 1e-9);
+    ck_assert_double_eq_tol(b.total, 355.50, 1e-9);
+    /* No usage of what the fee follows: no fee. */
+    rec w[] = { { 0, "toy.widgets.large", 100, 0 } };
+    b = bill_records(&t, w, 1, 1, false, byc);
+    ck_assert_double_eq(line_of(&t, &b, "toy_plan"), 0);
+    ck_assert_double_eq_tol(b.total, 3.00, 1e-9);
+    /* Lookups: a variant's facts; a name priced by its parent; a name priced by nothing. */
+    ck_assert_double_eq(price_fact(price_find(&t, "toy.boxes.blue"), "litres"), 5);
+    ck_assert(isnan(price_fact(price_find(&t, "toy.boxes.blue"), "weight")));
+    ck_assert_str_eq(price_find(&t, "toy.gadgets.green")->name, "toy.gadgets");
+    ck_assert_ptr_null(price_find(&t, "toy.nothing"));
+    ck_assert(price_has_family(&t, "toy") && !price_has_family(&t, "to"));
+    ledger u;
+    ledger_init(&u, &t);
+    usage_add(&u, 0, "toy.nothing", 0);
+    ck_assert_uint_eq(u.n_unpriced, 0);   /* no usage, nothing to price */
+    usage_add(&u, 0, "toy.nothing", 2);
+    ck_assert_uint_eq(u.n_unpriced, 1);
+    ck_assert_str_eq(u.unpriced[0], "toy.nothing");
+    ledger_free(&u);
+}
+END_TEST
+
+/* A table that does not add up is refused with the path of the entry at fault. */
+START_TEST(a_price_table_that_does_not_add_up_is_refused)
+{
+    static const struct { const char *dims, *expect; } bad[] = {
+        { "\"a.b\": {\"line\": \"l\", \"unit\": \"u\", \"price\": 1, \"free\": \"none\", " SD "}",
+          "dimensions.a.b.free: names no pool" },
+        { "\"a.b\": {\"line\": \"l\", \"unit\": \"u\", \"monthly_fee\": 1, \"shared_by\": \"x.y\", " SD "}",
+          "dimensions.a.b.shared_by: names no priced dimension" },
+        { "\"a.b\": {\"line\": \"a line\", \"unit\": \"u\", \"price\": 1, " SD "}",
+          "dimensions.a.b.line: expected a line name" },
+        { "\"a.b\": {\"line\": \"l\", \"unit\": \"u\", " SD "}", "dimensions.a.b.price: missing" },
+        { "\"a.b\": {\"line\": \"l\", \"unit\": \"u\", \"price\": 1, \"tiers\": [{\"price\": 1}], " SD "}",
+          "a price or tiers, not both" },
+        { "\"a.b\": {\"unit\": \"u\", \"variants\": {\"c\": {\"price\": 1}}, " SD "}",
+          "dimensions.a.b.variants.c.line: missing" },
+        { "\"a b\": {\"line\": \"l\", \"unit\": \"u\", \"price\": 1, " SD "}", "expected a dimension name" },
+        { "\"a.b\": {\"line\": \"l\", \"unit\": \"u\", \"price\": 1, " SD "}, \"a.b\": {\"line\": \"l\", "
+          "\"unit\": \"u\", \"price\": 2, " SD "}", "a second dimension of this name" },
+    };
+    char dir[64], path[128];
+    support_tempdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/prices.json", dir);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "{\"provider\": \"p\", \"region\": \"r\", \"month_hours_source\": \"s\", "
+                "\"dimensions\": {%s}}", bad[i].dims);
+        fclose(f);
+        price_table t;
+        cfg_ctx ctx;
+        cfg_ctx_init(&ctx, "scenario.json");
+        ck_assert_int_eq(billing_load(&t, &ctx, path, NULL), -1);
+        ck_assert_msg(strstr(ctx.message, bad[i].expect) != NULL, "case %zu: %s", i, ctx.message);
+    }
+    support_rmrf(dir);
+}
+END_TEST
+
+/* A kind whose usage the scenario's price table cannot price is refused at load, naming the
+ * family it bills under; usage a meter records that no table line prices fails the run
+ * rather than costing 0 in silence. */
+START_TEST(usage_the_price_table_cannot_price_is_never_billed_at_zero)
+{
+    char err[1024] = "";
+    char dir[64], path[160], scen[160];
+    support_tempdir(dir, sizeof dir);
+    snprintf(scen, sizeof scen, "%s/s.json", dir);
+    FILE *f = fopen(scen, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"platform\": {\"provider\": \"gcp-cloud-run\"}, \"components\": ["
+          "{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10},"
+          "{\"name\": \"q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"f\"}}],"
+          " \"traffic\": [{\"target\": \"q\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}", f);
+    fclose(f);
+    world_spec *spec = world_spec_load(scen, NULL, err, sizeof err);
+    ck_assert_ptr_null(spec);
+    ck_assert_msg(strstr(err, "components[1].kind: a queue has no prices") && strstr(err, "\"queue.\""), "%s", err);
+    /* An AWS table of Lambda's requests and duration only: a function's logs are usage it
+     * does not price. */
+    snprintf(path, sizeof path, "%s/prices.json", dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"provider\": \"aws\", \"region\": \"r\", \"month_hours_source\": \"s\", \"dimensions\": {"
+          "\"functions.requests\": {\"line\": \"lambda_requests\", \"unit\": \"request\", \"per\": 1000000,"
+          " \"price\": 0.2, " SD "}, \"functions.gb_s\": {\"line\": \"lambda_duration\", \"unit\": \"GB-s\","
+          " \"price\": 0.0000166667, " SD "}}}", f);
+    fclose(f);
+    f = fopen(scen, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"pricing\": \"prices.json\", \"duration_s\": 60, \"replications\": 1, \"components\": ["
+          "{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"log_kb\": 1}],"
+          " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}", f);
+    fclose(f);
+    spec = world_spec_load(scen, NULL, err, sizeof err);
+    ck_assert_msg(spec != NULL, "%s", err);
+    run_result res;
+    ck_assert_int_eq(run_scenario(spec, 1, &res, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "no price for the usage \"logs.ingestion_gb\""), "%s", err);
+    run_result_free(&res);
+    world_spec_free(spec);
+    support_rmrf(dir);
 }
 END_TEST
 
@@ -420,6 +586,9 @@ Suite *billing_suite(void)
     tcase_add_test(tc, free_tier_is_taken_from_x86_64_first_then_arm64);
     tcase_add_test(tc, cost_by_component_splits_lines_by_usage);
     tcase_add_test(tc, arm64_provisioned_concurrency_uses_its_own_prices);
+    tcase_add_test(tc, a_price_table_prices_any_dimension_it_names);
+    tcase_add_test(tc, a_price_table_that_does_not_add_up_is_refused);
+    tcase_add_test(tc, usage_the_price_table_cannot_price_is_never_billed_at_zero);
     tcase_add_test(tc, published_worked_examples_reproduce_to_the_cent);
     tcase_add_test(tc, cloud_run_bills_the_union_of_busy_periods);
     suite_add_tcase(s, tc);

@@ -565,6 +565,7 @@ const component_kind function_kind = {
     .finish = function_finish,
     .report = function_report,
     .meter = function_meter,
+    .bills = "functions",
     .free_state = function_free_state,
     .reclaim = function_reclaim,
 };

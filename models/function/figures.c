@@ -94,29 +94,42 @@ void function_figures_of(const void *spec, const void *state, function_figures *
     out->idle_gb_s = st->unit ? st->unit->idle_loaded_s * gb : st->idle_s.total * gb;
 }
 
-void function_meter(const void *spec, const void *state, const world *w, size_t index,
-                           usage *u)
+void function_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     (void)w;
+    static const char *const arch[] = { "x86_64", "arm64" };
     const function_spec *f = spec;
     const function_state *st = state;
-    lambda_usage *l = &u->lambda[index];
     double gb = f->memory_mb / 1024.0;
-    l->used = true;
-    l->edge = f->edge != 0;
-    l->arch = f->arch;
-    l->provisioned = f->provisioned > 0;
-    l->requests = (double)(st->invocations + st->async_extra_requests);
-    l->gb_s = (double)st->billed_ms / 1000.0 * (f->provider == PROVIDER_AWS ? gb : f->bill_gb);
-    l->cpu_units = st->cpu_units;
-    if (f->provider == PROVIDER_AWS) {
-        l->ephemeral_gb_s = (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * (f->ephemeral_mb - 512) / 1024.0;
-        l->log_gb = (double)st->invocations * f->log_kb / 1048576.0;
+    double requests = (double)(st->invocations + st->async_extra_requests);
+    double gb_s = (double)st->billed_ms / 1000.0 * (f->provider == PROVIDER_AWS ? gb : f->bill_gb);
+    char dim[PRICE_NAME_MAX];
+    if (f->edge) {
+        /* Lambda@Edge: its own prices, no free tier. */
+        usage_add(u, index, "edge_functions.requests", requests);
+        usage_add(u, index, "edge_functions.gb_s", gb_s);
+    } else {
+        /* The free tier does not cover a function with provisioned concurrency. */
+        uint32_t flags = f->provisioned > 0 ? USAGE_NOT_FREE : 0;
+        usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.requests", requests);
+        snprintf(dim, sizeof dim, "functions.gb_s.%s", arch[f->arch]);
+        usage_add_ex(u, index, USAGE_ANY_TENANT, flags, dim, gb_s);
+        if (st->cpu_units > 0)   /* platforms that bill CPU apart from memory */
+            usage_add(u, index, "functions.cpu", st->cpu_units);
+        if (st->pc_area > 0 || st->billed_ms_pc > 0) {
+            snprintf(dim, sizeof dim, "functions.provisioned_duration_gb_s.%s", arch[f->arch]);
+            usage_add(u, index, dim, (double)st->billed_ms_pc / 1000.0 * gb);
+            /* Configured for the whole window, so for the whole month once extrapolated (a
+             * month is a whole number of the 5-minute billing steps). */
+            snprintf(dim, sizeof dim, "functions.provisioned_gb_s.%s", arch[f->arch]);
+            usage_add(u, index, dim, st->pc_area * gb);
+        }
     }
-    l->pc_gb_s = (double)st->billed_ms_pc / 1000.0 * gb;
-    /* Configured for the whole window, so for the whole month once extrapolated (a month is
-     * a whole number of the 5-minute billing steps). */
-    l->pc_capacity_gb_s = st->pc_area * gb;
+    if (f->provider == PROVIDER_AWS) {
+        usage_add(u, index, "functions.ephemeral_gb_s",
+                  (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * (f->ephemeral_mb - 512) / 1024.0);
+        usage_add(u, index, "logs.ingestion_gb", (double)st->invocations * f->log_kb / 1048576.0);
+    }
 }
 
 bool function_is_edge(const void *spec)

@@ -403,8 +403,8 @@ static void parse_edge(cfg_node *n, function_spec *f, const world_spec *w)
         return;
     if (f->provider != PROVIDER_AWS)
         cfg_fail(n, "edge", "Lambda@Edge is modelled for provider \"aws\" (Workers are edge functions already)");
-    else if (w->prices.edge_request_per_million <= 0)
-        cfg_fail(n, "edge", "the price table has no Lambda@Edge prices (lambda_edge)");
+    else if (!price_has_family(&w->prices, "edge_functions"))
+        cfg_fail(n, "edge", "the price table has no Lambda@Edge prices (edge_functions)");
     else if (f->edge == 1 && f->memory_mb > 128)
         cfg_fail(n, "memory_mb", "a viewer-trigger edge function has at most 128 MB, got %g", f->memory_mb);
     else if (f->edge == 1 && f->timeout_ms > 5000)

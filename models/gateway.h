@@ -1,0 +1,59 @@
+/* gateway.h — the entry in front of a source's target: an API gateway (API Gateway REST or
+ * HTTP APIs, billed per request), a REST API's response cache and request validation, and
+ * the tenants' usage plans (an entry rate limit and a quota) enforced at the entry.
+ *
+ * Each source has its gateway_spec (its keys "gateway", "gateway_validation",
+ * "gateway_cache"); a replication has one gateway state (w->gateway) holding the tenants'
+ * buckets and quotas, each cached source's keys and counters, and what the entry meters:
+ * requests by API type and responses' data transfer out, on the component each source
+ * targets (the gateway's bill is its target's share of the bill). */
+#ifndef SLSIM_GATEWAY_H
+#define SLSIM_GATEWAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/world.h"
+
+typedef enum gateway_type { GATEWAY_NONE, GATEWAY_REST, GATEWAY_HTTP } gateway_type;
+
+typedef struct gateway_spec {
+    gateway_type type;
+    bool         validate;         /* poisoned (malformed) requests are refused (REST) */
+    bool         cache;            /* a REST API response cache */
+    double       cache_gb, cache_ttl_s;
+    double       cache_hit_ratio;  /* < 0: from keys and TTL */
+    uint32_t     cache_keys;
+    double       cache_hit_ms;
+} gateway_spec;
+
+/* Reads a source's gateway keys from c (the source's object). trace: the source replays a
+ * trace (many targets); async: its mode is "async". The price table must price what the
+ * gateway will meter. */
+void gateway_parse(cfg_node *c, gateway_spec *g, const world_spec *w, bool trace, bool async);
+
+/* The replication's gateway (w->gateway). Returns 0, or -1 when out of memory. */
+int  gateway_start(world *w);
+void gateway_free(world *w);
+
+typedef enum gateway_verdict {
+    GATEWAY_PASS,       /* on to the target */
+    GATEWAY_THROTTLED,  /* over its tenant's rate limit or quota: the caller answers 429 */
+    GATEWAY_ANSWERED,   /* refused by validation or answered from the cache: nothing to do */
+} gateway_verdict;
+
+/* An attempt of request idx reaches the entry at now. */
+gateway_verdict gateway_enter(world *w, uint32_t idx, double now);
+/* The attempt's answer passes back through the entry (data transfer out, cache fill). */
+void gateway_answered(world *w, uint32_t idx, attempt_result result, double now);
+
+/* Figures (w NULL: names only): a source's sources.<name>.gateway_cache_hits, _misses,
+ * _hit_ratio, gateway_rejected (with m->prefix set to the source's); a tenant's over_quota
+ * (prefix the tenant's). */
+void gateway_report_source(const world_spec *spec, const world *w, size_t source, metric_sink *m);
+void gateway_report_tenant(const world_spec *spec, const world *w, size_t tenant, metric_sink *m);
+/* The entry's usage: gateway.requests.{rest,http}, gateway.cache_hours.<GB>,
+ * network.transfer_out_gb, on each source's target. */
+void gateway_meter(const world_spec *spec, const world *w, ledger *u);
+
+#endif
