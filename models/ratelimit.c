@@ -23,12 +23,17 @@ void token_bucket_init(token_bucket *b, const rate_limit *l)
     b->t = 0;
 }
 
+void token_bucket_refill(token_bucket *b, const rate_limit *l, double now)
+{
+    b->tokens = fmin(l->burst, b->tokens + (now - b->t) * l->per_s);
+    b->t = now;
+}
+
 bool token_bucket_take(token_bucket *b, const rate_limit *l, double now)
 {
     if (l->per_s <= 0)
         return true;
-    b->tokens = fmin(l->burst, b->tokens + (now - b->t) * l->per_s);
-    b->t = now;
+    token_bucket_refill(b, l, now);
     if (b->tokens < 1.0)
         return false;
     b->tokens -= 1.0;

@@ -21,6 +21,9 @@ typedef struct token_bucket {
 void rate_limit_parse(cfg_node *n, const char *key, rate_limit *l);
 /* A full bucket at time 0. */
 void token_bucket_init(token_bucket *b, const rate_limit *l);
+/* Adds the tokens earned since the last refill, up to burst (for a caller that takes
+ * amounts other than one, or checks two buckets before taking from either). */
+void token_bucket_refill(token_bucket *b, const rate_limit *l, double now);
 /* Takes a token at time now; false when the call is over the limit. Always true without one. */
 bool token_bucket_take(token_bucket *b, const rate_limit *l, double now);
 

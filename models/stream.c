@@ -25,6 +25,7 @@ typedef struct stream_spec {
     char    *name;
     uint32_t shards, partition_keys;
     double   write_records_per_s, write_kb_per_s;
+    rate_limit write_records, write_kb;   /* the same, as token buckets of one second */
     char    *consumer_name, *on_failure_name;
     int      consumer, on_failure;
     uint32_t batch_size, parallelization;
@@ -58,6 +59,8 @@ static void *stream_parse(cfg_node *n, world_spec *w)
     s->partition_keys = (uint32_t)cfg_integer(n, "partition_keys", 1000, 1, 100000000);
     s->write_records_per_s = cfg_number(n, "write_records_per_s", 1000, 1, 1e6);
     s->write_kb_per_s = cfg_number(n, "write_kb_per_s", 1024, 1, 1e7);
+    s->write_records = (rate_limit){ .per_s = s->write_records_per_s, .burst = s->write_records_per_s };
+    s->write_kb = (rate_limit){ .per_s = s->write_kb_per_s, .burst = s->write_kb_per_s };
     s->consumer = s->on_failure = -1;
     cfg_node c;
     if (cfg_object(n, "consumer", &c)) {
@@ -120,7 +123,7 @@ typedef struct shard {
     uint32_t attempts;             /* failed attempts of the batch in flight (not throttles) */
     uint8_t  retrying;             /* the batch in flight failed or was throttled at least once */
     uint8_t  polling;              /* a poll is scheduled */
-    double   tokens_rec, tokens_kb, tokens_t;
+    token_bucket writes_rec, writes_kb;   /* physical shards: the write limits */
 } shard;
 
 typedef struct stream_state {
@@ -160,8 +163,8 @@ static void *stream_start(const void *spec, world *w, int index)
         return NULL;
     }
     for (uint32_t i = 0; i < s->shards; i++) {
-        st->shard[(size_t)i * s->parallelization].tokens_rec = s->write_records_per_s;
-        st->shard[(size_t)i * s->parallelization].tokens_kb = s->write_kb_per_s;
+        token_bucket_init(&st->shard[(size_t)i * s->parallelization].writes_rec, &s->write_records);
+        token_bucket_init(&st->shard[(size_t)i * s->parallelization].writes_kb, &s->write_kb);
     }
     return st;
 }
@@ -198,18 +201,17 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
     uint32_t key = (uint32_t)gsl_rng_uniform_int(st->r_key, s->partition_keys);
     uint32_t physical = key % s->shards;
     shard *ph = &st->shard[(size_t)physical * s->parallelization];
-    double dt = now - ph->tokens_t;
-    ph->tokens_rec = fmin(s->write_records_per_s, ph->tokens_rec + dt * s->write_records_per_s);
-    ph->tokens_kb = fmin(s->write_kb_per_s, ph->tokens_kb + dt * s->write_kb_per_s);
-    ph->tokens_t = now;
-    if (ph->tokens_rec < 1 || ph->tokens_kb < r->size_kb) {
+    /* Both limits are checked before either is spent. */
+    token_bucket_refill(&ph->writes_rec, &s->write_records, now);
+    token_bucket_refill(&ph->writes_kb, &s->write_kb, now);
+    if (ph->writes_rec.tokens < 1 || ph->writes_kb.tokens < r->size_kb) {
         if (measuring(st))
             st->throttled_puts++;
         world_finish(w, req, OUTCOME_THROTTLED);   /* ProvisionedThroughputExceeded */
         return;
     }
-    ph->tokens_rec -= 1;
-    ph->tokens_kb -= r->size_kb;
+    ph->writes_rec.tokens -= 1;
+    ph->writes_kb.tokens -= r->size_kb;
     /* The key's lane: the same key always lands on the same lane. */
     uint32_t k = physical * s->parallelization + (key / s->shards) % s->parallelization;
     shard *sh = &st->shard[k];
