@@ -16,6 +16,7 @@
 #include "sim/cfg.h"
 #include "sim/dist.h"
 #include "sim/engine.h"
+#include "sim/heap.h"
 #include "sim/pes.h"
 #include "sim/replicate.h"
 #include "sim/rng.h"
@@ -192,6 +193,74 @@ START_TEST(test_pes_matches_brute_force_reference_under_interleaving)
     ck_assert_int_eq(pes_pop(q, &none), -1);
     free(ref);
     pes_free(q);
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* ---- heap: against a brute-force list -------------------------------------- */
+
+/* Pushes (some of ids already in, which moves them), removals from the middle and pops of
+ * the minimum, interleaved at random over 300 ids with keys on a coarse grid (ties are
+ * frequent), checked after every step against a plain array searched linearly: the size,
+ * membership of every id, the minimum key, and that the minimum's id holds that key (among
+ * equal keys the heap may give any, so the reference checks the key, not the id). */
+START_TEST(test_heap_matches_brute_force_reference)
+{
+    enum { IDS = 300, STEPS = 20000 };
+    gsl_rng *r = rng_stream_alloc(2385, 0, "heap-interleaved");
+    heap h = { 0 };
+    double *ref = test_alloc(IDS, sizeof *ref);    /* key by id; NAN: not in */
+    size_t ref_n = 0, pops = 0, moves = 0;
+    for (size_t i = 0; i < IDS; i++)
+        ref[i] = NAN;
+    for (size_t step = 0; step < STEPS; step++) {
+        double u = gsl_rng_uniform(r);
+        uint32_t id = (uint32_t)gsl_rng_uniform_int(r, IDS);
+        if (u < 0.55) {
+            double key = 0.125 * (double)gsl_rng_uniform_int(r, 200);
+            if (heap_push(&h, id, key) != 0)
+                ck_abort_msg("push %zu failed", step);
+            moves += !isnan(ref[id]);
+            ref_n += isnan(ref[id]);
+            ref[id] = key;
+        } else if (u < 0.75) {
+            heap_remove(&h, id);
+            ref_n -= !isnan(ref[id]);
+            ref[id] = NAN;
+        } else {
+            uint32_t got;
+            double key;
+            bool any = heap_min(&h, &got, &key);
+            if (any != (ref_n > 0))
+                ck_abort_msg("step %zu: heap_min says %d with %zu in", step, any, ref_n);
+            if (any) {
+                double best = INFINITY;
+                for (size_t i = 0; i < IDS; i++)
+                    if (!isnan(ref[i]) && ref[i] < best)
+                        best = ref[i];
+                if (key != best || ref[got] != best)
+                    ck_abort_msg("step %zu: min (%u, %g), expected key %g (id %u holds %g)", step, got,
+                                 key, best, got, ref[got]);
+                heap_remove(&h, got);
+                ref[got] = NAN;
+                ref_n--;
+                pops++;
+            }
+        }
+        if (heap_size(&h) != ref_n)
+            ck_abort_msg("step %zu: size %u, expected %zu", step, heap_size(&h), ref_n);
+        for (uint32_t i = 0; i < IDS; i++)
+            if (heap_contains(&h, i) != !isnan(ref[i]))
+                ck_abort_msg("step %zu: id %u in the heap: %d", step, i, heap_contains(&h, i));
+    }
+    ck_assert_uint_gt(pops, 1000);
+    ck_assert_uint_gt(moves, 1000);
+    ck_assert(!heap_contains(&h, 1u << 20));     /* beyond every id seen: not in */
+    heap_remove(&h, 1u << 20);                   /* and no effect */
+    heap_free(&h);
+    ck_assert_uint_eq(heap_size(&h), 0);
+    ck_assert(!heap_min(&h, NULL, NULL));
+    free(ref);
     gsl_rng_free(r);
 }
 END_TEST
@@ -1162,6 +1231,7 @@ Suite *kernel_suite(void)
                       test_gauge_integral_and_max_with_level_held_at_window_open,
                       test_gauge_max_counts_a_level_held_through_the_whole_window } },
         { "strmap", { test_strmap_matches_brute_force_reference } },
+        { "heap", { test_heap_matches_brute_force_reference } },
         { "replicate", { test_replicate_mean_ci_matches_hand_computation,
                          test_replicate_run_same_rows_for_any_thread_count,
                          test_replicate_run_returns_first_failure_in_replication_order } },

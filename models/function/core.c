@@ -31,7 +31,8 @@ static void function_free_state(void *p)
         free(st->unit);
     }
     if (st->owns_pool) {
-        free(st->pool->heap);
+        heap_free(&st->pool->idle);
+        free(st->pool->units);
         free(st->pool);
     }
     free(st->inst);
@@ -182,8 +183,10 @@ static void *function_start(const void *spec, world *w, int index)
         u->t_start = w->t_start;
         u->owner = st;
         u->r_keep = st->r_keep;
-        u->pool = st->pool;
-        u->heap_pos = UINT32_MAX;
+        if (st->pool && function_pool_join(st->pool, u) != 0) {
+            function_free_state(st);
+            return NULL;
+        }
         u->cost_ms = fmax(dist_mean(&f->cold_start_ms), 1e-3);
         for (size_t i = 0; i < w->spec->n_components; i++) {
             const component_spec *c = &w->spec->components[i];
@@ -365,8 +368,8 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
                 u->resident = true;
                 u->freq = 0;
             }
-        } else if (u->pool && u->heap_pos != UINT32_MAX) {
-            function_heap_remove(u->pool, u);       /* a warm hit: running, not evictable */
+        } else if (u->pool) {
+            heap_remove(&u->pool->idle, u->pool_id);   /* a warm hit: running, not evictable */
         }
         if (st->n_free == 0 && function_grow_slots(st) != 0) {
             w->out_of_memory = 1;
