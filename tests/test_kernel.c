@@ -16,6 +16,7 @@
 #include "sim/cfg.h"
 #include "sim/dist.h"
 #include "sim/engine.h"
+#include "sim/freelist.h"
 #include "sim/heap.h"
 #include "sim/pes.h"
 #include "sim/replicate.h"
@@ -262,6 +263,50 @@ START_TEST(test_heap_matches_brute_force_reference)
     ck_assert(!heap_min(&h, NULL, NULL));
     free(ref);
     gsl_rng_free(r);
+}
+END_TEST
+
+/* ---- freelist ---------------------------------------------------------------- */
+
+/* The order a pool hands out slots is part of the results, so it is specified: after a
+ * growth the new slots come lowest first, after that the last given back is taken first;
+ * growth doubles from `first` up to max, keeps the items, zeroes the new ones; at max,
+ * growth fails and leaves the items. */
+START_TEST(test_freelist_order_growth_and_cap)
+{
+    freelist fl = { 0 };
+    double *items = NULL;
+    ck_assert(freelist_empty(&fl));
+    items = freelist_grow(&fl, items, sizeof *items, 3, 10);
+    ck_assert_ptr_nonnull(items);
+    ck_assert_uint_eq(freelist_capacity(&fl), 3);
+    for (uint32_t i = 0; i < 3; i++) {
+        ck_assert(items[i] == 0.0);
+        ck_assert_uint_eq(freelist_take(&fl), i);
+        items[i] = 2.385 * (i + 1);
+    }
+    ck_assert(freelist_empty(&fl));
+    freelist_give(&fl, 1);
+    freelist_give(&fl, 0);
+    ck_assert_uint_eq(freelist_take(&fl), 0);     /* last given back, first taken */
+    ck_assert_uint_eq(freelist_take(&fl), 1);
+    items = freelist_grow(&fl, items, sizeof *items, 3, 10);
+    ck_assert_ptr_nonnull(items);
+    ck_assert_uint_eq(freelist_capacity(&fl), 6);
+    ck_assert(items[2] == 2.385 * 3 && items[5] == 0.0);
+    for (uint32_t i = 3; i < 6; i++)
+        ck_assert_uint_eq(freelist_take(&fl), i);
+    items = freelist_grow(&fl, items, sizeof *items, 3, 10);
+    ck_assert_uint_eq(freelist_capacity(&fl), 10);   /* 12 capped at max */
+    for (uint32_t i = 6; i < 10; i++)
+        ck_assert_uint_eq(freelist_take(&fl), i);
+    ck_assert(freelist_empty(&fl));
+    ck_assert_ptr_null(freelist_grow(&fl, items, sizeof *items, 3, 10));
+    ck_assert_uint_eq(freelist_capacity(&fl), 10);
+    ck_assert(items[0] == 2.385);
+    free(items);
+    freelist_free(&fl);
+    ck_assert_uint_eq(freelist_capacity(&fl), 0);
 }
 END_TEST
 
@@ -1232,6 +1277,7 @@ Suite *kernel_suite(void)
                       test_gauge_max_counts_a_level_held_through_the_whole_window } },
         { "strmap", { test_strmap_matches_brute_force_reference } },
         { "heap", { test_heap_matches_brute_force_reference } },
+        { "freelist", { test_freelist_order_growth_and_cap } },
         { "replicate", { test_replicate_mean_ci_matches_hand_computation,
                          test_replicate_run_same_rows_for_any_thread_count,
                          test_replicate_run_returns_first_failure_in_replication_order } },

@@ -14,6 +14,7 @@
 
 #include "models/function.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "models/retry.h"
 #include "models/traffic.h"
 #include "sim/dist.h"
+#include "sim/freelist.h"
 #include "sim/heap.h"
 
 /* ---- spec ------------------------------------------------------------------------ */
@@ -224,8 +226,8 @@ typedef struct function_state {
     bool      owns_pool;
     world    *w;
     instance *inst;
-    uint32_t  cap_slots, max_slots;  /* slots grow on demand up to max_slots */
-    uint32_t *free_slots, n_free;
+    uint32_t  max_slots;             /* inst grows on demand up to max_slots */
+    freelist  free_slots;            /* inst's free slots; its capacity is inst's */
     uint32_t *idle, n_idle;          /* on-demand idle stack, top = most recent */
     uint32_t *idle_pc, n_idle_pc;    /* provisioned idle instances */
     uint32_t  pc_live, pc_cap;       /* provisioned instances, and how many there should be */
