@@ -30,6 +30,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "sim/csv.h"
 #include "sim/rng.h"
 #include "sim/strmap.h"
 
@@ -37,7 +38,6 @@
 #define CURSOR_BYTES   240        /* per-function read window into an azure2019 row */
 #define MAX_BUCKETS    (1u << 20) /* expected-arrival buckets of a per-invocation trace */
 #define MIN_LOOP_S     1e-3      /* shortest window that may repeat (s of run time) */
-#define MAX_LINE       (16u << 20) /* longest line of a trace file, bytes */
 #define EPOCH_S        1e8        /* csv timestamps above this are an absolute clock */
 
 typedef enum trace_format { FORMAT_AZURE2019, FORMAT_AZURE2021, FORMAT_CSV } trace_format;
@@ -195,117 +195,7 @@ static char *join_path(const char *scenario, const char *path)
     return p;
 }
 
-/* ---- reading CSV lines ------------------------------------------------------------------ */
-
-/* Lines of a file, one at a time: the buffer holds the longest line, not the file. */
-typedef struct line_reader {
-    FILE   *f;
-    char   *buf;
-    size_t  cap;
-    size_t  len;        /* of the current line, without its end of line */
-    long    line;       /* 1-based number of the current line */
-    off_t   offset;     /* where the current line starts */
-    off_t   next;       /* where the next one starts */
-} line_reader;
-
-/* 1: a line; 0: end of file; -1: a read error. */
-/* Reads the next line. 1, 0 at the end, -1 on a read error, -2 when the line is longer
- * than MAX_LINE (a file with no line ends, such as /dev/zero, must not eat the memory). */
-static int reader_next(line_reader *r)
-{
-    size_t n = 0;
-    int c = EOF;
-    while ((c = getc_unlocked(r->f)) != EOF) {
-        if (n + 1 >= r->cap) {
-            if (r->cap >= MAX_LINE)
-                return -2;
-            size_t cap = r->cap ? 2 * r->cap : 4096;
-            char *grown = realloc(r->buf, cap);
-            if (!grown)
-                return -1;
-            r->buf = grown;
-            r->cap = cap;
-        }
-        r->buf[n++] = (char)c;
-        if (c == '\n')
-            break;
-    }
-    if (n == 0)
-        return ferror(r->f) ? -1 : 0;
-    r->buf[n] = '\0';
-    r->offset = r->next;
-    r->next += n;
-    r->line++;
-    /* A byte-order mark, as a spreadsheet's "CSV UTF-8" writes: not part of the first
-     * column's name (offsets still count it; columns count what an editor shows). */
-    if (r->line == 1 && n >= 3 && memcmp(r->buf, "\xef\xbb\xbf", 3) == 0) {
-        memmove(r->buf, r->buf + 3, n - 2);
-        n -= 3;
-    }
-    while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r'))
-        r->buf[--n] = '\0';
-    r->len = (size_t)n;
-    return 1;
-}
-
-/* The fields of a line, split in place at commas; surrounding spaces and one pair of
- * double quotes are stripped (no commas or quotes inside quoted fields). */
-typedef struct fields {
-    char   **f;
-    size_t  *col;       /* 1-based column where each field starts */
-    size_t   n, cap;
-} fields;
-
-static int split(char *line, fields *out)
-{
-    out->n = 0;
-    char *p = line;
-    for (;;) {
-        if (out->n == out->cap) {
-            size_t cap = out->cap ? 2 * out->cap : 16;
-            char **f = realloc(out->f, cap * sizeof *f);
-            if (!f)
-                return -1;
-            out->f = f;
-            size_t *col = realloc(out->col, cap * sizeof *col);
-            if (!col)
-                return -1;
-            out->col = col;
-            out->cap = cap;
-        }
-        char *end = strchr(p, ',');
-        if (end)
-            *end = '\0';
-        out->col[out->n] = (size_t)(p - line) + 1;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        size_t n = strlen(p);
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            p[--n] = '\0';
-        if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
-            p[n - 1] = '\0';
-            p++;
-        }
-        out->f[out->n++] = p;
-        if (!end)
-            return 0;
-        p = end + 1;
-    }
-}
-
-static void fields_free(fields *f)
-{
-    free(f->f);
-    free(f->col);
-}
-
-static bool blank(const char *s)
-{
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t')
-            return false;
-    return true;
-}
+/* ---- fields ----------------------------------------------------------------------------- */
 
 /* A field of the input quoted for a message: at most CFG_EXCERPT_MAX bytes of it, since a
  * trace file may be any file the scenario names. Returns buf. */
@@ -468,8 +358,8 @@ typedef struct loader {
     const world_spec *w;
     const char  *key;        /* the option naming the file read: "file", "durations_file", ... */
     const char  *shown;      /* its path as shown */
-    line_reader  r;
-    fields       fl;
+    csv_reader   r;
+    csv_fields   fl;
 } loader;
 
 static void load_fail(loader *L, long line, size_t col, const char *fmt, ...)
@@ -513,23 +403,23 @@ static void oom(loader *L)
 /* Opens path for the loader and reads its header into L->fl. Returns 0 or -1. */
 static int open_with_header(loader *L, const char *path, const char *expected)
 {
-    L->r = (line_reader){ 0 };
+    L->r = (csv_reader){ 0 };
     char why[256];
     L->r.f = cfg_fopen_regular(path, why, sizeof why);
     if (!L->r.f) {
         load_fail(L, 0, 0, "%s", why);
         return -1;
     }
-    int rc = reader_next(&L->r);
+    int rc = csv_reader_next(&L->r);
     if (rc == -2) {
-        load_fail(L, 1, 1, "the line is longer than %u MB (no line ends?)", MAX_LINE >> 20);
+        load_fail(L, 1, 1, "the line is longer than %u MB (no line ends?)", CSV_LINE_MAX >> 20);
         return -1;
     }
     if (rc < 0) {
         load_fail(L, 0, 0, "read error: %s", strerror(errno));
         return -1;
     }
-    if (rc == 0 || blank(L->r.buf)) {
+    if (rc == 0 || csv_blank(L->r.buf)) {
         load_fail(L, 1, 1, "the file is empty; expected a header line: %s", expected);
         return -1;
     }
@@ -544,28 +434,20 @@ static int open_with_header(loader *L, const char *path, const char *expected)
         load_fail(L, 1, strlen(L->r.buf) + 1, "the header contains a NUL byte; expected text: %s", expected);
         return -1;
     }
-    if (split(L->r.buf, &L->fl) != 0) {
+    if (csv_split(L->r.buf, &L->fl) != 0) {
         oom(L);
         return -1;
     }
     return 0;
 }
 
-static void close_reader(loader *L)
-{
-    if (L->r.f)
-        fclose(L->r.f);
-    free(L->r.buf);
-    L->r = (line_reader){ 0 };
-}
-
 /* The next non-blank line, split. 1: a row; 0: end of file; -1: failed. */
 static int next_row(loader *L)
 {
     for (;;) {
-        int rc = reader_next(&L->r);
+        int rc = csv_reader_next(&L->r);
         if (rc == -2) {
-            load_fail(L, L->r.line + 1, 1, "the line is longer than %u MB (no line ends?)", MAX_LINE >> 20);
+            load_fail(L, L->r.line + 1, 1, "the line is longer than %u MB (no line ends?)", CSV_LINE_MAX >> 20);
             return -1;
         }
         if (rc < 0) {
@@ -580,9 +462,9 @@ static int next_row(loader *L)
                 return -1;
             continue;
         }
-        if (blank(L->r.buf))
+        if (csv_blank(L->r.buf))
             continue;
-        if (split(L->r.buf, &L->fl) != 0) {
+        if (csv_split(L->r.buf, &L->fl) != 0) {
             oom(L);
             return -1;
         }
@@ -658,15 +540,15 @@ static int scan_azure2019(loader *L)
     static const char *const fixed[] = { "HashOwner", "HashApp", "HashFunction", "Trigger" };
     /* The first line is quoted only once it starts like this header: the file may be any
      * file the scenario names, and its first line a secret. */
-    if (strcmp(L->fl.f[0], fixed[0]) != 0) {
+    if (strcmp(L->fl.field[0], fixed[0]) != 0) {
         load_fail(L, 1, 1, "the first line is not an azure2019 header; expected %s", header_2019);
         return -1;
     }
     char q[QUOTE_SIZE];
     for (size_t i = 1; i < 4; i++) {
-        if (i >= L->fl.n || strcmp(L->fl.f[i], fixed[i]) != 0) {
+        if (i >= L->fl.n || strcmp(L->fl.field[i], fixed[i]) != 0) {
             load_fail(L, 1, i < L->fl.n ? L->fl.col[i] : L->r.len + 1, "column %zu of the header is "
-                      "%s, not %s; expected %s", i + 1, quote(q, i < L->fl.n ? L->fl.f[i] : ""), fixed[i],
+                      "%s, not %s; expected %s", i + 1, quote(q, i < L->fl.n ? L->fl.field[i] : ""), fixed[i],
                       header_2019);
             return -1;
         }
@@ -678,8 +560,8 @@ static int scan_azure2019(loader *L)
     uint64_t first = 0;
     for (size_t i = 4; i < L->fl.n; i++) {
         uint64_t m;
-        if (parse_count(L->fl.f[i], &m) != 0 || (i > 4 && m != first + (i - 4))) {
-            load_fail(L, 1, L->fl.col[i], "minute column %s: expected %s", quote(q, L->fl.f[i]),
+        if (parse_count(L->fl.field[i], &m) != 0 || (i > 4 && m != first + (i - 4))) {
+            load_fail(L, 1, L->fl.col[i], "minute column %s: expected %s", quote(q, L->fl.field[i]),
                       i == 4 ? "a whole minute number" : "the minute after the previous column's");
             return -1;
         }
@@ -711,14 +593,14 @@ static int scan_azure2019(loader *L)
         }
         size_t empty = 0;
         for (size_t i = 0; i < 3 && !empty; i++)
-            if (!L->fl.f[i][0])
+            if (!L->fl.field[i][0])
                 empty = i + 1;
         if (empty) {
             if (!bad_row(L, L->fl.col[empty - 1], "%s is empty", fixed[empty - 1]))
                 return -1;
             continue;
         }
-        const char *key = L->fl.f[2];
+        const char *key = L->fl.field[2];
         int dup = find_function(t, NULL, key);
         if (dup >= 0) {
             if (!bad_row(L, L->fl.col[2], "HashFunction %.16s... repeats line %ld", key, t->fn[dup].line))
@@ -729,7 +611,7 @@ static int scan_azure2019(loader *L)
         bool ok = true;
         for (size_t i = 4; i < n_columns && ok; i++) {
             uint64_t c;
-            int e = parse_count(L->fl.f[i], &c);
+            int e = parse_count(L->fl.field[i], &c);
             if (e == 0 && c > 1000000000)
                 e = -3;
             if (e != 0) {
@@ -737,13 +619,13 @@ static int scan_azure2019(loader *L)
                 unsigned long long minute = (unsigned long long)(first + (i - 4));
                 if (e == -2)
                     go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is negative",
-                                    quote(q, L->fl.f[i]), minute);
+                                    quote(q, L->fl.field[i]), minute);
                 else if (e == -3)
                     go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is above 1e9",
-                                    quote(q, L->fl.f[i]), minute);
+                                    quote(q, L->fl.field[i]), minute);
                 else
                     go_on = bad_row(L, L->fl.col[i], "count %s of minute %llu is not a whole number",
-                                    quote(q, L->fl.f[i]), minute);
+                                    quote(q, L->fl.field[i]), minute);
                 break;
             }
             uint32_t m = (uint32_t)(i - 4);
@@ -757,7 +639,7 @@ static int scan_azure2019(loader *L)
                 return -1;
             continue;
         }
-        int k = add_function(t, L->fl.f[0], L->fl.f[1], key, L->r.line);
+        int k = add_function(t, L->fl.field[0], L->fl.field[1], key, L->r.line);
         if (k < 0) {
             oom(L);
             return -1;
@@ -765,7 +647,7 @@ static int scan_azure2019(loader *L)
         t->fn[k].arrivals = in_window;
         t->fn[k].trigger = 6;                   /* "others" unless the trace names a known class */
         for (int j = 0; trigger_names[j]; j++)
-            if (strcmp(L->fl.f[3], trigger_names[j]) == 0)
+            if (strcmp(L->fl.field[3], trigger_names[j]) == 0)
                 t->fn[k].trigger = j;
         t->fn[k].offset = L->r.offset + (off_t)(L->fl.col[4 + t->m0] - 1);
     }
@@ -790,7 +672,7 @@ typedef struct seq_row {
 
 /* Parses a split row of a per-invocation trace into row. 0, or -1 with the offending
  * column in *col and the problem in why. */
-static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields *fl, size_t line_len,
+static int parse_seq_row(const trace_spec *t, const world_spec *w, const csv_fields *fl, size_t line_len,
                          seq_row *row, size_t *col, char *why, size_t why_size)
 {
     *row = (seq_row){ .run_ms = -1, .size_kb = -1, .tenant = -1, .key = "" };
@@ -802,24 +684,24 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
         return -1;
     }
     if (t->format == FORMAT_AZURE2021) {
-        const char *app = fl->f[t->col[COL_APP]], *func = fl->f[t->col[COL_FUNC]];
+        const char *app = fl->field[t->col[COL_APP]], *func = fl->field[t->col[COL_FUNC]];
         double end, dur;
         if (!*app || !*func) {
             *col = fl->col[t->col[*app ? COL_FUNC : COL_APP]];
             snprintf(why, why_size, "%s is empty", *app ? "func" : "app");
             return -1;
         }
-        if (!parse_real(fl->f[t->col[COL_END]], &end) || end < 0 || end > MAX_TRACE_TIME) {
+        if (!parse_real(fl->field[t->col[COL_END]], &end) || end < 0 || end > MAX_TRACE_TIME) {
             *col = fl->col[t->col[COL_END]];
             snprintf(why, why_size, "end_timestamp %s is not a number of seconds from 0 to 1e12",
-                     quote(q, fl->f[t->col[COL_END]]));
+                     quote(q, fl->field[t->col[COL_END]]));
             return -1;
         }
         /* Long executions are kept: the function's timeout_s cuts them. */
-        if (!parse_real(fl->f[t->col[COL_DUR]], &dur) || dur < 0 || dur > 1e7) {
+        if (!parse_real(fl->field[t->col[COL_DUR]], &dur) || dur < 0 || dur > 1e7) {
             *col = fl->col[t->col[COL_DUR]];
             snprintf(why, why_size, "duration %s is not a number of seconds from 0 to 1e7",
-                     quote(q, fl->f[t->col[COL_DUR]]));
+                     quote(q, fl->field[t->col[COL_DUR]]));
             return -1;
         }
         row->app = app;
@@ -829,38 +711,38 @@ static int parse_seq_row(const trace_spec *t, const world_spec *w, const fields 
         return 0;
     }
     int c = t->col[COL_TIME];
-    if (!parse_real(fl->f[c], &row->start) || row->start < 0 || row->start > MAX_TRACE_TIME) {
+    if (!parse_real(fl->field[c], &row->start) || row->start < 0 || row->start > MAX_TRACE_TIME) {
         *col = fl->col[c];
-        snprintf(why, why_size, "timestamp_s %s is not a number of seconds from 0 to 1e12", quote(q, fl->f[c]));
+        snprintf(why, why_size, "timestamp_s %s is not a number of seconds from 0 to 1e12", quote(q, fl->field[c]));
         return -1;
     }
     if ((c = t->col[COL_FUNCTION]) >= 0) {
-        if (!valid_name(fl->f[c])) {
+        if (!valid_name(fl->field[c])) {
             *col = fl->col[c];
             snprintf(why, why_size, "function %s is not a valid name: use 1 to 64 letters, "
-                     "digits, _ and -", quote(q, fl->f[c]));
+                     "digits, _ and -", quote(q, fl->field[c]));
             return -1;
         }
-        row->key = fl->f[c];
+        row->key = fl->field[c];
     }
     if ((c = t->col[COL_DURATION]) >= 0 &&
-        (!parse_real(fl->f[c], &row->run_ms) || row->run_ms < 0 || row->run_ms > 1e10)) {
+        (!parse_real(fl->field[c], &row->run_ms) || row->run_ms < 0 || row->run_ms > 1e10)) {
         *col = fl->col[c];
-        snprintf(why, why_size, "duration_ms %s is not a number of ms from 0 to 1e10", quote(q, fl->f[c]));
+        snprintf(why, why_size, "duration_ms %s is not a number of ms from 0 to 1e10", quote(q, fl->field[c]));
         return -1;
     }
     if ((c = t->col[COL_TENANT]) >= 0) {
-        row->tenant = world_spec_tenant(w, fl->f[c]);
+        row->tenant = world_spec_tenant(w, fl->field[c]);
         if (row->tenant < 0) {
             *col = fl->col[c];
-            snprintf(why, why_size, "tenant %s is not one of the scenario's tenants", quote(q, fl->f[c]));
+            snprintf(why, why_size, "tenant %s is not one of the scenario's tenants", quote(q, fl->field[c]));
             return -1;
         }
     }
     if ((c = t->col[COL_SIZE]) >= 0 &&
-        (!parse_real(fl->f[c], &row->size_kb) || !(row->size_kb >= 0.001) || row->size_kb > 1048576)) {
+        (!parse_real(fl->field[c], &row->size_kb) || !(row->size_kb >= 0.001) || row->size_kb > 1048576)) {
         *col = fl->col[c];
-        snprintf(why, why_size, "size_kb %s is not a number from 0.001 to 1048576", quote(q, fl->f[c]));
+        snprintf(why, why_size, "size_kb %s is not a number from 0.001 to 1048576", quote(q, fl->field[c]));
         return -1;
     }
     return 0;
@@ -883,11 +765,11 @@ static int read_seq_header(loader *L)
     for (size_t i = 0; i < L->fl.n; i++) {
         int k = -1;
         for (int j = 0; names[j]; j++)
-            if (strcmp(L->fl.f[i], names[j]) == 0)
+            if (strcmp(L->fl.field[i], names[j]) == 0)
                 k = j;
         if (k < 0) {
             size_t used = strlen(unknown);
-            snprintf(unknown + used, sizeof unknown - used, "%s%s", used ? ", " : "", quote(q, L->fl.f[i]));
+            snprintf(unknown + used, sizeof unknown - used, "%s%s", used ? ", " : "", quote(q, L->fl.field[i]));
             if (!first_unknown)
                 first_unknown = L->fl.col[i];
             n_unknown++;
@@ -1183,7 +1065,7 @@ static int select_functions(loader *L, const options *o)
 static int header_column(const loader *L, const char *name)
 {
     for (size_t i = 0; i < L->fl.n; i++)
-        if (strcmp(L->fl.f[i], name) == 0)
+        if (strcmp(L->fl.field[i], name) == 0)
             return (int)i;
     return -1;
 }
@@ -1242,20 +1124,20 @@ static int scan_side_file(loader *L, bool memory, int percentile)
         double v[N_DURATION_PERCENTILES];
         size_t bad = SIZE_MAX;
         for (size_t i = 0; i < n_values && bad == SIZE_MAX; i++)
-            if (!parse_real(L->fl.f[value[i]], &v[i]) || v[i] < 0)
+            if (!parse_real(L->fl.field[value[i]], &v[i]) || v[i] < 0)
                 bad = i;
         if (bad != SIZE_MAX) {
             char q[QUOTE_SIZE];
             if (!bad_row(L, L->fl.col[value[bad]], "%s is not a number of %s (0 or more)",
-                         quote(q, L->fl.f[value[bad]]), memory ? "MB" : "ms")) {
+                         quote(q, L->fl.field[value[bad]]), memory ? "MB" : "ms")) {
                 rc = -1;
                 break;
             }
             continue;
         }
-        const char *o = L->fl.f[owner], *a = L->fl.f[app];
+        const char *o = L->fl.field[owner], *a = L->fl.field[app];
         if (func >= 0) {
-            int k = find_function(t, NULL, L->fl.f[func]);
+            int k = find_function(t, NULL, L->fl.field[func]);
             trace_function *f = k >= 0 ? &t->fn[k] : NULL;
             if (!f || !f->selected || strcmp(f->owner, o) != 0 || strcmp(f->app, a) != 0)
                 continue;
@@ -1302,19 +1184,18 @@ static int minute_buckets(loader *L)
         load_fail(L, 0, 0, "%s", why);
         return -1;
     }
-    line_reader r = { .f = f };
+    csv_reader r = { .f = f };
     for (size_t i = 0; i < t->n_selected; i++) {
         trace_function *fn = &t->fn[t->selected[i]];
-        if (fseeko(f, fn->offset, SEEK_SET) != 0 || reader_next(&r) != 1 || split(r.buf, &L->fl) != 0 ||
-            L->fl.n < n) {
+        if (csv_reader_seek(&r, fn->offset) != 0 || csv_reader_next(&r) != 1 ||
+            csv_split(r.buf, &L->fl) != 0 || L->fl.n < n) {
             load_fail(L, fn->line, 1, "the file changed while it was read");
-            fclose(f);
-            free(r.buf);
+            csv_reader_close(&r);
             return -1;
         }
         for (size_t j = 0; j < n; j++) {
             uint64_t c;
-            if (parse_count(L->fl.f[j], &c) != 0)
+            if (parse_count(L->fl.field[j], &c) != 0)
                 c = 0;
             uint32_t m = t->m0 + (uint32_t)j;
             double a = fmax(60.0 * m, t->start_s), b = fmin(60.0 * (m + 1), t->end);
@@ -1322,8 +1203,7 @@ static int minute_buckets(loader *L)
                 t->buckets[j] += (double)c * (b - a) / 60.0;
         }
     }
-    fclose(f);
-    free(r.buf);
+    csv_reader_close(&r);
     return 0;
 }
 
@@ -1490,7 +1370,7 @@ int trace_prepare(cfg_node *a, cfg_node *source, const char *source_name, cJSON 
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(source->in, "target");
     loader L = { .a = a, .t = t, .w = w, .key = "file", .shown = t->shown };
     int rc = t->format == FORMAT_AZURE2019 ? scan_azure2019(&L) : scan_per_invocation(&L);
-    close_reader(&L);
+    csv_reader_close(&L.r);
     if (rc == 0 && t->by_target && !target)
         cfg_fail(source, "target", "missing; %s has no function column, so every row goes to the "
                  "target component", t->shown);
@@ -1505,13 +1385,13 @@ int trace_prepare(cfg_node *a, cfg_node *source, const char *source_name, cJSON 
             L.key = "durations_file";
             L.shown = t->durations_path;
             rc = scan_side_file(&L, false, 0);
-            close_reader(&L);
+            csv_reader_close(&L.r);
         }
         if (rc == 0 && t->memory_path) {
             L.key = "memory_file";
             L.shown = t->memory_path;
             rc = scan_side_file(&L, true, o.memory_percentile);
-            close_reader(&L);
+            csv_reader_close(&L.r);
         }
         L.key = "file";
         L.shown = t->shown;
@@ -1520,7 +1400,7 @@ int trace_prepare(cfg_node *a, cfg_node *source, const char *source_name, cJSON 
     }
     if (rc == 0 && !cfg_failed(a) && !t->by_target)
         rc = generate_components(&L, &o, components);
-    fields_free(&L.fl);
+    csv_fields_free(&L.fl);
     if (rc != 0 || cfg_failed(a))
         return -1;
     for (size_t i = 0; i < t->n_selected; i++)
@@ -1679,10 +1559,8 @@ struct trace_player {
     int            fd;
     player_function *fn;   /* per selected function */
     /* per-invocation formats: one row of lookahead */
-    FILE          *f;
-    char          *line;
-    size_t         cap;
-    fields         fl;
+    csv_reader     rd;
+    csv_fields     fl;
     seq_row        next;
     int            next_fn;
     double         last_start;
@@ -1875,24 +1753,23 @@ static bool read_next_row(trace_player *p)
     const trace_spec *t = p->t;
     char why[256];
     for (;;) {
-        errno = 0;
-        ssize_t n = getline(&p->line, &p->cap, p->f);
-        if (n < 0) {
-            if (ferror(p->f) || errno == ENOMEM)
+        int rc = csv_reader_next(&p->rd);
+        if (rc <= 0) {
+            if (rc < 0)
                 p->read_errors++;
             return false;
         }
-        while (n > 0 && (p->line[n - 1] == '\n' || p->line[n - 1] == '\r'))
-            p->line[--n] = '\0';
-        if (blank(p->line))
+        /* A row with a NUL byte was a bad row at load, like one that does not parse. */
+        bool text = strlen(p->rd.buf) == p->rd.len;
+        if (text && csv_blank(p->rd.buf))
             continue;
-        if (split(p->line, &p->fl) != 0) {
+        if (text && csv_split(p->rd.buf, &p->fl) != 0) {
             p->read_errors++;
             return false;
         }
         seq_row row;
         size_t col;
-        bool ok = parse_seq_row(t, t->w, &p->fl, (size_t)n, &row, &col, why, sizeof why) == 0;
+        bool ok = text && parse_seq_row(t, t->w, &p->fl, p->rd.len, &row, &col, why, sizeof why) == 0;
         if (ok && row.start < p->last_start)
             ok = false;
         if (!ok) {
@@ -1932,7 +1809,7 @@ static void schedule_row(trace_player *p)
             return;
         p->loop++;
         p->last_start = -INFINITY;
-        if (fseeko(p->f, t->window_offset, SEEK_SET) != 0) {
+        if (csv_reader_seek(&p->rd, t->window_offset) != 0) {
             p->read_errors++;
             return;
         }
@@ -1982,8 +1859,8 @@ trace_player *trace_player_alloc(const trace_spec *t, sim *s, gsl_rng *r, double
         return p;
     }
     char why[256];
-    p->f = cfg_fopen_regular(t->path, why, sizeof why);
-    if (!p->f || fseeko(p->f, t->window_offset, SEEK_SET) != 0)
+    p->rd.f = cfg_fopen_regular(t->path, why, sizeof why);
+    if (!p->rd.f || csv_reader_seek(&p->rd, t->window_offset) != 0)
         p->read_errors++;
     else
         schedule_row(p);
@@ -1999,10 +1876,8 @@ void trace_player_free(trace_player *p)
         return;
     if (p->fd >= 0)
         close(p->fd);
-    if (p->f)
-        fclose(p->f);
-    free(p->line);
-    fields_free(&p->fl);
+    csv_reader_close(&p->rd);
+    csv_fields_free(&p->fl);
     free(p->fn);
     free(p);
 }

@@ -14,6 +14,7 @@
 
 #include "tests/suites.h"
 #include "sim/cfg.h"
+#include "sim/csv.h"
 #include "sim/dist.h"
 #include "sim/engine.h"
 #include "sim/freelist.h"
@@ -307,6 +308,68 @@ START_TEST(test_freelist_order_growth_and_cap)
     free(items);
     freelist_free(&fl);
     ck_assert_uint_eq(freelist_capacity(&fl), 0);
+}
+END_TEST
+
+/* ---- csv -------------------------------------------------------------------- */
+
+/* The dialect, field by field: commas end fields, spaces, tabs and one pair of quotes
+ * around a field go, columns count from 1 where each field starts, an empty line is one
+ * empty field. */
+START_TEST(test_csv_split_fields_and_columns)
+{
+    csv_fields fl = { 0 };
+    char line[] = "a, \"b c\" ,\t2.385,,\"\",\"x";
+    ck_assert_int_eq(csv_split(line, &fl), 0);
+    const char *want[] = { "a", "b c", "2.385", "", "", "\"x" };
+    const size_t col[] = { 1, 3, 11, 18, 19, 22 };   /* where the raw field starts */
+    ck_assert_uint_eq(fl.n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_str_eq(fl.field[i], want[i]);
+        ck_assert_uint_eq(fl.col[i], col[i]);
+    }
+    char many[200] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(many, i ? ",7" : "7");       /* more fields than the first allocation */
+    ck_assert_int_eq(csv_split(many, &fl), 0);
+    ck_assert_uint_eq(fl.n, 40);
+    ck_assert_str_eq(fl.field[39], "7");
+    char empty[] = "";
+    ck_assert_int_eq(csv_split(empty, &fl), 0);
+    ck_assert_uint_eq(fl.n, 1);
+    ck_assert_str_eq(fl.field[0], "");
+    ck_assert(csv_blank(" \t") && csv_blank("") && !csv_blank(" x"));
+    csv_fields_free(&fl);
+}
+END_TEST
+
+/* Lines come without their ends (\n, \r\n), a byte-order mark only at the file's start is
+ * dropped while offsets still count it, and seeking back to a line's offset reads it again. */
+START_TEST(test_csv_reader_lines_offsets_and_seek)
+{
+    char text[] = "\xef\xbb\xbfh1,h2\r\n1,2\n\n\xef\xbb\xbf" "3,4";
+    FILE *f = fmemopen(text, sizeof text - 1, "r");
+    ck_assert_ptr_nonnull(f);
+    csv_reader r = { .f = f };
+    ck_assert_int_eq(csv_reader_next(&r), 1);
+    ck_assert_str_eq(r.buf, "h1,h2");
+    ck_assert(r.offset == 0 && r.next == 10 && r.line == 1);
+    ck_assert_int_eq(csv_reader_next(&r), 1);
+    ck_assert_str_eq(r.buf, "1,2");
+    ck_assert(r.offset == 10 && r.len == 3);
+    ck_assert_int_eq(csv_reader_next(&r), 1);
+    ck_assert_str_eq(r.buf, "");
+    ck_assert_int_eq(csv_reader_next(&r), 1);       /* a mark past the start is data */
+    ck_assert_str_eq(r.buf, "\xef\xbb\xbf" "3,4");
+    ck_assert(r.offset == 15 && r.line == 4);
+    ck_assert_int_eq(csv_reader_next(&r), 0);
+    ck_assert_int_eq(csv_reader_seek(&r, 10), 0);
+    ck_assert_int_eq(csv_reader_next(&r), 1);
+    ck_assert_str_eq(r.buf, "1,2");
+    ck_assert(r.offset == 10 && r.line == 1);
+    csv_reader_close(&r);
+    ck_assert_ptr_null(r.f);
+    ck_assert_ptr_null(r.buf);
 }
 END_TEST
 
@@ -1278,6 +1341,7 @@ Suite *kernel_suite(void)
         { "strmap", { test_strmap_matches_brute_force_reference } },
         { "heap", { test_heap_matches_brute_force_reference } },
         { "freelist", { test_freelist_order_growth_and_cap } },
+        { "csv", { test_csv_split_fields_and_columns, test_csv_reader_lines_offsets_and_seek } },
         { "replicate", { test_replicate_mean_ci_matches_hand_computation,
                          test_replicate_run_same_rows_for_any_thread_count,
                          test_replicate_run_returns_first_failure_in_replication_order } },
