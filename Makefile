@@ -17,7 +17,7 @@ CFLAGS_BASE += -DSLSIM_MPI
 endif
 
 SIM_SRC    := $(wildcard sim/*.c)
-MODEL_SRC  := $(wildcard models/*.c models/function/*.c)
+MODEL_SRC  := $(wildcard models/*.c models/*/*.c)
 APP_SRC    := $(filter-out app/main.c,$(wildcard app/*.c))
 TEST_SRC   := $(wildcard tests/*.c)
 PRICING    := $(wildcard models/pricing/*.json)
@@ -29,7 +29,7 @@ TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 BIN      ?= slsim
 TESTBIN  := $(BUILD)/slsim_tests
 
-.PHONY: all deps run test test-fast test-build bench check-asan check-mpi clean help
+.PHONY: all deps run test test-fast test-build bench check-asan check-mpi check-layers clean help
 all: $(BIN)
 
 help:
@@ -38,6 +38,7 @@ help:
 	@echo "make run         run the default scenario (scenarios/reference/api-backend.json)"
 	@echo "make test        run every test suite"
 	@echo "make test-fast   the quick tier (under a minute): the suites without the cases tagged slow"
+	@echo "make check-layers  the include rule: sim/ includes nothing from models/ or app/, models/ nothing from app/"
 	@echo "make bench       throughput and memory benchmark"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan"
 	@echo "make check-mpi   a sweep on 2 MPI ranks equals the single-process one (make MPI=1 builds with MPI)"
@@ -73,7 +74,13 @@ run: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	./$(BIN) run scenarios/reference/api-backend.json
 
-test:
+# The layers (docs/architecture.md): the kernel knows nothing of serverless, the world
+# nothing of the command line. Both test tiers check it first.
+check-layers:
+	@if grep -n '#include "\(models\|app\)/' sim/*.[ch] || grep -rn '#include "app/' models; then \
+	  echo "check-layers: an include crosses the layers upward (see docs/architecture.md)"; exit 1; fi
+
+test: check-layers
 	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
 	SLSIM=./$(BIN) $(TESTBIN)
@@ -81,7 +88,7 @@ test:
 # The quick tier for the edit-compile-test loop (under a minute): every suite but the test
 # cases tagged slow (studies, closed-form validation, exercises, every shipped scenario,
 # the kill test, the browser check), with the sanitizer runs' shorter samples.
-test-fast:
+test-fast: check-layers
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
 	SLSIM=./$(BIN) SLSIM_QUICK=1 CK_EXCLUDE_TAGS=slow $(TESTBIN)

@@ -19,6 +19,7 @@
 
 #include "app/outdir.h"
 #include "app/report.h"
+#include "sim/csv.h"
 
 static bool exists(const char *path)
 {
@@ -30,27 +31,22 @@ static bool exists(const char *path)
  * line of a run where nothing arrived, a bill with no line item, does not). */
 static bool has_nonzero(const char *path, int skip)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    csv_reader r = { .f = fopen(path, "r") };
+    if (!r.f)
         return false;
-    char line[8192];
-    bool found = false, header = true;
-    while (!found && fgets(line, sizeof line, f)) {
-        if (header) {
-            header = false;
-            continue;
-        }
-        int field = 0;
-        for (char *p = line; !found && *p && *p != '\n'; field++) {
+    csv_fields fl = { 0 };
+    bool found = false;
+    while (!found && csv_reader_next(&r) == 1 && csv_split(r.buf, &fl) == 0) {
+        if (r.line == 1)
+            continue;           /* the header */
+        for (size_t i = (size_t)skip; !found && i < fl.n; i++) {
             char *end;
-            double v = strtod(p, &end);
-            found = field >= skip && end != p && v != 0;
-            p += strcspn(p, ",\n");
-            if (*p == ',')
-                p++;
+            double v = strtod(fl.field[i], &end);
+            found = end != fl.field[i] && v != 0;
         }
     }
-    fclose(f);
+    csv_reader_close(&r);
+    csv_fields_free(&fl);
     return found;
 }
 
@@ -357,15 +353,12 @@ int plot_dir(const char *dir, const char *name, FILE *msg)
             n++;
         } else if (!strcmp(kinds[k].script, "sweep.gp")) {
             /* The swept key is the data file's first header field. */
-            FILE *f = fopen(data, "r");
-            if (f && fgets(xlabel, sizeof xlabel, f)) {
-                char *comma = strchr(xlabel, ',');
-                if (comma)
-                    *comma = '\0';
-                xlabel[strcspn(xlabel, "\r\n")] = '\0';
-            }
-            if (f)
-                fclose(f);
+            csv_reader r = { .f = fopen(data, "r") };
+            csv_fields fl = { 0 };
+            if (r.f && csv_reader_next(&r) == 1 && csv_split(r.buf, &fl) == 0)
+                snprintf(xlabel, sizeof xlabel, "%s", fl.field[0]);
+            csv_reader_close(&r);
+            csv_fields_free(&fl);
             args[n] = rel[n] = xlabel;
             n++;
         }

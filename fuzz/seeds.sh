@@ -65,7 +65,7 @@ done
   for t in '{' '}' '[' ']' ':' ',' 'true' 'false' 'null' '//' '/*' '*/' '1e308' '-1' '0.5' '4294967296'; do
     printf '"%s"\n' "$t"
   done
-  grep -ohE '"[a-z][a-z0-9_-]{1,40}"' models/*.c sim/cfg.c | sort -u | sed 's/^"\(.*\)"$/"\\"\1\\""/'
+  grep -ohE '"[a-z][a-z0-9_-]{1,40}"' models/*.c models/*/*.c sim/cfg.c | sort -u | sed 's/^"\(.*\)"$/"\\"\1\\""/'
 } > "$out/scenario.dict"
 
 # --set assignments the tests use: "--set PATH=VALUE" and "--set 'PATH=VALUE'" in C strings.
@@ -78,5 +78,5 @@ grep -ohE -- "--set '?[A-Za-z_][^ \"'=]*=[^ \"']*" tests/*.c 2>/dev/null | sed -
            'components' 'traffic' 'tenants' 'api' 'q' 'worker' 'gold' 'free' 'c' 's' 'arrivals' 'client'; do
     printf '"%s"\n' "$(printf '%s' "$t" | sed 's/"/\\"/g')"
   done
-  grep -ohE '"[a-z][a-z0-9_-]{1,40}"' models/*.c sim/cfg.c | sort -u
+  grep -ohE '"[a-z][a-z0-9_-]{1,40}"' models/*.c models/*/*.c sim/cfg.c | sort -u
 } > "$out/set.dict"

@@ -1,19 +1,17 @@
-/* deadline.h — the callers' deadlines of the calls a component holds: a min-heap indexed by
- * the component's own ids (slots), so that a call answered in time leaves the heap at once
- * and the component needs one timer, for the earliest deadline, however many calls it holds
- * and however far off their deadlines are. */
+/* deadline.h — the callers' deadlines of the calls a component holds: a min-heap (sim/heap.h)
+ * indexed by the component's own ids (slots), so that a call answered in time leaves the
+ * heap at once and the component needs one timer, for the earliest deadline, however many
+ * calls it holds and however far off their deadlines are. */
 #ifndef SLSIM_DEADLINE_H
 #define SLSIM_DEADLINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sim/heap.h"
+
 typedef struct deadline_heap {
-    uint32_t *heap;       /* ids, earliest first */
-    uint32_t  n, cap;
-    uint32_t *pos;        /* by id: place in heap, or UINT32_MAX */
-    double   *at;         /* by id: its deadline */
-    uint32_t  ids;        /* ids pos and at can hold */
+    heap      by_time;    /* ids keyed by their deadline */
     double    armed_at;   /* the earliest timer the owner has pending (INFINITY: none) */
 } deadline_heap;
 

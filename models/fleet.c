@@ -26,6 +26,7 @@
 
 #include "models/deadline.h"
 #include "sim/dist.h"
+#include "sim/freelist.h"
 
 #define NONE UINT32_MAX
 
@@ -170,7 +171,6 @@ typedef struct task {
 typedef struct job {
     uint32_t req;                 /* or NONE when the caller left */
     uint32_t task;
-    uint32_t next_free;
     double   arrived, v_done, wait_s;
     uint8_t  result, live;
 } job;
@@ -180,8 +180,8 @@ typedef struct fleet_state {
     world   *w;
     task    *tasks;
     uint32_t n_tasks;             /* slots used (some may be FREE) */
-    job     *jobs;
-    uint32_t cap_jobs, free_jobs;
+    job     *jobs;                /* its free slots in free_jobs */
+    freelist free_jobs;
     deadline_heap deadlines;
     gsl_rng *r_duration, *r_error;
     uint32_t running, starting;
@@ -203,6 +203,7 @@ static void fleet_free_state(void *p)
         free(st->tasks[i].cpu);
     free(st->tasks);
     free(st->jobs);
+    freelist_free(&st->free_jobs);
     deadline_free(&st->deadlines);
     series_free(&st->tasks_s);
     series_free(&st->inflight_s);
@@ -261,8 +262,7 @@ static void job_free(fleet_state *st, uint32_t j)
 {
     deadline_remove(&st->deadlines, j);
     st->jobs[j].live = 0;
-    st->jobs[j].next_free = st->free_jobs;
-    st->free_jobs = j;
+    freelist_give(&st->free_jobs, j);
 }
 
 static void task_stop(fleet_state *st, uint32_t k, double now);
@@ -455,7 +455,6 @@ static void *fleet_start(const void *spec, world *w, int index)
         return NULL;
     st->f = f;
     st->w = w;
-    st->free_jobs = NONE;
     deadline_init(&st->deadlines);
     char name[300];
     snprintf(name, sizeof name, "%s.%s.duration", f->is_vm ? "vm" : "container", f->name);
@@ -531,25 +530,17 @@ static void fleet_accept(void *state, world *w, uint32_t req)
         world_reply(w, req, RESULT_THROTTLED);     /* 503: no capacity */
         return;
     }
-    if (st->free_jobs == NONE) {
-        uint32_t cap = st->cap_jobs ? 2 * st->cap_jobs : 256;
-        job *g = realloc(st->jobs, cap * sizeof *g);
+    if (freelist_empty(&st->free_jobs)) {
+        job *g = freelist_grow(&st->free_jobs, st->jobs, sizeof *g, 256, NONE);
         if (!g) {
             w->out_of_memory = 1;
             world_reply(w, req, RESULT_ERROR);
             return;
         }
         st->jobs = g;
-        for (uint32_t i = cap; i-- > st->cap_jobs;) {
-            g[i].live = 0;
-            g[i].next_free = st->free_jobs;
-            st->free_jobs = i;
-        }
-        st->cap_jobs = cap;
     }
-    uint32_t j = st->free_jobs;
+    uint32_t j = freelist_take(&st->free_jobs);
     job *jb = &st->jobs[j];
-    st->free_jobs = jb->next_free;
     double d_s = dist_sample(&f->duration_ms, st->r_duration) / 1000.0;
     *jb = (job){ .req = req, .task = k, .arrived = now, .live = 1,
                  .wait_s = d_s * (1.0 - f->cpu_bound_fraction) };

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "sim/dist.h"
+#include "sim/freelist.h"
 
 /* ---- spec ---------------------------------------------------------------------------- */
 
@@ -195,7 +196,6 @@ static int queue_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *pa
 typedef struct batch {
     uint32_t *msg;          /* request indices */
     uint32_t  n;
-    uint32_t  next_free;
     double    received;     /* when its messages were received */
     uint32_t  carrier;      /* the request that invoked the consumer */
     uint32_t  gen;          /* bumped at each use: a stale visibility timer is ignored */
@@ -217,8 +217,9 @@ typedef struct queue_state {
     uint32_t  cur_in_batch;          /* FIFO: messages of cur_group that the batch kept */
     gsl_rng  *r_group;
     /* batches being processed or returning */
-    batch    *batches;
-    uint32_t  n_batches, free_batch, busy;
+    batch    *batches;               /* its free slots in free_batches */
+    freelist  free_batches;
+    uint32_t  busy;
     double    allowed;               /* poller allowance */
     uint32_t  window_gen;            /* lazy cancellation of the batch-window timer */
     int       window_armed;
@@ -249,9 +250,10 @@ static void queue_free_state(void *p)
     queue_state *st = p;
     if (!st)
         return;
-    for (uint32_t i = 0; i < st->n_batches; i++)
+    for (uint32_t i = 0; i < freelist_capacity(&st->free_batches); i++)
         free(st->batches[i].msg);
     free(st->batches);
+    freelist_free(&st->free_batches);
     free(st->ring);
     free(st->groups);
     free(st->ready);
@@ -272,7 +274,6 @@ static void *queue_start(const void *spec, world *w, int index)
     st->index = index;
     st->cap = 256;
     st->ring = malloc(st->cap * sizeof *st->ring);
-    st->free_batch = UINT32_MAX;
     st->allowed = st->q->pollers_initial;
     st->empty_since = 0;
     hist_init(&st->wait_ms);
@@ -491,26 +492,21 @@ static bool store_head_entered(const queue_state *st, double *entered)
 
 static uint32_t batch_new(queue_state *st)
 {
-    if (st->free_batch == UINT32_MAX) {
-        uint32_t n = st->n_batches ? 2 * st->n_batches : 8;
-        batch *grown = realloc(st->batches, n * sizeof *grown);
+    if (freelist_empty(&st->free_batches)) {
+        batch *grown = freelist_grow(&st->free_batches, st->batches, sizeof *grown, 8, UINT32_MAX);
         if (!grown)
             return UINT32_MAX;
-        st->batches = grown;
-        for (uint32_t i = n; i-- > st->n_batches;) {
-            grown[i] = (batch){ .msg = NULL, .next_free = st->free_batch };
-            st->free_batch = i;
-        }
-        st->n_batches = n;
+        st->batches = grown;    /* new batches zeroed: no buffer yet */
     }
-    uint32_t b = st->free_batch;
+    uint32_t b = freelist_take(&st->free_batches);
     batch *bt = &st->batches[b];
     if (!bt->msg) {
         bt->msg = malloc(st->q->batch_size * sizeof *bt->msg);
-        if (!bt->msg)
+        if (!bt->msg) {
+            freelist_give(&st->free_batches, b);
             return UINT32_MAX;
+        }
     }
-    st->free_batch = bt->next_free;
     bt->n = 0;
     bt->gen++;
     return b;
@@ -518,8 +514,7 @@ static uint32_t batch_new(queue_state *st)
 
 static void batch_free(queue_state *st, uint32_t b)
 {
-    st->batches[b].next_free = st->free_batch;
-    st->free_batch = b;
+    freelist_give(&st->free_batches, b);
 }
 
 /* A message leaves the system into the dead-letter destination. */

@@ -36,6 +36,7 @@
 #include "models/deadline.h"
 #include "models/ratelimit.h"
 #include "sim/dist.h"
+#include "sim/freelist.h"
 
 /* ---- spec ------------------------------------------------------------------------ */
 
@@ -270,8 +271,8 @@ typedef struct service_state {
     const service_spec *s;
     world    *w;
     int       index;
-    slot     *slots;
-    uint32_t  cap_slots, *free_slots, n_free;
+    slot     *slots;                 /* its free slots in free_slots */
+    freelist  free_slots;
     ring      waiting, shared;
     uint32_t  busy;                  /* in service (or forwarded) */
     uint32_t  connections;           /* open connections (callers', or the pool's to its target) */
@@ -324,7 +325,7 @@ static void service_free_state(void *p)
     if (!st)
         return;
     free(st->slots);
-    free(st->free_slots);
+    freelist_free(&st->free_slots);
     free(st->waiting.v);
     free(st->shared.v);
     deadline_free(&st->deadlines);
@@ -369,24 +370,13 @@ static void *service_start(const void *spec, world *w, int index)
 
 static uint32_t slot_new(service_state *st)
 {
-    if (st->n_free == 0) {
-        uint32_t cap = st->cap_slots ? 2 * st->cap_slots : 64;
-        slot *v = realloc(st->slots, cap * sizeof *v);
+    if (freelist_empty(&st->free_slots)) {
+        slot *v = freelist_grow(&st->free_slots, st->slots, sizeof *v, 64, UINT32_MAX);
         if (!v)
             return UINT32_MAX;
-        st->slots = v;
-        uint32_t *f = realloc(st->free_slots, cap * sizeof *f);
-        if (!f)
-            return UINT32_MAX;
-        st->free_slots = f;
-        for (uint32_t i = cap; i-- > st->cap_slots;) {
-            st->slots[i].epoch = 0;
-            st->slots[i].phase = PHASE_FREE;
-            st->free_slots[st->n_free++] = i;
-        }
-        st->cap_slots = cap;
+        st->slots = v;          /* new slots zeroed: epoch 0, PHASE_FREE */
     }
-    return st->free_slots[--st->n_free];
+    return freelist_take(&st->free_slots);
 }
 
 static void slot_free(service_state *st, uint32_t k)
@@ -394,7 +384,7 @@ static void slot_free(service_state *st, uint32_t k)
     deadline_remove(&st->deadlines, k);
     st->slots[k].phase = PHASE_FREE;
     st->slots[k].epoch++;
-    st->free_slots[st->n_free++] = k;
+    freelist_give(&st->free_slots, k);
 }
 
 static uint64_t slot_arg(const service_state *st, uint32_t k)
@@ -623,7 +613,7 @@ static void pool_reply(void *state, world *w, uint32_t req, attempt_result resul
     request *r = &w->req[req];
     uint32_t k = r->tag;
     uint8_t effect = r->effect;
-    bool current = k < st->cap_slots && st->slots[k].phase == PHASE_FORWARDED &&
+    bool current = k < freelist_capacity(&st->free_slots) && st->slots[k].phase == PHASE_FORWARDED &&
                    st->slots[k].epoch == r->epoch;
     world_request_free(w, req);
     if (!current)
@@ -722,7 +712,7 @@ static void on_incident_down(sim *s, void *target, uint64_t arg)
     (void)s;
     (void)arg;
     service_state *st = target;
-    for (uint32_t k = 0; k < st->cap_slots; k++) {
+    for (uint32_t k = 0; k < freelist_capacity(&st->free_slots); k++) {
         slot *sl = &st->slots[k];
         if (sl->phase == PHASE_FREE || sl->req == UINT32_MAX)
             continue;

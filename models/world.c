@@ -493,28 +493,15 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
 
 uint32_t world_request_new(world *w)
 {
-    if (w->free_head == UINT32_MAX) {
-        uint32_t cap = w->cap_req ? w->cap_req * 2 : 1024;
-        if (cap <= w->cap_req || cap > (1u << 30)) {
-            w->out_of_memory = 1;
-            return UINT32_MAX;
-        }
-        request *grown = realloc(w->req, (size_t)cap * sizeof *grown);
+    if (freelist_empty(&w->free_req)) {
+        request *grown = freelist_grow(&w->free_req, w->req, sizeof *grown, 1024, 1u << 30);
         if (!grown) {
             w->out_of_memory = 1;
             return UINT32_MAX;
         }
-        w->req = grown;
-        /* New slots join the free list in index order. */
-        for (uint32_t i = cap; i-- > w->cap_req;) {
-            grown[i].live = 0;
-            grown[i].next_free = w->free_head;
-            w->free_head = i;
-        }
-        w->cap_req = cap;
+        w->req = grown;     /* new slots zeroed: not live */
     }
-    uint32_t idx = w->free_head;
-    w->free_head = w->req[idx].next_free;
+    uint32_t idx = freelist_take(&w->free_req);
     w->req[idx] = (request){ .live = 1, .caller = CALLER_CLIENT, .size_kb = 1, .run_ms = -1, .items = 1 };
     w->n_req++;
     return idx;
@@ -523,8 +510,7 @@ uint32_t world_request_new(world *w)
 void world_request_free(world *w, uint32_t idx)
 {
     w->req[idx].live = 0;
-    w->req[idx].next_free = w->free_head;
-    w->free_head = idx;
+    freelist_give(&w->free_req, idx);
     w->n_req--;
 }
 
@@ -540,7 +526,7 @@ void world_request_free(world *w, uint32_t idx)
  * limit, reached only past 64 nested hand-overs, which no shipped scenario reaches.) */
 static bool deferred_live(const world *w, uint32_t idx)
 {
-    return idx < w->cap_req && w->req[idx].live;
+    return idx < freelist_capacity(&w->free_req) && w->req[idx].live;
 }
 
 static void on_deferred_deliver(sim *s, void *target, uint64_t arg)
@@ -713,7 +699,7 @@ static void stall_owner(const world *w, const sim_stall *st, char *buf, size_t s
     int c = -1;
     if (st->target == w && (st->handler == on_deferred_deliver || st->handler == on_deferred_enqueue))
         c = (int)sim_gen_of(st->arg);
-    else if (st->target == w && st->handler == on_deferred_reply && sim_payload_of(st->arg) < w->cap_req)
+    else if (st->target == w && st->handler == on_deferred_reply && sim_payload_of(st->arg) < freelist_capacity(&w->free_req))
         c = w->req[sim_payload_of(st->arg)].caller;
     for (size_t i = 0; c < 0 && st->target && st->target != w && i < spec->n_components; i++)
         if (w->state[i] == st->target)
@@ -746,7 +732,6 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->spec = spec;
     w->t_start = spec->warmup_s;
     w->t_end = spec->warmup_s + spec->duration_s;
-    w->free_head = UINT32_MAX;
     hist_init(&w->latency);
     w->source_latency = malloc((spec->n_sources ? spec->n_sources : 1) * sizeof *w->source_latency);
     if (!w->source_latency)
@@ -795,7 +780,7 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
 
     /* Conservation: every measured request ended in one outcome or is still in flight. */
     uint64_t in_flight = 0;
-    for (uint32_t i = 0; i < w->cap_req; i++)
+    for (uint32_t i = 0; i < freelist_capacity(&w->free_req); i++)
         in_flight += w->req[i].live && w->req[i].measured;
     w->counts.in_flight = in_flight;
     const request_counts *c = &w->counts;
@@ -825,6 +810,7 @@ void world_free(world *w)
     gateway_free(w);
     sim_free(w->s);
     free(w->req);
+    freelist_free(&w->free_req);
     free(w->source_latency);
     free(w->tenant_counts);
     free(w->tenant_latency);

@@ -14,6 +14,7 @@
 
 #include "sim/cfg.h"
 #include "sim/engine.h"
+#include "sim/freelist.h"
 #include "sim/stats.h"
 #include "models/billing.h"
 #include "models/ratelimit.h"
@@ -58,7 +59,6 @@ typedef struct request {
                                 its response (a synchronous request), or UINT32_MAX */
     };
     uint32_t queue_next;     /* next message of its group in a FIFO queue */
-    uint32_t next_free;      /* pool free list link */
     int32_t  caller;         /* component waiting for the reply, or CALLER_CLIENT */
     uint32_t tag;            /* the caller's own reference (a batch, an event slot) */
     uint32_t epoch;          /* the caller's generation of that reference (stale replies) */
@@ -231,8 +231,9 @@ struct world {
     const world_spec *spec;
     sim              *s;
     double            t_start, t_end;      /* measured window */
-    request          *req;
-    uint32_t          n_req, cap_req, free_head;
+    request          *req;                 /* the request pool: its free slots in free_req */
+    uint32_t          n_req;               /* requests taken */
+    freelist          free_req;
     void            **state;               /* per component */
     void             *sources;             /* traffic.c's state */
     uint32_t          unreserved_busy;     /* running invocations of unreserved functions */

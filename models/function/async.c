@@ -49,7 +49,6 @@ void function_enqueue(void *state, world *w, uint32_t req)
             *d = w->req[req];          /* the pool may have moved: re-read */
             d->measured = 0;
             d->duplicate = 1;
-            d->next_free = 0;
             d->live = 1;
             if (measuring)
                 st->async_duplicates++;

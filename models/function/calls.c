@@ -59,7 +59,7 @@ long function_send_calls(function_state *st, world *w, const instance *from)
 static instance *inst_of(function_state *st, uint64_t arg)
 {
     uint32_t slot = sim_payload_of(arg);
-    return slot < st->cap_slots && st->inst[slot].epoch == sim_gen_of(arg) ? &st->inst[slot] : NULL;
+    return slot < freelist_capacity(&st->free_slots) && st->inst[slot].epoch == sim_gen_of(arg) ? &st->inst[slot] : NULL;
 }
 
 static void end_invocation(function_state *st, uint32_t slot, attempt_result result)
@@ -163,7 +163,7 @@ static void on_call_retry(sim *s, void *target, uint64_t arg)
     uint32_t carrier = (uint32_t)arg;
     request r = w->req[carrier];
     world_request_free(w, carrier);
-    if (r.tag < st->cap_slots && st->inst[r.tag].epoch == r.epoch)
+    if (r.tag < freelist_capacity(&st->free_slots) && st->inst[r.tag].epoch == r.epoch)
         issue_call(st, r.tag, r.attempt, r.backoff_prev_ms);
 }
 
@@ -266,7 +266,7 @@ void function_call_reply(function_state *st, world *w, uint32_t sub, attempt_res
 {
     const request r = w->req[sub];
     world_request_free(w, sub);
-    if (r.tag >= st->cap_slots || st->inst[r.tag].epoch != r.epoch)
+    if (r.tag >= freelist_capacity(&st->free_slots) || st->inst[r.tag].epoch != r.epoch)
         return;                         /* the invocation has ended */
     const function_call *c = &st->f->calls[r.step];
     if (result == RESULT_PARTIAL)

@@ -16,9 +16,9 @@
  * discarded, and its idle time is accounted up to its expiry. Invariant: a new instance is
  * created only when the idle stack is empty, so live + lazily-dead instances never exceed
  * the concurrency limit plus provisioned instances, and the pool never grows in a run.
- * Slots: inst[0, cap_slots) grows by doubling up to max_slots and never shrinks; an unused
- * slot is on free_slots, a used one is busy (counted in busy) or on idle or idle_pc (an
- * idle on-demand one perhaps already expired, lazily). */
+ * Slots: inst[0, capacity of free_slots) grows by doubling up to max_slots and never
+ * shrinks; an unused slot is on free_slots, a used one is busy (counted in busy) or on
+ * idle or idle_pc (an idle on-demand one perhaps already expired, lazily). */
 #include "models/function/internal.h"
 
 static void function_free_state(void *p)
@@ -31,11 +31,12 @@ static void function_free_state(void *p)
         free(st->unit);
     }
     if (st->owns_pool) {
-        free(st->pool->heap);
+        heap_free(&st->pool->idle);
+        free(st->pool->units);
         free(st->pool);
     }
     free(st->inst);
-    free(st->free_slots);
+    freelist_free(&st->free_slots);
     free(st->idle);
     free(st->idle_pc);
     free(st->steps);
@@ -50,25 +51,20 @@ static void function_free_state(void *p)
  * memory. Growth is bounded by the peak number of instances, not by requests. */
 int function_grow_slots(function_state *st)
 {
-    if (st->cap_slots >= st->max_slots)
+    uint32_t cap = freelist_capacity(&st->free_slots);
+    if (cap >= st->max_slots)
         return -1;
-    uint32_t cap = st->cap_slots > st->max_slots / 2 ? st->max_slots : 2 * st->cap_slots;
-    instance *inst = realloc(st->inst, cap * sizeof *inst);
-    if (!inst)
-        return -1;
-    memset(inst + st->cap_slots, 0, (cap - st->cap_slots) * sizeof *inst);
-    st->inst = inst;
-    uint32_t *f = realloc(st->free_slots, cap * sizeof *f);
-    if (!f)
-        return -1;
-    st->free_slots = f;
-    uint32_t *idle = realloc(st->idle, cap * sizeof *idle);
+    /* The idle stack can hold every slot: it grows first, to the slots' next capacity. */
+    uint32_t next = cap > st->max_slots / 2 ? st->max_slots : 2 * cap;
+    uint32_t *idle = realloc(st->idle, next * sizeof *idle);
     if (!idle)
         return -1;
     st->idle = idle;
-    for (uint32_t i = cap; i-- > st->cap_slots;)
-        st->free_slots[st->n_free++] = i;
-    st->cap_slots = cap;
+    instance *inst = freelist_grow(&st->free_slots, st->inst, sizeof *inst, next, st->max_slots);
+    if (!inst)
+        return -1;
+    assert(freelist_capacity(&st->free_slots) == next);
+    st->inst = inst;
     return 0;
 }
 
@@ -97,12 +93,12 @@ static void *function_start(const void *spec, world *w, int index)
     st->index = index;
     st->max_slots = f->limit + f->provisioned;
     uint32_t first = f->provisioned + 64 < st->max_slots ? f->provisioned + 64 : st->max_slots;
-    st->cap_slots = first ? first : 1;
-    st->inst = calloc(st->cap_slots, sizeof *st->inst);
-    st->free_slots = malloc(st->cap_slots * sizeof *st->free_slots);
-    st->idle = malloc(st->cap_slots * sizeof *st->idle);
+    if (!first)
+        first = 1;          /* even with no slot allowed (max_slots 0): the arrays exist */
+    st->inst = freelist_grow(&st->free_slots, NULL, sizeof *st->inst, first, first);
+    st->idle = malloc(first * sizeof *st->idle);
     st->idle_pc = malloc((f->provisioned ? f->provisioned : 1) * sizeof *st->idle_pc);
-    int ok = st->inst && st->free_slots && st->idle && st->idle_pc &&
+    int ok = st->inst && st->idle && st->idle_pc &&
              series_init(&st->busy_s, w->t_start, w->t_end - w->t_start, 1) == 0 &&
              series_init(&st->idle_s, w->t_start, w->t_end - w->t_start, 1) == 0;
     if (ok) {
@@ -130,8 +126,6 @@ static void *function_start(const void *spec, world *w, int index)
         return NULL;
     }
     /* Slots: provisioned instances first, always warm and idle at time 0. */
-    for (uint32_t i = 0; i < st->cap_slots; i++)
-        st->free_slots[st->n_free++] = st->cap_slots - 1 - i;
     st->pc_t = 0;
     function_pc_set(st, f->n_pc_actions ? f->pc_count[function_pc_action_at_start(f)] : f->provisioned, 0);
     size_t action = 0;
@@ -182,8 +176,10 @@ static void *function_start(const void *spec, world *w, int index)
         u->t_start = w->t_start;
         u->owner = st;
         u->r_keep = st->r_keep;
-        u->pool = st->pool;
-        u->heap_pos = UINT32_MAX;
+        if (st->pool && function_pool_join(st->pool, u) != 0) {
+            function_free_state(st);
+            return NULL;
+        }
         u->cost_ms = fmax(dist_mean(&f->cold_start_ms), 1e-3);
         for (size_t i = 0; i < w->spec->n_components; i++) {
             const component_spec *c = &w->spec->components[i];
@@ -254,7 +250,7 @@ void function_discard_instance(function_state *st, uint32_t slot)
             w->spec->components[t].kind->connect(w->state[t], w, -1);
             in->conns &= ~(1ull << b);
         }
-    st->free_slots[st->n_free++] = slot;
+    freelist_give(&st->free_slots, slot);
 }
 
 static void function_reclaim(void *state, world *w)
@@ -365,14 +361,14 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
                 u->resident = true;
                 u->freq = 0;
             }
-        } else if (u->pool && u->heap_pos != UINT32_MAX) {
-            function_heap_remove(u->pool, u);       /* a warm hit: running, not evictable */
+        } else if (u->pool) {
+            heap_remove(&u->pool->idle, u->pool_id);   /* a warm hit: running, not evictable */
         }
-        if (st->n_free == 0 && function_grow_slots(st) != 0) {
+        if (freelist_empty(&st->free_slots) && function_grow_slots(st) != 0) {
             w->out_of_memory = 1;
             return UINT32_MAX;
         }
-        slot = st->free_slots[--st->n_free];
+        slot = freelist_take(&st->free_slots);
         st->inst[slot].provisioned = 0;
         st->inst[slot].conns = 0;
         function_unit_arrive(st->unit, now);
@@ -406,12 +402,12 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
         /* Every slot taken: within the limits checked above that happens only while two
          * versions deploy (their idle environments cannot serve each other); the platform
          * then reclaims the other version's least recently used one. */
-        if (st->n_free == 0 && function_grow_slots(st) != 0 && !function_reclaim_idle(st, v, now)) {
+        if (freelist_empty(&st->free_slots) && function_grow_slots(st) != 0 && !function_reclaim_idle(st, v, now)) {
             w->out_of_memory = 1;       /* memory ran out */
             return UINT32_MAX;
         }
         st->tokens -= 1.0;
-        slot = st->free_slots[--st->n_free];
+        slot = freelist_take(&st->free_slots);
         st->inst[slot].provisioned = 0;
         st->inst[slot].conns = 0;
         st->inst[slot].version = v;
@@ -534,7 +530,7 @@ static void function_finish(void *state, world *w)
     function_state *st = state;
     double end = w->t_end;
     /* Instances still busy (concurrency > 1) are billed up to the window's end. */
-    for (uint32_t i = 0; st->f->concurrency > 1 && i < st->cap_slots; i++)
+    for (uint32_t i = 0; st->f->concurrency > 1 && i < freelist_capacity(&st->free_slots); i++)
         if (st->inst[i].active > 0) {
             function_bill_busy(st, st->inst[i].busy_start, end);
             busy_span(st, st->inst[i].busy_start, end);

@@ -14,6 +14,7 @@
 
 #include "models/function.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 #include "models/retry.h"
 #include "models/traffic.h"
 #include "sim/dist.h"
+#include "sim/freelist.h"
+#include "sim/heap.h"
 
 /* ---- spec ------------------------------------------------------------------------ */
 
@@ -188,7 +191,7 @@ typedef struct ka_unit {
     /* greedy-dual: loaded until evicted */
     struct host_pool *pool;
     bool      resident;          /* loaded (running or idle) */
-    uint32_t  heap_pos;          /* place in the pool's heap of idle units, or UINT32_MAX */
+    uint32_t  pool_id;           /* its id in the pool (units[pool_id] is this unit) */
     double    freq, cost_ms, priority;
     uint64_t  evictions;         /* measured window */
 } ka_unit;
@@ -200,8 +203,9 @@ typedef struct ka_unit {
  * evicted (when they fill the host, an unloaded unit's invocation is throttled). */
 typedef struct host_pool {
     double    capacity_gb, used_gb, clock;
-    ka_unit **heap;
-    uint32_t  n, cap;
+    heap      idle;              /* pool ids of the idle resident units, by priority */
+    ka_unit **units;             /* by pool id: every unit on the host */
+    uint32_t  n_units, cap_units;
 } host_pool;
 
 typedef struct function_state {
@@ -222,8 +226,8 @@ typedef struct function_state {
     bool      owns_pool;
     world    *w;
     instance *inst;
-    uint32_t  cap_slots, max_slots;  /* slots grow on demand up to max_slots */
-    uint32_t *free_slots, n_free;
+    uint32_t  max_slots;             /* inst grows on demand up to max_slots */
+    freelist  free_slots;            /* inst's free slots; its capacity is inst's */
     uint32_t *idle, n_idle;          /* on-demand idle stack, top = most recent */
     uint32_t *idle_pc, n_idle_pc;    /* provisioned idle instances */
     uint32_t  pc_live, pc_cap;       /* provisioned instances, and how many there should be */
@@ -271,7 +275,7 @@ void *function_parse(cfg_node *n, world_spec *w);
 int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path);
 
 /* ---- keepalive.c ---- */
-void function_heap_remove(host_pool *p, ka_unit *u);
+int function_pool_join(host_pool *p, ka_unit *u);
 bool function_pool_make_room(host_pool *p, double gb, double now);
 void function_unit_close_idle(ka_unit *u, double now);
 void function_unit_arrive(ka_unit *u, double now);

@@ -5,73 +5,39 @@
  * A unit is lazy like the instances: after its last execution ends at idle_since it is
  * loaded during [load_at, unload_at) (and always while running > 0); nothing fires when it
  * loads or unloads, the next arrival (or the end of the run) settles the idle period.
- * Greedy-Dual: a unit is resident until evicted; the pool's heap holds exactly the idle
- * resident units, ordered by priority (heap_pos is each one's place, UINT32_MAX when not
- * on it), and used_gb is the memory of the resident ones, never above capacity_gb. */
+ * Greedy-Dual: a unit is resident until evicted; the pool's heap (sim/heap.h) holds exactly
+ * the pool ids of the idle resident units, keyed by priority, and used_gb is the memory of
+ * the resident ones, never above capacity_gb. */
 #include "models/function/internal.h"
 
-/* ---- the greedy-dual host pool: a min-heap of idle units by priority ---- */
+/* ---- the greedy-dual host pool: the idle units in a min-heap by priority ---- */
 
-static void heap_set(host_pool *p, uint32_t i, ka_unit *u)
+/* Puts u on pool p's host (not resident yet): its pool id is its index in p->units.
+ * Returns 0, or -1 when out of memory. */
+int function_pool_join(host_pool *p, ka_unit *u)
 {
-    p->heap[i] = u;
-    u->heap_pos = i;
-}
-
-static void heap_sift(host_pool *p, uint32_t i)
-{
-    ka_unit *u = p->heap[i];
-    while (i > 0 && p->heap[(i - 1) / 2]->priority > u->priority) {
-        heap_set(p, i, p->heap[(i - 1) / 2]);
-        i = (i - 1) / 2;
-    }
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= p->n)
-            break;
-        if (c + 1 < p->n && p->heap[c + 1]->priority < p->heap[c]->priority)
-            c++;
-        if (p->heap[c]->priority >= u->priority)
-            break;
-        heap_set(p, i, p->heap[c]);
-        i = c;
-    }
-    heap_set(p, i, u);
-}
-
-/* Returns -1 when out of memory (the heap grows to the number of units, not requests). */
-static int heap_push(host_pool *p, ka_unit *u)
-{
-    if (p->n == p->cap) {
-        uint32_t cap = p->cap ? 2 * p->cap : 64;
-        ka_unit **h = realloc(p->heap, cap * sizeof *h);
-        if (!h)
+    if (p->n_units == p->cap_units) {
+        uint32_t cap = p->cap_units ? 2 * p->cap_units : 16;
+        ka_unit **units = realloc(p->units, cap * sizeof *units);
+        if (!units)
             return -1;
-        p->heap = h;
-        p->cap = cap;
+        p->units = units;
+        p->cap_units = cap;
     }
-    heap_set(p, p->n++, u);
-    heap_sift(p, p->n - 1);
+    u->pool = p;
+    u->pool_id = p->n_units;
+    p->units[p->n_units++] = u;
     return 0;
-}
-
-void function_heap_remove(host_pool *p, ka_unit *u)
-{
-    uint32_t i = u->heap_pos;
-    u->heap_pos = UINT32_MAX;
-    if (--p->n == i)
-        return;
-    heap_set(p, i, p->heap[p->n]);
-    heap_sift(p, i);
 }
 
 /* Evicts idle units, lowest priority first, until gb more fit. False when they cannot
  * (the host is full of running units). */
 bool function_pool_make_room(host_pool *p, double gb, double now)
 {
-    while (p->used_gb + gb > p->capacity_gb + 1e-9 && p->n > 0) {
-        ka_unit *v = p->heap[0];
-        function_heap_remove(p, v);
+    uint32_t id;
+    while (p->used_gb + gb > p->capacity_gb + 1e-9 && heap_min(&p->idle, &id, NULL)) {
+        ka_unit *v = p->units[id];
+        heap_remove(&p->idle, id);
         p->clock = v->priority;
         p->used_gb -= v->gb;
         v->resident = false;
@@ -171,7 +137,7 @@ int function_unit_release(ka_unit *u, double now)
     if (u->pool) {
         /* Idle on the host until evicted, at its Greedy-Dual priority. */
         u->priority = u->pool->clock + u->freq * u->cost_ms / u->gb;
-        return heap_push(u->pool, u);
+        return heap_push(&u->pool->idle, u->pool_id, u->priority);
     }
     return 0;
 }

@@ -70,11 +70,11 @@ void function_pc_set(function_state *st, uint32_t target, double now)
     function_pc_account(st, now);
     st->pc_cap = target;
     while (st->pc_live < target) {
-        if (st->n_free == 0 && function_grow_slots(st) != 0 && !function_reclaim_idle(st, UINT32_MAX, now)) {
+        if (freelist_empty(&st->free_slots) && function_grow_slots(st) != 0 && !function_reclaim_idle(st, UINT32_MAX, now)) {
             st->w->out_of_memory = 1;
             return;
         }
-        uint32_t slot = st->free_slots[--st->n_free];
+        uint32_t slot = freelist_take(&st->free_slots);
         /* A reused slot keeps counting its epochs: late events of its last invocation must
          * not match the next one. */
         uint32_t epoch = st->inst[slot].epoch + 1;
