@@ -411,7 +411,7 @@ static int store_push(queue_state *st, uint32_t req, bool front)
     if (!st->q->fifo)
         return ring_push(st, req);
     request *r = &st->w->req[req];
-    struct group *g = &st->groups[r->group];
+    struct group *g = &st->groups[r->fifo_group];
     if (g->n == 0) {
         g->first = g->last = req;
     } else if (front) {
@@ -426,7 +426,7 @@ static int store_push(queue_state *st, uint32_t req, bool front)
     if ((double)st->count > st->max_depth && measuring(st))
         st->max_depth = (double)st->count;
     if (!g->locked && !g->ready)
-        ready_push(st, r->group);
+        ready_push(st, r->fifo_group);
     return 0;
 }
 
@@ -846,7 +846,7 @@ static void queue_enqueue(void *state, world *w, uint32_t req)
         r->sent = r->entered;
     r->receives = 0;
     if (st->q->fifo)
-        r->group = (uint32_t)gsl_rng_uniform_int(st->r_group, st->q->message_groups);
+        r->fifo_group = (uint32_t)gsl_rng_uniform_int(st->r_group, st->q->message_groups);
     if (measuring(st)) {
         st->sent++;
         st->api_send += (uint64_t)fmax(1.0, ceil(r->size_kb / 64 - 1e-9));
@@ -872,7 +872,7 @@ static void on_visible_again(sim *s, void *target, uint64_t arg)
         for (uint32_t i = bt->n; i-- > 0;)
             store_push(st, bt->msg[i], true);
         for (uint32_t i = 0; i < bt->n; i++)
-            group_release(st, st->w->req[bt->msg[i]].group);
+            group_release(st, st->w->req[bt->msg[i]].fifo_group);
     } else {
         for (uint32_t i = 0; i < bt->n; i++) {
             if (ring_push(st, bt->msg[i]) != 0) {
@@ -916,7 +916,7 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
     if (q->fifo && ok) {
         /* Done with the batch's groups (before its messages are freed). */
         for (uint32_t i = 0; i < st->batches[b].n; i++)
-            group_release(st, w->req[st->batches[b].msg[i]].group);
+            group_release(st, w->req[st->batches[b].msg[i]].fifo_group);
     }
     uint32_t kept = 0, deleted = 0;
     for (uint32_t i = 0; i < st->batches[b].n; i++) {

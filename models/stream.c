@@ -213,7 +213,7 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
     /* The key's lane: the same key always lands on the same lane. */
     uint32_t k = physical * s->parallelization + (key / s->shards) % s->parallelization;
     shard *sh = &st->shard[k];
-    r->group = key;
+    r->partition_key = key;
     r->entered = now;
     if (measuring(st)) {
         st->records++;
@@ -243,9 +243,9 @@ static void finish_batch(stream_state *st, uint32_t k, bool ok)
             /* The order check (an invariant the lanes must keep, reported as a figure). */
             const request *r = &w->req[req];
             if (st->key_last) {
-                if (r->entered < st->key_last[r->group])
+                if (r->entered < st->key_last[r->partition_key])
                     st->out_of_order++;
-                st->key_last[r->group] = r->entered;
+                st->key_last[r->partition_key] = r->entered;
             }
             world_finish(w, req, OUTCOME_COMPLETED);
         } else if (st->s->on_failure >= 0) {
