@@ -17,7 +17,7 @@ CFLAGS_BASE += -DSLSIM_MPI
 endif
 
 SIM_SRC    := $(wildcard sim/*.c)
-MODEL_SRC  := $(wildcard models/*.c models/function/*.c)
+MODEL_SRC  := $(wildcard models/*.c models/function/*.c models/workflow/*.c)
 APP_SRC    := $(filter-out app/main.c,$(wildcard app/*.c))
 TEST_SRC   := $(wildcard tests/*.c)
 PRICING    := $(wildcard models/pricing/*.json)

@@ -1,5 +1,5 @@
 # fuzz/fuzz.mk — libFuzzer builds of the fuzz targets, in build-fuzz/ (run by scripts/fuzz.sh:
-# `make -f fuzz/fuzz.mk`). The library (sim/*.c, models/*.c and models/function/*.c, app/*.c but main.c, the embedded
+# `make -f fuzz/fuzz.mk`). The library (sim/*.c, models/*.c, models/function/*.c and models/workflow/*.c, app/*.c but main.c, the embedded
 # price tables) is compiled with clang under ASan and UBSan and libFuzzer's coverage; every UBSan
 # report aborts, so libFuzzer saves the input. OpenMP is left out (-fopenmp would pull in
 # libomp, whose threads LeakSanitizer then has to see through): one thread runs each input,
@@ -13,7 +13,7 @@ FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wno-unk
 FUZZ_LIBS  := $(shell pkg-config --libs gsl libcjson 2>/dev/null) -lm
 
 FUZZ_TARGETS := scenario azure2019 azure2021 csv set
-FUZZ_LIB_SRC := $(wildcard sim/*.c) $(wildcard models/*.c models/function/*.c) $(filter-out app/main.c,$(wildcard app/*.c))
+FUZZ_LIB_SRC := $(wildcard sim/*.c) $(wildcard models/*.c models/function/*.c models/workflow/*.c) $(filter-out app/main.c,$(wildcard app/*.c))
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_LIB_SRC) fuzz/harness.c) \
   $(FUZZ_BUILD)/gen/pricing_tables.o
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))

@@ -1335,8 +1335,8 @@ END_TEST
 
 START_TEST(regression_time_in_a_state_cut_short_by_the_execution_timeout_is_lost)
 {
-    /* workflow.c: state_left and the wait_s/work_s sums run only when a state ends by
-     * itself; exec_end (an execution timeout) frees the frames without adding the time the
+    /* models/workflow/execution.c: state_left and the wait_s/work_s sums run only when a
+     * state ends by itself; exec_end (an execution timeout) frees the frames without adding the time the
      * current state had run. An Express workflow: task (50 ms), then a 400-s wait; every
      * execution times out at 300 s after 299.95 s in the wait. README, Workflow figures:
      * "waiting_s_mean (in wait states) ... per execution, and per state ... time_s_mean".
@@ -1370,7 +1370,7 @@ END_TEST
 
 START_TEST(regression_a_bad_task_target_is_reported_without_its_json_path)
 {
-    /* workflow.c, link_task: the message's path is built from the state's name,
+    /* models/workflow/spec.c, link_task: the message's path is built from the state's name,
      * `components[0].states["x"].target`, not its JSON path; for a state in a branch it
      * drops the branch entirely. README, Command line: "An invalid input prints one line on
      * stderr, `FILE: json.path: problem`" (and --set takes that path). Input: a parallel
@@ -1387,8 +1387,8 @@ END_TEST
 
 START_TEST(regression_transitions_in_the_window_of_executions_from_the_warm_up_are_not_billed)
 {
-    /* workflow.c, count_transition: a transition is billed only `if (e->measured)`, i.e.
-     * for executions started in the window. README, Workflow: "Standard transitions are
+    /* models/workflow/execution.c, count_transition: a transition is billed only
+     * `if (e->measured)`, i.e. for executions started in the window. README, Workflow: "Standard transitions are
      * counted when they happen", and a bill is the window's usage scaled to a month. Input:
      * a Standard workflow, a 400-s wait then a task (50 ms), one start a second, warm-up
      * 500 s (steady state when the window opens), measured 1,500 s and 3,000 s. In the window
@@ -1429,8 +1429,8 @@ END_TEST
 
 START_TEST(regression_express_executions_running_at_the_window_edges_are_not_billed)
 {
-    /* workflow.c, exec_end and workflow_meter: an Express execution is billed (request and
-     * duration) only if it both started and ended in the window. Input: an Express workflow
+    /* models/workflow/execution.c, exec_end, and kind.c, workflow_meter: an Express
+     * execution is billed (request and duration) only if it both started and ended in the window. Input: an Express workflow
      * waiting 240 s (the README's own --set for composition-express-workflow.json), one start a second,
      * warm-up 300 s, measured 1,500 s and 3,000 s. A steady workload: 1 execution a second
      * (15 GB-s each: 2,400 units of 100 ms at 64 MB), so expected monthly lines of
@@ -1504,8 +1504,8 @@ static void choices_json(char *json, size_t size, bool with_default)
 
 START_TEST(regression_the_default_of_a_choice_state_leaks)
 {
-    /* workflow.c, workflow_free_spec: `for (k = 0; k < st->n_choices; k++) free(choice_names[k])`
-     * stops before index n_choices, where parse_state stores the strdup'ed `default`
+    /* models/workflow/spec.c, workflow_free_spec:
+     * `for (k = 0; k < st->n_choices; k++) free(choice_names[k])` stops before index n_choices, where parse_state stores the strdup'ed `default`
      * (line "st->choice_names[st->n_choices] = def ? strdup(def) : NULL"). Every scenario
      * with a choice's default leaks its name once per load (make check-asan: LeakSanitizer
      * reports it for this suite's choices and for scenarios/case-studies/onboarding-automation.json,
