@@ -12,9 +12,12 @@
  *
  * Invariants: every message is visible (in the ring), in a batch, or waiting to become
  * visible again (in a returning batch); requests.* counts each source message once.
- * The ring and the batch pool grow with what is in the queue, never with what passed. */
+ * The ring and the batch pool grow with what is in the queue, never with what passed. A
+ * FIFO group is on the ready ring at most once, so the ring (one place per group) never
+ * overflows. Builds with asserts check these indices and counts. */
 #include "models/queue.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +381,7 @@ static int ring_push(queue_state *st, uint32_t req)
 
 static uint32_t ring_pop(queue_state *st)
 {
+    assert(st->count > 0);
     uint32_t req = st->ring[st->head];
     st->head = (st->head + 1) % st->cap;
     st->count--;
@@ -390,6 +394,7 @@ static uint32_t ring_pop(queue_state *st)
 
 static void ready_push(queue_state *st, uint32_t g)
 {
+    assert(g < st->q->message_groups && !st->groups[g].ready && st->ready_n < st->q->message_groups);
     st->groups[g].ready = 1;
     st->ready[(st->ready_head + st->ready_n) % st->q->message_groups] = g;
     st->ready_n++;
@@ -397,6 +402,7 @@ static void ready_push(queue_state *st, uint32_t g)
 
 static uint32_t ready_pop(queue_state *st)
 {
+    assert(st->ready_n > 0);
     uint32_t g = st->ready[st->ready_head];
     st->ready_head = (st->ready_head + 1) % st->q->message_groups;
     st->ready_n--;
@@ -456,6 +462,7 @@ static uint32_t store_take(queue_state *st)
         st->groups[st->cur_group].locked = 1;
     }
     struct group *g = &st->groups[st->cur_group];
+    assert(g->n > 0);
     uint32_t req = g->first;
     g->first = st->w->req[req].queue_next;
     g->n--;
@@ -466,6 +473,7 @@ static uint32_t store_take(queue_state *st)
 /* FIFO: a batch is done with group g: unlock it, and make it ready if it has messages. */
 static void group_release(queue_state *st, uint32_t g)
 {
+    assert(g < st->q->message_groups);
     struct group *gr = &st->groups[g];
     if (!gr->locked)
         return;
@@ -518,6 +526,7 @@ static uint32_t batch_new(queue_state *st)
 
 static void batch_free(queue_state *st, uint32_t b)
 {
+    assert(b < st->n_batches);
     st->batches[b].next_free = st->free_batch;
     st->free_batch = b;
 }
@@ -894,6 +903,7 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
     queue_state *st = state;
     const queue_spec *q = st->q;
     uint32_t b = w->req[carrier].tag;
+    assert(b < st->n_batches && st->batches[b].in_flight && st->batches[b].carrier == carrier);
     uint8_t forwarded = w->req[carrier].forwarded;
     double now = sim_now(w->s);
     advance(st);

@@ -28,6 +28,7 @@
  * virtual time. Nothing here allocates per call once the pools have grown to the peak. */
 #include "models/service.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +385,7 @@ static uint32_t slot_new(service_state *st)
 
 static void slot_free(service_state *st, uint32_t k)
 {
+    assert(k < st->cap_slots && st->slots[k].phase != PHASE_FREE && st->n_free < st->cap_slots);
     deadline_remove(&st->deadlines, k);
     st->slots[k].phase = PHASE_FREE;
     st->slots[k].epoch++;

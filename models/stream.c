@@ -16,6 +16,7 @@
  * n records, still at the head of the list until they are done. */
 #include "models/stream.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,7 @@ static void schedule_poll(stream_state *st, uint32_t k, double delay)
 static uint32_t shard_pop(stream_state *st, uint32_t k)
 {
     shard *sh = &st->shard[k];
+    assert(sh->n > 0);
     uint32_t req = sh->first;
     sh->first = st->w->req[req].queue_next;
     sh->n--;
@@ -235,6 +237,7 @@ static void finish_batch(stream_state *st, uint32_t k, bool ok)
     shard *sh = &st->shard[k];
     world *w = st->w;
     uint32_t n = sh->in_batch;
+    assert(n <= sh->n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t req = shard_pop(st, k);
         if (ok) {

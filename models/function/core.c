@@ -254,6 +254,7 @@ void function_discard_instance(function_state *st, uint32_t slot)
             w->spec->components[t].kind->connect(w->state[t], w, -1);
             in->conns &= ~(1ull << b);
         }
+    assert(slot < st->cap_slots && st->n_free < st->cap_slots);
     st->free_slots[st->n_free++] = slot;
 }
 

@@ -14,6 +14,7 @@
 
 #include "models/function.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -108,6 +108,7 @@ static uint32_t frame_new(workflow_state *st, uint32_t exec, uint32_t parent)
 
 static void frame_free(workflow_state *st, uint32_t k)
 {
+    assert(k < st->cap_fr && st->fr[k].live);
     wf_frame *f = &st->fr[k];
     wf_exec *e = &st->ex[f->exec];
     if (f->prev != NONE)
@@ -194,6 +195,7 @@ static void start_compensation(workflow_state *st, uint32_t exec);
 
 static void exec_end(workflow_state *st, uint32_t x, wf_outcome outcome)
 {
+    assert(x < st->cap_ex && st->ex[x].live);
     world *w = st->w;
     wf_exec *e = &st->ex[x];
     double now = sim_now(w->s);

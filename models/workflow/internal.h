@@ -23,6 +23,7 @@
 
 #include "models/workflow.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
