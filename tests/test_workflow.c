@@ -1196,14 +1196,14 @@ END_TEST
 
 START_TEST(regression_time_in_a_state_cut_short_by_the_execution_timeout_is_lost)
 {
-    /* models/workflow/execution.c: state_left and the wait_s/work_s sums run only when a
-     * state ends by itself; exec_end (an execution timeout) frees the frames without adding the time the
-     * current state had run. An Express workflow: task (50 ms), then a 400-s wait; every
+    /* models/workflow/execution.c: state_left and the wait_s/work_s sums run only when a state
+     * ends by itself; exec_end (an execution timeout) frees the frames without adding the time
+     * the current state had run. An Express workflow: task (50 ms), then a 400-s wait; every
      * execution times out at 300 s after 299.95 s in the wait. README, Workflow figures:
      * "waiting_s_mean (in wait states) ... per execution, and per state ... time_s_mean".
      * Expected waiting_s_mean 299.95 and states.pause.time_s_mean 299.95 (entries 1 per
-     * execution); observed 0 and 0. (The same loss hits a branch stopped by a failing
-     * sibling and a map item stopped by its map.) */
+     * execution); observed 0 and 0. (The same loss hits a branch stopped by a failing sibling
+     * and a map item stopped by its map.) */
     char json[4096];
     support_scenario(json, sizeof json, "workflow/regression-time-in-a-state-cut-short-by-the-execution-timeout.json");
     world_spec *spec;
@@ -1242,13 +1242,13 @@ END_TEST
 START_TEST(regression_transitions_in_the_window_of_executions_from_the_warm_up_are_not_billed)
 {
     /* models/workflow/execution.c, count_transition: a transition is billed only
-     * `if (e->measured)`, i.e. for executions started in the window. README, Workflow: "Standard transitions are
-     * counted when they happen", and a bill is the window's usage scaled to a month. Input:
-     * a Standard workflow, a 400-s wait then a task (50 ms), one start a second, warm-up
-     * 500 s (steady state when the window opens), measured 1,500 s and 3,000 s. In the window
-     * 2 transitions happen each second (a wait entered, a task entered; the service counts
-     * 1 call a second too): expected 3,000 and 6,000 transitions (±2), a monthly line of
-     * $131.40 (±$0.10) whatever the run's length. Observed: the tasks entered in the window
+     * `if (e->measured)`, i.e. for executions started in the window. README, Workflow: "Standard
+     * transitions are counted when they happen", and a bill is the window's usage scaled to a
+     * month. Input: a Standard workflow, a 400-s wait then a task (50 ms), one start a second,
+     * warm-up 500 s (steady state when the window opens), measured 1,500 s and 3,000 s. In the
+     * window 2 transitions happen each second (a wait entered, a task entered; the service
+     * counts 1 call a second too): expected 3,000 and 6,000 transitions (±2), a monthly line
+     * of $131.40 (±$0.10) whatever the run's length. Observed: the tasks entered in the window
      * by executions started in the warm-up are dropped: 2,600 ($113.88) and 5,600 ($122.64):
      * the monthly bill of a steady workload depends on the run's length. */
     double got[2], line[2], calls[2];
@@ -1276,15 +1276,16 @@ END_TEST
 
 START_TEST(regression_express_executions_running_at_the_window_edges_are_not_billed)
 {
-    /* models/workflow/execution.c, exec_end, and kind.c, workflow_meter: an Express
-     * execution is billed (request and duration) only if it both started and ended in the window. Input: an Express workflow
-     * waiting 240 s (the README's own --set for composition-express-workflow.json), one start a second,
-     * warm-up 300 s, measured 1,500 s and 3,000 s. A steady workload: 1 execution a second
-     * (15 GB-s each: 2,400 units of 100 ms at 64 MB), so expected monthly lines of
-     * $2.63 (2.628 M requests) and $277.64 (39.42 M GB-s, three tiers) whatever the run's
-     * length. Observed: the executions started in the warm-up (ended in the window) and those
-     * started in the last 240 s (still running) are left out, a share 240 / duration_s:
-     * 1,260 of 1,500 billed ($2.21 and $248.88 a month), 2,760 of 3,000 ($2.42, $263.26). */
+    /* models/workflow/execution.c, exec_end, and kind.c, workflow_meter: an Express execution
+     * is billed (request and duration) only if it both started and ended in the window. Input:
+     * an Express workflow waiting 240 s (the README's own --set for
+     * composition-express-workflow.json), one start a second, warm-up 300 s, measured 1,500 s
+     * and 3,000 s. A steady workload: 1 execution a second (15 GB-s each: 2,400 units of
+     * 100 ms at 64 MB), so expected monthly lines of $2.63 (2.628 M requests) and $277.64 (39.42 M
+     * GB-s, three tiers) whatever the run's length. Observed: the executions started in the
+     * warm-up (ended in the window) and those started in the last 240 s (still running) are
+     * left out, a share 240 / duration_s: 1,260 of 1,500 billed ($2.21 and $248.88 a month),
+     * 2,760 of 3,000 ($2.42, $263.26). */
     const double month_requests = MONTH_S;          /* 1 a second */
     const double want_req = round_cents(month_requests / 1e6);
     const double want_dur = round_cents(express_gb_s_cost(month_requests * 2400 * 0.1 * 64 / 1024));
