@@ -5,7 +5,11 @@ PKGS    := gsl libcjson check
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fopenmp -MMD -MP -I. -I$(BUILD)/gen
 OPT     ?= -O2 -g -flto=auto
 SAN     ?=
-CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(shell pkg-config --cflags gsl libcjson 2>/dev/null) $(CFLAGS)
+# Asserts check what the comments state (pool indices, event order, conservation). The
+# normal build, the one make bench measures, compiles them out; make check-asan keeps them,
+# and so does any build with ASSERTS= (a debug build: make ASSERTS= OPT="-O0 -g").
+ASSERTS ?= -DNDEBUG
+CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(ASSERTS) $(SAN) $(shell pkg-config --cflags gsl libcjson 2>/dev/null) $(CFLAGS)
 LIBS    = $(shell pkg-config --libs gsl libcjson 2>/dev/null) -lm
 TESTLIBS = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -40,7 +44,7 @@ help:
 	@echo "make test-fast   the quick tier (under a minute): the suites without the cases tagged slow"
 	@echo "make check-layers  the include rule: sim/ includes nothing from models/ or app/, models/ nothing from app/"
 	@echo "make bench       throughput and memory benchmark"
-	@echo "make check-asan  tests under AddressSanitizer and UBSan"
+	@echo "make check-asan  tests under AddressSanitizer and UBSan, with asserts (the normal build has none)"
 	@echo "make check-mpi   a sweep on 2 MPI ranks equals the single-process one (make MPI=1 builds with MPI)"
 	@echo "make fuzz        long-running tier, not in make test: libFuzzer on the scenario and trace readers and --set (FUZZ_SECONDS=60 each)"
 
@@ -99,7 +103,7 @@ bench: deps
 
 check-asan:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/slsim OPT="-O1 -g -fno-omit-frame-pointer" \
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/slsim OPT="-O1 -g -fno-omit-frame-pointer" ASSERTS= \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build-asan/slsim build-asan/slsim_tests
 	SLSIM=build-asan/slsim SLSIM_QUICK=1 CK_FORK=no ASAN_OPTIONS=detect_leaks=1 build-asan/slsim_tests
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # fuzz/seeds.sh OUT — builds the seed corpora that scripts/fuzz.sh hands the fuzz targets
 # besides the hand-written ones in fuzz/seeds/<target>/, from what the repository ships:
-#   OUT/scenario/   every scenario (scenarios/**/*.json, tests/scenarios/*.json), with trace
+#   OUT/scenario/   every scenario (scenarios/**/*.json, tests/scenarios/**/*.json), with trace
 #                   paths pointed at the harness's sample traces (fuzz/harness.c);
 #   OUT/azure2019/  a cut of each azure2019 trace in scenarios/traces/ (four quiet functions,
 #                   twelve minutes), alone and with their rows of the durations and memory

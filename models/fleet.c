@@ -19,6 +19,7 @@
  * price; a load balancer per hour plus load-balancer capacity units. */
 #include "models/fleet.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,7 @@ static void set_cpu_in_use(fleet_state *st, task *t, int delta_jobs, double now)
 
 static void job_free(fleet_state *st, uint32_t j)
 {
+    assert(j < freelist_capacity(&st->free_jobs) && st->jobs[j].live);
     deadline_remove(&st->deadlines, j);
     st->jobs[j].live = 0;
     freelist_give(&st->free_jobs, j);

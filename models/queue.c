@@ -12,9 +12,12 @@
  *
  * Invariants: every message is visible (in the ring), in a batch, or waiting to become
  * visible again (in a returning batch); requests.* counts each source message once.
- * The ring and the batch pool grow with what is in the queue, never with what passed. */
+ * The ring and the batch pool grow with what is in the queue, never with what passed. A
+ * FIFO group is on the ready ring at most once, so the ring (one place per group) never
+ * overflows. Builds with asserts check these indices and counts. */
 #include "models/queue.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,6 +382,7 @@ static int ring_push(queue_state *st, uint32_t req)
 
 static uint32_t ring_pop(queue_state *st)
 {
+    assert(st->count > 0);
     uint32_t req = st->ring[st->head];
     st->head = (st->head + 1) % st->cap;
     st->count--;
@@ -391,6 +395,7 @@ static uint32_t ring_pop(queue_state *st)
 
 static void ready_push(queue_state *st, uint32_t g)
 {
+    assert(g < st->q->message_groups && !st->groups[g].ready && st->ready_n < st->q->message_groups);
     st->groups[g].ready = 1;
     st->ready[(st->ready_head + st->ready_n) % st->q->message_groups] = g;
     st->ready_n++;
@@ -398,6 +403,7 @@ static void ready_push(queue_state *st, uint32_t g)
 
 static uint32_t ready_pop(queue_state *st)
 {
+    assert(st->ready_n > 0);
     uint32_t g = st->ready[st->ready_head];
     st->ready_head = (st->ready_head + 1) % st->q->message_groups;
     st->ready_n--;
@@ -412,7 +418,7 @@ static int store_push(queue_state *st, uint32_t req, bool front)
     if (!st->q->fifo)
         return ring_push(st, req);
     request *r = &st->w->req[req];
-    struct group *g = &st->groups[r->group];
+    struct group *g = &st->groups[r->fifo_group];
     if (g->n == 0) {
         g->first = g->last = req;
     } else if (front) {
@@ -427,7 +433,7 @@ static int store_push(queue_state *st, uint32_t req, bool front)
     if ((double)st->count > st->max_depth && measuring(st))
         st->max_depth = (double)st->count;
     if (!g->locked && !g->ready)
-        ready_push(st, r->group);
+        ready_push(st, r->fifo_group);
     return 0;
 }
 
@@ -457,6 +463,7 @@ static uint32_t store_take(queue_state *st)
         st->groups[st->cur_group].locked = 1;
     }
     struct group *g = &st->groups[st->cur_group];
+    assert(g->n > 0);
     uint32_t req = g->first;
     g->first = st->w->req[req].queue_next;
     g->n--;
@@ -467,6 +474,7 @@ static uint32_t store_take(queue_state *st)
 /* FIFO: a batch is done with group g: unlock it, and make it ready if it has messages. */
 static void group_release(queue_state *st, uint32_t g)
 {
+    assert(g < st->q->message_groups);
     struct group *gr = &st->groups[g];
     if (!gr->locked)
         return;
@@ -841,7 +849,7 @@ static void queue_enqueue(void *state, world *w, uint32_t req)
         r->sent = r->entered;
     r->receives = 0;
     if (st->q->fifo)
-        r->group = (uint32_t)gsl_rng_uniform_int(st->r_group, st->q->message_groups);
+        r->fifo_group = (uint32_t)gsl_rng_uniform_int(st->r_group, st->q->message_groups);
     if (measuring(st)) {
         st->sent++;
         st->api_send += (uint64_t)fmax(1.0, ceil(r->size_kb / 64 - 1e-9));
@@ -867,7 +875,7 @@ static void on_visible_again(sim *s, void *target, uint64_t arg)
         for (uint32_t i = bt->n; i-- > 0;)
             store_push(st, bt->msg[i], true);
         for (uint32_t i = 0; i < bt->n; i++)
-            group_release(st, st->w->req[bt->msg[i]].group);
+            group_release(st, st->w->req[bt->msg[i]].fifo_group);
     } else {
         for (uint32_t i = 0; i < bt->n; i++) {
             if (ring_push(st, bt->msg[i]) != 0) {
@@ -889,6 +897,7 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
     queue_state *st = state;
     const queue_spec *q = st->q;
     uint32_t b = w->req[carrier].tag;
+    assert(b < freelist_capacity(&st->free_batches) && st->batches[b].in_flight && st->batches[b].carrier == carrier);
     uint8_t forwarded = w->req[carrier].forwarded;
     double now = sim_now(w->s);
     advance(st);
@@ -911,7 +920,7 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
     if (q->fifo && ok) {
         /* Done with the batch's groups (before its messages are freed). */
         for (uint32_t i = 0; i < st->batches[b].n; i++)
-            group_release(st, w->req[st->batches[b].msg[i]].group);
+            group_release(st, w->req[st->batches[b].msg[i]].fifo_group);
     }
     uint32_t kept = 0, deleted = 0;
     for (uint32_t i = 0; i < st->batches[b].n; i++) {

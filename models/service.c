@@ -28,6 +28,7 @@
  * virtual time. Nothing here allocates per call once the pools have grown to the peak. */
 #include "models/service.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,6 +382,7 @@ static uint32_t slot_new(service_state *st)
 
 static void slot_free(service_state *st, uint32_t k)
 {
+    assert(k < freelist_capacity(&st->free_slots) && st->slots[k].phase != PHASE_FREE);
     deadline_remove(&st->deadlines, k);
     st->slots[k].phase = PHASE_FREE;
     st->slots[k].epoch++;

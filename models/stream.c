@@ -16,6 +16,7 @@
  * n records, still at the head of the list until they are done. */
 #include "models/stream.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,7 @@ static void schedule_poll(stream_state *st, uint32_t k, double delay)
 static uint32_t shard_pop(stream_state *st, uint32_t k)
 {
     shard *sh = &st->shard[k];
+    assert(sh->n > 0);
     uint32_t req = sh->first;
     sh->first = st->w->req[req].queue_next;
     sh->n--;
@@ -215,7 +217,7 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
     /* The key's lane: the same key always lands on the same lane. */
     uint32_t k = physical * s->parallelization + (key / s->shards) % s->parallelization;
     shard *sh = &st->shard[k];
-    r->group = key;
+    r->partition_key = key;
     r->entered = now;
     if (measuring(st)) {
         st->records++;
@@ -237,6 +239,7 @@ static void finish_batch(stream_state *st, uint32_t k, bool ok)
     shard *sh = &st->shard[k];
     world *w = st->w;
     uint32_t n = sh->in_batch;
+    assert(n <= sh->n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t req = shard_pop(st, k);
         if (ok) {
@@ -245,9 +248,9 @@ static void finish_batch(stream_state *st, uint32_t k, bool ok)
             /* The order check (an invariant the lanes must keep, reported as a figure). */
             const request *r = &w->req[req];
             if (st->key_last) {
-                if (r->entered < st->key_last[r->group])
+                if (r->entered < st->key_last[r->partition_key])
                     st->out_of_order++;
-                st->key_last[r->group] = r->entered;
+                st->key_last[r->partition_key] = r->entered;
             }
             world_finish(w, req, OUTCOME_COMPLETED);
         } else if (st->s->on_failure >= 0) {

@@ -1,9 +1,17 @@
 /* world.c — reading a scenario into a world_spec, and running one replication.
  *
  * The registry of component kinds is models/kinds.h: a new kind is one file with one
- * component_kind table and one line there. */
+ * component_kind table and one line there.
+ *
+ * The request pool: req grows by doubling (sim/freelist.h) and never shrinks; a slot is
+ * live exactly while it is off the free list (n_req counts those), and an index names the
+ * same request from world_request_new until world_request_free. Outcomes are counted only in
+ * record_outcome, once per request (world_finish, or world_dead_letter that passes a
+ * message on). Asserts check both, and conservation at the end of world_run, in builds
+ * with asserts (see the Makefile). */
 #include "models/world.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,6 +499,11 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
 
 /* ---- requests ------------------------------------------------------------------------- */
 
+/* Request idx is in the pool and in use (not freed); a macro, so that it leaves nothing
+ * behind in a build without asserts. */
+#define assert_live(w, idx) \
+    assert((idx) < freelist_capacity(&(w)->free_req) && (w)->req[(idx)].live && "a request index out of the pool, or freed")
+
 uint32_t world_request_new(world *w)
 {
     if (freelist_empty(&w->free_req)) {
@@ -502,6 +515,7 @@ uint32_t world_request_new(world *w)
         w->req = grown;     /* new slots zeroed: not live */
     }
     uint32_t idx = freelist_take(&w->free_req);
+    assert(!w->req[idx].live && "a request in use on the free list");
     w->req[idx] = (request){ .live = 1, .caller = CALLER_CLIENT, .size_kb = 1, .run_ms = -1, .items = 1 };
     w->n_req++;
     return idx;
@@ -509,6 +523,7 @@ uint32_t world_request_new(world *w)
 
 void world_request_free(world *w, uint32_t idx)
 {
+    assert_live(w, idx);
     w->req[idx].live = 0;
     freelist_give(&w->free_req, idx);
     w->n_req--;
@@ -562,6 +577,8 @@ static void defer(world *w, sim_handler handler, uint32_t high, uint32_t idx)
 
 void world_deliver(world *w, int component, uint32_t idx)
 {
+    assert(component >= 0 && (size_t)component < w->spec->n_components);
+    assert_live(w, idx);
     if (world_deep(w)) {
         defer(w, on_deferred_deliver, (uint32_t)component, idx);
         return;
@@ -574,6 +591,8 @@ void world_deliver(world *w, int component, uint32_t idx)
 
 bool world_enqueue(world *w, int component, uint32_t idx)
 {
+    assert(component >= 0 && (size_t)component < w->spec->n_components);
+    assert_live(w, idx);
     const component_spec *c = &w->spec->components[component];
     if (!c->kind->enqueue)
         return false;
@@ -589,11 +608,13 @@ bool world_enqueue(world *w, int component, uint32_t idx)
 
 void world_reply(world *w, uint32_t idx, attempt_result result)
 {
+    assert_live(w, idx);
     if (world_deep(w)) {
         defer(w, on_deferred_reply, (uint32_t)result, idx);
         return;
     }
     int caller = w->req[idx].caller;
+    assert(caller == CALLER_CLIENT || (caller >= 0 && (size_t)caller < w->spec->n_components));
     w->depth++;
     if (caller == CALLER_CLIENT)
         traffic_attempt_done(w, idx, result);
@@ -623,6 +644,7 @@ void world_reclaim(world *w)
  * of a completion); the one place outcomes are counted. */
 static void record_outcome(world *w, uint32_t idx, request_outcome outcome)
 {
+    assert_live(w, idx);        /* ended twice, or never started */
     request *r = &w->req[idx];
     /* A pipeline ends where a request, or a message derived from it, is processed and not
      * sent on: its latency runs from the original request's creation to there. */
@@ -727,6 +749,19 @@ static void stall_message(const world *w, uint32_t r, char *err, size_t err_size
              "or wait", w->spec->file, r, (unsigned long long)stall.events, stall.time, who);
 }
 
+/* The requests of c that ended, in any outcome. */
+static uint64_t requests_ended(const request_counts *c)
+{
+    return c->completed + c->failed + c->throttled + c->timed_out + c->dropped + c->dead_lettered +
+           c->expired;
+}
+
+/* Whether every request of c that arrived has ended or is in flight. */
+static bool conserved(const request_counts *c)
+{
+    return c->arrived == requests_ended(c) + c->in_flight;
+}
+
 int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size)
 {
     w->spec = spec;
@@ -778,18 +813,30 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     for (size_t b = 0; b < w->ts[TS_INSTANCES].n; b++)
         w->ts[TS_INSTANCES].bin[b] += w->ts[TS_CONCURRENCY].bin[b];
 
-    /* Conservation: every measured request ended in one outcome or is still in flight. */
-    uint64_t in_flight = 0;
-    for (uint32_t i = 0; i < freelist_capacity(&w->free_req); i++)
-        in_flight += w->req[i].live && w->req[i].measured;
-    w->counts.in_flight = in_flight;
+    /* Conservation: every measured request ended in one outcome or is still in flight, in
+     * the totals and in each tenant's counts. A failure is a bug of the model: a build with
+     * asserts stops at it; another reports it. */
+    for (uint32_t i = 0; i < freelist_capacity(&w->free_req); i++) {
+        const request *q = &w->req[i];
+        if (q->live && q->measured) {
+            w->counts.in_flight++;
+            if (spec->n_tenants)
+                w->tenant_counts[q->tenant].in_flight++;
+        }
+    }
     const request_counts *c = &w->counts;
-    uint64_t ended = c->completed + c->failed + c->throttled + c->timed_out + c->dropped +
-                     c->dead_lettered + c->expired;
-    if (c->arrived != ended + c->in_flight) {
-        snprintf(err, err_size, "%s: replication %u: conservation violated: %llu arrived, %llu ended, "
-                 "%llu in flight", spec->file, r, (unsigned long long)c->arrived,
-                 (unsigned long long)ended, (unsigned long long)c->in_flight);
+    const char *tenant = NULL;
+    for (size_t t = 0; t < spec->n_tenants && conserved(c); t++)
+        if (!conserved(&w->tenant_counts[t])) {
+            c = &w->tenant_counts[t];
+            tenant = spec->tenants[t].name;
+        }
+    assert(conserved(c) && "conservation: a request ended twice, or went missing");
+    if (!conserved(c)) {
+        snprintf(err, err_size, "%s: replication %u: conservation violated%s%s: %llu arrived, %llu "
+                 "ended, %llu in flight", spec->file, r, tenant ? " for tenant " : "", tenant ? tenant : "",
+                 (unsigned long long)c->arrived, (unsigned long long)requests_ended(c),
+                 (unsigned long long)c->in_flight);
         return -1;
     }
     return 0;

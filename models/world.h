@@ -53,12 +53,26 @@ typedef struct request {
     uint32_t attempt;        /* 1-based, per holder */
     uint32_t receives;       /* times a queue handed it to a consumer */
     uint32_t items;          /* messages it carries (a batch), at least 1 */
+    /* A key of the one holder that reads it. Each member is written when its holder takes
+     * the request and read only while that holder has it, and no request has two of these
+     * holders at once, so one word serves them all (checked by giving each its own field:
+     * every scenario's results stay the same):
+     * - a FIFO queue, from queue_enqueue until the message leaves the queue;
+     * - a stream, from stream_enqueue until finish_batch ends or passes on the record;
+     * - a function's call, from issue_call until function_call_reply; a callee takes a
+     *   call synchronously (accept) and never hands that request to a queue or a stream;
+     * - a client's synchronous attempt, from a gateway cache miss until
+     *   traffic_attempt_done; the target takes it synchronously too (an asynchronous
+     *   source's request keeps a stale key that nothing reads). */
     union {
-        uint32_t group;      /* FIFO message group (a queue's message) */
-        uint32_t cache_key;  /* the gateway cache key a client's attempt missed on, filled by
-                                its response (a synchronous request), or UINT32_MAX */
+        uint32_t fifo_group;         /* the message group of a FIFO queue's message */
+        uint32_t partition_key;      /* a stream record's key: its lane, and its order */
+        uint32_t breaker_generation; /* the circuit breaker's generation when the call went
+                                        out (breaker_allow): its reply counts in that one */
+        uint32_t cache_key;          /* the gateway cache key the attempt missed on, filled
+                                        by its response, or UINT32_MAX */
     };
-    uint32_t queue_next;     /* next message of its group in a FIFO queue */
+    uint32_t queue_next;     /* next in its holder's list: a FIFO queue's group, a stream's lane */
     int32_t  caller;         /* component waiting for the reply, or CALLER_CLIENT */
     uint32_t tag;            /* the caller's own reference (a batch, an event slot) */
     uint32_t epoch;          /* the caller's generation of that reference (stale replies) */

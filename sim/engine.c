@@ -1,7 +1,9 @@
 /* engine.c — the event loop of one replication.
  *
  * Owns the clock, the pending event set and the named RNG streams. Invariant: the clock
- * never goes backwards; an event scheduled in the past is clamped to now. The watchdog costs
+ * never goes backwards; an event scheduled in the past is clamped to now, so the pending
+ * event set hands events out in (time, push order), which sim_step asserts of each (a heap
+ * out of order shows there, at no cost in a build without asserts). The watchdog costs
  * one compare per event (sim_step notes when the clock moves) and one subtraction every
  * 65,536 events (sim_run_until compares the events since then with the limit). */
 #include "sim/engine.h"
@@ -32,6 +34,10 @@ struct sim {
     uint64_t  seed;
     uint32_t  replication;
     int       failed;
+#ifndef NDEBUG
+    double    last_time;      /* the event run last: its time and sequence number */
+    uint64_t  last_seq;
+#endif
     stream   *streams;
     size_t    n_streams, cap_streams;
     strmap    index;          /* stream name's hash -> position in streams */
@@ -88,6 +94,14 @@ int sim_step(sim *s)
     pes_event e;
     if (pes_pop(s->events, &e) != 0)
         return 0;
+#ifndef NDEBUG
+    /* Events leave in order: later than the last, or at its time and pushed after it. */
+    assert((s->events_run == 0 || e.time > s->last_time ||
+            (e.time == s->last_time && e.seq > s->last_seq)) &&
+           "the pending event set handed out an event out of order");
+    s->last_time = e.time;
+    s->last_seq = e.seq;
+#endif
     if (e.time > s->now)
         s->advanced_at = s->events_run;
     s->now = e.time;

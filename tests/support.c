@@ -1,6 +1,7 @@
 /* support.c — test helpers (see support.h). */
 #include "tests/support.h"
 
+#include "sim/cfg.h"
 #include "sim/replicate.h"
 
 #include <check.h>
@@ -101,6 +102,56 @@ char *support_read_file(const char *path)
     }
     fclose(f);
     return s;
+}
+
+/* The text of fixture name with the assignments of sets (lines; NULL: none) applied. */
+static void scenario_text(char *json, size_t size, const char *name, const char *sets)
+{
+    char path[512];
+    snprintf(path, sizeof path, "tests/scenarios/%s", name);
+    char *text = support_read_file(path);
+    ck_assert_msg(text != NULL, "no scenario fixture %s", path);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    ck_assert_msg(root != NULL, "%s: not JSON", path);
+    cfg_ctx ctx;
+    cfg_ctx_init(&ctx, path);
+    for (const char *line = sets ? sets : ""; *line && !ctx.failed;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        char assignment[1024];
+        ck_assert_msg(n < sizeof assignment, "%s: an assignment too long: %.60s...", path, line);
+        memcpy(assignment, line, n);
+        assignment[n] = '\0';
+        if (n > 0)
+            cfg_set_path(&ctx, root, assignment);
+        line += n + (end ? 1 : 0);
+    }
+    /* Compact: the text a test used to hold as a C string, about as long. */
+    text = ctx.failed ? NULL : cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    ck_assert_msg(!ctx.failed, "%s: %s", path, ctx.message);
+    ck_assert_ptr_nonnull(text);
+    size_t len = strlen(text);
+    ck_assert_msg(len < size, "%s: %zu bytes do not fit in %zu", path, len, size);
+    memcpy(json, text, len + 1);
+    free(text);
+}
+
+void support_scenario(char *json, size_t size, const char *name)
+{
+    scenario_text(json, size, name, NULL);
+}
+
+void support_scenario_set(char *json, size_t size, const char *name, const char *fmt, ...)
+{
+    char sets[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sets, sizeof sets, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(n >= 0 && (size_t)n < sizeof sets, "%s: assignments too long", name);
+    scenario_text(json, size, name, sets);
 }
 
 void support_tempdir(char *buf, size_t size)

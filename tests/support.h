@@ -8,6 +8,17 @@
 #include "app/report.h"
 #include "models/world.h"
 
+/* Scenario fixtures live in files under tests/scenarios/ (a folder per suite), each a
+ * scenario slsim runs as it is. support_scenario writes tests/scenarios/<name> into json
+ * (size bytes) as compact JSON text, for support_run_text and the like; support_scenario_set
+ * first applies assignments to it, one a line ("path=value", as --set takes them:
+ * components.wf.states.fan.items=8; empty lines are skipped), formatted from fmt, so that
+ * one file serves every case of a test. The test fails when the file is missing, an
+ * assignment does not apply or the text does not fit. */
+void support_scenario(char *json, size_t size, const char *name);
+void support_scenario_set(char *json, size_t size, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Writes json to a temporary file and loads it. NULL on error (message in err). */
 world_spec *support_load_text(const char *json, char *err, size_t err_size);
 /* Loads and runs json (threads 0: default). Aborts the test on any error. The caller

@@ -19,27 +19,25 @@
  * $0.020/h x 730 h = $14.60, 6.1 GB at $0.200/h = $146.00 (API Gateway pricing page). */
 START_TEST(a_gateway_cache_and_validation_answer_before_the_function)
 {
-    const char *fmt =
-        "{\"name\": \"gw\", \"duration_s\": 1800, \"warmup_s\": 900, \"seed\": 5, \"replications\": 6,"
-        " \"traffic\": [{\"target\": \"api\", \"gateway\": \"rest\", \"poison_rate\": 0.05,"
-        "   \"gateway_validation\": true, \"gateway_cache\": {\"size_gb\": %s, \"ttl_s\": %g, \"keys\": %d%s},"
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 10}}],"
-        " \"components\": [{\"name\": \"api\", \"kind\": \"function\","
-        "   \"duration_ms\": {\"dist\": \"constant\", \"value\": 1}}]}";
     static const struct {
         const char *size;
         double ttl;
         int keys;
-        const char *extra;
+        const char *extra;      /* another assignment, or "" */
         double hit, monthly;
     } cases[] = {
         { "0.5", 60, 1000, "", 0.57 / 1.57, 14.60 },
         { "6.1", 15, 10, "", 14.25 / 15.25, 146.00 },
-        { "0.5", 300, 1, ", \"hit_ratio\": 0.6", 0.6, 14.60 },
+        { "0.5", 300, 1, "traffic[0].gateway_cache.hit_ratio=0.6", 0.6, 14.60 },
     };
     char json[2048];
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        snprintf(json, sizeof json, fmt, cases[c].size, cases[c].ttl, cases[c].keys, cases[c].extra);
+        support_scenario_set(json, sizeof json, "gateway/a-gateway-cache-and-validation-answer-before-the-function.json",
+                             "traffic[0].gateway_cache.size_gb=%s\n"
+                             "traffic[0].gateway_cache.ttl_s=%g\n"
+                             "traffic[0].gateway_cache.keys=%d\n"
+                             "%s",
+                             cases[c].size, cases[c].ttl, cases[c].keys, cases[c].extra);
         world_spec *spec;
         run_result res;
         support_run_text(json, 0, &spec, &res);
@@ -82,15 +80,8 @@ END_TEST
  * it sends. */
 START_TEST(a_usage_plan_quota_caps_a_tenant_per_period)
 {
-    const char *json =
-        "{\"name\": \"plans\", \"duration_s\": 172800, \"seed\": 8, \"replications\": 2,"
-        " \"tenants\": [{\"name\": \"free\", \"quota\": {\"requests\": 2000, \"period\": \"day\"}},"
-        "               {\"name\": \"paid\", \"rate_limit\": {\"per_s\": 100}}],"
-        " \"traffic\": [{\"target\": \"f\", \"tenant\": \"free\", \"gateway\": \"rest\","
-        "                \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 0.5}},"
-        "               {\"target\": \"f\", \"tenant\": \"paid\", \"gateway\": \"rest\","
-        "                \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 0.5}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 20}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "gateway/a-usage-plan-quota-caps-a-tenant-per-period.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);

@@ -109,13 +109,8 @@ END_TEST
 START_TEST(reserved_concurrency_of_one_function_shrinks_the_others_pool)
 {
     /* Account 1,000; "other" reserves 300, so unreserved "f" can run at most 700. */
-    const char *json =
-        "{\"name\": \"pools\", \"duration_s\": 60, \"seed\": 1, \"replications\": 1,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-        "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 1, \"burst_count\": 900}}],"
-        " \"components\": ["
-        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 5000, \"timeout_s\": 10},"
-        "   {\"name\": \"other\", \"kind\": \"function\", \"duration_ms\": 10, \"reserved_concurrency\": 300}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "model/reserved-concurrency-of-one-function-shrinks-the-others-pool.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);
@@ -184,16 +179,11 @@ END_TEST
  * the most environments ever busy at once. */
 START_TEST(keep_alive_none_and_forever_bound_cold_starts)
 {
-    const char *fmt =
-        "{\"name\": \"ka\", \"duration_s\": 2000, \"warmup_s\": 0, \"seed\": 9, \"replications\": 3,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"timeout_s\": 60,"
-        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 200}, \"keep_alive\": {\"policy\": \"%s\"}}]}";
     char json[1024];
     world_spec *spec;
     run_result res;
-    snprintf(json, sizeof json, fmt, "none");
+    support_scenario_set(json, sizeof json, "model/keep-alive-none-and-forever-bound-cold-starts.json",
+                         "components.f.keep_alive.policy=none");
     support_run_text(json, 0, &spec, &res);
     for (uint32_t r = 0; r < 3; r++) {
         double inv = support_row_value(&res, r, "functions.f.invocations");
@@ -202,7 +192,8 @@ START_TEST(keep_alive_none_and_forever_bound_cold_starts)
         ck_assert_double_eq(support_row_value(&res, r, "functions.f.idle_gb_s"), 0);
     }
     support_done(spec, &res);
-    snprintf(json, sizeof json, fmt, "forever");
+    support_scenario_set(json, sizeof json, "model/keep-alive-none-and-forever-bound-cold-starts.json",
+                         "components.f.keep_alive.policy=forever");
     support_run_text(json, 0, &spec, &res);
     for (uint32_t r = 0; r < 3; r++)
         ck_assert_double_eq(support_row_value(&res, r, "functions.f.cold_starts"),
@@ -242,21 +233,16 @@ END_TEST
  * a queue trigger one every 30 s. */
 START_TEST(azure_scales_non_http_triggers_once_every_30_seconds)
 {
-    const char *fmt =
-        "{\"name\": \"az\", \"duration_s\": 150, \"warmup_s\": 0, \"seed\": 2, \"replications\": 1,"
-        " \"platform\": {\"provider\": \"azure-consumption\"},"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"client\": {\"timeout_ms\": 2000000},"
-        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"trigger\": \"%s\", \"timeout_s\": 600,"
-        "   \"duration_ms\": 590000}]}";
     char json[1024];
     world_spec *spec;
     run_result res;
-    snprintf(json, sizeof json, fmt, "queue");
+    support_scenario_set(json, sizeof json, "model/azure-scales-non-http-triggers-once-every-30-seconds.json",
+                         "components.f.trigger=queue");
     support_run_text(json, 0, &spec, &res);
     double queue_cold = run_value(&res, "functions.f.cold_starts", NULL);
     support_done(spec, &res);
-    snprintf(json, sizeof json, fmt, "http");
+    support_scenario_set(json, sizeof json, "model/azure-scales-non-http-triggers-once-every-30-seconds.json",
+                         "components.f.trigger=http");
     support_run_text(json, 0, &spec, &res);
     double http_cold = run_value(&res, "functions.f.cold_starts", NULL);
     support_done(spec, &res);
@@ -272,22 +258,11 @@ END_TEST
  * three it is "forever": each is cold once. */
 START_TEST(greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones)
 {
-    const char *fmt =
-        "{\"name\": \"gd\", \"duration_s\": 3000, \"warmup_s\": 0, \"seed\": 4, \"replications\": 2,"
-        " \"traffic\": [{\"name\": \"ta\", \"target\": \"a\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 0.1}},"
-        "  {\"name\": \"tb\", \"target\": \"b\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 0.1}},"
-        "  {\"name\": \"tc\", \"target\": \"c\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 0.1}}],"
-        " \"components\": ["
-        "  {\"name\": \"a\", \"kind\": \"function\", \"memory_mb\": 1024, \"duration_ms\": 100, \"cold_start_ms\": 10000,"
-        "   \"keep_alive\": {\"policy\": \"greedy-dual\", \"scope\": \"function\", \"pool_gb\": %g}},"
-        "  {\"name\": \"b\", \"kind\": \"function\", \"memory_mb\": 1024, \"duration_ms\": 100, \"cold_start_ms\": 100,"
-        "   \"keep_alive\": {\"policy\": \"greedy-dual\", \"scope\": \"function\"}},"
-        "  {\"name\": \"c\", \"kind\": \"function\", \"memory_mb\": 1024, \"duration_ms\": 100, \"cold_start_ms\": 100,"
-        "   \"keep_alive\": {\"policy\": \"greedy-dual\", \"scope\": \"function\"}}]}";
     char json[2048];
     world_spec *spec;
     run_result res;
-    snprintf(json, sizeof json, fmt, 2.0);
+    support_scenario_set(json, sizeof json, "model/greedy-dual-keeps-the-costly-function-and-thrashes-the-cheap-ones.json",
+                         "components.a.keep_alive.pool_gb=2");
     support_run_text(json, 0, &spec, &res);
     for (uint32_t r = 0; r < 2; r++) {
         ck_assert_double_eq(support_row_value(&res, r, "functions.a.cold_starts"), 1);
@@ -303,7 +278,8 @@ START_TEST(greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones)
         ck_assert_double_eq(support_row_value(&res, r, "functions.a.evictions"), 0);
     }
     support_done(spec, &res);
-    snprintf(json, sizeof json, fmt, 3.0);
+    support_scenario_set(json, sizeof json, "model/greedy-dual-keeps-the-costly-function-and-thrashes-the-cheap-ones.json",
+                         "components.a.keep_alive.pool_gb=3");
     support_run_text(json, 0, &spec, &res);
     for (uint32_t r = 0; r < 2; r++)
         ck_assert_double_eq(support_row_value(&res, r, "platform.cold_starts"), 3);
@@ -316,16 +292,12 @@ END_TEST
  * the same minute without a deployment has almost none. */
 START_TEST(a_deployment_makes_a_cold_start_wave)
 {
-    const char *fmt =
-        "{\"name\": \"dep\", \"duration_s\": 1200, \"warmup_s\": 0, \"seed\": 3, \"replications\": 4,"
-        " \"timeseries_interval_s\": 60,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"timeout_s\": 30,"
-        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 200}%s}]}";
     char json[1024];
     double wave[2], first[2];
     for (int with = 0; with < 2; with++) {
-        snprintf(json, sizeof json, fmt, with ? ", \"deployments\": [{\"at_s\": 600}]" : "");
+        support_scenario_set(json, sizeof json, "model/a-deployment-makes-a-cold-start-wave.json",
+                             "%s",
+                             with ? "components.f.deployments=[{\"at_s\": 600}]" : "");
         world_spec *spec;
         run_result res;
         support_run_text(json, 0, &spec, &res);
@@ -359,12 +331,6 @@ END_TEST
  * A linear deployment serves 10%, 20%, ... 90% for a minute each: 20 x 60 x 4.5 = 5,400. */
 START_TEST(canary_and_linear_deployments_shift_traffic_and_roll_back)
 {
-    const char *fmt =
-        "{\"name\": \"canary\", \"duration_s\": 1800, \"seed\": 11, \"replications\": 8,"
-        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\","
-        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 100},"
-        "   \"deployments\": [%s]}]}";
     static const struct {
         const char *deployment;
         double rollbacks, invocations, errors;
@@ -376,7 +342,9 @@ START_TEST(canary_and_linear_deployments_shift_traffic_and_roll_back)
     };
     char json[2048];
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        snprintf(json, sizeof json, fmt, cases[c].deployment);
+        support_scenario_set(json, sizeof json, "model/canary-and-linear-deployments-shift-traffic-and-roll-back.json",
+                             "components.f.deployments=[%s]",
+                             cases[c].deployment);
         world_spec *spec;
         run_result res;
         support_run_text(json, 0, &spec, &res);
@@ -412,18 +380,13 @@ END_TEST
  * does (its 10% needs about a tenth of the pool), and it rebuilds the pool over 9 minutes. */
 START_TEST(a_linear_deployment_spreads_the_cold_start_wave)
 {
-    const char *fmt =
-        "{\"name\": \"dep\", \"duration_s\": 1800, \"seed\": 3, \"replications\": 4,"
-        " \"timeseries_interval_s\": 60,"
-        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"timeout_s\": 30,"
-        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 200},"
-        "   \"deployments\": [{\"at_s\": 600, \"strategy\": \"%s\"}]}]}";
     double wave[2], total[2];
     const char *strategies[] = { "all-at-once", "linear" };
     char json[1024];
     for (int k = 0; k < 2; k++) {
-        snprintf(json, sizeof json, fmt, strategies[k]);
+        support_scenario_set(json, sizeof json, "model/a-linear-deployment-spreads-the-cold-start-wave.json",
+                             "components.f.deployments[0].strategy=%s",
+                             strategies[k]);
         world_spec *spec;
         run_result res;
         support_run_text(json, 0, &spec, &res);
@@ -453,12 +416,6 @@ END_TEST
  * $0.0000166667/GB-s = $52.56 + $5.48 (AWS Lambda and CloudFront pricing pages). */
 START_TEST(an_edge_function_is_nearer_and_dearer)
 {
-    const char *fmt =
-        "{\"name\": \"edge\", \"duration_s\": 3600, \"seed\": 2, \"replications\": 2,"
-        " \"traffic\": [{\"target\": \"f\", \"network_rtt_ms\": 80, \"edge_rtt_ms\": 20,"
-        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 100}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"memory_mb\": 128, \"edge\": \"%s\","
-        "   \"log_kb\": 0, \"duration_ms\": {\"dist\": \"constant\", \"value\": 10}, \"cold_start_ms\": {\"dist\": \"constant\", \"value\": 0}}]}";
     static const struct {
         const char *edge;
         double latency, requests_line, duration_line;
@@ -469,7 +426,9 @@ START_TEST(an_edge_function_is_nearer_and_dearer)
     };
     char json[2048];
     for (size_t c = 0; c < 2; c++) {
-        snprintf(json, sizeof json, fmt, cases[c].edge);
+        support_scenario_set(json, sizeof json, "model/an-edge-function-is-nearer-and-dearer.json",
+                             "components.f.edge=%s",
+                             cases[c].edge);
         world_spec *spec;
         run_result res;
         support_run_text(json, 0, &spec, &res);
@@ -499,13 +458,8 @@ END_TEST
  * half the invocations run on provisioned instances. */
 START_TEST(provisioned_concurrency_follows_a_daily_schedule)
 {
-    const char *json =
-        "{\"name\": \"pcs\", \"duration_s\": 172800, \"seed\": 4, \"replications\": 4,"
-        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 2}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"memory_mb\": 1024,"
-        "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 500},"
-        "   \"provisioned_schedule\": {\"start_hour\": 0, \"actions\": [{\"at_hour\": 8, \"count\": 10},"
-        "                                                         {\"at_hour\": 20, \"count\": 0}]}}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "model/provisioned-concurrency-follows-a-daily-schedule.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -566,12 +520,8 @@ END_TEST
  * - a cached answer later than the client's timeout is a timeout. */
 START_TEST(regressions_from_review_of_deployments_schedules_and_the_gateway)
 {
-    const char *tie =
-        "{\"name\": \"tie\", \"duration_s\": 1800, \"seed\": 3, \"replications\": 4,"
-        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 50,"
-        "   \"deployments\": [{\"at_s\": 300, \"strategy\": \"canary\", \"error_rate\": 0.5},"
-        "                     {\"at_s\": 600, \"strategy\": \"canary\"}]}]}";
+    char tie[4096];
+    support_scenario(tie, sizeof tie, "model/review-a-canary-completed-as-the-next-starts.json");
     world_spec *spec;
     run_result res;
     double hw;
@@ -580,36 +530,20 @@ START_TEST(regressions_from_review_of_deployments_schedules_and_the_gateway)
     support_assert_within_ci("model", "failures of a canary completed as the next starts", failed, hw, 3000);
     support_done(spec, &res);
 
-    const char *slots =
-        "{\"name\": \"slots\", \"duration_s\": 1200, \"seed\": 3, \"replications\": 2,"
-        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": 4, \"duration_ms\": 50,"
-        "   \"deployments\": [{\"at_s\": 300, \"strategy\": \"canary\", \"percent\": 50}]}]}";
+    char slots[4096];
+    support_scenario(slots, sizeof slots, "model/review-a-canary-on-a-reserved-pool.json");
     support_run_text(slots, 0, &spec, &res);
     ck_assert_double_gt(run_value(&res, "functions.f.new_version_invocations", NULL), 1000);
     support_done(spec, &res);
 
-    const char *epoch =
-        "{\"name\": \"epoch\", \"duration_s\": 600, \"seed\": 3, \"replications\": 1,"
-        " \"traffic\": [{\"name\": \"a\", \"target\": \"f\", \"client\": {\"timeout_ms\": 100000},"
-        "                \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 1, \"burst_count\": 1}},"
-        "               {\"name\": \"b\", \"target\": \"f\", \"client\": {\"timeout_ms\": 100000},"
-        "                \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 80, \"burst_count\": 1}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"timeout_s\": 900, \"duration_ms\": 10,"
-        "   \"calls\": [{\"target\": \"svc\", \"retry\": {\"max_attempts\": 1}}],"
-        "   \"provisioned_schedule\": {\"actions\": [{\"at_hour\": 0, \"count\": 1}, {\"at_hour\": 0.02, \"count\": 0},"
-        "                                           {\"at_hour\": 0.021, \"count\": 1}]}},"
-        "  {\"name\": \"svc\", \"kind\": \"service\", \"latency_ms\": 60000}]}";
+    char epoch[4096];
+    support_scenario(epoch, sizeof epoch, "model/review-provisioned-slots-reused-by-a-schedule.json");
     support_run_text(epoch, 0, &spec, &res);
     ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 2);
     support_done(spec, &res);
 
-    const char *late =
-        "{\"name\": \"late\", \"duration_s\": 600, \"seed\": 3, \"replications\": 1,"
-        " \"traffic\": [{\"target\": \"f\", \"gateway\": \"rest\", \"network_rtt_ms\": 40,"
-        "   \"gateway_cache\": {\"hit_ratio\": 0.9}, \"client\": {\"timeout_ms\": 45},"
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 50}]}";
+    char late[4096];
+    support_scenario(late, sizeof late, "model/review-a-cached-answer-after-the-client-timeout.json");
     support_run_text(late, 0, &spec, &res);
     ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 0);
     ck_assert_double_gt(run_value(&res, "sources.source0.gateway_cache_hits", NULL), 1000);
@@ -623,18 +557,11 @@ END_TEST
  * new instance and nothing ever hits ("stateful assumptions in stateless compute"). */
 START_TEST(a_local_cache_hits_only_on_warm_instances)
 {
-    const char *fmt =
-        "{\"name\": \"cache\", \"duration_s\": 3000, \"warmup_s\": 0, \"seed\": 6, \"replications\": 6,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
-        " \"components\": ["
-        "  {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": 20},"
-        "  {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"timeout_s\": 10,"
-        "   \"keep_alive\": {\"policy\": \"%s\"}, \"local_cache\": {\"hit_ratio\": 0.8, \"ttl_s\": 100000},"
-        "   \"calls\": [{\"target\": \"db\", \"mode\": \"sync\"}]}]}";
     char json[2048];
     world_spec *spec;
     run_result res;
-    snprintf(json, sizeof json, fmt, "forever");
+    support_scenario_set(json, sizeof json, "model/a-local-cache-hits-only-on-warm-instances.json",
+                         "components.f.keep_alive.policy=forever");
     support_run_text(json, 0, &spec, &res);
     double hits[6];
     for (uint32_t r = 0; r < 6; r++) {
@@ -651,7 +578,8 @@ START_TEST(a_local_cache_hits_only_on_warm_instances)
     double hw, d = support_mean_ci(hits, 6, &hw);
     support_assert_within_ci("model", "local cache hit share - 0.8 x warm share", d, hw, 0);
     support_done(spec, &res);
-    snprintf(json, sizeof json, fmt, "none");
+    support_scenario_set(json, sizeof json, "model/a-local-cache-hits-only-on-warm-instances.json",
+                         "components.f.keep_alive.policy=none");
     support_run_text(json, 0, &spec, &res);
     ck_assert_double_eq(run_value(&res, "functions.f.cache_hits", NULL), 0);
     support_done(spec, &res);
@@ -750,13 +678,8 @@ END_TEST
 
 START_TEST(replications_give_identical_rows_on_one_or_two_threads)
 {
-    const char *json =
-        "{\"name\": \"det\", \"duration_s\": 600, \"seed\": 77, \"replications\": 4,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 30},"
-        "   \"client\": {\"retry\": {\"max_attempts\": 3, \"jitter\": \"decorrelated\"}}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": 5,"
-        "   \"duration_ms\": {\"dist\": \"lognormal\", \"median\": 80, \"p99\": 900}}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "model/replications-give-identical-rows-on-one-or-two-threads.json");
     world_spec *s1, *s2;
     run_result r1, r2;
     support_run_text(json, 1, &s1, &r1);
@@ -782,16 +705,8 @@ START_TEST(idle_instances_are_reused_most_recently_used_first)
      * t = 1,905 finds one warm instance and starts one: 3 cold starts in all. Least-recently-
      * used reuse would alternate, reuse each instance every 80 s, keep both alive, and
      * count 2. */
-    const char *json =
-        "{\"name\": \"mru\", \"duration_s\": 2000, \"seed\": 5, \"replications\": 3,"
-        " \"traffic\": ["
-        "   {\"name\": \"a\", \"target\": \"f\", \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 0.5, \"burst_count\": 1}},"
-        "   {\"name\": \"b\", \"target\": \"f\", \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 0.5, \"burst_count\": 1}},"
-        "   {\"name\": \"tick\", \"target\": \"f\", \"start_s\": 2, \"end_s\": 1900,"
-        "    \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 0.025}},"
-        "   {\"name\": \"late\", \"target\": \"f\", \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 1905, \"burst_count\": 2}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 1000,"
-        "   \"cold_start_ms\": 0, \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 100}}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "model/idle-instances-are-reused-most-recently-used-first.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);
@@ -847,14 +762,8 @@ START_TEST(provisioned_instances_are_claimed_from_the_account)
     /* Account 1,000. "g" (unreserved) takes a burst of 1,000 long calls; "f" has 10
      * provisioned instances and a call a second. The 10 are claimed from the account, so
      * "g" can run at most 990 and "f" is never throttled. */
-    const char *json =
-        "{\"name\": \"claims\", \"duration_s\": 60, \"seed\": 1, \"replications\": 1,"
-        " \"traffic\": ["
-        "   {\"name\": \"burst\", \"target\": \"g\", \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 1, \"burst_count\": 1000}},"
-        "   {\"name\": \"steady\", \"target\": \"f\", \"start_s\": 5, \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
-        " \"components\": ["
-        "   {\"name\": \"g\", \"kind\": \"function\", \"duration_ms\": 50000, \"timeout_s\": 900},"
-        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 100, \"provisioned_concurrency\": 10}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "model/provisioned-instances-are-claimed-from-the-account.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);
@@ -991,22 +900,30 @@ START_TEST(every_attempt_is_an_invocation_or_a_throttle_in_random_scenarios)
     for (int k = 0; k < 12; k++) {
         char json[2048];
         int reserved = 1 + (int)(60 * gsl_rng_uniform(rng));
-        snprintf(json, sizeof json,
-                 "{\"name\": \"prop\", \"duration_s\": %.0f, \"seed\": %d, \"replications\": 2,"
-                 " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-                 "   \"arrivals\": {\"process\": \"spike\", \"rate_per_s\": %.2f, \"spike_at_s\": %.1f,"
-                 "                  \"spike_duration_s\": 20, \"spike_rate_per_s\": %.1f, \"burst_count\": %d},"
-                 "   \"client\": {\"timeout_ms\": %.0f, \"retry\": {\"max_attempts\": %d,"
-                 "                \"backoff_base_ms\": %.0f, \"jitter\": \"%s\"}}}],"
-                 " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": %d,"
-                 "   \"duration_ms\": {\"dist\": \"lognormal\", \"median\": %.0f, \"p99\": %.0f},"
-                 "   \"timeout_s\": %.1f, \"error_rate\": %.2f, \"scale_per_10s\": %d}]}",
-                 60 + 240 * gsl_rng_uniform(rng), k, 1 + 30 * gsl_rng_uniform(rng), 10 + 40 * gsl_rng_uniform(rng),
-                 200 * gsl_rng_uniform(rng), (int)(500 * gsl_rng_uniform(rng)),
-                 100 + 3000 * gsl_rng_uniform(rng), 1 + (int)(4 * gsl_rng_uniform(rng)),
-                 10 + 500 * gsl_rng_uniform(rng), jitters[k % 4], reserved,
-                 20 + 300 * gsl_rng_uniform(rng), 1000 + 4000 * gsl_rng_uniform(rng),
-                 0.5 + 4 * gsl_rng_uniform(rng), 0.3 * gsl_rng_uniform(rng), 5 + (int)(200 * gsl_rng_uniform(rng)));
+        support_scenario_set(json, sizeof json, "model/every-attempt-is-an-invocation-or-a-throttle.json",
+                             "duration_s=%.0f\n"
+                             "seed=%d\n"
+                             "traffic.t.arrivals.rate_per_s=%.2f\n"
+                             "traffic.t.arrivals.spike_at_s=%.1f\n"
+                             "traffic.t.arrivals.spike_rate_per_s=%.1f\n"
+                             "traffic.t.arrivals.burst_count=%d\n"
+                             "traffic.t.client.timeout_ms=%.0f\n"
+                             "traffic.t.client.retry.max_attempts=%d\n"
+                             "traffic.t.client.retry.backoff_base_ms=%.0f\n"
+                             "traffic.t.client.retry.jitter=%s\n"
+                             "components.f.reserved_concurrency=%d\n"
+                             "components.f.duration_ms.median=%.0f\n"
+                             "components.f.duration_ms.p99=%.0f\n"
+                             "components.f.timeout_s=%.1f\n"
+                             "components.f.error_rate=%.2f\n"
+                             "components.f.scale_per_10s=%d",
+                             60 + 240 * gsl_rng_uniform(rng), k, 1 + 30 * gsl_rng_uniform(rng),
+                             10 + 40 * gsl_rng_uniform(rng), 200 * gsl_rng_uniform(rng),
+                             (int)(500 * gsl_rng_uniform(rng)), 100 + 3000 * gsl_rng_uniform(rng),
+                             1 + (int)(4 * gsl_rng_uniform(rng)), 10 + 500 * gsl_rng_uniform(rng),
+                             jitters[k % 4], reserved, 20 + 300 * gsl_rng_uniform(rng),
+                             1000 + 4000 * gsl_rng_uniform(rng), 0.5 + 4 * gsl_rng_uniform(rng),
+                             0.3 * gsl_rng_uniform(rng), 5 + (int)(200 * gsl_rng_uniform(rng)));
         world_spec *spec;
         run_result res;
         support_run_text(json, 1, &spec, &res);

@@ -58,16 +58,8 @@ END_TEST
  * starts: the last redriven message has waited in the DLQ since the outage's end at most. */
 START_TEST(a_redrive_moves_the_dead_letters_back_after_an_outage)
 {
-    const char *json =
-        "{\"name\": \"redrive\", \"duration_s\": 3600, \"seed\": 9, \"replications\": 3,"
-        " \"traffic\": [{\"target\": \"orders\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
-        " \"components\": ["
-        "  {\"name\": \"orders\", \"kind\": \"queue\", \"visibility_timeout_s\": 30, \"max_receives\": 2,"
-        "   \"dead_letter\": \"dlq\", \"consumer\": {\"function\": \"handler\", \"batch_size\": 1}},"
-        "  {\"name\": \"dlq\", \"kind\": \"queue\", \"redrive\": {\"at_s\": 1800, \"to\": \"orders\", \"rate_per_s\": 20}},"
-        "  {\"name\": \"handler\", \"kind\": \"function\", \"duration_ms\": 20, \"calls\": [{\"target\": \"dep\"}]},"
-        "  {\"name\": \"dep\", \"kind\": \"service\", \"latency_ms\": 10,"
-        "   \"incidents\": [{\"start_s\": 600, \"duration_s\": 600, \"mode\": \"down\"}]}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "queue/a-redrive-moves-the-dead-letters-back-after-an-outage.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -247,15 +239,8 @@ START_TEST(a_function_call_feeds_a_queue_and_its_worker)
     /* An API function that succeeds sends 2 messages per call (count 2) to a queue drained
      * by a worker; failed API calls (error_rate 0.1) send nothing. Every message sent is
      * received and deleted once (no failures downstream). */
-    const char *json =
-        "{\"name\": \"pipeline\", \"duration_s\": 2000, \"seed\": 3, \"replications\": 2,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"api\", \"end_s\": 1900,"
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
-        " \"components\": ["
-        "   {\"name\": \"api\", \"kind\": \"function\", \"duration_ms\": 30, \"error_rate\": 0.1,"
-        "    \"calls\": [{\"target\": \"jobs\", \"mode\": \"async\", \"count\": 2, \"size_kb\": 100}]},"
-        "   {\"name\": \"jobs\", \"kind\": \"queue\", \"consumer\": {\"function\": \"worker\", \"batch_size\": 5}},"
-        "   {\"name\": \"worker\", \"kind\": \"function\", \"duration_ms\": 200}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "queue/a-function-call-feeds-a-queue-and-its-worker.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);
@@ -281,18 +266,8 @@ START_TEST(a_topic_copies_each_message_to_every_matching_subscriber)
 {
     /* Three subscribers: a queue taking everything, a queue whose filter matches 30% and a
      * function invoked asynchronously. Each publish completes its request at once. */
-    const char *json =
-        "{\"name\": \"fanout\", \"duration_s\": 2000, \"seed\": 3, \"replications\": 10,"
-        " \"traffic\": [{\"name\": \"orders\", \"target\": \"events\", \"size_kb\": 70,"
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 10}}],"
-        " \"components\": ["
-        "   {\"name\": \"events\", \"kind\": \"topic\", \"subscribers\": ["
-        "     {\"target\": \"all\"}, {\"target\": \"some\", \"filter_match\": 0.3},"
-        "     {\"target\": \"audit\"}]},"
-        "   {\"name\": \"all\", \"kind\": \"queue\"},"
-        "   {\"name\": \"some\", \"kind\": \"queue\"},"
-        "   {\"name\": \"audit\", \"kind\": \"function\", \"duration_ms\": 10,"
-        "    \"async\": {\"duplicate_rate\": 0}}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "queue/a-topic-copies-each-message-to-every-matching-subscriber.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -421,15 +396,7 @@ START_TEST(a_dead_letter_queue_keeps_the_retention_clock_and_cycles_are_refused)
     world_spec *spec;
     run_result res;
     char json[1024];
-    snprintf(json, sizeof json,
-             "{\"name\": \"dlq\", \"duration_s\": 300, \"seed\": 2, \"replications\": 1,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"q\","
-             "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 1}}],"
-             " \"components\": ["
-             "   {\"name\": \"q\", \"kind\": \"queue\", \"visibility_timeout_s\": 30, \"max_receives\": 3,"
-             "    \"dead_letter\": \"dlq\", \"consumer\": {\"function\": \"f\", \"batch_size\": 1}},"
-             "   {\"name\": \"dlq\", \"kind\": \"queue\", \"retention_s\": 60},"
-             "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"error_rate\": 1}]}");
+    support_scenario(json, sizeof json, "queue/a-dead-letter-queue-keeps-the-retention-clock-and-cycles-are-refused.json");
     support_run_text(json, 1, &spec, &res);
     ck_assert_double_eq(run_value(&res, "queues.dlq.expired", NULL), 1);
     support_done(spec, &res);
@@ -460,14 +427,8 @@ START_TEST(a_bus_routes_by_rule_and_bills_events)
 {
     /* A bus with two rules (all events; 40% of them) into two queues: 100 KB events are two
      * billed events each, $1.00 per million, deliveries free. */
-    const char *json =
-        "{\"name\": \"bus\", \"duration_s\": 1000, \"seed\": 3, \"replications\": 10,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"events\", \"size_kb\": 100,"
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
-        " \"components\": ["
-        "   {\"name\": \"events\", \"kind\": \"bus\", \"rules\": ["
-        "     {\"target\": \"a\"}, {\"target\": \"b\", \"match\": 0.4}]},"
-        "   {\"name\": \"a\", \"kind\": \"queue\"}, {\"name\": \"b\", \"kind\": \"queue\"}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "queue/a-bus-routes-by-rule-and-bills-events.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -490,19 +451,8 @@ START_TEST(a_pipeline_ends_where_its_last_stage_processes_it)
      * a 50-ms auditor: the user waits 30 ms (latency_ms); the "web" pipeline ends at the
      * worker, 230 ms after the request (the queue hands messages over at once). The
      * "events" pipeline ends at the auditor, 50 ms after each publish. */
-    const char *json =
-        "{\"name\": \"pipes\", \"duration_s\": 2000, \"warmup_s\": 100, \"seed\": 3, \"replications\": 2,"
-        " \"traffic\": ["
-        "   {\"name\": \"web\", \"target\": \"api\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}},"
-        "   {\"name\": \"events\", \"target\": \"news\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
-        " \"components\": ["
-        "   {\"name\": \"api\", \"kind\": \"function\", \"duration_ms\": 30, \"cold_start_ms\": 0,"
-        "    \"calls\": [{\"target\": \"jobs\"}]},"
-        "   {\"name\": \"jobs\", \"kind\": \"queue\", \"consumer\": {\"function\": \"worker\", \"batch_size\": 1}},"
-        "   {\"name\": \"worker\", \"kind\": \"function\", \"duration_ms\": 200, \"cold_start_ms\": 0},"
-        "   {\"name\": \"news\", \"kind\": \"topic\", \"subscribers\": [{\"target\": \"audit-q\"}]},"
-        "   {\"name\": \"audit-q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"auditor\", \"batch_size\": 1}},"
-        "   {\"name\": \"auditor\", \"kind\": \"function\", \"duration_ms\": 50, \"cold_start_ms\": 0}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "queue/a-pipeline-ends-where-its-last-stage-processes-it.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);
@@ -545,18 +495,7 @@ START_TEST(a_failing_message_blocks_its_fifo_group)
     world_spec *spec;
     run_result res;
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"block\", \"duration_s\": 600, \"seed\": 2, \"replications\": 1,"
-             " \"traffic\": ["
-             "   {\"name\": \"bad\", \"target\": \"q\", \"poison_rate\": 1,"
-             "    \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 1}},"
-             "   {\"name\": \"good\", \"target\": \"q\","
-             "    \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10.5, \"burst_count\": 49}}],"
-             " \"components\": ["
-             "   {\"name\": \"q\", \"kind\": \"queue\", \"type\": \"fifo\", \"visibility_timeout_s\": 30,"
-             "    \"max_receives\": 3, \"dead_letter\": \"dlq\", \"consumer\": {\"function\": \"f\", \"batch_size\": 1}},"
-             "   {\"name\": \"dlq\", \"kind\": \"queue\"},"
-             "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 100, \"cold_start_ms\": 0}]}");
+    support_scenario(json, sizeof json, "queue/a-failing-message-blocks-its-fifo-group.json");
     support_run_text(json, 1, &spec, &res);
     ck_assert_double_eq(run_value(&res, "queues.q.dead_lettered", NULL), 1);
     ck_assert_double_eq(run_value(&res, "queues.q.deleted", NULL), 49);
@@ -655,14 +594,8 @@ START_TEST(a_bucket_turns_uploads_into_events_and_bills_storage)
     /* Uploads of 2 MB at a constant 2 per second, each notifying a queue; objects are read
      * 3 times and kept 15.2 days (half of a 730-hour month): the bill has the month's PUTs,
      * 3 GETs per object, and half a month of uploads stored. */
-    const char *json =
-        "{\"name\": \"bucket\", \"duration_s\": 1000, \"seed\": 3, \"replications\": 1,"
-        " \"traffic\": [{\"name\": \"up\", \"target\": \"photos\", \"size_kb\": 2048,"
-        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 2}}],"
-        " \"components\": ["
-        "   {\"name\": \"photos\", \"kind\": \"bucket\", \"notify\": [\"new-photos\"],"
-        "    \"reads_per_object\": 3, \"keep_days\": 15.208333333333334},"
-        "   {\"name\": \"new-photos\", \"kind\": \"queue\"}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "queue/a-bucket-turns-uploads-into-events-and-bills-storage.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);
@@ -685,7 +618,7 @@ START_TEST(regressions_from_review_hold)
 {
     world_spec *spec;
     run_result res;
-    char err[1024] = "";
+    char err[1024] = "", json[4096];
     /* An hourly rate schedule fires once an hour (it once rescheduled its first tick forever). */
     run_schedule("\"duration_s\": 7200, \"replications\": 1", "\"every_s\": 3600",
                  "\"duration_ms\": 1000", &spec, &res);
@@ -699,41 +632,20 @@ START_TEST(regressions_from_review_hold)
     ck_assert_msg(strstr(err, "loop") != NULL, "%s", err);
     /* A crawler: each page enqueues 0 or 1 more pages for itself; requests are conserved
      * (the run fails otherwise) and every call is answered. */
-    support_run_text(
-        "{\"name\": \"crawl\", \"duration_s\": 1200, \"seed\": 5, \"replications\": 2,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"crawl\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
-        " \"components\": [{\"name\": \"crawl\", \"kind\": \"function\", \"duration_ms\": 50,"
-        "   \"calls\": [{\"target\": \"urls\", \"count\": {\"dist\": \"uniform\", \"min\": 0, \"max\": 0.9}}]},"
-        "  {\"name\": \"urls\", \"kind\": \"queue\", \"consumer\": {\"function\": \"crawl\", \"batch_size\": 1}}]}",
-        1, &spec, &res);
+    support_scenario(json, sizeof json, "queue/a-crawler-enqueues-pages-for-itself.json");
+    support_run_text(json, 1, &spec, &res);
     ck_assert_double_eq_tol(run_value(&res, "requests.completed", NULL) + run_value(&res, "requests.in_flight", NULL),
                             run_value(&res, "requests.arrived", NULL), 1e-6);
     support_done(spec, &res);
     /* A FIFO group whose only message went to the dead-letter queue is free again. */
-    support_run_text(
-        "{\"name\": \"fifodlq\", \"duration_s\": 3600, \"seed\": 5, \"replications\": 1,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"q\", \"poison_rate\": 0.05,"
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 0.05}}],"
-        " \"components\": [{\"name\": \"q\", \"kind\": \"queue\", \"type\": \"fifo\", \"visibility_timeout_s\": 1,"
-        "   \"max_receives\": 1, \"dead_letter\": \"dlq\", \"consumer\": {\"function\": \"f\"}},"
-        "  {\"name\": \"dlq\", \"kind\": \"queue\", \"type\": \"fifo\"},"
-        "  {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10}]}", 1, &spec, &res);
+    support_scenario(json, sizeof json, "queue/a-fifo-group-whose-message-was-dead-lettered-is-free-again.json");
+    support_run_text(json, 1, &spec, &res);
     ck_assert_double_gt(run_value(&res, "queues.q.dead_lettered", NULL), 0);
     ck_assert_double_le(run_value(&res, "requests.in_flight", NULL), 1);
     support_done(spec, &res);
     /* API -> queue -> worker -> topic -> consumer: the pipeline runs through both batches. */
-    support_run_text(
-        "{\"name\": \"deep\", \"duration_s\": 1000, \"warmup_s\": 60, \"seed\": 5, \"replications\": 1,"
-        " \"traffic\": [{\"name\": \"web\", \"target\": \"api\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
-        " \"components\": [{\"name\": \"api\", \"kind\": \"function\", \"duration_ms\": 20, \"cold_start_ms\": 0,"
-        "   \"calls\": [{\"target\": \"q\"}]},"
-        "  {\"name\": \"q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"worker\", \"batch_size\": 1}},"
-        "  {\"name\": \"worker\", \"kind\": \"function\", \"duration_ms\": 100, \"cold_start_ms\": 0,"
-        "   \"calls\": [{\"target\": \"news\"}]},"
-        "  {\"name\": \"news\", \"kind\": \"topic\", \"subscribers\": [{\"target\": \"q2\"}]},"
-        "  {\"name\": \"q2\", \"kind\": \"queue\", \"consumer\": {\"function\": \"last\", \"batch_size\": 1}},"
-        "  {\"name\": \"last\", \"kind\": \"function\", \"duration_ms\": 30, \"cold_start_ms\": 0}]}",
-        1, &spec, &res);
+    support_scenario(json, sizeof json, "queue/a-pipeline-runs-through-two-batches.json");
+    support_run_text(json, 1, &spec, &res);
     ck_assert_double_eq_tol(run_value(&res, "pipelines.web.latency_ms.mean", NULL), 150, 1e-6);
     support_done(spec, &res);
 }

@@ -61,17 +61,11 @@ START_TEST(call_retries_make_the_geometric_number_of_attempts)
     const double p = 0.3;
     const int n = 3;
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"retries\", \"duration_s\": %d, \"seed\": 19, \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
-             " \"components\": ["
-             "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 5, \"cold_start_ms\": 0,"
-             "    \"timeout_s\": 60, \"calls\": [{\"target\": \"db\", \"retry\": {\"max_attempts\": %d,"
-             "      \"backoff_base_ms\": 10, \"jitter\": \"none\"}}]},"
-             "   {\"name\": \"db\", \"kind\": \"service\", \"error_rate\": %g,"
-             "    \"latency_ms\": {\"dist\": \"constant\", \"value\": 2}}]}",
-             test_quick() ? 400 : 2000, n, p);
+    support_scenario_set(json, sizeof json, "resilience/call-retries-make-the-geometric-number-of-attempts.json",
+                         "duration_s=%d\n"
+                         "components.f.calls[0].retry.max_attempts=%d\n"
+                         "components.db.error_rate=%g",
+                         test_quick() ? 400 : 2000, n, p);
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -101,17 +95,11 @@ START_TEST(the_first_call_that_fails_for_good_fails_the_invocation)
     const double p = 0.2;
     for (int parallel = 1; parallel >= 0; parallel--) {
         char json[2048];
-        snprintf(json, sizeof json,
-                 "{\"name\": \"steps\", \"duration_s\": %d, \"seed\": 23, \"replications\": 10,"
-                 " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-                 "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
-                 " \"components\": ["
-                 "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"cold_start_ms\": 0,"
-                 "    \"timeout_s\": 10, \"calls\": [{\"target\": \"db\", \"count\": 3, \"parallel\": %s,"
-                 "      \"retry\": {\"max_attempts\": 1}}]},"
-                 "   {\"name\": \"db\", \"kind\": \"service\", \"error_rate\": %g,"
-                 "    \"latency_ms\": {\"dist\": \"exponential\", \"mean\": 20}}]}",
-                 test_quick() ? 300 : 1000, parallel ? "true" : "false", p);
+        support_scenario_set(json, sizeof json, "resilience/the-first-call-that-fails-for-good-fails-the-invocation.json",
+                             "duration_s=%d\n"
+                             "components.f.calls[0].parallel=%s\n"
+                             "components.db.error_rate=%g",
+                             test_quick() ? 300 : 1000, parallel ? "true" : "false", p);
         world_spec *spec;
         run_result res;
         support_run_text(json, 0, &spec, &res);
@@ -145,18 +133,12 @@ static void run_breaker(bool fallback, double down_s, int probes, double latency
                         run_result *res)
 {
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"breaker\", \"duration_s\": 100, \"seed\": 5, \"replications\": 4,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-             "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 10}}],"
-             " \"components\": ["
-             "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"cold_start_ms\": 0,"
-             "    \"timeout_s\": 60, \"calls\": [{\"target\": \"db\", \"retry\": {\"max_attempts\": 1},"
-             "      \"fallback\": %s, \"circuit_breaker\": {\"failure_threshold\": 0.5, \"window_s\": 10,"
-             "      \"min_calls\": 10, \"open_s\": 30.05, \"half_open_probes\": %d}}]},"
-             "   {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"constant\", \"value\": %g},"
-             "    \"incidents\": [{\"start_s\": 0, \"duration_s\": %g, \"mode\": \"down\"}]}]}",
-             fallback ? "true" : "false", probes, latency_ms, down_s);
+    support_scenario_set(json, sizeof json, "resilience/breaker.json",
+                         "components.f.calls[0].fallback=%s\n"
+                         "components.f.calls[0].circuit_breaker.half_open_probes=%d\n"
+                         "components.db.latency_ms.value=%g\n"
+                         "components.db.incidents[0].duration_s=%g",
+                         fallback ? "true" : "false", probes, latency_ms, down_s);
     support_run_text(json, 0, spec, res);
 }
 
@@ -248,15 +230,9 @@ END_TEST
 static void run_herd(const char *jitter, world_spec **spec, run_result *res)
 {
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"herd\", \"duration_s\": 120, \"seed\": 13, \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"db\","
-             "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 1000},"
-             "   \"client\": {\"retry\": {\"max_attempts\": 6, \"backoff_base_ms\": 1000,"
-             "     \"backoff_cap_ms\": 5000, \"jitter\": \"%s\"}}}],"
-             " \"components\": [{\"name\": \"db\", \"kind\": \"service\","
-             "   \"latency_ms\": {\"dist\": \"constant\", \"value\": 5},"
-             "   \"rate_limit\": {\"per_s\": 100, \"burst\": 100}}]}", jitter);
+    support_scenario_set(json, sizeof json, "resilience/herd.json",
+                         "traffic.t.client.retry.jitter=%s",
+                         jitter);
     support_run_text(json, 0, spec, res);
 }
 
@@ -267,18 +243,10 @@ static void run_herd(const char *jitter, world_spec **spec, run_result *res)
 static void run_failover(const char *jitter, uint32_t reps, world_spec **spec, run_result *res)
 {
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"failover\", \"duration_s\": 330, \"warmup_s\": 30, \"seed\": 17,"
-             " \"replications\": %u,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 100}}],"
-             " \"components\": ["
-             "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 1, \"timeout_s\": 120,"
-             "    \"calls\": [{\"target\": \"db\", \"retry\": {\"max_attempts\": 6,"
-             "      \"backoff_base_ms\": 2000, \"backoff_cap_ms\": 16000, \"jitter\": \"%s\"}}]},"
-             "   {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"constant\", \"value\": 5000},"
-             "    \"incidents\": [{\"start_s\": 200, \"duration_s\": 30, \"mode\": \"down\"}]}]}",
-             reps, jitter);
+    support_scenario_set(json, sizeof json, "resilience/failover.json",
+                         "replications=%u\n"
+                         "components.f.calls[0].retry.jitter=%s",
+                         reps, jitter);
     support_run_text(json, 0, spec, res);
 }
 
@@ -391,26 +359,12 @@ START_TEST(instances_hold_connections_and_a_pool_multiplexes_them)
      *   t = 600 s: 5 requests to g: f's instances have expired (by 431 s at the latest);
      *     the refused connection makes f give theirs back, and all 5 connect.
      * So 3 connection errors, 3 failed requests, 10 attempts at the database. */
-    const char *fmt =
-        "{\"name\": \"conn\", \"duration_s\": 700, \"seed\": 3, \"replications\": 2,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-        "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 6}},"
-        "  {\"name\": \"soon\", \"target\": \"g\","
-        "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 100, \"burst_count\": 2}},"
-        "  {\"name\": \"late\", \"target\": \"g\","
-        "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 600, \"burst_count\": 5}}],"
-        " \"components\": ["
-        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 1000, \"cold_start_ms\": 0,"
-        "    \"timeout_s\": 60, \"calls\": [{\"target\": \"%s\", \"retry\": {\"max_attempts\": 1}}]},"
-        "   {\"name\": \"g\", \"kind\": \"function\", \"duration_ms\": 1000, \"cold_start_ms\": 0,"
-        "    \"timeout_s\": 60, \"calls\": [{\"target\": \"%s\", \"retry\": {\"max_attempts\": 1}}]},"
-        "   {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"constant\", \"value\": 5},"
-        "    \"max_connections\": 5},"
-        "   {\"name\": \"px\", \"kind\": \"pool\", \"target\": \"db\", \"connections\": 5}]}";
     char json[2560];
     world_spec *spec;
     run_result res;
-    snprintf(json, sizeof json, fmt, "db", "db");
+    support_scenario_set(json, sizeof json, "resilience/instances-hold-connections-and-a-pool-multiplexes-them.json",
+                         "components.f.calls[0].target=db\n"
+                         "components.g.calls[0].target=db");
     support_run_text(json, 0, &spec, &res);
     for (uint32_t r = 0; r < spec->replications; r++) {
         ck_assert_double_eq(row(&res, r, "services.db.connection_errors"), 3);
@@ -428,7 +382,9 @@ START_TEST(instances_hold_connections_and_a_pool_multiplexes_them)
     support_done(spec, &res);
     /* Through a pool of 5 connections: the instances hold none; the 6th call of the first
      * burst waits for one of the pool's instead. */
-    snprintf(json, sizeof json, fmt, "px", "px");
+    support_scenario_set(json, sizeof json, "resilience/instances-hold-connections-and-a-pool-multiplexes-them.json",
+                         "components.f.calls[0].target=px\n"
+                         "components.g.calls[0].target=px");
     support_run_text(json, 0, &spec, &res);
     for (uint32_t r = 0; r < spec->replications; r++) {
         ck_assert_double_eq(row(&res, r, "services.db.connection_errors"), 0);
@@ -454,43 +410,9 @@ START_TEST(requests_are_conserved_with_every_failure_mode_at_once)
      * rate-limited cache with fallback and non-idempotent retries, an async step into a
      * queue and worker, and a topic with an HTTP subscriber and a dead-letter queue. */
     char json[6144];
-    snprintf(json, sizeof json,
-        "{\"name\": \"mixed\", \"duration_s\": %d, \"seed\": 8, \"replications\": 4,"
-        " \"tenants\": [{\"name\": \"a\", \"rate_limit\": {\"per_s\": 28, \"burst\": 20}}, {\"name\": \"b\"}],"
-        " \"traffic\": [{\"name\": \"web\", \"target\": \"api\", \"tenant_mix\": {\"a\": 3, \"b\": 1},"
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 40},"
-        "   \"client\": {\"timeout_ms\": 1000, \"retry\": {\"max_attempts\": 2, \"backoff_base_ms\": 100}}},"
-        "  {\"name\": \"mobile\", \"target\": \"api\", \"tenant\": \"b\","
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}, \"client\": {\"timeout_ms\": 700}},"
-        "  {\"name\": \"ev\", \"target\": \"news\", \"tenant\": \"b\","
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 2}},"
-        "  {\"name\": \"async-ev\", \"target\": \"proc\", \"tenant\": \"a\", \"mode\": \"async\","
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 3}}],"
-        " \"components\": ["
-        "  {\"name\": \"api\", \"kind\": \"function\", \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 30},"
-        "   \"error_rate\": 0.02, \"timeout_s\": 3, \"reserved_concurrency\": 40,"
-        "   \"tenant_concurrency\": {\"a\": 12, \"*\": 15},"
-        "   \"calls\": [{\"target\": \"db\", \"timeout_ms\": 600,"
-        "      \"retry\": {\"max_attempts\": 3, \"backoff_base_ms\": 50, \"jitter\": \"equal\"},"
-        "      \"circuit_breaker\": {\"min_calls\": 20, \"window_s\": 10, \"open_s\": 5, \"half_open_probes\": 3}},"
-        "    {\"target\": \"cache\", \"fallback\": true, \"idempotent\": false, \"timeout_ms\": 100,"
-        "      \"retry\": {\"max_attempts\": 2, \"backoff_base_ms\": 10}},"
-        "    {\"target\": \"jobs\", \"mode\": \"async\"}]},"
-        "  {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"lognormal\", \"median\": 40, \"p99\": 1200},"
-        "   \"error_rate\": 0.1, \"max_concurrency\": 20, \"queue_timeout_ms\": 300, \"max_connections\": 30,"
-        "   \"incidents\": [{\"start_s\": 200, \"duration_s\": 60, \"mode\": \"errors\", \"error_rate\": 0.9},"
-        "                 {\"start_s\": 400, \"duration_s\": 30, \"mode\": \"down\"}]},"
-        "  {\"name\": \"cache\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"exponential\", \"mean\": 60},"
-        "   \"rate_limit\": {\"per_s\": 40, \"burst\": 10}},"
-        "  {\"name\": \"jobs\", \"kind\": \"queue\", \"consumer\": {\"function\": \"worker\", \"batch_size\": 5}},"
-        "  {\"name\": \"worker\", \"kind\": \"function\", \"duration_ms\": 100, \"error_rate\": 0.05},"
-        "  {\"name\": \"news\", \"kind\": \"topic\", \"subscribers\": [{\"target\": \"hook\", \"dead_letter\": \"dlq\","
-        "     \"retry\": {\"max_attempts\": 2, \"backoff_base_ms\": 5000, \"jitter\": \"none\"}}]},"
-        "  {\"name\": \"hook\", \"kind\": \"service\", \"latency_ms\": 20, \"error_rate\": 0.3},"
-        "  {\"name\": \"proc\", \"kind\": \"function\", \"duration_ms\": 20, \"error_rate\": 0.5,"
-        "   \"async\": {\"max_retry_attempts\": 0, \"on_failure\": \"failed-events\", \"duplicate_rate\": 0}},"
-        "  {\"name\": \"failed-events\", \"kind\": \"queue\"},"
-        "  {\"name\": \"dlq\", \"kind\": \"queue\"}]}", test_quick() ? 300 : 600);
+    support_scenario_set(json, sizeof json, "resilience/requests-are-conserved-with-every-failure-mode-at-once.json",
+                         "duration_s=%d",
+                         test_quick() ? 300 : 600);
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -591,15 +513,11 @@ START_TEST(a_service_near_its_capacity_is_m_g_1_processor_sharing)
      * is rho / (1 - rho) = 2.333. */
     const double lambda = 70, cap = 100, rho = lambda / cap;
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"ps\", \"duration_s\": %d, \"warmup_s\": 100, \"seed\": 29, \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %g}}],"
-             " \"components\": ["
-             "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 1, \"cold_start_ms\": 0,"
-             "    \"timeout_s\": 60, \"calls\": [{\"target\": \"db\", \"retry\": {\"max_attempts\": 1}}]},"
-             "   {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"constant\", \"value\": 0},"
-             "    \"capacity_per_s\": %g}]}", test_quick() ? 400 : 2000, lambda, cap);
+    support_scenario_set(json, sizeof json, "resilience/a-service-near-its-capacity-is-m-g-1-processor-sharing.json",
+                         "duration_s=%d\n"
+                         "traffic.t.arrivals.rate_per_s=%g\n"
+                         "components.db.capacity_per_s=%g",
+                         test_quick() ? 400 : 2000, lambda, cap);
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -620,17 +538,14 @@ static void run_idempotency(const char *latency, int attempts, bool idempotent, 
     /* Arrivals stop 10 s before the end, so that every attempt has ended (and every
      * timed-out one completed at the service) inside the window. */
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"idem\", \"duration_s\": %d, \"seed\": 31, \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"end_s\": %d,"
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 10}}],"
-             " \"components\": ["
-             "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"cold_start_ms\": 0,"
-             "    \"timeout_s\": 60, \"calls\": [{\"target\": \"db\", \"timeout_ms\": 200, \"idempotent\": %s,"
-             "      \"retry\": {\"max_attempts\": %d, \"backoff_base_ms\": 10, \"jitter\": \"none\"}}]},"
-             "   {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": %s}]}",
-             test_quick() ? 200 : 600, test_quick() ? 190 : 590, idempotent ? "true" : "false",
-             attempts, latency);
+    support_scenario_set(json, sizeof json, "resilience/idempotency.json",
+                         "duration_s=%d\n"
+                         "traffic.t.end_s=%d\n"
+                         "components.f.calls[0].idempotent=%s\n"
+                         "components.f.calls[0].retry.max_attempts=%d\n"
+                         "components.db.latency_ms=%s",
+                         test_quick() ? 200 : 600, test_quick() ? 190 : 590, idempotent ? "true" : "false",
+                         attempts, latency);
     support_run_text(json, 0, spec, res);
 }
 
@@ -686,19 +601,14 @@ END_TEST
 
 /* ---- 8. bulkheads --------------------------------------------------------------------- */
 
+/* bulkheads: an assignment that sets the function's tenant_concurrency, or "". */
 static void run_tenants(const char *bulkheads, world_spec **spec, run_result *res)
 {
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"bulkhead\", \"duration_s\": %d, \"warmup_s\": 60, \"seed\": 37, \"replications\": 10,"
-             " \"tenants\": [{\"name\": \"noisy\"}, {\"name\": \"quiet\"}],"
-             " \"traffic\": [{\"name\": \"n\", \"target\": \"f\", \"tenant\": \"noisy\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 100}},"
-             "  {\"name\": \"q\", \"target\": \"f\", \"tenant\": \"quiet\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 2}}],"
-             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 1000,"
-             "   \"cold_start_ms\": 0, \"timeout_s\": 60, \"reserved_concurrency\": 20%s}]}",
-             test_quick() ? 400 : 2000, bulkheads);
+    support_scenario_set(json, sizeof json, "resilience/a-bulkhead-keeps-a-noisy-tenant-from-starving-a-quiet-one.json",
+                         "duration_s=%d\n"
+                         "%s",
+                         test_quick() ? 400 : 2000, bulkheads);
     support_run_text(json, 0, spec, res);
 }
 
@@ -721,7 +631,7 @@ START_TEST(a_bulkhead_keeps_a_noisy_tenant_from_starving_a_quiet_one)
         ck_assert_double_lt(row(&res, r, "tenants.quiet.requests.success_ratio"), 0.5);
     support_done(spec, &res);
 
-    run_tenants(", \"tenant_concurrency\": {\"noisy\": 10, \"*\": 10}", &spec, &res);
+    run_tenants("components.f.tenant_concurrency={\"noisy\": 10, \"*\": 10}", &spec, &res);
     for (uint32_t r = 0; r < spec->replications; r++)
         ck_assert_double_ge(row(&res, r, "tenants.quiet.requests.success_ratio"), 0.99);
     share = support_ratio_ci(&res, "tenants.noisy.requests.throttled", "tenants.noisy.requests.arrived", &hw);
@@ -751,16 +661,11 @@ START_TEST(an_http_subscriber_down_for_a_while_dead_letters_what_cannot_wait)
      * delivery has ended: it succeeded or went to the dead-letter queue. */
     const double lambda = 2, t0 = 500, d = 600;
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"hook\", \"duration_s\": 2000, \"seed\": 41, \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"events\", \"end_s\": 1900,"
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %g}}],"
-             " \"components\": ["
-             "   {\"name\": \"events\", \"kind\": \"topic\","
-             "    \"subscribers\": [{\"target\": \"hook\", \"dead_letter\": \"dlq\"}]},"
-             "   {\"name\": \"hook\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"constant\", \"value\": 20},"
-             "    \"incidents\": [{\"start_s\": %g, \"duration_s\": %g, \"mode\": \"down\"}]},"
-             "   {\"name\": \"dlq\", \"kind\": \"queue\"}]}", lambda, t0, d);
+    support_scenario_set(json, sizeof json, "resilience/an-http-subscriber-down-for-a-while.json",
+                         "traffic.t.arrivals.rate_per_s=%g\n"
+                         "components.hook.incidents[0].start_s=%g\n"
+                         "components.hook.incidents[0].duration_s=%g",
+                         lambda, t0, d);
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -795,34 +700,27 @@ END_TEST
 
 START_TEST(bad_resilience_keys_are_refused_with_their_json_path)
 {
-    const char *fmt =
-        "{\"name\": \"bad\", \"duration_s\": 100, \"tenants\": [{\"name\": \"a\"}],"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"tenant\": \"a\","
-        "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
-        " \"components\": ["
-        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10%s,"
-        "    \"calls\": [{\"target\": \"db\"}, %s]},"
-        "   {\"name\": \"db\", \"kind\": \"service\"},"
-        "   {\"name\": \"q\", \"kind\": \"queue\"},"
-        "   {\"name\": \"px\", \"kind\": \"pool\", \"target\": \"%s\"}]}";
     char json[2048];
     /* The scenario itself is valid. */
-    snprintf(json, sizeof json, fmt, "", "{\"target\": \"q\"}", "db");
+    support_scenario(json, sizeof json, "resilience/bad-resilience-keys.json");
     char err[1024] = "";
     world_spec *ok = support_load_text(json, err, sizeof err);
     ck_assert_msg(ok != NULL, "valid scenario refused: %s", err);
     world_spec_free(ok);
     /* An unknown mode. */
-    snprintf(json, sizeof json, fmt, "", "{\"target\": \"q\", \"mode\": \"sideways\"}", "db");
+    support_scenario_set(json, sizeof json, "resilience/bad-resilience-keys.json",
+                         "components.f.calls[1]={\"target\": \"q\", \"mode\": \"sideways\"}");
     assert_refused(json, "components[0].calls[1].mode", "sideways");
     /* A synchronous call to a queue. */
-    snprintf(json, sizeof json, fmt, "", "{\"target\": \"q\", \"mode\": \"sync\"}", "db");
+    support_scenario_set(json, sizeof json, "resilience/bad-resilience-keys.json",
+                         "components.f.calls[1]={\"target\": \"q\", \"mode\": \"sync\"}");
     assert_refused(json, "components[0].calls[1].mode", "takes no synchronous calls");
     /* A bulkhead for a tenant the scenario does not have. */
-    snprintf(json, sizeof json, fmt, ", \"tenant_concurrency\": {\"a\": 3, \"ghost\": 2}", "{\"target\": \"q\"}", "db");
+    support_scenario_set(json, sizeof json, "resilience/bad-resilience-keys.json",
+                         "components.f.tenant_concurrency={\"a\": 3, \"ghost\": 2}");
     assert_refused(json, "components[0].tenant_concurrency.ghost", "no tenant is named");
     /* A pool in front of something that is not a service. */
-    snprintf(json, sizeof json, fmt, "", "{\"target\": \"q\"}", "q");
+    support_scenario_set(json, sizeof json, "resilience/bad-resilience-keys.json", "components.px.target=q");
     assert_refused(json, "components[3].target", "a pool fronts a service");
 }
 END_TEST
@@ -841,15 +739,8 @@ START_TEST(regression_a_retry_cut_short_by_the_function_timeout_is_no_duplicate)
      * sleeps and no retry is ever sent. README: "a retry after an attempt that timed out but
      * did complete at the callee counts a duplicate side effect": no retry, no duplicate.
      * Expected duplicate_side_effects 0 (attempts == calls); observed one per call. */
-    const char *json =
-        "{\"name\": \"dupcut\", \"duration_s\": 300, \"seed\": 3, \"replications\": 1,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"end_s\": 280,"
-        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
-        " \"components\": ["
-        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"cold_start_ms\": 0, \"timeout_s\": 1,"
-        "    \"calls\": [{\"target\": \"db\", \"timeout_ms\": 200, \"idempotent\": false,"
-        "      \"retry\": {\"max_attempts\": 2, \"backoff_base_ms\": 1000, \"jitter\": \"none\"}}]},"
-        "   {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"constant\", \"value\": 300}}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "resilience/regression-a-retry-cut-short-by-the-function-timeout-is-no-duplicate.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);
@@ -876,16 +767,8 @@ START_TEST(regression_duplicates_through_a_pool_are_counted)
      * at the service (services.db.completed_after_timeout = 2 per call), so each retry
      * repeats a side effect, as without the pool: expected duplicate_side_effects = calls;
      * observed 0. */
-    const char *json =
-        "{\"name\": \"duppool\", \"duration_s\": 300, \"seed\": 3, \"replications\": 1,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"end_s\": 280,"
-        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
-        " \"components\": ["
-        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"cold_start_ms\": 0, \"timeout_s\": 10,"
-        "    \"calls\": [{\"target\": \"px\", \"timeout_ms\": 200, \"idempotent\": false,"
-        "      \"retry\": {\"max_attempts\": 2, \"backoff_base_ms\": 10, \"jitter\": \"none\"}}]},"
-        "   {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"constant\", \"value\": 300}},"
-        "   {\"name\": \"px\", \"kind\": \"pool\", \"target\": \"db\", \"latency_ms\": 1}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "resilience/regression-duplicates-through-a-pool-are-counted.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);
@@ -912,15 +795,8 @@ START_TEST(regression_a_pool_connection_stays_busy_until_the_database_finishes)
      * while the previous query runs until 301 ms. README, Pool: it "holds at most
      * `connections` connections ... and lends one to each call for the call's duration":
      * expected services.db.max_concurrency 1; observed 2. */
-    const char *json =
-        "{\"name\": \"poolbusy\", \"duration_s\": 300, \"seed\": 3, \"replications\": 1,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"end_s\": 280,"
-        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 4}}],"
-        " \"components\": ["
-        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"cold_start_ms\": 0, \"timeout_s\": 10,"
-        "    \"calls\": [{\"target\": \"px\", \"timeout_ms\": 200, \"retry\": {\"max_attempts\": 1}}]},"
-        "   {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"constant\", \"value\": 300}},"
-        "   {\"name\": \"px\", \"kind\": \"pool\", \"target\": \"db\", \"connections\": 1, \"latency_ms\": 1}]}";
+    char json[4096];
+    support_scenario(json, sizeof json, "resilience/regression-a-pool-connection-stays-busy-until-the-database-finishes.json");
     world_spec *spec;
     run_result res;
     support_run_text(json, 1, &spec, &res);
@@ -941,19 +817,11 @@ START_TEST(regression_a_pool_applies_its_own_error_rate_and_incidents)
      * own". A pool down for the whole run must refuse every call (pools.px.refused =
      * attempts, nothing reaches the database, every call fails); a pool with error_rate 1
      * must fail every call. Observed: every call succeeds in both cases. */
-    const char *fmt =
-        "{\"name\": \"poolown\", \"duration_s\": 300, \"seed\": 3, \"replications\": 1,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"end_s\": 280,"
-        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 1}}],"
-        " \"components\": ["
-        "   {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"cold_start_ms\": 0, \"timeout_s\": 10,"
-        "    \"calls\": [{\"target\": \"px\", \"retry\": {\"max_attempts\": 1}}]},"
-        "   {\"name\": \"db\", \"kind\": \"service\", \"latency_ms\": {\"dist\": \"constant\", \"value\": 5}},"
-        "   {\"name\": \"px\", \"kind\": \"pool\", \"target\": \"db\", \"latency_ms\": 1, %s}]}";
     char json[2048];
     world_spec *spec;
     run_result res;
-    snprintf(json, sizeof json, fmt, "\"incidents\": [{\"start_s\": 0, \"duration_s\": 1e8, \"mode\": \"down\"}]");
+    support_scenario_set(json, sizeof json, "resilience/a-pool-applies-its-own-error-rate-and-incidents.json",
+                         "components.px.incidents=[{\"start_s\": 0, \"duration_s\": 1e8, \"mode\": \"down\"}]");
     support_run_text(json, 1, &spec, &res);
     double calls = run_value(&res, "functions.f.calls.px.calls", NULL);
     ck_assert_double_eq(calls, 280);
@@ -961,7 +829,8 @@ START_TEST(regression_a_pool_applies_its_own_error_rate_and_incidents)
     double failed_down = run_value(&res, "functions.f.calls.px.failed", NULL);
     double reached = run_value(&res, "services.db.attempts", NULL);
     support_done(spec, &res);
-    snprintf(json, sizeof json, fmt, "\"error_rate\": 1");
+    support_scenario_set(json, sizeof json, "resilience/a-pool-applies-its-own-error-rate-and-incidents.json",
+                         "components.px.error_rate=1");
     support_run_text(json, 1, &spec, &res);
     double failed_err = run_value(&res, "functions.f.calls.px.failed", NULL);
     double errors = run_value(&res, "pools.px.errors", NULL);

@@ -49,16 +49,10 @@ static void assert_stall_events(const char *message, unsigned long long limit)
 
 /* ---- cycles of synchronous calls ----------------------------------------------------- */
 
-static const char *const wa_wb =
-    "{\"duration_s\": 60, \"replications\": 1,"
-    " \"components\": ["
-    "  {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10},"
-    "  {\"name\": \"wa\", \"kind\": \"workflow\", \"states\": [{\"name\": \"s1\", \"type\": \"task\", \"target\": \"wb\"}]},"
-    "  {\"name\": \"wb\", \"kind\": \"workflow\", \"states\": [{\"name\": \"s1\", \"type\": \"task\", \"target\": \"wa\"}]}],"
-    " \"traffic\": [{\"target\": \"wa\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}";
-
 START_TEST(workflows_that_start_each_other_are_refused_naming_the_cycle)
 {
+    char wa_wb[4096];
+    support_scenario(wa_wb, sizeof wa_wb, "safety/workflows-that-start-each-other.json");
     assert_refused(wa_wb, "components[1].states[0].target", "a call cycle: wa -> wb -> wa");
     /* From the command line: one line on stderr, status 2, for validate and run alike. */
     char dir[256], file[512], out[4096];
@@ -82,26 +76,13 @@ END_TEST
 
 START_TEST(functions_that_call_each_other_synchronously_are_refused)
 {
+    char json[4096];
     /* a waits on b, b on c, c on a: each invocation starts the next, without end. */
-    assert_refused(
-        "{\"components\": ["
-        "  {\"name\": \"a\", \"kind\": \"function\", \"duration_ms\": 10, \"calls\": [{\"target\": \"b\", \"mode\": \"sync\"}]},"
-        "  {\"name\": \"b\", \"kind\": \"function\", \"duration_ms\": 10, \"calls\": [{\"target\": \"q\", \"mode\": \"async\"},"
-        "                                                     {\"target\": \"c\", \"mode\": \"sync\"}]},"
-        "  {\"name\": \"c\", \"kind\": \"function\", \"duration_ms\": 10, \"calls\": [{\"target\": \"a\", \"mode\": \"sync\"}]},"
-        "  {\"name\": \"q\", \"kind\": \"queue\"}],"
-        " \"traffic\": [{\"target\": \"a\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}",
-        "components[0].calls[0].target", "a call cycle: a -> b -> c -> a");
+    support_scenario(json, sizeof json, "safety/functions-that-call-each-other-synchronously.json");
+    assert_refused(json, "components[0].calls[0].target", "a call cycle: a -> b -> c -> a");
     /* Across kinds: a function's step starts a workflow whose compensation calls the function. */
-    assert_refused(
-        "{\"components\": ["
-        "  {\"name\": \"api\", \"kind\": \"function\", \"duration_ms\": 10, \"calls\": [{\"target\": \"db\", \"mode\": \"sync\"},"
-        "                                                       {\"target\": \"saga\", \"mode\": \"sync\"}]},"
-        "  {\"name\": \"db\", \"kind\": \"service\"},"
-        "  {\"name\": \"saga\", \"kind\": \"workflow\", \"states\": [{\"name\": \"book\", \"type\": \"task\","
-        "    \"target\": \"db\", \"compensation\": {\"target\": \"api\"}}]}],"
-        " \"traffic\": [{\"target\": \"api\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}",
-        "components[0].calls[1].target", "a call cycle: api -> saga -> api");
+    support_scenario(json, sizeof json, "safety/a-call-cycle-across-kinds.json");
+    assert_refused(json, "components[0].calls[1].target", "a call cycle: api -> saga -> api");
 }
 END_TEST
 
@@ -111,18 +92,11 @@ START_TEST(an_asynchronous_hand_off_breaks_a_cycle)
      * [0, 1)); q's consumer is a. The loop a -> b -> q -> a goes through a queue: a does not
      * wait on q, so it is legal, and each request makes a geometric number of passes, 1/(1 -
      * 1/2) = 2 invocations of a on average (and as many of b). */
+    char json[4096];
     world_spec *spec;
     run_result res;
-    support_run_text(
-        "{\"duration_s\": 600, \"replications\": 8,"
-        " \"components\": ["
-        "  {\"name\": \"a\", \"kind\": \"function\", \"duration_ms\": 20,"
-        "   \"calls\": [{\"target\": \"b\", \"mode\": \"sync\"}]},"
-        "  {\"name\": \"b\", \"kind\": \"function\", \"duration_ms\": 30, \"calls\": [{\"target\": \"q\","
-        "   \"mode\": \"async\", \"count\": {\"dist\": \"uniform\", \"min\": 0, \"max\": 1}}]},"
-        "  {\"name\": \"q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"a\", \"batch_size\": 1}}],"
-        " \"traffic\": [{\"target\": \"a\", \"end_s\": 500, \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 4}}]}",
-        0, &spec, &res);
+    support_scenario(json, sizeof json, "safety/an-asynchronous-hand-off-breaks-a-cycle.json");
+    support_run_text(json, 0, &spec, &res);
     for (uint32_t r = 0; r < spec->replications; r++) {
         double arrived = support_row_value(&res, r, "requests.arrived");
         ck_assert_double_eq(support_row_value(&res, r, "requests.completed"), arrived);
@@ -137,17 +111,13 @@ END_TEST
 
 /* ---- loops of states that take no time ------------------------------------------------ */
 
-/* A workflow "wf" (10 s limit) with the given states, started by a request a second for 40 s. */
+/* A workflow "wf" (10 s limit) with the given states, started by a request a second for 40 s
+ * (tests/scenarios/safety/a-workflow-of-given-states.json, its states replaced). */
 static void workflow_text(const char *states, char *buf, size_t size)
 {
-    snprintf(buf, size,
-             "{\"duration_s\": 60, \"replications\": 1,"
-             " \"components\": ["
-             "  {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10},"
-             "  {\"name\": \"wf\", \"kind\": \"workflow\", \"timeout_s\": 10, \"states\": [%s]}],"
-             " \"traffic\": [{\"target\": \"wf\", \"end_s\": 40,"
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}",
-             states);
+    support_scenario_set(buf, size, "safety/a-workflow-of-given-states.json",
+                         "components.wf.states=[%s]",
+                         states);
 }
 
 START_TEST(a_loop_of_states_that_takes_no_time_is_refused)
@@ -297,16 +267,10 @@ END_TEST
 
 /* A function of 0 ms that sends itself a message each time it runs: asynchronous, so the load
  * check lets it through, but the echo goes round at the instant of the first request. */
-static const char *const echo =
-    "{\"duration_s\": 60, \"replications\": 1,"
-    " \"components\": ["
-    "  {\"name\": \"echo\", \"kind\": \"function\", \"duration_ms\": 0, \"cold_start_ms\": 0,"
-    "   \"calls\": [{\"target\": \"echo\", \"mode\": \"async\"}]}],"
-    " \"traffic\": [{\"target\": \"echo\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}";
-
 START_TEST(a_zero_time_loop_the_load_cannot_see_stops_with_exit_1)
 {
-    char dir[256], file[512], out[4096];
+    char dir[256], file[512], out[4096], echo[4096];
+    support_scenario(echo, sizeof echo, "safety/a-function-that-messages-itself-in-zero-time.json");
     support_tempdir(dir, sizeof dir);
     write_scenario(dir, "echo.json", echo, file, sizeof file);
     int rc = support_sh(out, sizeof out, "%s validate %s", support_binary(), file);
@@ -332,15 +296,9 @@ START_TEST(a_task_answered_at_once_and_caught_back_stops_naming_its_workflow)
      * catch sends the execution back to the task, at the same instant, without end. The
      * nested replies are deferred past the depth bound, so the C stack stays flat and the
      * watchdog, not a stack overflow, ends it. */
-    char err[1024] = "";
-    world_spec *spec = support_load_text(
-        "{\"duration_s\": 60, \"replications\": 1,"
-        " \"components\": ["
-        "  {\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"reserved_concurrency\": 0},"
-        "  {\"name\": \"wa\", \"kind\": \"workflow\", \"states\": [{\"name\": \"t\", \"type\": \"task\","
-        "   \"target\": \"f\", \"retry\": {\"max_retries\": 0}, \"catch\": \"t\"}]}],"
-        " \"traffic\": [{\"target\": \"wa\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}",
-        err, sizeof err);
+    char err[1024] = "", json[4096];
+    support_scenario(json, sizeof json, "safety/a-task-answered-at-once-and-caught-back.json");
+    world_spec *spec = support_load_text(json, err, sizeof err);
     ck_assert_msg(spec != NULL, "%s", err);
     spec->stall_events = 200000;
     world w = { 0 };

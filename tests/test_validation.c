@@ -45,16 +45,12 @@ static void check_erlang_b(double lambda, double mean_s, int c, const char *dura
                            double window_s)
 {
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"erlang\", \"duration_s\": %g, \"warmup_s\": 200, \"seed\": 11,"
-             " \"replications\": 10,"
-             " \"platform\": {\"account_concurrency\": 100000, \"scale_per_10s\": 1000000},"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %g},"
-             "   \"client\": {\"timeout_ms\": 100000000}}],"
-             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": %s,"
-             "   \"cold_start_ms\": 0, \"timeout_s\": 900, \"reserved_concurrency\": %d}]}",
-             window(window_s), lambda, duration_json, c);
+    support_scenario_set(json, sizeof json, "validation/erlang-b.json",
+                         "duration_s=%g\n"
+                         "traffic.t.arrivals.rate_per_s=%g\n"
+                         "components.f.duration_ms=%s\n"
+                         "components.f.reserved_concurrency=%d",
+                         window(window_s), lambda, duration_json, c);
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -96,14 +92,9 @@ START_TEST(mean_concurrency_is_lambda_times_mean_duration)
      * timeout is raised so that it does not cut the lognormal's tail (at the default 3 s
      * it removes about 2% of the mean). */
     char json[1024];
-    snprintf(json, sizeof json,
-             "{\"name\": \"mginf\", \"duration_s\": %g, \"warmup_s\": 60, \"seed\": 5,"
-             " \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 50}}],"
-             " \"components\": [{\"name\": \"f\", \"kind\": \"function\","
-             "   \"duration_ms\": {\"dist\": \"lognormal\", \"mean\": 200, \"sd\": 400},"
-             "   \"cold_start_ms\": 0, \"timeout_s\": 900}]}", window(10000));
+    support_scenario_set(json, sizeof json, "validation/mean-concurrency-is-lambda-times-mean-duration.json",
+                         "duration_s=%g",
+                         window(10000));
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -121,15 +112,9 @@ START_TEST(littles_law_holds_with_cold_starts_and_throttles)
      * bounds the error by about 2 E[time inside] / window, relative. */
     double win = window(2000);
     char json[1024];
-    snprintf(json, sizeof json,
-             "{\"name\": \"little\", \"duration_s\": %g, \"warmup_s\": 60, \"seed\": 9,"
-             " \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-             "   \"arrivals\": {\"process\": \"onoff\", \"rate_on_per_s\": 120, \"rate_off_per_s\": 5,"
-             "                  \"mean_on_s\": 20, \"mean_off_s\": 400}}],"
-             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": 12,"
-             "   \"duration_ms\": {\"dist\": \"gamma\", \"mean\": 150, \"cv\": 1.5},"
-             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 30}}]}", win);
+    support_scenario_set(json, sizeof json, "validation/littles-law-holds-with-cold-starts-and-throttles.json",
+                         "duration_s=%g",
+                         win);
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -164,15 +149,9 @@ START_TEST(cold_start_share_of_one_instance_is_exp_minus_lambda_t)
      * instance expired with probability exp(-lambda T), whatever the duration and init
      * time. lambda = 0.1/s, T = 10 s: exp(-1) = 0.367879. */
     char json[1024];
-    snprintf(json, sizeof json,
-             "{\"name\": \"keepalive\", \"duration_s\": %g, \"warmup_s\": 100, \"seed\": 3,"
-             " \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 0.1}}],"
-             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"reserved_concurrency\": 1,"
-             "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 1000},"
-             "   \"cold_start_ms\": {\"dist\": \"constant\", \"value\": 500},"
-             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 10}}]}", window(100000));
+    support_scenario_set(json, sizeof json, "validation/cold-start-share-of-one-instance-is-exp-minus-lambda-t.json",
+                         "duration_s=%g",
+                         window(100000));
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -191,21 +170,15 @@ END_TEST
 static void app_keep_alive_case(double lambda, double mean_s, double t_s, double window_s)
 {
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"app-keepalive\", \"duration_s\": %g, \"warmup_s\": 3600, \"seed\": 11,"
-             " \"replications\": 8,"
-             " \"traffic\": [{\"name\": \"ta\", \"target\": \"a\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %.12g}},"
-             "  {\"name\": \"tb\", \"target\": \"b\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %.12g}}],"
-             " \"components\": ["
-             "  {\"name\": \"a\", \"kind\": \"function\", \"app\": \"shop\", \"memory_mb\": 1024, \"timeout_s\": 900,"
-             "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": %g}, \"cold_start_ms\": 0,"
-             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": %g, \"scope\": \"app\"}},"
-             "  {\"name\": \"b\", \"kind\": \"function\", \"app\": \"shop\", \"memory_mb\": 1024, \"timeout_s\": 900,"
-             "   \"duration_ms\": {\"dist\": \"exponential\", \"mean\": %g}, \"cold_start_ms\": 0,"
-             "   \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": %g, \"scope\": \"app\"}}]}",
-             window_s, lambda / 2, lambda / 2, mean_s * 1000, t_s, mean_s * 1000, t_s);
+    support_scenario_set(json, sizeof json, "validation/app-keep-alive.json",
+                         "duration_s=%g\n"
+                         "traffic.ta.arrivals.rate_per_s=%.12g\n"
+                         "traffic.tb.arrivals.rate_per_s=%.12g\n"
+                         "components.a.duration_ms.mean=%g\n"
+                         "components.a.keep_alive.idle_s=%g\n"
+                         "components.b.duration_ms.mean=%g\n"
+                         "components.b.keep_alive.idle_s=%g",
+                         window_s, lambda / 2, lambda / 2, mean_s * 1000, t_s, mean_s * 1000, t_s);
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -236,23 +209,23 @@ END_TEST
  * hold all 1,799 s). A fixed 60-minute window keeps it loaded throughout. */
 START_TEST(hybrid_policy_prewarms_a_periodic_function)
 {
-    const char *fmt =
-        "{\"name\": \"hybrid\", \"duration_s\": 172800, \"warmup_s\": 0, \"seed\": 5, \"replications\": 2,"
-        " \"traffic\": [{\"name\": \"t\", \"target\": \"cron\","
-        "   \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": %.15g}}],"
-        " \"components\": [{\"name\": \"cron\", \"kind\": \"function\", \"memory_mb\": 1024,"
-        "   \"duration_ms\": 1000, \"cold_start_ms\": 0, \"keep_alive\": %s}]}";
     char json[1024];
     world_spec *spec;
     run_result res;
-    snprintf(json, sizeof json, fmt, 1.0 / 1800, "{\"policy\": \"hybrid\"}");
+    support_scenario_set(json, sizeof json, "validation/hybrid-policy-prewarms-a-periodic-function.json",
+                         "traffic.t.arrivals.rate_per_s=%.15g\n"
+                         "components.cron.keep_alive=%s",
+                         1.0 / 1800, "{\"policy\": \"hybrid\"}");
     support_run_text(json, 0, &spec, &res);
     double inv = run_value(&res, "functions.cron.invocations", NULL);
     double cold = run_value(&res, "functions.cron.cold_starts", NULL);
     double hybrid_idle = run_value(&res, "functions.cron.idle_gb_s", NULL);
     double prewarms = run_value(&res, "functions.cron.prewarms", NULL);
     support_done(spec, &res);
-    snprintf(json, sizeof json, fmt, 1.0 / 1800, "{\"policy\": \"fixed\", \"idle_s\": 3600, \"scope\": \"app\"}");
+    support_scenario_set(json, sizeof json, "validation/hybrid-policy-prewarms-a-periodic-function.json",
+                         "traffic.t.arrivals.rate_per_s=%.15g\n"
+                         "components.cron.keep_alive=%s",
+                         1.0 / 1800, "{\"policy\": \"fixed\", \"idle_s\": 3600, \"scope\": \"app\"}");
     support_run_text(json, 0, &spec, &res);
     double fixed_idle = run_value(&res, "functions.cron.idle_gb_s", NULL);
     support_done(spec, &res);
@@ -280,12 +253,10 @@ START_TEST(package_size_sets_the_cold_start_median)
     static const double package_mb[] = { 14, 35 }, published_s[] = { 1.7, 3.9 };
     for (int i = 0; i < 2; i++) {
         char json[1024];
-        snprintf(json, sizeof json,
-                 "{\"name\": \"package\", \"duration_s\": %g, \"warmup_s\": 0, \"seed\": 8, \"replications\": 10,"
-                 " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
-                 " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"runtime\": \"nodejs\", \"duration_ms\": 1,"
-                 "   \"timeout_s\": 30, \"package_mb\": %g, \"keep_alive\": {\"policy\": \"none\"}}]}",
-                 window(20000), package_mb[i]);
+        support_scenario_set(json, sizeof json, "validation/package-size-sets-the-cold-start-median.json",
+                             "duration_s=%g\n"
+                             "components.f.package_mb=%g",
+                             window(20000), package_mb[i]);
         world_spec *spec;
         run_result res;
         support_run_text(json, 0, &spec, &res);
@@ -306,14 +277,9 @@ START_TEST(failed_share_after_retries_is_error_rate_to_the_attempts)
     /* Independent errors with probability p and k attempts: a request fails with
      * probability p^k and makes 1 + p + ... + p^(k-1) attempts on average. */
     char json[1024];
-    snprintf(json, sizeof json,
-             "{\"name\": \"retries\", \"duration_s\": %g, \"seed\": 17, \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 100},"
-             "   \"client\": {\"retry\": {\"max_attempts\": 3, \"backoff_base_ms\": 50,"
-             "                            \"jitter\": \"equal\"}}}],"
-             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"error_rate\": 0.3,"
-             "   \"duration_ms\": 20}]}", window(4000));
+    support_scenario_set(json, sizeof json, "validation/failed-share-after-retries-is-error-rate-to-the-attempts.json",
+                         "duration_s=%g",
+                         window(4000));
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -332,13 +298,11 @@ START_TEST(async_retries_make_one_plus_p_plus_p_squared_attempts)
      * on_failure destination, it is dropped). p = 0.35. */
     const double p = 0.35;
     char json[1024];
-    snprintf(json, sizeof json,
-             "{\"name\": \"async\", \"duration_s\": %g, \"seed\": 23, \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"events\", \"target\": \"f\", \"mode\": \"async\","
-             "   \"end_s\": %g, \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
-             " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"error_rate\": %g,"
-             "   \"duration_ms\": 50, \"async\": {\"duplicate_rate\": 0}}]}",
-             window(4000) + 400, window(4000), p);
+    support_scenario_set(json, sizeof json, "validation/async-retries-make-one-plus-p-plus-p-squared-attempts.json",
+                         "duration_s=%g\n"
+                         "traffic.events.end_s=%g\n"
+                         "components.f.error_rate=%g",
+                         window(4000) + 400, window(4000), p);
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -363,17 +327,12 @@ static void erlang_c(double lambda, double mu, int c, double *p_wait, double *wq
 static void check_erlang_c(double lambda, int c, double window_s)
 {
     char json[2048];
-    snprintf(json, sizeof json,
-             "{\"name\": \"mmc\", \"duration_s\": %g, \"warmup_s\": 300, \"seed\": 31,"
-             " \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"q\","
-             "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": %g}}],"
-             " \"components\": ["
-             "   {\"name\": \"q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"f\","
-             "      \"batch_size\": 1, \"poll_delay_ms\": 0, \"max_concurrency\": %d, \"pollers_initial\": %d}},"
-             "   {\"name\": \"f\", \"kind\": \"function\", \"cold_start_ms\": 0, \"timeout_s\": 900,"
-             "      \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 1000}}]}",
-             window(window_s), lambda, c, c);
+    support_scenario_set(json, sizeof json, "validation/erlang-c.json",
+                         "duration_s=%g\n"
+                         "traffic.t.arrivals.rate_per_s=%g\n"
+                         "components.q.consumer.max_concurrency=%d\n"
+                         "components.q.consumer.pollers_initial=%d",
+                         window(window_s), lambda, c, c);
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
@@ -416,14 +375,9 @@ START_TEST(processing_past_the_visibility_timeout_duplicates_geometrically)
      * (a duplicate), whose run outlasts v with the same p: p / (1 - p) duplicates a message.
      * v = 5 s, m = 3 s: p = 0.1889, 0.2329 duplicates a message. */
     char json[1024];
-    snprintf(json, sizeof json,
-             "{\"name\": \"vis\", \"duration_s\": %g, \"warmup_s\": 100, \"seed\": 41, \"replications\": 10,"
-             " \"traffic\": [{\"name\": \"t\", \"target\": \"q\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
-             " \"components\": ["
-             "   {\"name\": \"q\", \"kind\": \"queue\", \"visibility_timeout_s\": 5,"
-             "    \"consumer\": {\"function\": \"f\", \"batch_size\": 1, \"pollers_initial\": 100}},"
-             "   {\"name\": \"f\", \"kind\": \"function\", \"cold_start_ms\": 0, \"timeout_s\": 900,"
-             "    \"duration_ms\": {\"dist\": \"exponential\", \"mean\": 3000}}]}", window(4000));
+    support_scenario_set(json, sizeof json, "validation/processing-past-the-visibility-timeout-duplicates-geometrically.json",
+                         "duration_s=%g",
+                         window(4000));
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);

@@ -255,7 +255,7 @@ static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, doub
     r->epoch = in->epoch;
     r->step = in->step;
     r->is_call = 1;
-    r->group = gen;
+    r->breaker_generation = gen;
     r->attempt = attempt;
     r->backoff_prev_ms = prev_ms;
     r->deadline = fmin(now + c->timeout_s, in->deadline);
@@ -273,7 +273,7 @@ void function_call_reply(function_state *st, world *w, uint32_t sub, attempt_res
         result = RESULT_ERROR;
     double now = sim_now(w->s);
     step_state *ss = &st->steps[r.step];
-    if (breaker_record(&ss->breaker, &c->breaker, r.group, result == RESULT_OK, now))
+    if (breaker_record(&ss->breaker, &c->breaker, r.breaker_generation, result == RESULT_OK, now))
         step_breaker_opened(st, ss, &c->breaker, now);
     call_result(st, r.tag, result, r.attempt, r.backoff_prev_ms, r.effect);
 }
