@@ -618,6 +618,48 @@ END_TEST
 
 /* ---- 6. retries --------------------------------------------------------------------------- */
 
+/* A task behind a circuit breaker (models/breaker.c, as a function's call step has), its
+ * dependency down for the whole run, one execution at a constant 10 a second (random phase
+ * phi), no retries, a catch: execution i calls at phi + 0.1 i and fails 5 ms later. The
+ * 10th failure opens the breaker (min_calls 10, all failed) until 30.05 s later, between
+ * executions 309 and 310 (0.045 s and 0.055 s from them): 310 is the probe, fails and opens it
+ * again, and so 611 and 912 (1213 is past 100 s). Calls that reach the service: 13; opens
+ * 4; every other attempt fails at once, and every execution ends in the catch. */
+START_TEST(a_task_behind_an_open_breaker_fails_at_once)
+{
+    char json[4096];
+    support_scenario(json, sizeof json, "workflow/a-task-behind-an-open-breaker-fails-at-once.json");
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 0, &spec, &res);
+    for (uint32_t r = 0; r < spec->replications; r++) {
+        double x = wfrow(&res, r, "wf", "executions");
+        ck_assert_msg(x == 999 || x == 1000, "executions %g", x);
+        ck_assert_double_eq(row(&res, r, "services.db.attempts"), 13);
+        ck_assert_double_eq(wfrow(&res, r, "wf", "states.call.breaker_opens"), 4);
+        ck_assert_double_eq(wfrow(&res, r, "wf", "states.call.breaker_rejected"), x - 13);
+        ck_assert_double_eq(wfrow(&res, r, "wf", "states.handler.entries"), x);
+        assert_only_outcome(&res, r, "wf", "succeeded", x);
+    }
+    support_done(spec, &res);
+    /* Its catch leads back to it: while the breaker is open the loop lets no time pass. */
+    char err[1024] = "";
+    support_scenario_set(json, sizeof json, "workflow/a-task-behind-an-open-breaker-fails-at-once.json",
+                         "components.wf.states.call.catch=call");
+    world_spec *bad = support_load_text(json, err, sizeof err);
+    ck_assert_ptr_null(bad);
+    ck_assert_msg(strstr(err, "states[0].catch: a loop of states that lets no time pass: call -> call") &&
+                  strstr(err, "circuit breaker fails at once"), "%s", err);
+    /* Without the breaker the same loop calls each time, and time passes. */
+    support_scenario_set(json, sizeof json, "workflow/a-task-behind-an-open-breaker-fails-at-once.json",
+                         "components.wf.states.call.catch=call\n"
+                         "components.wf.states.call.circuit_breaker=null");
+    bad = support_load_text(json, err, sizeof err);
+    ck_assert_msg(bad != NULL, "%s", err);
+    world_spec_free(bad);
+}
+END_TEST
+
 START_TEST(task_retries_are_geometric_and_failures_go_to_the_catch)
 {
     /* Errors with p = 0.4, max_retries r = 3 (10 ms apart): retries per execution
@@ -1386,6 +1428,7 @@ Suite *workflow_suite(void)
     tcase_add_test(tc, express_and_standard_bills_follow_their_formulas);
     tcase_add_test(tc, parallel_branches_end_with_the_slowest_and_fail_fast);
     tcase_add_test(tc, task_retries_are_geometric_and_failures_go_to_the_catch);
+    tcase_add_test(tc, a_task_behind_an_open_breaker_fails_at_once);
     tcase_add_test(tc, asl_retry_defaults_back_off_exactly);
     tcase_add_test(tc, choices_are_drawn_with_their_probabilities_and_loops_are_geometric);
     tcase_add_test(tc, full_jitter_draws_the_retry_wait_below_its_interval);

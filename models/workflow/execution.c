@@ -398,12 +398,43 @@ static void state_failed(workflow_state *st, uint32_t k)
         scope_done(st, k, false);
 }
 
+/* The task frame k runs: its state's, or (a compensation frame) the compensation it is
+ * on; *state gets the state that owns it. */
+static const wf_task *frame_task(const workflow_state *st, const wf_frame *f, int *state)
+{
+    const wf_exec *e = &st->ex[f->exec];
+    if (f->comp_frame) {
+        *state = e->comp[e->n_comp - 1 - e->comp_done];
+        return &st->s->states[*state].comp;
+    }
+    *state = f->state;
+    return &st->s->states[f->state].task;
+}
+
+static breaker *breaker_of(workflow_state *st, const wf_frame *f, int state)
+{
+    return f->comp_frame ? &st->stats[state].comp_breaker : &st->stats[state].task_breaker;
+}
+
+static void task_result(workflow_state *st, uint32_t k, attempt_result result, double now);
+
 static void issue_task(workflow_state *st, uint32_t k, const wf_task *t)
 {
     world *w = st->w;
     double now = sim_now(w->s);
     wf_frame *f = &st->fr[k];
     const wf_exec *e = &st->ex[f->exec];
+    uint32_t gen = 0;
+    if (t->breaker.on) {
+        int state;
+        frame_task(st, f, &state);
+        if (!breaker_allow(breaker_of(st, f, state), &t->breaker, now, &gen)) {
+            if (e->measured)
+                st->stats[state].breaker_rejected++;
+            task_result(st, k, RESULT_ERROR, now);   /* fails at once: retry or catch */
+            return;
+        }
+    }
     uint32_t sub = world_request_new(w);
     if (sub == NONE) {
         state_failed(st, k);
@@ -422,6 +453,7 @@ static void issue_task(workflow_state *st, uint32_t k, const wf_task *t)
     r->epoch = f->epoch;
     r->is_call = 1;
     r->attempt = f->attempt;
+    r->breaker_generation = gen;
     r->deadline = fmin(now + t->timeout_s, e->deadline);
     world_deliver(w, t->target, sub);
 }
@@ -433,11 +465,8 @@ static void on_task_retry(sim *s, void *target, uint64_t arg)
     wf_frame *f = fr_of(st, arg);
     if (!f)
         return;
-    uint32_t k = sim_payload_of(arg);
-    const wf_state *ws = &st->s->states[f->state];
-    issue_task(st, k, f->comp_frame ? &st->s->states[st->ex[f->exec].comp[st->ex[f->exec].n_comp - 1 -
-                                                                      st->ex[f->exec].comp_done]].comp
-                                    : &ws->task);
+    int state;
+    issue_task(st, sim_payload_of(arg), frame_task(st, f, &state));
 }
 
 static void compensation_step(workflow_state *st, uint32_t k);
@@ -450,25 +479,31 @@ void workflow_reply(void *state, world *w, uint32_t sub, attempt_result result)
     uint32_t k = r.tag;
     if (k >= st->cap_fr || st->fr[k].epoch != r.epoch || !frame_alive(st, k))
         return;
-    wf_frame *f = &st->fr[k];
-    wf_exec *e = &st->ex[f->exec];
     double now = sim_now(w->s);
     if (result == RESULT_PARTIAL)
         result = RESULT_ERROR;
+    const wf_frame *f = &st->fr[k];
+    int owner;
+    const wf_task *t = frame_task(st, f, &owner);
+    if (t->breaker.on &&
+        breaker_record(breaker_of(st, f, owner), &t->breaker, r.breaker_generation, result == RESULT_OK, now) &&
+        st->ex[f->exec].measured)
+        st->stats[owner].breaker_opens++;
+    task_result(st, k, result, now);
+}
+
+/* The attempt of frame k's task ended with result (a reply, or an open breaker). */
+static void task_result(workflow_state *st, uint32_t k, attempt_result result, double now)
+{
+    wf_frame *f = &st->fr[k];
+    wf_exec *e = &st->ex[f->exec];
     if (result != RESULT_OK && now >= e->deadline) {
         exec_end(st, f->exec, WF_TIMED_OUT);      /* the execution's own limit */
         return;
     }
-    const wf_task *t;
-    const char *name;
-    if (f->comp_frame) {
-        int cs = e->comp[e->n_comp - 1 - e->comp_done];
-        t = &st->s->states[cs].comp;
-        name = st->s->states[cs].name;
-    } else {
-        t = &st->s->states[f->state].task;
-        name = st->s->states[f->state].name;
-    }
+    int state;
+    const wf_task *t = frame_task(st, f, &state);
+    const char *name = st->s->states[state].name;
     if (result == RESULT_OK) {
         e->work_s += now - f->entered;
         if (f->comp_frame) {

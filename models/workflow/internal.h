@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/breaker.h"
 #include "models/retry.h"
 #include "sim/dist.h"
 
@@ -51,6 +52,9 @@ typedef struct wf_task {
     double   interval_s, backoff_rate, max_delay_s;
     bool     jitter;              /* FULL: each wait drawn from [0, delay) */
     bool     retry_on[5];
+    /* A circuit breaker in front of the target (models/breaker.h; off unless given): while
+     * open, an attempt fails at once without a call, and the retry or catch takes over. */
+    breaker_spec breaker;
 } wf_task;
 
 typedef struct wf_state {
@@ -141,6 +145,10 @@ typedef struct wf_frame {
 typedef struct state_stats {
     uint64_t entries, retries;
     double   time_s;
+    /* circuit breakers (a task's, its compensation's): their state, how often one opened
+     * and the attempts an open one failed at once */
+    breaker  task_breaker, comp_breaker;
+    uint64_t breaker_opens, breaker_rejected;
 } state_stats;
 
 typedef struct workflow_state {

@@ -120,6 +120,12 @@ static void workflow_report(const void *spec, const void *state, metric_sink *m)
         metric_emit(m, key, (double)ss->retries);
         snprintf(key, sizeof key, "states.%s.time_s_mean", s->states[i].name);
         metric_emit(m, key, ss->entries ? ss->time_s / (double)ss->entries : NAN);
+        if (s->states[i].task.breaker.on || (s->states[i].has_comp && s->states[i].comp.breaker.on)) {
+            snprintf(key, sizeof key, "states.%s.breaker_opens", s->states[i].name);
+            metric_emit(m, key, (double)ss->breaker_opens);
+            snprintf(key, sizeof key, "states.%s.breaker_rejected", s->states[i].name);
+            metric_emit(m, key, (double)ss->breaker_rejected);
+        }
     }
 }
 

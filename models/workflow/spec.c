@@ -72,6 +72,7 @@ static void parse_task(cfg_node *c, wf_task *t)
     t->jitter = cfg_enum(&r, "jitter", jitters, 0) == 1;
     retry_parse_on(&r, t->retry_on);
     cfg_done(&r);
+    breaker_parse(c, "circuit_breaker", &t->breaker);
 }
 
 static int parse_scope(cfg_node *n, wf_spec *s, int depth);
@@ -367,7 +368,7 @@ static bool state_instant(const wf_state *st, const bool *works_in)
  * *key; -1 past the last. A wait's catch is no such edge (it follows a positive timeout). */
 static int instant_edge(const wf_state *st, size_t i, char *key, size_t size)
 {
-    if (st->next >= 0 && i-- == 0) {
+    if (st->next >= 0 && st->type != S_TASK && i-- == 0) {   /* a task's success takes time */
         snprintf(key, size, "next");
         return st->next;
     }
@@ -405,6 +406,10 @@ static int check_instant_loops(const wf_spec *s, cfg_node *n)
         instant[k] = state_instant(&s->states[k], works_in);
         if (!instant[k])
             works_in[s->states[k].scope] = true;
+        /* A task behind a circuit breaker takes time when it calls, but fails at once
+         * while the breaker is open: its catch is entered without time passing. */
+        if (s->states[k].type == S_TASK && s->states[k].task.breaker.on)
+            instant[k] = true;
     }
     for (size_t root = 0; rc == 0 && root < ns; root++) {
         if (!instant[root] || colour[root])
@@ -444,8 +449,12 @@ static int check_instant_loops(const wf_spec *s, cfg_node *n)
                 cfg_node c;
                 cfg_root(&c, n->ctx, NULL, NULL);
                 snprintf(c.path, sizeof c.path, "%s", first->path);
+                bool breakers = false;
+                for (size_t i = from; i < depth; i++)
+                    breakers |= s->states[path[i]].type == S_TASK;
                 cfg_fail(&c, key, "a loop of states that lets no time pass: %s (no task and no "
-                         "positive wait on it, so an execution would go round it without end)", loop);
+                         "positive wait on it, so an execution would go round it without end%s)", loop,
+                         breakers ? "; a task behind a circuit breaker fails at once while it is open" : "");
                 rc = -1;
             }
         }
