@@ -154,6 +154,16 @@ void support_scenario_set(char *json, size_t size, const char *name, const char 
     scenario_text(json, size, name, sets);
 }
 
+void support_write_bytes(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    ck_assert_int_eq((long)fwrite(data, 1, len, f), (long)len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+void support_write_text(const char *path, const char *text) { support_write_bytes(path, text, strlen(text)); }
+
 void support_tempdir(char *buf, size_t size)
 {
     snprintf(buf, size, "/tmp/slsim-test-XXXXXX");

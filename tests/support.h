@@ -37,6 +37,9 @@ const char *support_binary(void);
 char *support_read_file(const char *path);
 /* A fresh temporary directory (caller removes it with support_rmrf). */
 void support_tempdir(char *buf, size_t size);
+/* Writes data (len bytes) or text to path, failing the test when it cannot. */
+void support_write_bytes(const char *path, const void *data, size_t len);
+void support_write_text(const char *path, const char *text);
 void support_rmrf(const char *dir);
 
 

@@ -240,19 +240,13 @@ START_TEST(price_table_rejects_a_price_without_source)
     char dir[64], path[128], scen[160];
     support_tempdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/prices.json", dir);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("{\"provider\": \"aws\", \"region\": \"x\", \"month_hours_source\": \"s\", \"dimensions\": {"
+    support_write_text(path, "{\"provider\": \"aws\", \"region\": \"x\", \"month_hours_source\": \"s\", \"dimensions\": {"
           "\"functions.requests\": {\"line\": \"requests\", \"unit\": \"request\", \"per\": 1000000, "
-          "\"price\": 0.2, \"date\": \"2026-01-01\"}}}", f);
-    fclose(f);
+          "\"price\": 0.2, \"date\": \"2026-01-01\"}}}");
     snprintf(scen, sizeof scen, "%s/s.json", dir);
-    f = fopen(scen, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("{\"pricing\": \"prices.json\", \"traffic\": [{\"target\": \"f\", \"arrivals\": "
+    support_write_text(scen, "{\"pricing\": \"prices.json\", \"traffic\": [{\"target\": \"f\", \"arrivals\": "
           "{\"process\": \"poisson\", \"rate_per_s\": 1}}], \"components\": [{\"name\": \"f\","
-          " \"kind\": \"function\", \"duration_ms\": 10}]}", f);
-    fclose(f);
+          " \"kind\": \"function\", \"duration_ms\": 10}]}");
     char err[1024] = "";
     world_spec *spec = world_spec_load(scen, NULL, err, sizeof err);
     ck_assert_ptr_null(spec);
@@ -432,32 +426,23 @@ START_TEST(usage_the_price_table_cannot_price_is_never_billed_at_zero)
     char dir[64], path[160], scen[160];
     support_tempdir(dir, sizeof dir);
     snprintf(scen, sizeof scen, "%s/s.json", dir);
-    FILE *f = fopen(scen, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("{\"platform\": {\"provider\": \"gcp-cloud-run\"}, \"components\": ["
+    support_write_text(scen, "{\"platform\": {\"provider\": \"gcp-cloud-run\"}, \"components\": ["
           "{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10},"
           "{\"name\": \"q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"f\"}}],"
-          " \"traffic\": [{\"target\": \"q\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}", f);
-    fclose(f);
+          " \"traffic\": [{\"target\": \"q\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}");
     world_spec *spec = world_spec_load(scen, NULL, err, sizeof err);
     ck_assert_ptr_null(spec);
     ck_assert_msg(strstr(err, "components[1].kind: a queue has no prices") && strstr(err, "\"queue.\""), "%s", err);
     /* An AWS table of Lambda's requests and duration only: a function's logs are usage it
      * does not price. */
     snprintf(path, sizeof path, "%s/prices.json", dir);
-    f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("{\"provider\": \"aws\", \"region\": \"r\", \"month_hours_source\": \"s\", \"dimensions\": {"
+    support_write_text(path, "{\"provider\": \"aws\", \"region\": \"r\", \"month_hours_source\": \"s\", \"dimensions\": {"
           "\"functions.requests\": {\"line\": \"lambda_requests\", \"unit\": \"request\", \"per\": 1000000,"
           " \"price\": 0.2, " SD "}, \"functions.gb_s\": {\"line\": \"lambda_duration\", \"unit\": \"GB-s\","
-          " \"price\": 0.0000166667, " SD "}}}", f);
-    fclose(f);
-    f = fopen(scen, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("{\"pricing\": \"prices.json\", \"duration_s\": 60, \"replications\": 1, \"components\": ["
+          " \"price\": 0.0000166667, " SD "}}}");
+    support_write_text(scen, "{\"pricing\": \"prices.json\", \"duration_s\": 60, \"replications\": 1, \"components\": ["
           "{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"log_kb\": 1}],"
-          " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}", f);
-    fclose(f);
+          " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}");
     spec = world_spec_load(scen, NULL, err, sizeof err);
     ck_assert_msg(spec != NULL, "%s", err);
     run_result res;

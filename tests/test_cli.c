@@ -74,20 +74,12 @@ static void join(char *buf, size_t size, const char *dir, const char *name)
     ck_assert_msg(n > 0 && (size_t)n < size, "path too long: %s/%s", dir, name);
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_msg(f != NULL, "cannot create %s", path);
-    size_t len = strlen(text);
-    ck_assert_int_eq((long)fwrite(text, 1, len, f), (long)len);
-    ck_assert_int_eq(fclose(f), 0);
-}
 
 /* Writes text as dir/name and returns the path in buf. */
 static void write_scenario(char *buf, size_t size, const char *dir, const char *name, const char *text)
 {
     join(buf, size, dir, name);
-    write_text(buf, text);
+    support_write_text(buf, text);
 }
 
 static int path_exists(const char *path)
@@ -1386,7 +1378,7 @@ START_TEST(test_unwritable_out_folder_exits_2_before_running)
     support_tempdir(dir, sizeof dir);
     write_scenario(file, sizeof file, dir, "basic.json", basic_scenario);
     join(plain, sizeof plain, dir, "plain-file");
-    write_text(plain, "not a folder\n");
+    support_write_text(plain, "not a folder\n");
     join(under, sizeof under, plain, "results");
     int rc = support_sh(out, sizeof out, "'%s' run '%s' --out '%s' --quiet --replications 1",
                         support_binary(), file, under);

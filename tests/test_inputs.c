@@ -28,15 +28,6 @@
 
 /* ---- helpers -------------------------------------------------------------------- */
 
-static void write_bytes(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot create %s", path);
-    ck_assert_int_eq((long)fwrite(data, 1, len, f), (long)len);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static void write_text(const char *path, const char *text) { write_bytes(path, text, strlen(text)); }
 
 /* dir/name into buf. */
 static void join(char *buf, size_t size, const char *dir, const char *name)
@@ -124,7 +115,7 @@ static void trace_scenario(char *path, size_t size, const char *dir, const char 
              "\"arrivals\": {\"process\": \"trace\", %s, \"function_defaults\": {\"duration_ms\": 10}}}]}",
              arrivals);
     join(path, size, dir, "s.json");
-    write_text(path, json);
+    support_write_text(path, json);
 }
 
 #define TRACE_2019 "HashOwner,HashApp,HashFunction,Trigger,1,2\no1,a1,f1aaaaaaaaaaaaa,http,3,2\n"
@@ -157,7 +148,7 @@ START_TEST(a_fifo_as_the_price_table_or_a_trace_file_is_refused_at_once)
     join(path, sizeof path, dir, "prices.json");
     ck_assert_int_eq(mkfifo(path, 0600), 0);
     join(scenario, sizeof scenario, dir, "s.json");
-    write_text(scenario, "{\"pricing\": \"prices.json\", \"components\": [{\"name\": \"f\", \"kind\": "
+    support_write_text(scenario, "{\"pricing\": \"prices.json\", \"components\": [{\"name\": \"f\", \"kind\": "
                "\"function\", \"duration_ms\": 10}], \"traffic\": [{\"target\": \"f\", \"arrivals\": "
                "{\"process\": \"poisson\", \"rate_per_s\": 1}}]}");
     snprintf(prefix, sizeof prefix, "%s: pricing: %s: ", scenario, path);
@@ -171,7 +162,7 @@ START_TEST(a_fifo_as_the_price_table_or_a_trace_file_is_refused_at_once)
 
     /* The side files of an azure2019 trace: the trace itself is a regular file. */
     join(path, sizeof path, dir, "t2019.csv");
-    write_text(path, TRACE_2019);
+    support_write_text(path, TRACE_2019);
     join(path, sizeof path, dir, "d.csv");
     ck_assert_int_eq(mkfifo(path, 0600), 0);
     trace_scenario(scenario, sizeof scenario, dir, "\"format\": \"azure2019\", \"file\": \"t2019.csv\", "
@@ -257,9 +248,9 @@ START_TEST(a_trace_error_never_quotes_a_foreign_files_first_line)
     char dir[256], path[512], scenario[512], err[1024];
     support_tempdir(dir, sizeof dir);
     join(path, sizeof path, dir, "shadow");
-    write_text(path, SECRET_LINE "\ndaemon:*:19700:0:99999:7:::\n");
+    support_write_text(path, SECRET_LINE "\ndaemon:*:19700:0:99999:7:::\n");
     join(path, sizeof path, dir, "t2019.csv");
-    write_text(path, TRACE_2019);
+    support_write_text(path, TRACE_2019);
     static const char *const cases[] = {
         "\"format\": \"csv\", \"file\": \"shadow\"",
         "\"format\": \"azure2021\", \"file\": \"shadow\"",
@@ -287,7 +278,7 @@ START_TEST(a_long_bad_field_is_quoted_by_its_first_32_bytes)
     snprintf(text, sizeof text, "timestamp_s,function\n1,a\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%s%0900d,a\n",
              SECRET_PART, 0);
     join(path, sizeof path, dir, "t.csv");
-    write_text(path, text);
+    support_write_text(path, text);
     trace_scenario(scenario, sizeof scenario, dir, "\"format\": \"csv\", \"file\": \"t.csv\"");
     load_refused(scenario, err, sizeof err);
     ck_assert_msg(strstr(err, "t.csv:3:1: timestamp_s \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA...\" is not a number"),
@@ -303,7 +294,7 @@ START_TEST(control_and_non_utf8_bytes_are_escaped_in_messages)
     support_tempdir(dir, sizeof dir);
     join(path, sizeof path, dir, "s.json");
     /* A Latin-1 byte, a terminal's "clear screen", a C1 CSI and a truncated sequence. */
-    write_text(path, "{\"name\": \"caf\xe9\x1b[2J\xc2\x9b\xe2\x82\", \"components\": []}");
+    support_write_text(path, "{\"name\": \"caf\xe9\x1b[2J\xc2\x9b\xe2\x82\", \"components\": []}");
     int rc = support_sh(out, sizeof out, "'%s' validate '%s'", support_binary(), path);
     ck_assert_msg(rc == 2, "exit %d: %s", rc, out);
     size_t n = strlen(out);
@@ -320,7 +311,7 @@ START_TEST(report_html_escapes_markup_controls_and_non_utf8)
     support_tempdir(dir, sizeof dir);
     /* The scenario's own file name is not UTF-8 either: the page shows it. */
     join(path, sizeof path, dir, "s\xfe.json");
-    write_text(path, "{\"name\": \"page\", \"description\": \"<b>bold</b> caf\xc3\xa9 \xff\\u001b[2J end\","
+    support_write_text(path, "{\"name\": \"page\", \"description\": \"<b>bold</b> caf\xc3\xa9 \xff\\u001b[2J end\","
                " \"duration_s\": 10, \"replications\": 1, \"components\": [{\"name\": \"f\", \"kind\": "
                "\"function\", \"duration_ms\": 10}], \"traffic\": [{\"target\": \"f\", \"arrivals\": "
                "{\"process\": \"poisson\", \"rate_per_s\": 2}}]}");
@@ -350,7 +341,7 @@ START_TEST(a_byte_order_mark_is_skipped_in_scenarios_and_traces)
     char dir[256], path[512], scenario[512], err[1024];
     support_tempdir(dir, sizeof dir);
     join(path, sizeof path, dir, "bom.json");
-    write_text(path, "\xef\xbb\xbf{\"name\": \"bom\", \"components\": [{\"name\": \"f\", \"kind\": \"function\", "
+    support_write_text(path, "\xef\xbb\xbf{\"name\": \"bom\", \"components\": [{\"name\": \"f\", \"kind\": \"function\", "
                "\"duration_ms\": 10}], \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": "
                "\"poisson\", \"rate_per_s\": 1}}]}");
     world_spec *spec = world_spec_load(path, NULL, err, sizeof err);
@@ -367,7 +358,7 @@ START_TEST(a_byte_order_mark_is_skipped_in_scenarios_and_traces)
     };
     for (size_t i = 0; i < sizeof traces / sizeof *traces; i++) {
         join(path, sizeof path, dir, "t.csv");
-        write_text(path, traces[i].text);
+        support_write_text(path, traces[i].text);
         char keys[128];
         snprintf(keys, sizeof keys, "\"format\": \"%s\", \"file\": \"t.csv\"", traces[i].format);
         trace_scenario(scenario, sizeof scenario, dir, keys);
@@ -402,14 +393,14 @@ START_TEST(json_nested_beyond_cjsons_limit_says_so)
     join(path, sizeof path, dir, "deep.json");
     /* 1000 levels inside the top object: 1001 in all, one beyond the limit. */
     char *text = nested(1000);
-    write_text(path, text);
+    support_write_text(path, text);
     free(text);
     load_refused(path, err, sizeof err);
     ck_assert_msg(strstr(err, "deep.json: (top level): the JSON is nested deeper than 1000 levels (at line 1, "
                               "column 1006)"), "%s", err);
     /* 1000 levels in all parse: the problem is then what the scenario lacks. */
     text = nested(999);
-    write_text(path, text);
+    support_write_text(path, text);
     free(text);
     load_refused(path, err, sizeof err);
     ck_assert_msg(strstr(err, "deep.json: components: missing"), "%s", err);
@@ -422,9 +413,9 @@ START_TEST(a_price_table_error_names_the_scenario_and_the_pricing_key)
     char dir[256], path[512], scenario[512], err[1024], expected[1200];
     support_tempdir(dir, sizeof dir);
     join(path, sizeof path, dir, "prices.json");
-    write_text(path, "{\"provider\": \"aws\",\n \"region\" \"us-east-1\"}");
+    support_write_text(path, "{\"provider\": \"aws\",\n \"region\" \"us-east-1\"}");
     join(scenario, sizeof scenario, dir, "s.json");
-    write_text(scenario, "{\"pricing\": \"prices.json\", \"components\": [{\"name\": \"f\", \"kind\": "
+    support_write_text(scenario, "{\"pricing\": \"prices.json\", \"components\": [{\"name\": \"f\", \"kind\": "
                "\"function\", \"duration_ms\": 10}], \"traffic\": [{\"target\": \"f\", \"arrivals\": "
                "{\"process\": \"poisson\", \"rate_per_s\": 1}}]}");
     load_refused(scenario, err, sizeof err);
@@ -441,9 +432,9 @@ START_TEST(a_price_tables_currency_must_be_a_currency_code)
     char dir[256], path[512], scenario[512], err[1024], expected[1200];
     support_tempdir(dir, sizeof dir);
     join(path, sizeof path, dir, "prices.json");
-    write_text(path, "{\"provider\": \"aws\", \"region\": \"us-east-1\", \"currency\": \"\\u001b[2JUSD\"}");
+    support_write_text(path, "{\"provider\": \"aws\", \"region\": \"us-east-1\", \"currency\": \"\\u001b[2JUSD\"}");
     join(scenario, sizeof scenario, dir, "s.json");
-    write_text(scenario, "{\"pricing\": \"prices.json\", \"components\": [{\"name\": \"f\", \"kind\": "
+    support_write_text(scenario, "{\"pricing\": \"prices.json\", \"components\": [{\"name\": \"f\", \"kind\": "
                "\"function\", \"duration_ms\": 10}], \"traffic\": [{\"target\": \"f\", \"arrivals\": "
                "{\"process\": \"poisson\", \"rate_per_s\": 1}}]}");
     load_refused(scenario, err, sizeof err);
@@ -461,13 +452,13 @@ START_TEST(nul_bytes_and_hexadecimal_numbers_are_refused)
     char dir[256], path[512], scenario[512], err[1024];
     support_tempdir(dir, sizeof dir);
     join(path, sizeof path, dir, "nul.json");
-    write_bytes(path, "{\"name\": \"a\0b\"}", 15);
+    support_write_bytes(path, "{\"name\": \"a\0b\"}", 15);
     load_refused(path, err, sizeof err);
     ck_assert_msg(strstr(err, "nul.json: (top level): the file contains a NUL byte"), "%s", err);
 
     /* strtod reads 0x10 as 16; a trace means decimal numbers. */
     join(path, sizeof path, dir, "t.csv");
-    write_text(path, "timestamp_s,function\n0x10,api\n");
+    support_write_text(path, "timestamp_s,function\n0x10,api\n");
     trace_scenario(scenario, sizeof scenario, dir, "\"format\": \"csv\", \"file\": \"t.csv\"");
     load_refused(scenario, err, sizeof err);
     ck_assert_msg(strstr(err, "t.csv:2:1: timestamp_s \"0x10\" is not a number"), "%s", err);
@@ -481,12 +472,12 @@ START_TEST(utf16_files_are_named_as_such)
     support_tempdir(dir, sizeof dir);
     /* "{}" and "timestamp_s" as Windows' "Unicode" (UTF-16LE with its byte-order mark). */
     join(path, sizeof path, dir, "u16.json");
-    write_bytes(path, "\xff\xfe{\0}\0", 6);
+    support_write_bytes(path, "\xff\xfe{\0}\0", 6);
     load_refused(path, err, sizeof err);
     ck_assert_msg(strstr(err, "u16.json: (top level): the file is UTF-16 text (it starts with bytes FF FE); "
                               "save it as UTF-8"), "%s", err);
     join(path, sizeof path, dir, "t.csv");
-    write_bytes(path, "\xfe\xff\0t\0s\0\n", 9);
+    support_write_bytes(path, "\xfe\xff\0t\0s\0\n", 9);
     trace_scenario(scenario, sizeof scenario, dir, "\"format\": \"csv\", \"file\": \"t.csv\"");
     load_refused(scenario, err, sizeof err);
     ck_assert_msg(strstr(err, "t.csv:1:1: the file is UTF-16 text (it starts with bytes FE FF)"), "%s", err);

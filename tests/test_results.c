@@ -32,13 +32,6 @@ static const char small_scenario[] =
     "    \"duration_ms\": { \"dist\": \"lognormal\", \"median\": 80, \"p99\": 600 } } ],\n"
     "  \"traffic\": [ { \"target\": \"api\", \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 60 } } ] }\n";
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
-}
 
 static double now_s(void)
 {
@@ -199,7 +192,7 @@ START_TEST(killed_at_any_moment_the_folder_is_the_previous_or_the_new_one)
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     char seed_arg[32] = "--seed=1";
     char *argv[] = { "slsim", "run", file, "--out", out, "--quiet", seed_arg, NULL };
     /* A first complete run, and how long one takes. */
@@ -270,7 +263,7 @@ START_TEST(a_rerun_replaces_the_folder_without_stale_files)
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     /* A Lambda run writes functions.csv; the same API on containers has none to write. */
     char *lambda[] = { "slsim", "run", file, "--out", out, "--quiet", "--no-plots", NULL };
     ck_assert_int_eq(run_argv(dir, lambda, text, sizeof text), 0);
@@ -299,7 +292,7 @@ START_TEST(a_failed_write_keeps_the_previous_folder)
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     int rc = support_sh(text, sizeof text, "'%s' run '%s' --out '%s' --quiet --no-plots --duration 600",
                         support_binary(), file, out);
     ck_assert_msg(rc == 0, "the first run exited %d: %s", rc, text);
@@ -321,13 +314,13 @@ START_TEST(an_unusable_out_is_refused_before_the_simulation)
     char dir[256], file[512], user[512], path[600], text[8192], before[8192], after[8192];
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     /* A month of traffic: were the folder checked only after the simulation, the run would
      * take minutes; timeout 60 turns that into a failure of this test. */
     snprintf(user, sizeof user, "%s/notes", dir);
     mkdir(user, 0777);
     snprintf(path, sizeof path, "%s/thesis.tex", user);
-    write_text(path, "my work\n");
+    support_write_text(path, "my work\n");
     listing(user, before, sizeof before);
     int rc;
     struct { const char *out, *words; } cases[] = {
@@ -356,7 +349,7 @@ START_TEST(an_unusable_out_is_refused_before_the_simulation)
                         support_binary(), file, results);
     ck_assert_msg(rc == 0, "the first run exited %d: %s", rc, text);
     snprintf(mine, sizeof mine, "%s/my-scenario.json", results);
-    write_text(mine, "{}\n");
+    support_write_text(mine, "{}\n");
     rc = support_sh(text, sizeof text, "'%s' run '%s' --out '%s' --quiet --no-plots --duration 60",
                     support_binary(), file, results);
     ck_assert_msg(rc == 2 && strstr(text, "my-scenario.json"), "a results folder holding a user's file: "
@@ -410,7 +403,7 @@ START_TEST(no_name_reaching_gnuplot_runs_a_command)
     char dir[256], file[512], text[8192];
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
         /* As the results folder, then as plot's folder. */
         char *run[] = { "slsim", "run", file, "--out", (char *)hostile[i], "--quiet", "--duration=600", NULL };
@@ -471,7 +464,7 @@ START_TEST(a_scenario_path_that_is_not_utf8_is_escaped_in_the_summary)
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/bad\xff\x01name.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     char *argv[] = { "slsim", "run", file, "--out", out, "--no-plots", "--duration=60", NULL };
     ck_assert_int_eq(run_argv(dir, argv, text, sizeof text), 0);
     ck_assert_msg(strstr(text, "bad\\xff\\x01name.json") != NULL, "the report's path: %.300s", text);
@@ -491,7 +484,7 @@ START_TEST(a_run_where_nothing_arrives_says_so_and_plots_nothing_empty)
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     char *argv[] = { "slsim", "run", file, "--out", out, "--set", "traffic[0].arrivals.rate_per_s=1e-9", NULL };
     ck_assert_int_eq(run_argv(dir, argv, text, sizeof text), 0);
     ck_assert_msg(strstr(text, "NOTHING ARRIVED") != NULL, "the report does not say so: %.400s", text);
@@ -534,7 +527,7 @@ START_TEST(a_users_files_in_a_results_folder_are_never_deleted)
     char dir[256], file[512], path[700], text[8192];
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     /* Dot files and folders (a .git, notes), a plot-scripts folder with a file of theirs, a
      * folder of an older slsim holding a thesis beside its tables. */
     static const struct { const char *folder, *mkdir, *file; } cases[] = {
@@ -548,7 +541,7 @@ START_TEST(a_users_files_in_a_results_folder_are_never_deleted)
             mkdir(path, 0777);
         }
         snprintf(path, sizeof path, "%s/%s/%s", dir, cases[i].folder, cases[i].file);
-        write_text(path, "mine\n");
+        support_write_text(path, "mine\n");
         int rc = support_sh(text, sizeof text, "cd '%s' && '%s' run '%s' --out '%s' --quiet --duration 60",
                             dir, abs_binary(), file, cases[i].folder);
         ck_assert_msg(rc == 2 && strstr(text, "slsim did not make"), "%s: exit %d: %s", cases[i].file, rc, text);
@@ -560,9 +553,9 @@ START_TEST(a_users_files_in_a_results_folder_are_never_deleted)
     snprintf(path, sizeof path, "%s/legacy", dir);
     mkdir(path, 0777);
     snprintf(path, sizeof path, "%s/legacy/sweep.csv", dir);
-    write_text(path, "point\n");
+    support_write_text(path, "point\n");
     snprintf(path, sizeof path, "%s/legacy/mydata.csv", dir);
-    write_text(path, "a,b\n");
+    support_write_text(path, "a,b\n");
     int rc = support_sh(text, sizeof text, "cd '%s' && '%s' run '%s' --out legacy --quiet --duration 60", dir,
                         abs_binary(), file);
     ck_assert_msg(rc == 2 && strstr(text, "mydata.csv"), "legacy folder: exit %d: %s", rc, text);
@@ -579,7 +572,7 @@ START_TEST(a_file_added_during_the_run_is_kept_and_the_results_go_beside_it)
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     small_run(dir, file, "out", "--no-plots");
     char tmpl[] = "/tmp/slsim-out-XXXXXX";
     int fd = mkstemp(tmpl);
@@ -592,7 +585,7 @@ START_TEST(a_file_added_during_the_run_is_kept_and_the_results_go_beside_it)
         usleep(1000);
     }
     snprintf(notes, sizeof notes, "%s/notes.txt", out);
-    write_text(notes, "mine\n");
+    support_write_text(notes, "mine\n");
     int rc = finish(pid);
     lseek(fd, 0, SEEK_SET);
     ssize_t n = read(fd, text, sizeof text - 1);
@@ -619,7 +612,7 @@ START_TEST(plotting_an_old_folder_keeps_it_slsims)
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     small_run(dir, file, "out", "--no-plots");
     int rc = support_sh(text, sizeof text, "'%s' plot '%s'", support_binary(), out);
     ck_assert_msg(rc == 0, "plot exited %d: %s", rc, text);
@@ -637,7 +630,7 @@ START_TEST(a_hostile_folder_cannot_make_plot_run_or_overwrite_anything)
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
     snprintf(evil, sizeof evil, "%s/evil", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     small_run(dir, file, "evil", "--no-plots");
     /* Its own plot scripts, to be found by a relative scripts folder... */
     snprintf(path, sizeof path, "%s/scripts", evil);
@@ -645,13 +638,13 @@ START_TEST(a_hostile_folder_cannot_make_plot_run_or_overwrite_anything)
     snprintf(path, sizeof path, "%s/scripts/plots", evil);
     mkdir(path, 0777);
     snprintf(path, sizeof path, "%s/scripts/plots/latency.gp", evil);
-    write_text(path, "system(\"touch PWNED-script\")\n");
+    support_write_text(path, "system(\"touch PWNED-script\")\n");
     snprintf(path, sizeof path, "%s/scripts/plots/common.gp", evil);
-    write_text(path, "system(\"touch PWNED-common\")\n");
+    support_write_text(path, "system(\"touch PWNED-common\")\n");
     /* ...and a link under the name gnuplot writes to, pointing at a file outside. */
     char victim[600];
     snprintf(victim, sizeof victim, "%s/victim", dir);
-    write_text(victim, "precious\n");
+    support_write_text(victim, "precious\n");
     snprintf(path, sizeof path, "%s/.plot-latency.slsim-tmp.svg", evil);
     ck_assert_int_eq(symlink(victim, path), 0);
     /* A relative SLSIM_SCRIPTS from a folder that has none: refused, not looked up inside. */
@@ -678,7 +671,7 @@ START_TEST(a_price_table_file_is_never_quoted_in_messages)
     char dir[256], file[512], path[700], text[8192];
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/s.json", dir);
-    write_text(file, small_scenario);
+    support_write_text(file, small_scenario);
     static const char *const secrets[] = {
         "GITHUB_TOKEN=ghp_R3alT0kenValue0123456789\n",
         "{\n  \"password\": \"hunter2hunter2\"\n",
@@ -686,7 +679,7 @@ START_TEST(a_price_table_file_is_never_quoted_in_messages)
     };
     for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
         snprintf(path, sizeof path, "%s/prices.json", dir);
-        write_text(path, secrets[i]);
+        support_write_text(path, secrets[i]);
         int rc = support_sh(text, sizeof text, "'%s' validate '%s' --set pricing=prices.json", support_binary(), file);
         ck_assert_msg(rc == 2 && strstr(text, "pricing: "), "exit %d: %s", rc, text);
         ck_assert_msg(!strstr(text, "ghp_") && !strstr(text, "hunter2") && !strstr(text, "GITHUB"),

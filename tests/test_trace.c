@@ -150,13 +150,6 @@ static void run_trace(const char *top, const char *arrivals, int threads, world_
     support_run_text(json, threads, spec, res);
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 /* ---- replaying the samples ------------------------------------------------------------- */
 
@@ -543,7 +536,7 @@ START_TEST(a_declared_component_configures_its_function)
     char dir[256], file[512];
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/log.csv", dir);
-    write_text(file, "timestamp_s,function\n1,a\n2,b\n3,a\n");
+    support_write_text(file, "timestamp_s,function\n1,a\n2,b\n3,a\n");
     char json[4096];
     snprintf(json, sizeof json, "{\"duration_s\": 10, \"replications\": 1, \"components\": [{\"name\": \"a\", "
              "\"kind\": \"function\", \"memory_mb\": 1024, \"duration_ms\": 40}], \"traffic\": [{\"arrivals\": "
@@ -583,7 +576,7 @@ static void assert_file_refused(const char *dir, const char *format, const char 
     char file[512], json[2048], expected[600];
     snprintf(file, sizeof file, "%s/%s", dir, name);
     if (text)
-        write_text(file, text);
+        support_write_text(file, text);
     scenario_for(json, sizeof json, format, file, "");
     snprintf(expected, sizeof expected, "%s%s", file, where);
     support_assert_refused(SUITE, json, "traffic[0].arrivals.file", expected);
@@ -620,7 +613,7 @@ START_TEST(hostile_traces_are_refused_with_file_line_and_column)
     /* Option errors name their own key. */
     char file[512], json[2048];
     snprintf(file, sizeof file, "%s/ok.csv", dir);
-    write_text(file, "timestamp_s,function\n1,a\n2,b\n");
+    support_write_text(file, "timestamp_s,function\n1,a\n2,b\n");
     scenario_for(json, sizeof json, "csv", file, ", \"functions\": 3");
     support_assert_refused(SUITE, json, "traffic[0].arrivals.functions", "asks for 3 functions");
     scenario_for(json, sizeof json, "csv", file, ", \"functions\": [\"a\", \"zz\"]");
@@ -637,7 +630,7 @@ START_TEST(hostile_traces_are_refused_with_file_line_and_column)
     support_assert_refused(SUITE, json, "components[0].memory_mb", "generated for a of traffic[0]");
     /* Rows without a function column go to the target, which is then required. */
     snprintf(file, sizeof file, "%s/times.csv", dir);
-    write_text(file, "timestamp_s\n1\n2\n");
+    support_write_text(file, "timestamp_s\n1\n2\n");
     scenario_for(json, sizeof json, "csv", file, "");
     support_assert_refused(SUITE, json, "traffic[0].target", "no function column");
     support_rmrf(dir);
@@ -674,7 +667,7 @@ START_TEST(skipping_bad_rows_counts_them)
     char dir[256], file[512], json[2048];
     support_tempdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/log.csv", dir);
-    write_text(file, "timestamp_s,function\n1,a\nx,a\n2,a,extra\n3,b\n2.5,a\n\n4,bad name\n5,a\n");
+    support_write_text(file, "timestamp_s,function\n1,a\nx,a\n2,a,extra\n3,b\n2.5,a\n\n4,bad name\n5,a\n");
     scenario_for(json, sizeof json, "csv", file, ", \"on_bad_row\": \"skip\"");
     world_spec *spec;
     run_result res;
@@ -686,7 +679,7 @@ START_TEST(skipping_bad_rows_counts_them)
     support_done(spec, &res);
 
     snprintf(file, sizeof file, "%s/counts.csv", dir);
-    write_text(file, "HashOwner,HashApp,HashFunction,Trigger,0,1\no,a,f1,http,2,3\no,a,f2,http,-1,3\n"
+    support_write_text(file, "HashOwner,HashApp,HashFunction,Trigger,0,1\no,a,f1,http,2,3\no,a,f2,http,-1,3\n"
                "o,a,f3,queue,4\no,a,f4,event,1,1\n");
     scenario_for(json, sizeof json, "azure2019", file, ", \"on_bad_row\": \"skip\"");
     support_run_text(json, 0, &spec, &res);
@@ -732,11 +725,11 @@ START_TEST(a_trace_changed_after_loading_ends_early_and_is_counted)
     };
     for (int k = 0; k < 2; k++) {
         snprintf(file, sizeof file, "%s/trace%d.csv", dir, k);
-        write_text(file, cases[k].before);
+        support_write_text(file, cases[k].before);
         scenario_for(json, sizeof json, cases[k].format, file, "");
         world_spec *spec = support_load_text(json, err, sizeof err);
         ck_assert_msg(spec != NULL, "%s", err);
-        write_text(file, cases[k].after);
+        support_write_text(file, cases[k].after);
         world w = { 0 };
         ck_assert_msg(world_run(&w, spec, 0, err, sizeof err) == 0, "%s", err);
         ck_assert_double_eq((double)w.counts.arrived, cases[k].arrived);
