@@ -178,6 +178,13 @@ void support_rmrf(const char *dir)
         fprintf(stderr, "warning: could not remove %s\n", dir);
 }
 
+void *support_alloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
 double support_mean_ci(const double *values, size_t n, double *half_width)
 {
     double mean;

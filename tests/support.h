@@ -41,6 +41,8 @@ void support_tempdir(char *buf, size_t size);
 void support_write_bytes(const char *path, const void *data, size_t len);
 void support_write_text(const char *path, const char *text);
 void support_rmrf(const char *dir);
+/* Zeroed storage for n items of size bytes (caller frees); the test fails when out of memory. */
+void *support_alloc(size_t n, size_t size);
 
 
 

@@ -13,6 +13,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "tests/suites.h"
+#include "tests/support.h"
 #include "sim/cfg.h"
 #include "sim/csv.h"
 #include "sim/dist.h"
@@ -27,13 +28,7 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* Zeroed storage for n items of size bytes; the test fails when out of memory. */
-static void *test_alloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
+#define test_alloc support_alloc
 
 /* n, or n / 10 in the quick tier. */
 static size_t sample_size(size_t n) { return test_quick() ? n / 10 : n; }
