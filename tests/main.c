@@ -8,6 +8,7 @@
 int main(void)
 {
     SRunner *sr = srunner_create(kernel_suite());
+    srunner_add_suite(sr, blocks_suite());
     srunner_add_suite(sr, cfg_suite());
     srunner_add_suite(sr, model_suite());
     srunner_add_suite(sr, gateway_suite());

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 Suite *kernel_suite(void);      /* tests/test_kernel.c: pes, engine, rng, dist, stats, replicate */
+Suite *blocks_suite(void);      /* tests/test_blocks.c: heap, strmap, freelist, csv */
 Suite *cfg_suite(void);         /* tests/test_cfg.c: config helpers and their messages */
 Suite *model_suite(void);       /* tests/test_model.c: function model behaviours */
 Suite *gateway_suite(void);     /* tests/test_gateway.c: the API gateway's cache, validation and usage plans */
