@@ -51,6 +51,25 @@ double support_row_value(const run_result *res, uint32_t r, const char *name)
     return run_row_value(res, r, name);
 }
 
+double support_workflow_value(const run_result *res, uint32_t r, const char *wf, const char *figure)
+{
+    char name[256];
+    snprintf(name, sizeof name, "workflows.%s.%s", wf, figure);
+    return support_row_value(res, r, name);
+}
+
+void support_assert_workflow_outcome(const run_result *res, uint32_t r, const char *wf, const char *keep,
+                                     double count)
+{
+    static const char *const outcomes[] = { "succeeded", "failed", "timed_out", "compensated",
+                                            "compensation_failed" };
+    for (size_t k = 0; k < sizeof outcomes / sizeof *outcomes; k++) {
+        double v = support_workflow_value(res, r, wf, outcomes[k]);
+        double want = strcmp(outcomes[k], keep) == 0 ? count : 0;
+        ck_assert_msg(v == want, "replication %u: workflows.%s.%s = %g, expected %g", r, wf, outcomes[k], v, want);
+    }
+}
+
 const char *support_binary(void)
 {
     const char *b = getenv("SLSIM");

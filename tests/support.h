@@ -27,6 +27,13 @@ void support_run_text(const char *json, int threads, world_spec **spec, run_resu
 void support_done(world_spec *spec, run_result *res);
 /* The value of a figure in replication r. */
 double support_row_value(const run_result *res, uint32_t r, const char *name);
+/* A figure of workflow wf in replication r, a state's or not:
+ * support_workflow_value(res, r, "wf", "states.a.entries") is workflows.wf.states.a.entries. */
+double support_workflow_value(const run_result *res, uint32_t r, const char *wf, const char *figure);
+/* Asserts that workflow wf ended count executions with outcome keep in replication r, and
+ * none with any other outcome. */
+void support_assert_workflow_outcome(const run_result *res, uint32_t r, const char *wf, const char *keep,
+                                     double count);
 
 /* Runs "$SLSIM args..." through the shell, with stdout and stderr captured into out
  * (up to out_size bytes; may be NULL). Returns the exit status (or -1). */

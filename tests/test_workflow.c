@@ -37,28 +37,11 @@
 #define assert_within_ci(what, simulated, hw, reference) \
     support_assert_within_ci("workflow", what, simulated, hw, reference)
 #define figure_ci support_figure_ci
-
-static double row(const run_result *res, uint32_t r, const char *name)
-{
-    return support_row_value(res, r, name);
-}
-
-/* A figure of workflow wf, state or not: wfrow(res, r, "wf", "states.a.entries"). */
-static double wfrow(const run_result *res, uint32_t r, const char *wf, const char *figure)
-{
-    char name[256];
-    snprintf(name, sizeof name, "workflows.%s.%s", wf, figure);
-    return support_row_value(res, r, name);
-}
-
-/* Asserts a time (or any real) to within 1e-9 (relative, at least absolute 1e-9). */
-static void assert_close(const char *what, double got, double want)
-{
-    ck_assert_msg(fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want)), "%s: %.12g, expected %.12g", what, got,
-                  want);
-}
-
-static double round_cents(double x) { return round(x * 100.0) / 100.0; }
+#define row support_row_value
+#define wfrow support_workflow_value
+#define assert_only_outcome support_assert_workflow_outcome
+#define assert_close support_assert_close
+#define round_cents support_round_cents
 
 /* Step Functions Express duration, tiered per month (GB-s). */
 static double express_gb_s_cost(double gb_s)
@@ -72,18 +55,6 @@ static double express_gb_s_cost(double gb_s)
         low = up_to[i];
     }
     return cost;
-}
-
-/* Every execution outcome but `keep` is zero in replication r. */
-static void assert_only_outcome(const run_result *res, uint32_t r, const char *wf, const char *keep, double count)
-{
-    static const char *const outcomes[] = { "succeeded", "failed", "timed_out", "compensated",
-                                            "compensation_failed" };
-    for (size_t k = 0; k < sizeof outcomes / sizeof *outcomes; k++) {
-        double v = wfrow(res, r, wf, outcomes[k]);
-        double want = strcmp(outcomes[k], keep) == 0 ? count : 0;
-        ck_assert_msg(v == want, "replication %u: workflows.%s.%s = %g, expected %g", r, wf, outcomes[k], v, want);
-    }
 }
 
 /* Runs replication 0 of a scenario directly and returns workflow wf's trace (caller frees). */
