@@ -16,6 +16,7 @@ int main(void)
     srunner_add_suite(sr, queue_suite());
     srunner_add_suite(sr, resilience_suite());
     srunner_add_suite(sr, workflow_suite());
+    srunner_add_suite(sr, workflow_executions_suite());
     srunner_add_suite(sr, safety_suite());
     srunner_add_suite(sr, study_suite());
     srunner_add_suite(sr, fleet_suite());
