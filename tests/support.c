@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,6 +197,47 @@ void support_rmrf(const char *dir)
     if (system(cmd) != 0)
         fprintf(stderr, "warning: could not remove %s\n", dir);
 }
+
+void support_join(char *buf, size_t size, const char *dir, const char *name)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, name);
+    ck_assert_msg(n > 0 && (size_t)n < size, "path too long: %s/%s", dir, name);
+}
+
+void support_write_in(char *buf, size_t size, const char *dir, const char *name, const char *text)
+{
+    support_join(buf, size, dir, name);
+    support_write_text(buf, text);
+}
+
+int support_path_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* It leaves timeout_s and keep_alive out on purpose, so that --print-config must fill them
+ * in; retries and errors make several RNG streams matter. */
+const char support_cli_scenario[] =
+    "// A small API: Poisson users, retries, a few handler errors.\n"
+    "{\n"
+    "  \"name\": \"cli-basic\",\n"
+    "  \"duration_s\": 600,\n"
+    "  \"seed\": 2385,\n"
+    "  \"replications\": 2,\n"
+    "  \"traffic\": [\n"
+    "    { \"name\": \"users\", \"target\": \"api\",\n"
+    "      \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 7.3 },\n"
+    "      \"client\": { \"timeout_ms\": 2000,\n"
+    "                  \"retry\": { \"max_attempts\": 3, \"backoff_base_ms\": 50,\n"
+    "                             \"backoff_cap_ms\": 800, \"jitter\": \"full\" } } }\n"
+    "  ],\n"
+    "  \"components\": [\n"
+    "    { \"name\": \"api\", \"kind\": \"function\", \"runtime\": \"python\", \"memory_mb\": 512,\n"
+    "      \"duration_ms\": { \"dist\": \"lognormal\", \"median\": 45, \"p99\": 400 },\n"
+    "      \"error_rate\": 0.02 }\n"
+    "  ]\n"
+    "}\n";
 
 void *support_alloc(size_t n, size_t size)
 {

@@ -48,6 +48,14 @@ void support_tempdir(char *buf, size_t size);
 void support_write_bytes(const char *path, const void *data, size_t len);
 void support_write_text(const char *path, const char *text);
 void support_rmrf(const char *dir);
+/* dir/name into buf (size bytes); the test fails when it does not fit. */
+void support_join(char *buf, size_t size, const char *dir, const char *name);
+/* Writes text as dir/name and returns the path in buf (size bytes). */
+void support_write_in(char *buf, size_t size, const char *dir, const char *name, const char *text);
+/* Whether anything exists at path. */
+int  support_path_exists(const char *path);
+/* The command-line suites' small valid scenario (text, as a user writes it). */
+extern const char support_cli_scenario[];
 /* Zeroed storage for n items of size bytes (caller frees); the test fails when out of memory. */
 void *support_alloc(size_t n, size_t size);
 

@@ -23,29 +23,6 @@
 
 /* ---- scenarios used by the tests ------------------------------------------------ */
 
-/* A small valid scenario. It leaves timeout_s and keep_alive out on purpose, so that
- * --print-config must fill them in; retries and errors make several RNG streams matter. */
-static const char basic_scenario[] =
-    "// A small API: Poisson users, retries, a few handler errors.\n"
-    "{\n"
-    "  \"name\": \"cli-basic\",\n"
-    "  \"duration_s\": 600,\n"
-    "  \"seed\": 2385,\n"
-    "  \"replications\": 2,\n"
-    "  \"traffic\": [\n"
-    "    { \"name\": \"users\", \"target\": \"api\",\n"
-    "      \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 7.3 },\n"
-    "      \"client\": { \"timeout_ms\": 2000,\n"
-    "                  \"retry\": { \"max_attempts\": 3, \"backoff_base_ms\": 50,\n"
-    "                             \"backoff_cap_ms\": 800, \"jitter\": \"full\" } } }\n"
-    "  ],\n"
-    "  \"components\": [\n"
-    "    { \"name\": \"api\", \"kind\": \"function\", \"runtime\": \"python\", \"memory_mb\": 512,\n"
-    "      \"duration_ms\": { \"dist\": \"lognormal\", \"median\": 45, \"p99\": 400 },\n"
-    "      \"error_rate\": 0.02 }\n"
-    "  ]\n"
-    "}\n";
-
 /* A scenario that differs from a valid one in one place: TOP is inserted among the
  * top-level keys, TARGET names the traffic target, COMPONENT is inserted into the
  * component (and must say its kind). */
@@ -63,30 +40,14 @@ static const char basic_scenario[] =
 
 /* ---- helpers --------------------------------------------------------------------- */
 
+#define basic_scenario support_cli_scenario
+#define join support_join
+#define write_scenario support_write_in
+#define path_exists support_path_exists
+
 #define ck_assert_contains(haystack, needle)                                                   \
     ck_assert_msg(strstr((haystack), (needle)) != NULL, "\"%s\" does not contain \"%s\"",       \
                   (haystack), (needle))
-
-/* dir/name into buf. */
-static void join(char *buf, size_t size, const char *dir, const char *name)
-{
-    int n = snprintf(buf, size, "%s/%s", dir, name);
-    ck_assert_msg(n > 0 && (size_t)n < size, "path too long: %s/%s", dir, name);
-}
-
-
-/* Writes text as dir/name and returns the path in buf. */
-static void write_scenario(char *buf, size_t size, const char *dir, const char *name, const char *text)
-{
-    join(buf, size, dir, name);
-    support_write_text(buf, text);
-}
-
-static int path_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
 
 /* The number of lines in text; a last line without '\n' counts. */
 static size_t count_lines(const char *text)
