@@ -12,7 +12,8 @@ Suite *model_suite(void);       /* tests/test_model.c: function model behaviours
 Suite *gateway_suite(void);     /* tests/test_gateway.c: the API gateway's cache, validation and usage plans */
 Suite *billing_suite(void);     /* tests/test_billing.c: AWS worked examples */
 Suite *validation_suite(void);  /* tests/test_validation.c: closed forms */
-Suite *cli_suite(void);         /* tests/test_cli.c: command line, files, exit codes */
+Suite *cli_suite(void);         /* tests/test_cli.c: the commands on good input: results, files, --set, signals */
+Suite *cli_usage_suite(void);   /* tests/test_cli_usage.c: the parser, --help, bad usage, invalid scenarios */
 Suite *fuzz_regressions_suite(void); /* tests/test_fuzz_regressions.c: inputs make fuzz found, fuzz seeds */
 Suite *inputs_suite(void);      /* tests/test_inputs.c: special files, hostile bytes, leaks in messages */
 Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumers */
