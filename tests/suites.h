@@ -18,8 +18,8 @@ Suite *fuzz_regressions_suite(void); /* tests/test_fuzz_regressions.c: inputs ma
 Suite *inputs_suite(void);      /* tests/test_inputs.c: special files, hostile bytes, leaks in messages */
 Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumers */
 Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retries, breakers, tenants */
-Suite *workflow_suite(void);    /* tests/test_workflow.c: states: maps, parallel, retries, choices, events, nesting, errors */
-Suite *workflow_executions_suite(void); /* tests/test_workflow_executions.c: Standard and Express executions, sagas, starts, bills, traces */
+Suite *workflow_suite(void);    /* tests/test_workflow.c: the states: maps, parallel, retries, choices, events */
+Suite *workflow_executions_suite(void); /* tests/test_workflow_executions.c: Express, sagas, starts, bills */
 Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune */
 Suite *fleet_suite(void);       /* tests/test_fleet.c: containers and VMs: loss systems, sharing, bills, autoscaling */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
