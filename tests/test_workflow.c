@@ -730,7 +730,7 @@ END_TEST
 Suite *workflow_suite(void)
 {
     Suite *s = suite_create("workflow");
-    TCase *tc = tcase_create("states: maps, parallel, retries, choices, events, nesting");
+    TCase *tc = tcase_create("maps, parallel branches, retries, choices, events, nesting");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, a_map_waits_for_its_slowest_item);
     tcase_add_test(tc, map_batches_and_concurrency_limits_are_exact_with_constant_latencies);

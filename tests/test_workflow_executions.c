@@ -690,7 +690,7 @@ END_TEST
 Suite *workflow_executions_suite(void)
 {
     Suite *s = suite_create("workflow-executions");
-    TCase *tc = tcase_create("executions: Standard, Express, sagas, starts, bills, traces");
+    TCase *tc = tcase_create("Standard and Express executions, sagas, starts, bills, traces");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, a_deterministic_standard_workflow_is_counted_and_billed_exactly);
     tcase_add_test(tc, express_stops_at_five_minutes_and_standard_runs_on);
