@@ -16,7 +16,10 @@ void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "invocations", inv);
     metric_emit(m, "cold_starts", (double)st->cold_starts);
     metric_emit(m, "cold_start_ratio", inv > 0 ? (double)st->cold_starts / inv : 0.0);
-    metric_emit(m, "cold_start_ms_mean", st->cold_starts ? st->init_ms_sum / (double)st->cold_starts : NAN);
+    /* What a client waits (platform and init), and the part billed as init. */
+    metric_emit(m, "cold_start_ms_mean", st->cold_starts ? (st->platform_ms_sum + st->init_ms_sum) /
+                                                           (double)st->cold_starts : NAN);
+    metric_emit(m, "init_ms_mean", st->cold_starts ? st->init_ms_sum / (double)st->cold_starts : NAN);
     metric_emit(m, "throttles", (double)st->throttles);
     metric_emit(m, "errors", (double)st->errors);
     metric_emit(m, "timeouts", (double)st->timeouts);
