@@ -298,6 +298,11 @@ static const dist *version_cold_start(const function_spec *f, uint32_t v)
     return v ? &f->deploy[v - 1].cold_start_ms : &f->cold_start_ms;
 }
 
+static const dist *version_platform(const function_spec *f, uint32_t v)
+{
+    return v ? &f->deploy[v - 1].platform_ms : &f->platform_ms;
+}
+
 /* The handler's time for a request of `items` items (a batch is handled item by item: the
  * sum of one draw per item, at the function's CPU share) and how it ends: a timeout cuts it
  * at timeout_s; else an error with error_rate; else it fails only on poisoned items. */
@@ -453,7 +458,7 @@ void function_accept(void *state, world *w, uint32_t req)
         cold = 0;
 
     /* A cold start: platform time (the client waits, nobody is billed), then init. */
-    double platform_ms = cold ? dist_sample(&f->platform_ms, st->r_platform) : 0.0;
+    double platform_ms = cold ? dist_sample(version_platform(f, v), st->r_platform) : 0.0;
     double init_ms = cold ? dist_sample(version_cold_start(f, v), st->r_cold) : 0.0;
     double run_ms;
     attempt_result result = function_draw_outcome(st, v, w->req[req].items, w->req[req].poison, w->req[req].run_ms, &run_ms);

@@ -128,11 +128,15 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
             usage_add(u, index, dim, st->pc_area * gb);
         }
     }
-    if (f->provider == PROVIDER_AWS) {
+    if (f->provider == PROVIDER_AWS)
         usage_add(u, index, "functions.ephemeral_gb_s",
                   (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * (f->ephemeral_mb - 512) / 1024.0);
+    /* Logs on every platform: Lambda's go to CloudWatch Logs (vended), Azure's to Log
+     * Analytics, Google's to Cloud Logging (by GB); Workers Logs by events. */
+    if (f->provider == PROVIDER_AWS || f->log_kb > 0)
         usage_add(u, index, "logs.ingestion_gb", (double)st->invocations * f->log_kb / 1048576.0);
-    }
+    if (f->log_events > 0)
+        usage_add(u, index, "logs.events", (double)st->invocations * f->log_events);
 }
 
 bool function_is_edge(const void *spec)

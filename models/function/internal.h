@@ -78,7 +78,8 @@ typedef struct deployment {
     bool     alarm;
     double   alarm_error_rate, alarm_window_s;
     uint32_t alarm_min_invocations;
-    dist     duration_ms, cold_start_ms;   /* the new version's */
+    dist     duration_ms, cold_start_ms;   /* the new version's (cold_start_ms: its init) */
+    dist     platform_ms;                  /* its platform time (its package's download) */
     double   error_rate;
 } deployment;
 
@@ -90,6 +91,7 @@ typedef struct function_spec {
     dist              cold_start_ms;   /* init: billed where the provider bills it */
     dist              platform_ms;     /* before init, never billed */
     bool              no_cold_start;   /* Workers: a new isolate is no cold start */
+    bool              legacy_cold_start; /* cold_start_ms given: all of it init, no platform */
     double            speed_factor;    /* duration multiplier from the CPU share */
     double            timeout_ms, error_rate;
     keep_alive_policy keep_alive;
@@ -134,6 +136,7 @@ typedef struct function_spec {
     uint32_t          concurrency;     /* requests an instance serves at once (Cloud Run) */
     double            ephemeral_mb;    /* /tmp storage configured (512 MB free) */
     double            log_kb;          /* log lines an invocation writes */
+    double            log_events;      /* Workers: log events an invocation writes */
     dist              cpu_ms;
     uint32_t          n_conn;          /* connection-limited targets */
     int               conn_target[64];

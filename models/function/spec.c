@@ -77,6 +77,7 @@ void function_free_spec(void *p)
     free(f->app);
     for (size_t i = 0; i < f->n_deploy; i++) {
         dist_free(&f->deploy[i].duration_ms);
+        dist_free(&f->deploy[i].platform_ms);
         dist_free(&f->deploy[i].cold_start_ms);
     }
     free(f->deploy);
@@ -393,14 +394,20 @@ static void parse_version(cfg_node *d, function_spec *f, deployment *dp)
     double package_mb = has_package ? cfg_number(d, "package_mb", 0, 0, 10240) : 0;
     if (!has_package)
         cfg_put(d, "package_mb", cJSON_CreateNull());
+    /* The version's cold start: its own cold_start_ms (all of it init, as for a function),
+     * or the defaults for its package, or the function's. */
     if (cfg_has(d, "cold_start_ms")) {
         dist_parse(d, "cold_start_ms", NULL, 600000, &dp->cold_start_ms);
+        dp->platform_ms = dist_constant(0);
     } else {
         cfg_put(d, "cold_start_ms", cJSON_CreateNull());
-        if (has_package)
+        if (has_package) {
             dp->cold_start_ms = default_init(f, package_mb);
-        else if (dist_copy(&dp->cold_start_ms, &f->cold_start_ms) != 0)
+            dp->platform_ms = f->legacy_cold_start ? dist_constant(0) : default_platform(f, package_mb);
+        } else if (dist_copy(&dp->cold_start_ms, &f->cold_start_ms) != 0 ||
+                   dist_copy(&dp->platform_ms, &f->platform_ms) != 0) {
             cfg_fail(d, "cold_start_ms", "out of memory");
+        }
     }
 }
 
@@ -605,6 +612,7 @@ void *function_parse(cfg_node *n, world_spec *w)
                      "cold start, billed as init) or init_ms and platform_ms, not both");
         dist_parse(n, "cold_start_ms", NULL, 600000, &f->cold_start_ms);
         f->platform_ms = dist_constant(0);
+        f->legacy_cold_start = true;
         cfg_know(n, "init_ms");
         cfg_know(n, "platform_ms");
     } else {
@@ -727,8 +735,13 @@ void *function_parse(cfg_node *n, world_spec *w)
     f->ephemeral_mb = (double)cfg_integer(n, "ephemeral_storage_mb", 512, 512, 10240);
     if (!cfg_failed(n) && f->provider != PROVIDER_AWS && f->ephemeral_mb != 512)
         cfg_fail(n, "ephemeral_storage_mb", "is modelled for provider \"aws\" only");
-    /* Lambda's own START, END and REPORT lines come to about 0.3 KB an invocation. */
-    f->log_kb = cfg_number(n, "log_kb", 0.3, 0, 1e6);
+    /* Lambda's own START, END and REPORT lines come to about 0.3 KB an invocation; other
+     * platforms' own lines have no published size (0: set log_kb to what the code writes).
+     * Workers Logs counts events, not bytes: the invocation log is one, on by default for a
+     * new Worker (Cloudflare's Workers Logs page). */
+    f->log_kb = cfg_number(n, "log_kb", f->provider == PROVIDER_AWS ? 0.3 : 0, 0, 1e6);
+    if (f->provider == PROVIDER_CLOUDFLARE_WORKERS)
+        f->log_events = cfg_number(n, "log_events", 1, 0, 1e6);
     if (!cfg_failed(n) && f->concurrency > 1 && (f->n_calls || f->tenant_limit || f->provisioned))
         cfg_fail(n, "concurrency", "an instance serving several requests at once is modelled for "
                  "functions without calls, bulkheads or provisioned instances; set it to 1");
