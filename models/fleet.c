@@ -51,6 +51,7 @@ typedef struct fleet_spec {
     /* load balancer */
     bool     load_balancer;
     double   request_kb, response_kb, new_connection_share;
+    double   log_kb;                 /* what a request writes to the logs (awslogs: CloudWatch) */
 } fleet_spec;
 
 static void fleet_free_spec(void *p)
@@ -135,6 +136,9 @@ static void *fleet_parse_common(cfg_node *n, world_spec *w, bool is_vm)
     /* A Fargate task is serving in about 30-60 s (image pull and start); an instance's boot
      * and application start take a minute or two. Assumptions: AWS publishes no figure. */
     f->start_s = cfg_number(n, "start_s", is_vm ? 90 : 45, 0, 3600);
+    /* Logs: what the application writes per request, shipped to CloudWatch Logs (the
+     * awslogs driver, or the agent on a VM); the platform adds no lines of its own. */
+    f->log_kb = cfg_number(n, "log_kb", 0, 0, 1e6);
     cfg_node lb;
     cfg_object(n, "load_balancer", &lb);
     f->load_balancer = cfg_bool(&lb, "enabled", true);
@@ -629,6 +633,8 @@ static void fleet_meter(const void *spec, const void *state, const world *w, siz
         snprintf(dim, sizeof dim, "containers.gb_hours.%s", arch_names[f->arch]);
         usage_add(u, index, dim, hours * f->memory_gb);
     }
+    if (f->log_kb > 0)
+        usage_add(u, index, "logs.standard_ingestion_gb", (double)st->requests * f->log_kb / 1048576.0);
     if (f->load_balancer) {
         double window_h = w->spec->duration_s / 3600.0;
         usage_add(u, index, "load_balancer.hours", window_h);

@@ -454,6 +454,34 @@ START_TEST(usage_the_price_table_cannot_price_is_never_billed_at_zero)
 }
 END_TEST
 
+/* Logs are billed on every platform, each at its own price and allowance: CloudWatch's
+ * 5 free GB (with the free tier) are shared by Lambda's vended logs and containers' standard
+ * logs, taken in the table's order (3 GB of Lambda's, then 2 of the containers' 4 at $0.50);
+ * Log Analytics $2.30 a GB after 5; Cloud Logging $0.50 a GiB after 50; Workers Logs $0.60
+ * per million events after the plan's 20 million. */
+START_TEST(logs_are_billed_on_every_platform)
+{
+    static const struct { const char *table; rec r[2]; size_t n; bool free_tier; double logs; const char *line; } ex[] = {
+        { "aws-us-east-1", { { 0, "logs.ingestion_gb", 3, 0 }, { 1, "logs.standard_ingestion_gb", 4, 0 } }, 2, true, 1.00, "logs_ingestion" },
+        { "aws-us-east-1", { { 0, "logs.ingestion_gb", 3, 0 }, { 1, "logs.standard_ingestion_gb", 4, 0 } }, 2, false, 3.50, "logs_ingestion" },
+        { "azure-consumption", { { 0, "logs.ingestion_gb", 10, 0 } }, 1, true, 11.50, "logs_ingestion" },
+        { "gcp-cloud-run", { { 0, "logs.ingestion_gb", 60, 0 } }, 1, true, 5.00, "logs_ingestion" },
+        { "gcp-functions-gen1", { { 0, "logs.ingestion_gb", 60, 0 } }, 1, false, 30.00, "logs_ingestion" },
+        { "cloudflare-workers", { { 0, "logs.events", 1e8, 0 } }, 1, false, 48.00, "logs_events" },
+    };
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        price_table t;
+        cfg_ctx ctx;
+        cfg_ctx_init(&ctx, "test");
+        ck_assert_msg(billing_load(&t, &ctx, ex[i].table, NULL) == 0, "%s", ctx.message);
+        double byc[2];
+        bill b = bill_records(&t, ex[i].r, ex[i].n, 2, ex[i].free_tier, byc);
+        ck_assert_msg(fabs(line_of(&t, &b, ex[i].line) - ex[i].logs) < 1e-9, "%s: logs $%.2f, expected $%.2f",
+                      ex[i].table, line_of(&t, &b, ex[i].line), ex[i].logs);
+    }
+}
+END_TEST
+
 /* The providers' published worked examples, each a scenario under tests/scenarios/ run by
  * the slsim binary end to end (arrivals, the provider's rounding, the price table, the
  * monthly bill) and checked to the cent, with every line as the example itemises it. */
@@ -574,6 +602,7 @@ Suite *billing_suite(void)
     tcase_add_test(tc, a_price_table_prices_any_dimension_it_names);
     tcase_add_test(tc, a_price_table_that_does_not_add_up_is_refused);
     tcase_add_test(tc, usage_the_price_table_cannot_price_is_never_billed_at_zero);
+    tcase_add_test(tc, logs_are_billed_on_every_platform);
     tcase_add_test(tc, published_worked_examples_reproduce_to_the_cent);
     tcase_add_test(tc, cloud_run_bills_the_union_of_busy_periods);
     suite_add_tcase(s, tc);

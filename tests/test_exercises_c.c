@@ -36,14 +36,15 @@ static double cold_starts_in_bin(const world_spec *spec, const run_result *res, 
     return sum / spec->replications;
 }
 
-/* Mean of a lognormal cold start of the nodejs runtime with a package of mb MB, as the
- * function model defines it (median 264 ms + 104.8 ms/MB, p99/median 692/264). */
+/* Mean of the nodejs (x86_64) cold start with a package of mb MB, as the function model
+ * defines it: billed init median 139.9 ms + 98.8 ms/MB (p99/median 208.7/139.9) after
+ * platform time median 100 ms + 6 ms/MB (p99/median 4). */
 static double lognormal_mean(double median, double p99);
 
 static double nodejs_cold_start_mean_ms(double mb)
 {
-    double median = 264 + 2200.0 / 21.0 * mb;
-    return lognormal_mean(median, median * 692.0 / 264.0);
+    double init = 139.9 + (2200.0 / 21.0 - 6) * mb, platform = 100 + 6 * mb;
+    return lognormal_mean(init, init * 208.7 / 139.9) + lognormal_mean(platform, platform * 4);
 }
 
 /* Mean of a lognormal given by its median and 99th percentile. */

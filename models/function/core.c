@@ -107,6 +107,7 @@ static void *function_start(const void *spec, world *w, int index)
             any_error |= f->deploy[i].error_rate > 0;
         ok = open_stream(st, w, "duration", true, &st->r_duration) &&
              open_stream(st, w, "cold_start", true, &st->r_cold) &&
+             open_stream(st, w, "platform", true, &st->r_platform) &&
              open_stream(st, w, "error", any_error, &st->r_error) &&
              open_stream(st, w, "keep_alive", true, &st->r_keep) &&
              open_stream(st, w, "async", true, &st->r_async) &&
@@ -180,7 +181,7 @@ static void *function_start(const void *spec, world *w, int index)
             function_free_state(st);
             return NULL;
         }
-        u->cost_ms = fmax(dist_mean(&f->cold_start_ms), 1e-3);
+        u->cost_ms = fmax(dist_mean(&f->platform_ms) + dist_mean(&f->cold_start_ms), 1e-3);
         for (size_t i = 0; i < w->spec->n_components; i++) {
             const component_spec *c = &w->spec->components[i];
             if (c->kind == &function_kind && ((const function_spec *)c->spec)->unit_owner == index)
@@ -295,6 +296,11 @@ static const dist *version_duration(const function_spec *f, uint32_t v)
 static const dist *version_cold_start(const function_spec *f, uint32_t v)
 {
     return v ? &f->deploy[v - 1].cold_start_ms : &f->cold_start_ms;
+}
+
+static const dist *version_platform(const function_spec *f, uint32_t v)
+{
+    return v ? &f->deploy[v - 1].platform_ms : &f->platform_ms;
 }
 
 /* The handler's time for a request of `items` items (a batch is handled item by item: the
@@ -448,11 +454,16 @@ void function_accept(void *state, world *w, uint32_t req)
     }
     instance *in = &st->inst[slot];
     in->version = v;         /* a provisioned instance serves either version */
+    if (f->no_cold_start)
+        cold = 0;
 
+    /* A cold start: platform time (the client waits, nobody is billed), then init. */
+    double platform_ms = cold ? dist_sample(version_platform(f, v), st->r_platform) : 0.0;
     double init_ms = cold ? dist_sample(version_cold_start(f, v), st->r_cold) : 0.0;
     double run_ms;
     attempt_result result = function_draw_outcome(st, v, w->req[req].items, w->req[req].poison, w->req[req].run_ms, &run_ms);
-    double end = now + (init_ms + run_ms) / 1000.0;
+    double begin = now + platform_ms / 1000.0;   /* the billed part starts here */
+    double end = begin + (init_ms + run_ms) / 1000.0;
     request *r = &w->req[req];
     bool measuring = world_measuring(w, now);
     in->result = (uint8_t)result;
@@ -473,6 +484,7 @@ void function_accept(void *state, world *w, uint32_t req)
         if (cold) {
             st->cold_starts++;
             st->init_ms_sum += init_ms;
+            st->platform_ms_sum += platform_ms;
             series_add(&st->w->ts[TS_COLD_STARTS], now, 1.0);
         }
         if (in->provisioned)
@@ -482,8 +494,8 @@ void function_accept(void *state, world *w, uint32_t req)
         /* The handler's own time, then its calls: the end is not known yet. */
         in->epoch++;
         in->measured = measuring;
-        in->started = now;
-        in->deadline = now + (init_ms + f->timeout_ms) / 1000.0;
+        in->started = begin;
+        in->deadline = begin + (init_ms + f->timeout_ms) / 1000.0;
         in->step = in->in_step = in->issuing = in->forwarded = 0;
         in->left = in->pending = 0;
         in->serving = req;

@@ -78,7 +78,8 @@ typedef struct deployment {
     bool     alarm;
     double   alarm_error_rate, alarm_window_s;
     uint32_t alarm_min_invocations;
-    dist     duration_ms, cold_start_ms;   /* the new version's */
+    dist     duration_ms, cold_start_ms;   /* the new version's (cold_start_ms: its init) */
+    dist     platform_ms;                  /* its platform time (its package's download) */
     double   error_rate;
 } deployment;
 
@@ -86,7 +87,11 @@ typedef struct function_spec {
     char             *name;
     double            memory_mb, reference_memory_mb, cpu_bound_fraction, threads;
     int               arch;            /* 0 x86_64, 1 arm64 */
-    dist              duration_ms, cold_start_ms;
+    dist              duration_ms;
+    dist              cold_start_ms;   /* init: billed where the provider bills it */
+    dist              platform_ms;     /* before init, never billed */
+    bool              no_cold_start;   /* Workers: a new isolate is no cold start */
+    bool              legacy_cold_start; /* cold_start_ms given: all of it init, no platform */
     double            speed_factor;    /* duration multiplier from the CPU share */
     double            timeout_ms, error_rate;
     keep_alive_policy keep_alive;
@@ -131,6 +136,7 @@ typedef struct function_spec {
     uint32_t          concurrency;     /* requests an instance serves at once (Cloud Run) */
     double            ephemeral_mb;    /* /tmp storage configured (512 MB free) */
     double            log_kb;          /* log lines an invocation writes */
+    double            log_events;      /* Workers: log events an invocation writes */
     dist              cpu_ms;
     uint32_t          n_conn;          /* connection-limited targets */
     int               conn_target[64];
@@ -238,11 +244,12 @@ typedef struct function_state {
     uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
     uint32_t  pool_limit;
     double    tokens, tokens_t;      /* scale-up bucket */
-    gsl_rng  *r_duration, *r_cold, *r_error, *r_keep;
+    gsl_rng  *r_duration, *r_cold, *r_platform, *r_error, *r_keep;
     /* measured figures */
     uint64_t  invocations, cold_starts, throttles, errors, timeouts, on_provisioned;
     uint64_t  billed_ms, billed_ms_pc, wasted_ms;
     double    init_ms_sum;           /* cold starts' init time (measured window) */
+    double    platform_ms_sum;       /* cold starts' platform time (measured window) */
     double    cpu_units;             /* other providers: GHz-s, vCPU-s or Workers CPU-ms */
     step_state *steps;               /* per call step */
     gsl_rng  *r_retry, *r_cpu;

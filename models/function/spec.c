@@ -11,13 +11,50 @@
 
 static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "ruby",
                                              "dotnet", "container", NULL };
-/* Cold-start medians and p99 in ms by runtime: Shilkov 2021 medians; p99 from a lognormal
- * fitted to the published 95% range where one is given (sigma = ln(hi/median)/1.96), else
- * sigma 0.4. See README, "Cold-start defaults". */
-static const double cold_median_ms[] = { 264, 215, 372, 307, 277, 517, 795 };
-static const double cold_p99_ms[]    = { 692, 627, 774, 778, 702, 1311, 1561 };
-/* Cold-start time per MB of deployment package: (3,900 - 1,700) ms / (35 - 14) MB. */
-#define COLD_MS_PER_PACKAGE_MB (2200.0 / 21.0)
+/* A cold start is platform time (placing the sandbox, fetching the code: the client waits,
+ * nobody is billed) and init time (the runtime and the function's own initialisation;
+ * Lambda bills it since 1 August 2025). Defaults by provider, runtime and architecture, each
+ * a lognormal (median, p99) in ms; see README, "Cold-start defaults". Runtimes in the order
+ * of runtime_names. */
+typedef struct cold_figures { double median, p99; } cold_figures;
+/* Lambda's Init Duration, hello-world functions, ZIP packages: lambda-perf
+ * (github.com/maxday/lambda-perf), every sample of 1-23 December 2025 pooled over 128 to
+ * 1,024 MB (it does not move with memory: nodejs22.x x86_64 141, 134, 146, 140 ms medians).
+ * Runtimes: nodejs22.x, python3.13, java21, provided.al2023 (Go), ruby3.3, dotnet8; a
+ * container image: Shilkov's 2021 container figure (no newer published one). */
+static const cold_figures aws_init[7][2] = {
+    { { 139.9, 208.7 }, { 112.8, 157.2 } }, { { 102.8, 173.6 }, { 82.9, 114.4 } },
+    { { 268.3, 356.2 }, { 227.8, 324.5 } }, { { 51.3, 70.4 }, { 38.2, 48.5 } },
+    { { 228.2, 386.6 }, { 206.0, 371.1 } }, { { 255.3, 504.3 }, { 264.9, 602.9 } },
+    { { 795, 1561 }, { 795, 1561 } },
+};
+/* Lambda's platform time (not billed): an assumption bounded by two publications. Shilkov's
+ * client-seen hello-world cold starts (median JS 202, Python 245, Ruby 243 ms) less
+ * lambda-perf's Init Duration leave 30-140 ms; "within 400 ms, almost always within 700 ms"
+ * client-side (mikhail.io/serverless/coldstarts/aws/) bounds the tail. */
+static const cold_figures aws_platform = { 100, 400 };
+/* Shilkov's 2021 client-seen Lambda cold starts by runtime (the defaults before this split);
+ * Cloud Run keeps them until it has published figures of its own. */
+static const cold_figures lambda_2021[7] = { { 264, 692 }, { 215, 627 }, { 372, 774 }, { 307, 778 },
+                                             { 277, 702 }, { 517, 1311 }, { 795, 1561 } };
+/* Azure Functions Consumption and Google Cloud Functions (1st gen): client-seen cold starts
+ * by language (Shilkov, mikhail.io/serverless/coldstarts/azure/ and /gcp/, data in
+ * github.com/mikhailshilkov/mikhailio-hugo data/coldstart_*_bylanguage*.json): medians, and
+ * p99 from a lognormal through the published 95% range's top (the 97.5th percentile). Both
+ * bill the execution only, so it is all platform time. Languages with no published figure
+ * take the JavaScript one (marked "assumption" in README). Azure: Windows plan for JS, C#,
+ * Java; Linux for Python. */
+static const double azure_median[7] = { 3967, 15540, 2293, 3967, 3967, 1633, 3967 };
+static const double azure_p975[7]   = { 12426, 21275, 14923, 12426, 12426, 8483, 12426 };
+static const double gcf_median[7]   = { 1375, 2433, 1375, 1144, 1375, 1375, 1375 };
+static const double gcf_p975[7]     = { 2289, 4707, 2289, 2090, 2289, 2289, 2289 };
+/* A bigger deployment package: its download is platform time, about 6 ms per MB (a 2025
+ * write-up: 10 MB 50-100 ms, 50 MB 200-400 ms; an assumption for every runtime); a
+ * JavaScript package's modules are also loaded at init: Shilkov's JS measurements (14 MB:
+ * 1.7 s, 35 MB: 3.9 s) give 104.8 ms per MB in all, so 98.8 ms of init per MB on nodejs. No
+ * other runtime has a published slope. */
+#define PLATFORM_MS_PER_PACKAGE_MB 6.0
+#define JS_INIT_MS_PER_PACKAGE_MB (2200.0 / 21.0 - PLATFORM_MS_PER_PACKAGE_MB)
 
 static const char *const arch_names[] = { "x86_64", "arm64", NULL };
 /* The Azure Functions trace's trigger classes. */
@@ -34,11 +71,13 @@ void function_free_spec(void *p)
         return;
     dist_free(&f->duration_ms);
     dist_free(&f->cold_start_ms);
+    dist_free(&f->platform_ms);
     dist_free(&f->cpu_ms);
     free(f->on_failure_name);
     free(f->app);
     for (size_t i = 0; i < f->n_deploy; i++) {
         dist_free(&f->deploy[i].duration_ms);
+        dist_free(&f->deploy[i].platform_ms);
         dist_free(&f->deploy[i].cold_start_ms);
     }
     free(f->deploy);
@@ -219,13 +258,22 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
     case KEEP_FIXED:
         f->idle_min_s = f->idle_max_s = cfg_number(&k, "idle_s", 360, 0, 1e9);
         break;
-    case KEEP_UNIFORM:
-        f->idle_min_s = cfg_number(&k, "min_idle_s", 300, 0, 1e9);
-        f->idle_max_s = cfg_number(&k, "max_idle_s", 420, 0, 1e9);
+    case KEEP_UNIFORM: {
+        /* How long an idle instance lives, by provider: Lambda 5-7 minutes, Azure Functions
+         * mostly 20-30 minutes, Cloud Functions 15 minutes (Shilkov's measurements; README,
+         * "Where the defaults come from"). */
+        double lo = 300, hi = 420;
+        if (f->provider == PROVIDER_AZURE_CONSUMPTION || f->provider == PROVIDER_AZURE_FLEX)
+            lo = 1200, hi = 1800;
+        else if (f->provider == PROVIDER_GCP_FUNCTIONS_GEN1)
+            lo = hi = 900;
+        f->idle_min_s = cfg_number(&k, "min_idle_s", lo, 0, 1e9);
+        f->idle_max_s = cfg_number(&k, "max_idle_s", hi, 0, 1e9);
         if (!cfg_failed(&k) && f->idle_max_s < f->idle_min_s)
             cfg_fail(&k, "max_idle_s", "must be at least min_idle_s (%g), got %g", f->idle_min_s,
                      f->idle_max_s);
         break;
+    }
     case KEEP_NONE:
         f->idle_min_s = f->idle_max_s = 0;
         break;
@@ -272,14 +320,57 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
                  "per execution; leave scope \"instance\" with concurrency > 1");
 }
 
-/* The default cold start of a package of package_mb on runtime rt (Workers: none). */
-static dist default_cold_start(const function_spec *f, double package_mb)
+/* A lognormal through (median, p97.5), as (median, p99). */
+static dist lognormal_median_p975(double median, double p975)
 {
-    if (f->provider == PROVIDER_CLOUDFLARE_WORKERS)
-        return dist_constant(0);
+    return dist_lognormal_median_p99(median, median * pow(p975 / median, 2.326 / 1.960));
+}
+
+/* A lognormal (median, p99) shifted right by add ms, its spread kept. */
+static dist lognormal_plus(cold_figures c, double add)
+{
+    double median = c.median + add;
+    return dist_lognormal_median_p99(median, median * c.p99 / c.median);
+}
+
+/* The default init time (billed where the provider bills it) of a package of package_mb on
+ * the function's provider, runtime and architecture. */
+static dist default_init(const function_spec *f, double package_mb)
+{
     int rt = f->runtime < 0 ? 0 : f->runtime;
-    double median = cold_median_ms[rt] + COLD_MS_PER_PACKAGE_MB * package_mb;
-    return dist_lognormal_median_p99(median, median * cold_p99_ms[rt] / cold_median_ms[rt]);
+    switch (f->provider) {
+    case PROVIDER_AWS:
+        return lognormal_plus(aws_init[rt][f->arch], rt == 0 ? JS_INIT_MS_PER_PACKAGE_MB * package_mb : 0);
+    case PROVIDER_GCP_CLOUD_RUN:
+        /* Until Cloud Run has figures of its own: Lambda's 2021 client-seen ones (Shilkov,
+         * by runtime), billed as before — README says so. */
+        return lognormal_plus(lambda_2021[rt], (PLATFORM_MS_PER_PACKAGE_MB + JS_INIT_MS_PER_PACKAGE_MB) * package_mb);
+    default:
+        return dist_constant(0);   /* Azure, Cloud Functions: all platform; Workers: none */
+    }
+}
+
+/* The default platform time (never billed). */
+static dist default_platform(const function_spec *f, double package_mb)
+{
+    int rt = f->runtime < 0 ? 0 : f->runtime;
+    double add = PLATFORM_MS_PER_PACKAGE_MB * package_mb;
+    if (rt == 0 && f->provider != PROVIDER_AWS)
+        add += JS_INIT_MS_PER_PACKAGE_MB * package_mb;   /* modules load before the first call */
+    switch (f->provider) {
+    case PROVIDER_AWS:
+        return lognormal_plus(aws_platform, add);
+    case PROVIDER_AZURE_CONSUMPTION:
+    case PROVIDER_AZURE_FLEX: {
+        dist d = lognormal_median_p975(azure_median[rt] + add, (azure_median[rt] + add) *
+                                       azure_p975[rt] / azure_median[rt]);
+        return d;
+    }
+    case PROVIDER_GCP_FUNCTIONS_GEN1:
+        return lognormal_median_p975(gcf_median[rt] + add, (gcf_median[rt] + add) * gcf_p975[rt] / gcf_median[rt]);
+    default:
+        return dist_constant(0);
+    }
 }
 
 /* One deployment's new version: the keys it gives, else the function's own (null in the
@@ -303,14 +394,20 @@ static void parse_version(cfg_node *d, function_spec *f, deployment *dp)
     double package_mb = has_package ? cfg_number(d, "package_mb", 0, 0, 10240) : 0;
     if (!has_package)
         cfg_put(d, "package_mb", cJSON_CreateNull());
+    /* The version's cold start: its own cold_start_ms (all of it init, as for a function),
+     * or the defaults for its package, or the function's. */
     if (cfg_has(d, "cold_start_ms")) {
         dist_parse(d, "cold_start_ms", NULL, 600000, &dp->cold_start_ms);
+        dp->platform_ms = dist_constant(0);
     } else {
         cfg_put(d, "cold_start_ms", cJSON_CreateNull());
-        if (has_package)
-            dp->cold_start_ms = default_cold_start(f, package_mb);
-        else if (dist_copy(&dp->cold_start_ms, &f->cold_start_ms) != 0)
+        if (has_package) {
+            dp->cold_start_ms = default_init(f, package_mb);
+            dp->platform_ms = f->legacy_cold_start ? dist_constant(0) : default_platform(f, package_mb);
+        } else if (dist_copy(&dp->cold_start_ms, &f->cold_start_ms) != 0 ||
+                   dist_copy(&dp->platform_ms, &f->platform_ms) != 0) {
             cfg_fail(d, "cold_start_ms", "out of memory");
+        }
     }
 }
 
@@ -501,15 +598,30 @@ void *function_parse(cfg_node *n, world_spec *w)
                  "e.g. {\"dist\": \"lognormal\", \"median\": 80, \"p99\": 600}");
     else
         dist_parse(n, "duration_ms", NULL, 3.6e6, &f->duration_ms);
-    /* A bigger deployment package starts slower: Shilkov's JavaScript measurements (14 MB:
-     * 1.7 s, 35 MB: 3.9 s against 0.26 s for hello world) give 104.8 ms per MB on top of the
-     * runtime's median; the spread (p99 / median) stays the runtime's. */
+    /* A bigger deployment package starts slower (see PLATFORM_MS_PER_PACKAGE_MB). */
     f->package_mb = cfg_number(n, "package_mb", 0, 0, 10240);
     f->runtime = runtime;
-    /* Workers run in isolates that start while the TLS handshake completes: no cold start
-     * to speak of. */
-    dist cold_default = default_cold_start(f, f->package_mb);
-    dist_parse(n, "cold_start_ms", &cold_default, 600000, &f->cold_start_ms);
+    /* A cold start: init_ms (billed where the provider bills it) after platform_ms (never
+     * billed), or, as before the two were told apart, cold_start_ms: the whole of it, billed
+     * as init. Workers run in isolates that start while the TLS handshake completes: no cold
+     * start at all (none is counted). */
+    f->no_cold_start = f->provider == PROVIDER_CLOUDFLARE_WORKERS;
+    if (cfg_has(n, "cold_start_ms")) {
+        if (cfg_has(n, "init_ms") || cfg_has(n, "platform_ms"))
+            cfg_fail(n, cfg_has(n, "init_ms") ? "init_ms" : "platform_ms", "give cold_start_ms (the whole "
+                     "cold start, billed as init) or init_ms and platform_ms, not both");
+        dist_parse(n, "cold_start_ms", NULL, 600000, &f->cold_start_ms);
+        f->platform_ms = dist_constant(0);
+        f->legacy_cold_start = true;
+        cfg_know(n, "init_ms");
+        cfg_know(n, "platform_ms");
+    } else {
+        cfg_put(n, "cold_start_ms", cJSON_CreateNull());
+        dist init_default = default_init(f, f->package_mb);
+        dist_parse(n, "init_ms", &init_default, 600000, &f->cold_start_ms);
+        dist platform_default = default_platform(f, f->package_mb);
+        dist_parse(n, "platform_ms", &platform_default, 600000, &f->platform_ms);
+    }
     /* Default and largest timeouts: Lambda 3 s and 900 s; Azure Consumption 5 and 10
      * minutes; Flex Consumption 30 minutes (unbounded; 4 h here); Cloud Run 5 minutes and
      * 60; Cloud Functions 1st gen 60 s and 540 s; Workers 30 s (its CPU-time limit). */
@@ -623,8 +735,13 @@ void *function_parse(cfg_node *n, world_spec *w)
     f->ephemeral_mb = (double)cfg_integer(n, "ephemeral_storage_mb", 512, 512, 10240);
     if (!cfg_failed(n) && f->provider != PROVIDER_AWS && f->ephemeral_mb != 512)
         cfg_fail(n, "ephemeral_storage_mb", "is modelled for provider \"aws\" only");
-    /* Lambda's own START, END and REPORT lines come to about 0.3 KB an invocation. */
-    f->log_kb = cfg_number(n, "log_kb", 0.3, 0, 1e6);
+    /* Lambda's own START, END and REPORT lines come to about 0.3 KB an invocation; other
+     * platforms' own lines have no published size (0: set log_kb to what the code writes).
+     * Workers Logs counts events, not bytes: the invocation log is one, on by default for a
+     * new Worker (Cloudflare's Workers Logs page). */
+    f->log_kb = cfg_number(n, "log_kb", f->provider == PROVIDER_AWS ? 0.3 : 0, 0, 1e6);
+    if (f->provider == PROVIDER_CLOUDFLARE_WORKERS)
+        f->log_events = cfg_number(n, "log_events", 1, 0, 1e6);
     if (!cfg_failed(n) && f->concurrency > 1 && (f->n_calls || f->tenant_limit || f->provisioned))
         cfg_fail(n, "concurrency", "an instance serving several requests at once is modelled for "
                  "functions without calls, bulkheads or provisioned instances; set it to 1");
