@@ -18,6 +18,7 @@ Suite *queue_suite(void);       /* tests/test_queue.c: queues and their consumer
 Suite *resilience_suite(void);  /* tests/test_resilience.c: dependencies, retries, breakers, tenants */
 Suite *workflow_suite(void);    /* tests/test_workflow.c: state machines, maps, sagas, Express, billing */
 Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune */
+Suite *cloudrun_suite(void);    /* tests/test_cloudrun.c: Cloud Run's shared vCPUs, autoscaling, startup, bills */
 Suite *fleet_suite(void);       /* tests/test_fleet.c: containers and VMs: loss systems, sharing, bills, autoscaling */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
 Suite *library_suite(void);     /* tests/test_library.c: the scenario library's lessons and descriptions */
