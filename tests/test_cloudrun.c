@@ -124,6 +124,21 @@ START_TEST(a_request_that_joins_an_initialising_instance_waits_for_the_init)
 }
 END_TEST
 
+/* The same on any provider whose unit of keep-alive serves many executions at once (scope
+ * function or app): the execution that joins at 12.5 s waits for the load to end at 13 s. */
+START_TEST(an_execution_that_joins_a_loading_unit_waits_for_the_load)
+{
+    char json[4096];
+    world_spec *spec;
+    run_result res;
+    support_scenario(json, sizeof json, "cloudrun/unit-joined-while-loading.json");
+    support_run_text(json, 0, &spec, &res);
+    support_assert_close("mean time inside (ms)", row(&res, 0, "functions.f.mean_duration_ms"), 850);
+    support_assert_close("cold starts", row(&res, 0, "functions.f.cold_starts"), 1);
+    support_done(spec, &res);
+}
+END_TEST
+
 /* The issue's case: 35 vCPUs of work. Autoscaled, about 35 instances are busy, and the
  * serving set holds about 35 / 0.6 (the published CPU target); requests are routed to idle
  * instances, so each busy period is one 175-ms request, billed 200 ms (100-ms rounding): 40
@@ -214,6 +229,7 @@ Suite *cloudrun_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, requests_share_vcpus_exactly);
     tcase_add_test(tc, a_request_that_joins_an_initialising_instance_waits_for_the_init);
+    tcase_add_test(tc, an_execution_that_joins_a_loading_unit_waits_for_the_load);
     tcase_add_test(tc, idle_min_instances_are_billed_at_their_own_rate);
     suite_add_tcase(s, tc);
     tc = tcase_create("closed forms");

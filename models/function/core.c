@@ -455,6 +455,8 @@ void function_accept(void *state, world *w, uint32_t req)
     double run_ms;
     attempt_result result = function_draw_outcome(st, v, w->req[req].items, w->req[req].poison, w->req[req].run_ms, &run_ms);
     double end = now + (init_ms + run_ms) / 1000.0;
+    if (st->unit)    /* a unit serves many at once: joining it while it loads waits */
+        end = function_unit_join(st->unit, now, cold, init_ms, end);
     request *r = &w->req[req];
     bool measuring = world_measuring(w, now);
     in->result = (uint8_t)result;

@@ -189,6 +189,7 @@ typedef struct ka_unit {
     double    gb;                /* memory held while loaded (an app: its functions' together) */
     uint32_t  running;
     double    idle_since, load_at, unload_at;
+    double    ready_at;          /* a cold load ends here: executions joining before wait */
     bool      ended;             /* an execution has ended: idle times follow */
     uint32_t *bins;              /* hybrid: histogram of idle times */
     uint64_t  samples, oob;      /* idle times seen, and those beyond the range */
@@ -291,6 +292,7 @@ bool function_pool_make_room(host_pool *p, double gb, double now);
 void function_unit_close_idle(ka_unit *u, double now);
 void function_unit_arrive(ka_unit *u, double now);
 int function_unit_release(ka_unit *u, double now);
+double function_unit_join(ka_unit *u, double now, int cold, double init_ms, double end);
 
 /* ---- provisioned.c ---- */
 bool function_reclaim_idle(function_state *st, uint32_t keep, double now);
