@@ -532,9 +532,10 @@ START_TEST(published_worked_examples_reproduce_to_the_cent)
 }
 END_TEST
 
-/* Cloud Run bills an instance while any request runs on it: 80 requests of 1 s arriving
- * together on one instance are 1 s of instance time, not 80; with concurrency 1 they are
- * 80 instances and 80 s. A steady Poisson load shows the union is below the sum. */
+/* Cloud Run bills an instance while any request runs on it: 80 requests of 1 s waiting on
+ * I/O (cpu_bound_fraction 0: they do not compete for the vCPU) arriving together on one
+ * instance are 1 s of instance time, not 80; with concurrency 1 they are 80 instances and
+ * 80 s. A steady Poisson load shows the union is below the sum. */
 START_TEST(cloud_run_bills_the_union_of_busy_periods)
 {
     static const char *const fmt =
@@ -543,7 +544,7 @@ START_TEST(cloud_run_bills_the_union_of_busy_periods)
         " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
         "   \"arrivals\": {\"process\": \"spike\", \"spike_at_s\": 10, \"burst_count\": 80}}],"
         " \"components\": [{\"kind\": \"function\", \"name\": \"f\", \"duration_ms\": 1000,"
-        "   \"cold_start_ms\": 0, \"concurrency\": %d}]}";
+        "   \"cold_start_ms\": 0, \"cpu_bound_fraction\": 0, \"concurrency\": %d}]}";
     char json[1024];
     world_spec *spec;
     run_result res;
@@ -568,7 +569,7 @@ START_TEST(cloud_run_bills_the_union_of_busy_periods)
         " \"traffic\": [{\"name\": \"t\", \"target\": \"f\","
         "   \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20}}],"
         " \"components\": [{\"kind\": \"function\", \"name\": \"f\", \"duration_ms\": 500,"
-        "   \"cold_start_ms\": 0}]}";
+        "   \"cold_start_ms\": 0, \"cpu_bound_fraction\": 0}]}";
     support_run_text(poisson, 1, &spec, &res);
     double billed_s = run_value(&res, "functions.f.billed_gb_s", NULL) / 0.5;
     double sum_s = run_value(&res, "functions.f.invocations", NULL) * 0.5;

@@ -41,7 +41,7 @@ static void function_free_state(void *p)
     free(st->idle_pc);
     free(st->steps);
     free(st->tenant_busy);
-    free(st->open);
+    function_shared_free(st);
     series_free(&st->busy_s);
     series_free(&st->idle_s);
     free(st);
@@ -118,9 +118,7 @@ static void *function_start(const void *spec, world *w, int index)
         st->steps = calloc(f->n_calls ? f->n_calls : 1, sizeof *st->steps);
         if (f->tenant_limit)
             st->tenant_busy = calloc(w->spec->n_tenants, sizeof *st->tenant_busy);
-        if (f->concurrency > 1)
-            st->open = malloc((size_t)st->max_slots * sizeof *st->open);
-        ok = ok && st->steps && (!f->tenant_limit || st->tenant_busy) && (f->concurrency == 1 || st->open);
+        ok = ok && st->steps && (!f->tenant_limit || st->tenant_busy);
     }
     if (!ok) {
         function_free_state(st);
@@ -189,6 +187,10 @@ static void *function_start(const void *spec, world *w, int index)
         }
     } else if (f->unit_owner >= 0) {
         st->unit = ((function_state *)w->state[f->unit_owner])->unit;   /* started before */
+    }
+    if (f->shared && function_shared_start(st) != 0) {   /* Cloud Run: its min instances */
+        function_free_state(st);
+        return NULL;
     }
     return st;
 }
@@ -430,8 +432,8 @@ void function_accept(void *state, world *w, uint32_t req)
 {
     function_state *st = state;
     const function_spec *f = st->f;
-    if (f->concurrency > 1) {
-        function_concurrent_accept(st, w, req);
+    if (f->shared) {
+        function_shared_accept(st, w, req);
         return;
     }
     double now = sim_now(w->s);
@@ -464,6 +466,8 @@ void function_accept(void *state, world *w, uint32_t req)
     attempt_result result = function_draw_outcome(st, v, w->req[req].items, w->req[req].poison, w->req[req].run_ms, &run_ms);
     double begin = now + platform_ms / 1000.0;   /* the billed part starts here */
     double end = begin + (init_ms + run_ms) / 1000.0;
+    if (st->unit)    /* a unit serves many at once: joining it while it loads waits */
+        end = function_unit_join(st->unit, now, cold, platform_ms + init_ms, end);
     request *r = &w->req[req];
     bool measuring = world_measuring(w, now);
     in->result = (uint8_t)result;
@@ -541,12 +545,8 @@ static void function_finish(void *state, world *w)
 {
     function_state *st = state;
     double end = w->t_end;
-    /* Instances still busy (concurrency > 1) are billed up to the window's end. */
-    for (uint32_t i = 0; st->f->concurrency > 1 && i < freelist_capacity(&st->free_slots); i++)
-        if (st->inst[i].active > 0) {
-            function_bill_busy(st, st->inst[i].busy_start, end);
-            busy_span(st, st->inst[i].busy_start, end);
-        }
+    if (st->shared)
+        function_shared_finish(st, end);     /* its instances' busy and idle time, its bill */
     gauge_close(&st->concurrency, end);
     for (uint32_t i = 0; i < st->n_idle; i++) {
         instance *in = &st->inst[st->idle[i]];

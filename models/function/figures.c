@@ -114,11 +114,22 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
     } else {
         /* The free tier does not cover a function with provisioned concurrency. */
         uint32_t flags = f->provisioned > 0 ? USAGE_NOT_FREE : 0;
-        usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.requests", requests);
-        snprintf(dim, sizeof dim, "functions.gb_s.%s", arch[f->arch]);
-        usage_add_ex(u, index, USAGE_ANY_TENANT, flags, dim, gb_s);
-        if (st->cpu_units > 0)   /* platforms that bill CPU apart from memory */
-            usage_add(u, index, "functions.cpu", st->cpu_units);
+        if (f->shared && f->bill_instance) {
+            /* Cloud Run's instance-based billing: every instance-second, its own prices,
+             * no request fee. */
+            usage_add(u, index, "functions.instance_gb_s", gb_s);
+            usage_add(u, index, "functions.instance_cpu", st->cpu_units);
+        } else {
+            usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.requests", requests);
+            snprintf(dim, sizeof dim, "functions.gb_s.%s", arch[f->arch]);
+            usage_add_ex(u, index, USAGE_ANY_TENANT, flags, dim, gb_s);
+            if (st->cpu_units > 0)   /* platforms that bill CPU apart from memory */
+                usage_add(u, index, "functions.cpu", st->cpu_units);
+        }
+        if (st->min_idle_s > 0) {   /* Cloud Run's idle min instances (request-based billing) */
+            usage_add(u, index, "functions.min_idle_gb_s", st->min_idle_s * f->bill_gb);
+            usage_add(u, index, "functions.min_idle_cpu", st->min_idle_s * f->cpu_per_s);
+        }
         if (st->pc_area > 0 || st->billed_ms_pc > 0) {
             snprintf(dim, sizeof dim, "functions.provisioned_duration_gb_s.%s", arch[f->arch]);
             usage_add(u, index, dim, (double)st->billed_ms_pc / 1000.0 * gb);

@@ -140,6 +140,16 @@ typedef struct function_spec {
     dist              cpu_ms;
     uint32_t          n_conn;          /* connection-limited targets */
     int               conn_target[64];
+    /* Cloud Run's instances (concurrent.c; read by cloudrun.c): several requests share an
+     * instance's vCPUs; an autoscaler on CPU and concurrency; min and max instances */
+    bool              shared;          /* concurrent.c runs it (Cloud Run without calls) */
+    bool              bill_instance;   /* instance-based billing (CPU always allocated) */
+    uint32_t          min_instances, max_instances;
+    double            cpu_target, concurrency_target;  /* autoscaling targets, 0: not a driver */
+    double            scale_interval_s, scale_window_s;
+    double            pending_s;       /* a request waits this long for room, then 429 */
+    double            boost;           /* startup CPU boost: vCPU multiplier (1: none) */
+    double            boost_after_s;   /* how long the boost lasts after the startup */
 } function_spec;
 
 /* ---- run state ----------------------------------------------------------------------- */
@@ -164,8 +174,8 @@ typedef struct instance {
     uint32_t left, pending;  /* calls of the step not yet sent, and awaited */
     double   started, deadline;   /* its start, and when its own timeout ends it */
     uint64_t conns;          /* connections held, by the function's conn_target bit */
-    /* an instance serving several requests at once (concurrency > 1) */
-    uint32_t active, open_pos;
+    /* an instance serving several requests at once (concurrent.c) */
+    uint32_t active;
     double   busy_start;
 } instance;
 
@@ -185,6 +195,7 @@ typedef struct ka_unit {
     double    gb;                /* memory held while loaded (an app: its functions' together) */
     uint32_t  running;
     double    idle_since, load_at, unload_at;
+    double    ready_at;          /* a cold load ends here: executions joining before wait */
     bool      ended;             /* an execution has ended: idle times follow */
     uint32_t *bins;              /* hybrid: histogram of idle times */
     uint64_t  samples, oob;      /* idle times seen, and those beyond the range */
@@ -240,7 +251,8 @@ typedef struct function_state {
     double    pc_t, pc_area;         /* configured instance-seconds in the window, up to pc_t */
     uint32_t  busy;                  /* all busy instances */
     uint32_t *tenant_busy;           /* per tenant, with bulkheads */
-    uint32_t *open, n_open;          /* busy instances with room for another request */
+    struct shared_state *shared;     /* concurrent.c's state (f->shared), or NULL */
+    double    min_idle_s;            /* Cloud Run: idle min-instance seconds (window) */
     uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
     uint32_t  pool_limit;
     double    tokens, tokens_t;      /* scale-up bucket */
@@ -287,6 +299,7 @@ bool function_pool_make_room(host_pool *p, double gb, double now);
 void function_unit_close_idle(ka_unit *u, double now);
 void function_unit_arrive(ka_unit *u, double now);
 int function_unit_release(ka_unit *u, double now);
+double function_unit_join(ka_unit *u, double now, int cold, double init_ms, double end);
 
 /* ---- provisioned.c ---- */
 bool function_reclaim_idle(function_state *st, uint32_t keep, double now);
@@ -307,8 +320,13 @@ void function_call_reply(function_state *st, world *w, uint32_t sub, attempt_res
 void function_on_compute_done(sim *s, void *target, uint64_t arg);
 
 /* ---- concurrent.c ---- */
-void function_bill_busy(function_state *st, double start, double end);
-void function_concurrent_accept(function_state *st, world *w, uint32_t req);
+int  function_shared_start(function_state *st);
+void function_shared_free(function_state *st);
+void function_shared_finish(function_state *st, double end);
+void function_shared_accept(function_state *st, world *w, uint32_t req);
+
+/* ---- cloudrun.c ---- */
+void function_cloud_run_parse(cfg_node *n, function_spec *f);
 
 /* ---- async.c ---- */
 void function_enqueue(void *state, world *w, uint32_t req);

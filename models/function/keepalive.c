@@ -81,6 +81,17 @@ void function_unit_arrive(ka_unit *u, double now)
     u->sumsq += 2.0 * c + 1.0;
 }
 
+/* An execution that starts on u at now and would end at end: a cold one loads u (for
+ * init_ms); one that joins while u still loads waits for the load to end. Returns its end. */
+double function_unit_join(ka_unit *u, double now, int cold, double init_ms, double end)
+{
+    if (cold) {
+        u->ready_at = now + init_ms / 1000.0;
+        return end;
+    }
+    return u->ready_at > now ? end + (u->ready_at - now) : end;
+}
+
 /* The hybrid policy's windows after an execution ends, from the idle-time histogram: false
  * when the histogram is not representative yet (too few idle times, too many beyond the
  * range, or a coefficient of variation of its bin counts below min_cv). */

@@ -248,7 +248,9 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
 {
     cfg_node k;
     cfg_object(n, "keep_alive", &k);
-    f->keep_alive = (keep_alive_policy)cfg_enum(&k, "policy", keep_names, KEEP_UNIFORM);
+    /* Cloud Run keeps an idle instance up to 15 minutes (its autoscaling documentation). */
+    bool cloud_run = f->provider == PROVIDER_GCP_CLOUD_RUN;
+    f->keep_alive = (keep_alive_policy)cfg_enum(&k, "policy", keep_names, cloud_run ? KEEP_FIXED : KEEP_UNIFORM);
     /* The hybrid policy is the paper's, kept per app; the others default to Lambda's own
      * environments, each kept alive on its own. */
     bool unit_policy = f->keep_alive == KEEP_HYBRID || f->keep_alive == KEEP_GREEDY_DUAL;
@@ -256,7 +258,7 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
                                           unit_policy ? SCOPE_APP : SCOPE_INSTANCE);
     switch (f->keep_alive) {
     case KEEP_FIXED:
-        f->idle_min_s = f->idle_max_s = cfg_number(&k, "idle_s", 360, 0, 1e9);
+        f->idle_min_s = f->idle_max_s = cfg_number(&k, "idle_s", cloud_run ? 900 : 360, 0, 1e9);
         break;
     case KEEP_UNIFORM: {
         /* How long an idle instance lives, by provider: Lambda 5-7 minutes, Azure Functions
@@ -742,6 +744,7 @@ void *function_parse(cfg_node *n, world_spec *w)
     f->log_kb = cfg_number(n, "log_kb", f->provider == PROVIDER_AWS ? 0.3 : 0, 0, 1e6);
     if (f->provider == PROVIDER_CLOUDFLARE_WORKERS)
         f->log_events = cfg_number(n, "log_events", 1, 0, 1e6);
+    function_cloud_run_parse(n, f);      /* Cloud Run's instances: autoscaling, billing, boost */
     if (!cfg_failed(n) && f->concurrency > 1 && (f->n_calls || f->tenant_limit || f->provisioned))
         cfg_fail(n, "concurrency", "an instance serving several requests at once is modelled for "
                  "functions without calls, bulkheads or provisioned instances; set it to 1");
