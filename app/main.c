@@ -523,8 +523,9 @@ static int run_main(const cli_args *a)
         if (!quiet) {
             report_print(&res, stdout);
             bool fns = run_value(&res, "platform.functions", NULL) > 0;
-            printf("\nResults in %s/ (summary.json, latency.csv, timeseries.csv%s%s)\n", dir,
-                   fns ? ", functions.csv" : "", res.trace ? ", trace.csv" : "");
+            printf("\nResults in %s/ (summary.json, latency.csv, timeseries.csv%s%s%s)\n", dir,
+                   res.spec->pipelines ? ", work-latency.csv" : "", fns ? ", functions.csv" : "",
+                   res.trace ? ", trace.csv" : "");
             if (plots > 0)
                 printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", dir);
             printf("Report page: %s/report.html\n", dir);
