@@ -111,6 +111,23 @@ static void fmt_count(char *buf, size_t size, double x)
     snprintf(buf, size, "%s%s", tmp, dot ? dot : "");
 }
 
+/* A ratio and its half-width for people: at least 4 decimals, more for a small ratio so that
+ * it keeps 3 significant figures (0.00133, not 0.0013), and the half-width to 2 significant
+ * figures (± 0.000041, not ± 0.0000); 0 is "0". summary.json and the CSVs keep every digit. */
+static void fmt_ratio(char *a, size_t na, char *b, size_t nb, double v, double ci)
+{
+    int dv = 4, dc;
+    if (isfinite(v) && v != 0)
+        dv = (int)fmax(4, fmin(12, 2 - floor(log10(fabs(v)))));
+    snprintf(a, na, "%.*f", dv, v);
+    if (isfinite(ci) && ci != 0) {
+        dc = (int)fmax(dv, fmin(12, 1 - floor(log10(fabs(ci)))));
+        snprintf(b, nb, "%.*f", dc, ci);
+    } else {
+        snprintf(b, nb, "%.0f", ci);
+    }
+}
+
 static void line(const run_result *r, FILE *f, const char *label, const char *name, const char *style)
 {
     double ci, v = run_value(r, name, &ci);
@@ -122,8 +139,7 @@ static void line(const run_result *r, FILE *f, const char *label, const char *na
         snprintf(a, sizeof a, "%.2f", v);
         snprintf(b, sizeof b, "%.2f", ci);
     } else if (strcmp(style, "ratio") == 0) {
-        snprintf(a, sizeof a, "%.4f", v);
-        snprintf(b, sizeof b, "%.4f", ci);
+        fmt_ratio(a, sizeof a, b, sizeof b, v, ci);
     } else {
         snprintf(a, sizeof a, "%.1f", v);
         snprintf(b, sizeof b, "%.1f", ci);
