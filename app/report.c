@@ -77,6 +77,10 @@ cJSON *report_summary(const run_result *r)
         put_path(o, r->names[i], r->mean[i], &last_o);
         put_path(ci, r->names[i], r->ci95[i], &last_ci);
     }
+    /* Not a figure: what the latency plot draws (plot.c reads it back). */
+    cJSON *work = cJSON_GetObjectItemCaseSensitive(o, "work");
+    if (work)
+        cJSON_AddBoolToObject(work, "every_request_asynchronous", spec->all_async);
     cJSON *cost = cJSON_GetObjectItemCaseSensitive(o, "cost");
     cJSON_AddStringToObject(cost, "currency", spec->prices.currency);
     cJSON_AddStringToObject(cost, "price_table", spec->prices.name);
@@ -230,10 +234,7 @@ void report_print(const run_result *r, FILE *f)
         snprintf(name, sizeof name, "requests.%s", req[i]);
         line(r, f, req[i], name, "count");
     }
-    bool all_async = spec->n_sources > 0;
-    for (size_t i = 0; i < spec->n_sources; i++)
-        all_async &= spec->sources[i].async;
-    fprintf(f, "\nEnd-to-end latency of completed requests (ms%s)\n", all_async
+    fprintf(f, "\nEnd-to-end latency of completed requests (ms%s)\n", spec->all_async
             ? "; every request is handed over asynchronously, so this is the hand-over: the "
               "work's latency is under Work" : "");
     static const char *const lat[] = { "mean", "p50", "p90", "p95", "p99", "p999", "max" };

@@ -199,6 +199,9 @@ struct world_spec {
      * component that takes only messages, a function's asynchronous call step): the run
      * reports its units of work, work.*. */
     bool           pipelines;
+    /* Every source hands its requests over asynchronously (and there is one): requests.*
+     * and latency_ms then see only the hand-over; the work is what to look at. */
+    bool           all_async;
     provider       provider;
     uint32_t       account_concurrency, scale_per_10s;
     uint32_t       reserved_total;    /* sum of functions' reserved concurrency */
