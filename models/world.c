@@ -503,10 +503,12 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         }
         if (!ctx.failed)
             traffic_parse(&root, w);
-        w->pipelines = has_pipelines(w);
-        w->all_async = w->n_sources > 0;
-        for (size_t i = 0; i < w->n_sources; i++)
-            w->all_async &= w->sources[i].async;
+        if (!ctx.failed) {
+            w->pipelines = has_pipelines(w);
+            w->all_async = w->n_sources > 0;
+            for (size_t i = 0; i < w->n_sources; i++)
+                w->all_async &= w->sources[i].async;
+        }
         cfg_done(&root);
         traffic_explain_failure(w, &ctx);
     }
