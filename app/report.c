@@ -235,8 +235,8 @@ void report_print(const run_result *r, FILE *f)
         line(r, f, req[i], name, "count");
     }
     fprintf(f, "\nEnd-to-end latency of completed requests (ms%s)\n", spec->all_async
-            ? "; every request is handed over asynchronously, so this is the hand-over: the "
-              "work's latency is under Work" : "");
+            ? "; every request is handed over asynchronously, so this ends at its first stage: "
+              "the work's latency, to its last stage, is under Work" : "");
     static const char *const lat[] = { "mean", "p50", "p90", "p95", "p99", "p999", "max" };
     for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
         snprintf(name, sizeof name, "latency_ms.%s", lat[i]);

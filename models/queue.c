@@ -759,7 +759,7 @@ static void try_dispatch(queue_state *st)
                     st->redelivered += r->receives > 1;
                 }
                 poison |= r->poison;
-                work |= r->work;
+                work |= r->work == WORK_UNIT;
                 kb += r->size_kb;
                 call_kb += r->size_kb;
                 bt->msg[bt->n++] = req;
@@ -838,6 +838,7 @@ static void on_redrive(sim *s, void *target, uint64_t arg)
         st->api_receive++;
         st->api_delete++;
     }
+    world_work_redrive(st->w, req);     /* back into the pipeline: no longer lost */
     world_enqueue(st->w, st->q->redrive_to, req);
     double next = sim_now(s) + 1.0 / st->q->redrive_rate_per_s;
     if (next < st->w->t_end && sim_at(s, next, on_redrive, st, 0) != 0)

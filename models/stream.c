@@ -309,7 +309,7 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
     uint32_t req = sh->first;
     for (uint32_t i = 0; i < sh->in_batch; i++) {
         poison |= w->req[req].poison;
-        work |= w->req[req].work;
+        work |= w->req[req].work == WORK_UNIT;
         kb += w->req[req].size_kb;
         last_entered = w->req[req].entered;
         req = w->req[req].queue_next;

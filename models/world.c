@@ -673,6 +673,8 @@ static void record_outcome(world *w, uint32_t idx, request_outcome outcome)
     assert_live(w, idx);        /* ended twice, or never started */
     request *r = &w->req[idx];
     assert(r->work != WORK_CARRIED && "a batch's carrier ended as a request");
+    if (r->work == WORK_DEAD_LETTERED)
+        r->work = WORK_NONE;        /* read where it was dead-lettered: no last stage */
     if (r->work == WORK_UNIT) {
         r->work = WORK_NONE;
         if (outcome != OUTCOME_COMPLETED) {
@@ -734,11 +736,12 @@ void world_finish(world *w, uint32_t idx, request_outcome outcome)
 void world_dead_letter(world *w, uint32_t idx, int destination)
 {
     request *r = &w->req[idx];
+    bool unit = r->work == WORK_UNIT;
     /* The request ends here (dead-lettered); the destination holds a message of it, which
-     * counts no further. */
+     * counts no further (its unit ends lost, unless a redrive takes it back). */
     record_outcome(w, idx, OUTCOME_DEAD_LETTERED);
     r->measured = 0;
-    assert(!r->work);           /* its unit ended lost there */
+    r->work = unit ? WORK_DEAD_LETTERED : WORK_NONE;
     r->caller = CALLER_CLIENT;
     world_enqueue(w, destination, idx);
 }
@@ -751,6 +754,18 @@ void world_work_begin(world *w, uint32_t idx, bool unit)
         return;
     w->req[idx].work = WORK_UNIT;
     w->work.made++;
+}
+
+void world_work_redrive(world *w, uint32_t idx)
+{
+    assert_live(w, idx);
+    request *r = &w->req[idx];
+    if (r->work != WORK_DEAD_LETTERED)
+        return;
+    assert(w->work.lost_by[OUTCOME_DEAD_LETTERED] > 0 && w->work.lost > 0);
+    w->work.lost--;
+    w->work.lost_by[OUTCOME_DEAD_LETTERED]--;
+    r->work = WORK_UNIT;
 }
 
 bool world_measuring(const world *w, double t) { return t >= w->t_start; }

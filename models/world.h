@@ -88,7 +88,8 @@ typedef struct request {
     uint8_t  traced;         /* derived from a measured request: its processing ends a pipeline */
     uint8_t  forwarded;      /* its processing sent it on (calls, fan-out): not a pipeline's end */
     uint8_t  work;           /* WORK_UNIT: it holds a unit of work (work.*, see work_counts);
-                                WORK_CARRIED: a batch whose messages hold units */
+                                WORK_CARRIED: a batch whose messages hold units;
+                                WORK_DEAD_LETTERED: its unit ended lost, dead-lettered */
     uint8_t  result;         /* a callee's attempt_result, kept until its reply */
 } request;
 
@@ -255,10 +256,13 @@ typedef struct request_counts {
  * processing succeeded and sent nothing on: a last stage) or lost (any other outcome:
  * failed, throttled, timed out, dropped, dead-lettered, expired), or is in flight when the
  * window closes. So events (made - passed_on) = processed + lost + in_flight, checked at
- * the end of each replication like requests.*. Copies made by at-least-once delivery
- * (duplicates) and messages moved to a dead-letter destination hold none; neither do runs
- * of schedules nor what workflows' tasks send, which are not requests either. */
-enum { WORK_NONE, WORK_UNIT, WORK_CARRIED };
+ * the end of each replication like requests.*. A message moved to a dead-letter
+ * destination holds no unit (what reads it there is no last stage), unless a redrive moves
+ * it back into the pipeline (world_work_redrive): its unit is then in flight again, no
+ * longer lost. Copies made by at-least-once delivery (duplicates) hold none; neither do
+ * runs of schedules, what a synchronous callee or a workflow's task sends (the caller's
+ * unit ends with the caller), which are not requests either. */
+enum { WORK_NONE, WORK_UNIT, WORK_CARRIED, WORK_DEAD_LETTERED };
 typedef struct work_counts {
     uint64_t made, passed_on, processed, lost, in_flight;
     uint64_t lost_by[OUTCOME_EXPIRED + 1];   /* lost, by outcome (completed stays 0) */
@@ -330,6 +334,15 @@ void     world_dead_letter(world *w, uint32_t idx, int destination);
 /* Request idx holds a new unit of work when unit is true: a measured request as it arrives,
  * or a message just derived from a holder of a unit. Counted as made (see work_counts). */
 void     world_work_begin(world *w, uint32_t idx, bool unit);
+/* Whether what request idx's processing sends on carries work: it holds a unit, or is a
+ * batch whose messages do. */
+static inline bool world_work_held(const world *w, uint32_t idx)
+{
+    return w->req[idx].work == WORK_UNIT || w->req[idx].work == WORK_CARRIED;
+}
+/* A redrive moves dead-lettered message idx back into the pipeline: a unit that ended
+ * dead-lettered is no longer lost, but in flight again. */
+void     world_work_redrive(world *w, uint32_t idx);
 
 /* ---- metrics --------------------------------------------------------------- */
 

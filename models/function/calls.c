@@ -29,7 +29,7 @@ static long send_messages(function_state *st, world *w, const function_call *cal
         r->size_kb = (float)call->size_kb;
         r->measured = 0;       /* a message of the pipeline, not an original request */
         /* It carries on the work of the request served, unless its client has left. */
-        world_work_begin(w, m, from.serving != UINT32_MAX && w->req[from.serving].work != WORK_NONE);
+        world_work_begin(w, m, from.serving != UINT32_MAX && world_work_held(w, from.serving));
         if (measuring)
             st->messages_sent++;
         sent++;
