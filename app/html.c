@@ -94,8 +94,8 @@ static void pipelines(text *t, const run_result *r, const char *dir)
     double events = run_value(r, "work.events", NULL), lost = run_value(r, "work.lost", NULL);
     if (lost > 0)
         text_printf(t, "<p><strong>Lost work: %.3g%% of events</strong> (%.1f of %.1f a replication) "
-                    "ended without their last stage processing them; <code>requests.completed</code> "
-                    "counts hand-overs, not work done.</p>\n", 100.0 * lost / events, lost, events);
+                    "ended without their last stage processing them.</p>\n", 100.0 * lost / events, lost,
+                    events);
     text_printf(t, "<p class=muted>A unit of work is each measured request, and each message "
                 "derived from one (bucket events, topic copies, messages a function sends); it ends "
                 "processed at a last stage, or lost, or is in flight at the end: events = processed + "

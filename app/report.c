@@ -186,7 +186,15 @@ static void print_work(const run_result *r, FILE *f)
                 sep = ", ";
             }
         }
-        fprintf(f, ". (requests.completed counts hand-overs, not work done.)\n\n");
+        /* Requests that completed more than the work: they count hand-overs. */
+        double completed = run_value(r, "requests.completed", NULL);
+        if (completed > run_value(r, "work.processed", NULL)) {
+            fmt_count(a, sizeof a, round(completed * 10) / 10);
+            fprintf(f, ".\n  requests.completed (%s) counts hand-overs, not the work done.", a);
+        } else {
+            fprintf(f, ".");
+        }
+        fprintf(f, "\n\n");
     }
     fprintf(f, "Work (units that must reach a last stage: each measured request, and each message "
             "derived from one; mean per replication)\n");
