@@ -226,7 +226,7 @@ static void topic_reply(void *state, world *w, uint32_t req, attempt_result resu
     if (s->dead_letter >= 0) {
         if (measuring)
             st->http_dead_lettered++;
-        world_dead_letter(w, req, s->dead_letter);   /* a copy, not a request: counts as work */
+        world_dead_letter(w, req, s->dead_letter);   /* its unit of work ends lost there */
         return;
     }
     if (measuring)

@@ -201,7 +201,7 @@ struct world_spec {
      * reports its units of work, work.*. */
     bool           pipelines;
     /* Every source hands its requests over asynchronously (and there is one): requests.*
-     * and latency_ms then see only the hand-over; the work is what to look at. */
+     * and latency_ms then end at the first stage; the work is what to look at. */
     bool           all_async;
     provider       provider;
     uint32_t       account_concurrency, scale_per_10s;
