@@ -59,6 +59,22 @@ static void slsim_ok(char *out, size_t size, const char *args)
     ck_assert_msg(rc == 0, "slsim %s: exit %d\n%s", args, rc, out);
 }
 
+/* Runs `slsim run FILE OPTIONS --out DIR/SUB` into out (its output); asserts exit status 0
+ * and returns the run's summary.json, parsed (the caller deletes it). */
+static cJSON *slsim_run(char *out, size_t size, const char *dir, const char *sub, const char *file,
+                        const char *options)
+{
+    char args[1024], path[512];
+    snprintf(args, sizeof args, "run %s %s --out '%s/%s'", file, options, dir, sub);
+    slsim_ok(out, size, args);
+    snprintf(path, sizeof path, "%s/%s/summary.json", dir, sub);
+    char *text = support_read_file(path);
+    cJSON *summary = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    ck_assert_msg(summary != NULL, "%s: no summary", path);
+    return summary;
+}
+
 /* Where needle starts in text, as a line number from 1 (0: not there). */
 static int line_of(const char *text, const char *needle)
 {
@@ -274,19 +290,17 @@ END_TEST
  * none shows its work first all the same, without the warning. */
 START_TEST(a_lossy_pipeline_says_so_on_its_first_screen)
 {
-    char dir[256], out[65536], args[1024];
+    char dir[256], out[65536];
     support_tempdir(dir, sizeof dir);
-    snprintf(args, sizeof args, "run %s --duration 300 --replications 2 --no-plots --out '%s/a'",
-             FIXTURE("a-function-with-no-concurrency-loses-every-event"), dir);
-    slsim_ok(out, sizeof out, args);
+    cJSON_Delete(slsim_run(out, sizeof out, dir, "a", FIXTURE("a-function-with-no-concurrency-loses-every-event"),
+                           "--duration 300 --replications 2 --no-plots"));
     int lost = line_of(out, "LOST WORK:"), work = line_of(out, "\nWork ("), req = line_of(out, "\nRequests (");
     ck_assert_msg(lost > 0 && lost <= 6, "LOST WORK on line %d:\n%.2000s", lost, out);
     ck_assert_msg(lost < work && work < req, "LOST WORK %d, Work %d, Requests %d", lost, work, req);
     ck_assert_msg(strstr(out, "expired") && strstr(out, "% of events"), "%.2000s", out);
 
-    snprintf(args, sizeof args, "run %s --duration 300 --replications 2 --no-plots --out '%s/b'",
-             FIXTURE("work-passes-through-a-call-step-and-a-queue"), dir);
-    slsim_ok(out, sizeof out, args);
+    cJSON_Delete(slsim_run(out, sizeof out, dir, "b", FIXTURE("work-passes-through-a-call-step-and-a-queue"),
+                           "--duration 300 --replications 2 --no-plots"));
     ck_assert_msg(!strstr(out, "LOST WORK"), "%.2000s", out);
     work = line_of(out, "\nWork (");
     req = line_of(out, "\nRequests (");
@@ -299,15 +313,10 @@ END_TEST
  * cold-start ratio of 0.00133 is not "0.0013 ± 0.0000"), against summary.json's values. */
 START_TEST(small_ratios_print_in_significant_figures)
 {
-    char dir[256], out[65536], args[1024], path[512];
+    char dir[256], out[65536];
     support_tempdir(dir, sizeof dir);
-    snprintf(args, sizeof args, "run %s --replications 3 --no-plots --out '%s/r'",
-             FIXTURE("work-passes-through-a-call-step-and-a-queue"), dir);
-    slsim_ok(out, sizeof out, args);
-    snprintf(path, sizeof path, "%s/r/summary.json", dir);
-    char *text = support_read_file(path);
-    cJSON *summary = cJSON_Parse(text);
-    ck_assert_ptr_nonnull(summary);
+    cJSON *summary = slsim_run(out, sizeof out, dir, "r", FIXTURE("work-passes-through-a-call-step-and-a-queue"),
+                               "--replications 3 --no-plots");
     const cJSON *fns = cJSON_GetObjectItemCaseSensitive(summary, "functions");
     const cJSON *cis = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(summary, "ci95"),
                                                         "functions");
@@ -332,7 +341,6 @@ START_TEST(small_ratios_print_in_significant_figures)
     ck_assert_msg(small > 0, "no cold-start ratio below 0.01 to check");
     ck_assert_msg(!strstr(out, "± 0.0000\n"), "a half-width printed as 0.0000:\n%.3000s", out);
     cJSON_Delete(summary);
-    free(text);
     support_rmrf(dir);
 }
 END_TEST
@@ -341,19 +349,15 @@ END_TEST
  * the latency plot draws the processed work (when gnuplot is installed). */
 START_TEST(the_report_page_has_pipelines_and_plots_the_work_when_all_is_asynchronous)
 {
-    char dir[256], out[65536], args[1024], path[512];
+    char dir[256], out[65536], path[512];
     support_tempdir(dir, sizeof dir);
-    snprintf(args, sizeof args, "run %s --duration 300 --replications 2 --out '%s/p'",
-             FIXTURE("a-failing-call-loses-its-share-of-the-work"), dir);
-    slsim_ok(out, sizeof out, args);
+    cJSON *summary = slsim_run(out, sizeof out, dir, "p", FIXTURE("a-failing-call-loses-its-share-of-the-work"),
+                               "--duration 300 --replications 2");
     snprintf(path, sizeof path, "%s/p/report.html", dir);
     char *html = support_read_file(path);
     ck_assert_ptr_nonnull(html);
     ck_assert(strstr(html, "<h2>Pipelines</h2>") && strstr(html, "Lost work"));
     ck_assert_msg(strstr(html, "<h2>Pipelines</h2>") < strstr(html, "<h2>Requests</h2>"), "pipelines first");
-    snprintf(path, sizeof path, "%s/p/summary.json", dir);
-    char *text = support_read_file(path);
-    cJSON *summary = cJSON_Parse(text);
     const cJSON *work = cJSON_GetObjectItemCaseSensitive(summary, "work");
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(work, "every_request_asynchronous")));
     snprintf(path, sizeof path, "%s/p/plot-latency.svg", dir);
@@ -366,12 +370,10 @@ START_TEST(the_report_page_has_pipelines_and_plots_the_work_when_all_is_asynchro
     free(csv);
     free(svg);
     cJSON_Delete(summary);
-    free(text);
     free(html);
 
-    snprintf(args, sizeof args, "run scenarios/reference/api-backend.json --duration 300 --replications 2 "
-             "--no-plots --out '%s/s'", dir);
-    slsim_ok(out, sizeof out, args);
+    cJSON_Delete(slsim_run(out, sizeof out, dir, "s", "scenarios/reference/api-backend.json",
+                           "--duration 300 --replications 2 --no-plots"));
     snprintf(path, sizeof path, "%s/s/report.html", dir);
     html = support_read_file(path);
     ck_assert(html && !strstr(html, "<h2>Pipelines</h2>"));
