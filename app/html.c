@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "models/billing.h"
+#include "models/traffic.h"
 #include "sim/cfg.h"
 
 /* Text made safe inside HTML: markup characters as entities, and since the page declares
@@ -80,6 +81,65 @@ static int inline_svg(text *t, const char *dir, const char *name, const char *ca
     return start != NULL;
 }
 
+static int inline_svg(text *t, const char *dir, const char *name, const char *caption);
+
+/* The pipelines: a warning when work was lost, the units of work (work.*), each source's
+ * pipeline latency, and, when every request is handed over asynchronously, the latency plot
+ * (which then draws the work). */
+static void pipelines(text *t, const run_result *r, const char *dir)
+{
+    const world_spec *spec = r->spec;
+    char name[256];
+    text_printf(t, "<h2>Pipelines</h2>\n");
+    double events = run_value(r, "work.events", NULL), lost = run_value(r, "work.lost", NULL);
+    if (lost > 0)
+        text_printf(t, "<p><strong>Lost work: %.3g%% of events</strong> (%.1f of %.1f a replication) "
+                    "ended without their last stage processing them.</p>\n", 100.0 * lost / events, lost,
+                    events);
+    text_printf(t, "<p class=muted>A unit of work is each measured request, and each message "
+                "derived from one (bucket events, topic copies, messages a function sends); it ends "
+                "processed at a last stage, or lost, or is in flight at the end: events = processed + "
+                "lost + in flight in every replication. Latency: from the request's arrival to the end "
+                "of the last stage, processed units.</p>\n"
+                "<table><tr><th>work</th><th>mean</th><th>±</th></tr>\n");
+    static const char *const counts[] = { "events", "processed", "lost", "in_flight" };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        snprintf(name, sizeof name, "work.%s", counts[i]);
+        row(t, r, counts[i], name, "%.1f");
+    }
+    static const char *const how[] = { "failed", "throttled", "timed_out", "dropped", "dead_lettered",
+                                       "expired" };
+    for (size_t i = 0; i < sizeof how / sizeof how[0]; i++) {
+        snprintf(name, sizeof name, "work.lost_by.%s", how[i]);
+        if (run_value(r, name, NULL) > 0) {
+            char label[64];
+            snprintf(label, sizeof label, "lost: %s", how[i]);
+            row(t, r, label, name, "%.1f");
+        }
+    }
+    static const char *const lat[] = { "mean", "p50", "p99" };
+    for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
+        char label[64];
+        snprintf(name, sizeof name, "work.latency_ms_%s", lat[i]);
+        snprintf(label, sizeof label, "latency %s (ms)", lat[i]);
+        row(t, r, label, name, "%.1f");
+    }
+    text_printf(t, "</table>\n<table><tr><th>source: creation to the end of its last stage</th>"
+                "<th>mean</th><th>±</th></tr>\n");
+    for (size_t i = 0; i < spec->n_sources; i++)
+        for (size_t k = 1; k < sizeof lat / sizeof lat[0]; k++) {
+            char label[160];
+            snprintf(label, sizeof label, "%s %s (ms)", spec->sources[i].name, lat[k]);
+            snprintf(name, sizeof name, "pipelines.%s.latency_ms.%s", spec->sources[i].name, lat[k]);
+            row(t, r, label, name, "%.1f");
+        }
+    text_printf(t, "</table>\n");
+    if (spec->all_async)
+        inline_svg(t, dir, "plot-latency", "Pipeline latency (every request is handed over "
+                   "asynchronously, so the plot draws the work): the share of processed units of work "
+                   "at or below each latency, from arrival to the end of the last stage.");
+}
+
 int html_report(const run_result *r, const char *dir, char *err, size_t err_size)
 {
     const world_spec *spec = r->spec;
@@ -110,6 +170,8 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
                     "window of any replication, so every figure below is empty (check the traffic's rates "
                     "and start times against <code>warmup_s</code> and <code>duration_s</code>).</p>\n");
 
+    if (spec->pipelines)
+        pipelines(&t, r, dir);
     text_printf(&t, "<h2>Requests</h2>\n<table><tr><th>outcome</th><th>mean</th><th>±</th></tr>\n");
     static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",
                                        "dropped", "dead_lettered", "expired", "in_flight" };
@@ -126,7 +188,8 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
         row(&t, r, lat[i], name, "%.1f");
     }
     text_printf(&t, "</table>\n");
-    inline_svg(&t, dir, "plot-latency", "End-to-end latency: the share of completed requests at or below each latency.");
+    if (!(spec->all_async && spec->pipelines))
+        inline_svg(&t, dir, "plot-latency", "End-to-end latency: the share of completed requests at or below each latency.");
 
     text_printf(&t, "<h2>Monthly cost (");
     esc(&t, spec->prices.currency);

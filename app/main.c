@@ -506,8 +506,10 @@ static int run_main(const cli_args *a)
     }
     double elapsed = wall_seconds() - t0;
     /* Everything into the staging folder, summary.json last (it lists the files), then the
-     * folder is swapped in whole. */
-    int plots = 0, failed = report_write(&res, od.staging, err, sizeof err) != 0;
+     * folder is swapped in whole. The plots read their marks (percentiles) from a first
+     * summary.json, which the last one replaces. */
+    int plots = 0, failed = report_write(&res, od.staging, err, sizeof err) != 0 ||
+                            report_write_summary(&res, od.staging, err, sizeof err) != 0;
     if (!failed && !no_plots)
         plots = plot_dir(od.staging, spec->name, stderr);   /* no plots is no failure */
     failed = failed || html_report(&res, od.staging, err, sizeof err) != 0 ||
@@ -523,8 +525,9 @@ static int run_main(const cli_args *a)
         if (!quiet) {
             report_print(&res, stdout);
             bool fns = run_value(&res, "platform.functions", NULL) > 0;
-            printf("\nResults in %s/ (summary.json, latency.csv, timeseries.csv%s%s)\n", dir,
-                   fns ? ", functions.csv" : "", res.trace ? ", trace.csv" : "");
+            printf("\nResults in %s/ (summary.json, latency.csv, timeseries.csv%s%s%s)\n", dir,
+                   res.spec->pipelines ? ", work-latency.csv" : "", fns ? ", functions.csv" : "",
+                   res.trace ? ", trace.csv" : "");
             if (plots > 0)
                 printf("Plots in %s/ (plot-*.png, plot-*.svg)\n", dir);
             printf("Report page: %s/report.html\n", dir);

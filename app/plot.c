@@ -222,17 +222,26 @@ static int gnuplot(const char *dir, const char *script, const char *const *args,
     return 0;
 }
 
-/* The p50, p95 and p99 of summary.json, as text (empty when missing). */
-static void percentiles(const char *dir, char p[3][32])
+/* The p50, p95 and p99 of summary.json, as text ("1" when missing): the completed
+ * requests', or, when every request was handed over asynchronously (work.
+ * every_request_asynchronous; then *work is set), the processed work's p50 and p99 and no
+ * p95 (""). */
+static void percentiles(const char *dir, char p[3][32], bool *work)
 {
     for (int i = 0; i < 3; i++)
         snprintf(p[i], sizeof p[i], "1");
     cJSON *j = outdir_read_json(dir, "summary.json");
-    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(j, "latency_ms");
-    static const char *const keys[] = { "p50", "p95", "p99" };
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "work");
+    *work = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "every_request_asynchronous"));
+    const cJSON *lat = *work ? w : cJSON_GetObjectItemCaseSensitive(j, "latency_ms");
+    static const char *const keys[] = { "p50", "p95", "p99" }, *const work_keys[] = {
+        "latency_ms_p50", NULL, "latency_ms_p99" };
     for (int i = 0; i < 3; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(lat, keys[i]);
-        if (cJSON_IsNumber(v) && v->valuedouble > 0)
+        const char *key = *work ? work_keys[i] : keys[i];
+        const cJSON *v = key ? cJSON_GetObjectItemCaseSensitive(lat, key) : NULL;
+        if (!key)
+            p[i][0] = '\0';
+        else if (cJSON_IsNumber(v) && v->valuedouble > 0)
             snprintf(p[i], sizeof p[i], "%.6g", v->valuedouble);
     }
     cJSON_Delete(j);
@@ -315,9 +324,18 @@ int plot_dir(const char *dir, const char *name, FILE *msg)
     }
     int made = 0, failed = 0, missing = 0;
     text sh = { 0 };      /* without gnuplot: the commands, to run where it is installed */
+    /* Every request handed over asynchronously: the latency plot draws the work's latency. */
+    char p[3][32];
+    bool work = false;
+    percentiles(dir, p, &work);
+    char work_data[PATH_MAX];
+    snprintf(work_data, sizeof work_data, "%s/work-latency.csv", dir);
+    work = work && exists(work_data);
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         char data[PATH_MAX], script[PATH_MAX + 64], title[PATH_MAX + 128], tmp[64];
-        snprintf(data, sizeof data, "%s/%s", dir, kinds[k].data);
+        bool work_latency = work && !strcmp(kinds[k].script, "latency.gp");
+        const char *data_name = work_latency ? "work-latency.csv" : kinds[k].data;
+        snprintf(data, sizeof data, "%s/%s", dir, data_name);
         if (!exists(data) || !has_rows(data))
             continue;
         /* Nothing to draw: a time line of zeros, a bill without line items. */
@@ -325,17 +343,21 @@ int plot_dir(const char *dir, const char *name, FILE *msg)
             (!strcmp(kinds[k].data, "cost.csv") && !has_nonzero(data, 1)))
             continue;
         snprintf(script, sizeof script, "%s/%s", scripts, kinds[k].script);
-        snprintf(title, sizeof title, "%s — %s", name, kinds[k].title);
+        snprintf(title, sizeof title, "%s — %s", name, work_latency
+                 ? "pipeline latency, processed work (arrival to last stage)" : kinds[k].title);
         snprintf(tmp, sizeof tmp, ".%s.slsim-tmp", kinds[k].out);
         /* Every name gnuplot sees is one of the fixed names above, relative to dir; the
          * title is a string value (never parsed as a command). */
-        const char *args[8] = { kinds[k].data, tmp, title }, *rel[8] = { kinds[k].data, kinds[k].out, title };
+        const char *args[8] = { data_name, tmp, title }, *rel[8] = { data_name, kinds[k].out, title };
         size_t n = 3;
-        char p[3][32], be[PATH_MAX], xlabel[256] = "";
+        char cols[32], be[PATH_MAX], xlabel[256] = "";
         if (!strcmp(kinds[k].script, "latency.gp")) {
-            percentiles(dir, p);
             for (int i = 0; i < 3; i++, n++)
                 args[n] = rel[n] = p[i];
+            if (work_latency) {
+                args[n] = rel[n] = "processed units of work";
+                n++;
+            }
         } else if (!strcmp(kinds[k].script, "costcurve.gp")) {
             snprintf(be, sizeof be, "%s/break-even.csv", dir);
             args[n] = rel[n] = exists(be) ? "break-even.csv" : "";
@@ -343,13 +365,13 @@ int plot_dir(const char *dir, const char *name, FILE *msg)
         } else if (!strcmp(kinds[k].script, "cost.gp")) {
             /* Its columns: the header's fields. */
             FILE *f = fopen(data, "r");
-            int cols = 1, c;
+            int ncols = 1, c;
             while (f && (c = fgetc(f)) != EOF && c != '\n')
-                cols += c == ',';
+                ncols += c == ',';
             if (f)
                 fclose(f);
-            snprintf(p[0], sizeof p[0], "%d", cols);
-            args[n] = rel[n] = p[0];
+            snprintf(cols, sizeof cols, "%d", ncols);
+            args[n] = rel[n] = cols;
             n++;
         } else if (!strcmp(kinds[k].script, "sweep.gp")) {
             /* The swept key is the data file's first header field. */

@@ -77,6 +77,10 @@ cJSON *report_summary(const run_result *r)
         put_path(o, r->names[i], r->mean[i], &last_o);
         put_path(ci, r->names[i], r->ci95[i], &last_ci);
     }
+    /* Not a figure: what the latency plot draws (plot.c reads it back). */
+    cJSON *work = cJSON_GetObjectItemCaseSensitive(o, "work");
+    if (work)
+        cJSON_AddBoolToObject(work, "every_request_asynchronous", spec->all_async);
     cJSON *cost = cJSON_GetObjectItemCaseSensitive(o, "cost");
     cJSON_AddStringToObject(cost, "currency", spec->prices.currency);
     cJSON_AddStringToObject(cost, "price_table", spec->prices.name);
@@ -111,6 +115,23 @@ static void fmt_count(char *buf, size_t size, double x)
     snprintf(buf, size, "%s%s", tmp, dot ? dot : "");
 }
 
+/* A ratio and its half-width for people: at least 4 decimals, more for a small ratio so that
+ * it keeps 3 significant figures (0.00133, not 0.0013), and the half-width to 2 significant
+ * figures (± 0.000041, not ± 0.0000); 0 is "0". summary.json and the CSVs keep every digit. */
+static void fmt_ratio(char *a, size_t na, char *b, size_t nb, double v, double ci)
+{
+    int dv = 4, dc;
+    if (isfinite(v) && v != 0)
+        dv = (int)fmax(4, fmin(12, 2 - floor(log10(fabs(v)))));
+    snprintf(a, na, "%.*f", dv, v);
+    if (isfinite(ci) && ci != 0) {
+        dc = (int)fmax(dv, fmin(12, 1 - floor(log10(fabs(ci)))));
+        snprintf(b, nb, "%.*f", dc, ci);
+    } else {
+        snprintf(b, nb, "%.0f", ci);
+    }
+}
+
 static void line(const run_result *r, FILE *f, const char *label, const char *name, const char *style)
 {
     double ci, v = run_value(r, name, &ci);
@@ -122,8 +143,7 @@ static void line(const run_result *r, FILE *f, const char *label, const char *na
         snprintf(a, sizeof a, "%.2f", v);
         snprintf(b, sizeof b, "%.2f", ci);
     } else if (strcmp(style, "ratio") == 0) {
-        snprintf(a, sizeof a, "%.4f", v);
-        snprintf(b, sizeof b, "%.4f", ci);
+        fmt_ratio(a, sizeof a, b, sizeof b, v, ci);
     } else {
         snprintf(a, sizeof a, "%.1f", v);
         snprintf(b, sizeof b, "%.1f", ci);
@@ -140,6 +160,56 @@ static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
     return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The units of work of a scenario with pipelines, first: a warning when some were lost (the
+ * share of events, and how they ended), then the figures. */
+static void print_work(const run_result *r, FILE *f)
+{
+    double events = run_value(r, "work.events", NULL), lost = run_value(r, "work.lost", NULL);
+    if (lost > 0) {
+        char a[48], b[48];
+        fmt_count(a, sizeof a, round(lost * 10) / 10);
+        fmt_count(b, sizeof b, round(events * 10) / 10);
+        fprintf(f, "  LOST WORK: %.3g%% of events (%s of %s a replication) ended without their last\n"
+                "  stage processing them:", 100.0 * lost / events, a, b);
+        static const char *const how[] = { "failed", "throttled", "timed_out", "dropped",
+                                           "dead_lettered", "expired" };
+        const char *sep = " ";
+        for (size_t i = 0; i < sizeof how / sizeof how[0]; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "work.lost_by.%s", how[i]);
+            double n = run_value(r, name, NULL);
+            if (n > 0) {
+                fmt_count(a, sizeof a, round(n * 10) / 10);
+                fprintf(f, "%s%s %s", sep, how[i], a);
+                sep = ", ";
+            }
+        }
+        /* Requests that completed more than the work: they count hand-overs. */
+        double completed = run_value(r, "requests.completed", NULL);
+        if (completed > run_value(r, "work.processed", NULL)) {
+            fmt_count(a, sizeof a, round(completed * 10) / 10);
+            fprintf(f, ".\n  requests.completed (%s) counts hand-overs, not the work done.", a);
+        } else {
+            fprintf(f, ".");
+        }
+        fprintf(f, "\n\n");
+    }
+    fprintf(f, "Work (units that must reach a last stage: each measured request, and each message "
+            "derived from one; mean per replication)\n");
+    static const char *const counts[] = { "events", "processed", "lost", "in_flight" };
+    char name[64];
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        snprintf(name, sizeof name, "work.%s", counts[i]);
+        line(r, f, counts[i], name, "count");
+    }
+    static const char *const lat[] = { "latency_ms_mean", "latency_ms_p50", "latency_ms_p99" };
+    for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
+        snprintf(name, sizeof name, "work.%s", lat[i]);
+        line(r, f, lat[i], name, "ms");
+    }
+    fprintf(f, "\n");
 }
 
 /* From this many functions the report prints the platform's spread, not each function. */
@@ -162,6 +232,8 @@ void report_print(const run_result *r, FILE *f)
         fprintf(f, "  NOTHING ARRIVED: no request or event arrived in the measured window of any "
                 "replication, so the figures below are empty (check the traffic's rates and start "
                 "times against warmup_s and duration_s)\n\n");
+    if (spec->pipelines)
+        print_work(r, f);
     fprintf(f, "Requests (per original request; mean per replication)\n");
     static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",
                                        "dropped", "dead_lettered", "expired", "in_flight",
@@ -170,7 +242,9 @@ void report_print(const run_result *r, FILE *f)
         snprintf(name, sizeof name, "requests.%s", req[i]);
         line(r, f, req[i], name, "count");
     }
-    fprintf(f, "\nEnd-to-end latency of completed requests (ms)\n");
+    fprintf(f, "\nEnd-to-end latency of completed requests (ms%s)\n", spec->all_async
+            ? "; every request is handed over asynchronously, so this ends at its first stage: "
+              "the work's latency, to its last stage, is under Work" : "");
     static const char *const lat[] = { "mean", "p50", "p90", "p95", "p99", "p999", "max" };
     for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
         snprintf(name, sizeof name, "latency_ms.%s", lat[i]);
@@ -441,6 +515,21 @@ void report_cost_matrix(text *t, const run_result *const *r, size_t n, const cha
     }
 }
 
+/* A pooled latency histogram as latency.csv's rows: each non-empty bucket's upper bound,
+ * count and cumulative share. */
+static void latency_csv(text *t, const hist *h)
+{
+    text_printf(t, "upper_ms,count,cumulative_fraction\n");
+    uint64_t seen = 0;
+    for (size_t i = 0; i < HIST_BUCKETS; i++) {
+        if (!h->bucket[i])
+            continue;
+        seen += h->bucket[i];
+        text_printf(t, "%.6g,%llu,%.9f\n", hist_bucket_upper(i), (unsigned long long)h->bucket[i],
+                    (double)seen / (double)h->count);
+    }
+}
+
 int report_write(const run_result *r, const char *dir, char *err, size_t err_size)
 {
     const world_spec *spec = r->spec;
@@ -449,16 +538,10 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
         snprintf(err, err_size, "%s: cannot create the results folder: %s", dir, strerror(errno));
         return -1;
     }
-    text lat = { 0 }, ts = { 0 };
-    text_printf(&lat, "upper_ms,count,cumulative_fraction\n");
-    uint64_t seen = 0;
-    for (size_t i = 0; i < HIST_BUCKETS; i++) {
-        if (!r->latency.bucket[i])
-            continue;
-        seen += r->latency.bucket[i];
-        text_printf(&lat, "%.6g,%llu,%.9f\n", hist_bucket_upper(i),
-                    (unsigned long long)r->latency.bucket[i], (double)seen / (double)r->latency.count);
-    }
+    text lat = { 0 }, ts = { 0 }, wl = { 0 };
+    latency_csv(&lat, &r->latency);
+    if (spec->pipelines)
+        latency_csv(&wl, &r->work_latency);   /* work-latency.csv: processed units of work */
     text_printf(&ts, "t_start_s,t_end_s");
     for (int k = 0; k < TS_COLUMNS; k++)
         text_printf(&ts, ",%s", world_ts_names[k]);
@@ -480,7 +563,7 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
         text_printf(&ts, "\n");
     }
     int rc = 0;
-    if (lat.oom || ts.oom) {
+    if (lat.oom || ts.oom || wl.oom) {
         snprintf(err, err_size, "%s: out of memory while writing results", dir);
         rc = -1;
     }
@@ -525,10 +608,11 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
     if (tr.oom)
         rc = -1;
     static const char *const files[] = { "latency.csv", "timeseries.csv", "trace.csv",
-                                         "functions.csv", "cost.csv" };
-    const text *bodies[] = { &lat, &ts, &tr, &fn, &cost };
-    for (int i = 0; i < 5 && rc == 0; i++) {
-        if ((bodies[i] == &tr && !r->trace) || (bodies[i] == &fn && !fn_rows))
+                                         "functions.csv", "cost.csv", "work-latency.csv" };
+    const text *bodies[] = { &lat, &ts, &tr, &fn, &cost, &wl };
+    for (int i = 0; i < 6 && rc == 0; i++) {
+        if ((bodies[i] == &tr && !r->trace) || (bodies[i] == &fn && !fn_rows) ||
+            (bodies[i] == &wl && !spec->pipelines))
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         const char *body = bodies[i]->s;
@@ -540,6 +624,7 @@ int report_write(const run_result *r, const char *dir, char *err, size_t err_siz
     }
     free(lat.s);
     free(ts.s);
+    free(wl.s);
     free(tr.s);
     free(fn.s);
     free(cost.s);

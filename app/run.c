@@ -115,6 +115,34 @@ static void collect_platform(const world_spec *spec, const world *w, metric_sink
     free(share);
 }
 
+/* Units of work (see work_counts in models/world.h), for scenarios with pipelines: events
+ * (units made, less those passed on as messages) = processed + lost + in_flight, the
+ * latency of the processed ones from the original request's creation to the end of their
+ * last stage (null in a replication that processed none), and the lost ones by outcome. */
+static void collect_work(const world *w, metric_sink *m)
+{
+    static const work_counts none;
+    const work_counts *k = w ? &w->work : &none;
+    const hist *h = w ? &w->work_latency : NULL;
+    bool any = h && h->count > 0;
+    snprintf(m->prefix, sizeof m->prefix, "work.");
+    metric_emit(m, "events", (double)(k->made - k->passed_on));
+    metric_emit(m, "processed", (double)k->processed);
+    metric_emit(m, "lost", (double)k->lost);
+    metric_emit(m, "in_flight", (double)k->in_flight);
+    metric_emit(m, "latency_ms_mean", any ? hist_mean(h) : NAN);
+    metric_emit(m, "latency_ms_p50", any ? hist_quantile(h, 0.5) : NAN);
+    metric_emit(m, "latency_ms_p99", any ? hist_quantile(h, 0.99) : NAN);
+    static const char *const lost[] = {
+        [OUTCOME_FAILED] = "failed", [OUTCOME_THROTTLED] = "throttled",
+        [OUTCOME_TIMED_OUT] = "timed_out", [OUTCOME_DROPPED] = "dropped",
+        [OUTCOME_DEAD_LETTERED] = "dead_lettered", [OUTCOME_EXPIRED] = "expired",
+    };
+    snprintf(m->prefix, sizeof m->prefix, "work.lost_by.");
+    for (size_t o = OUTCOME_FAILED; o < sizeof lost / sizeof lost[0]; o++)
+        metric_emit(m, lost[o], (double)k->lost_by[o]);
+}
+
 static void collect(const world_spec *spec, const world *w, const bill *b, metric_sink *m)
 {
     static const request_counts none;
@@ -130,6 +158,8 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
     metric_emit(m, "expired", (double)c->expired);
     metric_emit(m, "in_flight", (double)c->in_flight);
     metric_emit(m, "attempts", (double)c->attempts);
+    if (spec->pipelines)
+        collect_work(w, m);
 
     /* Undefined (null) in a replication where nothing completed. */
     snprintf(m->prefix, sizeof m->prefix, "latency_ms.");
@@ -195,6 +225,7 @@ typedef struct run_ctx {
     const world_spec *spec;
     run_result       *out;
     hist             *hists;     /* one per replication */
+    hist             *work_hists;/* one per replication: work.latency_ms */
     uint64_t         *events;
     char            (*errors)[512];
     progress         *bar;       /* or NULL; replication r is job job0 + r */
@@ -256,6 +287,7 @@ static int run_one(void *p, uint32_t r, double *row)
             metric_sink m = { .values = row };
             collect(spec, &w, &b, &m);
             ctx->hists[r] = w.latency;
+            ctx->work_hists[r] = w.work_latency;
             if (r == 0)
                 ctx->out->trace = collect_traces(spec, &w);
             ctx->events[r] = sim_events_run(w.s);
@@ -298,9 +330,10 @@ static int run_prepare(const world_spec *spec, run_result *out, run_ctx *ctx, ch
     out->ci95 = calloc(out->n_values, sizeof *out->ci95);
     out->ts = calloc((size_t)reps * TS_COLUMNS * (out->bins ? out->bins : 1), sizeof *out->ts);
     *ctx = (run_ctx){ .spec = spec, .out = out, .hists = malloc(reps * sizeof(hist)),
+                      .work_hists = malloc(reps * sizeof(hist)),
                       .events = calloc(reps, sizeof(uint64_t)), .errors = calloc(reps, sizeof *ctx->errors) };
     if (names.oom || !out->rows || !out->mean || !out->ci95 || !out->ts || !ctx->hists ||
-        !ctx->events || !ctx->errors) {
+        !ctx->work_hists || !ctx->events || !ctx->errors) {
         snprintf(err, err_size, "%s: out of memory", spec->file);
         return -1;
     }
@@ -321,8 +354,10 @@ static int run_finish(run_result *out, run_ctx *ctx, int rc, char *err, size_t e
         goto done;
     }
     hist_init(&out->latency);
+    hist_init(&out->work_latency);
     for (uint32_t r = 0; r < reps; r++) {
         hist_merge(&out->latency, &ctx->hists[r]);
+        hist_merge(&out->work_latency, &ctx->work_hists[r]);
         out->events += ctx->events[r];
     }
     for (size_t i = 0; i < out->n_values; i++)
@@ -338,6 +373,7 @@ static int run_finish(run_result *out, run_ctx *ctx, int rc, char *err, size_t e
     qsort(out->by_name, out->n_values, sizeof *out->by_name, by_name_cmp);
 done:
     free(ctx->hists);
+    free(ctx->work_hists);
     free(ctx->events);
     free(ctx->errors);
     memset(ctx, 0, sizeof *ctx);
@@ -365,8 +401,10 @@ int run_result_adopt(const world_spec *spec, double *rows, run_result *out, char
     if (rc == 0) {
         mine = out->rows;
         out->rows = rows;                       /* the replications' rows, computed elsewhere */
-        for (uint32_t r = 0; r < spec->replications; r++)
+        for (uint32_t r = 0; r < spec->replications; r++) {
             hist_init(&ctx.hists[r]);
+            hist_init(&ctx.work_hists[r]);
+        }
     } else {
         free(rows);
     }

@@ -1,7 +1,8 @@
 /* run.h — running a scenario's replications and keeping what they found.
  *
  * run_scenario runs every replication (in parallel), bills each one, and keeps one flat
- * row of named figures per replication, the pooled latency histogram and the time lines;
+ * row of named figures per replication, the pooled latency histograms (of completed
+ * requests, and of processed units of work) and the time lines;
  * run_batch does the same for several scenarios as one pool of jobs. The writers
  * (app/report.h) turn a run_result into files. */
 #ifndef SLSIM_RUN_H
@@ -17,6 +18,7 @@ typedef struct run_result {
     double  *mean, *ci95;  /* n_values each; ci95 NAN with one replication */
     struct run_name { const char *name; size_t index; } *by_name;  /* sorted, for run_value */
     hist     latency;      /* pooled over replications */
+    hist     work_latency; /* work.latency_ms (scenarios with pipelines), pooled */
     size_t   bins;
     double  *ts;           /* replications x TS_COLUMNS x bins */
     uint64_t events;       /* simulated events, all replications */

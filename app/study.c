@@ -190,7 +190,8 @@ static int study_finish(const study_options *o, outdir *od, const char *name, co
 
 /* ---- derived figures, per replication ------------------------------------------------ */
 
-typedef enum figure_kind { FIG_VALUE, FIG_SHARE_OF_ARRIVED, FIG_COLD_RATIO, FIG_RATIO_TO_BASE } figure_kind;
+typedef enum figure_kind { FIG_VALUE, FIG_SHARE_OF_ARRIVED, FIG_COLD_RATIO, FIG_RATIO_TO_BASE, FIG_WORK,
+                           FIG_SHARE_OF_WORK } figure_kind;
 
 typedef struct figure {
     char        name[128];    /* a figure's name, or the derived figure's */
@@ -211,6 +212,26 @@ static double sum_suffix(const run_result *r, uint32_t rep, const char *prefix, 
     return s;
 }
 
+/* A work.* figure in replication rep. A scenario without pipelines reports none, but there
+ * every unit of work is a request: events are its arrivals, processed its completions, lost
+ * the rest that ended, and the work's latency is its requests' (the same histogram). */
+static double work_value(const run_result *r, uint32_t rep, const char *name)
+{
+    if (r->spec->pipelines)
+        return run_row_value(r, rep, name);
+    const char *key = name + strlen("work.");
+    if (!strcmp(key, "events"))
+        return run_row_value(r, rep, "requests.arrived");
+    if (!strcmp(key, "processed"))
+        return run_row_value(r, rep, "requests.completed");
+    if (!strcmp(key, "lost"))
+        return run_row_value(r, rep, "requests.arrived") - run_row_value(r, rep, "requests.completed") -
+               run_row_value(r, rep, "requests.in_flight");
+    char latency[64];
+    snprintf(latency, sizeof latency, "latency_ms.%s", key + strlen("latency_ms_"));
+    return run_row_value(r, rep, latency);
+}
+
 static double figure_value(const figure *f, const run_result *r, const run_result *base, uint32_t rep)
 {
     switch (f->kind) {
@@ -228,6 +249,12 @@ static double figure_value(const figure *f, const run_result *r, const run_resul
     case FIG_COLD_RATIO: {
         double inv = sum_suffix(r, rep, "functions.", ".invocations");
         return inv > 0 ? sum_suffix(r, rep, "functions.", ".cold_starts") / inv : NAN;
+    }
+    case FIG_WORK:
+        return work_value(r, rep, f->name);
+    case FIG_SHARE_OF_WORK: {
+        double e = work_value(r, rep, "work.events");
+        return e > 0 ? work_value(r, rep, f->name) / e : NAN;
     }
     }
     return NAN;
@@ -277,6 +304,17 @@ static size_t compare_figures(const loaded *l, size_t n, figure *f, size_t max)
         char name[128];
         snprintf(name, sizeof name, "cost.by_line.%s", lines[line]);
         ADD(name, FIG_VALUE, lines[line]);
+    }
+    /* Scenarios with pipelines: the work, which requests.* and latency_ms see only to the
+     * first hand-over. */
+    bool work = false;
+    for (size_t i = 0; i < n; i++)
+        work |= l[i].spec->pipelines;
+    if (work) {
+        ADD("work.processed", FIG_SHARE_OF_WORK, "work processed share");
+        ADD("work.lost", FIG_SHARE_OF_WORK, "work lost share");
+        ADD("work.latency_ms_p50", FIG_WORK, "work latency p50 (ms)");
+        ADD("work.latency_ms_p99", FIG_WORK, "work latency p99 (ms)");
     }
     ADD("latency_ms.p50", FIG_VALUE, "latency p50 (ms)");
     ADD("latency_ms.p95", FIG_VALUE, "latency p95 (ms)");
@@ -410,14 +448,19 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     outdir od = { .open = 0 };
     if (rc == 0)
         rc = out_dir(o, base[0].spec, "cost-curve", &od, dir, sizeof dir, err, err_size);
+    /* With pipelines, the work's shares and latency too (the p99 printed is the work's). */
+    bool work = false;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        work |= base[i].spec->pipelines;
     text csv = { 0 }, out = { 0 };
     if (rc == 0) {
-        text_printf(&csv, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms\n");
+        text_printf(&csv, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms%s\n",
+                    work ? ",work_processed_share,work_lost_share,work_p99_ms" : "");
         text_printf(&out, "slsim cost-curve: %d volumes from %.3g to %.3g requests a month (log steps), "
                     "%u replications each\n\n%-14s", steps, from, to, base[0].spec->replications,
                     "requests/month");
         for (size_t i = 0; i < n; i++)
-            text_printf(&out, "  %-22.22s", v[i].name);
+            text_printf(&out, work ? "  %-34.34s" : "  %-22.22s", v[i].name);
         text_printf(&out, "  cheapest\n");
     }
     for (int s = 0; rc == 0 && s < steps; s++) {
@@ -445,10 +488,22 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 double q = run_value(&one.res, "latency_ms.p99", NULL);
                 cost[(size_t)s * n + i] = c;
                 p99[(size_t)s * n + i] = q;
-                text_printf(&csv, "%.6g,%s,%.6f,%.6f,%.6f,%.6g\n", vol, v[i].name, c, ci, c / (vol / 1e6), q);
+                text_printf(&csv, "%.6g,%s,%.6f,%.6f,%.6f,%.6g", vol, v[i].name, c, ci, c / (vol / 1e6), q);
                 char cell[64];
                 snprintf(cell, sizeof cell, "$%.2f p99 %.0f ms", c, q);
-                text_printf(&out, "  %-22s", cell);
+                if (work) {
+                    static const figure wf[] = { { "work.processed", FIG_SHARE_OF_WORK, NULL },
+                                                 { "work.lost", FIG_SHARE_OF_WORK, NULL },
+                                                 { "work.latency_ms_p99", FIG_WORK, NULL } };
+                    double m[3], unused;
+                    for (size_t k = 0; k < 3; k++) {
+                        figure_stats(&wf[k], &one.res, NULL, &m[k], &unused, &unused, &unused);
+                        text_printf(&csv, ",%.6g", m[k]);
+                    }
+                    snprintf(cell, sizeof cell, "$%.2f p99 %.0f ms lost %.3g%%", c, m[2], 100 * m[1]);
+                }
+                text_printf(&csv, "\n");
+                text_printf(&out, work ? "  %-34s" : "  %-22s", cell);
                 if (c < cost[(size_t)s * n + best])
                     best = i;
             }

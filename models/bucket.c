@@ -141,6 +141,7 @@ static void bucket_enqueue(void *state, world *w, uint32_t req)
         e->poison = original.poison;
         e->size_kb = 1;                       /* an event describes the object */
         e->measured = 0;
+        world_work_begin(w, ev, original.work == WORK_UNIT);
         if (measuring)
             st->events++;
         world_enqueue(w, st->b->targets[i], ev);

@@ -16,5 +16,7 @@ typedef struct function_figures {
 void function_figures_of(const void *spec, const void *state, function_figures *out);
 /* Whether a function's spec runs at the edge (Lambda@Edge). */
 bool function_is_edge(const void *spec);
+/* Whether a function's spec has an asynchronous call step: it sends messages on. */
+bool function_sends_messages(const void *spec);
 
 #endif

@@ -603,6 +603,7 @@ static void duplicate_batch(queue_state *st, uint32_t b)
         *c = w->req[st->batches[b].msg[i]];
         c->measured = 0;
         c->traced = 0;
+        c->work = WORK_NONE;   /* the same unit of work, received again */
         c->duplicate = 1;
         c->live = 1;
         c->caller = CALLER_CLIENT;
@@ -732,7 +733,7 @@ static void try_dispatch(queue_state *st)
             batch *bt = &st->batches[b];
             bt->received = now;
             bt->carrier = carrier;
-            uint8_t poison = 0;
+            uint8_t poison = 0, work = 0;
             double kb = 0, call_kb = 0;
             uint64_t receive_requests = 0;
             st->cur_group = NO_GROUP;
@@ -758,6 +759,7 @@ static void try_dispatch(queue_state *st)
                     st->redelivered += r->receives > 1;
                 }
                 poison |= r->poison;
+                work |= r->work == WORK_UNIT;
                 kb += r->size_kb;
                 call_kb += r->size_kb;
                 bt->msg[bt->n++] = req;
@@ -792,6 +794,9 @@ static void try_dispatch(queue_state *st)
             c->created = first->created;
             c->source = first->source;
             c->traced = first->measured || first->traced;
+            /* What its processing sends on carries the work of the messages it holds (the
+             * carrier is no unit: world_work_begin is not called for it). */
+            c->work = work ? WORK_CARRIED : WORK_NONE;
             bt->in_flight = 1;
             if (!q->fifo && visibility_push(st, now + q->visibility_timeout_s, b) != 0)
                 w->out_of_memory = 1;
@@ -833,6 +838,7 @@ static void on_redrive(sim *s, void *target, uint64_t arg)
         st->api_receive++;
         st->api_delete++;
     }
+    world_work_redrive(st->w, req);     /* back into the pipeline: no longer lost */
     world_enqueue(st->w, st->q->redrive_to, req);
     double next = sim_now(s) + 1.0 / st->q->redrive_rate_per_s;
     if (next < st->w->t_end && sim_at(s, next, on_redrive, st, 0) != 0)

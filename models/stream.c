@@ -304,11 +304,12 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
         return;
     }
     request *c = &w->req[carrier];
-    uint8_t poison = 0;
+    uint8_t poison = 0, work = 0;
     double kb = 0, last_entered = 0;
     uint32_t req = sh->first;
     for (uint32_t i = 0; i < sh->in_batch; i++) {
         poison |= w->req[req].poison;
+        work |= w->req[req].work == WORK_UNIT;
         kb += w->req[req].size_kb;
         last_entered = w->req[req].entered;
         req = w->req[req].queue_next;
@@ -325,6 +326,7 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
     c->created = first->created;
     c->source = first->source;
     c->traced = first->measured || first->traced;
+    c->work = work ? WORK_CARRIED : WORK_NONE;   /* what it sends on carries their work */
     if (measuring(st)) {
         st->batches++;
         /* IteratorAge, as Lambda reports it: the age of the batch's last record. */

@@ -226,8 +226,7 @@ static void topic_reply(void *state, world *w, uint32_t req, attempt_result resu
     if (s->dead_letter >= 0) {
         if (measuring)
             st->http_dead_lettered++;
-        r->caller = CALLER_CLIENT;
-        world_enqueue(w, s->dead_letter, req);
+        world_dead_letter(w, req, s->dead_letter);   /* its unit of work ends lost there */
         return;
     }
     if (measuring)
@@ -264,6 +263,7 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
         c->size_kb = original.size_kb;
         c->poison = original.poison;
         c->measured = 0;
+        world_work_begin(w, copy, original.work == WORK_UNIT);
         if (measuring)
             st->deliveries++;
         copies++;

@@ -558,6 +558,7 @@ static void new_request(world *w, source_state *st, int target, double run_ms, d
         w->counts.arrived++;
         series_add(&w->ts[TS_ARRIVALS], now, 1.0);
     }
+    world_work_begin(w, idx, r->measured);
     start_attempt(w, idx);
 }
 

@@ -7,8 +7,9 @@
  * live exactly while it is off the free list (n_req counts those), and an index names the
  * same request from world_request_new until world_request_free. Outcomes are counted only in
  * record_outcome, once per request (world_finish, or world_dead_letter that passes a
- * message on). Asserts check both, and conservation at the end of world_run, in builds
- * with asserts (see the Makefile). */
+ * message on), and so are the ends of units of work (work_counts). Asserts check both, and
+ * conservation of requests and of work at the end of world_run, in builds with asserts
+ * (see the Makefile). */
 #include "models/world.h"
 
 #include <assert.h>
@@ -418,6 +419,23 @@ static void set_number(cJSON *obj, const char *key, double v)
         cJSON_AddNumberToObject(obj, key, v);
 }
 
+/* Whether anything is handed over asynchronously: a source in async mode, a component that
+ * takes only messages (a queue, topic, bus, stream or bucket), or a function's asynchronous
+ * call step. (A schedule's runs are no requests, so a schedule alone makes no pipeline.) */
+static bool has_pipelines(const world_spec *w)
+{
+    for (size_t i = 0; i < w->n_sources; i++)
+        if (w->sources[i].async)
+            return true;
+    for (size_t i = 0; i < w->n_components; i++) {
+        const component_spec *c = &w->components[i];
+        if ((c->kind->enqueue && !c->kind->accept) ||
+            (c->kind == &function_kind && function_sends_messages(c->spec)))
+            return true;
+    }
+    return false;
+}
+
 world_spec *world_spec_load(const char *file, const world_overrides *o, char *err, size_t err_size)
 {
     cfg_ctx ctx;
@@ -485,6 +503,12 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         }
         if (!ctx.failed)
             traffic_parse(&root, w);
+        if (!ctx.failed) {
+            w->pipelines = has_pipelines(w);
+            w->all_async = w->n_sources > 0;
+            for (size_t i = 0; i < w->n_sources; i++)
+                w->all_async &= w->sources[i].async;
+        }
         cfg_done(&root);
         traffic_explain_failure(w, &ctx);
     }
@@ -524,6 +548,7 @@ uint32_t world_request_new(world *w)
 void world_request_free(world *w, uint32_t idx)
 {
     assert_live(w, idx);
+    assert(w->req[idx].work != WORK_UNIT && "a unit of work freed without an end");
     w->req[idx].live = 0;
     freelist_give(&w->free_req, idx);
     w->n_req--;
@@ -641,11 +666,27 @@ void world_reclaim(world *w)
 }
 
 /* Counts how request idx ended (when it is measured: the totals, its tenant's, the latency
- * of a completion); the one place outcomes are counted. */
+ * of a completion) and how its unit of work ended (when it holds one); the one place
+ * outcomes are counted. */
 static void record_outcome(world *w, uint32_t idx, request_outcome outcome)
 {
     assert_live(w, idx);        /* ended twice, or never started */
     request *r = &w->req[idx];
+    assert(r->work != WORK_CARRIED && "a batch's carrier ended as a request");
+    if (r->work == WORK_DEAD_LETTERED)
+        r->work = WORK_NONE;        /* read where it was dead-lettered: no last stage */
+    if (r->work == WORK_UNIT) {
+        r->work = WORK_NONE;
+        if (outcome != OUTCOME_COMPLETED) {
+            w->work.lost++;
+            w->work.lost_by[outcome]++;
+        } else if (r->forwarded) {
+            w->work.passed_on++;
+        } else {
+            w->work.processed++;
+            hist_add(&w->work_latency, (sim_now(w->s) - r->created) * 1000.0);
+        }
+    }
     /* A pipeline ends where a request, or a message derived from it, is processed and not
      * sent on: its latency runs from the original request's creation to there. */
     if (outcome == OUTCOME_COMPLETED && (r->measured || r->traced) && !r->forwarded)
@@ -695,12 +736,36 @@ void world_finish(world *w, uint32_t idx, request_outcome outcome)
 void world_dead_letter(world *w, uint32_t idx, int destination)
 {
     request *r = &w->req[idx];
+    bool unit = r->work == WORK_UNIT;
     /* The request ends here (dead-lettered); the destination holds a message of it, which
-     * counts no further. */
+     * counts no further (its unit ends lost, unless a redrive takes it back). */
     record_outcome(w, idx, OUTCOME_DEAD_LETTERED);
     r->measured = 0;
+    r->work = unit ? WORK_DEAD_LETTERED : WORK_NONE;
     r->caller = CALLER_CLIENT;
     world_enqueue(w, destination, idx);
+}
+
+void world_work_begin(world *w, uint32_t idx, bool unit)
+{
+    assert_live(w, idx);
+    assert(!w->req[idx].work && "a unit of work begun twice");
+    if (!unit)
+        return;
+    w->req[idx].work = WORK_UNIT;
+    w->work.made++;
+}
+
+void world_work_redrive(world *w, uint32_t idx)
+{
+    assert_live(w, idx);
+    request *r = &w->req[idx];
+    if (r->work != WORK_DEAD_LETTERED)
+        return;
+    assert(w->work.lost_by[OUTCOME_DEAD_LETTERED] > 0 && w->work.lost > 0);
+    w->work.lost--;
+    w->work.lost_by[OUTCOME_DEAD_LETTERED]--;
+    r->work = WORK_UNIT;
 }
 
 bool world_measuring(const world *w, double t) { return t >= w->t_start; }
@@ -762,12 +827,20 @@ static bool conserved(const request_counts *c)
     return c->arrived == requests_ended(c) + c->in_flight;
 }
 
+/* Whether every unit of work made was passed on, ended or is in flight: events (made less
+ * passed on) = processed + lost + in flight. */
+static bool work_conserved(const work_counts *k)
+{
+    return k->made == k->passed_on + k->processed + k->lost + k->in_flight;
+}
+
 int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size)
 {
     w->spec = spec;
     w->t_start = spec->warmup_s;
     w->t_end = spec->warmup_s + spec->duration_s;
     hist_init(&w->latency);
+    hist_init(&w->work_latency);
     w->source_latency = malloc((spec->n_sources ? spec->n_sources : 1) * sizeof *w->source_latency);
     if (!w->source_latency)
         goto oom;
@@ -823,6 +896,7 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
             if (spec->n_tenants)
                 w->tenant_counts[q->tenant].in_flight++;
         }
+        w->work.in_flight += q->live && q->work == WORK_UNIT;
     }
     const request_counts *c = &w->counts;
     const char *tenant = NULL;
@@ -837,6 +911,16 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
                  "ended, %llu in flight", spec->file, r, tenant ? " for tenant " : "", tenant ? tenant : "",
                  (unsigned long long)c->arrived, (unsigned long long)requests_ended(c),
                  (unsigned long long)c->in_flight);
+        return -1;
+    }
+    const work_counts *k = &w->work;
+    assert(work_conserved(k) && "conservation of work: a unit ended twice, or went missing");
+    if (!work_conserved(k)) {
+        snprintf(err, err_size, "%s: replication %u: conservation of work violated: %llu units made, "
+                 "%llu passed on, %llu processed, %llu lost, %llu in flight", spec->file, r,
+                 (unsigned long long)k->made, (unsigned long long)k->passed_on,
+                 (unsigned long long)k->processed, (unsigned long long)k->lost,
+                 (unsigned long long)k->in_flight);
         return -1;
     }
     return 0;

@@ -4,7 +4,8 @@
  * The spec is built once from the scenario (world_spec_load) and is read-only while
  * replications run; each replication owns a world (engine, RNG streams, request pool,
  * component states, metrics). Every request that arrives in the measured window ends in
- * exactly one outcome or is in flight at the end; world_run checks this. */
+ * exactly one outcome or is in flight at the end; world_run checks this, and the same of
+ * every unit of work (work_counts). */
 #ifndef SLSIM_WORLD_H
 #define SLSIM_WORLD_H
 
@@ -86,6 +87,9 @@ typedef struct request {
     uint8_t  duplicate;      /* a second delivery of an event (at-least-once) */
     uint8_t  traced;         /* derived from a measured request: its processing ends a pipeline */
     uint8_t  forwarded;      /* its processing sent it on (calls, fan-out): not a pipeline's end */
+    uint8_t  work;           /* WORK_UNIT: it holds a unit of work (work.*, see work_counts);
+                                WORK_CARRIED: a batch whose messages hold units;
+                                WORK_DEAD_LETTERED: its unit ended lost, dead-lettered */
     uint8_t  result;         /* a callee's attempt_result, kept until its reply */
 } request;
 
@@ -192,6 +196,13 @@ struct world_spec {
     uint64_t       seed;
     uint32_t       replications;
     bool           free_tier;
+    /* Requests or messages can be handed over asynchronously (an asynchronous source, a
+     * component that takes only messages, a function's asynchronous call step): the run
+     * reports its units of work, work.*. */
+    bool           pipelines;
+    /* Every source hands its requests over asynchronously (and there is one): requests.*
+     * and latency_ms then end at the first stage; the work is what to look at. */
+    bool           all_async;
     provider       provider;
     uint32_t       account_concurrency, scale_per_10s;
     uint32_t       reserved_total;    /* sum of functions' reserved concurrency */
@@ -236,6 +247,27 @@ typedef struct request_counts {
              in_flight, attempts;
 } request_counts;
 
+/* Units of work (measured window only): what a pipeline must carry to its last stages.
+ * A measured request is one unit when it arrives. A message derived from a holder of a unit
+ * (a bucket's events, a topic's copies, the messages a function's processing sends, a
+ * batch's, for the messages it carries) holds a unit of its own, made when it is
+ * derived; the holder's unit then ends passed on when its processing succeeds (it sent
+ * its work on) — the messages carry it instead. Every other unit ends processed (its
+ * processing succeeded and sent nothing on: a last stage) or lost (any other outcome:
+ * failed, throttled, timed out, dropped, dead-lettered, expired), or is in flight when the
+ * window closes. So events (made - passed_on) = processed + lost + in_flight, checked at
+ * the end of each replication like requests.*. A message moved to a dead-letter
+ * destination holds no unit (what reads it there is no last stage), unless a redrive moves
+ * it back into the pipeline (world_work_redrive): its unit is then in flight again, no
+ * longer lost. Copies made by at-least-once delivery (duplicates) hold none; neither do
+ * runs of schedules, what a synchronous callee or a workflow's task sends (the caller's
+ * unit ends with the caller), which are not requests either. */
+enum { WORK_NONE, WORK_UNIT, WORK_CARRIED, WORK_DEAD_LETTERED };
+typedef struct work_counts {
+    uint64_t made, passed_on, processed, lost, in_flight;
+    uint64_t lost_by[OUTCOME_EXPIRED + 1];   /* lost, by outcome (completed stays 0) */
+} work_counts;
+
 /* Columns of timeseries.csv, summed over components. */
 enum { TS_ARRIVALS, TS_COMPLETIONS, TS_THROTTLES, TS_COLD_STARTS, TS_CONCURRENCY,
        TS_INSTANCES, TS_EXECUTIONS, TS_QUEUE_DEPTH, TS_COLUMNS };
@@ -254,6 +286,8 @@ struct world {
     request_counts    counts;
     hist              latency;             /* end-to-end ms, completed requests */
     hist             *source_latency;      /* per traffic source: pipelines.<source> */
+    work_counts       work;                /* units of work (work.*) */
+    hist              work_latency;        /* ms, creation to the last stage, processed units */
     request_counts   *tenant_counts;       /* per tenant (n_tenants entries) */
     hist             *tenant_latency;
     uint64_t         *tenant_throttled;    /* attempts throttled, anywhere */
@@ -294,9 +328,21 @@ void     world_reclaim(world *w);
 /* Records how request idx ended (when it is measured) and frees it. */
 void     world_finish(world *w, uint32_t idx, request_outcome outcome);
 /* Request idx ends as dead-lettered (counted like world_finish) and goes on, as a message no
- * longer counted, to the destination component (a dead-letter queue, an on_failure
- * target), asynchronously. */
+ * longer counted (its unit of work is lost), to the destination component (a dead-letter
+ * queue, an on_failure target), asynchronously. */
 void     world_dead_letter(world *w, uint32_t idx, int destination);
+/* Request idx holds a new unit of work when unit is true: a measured request as it arrives,
+ * or a message just derived from a holder of a unit. Counted as made (see work_counts). */
+void     world_work_begin(world *w, uint32_t idx, bool unit);
+/* Whether what request idx's processing sends on carries work: it holds a unit, or is a
+ * batch whose messages do. */
+static inline bool world_work_held(const world *w, uint32_t idx)
+{
+    return w->req[idx].work == WORK_UNIT || w->req[idx].work == WORK_CARRIED;
+}
+/* A redrive moves dead-lettered message idx back into the pipeline: a unit that ended
+ * dead-lettered is no longer lost, but in flight again. */
+void     world_work_redrive(world *w, uint32_t idx);
 
 /* ---- metrics --------------------------------------------------------------- */
 

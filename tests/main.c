@@ -14,6 +14,7 @@ int main(void)
     srunner_add_suite(sr, gateway_suite());
     srunner_add_suite(sr, billing_suite());
     srunner_add_suite(sr, queue_suite());
+    srunner_add_suite(sr, work_suite());
     srunner_add_suite(sr, resilience_suite());
     srunner_add_suite(sr, workflow_suite());
     srunner_add_suite(sr, workflow_executions_suite());

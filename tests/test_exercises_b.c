@@ -81,6 +81,11 @@ START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
      * dead-lettered with it, several times the poisoned share. */
     m = support_ratio_ci(&dlq, "requests.dead_lettered", "requests.arrived", &hw);
     assert_above("09.1 dead-lettered share with whole-batch failures > 3 x poison share", m, hw, 3 * poison);
+    /* ... and that is the work lost (the report's first screen), message for message. */
+    for (uint32_t r = 0; r < s_dlq->replications; r++) {
+        ck_assert_double_eq(row(&dlq, r, "work.lost"), row(&dlq, r, "requests.dead_lettered"));
+        ck_assert_double_eq(row(&dlq, r, "work.lost_by.dead_lettered"), row(&dlq, r, "work.lost"));
+    }
 
     /* 2. Without a redrive policy the poison comes back every visibility timeout and takes
      * good messages with it: their p95 and the bill rise. */

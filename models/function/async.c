@@ -48,6 +48,7 @@ void function_enqueue(void *state, world *w, uint32_t req)
             request *d = &w->req[dup];
             *d = w->req[req];          /* the pool may have moved: re-read */
             d->measured = 0;
+            d->work = WORK_NONE;       /* the same unit of work, delivered again */
             d->duplicate = 1;
             d->live = 1;
             if (measuring)

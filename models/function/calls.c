@@ -28,12 +28,23 @@ static long send_messages(function_state *st, world *w, const function_call *cal
         r->tenant = from.tenant;
         r->size_kb = (float)call->size_kb;
         r->measured = 0;       /* a message of the pipeline, not an original request */
+        /* It carries on the work of the request served, unless its client has left. */
+        world_work_begin(w, m, from.serving != UINT32_MAX && world_work_held(w, from.serving));
         if (measuring)
             st->messages_sent++;
         sent++;
         world_enqueue(w, call->target, m);
     }
     return sent;
+}
+
+bool function_sends_messages(const void *spec)
+{
+    const function_spec *f = spec;
+    for (size_t i = 0; i < f->n_calls; i++)
+        if (!f->calls[i].sync)
+            return true;
+    return false;
 }
 
 /* A successful invocation's asynchronous calls (functions without synchronous steps). */
