@@ -26,6 +26,7 @@ Suite *exercises_b_suite(void); /* tests/test_exercises_b.c: the answers of exer
 Suite *exercises_c_suite(void); /* tests/test_exercises_c.c: the answers of exercises 15-18 */
 Suite *results_suite(void);     /* tests/test_results.c: the results folder as one unit, hostile names */
 Suite *safety_suite(void);      /* tests/test_safety.c: call cycles, zero-time loops, the watchdog, deep chains */
+Suite *slo_suite(void);         /* tests/test_slo.c: --slo, saturation flags, representative windows */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
