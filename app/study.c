@@ -751,8 +751,8 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 if (vd->n)
                     slo_describe(o->slo, vd, why, sizeof why);
                 slo_reasons(vd, sat, sizeof sat);
-                text_printf(&out, "  %-10.4g %s: %s%s%s%s\n", vol, v[i].name, vd->n ? "meets the service levels: " : "",
-                            why, vd->n && vd->saturated ? "; " : "", vd->saturated ? sat : "");
+                text_printf(&out, "  %-10.4g %s: %s%s%s%s%s\n", vol, v[i].name, vd->n ? "service levels " : "", why,
+                            vd->n && vd->saturated ? "; " : "", vd->saturated ? "saturated: " : "", vd->saturated ? sat : "");
             }
     }
     /* Break-even volumes: where the cheapest variant (of those that meet the service levels
@@ -1382,8 +1382,8 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                 if (vd->n)
                     slo_describe(o->slo, vd, desc, sizeof desc);
                 slo_reasons(vd, sat, sizeof sat);
-                text_printf(&out, "  point %zu: %s%s%s%s\n", i, vd->n ? "meets the service levels: " : "", desc,
-                            vd->n && vd->saturated ? "; " : "", vd->saturated ? sat : "");
+                text_printf(&out, "  point %zu: %s%s%s%s%s\n", i, vd->n ? "service levels " : "", desc,
+                            vd->n && vd->saturated ? "; " : "", vd->saturated ? "saturated: " : "", vd->saturated ? sat : "");
             }
         }
         size_t best = n;
