@@ -275,14 +275,33 @@ static void figure_stats(const figure *f, const run_result *r, const run_result 
 
 /* ---- service levels and windows ------------------------------------------------------- */
 
+/* This process's MPI rank (0 without MPI). */
+static int mpi_rank(void)
+{
+    int rank = 0;
+#ifdef SLSIM_MPI
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (inited)
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+#endif
+    return rank;
+}
+
 int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, char *err,
                   size_t err_size)
 {
     bool found[SLO_MAX] = { false };
     for (size_t i = 0; i < n; i++) {
         world_spec *spec = load_variant(&v[i], o, o->common.seed, o->common.replications, 1.0, err, err_size);
-        if (!spec)
+        if (!spec) {
+            if (v[i].n_sets && strncmp(err, v[i].file, strlen(v[i].file)) == 0) {
+                char tmp[1024];     /* name the variant too: its sets are what differs */
+                snprintf(tmp, sizeof tmp, "%s (variant %s)", err, v[i].name);
+                snprintf(err, err_size, "%s", tmp);
+            }
             return 2;
+        }
         window_period p;
         window_period_of(spec, &p);
         char msg[2048], len[32], period[32], warn[1536];
@@ -299,7 +318,8 @@ int study_windows(study_variant *v, size_t n, const study_options *o, const char
                          v[i].name, len, p.mean_cycle ? "mean cycle" : "period", p.what,
                          p.mean_cycle ? "cycle" : "period", period);
             }
-            cli_print_message(msg);
+            if (mpi_rank() == 0)      /* every rank settles the windows; one says so */
+                cli_print_message(msg);
         }
         for (size_t k = 0; k < o->n_slo; k++)
             if (!found[k] && !o->slo[k].optional)
@@ -1073,19 +1093,6 @@ static size_t sweep_figures(figure *f, size_t max)
         f[k].label = h[i].column;
     }
     return k;
-}
-
-/* This process's MPI rank (0 without MPI). */
-static int mpi_rank(void)
-{
-    int rank = 0;
-#ifdef SLSIM_MPI
-    int inited = 0;
-    MPI_Initialized(&inited);
-    if (inited)
-        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-#endif
-    return rank;
 }
 
 /* Runs the sweep's points: all of them here, or, under MPI, rank k runs points k, k + size,
