@@ -37,6 +37,17 @@ static int slsim(char *out, size_t size, const char *args)
     return support_sh(out, size, "'%s' %s", support_binary(), args);
 }
 
+/* The file `name` of the results folder dir/sub, read whole (the test fails when it is
+ * missing; the caller frees it). */
+static char *result(const char *dir, const char *sub, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
+    char *text = support_read_file(path);
+    ck_assert_msg(text != NULL, "missing %s", path);
+    return text;
+}
+
 /* ---- the parser ------------------------------------------------------------------------- */
 
 START_TEST(slo_expressions_bind_to_figures_with_their_units)
@@ -218,7 +229,7 @@ START_TEST(a_saturated_fleet_that_would_be_cheapest_is_flagged_and_excluded_unde
      * 2 vCPU: below 0.6 x 1 task it never wants a second, and at 3.8 vCPU it has no capacity
      * left — saturated there and only there. It bills at most 2 tasks ($92.5 a month) where
      * the function bills every request ($118 at 1e8): the cheapest by cost at 1e8. */
-    char dir[256], args[1024], out[16384], path[600], buf[256];
+    char dir[256], args[1024], out[16384], buf[256];
     support_tempdir(dir, sizeof dir);
     static const double load_vcpu[3] = { 0.038, 0.38, 3.8 };
     for (int run = 0; run < 3; run++) {
@@ -227,9 +238,9 @@ START_TEST(a_saturated_fleet_that_would_be_cheapest_is_flagged_and_excluded_unde
                  "--no-plots --out '%s/cc%d'%s", dir, run, slo);
         int rc = slsim(out, sizeof out, args);
         ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
-        snprintf(path, sizeof path, "%s/cc%d/cost-curve.csv", dir, run);
-        char *csv = support_read_file(path);
-        ck_assert_ptr_nonnull(csv);
+        char sub[16];
+        snprintf(sub, sizeof sub, "cc%d", run);
+        char *csv = result(dir, sub, "cost-curve.csv");
         for (int s = 0; s < 3; s++) {
             const char *fn = csv_row(csv, s, 0), *fleet = csv_row(csv, s, 1);
             ck_assert_str_eq(field(fn, 1, buf, sizeof buf), "function");
@@ -273,9 +284,7 @@ START_TEST(a_saturated_fleet_that_would_be_cheapest_is_flagged_and_excluded_unde
                       "run %d: the 1e8 row ends \"%s\", expected \"%s\"", run, line, want);
         /* The break-even: the fleet becomes cheaper by cost without --slo; under --slo the
          * function stays the cheapest that may be named. */
-        snprintf(path, sizeof path, "%s/cc%d/break-even.csv", dir, run);
-        char *be = support_read_file(path);
-        ck_assert_ptr_nonnull(be);
+        char *be = result(dir, sub, "break-even.csv");
         if (run == 0)
             ck_assert_msg(strstr(be, ",function,fleet,cost\n") != NULL, "%s", be);
         else
@@ -287,20 +296,15 @@ START_TEST(a_saturated_fleet_that_would_be_cheapest_is_flagged_and_excluded_unde
              "--slo 'p99<=60s' --no-plots --quiet --out '%s/cmp'", dir);
     int rc = slsim(out, sizeof out, args);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
-    snprintf(path, sizeof path, "%s/cmp/compare.csv", dir);
-    char *csv = support_read_file(path);
-    ck_assert_ptr_nonnull(csv);
+    char *csv = result(dir, "cmp", "compare.csv");
     ck_assert_ptr_nonnull(strstr(csv, "\nsaturated,function,0,0,nan,nan\n"));
     ck_assert_ptr_nonnull(strstr(csv, "\nsaturated,fleet,1,0,1,0\n"));
     ck_assert_ptr_nonnull(strstr(csv, "\nmeets_slo,fleet,1,0,0,0\n"));
     free(csv);
-    snprintf(path, sizeof path, "%s/cmp/compare.txt", dir);
-    char *txt = support_read_file(path);
-    ck_assert_ptr_nonnull(txt);
+    char *txt = result(dir, "cmp", "compare.txt");
     ck_assert_msg(strstr(txt, "cheapest that meets the service levels: function") != NULL, "%s", txt);
     free(txt);
-    snprintf(path, sizeof path, "%s/cmp/study.json", dir);
-    char *js = support_read_file(path);
+    char *js = result(dir, "cmp", "study.json");
     cJSON *j = cJSON_Parse(js);
     ck_assert_ptr_nonnull(j);
     const cJSON *fleet = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "variants"), 1);
@@ -372,10 +376,7 @@ END_TEST
 /* The monthly requests line of the function in compare.csv: mean and half-width. */
 static double requests_line(const char *dir, const char *sub, double *hw)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/%s/compare.csv", dir, sub);
-    char *csv = support_read_file(path);
-    ck_assert_ptr_nonnull(csv);
+    char *csv = result(dir, sub, "compare.csv");
     const char *row = strstr(csv, "\ncost.by_line.lambda_requests,base,");
     ck_assert_msg(row != NULL, "%s", csv);
     double m;
