@@ -214,9 +214,13 @@ static int study_main(const cli_args *a)
                 goto out;
         }
         char err[1024] = "";
-        /* The window: whole periods of the traffic unless --duration says otherwise. */
+        /* The window: whole periods of the traffic unless --duration says otherwise, or the
+         * sweep varies the window itself (--duration would override its values). */
+        bool varies_window = false;
+        for (size_t k = 0; k < n_varies; k++)
+            varies_window |= !strcmp(grid[k].path, "duration_s");
         study_variant whole = { .name = "base", .file = files[0] };
-        rc = study_windows(&whole, 1, &o, cmd, err, sizeof err);
+        rc = study_windows(&whole, 1, &o, cmd, !varies_window, err, sizeof err);
         if (rc == 0 && whole.duration_s > 0)
             o.common.duration_s = whole.duration_s;
         if (rc == 0)
@@ -285,7 +289,7 @@ static int study_main(const cli_args *a)
                 goto out;
             }
     char err[1024] = "";
-    rc = study_windows(v, is_tune ? 1 : nv, &o, cmd, err, sizeof err);
+    rc = study_windows(v, is_tune ? 1 : nv, &o, cmd, true, err, sizeof err);
     if (rc != 0) {
         cli_print_message(err);
         goto out;

@@ -288,8 +288,8 @@ static int mpi_rank(void)
     return rank;
 }
 
-int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, char *err,
-                  size_t err_size)
+int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, bool windows,
+                  char *err, size_t err_size)
 {
     bool found[SLO_MAX] = { false };
     for (size_t i = 0; i < n; i++) {
@@ -305,7 +305,7 @@ int study_windows(study_variant *v, size_t n, const study_options *o, const char
         window_period p;
         window_period_of(spec, &p);
         char msg[2048], len[32], period[32], warn[1536];
-        if (p.period_s > 0 && spec->duration_s < p.period_s * (1 - 1e-9)) {
+        if (windows && p.period_s > 0 && spec->duration_s < p.period_s * (1 - 1e-9)) {
             window_length(spec->duration_s, len, sizeof len);
             window_length(p.period_s, period, sizeof period);
             if (o->common.duration_s > 0) {

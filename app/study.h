@@ -9,6 +9,7 @@
 #ifndef SLSIM_STUDY_H
 #define SLSIM_STUDY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "app/slo.h"
@@ -33,13 +34,13 @@ typedef struct study_options {
     size_t       n_slo;
 } study_options;
 
-/* Before a study runs: loads each variant once and compares its measured window with its
- * traffic's period (app/window.h). Without --duration, a variant whose window is shorter
- * gets one whole period (v[i].duration_s) and a note on stderr; with --duration, a warning.
- * Checks too that every --slo figure that must exist (not work.*) is a figure of some
- * variant. Returns 0, or 2 with the message in err. */
-int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, char *err,
-                  size_t err_size);
+/* Before a study runs: loads each variant once and, with windows, compares its measured
+ * window with its traffic's period (app/window.h). Without --duration, a variant whose
+ * window is shorter gets one whole period (v[i].duration_s) and a note on stderr; with
+ * --duration, a warning. Checks too that every --slo figure that must exist (not work.*) is
+ * a figure of some variant. Returns 0, or 2 with the message in err. */
+int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, bool windows,
+                  char *err, size_t err_size);
 
 /* Each returns 0, 2 for invalid input (message in err: one line), or 1 for a failure while
  * running. */
