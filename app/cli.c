@@ -81,6 +81,15 @@ const cli_option cli_options[CLI_N_OPTIONS] = {
     { CLI_VARY, "--vary", "PATH=V1,V2,...|PATH=FROM:TO:STEPS[:log]", CLI_BIT(CLI_SWEEP),
       "a varied key, as --set names it: its values (JSON, or strings), or\n"
       "STEPS (2 to 1000) numbers evenly or log spaced (repeatable)" },
+    { CLI_SLO, "--slo", "EXPR", CLI_STUDIES,
+      "a service level every variant must meet to be named cheapest:\n"
+      "p99<=500ms (also p50, p90, p95, p999, mean, max: latency in ms,\n"
+      "s, min or h), failed<=0.1% (also throttled, timed_out, dropped,\n"
+      "dead_lettered, expired, completed>=, in_flight: shares of arrived\n"
+      "requests), lost<=1% and work.p99<=60s (pipelines' work), cost<=500\n"
+      "(monthly), or a figure of summary.json by name\n"
+      "(functions.api.cold_start_ratio<=1%); repeatable, all must hold.\n"
+      "A saturated variant is never cheapest under --slo" },
 };
 
 #undef RUN
@@ -134,7 +143,7 @@ void cli_print_usage(FILE *f)
             print_option(f, &cli_options[k]);
     fprintf(f, "\n'slsim COMMAND --help' lists a command's own options: compare, cost-curve, tune and\n"
                "sweep take --out, --seed, --replications, --threads, --duration, --set (for every\n"
-               "variant), --quiet and --no-plots as run does.\n\n%s", exit_statuses);
+               "variant), --quiet and --no-plots as run does, and --slo.\n\n%s", exit_statuses);
 }
 
 void cli_print_help(const cli_command *c, FILE *f)
@@ -260,7 +269,7 @@ static int option_take(cli_args *a, const cli_option *o, const char *val)
     long long n;
     switch (o->id) {
     case CLI_OUT: case CLI_SET: case CLI_VARIANT: case CLI_REQUESTS_PER_MONTH:
-    case CLI_FUNCTION: case CLI_MEMORY: case CLI_VARY:
+    case CLI_FUNCTION: case CLI_MEMORY: case CLI_VARY: case CLI_SLO:
         if (!*val)
             return cli_bad_usage("option '%s' needs a non-empty value", o->name);
         break;
@@ -336,6 +345,19 @@ static int option_take(cli_args *a, const cli_option *o, const char *val)
     case CLI_VARY:
         a->varies[a->n_varies++] = val;
         return 0;
+    case CLI_SLO: {
+        char why[512], msg[1024];
+        if (a->n_slos == SLO_MAX) {
+            snprintf(msg, sizeof msg, "--slo: at most %d service levels", SLO_MAX);
+            return cli_bad_usage("%s", msg);
+        }
+        if (slo_parse(val, &a->slos[a->n_slos], why, sizeof why) != 0) {
+            snprintf(msg, sizeof msg, "--slo '%.100s': %s", val, why);
+            return cli_bad_usage("%s", msg);
+        }
+        a->n_slos++;
+        return 0;
+    }
     case CLI_N_OPTIONS:
         break;
     }
@@ -355,7 +377,8 @@ int cli_parse(const cli_command *c, int argc, char **argv, cli_args *a)
     a->common.sets = calloc(n + 1, sizeof *a->common.sets);
     a->variants = calloc(n + 1, sizeof *a->variants);
     a->varies = calloc(n + 1, sizeof *a->varies);
-    if (!a->operands || !a->common.sets || !a->variants || !a->varies) {
+    a->slos = calloc(SLO_MAX, sizeof *a->slos);
+    if (!a->operands || !a->common.sets || !a->variants || !a->varies || !a->slos) {
         fprintf(stderr, "slsim: out of memory\n");
         return 1;
     }
@@ -395,5 +418,6 @@ void cli_args_free(cli_args *a)
     free(a->common.sets);
     free(a->variants);
     free(a->varies);
+    free(a->slos);
     memset(a, 0, sizeof *a);
 }

@@ -13,6 +13,7 @@
 #ifndef SLSIM_CLI_H
 #define SLSIM_CLI_H
 #include <stdio.h>
+#include "app/slo.h"
 #include "models/world.h"
 
 typedef enum cli_command_id {
@@ -23,7 +24,7 @@ typedef enum cli_command_id {
 typedef enum cli_option_id {
     CLI_HELP, CLI_OUT, CLI_SEED, CLI_REPLICATIONS, CLI_THREADS, CLI_DURATION, CLI_SET,
     CLI_QUIET, CLI_PRINT_CONFIG, CLI_STATS, CLI_NO_PLOTS, CLI_VARIANT, CLI_REQUESTS_PER_MONTH,
-    CLI_FUNCTION, CLI_MEMORY, CLI_MAX_COST, CLI_VARY, CLI_N_OPTIONS
+    CLI_FUNCTION, CLI_MEMORY, CLI_MAX_COST, CLI_VARY, CLI_SLO, CLI_N_OPTIONS
 } cli_option_id;
 
 #define CLI_BIT(id) (1u << (id))
@@ -58,6 +59,7 @@ typedef struct cli_args {
     int          quiet, print_config, stats, no_plots;
     const char **variants;  size_t n_variants;   /* NAME:PATH=VALUE[,PATH=VALUE]..., checked */
     const char **varies;    size_t n_varies;     /* PATH=..., as given */
+    slo_clause  *slos;      size_t n_slos;       /* --slo, parsed (at most SLO_MAX) */
     const char  *function, *memory, *volumes;
     double       max_cost_per_million;           /* 0: not given */
 } cli_args;

@@ -29,6 +29,7 @@
 #include "app/outdir.h"
 #include "app/plot.h"
 #include "app/study.h"
+#include "app/window.h"
 #include "models/world.h"
 #include "sim/rng.h"
 
@@ -169,7 +170,7 @@ static int study_main(const cli_args *a)
     int is_compare = a->command->id == CLI_COMPARE, is_curve = a->command->id == CLI_COST_CURVE;
     int is_tune = a->command->id == CLI_TUNE, is_sweep = a->command->id == CLI_SWEEP;
     study_options o = { .common = a->common, .out_dir = a->out_dir, .quiet = a->quiet,
-                        .no_plots = a->no_plots };
+                        .no_plots = a->no_plots, .slo = a->slos, .n_slo = a->n_slos };
     const char *const *files = a->operands, *const *vargs = a->variants;
     size_t n_files = a->n_operands, n_vargs = a->n_variants, n_varies = a->n_varies;
     const char *function = a->function, *memory = a->memory, *volumes = a->volumes;
@@ -213,7 +214,17 @@ static int study_main(const cli_args *a)
                 goto out;
         }
         char err[1024] = "";
-        rc = study_sweep(files[0], grid, n_varies, &o, err, sizeof err);
+        /* The window: whole periods of the traffic unless --duration says otherwise, or the
+         * sweep varies the window itself (--duration would override its values). */
+        bool varies_window = false;
+        for (size_t k = 0; k < n_varies; k++)
+            varies_window |= !strcmp(grid[k].path, "duration_s");
+        study_variant whole = { .name = "base", .file = files[0] };
+        rc = study_windows(&whole, 1, &o, cmd, !varies_window, err, sizeof err);
+        if (rc == 0 && whole.duration_s > 0)
+            o.common.duration_s = whole.duration_s;
+        if (rc == 0)
+            rc = study_sweep(files[0], grid, n_varies, &o, err, sizeof err);
         if (rc != 0)
             cli_print_message(err);
         goto out;
@@ -278,6 +289,11 @@ static int study_main(const cli_args *a)
                 goto out;
             }
     char err[1024] = "";
+    rc = study_windows(v, is_tune ? 1 : nv, &o, cmd, true, err, sizeof err);
+    if (rc != 0) {
+        cli_print_message(err);
+        goto out;
+    }
     if (is_compare) {
         rc = study_compare(v, nv, &o, err, sizeof err);
     } else if (is_curve) {
@@ -469,6 +485,14 @@ static int run_main(const cli_args *a)
         world_spec_free(spec);
         rc = 0;
         goto out;
+    }
+    if (!print_config) {
+        /* Before the run: a window shorter than the traffic's period measures part of it. */
+        char warn[1536], msg[1600];
+        if (window_warning(spec, warn, sizeof warn)) {
+            snprintf(msg, sizeof msg, "slsim: warning: %s", warn);
+            cli_print_message(msg);
+        }
     }
     if (print_config) {
         char *text = cJSON_Print(spec->resolved);

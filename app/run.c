@@ -476,6 +476,20 @@ int run_batch(const world_spec *const *specs, size_t n, int threads, FILE *bar_o
     return rc;
 }
 
+int run_has_figure(const world_spec *spec, const char *name)
+{
+    metric_sink names = { 0 };
+    collect(spec, NULL, NULL, &names);
+    int found = names.oom ? -1 : 0;
+    for (size_t i = 0; i < names.n; i++) {
+        if (found == 0 && !strcmp(names.names[i], name))
+            found = 1;
+        free(names.names[i]);
+    }
+    free(names.names);
+    return found;
+}
+
 void run_result_free(run_result *r)
 {
     for (size_t i = 0; i < r->n_values; i++)

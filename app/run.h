@@ -41,6 +41,9 @@ int    run_batch(const world_spec *const *specs, size_t n, int threads, FILE *pr
  * or time lines. Returns 0 or -1 (message in err). */
 int    run_result_adopt(const world_spec *spec, double *rows, run_result *out, char *err, size_t err_size);
 void   run_result_free(run_result *r);
+/* Whether spec's runs report a figure called name (the naming pass alone: nothing runs).
+ * Returns 1, 0, or -1 when out of memory. */
+int    run_has_figure(const world_spec *spec, const char *name);
 /* The mean of a named figure (NAN when unknown). */
 double run_value(const run_result *r, const char *name, double *ci95);
 /* A named figure in one replication (NAN when unknown). */

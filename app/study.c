@@ -1,10 +1,13 @@
-/* study.c — compare, cost-curve and tune: several runs of a scenario side by side.
+/* study.c — compare, cost-curve, tune and sweep: several runs of a scenario side by side.
  *
  * A study loads every variant first (so that a bad variant is reported before anything
  * runs), forces one seed and one number of replications on all of them (the first
  * variant's, unless the command line sets them), runs them one after the other, and then
  * works on the per-replication rows: a paired difference is the mean of the differences
- * replication by replication, with Student's t half-width. */
+ * replication by replication, with Student's t half-width. Every run is judged against
+ * the --slo clauses and for saturation (app/slo.h): "cheapest" and the break-even volumes
+ * consider only the runs that meet the clauses and are not saturated, and without --slo a
+ * saturated cheapest is named with its flag. */
 #include "app/study.h"
 
 #include <errno.h>
@@ -19,7 +22,9 @@
 #ifdef SLSIM_MPI
 #include <mpi.h>
 #endif
+#include "app/cli.h"
 #include "app/report.h"
+#include "app/window.h"
 #include "models/traffic.h"
 #include "sim/replicate.h"
 
@@ -49,6 +54,8 @@ static world_spec *load_variant(const study_variant *v, const study_options *o, 
     w.seed = seed;
     w.replications = reps;
     w.rate_scale = scale;
+    if (v->duration_s > 0)
+        w.duration_s = v->duration_s;
     world_spec *spec = world_spec_load(v->file, &w, err, err_size);
     free(sets);
     return spec;
@@ -158,7 +165,7 @@ static int write_file(const outdir *od, const char *name, const text *t, char *e
  * (the command and the folder's files), swaps the folder in, and prints its table (unless
  * --quiet). name starts the plots' titles. Returns 0, or 1 with the message in err. */
 static int study_finish(const study_options *o, outdir *od, const char *name, const char *what,
-                        const text *out, char *err, size_t err_size)
+                        const text *out, cJSON *extra, char *err, size_t err_size)
 {
     char title[256];
     snprintf(title, sizeof title, "%s (%s)", name, what);
@@ -166,6 +173,11 @@ static int study_finish(const study_options *o, outdir *od, const char *name, co
     cJSON *j = cJSON_CreateObject();
     cJSON *files = j && cJSON_AddStringToObject(j, "generator", "slsim") &&
                    cJSON_AddStringToObject(j, "command", what) ? cJSON_AddArrayToObject(j, "files") : NULL;
+    /* The study's verdicts (service levels, saturation), after the files. */
+    for (cJSON *e = extra ? extra->child : NULL, *next; files && e; e = next) {
+        next = e->next;
+        cJSON_AddItemToObject(j, e->string, cJSON_DetachItemViaPointer(extra, e));
+    }
     int rc = files && outdir_list(od->staging, files) == 0 &&
              cJSON_AddItemToArray(files, cJSON_CreateString("study.json")) ? 0 : 1;
     char *json = rc == 0 ? cJSON_Print(j) : NULL;
@@ -190,13 +202,16 @@ static int study_finish(const study_options *o, outdir *od, const char *name, co
 
 /* ---- derived figures, per replication ------------------------------------------------ */
 
-typedef enum figure_kind { FIG_VALUE, FIG_SHARE_OF_ARRIVED, FIG_COLD_RATIO, FIG_RATIO_TO_BASE, FIG_WORK,
-                           FIG_SHARE_OF_WORK } figure_kind;
+typedef enum figure_kind {
+    FIG_VALUE, FIG_SHARE_OF_ARRIVED, FIG_SHARE_OF, FIG_COLD_RATIO, FIG_RATIO_TO_BASE, FIG_WORK,
+    FIG_SHARE_OF_WORK
+} figure_kind;
 
 typedef struct figure {
-    char        name[128];    /* a figure's name, or the derived figure's */
+    char        name[160];    /* a figure's name, or the derived figure's */
     figure_kind kind;
     const char *label;
+    const char *per;          /* FIG_SHARE_OF: the denominator's name */
 } figure;
 
 static double sum_suffix(const run_result *r, uint32_t rep, const char *prefix, const char *suffix)
@@ -242,8 +257,9 @@ static double figure_value(const figure *f, const run_result *r, const run_resul
         double b = run_row_value(base ? base : r, rep, f->name);
         return b != 0 ? run_row_value(r, rep, f->name) / b : NAN;
     }
-    case FIG_SHARE_OF_ARRIVED: {
-        double a = run_row_value(r, rep, "requests.arrived");
+    case FIG_SHARE_OF_ARRIVED:
+    case FIG_SHARE_OF: {
+        double a = run_row_value(r, rep, f->kind == FIG_SHARE_OF ? f->per : "requests.arrived");
         return a > 0 ? run_row_value(r, rep, f->name) / a : NAN;
     }
     case FIG_COLD_RATIO: {
@@ -282,6 +298,192 @@ static void figure_stats(const figure *f, const run_result *r, const run_result 
         *diff = *diff_ci = NAN;
     free(x);
     free(d);
+}
+
+/* ---- service levels and windows ------------------------------------------------------- */
+
+/* This process's MPI rank (0 without MPI). */
+static int mpi_rank(void)
+{
+    int rank = 0;
+#ifdef SLSIM_MPI
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (inited)
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+#endif
+    return rank;
+}
+
+int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, bool windows,
+                  char *err, size_t err_size)
+{
+    bool found[SLO_MAX] = { false };
+    for (size_t i = 0; i < n; i++) {
+        world_spec *spec = load_variant(&v[i], o, o->common.seed, o->common.replications, 1.0, err, err_size);
+        if (!spec) {
+            if (v[i].n_sets && strncmp(err, v[i].file, strlen(v[i].file)) == 0) {
+                char tmp[1024];     /* name the variant too: its sets are what differs */
+                snprintf(tmp, sizeof tmp, "%s (variant %s)", err, v[i].name);
+                snprintf(err, err_size, "%s", tmp);
+            }
+            return 2;
+        }
+        window_period p;
+        window_period_of(spec, &p);
+        char msg[2048], len[32], period[32], warn[1536];
+        if (windows && p.period_s > 0 && spec->duration_s < p.period_s * (1 - 1e-9)) {
+            window_length(spec->duration_s, len, sizeof len);
+            window_length(p.period_s, period, sizeof period);
+            if (o->common.duration_s > 0) {
+                window_warning(spec, warn, sizeof warn);
+                snprintf(msg, sizeof msg, "slsim: %s: warning: variant %s: %s", command, v[i].name, warn);
+            } else {
+                v[i].duration_s = p.period_s;
+                snprintf(msg, sizeof msg, "slsim: %s: variant %s measures %s, less than its traffic's %s (%s): "
+                         "the study measures one whole %s, %s (--duration chooses the window)", command,
+                         v[i].name, len, p.mean_cycle ? "mean cycle" : "period", p.what,
+                         p.mean_cycle ? "cycle" : "period", period);
+            }
+            if (mpi_rank() == 0)      /* every rank settles the windows; one says so */
+                cli_print_message(msg);
+        }
+        for (size_t k = 0; k < o->n_slo; k++)
+            if (!found[k] && !o->slo[k].optional)
+                found[k] = run_has_figure(spec, o->slo[k].figure) == 1 &&
+                           (!o->slo[k].per[0] || run_has_figure(spec, o->slo[k].per) == 1);
+        world_spec_free(spec);
+    }
+    for (size_t k = 0; k < o->n_slo; k++)
+        if (!found[k] && !o->slo[k].optional) {
+            snprintf(err, err_size, "slsim: --slo '%s': no variant has a figure named %s (summary.json's names, "
+                     "such as functions.<name>.cold_start_ratio or queues.<name>.wait_ms_p99)", o->slo[k].text,
+                     o->slo[k].figure);
+            return 2;
+        }
+    return 0;
+}
+
+/* Each of the n runs judged against --slo and for saturation; NULL when out of memory. */
+static slo_verdict *judge_all(const run_result *const *r, size_t n, const study_options *o)
+{
+    slo_verdict *v = calloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; v && i < n; i++)
+        slo_judge(o->slo, o->n_slo, r[i], &v[i]);
+    return v;
+}
+
+/* The index of the lowest cost[i] among the runs a study may name (slo_eligible), or n. */
+static size_t cheapest_of(const double *cost, const slo_verdict *v, size_t n)
+{
+    size_t best = n;
+    for (size_t i = 0; i < n; i++)
+        if (slo_eligible(&v[i]) && isfinite(cost[i]) && (best == n || cost[i] < cost[best]))
+            best = i;
+    return best;
+}
+
+/* The service levels each run meets, and the saturated ones with why: a line per run named
+ * names[i] (nothing without clauses or saturation). */
+static void verdict_lines(text *out, const study_options *o, const char *const *names, const slo_verdict *v,
+                          size_t n)
+{
+    char line[4096];
+    if (o->n_slo) {
+        slo_summary(o->slo, o->n_slo, line, sizeof line);
+        text_printf(out, "\nService levels (%s): met when the mean over replications is within the bound, "
+                    "uncertain when its 95%% interval reaches across it\n", line);
+        for (size_t i = 0; i < n; i++) {
+            slo_describe(o->slo, &v[i], line, sizeof line);
+            text_printf(out, "  %-24s %s%s\n", names[i], line, v[i].saturated ? "; saturated" : "");
+        }
+    }
+    bool any = false;
+    for (size_t i = 0; i < n; i++)
+        any |= v[i].saturated;
+    if (!any)
+        return;
+    text_printf(out, "\nSaturated (no capacity left for a sustained part of the window; %s):\n",
+                o->n_slo ? "never named cheapest under --slo" : "its figures hold only for this load");
+    for (size_t i = 0; i < n; i++)
+        if (v[i].saturated) {
+            slo_reasons(&v[i], line, sizeof line);
+            text_printf(out, "  %-24s %s\n", names[i], line);
+        }
+}
+
+/* Names the cheapest run by monthly cost: among the eligible ones, and without --slo with
+ * its saturation flag (and the cheapest that is not saturated). */
+static void cheapest_line(text *out, const study_options *o, const char *const *names, const double *cost,
+                          const slo_verdict *v, size_t n)
+{
+    size_t best = cheapest_of(cost, v, n);
+    if (best == n) {
+        text_printf(out, "\ncheapest: none: no variant meets the service levels without saturating\n");
+        return;
+    }
+    text_printf(out, "\ncheapest%s: %s ($%.2f a month)", o->n_slo ? " that meets the service levels" : "",
+                names[best], cost[best]);
+    if (!v[best].saturated) {
+        text_printf(out, "\n");
+        return;
+    }
+    size_t calm = n;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].saturated && isfinite(cost[i]) && (calm == n || cost[i] < cost[calm]))
+            calm = i;
+    text_printf(out, ", but SATURATED (see above)");
+    if (calm < n)
+        text_printf(out, "; the cheapest not saturated: %s ($%.2f a month)", names[calm], cost[calm]);
+    text_printf(out, "\n");
+}
+
+/* A CSV field: quoted when it holds a comma, a quote or a line end. */
+static void csv_field(text *t, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        text_printf(t, "%s", s);
+        return;
+    }
+    text_printf(t, "\"");
+    for (; *s; s++)
+        text_printf(t, *s == '"' ? "\"\"" : "%c", *s);
+    text_printf(t, "\"");
+}
+
+/* The verdict's CSV fields, after a comma: saturated,meets_slo,slo_missed,slo_uncertain,
+ * saturation (yes or no; meets_slo empty without --slo; the clauses joined by ';'). */
+#define VERDICT_CSV_HEADER "saturated,meets_slo,slo_missed,slo_uncertain,saturation"
+static void verdict_csv(text *t, const slo_verdict *v, const slo_clause *c)
+{
+    char buf[2048];
+    text_printf(t, ",%s,%s,", v->saturated ? "yes" : "no", v->n == 0 ? "" : v->meets ? "yes" : "no");
+    slo_list(c, v, SLO_MISSED, SLO_MISSED_UNCERTAIN, buf, sizeof buf);
+    csv_field(t, buf);
+    text_printf(t, ",");
+    slo_list(c, v, SLO_MET_UNCERTAIN, SLO_MISSED_UNCERTAIN, buf, sizeof buf);
+    csv_field(t, buf);
+    text_printf(t, ",");
+    slo_reasons(v, buf, sizeof buf);
+    csv_field(t, buf);
+}
+
+/* A verdict as JSON with a name (and its other keys added by the caller). */
+static cJSON *verdict_json(const study_options *o, const slo_verdict *v, const char *key, const char *name)
+{
+    cJSON *j = slo_verdict_json(o->slo, v);
+    if (j && key)
+        cJSON_AddItemToObject(j, key, cJSON_CreateString(name));
+    return j;
+}
+
+/* The clauses as a JSON array of their texts. */
+static cJSON *slo_texts(const study_options *o)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t k = 0; a && k < o->n_slo; k++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(o->slo[k].text));
+    return a;
 }
 
 /* The compared figures: cost (total and every line any variant uses), latency, outcomes. */
@@ -358,8 +560,43 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         free(l);
         return rc;
     }
-    figure f[64];
+    figure f[64 + SLO_MAX];
     size_t nf = compare_figures(l, n, f, 64);
+    /* The figures of --slo that the table does not show already. */
+    for (size_t k = 0; k < o->n_slo && nf < sizeof f / sizeof f[0]; k++) {
+        const slo_clause *c = &o->slo[k];
+        figure_kind kind = !c->per[0] ? FIG_VALUE : !strcmp(c->per, "requests.arrived") ? FIG_SHARE_OF_ARRIVED
+                                                                                        : FIG_SHARE_OF;
+        bool shown = false;
+        for (size_t j = 0; j < nf; j++)
+            shown |= f[j].kind == kind && !strcmp(f[j].name, c->figure);
+        if (shown)
+            continue;
+        snprintf(f[nf].name, sizeof f[nf].name, "%s", c->figure);
+        f[nf].kind = kind;
+        f[nf].label = c->text;
+        f[nf].per = c->per;
+        nf++;
+    }
+    const run_result **rs = calloc(n, sizeof *rs);
+    const char **names = calloc(n, sizeof *names);
+    double *cost = calloc(n, sizeof *cost);
+    for (size_t i = 0; rs && names && cost && i < n; i++) {
+        rs[i] = &l[i].res;
+        names[i] = v[i].name;
+        cost[i] = run_value(&l[i].res, "cost.monthly_total", NULL);
+    }
+    slo_verdict *verdict = rs && names && cost ? judge_all(rs, n, o) : NULL;
+    if (!verdict) {
+        free(rs);
+        free(names);
+        free(cost);
+        outdir_abort(&od);
+        free_all(l, n);
+        free(l);
+        snprintf(err, err_size, "slsim: out of memory");
+        return 1;
+    }
     text csv = { 0 }, out = { 0 };
     text_printf(&csv, "figure,variant,mean,ci95,diff_vs_%s,diff_ci95\n", v[0].name);
     text_printf(&out, "slsim compare: %zu variants, seed %llu, %u replications each, common random "
@@ -387,21 +624,38 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         }
         text_printf(&out, "\n");
     }
+    /* Saturated, and meets the service levels: 1 or 0 in compare.csv (the difference from
+     * the first variant too), words in the table, the reasons below it. */
+    for (int row = 0; row < (o->n_slo ? 2 : 1); row++) {
+        text_printf(&out, "%-34s", row == 0 ? "saturated" : "meets the service levels");
+        for (size_t i = 0; i < n; i++) {
+            double x = row == 0 ? verdict[i].saturated : verdict[i].meets;
+            double x0 = row == 0 ? verdict[0].saturated : verdict[0].meets;
+            text_printf(&csv, "%s,%s,%.9g,0,%.9g,%.9g\n", row == 0 ? "saturated" : "meets_slo", v[i].name, x,
+                        i ? x - x0 : NAN, i ? 0.0 : NAN);
+            const char *word = row == 0 ? (verdict[i].saturated ? "YES (see below)" : "no")
+                             : verdict[i].meets ? (verdict[i].uncertain ? "yes, uncertain" : "yes")
+                                                : (verdict[i].uncertain ? "no, uncertain" : "no");
+            text_printf(&out, "  %-26s", word);
+        }
+        text_printf(&out, "\n");
+    }
+    verdict_lines(&out, o, names, verdict, n);
+    cheapest_line(&out, o, names, cost, verdict, n);
+    cJSON *extra = cJSON_CreateObject();
+    cJSON *jv = extra ? cJSON_AddArrayToObject(extra, "variants") : NULL;
+    if (extra)
+        cJSON_AddItemToObject(extra, "slo", slo_texts(o));
+    for (size_t i = 0; jv && i < n; i++)
+        cJSON_AddItemToArray(jv, verdict_json(o, &verdict[i], "variant", v[i].name));
     text_printf(&out, "\nResults in %s/ (compare.csv, compare.txt, compare-cost.csv)\n", dir);
     /* The bill's lines per variant, for the stacked cost plot. */
     text cm = { 0 };
-    const run_result **rs = calloc(n, sizeof *rs);
-    const char **names = calloc(n, sizeof *names);
-    for (size_t i = 0; rs && names && i < n; i++) {
-        rs[i] = &l[i].res;
-        names[i] = v[i].name;
-    }
-    if (rs && names)
-        report_cost_matrix(&cm, rs, n, names);
-    else
-        cm.oom = 1;
+    report_cost_matrix(&cm, rs, n, names);
     free(rs);
     free(names);
+    free(cost);
+    free(verdict);
     rc = write_file(&od, "compare.csv", &csv, err, err_size);
     if (rc == 0)
         rc = write_file(&od, "compare.txt", &out, err, err_size);
@@ -409,7 +663,8 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         rc = write_file(&od, "compare-cost.csv", &cm, err, err_size);
     free(cm.s);
     if (rc == 0)
-        rc = study_finish(o, &od, l[0].spec->name, "compare", &out, err, err_size);
+        rc = study_finish(o, &od, l[0].spec->name, "compare", &out, extra, err, err_size);
+    cJSON_Delete(extra);
     outdir_abort(&od);
     free(csv.s);
     free(out.s);
@@ -420,6 +675,24 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
 
 /* ---- cost curve ------------------------------------------------------------------------ */
 
+/* A latency for a table cell: "201 ms", "22.1 s". */
+static void latency_words(double ms, char *buf, size_t size)
+{
+    if (!isfinite(ms))
+        snprintf(buf, size, "n/a");
+    else if (ms >= 1e4)
+        snprintf(buf, size, "%.1f s", ms / 1e3);
+    else
+        snprintf(buf, size, "%.0f ms", ms);
+}
+
+/* A run's marks in a table cell: * saturated, x misses the service levels, ? uncertain. */
+static void verdict_marks(const slo_verdict *v, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s", v->saturated ? "*" : "", v->n && !v->meets ? "x" : "",
+             v->uncertain ? "?" : "");
+}
+
 int study_cost_curve(const study_variant *v, size_t n, const study_options *o, double from,
                      double to, int steps, char *err, size_t err_size)
 {
@@ -427,7 +700,8 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     loaded *base = calloc(n, sizeof *base);
     double *cost = calloc((size_t)steps * n, sizeof *cost), *p99 = calloc((size_t)steps * n, sizeof *p99);
     double *volume = calloc(n, sizeof *volume);
-    int rc = base && cost && p99 && volume ? 0 : 1;
+    slo_verdict *verdict = calloc((size_t)steps * n, sizeof *verdict);
+    int rc = base && cost && p99 && volume && verdict ? 0 : 1;
     if (rc)
         snprintf(err, err_size, "slsim: out of memory");
     if (rc == 0)
@@ -453,20 +727,26 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     for (size_t i = 0; rc == 0 && i < n; i++)
         work |= base[i].spec->pipelines;
     text csv = { 0 }, out = { 0 };
+    cJSON *extra = NULL, *points = NULL;
     if (rc == 0) {
-        text_printf(&csv, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms%s\n",
-                    work ? ",work_processed_share,work_lost_share,work_p99_ms" : "");
+        char slo[1024] = "";
+        slo_summary(o->slo, o->n_slo, slo, sizeof slo);
+        text_printf(&csv, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms%s,"
+                    VERDICT_CSV_HEADER "\n", work ? ",work_processed_share,work_lost_share,work_p99_ms" : "");
         text_printf(&out, "slsim cost-curve: %d volumes from %.3g to %.3g requests a month (log steps), "
-                    "%u replications each\n\n%-14s", steps, from, to, base[0].spec->replications,
-                    "requests/month");
+                    "%u replications each%s%s\n\n%-14s", steps, from, to, base[0].spec->replications,
+                    o->n_slo ? "; service levels: " : "", slo, "requests/month");
         for (size_t i = 0; i < n; i++)
-            text_printf(&out, work ? "  %-34.34s" : "  %-22.22s", v[i].name);
-        text_printf(&out, "  cheapest\n");
+            text_printf(&out, work ? "  %-34.34s" : "  %-26.26s", v[i].name);
+        text_printf(&out, "  %s\n", o->n_slo ? "cheapest that meets them" : "cheapest");
+        extra = cJSON_CreateObject();
+        if (extra)
+            cJSON_AddItemToObject(extra, "slo", slo_texts(o));
+        points = extra ? cJSON_AddArrayToObject(extra, "points") : NULL;
     }
     for (int s = 0; rc == 0 && s < steps; s++) {
         double vol = steps == 1 ? from : from * pow(to / from, (double)s / (steps - 1));
         text_printf(&out, "%-14.4g", vol);
-        size_t best = 0;
         for (size_t i = 0; rc == 0 && i < n; i++) {
             loaded one = { 0 };
             rc = load_all(&v[i], 1, o, vol / volume[i], &one, err, err_size);
@@ -486,62 +766,123 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 double ci;
                 double c = run_value(&one.res, "cost.monthly_total", &ci);
                 double q = run_value(&one.res, "latency_ms.p99", NULL);
+                slo_verdict *vd = &verdict[(size_t)s * n + i];
+                slo_judge(o->slo, o->n_slo, &one.res, vd);
                 cost[(size_t)s * n + i] = c;
                 p99[(size_t)s * n + i] = q;
                 text_printf(&csv, "%.6g,%s,%.6f,%.6f,%.6f,%.6g", vol, v[i].name, c, ci, c / (vol / 1e6), q);
-                char cell[64];
-                snprintf(cell, sizeof cell, "$%.2f p99 %.0f ms", c, q);
+                char cell[128], lat[32], marks[8];
+                double lost = NAN;
                 if (work) {
-                    static const figure wf[] = { { "work.processed", FIG_SHARE_OF_WORK, NULL },
-                                                 { "work.lost", FIG_SHARE_OF_WORK, NULL },
-                                                 { "work.latency_ms_p99", FIG_WORK, NULL } };
+                    static const figure wf[] = { { "work.processed", FIG_SHARE_OF_WORK, NULL, NULL },
+                                                 { "work.lost", FIG_SHARE_OF_WORK, NULL, NULL },
+                                                 { "work.latency_ms_p99", FIG_WORK, NULL, NULL } };
                     double m[3], unused;
                     for (size_t k = 0; k < 3; k++) {
                         figure_stats(&wf[k], &one.res, NULL, &m[k], &unused, &unused, &unused);
                         text_printf(&csv, ",%.6g", m[k]);
                     }
-                    snprintf(cell, sizeof cell, "$%.2f p99 %.0f ms lost %.3g%%", c, m[2], 100 * m[1]);
+                    q = m[2];      /* the p99 printed is the work's */
+                    lost = m[1];
                 }
+                verdict_csv(&csv, vd, o->slo);
                 text_printf(&csv, "\n");
-                text_printf(&out, work ? "  %-34s" : "  %-22s", cell);
-                if (c < cost[(size_t)s * n + best])
-                    best = i;
+                latency_words(q, lat, sizeof lat);
+                verdict_marks(vd, marks, sizeof marks);
+                if (work)
+                    snprintf(cell, sizeof cell, "$%.2f p99 %s lost %.3g%%%s%s", c, lat, 100 * lost,
+                             marks[0] ? " " : "", marks);
+                else
+                    snprintf(cell, sizeof cell, "$%.2f p99 %s%s%s", c, lat, marks[0] ? " " : "", marks);
+                text_printf(&out, work ? "  %-34s" : "  %-26s", cell);
+                cJSON *pt = verdict_json(o, vd, "variant", v[i].name);
+                if (pt) {
+                    cJSON_AddNumberToObject(pt, "requests_per_month", vol);
+                    cJSON_AddItemToArray(points, pt);
+                }
             }
             free_all(&one, 1);
         }
-        if (rc == 0)
-            text_printf(&out, "  %s\n", v[best].name);
+        if (rc == 0) {
+            const slo_verdict *vs = &verdict[(size_t)s * n];
+            size_t best = cheapest_of(&cost[(size_t)s * n], vs, n);
+            if (best == n)
+                text_printf(&out, "  none\n");
+            else
+                text_printf(&out, "  %s%s\n", v[best].name, vs[best].saturated ? " (SATURATED)" : "");
+        }
     }
-    /* Break-even volumes: where the cheapest variant changes, the crossing of the two cost
-     * curves, interpolated on the log-volume scale. */
+    /* What the marks mean, and why each marked run is marked. */
+    bool marked = false;
+    for (size_t k = 0; rc == 0 && k < (size_t)steps * n; k++)
+        marked |= verdict[k].saturated || (verdict[k].n && (!verdict[k].meets || verdict[k].uncertain));
+    if (marked) {
+        text_printf(&out, "\n* saturated (%s), x misses the service levels, ? uncertain (the 95%% interval "
+                    "reaches across a bound):\n", o->n_slo ? "never named cheapest under --slo"
+                                                           : "its figures hold only for this load");
+        for (int s = 0; s < steps; s++)
+            for (size_t i = 0; i < n; i++) {
+                const slo_verdict *vd = &verdict[(size_t)s * n + i];
+                if (!(vd->saturated || (vd->n && (!vd->meets || vd->uncertain))))
+                    continue;
+                double vol = steps == 1 ? from : from * pow(to / from, (double)s / (steps - 1));
+                char why[4096] = "", sat[2048];
+                if (vd->n)
+                    slo_describe(o->slo, vd, why, sizeof why);
+                slo_reasons(vd, sat, sizeof sat);
+                text_printf(&out, "  %-10.4g %s: %s%s%s%s%s\n", vol, v[i].name, vd->n ? "service levels " : "", why,
+                            vd->n && vd->saturated ? "; " : "", vd->saturated ? "saturated: " : "", vd->saturated ? sat : "");
+            }
+    }
+    /* Break-even volumes: where the cheapest variant (of those that meet the service levels
+     * and are not saturated, under --slo) changes. Where both are eligible on both sides it
+     * is the crossing of their cost curves, interpolated on the log-volume scale; where the
+     * change is one of them starting or stopping to meet the service levels, it is the
+     * first volume of the new one (no crossing to interpolate). */
     if (rc == 0 && n > 1 && steps > 1) {
         text be = { 0 };
-        text_printf(&be, "requests_per_month,cheaper_below,cheaper_above\n");
-        text_printf(&out, "\nBreak-even volumes:\n");
+        text_printf(&be, "requests_per_month,cheaper_below,cheaper_above,reason\n");
+        text_printf(&out, "\nBreak-even volumes%s:\n", o->n_slo ? " (among the variants that meet the service levels)" : "");
         int any = 0;
         for (int s = 1; s < steps; s++) {
-            size_t a = 0, b = 0;
-            for (size_t i = 1; i < n; i++) {
-                if (cost[(size_t)(s - 1) * n + i] < cost[(size_t)(s - 1) * n + a])
-                    a = i;
-                if (cost[(size_t)s * n + i] < cost[(size_t)s * n + b])
-                    b = i;
-            }
+            const slo_verdict *va = &verdict[(size_t)(s - 1) * n], *vb = &verdict[(size_t)s * n];
+            size_t a = cheapest_of(&cost[(size_t)(s - 1) * n], va, n);
+            size_t b = cheapest_of(&cost[(size_t)s * n], vb, n);
             if (a == b)
                 continue;
             double v0 = from * pow(to / from, (double)(s - 1) / (steps - 1));
             double v1 = from * pow(to / from, (double)s / (steps - 1));
-            double d0 = cost[(size_t)(s - 1) * n + a] - cost[(size_t)(s - 1) * n + b];
-            double d1 = cost[(size_t)s * n + a] - cost[(size_t)s * n + b];
-            double t = d1 != d0 ? d0 / (d0 - d1) : 0.5;
-            double cross = exp(log(v0) + t * (log(v1) - log(v0)));
-            text_printf(&be, "%.6g,%s,%s\n", cross, v[a].name, v[b].name);
-            text_printf(&out, "  about %.3g requests a month: %s is cheaper below, %s above\n", cross,
-                        v[a].name, v[b].name);
             any = 1;
+            if (a < n && b < n && slo_eligible(&vb[a]) && slo_eligible(&va[b])) {
+                double d0 = cost[(size_t)(s - 1) * n + a] - cost[(size_t)(s - 1) * n + b];
+                double d1 = cost[(size_t)s * n + a] - cost[(size_t)s * n + b];
+                double t = d1 != d0 ? d0 / (d0 - d1) : 0.5;
+                double cross = exp(log(v0) + t * (log(v1) - log(v0)));
+                text_printf(&be, "%.6g,%s,%s,cost\n", cross, v[a].name, v[b].name);
+                text_printf(&out, "  about %.3g requests a month: %s is cheaper below, %s above", cross,
+                            v[a].name, v[b].name);
+                if (vb[b].saturated)
+                    text_printf(&out, " (%s SATURATED at %.3g)", v[b].name, v1);
+                text_printf(&out, "\n");
+                continue;
+            }
+            text_printf(&be, "%.6g,%s,%s,service level\n", v1, a < n ? v[a].name : "", b < n ? v[b].name : "");
+            if (b == n)
+                text_printf(&out, "  from %.3g requests a month (above %.3g): no variant meets the service levels "
+                            "without saturating (%s did below)\n", v1, v0, v[a].name);
+            else if (a == n)
+                text_printf(&out, "  from %.3g requests a month (above %.3g): %s meets the service levels and is "
+                            "the cheapest that does (none did below)\n", v1, v0, v[b].name);
+            else if (!slo_eligible(&vb[a]))
+                text_printf(&out, "  from %.3g requests a month (above %.3g): %s misses the service levels or "
+                            "saturates; %s is the cheapest that meets them\n", v1, v0, v[a].name, v[b].name);
+            else
+                text_printf(&out, "  from %.3g requests a month (above %.3g): %s starts to meet the service "
+                            "levels, and is cheaper than %s\n", v1, v0, v[b].name, v[a].name);
         }
         if (!any)
-            text_printf(&out, "  none in this range: the same variant is cheapest throughout\n");
+            text_printf(&out, "  none in this range: the same variant is %s throughout\n",
+                        o->n_slo ? "the cheapest that meets the service levels" : "cheapest");
         rc = write_file(&od, "break-even.csv", &be, err, err_size);
         free(be.s);
     }
@@ -564,7 +905,8 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
         free(dat.s);
     }
     if (rc == 0)
-        rc = study_finish(o, &od, base[0].spec->name, "cost-curve", &out, err, err_size);
+        rc = study_finish(o, &od, base[0].spec->name, "cost-curve", &out, extra, err, err_size);
+    cJSON_Delete(extra);
     outdir_abort(&od);
     free(csv.s);
     free(out.s);
@@ -574,6 +916,7 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     free(cost);
     free(p99);
     free(volume);
+    free(verdict);
     return rc;
 }
 
@@ -619,6 +962,7 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
     for (size_t i = 0; i < n; i++) {
         snprintf(v[i].name, sizeof v[i].name, "%.0f MB", memory_mb[i]);
         v[i].file = b->file;
+        v[i].duration_s = b->duration_s;
         snprintf(set[i], sizeof set[i], "components[%d].memory_mb=%.0f", idx, memory_mb[i]);
         const char **p = setp + i * per;
         size_t k = 0;
@@ -634,18 +978,31 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
     outdir od = { .open = 0 };
     int rc = run_study(v, n, o, l, "tune", &od, dir, sizeof dir, err, err_size);
     text csv = { 0 }, out = { 0 };
+    cJSON *extra = NULL;
     if (rc == 0) {
         char name[160];
         text_printf(&csv, "memory_mb,cost_per_million,cost_per_million_ci95,monthly_cost,duration_ms_mean,"
-                    "latency_p50_ms,latency_p90_ms,latency_p99_ms,cold_start_ratio,failed_share\n");
+                    "latency_p50_ms,latency_p90_ms,latency_p99_ms,cold_start_ratio,failed_share,"
+                    VERDICT_CSV_HEADER "\n");
         text_printf(&out, "slsim tune: function %s, %zu memory sizes, %u replications each, common random "
                     "numbers\n\n%-10s %-24s %-14s %-12s %-10s %-10s %-10s %-10s\n", function, n,
                     l[0].spec->replications, "memory", "cost per 1M invocations", "monthly", "duration",
                     "p50", "p90", "p99", "failed");
         double best_cost = INFINITY;
-        size_t cheapest = 0;
+        size_t cheapest = n;
         double *cpm = calloc(n, sizeof *cpm), *p99 = calloc(n, sizeof *p99), *failed = calloc(n, sizeof *failed);
-        if (!cpm || !p99 || !failed) {
+        const run_result **rs = calloc(n, sizeof *rs);
+        const char **names = calloc(n, sizeof *names);
+        for (size_t i = 0; rs && names && i < n; i++) {
+            rs[i] = &l[i].res;
+            names[i] = v[i].name;
+        }
+        slo_verdict *verdict = rs && names ? judge_all(rs, n, o) : NULL;
+        extra = cJSON_CreateObject();
+        cJSON *sizes = extra ? cJSON_AddArrayToObject(extra, "sizes") : NULL;
+        if (extra)
+            cJSON_AddItemToObject(extra, "slo", slo_texts(o));
+        if (!cpm || !p99 || !failed || !verdict) {
             snprintf(err, err_size, "slsim: out of memory");
             rc = 1;       /* freed below */
         }
@@ -678,52 +1035,87 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
             /* The requests that ended without completing (failed, timed out, throttled...). */
             double ended = run_value(r, "requests.arrived", NULL) - run_value(r, "requests.in_flight", NULL);
             failed[i] = ended > 0 ? fmax(0.0, 1.0 - run_value(r, "requests.completed", NULL) / ended) : 0.0;
-            text_printf(&csv, "%.0f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%.6f,%.6f\n", memory_mb[i], m, ci,
+            text_printf(&csv, "%.0f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%.6f,%.6f", memory_mb[i], m, ci,
                         run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], cold, failed[i]);
-            char cell[48];
+            verdict_csv(&csv, &verdict[i], o->slo);
+            text_printf(&csv, "\n");
+            char cell[48], marks[8];
             snprintf(cell, sizeof cell, "$%.4f ± %.2g", m, isnan(ci) ? 0.0 : ci);
-            text_printf(&out, "%-10s %-24s $%-13.2f %-12.1f %-10.1f %-10.1f %-10.1f %.4f\n", v[i].name, cell,
-                        run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], failed[i]);
+            verdict_marks(&verdict[i], marks, sizeof marks);
+            text_printf(&out, "%-10s %-24s $%-13.2f %-12.1f %-10.1f %-10.1f %-10.1f %.4f%s%s\n", v[i].name, cell,
+                        run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], failed[i],
+                        marks[0] ? "  " : "", marks);
+            cJSON *js = verdict_json(o, &verdict[i], NULL, NULL);
+            if (js) {
+                cJSON_AddNumberToObject(js, "memory_mb", memory_mb[i]);
+                cJSON_AddItemToArray(sizes, js);
+            }
         }
         /* A size is a candidate only if it fails no more than 0.1% of the requests beyond the
          * size that fails fewest: a cheap size that times out is not a saving. */
         double least_failed = INFINITY;
         for (size_t i = 0; rc == 0 && i < n; i++)
             least_failed = fmin(least_failed, failed[i]);
-        size_t dropped = 0;
+        /* With --slo, a candidate meets the service levels and is not saturated too. */
+        size_t dropped = 0, missed = 0;
+        bool *candidate = rc == 0 ? calloc(n, sizeof *candidate) : NULL;
+        if (rc == 0 && !candidate) {
+            snprintf(err, err_size, "slsim: out of memory");
+            rc = 1;
+        }
         for (size_t i = 0; rc == 0 && i < n; i++) {
             if (failed[i] > least_failed + 0.001) {
                 dropped++;
                 continue;
             }
+            if (!slo_eligible(&verdict[i])) {
+                missed++;
+                continue;
+            }
+            candidate[i] = true;
             if (cpm[i] < best_cost) {
                 best_cost = cpm[i];
                 cheapest = i;
             }
         }
         if (rc == 0) {
-            double budget = max_cost_per_million > 0 ? max_cost_per_million : best_cost * 1.10;
-            size_t fastest = cheapest;
-            for (size_t i = 0; i < n; i++)
-                if (failed[i] <= least_failed + 0.001 && cpm[i] <= budget && p99[i] < p99[fastest])
-                    fastest = i;
+            verdict_lines(&out, o, names, verdict, n);
             if (dropped)
                 text_printf(&out, "\n%zu size%s not considered: %s more than 0.1%% of the requests beyond "
                             "the size that fails fewest (%.4f)\n", dropped, dropped == 1 ? "" : "s",
                             dropped == 1 ? "it fails" : "they fail", least_failed);
-            text_printf(&out, "\ncheapest: %s ($%.4f per million invocations)\n", v[cheapest].name, best_cost);
-            text_printf(&out, "fastest within $%.4f per million%s: %s (p99 %.1f ms)\n", budget,
-                        max_cost_per_million > 0 ? "" : " (10% above the cheapest)", v[fastest].name,
-                        p99[fastest]);
+            if (missed)
+                text_printf(&out, "%s%zu size%s not considered: %s the service levels or saturate%s\n",
+                            dropped ? "" : "\n", missed, missed == 1 ? "" : "s",
+                            missed == 1 ? "it misses" : "they miss", missed == 1 ? "s" : "");
+            if (cheapest == n) {
+                text_printf(&out, "\ncheapest: none: no size meets the service levels without saturating\n");
+            } else {
+                double budget = max_cost_per_million > 0 ? max_cost_per_million : best_cost * 1.10;
+                size_t fastest = cheapest;
+                for (size_t i = 0; i < n; i++)
+                    if (candidate[i] && cpm[i] <= budget && p99[i] < p99[fastest])
+                        fastest = i;
+                text_printf(&out, "\ncheapest: %s ($%.4f per million invocations)%s\n", v[cheapest].name, best_cost,
+                            verdict[cheapest].saturated ? ", but SATURATED (see above)" : "");
+                text_printf(&out, "fastest within $%.4f per million%s: %s (p99 %.1f ms)%s\n", budget,
+                            max_cost_per_million > 0 ? "" : " (10% above the cheapest)", v[fastest].name,
+                            p99[fastest], verdict[fastest].saturated ? ", but SATURATED (see above)" : "");
+            }
             text_printf(&out, "\nResults in %s/ (tune.csv)\n", dir);
             rc = write_file(&od, "tune.csv", &csv, err, err_size);
         }
+        free(candidate);
         free(cpm);
         free(p99);
         free(failed);
+        free(rs);
+        free(names);
+        free(verdict);
     }
     if (rc == 0)
-        rc = study_finish(o, &od, l[0].spec->name, "tune", &out, err, err_size);
+        rc = study_finish(o, &od, l[0].spec->name, "tune", &out, extra, err, err_size);
+    cJSON_Delete(extra);
     outdir_abort(&od);
     free(csv.s);
     free(out.s);
@@ -760,32 +1152,6 @@ static size_t sweep_figures(figure *f, size_t max)
         f[k].label = h[i].column;
     }
     return k;
-}
-
-/* A CSV field: quoted when it holds a comma, a quote or a line end. */
-static void csv_field(text *t, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        text_printf(t, "%s", s);
-        return;
-    }
-    text_printf(t, "\"");
-    for (; *s; s++)
-        text_printf(t, *s == '"' ? "\"\"" : "%c", *s);
-    text_printf(t, "\"");
-}
-
-/* This process's MPI rank (0 without MPI). */
-static int mpi_rank(void)
-{
-    int rank = 0;
-#ifdef SLSIM_MPI
-    int inited = 0;
-    MPI_Initialized(&inited);
-    if (inited)
-        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-#endif
-    return rank;
 }
 
 /* Runs the sweep's points: all of them here, or, under MPI, rank k runs points k, k + size,
@@ -960,6 +1326,12 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
     figure f[32];
     size_t nf = sweep_figures(f, 32);
     text csv = { 0 }, out = { 0 };
+    slo_verdict *verdict = rc == 0 ? calloc(n, sizeof *verdict) : NULL;
+    double *cost = rc == 0 ? calloc(n, sizeof *cost) : NULL;
+    if (rc == 0 && (!verdict || !cost)) {
+        snprintf(err, err_size, "slsim: out of memory");
+        rc = 1;
+    }
     cJSON *json = rc == 0 ? cJSON_CreateObject() : NULL;
     if (rc == 0) {
         text_printf(&csv, "point");
@@ -970,10 +1342,12 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         text_printf(&csv, ",status");
         for (size_t j = 0; j < nf; j++)
             text_printf(&csv, ",%s,%s_ci95", f[j].label, f[j].label);
-        text_printf(&csv, ",message\n");
+        text_printf(&csv, "," VERDICT_CSV_HEADER ",message\n");
+        char slo[1024] = "";
+        slo_summary(o->slo, o->n_slo, slo, sizeof slo);
         text_printf(&out, "slsim sweep: %zu points (%zu valid), seed %lld, %lld replications each, "
-                    "common random numbers (± is the 95%% half-width)\n\n", n, n_ok,
-                    (long long)seed, (long long)reps);
+                    "common random numbers (± is the 95%% half-width)%s%s\n\n", n, n_ok,
+                    (long long)seed, (long long)reps, o->n_slo ? "; service levels: " : "", slo);
         for (size_t k = 0; k < n_vary; k++)
             text_printf(&out, "%-22.22s ", vary[k].path);
         text_printf(&out, "%18s %16s %14s %10s\n", "monthly cost", "p99 (ms)", "cold starts", "throttled");
@@ -983,6 +1357,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         cJSON_AddStringToObject(json, "file", shown);
         cJSON_AddNumberToObject(json, "seed", (double)seed);
         cJSON_AddNumberToObject(json, "replications", (double)reps);
+        cJSON_AddItemToObject(json, "slo", slo_texts(o));
         cJSON *jv = cJSON_AddArrayToObject(json, "vary");
         for (size_t k = 0; k < n_vary; k++) {
             cJSON *e = cJSON_CreateObject();
@@ -1027,20 +1402,67 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                     shown[slot][1] = ci;
                 }
             }
+            if (l[i].ran) {
+                slo_judge(o->slo, o->n_slo, &l[i].res, &verdict[i]);
+                verdict_csv(&csv, &verdict[i], o->slo);
+                cJSON *vj = slo_verdict_json(o->slo, &verdict[i]);
+                for (cJSON *e = vj ? vj->child : NULL, *next; e; e = next) {
+                    next = e->next;
+                    cJSON_AddItemToObject(pt, e->string, cJSON_DetachItemViaPointer(vj, e));
+                }
+                cJSON_Delete(vj);
+                cost[i] = shown[0][0];
+            } else {
+                text_printf(&csv, ",,,,,");
+            }
             text_printf(&csv, ",");
             if (!l[i].ran) {
                 csv_field(&csv, why[i]);
                 cJSON_AddStringToObject(pt, "message", why[i]);
                 text_printf(&out, "invalid: %s\n", why[i]);
             } else {
-                char cells[4][40];
+                char cells[4][40], marks[8];
                 for (int c = 0; c < 4; c++)
                     snprintf(cells[c], sizeof cells[c], "%.4g ± %.2g", shown[c][0],
                              isnan(shown[c][1]) ? 0.0 : shown[c][1]);
-                text_printf(&out, "%18s %16s %14s %10s\n", cells[0], cells[1], cells[2], cells[3]);
+                verdict_marks(&verdict[i], marks, sizeof marks);
+                text_printf(&out, "%18s %16s %14s %10s%s%s\n", cells[0], cells[1], cells[2], cells[3],
+                            marks[0] ? "  " : "", marks);
             }
             text_printf(&csv, "\n");
             cJSON_AddItemToArray(pts, pt);
+        }
+        /* Why the marked points are marked, and the cheapest point a study may name. */
+        bool marked = false;
+        for (size_t i = 0; i < n; i++)
+            marked |= l[i].ran && (verdict[i].saturated || (verdict[i].n && (!verdict[i].meets || verdict[i].uncertain)));
+        if (marked) {
+            text_printf(&out, "\n* saturated (%s), x misses the service levels, ? uncertain (the 95%% interval "
+                        "reaches across a bound):\n", o->n_slo ? "never named cheapest under --slo"
+                                                               : "its figures hold only for this load");
+            for (size_t i = 0; i < n; i++) {
+                const slo_verdict *vd = &verdict[i];
+                if (!l[i].ran || !(vd->saturated || (vd->n && (!vd->meets || vd->uncertain))))
+                    continue;
+                char desc[4096] = "", sat[2048];
+                if (vd->n)
+                    slo_describe(o->slo, vd, desc, sizeof desc);
+                slo_reasons(vd, sat, sizeof sat);
+                text_printf(&out, "  point %zu: %s%s%s%s%s\n", i, vd->n ? "service levels " : "", desc,
+                            vd->n && vd->saturated ? "; " : "", vd->saturated ? "saturated: " : "", vd->saturated ? sat : "");
+            }
+        }
+        size_t best = n;
+        for (size_t i = 0; i < n; i++)
+            if (l[i].ran && slo_eligible(&verdict[i]) && isfinite(cost[i]) && (best == n || cost[i] < cost[best]))
+                best = i;
+        if (best == n) {
+            text_printf(&out, "\ncheapest: none: no point meets the service levels without saturating\n");
+        } else {
+            text_printf(&out, "\ncheapest%s: point %zu (", o->n_slo ? " that meets the service levels" : "", best);
+            for (size_t k = 0; k < n_vary; k++)
+                text_printf(&out, "%s%s", k ? ", " : "", sets[best * n_vary + k]);
+            text_printf(&out, "), $%.2f a month%s\n", cost[best], verdict[best].saturated ? ", but SATURATED" : "");
         }
         text_printf(&out, "\nResults in %s/ (sweep.csv, sweep.json)\n", dir);
         char *js = cJSON_Print(json);
@@ -1087,12 +1509,14 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             rc = write_file(&od, "sweep.dat", &dat, err, err_size);
         free(dat.s);
         if (rc == 0)
-            rc = study_finish(o, &od, specs[0]->name, "sweep", &out, err, err_size);
+            rc = study_finish(o, &od, specs[0]->name, "sweep", &out, NULL, err, err_size);
         free(jt.s);
     }
     cJSON_Delete(json);
     free(csv.s);
     free(out.s);
+    free(verdict);
+    free(cost);
 done:
     outdir_abort(&od);
     if (l)

@@ -9,8 +9,10 @@
 #ifndef SLSIM_STUDY_H
 #define SLSIM_STUDY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "app/slo.h"
 #include "models/world.h"
 
 typedef struct study_variant {
@@ -18,6 +20,7 @@ typedef struct study_variant {
     const char  *file;
     const char **sets;      /* PATH=VALUE overrides of this variant (after the common ones) */
     size_t       n_sets;
+    double       duration_s;/* > 0: the window study_windows chose (whole periods) */
 } study_variant;
 
 typedef struct study_options {
@@ -27,7 +30,17 @@ typedef struct study_options {
     int          quiet;
     int          progress;  /* draw a progress bar on stderr (a terminal) */
     int          no_plots;  /* make no plots (else gnuplot plots the results folder) */
+    const slo_clause *slo;  /* --slo: every variant judged against them (see slo.h) */
+    size_t       n_slo;
 } study_options;
+
+/* Before a study runs: loads each variant once and, with windows, compares its measured
+ * window with its traffic's period (app/window.h). Without --duration, a variant whose
+ * window is shorter gets one whole period (v[i].duration_s) and a note on stderr; with
+ * --duration, a warning. Checks too that every --slo figure that must exist (not work.*) is
+ * a figure of some variant. Returns 0, or 2 with the message in err. */
+int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, bool windows,
+                  char *err, size_t err_size);
 
 /* Each returns 0, 2 for invalid input (message in err: one line), or 1 for a failure while
  * running. */

@@ -193,6 +193,7 @@ typedef struct fleet_state {
     double   last_out, last_in;
     double   cpu_in_use, cpu_t, cpu_busy_window, cpu_busy_period, cap_period_t;
     double   serving_seconds, billed_task_seconds;
+    double   capped_s;            /* window time the autoscaler wanted more than max_tasks */
     uint64_t requests, rejected, errors, timeouts, starts, stops;
     gauge    tasks_g, inflight_g;
     series   tasks_s, inflight_s;
@@ -423,10 +424,17 @@ static void on_evaluate(sim *s, void *target, uint64_t arg)
     cpu_account(st, now);
     double capacity = (double)st->running * f->vcpu * (now - st->cap_period_t);
     double util = capacity > 0 ? st->cpu_busy_period / capacity : 0;
+    double period_start = st->cap_period_t;
     st->cpu_busy_period = 0;
     st->cap_period_t = now;
     uint32_t current = st->running + st->starting;
     double need = ceil((double)st->running * util / f->target_cpu - 1e-9);
+    /* The period just measured needed more tasks than the fleet may have: it was capped. */
+    if (need > f->max_tasks) {
+        double a = fmax(period_start, st->w->t_start), b = fmin(now, st->w->t_end);
+        if (b > a)
+            st->capped_s += b - a;
+    }
     uint32_t desired = need < f->min_tasks ? f->min_tasks : need > f->max_tasks ? f->max_tasks : (uint32_t)need;
     if (desired > current && now - st->last_out >= f->out_cooldown_s) {
         for (uint32_t i = current; i < desired; i++)
@@ -613,6 +621,7 @@ static void fleet_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "cpu_utilization", st->serving_seconds > 0 ? st->cpu_busy_window / (st->serving_seconds * f->vcpu) : 0);
     metric_emit(m, "mean_inflight", st->inflight_s.total / window);
     metric_emit(m, "task_hours", st->billed_task_seconds / 3600.0);
+    metric_emit(m, "capped_share", st->capped_s / window);
     metric_emit(m, "latency_ms_mean", any ? hist_mean(&st->latency_ms) : NAN);
     metric_emit(m, "latency_ms_p50", any ? hist_quantile(&st->latency_ms, 0.5) : NAN);
     metric_emit(m, "latency_ms_p99", any ? hist_quantile(&st->latency_ms, 0.99) : NAN);

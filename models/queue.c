@@ -242,6 +242,7 @@ typedef struct queue_state {
     uint64_t  api_send, api_receive, api_delete;
     double    empty_receives;
     series    depth;                 /* visible messages, time integral */
+    double    depth_moment;          /* the integral of (t - window start) x depth: its trend */
     double    max_depth;
     hist      wait_ms;               /* send to first receive */
     uint64_t  waited;                /* first receives that waited at all */
@@ -331,6 +332,9 @@ static void advance(queue_state *st)
     if (st->last_t < st->w->t_start && now >= st->w->t_start && (double)st->count > st->max_depth)
         st->max_depth = (double)st->count;   /* the level held when the window opened */
     series_add_span(&st->depth, st->last_t, now, (double)st->count);
+    double a = fmax(st->last_t, st->w->t_start) - st->w->t_start, b = fmin(now, st->w->t_end) - st->w->t_start;
+    if (b > a)
+        st->depth_moment += (double)st->count * (b * b - a * a) / 2.0;
     double dt = now - st->last_t, rate = q->pollers_per_minute / 60.0;
     st->last_t = now;
     if (st->count > 0 && st->busy >= (uint32_t)st->allowed)   /* 1e-9: land on whole pollers */
@@ -993,6 +997,11 @@ static void queue_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "batches", (double)st->batches_run);
     metric_emit(m, "mean_depth", st->depth.total / window);
     metric_emit(m, "max_depth", st->max_depth);
+    /* The least-squares line through the depth over the window, its rise from start to end:
+     * 12 (M1 - T/2 M0) / T^2 for the depth's integral M0 and first moment M1 (a depth
+     * growing steadily to D rises by D; a backlog that drains within the window, by little
+     * or less than nothing). */
+    metric_emit(m, "depth_growth", 12.0 * (st->depth_moment - window / 2.0 * st->depth.total) / (window * window));
     metric_emit(m, "wait_ms_mean", any ? hist_mean(&st->wait_ms) : NAN);
     metric_emit(m, "wait_ms_p99", any ? hist_quantile(&st->wait_ms, 0.99) : NAN);
     metric_emit(m, "waited_share", any ? (double)st->waited / (double)st->wait_ms.count : NAN);

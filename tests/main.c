@@ -20,6 +20,7 @@ int main(void)
     srunner_add_suite(sr, workflow_executions_suite());
     srunner_add_suite(sr, safety_suite());
     srunner_add_suite(sr, study_suite());
+    srunner_add_suite(sr, slo_suite());
     srunner_add_suite(sr, fleet_suite());
     srunner_add_suite(sr, cloudrun_suite());
     srunner_add_suite(sr, trace_suite());

@@ -31,6 +31,7 @@ Suite *exercises_c_suite(void); /* tests/test_exercises_c.c: the answers of exer
 Suite *results_suite(void);     /* tests/test_results.c: the results folder as one unit, hostile names */
 Suite *safety_suite(void);      /* tests/test_safety.c: call cycles, zero-time loops, the watchdog, deep chains */
 Suite *work_suite(void);        /* tests/test_work.c: units of work through pipelines, conserved; how reports show them */
+Suite *slo_suite(void);         /* tests/test_slo.c: --slo, saturation flags, representative windows */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)

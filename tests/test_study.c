@@ -509,7 +509,8 @@ START_TEST(a_cost_curve_finds_the_break_even_of_a_function_and_a_fixed_fleet)
     study_ok(out, sizeof out, args);
     snprintf(path, sizeof path, "%s/cc/cost-curve.csv", dir);
     csv *t = csv_read(path);
-    csv_header(t, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms");
+    csv_header(t, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms,saturated,"
+                  "meets_slo,slo_missed,slo_uncertain,saturation");
     ck_assert_uint_eq(t->rows, 1 + 2 * (size_t)steps);
     double vol[8], cf[8], cc[8];
     for (int s = 0; s < steps; s++) {
@@ -541,7 +542,7 @@ START_TEST(a_cost_curve_finds_the_break_even_of_a_function_and_a_fixed_fleet)
     /* One break-even, where the cheapest changes: the function below, the fleet above. */
     snprintf(path, sizeof path, "%s/cc/break-even.csv", dir);
     t = csv_read(path);
-    csv_header(t, "requests_per_month,cheaper_below,cheaper_above");
+    csv_header(t, "requests_per_month,cheaper_below,cheaper_above,reason");
     ck_assert_uint_eq(t->rows, 2);
     double be = csv_num(t, 1, 0);
     ck_assert_str_eq(csv_cell(t, 1, 1), "function");
@@ -611,7 +612,8 @@ START_TEST(tune_sweeps_a_cpu_bound_function_exactly)
     snprintf(path, sizeof path, "%s/t/tune.csv", dir);
     csv *t = csv_read(path);
     csv_header(t, "memory_mb,cost_per_million,cost_per_million_ci95,monthly_cost,duration_ms_mean,latency_p50_ms,"
-                  "latency_p90_ms,latency_p99_ms,cold_start_ratio,failed_share");
+                  "latency_p90_ms,latency_p99_ms,cold_start_ratio,failed_share,saturated,meets_slo,slo_missed,"
+                  "slo_uncertain,saturation");
     ck_assert_uint_eq(t->rows, 1 + n);
     for (size_t i = 0; i < n; i++)
         ck_assert_double_eq(csv_num(t, 1 + i, 9), 0);
