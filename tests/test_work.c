@@ -412,7 +412,7 @@ START_TEST(compare_and_cost_curve_show_the_work)
     slsim_ok(out, sizeof out, args);
     snprintf(path, sizeof path, "%s/cc/cost-curve.csv", dir);
     csv = support_read_file(path);
-    ck_assert_msg(csv && strstr(csv, ",work_processed_share,work_lost_share,work_p99_ms\n"), "%.300s", csv);
+    ck_assert_msg(csv && strstr(csv, ",work_processed_share,work_lost_share,work_p99_ms,saturated,"), "%.300s", csv);
     ck_assert_msg(strstr(out, " lost "), "%.2000s", out);
     free(csv);
     support_rmrf(dir);
