@@ -637,10 +637,14 @@ int report_write_summary(const run_result *r, const char *dir, char *err, size_t
     cJSON *files = summary && cJSON_AddStringToObject(summary, "generator", "slsim")
                        ? cJSON_AddArrayToObject(summary, "files") : NULL;
     int rc = files ? outdir_list(dir, files) : -1;
-    int listed = 0;
-    for (const cJSON *f = files ? files->child : NULL; f; f = f->next)
-        listed |= !strcmp(f->valuestring, "summary.json");
-    if (rc == 0 && !listed && !cJSON_AddItemToArray(files, cJSON_CreateString("summary.json")))
+    /* summary.json last, also when a first one (written for the plots) is listed already. */
+    int at = 0;
+    for (const cJSON *f = files ? files->child : NULL; f; f = f->next, at++)
+        if (!strcmp(f->valuestring, "summary.json")) {
+            cJSON_DeleteItemFromArray(files, at);
+            break;
+        }
+    if (rc == 0 && !cJSON_AddItemToArray(files, cJSON_CreateString("summary.json")))
         rc = -1;
     char *json = rc == 0 ? cJSON_Print(summary) : NULL;
     cJSON_Delete(summary);

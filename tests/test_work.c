@@ -362,8 +362,15 @@ START_TEST(the_report_page_has_pipelines_and_plots_the_work_when_all_is_asynchro
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(work, "every_request_asynchronous")));
     snprintf(path, sizeof path, "%s/p/plot-latency.svg", dir);
     char *svg = support_read_file(path);
-    if (svg)
+    if (svg) {
         ck_assert_msg(strstr(svg, "processed units of work") != NULL, "the latency plot draws requests");
+        /* Its marks come from a summary.json written before the plots (they were at 1 ms). */
+        ck_assert_msg(strstr(svg, "p50 11") && !strstr(svg, "p50 1 ms"), "the p50 mark is not the work's 115 ms");
+    }
+    /* ... which the last one replaces, listing itself last. */
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(summary, "files");
+    const cJSON *last = cJSON_GetArrayItem(files, cJSON_GetArraySize(files) - 1);
+    ck_assert_msg(cJSON_IsString(last) && !strcmp(last->valuestring, "summary.json"), "summary.json not last");
     snprintf(path, sizeof path, "%s/p/work-latency.csv", dir);
     char *csv = support_read_file(path);
     ck_assert_msg(csv && !strncmp(csv, "upper_ms,count,cumulative_fraction\n", 35), "work-latency.csv");
