@@ -3,6 +3,7 @@
  * temporary file and a rename. */
 #include "app/report.h"
 #include "app/outdir.h"
+#include "app/slo.h"
 #include "models/function.h"
 #include "models/traffic.h"
 
@@ -233,7 +234,16 @@ void report_print(const run_result *r, FILE *f)
                 "replication, so the figures below are empty (check the traffic's rates and start "
                 "times against warmup_s and duration_s)\n\n");
     if (spec->pipelines)
-        print_work(r, f);
+        print_work(r, f);     /* lost work first */
+    /* A component without capacity left for a sustained part of the window: the studies'
+     * saturation rules (app/slo.c), said here too, so one run does not pass for healthy. */
+    slo_verdict sat;
+    slo_judge(NULL, 0, r, &sat);
+    for (size_t k = 0; k < sat.n_reasons; k++)
+        fprintf(f, "  SATURATED: %s\n", sat.reason[k]);
+    if (sat.saturated)
+        fprintf(f, "  (its figures hold for this load only: more traffic would queue, fail or be "
+                "refused)\n\n");
     fprintf(f, "Requests (per original request; mean per replication)\n");
     static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",
                                        "dropped", "dead_lettered", "expired", "in_flight",

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/report.h"
 #include "app/slo.h"
 #include "app/window.h"
 #include "models/traffic.h"
@@ -183,6 +184,16 @@ START_TEST(a_queue_that_cannot_keep_up_grows_by_the_rate_difference_and_is_satur
     ck_assert_msg(v.saturated && v.n_reasons == 1 && strstr(v.reason[0], "queue jobs's backlog grows"),
                   "not flagged: %s", v.n_reasons ? v.reason[0] : "(no reason)");
     ck_assert(slo_eligible(&v));     /* without --slo a study still names it, with the flag */
+    /* A single run says so on its first screen too. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(mem);
+    report_print(&res, mem);
+    fclose(mem);
+    char *at = strstr(text, "SATURATED: queue jobs's backlog grows");
+    ck_assert_msg(at && at < strstr(text, "Requests (per original request"), "%.1500s", text);
+    free(text);
     support_done(spec, &res);
 
     support_scenario_set(json, sizeof json, "slo/backlog.json", "traffic[0].arrivals.rate_per_s=15");
@@ -191,6 +202,12 @@ START_TEST(a_queue_that_cannot_keep_up_grows_by_the_rate_difference_and_is_satur
     ck_assert_msg(fabs(growth) <= 2, "depth_growth %g ± %g at 15 a second, expected about 0", growth, hw);
     slo_judge(NULL, 0, &res, &v);
     ck_assert_msg(!v.saturated, "flagged: %s", v.n_reasons ? v.reason[0] : "");
+    mem = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(mem);
+    report_print(&res, mem);
+    fclose(mem);
+    ck_assert_msg(!strstr(text, "SATURATED"), "%.1500s", text);
+    free(text);
     support_done(spec, &res);
 }
 END_TEST
