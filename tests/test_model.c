@@ -551,6 +551,66 @@ START_TEST(lambda_init_matches_the_published_figures_per_runtime)
 }
 END_TEST
 
+/* SnapStart: a cold start restores a snapshot instead of running init, so the billed part is
+ * the restore (a lognormal through 200 and 700 ms, an assumption: AWS publishes "as low as
+ * sub-second" only) after the usual platform time. Python pays the snapshot's cache (1 GB x
+ * a 730-hour month x $0.0000015046 = $3.95 for one version) and each restore (1 GB x
+ * $0.0001397998); Java pays neither. Runtimes without SnapStart, provisioned concurrency,
+ * other providers and cold_start_ms are refused. */
+START_TEST(snapstart_restores_instead_of_init_and_bills_python_cache_and_restores)
+{
+    const char *fmt =
+        "{\"name\": \"snap\", \"duration_s\": 600, \"seed\": 8, \"replications\": 5,"
+        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"runtime\": \"%s\", \"memory_mb\": 1024,"
+        "   \"keep_alive\": {\"policy\": \"none\"}, \"duration_ms\": 20, \"snapstart\": {}}]}";
+    const double month = 730 * 3600.0 / 600;   /* the measured window's months */
+    for (int java = 0; java <= 1; java++) {
+        char json[1024];
+        snprintf(json, sizeof json, fmt, java ? "java" : "python");
+        world_spec *spec;
+        run_result res;
+        support_run_text(json, 0, &spec, &res);
+        dist restore = dist_lognormal_median_p99(200, 700), platform = dist_lognormal_median_p99(100, 400);
+        double hw, m = support_figure_ci(&res, "functions.f.init_ms_mean", &hw);
+        support_assert_within_ci("model", "billed restore of the cold starts", m, hw, dist_mean(&restore));
+        m = support_figure_ci(&res, "functions.f.cold_start_ms_mean", &hw);
+        support_assert_within_ci("model", "SnapStart cold start the client waits", m, hw,
+                                 dist_mean(&restore) + dist_mean(&platform));
+        double cache = run_value(&res, "cost.by_line.lambda_snapstart_cache", NULL);
+        double restores = run_value(&res, "cost.by_line.lambda_snapstart_restore", NULL);
+        if (java) {
+            ck_assert_double_eq(cache, 0);
+            ck_assert_double_eq(restores, 0);
+        } else {
+            ck_assert_double_eq_tol(cache, 3.95, 0.0051);
+            double cold = run_value(&res, "functions.f.cold_starts", NULL);
+            ck_assert_double_eq_tol(restores, cold * month * 0.0001397998, 0.0051);
+        }
+        support_done(spec, &res);
+    }
+    static const struct { const char *extra, *key, *words; } bad[] = {
+        { "\"runtime\": \"nodejs\", \"snapstart\": {}", "components[0].snapstart", "\"java\", \"python\" and \"dotnet\"" },
+        { "\"runtime\": \"java\", \"snapstart\": {}, \"provisioned_concurrency\": 2",
+          "components[0].provisioned_concurrency", "does not work with provisioned concurrency" },
+        { "\"runtime\": \"java\", \"snapstart\": {}, \"cold_start_ms\": 300", "components[0].snapstart", "not cold_start_ms" },
+        { "\"runtime\": \"java\", \"snapstart\": {\"versions\": 0}", "components[0].snapstart.versions", "1" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char json[1024];
+        snprintf(json, sizeof json,
+                 "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+                 " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, %s}]}", bad[i].extra);
+        support_assert_refused("model", json, bad[i].key, bad[i].words);
+    }
+    support_assert_refused("model",
+        "{\"platform\": {\"provider\": \"azure-flex\"},"
+        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"runtime\": \"java\", \"snapstart\": {}}]}",
+        "components[0].snapstart", "Lambda's");
+}
+END_TEST
+
 /* Other providers' cold starts and keep-alive, as their sources give them: Azure Functions
  * (Consumption) JavaScript a lognormal through Shilkov's median 3.97 s and 95%-range top
  * 12.4 s, none of it billed; its idle instances live 20-30 minutes, so arrivals 25 minutes
@@ -1136,6 +1196,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, provisioned_concurrency_follows_a_daily_schedule);
     tcase_add_test(tc, a_cold_start_is_platform_time_then_billed_init);
     tcase_add_test(tc, lambda_init_matches_the_published_figures_per_runtime);
+    tcase_add_test(tc, snapstart_restores_instead_of_init_and_bills_python_cache_and_restores);
     tcase_add_test(tc, other_providers_cold_starts_and_keep_alive_are_their_own);
     tcase_add_test(tc, regressions_from_review_of_deployments_schedules_and_the_gateway);
     tcase_add_test(tc, a_local_cache_hits_only_on_warm_instances);

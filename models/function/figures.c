@@ -139,6 +139,13 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
             usage_add(u, index, dim, st->pc_area * gb);
         }
     }
+    if (f->snapstart_billed) {
+        /* Each published version's snapshot is cached all the time (so for the whole month
+         * once extrapolated), and every cold start restores one. */
+        double window_s = st->w->t_end - st->w->t_start;
+        usage_add(u, index, "functions.snapstart_cache_gb_s", f->snapstart_versions * gb * window_s);
+        usage_add(u, index, "functions.snapstart_restore_gb", (double)st->cold_starts * gb);
+    }
     if (f->provider == PROVIDER_AWS)
         usage_add(u, index, "functions.ephemeral_gb_s",
                   (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * (f->ephemeral_mb - 512) / 1024.0);

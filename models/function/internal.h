@@ -92,6 +92,9 @@ typedef struct function_spec {
     dist              platform_ms;     /* before init, never billed */
     bool              no_cold_start;   /* Workers: a new isolate is no cold start */
     bool              legacy_cold_start; /* cold_start_ms given: all of it init, no platform */
+    bool              snapstart;       /* cold_start_ms is SnapStart's restore, not init */
+    bool              snapstart_billed; /* Python and .NET pay for the cache and restores */
+    double            snapstart_versions; /* published versions whose snapshots are cached */
     double            speed_factor;    /* duration multiplier from the CPU share */
     double            timeout_ms, error_rate;
     keep_alive_policy keep_alive;
