@@ -23,6 +23,7 @@ int main(void)
     srunner_add_suite(sr, slo_suite());
     srunner_add_suite(sr, fleet_suite());
     srunner_add_suite(sr, cloudrun_suite());
+    srunner_add_suite(sr, azure_suite());
     srunner_add_suite(sr, trace_suite());
     srunner_add_suite(sr, library_suite());
     srunner_add_suite(sr, validation_suite());

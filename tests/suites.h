@@ -22,6 +22,7 @@ Suite *workflow_suite(void);    /* tests/test_workflow.c: the states: maps, para
 Suite *workflow_executions_suite(void); /* tests/test_workflow_executions.c: Express, sagas, starts, bills */
 Suite *study_suite(void);       /* tests/test_study.c: compare, cost-curve, tune */
 Suite *cloudrun_suite(void);    /* tests/test_cloudrun.c: Cloud Run's shared vCPUs, autoscaling, startup, bills */
+Suite *azure_suite(void);       /* tests/test_azure.c: Azure's per-instance concurrency, Flex sizes and always-ready instances, bills */
 Suite *fleet_suite(void);       /* tests/test_fleet.c: containers and VMs: loss systems, sharing, bills, autoscaling */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
 Suite *library_suite(void);     /* tests/test_library.c: the scenario library's lessons and descriptions */

@@ -58,6 +58,7 @@ typedef struct shared_inst {
     double    v, v_t;      /* virtual time, and when it was last advanced */
     double    capacity;    /* vCPUs now (boosted after a startup) */
     double    ready_at;    /* its init ends */
+    double    bill_from;   /* its busy time is billed from here (Azure: not its startup) */
     uint32_t  active, hold;
     uint32_t  wait_head, wait_tail;   /* jobs waiting for the init */
     uint32_t  gen;         /* generation of its pending completion event */
@@ -126,7 +127,8 @@ static void bill_busy(function_state *st, double start, double end)
         return;
     uint64_t billed = billed_ms_of(st->f, (b - a) * 1000.0 - 1e-6);
     st->billed_ms += billed;
-    st->cpu_units += (double)billed / 1000.0 * st->f->cpu_per_s;
+    if (st->f->provider == PROVIDER_GCP_CLOUD_RUN)   /* Azure bills memory only */
+        st->cpu_units += (double)billed / 1000.0 * st->f->cpu_per_s;
 }
 
 /* The extra vCPU-seconds of a startup boost between t0 and t1, inside the window. */
@@ -209,7 +211,7 @@ static void hold_down(function_state *st, uint32_t slot, double now)
     if (--si->hold > 0)
         return;
     instance *in = &st->inst[slot];
-    bill_busy(st, in->busy_start, now);
+    bill_busy(st, fmax(in->busy_start, si->bill_from), now);
     busy_span(st, in->busy_start, now);
     min_idle_account(st, now);
     st->busy--;
@@ -263,6 +265,7 @@ static int inst_begin(function_state *st, uint32_t slot, double now, double init
     si->capacity = f->cpu_per_s;
     si->boosted = 0;
     si->state = INST_SERVING;
+    si->bill_from = 0;
     sh->serving++;
     st->inst[slot].idle_since = now;
     if (init_ms <= 0) {
@@ -271,7 +274,9 @@ static int inst_begin(function_state *st, uint32_t slot, double now, double init
     }
     si->ready = 0;
     si->ready_at = now + init_ms / 1000.0;
-    hold_up(st, slot, now, false);           /* a startup is billed like a request */
+    if (!f->bill_startup)
+        si->bill_from = si->ready_at;
+    hold_up(st, slot, now, false);           /* a startup is busy (on Cloud Run, billed) */
     if (f->boost > 1.0)
         bill_boost(st, now, si->ready_at);
     if (sim_at(st->w->s, si->ready_at, on_ready, st, sim_gen_pack(si->life, slot)) != 0)
@@ -296,18 +301,20 @@ static uint32_t inst_add(function_state *st, double now)
             w->out_of_memory = 1;
         return NONE;
     }
-    double init_ms = 0;
+    double init_ms = 0, platform_ms = 0;
     if (cold) {
         init_ms = dist_sample(&f->cold_start_ms, st->r_cold);
         if (f->boost > 1.0)           /* the boost speeds up the init's CPU-bound part */
             init_ms *= (1.0 - f->cpu_bound_fraction) + f->cpu_bound_fraction / f->boost;
+        platform_ms = dist_sample(&f->platform_ms, st->r_platform);   /* Azure's whole start */
         if (world_measuring(w, now)) {
             st->cold_starts++;
             st->init_ms_sum += init_ms;
+            st->platform_ms_sum += platform_ms;
             series_add(&w->ts[TS_COLD_STARTS], now, 1.0);
         }
     }
-    if (inst_begin(st, slot, now, init_ms) != 0) {
+    if (inst_begin(st, slot, now, platform_ms + init_ms) != 0) {
         w->out_of_memory = 1;
         return NONE;
     }
@@ -787,7 +794,7 @@ void function_shared_finish(function_state *st, double end)
         if (si->state == INST_OFF)
             continue;
         if (si->hold > 0) {
-            bill_busy(st, in->busy_start, end);
+            bill_busy(st, fmax(in->busy_start, si->bill_from), end);
             busy_span(st, in->busy_start, end);
         } else {
             idle_span(st, in->idle_since, end);

@@ -119,6 +119,20 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
              * no request fee. */
             usage_add(u, index, "functions.instance_gb_s", gb_s);
             usage_add(u, index, "functions.instance_cpu", st->cpu_units);
+        } else if (f->shared && f->provider == PROVIDER_AZURE_FLEX && f->min_instances > 0) {
+            /* Flex's always-ready instances: their memory all the time (the baseline), and
+             * their executing time and executions at the always-ready rates, no free grant;
+             * the rest on demand. Executing on them: busy instance-time up to the always-ready
+             * count (requests go to them first), min(busy, N) = N x window - their idle
+             * time; executions split in the same proportion. */
+            double window_s = st->w->t_end - st->w->t_start;
+            double ready_busy_s = (double)f->min_instances * window_s - st->min_idle_s;
+            double share = st->busy_s.total > 0 ? fmin(1.0, fmax(0.0, ready_busy_s / st->busy_s.total)) : 0;
+            usage_add(u, index, "functions.always_ready_baseline_gb_s", (double)f->min_instances * f->bill_gb * window_s);
+            usage_add(u, index, "functions.always_ready_gb_s", gb_s * share);
+            usage_add(u, index, "functions.always_ready_requests", requests * share);
+            usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.requests", requests * (1 - share));
+            usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.gb_s", gb_s * (1 - share));
         } else {
             usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.requests", requests);
             snprintf(dim, sizeof dim, "functions.gb_s.%s", arch[f->arch]);
@@ -126,7 +140,8 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
             if (st->cpu_units > 0)   /* platforms that bill CPU apart from memory */
                 usage_add(u, index, "functions.cpu", st->cpu_units);
         }
-        if (st->min_idle_s > 0) {   /* Cloud Run's idle min instances (request-based billing) */
+        /* Cloud Run's idle min instances (request-based billing) */
+        if (st->min_idle_s > 0 && f->provider == PROVIDER_GCP_CLOUD_RUN) {
             usage_add(u, index, "functions.min_idle_gb_s", st->min_idle_s * f->bill_gb);
             usage_add(u, index, "functions.min_idle_cpu", st->min_idle_s * f->cpu_per_s);
         }

@@ -147,6 +147,7 @@ typedef struct function_spec {
      * instance's vCPUs; an autoscaler on CPU and concurrency; min and max instances */
     bool              shared;          /* concurrent.c runs it (Cloud Run without calls) */
     bool              bill_instance;   /* instance-based billing (CPU always allocated) */
+    bool              bill_startup;    /* an instance's startup is billed (Cloud Run; not Azure) */
     uint32_t          min_instances, max_instances;
     double            cpu_target, concurrency_target;  /* autoscaling targets, 0: not a driver */
     double            scale_interval_s, scale_window_s;
@@ -328,8 +329,8 @@ void function_shared_free(function_state *st);
 void function_shared_finish(function_state *st, double end);
 void function_shared_accept(function_state *st, world *w, uint32_t req);
 
-/* ---- cloudrun.c ---- */
-void function_cloud_run_parse(cfg_node *n, function_spec *f);
+/* ---- shared.c ---- */
+void function_shared_parse(cfg_node *n, function_spec *f);
 
 /* ---- async.c ---- */
 void function_enqueue(void *state, world *w, uint32_t req);

@@ -203,11 +203,13 @@ static void parse_provider_memory(cfg_node *n, function_spec *f)
         f->bill_gb = ceil(f->memory_mb / 128.0 - 1e-9) * 128.0 / 1024.0;
         break;
     case PROVIDER_AZURE_FLEX: {
-        /* Flex instances are 2,048 or 4,096 MB, billed at the instance's memory. */
-        f->memory_mb = (double)cfg_integer(n, "memory_mb", 2048, 2048, 4096);
-        if (!cfg_failed(n) && f->memory_mb != 2048 && f->memory_mb != 4096)
-            cfg_fail(n, "memory_mb", "Flex Consumption instances have 2048 or 4096 MB, got %g", f->memory_mb);
-        f->bill_gran_ms = 1;
+        /* Flex instances are 512, 2,048 or 4,096 MB, billed at the instance's memory for
+         * each period it executes, 1,000 ms at least, then rounded up to 100 ms. */
+        f->memory_mb = (double)cfg_integer(n, "memory_mb", 2048, 512, 4096);
+        if (!cfg_failed(n) && f->memory_mb != 512 && f->memory_mb != 2048 && f->memory_mb != 4096)
+            cfg_fail(n, "memory_mb", "Flex Consumption instances have 512, 2048 or 4096 MB, got %g", f->memory_mb);
+        f->bill_gran_ms = 100;
+        f->bill_min_ms = 1000;
         f->bill_gb = f->memory_mb / 1024.0;
         break;
     }
@@ -795,7 +797,7 @@ void *function_parse(cfg_node *n, world_spec *w)
     f->log_kb = cfg_number(n, "log_kb", f->provider == PROVIDER_AWS ? 0.3 : 0, 0, 1e6);
     if (f->provider == PROVIDER_CLOUDFLARE_WORKERS)
         f->log_events = cfg_number(n, "log_events", 1, 0, 1e6);
-    function_cloud_run_parse(n, f);      /* Cloud Run's instances: autoscaling, billing, boost */
+    function_shared_parse(n, f);   /* Cloud Run's and Azure's instances serving several at once */
     if (!cfg_failed(n) && f->snapstart && (f->provisioned || f->ephemeral_mb > 512))
         cfg_fail(n, f->provisioned ? (f->n_pc_actions ? "provisioned_schedule" : "provisioned_concurrency")
                  : "ephemeral_storage_mb", "Lambda's SnapStart does not work with %s",
