@@ -625,7 +625,8 @@ void *function_parse(cfg_node *n, world_spec *w)
     f->provider = w->provider;
     parse_provider_memory(n, f);
     /* Cloud Run serves up to 80 requests at once on an instance by default (1 to 1,000);
-     * elsewhere an instance serves one. */
+     * Azure's concurrency is read with its other instance keys (shared.c); elsewhere an
+     * instance serves one. */
     if (f->provider == PROVIDER_GCP_CLOUD_RUN)
         f->concurrency = (uint32_t)cfg_integer(n, "concurrency", 80, 1, 1000);
     else
