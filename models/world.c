@@ -673,8 +673,8 @@ static void record_outcome(world *w, uint32_t idx, request_outcome outcome)
     assert_live(w, idx);        /* ended twice, or never started */
     request *r = &w->req[idx];
     assert(r->work != WORK_CARRIED && "a batch's carrier ended as a request");
-    if (r->work == WORK_DEAD_LETTERED)
-        r->work = WORK_NONE;        /* read where it was dead-lettered: no last stage */
+    if (r->work == WORK_DEAD_LETTERED || r->work == WORK_PART)
+        r->work = WORK_NONE;        /* read where it was dead-lettered, or a call: no unit */
     if (r->work == WORK_UNIT) {
         r->work = WORK_NONE;
         if (outcome != OUTCOME_COMPLETED) {

@@ -89,7 +89,9 @@ typedef struct request {
     uint8_t  forwarded;      /* its processing sent it on (calls, fan-out): not a pipeline's end */
     uint8_t  work;           /* WORK_UNIT: it holds a unit of work (work.*, see work_counts);
                                 WORK_CARRIED: a batch whose messages hold units;
-                                WORK_DEAD_LETTERED: its unit ended lost, dead-lettered */
+                                WORK_DEAD_LETTERED: its unit ended lost, dead-lettered;
+                                WORK_PART: a synchronous call (a function's call step, a
+                                workflow's task) made for a holder of work */
     uint8_t  result;         /* a callee's attempt_result, kept until its reply */
 } request;
 
@@ -260,9 +262,11 @@ typedef struct request_counts {
  * destination holds no unit (what reads it there is no last stage), unless a redrive moves
  * it back into the pipeline (world_work_redrive): its unit is then in flight again, no
  * longer lost. Copies made by at-least-once delivery (duplicates) hold none; neither do
- * runs of schedules, what a synchronous callee or a workflow's task sends (the caller's
- * unit ends with the caller), which are not requests either. */
-enum { WORK_NONE, WORK_UNIT, WORK_CARRIED, WORK_DEAD_LETTERED };
+ * runs of schedules. A synchronous call made for a holder of work (a function's call step,
+ * a workflow's task) is part of it (WORK_PART, no unit of its own): the messages its callee
+ * sends on carry units, and a successful reply tells the caller it sent work on, so the
+ * holder's unit ends passed on, not processed. */
+enum { WORK_NONE, WORK_UNIT, WORK_CARRIED, WORK_DEAD_LETTERED, WORK_PART };
 typedef struct work_counts {
     uint64_t made, passed_on, processed, lost, in_flight;
     uint64_t lost_by[OUTCOME_EXPIRED + 1];   /* lost, by outcome (completed stays 0) */
@@ -334,11 +338,12 @@ void     world_dead_letter(world *w, uint32_t idx, int destination);
 /* Request idx holds a new unit of work when unit is true: a measured request as it arrives,
  * or a message just derived from a holder of a unit. Counted as made (see work_counts). */
 void     world_work_begin(world *w, uint32_t idx, bool unit);
-/* Whether what request idx's processing sends on carries work: it holds a unit, or is a
- * batch whose messages do. */
+/* Whether what request idx's processing sends on carries work: it holds a unit, is a
+ * batch whose messages do, or is a synchronous call made for a holder of work. */
 static inline bool world_work_held(const world *w, uint32_t idx)
 {
-    return w->req[idx].work == WORK_UNIT || w->req[idx].work == WORK_CARRIED;
+    uint8_t k = w->req[idx].work;
+    return k == WORK_UNIT || k == WORK_CARRIED || k == WORK_PART;
 }
 /* A redrive moves dead-lettered message idx back into the pipeline: a unit that ended
  * dead-lettered is no longer lost, but in flight again. */

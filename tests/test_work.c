@@ -142,6 +142,43 @@ START_TEST(a_failing_call_loses_its_share_of_the_work)
 }
 END_TEST
 
+/* Work that a synchronous callee, or a workflow's task, sends on is followed: the holder's
+ * unit (the API request, the execution) ends passed on when its call or task succeeds, the
+ * message carries it, and a sink that drops a share p of its events loses that share of the
+ * work. Before, the holder ended "processed" and the sink's drops were never counted. */
+START_TEST(work_sent_by_a_synchronous_callee_or_a_task_is_followed)
+{
+    static const char *const file[] = { FIXTURE("work-sent-by-a-synchronous-callee-is-followed"),
+                                        FIXTURE("work-sent-by-a-workflow-task-is-followed") };
+    const double p = 0.181;
+    for (int i = 0; i < 2; i++) {
+        world_spec *spec;
+        run_result res;
+        run_fixture(file[i], 0, NULL, 0, &spec, &res);
+        double share[64];
+        ck_assert_uint_le(spec->replications, 64);
+        for (uint32_t r = 0; r < spec->replications; r++) {
+            assert_conserved(file[i], &res, r);
+            double sent = row(&res, r, "functions.writer.messages_sent");
+            double lost = row(&res, r, "work.lost"), processed = row(&res, r, "work.processed");
+            ck_assert_msg(sent > 0, "%s: the writer sent nothing", file[i]);
+            /* One unit per message: the holders' units were passed on, but for those still
+             * waiting on their call when the window closed (in flight). */
+            double events = row(&res, r, "work.events");
+            ck_assert_msg(events >= sent && events - sent <= row(&res, r, "work.in_flight"),
+                          "%s: %g events for %g messages", file[i], events, sent);
+            ck_assert_double_eq(lost, row(&res, r, "work.lost_by.dropped"));
+            ck_assert_double_eq(lost, row(&res, r, "functions.sink.async_dropped"));
+            share[r] = lost / (lost + processed);
+        }
+        double hw, mean = support_mean_ci(share, spec->replications, &hw);
+        support_assert_within_ci("work", i ? "lost share behind a workflow task" : "lost share behind a synchronous callee",
+                                 mean, hw, p);
+        support_done(spec, &res);
+    }
+}
+END_TEST
+
 /* A topic with k = 3 subscribers behind a bucket: 3 units of work per upload, exactly,
  * and the copies in the queue no one reads stay in flight. */
 START_TEST(a_topic_with_k_subscribers_makes_k_units_per_upload)
@@ -499,6 +536,7 @@ Suite *work_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_function_with_no_concurrency_loses_every_event);
     tcase_add_test(tc, a_failing_call_loses_its_share_of_the_work);
+    tcase_add_test(tc, work_sent_by_a_synchronous_callee_or_a_task_is_followed);
     tcase_add_test(tc, a_topic_with_k_subscribers_makes_k_units_per_upload);
     tcase_add_test(tc, work_passes_through_a_call_step_and_a_queue);
     tcase_add_test(tc, a_batch_passes_its_messages_work_on_to_what_it_sends);

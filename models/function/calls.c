@@ -270,6 +270,8 @@ static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, doub
     r->attempt = attempt;
     r->backoff_prev_ms = prev_ms;
     r->deadline = fmin(now + c->timeout_s, in->deadline);
+    /* Made for a holder of work: what the callee sends on carries it. */
+    r->work = in->serving != UINT32_MAX && world_work_held(w, in->serving) ? WORK_PART : WORK_NONE;
     world_deliver(w, c->target, sub);
 }
 
@@ -282,6 +284,8 @@ void function_call_reply(function_state *st, world *w, uint32_t sub, attempt_res
     const function_call *c = &st->f->calls[r.step];
     if (result == RESULT_PARTIAL)
         result = RESULT_ERROR;
+    if (result == RESULT_OK && r.forwarded)
+        st->inst[r.tag].forwarded = 1;   /* the callee sent work on for this invocation */
     double now = sim_now(w->s);
     step_state *ss = &st->steps[r.step];
     if (breaker_record(&ss->breaker, &c->breaker, r.breaker_generation, result == RESULT_OK, now))

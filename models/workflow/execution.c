@@ -80,6 +80,7 @@ static uint32_t exec_new(workflow_state *st)
         return NONE;
     wf_exec *e = &st->ex[k];
     e->live = 1;
+    e->forwarded = 0;
     e->frames = NONE;
     return k;
 }
@@ -226,9 +227,12 @@ static void exec_end(workflow_state *st, uint32_t x, wf_outcome outcome)
     e->live = 0;
     uint32_t req = e->req;
     bool sync = e->sync;
+    bool forwarded = e->forwarded;
     pool_give(st->ex, &st->free_ex, sizeof *st->ex, x);
     if (req == NONE)
         return;
+    if (forwarded && outcome == WF_SUCCEEDED)
+        w->req[req].forwarded = 1;   /* its tasks sent its work on */
     if (sync) {
         static const attempt_result as_result[WF_OUTCOMES] = {
             [WF_SUCCEEDED] = RESULT_OK, [WF_FAILED] = RESULT_ERROR, [WF_TIMED_OUT] = RESULT_TIMEOUT,
@@ -455,6 +459,8 @@ static void issue_task(workflow_state *st, uint32_t k, const wf_task *t)
     r->attempt = f->attempt;
     r->breaker_generation = gen;
     r->deadline = fmin(now + t->timeout_s, e->deadline);
+    /* Made for a holder of work: what the task's target sends on carries it. */
+    r->work = e->req != NONE && world_work_held(w, e->req) ? WORK_PART : WORK_NONE;
     world_deliver(w, t->target, sub);
 }
 
@@ -483,6 +489,8 @@ void workflow_reply(void *state, world *w, uint32_t sub, attempt_result result)
     if (result == RESULT_PARTIAL)
         result = RESULT_ERROR;
     const wf_frame *f = &st->fr[k];
+    if (result == RESULT_OK && r.forwarded)
+        st->ex[f->exec].forwarded = 1;
     int owner;
     const wf_task *t = frame_task(st, f, &owner);
     if (t->breaker.on &&

@@ -125,6 +125,7 @@ typedef struct wf_exec {
     uint16_t comp[COMP_MAX];/* states whose compensation is owed, in completion order */
     double   started, deadline, wait_s, work_s;
     uint8_t  live, measured, sync, traced;
+    uint8_t  forwarded;     /* a task's callee sent work on */
     uint32_t trace_id;
 } wf_exec;
 
