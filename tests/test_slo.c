@@ -12,7 +12,8 @@
  *    flags follow the offered load against capacity), and under --slo excluded, even with a
  *    clause it meets;
  *  - the traffic's period: cron schedules' periods by hand, a run shorter than a diurnal day
- *    warned (the hours it covers named), a full day not; a study of a one-hour diurnal
+ *    warned (the hours it covers named) on stderr, the report's first screen, report.html and
+ *    summary.json's window, a full day not (its window representative); a study of a one-hour diurnal
  *    scenario measures a whole day (its request line matches the full day's closed-form
  *    arrivals) unless --duration says one hour (then the hour's closed form, and a warning).
  *
@@ -369,23 +370,76 @@ START_TEST(a_cron_schedule_repeats_with_the_smallest_shift_of_its_fire_minutes)
 }
 END_TEST
 
+/* summary.json's window object of the results folder dir/sub (the caller deletes root). */
+static const cJSON *summary_window(const char *dir, const char *sub, cJSON **root)
+{
+    char *text = result(dir, sub, "summary.json");
+    *root = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(*root);
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(*root, "window");
+    ck_assert_msg(cJSON_IsObject(w), "%s: summary.json has no window", sub);
+    return w;
+}
+
 START_TEST(a_run_shorter_than_a_diurnal_day_says_so_and_a_full_day_does_not)
 {
-    char dir[256], args[1024], out[16384];
+    char dir[256], args[1024], out[32768];
     support_tempdir(dir, sizeof dir);
-    /* One hour from 00:10: the warning names the hours, the period and the way out. */
+    /* One hour from 00:10: the warning names the hours, the period and the way out — on
+     * stderr before the run, on the report's first screen, in report.html and summary.json. */
+    static const char warning[] = "the measured window is 1 h, 00:10 to 01:10 of the traffic's day (peak at 14:00), "
+                                  "shorter than the traffic's period (source users: diurnal, 24 h)";
     snprintf(args, sizeof args, "run " DIR "diurnal.json --set traffic[0].arrivals.rate_per_s=1 --replications 1 "
-             "--quiet --no-plots --out '%s/hour'", dir);
+             "--no-plots --out '%s/hour'", dir);
     int rc = slsim(out, sizeof out, args);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
-    ck_assert_msg(strstr(out, "slsim: warning: the measured window is 1 h, 00:10 to 01:10 of the traffic's day "
-                              "(peak at 14:00), shorter than the traffic's period (source users: diurnal, 24 h)") &&
-                  strstr(out, "to a 730-hour month") && strstr(out, "--duration 86400"), "%s", out);
-    /* A whole day: nothing to say. */
+    char want[512];
+    snprintf(want, sizeof want, "slsim: warning: %s", warning);
+    ck_assert_msg(strstr(out, want) && strstr(out, "to a 730-hour month") && strstr(out, "--duration 86400"), "%s",
+                  out);
+    /* The report wraps it: compare its words, not its line ends. */
+    const char *first = strstr(out, "\n  SHORT WINDOW: the measured window is 1 h, 00:10 to 01:10");
+    const char *requests = strstr(out, "Requests (per original request");
+    ck_assert_msg(first && requests && first < requests, "not on the first screen: %s", out);
+    char words[1024];
+    size_t n = 0;
+    for (const char *p = first + strlen("\n  SHORT WINDOW: "); p < requests && n + 1 < sizeof words; p++)
+        if (!(*p == '\n' || (*p == ' ' && n && words[n - 1] == ' ')))
+            words[n++] = *p;
+        else if (n && words[n - 1] != ' ')
+            words[n++] = ' ';
+    words[n] = '\0';
+    ck_assert_msg(strncmp(words, warning, strlen(warning)) == 0 && strstr(words, "Measure whole periods: --duration 86400"),
+                  "%s", words);
+    cJSON *root;
+    const cJSON *win = summary_window(dir, "hour", &root);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(win, "representative")));
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(win, "period_s")->valuedouble, 86400);
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(win, "measured_s")->valuedouble, 3600);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(win, "period")->valuestring, "source users: diurnal, 24 h");
+    const cJSON *note = cJSON_GetObjectItemCaseSensitive(win, "note");
+    ck_assert_msg(cJSON_IsString(note) && !strncmp(note->valuestring, warning, strlen(warning)), "note: %s",
+                  cJSON_IsString(note) ? note->valuestring : "(none)");
+    cJSON_Delete(root);
+    char *html = result(dir, "hour", "report.html");
+    ck_assert_msg(strstr(html, "<strong>Short window</strong>: the measured window is 1 h, 00:10 to 01:10"), "%.2000s",
+                  html);
+    free(html);
+    /* A whole day: nothing to say, and summary.json says the window is representative. */
     snprintf(args, sizeof args, "run " DIR "diurnal.json --set traffic[0].arrivals.rate_per_s=1 --replications 1 "
-             "--duration 86400 --quiet --no-plots --out '%s/day'", dir);
+             "--duration 86400 --no-plots --out '%s/day'", dir);
     rc = slsim(out, sizeof out, args);
-    ck_assert_msg(rc == 0 && out[0] == '\0', "exit %d: \"%s\"", rc, out);
+    ck_assert_msg(rc == 0 && strstr(out, "Requests (per original request"), "exit %d: \"%s\"", rc, out);
+    ck_assert_msg(!strstr(out, "warning") && !strstr(out, "SHORT WINDOW"), "%s", out);
+    win = summary_window(dir, "day", &root);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(win, "representative")));
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(win, "measured_s")->valuedouble, 86400);
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(win, "note")));
+    cJSON_Delete(root);
+    html = result(dir, "day", "report.html");
+    ck_assert_msg(!strstr(html, "Short window"), "%.2000s", html);
+    free(html);
     support_rmrf(dir);
 }
 END_TEST
