@@ -597,7 +597,7 @@ START_TEST(a_run_shorter_than_a_diurnal_day_says_so_and_a_full_day_does_not)
     static const char warning[] = "the measured window is 1 h, 00:10 to 01:10 of the traffic's day (peak at 14:00), "
                                   "shorter than the traffic's period (source users: diurnal, 24 h)";
     snprintf(args, sizeof args, "run " DIR "diurnal.json --set traffic[0].arrivals.rate_per_s=1 --replications 1 "
-             "--no-plots --out '%s/hour'", dir);
+             "--duration 3600 --no-plots --out '%s/hour'", dir);
     int rc = slsim(out, sizeof out, args);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     char want[512];
