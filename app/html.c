@@ -1,5 +1,6 @@
 /* html.c — see html.h. */
 #include "app/html.h"
+#include "app/window.h"
 
 #include <errno.h>
 #include <math.h>
@@ -169,6 +170,12 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
         text_printf(&t, "<p><strong>Nothing arrived</strong>: no request or event arrived in the measured "
                     "window of any replication, so every figure below is empty (check the traffic's rates "
                     "and start times against <code>warmup_s</code> and <code>duration_s</code>).</p>\n");
+    char warn[1536];
+    if (window_warning(spec, warn, sizeof warn)) {
+        text_printf(&t, "<p><strong>Short window</strong>: ");
+        esc(&t, warn);
+        text_printf(&t, ".</p>\n");
+    }
 
     if (spec->pipelines)
         pipelines(&t, r, dir);

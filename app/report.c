@@ -4,6 +4,7 @@
 #include "app/report.h"
 #include "app/outdir.h"
 #include "app/slo.h"
+#include "app/window.h"
 #include "models/function.h"
 #include "models/traffic.h"
 
@@ -82,6 +83,23 @@ cJSON *report_summary(const run_result *r)
     cJSON *work = cJSON_GetObjectItemCaseSensitive(o, "work");
     if (work)
         cJSON_AddBoolToObject(work, "every_request_asynchronous", spec->all_async);
+    /* Not a figure: whether the window stands for the month (app/window.h), only for traffic
+     * with a period, so that other scenarios' summaries keep their keys. */
+    window_period p;
+    window_period_of(spec, &p);
+    if (p.period_s > 0) {
+        cJSON *win = cJSON_AddObjectToObject(o, "window");
+        char note[1536];
+        bool part = window_warning(spec, note, sizeof note);
+        cJSON_AddNumberToObject(win, "period_s", p.period_s);
+        cJSON_AddStringToObject(win, "period", p.what);
+        cJSON_AddNumberToObject(win, "measured_s", spec->duration_s);
+        cJSON_AddBoolToObject(win, "representative", !part);
+        if (part)
+            cJSON_AddStringToObject(win, "note", note);
+        else
+            cJSON_AddNullToObject(win, "note");
+    }
     cJSON *cost = cJSON_GetObjectItemCaseSensitive(o, "cost");
     cJSON_AddStringToObject(cost, "currency", spec->prices.currency);
     cJSON_AddStringToObject(cost, "price_table", spec->prices.name);
@@ -213,6 +231,27 @@ static void print_work(const run_result *r, FILE *f)
     fprintf(f, "\n");
 }
 
+/* Prints label then text as one paragraph wrapped at about 92 columns, continued two
+ * spaces in (the first screen's warnings are sentences, not figures). */
+static void print_paragraph(FILE *f, const char *label, const char *text)
+{
+    size_t col = (size_t)fprintf(f, "  %s", label);
+    for (const char *p = text; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (!n)
+            break;
+        if (col + 1 + n > 92 && col > 2) {
+            fprintf(f, "\n ");
+            col = 1;
+        }
+        col += (size_t)fprintf(f, " %.*s", (int)n, p);
+        p += n;
+    }
+    fprintf(f, "\n");
+}
+
 /* From this many functions the report prints the platform's spread, not each function. */
 #define REPORT_MANY_FUNCTIONS 20
 
@@ -244,6 +283,13 @@ void report_print(const run_result *r, FILE *f)
     if (sat.saturated)
         fprintf(f, "  (its figures hold for this load only: more traffic would queue, fail or be "
                 "refused)\n\n");
+    /* A window shorter than the traffic's period: the month is priced from part of a cycle
+     * (said on stderr before the run too, and in summary.json's window). */
+    char warn[1536];
+    if (window_warning(spec, warn, sizeof warn)) {
+        print_paragraph(f, "SHORT WINDOW:", warn);
+        fprintf(f, "\n");
+    }
     fprintf(f, "Requests (per original request; mean per replication)\n");
     static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",
                                        "dropped", "dead_lettered", "expired", "in_flight",

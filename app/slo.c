@@ -19,12 +19,21 @@
 /* ---- saturation thresholds ------------------------------------------------------------ *
  * Each is judged on the mean over replications, over the measured window. */
 #define SAT_THROTTLED_SHARE   0.01  /* a function's attempts refused at its concurrency limit,
-                                       or a fleet's requests refused with every task full */
+                                       a fleet's requests refused with every task full, a
+                                       stream's puts over its shards' write limits, a service's
+                                       attempts over its rate limit or given up waiting for a
+                                       place */
 #define SAT_CAPPED_SHARE      0.10  /* an autoscaled fleet at its max wanting more tasks */
-#define SAT_FIXED_BUSY        0.90  /* a fixed fleet's processors busy: past this, processor
-                                       sharing slows every request by 1 / (1 - load) or more */
-#define SAT_GROWTH_MESSAGES   10.0  /* a queue's backlog growth: at least this many messages, */
-#define SAT_GROWTH_OF_MAX     0.5   /* half its deepest point (growing, not a drained burst), */
+#define SAT_FIXED_BUSY        0.90  /* a fixed fleet's processors busy, a service's places busy
+                                       (max_concurrency, a pool's connections), or its offered
+                                       load against its capacity_per_s: past this, processor
+                                       sharing slows every request by 1 / (1 - load) or more,
+                                       and waits for a place grow as steeply */
+#define SAT_GROWTH_MESSAGES   10.0  /* a backlog's growth (a queue's, a stream's unread records,
+                                       a service's wait queue): at least this many, */
+#define SAT_GROWTH_OF_MAX     0.5   /* half its deepest point (growing, not a drained burst;
+                                       a stream's growth is from end to end, so a drained burst
+                                       has none), */
 #define SAT_GROWTH_ARRIVALS_S 60.0  /* and more than a minute of its arrivals */
 
 /* ---- parsing ---------------------------------------------------------------------------- */
@@ -266,6 +275,96 @@ static const cJSON *resolved_component(const world_spec *spec, size_t i)
     return cJSON_GetArrayItem(comps, (int)i);
 }
 
+/* A number of the resolved settings of component i (a dotted path: "rate_limit.per_s"),
+ * or NAN when absent or not a number. */
+static double setting(const world_spec *spec, size_t i, const char *path)
+{
+    const cJSON *node = resolved_component(spec, i);
+    char key[64];
+    while (node && *path) {
+        size_t n = strcspn(path, ".");
+        snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), path);
+        node = cJSON_GetObjectItemCaseSensitive(node, key);
+        path += n + (path[n] == '.');
+    }
+    return cJSON_IsNumber(node) ? node->valuedouble : NAN;
+}
+
+/* A stream: puts refused by its shards' write limits, and a consumer that falls behind. Its
+ * backlog's rise over the window is exact from the counts: records written in it less those
+ * that left (processed, expired, sent to on_failure) is the unread records at its end less
+ * those at its start. A stream without a consumer is a sink: its records are not waiting. */
+static void stream_saturation(const run_result *r, size_t i, slo_verdict *v)
+{
+    const world_spec *spec = r->spec;
+    const char *name = spec->components[i].name;
+    double records = mean_of(r, "streams.%s.records", name);
+    double throttled = mean_of(r, "streams.%s.throttled_puts", name);
+    double left = mean_of(r, "streams.%s.processed", name) + mean_of(r, "streams.%s.records_expired", name) +
+                  mean_of(r, "streams.%s.to_on_failure", name);
+    double growth = records - left, per_s = records / spec->duration_s;
+    double shards = setting(spec, i, "shards");
+    if (throttled > 0 && throttled >= SAT_THROTTLED_SHARE * (records + throttled))
+        add_reason(v, "stream %s's %.0f %s writes: %.3g%% of its puts throttled (%g records and %g KB a second "
+                   "a shard)", name, shards, shards == 1 ? "shard refuses" : "shards refuse",
+                   100 * throttled / (records + throttled),
+                   setting(spec, i, "write_records_per_s"), setting(spec, i, "write_kb_per_s"));
+    const cJSON *consumer = cJSON_GetObjectItemCaseSensitive(resolved_component(spec, i), "consumer");
+    if (cJSON_IsObject(consumer) && growth >= SAT_GROWTH_MESSAGES && growth > SAT_GROWTH_ARRIVALS_S * per_s)
+        add_reason(v, "stream %s's consumer falls behind: %.4g more records unread at the end of the window than "
+                   "at its start, %.3g s of its writes (iterator age up to %.3g s)", name, growth,
+                   per_s > 0 ? growth / per_s : INFINITY, mean_of(r, "streams.%s.iterator_age_ms_max", name) / 1e3);
+}
+
+/* A service or a pool: over its rate limit, its places full (busy, calls give up waiting,
+ * or the wait queue grows: callers' deadlines may keep a full queue from growing), or offered
+ * more than its capacity_per_s can serve. */
+static void service_saturation(const run_result *r, size_t i, slo_verdict *v)
+{
+    const world_spec *spec = r->spec;
+    const char *kind = spec->components[i].kind->name, *name = spec->components[i].name;
+    char fmt[320];
+    snprintf(fmt, sizeof fmt, "%s.%%s.", spec->components[i].kind->plural);
+    double attempts = NAN, throttled = NAN, refused = NAN, gave_up = NAN, growth = NAN, max_queue = NAN,
+           busy = NAN, waiting = NAN;
+    static const char *const names[] = { "attempts", "throttled", "refused", "queue_timeouts", "queue_growth",
+                                         "max_queue", "mean_concurrency", "mean_queue" };
+    double *values[] = { &attempts, &throttled, &refused, &gave_up, &growth, &max_queue, &busy, &waiting };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        char figure[352];
+        snprintf(figure, sizeof figure, "%s%s", fmt, names[k]);
+        *values[k] = mean_of(r, figure, name);
+    }
+    double per_s = attempts / spec->duration_s;
+    double places = setting(spec, i, !strcmp(kind, "pool") ? "connections" : "max_concurrency");
+    if (throttled > 0 && throttled >= SAT_THROTTLED_SHARE * attempts)
+        add_reason(v, "%s %s over its rate limit of %g calls a second: %.3g%% of its attempts throttled", kind, name,
+                   setting(spec, i, "rate_limit.per_s"), 100 * throttled / attempts);
+    /* Busy, and by Little's law calls wait for a place longer than they then hold it (a few
+     * places at 90% queue long; a hundred at 90% hardly do). */
+    if (places > 0 && busy >= SAT_FIXED_BUSY * places && waiting >= busy)
+        add_reason(v, "%s %s's %g places %.3g%% busy, calls waiting longer for one than they hold it (%.4g "
+                   "waiting, %.4g in service, on average)", kind, name, places, 100 * busy / places, waiting, busy);
+    if (gave_up > 0 && gave_up >= SAT_THROTTLED_SHARE * attempts)
+        add_reason(v, "%s %s full: %.3g%% of its attempts waited longer than its queue_timeout_ms (%g ms) for one "
+                   "of its %g places", kind, name, 100 * gave_up / attempts, setting(spec, i, "queue_timeout_ms"),
+                   places);
+    if (growth >= SAT_GROWTH_MESSAGES && growth >= SAT_GROWTH_OF_MAX * max_queue &&
+        growth > SAT_GROWTH_ARRIVALS_S * per_s)
+        add_reason(v, "%s %s's wait queue grows: %.4g more calls waiting for its %g places at the end of the window "
+                   "than at its start (trend), %.3g s of its attempts", kind, name, growth, places,
+                   per_s > 0 ? growth / per_s : INFINITY);
+    /* Offered: every attempt that went on to be served (not throttled, refused while down or
+     * given up in the queue), against what the capacity serves in the window. */
+    double capacity = setting(spec, i, "capacity_per_s");
+    if (capacity > 0) {
+        double load = (attempts - throttled - refused - gave_up) / (capacity * spec->duration_s);
+        if (load >= SAT_FIXED_BUSY)
+            add_reason(v, "%s %s offered %.3g%% of its capacity_per_s (%g calls a second)", kind, name, 100 * load,
+                       capacity);
+    }
+}
+
 static void saturation(const run_result *r, slo_verdict *v)
 {
     const world_spec *spec = r->spec;
@@ -312,6 +411,10 @@ static void saturation(const run_result *r, slo_verdict *v)
                 add_reason(v, "queue %s's backlog grows: %.4g more messages at the end of the window than "
                            "at its start (trend), %.3g s of its arrivals", name, growth,
                            per_s > 0 ? growth / per_s : INFINITY);
+        } else if (!strcmp(kind, "stream")) {
+            stream_saturation(r, i, v);
+        } else if (!strcmp(kind, "service") || !strcmp(kind, "pool")) {
+            service_saturation(r, i, v);
         }
     }
 }

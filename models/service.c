@@ -836,6 +836,9 @@ static void service_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "max_concurrency", st->concurrency.max);
     metric_emit(m, "mean_queue", st->queue_s.total / window);
     metric_emit(m, "max_queue", st->queue.max);
+    /* The wait queue's trend over the window, from its time line's bins at the end (nothing
+     * per call): a service past its places grows it; one that keeps up does not. */
+    metric_emit(m, "queue_growth", st->w ? series_growth(&st->queue_s) : 0.0);
     metric_emit(m, "peak_calls_per_s", st->peak_per_s);
     metric_emit(m, "mean_calls_per_s", (double)st->attempts / window);
     metric_emit(m, "max_connections", st->max_connections_seen);

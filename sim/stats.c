@@ -181,6 +181,20 @@ void series_reset(series *s)
 
 double series_end(const series *s) { return s->end; }
 
+double series_growth(const series *s)
+{
+    double length = s->end - s->start;
+    if (!s->n || !(length > 0))
+        return NAN;
+    double m0 = 0, m1 = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        double t0 = (double)i * s->width, t1 = i + 1 == s->n ? length : t0 + s->width;
+        m0 += s->bin[i];
+        m1 += s->bin[i] * (t0 + t1) / 2;
+    }
+    return 12.0 * (m1 - length / 2 * m0) / (length * length);
+}
+
 void series_add(series *s, double t, double x)
 {
     if (t < s->start || t >= s->end)

@@ -958,6 +958,49 @@ START_TEST(test_series_add_span_splits_across_bins_and_clips_to_window)
 }
 END_TEST
 
+START_TEST(test_series_growth_is_the_rise_of_the_least_squares_line_through_the_level)
+{
+    /* The window [3.5, 100.8): 10 bins of 10 s, the last 7.3 s long. */
+    const double start = 3.5, length = 97.3;
+    series s;
+    ck_assert_int_eq(series_init_window(&s, start, start + length, 10.0), 0);
+    ck_assert_uint_eq(s.n, 10);
+    /* A steady level does not rise. */
+    series_add_span(&s, 0.0, 200.0, 2.385);
+    ck_assert_msg(fabs(series_growth(&s)) <= 1e-9, "steady: %g", series_growth(&s));
+    /* A step of D at the half-window (a bin's boundary when the window is 100 s) rises by
+     * 1.5 D: M0 = D T / 2, M1 = 3 D T^2 / 8, 12 (M1 - T M0 / 2) / T^2 = 1.5 D. */
+    series step;
+    ck_assert_int_eq(series_init_window(&step, start, start + 100.0, 10.0), 0);
+    series_add_span(&step, start + 50.0, start + 100.0, 4.21);
+    ck_assert_msg(fabs(series_growth(&step) - 1.5 * 4.21) <= 1e-9, "step: %g", series_growth(&step));
+    series_free(&step);
+    /* A level growing steadily from 0 to D over the window (in steps of 1 ms) rises by D,
+     * less the share sum(w^3) / T^3 the bins' midpoints miss (9 bins of 10 s and one of 7.3
+     * s over 97.3 s: 1.02%); a burst that drains in the first quarter (5 then 0) rises by
+     * 12 x 5 x (1/32 - 1/8) < 0. */
+    series_reset(&s);
+    const double d = 61.7, missed = (9 * 1000.0 + 7.3 * 7.3 * 7.3) / (length * length * length);
+    for (int k = 0; k < 97300; k++) {
+        double t = k * 0.001;
+        series_add_span(&s, start + t, start + t + 0.001, d * (t + 0.0005) / length);
+    }
+    ck_assert_msg(fabs(series_growth(&s) - d * (1 - missed)) <= 1e-5 * d, "linear: %.9g, expected %.9g",
+                  series_growth(&s), d * (1 - missed));
+    series burst;
+    ck_assert_int_eq(series_init_window(&burst, 0.0, 80.0, 10.0), 0);
+    series_add_span(&burst, 0.0, 20.0, 5.0);
+    ck_assert_msg(fabs(series_growth(&burst) - 12.0 * 5 * (1.0 / 32 - 1.0 / 8)) <= 1e-9, "burst: %g",
+                  series_growth(&burst));
+    series_free(&burst);
+    series_free(&s);
+    /* Without bins there is no line. */
+    series none;
+    ck_assert_int_eq(series_init(&none, 0.0, 1.0, 0), 0);
+    ck_assert(isnan(series_growth(&none)));
+}
+END_TEST
+
 START_TEST(test_gauge_integral_and_max_with_level_held_at_window_open)
 {
     /* Level: 4 on [2, 6), 7 on [6, 14), 3 on [14, 22), 5.5 on [22, 30); window [10, 30).
@@ -1112,6 +1155,7 @@ Suite *kernel_suite(void)
                     test_hist_merge_of_halves_equals_whole, test_hist_min_max_exact_and_empty_is_zero } },
         { "tally", { test_tally_welford_matches_two_pass, test_tally_merge_equals_one_tally } },
         { "series", { test_series_add_span_splits_across_bins_and_clips_to_window,
+                      test_series_growth_is_the_rise_of_the_least_squares_line_through_the_level,
                       test_gauge_integral_and_max_with_level_held_at_window_open,
                       test_gauge_max_counts_a_level_held_through_the_whole_window } },
         { "replicate", { test_replicate_mean_ci_matches_hand_computation,

@@ -7,14 +7,26 @@
  *    and missed;
  *  - a queue fed 30 messages a second whose consumer takes 20 grows its backlog by exactly
  *    (30 - 20) x the window (depth_growth) and is saturated; one that keeps up is not;
+ *  - a stream read at 10 records a second and written at 14 grows its unread records by
+ *    (14 - 10) x the window, and one whose shard takes 8 a second throttles (14 - 8) x the
+ *    window: each saturated, with its reason on the first screen; their twins at 6 a second
+ *    are not;
+ *  - a service of 4 places of 100 ms offered 60 calls a second: its wait queue grows by
+ *    (60 - 40) x the window (queue_growth, less what its bins miss), or with a 2-s queue
+ *    timeout that many calls give up; with a rate limit of 45, (60 - 45) x the window are
+ *    throttled; with a shared processor of 50 calls a second the calls in it grow as the
+ *    fluid limit of overloaded processor sharing says: each saturated, their twins at 30 a
+ *    second not;
  *  - a cost curve where a 2-task fleet is cheapest at a volume whose offered load (arrivals x
  *    100 ms of CPU) exceeds its 2 vCPUs: flagged there without --slo and only there (the
  *    flags follow the offered load against capacity), and under --slo excluded, even with a
  *    clause it meets;
  *  - the traffic's period: cron schedules' periods by hand, a run shorter than a diurnal day
- *    warned (the hours it covers named), a full day not; a study of a one-hour diurnal
- *    scenario measures a whole day (its request line matches the full day's closed-form
- *    arrivals) unless --duration says one hour (then the hour's closed form, and a warning).
+ *    warned (the hours it covers named) on stderr, the report's first screen, report.html and
+ *    summary.json's window, a full day not (its window representative); a study of a
+ *    one-hour diurnal scenario measures a whole day (its request line matches the full day's
+ *    closed-form arrivals) unless --duration says one hour (then the hour's closed form, and
+ *    a warning).
  *
  * Tolerances as in test_validation.c: a statistical reference lies within 1.5 times the 95%
  * half-width of the simulated mean (plus cents where a bill line is rounded). */
@@ -212,6 +224,201 @@ START_TEST(a_queue_that_cannot_keep_up_grows_by_the_rate_difference_and_is_satur
 }
 END_TEST
 
+/* ---- saturation: streams and services --------------------------------------------------------- */
+
+/* Runs tests/scenarios/slo/<fixture> with the assignments sets (one a line, "" for none),
+ * judges it without clauses into v and prints its report into *text (the caller frees it
+ * and the run with support_done). */
+static void run_judged(const char *fixture, const char *sets, world_spec **spec, run_result *res, slo_verdict *v,
+                       char **text)
+{
+    char json[8192];
+    support_scenario_set(json, sizeof json, fixture, "%s", sets);
+    support_run_text(json, 0, spec, res);
+    slo_judge(NULL, 0, res, v);
+    size_t len = 0;
+    FILE *mem = open_memstream(text, &len);
+    ck_assert_ptr_nonnull(mem);
+    report_print(res, mem);
+    fclose(mem);
+}
+
+/* Whether v has a reason starting with words, and the report's first screen (before its
+ * request table) says it on a SATURATED line. */
+static void assert_saturated_by(const slo_verdict *v, const char *text, const char *words)
+{
+    bool found = false;
+    for (size_t k = 0; k < v->n_reasons; k++)
+        found |= !strncmp(v->reason[k], words, strlen(words));
+    ck_assert_msg(v->saturated && found, "no reason \"%s...\" among %zu: %s", words, v->n_reasons,
+                  v->n_reasons ? v->reason[0] : "(none)");
+    char line[256];
+    snprintf(line, sizeof line, "  SATURATED: %s", words);
+    const char *at = strstr(text, line), *requests = strstr(text, "Requests (per original request");
+    ck_assert_msg(at && requests && at < requests, "not on the first screen: %.2500s", text);
+}
+
+static void assert_not_saturated(const slo_verdict *v, const char *text, const char *what)
+{
+    ck_assert_msg(!v->saturated, "%s flagged: %s", what, v->n_reasons ? v->reason[0] : "");
+    ck_assert_msg(!strstr(text, "SATURATED"), "%s: %.2500s", what, text);
+}
+
+/* Per replication: the stream's unread records at the end of the window less those at its
+ * start (records written in it less those that left it), or its puts' throttled share. */
+static double stream_growth_ci(const run_result *res, bool throttled_share, double *hw)
+{
+    uint32_t n = res->spec->replications;
+    double x[64];
+    ck_assert_uint_le(n, 64);
+    for (uint32_t r = 0; r < n; r++) {
+        double records = support_row_value(res, r, "streams.events.records");
+        double throttled = support_row_value(res, r, "streams.events.throttled_puts");
+        x[r] = throttled_share ? throttled / (records + throttled)
+                               : records - support_row_value(res, r, "streams.events.processed") -
+                                     support_row_value(res, r, "streams.events.records_expired") -
+                                     support_row_value(res, r, "streams.events.to_on_failure");
+    }
+    return support_mean_ci(x, n, hw);
+}
+
+START_TEST(a_stream_whose_consumer_falls_behind_or_whose_shards_refuse_writes_is_saturated)
+{
+    /* One shard read one record at a time by a 100-ms function: 10 records a second out.
+     * 14 a second in (Poisson): the unread records grow by (14 - 10) x 600 s = 2,400 in
+     * expectation over the window. At 6 a second the consumer keeps up. */
+    world_spec *spec;
+    run_result res;
+    slo_verdict v;
+    char *text;
+    double hw, growth;
+    run_judged("slo/stream.json", "", &spec, &res, &v, &text);
+    growth = stream_growth_ci(&res, false, &hw);
+    support_assert_within_ci("slo", "stream: unread records' growth", growth, hw, (14.0 - 10.0) * 600);
+    assert_saturated_by(&v, text, "stream events's consumer falls behind");
+    ck_assert_msg(v.n_reasons == 1, "%zu reasons: %s", v.n_reasons, v.reason[v.n_reasons - 1]);
+    free(text);
+    support_done(spec, &res);
+
+    run_judged("slo/stream.json", "traffic[0].arrivals.rate_per_s=6", &spec, &res, &v, &text);
+    growth = stream_growth_ci(&res, false, &hw);
+    support_assert_below("slo", "stream at 6/s: unread records' growth", growth, hw, 60 * 6);
+    assert_not_saturated(&v, text, "a stream that keeps up");
+    free(text);
+    support_done(spec, &res);
+
+    /* Its shard takes 8 records a second: at 14 a second, (14 - 8) x 600 = 3,600 puts are
+     * throttled, and the consumer keeps up with the 8. At 6 a second the shard takes all. */
+    run_judged("slo/stream.json", "components[0].write_records_per_s=8", &spec, &res, &v, &text);
+    double throttled = support_figure_ci(&res, "streams.events.throttled_puts", &hw);
+    support_assert_within_ci("slo", "stream: throttled puts", throttled, hw, (14.0 - 8.0) * 600);
+    assert_saturated_by(&v, text, "stream events's 1 shard refuses writes");
+    ck_assert_msg(v.n_reasons == 1, "%zu reasons: %s", v.n_reasons, v.reason[v.n_reasons - 1]);
+    free(text);
+    support_done(spec, &res);
+
+    run_judged("slo/stream.json", "components[0].write_records_per_s=8\ntraffic[0].arrivals.rate_per_s=6", &spec,
+               &res, &v, &text);
+    double share = stream_growth_ci(&res, true, &hw);
+    support_assert_below("slo", "stream at 6/s: throttled share", share, hw, 0.01);
+    assert_not_saturated(&v, text, "a stream within its shard's limit");
+    free(text);
+    support_done(spec, &res);
+}
+END_TEST
+
+START_TEST(a_service_past_its_places_rate_limit_or_capacity_is_saturated)
+{
+    /* 4 places of a constant 100 ms serve 40 calls a second; 60 arrive (Poisson), each
+     * willing to wait an hour. Each case has a healthy twin at 30 a second. */
+    world_spec *spec;
+    run_result res;
+    slo_verdict v;
+    char *text;
+    double hw, m;
+
+    /* The wait queue grows by (60 - 40) x 600 = 12,000 over the window: the trend's rise,
+     * less the share sum(w^3) / T^3 its time line's bins miss (ten of 60 s: 1%). */
+    run_judged("slo/service.json", "", &spec, &res, &v, &text);
+    double bins = ceil(spec->duration_s / spec->interval_s), last = spec->duration_s - (bins - 1) * spec->interval_s;
+    double missed = ((bins - 1) * pow(spec->interval_s, 3) + pow(last, 3)) / pow(spec->duration_s, 3);
+    m = support_figure_ci(&res, "services.db.queue_growth", &hw);
+    support_assert_within_ci("slo", "service: queue_growth", m, hw, (60.0 - 40.0) * 600 * (1 - missed));
+    assert_saturated_by(&v, text, "service db's wait queue grows");
+    assert_saturated_by(&v, text, "service db's 4 places 100% busy, calls waiting longer for one than they hold it");
+    free(text);
+    support_done(spec, &res);
+    run_judged("slo/service.json", "traffic[0].arrivals.rate_per_s=30", &spec, &res, &v, &text);
+    m = support_figure_ci(&res, "services.db.queue_growth", &hw);
+    support_assert_below("slo", "service at 30/s: queue_growth", m, hw, 60 * 30);
+    m = support_figure_ci(&res, "services.db.mean_concurrency", &hw);
+    support_assert_within_ci("slo", "service at 30/s: places busy", m, hw, 30 * 0.1);
+    assert_not_saturated(&v, text, "a service with places to spare");
+    free(text);
+    support_done(spec, &res);
+
+    /* Calls give up after 2 s in the queue: the (60 - 40) x 600 = 12,000 the places cannot
+     * take time out. */
+    run_judged("slo/service.json", "components[0].queue_timeout_ms=2000", &spec, &res, &v, &text);
+    m = support_figure_ci(&res, "services.db.queue_timeouts", &hw);
+    support_assert_within_ci("slo", "service: queue_timeouts", m, hw, (60.0 - 40.0) * 600);
+    assert_saturated_by(&v, text, "service db full: ");
+    free(text);
+    support_done(spec, &res);
+    run_judged("slo/service.json", "components[0].queue_timeout_ms=2000\ntraffic[0].arrivals.rate_per_s=30", &spec,
+               &res, &v, &text);
+    m = support_ratio_ci(&res, "services.db.queue_timeouts", "services.db.attempts", &hw);
+    support_assert_below("slo", "service at 30/s: queue timeouts' share", m, hw, 0.01);
+    assert_not_saturated(&v, text, "a service whose calls find a place");
+    free(text);
+    support_done(spec, &res);
+
+    /* No limit on places, a rate limit of 45 a second: (60 - 45) x 600 = 9,000 throttled. */
+    static const char unlimited[] = "components[0].max_concurrency=0\n";
+    char sets[256];
+    snprintf(sets, sizeof sets, "%scomponents[0].rate_limit.per_s=45", unlimited);
+    run_judged("slo/service.json", sets, &spec, &res, &v, &text);
+    m = support_figure_ci(&res, "services.db.throttled", &hw);
+    support_assert_within_ci("slo", "service: throttled", m, hw, (60.0 - 45.0) * 600);
+    assert_saturated_by(&v, text, "service db over its rate limit of 45 calls a second");
+    ck_assert_msg(v.n_reasons == 1, "%zu reasons: %s", v.n_reasons, v.reason[v.n_reasons - 1]);
+    free(text);
+    support_done(spec, &res);
+    snprintf(sets, sizeof sets, "%scomponents[0].rate_limit.per_s=45\ntraffic[0].arrivals.rate_per_s=30", unlimited);
+    run_judged("slo/service.json", sets, &spec, &res, &v, &text);
+    m = support_ratio_ci(&res, "services.db.throttled", "services.db.attempts", &hw);
+    support_assert_below("slo", "service at 30/s: throttled share", m, hw, 0.01);
+    assert_not_saturated(&v, text, "a service within its rate limit");
+    free(text);
+    support_done(spec, &res);
+
+    /* A processor of C = 50 calls a second shared by the calls in service, offered L = 60:
+     * overloaded processor sharing spreads the work over ever more calls, so they grow
+     * faster than L - C. In the fluid limit N(t) = k t, a call arriving at a is done when
+     * the virtual time, growing by 1 / N, has grown by 1 / C: at a e^(k/C); so calls leave
+     * at L e^(-k/C) and k = L (1 - e^(-k/C)) (about 19 a second). Over the window from 60 s
+     * to 660 s they average 360 k, plus those leaving in the 100-ms latency after it. */
+    snprintf(sets, sizeof sets, "%scomponents[0].capacity_per_s=50", unlimited);
+    run_judged("slo/service.json", sets, &spec, &res, &v, &text);
+    double k = 60;
+    for (int i = 0; i < 1000; i++)
+        k = 60 * (1 - exp(-k / 50));
+    m = support_figure_ci(&res, "services.db.mean_concurrency", &hw);
+    support_assert_within_ci("slo", "service: calls in service", m, hw, 360 * k + 60 * exp(-k / 50) * 0.1);
+    assert_saturated_by(&v, text, "service db offered 1");
+    ck_assert_msg(v.n_reasons == 1, "%zu reasons: %s", v.n_reasons, v.reason[v.n_reasons - 1]);
+    free(text);
+    support_done(spec, &res);
+    snprintf(sets, sizeof sets, "%scomponents[0].capacity_per_s=50\ntraffic[0].arrivals.rate_per_s=30", unlimited);
+    run_judged("slo/service.json", sets, &spec, &res, &v, &text);
+    m = support_figure_ci(&res, "services.db.attempts", &hw);
+    support_assert_below("slo", "service at 30/s: offered load", m / (50 * 600), hw / (50 * 600), 0.9);
+    assert_not_saturated(&v, text, "a service within its capacity");
+    free(text);
+    support_done(spec, &res);
+}
+END_TEST
+
 /* ---- saturation in a cost curve, and --slo ------------------------------------------------- */
 
 /* The CSV row of variant at volume step s (rows: header, then per step function, fleet). */
@@ -369,23 +576,76 @@ START_TEST(a_cron_schedule_repeats_with_the_smallest_shift_of_its_fire_minutes)
 }
 END_TEST
 
+/* summary.json's window object of the results folder dir/sub (the caller deletes root). */
+static const cJSON *summary_window(const char *dir, const char *sub, cJSON **root)
+{
+    char *text = result(dir, sub, "summary.json");
+    *root = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(*root);
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(*root, "window");
+    ck_assert_msg(cJSON_IsObject(w), "%s: summary.json has no window", sub);
+    return w;
+}
+
 START_TEST(a_run_shorter_than_a_diurnal_day_says_so_and_a_full_day_does_not)
 {
-    char dir[256], args[1024], out[16384];
+    char dir[256], args[1024], out[32768];
     support_tempdir(dir, sizeof dir);
-    /* One hour from 00:10: the warning names the hours, the period and the way out. */
+    /* One hour from 00:10: the warning names the hours, the period and the way out — on
+     * stderr before the run, on the report's first screen, in report.html and summary.json. */
+    static const char warning[] = "the measured window is 1 h, 00:10 to 01:10 of the traffic's day (peak at 14:00), "
+                                  "shorter than the traffic's period (source users: diurnal, 24 h)";
     snprintf(args, sizeof args, "run " DIR "diurnal.json --set traffic[0].arrivals.rate_per_s=1 --replications 1 "
-             "--quiet --no-plots --out '%s/hour'", dir);
+             "--duration 3600 --no-plots --out '%s/hour'", dir);
     int rc = slsim(out, sizeof out, args);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
-    ck_assert_msg(strstr(out, "slsim: warning: the measured window is 1 h, 00:10 to 01:10 of the traffic's day "
-                              "(peak at 14:00), shorter than the traffic's period (source users: diurnal, 24 h)") &&
-                  strstr(out, "to a 730-hour month") && strstr(out, "--duration 86400"), "%s", out);
-    /* A whole day: nothing to say. */
+    char want[512];
+    snprintf(want, sizeof want, "slsim: warning: %s", warning);
+    ck_assert_msg(strstr(out, want) && strstr(out, "to a 730-hour month") && strstr(out, "--duration 86400"), "%s",
+                  out);
+    /* The report wraps it: compare its words, not its line ends. */
+    const char *first = strstr(out, "\n  SHORT WINDOW: the measured window is 1 h, 00:10 to 01:10");
+    const char *requests = strstr(out, "Requests (per original request");
+    ck_assert_msg(first && requests && first < requests, "not on the first screen: %s", out);
+    char words[1024];
+    size_t n = 0;
+    for (const char *p = first + strlen("\n  SHORT WINDOW: "); p < requests && n + 1 < sizeof words; p++)
+        if (!(*p == '\n' || (*p == ' ' && n && words[n - 1] == ' ')))
+            words[n++] = *p;
+        else if (n && words[n - 1] != ' ')
+            words[n++] = ' ';
+    words[n] = '\0';
+    ck_assert_msg(strncmp(words, warning, strlen(warning)) == 0 && strstr(words, "Measure whole periods: --duration 86400"),
+                  "%s", words);
+    cJSON *root;
+    const cJSON *win = summary_window(dir, "hour", &root);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(win, "representative")));
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(win, "period_s")->valuedouble, 86400);
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(win, "measured_s")->valuedouble, 3600);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(win, "period")->valuestring, "source users: diurnal, 24 h");
+    const cJSON *note = cJSON_GetObjectItemCaseSensitive(win, "note");
+    ck_assert_msg(cJSON_IsString(note) && !strncmp(note->valuestring, warning, strlen(warning)), "note: %s",
+                  cJSON_IsString(note) ? note->valuestring : "(none)");
+    cJSON_Delete(root);
+    char *html = result(dir, "hour", "report.html");
+    ck_assert_msg(strstr(html, "<strong>Short window</strong>: the measured window is 1 h, 00:10 to 01:10"), "%.2000s",
+                  html);
+    free(html);
+    /* A whole day: nothing to say, and summary.json says the window is representative. */
     snprintf(args, sizeof args, "run " DIR "diurnal.json --set traffic[0].arrivals.rate_per_s=1 --replications 1 "
-             "--duration 86400 --quiet --no-plots --out '%s/day'", dir);
+             "--duration 86400 --no-plots --out '%s/day'", dir);
     rc = slsim(out, sizeof out, args);
-    ck_assert_msg(rc == 0 && out[0] == '\0', "exit %d: \"%s\"", rc, out);
+    ck_assert_msg(rc == 0 && strstr(out, "Requests (per original request"), "exit %d: \"%s\"", rc, out);
+    ck_assert_msg(!strstr(out, "warning") && !strstr(out, "SHORT WINDOW"), "%s", out);
+    win = summary_window(dir, "day", &root);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(win, "representative")));
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(win, "measured_s")->valuedouble, 86400);
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(win, "note")));
+    cJSON_Delete(root);
+    html = result(dir, "day", "report.html");
+    ck_assert_msg(!strstr(html, "Short window"), "%.2000s", html);
+    free(html);
     support_rmrf(dir);
 }
 END_TEST
@@ -450,6 +710,8 @@ Suite *slo_suite(void)
     tcase_add_test(tc, bad_slo_expressions_are_one_line_and_exit_2);
     tcase_add_test(tc, a_clause_is_met_within_its_bound_and_uncertain_when_the_interval_reaches_across);
     tcase_add_test(tc, a_queue_that_cannot_keep_up_grows_by_the_rate_difference_and_is_saturated);
+    tcase_add_test(tc, a_stream_whose_consumer_falls_behind_or_whose_shards_refuse_writes_is_saturated);
+    tcase_add_test(tc, a_service_past_its_places_rate_limit_or_capacity_is_saturated);
     tcase_add_test(tc, a_cron_schedule_repeats_with_the_smallest_shift_of_its_fire_minutes);
     tcase_add_test(tc, a_run_shorter_than_a_diurnal_day_says_so_and_a_full_day_does_not);
     suite_add_tcase(s, tc);
