@@ -62,6 +62,36 @@ static bool azure_parse(cfg_node *n, function_spec *f)
     return true;
 }
 
+/* The autoscaler's keys (targets, how often it looks, over which window) and how long a
+ * request waits for room before it is throttled: at least 10 s, else the mean startup. */
+static void parse_scaling(cfg_node *n, function_spec *f, double cpu_default, double conc_default,
+                          double conc_max)
+{
+    cfg_node a;
+    cfg_object(n, "autoscaling", &a);
+    f->cpu_target = cfg_number(&a, "cpu_target", cpu_default, 0, 0.95);
+    f->concurrency_target = cfg_number(&a, "concurrency_target", conc_default, 0, conc_max);
+    f->scale_interval_s = cfg_number(&a, "interval_s", 10, 1, 3600);
+    f->scale_window_s = cfg_number(&a, "window_s", 60, 1, 3600);
+    if (!cfg_failed(&a) && f->cpu_target > 0 && f->cpu_target < 0.1)
+        cfg_fail(&a, "cpu_target", "0 (not a driver) or 0.1 to 0.95, got %g", f->cpu_target);
+    if (!cfg_failed(&a) && f->concurrency_target > 0 && f->concurrency_target < 0.1)
+        cfg_fail(&a, "concurrency_target", "0 (not a driver) or 0.1 to %g, got %g", conc_max,
+                 f->concurrency_target);
+    if (!cfg_failed(&a) && f->cpu_target == 0 && f->concurrency_target == 0)
+        cfg_fail(&a, "cpu_target", "CPU and concurrency scaling cannot both be off (0)");
+    if (!cfg_failed(&a) && f->scale_window_s < f->scale_interval_s)
+        cfg_fail(&a, "window_s", "must be at least interval_s (%g), got %g", f->scale_interval_s,
+                 f->scale_window_s);
+    cfg_done(&a);
+    if (cfg_has(n, "pending_timeout_s")) {
+        f->pending_s = cfg_number(n, "pending_timeout_s", 10, 0, 3600);
+    } else {
+        f->pending_s = fmax(10.0, (dist_mean(&f->cold_start_ms) + dist_mean(&f->platform_ms)) / 1000.0);
+        cfg_put(n, "pending_timeout_s", cJSON_CreateNull());
+    }
+}
+
 void function_shared_parse(cfg_node *n, function_spec *f)
 {
     bool azure = f->provider == PROVIDER_AZURE_CONSUMPTION || f->provider == PROVIDER_AZURE_FLEX;
@@ -70,29 +100,8 @@ void function_shared_parse(cfg_node *n, function_spec *f)
     if (azure) {
         if (!azure_parse(n, f) || cfg_failed(n))
             return;
-        cfg_node a;
-        cfg_object(n, "autoscaling", &a);
-        f->cpu_target = cfg_number(&a, "cpu_target", 0, 0, 0.95);
-        f->concurrency_target = cfg_number(&a, "concurrency_target", 1, 0, 1);
-        f->scale_interval_s = cfg_number(&a, "interval_s", 10, 1, 3600);
-        f->scale_window_s = cfg_number(&a, "window_s", 60, 1, 3600);
-        if (!cfg_failed(&a) && f->cpu_target > 0 && f->cpu_target < 0.1)
-            cfg_fail(&a, "cpu_target", "0 (not a driver) or 0.1 to 0.95, got %g", f->cpu_target);
-        if (!cfg_failed(&a) && f->concurrency_target > 0 && f->concurrency_target < 0.1)
-            cfg_fail(&a, "concurrency_target", "0 (not a driver) or 0.1 to 1, got %g", f->concurrency_target);
-        if (!cfg_failed(&a) && f->cpu_target == 0 && f->concurrency_target == 0)
-            cfg_fail(&a, "cpu_target", "CPU and concurrency scaling cannot both be off (0)");
-        if (!cfg_failed(&a) && f->scale_window_s < f->scale_interval_s)
-            cfg_fail(&a, "window_s", "must be at least interval_s (%g), got %g", f->scale_interval_s,
-                     f->scale_window_s);
-        cfg_done(&a);
-        /* Requests wait for room as long as a cold start takes on average, at least 10 s. */
-        if (cfg_has(n, "pending_timeout_s")) {
-            f->pending_s = cfg_number(n, "pending_timeout_s", 10, 0, 3600);
-        } else {
-            f->pending_s = fmax(10.0, (dist_mean(&f->cold_start_ms) + dist_mean(&f->platform_ms)) / 1000.0);
-            cfg_put(n, "pending_timeout_s", cJSON_CreateNull());
-        }
+        /* Target-based scaling: requests held over concurrency, CPU not a driver. */
+        parse_scaling(n, f, 0, 1, 1);
         f->boost = 1.0;
         f->speed_factor = 1.0;
         f->limit = f->max_instances;
@@ -108,29 +117,7 @@ void function_shared_parse(cfg_node *n, function_spec *f)
     bool boost = cfg_bool(n, "startup_cpu_boost", false);
     /* Cloud Run's documented default: 60% CPU and 60% of the maximum concurrency, each over
      * a 1-minute window; how often it looks is not published (10 s is an assumption). */
-    cfg_node a;
-    cfg_object(n, "autoscaling", &a);
-    f->cpu_target = cfg_number(&a, "cpu_target", 0.6, 0, 0.95);
-    f->concurrency_target = cfg_number(&a, "concurrency_target", 0.6, 0, 0.95);
-    f->scale_interval_s = cfg_number(&a, "interval_s", 10, 1, 3600);
-    f->scale_window_s = cfg_number(&a, "window_s", 60, 1, 3600);
-    if (!cfg_failed(&a) && f->cpu_target > 0 && f->cpu_target < 0.1)
-        cfg_fail(&a, "cpu_target", "0 (not a driver) or 0.1 to 0.95, got %g", f->cpu_target);
-    if (!cfg_failed(&a) && f->concurrency_target > 0 && f->concurrency_target < 0.1)
-        cfg_fail(&a, "concurrency_target", "0 (not a driver) or 0.1 to 0.95, got %g", f->concurrency_target);
-    if (!cfg_failed(&a) && f->cpu_target == 0 && f->concurrency_target == 0)
-        cfg_fail(&a, "cpu_target", "CPU and concurrency scaling cannot both be off (0)");
-    if (!cfg_failed(&a) && f->scale_window_s < f->scale_interval_s)
-        cfg_fail(&a, "window_s", "must be at least interval_s (%g), got %g", f->scale_interval_s,
-                 f->scale_window_s);
-    cfg_done(&a);
-    /* A request waits for room for the mean startup time, at least 10 s, then gets a 429. */
-    if (cfg_has(n, "pending_timeout_s")) {
-        f->pending_s = cfg_number(n, "pending_timeout_s", 10, 0, 3600);
-    } else {
-        f->pending_s = fmax(10.0, dist_mean(&f->cold_start_ms) / 1000.0);
-        cfg_put(n, "pending_timeout_s", cJSON_CreateNull());
-    }
+    parse_scaling(n, f, 0.6, 0.6, 0.95);   /* a 429 after the wait (platform time: none) */
     /* Startup CPU boost: twice the vCPUs (at most 8) during the startup and for 10 s after
      * it. The factor is an assumption from the announcement's "startup time cut in half". */
     f->boost = boost ? fmax(1.0, fmin(2.0 * f->cpu_per_s, 8.0) / f->cpu_per_s) : 1.0;
