@@ -368,9 +368,9 @@ END_TEST
 
 /* ---- cost bars ---- */
 
-/* The labels of compare's bars keep apart: three long variant names are slanted, thirty
- * bars stand upright, a single short one stays level; a line item that costs nothing in
- * any bar is not in the key. */
+/* The labels of compare's bars keep apart: the two long variant names that ran into each
+ * other, and three, are slanted; thirty bars stand upright; a single short one stays level;
+ * a line item that costs nothing in any bar is not in the key. */
 START_TEST(test_cost_bar_labels_keep_apart)
 {
     fixture fx;
@@ -378,12 +378,23 @@ START_TEST(test_cost_bar_labels_keep_apart)
         return;
     char path[400], line[256];
     support_write_in(path, sizeof path, fx.data, "compare-cost.csv",
+                     "variant,lambda_requests,fargate_vcpu\n"
+                     "fits-with-care-steady-api-function,148.1,0\n"
+                     "fits-with-care-steady-api-containers,0,185.7\n");
+    plot(&fx, "fits-with-care-steady-api-function (compare)", 1);
+    char *p = panel(&fx, "cost", 1);
+    setting(p, "set xtics border", line, sizeof line);
+    ck_assert_msg(strstr(line, "rotate by 30"), "two long names: %s", line);
+    free(p);
+
+    fixture_clear(&fx);
+    support_write_in(path, sizeof path, fx.data, "compare-cost.csv",
                      "variant,lambda_requests,lambda_duration,fargate_vcpu,logs_ingestion\n"
                      "fits-with-care-steady-api-containers,0,0,29.55,0\n"
                      "fits-with-care-steady-api-function,0.11,0.2,0,0\n"
                      "fits-poorly-cpu-bound-function,26.145,3010.49,0,0\n");
     plot(&fx, "fits (compare)", 1);
-    char *p = panel(&fx, "cost", 1);
+    p = panel(&fx, "cost", 1);
     setting(p, "set xtics border", line, sizeof line);
     ck_assert_msg(strstr(line, "rotate by 30"), "long names: %s", line);
     free(p);

@@ -14,12 +14,12 @@ do for [i=2:ncol] {
 }
 if (strlen(items) == 0) { print "cost.gp: no line item costs anything: nothing to draw"; exit }
 
-# About 6.5 pixels a character at 10 points, and some 600 of the 900 pixels for the bars
-# beside the key.
+# About 6.5 pixels a character at 10 points, and some 600 of the 900 pixels for the plot
+# beside the key, where n bars stand 1/(n + 1) of its width apart (its x range is -1 to n).
 label(s) = strlen(s) <= 40 ? s : s[1:19] . "…" . s[strlen(s) - 18:]
 stats ARG1 using (strlen(label(strcol(1)))) skip 1 nooutput
 longest = STATS_max
-slot = 600.0 / STATS_records
+slot = 600.0 / (STATS_records + 1)
 if (longest * 6.5 > 0.9 * slot) {
     angle = slot >= 32 ? 30 : 90
     set xtics rotate by angle right
