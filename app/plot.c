@@ -247,6 +247,40 @@ static void percentiles(const char *dir, char p[3][32], bool *work)
     cJSON_Delete(j);
 }
 
+/* The name a folder's plots are titled with when the caller gives none (slsim plot DIR):
+ * its scenario's name — summary.json's "scenario" for a run; for a study, as the study
+ * titles them, "<scenario> (<command>)" when study.json's command wrote <command>.json with
+ * the scenario's name (sweep does) — else the folder's own name. Written into name. */
+static void folder_title(const char *dir, char *name, size_t size)
+{
+    const char *base = strrchr(dir, '/');
+    snprintf(name, size, "%s", base && base[1] ? base + 1 : dir);
+    cJSON *j = outdir_read_json(dir, "summary.json");
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "scenario");
+    if (cJSON_IsString(s) && *s->valuestring) {
+        snprintf(name, size, "%s", s->valuestring);
+        cJSON_Delete(j);
+        return;
+    }
+    cJSON_Delete(j);
+    j = outdir_read_json(dir, "study.json");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "command");
+    /* A command is a word of slsim's (compare, cost-curve, tune, sweep): nothing else
+     * becomes a file name. */
+    bool word = cJSON_IsString(c) && *c->valuestring && strlen(c->valuestring) < 32 &&
+                strspn(c->valuestring, "abcdefghijklmnopqrstuvwxyz-") == strlen(c->valuestring);
+    if (word) {
+        char file[64];
+        snprintf(file, sizeof file, "%s.json", c->valuestring);
+        cJSON *k = outdir_read_json(dir, file);
+        s = cJSON_GetObjectItemCaseSensitive(k, "scenario");
+        if (cJSON_IsString(s) && *s->valuestring)
+            snprintf(name, size, "%s (%s)", s->valuestring, c->valuestring);
+        cJSON_Delete(k);
+    }
+    cJSON_Delete(j);
+}
+
 /* Appends s to t quoted for a POSIX shell ('...' with each ' written '\''). */
 static void sh_quote(text *t, const char *s)
 {
@@ -318,9 +352,10 @@ int plot_dir(const char *dir, const char *name, FILE *msg)
                     "SLSIM_SCRIPTS): no plots\n");
         return -1;
     }
+    char own_name[1024];
     if (!name) {
-        name = strrchr(dir, '/');
-        name = name && name[1] ? name + 1 : dir;
+        folder_title(dir, own_name, sizeof own_name);
+        name = own_name;
     }
     int made = 0, failed = 0, missing = 0;
     text sh = { 0 };      /* without gnuplot: the commands, to run where it is installed */
@@ -338,9 +373,9 @@ int plot_dir(const char *dir, const char *name, FILE *msg)
         snprintf(data, sizeof data, "%s/%s", dir, data_name);
         if (!exists(data) || !has_rows(data))
             continue;
-        /* Nothing to draw: a time line of zeros, a bill without line items. */
+        /* Nothing to draw: a time line of zeros, bills without line items. */
         if ((!strcmp(kinds[k].data, "timeseries.csv") && !has_nonzero(data, 2)) ||
-            (!strcmp(kinds[k].data, "cost.csv") && !has_nonzero(data, 1)))
+            (!strcmp(kinds[k].script, "cost.gp") && !has_nonzero(data, 1)))
             continue;
         snprintf(script, sizeof script, "%s/%s", scripts, kinds[k].script);
         snprintf(title, sizeof title, "%s — %s", name, work_latency

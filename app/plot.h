@@ -14,7 +14,8 @@
 
 #include <stdio.h>
 
-/* Plots the results in dir; titles start with name (NULL: the folder's name). Returns the
+/* Plots the results in dir; titles start with name (NULL: the scenario's name its
+ * summary.json, or a sweep's sweep.json, records; else the folder's name). Returns the
  * number of plots made (0: nothing to plot), or -1 when gnuplot is missing (said once on
  * msg) or failed (its messages on msg). */
 int plot_dir(const char *dir, const char *name, FILE *msg);

@@ -30,6 +30,7 @@ Suite *exercises_a_suite(void); /* tests/test_exercises_a.c: the answers of exer
 Suite *exercises_b_suite(void); /* tests/test_exercises_b.c: the answers of exercises 09-14 */
 Suite *exercises_c_suite(void); /* tests/test_exercises_c.c: the answers of exercises 15-18 */
 Suite *results_suite(void);     /* tests/test_results.c: the results folder as one unit, hostile names */
+Suite *plots_suite(void);       /* tests/test_plots.c: what the plots show: one time axis, units, axes, labels, titles */
 Suite *safety_suite(void);      /* tests/test_safety.c: call cycles, zero-time loops, the watchdog, deep chains */
 Suite *work_suite(void);        /* tests/test_work.c: units of work through pipelines, conserved; how reports show them */
 Suite *slo_suite(void);         /* tests/test_slo.c: --slo, saturation flags, representative windows */

@@ -12,3 +12,8 @@ set grid lc rgb '#dddddd'
 set border lc rgb '#444444'
 set key noenhanced
 set title noenhanced
+# For the tests: run with -e "slsim_settings='PREFIX'" and every panel's settings (ranges,
+# scales, tics, labels) are saved, after it is drawn, to PREFIX-1.gp, PREFIX-2.gp, ...;
+# each script writes `@saved` after each plot. slsim itself never defines slsim_settings.
+saved_count = 0
+saved = 'if (exists("slsim_settings")) { saved_count = saved_count + 1; save set sprintf("%s-%d.gp", slsim_settings, saved_count) }'

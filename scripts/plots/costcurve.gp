@@ -23,5 +23,6 @@ do for [fmt in "png svg"] {
     set output ARG2 . "." . fmt
     plot for [i=0:blocks-1] ARG1 index i using 1:2 with linespoints ls (i + 1) title columnheader(2), \
          (nbe > 0 ? NaN : 1/0) with lines dt 2 lc rgb '#666666' title (nbe > 0 ? "break-even" : "")
+    @saved
     unset output
 }

@@ -25,5 +25,6 @@ do for [fmt in "png svg"] {
     if (fmt eq "png") { set terminal pngcairo size 900,560 font "sans,10" } else { set terminal svg size 900,560 dynamic font "sans,10" }
     set output ARG2 . "." . fmt
     plot ARG1 using 1:3 skip 1 with steps ls 1 title what
+    @saved
     unset output
 }

@@ -13,5 +13,6 @@ do for [fmt in "png svg"] {
     set output ARG2 . "." . fmt
     plot ARG1 using 1:2:3 skip 1 with yerrorlines ls 1 title "cost per million (95% CI)", \
          ARG1 using 1:8 skip 1 axes x1y2 with linespoints ls 2 title "p99 latency"
+    @saved
     unset output
 }
