@@ -164,35 +164,38 @@ typedef struct look {
 #define FLEET_LOSSES { { "rejected", "rejected" }, { "errors", "errors" }, { "timeouts", "timed out" } }
 
 static const look looks[] = {
-    { "function", "box", "#ffe9c7", "#d9822b", "style=\"rounded,filled\"", "invocations", "invocations",
-      NULL, NULL, "mean_duration_ms", "mean",
+    { "function", "box", "#ffe9c7", "#d9822b", "style=\"rounded,filled\"",
+      "invocations", "invocations", NULL, NULL, "mean_duration_ms", "mean",
       { { "throttles", "throttled" }, { "errors", "errors" }, { "timeouts", "timed out" },
         { "async_dropped", "dropped" }, { "async_expired", "expired" },
         { "async_to_on_failure", "to on_failure" } } },
-    { "queue", "cds", "#fbdbe8", "#c2185b", "margin=\"0.22,0.1\"", "sent", "messages", "wait_ms_p99", "wait p99", NULL, NULL,
+    { "queue", "cds", "#fbdbe8", "#c2185b", "margin=\"0.22,0.1\"",
+      "sent", "messages", "wait_ms_p99", "wait p99", NULL, NULL,
       { { "dead_lettered", "dead-lettered" }, { "expired", "expired" } } },
-    { "topic", "hexagon", "#ffe0d6", "#d84315", "margin=\"0.02,0.02\"", "published", "messages", NULL, NULL, NULL, NULL,
-      TOPIC_LOSSES },
-    { "bus", "hexagon", "#f3e5f5", "#8e24aa", "margin=\"0.02,0.02\"", "events", "events", NULL, NULL, NULL, NULL, TOPIC_LOSSES },
-    { "stream", "box", "#e0e7ff", "#3949ab", "style=\"filled,diagonals\"", "records", "records", "iterator_age_ms_p99",
-      "iterator age p99", NULL, NULL,
+    { "topic", "hexagon", "#ffe0d6", "#d84315", "margin=\"0.02,0.02\"",
+      "published", "messages", NULL, NULL, NULL, NULL, TOPIC_LOSSES },
+    { "bus", "hexagon", "#f3e5f5", "#8e24aa", "margin=\"0.02,0.02\"",
+      "events", "events", NULL, NULL, NULL, NULL, TOPIC_LOSSES },
+    { "stream", "box", "#e0e7ff", "#3949ab", "style=\"filled,diagonals\"",
+      "records", "records", "iterator_age_ms_p99", "iterator age p99", NULL, NULL,
       { { "throttled_puts", "throttled puts" }, { "records_expired", "expired" },
         { "to_on_failure", "to on_failure" } } },
-    { "bucket", "cylinder", "#e3f4dc", "#388e3c", NULL, "uploads", "uploads", NULL, NULL, NULL, NULL, { { NULL } } },
-    { "schedule", "tab", "#fff7c2", "#a68a00", NULL, "runs", "runs", NULL, NULL, "run_ms_mean", "mean",
-      { { "failed", "failed" }, { "skipped", "skipped" } } },
-    { "service", "box3d", "#dcecfc", "#1e6fb8", "margin=\"0.16,0.1\"", "calls", "calls", "latency_ms_p99", "p99", NULL, NULL,
-      SERVICE_LOSSES },
-    { "pool", "box3d", "#d8f3ee", "#00897b", "margin=\"0.16,0.1\"", "calls", "calls", "latency_ms_p99", "p99", NULL, NULL,
-      SERVICE_LOSSES },
-    { "workflow", "component", "#fde3ef", "#ad1457", NULL, "executions", "executions", "latency_ms_p99", "p99",
-      NULL, NULL,
+    { "bucket", "cylinder", "#e3f4dc", "#388e3c", NULL,
+      "uploads", "uploads", NULL, NULL, NULL, NULL, { { NULL } } },
+    { "schedule", "tab", "#fff7c2", "#a68a00", NULL,
+      "runs", "runs", NULL, NULL, "run_ms_mean", "mean", { { "failed", "failed" }, { "skipped", "skipped" } } },
+    { "service", "box3d", "#dcecfc", "#1e6fb8", "margin=\"0.16,0.1\"",
+      "calls", "calls", "latency_ms_p99", "p99", NULL, NULL, SERVICE_LOSSES },
+    { "pool", "box3d", "#d8f3ee", "#00897b", "margin=\"0.16,0.1\"",
+      "calls", "calls", "latency_ms_p99", "p99", NULL, NULL, SERVICE_LOSSES },
+    { "workflow", "component", "#fde3ef", "#ad1457", NULL,
+      "executions", "executions", "latency_ms_p99", "p99", NULL, NULL,
       { { "failed", "failed" }, { "timed_out", "timed out" }, { "compensated", "compensated" },
         { "compensation_failed", "compensation failed" } } },
-    { "container", "box", "#d9f1fb", "#0277bd", "peripheries=2", "requests", "requests", "latency_ms_p99", "p99",
-      NULL, NULL, FLEET_LOSSES },
-    { "vm", "box", "#e6e6f2", "#455a64", "peripheries=2", "requests", "requests", "latency_ms_p99", "p99",
-      NULL, NULL, FLEET_LOSSES },
+    { "container", "box", "#d9f1fb", "#0277bd", "peripheries=2",
+      "requests", "requests", "latency_ms_p99", "p99", NULL, NULL, FLEET_LOSSES },
+    { "vm", "box", "#e6e6f2", "#455a64", "peripheries=2",
+      "requests", "requests", "latency_ms_p99", "p99", NULL, NULL, FLEET_LOSSES },
 };
 
 /* A kind the table does not know yet still gets a node: its name and cost. */
@@ -334,7 +337,10 @@ static void source_nodes(graph *g)
         const source_spec *s = &spec->sources[i];
         node_open(t, (node){ 's', i }, "ellipse", "#eeeeee", "#757575", "margin=\"0.02,0.02\"");
         char kind[64];
-        snprintf(kind, sizeof kind, "traffic (%s%s)", process_names[s->process], s->async ? ", async" : "");
+        size_t process = (size_t)s->process;
+        snprintf(kind, sizeof kind, "traffic (%s%s)",
+                 process < sizeof process_names / sizeof process_names[0] ? process_names[process] : "?",
+                 s->async ? ", async" : "");
         kind_line(t, kind);
         text_printf(t, "<B>");
         esc(t, s->name, GRAPH_NAME_MAX);
