@@ -274,7 +274,7 @@ static void loss_line(text *t, const char *label, double count, double of)
  * keep a left-to-right chain readable at a page's width); what is missing is left out. */
 static void rate_line(text *t, double per_s, const char *unit, const char *lat_label, double lat_ms, bool offered)
 {
-    char rate[64], lat[64];
+    char rate[64], lat[96];
     if (isfinite(per_s)) {
         fmt_rate(rate, sizeof rate, per_s);
         text_printf(t, "<BR/>%s%s %s/s", offered ? "offered " : "", rate, unit ? unit : "");
