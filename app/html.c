@@ -166,6 +166,8 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
                 spec->duration_s, spec->warmup_s, spec->prices.month_hours);
     esc(&t, spec->prices.name);
     text_printf(&t, ".</p>\n");
+    inline_svg(&t, dir, "architecture", "The architecture: each component's rate, p99, losses (red) and monthly "
+               "cost; solid arrows are calls the sender waits for, dashed ones hand-overs, dotted red ones failures.");
     if (!(run_value(r, "requests.arrived", NULL) > 0))
         text_printf(&t, "<p><strong>Nothing arrived</strong>: no request or event arrived in the measured "
                     "window of any replication, so every figure below is empty (check the traffic's rates "

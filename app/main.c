@@ -27,6 +27,7 @@
 #endif
 #include "app/cli.h"
 #include "app/outdir.h"
+#include "app/graph.h"
 #include "app/plot.h"
 #include "app/study.h"
 #include "app/window.h"
@@ -536,6 +537,8 @@ static int run_main(const cli_args *a)
                             report_write_summary(&res, od.staging, err, sizeof err) != 0;
     if (!failed && !no_plots)
         plots = plot_dir(od.staging, spec->name, stderr);   /* no plots is no failure */
+    /* The architecture: its DOT always, its picture with the plots (no dot is no failure). */
+    failed = failed || graph_write(&res, od.staging, !no_plots, stderr, err, sizeof err) != 0;
     failed = failed || html_report(&res, od.staging, err, sizeof err) != 0 ||
              report_write_summary(&res, od.staging, err, sizeof err) != 0 ||
              outdir_commit(&od, err, sizeof err) != 0;

@@ -1031,6 +1031,25 @@ static bool queue_calls(const void *spec, const char *path, size_t i, component_
     return true;
 }
 
+/* Messages received too often go to the dead-letter queue; a redrive moves them back. */
+static bool queue_sends(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const queue_spec *q = spec;
+    if (q->dead_letter >= 0 && i-- == 0) {
+        e->target = q->dead_letter;
+        e->failures = true;
+        e->label = "dead letters";
+        snprintf(e->path, sizeof e->path, "%s.dead_letter", path);
+        return true;
+    }
+    if (q->redrive_to < 0 || i > 0)
+        return false;
+    e->target = q->redrive_to;
+    e->label = "redrive";
+    snprintf(e->path, sizeof e->path, "%s.redrive.to", path);
+    return true;
+}
+
 const component_kind queue_kind = {
     .name = "queue",
     .plural = "queues",
@@ -1038,6 +1057,7 @@ const component_kind queue_kind = {
     .free_spec = queue_free_spec,
     .link = queue_link,
     .calls = queue_calls,
+    .sends = queue_sends,
     .start = queue_start,
     .accept = NULL,
     .enqueue = queue_enqueue,

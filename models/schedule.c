@@ -286,6 +286,17 @@ static bool schedule_calls(const void *spec, const char *path, size_t i, compone
     return true;
 }
 
+/* A fire hands a message over to a target that takes no call. */
+static bool schedule_sends(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const schedule_spec *s = spec;
+    if (i > 0 || s->sync || s->target < 0)
+        return false;
+    e->target = s->target;
+    snprintf(e->path, sizeof e->path, "%s.target", path);
+    return true;
+}
+
 const component_kind schedule_kind = {
     .name = "schedule",
     .plural = "schedules",
@@ -293,6 +304,7 @@ const component_kind schedule_kind = {
     .free_spec = schedule_free_spec,
     .link = schedule_link,
     .calls = schedule_calls,
+    .sends = schedule_sends,
     .start = schedule_start,
     .accept = NULL,
     .enqueue = NULL,

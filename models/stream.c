@@ -426,6 +426,19 @@ static bool stream_calls(const void *spec, const char *path, size_t i, component
     return true;
 }
 
+/* Records given up go to on_failure. */
+static bool stream_sends(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const stream_spec *s = spec;
+    if (i > 0 || s->on_failure < 0)
+        return false;
+    e->target = s->on_failure;
+    e->failures = true;
+    e->label = "on failure";
+    snprintf(e->path, sizeof e->path, "%s.consumer.on_failure", path);
+    return true;
+}
+
 const component_kind stream_kind = {
     .name = "stream",
     .plural = "streams",
@@ -433,6 +446,7 @@ const component_kind stream_kind = {
     .free_spec = stream_free_spec,
     .link = stream_link,
     .calls = stream_calls,
+    .sends = stream_sends,
     .start = stream_start,
     .accept = NULL,
     .enqueue = stream_enqueue,

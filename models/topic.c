@@ -343,11 +343,27 @@ static bool topic_calls(const void *spec, const char *path, size_t i, component_
     return false;
 }
 
+/* Deliveries a subscriber never took go to its dead-letter destination. */
+static bool topic_sends(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const topic_spec *t = spec;
+    for (size_t k = 0; k < t->n; k++)
+        if (t->subs[k].dead_letter >= 0 && i-- == 0) {
+            e->target = t->subs[k].dead_letter;
+            e->failures = true;
+            e->label = "dead letters";
+            snprintf(e->path, sizeof e->path, "%s.%s[%zu].dead_letter", path, t->fl->targets_key, k);
+            return true;
+        }
+    return false;
+}
+
 /* Topics and buses share every operation but parsing. */
 #define FANOUT_KIND(kind_name, kind_plural, parse_fn)                                        \
     { .name = kind_name, .plural = kind_plural, .bills = kind_name, .parse = parse_fn,            \
       .free_spec = topic_free_spec,                                                          \
       .link = topic_link, .fanout = topic_fanout, .calls = topic_calls,                     \
+      .sends = topic_sends,                                                                  \
       .start = topic_start,                                                                  \
       .enqueue = topic_enqueue, .reply = topic_reply, .finish = topic_finish,                \
       .report = topic_report, .meter = topic_meter, .free_state = topic_free_state }

@@ -100,10 +100,14 @@ typedef struct request {
 typedef struct metric_sink metric_sink;
 
 /* An edge of the graph of components: the component it leads to, and the JSON path of the
- * setting that names it (components[2].calls[0].target), for messages. */
+ * setting that names it (components[2].calls[0].target), for messages. Only the sends slot
+ * fills the last two (callers zero the edge first): whether only what failed takes it (a
+ * dead-letter queue, an on_failure destination), and a word for the picture, or NULL. */
 typedef struct component_edge {
-    int  target;
-    char path[CFG_PATH_MAX];
+    int         target;
+    char        path[CFG_PATH_MAX];
+    bool        failures;
+    const char *label;       /* "dead letters", "redrive" (a static string) */
 } component_edge;
 
 /* Edge i of a component's edges of one sort (spec is the component's, path its JSON path):
@@ -129,6 +133,11 @@ typedef struct component_kind {
      * cycle of calls: each call would wait on the next, without end. An asynchronous
      * hand-off (world_enqueue) is no edge: the sender does not wait. */
     component_edges calls;
+    /* Kinds that hand messages over asynchronously besides their fan-out (world_enqueue,
+     * world_dead_letter): the components they send to — a function's asynchronous call steps
+     * and on_failure, a queue's dead-letter queue and redrive. Nothing waits on these, so
+     * nothing is refused; app/graph.c draws them. NULL for kinds that send nothing else. */
+    component_edges sends;
     /* spec -> one replication's state (the component is components[index]); NULL when out
      * of memory. */
     void *(*start)(const void *spec, world *w, int index);

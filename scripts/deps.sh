@@ -3,7 +3,7 @@
 # `sh scripts/deps.sh fuzz` (make fuzz) adds clang and its libFuzzer runtime;
 # `sh scripts/deps.sh test` (make test) adds headless Chromium, which checks report.html.
 set -eu
-pkgs="libgsl-dev libcjson-dev check pkg-config gnuplot-nox openmpi-bin libopenmpi-dev"
+pkgs="libgsl-dev libcjson-dev check pkg-config gnuplot-nox graphviz openmpi-bin libopenmpi-dev"
 case "${1:-}" in
 "") ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;

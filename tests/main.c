@@ -31,6 +31,7 @@ int main(void)
     srunner_add_suite(sr, cli_usage_suite());
     srunner_add_suite(sr, results_suite());
     srunner_add_suite(sr, plots_suite());
+    srunner_add_suite(sr, graph_suite());
     srunner_add_suite(sr, fuzz_regressions_suite());
     srunner_add_suite(sr, inputs_suite());
     srunner_add_suite(sr, exercises_a_suite());

@@ -34,6 +34,7 @@ Suite *plots_suite(void);       /* tests/test_plots.c: what the plots show: one 
 Suite *safety_suite(void);      /* tests/test_safety.c: call cycles, zero-time loops, the watchdog, deep chains */
 Suite *work_suite(void);        /* tests/test_work.c: units of work through pipelines, conserved; how reports show them */
 Suite *slo_suite(void);         /* tests/test_slo.c: --slo, saturation flags, representative windows */
+Suite *graph_suite(void);       /* tests/test_graph.c: the architecture picture: nodes, edges, figures, hostile names, no dot */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)

@@ -566,6 +566,7 @@ const component_kind function_kind = {
     .free_spec = function_free_spec,
     .link = function_link,
     .calls = function_calls,
+    .sends = function_sends,
     .start = function_start,
     .accept = function_accept,
     .enqueue = function_enqueue,

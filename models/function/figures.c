@@ -190,3 +190,23 @@ bool function_calls(const void *spec, const char *path, size_t i, component_edge
         }
     return false;
 }
+
+/* Asynchronous call steps (messages sent on), then the destination of events that failed
+ * every attempt (on_failure). */
+bool function_sends(const void *spec, const char *path, size_t i, component_edge *e)
+{
+    const function_spec *f = spec;
+    for (size_t k = 0; k < f->n_calls; k++)
+        if (!f->calls[k].sync && i-- == 0) {
+            e->target = f->calls[k].target;
+            snprintf(e->path, sizeof e->path, "%s.calls[%zu].target", path, k);
+            return true;
+        }
+    if (f->on_failure < 0 || i > 0)
+        return false;
+    e->target = f->on_failure;
+    e->failures = true;
+    e->label = "on failure";
+    snprintf(e->path, sizeof e->path, "%s.async.on_failure", path);
+    return true;
+}

@@ -340,6 +340,7 @@ void function_reply(void *state, world *w, uint32_t req, attempt_result result);
 void function_report(const void *spec, const void *state, metric_sink *m);
 void function_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u);
 bool function_calls(const void *spec, const char *path, size_t i, component_edge *e);
+bool function_sends(const void *spec, const char *path, size_t i, component_edge *e);
 
 /* ---- small helpers the event loop calls from several parts (inlined) ---- */
 
