@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/numfmt.h"
 #include "app/spawn.h"
 #include "models/gateway.h"
 #include "models/trace.h"
@@ -25,33 +26,6 @@
 #define MUTED  "#555555"
 
 /* ---- numbers for people ------------------------------------------------------------ */
-
-void graph_number(char *buf, size_t size, double x, int decimals)
-{
-    if (!isfinite(x)) {
-        snprintf(buf, size, "–");
-        return;
-    }
-    if (decimals < 0)
-        decimals = 0;
-    if (decimals > 9)
-        decimals = 9;
-    char digits[400];     /* DBL_MAX has 309 digits before the point */
-    snprintf(digits, sizeof digits, "%.*f", decimals, fabs(x));
-    bool zero = strspn(digits, "0.") == strlen(digits);   /* -0.001 to 2 decimals is 0.00 */
-    char *point = strchr(digits, '.');
-    size_t whole = point ? (size_t)(point - digits) : strlen(digits), k = 0;
-    char out[540];
-    if (x < 0 && !zero)
-        out[k++] = '-';
-    for (size_t i = 0; i < whole; i++) {
-        if (i && (whole - i) % 3 == 0)
-            out[k++] = ',';
-        out[k++] = digits[i];
-    }
-    out[k] = '\0';
-    snprintf(buf, size, "%s%s", out, point ? point : "");
-}
 
 /* Decimals that show x (> 0) to about three significant figures, at least min. */
 static int decimals_for(double x, int min)
@@ -67,7 +41,7 @@ static void fmt_rate(char *buf, size_t size, double per_s)
         snprintf(buf, size, "0");
         return;
     }
-    graph_number(buf, size, per_s, per_s >= 100 ? 0 : per_s >= 10 ? 1 : per_s >= 1 ? 2 : decimals_for(per_s, 2));
+    num_grouped(buf, size, per_s, per_s >= 100 ? 0 : per_s >= 10 ? 1 : per_s >= 1 ? 2 : decimals_for(per_s, 2));
 }
 
 /* A latency: 0.85 ms, 15.1 ms, 2,998 ms, 12.3 s. */
@@ -75,18 +49,18 @@ static void fmt_ms(char *buf, size_t size, double ms)
 {
     char n[64];
     if (ms >= 10000) {
-        graph_number(n, sizeof n, ms / 1000, 1);
+        num_grouped(n, sizeof n, ms / 1000, 1);
         snprintf(buf, size, "%s s", n);
         return;
     }
-    graph_number(n, sizeof n, ms, ms >= 100 ? 0 : ms >= 1 ? 1 : 2);
+    num_grouped(n, sizeof n, ms, ms >= 100 ? 0 : ms >= 1 ? 1 : 2);
     snprintf(buf, size, "%s ms", n);
 }
 
 /* A count in the measured window (a mean over replications): 3.4, 5,670. */
 static void fmt_count(char *buf, size_t size, double x)
 {
-    graph_number(buf, size, x, x >= 100 || x == floor(x) ? 0 : 1);
+    num_grouped(buf, size, x, x >= 100 || x == floor(x) ? 0 : 1);
 }
 
 /* num as a share of den: 13.9%, 0.36%, <0.01%; empty when den is not positive. */
@@ -107,7 +81,7 @@ static void fmt_share(char *buf, size_t size, double num, double den)
 static void fmt_money(char *buf, size_t size, double x, const char *currency)
 {
     char n[64];
-    graph_number(n, sizeof n, x, 2);
+    num_grouped(n, sizeof n, x, 2);
     if (!strcmp(currency, "USD"))
         snprintf(buf, size, "$%s", n);
     else
@@ -601,7 +575,7 @@ void graph_dot(const run_result *r, text *t)
     text_printf(t, "</B><BR ALIGN=\"LEFT\"/><FONT POINT-SIZE=\"9\" COLOR=\"" MUTED "\">means of %u replication%s of ",
                 spec->replications, spec->replications == 1 ? "" : "s");
     char n[64];
-    graph_number(n, sizeof n, spec->duration_s, spec->duration_s == floor(spec->duration_s) ? 0 : 1);
+    num_grouped(n, sizeof n, spec->duration_s, spec->duration_s == floor(spec->duration_s) ? 0 : 1);
     text_printf(t, "%s s measured, rates per second of it; cost per month (", n);
     esc(t, spec->prices.name, GRAPH_NAME_MAX);
     text_printf(t, ")<BR ALIGN=\"LEFT\"/>in red: losses, counted in the window (and their share)"

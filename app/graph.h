@@ -38,8 +38,5 @@ void graph_dot(const run_result *r, text *t);
  * DOT file cannot be written. */
 int  graph_write(const run_result *r, const char *dir, bool render, FILE *msg, char *err, size_t err_size);
 
-/* x with thousands separators and decimals digits after the point: 1234567.891, 2 ->
- * "1,234,567.89"; "–" when x is not finite. */
-void graph_number(char *buf, size_t size, double x, int decimals);
 
 #endif

@@ -2,6 +2,8 @@
  * CSV files (latency, time lines, cost, functions, traces), each written through a
  * temporary file and a rename. */
 #include "app/report.h"
+
+#include "app/numfmt.h"
 #include "app/outdir.h"
 #include "app/slo.h"
 #include "app/window.h"
@@ -114,61 +116,17 @@ cJSON *report_summary(const run_result *r)
 /* 1234567.8 -> "1,234,567.8"; whole numbers without decimals. */
 static void fmt_count(char *buf, size_t size, double x)
 {
-    if (!isfinite(x) || fabs(x) >= 1e15) {
-        snprintf(buf, size, "%g", x);
-        return;
-    }
-    char digits[48];
-    snprintf(digits, sizeof digits, x == floor(x) ? "%.0f" : "%.1f", fabs(x));
-    char *dot = strchr(digits, '.');
-    size_t n = dot ? (size_t)(dot - digits) : strlen(digits), k = 0;
-    char tmp[64];
-    if (x < 0)
-        tmp[k++] = '-';
-    for (size_t i = 0; i < n; i++) {
-        if (i && (n - i) % 3 == 0)
-            tmp[k++] = ',';
-        tmp[k++] = digits[i];
-    }
-    tmp[k] = '\0';
-    snprintf(buf, size, "%s%s", tmp, dot ? dot : "");
-}
-
-/* A ratio and its half-width for people: at least 4 decimals, more for a small ratio so that
- * it keeps 3 significant figures (0.00133, not 0.0013), and the half-width to 2 significant
- * figures (± 0.000041, not ± 0.0000); 0 is "0". summary.json and the CSVs keep every digit. */
-static void fmt_ratio(char *a, size_t na, char *b, size_t nb, double v, double ci)
-{
-    int dv = 4, dc;
-    if (isfinite(v) && v != 0)
-        dv = (int)fmax(4, fmin(12, 2 - floor(log10(fabs(v)))));
-    snprintf(a, na, "%.*f", dv, v);
-    if (isfinite(ci) && ci != 0) {
-        dc = (int)fmax(dv, fmin(12, 1 - floor(log10(fabs(ci)))));
-        snprintf(b, nb, "%.*f", dc, ci);
-    } else {
-        snprintf(b, nb, "%.0f", ci);
-    }
+    char unused[8];
+    num_pair(buf, size, unused, sizeof unused, x, NAN, NUM_COUNT);
 }
 
 static void line(const run_result *r, FILE *f, const char *label, const char *name, const char *style)
 {
     double ci, v = run_value(r, name, &ci);
-    char a[48], b[48];
-    if (strcmp(style, "count") == 0) {
-        fmt_count(a, sizeof a, round(v * 10) / 10);
-        fmt_count(b, sizeof b, round(ci * 10) / 10);
-    } else if (strcmp(style, "money") == 0) {
-        snprintf(a, sizeof a, "%.2f", v);
-        snprintf(b, sizeof b, "%.2f", ci);
-    } else if (strcmp(style, "ratio") == 0) {
-        fmt_ratio(a, sizeof a, b, sizeof b, v, ci);
-    } else {
-        snprintf(a, sizeof a, "%.1f", v);
-        snprintf(b, sizeof b, "%.1f", ci);
-    }
-    if (!isfinite(v))
-        snprintf(a, sizeof a, "-");   /* undefined: nothing to measure */
+    char a[64], b[64];
+    num_style s = !strcmp(style, "count") ? NUM_COUNT : !strcmp(style, "money") ? NUM_MONEY
+                : !strcmp(style, "ratio") ? NUM_RATIO : NUM_MS;
+    num_pair(a, sizeof a, b, sizeof b, v, ci, s);   /* "-" when undefined: nothing to measure */
     if (isfinite(ci))
         fprintf(f, "  %-36s %14s  ± %s\n", label, a, b);
     else

@@ -23,7 +23,9 @@
 #include <mpi.h>
 #endif
 #include "app/cli.h"
+#include "app/numfmt.h"
 #include "app/report.h"
+#include "app/table.h"
 #include "app/window.h"
 #include "models/traffic.h"
 #include "sim/replicate.h"
@@ -477,6 +479,32 @@ static cJSON *verdict_json(const study_options *o, const slo_verdict *v, const c
     return j;
 }
 
+/* A derived figure's name suffix in the CSVs: shares and ratios are not the counts they
+ * come from. */
+static const char *figure_suffix(const figure *f)
+{
+    switch (f->kind) {
+    case FIG_RATIO_TO_BASE:    return "_vs_first";
+    case FIG_SHARE_OF_ARRIVED:
+    case FIG_SHARE_OF:
+    case FIG_SHARE_OF_WORK:    return "_share";
+    default:                   return "";
+    }
+}
+
+/* How a figure is printed for people. */
+static num_style figure_style(const figure *f)
+{
+    switch (f->kind) {
+    case FIG_RATIO_TO_BASE:
+    case FIG_SHARE_OF_ARRIVED:
+    case FIG_SHARE_OF:
+    case FIG_SHARE_OF_WORK:
+    case FIG_COLD_RATIO:       return NUM_RATIO;
+    default:                   return num_style_of(f->name);
+    }
+}
+
 /* The clauses as a JSON array of their texts. */
 static cJSON *slo_texts(const study_options *o)
 {
@@ -598,36 +626,37 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         return 1;
     }
     text csv = { 0 }, out = { 0 };
-    text_printf(&csv, "figure,variant,mean,ci95,diff_vs_%s,diff_ci95\n", v[0].name);
+    /* One name, one meaning: a share is named *_share (summary.json's requests.throttled is a
+     * count), a ratio to the first variant *_vs_first; the difference column is always
+     * diff_vs_first. */
+    text_printf(&csv, "figure,variant,mean,ci95,diff_vs_first,diff_ci95\n");
     text_printf(&out, "slsim compare: %zu variants, seed %llu, %u replications each, common random "
                 "numbers; differences are paired, against %s (± is the 95%% half-width)\n\n", n,
                 (unsigned long long)l[0].spec->seed, l[0].spec->replications, v[0].name);
-    text_printf(&out, "%-34s", "figure");
-    for (size_t i = 0; i < n; i++)
-        text_printf(&out, "  %-26.26s", v[i].name);
-    text_printf(&out, "\n");
+    size_t verdict_rows = o->n_slo ? 2 : 1;
+    table tb;
+    table_init(&tb, 1 + nf + verdict_rows, 1 + n);
+    table_set(&tb, 0, 0, "figure");
+    for (size_t i = 0; i < n; i++) {
+        table_set(&tb, 0, 1 + i, "%s", v[i].name);
+        table_align_right(&tb, 1 + i);
+    }
     for (size_t j = 0; j < nf; j++) {
-        text_printf(&out, "%-34.34s", f[j].label);
+        table_set(&tb, 1 + j, 0, "%s", f[j].label);
         for (size_t i = 0; i < n; i++) {
             double m, ci, d, dci;
             figure_stats(&f[j], &l[i].res, i ? &l[0].res : NULL, &m, &ci, &d, &dci);
-            text_printf(&csv, "%s%s,%s,%.9g,%.9g,%.9g,%.9g\n", f[j].name,
-                        f[j].kind == FIG_RATIO_TO_BASE ? "_vs_first" : "", v[i].name, m, ci, d, dci);
-            char cell[64];
-            if (isnan(m))
-                snprintf(cell, sizeof cell, "n/a");     /* e.g. a cold-start ratio without functions */
-            else if (i == 0 || isnan(d))
-                snprintf(cell, sizeof cell, "%.4g ± %.2g", m, isnan(ci) ? 0.0 : ci);
-            else
-                snprintf(cell, sizeof cell, "%.4g (%+.3g ± %.2g)", m, d, isnan(dci) ? 0.0 : dci);
-            text_printf(&out, "  %-26s", cell);
+            text_printf(&csv, "%s%s,%s,%.9g,%.9g,%.9g,%.9g\n", f[j].name, figure_suffix(&f[j]), v[i].name,
+                        m, ci, d, dci);
+            char cell[160];   /* "n/a": e.g. a cold-start ratio without functions */
+            num_cell(cell, sizeof cell, m, ci, i ? d : NAN, dci, figure_style(&f[j]));
+            table_set(&tb, 1 + j, 1 + i, "%s", cell);
         }
-        text_printf(&out, "\n");
     }
     /* Saturated, and meets the service levels: 1 or 0 in compare.csv (the difference from
      * the first variant too), words in the table, the reasons below it. */
-    for (int row = 0; row < (o->n_slo ? 2 : 1); row++) {
-        text_printf(&out, "%-34s", row == 0 ? "saturated" : "meets the service levels");
+    for (size_t row = 0; row < verdict_rows; row++) {
+        table_set(&tb, 1 + nf + row, 0, "%s", row == 0 ? "saturated" : "meets the service levels");
         for (size_t i = 0; i < n; i++) {
             double x = row == 0 ? verdict[i].saturated : verdict[i].meets;
             double x0 = row == 0 ? verdict[0].saturated : verdict[0].meets;
@@ -636,10 +665,11 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
             const char *word = row == 0 ? (verdict[i].saturated ? "YES (see below)" : "no")
                              : verdict[i].meets ? (verdict[i].uncertain ? "yes, uncertain" : "yes")
                                                 : (verdict[i].uncertain ? "no, uncertain" : "no");
-            text_printf(&out, "  %-26s", word);
+            table_set(&tb, 1 + nf + row, 1 + i, "%s", word);
         }
-        text_printf(&out, "\n");
     }
+    table_print(&tb, &out, 0);
+    table_free(&tb);
     verdict_lines(&out, o, names, verdict, n);
     cheapest_line(&out, o, names, cost, verdict, n);
     cJSON *extra = cJSON_CreateObject();
@@ -680,10 +710,18 @@ static void latency_words(double ms, char *buf, size_t size)
 {
     if (!isfinite(ms))
         snprintf(buf, size, "n/a");
-    else if (ms >= 1e4)
-        snprintf(buf, size, "%.1f s", ms / 1e3);
-    else
-        snprintf(buf, size, "%.0f ms", ms);
+    else if (ms >= 1e4) {
+        char n[48];
+        num_grouped(n, sizeof n, ms / 1e3, 1);
+        snprintf(buf, size, "%s s", n);
+    } else {
+        snprintf(buf, size, "%.0f ms", ms);   /* under 10,000: no separator needed past 9,999 */
+        if (ms >= 999.5) {
+            char n[48];
+            num_grouped(n, sizeof n, ms, 0);
+            snprintf(buf, size, "%s ms", n);
+        }
+    }
 }
 
 /* A run's marks in a table cell: * saturated, x misses the service levels, ? uncertain. */
@@ -727,18 +765,27 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     for (size_t i = 0; rc == 0 && i < n; i++)
         work |= base[i].spec->pipelines;
     text csv = { 0 }, out = { 0 };
+    table tb = { 0 };
     cJSON *extra = NULL, *points = NULL;
     if (rc == 0) {
         char slo[1024] = "";
         slo_summary(o->slo, o->n_slo, slo, sizeof slo);
         text_printf(&csv, "requests_per_month,variant,monthly_cost,monthly_cost_ci95,cost_per_million,p99_ms%s,"
                     VERDICT_CSV_HEADER "\n", work ? ",work_processed_share,work_lost_share,work_p99_ms" : "");
-        text_printf(&out, "slsim cost-curve: %d volumes from %.3g to %.3g requests a month (log steps), "
-                    "%u replications each%s%s\n\n%-14s", steps, from, to, base[0].spec->replications,
-                    o->n_slo ? "; service levels: " : "", slo, "requests/month");
-        for (size_t i = 0; i < n; i++)
-            text_printf(&out, work ? "  %-34.34s" : "  %-26.26s", v[i].name);
-        text_printf(&out, "  %s\n", o->n_slo ? "cheapest that meets them" : "cheapest");
+        char f0[64], f1[64];
+        num_volume(f0, sizeof f0, from);
+        num_volume(f1, sizeof f1, to);
+        text_printf(&out, "slsim cost-curve: %d volumes from %s to %s requests a month (log steps), "
+                    "%u replications each%s%s\n\n", steps, f0, f1, base[0].spec->replications,
+                    o->n_slo ? "; service levels: " : "", slo);
+        table_init(&tb, 1 + (size_t)steps, n + 2);
+        table_set(&tb, 0, 0, "requests/month");
+        table_align_right(&tb, 0);
+        for (size_t i = 0; i < n; i++) {
+            table_set(&tb, 0, 1 + i, "%s", v[i].name);
+            table_align_right(&tb, 1 + i);
+        }
+        table_set(&tb, 0, n + 1, "%s", o->n_slo ? "cheapest that meets them" : "cheapest");
         extra = cJSON_CreateObject();
         if (extra)
             cJSON_AddItemToObject(extra, "slo", slo_texts(o));
@@ -746,7 +793,9 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     }
     for (int s = 0; rc == 0 && s < steps; s++) {
         double vol = steps == 1 ? from : from * pow(to / from, (double)s / (steps - 1));
-        text_printf(&out, "%-14.4g", vol);
+        char fv[64];
+        num_volume(fv, sizeof fv, vol);
+        table_set(&tb, 1 + (size_t)s, 0, "%s", fv);
         for (size_t i = 0; rc == 0 && i < n; i++) {
             loaded one = { 0 };
             rc = load_all(&v[i], 1, o, vol / volume[i], &one, err, err_size);
@@ -770,7 +819,7 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 slo_judge(o->slo, o->n_slo, &one.res, vd);
                 cost[(size_t)s * n + i] = c;
                 p99[(size_t)s * n + i] = q;
-                text_printf(&csv, "%.6g,%s,%.6f,%.6f,%.6f,%.6g", vol, v[i].name, c, ci, c / (vol / 1e6), q);
+                text_printf(&csv, "%.15g,%s,%.15g,%.15g,%.15g,%.15g", vol, v[i].name, c, ci, c / (vol / 1e6), q);
                 char cell[128], lat[32], marks[8];
                 double lost = NAN;
                 if (work) {
@@ -780,7 +829,7 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                     double m[3], unused;
                     for (size_t k = 0; k < 3; k++) {
                         figure_stats(&wf[k], &one.res, NULL, &m[k], &unused, &unused, &unused);
-                        text_printf(&csv, ",%.6g", m[k]);
+                        text_printf(&csv, ",%.15g", m[k]);
                     }
                     q = m[2];      /* the p99 printed is the work's */
                     lost = m[1];
@@ -789,12 +838,14 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 text_printf(&csv, "\n");
                 latency_words(q, lat, sizeof lat);
                 verdict_marks(vd, marks, sizeof marks);
+                char money[64];
+                num_grouped(money, sizeof money, c, 2);
                 if (work)
-                    snprintf(cell, sizeof cell, "$%.2f p99 %s lost %.3g%%%s%s", c, lat, 100 * lost,
+                    snprintf(cell, sizeof cell, "$%s p99 %s lost %.*f%%%s%s", money, lat, 100 * lost < 1 ? 2 : 1, 100 * lost,
                              marks[0] ? " " : "", marks);
                 else
-                    snprintf(cell, sizeof cell, "$%.2f p99 %s%s%s", c, lat, marks[0] ? " " : "", marks);
-                text_printf(&out, work ? "  %-34s" : "  %-26s", cell);
+                    snprintf(cell, sizeof cell, "$%s p99 %s%s%s", money, lat, marks[0] ? " " : "", marks);
+                table_set(&tb, 1 + (size_t)s, 1 + i, "%s", cell);
                 cJSON *pt = verdict_json(o, vd, "variant", v[i].name);
                 if (pt) {
                     cJSON_AddNumberToObject(pt, "requests_per_month", vol);
@@ -807,11 +858,14 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
             const slo_verdict *vs = &verdict[(size_t)s * n];
             size_t best = cheapest_of(&cost[(size_t)s * n], vs, n);
             if (best == n)
-                text_printf(&out, "  none\n");
+                table_set(&tb, 1 + (size_t)s, n + 1, "none");
             else
-                text_printf(&out, "  %s%s\n", v[best].name, vs[best].saturated ? " (SATURATED)" : "");
+                table_set(&tb, 1 + (size_t)s, n + 1, "%s%s", v[best].name, vs[best].saturated ? " (SATURATED)" : "");
         }
     }
+    if (rc == 0)
+        table_print(&tb, &out, 0);
+    table_free(&tb);
     /* What the marks mean, and why each marked run is marked. */
     bool marked = false;
     for (size_t k = 0; rc == 0 && k < (size_t)steps * n; k++)
@@ -830,13 +884,17 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 if (vd->n)
                     slo_describe(o->slo, vd, why, sizeof why);
                 slo_reasons(vd, sat, sizeof sat);
-                text_printf(&out, "  %-10.4g %s: %s%s%s%s%s\n", vol, v[i].name, vd->n ? "service levels " : "", why,
+                char fv[64];
+                num_volume(fv, sizeof fv, vol);
+                text_printf(&out, "  %s %s: %s%s%s%s%s\n", fv, v[i].name, vd->n ? "service levels " : "", why,
                             vd->n && vd->saturated ? "; " : "", vd->saturated ? "saturated: " : "", vd->saturated ? sat : "");
             }
     }
     /* Break-even volumes: where the cheapest variant (of those that meet the service levels
      * and are not saturated, under --slo) changes. Where both are eligible on both sides it
-     * is the crossing of their cost curves, interpolated on the log-volume scale; where the
+     * is the crossing of their cost curves, interpolated linearly in volume (a bill is about
+     * linear in its volume between two points: a function's exactly, a fleet's in steps;
+     * interpolating on the log scale put the crossing far too low); where the
      * change is one of them starting or stopping to meet the service levels, it is the
      * first volume of the new one (no crossing to interpolate). */
     if (rc == 0 && n > 1 && steps > 1) {
@@ -857,28 +915,34 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 double d0 = cost[(size_t)(s - 1) * n + a] - cost[(size_t)(s - 1) * n + b];
                 double d1 = cost[(size_t)s * n + a] - cost[(size_t)s * n + b];
                 double t = d1 != d0 ? d0 / (d0 - d1) : 0.5;
-                double cross = exp(log(v0) + t * (log(v1) - log(v0)));
-                text_printf(&be, "%.6g,%s,%s,cost\n", cross, v[a].name, v[b].name);
-                text_printf(&out, "  about %.3g requests a month: %s is cheaper below, %s above", cross,
+                double cross = v0 + t * (v1 - v0);
+                char fc[64], fv1[64];
+                num_volume(fc, sizeof fc, cross);
+                num_volume(fv1, sizeof fv1, v1);
+                text_printf(&be, "%.15g,%s,%s,cost\n", cross, v[a].name, v[b].name);
+                text_printf(&out, "  about %s requests a month: %s is cheaper below, %s above", fc,
                             v[a].name, v[b].name);
                 if (vb[b].saturated)
-                    text_printf(&out, " (%s SATURATED at %.3g)", v[b].name, v1);
+                    text_printf(&out, " (%s SATURATED at %s)", v[b].name, fv1);
                 text_printf(&out, "\n");
                 continue;
             }
-            text_printf(&be, "%.6g,%s,%s,service level\n", v1, a < n ? v[a].name : "", b < n ? v[b].name : "");
+            text_printf(&be, "%.15g,%s,%s,service level\n", v1, a < n ? v[a].name : "", b < n ? v[b].name : "");
+            char f1[64], f0[64];
+            num_volume(f1, sizeof f1, v1);
+            num_volume(f0, sizeof f0, v0);
             if (b == n)
-                text_printf(&out, "  from %.3g requests a month (above %.3g): no variant meets the service levels "
-                            "without saturating (%s did below)\n", v1, v0, v[a].name);
+                text_printf(&out, "  from %s requests a month (above %s): no variant meets the service levels "
+                            "without saturating (%s did below)\n", f1, f0, v[a].name);
             else if (a == n)
-                text_printf(&out, "  from %.3g requests a month (above %.3g): %s meets the service levels and is "
-                            "the cheapest that does (none did below)\n", v1, v0, v[b].name);
+                text_printf(&out, "  from %s requests a month (above %s): %s meets the service levels and is "
+                            "the cheapest that does (none did below)\n", f1, f0, v[b].name);
             else if (!slo_eligible(&vb[a]))
-                text_printf(&out, "  from %.3g requests a month (above %.3g): %s misses the service levels or "
-                            "saturates; %s is the cheapest that meets them\n", v1, v0, v[a].name, v[b].name);
+                text_printf(&out, "  from %s requests a month (above %s): %s misses the service levels or "
+                            "saturates; %s is the cheapest that meets them\n", f1, f0, v[a].name, v[b].name);
             else
-                text_printf(&out, "  from %.3g requests a month (above %.3g): %s starts to meet the service "
-                            "levels, and is cheaper than %s\n", v1, v0, v[b].name, v[a].name);
+                text_printf(&out, "  from %s requests a month (above %s): %s starts to meet the service "
+                            "levels, and is cheaper than %s\n", f1, f0, v[b].name, v[a].name);
         }
         if (!any)
             text_printf(&out, "  none in this range: the same variant is %s throughout\n",
@@ -897,7 +961,7 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
             text_printf(&dat, "\n");
             for (int st = 0; st < steps; st++) {
                 double vol = steps == 1 ? from : from * pow(to / from, (double)st / (steps - 1));
-                text_printf(&dat, "%.6g,%.6f\n", vol, cost[(size_t)st * n + i]);
+                text_printf(&dat, "%.15g,%.15g\n", vol, cost[(size_t)st * n + i]);
             }
         }
         if (rc == 0)
@@ -978,6 +1042,7 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
     outdir od = { .open = 0 };
     int rc = run_study(v, n, o, l, "tune", &od, dir, sizeof dir, err, err_size);
     text csv = { 0 }, out = { 0 };
+    table tb = { 0 };
     cJSON *extra = NULL;
     if (rc == 0) {
         char name[160];
@@ -985,9 +1050,15 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
                     "latency_p50_ms,latency_p90_ms,latency_p99_ms,cold_start_ratio,failed_share,"
                     VERDICT_CSV_HEADER "\n");
         text_printf(&out, "slsim tune: function %s, %zu memory sizes, %u replications each, common random "
-                    "numbers\n\n%-10s %-24s %-14s %-12s %-10s %-10s %-10s %-10s\n", function, n,
-                    l[0].spec->replications, "memory", "cost per 1M invocations", "monthly", "duration",
-                    "p50", "p90", "p99", "failed");
+                    "numbers\n\n", function, n, l[0].spec->replications);
+        static const char *const heads[] = { "memory", "cost per 1M invocations", "monthly", "duration (ms)",
+                                             "p50 (ms)", "p90 (ms)", "p99 (ms)", "failed share", "" };
+        table_init(&tb, 1 + n, 9);
+        for (size_t c = 0; c < 9; c++) {
+            table_set(&tb, 0, c, "%s", heads[c]);
+            if (c < 8)
+                table_align_right(&tb, c);
+        }
         double best_cost = INFINITY;
         size_t cheapest = n;
         double *cpm = calloc(n, sizeof *cpm), *p99 = calloc(n, sizeof *p99), *failed = calloc(n, sizeof *failed);
@@ -1039,18 +1110,32 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
                         run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], cold, failed[i]);
             verdict_csv(&csv, &verdict[i], o->slo);
             text_printf(&csv, "\n");
-            char cell[48], marks[8];
-            snprintf(cell, sizeof cell, "$%.4f ± %.2g", m, isnan(ci) ? 0.0 : ci);
+            char a[64], b2[64], marks[8];
             verdict_marks(&verdict[i], marks, sizeof marks);
-            text_printf(&out, "%-10s %-24s $%-13.2f %-12.1f %-10.1f %-10.1f %-10.1f %.4f%s%s\n", v[i].name, cell,
-                        run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], failed[i],
-                        marks[0] ? "  " : "", marks);
+            table_set(&tb, 1 + i, 0, "%s", v[i].name);
+            /* Cost per million to 4 decimals: a small function's costs differ in cents. */
+            num_grouped(a, sizeof a, m, 4);
+            num_grouped(b2, sizeof b2, isfinite(ci) ? ci : 0, 4);
+            table_set(&tb, 1 + i, 1, "$%s ± %s", a, b2);
+            num_grouped(a, sizeof a, run_value(r, "cost.monthly_total", NULL), 2);
+            table_set(&tb, 1 + i, 2, "$%s", a);
+            const double ms[4] = { dur, q50, q90, p99[i] };
+            for (size_t c = 0; c < 4; c++) {
+                num_grouped(a, sizeof a, ms[c], 1);
+                table_set(&tb, 1 + i, 3 + c, "%s", a);
+            }
+            num_pair(a, sizeof a, b2, sizeof b2, failed[i], NAN, NUM_RATIO);
+            table_set(&tb, 1 + i, 7, "%s", a);
+            table_set(&tb, 1 + i, 8, "%s", marks);
             cJSON *js = verdict_json(o, &verdict[i], NULL, NULL);
             if (js) {
                 cJSON_AddNumberToObject(js, "memory_mb", memory_mb[i]);
                 cJSON_AddItemToArray(sizes, js);
             }
         }
+        if (rc == 0)
+            table_print(&tb, &out, 0);
+        table_free(&tb);
         /* A size is a candidate only if it fails no more than 0.1% of the requests beyond the
          * size that fails fewest: a cheap size that times out is not a saving. */
         double least_failed = INFINITY;
@@ -1080,14 +1165,20 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
         }
         if (rc == 0) {
             verdict_lines(&out, o, names, verdict, n);
-            if (dropped)
-                text_printf(&out, "\n%zu size%s not considered: %s more than 0.1%% of the requests beyond "
-                            "the size that fails fewest (%.4f)\n", dropped, dropped == 1 ? "" : "s",
-                            dropped == 1 ? "it fails" : "they fail", least_failed);
-            if (missed)
-                text_printf(&out, "%s%zu size%s not considered: %s the service levels or saturate%s\n",
-                            dropped ? "" : "\n", missed, missed == 1 ? "" : "s",
-                            missed == 1 ? "it misses" : "they miss", missed == 1 ? "s" : "");
+            /* Name the sizes left out, each with its reason. */
+            if (dropped || missed)
+                text_printf(&out, "\nNot considered for cheapest:\n");
+            for (size_t i = 0; i < n; i++) {
+                if (candidate[i])
+                    continue;
+                if (failed[i] > least_failed + 0.001) {
+                    text_printf(&out, "  %s: fails %.2f%% of the requests, more than 0.1%% beyond the size "
+                                "that fails fewest (%.2f%%)\n", v[i].name, 100 * failed[i], 100 * least_failed);
+                } else {
+                    text_printf(&out, "  %s: %s\n", v[i].name, verdict[i].saturated
+                                ? "saturated (see above)" : "misses the service levels (see above)");
+                }
+            }
             if (cheapest == n) {
                 text_printf(&out, "\ncheapest: none: no size meets the service levels without saturating\n");
             } else {
@@ -1096,11 +1187,15 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
                 for (size_t i = 0; i < n; i++)
                     if (candidate[i] && cpm[i] <= budget && p99[i] < p99[fastest])
                         fastest = i;
-                text_printf(&out, "\ncheapest: %s ($%.4f per million invocations)%s\n", v[cheapest].name, best_cost,
+                char c1[64], c2[64], q[64];
+                num_grouped(c1, sizeof c1, best_cost, 4);
+                num_grouped(c2, sizeof c2, budget, 4);
+                num_grouped(q, sizeof q, p99[fastest], 1);
+                text_printf(&out, "\ncheapest: %s ($%s per million invocations)%s\n", v[cheapest].name, c1,
                             verdict[cheapest].saturated ? ", but SATURATED (see above)" : "");
-                text_printf(&out, "fastest within $%.4f per million%s: %s (p99 %.1f ms)%s\n", budget,
+                text_printf(&out, "fastest within $%s per million%s: %s (p99 %s ms)%s\n", c2,
                             max_cost_per_million > 0 ? "" : " (10% above the cheapest)", v[fastest].name,
-                            p99[fastest], verdict[fastest].saturated ? ", but SATURATED (see above)" : "");
+                            q, verdict[fastest].saturated ? ", but SATURATED (see above)" : "");
             }
             text_printf(&out, "\nResults in %s/ (tune.csv)\n", dir);
             rc = write_file(&od, "tune.csv", &csv, err, err_size);
@@ -1326,6 +1421,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
     figure f[32];
     size_t nf = sweep_figures(f, 32);
     text csv = { 0 }, out = { 0 };
+    table tb = { 0 };
     slo_verdict *verdict = rc == 0 ? calloc(n, sizeof *verdict) : NULL;
     double *cost = rc == 0 ? calloc(n, sizeof *cost) : NULL;
     if (rc == 0 && (!verdict || !cost)) {
@@ -1348,9 +1444,15 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         text_printf(&out, "slsim sweep: %zu points (%zu valid), seed %lld, %lld replications each, "
                     "common random numbers (± is the 95%% half-width)%s%s\n\n", n, n_ok,
                     (long long)seed, (long long)reps, o->n_slo ? "; service levels: " : "", slo);
+        /* The table: the swept values (whole), then four figures, then the marks. */
+        table_init(&tb, 1 + n, n_vary + 5);
         for (size_t k = 0; k < n_vary; k++)
-            text_printf(&out, "%-22.22s ", vary[k].path);
-        text_printf(&out, "%18s %16s %14s %10s\n", "monthly cost", "p99 (ms)", "cold starts", "throttled");
+            table_set(&tb, 0, k, "%s", vary[k].path);
+        static const char *const heads[] = { "monthly cost", "p99 (ms)", "cold-start ratio", "throttled share" };
+        for (size_t c = 0; c < 4; c++) {
+            table_set(&tb, 0, n_vary + c, "%s", heads[c]);
+            table_align_right(&tb, n_vary + c);
+        }
         cJSON_AddStringToObject(json, "scenario", specs[0]->name);
         char shown[4 * 4096 + 1];   /* JSON strings are UTF-8: the path's other bytes as \xNN */
         cfg_escape(shown, sizeof shown, file, NULL);
@@ -1377,7 +1479,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                 text_printf(&csv, ",");
                 csv_field(&csv, val);
                 cJSON_AddStringToObject(pv, vary[k].path, val);
-                text_printf(&out, "%-22.22s ", val);
+                table_set(&tb, 1 + i, k, "%s", val);
             }
             cJSON_AddStringToObject(pt, "status", l[i].ran ? "ok" : "invalid");
             text_printf(&csv, ",%s", l[i].ran ? "ok" : "invalid");
@@ -1419,19 +1521,23 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             if (!l[i].ran) {
                 csv_field(&csv, why[i]);
                 cJSON_AddStringToObject(pt, "message", why[i]);
-                text_printf(&out, "invalid: %s\n", why[i]);
+                table_set(&tb, 1 + i, n_vary, "invalid: %s", why[i]);
             } else {
-                char cells[4][40], marks[8];
-                for (int c = 0; c < 4; c++)
-                    snprintf(cells[c], sizeof cells[c], "%.4g ± %.2g", shown[c][0],
-                             isnan(shown[c][1]) ? 0.0 : shown[c][1]);
+                static const num_style style[4] = { NUM_MONEY, NUM_MS, NUM_RATIO, NUM_RATIO };
+                char marks[8];
+                for (size_t c = 0; c < 4; c++) {
+                    char cell[160];
+                    num_cell(cell, sizeof cell, shown[c][0], shown[c][1], NAN, NAN, style[c]);
+                    table_set(&tb, 1 + i, n_vary + c, "%s", cell);
+                }
                 verdict_marks(&verdict[i], marks, sizeof marks);
-                text_printf(&out, "%18s %16s %14s %10s%s%s\n", cells[0], cells[1], cells[2], cells[3],
-                            marks[0] ? "  " : "", marks);
+                table_set(&tb, 1 + i, n_vary + 4, "%s", marks);
             }
             text_printf(&csv, "\n");
             cJSON_AddItemToArray(pts, pt);
         }
+        table_print(&tb, &out, 0);
+        table_free(&tb);
         /* Why the marked points are marked, and the cheapest point a study may name. */
         bool marked = false;
         for (size_t i = 0; i < n; i++)

@@ -15,6 +15,7 @@
 #include <cJSON.h>
 
 #include "app/graph.h"
+#include "app/numfmt.h"
 #include "tests/suites.h"
 #include "tests/support.h"
 
@@ -175,7 +176,7 @@ START_TEST(numbers_have_thousands_separators_and_fixed_decimals)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[64];
-        graph_number(buf, sizeof buf, cases[i].x, cases[i].decimals);
+        num_grouped(buf, sizeof buf, cases[i].x, cases[i].decimals);
         ck_assert_msg(!strcmp(buf, cases[i].want), "%g to %d decimals: \"%s\", want \"%s\"", cases[i].x,
                       cases[i].decimals, buf, cases[i].want);
     }
@@ -350,7 +351,7 @@ static void assert_labels_match_summary(const char *file)
                     ck_assert_msg(!strstr(label, red), "%s: zero, but shown: %s", what, label);
             }
             char money[64], want[96];
-            graph_number(money, sizeof money, json_number(sum, "cost", "by_component", c->string), 2);
+            num_grouped(money, sizeof money, json_number(sum, "cost", "by_component", c->string), 2);
             snprintf(want, sizeof want, "<BR/>$%s/month", money);
             ck_assert_msg(strstr(label, want), "%s %s: no %s in %s", s->plural, c->string, want + 5, label);
         }

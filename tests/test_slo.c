@@ -498,7 +498,7 @@ START_TEST(a_saturated_fleet_that_would_be_cheapest_is_flagged_and_excluded_unde
         }
         free(csv);
         /* The cheapest at 1e8: the fleet with its flag, or under --slo the function. */
-        const char *last = strstr(out, "\n1e+08");
+        const char *last = strstr(out, "\n   100 million");
         ck_assert_msg(last != NULL, "%s", out);
         const char *eol = strchr(last + 1, '\n');
         char line[512];

@@ -442,10 +442,10 @@ START_TEST(compare_and_cost_curve_show_the_work)
     ck_assert_ptr_nonnull(csv);
     double base = NAN, fixed = NAN, ci = NAN;
     for (char *line = strtok(csv, "\n"); line; line = strtok(NULL, "\n")) {
-        if (!strncmp(line, "work.lost,base,", 15))
-            sscanf(line + 15, "%lf,%lf", &base, &ci);
-        else if (!strncmp(line, "work.lost,fixed,", 16))
-            sscanf(line + 16, "%lf", &fixed);
+        if (!strncmp(line, "work.lost_share,base,", 21))
+            sscanf(line + 21, "%lf,%lf", &base, &ci);
+        else if (!strncmp(line, "work.lost_share,fixed,", 22))
+            sscanf(line + 22, "%lf", &fixed);
     }
     support_assert_within_ci("work", "compare: lost share = error_rate", base, ci, 0.237);
     ck_assert_double_eq(fixed, 0);
