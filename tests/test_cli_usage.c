@@ -132,18 +132,33 @@ static void expect_invalid(const char *text, const char *json_path, const char *
 
 /* ---- usage ------------------------------------------------------------------------ */
 
-/* slsim exercise list names every exercise page; show N prints it; an unknown N is refused. */
+/* slsim exercise list names every exercise page; show N prints it; an N that names no page
+ * (0, one past the last, a negative number, a word) is refused with exit 2, and the message
+ * says so and gives the numbers there are. */
 START_TEST(test_exercise_list_and_show)
 {
     char out[16384];
     int rc = support_sh(out, sizeof out, "'%s' exercise list", support_binary());
     ck_assert_msg(rc == 0 && strstr(out, "  1  Exercise 1"), "%s", out);
+    size_t pages = count_lines(out);
+    ck_assert_uint_ge(pages, 15);
     rc = support_sh(out, sizeof out, "'%s' exercise show 1", support_binary());
     ck_assert_msg(rc == 0 && strstr(out, "## Question") && strstr(out, "## Answer"), "%s", out);
-    rc = support_sh(out, sizeof out, "'%s' exercise show 999", support_binary());
-    ck_assert_msg(rc == 2 && strstr(out, "no such exercise"), "%s", out);
-    rc = support_sh(out, sizeof out, "'%s' exercise show x", support_binary());
-    ck_assert_int_eq(rc, 2);
+    char past[32], range[64];
+    snprintf(past, sizeof past, "%zu", pages + 1);
+    snprintf(range, sizeof range, "numbered 1 to %zu", pages);
+    const char *const bad[] = { "0", past, "-1", "abc", "999", "1.5" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char args[64], says[64];
+        snprintf(args, sizeof args, "exercise show '%s'", bad[i]);
+        snprintf(says, sizeof says, "exercise '%s': no such exercise", bad[i]);
+        expect_usage_error(args, says);
+        expect_usage_error(args, range);
+        rc = support_sh(out, sizeof out, "'%s' %s", support_binary(), args);
+        ck_assert_msg(count_lines(out) == 1, "slsim %s: \"%s\"", args, out);
+    }
+    expect_usage_error("exercise show", "'slsim exercise show N'");
+    expect_usage_error("exercise", "'slsim exercise list'");
 }
 END_TEST
 
