@@ -143,38 +143,46 @@ static double lognormal_mean(double median, double p99)
 
 START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price)
 {
+    exercise_page p;
+    exercise_page_open(&p, 3);
     world_spec *so, *sp;
     run_result od, pc;
-    run_exercise("03-provisioned-concurrency/on-demand.json", 10, -1, NULL, 0, &so, &od);
-    run_exercise("03-provisioned-concurrency/provisioned.json", 10, -1, NULL, 0, &sp, &pc);
+    page_run(&p, "on-demand.json", &so, &od);
+    page_run(&p, "provisioned.json", &sp, &pc);
     uint32_t n = so->replications;
 
     /* 1. Cold starts: about 1% of invocations on demand, none at all with 20 provisioned
      * instances (more than the bursts ever run at once). */
     double hw, hc, ratio = figure(&od, "functions.quotes.cold_start_ratio", &hw);
-    say("exercise 3: cold-start ratio on demand %.5f ± %.5f", ratio, hw);
     ck_assert_msg(ratio - hw > 0.005 && ratio + hw < 0.02, "cold-start ratio on demand %.5f ± %.5f", ratio, hw);
     for (uint32_t r = 0; r < n; r++) {
         ck_assert_double_eq(support_row_value(&pc, r, "functions.quotes.cold_starts"), 0);
         ck_assert_double_le(support_row_value(&pc, r, "functions.quotes.max_concurrency"), 20);
     }
+    double cold = figure(&od, "functions.quotes.cold_starts", &hc);
+    page_says(&p, "On demand %.2f%% (%,.0f ± %,.0f cold starts a day)", 100 * ratio, cold, hc);
+    page_says(&p, "(%.1f at once", run_value(&od, "functions.quotes.max_concurrency", NULL));
+    page_given(&p, "With 20 provisioned");
+    double most = run_value(&pc, "functions.quotes.max_concurrency", NULL);
+    page_says(&p, "about %.0f at once (%.1f)", most, most);
 
     /* 2. The tail: with provisioned instances a request's latency is its handler time, so
      * p99 and p99.9 are the handler's lognormal quantiles (median 60 ms, p99 300 ms); on
      * demand the cold starts (about 1.8 s) push p99 above 1 s. */
-    double sigma = log(300.0 / 60.0) / 2.326348;
-    double p99 = figure(&pc, "latency_ms.p99", &hw);
+    double sigma = log(300.0 / 60.0) / 2.326348, handler_999 = 60 * exp(3.090232 * sigma);
+    double p99 = figure(&pc, "latency_ms.p99", &hw), h999, p999 = figure(&pc, "latency_ms.p999", &h999);
     assert_within_ci("provisioned: p99 = the handler's p99", p99, hw, 300);
-    double p999 = figure(&pc, "latency_ms.p999", &hw);
-    assert_within_ci("provisioned: p99.9 = the handler's p99.9", p999, hw, 60 * exp(3.090232 * sigma));
-    /* The cold 1.2% sit right at the 99th percentile, so the on-demand p99 swings from
-     * run to run (1.1-1.3 s); p99.9 lies well inside the cold starts. */
-    double od99 = figure(&od, "latency_ms.p99", &hw);
-    double od999 = figure(&od, "latency_ms.p999", &hc);
-    say("exercise 3: on-demand p99 %.1f ± %.1f ms, p99.9 %.1f ± %.1f ms", od99, hw, od999, hc);
+    assert_within_ci("provisioned: p99.9 = the handler's p99.9", p999, h999, handler_999);
+    page_says(&p, "Provisioned p99 %.0f ± %.0f ms and p99.9 %.0f ± %.0f ms", p99, hw, p999, h999);
+    page_says(&p, "(300 ms, and 60 ms × e^(3.09σ) = %.0f ms with σ = ln 5 / 2.326)", handler_999);
+    double od99 = figure(&od, "latency_ms.p99", &hw), od999 = figure(&od, "latency_ms.p999", &hc);
+    page_says(&p, "On demand p99 %,.0f ± %.0f ms and p99.9 %,.0f ± %.0f ms: the %.1f%% of cold", od99, hw, od999, hc,
+              100 * ratio);
     double ratio99 = paired_ratio(&od, "latency_ms.p99", &pc, "latency_ms.p99", &hw);
     ck_assert_msg(ratio99 - hw > 3, "p99 on demand / provisioned %.3f ± %.3f, expected above 3", ratio99, hw);
     ck_assert_msg(od999 - hc > 2500, "on-demand p99.9 %.1f ± %.1f ms, expected above 2.5 s", od999, hc);
+    page_claims(&p, "more than threefold");
+    page_given(&p, "the 99th percentile");
 
     /* 3. The bill, per replication against the price table's closed form (both runs see
      * the same requests): 20 instances x 1 GB x a 730-hour month x $0.0000041667 of
@@ -192,10 +200,10 @@ START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_p
     ck_assert_ptr_nonnull(extra);
     for (uint32_t r = 0; r < n; r++) {
         double inv = support_row_value(&od, r, "functions.quotes.invocations");
-        double cold = support_row_value(&od, r, "functions.quotes.cold_starts");
+        double cs = support_row_value(&od, r, "functions.quotes.cold_starts");
         ck_assert_double_eq(inv, support_row_value(&pc, r, "functions.quotes.invocations"));
         double reference = capacity + scale * (inv * handler_gb_s * (0.0000097222 - 0.0000166667) -
-                                               cold * init_gb_s * 0.0000166667);
+                                               cs * init_gb_s * 0.0000166667);
         extra[r] = support_row_value(&pc, r, "cost.monthly_total") - support_row_value(&od, r, "cost.monthly_total");
         gap[r] = extra[r] - reference;
     }
@@ -204,11 +212,38 @@ START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_p
     say("exercise 3: provisioned costs $%.2f ± %.2f more a month; minus the closed form: %.4f ± %.4f", mx, hx, mg,
         hg);
     ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.02, "extra cost minus its closed form: %.4f ± %.4f", mg, hg);
-    ck_assert_msg(mx - hx > 210 && mx + hx < 220, "extra cost $%.2f ± %.2f a month", mx, hx);
     free(gap);
     free(extra);
+    double total_od = run_value(&od, "cost.monthly_total", NULL), total_pc = run_value(&pc, "cost.monthly_total", NULL);
+    page_says(&p, "$%.2f more a month** ($%.2f → $%.2f)", total_pc - total_od, total_od, total_pc);
+    page_says(&p, "2,628,000 s × $0.0000041667 = $%.2f", capacity);
+    page_given(&p, "20 × 1 GB ×");
+    page_says(&p, "falls from $%.2f to $%.2f", run_value(&od, "cost.by_line.lambda_duration", NULL),
+              run_value(&pc, "cost.by_line.lambda_provisioned_duration", NULL));
+    /* The init the cold starts bill: the GB-s on demand beyond the provisioned run's, which
+     * runs the same invocations (1 GB: GB-s are seconds). */
+    double gb_od = run_value(&od, "functions.quotes.billed_gb_s", NULL);
+    double gb_pc = run_value(&pc, "functions.quotes.billed_gb_s", NULL);
+    double *init = support_alloc(n, sizeof *init);
+    for (uint32_t r = 0; r < n; r++)
+        init[r] = support_row_value(&od, r, "functions.quotes.billed_gb_s") -
+                  support_row_value(&pc, r, "functions.quotes.billed_gb_s") -
+                  support_row_value(&od, r, "functions.quotes.cold_starts") * init_gb_s;
+    double hi, mi = support_mean_ci(init, n, &hi);
+    assert_within_ci("init GB-s on demand - cold starts x the init's mean", mi, hi, 0);
+    free(init);
+    page_says(&p, "the %,.0f cold starts a day cost %,.0f GB-s: %,.0f billed GB-s on\n   demand against %,.0f", cold,
+              gb_od - gb_pc, gb_od, gb_pc);
+    ck_assert_double_eq(run_value(&od, "cost.by_line.lambda_requests", NULL),
+                        run_value(&pc, "cost.by_line.lambda_requests", NULL));
+    ck_assert_double_eq(run_value(&od, "cost.by_line.logs_ingestion", NULL),
+                        run_value(&pc, "cost.by_line.logs_ingestion", NULL));
+    page_says(&p, "Requests ($%.2f) and logs ($%.2f) are the same", run_value(&od, "cost.by_line.lambda_requests", NULL),
+              run_value(&od, "cost.by_line.logs_ingestion", NULL));
+    page_says(&p, "%.0f times as much to remove a tail that %.1f%% of requests see", total_pc / total_od, 100 * ratio);
     support_done(so, &od);
     support_done(sp, &pc);
+    exercise_page_close(&p);
 }
 END_TEST
 
