@@ -432,14 +432,38 @@ static int whole(const exercise_page *p, size_t i, size_t n)
     return 1;
 }
 
+/* The length of the answer's text at i that text matches, a run of white space in text
+ * matching any run of white space (a line break and the next line's indent): a page's
+ * lines may wrap anywhere. 0 when it does not match. */
+static size_t match_at(const exercise_page *p, size_t i, const char *text)
+{
+    size_t k = i;
+    for (const char *t = text; *t;) {
+        if (isspace((unsigned char)*t)) {
+            if (k >= p->answer_len || !isspace((unsigned char)p->answer[k]))
+                return 0;
+            while (isspace((unsigned char)*t))
+                t++;
+            while (k < p->answer_len && isspace((unsigned char)p->answer[k]))
+                k++;
+        } else {
+            if (k >= p->answer_len || p->answer[k] != *t)
+                return 0;
+            t++;
+            k++;
+        }
+    }
+    return k - i;
+}
+
 /* Marks every standalone occurrence of text in the answer; fails when there is none. */
 static void mark(exercise_page *p, const char *text, const char *how)
 {
-    size_t n = strlen(text), found = 0;
-    ck_assert(n > 0);
-    for (const char *s = p->answer; (s = strstr(s, text)) != NULL && (size_t)(s - p->answer) < p->answer_len; s++) {
-        size_t i = (size_t)(s - p->answer);
-        if (i + n > p->answer_len || !whole(p, i, n))
+    size_t found = 0;
+    ck_assert(*text);
+    for (size_t i = 0; i < p->answer_len; i++) {
+        size_t n = match_at(p, i, text);
+        if (n == 0 || !whole(p, i, n))
             continue;
         memset(p->checked + i, 1, n);
         found++;
