@@ -403,21 +403,28 @@ static double batching_bill(double n, double batch, double handler_ms, double gb
 
 START_TEST(exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a_batch)
 {
+    exercise_page p;
+    exercise_page_open(&p, 5);
     world_spec *s1, *s10;
     run_result one, ten;
-    run_exercise("05-batching/batch-1.json", 10, 1800, NULL, 0, &s1, &one);
-    run_exercise("05-batching/batch-10.json", 10, 1800, NULL, 0, &s10, &ten);
+    page_run(&p, "batch-1.json --out", &s1, &one);
+    page_run(&p, "batch-10.json --out", &s10, &ten);
     const double lambda = 50, handler = lognormal_mean(8, 40), scale = 730 * 3600.0 / s1->duration_s;
     uint32_t n = s1->replications;
+#define MEAN(res, name) run_value(res, name, NULL)
 
     /* 1. A tenth of the invocations, so a tenth of the request fees and log headers; the
      * same GB-s (within the 1-ms rounding, which batching saves nine times in ten). */
     double hw, ratio = paired_ratio(&ten, "functions.enrich.invocations", &one, "functions.enrich.invocations", &hw);
-    say("exercise 5: invocations batch 10 / batch 1 %.6f ± %.6f", ratio, hw);
     ck_assert_msg(fabs(ratio - 0.1) < 0.0005, "invocations ratio %.6f ± %.6f, expected 0.1", ratio, hw);
     ratio = paired_ratio(&ten, "functions.enrich.billed_gb_s", &one, "functions.enrich.billed_gb_s", &hw);
     assert_within_ci("billed GB-s batch 10 / batch 1 (the rounding)", ratio, hw,
                      (10 * handler + 0.5) / (10 * (handler + 0.5)));
+    page_says(&p, "%,.0f invocations an hour become %,.0f", MEAN(&one, "functions.enrich.invocations"),
+              MEAN(&ten, "functions.enrich.invocations"));
+    double gb1 = MEAN(&one, "functions.enrich.billed_gb_s"), gb10 = MEAN(&ten, "functions.enrich.billed_gb_s");
+    page_says(&p, "(%.1f → %.1f)", gb1, gb10);
+    page_says(&p, "the %.0f%% saved is the 1-ms rounding", 100 * (1 - gb10 / gb1));
 
     /* 2. The bill, replication by replication, against the price table (two cents of
      * slack for the four lines' rounding). */
@@ -439,18 +446,34 @@ START_TEST(exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a
         free(gap);
     }
     ratio = paired_ratio(&ten, "cost.monthly_total", &one, "cost.monthly_total", &hw);
-    say("exercise 5: monthly cost batch 10 / batch 1 %.4f ± %.4f", ratio, hw);
     ck_assert_msg(ratio + hw < 0.4, "monthly cost batch 10 / batch 1 %.4f ± %.4f", ratio, hw);
+    double total1 = MEAN(&one, "cost.monthly_total"), total10 = MEAN(&ten, "cost.monthly_total");
+    page_says(&p, "**$%.2f → $%.2f a month (%.2f of it)**", total1, total10, total10 / total1);
+    page_says(&p, "Lambda requests ($%.2f → $%.2f)", MEAN(&one, "cost.by_line.lambda_requests"),
+              MEAN(&ten, "cost.by_line.lambda_requests"));
+    page_says(&p, "logs ($%.2f → $%.2f)", MEAN(&one, "cost.by_line.logs_ingestion"),
+              MEAN(&ten, "cost.by_line.logs_ingestion"));
+    page_says(&p, "SQS requests go from %.1f to %.1f per message ($%.2f → $%.2f)",
+              MEAN(&one, "queues.events.api_requests") / MEAN(&one, "queues.events.sent"),
+              MEAN(&ten, "queues.events.api_requests") / MEAN(&ten, "queues.events.sent"),
+              MEAN(&one, "cost.by_line.sqs_requests"), MEAN(&ten, "cost.by_line.sqs_requests"));
+    page_says(&p, "the duration hardly moves ($%.2f → $%.2f)", MEAN(&one, "cost.by_line.lambda_duration"),
+              MEAN(&ten, "cost.by_line.lambda_duration"));
 
     /* 3. Latency: a message waits for nine more (on average 4.5 / lambda) and then for its
      * whole batch, ten handler runs; alone, it takes one handler run. */
     double wait = figure(&ten, "queues.events.wait_ms_mean", &hw);
     assert_within_ci("batch 10: mean wait for a batch = 4.5 / lambda", wait, hw, 4.5 / lambda * 1000);
-    double lat = figure(&one, "latency_ms.mean", &hw);
-    assert_within_ci("batch 1: mean latency = the handler's mean", lat, hw, handler);
-    lat = figure(&ten, "latency_ms.mean", &hw);
-    assert_within_ci("batch 10: mean latency = 4.5 / lambda + 10 handler means", lat, hw,
+    double lat1 = figure(&one, "latency_ms.mean", &hw);
+    assert_within_ci("batch 1: mean latency = the handler's mean", lat1, hw, handler);
+    double hl, lat10 = figure(&ten, "latency_ms.mean", &hl);
+    assert_within_ci("batch 10: mean latency = 4.5 / lambda + 10 handler means", lat10, hl,
                      4.5 / lambda * 1000 + 10 * handler);
+    page_says(&p, "From %.1f ms (one handler run: the lognormal's mean, 8 ms × e^(σ²/2) = %.2f ms) to **%.1f ± %.1f ms**",
+              lat1, handler, lat10, hl);
+    page_says(&p, "4.5/λ = %.0f ms (`wait_ms_mean` %.1f)", 4.5 / lambda * 1000, wait);
+    page_says(&p, "ten runs of %.2f ms", handler);
+    page_says(&p, "ten messages arrive in %.1f s", 10 / lambda);
     support_done(s1, &one);
     support_done(s10, &ten);
 
@@ -458,8 +481,10 @@ START_TEST(exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a
      * message and the Poisson(2) that follow within the window (ten almost never), so a
      * third of the messages open a batch and wait the whole window (the p99), and the mean
      * wait is W (1 + lambda W / 2) / (1 + lambda W). */
-    const char *sets[] = { "traffic[0].arrivals.rate_per_s=1" };
-    run_exercise("05-batching/batch-10.json", 10, 3600, sets, 1, &s10, &ten);
+    world_spec *s1q;
+    run_result onequiet;
+    page_run(&p, "batch-10-quiet", &s10, &ten);
+    page_run(&p, "batch-1-quiet", &s1q, &onequiet);
     double per = support_ratio_ci(&ten, "queues.events.batches", "queues.events.sent", &hw);
     assert_within_ci("1/s: batches per message = 1 / (1 + lambda W)", per, hw, 1.0 / 3);
     wait = figure(&ten, "queues.events.wait_ms_mean", &hw);
@@ -474,11 +499,20 @@ START_TEST(exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a
                  batching_bill(support_row_value(&ten, r, "queues.events.sent"), 3, handler, 0.25,
                                730 * 3600.0 / s10->duration_s);
     double hg, mg = support_mean_ci(gap, n, &hg);
-    say("exercise 5: 1/s: monthly $%.2f, minus the price table's %.4f ± %.4f",
-        run_value(&ten, "cost.monthly_total", NULL), mg, hg);
     ck_assert_msg(fabs(mg) <= 1.5 * hg + 0.02, "1/s: bill minus its closed form %.4f ± %.4f", mg, hg);
     free(gap);
+    page_given(&p, "At 1 message a second");
+    page_given(&p, "the next 2 s (Poisson with mean 2)");
+    page_says(&p, "a third of the messages (%.3f)", MEAN(&ten, "queues.events.batches") / MEAN(&ten, "queues.events.sent"));
+    page_says(&p, "(`wait_ms_p99` = %,.0f ms)", MEAN(&ten, "queues.events.wait_ms_p99"));
+    page_says(&p, "W (1 + λW/2) / (1 + λW) = %.3f s (%,.0f ± %.0f ms)", 2.0 * 2 / 3, wait, hw);
+    page_says(&p, "from %.1f ms to %,.0f ms", MEAN(&onequiet, "latency_ms.mean"), MEAN(&ten, "latency_ms.mean"));
+    page_says(&p, "a bill of $%.2f instead of $%.2f a month", MEAN(&ten, "cost.monthly_total"),
+              MEAN(&onequiet, "cost.monthly_total"));
+#undef MEAN
     support_done(s10, &ten);
+    support_done(s1q, &onequiet);
+    exercise_page_close(&p);
 }
 END_TEST
 
