@@ -685,44 +685,59 @@ static double hits_beyond_warm_share(const run_result *res, double hit_ratio, do
 
 START_TEST(exercise_07_a_local_cache_misses_on_every_new_instance)
 {
+    exercise_page p;
+    exercise_page_open(&p, 7);
     world_spec *sl, *se;
     run_result loc, ext;
-    run_exercise("07-local-cache/local-cache.json", 10, 43200, NULL, 0, &sl, &loc);
-    run_exercise("07-local-cache/external-cache.json", 10, 43200, NULL, 0, &se, &ext);
+    page_run(&p, "local-cache.json --out", &sl, &loc);
+    page_run(&p, "external-cache.json", &se, &ext);
 
     /* 1. Under bursts the local cache hits far less than its configured 0.9: about a third
      * of the invocations start a new instance, which has served nobody, and the rest hit at
      * most 0.9 of the time. */
     double hw, hit = figure(&loc, "functions.profile.cache_hit_ratio", &hw);
     double hc, cold = figure(&loc, "functions.profile.cold_start_ratio", &hc);
-    say("exercise 7: bursts: local hit ratio %.4f ± %.4f, cold-start ratio %.4f ± %.4f", hit, hw, cold, hc);
     ck_assert_msg(hit + hw < 0.7, "local hit ratio %.4f ± %.4f, expected far below 0.9", hit, hw);
     double hb, beyond = hits_beyond_warm_share(&loc, 0.9, &hb);
-    say("exercise 7: bursts: hit ratio - 0.9 x warm share %.4f ± %.4f", beyond, hb);
     ck_assert_msg(beyond <= 1.5 * hb, "hits beyond 0.9 x the warm share: %.4f ± %.4f", beyond, hb);
+    page_says(&p, "**%.2f ± %.2f**, far below 0.9", hit, hw);
+    page_says(&p, "up to about %.0f instances at once", 10 * round(run_value(&loc, "functions.profile.max_concurrency",
+                                                                             NULL) / 10));
+    page_says(&p, "so %.0f%% of invocations (%.3f ± %.3f) start", 100 * cold, cold, hc);
+    page_says(&p, "0.9 × (1 − %.3f) = %.3f", cold, 0.9 * (1 - cold));
+    page_says(&p, "(%.3f below)", 0.9 * (1 - cold) - hit);
+    page_given(&p, "90% of the time");
+    page_given(&p, "more than 10 minutes");
 
     /* 2. The database: a tenth of the requests with the shared cache (a 0-or-1 call count
      * of mean 0.1), every local miss without it — more than three times the load. */
-    double per = support_ratio_ci(&ext, "services.users-db.calls", "requests.arrived", &hw);
-    assert_within_ci("external cache: database calls per request", per, hw, 0.1);
-    per = support_ratio_ci(&loc, "services.users-db.calls", "requests.arrived", &hw);
-    assert_within_ci("local cache: database calls per request = 1 - hit ratio", per, hw, 1 - hit);
+    double per_ext = support_ratio_ci(&ext, "services.users-db.calls", "requests.arrived", &hw);
+    assert_within_ci("external cache: database calls per request", per_ext, hw, 0.1);
+    double per_loc = support_ratio_ci(&loc, "services.users-db.calls", "requests.arrived", &hw);
+    assert_within_ci("local cache: database calls per request = 1 - hit ratio", per_loc, hw, 1 - hit);
     double ratio = paired_ratio(&loc, "services.users-db.calls", &ext, "services.users-db.calls", &hw);
-    say("exercise 7: database calls local / external %.3f ± %.3f", ratio, hw);
     ck_assert_msg(ratio - hw > 3, "database calls local / external %.3f ± %.3f, expected above 3", ratio, hw);
+    double hl, calls_loc = figure(&loc, "services.users-db.calls", &hl);
+    double he, calls_ext = figure(&ext, "services.users-db.calls", &he);
+    double arrived = run_value(&loc, "requests.arrived", NULL);
+    page_says(&p, "In-memory: %.2f per request (%,.0f ± %,.0f a day", calls_loc / arrived, calls_loc, hl);
+    page_says(&p, "Shared cache: %.3f (%,.0f ± %,.0f", calls_ext / arrived, calls_ext, he);
+    page_says(&p, "**%.1f times the load**", calls_loc / calls_ext);
     support_done(sl, &loc);
     support_done(se, &ext);
 
     /* 3. The same quiet traffic without the bursts: one or two instances serve everything,
      * almost nothing is cold, and the local cache hits 0.9 x the warm share. */
-    const char *steady[] = { "traffic[0].arrivals.rate_on_per_s=0.2" };
-    run_exercise("07-local-cache/local-cache.json", 10, 43200, steady, 1, &sl, &loc);
+    page_run(&p, "local-steady", &sl, &loc);
     hit = figure(&loc, "functions.profile.cache_hit_ratio", &hw);
-    say("exercise 7: steady: local hit ratio %.4f ± %.4f", hit, hw);
     beyond = hits_beyond_warm_share(&loc, 0.9, &hb);
     assert_within_ci("steady: hit ratio - 0.9 x warm share", beyond, hb, 0);
     ck_assert_msg(hit - hw > 0.88, "steady: local hit ratio %.4f ± %.4f, expected about 0.9", hit, hw);
+    cold = run_value(&loc, "functions.profile.cold_start_ratio", NULL);
+    page_says(&p, "Yes: %.3f ± %.3f with %.1f%% of invocations cold, 0.9 × (1 − %.3f) = %.3f", hit, hw, 100 * cold, cold,
+              0.9 * (1 - cold));
     support_done(sl, &loc);
+    exercise_page_close(&p);
 }
 END_TEST
 
