@@ -26,16 +26,6 @@
 
 #define EXERCISES "scenarios/exercises"
 
-/* Loads an exercise's scenario with its overrides (replications and window: <= 0 keeps;
- * sets may be NULL) and runs it on one thread. The caller frees both with support_done. */
-static void run_exercise(const char *file, int64_t replications, double duration_s, const char **sets,
-                         size_t n_sets, world_spec **spec, run_result *res)
-{
-    char path[512];
-    snprintf(path, sizeof path, EXERCISES "/%s", file);
-    support_run_file(path, replications > 0 ? (int)replications : 0, duration_s, sets, n_sets, spec, res);
-}
-
 #define figure support_figure_ci
 #define paired_ratio support_paired_ratio
 
@@ -745,22 +735,28 @@ END_TEST
 
 START_TEST(exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_billed_duration)
 {
+    exercise_page p;
+    exercise_page_open(&p, 8);
     world_spec *sc, *sb;
     run_result chatty, batched;
-    run_exercise("08-chatty-function/chatty.json", 10, 600, NULL, 0, &sc, &chatty);
-    run_exercise("08-chatty-function/batched.json", 10, 600, NULL, 0, &sb, &batched);
-    const double handler = lognormal_mean(10, 40);
-    const double lat_chatty = handler + 20 * lognormal_mean(4, 20), lat_batched = handler + lognormal_mean(9, 35);
+    page_run(&p, "chatty.json", &sc, &chatty);
+    page_run(&p, "batched.json", &sb, &batched);
+    const double handler = lognormal_mean(10, 40), query = lognormal_mean(4, 20), batch = lognormal_mean(9, 35);
+    const double lat_chatty = handler + 20 * query, lat_batched = handler + batch;
 
     /* 1. The function waits for each call in turn: mean latency = handler + 20 query
      * latencies, or handler + one batch query; the tail falls too. */
-    double hw, lat = figure(&chatty, "latency_ms.mean", &hw);
-    assert_within_ci("chatty: mean latency = handler + 20 queries", lat, hw, lat_chatty);
-    lat = figure(&batched, "latency_ms.mean", &hw);
-    assert_within_ci("batched: mean latency = handler + 1 batch query", lat, hw, lat_batched);
-    double ratio = paired_ratio(&batched, "latency_ms.p99", &chatty, "latency_ms.p99", &hw);
-    say("exercise 8: p99 batched / chatty %.3f ± %.3f", ratio, hw);
+    double hc, lc = figure(&chatty, "latency_ms.mean", &hc);
+    assert_within_ci("chatty: mean latency = handler + 20 queries", lc, hc, lat_chatty);
+    double hb, lb = figure(&batched, "latency_ms.mean", &hb);
+    assert_within_ci("batched: mean latency = handler + 1 batch query", lb, hb, lat_batched);
+    double hw, ratio = paired_ratio(&batched, "latency_ms.p99", &chatty, "latency_ms.p99", &hw);
     ck_assert_msg(ratio + hw < 0.4, "p99 batched / chatty %.3f ± %.3f, expected below 0.4", ratio, hw);
+    page_says(&p, "Chatty: %.1f ms + 20 × %.2f ms = %.1f ms (%.2f ± %.2f)", handler, query, lat_chatty, lc, hc);
+    page_says(&p, "Batched: %.1f + %.1f = %.1f ms (%.2f ± %.2f): **%.0f times faster**", handler, batch, lat_batched, lb,
+              hb, lc / lb);
+    page_says(&p, "p99 of %.0f ms (twenty tails add up) to %.0f ms", run_value(&chatty, "latency_ms.p99", NULL),
+              run_value(&batched, "latency_ms.p99", NULL));
 
     /* 2. Waiting is billed: the duration line is the invocations x (mean latency + 0.5 ms
      * of rounding) at 1 GB and $0.0000166667 per GB-s, scaled to the month (plus a few
@@ -784,7 +780,15 @@ START_TEST(exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_bille
     }
     free(gap);
     ratio = paired_ratio(&batched, "cost.by_line.lambda_duration", &chatty, "cost.by_line.lambda_duration", &hw);
-    assert_within_ci("duration bill batched / chatty", ratio, hw, (lat_batched + 0.5) / (lat_chatty + 0.5));
+    double closed = (lat_batched + 0.5) / (lat_chatty + 0.5);
+    assert_within_ci("duration bill batched / chatty", ratio, hw, closed);
+    double dc = run_value(&chatty, "cost.by_line.lambda_duration", NULL);
+    double db = run_value(&batched, "cost.by_line.lambda_duration", NULL);
+    page_says(&p, "from **$%.2f to $%.2f a month**, %.3f of it ((%.1f + 0.5) / (%.1f + 0.5)", dc, db, db / dc,
+              lat_batched, lat_chatty);
+    page_given(&p, "the 0.5 ms being the 1-ms rounding");
+    page_says(&p, "goes from $%.2f to $%.2f", run_value(&chatty, "cost.monthly_total", NULL),
+              run_value(&batched, "cost.monthly_total", NULL));
 
     /* 3. The database does the same work: the same read units, in a twentieth of the
      * requests. The pages whose queries straddle either end of the window are counted in
@@ -799,8 +803,17 @@ START_TEST(exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_bille
         double ab = support_row_value(&batched, r, "services.items.attempts");
         ck_assert_msg(fabs(20 * ab - ac) <= 20 * 20, "replication %u: attempts %g (batched) against %g", r, ab, ac);
     }
+    ck_assert_double_eq(run_value(&chatty, "cost.by_line.dynamodb_read_units", NULL),
+                        run_value(&batched, "cost.by_line.dynamodb_read_units", NULL));
+    page_says(&p, "%,.0f and %,.0f eventually consistent read units", run_value(&chatty, "services.items.request_units",
+              NULL), run_value(&batched, "services.items.request_units", NULL));
+    page_says(&p, "($%.2f a month either way)", run_value(&chatty, "cost.by_line.dynamodb_read_units", NULL));
+    page_says(&p, "(%,.0f queries → %,.0f batch queries)", run_value(&chatty, "services.items.attempts", NULL),
+              run_value(&batched, "services.items.attempts", NULL));
+    page_given(&p, "20 times fewer");
     support_done(sc, &chatty);
     support_done(sb, &batched);
+    exercise_page_close(&p);
 }
 END_TEST
 
