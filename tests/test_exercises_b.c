@@ -14,6 +14,7 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include "tests/exercise_page.h"
 #include "tests/suites.h"
 #include "tests/support.h"
 
@@ -67,13 +68,40 @@ static double lognormal_mean(double median, double p99)
 
 /* ---- 09 poison messages and the dead-letter queue ----------------------------------- */
 
+/* The mean of figure over the replications of res. */
+static double mean(const run_result *res, const char *figure)
+{
+    return run_value(res, figure, NULL);
+}
+
+/* Asserts that compare's CSV in dir gives variant the mean the run res gives figure (the
+ * same seed, replications and window: the same numbers). */
+static void assert_compare_agrees(const char *dir, const char *variant, const run_result *res, const char *figure)
+{
+    char where[256];
+    snprintf(where, sizeof where, "figure=%s,variant=%s", figure, variant);
+    double got = page_csv(dir, "compare.csv", where, "mean"), want = mean(res, figure);
+    ck_assert_msg(fabs(got - want) <= 1e-6 * fmax(1, fabs(want)), "compare's %s of %s: %.9g, the run's %.9g", figure,
+                  variant, got, want);
+}
+
 START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
 {
+    exercise_page p;
+    exercise_page_open(&p, 9);
     world_spec *s_dlq, *s_none, *s_items;
     run_result dlq, none, items;
-    run_exercise(DIR "09-poison-messages-dlq/with-dlq.json", 0, 0, NULL, NULL, &s_dlq, &dlq);
-    run_exercise(DIR "09-poison-messages-dlq/without-dlq.json", 0, 0, NULL, NULL, &s_none, &none);
-    run_exercise(DIR "09-poison-messages-dlq/item-failures.json", 0, 0, NULL, NULL, &s_items, &items);
+    page_run(&p, "run " DIR "09-poison-messages-dlq/with-dlq.json", &s_dlq, &dlq);
+    page_run(&p, "run " DIR "09-poison-messages-dlq/without-dlq.json", &s_none, &none);
+    page_run(&p, "run " DIR "09-poison-messages-dlq/item-failures.json", &s_items, &items);
+    char cmp[1024];
+    page_study(&p, "compare ", cmp, sizeof cmp);
+    const run_result *runs[] = { &dlq, &none, &items };
+    const char *names[] = { "with-dlq", "without-dlq", "item-failures" };
+    for (int k = 0; k < 3; k++) {
+        assert_compare_agrees(cmp, names[k], runs[k], "cost.monthly_total");
+        assert_compare_agrees(cmp, names[k], runs[k], "latency_ms.p95");
+    }
     const double poison = 0.002;
     double hw, m;
 
@@ -86,6 +114,13 @@ START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
         ck_assert_double_eq(row(&dlq, r, "work.lost"), row(&dlq, r, "requests.dead_lettered"));
         ck_assert_double_eq(row(&dlq, r, "work.lost_by.dead_lettered"), row(&dlq, r, "work.lost"));
     }
+    double dead = mean(&dlq, "requests.dead_lettered"), arrived = mean(&dlq, "requests.arrived");
+    page_says(&p, "%.2f%% (%,.1f of %,.0f messages), %.1f times the poisoned share", 100 * dead / arrived, dead, arrived,
+              dead / arrived / poison);
+    page_given(&p, "three times");
+    page_says(&p, "counts %.3f%% of the events, the %,.1f dead-lettered", 100 * mean(&dlq, "work.lost") /
+              mean(&dlq, "work.events"), mean(&dlq, "work.lost"));
+    page_says(&p, "got through is %.1f s", mean(&dlq, "latency_ms.p99") / 1000);
 
     /* 2. Without a redrive policy the poison comes back every visibility timeout and takes
      * good messages with it: their p95 and the bill rise. */
@@ -97,22 +132,41 @@ START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
     assert_above("09.2 monthly cost without DLQ / with DLQ > 1.4", m, hw, 1.4);
     for (uint32_t r = 0; r < s_none->replications; r++)
         ck_assert_double_eq(row(&none, r, "requests.dead_lettered"), 0);
+    page_given(&p, "every 60 s");
+    page_given(&p, "4-day retention");
+    double red_n = mean(&none, "queues.orders.redelivered"), red_d = mean(&dlq, "queues.orders.redelivered");
+    page_says(&p, "%,.0f redeliveries instead of %,.0f (%.1f times as many)", red_n, red_d, red_n / red_d);
+    double p95_n = mean(&none, "latency_ms.p95"), p95_d = mean(&dlq, "latency_ms.p95");
+    page_says(&p, "p95 goes from %.1f s to %.0f s (%.0f times; p99 %.0f s)", p95_d / 1000, p95_n / 1000, p95_n / p95_d,
+              mean(&none, "latency_ms.p99") / 1000);
+    page_says(&p, "runs %,.0f invocations instead of %,.0f", mean(&none, "functions.order-handler.invocations"),
+              mean(&dlq, "functions.order-handler.invocations"));
+    double bill_n = mean(&none, "cost.monthly_total"), bill_d = mean(&dlq, "cost.monthly_total");
+    page_says(&p, "$%.2f a month instead of $%.2f (%.2f times)", bill_n, bill_d, bill_n / bill_d);
 
     /* 3. With partial batch responses only the poison is quarantined: the poisoned share
      * of the messages that arrived early enough to be received max_receives + 1 times
      * (3 visibility timeouts of 60 s) before the window ends. */
     m = support_ratio_ci(&items, "requests.dead_lettered", "requests.arrived", &hw);
-    double window = s_items->duration_s;
-    assert_within_ci("09.3 dead-lettered share with item failures = poison x (T - 180 s) / T", m, hw,
-                     poison * (window - 3 * 60.0) / window);
+    double window = s_items->duration_s, closed = poison * (window - 3 * 60.0) / window;
+    assert_within_ci("09.3 dead-lettered share with item failures = poison x (T - 180 s) / T", m, hw, closed);
     m = paired_ratio(&items, "latency_ms.p99", &dlq, "latency_ms.p99", &hw);
     assert_below("09.3 p99 with item failures / whole batches < 0.1", m, hw, 0.1);
     m = paired_diff(&items, "cost.monthly_total", &dlq, "cost.monthly_total", &hw);
     assert_below("09.3 monthly cost with item failures - whole batches < 0", m, hw, 0);
+    double dead_i = mean(&items, "requests.dead_lettered");
+    page_says(&p, "%.1f messages, %.2f%% of those that arrived", dead_i, 100 * dead_i / mean(&items, "requests.arrived"));
+    page_says(&p, "(%.0f s)", 3 * 60.0);
+    page_says(&p, "%.1f%% × (%,.0f − %.0f)/%,.0f = %.3f%%", 100 * poison, window, 3 * 60.0, window, 100 * closed);
+    page_says(&p, "falls to %.1f s (%.3f times the baseline's)", mean(&items, "latency_ms.p99") / 1000,
+              mean(&items, "latency_ms.p99") / mean(&dlq, "latency_ms.p99"));
+    page_says(&p, "the bill by $%.2f a month", bill_d - mean(&items, "cost.monthly_total"));
+    page_says(&p, "costs $%.2f a month", mean(&dlq, "cost.by_component.order-dlq"));
 
     support_done(s_dlq, &dlq);
     support_done(s_none, &none);
     support_done(s_items, &items);
+    exercise_page_close(&p);
 }
 END_TEST
 
@@ -360,16 +414,23 @@ END_TEST
 
 Suite *exercises_b_suite(void)
 {
+    /* A case per exercise (CK_RUN_CASE=ex09 runs one), all tagged slow: left out of make
+     * test-fast. */
+    const struct { const char *name; const TTest *test; } cases[] = {
+        { "ex09", ex09_poison_messages_and_the_dead_letter_queue },
+        { "ex10", ex10_a_noisy_tenant_and_bulkheads },
+        { "ex11", ex11_timeouts_that_do_not_line_up },
+        { "ex12", ex12_standard_or_express_for_a_short_workflow },
+        { "ex13", ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls },
+        { "ex14", ex14_functions_or_containers_by_traffic_shape },
+    };
     Suite *s = suite_create(SUITE);
-    TCase *tc = tcase_create("exercises 09 to 14");
-    tcase_set_tags(tc, "slow");   /* left out of make test-fast */
-    tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, ex09_poison_messages_and_the_dead_letter_queue);
-    tcase_add_test(tc, ex10_a_noisy_tenant_and_bulkheads);
-    tcase_add_test(tc, ex11_timeouts_that_do_not_line_up);
-    tcase_add_test(tc, ex12_standard_or_express_for_a_short_workflow);
-    tcase_add_test(tc, ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls);
-    tcase_add_test(tc, ex14_functions_or_containers_by_traffic_shape);
-    suite_add_tcase(s, tc);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        TCase *tc = tcase_create(cases[i].name);
+        tcase_set_tags(tc, "slow");
+        tcase_set_timeout(tc, 900);
+        tcase_add_test(tc, cases[i].test);
+        suite_add_tcase(s, tc);
+    }
     return s;
 }
