@@ -174,10 +174,12 @@ END_TEST
 
 START_TEST(ex10_a_noisy_tenant_and_bulkheads)
 {
+    exercise_page p;
+    exercise_page_open(&p, 10);
     world_spec *s_shared, *s_bulk;
     run_result shared, bulk;
-    run_exercise(DIR "10-noisy-tenant-bulkheads/shared.json", 0, 0, NULL, NULL, &s_shared, &shared);
-    run_exercise(DIR "10-noisy-tenant-bulkheads/bulkheads.json", 0, 0, NULL, NULL, &s_bulk, &bulk);
+    page_run(&p, "shared.json", &s_shared, &shared);
+    page_run(&p, "bulkheads.json", &s_bulk, &bulk);
     double hw, m;
     const char *quiet[] = { "tenants.beta.requests.success_ratio", "tenants.gamma.requests.success_ratio" };
     for (int i = 0; i < 2; i++) {
@@ -189,11 +191,30 @@ START_TEST(ex10_a_noisy_tenant_and_bulkheads)
         m = support_figure_ci(&bulk, quiet[i], &hw);
         assert_above("10.2 quiet tenant's success ratio, bulkheads > 0.999", m, hw, 0.999);
     }
+    page_says(&p, "%.3f for beta and %.3f for gamma", mean(&shared, quiet[0]), mean(&shared, quiet[1]));
+    double lost = mean(&shared, "tenants.beta.requests.throttled"), sent = mean(&shared, "tenants.beta.requests.arrived");
+    page_says(&p, "%,.0f of beta's %,.0f requests end throttled", lost, sent);
+    page_given(&p, "5-minute burst");
+    /* beta's 60/s during acme's 300-s burst; about half of them are lost. */
+    const double burst = 60 * 300.0;
+    ck_assert_msg(lost > 0.4 * burst && lost < 0.6 * burst, "beta lost %.0f of its %.0f burst requests", lost, burst);
+    page_says(&p, "beta sends %,.0f requests: about half", burst);
+    page_says(&p, "%.5f and %.1f: beta's %.1f lost requests out of %,.0f", mean(&bulk, quiet[0]), mean(&bulk, quiet[1]),
+              mean(&bulk, "tenants.beta.requests.throttled"), mean(&bulk, "tenants.beta.requests.arrived"));
+    page_given(&p, "its 30 executions");
+    page_says(&p, "(beta's p99 %.0f ms against %.0f ms on the shared pool)", mean(&bulk, "tenants.beta.latency_ms.p99"),
+              mean(&shared, "tenants.beta.latency_ms.p99"));
     /* 3. The noisy tenant pays for its own burst: its success ratio falls. */
     m = paired_diff(&bulk, "tenants.acme.requests.success_ratio", &shared, "tenants.acme.requests.success_ratio", &hw);
     assert_below("10.3 acme's success ratio, bulkheads - shared < -0.1", m, hw, -0.1);
+    page_says(&p, "falls from %.2f to %.2f", mean(&shared, "tenants.acme.requests.success_ratio"),
+              mean(&bulk, "tenants.acme.requests.success_ratio"));
+    page_given(&p, "the 150 executions");
+    page_given(&p, "it has 90 and its usage plan's 300 requests/s");
+    page_says(&p, "from $%,.0f to $%,.0f a month", mean(&shared, "cost.monthly_total"), mean(&bulk, "cost.monthly_total"));
     support_done(s_shared, &shared);
     support_done(s_bulk, &bulk);
+    exercise_page_close(&p);
 }
 END_TEST
 
