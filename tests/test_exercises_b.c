@@ -222,30 +222,49 @@ END_TEST
 
 START_TEST(ex11_timeouts_that_do_not_line_up)
 {
+    exercise_page p;
+    exercise_page_open(&p, 11);
     world_spec *s_mis, *s_retry, *s_al;
     run_result mis, retry, al;
-    run_exercise(DIR "11-misaligned-timeouts/misaligned.json", 0, 0, NULL, NULL, &s_mis, &mis);
-    run_exercise(DIR "11-misaligned-timeouts/retries.json", 0, 0, NULL, NULL, &s_retry, &retry);
-    run_exercise(DIR "11-misaligned-timeouts/aligned.json", 0, 0, NULL, NULL, &s_al, &al);
+    page_run(&p, "misaligned.json", &s_mis, &mis);
+    page_run(&p, "retries.json", &s_retry, &retry);
+    page_run(&p, "/aligned.json", &s_al, &al);
     double hw, m;
     /* The provider's latency: lognormal, median 1.5 s, p99 45 s. The function's own 30 ms
      * are neglected against the 29 s. */
     double p29 = lognormal_tail(1500, 45000, 29000), p10 = lognormal_tail(1500, 45000, 10000);
+    double arrived = mean(&mis, "requests.arrived");
 
     /* 1. The gateway gives up on the calls over 29 s; their functions run on, billed. */
     m = support_ratio_ci(&mis, "requests.timed_out", "requests.arrived", &hw);
     assert_within_ci("11.1 gateway timeouts per request = P(provider > 29 s)", m, hw, p29);
-    m = support_ratio_ci(&mis, "functions.pay.wasted_gb_s", "functions.pay.billed_gb_s", &hw);
-    assert_above("11.1 GB-s billed for nobody / billed > 0.15", m, hw, 0.15);
+    double wasted = support_ratio_ci(&mis, "functions.pay.wasted_gb_s", "functions.pay.billed_gb_s", &hw);
+    assert_above("11.1 GB-s billed for nobody / billed > 0.15", wasted, hw, 0.15);
+    double timed_out = mean(&mis, "requests.timed_out");
+    page_says(&p, "%.2f%% (%.0f of %,.0f requests), the lognormal's P(latency > 29 s) = %.2f%%", 100 * timed_out / arrived,
+              timed_out, arrived, 100 * p29);
+    page_given(&p, "up to 60 s");
+    page_says(&p, "%,.0f of %,.0f billed GB-s (%.0f%%)", mean(&mis, "functions.pay.wasted_gb_s"),
+              mean(&mis, "functions.pay.billed_gb_s"), 100 * mean(&mis, "functions.pay.wasted_gb_s") /
+              mean(&mis, "functions.pay.billed_gb_s"));
+    page_says(&p, "and %.0f payments complete after even the function gave up at 60 s",
+              mean(&mis, "services.payment-provider.completed_after_timeout"));
 
     /* 2. One retry after a timeout: both attempts must time out, but each timed-out
      * request calls the provider again while its first call runs on. */
     m = support_ratio_ci(&retry, "requests.timed_out", "requests.arrived", &hw);
     assert_within_ci("11.2 timeouts per request with one retry = p^2", m, hw, p29 * p29);
-    m = support_ratio_ci(&retry, "services.payment-provider.calls", "requests.arrived", &hw);
-    assert_within_ci("11.2 provider calls per request = 1 + p", m, hw, 1 + p29);
+    double calls = support_ratio_ci(&retry, "services.payment-provider.calls", "requests.arrived", &hw);
+    assert_within_ci("11.2 provider calls per request = 1 + p", calls, hw, 1 + p29);
     m = paired_ratio(&retry, "functions.pay.wasted_gb_s", &mis, "functions.pay.wasted_gb_s", &hw);
     assert_above("11.2 wasted GB-s with retries / without > 1", m, hw, 1);
+    page_says(&p, "%.3f%% (%.1f requests): both attempts must be slow, p² = %.3f%%", 100 * mean(&retry, "requests.timed_out")
+              / mean(&retry, "requests.arrived"), mean(&retry, "requests.timed_out"), 100 * p29 * p29);
+    page_says(&p, "%.4f calls a request (1 + p = %.4f)", mean(&retry, "services.payment-provider.calls") /
+              mean(&retry, "requests.arrived"), 1 + p29);
+    page_says(&p, "most of those %.0f users", timed_out);
+    page_says(&p, "rise by $%,.0f a month", mean(&retry, "cost.by_line.service_fees") - mean(&mis, "cost.by_line.service_fees"));
+    page_says(&p, "do not fall (%,.0f)", mean(&retry, "functions.pay.wasted_gb_s"));
 
     /* 3. Aligned: the function answers every request itself. */
     for (uint32_t r = 0; r < s_al->replications; r++) {
@@ -257,9 +276,19 @@ START_TEST(ex11_timeouts_that_do_not_line_up)
     m = support_ratio_ci(&al, "services.payment-provider.completed_after_timeout",
                          "services.payment-provider.timeouts", &hw);
     assert_above("11.3 payments completed after the function gave up / its call timeouts > 0.9", m, hw, 0.9);
+    page_given(&p, "both exactly 0 in every replication");
+    double failed = mean(&al, "requests.failed");
+    page_says(&p, "%.1f%% of them are errors (%,.1f), the closed form P(latency > 10 s) = %.2f%%", 100 * failed /
+              mean(&al, "requests.arrived"), failed, 100 * p10);
+    page_given(&p, "waiting 29 s");
+    page_says(&p, "falls from $%,.0f to $%,.0f a month", mean(&mis, "cost.by_line.lambda_duration"),
+              mean(&al, "cost.by_line.lambda_duration"));
+    double after = mean(&al, "services.payment-provider.completed_after_timeout");
+    page_says(&p, "But %.0f%% of those calls (%,.1f)", 100 * after / mean(&al, "services.payment-provider.timeouts"), after);
     support_done(s_mis, &mis);
     support_done(s_retry, &retry);
     support_done(s_al, &al);
+    exercise_page_close(&p);
 }
 END_TEST
 
