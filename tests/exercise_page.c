@@ -179,11 +179,17 @@ void exercise_page_close(exercise_page *p)
 const char *page_command(const exercise_page *p, const char *text)
 {
     const char *found = NULL;
-    for (size_t k = 0; k < p->n_commands; k++)
-        if (strstr(p->commands[k], text)) {
+    size_t len = strlen(text);
+    int at_end = len > 0 && text[len - 1] == '$';
+    for (size_t k = 0; k < p->n_commands; k++) {
+        const char *c = p->commands[k];
+        size_t n = strlen(c);
+        int match = at_end ? n >= len - 1 && !strncmp(c + n - (len - 1), text, len - 1) : strstr(c, text) != NULL;
+        if (match) {
             ck_assert_msg(!found, "%s: several commands contain \"%s\"", p->path, text);
-            found = p->commands[k];
+            found = c;
         }
+    }
     ck_assert_msg(found != NULL, "%s: no command contains \"%s\"", p->path, text);
     return found;
 }

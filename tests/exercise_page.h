@@ -36,7 +36,9 @@ void exercise_page_open(exercise_page *p, int number);
 /* Asserts every number of the answer was checked, then frees p. */
 void exercise_page_close(exercise_page *p);
 
-/* The one command of the page that contains text (the test fails when none or several do). */
+/* The one command of the page that contains text, or ends with it when text ends with '$'
+ * ("/express$": the command whose --out is .../express); the test fails when none or
+ * several do. */
 const char *page_command(const exercise_page *p, const char *text);
 /* The words of a command as the shell splits them (quotes and backslashes): argv[0..n-1],
  * NULL-terminated; the caller frees argv[0] (which owns every word) and argv. */
