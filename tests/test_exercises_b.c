@@ -407,10 +407,17 @@ END_TEST
 
 START_TEST(ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls)
 {
+    exercise_page p;
+    exercise_page_open(&p, 13);
     world_spec *sd, *sq;
     run_result d, q;
-    run_exercise(DIR "13-queue-decoupling/direct.json", 0, 0, NULL, NULL, &sd, &d);
-    run_exercise(DIR "13-queue-decoupling/queue.json", 0, 0, NULL, NULL, &sq, &q);
+    page_run(&p, "/direct$", &sd, &d);
+    page_run(&p, "/queue$", &sq, &q);
+    char cmp[1024];
+    page_study(&p, "/compare$", cmp, sizeof cmp);
+    assert_compare_agrees(cmp, "direct", &d, "cost.monthly_total");
+    assert_compare_agrees(cmp, "queue", &q, "cost.monthly_total");
+    assert_compare_agrees(cmp, "queue", &q, "latency_ms.p99");
     double hw, m;
     /* The fluid limit: 50 executions of mean E[S] serve mu = 50/E[S] uploads a second;
      * a 600-s burst at 200/s leaves (200 - mu) x 600 unserved during the burst. */
@@ -419,6 +426,11 @@ START_TEST(ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls)
     /* 1. Direct: the excess is lost (throttled after 3 attempts). */
     m = support_figure_ci(&d, "requests.throttled", &hw);
     assert_within_ci("13.1 uploads lost calling directly = (200 - 50/E[S]) x 600 s", m, hw, excess);
+    double arrived = mean(&d, "requests.arrived");
+    page_says(&p, "%,.0f of %,.0f uploads (%.0f%%) end throttled after %,.0f attempts", m, arrived, 100 * m / arrived,
+              mean(&d, "requests.attempts"));
+    page_says(&p, "(200 − 50/E[S]) × 600 s = (200 − %.1f) × 600 = %,.0f", mu, excess);
+    page_says(&p, "p99 %.1f s", mean(&d, "latency_ms.p99") / 1000);
 
     /* 2. Queue: nothing lost, at most 50 at once; the excess waits as a backlog. */
     for (uint32_t r = 0; r < sq->replications; r++) {
@@ -431,14 +443,31 @@ START_TEST(ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls)
     }
     m = support_figure_ci(&q, "queues.uploads.max_depth", &hw);
     assert_within_ci("13.2 the queue's peak backlog = (200 - 50/E[S]) x 600 s", m, hw, excess);
+    page_says(&p, "%,.1f completed, the other %.1f still in flight", mean(&q, "requests.completed"),
+              mean(&q, "requests.in_flight"));
+    page_says(&p, "than %.0f executions", mean(&q, "functions.thumbnailer.max_concurrency"));
+    page_says(&p, "peaks at %,.0f messages", m);
+    page_says(&p, "waits %.0f s", mean(&q, "queues.uploads.oldest_age_s_max"));
 
     /* 3. The price of no loss: later answers and a larger bill. */
-    m = paired_ratio(&q, "latency_ms.p99", &d, "latency_ms.p99", &hw);
-    assert_above("13.3 p99 through the queue / direct > 100", m, hw, 100);
+    double ratio = paired_ratio(&q, "latency_ms.p99", &d, "latency_ms.p99", &hw);
+    assert_above("13.3 p99 through the queue / direct > 100", ratio, hw, 100);
     m = paired_ratio(&q, "cost.monthly_total", &d, "cost.monthly_total", &hw);
     assert_above("13.3 monthly cost through the queue / direct > 1.5", m, hw, 1.5);
+    double p99q = mean(&q, "latency_ms.p99"), p99d = mean(&d, "latency_ms.p99"), p50q = mean(&q, "latency_ms.p50");
+    ck_assert_double_gt(p50q, 4 * 60000);
+    page_says(&p, "the p99 is %.0f s against %.1f s (%.0f times)", p99q / 1000, p99d / 1000, p99q / p99d);
+    page_says(&p, "more than 4 minutes (p50 %.0f s)", p50q / 1000);
+    double bq = mean(&q, "cost.monthly_total"), bd = mean(&d, "cost.monthly_total");
+    page_says(&p, "$%.2f a month against $%.2f (%.2f times), of which $%.2f is SQS requests", bq, bd, bq / bd,
+              mean(&q, "cost.by_line.sqs_requests"));
+    /* Per million uploads completed in a month: the window's completions scaled to it. */
+    double months = MONTH_S / sd->duration_s;
+    page_says(&p, "($%.2f against $%.2f per million uploads completed)", bq / (mean(&q, "requests.completed") * months / 1e6),
+              bd / (mean(&d, "requests.completed") * months / 1e6));
     support_done(sd, &d);
     support_done(sq, &q);
+    exercise_page_close(&p);
 }
 END_TEST
 
