@@ -33,8 +33,34 @@ static const char *section(const char *text, const char *heading, size_t *len)
     return s;
 }
 
-/* The commands of the "## Run" block: lines of its code fences that start with "./slsim " or
- * "sh ", backslash-continued lines joined, a trailing " # comment" dropped. */
+/* Adds command to p, each $var and ${var} replaced by value (var NULL: as it is). */
+static void add_command(exercise_page *p, const char *command, const char *var, const char *value)
+{
+    ck_assert_msg(p->n_commands < PAGE_COMMANDS_MAX, "%s: too many commands", p->path);
+    char out[4096];
+    size_t k = 0, vlen = var ? strlen(var) : 0;
+    for (const char *c = command; *c && k + 1 < sizeof out;) {
+        if (var && c[0] == '$' && !strncmp(c + 1, var, vlen) && !isalnum((unsigned char)c[1 + vlen]) &&
+            c[1 + vlen] != '_') {
+            k += (size_t)snprintf(out + k, sizeof out - k, "%s", value);
+            c += 1 + vlen;
+        } else if (var && !strncmp(c, "${", 2) && !strncmp(c + 2, var, vlen) && c[2 + vlen] == '}') {
+            k += (size_t)snprintf(out + k, sizeof out - k, "%s", value);
+            c += 3 + vlen;
+        } else {
+            out[k++] = *c++;
+        }
+        ck_assert_msg(k + 1 < sizeof out, "%s: a command too long", p->path);
+    }
+    out[k] = '\0';
+    p->commands[p->n_commands] = strdup(out);
+    ck_assert_ptr_nonnull(p->commands[p->n_commands]);
+    p->n_commands++;
+}
+
+/* The commands of the "## Run" block: the lines of its code fences that start with
+ * "./slsim " or "sh ", backslash-continued lines joined, a trailing " # comment" dropped;
+ * a loop "for VAR in A B C; do ... done" gives its commands once per value, $VAR replaced. */
 static void read_commands(exercise_page *p)
 {
     size_t len;
@@ -42,6 +68,9 @@ static void read_commands(exercise_page *p)
     ck_assert_msg(run != NULL, "%s has no ## Run section", p->path);
     char *block = support_alloc(len + 1, 1);
     memcpy(block, run, len);
+    /* The logical lines of the fences. */
+    char *lines[256];
+    size_t n_lines = 0;
     int fenced = 0;
     char line[4096] = "";
     for (char *l = strtok(block, "\n"); l; l = strtok(NULL, "\n")) {
@@ -53,7 +82,7 @@ static void read_commands(exercise_page *p)
             continue;
         const char *t = l + strspn(l, " \t");
         size_t used = strlen(line);
-        snprintf(line + used, sizeof line - used, "%s%s", used ? " " : "", used ? t : l);
+        snprintf(line + used, sizeof line - used, "%s%s", used ? " " : "", t);
         size_t n = strlen(line);
         if (n > 0 && line[n - 1] == '\\') {
             line[n - 1] = '\0';
@@ -66,15 +95,34 @@ static void read_commands(exercise_page *p)
             *hash = '\0';
         for (n = strlen(line); n > 0 && line[n - 1] == ' '; n--)
             line[n - 1] = '\0';
-        if (!strncmp(line, "./slsim ", 8) || !strncmp(line, "sh ", 3)) {
-            ck_assert_msg(p->n_commands < PAGE_COMMANDS_MAX, "%s: too many commands", p->path);
-            p->commands[p->n_commands] = strdup(line);
-            ck_assert_ptr_nonnull(p->commands[p->n_commands]);
-            p->n_commands++;
-        }
+        ck_assert(n_lines < sizeof lines / sizeof *lines);
+        lines[n_lines] = strdup(line);
+        ck_assert_ptr_nonnull(lines[n_lines]);
+        n_lines++;
         line[0] = '\0';
     }
     free(block);
+    for (size_t i = 0; i < n_lines; i++) {
+        char var[64], values[512];
+        int used = 0;
+        if (sscanf(lines[i], "for %63s in %511[^;]; do%n", var, values, &used) == 2 && used > 0 &&
+            lines[i][used] == '\0') {
+            size_t end = i + 1;
+            while (end < n_lines && strcmp(lines[end], "done") != 0)
+                end++;
+            ck_assert_msg(end < n_lines, "%s: a for loop without its done", p->path);
+            for (char *v = strtok(values, " "); v; v = strtok(NULL, " "))
+                for (size_t k = i + 1; k < end; k++)
+                    if (!strncmp(lines[k], "./slsim ", 8) || !strncmp(lines[k], "sh ", 3))
+                        add_command(p, lines[k], var, v);
+            i = end;
+            continue;
+        }
+        if (!strncmp(lines[i], "./slsim ", 8) || !strncmp(lines[i], "sh ", 3))
+            add_command(p, lines[i], NULL, NULL);
+    }
+    for (size_t i = 0; i < n_lines; i++)
+        free(lines[i]);
     ck_assert_msg(p->n_commands > 0, "%s: no ./slsim command in its ## Run block", p->path);
 }
 

@@ -26,23 +26,6 @@
 /* A month as AWS's calculator counts it, in seconds. */
 static const double MONTH_S = 730.0 * 3600.0;
 
-/* (kept for the cases that still run a file with overrides of their own) */
-/* Loads file with its own settings, except what is given: replications (0 keeps),
- * duration (0 keeps) and up to two --set assignments; runs it on one thread. */
-static void run_exercise(const char *file, int replications, double duration_s, const char *set1,
-                         const char *set2, world_spec **spec, run_result *res)
-{
-    const char *sets[3] = { NULL, NULL, NULL };
-    size_t n = 0;
-    if (set1)
-        sets[n++] = set1;
-    if (set2)
-        sets[n++] = set2;
-    if (set1 || set2)
-        sets[n++] = "warmup_s=300";   /* the variants with a 240-s wait: past one execution */
-    support_run_file(file, replications, duration_s, sets, n, spec, res);
-}
-
 static double row(const run_result *res, uint32_t r, const char *name)
 {
     return support_row_value(res, r, name);
@@ -477,27 +460,37 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
 {
     static const struct shape {
         const char *name;
-        int replications;
-        double duration_s;      /* 0: as shipped */
         int function_cheaper;   /* 1: the function is cheaper; 0: containers */
         double margin;          /* the cheaper one saves at least this many USD a month */
         int containers_meet_slo;
+        const char *cold_format; /* the table's cold-start share, in % */
     } shapes[] = {
-        { "spiky", 0, 0, 1, 40, 0 },
-        { "diurnal", 2, 0, 1, 10, 0 },
-        { "steady", 3, 600, 0, 250, 1 },
+        { "spiky", 1, 40, 0, "%.2f%%" },
+        { "diurnal", 1, 10, 0, "%.3f%%" },
+        { "steady", 0, 250, 1, "%.3f%%" },
     };
     const double slo_ms = 250;
-    double hw, m;
+    double hw, m, saving[3], fmonth[3], cmonth[3], fp99[3], cp99[3];
+    exercise_page p;
+    exercise_page_open(&p, 14);
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const struct shape *s = &shapes[i];
-        char ff[256], fc[256], what[160];
-        snprintf(ff, sizeof ff, DIR "14-adoption-decision/%s-function.json", s->name);
-        snprintf(fc, sizeof fc, DIR "14-adoption-decision/%s-containers.json", s->name);
+        char cmd[160], what[160];
         world_spec *sf, *sc;
         run_result f, c;
-        run_exercise(ff, s->replications, s->duration_s, NULL, NULL, &sf, &f);
-        run_exercise(fc, s->replications, s->duration_s, NULL, NULL, &sc, &c);
+        snprintf(cmd, sizeof cmd, "/%s-function$", s->name);
+        page_run(&p, cmd, &sf, &f);
+        snprintf(cmd, sizeof cmd, "/%s-containers$", s->name);
+        page_run(&p, cmd, &sc, &c);
+        char cmp[1024], variant[64];
+        snprintf(cmd, sizeof cmd, "/%s-compare$", s->name);
+        page_study(&p, cmd, cmp, sizeof cmp);
+        snprintf(variant, sizeof variant, "%s-function", s->name);
+        assert_compare_agrees(cmp, variant, &f, "cost.monthly_total");
+        assert_compare_agrees(cmp, variant, &f, "latency_ms.p99");
+        snprintf(variant, sizeof variant, "%s-containers", s->name);
+        assert_compare_agrees(cmp, variant, &c, "cost.monthly_total");
+        assert_compare_agrees(cmp, variant, &c, "latency_ms.p99");
         /* Cost sensitivity: the monthly difference. */
         if (s->function_cheaper)
             m = paired_diff(&c, "cost.monthly_total", &f, "cost.monthly_total", &hw);
@@ -506,6 +499,7 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
         snprintf(what, sizeof what, "14 %s: the %s saves more than $%g a month", s->name,
                  s->function_cheaper ? "function" : "fleet", s->margin);
         assert_above(what, m, hw, s->margin);
+        saving[i] = m;
         /* Latency need: p99 against the SLO. The function meets it at every shape. */
         m = support_figure_ci(&f, "latency_ms.p99", &hw);
         snprintf(what, sizeof what, "14 %s: function p99 within the %g-ms SLO", s->name, slo_ms);
@@ -517,24 +511,81 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
             assert_below(what, m, hw, slo_ms);
         else
             assert_above(what, m, hw, slo_ms);
-        m = support_figure_ci(&f, "functions.api.cold_start_ratio", &hw);
+        double cold = support_figure_ci(&f, "functions.api.cold_start_ratio", &hw);
         snprintf(what, sizeof what, "14 %s: cold-start share below 1%%", s->name);
-        assert_below(what, m, hw, 0.01);
-        if (strcmp(s->name, "steady") == 0) {
-            /* The break-even: the fleet's floor (2 tasks of 1 vCPU and 2 GB, and the load
-             * balancer's hours, at Fargate's published prices) over the function's cost per
-             * request, which is flat in volume. */
-            double floor = (2 * (1 * 0.04048 + 2 * 0.004445) + 0.0225) * 730;
-            double per_request = support_figure_ci(&f, "cost.monthly_total", &hw) / (400 * MONTH_S);
-            double lo = floor / (per_request + hw / (400 * MONTH_S)), hi = floor / (per_request - hw / (400 * MONTH_S));
-            if (support_verbose())
-                fprintf(stderr, SUITE ": 14 break-even %.4g (%.4g to %.4g) requests a month\n",
-                        floor / per_request, lo, hi);
-            ck_assert_msg(lo > 1.1e8 && hi < 1.5e8, "break-even %.4g to %.4g", lo, hi);
+        assert_below(what, cold, hw, 0.01);
+        fmonth[i] = mean(&f, "cost.monthly_total");
+        cmonth[i] = mean(&c, "cost.monthly_total");
+        fp99[i] = mean(&f, "latency_ms.p99");
+        cp99[i] = mean(&c, "latency_ms.p99");
+        /* The table's row. */
+        char cold_text[32], row_text[512];
+        page_format(cold_text, sizeof cold_text, s->cold_format, 100 * cold);
+        page_format(row_text, sizeof row_text, "| %s | $%,.2f, %.0f ms, %s | $%,.2f, %.0f ms, %.0f tasks at %s CPU | %s, "
+                    "$%,.2f | %s |", s->name, fmonth[i], fp99[i], cold_text, cmonth[i], cp99[i],
+                    mean(&c, "containers.api.mean_tasks"), "%CPU%", s->function_cheaper ? "function" : "containers",
+                    saving[i], s->containers_meet_slo ? "both" : "function only");
+        /* (the CPU share's precision: one decimal below 10%) */
+        double cpu = 100 * mean(&c, "containers.api.cpu_utilization");
+        char cpu_text[32];
+        page_format(cpu_text, sizeof cpu_text, cpu < 10 ? "%.1f%%" : "%.0f%%", cpu);
+        char *at = strstr(row_text, "%CPU%");
+        ck_assert_ptr_nonnull(at);
+        char final[600];
+        snprintf(final, sizeof final, "%.*s%s%s", (int)(at - row_text), row_text, cpu_text, at + 5);
+        page_says(&p, "%s", final);
+        if (i == 0) {
+            page_says(&p, "The function, by $%.2f a month", saving[0]);
+            page_says(&p, "the p99 rises to %.0f ms", cp99[0]);
+            page_says(&p, "a cold start on %.2f%% of calls", 100 * cold);
+        } else if (i == 1) {
+            page_says(&p, "Still the function, by $%.0f a month", saving[1]);
+            page_says(&p, "misses the SLO (%.0f ms)", cp99[1]);
+            page_says(&p, "cold starts are rare (%.3f%%)", 100 * cold);
+        } else {
+            page_says(&p, "The fleet, by $%.0f a month ($%.0f against $%.0f", saving[2], cmonth[2], fmonth[2]);
+            page_says(&p, "while %.0f busy tasks", mean(&c, "containers.api.mean_tasks"));
+            page_says(&p, "both meet the SLO (%.0f and %.0f ms)", cp99[2], fp99[2]);
         }
         support_done(sf, &f);
         support_done(sc, &c);
     }
+    page_given(&p, "SLO p99 ≤ 250 ms");
+    page_given(&p, "half vCPUs");
+    page_given(&p, "the 0.5-vCPU fleet");
+
+    /* The diurnal fleet on 1-vCPU, 2-GB tasks meets the SLO, for more than twice the
+     * function's month. */
+    world_spec *sd;
+    run_result d;
+    page_run(&p, "/diurnal-containers-1vcpu$", &sd, &d);
+    m = support_figure_ci(&d, "latency_ms.p99", &hw);
+    assert_below("14 diurnal, 1-vCPU tasks: p99 within the SLO", m, hw, slo_ms);
+    page_says(&p, "tasks of 1 vCPU and 2 GB (the last run) the diurnal fleet meets the SLO (p99 %.0f ms) for $%.2f a "
+              "month, %.1f times the function's $%.2f", m, mean(&d, "cost.monthly_total"),
+              mean(&d, "cost.monthly_total") / fmonth[1], fmonth[1]);
+    support_done(sd, &d);
+
+    /* 4. The break-even: cost-curve's, and the closed form: the fleet's floor (2 tasks of
+     * 1 vCPU and 2 GB, and the load balancer's hours, at Fargate's published prices) over
+     * the function's cost per request, which is flat in volume. */
+    char curve[1024];
+    page_study(&p, "/steady-cost-curve$", curve, sizeof curve);
+    double breakeven = page_csv(curve, "break-even.csv", "cheaper_below=steady-function", "requests_per_month");
+    double floor = (2 * (1 * 0.04048 + 2 * 0.004445) + 0.0225) * 730;
+    double requests = 400 * MONTH_S, per_million = fmonth[2] / (requests / 1e6);
+    ck_assert_msg(breakeven > 1.1e8 && breakeven < 1.5e8, "break-even %.4g", breakeven);
+    ck_assert_msg(fabs(floor / per_million * 1e6 / breakeven - 1) < 0.05, "break-even %.4g, closed form %.4g", breakeven,
+                  floor / per_million * 1e6);
+    page_says(&p, "Near %.0f million requests a month (about %.0f requests/s)", breakeven / 1e6, breakeven / MONTH_S);
+    page_says(&p, "break-even at %.2fe8", breakeven / 1e8);
+    page_says(&p, "= $%.2f — and the function $%.3f per million (its steady month over %,.0f million requests), so "
+              "$%.2f / $%.3f = %.0f million", floor, per_million, requests / 1e6, floor, per_million,
+              floor / per_million);
+    page_given(&p, "2 × (1 vCPU × $0.04048 + 2 GB × $0.004445) + $0.0225 for the load balancer, × 730 h");
+    /* 5. Hours of operations that erase the saving, at $100 an hour. */
+    page_says(&p, "saves $%.0f a month: at $100 an hour, about %.1f hours", saving[2], saving[2] / 100);
+    exercise_page_close(&p);
 }
 END_TEST
 
