@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sim/dist.h"
+#include "tests/exercise_page.h"
 #include "tests/suites.h"
 #include "tests/support.h"
 
@@ -56,19 +57,44 @@ static double lognormal_mean(double median, double p99)
 
 /* ---- 15 safe deployments --------------------------------------------------------------- */
 
+/* The mean of figure over the replications of res. */
+static double mean(const run_result *res, const char *figure)
+{
+    return run_value(res, figure, NULL);
+}
+
+/* Asserts that compare's CSV in dir gives variant the mean the run res gives figure (the
+ * same seed, replications and window: the same numbers). */
+static void assert_compare_agrees(const char *dir, const char *variant, const run_result *res, const char *figure)
+{
+    char where[256];
+    snprintf(where, sizeof where, "figure=%s,variant=%s", figure, variant);
+    double got = page_csv(dir, "compare.csv", where, "mean"), want = mean(res, figure);
+    ck_assert_msg(fabs(got - want) <= 1e-6 * fmax(1, fabs(want)), "compare's %s of %s: %.9g, the run's %.9g", figure,
+                  variant, got, want);
+}
+
 START_TEST(ex15_safe_deployments)
 {
+    exercise_page p;
+    exercise_page_open(&p, 15);
     world_spec *s_all, *s_can, *s_good, *s_lin;
     run_result all, can, good, lin;
-    run(DIR "15-safe-deployments/all-at-once.json", &s_all, &all);
-    run(DIR "15-safe-deployments/canary.json", &s_can, &can);
-    run(DIR "15-safe-deployments/good-all-at-once.json", &s_good, &good);
-    run(DIR "15-safe-deployments/good-linear.json", &s_lin, &lin);
+    page_run(&p, "/all-at-once$", &s_all, &all);
+    page_run(&p, "/canary$", &s_can, &can);
+    page_run(&p, "/good-all-at-once$", &s_good, &good);
+    page_run(&p, "/good-linear$", &s_lin, &lin);
+    char cmp[1024];
+    page_study(&p, "/compare$", cmp, sizeof cmp);
+    assert_compare_agrees(cmp, "all-at-once", &all, "cost.monthly_total");
+    assert_compare_agrees(cmp, "canary", &can, "cost.monthly_total");
     double hw, m;
 
     /* 1. All at once, the bad version fails 10% of every request from 600 s to 3,600 s. */
     m = support_figure_ci(&all, "requests.failed", &hw);
     support_assert_within_ci(SUITE, "15.1 failed requests, all at once = 0.1 x 20/s x 3,000 s", m, hw, 6000);
+    page_says(&p, "About **%,.0f** (%,.0f ± %.0f over %d replications): 10%% of 20 requests/s for 3,000 s",
+              round(m / 1000) * 1000, m, hw, (int)s_all->replications);
 
     /* 2. The canary serves 10% for one alarm window before the alarm rolls it back:
      * 0.1 x 0.1 x 20/s x 60 s = 12 failures, and one rollback in every replication. */
@@ -76,29 +102,42 @@ START_TEST(ex15_safe_deployments)
     support_assert_within_ci(SUITE, "15.2 failed requests, canary = 0.1 x 0.1 x 20/s x 60 s", m, hw, 12);
     for (uint32_t r = 0; r < s_can->replications; r++)
         ck_assert_double_eq(support_row_value(&can, r, "functions.checkout.rollbacks"), 1);
-    m = support_paired_ratio(&can, "requests.failed", &all, "requests.failed", &hw);
-    support_assert_below(SUITE, "15.2 canary's failures / all at once's < 1%", m, hw, 0.01);
+    page_says(&p, "About **%.0f** (%.1f ± %.1f)", 12.0, m, hw);
+    double ratio = support_paired_ratio(&can, "requests.failed", &all, "requests.failed", &hw);
+    support_assert_below(SUITE, "15.2 canary's failures / all at once's < 1%", ratio, hw, 0.01);
+    page_says(&p, "(0.1 × 0.1 × 20/s × 60 s = %.0f failures)", 0.1 * 0.1 * 20 * 60);
+    page_given(&p, "10% of the traffic");
+    page_given(&p, "10% errors at its first check at 660 s");
+    page_says(&p, "(`rollbacks` = %.0f in every replication)", 1.0);
+    page_says(&p, "**%.1f%%** of the all-at-once failures", 100 * m / mean(&all, "requests.failed"));
+    page_given(&p, "5 minutes");
 
     /* 3. A healthy release all at once: every request in the first seconds after 600 s
      * finds no warm environment of the new version and starts one, until the first of them
-     * are ready: fewer than rate x mean cold start of the 30-MB package (20/s x 3.7 s = 74),
+     * are ready: fewer than rate x mean cold start of the 30-MB package (20/s x 3.5 s = 70),
      * since the first of many cold starts ends before the average one, but more than half
      * of it; when 10% of the traffic shifts first, under a quarter of that. */
     double wave_all = cold_starts_in_bin(s_good, &good, 10), wave_lin = cold_starts_in_bin(s_lin, &lin, 10);
-    double expected = 20 * nodejs_cold_start_mean_ms(30) / 1000;
-    if (support_verbose())
-        fprintf(stderr, SUITE ": 15.3 cold starts in [600, 660): all at once %.1f (rate x mean cold start %.1f), linear %.1f\n",
-                wave_all, expected, wave_lin);
+    double cold_s = nodejs_cold_start_mean_ms(30) / 1000, expected = 20 * cold_s;
     ck_assert_msg(wave_all > 0.5 * expected && wave_all < expected,
                   "15.3 the wave: %.1f cold starts, expected between half and all of %.1f", wave_all, expected);
     ck_assert_msg(wave_lin < wave_all / 4, "15.3 linear %.1f is not under a quarter of %.1f", wave_lin, wave_all);
-    m = support_paired_ratio(&lin, "functions.checkout.cold_starts", &good, "functions.checkout.cold_starts", &hw);
-    support_assert_below(SUITE, "15.3 linear's cold starts in the hour / all at once's < 0.6", m, hw, 0.6);
+    ratio = support_paired_ratio(&lin, "functions.checkout.cold_starts", &good, "functions.checkout.cold_starts", &hw);
+    support_assert_below(SUITE, "15.3 linear's cold starts in the hour / all at once's < 0.6", ratio, hw, 0.6);
+    page_says(&p, "**about %.0f** cold starts in that minute (%.1f), against %.1f with the linear shift", wave_all,
+              wave_all, wave_lin);
+    page_says(&p, "the 30 MB package's cold start (%.1f s on average)", cold_s);
+    page_says(&p, "(20/s × %.1f s = %.0f;", cold_s, 20 * round(cold_s * 10) / 10);
+    page_given(&p, "10% a minute");
+    double lin_cold = mean(&lin, "functions.checkout.cold_starts"), all_cold = mean(&good, "functions.checkout.cold_starts");
+    page_says(&p, "**%.2f×** as many (%.1f against %.1f)", lin_cold / all_cold, lin_cold, all_cold);
+    page_says(&p, "($%.2f against $%.2f a month)", mean(&lin, "cost.monthly_total"), mean(&good, "cost.monthly_total"));
 
     support_done(s_all, &all);
     support_done(s_can, &can);
     support_done(s_good, &good);
     support_done(s_lin, &lin);
+    exercise_page_close(&p);
 }
 END_TEST
 
@@ -245,14 +284,21 @@ END_TEST
 
 Suite *exercises_c_suite(void)
 {
+    /* A case per exercise (CK_RUN_CASE=ex15 runs one), all tagged slow: left out of make
+     * test-fast. */
+    const struct { const char *name; const TTest *test; } cases[] = {
+        { "ex15", ex15_safe_deployments },
+        { "ex16", ex16_gateway_caching },
+        { "ex17", ex17_edge_functions },
+        { "ex18", ex18_gateway_guards },
+    };
     Suite *s = suite_create(SUITE);
-    TCase *tc = tcase_create("exercises 15-18");
-    tcase_set_tags(tc, "slow");   /* left out of make test-fast */
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, ex15_safe_deployments);
-    tcase_add_test(tc, ex16_gateway_caching);
-    tcase_add_test(tc, ex17_edge_functions);
-    tcase_add_test(tc, ex18_gateway_guards);
-    suite_add_tcase(s, tc);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        TCase *tc = tcase_create(cases[i].name);
+        tcase_set_tags(tc, "slow");
+        tcase_set_timeout(tc, 900);
+        tcase_add_test(tc, cases[i].test);
+        suite_add_tcase(s, tc);
+    }
     return s;
 }
