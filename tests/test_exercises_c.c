@@ -145,13 +145,19 @@ END_TEST
 
 START_TEST(ex16_gateway_caching)
 {
-    world_spec *s_no, *s_c, *s_qno, *s_qc;
-    run_result no, c, qno, qc;
-    run(DIR "16-gateway-caching/no-cache.json", &s_no, &no);
-    run(DIR "16-gateway-caching/cache.json", &s_c, &c);
-    const char *quiet[] = { "traffic[0].arrivals.rate_per_s=0.5", "duration_s=14400" };
-    support_run_file(DIR "16-gateway-caching/no-cache.json", 0, 0, quiet, 2, &s_qno, &qno);
-    support_run_file(DIR "16-gateway-caching/cache.json", 0, 0, quiet, 2, &s_qc, &qc);
+    exercise_page p;
+    exercise_page_open(&p, 16);
+    world_spec *s_no, *s_c, *s_qc;
+    run_result no, c, qc;
+    page_run(&p, "/no-cache$", &s_no, &no);
+    page_run(&p, "/cache$", &s_c, &c);
+    page_run(&p, "/cache-quiet$", &s_qc, &qc);
+    char cmp[1024], quiet[1024];
+    page_study(&p, "/compare$", cmp, sizeof cmp);
+    page_study(&p, "/compare-quiet$", quiet, sizeof quiet);
+    assert_compare_agrees(cmp, "no-cache", &no, "cost.monthly_total");
+    assert_compare_agrees(cmp, "cache", &c, "cost.monthly_total");
+    assert_compare_agrees(quiet, "cache", &qc, "cost.monthly_total");
     double hw, m;
 
     /* 1. Each product's requests form cycles: a miss, the misses while its response is on
@@ -162,28 +168,68 @@ START_TEST(ex16_gateway_caching)
     double hit = x / (1 + fetch + x);
     m = support_figure_ci(&c, "sources.shop.gateway_cache_hit_ratio", &hw);
     support_assert_within_ci(SUITE, "16.1 hit share = x/(1+f+x), x = 30 x 300 / 500", m, hw, hit);
-    m = support_paired_ratio(&c, "functions.catalogue.invocations", &no, "functions.catalogue.invocations", &hw);
-    support_assert_within_ci(SUITE, "16.1 invocations with / without = 1 - hit share", m, hw, 1 - hit);
+    page_says(&p, "**%.1f%%** (%.5f ± %.4f)", 100 * m, m, hw);
+    double inv_ratio = support_paired_ratio(&c, "functions.catalogue.invocations", &no, "functions.catalogue.invocations",
+                                            &hw);
+    support_assert_within_ci(SUITE, "16.1 invocations with / without = 1 - hit share", inv_ratio, hw, 1 - hit);
+    page_says(&p, "30/500 = %.2f times a second", per_key);
+    page_says(&p, "its %.2f × 300 = %.0f requests", per_key, x);
+    page_says(&p, "(%.2f/s × %.2f s)", per_key, round(lognormal_mean(120, 600) / 10) / 100);
+    page_says(&p, "%.0f/(1 + %.3f + %.0f) = %.4f", x, fetch, x, hit);
+    page_says(&p, "the other %.1f%% only (%,.0f invocations an hour against %,.0f)", 100 - 100 * m,
+              mean(&c, "functions.catalogue.invocations"), mean(&no, "functions.catalogue.invocations"));
+    page_given(&p, "next 300 s");
 
     /* 2. At 30/s it pays for itself many times over: the bill falls by more than $80 a
      * month after the cache's $14.60, and the median request is the cache's 10 ms. */
     ck_assert_double_eq_tol(support_row_value(&c, 0, "cost.by_line.api_gateway_cache"), 14.60, 1e-9);
     m = support_paired_diff(&no, "cost.monthly_total", &c, "cost.monthly_total", &hw);
     support_assert_above(SUITE, "16.2 monthly saving at 30/s ($)", m, hw, 80);
-    m = support_figure_ci(&c, "latency_ms.p50", &hw);
-    support_assert_below(SUITE, "16.2 p50 with the cache (ms)", m, hw, 12);
+    double p50 = support_figure_ci(&c, "latency_ms.p50", &hw);
+    support_assert_below(SUITE, "16.2 p50 with the cache (ms)", p50, hw, 12);
+    page_says(&p, "falls from **$%.2f to $%.2f** a month", mean(&no, "cost.monthly_total"), mean(&c, "cost.monthly_total"));
+    const char *lambda_lines[] = { "cost.by_line.lambda_requests", "cost.by_line.lambda_duration",
+                                   "cost.by_line.logs_ingestion" };
+    double lambda_no = 0, lambda_c = 0;
+    for (int k = 0; k < 3; k++) {
+        lambda_no += mean(&no, lambda_lines[k]);
+        lambda_c += mean(&c, lambda_lines[k]);
+    }
+    page_says(&p, "fall by %.0f%%, the cache adds $%.2f", 100 * (1 - lambda_c / lambda_no),
+              mean(&c, "cost.by_line.api_gateway_cache"));
+    ck_assert_double_eq(mean(&no, "cost.by_line.api_gateway_rest"), mean(&c, "cost.by_line.api_gateway_rest"));
+    page_says(&p, "REST API's own $%.2f does not change", mean(&c, "cost.by_line.api_gateway_rest"));
+    page_says(&p, "the cache's %.0f ms instead of %.0f ms (p99 %.0f ms against %.0f", p50, mean(&no, "latency_ms.p50"),
+              mean(&c, "latency_ms.p99"), mean(&no, "latency_ms.p99"));
 
     /* 3. At 0.5/s x = 0.3: most requests miss (hit share 0.23) and the cache costs more
-     * than the invocations it saves. */
+     * than the invocations it saves (compare's figures: its means and their intervals). */
     m = support_figure_ci(&qc, "sources.shop.gateway_cache_hit_ratio", &hw);
     support_assert_within_ci(SUITE, "16.3 hit share at 0.5/s = 0.3/1.3", m, hw, 0.3 / 1.3);
-    m = support_paired_diff(&qc, "cost.monthly_total", &qno, "cost.monthly_total", &hw);
-    support_assert_above(SUITE, "16.3 the cache adds to the bill at 0.5/s ($)", m, hw, 10);
+    page_given(&p, "At 0.5/s");
+    page_says(&p, "once in %,.0f s", 500 / 0.5);
+    page_says(&p, "0.3/1.3 = **%.2f** (%.3f ± %.3f)", 0.3 / 1.3, m, hw);
+    double saved = 0;
+    for (int k = 0; k < 3; k++) {
+        char where[128];
+        snprintf(where, sizeof where, "figure=%s,variant=no-cache", lambda_lines[k]);
+        saved += page_csv(quiet, "compare.csv", where, "mean");
+        snprintf(where, sizeof where, "figure=%s,variant=cache", lambda_lines[k]);
+        saved -= page_csv(quiet, "compare.csv", where, "mean");
+    }
+    double bill_no = page_csv(quiet, "compare.csv", "figure=cost.monthly_total,variant=no-cache", "mean");
+    double hw_no = page_csv(quiet, "compare.csv", "figure=cost.monthly_total,variant=no-cache", "ci95");
+    double bill_c = page_csv(quiet, "compare.csv", "figure=cost.monthly_total,variant=cache", "mean");
+    double hw_c = page_csv(quiet, "compare.csv", "figure=cost.monthly_total,variant=cache", "ci95");
+    ck_assert_msg(bill_c - hw_c - (bill_no + hw_no) > 10, "16.3 the cache adds to the bill at 0.5/s: $%.2f ± %.2f "
+                  "against $%.2f ± %.2f", bill_c, hw_c, bill_no, hw_no);
+    page_says(&p, "about $%.2f of Lambda a month and costs $%.2f", saved, mean(&qc, "cost.by_line.api_gateway_cache"));
+    page_says(&p, "rises from $%.2f to **$%.2f**", bill_no, bill_c);
 
     support_done(s_no, &no);
     support_done(s_c, &c);
-    support_done(s_qno, &qno);
     support_done(s_qc, &qc);
+    exercise_page_close(&p);
 }
 END_TEST
 
