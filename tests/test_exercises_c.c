@@ -237,10 +237,17 @@ END_TEST
 
 START_TEST(ex17_edge_functions)
 {
+    exercise_page p;
+    exercise_page_open(&p, 17);
     world_spec *s_reg, *s_edge;
     run_result reg, edge;
-    run(DIR "17-edge-functions/regional.json", &s_reg, &reg);
-    run(DIR "17-edge-functions/edge.json", &s_edge, &edge);
+    page_run(&p, "/regional$", &s_reg, &reg);
+    page_run(&p, "/edge$", &s_edge, &edge);
+    char cmp[1024];
+    page_study(&p, "/compare$", cmp, sizeof cmp);
+    assert_compare_agrees(cmp, "regional", &reg, "cost.monthly_total");
+    assert_compare_agrees(cmp, "edge", &edge, "cost.monthly_total");
+    assert_compare_agrees(cmp, "edge", &edge, "latency_ms.p50");
     double hw, m;
 
     /* 1. Every request saves the round-trip difference, 80 - 20 = 60 ms (same seed: the
@@ -260,8 +267,10 @@ START_TEST(ex17_edge_functions)
         ck_assert_double_eq_tol(p_saved, 60, (p_reg + p_edge) / 64);
     }
     m = support_paired_diff(&reg, "latency_ms.p50", &edge, "latency_ms.p50", &hw);
-    if (support_verbose())
-        fprintf(stderr, SUITE ": 17.1 p50 saved at the edge: %.2f ± %.2f ms, closed form 60\n", m, hw);
+    page_says(&p, "**%.0f ms** (%.1f ± %.1f, the paired difference)", m, m, hw);
+    page_given(&p, "from 80 to 20 ms");
+    page_says(&p, "(p50 %.0f ms against %.0f ms, p99 %.0f against %.0f)", mean(&reg, "latency_ms.p50"),
+              mean(&edge, "latency_ms.p50"), mean(&reg, "latency_ms.p99"), mean(&edge, "latency_ms.p99"));
 
     /* 2. The bill: the same requests and GB-s at Lambda@Edge's prices ($0.60 per 1M,
      * $0.00005001 per GB-s) against Lambda's ($0.20, $0.0000166667): per invocation and per
@@ -279,8 +288,18 @@ START_TEST(ex17_edge_functions)
         ck_assert_double_eq_tol(support_row_value(&edge, r, "cost.monthly_total"),
                                 3 * support_row_value(&reg, r, "cost.monthly_total"), 0.04);
 
+    double bill_e = mean(&edge, "cost.monthly_total"), bill_r = mean(&reg, "cost.monthly_total");
+    double requests = mean(&edge, "cost.by_line.lambda_edge_requests") / 0.60;
+    ck_assert_double_eq_tol(requests, mean(&edge, "requests.arrived") * scale / 1e6, 0.01);
+    page_says(&p, "**%.0f times as much**: $%.2f against $%.2f a month for %.0f million requests ($%.2f of", bill_e / bill_r,
+              bill_e, bill_r, requests, mean(&edge, "cost.by_line.lambda_edge_requests"));
+    page_given(&p, "$0.60 per million");
+    page_given(&p, "$0.00005001 per GB-s against Lambda's $0.20 and $0.0000166667");
+    page_given(&p, "those 60 ms");
+    page_given(&p, "the 60 ms are");
     support_done(s_reg, &reg);
     support_done(s_edge, &edge);
+    exercise_page_close(&p);
 }
 END_TEST
 
