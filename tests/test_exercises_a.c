@@ -1,16 +1,18 @@
 /* test_exercises_a.c — the answers of teaching exercises 2 to 8 (scenarios/exercises/), each
- * checked by running the exercise's own scenario files, so that a page cannot go on stating
- * a figure the models no longer give. One test per exercise, named after it, asserts every
- * numbered answer of its page; the last test checks that `slsim exercise show N` prints each
- * page and that every scenario file a page names exists.
+ * checked by running the commands of its page's Run block exactly as written
+ * (tests/exercise_page.h: the same files, --set, seeds, replications and windows; only --out
+ * moves into a temporary folder), so that a page cannot go on stating a figure its commands
+ * no longer give. One test per exercise checks every number its answer quotes (page_says)
+ * and asserts every numbered answer; the last test checks every page: `slsim exercise show N`
+ * prints it, its scenario files exist and have descriptions of their own, and its commands
+ * are valid and write under results/exercises/<page>/.
  *
  * Tolerance: a figure is compared with its independent reference (a closed form, or the other
  * run of a comparison) through the 95% half-width over replications (Student's t). A
  * comparison claim ("cuts the peak by at least 30%") is asserted beyond the interval: the
  * paired ratio's upper bound must be below 0.7. Two runs compared with the same seed use the
- * same random streams in replication r, so their ratios are paired. The tests use shorter
- * windows or more replications than the shipped files where the page says so.
- * SLSIM_VERBOSE=1 prints the measured figures. */
+ * same random streams in replication r, so their ratios are paired. SLSIM_VERBOSE=1 prints
+ * the measured figures and the quoted text. */
 #include <glob.h>
 #include <math.h>
 #include <stdarg.h>

@@ -1,12 +1,15 @@
-/* test_exercises_b.c — keeps the answers of teaching exercises 09 to 14 true: each test
- * runs the exercise's own scenario files (scenarios/exercises/NN-slug/) and asserts every
- * numbered answer its page states, against a closed form, a published price or a paired
- * comparison of two runs with the same seed (common random numbers).
+/* test_exercises_b.c — keeps the answers of teaching exercises 09 to 14 true. Each test runs
+ * the commands of its page's Run block exactly as written (tests/exercise_page.h: the same
+ * files, --set, seeds, replications and windows; only --out moves into a temporary folder),
+ * checks every number the answer quotes against what they give (page_says), and asserts
+ * each numbered answer against a closed form, a published price or a paired comparison of
+ * two runs with the same seed (common random numbers); a compare on the page must give the
+ * runs' own figures.
  *
  * Tolerance: a closed form must lie within 1.5 times the run's 95% half-width of the
  * simulated mean (support_assert_within_ci); a comparison claim ("A at least 5 times B")
- * must hold beyond the CI of the per-replication ratio or difference. The margins in the
- * pages were checked on other seeds. SLSIM_VERBOSE=1 prints the measured figures. */
+ * must hold beyond the CI of the per-replication ratio or difference. SLSIM_VERBOSE=1
+ * prints the measured figures and the quoted text. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

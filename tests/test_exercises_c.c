@@ -1,9 +1,11 @@
 /* test_exercises_c.c — keeps the answers of teaching exercises 15 to 18 true: safe
  * deployments, gateway caching, edge functions and the gateway's guards. Each test runs the
- * exercise's own scenario files (scenarios/exercises/NN-slug/) and asserts every numbered
- * answer its page states: against a closed form (within 1.5 times the run's 95% half-width)
- * or as a paired comparison of two runs with the same seed that must hold beyond the CI.
- * SLSIM_VERBOSE=1 prints the measured figures. */
+ * commands of its page's Run block exactly as written (tests/exercise_page.h: the same files,
+ * --set, seeds, replications and windows; only --out moves into a temporary folder) and
+ * checks every number its answer quotes against what they give (page_says), then asserts
+ * the claims against a closed form (within 1.5 times the run's 95% half-width) or as a
+ * paired comparison of two runs with the same seed that must hold beyond the CI.
+ * SLSIM_VERBOSE=1 prints the measured figures and the quoted text. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +23,6 @@
 static double month_over(double window_s)
 {
     return 730.0 * 3600.0 / window_s;
-}
-
-static void run(const char *file, world_spec **spec, run_result *res)
-{
-    support_run_file(file, 0, 0, NULL, 0, spec, res);
 }
 
 /* Mean over replications of the cold starts in timeseries bin b. */
@@ -307,20 +304,29 @@ END_TEST
 
 START_TEST(ex18_gateway_guards)
 {
+    exercise_page p;
+    exercise_page_open(&p, 18);
     world_spec *s_un, *s_g;
     run_result un, g;
-    run(DIR "18-gateway-guards/unguarded.json", &s_un, &un);
-    run(DIR "18-gateway-guards/guarded.json", &s_g, &g);
+    page_run(&p, "/unguarded$", &s_un, &un);
+    page_run(&p, "/guarded$", &s_g, &g);
+    char cmp[1024];
+    page_study(&p, "/compare$", cmp, sizeof cmp);
+    assert_compare_agrees(cmp, "unguarded", &un, "cost.monthly_total");
+    assert_compare_agrees(cmp, "guarded", &g, "cost.monthly_total");
     double hw, m;
 
     /* 1. Unguarded, each malformed request (20% of the free plan's) fails three times. */
     m = support_ratio_ci(&un, "functions.api.errors", "tenants.free.requests.arrived", &hw);
     support_assert_within_ci(SUITE, "18.1 function errors per free-plan request = 3 x 0.2", m, hw, 0.6);
+    page_says(&p, "**%.1f** (%.3f ± %.3f)", 3 * 0.2, m, hw);
+    page_says(&p, "%,.0f failed invocations in two days", mean(&un, "functions.api.errors"));
+    ck_assert_double_eq(s_un->duration_s, 2 * 86400);
 
     /* 2. Guarded: 20,000 of the free plan's attempts a day pass the quota, a fifth of
      * them are refused by validation, and only what passes both invokes the function. */
+    double days = s_g->duration_s / 86400;
     for (uint32_t r = 0; r < s_g->replications; r++) {
-        double days = s_g->duration_s / 86400;
         double rejected = support_row_value(&g, r, "sources.free.gateway_rejected");
         ck_assert_double_eq(support_row_value(&g, r, "tenants.free.requests.completed"), 20000 * days - rejected);
         ck_assert_double_eq(support_row_value(&g, r, "functions.api.errors"), 0);
@@ -331,19 +337,33 @@ START_TEST(ex18_gateway_guards)
     }
     m = support_ratio_ci(&g, "sources.free.gateway_rejected", "tenants.free.requests.completed", &hw);
     support_assert_within_ci(SUITE, "18.2 refused by validation / passed = 0.2 / 0.8", m, hw, 0.25);
+    page_given(&p, "Exactly 20,000 a day pass the quota");
+    page_says(&p, "= %.2f within its CI: %.3f ± %.3f)", 0.2 / 0.8, m, hw);
+    double invoking = mean(&g, "tenants.free.requests.completed") / days;
+    page_says(&p, "about %,.0f a day invoke", round(invoking / 1000) * 1000);
+    page_says(&p, "The other %,.0f of the free plan's requests (%,.0f arrived in two days; with their retries, %,.0f "
+              "attempts over the quota)", mean(&g, "tenants.free.requests.throttled"),
+              mean(&g, "tenants.free.requests.arrived"), mean(&g, "tenants.free.over_quota"));
+    page_given(&p, "a 429");
 
-    /* 3. The partner does not notice: every one of its requests completes either way. */
-    for (uint32_t r = 0; r < s_g->replications; r++)
-        ck_assert_double_le(support_row_value(&g, r, "tenants.partner.requests.arrived") -
-                            support_row_value(&g, r, "tenants.partner.requests.completed"), 3);
+    /* 3. The partner does not notice: every one of its requests completes either way, but
+     * for the one or two still running at the end of the window. */
+    const run_result *both[] = { &un, &g };
+    for (int k = 0; k < 2; k++)
+        for (uint32_t r = 0; r < s_g->replications; r++)
+            ck_assert_double_le(support_row_value(both[k], r, "tenants.partner.requests.arrived") -
+                                support_row_value(both[k], r, "tenants.partner.requests.completed"), 2);
 
     /* 4. And the bill falls, though the quota's 429s are retried: the gateway does not
      * charge for throttled requests. */
     m = support_paired_diff(&un, "cost.monthly_total", &g, "cost.monthly_total", &hw);
     support_assert_above(SUITE, "18.4 monthly saving of the guards ($)", m, hw, 10);
+    page_says(&p, "by **$%.2f** a month ($%.2f against $%.2f)", m, mean(&un, "cost.monthly_total"),
+              mean(&g, "cost.monthly_total"));
 
     support_done(s_un, &un);
     support_done(s_g, &g);
+    exercise_page_close(&p);
 }
 END_TEST
 
