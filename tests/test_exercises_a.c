@@ -47,6 +47,84 @@ static void say(const char *fmt, ...)
 #define assert_within_ci(what, simulated, hw, reference) \
     support_assert_within_ci("exercises-a", what, simulated, hw, reference)
 
+/* ---- exercise 1: keep-alive policies ------------------------------------------------- */
+
+/* A variant's figure from the keep-alive study's compare.csv. */
+static double study_figure(const char *dir, const char *figure, const char *variant)
+{
+    char where[256];
+    snprintf(where, sizeof where, "figure=%s,variant=%s", figure, variant);
+    return page_csv(dir, "compare.csv", where, "mean");
+}
+
+START_TEST(exercise_01_a_longer_keep_alive_buys_few_cold_starts_for_much_memory)
+{
+    /* Seven variants of 4 replications of 8 hours of 500 functions: a minute at -O2, far
+     * longer under the sanitizers, whose tier (SLSIM_QUICK) leaves it out. */
+    if (test_quick())
+        return;
+    exercise_page p;
+    exercise_page_open(&p, 1);
+    world_spec *spec;
+    run_result res;
+    page_run(&p, "/fixed-10min$", &spec, &res);
+    char study[1024];
+    page_study(&p, "/study$", study, sizeof study);
+    static const char *const windows[] = { "fixed-5min", "base", "fixed-20min", "fixed-30min", "fixed-60min",
+                                           "fixed-120min" };
+    double p75[6], idle[6];
+    for (int k = 0; k < 6; k++) {
+        p75[k] = study_figure(study, "platform.app_cold_start_share_p75", windows[k]);
+        idle[k] = study_figure(study, "platform.idle_gb_s_vs_first", windows[k]);
+    }
+    double hybrid_p75 = study_figure(study, "platform.app_cold_start_share_p75", "hybrid");
+    double hybrid_idle = study_figure(study, "platform.idle_gb_s_vs_first", "hybrid");
+    /* The run is the study's base: the same file, seed and replications. */
+    ck_assert_double_eq_tol(run_value(&res, "platform.idle_gb_s", NULL),
+                            study_figure(study, "platform.idle_gb_s", "base"), 1e-3);
+    /* A longer window keeps every app loaded longer (common random numbers): the 75th
+     * percentile app's cold share never rises and the idle memory always grows; the hybrid
+     * policy is below the curve — fewer cold starts than 30 minutes for less memory. */
+    for (int k = 1; k < 6; k++) {
+        ck_assert_double_le(p75[k], p75[k - 1]);
+        ck_assert_double_gt(idle[k], idle[k - 1]);
+    }
+    ck_assert_double_lt(hybrid_p75, p75[3]);
+    ck_assert_double_lt(hybrid_idle, idle[3]);
+
+    /* 1. The busy functions keep the overall share tiny; the 75th-percentile app is cold
+     * on every invocation with 5 or 10 minutes. */
+    double all = run_value(&res, "platform.cold_start_share", NULL);
+    ck_assert_double_lt(all, 0.002);
+    ck_assert_double_eq(p75[0], 1);
+    ck_assert_double_eq(p75[1], 1);
+    ck_assert_double_eq(run_value(&res, "platform.app_cold_start_share_p75", NULL), 1);
+    page_says(&p, "About %.2f%%", 100 * all);
+    page_given(&p, "with 5 or 10 minutes the 75th-percentile app");
+    page_says(&p, "(share %.1f)", p75[1]);
+    /* 2. Twice the window, not twice the memory. */
+    page_says(&p, "+%.0f%% (%.2f×)", 100 * (idle[2] - 1), idle[2]);
+    page_says(&p, "2 hours costs %.2f× the 10-minute memory", idle[5]);
+    /* 3. The hybrid policy: nearly the 2-hour window's cold starts, for little more memory
+     * than 20 minutes. */
+    page_says(&p, "(p75 app %.3f against %.3f for 2 hours, %.2f for 20 minutes)", hybrid_p75, p75[5], p75[2]);
+    page_says(&p, "(%.2f× against %.2f×)", hybrid_idle, idle[5]);
+    double least = 1e300, most = 0;
+    for (int k = 0; k < 6; k++) {
+        double bill = study_figure(study, "cost.monthly_total", windows[k]);
+        least = fmin(least, bill);
+        most = fmax(most, bill);
+    }
+    least = fmin(least, study_figure(study, "cost.monthly_total", "hybrid"));
+    most = fmax(most, study_figure(study, "cost.monthly_total", "hybrid"));
+    ck_assert_double_lt(most - least, 0.001 * least);
+    page_given(&p, "seven runs");
+    page_says(&p, "($%.2f to $%.2f a month", least, most);
+    support_done(spec, &res);
+    exercise_page_close(&p);
+}
+END_TEST
+
 /* ---- exercise 2: jitter after a failover ---------------------------------------------- */
 
 START_TEST(exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover)
@@ -882,6 +960,7 @@ Suite *exercises_a_suite(void)
     /* A case per exercise (CK_RUN_CASE=ex02 runs one), all tagged slow: left out of make
      * test-fast. */
     const struct { const char *name; const TTest *test; } cases[] = {
+        { "ex01", exercise_01_a_longer_keep_alive_buys_few_cold_starts_for_much_memory },
         { "ex02", exercise_02_full_jitter_cuts_the_databases_peak_after_a_failover },
         { "ex03", exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price },
         { "ex04", exercise_04_more_memory_is_faster_and_can_be_cheaper },
