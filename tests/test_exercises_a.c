@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/cli.h"
 #include "sim/replicate.h"
 #include "tests/exercise_page.h"
 #include "tests/suites.h"
@@ -901,8 +902,11 @@ END_TEST
 
 /* Every page, 01 to the last (at least 15, numbered without gaps): `slsim exercise show N`
  * prints page N as it is on disk, `exercise list` names it by its title, it has every
- * section, and every scenario path it mentions exists. Each page from 02 on has its answers
- * checked by a test of the exercises-a, -b or -c suite (01 by the trace suite). */
+ * section, and every scenario path it mentions exists. Its commands are ones slsim accepts
+ * (or a script that exists), each writing a folder of its own under
+ * results/exercises/<page>/, so that a student's runs never overwrite the repository's
+ * results/ nor each other. Each page has its answers checked by a test of the exercises-a,
+ * -b or -c suite. */
 START_TEST(every_exercise_page_is_shown_and_names_files_that_exist)
 {
     static char out[65536];
@@ -914,18 +918,15 @@ START_TEST(every_exercise_page_is_shown_and_names_files_that_exist)
     globfree(&all);
     ck_assert_msg(pages >= 15, "%d exercise pages, at least 15 expected", pages);
     for (int k = 1; k <= pages; k++) {
-        char pattern[128];
-        snprintf(pattern, sizeof pattern, EXERCISES "/%02d-*.md", k);
-        glob_t g;
-        ck_assert_msg(glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc == 1, "no single page %s", pattern);
-        char *page = support_read_file(g.gl_pathv[0]);
-        ck_assert_ptr_nonnull(page);
+        exercise_page p;
+        exercise_page_open(&p, k);
+        char *page = p.text;
         ck_assert_int_eq(support_sh(out, sizeof out, "'%s' exercise show %d", support_binary(), k), 0);
-        ck_assert_msg(strcmp(out, page) == 0, "exercise show %d does not print %s", k, g.gl_pathv[0]);
+        ck_assert_msg(strcmp(out, page) == 0, "exercise show %d does not print %s", k, p.path);
         /* The title line, "# Exercise N — ...", and the list's line for it. */
         char title[64];
         snprintf(title, sizeof title, "# Exercise %d — ", k);
-        ck_assert_msg(strncmp(page, title, strlen(title)) == 0, "%s: title line", g.gl_pathv[0]);
+        ck_assert_msg(strncmp(page, title, strlen(title)) == 0, "%s: title line", p.path);
         char *eol = strchr(page, '\n');
         ck_assert_ptr_nonnull(eol);
         *eol = '\0';
@@ -934,22 +935,115 @@ START_TEST(every_exercise_page_is_shown_and_names_files_that_exist)
         static const char *const sections[] = { "**Topic:**", "**Scenario:**", "## Question", "## Run",
                                                 "## Change", "## Predict before running", "## Answer" };
         for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
-            ck_assert_msg(strstr(page, sections[i]) != NULL, "%s lacks %s", g.gl_pathv[0], sections[i]);
+            ck_assert_msg(strstr(page, sections[i]) != NULL, "%s lacks %s", p.path, sections[i]);
         size_t named = 0;
-        for (const char *p = strstr(page, "scenarios/"); p; p = strstr(p + 1, "scenarios/")) {
-            size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/");
+        for (const char *q = strstr(page, "scenarios/"); q; q = strstr(q + 1, "scenarios/")) {
+            size_t len = strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/");
             char path[512];
-            snprintf(path, sizeof path, "%.*s", (int)len, p);
+            snprintf(path, sizeof path, "%.*s", (int)len, q);
             while (len > 0 && path[len - 1] == '.')  /* a full stop ending a sentence */
                 path[--len] = '\0';
-            ck_assert_msg(access(path, R_OK) == 0, "%s names %s, which does not exist", g.gl_pathv[0], path);
+            ck_assert_msg(access(path, R_OK) == 0, "%s names %s, which does not exist", p.path, path);
             named++;
         }
-        ck_assert_msg(named >= 1, "%s names %zu scenario files", g.gl_pathv[0], named);
-        say("exercise %d: %s shown, %zu scenario paths exist", k, g.gl_pathv[0], named);
-        free(page);
-        globfree(&g);
+        ck_assert_msg(named >= 1, "%s names %zu scenario files", p.path, named);
+        /* The commands: accepted, each into a folder of its own under the page's. */
+        char want[256];
+        snprintf(want, sizeof want, "--out results/exercises/%s/", p.slug);
+        for (size_t c = 0; c < p.n_commands; c++) {
+            const char *command = p.commands[c];
+            const char *o = strstr(command, want);
+            ck_assert_msg(o != NULL, "%s: \"%s\" does not write under %s", p.path, command, want + 6);
+            size_t olen = strcspn(o + 6, " ");
+            for (size_t d = 0; d < c; d++) {
+                const char *other = strstr(p.commands[d], want);
+                ck_assert_msg(strcspn(other + 6, " ") != olen || strncmp(other + 6, o + 6, olen) != 0,
+                              "%s: two commands write to %.*s", p.path, (int)olen, o + 6);
+            }
+            int n;
+            char **argv = page_split(command, &n);
+            if (!strcmp(argv[0], "sh")) {
+                ck_assert_msg(n >= 2 && access(argv[1], R_OK) == 0, "%s: no script %s", p.path, command);
+            } else {
+                const cli_command *cmd = cli_command_find(argv[1]);
+                ck_assert_msg(cmd != NULL, "%s: no command %s", p.path, argv[1]);
+                cli_args a;
+                ck_assert_msg(cli_parse(cmd, n, argv, &a) == 0 && a.n_operands >= 1, "%s: slsim refuses \"%s\"",
+                              p.path, command);
+                cli_args_free(&a);
+            }
+            free(argv[0]);
+            free(argv);
+        }
+        say("exercise %d: %s shown, %zu scenario paths exist, %zu commands", k, p.path, named, p.n_commands);
+        /* (its numbers are its own test's to check) */
+        memset(p.checked, 1, p.answer_len);
+        exercise_page_close(&p);
     }
+}
+END_TEST
+
+/* Every scenario file of the exercises has a description of its own: two files with the
+ * same text tell a student the same story about different runs. */
+START_TEST(every_exercise_scenario_has_a_description_of_its_own)
+{
+    glob_t g;
+    ck_assert_int_eq(glob(EXERCISES "/*/*.json", 0, NULL, &g), 0);
+    ck_assert_uint_ge(g.gl_pathc, 30);
+    char **descriptions = support_alloc(g.gl_pathc, sizeof *descriptions);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char err[1024] = "";
+        world_spec *spec = world_spec_load(g.gl_pathv[i], NULL, err, sizeof err);
+        ck_assert_msg(spec != NULL, "%s", err);
+        ck_assert_msg(spec->description && strlen(spec->description) >= 80, "%s: no description of its own",
+                      g.gl_pathv[i]);
+        descriptions[i] = strdup(spec->description);
+        for (size_t k = 0; k < i; k++)
+            ck_assert_msg(strcmp(descriptions[k], descriptions[i]) != 0, "%s has the description of %s", g.gl_pathv[i],
+                          g.gl_pathv[k]);
+        world_spec_free(spec);
+    }
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        free(descriptions[i]);
+    free(descriptions);
+    globfree(&g);
+}
+END_TEST
+
+/* page_run runs a page's `run` in-process on one thread; the binary, as a student runs it,
+ * on all cores. They give the same figures (the replications' streams do not depend on the
+ * thread that runs them): compared on exercise 2's first command. */
+START_TEST(a_pages_run_in_process_gives_what_the_binary_gives)
+{
+    exercise_page p;
+    exercise_page_open(&p, 2);
+    world_spec *spec;
+    run_result res;
+    page_run(&p, "no-jitter.json", &spec, &res);
+    char dir[1024], path[1100];
+    page_study(&p, "no-jitter.json", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text = support_read_file(path);
+    ck_assert_msg(text != NULL, "no %s", path);
+    cJSON *summary = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(summary);
+    static const char *const figures[][2] = { { "requests", "arrived" }, { "requests", "timed_out" },
+                                              { "latency_ms", "p99" }, { "cost", "monthly_total" } };
+    for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(summary, figures[i][0]),
+                                                          figures[i][1]);
+        ck_assert_msg(cJSON_IsNumber(v), "summary.json has no %s.%s", figures[i][0], figures[i][1]);
+        char name[128];
+        snprintf(name, sizeof name, "%s.%s", figures[i][0], figures[i][1]);
+        double want = run_value(&res, name, NULL);
+        ck_assert_msg(fabs(v->valuedouble - want) <= 1e-9 * fmax(1, fabs(want)), "%s: the binary %.12g, in-process %.12g",
+                      name, v->valuedouble, want);
+    }
+    cJSON_Delete(summary);
+    free(text);
+    support_done(spec, &res);
+    memset(p.checked, 1, p.answer_len);
+    exercise_page_close(&p);
 }
 END_TEST
 
@@ -969,6 +1063,8 @@ Suite *exercises_a_suite(void)
         { "ex07", exercise_07_a_local_cache_misses_on_every_new_instance },
         { "ex08", exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_billed_duration },
         { "pages", every_exercise_page_is_shown_and_names_files_that_exist },
+        { "descriptions", every_exercise_scenario_has_a_description_of_its_own },
+        { "in-process", a_pages_run_in_process_gives_what_the_binary_gives },
     };
     Suite *s = suite_create("exercises-a");
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
