@@ -432,7 +432,7 @@ static int exercise_main(const cli_args *a)
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     if (show && !found) {
-        char msg[512];
+        char msg[sizeof dir + 256];
         if (first > 0)
             snprintf(msg, sizeof msg, "slsim: exercise '%.64s': no such exercise; the exercises are numbered "
                      "%ld to %ld (slsim exercise list)", a->operands[1], first, last);

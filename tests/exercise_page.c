@@ -406,8 +406,9 @@ static void group_thousands(char *s, size_t size)
             out[k++] = ',';
         out[k++] = s[sign + i];
     }
-    snprintf(out + k, sizeof out - k, "%s", s + sign + n);
-    snprintf(s, size, "%s", out);
+    size_t rest = strlen(s + sign + n);
+    memcpy(out + k, s + sign + n, rest + 1);
+    memcpy(s, out, k + rest + 1);
 }
 
 static void vformat(char *buf, size_t size, const char *fmt, va_list ap)
