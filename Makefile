@@ -1,4 +1,12 @@
 # slsim — build, run, test, bench.  `make help` lists the targets.
+
+# Parallel by default: one job per core. An explicit -j (make -j1) wins, and sub-makes share
+# the top-level make's job slots rather than start their own.
+ifeq ($(MAKELEVEL),0)
+ifeq (,$(filter -j% --jobserver%,$(MAKEFLAGS)))
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+endif
 CC      ?= cc
 BUILD   ?= build
 PKGS    := gsl libcjson check
@@ -38,9 +46,9 @@ all: $(BIN)
 
 help:
 	@echo "make deps        install missing Debian packages (apt-get; sudo when not root)"
-	@echo "make             build ./slsim"
+	@echo "make             build ./slsim (one job per core; make -j1 for one at a time)"
 	@echo "make run         run the default scenario (scenarios/reference/api-backend.json)"
-	@echo "make test        run every test suite"
+	@echo "make test        run every test suite, a line per suite with its checks and time"
 	@echo "make test-fast   the quick tier (under a minute): the suites without the cases tagged slow"
 	@echo "make check-layers  the include rule: sim/ includes nothing from models/ or app/, models/ nothing from app/"
 	@echo "make bench       throughput and memory benchmark"

@@ -369,13 +369,13 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* slsim exercise list | show N: the teaching exercises (scenarios/exercises/NN-*.md). */
+/* slsim exercise list | show N: the teaching exercises (scenarios/exercises/NN-*.md). An N
+ * that names no page (0, 19, -1, abc) is refused with the numbers there are. */
 static int exercise_main(const cli_args *a)
 {
     int list = a->n_operands == 1 && !strcmp(a->operands[0], "list");
-    long long num = 0;
-    if (!list && !(a->n_operands == 2 && !strcmp(a->operands[0], "show") &&
-                   cli_parse_int(a->operands[1], 1, 999, &num) == 0))
+    int show = a->n_operands == 2 && !strcmp(a->operands[0], "show");
+    if (!list && !show)
         return cli_bad_usage("%s", "exercise: expected 'slsim exercise list' or 'slsim exercise show N'");
     char dir[4096];
     exercises_dir(dir, sizeof dir);
@@ -393,7 +393,17 @@ static int exercise_main(const cli_args *a)
     }
     closedir(d);
     qsort(names, n, sizeof *names, by_name);
+    long first = 0, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        long k = names[i] ? strtol(names[i], NULL, 10) : 0;
+        if (k > 0 && (first == 0 || k < first))
+            first = k;
+        last = k > last ? k : last;
+    }
+    long long num = 0;
     int rc = 0, found = 0;
+    if (show && cli_parse_int(a->operands[1], 1, 999, &num) != 0)
+        num = 0;    /* not a number of a page: no page matches, and the message says which are */
     for (size_t i = 0; i < n; i++) {
         if (!names[i])
             continue;
@@ -422,8 +432,15 @@ static int exercise_main(const cli_args *a)
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
-    if (!list && !found) {
-        fprintf(stderr, "slsim: exercise %lld: no such exercise (slsim exercise list)\n", num);
+    if (show && !found) {
+        char msg[sizeof dir + 256];
+        if (first > 0)
+            snprintf(msg, sizeof msg, "slsim: exercise '%.64s': no such exercise; the exercises are numbered "
+                     "%ld to %ld (slsim exercise list)", a->operands[1], first, last);
+        else
+            snprintf(msg, sizeof msg, "slsim: exercise '%.64s': no such exercise; %s holds none", a->operands[1],
+                     dir);
+        cli_print_message(msg);
         rc = 2;
     }
     return rc;

@@ -62,6 +62,31 @@ const char *const provider_names[PROVIDERS + 1] = {
 
 /* ---- scenario ---------------------------------------------------------------------- */
 
+/* A function's keys that only some providers read (models/function/spec.c, shared.c): under
+ * another provider the reader leaves them unread, and cfg_done names whose they are. */
+static const cfg_key_owner function_key_owners[] = {
+    { "concurrency", "a Cloud Run/Azure key (platform.provider \"gcp-cloud-run\", \"azure-consumption\" "
+                     "or \"azure-flex\")" },
+    { "max_instances", "a Cloud Run/Azure key (platform.provider \"gcp-cloud-run\", \"azure-consumption\" "
+                       "or \"azure-flex\")" },
+    { "autoscaling", "a Cloud Run/Azure key (platform.provider \"gcp-cloud-run\", \"azure-consumption\" "
+                     "or \"azure-flex\"), or a fleet's" },
+    { "pending_timeout_s", "a Cloud Run/Azure key (platform.provider \"gcp-cloud-run\", "
+                           "\"azure-consumption\" or \"azure-flex\")" },
+    { "vcpu", "a Cloud Run/Azure Consumption key (platform.provider \"gcp-cloud-run\" or "
+              "\"azure-consumption\"; a Flex instance's vCPUs follow its memory_mb), or a fleet's" },
+    { "min_instances", "a Cloud Run key (platform.provider \"gcp-cloud-run\"; Azure Flex calls it "
+                       "always_ready)" },
+    { "billing", "a Cloud Run key (platform.provider \"gcp-cloud-run\")" },
+    { "startup_cpu_boost", "a Cloud Run key (platform.provider \"gcp-cloud-run\")" },
+    { "always_ready", "an Azure Flex Consumption key (platform.provider \"azure-flex\"; Cloud Run calls "
+                      "it min_instances)" },
+    { "cpu_ms", "a Cloudflare Workers key (platform.provider \"cloudflare-workers\")" },
+    { "snapstart", "a Lambda key (platform.provider \"aws\")" },
+    { NULL, NULL },
+};
+
+
 int world_spec_component(const world_spec *w, const char *name)
 {
     for (size_t i = 0; i < w->n_components; i++)
@@ -440,6 +465,7 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
 {
     cfg_ctx ctx;
     cfg_ctx_init(&ctx, file);
+    ctx.key_owners = function_key_owners;
     world_spec *w = calloc(1, sizeof *w);
     cJSON *in = cfg_load_file(&ctx, file);
     if (!w) {

@@ -721,6 +721,34 @@ size_t cfg_edit_distance(const char *a, const char *b)
     return prev[lb];
 }
 
+/* The known keys of n to show for the unknown key: all of them (n_known of them, in the
+ * order read) when there are at most CFG_LIST_KEYS, else the three closest to key by edit
+ * distance (ties in the order read), into list as "a", "b", "c". */
+static void known_keys_list(const cfg_node *n, const char *key, char *list, size_t size)
+{
+    size_t order[CFG_MAX_KEYS], dist[CFG_MAX_KEYS], shown = n->n_known;
+    for (size_t i = 0; i < n->n_known; i++) {
+        order[i] = i;
+        dist[i] = cfg_edit_distance(key, n->known[i]);
+    }
+    if (shown > CFG_LIST_KEYS) {
+        /* A stable insertion sort by distance: a few dozen keys at most. */
+        for (size_t i = 1; i < n->n_known; i++)
+            for (size_t j = i; j > 0 && dist[order[j]] < dist[order[j - 1]]; j--) {
+                size_t t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        shown = 3;
+    }
+    size_t k = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < shown && k < size; i++) {
+        int w = snprintf(list + k, size - k, "%s\"%s\"", i ? ", " : "", n->known[order[i]]);
+        k += w > 0 ? (size_t)w : 0;
+    }
+}
+
 void cfg_done(cfg_node *n)
 {
     if (!n->in || n->ctx->failed)
@@ -746,10 +774,24 @@ void cfg_done(cfg_node *n)
                 best = n->known[i];
             }
         }
-        if (best)
-            cfg_fail(n, c->string, "unknown key; did you mean \"%s\"?", best);
+        /* Whose key it is, when the caller says (another provider's, another kind's). */
+        const char *owner = NULL;
+        for (const cfg_key_owner *o = n->ctx->key_owners; o && o->key && !owner; o++)
+            if (strcmp(o->key, c->string) == 0)
+                owner = o->owner;
+        char list[CFG_LIST_KEYS * 40], mean[128] = "";
+        known_keys_list(n, c->string, list, sizeof list);
+        if (best && !owner)
+            snprintf(mean, sizeof mean, "; did you mean \"%s\"?", best);
+        if (n->n_known == 0)
+            cfg_fail(n, c->string, "unknown key%s%s; this object takes no keys", owner ? " here: " : "",
+                     owner ? owner : "");
+        else if (n->n_known <= CFG_LIST_KEYS)
+            cfg_fail(n, c->string, "unknown key%s%s; valid keys here: %s%s", owner ? " here: " : "",
+                     owner ? owner : "", list, mean);
         else
-            cfg_fail(n, c->string, "unknown key");
+            cfg_fail(n, c->string, "unknown key%s%s; the closest of the %zu valid keys here: %s%s",
+                     owner ? " here: " : "", owner ? owner : "", n->n_known, list, mean);
         return;
     }
 }

@@ -20,13 +20,24 @@
 
 #define CFG_PATH_MAX 256
 #define CFG_MAX_KEYS 64
+/* An unknown key's message lists an object's known keys up to this many, else the closest 3. */
+#define CFG_LIST_KEYS 8
 /* Files read whole (scenarios, price tables) are refused above this size. */
 #define CFG_FILE_MAX_MB 64
 /* Messages quote at most this many bytes of a value read from a file. */
 #define CFG_EXCERPT_MAX 32
 
+/* A key some readers of an object leave unread and others read, and whose it is: an unknown
+ * key found in this table is named as someone else's ("a Cloud Run/Azure key ...") rather
+ * than only as unknown. The caller's data: sim/ knows no keys of its own. */
+typedef struct cfg_key_owner {
+    const char *key;
+    const char *owner;   /* a phrase: "a Cloud Run key (platform.provider \"gcp-cloud-run\")" */
+} cfg_key_owner;
+
 typedef struct cfg_ctx {
     const char *file;
+    const cfg_key_owner *key_owners;   /* ended by a NULL key; may be NULL (set by the caller) */
     int         failed;
     int         no_quotes;   /* a file the scenario names (a price table), which may be any
                                 file: messages quote none of its text, only where it is */
@@ -110,7 +121,9 @@ void   cfg_array_object(cfg_node *n, const char *key, size_t i, cfg_node *child)
 const cJSON *cfg_raw(cfg_node *n, const char *key);
 /* Writes a resolved value under key in n's out object (takes ownership of v). */
 void   cfg_put(cfg_node *n, const char *key, cJSON *v);
-/* Checks n for unknown and duplicate keys. */
+/* Checks n for unknown and duplicate keys. An unknown key's message says whose key it is
+ * (ctx->key_owners), suggests a close known key, and lists the object's known keys: all of
+ * them up to CFG_LIST_KEYS, else the three closest by edit distance. */
 void   cfg_done(cfg_node *n);
 
 /* Applies an override "a.b[2].c=VALUE" to a tree; VALUE is JSON if it parses, else a

@@ -338,7 +338,8 @@ START_TEST(test_unknown_key_suggests_the_closest_known_key)
     cfg_number(&s.root, "timeout_s", 3, 0, 900);
     ck_assert(!cfg_failed(&s.root));
     cfg_done(&s.root);
-    ck_assert_str_eq(s.ctx.message, "scenario.json: memroy_mb: unknown key; did you mean \"memory_mb\"?");
+    ck_assert_str_eq(s.ctx.message, "scenario.json: memroy_mb: unknown key; valid keys here: \"memory_mb\", "
+                                    "\"timeout_s\"; did you mean \"memory_mb\"?");
     scenario_close(&s);
 
     /* Nested, and a key too far from every known one gets no suggestion. */
@@ -348,14 +349,16 @@ START_TEST(test_unknown_key_suggests_the_closest_known_key)
     cfg_number(&fn, "timeout_s", 3, 0, 900);
     cfg_number(&fn, "memory_mb", 128, 128, 10240);
     cfg_done(&fn);
-    ck_assert_str_eq(s.ctx.message, "scenario.json: function.timeot_s: unknown key; did you mean \"timeout_s\"?");
+    ck_assert_str_eq(s.ctx.message, "scenario.json: function.timeot_s: unknown key; valid keys here: "
+                                    "\"timeout_s\", \"memory_mb\"; did you mean \"timeout_s\"?");
     scenario_close(&s);
 
     scenario_open(&s, "{\"function\": {}, \"colour\": 1}");
     cfg_object(&s.root, "function", &fn);
     cfg_number(&s.root, "memory_mb", 128, 128, 10240);
     cfg_done(&s.root);
-    ck_assert_str_eq(s.ctx.message, "scenario.json: colour: unknown key");
+    ck_assert_str_eq(s.ctx.message, "scenario.json: colour: unknown key; valid keys here: \"function\", "
+                                    "\"memory_mb\"");
     scenario_close(&s);
 
     /* Keys marked known without being read are accepted. */
@@ -363,6 +366,53 @@ START_TEST(test_unknown_key_suggests_the_closest_known_key)
     cfg_know(&s.root, "components");
     cfg_done(&s.root);
     ck_assert(!cfg_failed(&s.root));
+    scenario_close(&s);
+}
+END_TEST
+
+/* An object of many keys lists the three closest to the unknown one (ties in the order
+ * read); an object of none says so. */
+START_TEST(test_unknown_key_lists_the_closest_three_of_many)
+{
+    static const char *const keys[] = { "name", "kind", "memory_mb", "timeout_s", "runtime", "package_mb",
+                                        "log_kb", "threads", "init_ms", "app" };
+    scenario s;
+    scenario_open(&s, "{\"memory\": 512}");
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        cfg_know(&s.root, keys[i]);
+    cfg_done(&s.root);
+    /* memory: memory_mb 3 edits, kind and name 5 (name first, read first), ... */
+    ck_assert_str_eq(s.ctx.message, "scenario.json: memory: unknown key; the closest of the 10 valid keys here: "
+                                    "\"memory_mb\", \"name\", \"kind\"; did you mean \"memory_mb\"?");
+    scenario_close(&s);
+
+    scenario_open(&s, "{\"limits\": {\"burst\": 1}}");
+    cfg_node limits;
+    cfg_object(&s.root, "limits", &limits);
+    cfg_done(&limits);
+    ck_assert_str_eq(s.ctx.message, "scenario.json: limits.burst: unknown key; this object takes no keys");
+    scenario_close(&s);
+}
+END_TEST
+
+/* A key the caller's table says belongs elsewhere is named as such, not as a misspelling. */
+START_TEST(test_unknown_key_of_another_setting_says_whose_it_is)
+{
+    static const cfg_key_owner owners[] = {
+        { "concurrency", "a Cloud Run key (platform.provider \"gcp-cloud-run\")" },
+        { NULL, NULL },
+    };
+    scenario s;
+    scenario_open(&s, "{\"function\": {\"memory_mb\": 256, \"concurrency\": 8}}");
+    s.ctx.key_owners = owners;
+    cfg_node fn;
+    cfg_object(&s.root, "function", &fn);
+    cfg_number(&fn, "memory_mb", 128, 128, 10240);
+    cfg_number(&fn, "reserved_concurrency", 0, 0, 1000);
+    cfg_done(&fn);
+    ck_assert_str_eq(s.ctx.message, "scenario.json: function.concurrency: unknown key here: a Cloud Run key "
+                                    "(platform.provider \"gcp-cloud-run\"); valid keys here: \"memory_mb\", "
+                                    "\"reserved_concurrency\"");
     scenario_close(&s);
 }
 END_TEST
@@ -653,7 +703,9 @@ Suite *cfg_suite(void)
                        test_integer_rejects_fractions_and_values_beyond_max,
                        test_required_number_reports_missing } },
         { "types", { test_enum_lists_the_choices, test_bool_and_string_name_the_wrong_value } },
-        { "keys", { test_unknown_key_suggests_the_closest_known_key, test_duplicate_key_is_an_error,
+        { "keys", { test_unknown_key_suggests_the_closest_known_key,
+                    test_unknown_key_lists_the_closest_three_of_many,
+                    test_unknown_key_of_another_setting_says_whose_it_is, test_duplicate_key_is_an_error,
                     test_messages_stay_on_one_line } },
         { "paths", { test_messages_carry_nested_json_paths,
                      test_first_error_sticks_and_later_reads_return_defaults,

@@ -132,18 +132,33 @@ static void expect_invalid(const char *text, const char *json_path, const char *
 
 /* ---- usage ------------------------------------------------------------------------ */
 
-/* slsim exercise list names every exercise page; show N prints it; an unknown N is refused. */
+/* slsim exercise list names every exercise page; show N prints it; an N that names no page
+ * (0, one past the last, a negative number, a word) is refused with exit 2, and the message
+ * says so and gives the numbers there are. */
 START_TEST(test_exercise_list_and_show)
 {
     char out[16384];
     int rc = support_sh(out, sizeof out, "'%s' exercise list", support_binary());
     ck_assert_msg(rc == 0 && strstr(out, "  1  Exercise 1"), "%s", out);
+    size_t pages = count_lines(out);
+    ck_assert_uint_ge(pages, 15);
     rc = support_sh(out, sizeof out, "'%s' exercise show 1", support_binary());
     ck_assert_msg(rc == 0 && strstr(out, "## Question") && strstr(out, "## Answer"), "%s", out);
-    rc = support_sh(out, sizeof out, "'%s' exercise show 999", support_binary());
-    ck_assert_msg(rc == 2 && strstr(out, "no such exercise"), "%s", out);
-    rc = support_sh(out, sizeof out, "'%s' exercise show x", support_binary());
-    ck_assert_int_eq(rc, 2);
+    char past[32], range[64];
+    snprintf(past, sizeof past, "%zu", pages + 1);
+    snprintf(range, sizeof range, "numbered 1 to %zu", pages);
+    const char *const bad[] = { "0", past, "-1", "abc", "999", "1.5" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char args[64], says[64];
+        snprintf(args, sizeof args, "exercise show '%s'", bad[i]);
+        snprintf(says, sizeof says, "exercise '%s': no such exercise", bad[i]);
+        expect_usage_error(args, says);
+        expect_usage_error(args, range);
+        rc = support_sh(out, sizeof out, "'%s' %s", support_binary(), args);
+        ck_assert_msg(count_lines(out) == 1, "slsim %s: \"%s\"", args, out);
+    }
+    expect_usage_error("exercise show", "'slsim exercise show N'");
+    expect_usage_error("exercise", "'slsim exercise list'");
 }
 END_TEST
 
@@ -337,6 +352,50 @@ START_TEST(test_unknown_key_suggests_the_nearest_known_key)
 {
     expect_invalid(FUNCTION_SCENARIO("\"memroy_mb\": 256,"), "components[0].memroy_mb", "unknown",
                    "did you mean \"memory_mb\"");
+}
+END_TEST
+
+/* An unknown key lists the object's keys nearest to it, on the same one line. */
+START_TEST(test_unknown_key_lists_the_closest_valid_keys)
+{
+    expect_invalid(FUNCTION_SCENARIO("\"memroy_mb\": 256,"), "components[0].memroy_mb",
+                   "the closest of the", "\"memory_mb\", \"log_kb\", \"package_mb\"");
+    expect_invalid(SCENARIO("\"platform\": {\"colour\": 1}, \"duration_s\": 600,", "api",
+                            "\"kind\": \"function\","),
+                   "platform.colour", "valid keys here", "\"provider\"");
+}
+END_TEST
+
+/* A function's key that only other providers read is named as theirs: Cloud Run's and
+ * Azure's instance keys under Lambda, Flex's always_ready under Cloud Run, Workers' cpu_ms. */
+START_TEST(test_another_providers_key_says_whose_it_is)
+{
+#define PROVIDER(P) "\"platform\": {\"provider\": \"" P "\"}, \"duration_s\": 600,"
+    static const struct { const char *top, *field, *path, *says; } cases[] = {
+        { PROVIDER("aws"), "\"concurrency\": 10,", "components[0].concurrency", "a Cloud Run/Azure key" },
+        { PROVIDER("aws"), "\"max_instances\": 10,", "components[0].max_instances", "\"gcp-cloud-run\"" },
+        { PROVIDER("aws"), "\"vcpu\": 2,", "components[0].vcpu", "\"azure-consumption\"" },
+        { PROVIDER("aws"), "\"min_instances\": 1,", "components[0].min_instances", "a Cloud Run key" },
+        { PROVIDER("aws"), "\"billing\": \"instance\",", "components[0].billing", "a Cloud Run key" },
+        { PROVIDER("aws"), "\"startup_cpu_boost\": true,", "components[0].startup_cpu_boost",
+          "a Cloud Run key" },
+        { PROVIDER("aws"), "\"cpu_ms\": 5,", "components[0].cpu_ms", "\"cloudflare-workers\"" },
+        { PROVIDER("gcp-cloud-run"), "\"always_ready\": 1,", "components[0].always_ready",
+          "an Azure Flex Consumption key (platform.provider \"azure-flex\"" },
+        { PROVIDER("azure-flex"), "\"min_instances\": 1,", "components[0].min_instances",
+          "Azure Flex calls it always_ready" },
+        { PROVIDER("azure-consumption"), "\"billing\": \"instance\",", "components[0].billing",
+          "a Cloud Run key" },
+        /* SnapStart is read everywhere, and refused outside Lambda in words of its own. */
+        { PROVIDER("gcp-cloud-run"), "\"snapstart\": {},", "components[0].snapstart", "provider \"aws\"" },
+    };
+#undef PROVIDER
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[2048];
+        snprintf(text, sizeof text, SCENARIO("%s", "api", "\"kind\": \"function\", %s"), cases[i].top,
+                 cases[i].field);
+        expect_invalid(text, cases[i].path, cases[i].says, NULL);
+    }
 }
 END_TEST
 
@@ -546,6 +605,8 @@ Suite *cli_usage_suite(void)
     tcase_add_test(invalid, test_wrong_type_names_the_path_and_the_value);
     tcase_add_test(invalid, test_out_of_range_value_names_the_path_and_the_range);
     tcase_add_test(invalid, test_unknown_key_suggests_the_nearest_known_key);
+    tcase_add_test(invalid, test_unknown_key_lists_the_closest_valid_keys);
+    tcase_add_test(invalid, test_another_providers_key_says_whose_it_is);
     tcase_add_test(invalid, test_traffic_target_must_name_a_component);
     tcase_add_test(invalid, test_malformed_json_reports_line_and_column);
     tcase_add_test(invalid, test_malformed_json_before_the_end_is_not_called_end_of_file);

@@ -1,12 +1,15 @@
-/* test_exercises_b.c — keeps the answers of teaching exercises 09 to 14 true: each test
- * runs the exercise's own scenario files (scenarios/exercises/NN-slug/) and asserts every
- * numbered answer its page states, against a closed form, a published price or a paired
- * comparison of two runs with the same seed (common random numbers).
+/* test_exercises_b.c — keeps the answers of teaching exercises 09 to 14 true. Each test runs
+ * the commands of its page's Run block exactly as written (tests/exercise_page.h: the same
+ * files, --set, seeds, replications and windows; only --out moves into a temporary folder),
+ * checks every number the answer quotes against what they give (page_says), and asserts
+ * each numbered answer against a closed form, a published price or a paired comparison of
+ * two runs with the same seed (common random numbers); a compare on the page must give the
+ * runs' own figures.
  *
  * Tolerance: a closed form must lie within 1.5 times the run's 95% half-width of the
  * simulated mean (support_assert_within_ci); a comparison claim ("A at least 5 times B")
- * must hold beyond the CI of the per-replication ratio or difference. The margins in the
- * pages were checked on other seeds. SLSIM_VERBOSE=1 prints the measured figures. */
+ * must hold beyond the CI of the per-replication ratio or difference. SLSIM_VERBOSE=1
+ * prints the measured figures and the quoted text. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include "tests/exercise_page.h"
 #include "tests/suites.h"
 #include "tests/support.h"
 
@@ -24,22 +28,6 @@
 
 /* A month as AWS's calculator counts it, in seconds. */
 static const double MONTH_S = 730.0 * 3600.0;
-
-/* Loads file with its own settings, except what is given: replications (0 keeps),
- * duration (0 keeps) and up to two --set assignments; runs it on one thread. */
-static void run_exercise(const char *file, int replications, double duration_s, const char *set1,
-                         const char *set2, world_spec **spec, run_result *res)
-{
-    const char *sets[3] = { NULL, NULL, NULL };
-    size_t n = 0;
-    if (set1)
-        sets[n++] = set1;
-    if (set2)
-        sets[n++] = set2;
-    if (set1 || set2)
-        sets[n++] = "warmup_s=300";   /* the variants with a 240-s wait: past one execution */
-    support_run_file(file, replications, duration_s, sets, n, spec, res);
-}
 
 static double row(const run_result *res, uint32_t r, const char *name)
 {
@@ -67,13 +55,40 @@ static double lognormal_mean(double median, double p99)
 
 /* ---- 09 poison messages and the dead-letter queue ----------------------------------- */
 
+/* The mean of figure over the replications of res. */
+static double mean(const run_result *res, const char *figure)
+{
+    return run_value(res, figure, NULL);
+}
+
+/* Asserts that compare's CSV in dir gives variant the mean the run res gives figure (the
+ * same seed, replications and window: the same numbers). */
+static void assert_compare_agrees(const char *dir, const char *variant, const run_result *res, const char *figure)
+{
+    char where[256];
+    snprintf(where, sizeof where, "figure=%s,variant=%s", figure, variant);
+    double got = page_csv(dir, "compare.csv", where, "mean"), want = mean(res, figure);
+    ck_assert_msg(fabs(got - want) <= 1e-6 * fmax(1, fabs(want)), "compare's %s of %s: %.9g, the run's %.9g", figure,
+                  variant, got, want);
+}
+
 START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
 {
+    exercise_page p;
+    exercise_page_open(&p, 9);
     world_spec *s_dlq, *s_none, *s_items;
     run_result dlq, none, items;
-    run_exercise(DIR "09-poison-messages-dlq/with-dlq.json", 0, 0, NULL, NULL, &s_dlq, &dlq);
-    run_exercise(DIR "09-poison-messages-dlq/without-dlq.json", 0, 0, NULL, NULL, &s_none, &none);
-    run_exercise(DIR "09-poison-messages-dlq/item-failures.json", 0, 0, NULL, NULL, &s_items, &items);
+    page_run(&p, "run " DIR "09-poison-messages-dlq/with-dlq.json", &s_dlq, &dlq);
+    page_run(&p, "run " DIR "09-poison-messages-dlq/without-dlq.json", &s_none, &none);
+    page_run(&p, "run " DIR "09-poison-messages-dlq/item-failures.json", &s_items, &items);
+    char cmp[1024];
+    page_study(&p, "compare ", cmp, sizeof cmp);
+    const run_result *runs[] = { &dlq, &none, &items };
+    const char *names[] = { "with-dlq", "without-dlq", "item-failures" };
+    for (int k = 0; k < 3; k++) {
+        assert_compare_agrees(cmp, names[k], runs[k], "cost.monthly_total");
+        assert_compare_agrees(cmp, names[k], runs[k], "latency_ms.p95");
+    }
     const double poison = 0.002;
     double hw, m;
 
@@ -86,6 +101,13 @@ START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
         ck_assert_double_eq(row(&dlq, r, "work.lost"), row(&dlq, r, "requests.dead_lettered"));
         ck_assert_double_eq(row(&dlq, r, "work.lost_by.dead_lettered"), row(&dlq, r, "work.lost"));
     }
+    double dead = mean(&dlq, "requests.dead_lettered"), arrived = mean(&dlq, "requests.arrived");
+    page_says(&p, "%.2f%% (%,.1f of %,.0f messages), %.1f times the poisoned share", 100 * dead / arrived, dead, arrived,
+              dead / arrived / poison);
+    page_given(&p, "three times");
+    page_says(&p, "counts %.3f%% of the events, the %,.1f dead-lettered", 100 * mean(&dlq, "work.lost") /
+              mean(&dlq, "work.events"), mean(&dlq, "work.lost"));
+    page_says(&p, "got through is %.1f s", mean(&dlq, "latency_ms.p99") / 1000);
 
     /* 2. Without a redrive policy the poison comes back every visibility timeout and takes
      * good messages with it: their p95 and the bill rise. */
@@ -97,22 +119,41 @@ START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
     assert_above("09.2 monthly cost without DLQ / with DLQ > 1.4", m, hw, 1.4);
     for (uint32_t r = 0; r < s_none->replications; r++)
         ck_assert_double_eq(row(&none, r, "requests.dead_lettered"), 0);
+    page_given(&p, "every 60 s");
+    page_given(&p, "4-day retention");
+    double red_n = mean(&none, "queues.orders.redelivered"), red_d = mean(&dlq, "queues.orders.redelivered");
+    page_says(&p, "%,.0f redeliveries instead of %,.0f (%.1f times as many)", red_n, red_d, red_n / red_d);
+    double p95_n = mean(&none, "latency_ms.p95"), p95_d = mean(&dlq, "latency_ms.p95");
+    page_says(&p, "p95 goes from %.1f s to %.0f s (%.0f times; p99 %.0f s)", p95_d / 1000, p95_n / 1000, p95_n / p95_d,
+              mean(&none, "latency_ms.p99") / 1000);
+    page_says(&p, "runs %,.0f invocations instead of %,.0f", mean(&none, "functions.order-handler.invocations"),
+              mean(&dlq, "functions.order-handler.invocations"));
+    double bill_n = mean(&none, "cost.monthly_total"), bill_d = mean(&dlq, "cost.monthly_total");
+    page_says(&p, "$%.2f a month instead of $%.2f (%.2f times)", bill_n, bill_d, bill_n / bill_d);
 
     /* 3. With partial batch responses only the poison is quarantined: the poisoned share
      * of the messages that arrived early enough to be received max_receives + 1 times
      * (3 visibility timeouts of 60 s) before the window ends. */
     m = support_ratio_ci(&items, "requests.dead_lettered", "requests.arrived", &hw);
-    double window = s_items->duration_s;
-    assert_within_ci("09.3 dead-lettered share with item failures = poison x (T - 180 s) / T", m, hw,
-                     poison * (window - 3 * 60.0) / window);
+    double window = s_items->duration_s, closed = poison * (window - 3 * 60.0) / window;
+    assert_within_ci("09.3 dead-lettered share with item failures = poison x (T - 180 s) / T", m, hw, closed);
     m = paired_ratio(&items, "latency_ms.p99", &dlq, "latency_ms.p99", &hw);
     assert_below("09.3 p99 with item failures / whole batches < 0.1", m, hw, 0.1);
     m = paired_diff(&items, "cost.monthly_total", &dlq, "cost.monthly_total", &hw);
     assert_below("09.3 monthly cost with item failures - whole batches < 0", m, hw, 0);
+    double dead_i = mean(&items, "requests.dead_lettered");
+    page_says(&p, "%.1f messages, %.2f%% of those that arrived", dead_i, 100 * dead_i / mean(&items, "requests.arrived"));
+    page_says(&p, "(%.0f s)", 3 * 60.0);
+    page_says(&p, "%.1f%% × (%,.0f − %.0f)/%,.0f = %.3f%%", 100 * poison, window, 3 * 60.0, window, 100 * closed);
+    page_says(&p, "falls to %.1f s (%.3f times the baseline's)", mean(&items, "latency_ms.p99") / 1000,
+              mean(&items, "latency_ms.p99") / mean(&dlq, "latency_ms.p99"));
+    page_says(&p, "the bill by $%.2f a month", bill_d - mean(&items, "cost.monthly_total"));
+    page_says(&p, "costs $%.2f a month", mean(&dlq, "cost.by_component.order-dlq"));
 
     support_done(s_dlq, &dlq);
     support_done(s_none, &none);
     support_done(s_items, &items);
+    exercise_page_close(&p);
 }
 END_TEST
 
@@ -120,10 +161,12 @@ END_TEST
 
 START_TEST(ex10_a_noisy_tenant_and_bulkheads)
 {
+    exercise_page p;
+    exercise_page_open(&p, 10);
     world_spec *s_shared, *s_bulk;
     run_result shared, bulk;
-    run_exercise(DIR "10-noisy-tenant-bulkheads/shared.json", 0, 0, NULL, NULL, &s_shared, &shared);
-    run_exercise(DIR "10-noisy-tenant-bulkheads/bulkheads.json", 0, 0, NULL, NULL, &s_bulk, &bulk);
+    page_run(&p, "shared.json", &s_shared, &shared);
+    page_run(&p, "bulkheads.json", &s_bulk, &bulk);
     double hw, m;
     const char *quiet[] = { "tenants.beta.requests.success_ratio", "tenants.gamma.requests.success_ratio" };
     for (int i = 0; i < 2; i++) {
@@ -135,11 +178,30 @@ START_TEST(ex10_a_noisy_tenant_and_bulkheads)
         m = support_figure_ci(&bulk, quiet[i], &hw);
         assert_above("10.2 quiet tenant's success ratio, bulkheads > 0.999", m, hw, 0.999);
     }
+    page_says(&p, "%.3f for beta and %.3f for gamma", mean(&shared, quiet[0]), mean(&shared, quiet[1]));
+    double lost = mean(&shared, "tenants.beta.requests.throttled"), sent = mean(&shared, "tenants.beta.requests.arrived");
+    page_says(&p, "%,.0f of beta's %,.0f requests end throttled", lost, sent);
+    page_given(&p, "5-minute burst");
+    /* beta's 60/s during acme's 300-s burst; about half of them are lost. */
+    const double burst = 60 * 300.0;
+    ck_assert_msg(lost > 0.4 * burst && lost < 0.6 * burst, "beta lost %.0f of its %.0f burst requests", lost, burst);
+    page_says(&p, "beta sends %,.0f requests: about half", burst);
+    page_says(&p, "%.5f and %.1f: beta's %.1f lost requests out of %,.0f", mean(&bulk, quiet[0]), mean(&bulk, quiet[1]),
+              mean(&bulk, "tenants.beta.requests.throttled"), mean(&bulk, "tenants.beta.requests.arrived"));
+    page_given(&p, "its 30 executions");
+    page_says(&p, "(beta's p99 %.0f ms against %.0f ms on the shared pool)", mean(&bulk, "tenants.beta.latency_ms.p99"),
+              mean(&shared, "tenants.beta.latency_ms.p99"));
     /* 3. The noisy tenant pays for its own burst: its success ratio falls. */
     m = paired_diff(&bulk, "tenants.acme.requests.success_ratio", &shared, "tenants.acme.requests.success_ratio", &hw);
     assert_below("10.3 acme's success ratio, bulkheads - shared < -0.1", m, hw, -0.1);
+    page_says(&p, "falls from %.2f to %.2f", mean(&shared, "tenants.acme.requests.success_ratio"),
+              mean(&bulk, "tenants.acme.requests.success_ratio"));
+    page_given(&p, "the 150 executions");
+    page_given(&p, "it has 90 and its usage plan's 300 requests/s");
+    page_says(&p, "from $%,.0f to $%,.0f a month", mean(&shared, "cost.monthly_total"), mean(&bulk, "cost.monthly_total"));
     support_done(s_shared, &shared);
     support_done(s_bulk, &bulk);
+    exercise_page_close(&p);
 }
 END_TEST
 
@@ -147,30 +209,49 @@ END_TEST
 
 START_TEST(ex11_timeouts_that_do_not_line_up)
 {
+    exercise_page p;
+    exercise_page_open(&p, 11);
     world_spec *s_mis, *s_retry, *s_al;
     run_result mis, retry, al;
-    run_exercise(DIR "11-misaligned-timeouts/misaligned.json", 0, 0, NULL, NULL, &s_mis, &mis);
-    run_exercise(DIR "11-misaligned-timeouts/retries.json", 0, 0, NULL, NULL, &s_retry, &retry);
-    run_exercise(DIR "11-misaligned-timeouts/aligned.json", 0, 0, NULL, NULL, &s_al, &al);
+    page_run(&p, "misaligned.json", &s_mis, &mis);
+    page_run(&p, "retries.json", &s_retry, &retry);
+    page_run(&p, "/aligned.json", &s_al, &al);
     double hw, m;
     /* The provider's latency: lognormal, median 1.5 s, p99 45 s. The function's own 30 ms
      * are neglected against the 29 s. */
     double p29 = lognormal_tail(1500, 45000, 29000), p10 = lognormal_tail(1500, 45000, 10000);
+    double arrived = mean(&mis, "requests.arrived");
 
     /* 1. The gateway gives up on the calls over 29 s; their functions run on, billed. */
     m = support_ratio_ci(&mis, "requests.timed_out", "requests.arrived", &hw);
     assert_within_ci("11.1 gateway timeouts per request = P(provider > 29 s)", m, hw, p29);
-    m = support_ratio_ci(&mis, "functions.pay.wasted_gb_s", "functions.pay.billed_gb_s", &hw);
-    assert_above("11.1 GB-s billed for nobody / billed > 0.15", m, hw, 0.15);
+    double wasted = support_ratio_ci(&mis, "functions.pay.wasted_gb_s", "functions.pay.billed_gb_s", &hw);
+    assert_above("11.1 GB-s billed for nobody / billed > 0.15", wasted, hw, 0.15);
+    double timed_out = mean(&mis, "requests.timed_out");
+    page_says(&p, "%.2f%% (%.0f of %,.0f requests), the lognormal's P(latency > 29 s) = %.2f%%", 100 * timed_out / arrived,
+              timed_out, arrived, 100 * p29);
+    page_given(&p, "up to 60 s");
+    page_says(&p, "%,.0f of %,.0f billed GB-s (%.0f%%)", mean(&mis, "functions.pay.wasted_gb_s"),
+              mean(&mis, "functions.pay.billed_gb_s"), 100 * mean(&mis, "functions.pay.wasted_gb_s") /
+              mean(&mis, "functions.pay.billed_gb_s"));
+    page_says(&p, "and %.0f payments complete after even the function gave up at 60 s",
+              mean(&mis, "services.payment-provider.completed_after_timeout"));
 
     /* 2. One retry after a timeout: both attempts must time out, but each timed-out
      * request calls the provider again while its first call runs on. */
     m = support_ratio_ci(&retry, "requests.timed_out", "requests.arrived", &hw);
     assert_within_ci("11.2 timeouts per request with one retry = p^2", m, hw, p29 * p29);
-    m = support_ratio_ci(&retry, "services.payment-provider.calls", "requests.arrived", &hw);
-    assert_within_ci("11.2 provider calls per request = 1 + p", m, hw, 1 + p29);
+    double calls = support_ratio_ci(&retry, "services.payment-provider.calls", "requests.arrived", &hw);
+    assert_within_ci("11.2 provider calls per request = 1 + p", calls, hw, 1 + p29);
     m = paired_ratio(&retry, "functions.pay.wasted_gb_s", &mis, "functions.pay.wasted_gb_s", &hw);
     assert_above("11.2 wasted GB-s with retries / without > 1", m, hw, 1);
+    page_says(&p, "%.3f%% (%.1f requests): both attempts must be slow, p² = %.3f%%", 100 * mean(&retry, "requests.timed_out")
+              / mean(&retry, "requests.arrived"), mean(&retry, "requests.timed_out"), 100 * p29 * p29);
+    page_says(&p, "%.4f calls a request (1 + p = %.4f)", mean(&retry, "services.payment-provider.calls") /
+              mean(&retry, "requests.arrived"), 1 + p29);
+    page_says(&p, "most of those %.0f users", timed_out);
+    page_says(&p, "rise by $%,.0f a month", mean(&retry, "cost.by_line.service_fees") - mean(&mis, "cost.by_line.service_fees"));
+    page_says(&p, "do not fall (%,.0f)", mean(&retry, "functions.pay.wasted_gb_s"));
 
     /* 3. Aligned: the function answers every request itself. */
     for (uint32_t r = 0; r < s_al->replications; r++) {
@@ -182,9 +263,19 @@ START_TEST(ex11_timeouts_that_do_not_line_up)
     m = support_ratio_ci(&al, "services.payment-provider.completed_after_timeout",
                          "services.payment-provider.timeouts", &hw);
     assert_above("11.3 payments completed after the function gave up / its call timeouts > 0.9", m, hw, 0.9);
+    page_given(&p, "both exactly 0 in every replication");
+    double failed = mean(&al, "requests.failed");
+    page_says(&p, "%.1f%% of them are errors (%,.1f), the closed form P(latency > 10 s) = %.2f%%", 100 * failed /
+              mean(&al, "requests.arrived"), failed, 100 * p10);
+    page_given(&p, "waiting 29 s");
+    page_says(&p, "falls from $%,.0f to $%,.0f a month", mean(&mis, "cost.by_line.lambda_duration"),
+              mean(&al, "cost.by_line.lambda_duration"));
+    double after = mean(&al, "services.payment-provider.completed_after_timeout");
+    page_says(&p, "But %.0f%% of those calls (%,.1f)", 100 * after / mean(&al, "services.payment-provider.timeouts"), after);
     support_done(s_mis, &mis);
     support_done(s_retry, &retry);
     support_done(s_al, &al);
+    exercise_page_close(&p);
 }
 END_TEST
 
@@ -200,55 +291,101 @@ static double express_month(double executions, double billed_s)
     return executions * 1e-6 + duration;
 }
 
+/* Express's GB-s a month from its duration line, the tiers inverted. */
+static double express_gb_s(double duration_line)
+{
+    double t1 = 1000 * 3600.0, t2 = 4000 * 3600.0;
+    if (duration_line <= t1 * 0.00001667)
+        return duration_line / 0.00001667;
+    duration_line -= t1 * 0.00001667;
+    if (duration_line <= t2 * 0.00000833)
+        return t1 + duration_line / 0.00000833;
+    return t1 + t2 + (duration_line - t2 * 0.00000833) / 0.00000456;
+}
+
 START_TEST(ex12_standard_or_express_for_a_short_workflow)
 {
-    const char *std_file = DIR "12-standard-vs-express/standard.json";
-    const char *exp_file = DIR "12-standard-vs-express/express.json";
-    const char *per = "cost.per_execution.enrich-and-notify";
+    exercise_page p;
+    exercise_page_open(&p, 12);
+    const char *per = "cost.per_execution.enrich-and-notify", *own = "cost.by_component.enrich-and-notify";
     world_spec *ss, *se;
     run_result rs, re;
     double hw, m;
 
-    /* 1 and 2: the flow as shipped (0.5-s wait, 100 events/s), 300 s. */
-    run_exercise(std_file, 3, 300, NULL, NULL, &ss, &rs);
-    run_exercise(exp_file, 3, 300, NULL, NULL, &se, &re);
+    /* 1 and 2: the flow as shipped (0.5-s wait, 100 events/s). */
+    page_run(&p, "/standard$", &ss, &rs);
+    page_run(&p, "/express$", &se, &re);
+    char cmp[1024];
+    page_study(&p, "/compare$", cmp, sizeof cmp);
+    assert_compare_agrees(cmp, "standard", &rs, "cost.monthly_total");
+    assert_compare_agrees(cmp, "express", &re, "cost.monthly_total");
     for (uint32_t r = 0; r < ss->replications; r++)
         ck_assert_double_eq(row(&rs, r, "workflows.enrich-and-notify.transitions_mean"), 4);
+    const double closed_std = 100 * MONTH_S * 4 * 0.025e-3;
     m = support_figure_ci(&rs, "cost.by_line.step_functions_transitions", &hw);
-    assert_within_ci("12.1 Standard's month = 100/s x 4 transitions x $0.025 per 1,000", m, hw,
-                     100 * MONTH_S * 4 * 0.025e-3);
+    assert_within_ci("12.1 Standard's month = 100/s x 4 transitions x $0.025 per 1,000", m, hw, closed_std);
+    double std_month = m;
+    page_says(&p, "$%.0f per million: %.0f transitions", mean(&rs, per) * 1e6,
+              mean(&rs, "workflows.enrich-and-notify.transitions_mean"));
+    page_given(&p, "$25 per million transitions");
+    page_says(&p, "$%,.0f a month (closed form 100/s × 2,628,000 s × 4 × $0.000025 = $%,.0f)", std_month, closed_std);
     m = support_figure_ci(&re, "cost.by_line.step_functions_express_requests", &hw);
     assert_within_ci("12.2 Express's requests = 100/s x $1 per million", m, hw, 100 * MONTH_S * 1e-6);
     m = paired_ratio(&re, per, &rs, per, &hw);
     assert_below("12.2 Express / Standard per execution < 0.02", m, hw, 0.02);
+    double executions = 100 * MONTH_S / 1e6;   /* millions a month */
+    page_says(&p, "$%.2f per million: $%.2f of requests and $%.2f of duration", mean(&re, per) * 1e6,
+              mean(&re, "cost.by_line.step_functions_express_requests") / executions,
+              mean(&re, "cost.by_line.step_functions_express_duration") / executions);
+    page_given(&p, "mostly 0.6 or 0.7 s × 0.0625 GB");
+    double gb_s = express_gb_s(mean(&re, "cost.by_line.step_functions_express_duration"));
+    ck_assert_double_gt(gb_s, 1000 * 3600.0);
+    page_says(&p, "about %.1f million GB-s a month", gb_s / 1e6);
+    page_says(&p, "$%.2f a month against $%,.0f: %.1f%% of Standard's price", mean(&re, own), mean(&rs, own),
+              100 * mean(&re, own) / mean(&rs, own));
     support_done(ss, &rs);
     support_done(se, &re);
 
     /* 3. The wait at 240 s: Standard's bill does not move; Express's follows its duration
      * (240 s + the tasks' time + half a 100-ms rounding step) through its volume tiers,
      * cheaper than Standard at 100 events/s, dearer at 0.5. */
-    const char *wait = "components[0].states[2].seconds=240";
     const double rates[2] = { 100, 0.5 };
-    const char *rate_sets[2] = { NULL, "traffic[0].arrivals.rate_per_s=0.5" };
+    const char *std_cmd[2] = { "/standard-wait-240s$", "/standard-wait-240s-quiet$" };
+    const char *exp_cmd[2] = { "/express-wait-240s$", "/express-wait-240s-quiet$" };
+    double std240[2], exp240[2], per240[2];
     for (int i = 0; i < 2; i++) {
-        double duration = rates[i] > 1 ? 300 : 7200;
-        run_exercise(std_file, 3, duration, wait, rate_sets[i], &ss, &rs);
-        run_exercise(exp_file, 3, duration, wait, rate_sets[i], &se, &re);
+        page_run(&p, std_cmd[i], &ss, &rs);
+        page_run(&p, exp_cmd[i], &se, &re);
         m = support_figure_ci(&rs, "cost.by_line.step_functions_transitions", &hw);
         assert_within_ci("12.3 Standard's month with a 240-s wait = rate x 4 transitions", m, hw,
                          rates[i] * MONTH_S * 4 * 0.025e-3);
         double work_hw, work = support_figure_ci(&re, "workflows.enrich-and-notify.working_s_mean", &work_hw);
         double express = express_month(rates[i] * MONTH_S, 240 + work + 0.05);
-        m = support_figure_ci(&re, "cost.by_component.enrich-and-notify", &hw);
+        m = support_figure_ci(&re, own, &hw);
         assert_within_ci("12.3 Express's month with a 240-s wait = tiered closed form", m, hw, express);
-        m = paired_ratio(&re, "cost.by_component.enrich-and-notify", &rs, "cost.by_component.enrich-and-notify", &hw);
+        m = paired_ratio(&re, own, &rs, own, &hw);
         if (rates[i] > 1)
             assert_below("12.3 Express / Standard at 100/s with a 240-s wait < 0.8", m, hw, 0.8);
         else
             assert_above("12.3 Express / Standard at 0.5/s with a 240-s wait > 1.2", m, hw, 1.2);
+        std240[i] = mean(&rs, own);
+        exp240[i] = mean(&re, own);
+        per240[i] = mean(&re, per) * 1e6;
+        if (i == 0) {
+            page_says(&p, "each execution is now %.1f s × 0.0625 GB = %.0f GB-s", 240 + work, (240 + work) * 0.0625);
+            page_says(&p, "that is %.1f billion GB-s a month", rates[i] * MONTH_S * (240 + work) * 0.0625 / 1e9);
+        }
         support_done(ss, &rs);
         support_done(se, &re);
     }
+    page_says(&p, "($%,.0f at 100/s, $%.2f at 0.5/s)", std240[0], std240[1]);
+    page_given(&p, "third tier's $0.00000456");
+    page_says(&p, "$%,.0f a month, $%.2f per million, %.2f times Standard", exp240[0], per240[0], exp240[0] / std240[0]);
+    page_says(&p, "$%.2f a month, $%.2f per million, %.2f times Standard", exp240[1], per240[1], exp240[1] / std240[1]);
+    page_given(&p, "At 100/s");
+    page_given(&p, "At 0.5/s");
+    page_given(&p, "past 5 minutes");
+    exercise_page_close(&p);
 }
 END_TEST
 
@@ -256,10 +393,17 @@ END_TEST
 
 START_TEST(ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls)
 {
+    exercise_page p;
+    exercise_page_open(&p, 13);
     world_spec *sd, *sq;
     run_result d, q;
-    run_exercise(DIR "13-queue-decoupling/direct.json", 0, 0, NULL, NULL, &sd, &d);
-    run_exercise(DIR "13-queue-decoupling/queue.json", 0, 0, NULL, NULL, &sq, &q);
+    page_run(&p, "/direct$", &sd, &d);
+    page_run(&p, "/queue$", &sq, &q);
+    char cmp[1024];
+    page_study(&p, "/compare$", cmp, sizeof cmp);
+    assert_compare_agrees(cmp, "direct", &d, "cost.monthly_total");
+    assert_compare_agrees(cmp, "queue", &q, "cost.monthly_total");
+    assert_compare_agrees(cmp, "queue", &q, "latency_ms.p99");
     double hw, m;
     /* The fluid limit: 50 executions of mean E[S] serve mu = 50/E[S] uploads a second;
      * a 600-s burst at 200/s leaves (200 - mu) x 600 unserved during the burst. */
@@ -268,6 +412,11 @@ START_TEST(ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls)
     /* 1. Direct: the excess is lost (throttled after 3 attempts). */
     m = support_figure_ci(&d, "requests.throttled", &hw);
     assert_within_ci("13.1 uploads lost calling directly = (200 - 50/E[S]) x 600 s", m, hw, excess);
+    double arrived = mean(&d, "requests.arrived");
+    page_says(&p, "%,.0f of %,.0f uploads (%.0f%%) end throttled after %,.0f attempts", m, arrived, 100 * m / arrived,
+              mean(&d, "requests.attempts"));
+    page_says(&p, "(200 − 50/E[S]) × 600 s = (200 − %.1f) × 600 = %,.0f", mu, excess);
+    page_says(&p, "p99 %.1f s", mean(&d, "latency_ms.p99") / 1000);
 
     /* 2. Queue: nothing lost, at most 50 at once; the excess waits as a backlog. */
     for (uint32_t r = 0; r < sq->replications; r++) {
@@ -280,14 +429,31 @@ START_TEST(ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls)
     }
     m = support_figure_ci(&q, "queues.uploads.max_depth", &hw);
     assert_within_ci("13.2 the queue's peak backlog = (200 - 50/E[S]) x 600 s", m, hw, excess);
+    page_says(&p, "%,.1f completed, the other %.1f still in flight", mean(&q, "requests.completed"),
+              mean(&q, "requests.in_flight"));
+    page_says(&p, "than %.0f executions", mean(&q, "functions.thumbnailer.max_concurrency"));
+    page_says(&p, "peaks at %,.0f messages", m);
+    page_says(&p, "waits %.0f s", mean(&q, "queues.uploads.oldest_age_s_max"));
 
     /* 3. The price of no loss: later answers and a larger bill. */
-    m = paired_ratio(&q, "latency_ms.p99", &d, "latency_ms.p99", &hw);
-    assert_above("13.3 p99 through the queue / direct > 100", m, hw, 100);
+    double ratio = paired_ratio(&q, "latency_ms.p99", &d, "latency_ms.p99", &hw);
+    assert_above("13.3 p99 through the queue / direct > 100", ratio, hw, 100);
     m = paired_ratio(&q, "cost.monthly_total", &d, "cost.monthly_total", &hw);
     assert_above("13.3 monthly cost through the queue / direct > 1.5", m, hw, 1.5);
+    double p99q = mean(&q, "latency_ms.p99"), p99d = mean(&d, "latency_ms.p99"), p50q = mean(&q, "latency_ms.p50");
+    ck_assert_double_gt(p50q, 4 * 60000);
+    page_says(&p, "the p99 is %.0f s against %.1f s (%.0f times)", p99q / 1000, p99d / 1000, p99q / p99d);
+    page_says(&p, "more than 4 minutes (p50 %.0f s)", p50q / 1000);
+    double bq = mean(&q, "cost.monthly_total"), bd = mean(&d, "cost.monthly_total");
+    page_says(&p, "$%.2f a month against $%.2f (%.2f times), of which $%.2f is SQS requests", bq, bd, bq / bd,
+              mean(&q, "cost.by_line.sqs_requests"));
+    /* Per million uploads completed in a month: the window's completions scaled to it. */
+    double months = MONTH_S / sd->duration_s;
+    page_says(&p, "($%.2f against $%.2f per million uploads completed)", bq / (mean(&q, "requests.completed") * months / 1e6),
+              bd / (mean(&d, "requests.completed") * months / 1e6));
     support_done(sd, &d);
     support_done(sq, &q);
+    exercise_page_close(&p);
 }
 END_TEST
 
@@ -297,27 +463,37 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
 {
     static const struct shape {
         const char *name;
-        int replications;
-        double duration_s;      /* 0: as shipped */
         int function_cheaper;   /* 1: the function is cheaper; 0: containers */
         double margin;          /* the cheaper one saves at least this many USD a month */
         int containers_meet_slo;
+        const char *cold_format; /* the table's cold-start share, in % */
     } shapes[] = {
-        { "spiky", 0, 0, 1, 40, 0 },
-        { "diurnal", 2, 0, 1, 10, 0 },
-        { "steady", 3, 600, 0, 250, 1 },
+        { "spiky", 1, 40, 0, "%.2f%%" },
+        { "diurnal", 1, 10, 0, "%.3f%%" },
+        { "steady", 0, 250, 1, "%.3f%%" },
     };
     const double slo_ms = 250;
-    double hw, m;
+    double hw, m, saving[3], fmonth[3], cmonth[3], fp99[3], cp99[3];
+    exercise_page p;
+    exercise_page_open(&p, 14);
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const struct shape *s = &shapes[i];
-        char ff[256], fc[256], what[160];
-        snprintf(ff, sizeof ff, DIR "14-adoption-decision/%s-function.json", s->name);
-        snprintf(fc, sizeof fc, DIR "14-adoption-decision/%s-containers.json", s->name);
+        char cmd[160], what[160];
         world_spec *sf, *sc;
         run_result f, c;
-        run_exercise(ff, s->replications, s->duration_s, NULL, NULL, &sf, &f);
-        run_exercise(fc, s->replications, s->duration_s, NULL, NULL, &sc, &c);
+        snprintf(cmd, sizeof cmd, "/%s-function$", s->name);
+        page_run(&p, cmd, &sf, &f);
+        snprintf(cmd, sizeof cmd, "/%s-containers$", s->name);
+        page_run(&p, cmd, &sc, &c);
+        char cmp[1024], variant[64];
+        snprintf(cmd, sizeof cmd, "/%s-compare$", s->name);
+        page_study(&p, cmd, cmp, sizeof cmp);
+        snprintf(variant, sizeof variant, "%s-function", s->name);
+        assert_compare_agrees(cmp, variant, &f, "cost.monthly_total");
+        assert_compare_agrees(cmp, variant, &f, "latency_ms.p99");
+        snprintf(variant, sizeof variant, "%s-containers", s->name);
+        assert_compare_agrees(cmp, variant, &c, "cost.monthly_total");
+        assert_compare_agrees(cmp, variant, &c, "latency_ms.p99");
         /* Cost sensitivity: the monthly difference. */
         if (s->function_cheaper)
             m = paired_diff(&c, "cost.monthly_total", &f, "cost.monthly_total", &hw);
@@ -326,6 +502,7 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
         snprintf(what, sizeof what, "14 %s: the %s saves more than $%g a month", s->name,
                  s->function_cheaper ? "function" : "fleet", s->margin);
         assert_above(what, m, hw, s->margin);
+        saving[i] = m;
         /* Latency need: p99 against the SLO. The function meets it at every shape. */
         m = support_figure_ci(&f, "latency_ms.p99", &hw);
         snprintf(what, sizeof what, "14 %s: function p99 within the %g-ms SLO", s->name, slo_ms);
@@ -337,39 +514,103 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
             assert_below(what, m, hw, slo_ms);
         else
             assert_above(what, m, hw, slo_ms);
-        m = support_figure_ci(&f, "functions.api.cold_start_ratio", &hw);
+        double cold = support_figure_ci(&f, "functions.api.cold_start_ratio", &hw);
         snprintf(what, sizeof what, "14 %s: cold-start share below 1%%", s->name);
-        assert_below(what, m, hw, 0.01);
-        if (strcmp(s->name, "steady") == 0) {
-            /* The break-even: the fleet's floor (2 tasks of 1 vCPU and 2 GB, and the load
-             * balancer's hours, at Fargate's published prices) over the function's cost per
-             * request, which is flat in volume. */
-            double floor = (2 * (1 * 0.04048 + 2 * 0.004445) + 0.0225) * 730;
-            double per_request = support_figure_ci(&f, "cost.monthly_total", &hw) / (400 * MONTH_S);
-            double lo = floor / (per_request + hw / (400 * MONTH_S)), hi = floor / (per_request - hw / (400 * MONTH_S));
-            if (support_verbose())
-                fprintf(stderr, SUITE ": 14 break-even %.4g (%.4g to %.4g) requests a month\n",
-                        floor / per_request, lo, hi);
-            ck_assert_msg(lo > 1.1e8 && hi < 1.5e8, "break-even %.4g to %.4g", lo, hi);
+        assert_below(what, cold, hw, 0.01);
+        fmonth[i] = mean(&f, "cost.monthly_total");
+        cmonth[i] = mean(&c, "cost.monthly_total");
+        fp99[i] = mean(&f, "latency_ms.p99");
+        cp99[i] = mean(&c, "latency_ms.p99");
+        /* The table's row. */
+        char cold_text[32], row_text[512];
+        page_format(cold_text, sizeof cold_text, s->cold_format, 100 * cold);
+        page_format(row_text, sizeof row_text, "| %s | $%,.2f, %.0f ms, %s | $%,.2f, %.0f ms, %.0f tasks at %s CPU | %s, "
+                    "$%,.2f | %s |", s->name, fmonth[i], fp99[i], cold_text, cmonth[i], cp99[i],
+                    mean(&c, "containers.api.mean_tasks"), "%CPU%", s->function_cheaper ? "function" : "containers",
+                    saving[i], s->containers_meet_slo ? "both" : "function only");
+        /* (the CPU share's precision: one decimal below 10%) */
+        double cpu = 100 * mean(&c, "containers.api.cpu_utilization");
+        char cpu_text[32];
+        page_format(cpu_text, sizeof cpu_text, cpu < 10 ? "%.1f%%" : "%.0f%%", cpu);
+        char *at = strstr(row_text, "%CPU%");
+        ck_assert_ptr_nonnull(at);
+        char final[600];
+        snprintf(final, sizeof final, "%.*s%s%s", (int)(at - row_text), row_text, cpu_text, at + 5);
+        page_says(&p, "%s", final);
+        if (i == 0) {
+            page_says(&p, "The function, by $%.2f a month", saving[0]);
+            page_says(&p, "the p99 rises to %.0f ms", cp99[0]);
+            page_says(&p, "a cold start on %.2f%% of calls", 100 * cold);
+        } else if (i == 1) {
+            page_says(&p, "Still the function, by $%.0f a month", saving[1]);
+            page_says(&p, "misses the SLO (%.0f ms)", cp99[1]);
+            page_says(&p, "cold starts are rare (%.3f%%)", 100 * cold);
+        } else {
+            page_says(&p, "The fleet, by $%.0f a month ($%.0f against $%.0f", saving[2], cmonth[2], fmonth[2]);
+            page_says(&p, "while %.0f busy tasks", mean(&c, "containers.api.mean_tasks"));
+            page_says(&p, "both meet the SLO (%.0f and %.0f ms)", cp99[2], fp99[2]);
         }
         support_done(sf, &f);
         support_done(sc, &c);
     }
+    page_given(&p, "SLO p99 ≤ 250 ms");
+    page_given(&p, "half vCPUs");
+    page_given(&p, "the 0.5-vCPU fleet");
+
+    /* The diurnal fleet on 1-vCPU, 2-GB tasks meets the SLO, for more than twice the
+     * function's month. */
+    world_spec *sd;
+    run_result d;
+    page_run(&p, "/diurnal-containers-1vcpu$", &sd, &d);
+    m = support_figure_ci(&d, "latency_ms.p99", &hw);
+    assert_below("14 diurnal, 1-vCPU tasks: p99 within the SLO", m, hw, slo_ms);
+    page_says(&p, "tasks of 1 vCPU and 2 GB (the last run) the diurnal fleet meets the SLO (p99 %.0f ms) for $%.2f a "
+              "month, %.1f times the function's $%.2f", m, mean(&d, "cost.monthly_total"),
+              mean(&d, "cost.monthly_total") / fmonth[1], fmonth[1]);
+    support_done(sd, &d);
+
+    /* 4. The break-even: cost-curve's, and the closed form: the fleet's floor (2 tasks of
+     * 1 vCPU and 2 GB, and the load balancer's hours, at Fargate's published prices) over
+     * the function's cost per request, which is flat in volume. */
+    char curve[1024];
+    page_study(&p, "/steady-cost-curve$", curve, sizeof curve);
+    double breakeven = page_csv(curve, "break-even.csv", "cheaper_below=steady-function", "requests_per_month");
+    double floor = (2 * (1 * 0.04048 + 2 * 0.004445) + 0.0225) * 730;
+    double requests = 400 * MONTH_S, per_million = fmonth[2] / (requests / 1e6);
+    ck_assert_msg(breakeven > 1.1e8 && breakeven < 1.5e8, "break-even %.4g", breakeven);
+    ck_assert_msg(fabs(floor / per_million * 1e6 / breakeven - 1) < 0.05, "break-even %.4g, closed form %.4g", breakeven,
+                  floor / per_million * 1e6);
+    page_says(&p, "Near %.0f million requests a month (about %.0f requests/s)", breakeven / 1e6, breakeven / MONTH_S);
+    page_says(&p, "break-even at %.2fe8", breakeven / 1e8);
+    page_says(&p, "= $%.2f — and the function $%.3f per million (its steady month over %,.0f million requests), so "
+              "$%.2f / $%.3f = %.0f million", floor, per_million, requests / 1e6, floor, per_million,
+              floor / per_million);
+    page_given(&p, "2 × (1 vCPU × $0.04048 + 2 GB × $0.004445) + $0.0225 for the load balancer, × 730 h");
+    /* 5. Hours of operations that erase the saving, at $100 an hour. */
+    page_says(&p, "saves $%.0f a month: at $100 an hour, about %.1f hours", saving[2], saving[2] / 100);
+    exercise_page_close(&p);
 }
 END_TEST
 
 Suite *exercises_b_suite(void)
 {
+    /* A case per exercise (CK_RUN_CASE=ex09 runs one), all tagged slow: left out of make
+     * test-fast. */
+    const struct { const char *name; const TTest *test; } cases[] = {
+        { "ex09", ex09_poison_messages_and_the_dead_letter_queue },
+        { "ex10", ex10_a_noisy_tenant_and_bulkheads },
+        { "ex11", ex11_timeouts_that_do_not_line_up },
+        { "ex12", ex12_standard_or_express_for_a_short_workflow },
+        { "ex13", ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls },
+        { "ex14", ex14_functions_or_containers_by_traffic_shape },
+    };
     Suite *s = suite_create(SUITE);
-    TCase *tc = tcase_create("exercises 09 to 14");
-    tcase_set_tags(tc, "slow");   /* left out of make test-fast */
-    tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, ex09_poison_messages_and_the_dead_letter_queue);
-    tcase_add_test(tc, ex10_a_noisy_tenant_and_bulkheads);
-    tcase_add_test(tc, ex11_timeouts_that_do_not_line_up);
-    tcase_add_test(tc, ex12_standard_or_express_for_a_short_workflow);
-    tcase_add_test(tc, ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls);
-    tcase_add_test(tc, ex14_functions_or_containers_by_traffic_shape);
-    suite_add_tcase(s, tc);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        TCase *tc = tcase_create(cases[i].name);
+        tcase_set_tags(tc, "slow");
+        tcase_set_timeout(tc, 900);
+        tcase_add_test(tc, cases[i].test);
+        suite_add_tcase(s, tc);
+    }
     return s;
 }
