@@ -1,5 +1,7 @@
 /* html.c — see html.h. */
 #include "app/html.h"
+
+#include "app/numfmt.h"
 #include "app/window.h"
 
 #include <errno.h>
@@ -38,20 +40,25 @@ static void esc(text *t, const char *s)
     }
 }
 
-static void row(text *t, const run_result *r, const char *label, const char *name, const char *fmt)
+/* A figure's row: its mean and half-width printed as the text report prints them
+ * (app/numfmt.c). A row marked optional is left out when the figure is 0 in every
+ * replication (mean and half-width 0): an outcome or a figure that does not apply. */
+static void row_styled(text *t, const run_result *r, const char *label, const char *name, num_style s,
+                       bool optional)
 {
     double ci, m = run_value(r, name, &ci);
+    if (optional && m == 0 && (ci == 0 || isnan(ci)))
+        return;
+    char a[64], b[64];
+    num_pair(a, sizeof a, b, sizeof b, m, ci, s);
     text_printf(t, "<tr><td>");
     esc(t, label);
-    text_printf(t, "</td><td class=n>");
-    if (isnan(m))
-        text_printf(t, "–");
-    else
-        text_printf(t, fmt, m);
-    text_printf(t, "</td><td class=n>");
-    if (!isnan(ci))
-        text_printf(t, fmt, ci);
-    text_printf(t, "</td></tr>\n");
+    text_printf(t, "</td><td class=n>%s</td><td class=n>%s</td></tr>\n", isnan(m) ? "–" : a, b);
+}
+
+static void row(text *t, const run_result *r, const char *label, const char *name, num_style s)
+{
+    row_styled(t, r, label, name, s, false);
 }
 
 /* Inlines dir/name.svg (without its XML prologue); nothing when it is missing. */
@@ -93,10 +100,14 @@ static void pipelines(text *t, const run_result *r, const char *dir)
     char name[256];
     text_printf(t, "<h2>Pipelines</h2>\n");
     double events = run_value(r, "work.events", NULL), lost = run_value(r, "work.lost", NULL);
-    if (lost > 0)
-        text_printf(t, "<p><strong>Lost work: %.3g%% of events</strong> (%.1f of %.1f a replication) "
-                    "ended without their last stage processing them.</p>\n", 100.0 * lost / events, lost,
-                    events);
+    if (lost > 0) {
+        char a[64], b[64], unused[8];
+        num_pair(a, sizeof a, unused, sizeof unused, lost, NAN, NUM_COUNT);
+        num_pair(b, sizeof b, unused, sizeof unused, events, NAN, NUM_COUNT);
+        text_printf(t, "<p><strong>Lost work: %.*f%% of events</strong> (%s of %s a replication) "
+                    "ended without their last stage processing them.</p>\n", 100.0 * lost / events < 1 ? 2 : 1,
+                    100.0 * lost / events, a, b);
+    }
     text_printf(t, "<p class=muted>A unit of work is each measured request, and each message "
                 "derived from one (bucket events, topic copies, messages a function sends); it ends "
                 "processed at a last stage, or lost, or is in flight at the end: events = processed + "
@@ -106,7 +117,7 @@ static void pipelines(text *t, const run_result *r, const char *dir)
     static const char *const counts[] = { "events", "processed", "lost", "in_flight" };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         snprintf(name, sizeof name, "work.%s", counts[i]);
-        row(t, r, counts[i], name, "%.1f");
+        row(t, r, counts[i], name, NUM_COUNT);
     }
     static const char *const how[] = { "failed", "throttled", "timed_out", "dropped", "dead_lettered",
                                        "expired" };
@@ -115,7 +126,7 @@ static void pipelines(text *t, const run_result *r, const char *dir)
         if (run_value(r, name, NULL) > 0) {
             char label[64];
             snprintf(label, sizeof label, "lost: %s", how[i]);
-            row(t, r, label, name, "%.1f");
+            row(t, r, label, name, NUM_COUNT);
         }
     }
     static const char *const lat[] = { "mean", "p50", "p99" };
@@ -123,7 +134,7 @@ static void pipelines(text *t, const run_result *r, const char *dir)
         char label[64];
         snprintf(name, sizeof name, "work.latency_ms_%s", lat[i]);
         snprintf(label, sizeof label, "latency %s (ms)", lat[i]);
-        row(t, r, label, name, "%.1f");
+        row(t, r, label, name, NUM_MS);
     }
     text_printf(t, "</table>\n<table><tr><th>source: creation to the end of its last stage</th>"
                 "<th>mean</th><th>±</th></tr>\n");
@@ -132,7 +143,7 @@ static void pipelines(text *t, const run_result *r, const char *dir)
             char label[160];
             snprintf(label, sizeof label, "%s %s (ms)", spec->sources[i].name, lat[k]);
             snprintf(name, sizeof name, "pipelines.%s.latency_ms.%s", spec->sources[i].name, lat[k]);
-            row(t, r, label, name, "%.1f");
+            row(t, r, label, name, NUM_MS);
         }
     text_printf(t, "</table>\n");
     if (spec->all_async)
@@ -182,19 +193,22 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
     if (spec->pipelines)
         pipelines(&t, r, dir);
     text_printf(&t, "<h2>Requests</h2>\n<table><tr><th>outcome</th><th>mean</th><th>±</th></tr>\n");
+    /* As the text report: every outcome, attempts too; an outcome that is 0 in every
+     * replication (dead letters in a scenario without queues) is left out. */
     static const char *const req[] = { "arrived", "completed", "failed", "throttled", "timed_out",
-                                       "dropped", "dead_lettered", "expired", "in_flight" };
+                                       "dropped", "dead_lettered", "expired", "in_flight", "attempts" };
     char name[256];
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
         snprintf(name, sizeof name, "requests.%s", req[i]);
-        row(&t, r, req[i], name, "%.1f");
+        bool always = !strcmp(req[i], "arrived") || !strcmp(req[i], "completed") || !strcmp(req[i], "attempts");
+        row_styled(&t, r, req[i], name, NUM_COUNT, !always);
     }
     text_printf(&t, "</table>\n<h2>Latency of completed requests (ms)</h2>\n"
                 "<table><tr><th>statistic</th><th>mean</th><th>±</th></tr>\n");
     static const char *const lat[] = { "mean", "p50", "p90", "p95", "p99", "p999", "max" };
     for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
         snprintf(name, sizeof name, "latency_ms.%s", lat[i]);
-        row(&t, r, lat[i], name, "%.1f");
+        row(&t, r, lat[i], name, NUM_MS);
     }
     text_printf(&t, "</table>\n");
     if (!(spec->all_async && spec->pipelines))
@@ -206,9 +220,9 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
     for (size_t k = 0; k < spec->prices.n_lines; k++) {
         snprintf(name, sizeof name, "cost.by_line.%s", spec->prices.line_name[k]);
         if (run_value(r, name, NULL) != 0)
-            row(&t, r, spec->prices.line_name[k], name, "%.2f");
+            row(&t, r, spec->prices.line_name[k], name, NUM_MONEY);
     }
-    row(&t, r, "total", "cost.monthly_total", "%.2f");
+    row(&t, r, "total", "cost.monthly_total", NUM_MONEY);
     text_printf(&t, "</table>\n");
     inline_svg(&t, dir, "plot-cost", "Monthly cost by line item.");
 
@@ -216,7 +230,8 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
     if (!inline_svg(&t, dir, "plot-timeline", "Arrivals, instances, cold starts and throttles per interval."))
         text_printf(&t, "<p class=muted>No plots: gnuplot was not available (see timeseries.csv).</p>\n");
 
-    text_printf(&t, "<h2>Components</h2>\n");
+    text_printf(&t, "<h2>Components</h2>\n<p class=muted>Figures that are 0 in every replication are "
+                "left out (summary.json has them all).</p>\n");
     for (size_t c = 0; c < spec->n_components; c++) {
         const component_spec *cs = &spec->components[c];
         char prefix[160];
@@ -225,12 +240,15 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
         for (size_t i = 0; i < r->n_values && shown < 40; i++) {
             if (strncmp(r->names[i], prefix, plen) != 0)
                 continue;
+            double ci, m = run_value(r, r->names[i], &ci);
+            if (m == 0 && (ci == 0 || isnan(ci)))
+                continue;
             if (shown++ == 0) {
                 text_printf(&t, "<h3>%s ", cs->kind->name);
                 esc(&t, cs->name);
                 text_printf(&t, "</h3>\n<table><tr><th>figure</th><th>mean</th><th>±</th></tr>\n");
             }
-            row(&t, r, r->names[i] + plen, r->names[i], "%.6g");
+            row(&t, r, r->names[i] + plen, r->names[i], num_style_of(r->names[i] + plen));
         }
         if (shown)
             text_printf(&t, "</table>\n");

@@ -249,8 +249,9 @@ static void percentiles(const char *dir, char p[3][32], bool *work)
 
 /* The name a folder's plots are titled with when the caller gives none (slsim plot DIR):
  * its scenario's name — summary.json's "scenario" for a run; for a study, as the study
- * titles them, "<scenario> (<command>)" when study.json's command wrote <command>.json with
- * the scenario's name (sweep does) — else the folder's own name. Written into name. */
+ * titles them, "<scenario> (<command>)" from study.json's scenario (or, in a folder an
+ * older slsim wrote, <command>.json's: sweep's) — else the folder's own name. Written into
+ * name. */
 static void folder_title(const char *dir, char *name, size_t size)
 {
     const char *base = strrchr(dir, '/');
@@ -265,11 +266,14 @@ static void folder_title(const char *dir, char *name, size_t size)
     cJSON_Delete(j);
     j = outdir_read_json(dir, "study.json");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "command");
+    s = cJSON_GetObjectItemCaseSensitive(j, "scenario");   /* every study writes its scenario's name */
     /* A command is a word of slsim's (compare, cost-curve, tune, sweep): nothing else
      * becomes a file name. */
     bool word = cJSON_IsString(c) && *c->valuestring && strlen(c->valuestring) < 32 &&
                 strspn(c->valuestring, "abcdefghijklmnopqrstuvwxyz-") == strlen(c->valuestring);
-    if (word) {
+    if (word && cJSON_IsString(s) && *s->valuestring) {
+        snprintf(name, size, "%s (%s)", s->valuestring, c->valuestring);
+    } else if (word) {
         char file[64];
         snprintf(file, sizeof file, "%s.json", c->valuestring);
         cJSON *k = outdir_read_json(dir, file);

@@ -174,7 +174,8 @@ static int study_finish(const study_options *o, outdir *od, const char *name, co
     int plots = o->no_plots ? 0 : plot_dir(od->staging, title, stderr);
     cJSON *j = cJSON_CreateObject();
     cJSON *files = j && cJSON_AddStringToObject(j, "generator", "slsim") &&
-                   cJSON_AddStringToObject(j, "command", what) ? cJSON_AddArrayToObject(j, "files") : NULL;
+                   cJSON_AddStringToObject(j, "command", what) && cJSON_AddStringToObject(j, "scenario", name)
+                 ? cJSON_AddArrayToObject(j, "files") : NULL;
     /* The study's verdicts (service levels, saturation), after the files. */
     for (cJSON *e = extra ? extra->child : NULL, *next; files && e; e = next) {
         next = e->next;

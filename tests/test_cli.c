@@ -342,6 +342,42 @@ START_TEST(test_report_page_renders_in_headless_chromium)
 }
 END_TEST
 
+/* report.html and the text report print the same numbers the same way: every figure of
+ * the requests, latency and cost tables appears in the page with the text report's digits
+ * (thousands separators, dollars to the cent); the requests table has attempts; outcomes
+ * that are 0 in every replication (a synchronous API has no dead letters) are left out. */
+START_TEST(test_report_page_numbers_match_the_text_report)
+{
+    char dir[256], out[65536], path[600];
+    support_tempdir(dir, sizeof dir);
+    int rc = support_sh(out, sizeof out, "SLSIM_NO_PLOTS=1 '%s' run scenarios/reference/api-backend.json "
+                        "--duration 600 --replications 3 --out '%s/r'", support_binary(), dir);
+    ck_assert_msg(rc == 0, "%s", out);
+    snprintf(path, sizeof path, "%s/r/report.html", dir);
+    char *html = support_read_file(path);
+    ck_assert_ptr_nonnull(html);
+    static const char *const labels[] = { "arrived", "completed", "attempts", "mean", "p50", "p99", "total",
+                                          "lambda_requests", "lambda_duration" };
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        /* The text report's line: "  label   value  ± ci". */
+        char key[64];
+        snprintf(key, sizeof key, "\n  %s ", labels[i]);
+        const char *line = strstr(out, key);
+        ck_assert_msg(line != NULL, "the text report has no %s line: %s", labels[i], out);
+        char value[64], ci[64];
+        ck_assert_msg(sscanf(line + strlen(key), " %63s ± %63s", value, ci) == 2, "line: %.80s", line);
+        char cell[200];
+        snprintf(cell, sizeof cell, "<tr><td>%s</td><td class=n>%s</td><td class=n>%s</td></tr>", labels[i], value, ci);
+        ck_assert_msg(strstr(html, cell) != NULL, "report.html lacks %s", cell);
+    }
+    ck_assert_msg(strstr(out, "\n  dead_lettered ") && !strstr(html, "<td>dead_lettered</td>"),
+                  "dead letters: in the text report, left out of the page when 0 throughout");
+    ck_assert_ptr_null(strstr(html, "e+0"));     /* no %g exponents in what people read */
+    free(html);
+    support_rmrf(dir);
+}
+END_TEST
+
 /* ---- the shipped scenarios ---------------------------------------------------------- */
 
 START_TEST(test_every_shipped_scenario_validates)
@@ -904,6 +940,7 @@ Suite *cli_suite(void)
     tcase_add_test(seen, test_progress_bar_only_on_a_terminal);
     tcase_add_test(seen, test_plots_of_runs_and_studies);
     tcase_add_test(seen, test_report_page_renders_in_headless_chromium);
+    tcase_add_test(seen, test_report_page_numbers_match_the_text_report);
     suite_add_tcase(s, seen);
 
     TCase *shipped = tcase_create("shipped scenarios");

@@ -472,6 +472,17 @@ START_TEST(test_titles_use_the_scenario_name)
     ck_assert_msg(strstr(svg, "swept-scenario (sweep) — sweep"), "the sweep's title");
     free(svg);
 
+    /* A compare folder: study.json names the scenario (compare writes no other JSON). */
+    fixture_clear(&fx);
+    support_write_in(path, sizeof path, fx.data, "study.json",
+                     "{ \"generator\": \"slsim\", \"command\": \"compare\", \"scenario\": \"compared-one\", \"files\": [] }\n");
+    support_write_in(path, sizeof path, fx.data, "compare-cost.csv", "variant,lambda_requests\nbase,1.76\narm,1.20\n");
+    plot(&fx, NULL, 1);
+    p = panel(&fx, "cost", 1);
+    setting(p, "set title \"", line, sizeof line);
+    ck_assert_msg(!strncmp(line, "set title \"compared-one (compare)", 33), "%s", line);
+    free(p);
+
     fixture_clear(&fx);
     support_write_in(path, sizeof path, fx.dir, "elsewhere.json", "{ \"scenario\": \"elsewhere\" }\n");
     support_write_in(path, sizeof path, fx.data, "study.json", "{ \"command\": \"../elsewhere\" }\n");
