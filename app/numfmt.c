@@ -55,8 +55,11 @@ void num_pair(char *a, size_t na, char *b, size_t nb, double v, double ci, num_s
         count(b, nb, ci);
         break;
     case NUM_MONEY:
+        /* Dollars to the cent; a half-width under half a cent keeps 2 significant figures
+         * (a paired difference's ± 0.0056 is not "± 0.00"); below a millionth it is rounding. */
         num_grouped(a, na, v, 2);
-        num_grouped(b, nb, ci, 2);
+        num_grouped(b, nb, ci, isfinite(ci) && fabs(ci) >= 1e-6 && fabs(ci) < 0.005
+                                   ? (int)fmin(9, 1 - floor(log10(fabs(ci)))) : 2);
         break;
     case NUM_RATIO: {
         /* The half-width to 2 significant figures (± 0.000041, not ± 0.0000); 0 is "0". */

@@ -51,6 +51,7 @@ static const struct {
     { "exercises-a", exercises_a_suite },
     { "exercises-b", exercises_b_suite },
     { "exercises-c", exercises_c_suite },
+    { "docs", docs_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

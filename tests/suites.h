@@ -29,6 +29,7 @@ Suite *library_suite(void);     /* tests/test_library.c: the scenario library's 
 Suite *exercises_a_suite(void); /* tests/test_exercises_a.c: the answers of exercises 02-08 */
 Suite *exercises_b_suite(void); /* tests/test_exercises_b.c: the answers of exercises 09-14 */
 Suite *exercises_c_suite(void); /* tests/test_exercises_c.c: the answers of exercises 15-18 */
+Suite *docs_suite(void);        /* tests/test_docs.c: every command the README and docs/ show still works */
 Suite *results_suite(void);     /* tests/test_results.c: the results folder as one unit, hostile names */
 Suite *plots_suite(void);       /* tests/test_plots.c: what the plots show: one time axis, units, axes, labels, titles */
 Suite *safety_suite(void);      /* tests/test_safety.c: call cycles, zero-time loops, the watchdog, deep chains */
