@@ -11,7 +11,7 @@
  *
  * Saturated (slo_judge, whatever the clauses): a run in which some component had no
  * capacity left for a sustained part of the window — see the thresholds in slo.c and the
- * README's "Service levels". A study names a saturated variant cheapest only with the flag
+ * docs/commands.md's "Service levels and saturation". A study names a saturated variant cheapest only with the flag
  * beside it, and with --slo not at all. */
 #ifndef SLSIM_SLO_H
 #define SLSIM_SLO_H

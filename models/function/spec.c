@@ -14,7 +14,7 @@ static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "
 /* A cold start is platform time (placing the sandbox, fetching the code: the client waits,
  * nobody is billed) and init time (the runtime and the function's own initialisation;
  * Lambda bills it since 1 August 2025). Defaults by provider, runtime and architecture, each
- * a lognormal (median, p99) in ms; see README, "Cold-start defaults". Runtimes in the order
+ * a lognormal (median, p99) in ms; see docs/reference.md, "Cold-start defaults". Runtimes in the order
  * of runtime_names. */
 typedef struct cold_figures { double median, p99; } cold_figures;
 /* Lambda's Init Duration, hello-world functions, ZIP packages: lambda-perf
@@ -42,7 +42,7 @@ static const cold_figures lambda_2021[7] = { { 264, 692 }, { 215, 627 }, { 372, 
  * github.com/mikhailshilkov/mikhailio-hugo data/coldstart_*_bylanguage*.json): medians, and
  * p99 from a lognormal through the published 95% range's top (the 97.5th percentile). Both
  * bill the execution only, so it is all platform time. Languages with no published figure
- * take the JavaScript one (marked "assumption" in README). Azure: Windows plan for JS, C#,
+ * take the JavaScript one (marked "assumption" in docs/reference.md). Azure: Windows plan for JS, C#,
  * Java; Linux for Python. */
 static const double azure_median[7] = { 3967, 15540, 2293, 3967, 3967, 1633, 3967 };
 static const double azure_p975[7]   = { 12426, 21275, 14923, 12426, 12426, 8483, 12426 };
