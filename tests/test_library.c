@@ -372,7 +372,7 @@ START_TEST(each_pair_teaches_its_lesson)
          * against $53); six hours measured. */
         { "spiky: function / containers monthly cost", "fit/fits-spiky-api-containers.json",
           "fit/fits-spiky-api-function.json", "cost.monthly_total", 3, 21600, 0.2 },
-        /* 400 requests/s, above the break-even of about 130 million a month ($379 against
+        /* 400 requests/s, above the break-even of about 135 million a month ($379 against
          * $731 over a day); 30 minutes measured. */
         { "steady: containers / function monthly cost", "fit/fits-with-care-steady-api-function.json",
           "fit/fits-with-care-steady-api-containers.json", "cost.monthly_total", 2, 1800, 0.8 },
