@@ -63,7 +63,8 @@ static void fmt_count(char *buf, size_t size, double x)
     num_grouped(buf, size, x, x >= 100 || x == floor(x) ? 0 : 1);
 }
 
-/* num as a share of den: 13.9%, 0.36%, <0.01%; empty when den is not positive. */
+/* num as a share of den, as label text (markup escaped): 13.9%, 0.36%, &lt;0.01%; empty when
+ * den is not positive. */
 static void fmt_share(char *buf, size_t size, double num, double den)
 {
     if (!(den > 0)) {
@@ -72,7 +73,7 @@ static void fmt_share(char *buf, size_t size, double num, double den)
     }
     double pct = 100 * num / den;
     if (pct > 0 && pct < 0.01)
-        snprintf(buf, size, "<0.01%%");
+        snprintf(buf, size, "&lt;0.01%%");   /* a bare < is a tag to dot: the picture failed */
     else
         snprintf(buf, size, "%.*f%%", pct >= 10 ? 0 : pct >= 1 ? 1 : 2, pct);
 }

@@ -171,10 +171,13 @@ int html_report(const run_result *r, const char *dir, char *err, size_t err_size
     esc(&t, spec->description);
     text_printf(&t, "</p>\n<p class=muted>Scenario <code>");
     esc(&t, spec->file);
-    text_printf(&t, "</code>, seed %llu, %u replication%s of %g s measured after %g s of warm-up; ± columns "
+    char dur[64], warm[64], unused[8];
+    num_pair(dur, sizeof dur, unused, sizeof unused, spec->duration_s, NAN, NUM_COUNT);
+    num_pair(warm, sizeof warm, unused, sizeof unused, spec->warmup_s, NAN, NUM_COUNT);
+    text_printf(&t, "</code>, seed %llu, %u replication%s of %s s measured after %s s of warm-up; ± columns "
                 "are 95%% confidence half-widths. Monthly cost on a %g-hour month, price table ",
                 (unsigned long long)spec->seed, spec->replications, spec->replications == 1 ? "" : "s",
-                spec->duration_s, spec->warmup_s, spec->prices.month_hours);
+                dur, warm, spec->prices.month_hours);
     esc(&t, spec->prices.name);
     text_printf(&t, ".</p>\n");
     inline_svg(&t, dir, "architecture", "The architecture: each component's rate, p99, losses (red) and monthly "

@@ -128,9 +128,9 @@ static void line(const run_result *r, FILE *f, const char *label, const char *na
                 : !strcmp(style, "ratio") ? NUM_RATIO : NUM_MS;
     num_pair(a, sizeof a, b, sizeof b, v, ci, s);   /* "-" when undefined: nothing to measure */
     if (isfinite(ci))
-        fprintf(f, "  %-36s %14s  ± %s\n", label, a, b);
+        fprintf(f, "  %-40s %14s  ± %s\n", label, a, b);
     else
-        fprintf(f, "  %-36s %14s\n", label, a);
+        fprintf(f, "  %-40s %14s\n", label, a);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -222,9 +222,12 @@ void report_print(const run_result *r, FILE *f)
     fprintf(f, "slsim: %s (%s)\n", spec->name, file);
     if (spec->description[0])
         fprintf(f, "  %s\n", spec->description);
-    fprintf(f, "  seed %llu, %u replication%s of %g s measured (warm-up %g s)%s\n\n",
+    char dur[64], warm[64];
+    fmt_count(dur, sizeof dur, spec->duration_s);
+    fmt_count(warm, sizeof warm, spec->warmup_s);
+    fprintf(f, "  seed %llu, %u replication%s of %s s measured (warm-up %s s)%s\n\n",
             (unsigned long long)spec->seed, spec->replications, spec->replications == 1 ? "" : "s",
-            spec->duration_s, spec->warmup_s,
+            dur, warm,
             spec->replications > 1 ? "; ± is the 95% confidence half-width" : "");
     if (!(run_value(r, "requests.arrived", NULL) > 0))
         fprintf(f, "  NOTHING ARRIVED: no request or event arrived in the measured window of any "
@@ -348,7 +351,7 @@ void report_print(const run_result *r, FILE *f)
             if (optional && r->mean[i] == 0)
                 continue;
             const char *style = ends_with(key, "_ratio") || ends_with(key, "_share") ||
-                                ends_with(key, "_utilization") ? "ratio"
+                                ends_with(key, "_utilization") || strstr(key, "_per_call") ? "ratio"
                               : ends_with(key, "_ms") || !strncmp(key, "mean_", 5) ||
                                 ends_with(key, "per_s") || ends_with(key, "_mean") ||
                                 ends_with(key, "_p99") || ends_with(key, "_max") ? "ms" : "count";

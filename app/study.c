@@ -647,7 +647,7 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         for (size_t i = 0; i < n; i++) {
             double m, ci, d, dci;
             figure_stats(&f[j], &l[i].res, i ? &l[0].res : NULL, &m, &ci, &d, &dci);
-            text_printf(&csv, "%s%s,%s,%.9g,%.9g,%.9g,%.9g\n", f[j].name, figure_suffix(&f[j]), v[i].name,
+            text_printf(&csv, "%s%s,%s,%.15g,%.15g,%.15g,%.15g\n", f[j].name, figure_suffix(&f[j]), v[i].name,
                         m, ci, d, dci);
             char cell[160];   /* "n/a": e.g. a cold-start ratio without functions */
             num_cell(cell, sizeof cell, m, ci, i ? d : NAN, dci, figure_style(&f[j]));
@@ -661,7 +661,7 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         for (size_t i = 0; i < n; i++) {
             double x = row == 0 ? verdict[i].saturated : verdict[i].meets;
             double x0 = row == 0 ? verdict[0].saturated : verdict[0].meets;
-            text_printf(&csv, "%s,%s,%.9g,0,%.9g,%.9g\n", row == 0 ? "saturated" : "meets_slo", v[i].name, x,
+            text_printf(&csv, "%s,%s,%.15g,0,%.15g,%.15g\n", row == 0 ? "saturated" : "meets_slo", v[i].name, x,
                         i ? x - x0 : NAN, i ? 0.0 : NAN);
             const char *word = row == 0 ? (verdict[i].saturated ? "YES (see below)" : "no")
                              : verdict[i].meets ? (verdict[i].uncertain ? "yes, uncertain" : "yes")
@@ -869,7 +869,7 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 cost[(size_t)s * n + i] = c;
                 p99[(size_t)s * n + i] = q;
                 text_printf(&csv, "%.15g,%s,%.15g,%.15g,%.15g,%.15g", vol, v[i].name, c, ci, c / (vol / 1e6), q);
-                char cell[128], lat[32], marks[8];
+                char cell[256], lat[64], marks[8];
                 double lost = NAN;
                 if (work) {
                     static const figure wf[] = { { "work.processed", FIG_SHARE_OF_WORK, NULL, NULL },
@@ -1546,7 +1546,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                 if (l[i].ran)
                     figure_stats(&f[j], &l[i].res, NULL, &m, &ci, &d, &dci);
                 if (l[i].ran)
-                    text_printf(&csv, ",%.9g,%.9g", m, ci);
+                    text_printf(&csv, ",%.15g,%.15g", m, ci);
                 else
                     text_printf(&csv, ",,");
                 cJSON *fe = cJSON_CreateObject();
