@@ -963,7 +963,7 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
             if (a < n && b < n && slo_eligible(&vb[a]) && slo_eligible(&va[b])) {
                 double d0 = cost[(size_t)(s - 1) * n + a] - cost[(size_t)(s - 1) * n + b];
                 double d1 = cost[(size_t)s * n + a] - cost[(size_t)s * n + b];
-                double cross;
+                double cross = 0.5 * (v0 + v1);   /* refine_crossing sets it */
                 rc = refine_crossing(&v[a], &v[b], o, base[0].spec, volume[a], volume[b], v0, d0, v1, d1, &cross,
                                      &probes, err, err_size);
                 if (rc != 0)
