@@ -5,20 +5,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
 
 #include "app/outdir.h"
 #include "app/report.h"
+#include "app/spawn.h"
 #include "sim/csv.h"
 
 static bool exists(const char *path)
@@ -105,18 +101,11 @@ static double plot_timeout(void)
     return e && *e && !*end && s > 0 && s < 1e6 ? s : 120;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Runs `gnuplot -c script args...` with no shell, in folder dir, so that every data and
  * output name it sees is a fixed name slsim chose (never one starting with '<' or '|',
- * which gnuplot would run as a command). The child dies with slsim (PR_SET_PDEATHSIG,
- * outdir_watch_child) and after plot_timeout() seconds. Its messages reach msg only when it
- * fails. Returns 0, 1 when it failed, or -1 when gnuplot cannot be started. */
+ * which gnuplot would run as a command): app/spawn.c's runner (the child dies with slsim,
+ * and after plot_timeout() seconds). Its messages reach msg only when it fails. Returns 0,
+ * 1 when it failed, or -1 when gnuplot cannot be started. */
 static int gnuplot(const char *dir, const char *script, const char *const *args, size_t n, FILE *msg)
 {
     const char *argv[16];
@@ -127,99 +116,25 @@ static int gnuplot(const char *dir, const char *script, const char *const *args,
     for (size_t i = 0; i < n && k < 15; i++)
         argv[k++] = args[i];
     argv[k] = NULL;
-    int err[2];
-    if (pipe(err) != 0)
-        return 1;
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(err[0]);
-        close(err[1]);
-        return 1;
-    }
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(126);
-        setpgid(0, 0);   /* a terminal's ^C reaches slsim, whose handler kills this group */
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            dup2(null, STDOUT_FILENO);
-        }
-        dup2(err[1], STDERR_FILENO);
-        close(err[0]);
-        close(err[1]);
-        if (chdir(dir) != 0)
-            _exit(126);
-        execvp("gnuplot", (char *const *)argv);
-        _exit(127);
-    }
-    outdir_watch_child(pid);
-    close(err[1]);
     char buf[4096];
-    size_t used = 0;
-    double deadline = now_s() + plot_timeout();
-    int timed_out = 0, status = 0;
-    for (;;) {
-        double left = deadline - now_s();
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        struct pollfd p = { .fd = err[0], .events = POLLIN };
-        int r = poll(&p, 1, left > 1 ? 1000 : (int)(left * 1000) + 1);
-        if (r < 0 && errno != EINTR)
-            break;
-        if (r <= 0)
-            continue;
-        ssize_t got = read(err[0], buf + used, sizeof buf - 1 - used);
-        if (got == 0)
-            break;
-        if (got > 0 && used + (size_t)got < sizeof buf - 1)
-            used += (size_t)got;
-        else if (got > 0)
-            used = sizeof buf - 1;
-    }
-    buf[used] = '\0';
-    close(err[0]);
-    /* Its output closed (or time ran out): wait for it, still within the deadline. */
-    while (!timed_out) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid || (w < 0 && errno != EINTR))
-            break;
-        if (now_s() >= deadline)
-            timed_out = 1;
-        else {
-            struct timespec ts = { 0, 5000000 };
-            nanosleep(&ts, NULL);
-        }
-    }
-    if (timed_out) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    outdir_watch_child(0);
-    if (timed_out) {
+    switch (spawn_run(dir, (char *const *)argv, plot_timeout(), buf, sizeof buf)) {
+    case SPAWN_OK:
+        return 0;
+    case SPAWN_MISSING:
+        return -1;
+    case SPAWN_TIMED_OUT:
         if (msg)
             fprintf(msg, "slsim: gnuplot took longer than %.0f s on %s and was stopped "
                     "(SLSIM_PLOT_TIMEOUT sets the limit)\n", plot_timeout(), script);
         return 1;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return -1;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    case SPAWN_FAILED:
         if (msg)
             fprintf(msg, "slsim: gnuplot failed on %s:\n%s", script, buf);
         return 1;
+    case SPAWN_ERROR:
+        break;
     }
-    return 0;
+    return 1;
 }
 
 /* The p50, p95 and p99 of summary.json, as text ("1" when missing): the completed

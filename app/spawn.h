@@ -1,4 +1,4 @@
-/* spawn.h — running a helper program (Graphviz's dot) as slsim's child, never through a shell.
+/* spawn.h — running a helper program (gnuplot, Graphviz's dot) as slsim's child, never through a shell.
  *
  * spawn_run starts the program argv[0], found on PATH, inside a folder, with argv as its
  * whole command line: no shell parses anything, so no name in it can run a command. The
@@ -6,9 +6,8 @@
  * keeps (the first 4 KB); it dies with slsim (PR_SET_PDEATHSIG, even on SIGKILL; and
  * outdir_watch_child, so that slsim's handlers of SIGINT, SIGTERM and SIGHUP kill it before
  * the staging folder goes), runs in its own process group (a terminal's ^C reaches slsim,
- * which kills the group), and is killed when it takes longer than timeout_s. The same
- * discipline as app/plot.c's gnuplot runner, written for any program so that runner can
- * move onto it. */
+ * which kills the group), and is killed when it takes longer than timeout_s. Both helper
+ * programs run through it: gnuplot (app/plot.c) and dot (app/graph.c). */
 #ifndef SLSIM_SPAWN_H
 #define SLSIM_SPAWN_H
 
