@@ -205,6 +205,10 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
     snprintf(m->prefix, sizeof m->prefix, "cost.by_line.");
     for (size_t k = 0; k < spec->prices.n_lines; k++)
         metric_emit(m, spec->prices.line_name[k], b ? b->line[k] : 0);
+    /* The bill by common category, so that providers' bills compare line by line. */
+    snprintf(m->prefix, sizeof m->prefix, "cost.by_category.");
+    for (size_t c = 0; c < PRICE_CATEGORIES; c++)
+        metric_emit(m, price_category_names[c], b ? b->category[c] : 0);
     /* What one execution of a workflow costs: its monthly cost over its monthly executions. */
     snprintf(m->prefix, sizeof m->prefix, "cost.per_execution.");
     for (size_t i = 0; i < spec->n_components; i++) {

@@ -515,6 +515,23 @@ static cJSON *slo_texts(const study_options *o)
     return a;
 }
 
+static const char *const category_labels[PRICE_CATEGORIES] = {
+    "compute (USD)", "requests (USD)", "messaging (USD)", "data (USD)", "workflow (USD)",
+    "logs (USD)", "network (USD)", "other (USD)"
+};
+
+/* The category of a bill line in the first variant whose table has it. */
+static int line_category(const loaded *l, size_t n, const char *line)
+{
+    for (size_t i = 0; i < n; i++) {
+        const price_table *t = &l[i].spec->prices;
+        for (size_t k = 0; k < t->n_lines; k++)
+            if (!strcmp(t->line_name[k], line))
+                return (int)t->line_category[k];
+    }
+    return -1;
+}
+
 /* The compared figures: cost (total and every line any variant uses), latency, outcomes. */
 static size_t compare_figures(const loaded *l, size_t n, figure *f, size_t max)
 {
@@ -531,10 +548,27 @@ static size_t compare_figures(const loaded *l, size_t n, figure *f, size_t max)
         nl = report_lines_used(res, n, lines, sizeof lines / sizeof lines[0]);
         free(res);
     }
-    for (size_t line = 0; line < nl; line++) {
+    /* The bill by common category (compute, requests, messaging, data, ...), each followed
+     * by its lines: one provider's lines against another's, side by side. */
+    for (size_t c = 0; c < PRICE_CATEGORIES; c++) {
         char name[128];
-        snprintf(name, sizeof name, "cost.by_line.%s", lines[line]);
-        ADD(name, FIG_VALUE, lines[line]);
+        snprintf(name, sizeof name, "cost.by_category.%s", price_category_names[c]);
+        bool used = false;
+        for (size_t i = 0; i < n && !used; i++) {
+            double v = run_value(&l[i].res, name, NULL);
+            used = v != 0 && !isnan(v);
+        }
+        for (size_t line = 0; line < nl; line++)
+            used |= line_category(l, n, lines[line]) == (int)c;
+        if (!used)
+            continue;
+        ADD(name, FIG_VALUE, category_labels[c]);
+        for (size_t line = 0; line < nl; line++) {
+            if (line_category(l, n, lines[line]) != (int)c)
+                continue;
+            snprintf(name, sizeof name, "cost.by_line.%s", lines[line]);
+            ADD(name, FIG_VALUE, lines[line]);
+        }
     }
     /* Scenarios with pipelines: the work, which requests.* and latency_ms see only to the
      * first hand-over. */

@@ -15,7 +15,30 @@
 struct embedded_table { const char *name; const char *json; };
 extern const struct embedded_table pricing_embedded[];
 
+const char *const price_category_names[PRICE_CATEGORIES + 1] = {
+    "compute", "requests", "messaging", "data", "workflow", "logs", "network", "other", NULL
+};
+
 /* ---- loading --------------------------------------------------------------- */
+
+/* A dimension's category when the table names none: by its family. */
+static price_category category_of(const char *name)
+{
+    static const struct { const char *prefix; price_category c; } rules[] = {
+        { "functions.requests", PRICE_REQUESTS }, { "edge_functions.requests", PRICE_REQUESTS },
+        { "functions.always_ready_requests", PRICE_REQUESTS }, { "gateway.", PRICE_REQUESTS },
+        { "functions.", PRICE_COMPUTE }, { "edge_functions.", PRICE_COMPUTE },
+        { "containers.", PRICE_COMPUTE }, { "vm.", PRICE_COMPUTE }, { "proxy.", PRICE_COMPUTE },
+        { "queue.", PRICE_MESSAGING }, { "topic.", PRICE_MESSAGING }, { "bus.", PRICE_MESSAGING },
+        { "stream.", PRICE_MESSAGING }, { "schedule.", PRICE_MESSAGING },
+        { "table.", PRICE_DATA }, { "bucket.", PRICE_DATA }, { "workflow.", PRICE_WORKFLOW },
+        { "logs.", PRICE_LOGS }, { "network.", PRICE_NETWORK }, { "load_balancer.", PRICE_NETWORK },
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (!strncmp(name, rules[i].prefix, strlen(rules[i].prefix)))
+            return rules[i].c;
+    return PRICE_OTHER;
+}
 
 static void read_sourced(cfg_node *n)
 {
@@ -186,6 +209,7 @@ static price_dim *new_dim(price_table *t, cfg_node *n, const char *key, const ch
     price_dim *d = &t->dim[t->n_dims++];
     memset(d, 0, sizeof *d);
     snprintf(d->name, sizeof d->name, "%s", name);
+    d->category = category_of(name);
     d->pool = d->shared_by = -1;
     d->line = -1;
     return d;
@@ -197,6 +221,8 @@ static void read_dimension(price_table *t, cfg_node *m, const char *key, char (*
     cfg_node x;
     cfg_object(m, key, &x);
     const char *unit = cfg_string_req(&x, "unit");
+    int category = cfg_has(&x, "category") ? cfg_enum(&x, "category", price_category_names, PRICE_OTHER) : -1;
+    size_t first = t->n_dims;
     const char *line = cfg_string(&x, "line", NULL);
     double per = cfg_number(&x, "per", 1, 1e-9, 1e12);
     int pool = -1;
@@ -278,35 +304,159 @@ static void read_dimension(price_table *t, cfg_node *m, const char *key, char (*
         cfg_done(&v);
     }
 done:
+    for (size_t i = first; i < t->n_dims; i++) {
+        if (category >= 0)
+            t->dim[i].category = (price_category)category;
+        /* A line falls in the category of its first dimension. */
+        bool earlier = false;
+        for (size_t j = 0; j < i; j++)
+            earlier |= t->dim[j].line == t->dim[i].line;
+        if (!earlier && t->dim[i].line >= 0)
+            t->line_category[t->dim[i].line] = t->dim[i].category;
+    }
     cfg_done(&x);
+}
+
+/* "services": kind -> { "offers": [names], "instead": text, source, date }. */
+static void read_offers(cfg_node *top, price_table *t)
+{
+    cfg_node m;
+    if (!cfg_has(top, "services")) {
+        cfg_know(top, "services");
+        return;
+    }
+    cfg_object(top, "services", &m);
+    for (const cJSON *c = m.in ? m.in->child : NULL; c && !cfg_failed(&m); c = c->next) {
+        if (price_offers(t, c->string)) {
+            cfg_fail(&m, c->string, "a second entry for this kind");
+            return;
+        }
+        if (t->n_offers == PRICE_OFFERS_MAX || strlen(c->string) >= sizeof t->offer[0].kind) {
+            cfg_fail(&m, c->string, "at most %d kinds, with names under 16 bytes", PRICE_OFFERS_MAX);
+            return;
+        }
+        cfg_node x;
+        cfg_object(&m, c->string, &x);
+        price_offer *o = &t->offer[t->n_offers++];
+        memset(o, 0, sizeof *o);
+        snprintf(o->kind, sizeof o->kind, "%s", c->string);
+        const cJSON *a = cfg_raw(&x, "offers");
+        if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > PRICE_SERVICES_MAX) {
+            cfg_fail(&x, "offers", "expected an array of at most %d service names (the first the default)",
+                     PRICE_SERVICES_MAX);
+        } else {
+            for (const cJSON *e = a->child; e; e = e->next) {
+                if (!cJSON_IsString(e) || !name_ok(e->valuestring, true) ||
+                    strlen(e->valuestring) >= sizeof o->service[0]) {
+                    cfg_fail(&x, "offers", "expected service names of letters, digits, '_', '.' and '-' "
+                             "(under 24 bytes)");
+                    break;
+                }
+                snprintf(o->service[o->n++], sizeof o->service[0], "%s", e->valuestring);
+            }
+        }
+        const char *instead = cfg_string(&x, "instead", NULL);
+        if (o->n == 0 && !instead && !cfg_failed(&x))
+            cfg_missing(&x, "instead", "what the provider offers in place of this kind");
+        snprintf(o->instead, sizeof o->instead, "%s", instead ? instead : "");
+        read_sourced(&x);
+        cfg_done(&x);
+    }
+}
+
+/* A table's pools, dimensions and services; fees' shared_by names are left in shared. */
+static void read_body(cfg_node *top, price_table *t, char (*shared)[PRICE_NAME_MAX], bool part)
+{
+    cfg_node m;
+    read_pools(top, "free_tier", false, t);
+    read_pools(top, "included", true, t);
+    if (!cfg_object(top, "dimensions", &m) && !part)
+        cfg_missing(top, "dimensions", "the prices, by usage dimension");
+    for (const cJSON *c = m.in ? m.in->child : NULL; c && !cfg_failed(&m); c = c->next)
+        read_dimension(t, &m, c->string, shared);
+    cfg_done(&m);
+    read_offers(top, t);
+}
+
+static const struct embedded_table *embedded_find(const char *name)
+{
+    for (const struct embedded_table *e = pricing_embedded; e->name; e++)
+        if (!strcmp(e->name, name))
+            return e;
+    return NULL;
+}
+
+/* "include": the embedded parts whose prices follow the table's own. */
+static void read_includes(cfg_node *top, price_table *t, char (*shared)[PRICE_NAME_MAX])
+{
+    if (!cfg_has(top, "include")) {
+        cfg_know(top, "include");
+        return;
+    }
+    const cJSON *a = cfg_raw(top, "include");
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > PRICE_INCLUDES_MAX) {
+        cfg_fail(top, "include", "expected an array of at most %d embedded parts' names", PRICE_INCLUDES_MAX);
+        return;
+    }
+    for (const cJSON *e = a->child; e && !cfg_failed(top); e = e->next) {
+        const struct embedded_table *part = cJSON_IsString(e) ? embedded_find(e->valuestring) : NULL;
+        if (!part) {
+            cfg_fail(top, "include", "expected the names of embedded parts (such as \"azure-services\")");
+            return;
+        }
+        char path[128];
+        snprintf(path, sizeof path, "models/pricing/%s.json (embedded)", part->name);
+        cfg_ctx pctx;
+        cfg_ctx_init(&pctx, path);
+        cJSON *root = cfg_parse_text(&pctx, part->json, strlen(part->json));
+        if (root) {
+            cfg_node p;
+            cfg_root(&p, &pctx, root, NULL);
+            if (!cfg_has(&p, "part_of"))
+                cfg_fail(&p, "part_of", "an included table is a part: it names the tables it is part of");
+            cfg_know(&p, "part_of");
+            read_body(&p, t, shared, true);
+            cfg_done(&p);
+        }
+        cJSON_Delete(root);
+        if (pctx.failed)
+            cfg_fail(top, "include", "%s", pctx.message);
+    }
 }
 
 static int parse_table(price_table *t, cfg_ctx *ctx, const cJSON *root)
 {
-    cfg_node top, m;
+    cfg_node top;
     cfg_root(&top, ctx, root, NULL);
+    if (cfg_has(&top, "part_of")) {
+        cfg_fail(&top, "part_of", "this is a part of other tables (it has no provider of its own); "
+                 "name one of the tables it is part of");
+        cfg_done(&top);
+        return -1;
+    }
+    cfg_know(&top, "part_of");
     const char *prov = cfg_string_req(&top, "provider");
     snprintf(t->provider, sizeof t->provider, "%s", prov ? prov : "");
     cfg_string_req(&top, "region");
     read_currency(&top, t);
     t->month_hours = cfg_number(&top, "month_hours", 730, 1, 744);
     cfg_string_req(&top, "month_hours_source");
-    read_pools(&top, "free_tier", false, t);
-    read_pools(&top, "included", true, t);
-    if (!cfg_object(&top, "dimensions", &m))
-        cfg_missing(&top, "dimensions", "the prices, by usage dimension");
     char shared[PRICE_DIMS_MAX][PRICE_NAME_MAX] = { { 0 } };   /* fees' shared_by, resolved last */
-    for (const cJSON *c = m.in ? m.in->child : NULL; c && !cfg_failed(&m); c = c->next)
-        read_dimension(t, &m, c->string, shared);
-    for (size_t i = 0; i < t->n_dims && !cfg_failed(&m); i++) {
+    read_body(&top, t, shared, false);
+    read_includes(&top, t, shared);
+    for (size_t i = 0; i < t->n_dims && !cfg_failed(&top); i++) {
         price_dim *d = &t->dim[i];
         if (d->monthly_fee <= 0 && !shared[i][0])
             continue;
         d->shared_by = find_dim(t, shared[i]);
-        if (d->shared_by < 0 || t->dim[d->shared_by].monthly_fee > 0) {
-            cfg_node x;
+        if (d->shared_by >= 0 && t->dim[d->shared_by].monthly_fee <= 0)
+            continue;
+        cfg_node m, x;
+        if (cfg_object(&top, "dimensions", &m) && cfg_has(&m, d->name)) {
             cfg_object(&m, d->name, &x);
             cfg_fail(&x, "shared_by", "names no priced dimension of this table");
+        } else {
+            cfg_fail(&top, "include", "%s: shared_by names no priced dimension of this table", d->name);
         }
     }
     if (!cfg_failed(&top) && t->n_dims == 0)
@@ -339,6 +489,8 @@ int billing_load(price_table *t, cfg_ctx *ctx, const char *name_or_path, const c
         if (!e->name) {
             char list[256] = "";
             for (e = pricing_embedded; e->name; e++) {
+                if (strstr(e->json, "\"part_of\""))
+                    continue;   /* a part of other tables */
                 size_t l = strlen(list);
                 snprintf(list + l, sizeof list - l, "%s\"%s\"", l ? ", " : "", e->name);
             }
@@ -382,6 +534,14 @@ const price_dim *price_find(const price_table *t, const char *name)
             return NULL;
         *dot = '\0';
     }
+}
+
+const price_offer *price_offers(const price_table *t, const char *kind)
+{
+    for (size_t i = 0; i < t->n_offers; i++)
+        if (!strcmp(t->offer[i].kind, kind))
+            return &t->offer[i];
+    return NULL;
 }
 
 bool price_has_family(const price_table *t, const char *family)
@@ -472,6 +632,12 @@ void billing_compute(const price_table *t, const ledger *u, bool free_tier, doub
         b->total += b->line[k];
     }
     b->total = billing_round_cents(b->total);
+    for (size_t c = 0; c < PRICE_CATEGORIES; c++)
+        b->category[c] = 0;
+    for (size_t k = 0; k < t->n_lines; k++)
+        b->category[t->line_category[k]] += b->line[k];
+    for (size_t c = 0; c < PRICE_CATEGORIES; c++)
+        b->category[c] = billing_round_cents(b->category[c]);
 
     /* Each component's share of each dimension, by its share of the billable usage: a free
      * pool is credited to the eligible records in proportion to their usage. A fee follows

@@ -19,6 +19,11 @@
  * component's share of a dimension is its share of the dimension's billable usage (a free
  * pool is credited to the eligible records in proportion to their usage).
  *
+ * A table may "include" parts (embedded tables with "part_of" instead of "provider": the
+ * services one cloud's function plans share, as azure-services for both Azure plans); their
+ * pools, dimensions and services follow the table's own. Each dimension falls in a common
+ * category (price_category) so that bills compare across providers.
+ *
  * Adding a price line for an existing kind: its meter records the new dimension, and the
  * price table prices it. Nothing here changes. */
 #ifndef SLSIM_BILLING_H
@@ -36,6 +41,17 @@
 #define PRICE_POOLS_MAX 16
 #define PRICE_FACTS_MAX 4
 #define PRICE_NAME_MAX  64
+#define PRICE_OFFERS_MAX   16
+#define PRICE_SERVICES_MAX 4
+#define PRICE_INCLUDES_MAX 6
+
+/* The common categories a bill's lines fall in, so that providers' bills compare line by
+ * line (compare's cost.by_category.*): a dimension's "category", else its family's. */
+typedef enum price_category {
+    PRICE_COMPUTE, PRICE_REQUESTS, PRICE_MESSAGING, PRICE_DATA, PRICE_WORKFLOW, PRICE_LOGS,
+    PRICE_NETWORK, PRICE_OTHER, PRICE_CATEGORIES
+} price_category;
+extern const char *const price_category_names[PRICE_CATEGORIES + 1];
 
 typedef struct price_tier {
     double up_to;   /* monthly quantity (in `per` units) this tier ends at (INFINITY for the last) */
@@ -51,6 +67,7 @@ typedef struct price_dim {
     char        name[PRICE_NAME_MAX];   /* "queue.requests.fifo" */
     char        unit[64];
     int         line;          /* index into the table's lines */
+    price_category category;
     double      per;           /* units one price is for */
     price_tiers tiers;         /* a flat price is one open tier */
     int         pool;          /* free pool, or -1 */
@@ -67,14 +84,26 @@ typedef struct price_pool {
     bool   included;           /* a plan's inclusion: applies with the free tier off too */
 } price_pool;
 
+/* Which services a provider offers for a kind ("services": {"queue": {"offers": [...]}}): the
+ * first is the default; none means the provider has no such service, and `instead` says what
+ * it offers in its place. A table that says nothing of a kind leaves the kind's own default. */
+typedef struct price_offer {
+    char   kind[16];
+    size_t n;
+    char   service[PRICE_SERVICES_MAX][24];
+    char   instead[240];
+} price_offer;
+
 typedef struct price_table {
     char       name[64], currency[8];
     char       provider[32];
     double     month_hours;
-    size_t     n_dims, n_lines, n_pools;
+    size_t     n_dims, n_lines, n_pools, n_offers;
     price_dim  dim[PRICE_DIMS_MAX];
     char       line_name[PRICE_LINES_MAX][PRICE_NAME_MAX];
+    price_category line_category[PRICE_LINES_MAX];   /* its first dimension's */
     price_pool pool[PRICE_POOLS_MAX];
+    price_offer offer[PRICE_OFFERS_MAX];
 } price_table;
 
 /* ---- the usage ledger --------------------------------------------------------------------- */
@@ -119,6 +148,7 @@ typedef struct bill {
     size_t  n_lines;
     double  line[PRICE_LINES_MAX]; /* monthly, rounded to cents, in the table's line order */
     double  total;
+    double  category[PRICE_CATEGORIES]; /* the lines' sums by category */
     size_t  n;
     double *by_component;          /* n entries, monthly, rounded to cents */
 } bill;
@@ -131,6 +161,8 @@ int    billing_load(price_table *t, cfg_ctx *ctx, const char *name_or_path, cons
 const price_dim *price_find(const price_table *t, const char *name);
 /* True when the table prices some dimension of the family ("queue" prices "queue.requests"). */
 bool   price_has_family(const price_table *t, const char *family);
+/* What the table says the provider offers for a kind, or NULL when it says nothing. */
+const price_offer *price_offers(const price_table *t, const char *kind);
 /* A number a dimension carries besides its price ("vcpu" of an instance type), or NAN. */
 double price_fact(const price_dim *d, const char *fact);
 /* Writes the variants priced under prefix ("vm.instance_hours."), comma separated (in

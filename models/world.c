@@ -55,6 +55,40 @@ const char *const world_ts_names[TS_COLUMNS] = {
     "executions", "queue_depth"
 };
 
+int world_service(cfg_node *n, const world_spec *w, const char *kind, const char *const *names, int fallback)
+{
+    const price_offer *o = price_offers(&w->prices, kind);
+    if (!o || o->n == 0)   /* the table says nothing (or the kind was refused): the kind's own */
+        return cfg_enum(n, "service", names, fallback);
+    const char *given = cfg_string(n, "service", NULL);
+    const char *name = given ? given : o->service[0];
+    bool offered = false;
+    for (size_t i = 0; i < o->n; i++)
+        offered |= !strcmp(o->service[i], name);
+    char list[160] = "";
+    for (size_t i = 0, at = 0; i < o->n && at < sizeof list; i++) {
+        int k = snprintf(list + at, sizeof list - at, "%s\"%s\"", i == 0 ? "" : i + 1 == o->n ? " or " : ", ",
+                         o->service[i]);
+        at += k > 0 ? (size_t)k : 0;
+    }
+    if (!offered) {
+        char got[CFG_EXCERPT_MAX + 8];
+        cfg_excerpt(got, sizeof got, name, CFG_EXCERPT_MAX);
+        cfg_fail(n, "service", "platform.provider \"%s\" offers a %s as %s; got \"%s\"",
+                 provider_names[w->provider], kind, list, got);
+        return -1;
+    }
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(names[i], name)) {
+            if (!given)
+                cfg_put(n, "service", cJSON_CreateString(name));
+            return i;
+        }
+    cfg_fail(n, "service", "the price table %s offers a %s as \"%s\", which slsim does not model",
+             w->prices.name, kind, name);
+    return -1;
+}
+
 const char *const provider_names[PROVIDERS + 1] = {
     "aws", "azure-consumption", "azure-flex", "gcp-cloud-run", "gcp-functions-gen1",
     "cloudflare-workers", NULL
@@ -158,6 +192,13 @@ static void parse_components(cfg_node *root, world_spec *w)
             component_kind_list(list, sizeof list);
             if (!cfg_failed(&c))
                 cfg_fail(&c, "kind", "unknown component kind \"%s\"; expected one of %s", kind, list);
+            return;
+        }
+        /* A kind the provider does not offer: what it offers instead, before its keys. */
+        const price_offer *o = price_offers(&w->prices, k->name);
+        if (o && o->n == 0) {
+            cfg_fail(&c, "kind", "platform.provider \"%s\" offers no %s: %s", provider_names[w->provider],
+                     k->name, o->instead);
             return;
         }
         w->components[i].name = strdup(name);
@@ -515,7 +556,8 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         }
         if (!ctx.failed)
             check_cycles(w, &ctx);
-        /* A kind whose usage the price table cannot price is refused, not billed at 0. */
+        /* A kind whose usage the price table cannot price is refused, not billed at 0 (one
+         * the provider does not offer at all was refused as it was read). */
         for (size_t i = 0; i < w->n_components && !ctx.failed; i++) {
             const component_kind *k = w->components[i].kind;
             if (!k->bills || price_has_family(&w->prices, k->bills))

@@ -191,6 +191,12 @@ typedef enum provider {
 } provider;
 extern const char *const provider_names[PROVIDERS + 1];
 
+/* The service a component of kind runs on (its "service" key): one of those the price table
+ * offers for the kind, the first by default (written into the resolved scenario), refused
+ * with the list otherwise; where the table says nothing of the kind, one of names (fallback
+ * by default). Returns its index in names (NULL-terminated), or -1 after failing n. */
+int world_service(cfg_node *n, const world_spec *w, const char *kind, const char *const *names, int fallback);
+
 /* A tenant of a multi-tenant system: requests carry one; its entry rate limit (an API
  * gateway usage plan: token bucket, 0 = none) throttles its attempts alone. */
 typedef struct tenant_spec {

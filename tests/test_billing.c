@@ -417,6 +417,51 @@ START_TEST(a_price_table_that_does_not_add_up_is_refused)
 }
 END_TEST
 
+/* A cloud's services are parts every plan's table includes: both Azure plans offer the same
+ * queues; a part is no table by itself; the categories of a bill add up to its total; a
+ * kind a provider does not offer is refused with what it offers instead, before its keys. */
+START_TEST(parts_services_and_categories)
+{
+    price_table a, f, cf;
+    cfg_ctx ctx;
+    cfg_ctx_init(&ctx, "test");
+    ck_assert_msg(billing_load(&a, &ctx, "azure-consumption", NULL) == 0, "%s", ctx.message);
+    ck_assert_msg(billing_load(&f, &ctx, "azure-flex", NULL) == 0, "%s", ctx.message);
+    ck_assert_msg(billing_load(&cf, &ctx, "cloudflare-workers", NULL) == 0, "%s", ctx.message);
+    const price_offer *qa = price_offers(&a, "queue"), *qf = price_offers(&f, "queue");
+    ck_assert(qa && qf && qa->n == 2 && qf->n == 2);
+    ck_assert_str_eq(qa->service[0], qf->service[0]);
+    ck_assert_str_eq(qa->service[0], "storage-queue");
+    const price_offer *t = price_offers(&cf, "topic");
+    ck_assert(t && t->n == 0 && strstr(t->instead, "Queues"));
+    ck_assert_ptr_null(price_offers(&cf, "no-such-kind"));
+    cfg_ctx_init(&ctx, "scenario.json");
+    ck_assert_int_eq(billing_load(&a, &ctx, "azure-queues", NULL), -1);
+    ck_assert_msg(strstr(ctx.message, "a part of other tables"), "%s", ctx.message);
+    cfg_ctx_init(&ctx, "scenario.json");
+    billing_load(&a, &ctx, "no-such-table", NULL);
+    ck_assert_msg(strstr(ctx.message, "\"azure-flex\"") && !strstr(ctx.message, "azure-queues"), "%s", ctx.message);
+
+    price_table w = aws();
+    rec r[] = { { 0, "functions.requests", 3e6, 0 }, { 0, "functions.gb_s.x86_64", 1e6, 0 },
+                { 0, "queue.requests.standard", 5e6, 0 }, { 0, "logs.ingestion_gb", 10, 0 } };
+    bill b = bill_records(&w, r, 4, 1, false, (double[1]){ 0 });
+    double sum = 0;
+    for (size_t c = 0; c < PRICE_CATEGORIES; c++)
+        sum += b.category[c];
+    ck_assert_double_eq_tol(sum, b.total, 0.005);
+    ck_assert_double_eq_tol(b.category[PRICE_REQUESTS], line_of(&w, &b, "lambda_requests"), 1e-9);
+    ck_assert_double_eq_tol(b.category[PRICE_MESSAGING], line_of(&w, &b, "sqs_requests"), 1e-9);
+    ck_assert(b.category[PRICE_MESSAGING] > 0 && b.category[PRICE_LOGS] > 0);
+
+    char err[1024] = "", json[4096];
+    support_scenario(json, sizeof json, "billing/cloudflare-topic.json");
+    ck_assert_ptr_null(support_load_text(json, err, sizeof err));
+    ck_assert_msg(strstr(err, "components[0].kind: platform.provider \"cloudflare-workers\" offers no topic: "),
+                  "%s", err);
+}
+END_TEST
+
 /* A kind whose usage the scenario's price table cannot price is refused at load, naming the
  * family it bills under; usage a meter records that no table line prices fails the run
  * rather than costing 0 in silence. */
@@ -606,6 +651,7 @@ Suite *billing_suite(void)
     tcase_add_test(tc, logs_are_billed_on_every_platform);
     tcase_add_test(tc, published_worked_examples_reproduce_to_the_cent);
     tcase_add_test(tc, cloud_run_bills_the_union_of_busy_periods);
+    tcase_add_test(tc, parts_services_and_categories);
     suite_add_tcase(s, tc);
     return s;
 }
