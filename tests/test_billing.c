@@ -459,6 +459,11 @@ START_TEST(parts_services_and_categories)
     ck_assert_ptr_null(support_load_text(json, err, sizeof err));
     ck_assert_msg(strstr(err, "components[0].kind: platform.provider \"cloudflare-workers\" offers no topic: "),
                   "%s", err);
+    /* Fleets are priced on AWS only: a Cloud Run scenario is told where its containers are. */
+    support_scenario_set(json, sizeof json, "billing/cloudflare-topic.json",
+                         "platform.provider=\"gcp-cloud-run\"\ncomponents[0]={\"name\": \"t\", \"kind\": \"container\"}");
+    ck_assert_ptr_null(support_load_text(json, err, sizeof err));
+    ck_assert_msg(strstr(err, "offers no container: a Cloud Run service is a function here"), "%s", err);
 }
 END_TEST
 
@@ -471,20 +476,20 @@ START_TEST(usage_the_price_table_cannot_price_is_never_billed_at_zero)
     char dir[64], path[160], scen[160];
     support_tempdir(dir, sizeof dir);
     snprintf(scen, sizeof scen, "%s/s.json", dir);
-    support_write_text(scen, "{\"platform\": {\"provider\": \"gcp-cloud-run\"}, \"components\": ["
+    /* A table of Lambda's requests and duration only (the AWS form: no "services"). */
+    snprintf(path, sizeof path, "%s/prices.json", dir);
+    support_write_text(path, "{\"provider\": \"aws\", \"region\": \"r\", \"month_hours_source\": \"s\", \"dimensions\": {"
+          "\"functions.requests\": {\"line\": \"lambda_requests\", \"unit\": \"request\", \"per\": 1000000,"
+          " \"price\": 0.2, " SD "}, \"functions.gb_s\": {\"line\": \"lambda_duration\", \"unit\": \"GB-s\","
+          " \"price\": 0.0000166667, " SD "}}}");
+    support_write_text(scen, "{\"pricing\": \"prices.json\", \"components\": ["
           "{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10},"
           "{\"name\": \"q\", \"kind\": \"queue\", \"consumer\": {\"function\": \"f\"}}],"
           " \"traffic\": [{\"target\": \"q\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}");
     world_spec *spec = world_spec_load(scen, NULL, err, sizeof err);
     ck_assert_ptr_null(spec);
     ck_assert_msg(strstr(err, "components[1].kind: a queue has no prices") && strstr(err, "\"queue.\""), "%s", err);
-    /* An AWS table of Lambda's requests and duration only: a function's logs are usage it
-     * does not price. */
-    snprintf(path, sizeof path, "%s/prices.json", dir);
-    support_write_text(path, "{\"provider\": \"aws\", \"region\": \"r\", \"month_hours_source\": \"s\", \"dimensions\": {"
-          "\"functions.requests\": {\"line\": \"lambda_requests\", \"unit\": \"request\", \"per\": 1000000,"
-          " \"price\": 0.2, " SD "}, \"functions.gb_s\": {\"line\": \"lambda_duration\", \"unit\": \"GB-s\","
-          " \"price\": 0.0000166667, " SD "}}}");
+    /* The same table: a function's logs are usage it does not price. */
     support_write_text(scen, "{\"pricing\": \"prices.json\", \"duration_s\": 60, \"replications\": 1, \"components\": ["
           "{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"log_kb\": 1}],"
           " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}]}");
