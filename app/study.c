@@ -215,6 +215,7 @@ typedef struct figure {
     figure_kind kind;
     const char *label;
     const char *per;          /* FIG_SHARE_OF: the denominator's name */
+    char        own[72];      /* a label made for this figure (a bill line under its category) */
 } figure;
 
 static double sum_suffix(const run_result *r, uint32_t rep, const char *prefix, const char *suffix)
@@ -567,7 +568,11 @@ static size_t compare_figures(const loaded *l, size_t n, figure *f, size_t max)
             if (line_category(l, n, lines[line]) != (int)c)
                 continue;
             snprintf(name, sizeof name, "cost.by_line.%s", lines[line]);
-            ADD(name, FIG_VALUE, lines[line]);
+            ADD(name, FIG_VALUE, NULL);
+            if (k <= max) {   /* indented under its category */
+                snprintf(f[k - 1].own, sizeof f[k - 1].own, "  %s", lines[line]);
+                f[k - 1].label = f[k - 1].own;
+            }
         }
     }
     /* Scenarios with pipelines: the work, which requests.* and latency_ms see only to the
@@ -906,9 +911,9 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 char cell[256], lat[64], marks[8];
                 double lost = NAN;
                 if (work) {
-                    static const figure wf[] = { { "work.processed", FIG_SHARE_OF_WORK, NULL, NULL },
-                                                 { "work.lost", FIG_SHARE_OF_WORK, NULL, NULL },
-                                                 { "work.latency_ms_p99", FIG_WORK, NULL, NULL } };
+                    static const figure wf[] = { { "work.processed", FIG_SHARE_OF_WORK, NULL, NULL, "" },
+                                                 { "work.lost", FIG_SHARE_OF_WORK, NULL, NULL, "" },
+                                                 { "work.latency_ms_p99", FIG_WORK, NULL, NULL, "" } };
                     double m[3], unused;
                     for (size_t k = 0; k < 3; k++) {
                         figure_stats(&wf[k], &one.res, NULL, &m[k], &unused, &unused, &unused);

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <ctype.h>
 #include <glob.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "app/cli.h"
 #include "sim/csv.h"
+#include "sim/dist.h"
 #include "tests/exercise_page.h"
 #include "tests/support.h"
 
@@ -546,4 +548,24 @@ void page_given(exercise_page *p, const char *text)
 void page_claims(exercise_page *p, const char *text)
 {
     mark(p, text, "a claim its test asserts");
+}
+
+double page_mean(const run_result *res, const char *figure)
+{
+    return run_value(res, figure, NULL);
+}
+
+double page_lognormal_mean(double median, double p99)
+{
+    dist d = dist_lognormal_median_p99(median, p99);
+    return dist_mean(&d);
+}
+
+void page_compare_agrees(const char *dir, const char *variant, const run_result *res, const char *figure)
+{
+    char where[256];
+    snprintf(where, sizeof where, "figure=%s,variant=%s", figure, variant);
+    double got = page_csv(dir, "compare.csv", where, "mean"), want = page_mean(res, figure);
+    ck_assert_msg(fabs(got - want) <= 1e-6 * fmax(1, fabs(want)), "compare's %s of %s: %.9g, the run's %.9g", figure,
+                  variant, got, want);
 }

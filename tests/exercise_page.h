@@ -68,5 +68,12 @@ void page_given(exercise_page *p, const char *text);
 void page_claims(exercise_page *p, const char *text);
 /* The text page_says would assert, into buf (for a test's own messages). */
 void page_format(char *buf, size_t size, const char *fmt, ...);
+/* The mean of figure over the replications of res. */
+double page_mean(const run_result *res, const char *figure);
+/* The mean of a lognormal given by its median and 99th percentile (the model's own form). */
+double page_lognormal_mean(double median, double p99);
+/* Asserts that compare's CSV in dir gives variant the mean the run res gives figure (the same
+ * seed, replications and window: the same numbers). */
+void page_compare_agrees(const char *dir, const char *variant, const run_result *res, const char *figure);
 
 #endif

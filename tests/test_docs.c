@@ -12,7 +12,8 @@
 #include "tests/support.h"
 
 static const char *const pages[] = { "README.md", "docs/commands.md", "docs/reference.md", "docs/library.md",
-                                     "docs/model.md", "docs/validation.md", "docs/performance.md" };
+                                     "docs/model.md", "docs/validation.md", "docs/performance.md",
+                                     "docs/platforms.md" };
 
 /* Runs one documented command (cmd, without "./slsim "); expected is the page's next line
  * in the block, or "". Returns 1 when it ran. */

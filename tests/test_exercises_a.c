@@ -205,13 +205,6 @@ END_TEST
 
 /* ---- exercise 3: provisioned concurrency ---------------------------------------------- */
 
-/* Lognormal mean from its median and p99: median e^(sigma^2/2), sigma = ln(p99/median)/z99. */
-static double lognormal_mean(double median, double p99)
-{
-    double sigma = log(p99 / median) / 2.326348;
-    return median * exp(sigma * sigma / 2);
-}
-
 START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_price)
 {
     exercise_page p;
@@ -265,7 +258,7 @@ START_TEST(exercise_03_provisioned_concurrency_removes_cold_starts_for_a_fixed_p
     const double capacity = round(20 * 1.0 * month_s * 0.0000041667 * 100) / 100;
     ck_assert_double_eq_tol(support_row_value(&pc, 0, "cost.by_line.lambda_provisioned_concurrency"), capacity,
                             1e-9);
-    double handler_gb_s = (lognormal_mean(60, 300) + 0.5) / 1000, init_gb_s = lognormal_mean(1800, 4500) / 1000;
+    double handler_gb_s = (page_lognormal_mean(60, 300) + 0.5) / 1000, init_gb_s = page_lognormal_mean(1800, 4500) / 1000;
     double *gap = calloc(n, sizeof *gap), *extra = calloc(n, sizeof *extra);
     ck_assert_ptr_nonnull(gap);
     ck_assert_ptr_nonnull(extra);
@@ -373,7 +366,7 @@ START_TEST(exercise_04_more_memory_is_faster_and_can_be_cheaper)
      * plus the duration, (mean + 0.5 ms of 1-ms rounding) x GB x $0.0000166667. From 1,024
      * to 1,769 MB the duration grows only by the 10% that is not CPU-bound; from 1,769 to
      * 3,008 MB by the memory. */
-    const double d1769 = lognormal_mean(300, 1200), fees = 0.20 + 0.3 / (1024.0 * 1024.0) * 0.50 * 1e6;
+    const double d1769 = page_lognormal_mean(300, 1200), fees = 0.20 + 0.3 / (1024.0 * 1024.0) * 0.50 * 1e6;
     double closed[N_SIZES];
     for (int k = 3; k < N_SIZES; k++)
         closed[k] = fees + (factor[k] * d1769 + 0.5) / 1000 * sizes[k] / 1024.0 * 0.0000166667 * 1e6;
@@ -480,7 +473,7 @@ START_TEST(exercise_05_batching_cuts_invocations_tenfold_and_adds_the_wait_for_a
     run_result one, ten;
     page_run(&p, "batch-1.json --out", &s1, &one);
     page_run(&p, "batch-10.json --out", &s10, &ten);
-    const double lambda = 50, handler = lognormal_mean(8, 40), scale = 730 * 3600.0 / s1->duration_s;
+    const double lambda = 50, handler = page_lognormal_mean(8, 40), scale = 730 * 3600.0 / s1->duration_s;
     uint32_t n = s1->replications;
 #define MEAN(res, name) run_value(res, name, NULL)
 
@@ -625,7 +618,7 @@ START_TEST(exercise_06_a_monolith_pays_its_heaviest_route_on_every_request)
     double rate = 0, mix = 0;
     for (int k = 0; k < 3; k++) {
         rate += focused[k].rate;
-        mix += focused[k].rate * lognormal_mean(focused[k].median, focused[k].p99);
+        mix += focused[k].rate * page_lognormal_mean(focused[k].median, focused[k].p99);
     }
     mix /= rate;  /* the monolith's handler: the routes' mixture, weighted by their rates */
     exercise_page p;
@@ -642,7 +635,7 @@ START_TEST(exercise_06_a_monolith_pays_its_heaviest_route_on_every_request)
                      nodejs_cold_mean_ms(30) + mix);
     double hb, browse = figure(&foc, "pipelines.browse.latency_ms.mean", &hb);
     assert_within_ci("browse, every invocation cold: mean latency = init (3 MB) + handler", browse, hb,
-                     nodejs_cold_mean_ms(3) + lognormal_mean(40, 200));
+                     nodejs_cold_mean_ms(3) + page_lognormal_mean(40, 200));
     const double platform30 = 100 + 6 * 30, init30 = 139.9 + (2200.0 / 21.0 - 6) * 30;
     const double platform3 = 100 + 6 * 3, init3 = 139.9 + (2200.0 / 21.0 - 6) * 3;
     page_says(&p, "Monolith: %.0f + %,.0f = %,.0f ms at the medians", platform30, init30, platform30 + init30);
@@ -651,7 +644,7 @@ START_TEST(exercise_06_a_monolith_pays_its_heaviest_route_on_every_request)
     page_says(&p, "take %,.0f ± %.0f ms on average (the cold start plus the %.1f ms handler mixture)", lat, hw, mix);
     page_says(&p, "Browse: %.0f + %.0f = %.0f ms at the medians, %.0f ms mean; %.0f ms with its %.0f ms handler "
               "(%.1f ± %.1f): %.1f times shorter", platform3, init3, platform3 + init3, nodejs_cold_mean_ms(3),
-              nodejs_cold_mean_ms(3) + lognormal_mean(40, 200), lognormal_mean(40, 200), browse, hb, lat / browse);
+              nodejs_cold_mean_ms(3) + page_lognormal_mean(40, 200), page_lognormal_mean(40, 200), browse, hb, lat / browse);
     support_done(sm, &mono);
     support_done(sf, &foc);
 
@@ -673,7 +666,7 @@ START_TEST(exercise_06_a_monolith_pays_its_heaviest_route_on_every_request)
     page_says(&p, "**%.0f%% of its requests** (%.2f ± %.2f;", 100 * cold, cold, hw);
     page_says(&p, "(e^(−300λ) − e^(−420λ)) / (120λ) = %.2f)", closed);
     page_says(&p, "waits %.1f s (%.1f s of it billed init) before its %.1f s of work", nodejs_cold_mean_ms(20) / 1000,
-              nodejs_init_mean_ms(20) / 1000, lognormal_mean(2500, 6000) / 1000);
+              nodejs_init_mean_ms(20) / 1000, page_lognormal_mean(2500, 6000) / 1000);
 
     /* 3. The duration bill, per replication against the price table: each function's
      * invocations x (handler mean + 0.5 ms of rounding) plus its cold starts x its init
@@ -695,7 +688,7 @@ START_TEST(exercise_06_a_monolith_pays_its_heaviest_route_on_every_request)
      * five replications estimate poorly: its standard error over the replications, twice,
      * is added to the tolerance. */
     double w = focused[2].rate / rate, inv = run_value(&mono, "functions.shop-api.invocations", NULL);
-    double mixture_se = sqrt(inv * w * (1 - w) / n) * lognormal_mean(2500, 6000) * 2 / 1000 * 0.0000166667 * scale;
+    double mixture_se = sqrt(inv * w * (1 - w) / n) * page_lognormal_mean(2500, 6000) * 2 / 1000 * 0.0000166667 * scale;
     say("exercise 6: monolith duration bill minus the price table's %.4f ± %.4f (mixture %.4f)", mg, hg, mixture_se);
     ck_assert_msg(fabs(mg) <= 1.5 * hg + 2 * mixture_se + 0.01, "monolith duration bill minus its closed form "
                   "%.4f ± %.4f", mg, hg);
@@ -706,7 +699,7 @@ START_TEST(exercise_06_a_monolith_pays_its_heaviest_route_on_every_request)
             snprintf(inv, sizeof inv, "functions.%s.invocations", focused[k].function);
             snprintf(cs, sizeof cs, "functions.%s.cold_starts", focused[k].function);
             gb_ms += focused[k].gb * (support_row_value(&foc, r, inv) *
-                                      (lognormal_mean(focused[k].median, focused[k].p99) + 0.5) +
+                                      (page_lognormal_mean(focused[k].median, focused[k].p99) + 0.5) +
                                       support_row_value(&foc, r, cs) * nodejs_init_mean_ms(focused[k].package_mb));
         }
         gap[r] = support_row_value(&foc, r, "cost.by_line.lambda_duration") -
@@ -822,7 +815,7 @@ START_TEST(exercise_08_one_batched_call_instead_of_twenty_cuts_latency_and_bille
     run_result chatty, batched;
     page_run(&p, "chatty.json", &sc, &chatty);
     page_run(&p, "batched.json", &sb, &batched);
-    const double handler = lognormal_mean(10, 40), query = lognormal_mean(4, 20), batch = lognormal_mean(9, 35);
+    const double handler = page_lognormal_mean(10, 40), query = page_lognormal_mean(4, 20), batch = page_lognormal_mean(9, 35);
     const double lat_chatty = handler + 20 * query, lat_batched = handler + batch;
 
     /* 1. The function waits for each call in turn: mean latency = handler + 20 query

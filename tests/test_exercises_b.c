@@ -46,31 +46,7 @@ static double lognormal_tail(double median, double p99, double x)
     return gsl_cdf_ugaussian_Q(log(x / median) / sigma);
 }
 
-/* Mean of a lognormal given by its median and 99th percentile. */
-static double lognormal_mean(double median, double p99)
-{
-    double sigma = log(p99 / median) / gsl_cdf_ugaussian_Pinv(0.99);
-    return median * exp(sigma * sigma / 2);
-}
-
 /* ---- 09 poison messages and the dead-letter queue ----------------------------------- */
-
-/* The mean of figure over the replications of res. */
-static double mean(const run_result *res, const char *figure)
-{
-    return run_value(res, figure, NULL);
-}
-
-/* Asserts that compare's CSV in dir gives variant the mean the run res gives figure (the
- * same seed, replications and window: the same numbers). */
-static void assert_compare_agrees(const char *dir, const char *variant, const run_result *res, const char *figure)
-{
-    char where[256];
-    snprintf(where, sizeof where, "figure=%s,variant=%s", figure, variant);
-    double got = page_csv(dir, "compare.csv", where, "mean"), want = mean(res, figure);
-    ck_assert_msg(fabs(got - want) <= 1e-6 * fmax(1, fabs(want)), "compare's %s of %s: %.9g, the run's %.9g", figure,
-                  variant, got, want);
-}
 
 START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
 {
@@ -86,8 +62,8 @@ START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
     const run_result *runs[] = { &dlq, &none, &items };
     const char *names[] = { "with-dlq", "without-dlq", "item-failures" };
     for (int k = 0; k < 3; k++) {
-        assert_compare_agrees(cmp, names[k], runs[k], "cost.monthly_total");
-        assert_compare_agrees(cmp, names[k], runs[k], "latency_ms.p95");
+        page_compare_agrees(cmp, names[k], runs[k], "cost.monthly_total");
+        page_compare_agrees(cmp, names[k], runs[k], "latency_ms.p95");
     }
     const double poison = 0.002;
     double hw, m;
@@ -101,13 +77,13 @@ START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
         ck_assert_double_eq(row(&dlq, r, "work.lost"), row(&dlq, r, "requests.dead_lettered"));
         ck_assert_double_eq(row(&dlq, r, "work.lost_by.dead_lettered"), row(&dlq, r, "work.lost"));
     }
-    double dead = mean(&dlq, "requests.dead_lettered"), arrived = mean(&dlq, "requests.arrived");
+    double dead = page_mean(&dlq, "requests.dead_lettered"), arrived = page_mean(&dlq, "requests.arrived");
     page_says(&p, "%.2f%% (%,.1f of %,.0f messages), %.1f times the poisoned share", 100 * dead / arrived, dead, arrived,
               dead / arrived / poison);
     page_given(&p, "three times");
-    page_says(&p, "counts %.3f%% of the events, the %,.1f dead-lettered", 100 * mean(&dlq, "work.lost") /
-              mean(&dlq, "work.events"), mean(&dlq, "work.lost"));
-    page_says(&p, "got through is %.1f s", mean(&dlq, "latency_ms.p99") / 1000);
+    page_says(&p, "counts %.3f%% of the events, the %,.1f dead-lettered", 100 * page_mean(&dlq, "work.lost") /
+              page_mean(&dlq, "work.events"), page_mean(&dlq, "work.lost"));
+    page_says(&p, "got through is %.1f s", page_mean(&dlq, "latency_ms.p99") / 1000);
 
     /* 2. Without a redrive policy the poison comes back every visibility timeout and takes
      * good messages with it: their p95 and the bill rise. */
@@ -121,14 +97,14 @@ START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
         ck_assert_double_eq(row(&none, r, "requests.dead_lettered"), 0);
     page_given(&p, "every 60 s");
     page_given(&p, "4-day retention");
-    double red_n = mean(&none, "queues.orders.redelivered"), red_d = mean(&dlq, "queues.orders.redelivered");
+    double red_n = page_mean(&none, "queues.orders.redelivered"), red_d = page_mean(&dlq, "queues.orders.redelivered");
     page_says(&p, "%,.0f redeliveries instead of %,.0f (%.1f times as many)", red_n, red_d, red_n / red_d);
-    double p95_n = mean(&none, "latency_ms.p95"), p95_d = mean(&dlq, "latency_ms.p95");
+    double p95_n = page_mean(&none, "latency_ms.p95"), p95_d = page_mean(&dlq, "latency_ms.p95");
     page_says(&p, "p95 goes from %.1f s to %.0f s (%.0f times; p99 %.0f s)", p95_d / 1000, p95_n / 1000, p95_n / p95_d,
-              mean(&none, "latency_ms.p99") / 1000);
-    page_says(&p, "runs %,.0f invocations instead of %,.0f", mean(&none, "functions.order-handler.invocations"),
-              mean(&dlq, "functions.order-handler.invocations"));
-    double bill_n = mean(&none, "cost.monthly_total"), bill_d = mean(&dlq, "cost.monthly_total");
+              page_mean(&none, "latency_ms.p99") / 1000);
+    page_says(&p, "runs %,.0f invocations instead of %,.0f", page_mean(&none, "functions.order-handler.invocations"),
+              page_mean(&dlq, "functions.order-handler.invocations"));
+    double bill_n = page_mean(&none, "cost.monthly_total"), bill_d = page_mean(&dlq, "cost.monthly_total");
     page_says(&p, "$%.2f a month instead of $%.2f (%.2f times)", bill_n, bill_d, bill_n / bill_d);
 
     /* 3. With partial batch responses only the poison is quarantined: the poisoned share
@@ -141,14 +117,14 @@ START_TEST(ex09_poison_messages_and_the_dead_letter_queue)
     assert_below("09.3 p99 with item failures / whole batches < 0.1", m, hw, 0.1);
     m = paired_diff(&items, "cost.monthly_total", &dlq, "cost.monthly_total", &hw);
     assert_below("09.3 monthly cost with item failures - whole batches < 0", m, hw, 0);
-    double dead_i = mean(&items, "requests.dead_lettered");
-    page_says(&p, "%.1f messages, %.2f%% of those that arrived", dead_i, 100 * dead_i / mean(&items, "requests.arrived"));
+    double dead_i = page_mean(&items, "requests.dead_lettered");
+    page_says(&p, "%.1f messages, %.2f%% of those that arrived", dead_i, 100 * dead_i / page_mean(&items, "requests.arrived"));
     page_says(&p, "(%.0f s)", 3 * 60.0);
     page_says(&p, "%.1f%% × (%,.0f − %.0f)/%,.0f = %.3f%%", 100 * poison, window, 3 * 60.0, window, 100 * closed);
-    page_says(&p, "falls to %.1f s (%.3f times the baseline's)", mean(&items, "latency_ms.p99") / 1000,
-              mean(&items, "latency_ms.p99") / mean(&dlq, "latency_ms.p99"));
-    page_says(&p, "the bill by $%.2f a month", bill_d - mean(&items, "cost.monthly_total"));
-    page_says(&p, "costs $%.2f a month", mean(&dlq, "cost.by_component.order-dlq"));
+    page_says(&p, "falls to %.1f s (%.3f times the baseline's)", page_mean(&items, "latency_ms.p99") / 1000,
+              page_mean(&items, "latency_ms.p99") / page_mean(&dlq, "latency_ms.p99"));
+    page_says(&p, "the bill by $%.2f a month", bill_d - page_mean(&items, "cost.monthly_total"));
+    page_says(&p, "costs $%.2f a month", page_mean(&dlq, "cost.by_component.order-dlq"));
 
     support_done(s_dlq, &dlq);
     support_done(s_none, &none);
@@ -178,27 +154,27 @@ START_TEST(ex10_a_noisy_tenant_and_bulkheads)
         m = support_figure_ci(&bulk, quiet[i], &hw);
         assert_above("10.2 quiet tenant's success ratio, bulkheads > 0.999", m, hw, 0.999);
     }
-    page_says(&p, "%.3f for beta and %.3f for gamma", mean(&shared, quiet[0]), mean(&shared, quiet[1]));
-    double lost = mean(&shared, "tenants.beta.requests.throttled"), sent = mean(&shared, "tenants.beta.requests.arrived");
+    page_says(&p, "%.3f for beta and %.3f for gamma", page_mean(&shared, quiet[0]), page_mean(&shared, quiet[1]));
+    double lost = page_mean(&shared, "tenants.beta.requests.throttled"), sent = page_mean(&shared, "tenants.beta.requests.arrived");
     page_says(&p, "%,.0f of beta's %,.0f requests end throttled", lost, sent);
     page_given(&p, "5-minute burst");
     /* beta's 60/s during acme's 300-s burst; about half of them are lost. */
     const double burst = 60 * 300.0;
     ck_assert_msg(lost > 0.4 * burst && lost < 0.6 * burst, "beta lost %.0f of its %.0f burst requests", lost, burst);
     page_says(&p, "beta sends %,.0f requests: about half", burst);
-    page_says(&p, "%.5f and %.1f: beta's %.1f lost requests out of %,.0f", mean(&bulk, quiet[0]), mean(&bulk, quiet[1]),
-              mean(&bulk, "tenants.beta.requests.throttled"), mean(&bulk, "tenants.beta.requests.arrived"));
+    page_says(&p, "%.5f and %.1f: beta's %.1f lost requests out of %,.0f", page_mean(&bulk, quiet[0]), page_mean(&bulk, quiet[1]),
+              page_mean(&bulk, "tenants.beta.requests.throttled"), page_mean(&bulk, "tenants.beta.requests.arrived"));
     page_given(&p, "its 30 executions");
-    page_says(&p, "(beta's p99 %.0f ms against %.0f ms on the shared pool)", mean(&bulk, "tenants.beta.latency_ms.p99"),
-              mean(&shared, "tenants.beta.latency_ms.p99"));
+    page_says(&p, "(beta's p99 %.0f ms against %.0f ms on the shared pool)", page_mean(&bulk, "tenants.beta.latency_ms.p99"),
+              page_mean(&shared, "tenants.beta.latency_ms.p99"));
     /* 3. The noisy tenant pays for its own burst: its success ratio falls. */
     m = paired_diff(&bulk, "tenants.acme.requests.success_ratio", &shared, "tenants.acme.requests.success_ratio", &hw);
     assert_below("10.3 acme's success ratio, bulkheads - shared < -0.1", m, hw, -0.1);
-    page_says(&p, "falls from %.2f to %.2f", mean(&shared, "tenants.acme.requests.success_ratio"),
-              mean(&bulk, "tenants.acme.requests.success_ratio"));
+    page_says(&p, "falls from %.2f to %.2f", page_mean(&shared, "tenants.acme.requests.success_ratio"),
+              page_mean(&bulk, "tenants.acme.requests.success_ratio"));
     page_given(&p, "the 150 executions");
     page_given(&p, "it has 90 and its usage plan's 300 requests/s");
-    page_says(&p, "from $%,.0f to $%,.0f a month", mean(&shared, "cost.monthly_total"), mean(&bulk, "cost.monthly_total"));
+    page_says(&p, "from $%,.0f to $%,.0f a month", page_mean(&shared, "cost.monthly_total"), page_mean(&bulk, "cost.monthly_total"));
     support_done(s_shared, &shared);
     support_done(s_bulk, &bulk);
     exercise_page_close(&p);
@@ -220,22 +196,22 @@ START_TEST(ex11_timeouts_that_do_not_line_up)
     /* The provider's latency: lognormal, median 1.5 s, p99 45 s. The function's own 30 ms
      * are neglected against the 29 s. */
     double p29 = lognormal_tail(1500, 45000, 29000), p10 = lognormal_tail(1500, 45000, 10000);
-    double arrived = mean(&mis, "requests.arrived");
+    double arrived = page_mean(&mis, "requests.arrived");
 
     /* 1. The gateway gives up on the calls over 29 s; their functions run on, billed. */
     m = support_ratio_ci(&mis, "requests.timed_out", "requests.arrived", &hw);
     assert_within_ci("11.1 gateway timeouts per request = P(provider > 29 s)", m, hw, p29);
     double wasted = support_ratio_ci(&mis, "functions.pay.wasted_gb_s", "functions.pay.billed_gb_s", &hw);
     assert_above("11.1 GB-s billed for nobody / billed > 0.15", wasted, hw, 0.15);
-    double timed_out = mean(&mis, "requests.timed_out");
+    double timed_out = page_mean(&mis, "requests.timed_out");
     page_says(&p, "%.2f%% (%.0f of %,.0f requests), the lognormal's P(latency > 29 s) = %.2f%%", 100 * timed_out / arrived,
               timed_out, arrived, 100 * p29);
     page_given(&p, "up to 60 s");
-    page_says(&p, "%,.0f of %,.0f billed GB-s (%.0f%%)", mean(&mis, "functions.pay.wasted_gb_s"),
-              mean(&mis, "functions.pay.billed_gb_s"), 100 * mean(&mis, "functions.pay.wasted_gb_s") /
-              mean(&mis, "functions.pay.billed_gb_s"));
+    page_says(&p, "%,.0f of %,.0f billed GB-s (%.0f%%)", page_mean(&mis, "functions.pay.wasted_gb_s"),
+              page_mean(&mis, "functions.pay.billed_gb_s"), 100 * page_mean(&mis, "functions.pay.wasted_gb_s") /
+              page_mean(&mis, "functions.pay.billed_gb_s"));
     page_says(&p, "and %.0f payments complete after even the function gave up at 60 s",
-              mean(&mis, "services.payment-provider.completed_after_timeout"));
+              page_mean(&mis, "services.payment-provider.completed_after_timeout"));
 
     /* 2. One retry after a timeout: both attempts must time out, but each timed-out
      * request calls the provider again while its first call runs on. */
@@ -245,13 +221,13 @@ START_TEST(ex11_timeouts_that_do_not_line_up)
     assert_within_ci("11.2 provider calls per request = 1 + p", calls, hw, 1 + p29);
     m = paired_ratio(&retry, "functions.pay.wasted_gb_s", &mis, "functions.pay.wasted_gb_s", &hw);
     assert_above("11.2 wasted GB-s with retries / without > 1", m, hw, 1);
-    page_says(&p, "%.3f%% (%.1f requests): both attempts must be slow, p² = %.3f%%", 100 * mean(&retry, "requests.timed_out")
-              / mean(&retry, "requests.arrived"), mean(&retry, "requests.timed_out"), 100 * p29 * p29);
-    page_says(&p, "%.4f calls a request (1 + p = %.4f)", mean(&retry, "services.payment-provider.calls") /
-              mean(&retry, "requests.arrived"), 1 + p29);
+    page_says(&p, "%.3f%% (%.1f requests): both attempts must be slow, p² = %.3f%%", 100 * page_mean(&retry, "requests.timed_out")
+              / page_mean(&retry, "requests.arrived"), page_mean(&retry, "requests.timed_out"), 100 * p29 * p29);
+    page_says(&p, "%.4f calls a request (1 + p = %.4f)", page_mean(&retry, "services.payment-provider.calls") /
+              page_mean(&retry, "requests.arrived"), 1 + p29);
     page_says(&p, "most of those %.0f users", timed_out);
-    page_says(&p, "rise by $%,.0f a month", mean(&retry, "cost.by_line.service_fees") - mean(&mis, "cost.by_line.service_fees"));
-    page_says(&p, "do not fall (%,.0f)", mean(&retry, "functions.pay.wasted_gb_s"));
+    page_says(&p, "rise by $%,.0f a month", page_mean(&retry, "cost.by_line.service_fees") - page_mean(&mis, "cost.by_line.service_fees"));
+    page_says(&p, "do not fall (%,.0f)", page_mean(&retry, "functions.pay.wasted_gb_s"));
 
     /* 3. Aligned: the function answers every request itself. */
     for (uint32_t r = 0; r < s_al->replications; r++) {
@@ -264,14 +240,14 @@ START_TEST(ex11_timeouts_that_do_not_line_up)
                          "services.payment-provider.timeouts", &hw);
     assert_above("11.3 payments completed after the function gave up / its call timeouts > 0.9", m, hw, 0.9);
     page_given(&p, "both exactly 0 in every replication");
-    double failed = mean(&al, "requests.failed");
+    double failed = page_mean(&al, "requests.failed");
     page_says(&p, "%.1f%% of them are errors (%,.1f), the closed form P(latency > 10 s) = %.2f%%", 100 * failed /
-              mean(&al, "requests.arrived"), failed, 100 * p10);
+              page_mean(&al, "requests.arrived"), failed, 100 * p10);
     page_given(&p, "waiting 29 s");
-    page_says(&p, "falls from $%,.0f to $%,.0f a month", mean(&mis, "cost.by_line.lambda_duration"),
-              mean(&al, "cost.by_line.lambda_duration"));
-    double after = mean(&al, "services.payment-provider.completed_after_timeout");
-    page_says(&p, "But %.0f%% of those calls (%,.1f)", 100 * after / mean(&al, "services.payment-provider.timeouts"), after);
+    page_says(&p, "falls from $%,.0f to $%,.0f a month", page_mean(&mis, "cost.by_line.lambda_duration"),
+              page_mean(&al, "cost.by_line.lambda_duration"));
+    double after = page_mean(&al, "services.payment-provider.completed_after_timeout");
+    page_says(&p, "But %.0f%% of those calls (%,.1f)", 100 * after / page_mean(&al, "services.payment-provider.timeouts"), after);
     support_done(s_mis, &mis);
     support_done(s_retry, &retry);
     support_done(s_al, &al);
@@ -317,16 +293,16 @@ START_TEST(ex12_standard_or_express_for_a_short_workflow)
     page_run(&p, "/express$", &se, &re);
     char cmp[1024];
     page_study(&p, "/compare$", cmp, sizeof cmp);
-    assert_compare_agrees(cmp, "standard", &rs, "cost.monthly_total");
-    assert_compare_agrees(cmp, "express", &re, "cost.monthly_total");
+    page_compare_agrees(cmp, "standard", &rs, "cost.monthly_total");
+    page_compare_agrees(cmp, "express", &re, "cost.monthly_total");
     for (uint32_t r = 0; r < ss->replications; r++)
         ck_assert_double_eq(row(&rs, r, "workflows.enrich-and-notify.transitions_mean"), 4);
     const double closed_std = 100 * MONTH_S * 4 * 0.025e-3;
     m = support_figure_ci(&rs, "cost.by_line.step_functions_transitions", &hw);
     assert_within_ci("12.1 Standard's month = 100/s x 4 transitions x $0.025 per 1,000", m, hw, closed_std);
     double std_month = m;
-    page_says(&p, "$%.0f per million: %.0f transitions", mean(&rs, per) * 1e6,
-              mean(&rs, "workflows.enrich-and-notify.transitions_mean"));
+    page_says(&p, "$%.0f per million: %.0f transitions", page_mean(&rs, per) * 1e6,
+              page_mean(&rs, "workflows.enrich-and-notify.transitions_mean"));
     page_given(&p, "$25 per million transitions");
     page_says(&p, "$%,.0f a month (closed form 100/s × 2,628,000 s × 4 × $0.000025 = $%,.0f)", std_month, closed_std);
     m = support_figure_ci(&re, "cost.by_line.step_functions_express_requests", &hw);
@@ -334,15 +310,15 @@ START_TEST(ex12_standard_or_express_for_a_short_workflow)
     m = paired_ratio(&re, per, &rs, per, &hw);
     assert_below("12.2 Express / Standard per execution < 0.02", m, hw, 0.02);
     double executions = 100 * MONTH_S / 1e6;   /* millions a month */
-    page_says(&p, "$%.2f per million: $%.2f of requests and $%.2f of duration", mean(&re, per) * 1e6,
-              mean(&re, "cost.by_line.step_functions_express_requests") / executions,
-              mean(&re, "cost.by_line.step_functions_express_duration") / executions);
+    page_says(&p, "$%.2f per million: $%.2f of requests and $%.2f of duration", page_mean(&re, per) * 1e6,
+              page_mean(&re, "cost.by_line.step_functions_express_requests") / executions,
+              page_mean(&re, "cost.by_line.step_functions_express_duration") / executions);
     page_given(&p, "mostly 0.6 or 0.7 s × 0.0625 GB");
-    double gb_s = express_gb_s(mean(&re, "cost.by_line.step_functions_express_duration"));
+    double gb_s = express_gb_s(page_mean(&re, "cost.by_line.step_functions_express_duration"));
     ck_assert_double_gt(gb_s, 1000 * 3600.0);
     page_says(&p, "about %.1f million GB-s a month", gb_s / 1e6);
-    page_says(&p, "$%.2f a month against $%,.0f: %.1f%% of Standard's price", mean(&re, own), mean(&rs, own),
-              100 * mean(&re, own) / mean(&rs, own));
+    page_says(&p, "$%.2f a month against $%,.0f: %.1f%% of Standard's price", page_mean(&re, own), page_mean(&rs, own),
+              100 * page_mean(&re, own) / page_mean(&rs, own));
     support_done(ss, &rs);
     support_done(se, &re);
 
@@ -368,9 +344,9 @@ START_TEST(ex12_standard_or_express_for_a_short_workflow)
             assert_below("12.3 Express / Standard at 100/s with a 240-s wait < 0.8", m, hw, 0.8);
         else
             assert_above("12.3 Express / Standard at 0.5/s with a 240-s wait > 1.2", m, hw, 1.2);
-        std240[i] = mean(&rs, own);
-        exp240[i] = mean(&re, own);
-        per240[i] = mean(&re, per) * 1e6;
+        std240[i] = page_mean(&rs, own);
+        exp240[i] = page_mean(&re, own);
+        per240[i] = page_mean(&re, per) * 1e6;
         if (i == 0) {
             page_says(&p, "each execution is now %.1f s × 0.0625 GB = %.0f GB-s", 240 + work, (240 + work) * 0.0625);
             page_says(&p, "that is %.1f billion GB-s a month", rates[i] * MONTH_S * (240 + work) * 0.0625 / 1e9);
@@ -401,22 +377,22 @@ START_TEST(ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls)
     page_run(&p, "/queue$", &sq, &q);
     char cmp[1024];
     page_study(&p, "/compare$", cmp, sizeof cmp);
-    assert_compare_agrees(cmp, "direct", &d, "cost.monthly_total");
-    assert_compare_agrees(cmp, "queue", &q, "cost.monthly_total");
-    assert_compare_agrees(cmp, "queue", &q, "latency_ms.p99");
+    page_compare_agrees(cmp, "direct", &d, "cost.monthly_total");
+    page_compare_agrees(cmp, "queue", &q, "cost.monthly_total");
+    page_compare_agrees(cmp, "queue", &q, "latency_ms.p99");
     double hw, m;
     /* The fluid limit: 50 executions of mean E[S] serve mu = 50/E[S] uploads a second;
      * a 600-s burst at 200/s leaves (200 - mu) x 600 unserved during the burst. */
-    double mu = 50.0 / (lognormal_mean(400, 1500) / 1000.0), excess = (200 - mu) * 600;
+    double mu = 50.0 / (page_lognormal_mean(400, 1500) / 1000.0), excess = (200 - mu) * 600;
 
     /* 1. Direct: the excess is lost (throttled after 3 attempts). */
     m = support_figure_ci(&d, "requests.throttled", &hw);
     assert_within_ci("13.1 uploads lost calling directly = (200 - 50/E[S]) x 600 s", m, hw, excess);
-    double arrived = mean(&d, "requests.arrived");
+    double arrived = page_mean(&d, "requests.arrived");
     page_says(&p, "%,.0f of %,.0f uploads (%.0f%%) end throttled after %,.0f attempts", m, arrived, 100 * m / arrived,
-              mean(&d, "requests.attempts"));
+              page_mean(&d, "requests.attempts"));
     page_says(&p, "(200 − 50/E[S]) × 600 s = (200 − %.1f) × 600 = %,.0f", mu, excess);
-    page_says(&p, "p99 %.1f s", mean(&d, "latency_ms.p99") / 1000);
+    page_says(&p, "p99 %.1f s", page_mean(&d, "latency_ms.p99") / 1000);
 
     /* 2. Queue: nothing lost, at most 50 at once; the excess waits as a backlog. */
     for (uint32_t r = 0; r < sq->replications; r++) {
@@ -429,28 +405,28 @@ START_TEST(ex13_a_queue_absorbs_a_burst_that_throttles_direct_calls)
     }
     m = support_figure_ci(&q, "queues.uploads.max_depth", &hw);
     assert_within_ci("13.2 the queue's peak backlog = (200 - 50/E[S]) x 600 s", m, hw, excess);
-    page_says(&p, "%,.1f completed, the other %.1f still in flight", mean(&q, "requests.completed"),
-              mean(&q, "requests.in_flight"));
-    page_says(&p, "than %.0f executions", mean(&q, "functions.thumbnailer.max_concurrency"));
+    page_says(&p, "%,.1f completed, the other %.1f still in flight", page_mean(&q, "requests.completed"),
+              page_mean(&q, "requests.in_flight"));
+    page_says(&p, "than %.0f executions", page_mean(&q, "functions.thumbnailer.max_concurrency"));
     page_says(&p, "peaks at %,.0f messages", m);
-    page_says(&p, "waits %.0f s", mean(&q, "queues.uploads.oldest_age_s_max"));
+    page_says(&p, "waits %.0f s", page_mean(&q, "queues.uploads.oldest_age_s_max"));
 
     /* 3. The price of no loss: later answers and a larger bill. */
     double ratio = paired_ratio(&q, "latency_ms.p99", &d, "latency_ms.p99", &hw);
     assert_above("13.3 p99 through the queue / direct > 100", ratio, hw, 100);
     m = paired_ratio(&q, "cost.monthly_total", &d, "cost.monthly_total", &hw);
     assert_above("13.3 monthly cost through the queue / direct > 1.5", m, hw, 1.5);
-    double p99q = mean(&q, "latency_ms.p99"), p99d = mean(&d, "latency_ms.p99"), p50q = mean(&q, "latency_ms.p50");
+    double p99q = page_mean(&q, "latency_ms.p99"), p99d = page_mean(&d, "latency_ms.p99"), p50q = page_mean(&q, "latency_ms.p50");
     ck_assert_double_gt(p50q, 4 * 60000);
     page_says(&p, "the p99 is %.0f s against %.1f s (%.0f times)", p99q / 1000, p99d / 1000, p99q / p99d);
     page_says(&p, "more than 4 minutes (p50 %.0f s)", p50q / 1000);
-    double bq = mean(&q, "cost.monthly_total"), bd = mean(&d, "cost.monthly_total");
+    double bq = page_mean(&q, "cost.monthly_total"), bd = page_mean(&d, "cost.monthly_total");
     page_says(&p, "$%.2f a month against $%.2f (%.2f times), of which $%.2f is SQS requests", bq, bd, bq / bd,
-              mean(&q, "cost.by_line.sqs_requests"));
+              page_mean(&q, "cost.by_line.sqs_requests"));
     /* Per million uploads completed in a month: the window's completions scaled to it. */
     double months = MONTH_S / sd->duration_s;
-    page_says(&p, "($%.2f against $%.2f per million uploads completed)", bq / (mean(&q, "requests.completed") * months / 1e6),
-              bd / (mean(&d, "requests.completed") * months / 1e6));
+    page_says(&p, "($%.2f against $%.2f per million uploads completed)", bq / (page_mean(&q, "requests.completed") * months / 1e6),
+              bd / (page_mean(&d, "requests.completed") * months / 1e6));
     support_done(sd, &d);
     support_done(sq, &q);
     exercise_page_close(&p);
@@ -489,11 +465,11 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
         snprintf(cmd, sizeof cmd, "/%s-compare$", s->name);
         page_study(&p, cmd, cmp, sizeof cmp);
         snprintf(variant, sizeof variant, "%s-function", s->name);
-        assert_compare_agrees(cmp, variant, &f, "cost.monthly_total");
-        assert_compare_agrees(cmp, variant, &f, "latency_ms.p99");
+        page_compare_agrees(cmp, variant, &f, "cost.monthly_total");
+        page_compare_agrees(cmp, variant, &f, "latency_ms.p99");
         snprintf(variant, sizeof variant, "%s-containers", s->name);
-        assert_compare_agrees(cmp, variant, &c, "cost.monthly_total");
-        assert_compare_agrees(cmp, variant, &c, "latency_ms.p99");
+        page_compare_agrees(cmp, variant, &c, "cost.monthly_total");
+        page_compare_agrees(cmp, variant, &c, "latency_ms.p99");
         /* Cost sensitivity: the monthly difference. */
         if (s->function_cheaper)
             m = paired_diff(&c, "cost.monthly_total", &f, "cost.monthly_total", &hw);
@@ -517,21 +493,21 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
         double cold = support_figure_ci(&f, "functions.api.cold_start_ratio", &hw);
         snprintf(what, sizeof what, "14 %s: cold-start share below 1%%", s->name);
         assert_below(what, cold, hw, 0.01);
-        fmonth[i] = mean(&f, "cost.monthly_total");
-        cmonth[i] = mean(&c, "cost.monthly_total");
+        fmonth[i] = page_mean(&f, "cost.monthly_total");
+        cmonth[i] = page_mean(&c, "cost.monthly_total");
         if (i == 2)
-            lcu_month = mean(&c, "cost.by_line.load_balancer_lcu");
-        fp99[i] = mean(&f, "latency_ms.p99");
-        cp99[i] = mean(&c, "latency_ms.p99");
+            lcu_month = page_mean(&c, "cost.by_line.load_balancer_lcu");
+        fp99[i] = page_mean(&f, "latency_ms.p99");
+        cp99[i] = page_mean(&c, "latency_ms.p99");
         /* The table's row. */
         char cold_text[32], row_text[512];
         page_format(cold_text, sizeof cold_text, s->cold_format, 100 * cold);
         page_format(row_text, sizeof row_text, "| %s | $%,.2f, %.0f ms, %s | $%,.2f, %.0f ms, %.0f tasks at %s CPU | %s, "
                     "$%,.2f | %s |", s->name, fmonth[i], fp99[i], cold_text, cmonth[i], cp99[i],
-                    mean(&c, "containers.api.mean_tasks"), "%CPU%", s->function_cheaper ? "function" : "containers",
+                    page_mean(&c, "containers.api.mean_tasks"), "%CPU%", s->function_cheaper ? "function" : "containers",
                     saving[i], s->containers_meet_slo ? "both" : "function only");
         /* (the CPU share's precision: one decimal below 10%) */
-        double cpu = 100 * mean(&c, "containers.api.cpu_utilization");
+        double cpu = 100 * page_mean(&c, "containers.api.cpu_utilization");
         char cpu_text[32];
         page_format(cpu_text, sizeof cpu_text, cpu < 10 ? "%.1f%%" : "%.0f%%", cpu);
         char *at = strstr(row_text, "%CPU%");
@@ -549,7 +525,7 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
             page_says(&p, "cold starts are rare (%.3f%%)", 100 * cold);
         } else {
             page_says(&p, "The fleet, by $%.0f a month ($%.0f against $%.0f", saving[2], cmonth[2], fmonth[2]);
-            page_says(&p, "while %.0f busy tasks", mean(&c, "containers.api.mean_tasks"));
+            page_says(&p, "while %.0f busy tasks", page_mean(&c, "containers.api.mean_tasks"));
             page_says(&p, "both meet the SLO (%.0f and %.0f ms)", cp99[2], fp99[2]);
         }
         support_done(sf, &f);
@@ -567,8 +543,8 @@ START_TEST(ex14_functions_or_containers_by_traffic_shape)
     m = support_figure_ci(&d, "latency_ms.p99", &hw);
     assert_below("14 diurnal, 1-vCPU tasks: p99 within the SLO", m, hw, slo_ms);
     page_says(&p, "tasks of 1 vCPU and 2 GB (the last run) the diurnal fleet meets the SLO (p99 %.0f ms) for $%.2f a "
-              "month, %.1f times the function's $%.2f", m, mean(&d, "cost.monthly_total"),
-              mean(&d, "cost.monthly_total") / fmonth[1], fmonth[1]);
+              "month, %.1f times the function's $%.2f", m, page_mean(&d, "cost.monthly_total"),
+              page_mean(&d, "cost.monthly_total") / fmonth[1], fmonth[1]);
     support_done(sd, &d);
 
     /* 4. The break-even: cost-curve's, and the closed form: the fleet's floor (2 tasks of

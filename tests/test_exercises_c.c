@@ -37,39 +37,13 @@ static double cold_starts_in_bin(const world_spec *spec, const run_result *res, 
 /* Mean of the nodejs (x86_64) cold start with a package of mb MB, as the function model
  * defines it: billed init median 139.9 ms + 98.8 ms/MB (p99/median 208.7/139.9) after
  * platform time median 100 ms + 6 ms/MB (p99/median 4). */
-static double lognormal_mean(double median, double p99);
-
 static double nodejs_cold_start_mean_ms(double mb)
 {
     double init = 139.9 + (2200.0 / 21.0 - 6) * mb, platform = 100 + 6 * mb;
-    return lognormal_mean(init, init * 208.7 / 139.9) + lognormal_mean(platform, platform * 4);
-}
-
-/* Mean of a lognormal given by its median and 99th percentile. */
-static double lognormal_mean(double median, double p99)
-{
-    dist d = dist_lognormal_median_p99(median, p99);
-    return dist_mean(&d);
+    return page_lognormal_mean(init, init * 208.7 / 139.9) + page_lognormal_mean(platform, platform * 4);
 }
 
 /* ---- 15 safe deployments --------------------------------------------------------------- */
-
-/* The mean of figure over the replications of res. */
-static double mean(const run_result *res, const char *figure)
-{
-    return run_value(res, figure, NULL);
-}
-
-/* Asserts that compare's CSV in dir gives variant the mean the run res gives figure (the
- * same seed, replications and window: the same numbers). */
-static void assert_compare_agrees(const char *dir, const char *variant, const run_result *res, const char *figure)
-{
-    char where[256];
-    snprintf(where, sizeof where, "figure=%s,variant=%s", figure, variant);
-    double got = page_csv(dir, "compare.csv", where, "mean"), want = mean(res, figure);
-    ck_assert_msg(fabs(got - want) <= 1e-6 * fmax(1, fabs(want)), "compare's %s of %s: %.9g, the run's %.9g", figure,
-                  variant, got, want);
-}
 
 START_TEST(ex15_safe_deployments)
 {
@@ -83,8 +57,8 @@ START_TEST(ex15_safe_deployments)
     page_run(&p, "/good-linear$", &s_lin, &lin);
     char cmp[1024];
     page_study(&p, "/compare$", cmp, sizeof cmp);
-    assert_compare_agrees(cmp, "all-at-once", &all, "cost.monthly_total");
-    assert_compare_agrees(cmp, "canary", &can, "cost.monthly_total");
+    page_compare_agrees(cmp, "all-at-once", &all, "cost.monthly_total");
+    page_compare_agrees(cmp, "canary", &can, "cost.monthly_total");
     double hw, m;
 
     /* 1. All at once, the bad version fails 10% of every request from 600 s to 3,600 s. */
@@ -106,7 +80,7 @@ START_TEST(ex15_safe_deployments)
     page_given(&p, "10% of the traffic");
     page_given(&p, "10% errors at its first check at 660 s");
     page_says(&p, "(`rollbacks` = %.0f in every replication)", 1.0);
-    page_says(&p, "**%.1f%%** of the all-at-once failures", 100 * m / mean(&all, "requests.failed"));
+    page_says(&p, "**%.1f%%** of the all-at-once failures", 100 * m / page_mean(&all, "requests.failed"));
     page_given(&p, "5 minutes");
 
     /* 3. A healthy release all at once: every request in the first seconds after 600 s
@@ -126,9 +100,9 @@ START_TEST(ex15_safe_deployments)
     page_says(&p, "the 30 MB package's cold start (%.1f s on average)", cold_s);
     page_says(&p, "(20/s × %.1f s = %.0f;", cold_s, 20 * round(cold_s * 10) / 10);
     page_given(&p, "10% a minute");
-    double lin_cold = mean(&lin, "functions.checkout.cold_starts"), all_cold = mean(&good, "functions.checkout.cold_starts");
+    double lin_cold = page_mean(&lin, "functions.checkout.cold_starts"), all_cold = page_mean(&good, "functions.checkout.cold_starts");
     page_says(&p, "**%.2f×** as many (%.1f against %.1f)", lin_cold / all_cold, lin_cold, all_cold);
-    page_says(&p, "($%.2f against $%.2f a month)", mean(&lin, "cost.monthly_total"), mean(&good, "cost.monthly_total"));
+    page_says(&p, "($%.2f against $%.2f a month)", page_mean(&lin, "cost.monthly_total"), page_mean(&good, "cost.monthly_total"));
 
     support_done(s_all, &all);
     support_done(s_can, &can);
@@ -152,16 +126,16 @@ START_TEST(ex16_gateway_caching)
     char cmp[1024], quiet[1024];
     page_study(&p, "/compare$", cmp, sizeof cmp);
     page_study(&p, "/compare-quiet$", quiet, sizeof quiet);
-    assert_compare_agrees(cmp, "no-cache", &no, "cost.monthly_total");
-    assert_compare_agrees(cmp, "cache", &c, "cost.monthly_total");
-    assert_compare_agrees(quiet, "cache", &qc, "cost.monthly_total");
+    page_compare_agrees(cmp, "no-cache", &no, "cost.monthly_total");
+    page_compare_agrees(cmp, "cache", &c, "cost.monthly_total");
+    page_compare_agrees(quiet, "cache", &qc, "cost.monthly_total");
     double hw, m;
 
     /* 1. Each product's requests form cycles: a miss, the misses while its response is on
      * the way (rate per key x the handler's mean 152 ms), then rate x TTL / keys = 18 hits
      * while the response is fresh. The scenario warms up 4 hours so the cycles are at their
      * steady state. */
-    double per_key = 30.0 / 500, fetch = per_key * lognormal_mean(120, 600) / 1000, x = per_key * 300;
+    double per_key = 30.0 / 500, fetch = per_key * page_lognormal_mean(120, 600) / 1000, x = per_key * 300;
     double hit = x / (1 + fetch + x);
     m = support_figure_ci(&c, "sources.shop.gateway_cache_hit_ratio", &hw);
     support_assert_within_ci(SUITE, "16.1 hit share = x/(1+f+x), x = 30 x 300 / 500", m, hw, hit);
@@ -171,10 +145,10 @@ START_TEST(ex16_gateway_caching)
     support_assert_within_ci(SUITE, "16.1 invocations with / without = 1 - hit share", inv_ratio, hw, 1 - hit);
     page_says(&p, "30/500 = %.2f times a second", per_key);
     page_says(&p, "its %.2f × 300 = %.0f requests", per_key, x);
-    page_says(&p, "(%.2f/s × %.2f s)", per_key, round(lognormal_mean(120, 600) / 10) / 100);
+    page_says(&p, "(%.2f/s × %.2f s)", per_key, round(page_lognormal_mean(120, 600) / 10) / 100);
     page_says(&p, "%.0f/(1 + %.3f + %.0f) = %.4f", x, fetch, x, hit);
     page_says(&p, "the other %.1f%% only (%,.0f invocations an hour against %,.0f)", 100 - 100 * m,
-              mean(&c, "functions.catalogue.invocations"), mean(&no, "functions.catalogue.invocations"));
+              page_mean(&c, "functions.catalogue.invocations"), page_mean(&no, "functions.catalogue.invocations"));
     page_given(&p, "next 300 s");
 
     /* 2. At 30/s it pays for itself many times over: the bill falls by more than $80 a
@@ -184,20 +158,20 @@ START_TEST(ex16_gateway_caching)
     support_assert_above(SUITE, "16.2 monthly saving at 30/s ($)", m, hw, 80);
     double p50 = support_figure_ci(&c, "latency_ms.p50", &hw);
     support_assert_below(SUITE, "16.2 p50 with the cache (ms)", p50, hw, 12);
-    page_says(&p, "falls from **$%.2f to $%.2f** a month", mean(&no, "cost.monthly_total"), mean(&c, "cost.monthly_total"));
+    page_says(&p, "falls from **$%.2f to $%.2f** a month", page_mean(&no, "cost.monthly_total"), page_mean(&c, "cost.monthly_total"));
     const char *lambda_lines[] = { "cost.by_line.lambda_requests", "cost.by_line.lambda_duration",
                                    "cost.by_line.logs_ingestion" };
     double lambda_no = 0, lambda_c = 0;
     for (int k = 0; k < 3; k++) {
-        lambda_no += mean(&no, lambda_lines[k]);
-        lambda_c += mean(&c, lambda_lines[k]);
+        lambda_no += page_mean(&no, lambda_lines[k]);
+        lambda_c += page_mean(&c, lambda_lines[k]);
     }
     page_says(&p, "fall by %.0f%%, the cache adds $%.2f", 100 * (1 - lambda_c / lambda_no),
-              mean(&c, "cost.by_line.api_gateway_cache"));
-    ck_assert_double_eq(mean(&no, "cost.by_line.api_gateway_rest"), mean(&c, "cost.by_line.api_gateway_rest"));
-    page_says(&p, "REST API's own $%.2f does not change", mean(&c, "cost.by_line.api_gateway_rest"));
-    page_says(&p, "the cache's %.0f ms instead of %.0f ms (p99 %.0f ms against %.0f", p50, mean(&no, "latency_ms.p50"),
-              mean(&c, "latency_ms.p99"), mean(&no, "latency_ms.p99"));
+              page_mean(&c, "cost.by_line.api_gateway_cache"));
+    ck_assert_double_eq(page_mean(&no, "cost.by_line.api_gateway_rest"), page_mean(&c, "cost.by_line.api_gateway_rest"));
+    page_says(&p, "REST API's own $%.2f does not change", page_mean(&c, "cost.by_line.api_gateway_rest"));
+    page_says(&p, "the cache's %.0f ms instead of %.0f ms (p99 %.0f ms against %.0f", p50, page_mean(&no, "latency_ms.p50"),
+              page_mean(&c, "latency_ms.p99"), page_mean(&no, "latency_ms.p99"));
 
     /* 3. At 0.5/s x = 0.3: most requests miss (hit share 0.23) and the cache costs more
      * than the invocations it saves (compare's figures: its means and their intervals). */
@@ -220,7 +194,7 @@ START_TEST(ex16_gateway_caching)
     double hw_c = page_csv(quiet, "compare.csv", "figure=cost.monthly_total,variant=cache", "ci95");
     ck_assert_msg(bill_c - hw_c - (bill_no + hw_no) > 10, "16.3 the cache adds to the bill at 0.5/s: $%.2f ± %.2f "
                   "against $%.2f ± %.2f", bill_c, hw_c, bill_no, hw_no);
-    page_says(&p, "about $%.2f of Lambda a month and costs $%.2f", saved, mean(&qc, "cost.by_line.api_gateway_cache"));
+    page_says(&p, "about $%.2f of Lambda a month and costs $%.2f", saved, page_mean(&qc, "cost.by_line.api_gateway_cache"));
     page_says(&p, "rises from $%.2f to **$%.2f**", bill_no, bill_c);
 
     support_done(s_no, &no);
@@ -242,9 +216,9 @@ START_TEST(ex17_edge_functions)
     page_run(&p, "/edge$", &s_edge, &edge);
     char cmp[1024];
     page_study(&p, "/compare$", cmp, sizeof cmp);
-    assert_compare_agrees(cmp, "regional", &reg, "cost.monthly_total");
-    assert_compare_agrees(cmp, "edge", &edge, "cost.monthly_total");
-    assert_compare_agrees(cmp, "edge", &edge, "latency_ms.p50");
+    page_compare_agrees(cmp, "regional", &reg, "cost.monthly_total");
+    page_compare_agrees(cmp, "edge", &edge, "cost.monthly_total");
+    page_compare_agrees(cmp, "edge", &edge, "latency_ms.p50");
     double hw, m;
 
     /* 1. Every request saves the round-trip difference, 80 - 20 = 60 ms (same seed: the
@@ -266,8 +240,8 @@ START_TEST(ex17_edge_functions)
     m = support_paired_diff(&reg, "latency_ms.p50", &edge, "latency_ms.p50", &hw);
     page_says(&p, "**%.0f ms** (%.1f ± %.1f, the paired difference)", m, m, hw);
     page_given(&p, "from 80 to 20 ms");
-    page_says(&p, "(p50 %.0f ms against %.0f ms, p99 %.0f against %.0f)", mean(&reg, "latency_ms.p50"),
-              mean(&edge, "latency_ms.p50"), mean(&reg, "latency_ms.p99"), mean(&edge, "latency_ms.p99"));
+    page_says(&p, "(p50 %.0f ms against %.0f ms, p99 %.0f against %.0f)", page_mean(&reg, "latency_ms.p50"),
+              page_mean(&edge, "latency_ms.p50"), page_mean(&reg, "latency_ms.p99"), page_mean(&edge, "latency_ms.p99"));
 
     /* 2. The bill: the same requests and GB-s at Lambda@Edge's prices ($0.60 per 1M,
      * $0.00005001 per GB-s) against Lambda's ($0.20, $0.0000166667): per invocation and per
@@ -285,11 +259,11 @@ START_TEST(ex17_edge_functions)
         ck_assert_double_eq_tol(support_row_value(&edge, r, "cost.monthly_total"),
                                 3 * support_row_value(&reg, r, "cost.monthly_total"), 0.04);
 
-    double bill_e = mean(&edge, "cost.monthly_total"), bill_r = mean(&reg, "cost.monthly_total");
-    double requests = mean(&edge, "cost.by_line.lambda_edge_requests") / 0.60;
-    ck_assert_double_eq_tol(requests, mean(&edge, "requests.arrived") * scale / 1e6, 0.01);
+    double bill_e = page_mean(&edge, "cost.monthly_total"), bill_r = page_mean(&reg, "cost.monthly_total");
+    double requests = page_mean(&edge, "cost.by_line.lambda_edge_requests") / 0.60;
+    ck_assert_double_eq_tol(requests, page_mean(&edge, "requests.arrived") * scale / 1e6, 0.01);
     page_says(&p, "**%.0f times as much**: $%.2f against $%.2f a month for %.0f million requests ($%.2f of", bill_e / bill_r,
-              bill_e, bill_r, requests, mean(&edge, "cost.by_line.lambda_edge_requests"));
+              bill_e, bill_r, requests, page_mean(&edge, "cost.by_line.lambda_edge_requests"));
     page_given(&p, "$0.60 per million");
     page_given(&p, "$0.00005001 per GB-s against Lambda's $0.20 and $0.0000166667");
     page_given(&p, "those 60 ms");
@@ -312,15 +286,15 @@ START_TEST(ex18_gateway_guards)
     page_run(&p, "/guarded$", &s_g, &g);
     char cmp[1024];
     page_study(&p, "/compare$", cmp, sizeof cmp);
-    assert_compare_agrees(cmp, "unguarded", &un, "cost.monthly_total");
-    assert_compare_agrees(cmp, "guarded", &g, "cost.monthly_total");
+    page_compare_agrees(cmp, "unguarded", &un, "cost.monthly_total");
+    page_compare_agrees(cmp, "guarded", &g, "cost.monthly_total");
     double hw, m;
 
     /* 1. Unguarded, each malformed request (20% of the free plan's) fails three times. */
     m = support_ratio_ci(&un, "functions.api.errors", "tenants.free.requests.arrived", &hw);
     support_assert_within_ci(SUITE, "18.1 function errors per free-plan request = 3 x 0.2", m, hw, 0.6);
     page_says(&p, "**%.1f** (%.3f ± %.3f)", 3 * 0.2, m, hw);
-    page_says(&p, "%,.0f failed invocations in two days", mean(&un, "functions.api.errors"));
+    page_says(&p, "%,.0f failed invocations in two days", page_mean(&un, "functions.api.errors"));
     ck_assert_double_eq(s_un->duration_s, 2 * 86400);
 
     /* 2. Guarded: 20,000 of the free plan's attempts a day pass the quota, a fifth of
@@ -339,11 +313,11 @@ START_TEST(ex18_gateway_guards)
     support_assert_within_ci(SUITE, "18.2 refused by validation / passed = 0.2 / 0.8", m, hw, 0.25);
     page_given(&p, "Exactly 20,000 a day pass the quota");
     page_says(&p, "= %.2f within its CI: %.3f ± %.3f)", 0.2 / 0.8, m, hw);
-    double invoking = mean(&g, "tenants.free.requests.completed") / days;
+    double invoking = page_mean(&g, "tenants.free.requests.completed") / days;
     page_says(&p, "about %,.0f a day invoke", round(invoking / 1000) * 1000);
     page_says(&p, "The other %,.0f of the free plan's requests (%,.0f arrived in two days; with their retries, %,.0f "
-              "attempts over the quota)", mean(&g, "tenants.free.requests.throttled"),
-              mean(&g, "tenants.free.requests.arrived"), mean(&g, "tenants.free.over_quota"));
+              "attempts over the quota)", page_mean(&g, "tenants.free.requests.throttled"),
+              page_mean(&g, "tenants.free.requests.arrived"), page_mean(&g, "tenants.free.over_quota"));
     page_given(&p, "a 429");
 
     /* 3. The partner does not notice: every one of its requests completes either way, but
@@ -358,8 +332,8 @@ START_TEST(ex18_gateway_guards)
      * charge for throttled requests. */
     m = support_paired_diff(&un, "cost.monthly_total", &g, "cost.monthly_total", &hw);
     support_assert_above(SUITE, "18.4 monthly saving of the guards ($)", m, hw, 10);
-    page_says(&p, "by **$%.2f** a month ($%.2f against $%.2f)", m, mean(&un, "cost.monthly_total"),
-              mean(&g, "cost.monthly_total"));
+    page_says(&p, "by **$%.2f** a month ($%.2f against $%.2f)", m, page_mean(&un, "cost.monthly_total"),
+              page_mean(&g, "cost.monthly_total"));
 
     support_done(s_un, &un);
     support_done(s_g, &g);
