@@ -1,5 +1,5 @@
 /* stream.c — a data stream (Amazon Kinesis Data Streams, provisioned) read by a Lambda
- * event source mapping.
+ * event source mapping, or an Azure Event Hub (Standard) read by the Functions trigger.
  *
  * A record gets one of partition_keys keys at random; key k lives on shard k mod shards.
  * Each shard takes at most write_records_per_s records and write_kb_per_s KB a second
@@ -11,6 +11,14 @@
  * older than max_record_age_s; the shard waits meanwhile. With bisect_on_error a failed
  * batch is split in two and the halves retried in order, so a poisoned record ends up
  * alone. Records given up go to on_failure (dead-lettered) or are lost (expired).
+ *
+ * Event Hubs (service "event-hubs"): the key's partition is its lane (partitions of them, no
+ * parallelization factor); the ingress limit is the namespace's throughput units', shared by
+ * every partition: throughput_units x 1,000 events and x 1 MB a second (a token bucket of
+ * one second's worth), above which a send is throttled (ServerBusyException). The trigger
+ * takes up to batch_size (maxEventBatchSize, 100) events a batch and, without a retry
+ * policy, checkpoints past a failed batch: its events are skipped (lost). Billed per
+ * throughput-unit hour and per million ingress events of 64 KB.
  *
  * Invariant: a lane's records are a list in arrival order; a batch in flight is its first
  * n records, still at the head of the list until they are done. */
@@ -34,6 +42,9 @@ typedef struct stream_spec {
     int64_t  max_retries;          /* -1: until the record is too old */
     double   max_record_age_s;
     bool     bisect;
+    bool     event_hubs;           /* the service: Azure Event Hubs (else Kinesis) */
+    uint32_t throughput_units;
+    rate_limit hub_events, hub_kb;  /* Event Hubs: the namespace's ingress limits */
 } stream_spec;
 
 static void stream_free_spec(void *p)
@@ -47,34 +58,79 @@ static void stream_free_spec(void *p)
     free(s);
 }
 
+static const char *const stream_services[] = { "kinesis", "event-hubs", NULL };
+
+/* A key of one service only: refused on the other, naming the one that takes it. */
+static void stream_only(cfg_node *n, const stream_spec *s, const char *key, bool event_hubs)
+{
+    if (s->event_hubs != event_hubs && cfg_has(n, key))
+        cfg_fail(n, key, "is a%s key; this stream's service is \"%s\"",
+                 event_hubs ? "n Event Hubs (service \"event-hubs\")" : " Kinesis (service \"kinesis\")",
+                 s->event_hubs ? "event-hubs" : "kinesis");
+}
+
 static void *stream_parse(cfg_node *n, world_spec *w)
 {
-    (void)w;
     stream_spec *s = calloc(1, sizeof *s);
     if (!s) {
         cfg_fail(n, NULL, "out of memory");
         return NULL;
     }
     s->name = strdup(cfg_string_req(n, "name"));
-    s->shards = (uint32_t)cfg_integer(n, "shards", 1, 1, 10000);
+    s->event_hubs = world_service(n, w, "stream", stream_services, 0) == 1;
+    static const char *const kinesis_keys[] = { "shards", "write_records_per_s", "write_kb_per_s", NULL };
+    static const char *const hub_keys[] = { "throughput_units", "partitions", NULL };
+    for (size_t i = 0; kinesis_keys[i]; i++)
+        stream_only(n, s, kinesis_keys[i], false);
+    for (size_t i = 0; hub_keys[i]; i++)
+        stream_only(n, s, hub_keys[i], true);
     s->partition_keys = (uint32_t)cfg_integer(n, "partition_keys", 1000, 1, 100000000);
-    s->write_records_per_s = cfg_number(n, "write_records_per_s", 1000, 1, 1e6);
-    s->write_kb_per_s = cfg_number(n, "write_kb_per_s", 1024, 1, 1e7);
+    if (s->event_hubs) {
+        /* Standard: 1 to 20 throughput units a namespace (1 MB/s or 1,000 events/s of ingress
+         * each), 1 to 32 partitions a hub. */
+        s->throughput_units = (uint32_t)cfg_integer(n, "throughput_units", 1, 1, 20);
+        s->shards = (uint32_t)cfg_integer(n, "partitions", 16, 1, 32);
+        double events = 1000.0 * s->throughput_units, kb = 1024.0 * s->throughput_units;
+        s->hub_events = (rate_limit){ .per_s = events, .burst = events };
+        s->hub_kb = (rate_limit){ .per_s = kb, .burst = kb };
+        s->write_records_per_s = INFINITY;
+        s->write_kb_per_s = INFINITY;
+    } else {
+        s->shards = (uint32_t)cfg_integer(n, "shards", 1, 1, 10000);
+        s->write_records_per_s = cfg_number(n, "write_records_per_s", 1000, 1, 1e6);
+        s->write_kb_per_s = cfg_number(n, "write_kb_per_s", 1024, 1, 1e7);
+    }
     s->write_records = (rate_limit){ .per_s = s->write_records_per_s, .burst = s->write_records_per_s };
     s->write_kb = (rate_limit){ .per_s = s->write_kb_per_s, .burst = s->write_kb_per_s };
     s->consumer = s->on_failure = -1;
     cfg_node c;
     if (cfg_object(n, "consumer", &c)) {
         s->consumer_name = strdup(cfg_string_req(&c, "function"));
-        s->batch_size = (uint32_t)cfg_integer(&c, "batch_size", 100, 1, 10000);
-        s->parallelization = (uint32_t)cfg_integer(&c, "parallelization_factor", 1, 1, 10);
-        s->batch_window_s = cfg_number(&c, "batch_window_s", 0, 0, 300);
-        s->poll_interval_s = cfg_number(&c, "poll_interval_s", 1, 0.001, 60);
-        s->max_retries = cfg_integer(&c, "max_retry_attempts", -1, -1, 10000);
-        s->max_record_age_s = cfg_number(&c, "max_record_age_s", 86400, 60, 604800);
-        s->bisect = cfg_bool(&c, "bisect_on_error", false);
-        const char *dest = cfg_string(&c, "on_failure", NULL);
-        s->on_failure_name = dest ? strdup(dest) : NULL;
+        if (s->event_hubs) {
+            static const char *const kinesis_only[] = { "parallelization_factor", "batch_window_s",
+                                                        "max_record_age_s", "bisect_on_error", "on_failure", NULL };
+            for (size_t i = 0; kinesis_only[i]; i++)
+                stream_only(&c, s, kinesis_only[i], false);
+            /* The Functions trigger: maxEventBatchSize 100; no retry policy (a failed batch is
+             * checkpointed past); events arrive over AMQP as they come (an assumed 10 ms);
+             * retention 7 days. */
+            s->batch_size = (uint32_t)cfg_integer(&c, "batch_size", 100, 1, 1000);
+            s->parallelization = 1;
+            s->batch_window_s = 0;
+            s->poll_interval_s = cfg_number(&c, "poll_interval_s", 0.01, 0.001, 60);
+            s->max_retries = cfg_integer(&c, "max_retry_attempts", 0, -1, 10000);
+            s->max_record_age_s = 604800;
+        } else {
+            s->batch_size = (uint32_t)cfg_integer(&c, "batch_size", 100, 1, 10000);
+            s->parallelization = (uint32_t)cfg_integer(&c, "parallelization_factor", 1, 1, 10);
+            s->batch_window_s = cfg_number(&c, "batch_window_s", 0, 0, 300);
+            s->poll_interval_s = cfg_number(&c, "poll_interval_s", 1, 0.001, 60);
+            s->max_retries = cfg_integer(&c, "max_retry_attempts", -1, -1, 10000);
+            s->max_record_age_s = cfg_number(&c, "max_record_age_s", 86400, 60, 604800);
+            s->bisect = cfg_bool(&c, "bisect_on_error", false);
+            const char *dest = cfg_string(&c, "on_failure", NULL);
+            s->on_failure_name = dest ? strdup(dest) : NULL;
+        }
         cfg_done(&c);
     } else {
         s->parallelization = 1;
@@ -135,7 +191,8 @@ typedef struct stream_state {
     gsl_rng *r_key;
     /* measured figures */
     uint64_t records, throttled_puts, batches, retries, bisections, expired, to_on_failure;
-    uint64_t processed, put_units;
+    uint64_t processed, put_units, skipped;
+    token_bucket hub_events, hub_kb;   /* Event Hubs: the namespace's ingress */
     hist     iterator_age_ms;
     double  *key_last;               /* per key (when keys <= 1M): last processed write time */
     uint64_t out_of_order;           /* records processed before an earlier one of their key */
@@ -163,6 +220,8 @@ static void *stream_start(const void *spec, world *w, int index)
         free(st);
         return NULL;
     }
+    token_bucket_init(&st->hub_events, &s->hub_events);
+    token_bucket_init(&st->hub_kb, &s->hub_kb);
     for (uint32_t i = 0; i < s->shards; i++) {
         token_bucket_init(&st->shard[(size_t)i * s->parallelization].writes_rec, &s->write_records);
         token_bucket_init(&st->shard[(size_t)i * s->parallelization].writes_kb, &s->write_kb);
@@ -203,17 +262,23 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
     uint32_t key = (uint32_t)gsl_rng_uniform_int(st->r_key, s->partition_keys);
     uint32_t physical = key % s->shards;
     shard *ph = &st->shard[(size_t)physical * s->parallelization];
-    /* Both limits are checked before either is spent. */
-    token_bucket_refill(&ph->writes_rec, &s->write_records, now);
-    token_bucket_refill(&ph->writes_kb, &s->write_kb, now);
-    if (ph->writes_rec.tokens < 1 || ph->writes_kb.tokens < r->size_kb) {
+    /* Event Hubs: the namespace's throughput units, shared by every partition; Kinesis: the
+     * shard's own limits. Both limits are checked before either is spent. */
+    token_bucket *events = s->event_hubs ? &st->hub_events : &ph->writes_rec;
+    token_bucket *kb = s->event_hubs ? &st->hub_kb : &ph->writes_kb;
+    const rate_limit *events_limit = s->event_hubs ? &s->hub_events : &s->write_records;
+    const rate_limit *kb_limit = s->event_hubs ? &s->hub_kb : &s->write_kb;
+    token_bucket_refill(events, events_limit, now);
+    token_bucket_refill(kb, kb_limit, now);
+    if (events->tokens < 1 || kb->tokens < r->size_kb) {
         if (measuring(st))
             st->throttled_puts++;
-        world_finish(w, req, OUTCOME_THROTTLED);   /* ProvisionedThroughputExceeded */
+        /* Kinesis: ProvisionedThroughputExceeded; Event Hubs: ServerBusyException */
+        world_finish(w, req, OUTCOME_THROTTLED);
         return;
     }
-    ph->writes_rec.tokens -= 1;
-    ph->writes_kb.tokens -= r->size_kb;
+    events->tokens -= 1;
+    kb->tokens -= r->size_kb;
     /* The key's lane: the same key always lands on the same lane. */
     uint32_t k = physical * s->parallelization + (key / s->shards) % s->parallelization;
     shard *sh = &st->shard[k];
@@ -221,7 +286,8 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
     r->entered = now;
     if (measuring(st)) {
         st->records++;
-        st->put_units += (uint64_t)fmax(1.0, ceil(r->size_kb / 25 - 1e-9));   /* 25 KB units */
+        /* Kinesis: 25 KB PUT payload units; Event Hubs: 64 KB ingress events. */
+        st->put_units += (uint64_t)fmax(1.0, ceil(r->size_kb / (s->event_hubs ? 64 : 25) - 1e-9));
     }
     if (sh->n == 0)
         sh->first = req;
@@ -253,6 +319,10 @@ static void finish_batch(stream_state *st, uint32_t k, bool ok)
                 st->key_last[r->partition_key] = r->entered;
             }
             world_finish(w, req, OUTCOME_COMPLETED);
+        } else if (st->s->event_hubs) {
+            if (measuring(st))
+                st->skipped++;
+            world_finish(w, req, OUTCOME_FAILED);   /* checkpointed past */
         } else if (st->s->on_failure >= 0) {
             if (measuring(st))
                 st->to_on_failure++;
@@ -377,7 +447,7 @@ static void stream_finish(void *state, world *w)
 
 static void stream_report(const void *spec, const void *state, metric_sink *m)
 {
-    (void)spec;
+    const stream_spec *s = spec;
     const stream_state *st = state;
     stream_state zero = { 0 };
     if (!st)
@@ -395,12 +465,19 @@ static void stream_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "iterator_age_ms_mean", any ? hist_mean(&st->iterator_age_ms) : NAN);
     metric_emit(m, "iterator_age_ms_p99", any ? hist_quantile(&st->iterator_age_ms, 0.99) : NAN);
     metric_emit(m, "iterator_age_ms_max", any ? st->iterator_age_ms.max : NAN);
+    if (s->event_hubs)
+        metric_emit(m, "records_skipped", (double)st->skipped);
 }
 
 static void stream_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     const stream_spec *s = spec;
     const stream_state *st = state;
+    if (s->event_hubs) {
+        usage_add(u, index, "stream.throughput_unit_hours", (double)s->throughput_units * w->spec->duration_s / 3600.0);
+        usage_add(u, index, "stream.ingress_events", (double)st->put_units);
+        return;
+    }
     usage_add(u, index, "stream.shard_hours", (double)s->shards * w->spec->duration_s / 3600.0);
     usage_add(u, index, "stream.put_units", (double)st->put_units);
 }

@@ -182,12 +182,121 @@ static wf_frame *fr_of(workflow_state *st, uint64_t arg)
 /* Standard bills the transitions that happen in the window, whenever their executions
  * started: a steady workload's bill does not depend on how long the run is, and an
  * execution still waiting at the end of the window (for a person) has paid for what it
- * did. */
-static void count_transition(workflow_state *st, wf_exec *e)
+ * did. The other services' meters count the same moments: a state entered (s) or a task's
+ * attempt (t: a state's first, a retry or a compensation's). Google bills each as a step,
+ * external when it calls outside Google Cloud or waits for a callback; Logic Apps as an
+ * action or a connector call (a condition, a delay, a webhook wait, a for-each loop and a
+ * terminate are actions; parallel branches and a succeed are none); Durable Functions pays
+ * storage transactions per activity call and per timer or event; Cloudflare bills CPU per
+ * step.do attempt and keeps its result. */
+static void count_step(workflow_state *st, wf_exec *e, const wf_state *s, const wf_task *t)
 {
     e->transitions++;
-    if (world_measuring(st->w, sim_now(st->w->s)))
-        st->transitions++;
+    if (!world_measuring(st->w, sim_now(st->w->s)))
+        return;
+    st->transitions++;
+    switch (st->s->service) {
+    case WF_STEP_FUNCTIONS:
+        break;
+    case WF_GOOGLE:
+        if ((t && t->external) || (s && s->type == S_WAIT && s->event))
+            st->external_steps++;
+        break;
+    case WF_LOGIC_APPS:
+        if (t && t->connector != CONNECTOR_BUILT_IN)
+            st->connector_calls[t->connector]++;
+        else if (t || (s && s->type != S_PARALLEL && s->type != S_SUCCEED))
+            st->actions++;
+        break;
+    case WF_DURABLE:
+        if (t || (s && s->type == S_WAIT))
+            st->storage_steps++;
+        break;
+    case WF_CLOUDFLARE:
+        if (t) {
+            st->cf_steps++;
+            st->stored_kb += t->size_kb;
+        }
+        break;
+    }
+}
+
+/* ---- Durable Functions: the task hub's storage queues and the orchestrator's replays ----
+ * A message (an execution's start, an activity's result, a timer) waits on its storage
+ * queue for the next poll. A poller that finds nothing waits twice as long before the next
+ * poll, from 50 ms up to max_queue_polling_interval_s, and polls again at once after it
+ * finds something: modelled without its randomness, polls after one that found messages at
+ * t0 come at t0 + 0.05, + 0.1, + 0.2, ... (capped). Every batch of an instance's control
+ * messages a poll finds replays its orchestrator once: a billed execution. */
+#define POLL_CONTROL POLL_QUEUES_CONTROL
+#define POLL_WORK    POLL_QUEUES_WORK
+
+/* When a message put on queue q now is found by a poll (and that poll becomes the last that
+ * found messages). */
+static double poll_dispatch(workflow_state *st, int q, double now)
+{
+    double t = st->poll_found[q];
+    if (now <= t)
+        return t;
+    double d = st->s->min_poll_s, max = st->s->max_poll_s;
+    while (t < now && d < max) {
+        t += d;
+        d = fmin(2 * d, max);
+    }
+    if (t < now)
+        t += ceil((now - t) / max - 1e-12) * max;
+    st->poll_found[q] = t;
+    if (world_measuring(st->w, now))
+        hist_add(&st->dispatch_ms, (t - now) * 1000.0);
+    return t;
+}
+
+/* The orchestrator of execution e replays (once for all the messages one poll found). */
+static void durable_replay(workflow_state *st, wf_exec *e)
+{
+    double now = sim_now(st->w->s);
+    if (now == e->last_replay)
+        return;
+    e->last_replay = now;
+    if (world_measuring(st->w, now))
+        st->replays++;
+}
+
+static void on_activity_dispatched(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    workflow_state *st = target;
+    world_deliver(st->w, (int)sim_gen_of(arg), sim_payload_of(arg));
+}
+
+static void frame_at(workflow_state *st, uint32_t k, double t, sim_handler handler);
+
+/* Durable Functions: what wakes the orchestrator of frame arg (a start, a result, a timer)
+ * waits on the control queue for a poll. Returns true when it was put off to then (or the
+ * frame is gone); false when it goes on now, its replay counted. */
+static bool durable_defer(workflow_state *st, uint64_t arg, sim_handler then)
+{
+    if (st->s->service != WF_DURABLE)
+        return false;
+    wf_frame *f = fr_of(st, arg);
+    if (!f)
+        return true;
+    double now = sim_now(st->w->s), t = poll_dispatch(st, POLL_CONTROL, now);
+    if (t > now) {
+        frame_at(st, sim_payload_of(arg), t, then);
+        return true;
+    }
+    durable_replay(st, &st->ex[f->exec]);
+    return false;
+}
+
+/* A deferred wake-up has come: the replay, then the frame (NULL when it is gone). */
+static wf_frame *durable_woken(workflow_state *st, uint64_t arg)
+{
+    wf_frame *f = fr_of(st, arg);
+    if (f)
+        durable_replay(st, &st->ex[f->exec]);
+    return f;
 }
 
 static void run_state(workflow_state *st, uint32_t k, int state);
@@ -299,6 +408,15 @@ static void on_caller_deadline(sim *s, void *target, uint64_t arg)
     world_reply(st->w, req, RESULT_TIMEOUT);
 }
 
+static void on_start_woken(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    workflow_state *st = target;
+    wf_frame *f = durable_woken(st, arg);
+    if (f)
+        run_state(st, sim_payload_of(arg), f->state);
+}
+
 static void start_execution(workflow_state *st, world *w, uint32_t req, bool sync)
 {
     double now = sim_now(w->s);
@@ -337,6 +455,10 @@ static void start_execution(workflow_state *st, world *w, uint32_t req, bool syn
         exec_end(st, x, WF_FAILED);
         return;
     }
+    st->fr[root].state = st->s->scope_start[0];
+    e->last_replay = -INFINITY;
+    if (durable_defer(st, fr_arg(st, root), on_start_woken))
+        return;
     run_state(st, root, st->s->scope_start[0]);
 }
 
@@ -461,13 +583,35 @@ static void issue_task(workflow_state *st, uint32_t k, const wf_task *t)
     r->deadline = fmin(now + t->timeout_s, e->deadline);
     /* Made for a holder of work: what the task's target sends on carries it. */
     r->work = e->req != NONE && world_work_held(w, e->req) ? WORK_PART : WORK_NONE;
+    if (st->s->service == WF_DURABLE) {
+        /* The activity's message waits on the work-item queue for a poll. */
+        double at = poll_dispatch(st, POLL_WORK, now);
+        if (at > now) {
+            sim_at(w->s, at, on_activity_dispatched, st, sim_gen_pack((uint32_t)t->target, sub));
+            return;
+        }
+    }
     world_deliver(w, t->target, sub);
 }
 
+static void on_retry_woken(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    workflow_state *st = target;
+    wf_frame *f = durable_woken(st, arg);
+    if (!f)
+        return;
+    int state;
+    issue_task(st, sim_payload_of(arg), frame_task(st, f, &state));
+}
+
+/* A retry's wait is over (Durable Functions: a timer, which wakes the orchestrator). */
 static void on_task_retry(sim *s, void *target, uint64_t arg)
 {
     (void)s;
     workflow_state *st = target;
+    if (durable_defer(st, arg, on_retry_woken))
+        return;
     wf_frame *f = fr_of(st, arg);
     if (!f)
         return;
@@ -476,6 +620,14 @@ static void on_task_retry(sim *s, void *target, uint64_t arg)
 }
 
 static void compensation_step(workflow_state *st, uint32_t k);
+
+static void on_result_woken(sim *s, void *target, uint64_t arg)
+{
+    workflow_state *st = target;
+    wf_frame *f = durable_woken(st, arg);
+    if (f)
+        task_result(st, sim_payload_of(arg), (attempt_result)f->result, sim_now(s));
+}
 
 void workflow_reply(void *state, world *w, uint32_t sub, attempt_result result)
 {
@@ -497,6 +649,10 @@ void workflow_reply(void *state, world *w, uint32_t sub, attempt_result result)
         breaker_record(breaker_of(st, f, owner), &t->breaker, r.breaker_generation, result == RESULT_OK, now) &&
         st->ex[f->exec].measured)
         st->stats[owner].breaker_opens++;
+    /* Durable Functions: the result waits on the control queue, then replays the orchestrator. */
+    st->fr[k].result = (uint8_t)result;
+    if (durable_defer(st, fr_arg(st, k), on_result_woken))
+        return;
     task_result(st, k, result, now);
 }
 
@@ -534,7 +690,7 @@ static void task_result(workflow_state *st, uint32_t k, attempt_result result, d
         if (t->jitter)
             d *= gsl_rng_uniform(st->r_retry);
         f->attempt++;
-        count_transition(st, e);            /* a retry is a state transition */
+        count_step(st, e, NULL, t);         /* a retry is a state transition */
         if (e->measured && !f->comp_frame)
             st->stats[f->state].retries++;
         trace(st, e, name, "retry");
@@ -578,7 +734,7 @@ static void compensation_step(workflow_state *st, uint32_t k)
         return;
     }
     int cs = e->comp[e->n_comp - 1 - e->comp_done];
-    count_transition(st, e);
+    count_step(st, e, NULL, &st->s->states[cs].comp);
     if (e->measured)
         st->compensations_run++;
     f->epoch++;
@@ -601,16 +757,34 @@ static void wait_over(workflow_state *st, uint64_t arg, bool ok)
         state_failed(st, sim_payload_of(arg));
 }
 
+static void on_wait_woken(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    if (durable_woken(target, arg))
+        wait_over(target, arg, true);
+}
+
+static void on_wait_timeout_woken(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    if (durable_woken(target, arg))
+        wait_over(target, arg, false);
+}
+
+/* A wait's time has come (Durable Functions: a timer or an event, which wakes the
+ * orchestrator). */
 static void on_wait_done(sim *s, void *target, uint64_t arg)
 {
     (void)s;
-    wait_over(target, arg, true);
+    if (!durable_defer(target, arg, on_wait_woken))
+        wait_over(target, arg, true);
 }
 
 static void on_wait_timeout(sim *s, void *target, uint64_t arg)
 {
     (void)s;
-    wait_over(target, arg, false);
+    if (!durable_defer(target, arg, on_wait_timeout_woken))
+        wait_over(target, arg, false);
 }
 
 /* Starts child frame for scope sc under frame k (a branch or a map item). */
@@ -719,7 +893,7 @@ static void enter_states(workflow_state *st, uint32_t k, int state)
         f->attempt = 1;
         f->epoch++;
         f->in_state = 1;
-        count_transition(st, e);
+        count_step(st, e, s, s->type == S_TASK ? &s->task : NULL);
         if (e->measured)
             st->stats[state].entries++;
         trace(st, e, s->name, "entered");

@@ -39,6 +39,13 @@
 
 /* ---- spec ------------------------------------------------------------------------ */
 
+/* The service a workflow runs on (its "service" key; "workflows" is Google's on a gcp table
+ * and Cloudflare's on the cloudflare table). */
+typedef enum wf_service { WF_STEP_FUNCTIONS, WF_DURABLE, WF_LOGIC_APPS, WF_GOOGLE, WF_CLOUDFLARE } wf_service;
+
+/* Logic Apps: what a task's call is metered as. */
+typedef enum wf_connector { CONNECTOR_BUILT_IN, CONNECTOR_STANDARD, CONNECTOR_ENTERPRISE } wf_connector;
+
 typedef enum stype { S_TASK, S_CHOICE, S_WAIT, S_PARALLEL, S_MAP, S_SUCCEED, S_FAIL } stype;
 
 typedef struct wf_task {
@@ -55,6 +62,10 @@ typedef struct wf_task {
     /* A circuit breaker in front of the target (models/breaker.h; off unless given): while
      * open, an attempt fails at once without a call, and the retry or catch takes over. */
     breaker_spec breaker;
+    /* Google Workflows: a call outside Google Cloud's internal endpoints (an external step;
+     * set at link from the target's kind). Logic Apps: the action's metering. */
+    bool         external;
+    wf_connector connector;
 } wf_task;
 
 typedef struct wf_state {
@@ -93,6 +104,7 @@ typedef struct wf_state {
 
 typedef struct wf_spec {
     char     *name;
+    wf_service service;
     bool      express;
     double    memory_mb;          /* Express: billed memory */
     double    timeout_s;          /* the execution's own limit */
@@ -101,6 +113,15 @@ typedef struct wf_spec {
     size_t    n_scopes;
     int      *scope_start;
     uint32_t  trace_executions;
+    /* Durable Functions: each replay of the orchestrator is a Consumption execution of
+     * replay_ms at memory_mb (billed at least 100 ms, memory in 128 MB steps: bill_gb_s a
+     * replay); storage transactions per step; the storage queues' polling back-off. */
+    double    replay_ms, replay_gb_s;
+    double    storage_transactions_per_step;
+    double    max_poll_s, min_poll_s;
+    /* Cloudflare Workflows: CPU-ms of the workflow's own code per step, and how long an
+     * instance's step results are kept (storage). */
+    double    cpu_ms_per_step, retention_s;
 } wf_spec;
 
 /* ---- run state ------------------------------------------------------------------- */
@@ -127,6 +148,7 @@ typedef struct wf_exec {
     uint8_t  live, measured, sync, traced;
     uint8_t  forwarded;     /* a task's callee sent work on */
     uint32_t trace_id;
+    double   last_replay;   /* Durable Functions: when its orchestrator last replayed */
 } wf_exec;
 
 typedef struct wf_frame {
@@ -141,6 +163,7 @@ typedef struct wf_frame {
     uint32_t pending, started, done, failed, total;
     uint8_t  live, issuing, comp_frame;
     uint8_t  in_state;      /* its state's time is running (not yet added to the figures) */
+    uint8_t  result;        /* Durable Functions: a task's answer on its way through the control queue */
 } wf_frame;
 
 typedef struct state_stats {
@@ -165,6 +188,17 @@ typedef struct workflow_state {
     uint64_t  transitions, express_100ms_units, billed_executions;
     double    transitions_max, wait_s, work_s;
     tally     transitions_t;
+    /* Other services' meters (only what happens in the measured window): Google's external
+     * steps (the rest of transitions are internal), Durable Functions' replays and storage
+     * steps, Logic Apps' actions and connector calls, Cloudflare's steps and the KB their
+     * results keep. */
+    uint64_t  external_steps, replays, storage_steps, actions, connector_calls[3];
+    uint64_t  cf_steps;
+    double    stored_kb;
+    /* Durable Functions: the task hub's two storage queues (control and work items), each
+     * polled with back-off: last_found is when a poll last found messages. */
+    double    poll_found[2];     /* [POLL_QUEUES_CONTROL], [POLL_QUEUES_WORK] */
+    hist      dispatch_ms;
     hist      latency_ms;
     state_stats *stats;
     gauge     in_flight;
@@ -174,6 +208,9 @@ typedef struct workflow_state {
     size_t    trace_len, trace_cap;
     uint32_t  traced;
 } workflow_state;
+
+#define POLL_QUEUES_CONTROL 0
+#define POLL_QUEUES_WORK    1
 
 /* ---- what one part calls in another ------------------------------------------------ */
 

@@ -57,6 +57,8 @@ static void *workflow_start(const void *spec, world *w, int index)
     gauge_init(&st->in_flight, &st->in_flight_s, w->t_start);
     tally_init(&st->transitions_t);
     hist_init(&st->latency_ms);
+    hist_init(&st->dispatch_ms);
+    st->poll_found[POLL_QUEUES_CONTROL] = st->poll_found[POLL_QUEUES_WORK] = sim_now(w->s);
     return st;
 }
 
@@ -108,6 +110,29 @@ static void workflow_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "transitions_max", st->transitions_max);
     metric_emit(m, "waiting_s_mean", ended ? st->wait_s / (double)ended : NAN);
     metric_emit(m, "working_s_mean", ended ? st->work_s / (double)ended : NAN);
+    /* The other services' own figures (Step Functions' set stays as it was). */
+    switch (s->service) {
+    case WF_STEP_FUNCTIONS:
+        break;
+    case WF_DURABLE:
+        metric_emit(m, "replays", (double)st->replays);
+        metric_emit(m, "storage_transactions", (double)st->storage_steps * s->storage_transactions_per_step);
+        metric_emit(m, "dispatch_ms_mean", st->dispatch_ms.count ? hist_mean(&st->dispatch_ms) : NAN);
+        metric_emit(m, "dispatch_ms_max", st->dispatch_ms.count ? st->dispatch_ms.max : NAN);
+        break;
+    case WF_LOGIC_APPS:
+        metric_emit(m, "actions", (double)(st->started + st->actions));
+        metric_emit(m, "standard_connector_calls", (double)st->connector_calls[CONNECTOR_STANDARD]);
+        metric_emit(m, "enterprise_connector_calls", (double)st->connector_calls[CONNECTOR_ENTERPRISE]);
+        break;
+    case WF_GOOGLE:
+        metric_emit(m, "internal_steps", (double)(st->transitions - st->external_steps));
+        metric_emit(m, "external_steps", (double)st->external_steps);
+        break;
+    case WF_CLOUDFLARE:
+        metric_emit(m, "steps", (double)st->cf_steps);
+        break;
+    }
     for (size_t i = 0; i < s->n_states; i++) {
         const state_stats *ss = st->stats ? &st->stats[i] : NULL;
         state_stats none = { 0 };
@@ -131,17 +156,47 @@ static void workflow_report(const void *spec, const void *state, metric_sink *m)
 
 static void workflow_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
-    (void)w;
     const wf_spec *s = spec;
     const workflow_state *st = state;
-    if (!s->express) {
-        usage_add(u, index, "workflow.transitions", (double)st->transitions);
+    switch (s->service) {
+    case WF_STEP_FUNCTIONS:
+        if (!s->express) {
+            usage_add(u, index, "workflow.transitions", (double)st->transitions);
+            return;
+        }
+        usage_add(u, index, "workflow.express_requests", (double)st->billed_executions);
+        /* Memory in 64 MB steps. */
+        double mb = ceil(s->memory_mb / 64.0 - 1e-9) * 64.0;
+        usage_add(u, index, "workflow.express_gb_s", (double)st->express_100ms_units * 0.1 * mb / 1024.0);
+        return;
+    case WF_DURABLE:
+        /* Each replay is a Functions execution: it shares the Functions grant and bill lines. */
+        usage_add(u, index, "functions.requests", (double)st->replays);
+        usage_add(u, index, "functions.gb_s", (double)st->replays * s->replay_gb_s);
+        usage_add(u, index, "workflow.storage_transactions",
+                  (double)st->storage_steps * s->storage_transactions_per_step);
+        return;
+    case WF_LOGIC_APPS:
+        /* The trigger that starts a run is metered as an action. */
+        usage_add(u, index, "workflow.actions", (double)(st->started + st->actions));
+        usage_add(u, index, "workflow.connector_calls.standard", (double)st->connector_calls[CONNECTOR_STANDARD]);
+        usage_add(u, index, "workflow.connector_calls.enterprise", (double)st->connector_calls[CONNECTOR_ENTERPRISE]);
+        return;
+    case WF_GOOGLE:
+        usage_add(u, index, "workflow.steps.internal", (double)(st->transitions - st->external_steps));
+        usage_add(u, index, "workflow.steps.external", (double)st->external_steps);
+        return;
+    case WF_CLOUDFLARE: {
+        /* Workers Standard: an instance's creation is a request, its steps' CPU is billed;
+         * step results stay stored for retention_days, so the month's average stored GB is
+         * what the window wrote a second times the retention (decimal GB). */
+        usage_add(u, index, "functions.requests", (double)st->started);
+        usage_add(u, index, "functions.cpu", (double)st->cf_steps * s->cpu_ms_per_step);
+        double month_s = w->spec->prices.month_hours * 3600.0;
+        usage_add(u, index, "workflow.storage_gb_month", st->stored_kb / 1e6 * s->retention_s / month_s);
         return;
     }
-    usage_add(u, index, "workflow.express_requests", (double)st->billed_executions);
-    /* Memory in 64 MB steps. */
-    double mb = ceil(s->memory_mb / 64.0 - 1e-9) * 64.0;
-    usage_add(u, index, "workflow.express_gb_s", (double)st->express_100ms_units * 0.1 * mb / 1024.0);
+    }
 }
 
 const component_kind workflow_kind = {

@@ -44,26 +44,62 @@ void workflow_free_spec(void *p)
 }
 
 
-/* A task object (a state's, or a compensation's): target, timeout_s, retry, size_kb. */
-static void parse_task(cfg_node *c, wf_task *t)
+static const char *const service_names[] = { "step-functions", "durable-functions", "logic-apps",
+                                             "workflows", NULL };
+
+/* The name a service goes by in messages (Google's and Cloudflare's are both "workflows"). */
+static const char *service_label(wf_service v)
+{
+    static const char *const labels[] = { "step-functions", "durable-functions", "logic-apps",
+                                          "workflows (Google Cloud)", "workflows (Cloudflare)" };
+    return labels[v];
+}
+
+/* A key only the services in mask (bits of wf_service) take: refused on the others, naming
+ * those that take it. */
+static void only_on(cfg_node *n, const wf_spec *s, const char *key, unsigned mask, const char *owners)
+{
+    if (!(mask & (1u << s->service)) && cfg_has(n, key))
+        cfg_fail(n, key, "is a %s key; this workflow's service is \"%s\"", owners, service_label(s->service));
+}
+
+#define ON(v) (1u << (v))
+
+/* A task object (a state's, or a compensation's): target, timeout_s, retry, size_kb, and
+ * Logic Apps' connector. The retry defaults are the service's own. */
+static void parse_task(cfg_node *c, wf_task *t, const wf_spec *s)
 {
     t->target = -1;
     t->target_name = strdup(cfg_string_req(c, "target"));
-    if (cfg_has(c, "timeout_s")) {
-        t->timeout_s = cfg_number(c, "timeout_s", 0, 0.001, 31536000);
+    /* Cloudflare: a step.do attempt times out after 10 minutes by default. */
+    double timeout_default = s->service == WF_CLOUDFLARE ? 600 : NAN;
+    if (cfg_has(c, "timeout_s") || !isnan(timeout_default)) {
+        t->timeout_s = cfg_number(c, "timeout_s", timeout_default, 0.001, 31536000);
     } else {
         t->timeout_s = INFINITY;
         cfg_put(c, "timeout_s", cJSON_CreateNull());
     }
     t->size_kb = cfg_number(c, "size_kb", 1, 0.001, 262144);
+    only_on(c, s, "connector", ON(WF_LOGIC_APPS), "Logic Apps (service \"logic-apps\")");
+    static const char *const connectors[] = { "built-in", "standard", "enterprise", NULL };
+    if (s->service == WF_LOGIC_APPS)
+        t->connector = (wf_connector)cfg_enum(c, "connector", connectors, CONNECTOR_BUILT_IN);
+    /* Retry defaults: Amazon States Language's (3 retries, 1 s, rate 2, no cap); Durable
+     * Functions and Google Workflows retry only with a policy given; Logic Apps' default
+     * policy (4 retries, exponential from 7.5 s, at most 45 s apart); Cloudflare's step.do
+     * (5 retries, 10 s, exponential). */
+    static const struct { double retries, interval_s, rate, max_delay_s; } defaults[] = {
+        [WF_STEP_FUNCTIONS] = { 3, 1, 2, INFINITY },  [WF_DURABLE] = { 0, 1, 2, INFINITY },
+        [WF_LOGIC_APPS] = { 4, 7.5, 2, 45 },         [WF_GOOGLE] = { 0, 1, 2, INFINITY },
+        [WF_CLOUDFLARE] = { 5, 10, 2, INFINITY },
+    };
     cfg_node r;
     cfg_object(c, "retry", &r);
-    /* Amazon States Language's defaults: 3 retries, 1 s, rate 2, no cap, no jitter. */
-    t->max_retries = (uint32_t)cfg_integer(&r, "max_retries", 3, 0, 99999999);
-    t->interval_s = cfg_number(&r, "interval_s", 1, 0, 99999999);
-    t->backoff_rate = cfg_number(&r, "backoff_rate", 2, 1, 1000);
-    if (cfg_has(&r, "max_delay_s")) {
-        t->max_delay_s = cfg_number(&r, "max_delay_s", 0, 0, 31536000);
+    t->max_retries = (uint32_t)cfg_integer(&r, "max_retries", (int64_t)defaults[s->service].retries, 0, 99999999);
+    t->interval_s = cfg_number(&r, "interval_s", defaults[s->service].interval_s, 0, 99999999);
+    t->backoff_rate = cfg_number(&r, "backoff_rate", defaults[s->service].rate, 1, 1000);
+    if (cfg_has(&r, "max_delay_s") || isfinite(defaults[s->service].max_delay_s)) {
+        t->max_delay_s = cfg_number(&r, "max_delay_s", defaults[s->service].max_delay_s, 0, 31536000);
     } else {
         t->max_delay_s = INFINITY;
         cfg_put(&r, "max_delay_s", cJSON_CreateNull());
@@ -143,7 +179,7 @@ static void parse_state(cfg_node *c, wf_spec *s, int k, int scope, int depth)
     switch (type) {
     case S_TASK: {
         wf_task t = { 0 };
-        parse_task(c, &t);
+        parse_task(c, &t, s);
         s->states[k].task = t;
         const char *catch_name = cfg_string(c, "catch", NULL);
         s->states[k].catch_name = catch_name ? strdup(catch_name) : NULL;
@@ -151,7 +187,7 @@ static void parse_state(cfg_node *c, wf_spec *s, int k, int scope, int depth)
             cfg_node comp;
             cfg_object(c, "compensation", &comp);
             wf_task ct = { 0 };
-            parse_task(&comp, &ct);
+            parse_task(&comp, &ct, s);
             s->states[k].comp = ct;
             s->states[k].has_comp = true;
             cfg_done(&comp);
@@ -239,6 +275,8 @@ static void parse_state(cfg_node *c, wf_spec *s, int k, int scope, int depth)
         else
             dist_parse(c, "items", NULL, 1e6, &st->items);
         st->max_concurrency = (uint32_t)cfg_integer(c, "max_concurrency", 0, 0, 1000000);
+        only_on(c, s, "tolerated_failure_pct", ON(WF_STEP_FUNCTIONS), "Step Functions (service \"step-functions\")");
+        only_on(c, s, "items_per_batch", ON(WF_STEP_FUNCTIONS), "Step Functions (service \"step-functions\")");
         st->tolerated_pct = cfg_number(c, "tolerated_failure_pct", 0, 0, 100);
         st->items_per_batch = (uint32_t)cfg_integer(c, "items_per_batch", 1, 1, 1000000);
         const char *catch_name = cfg_string(c, "catch", NULL);
@@ -469,17 +507,50 @@ static int check_instant_loops(const wf_spec *s, cfg_node *n)
 
 void *workflow_parse(cfg_node *n, world_spec *w)
 {
-    (void)w;
     wf_spec *s = calloc(1, sizeof *s);
     if (!s) {
         cfg_fail(n, NULL, "out of memory");
         return NULL;
     }
     s->name = strdup(cfg_string_req(n, "name"));
+    int v = world_service(n, w, "workflow", service_names, 0);
+    if (v == 3 && w->provider == PROVIDER_CLOUDFLARE_WORKERS)
+        s->service = WF_CLOUDFLARE;
+    else
+        s->service = v < 0 ? WF_STEP_FUNCTIONS : (wf_service)v;
     static const char *const types[] = { "standard", "express", NULL };
     s->express = cfg_enum(n, "type", types, 0) == 1;
-    /* Express bills memory in 64 MB steps; a small state machine uses the minimum. */
-    s->memory_mb = cfg_number(n, "memory_mb", 64, 1, 10240);
+    if (s->express && s->service != WF_STEP_FUNCTIONS)
+        cfg_fail(n, "type", "\"express\" is a Step Functions type (service \"step-functions\"); this "
+                 "workflow's service is \"%s\"", service_label(s->service));
+    unsigned durable = ON(WF_DURABLE), cloudflare = ON(WF_CLOUDFLARE);
+    const char *durable_owner = "Durable Functions (service \"durable-functions\")";
+    const char *cloudflare_owner = "Cloudflare Workflows (service \"workflows\" on platform.provider "
+                                   "\"cloudflare-workers\")";
+    only_on(n, s, "memory_mb", ON(WF_STEP_FUNCTIONS) | durable,
+            "Step Functions Express or Durable Functions (service \"step-functions\" or \"durable-functions\")");
+    only_on(n, s, "replay_ms", durable, durable_owner);
+    only_on(n, s, "storage_transactions_per_step", durable, durable_owner);
+    only_on(n, s, "max_queue_polling_interval_s", durable, durable_owner);
+    only_on(n, s, "cpu_ms_per_step", cloudflare, cloudflare_owner);
+    only_on(n, s, "retention_days", cloudflare, cloudflare_owner);
+    if (s->service == WF_DURABLE) {
+        /* The orchestrator: a Consumption execution per replay, observed memory rounded up
+         * to 128 MB (at most 1,536 MB), 100 ms at least, to the ms. */
+        s->memory_mb = cfg_number(n, "memory_mb", 128, 1, 1536);
+        s->replay_ms = cfg_number(n, "replay_ms", 50, 1, 600000);
+        double gb = ceil(s->memory_mb / 128.0 - 1e-9) * 128.0 / 1024.0;
+        s->replay_gb_s = gb * fmax(0.1, ceil(s->replay_ms - 1e-9) / 1000.0);
+        s->storage_transactions_per_step = cfg_number(n, "storage_transactions_per_step", 10, 0, 1000);
+        s->max_poll_s = cfg_number(n, "max_queue_polling_interval_s", 30, 0.05, 3600);
+        s->min_poll_s = 0.05;
+    } else if (s->service == WF_STEP_FUNCTIONS) {
+        /* Express bills memory in 64 MB steps; a small state machine uses the minimum. */
+        s->memory_mb = cfg_number(n, "memory_mb", 64, 1, 10240);
+    } else if (s->service == WF_CLOUDFLARE) {
+        s->cpu_ms_per_step = cfg_number(n, "cpu_ms_per_step", 5, 0, 300000);
+        s->retention_s = cfg_number(n, "retention_days", 7, 1, 30) * 86400.0;
+    }
     double limit = s->express ? EXPRESS_MAX_S : 31536000.0;
     if (cfg_has(n, "timeout_s")) {
         s->timeout_s = cfg_number(n, "timeout_s", limit, 1, limit);
@@ -504,8 +575,14 @@ void *workflow_parse(cfg_node *n, world_spec *w)
 static int link_task(wf_task *t, const world_spec *w, cfg_ctx *ctx, const wf_state *st, bool comp)
 {
     t->target = world_spec_component(w, t->target_name);
-    if (t->target >= 0 && w->components[t->target].kind->accept)
+    if (t->target >= 0 && w->components[t->target].kind->accept) {
+        /* Google Workflows: calls to Cloud Run (the functions) and to other workflows (the
+         * Workflows API) are internal steps; calls to the scenario's other services are
+         * HTTP requests outside Google Cloud, external steps. */
+        const char *kind = w->components[t->target].kind->name;
+        t->external = strcmp(kind, "function") != 0 && strcmp(kind, "workflow") != 0;
         return 0;
+    }
     cfg_node c;
     cfg_root(&c, ctx, NULL, NULL);
     snprintf(c.path, sizeof c.path, "%.200s%s", st->path, comp ? ".compensation" : "");
