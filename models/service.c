@@ -306,8 +306,8 @@ static void parse_table(cfg_node *t, service_spec *s, cfg_node *n, const world_s
     s->storage_gb = cfg_number(t, "storage_gb", 0, 0, 1e7);
     const char *limit_key = s->table == TABLE_KV ? "keys" : "documents";
     if (cfg_has(t, limit_key) && !writes) {
-        cfg_fail(t, limit_key, "%s spread writes and deletes over keys, one a second each; a \"%s\" "
-                 "does not meet that limit", limit_key, table_ops[s->op]);
+        cfg_fail(t, limit_key, "%s limits writes and deletes (one a second to each); a \"%s\" meets "
+                 "no such limit", limit_key, table_ops[s->op]);
         return;
     }
     switch (s->table) {
