@@ -25,7 +25,15 @@
  * in arrival order; since the queue timeout is the same for all, they expire in that order
  * too, and one timer for the oldest is enough. The processor-sharing stage completes in
  * arrival order as well (equal work), so it is a ring with one timer for its head, kept in
- * virtual time. Nothing here allocates per call once the pools have grown to the peak. */
+ * virtual time. Nothing here allocates per call once the pools have grown to the peak.
+ *
+ * A service may be a managed table ("table": its service one the price table offers, or the
+ * AWS spelling pricing.dynamodb). Its meter bills the calls served in the store's own
+ * dimensions, and the store's limits that change results are admission rules: Cosmos DB's
+ * RU/s ceiling (a bucket of request units) and one write a second per KV key or Firestore
+ * document throttle at arrival; D1 runs one query at a time (max_concurrency 1); a Durable
+ * Object runs one call at a time, each object (a lane, drawn uniformly per call) with its own
+ * FIFO and queue timer. */
 #include "models/service.h"
 
 #include <assert.h>
