@@ -25,7 +25,15 @@
  * in arrival order; since the queue timeout is the same for all, they expire in that order
  * too, and one timer for the oldest is enough. The processor-sharing stage completes in
  * arrival order as well (equal work), so it is a ring with one timer for its head, kept in
- * virtual time. Nothing here allocates per call once the pools have grown to the peak. */
+ * virtual time. Nothing here allocates per call once the pools have grown to the peak.
+ *
+ * A service may be a managed table ("table": its service one the price table offers, or the
+ * AWS spelling pricing.dynamodb). Its meter bills the calls served in the store's own
+ * dimensions, and the store's limits that change results are admission rules: Cosmos DB's
+ * RU/s ceiling (a bucket of request units) and one write a second per KV key or Firestore
+ * document throttle at arrival; D1 runs one query at a time (max_concurrency 1); a Durable
+ * Object runs one call at a time, each object (a lane, drawn uniformly per call) with its own
+ * FIFO and queue timer. */
 #include "models/service.h"
 
 #include <assert.h>
@@ -55,6 +63,49 @@ typedef enum dynamo_op { DYNAMO_NONE = -1, DYNAMO_READ, DYNAMO_WRITE } dynamo_op
 static const char *const dynamo_ops[] = { "read", "write", NULL };
 static const char *const consistency_names[] = { "strong", "eventual", "transactional", NULL };
 
+/* A table: the managed store a service is (its "table" object, or the AWS form
+ * "pricing.dynamodb"). The names are world_service's list, in the price tables' spelling. */
+typedef enum table_service {
+    TABLE_NONE = -1, TABLE_DYNAMODB, TABLE_COSMOS_DB, TABLE_FIRESTORE, TABLE_KV, TABLE_D1,
+    TABLE_DURABLE_OBJECTS
+} table_service;
+static const char *const table_services[] = { "dynamodb", "cosmos-db", "firestore", "kv", "d1",
+                                              "durable-objects", NULL };
+
+typedef enum table_op { OP_READ, OP_WRITE, OP_DELETE, OP_LIST, OP_REQUEST } table_op;
+static const char *const table_ops[] = { "read", "write", "delete", "list", "request", NULL };
+/* The operations each service offers (bits of table_op), and their names for messages. */
+static const unsigned table_op_mask[] = {
+    [TABLE_DYNAMODB] = 1u << OP_READ | 1u << OP_WRITE,
+    [TABLE_COSMOS_DB] = 1u << OP_READ | 1u << OP_WRITE,
+    [TABLE_FIRESTORE] = 1u << OP_READ | 1u << OP_WRITE | 1u << OP_DELETE,
+    [TABLE_KV] = 1u << OP_READ | 1u << OP_WRITE | 1u << OP_DELETE | 1u << OP_LIST,
+    [TABLE_D1] = 1u << OP_READ | 1u << OP_WRITE,
+    [TABLE_DURABLE_OBJECTS] = 1u << OP_REQUEST,
+};
+static const char *const table_op_list[] = {
+    [TABLE_DYNAMODB] = "\"read\" or \"write\"",
+    [TABLE_COSMOS_DB] = "\"read\" (a point read) or \"write\" (an insert, upsert or replace)",
+    [TABLE_FIRESTORE] = "\"read\", \"write\" or \"delete\"",
+    [TABLE_KV] = "\"read\", \"write\", \"delete\" or \"list\"",
+    [TABLE_D1] = "\"read\" or \"write\" (a query, billed by rows_read and rows_written)",
+    [TABLE_DURABLE_OBJECTS] = "\"request\"",
+};
+static const char *const cosmos_consistency_names[] = { "session", "eventual", "consistent-prefix", "strong",
+                                                        "bounded-staleness", NULL };
+
+/* Request units of a Cosmos DB point read and write by item size, from Microsoft Learn's
+ * "Understand request unit consumption" table (session or eventual consistency; strong and
+ * bounded staleness double a read); linear between its sizes. */
+static const struct { double kb, read, write; } cosmos_ru[] = {
+    { 1, 1.00, 4.95 },      { 2, 1.04, 6.29 },      { 4, 1.14, 6.67 },     { 8, 1.33, 7.04 },
+    { 16, 1.67, 9.52 },     { 32, 2.19, 11.23 },    { 64, 4.76, 22.67 },   { 128, 9.95, 48.19 },
+    { 256, 20.28, 98.29 },  { 512, 40.95, 184.57 }, { 1024, 145.90, 625.00 }, { 2048, 291.80, 1250.00 },
+};
+
+/* A Durable Object's duration is billed at 128 MB, in GB of 1,000 MB (Cloudflare's examples). */
+#define DURABLE_OBJECT_GB 0.128
+
 typedef struct service_spec {
     char     *name;
     bool      is_pool;
@@ -70,7 +121,18 @@ typedef struct service_spec {
     /* prices */
     double    fee_per_million;     /* a third-party fee per call that is served */
     dynamo_op dynamo;
-    double    request_units;       /* DynamoDB read or write request units per call */
+    double    request_units;       /* DynamoDB's or Cosmos DB's request units per call */
+    /* a table (TABLE_NONE: a plain service) */
+    table_service table;
+    table_op  op;
+    double    items_per_call;      /* Firestore: documents a call reads, writes or deletes */
+    double    rows_read, rows_written;   /* D1: per query */
+    double    storage_gb;          /* stored, billed per GB-month (GiB for Firestore) */
+    double    ru_per_s;            /* Cosmos DB serverless: the container's RU/s ceiling */
+    rate_limit ru_limit;           /* its bucket: ru_per_s, a second's worth of burst */
+    uint32_t  write_keys;          /* KV keys / Firestore documents writes spread over (0: no limit) */
+    uint32_t  objects;             /* Durable Objects: objects the calls spread over, one call at a time each */
+    const char *dim_ops, *dim_ops2, *dim_storage;   /* what the meter records */
     /* pool */
     char     *target_name;
     int       target;
@@ -142,6 +204,7 @@ static service_spec *spec_new(cfg_node *n, bool is_pool)
     }
     s->is_pool = is_pool;
     s->dynamo = DYNAMO_NONE;
+    s->table = TABLE_NONE;
     s->target = -1;
     s->name = strdup(cfg_string_req(n, "name"));
     return s;
@@ -159,9 +222,166 @@ static void *spec_done(cfg_node *n, service_spec *s)
     return s;
 }
 
+/* DynamoDB's keys (d: "pricing.dynamodb", or a "table" whose service is dynamodb). */
+static void parse_dynamodb(cfg_node *d, service_spec *s, const world_spec *w)
+{
+    if (!cfg_has(d, "operation"))
+        cfg_missing(d, "operation", "\"read\" or \"write\"");
+    s->dynamo = (dynamo_op)cfg_enum(d, "operation", dynamo_ops, DYNAMO_READ);
+    s->op = s->dynamo == DYNAMO_WRITE ? OP_WRITE : OP_READ;
+    s->table = TABLE_DYNAMODB;
+    double kb = cfg_number(d, "item_kb", 1, 0.001, 400);
+    int consistency = cfg_enum(d, "consistency", consistency_names, 0);
+    /* A batch call (BatchGetItem, BatchWriteItem) is billed item by item. */
+    double items = (double)cfg_integer(d, "items_per_call", 1, 1, 100);
+    /* 1 WRU per KB written; 1 RRU per 4 KB read strongly consistent, half that for an
+     * eventually consistent read, twice for a transactional one (each rounded up). */
+    if (s->dynamo == DYNAMO_WRITE)
+        s->request_units = items * ceil(kb - 1e-9) * (consistency == 2 ? 2 : 1);
+    else
+        s->request_units = items * ceil(kb / 4 - 1e-9) * (consistency == 1 ? 0.5 : consistency == 2 ? 2 : 1);
+    if (!cfg_failed(d) && !price_find(&w->prices, s->dynamo == DYNAMO_WRITE ? "table.request_units.write"
+                                                                         : "table.request_units.read"))
+        cfg_fail(d, "operation", "the price table %s prices no table request units "
+                 "(table.request_units); give one that does, or leave \"dynamodb\" out", w->prices.name);
+}
+
+/* Refuses key on t unless the table's service is one of those in mask (bits of
+ * table_service), naming them (owners). */
+static void table_key(cfg_node *t, const service_spec *s, const char *key, unsigned mask, const char *owners)
+{
+    if (cfg_has(t, key) && !(mask & (1u << s->table)))
+        cfg_fail(t, key, "only a %s table takes %s; this one is \"%s\"", owners, key, table_services[s->table]);
+}
+
+/* The Cosmos DB request units of one call (item_kb, read or write, consistency). */
+static double cosmos_request_units(double kb, bool write, bool strong)
+{
+    size_t n = sizeof cosmos_ru / sizeof cosmos_ru[0], i = 0;
+    while (i + 2 < n && kb > cosmos_ru[i + 1].kb)
+        i++;
+    double lo = write ? cosmos_ru[i].write : cosmos_ru[i].read;
+    double hi = write ? cosmos_ru[i + 1].write : cosmos_ru[i + 1].read;
+    double f = kb <= cosmos_ru[i].kb ? 0 : (kb - cosmos_ru[i].kb) / (cosmos_ru[i + 1].kb - cosmos_ru[i].kb);
+    double ru = lo + f * (hi - lo);
+    return !write && strong ? 2 * ru : ru;
+}
+
+#define BIT(t) (1u << (t))
+
+/* The "table" object: which store the service is ("service", one the price table offers),
+ * the operation its calls make and what they cost and meet. */
+static void parse_table(cfg_node *t, service_spec *s, cfg_node *n, const world_spec *w)
+{
+    int svc = world_service(t, w, "table", table_services, 0);
+    if (svc < 0)
+        return;
+    s->table = (table_service)svc;
+    if (s->table == TABLE_DYNAMODB) {
+        parse_dynamodb(t, s, w);
+        return;
+    }
+    if (!cfg_has(t, "operation"))
+        cfg_missing(t, "operation", table_op_list[s->table]);
+    int op = cfg_enum(t, "operation", table_ops, OP_READ);
+    if (op < 0 || cfg_failed(t))
+        return;
+    if (!(table_op_mask[s->table] & (1u << op))) {
+        cfg_fail(t, "operation", "a %s table offers %s; got \"%s\"", table_services[s->table],
+                 table_op_list[s->table], table_ops[op]);
+        return;
+    }
+    s->op = (table_op)op;
+    bool writes = s->op == OP_WRITE || s->op == OP_DELETE;
+    static const struct { const char *key; unsigned services; const char *owners; } keys[] = {
+        { "item_kb", BIT(TABLE_COSMOS_DB), "cosmos-db (or dynamodb)" },
+        { "consistency", BIT(TABLE_COSMOS_DB), "cosmos-db (or dynamodb)" },
+        { "request_units", BIT(TABLE_COSMOS_DB), "cosmos-db" },
+        { "max_ru_per_s", BIT(TABLE_COSMOS_DB), "cosmos-db" },
+        { "items_per_call", BIT(TABLE_FIRESTORE), "firestore (or dynamodb)" },
+        { "documents", BIT(TABLE_FIRESTORE), "firestore" },
+        { "keys", BIT(TABLE_KV), "kv" },
+        { "rows_read", BIT(TABLE_D1), "d1" },
+        { "rows_written", BIT(TABLE_D1), "d1" },
+        { "objects", BIT(TABLE_DURABLE_OBJECTS), "durable-objects" },
+        { "storage_gb", BIT(TABLE_COSMOS_DB) | BIT(TABLE_FIRESTORE) | BIT(TABLE_KV) | BIT(TABLE_D1),
+          "cosmos-db, firestore, kv or d1" },
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && !cfg_failed(t); i++)
+        table_key(t, s, keys[i].key, keys[i].services, keys[i].owners);
+    if (cfg_failed(t))
+        return;
+    s->storage_gb = cfg_number(t, "storage_gb", 0, 0, 1e7);
+    const char *limit_key = s->table == TABLE_KV ? "keys" : "documents";
+    if (cfg_has(t, limit_key) && !writes) {
+        cfg_fail(t, limit_key, "%s limits writes and deletes (one a second to each); a \"%s\" meets "
+                 "no such limit", limit_key, table_ops[s->op]);
+        return;
+    }
+    switch (s->table) {
+    case TABLE_COSMOS_DB: {
+        double kb = cfg_number(t, "item_kb", 1, 0.001, 2048);
+        int c = cfg_enum(t, "consistency", cosmos_consistency_names, 0);
+        s->request_units = cfg_number(t, "request_units", cosmos_request_units(kb, s->op == OP_WRITE, c >= 3),
+                                      0.01, 1e6);
+        s->ru_per_s = cfg_number(t, "max_ru_per_s", 5000, 1, 1e7);
+        s->ru_limit.per_s = s->ru_per_s;
+        s->ru_limit.burst = s->ru_per_s;
+        if (s->request_units > s->ru_per_s)
+            cfg_fail(t, "request_units", "a call of %g RUs exceeds the %g RU/s ceiling: every call "
+                     "would be throttled", s->request_units, s->ru_per_s);
+        s->dim_ops = "table.cosmos_db.request_units";
+        s->dim_storage = "table.cosmos_db.storage_gb_months";
+        break;
+    }
+    case TABLE_FIRESTORE:
+        s->items_per_call = (double)cfg_integer(t, "items_per_call", 1, 1, 500);
+        s->write_keys = (uint32_t)cfg_integer(t, "documents", 0, 0, 100000000);
+        s->dim_ops = s->op == OP_READ ? "table.firestore.reads"
+                   : s->op == OP_WRITE ? "table.firestore.writes" : "table.firestore.deletes";
+        s->dim_storage = "table.firestore.storage_gb_months";
+        break;
+    case TABLE_KV:
+        s->items_per_call = 1;
+        s->write_keys = (uint32_t)cfg_integer(t, "keys", 0, 0, 100000000);
+        s->dim_ops = s->op == OP_READ ? "table.kv.reads" : s->op == OP_WRITE ? "table.kv.writes"
+                   : s->op == OP_DELETE ? "table.kv.deletes" : "table.kv.lists";
+        s->dim_storage = "table.kv.storage_gb_months";
+        break;
+    case TABLE_D1:
+        /* One SQLite database runs one query at a time: the calls queue for it. */
+        if (cfg_has(n, "max_concurrency")) {
+            cfg_fail(n, "max_concurrency", "a d1 database runs one query at a time; leave max_concurrency out");
+            return;
+        }
+        s->max_concurrency = 1;
+        s->rows_read = cfg_number(t, "rows_read", s->op == OP_READ ? 1 : 0, 0, 1e9);
+        s->rows_written = cfg_number(t, "rows_written", s->op == OP_WRITE ? 1 : 0, 0, 1e9);
+        s->dim_ops = "table.d1.rows_read";
+        s->dim_ops2 = "table.d1.rows_written";
+        s->dim_storage = "table.d1.storage_gb_months";
+        break;
+    case TABLE_DURABLE_OBJECTS:
+        if (cfg_has(n, "max_concurrency")) {
+            cfg_fail(n, "max_concurrency", "a durable object runs one call at a time; give table.objects, "
+                     "the number of objects the calls spread over, instead");
+            return;
+        }
+        s->objects = (uint32_t)cfg_integer(t, "objects", 1, 1, 1000000);
+        s->dim_ops = "table.durable_objects.requests";
+        s->dim_ops2 = "table.durable_objects.gb_s";
+        break;
+    default:
+        break;
+    }
+    const char *dims[] = { s->dim_ops, s->dim_ops2, s->dim_storage };
+    for (size_t i = 0; i < 3 && !cfg_failed(t); i++)
+        if (dims[i] && !price_find(&w->prices, dims[i]))
+            cfg_fail(t, "service", "the price table %s prices no %s; give one that does", w->prices.name, dims[i]);
+}
+
 static void *service_parse(cfg_node *n, world_spec *w)
 {
-    (void)w;
     service_spec *s = spec_new(n, false);
     if (!s)
         return NULL;
@@ -179,29 +399,23 @@ static void *service_parse(cfg_node *n, world_spec *w)
     if (cfg_has(&p, "dynamodb")) {
         cfg_node d;
         cfg_object(&p, "dynamodb", &d);
-        if (!cfg_has(&d, "operation"))
-            cfg_missing(&d, "operation", "\"read\" or \"write\"");
-        s->dynamo = (dynamo_op)cfg_enum(&d, "operation", dynamo_ops, DYNAMO_READ);
-        double kb = cfg_number(&d, "item_kb", 1, 0.001, 400);
-        int consistency = cfg_enum(&d, "consistency", consistency_names, 0);
-        /* A batch call (BatchGetItem, BatchWriteItem) is billed item by item. */
-        double items = (double)cfg_integer(&d, "items_per_call", 1, 1, 100);
-        /* 1 WRU per KB written; 1 RRU per 4 KB read strongly consistent, half that for an
-         * eventually consistent read, twice for a transactional one (each rounded up). */
-        if (s->dynamo == DYNAMO_WRITE)
-            s->request_units = items * ceil(kb - 1e-9) * (consistency == 2 ? 2 : 1);
+        if (cfg_has(n, "table"))
+            cfg_fail(&d, NULL, "a service is one table: give \"table\" (its service \"dynamodb\") or "
+                     "pricing.dynamodb, not both");
         else
-            s->request_units = items * ceil(kb / 4 - 1e-9) * (consistency == 1 ? 0.5 : consistency == 2 ? 2 : 1);
-        if (!cfg_failed(&d) && !price_find(&w->prices, s->dynamo == DYNAMO_WRITE ? "table.request_units.write"
-                                                                              : "table.request_units.read"))
-            cfg_fail(&d, "operation", "the price table %s prices no table request units "
-                     "(table.request_units); give one that does, or leave \"dynamodb\" out", w->prices.name);
+            parse_dynamodb(&d, s, w);
         cfg_done(&d);
     }
     if (!cfg_failed(&p) && s->fee_per_million > 0 && !price_find(&w->prices, "fees.usd"))
         cfg_fail(&p, "per_million_calls", "the price table %s has no line for services' own fees "
                  "(fees.usd)", w->prices.name);
     cfg_done(&p);
+    if (!cfg_failed(n) && cfg_has(n, "table")) {
+        cfg_node t;
+        cfg_object(n, "table", &t);
+        parse_table(&t, s, n, w);
+        cfg_done(&t);
+    }
     return spec_done(n, s);
 }
 
@@ -259,6 +473,7 @@ typedef struct slot {
     double   arrived;      /* accepted here */
     double   delay_s;      /* drawn latency, after the shared stage */
     double   v_done;       /* shared stage: virtual time at which its work is done */
+    uint32_t lane;         /* a Durable Object: the object it is for */
     uint8_t  phase;
     uint8_t  result;       /* attempt_result, drawn when the work starts */
 } slot;
@@ -267,6 +482,12 @@ typedef struct ring {
     uint32_t *v;
     uint32_t  head, n, cap;
 } ring;
+
+/* A Durable Object: one call at a time, the others wait in its own FIFO. */
+typedef struct object_lane {
+    ring waiting;
+    bool busy, queue_timer;
+} object_lane;
 
 typedef struct service_state {
     const service_spec *s;
@@ -280,6 +501,10 @@ typedef struct service_state {
     token_bucket bucket;
     bool      queue_timer;           /* a timer is set for the oldest waiting call */
     deadline_heap deadlines;         /* callers' deadlines of the calls held */
+    token_bucket ru_bucket;          /* Cosmos DB: request units per second */
+    double   *key_last;              /* KV keys / Firestore documents: when each was last written */
+    object_lane *lanes;              /* Durable Objects */
+    gsl_rng  *r_key, *r_object;
     double    v, v_t;                /* shared stage: virtual time and when it was last advanced */
     uint32_t  shared_gen;
     gsl_rng  *r_latency, *r_error;
@@ -328,6 +553,11 @@ static void service_free_state(void *p)
     free(st->slots);
     freelist_free(&st->free_slots);
     free(st->waiting.v);
+    free(st->key_last);
+    if (st->lanes)
+        for (uint32_t i = 0; i < st->s->objects; i++)
+            free(st->lanes[i].waiting.v);
+    free(st->lanes);
     free(st->shared.v);
     deadline_free(&st->deadlines);
     series_free(&st->busy_s);
@@ -361,6 +591,27 @@ static void *service_start(const void *spec, world *w, int index)
     gauge_init(&st->queue, &st->queue_s, w->t_start);
     hist_init(&st->latency_ms);
     token_bucket_init(&st->bucket, &s->limit);
+    token_bucket_init(&st->ru_bucket, &s->ru_limit);
+    if (s->write_keys) {
+        snprintf(name, sizeof name, "service.%s.keys", s->name);
+        st->r_key = sim_stream(w->s, name);
+        st->key_last = malloc(s->write_keys * sizeof *st->key_last);
+        if (!st->r_key || !st->key_last) {
+            service_free_state(st);
+            return NULL;
+        }
+        for (uint32_t i = 0; i < s->write_keys; i++)
+            st->key_last[i] = -INFINITY;
+    }
+    if (s->objects) {
+        snprintf(name, sizeof name, "service.%s.objects", s->name);
+        st->r_object = sim_stream(w->s, name);
+        st->lanes = calloc(s->objects, sizeof *st->lanes);
+        if (!st->r_object || !st->lanes) {
+            service_free_state(st);
+            return NULL;
+        }
+    }
     st->cur_second = -1;
     deadline_init(&st->deadlines);
     for (size_t i = 0; i < s->n_incidents; i++)
@@ -434,9 +685,24 @@ static void answer(service_state *st, uint32_t k, attempt_result result)
 static void start_work(service_state *st, uint32_t k);
 
 /* Takes the next waiting call into service, if a place is free. */
-static void admit_next(service_state *st)
+static void admit_next(service_state *st, uint32_t lane)
 {
     const service_spec *s = st->s;
+    if (s->objects) {            /* a Durable Object: its own next call, or it is idle */
+        object_lane *ln = &st->lanes[lane];
+        while (ln->waiting.n) {
+            uint32_t k = ring_pop(&ln->waiting);
+            gauge_add(&st->queue, sim_now(st->w->s), -1.0);
+            if (st->slots[k].req == UINT32_MAX) {
+                slot_free(st, k);
+                continue;
+            }
+            start_work(st, k);
+            return;
+        }
+        ln->busy = false;
+        return;
+    }
     while (st->waiting.n && (!s->max_concurrency || st->busy < s->max_concurrency)) {
         uint32_t k = ring_pop(&st->waiting);
         gauge_add(&st->queue, sim_now(st->w->s), -1.0);
@@ -457,9 +723,10 @@ static void work_done(service_state *st, uint32_t k)
     if (sl->result == RESULT_OK && world_measuring(st->w, sl->arrived))
         st->executed_ok++;
     attempt_result result = (attempt_result)sl->result;
+    uint32_t lane = sl->lane;
     answer(st, k, result);
     slot_free(st, k);
-    admit_next(st);
+    admit_next(st, lane);
 }
 
 static void on_delay_done(sim *s, void *target, uint64_t arg)
@@ -568,7 +835,7 @@ static void on_forward(sim *s, void *target, uint64_t arg)
         st->busy--;
         gauge_add(&st->concurrency, sim_now(s), -1.0);
         slot_free(st, k);
-        admit_next(st);
+        admit_next(st, 0);
         return;
     }
     /* The pool opens its connections to the target as it needs them. */
@@ -629,28 +896,40 @@ static void pool_reply(void *state, world *w, uint32_t req, attempt_result resul
 
 /* ---- arrivals ---------------------------------------------------------------------- */
 
+/* The waiting calls and their timer's flag: the service's (arg 0), or a Durable Object's
+ * (arg its lane + 1); each FIFO expires in its own arrival order. */
+static ring *waiting_of(service_state *st, uint64_t arg, bool **timer)
+{
+    if (arg == 0) {
+        *timer = &st->queue_timer;
+        return &st->waiting;
+    }
+    *timer = &st->lanes[arg - 1].queue_timer;
+    return &st->lanes[arg - 1].waiting;
+}
+
 static void on_queue_timeout(sim *s, void *target, uint64_t arg)
 {
-    (void)arg;
     service_state *st = target;
     double now = sim_now(s);
-    st->queue_timer = false;
-    while (st->waiting.n) {
-        uint32_t k = ring_front(&st->waiting);
+    bool *timer;
+    ring *waiting = waiting_of(st, arg, &timer);
+    *timer = false;
+    while (waiting->n) {
+        uint32_t k = ring_front(waiting);
         slot *sl = &st->slots[k];
         if (sl->arrived + st->s->queue_timeout_s > now)
             break;
-        ring_pop(&st->waiting);
+        ring_pop(waiting);
         gauge_add(&st->queue, now, -1.0);
         if (sl->req != UINT32_MAX && world_measuring(st->w, sl->arrived))
             st->queue_timeouts++;
         answer(st, k, RESULT_ERROR);
         slot_free(st, k);
     }
-    if (st->waiting.n) {
-        st->queue_timer = true;
-        sim_at(s, st->slots[ring_front(&st->waiting)].arrived + st->s->queue_timeout_s,
-               on_queue_timeout, st, 0);
+    if (waiting->n) {
+        *timer = true;
+        sim_at(s, st->slots[ring_front(waiting)].arrived + st->s->queue_timeout_s, on_queue_timeout, st, arg);
     }
 }
 
@@ -725,6 +1004,27 @@ static void on_incident_down(sim *s, void *target, uint64_t arg)
     }
 }
 
+/* A table's own limits on an arriving call: Cosmos DB's RU/s ceiling (a bucket of request
+ * units, a second's worth deep), and one write a second to a KV key or Firestore document
+ * (the key drawn uniformly). False: the call is throttled (a 429). */
+static bool table_admits(service_state *st, double now)
+{
+    const service_spec *s = st->s;
+    if (s->ru_per_s > 0) {
+        token_bucket_refill(&st->ru_bucket, &s->ru_limit, now);
+        if (st->ru_bucket.tokens < s->request_units)
+            return false;
+        st->ru_bucket.tokens -= s->request_units;
+    }
+    if (s->write_keys) {
+        uint32_t key = (uint32_t)gsl_rng_uniform_int(st->r_key, s->write_keys);
+        if (now - st->key_last[key] < 1.0)
+            return false;
+        st->key_last[key] = now;
+    }
+    return true;
+}
+
 static void service_accept(void *state, world *w, uint32_t req)
 {
     service_state *st = state;
@@ -740,7 +1040,7 @@ static void service_accept(void *state, world *w, uint32_t req)
         world_reply(w, req, RESULT_ERROR);
         return;
     }
-    if (!token_bucket_take(&st->bucket, &s->limit, now)) {
+    if (!token_bucket_take(&st->bucket, &s->limit, now) || !table_admits(st, now)) {
         if (measuring)
             st->throttled++;
         world_reply(w, req, RESULT_THROTTLED);
@@ -764,16 +1064,27 @@ static void service_accept(void *state, world *w, uint32_t req)
         }
         deadline_arm(st);
     }
-    if (s->max_concurrency && st->busy >= s->max_concurrency) {
+    uint64_t lane_arg = 0;
+    bool wait = s->max_concurrency && st->busy >= s->max_concurrency;
+    sl->lane = 0;
+    if (s->objects) {
+        sl->lane = s->objects > 1 ? (uint32_t)gsl_rng_uniform_int(st->r_object, s->objects) : 0;
+        lane_arg = sl->lane + 1;
+        wait = st->lanes[sl->lane].busy;
+        st->lanes[sl->lane].busy = true;
+    }
+    if (wait) {
+        bool *timer;
+        ring *waiting = waiting_of(st, lane_arg, &timer);
         sl->phase = PHASE_QUEUED;
-        if (ring_push(&st->waiting, k) != 0) {
+        if (ring_push(waiting, k) != 0) {
             w->out_of_memory = 1;
             return;
         }
         gauge_add(&st->queue, now, 1.0);
-        if (!st->queue_timer) {
-            st->queue_timer = true;
-            sim_at(w->s, now + s->queue_timeout_s, on_queue_timeout, st, 0);
+        if (!*timer) {
+            *timer = true;
+            sim_at(w->s, now + s->queue_timeout_s, on_queue_timeout, st, lane_arg);
         }
         return;
     }
@@ -845,8 +1156,14 @@ static void service_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "latency_ms_mean", any ? hist_mean(&st->latency_ms) : NAN);
     metric_emit(m, "latency_ms_p50", any ? hist_quantile(&st->latency_ms, 0.5) : NAN);
     metric_emit(m, "latency_ms_p99", any ? hist_quantile(&st->latency_ms, 0.99) : NAN);
-    if (s->dynamo != DYNAMO_NONE)
+    if (s->dynamo != DYNAMO_NONE || s->table == TABLE_COSMOS_DB)
         metric_emit(m, "request_units", (double)st->executed_ok * s->request_units);
+    if (s->table == TABLE_D1) {
+        metric_emit(m, "rows_read", (double)st->executed_ok * s->rows_read);
+        metric_emit(m, "rows_written", (double)st->executed_ok * s->rows_written);
+    }
+    if (s->table == TABLE_DURABLE_OBJECTS)   /* the objects' busy time, billed as duration */
+        metric_emit(m, "busy_s", st->busy_s.total);
 }
 
 static void service_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
@@ -863,6 +1180,32 @@ static void service_meter(const void *spec, const void *state, const world *w, s
         usage_add(u, index, "table.request_units.read", (double)st->executed_ok * s->request_units);
     else if (s->dynamo == DYNAMO_WRITE)
         usage_add(u, index, "table.request_units.write", (double)st->executed_ok * s->request_units);
+    if (s->table == TABLE_NONE || s->table == TABLE_DYNAMODB)
+        return;
+    /* Calls served are billed (a throttled or failed one is not); stored data for the window. */
+    double served = (double)st->executed_ok;
+    switch (s->table) {
+    case TABLE_COSMOS_DB:
+        usage_add(u, index, s->dim_ops, served * s->request_units);
+        break;
+    case TABLE_FIRESTORE:
+    case TABLE_KV:
+        usage_add(u, index, s->dim_ops, served * s->items_per_call);
+        break;
+    case TABLE_D1:
+        usage_add(u, index, s->dim_ops, served * s->rows_read);
+        usage_add(u, index, s->dim_ops2, served * s->rows_written);
+        break;
+    case TABLE_DURABLE_OBJECTS:
+        /* Duration is wall time while an object is active: here the time it serves calls. */
+        usage_add(u, index, s->dim_ops, served);
+        usage_add(u, index, s->dim_ops2, st->busy_s.total * DURABLE_OBJECT_GB);
+        break;
+    default:
+        break;
+    }
+    if (s->dim_storage && s->storage_gb > 0)
+        usage_add(u, index, s->dim_storage, s->storage_gb * w->spec->duration_s / (w->spec->prices.month_hours * 3600.0));
 }
 
 const component_kind service_kind = {

@@ -53,6 +53,7 @@ static const struct {
     { "exercises-c", exercises_c_suite },
     { "docs", docs_suite },
     { "platform-flows", platform_flows_suite },
+    { "platform-data", platform_data_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 
