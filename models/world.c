@@ -74,7 +74,7 @@ int world_service(cfg_node *n, const world_spec *w, const char *kind, const char
     if (!offered) {
         char got[CFG_EXCERPT_MAX + 8];
         cfg_excerpt(got, sizeof got, name, CFG_EXCERPT_MAX);
-        cfg_fail(n, "service", "platform.provider \"%s\" offers a %s as %s; got \"%s\"",
+        cfg_fail(n, "service", "platform.provider \"%s\" offers a %s as %s; got %s",
                  provider_names[w->provider], kind, list, got);
         return -1;
     }
