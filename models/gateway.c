@@ -61,7 +61,7 @@ static void parse_other_gateway(cfg_node *c, gateway_spec *g, const world_spec *
     } else {
         char got[CFG_EXCERPT_MAX + 8];
         cfg_excerpt(got, sizeof got, given, CFG_EXCERPT_MAX);
-        cfg_fail(c, "gateway", "platform.provider \"%s\" offers a gateway as \"%s\" (or \"none\"); got \"%s\"%s",
+        cfg_fail(c, "gateway", "platform.provider \"%s\" offers a gateway as \"%s\" (or \"none\"); got %s%s",
                  provider_names[w->provider], o->service[0], got,
                  !strcmp(given, "rest") || !strcmp(given, "http") ? " (REST and HTTP APIs are Amazon API Gateway's)" : "");
         return;

@@ -96,8 +96,8 @@ static void *schedule_parse(cfg_node *n, world_spec *w)
          * (developers.cloudflare.com, "Cron Triggers"; Cloud Scheduler's unix-cron format). */
         bool cron_only = s->service == SCHEDULE_CRON || s->service == SCHEDULE_CLOUD_SCHEDULER;
         if (!cfg_failed(n) && cron_only && (s->every_s < 60 || fmod(s->every_s, 60) != 0))
-            cfg_fail(n, "every_s", "%g s is finer than a minute, the granularity of \"%s\" (cron "
-                     "expressions): give a whole number of minutes (60, 120, ...)", s->every_s, schedule_services[s->service]);
+            cfg_fail(n, "every_s", "%g s is not a whole number of minutes, the granularity of \"%s\" "
+                     "(cron expressions): give 60, 120, ...", s->every_s, schedule_services[s->service]);
     } else {
         read_set(n, "at_minutes", s->minute, 60);
         read_set(n, "at_hours", s->hour, 24);

@@ -52,6 +52,7 @@ static const struct {
     { "exercises-b", exercises_b_suite },
     { "exercises-c", exercises_c_suite },
     { "docs", docs_suite },
+    { "platform-events", platform_events_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

@@ -36,6 +36,7 @@ Suite *safety_suite(void);      /* tests/test_safety.c: call cycles, zero-time l
 Suite *work_suite(void);        /* tests/test_work.c: units of work through pipelines, conserved; how reports show them */
 Suite *slo_suite(void);         /* tests/test_slo.c: --slo, saturation flags, representative windows */
 Suite *graph_suite(void);       /* tests/test_graph.c: the architecture picture: nodes, edges, figures, hostile names, no dot */
+Suite *platform_events_suite(void); /* tests/test_platform_events.c: topics, buses, buckets, schedules, gateways on Azure, Google, Cloudflare */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
