@@ -435,6 +435,25 @@ START_TEST(pubsub_push_backs_off_as_configured_until_retention_or_the_dead_lette
 }
 END_TEST
 
+/* Eventarc delivers through a Pub/Sub push subscription of its own: exponential backoff
+ * from 10 s to 600 s and 24 hours' retention by default. Waits 10, 20, ..., 320 s, then
+ * 600 s: the attempts within 86,400 s are 149. A custom event costs $0.40 a million
+ * (assumption). */
+START_TEST(eventarc_retries_with_pubsub_backoff_for_a_day)
+{
+    char json[4096];
+    support_scenario(json, sizeof json, "platform-events/eventarc-delivers-through-pubsub-push-with-its-backoff.json");
+    world_spec *spec;
+    run_result res;
+    support_run_text(json, 1, &spec, &res);
+    static const double waits[] = { 10, 20, 40, 80, 160, 320, 600 };
+    ck_assert_double_eq(expected_attempts(waits, 7, 0.1, 86400, INFINITY), 149);
+    ck_assert_double_eq(value(&res, "buses.events.http_attempts"), 149);
+    ck_assert_double_eq(value(&res, "buses.events.dropped"), 1);
+    support_done(spec, &res);
+}
+END_TEST
+
 /* Service Bus: an abandoned message is redelivered at once, and dead-lettered exactly at
  * max_delivery_count deliveries (10 by default). */
 START_TEST(service_bus_dead_letters_exactly_at_max_delivery_count)
@@ -526,6 +545,7 @@ Suite *platform_events_suite(void)
     tcase_add_test(behaviour, event_grid_delivers_at_exactly_the_schedules_times);
     tcase_add_test(behaviour, event_grid_stops_at_max_delivery_attempts_or_the_ttl_and_dead_letters_to_a_bucket);
     tcase_add_test(behaviour, pubsub_push_backs_off_as_configured_until_retention_or_the_dead_letter_topic);
+    tcase_add_test(behaviour, eventarc_retries_with_pubsub_backoff_for_a_day);
     tcase_add_test(behaviour, service_bus_dead_letters_exactly_at_max_delivery_count);
     tcase_add_test(behaviour, each_service_refuses_what_it_lacks_naming_what_it_takes);
     suite_add_tcase(s, behaviour);
