@@ -1,10 +1,17 @@
-/* bucket.c — object storage (Amazon S3-like) that emits an object-created event per upload.
+/* bucket.c — object storage that emits an object-created event per upload: Amazon S3, Azure
+ * Blob Storage, Google Cloud Storage or Cloudflare R2 (the component's "service").
  *
- * An upload (a request sent to the bucket) is one PUT; the bucket then sends an event to
- * each of its `notify` targets (a queue, topic, bus, or a function invoked asynchronously)
- * and the upload's request is complete. Each object is later read reads_per_object times
- * (GETs, billed) and kept keep_days: the bill's storage is the steady-state amount, the
- * month's uploads times their size times keep_days / 30.4. */
+ * An upload (a request sent to the bucket) is one PUT (a write, Class A operation); the
+ * bucket then sends an event to each of its `notify` targets (a queue, topic, bus, or a
+ * function invoked asynchronously) and the upload's request is complete. Each object is
+ * later read reads_per_object times (GETs: reads, Class B operations, billed) and kept
+ * keep_days: the bill's storage is the steady-state amount, the month's uploads times their
+ * size times keep_days / 30.4. How events travel is the service's, and so is what they
+ * bill: S3 notifications are free; Blob Storage's go through an Event Grid system topic
+ * (an ingress per upload and a delivery per target, Event Grid operations); Cloud Storage's
+ * are Pub/Sub messages (a publish and a delivery per target, Pub/Sub throughput); R2's go
+ * only to a queue (Cloudflare Queues), which bills them. A target that is a topic is the
+ * service's own topic (Event Grid, Pub/Sub) and bills its publishes itself. */
 #include "models/bucket.h"
 
 #include <math.h>
@@ -12,8 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef enum bucket_service { BUCKET_S3, BUCKET_BLOB, BUCKET_GCS, BUCKET_R2 } bucket_service;
+static const char *const bucket_services[] = { "s3", "blob-storage", "cloud-storage", "r2", NULL };
+
 typedef struct bucket_spec {
     char   *name;
+    bucket_service service;
+    size_t  billed;             /* notify targets whose events the bucket bills (not topics) */
     size_t  n;
     char  **target_names;
     int    *targets;
@@ -35,13 +47,14 @@ static void bucket_free_spec(void *p)
 
 static void *bucket_parse(cfg_node *n, world_spec *w)
 {
-    (void)w;
     bucket_spec *b = calloc(1, sizeof *b);
     if (!b) {
         cfg_fail(n, NULL, "out of memory");
         return NULL;
     }
     b->name = strdup(cfg_string_req(n, "name"));
+    int service = world_service(n, w, "bucket", bucket_services, BUCKET_S3);
+    b->service = service >= 0 ? (bucket_service)service : BUCKET_S3;
     const cJSON *list = cfg_raw(n, "notify");
     if (list && (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 100)) {
         cfg_fail(n, "notify", "expected an array of at most 100 component names");
@@ -97,7 +110,20 @@ static int bucket_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *p
             cfg_fail(&n, key, "\"%s\" is not another component that takes events", b->target_names[i]);
             return -1;
         }
+        /* R2 event notifications have one kind of destination: a queue (Cloudflare R2 docs,
+         * "Event notifications"). */
+        if (b->service == BUCKET_R2 && strcmp(w->components[k].kind->name, "queue")) {
+            cfg_node n;
+            cfg_root(&n, ctx, NULL, NULL);
+            snprintf(n.path, sizeof n.path, "%s", path);
+            char key[32];
+            snprintf(key, sizeof key, "notify[%zu]", i);
+            cfg_fail(&n, key, "\"%s\" is a %s: R2 event notifications go only to a queue (Cloudflare Queues); "
+                     "notify a queue and let its consumer call on", b->target_names[i], w->components[k].kind->name);
+            return -1;
+        }
         b->targets[i] = k;
+        b->billed += strcmp(w->components[k].kind->name, "topic") != 0;
     }
     return 0;
 }
@@ -179,6 +205,16 @@ static void bucket_meter(const void *spec, const void *state, const world *w, si
     /* Stored at steady state: uploads of keep_days (a month is 30.4 days) are kept. The
      * billing scale turns the window's uploads into the month's GB-months. */
     usage_add(u, index, "bucket.storage_gb_months", st->kb / (1024.0 * 1024.0) * b->keep_days / (730.0 / 24.0));
+    if (!b->billed)
+        return;
+    /* Events to targets other than topics: each upload's event once into the system topic and
+     * once to each such target (Event Grid), or published and delivered once per target
+     * (Pub/Sub notifications, an event of 1 KB: over the 1,000-byte minimum). */
+    double uploads = (double)st->uploads, billed = (double)b->billed;
+    if (b->service == BUCKET_BLOB)
+        usage_add(u, index, "bucket.event_grid.operations", uploads * (1 + billed));
+    else if (b->service == BUCKET_GCS)
+        usage_add(u, index, "bucket.pubsub.throughput_gib", uploads * billed * 2 * 1024.0 / 1073741824.0);
 }
 
 static void bucket_free_state(void *p) { free(p); }

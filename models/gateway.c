@@ -1,5 +1,6 @@
-/* gateway.c — the entry in front of a source's target: tenants' usage plans, API Gateway's
- * requests, its REST API cache and validation, and the entry's meter (see gateway.h).
+/* gateway.c — the entry in front of a source's target: tenants' usage plans, the provider's
+ * gateway (API Gateway's requests, its REST API cache and validation; Azure API Management's
+ * or Google API Gateway's calls), and the entry's meter (see gateway.h).
  *
  * Invariants: every counter is of the measured window (r->measured); a cache key's
  * key_filled is the time a response last filled it (-INFINITY: never), and a request that
@@ -21,7 +22,8 @@ typedef struct gateway_source {
 
 struct gateway {
     gateway_source *src;           /* per source */
-    double         *rest, *http, *transfer_gb;   /* per component: metered by the entry */
+    double         *requests[GATEWAY_TYPES];    /* per type, per component: metered by the entry */
+    double         *transfer_gb;                /* per component */
     token_bucket   *bucket;        /* per tenant: entry rate limits */
     double         *quota_used;    /* requests counted against the quota this period */
     double         *quota_period;  /* which period they count in */
@@ -33,8 +35,57 @@ struct gateway {
 /* A REST API's response cache (gateway_cache) and request validation (gateway_validation).
  * Cache sizes and hourly prices come from the price table; TTL default 300 s, at most
  * 3,600 s (API Gateway developer guide). */
+/* The dimension each gateway type's requests are metered under. */
+static const char *const request_dims[GATEWAY_TYPES] = {
+    NULL, "gateway.requests.rest", "gateway.requests.http", "gateway.requests.api_management",
+    "gateway.requests.api_gateway"
+};
+
+/* The gateway a source names on a provider other than AWS: "none" or the provider's own
+ * (the price table's offers for "gateway"); API Gateway's REST and HTTP APIs, its cache and
+ * its validation are refused there. */
+static void parse_other_gateway(cfg_node *c, gateway_spec *g, const world_spec *w, const price_offer *o)
+{
+    const char *given = cfg_string(c, "gateway", "none");
+    if (!given || cfg_failed(c))
+        return;
+    if (!strcmp(given, "none")) {
+        g->type = GATEWAY_NONE;
+    } else if (o->n == 0) {
+        cfg_fail(c, "gateway", "platform.provider \"%s\" offers no gateway: %s", provider_names[w->provider], o->instead);
+        return;
+    } else if (!strcmp(given, o->service[0]) && !strcmp(given, "api-management")) {
+        g->type = GATEWAY_API_MANAGEMENT;
+    } else if (!strcmp(given, o->service[0]) && !strcmp(given, "api-gateway")) {
+        g->type = GATEWAY_GOOGLE;
+    } else {
+        char got[CFG_EXCERPT_MAX + 8];
+        cfg_excerpt(got, sizeof got, given, CFG_EXCERPT_MAX);
+        cfg_fail(c, "gateway", "platform.provider \"%s\" offers a gateway as \"%s\" (or \"none\"); got %s%s",
+                 provider_names[w->provider], o->service[0], got,
+                 !strcmp(given, "rest") || !strcmp(given, "http") ? " (REST and HTTP APIs are Amazon API Gateway's)" : "");
+        return;
+    }
+    if (g->type != GATEWAY_NONE && !price_find(&w->prices, request_dims[g->type]))
+        cfg_fail(c, "gateway", "the price table %s prices no %s", w->prices.name, request_dims[g->type]);
+    static const char *const aws_only[] = { "gateway_validation", "gateway_cache" };
+    for (size_t i = 0; i < 2 && !cfg_failed(c); i++)
+        if (cfg_has(c, aws_only[i]))
+            cfg_fail(c, aws_only[i], "is a feature of Amazon API Gateway's REST APIs (platform.provider \"aws\", "
+                     "\"gateway\": \"rest\"), not modelled on %s's gateway \"%s\"", provider_names[w->provider],
+                     o->n ? o->service[0] : "none");
+}
+
+/* A REST API's response cache (gateway_cache) and request validation (gateway_validation).
+ * Cache sizes and hourly prices come from the price table; TTL default 300 s, at most
+ * 3,600 s (API Gateway developer guide). */
 void gateway_parse(cfg_node *c, gateway_spec *g, const world_spec *w, bool trace, bool async)
 {
+    const price_offer *o = price_offers(&w->prices, "gateway");
+    if (w->provider != PROVIDER_AWS && o) {
+        parse_other_gateway(c, g, w, o);
+        return;
+    }
     static const char *const types[] = { "none", "rest", "http", NULL };
     g->type = (gateway_type)cfg_enum(c, "gateway", types, GATEWAY_NONE);
     if (!cfg_failed(c) && g->type != GATEWAY_NONE &&
@@ -91,14 +142,17 @@ int gateway_start(world *w)
     size_t ns = spec->n_sources ? spec->n_sources : 1, nc = spec->n_components ? spec->n_components : 1;
     size_t nt = spec->n_tenants ? spec->n_tenants : 1;
     g->src = calloc(ns, sizeof *g->src);
-    g->rest = calloc(nc, sizeof *g->rest);
-    g->http = calloc(nc, sizeof *g->http);
+    for (int t = 1; t < GATEWAY_TYPES; t++) {
+        g->requests[t] = calloc(nc, sizeof *g->requests[t]);
+        if (!g->requests[t])
+            return -1;
+    }
     g->transfer_gb = calloc(nc, sizeof *g->transfer_gb);
     g->bucket = calloc(nt, sizeof *g->bucket);
     g->quota_used = calloc(nt, sizeof *g->quota_used);
     g->quota_period = calloc(nt, sizeof *g->quota_period);
     g->over_quota = calloc(nt, sizeof *g->over_quota);
-    if (!g->src || !g->rest || !g->http || !g->transfer_gb || !g->bucket || !g->quota_used ||
+    if (!g->src || !g->transfer_gb || !g->bucket || !g->quota_used ||
         !g->quota_period || !g->over_quota)
         return -1;
     for (size_t i = 0; i < spec->n_tenants; i++)
@@ -127,8 +181,8 @@ void gateway_free(world *w)
     for (size_t i = 0; g->src && i < w->spec->n_sources; i++)
         free(g->src[i].key_filled);
     free(g->src);
-    free(g->rest);
-    free(g->http);
+    for (int t = 1; t < GATEWAY_TYPES; t++)
+        free(g->requests[t]);
     free(g->transfer_gb);
     free(g->bucket);
     free(g->quota_used);
@@ -224,11 +278,12 @@ gateway_verdict gateway_enter(world *w, uint32_t idx, double now)
     if (w->spec->n_tenants && w->spec->tenants[r->tenant].quota > 0 && over_quota(w, r, now))
         return GATEWAY_THROTTLED;
     /* API Gateway bills every request it lets through (an HTTP API one per 512 KB), those
-     * that fail validation or come from its cache included; not those it throttles. */
-    if (r->measured && s->type == GATEWAY_REST)
-        g->rest[r->target] += 1;
-    else if (r->measured && s->type == GATEWAY_HTTP)
-        g->http[r->target] += ceil(r->size_kb / 512.0 - 1e-9);
+     * that fail validation or come from its cache included; not those it throttles. API
+     * Management and Google's API Gateway bill each call. */
+    if (r->measured && s->type == GATEWAY_HTTP)
+        g->requests[GATEWAY_HTTP][r->target] += ceil(r->size_kb / 512.0 - 1e-9);
+    else if (r->measured && s->type != GATEWAY_NONE)
+        g->requests[s->type][r->target] += 1;
     if ((s->validate || s->cache) && answers(w, idx, now))
         return GATEWAY_ANSWERED;
     return GATEWAY_PASS;
@@ -273,10 +328,9 @@ void gateway_meter(const world_spec *spec, const world *w, ledger *u)
 {
     const struct gateway *g = w->gateway;
     for (size_t i = 0; i < spec->n_components; i++) {
-        if (g->rest[i] > 0)
-            usage_add(u, i, "gateway.requests.rest", g->rest[i]);
-        if (g->http[i] > 0)
-            usage_add(u, i, "gateway.requests.http", g->http[i]);
+        for (int t = 1; t < GATEWAY_TYPES; t++)
+            if (g->requests[t][i] > 0)
+                usage_add(u, i, request_dims[t], g->requests[t][i]);
         if (g->transfer_gb[i] > 0)
             usage_add(u, i, "network.transfer_out_gb", g->transfer_gb[i]);
     }

@@ -5,7 +5,8 @@
  * Each source has its gateway_spec (its keys "gateway", "gateway_validation",
  * "gateway_cache"); a replication has one gateway state (w->gateway) holding the tenants'
  * buckets and quotas, each cached source's keys and counters, and what the entry meters:
- * requests by API type and responses' data transfer out, on the component each source
+ * requests by API type (or calls, on Azure API Management and Google's API Gateway) and
+ * responses' data transfer out, on the component each source
  * targets (the gateway's bill is its target's share of the bill). */
 #ifndef SLSIM_GATEWAY_H
 #define SLSIM_GATEWAY_H
@@ -15,7 +16,10 @@
 
 #include "models/world.h"
 
-typedef enum gateway_type { GATEWAY_NONE, GATEWAY_REST, GATEWAY_HTTP } gateway_type;
+/* The entry's service: Amazon API Gateway's REST or HTTP APIs, Azure API Management
+ * (Consumption tier), Google Cloud API Gateway. Cloudflare has none (a Worker is the entry). */
+typedef enum gateway_type { GATEWAY_NONE, GATEWAY_REST, GATEWAY_HTTP, GATEWAY_API_MANAGEMENT, GATEWAY_GOOGLE,
+                            GATEWAY_TYPES } gateway_type;
 
 typedef struct gateway_spec {
     gateway_type type;
@@ -52,7 +56,7 @@ void gateway_answered(world *w, uint32_t idx, attempt_result result, double now)
  * (prefix the tenant's). */
 void gateway_report_source(const world_spec *spec, const world *w, size_t source, metric_sink *m);
 void gateway_report_tenant(const world_spec *spec, const world *w, size_t tenant, metric_sink *m);
-/* The entry's usage: gateway.requests.{rest,http}, gateway.cache_hours.<GB>,
+/* The entry's usage: gateway.requests.{rest,http,api_management,api_gateway}, gateway.cache_hours.<GB>,
  * network.transfer_out_gb, on each source's target. */
 void gateway_meter(const world_spec *spec, const world *w, ledger *u);
 

@@ -1,5 +1,9 @@
-/* schedule.c — scheduled triggers (EventBridge Scheduler-like): every N seconds, or at fixed
- * minutes of chosen hours, each fire optionally delayed by a uniform jitter.
+/* schedule.c — scheduled triggers: every N seconds, or at fixed minutes of chosen hours, on
+ * the provider's service: EventBridge Scheduler (each fire optionally delayed by a uniform
+ * jitter, its flexible time window; billed per invocation), the Azure Functions timer
+ * trigger (no charge of its own), Google Cloud Scheduler (billed per job a month) or
+ * Cloudflare Cron Triggers (free). The last two read cron expressions, whose granularity is
+ * a minute: a rate must be a whole number of minutes there.
  *
  * A fire invokes its target: a function synchronously (the schedule waits for the run, so
  * it knows when a run outlasts its period: with overlap "skip" the next fire is skipped
@@ -13,8 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef enum schedule_service { SCHEDULE_EVENTBRIDGE, SCHEDULE_TIMER, SCHEDULE_CLOUD_SCHEDULER,
+                                SCHEDULE_CRON } schedule_service;
+static const char *const schedule_services[] = { "eventbridge-scheduler", "timer-trigger", "cloud-scheduler",
+                                                 "cron-triggers", NULL };
+
 typedef struct schedule_spec {
     char    *name;
+    schedule_service service;
     char    *target_name;
     int      target;
     bool     sync;              /* the target is invoked and waited for */
@@ -64,13 +74,17 @@ static void read_set(cfg_node *n, const char *key, bool *flags, int max)
 
 static void *schedule_parse(cfg_node *n, world_spec *w)
 {
-    (void)w;
     schedule_spec *s = calloc(1, sizeof *s);
     if (!s) {
         cfg_fail(n, NULL, "out of memory");
         return NULL;
     }
     s->name = strdup(cfg_string_req(n, "name"));
+    int service = world_service(n, w, "schedule", schedule_services, SCHEDULE_EVENTBRIDGE);
+    s->service = service >= 0 ? (schedule_service)service : SCHEDULE_EVENTBRIDGE;
+    if (!cfg_failed(n) && s->service != SCHEDULE_EVENTBRIDGE && cfg_has(n, "jitter_s"))
+        cfg_fail(n, "jitter_s", "is EventBridge Scheduler's flexible time window (service \"eventbridge-scheduler\", "
+                 "platform.provider \"aws\"); this schedule's service is \"%s\"", schedule_services[s->service]);
     s->target_name = strdup(cfg_string_req(n, "target"));
     s->target = -1;
     bool rate = cfg_has(n, "every_s"), cron = cfg_has(n, "at_minutes");
@@ -78,6 +92,12 @@ static void *schedule_parse(cfg_node *n, world_spec *w)
         cfg_fail(n, "every_s", "give either every_s (a rate) or at_minutes (with optional at_hours)");
     if (rate) {
         s->every_s = cfg_number(n, "every_s", 60, 1, 366 * 86400.0);
+        /* Cron Triggers and Cloud Scheduler take five-field cron expressions: no seconds
+         * (developers.cloudflare.com, "Cron Triggers"; Cloud Scheduler's unix-cron format). */
+        bool cron_only = s->service == SCHEDULE_CRON || s->service == SCHEDULE_CLOUD_SCHEDULER;
+        if (!cfg_failed(n) && cron_only && (s->every_s < 60 || fmod(s->every_s, 60) != 0))
+            cfg_fail(n, "every_s", "%g s is not a whole number of minutes, the granularity of \"%s\" "
+                     "(cron expressions): give 60, 120, ...", s->every_s, schedule_services[s->service]);
     } else {
         read_set(n, "at_minutes", s->minute, 60);
         read_set(n, "at_hours", s->hour, 24);
@@ -266,11 +286,26 @@ static void schedule_report(const void *spec, const void *state, metric_sink *m)
 
 static void schedule_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
-    (void)spec;
-    (void)w;
+    const schedule_spec *s = spec;
     const schedule_state *st = state;
-    /* Every fire is an invocation. */
-    usage_add(u, index, "schedule.invocations", (double)st->runs + (double)st->skipped);
+    double fires = (double)st->runs + (double)st->skipped;
+    switch (s->service) {
+    case SCHEDULE_EVENTBRIDGE:   /* every fire is an invocation */
+        usage_add(u, index, "schedule.invocations", fires);
+        break;
+    case SCHEDULE_TIMER:         /* priced at 0: the function's executions are the bill */
+        usage_add(u, index, "schedule.timer_fires", fires);
+        break;
+    case SCHEDULE_CLOUD_SCHEDULER: {
+        /* One job for the window: the month's quantity (window x month / window) is 1. */
+        double window_s = w->t_end - w->t_start;
+        usage_add(u, index, "schedule.jobs", window_s / (w->spec->prices.month_hours * 3600.0));
+        break;
+    }
+    case SCHEDULE_CRON:
+        usage_add(u, index, "schedule.cron_fires", fires);
+        break;
+    }
 }
 
 static void schedule_free_state(void *p) { free(p); }

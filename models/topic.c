@@ -1,15 +1,31 @@
-/* topic.c — fan-out of messages: publish/subscribe topics (Amazon SNS standard) and event
- * buses (Amazon EventBridge). The two kinds share this file because they route the same
- * way and differ only in names and in what they bill.
+/* topic.c — fan-out of messages: publish/subscribe topics and event buses, each on its
+ * provider's service. The two kinds share this file because they route the same way and
+ * differ in names, services and what they bill.
  *
  * A message published to a topic (put on a bus) is copied to every subscriber (rule target)
  * whose filter matches it (filter_match / match: the share of messages it matches, drawn per
- * message and subscriber). Targets are components that take messages: a queue receives the
- * copy, a function is invoked asynchronously (its own retries and on_failure apply). The
- * published request ends there, completed: its copies are messages, counted by their
- * receivers. Deliveries to queues and functions cannot fail here, so subscription
- * dead-letter queues (which catch failed deliveries to unavailable endpoints) and bus
- * archives and replay are not modelled. */
+ * message and subscriber). The published request ends there, completed: its copies are
+ * messages, counted by their receivers. How a copy reaches its target is the service's:
+ *   - Amazon SNS and EventBridge (service "sns", "eventbridge"): a queue receives the copy, a
+ *     function is invoked asynchronously (the function's own async retries and on_failure
+ *     apply); an HTTP endpoint (a service or pool) is called and retried by the topic.
+ *   - Azure Event Grid ("event-grid", a topic or a bus's custom topic): push delivery. A
+ *     function or service is called and the topic itself retries on Event Grid's schedule
+ *     (10 s, 30 s, 1 min, 5 min, 10 min, 30 min, 1 h, then hourly) until the subscription's
+ *     max_delivery_attempts or its event TTL, then dead-letters the event to a Blob
+ *     container (a bucket) 5 minutes later, or drops it.
+ *   - Azure Service Bus topics ("service-bus"): a subscription is read like a Service Bus
+ *     queue: a function gets each message with a peek-lock, a failure abandons it and it is
+ *     redelivered at once, up to max_delivery_count, then dead-lettered (its subscription's
+ *     dead-letter subqueue, or a queue named by dead_letter).
+ *   - Google Pub/Sub push ("pubsub") and Eventarc ("eventarc", which delivers through a
+ *     Pub/Sub push subscription): a function or service is pushed each message; a failure or
+ *     an ack deadline's expiry is retried by Pub/Sub: exponential backoff between the
+ *     subscription's minimum and maximum, or "immediate" redelivery (slowed by Pub/Sub's push
+ *     backoff, modelled per message), until the message retention runs out (dropped) or,
+ *     with a dead-letter topic, max_delivery_attempts (forwarded to that topic).
+ * Deliveries to queues cannot fail here, so they are never retried; bus archives and replay
+ * are not modelled. */
 #include "models/topic.h"
 
 #include <math.h>
@@ -19,14 +35,24 @@
 
 #include "models/retry.h"
 
+/* The service a topic or bus runs on: how it delivers and what it bills. */
+typedef enum topic_service { SERVICE_AWS, SERVICE_EVENT_GRID, SERVICE_SERVICE_BUS, SERVICE_PUBSUB } topic_service;
+
 typedef struct subscription {
     char        *target_name;
     int          target;
     double       filter_match;
-    /* an HTTP endpoint (a service or pool): deliveries that fail are retried */
+    /* pushed to (called), and retried by the topic: an HTTP endpoint (a service or pool) on
+     * any service, a function on Event Grid, Service Bus and Pub/Sub */
     bool         http;
-    retry_policy retry;
-    double       max_age_s;
+    retry_policy retry;             /* SNS/EventBridge HTTP deliveries */
+    double       max_age_s;         /* SNS/EventBridge: max_event_age_s; Event Grid: its TTL;
+                                       Pub/Sub: the message retention */
+    uint32_t     max_attempts;      /* Event Grid, Service Bus, Pub/Sub with a dead-letter topic
+                                       (0: no limit) */
+    bool         exponential;       /* Pub/Sub: exponential backoff (else immediate) */
+    double       min_backoff_s, max_backoff_s;
+    double       timeout_s;         /* how long a push waits for its answer */
     char        *dead_letter_name;
     int          dead_letter;
 } subscription;
@@ -40,9 +66,20 @@ typedef struct flavour {
 static const flavour topic_flavour = { "subscribers", "filter_match", "published", "deliveries", "filtered_out" };
 static const flavour bus_flavour = { "rules", "match", "events", "deliveries", "unmatched" };
 
+/* The services each kind models, in the order of the price tables' names. */
+static const char *const topic_services[] = { "sns", "event-grid", "service-bus", "pubsub", NULL };
+static const topic_service topic_service_of[] = { SERVICE_AWS, SERVICE_EVENT_GRID, SERVICE_SERVICE_BUS,
+                                                  SERVICE_PUBSUB };
+static const char *const bus_services[] = { "eventbridge", "event-grid", "eventarc", NULL };
+static const topic_service bus_service_of[] = { SERVICE_AWS, SERVICE_EVENT_GRID, SERVICE_PUBSUB };
+
 typedef struct topic_spec {
     const flavour *fl;
     bool           is_bus;
+    topic_service  service;
+    const char    *service_name;
+    bool           eventarc;
+    bool           google_events;   /* Eventarc: events from Google sources (no event charge) */
     char          *name;
     size_t         n;
     subscription  *subs;
@@ -62,7 +99,98 @@ static void topic_free_spec(void *p)
     free(t);
 }
 
-static void *fanout_parse(cfg_node *n, const flavour *fl, bool is_bus)
+/* Event Grid's retry schedule: the wait after failed attempt k (1-based), the last repeated
+ * (Microsoft Learn, "Event Grid message delivery and retry"). Its small randomisation is not
+ * modelled: retries come exactly on the schedule. */
+static const double event_grid_waits_s[] = { 10, 30, 60, 300, 600, 1800, 3600 };
+#define EVENT_GRID_WAITS (sizeof event_grid_waits_s / sizeof event_grid_waits_s[0])
+
+/* A subscription key that only some services take, and whose it is. */
+typedef struct owned_key {
+    const char *key;
+    unsigned    services;           /* bit per topic_service */
+    const char *owner;
+} owned_key;
+
+#define BIT(s) (1u << (s))
+static const owned_key owned_keys[] = {
+    { "retry", BIT(SERVICE_AWS), "Amazon SNS's and EventBridge's (service \"sns\", \"eventbridge\")" },
+    { "max_event_age_s", BIT(SERVICE_AWS), "Amazon SNS's and EventBridge's (service \"sns\", \"eventbridge\")" },
+    { "max_delivery_attempts", BIT(SERVICE_EVENT_GRID) | BIT(SERVICE_PUBSUB),
+      "Event Grid's and Pub/Sub's (service \"event-grid\", \"pubsub\", \"eventarc\")" },
+    { "event_ttl_min", BIT(SERVICE_EVENT_GRID), "Event Grid's (service \"event-grid\")" },
+    { "max_delivery_count", BIT(SERVICE_SERVICE_BUS), "Service Bus's (service \"service-bus\")" },
+    { "retry_policy", BIT(SERVICE_PUBSUB), "Pub/Sub's (service \"pubsub\", \"eventarc\")" },
+    { "minimum_backoff_s", BIT(SERVICE_PUBSUB), "Pub/Sub's (service \"pubsub\", \"eventarc\")" },
+    { "maximum_backoff_s", BIT(SERVICE_PUBSUB), "Pub/Sub's (service \"pubsub\", \"eventarc\")" },
+    { "ack_deadline_s", BIT(SERVICE_PUBSUB), "Pub/Sub's (service \"pubsub\", \"eventarc\")" },
+    { "message_retention_s", BIT(SERVICE_PUBSUB), "Pub/Sub's (service \"pubsub\", \"eventarc\")" },
+};
+
+/* Refuses a key of another service, naming whose it is. */
+static void refuse_foreign_keys(cfg_node *s, const topic_spec *t)
+{
+    for (size_t k = 0; k < sizeof owned_keys / sizeof owned_keys[0] && !cfg_failed(s); k++)
+        if (!(owned_keys[k].services & BIT(t->service)) && cfg_has(s, owned_keys[k].key))
+            cfg_fail(s, owned_keys[k].key, "is %s key; this %s's service is \"%s\"", owned_keys[k].owner,
+                     t->is_bus ? "bus" : "topic", t->service_name);
+}
+
+static void parse_subscription(cfg_node *s, topic_spec *t, subscription *sub)
+{
+    refuse_foreign_keys(s, t);
+    const char *dl = cfg_string(s, "dead_letter", NULL);
+    sub->dead_letter_name = dl ? strdup(dl) : NULL;
+    switch (t->service) {
+    case SERVICE_AWS: {
+        /* Deliveries to HTTP endpoints (services, pools). SNS's default HTTP/S delivery
+         * policy: 3 retries, 20 s apart. EventBridge: up to 185 attempts over 24 h with
+         * exponential backoff and jitter. */
+        static const retry_policy sns_http = { .max_attempts = 4, .base_ms = 20000, .cap_ms = 20000,
+                                               .jitter = JITTER_NONE };
+        static const retry_policy eb_http = { .max_attempts = 185, .base_ms = 1000, .cap_ms = 480000,
+                                              .jitter = JITTER_FULL };
+        retry_parse(s, "retry", t->is_bus ? &eb_http : &sns_http, &sub->retry);
+        sub->max_age_s = cfg_number(s, "max_event_age_s", t->is_bus ? 86400 : 3600, 1, 86400);
+        sub->timeout_s = t->is_bus ? 5.0 : 15.0;   /* SNS waits 15 s (EventBridge API destinations 5 s) */
+        break;
+    }
+    case SERVICE_EVENT_GRID:
+        /* Defaults and ranges: 30 attempts, 1,440 minutes; a push waits 30 s (Microsoft Learn,
+         * "Event Grid message delivery and retry"). */
+        sub->max_attempts = (uint32_t)cfg_integer(s, "max_delivery_attempts", 30, 1, 30);
+        sub->max_age_s = 60.0 * (double)cfg_integer(s, "event_ttl_min", 1440, 1, 1440);
+        sub->timeout_s = 30;
+        break;
+    case SERVICE_SERVICE_BUS:
+        /* MaxDeliveryCount: 10 by default, at least 1 (Service Bus QueueProperties). */
+        sub->max_attempts = (uint32_t)cfg_integer(s, "max_delivery_count", 10, 1, 2000);
+        sub->max_age_s = INFINITY;
+        sub->timeout_s = INFINITY;                 /* the lock is renewed while the function runs */
+        break;
+    case SERVICE_PUBSUB: {
+        /* Pub/Sub's default is immediate redelivery; Eventarc's subscriptions back off from
+         * 10 s to 600 s and keep a message 24 hours (cloud.google.com, "Subscription retry
+         * policy"; Eventarc "Retry events"). */
+        static const char *const policies[] = { "immediate", "exponential", NULL };
+        sub->exponential = cfg_enum(s, "retry_policy", policies, t->eventarc ? 1 : 0) == 1;
+        sub->min_backoff_s = cfg_number(s, "minimum_backoff_s", 10, 0, 600);
+        sub->max_backoff_s = cfg_number(s, "maximum_backoff_s", 600, 0, 600);
+        if (!cfg_failed(s) && sub->max_backoff_s < sub->min_backoff_s)
+            cfg_fail(s, "maximum_backoff_s", "%g is below minimum_backoff_s %g", sub->max_backoff_s,
+                     sub->min_backoff_s);
+        sub->timeout_s = cfg_number(s, "ack_deadline_s", 10, 10, 600);
+        sub->max_age_s = cfg_number(s, "message_retention_s", t->eventarc ? 86400 : 604800, 600, 2678400);
+        if (dl)
+            sub->max_attempts = (uint32_t)cfg_integer(s, "max_delivery_attempts", 5, 5, 100);
+        else if (!cfg_failed(s) && cfg_has(s, "max_delivery_attempts"))
+            cfg_fail(s, "max_delivery_attempts", "belongs to a dead-letter policy: give dead_letter (a topic) too");
+        break;
+    }
+    }
+}
+
+static void *fanout_parse(cfg_node *n, world_spec *w, const flavour *fl, bool is_bus)
 {
     topic_spec *t = calloc(1, sizeof *t);
     if (!t) {
@@ -72,6 +200,20 @@ static void *fanout_parse(cfg_node *n, const flavour *fl, bool is_bus)
     t->fl = fl;
     t->is_bus = is_bus;
     t->name = strdup(cfg_string_req(n, "name"));
+    const char *const *names = is_bus ? bus_services : topic_services;
+    int k = world_service(n, w, is_bus ? "bus" : "topic", names, 0);
+    if (k >= 0) {
+        t->service = is_bus ? bus_service_of[k] : topic_service_of[k];
+        t->service_name = names[k];
+        t->eventarc = is_bus && t->service == SERVICE_PUBSUB;
+    }
+    if (t->eventarc) {
+        static const char *const origins[] = { "custom", "google", NULL };
+        t->google_events = cfg_enum(n, "event_source", origins, 0) == 1;
+    } else if (!cfg_failed(n) && cfg_has(n, "event_source")) {
+        cfg_fail(n, "event_source", "is Eventarc's key (service \"eventarc\"); this %s's service is \"%s\"",
+                 is_bus ? "bus" : "topic", t->service_name);
+    }
     size_t count = cfg_array_len(n, fl->targets_key);
     if (!cfg_failed(n) && (count == 0 || count > 1000))
         cfg_fail(n, fl->targets_key, "expected 1 to 1000 targets, got %zu", count);
@@ -88,17 +230,7 @@ static void *fanout_parse(cfg_node *n, const flavour *fl, bool is_bus)
         t->subs[i].filter_match = cfg_number(&s, fl->match_key, 1, 0, 1);
         t->subs[i].target = -1;
         t->subs[i].dead_letter = -1;
-        /* Deliveries to HTTP endpoints (services, pools). SNS's default HTTP/S delivery
-         * policy: 3 retries, 20 s apart. EventBridge: up to 185 attempts over 24 h with
-         * exponential backoff and jitter. */
-        static const retry_policy sns_http = { .max_attempts = 4, .base_ms = 20000, .cap_ms = 20000,
-                                               .jitter = JITTER_NONE };
-        static const retry_policy eb_http = { .max_attempts = 185, .base_ms = 1000, .cap_ms = 480000,
-                                              .jitter = JITTER_FULL };
-        retry_parse(&s, "retry", is_bus ? &eb_http : &sns_http, &t->subs[i].retry);
-        t->subs[i].max_age_s = cfg_number(&s, "max_event_age_s", is_bus ? 86400 : 3600, 1, 86400);
-        const char *dl = cfg_string(&s, "dead_letter", NULL);
-        t->subs[i].dead_letter_name = dl ? strdup(dl) : NULL;
+        parse_subscription(&s, t, &t->subs[i]);
         cfg_done(&s);
     }
     cfg_know(n, "kind");
@@ -112,14 +244,26 @@ static void *fanout_parse(cfg_node *n, const flavour *fl, bool is_bus)
 
 static void *topic_parse(cfg_node *n, world_spec *w)
 {
-    (void)w;
-    return fanout_parse(n, &topic_flavour, false);
+    return fanout_parse(n, w, &topic_flavour, false);
 }
 
 static void *bus_parse(cfg_node *n, world_spec *w)
 {
-    (void)w;
-    return fanout_parse(n, &bus_flavour, true);
+    return fanout_parse(n, w, &bus_flavour, true);
+}
+
+/* What a subscription's dead_letter must name on each service, or NULL when it is fine. */
+static const char *dead_letter_refused(const topic_spec *t, const world_spec *w, int d)
+{
+    const component_kind *k = w->components[d].kind;
+    switch (t->service) {
+    case SERVICE_EVENT_GRID:
+        return strcmp(k->name, "bucket") ? "is not a bucket: Event Grid dead-letters to a Blob Storage container" : NULL;
+    case SERVICE_PUBSUB:
+        return strcmp(k->name, "topic") ? "is not a topic: Pub/Sub dead-letters to a topic" : NULL;
+    default:
+        return k->enqueue ? NULL : "is not another component that takes messages (use a queue)";
+    }
 }
 
 static int topic_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
@@ -137,13 +281,23 @@ static int topic_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *pa
                      sub->target_name);
             return -1;
         }
+        const component_kind *kind = w->components[k].kind;
         sub->target = k;
-        sub->http = !w->components[k].kind->enqueue;
+        /* SNS and EventBridge invoke a function asynchronously; the other services push
+         * (call) it and retry themselves. A queue always receives the copy. */
+        sub->http = !kind->enqueue || (t->service != SERVICE_AWS && kind->accept);
+        if (sub->http && t->service == SERVICE_SERVICE_BUS && strcmp(kind->name, "function")) {
+            cfg_fail(&c, "target", "\"%s\": a Service Bus subscription is read by a function or forwarded to "
+                     "a queue, not pushed to an endpoint", sub->target_name);
+            return -1;
+        }
         if (sub->dead_letter_name) {
             int d = world_spec_component(w, sub->dead_letter_name);
-            if (d < 0 || !w->components[d].kind->enqueue || w->components[d].spec == p) {
-                cfg_fail(&c, "dead_letter", "\"%s\" is not another component that takes messages "
-                         "(use a queue)", sub->dead_letter_name);
+            const char *why = d >= 0 && w->components[d].spec != p ? dead_letter_refused(t, w, d)
+                              : t->service == SERVICE_AWS ? "is not another component that takes messages (use a queue)"
+                              : "is not another component";
+            if (why) {
+                cfg_fail(&c, "dead_letter", "\"%s\" %s", sub->dead_letter_name, why);
                 return -1;
             }
             sub->dead_letter = d;
@@ -159,6 +313,8 @@ typedef struct topic_state {
     gsl_rng  *r, *r_retry;
     uint64_t  published, deliveries, filtered_out, publish_requests;
     uint64_t  http_attempts, http_failures, http_retries, http_dead_lettered, http_dropped;
+    /* Event Grid and Service Bus: operations (64 KB chunks); Pub/Sub: billed bytes */
+    double    operations, billed_bytes;
 } topic_state;
 
 static void *topic_start(const void *spec, world *w, int index)
@@ -182,13 +338,44 @@ static void *topic_start(const void *spec, world *w, int index)
     return st;
 }
 
-/* SNS waits 15 s for an HTTP endpoint's answer (EventBridge API destinations: 5 s). */
+/* A message of size_kb counted in 64 KB chunks (SNS, EventBridge, Event Grid, Service Bus). */
+static double chunks_64kb(double size_kb)
+{
+    return ceil(size_kb / 64 - 1e-9);
+}
+
+/* Pub/Sub bills at least 1,000 bytes per publish and per delivery. */
+static double pubsub_bytes(double size_kb)
+{
+    return fmax(size_kb * 1024.0, 1000.0);
+}
+
+/* One delivery attempt of a copy, to a push target or a queue: what the service bills. */
+static void count_delivery(topic_state *st, double size_kb)
+{
+    switch (st->t->service) {
+    case SERVICE_AWS:
+        break;
+    case SERVICE_EVENT_GRID:
+        st->operations += chunks_64kb(size_kb);
+        break;
+    case SERVICE_SERVICE_BUS:   /* a receive and its complete or abandon */
+        st->operations += 2 * chunks_64kb(size_kb);
+        break;
+    case SERVICE_PUBSUB:
+        st->billed_bytes += pubsub_bytes(size_kb);
+        break;
+    }
+}
+
 static void http_deliver(topic_state *st, world *w, uint32_t copy)
 {
     request *c = &w->req[copy];
-    c->deadline = sim_now(w->s) + (st->t->is_bus ? 5.0 : 15.0);
-    if (world_measuring(w, sim_now(w->s)))
+    c->deadline = sim_now(w->s) + st->t->subs[c->tag].timeout_s;
+    if (world_measuring(w, sim_now(w->s))) {
         st->http_attempts++;
+        count_delivery(st, c->size_kb);
+    }
     world_deliver(w, st->t->subs[c->tag].target, copy);
 }
 
@@ -199,7 +386,52 @@ static void on_http_retry(sim *s, void *target, uint64_t arg)
     http_deliver(st, st->w, (uint32_t)arg);
 }
 
-/* The answer of an HTTP subscriber to one delivery attempt. */
+/* Event Grid writes a dead-lettered event to its container 5 minutes after the last attempt
+ * (Microsoft Learn, "Event Grid message delivery and retry"). */
+static void on_dead_letter(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    topic_state *st = target;
+    uint32_t req = (uint32_t)arg;
+    world_dead_letter(st->w, req, st->t->subs[st->w->req[req].tag].dead_letter);
+}
+
+/* The wait before the next attempt after failed attempt `attempt`, or a negative number when
+ * the service gives up. */
+static double retry_wait_s(topic_state *st, const subscription *s, request *r, attempt_result result, double now)
+{
+    double wait;
+    switch (st->t->service) {
+    case SERVICE_AWS:
+        if (!retry_again(&s->retry, result, r->attempt))
+            return -1;
+        wait = retry_backoff_ms(&s->retry, r->attempt, &r->backoff_prev_ms, st->r_retry) / 1000.0;
+        break;
+    case SERVICE_EVENT_GRID:
+        if (r->attempt >= s->max_attempts)
+            return -1;
+        wait = event_grid_waits_s[r->attempt <= EVENT_GRID_WAITS ? r->attempt - 1 : EVENT_GRID_WAITS - 1];
+        break;
+    case SERVICE_SERVICE_BUS:   /* an abandoned message is available again at once */
+        return r->attempt >= s->max_attempts ? -1 : 0;
+    case SERVICE_PUBSUB:
+        if (s->max_attempts && r->attempt >= s->max_attempts)
+            return -1;
+        /* Exponential: minimum × 2^(k-1), capped by the maximum (the doubling is an
+         * assumption: Google documents the bounds, not the factor). Immediate: Pub/Sub's push
+         * backoff, 100 ms doubling up to 60 s, applied here per message. */
+        if (s->exponential)
+            wait = fmin(s->min_backoff_s * ldexp(1.0, (int)fmin(r->attempt - 1, 30)), s->max_backoff_s);
+        else
+            wait = fmin(0.1 * ldexp(1.0, (int)fmin(r->attempt - 1, 30)), 60.0);
+        break;
+    default:
+        return -1;
+    }
+    return now + wait - r->entered <= s->max_age_s ? wait : -1;
+}
+
+/* The answer of a pushed subscriber to one delivery attempt. */
 static void topic_reply(void *state, world *w, uint32_t req, attempt_result result)
 {
     topic_state *st = state;
@@ -213,20 +445,27 @@ static void topic_reply(void *state, world *w, uint32_t req, attempt_result resu
     }
     if (measuring)
         st->http_failures++;
-    if (retry_again(&s->retry, result, r->attempt)) {
-        double delay = retry_backoff_ms(&s->retry, r->attempt, &r->backoff_prev_ms, st->r_retry) / 1000.0;
-        if (now + delay - r->entered <= s->max_age_s) {
-            r->attempt++;
-            if (measuring)
-                st->http_retries++;
-            sim_at(w->s, now + delay, on_http_retry, st, req);
-            return;
-        }
+    double wait = retry_wait_s(st, s, r, result, now);
+    if (wait >= 0) {
+        r->attempt++;
+        if (measuring)
+            st->http_retries++;
+        sim_at(w->s, now + wait, on_http_retry, st, req);
+        return;
     }
     if (s->dead_letter >= 0) {
         if (measuring)
             st->http_dead_lettered++;
-        world_dead_letter(w, req, s->dead_letter);   /* its unit of work ends lost there */
+        if (st->t->service == SERVICE_EVENT_GRID)
+            sim_at(w->s, now + 300, on_dead_letter, st, req);
+        else
+            world_dead_letter(w, req, s->dead_letter);   /* its unit of work ends lost there */
+        return;
+    }
+    if (st->t->service == SERVICE_SERVICE_BUS) {        /* the subscription's dead-letter subqueue */
+        if (measuring)
+            st->http_dead_lettered++;
+        world_finish(w, req, OUTCOME_DEAD_LETTERED);
         return;
     }
     if (measuring)
@@ -242,8 +481,10 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
     const request original = w->req[req];   /* the pool may move as copies are made */
     if (measuring) {
         st->published++;
-        /* Each 64 KB of a publish is billed as one request. */
-        st->publish_requests += (uint64_t)ceil(original.size_kb / 64 - 1e-9);
+        /* Each 64 KB of a publish is billed as one request (operation). */
+        st->publish_requests += (uint64_t)chunks_64kb(original.size_kb);
+        if (st->t->service == SERVICE_PUBSUB)
+            st->billed_bytes += pubsub_bytes(original.size_kb);
     }
     int copies = 0;
     for (size_t i = 0; i < st->t->n; i++) {
@@ -275,6 +516,8 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
             c->backoff_prev_ms = s->retry.base_ms;
             http_deliver(st, w, copy);
         } else {
+            if (measuring)
+                count_delivery(st, original.size_kb);
             world_enqueue(w, s->target, copy);
         }
     }
@@ -308,13 +551,34 @@ static void topic_report(const void *spec, const void *state, metric_sink *m)
 static void topic_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     (void)w;
+    const topic_spec *t = spec;
     const topic_state *st = state;
-    if (((const topic_spec *)spec)->is_bus) {
-        usage_add(u, index, "bus.events", (double)st->publish_requests);
+    const char *family = t->is_bus ? "bus" : "topic";
+    char dim[PRICE_NAME_MAX];
+    switch (t->service) {
+    case SERVICE_AWS:
+        if (t->is_bus) {
+            usage_add(u, index, "bus.events", (double)st->publish_requests);
+            return;
+        }
+        usage_add(u, index, "topic.publishes", (double)st->publish_requests);
+        usage_add(u, index, "topic.http_deliveries", (double)st->http_attempts);
+        return;
+    case SERVICE_EVENT_GRID:   /* publishes and delivery attempts, per 64 KB */
+        snprintf(dim, sizeof dim, "%s.event_grid.operations", family);
+        usage_add(u, index, dim, (double)st->publish_requests + st->operations);
+        return;
+    case SERVICE_SERVICE_BUS:  /* sends, and each delivery's receive and settlement */
+        usage_add(u, index, "topic.service_bus.operations", (double)st->publish_requests + st->operations);
+        return;
+    case SERVICE_PUBSUB:       /* throughput: publishes and deliveries, 1,000 bytes at least */
+        snprintf(dim, sizeof dim, "%s.pubsub.throughput_gib", family);
+        usage_add(u, index, dim, st->billed_bytes / 1073741824.0);
+        if (t->eventarc)
+            usage_add(u, index, t->google_events ? "bus.eventarc.google_events" : "bus.eventarc.custom_events",
+                      (double)st->published);
         return;
     }
-    usage_add(u, index, "topic.publishes", (double)st->publish_requests);
-    usage_add(u, index, "topic.http_deliveries", (double)st->http_attempts);
 }
 
 static void topic_free_state(void *p) { free(p); }

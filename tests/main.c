@@ -54,6 +54,7 @@ static const struct {
     { "docs", docs_suite },
     { "platform-flows", platform_flows_suite },
     { "platform-data", platform_data_suite },
+    { "platform-events", platform_events_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 
