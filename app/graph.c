@@ -342,7 +342,11 @@ static void source_nodes(graph *g)
             continue;
         node_open(t, (node){ 'g', i }, "octagon", "#ede7f6", "#5e35b1", "margin=\"0.02,0.02\"");
         kind_line(t, "API gateway");
-        text_printf(t, "<B>%s</B>", s->gw.type == GATEWAY_REST ? "REST API" : "HTTP API");
+        static const char *const gw_names[GATEWAY_TYPES] = {
+            [GATEWAY_REST] = "REST API", [GATEWAY_HTTP] = "HTTP API",
+            [GATEWAY_API_MANAGEMENT] = "API Management", [GATEWAY_GOOGLE] = "API Gateway (Google)",
+        };
+        text_printf(t, "<B>%s</B>", gw_names[s->gw.type] ? gw_names[s->gw.type] : "gateway");
         snprintf(key, sizeof key, "sources.%s.gateway_cache_hit_ratio", s->name);
         double hits = run_value(g->r, key, NULL);
         if (s->gw.cache && isfinite(hits)) {
