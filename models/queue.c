@@ -1,4 +1,5 @@
-/* queue.c — a message queue (SQS standard) and its consumer (a Lambda event source mapping).
+/* queue.c — a message queue and its consumer: SQS with a Lambda event source mapping, and
+ * the other providers' queues on the same engine (queue_spec.c reads each one's keys).
  *
  * Messages wait in a FIFO ring of visible messages. Pollers take batches (up to batch_size,
  * waiting up to batch_window_s for a full one) while fewer batches are being processed
@@ -14,8 +15,19 @@
  * visible again (in a returning batch); requests.* counts each source message once.
  * The ring and the batch pool grow with what is in the queue, never with what passed. A
  * FIFO group is on the ready ring at most once, so the ring (one place per group) never
- * overflows. Builds with asserts check these indices and counts. */
-#include "models/queue.h"
+ * overflows. Builds with asserts check these indices and counts.
+ *
+ * The other services reuse all of this, with their own settings: one message per
+ * invocation (Azure's triggers, Pub/Sub push, Cloud Tasks) or Cloudflare's batches; the
+ * allowance ramps as Azure adds instances, or is fixed (Cloud Tasks' concurrent dispatches,
+ * Cloudflare's concurrency); a failed message comes back after its service's delay (Queue
+ * Storage's visibility timeout, at once on Service Bus, Pub/Sub's and Cloud Tasks'
+ * backoffs, Cloudflare's retry delay) and leaves after its last allowed delivery, right at
+ * that failure, to the dead_letter queue or counted dead-lettered (or lost, where the
+ * service deletes it). Queue Storage's listener polls an empty queue at growing intervals,
+ * so a message arriving after a quiet spell waits for the next poll; Cloud Tasks
+ * dispatches through a token bucket. Each service counts what it bills. */
+#include "models/queue_internal.h"
 
 #include <assert.h>
 #include <math.h>
@@ -25,174 +37,6 @@
 
 #include "sim/dist.h"
 #include "sim/freelist.h"
-
-/* ---- spec ---------------------------------------------------------------------------- */
-
-typedef struct queue_spec {
-    char    *name;
-    bool     fifo;                  /* FIFO: order and one batch at a time per message group */
-    uint32_t message_groups;        /* FIFO: distinct groups, messages spread evenly */
-    double   visibility_timeout_s, retention_s;
-    uint32_t max_receives;          /* 0: no redrive policy */
-    char    *dead_letter_name;
-    int      dead_letter;           /* component index after link, or -1 */
-    /* consumer (event source mapping); consumer < 0: none */
-    char    *consumer_name;
-    int      consumer;
-    uint32_t batch_size;
-    double   batch_window_s, poll_delay_s;
-    uint32_t max_concurrency;       /* 0: no limit of its own */
-    bool     item_failures;
-    double   pollers_initial, pollers_per_minute, pollers_max;
-    double   long_poll_s;
-    /* a dead-letter redrive (SQS's message move task): from redrive_at_s, move this queue's
-     * messages to redrive_to at redrive_rate_per_s until it is empty */
-    char    *redrive_to_name;
-    int      redrive_to;
-    double   redrive_at_s, redrive_rate_per_s;
-} queue_spec;
-
-static void queue_free_spec(void *p)
-{
-    queue_spec *q = p;
-    if (!q)
-        return;
-    free(q->name);
-    free(q->dead_letter_name);
-    free(q->consumer_name);
-    free(q->redrive_to_name);
-    free(q);
-}
-
-static void *queue_parse(cfg_node *n, world_spec *w)
-{
-    (void)w;
-    queue_spec *q = calloc(1, sizeof *q);
-    if (!q) {
-        cfg_fail(n, NULL, "out of memory");
-        return NULL;
-    }
-    static const char *const types[] = { "standard", "fifo", NULL };
-    q->name = strdup(cfg_string_req(n, "name"));
-    q->fifo = cfg_enum(n, "type", types, 0) == 1;
-    if (q->fifo)
-        q->message_groups = (uint32_t)cfg_integer(n, "message_groups", 1, 1, 100000);
-    /* SQS accepts 0; at 0 a failing message would come back in the same instant. */
-    q->visibility_timeout_s = cfg_number(n, "visibility_timeout_s", 30, 1, 43200);
-    q->retention_s = cfg_number(n, "retention_s", 345600, 60, 1209600);
-    if (cfg_has(n, "max_receives")) {
-        q->max_receives = (uint32_t)cfg_integer(n, "max_receives", 0, 1, 1000);
-    } else {
-        cfg_put(n, "max_receives", cJSON_CreateNull());
-    }
-    const char *dlq = cfg_string(n, "dead_letter", NULL);
-    q->dead_letter_name = dlq ? strdup(dlq) : NULL;
-    if (!cfg_failed(n) && (q->max_receives > 0) != (dlq != NULL))
-        cfg_fail(n, q->max_receives ? "dead_letter" : "max_receives",
-                 "max_receives and dead_letter go together (a redrive policy needs both)");
-    q->dead_letter = q->consumer = -1;
-
-    cfg_node c;
-    bool has_consumer = cfg_object(n, "consumer", &c);
-    if (has_consumer) {
-        const char *fn = cfg_string_req(&c, "function");
-        q->consumer_name = strdup(fn);
-        q->batch_size = (uint32_t)cfg_integer(&c, "batch_size", 10, 1, 10000);
-        q->batch_window_s = cfg_number(&c, "batch_window_s", 0, 0, 300);
-        if (!cfg_failed(&c) && q->fifo && q->batch_window_s > 0)
-            cfg_fail(&c, "batch_window_s", "FIFO queues take no batching window (as on Lambda)");
-        if (!cfg_failed(&c) && q->fifo && q->batch_size > 10)
-            cfg_fail(&c, "batch_size", "FIFO queues take batches of at most 10 (as on Lambda)");
-        if (!cfg_failed(&c) && q->batch_size > 10 && q->batch_window_s < 1)
-            cfg_fail(&c, "batch_window_s", "a batch_size above 10 needs a batch window of at least 1 s "
-                     "(as on Lambda), got %g", q->batch_window_s);
-        if (cfg_has(&c, "max_concurrency"))
-            q->max_concurrency = (uint32_t)cfg_integer(&c, "max_concurrency", 0, 2, 1000);
-        else
-            cfg_put(&c, "max_concurrency", cJSON_CreateNull());
-        q->item_failures = cfg_bool(&c, "report_batch_item_failures", false);
-        q->poll_delay_s = cfg_number(&c, "poll_delay_ms", 0, 0, 60000) / 1000.0;
-        q->pollers_initial = (double)cfg_integer(&c, "pollers_initial", 5, 1, 10000);
-        q->pollers_per_minute = cfg_number(&c, "pollers_per_minute", 300, 0, 1e6);
-        q->pollers_max = (double)cfg_integer(&c, "pollers_max", 1250, 1, 100000);
-        q->long_poll_s = cfg_number(&c, "long_poll_s", 20, 1, 20);
-        if (!cfg_failed(&c) && q->pollers_max < q->pollers_initial)
-            cfg_fail(&c, "pollers_max", "must be at least pollers_initial (%g), got %g",
-                     q->pollers_initial, q->pollers_max);
-        cfg_done(&c);
-    } else {
-        cfg_put(n, "consumer", cJSON_CreateNull());
-    }
-    q->redrive_to = -1;
-    if (cfg_has(n, "redrive")) {
-        cfg_node r;
-        cfg_object(n, "redrive", &r);
-        q->redrive_at_s = cfg_number_req(&r, "at_s", 0, 1e9);
-        const char *to = cfg_string_req(&r, "to");
-        q->redrive_to_name = to ? strdup(to) : NULL;
-        /* A move task moves up to 500 messages a second (its MaxNumberOfMessagesPerSecond). */
-        q->redrive_rate_per_s = cfg_number(&r, "rate_per_s", 500, 0.001, 500);
-        cfg_done(&r);
-        if (!cfg_failed(n) && q->fifo)
-            cfg_fail(n, "redrive", "is modelled for standard queues");
-    } else {
-        cfg_put(n, "redrive", cJSON_CreateNull());
-    }
-    cfg_know(n, "kind");
-    cfg_done(n);
-    if (cfg_failed(n)) {
-        queue_free_spec(q);
-        return NULL;
-    }
-    return q;
-}
-
-static int queue_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
-{
-    queue_spec *q = p;
-    cfg_node n;
-    cfg_root(&n, ctx, NULL, NULL);
-    snprintf(n.path, sizeof n.path, "%s", path);
-    if (q->dead_letter_name) {
-        q->dead_letter = world_spec_component(w, q->dead_letter_name);
-        if (q->dead_letter < 0 || w->components[q->dead_letter].kind != &queue_kind ||
-            strcmp(w->components[q->dead_letter].name, q->name) == 0) {
-            cfg_fail(&n, "dead_letter", "\"%s\" is not another queue", q->dead_letter_name);
-            return -1;
-        }
-        /* A chain of dead-letter queues must end: follow it (names, since later queues
-         * may not be linked yet). */
-        const char *next = q->dead_letter_name;
-        for (size_t hops = 0; next; hops++) {
-            int k = world_spec_component(w, next);
-            if (k < 0 || w->components[k].kind != &queue_kind)
-                break;
-            if (strcmp(next, q->name) == 0 || hops > w->n_components) {
-                cfg_fail(&n, "dead_letter", "the dead-letter chain from \"%s\" comes back to it", q->name);
-                return -1;
-            }
-            next = ((const queue_spec *)w->components[k].spec)->dead_letter_name;
-        }
-    }
-    if (q->redrive_to_name) {
-        q->redrive_to = world_spec_component(w, q->redrive_to_name);
-        if (q->redrive_to < 0 || w->components[q->redrive_to].kind != &queue_kind ||
-            strcmp(q->redrive_to_name, q->name) == 0) {
-            snprintf(n.path, sizeof n.path, "%s.redrive", path);
-            cfg_fail(&n, "to", "\"%s\" is not another queue", q->redrive_to_name);
-            return -1;
-        }
-    }
-    if (q->consumer_name) {
-        q->consumer = world_spec_component(w, q->consumer_name);
-        if (q->consumer < 0 || !w->components[q->consumer].kind->accept) {
-            snprintf(n.path, sizeof n.path, "%s.consumer", path);
-            cfg_fail(&n, "function", "\"%s\" is not a component that can be invoked", q->consumer_name);
-            return -1;
-        }
-    }
-    return 0;
-}
 
 /* ---- run state ------------------------------------------------------------------------ */
 
@@ -241,6 +85,17 @@ typedef struct queue_state {
     int       vis_armed;
     uint64_t  api_send, api_receive, api_delete;
     double    empty_receives;
+    /* the other services */
+    uint64_t  api_update;            /* Queue Storage: a failed message's visibility update */
+    double    billed_bytes;          /* Pub/Sub: publish and delivery bytes (1,000 at least each) */
+    uint64_t  discarded;             /* deleted after the last delivery (no dead-letter queue) */
+    double    exhausted_after_s;     /* the sum of first send to leaving, after the last delivery */
+    uint64_t  exhausted;
+    double    poll_at;               /* Queue Storage: the poll that will see the next message */
+    double    poll_armed_at;         /* the poll event pending (0: none) */
+    uint32_t  poll_gen;
+    uint32_t  taken_in_pass;         /* Queue Storage: messages one dispatch pass fetched */
+    token_bucket bucket;             /* Cloud Tasks' dispatch rate */
     series    depth;                 /* visible messages, time integral */
     double    depth_moment;          /* the integral of (t - window start) x depth: its trend */
     double    max_depth;
@@ -280,6 +135,7 @@ static void *queue_start(const void *spec, world *w, int index)
     st->ring = malloc(st->cap * sizeof *st->ring);
     st->allowed = st->q->pollers_initial;
     st->empty_since = 0;
+    token_bucket_init(&st->bucket, &st->q->dispatch_rate);
     hist_init(&st->wait_ms);
     hist_init(&st->oldest_age_s);
     st->next_sample = w->t_start;
@@ -343,9 +199,49 @@ static void advance(queue_state *st)
         st->allowed = fmax(q->pollers_initial, st->allowed - rate * dt);
 }
 
-/* Empty receives: an idle poller's long poll returns empty after long_poll_s without a
- * message, so a gap of g seconds with an empty queue costs floor(g / long_poll_s) per idle
- * poller. Called after every change of the queue's level. */
+/* Queue Storage's listener: after the poll that left the queue empty at `from`, it polls
+ * again poll_min_s later and doubles the wait after each empty poll, up to
+ * max_polling_interval_s (Microsoft's random exponential back-off, without the randomness).
+ * Returns the first poll at or after t; *before is the polls between (empty ones). */
+static double storage_poll(const queue_spec *q, double from, double t, double *before)
+{
+    double at = from, d = q->poll_min_s, n = 0;
+    for (; d < q->max_polling_interval_s; d *= 2, n++) {
+        if (at + d >= t) {
+            *before = n;
+            return at + d;
+        }
+        at += d;
+    }
+    d = q->max_polling_interval_s;
+    double k = fmax(1.0, ceil((t - at) / d - 1e-12));
+    *before = n + k - 1;
+    return at + k * d;
+}
+
+/* Empty receives in the measured window of an empty gap from `from` to now. SQS: an idle
+ * poller's long poll returns empty after long_poll_s without a message, so a gap of g
+ * seconds costs floor(g / long_poll_s) per idle poller. Queue Storage: the listener's empty
+ * polls. */
+static double empty_polls(const queue_state *st, double from, double now)
+{
+    const queue_spec *q = st->q;
+    if (q->service == QUEUE_STORAGE) {
+        double all, early = 0;
+        storage_poll(q, from, now, &all);
+        if (from < st->w->t_start)
+            storage_poll(q, from, st->w->t_start, &early);
+        return all - early;
+    }
+    if (q->service != QUEUE_SQS)
+        return 0;     /* push deliveries and AMQP links: no billed empty receive */
+    double start = from > st->w->t_start ? from : st->w->t_start;
+    uint32_t p = pollers(st), idle = p > st->busy ? p - st->busy : 0;
+    return now > start ? (double)idle * floor((now - start) / q->long_poll_s) : 0;
+}
+
+/* Called after every change of the queue's level: an empty gap begins, or ends (its empty
+ * receives counted; on Queue Storage the next message waits for the listener's poll). */
 static void note_level(queue_state *st)
 {
     const queue_spec *q = st->q;
@@ -355,10 +251,12 @@ static void note_level(queue_state *st)
     if (st->count == 0 && st->empty_since < 0) {
         st->empty_since = now;
     } else if (st->count > 0 && st->empty_since >= 0) {
-        double from = st->empty_since > st->w->t_start ? st->empty_since : st->w->t_start;
-        uint32_t p = pollers(st), idle = p > st->busy ? p - st->busy : 0;
-        if (now > from)
-            st->empty_receives += (double)idle * floor((now - from) / q->long_poll_s);
+        if (q->service == QUEUE_STORAGE) {
+            double before;
+            st->poll_at = storage_poll(q, st->empty_since, now, &before);
+            now = st->poll_at;    /* the polls before it were empty */
+        }
+        st->empty_receives += empty_polls(st, st->empty_since, now);
         st->empty_since = -1;
     }
 }
@@ -544,11 +442,45 @@ static bool too_old(const queue_state *st, const request *r)
     return sim_now(st->w->s) - r->sent >= st->q->retention_s;
 }
 
+/* Billed chunks of a message of kb (at least one): 64 KB on most services, 32 on Cloud Tasks. */
+static double chunks(double kb, double per_kb) { return fmax(1.0, ceil(kb / per_kb - 1e-9)); }
+
 static void expire(queue_state *st, uint32_t req)
 {
-    if (measuring(st))
+    if (measuring(st)) {
         st->expired++;
+        if (st->q->service == QUEUE_CLOUDFLARE)   /* an expired message: a write and a delete */
+            st->api_delete += (uint64_t)chunks(st->w->req[req].size_kb, 64);
+    }
     world_finish(st->w, req, OUTCOME_EXPIRED);
+}
+
+/* A message whose last allowed delivery failed leaves (the other services, at that
+ * failure): to the dead_letter queue; else counted dead-lettered (Azure's poison and
+ * dead-letter sub-queues, Pub/Sub's dead-letter policy) or deleted, lost (Cloud Tasks,
+ * Cloudflare without a dead-letter queue). */
+static void exhaust(queue_state *st, uint32_t req)
+{
+    const queue_spec *q = st->q;
+    request *r = &st->w->req[req];
+    bool lost = q->dead_letter < 0 && q->exhausted_lost;
+    if (measuring(st)) {
+        st->exhausted++;
+        st->exhausted_after_s += sim_now(st->w->s) - r->sent;
+        if (lost)
+            st->discarded++;
+        else
+            st->dead_lettered++;
+        double c = chunks(r->size_kb, 64);
+        if (q->service == QUEUE_STORAGE)           /* deleted here, put in the poison queue */
+            st->api_delete += (uint64_t)c, st->api_send += q->dead_letter < 0 ? (uint64_t)c : 0;
+        else if (q->service == QUEUE_CLOUDFLARE && lost)
+            st->api_delete += (uint64_t)c;
+    }
+    if (q->dead_letter >= 0)
+        world_dead_letter(st->w, req, q->dead_letter);
+    else
+        world_finish(st->w, req, lost ? OUTCOME_FAILED : OUTCOME_DEAD_LETTERED);
 }
 
 /* Expired messages leave from the head; others are caught when they are received. */
@@ -688,6 +620,39 @@ static int visibility_push(queue_state *st, double due, uint32_t b)
     return 0;
 }
 
+static void on_poll(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    queue_state *st = target;
+    if (sim_gen_of(arg) != st->poll_gen)
+        return;                       /* a later poll replaced it */
+    advance(st);
+    try_dispatch(st);
+}
+
+/* Counts what receiving message r costs on the services that bill per message. */
+static void count_receive(queue_state *st, const request *r)
+{
+    switch (st->q->service) {
+    case QUEUE_SERVICE_BUS:
+    case QUEUE_CLOUDFLARE:
+        st->api_receive += (uint64_t)chunks(r->size_kb, 64);
+        break;
+    case QUEUE_PUBSUB:
+        st->billed_bytes += fmax(1000.0, r->size_kb * 1024.0);
+        break;
+    case QUEUE_TASKS:
+        st->api_receive += (uint64_t)chunks(r->size_kb, 32);
+        break;
+    case QUEUE_STORAGE:
+        st->taken_in_pass++;
+        break;
+    case QUEUE_SQS:
+    case QUEUE_SERVICES:
+        break;
+    }
+}
+
 static void on_invoke(sim *s, void *target, uint64_t arg)
 {
     (void)s;
@@ -716,6 +681,14 @@ static void try_dispatch(queue_state *st)
                 wake_at(st, st->backoff_until);
             break;
         }
+        if (q->service == QUEUE_STORAGE && st->count > 0 && now < st->poll_at) {
+            if (st->poll_armed_at != st->poll_at) {
+                st->poll_armed_at = st->poll_at;
+                sim_at(w->s, st->poll_at, on_poll, st, sim_gen_pack(++st->poll_gen, 0));
+            }
+            break;                    /* the listener has not polled since the queue was empty */
+        }
+        st->taken_in_pass = 0;
         while (store_receivable(st) && st->busy < pollers(st) && now >= st->backoff_until) {
             if (q->batch_window_s > 0 && st->count < q->batch_size) {
                 request *head = &w->req[st->ring[st->head]];   /* standard queues only */
@@ -727,6 +700,10 @@ static void try_dispatch(queue_state *st)
                     }
                     break;
                 }
+            }
+            if (!token_bucket_take(&st->bucket, &q->dispatch_rate, now)) {
+                wake_at(st, now + (1.0 - st->bucket.tokens) / q->dispatch_rate.per_s);
+                break;
             }
             uint32_t b = batch_new(st);
             uint32_t carrier = b == UINT32_MAX ? UINT32_MAX : world_request_new(w);
@@ -761,6 +738,7 @@ static void try_dispatch(queue_state *st)
                 if (measuring(st)) {
                     st->received++;
                     st->redelivered += r->receives > 1;
+                    count_receive(st, r);
                 }
                 poison |= r->poison;
                 work |= r->work == WORK_UNIT;
@@ -802,18 +780,20 @@ static void try_dispatch(queue_state *st)
              * carrier is no unit: world_work_begin is not called for it). */
             c->work = work ? WORK_CARRIED : WORK_NONE;
             bt->in_flight = 1;
-            if (!q->fifo && visibility_push(st, now + q->visibility_timeout_s, b) != 0)
+            if (!q->fifo && isfinite(q->lease_s) && visibility_push(st, now + q->lease_s, b) != 0)
                 w->out_of_memory = 1;
             st->busy++;
             if (measuring(st)) {
                 st->batches_run++;
-                st->api_receive += receive_requests;
+                st->api_receive += q->service == QUEUE_SQS ? receive_requests : 0;
             }
             if (q->poll_delay_s > 0)
                 sim_at(w->s, now + q->poll_delay_s, on_invoke, st, b);
             else
                 world_deliver(w, q->consumer, carrier);
         }
+        if (st->taken_in_pass > 0)     /* Queue Storage: GetMessages returns up to batch_size */
+            st->api_receive += (st->taken_in_pass + q->fetch_size - 1) / q->fetch_size;
         /* All pollers busy with a backlog: wake when the allowance grows by one. */
         double cap = q->max_concurrency && q->max_concurrency < q->pollers_max ? q->max_concurrency
                                                                                : q->pollers_max;
@@ -862,7 +842,10 @@ static void queue_enqueue(void *state, world *w, uint32_t req)
         r->fifo_group = (uint32_t)gsl_rng_uniform_int(st->r_group, st->q->message_groups);
     if (measuring(st)) {
         st->sent++;
-        st->api_send += (uint64_t)fmax(1.0, ceil(r->size_kb / 64 - 1e-9));
+        if (st->q->service == QUEUE_PUBSUB)          /* a publish: 1,000 bytes at least */
+            st->billed_bytes += fmax(1000.0, r->size_kb * 1024.0);
+        else                                         /* a send, put, write or task creation */
+            st->api_send += (uint64_t)chunks(r->size_kb, st->q->service == QUEUE_TASKS ? 32 : 64);
     }
     if (store_push(st, req, false) != 0) {
         w->out_of_memory = 1;
@@ -899,6 +882,21 @@ static void on_visible_again(sim *s, void *target, uint64_t arg)
     try_dispatch(st);
 }
 
+/* How long a message waits after its n-th delivery failed (the other services). */
+static double retry_delay(const queue_spec *q, uint32_t deliveries)
+{
+    switch (q->retry) {
+    case RETRY_EXPONENTIAL:
+        return queue_pubsub_backoff_s(q->min_backoff_s, q->max_backoff_s, deliveries);
+    case RETRY_TASKS:
+        return queue_tasks_backoff_s(q->min_backoff_s, q->max_backoff_s, q->max_doublings, deliveries);
+    case RETRY_DELAY:
+    case RETRY_VISIBILITY:
+        break;
+    }
+    return q->retry_delay_s;
+}
+
 #define THROTTLE_BACKOFF_FIRST_S 1.0
 #define THROTTLE_BACKOFF_CAP_S   60.0
 
@@ -933,25 +931,43 @@ static void queue_reply(void *state, world *w, uint32_t carrier, attempt_result 
             group_release(st, w->req[st->batches[b].msg[i]].fifo_group);
     }
     uint32_t kept = 0, deleted = 0;
+    bool sqs = q->service == QUEUE_SQS, counting = measuring(st);
     for (uint32_t i = 0; i < st->batches[b].n; i++) {
         uint32_t req = st->batches[b].msg[i];
+        double c = chunks(w->req[req].size_kb, 64);
         if (ok || (partial && !w->req[req].poison)) {
             deleted++;
+            /* A delete (Queue Storage, Cloudflare) or complete (Service Bus) per message;
+             * Pub/Sub's acks and Cloud Tasks' ends are not billed. */
+            if (counting && (q->service == QUEUE_STORAGE || q->service == QUEUE_SERVICE_BUS ||
+                             q->service == QUEUE_CLOUDFLARE))
+                st->api_delete += (uint64_t)c;
             w->req[req].forwarded = forwarded;
             world_finish(w, req, OUTCOME_COMPLETED);
+            continue;
+        }
+        if (counting && q->service == QUEUE_STORAGE)
+            st->api_update++;                  /* its visibility set for the retry */
+        else if (counting && q->service == QUEUE_SERVICE_BUS)
+            st->api_delete += (uint64_t)c;     /* abandoned */
+        if (!sqs && q->max_deliveries && w->req[req].receives >= q->max_deliveries) {
+            if (q->fifo)
+                group_release(st, w->req[req].fifo_group);
+            exhaust(st, req);
         } else {
             st->batches[b].msg[kept++] = req;
         }
     }
-    if (measuring(st)) {
+    if (counting) {
         st->deleted += deleted;
-        st->api_delete += (deleted + 9) / 10;
+        st->api_delete += sqs ? (deleted + 9) / 10 : 0;
     }
     st->batches[b].n = kept;
     if (kept == 0) {
         batch_free(st, b);
     } else {
-        double visible = st->batches[b].received + q->visibility_timeout_s;
+        double visible = sqs ? st->batches[b].received + q->visibility_timeout_s
+                             : now + retry_delay(q, w->req[st->batches[b].msg[0]].receives);
         sim_at(w->s, visible > now ? visible : now, on_visible_again, st, b);
     }
     try_dispatch(st);
@@ -962,12 +978,9 @@ static void queue_finish(void *state, world *w)
     queue_state *st = state;
     advance(st);
     expire_old(st);
-    /* Close an open empty gap: its full long polls count. */
+    /* Close an open empty gap: its full long polls (its empty polls) count. */
     if (st->empty_since >= 0 && st->q->consumer >= 0) {
-        double now = sim_now(w->s), from = st->empty_since > w->t_start ? st->empty_since : w->t_start;
-        uint32_t p = pollers(st), idle = p > st->busy ? p - st->busy : 0;
-        if (now > from)
-            st->empty_receives += (double)idle * floor((now - from) / st->q->long_poll_s);
+        st->empty_receives += empty_polls(st, st->empty_since, sim_now(w->s));
         st->empty_since = -1;
     }
     /* Its visible messages join the world's time line (summed over queues). */
@@ -975,9 +988,15 @@ static void queue_finish(void *state, world *w)
         w->ts[TS_QUEUE_DEPTH].bin[b] += st->depth.bin[b];
 }
 
+/* The operations a service bills by count (all but Pub/Sub, which bills bytes). */
+static double billed_operations(const queue_state *st)
+{
+    return (double)(st->api_send + st->api_receive + st->api_delete + st->api_update) + st->empty_receives;
+}
+
 static void queue_report(const void *spec, const void *state, metric_sink *m)
 {
-    (void)spec;
+    const queue_spec *q = spec;
     const queue_state *st = state;
     queue_state zero = { 0 };
     if (!st) {
@@ -1007,16 +1026,44 @@ static void queue_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "waited_share", any ? (double)st->waited / (double)st->wait_ms.count : NAN);
     metric_emit(m, "oldest_age_s_p99", sampled ? hist_quantile(&st->oldest_age_s, 0.99) : NAN);
     metric_emit(m, "oldest_age_s_max", sampled ? st->oldest_age_s.max : NAN);
-    metric_emit(m, "api_requests", (double)(st->api_send + st->api_receive + st->api_delete) +
-                                       st->empty_receives);
+    metric_emit(m, "api_requests", billed_operations(st));
+    if (q->service == QUEUE_SQS)
+        return;       /* SQS's figures stay as they were */
+    /* Messages that left after their last allowed delivery: deleted (lost), and the mean
+     * time from their first send to leaving. */
+    metric_emit(m, "discarded", (double)st->discarded);
+    metric_emit(m, "exhausted_after_s_mean", st->exhausted ? st->exhausted_after_s / (double)st->exhausted : NAN);
+    if (q->service == QUEUE_PUBSUB)
+        metric_emit(m, "billed_gib", st->billed_bytes / 1073741824.0);
 }
 
 static void queue_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
     (void)w;
     const queue_state *st = state;
-    usage_add(u, index, ((const queue_spec *)spec)->fifo ? "queue.requests.fifo" : "queue.requests.standard",
-              (double)(st->api_send + st->api_receive + st->api_delete) + st->empty_receives);
+    const queue_spec *q = spec;
+    switch (q->service) {
+    case QUEUE_SQS:
+        usage_add(u, index, q->fifo ? "queue.requests.fifo" : "queue.requests.standard", billed_operations(st));
+        break;
+    case QUEUE_STORAGE:
+        usage_add(u, index, "queue.storage_operations", billed_operations(st));
+        break;
+    case QUEUE_SERVICE_BUS:
+        usage_add(u, index, "queue.bus_operations", billed_operations(st));
+        break;
+    case QUEUE_PUBSUB:
+        usage_add(u, index, "queue.pubsub_gib", st->billed_bytes / 1073741824.0);
+        break;
+    case QUEUE_TASKS:
+        usage_add(u, index, "queue.tasks_operations", billed_operations(st));
+        break;
+    case QUEUE_CLOUDFLARE:
+        usage_add(u, index, "queue.operations", billed_operations(st));
+        break;
+    case QUEUE_SERVICES:
+        break;
+    }
 }
 
 /* The consumer is invoked with a batch and the queue waits for its answer (a queue takes
@@ -1053,9 +1100,9 @@ static bool queue_sends(const void *spec, const char *path, size_t i, component_
 const component_kind queue_kind = {
     .name = "queue",
     .plural = "queues",
-    .parse = queue_parse,
-    .free_spec = queue_free_spec,
-    .link = queue_link,
+    .parse = queue_spec_parse,
+    .free_spec = queue_spec_free,
+    .link = queue_spec_link,
     .calls = queue_calls,
     .sends = queue_sends,
     .start = queue_start,
