@@ -639,6 +639,7 @@ static void count_receive(queue_state *st, const request *r)
         st->api_receive += (uint64_t)chunks(r->size_kb, 64);
         break;
     case QUEUE_PUBSUB:
+        st->api_receive++;                         /* a push request */
         st->billed_bytes += fmax(1000.0, r->size_kb * 1024.0);
         break;
     case QUEUE_TASKS:
@@ -842,9 +843,10 @@ static void queue_enqueue(void *state, world *w, uint32_t req)
         r->fifo_group = (uint32_t)gsl_rng_uniform_int(st->r_group, st->q->message_groups);
     if (measuring(st)) {
         st->sent++;
-        if (st->q->service == QUEUE_PUBSUB)          /* a publish: 1,000 bytes at least */
+        if (st->q->service == QUEUE_PUBSUB) {        /* a publish: 1,000 bytes at least */
+            st->api_send++;
             st->billed_bytes += fmax(1000.0, r->size_kb * 1024.0);
-        else                                         /* a send, put, write or task creation */
+        } else                                         /* a send, put, write or task creation */
             st->api_send += (uint64_t)chunks(r->size_kb, st->q->service == QUEUE_TASKS ? 32 : 64);
     }
     if (store_push(st, req, false) != 0) {

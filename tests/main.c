@@ -55,6 +55,7 @@ static const struct {
     { "platform-flows", platform_flows_suite },
     { "platform-data", platform_data_suite },
     { "platform-events", platform_events_suite },
+    { "platform-queues", platform_queues_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

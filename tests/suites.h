@@ -39,6 +39,7 @@ Suite *graph_suite(void);       /* tests/test_graph.c: the architecture picture:
 Suite *platform_flows_suite(void); /* tests/test_platform_flows.c: workflows (Durable Functions, Logic Apps, Google, Cloudflare) and Event Hubs: prices, replays, steps, throughput units */
 Suite *platform_data_suite(void); /* tests/test_platform_data.c: a service that is a table: Cosmos DB, Firestore, KV, D1, Durable Objects, DynamoDB */
 Suite *platform_events_suite(void); /* tests/test_platform_events.c: topics, buses, buckets, schedules, gateways on Azure, Google, Cloudflare */
+Suite *platform_queues_suite(void); /* tests/test_platform_queues.c: the other providers' queues */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
