@@ -703,7 +703,8 @@ static void try_dispatch(queue_state *st)
                 }
             }
             if (!token_bucket_take(&st->bucket, &q->dispatch_rate, now)) {
-                wake_at(st, now + (1.0 - st->bucket.tokens) / q->dispatch_rate.per_s);
+                /* a nanosecond over, so that the refill reaches a whole token */
+                wake_at(st, now + (1.0 - st->bucket.tokens) / q->dispatch_rate.per_s + 1e-9);
                 break;
             }
             uint32_t b = batch_new(st);

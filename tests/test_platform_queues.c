@@ -230,6 +230,22 @@ START_TEST(service_bus_dead_letters_exactly_at_max_delivery_count)
     ck_assert_double_eq(value(&res, "queues.q.received"), 10);
     support_done(spec, &res);
 
+    /* A run that outlives the lock (90 s against 60) lets the message be delivered again
+     * meanwhile (at 70 s, in a 100-s window), as SQS's visibility timeout does; a 120-s
+     * lock holds it. */
+    static const char *const long_run[] = { "traffic[0].poison_rate=0", "components[2].duration_ms=90000",
+                                            "duration_s=100", NULL };
+    run_fixture(DIR "a-failing-message-on-service-bus.json", long_run, &spec, &res);
+    ck_assert_double_eq(value(&res, "queues.q.duplicates"), 1);
+    ck_assert_double_eq(value(&res, "queues.q.received"), 2);
+    support_done(spec, &res);
+    static const char *const long_lock[] = { "traffic[0].poison_rate=0", "components[2].duration_ms=90000",
+                                             "duration_s=100", "components[0].lock_duration_s=120", NULL };
+    run_fixture(DIR "a-failing-message-on-service-bus.json", long_lock, &spec, &res);
+    ck_assert_double_eq(value(&res, "queues.q.duplicates"), 0);
+    ck_assert_double_eq(value(&res, "queues.q.received"), 1);
+    support_done(spec, &res);
+
     static const char *const no_queue[] = { "components[0].dead_letter=null", NULL };
     run_fixture(DIR "a-failing-message-on-service-bus.json", no_queue, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 4);
@@ -288,6 +304,13 @@ START_TEST(cloud_tasks_backoff_follows_googles_formula)
     support_assert_close("deleted after", value(&res, "queues.q.exhausted_after_s_mean"), 1 + 2 + 4 + 8 + 12 + 6 * 0.1);
     /* creation + 6 attempts */
     ck_assert_double_eq(value(&res, "queues.q.api_requests"), 7);
+    support_done(spec, &res);
+
+    /* max_dispatches_per_second 50 (a bucket of 50): of a burst of 1,000 tasks, 50 go at
+     * once and the k-th after them k/50 s later. */
+    run_fixture(DIR "a-burst-of-tasks.json", NULL, &spec, &res);
+    ck_assert_double_eq(value(&res, "queues.q.received"), 1000);
+    support_assert_close("mean wait", value(&res, "queues.q.wait_ms_mean") / 1000, 950.0 * 951 / 2 / 50 / 1000);
     support_done(spec, &res);
 }
 END_TEST
