@@ -1053,7 +1053,7 @@ static void queue_meter(const void *spec, const void *state, const world *w, siz
         usage_add(u, index, "queue.storage_operations", billed_operations(st));
         break;
     case QUEUE_SERVICE_BUS:
-        usage_add(u, index, "queue.bus_operations", billed_operations(st));
+        usage_add(u, index, "service_bus.operations", billed_operations(st));
         break;
     case QUEUE_PUBSUB:
         usage_add(u, index, "queue.pubsub_gib", st->billed_bytes / 1073741824.0);

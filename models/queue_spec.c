@@ -151,7 +151,7 @@ void queue_spec_free(void *p)
 
 /* The dimension a service's meter records, which the table must price. */
 static const char *const service_dimension[QUEUE_SERVICES] = {
-    NULL, "queue.storage_operations", "queue.bus_operations", "queue.pubsub_gib",
+    NULL, "queue.storage_operations", "service_bus.operations", "queue.pubsub_gib",
     "queue.tasks_operations", "queue.operations"
 };
 

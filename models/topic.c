@@ -569,7 +569,7 @@ static void topic_meter(const void *spec, const void *state, const world *w, siz
         usage_add(u, index, dim, (double)st->publish_requests + st->operations);
         return;
     case SERVICE_SERVICE_BUS:  /* sends, and each delivery's receive and settlement */
-        usage_add(u, index, "topic.service_bus.operations", (double)st->publish_requests + st->operations);
+        usage_add(u, index, "service_bus.operations", (double)st->publish_requests + st->operations);
         return;
     case SERVICE_PUBSUB:       /* throughput: publishes and deliveries, 1,000 bytes at least */
         snprintf(dim, sizeof dim, "%s.pubsub.throughput_gib", family);

@@ -79,7 +79,7 @@ START_TEST(azure_event_services_bill_their_published_prices)
     const usage u[] = {
         { "topic.event_grid.operations", 4.2e6 }, { "bus.event_grid.operations", 0.5e6 },
         { "bucket.event_grid.operations", 0.4e6 },
-        { "topic.service_bus.operations", 20e6 },
+        { "service_bus.operations", 20e6 },
         { "bucket.requests.put", 1.2e6 }, { "bucket.requests.get", 7.5e6 }, { "bucket.storage_gb_months", 250 },
         { "gateway.requests.api_management", 3.5e6 },
         { "schedule.timer_fires", 43800 },
@@ -88,8 +88,8 @@ START_TEST(azure_event_services_bill_their_published_prices)
     /* (4.2 + 0.5 + 0.4 - 0.1) M x $0.60 = $3.00 */
     assert_bill("event grid", line(t, &b, "event_grid_operations"), 3.00);
     /* (20 - 13) M x $0.80 = $5.60; base 730 h x $0.0135 = $9.855 */
-    assert_bill("service bus ops", line(t, &b, "service_bus_topic_operations"), 5.60);
-    assert_bill("service bus base", line(t, &b, "service_bus_standard_base"), 9.86);
+    assert_bill("service bus ops", line(t, &b, "service_bus_operations"), 5.60);
+    assert_bill("service bus base", line(t, &b, "service_bus_base"), 9.86);
     assert_bill("blob writes", line(t, &b, "blob_write_operations"), 120 * 0.055);   /* 6.60 */
     assert_bill("blob reads", line(t, &b, "blob_read_operations"), 750 * 0.0044);    /* 3.30 */
     assert_bill("blob storage", line(t, &b, "blob_storage"), 250 * 0.0208);          /* 5.20 */
@@ -99,14 +99,46 @@ START_TEST(azure_event_services_bill_their_published_prices)
      * included (the base charge's). */
     bill paid = month_bill(t, u, sizeof u / sizeof u[0], false);
     assert_bill("event grid, no free tier", line(t, &paid, "event_grid_operations"), 5.1 * 0.6);
-    assert_bill("service bus, no free tier", line(t, &paid, "service_bus_topic_operations"), 5.60);
+    assert_bill("service bus, no free tier", line(t, &paid, "service_bus_operations"), 5.60);
     /* Beyond 100 M: 87 M x $0.80 + 13 M x $0.50 */
-    const usage big[] = { { "topic.service_bus.operations", 113e6 } };
+    const usage big[] = { { "service_bus.operations", 113e6 } };
     bill tiers = month_bill(t, big, 1, false);
-    assert_bill("service bus tiers", line(t, &tiers, "service_bus_topic_operations"), 87 * 0.8 + 13 * 0.5);
+    assert_bill("service bus tiers", line(t, &tiers, "service_bus_operations"), 87 * 0.8 + 13 * 0.5);
     free(b.by_component);
     free(paid.by_component);
     free(tiers.by_component);
+    free(t);
+}
+END_TEST
+
+/* One Service Bus namespace serves a scenario's queues and topics: one base charge, one 13 M
+ * inclusion and one set of tiers over their operations together; one Pub/Sub free 10 GiB
+ * for queues (subscriptions), topics and notifications together. */
+START_TEST(a_namespace_and_a_free_pool_are_shared_by_queues_and_topics)
+{
+    price_table *t = table("azure-flex");
+    ledger l;
+    ledger_init(&l, t);
+    usage_add(&l, 0, "service_bus.operations", 60e6);   /* a queue */
+    usage_add(&l, 1, "service_bus.operations", 60e6);   /* a topic */
+    double by[2];
+    bill b = { .n = 2, .by_component = by };
+    billing_compute(t, &l, false, MONTH_S, &b);
+    ledger_free(&l);
+    /* 120 M together: (100 - 13) M x $0.80 + 20 M x $0.50 = $79.60 (apart: 2 x 47 x $0.80 = $75.20
+     * and two base charges) */
+    assert_bill("one namespace's operations", line(t, &b, "service_bus_operations"), 87 * 0.8 + 20 * 0.5);
+    assert_bill("one base charge", line(t, &b, "service_bus_base"), 9.86);
+    assert_bill("the queue's share", by[0], (87 * 0.8 + 20 * 0.5 + 9.855) / 2);
+    free(t);
+    t = table("gcp-functions-gen1");
+    ledger_init(&l, t);
+    usage_add(&l, 0, "queue.pubsub_gib", 6);
+    usage_add(&l, 1, "topic.pubsub.throughput_gib", 6);
+    b.n = 2;
+    billing_compute(t, &l, true, MONTH_S, &b);
+    ledger_free(&l);
+    assert_bill("one free 10 GiB", line(t, &b, "pubsub_throughput"), 2 * 40.0 / 1024);
     free(t);
 }
 END_TEST
@@ -533,6 +565,7 @@ Suite *platform_events_suite(void)
     Suite *s = suite_create(SUITE);
     TCase *prices = tcase_create("prices");
     tcase_add_test(prices, azure_event_services_bill_their_published_prices);
+    tcase_add_test(prices, a_namespace_and_a_free_pool_are_shared_by_queues_and_topics);
     tcase_add_test(prices, google_event_services_bill_their_published_prices);
     tcase_add_test(prices, r2_and_cron_triggers_bill_their_published_prices);
     tcase_add_test(prices, an_azure_event_design_bills_event_grid_blob_storage_and_api_management);

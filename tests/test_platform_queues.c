@@ -88,12 +88,12 @@ START_TEST(azure_queue_prices_on_stated_usage)
         support_assert_cents("123,456,789 storage operations", line_of(&t, &b, "storage_queue_operations"), 49.38);
 
         double base = support_round_cents(0.0135 * 730);
-        b = bill_one(&t, "queue.bus_operations", 12e6, false);
+        b = bill_one(&t, "service_bus.operations", 12e6, false);
         support_assert_cents("12M bus operations: included", line_of(&t, &b, "service_bus_operations"), 0);
         support_assert_cents("the base charge", line_of(&t, &b, "service_bus_base"), support_round_cents(base));
-        b = bill_one(&t, "queue.bus_operations", 50e6, false);
+        b = bill_one(&t, "service_bus.operations", 50e6, false);
         support_assert_cents("50M bus operations", line_of(&t, &b, "service_bus_operations"), support_round_cents(37 * 0.80));
-        b = bill_one(&t, "queue.bus_operations", 3000e6, false);
+        b = bill_one(&t, "service_bus.operations", 3000e6, false);
         support_assert_cents("3,000M bus operations", line_of(&t, &b, "service_bus_operations"),
                              support_round_cents(87 * 0.80 + 2400 * 0.50 + 500 * 0.20));
         support_assert_cents("3,000M: the total", b.total, support_round_cents(69.60 + 1200 + 100 + base));
