@@ -467,6 +467,30 @@ START_TEST(parts_services_and_categories)
 }
 END_TEST
 
+/* Data out to the internet on each provider, by its published tiers: Azure 1,000 GB, 100 free
+ * then $0.087: $78.30; Google 2,048 GiB, 1 free, $0.12 to 1,024, then $0.11: $235.40;
+ * Cloudflare: no egress charge; AWS 1,000 GB, 100 free then $0.09: $81.00. */
+START_TEST(data_out_is_priced_on_every_provider)
+{
+    static const struct { const char *table; double gb, want; } c[] = {
+        { "azure-consumption", 1000, 78.30 }, { "azure-flex", 1000, 78.30 },
+        { "gcp-cloud-run", 2048, 1023 * 0.12 + 1024 * 0.11 }, { "gcp-functions-gen1", 2048, 235.40 },
+        { "cloudflare-workers", 5000, 0 }, { "aws-us-east-1", 1000, 81.00 },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        price_table t;
+        cfg_ctx ctx;
+        cfg_ctx_init(&ctx, "test");
+        ck_assert_msg(billing_load(&t, &ctx, c[i].table, NULL) == 0, "%s", ctx.message);
+        rec r[] = { { 0, "network.transfer_out_gb", c[i].gb, 0 } };
+        bill b = bill_records(&t, r, 1, 1, false, (double[1]){ 0 });
+        ck_assert_msg(fabs(line_of(&t, &b, "data_transfer_out") - c[i].want) < 0.005, "%s: %.2f, want %.2f",
+                      c[i].table, line_of(&t, &b, "data_transfer_out"), c[i].want);
+        ck_assert_double_eq_tol(b.category[PRICE_NETWORK], line_of(&t, &b, "data_transfer_out"), 1e-9);
+    }
+}
+END_TEST
+
 /* A kind whose usage the scenario's price table cannot price is refused at load, naming the
  * family it bills under; usage a meter records that no table line prices fails the run
  * rather than costing 0 in silence. */
@@ -657,6 +681,7 @@ Suite *billing_suite(void)
     tcase_add_test(tc, published_worked_examples_reproduce_to_the_cent);
     tcase_add_test(tc, cloud_run_bills_the_union_of_busy_periods);
     tcase_add_test(tc, parts_services_and_categories);
+    tcase_add_test(tc, data_out_is_priced_on_every_provider);
     suite_add_tcase(s, tc);
     return s;
 }
