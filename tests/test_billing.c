@@ -491,6 +491,22 @@ START_TEST(data_out_is_priced_on_every_provider)
 }
 END_TEST
 
+/* Workers bill CPU time: without cpu_ms, the handler's computing part (cpu_bound_fraction of
+ * its duration). 100 requests/s of 10 ms at 0.3 for an hour: 1.08 M CPU-ms, 788.4 M a
+ * month, 758.4 M past the plan's 30 M at $0.02 per million: $15.17. */
+START_TEST(workers_bill_the_computing_part_of_a_handler)
+{
+    world_spec *spec;
+    run_result res;
+    support_run_text("{\"platform\": {\"provider\": \"cloudflare-workers\"}, \"duration_s\": 3600, \"replications\": 1,"
+                     " \"traffic\": [{\"target\": \"w\", \"arrivals\": {\"process\": \"constant\", \"rate_per_s\": 100}}],"
+                     " \"components\": [{\"name\": \"w\", \"kind\": \"function\", \"memory_mb\": 128,"
+                     " \"duration_ms\": 10, \"cpu_bound_fraction\": 0.3}]}", 1, &spec, &res);
+    ck_assert_double_eq_tol(run_value(&res, "cost.by_line.functions_cpu", NULL), 15.17, 1e-9);
+    support_done(spec, &res);
+}
+END_TEST
+
 /* A kind whose usage the scenario's price table cannot price is refused at load, naming the
  * family it bills under; usage a meter records that no table line prices fails the run
  * rather than costing 0 in silence. */
@@ -682,6 +698,7 @@ Suite *billing_suite(void)
     tcase_add_test(tc, cloud_run_bills_the_union_of_busy_periods);
     tcase_add_test(tc, parts_services_and_categories);
     tcase_add_test(tc, data_out_is_priced_on_every_provider);
+    tcase_add_test(tc, workers_bill_the_computing_part_of_a_handler);
     suite_add_tcase(s, tc);
     return s;
 }

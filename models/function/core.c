@@ -482,7 +482,7 @@ void function_accept(void *state, world *w, uint32_t req)
         (*st->pool_busy)++;
     gauge_add(&st->concurrency, now, 1.0);
     if (measuring && f->provider == PROVIDER_CLOUDFLARE_WORKERS)
-        st->cpu_units += f->has_cpu_ms ? dist_sample(&f->cpu_ms, st->r_cpu) : run_ms;
+        st->cpu_units += f->has_cpu_ms ? dist_sample(&f->cpu_ms, st->r_cpu) : run_ms * f->cpu_bound_fraction;
     if (measuring) {
         st->invocations++;
         if (cold) {
