@@ -31,7 +31,7 @@
 
 /* The library's folders, each a topic of issue 9. */
 static const char *const library_folders[] = {
-    "reference", "case-studies", "patterns", "anti-patterns", "optimisations", "fit", "operations",
+    "reference", "case-studies", "patterns", "anti-patterns", "optimisations", "fit", "operations", "platforms",
 };
 
 /* ---- helpers ------------------------------------------------------------------------- */
@@ -376,6 +376,14 @@ START_TEST(each_pair_teaches_its_lesson)
          * $731 over a day); 30 minutes measured. */
         { "steady: containers / function monthly cost", "fit/fits-with-care-steady-api-function.json",
           "fit/fits-with-care-steady-api-containers.json", "cost.monthly_total", 2, 1800, 0.8 },
+        /* Sparse uploads: Lambda long-polls SQS (work p50 about 300 ms), the Functions queue
+         * trigger backs off on an idle queue (about 5.7 s): about 0.05. */
+        { "uploads: AWS / Azure work latency p50", "platforms/uploads-on-azure.json",
+          "platforms/uploads-on-aws.json", "work.latency_ms_p50", 3, 3600, 0.2 },
+        /* No gateway, CPU-only billing, free egress against KV reads and Workers Logs: $180
+         * against $251 a month over a day (about 0.72). */
+        { "API with a table: Cloudflare / AWS monthly cost", "platforms/api-table-on-aws.json",
+          "platforms/api-table-on-cloudflare.json", "cost.monthly_total", 2, 1800, 0.85 },
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         pair_runs p;

@@ -502,7 +502,7 @@ END_TEST
 START_TEST(every_library_pipeline_conserves_its_work)
 {
     static const char *const folders[] = { "reference", "case-studies", "patterns", "anti-patterns",
-                                           "optimisations", "fit", "operations", "exercises", "bench" };
+                                           "optimisations", "fit", "operations", "platforms", "exercises", "bench" };
     int checked = 0;
     for (size_t k = 0; k < sizeof folders / sizeof folders[0]; k++) {
         char dir[256];
