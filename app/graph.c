@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "app/numfmt.h"
 #include "app/spawn.h"
 #include "models/gateway.h"
@@ -393,7 +395,20 @@ static void component_nodes(graph *g)
         const look *l = look_of(cs->kind->name);
         const char *plural = cs->kind->plural;
         node_open(t, (node){ 'c', c }, l->shape, l->fill, l->line, l->extra);
-        kind_line(t, cs->kind->name);
+        /* Off AWS the kind says which of the provider's services it is ("queue · service-bus"):
+         * the resolved scenario holds the one chosen, a name the price table offers. */
+        const cJSON *rc = spec->resolved ? cJSON_GetArrayItem(cJSON_GetObjectItem(spec->resolved, "components"), (int)c)
+                                         : NULL;
+        const cJSON *sv = cJSON_GetObjectItem(rc, "service");
+        if (!cJSON_IsString(sv))
+            sv = cJSON_GetObjectItem(cJSON_GetObjectItem(rc, "table"), "service");
+        if (spec->provider != PROVIDER_AWS && cJSON_IsString(sv)) {
+            char kind[96];
+            snprintf(kind, sizeof kind, "%s · %s", cs->kind->name, sv->valuestring);
+            kind_line(t, kind);
+        } else {
+            kind_line(t, cs->kind->name);
+        }
         text_printf(t, "<B>");
         esc(t, cs->name, GRAPH_NAME_MAX);
         text_printf(t, "</B>");

@@ -336,14 +336,20 @@ static void parse_table(cfg_node *t, service_spec *s, cfg_node *n, const world_s
     }
     case TABLE_FIRESTORE:
         s->items_per_call = (double)cfg_integer(t, "items_per_call", 1, 1, 500);
-        s->write_keys = (uint32_t)cfg_integer(t, "documents", 0, 0, 100000000);
+        if (writes)   /* a read meets no write limit: the resolved scenario shows none */
+            s->write_keys = (uint32_t)cfg_integer(t, "documents", 0, 0, 100000000);
+        else
+            cfg_put(t, "documents", cJSON_CreateNull());
         s->dim_ops = s->op == OP_READ ? "table.firestore.reads"
                    : s->op == OP_WRITE ? "table.firestore.writes" : "table.firestore.deletes";
         s->dim_storage = "table.firestore.storage_gb_months";
         break;
     case TABLE_KV:
         s->items_per_call = 1;
-        s->write_keys = (uint32_t)cfg_integer(t, "keys", 0, 0, 100000000);
+        if (writes)
+            s->write_keys = (uint32_t)cfg_integer(t, "keys", 0, 0, 100000000);
+        else
+            cfg_put(t, "keys", cJSON_CreateNull());
         s->dim_ops = s->op == OP_READ ? "table.kv.reads" : s->op == OP_WRITE ? "table.kv.writes"
                    : s->op == OP_DELETE ? "table.kv.deletes" : "table.kv.lists";
         s->dim_storage = "table.kv.storage_gb_months";
