@@ -74,7 +74,7 @@ long function_send_calls(function_state *st, world *w, const call_ctx *from)
 /* The invocation named id, which is live (it may have ended since an event was set). */
 static inline call_ctx *ctx_at(function_state *st, uint32_t id)
 {
-    return st->shared ? function_shared_call(st, id) : &st->inst[id].call;
+    return __builtin_expect(st->shared != NULL, 0) ? function_shared_call(st, id) : &st->inst[id].call;
 }
 
 /* The invocation named id if it is still at epoch, else NULL (an id out of range too). */
@@ -391,16 +391,19 @@ void function_run_steps(function_state *st, uint32_t id)
             in->in_step = 1;
             in->left = (uint32_t)n;
         }
-        uint32_t batch = f->calls[in->step].parallel ? in->left : 1;
+        /* The step stays while the invocation does (a reply while issuing only counts). */
+        const function_call *c = &f->calls[in->step];
+        uint32_t batch = c->parallel ? in->left : 1;
         in->left -= batch;
         in->pending = batch;
         in->issuing = 1;
         for (uint32_t k = 0; k < batch; k++) {
-            issue_call(st, id, 1, f->calls[ctx_at(st, id)->step].retry.base_ms);
-            if (ctx_at(st, id)->epoch != epoch)
+            issue_call(st, id, 1, c->retry.base_ms);
+            in = ctx_at(st, id);
+            if (in->epoch != epoch)
                 return;
         }
-        ctx_at(st, id)->issuing = 0;
+        in->issuing = 0;
     }
 }
 
