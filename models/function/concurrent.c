@@ -1,6 +1,6 @@
 /* concurrent.c — instances that serve several requests at once and share their vCPUs (Cloud
- * Run): routing, processor sharing, startup, the pending queue, the autoscaler and the
- * instances' bill.
+ * Run, Azure Flex, Consumption with concurrency > 1): routing, processor sharing, call steps,
+ * startup, the pending queue, the autoscaler and the instances' bill.
  *
  * A request (a job here) goes to the serving instance with the fewest requests that has room
  * (fewer than `concurrency`), ready instances before starting ones; when none has room, a new
@@ -11,7 +11,12 @@
  * work (cpu_bound_fraction of its duration, in vCPU-seconds at one vCPU), shared with the
  * instance's other jobs in their CPU part: with n of them on c vCPUs each progresses at
  * min(threads, c/n) (processor sharing); then it waits out the rest of its duration (I/O),
- * which nothing slows. The autoscaler looks every scale_interval_s at the last
+ * which nothing slows; then, for a function with synchronous call steps whose handler
+ * succeeded, its steps (calls.c, on the job's call_ctx, as on core.c's instances): while it
+ * waits on a call it stays on its instance (counted in `active`, the autoscaler's requests
+ * held, the instance's busy and billed time) but off the CPU heap; a function with only
+ * asynchronous steps sends them as the job ends (as core.c's on_end). The function's
+ * timeout and the caller's deadline cover the handler and its calls together. The autoscaler looks every scale_interval_s at the last
  * scale_window_s: the CPU used over vcpu x cpu_target and the requests held over
  * concurrency x concurrency_target each ask for a number of instances; the larger (within
  * min_instances and max_instances) is the serving set's new size. Instances it drops finish
@@ -26,7 +31,8 @@
  * grow to the peak and are reused: nothing is allocated per request once they have.
  *
  * Invariants: a job is in exactly one of the pending queue, its instance's init wait list,
- * its instance's CPU heap, or waiting for its I/O event; its instance's `active` counts every
+ * its instance's CPU heap, waiting for its I/O event, or in its call steps (JOB_CALLS: an
+ * event or a reply names it by its index and call.epoch, bumped when it ends); its instance's `active` counts every
  * job on it; `hold` is active plus one while the instance initialises, and an instance is
  * busy (counted in st->busy, billed under request-based billing) exactly while hold > 0;
  * a serving instance is in `ready` or `starting` (keyed by active), a draining one in
