@@ -56,6 +56,7 @@ static const struct {
     { "platform-data", platform_data_suite },
     { "platform-events", platform_events_suite },
     { "platform-queues", platform_queues_suite },
+    { "shared-calls", shared_calls_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

@@ -183,8 +183,9 @@ START_TEST(azure_keys_are_refused_where_they_do_not_apply)
         { "azure-consumption", "\"always_ready\": 1", "components[0].always_ready", "" },
         { "azure-flex", "\"always_ready\": 5, \"max_instances\": 3", "components[0].always_ready", "exceeds max_instances" },
         { "azure-flex", "\"always_ready\": 1, \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 60, \"scope\": \"function\"}",
-          "components[0].always_ready", "without calls" },
-        { "azure-consumption", "\"concurrency\": 2, \"calls\": [{\"target\": \"f\"}]", "components[0].concurrency", "" },
+          "components[0].always_ready", "without bulkheads, deployments or a keep-alive unit" },
+        { "azure-consumption", "\"concurrency\": 2, \"keep_alive\": {\"policy\": \"fixed\", \"idle_s\": 60, \"scope\": \"function\"}",
+          "components[0].concurrency", "set concurrency to 1" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char json[1024];

@@ -2,18 +2,23 @@
  * synchronous calls with timeouts, retries, circuit breakers (models/breaker.c), fallbacks,
  * connections and an instance-local cache.
  *
+ * The invocation is a call_ctx (internal.h) named by an id: on a one-request instance
+ * (core.c) the instance's slot, on an instance serving several (concurrent.c) the job's
+ * index; st->shared says which, and only ctx_at, the validity test and end_invocation look.
  * An invocation with synchronous steps is at step `step` (in_step once it began), has
  * `left` calls of the step to send and `pending` awaited; its end is not known when it
- * starts. Events and replies carry the instance's epoch, bumped when an invocation starts
- * and ends: whatever arrives for an ended invocation is dropped. A call's sub-request
- * carries the breaker generation it was allowed under, so a reply from before a breaker
- * transition does not count. Connections (conns bits) are held by the instance until it
- * is discarded. */
+ * starts. Events and replies carry the invocation's epoch, bumped when it starts and ends:
+ * whatever arrives for an ended invocation is dropped. A call's sub-request carries the
+ * breaker generation it was allowed under, so a reply from before a breaker transition does
+ * not count. Connections (conns bits) and the local cache belong to the instance (slot):
+ * the connections are held until it is discarded, and a shared instance's requests share
+ * them. A request on a shared instance waiting for a call holds its place there (it stays
+ * in the instance's count) but takes no vCPU: concurrent.c keeps it off the CPU heap. */
 #include "models/function/internal.h"
 
 /* n messages of one asynchronous step, from the invocation `from`. Returns how many. */
 static long send_messages(function_state *st, world *w, const function_call *call, long n,
-                          instance from)
+                          call_ctx from)
 {
     long sent = 0;
     bool measuring = world_measuring(w, sim_now(w->s));
@@ -48,10 +53,10 @@ bool function_sends_messages(const void *spec)
 }
 
 /* A successful invocation's asynchronous calls (functions without synchronous steps). */
-long function_send_calls(function_state *st, world *w, const instance *from)
+long function_send_calls(function_state *st, world *w, const call_ctx *from)
 {
     long sent = 0;
-    const instance copy = *from;
+    const call_ctx copy = *from;
     for (size_t i = 0; i < st->f->n_calls; i++) {
         const function_call *call = &st->f->calls[i];
         sent += send_messages(st, w, call, lround(dist_sample(&call->count, st->r_async)), copy);
@@ -66,20 +71,37 @@ long function_send_calls(function_state *st, world *w, const instance *from)
  * measured when it ends. Events and replies carry the instance's epoch: whatever arrives
  * for an invocation that has ended is dropped. */
 
-/* The instance named by arg if it is still in the same invocation, else NULL. */
-static instance *inst_of(function_state *st, uint64_t arg)
+/* The invocation named id, which is live (it may have ended since an event was set). */
+static inline call_ctx *ctx_at(function_state *st, uint32_t id)
 {
-    uint32_t slot = sim_payload_of(arg);
-    return slot < freelist_capacity(&st->free_slots) && st->inst[slot].epoch == sim_gen_of(arg) ? &st->inst[slot] : NULL;
+    return __builtin_expect(st->shared != NULL, 0) ? function_shared_call(st, id) : &st->inst[id].call;
 }
 
-static void end_invocation(function_state *st, uint32_t slot, attempt_result result)
+/* The invocation named id if it is still at epoch, else NULL (an id out of range too). */
+static call_ctx *ctx_live(function_state *st, uint32_t id, uint32_t epoch)
+{
+    call_ctx *c;
+    if (st->shared)
+        c = function_shared_call(st, id);
+    else
+        c = id < freelist_capacity(&st->free_slots) ? &st->inst[id].call : NULL;
+    return c && c->epoch == epoch ? c : NULL;
+}
+
+/* The instance named by arg if it is still in the same invocation, else NULL. */
+static call_ctx *inst_of(function_state *st, uint64_t arg)
+{
+    return ctx_live(st, sim_payload_of(arg), sim_gen_of(arg));
+}
+
+/* A one-request instance's invocation ends: its bill, figures and answer. */
+static void end_on_instance(function_state *st, uint32_t slot, attempt_result result)
 {
     world *w = st->w;
     double now = sim_now(w->s);
     instance *in = &st->inst[slot];
-    in->epoch++;
-    if (in->measured) {
+    in->call.epoch++;
+    if (in->call.measured) {
         double ms = (now - in->started) * 1000.0;
         uint64_t billed = billed_ms_of(st->f, ms - 1e-6);
         if (st->f->cpu_per_s > 0)
@@ -89,7 +111,7 @@ static void end_invocation(function_state *st, uint32_t slot, attempt_result res
             st->billed_ms_pc += billed;
         else
             st->billed_ms += billed;
-        if (in->serving == UINT32_MAX)
+        if (in->call.serving == UINT32_MAX)
             st->wasted_ms += billed;
         if (result == RESULT_ERROR)
             st->errors++;
@@ -100,12 +122,21 @@ static void end_invocation(function_state *st, uint32_t slot, attempt_result res
     function_deploy_observe(st, in->version, result, now);
     function_release_instance(st, slot, now);
     in = &st->inst[slot];
-    uint32_t serving = in->serving;
+    uint32_t serving = in->call.serving;
     if (serving == UINT32_MAX)
         return;
-    if (in->forwarded && result == RESULT_OK)
+    if (in->call.forwarded && result == RESULT_OK)
         w->req[serving].forwarded = 1;
     world_reply(w, serving, result);
+}
+
+/* The invocation id ends with result, through whatever holds it. */
+static void end_invocation(function_state *st, uint32_t id, attempt_result result)
+{
+    if (st->shared)
+        function_shared_calls_end(st, id, result);
+    else
+        end_on_instance(st, id, result);
 }
 
 static void on_invocation_timeout(sim *s, void *target, uint64_t arg)
@@ -120,7 +151,7 @@ void function_on_client_deadline(sim *s, void *target, uint64_t arg)
 {
     (void)s;
     function_state *st = target;
-    instance *in = inst_of(st, arg);
+    call_ctx *in = inst_of(st, arg);
     if (!in || in->serving == UINT32_MAX)
         return;
     uint32_t req = in->serving;
@@ -139,20 +170,19 @@ static void step_breaker_opened(function_state *st, step_state *ss, const breake
 
 /* ---- steps ---- */
 
-static void run_steps(function_state *st, uint32_t slot);
-static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, double prev_ms);
+static void issue_call(function_state *st, uint32_t id, uint32_t attempt, double prev_ms);
 
-static void call_done(function_state *st, uint32_t slot)
+static void call_done(function_state *st, uint32_t id)
 {
-    instance *in = &st->inst[slot];
+    call_ctx *in = ctx_at(st, id);
     in->pending--;
     if (!in->issuing)
-        run_steps(st, slot);
+        function_run_steps(st, id);
 }
 
-static void call_failed(function_state *st, uint32_t slot)
+static void call_failed(function_state *st, uint32_t id)
 {
-    instance *in = &st->inst[slot];
+    call_ctx *in = ctx_at(st, id);
     const function_call *c = &st->f->calls[in->step];
     step_state *ss = &st->steps[in->step];
     if (in->measured)
@@ -160,10 +190,10 @@ static void call_failed(function_state *st, uint32_t slot)
     if (c->fallback) {
         if (in->measured)
             ss->fallbacks++;
-        call_done(st, slot);     /* a degraded answer, and the invocation goes on */
+        call_done(st, id);       /* a degraded answer, and the invocation goes on */
         return;
     }
-    end_invocation(st, slot, RESULT_ERROR);
+    end_invocation(st, id, RESULT_ERROR);
 }
 
 static void on_call_retry(sim *s, void *target, uint64_t arg)
@@ -174,56 +204,59 @@ static void on_call_retry(sim *s, void *target, uint64_t arg)
     uint32_t carrier = (uint32_t)arg;
     request r = w->req[carrier];
     world_request_free(w, carrier);
-    if (r.tag < freelist_capacity(&st->free_slots) && st->inst[r.tag].epoch == r.epoch)
+    if (ctx_live(st, r.tag, r.epoch))
         issue_call(st, r.tag, r.attempt, r.backoff_prev_ms);
 }
 
 /* The outcome of one attempt of the current step's call. */
-static void call_result(function_state *st, uint32_t slot, attempt_result result, uint32_t attempt,
+static void call_result(function_state *st, uint32_t id, attempt_result result, uint32_t attempt,
                         double prev_ms, bool effect)
 {
     world *w = st->w;
     double now = sim_now(w->s);
     if (result == RESULT_OK) {
-        call_done(st, slot);
+        call_done(st, id);
         return;
     }
-    instance *in = &st->inst[slot];
+    call_ctx *in = ctx_at(st, id);
     if (now >= in->deadline) {
-        end_invocation(st, slot, RESULT_TIMEOUT);
+        end_invocation(st, id, RESULT_TIMEOUT);
         return;
     }
     const function_call *c = &st->f->calls[in->step];
     if (!retry_again(&c->retry, result, attempt)) {
-        call_failed(st, slot);
+        call_failed(st, id);
         return;
     }
     double delay = retry_backoff_ms(&c->retry, attempt, &prev_ms, st->r_retry) / 1000.0;
     if (now + delay >= in->deadline) {
-        /* The function's own timeout comes first, while it sleeps: no retry is sent. */
-        sim_at(w->s, in->deadline, on_invocation_timeout, st, inst_arg(st, slot));
+        /* The function's own timeout comes first, while it sleeps: no retry is sent. (A
+         * shared instance's job has its timeout on concurrent.c's deadline heap already.) */
+        if (!st->shared)
+            sim_at(w->s, in->deadline, on_invocation_timeout, st, inst_arg(st, id));
         return;
     }
     if (result == RESULT_TIMEOUT && effect && !c->idempotent && in->measured)
         st->steps[in->step].duplicates++;    /* the timed-out attempt did its work; again */
+    uint32_t epoch = in->epoch;
     uint32_t carrier = world_request_new(w);
     if (carrier == UINT32_MAX) {
-        call_failed(st, slot);
+        call_failed(st, id);
         return;
     }
     request *r = &w->req[carrier];
-    r->tag = slot;
-    r->epoch = st->inst[slot].epoch;
+    r->tag = id;
+    r->epoch = epoch;
     r->attempt = attempt + 1;
     r->backoff_prev_ms = prev_ms;
     sim_at(w->s, now + delay, on_call_retry, st, carrier);
 }
 
-static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, double prev_ms)
+static void issue_call(function_state *st, uint32_t id, uint32_t attempt, double prev_ms)
 {
     world *w = st->w;
     double now = sim_now(w->s);
-    instance *in = &st->inst[slot];
+    call_ctx *in = ctx_at(st, id);
     const function_call *c = &st->f->calls[in->step];
     step_state *ss = &st->steps[in->step];
     if (attempt == 1 && in->measured)
@@ -232,37 +265,37 @@ static void issue_call(function_state *st, uint32_t slot, uint32_t attempt, doub
     if (!breaker_allow(&ss->breaker, &c->breaker, now, &gen)) {
         if (in->measured)
             ss->fast_failures++;
-        call_failed(st, slot);
+        call_failed(st, id);
         return;
     }
     if (in->measured)
         ss->attempts++;
-    if (c->conn >= 0 && !(in->conns & (1ull << c->conn))) {
+    uint32_t slot = in->slot;
+    if (c->conn >= 0 && !(st->inst[slot].conns & (1ull << c->conn))) {
         /* An instance opens its own connection on its first call. */
         const component_spec *t = &w->spec->components[c->target];
         int rc = t->kind->connect(w->state[c->target], w, +1);
-        in = &st->inst[slot];
         if (rc != 0) {
             if (breaker_record(&ss->breaker, &c->breaker, gen, false, now))
                 step_breaker_opened(st, ss, &c->breaker, now);
-            call_result(st, slot, RESULT_ERROR, attempt, prev_ms, false);
+            call_result(st, id, RESULT_ERROR, attempt, prev_ms, false);
             return;
         }
-        in->conns |= 1ull << c->conn;
+        st->inst[slot].conns |= 1ull << c->conn;
     }
     uint32_t sub = world_request_new(w);
     if (sub == UINT32_MAX) {
-        call_result(st, slot, RESULT_ERROR, attempt, prev_ms, false);
+        call_result(st, id, RESULT_ERROR, attempt, prev_ms, false);
         return;
     }
-    in = &st->inst[slot];
+    in = ctx_at(st, id);
     request *r = &w->req[sub];
     r->created = now;
     r->source = in->source;
     r->tenant = in->tenant;
     r->size_kb = (float)c->size_kb;
     r->caller = st->index;
-    r->tag = slot;
+    r->tag = id;
     r->epoch = in->epoch;
     r->step = in->step;
     r->is_call = 1;
@@ -279,13 +312,14 @@ void function_call_reply(function_state *st, world *w, uint32_t sub, attempt_res
 {
     const request r = w->req[sub];
     world_request_free(w, sub);
-    if (r.tag >= freelist_capacity(&st->free_slots) || st->inst[r.tag].epoch != r.epoch)
+    call_ctx *in = ctx_live(st, r.tag, r.epoch);
+    if (!in)
         return;                         /* the invocation has ended */
     const function_call *c = &st->f->calls[r.step];
     if (result == RESULT_PARTIAL)
         result = RESULT_ERROR;
     if (result == RESULT_OK && r.forwarded)
-        st->inst[r.tag].forwarded = 1;   /* the callee sent work on for this invocation */
+        in->forwarded = 1;              /* the callee sent work on for this invocation */
     double now = sim_now(w->s);
     step_state *ss = &st->steps[r.step];
     if (breaker_record(&ss->breaker, &c->breaker, r.breaker_generation, result == RESULT_OK, now))
@@ -296,14 +330,15 @@ void function_call_reply(function_state *st, world *w, uint32_t sub, attempt_res
 /* The instance-local cache in front of the first synchronous step: an instance that
  * fetched within ttl_s serves the request from memory with probability hit_ratio (the
  * chance its key was among those it served); a new instance, or one whose fetch is
- * older, misses and fetches. */
-static bool cache_hit(function_state *st, instance *in)
+ * older, misses and fetches. A shared instance's requests share its cache. */
+static bool cache_hit(function_state *st, const call_ctx *in)
 {
     const function_spec *f = st->f;
     double now = sim_now(st->w->s);
-    bool hit = now - in->cached_at < f->cache_ttl_s && gsl_rng_uniform(st->r_cache) < f->cache_hit_ratio;
+    instance *host = &st->inst[in->slot];
+    bool hit = now - host->cached_at < f->cache_ttl_s && gsl_rng_uniform(st->r_cache) < f->cache_hit_ratio;
     if (!hit)
-        in->cached_at = now;
+        host->cached_at = now;
     if (in->measured) {
         if (hit)
             st->cache_hits++;
@@ -313,12 +348,15 @@ static bool cache_hit(function_state *st, instance *in)
     return hit;
 }
 
-static void run_steps(function_state *st, uint32_t slot)
+/* Runs the invocation id's steps from where it is, until it waits on calls or ends. Its
+ * holder set it up (step 0, nothing left or pending, its epoch new) after the handler's own
+ * time. */
+void function_run_steps(function_state *st, uint32_t id)
 {
     const function_spec *f = st->f;
     world *w = st->w;
     for (;;) {
-        instance *in = &st->inst[slot];
+        call_ctx *in = ctx_at(st, id);
         uint32_t epoch = in->epoch;
         if (in->pending)
             return;                     /* waiting on calls */
@@ -328,14 +366,14 @@ static void run_steps(function_state *st, uint32_t slot)
                 in->in_step = 0;
             }
             if (in->step >= f->n_calls) {
-                end_invocation(st, slot, RESULT_OK);
+                end_invocation(st, id, RESULT_OK);
                 return;
             }
             const function_call *c = &f->calls[in->step];
             long n = lround(dist_sample(&c->count, st->r_async));
             if (!c->sync) {
                 long sent = send_messages(st, w, c, n, *in);
-                in = &st->inst[slot];
+                in = ctx_at(st, id);
                 if (in->epoch != epoch)
                     return;
                 in->forwarded |= sent > 0;
@@ -353,16 +391,19 @@ static void run_steps(function_state *st, uint32_t slot)
             in->in_step = 1;
             in->left = (uint32_t)n;
         }
-        uint32_t batch = f->calls[in->step].parallel ? in->left : 1;
+        /* The step stays while the invocation does (a reply while issuing only counts). */
+        const function_call *c = &f->calls[in->step];
+        uint32_t batch = c->parallel ? in->left : 1;
         in->left -= batch;
         in->pending = batch;
         in->issuing = 1;
         for (uint32_t k = 0; k < batch; k++) {
-            issue_call(st, slot, 1, f->calls[st->inst[slot].step].retry.base_ms);
-            if (st->inst[slot].epoch != epoch)
+            issue_call(st, id, 1, c->retry.base_ms);
+            in = ctx_at(st, id);
+            if (in->epoch != epoch)
                 return;
         }
-        st->inst[slot].issuing = 0;
+        in->issuing = 0;
     }
 }
 
@@ -371,5 +412,5 @@ void function_on_compute_done(sim *s, void *target, uint64_t arg)
     (void)s;
     function_state *st = target;
     if (inst_of(st, arg))
-        run_steps(st, sim_payload_of(arg));
+        function_run_steps(st, sim_payload_of(arg));
 }

@@ -1,6 +1,6 @@
 /* concurrent.c — instances that serve several requests at once and share their vCPUs (Cloud
- * Run): routing, processor sharing, startup, the pending queue, the autoscaler and the
- * instances' bill.
+ * Run, Azure Flex, Consumption with concurrency > 1): routing, processor sharing, call steps,
+ * startup, the pending queue, the autoscaler and the instances' bill.
  *
  * A request (a job here) goes to the serving instance with the fewest requests that has room
  * (fewer than `concurrency`), ready instances before starting ones; when none has room, a new
@@ -11,7 +11,12 @@
  * work (cpu_bound_fraction of its duration, in vCPU-seconds at one vCPU), shared with the
  * instance's other jobs in their CPU part: with n of them on c vCPUs each progresses at
  * min(threads, c/n) (processor sharing); then it waits out the rest of its duration (I/O),
- * which nothing slows. The autoscaler looks every scale_interval_s at the last
+ * which nothing slows; then, for a function with synchronous call steps whose handler
+ * succeeded, its steps (calls.c, on the job's call_ctx, as on core.c's instances): while it
+ * waits on a call it stays on its instance (counted in `active`, the autoscaler's requests
+ * held, the instance's busy and billed time) but off the CPU heap; a function with only
+ * asynchronous steps sends them as the job ends (as core.c's on_end). The function's
+ * timeout and the caller's deadline cover the handler and its calls together. The autoscaler looks every scale_interval_s at the last
  * scale_window_s: the CPU used over vcpu x cpu_target and the requests held over
  * concurrency x concurrency_target each ask for a number of instances; the larger (within
  * min_instances and max_instances) is the serving set's new size. Instances it drops finish
@@ -26,7 +31,8 @@
  * grow to the peak and are reused: nothing is allocated per request once they have.
  *
  * Invariants: a job is in exactly one of the pending queue, its instance's init wait list,
- * its instance's CPU heap, or waiting for its I/O event; its instance's `active` counts every
+ * its instance's CPU heap, waiting for its I/O event, or in its call steps (JOB_CALLS: an
+ * event or a reply names it by its index and call.epoch, bumped when it ends); its instance's `active` counts every
  * job on it; `hold` is active plus one while the instance initialises, and an instance is
  * busy (counted in st->busy, billed under request-based billing) exactly while hold > 0;
  * a serving instance is in `ready` or `starting` (keyed by active), a draining one in
@@ -35,16 +41,18 @@
 
 #include "models/deadline.h"
 
-enum { JOB_PENDING, JOB_INIT, JOB_CPU, JOB_IO };
+enum { JOB_PENDING, JOB_INIT, JOB_CPU, JOB_IO, JOB_CALLS };
 enum { INST_OFF, INST_SERVING, INST_DRAINING };
 
+/* A request on a shared instance. Its call_ctx (internal.h) holds what calls.c reads: the
+ * attempt (call.serving, UINT32_MAX once its caller stopped waiting), its instance
+ * (call.slot, not while pending), whether it is measured, and call.epoch, bumped when its
+ * I/O event is no longer wanted, when its call steps begin and when it ends. */
 typedef struct job {
-    uint32_t req;          /* the attempt, or UINT32_MAX once its caller stopped waiting */
-    uint32_t slot;         /* its instance (not while pending) */
+    call_ctx call;
     uint32_t next;         /* the pending queue, or its instance's init wait list */
     uint32_t local;        /* its id in its instance's CPU heap */
-    uint32_t epoch;        /* bumped when its I/O event is no longer wanted */
-    uint8_t  phase, result, measured;
+    uint8_t  phase, result;
     double   arrived;      /* accepted by the function */
     double   work_s;       /* CPU work, vCPU-seconds */
     double   io_s;         /* I/O wait after the CPU work */
@@ -373,10 +381,10 @@ static void job_run(function_state *st, uint32_t k, double now)
 {
     struct shared_state *sh = st->shared;
     job *j = &sh->jobs[k];
-    shared_inst *si = &sh->si[j->slot];
+    shared_inst *si = &sh->si[j->call.slot];
     if (j->work_s <= 0) {
         j->phase = JOB_IO;
-        if (sim_at(st->w->s, now + j->io_s, on_io_done, st, sim_gen_pack(j->epoch, k)) != 0)
+        if (sim_at(st->w->s, now + j->io_s, on_io_done, st, sim_gen_pack(j->call.epoch, k)) != 0)
             st->w->out_of_memory = 1;
         return;
     }
@@ -397,7 +405,7 @@ static void job_run(function_state *st, uint32_t k, double now)
     if (heap_push(&si->cpu, j->local, si->v + j->work_s) != 0)
         st->w->out_of_memory = 1;
     sh->cpu_rate += cpu_use(st->f, si);
-    ps_arm(st, j->slot, now);
+    ps_arm(st, j->call.slot, now);
 }
 
 /* Appends job k to the list from *head to *tail (the pending queue, an init wait list). */
@@ -418,15 +426,15 @@ static void job_admit(function_state *st, uint32_t k, uint32_t slot, double now)
     world *w = st->w;
     job *j = &sh->jobs[k];
     shared_inst *si = &sh->si[slot];
-    j->slot = slot;
+    j->call.slot = slot;
     usage_account(sh, now);
     sh->active_total++;
     si->active++;
     if (serving_update(sh, slot) != 0)
         w->out_of_memory = 1;
     hold_up(st, slot, now, true);
-    j->measured = world_measuring(w, now);
-    if (j->measured) {
+    j->call.measured = world_measuring(w, now);
+    if (j->call.measured) {
         st->invocations++;
         if (j->result == RESULT_ERROR || j->result == RESULT_PARTIAL)
             st->errors++;
@@ -489,9 +497,13 @@ static void job_end(function_state *st, uint32_t k, double now, attempt_result r
     struct shared_state *sh = st->shared;
     world *w = st->w;
     job *j = &sh->jobs[k];
-    uint32_t slot = j->slot, req = j->req;
+    /* What the answer and the messages need: the job's slot goes back below, and the
+     * calls made from here may reuse it. Late events for the job are stale from here. */
+    const call_ctx done = j->call;
+    j->call.epoch++;
+    uint32_t slot = done.slot, req = done.serving;
     shared_inst *si = &sh->si[slot];
-    if (j->measured) {
+    if (done.measured) {
         st->time_inside_s += now - j->arrived;
         if (result == RESULT_TIMEOUT)
             st->timeouts++;
@@ -505,8 +517,16 @@ static void job_end(function_state *st, uint32_t k, double now, attempt_result r
         w->out_of_memory = 1;
     hold_down(st, slot, now);
     admit_pending(st, now);
-    if (req != NONE)
-        world_reply(w, req, result);
+    bool forwarded = done.forwarded;
+    /* A function with only asynchronous steps sends them when its handler is done (as
+     * core.c's on_end); one with synchronous steps sent them in order (calls.c). */
+    if (result == RESULT_OK && st->f->n_calls && !st->f->has_sync)
+        forwarded = function_send_calls(st, w, &done) > 0;
+    if (req == NONE)
+        return;
+    if (forwarded && result == RESULT_OK)
+        w->req[req].forwarded = 1;
+    world_reply(w, req, result);
 }
 
 /* The function's timeout stops job k wherever it is. */
@@ -516,13 +536,13 @@ static void job_stop(function_state *st, uint32_t k, double now)
     job *j = &sh->jobs[k];
     if (j->phase == JOB_PENDING) {
         list_unlink(sh->jobs, &sh->pend_head, &sh->pend_tail, k);
-        uint32_t req = j->req;
+        uint32_t req = j->call.serving;
         freelist_give(&sh->free_jobs, k);
         if (req != NONE)
             function_throttle(st, st->w, req, now);
         return;
     }
-    shared_inst *si = &sh->si[j->slot];
+    shared_inst *si = &sh->si[j->call.slot];
     if (j->phase == JOB_INIT) {
         list_unlink(sh->jobs, &si->wait_head, &si->wait_tail, k);
     } else if (j->phase == JOB_CPU) {
@@ -532,10 +552,11 @@ static void job_stop(function_state *st, uint32_t k, double now)
         heap_remove(&si->cpu, j->local);
         freelist_give(&si->locals, j->local);
         sh->cpu_rate += cpu_use(st->f, si);
-        ps_arm(st, j->slot, now);
-    } else {
-        j->epoch++;              /* its I/O event is stale */
+        ps_arm(st, j->call.slot, now);
+    } else if (j->phase == JOB_IO) {
+        j->call.epoch++;              /* its I/O event is stale */
     }
+    /* JOB_CALLS: job_end makes its calls' replies and retries stale. */
     job_end(st, k, now, RESULT_TIMEOUT);
 }
 
@@ -567,7 +588,7 @@ static void on_ps_done(sim *s, void *target, uint64_t arg)
     uint32_t k = si->member[local];
     job *j = &sh->jobs[k];
     j->phase = JOB_IO;
-    if (sim_at(s, now + j->io_s, on_io_done, st, sim_gen_pack(j->epoch, k)) != 0)
+    if (sim_at(s, now + j->io_s, on_io_done, st, sim_gen_pack(j->call.epoch, k)) != 0)
         st->w->out_of_memory = 1;
 }
 
@@ -576,9 +597,18 @@ static void on_io_done(sim *s, void *target, uint64_t arg)
     function_state *st = target;
     uint32_t k = sim_payload_of(arg);
     job *j = &st->shared->jobs[k];
-    if (sim_gen_of(arg) != j->epoch || j->phase != JOB_IO)
+    if (sim_gen_of(arg) != j->call.epoch || j->phase != JOB_IO)
         return;
-    j->epoch++;
+    j->call.epoch++;
+    if (j->result == RESULT_OK && st->f->has_sync) {
+        /* The handler's own time is done: its call steps, holding its place on the
+         * instance (its count, its busy time) but off the CPU. */
+        j->phase = JOB_CALLS;
+        j->call.step = j->call.in_step = j->call.issuing = 0;
+        j->call.left = j->call.pending = 0;
+        function_run_steps(st, k);
+        return;
+    }
     job_end(st, k, sim_now(s), (attempt_result)j->result);
 }
 
@@ -645,7 +675,7 @@ static void on_pending_timeout(sim *s, void *target, uint64_t arg)
         sh->pend_head = sh->jobs[k].next;
         if (sh->pend_head == NONE)
             sh->pend_tail = NONE;
-        uint32_t req = sh->jobs[k].req;
+        uint32_t req = sh->jobs[k].call.serving;
         deadline_remove(&sh->deadlines, k);
         freelist_give(&sh->free_jobs, k);
         if (req != NONE)
@@ -674,13 +704,13 @@ static void on_deadline(sim *s, void *target, uint64_t arg)
     uint32_t k;
     while (deadline_pop_due(&sh->deadlines, now, &k)) {
         job *j = &sh->jobs[k];
-        uint32_t req = j->req;
+        uint32_t req = j->call.serving;
         if (req != NONE && w->req[req].deadline < j->timeout_at) {
             if (j->phase == JOB_PENDING) {
                 list_unlink(sh->jobs, &sh->pend_head, &sh->pend_tail, k);
                 freelist_give(&sh->free_jobs, k);
             } else {
-                j->req = NONE;       /* the job runs on; nobody waits for it */
+                j->call.serving = NONE;       /* the job runs on; nobody waits for it */
                 if (deadline_push(&sh->deadlines, k, j->timeout_at) != 0)
                     w->out_of_memory = 1;
             }
@@ -751,6 +781,7 @@ int function_shared_start(function_state *st)
         uint32_t slot = freelist_take(&st->free_slots);
         st->inst[slot].provisioned = 0;
         st->inst[slot].conns = 0;
+        st->inst[slot].cached_at = -INFINITY;     /* its local cache starts empty */
         st->inst[slot].version = st->version;
         if (si_cover(st) != 0 || inst_begin(st, slot, 0, 0) != 0)
             return -1;
@@ -835,11 +866,17 @@ void function_shared_accept(function_state *st, world *w, uint32_t req)
     j->result = (uint8_t)function_draw_outcome(st, st->version, 1, false, r->run_ms, &run_ms);
     if (j->result == RESULT_OK && r->poison)   /* as the draw would: poison last */
         j->result = RESULT_PARTIAL;
-    j->req = req;
+    j->call.serving = req;
+    j->call.source = r->source;
+    j->call.tenant = r->tenant;
+    j->call.created = r->created;
+    j->call.traced = r->measured || r->traced;
+    j->call.forwarded = 0;
     j->arrived = now;
     j->work_s = f->cpu_bound_fraction * run_ms / 1000.0;
     j->io_s = (1.0 - f->cpu_bound_fraction) * run_ms / 1000.0;
     j->timeout_at = now + f->timeout_ms / 1000.0;
+    j->call.deadline = j->timeout_at;
     j->next = NONE;
     if (deadline_push(&sh->deadlines, k, fmin(r->deadline, j->timeout_at)) != 0)
         w->out_of_memory = 1;
@@ -853,4 +890,21 @@ void function_shared_accept(function_state *st, world *w, uint32_t req)
     j->phase = JOB_PENDING;
     list_append(sh->jobs, &sh->pend_head, &sh->pend_tail, k);
     pending_arm(st);
+}
+
+/* Job k's invocation (calls.c names it by k), or NULL when k is no job's. */
+call_ctx *function_shared_call(function_state *st, uint32_t k)
+{
+    struct shared_state *sh = st->shared;
+    return k < freelist_capacity(&sh->free_jobs) ? &sh->jobs[k].call : NULL;
+}
+
+/* Job k's call steps end it (done, failed, or its timeout found by a call's answer). */
+void function_shared_calls_end(function_state *st, uint32_t k, attempt_result result)
+{
+    job *j = &st->shared->jobs[k];
+    assert(j->phase == JOB_CALLS);
+    if (j->call.measured && result == RESULT_ERROR)
+        st->errors++;            /* its handler's own error was counted when it was admitted */
+    job_end(st, k, sim_now(st->w->s), result);
 }

@@ -216,7 +216,7 @@ void function_release_instance(function_state *st, uint32_t slot, double now)
     instance *in = &st->inst[slot];
     st->busy--;
     if (st->tenant_busy)
-        st->tenant_busy[in->tenant]--;
+        st->tenant_busy[in->call.tenant]--;
     if (st->pool_busy && !in->provisioned)
         (*st->pool_busy)--;
     gauge_add(&st->concurrency, now, -1.0);
@@ -281,12 +281,13 @@ static void on_end(sim *s, void *target, uint64_t arg)
     function_release_instance(st, slot, now);
     /* The slot is idle from here and may be reused (or the array moved) by the calls below,
      * which can reach this very function: keep what the reply needs. */
-    const instance done = st->inst[slot];
-    if (st->f->n_calls && done.result == RESULT_OK && function_send_calls(st, w, &done) > 0 &&
+    const call_ctx done = st->inst[slot].call;
+    const attempt_result result = (attempt_result)st->inst[slot].result;
+    if (st->f->n_calls && result == RESULT_OK && function_send_calls(st, w, &done) > 0 &&
         done.serving != UINT32_MAX)
         w->req[done.serving].forwarded = 1;
     if (done.serving != UINT32_MAX)
-        world_reply(w, done.serving, (attempt_result)done.result);
+        world_reply(w, done.serving, result);
 }
 
 /* Version v's duration, cold start and error rate (0: the function's own). */
@@ -471,13 +472,13 @@ void function_accept(void *state, world *w, uint32_t req)
     request *r = &w->req[req];
     bool measuring = world_measuring(w, now);
     in->result = (uint8_t)result;
-    in->source = r->source;
-    in->tenant = r->tenant;
-    in->created = r->created;
-    in->traced = r->measured || r->traced;
+    in->call.source = r->source;
+    in->call.tenant = r->tenant;
+    in->call.created = r->created;
+    in->call.traced = r->measured || r->traced;
     st->busy++;
     if (st->tenant_busy)
-        st->tenant_busy[in->tenant]++;
+        st->tenant_busy[in->call.tenant]++;
     if (st->pool_busy && !in->provisioned)
         (*st->pool_busy)++;
     gauge_add(&st->concurrency, now, 1.0);
@@ -496,17 +497,19 @@ void function_accept(void *state, world *w, uint32_t req)
     }
     if (f->has_sync && result == RESULT_OK) {
         /* The handler's own time, then its calls: the end is not known yet. */
-        in->epoch++;
-        in->measured = measuring;
+        call_ctx *c = &in->call;
+        c->epoch++;
+        c->measured = measuring;
         in->started = begin;
-        in->deadline = begin + (init_ms + f->timeout_ms) / 1000.0;
-        in->step = in->in_step = in->issuing = in->forwarded = 0;
-        in->left = in->pending = 0;
-        in->serving = req;
+        c->deadline = begin + (init_ms + f->timeout_ms) / 1000.0;
+        c->step = c->in_step = c->issuing = c->forwarded = 0;
+        c->left = c->pending = 0;
+        c->slot = slot;
+        c->serving = req;
         if (r->deadline <= end) {
-            in->serving = UINT32_MAX;
+            c->serving = UINT32_MAX;
             sim_at(w->s, r->deadline, function_on_client_gave_up, w, req);
-        } else if (r->deadline < in->deadline) {
+        } else if (r->deadline < c->deadline) {
             sim_at(w->s, r->deadline, function_on_client_deadline, st, inst_arg(st, slot));
         }
         sim_at(w->s, end, function_on_compute_done, st, inst_arg(st, slot));
@@ -533,10 +536,10 @@ void function_accept(void *state, world *w, uint32_t req)
     }
     if (end > r->deadline) {
         /* The client gives up first; the function runs on and is billed. */
-        in->serving = UINT32_MAX;
+        in->call.serving = UINT32_MAX;
         sim_at(w->s, r->deadline, function_on_client_gave_up, w, req);
     } else {
-        in->serving = req;
+        in->call.serving = req;
     }
     sim_at(w->s, end, on_end, st, slot);
 }

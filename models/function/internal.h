@@ -145,7 +145,7 @@ typedef struct function_spec {
     int               conn_target[64];
     /* Cloud Run's instances (concurrent.c; read by cloudrun.c): several requests share an
      * instance's vCPUs; an autoscaler on CPU and concurrency; min and max instances */
-    bool              shared;          /* concurrent.c runs it (Cloud Run without calls) */
+    bool              shared;          /* concurrent.c runs it (Cloud Run, Flex, Azure concurrency > 1) */
     bool              bill_instance;   /* instance-based billing (CPU always allocated) */
     bool              bill_startup;    /* an instance's startup is billed (Cloud Run; not Azure) */
     uint32_t          min_instances, max_instances;
@@ -158,17 +158,16 @@ typedef struct function_spec {
 
 /* ---- run state ----------------------------------------------------------------------- */
 
-typedef struct instance {
-    double   idle_since, expiry;
+/* An invocation with call steps (calls.c), held by whatever runs it: a one-request instance
+ * (core.c: instance.call, named by its slot) or a request on an instance serving several
+ * (concurrent.c: a job's, named by the job's index). calls.c reads and writes only this, the
+ * holder's instance's connections and cache (st->inst[slot]), and ends the invocation
+ * through the holder (end_invocation). */
+typedef struct call_ctx {
     uint32_t serving;        /* request index, or UINT32_MAX when the client left */
     uint32_t source;         /* traffic source of the request being served */
     double   created;        /* and its creation time, for the pipeline's clock */
     uint8_t  traced;         /* it is (or derives from) a measured request */
-    uint8_t  result;         /* attempt_result of the current invocation */
-    uint8_t  provisioned;
-    uint32_t version;        /* the deployment it was started under */
-    double   cached_at;      /* its local cache's last fetch (-inf: empty) */
-    /* an invocation with synchronous calls (its end is not known when it starts) */
     uint8_t  measured;       /* it started in the measured window */
     uint8_t  step, in_step;  /* the step it is at, and whether that step has begun */
     uint8_t  issuing;        /* calls of a step are being sent (replies may come at once) */
@@ -176,7 +175,18 @@ typedef struct instance {
     uint16_t tenant;
     uint32_t epoch;          /* bumped when an invocation starts and ends: stale events */
     uint32_t left, pending;  /* calls of the step not yet sent, and awaited */
-    double   started, deadline;   /* its start, and when its own timeout ends it */
+    uint32_t slot;           /* the instance whose connections and cache its calls use */
+    double   deadline;       /* when the function's own timeout ends it */
+} call_ctx;
+
+typedef struct instance {
+    double   idle_since, expiry;
+    call_ctx call;           /* the request it serves (with synchronous calls: their state) */
+    uint8_t  result;         /* attempt_result of the current invocation */
+    uint8_t  provisioned;
+    uint32_t version;        /* the deployment it was started under */
+    double   cached_at;      /* its local cache's last fetch (-inf: empty) */
+    double   started;        /* an invocation with synchronous calls: its start */
     uint64_t conns;          /* connections held, by the function's conn_target bit */
     /* an instance serving several requests at once (concurrent.c) */
     uint32_t active;
@@ -318,7 +328,8 @@ void function_on_deploy(sim *s, void *target, uint64_t arg);
 void function_deploy_observe(function_state *st, uint32_t version, attempt_result result, double now);
 
 /* ---- calls.c ---- */
-long function_send_calls(function_state *st, world *w, const instance *from);
+long function_send_calls(function_state *st, world *w, const call_ctx *from);
+void function_run_steps(function_state *st, uint32_t id);
 void function_on_client_deadline(sim *s, void *target, uint64_t arg);
 void function_call_reply(function_state *st, world *w, uint32_t sub, attempt_result result);
 void function_on_compute_done(sim *s, void *target, uint64_t arg);
@@ -328,6 +339,8 @@ int  function_shared_start(function_state *st);
 void function_shared_free(function_state *st);
 void function_shared_finish(function_state *st, double end);
 void function_shared_accept(function_state *st, world *w, uint32_t req);
+call_ctx *function_shared_call(function_state *st, uint32_t k);
+void function_shared_calls_end(function_state *st, uint32_t k, attempt_result result);
 
 /* ---- shared.c ---- */
 void function_shared_parse(cfg_node *n, function_spec *f);
@@ -384,7 +397,7 @@ static inline double keep_alive_s(function_state *st)
 
 static inline uint64_t inst_arg(const function_state *st, uint32_t slot)
 {
-    return sim_gen_pack(st->inst[slot].epoch, slot);
+    return sim_gen_pack(st->inst[slot].call.epoch, slot);
 }
 
 #endif

@@ -77,9 +77,10 @@ void function_pc_set(function_state *st, uint32_t target, double now)
         uint32_t slot = freelist_take(&st->free_slots);
         /* A reused slot keeps counting its epochs: late events of its last invocation must
          * not match the next one. */
-        uint32_t epoch = st->inst[slot].epoch + 1;
+        uint32_t epoch = st->inst[slot].call.epoch + 1;
         st->inst[slot] = (instance){ .idle_since = now, .expiry = INFINITY, .provisioned = 1,
-                                     .version = st->version, .cached_at = -INFINITY, .epoch = epoch };
+                                     .version = st->version, .cached_at = -INFINITY,
+                                     .call = { .epoch = epoch } };
         st->idle_pc[st->n_idle_pc++] = slot;
         st->pc_live++;
     }

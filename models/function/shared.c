@@ -6,8 +6,9 @@
  *
  * Invariants of a parsed spec: `shared` is set exactly for Cloud Run functions, Flex
  * Consumption functions and Consumption functions given a concurrency above 1, each without
- * calls, bulkheads, deployments or a keep-alive unit (the others keep core.c's one-request
- * instances, and may not use these keys); min_instances <= max_instances <= limit; at least
+ * bulkheads, deployments or a keep-alive unit (the others keep core.c's one-request
+ * instances, and may not use these keys); such a function may have call steps (calls.c runs
+ * them for concurrent.c's jobs as for core.c's instances); min_instances <= max_instances <= limit; at least
  * one autoscaling target is on; a handler's duration_ms is its time alone on one vCPU
  * (speed_factor 1: the sharing of the instance's vCPUs is simulated, not scaled);
  * bill_startup says whether an instance's startup is billed (Cloud Run) or not (Azure bills
@@ -35,7 +36,7 @@ static bool azure_parse(cfg_node *n, function_spec *f)
     }
     f->concurrency = (uint32_t)cfg_integer(n, "concurrency", conc_default, 1, 1000);
     f->min_instances = flex ? (uint32_t)cfg_integer(n, "always_ready", 0, 0, f->limit) : 0;
-    bool units = f->n_calls == 0 && !f->tenant_limit && f->n_deploy == 0 && f->scope == SCOPE_INSTANCE;
+    bool units = !f->tenant_limit && f->n_deploy == 0 && f->scope == SCOPE_INSTANCE;
     if (!flex && f->concurrency == 1) {
         f->cpu_per_s = 0;        /* core.c's instances: Azure bills no CPU */
         cfg_know(n, "max_instances");
@@ -46,7 +47,7 @@ static bool azure_parse(cfg_node *n, function_spec *f)
     if (!units) {
         if (!cfg_failed(n) && (f->concurrency > 1 || f->min_instances > 0))
             cfg_fail(n, f->min_instances ? "always_ready" : "concurrency", "is modelled for functions "
-                     "without calls, bulkheads, deployments or a keep-alive unit%s",
+                     "without bulkheads, deployments or a keep-alive unit%s",
                      f->concurrency > 1 ? "; set concurrency to 1" : "");
         f->concurrency = 1;
         f->cpu_per_s = 0;
@@ -107,7 +108,7 @@ void function_shared_parse(cfg_node *n, function_spec *f)
         f->limit = f->max_instances;
         return;
     }
-    f->shared = f->n_calls == 0 && !f->tenant_limit && f->n_deploy == 0 && f->scope == SCOPE_INSTANCE;
+    f->shared = !f->tenant_limit && f->n_deploy == 0 && f->scope == SCOPE_INSTANCE;
     f->bill_startup = true;
     /* The service's maximum instances: 100 by default (the platform's
      * account_concurrency for this provider), at most the platform's limit. */
@@ -137,6 +138,6 @@ void function_shared_parse(cfg_node *n, function_spec *f)
     const char *key = f->min_instances ? "min_instances" : f->bill_instance ? "billing"
                     : boost ? "startup_cpu_boost" : f->max_instances != f->limit ? "max_instances" : NULL;
     if (key)
-        cfg_fail(n, key, "is modelled for Cloud Run functions without calls, bulkheads, "
-                 "deployments or a keep-alive unit");
+        cfg_fail(n, key, "is modelled for Cloud Run functions without bulkheads, deployments "
+                 "or a keep-alive unit");
 }

@@ -803,9 +803,9 @@ void *function_parse(cfg_node *n, world_spec *w)
         cfg_fail(n, f->provisioned ? (f->n_pc_actions ? "provisioned_schedule" : "provisioned_concurrency")
                  : "ephemeral_storage_mb", "Lambda's SnapStart does not work with %s",
                  f->provisioned ? "provisioned concurrency" : "ephemeral storage over 512 MB");
-    if (!cfg_failed(n) && f->concurrency > 1 && (f->n_calls || f->tenant_limit || f->provisioned))
+    if (!cfg_failed(n) && f->concurrency > 1 && (f->tenant_limit || f->provisioned))
         cfg_fail(n, "concurrency", "an instance serving several requests at once is modelled for "
-                 "functions without calls, bulkheads or provisioned instances; set it to 1");
+                 "functions without bulkheads or provisioned instances; set it to 1");
     if (!cfg_failed(n) && f->scope != SCOPE_INSTANCE && f->provisioned)
         cfg_fail(n, f->n_pc_actions ? "provisioned_schedule" : "provisioned_concurrency", "keep_alive.scope \"%s\" loads the function as one "
                  "unit; provisioned instances are modelled with scope \"instance\"",
