@@ -373,3 +373,42 @@ void support_assert_cents(const char *what, double got, double want)
 {
     ck_assert_msg(fabs(got - want) < 0.001, "%s: $%.4f, expected $%.2f", what, got, want);
 }
+
+price_table support_price_table(const char *name)
+{
+    price_table t;
+    cfg_ctx ctx;
+    cfg_ctx_init(&ctx, "test");
+    ck_assert_msg(billing_load(&t, &ctx, name, NULL) == 0, "%s", ctx.message);
+    return t;
+}
+
+bill support_bill_month(const price_table *t, const support_usage *u, size_t n, bool free_tier)
+{
+    static double by_component[1];
+    ledger l;
+    ledger_init(&l, t);
+    for (size_t i = 0; i < n; i++)
+        usage_add(&l, 0, u[i].dim, u[i].quantity);
+    ck_assert(!l.failed);
+    ck_assert_msg(l.n_unpriced == 0, "%s does not price %s", t->name, l.unpriced[0]);
+    bill b = { .n = 1, .by_component = by_component };
+    billing_compute(t, &l, free_tier, t->month_hours * 3600.0, &b);
+    ledger_free(&l);
+    return b;
+}
+
+double support_bill_line(const price_table *t, const bill *b, const char *line)
+{
+    for (size_t k = 0; k < t->n_lines; k++)
+        if (!strcmp(t->line_name[k], line))
+            return b->line[k];
+    ck_abort_msg("no bill line %s in %s", line, t->name);
+    return NAN;
+}
+
+double support_month_line(const price_table *t, const support_usage *u, size_t n, bool free_tier, const char *line)
+{
+    bill b = support_bill_month(t, u, n, free_tier);
+    return support_bill_line(t, &b, line);
+}

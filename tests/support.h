@@ -59,6 +59,18 @@ extern const char support_cli_scenario[];
 /* Zeroed storage for n items of size bytes (caller frees); the test fails when out of memory. */
 void *support_alloc(size_t n, size_t size);
 
+/* A price table by its embedded name or a path (the test fails when it does not load). */
+price_table support_price_table(const char *name);
+/* One component's usage of a dimension, as a month's quantity. */
+typedef struct support_usage { const char *dim; double quantity; } support_usage;
+/* The bill of stated monthly usage (the window is the month), all of one component; the
+ * test fails when a dimension is not priced. Its by_component is one static slot. */
+bill support_bill_month(const price_table *t, const support_usage *u, size_t n, bool free_tier);
+/* A bill's line by name (the test fails when the table has no such line). */
+double support_bill_line(const price_table *t, const bill *b, const char *line);
+/* The line of the bill of stated monthly usage: both of the above. */
+double support_month_line(const price_table *t, const support_usage *u, size_t n, bool free_tier, const char *line);
+
 
 
 /* Mean and 95% half-width (Student's t) of n per-replication values. */

@@ -14,11 +14,7 @@
 
 static price_table aws(void)
 {
-    price_table t;
-    cfg_ctx ctx;
-    cfg_ctx_init(&ctx, "test");
-    ck_assert_msg(billing_load(&t, &ctx, "aws-us-east-1", NULL) == 0, "%s", ctx.message);
-    return t;
+    return support_price_table("aws-us-east-1");
 }
 
 /* One usage record of a test: component, dimension, monthly quantity, flags. */
@@ -40,16 +36,6 @@ static bill bill_records(const price_table *t, const rec *r, size_t nr, size_t n
     return b;
 }
 
-/* A line of the bill by its name (the test fails when the table has no such line). */
-static double line_of(const price_table *t, const bill *b, const char *name)
-{
-    for (size_t k = 0; k < t->n_lines; k++)
-        if (!strcmp(t->line_name[k], name))
-            return b->line[k];
-    ck_abort_msg("no bill line %s in %s", name, t->name);
-    return NAN;
-}
-
 /* Every entry of a test table is sourced and dated. */
 #define SD "\"source\": \"test\", \"date\": \"2026-12-06\""
 
@@ -69,8 +55,8 @@ START_TEST(mobile_backend_example_costs_2_73)
     double byc[1];
     rec r[] = { { 0, "functions.requests", 3e6, 0 }, { 0, "functions.gb_s.x86_64", 540000, 0 } };
     bill b = bill_records(&t, r, 2, 1, true, byc);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_duration"), 2.33, 1e-9);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_requests"), 0.40, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_duration"), 2.33, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_requests"), 0.40, 1e-9);
     ck_assert_double_eq_tol(b.total, 2.73, 1e-9);
     ck_assert_double_eq_tol(byc[0], 2.73, 1e-9);
 }
@@ -110,9 +96,9 @@ START_TEST(provisioned_concurrency_example_costs_41_91)
                 { 0, "functions.provisioned_duration_gb_s.x86_64", 1.2e6, 0 },
                 { 0, "functions.provisioned_gb_s.x86_64", 7.2e6, 0 } };
     bill b = bill_records(&t, r, 3, 1, true, byc);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_provisioned_concurrency"), 30.00, 1e-9);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_provisioned_duration"), 11.67, 1e-9);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_requests"), 0.24, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_provisioned_concurrency"), 30.00, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_provisioned_duration"), 11.67, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_requests"), 0.24, 1e-9);
     ck_assert_double_eq_tol(b.total, 41.91, 1e-9);
 }
 END_TEST
@@ -197,8 +183,8 @@ START_TEST(free_tier_skips_functions_with_provisioned_concurrency)
                 { 1, "functions.requests", 200000, 0 }, { 1, "functions.gb_s.x86_64", 50000, 0 } };
     bill b = bill_records(&t, r, 4, 2, true, byc);
     /* Only the second function's usage is free: 500k requests and 100k GB-s stay billed. */
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_requests"), 0.10, 1e-9);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_duration"), round(100000 * 0.0000166667 * 100) / 100, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_requests"), 0.10, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_duration"), round(100000 * 0.0000166667 * 100) / 100, 1e-9);
     ck_assert_double_eq_tol(byc[1], 0.0, 1e-9);
 }
 END_TEST
@@ -209,8 +195,8 @@ START_TEST(arm64_uses_its_own_prices)
     double byc[1];
     rec r[] = { { 0, "functions.requests", 1e6, 0 }, { 0, "functions.gb_s.arm64", 1e6, 0 } };
     bill b = bill_records(&t, r, 2, 1, false, byc);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_duration_arm64"), 13.33, 1e-9);
-    ck_assert_double_eq(line_of(&t, &b, "lambda_duration"), 0);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_duration_arm64"), 13.33, 1e-9);
+    ck_assert_double_eq(support_bill_line(&t, &b, "lambda_duration"), 0);
 }
 END_TEST
 
@@ -286,10 +272,10 @@ START_TEST(free_tier_is_taken_from_x86_64_first_then_arm64)
     rec r[] = { { 0, "functions.requests", 10, 0 }, { 0, "functions.gb_s.x86_64", 300000, 0 },
                 { 1, "functions.requests", 10, 0 }, { 1, "functions.gb_s.arm64", 300000, 0 } };
     bill b = bill_records(&t, r, 4, 2, true, byc);
-    ck_assert_double_eq(line_of(&t, &b, "lambda_duration"), 0);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_duration_arm64"), round(200000 * 0.0000133334 * 100) / 100, 1e-9);
+    ck_assert_double_eq(support_bill_line(&t, &b, "lambda_duration"), 0);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_duration_arm64"), round(200000 * 0.0000133334 * 100) / 100, 1e-9);
     ck_assert_double_eq(byc[0], 0);
-    ck_assert_double_eq_tol(byc[1], line_of(&t, &b, "lambda_duration_arm64"), 0.005);
+    ck_assert_double_eq_tol(byc[1], support_bill_line(&t, &b, "lambda_duration_arm64"), 0.005);
 }
 END_TEST
 
@@ -317,9 +303,9 @@ START_TEST(arm64_provisioned_concurrency_uses_its_own_prices)
                 { 0, "functions.provisioned_duration_gb_s.arm64", 1e6, 0 },
                 { 0, "functions.provisioned_gb_s.arm64", 1e7, 0 } };
     bill b = bill_records(&t, r, 3, 1, false, byc);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_provisioned_concurrency_arm64"), round(1e7 * 0.0000033334 * 100) / 100, 1e-9);
-    ck_assert_double_eq_tol(line_of(&t, &b, "lambda_provisioned_duration_arm64"), round(1e6 * 0.0000077778 * 100) / 100, 1e-9);
-    ck_assert_double_eq(line_of(&t, &b, "lambda_provisioned_concurrency"), 0);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_provisioned_concurrency_arm64"), round(1e7 * 0.0000033334 * 100) / 100, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "lambda_provisioned_duration_arm64"), round(1e6 * 0.0000077778 * 100) / 100, 1e-9);
+    ck_assert_double_eq(support_bill_line(&t, &b, "lambda_provisioned_concurrency"), 0);
 }
 END_TEST
 
@@ -346,21 +332,21 @@ START_TEST(a_price_table_prices_any_dimension_it_names)
                 { 0, "toy.boxes.red", 4, 0 } };
     double byc[2];
     bill b = bill_records(&t, r, 7, 2, true, byc);
-    ck_assert_double_eq_tol(line_of(&t, &b, "toy_small_widgets"), 10.00, 1e-9);
-    ck_assert_double_eq_tol(line_of(&t, &b, "toy_large_widgets"), 70.00, 1e-9);
-    ck_assert_double_eq_tol(line_of(&t, &b, "toy_gadgets"), 258.50, 1e-9);
-    ck_assert_double_eq_tol(line_of(&t, &b, "toy_plan"), 7.00, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "toy_small_widgets"), 10.00, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "toy_large_widgets"), 70.00, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "toy_gadgets"), 258.50, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "toy_plan"), 7.00, 1e-9);
     ck_assert_double_eq_tol(b.total, 345.50, 1e-9);
     ck_assert_double_eq_tol(byc[0], 284.10, 1e-9);
     ck_assert_double_eq_tol(byc[1], 61.40, 1e-9);
     b = bill_records(&t, r, 7, 2, false, byc);
-    ck_assert_double_eq_tol(line_of(&t, &b, "toy_small_widgets"), 20.00, 1e-9);
-    ck_assert_double_eq_tol(line_of(&t, &b, "toy_gadgets"), 258.50, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "toy_small_widgets"), 20.00, 1e-9);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "toy_gadgets"), 258.50, 1e-9);
     ck_assert_double_eq_tol(b.total, 355.50, 1e-9);
     /* No usage of what the fee follows: no fee. */
     rec w[] = { { 0, "toy.widgets.large", 100, 0 } };
     b = bill_records(&t, w, 1, 1, false, byc);
-    ck_assert_double_eq(line_of(&t, &b, "toy_plan"), 0);
+    ck_assert_double_eq(support_bill_line(&t, &b, "toy_plan"), 0);
     ck_assert_double_eq_tol(b.total, 3.00, 1e-9);
     /* Lookups: a variant's facts; a name priced by its parent; a name priced by nothing. */
     ck_assert_double_eq(price_fact(price_find(&t, "toy.boxes.blue"), "litres"), 5);
@@ -450,8 +436,8 @@ START_TEST(parts_services_and_categories)
     for (size_t c = 0; c < PRICE_CATEGORIES; c++)
         sum += b.category[c];
     ck_assert_double_eq_tol(sum, b.total, 0.005);
-    ck_assert_double_eq_tol(b.category[PRICE_REQUESTS], line_of(&w, &b, "lambda_requests"), 1e-9);
-    ck_assert_double_eq_tol(b.category[PRICE_MESSAGING], line_of(&w, &b, "sqs_requests"), 1e-9);
+    ck_assert_double_eq_tol(b.category[PRICE_REQUESTS], support_bill_line(&w, &b, "lambda_requests"), 1e-9);
+    ck_assert_double_eq_tol(b.category[PRICE_MESSAGING], support_bill_line(&w, &b, "sqs_requests"), 1e-9);
     ck_assert(b.category[PRICE_MESSAGING] > 0 && b.category[PRICE_LOGS] > 0);
 
     char err[1024] = "", json[4096];
@@ -484,9 +470,9 @@ START_TEST(data_out_is_priced_on_every_provider)
         ck_assert_msg(billing_load(&t, &ctx, c[i].table, NULL) == 0, "%s", ctx.message);
         rec r[] = { { 0, "network.transfer_out_gb", c[i].gb, 0 } };
         bill b = bill_records(&t, r, 1, 1, false, (double[1]){ 0 });
-        ck_assert_msg(fabs(line_of(&t, &b, "data_transfer_out") - c[i].want) < 0.005, "%s: %.2f, want %.2f",
-                      c[i].table, line_of(&t, &b, "data_transfer_out"), c[i].want);
-        ck_assert_double_eq_tol(b.category[PRICE_NETWORK], line_of(&t, &b, "data_transfer_out"), 1e-9);
+        ck_assert_msg(fabs(support_bill_line(&t, &b, "data_transfer_out") - c[i].want) < 0.005, "%s: %.2f, want %.2f",
+                      c[i].table, support_bill_line(&t, &b, "data_transfer_out"), c[i].want);
+        ck_assert_double_eq_tol(b.category[PRICE_NETWORK], support_bill_line(&t, &b, "data_transfer_out"), 1e-9);
     }
 }
 END_TEST
@@ -566,8 +552,8 @@ START_TEST(logs_are_billed_on_every_platform)
         ck_assert_msg(billing_load(&t, &ctx, ex[i].table, NULL) == 0, "%s", ctx.message);
         double byc[2];
         bill b = bill_records(&t, ex[i].r, ex[i].n, 2, ex[i].free_tier, byc);
-        ck_assert_msg(fabs(line_of(&t, &b, ex[i].line) - ex[i].logs) < 1e-9, "%s: logs $%.2f, expected $%.2f",
-                      ex[i].table, line_of(&t, &b, ex[i].line), ex[i].logs);
+        ck_assert_msg(fabs(support_bill_line(&t, &b, ex[i].line) - ex[i].logs) < 1e-9, "%s: logs $%.2f, expected $%.2f",
+                      ex[i].table, support_bill_line(&t, &b, ex[i].line), ex[i].logs);
     }
 }
 END_TEST

@@ -24,51 +24,20 @@
     support_assert_within_ci("platform-data", what, simulated, hw, reference)
 #define assert_refused(json, path, words) support_assert_refused("platform-data", json, path, words)
 
-static price_table table_named(const char *name)
-{
-    price_table t;
-    cfg_ctx ctx;
-    cfg_ctx_init(&ctx, "test");
-    ck_assert_msg(billing_load(&t, &ctx, name, NULL) == 0, "%s", ctx.message);
-    return t;
-}
-
-/* One usage record: dimension and monthly quantity (one component). */
-typedef struct rec { const char *dim; double q; } rec;
-
-/* Bills monthly records as a whole month and returns the named line. */
-static double bill_line(const price_table *t, const rec *r, size_t nr, bool free_tier, const char *line)
-{
-    ledger u;
-    ledger_init(&u, t);
-    for (size_t i = 0; i < nr; i++)
-        usage_add(&u, 0, r[i].dim, r[i].q);
-    ck_assert(!u.failed);
-    ck_assert_msg(u.n_unpriced == 0, "unpriced: %s", u.unpriced[0]);
-    double by_component[1];
-    bill b = { .n = 1, .by_component = by_component };
-    billing_compute(t, &u, free_tier, t->month_hours * 3600.0, &b);
-    ledger_free(&u);
-    for (size_t k = 0; k < t->n_lines; k++)
-        if (!strcmp(t->line_name[k], line))
-            return b.line[k];
-    ck_abort_msg("no bill line %s in %s", line, t->name);
-    return NAN;
-}
-
-#define LINE(t, recs, free_tier, line) bill_line(t, recs, sizeof recs / sizeof recs[0], free_tier, line)
+/* A line of the bill of stated monthly usage (one component). */
+#define LINE(t, recs, free_tier, line) support_month_line(t, recs, sizeof recs / sizeof recs[0], free_tier, line)
 
 START_TEST(each_table_bills_its_published_prices_on_stated_usage)
 {
     /* Cosmos DB serverless: $0.25 per million RUs (assumption, see the table), $0.25 a GB-month. */
-    price_table az = table_named("azure-consumption");
-    rec cosmos[] = { { "table.cosmos_db.request_units", 130086000 }, { "table.cosmos_db.storage_gb_months", 10 } };
+    price_table az = support_price_table("azure-consumption");
+    support_usage cosmos[] = { { "table.cosmos_db.request_units", 130086000 }, { "table.cosmos_db.storage_gb_months", 10 } };
     support_assert_cents("cosmos RUs", LINE(&az, cosmos, false, "cosmos_db_request_units"), 32.52);
     support_assert_cents("cosmos storage", LINE(&az, cosmos, false, "cosmos_db_storage"), 2.50);
     /* Firestore nam5: reads $0.06, writes $0.18, deletes $0.02 per 100,000, storage $0.18 a
      * GiB-month; the free quota (when the scenario asks for it) as 30.4 days of the daily one. */
-    price_table gcp = table_named("gcp-cloud-run");
-    rec fs[] = { { "table.firestore.reads", 2628000 }, { "table.firestore.writes", 1000000 },
+    price_table gcp = support_price_table("gcp-cloud-run");
+    support_usage fs[] = { { "table.firestore.reads", 2628000 }, { "table.firestore.writes", 1000000 },
                  { "table.firestore.deletes", 700000 }, { "table.firestore.storage_gb_months", 3 } };
     support_assert_cents("firestore reads, free", LINE(&gcp, fs, true, "firestore_reads"), 0.66);   /* 1,108,000 */
     support_assert_cents("firestore writes, free", LINE(&gcp, fs, true, "firestore_writes"), 0.71); /* 392,000 */
@@ -80,24 +49,24 @@ START_TEST(each_table_bills_its_published_prices_on_stated_usage)
     /* Workers KV: 10M reads included then $0.50/M; 1M each of writes, deletes, lists then $5/M;
      * 1 GB then $0.50. D1: 25 billion rows read then $0.001/M; 50M rows written then $1/M;
      * 5 GB then $0.75. Durable Objects: 1M requests then $0.15/M; 400,000 GB-s then $12.50/M. */
-    price_table cf = table_named("cloudflare-workers");
-    rec kv[] = { { "table.kv.reads", 13140000 }, { "table.kv.writes", 3000000 }, { "table.kv.deletes", 1500000 },
+    price_table cf = support_price_table("cloudflare-workers");
+    support_usage kv[] = { { "table.kv.reads", 13140000 }, { "table.kv.writes", 3000000 }, { "table.kv.deletes", 1500000 },
                  { "table.kv.lists", 1200000 }, { "table.kv.storage_gb_months", 3 } };
     support_assert_cents("kv reads", LINE(&cf, kv, false, "kv_reads"), 1.57);
     support_assert_cents("kv writes", LINE(&cf, kv, false, "kv_writes"), 10.00);
     support_assert_cents("kv deletes", LINE(&cf, kv, false, "kv_deletes"), 2.50);
     support_assert_cents("kv lists", LINE(&cf, kv, false, "kv_lists"), 1.00);
     support_assert_cents("kv storage", LINE(&cf, kv, false, "kv_storage"), 1.00);
-    rec d1[] = { { "table.d1.rows_read", 26.28e9 }, { "table.d1.rows_written", 52560000 },
+    support_usage d1[] = { { "table.d1.rows_read", 26.28e9 }, { "table.d1.rows_written", 52560000 },
                  { "table.d1.storage_gb_months", 8 } };
     support_assert_cents("d1 rows read", LINE(&cf, d1, false, "d1_rows_read"), 1.28);
     support_assert_cents("d1 rows written", LINE(&cf, d1, false, "d1_rows_written"), 2.56);
     support_assert_cents("d1 storage", LINE(&cf, d1, false, "d1_storage"), 2.25);
-    rec dobj[] = { { "table.durable_objects.requests", 26280000 }, { "table.durable_objects.gb_s", 672768 } };
+    support_usage dobj[] = { { "table.durable_objects.requests", 26280000 }, { "table.durable_objects.gb_s", 672768 } };
     support_assert_cents("durable object requests", LINE(&cf, dobj, false, "durable_objects_requests"), 3.79);
     support_assert_cents("durable object duration", LINE(&cf, dobj, false, "durable_objects_duration"), 3.41);
     /* Inside the inclusions nothing is billed. */
-    rec small[] = { { "table.kv.reads", 9e6 }, { "table.d1.rows_written", 4e7 }, { "table.durable_objects.gb_s", 3e5 } };
+    support_usage small[] = { { "table.kv.reads", 9e6 }, { "table.d1.rows_written", 4e7 }, { "table.durable_objects.gb_s", 3e5 } };
     support_assert_cents("kv reads included", LINE(&cf, small, false, "kv_reads"), 0);
     support_assert_cents("d1 rows included", LINE(&cf, small, false, "d1_rows_written"), 0);
     support_assert_cents("duration included", LINE(&cf, small, false, "durable_objects_duration"), 0);

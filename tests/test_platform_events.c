@@ -33,40 +33,6 @@ static void assert_bill(const char *what, double got, double want)
 
 /* ---- billing_compute on stated monthly usage ---------------------------------------------- */
 
-static price_table *table(const char *name)
-{
-    price_table *t = support_alloc(1, sizeof *t);
-    cfg_ctx ctx;
-    cfg_ctx_init(&ctx, "test");
-    ck_assert_msg(billing_load(t, &ctx, name, NULL) == 0, "%s", ctx.message);
-    return t;
-}
-
-/* The bill of a month's usage (a window of one month: no scaling). */
-typedef struct usage { const char *dim; double quantity; } usage;
-
-static bill month_bill(const price_table *t, const usage *u, size_t n, bool free_tier)
-{
-    ledger l;
-    ledger_init(&l, t);
-    for (size_t i = 0; i < n; i++)
-        usage_add(&l, 0, u[i].dim, u[i].quantity);
-    ck_assert_msg(l.n_unpriced == 0, "unpriced: %s", l.unpriced[0]);
-    bill b = { .n = 1, .by_component = support_alloc(1, sizeof(double)) };
-    billing_compute(t, &l, free_tier, MONTH_S, &b);
-    ledger_free(&l);
-    return b;
-}
-
-static double line(const price_table *t, const bill *b, const char *name)
-{
-    for (size_t k = 0; k < t->n_lines; k++)
-        if (!strcmp(t->line_name[k], name))
-            return b->line[k];
-    ck_abort_msg("no line %s in %s", name, t->name);
-    return NAN;
-}
-
 /* Event Grid: publishes and delivery attempts are operations, $0.60 a million (assumption)
  * after 100,000 free; Service Bus topics: 13 M operations included in the Standard base
  * charge ($0.0135 an hour, assumption), then $0.80 a million to 100 M; Blob Storage Hot:
@@ -75,8 +41,8 @@ static double line(const price_table *t, const bill *b, const char *name)
  * trigger: 0. */
 START_TEST(azure_event_services_bill_their_published_prices)
 {
-    price_table *t = table("azure-consumption");
-    const usage u[] = {
+    price_table tab = support_price_table("azure-consumption"), *t = &tab;
+    const support_usage u[] = {
         { "topic.event_grid.operations", 4.2e6 }, { "bus.event_grid.operations", 0.5e6 },
         { "bucket.event_grid.operations", 0.4e6 },
         { "service_bus.operations", 20e6 },
@@ -84,30 +50,26 @@ START_TEST(azure_event_services_bill_their_published_prices)
         { "gateway.requests.api_management", 3.5e6 },
         { "schedule.timer_fires", 43800 },
     };
-    bill b = month_bill(t, u, sizeof u / sizeof u[0], true);
+    bill b = support_bill_month(t, u, sizeof u / sizeof u[0], true);
     /* (4.2 + 0.5 + 0.4 - 0.1) M x $0.60 = $3.00 */
-    assert_bill("event grid", line(t, &b, "event_grid_operations"), 3.00);
+    assert_bill("event grid", support_bill_line(t, &b, "event_grid_operations"), 3.00);
     /* (20 - 13) M x $0.80 = $5.60; base 730 h x $0.0135 = $9.855 */
-    assert_bill("service bus ops", line(t, &b, "service_bus_operations"), 5.60);
-    assert_bill("service bus base", line(t, &b, "service_bus_base"), 9.86);
-    assert_bill("blob writes", line(t, &b, "blob_write_operations"), 120 * 0.055);   /* 6.60 */
-    assert_bill("blob reads", line(t, &b, "blob_read_operations"), 750 * 0.0044);    /* 3.30 */
-    assert_bill("blob storage", line(t, &b, "blob_storage"), 250 * 0.0208);          /* 5.20 */
-    assert_bill("api management", line(t, &b, "api_management_calls"), 2.5 * 3.5);   /* 8.75 */
-    assert_bill("timer", line(t, &b, "timer_trigger"), 0);
+    assert_bill("service bus ops", support_bill_line(t, &b, "service_bus_operations"), 5.60);
+    assert_bill("service bus base", support_bill_line(t, &b, "service_bus_base"), 9.86);
+    assert_bill("blob writes", support_bill_line(t, &b, "blob_write_operations"), 120 * 0.055);   /* 6.60 */
+    assert_bill("blob reads", support_bill_line(t, &b, "blob_read_operations"), 750 * 0.0044);    /* 3.30 */
+    assert_bill("blob storage", support_bill_line(t, &b, "blob_storage"), 250 * 0.0208);          /* 5.20 */
+    assert_bill("api management", support_bill_line(t, &b, "api_management_calls"), 2.5 * 3.5);   /* 8.75 */
+    assert_bill("timer", support_bill_line(t, &b, "timer_trigger"), 0);
     /* Without the free tier, Event Grid's 100,000 are billed; Service Bus's 13 M stay
      * included (the base charge's). */
-    bill paid = month_bill(t, u, sizeof u / sizeof u[0], false);
-    assert_bill("event grid, no free tier", line(t, &paid, "event_grid_operations"), 5.1 * 0.6);
-    assert_bill("service bus, no free tier", line(t, &paid, "service_bus_operations"), 5.60);
+    bill paid = support_bill_month(t, u, sizeof u / sizeof u[0], false);
+    assert_bill("event grid, no free tier", support_bill_line(t, &paid, "event_grid_operations"), 5.1 * 0.6);
+    assert_bill("service bus, no free tier", support_bill_line(t, &paid, "service_bus_operations"), 5.60);
     /* Beyond 100 M: 87 M x $0.80 + 13 M x $0.50 */
-    const usage big[] = { { "service_bus.operations", 113e6 } };
-    bill tiers = month_bill(t, big, 1, false);
-    assert_bill("service bus tiers", line(t, &tiers, "service_bus_operations"), 87 * 0.8 + 13 * 0.5);
-    free(b.by_component);
-    free(paid.by_component);
-    free(tiers.by_component);
-    free(t);
+    const support_usage big[] = { { "service_bus.operations", 113e6 } };
+    bill tiers = support_bill_month(t, big, 1, false);
+    assert_bill("service bus tiers", support_bill_line(t, &tiers, "service_bus_operations"), 87 * 0.8 + 13 * 0.5);
 }
 END_TEST
 
@@ -116,7 +78,7 @@ END_TEST
  * for queues (subscriptions), topics and notifications together. */
 START_TEST(a_namespace_and_a_free_pool_are_shared_by_queues_and_topics)
 {
-    price_table *t = table("azure-flex");
+    price_table tab = support_price_table("azure-flex"), *t = &tab;
     ledger l;
     ledger_init(&l, t);
     usage_add(&l, 0, "service_bus.operations", 60e6);   /* a queue */
@@ -127,19 +89,17 @@ START_TEST(a_namespace_and_a_free_pool_are_shared_by_queues_and_topics)
     ledger_free(&l);
     /* 120 M together: (100 - 13) M x $0.80 + 20 M x $0.50 = $79.60 (apart: 2 x 47 x $0.80 = $75.20
      * and two base charges) */
-    assert_bill("one namespace's operations", line(t, &b, "service_bus_operations"), 87 * 0.8 + 20 * 0.5);
-    assert_bill("one base charge", line(t, &b, "service_bus_base"), 9.86);
+    assert_bill("one namespace's operations", support_bill_line(t, &b, "service_bus_operations"), 87 * 0.8 + 20 * 0.5);
+    assert_bill("one base charge", support_bill_line(t, &b, "service_bus_base"), 9.86);
     assert_bill("the queue's share", by[0], (87 * 0.8 + 20 * 0.5 + 9.855) / 2);
-    free(t);
-    t = table("gcp-functions-gen1");
+    tab = support_price_table("gcp-functions-gen1");
     ledger_init(&l, t);
     usage_add(&l, 0, "queue.pubsub_gib", 6);
     usage_add(&l, 1, "topic.pubsub.throughput_gib", 6);
     b.n = 2;
     billing_compute(t, &l, true, MONTH_S, &b);
     ledger_free(&l);
-    assert_bill("one free 10 GiB", line(t, &b, "pubsub_throughput"), 2 * 40.0 / 1024);
-    free(t);
+    assert_bill("one free 10 GiB", support_bill_line(t, &b, "pubsub_throughput"), 2 * 40.0 / 1024);
 }
 END_TEST
 
@@ -151,8 +111,8 @@ END_TEST
  * million to 1 billion, $1.50 beyond. */
 START_TEST(google_event_services_bill_their_published_prices)
 {
-    price_table *t = table("gcp-cloud-run");
-    const usage u[] = {
+    price_table tab = support_price_table("gcp-cloud-run"), *t = &tab;
+    const support_usage u[] = {
         { "topic.pubsub.throughput_gib", 30 }, { "bus.pubsub.throughput_gib", 2.5 },
         { "bucket.pubsub.throughput_gib", 3.5 },
         { "bus.eventarc.custom_events", 3e6 }, { "bus.eventarc.google_events", 9e6 },
@@ -160,18 +120,16 @@ START_TEST(google_event_services_bill_their_published_prices)
         { "schedule.jobs", 5 },
         { "gateway.requests.api_gateway", 1.5e9 },
     };
-    bill b = month_bill(t, u, sizeof u / sizeof u[0], true);
+    bill b = support_bill_month(t, u, sizeof u / sizeof u[0], true);
     /* (36 - 10) GiB x $40 / 1,024 = $1.015625 */
-    assert_bill("pubsub", line(t, &b, "pubsub_throughput"), 26 * 40.0 / 1024);
-    assert_bill("eventarc", line(t, &b, "eventarc_events"), 3 * 0.40);
-    assert_bill("class a", line(t, &b, "cloud_storage_class_a"), 1000 * 0.005);     /* 5.00 */
-    assert_bill("class b", line(t, &b, "cloud_storage_class_b"), 10000 * 0.0004);   /* 4.00 */
-    assert_bill("storage", line(t, &b, "cloud_storage_storage"), 100 * 0.02);       /* 2.00 */
-    assert_bill("scheduler", line(t, &b, "cloud_scheduler_jobs"), 2 * 0.10);
+    assert_bill("pubsub", support_bill_line(t, &b, "pubsub_throughput"), 26 * 40.0 / 1024);
+    assert_bill("eventarc", support_bill_line(t, &b, "eventarc_events"), 3 * 0.40);
+    assert_bill("class a", support_bill_line(t, &b, "cloud_storage_class_a"), 1000 * 0.005);     /* 5.00 */
+    assert_bill("class b", support_bill_line(t, &b, "cloud_storage_class_b"), 10000 * 0.0004);   /* 4.00 */
+    assert_bill("storage", support_bill_line(t, &b, "cloud_storage_storage"), 100 * 0.02);       /* 2.00 */
+    assert_bill("scheduler", support_bill_line(t, &b, "cloud_scheduler_jobs"), 2 * 0.10);
     /* 998 M x $3.00 + 500 M x $1.50 = $3,744.00 */
-    assert_bill("api gateway", line(t, &b, "api_gateway_calls"), 998 * 3.0 + 500 * 1.5);
-    free(b.by_component);
-    free(t);
+    assert_bill("api gateway", support_bill_line(t, &b, "api_gateway_calls"), 998 * 3.0 + 500 * 1.5);
 }
 END_TEST
 
@@ -179,18 +137,16 @@ END_TEST
  * 10 M Class B, 10 GB-months. Cron Triggers: 0. */
 START_TEST(r2_and_cron_triggers_bill_their_published_prices)
 {
-    price_table *t = table("cloudflare-workers");
-    const usage u[] = {
+    price_table tab = support_price_table("cloudflare-workers"), *t = &tab;
+    const support_usage u[] = {
         { "bucket.requests.put", 3e6 }, { "bucket.requests.get", 12e6 }, { "bucket.storage_gb_months", 110 },
         { "schedule.cron_fires", 8760 },
     };
-    bill b = month_bill(t, u, sizeof u / sizeof u[0], true);
-    assert_bill("class a", line(t, &b, "r2_class_a"), 2 * 4.5);
-    assert_bill("class b", line(t, &b, "r2_class_b"), 2 * 0.36);
-    assert_bill("storage", line(t, &b, "r2_storage"), 100 * 0.015);
-    assert_bill("cron", line(t, &b, "cron_triggers"), 0);
-    free(b.by_component);
-    free(t);
+    bill b = support_bill_month(t, u, sizeof u / sizeof u[0], true);
+    assert_bill("class a", support_bill_line(t, &b, "r2_class_a"), 2 * 4.5);
+    assert_bill("class b", support_bill_line(t, &b, "r2_class_b"), 2 * 0.36);
+    assert_bill("storage", support_bill_line(t, &b, "r2_storage"), 100 * 0.015);
+    assert_bill("cron", support_bill_line(t, &b, "cron_triggers"), 0);
 }
 END_TEST
 

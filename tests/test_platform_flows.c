@@ -42,42 +42,6 @@
 #define CF_CPU_MS       (0.02 / 1e6)
 #define CF_STORAGE_GB_M 0.20
 
-static price_table table(const char *name)
-{
-    price_table t;
-    cfg_ctx ctx;
-    cfg_ctx_init(&ctx, "test");
-    ck_assert_msg(billing_load(&t, &ctx, name, NULL) == 0, "%s", ctx.message);
-    return t;
-}
-
-typedef struct rec { const char *dim; double q; } rec;
-
-/* Bills records of component 0 as a whole month; returns the bill (lines by name: line). */
-static bill month_bill(const price_table *t, const rec *r, size_t n, bool free_tier)
-{
-    ledger u;
-    ledger_init(&u, t);
-    for (size_t i = 0; i < n; i++)
-        usage_add(&u, 0, r[i].dim, r[i].q);
-    ck_assert(!u.failed);
-    ck_assert_msg(u.n_unpriced == 0, "unpriced: %s", u.unpriced[0]);
-    static double by_component[1];
-    bill b = { .n = 1, .by_component = by_component };
-    billing_compute(t, &u, free_tier, t->month_hours * 3600.0, &b);
-    ledger_free(&u);
-    return b;
-}
-
-static double line(const price_table *t, const bill *b, const char *name)
-{
-    for (size_t k = 0; k < t->n_lines; k++)
-        if (!strcmp(t->line_name[k], name))
-            return b->line[k];
-    ck_abort_msg("no bill line %s in %s", name, t->name);
-    return NAN;
-}
-
 static void run_json(const char *json, world_spec **spec, run_result *res)
 {
     support_run_text(json, 1, spec, res);
@@ -87,73 +51,73 @@ static void run_json(const char *json, world_spec **spec, run_result *res)
 
 START_TEST(azure_workflow_and_event_hubs_prices_on_stated_usage)
 {
-    price_table t = table("azure-consumption");
+    price_table t = support_price_table("azure-consumption");
     /* Durable Functions: 3M replays of 100 ms at 128 MB = 37,500 GB-s; 10M storage
      * transactions. Without the free grant: $0.60 + $0.60 + $4.00; with it, the 1M
      * executions and 400,000 GB-s free: $0.40 + $0 + $4.00. */
-    rec durable[] = { { "functions.requests", 3e6 }, { "functions.gb_s", 3e6 * 0.125 * 0.1 },
+    support_usage durable[] = { { "functions.requests", 3e6 }, { "functions.gb_s", 3e6 * 0.125 * 0.1 },
                       { "workflow.storage_transactions", 1e7 } };
-    bill b = month_bill(&t, durable, 3, false);
-    cents("durable requests", line(&t, &b, "functions_requests"), 3e6 * AZ_REQUEST);
-    cents("durable GB-s", line(&t, &b, "functions_memory"), 37500 * AZ_GB_S);
-    cents("durable storage", line(&t, &b, "durable_storage_transactions"), 1e7 * AZ_STORAGE_TX);
-    ck_assert_double_eq_tol(line(&t, &b, "durable_storage_transactions"), 4.00, 1e-9);
-    b = month_bill(&t, durable, 3, true);
-    cents("durable requests, free grant", line(&t, &b, "functions_requests"), 0.40);
-    cents("durable GB-s, free grant", line(&t, &b, "functions_memory"), 0);
+    bill b = support_bill_month(&t, durable, 3, false);
+    cents("durable requests", support_bill_line(&t, &b, "functions_requests"), 3e6 * AZ_REQUEST);
+    cents("durable GB-s", support_bill_line(&t, &b, "functions_memory"), 37500 * AZ_GB_S);
+    cents("durable storage", support_bill_line(&t, &b, "durable_storage_transactions"), 1e7 * AZ_STORAGE_TX);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "durable_storage_transactions"), 4.00, 1e-9);
+    b = support_bill_month(&t, durable, 3, true);
+    cents("durable requests, free grant", support_bill_line(&t, &b, "functions_requests"), 0.40);
+    cents("durable GB-s, free grant", support_bill_line(&t, &b, "functions_memory"), 0);
     /* Logic Apps: 1,234,567 actions (4,000 free), 54,321 Standard and 1,000 Enterprise
      * connector calls: $30.76, $6.79, $1.00. */
-    rec logic[] = { { "workflow.actions", 1234567 }, { "workflow.connector_calls.standard", 54321 },
+    support_usage logic[] = { { "workflow.actions", 1234567 }, { "workflow.connector_calls.standard", 54321 },
                     { "workflow.connector_calls.enterprise", 1000 } };
-    b = month_bill(&t, logic, 3, true);
-    cents("actions", line(&t, &b, "logic_apps_actions"), (1234567 - 4000) * LA_ACTION);
-    ck_assert_double_eq_tol(line(&t, &b, "logic_apps_actions"), 30.76, 1e-9);
-    cents("standard connectors", line(&t, &b, "logic_apps_standard_connectors"), 6.79);
-    cents("enterprise connectors", line(&t, &b, "logic_apps_enterprise_connectors"), 1.00);
-    b = month_bill(&t, logic, 3, false);
-    cents("actions without the free grant", line(&t, &b, "logic_apps_actions"), 1234567 * LA_ACTION);
+    b = support_bill_month(&t, logic, 3, true);
+    cents("actions", support_bill_line(&t, &b, "logic_apps_actions"), (1234567 - 4000) * LA_ACTION);
+    ck_assert_double_eq_tol(support_bill_line(&t, &b, "logic_apps_actions"), 30.76, 1e-9);
+    cents("standard connectors", support_bill_line(&t, &b, "logic_apps_standard_connectors"), 6.79);
+    cents("enterprise connectors", support_bill_line(&t, &b, "logic_apps_enterprise_connectors"), 1.00);
+    b = support_bill_month(&t, logic, 3, false);
+    cents("actions without the free grant", support_bill_line(&t, &b, "logic_apps_actions"), 1234567 * LA_ACTION);
     /* Event Hubs: two throughput units a month (1,460 TU-hours) and 123.4M events:
      * $43.80 + $3.46. */
-    rec hubs[] = { { "stream.throughput_unit_hours", 2 * 730 }, { "stream.ingress_events", 123.4e6 } };
-    b = month_bill(&t, hubs, 2, true);
-    cents("throughput units", line(&t, &b, "event_hubs_throughput_units"), 43.80);
-    cents("ingress", line(&t, &b, "event_hubs_ingress"), 3.46);
+    support_usage hubs[] = { { "stream.throughput_unit_hours", 2 * 730 }, { "stream.ingress_events", 123.4e6 } };
+    b = support_bill_month(&t, hubs, 2, true);
+    cents("throughput units", support_bill_line(&t, &b, "event_hubs_throughput_units"), 43.80);
+    cents("ingress", support_bill_line(&t, &b, "event_hubs_ingress"), 3.46);
     /* The same on Flex (the parts are shared). */
-    price_table flex = table("azure-flex");
-    b = month_bill(&flex, hubs, 2, true);
-    cents("throughput units on flex", line(&flex, &b, "event_hubs_throughput_units"), 43.80);
+    price_table flex = support_price_table("azure-flex");
+    b = support_bill_month(&flex, hubs, 2, true);
+    cents("throughput units on flex", support_bill_line(&flex, &b, "event_hubs_throughput_units"), 43.80);
 }
 END_TEST
 
 START_TEST(google_workflows_steps_on_stated_usage)
 {
-    price_table t = table("gcp-cloud-run");
+    price_table t = support_price_table("gcp-cloud-run");
     /* 1M internal and 100,000 external steps; 5,000 and 2,000 free: $9.95 + $2.45. */
-    rec steps[] = { { "workflow.steps.internal", 1e6 }, { "workflow.steps.external", 1e5 } };
-    bill b = month_bill(&t, steps, 2, true);
-    cents("internal", line(&t, &b, "workflows_internal_steps"), 9.95);
-    cents("external", line(&t, &b, "workflows_external_steps"), 2.45);
-    b = month_bill(&t, steps, 2, false);
-    cents("internal, no free tier", line(&t, &b, "workflows_internal_steps"), 1e6 * GW_INTERNAL);
-    cents("external, no free tier", line(&t, &b, "workflows_external_steps"), 1e5 * GW_EXTERNAL);
-    price_table gen1 = table("gcp-functions-gen1");
-    b = month_bill(&gen1, steps, 2, true);
-    cents("internal on gen1", line(&gen1, &b, "workflows_internal_steps"), 9.95);
+    support_usage steps[] = { { "workflow.steps.internal", 1e6 }, { "workflow.steps.external", 1e5 } };
+    bill b = support_bill_month(&t, steps, 2, true);
+    cents("internal", support_bill_line(&t, &b, "workflows_internal_steps"), 9.95);
+    cents("external", support_bill_line(&t, &b, "workflows_external_steps"), 2.45);
+    b = support_bill_month(&t, steps, 2, false);
+    cents("internal, no free tier", support_bill_line(&t, &b, "workflows_internal_steps"), 1e6 * GW_INTERNAL);
+    cents("external, no free tier", support_bill_line(&t, &b, "workflows_external_steps"), 1e5 * GW_EXTERNAL);
+    price_table gen1 = support_price_table("gcp-functions-gen1");
+    b = support_bill_month(&gen1, steps, 2, true);
+    cents("internal on gen1", support_bill_line(&gen1, &b, "workflows_internal_steps"), 9.95);
 }
 END_TEST
 
 START_TEST(cloudflare_workflows_on_stated_usage)
 {
-    price_table t = table("cloudflare-workers");
+    price_table t = support_price_table("cloudflare-workers");
     /* 25M instances (10M included), 100M CPU-ms (30M included), 3.5 GB-month (1 included):
      * $4.50 + $1.40 + $0.50, and the $5 plan. */
-    rec use[] = { { "functions.requests", 25e6 }, { "functions.cpu", 100e6 },
+    support_usage use[] = { { "functions.requests", 25e6 }, { "functions.cpu", 100e6 },
                   { "workflow.storage_gb_month", 3.5 } };
-    bill b = month_bill(&t, use, 3, false);
-    cents("requests", line(&t, &b, "functions_requests"), 15e6 * CF_REQUEST);
-    cents("cpu", line(&t, &b, "functions_cpu"), 70e6 * CF_CPU_MS);
-    cents("storage", line(&t, &b, "workflows_storage"), 2.5 * CF_STORAGE_GB_M);
-    cents("plan", line(&t, &b, "functions_plan"), 5.00);
+    bill b = support_bill_month(&t, use, 3, false);
+    cents("requests", support_bill_line(&t, &b, "functions_requests"), 15e6 * CF_REQUEST);
+    cents("cpu", support_bill_line(&t, &b, "functions_cpu"), 70e6 * CF_CPU_MS);
+    cents("storage", support_bill_line(&t, &b, "workflows_storage"), 2.5 * CF_STORAGE_GB_M);
+    cents("plan", support_bill_line(&t, &b, "functions_plan"), 5.00);
     ck_assert_double_eq_tol(b.total, 4.50 + 1.40 + 0.50 + 5.00, 1e-9);
 }
 END_TEST

@@ -39,39 +39,6 @@ static double value(const run_result *res, const char *name)
     return support_row_value(res, 0, name);
 }
 
-static price_table table(const char *name)
-{
-    price_table t;
-    cfg_ctx ctx;
-    cfg_ctx_init(&ctx, "test");
-    ck_assert_msg(billing_load(&t, &ctx, name, NULL) == 0, "%s", ctx.message);
-    return t;
-}
-
-/* A line of a bill by name. */
-static double line_of(const price_table *t, const bill *b, const char *name)
-{
-    for (size_t k = 0; k < t->n_lines; k++)
-        if (!strcmp(t->line_name[k], name))
-            return b->line[k];
-    ck_abort_msg("no bill line %s in %s", name, t->name);
-    return NAN;
-}
-
-/* Bills one dimension's monthly quantity (the window is the month). */
-static bill bill_one(const price_table *t, const char *dim, double monthly, bool free_tier)
-{
-    static double by_component[1];
-    ledger u;
-    ledger_init(&u, t);
-    usage_add(&u, 0, dim, monthly);
-    ck_assert_msg(u.n_unpriced == 0, "%s does not price %s", t->name, dim);
-    bill b = { .n = 1, .by_component = by_component };
-    billing_compute(t, &u, free_tier, t->month_hours * 3600.0, &b);
-    ledger_free(&u);
-    return b;
-}
-
 /* ---- prices on stated usage ------------------------------------------------------------ */
 
 /* Queue Storage: $0.004 per 10,000 operations: 10M a month is $4.00, 123,456,789 is
@@ -81,20 +48,20 @@ START_TEST(azure_queue_prices_on_stated_usage)
 {
     static const char *const plans[] = { "azure-consumption", "azure-flex" };
     for (size_t p = 0; p < 2; p++) {
-        price_table t = table(plans[p]);
-        bill b = bill_one(&t, "queue.storage_operations", 10e6, false);
-        support_assert_cents("10M storage operations", line_of(&t, &b, "storage_queue_operations"), 4.00);
-        b = bill_one(&t, "queue.storage_operations", 123456789, true);
-        support_assert_cents("123,456,789 storage operations", line_of(&t, &b, "storage_queue_operations"), 49.38);
+        price_table t = support_price_table(plans[p]);
+        bill b = support_bill_month(&t, &(support_usage){ "queue.storage_operations", 10e6 }, 1, false);
+        support_assert_cents("10M storage operations", support_bill_line(&t, &b, "storage_queue_operations"), 4.00);
+        b = support_bill_month(&t, &(support_usage){ "queue.storage_operations", 123456789 }, 1, true);
+        support_assert_cents("123,456,789 storage operations", support_bill_line(&t, &b, "storage_queue_operations"), 49.38);
 
         double base = support_round_cents(0.0135 * 730);
-        b = bill_one(&t, "service_bus.operations", 12e6, false);
-        support_assert_cents("12M bus operations: included", line_of(&t, &b, "service_bus_operations"), 0);
-        support_assert_cents("the base charge", line_of(&t, &b, "service_bus_base"), support_round_cents(base));
-        b = bill_one(&t, "service_bus.operations", 50e6, false);
-        support_assert_cents("50M bus operations", line_of(&t, &b, "service_bus_operations"), support_round_cents(37 * 0.80));
-        b = bill_one(&t, "service_bus.operations", 3000e6, false);
-        support_assert_cents("3,000M bus operations", line_of(&t, &b, "service_bus_operations"),
+        b = support_bill_month(&t, &(support_usage){ "service_bus.operations", 12e6 }, 1, false);
+        support_assert_cents("12M bus operations: included", support_bill_line(&t, &b, "service_bus_operations"), 0);
+        support_assert_cents("the base charge", support_bill_line(&t, &b, "service_bus_base"), support_round_cents(base));
+        b = support_bill_month(&t, &(support_usage){ "service_bus.operations", 50e6 }, 1, false);
+        support_assert_cents("50M bus operations", support_bill_line(&t, &b, "service_bus_operations"), support_round_cents(37 * 0.80));
+        b = support_bill_month(&t, &(support_usage){ "service_bus.operations", 3000e6 }, 1, false);
+        support_assert_cents("3,000M bus operations", support_bill_line(&t, &b, "service_bus_operations"),
                              support_round_cents(87 * 0.80 + 2400 * 0.50 + 500 * 0.20));
         support_assert_cents("3,000M: the total", b.total, support_round_cents(69.60 + 1200 + 100 + base));
     }
@@ -108,19 +75,19 @@ START_TEST(gcp_queue_prices_on_stated_usage)
 {
     static const char *const plans[] = { "gcp-cloud-run", "gcp-functions-gen1" };
     for (size_t p = 0; p < 2; p++) {
-        price_table t = table(plans[p]);
-        bill b = bill_one(&t, "queue.pubsub_gib", 100, false);
-        support_assert_cents("100 GiB", line_of(&t, &b, "pubsub_throughput"), support_round_cents(100 * 40.0 / 1024));
-        b = bill_one(&t, "queue.pubsub_gib", 100, true);
-        support_assert_cents("100 GiB, 10 free", line_of(&t, &b, "pubsub_throughput"), 3.52);
-        b = bill_one(&t, "queue.pubsub_gib", 2048, false);
-        support_assert_cents("2 TiB", line_of(&t, &b, "pubsub_throughput"), 80.00);
-        b = bill_one(&t, "queue.pubsub_gib", 2048, true);
-        support_assert_cents("2 TiB, 10 GiB free", line_of(&t, &b, "pubsub_throughput"), 79.61);
-        b = bill_one(&t, "queue.tasks_operations", 5e6, false);
-        support_assert_cents("5M task operations", line_of(&t, &b, "cloud_tasks_operations"), 2.00);
-        b = bill_one(&t, "queue.tasks_operations", 5e6, true);
-        support_assert_cents("5M task operations, 1M free", line_of(&t, &b, "cloud_tasks_operations"), 1.60);
+        price_table t = support_price_table(plans[p]);
+        bill b = support_bill_month(&t, &(support_usage){ "queue.pubsub_gib", 100 }, 1, false);
+        support_assert_cents("100 GiB", support_bill_line(&t, &b, "pubsub_throughput"), support_round_cents(100 * 40.0 / 1024));
+        b = support_bill_month(&t, &(support_usage){ "queue.pubsub_gib", 100 }, 1, true);
+        support_assert_cents("100 GiB, 10 free", support_bill_line(&t, &b, "pubsub_throughput"), 3.52);
+        b = support_bill_month(&t, &(support_usage){ "queue.pubsub_gib", 2048 }, 1, false);
+        support_assert_cents("2 TiB", support_bill_line(&t, &b, "pubsub_throughput"), 80.00);
+        b = support_bill_month(&t, &(support_usage){ "queue.pubsub_gib", 2048 }, 1, true);
+        support_assert_cents("2 TiB, 10 GiB free", support_bill_line(&t, &b, "pubsub_throughput"), 79.61);
+        b = support_bill_month(&t, &(support_usage){ "queue.tasks_operations", 5e6 }, 1, false);
+        support_assert_cents("5M task operations", support_bill_line(&t, &b, "cloud_tasks_operations"), 2.00);
+        b = support_bill_month(&t, &(support_usage){ "queue.tasks_operations", 5e6 }, 1, true);
+        support_assert_cents("5M task operations, 1M free", support_bill_line(&t, &b, "cloud_tasks_operations"), 1.60);
     }
 }
 END_TEST
@@ -130,13 +97,13 @@ END_TEST
  * 64 KB chunks), $239.60. The included million applies with the free tier off too. */
 START_TEST(cloudflare_queue_prices_on_its_worked_examples)
 {
-    price_table t = table("cloudflare-workers");
-    bill b = bill_one(&t, "queue.operations", 30e6 * 3, false);
-    support_assert_cents("Cloudflare's first example", line_of(&t, &b, "queues_operations"), 35.60);
-    b = bill_one(&t, "queue.operations", 100e6 * 6, false);
-    support_assert_cents("Cloudflare's second example", line_of(&t, &b, "queues_operations"), 239.60);
-    b = bill_one(&t, "queue.operations", 0.9e6, false);
-    support_assert_cents("within the included million", line_of(&t, &b, "queues_operations"), 0);
+    price_table t = support_price_table("cloudflare-workers");
+    bill b = support_bill_month(&t, &(support_usage){ "queue.operations", 30e6 * 3 }, 1, false);
+    support_assert_cents("Cloudflare's first example", support_bill_line(&t, &b, "queues_operations"), 35.60);
+    b = support_bill_month(&t, &(support_usage){ "queue.operations", 100e6 * 6 }, 1, false);
+    support_assert_cents("Cloudflare's second example", support_bill_line(&t, &b, "queues_operations"), 239.60);
+    b = support_bill_month(&t, &(support_usage){ "queue.operations", 0.9e6 }, 1, false);
+    support_assert_cents("within the included million", support_bill_line(&t, &b, "queues_operations"), 0);
 }
 END_TEST
 
