@@ -376,6 +376,14 @@ START_TEST(each_pair_teaches_its_lesson)
          * $731 over a day); 30 minutes measured. */
         { "steady: containers / function monthly cost", "fit/fits-with-care-steady-api-function.json",
           "fit/fits-with-care-steady-api-containers.json", "cost.monthly_total", 2, 1800, 0.8 },
+        /* The same duration on Graviton: GB-s at $0.0000133334 against $0.0000166667, so the
+         * duration line is 0.8 of x86_64's ($330.47 against $413.09). */
+        { "arm64 / x86_64: the duration's monthly cost", "optimisations/architecture-x86_64.json",
+          "optimisations/architecture-arm64.json", "cost.monthly_total", 3, 900, 0.85 },
+        /* A twenty-fold brown-out for 20 minutes: waiting bills every slow call; failing fast
+         * with a breaker and a fallback does not ($144.48 against $826.55 a month, 0.17). */
+        { "brown-out: fail fast / wait, monthly cost", "operations/brownout-waiting.json",
+          "operations/brownout-fail-fast.json", "cost.monthly_total", 3, 3600, 0.3 },
         /* Sparse uploads: Lambda long-polls SQS (work p50 about 300 ms), the Functions queue
          * trigger backs off on an idle queue (about 5.7 s): about 0.05. */
         { "uploads: AWS / Azure work latency p50", "platforms/uploads-on-azure.json",
