@@ -384,6 +384,10 @@ START_TEST(each_pair_teaches_its_lesson)
          * with a breaker and a fallback does not ($144.48 against $826.55 a month, 0.17). */
         { "brown-out: fail fast / wait, monthly cost", "operations/brownout-waiting.json",
           "operations/brownout-fail-fast.json", "cost.monthly_total", 3, 3600, 0.3 },
+        /* The steady API on c6i.large instances: $348 against the function's $731 a month
+         * over a day (about 0.48); 30 minutes measured. */
+        { "steady: VMs / function monthly cost", "fit/fits-with-care-steady-api-function.json",
+          "fit/fits-with-care-steady-api-vms.json", "cost.monthly_total", 2, 1800, 0.8 },
         /* Sparse uploads: Lambda long-polls SQS (work p50 about 300 ms), the Functions queue
          * trigger backs off on an idle queue (about 5.7 s): about 0.05. */
         { "uploads: AWS / Azure work latency p50", "platforms/uploads-on-azure.json",
