@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "app/numfmt.h"
 #include "sim/replicate.h"
 
 /* ---- saturation thresholds ------------------------------------------------------------ *
@@ -290,12 +291,20 @@ static double setting(const world_spec *spec, size_t i, const char *path)
     return cJSON_IsNumber(node) ? node->valuedouble : NAN;
 }
 
+/* A count or a number of seconds as people read it: thousands separated, no exponent. */
+static const char *plain(char *buf, size_t size, double x)
+{
+    num_grouped(buf, size, x, fabs(x) >= 100 || x == floor(x) ? 0 : 1);
+    return buf;
+}
+
 /* A stream: puts refused by its shards' write limits, and a consumer that falls behind. Its
  * backlog's rise over the window is exact from the counts: records written in it less those
  * that left (processed, expired, sent to on_failure) is the unread records at its end less
  * those at its start. A stream without a consumer is a sink: its records are not waiting. */
 static void stream_saturation(const run_result *r, size_t i, slo_verdict *v)
 {
+    char a[48], b[48], c[48];   /* plain numbers for the reasons */
     const world_spec *spec = r->spec;
     const char *name = spec->components[i].name;
     double records = mean_of(r, "streams.%s.records", name);
@@ -311,9 +320,10 @@ static void stream_saturation(const run_result *r, size_t i, slo_verdict *v)
                    setting(spec, i, "write_records_per_s"), setting(spec, i, "write_kb_per_s"));
     const cJSON *consumer = cJSON_GetObjectItemCaseSensitive(resolved_component(spec, i), "consumer");
     if (cJSON_IsObject(consumer) && growth >= SAT_GROWTH_MESSAGES && growth > SAT_GROWTH_ARRIVALS_S * per_s)
-        add_reason(v, "stream %s's consumer falls behind: %.4g more records unread at the end of the window than "
-                   "at its start, %.3g s of its writes (iterator age up to %.3g s)", name, growth,
-                   per_s > 0 ? growth / per_s : INFINITY, mean_of(r, "streams.%s.iterator_age_ms_max", name) / 1e3);
+        add_reason(v, "stream %s's consumer falls behind: %s more records unread at the end of the window than "
+                   "at its start, %s s of its writes (iterator age up to %s s)", name, plain(a, sizeof a, growth),
+                   plain(b, sizeof b, per_s > 0 ? growth / per_s : INFINITY),
+                   plain(c, sizeof c, mean_of(r, "streams.%s.iterator_age_ms_max", name) / 1e3));
 }
 
 /* A service or a pool: over its rate limit, its places full (busy, calls give up waiting,
@@ -321,6 +331,7 @@ static void stream_saturation(const run_result *r, size_t i, slo_verdict *v)
  * more than its capacity_per_s can serve. */
 static void service_saturation(const run_result *r, size_t i, slo_verdict *v)
 {
+    char a[48], b[48];   /* plain numbers for the reasons */
     const world_spec *spec = r->spec;
     const char *kind = spec->components[i].kind->name, *name = spec->components[i].name;
     char fmt[320];
@@ -351,9 +362,9 @@ static void service_saturation(const run_result *r, size_t i, slo_verdict *v)
                    places);
     if (growth >= SAT_GROWTH_MESSAGES && growth >= SAT_GROWTH_OF_MAX * max_queue &&
         growth > SAT_GROWTH_ARRIVALS_S * per_s)
-        add_reason(v, "%s %s's wait queue grows: %.4g more calls waiting for its %g places at the end of the window "
-                   "than at its start (trend), %.3g s of its attempts", kind, name, growth, places,
-                   per_s > 0 ? growth / per_s : INFINITY);
+        add_reason(v, "%s %s's wait queue grows: %s more calls waiting for its %g places at the end of the window "
+                   "than at its start (trend), %s s of its attempts", kind, name, plain(a, sizeof a, growth), places,
+                   plain(b, sizeof b, per_s > 0 ? growth / per_s : INFINITY));
     /* Offered: every attempt that went on to be served (not throttled, refused while down or
      * given up in the queue), against what the capacity serves in the window. */
     double capacity = setting(spec, i, "capacity_per_s");
@@ -367,6 +378,7 @@ static void service_saturation(const run_result *r, size_t i, slo_verdict *v)
 
 static void saturation(const run_result *r, slo_verdict *v)
 {
+    char a[48], b[48];   /* plain numbers for the reasons */
     const world_spec *spec = r->spec;
     for (size_t i = 0; i < spec->n_components; i++) {
         const char *kind = spec->components[i].kind->name, *name = spec->components[i].name;
@@ -408,9 +420,9 @@ static void saturation(const run_result *r, slo_verdict *v)
             double per_s = mean_of(r, "queues.%s.sent", name) / spec->duration_s;
             if (growth >= SAT_GROWTH_MESSAGES && growth >= SAT_GROWTH_OF_MAX * max_depth &&
                 growth > SAT_GROWTH_ARRIVALS_S * per_s)
-                add_reason(v, "queue %s's backlog grows: %.4g more messages at the end of the window than "
-                           "at its start (trend), %.3g s of its arrivals", name, growth,
-                           per_s > 0 ? growth / per_s : INFINITY);
+                add_reason(v, "queue %s's backlog grows: %s more messages at the end of the window than "
+                           "at its start (trend), %s s of its arrivals", name, plain(a, sizeof a, growth),
+                           plain(b, sizeof b, per_s > 0 ? growth / per_s : INFINITY));
         } else if (!strcmp(kind, "stream")) {
             stream_saturation(r, i, v);
         } else if (!strcmp(kind, "service") || !strcmp(kind, "pool")) {
