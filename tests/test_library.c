@@ -388,6 +388,11 @@ START_TEST(each_pair_teaches_its_lesson)
          * over a day (about 0.48); 30 minutes measured. */
         { "steady: VMs / function monthly cost", "fit/fits-with-care-steady-api-function.json",
           "fit/fits-with-care-steady-api-vms.json", "cost.monthly_total", 2, 1800, 0.8 },
+        /* One poisoned entry in 2,000 on a FIFO queue of 50 groups: without a redrive policy
+         * its group waits behind it (depth up to about 24,000 in two hours); with one, under
+         * 50 (about 0.002). */
+        { "FIFO poisoned group: dead-letter / blocked queue depth", "operations/fifo-poisoned-group-blocked.json",
+          "operations/fifo-poisoned-group-dead-letter.json", "queues.ledger.max_depth", 3, 3600, 0.05 },
         /* Sparse uploads: Lambda long-polls SQS (work p50 about 300 ms), the Functions queue
          * trigger backs off on an idle queue (about 5.7 s): about 0.05. */
         { "uploads: AWS / Azure work latency p50", "platforms/uploads-on-azure.json",
