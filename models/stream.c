@@ -20,6 +20,18 @@
  * policy, checkpoints past a failed batch: its events are skipped (lost). Billed per
  * throughput-unit hour and per million ingress events of 64 KB.
  *
+ * Keys are uniform by default; with key_distribution "zipf" key k (k = 0 the most popular)
+ * is drawn with probability proportional to 1/(k+1)^zipf_exponent, so the shard holding key 0
+ * can be hot — throttled at its own limit, its iterator age growing — while the stream's
+ * total is under the sum of its shards'. The figures per shard: the busiest shard's share of
+ * the writes, its throttled share and iterator age, and the worst shard's mean iterator age.
+ *
+ * Kinesis capacity_mode "on-demand" (On-demand Standard) bills the stream-hour and each GB
+ * written and read (records rounded up to 1 KB; a retried batch is read again) instead of
+ * shard-hours and PUT units; it starts with the write capacity of 4 shards. Its scaling (to
+ * twice the previous peak) is not modelled: the stream keeps `shards` shards, each with the
+ * per-shard limits, which is what a hot key meets on either mode.
+ *
  * Invariant: a lane's records are a list in arrival order; a batch in flight is its first
  * n records, still at the head of the list until they are done. */
 #include "models/stream.h"
@@ -45,6 +57,9 @@ typedef struct stream_spec {
     bool     event_hubs;           /* the service: Azure Event Hubs (else Kinesis) */
     uint32_t throughput_units;
     rate_limit hub_events, hub_kb;  /* Event Hubs: the namespace's ingress limits */
+    bool     on_demand;            /* Kinesis capacity mode on-demand (else provisioned) */
+    double   zipf_exponent;        /* key popularity: 0 uniform, else Zipf with this exponent */
+    double  *key_cdf;              /* Zipf: P(key <= k) for each key, the last exactly 1 */
 } stream_spec;
 
 static void stream_free_spec(void *p)
@@ -55,7 +70,39 @@ static void stream_free_spec(void *p)
     free(s->name);
     free(s->consumer_name);
     free(s->on_failure_name);
+    free(s->key_cdf);
     free(s);
+}
+
+/* The Zipf table: key k has weight 1/(k+1)^exponent. Returns false when out of memory. */
+static bool zipf_table(stream_spec *s)
+{
+    s->key_cdf = malloc((size_t)s->partition_keys * sizeof *s->key_cdf);
+    if (!s->key_cdf)
+        return false;
+    double sum = 0;
+    for (uint32_t k = 0; k < s->partition_keys; k++) {
+        sum += pow(k + 1.0, -s->zipf_exponent);
+        s->key_cdf[k] = sum;
+    }
+    for (uint32_t k = 0; k < s->partition_keys; k++)
+        s->key_cdf[k] /= sum;
+    s->key_cdf[s->partition_keys - 1] = 1.0;
+    return true;
+}
+
+/* A key drawn from the Zipf table: the first whose cumulative probability exceeds u. */
+static uint32_t zipf_key(const stream_spec *s, double u)
+{
+    uint32_t lo = 0, hi = s->partition_keys - 1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->key_cdf[mid] > u)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
 }
 
 static const char *const stream_services[] = { "kinesis", "event-hubs", NULL };
@@ -78,13 +125,25 @@ static void *stream_parse(cfg_node *n, world_spec *w)
     }
     s->name = strdup(cfg_string_req(n, "name"));
     s->event_hubs = world_service(n, w, "stream", stream_services, 0) == 1;
-    static const char *const kinesis_keys[] = { "shards", "write_records_per_s", "write_kb_per_s", NULL };
+    static const char *const kinesis_keys[] = { "shards", "write_records_per_s", "write_kb_per_s",
+                                                "capacity_mode", NULL };
     static const char *const hub_keys[] = { "throughput_units", "partitions", NULL };
     for (size_t i = 0; kinesis_keys[i]; i++)
         stream_only(n, s, kinesis_keys[i], false);
     for (size_t i = 0; hub_keys[i]; i++)
         stream_only(n, s, hub_keys[i], true);
     s->partition_keys = (uint32_t)cfg_integer(n, "partition_keys", 1000, 1, 100000000);
+    static const char *const distributions[] = { "uniform", "zipf", NULL };
+    if (cfg_enum(n, "key_distribution", distributions, 0) == 1) {
+        s->zipf_exponent = cfg_number(n, "zipf_exponent", 1, 0.01, 10);
+        if (s->partition_keys > 1000000)
+            cfg_fail(n, "partition_keys", "is %u; a Zipf key distribution takes at most 1000000 keys",
+                     s->partition_keys);
+        else if (!cfg_failed(n) && !zipf_table(s))
+            cfg_fail(n, NULL, "out of memory");
+    } else if (cfg_has(n, "zipf_exponent")) {
+        cfg_fail(n, "zipf_exponent", "needs \"key_distribution\": \"zipf\"");
+    }
     if (s->event_hubs) {
         /* Standard: 1 to 20 throughput units a namespace (1 MB/s or 1,000 events/s of ingress
          * each), 1 to 32 partitions a hub. */
@@ -96,7 +155,16 @@ static void *stream_parse(cfg_node *n, world_spec *w)
         s->write_records_per_s = INFINITY;
         s->write_kb_per_s = INFINITY;
     } else {
-        s->shards = (uint32_t)cfg_integer(n, "shards", 1, 1, 10000);
+        static const char *const modes[] = { "provisioned", "on-demand", NULL };
+        s->on_demand = cfg_enum(n, "capacity_mode", modes, 0) == 1;
+        /* On-demand starts with 4 MB/s and 4,000 records/s of writes: 4 shards' worth. */
+        s->shards = (uint32_t)cfg_integer(n, "shards", s->on_demand ? 4 : 1, 1, 10000);
+        static const char *const on_demand_dims[] = { "stream.stream_hours", "stream.gb_written",
+                                                      "stream.gb_read", NULL };
+        for (size_t i = 0; s->on_demand && !cfg_failed(n) && on_demand_dims[i]; i++)
+            if (!price_find(&w->prices, on_demand_dims[i]))
+                cfg_fail(n, "capacity_mode", "is \"on-demand\", but the price table prices no %s",
+                         on_demand_dims[i]);
         s->write_records_per_s = cfg_number(n, "write_records_per_s", 1000, 1, 1e6);
         s->write_kb_per_s = cfg_number(n, "write_kb_per_s", 1024, 1, 1e7);
     }
@@ -181,6 +249,9 @@ typedef struct shard {
     uint8_t  retrying;             /* the batch in flight failed or was throttled at least once */
     uint8_t  polling;              /* a poll is scheduled */
     token_bucket writes_rec, writes_kb;   /* physical shards: the write limits */
+    /* physical shards, measured: writes tried and throttled, iterator ages of its batches */
+    uint64_t puts, throttled, age_count;
+    double   age_sum_ms, age_max_ms;
 } shard;
 
 typedef struct stream_state {
@@ -192,6 +263,7 @@ typedef struct stream_state {
     /* measured figures */
     uint64_t records, throttled_puts, batches, retries, bisections, expired, to_on_failure;
     uint64_t processed, put_units, skipped;
+    uint64_t kb_written, kb_read;    /* on-demand: records' sizes rounded up to 1 KB */
     token_bucket hub_events, hub_kb;   /* Event Hubs: the namespace's ingress */
     hist     iterator_age_ms;
     double  *key_last;               /* per key (when keys <= 1M): last processed write time */
@@ -259,9 +331,12 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
     const stream_spec *s = st->s;
     double now = sim_now(w->s);
     request *r = &w->req[req];
-    uint32_t key = (uint32_t)gsl_rng_uniform_int(st->r_key, s->partition_keys);
+    uint32_t key = s->key_cdf ? zipf_key(s, gsl_rng_uniform(st->r_key))
+                              : (uint32_t)gsl_rng_uniform_int(st->r_key, s->partition_keys);
     uint32_t physical = key % s->shards;
     shard *ph = &st->shard[(size_t)physical * s->parallelization];
+    if (measuring(st))
+        ph->puts++;
     /* Event Hubs: the namespace's throughput units, shared by every partition; Kinesis: the
      * shard's own limits. Both limits are checked before either is spent. */
     token_bucket *events = s->event_hubs ? &st->hub_events : &ph->writes_rec;
@@ -271,8 +346,10 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
     token_bucket_refill(events, events_limit, now);
     token_bucket_refill(kb, kb_limit, now);
     if (events->tokens < 1 || kb->tokens < r->size_kb) {
-        if (measuring(st))
+        if (measuring(st)) {
             st->throttled_puts++;
+            ph->throttled++;
+        }
         /* Kinesis: ProvisionedThroughputExceeded; Event Hubs: ServerBusyException */
         world_finish(w, req, OUTCOME_THROTTLED);
         return;
@@ -288,6 +365,7 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
         st->records++;
         /* Kinesis: 25 KB PUT payload units; Event Hubs: 64 KB ingress events. */
         st->put_units += (uint64_t)fmax(1.0, ceil(r->size_kb / (s->event_hubs ? 64 : 25) - 1e-9));
+        st->kb_written += (uint64_t)fmax(1.0, ceil(r->size_kb - 1e-9));
     }
     if (sh->n == 0)
         sh->first = req;
@@ -376,11 +454,13 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
     request *c = &w->req[carrier];
     uint8_t poison = 0, work = 0;
     double kb = 0, last_entered = 0;
+    uint64_t kb_read = 0;
     uint32_t req = sh->first;
     for (uint32_t i = 0; i < sh->in_batch; i++) {
         poison |= w->req[req].poison;
         work |= w->req[req].work == WORK_UNIT;
         kb += w->req[req].size_kb;
+        kb_read += (uint64_t)fmax(1.0, ceil(w->req[req].size_kb - 1e-9));
         last_entered = w->req[req].entered;
         req = w->req[req].queue_next;
     }
@@ -399,8 +479,15 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
     c->work = work ? WORK_CARRIED : WORK_NONE;   /* what it sends on carries their work */
     if (measuring(st)) {
         st->batches++;
+        st->kb_read += kb_read;
         /* IteratorAge, as Lambda reports it: the age of the batch's last record. */
-        hist_add(&st->iterator_age_ms, (now - last_entered) * 1000.0);
+        double age_ms = (now - last_entered) * 1000.0;
+        hist_add(&st->iterator_age_ms, age_ms);
+        shard *ph = &st->shard[k - k % s->parallelization];
+        ph->age_count++;
+        ph->age_sum_ms += age_ms;
+        if (age_ms > ph->age_max_ms)
+            ph->age_max_ms = age_ms;
     }
     world_deliver(w, s->consumer, carrier);
 }
@@ -467,6 +554,28 @@ static void stream_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "iterator_age_ms_max", any ? st->iterator_age_ms.max : NAN);
     if (s->event_hubs)
         metric_emit(m, "records_skipped", (double)st->skipped);
+    /* Per shard: the busiest (most writes tried; the first of equals) and the one whose
+     * batches were oldest on average. */
+    const shard *hot = NULL;
+    uint64_t puts = 0;
+    double worst_mean = NAN;
+    for (uint32_t i = 0; st->shard && i < s->shards; i++) {
+        const shard *ph = &st->shard[(size_t)i * s->parallelization];
+        puts += ph->puts;
+        if (!hot || ph->puts > hot->puts)
+            hot = ph;
+        if (ph->age_count) {
+            double mean = ph->age_sum_ms / (double)ph->age_count;
+            if (!(mean <= worst_mean))
+                worst_mean = mean;
+        }
+    }
+    bool hot_read = hot && hot->age_count > 0;
+    metric_emit(m, "hot_shard_share", hot && puts ? (double)hot->puts / (double)puts : NAN);
+    metric_emit(m, "hot_shard_throttled_share", hot && hot->puts ? (double)hot->throttled / (double)hot->puts : NAN);
+    metric_emit(m, "hot_shard_iterator_age_ms_mean", hot_read ? hot->age_sum_ms / (double)hot->age_count : NAN);
+    metric_emit(m, "hot_shard_iterator_age_ms_max", hot_read ? hot->age_max_ms : NAN);
+    metric_emit(m, "worst_shard_iterator_age_ms_mean", worst_mean);
 }
 
 static void stream_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
@@ -476,6 +585,13 @@ static void stream_meter(const void *spec, const void *state, const world *w, si
     if (s->event_hubs) {
         usage_add(u, index, "stream.throughput_unit_hours", (double)s->throughput_units * w->spec->duration_s / 3600.0);
         usage_add(u, index, "stream.ingress_events", (double)st->put_units);
+        return;
+    }
+    if (s->on_demand) {
+        double gb = 1024.0 * 1024.0;
+        usage_add(u, index, "stream.stream_hours", w->spec->duration_s / 3600.0);
+        usage_add(u, index, "stream.gb_written", (double)st->kb_written / gb);
+        usage_add(u, index, "stream.gb_read", (double)st->kb_read / gb);
         return;
     }
     usage_add(u, index, "stream.shard_hours", (double)s->shards * w->spec->duration_s / 3600.0);
