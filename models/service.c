@@ -44,6 +44,7 @@
 
 #include "models/deadline.h"
 #include "models/ratelimit.h"
+#include "models/table_capacity.h"
 #include "sim/dist.h"
 #include "sim/freelist.h"
 
@@ -133,6 +134,7 @@ typedef struct service_spec {
     uint32_t  write_keys;          /* KV keys / Firestore documents writes spread over (0: no limit) */
     uint32_t  objects;             /* Durable Objects: objects the calls spread over, one call at a time each */
     const char *dim_ops, *dim_ops2, *dim_storage;   /* what the meter records */
+    table_capacity_spec capacity;  /* DynamoDB: provisioned capacity, partitions, hot keys */
     /* pool */
     char     *target_name;
     int       target;
@@ -146,6 +148,7 @@ static void service_free_spec(void *p)
     if (!s)
         return;
     dist_free(&s->latency_ms);
+    table_capacity_free_spec(&s->capacity);
     free(s->incidents);
     free(s->target_name);
     free(s->name);
@@ -240,6 +243,7 @@ static void parse_dynamodb(cfg_node *d, service_spec *s, const world_spec *w)
         s->request_units = items * ceil(kb - 1e-9) * (consistency == 2 ? 2 : 1);
     else
         s->request_units = items * ceil(kb / 4 - 1e-9) * (consistency == 1 ? 0.5 : consistency == 2 ? 2 : 1);
+    table_capacity_parse(d, s->dynamo == DYNAMO_WRITE, s->request_units, w, &s->capacity);
     if (!cfg_failed(d) && !price_find(&w->prices, s->dynamo == DYNAMO_WRITE ? "table.request_units.write"
                                                                          : "table.request_units.read"))
         cfg_fail(d, "operation", "the price table %s prices no table request units "
@@ -510,6 +514,7 @@ typedef struct service_state {
     token_bucket ru_bucket;          /* Cosmos DB: request units per second */
     double   *key_last;              /* KV keys / Firestore documents: when each was last written */
     object_lane *lanes;              /* Durable Objects */
+    table_capacity_state *capacity;  /* DynamoDB's capacity model, when its keys are given */
     gsl_rng  *r_key, *r_object;
     double    v, v_t;                /* shared stage: virtual time and when it was last advanced */
     uint32_t  shared_gen;
@@ -560,6 +565,7 @@ static void service_free_state(void *p)
     freelist_free(&st->free_slots);
     free(st->waiting.v);
     free(st->key_last);
+    table_capacity_free(st->capacity);
     if (st->lanes)
         for (uint32_t i = 0; i < st->s->objects; i++)
             free(st->lanes[i].waiting.v);
@@ -614,6 +620,14 @@ static void *service_start(const void *spec, world *w, int index)
         st->r_object = sim_stream(w->s, name);
         st->lanes = calloc(s->objects, sizeof *st->lanes);
         if (!st->r_object || !st->lanes) {
+            service_free_state(st);
+            return NULL;
+        }
+    }
+    if (s->capacity.on) {
+        snprintf(name, sizeof name, "service.%s.partition_keys", s->name);
+        st->capacity = table_capacity_start(&s->capacity, w, name);
+        if (!st->capacity) {
             service_free_state(st);
             return NULL;
         }
@@ -1011,11 +1025,14 @@ static void on_incident_down(sim *s, void *target, uint64_t arg)
 }
 
 /* A table's own limits on an arriving call: Cosmos DB's RU/s ceiling (a bucket of request
- * units, a second's worth deep), and one write a second to a KV key or Firestore document
- * (the key drawn uniformly). False: the call is throttled (a 429). */
+ * units, a second's worth deep), one write a second to a KV key or Firestore document
+ * (the key drawn uniformly), and a DynamoDB table's partitions and provisioned capacity
+ * (table_capacity.c). False: the call is throttled (a 429). */
 static bool table_admits(service_state *st, double now)
 {
     const service_spec *s = st->s;
+    if (st->capacity && table_capacity_admit(st->capacity, now) != CAPACITY_ADMIT)
+        return false;
     if (s->ru_per_s > 0) {
         token_bucket_refill(&st->ru_bucket, &s->ru_limit, now);
         if (st->ru_bucket.tokens < s->request_units)
@@ -1125,6 +1142,8 @@ static void service_finish(void *state, world *w)
     service_state *st = state;
     gauge_close(&st->concurrency, w->t_end);
     gauge_close(&st->queue, w->t_end);
+    if (st->capacity)
+        table_capacity_finish(st->capacity);
     if ((double)st->cur_count > st->peak_per_s)
         st->peak_per_s = (double)st->cur_count;
 }
@@ -1170,6 +1189,8 @@ static void service_report(const void *spec, const void *state, metric_sink *m)
     }
     if (s->table == TABLE_DURABLE_OBJECTS)   /* the objects' busy time, billed as duration */
         metric_emit(m, "busy_s", st->busy_s.total);
+    if (s->capacity.on)
+        table_capacity_report(&s->capacity, st->capacity, m);
 }
 
 static void service_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
@@ -1182,7 +1203,10 @@ static void service_meter(const void *spec, const void *state, const world *w, s
     }
     if (s->fee_per_million > 0)
         usage_add(u, index, "fees.usd", (double)st->executed_ok * s->fee_per_million / 1e6);
-    if (s->dynamo == DYNAMO_READ)
+    if (s->capacity.provisioned)   /* capacity-hours, whatever the calls consumed */
+        usage_add(u, index, s->dynamo == DYNAMO_WRITE ? "table.wcu_hours" : "table.rcu_hours",
+                  table_capacity_unit_hours(st->capacity));
+    else if (s->dynamo == DYNAMO_READ)
         usage_add(u, index, "table.request_units.read", (double)st->executed_ok * s->request_units);
     else if (s->dynamo == DYNAMO_WRITE)
         usage_add(u, index, "table.request_units.write", (double)st->executed_ok * s->request_units);

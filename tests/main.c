@@ -58,6 +58,7 @@ static const struct {
     { "platform-queues", platform_queues_suite },
     { "shared-calls", shared_calls_suite },
     { "hot-shards", hot_shards_suite },
+    { "data-tier", data_tier_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

@@ -42,6 +42,7 @@ Suite *platform_events_suite(void); /* tests/test_platform_events.c: topics, bus
 Suite *platform_queues_suite(void); /* tests/test_platform_queues.c: the other providers' queues */
 Suite *shared_calls_suite(void); /* tests/test_shared_calls.c: call steps on instances serving several requests (Cloud Run, Azure Flex) */
 Suite *hot_shards_suite(void);  /* tests/test_hot_shards.c: a stream's key skew, hot shard and poisoned records, on-demand bills */
+Suite *data_tier_suite(void);   /* tests/test_data_tier.c: DynamoDB capacity: provisioned and auto scaling, partitions, hot keys, break-even */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
