@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tests/exercise_page.h"
 #include "tests/suites.h"
 #include "tests/support.h"
 
@@ -192,6 +193,102 @@ START_TEST(bad_observability_inputs_name_their_path)
 }
 END_TEST
 
+/* ---- exercise 19: what seeing inside your functions costs ---------------------------- */
+
+START_TEST(ex19_observability_costs)
+{
+    exercise_page p;
+    exercise_page_open(&p, 19);
+    world_spec *s_info, *s_debug, *s_sampled, *s_api;
+    run_result info, debug, sampled, api;
+    page_run(&p, "/info$", &s_info, &info);
+    page_run(&p, "/debug$", &s_debug, &debug);
+    page_run(&p, "/sampled-debug$", &s_sampled, &sampled);
+    page_run(&p, "/put-metric-data$", &s_api, &api);
+    char cmp[1024];
+    page_study(&p, "/compare$", cmp, sizeof cmp);
+    page_compare_agrees(cmp, "info", &info, "cost.monthly_total");
+    page_compare_agrees(cmp, "debug", &debug, "cost.monthly_total");
+    page_compare_agrees(cmp, "sampled-debug", &sampled, "cost.monthly_total");
+    double hw, m;
+    /* The same seed and window: the same invocations in every run. */
+    for (uint32_t r = 0; r < s_info->replications; r++)
+        ck_assert_double_eq(support_row_value(&info, r, "functions.api.invocations"),
+                            support_row_value(&debug, r, "functions.api.invocations"));
+
+    /* 1. At INFO, logs, traces and metrics are about 43% of the bill. */
+    m = support_ratio_ci(&info, "cost.by_category.logs", "cost.monthly_total", &hw);
+    support_assert_above(SUITE, "19.1 observability share at INFO > 0.4", m, hw, 0.4);
+    page_says(&p, "**%.0f%%**: $%.2f of $%.2f a month", 100 * m, page_mean(&info, "cost.by_category.logs"),
+              page_mean(&info, "cost.monthly_total"));
+    ck_assert_double_gt(page_mean(&info, "cost.by_category.logs"),
+                        page_mean(&info, "cost.by_line.lambda_requests") + page_mean(&info, "cost.by_line.lambda_duration"));
+    page_says(&p, "Log ingestion is $%.2f of it", page_mean(&info, "cost.by_line.logs_ingestion"));
+    page_given(&p, "1.5 KB an invocation");
+    page_says(&p, "X-Ray $%.2f for the traces recorded", page_mean(&info, "cost.by_line.xray_traces_recorded"));
+    page_says(&p, "30 days of storage only\n   $%.2f", page_mean(&info, "cost.by_line.logs_storage"));
+    page_given(&p, "at $0.03 a GB-month");
+
+    /* 2. DEBUG with every request traced. */
+    m = support_paired_ratio(&debug, "cost.monthly_total", &info, "cost.monthly_total", &hw);
+    support_assert_above(SUITE, "19.2 DEBUG and full tracing / INFO monthly cost > 4", m, hw, 4);
+    page_says(&p, "**%.2f times** ($%.2f a month)", m, page_mean(&debug, "cost.monthly_total"));
+    m = support_ratio_ci(&debug, "cost.by_category.logs", "cost.monthly_total", &hw);
+    support_assert_above(SUITE, "19.2 observability share at DEBUG > 0.8", m, hw, 0.8);
+    page_says(&p, "**%.0f%%** of it is observability ($%.2f)", 100 * m, page_mean(&debug, "cost.by_category.logs"));
+    page_says(&p, "log\n   ingestion $%.2f", page_mean(&debug, "cost.by_line.logs_ingestion"));
+    page_given(&p, "11.5 KB an invocation");
+    m = page_mean(&debug, "cost.by_line.logs_ingestion") / page_mean(&info, "cost.by_line.logs_ingestion");
+    ck_assert_double_eq_tol(m, 11.5 / 1.5, 1e-3);
+    page_says(&p, "%.2f times INFO's", 11.5 / 1.5);
+    page_says(&p, "traces recorded\n   $%.2f", page_mean(&debug, "cost.by_line.xray_traces_recorded"));
+    m = page_mean(&debug, "cost.by_line.xray_traces_recorded") / page_mean(&info, "cost.by_line.xray_traces_recorded");
+    page_says(&p, "%.1f times the default rule's", m);
+    page_given(&p, "at $5 per million");
+    page_says(&p, "still small ($%.2f)", page_mean(&debug, "cost.by_line.logs_storage"));
+
+    /* 3. DEBUG for 1% of invocations: 0.1 KB more on 1.5, ingestion up by 1/15. */
+    m = support_paired_diff(&sampled, "cost.monthly_total", &info, "cost.monthly_total", &hw);
+    page_says(&p, "**$%.2f** a month ($%.2f)", m, page_mean(&sampled, "cost.monthly_total"));
+    m = page_mean(&sampled, "cost.by_line.logs_ingestion") / page_mean(&info, "cost.by_line.logs_ingestion");
+    ck_assert_double_eq_tol(m, 1.6 / 1.5, 1e-3);
+    page_given(&p, "the 1% carry 10 KB each, 0.1 KB an invocation");
+    page_given(&p, "a fifteenth");
+    page_given(&p, "one request in a\n   hundred");
+    double extra = page_mean(&sampled, "cost.monthly_total") - page_mean(&info, "cost.monthly_total");
+    ck_assert_double_lt(extra / page_mean(&sampled, "cost.monthly_total"), 0.02);
+    page_claims(&p, "under 2% of the bill");
+
+    /* 4. X-Ray's default rule at 30 requests/s (Poisson: a second holds one or more with
+     * probability 1 - e^-30, so the reservoir takes one a second). */
+    double lambda = 30, prob = 1 - exp(-lambda);
+    double closed = (prob + 0.05 * (lambda - prob)) / lambda;
+    m = support_figure_ci(&info, "functions.api.traced_share", &hw);
+    support_assert_within_ci(SUITE, "19.4 traced share, X-Ray's default rule", m, hw, closed);
+    page_says(&p, "**%.4f** (closed form", m);
+    page_says(&p, "(1 + 0.05 × 29) / 30 = %.4f)", (1 + 0.05 * 29) / 30);
+    page_says(&p, "is %.1f%% of 30", 100.0 / 30);
+    page_given(&p, "the 5% of the rest");
+    page_says(&p, "the other %.1f%%", 100 * 0.05 * 29 / 30);
+
+    /* 5. PutMetricData once per invocation, against the EMF line in the logs. */
+    page_says(&p, "grows to $%.2f", page_mean(&api, "cost.monthly_total"));
+    page_says(&p, "PutMetricData costs $%.2f a month", page_mean(&api, "cost.by_line.cloudwatch_metrics_api"));
+    page_given(&p, "at $0.01 per 1,000");
+    m = page_mean(&info, "cost.by_line.logs_ingestion") - page_mean(&api, "cost.by_line.logs_ingestion");
+    page_says(&p, "the $%.2f of log ingestion the EMF line cost", m);
+    ck_assert_double_eq(page_mean(&api, "cost.by_line.cloudwatch_custom_metrics"),
+                        page_mean(&info, "cost.by_line.cloudwatch_custom_metrics"));
+    page_says(&p, "cost $%.2f either way", page_mean(&api, "cost.by_line.cloudwatch_custom_metrics"));
+
+    support_done(s_info, &info);
+    support_done(s_debug, &debug);
+    support_done(s_sampled, &sampled);
+    support_done(s_api, &api);
+    exercise_page_close(&p);
+}
+END_TEST
+
 Suite *observability_suite(void)
 {
     Suite *s = suite_create(SUITE);
@@ -203,5 +300,10 @@ Suite *observability_suite(void)
     tcase_add_test(tc, log_kb_keeps_working_and_the_rest_is_off_by_default);
     tcase_add_test(tc, bad_observability_inputs_name_their_path);
     suite_add_tcase(s, tc);
+    TCase *ex = tcase_create("ex19");
+    tcase_set_tags(ex, "slow");
+    tcase_set_timeout(ex, 900);
+    tcase_add_test(ex, ex19_observability_costs);
+    suite_add_tcase(s, ex);
     return s;
 }
