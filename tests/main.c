@@ -59,6 +59,7 @@ static const struct {
     { "shared-calls", shared_calls_suite },
     { "hot-shards", hot_shards_suite },
     { "data-tier", data_tier_suite },
+    { "observability", observability_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

@@ -359,7 +359,7 @@ END_TEST
 START_TEST(test_unknown_key_lists_the_closest_valid_keys)
 {
     expect_invalid(FUNCTION_SCENARIO("\"memroy_mb\": 256,"), "components[0].memroy_mb",
-                   "the closest of the", "\"memory_mb\", \"log_kb\", \"package_mb\"");
+                   "the closest of the", "\"memory_mb\", \"log_kb\", \"metrics\"");
     expect_invalid(SCENARIO("\"platform\": {\"colour\": 1}, \"duration_s\": 600,", "api",
                             "\"kind\": \"function\","),
                    "platform.colour", "valid keys here", "\"provider\"");

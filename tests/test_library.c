@@ -416,6 +416,15 @@ START_TEST(each_pair_teaches_its_lesson)
          * break-even) costs $474.50 against $821.25 on demand (about 0.58). */
         { "provisioned / on-demand table: the table's monthly cost", "optimisations/table-capacity-on-demand.json",
           "optimisations/table-capacity-provisioned.json", "cost.by_component.orders", 3, 600, 0.7 },
+        /* The same API at INFO with X-Ray's default sampling against DEBUG with every
+         * request traced: $356 against $1,661 a month over a day (about 0.21; logs and
+         * traces 42% of the bill, then 87%). */
+        { "observability: INFO / DEBUG and full tracing, monthly cost", "operations/observability-debug.json",
+          "operations/observability-info.json", "cost.monthly_total", 2, 1800, 0.3 },
+        /* DEBUG for 1% of invocations keeps nearly INFO's bill: $362 against $1,661 (about
+         * 0.22). */
+        { "observability: sampled DEBUG / DEBUG and full tracing, monthly cost", "operations/observability-debug.json",
+          "operations/observability-sampled-debug.json", "cost.monthly_total", 2, 1800, 0.3 },
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         pair_runs p;

@@ -82,6 +82,21 @@ static bool open_stream(function_state *st, world *w, const char *what, bool nee
     return *out != NULL;
 }
 
+/* X-Ray's sampling rule: the first `reservoir` invocations of each clock second are traced,
+ * then a fixed share of the rest. Only the reservoir needs counting here; the meter applies
+ * the share to the rest (an expectation, so no random draw moves another stream). */
+static void trace_reservoir_count(function_state *st, uint32_t reservoir, double now)
+{
+    double second = floor(now);
+    if (second != st->trace_second) {
+        st->trace_second = second;
+        st->trace_in_second = 0;
+    }
+    if (st->trace_in_second < reservoir)
+        st->trace_reservoir_taken++;
+    st->trace_in_second++;
+}
+
 static void *function_start(const void *spec, world *w, int index)
 {
     const function_spec *f = spec;
@@ -91,6 +106,7 @@ static void *function_start(const void *spec, world *w, int index)
     st->f = f;
     st->w = w;
     st->index = index;
+    st->trace_second = -1;
     st->max_slots = f->limit + f->provisioned;
     uint32_t first = f->provisioned + 64 < st->max_slots ? f->provisioned + 64 : st->max_slots;
     if (!first)
@@ -486,6 +502,8 @@ void function_accept(void *state, world *w, uint32_t req)
         st->cpu_units += f->has_cpu_ms ? dist_sample(&f->cpu_ms, st->r_cpu) : run_ms * f->cpu_bound_fraction;
     if (measuring) {
         st->invocations++;
+        if (f->obs.tracing)
+            trace_reservoir_count(st, f->obs.trace_reservoir, now);
         if (cold) {
             st->cold_starts++;
             st->init_ms_sum += init_ms;

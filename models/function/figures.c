@@ -52,6 +52,13 @@ void function_report(const void *spec, const void *state, metric_sink *m)
         metric_emit(m, "new_version_invocations", (double)st->new_invocations);
         metric_emit(m, "new_version_errors", (double)st->new_errors);
     }
+    if (f->obs.tracing) {
+        double traces = function_traces_recorded(f, st);
+        metric_emit(m, "traces_recorded", traces);
+        metric_emit(m, "traced_share", inv > 0 ? traces / inv : NAN);
+    }
+    if (f->obs.debug_share > 0 || f->obs.metrics_emf || f->obs.retention_days > 0)
+        metric_emit(m, "log_gb", function_log_gb(f, st));
     if (f->cache_hit_ratio > 0) {
         double lookups = (double)(st->cache_hits + st->cache_misses);
         metric_emit(m, "cache_hits", (double)st->cache_hits);
@@ -95,6 +102,47 @@ void function_figures_of(const void *spec, const void *state, function_figures *
     /* Loaded but idle memory time: its instances'; a unit's is shared by its functions in
      * proportion to their memory. */
     out->idle_gb_s = st->unit ? st->unit->idle_loaded_s * gb : st->idle_s.total * gb;
+}
+
+/* What an invocation writes to the logs, GB in the window: its INFO lines, the DEBUG lines
+ * of the share at DEBUG, the embedded metric format's line. */
+double function_log_gb(const function_spec *f, const function_state *st)
+{
+    const observability *o = &f->obs;
+    double kb = f->log_kb + o->debug_share * o->debug_kb + o->metrics_emf_kb;
+    return (double)st->invocations * kb / 1048576.0;
+}
+
+/* X-Ray's traces recorded in the window: the reservoir's, and the fixed share of the rest. */
+double function_traces_recorded(const function_spec *f, const function_state *st)
+{
+    double rest = (double)(st->invocations - st->trace_reservoir_taken);
+    return f->obs.tracing ? (double)st->trace_reservoir_taken + f->obs.trace_rate * rest : 0.0;
+}
+
+/* The observability usage beyond log ingestion. Quantities are the window's, which billing
+ * extrapolates to a month (x month / window): log storage is the steady state of a month
+ * that deletes what is older than the retention (ingested x archived share x retention in
+ * months), and a custom metric published all the window is one metric-month. */
+static void meter_observability(const function_spec *f, const function_state *st, ledger *u, size_t index)
+{
+    const observability *o = &f->obs;
+    double window_s = st->w->t_end - st->w->t_start;
+    double month_days = u->prices->month_hours / 24.0;
+    if (o->retention_days > 0)
+        usage_add(u, index, "logs.storage_gb_month",
+                  function_log_gb(f, st) * o->archive_ratio * o->retention_days / month_days);
+    if (o->tracing) {
+        double traces = function_traces_recorded(f, st);
+        usage_add(u, index, "tracing.traces_recorded", traces);
+        usage_add(u, index, "tracing.traces_read", traces * o->trace_reads);
+    }
+    if (o->custom_metrics > 0) {
+        usage_add(u, index, "metrics.custom_metric_months",
+                  (double)o->custom_metrics * window_s / (u->prices->month_hours * 3600.0));
+        if (!o->metrics_emf)
+            usage_add(u, index, "metrics.api_requests", (double)st->invocations * o->metrics_api_calls);
+    }
 }
 
 void function_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
@@ -167,9 +215,10 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
     /* Logs on every platform: Lambda's go to CloudWatch Logs (vended), Azure's to Log
      * Analytics, Google's to Cloud Logging (by GB); Workers Logs by events. */
     if (f->provider == PROVIDER_AWS || f->log_kb > 0)
-        usage_add(u, index, "logs.ingestion_gb", (double)st->invocations * f->log_kb / 1048576.0);
+        usage_add(u, index, "logs.ingestion_gb", function_log_gb(f, st));
     if (f->log_events > 0)
         usage_add(u, index, "logs.events", (double)st->invocations * f->log_events);
+    meter_observability(f, st, u, index);
 }
 
 bool function_is_edge(const void *spec)

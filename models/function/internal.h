@@ -83,6 +83,24 @@ typedef struct deployment {
     double   error_rate;
 } deployment;
 
+/* What seeing inside a Lambda function costs (spec.c's "logs", "tracing", "metrics"; off
+ * unless given). Each is a rate per invocation or a count, turned into usage by the meter:
+ * nothing here runs per request except X-Ray's per-second reservoir (core.c). */
+typedef struct observability {
+    double   debug_kb;          /* what an invocation adds at DEBUG, KB */
+    double   debug_share;       /* invocations at DEBUG: 1 at level debug, else the sample rate */
+    double   retention_days;    /* 0: log storage not priced (no retention given) */
+    double   archive_ratio;     /* archived (compressed) size / ingested size */
+    bool     tracing;           /* X-Ray active tracing */
+    double   trace_rate;        /* FixedRate: share traced once the reservoir is spent */
+    uint32_t trace_reservoir;   /* ReservoirSize: requests traced first in each second */
+    double   trace_reads;       /* traces retrieved or scanned per trace recorded */
+    uint32_t custom_metrics;    /* custom metrics the function publishes (0: none) */
+    bool     metrics_emf;       /* embedded metric format (logs) rather than PutMetricData */
+    double   metrics_api_calls; /* PutMetricData requests per invocation */
+    double   metrics_emf_kb;    /* EMF: what its log line adds per invocation, KB */
+} observability;
+
 typedef struct function_spec {
     char             *name;
     double            memory_mb, reference_memory_mb, cpu_bound_fraction, threads;
@@ -140,6 +158,7 @@ typedef struct function_spec {
     double            ephemeral_mb;    /* /tmp storage configured (512 MB free) */
     double            log_kb;          /* log lines an invocation writes */
     double            log_events;      /* Workers: log events an invocation writes */
+    observability     obs;             /* Lambda: log levels, storage, X-Ray, custom metrics */
     dist              cpu_ms;
     uint32_t          n_conn;          /* connection-limited targets */
     int               conn_target[64];
@@ -273,6 +292,9 @@ typedef struct function_state {
     gsl_rng  *r_duration, *r_cold, *r_platform, *r_error, *r_keep;
     /* measured figures */
     uint64_t  invocations, cold_starts, throttles, errors, timeouts, on_provisioned;
+    uint64_t  trace_reservoir_taken;   /* X-Ray: invocations traced by the reservoir */
+    double    trace_second;            /* the clock second the reservoir counts (-1: none yet) */
+    uint32_t  trace_in_second;         /* invocations in that second */
     uint64_t  billed_ms, billed_ms_pc, wasted_ms;
     double    init_ms_sum;           /* cold starts' init time (measured window) */
     double    platform_ms_sum;       /* cold starts' platform time (measured window) */
@@ -290,6 +312,10 @@ typedef struct function_state {
      * straight to the world's, so memory does not grow with functions x intervals. */
     series    busy_s, idle_s;
 } function_state;
+
+/* ---- figures.c ---- */
+double function_log_gb(const function_spec *f, const function_state *st);
+double function_traces_recorded(const function_spec *f, const function_state *st);
 
 /* ---- core.c ---- */
 int function_grow_slots(function_state *st);

@@ -546,6 +546,103 @@ static void parse_deployments(cfg_node *n, function_spec *f)
 /* Lambda@Edge (CloudFront): a viewer trigger runs with 128 MB for at most 5 s, an origin
  * trigger with up to 10,240 MB for 30 s; x86_64 only, no provisioned concurrency; its own
  * prices, no free tier. */
+/* CloudWatch Logs' retention settings, in days (PutRetentionPolicy's allowed values). */
+static const int retention_days_allowed[] = {
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653
+};
+
+/* Refuses key when the price table has no price for dim (a table of one's own). */
+static void require_price(cfg_node *n, const world_spec *w, const char *key, const char *dim)
+{
+    if (!cfg_failed(n) && !price_find(&w->prices, dim))
+        cfg_fail(n, key, "needs a price for \"%s\", which price table \"%s\" does not have",
+                 dim, w->prices.name);
+}
+
+/* What seeing inside a Lambda function costs: "logs" (INFO lines, DEBUG lines for all or a
+ * sample of invocations, storage by retention), "tracing" (X-Ray active tracing: its
+ * sampling rule) and "metrics" (custom metrics by PutMetricData or the embedded metric
+ * format). Each is off unless given, and modelled for Lambda only. */
+static void parse_observability(cfg_node *n, function_spec *f, const world_spec *w)
+{
+    static const char *const keys[] = { "logs", "tracing", "metrics" };
+    observability *o = &f->obs;
+    for (size_t k = 0; k < 3; k++)
+        if (!cfg_failed(n) && cfg_has(n, keys[k]) && f->provider != PROVIDER_AWS) {
+            cfg_fail(n, keys[k], "is modelled for provider \"aws\" (CloudWatch Logs, X-Ray, "
+                     "CloudWatch metrics) only%s", k == 0 ? "; set log_kb to what the code writes" : "");
+            return;
+        }
+    if (cfg_has(n, "logs")) {
+        static const char *const levels[] = { "info", "debug", NULL };
+        cfg_node lg;
+        cfg_object(n, "logs", &lg);
+        /* Lambda's START, END and REPORT lines, as log_kb's default */
+        f->log_kb = cfg_number(&lg, "kb_per_invocation", 0.3, 0, 1e6);
+        int level = cfg_enum(&lg, "level", levels, 0);
+        o->debug_kb = cfg_number(&lg, "debug_kb", 0, 0, 1e6);
+        if (level == 1 && cfg_has(&lg, "debug_sample_rate"))
+            cfg_fail(&lg, "debug_sample_rate", "level \"debug\" logs every invocation at DEBUG; "
+                     "a sample rate raises a share of them from level \"info\"");
+        o->debug_share = level == 1 ? 1.0 : cfg_number(&lg, "debug_sample_rate", 0, 0, 1);
+        if (!cfg_failed(&lg) && o->debug_share > 0 && o->debug_kb <= 0)
+            cfg_fail(&lg, "debug_kb", "DEBUG lines need their size: give debug_kb (KB an "
+                     "invocation adds at DEBUG)");
+        if (cfg_has(&lg, "retention_days")) {
+            long long days = cfg_integer(&lg, "retention_days", 0, 1, 3653);
+            size_t i = 0, count = sizeof retention_days_allowed / sizeof retention_days_allowed[0];
+            while (i < count && retention_days_allowed[i] != days)
+                i++;
+            if (!cfg_failed(&lg) && i == count)
+                cfg_fail(&lg, "retention_days", "CloudWatch Logs keeps logs 1, 3, 5, 7, 14, 30, 60, "
+                         "90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, "
+                         "3288 or 3653 days, not %lld", days);
+            o->retention_days = (double)days;
+            /* AWS's pricing calculator takes archived logs as 15% of what was ingested */
+            o->archive_ratio = cfg_number(&lg, "archive_ratio", 0.15, 0.01, 1);
+        } else {
+            cfg_put(&lg, "retention_days", cJSON_CreateNull());   /* storage not priced */
+        }
+        cfg_done(&lg);
+        if (o->retention_days > 0)
+            require_price(n, w, "logs.retention_days", "logs.storage_gb_month");
+    }
+    if (cfg_has(n, "tracing")) {
+        cfg_node tr;
+        cfg_object(n, "tracing", &tr);
+        o->tracing = true;
+        /* X-Ray's default rule: the first request each second, then 5% of the rest */
+        o->trace_reservoir = (uint32_t)cfg_integer(&tr, "reservoir_per_s", 1, 0, 1000000);
+        o->trace_rate = cfg_number(&tr, "sample_rate", 0.05, 0, 1);
+        o->trace_reads = cfg_number(&tr, "reads_per_trace", 1, 0, 1e6);
+        cfg_done(&tr);
+        require_price(n, w, "tracing", "tracing.traces_recorded");
+        require_price(n, w, "tracing", "tracing.traces_read");
+    }
+    if (cfg_has(n, "metrics")) {
+        static const char *const ways[] = { "api", "emf", NULL };
+        cfg_node mt;
+        cfg_object(n, "metrics", &mt);
+        o->custom_metrics = (uint32_t)cfg_integer(&mt, "custom", 1, 0, 100000000);
+        o->metrics_emf = cfg_enum(&mt, "publish", ways, 0) == 1;
+        if (o->metrics_emf) {
+            o->metrics_emf_kb = cfg_number(&mt, "emf_kb", 0.5, 0, 256);
+            if (cfg_has(&mt, "api_requests_per_invocation"))
+                cfg_fail(&mt, "api_requests_per_invocation", "the embedded metric format writes "
+                         "its metrics into the logs: no PutMetricData requests");
+        } else {
+            o->metrics_api_calls = cfg_number(&mt, "api_requests_per_invocation", 1, 0, 1000);
+            if (cfg_has(&mt, "emf_kb"))
+                cfg_fail(&mt, "emf_kb", "is the embedded metric format's log line; set publish \"emf\"");
+        }
+        cfg_done(&mt);
+        require_price(n, w, "metrics", "metrics.custom_metric_months");
+        if (!o->metrics_emf)
+            require_price(n, w, "metrics", "metrics.api_requests");
+    }
+}
+
 static void parse_edge(cfg_node *n, function_spec *f, const world_spec *w)
 {
     static const char *const edges[] = { "none", "viewer", "origin", NULL };
@@ -795,9 +892,13 @@ void *function_parse(cfg_node *n, world_spec *w)
      * platforms' own lines have no published size (0: set log_kb to what the code writes).
      * Workers Logs counts events, not bytes: the invocation log is one, on by default for a
      * new Worker (Cloudflare's Workers Logs page). */
-    f->log_kb = cfg_number(n, "log_kb", f->provider == PROVIDER_AWS ? 0.3 : 0, 0, 1e6);
+    if (cfg_has(n, "logs") && cfg_has(n, "log_kb"))
+        cfg_fail(n, "log_kb", "give the INFO lines' size once: logs.kb_per_invocation replaces log_kb");
+    else if (!cfg_has(n, "logs"))
+        f->log_kb = cfg_number(n, "log_kb", f->provider == PROVIDER_AWS ? 0.3 : 0, 0, 1e6);
     if (f->provider == PROVIDER_CLOUDFLARE_WORKERS)
         f->log_events = cfg_number(n, "log_events", 1, 0, 1e6);
+    parse_observability(n, f, w);
     function_shared_parse(n, f);   /* Cloud Run's and Azure's instances serving several at once */
     if (!cfg_failed(n) && f->snapstart && (f->provisioned || f->ephemeral_mb > 512))
         cfg_fail(n, f->provisioned ? (f->n_pc_actions ? "provisioned_schedule" : "provisioned_concurrency")
