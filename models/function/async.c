@@ -18,11 +18,10 @@
  * no other delivery. A delivery's handler run that ends well is a side effect; every one of
  * an event after its first is a duplicate side effect. With an idempotency store, each
  * invocation first writes the event's key (calls[0]); the first delivery whose write is
- * done holds the key, and a later one is recognised and skips its handler, ending well at
- * once — whether the holder is still running or done (Powertools would answer "in
- * progress" with an error and the platform retry it until the holder is done: the same side
- * effects, later answers). A handler that fails gives its key back (Powertools deletes the
- * record), so a retry, or the other delivery, may take it. */
+ * done holds the key. As Powertools for AWS Lambda does, a later delivery that finds the
+ * holder done skips its handler and ends well at once; one that finds it still running
+ * fails ("in progress": an error, retried as any other); and a handler that fails gives its
+ * key back (Powertools deletes the record), so a retry, or the other delivery, may take it. */
 
 #define ASYNC_THROTTLE_FIRST_MS 1000.0
 #define ASYNC_THROTTLE_CAP_MS   300000.0
@@ -62,22 +61,29 @@ static void key_release(function_state *st, request *r)
     r->tag = UINT32_MAX;
 }
 
-/* The key check of invocation of req has written: true when another delivery of its event
- * holds the key (the handler is skipped), else this one holds it now. */
-bool function_idempotency_seen(function_state *st, world *w, uint32_t req, bool measured)
+/* The key check of the invocation serving req has written: IDEMPOTENCY_NEW when this
+ * delivery holds the key now, IDEMPOTENCY_DONE when another delivery holds it and its
+ * handler has ended well (skip the handler), IDEMPOTENCY_IN_PROGRESS when it is still
+ * running (fail). */
+idempotency_found function_idempotency_seen(function_state *st, world *w, uint32_t req, bool measured)
 {
     const request *r = &w->req[req];
     event_key *k = key_of(st, r);
     if (!k)
-        return false;
+        return IDEMPOTENCY_NEW;
     uint8_t me = (uint8_t)(1 + r->duplicate);
-    if (k->owner && k->owner != me) {
-        if (measured)
-            st->idempotency_skipped++;
-        return true;
+    if (!k->owner || k->owner == me) {
+        k->owner = me;
+        return IDEMPOTENCY_NEW;
     }
-    k->owner = me;
-    return false;
+    if (k->ran == 0) {
+        if (measured)
+            st->idempotency_in_progress++;
+        return IDEMPOTENCY_IN_PROGRESS;
+    }
+    if (measured)
+        st->idempotency_skipped++;
+    return IDEMPOTENCY_DONE;
 }
 
 /* A delivery's attempt ended with result: a side effect when its handler ran and ended

@@ -366,7 +366,8 @@ static void on_handler_end(sim *s, void *target, uint64_t arg)
 }
 
 /* The key's check (calls[0]) of invocation id is done: a delivery another one's key covers
- * ends well at once, its handler skipped; any other runs its handler now. */
+ * ends at once (well, its handler skipped, when the holder is done; an error while it runs);
+ * any other runs its handler now. */
 static void idempotency_checked(function_state *st, uint32_t id)
 {
     world *w = st->w;
@@ -374,8 +375,10 @@ static void idempotency_checked(function_state *st, uint32_t id)
     in->checking = 0;
     in->in_step = 0;
     in->step = 1;
-    if (in->serving != UINT32_MAX && function_idempotency_seen(st, w, in->serving, in->measured)) {
-        end_invocation(st, id, RESULT_OK);
+    idempotency_found found = in->serving == UINT32_MAX ? IDEMPOTENCY_NEW
+                            : function_idempotency_seen(st, w, in->serving, in->measured);
+    if (found != IDEMPOTENCY_NEW) {
+        end_invocation(st, id, found == IDEMPOTENCY_DONE ? RESULT_OK : RESULT_ERROR);
         return;
     }
     double end = fmin(sim_now(w->s) + in->handler_ms / 1000.0, in->deadline);

@@ -42,8 +42,10 @@ void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "messages_sent", (double)st->messages_sent);
     if (f->count_effects)
         metric_emit(m, "duplicate_side_effects", (double)st->duplicate_side_effects);
-    if (f->idempotency)
+    if (f->idempotency) {
         metric_emit(m, "idempotency_skipped", (double)st->idempotency_skipped);
+        metric_emit(m, "idempotency_in_progress", (double)st->idempotency_in_progress);
+    }
     metric_emit(m, "wasted_gb_s", (double)st->wasted_ms / 1000.0 * gb);
     function_figures ff;
     function_figures_of(spec, state, &ff);

@@ -301,7 +301,7 @@ typedef struct function_state {
     uint64_t  messages_sent;         /* by its calls */
     event_key *keys;                 /* events delivered twice, named by request.tag */
     freelist  free_keys;
-    uint64_t  duplicate_side_effects, idempotency_skipped;   /* measured window */
+    uint64_t  duplicate_side_effects, idempotency_skipped, idempotency_in_progress; /* window */
     gsl_rng  *r_async;
     double    time_inside_s;
     gauge     concurrency;
@@ -366,7 +366,8 @@ void function_shared_parse(cfg_node *n, function_spec *f);
 
 /* ---- async.c ---- */
 void function_enqueue(void *state, world *w, uint32_t req);
-bool function_idempotency_seen(function_state *st, world *w, uint32_t req, bool measured);
+typedef enum idempotency_found { IDEMPOTENCY_NEW, IDEMPOTENCY_DONE, IDEMPOTENCY_IN_PROGRESS } idempotency_found;
+idempotency_found function_idempotency_seen(function_state *st, world *w, uint32_t req, bool measured);
 void function_reply(void *state, world *w, uint32_t req, attempt_result result);
 
 /* ---- figures.c ---- */

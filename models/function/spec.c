@@ -906,7 +906,8 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
             return -1;
         }
         if (call->target < 0) {
-            cfg_fail(&c, "target", "no component is named \"%s\"", call->target_name);
+            cfg_fail(&c, f->idempotency && i == 0 ? "store" : "target", "no component is named \"%s\"",
+                     call->target_name);
             return -1;
         }
         const component_kind *k = w->components[call->target].kind;
