@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/exercise_page.h"
 #include "tests/suites.h"
 #include "tests/support.h"
 
@@ -147,6 +148,72 @@ START_TEST(what_an_idempotency_store_needs_is_refused)
 }
 END_TEST
 
+/* Exercise 22: the break-even duplicate rate of an idempotency table against emails. */
+START_TEST(ex22_idempotency_break_even)
+{
+    exercise_page p;
+    exercise_page_open(&p, 22);
+    world_spec *s_wo, *s_w, *s_wo_rare, *s_w_rare;
+    run_result wo, w, wo_rare, w_rare;
+    page_run(&p, "/without-keys$", &s_wo, &wo);
+    page_run(&p, "/with-keys$", &s_w, &w);
+    page_run(&p, "/without-keys-rare$", &s_wo_rare, &wo_rare);
+    page_run(&p, "/with-keys-rare$", &s_w_rare, &w_rare);
+    double hw, m;
+    double month = 730 * 3600.0 / s_wo->duration_s;
+
+    /* 1. Without keys every duplicate sends its email again; with them, none does. */
+    for (uint32_t r = 0; r < s_wo->replications; r++) {
+        ck_assert_double_eq(support_row_value(&wo, r, "functions.confirm.duplicate_side_effects"),
+                            support_row_value(&wo, r, "functions.confirm.async_duplicates"));
+        ck_assert_double_eq(support_row_value(&w, r, "functions.confirm.duplicate_side_effects"), 0);
+        /* (events of the warm-up may still send in the window, some of the window's after it) */
+        ck_assert_double_le(fabs(support_row_value(&w, r, "services.email.calls") -
+                                 support_row_value(&w, r, "functions.confirm.async_events")), 3);
+    }
+    double dups = page_mean(&wo, "functions.confirm.async_duplicates");
+    page_says(&p, "`async_duplicates`, %.1f in the hour", dups);
+    page_says(&p, "about %,.0f a month", round(dups * month / 1000) * 1000);
+    m = support_paired_diff(&wo, "cost.by_line.service_fees", &w, "cost.by_line.service_fees", &hw);
+    support_assert_within_ci("idempotency", "22.1 emails saved a month ($)", m, hw, dups * month * 100e-6);
+    page_says(&p, "**$%.2f** of the", m);
+
+    /* 2. One write per invocation, each a write request unit. */
+    for (uint32_t r = 0; r < s_w->replications; r++)
+        ck_assert_double_le(fabs(support_row_value(&w, r, "services.keys.calls") -
+                                 support_row_value(&w, r, "functions.confirm.invocations")), 3);
+    double writes = page_mean(&w, "services.keys.calls");
+    support_assert_cents("22.2 table", page_mean(&w, "cost.by_line.dynamodb_write_units"),
+                         support_round_cents(writes * month * DYNAMODB_WRU));
+    page_says(&p, "**$%.2f** a month", page_mean(&w, "cost.by_line.dynamodb_write_units"));
+    page_says(&p, "%,.0f an hour", writes);
+    m = support_ratio_ci(&w, "functions.confirm.idempotency_in_progress", "functions.confirm.async_duplicates", &hw);
+    support_assert_above("idempotency", "22.2 copies meeting a running first delivery", m, hw, 0.9);
+
+    /* 3. At 1% the keys save money, at 0.3% they cost more, both beyond the CI. */
+    double save = support_paired_diff(&wo, "cost.monthly_total", &w, "cost.monthly_total", &hw);
+    support_assert_above("idempotency", "22.3 saving at 1% ($)", save, hw, 0);
+    page_says(&p, "falls by **$%.2f** a month", save);
+    double extra = support_paired_diff(&w_rare, "cost.monthly_total", &wo_rare, "cost.monthly_total", &hw);
+    support_assert_above("idempotency", "22.3 extra cost at 0.3% ($)", extra, hw, 0);
+    page_says(&p, "rises by\n   **$%.2f**", extra);
+    page_given(&p, "At 1%, yes");
+    page_given(&p, "At 0.3%, no");
+
+    /* 4. The difference is linear in the rate: where it crosses zero. */
+    double d = 0.003 + (0.01 - 0.003) * extra / (extra + save);
+    page_says(&p, "At about **%.2f%%**", 100 * d);
+    ck_assert_msg(fabs(d - 0.00625) < 0.0015, "break-even %.4f far from a write over an email", d);
+    page_given(&p, "0.625 / 100 = 0.625%");
+
+    support_done(s_wo, &wo);
+    support_done(s_w, &w);
+    support_done(s_wo_rare, &wo_rare);
+    support_done(s_w_rare, &w_rare);
+    exercise_page_close(&p);
+}
+END_TEST
+
 Suite *idempotency_suite(void)
 {
     Suite *s = suite_create("idempotency");
@@ -158,5 +225,10 @@ Suite *idempotency_suite(void)
     tcase_add_test(tc, a_failed_handler_gives_its_key_back);
     tcase_add_test(tc, what_an_idempotency_store_needs_is_refused);
     suite_add_tcase(s, tc);
+    TCase *ex = tcase_create("ex22");
+    tcase_set_tags(ex, "slow");
+    tcase_set_timeout(ex, 900);
+    tcase_add_test(ex, ex22_idempotency_break_even);
+    suite_add_tcase(s, ex);
     return s;
 }
