@@ -148,17 +148,17 @@ static void parse_call(cfg_node *c, function_call *call, const function_spec *f,
  * throttles and price), and a delivery whose key another delivery of the same event holds
  * skips its handler (async.c). Powertools for AWS Lambda writes the record before the handler
  * and deletes it when the handler fails; its update to "completed" afterwards is a second
- * write this model leaves out. */
+ * write this model leaves out. {} (no store) checks nothing but reports the duplicate side
+ * effects, the baseline to compare with; without the key the function reports neither (an
+ * absent key stays absent in the resolved scenario, so its figures stay the same). */
 static void parse_idempotency(cfg_node *n, function_spec *f)
 {
-    f->count_effects = cfg_has(n, "async") || cfg_has(n, "idempotency");
-    if (!cfg_has(n, "idempotency")) {
-        cfg_put(n, "idempotency", cJSON_CreateNull());   /* none */
+    f->count_effects = cfg_has(n, "idempotency");
+    if (!f->count_effects)
         return;
-    }
     cfg_node k;
     cfg_object(n, "idempotency", &k);
-    const char *store = cfg_string_req(&k, "store");
+    const char *store = cfg_string(&k, "store", NULL);
     cfg_done(&k);
     if (cfg_failed(n) || !store)
         return;
