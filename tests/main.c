@@ -60,6 +60,7 @@ static const struct {
     { "hot-shards", hot_shards_suite },
     { "data-tier", data_tier_suite },
     { "observability", observability_suite },
+    { "idempotency", idempotency_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

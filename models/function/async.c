@@ -12,8 +12,100 @@
  * often it runs. */
 #include "models/function/internal.h"
 
+/* Duplicates and idempotency. An event delivered twice gets a key slot (event_key) that
+ * both deliveries name in request.tag (the caller's own reference: an asynchronous event's
+ * caller is the function itself); an event delivered once has none (UINT32_MAX) and can meet
+ * no other delivery. A delivery's handler run that ends well is a side effect; every one of
+ * an event after its first is a duplicate side effect. With an idempotency store, each
+ * invocation first writes the event's key (calls[0]); the first delivery whose write is
+ * done holds the key. As Powertools for AWS Lambda does, a later delivery that finds the
+ * holder done skips its handler and ends well at once; one that finds it still running
+ * fails ("in progress": an error, retried as any other); and a handler that fails gives its
+ * key back (Powertools deletes the record), so a retry, or the other delivery, may take it. */
+
 #define ASYNC_THROTTLE_FIRST_MS 1000.0
 #define ASYNC_THROTTLE_CAP_MS   300000.0
+
+/* A key slot for an event's two deliveries, or UINT32_MAX when memory ran out. */
+static uint32_t key_new(function_state *st)
+{
+    if (freelist_empty(&st->free_keys)) {
+        event_key *keys = freelist_grow(&st->free_keys, st->keys, sizeof *keys, 64, UINT32_MAX - 1);
+        if (!keys)
+            return UINT32_MAX;
+        st->keys = keys;
+    }
+    uint32_t k = freelist_take(&st->free_keys);
+    st->keys[k] = (event_key){ .refs = 2 };
+    return k;
+}
+
+/* The key slot of an event this function holds (r is its own asynchronous event), or NULL. */
+static event_key *key_of(function_state *st, const request *r)
+{
+    if (r->is_call || r->caller != st->index || r->tag == UINT32_MAX)
+        return NULL;
+    assert(r->tag < freelist_capacity(&st->free_keys));
+    return &st->keys[r->tag];
+}
+
+/* Delivery r of its event has ended: the slot goes when both have. */
+static void key_release(function_state *st, request *r)
+{
+    event_key *k = key_of(st, r);
+    if (!k)
+        return;
+    assert(k->refs > 0);
+    if (--k->refs == 0)
+        freelist_give(&st->free_keys, r->tag);
+    r->tag = UINT32_MAX;
+}
+
+/* The key check of the invocation serving req has written: IDEMPOTENCY_NEW when this
+ * delivery holds the key now, IDEMPOTENCY_DONE when another delivery holds it and its
+ * handler has ended well (skip the handler), IDEMPOTENCY_IN_PROGRESS when it is still
+ * running (fail). */
+idempotency_found function_idempotency_seen(function_state *st, world *w, uint32_t req, bool measured)
+{
+    const request *r = &w->req[req];
+    event_key *k = key_of(st, r);
+    if (!k)
+        return IDEMPOTENCY_NEW;
+    uint8_t me = (uint8_t)(1 + r->duplicate);
+    if (!k->owner || k->owner == me) {
+        k->owner = me;
+        return IDEMPOTENCY_NEW;
+    }
+    if (k->ran == 0) {
+        if (measured)
+            st->idempotency_in_progress++;
+        return IDEMPOTENCY_IN_PROGRESS;
+    }
+    if (measured)
+        st->idempotency_skipped++;
+    return IDEMPOTENCY_DONE;
+}
+
+/* A delivery's attempt ended with result: a side effect when its handler ran and ended
+ * well (counted as a duplicate when one of its event came before), and a failed holder
+ * gives its key back. */
+static void key_settle(function_state *st, world *w, uint32_t req, attempt_result result)
+{
+    const request *r = &w->req[req];
+    event_key *k = key_of(st, r);
+    if (!k)
+        return;
+    uint8_t me = (uint8_t)(1 + r->duplicate);
+    if (result != RESULT_OK) {
+        if (k->owner == me)
+            k->owner = 0;
+        return;
+    }
+    if (st->f->idempotency && k->owner != me)
+        return;                          /* recognised: its handler did not run */
+    if (++k->ran > 1 && world_measuring(w, sim_now(w->s)))
+        st->duplicate_side_effects++;
+}
 
 static void on_async_retry(sim *s, void *target, uint64_t arg)
 {
@@ -30,6 +122,7 @@ void function_enqueue(void *state, world *w, uint32_t req)
     request *r = &w->req[req];
     bool measuring = world_measuring(w, now);
     r->caller = st->index;
+    r->tag = UINT32_MAX;
     r->attempt = 1;
     r->entered = now;
     r->deadline = INFINITY;
@@ -45,6 +138,7 @@ void function_enqueue(void *state, world *w, uint32_t req)
         gsl_rng_uniform(st->r_async) < st->f->async_duplicate_rate) {
         uint32_t dup = world_request_new(w);
         if (dup != UINT32_MAX) {
+            w->req[req].tag = key_new(st);
             request *d = &w->req[dup];
             *d = w->req[req];          /* the pool may have moved: re-read */
             d->measured = 0;
@@ -64,6 +158,7 @@ static void async_give_up(function_state *st, world *w, uint32_t req, bool too_o
 {
     bool measuring = world_measuring(w, sim_now(w->s));
     const function_spec *f = st->f;
+    key_release(st, &w->req[req]);
     if (f->on_failure >= 0) {
         if (measuring)
             st->async_to_on_failure++;
@@ -91,7 +186,9 @@ void function_reply(void *state, world *w, uint32_t req, attempt_result result)
     const function_spec *f = st->f;
     request *r = &w->req[req];
     double now = sim_now(w->s);
+    key_settle(st, w, req, result);
     if (result == RESULT_OK) {
+        key_release(st, r);
         world_finish(w, req, OUTCOME_COMPLETED);
         return;
     }

@@ -113,7 +113,7 @@ static void end_on_instance(function_state *st, uint32_t slot, attempt_result re
             st->billed_ms += billed;
         if (in->call.serving == UINT32_MAX)
             st->wasted_ms += billed;
-        if (result == RESULT_ERROR)
+        if (result == RESULT_ERROR || result == RESULT_PARTIAL)
             st->errors++;
         else if (result == RESULT_TIMEOUT)
             st->timeouts++;
@@ -348,6 +348,43 @@ static bool cache_hit(function_state *st, const call_ctx *in)
     return hit;
 }
 
+/* The handler's time after an idempotency check ends: at the function's own timeout, with
+ * the result drawn at the start, or on to the steps after the check. */
+static void on_handler_end(sim *s, void *target, uint64_t arg)
+{
+    function_state *st = target;
+    call_ctx *in = inst_of(st, arg);
+    if (!in)
+        return;
+    uint32_t id = sim_payload_of(arg);
+    if (sim_now(s) >= in->deadline)
+        end_invocation(st, id, RESULT_TIMEOUT);
+    else if (in->handler_result != RESULT_OK)
+        end_invocation(st, id, (attempt_result)in->handler_result);
+    else
+        function_run_steps(st, id);
+}
+
+/* The key's check (calls[0]) of invocation id is done: a delivery another one's key covers
+ * ends at once (well, its handler skipped, when the holder is done; an error while it runs);
+ * any other runs its handler now. */
+static void idempotency_checked(function_state *st, uint32_t id)
+{
+    world *w = st->w;
+    call_ctx *in = ctx_at(st, id);
+    in->checking = 0;
+    in->in_step = 0;
+    in->step = 1;
+    idempotency_found found = in->serving == UINT32_MAX ? IDEMPOTENCY_NEW
+                            : function_idempotency_seen(st, w, in->serving, in->measured);
+    if (found != IDEMPOTENCY_NEW) {
+        end_invocation(st, id, found == IDEMPOTENCY_DONE ? RESULT_OK : RESULT_ERROR);
+        return;
+    }
+    double end = fmin(sim_now(w->s) + in->handler_ms / 1000.0, in->deadline);
+    sim_at(w->s, end, on_handler_end, st, sim_gen_pack(in->epoch, id));
+}
+
 /* Runs the invocation id's steps from where it is, until it waits on calls or ends. Its
  * holder set it up (step 0, nothing left or pending, its epoch new) after the handler's own
  * time. */
@@ -361,6 +398,10 @@ void function_run_steps(function_state *st, uint32_t id)
         if (in->pending)
             return;                     /* waiting on calls */
         if (in->left == 0) {
+            if (in->checking && in->in_step) {
+                idempotency_checked(st, id);
+                return;
+            }
             if (in->in_step) {
                 in->step++;
                 in->in_step = 0;

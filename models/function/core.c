@@ -41,6 +41,8 @@ static void function_free_state(void *p)
     free(st->idle_pc);
     free(st->steps);
     free(st->tenant_busy);
+    free(st->keys);
+    freelist_free(&st->free_keys);
     function_shared_free(st);
     series_free(&st->busy_s);
     series_free(&st->idle_s);
@@ -513,9 +515,14 @@ void function_accept(void *state, world *w, uint32_t req)
         if (in->provisioned)
             st->on_provisioned++;
     }
-    if (f->has_sync && result == RESULT_OK) {
-        /* The handler's own time, then its calls: the end is not known yet. */
+    if (f->has_sync && (result == RESULT_OK || f->idempotency)) {
+        /* The handler's own time, then its calls: the end is not known yet. With
+         * idempotency the key's check (calls[0]) comes first, after the init, and the
+         * handler's time and result wait for it (calls.c). */
         call_ctx *c = &in->call;
+        c->checking = f->idempotency;
+        c->handler_ms = run_ms;
+        c->handler_result = (uint8_t)result;
         c->epoch++;
         c->measured = measuring;
         in->started = begin;
@@ -530,7 +537,8 @@ void function_accept(void *state, world *w, uint32_t req)
         } else if (r->deadline < c->deadline) {
             sim_at(w->s, r->deadline, function_on_client_deadline, st, inst_arg(st, slot));
         }
-        sim_at(w->s, end, function_on_compute_done, st, inst_arg(st, slot));
+        sim_at(w->s, f->idempotency ? end - run_ms / 1000.0 : end, function_on_compute_done, st,
+               inst_arg(st, slot));
         return;
     }
     busy_span(st, now, end);

@@ -40,6 +40,12 @@ void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "async_dropped", (double)st->async_dropped);
     metric_emit(m, "async_duplicates", (double)st->async_duplicates);
     metric_emit(m, "messages_sent", (double)st->messages_sent);
+    if (f->count_effects)
+        metric_emit(m, "duplicate_side_effects", (double)st->duplicate_side_effects);
+    if (f->idempotency) {
+        metric_emit(m, "idempotency_skipped", (double)st->idempotency_skipped);
+        metric_emit(m, "idempotency_in_progress", (double)st->idempotency_in_progress);
+    }
     metric_emit(m, "wasted_gb_s", (double)st->wasted_ms / 1000.0 * gb);
     function_figures ff;
     function_figures_of(spec, state, &ff);
@@ -234,7 +240,9 @@ bool function_calls(const void *spec, const char *path, size_t i, component_edge
     for (size_t k = 0; k < f->n_calls; k++)
         if (f->calls[k].sync && i-- == 0) {
             e->target = f->calls[k].target;
-            snprintf(e->path, sizeof e->path, "%s.calls[%zu].target", path, k);
+            function_call_path(f, path, k, e->path, sizeof e->path);
+            strncat(e->path, f->idempotency && k == 0 ? ".store" : ".target",
+                    sizeof e->path - strlen(e->path) - 1);
             return true;
         }
     return false;
@@ -248,7 +256,9 @@ bool function_sends(const void *spec, const char *path, size_t i, component_edge
     for (size_t k = 0; k < f->n_calls; k++)
         if (!f->calls[k].sync && i-- == 0) {
             e->target = f->calls[k].target;
-            snprintf(e->path, sizeof e->path, "%s.calls[%zu].target", path, k);
+            function_call_path(f, path, k, e->path, sizeof e->path);
+            strncat(e->path, f->idempotency && k == 0 ? ".store" : ".target",
+                    sizeof e->path - strlen(e->path) - 1);
             return true;
         }
     if (f->on_failure < 0 || i > 0)

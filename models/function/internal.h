@@ -148,6 +148,11 @@ typedef struct function_spec {
     function_call    *calls;
     uint32_t         *tenant_limit;    /* bulkheads: most concurrent invocations per tenant */
     bool              has_sync;        /* some step waits on a call */
+    /* idempotency: calls[0] is a conditional write of the event's key to the store, made
+     * before the handler runs; a delivery whose key another delivery holds skips its
+     * handler (async.c, calls.c) */
+    bool              idempotency;
+    bool              count_effects;   /* reports duplicate_side_effects (async or idempotency given) */
     /* billing rules of the provider */
     provider          provider;
     double            bill_gran_ms, bill_min_ms; /* duration rounded up to, at least */
@@ -196,6 +201,10 @@ typedef struct call_ctx {
     uint32_t left, pending;  /* calls of the step not yet sent, and awaited */
     uint32_t slot;           /* the instance whose connections and cache its calls use */
     double   deadline;       /* when the function's own timeout ends it */
+    /* idempotency: the handler runs after the key's check (calls[0]) for handler_ms and
+     * ends with handler_result (drawn at the start); checking until the check is done */
+    double   handler_ms;
+    uint8_t  handler_result, checking;
 } call_ctx;
 
 typedef struct instance {
@@ -258,6 +267,13 @@ typedef struct host_pool {
     uint32_t  n_units, cap_units;
 } host_pool;
 
+/* An event delivered more than once (at least once: async.c's copies): what its deliveries
+ * share. owner is the delivery (1 the first, 2 the copy) holding its idempotency key, 0
+ * none; ran counts its handler runs that ended well; refs its deliveries not yet ended. */
+typedef struct event_key {
+    uint8_t owner, ran, refs;
+} event_key;
+
 typedef struct function_state {
     const function_spec *f;
     uint32_t  version;               /* the live version: 0 the first, i + 1 deployment i's */
@@ -305,6 +321,9 @@ typedef struct function_state {
               async_duplicates, async_extra_requests;
     int       index;                 /* this component's index: the caller of async attempts */
     uint64_t  messages_sent;         /* by its calls */
+    event_key *keys;                 /* events delivered twice, named by request.tag */
+    freelist  free_keys;
+    uint64_t  duplicate_side_effects, idempotency_skipped, idempotency_in_progress; /* window */
     gsl_rng  *r_async;
     double    time_inside_s;
     gauge     concurrency;
@@ -373,6 +392,8 @@ void function_shared_parse(cfg_node *n, function_spec *f);
 
 /* ---- async.c ---- */
 void function_enqueue(void *state, world *w, uint32_t req);
+typedef enum idempotency_found { IDEMPOTENCY_NEW, IDEMPOTENCY_DONE, IDEMPOTENCY_IN_PROGRESS } idempotency_found;
+idempotency_found function_idempotency_seen(function_state *st, world *w, uint32_t req, bool measured);
 void function_reply(void *state, world *w, uint32_t req, attempt_result result);
 
 /* ---- figures.c ---- */
@@ -419,6 +440,17 @@ static inline double keep_alive_s(function_state *st)
     if (f->idle_max_s <= f->idle_min_s)
         return f->idle_min_s;
     return f->idle_min_s + (f->idle_max_s - f->idle_min_s) * gsl_rng_uniform(st->r_keep);
+}
+
+/* The JSON path of call step k (calls[0] of a function with idempotency is its key's
+ * check, written under "idempotency"). */
+static inline void function_call_path(const function_spec *f, const char *path, size_t k,
+                                      char *out, size_t size)
+{
+    if (f->idempotency && k == 0)
+        snprintf(out, size, "%s.idempotency", path);
+    else
+        snprintf(out, size, "%s.calls[%zu]", path, k - (f->idempotency ? 1 : 0));
 }
 
 static inline uint64_t inst_arg(const function_state *st, uint32_t slot)

@@ -143,6 +143,50 @@ static void parse_call(cfg_node *c, function_call *call, const function_spec *f,
     call->idempotent = cfg_bool(c, "idempotent", true);
 }
 
+/* idempotency: {"store": "<service>"}: every invocation first writes its event's key to the
+ * store (a synchronous step, calls[0], with the SDK's retries and the store's latency,
+ * throttles and price), and a delivery whose key another delivery of the same event holds
+ * skips its handler (async.c). Powertools for AWS Lambda writes the record before the handler
+ * and deletes it when the handler fails; its update to "completed" afterwards is a second
+ * write this model leaves out. {} (no store) checks nothing but reports the duplicate side
+ * effects, the baseline to compare with; without the key the function reports neither (an
+ * absent key stays absent in the resolved scenario, so its figures stay the same). */
+static void parse_idempotency(cfg_node *n, function_spec *f)
+{
+    f->count_effects = cfg_has(n, "idempotency");
+    if (!f->count_effects)
+        return;
+    cfg_node k;
+    cfg_object(n, "idempotency", &k);
+    const char *store = cfg_string(&k, "store", NULL);
+    cfg_done(&k);
+    if (cfg_failed(n) || !store)
+        return;
+    for (size_t j = 0; j < f->n_calls; j++)
+        if (strcmp(f->calls[j].name, "idempotency") == 0) {
+            cfg_fail(n, "calls", "a step is named \"idempotency\", which names the key's check: "
+                     "rename the step");
+            return;
+        }
+    function_call *calls = realloc(f->calls, (f->n_calls + 1) * sizeof *calls);
+    if (!calls) {
+        cfg_fail(n, "idempotency", "out of memory");
+        return;
+    }
+    memmove(calls + 1, calls, f->n_calls * sizeof *calls);
+    static const retry_policy sdk = { .max_attempts = 3, .base_ms = 1000, .cap_ms = 20000,
+                                      .jitter = JITTER_FULL };
+    calls[0] = (function_call){ .target_name = strdup(store), .name = strdup("idempotency"),
+                                .target = -1, .mode = 1, .sync = true, .idempotent = true,
+                                .count = dist_constant(1), .size_kb = 1, .timeout_s = INFINITY,
+                                .retry = sdk, .conn = -1 };
+    f->calls = calls;
+    f->n_calls++;
+    f->idempotency = true;
+    if (!calls[0].target_name || !calls[0].name)
+        cfg_fail(n, "idempotency", "out of memory");
+}
+
 /* tenant_concurrency: {"tenant": limit, "*": limit for every other tenant}. */
 static void parse_bulkheads(cfg_node *n, function_spec *f, const world_spec *w)
 {
@@ -870,6 +914,7 @@ void *function_parse(cfg_node *n, world_spec *w)
             cfg_done(&c);
         }
     }
+    parse_idempotency(n, f);
     parse_bulkheads(n, f, w);
     parse_deployments(n, f);
     bool has_cache = cfg_has(n, "local_cache");
@@ -904,6 +949,9 @@ void *function_parse(cfg_node *n, world_spec *w)
         cfg_fail(n, f->provisioned ? (f->n_pc_actions ? "provisioned_schedule" : "provisioned_concurrency")
                  : "ephemeral_storage_mb", "Lambda's SnapStart does not work with %s",
                  f->provisioned ? "provisioned concurrency" : "ephemeral storage over 512 MB");
+    if (!cfg_failed(n) && f->idempotency && f->shared)
+        cfg_fail(n, "idempotency", "is modelled for instances serving one request at a time "
+                 "(Lambda's); this function's serve several");
     if (!cfg_failed(n) && f->concurrency > 1 && (f->tenant_limit || f->provisioned))
         cfg_fail(n, "concurrency", "an instance serving several requests at once is modelled for "
                  "functions without bulkheads or provisioned instances; set it to 1");
@@ -950,10 +998,17 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
         function_call *call = &f->calls[i];
         cfg_node c;
         cfg_root(&c, ctx, NULL, NULL);
-        snprintf(c.path, sizeof c.path, "%s.calls[%zu]", path, i);
+        function_call_path(f, path, i, c.path, sizeof c.path);
         call->target = world_spec_component(w, call->target_name);
+        if (f->idempotency && i == 0 && call->target >= 0 &&
+            strcmp(w->components[call->target].kind->name, "service") != 0) {
+            cfg_fail(&c, "store", "\"%s\" is a %s; the key store is a service (a table)",
+                     call->target_name, w->components[call->target].kind->name);
+            return -1;
+        }
         if (call->target < 0) {
-            cfg_fail(&c, "target", "no component is named \"%s\"", call->target_name);
+            cfg_fail(&c, f->idempotency && i == 0 ? "store" : "target", "no component is named \"%s\"",
+                     call->target_name);
             return -1;
         }
         const component_kind *k = w->components[call->target].kind;
@@ -983,6 +1038,13 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
                 f->conn_target[f->n_conn++] = call->target;
             call->conn = (int)b;
         }
+    }
+    if (f->cache_hit_ratio > 0 && f->idempotency) {
+        cfg_node c;
+        cfg_root(&c, ctx, NULL, NULL);
+        snprintf(c.path, sizeof c.path, "%s", path);
+        cfg_fail(&c, "local_cache", "is not modelled with idempotency (its check is the first step)");
+        return -1;
     }
     if (f->cache_hit_ratio > 0 && !f->calls[0].sync) {
         cfg_node c;
