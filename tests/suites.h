@@ -44,7 +44,7 @@ Suite *shared_calls_suite(void); /* tests/test_shared_calls.c: call steps on ins
 Suite *hot_shards_suite(void);  /* tests/test_hot_shards.c: a stream's key skew, hot shard and poisoned records, on-demand bills */
 Suite *data_tier_suite(void);   /* tests/test_data_tier.c: DynamoDB capacity: provisioned and auto scaling, partitions, hot keys, break-even */
 Suite *observability_suite(void); /* tests/test_observability.c: logs by level and retention, X-Ray, custom metrics */
-Suite *idempotency_suite(void); /* tests/test_idempotency.c: an idempotency key store against at-least-once duplicates; exercise 22 */
+Suite *idempotency_suite(void); /* tests/test_idempotency.c: an idempotency key store against at-least-once duplicates; exercise 21 */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
