@@ -111,6 +111,8 @@ static void end_on_instance(function_state *st, uint32_t slot, attempt_result re
             st->billed_ms_pc += billed;
         else
             st->billed_ms += billed;
+        if (st->tenant_billed_ms && !in->provisioned && in->call.traced)
+            st->tenant_billed_ms[in->call.tenant] += billed;
         if (in->call.serving == UINT32_MAX)
             st->wasted_ms += billed;
         if (result == RESULT_ERROR)
