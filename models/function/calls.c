@@ -295,6 +295,7 @@ static void issue_call(function_state *st, uint32_t id, uint32_t attempt, double
     r->created = now;
     r->source = in->source;
     r->tenant = in->tenant;
+    r->traced = in->traced;    /* a tenant's call (world_tenanted); a call ends by its reply */
     r->size_kb = (float)c->size_kb;
     r->caller = st->index;
     r->tag = id;
