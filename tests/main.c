@@ -57,6 +57,7 @@ static const struct {
     { "platform-events", platform_events_suite },
     { "platform-queues", platform_queues_suite },
     { "shared-calls", shared_calls_suite },
+    { "tenant-cost", tenant_cost_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

@@ -41,6 +41,7 @@ Suite *platform_data_suite(void); /* tests/test_platform_data.c: a service that 
 Suite *platform_events_suite(void); /* tests/test_platform_events.c: topics, buses, buckets, schedules, gateways on Azure, Google, Cloudflare */
 Suite *platform_queues_suite(void); /* tests/test_platform_queues.c: the other providers' queues */
 Suite *shared_calls_suite(void); /* tests/test_shared_calls.c: call steps on instances serving several requests (Cloud Run, Azure Flex) */
+Suite *tenant_cost_suite(void);  /* tests/test_tenant_cost.c: each tenant's part of the bill, pool and silos, exercise 20 */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)

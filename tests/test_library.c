@@ -384,6 +384,10 @@ START_TEST(each_pair_teaches_its_lesson)
          * against $251 a month over a day (about 0.72). */
         { "API with a table: Cloudflare / AWS monthly cost", "platforms/api-table-on-aws.json",
           "platforms/api-table-on-cloudflare.json", "cost.monthly_total", 2, 1800, 0.85 },
+        /* acme's 5-minute burst at 1,800 s: in the pool beta's requests are throttled with
+         * everyone's (about 4.5%), in its silo none are (ratio 0). */
+        { "silo / pool: beta's throttled requests", "operations/tenancy-pool.json",
+          "operations/tenancy-silo.json", "tenants.beta.requests.throttled", 3, 3600, 0.1 },
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         pair_runs p;
