@@ -154,6 +154,76 @@ START_TEST(silos_contain_the_noisy_tenant_and_chill_the_small_one)
 }
 END_TEST
 
+/* ---- exercise 20 ---------------------------------------------------------------------------- */
+
+START_TEST(ex20_who_pays)
+{
+    exercise_page p;
+    exercise_page_open(&p, 20);
+    world_spec *sp, *ss;
+    run_result pool, silo;
+    page_run(&p, "/pool$", &sp, &pool);
+    page_run(&p, "/silo$", &ss, &silo);
+    char cmp[1024];
+    page_study(&p, "/compare$", cmp, sizeof cmp);
+    page_compare_agrees(cmp, "pool", &pool, "cost.monthly_total");
+    page_compare_agrees(cmp, "silo", &silo, "cost.monthly_total");
+    double hw, m;
+
+    /* 1. The tenants' parts add up to the bill in every replication (so in the mean). */
+    const char *tenants[] = { "acme", "beta", "gamma", "delta" };
+    for (uint32_t r = 0; r < sp->replications; r++) {
+        double sum = support_row_value(&pool, r, "cost.unattributed");
+        ck_assert_double_eq(sum, 0);
+        char name[96];
+        for (int k = 0; k < 4; k++) {
+            snprintf(name, sizeof name, "tenants.%s.cost.monthly", tenants[k]);
+            sum += support_row_value(&pool, r, name);
+        }
+        support_assert_cents("ex20.1 the tenants' parts add up to the bill", sum,
+                             support_row_value(&pool, r, "cost.monthly_total"));
+    }
+    page_says(&p, "Of **$%,.2f** a month, acme pays $%,.2f, beta $%,.2f, gamma $%,.2f and delta $%.2f",
+              page_mean(&pool, "cost.monthly_total"), page_mean(&pool, "tenants.acme.cost.monthly"),
+              page_mean(&pool, "tenants.beta.cost.monthly"), page_mean(&pool, "tenants.gamma.cost.monthly"),
+              page_mean(&pool, "tenants.delta.cost.monthly"));
+    page_says(&p, "The table ($%.2f) and the API ($%.2f)", page_mean(&pool, "cost.by_component.orders"),
+              page_mean(&pool, "cost.by_line.api_gateway_http"));
+
+    /* 2. acme pays more per completed request than beta, beyond the CI. */
+    m = support_paired_diff(&pool, "tenants.acme.cost.per_million_completed", &pool,
+                            "tenants.beta.cost.per_million_completed", &hw);
+    support_assert_above(SUITE, "ex20.2 acme - beta, $ per million completed", m, hw, 1.0);
+    page_says(&p, "**$%.2f** per million completed requests against beta's $%.2f",
+              page_mean(&pool, "tenants.acme.cost.per_million_completed"),
+              page_mean(&pool, "tenants.beta.cost.per_million_completed"));
+
+    /* 3. beta's bill hardly moves; its throttles go. */
+    m = support_paired_ratio(&silo, "tenants.beta.cost.monthly", &pool, "tenants.beta.cost.monthly", &hw);
+    support_assert_below(SUITE, "ex20.3 beta's bill, silo / pool", fabs(m - 1), hw, 0.02);
+    page_says(&p, "$%.2f against $%.2f (silo over pool: %.2f)", page_mean(&silo, "tenants.beta.cost.monthly"),
+              page_mean(&pool, "tenants.beta.cost.monthly"), m);
+    m = support_figure_ci(&pool, "tenants.beta.requests.success_ratio", &hw);
+    support_assert_below(SUITE, "ex20.3 pool: beta's success ratio", m, hw, 0.99);
+    page_says(&p, "(beta's success ratio %.3f)", m);
+    m = support_figure_ci(&silo, "tenants.beta.requests.success_ratio", &hw);
+    support_assert_above(SUITE, "ex20.3 silo: beta's success ratio", m, hw, 0.999);
+    page_says(&p, "never sees it\n   (%.3f)", m);
+
+    /* 4. delta's cold starts in its silo, none in the pool. */
+    m = support_figure_ci(&silo, "tenants.delta.cold_start_ratio", &hw);
+    support_assert_above(SUITE, "ex20.4 silo: delta's cold-start ratio", m, hw, 0.1);
+    page_says(&p, "**%.2f** of them start", m);
+    ck_assert_double_eq(page_mean(&pool, "tenants.delta.cold_starts"), 0);
+    page_says(&p, "its mean latency is %.0f ms\n   against %.0f ms", page_mean(&silo, "tenants.delta.latency_ms.mean"),
+              page_mean(&pool, "tenants.delta.latency_ms.mean"));
+
+    support_done(sp, &pool);
+    support_done(ss, &silo);
+    exercise_page_close(&p);
+}
+END_TEST
+
 /* ---- suite ----------------------------------------------------------------------------------- */
 
 Suite *tenant_cost_suite(void)
@@ -170,6 +240,7 @@ Suite *tenant_cost_suite(void)
     tcase_set_tags(slow, "slow");
     tcase_set_timeout(slow, 600);
     tcase_add_test(slow, silos_contain_the_noisy_tenant_and_chill_the_small_one);
+    tcase_add_test(slow, ex20_who_pays);
     suite_add_tcase(s, slow);
     return s;
 }
