@@ -143,7 +143,8 @@ static void collect_work(const world *w, metric_sink *m)
         metric_emit(m, lost[o], (double)k->lost_by[o]);
 }
 
-static void collect(const world_spec *spec, const world *w, const bill *b, metric_sink *m)
+static void collect(const world_spec *spec, const world *w, const bill *b, const tenant_bill *tb,
+                    metric_sink *m)
 {
     static const request_counts none;
     const request_counts *c = w ? &w->counts : &none;
@@ -189,6 +190,22 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
         gateway_report_tenant(spec, w, i, m);
         snprintf(m->prefix, sizeof m->prefix, "tenants.%s.latency_ms.", spec->tenants[i].name);
         emit_latency(m, w ? &w->tenant_latency[i] : NULL);
+        /* Cold starts of the tenant's invocations, over every function (one-request
+         * instances: a shared instance's start is nobody's). */
+        snprintf(m->prefix, sizeof m->prefix, "tenants.%s.", spec->tenants[i].name);
+        double invocations = w ? (double)w->tenant_invocations[i] : 0;
+        metric_emit(m, "invocations", invocations);
+        metric_emit(m, "cold_starts", w ? (double)w->tenant_cold_starts[i] : 0);
+        metric_emit(m, "cold_start_ratio", invocations > 0 ? (double)w->tenant_cold_starts[i] / invocations : NAN);
+        /* The tenant's part of the bill (billing_by_tenant) */
+        snprintf(m->prefix, sizeof m->prefix, "tenants.%s.cost.", spec->tenants[i].name);
+        metric_emit(m, "monthly", tb ? tb->monthly[i] : 0);
+        double requests = w ? (double)(w->tenant_counts[i].completed) * spec->prices.month_hours *
+                              3600.0 / spec->duration_s : 0;
+        metric_emit(m, "per_million_completed", tb && requests > 0 ? tb->monthly[i] / requests * 1e6 : NAN);
+        snprintf(m->prefix, sizeof m->prefix, "tenants.%s.cost.by_category.", spec->tenants[i].name);
+        for (size_t c = 0; c < PRICE_CATEGORIES; c++)
+            metric_emit(m, price_category_names[c], tb ? tb->category[i * PRICE_CATEGORIES + c] : 0);
     }
 
     for (size_t i = 0; i < spec->n_components; i++) {
@@ -199,6 +216,8 @@ static void collect(const world_spec *spec, const world *w, const bill *b, metri
 
     snprintf(m->prefix, sizeof m->prefix, "cost.");
     metric_emit(m, "monthly_total", b ? b->total : 0);
+    if (spec->n_tenants)   /* what no tenant's request reached (billing_by_tenant) */
+        metric_emit(m, "unattributed", tb ? tb->monthly[spec->n_tenants] : 0);
     snprintf(m->prefix, sizeof m->prefix, "cost.by_component.");
     for (size_t i = 0; i < spec->n_components; i++)
         metric_emit(m, spec->components[i].name, b ? b->by_component[i] : 0);
@@ -273,10 +292,13 @@ static int run_one(void *p, uint32_t r, double *row)
         ledger u;
         ledger_init(&u, &spec->prices);
         bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
+        size_t parts = spec->n_tenants + 1;
+        tenant_bill tb = { .monthly = calloc(parts, sizeof(double)),
+                           .category = calloc(parts * PRICE_CATEGORIES, sizeof(double)) };
         for (size_t i = 0; i < spec->n_components; i++)
             spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, i, &u);
         gateway_meter(spec, &w, &u);
-        if (u.failed || !b.by_component) {
+        if (u.failed || !b.by_component || !tb.monthly || !tb.category) {
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;
         } else if (u.n_unpriced > 0) {
@@ -288,8 +310,16 @@ static int run_one(void *p, uint32_t r, double *row)
             rc = -1;
         } else {
             billing_compute(&spec->prices, &u, spec->free_tier, spec->duration_s, &b);
+            if (spec->n_tenants && billing_by_tenant(&spec->prices, &u, spec->free_tier, spec->duration_s,
+                                                     spec->n_components, spec->n_tenants,
+                                                     w.tenant_received, &b, &tb) != 0) {
+                snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
+                rc = -1;
+            }
+        }
+        if (rc == 0) {
             metric_sink m = { .values = row };
-            collect(spec, &w, &b, &m);
+            collect(spec, &w, &b, spec->n_tenants ? &tb : NULL, &m);
             ctx->hists[r] = w.latency;
             ctx->work_hists[r] = w.work_latency;
             if (r == 0)
@@ -302,6 +332,8 @@ static int run_one(void *p, uint32_t r, double *row)
         }
         ledger_free(&u);
         free(b.by_component);
+        free(tb.monthly);
+        free(tb.category);
     }
     world_free(&w);
     return rc;
@@ -324,7 +356,7 @@ static int run_prepare(const world_spec *spec, run_result *out, run_ctx *ctx, ch
     memset(out, 0, sizeof *out);
     out->spec = spec;
     metric_sink names = { 0 };
-    collect(spec, NULL, NULL, &names);
+    collect(spec, NULL, NULL, NULL, &names);
     out->names = names.names;
     out->n_values = names.n;
     uint32_t reps = spec->replications;
@@ -483,7 +515,7 @@ int run_batch(const world_spec *const *specs, size_t n, int threads, FILE *bar_o
 int run_has_figure(const world_spec *spec, const char *name)
 {
     metric_sink names = { 0 };
-    collect(spec, NULL, NULL, &names);
+    collect(spec, NULL, NULL, NULL, &names);
     int found = names.oom ? -1 : 0;
     for (size_t i = 0; i < names.n; i++) {
         if (found == 0 && !strcmp(names.names[i], name))

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct embedded_table { const char *name; const char *json; };
@@ -590,22 +591,32 @@ double billing_tiered(const price_tiers *t, double quantity)
     return cost;
 }
 
-void billing_compute(const price_table *t, const ledger *u, bool free_tier, double window_s, bill *b)
+/* The month's prices of a ledger's dimensions, before any rounding: what billing_compute
+ * and billing_by_tenant both start from. */
+typedef struct dim_costs {
+    double scale;                        /* month / window */
+    double q[PRICE_DIMS_MAX];            /* monthly quantity */
+    double eligible[PRICE_DIMS_MAX];     /* the part free pools may cover */
+    double freed[PRICE_DIMS_MAX];        /* the part they cover */
+    double window_q[PRICE_DIMS_MAX];     /* the window's quantity (fees follow it) */
+    double cost[PRICE_DIMS_MAX];
+} dim_costs;
+
+static void price_dims(const price_table *t, const ledger *u, bool free_tier, double window_s,
+                       dim_costs *dc)
 {
+    memset(dc, 0, sizeof *dc);
     double month_s = t->month_hours * 3600.0, scale = month_s / window_s;
-    /* Monthly quantity of each dimension, the part the free pools may cover, and (for fees)
-     * the window's quantity each is shared by. */
-    double q[PRICE_DIMS_MAX] = { 0 }, eligible[PRICE_DIMS_MAX] = { 0 }, freed[PRICE_DIMS_MAX] = { 0 };
-    double window_q[PRICE_DIMS_MAX] = { 0 }, cost[PRICE_DIMS_MAX] = { 0 };
+    dc->scale = scale;
     bool used[PRICE_DIMS_MAX] = { false };
     for (size_t i = 0; i < u->n; i++) {
         const usage_record *r = &u->rec[i];
         if (r->dim < 0)
             continue;
-        q[r->dim] += r->quantity * scale;
-        window_q[r->dim] += r->quantity;
+        dc->q[r->dim] += r->quantity * scale;
+        dc->window_q[r->dim] += r->quantity;
         if (!(r->flags & USAGE_NOT_FREE))
-            eligible[r->dim] += r->quantity * scale;
+            dc->eligible[r->dim] += r->quantity * scale;
         used[r->dim] = true;
     }
     double left[PRICE_POOLS_MAX];
@@ -614,17 +625,49 @@ void billing_compute(const price_table *t, const ledger *u, bool free_tier, doub
     for (size_t d = 0; d < t->n_dims; d++) {
         const price_dim *pd = &t->dim[d];
         if (pd->pool >= 0) {
-            freed[d] = fmin(left[pd->pool], eligible[d]);
-            left[pd->pool] -= freed[d];
+            dc->freed[d] = fmin(left[pd->pool], dc->eligible[d]);
+            left[pd->pool] -= dc->freed[d];
         }
         if (pd->monthly_fee > 0)
-            cost[d] = used[pd->shared_by] ? pd->monthly_fee : 0;
+            dc->cost[d] = used[pd->shared_by] ? pd->monthly_fee : 0;
         else
-            cost[d] = billing_tiered(&pd->tiers, (q[d] - freed[d]) / pd->per);
+            dc->cost[d] = billing_tiered(&pd->tiers, (dc->q[d] - dc->freed[d]) / pd->per);
     }
+}
+
+/* A record's share of its dimension's cost, by its share of the billable usage (a free pool
+ * is credited to the eligible records in proportion to their usage), then its share of each
+ * fee that follows its dimension; each added to add[line's category] and to *sum, in this
+ * order (billing_compute's by_component depends on the order of the additions). */
+static void record_cost(const price_table *t, const dim_costs *dc, const usage_record *r,
+                        double *sum, double *by_category)
+{
+    double mq = r->quantity * dc->scale;
+    if (!(r->flags & USAGE_NOT_FREE) && dc->eligible[r->dim] > 0)
+        mq -= dc->freed[r->dim] * mq / dc->eligible[r->dim];
+    double billable = dc->q[r->dim] - dc->freed[r->dim];
+    if (billable > 0) {
+        double x = dc->cost[r->dim] * mq / billable;
+        *sum += x;
+        if (by_category)
+            by_category[t->line_category[t->dim[r->dim].line]] += x;
+    }
+    for (size_t d = 0; d < t->n_dims; d++)
+        if (t->dim[d].monthly_fee > 0 && t->dim[d].shared_by == r->dim && dc->window_q[r->dim] > 0) {
+            double x = dc->cost[d] * r->quantity / dc->window_q[r->dim];
+            *sum += x;
+            if (by_category)
+                by_category[t->line_category[t->dim[d].line]] += x;
+        }
+}
+
+void billing_compute(const price_table *t, const ledger *u, bool free_tier, double window_s, bill *b)
+{
+    dim_costs dc;
+    price_dims(t, u, free_tier, window_s, &dc);
     double raw[PRICE_LINES_MAX] = { 0 };
     for (size_t d = 0; d < t->n_dims; d++)
-        raw[t->dim[d].line] += cost[d];
+        raw[t->dim[d].line] += dc.cost[d];
     b->n_lines = t->n_lines;
     b->total = 0;
     for (size_t k = 0; k < t->n_lines; k++) {
@@ -639,25 +682,108 @@ void billing_compute(const price_table *t, const ledger *u, bool free_tier, doub
     for (size_t c = 0; c < PRICE_CATEGORIES; c++)
         b->category[c] = billing_round_cents(b->category[c]);
 
-    /* Each component's share of each dimension, by its share of the billable usage: a free
-     * pool is credited to the eligible records in proportion to their usage. A fee follows
-     * the window's usage of the dimension it is shared by. */
+    /* Each component's share of each dimension (record_cost). */
     for (size_t c = 0; c < b->n; c++)
         b->by_component[c] = 0;
     for (size_t i = 0; i < u->n; i++) {
         const usage_record *r = &u->rec[i];
         if (r->dim < 0 || r->component >= b->n)
             continue;
-        double mq = r->quantity * scale;
-        if (!(r->flags & USAGE_NOT_FREE) && eligible[r->dim] > 0)
-            mq -= freed[r->dim] * mq / eligible[r->dim];
-        double billable = q[r->dim] - freed[r->dim];
-        if (billable > 0)
-            b->by_component[r->component] += cost[r->dim] * mq / billable;
-        for (size_t d = 0; d < t->n_dims; d++)
-            if (t->dim[d].monthly_fee > 0 && t->dim[d].shared_by == r->dim && window_q[r->dim] > 0)
-                b->by_component[r->component] += cost[d] * r->quantity / window_q[r->dim];
+        record_cost(t, &dc, r, &b->by_component[r->component], NULL);
     }
     for (size_t c = 0; c < b->n; c++)
         b->by_component[c] = billing_round_cents(b->by_component[c]);
+}
+
+/* Splits target_cents over n parts in proportion to raw (non-negative), in whole cents that
+ * add up to target_cents exactly: each part's exact share rounded down, then the cents left
+ * to the largest remainders (Hamilton's method). With nothing to go by, the last part takes
+ * it all. */
+static void apportion(const double *raw, size_t n, long long target_cents, double *out,
+                      double *remainder /* n entries of scratch */)
+{
+    double sum = 0;
+    for (size_t k = 0; k < n; k++)
+        sum += raw[k];
+    long long given = 0;
+    for (size_t k = 0; k < n; k++) {
+        double exact = sum > 0 ? (double)target_cents * raw[k] / sum : 0;
+        double whole = floor(exact);
+        out[k] = whole;
+        given += (long long)whole;
+        remainder[k] = exact - whole;
+    }
+    if (sum <= 0) {
+        out[n - 1] += (double)(target_cents - given);
+    } else {
+        for (long long left = target_cents - given; left > 0; left--) {
+            size_t best = 0;
+            for (size_t k = 1; k < n; k++)
+                if (remainder[k] > remainder[best])
+                    best = k;
+            out[best] += 1;
+            remainder[best] = -1;
+        }
+    }
+    for (size_t k = 0; k < n; k++)
+        out[k] /= 100.0;
+}
+
+int billing_by_tenant(const price_table *t, const ledger *u, bool free_tier, double window_s,
+                      size_t n_components, size_t n_tenants, const uint64_t *received,
+                      const bill *b, tenant_bill *out)
+{
+    size_t parts = n_tenants + 1;
+    double *raw = calloc(parts * (PRICE_CATEGORIES + 1), sizeof *raw);
+    double *share = calloc(parts > PRICE_CATEGORIES ? parts : PRICE_CATEGORIES, sizeof *share);
+    double *sums = calloc(parts, sizeof *sums);
+    if (!raw || !share || !sums) {
+        free(raw);
+        free(share);
+        free(sums);
+        return -1;
+    }
+    /* raw[k * (PRICE_CATEGORIES + 1)]: part k's sum; the PRICE_CATEGORIES after it: by category. */
+    dim_costs dc;
+    price_dims(t, u, free_tier, window_s, &dc);
+    for (size_t i = 0; i < u->n; i++) {
+        const usage_record *r = &u->rec[i];
+        if (r->dim < 0 || r->component >= n_components)
+            continue;
+        double sum = 0, cat[PRICE_CATEGORIES] = { 0 };
+        record_cost(t, &dc, r, &sum, cat);
+        /* The tenant's own usage is the tenant's; the rest of a component's follows each
+         * tenant's share of what the component received; of a component no tenant reached,
+         * nobody's. */
+        double received_sum = 0;
+        for (size_t k = 0; k < n_tenants; k++) {
+            share[k] = 0;
+            if (r->tenant >= 0)
+                share[k] = (size_t)r->tenant == k;
+            else
+                share[k] = (double)received[r->component * n_tenants + k];
+            received_sum += share[k];
+        }
+        for (size_t k = 0; k <= n_tenants; k++) {
+            double f = k == n_tenants ? (received_sum > 0 ? 0 : 1) :
+                       received_sum > 0 ? share[k] / received_sum : 0;
+            if (f == 0)
+                continue;
+            double *row = &raw[k * (PRICE_CATEGORIES + 1)];
+            row[0] += f * sum;
+            for (size_t c = 0; c < PRICE_CATEGORIES; c++)
+                row[1 + c] += f * cat[c];
+        }
+    }
+    /* share is the apportioning's scratch from here */
+    for (size_t k = 0; k < parts; k++)
+        sums[k] = raw[k * (PRICE_CATEGORIES + 1)];
+    apportion(sums, parts, llround(b->total * 100.0), out->monthly, share);
+    for (size_t k = 0; k < parts; k++)
+        apportion(&raw[k * (PRICE_CATEGORIES + 1) + 1], PRICE_CATEGORIES,
+                  llround(out->monthly[k] * 100.0), &out->category[k * PRICE_CATEGORIES], share);
+    free(sums);
+    free(share);
+    free(raw);
+    return 0;
 }

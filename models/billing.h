@@ -171,6 +171,24 @@ void   price_list_variants(const price_table *t, const char *prefix, bool quote,
 /* Bills the ledger's usage measured over window_s seconds, extrapolated to a month.
  * b->by_component must have b->n entries (the components). */
 void   billing_compute(const price_table *t, const ledger *u, bool free_tier, double window_s, bill *b);
+/* What each tenant pays of a bill, in cents that add up to it. */
+typedef struct tenant_bill {
+    double *monthly;    /* n_tenants + 1: each tenant's, then the part nobody's (cost.unattributed) */
+    double *category;   /* (n_tenants + 1) x PRICE_CATEGORIES: each part by category; a row adds
+                           up to its monthly */
+} tenant_bill;
+
+/* Splits bill b (billing_compute's of the same ledger) over n_tenants tenants. A record that
+ * names its tenant is that tenant's; a component's other records (usage not split by request:
+ * provisioned capacity, idle instances, polling, storage, fees that follow its usage) are
+ * shared in proportion to what the component received of each tenant — received[component
+ * x n_tenants + tenant], the tenants' requests and messages that reached it (world's
+ * tenant_received) —; those of a component no tenant reached are nobody's. Each part's exact
+ * share is then rounded to cents by the largest remainders, so that the parts add up to
+ * b->total to the cent. Returns 0, or -1 out of memory. */
+int    billing_by_tenant(const price_table *t, const ledger *u, bool free_tier, double window_s,
+                         size_t n_components, size_t n_tenants, const uint64_t *received,
+                         const bill *b, tenant_bill *out);
 /* Cost of a monthly quantity through tiers. */
 double billing_tiered(const price_tiers *t, double quantity);
 double billing_round_cents(double x);

@@ -164,6 +164,7 @@ static void bucket_enqueue(void *state, world *w, uint32_t req)
         e->created = original.created;
         e->traced = original.measured || original.traced;
         e->source = original.source;
+        e->tenant = original.tenant;
         e->poison = original.poison;
         e->size_kb = 1;                       /* an event describes the object */
         e->measured = 0;

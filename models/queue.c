@@ -773,10 +773,12 @@ static void try_dispatch(queue_state *st)
             c->size_kb = (float)kb;
             c->items = bt->n;
             c->deadline = INFINITY;
-            /* The batch speaks for its first message in pipelines (clock, source, tracing). */
+            /* The batch speaks for its first message in pipelines (clock, source, tracing)
+             * and for tenants (a batch of several tenants' messages is its first's). */
             const request *first = &w->req[bt->msg[0]];
             c->created = first->created;
             c->source = first->source;
+            c->tenant = first->tenant;
             c->traced = first->measured || first->traced;
             /* What its processing sends on carries the work of the messages it holds (the
              * carrier is no unit: world_work_begin is not called for it). */

@@ -471,10 +471,12 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
     c->items = sh->in_batch;
     c->size_kb = (float)kb;
     c->deadline = INFINITY;
-    /* The batch speaks for its first record in pipelines (its clock, source, tracing). */
+    /* The batch speaks for its first record in pipelines (its clock, source, tracing)
+     * and for tenants. */
     const request *first = &w->req[sh->first];
     c->created = first->created;
     c->source = first->source;
+    c->tenant = first->tenant;
     c->traced = first->measured || first->traced;
     c->work = work ? WORK_CARRIED : WORK_NONE;   /* what it sends on carries their work */
     if (measuring(st)) {

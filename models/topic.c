@@ -501,6 +501,7 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
         c->created = original.created;      /* the pipeline's clock keeps running */
         c->traced = original.measured || original.traced;
         c->source = original.source;
+        c->tenant = original.tenant;
         c->size_kb = original.size_kb;
         c->poison = original.poison;
         c->measured = 0;

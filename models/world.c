@@ -668,6 +668,14 @@ static void defer(world *w, sim_handler handler, uint32_t high, uint32_t idx)
     sim_at(w->s, sim_now(w->s), handler, w, sim_gen_pack(high, idx));
 }
 
+/* A tenant's request or message reaches a component (with tenants, in the window). */
+static inline void count_received(world *w, int component, uint32_t idx)
+{
+    const request *r = &w->req[idx];
+    if (w->tenant_received && world_tenanted(r) && world_measuring(w, sim_now(w->s)))
+        w->tenant_received[(size_t)component * w->spec->n_tenants + r->tenant]++;
+}
+
 void world_deliver(world *w, int component, uint32_t idx)
 {
     assert(component >= 0 && (size_t)component < w->spec->n_components);
@@ -677,6 +685,7 @@ void world_deliver(world *w, int component, uint32_t idx)
         return;
     }
     const component_spec *c = &w->spec->components[component];
+    count_received(w, component, idx);
     w->depth++;
     c->kind->accept(w->state[component], w, idx);
     w->depth--;
@@ -693,6 +702,7 @@ bool world_enqueue(world *w, int component, uint32_t idx)
         defer(w, on_deferred_enqueue, (uint32_t)component, idx);
         return true;
     }
+    count_received(w, component, idx);
     w->depth++;
     c->kind->enqueue(w->state[component], w, idx);
     w->depth--;
@@ -920,6 +930,13 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->tenant_throttled = calloc(nt, sizeof *w->tenant_throttled);
     if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled)
         goto oom;
+    if (spec->n_tenants) {
+        w->tenant_received = calloc(spec->n_components * nt, sizeof *w->tenant_received);
+        w->tenant_invocations = calloc(nt, sizeof *w->tenant_invocations);
+        w->tenant_cold_starts = calloc(nt, sizeof *w->tenant_cold_starts);
+        if (!w->tenant_received || !w->tenant_invocations || !w->tenant_cold_starts)
+            goto oom;
+    }
     for (size_t i = 0; i < nt; i++)
         hist_init(&w->tenant_latency[i]);
     for (int k = 0; k < TS_COLUMNS; k++)
@@ -1014,6 +1031,9 @@ void world_free(world *w)
     free(w->tenant_counts);
     free(w->tenant_latency);
     free(w->tenant_throttled);
+    free(w->tenant_received);
+    free(w->tenant_invocations);
+    free(w->tenant_cold_starts);
     for (int k = 0; k < TS_COLUMNS; k++)
         series_free(&w->ts[k]);
     memset(w, 0, sizeof *w);

@@ -310,6 +310,12 @@ struct world {
     request_counts   *tenant_counts;       /* per tenant (n_tenants entries) */
     hist             *tenant_latency;
     uint64_t         *tenant_throttled;    /* attempts throttled, anywhere */
+    /* With tenants only (else NULL), in the window: what each component received of each
+     * tenant's requests and the messages derived from them (component x n_tenants + tenant:
+     * attempts delivered and messages enqueued), the basis on which a component's shared cost
+     * is attributed; and each tenant's invocations and cold starts over every function. */
+    uint64_t         *tenant_received;
+    uint64_t         *tenant_invocations, *tenant_cold_starts;
     struct gateway   *gateway;             /* the entry: tenants' plans, API gateways (gateway.c) */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;
@@ -329,6 +335,10 @@ struct world {
 int    world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size);
 void   world_free(world *w);
 bool   world_measuring(const world *w, double t);
+/* True when request idx belongs to a tenant: a traffic source's request in the window, or a
+ * message derived from one (a schedule's requests and the messages made from them belong to
+ * none, though their `tenant` field is 0). */
+static inline bool world_tenanted(const request *r) { return r->measured || r->traced; }
 
 /* Request pool. world_request_new returns an index, or UINT32_MAX when out of memory. */
 uint32_t world_request_new(world *w);

@@ -61,6 +61,7 @@ static const struct {
     { "data-tier", data_tier_suite },
     { "observability", observability_suite },
     { "idempotency", idempotency_suite },
+    { "tenant-cost", tenant_cost_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

@@ -429,6 +429,10 @@ START_TEST(each_pair_teaches_its_lesson)
          * the hour); with a key per event in a table, none does: 0. */
         { "payments: double charges with / without idempotency keys", "operations/idempotency-without-keys.json",
           "operations/idempotency-with-keys.json", "functions.billing.duplicate_side_effects", 3, 3600, 0.05 },
+        /* acme's 5-minute burst at 1,800 s: in the pool beta's requests are throttled with
+         * everyone's (about 4.5%), in its silo none are (ratio 0). */
+        { "silo / pool: beta's throttled requests", "operations/tenancy-pool.json",
+          "operations/tenancy-silo.json", "tenants.beta.requests.throttled", 3, 3600, 0.1 },
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         pair_runs p;

@@ -111,6 +111,8 @@ static void end_on_instance(function_state *st, uint32_t slot, attempt_result re
             st->billed_ms_pc += billed;
         else
             st->billed_ms += billed;
+        if (st->tenant_billed_ms && !in->provisioned && in->call.traced)
+            st->tenant_billed_ms[in->call.tenant] += billed;
         if (in->call.serving == UINT32_MAX)
             st->wasted_ms += billed;
         if (result == RESULT_ERROR || result == RESULT_PARTIAL)
@@ -293,6 +295,7 @@ static void issue_call(function_state *st, uint32_t id, uint32_t attempt, double
     r->created = now;
     r->source = in->source;
     r->tenant = in->tenant;
+    r->traced = in->traced;    /* a tenant's call (world_tenanted); a call ends by its reply */
     r->size_kb = (float)c->size_kb;
     r->caller = st->index;
     r->tag = id;

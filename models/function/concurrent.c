@@ -436,6 +436,10 @@ static void job_admit(function_state *st, uint32_t k, uint32_t slot, double now)
     j->call.measured = world_measuring(w, now);
     if (j->call.measured) {
         st->invocations++;
+        if (st->tenant_invocations && j->call.traced) {
+            st->tenant_invocations[j->call.tenant]++;
+            w->tenant_invocations[j->call.tenant]++;
+        }
         if (j->result == RESULT_ERROR || j->result == RESULT_PARTIAL)
             st->errors++;
     }

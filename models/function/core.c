@@ -43,6 +43,8 @@ static void function_free_state(void *p)
     free(st->tenant_busy);
     free(st->keys);
     freelist_free(&st->free_keys);
+    free(st->tenant_invocations);
+    free(st->tenant_billed_ms);
     function_shared_free(st);
     series_free(&st->busy_s);
     series_free(&st->idle_s);
@@ -137,6 +139,11 @@ static void *function_start(const void *spec, world *w, int index)
         if (f->tenant_limit)
             st->tenant_busy = calloc(w->spec->n_tenants, sizeof *st->tenant_busy);
         ok = ok && st->steps && (!f->tenant_limit || st->tenant_busy);
+        if (w->spec->n_tenants) {
+            st->tenant_invocations = calloc(w->spec->n_tenants, sizeof *st->tenant_invocations);
+            st->tenant_billed_ms = calloc(w->spec->n_tenants, sizeof *st->tenant_billed_ms);
+            ok = ok && st->tenant_invocations && st->tenant_billed_ms;
+        }
     }
     if (!ok) {
         function_free_state(st);
@@ -514,6 +521,11 @@ void function_accept(void *state, world *w, uint32_t req)
         }
         if (in->provisioned)
             st->on_provisioned++;
+        if (st->tenant_invocations && world_tenanted(r)) {
+            st->tenant_invocations[r->tenant]++;
+            w->tenant_invocations[r->tenant]++;
+            w->tenant_cold_starts[r->tenant] += (uint64_t)(cold != 0);
+        }
     }
     if (f->has_sync && (result == RESULT_OK || f->idempotency)) {
         /* The handler's own time, then its calls: the end is not known yet. With
@@ -553,6 +565,8 @@ void function_accept(void *state, world *w, uint32_t req)
             st->billed_ms_pc += billed;
         else
             st->billed_ms += billed;
+        if (st->tenant_billed_ms && !in->provisioned && in->call.traced)
+            st->tenant_billed_ms[r->tenant] += billed;
         if (end > r->deadline)
             st->wasted_ms += billed;
         if (result == RESULT_ERROR || result == RESULT_PARTIAL)

@@ -112,11 +112,15 @@ void function_figures_of(const void *spec, const void *state, function_figures *
 
 /* What an invocation writes to the logs, GB in the window: its INFO lines, the DEBUG lines
  * of the share at DEBUG, the embedded metric format's line. */
-double function_log_gb(const function_spec *f, const function_state *st)
+static double log_kb_per_invocation(const function_spec *f)
 {
     const observability *o = &f->obs;
-    double kb = f->log_kb + o->debug_share * o->debug_kb + o->metrics_emf_kb;
-    return (double)st->invocations * kb / 1048576.0;
+    return f->log_kb + o->debug_share * o->debug_kb + o->metrics_emf_kb;
+}
+
+double function_log_gb(const function_spec *f, const function_state *st)
+{
+    return (double)st->invocations * log_kb_per_invocation(f) / 1048576.0;
 }
 
 /* X-Ray's traces recorded in the window: the reservoir's, and the fixed share of the rest. */
@@ -151,15 +155,31 @@ static void meter_observability(const function_spec *f, const function_state *st
     }
 }
 
+/* Usage of so much per invocation: with tenants, each tenant's invocations' is its own. */
+static void add_per_invocation(const function_state *st, const world *w, ledger *u, size_t index,
+                               const char *dimension, double per_invocation)
+{
+    if (!st->tenant_invocations) {
+        usage_add(u, index, dimension, (double)st->invocations * per_invocation);
+        return;
+    }
+    uint64_t inv = 0;
+    for (size_t t = 0; t < w->spec->n_tenants; t++) {
+        inv += st->tenant_invocations[t];
+        usage_add_ex(u, index, (int)t, 0, dimension, (double)st->tenant_invocations[t] * per_invocation);
+    }
+    usage_add(u, index, dimension, (double)(st->invocations - inv) * per_invocation);
+}
+
 void function_meter(const void *spec, const void *state, const world *w, size_t index, ledger *u)
 {
-    (void)w;
     static const char *const arch[] = { "x86_64", "arm64" };
     const function_spec *f = spec;
     const function_state *st = state;
     double gb = f->memory_mb / 1024.0;
     double requests = (double)(st->invocations + st->async_extra_requests);
-    double gb_s = (double)st->billed_ms / 1000.0 * (f->provider == PROVIDER_AWS ? gb : f->bill_gb);
+    double billed_gb = f->provider == PROVIDER_AWS ? gb : f->bill_gb;
+    double gb_s = (double)st->billed_ms / 1000.0 * billed_gb;
     char dim[PRICE_NAME_MAX];
     if (f->edge) {
         /* Lambda@Edge: its own prices, no free tier. */
@@ -187,6 +207,21 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
             usage_add(u, index, "functions.always_ready_requests", requests * share);
             usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.requests", requests * (1 - share));
             usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.gb_s", gb_s * (1 - share));
+        } else if (st->tenant_invocations && !f->shared) {
+            /* Each tenant's invocations and billed time are its own; the rest (async
+             * retries' extra requests, invocations that belong to no tenant) are shared. */
+            snprintf(dim, sizeof dim, "functions.gb_s.%s", arch[f->arch]);
+            uint64_t inv = 0, ms = 0;
+            for (size_t t = 0; t < w->spec->n_tenants; t++) {
+                inv += st->tenant_invocations[t];
+                ms += st->tenant_billed_ms[t];
+                usage_add_ex(u, index, (int)t, flags, "functions.requests", (double)st->tenant_invocations[t]);
+                usage_add_ex(u, index, (int)t, flags, dim, (double)st->tenant_billed_ms[t] / 1000.0 * billed_gb);
+            }
+            usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.requests", requests - (double)inv);
+            usage_add_ex(u, index, USAGE_ANY_TENANT, flags, dim, (double)(st->billed_ms - ms) / 1000.0 * billed_gb);
+            if (st->cpu_units > 0)
+                usage_add(u, index, "functions.cpu", st->cpu_units);
         } else {
             usage_add_ex(u, index, USAGE_ANY_TENANT, flags, "functions.requests", requests);
             snprintf(dim, sizeof dim, "functions.gb_s.%s", arch[f->arch]);
@@ -221,9 +256,9 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
     /* Logs on every platform: Lambda's go to CloudWatch Logs (vended), Azure's to Log
      * Analytics, Google's to Cloud Logging (by GB); Workers Logs by events. */
     if (f->provider == PROVIDER_AWS || f->log_kb > 0)
-        usage_add(u, index, "logs.ingestion_gb", function_log_gb(f, st));
+        add_per_invocation(st, w, u, index, "logs.ingestion_gb", log_kb_per_invocation(f) / 1048576.0);
     if (f->log_events > 0)
-        usage_add(u, index, "logs.events", (double)st->invocations * f->log_events);
+        add_per_invocation(st, w, u, index, "logs.events", f->log_events);
     meter_observability(f, st, u, index);
 }
 

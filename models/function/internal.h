@@ -300,6 +300,10 @@ typedef struct function_state {
     double    pc_t, pc_area;         /* configured instance-seconds in the window, up to pc_t */
     uint32_t  busy;                  /* all busy instances */
     uint32_t *tenant_busy;           /* per tenant, with bulkheads */
+    /* With tenants (else NULL), in the window: each tenant's invocations and on-demand billed
+     * ms (one-request instances only; a shared instance bills busy periods, not requests),
+     * which the meter records as the tenant's usage. */
+    uint64_t *tenant_invocations, *tenant_billed_ms;
     struct shared_state *shared;     /* concurrent.c's state (f->shared), or NULL */
     double    min_idle_s;            /* Cloud Run: idle min-instance seconds (window) */
     uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */

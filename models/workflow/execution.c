@@ -572,6 +572,7 @@ static void issue_task(workflow_state *st, uint32_t k, const wf_task *t)
     if (from) {
         r->source = from->source;
         r->tenant = from->tenant;
+        r->traced = from->measured || from->traced;   /* a tenant's task (world_tenanted) */
     }
     r->size_kb = (float)t->size_kb;
     r->caller = st->index;
