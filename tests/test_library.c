@@ -397,6 +397,10 @@ START_TEST(each_pair_teaches_its_lesson)
          * instance: $64 against $605 a month over a day (about 0.11). */
         { "secrets cached / fetched every invocation: monthly cost", "optimisations/secrets-every-invocation.json",
           "optimisations/secrets-cached.json", "cost.monthly_total", 3, 1800, 0.3 },
+        /* A burst past a proxy function's reserved concurrency: 36% of the hour's orders
+         * refused before they are stored; written straight to the queue, none (0). */
+        { "storage-first / function proxy: orders lost", "patterns/storage-first-proxy.json",
+          "patterns/storage-first-direct.json", "work.lost", 3, 3600, 0.05 },
         /* Sparse uploads: Lambda long-polls SQS (work p50 about 300 ms), the Functions queue
          * trigger backs off on an idle queue (about 5.7 s): about 0.05. */
         { "uploads: AWS / Azure work latency p50", "platforms/uploads-on-azure.json",
