@@ -412,3 +412,11 @@ double support_month_line(const price_table *t, const support_usage *u, size_t n
     bill b = support_bill_month(t, u, n, free_tier);
     return support_bill_line(t, &b, line);
 }
+
+void support_run_fixture(const char *file, const char *const *sets, world_spec **spec, run_result *res)
+{
+    size_t n = 0;
+    while (sets && sets[n])
+        n++;
+    support_run_file(file, 0, 0, sets, n, spec, res);
+}

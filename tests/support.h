@@ -91,6 +91,9 @@ double support_ratio_ci(const run_result *res, const char *num, const char *den,
  * n_sets --set assignments, and runs it on one thread; free both with support_done. */
 void   support_run_file(const char *file, int replications, double duration_s, const char *const *sets,
                         size_t n_sets, world_spec **spec, run_result *res);
+/* support_run_file with the file's replications and duration and a NULL-terminated list of
+ * assignments (or NULL). */
+void   support_run_fixture(const char *file, const char *const *sets, world_spec **spec, run_result *res);
 /* Per-replication ratio x.a / y.b and difference x.a - y.b of two runs with the same seed
  * and replications (paired: common random numbers): mean and 95% half-width. */
 double support_paired_ratio(const run_result *x, const char *a, const run_result *y, const char *b, double *hw);

@@ -20,14 +20,6 @@
 #define DIR "tests/scenarios/hot-shards/"
 #define MONTH_S (730 * 3600.0)
 
-static void run_fixture(const char *name, const char *const *sets, world_spec **spec, run_result *res)
-{
-    size_t n = 0;
-    while (sets && sets[n])
-        n++;
-    support_run_file(name, 0, 0, sets, n, spec, res);
-}
-
 static double value(const run_result *res, const char *name)
 {
     return support_row_value(res, 0, name);
@@ -54,7 +46,7 @@ START_TEST(zipf_keys_make_one_shard_hot_and_throttle_only_its_excess)
      * most 875 a second, throttle none. */
     world_spec *spec;
     run_result res;
-    run_fixture(DIR "zipf-writes.json", NULL, &spec, &res);
+    support_run_fixture(DIR "zipf-writes.json", NULL, &spec, &res);
     double p = zipf_shard0_share(1000, 4, 1.0);
     double tried = value(&res, "requests.arrived");
     double sd = sqrt(p * (1 - p) / tried);
@@ -70,7 +62,7 @@ START_TEST(zipf_keys_make_one_shard_hot_and_throttle_only_its_excess)
 
     /* The same total with uniform keys: each shard near a quarter, nothing throttled. */
     static const char *const uniform[] = { "components[0].key_distribution=\"uniform\"", NULL };
-    run_fixture(DIR "zipf-writes.json", uniform, &spec, &res);
+    support_run_fixture(DIR "zipf-writes.json", uniform, &spec, &res);
     share = value(&res, "streams.st.hot_shard_share");
     ck_assert_msg(share >= 0.25 && share < 0.25 + 4 * sqrt(0.25 * 0.75 / tried), "uniform hot share %.5f", share);
     ck_assert_double_eq(value(&res, "streams.st.throttled_puts"), 0);
@@ -86,7 +78,7 @@ START_TEST(the_hot_shard_falls_behind_while_the_cool_one_keeps_up)
      * 200 s at the window's end (600 s), 100 s on average over its batches. */
     world_spec *spec;
     run_result res;
-    run_fixture(DIR "hot-consumer.json", NULL, &spec, &res);
+    support_run_fixture(DIR "hot-consumer.json", NULL, &spec, &res);
     double share = value(&res, "streams.st.hot_shard_share");
     double tried = value(&res, "requests.arrived");
     ck_assert_msg(fabs(share - 2.0 / 3) < 4 * sqrt(2.0 / 9 / tried), "hot shard share %.5f", share);
@@ -117,7 +109,7 @@ START_TEST(a_poisoned_record_stalls_only_its_shard_until_on_failure_takes_it)
      * exactly one record goes to on_failure. */
     world_spec *spec;
     run_result res;
-    run_fixture(DIR "poison.json", NULL, &spec, &res);
+    support_run_fixture(DIR "poison.json", NULL, &spec, &res);
     double sent = value(&res, "streams.st.to_on_failure");
     ck_assert_double_gt(sent, 1);
     ck_assert_double_le(sent, 100);
@@ -131,7 +123,7 @@ START_TEST(a_poisoned_record_stalls_only_its_shard_until_on_failure_takes_it)
     support_done(spec, &res);
 
     static const char *const bisect[] = { "components[0].consumer.bisect_on_error=true", NULL };
-    run_fixture(DIR "poison.json", bisect, &spec, &res);
+    support_run_fixture(DIR "poison.json", bisect, &spec, &res);
     ck_assert_double_eq(value(&res, "streams.st.to_on_failure"), 1);
     ck_assert_double_gt(value(&res, "streams.st.bisections"), 0);
     ck_assert_double_eq(value(&res, "requests.dead_lettered"), 1);
@@ -148,7 +140,7 @@ START_TEST(on_demand_bills_the_stream_hour_and_each_gb_written_and_read)
     static const char *const od[] = { "components[0].capacity_mode=\"on-demand\"", NULL };
     world_spec *spec;
     run_result res;
-    run_fixture(DIR "hot-consumer.json", od, &spec, &res);
+    support_run_fixture(DIR "hot-consumer.json", od, &spec, &res);
     double month = MONTH_S / 600.0;
     double gb = 1024.0 * 1024.0;
     support_assert_cents("stream-hours", value(&res, "cost.by_line.kinesis_on_demand_stream_hours"), 730 * 0.04);

@@ -25,15 +25,6 @@
 #define DIR "tests/scenarios/platform-queues/"
 #define MONTH_S (730 * 3600.0)
 
-/* Runs a fixture with --set assignments (NULL-terminated list). */
-static void run_fixture(const char *name, const char *const *sets, world_spec **spec, run_result *res)
-{
-    size_t n = 0;
-    while (sets && sets[n])
-        n++;
-    support_run_file(name, 0, 0, sets, n, spec, res);
-}
-
 static double value(const run_result *res, const char *name)
 {
     return support_row_value(res, 0, name);
@@ -117,7 +108,7 @@ START_TEST(each_service_bills_its_counted_operations_end_to_end)
     world_spec *spec;
     run_result res;
 
-    run_fixture(DIR "storage-queue.json", NULL, &spec, &res);
+    support_run_fixture(DIR "storage-queue.json", NULL, &spec, &res);
     double scale = MONTH_S / spec->duration_s;
     double sent = value(&res, "queues.q.sent"), deleted = value(&res, "queues.q.deleted");
     double received = value(&res, "queues.q.received"), empty = value(&res, "queues.q.empty_receives");
@@ -129,7 +120,7 @@ START_TEST(each_service_bills_its_counted_operations_end_to_end)
                          support_round_cents(ops * scale / 10000 * 0.004));
     support_done(spec, &res);
 
-    run_fixture(DIR "service-bus.json", NULL, &spec, &res);
+    support_run_fixture(DIR "service-bus.json", NULL, &spec, &res);
     sent = value(&res, "queues.q.sent");
     received = value(&res, "queues.q.received");
     deleted = value(&res, "queues.q.deleted");
@@ -143,7 +134,7 @@ START_TEST(each_service_bills_its_counted_operations_end_to_end)
                          support_round_cents(0.0135 * 730));
     support_done(spec, &res);
 
-    run_fixture(DIR "pubsub.json", NULL, &spec, &res);
+    support_run_fixture(DIR "pubsub.json", NULL, &spec, &res);
     sent = value(&res, "queues.q.sent");
     received = value(&res, "queues.q.received");
     /* 1 KB messages: 1,024 bytes a publish and a delivery (above the 1,000-byte minimum) */
@@ -154,7 +145,7 @@ START_TEST(each_service_bills_its_counted_operations_end_to_end)
     support_done(spec, &res);
 
     static const char *const big[] = { "traffic[0].size_kb=40", NULL };
-    run_fixture(DIR "cloud-tasks.json", big, &spec, &res);
+    support_run_fixture(DIR "cloud-tasks.json", big, &spec, &res);
     sent = value(&res, "queues.q.sent");
     received = value(&res, "queues.q.received");
     ops = value(&res, "queues.q.api_requests");
@@ -163,7 +154,7 @@ START_TEST(each_service_bills_its_counted_operations_end_to_end)
                          support_round_cents(ops * scale / 1e6 * 0.40));
     support_done(spec, &res);
 
-    run_fixture(DIR "cloudflare.json", NULL, &spec, &res);
+    support_run_fixture(DIR "cloudflare.json", NULL, &spec, &res);
     sent = value(&res, "queues.q.sent");
     received = value(&res, "queues.q.received");
     deleted = value(&res, "queues.q.deleted");
@@ -185,7 +176,7 @@ START_TEST(service_bus_dead_letters_exactly_at_max_delivery_count)
 {
     world_spec *spec;
     run_result res;
-    run_fixture(DIR "a-failing-message-on-service-bus.json", NULL, &spec, &res);
+    support_run_fixture(DIR "a-failing-message-on-service-bus.json", NULL, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 4);
     ck_assert_double_eq(value(&res, "queues.q.dead_lettered"), 1);
     ck_assert_double_eq(value(&res, "queues.dlq.sent"), 1);
@@ -193,7 +184,7 @@ START_TEST(service_bus_dead_letters_exactly_at_max_delivery_count)
     support_done(spec, &res);
 
     static const char *const defaults[] = { "components[0].max_delivery_count=null", NULL };
-    run_fixture(DIR "a-failing-message-on-service-bus.json", defaults, &spec, &res);
+    support_run_fixture(DIR "a-failing-message-on-service-bus.json", defaults, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 10);
     support_done(spec, &res);
 
@@ -202,19 +193,19 @@ START_TEST(service_bus_dead_letters_exactly_at_max_delivery_count)
      * lock holds it. */
     static const char *const long_run[] = { "traffic[0].poison_rate=0", "components[2].duration_ms=90000",
                                             "duration_s=100", NULL };
-    run_fixture(DIR "a-failing-message-on-service-bus.json", long_run, &spec, &res);
+    support_run_fixture(DIR "a-failing-message-on-service-bus.json", long_run, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.duplicates"), 1);
     ck_assert_double_eq(value(&res, "queues.q.received"), 2);
     support_done(spec, &res);
     static const char *const long_lock[] = { "traffic[0].poison_rate=0", "components[2].duration_ms=90000",
                                              "duration_s=100", "components[0].lock_duration_s=120", NULL };
-    run_fixture(DIR "a-failing-message-on-service-bus.json", long_lock, &spec, &res);
+    support_run_fixture(DIR "a-failing-message-on-service-bus.json", long_lock, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.duplicates"), 0);
     ck_assert_double_eq(value(&res, "queues.q.received"), 1);
     support_done(spec, &res);
 
     static const char *const no_queue[] = { "components[0].dead_letter=null", NULL };
-    run_fixture(DIR "a-failing-message-on-service-bus.json", no_queue, &spec, &res);
+    support_run_fixture(DIR "a-failing-message-on-service-bus.json", no_queue, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 4);
     ck_assert_double_eq(value(&res, "requests.dead_lettered"), 1);
     ck_assert_double_eq(value(&res, "queues.dlq.sent"), 0);
@@ -236,7 +227,7 @@ START_TEST(pubsub_backoff_puts_retries_at_the_configured_delays)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         world_spec *spec;
         run_result res;
-        run_fixture(DIR "a-failing-message-on-pubsub.json", cases[i].sets, &spec, &res);
+        support_run_fixture(DIR "a-failing-message-on-pubsub.json", cases[i].sets, &spec, &res);
         ck_assert_double_eq(value(&res, "queues.q.received"), 5);
         ck_assert_double_eq(value(&res, "queues.dlq.sent"), 1);
         support_assert_close("dead-lettered after", value(&res, "queues.q.exhausted_after_s_mean"),
@@ -263,7 +254,7 @@ START_TEST(cloud_tasks_backoff_follows_googles_formula)
 
     world_spec *spec;
     run_result res;
-    run_fixture(DIR "a-failing-task.json", NULL, &spec, &res);
+    support_run_fixture(DIR "a-failing-task.json", NULL, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 6);
     ck_assert_double_eq(value(&res, "queues.q.discarded"), 1);
     ck_assert_double_eq(value(&res, "requests.failed"), 1);
@@ -275,7 +266,7 @@ START_TEST(cloud_tasks_backoff_follows_googles_formula)
 
     /* max_dispatches_per_second 50 (a bucket of 50): of a burst of 1,000 tasks, 50 go at
      * once and the k-th after them k/50 s later. */
-    run_fixture(DIR "a-burst-of-tasks.json", NULL, &spec, &res);
+    support_run_fixture(DIR "a-burst-of-tasks.json", NULL, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 1000);
     support_assert_close("mean wait", value(&res, "queues.q.wait_ms_mean") / 1000, 950.0 * 951 / 2 / 50 / 1000);
     support_done(spec, &res);
@@ -291,7 +282,7 @@ START_TEST(cloudflare_retries_max_retries_times_and_batches_to_its_limits)
 {
     world_spec *spec;
     run_result res;
-    run_fixture(DIR "a-failing-message-on-cloudflare.json", NULL, &spec, &res);
+    support_run_fixture(DIR "a-failing-message-on-cloudflare.json", NULL, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 3);
     ck_assert_double_eq(value(&res, "queues.q.discarded"), 1);
     ck_assert_double_eq(value(&res, "requests.failed"), 1);
@@ -300,7 +291,7 @@ START_TEST(cloudflare_retries_max_retries_times_and_batches_to_its_limits)
     support_done(spec, &res);
 
     static const char *const to_dlq[] = { "components[0].dead_letter=\"dlq\"", NULL };
-    run_fixture(DIR "a-failing-message-on-cloudflare.json", to_dlq, &spec, &res);
+    support_run_fixture(DIR "a-failing-message-on-cloudflare.json", to_dlq, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 3);
     ck_assert_double_eq(value(&res, "queues.q.dead_lettered"), 1);
     ck_assert_double_eq(value(&res, "queues.dlq.sent"), 1);
@@ -308,7 +299,7 @@ START_TEST(cloudflare_retries_max_retries_times_and_batches_to_its_limits)
     ck_assert_double_eq(value(&res, "requests.dead_lettered"), 1);
     support_done(spec, &res);
 
-    run_fixture(DIR "a-burst-on-cloudflare.json", NULL, &spec, &res);
+    support_run_fixture(DIR "a-burst-on-cloudflare.json", NULL, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.batches"), 36);
     ck_assert_double_eq(value(&res, "queues.q.received"), 250);
     support_assert_close("mean wait: 5 of 250 waited 5 s", value(&res, "queues.q.wait_ms_mean"), 5 * 5000.0 / 250);
@@ -356,7 +347,7 @@ START_TEST(queue_storage_polls_an_idle_queue_up_to_its_bound)
         const char *const sets[] = { set, NULL };
         world_spec *spec;
         run_result res;
-        run_fixture(DIR "sparse-messages-on-queue-storage.json", sets, &spec, &res);
+        support_run_fixture(DIR "sparse-messages-on-queue-storage.json", sets, &spec, &res);
         support_assert_close("mean wait", value(&res, "queues.q.wait_ms_mean") / 1000, waits / 5);
         ck_assert_double_eq(value(&res, "queues.q.empty_receives"), empty);
         /* a put, a get and a delete per message, and the empty polls */
@@ -374,14 +365,14 @@ START_TEST(queue_storage_moves_a_message_to_poison_after_max_dequeue_count)
 {
     world_spec *spec;
     run_result res;
-    run_fixture(DIR "a-failing-message-on-queue-storage.json", NULL, &spec, &res);
+    support_run_fixture(DIR "a-failing-message-on-queue-storage.json", NULL, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 3);
     ck_assert_double_eq(value(&res, "requests.dead_lettered"), 1);
     /* first poll at or after 10 s: 0.1 + 0.2 + ... + 6.4 = 12.7; then 3 x 0.1 s of runs */
     support_assert_close("poisoned after", value(&res, "queues.q.exhausted_after_s_mean"), 2.7 + 0.3);
     support_done(spec, &res);
     static const char *const later[] = { "components[0].visibility_timeout_s=30", NULL };
-    run_fixture(DIR "a-failing-message-on-queue-storage.json", later, &spec, &res);
+    support_run_fixture(DIR "a-failing-message-on-queue-storage.json", later, &spec, &res);
     ck_assert_double_eq(value(&res, "queues.q.received"), 3);
     double after = value(&res, "queues.q.exhausted_after_s_mean");
     ck_assert_msg(after >= 2.7 + 0.3 + 2 * 30 && after <= 2.7 + 0.3 + 2 * 90, "poisoned after %.1f s", after);
