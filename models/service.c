@@ -341,7 +341,7 @@ static void parse_table(cfg_node *t, service_spec *s, cfg_node *n, const world_s
     case TABLE_FIRESTORE:
         s->items_per_call = (double)cfg_integer(t, "items_per_call", 1, 1, 500);
         if (writes)   /* a read meets no write limit: the resolved scenario shows none */
-            s->write_keys = (uint32_t)cfg_integer(t, "documents", 0, 0, 100000000);
+            s->write_keys = (uint32_t)cfg_integer(t, "documents", 0, 0, 10000000);
         else
             cfg_put(t, "documents", cJSON_CreateNull());
         s->dim_ops = s->op == OP_READ ? "table.firestore.reads"
@@ -351,7 +351,7 @@ static void parse_table(cfg_node *t, service_spec *s, cfg_node *n, const world_s
     case TABLE_KV:
         s->items_per_call = 1;
         if (writes)
-            s->write_keys = (uint32_t)cfg_integer(t, "keys", 0, 0, 100000000);
+            s->write_keys = (uint32_t)cfg_integer(t, "keys", 0, 0, 10000000);
         else
             cfg_put(t, "keys", cJSON_CreateNull());
         s->dim_ops = s->op == OP_READ ? "table.kv.reads" : s->op == OP_WRITE ? "table.kv.writes"
