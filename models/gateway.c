@@ -79,13 +79,8 @@ static void parse_other_gateway(cfg_node *c, gateway_spec *g, const world_spec *
 /* A REST API's response cache (gateway_cache) and request validation (gateway_validation).
  * Cache sizes and hourly prices come from the price table; TTL default 300 s, at most
  * 3,600 s (API Gateway developer guide). */
-void gateway_parse(cfg_node *c, gateway_spec *g, const world_spec *w, bool trace, bool async)
+static void parse_aws_gateway(cfg_node *c, gateway_spec *g, const world_spec *w, bool trace, bool async)
 {
-    const price_offer *o = price_offers(&w->prices, "gateway");
-    if (w->provider != PROVIDER_AWS && o) {
-        parse_other_gateway(c, g, w, o);
-        return;
-    }
     static const char *const types[] = { "none", "rest", "http", NULL };
     g->type = (gateway_type)cfg_enum(c, "gateway", types, GATEWAY_NONE);
     if (!cfg_failed(c) && g->type != GATEWAY_NONE &&
@@ -130,6 +125,17 @@ void gateway_parse(cfg_node *c, gateway_spec *g, const world_spec *w, bool trace
         cfg_fail(c, "gateway_cache", "caches responses to synchronous requests; this source is \"async\"");
 }
 
+void gateway_parse(cfg_node *c, gateway_spec *g, const world_spec *w, bool trace, bool async)
+{
+    const price_offer *o = price_offers(&w->prices, "gateway");
+    if (w->provider != PROVIDER_AWS && o)
+        parse_other_gateway(c, g, w, o);
+    else
+        parse_aws_gateway(c, g, w, trace, async);
+    if (!cfg_failed(c))
+        authorizer_parse(c, &g->auth, w, g->type == GATEWAY_REST || g->type == GATEWAY_HTTP);
+}
+
 /* ---- a replication -------------------------------------------------------------------------- */
 
 int gateway_start(world *w)
@@ -139,6 +145,8 @@ int gateway_start(world *w)
     if (!g)
         return -1;
     w->gateway = g;
+    if (authorizer_start(w) != 0)
+        return -1;
     size_t ns = spec->n_sources ? spec->n_sources : 1, nc = spec->n_components ? spec->n_components : 1;
     size_t nt = spec->n_tenants ? spec->n_tenants : 1;
     g->src = calloc(ns, sizeof *g->src);
@@ -176,6 +184,7 @@ int gateway_start(world *w)
 void gateway_free(world *w)
 {
     struct gateway *g = w->gateway;
+    authorizer_free(w);
     if (!g)
         return;
     for (size_t i = 0; g->src && i < w->spec->n_sources; i++)
@@ -277,9 +286,20 @@ gateway_verdict gateway_enter(world *w, uint32_t idx, double now)
         return GATEWAY_THROTTLED;
     if (w->spec->n_tenants && w->spec->tenants[r->tenant].quota > 0 && over_quota(w, r, now))
         return GATEWAY_THROTTLED;
+    if (s->auth.function >= 0 && !authorizer_check(w, idx, now))
+        return GATEWAY_WAITING;
+    return gateway_authorized(w, idx, now);
+}
+
+gateway_verdict gateway_authorized(world *w, uint32_t idx, double now)
+{
+    struct gateway *g = w->gateway;
+    request *r = &w->req[idx];
+    const gateway_spec *s = &w->spec->sources[r->source].gw;
     /* API Gateway bills every request it lets through (an HTTP API one per 512 KB), those
-     * that fail validation or come from its cache included; not those it throttles. API
-     * Management and Google's API Gateway bill each call. */
+     * that fail validation or come from its cache included; not those it throttles or its
+     * authorizer does not let through. API Management and Google's API Gateway bill each
+     * call. */
     if (r->measured && s->type == GATEWAY_HTTP)
         g->requests[GATEWAY_HTTP][r->target] += ceil(r->size_kb / 512.0 - 1e-9);
     else if (r->measured && s->type != GATEWAY_NONE)
@@ -316,6 +336,7 @@ void gateway_report_source(const world_spec *spec, const world *w, size_t source
     }
     if (s->validate)
         metric_emit(m, "gateway_rejected", st ? (double)st->rejected : 0.0);
+    authorizer_report_source(spec, w, source, m);
 }
 
 void gateway_report_tenant(const world_spec *spec, const world *w, size_t tenant, metric_sink *m)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "models/authorizer.h"
 #include "models/world.h"
 
 /* The entry's service: Amazon API Gateway's REST or HTTP APIs, Azure API Management
@@ -29,6 +30,7 @@ typedef struct gateway_spec {
     double       cache_hit_ratio;  /* < 0: from keys and TTL */
     uint32_t     cache_keys;
     double       cache_hit_ms;
+    authorizer_spec auth;          /* a Lambda authorizer (function -1: none) */
 } gateway_spec;
 
 /* Reads a source's gateway keys from c (the source's object). trace: the source replays a
@@ -44,10 +46,14 @@ typedef enum gateway_verdict {
     GATEWAY_PASS,       /* on to the target */
     GATEWAY_THROTTLED,  /* over its tenant's rate limit or quota: the caller answers 429 */
     GATEWAY_ANSWERED,   /* refused by validation or answered from the cache: nothing to do */
+    GATEWAY_WAITING,    /* its authorizer function is asked: authorizer.c carries it on */
 } gateway_verdict;
 
 /* An attempt of request idx reaches the entry at now. */
 gateway_verdict gateway_enter(world *w, uint32_t idx, double now);
+/* The attempt is authorized (or needs no authorization): the gateway bills it, then its
+ * validation and cache may answer it (GATEWAY_ANSWERED) or it passes (GATEWAY_PASS). */
+gateway_verdict gateway_authorized(world *w, uint32_t idx, double now);
 /* The attempt's answer passes back through the entry (data transfer out, cache fill). */
 void gateway_answered(world *w, uint32_t idx, attempt_result result, double now);
 

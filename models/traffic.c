@@ -505,13 +505,17 @@ static void start_attempt(world *w, uint32_t idx)
 
 static void reach_gateway(world *w, uint32_t idx)
 {
-    request *r = &w->req[idx];
-    const source_spec *s = &w->spec->sources[r->source];
     gateway_verdict v = gateway_enter(w, idx, sim_now(w->s));
     if (v == GATEWAY_THROTTLED)
         traffic_attempt_done(w, idx, RESULT_THROTTLED);
-    if (v != GATEWAY_PASS)
-        return;
+    if (v == GATEWAY_PASS)
+        traffic_pass(w, idx);
+}
+
+void traffic_pass(world *w, uint32_t idx)
+{
+    request *r = &w->req[idx];
+    const source_spec *s = &w->spec->sources[r->source];
     if (s->async)
         world_enqueue(w, (int)r->target, idx);   /* the target owns it from here */
     else

@@ -73,6 +73,10 @@ void traffic_free(world *w);
  * mean, not a draw). */
 double traffic_expected_arrivals(const source_spec *s, double t0, double t1);
 
+/* An attempt of request idx the gateway lets through goes on to its target (after its
+ * authorizer answered: the gateway's verdict was GATEWAY_WAITING). */
+void traffic_pass(world *w, uint32_t idx);
+
 /* A component reports the result of an attempt of request idx at the current time. */
 void traffic_attempt_done(world *w, uint32_t idx, attempt_result result);
 

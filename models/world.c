@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/authorizer.h"
 #include "models/bucket.h"
 #include "models/fleet.h"
 #include "models/function.h"
@@ -717,10 +718,13 @@ void world_reply(world *w, uint32_t idx, attempt_result result)
         return;
     }
     int caller = w->req[idx].caller;
-    assert(caller == CALLER_CLIENT || (caller >= 0 && (size_t)caller < w->spec->n_components));
+    assert(caller == CALLER_CLIENT || caller == CALLER_GATEWAY ||
+           (caller >= 0 && (size_t)caller < w->spec->n_components));
     w->depth++;
     if (caller == CALLER_CLIENT)
         traffic_attempt_done(w, idx, result);
+    else if (caller == CALLER_GATEWAY)
+        authorizer_reply(w, idx, result);
     else
         w->spec->components[caller].kind->reply(w->state[caller], w, idx, result);
     w->depth--;

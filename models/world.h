@@ -37,6 +37,7 @@ typedef enum request_outcome {
 } request_outcome;
 
 #define CALLER_CLIENT (-1)
+#define CALLER_GATEWAY (-2)   /* the gateway's Lambda authorizer call (models/authorizer.c) */
 
 /* A request, event or message in flight: small, pooled, addressed by index (no malloc per
  * request). Whoever sends it to a component sets caller and tag; the component answers
@@ -75,7 +76,8 @@ typedef struct request {
     };
     uint32_t queue_next;     /* next in its holder's list: a FIFO queue's group, a stream's lane */
     int32_t  caller;         /* component waiting for the reply, or CALLER_CLIENT */
-    uint32_t tag;            /* the caller's own reference (a batch, an event slot) */
+    uint32_t tag;            /* the caller's own reference (a batch, an event slot; a
+                                client's request: the identity its authorizer checks) */
     uint32_t epoch;          /* the caller's generation of that reference (stale replies) */
     uint16_t tenant;         /* index into the scenario's tenants (0: the default tenant) */
     uint8_t  step;           /* a call's step in its function's calls */
@@ -317,6 +319,7 @@ struct world {
     uint64_t         *tenant_received;
     uint64_t         *tenant_invocations, *tenant_cold_starts;
     struct gateway   *gateway;             /* the entry: tenants' plans, API gateways (gateway.c) */
+    struct authorizer *authorizer;         /* the entry's Lambda authorizers (authorizer.c) */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;
     struct progress  *progress;            /* a progress bar (or NULL), and this run's job in it */
