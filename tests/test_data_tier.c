@@ -316,7 +316,8 @@ START_TEST(ex22_table_capacity)
     page_says(&p, "**%.1f%%** (%.4f ± %.4f)", 100 * m, m, hw);
     page_claims(&p, "(`throttled_by_table` is 0)");
     page_says(&p, "alone writes %.1f%% of the orders, %,.0f a second", 100 * key1, key1 * rate);
-    page_says(&p, "that partition takes %.1f%% of the writes (%,.0f a second)", 100 * hps, hps * rate);
+    page_says(&p, "that partition takes %.1f%% of the writes", 100 * hps);
+    page_says(&p, "(%,.0f a second) against", hps * rate);
     page_given(&p, "its ceiling of 1,000 a second");
     page_says(&p, "%.3f − 1,000 / 3,000 = %.3f", hps, hps - ceiling / rate);
 
