@@ -19,4 +19,11 @@ bool function_is_edge(const void *spec);
 /* Whether a function's spec has an asynchronous call step: it sends messages on. */
 bool function_sends_messages(const void *spec);
 
+/* Whether a function's spec is placed in the scenario's VPC. */
+bool function_in_vpc(const void *spec);
+/* The bytes a function's calls moved in the measured window, by the way they went. */
+struct network_bytes;
+void function_network_bytes(const void *spec, const void *state, const world_spec *w,
+                            struct network_bytes *b);
+
 #endif

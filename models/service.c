@@ -121,6 +121,7 @@ typedef struct service_spec {
     incident *incidents;
     /* prices */
     double    fee_per_million;     /* a third-party fee per call that is served */
+    bool      internet;            /* a third party on the internet (network.c) */
     dynamo_op dynamo;
     double    request_units;       /* DynamoDB's or Cosmos DB's request units per call */
     /* a table (TABLE_NONE: a plain service) */
@@ -403,6 +404,12 @@ static void *service_parse(cfg_node *n, world_spec *w)
     parse_admission(n, s, 30000);
     s->max_connections = (uint32_t)cfg_integer(n, "max_connections", 0, 0, 10000000);
     s->capacity_per_s = cfg_number(n, "capacity_per_s", 0, 0, 1e9);
+    /* A third-party API on the internet: what is sent to it leaves the provider (data out),
+     * and from a VPC it goes through a NAT gateway (network.c). */
+    s->internet = cfg_bool(n, "internet", false);
+    if (!cfg_failed(n) && s->internet && !price_find(&w->prices, "network.transfer_out_gb"))
+        cfg_fail(n, "internet", "the price table %s prices no data transfer out (network.transfer_out_gb)",
+                 w->prices.name);
     cfg_node p;
     cfg_object(n, "pricing", &p);
     s->fee_per_million = cfg_number(&p, "per_million_calls", 0, 0, 1e9);
@@ -426,7 +433,19 @@ static void *service_parse(cfg_node *n, world_spec *w)
         parse_table(&t, s, n, w);
         cfg_done(&t);
     }
+    if (!cfg_failed(n) && s->internet && s->table != TABLE_NONE)
+        cfg_fail(n, "internet", "a managed table is the provider's own service, not a third party on the internet");
     return spec_done(n, s);
+}
+
+int service_network(const void *spec)
+{
+    const service_spec *s = spec;
+    if (s->is_pool)
+        return SERVICE_NET_PRIVATE;
+    if (s->internet)
+        return SERVICE_NET_INTERNET;
+    return s->table == TABLE_DYNAMODB ? SERVICE_NET_DYNAMODB : SERVICE_NET_PRIVATE;
 }
 
 static void *pool_parse(cfg_node *n, world_spec *w)

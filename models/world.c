@@ -23,6 +23,7 @@
 #include "models/fleet.h"
 #include "models/function.h"
 #include "models/gateway.h"
+#include "models/network.h"
 #include "models/queue.h"
 #include "models/schedule.h"
 #include "models/service.h"
@@ -316,6 +317,7 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
     w->account_concurrency = (uint32_t)cfg_integer(&p, "account_concurrency",
                                                    concurrency_default[w->provider], 100, 10000000);
     w->scale_per_10s = (uint32_t)cfg_integer(&p, "scale_per_10s", scale_default[w->provider], 1, 10000000);
+    network_parse(&p, &w->network, w->provider);
     cfg_done(&p);
 
     size_t nt = cfg_array_len(root, "tenants");
@@ -557,6 +559,17 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         }
         if (!ctx.failed)
             check_cycles(w, &ctx);
+        if (!ctx.failed && w->network.vpc) {
+            bool placed = false;
+            for (size_t i = 0; i < w->n_components; i++)
+                placed |= w->components[i].kind == &function_kind && function_in_vpc(w->components[i].spec);
+            cfg_node n;
+            cfg_root(&n, &ctx, NULL, NULL);
+            snprintf(n.path, sizeof n.path, "platform");
+            if (!placed)
+                cfg_fail(&n, "vpc", "no function is placed in it: give a function \"vpc\": true, or leave "
+                         "platform.vpc out");
+        }
         /* A kind whose usage the price table cannot price is refused, not billed at 0 (one
          * the provider does not offer at all was refused as it was read). */
         for (size_t i = 0; i < w->n_components && !ctx.failed; i++) {

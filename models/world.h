@@ -199,6 +199,15 @@ extern const char *const provider_names[PROVIDERS + 1];
  * by default). Returns its index in names (NULL-terminated), or -1 after failing n. */
 int world_service(cfg_node *n, const world_spec *w, const char *kind, const char *const *names, int fallback);
 
+/* The scenario's VPC (platform.vpc, models/network.c): functions placed in it reach AWS
+ * services and the internet through its NAT gateways or VPC endpoints. */
+typedef struct network_spec {
+    bool     vpc;              /* platform.vpc is given */
+    uint32_t zones;            /* availability zones its functions' subnets span */
+    uint32_t nat_gateways;     /* one in each of the first nat_gateways zones */
+    int      endpoints;        /* ENDPOINTS_* (network.h) */
+} network_spec;
+
 /* A tenant of a multi-tenant system: requests carry one; its entry rate limit (an API
  * gateway usage plan: token bucket, 0 = none) throttles its attempts alone. */
 typedef struct tenant_spec {
@@ -224,6 +233,7 @@ struct world_spec {
     bool           all_async;
     provider       provider;
     uint32_t       account_concurrency, scale_per_10s;
+    network_spec   network;
     uint32_t       reserved_total;    /* sum of functions' reserved concurrency */
     uint32_t       provisioned_unreserved_total; /* provisioned instances of unreserved functions */
     size_t         n_sources;

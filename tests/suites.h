@@ -46,6 +46,7 @@ Suite *data_tier_suite(void);   /* tests/test_data_tier.c: DynamoDB capacity: pr
 Suite *observability_suite(void); /* tests/test_observability.c: logs by level and retention, X-Ray, custom metrics */
 Suite *idempotency_suite(void); /* tests/test_idempotency.c: an idempotency key store against at-least-once duplicates; exercise 21 */
 Suite *tenant_cost_suite(void);  /* tests/test_tenant_cost.c: each tenant's part of the bill, pool and silos, exercise 20 */
+Suite *network_suite(void);      /* tests/test_network.c: NAT gateways, VPC endpoints, zones and data out of functions' calls */
 Suite *authorizer_suite(void);   /* tests/test_authorizer.c: an API gateway's Lambda authorizer and its cache per token */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */

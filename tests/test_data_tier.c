@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "tests/exercise_page.h"
 #include "tests/suites.h"
 #include "tests/support.h"
 
@@ -221,6 +222,142 @@ START_TEST(a_table_without_capacity_keys_is_unchanged)
 }
 END_TEST
 
+/* Exercise 22: on demand against provisioned capacity with auto scaling (the break-even), and
+ * a hot key throttling a table at half its capacity (more capacity against write sharding). */
+#define WRU      0.625e-6   /* $ per write request unit, on demand */
+#define WCU_HOUR 0.00065    /* $ per provisioned WCU-hour */
+START_TEST(ex22_table_capacity)
+{
+    exercise_page p;
+    exercise_page_open(&p, 22);
+    world_spec *s_od, *s_pv, *s_odq, *s_pvq, *s_hot, *s_more, *s_even;
+    run_result od, pv, odq, pvq, hot, more, even;
+    page_run(&p, "/on-demand$", &s_od, &od);
+    page_run(&p, "/provisioned$", &s_pv, &pv);
+    page_run(&p, "/on-demand-quiet$", &s_odq, &odq);
+    page_run(&p, "/provisioned-quiet$", &s_pvq, &pvq);
+    page_run(&p, "/hot-key$", &s_hot, &hot);
+    page_run(&p, "/hot-key-more-capacity$", &s_more, &more);
+    page_run(&p, "/hot-key-sharded$", &s_even, &even);
+    double hw, m;
+    double month = 730 * 3600.0 / s_od->duration_s;
+    const char *cost = "cost.by_component.orders";
+
+    /* 1. On demand bills every write; provisioned its capacity-hours, whatever is written;
+     * neither throttles. */
+    const run_result *steady[] = { &od, &pv, &odq, &pvq };
+    for (int k = 0; k < 4; k++)
+        for (uint32_t r = 0; r < s_od->replications; r++)
+            ck_assert_double_eq(support_row_value(steady[k], r, "services.orders.throttled"), 0);
+    for (uint32_t r = 0; r < s_od->replications; r++) {
+        support_assert_cents("22.1 on demand", support_row_value(&od, r, cost),
+                             support_round_cents(support_row_value(&od, r, "services.orders.request_units") * month * WRU));
+        support_assert_cents("22.1 provisioned", support_row_value(&pv, r, cost),
+                             support_round_cents(support_row_value(&pv, r, "services.orders.capacity_units_mean") * 730 * WCU_HOUR));
+    }
+    page_says(&p, "On demand **$%.2f** a month", page_mean(&od, cost));
+    page_says(&p, "provisioned **$%.2f**", page_mean(&pv, cost));
+    double be = WCU_HOUR / (3600 * WRU);   /* 13/45 */
+    ck_assert_double_eq_tol(be, 13.0 / 45, 1e-12);
+    m = support_paired_ratio(&pv, cost, &od, cost, &hw);
+    support_assert_above(SUITE, "22.1 provisioned / on demand at 200 a second", m, hw, be / 0.7 - 0.001);
+    support_assert_below(SUITE, "22.1 provisioned / on demand at 200 a second", m, hw, 0.45);
+    page_says(&p, "%.2f of it", m);
+    double units = support_figure_ci(&pv, "services.orders.capacity_units_mean", &hw);
+    support_assert_above(SUITE, "22.1 capacity held: above 200 / 0.7", units, hw, 200 / 0.7);
+    support_assert_below(SUITE, "22.1 capacity held: a little", units, hw, 300);
+    page_says(&p, "about %.0f WCUs (%.1f on average: 200 / 0.7 = %.0f", round(units / 10) * 10, units, ceil(200 / 0.7));
+    page_given(&p, "A WCU-hour ($0.00065) can serve 3,600 writes");
+    page_says(&p, "cost $%.5f on demand: it is 13/45 (%.3f)", 3600 * WRU, be);
+    page_says(&p, "more than %.3f of its capacity, and at a %.0f%% target", be, 70.0);
+    page_says(&p, "%.3f / 0.7 = %.2f of", be, be / 0.7);
+
+    /* 2. At 20 a second auto scaling stays at its floor of 100 WCUs: on demand is cheaper
+     * beyond the CI, and the break-even is 13/45 of the floor. */
+    for (uint32_t r = 0; r < s_pvq->replications; r++) {
+        ck_assert_double_eq(support_row_value(&pvq, r, "services.orders.capacity_units_mean"), 100);
+        support_assert_cents("22.2 the floor", support_row_value(&pvq, r, cost), 100 * 730 * WCU_HOUR);
+    }
+    m = support_paired_diff(&pvq, cost, &odq, cost, &hw);
+    support_assert_above(SUITE, "22.2 provisioned - on demand at 20 a second ($)", m, hw, 0);
+    page_says(&p, "**$%.2f** against **$%.2f**", page_mean(&odq, cost), page_mean(&pvq, cost));
+    page_given(&p, "its 100 WCUs");
+    page_given(&p, "(100 × 730 × $0.00065)");
+    page_given(&p, "13/45 of it");
+    double even_rate = 100 * 730 * WCU_HOUR / (730 * 3600 * WRU);
+    ck_assert(even_rate > 20 && even_rate < 200);
+    page_says(&p, "**%.1f** writes a second", even_rate);
+    page_says(&p, "Above about %.0f writes a", 100 * 0.7);
+    page_given(&p, "(the floor at 70%)");
+    page_says(&p, "provisioned costs %.2f of on demand", be / 0.7);
+
+    /* 3. The hot partition throttles what it takes over its ceiling; the table, at half its
+     * capacity, throttles nothing. */
+    double rate = 3000, ceiling = 1000;
+    double share[12], h = 0;
+    for (int k = 1; k <= 1000; k++)
+        h += pow(k, -1.5);
+    double key1 = page_mean(&hot, "services.orders.hottest_key_share");
+    support_assert_close("22.3 the biggest customer's share 1/H(1000, 1.5)", key1, 1 / h);
+    zipf_partition_shares(1000, 1.5, 6, share);
+    double hps = page_mean(&hot, "services.orders.hot_partition_share");
+    support_assert_close("22.3 the hot partition's share", hps, share[0]);
+    for (uint32_t r = 0; r < s_hot->replications; r++) {
+        ck_assert_double_eq(support_row_value(&hot, r, "services.orders.throttled_by_table"), 0);
+        ck_assert_double_eq(support_row_value(&hot, r, "services.orders.throttled"),
+                            support_row_value(&hot, r, "services.orders.throttled_by_partition"));
+        ck_assert_double_eq(support_row_value(&hot, r, "services.orders.partitions"), 6);
+    }
+    double want = 0;
+    for (int j = 0; j < 6; j++)
+        want += fmax(0, share[j] - ceiling / rate);
+    m = support_ratio_ci(&hot, "services.orders.throttled", "services.orders.calls", &hw);
+    assert_within_ci("22.3 throttled share = p_hot - 1000/3000", m, hw, want);
+    page_says(&p, "**%.1f%%** (%.4f ± %.4f)", 100 * m, m, hw);
+    page_claims(&p, "(`throttled_by_table` is 0)");
+    page_says(&p, "alone writes %.1f%% of the orders, %,.0f a second", 100 * key1, key1 * rate);
+    page_says(&p, "that partition takes %.1f%% of the writes", 100 * hps);
+    page_says(&p, "(%,.0f a second) against", hps * rate);
+    page_given(&p, "its ceiling of 1,000 a second");
+    page_says(&p, "%.3f − 1,000 / 3,000 = %.3f", hps, hps - ceiling / rate);
+
+    /* 4. Twice the capacity: twice the bill, twelve partitions, still throttled (the biggest
+     * customer alone is over a partition's ceiling). Even keys: nothing throttled. */
+    for (uint32_t r = 0; r < s_hot->replications; r++) {
+        support_assert_cents("22.4 6,000 WCUs", support_row_value(&hot, r, cost), 6000 * 730 * WCU_HOUR);
+        support_assert_cents("22.4 12,000 WCUs", support_row_value(&more, r, cost), 12000 * 730 * WCU_HOUR);
+        support_assert_cents("22.4 sharded", support_row_value(&even, r, cost), 6000 * 730 * WCU_HOUR);
+        ck_assert_double_eq(support_row_value(&more, r, "services.orders.partitions"), 12);
+        ck_assert_double_eq(support_row_value(&even, r, "services.orders.throttled"), 0);
+    }
+    ck_assert(key1 * rate > ceiling);
+    page_given(&p, "At 12,000 WCUs");
+    page_says(&p, "**$%,.0f** against\n   **$%,.0f**", page_mean(&more, cost), page_mean(&hot, cost));
+    zipf_partition_shares(1000, 1.5, 12, share);
+    double hps12 = page_mean(&more, "services.orders.hot_partition_share");
+    support_assert_close("22.4 the hot partition's share of twelve", hps12, share[0]);
+    m = support_ratio_ci(&more, "services.orders.throttled", "services.orders.calls", &hw);
+    assert_within_ci("22.4 throttled share at 12,000 WCUs = p_hot - 1000/3000", m, hw, hps12 - ceiling / rate);
+    support_assert_above(SUITE, "22.4 still throttled at 12,000 WCUs", m, hw, key1 - ceiling / rate);
+    page_says(&p, "**%.1f%%** of the writes are still throttled", 100 * m);
+    page_says(&p, "(%.1f%% of the writes on it)", 100 * hps12);
+    page_says(&p, "customer's %,.0f a second stay", key1 * rate);
+    page_given(&p, "a random suffix 1–10");
+    page_says(&p, "ten keys of about %.0f writes a", key1 * rate / 10);
+    page_says(&p, "at the same **$%,.0f**", page_mean(&even, cost));
+    page_says(&p, "about %.0f a second", round(page_mean(&even, "services.orders.hot_partition_share") * rate / 100) * 100);
+
+    support_done(s_od, &od);
+    support_done(s_pv, &pv);
+    support_done(s_odq, &odq);
+    support_done(s_pvq, &pvq);
+    support_done(s_hot, &hot);
+    support_done(s_more, &more);
+    support_done(s_even, &even);
+    exercise_page_close(&p);
+}
+END_TEST
+
 Suite *data_tier_suite(void)
 {
     Suite *s = suite_create(SUITE);
@@ -236,5 +373,10 @@ Suite *data_tier_suite(void)
     tcase_add_test(tc, capacity_keys_refuse_what_does_not_fit);
     tcase_add_test(tc, a_table_without_capacity_keys_is_unchanged);
     suite_add_tcase(s, tc);
+    TCase *ex = tcase_create("ex22");
+    tcase_set_tags(ex, "slow");
+    tcase_set_timeout(ex, 900);
+    tcase_add_test(ex, ex22_table_capacity);
+    suite_add_tcase(s, ex);
     return s;
 }

@@ -437,6 +437,17 @@ START_TEST(each_pair_teaches_its_lesson)
          * everyone's (about 4.5%), in its silo none are (ratio 0). */
         { "silo / pool: beta's throttled requests", "operations/tenancy-pool.json",
           "operations/tenancy-silo.json", "tenants.beta.requests.throttled", 3, 3600, 0.1 },
+        /* A VPC function storing 512 KB scans in S3: through NAT gateways every byte costs
+         * $0.045 a GB ($1,891 a month, $1,241 of NAT data); with gateway endpoints for S3 and
+         * DynamoDB and an SQS interface endpoint, $720 (about 0.38). */
+        { "VPC endpoints / NAT gateways: monthly cost", "optimisations/vpc-egress-nat.json",
+          "optimisations/vpc-egress-endpoints.json", "cost.monthly_total", 2, 900, 0.6 },
+        /* 2,400 votes a second on an on-demand table's four partitions: Zipf songs put 49% of
+         * them on one partition (1,187 a second against its 1,000), which throttles 7.8% of
+         * all the writes while the table is far under its limit; even keys throttle none
+         * (ratio 0). */
+        { "even keys / hot key: a table's throttled writes", "operations/hot-key-zipf.json",
+          "operations/hot-key-uniform.json", "services.votes.throttled", 2, 600, 0.05 },
         /* Each of 5,000 tokens' policy cached for 300 s: the authorizer runs 51,993 times in
          * the hour instead of 359,210 (about 0.145; 1/7 from renewal cycles). */
         { "authorizer: cached / uncached invocations", "patterns/authorizer-uncached.json",

@@ -35,8 +35,10 @@ static long send_messages(function_state *st, world *w, const function_call *cal
         r->measured = 0;       /* a message of the pipeline, not an original request */
         /* It carries on the work of the request served, unless its client has left. */
         world_work_begin(w, m, from.serving != UINT32_MAX && world_work_held(w, from.serving));
-        if (measuring)
+        if (measuring) {
             st->messages_sent++;
+            st->steps[call - st->f->calls].attempts++;
+        }
         sent++;
         world_enqueue(w, call->target, m);
     }

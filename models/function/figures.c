@@ -2,6 +2,7 @@
  * figures for platform-wide statistics, its usage meter for billing, and its call edges
  * for the architecture graph. Read-only on spec and state. */
 #include "models/function/internal.h"
+#include "models/network.h"
 
 void function_report(const void *spec, const void *state, metric_sink *m)
 {
@@ -70,6 +71,18 @@ void function_report(const void *spec, const void *state, metric_sink *m)
         metric_emit(m, "cache_hits", (double)st->cache_hits);
         metric_emit(m, "cache_misses", (double)st->cache_misses);
         metric_emit(m, "cache_hit_ratio", lookups > 0 ? (double)st->cache_hits / lookups : NAN);
+    }
+    if (f->network_figures) {
+        network_bytes b = { 0 };
+        if (st->w)
+            function_network_bytes(f, st, st->w->spec, &b);
+        metric_emit(m, "network.internet_out_gb", b.internet_out_gb);
+        if (f->in_vpc) {
+            metric_emit(m, "network.nat_gateway_gb", b.nat_gb);
+            metric_emit(m, "network.inter_zone_gb", b.inter_az_gb);
+            metric_emit(m, "network.interface_endpoint_gb", b.interface_gb);
+            metric_emit(m, "network.gateway_endpoint_gb", b.gateway_gb);
+        }
     }
     for (size_t i = 0; i < f->n_calls; i++) {
         const function_call *c = &f->calls[i];
@@ -260,6 +273,27 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
     if (f->log_events > 0)
         add_per_invocation(st, w, u, index, "logs.events", f->log_events);
     meter_observability(f, st, u, index);
+}
+
+bool function_in_vpc(const void *spec)
+{
+    return ((const function_spec *)spec)->in_vpc;
+}
+
+/* Each step's attempts (a synchronous step's) or messages (an asynchronous one's) in the
+ * measured window, each with the step's size_kb out and response_kb back (a message's
+ * answer is the queue's small acknowledgement, counted as response_kb too). */
+void function_network_bytes(const void *spec, const void *state, const world_spec *w, network_bytes *b)
+{
+    const function_spec *f = spec;
+    const function_state *st = state;
+    if (!st || !st->steps)
+        return;
+    for (size_t k = 0; k < f->n_calls; k++) {
+        const function_call *c = &f->calls[k];
+        double n = (double)st->steps[k].attempts;
+        network_route(w, f->in_vpc, c->target, n * c->size_kb / 1048576.0, n * c->response_kb / 1048576.0, b);
+    }
 }
 
 bool function_is_edge(const void *spec)

@@ -58,6 +58,7 @@ typedef struct function_call {
     bool         sync, parallel, idempotent, fallback;
     dist         count;          /* calls per invocation (rounded to a whole number) */
     double       size_kb;
+    double       response_kb;    /* what comes back (network.c counts both ways) */
     double       timeout_s;      /* INFINITY: the function's own timeout bounds it */
     retry_policy retry;
     breaker_spec breaker;
@@ -128,6 +129,8 @@ typedef struct function_spec {
     struct deployment *deploy;
     int               runtime;         /* index into runtime_names */
     int               edge;            /* Lambda@Edge: 0 no, 1 viewer trigger, 2 origin trigger */
+    bool              in_vpc;          /* placed in the scenario's VPC (platform.vpc) */
+    bool              network_figures; /* in the VPC or calling the internet: network_* figures */
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */

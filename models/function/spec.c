@@ -8,6 +8,7 @@
  * has rolled out; a call's target and conn bit, and on_failure, are component indices
  * valid only after link. */
 #include "models/function/internal.h"
+#include "models/network.h"
 
 static const char *const runtime_names[] = { "nodejs", "python", "java", "go", "ruby",
                                              "dotnet", "container", NULL };
@@ -126,6 +127,7 @@ static void parse_call(cfg_node *c, function_call *call, const function_spec *f,
     dist one = dist_constant(1);
     dist_parse(c, "count", &one, 10000, &call->count);
     call->size_kb = cfg_number(c, "size_kb", 1, 0.001, 1048576);
+    call->response_kb = cfg_number(c, "response_kb", 1, 0, 1048576);
     call->parallel = cfg_bool(c, "parallel", false);
     if (cfg_has(c, "timeout_ms")) {
         call->timeout_s = cfg_number(c, "timeout_ms", 0, 0.001, 3.6e6) / 1000.0;
@@ -178,7 +180,8 @@ static void parse_idempotency(cfg_node *n, function_spec *f)
                                       .jitter = JITTER_FULL };
     calls[0] = (function_call){ .target_name = strdup(store), .name = strdup("idempotency"),
                                 .target = -1, .mode = 1, .sync = true, .idempotent = true,
-                                .count = dist_constant(1), .size_kb = 1, .timeout_s = INFINITY,
+                                .count = dist_constant(1), .size_kb = 1, .response_kb = 1,
+                                .timeout_s = INFINITY,
                                 .retry = sdk, .conn = -1 };
     f->calls = calls;
     f->n_calls++;
@@ -960,6 +963,13 @@ void *function_parse(cfg_node *n, world_spec *w)
                  "unit; provisioned instances are modelled with scope \"instance\"",
                  scope_names[f->scope]);
     parse_edge(n, f, w);
+    f->in_vpc = cfg_bool(n, "vpc", false);
+    if (!cfg_failed(n) && f->in_vpc && !w->network.vpc)
+        cfg_fail(n, "vpc", "the scenario has no VPC: describe it in platform.vpc (zones, nat_gateways, endpoints)");
+    else if (!cfg_failed(n) && f->in_vpc && f->edge)
+        cfg_fail(n, "vpc", "a Lambda@Edge function cannot be placed in a VPC");
+    else if (!cfg_failed(n) && f->in_vpc && !price_find(&w->prices, "network.nat_gateway_hours"))
+        cfg_fail(n, "vpc", "the price table %s prices no NAT gateway (network.nat_gateway_hours)", w->prices.name);
     cfg_done(n);
     if (cfg_failed(n)) {
         function_free_spec(f);
@@ -973,6 +983,7 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
     function_spec *f = p;
     f->has_sync = false;
     f->n_conn = 0;
+    f->network_figures = f->in_vpc;
     /* The unit of a function kept as one is its own; an app's is held by its first function
      * (whose keep_alive settings apply to the whole app). */
     /* Greedy-dual units share one host pool, held by the first such function (its pool_gb
@@ -1028,6 +1039,11 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
             cfg_fail(&c, "target", "a function cannot call itself synchronously (a recursive loop)");
             return -1;
         }
+        if (f->in_vpc && network_check_call(w, call->target, &c) != 0)
+            return -1;
+        network_bytes probe = { 0 };
+        network_route(w, f->in_vpc, call->target, 1, 1, &probe);
+        f->network_figures |= f->in_vpc || probe.internet_out_gb > 0;
         f->has_sync |= call->sync;
         call->conn = -1;
         if (call->sync && k->connect) {
