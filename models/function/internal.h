@@ -128,6 +128,9 @@ typedef struct function_spec {
     struct deployment *deploy;
     int               runtime;         /* index into runtime_names */
     int               edge;            /* Lambda@Edge: 0 no, 1 viewer trigger, 2 origin trigger */
+    double            region_rtt_ms;   /* an edge function's round trip to the region, paid by
+                                          each attempt of a synchronous call (NAN: not yet
+                                          known; 0 elsewhere) */
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */
