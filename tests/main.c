@@ -62,6 +62,7 @@ static const struct {
     { "observability", observability_suite },
     { "idempotency", idempotency_suite },
     { "tenant-cost", tenant_cost_suite },
+    { "edge", edge_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

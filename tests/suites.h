@@ -46,6 +46,7 @@ Suite *data_tier_suite(void);   /* tests/test_data_tier.c: DynamoDB capacity: pr
 Suite *observability_suite(void); /* tests/test_observability.c: logs by level and retention, X-Ray, custom metrics */
 Suite *idempotency_suite(void); /* tests/test_idempotency.c: an idempotency key store against at-least-once duplicates; exercise 21 */
 Suite *tenant_cost_suite(void);  /* tests/test_tenant_cost.c: each tenant's part of the bill, pool and silos, exercise 20 */
+Suite *edge_suite(void);        /* tests/test_edge.c: an edge function's calls to the region, a CDN's cache, triggers and bill */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
 static inline int test_quick(void)
