@@ -74,7 +74,10 @@ void cdn_parse(cfg_node *c, cdn_spec *d, world_spec *w, int target, bool trace, 
     else
         cfg_put(&n, "hit_ratio", cJSON_CreateNull());
     bool keyed = cfg_has(&n, "keys");
-    d->keys = (uint32_t)cfg_integer(&n, "keys", 1, 1, 10000000);
+    if (keyed)
+        d->keys = (uint32_t)cfg_integer(&n, "keys", 1, 1, 10000000);
+    else
+        cfg_put(&n, "keys", cJSON_CreateNull());
     /* CloudFront's default TTL: one day (CloudFront developer guide). */
     d->ttl_s = cfg_number(&n, "ttl_s", 86400, 0, 31536000);
     d->hit_ms = cfg_number(&n, "hit_latency_ms", 2, 0, 60000);
