@@ -78,7 +78,8 @@ void cdn_parse(cfg_node *c, cdn_spec *d, world_spec *w, int target, bool trace, 
         d->keys = (uint32_t)cfg_integer(&n, "keys", 1, 1, 10000000);
     else
         cfg_put(&n, "keys", cJSON_CreateNull());
-    /* CloudFront's default TTL: one day (CloudFront developer guide). */
+    /* CloudFront's DefaultTTL, one day; at most its MaxTTL default, a year (CloudFront API
+     * reference, CachePolicyConfig). */
     d->ttl_s = cfg_number(&n, "ttl_s", 86400, 0, 31536000);
     d->hit_ms = cfg_number(&n, "hit_latency_ms", 2, 0, 60000);
     if (cfg_failed(&n)) {
