@@ -300,6 +300,7 @@ static int run_one(void *p, uint32_t r, double *row)
             spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, i, &u);
         gateway_meter(spec, &w, &u);
         network_meter(spec, &w, &u);
+        cdn_meter(spec, &w, &u);
         if (u.failed || !b.by_component || !tb.monthly || !tb.category) {
             snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
             rc = -1;

@@ -16,6 +16,12 @@ typedef struct function_figures {
 void function_figures_of(const void *spec, const void *state, function_figures *out);
 /* Whether a function's spec runs at the edge (Lambda@Edge). */
 bool function_is_edge(const void *spec);
+/* Its Lambda@Edge trigger: 0 none, 1 viewer (every request), 2 origin (a CDN's misses). */
+int  function_edge_trigger(const void *spec);
+/* An edge function with synchronous call steps whose round trip to the region
+ * (region_rtt_ms) was not given: loading derives it from the traffic and sets it. */
+bool function_edge_rtt_unset(const void *spec);
+void function_edge_set_rtt(void *spec, double region_rtt_ms);
 /* Whether a function's spec has an asynchronous call step: it sends messages on. */
 bool function_sends_messages(const void *spec);
 

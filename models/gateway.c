@@ -314,7 +314,7 @@ void gateway_answered(world *w, uint32_t idx, attempt_result result, double now)
     struct gateway *g = w->gateway;
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
-    if (result == RESULT_OK && r->measured)
+    if (result == RESULT_OK && r->measured && !s->cdn.on)    /* CloudFront's bytes: cdn.c */
         g->transfer_gb[r->target] += s->response_kb / 1048576.0;
     if (result == RESULT_OK && s->gw.cache && r->cache_key != UINT32_MAX) {
         g->src[r->source].key_filled[r->cache_key] = now;

@@ -347,6 +347,8 @@ int traffic_parse(cfg_node *root, world_spec *w)
         bool to_edge = !s->trace && s->target >= 0 && w->components[s->target].kind == &function_kind &&
                        function_is_edge(w->components[s->target].spec);
         s->rtt_ms = to_edge ? edge_rtt : region_rtt;
+        cdn_parse(&c, &s->cdn, w, s->target, s->trace != NULL, s->async, region_rtt,
+                  cfg_has(&c, "edge_rtt_ms") ? edge_rtt : NAN);
         s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
         s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
         if (!cfg_failed(&c) && s->end_s <= s->start_s)
@@ -493,6 +495,8 @@ static void start_attempt(world *w, uint32_t idx)
     r->deadline = now + s->timeout_ms / 1000.0;
     if (r->measured)
         w->counts.attempts++;
+    if (s->cdn.on && cdn_enter(w, idx, now))
+        return;                 /* answered from the CDN's cache */
     if (s->rtt_ms > 0) {
         /* A round trip longer than the client's timeout: it gives up before any answer. */
         bool late = s->rtt_ms >= s->timeout_ms;
@@ -645,6 +649,7 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);
+    cdn_answered(w, idx, result, now);
     gateway_answered(w, idx, result, now);
     if (result == RESULT_THROTTLED && r->measured && w->spec->n_tenants)
         w->tenant_throttled[r->tenant]++;
@@ -748,6 +753,7 @@ void traffic_report(const world_spec *spec, const world *w, metric_sink *m)
         const source_spec *s = &spec->sources[i];
         snprintf(m->prefix, sizeof m->prefix, "sources.%s.", s->name);
         gateway_report_source(spec, w, i, m);
+        cdn_report_source(spec, w, i, m);
         if (s->process != ARRIVALS_TRACE)
             continue;
         const trace_player *p = ts && i < ts->n ? ts->src[i].player : NULL;

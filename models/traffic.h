@@ -10,6 +10,7 @@
 #define SLSIM_TRAFFIC_H
 
 #include "models/world.h"
+#include "models/cdn.h"
 #include "models/gateway.h"
 #include "models/retry.h"
 #include "models/trace.h"
@@ -27,6 +28,7 @@ struct source_spec {
     bool            async;             /* hand requests over (mode "async") instead of waiting */
     double          size_kb;           /* payload size */
     gateway_spec    gw;                /* the entry: API gateway, its cache and validation */
+    cdn_spec        cdn;               /* a CDN (CloudFront) in front of it, or off */
     double          response_kb;       /* response size: data transfer out */
     double          poison_rate;       /* share of requests that fail every processing attempt */
     double          rtt_ms;            /* the client's round trip to the target (region or edge) */

@@ -20,6 +20,7 @@
 
 #include "models/authorizer.h"
 #include "models/bucket.h"
+#include "models/cdn.h"
 #include "models/fleet.h"
 #include "models/function.h"
 #include "models/gateway.h"
@@ -585,6 +586,8 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
         }
         if (!ctx.failed)
             traffic_parse(&root, w);
+        if (!ctx.failed)
+            cdn_check_edge(w, &ctx);
         if (!ctx.failed) {
             w->pipelines = has_pipelines(w);
             w->all_async = w->n_sources > 0;
@@ -968,7 +971,7 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         if (!w->state[i])
             goto oom;
     }
-    if (gateway_start(w) != 0 || traffic_start(w) != 0)
+    if (gateway_start(w) != 0 || cdn_start(w) != 0 || traffic_start(w) != 0)
         goto oom;
     if (w->progress)
         sim_on_progress(w->s, on_progress, w);
@@ -1041,6 +1044,7 @@ void world_free(world *w)
     free(w->state);
     traffic_free(w);
     gateway_free(w);
+    cdn_free(w);
     sim_free(w->s);
     free(w->req);
     freelist_free(&w->free_req);

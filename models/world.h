@@ -330,6 +330,7 @@ struct world {
     uint64_t         *tenant_invocations, *tenant_cold_starts;
     struct gateway   *gateway;             /* the entry: tenants' plans, API gateways (gateway.c) */
     struct authorizer *authorizer;         /* the entry's Lambda authorizers (authorizer.c) */
+    struct cdn       *cdn;                 /* sources' CDNs: caches and counts (cdn.c) */
     series            ts[TS_COLUMNS];      /* per interval; integrals for the levels */
     int               out_of_memory;
     struct progress  *progress;            /* a progress bar (or NULL), and this run's job in it */

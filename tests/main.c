@@ -64,6 +64,7 @@ static const struct {
     { "tenant-cost", tenant_cost_suite },
     { "network", network_suite },
     { "authorizer", authorizer_suite },
+    { "edge", edge_suite },
 };
 enum { N_SUITES = sizeof suites / sizeof *suites };
 

@@ -256,6 +256,23 @@ static void call_result(function_state *st, uint32_t id, attempt_result result, 
     sim_at(w->s, now + delay, on_call_retry, st, carrier);
 }
 
+/* An edge function's call reaches its regional target after the round trip. */
+static void on_call_arrive(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    uint32_t sub = (uint32_t)arg;
+    world_deliver(st->w, st->f->calls[st->w->req[sub].step].target, sub);
+}
+
+/* Its round trip outlasted the call's timeout: the caller hears nothing in time. */
+static void on_call_late(sim *s, void *target, uint64_t arg)
+{
+    (void)s;
+    function_state *st = target;
+    function_call_reply(st, st->w, (uint32_t)arg, RESULT_TIMEOUT);
+}
+
 static void issue_call(function_state *st, uint32_t id, uint32_t attempt, double prev_ms)
 {
     world *w = st->w;
@@ -310,6 +327,16 @@ static void issue_call(function_state *st, uint32_t id, uint32_t attempt, double
     r->deadline = fmin(now + c->timeout_s, in->deadline);
     /* Made for a holder of work: what the callee sends on carries it. */
     r->work = in->serving != UINT32_MAX && world_work_held(w, in->serving) ? WORK_PART : WORK_NONE;
+    double rtt_s = st->f->region_rtt_ms > 0 ? st->f->region_rtt_ms / 1000.0 : 0;
+    if (rtt_s > 0) {
+        /* From the edge: the round trip to the region, all of it on the way in (as a
+         * client's), so the callee has what is left of the call's timeout; a round trip
+         * as long as that never reaches it and times out at the deadline. */
+        bool late = now + rtt_s >= r->deadline;
+        if (sim_at(w->s, late ? r->deadline : now + rtt_s, late ? on_call_late : on_call_arrive, st, sub) != 0)
+            w->out_of_memory = 1;
+        return;
+    }
     world_deliver(w, c->target, sub);
 }
 

@@ -301,6 +301,25 @@ bool function_is_edge(const void *spec)
     return ((const function_spec *)spec)->edge != 0;
 }
 
+int function_edge_trigger(const void *spec)
+{
+    return ((const function_spec *)spec)->edge;
+}
+
+bool function_edge_rtt_unset(const void *spec)
+{
+    const function_spec *f = spec;
+    bool sync = false;
+    for (size_t i = 0; i < f->n_calls; i++)
+        sync |= f->calls[i].sync;
+    return f->edge && sync && isnan(f->region_rtt_ms);
+}
+
+void function_edge_set_rtt(void *spec, double region_rtt_ms)
+{
+    ((function_spec *)spec)->region_rtt_ms = region_rtt_ms;
+}
+
 /* Synchronous call steps: the invocation waits for each call (asynchronous steps are no
  * edge: the function goes on). */
 bool function_calls(const void *spec, const char *path, size_t i, component_edge *e)

@@ -131,6 +131,9 @@ typedef struct function_spec {
     int               edge;            /* Lambda@Edge: 0 no, 1 viewer trigger, 2 origin trigger */
     bool              in_vpc;          /* placed in the scenario's VPC (platform.vpc) */
     bool              network_figures; /* in the VPC or calling the internet: network_* figures */
+    double            region_rtt_ms;   /* an edge function's round trip to the region, paid by
+                                          each attempt of a synchronous call (NAN: not yet
+                                          known; 0 elsewhere) */
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
     int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */

@@ -690,12 +690,28 @@ static void parse_observability(cfg_node *n, function_spec *f, const world_spec 
     }
 }
 
+/* Lambda@Edge (edge: viewer or origin trigger) and, for one with synchronous call steps,
+ * region_rtt_ms: the round trip from the edge location to the region its calls' targets
+ * live in. Not given, it is derived after the traffic is read (edge_link in models/cdn.c:
+ * the source's network_rtt_ms less its edge_rtt_ms) and stays NAN until then. */
 static void parse_edge(cfg_node *n, function_spec *f, const world_spec *w)
 {
     static const char *const edges[] = { "none", "viewer", "origin", NULL };
     f->edge = cfg_enum(n, "edge", edges, 0);
-    if (cfg_failed(n) || !f->edge)
+    if (cfg_failed(n))
         return;
+    if (!f->edge) {
+        if (cfg_has(n, "region_rtt_ms"))
+            cfg_fail(n, "region_rtt_ms", "is the round trip from a Lambda@Edge function to the region; "
+                     "this function runs in the region (set \"edge\")");
+        return;
+    }
+    if (cfg_has(n, "region_rtt_ms")) {
+        f->region_rtt_ms = cfg_number(n, "region_rtt_ms", 0, 0, 60000);
+    } else {
+        f->region_rtt_ms = NAN;
+        cfg_put(n, "region_rtt_ms", cJSON_CreateNull());
+    }
     if (f->provider != PROVIDER_AWS)
         cfg_fail(n, "edge", "Lambda@Edge is modelled for provider \"aws\" (Workers are edge functions already)");
     else if (!price_has_family(&w->prices, "edge_functions"))
