@@ -19,8 +19,7 @@
 #include "models/traffic.h"
 
 typedef struct cdn_source {
-    double   *key_filled;          /* keys model: when each key was last filled */
-    gsl_rng  *cache;
+    response_cache cache;
     uint64_t  requests, hits, misses, answered;   /* answered: successful responses sent back */
 } cdn_source;
 
@@ -68,34 +67,34 @@ void cdn_parse(cfg_node *c, cdn_spec *d, world_spec *w, int target, bool trace, 
                   function_is_edge(w->components[target].spec) &&
                   function_edge_trigger(w->components[target].spec) == 1;
     d->pass_all = viewer;
-    d->hit_ratio = -1;
+    d->cached.hit_ratio = -1;
     if (cfg_has(&n, "hit_ratio"))
-        d->hit_ratio = cfg_number(&n, "hit_ratio", 0, 0, 1);
+        d->cached.hit_ratio = cfg_number(&n, "hit_ratio", 0, 0, 1);
     else
         cfg_put(&n, "hit_ratio", cJSON_CreateNull());
     bool keyed = cfg_has(&n, "keys");
     if (keyed)
-        d->keys = (uint32_t)cfg_integer(&n, "keys", 1, 1, 10000000);
+        d->cached.keys = (uint32_t)cfg_integer(&n, "keys", 1, 1, 10000000);
     else
         cfg_put(&n, "keys", cJSON_CreateNull());
     /* CloudFront's DefaultTTL, one day; at most its MaxTTL default, a year (CloudFront API
      * reference, CachePolicyConfig). */
-    d->ttl_s = cfg_number(&n, "ttl_s", 86400, 0, 31536000);
+    d->cached.ttl_s = cfg_number(&n, "ttl_s", 86400, 0, 31536000);
     d->hit_ms = cfg_number(&n, "hit_latency_ms", 2, 0, 60000);
     if (cfg_failed(&n)) {
         cfg_done(&n);
         return;
     }
-    if (viewer && (keyed || d->hit_ratio > 0))
+    if (viewer && (keyed || d->cached.hit_ratio > 0))
         cfg_fail(&n, keyed ? "keys" : "hit_ratio", "the target %s is a viewer-trigger edge function: it runs on "
                  "every request and CloudFront does not cache its answers; make it an origin trigger "
                  "(\"edge\": \"origin\") to cache in front of it", w->components[target].name);
-    else if (!viewer && keyed == (d->hit_ratio >= 0))
+    else if (!viewer && keyed == (d->cached.hit_ratio >= 0))
         cfg_fail(&n, keyed ? "hit_ratio" : NULL, keyed ? "give hit_ratio (a fixed share of hits) or keys "
                  "(equally likely cache keys, each fresh ttl_s), not both" : "expected hit_ratio (a fixed share "
                  "of hits) or keys (equally likely cache keys, each fresh ttl_s)");
     if (viewer)
-        d->hit_ratio = 0;
+        d->cached.hit_ratio = 0;
     cfg_done(&n);
     if (cfg_failed(c))
         return;
@@ -150,15 +149,8 @@ int cdn_start(world *w)
             continue;
         char name[300];
         snprintf(name, sizeof name, "source.%s.cdn", spec->sources[i].name);
-        if (!(d->src[i].cache = sim_stream(w->s, name)))
+        if (response_cache_start(&d->src[i].cache, &s->cached, w->s, name) != 0)
             return -1;
-        if (s->hit_ratio >= 0)
-            continue;
-        d->src[i].key_filled = malloc(s->keys * sizeof *d->src[i].key_filled);
-        if (!d->src[i].key_filled)
-            return -1;
-        for (uint32_t k = 0; k < s->keys; k++)
-            d->src[i].key_filled[k] = -INFINITY;
     }
     return 0;
 }
@@ -169,25 +161,13 @@ void cdn_free(world *w)
     if (!d)
         return;
     for (size_t i = 0; d->src && i < w->spec->n_sources; i++)
-        free(d->src[i].key_filled);
+        response_cache_free(&d->src[i].cache);
     free(d->src);
     free(d);
     w->cdn = NULL;
 }
 
 /* ---- the edge ------------------------------------------------------------------------------- */
-
-static void on_hit(sim *s, void *target, uint64_t arg)
-{
-    (void)s;
-    traffic_attempt_done(target, (uint32_t)arg, RESULT_OK);
-}
-
-static void on_gave_up(sim *s, void *target, uint64_t arg)
-{
-    (void)s;
-    traffic_attempt_done(target, (uint32_t)arg, RESULT_TIMEOUT);
-}
 
 bool cdn_enter(world *w, uint32_t idx, double now)
 {
@@ -197,17 +177,7 @@ bool cdn_enter(world *w, uint32_t idx, double now)
     r->cache_key = UINT32_MAX;
     if (r->measured)
         st->requests++;
-    bool hit = false;
-    if (s->pass_all) {
-        hit = false;
-    } else if (s->hit_ratio >= 0) {
-        hit = gsl_rng_uniform(st->cache) < s->hit_ratio;
-    } else {
-        uint32_t k = s->keys > 1 ? (uint32_t)gsl_rng_uniform_int(st->cache, s->keys) : 0;
-        hit = now - st->key_filled[k] < s->ttl_s;
-        if (!hit)
-            r->cache_key = k;
-    }
+    bool hit = !s->pass_all && response_cache_lookup(&st->cache, &s->cached, r, now);
     if (r->measured) {
         if (hit)
             st->hits++;
@@ -218,9 +188,7 @@ bool cdn_enter(world *w, uint32_t idx, double now)
         return false;
     /* The answer comes back after the round trip to the edge and its latency, or the
      * client has given up first. */
-    double at = now + (s->edge_rtt_ms + s->hit_ms) / 1000.0;
-    if (sim_at(w->s, fmin(at, r->deadline), at <= r->deadline ? on_hit : on_gave_up, w, idx) != 0)
-        w->out_of_memory = 1;
+    response_cache_answer(w, idx, now + (s->edge_rtt_ms + s->hit_ms) / 1000.0);
     return true;
 }
 
@@ -233,10 +201,7 @@ void cdn_answered(world *w, uint32_t idx, attempt_result result, double now)
     cdn_source *st = &w->cdn->src[r->source];
     if (r->measured)
         st->answered++;
-    if (s->hit_ratio < 0 && r->cache_key != UINT32_MAX) {
-        st->key_filled[r->cache_key] = now;
-        r->cache_key = UINT32_MAX;
-    }
+    response_cache_fill(&st->cache, r, now);
 }
 
 /* ---- figures and meter ------------------------------------------------------------------------ */

@@ -14,14 +14,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "models/response_cache.h"
 #include "models/world.h"
 
 typedef struct cdn_spec {
     bool     on;
     bool     pass_all;      /* the target is a viewer-trigger edge function: no cache hits */
-    double   hit_ratio;     /* a fixed share of hits, or < 0: from keys and ttl_s */
-    uint32_t keys;          /* equally likely cache keys, each fresh ttl_s after a response */
-    double   ttl_s;
+    response_cache_spec cached;   /* its keys and TTL, or a fixed hit ratio */
     double   hit_ms;        /* the edge location's time to answer a hit */
     double   edge_rtt_ms;   /* the users' round trip to their nearest edge location */
 } cdn_spec;

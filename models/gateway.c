@@ -2,9 +2,8 @@
  * gateway (API Gateway's requests, its REST API cache and validation; Azure API Management's
  * or Google API Gateway's calls), and the entry's meter (see gateway.h).
  *
- * Invariants: every counter is of the measured window (r->measured); a cache key's
- * key_filled is the time a response last filled it (-INFINITY: never), and a request that
- * missed on key k carries k in r->cache_key until its answer fills it (UINT32_MAX: none). */
+ * Invariants: every counter is of the measured window (r->measured); the REST API cache's
+ * keys are response_cache.c's. */
 #include "models/gateway.h"
 
 #include <math.h>
@@ -15,8 +14,7 @@
 #include "models/traffic.h"
 
 typedef struct gateway_source {
-    double   *key_filled;          /* cached sources: when each key was last filled */
-    gsl_rng  *cache;
+    response_cache cache;          /* cached sources */
     uint64_t  hits, misses, rejected;
 } gateway_source;
 
@@ -98,12 +96,12 @@ static void parse_aws_gateway(cfg_node *c, gateway_spec *g, const world_spec *w,
     cfg_object(c, "gateway_cache", &n);
     g->cache = true;
     g->cache_gb = cfg_number(&n, "size_gb", 0.5, 0.01, 1e6);
-    g->cache_ttl_s = cfg_number(&n, "ttl_s", 300, 0, 3600);
-    g->cache_keys = (uint32_t)cfg_integer(&n, "keys", 1, 1, 10000000);
+    g->cached.ttl_s = cfg_number(&n, "ttl_s", 300, 0, 3600);
+    g->cached.keys = (uint32_t)cfg_integer(&n, "keys", 1, 1, 10000000);
     if (cfg_has(&n, "hit_ratio")) {
-        g->cache_hit_ratio = cfg_number(&n, "hit_ratio", 0, 0, 1);
+        g->cached.hit_ratio = cfg_number(&n, "hit_ratio", 0, 0, 1);
     } else {
-        g->cache_hit_ratio = -1;
+        g->cached.hit_ratio = -1;
         cfg_put(&n, "hit_ratio", cJSON_CreateNull());
     }
     g->cache_hit_ms = cfg_number(&n, "hit_latency_ms", 10, 0, 60000);
@@ -171,12 +169,8 @@ int gateway_start(world *w)
             continue;
         char name[300];
         snprintf(name, sizeof name, "source.%s.gateway_cache", s->name);
-        g->src[i].cache = sim_stream(w->s, name);
-        g->src[i].key_filled = malloc(s->gw.cache_keys * sizeof *g->src[i].key_filled);
-        if (!g->src[i].cache || !g->src[i].key_filled)
+        if (response_cache_start(&g->src[i].cache, &s->gw.cached, w->s, name) != 0)
             return -1;
-        for (uint32_t k = 0; k < s->gw.cache_keys; k++)
-            g->src[i].key_filled[k] = -INFINITY;
     }
     return 0;
 }
@@ -188,7 +182,7 @@ void gateway_free(world *w)
     if (!g)
         return;
     for (size_t i = 0; g->src && i < w->spec->n_sources; i++)
-        free(g->src[i].key_filled);
+        response_cache_free(&g->src[i].cache);
     free(g->src);
     for (int t = 1; t < GATEWAY_TYPES; t++)
         free(g->requests[t]);
@@ -202,19 +196,6 @@ void gateway_free(world *w)
 }
 
 /* ---- the entry ---------------------------------------------------------------------------- */
-
-static void on_cache_hit(sim *s, void *target, uint64_t arg)
-{
-    (void)s;
-    traffic_attempt_done(target, (uint32_t)arg, RESULT_OK);
-}
-
-/* The client's timeout ran out before the cache answered. */
-static void on_gave_up(sim *s, void *target, uint64_t arg)
-{
-    (void)s;
-    traffic_attempt_done(target, (uint32_t)arg, RESULT_TIMEOUT);
-}
 
 /* The REST API answers without the integration: a malformed request fails validation (a
  * 400 the client does not retry; it never reaches the target), or a fresh cached response
@@ -233,16 +214,7 @@ static bool answers(world *w, uint32_t idx, double now)
     }
     if (!s->cache)
         return false;
-    bool hit;
-    r->cache_key = UINT32_MAX;
-    if (s->cache_hit_ratio >= 0) {
-        hit = gsl_rng_uniform(st->cache) < s->cache_hit_ratio;
-    } else {
-        uint32_t k = s->cache_keys > 1 ? (uint32_t)gsl_rng_uniform_int(st->cache, s->cache_keys) : 0;
-        hit = now - st->key_filled[k] < s->cache_ttl_s;
-        if (!hit)
-            r->cache_key = k;
-    }
+    bool hit = response_cache_lookup(&st->cache, &s->cached, r, now);
     if (r->measured) {
         if (hit)
             st->hits++;
@@ -250,9 +222,8 @@ static bool answers(world *w, uint32_t idx, double now)
             st->misses++;
     }
     /* The answer comes back after the cache's latency, or the client has given up first. */
-    if (hit && sim_at(w->s, fmin(now + s->cache_hit_ms / 1000.0, r->deadline),
-                      now + s->cache_hit_ms / 1000.0 <= r->deadline ? on_cache_hit : on_gave_up, w, idx) != 0)
-        w->out_of_memory = 1;
+    if (hit)
+        response_cache_answer(w, idx, now + s->cache_hit_ms / 1000.0);
     return hit;
 }
 
@@ -316,10 +287,8 @@ void gateway_answered(world *w, uint32_t idx, attempt_result result, double now)
     const source_spec *s = &w->spec->sources[r->source];
     if (result == RESULT_OK && r->measured && !s->cdn.on)    /* CloudFront's bytes: cdn.c */
         g->transfer_gb[r->target] += s->response_kb / 1048576.0;
-    if (result == RESULT_OK && s->gw.cache && r->cache_key != UINT32_MAX) {
-        g->src[r->source].key_filled[r->cache_key] = now;
-        r->cache_key = UINT32_MAX;
-    }
+    if (result == RESULT_OK && s->gw.cache)
+        response_cache_fill(&g->src[r->source].cache, r, now);
 }
 
 /* ---- figures and meter ------------------------------------------------------------------------ */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "models/authorizer.h"
+#include "models/response_cache.h"
 #include "models/world.h"
 
 /* The entry's service: Amazon API Gateway's REST or HTTP APIs, Azure API Management
@@ -26,9 +27,8 @@ typedef struct gateway_spec {
     gateway_type type;
     bool         validate;         /* poisoned (malformed) requests are refused (REST) */
     bool         cache;            /* a REST API response cache */
-    double       cache_gb, cache_ttl_s;
-    double       cache_hit_ratio;  /* < 0: from keys and TTL */
-    uint32_t     cache_keys;
+    double       cache_gb;
+    response_cache_spec cached;    /* its keys and TTL, or a fixed hit ratio */
     double       cache_hit_ms;
     authorizer_spec auth;          /* a Lambda authorizer (function -1: none) */
 } gateway_spec;
