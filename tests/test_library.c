@@ -466,6 +466,14 @@ START_TEST(each_pair_teaches_its_lesson)
          * them in the region; CloudFront's $476 the same in both. */
         { "edge: regional behind a CDN / edge calling the region, monthly cost", "anti-patterns/edge-calls-region.json",
           "anti-patterns/edge-cdn-regional.json", "cost.monthly_total", 2, 600, 0.6 },
+        /* A poisoned record in 10,000 on a 4-shard stream: with Lambda's defaults its shard
+         * retries it for a day, and the worst shard's mean iterator age reaches about 1,990 s;
+         * bisected and sent on after 2 retries, about 0.6 s (about 3e-4). */
+        { "stream poison: bisect / blocked, the worst shard's iterator age", "operations/stream-poison-blocked.json",
+          "operations/stream-poison-bisect.json", "streams.orders.worst_shard_iterator_age_ms_mean", 2, 1800, 0.01 },
+        /* ... and only about 33,400 of the hour's 360,000 records are processed (0.093). */
+        { "stream poison: blocked / bisect, records processed", "operations/stream-poison-bisect.json",
+          "operations/stream-poison-blocked.json", "work.processed", 3, 3600, 0.3 },
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         pair_runs p;
