@@ -1,0 +1,68 @@
+#!/bin/sh
+# make bench-ratio: slsim's speed as a share of a bare C loop of the same model
+# (bench/baseline.c: one function, Poisson arrivals, exponential service, cold starts, MRU
+# reuse, a fixed keep-alive, a binary heap, GSL draws, a log histogram), the measure that does
+# not move with the machine. Method: CPU time (user + system), both pinned to one core,
+# alternated in the same minute, ROUNDS rounds (5), the median of the per-round ratios
+# bare time / slsim time (1 = as fast as the bare loop). Then 1,000 functions sharing the same
+# total rate against one: slsim's CPU time per invocation, ratio of the two.
+#
+#   sh scripts/bench-ratio.sh [SLSIM] [ROUNDS] [RATES]     RATES e.g. "100 10000"
+set -eu
+bin=${1:-./slsim}
+rounds=${2:-5}
+rates=${3:-"0.9 100 10000 100000"}
+n=${BENCH_INVOCATIONS:-10000000}
+cpu=${BENCH_CPU:-$(($(nproc) - 1))}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cc -O2 -o "$out/baseline" bench/baseline.c $(pkg-config --libs gsl) -lm
+# CPU seconds of a command (user + system), pinned to one core, its output discarded.
+cpu_s() {
+  /usr/bin/time -f "%U %S" -o "$out/time" taskset -c "$cpu" "$@" >/dev/null 2>&1
+  awk '{ printf "%.3f", $1 + $2 }' "$out/time"
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); pinned to core $cpu; $rounds rounds, median"
+echo "rate/s   invocations  bare s  slsim s  slsim/bare  slsim ns/invocation"
+for rate in $rates; do
+  dur=$(awk -v n="$n" -v r="$rate" 'BEGIN { printf "%.0f", n / r }')
+  : > "$out/ratios"; : > "$out/ns"
+  k=0
+  while [ "$k" -lt "$rounds" ]; do
+    b=$(cpu_s "$out/baseline" "$n" "$rate")
+    s=$(cpu_s env SLSIM_NO_PLOTS=1 "$bin" run scenarios/bench/bare-loop-model.json --threads 1 --quiet \
+        --duration "$dur" --set "traffic[0].arrivals.rate_per_s=$rate" --out "$out/run")
+    echo "$b $s" | awk '{ print $1 / $2 }' >> "$out/ratios"
+    echo "$s $n" | awk '{ print $1 * 1e9 / $2 }' >> "$out/ns"
+    echo "$b $s" >> "$out/pairs"
+    k=$((k + 1))
+  done
+  r=$(median < "$out/ratios"); ns=$(median < "$out/ns")
+  pair=$(tail -n "$rounds" "$out/pairs" | sort -g -k2 | awk -v m="$(( (rounds + 1) / 2 ))" 'NR == m { print }')
+  echo "$rate $n $pair $r $ns" | awk '{ printf "%-8s %11d  %6.2f  %7.2f  %10.2f  %19.0f\n", $1, $2, $3, $4, $5, $6 }'
+done
+# 1,000 functions, each with its own source, at the same total rate as one function.
+rate=${BENCH_MANY_RATE:-100}
+many=$out/many.json
+awk -v k=1000 -v rate="$rate" 'BEGIN {
+  printf "{ \"name\": \"bare-loop-many\", \"duration_s\": 1000, \"seed\": 42, \"replications\": 1,\n"
+  printf "  \"platform\": { \"account_concurrency\": 10000000, \"scale_per_10s\": 10000000 },\n  \"traffic\": [\n"
+  for (i = 0; i < k; i++)
+    printf "    { \"name\": \"s%d\", \"target\": \"f%d\", \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": %.9g } }%s\n", i, i, rate / k, i < k - 1 ? "," : ""
+  printf "  ],\n  \"components\": [\n"
+  for (i = 0; i < k; i++)
+    printf "    { \"name\": \"f%d\", \"kind\": \"function\", \"memory_mb\": 128, \"duration_ms\": { \"dist\": \"exponential\", \"mean\": 1991 }, \"cold_start_ms\": 253, \"timeout_s\": 900, \"keep_alive\": { \"policy\": \"fixed\", \"idle_s\": 600 }, \"log_kb\": 0 }%s\n", i, i < k - 1 ? "," : ""
+  printf "  ]\n}\n"
+}' > "$many"
+dur=$(awk -v n="$n" -v r="$rate" 'BEGIN { printf "%.0f", n / r }')
+: > "$out/many_ratio"
+k=0
+while [ "$k" -lt "$rounds" ]; do
+  one=$(cpu_s env SLSIM_NO_PLOTS=1 "$bin" run scenarios/bench/bare-loop-model.json --threads 1 --quiet \
+        --duration "$dur" --set "traffic[0].arrivals.rate_per_s=$rate" --out "$out/run")
+  m=$(cpu_s env SLSIM_NO_PLOTS=1 "$bin" run "$many" --threads 1 --quiet --duration "$dur" --out "$out/run")
+  echo "$one $m" | awk '{ print $2 / $1 }' >> "$out/many_ratio"
+  k=$((k + 1))
+done
+echo "1,000 functions at $rate/s in all against one function: $(median < "$out/many_ratio")x the CPU time per invocation"
