@@ -349,6 +349,8 @@ int traffic_parse(cfg_node *root, world_spec *w)
         s->rtt_ms = to_edge ? edge_rtt : region_rtt;
         cdn_parse(&c, &s->cdn, w, s->target, s->trace != NULL, s->async, region_rtt,
                   cfg_has(&c, "edge_rtt_ms") ? edge_rtt : NAN);
+        s->direct = !w->n_tenants && s->gw.type == GATEWAY_NONE && s->gw.auth.function < 0 &&
+                    !s->gw.validate && !s->gw.cache && !s->cdn.on && s->rtt_ms == 0;
         s->start_s = cfg_number(&c, "start_s", 0, 0, 1e9);
         s->end_s = cfg_number(&c, "end_s", INFINITY, 0, 1e9);
         if (!cfg_failed(&c) && s->end_s <= s->start_s)
@@ -495,6 +497,10 @@ static void start_attempt(world *w, uint32_t idx)
     r->deadline = now + s->timeout_ms / 1000.0;
     if (r->measured)
         w->counts.attempts++;
+    if (s->direct) {            /* what gateway_enter would let through at once */
+        traffic_pass(w, idx);
+        return;
+    }
     if (s->cdn.on && cdn_enter(w, idx, now))
         return;                 /* answered from the CDN's cache */
     if (s->rtt_ms > 0) {

@@ -32,6 +32,8 @@ struct source_spec {
     double          response_kb;       /* response size: data transfer out */
     double          poison_rate;       /* share of requests that fail every processing attempt */
     double          rtt_ms;            /* the client's round trip to the target (region or edge) */
+    bool            direct;            /* nothing between the client and the target: no usage
+                                          plan, gateway, authorizer, cache, CDN or round trip */
     arrival_process process;
     double          rate_per_s;        /* mean (diurnal), base (spike), constant/poisson rate */
     double          start_s, end_s;    /* active between these times (end < 0: to the end) */

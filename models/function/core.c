@@ -420,7 +420,8 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
             bool expired = in->expiry <= now;
             if (!expired && in->version != v)
                 continue;               /* the other version's: stays */
-            memmove(&st->idle[j - 1], &st->idle[j], (st->n_idle - j) * sizeof *st->idle);
+            if (j < st->n_idle)         /* not the most recent (its version differs): close the gap */
+                memmove(&st->idle[j - 1], &st->idle[j], (st->n_idle - j) * sizeof *st->idle);
             st->n_idle--;
             if (!expired) {
                 idle_span(st, in->idle_since, now);
