@@ -43,18 +43,37 @@ typedef enum request_outcome {
  * request). Whoever sends it to a component sets caller and tag; the component answers
  * each attempt through world_reply. */
 typedef struct request {
+    /* The first 64 bytes: what a request's start and end touch on the plain path from a
+     * client to a function and back. */
     double   created;        /* when the original request or event was created */
     double   deadline;       /* the caller stops waiting for this attempt at this time */
     double   backoff_prev_ms;/* decorrelated jitter remembers the last sleep */
-    double   entered;        /* when it entered the component holding it (queue wait) */
-    double   sent;           /* when it was first sent to a queue (retention), 0 before */
     float    size_kb;        /* payload size */
     float    run_ms;         /* handler time recorded in a trace (ms), or < 0: drawn */
     uint32_t target;         /* component a traffic source sends it to (trace sources: per request) */
     uint32_t source;         /* traffic source index */
     uint32_t attempt;        /* 1-based, per holder */
-    uint32_t receives;       /* times a queue handed it to a consumer */
     uint32_t items;          /* messages it carries (a batch), at least 1 */
+    int32_t  caller;         /* component waiting for the reply, or CALLER_CLIENT */
+    uint16_t tenant;         /* index into the scenario's tenants (0: the default tenant) */
+    uint8_t  measured;       /* counts in requests.* (arrived in the window, not yet ended) */
+    uint8_t  live;
+    uint8_t  poison;         /* fails every processing attempt */
+    uint8_t  traced;         /* derived from a measured request: its processing ends a pipeline */
+    uint8_t  forwarded;      /* its processing sent it on (calls, fan-out): not a pipeline's end */
+    uint8_t  work;           /* WORK_UNIT: it holds a unit of work (work.*, see work_counts);
+                                WORK_CARRIED: a batch whose messages hold units;
+                                WORK_DEAD_LETTERED: its unit ended lost, dead-lettered;
+                                WORK_PART: a synchronous call (a function's call step, a
+                                workflow's task) made for a holder of work */
+    uint8_t  result;         /* a callee's attempt_result, kept until its reply */
+    uint8_t  is_call;        /* a function's call to a dependency (not an event) */
+    uint8_t  duplicate;      /* a second delivery of an event (at-least-once) */
+    uint8_t  effect;         /* timed out, but the callee will complete it (side effect) */
+    /* The rest: queues, streams, calls and caches. */
+    double   entered;        /* when it entered the component holding it (queue wait) */
+    double   sent;           /* when it was first sent to a queue (retention), 0 before */
+    uint32_t receives;       /* times a queue handed it to a consumer */
     /* A key of the one holder that reads it. Each member is written when its holder takes
      * the request and read only while that holder has it, and no request has two of these
      * holders at once, so one word serves them all (checked by giving each its own field:
@@ -75,26 +94,9 @@ typedef struct request {
                                         by its response, or UINT32_MAX */
     };
     uint32_t queue_next;     /* next in its holder's list: a FIFO queue's group, a stream's lane */
-    int32_t  caller;         /* component waiting for the reply, or CALLER_CLIENT */
-    uint32_t tag;            /* the caller's own reference (a batch, an event slot; a
-                                client's request: the identity its authorizer checks) */
+    uint32_t tag;            /* the caller's own reference (a batch, an event slot) */
     uint32_t epoch;          /* the caller's generation of that reference (stale replies) */
-    uint16_t tenant;         /* index into the scenario's tenants (0: the default tenant) */
     uint8_t  step;           /* a call's step in its function's calls */
-    uint8_t  is_call;        /* a function's call to a dependency (not an event) */
-    uint8_t  effect;         /* timed out, but the callee will complete it (side effect) */
-    uint8_t  measured;       /* counts in requests.* (arrived in the window, not yet ended) */
-    uint8_t  live;
-    uint8_t  poison;         /* fails every processing attempt */
-    uint8_t  duplicate;      /* a second delivery of an event (at-least-once) */
-    uint8_t  traced;         /* derived from a measured request: its processing ends a pipeline */
-    uint8_t  forwarded;      /* its processing sent it on (calls, fan-out): not a pipeline's end */
-    uint8_t  work;           /* WORK_UNIT: it holds a unit of work (work.*, see work_counts);
-                                WORK_CARRIED: a batch whose messages hold units;
-                                WORK_DEAD_LETTERED: its unit ended lost, dead-lettered;
-                                WORK_PART: a synchronous call (a function's call step, a
-                                workflow's task) made for a holder of work */
-    uint8_t  result;         /* a callee's attempt_result, kept until its reply */
 } request;
 
 /* ---- component kinds ------------------------------------------------------- */

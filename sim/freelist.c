@@ -20,9 +20,15 @@ void *freelist_grow(freelist *fl, void *items, size_t item_size, uint32_t first,
         fl->stack = stack;
         fl->room = (uint32_t)cap;
     }
-    char *grown = realloc(items, (size_t)cap * item_size);
+    /* Items start on a cache line, so that a record's first 64 bytes are one line. */
+    size_t bytes = (size_t)cap * item_size;
+    char *grown = aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!grown)
         return NULL;
+    if (items) {
+        memcpy(grown, items, (size_t)fl->cap * item_size);
+        free(items);
+    }
     memset(grown + (size_t)fl->cap * item_size, 0, (size_t)(cap - fl->cap) * item_size);
     for (uint32_t i = (uint32_t)cap; i-- > fl->cap;)
         fl->stack[fl->n_free++] = i;

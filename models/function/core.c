@@ -306,13 +306,15 @@ static void on_end(sim *s, void *target, uint64_t arg)
     function_release_instance(st, slot, now);
     /* The slot is idle from here and may be reused (or the array moved) by the calls below,
      * which can reach this very function: keep what the reply needs. */
-    const call_ctx done = st->inst[slot].call;
     const attempt_result result = (attempt_result)st->inst[slot].result;
-    if (st->f->n_calls && result == RESULT_OK && function_send_calls(st, w, &done) > 0 &&
-        done.serving != UINT32_MAX)
-        w->req[done.serving].forwarded = 1;
-    if (done.serving != UINT32_MAX)
-        world_reply(w, done.serving, result);
+    uint32_t serving = st->inst[slot].call.serving;
+    if (st->f->n_calls && result == RESULT_OK) {
+        const call_ctx done = st->inst[slot].call;
+        if (function_send_calls(st, w, &done) > 0 && serving != UINT32_MAX)
+            w->req[serving].forwarded = 1;
+    }
+    if (serving != UINT32_MAX)
+        world_reply(w, serving, result);
 }
 
 /* Version v's duration, cold start and error rate (0: the function's own). */

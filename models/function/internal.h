@@ -213,12 +213,16 @@ typedef struct call_ctx {
     uint8_t  handler_result, checking;
 } call_ctx;
 
+/* What an invocation's start and end touch comes first: with the array 64-byte aligned
+ * (freelist_grow), a function without call steps reads and writes one cache line of its
+ * instance per invocation (idle_since to the call's slot); the rest is for call steps,
+ * local caches and shared instances. */
 typedef struct instance {
     double   idle_since, expiry;
-    call_ctx call;           /* the request it serves (with synchronous calls: their state) */
     uint8_t  result;         /* attempt_result of the current invocation */
     uint8_t  provisioned;
     uint32_t version;        /* the deployment it was started under */
+    call_ctx call;           /* the request it serves (with synchronous calls: their state) */
     double   cached_at;      /* its local cache's last fetch (-inf: empty) */
     double   started;        /* an invocation with synchronous calls: its start */
     uint64_t conns;          /* connections held, by the function's conn_target bit */
