@@ -13,7 +13,8 @@
  * regenerated out of line once every 624 draws (GSL goes through gsl_rng_uniform_pos,
  * then an indirect call per draw). Invariant of rng_mt_state: mti <= RNG_MT_N, and
  * mt[mti..N-1] are the words not yet handed out. The inline draws fall back to GSL's own
- * calls for a generator of any other type, so they are exact for every gsl_rng. */
+ * calls for a generator of any other type, so they are exact for every gsl_rng; a lazy
+ * stream (rng_stream_alloc_lazy) is of another type until its first draw. */
 #ifndef SLSIM_RNG_H
 #define SLSIM_RNG_H
 
@@ -26,6 +27,14 @@ uint64_t rng_stream_seed(uint64_t seed, uint32_t replication, const char *name);
 uint64_t rng_name_hash(const char *name);
 /* A new generator seeded for (seed, replication, name); NULL when out of memory. */
 gsl_rng *rng_stream_alloc(uint64_t seed, uint32_t replication, const char *name);
+/* The same stream, opened lazily: it holds its seed (about 64 bytes with the gsl_rng)
+ * until its first draw, which allocates and seeds the 2.5 KB of state and turns it into
+ * an rng_mt19937 generator, so a stream never drawn costs no state and a drawn one gives
+ * the same numbers as rng_stream_alloc's. When that allocation fails, *failed (if not
+ * NULL) is set to 1 and the draw returns the middle of the range (a run checks *failed
+ * after each event and stops). NULL when out of memory. */
+gsl_rng *rng_stream_alloc_lazy(uint64_t seed, uint32_t replication, const char *name,
+                               int *failed);
 
 /* Turns GSL's abort-on-error handler off, once, before any thread starts. */
 void     rng_library_init(void);

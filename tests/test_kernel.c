@@ -498,6 +498,41 @@ START_TEST(test_rng_inline_mt19937_equals_gsl_mt19937_draw_for_draw)
 }
 END_TEST
 
+START_TEST(test_rng_lazy_stream_draws_as_eager_stream_and_holds_no_state_before)
+{
+    /* First draws through each path: rng.h inline, GSL's get, get_double, a gsl_ran_. */
+    for (int path = 0; path < 4; path++) {
+        int failed = 0;
+        gsl_rng *lazy = rng_stream_alloc_lazy(2385, 7, "function.fn.duration", &failed);
+        gsl_rng *eager = rng_stream_alloc(2385, 7, "function.fn.duration");
+        ck_assert(lazy && eager);
+        ck_assert_msg(lazy->type != &rng_mt19937 && gsl_rng_size(lazy) < 64,
+                      "a lazy stream holds %zu bytes of state before its first draw",
+                      gsl_rng_size(lazy));
+        switch (path) {
+        case 0: ck_assert(rng_uniform_pos(lazy) == rng_uniform_pos(eager)); break;
+        case 1: ck_assert(gsl_rng_get(lazy) == gsl_rng_get(eager)); break;
+        case 2: ck_assert(gsl_rng_uniform(lazy) == gsl_rng_uniform(eager)); break;
+        default:
+            ck_assert(gsl_ran_gaussian_ziggurat(lazy, 2.385) == gsl_ran_gaussian_ziggurat(eager, 2.385));
+        }
+        ck_assert(lazy->type == &rng_mt19937);
+        ck_assert(inline_draws_differing_from_gsl(lazy, eager, 5000) == 0);
+        ck_assert_int_eq(failed, 0);
+        gsl_rng_free(lazy);
+        gsl_rng_free(eager);
+    }
+    /* Through the engine: a stream opened and never drawn costs no state. */
+    sim *s = sim_new(2385, 1);
+    gsl_rng *never = sim_stream(s, "never"), *drawn = sim_stream(s, "drawn");
+    ck_assert(never && drawn);
+    rng_uniform(drawn);
+    ck_assert(never->type != &rng_mt19937 && drawn->type == &rng_mt19937);
+    ck_assert(sim_stream(s, "drawn") == drawn);
+    sim_free(s);
+}
+END_TEST
+
 START_TEST(test_rng_inline_draws_on_another_generator_type_call_gsl)
 {
     gsl_rng *a = gsl_rng_alloc(gsl_rng_taus2), *b = gsl_rng_alloc(gsl_rng_taus2);
@@ -1223,7 +1258,8 @@ Suite *kernel_suite(void)
                    test_rng_streams_are_uncorrelated, test_rng_new_stream_does_not_shift_another,
                    test_rng_inline_mt19937_equals_gsl_mt19937_draw_for_draw,
                    test_rng_inline_draws_on_another_generator_type_call_gsl,
-                   test_rng_stream_state_is_half_of_gsl_mt19937 } },
+                   test_rng_stream_state_is_half_of_gsl_mt19937,
+                   test_rng_lazy_stream_draws_as_eager_stream_and_holds_no_state_before } },
         { "dist", { test_dist_constant_always_returns_its_value, test_dist_uniform_mean,
                     test_dist_exponential_mean, test_dist_normal_is_truncated_at_zero,
                     test_dist_lognormal_by_mean_and_sd, test_dist_lognormal_by_median_and_p99,
