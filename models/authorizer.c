@@ -17,6 +17,7 @@
 #include "models/function.h"
 #include "models/gateway.h"
 #include "models/traffic.h"
+#include "sim/rng.h"
 
 typedef struct authorizer_source {
     double  *filled;           /* per identity (NULL without a cache) */
@@ -118,7 +119,7 @@ bool authorizer_check(world *w, uint32_t idx, double now)
     const authorizer_spec *as = &w->spec->sources[r->source].gw.auth;
     authorizer_source *st = &w->authorizer->src[r->source];
     if (r->attempt == 1)       /* the client's token: a retry sends the same */
-        r->tag = as->identities > 1 ? (uint32_t)gsl_rng_uniform_int(st->identity, as->identities) : 0;
+        r->tag = as->identities > 1 ? (uint32_t)rng_uniform_int(st->identity, as->identities) : 0;
     bool hit = st->filled && now - st->filled[r->tag] < as->ttl_s;
     if (r->measured) {
         if (hit)

@@ -28,6 +28,7 @@
 #include "models/deadline.h"
 #include "sim/dist.h"
 #include "sim/freelist.h"
+#include "sim/rng.h"
 
 #define NONE UINT32_MAX
 
@@ -558,7 +559,7 @@ static void fleet_accept(void *state, world *w, uint32_t req)
     double d_s = dist_sample(&f->duration_ms, st->r_duration) / 1000.0;
     *jb = (job){ .req = req, .task = k, .arrived = now, .live = 1,
                  .wait_s = d_s * (1.0 - f->cpu_bound_fraction) };
-    jb->result = (uint8_t)(f->error_rate > 0 && gsl_rng_uniform(st->r_error) < f->error_rate
+    jb->result = (uint8_t)(f->error_rate > 0 && rng_uniform(st->r_error) < f->error_rate
                            ? RESULT_ERROR : RESULT_OK);
     task *t = &st->tasks[k];
     t->inflight++;

@@ -37,6 +37,7 @@
 
 #include "sim/dist.h"
 #include "sim/freelist.h"
+#include "sim/rng.h"
 
 /* ---- run state ------------------------------------------------------------------------ */
 
@@ -843,7 +844,7 @@ static void queue_enqueue(void *state, world *w, uint32_t req)
         r->sent = r->entered;
     r->receives = 0;
     if (st->q->fifo)
-        r->fifo_group = (uint32_t)gsl_rng_uniform_int(st->r_group, st->q->message_groups);
+        r->fifo_group = (uint32_t)rng_uniform_int(st->r_group, st->q->message_groups);
     if (measuring(st)) {
         st->sent++;
         if (st->q->service == QUEUE_PUBSUB) {        /* a publish: 1,000 bytes at least */

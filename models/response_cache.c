@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "models/traffic.h"
+#include "sim/rng.h"
 
 int response_cache_start(response_cache *c, const response_cache_spec *s, sim *sm, const char *stream)
 {
@@ -34,8 +35,8 @@ bool response_cache_lookup(response_cache *c, const response_cache_spec *s, requ
 {
     r->cache_key = UINT32_MAX;
     if (s->hit_ratio >= 0)
-        return gsl_rng_uniform(c->draw) < s->hit_ratio;
-    uint32_t k = s->keys > 1 ? (uint32_t)gsl_rng_uniform_int(c->draw, s->keys) : 0;
+        return rng_uniform(c->draw) < s->hit_ratio;
+    uint32_t k = s->keys > 1 ? (uint32_t)rng_uniform_int(c->draw, s->keys) : 0;
     if (now - c->key_filled[k] < s->ttl_s)
         return true;
     r->cache_key = k;

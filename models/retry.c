@@ -1,5 +1,6 @@
 /* retry.c — retry policies shared by clients and calls. */
 #include "models/retry.h"
+#include "sim/rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -70,12 +71,12 @@ double retry_backoff_ms(const retry_policy *p, uint32_t attempts_made, double *p
     case JITTER_NONE:
         return exp_ms;
     case JITTER_FULL:
-        return gsl_rng_uniform(rng) * exp_ms;
+        return rng_uniform(rng) * exp_ms;
     case JITTER_EQUAL:
-        return 0.5 * exp_ms + gsl_rng_uniform(rng) * 0.5 * exp_ms;
+        return 0.5 * exp_ms + rng_uniform(rng) * 0.5 * exp_ms;
     case JITTER_DECORRELATED: {
         double hi = 3.0 * *prev_ms;
-        double sleep = p->base_ms + gsl_rng_uniform(rng) * (hi - p->base_ms);
+        double sleep = p->base_ms + rng_uniform(rng) * (hi - p->base_ms);
         if (sleep > p->cap_ms)
             sleep = p->cap_ms;
         *prev_ms = sleep;

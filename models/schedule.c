@@ -11,6 +11,7 @@
  * queue, a topic). Runs are not requests of a traffic source: they are counted under
  * schedules.<name>. Clock time: t = 0 is midnight plus start_hour hours. */
 #include "models/schedule.h"
+#include "sim/rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -216,7 +217,7 @@ static void on_tick(sim *sm, void *target, uint64_t arg)
     double now = sim_now(sm);
     if (world_measuring(st->w, now))
         st->fires++;
-    double delay = st->s->jitter_s > 0 ? st->s->jitter_s * gsl_rng_uniform(st->r) : 0;
+    double delay = st->s->jitter_s > 0 ? st->s->jitter_s * rng_uniform(st->r) : 0;
     if (delay > 0)
         sim_at(sm, now + delay, on_fire, st, 0);
     else

@@ -47,6 +47,7 @@
 #include "models/table_capacity.h"
 #include "sim/dist.h"
 #include "sim/freelist.h"
+#include "sim/rng.h"
 
 /* ---- spec ------------------------------------------------------------------------ */
 
@@ -833,7 +834,7 @@ static void start_work(service_state *st, uint32_t k)
         p_error = fmax(p_error, in->error_rate);
     if (in && in->mode == INCIDENT_SLOW)
         delay_ms *= in->factor;
-    sl->result = (uint8_t)(p_error > 0 && gsl_rng_uniform(st->r_error) < p_error ? RESULT_ERROR : RESULT_OK);
+    sl->result = (uint8_t)(p_error > 0 && rng_uniform(st->r_error) < p_error ? RESULT_ERROR : RESULT_OK);
     sl->delay_s = delay_ms / 1000.0;
     if (s->is_pool) {
         /* The proxy's hop, then the call goes on (unless the proxy itself failed it). */
@@ -1059,7 +1060,7 @@ static bool table_admits(service_state *st, double now)
         st->ru_bucket.tokens -= s->request_units;
     }
     if (s->write_keys) {
-        uint32_t key = (uint32_t)gsl_rng_uniform_int(st->r_key, s->write_keys);
+        uint32_t key = (uint32_t)rng_uniform_int(st->r_key, s->write_keys);
         if (now - st->key_last[key] < 1.0)
             return false;
         st->key_last[key] = now;
@@ -1110,7 +1111,7 @@ static void service_accept(void *state, world *w, uint32_t req)
     bool wait = s->max_concurrency && st->busy >= s->max_concurrency;
     sl->lane = 0;
     if (s->objects) {
-        sl->lane = s->objects > 1 ? (uint32_t)gsl_rng_uniform_int(st->r_object, s->objects) : 0;
+        sl->lane = s->objects > 1 ? (uint32_t)rng_uniform_int(st->r_object, s->objects) : 0;
         lane_arg = sl->lane + 1;
         wait = st->lanes[sl->lane].busy;
         st->lanes[sl->lane].busy = true;

@@ -35,6 +35,7 @@
  * Invariant: a lane's records are a list in arrival order; a batch in flight is its first
  * n records, still at the head of the list until they are done. */
 #include "models/stream.h"
+#include "sim/rng.h"
 
 #include <assert.h>
 #include <math.h>
@@ -331,8 +332,8 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
     const stream_spec *s = st->s;
     double now = sim_now(w->s);
     request *r = &w->req[req];
-    uint32_t key = s->key_cdf ? zipf_key(s, gsl_rng_uniform(st->r_key))
-                              : (uint32_t)gsl_rng_uniform_int(st->r_key, s->partition_keys);
+    uint32_t key = s->key_cdf ? zipf_key(s, rng_uniform(st->r_key))
+                              : (uint32_t)rng_uniform_int(st->r_key, s->partition_keys);
     uint32_t physical = key % s->shards;
     shard *ph = &st->shard[(size_t)physical * s->parallelization];
     if (measuring(st))

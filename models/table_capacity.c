@@ -28,6 +28,7 @@
 
 #include "models/billing.h"
 #include "sim/engine.h"
+#include "sim/rng.h"
 
 /* DynamoDB's per-partition ceilings (AWS developer guide, "Burst and adaptive capacity"). */
 #define PARTITION_MAX_RCU 3000.0
@@ -279,7 +280,7 @@ capacity_verdict table_capacity_admit(table_capacity_state *st, double now)
     const table_capacity_spec *c = st->c;
     uint32_t j = 0;
     if (c->partitions > 1) {
-        double u = gsl_rng_uniform(st->r_key);
+        double u = rng_uniform(st->r_key);
         uint32_t lo = 0, hi = c->partitions - 1;   /* the first j with cdf[j] > u */
         while (lo < hi) {
             uint32_t mid = lo + (hi - lo) / 2;

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "models/retry.h"
+#include "sim/rng.h"
 
 /* The service a topic or bus runs on: how it delivers and what it bills. */
 typedef enum topic_service { SERVICE_AWS, SERVICE_EVENT_GRID, SERVICE_SERVICE_BUS, SERVICE_PUBSUB } topic_service;
@@ -489,7 +490,7 @@ static void topic_enqueue(void *state, world *w, uint32_t req)
     int copies = 0;
     for (size_t i = 0; i < st->t->n; i++) {
         const subscription *s = &st->t->subs[i];
-        if (s->filter_match < 1 && gsl_rng_uniform(st->r) >= s->filter_match) {
+        if (s->filter_match < 1 && rng_uniform(st->r) >= s->filter_match) {
             if (measuring)
                 st->filtered_out++;
             continue;

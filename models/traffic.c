@@ -446,7 +446,7 @@ static double next_arrival(source_state *st)
         double peak = s->rate_per_s * (1.0 + diurnal_amplitude(s));
         while (t < st->end) {
             t += rng_exponential(st->arrivals, 1.0 / peak);
-            if (gsl_rng_uniform(st->arrivals) * peak < diurnal_rate(s, t))
+            if (rng_uniform(st->arrivals) * peak < diurnal_rate(s, t))
                 return t;
         }
         return INFINITY;
@@ -555,12 +555,12 @@ static void new_request(world *w, source_state *st, int target, double run_ms, d
     r->backoff_prev_ms = st->spec->retry.base_ms;
     r->measured = world_measuring(w, now);
     r->size_kb = (float)(size_kb >= 0 ? size_kb : st->spec->size_kb);
-    r->poison = st->spec->poison_rate > 0 && gsl_rng_uniform(st->poison) < st->spec->poison_rate;
+    r->poison = st->spec->poison_rate > 0 && rng_uniform(st->poison) < st->spec->poison_rate;
     r->tenant = st->spec->tenant;
     if (tenant >= 0) {
         r->tenant = (uint16_t)tenant;
     } else if (st->spec->n_mix) {
-        double u = gsl_rng_uniform(st->tenant);
+        double u = rng_uniform(st->tenant);
         size_t k = 0;
         while (k + 1 < st->spec->n_mix && u >= st->spec->mix_cdf[k])
             k++;
@@ -596,7 +596,7 @@ static void on_trace_arrival(void *ctx, const trace_arrival *a)
     uint32_t n = 1;
     if (k != 1.0) {
         n = (uint32_t)floor(k);
-        if (gsl_rng_uniform(st->scale) < k - n)
+        if (rng_uniform(st->scale) < k - n)
             n++;
     }
     for (uint32_t i = 0; i < n; i++)
@@ -719,13 +719,13 @@ int traffic_start(world *w)
         }
         if (s->process == ARRIVALS_ONOFF) {
             double p_on = s->mean_on_s / (s->mean_on_s + s->mean_off_s);
-            st->on = gsl_rng_uniform(st->arrivals) < p_on;
+            st->on = rng_uniform(st->arrivals) < p_on;
             st->next_switch = s->start_s + rng_exponential(st->arrivals,
                                                                st->on ? s->mean_on_s : s->mean_off_s);
         }
         double first;
         if (s->process == ARRIVALS_CONSTANT)
-            first = s->start_s + gsl_rng_uniform(st->arrivals) / s->rate_per_s; /* random phase */
+            first = s->start_s + rng_uniform(st->arrivals) / s->rate_per_s; /* random phase */
         else
             first = next_arrival(st);
         if (first < st->end && sim_at(w->s, first, on_arrival, st, 0) != 0)

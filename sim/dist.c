@@ -63,7 +63,7 @@ double dist_sample(const dist *d, gsl_rng *r)
     case DIST_CONSTANT:
         return d->a;
     case DIST_UNIFORM:
-        return d->a + (d->b - d->a) * gsl_rng_uniform(r);
+        return d->a + (d->b - d->a) * rng_uniform(r);
     case DIST_EXPONENTIAL:
         return rng_exponential(r, d->a);
     case DIST_NORMAL: {
@@ -84,7 +84,7 @@ double dist_sample(const dist *d, gsl_rng *r)
     case DIST_PARETO:
         return gsl_ran_pareto(r, d->a, d->b);
     case DIST_EMPIRICAL: {
-        double u = gsl_rng_uniform(r);
+        double u = rng_uniform(r);
         size_t lo = 0, hi = d->n - 1;   /* find p[lo] <= u < p[lo+1] */
         while (hi - lo > 1) {
             size_t mid = (lo + hi) / 2;
@@ -98,7 +98,7 @@ double dist_sample(const dist *d, gsl_rng *r)
         return d->v[lo] + f * (d->v[lo + 1] - d->v[lo]);
     }
     case DIST_MIXTURE: {
-        double u = gsl_rng_uniform(r);
+        double u = rng_uniform(r);
         size_t i = 0;
         while (i + 1 < d->n && u >= d->cum[i])
             i++;

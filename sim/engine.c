@@ -176,7 +176,7 @@ gsl_rng *sim_stream(sim *s, const char *name)
         s->cap_streams = cap;
     }
     char *copy = strdup(name);
-    gsl_rng *r = rng_stream_alloc(s->seed, s->replication, name);
+    gsl_rng *r = rng_stream_alloc_lazy(s->seed, s->replication, name, &s->failed);
     if (!copy || !r) {
         free(copy);
         if (r)

@@ -441,6 +441,119 @@ START_TEST(test_rng_new_stream_does_not_shift_another)
 }
 END_TEST
 
+/* Draws `n` numbers from a (through rng.h's inline calls) and b (through GSL's calls), in
+ * the same order of kinds, and counts the draws that differ. */
+static size_t inline_draws_differing_from_gsl(gsl_rng *a, gsl_rng *b, size_t n)
+{
+    static const unsigned long ranges[] = { 1, 2, 3, 7, 100, 1000003, 0x80000000ul, 0xfffffffful };
+    size_t differ = 0;
+    for (size_t i = 0; i < n; i++) {
+        switch (i % 5) {
+        case 0: differ += rng_get(a) != gsl_rng_get(b); break;
+        case 1: differ += rng_uniform(a) != gsl_rng_uniform(b); break;
+        case 2: differ += rng_uniform_pos(a) != gsl_rng_uniform_pos(b); break;
+        case 3: {
+            unsigned long range = ranges[(i / 5) % (sizeof ranges / sizeof *ranges)];
+            differ += rng_uniform_int(a, range) != gsl_rng_uniform_int(b, range);
+            break;
+        }
+        default: differ += rng_exponential(a, 2.385) != -2.385 * log(gsl_rng_uniform_pos(b)); break;
+        }
+    }
+    return differ;
+}
+
+START_TEST(test_rng_inline_mt19937_equals_gsl_mt19937_draw_for_draw)
+{
+    /* Edge seeds (0 is GSL's default 4357; the high bits of a seed are dropped) and hashed
+     * stream seeds; 1,000,003 draws each crosses 1,602 regenerations of the 624 words. */
+    unsigned long seeds[24] = { 0, 1, 4357, 2385, 0xfffffffful, 0x100000000ul, 0x123456789ul };
+    for (size_t i = 7; i < 24; i++)
+        seeds[i] = rng_stream_seed(2385, (uint32_t)i, "arrivals") & 0xfffffffful;
+    size_t draws = test_quick() ? 200003 : 1000003;
+    gsl_rng *ours = gsl_rng_alloc(&rng_mt19937), *theirs = gsl_rng_alloc(gsl_rng_mt19937);
+    ck_assert(ours && theirs);
+    for (size_t i = 0; i < 24; i++) {
+        gsl_rng_set(ours, seeds[i]);
+        gsl_rng_set(theirs, seeds[i]);
+        size_t differ = inline_draws_differing_from_gsl(ours, theirs, draws);
+        ck_assert_msg(differ == 0, "seed %lu: %zu of %zu draws differ", seeds[i], differ, draws);
+    }
+    /* GSL's own functions on our generator (they call its get and get_double). */
+    gsl_rng_set(ours, 2385);
+    gsl_rng_set(theirs, 2385);
+    for (size_t i = 0; i < 100000; i++) {
+        ck_assert(gsl_ran_gaussian_ziggurat(ours, 1.0) == gsl_ran_gaussian_ziggurat(theirs, 1.0));
+        ck_assert(gsl_ran_gamma(ours, 0.7, 2.385) == gsl_ran_gamma(theirs, 0.7, 2.385));
+        ck_assert(gsl_rng_uniform_int(ours, 1000) == gsl_rng_uniform_int(theirs, 1000));
+    }
+    /* A stream as the simulation opens it draws as GSL's MT19937 with that stream's seed. */
+    gsl_rng *stream = rng_stream_alloc(2385, 3, "function.fn.duration");
+    uint64_t h = rng_stream_seed(2385, 3, "function.fn.duration");
+    gsl_rng_set(theirs, (unsigned long)((h ^ (h >> 32)) & 0xffffffffu));
+    ck_assert(inline_draws_differing_from_gsl(stream, theirs, 10000) == 0);
+    gsl_rng_free(stream);
+    gsl_rng_free(ours);
+    gsl_rng_free(theirs);
+}
+END_TEST
+
+START_TEST(test_rng_lazy_stream_draws_as_eager_stream_and_holds_no_state_before)
+{
+    /* First draws through each path: rng.h inline, GSL's get, get_double, a gsl_ran_. */
+    for (int path = 0; path < 4; path++) {
+        int failed = 0;
+        gsl_rng *lazy = rng_stream_alloc_lazy(2385, 7, "function.fn.duration", &failed);
+        gsl_rng *eager = rng_stream_alloc(2385, 7, "function.fn.duration");
+        ck_assert(lazy && eager);
+        ck_assert_msg(lazy->type != &rng_mt19937 && gsl_rng_size(lazy) < 64,
+                      "a lazy stream holds %zu bytes of state before its first draw",
+                      gsl_rng_size(lazy));
+        switch (path) {
+        case 0: ck_assert(rng_uniform_pos(lazy) == rng_uniform_pos(eager)); break;
+        case 1: ck_assert(gsl_rng_get(lazy) == gsl_rng_get(eager)); break;
+        case 2: ck_assert(gsl_rng_uniform(lazy) == gsl_rng_uniform(eager)); break;
+        default:
+            ck_assert(gsl_ran_gaussian_ziggurat(lazy, 2.385) == gsl_ran_gaussian_ziggurat(eager, 2.385));
+        }
+        ck_assert(lazy->type == &rng_mt19937);
+        ck_assert(inline_draws_differing_from_gsl(lazy, eager, 5000) == 0);
+        ck_assert_int_eq(failed, 0);
+        gsl_rng_free(lazy);
+        gsl_rng_free(eager);
+    }
+    /* Through the engine: a stream opened and never drawn costs no state. */
+    sim *s = sim_new(2385, 1);
+    gsl_rng *never = sim_stream(s, "never"), *drawn = sim_stream(s, "drawn");
+    ck_assert(never && drawn);
+    rng_uniform(drawn);
+    ck_assert(never->type != &rng_mt19937 && drawn->type == &rng_mt19937);
+    ck_assert(sim_stream(s, "drawn") == drawn);
+    sim_free(s);
+}
+END_TEST
+
+START_TEST(test_rng_inline_draws_on_another_generator_type_call_gsl)
+{
+    gsl_rng *a = gsl_rng_alloc(gsl_rng_taus2), *b = gsl_rng_alloc(gsl_rng_taus2);
+    ck_assert(a && b);
+    gsl_rng_set(a, 2385);
+    gsl_rng_set(b, 2385);
+    ck_assert(inline_draws_differing_from_gsl(a, b, 100000) == 0);
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+END_TEST
+
+START_TEST(test_rng_stream_state_is_half_of_gsl_mt19937)
+{
+    gsl_rng *r = rng_stream_alloc(2385, 0, "arrivals");
+    ck_assert_uint_eq(gsl_rng_size(r), 624 * 4 + 4);
+    ck_assert_uint_le(2 * gsl_rng_size(r), gsl_rng_mt19937->size + 8);
+    gsl_rng_free(r);
+}
+END_TEST
+
 /* ---- distributions --------------------------------------------------------- */
 
 /* Parses the distribution JSON text `value` (as {"d": value}) with dist_parse. */
@@ -1142,7 +1255,11 @@ Suite *kernel_suite(void)
                       test_engine_clamps_past_events_to_now } },
         { "rng", { test_rng_same_seed_replication_name_gives_same_sequence,
                    test_rng_different_name_replication_or_seed_gives_different_sequence,
-                   test_rng_streams_are_uncorrelated, test_rng_new_stream_does_not_shift_another } },
+                   test_rng_streams_are_uncorrelated, test_rng_new_stream_does_not_shift_another,
+                   test_rng_inline_mt19937_equals_gsl_mt19937_draw_for_draw,
+                   test_rng_inline_draws_on_another_generator_type_call_gsl,
+                   test_rng_stream_state_is_half_of_gsl_mt19937,
+                   test_rng_lazy_stream_draws_as_eager_stream_and_holds_no_state_before } },
         { "dist", { test_dist_constant_always_returns_its_value, test_dist_uniform_mean,
                     test_dist_exponential_mean, test_dist_normal_is_truncated_at_zero,
                     test_dist_lognormal_by_mean_and_sd, test_dist_lognormal_by_median_and_p99,

@@ -135,7 +135,7 @@ void function_enqueue(void *state, world *w, uint32_t req)
     }
     /* At least once: some events are delivered twice. The copy is not a request of its own. */
     if (st->f->async_duplicate_rate > 0 && !r->duplicate &&
-        gsl_rng_uniform(st->r_async) < st->f->async_duplicate_rate) {
+        rng_uniform(st->r_async) < st->f->async_duplicate_rate) {
         uint32_t dup = world_request_new(w);
         if (dup != UINT32_MAX) {
             w->req[req].tag = key_new(st);
@@ -197,7 +197,7 @@ void function_reply(void *state, world *w, uint32_t req, attempt_result result)
     double delay_s;
     if (result == RESULT_THROTTLED) {
         /* Equal jitter, so that events throttled together do not all return together. */
-        delay_s = r->backoff_prev_ms / 1000.0 * (0.5 + 0.5 * gsl_rng_uniform(st->r_async));
+        delay_s = r->backoff_prev_ms / 1000.0 * (0.5 + 0.5 * rng_uniform(st->r_async));
         r->backoff_prev_ms = fmin(2 * r->backoff_prev_ms, ASYNC_THROTTLE_CAP_MS);
     } else {
         if (r->attempt > f->async_max_retries) {

@@ -368,7 +368,7 @@ static bool cache_hit(function_state *st, const call_ctx *in)
     const function_spec *f = st->f;
     double now = sim_now(st->w->s);
     instance *host = &st->inst[in->slot];
-    bool hit = now - host->cached_at < f->cache_ttl_s && gsl_rng_uniform(st->r_cache) < f->cache_hit_ratio;
+    bool hit = now - host->cached_at < f->cache_ttl_s && rng_uniform(st->r_cache) < f->cache_hit_ratio;
     if (!hit)
         host->cached_at = now;
     if (in->measured) {

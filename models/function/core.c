@@ -354,7 +354,7 @@ attempt_result function_draw_outcome(function_state *st, uint32_t version, uint3
     if (ms > f->timeout_ms) {
         ms = f->timeout_ms;
         result = RESULT_TIMEOUT;
-    } else if (error_rate > 0 && gsl_rng_uniform(st->r_error) < error_rate) {
+    } else if (error_rate > 0 && rng_uniform(st->r_error) < error_rate) {
         result = RESULT_ERROR;
     } else if (poison) {
         result = RESULT_PARTIAL;
@@ -476,7 +476,7 @@ void function_accept(void *state, world *w, uint32_t req)
         return;
     }
     /* While a version deploys it takes its share of the invocations. */
-    uint32_t v = st->cand && gsl_rng_uniform(st->r_deploy) < st->share ? st->cand : st->version;
+    uint32_t v = st->cand && rng_uniform(st->r_deploy) < st->share ? st->cand : st->version;
     int cold = 0;
     uint32_t slot = function_take_instance(st, w, now, &cold, v);
     if (slot == UINT32_MAX) {

@@ -26,6 +26,7 @@
 #include "sim/dist.h"
 #include "sim/freelist.h"
 #include "sim/heap.h"
+#include "sim/rng.h"
 
 /* ---- spec ------------------------------------------------------------------------ */
 
@@ -453,7 +454,7 @@ static inline double keep_alive_s(function_state *st)
     const function_spec *f = st->f;
     if (f->idle_max_s <= f->idle_min_s)
         return f->idle_min_s;
-    return f->idle_min_s + (f->idle_max_s - f->idle_min_s) * gsl_rng_uniform(st->r_keep);
+    return f->idle_min_s + (f->idle_max_s - f->idle_min_s) * rng_uniform(st->r_keep);
 }
 
 /* The JSON path of call step k (calls[0] of a function with idempotency is its key's

@@ -138,7 +138,7 @@ int function_unit_release(ka_unit *u, double now)
     if (f->keep_alive == KEEP_HYBRID && hybrid_windows(u, &pre, &keep)) {
         u->load_at = now + pre;       /* unloaded now, loaded again ahead of the next arrival */
     } else if (f->idle_max_s > f->idle_min_s) {
-        keep = f->idle_min_s + (f->idle_max_s - f->idle_min_s) * gsl_rng_uniform(u->r_keep);
+        keep = f->idle_min_s + (f->idle_max_s - f->idle_min_s) * rng_uniform(u->r_keep);
     } else {
         keep = f->idle_min_s;
     }

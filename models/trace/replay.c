@@ -9,6 +9,7 @@
  * replay (or that function's row) and is counted once. The rest of the design is in
  * internal.h. */
 #include "models/trace/internal.h"
+#include "sim/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -127,7 +128,7 @@ static bool advance_function(trace_player *p, player_function *pf)
             x = pf->a + ((pf->count - pf->left) + 0.5) * 60.0 / pf->count;
         } else {
             /* The smallest of left uniform points in (t, b): sorted uniforms one at a time. */
-            double u = gsl_rng_uniform_pos(p->r);
+            double u = rng_uniform_pos(p->r);
             x = pf->t + (b - pf->t) * (1.0 - pow(u, 1.0 / pf->left));
             if (x >= b)
                 x = nextafter(b, pf->a);

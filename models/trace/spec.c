@@ -366,7 +366,7 @@ static int select_functions(loader *L, const options *o)
         if (!r)
             return trace_load_oom(L), -1;
         for (size_t i = 0; i < (size_t)o->sample; i++) {
-            size_t j = i + (size_t)gsl_rng_uniform_int(r, (unsigned long)(n - i));
+            size_t j = i + (size_t)rng_uniform_int(r, (unsigned long)(n - i));
             uint32_t x = t->selected[i];
             t->selected[i] = t->selected[j];
             t->selected[j] = x;

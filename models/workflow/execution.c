@@ -13,6 +13,7 @@
  * each time a state is entered and each time a task is retried; Express counts executions
  * and their duration in 100 ms steps, as each ends in the window. */
 #include "models/workflow/internal.h"
+#include "sim/rng.h"
 
 static void trace(workflow_state *st, const wf_exec *e, const char *state, const char *event)
 {
@@ -689,7 +690,7 @@ static void task_result(workflow_state *st, uint32_t k, attempt_result result, d
         if (d > t->max_delay_s)
             d = t->max_delay_s;
         if (t->jitter)
-            d *= gsl_rng_uniform(st->r_retry);
+            d *= rng_uniform(st->r_retry);
         f->attempt++;
         count_step(st, e, NULL, t);         /* a retry is a state transition */
         if (e->measured && !f->comp_frame)
@@ -903,7 +904,7 @@ static void enter_states(workflow_state *st, uint32_t k, int state)
             issue_task(st, k, &s->task);
             return;
         case S_CHOICE: {
-            double u = gsl_rng_uniform(st->r_choice);
+            double u = rng_uniform(st->r_choice);
             size_t c = 0;
             while (c < s->n_choices && u >= s->choice_cum[c])
                 c++;
