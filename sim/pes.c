@@ -15,6 +15,7 @@
  * event loop never allocates. Limits: 2^24 pending events, 2^40 pushes per set. */
 #include "sim/pes.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,8 @@ struct pes {
     size_t    heap_cap;  /* nodes heap can hold: at least the slots' capacity */
     slot     *slots;
     freelist  free_slots;
-    size_t    size;
+    size_t    size;      /* pending events */
+    bool      hole;      /* heap[0] is vacant (the root was popped): the nodes are heap[1..size] */
 };
 
 static inline uint64_t time_bits(double t)
@@ -65,8 +67,8 @@ static int heap_reserve(pes *q, size_t cap)
     key *b = aligned_alloc(64, (cap + 4) * sizeof *b);
     if (!b)
         return -1;
-    if (q->size)
-        memcpy(b + 3, q->heap, q->size * sizeof *b);
+    if (q->size + q->hole)
+        memcpy(b + 3, q->heap, (q->size + q->hole) * sizeof *b);
     free(q->base);
     q->base = b;
     q->heap = b + 3;
@@ -114,14 +116,72 @@ void pes_free(pes *q)
     free(q);
 }
 
+/* ---- sifting ------------------------------------------------------------------------- */
+
+/* The smaller of the four children c..c+3, without a branch (which one wins is a coin flip
+ * the branch predictor loses half the time). Keys are unique, so ties never arise. */
+static inline size_t min_of_four(const key *h, size_t c)
+{
+    size_t a = c + (h[c + 1] < h[c]);
+    size_t b = c + 2 + (h[c + 3] < h[c + 2]);
+    size_t b_wins = (size_t)0 - (size_t)(h[b] < h[a]);
+    return a ^ ((a ^ b) & b_wins);
+}
+
+/* Places k in the vacant node i of a heap of n nodes (h[0..n-1], node i vacant), moving it
+ * down past smaller children. */
+static inline void sift_down(key *h, size_t n, size_t i, key k)
+{
+    for (;;) {
+        size_t child = 4 * i + 1;
+        if (child + 3 < n) {
+            size_t best = min_of_four(h, child);
+            if (h[best] >= k)
+                break;
+            h[i] = h[best];
+            i = best;
+            continue;
+        }
+        if (child >= n)
+            break;
+        size_t best = child;
+        for (size_t c = child + 1; c < n; c++)
+            if (h[c] < h[best])
+                best = c;
+        if (h[best] < k) {
+            h[i] = h[best];
+            i = best;
+        }
+        break;
+    }
+    h[i] = k;
+}
+
+/* Refills the root left vacant by the last pop with the last node. */
+static inline void fill_hole(pes *q)
+{
+    q->hole = false;
+    if (q->size)
+        sift_down(q->heap, q->size, 0, q->heap[q->size]);
+}
+
+/* ---- API ------------------------------------------------------------------------------ */
+
 size_t pes_size(const pes *q) { return q->size; }
 
-double pes_min_time(const pes *q) { return bits_time((uint64_t)(q->heap[0] >> 64)); }
+double pes_min_time(pes *q)
+{
+    if (q->hole)
+        fill_hole(q);
+    return bits_time((uint64_t)(q->heap[0] >> 64));
+}
 
-int pes_peek(const pes *q, pes_event *out)
+int pes_peek(pes *q, pes_event *out)
 {
     if (q->size == 0)
         return -1;
+    if (q->hole)
+        fill_hole(q);
     key top = q->heap[0];
     const slot *s = &q->slots[(uint32_t)(top & (SLOT_MAX - 1))];
     *out = (pes_event){ bits_time((uint64_t)(top >> 64)), (uint64_t)top >> SLOT_BITS,
@@ -138,6 +198,13 @@ int pes_push(pes *q, const pes_event *e)
     uint32_t sl = freelist_take(&q->free_slots);
     q->slots[sl] = (slot){ e->handler, e->target, e->arg };
     key k = ((key)time_bits(e->time) << 64) | (e->seq << SLOT_BITS) | sl;
+    if (q->hole) {
+        /* The popped root's place: one sift down from the top serves the pop and this push
+         * (and an event sooner than the root's children, the common case, stays there). */
+        q->hole = false;
+        sift_down(q->heap, ++q->size, 0, k);
+        return 0;
+    }
     size_t i = q->size++;
     while (i > 0) {
         size_t parent = (i - 1) / 4;
@@ -154,41 +221,17 @@ int pes_pop(pes *q, pes_event *out)
 {
     if (q->size == 0)
         return -1;
+    if (q->hole)
+        fill_hole(q);
     key top = q->heap[0];
     uint32_t sl = (uint32_t)(top & (SLOT_MAX - 1));
     const slot *s = &q->slots[sl];
     *out = (pes_event){ bits_time((uint64_t)(top >> 64)), (uint64_t)top >> SLOT_BITS,
                         s->handler, s->target, s->arg };
     freelist_give(&q->free_slots, sl);
-    key last = q->heap[--q->size];
-    size_t n = q->size, i = 0;
-    key *h = q->heap;
-    for (;;) {
-        size_t child = 4 * i + 1;
-        if (child + 3 < n) {
-            /* Full family: branch-free minimum of four. */
-            size_t a = h[child] < h[child + 1] ? child : child + 1;
-            size_t b = h[child + 2] < h[child + 3] ? child + 2 : child + 3;
-            size_t best = h[a] < h[b] ? a : b;
-            if (h[best] >= last)
-                break;
-            h[i] = h[best];
-            i = best;
-            continue;
-        }
-        if (child >= n)
-            break;
-        size_t best = child;
-        for (size_t c = child + 1; c < n; c++)
-            if (h[c] < h[best])
-                best = c;
-        if (h[best] < last) {
-            h[i] = h[best];
-            i = best;
-        }
-        break;
-    }
-    if (n)
-        h[i] = last;
+    /* The root stays vacant: the handler's first push fills it, or else the next look at
+     * the minimum moves the last node there. */
+    q->size--;
+    q->hole = true;
     return 0;
 }

@@ -28,9 +28,9 @@ void   pes_free(pes *q);
 int    pes_push(pes *q, const pes_event *e);
 /* Removes the earliest event into *out; returns 0, or -1 when empty. */
 int    pes_pop(pes *q, pes_event *out);
-double pes_min_time(const pes *q);               /* only when pes_size(q) > 0 */
+double pes_min_time(pes *q);                     /* only when pes_size(q) > 0 */
 /* Copies the earliest event into *out and leaves it in place; returns 0, or -1 when empty. */
-int    pes_peek(const pes *q, pes_event *out);
+int    pes_peek(pes *q, pes_event *out);
 size_t pes_size(const pes *q);
 
 #endif
