@@ -118,14 +118,15 @@ void pes_free(pes *q)
 
 /* ---- sifting ------------------------------------------------------------------------- */
 
-/* The smaller of the four children c..c+3, without a branch (which one wins is a coin flip
+/* The smallest of the four keys c[0..3], without a branch (which one wins is a coin flip
  * the branch predictor loses half the time). Keys are unique, so ties never arise. */
-static inline size_t min_of_four(const key *h, size_t c)
+static inline const key *min_of_four(const key *c)
 {
-    size_t a = c + (h[c + 1] < h[c]);
-    size_t b = c + 2 + (h[c + 3] < h[c + 2]);
-    size_t b_wins = (size_t)0 - (size_t)(h[b] < h[a]);
-    return a ^ ((a ^ b) & b_wins);
+    const key *a = c + (c[1] < c[0]);
+    const key *b = c + 2 + (c[3] < c[2]);
+    uintptr_t pa = (uintptr_t)a, pb = (uintptr_t)b;
+    uintptr_t b_wins = (uintptr_t)0 - (uintptr_t)(*b < *a);
+    return (const key *)(pa ^ ((pa ^ pb) & b_wins));
 }
 
 /* Places k in the vacant node i of a heap of n nodes (h[0..n-1], node i vacant), moving it
@@ -135,11 +136,12 @@ static inline void sift_down(key *h, size_t n, size_t i, key k)
     for (;;) {
         size_t child = 4 * i + 1;
         if (child + 3 < n) {
-            size_t best = min_of_four(h, child);
-            if (h[best] >= k)
+            const key *best = min_of_four(h + child);
+            key b = *best;
+            if (b >= k)
                 break;
-            h[i] = h[best];
-            i = best;
+            h[i] = b;
+            i = (size_t)(best - h);
             continue;
         }
         if (child >= n)
