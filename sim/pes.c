@@ -159,12 +159,45 @@ static inline void sift_down(key *h, size_t n, size_t i, key k)
     h[i] = k;
 }
 
-/* Refills the root left vacant by the last pop with the last node. */
+/* Refills the root left vacant by the last pop with the last node. The last node is a
+ * leaf and usually belongs near the bottom again, so the hole first walks down the path of
+ * smaller children to a leaf (three comparisons a level instead of four, and no exit test to
+ * mispredict), then the last node climbs from there, rarely more than a level (Floyd's
+ * bottom-up variant). */
 static inline void fill_hole(pes *q)
 {
     q->hole = false;
-    if (q->size)
-        sift_down(q->heap, q->size, 0, q->heap[q->size]);
+    size_t n = q->size;
+    if (n == 0)
+        return;
+    key *h = q->heap, last = h[n];
+    size_t i = 0;
+    for (;;) {
+        size_t child = 4 * i + 1;
+        if (child + 3 < n) {
+            const key *best = min_of_four(h + child);
+            h[i] = *best;
+            i = (size_t)(best - h);
+            continue;
+        }
+        if (child < n) {
+            size_t best = child;
+            for (size_t c = child + 1; c < n; c++)
+                if (h[c] < h[best])
+                    best = c;
+            h[i] = h[best];
+            i = best;
+        }
+        break;
+    }
+    while (i > 0) {
+        size_t parent = (i - 1) / 4;
+        if (last >= h[parent])
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = last;
 }
 
 /* ---- API ------------------------------------------------------------------------------ */
