@@ -129,34 +129,46 @@ static inline const key *min_of_four(const key *c)
     return (const key *)(pa ^ ((pa ^ pb) & b_wins));
 }
 
+/* Node addresses: node p's first child is h + 4 (p - h) + 1, which as integers is
+ * 4 p + (sizeof(key) - 3 h), one lea per level; a node address is at most end - 1. */
+static inline uintptr_t first_child_adjust(const key *h)
+{
+    return (uintptr_t)sizeof(key) - 3 * (uintptr_t)h;
+}
+
+/* The smallest of the children of a family that ends early (fewer than four, from c to end),
+ * or NULL when there are none. */
+static inline key *min_of_few(uintptr_t c, uintptr_t end)
+{
+    if (c >= end)
+        return NULL;
+    key *best = (key *)c;
+    for (key *x = best + 1; (uintptr_t)x < end; x++)
+        if (*x < *best)
+            best = x;
+    return best;
+}
+
 /* Places k in the vacant node i of a heap of n nodes (h[0..n-1], node i vacant), moving it
  * down past smaller children. */
 static inline void sift_down(key *h, size_t n, size_t i, key k)
 {
+    uintptr_t adjust = first_child_adjust(h), end = (uintptr_t)(h + n);
+    key *p = h + i;
     for (;;) {
-        size_t child = 4 * i + 1;
-        if (child + 3 < n) {
-            const key *best = min_of_four(h + child);
-            key b = *best;
-            if (b >= k)
-                break;
-            h[i] = b;
-            i = (size_t)(best - h);
-            continue;
-        }
-        if (child >= n)
+        uintptr_t c = 4 * (uintptr_t)p + adjust;
+        key *best;
+        if (c + 4 * sizeof(key) <= end)
+            best = (key *)min_of_four((const key *)c);
+        else if (!(best = min_of_few(c, end)))
             break;
-        size_t best = child;
-        for (size_t c = child + 1; c < n; c++)
-            if (h[c] < h[best])
-                best = c;
-        if (h[best] < k) {
-            h[i] = h[best];
-            i = best;
-        }
-        break;
+        key b = *best;
+        if (b >= k)
+            break;
+        *p = b;
+        p = best;
     }
-    h[i] = k;
+    *p = k;
 }
 
 /* Refills the root left vacant by the last pop with the last node. The last node is a
@@ -170,26 +182,19 @@ static inline void fill_hole(pes *q)
     size_t n = q->size;
     if (n == 0)
         return;
-    key *h = q->heap, last = h[n];
-    size_t i = 0;
+    key *h = q->heap, last = h[n], *p = h;
+    uintptr_t adjust = first_child_adjust(h), end = (uintptr_t)(h + n);
     for (;;) {
-        size_t child = 4 * i + 1;
-        if (child + 3 < n) {
-            const key *best = min_of_four(h + child);
-            h[i] = *best;
-            i = (size_t)(best - h);
-            continue;
-        }
-        if (child < n) {
-            size_t best = child;
-            for (size_t c = child + 1; c < n; c++)
-                if (h[c] < h[best])
-                    best = c;
-            h[i] = h[best];
-            i = best;
-        }
-        break;
+        uintptr_t c = 4 * (uintptr_t)p + adjust;
+        key *best;
+        if (c + 4 * sizeof(key) <= end)
+            best = (key *)min_of_four((const key *)c);
+        else if (!(best = min_of_few(c, end)))
+            break;
+        *p = *best;
+        p = best;
     }
+    size_t i = (size_t)(p - h);
     while (i > 0) {
         size_t parent = (i - 1) / 4;
         if (last >= h[parent])
