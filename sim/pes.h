@@ -2,7 +2,8 @@
  *
  * Equal times come out in the order they were pushed, so a run is reproducible.
  * The structure is private to pes.c so it can be replaced if a benchmark finds a
- * faster one; today it is a 4-ary heap of (time, slot) keys beside a slot array. */
+ * faster one; today it is a 4-ary heap of (time, slot) keys beside a slot array, whose
+ * popped root is refilled lazily (hence pes_min_time and pes_peek take a non-const set). */
 #ifndef SLSIM_PES_H
 #define SLSIM_PES_H
 
