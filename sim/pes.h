@@ -2,7 +2,8 @@
  *
  * Equal times come out in the order they were pushed, so a run is reproducible.
  * The structure is private to pes.c so it can be replaced if a benchmark finds a
- * faster one; today it is a 4-ary heap of (time, slot) keys beside a slot array. */
+ * faster one; today it is a 4-ary heap of (time, slot) keys beside a slot array, whose
+ * popped root is refilled lazily (hence pes_min_time and pes_peek take a non-const set). */
 #ifndef SLSIM_PES_H
 #define SLSIM_PES_H
 
@@ -28,9 +29,9 @@ void   pes_free(pes *q);
 int    pes_push(pes *q, const pes_event *e);
 /* Removes the earliest event into *out; returns 0, or -1 when empty. */
 int    pes_pop(pes *q, pes_event *out);
-double pes_min_time(const pes *q);               /* only when pes_size(q) > 0 */
+double pes_min_time(pes *q);                     /* only when pes_size(q) > 0 */
 /* Copies the earliest event into *out and leaves it in place; returns 0, or -1 when empty. */
-int    pes_peek(const pes *q, pes_event *out);
+int    pes_peek(pes *q, pes_event *out);
 size_t pes_size(const pes *q);
 
 #endif

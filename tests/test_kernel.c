@@ -190,6 +190,110 @@ START_TEST(test_pes_matches_brute_force_reference_under_interleaving)
 }
 END_TEST
 
+/* Whether a comes before b in the pending event set's order: (time, seq). */
+static int event_before(const pes_event *a, const pes_event *b)
+{
+    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+}
+
+START_TEST(test_pes_hole_left_by_pop_matches_sorted_reference)
+{
+    /* The event loop's pattern: a pop leaves the root vacant, then the handler pushes none,
+     * one or several events (sooner than everything, at the same instant, or later), and
+     * sometimes the loop looks at the minimum, the first event or the size in between, or
+     * pops twice in a row. The reference keeps the pending events sorted, latest first, so
+     * the next one is its last element. Assertions run only on a mismatch. */
+    enum { STEPS = 20000, CAP = 4 * STEPS };
+    gsl_rng *r = rng_stream_alloc(2385, 0, "pes-hole");
+    pes *q = pes_new(1);
+    pes_event *ref = test_alloc(CAP, sizeof *ref);
+    size_t ref_n = 0, max_pending = 0;
+    uint64_t seq = 0;
+    double now = 0;
+    for (size_t step = 0; step < STEPS; step++) {
+        /* Pops: none while the set is small and growing, else one, sometimes two. */
+        size_t pops = ref_n < 50 ? 0 : 1 + (gsl_rng_uniform(r) < 0.15);
+        for (size_t k = 0; k < pops && ref_n > 0; k++) {
+            pes_event expected = ref[--ref_n], got;
+            if (pes_pop(q, &got) != 0)
+                ck_abort_msg("step %zu: pop failed with %zu pending", step, ref_n + 1);
+            if (got.time != expected.time || got.seq != expected.seq || got.arg != expected.arg ||
+                got.target != expected.target)
+                ck_abort_msg("step %zu: got (%g, %llu), expected (%g, %llu)", step, got.time,
+                             (unsigned long long)got.seq, expected.time,
+                             (unsigned long long)expected.seq);
+            now = got.time;
+        }
+        double look = gsl_rng_uniform(r);
+        if (look < 0.1 && ref_n > 0) {
+            if (pes_min_time(q) != ref[ref_n - 1].time)
+                ck_abort_msg("step %zu: min time %g, expected %g", step, pes_min_time(q),
+                             ref[ref_n - 1].time);
+        } else if (look < 0.2 && ref_n > 0) {
+            pes_event top = { 0 };
+            if (pes_peek(q, &top) != 0 || top.seq != ref[ref_n - 1].seq)
+                ck_abort_msg("step %zu: peek gave seq %llu, expected %llu", step,
+                             (unsigned long long)top.seq, (unsigned long long)ref[ref_n - 1].seq);
+        }
+        if (pes_size(q) != ref_n)
+            ck_abort_msg("step %zu: size %zu after the pops, expected %zu", step, pes_size(q), ref_n);
+        /* Pushes: 0 to 3 (1.5 on average, so the set grows to thousands). */
+        size_t pushes = gsl_rng_uniform_int(r, 4);
+        for (size_t k = 0; k < pushes && ref_n < CAP; k++) {
+            double kind = gsl_rng_uniform(r), t;
+            if (kind < 0.3)
+                t = now + 1e-6 * gsl_rng_uniform(r);            /* sooner than the rest */
+            else if (kind < 0.45)
+                t = now;                                          /* a tie with the clock */
+            else
+                t = now + 0.25 * (double)gsl_rng_uniform_int(r, 400);   /* later, ties frequent */
+            pes_event e = event_at(t, seq++);
+            e.arg = gsl_rng_get(r);
+            e.target = &ref[gsl_rng_uniform_int(r, CAP)];
+            e.handler = handler_a;
+            if (pes_push(q, &e) != 0)
+                ck_abort_msg("step %zu: push failed", step);
+            size_t lo = 0, hi = ref_n;  /* latest first: e goes before the first one sooner */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (event_before(&ref[mid], &e))
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            size_t at = lo;
+            memmove(&ref[at + 1], &ref[at], (ref_n - at) * sizeof *ref);
+            ref[at] = e;
+            ref_n++;
+        }
+        if (pes_size(q) != ref_n)
+            ck_abort_msg("step %zu: size %zu after the pushes, expected %zu", step, pes_size(q), ref_n);
+        if (ref_n > max_pending)
+            max_pending = ref_n;
+    }
+    /* Drain: every event comes out in order. */
+    while (ref_n > 0) {
+        pes_event expected = ref[--ref_n], got = { 0 };
+        if (pes_pop(q, &got) != 0 || got.seq != expected.seq || got.time != expected.time)
+            ck_abort_msg("drain: got seq %llu, expected %llu", (unsigned long long)got.seq,
+                         (unsigned long long)expected.seq);
+    }
+    pes_event none;
+    ck_assert_int_eq(pes_pop(q, &none), -1);
+    ck_assert_uint_eq(pes_size(q), 0);
+    ck_assert_uint_gt(max_pending, 1000);
+    /* Emptied with the root vacant, the set takes a new first event. */
+    pes_event e = event_at(2.385, seq);
+    ck_assert_int_eq(pes_push(q, &e), 0);
+    ck_assert(pes_min_time(q) == 2.385);
+    ck_assert_int_eq(pes_pop(q, &none), 0);
+    ck_assert_uint_eq(none.seq, seq);
+    free(ref);
+    pes_free(q);
+    gsl_rng_free(r);
+}
+END_TEST
+
 /* ---- engine ---------------------------------------------------------------- */
 
 typedef struct event_log {
@@ -1248,7 +1352,8 @@ Suite *kernel_suite(void)
     Suite *s = suite_create("kernel");
     struct { const char *name; const TTest *tests[16]; } cases[] = {
         { "pes", { test_pes_pops_in_time_order, test_pes_equal_times_pop_in_sequence_order,
-                   test_pes_matches_brute_force_reference_under_interleaving } },
+                   test_pes_matches_brute_force_reference_under_interleaving,
+                   test_pes_hole_left_by_pop_matches_sorted_reference } },
         { "engine", { test_engine_runs_events_in_order_and_stops_before_t_end,
                       test_engine_equal_times_run_in_scheduling_order,
                       test_engine_lazy_cancellation_drops_stale_generations,
