@@ -50,19 +50,6 @@ void hist_init(hist *h)
     h->max = -INFINITY;
 }
 
-size_t hist_bucket_of(double x)
-{
-    if (!(x >= 0x1p-10))        /* also catches NaN */
-        return 0;
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    int exp = (int)((bits >> 52) & 0x7ff) - 1023;
-    if (exp >= HIST_MAX_EXP)
-        return HIST_BUCKETS - 1;
-    size_t sub = (size_t)((bits >> (52 - HIST_SUB_BITS)) & (HIST_SUB - 1));
-    return 1 + (size_t)(exp - HIST_MIN_EXP) * HIST_SUB + sub;
-}
-
 double hist_bucket_lower(size_t i)
 {
     if (i == 0)
@@ -79,17 +66,6 @@ double hist_bucket_upper(size_t i)
     size_t k = i - 1;
     int exp = (int)(k / HIST_SUB) + HIST_MIN_EXP;
     return ldexp(1.0 + (double)(k % HIST_SUB + 1) / HIST_SUB, exp);
-}
-
-void hist_add(hist *h, double x)
-{
-    h->bucket[hist_bucket_of(x)]++;
-    h->count++;
-    h->sum += x;
-    if (x < h->min)
-        h->min = x;
-    if (x > h->max)
-        h->max = x;
 }
 
 void hist_merge(hist *dst, const hist *src)
@@ -195,55 +171,12 @@ double series_growth(const series *s)
     return 12.0 * (m1 - length / 2 * m0) / (length * length);
 }
 
-void series_add(series *s, double t, double x)
-{
-    if (t < s->start || t >= s->end)
-        return;
-    size_t i = (size_t)((t - s->start) * s->inv_width);
-    if (i >= s->n)
-        i = s->n - 1;
-    s->bin[i] += x;
-    s->total += x;
-}
-
-void series_add_span(series *s, double t0, double t1, double weight)
-{
-    double end = s->end;
-    if (t0 < s->start)
-        t0 = s->start;
-    if (t1 > end)
-        t1 = end;
-    if (!(t1 > t0) || weight == 0)
-        return;
-    s->total += weight * (t1 - t0);
-    size_t i = (size_t)((t0 - s->start) * s->inv_width);
-    while (t0 < t1 && i < s->n) {
-        double bin_end = i + 1 == s->n ? t1 : s->start + (double)(i + 1) * s->width;
-        double seg_end = t1 < bin_end ? t1 : bin_end;
-        s->bin[i] += weight * (seg_end - t0);
-        t0 = seg_end;
-        i++;
-    }
-}
 
 /* ---- gauge ----------------------------------------------------------------- */
 
 void gauge_init(gauge *g, series *integral, double window_start)
 {
     *g = (gauge){ .integral = integral, .window_start = window_start };
-}
-
-void gauge_set(gauge *g, double t, double value)
-{
-    if (g->integral && t > g->last_t)
-        series_add_span(g->integral, g->last_t, t, g->value);
-    /* The level held when the window opened counts towards the max. */
-    if (t >= g->window_start && g->last_t <= g->window_start && g->value > g->max)
-        g->max = g->value;
-    g->last_t = t;
-    g->value = value;
-    if (t >= g->window_start && value > g->max)
-        g->max = value;
 }
 
 void gauge_close(gauge *g, double t)

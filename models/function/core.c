@@ -46,8 +46,6 @@ static void function_free_state(void *p)
     free(st->tenant_invocations);
     free(st->tenant_billed_ms);
     function_shared_free(st);
-    series_free(&st->busy_s);
-    series_free(&st->idle_s);
     free(st);
 }
 
@@ -118,9 +116,8 @@ static void *function_start(const void *spec, world *w, int index)
     st->inst = freelist_grow(&st->free_slots, NULL, sizeof *st->inst, first, first);
     st->idle = malloc(first * sizeof *st->idle);
     st->idle_pc = malloc((f->provisioned ? f->provisioned : 1) * sizeof *st->idle_pc);
-    int ok = st->inst && st->idle && st->idle_pc &&
-             series_init(&st->busy_s, w->t_start, w->t_end - w->t_start, 1) == 0 &&
-             series_init(&st->idle_s, w->t_start, w->t_end - w->t_start, 1) == 0;
+    st->idle_end = w->t_start + (w->t_end - w->t_start);
+    int ok = st->inst && st->idle && st->idle_pc;
     if (ok) {
         bool any_error = f->error_rate > 0;
         for (size_t i = 0; i < f->n_deploy; i++)

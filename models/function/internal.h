@@ -337,9 +337,11 @@ typedef struct function_state {
     gsl_rng  *r_async;
     double    time_inside_s;
     gauge     concurrency;
-    /* Busy and idle instance-seconds in the window (one bin: totals); the time lines go
-     * straight to the world's, so memory does not grow with functions x intervals. */
-    series    busy_s, idle_s;
+    /* Busy and idle instance-seconds in the window (totals); the time lines go straight to
+     * the world's, so memory does not grow with functions x intervals. Idle time is clipped
+     * to [t_start, idle_end): idle_end is t_start + (t_end - t_start), which rounding may
+     * set a hair off t_end (what the one-bin series that held it before clipped to). */
+    double    busy_s, idle_s, idle_end;
 } function_state;
 
 /* ---- figures.c ---- */
@@ -427,13 +429,15 @@ static inline void busy_span(function_state *st, double t0, double t1)
 {
     double a = fmax(t0, st->w->t_start), b = fmin(t1, st->w->t_end);
     if (b > a)
-        st->busy_s.total += b - a;      /* a total only: busy time joins the instances' line in world_run */
+        st->busy_s += b - a;      /* a total only: busy time joins the instances' line in world_run */
     series_add_span(&st->w->ts[TS_CONCURRENCY], t0, t1, 1.0);
 }
 
 static inline void idle_span(function_state *st, double t0, double t1)
 {
-    series_add_span(&st->idle_s, t0, t1, 1.0);
+    double a = t0 < st->w->t_start ? st->w->t_start : t0, b = t1 > st->idle_end ? st->idle_end : t1;
+    if (b > a)
+        st->idle_s += b - a;
     series_add_span(&st->w->ts[TS_INSTANCES], t0, t1, 1.0);
 }
 
