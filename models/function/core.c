@@ -102,7 +102,7 @@ static void trace_reservoir_count(function_state *st, uint32_t reservoir, double
 static void *function_start(const void *spec, world *w, int index)
 {
     const function_spec *f = spec;
-    function_state *st = calloc(1, sizeof *st);
+    function_state *st = function_alloc_lines(sizeof *st);
     if (!st)
         return NULL;
     st->f = f;
