@@ -779,7 +779,13 @@ static hist *hist_slot(world *w, hist **slot)
 
 const hist *world_source_latency(const world *w, size_t i)
 {
-    return w->source_follows_latency ? &w->latency : w->source_latency[i];
+    if (w->source_follows_latency)
+        return &w->latency;
+    const hist_small *h = &w->source_latency[i];
+    if (!h->wide && h->count == 0)
+        return NULL;
+    hist_small_expand(h, w->latency_scratch);
+    return w->latency_scratch;
 }
 
 const hist *world_tenant_latency(const world *w, size_t i)
@@ -799,16 +805,12 @@ static void record_latency(world *w, const request *r)
     if (w->source_follows_latency && global != source) {
         /* The first observation for one and not the other: the source's history so far is
          * the global one's, copied now; they go apart from here. */
-        hist *h = hist_slot(w, &w->source_latency[0]);
-        if (h)
-            *h = w->latency;
+        if (hist_small_set(&w->source_latency[0], &w->latency) != 0)
+            w->out_of_memory = 1;
         w->source_follows_latency = false;
     }
-    if (source && !w->source_follows_latency) {
-        hist *h = hist_slot(w, &w->source_latency[r->source]);
-        if (h)
-            hist_add(h, ms);
-    }
+    if (source && !w->source_follows_latency && hist_small_add(&w->source_latency[r->source], ms) != 0)
+        w->out_of_memory = 1;
     if (global) {
         hist_add(&w->latency, ms);
         /* One tenant's histogram is the global one (the same requests). */
@@ -990,9 +992,12 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->t_end = spec->warmup_s + spec->duration_s;
     hist_init(&w->latency);
     hist_init(&w->work_latency);
-    w->source_latency = calloc(spec->n_sources ? spec->n_sources : 1, sizeof *w->source_latency);
-    if (!w->source_latency)
+    w->source_latency = malloc((spec->n_sources ? spec->n_sources : 1) * sizeof *w->source_latency);
+    w->latency_scratch = malloc(sizeof *w->latency_scratch);
+    if (!w->source_latency || !w->latency_scratch)
         goto oom;
+    for (size_t i = 0; i < spec->n_sources; i++)
+        hist_small_init(&w->source_latency[i]);
     w->source_follows_latency = spec->n_sources == 1;
     size_t nt = spec->n_tenants ? spec->n_tenants : 1;
     w->tenant_counts = calloc(nt, sizeof *w->tenant_counts);
@@ -1097,8 +1102,9 @@ void world_free(world *w)
     free(w->req);
     freelist_free(&w->free_req);
     for (size_t i = 0; w->source_latency && w->spec && i < w->spec->n_sources; i++)
-        free(w->source_latency[i]);
+        hist_small_free(&w->source_latency[i]);
     free(w->source_latency);
+    free(w->latency_scratch);
     free(w->tenant_counts);
     size_t n_tenants = w->spec && w->spec->n_tenants ? w->spec->n_tenants : 1;
     for (size_t i = 0; w->tenant_latency && i < n_tenants; i++)

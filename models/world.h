@@ -316,12 +316,14 @@ struct world {
     uint32_t          unreserved_busy;     /* running invocations of unreserved functions */
     request_counts    counts;
     hist              latency;             /* end-to-end ms, completed requests */
-    /* Per traffic source (pipelines.<source>), read through world_source_latency: each
-     * allocated at its first observation (NULL: none yet). With one source the global
-     * histogram is usually the same, so source_follows_latency says it is (no copy kept) until
-     * the first observation that goes to one and not the other, when the copy is made. */
-    hist            **source_latency;
+    /* Per traffic source (pipelines.<source>), read through world_source_latency: small
+     * histograms (dense heads, 32-bit buckets made at the first observation), expanded
+     * into latency_scratch to be read. With one source the global histogram is usually the
+     * same, so source_follows_latency says it is (no copy kept) until the first observation
+     * that goes to one and not the other, when the copy is made. */
+    hist_small       *source_latency;
     bool              source_follows_latency;
+    hist             *latency_scratch;
     work_counts       work;                /* units of work (work.*) */
     hist              work_latency;        /* ms, creation to the last stage, processed units */
     request_counts   *tenant_counts;       /* per tenant (n_tenants entries) */
@@ -344,7 +346,8 @@ struct world {
     uint32_t          depth;               /* nested world_deliver/enqueue/reply calls on the C stack */
 };
 
-/* The latency histogram of traffic source i, and of tenant i, or NULL when empty. */
+/* The latency histogram of traffic source i (valid until the next call), and of tenant i,
+ * or NULL when empty. */
 const hist *world_source_latency(const world *w, size_t i);
 const hist *world_tenant_latency(const world *w, size_t i);
 

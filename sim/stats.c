@@ -2,6 +2,7 @@
 #include "sim/stats.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,93 @@ double hist_quantile(const hist *h, double q)
         }
     }
     return h->max;
+}
+
+/* ---- small histogram -------------------------------------------------------- */
+
+void hist_small_init(hist_small *h) { *h = (hist_small){ 0, 0, INFINITY, -INFINITY, NULL, NULL }; }
+
+void hist_small_free(hist_small *h)
+{
+    free(h->bucket);
+    free(h->wide);
+    hist_small_init(h);
+}
+
+/* Moves h to a full hist. Returns 0 or -1 (out of memory). */
+static int hist_small_widen(hist_small *h)
+{
+    hist *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    hist_small_expand(h, w);
+    free(h->bucket);
+    h->bucket = NULL;
+    h->wide = w;
+    return 0;
+}
+
+int hist_small_add(hist_small *h, double x)
+{
+    if (h->wide) {
+        hist_add(h->wide, x);
+        return 0;
+    }
+    if (!h->bucket && !(h->bucket = calloc(HIST_BUCKETS, sizeof *h->bucket)))
+        return -1;
+    size_t b = hist_bucket_of(x);
+    if (h->bucket[b] == UINT32_MAX) {
+        if (hist_small_widen(h) != 0)
+            return -1;
+        hist_add(h->wide, x);
+        return 0;
+    }
+    h->bucket[b]++;
+    h->count++;
+    h->sum += x;
+    if (x < h->min)
+        h->min = x;
+    if (x > h->max)
+        h->max = x;
+    return 0;
+}
+
+int hist_small_set(hist_small *h, const hist *src)
+{
+    hist_small_free(h);
+    bool narrow = true;
+    for (size_t i = 0; i < HIST_BUCKETS; i++)
+        narrow &= src->bucket[i] <= UINT32_MAX;
+    if (!narrow) {
+        if (!(h->wide = malloc(sizeof *h->wide)))
+            return -1;
+        *h->wide = *src;
+        return 0;
+    }
+    if (!(h->bucket = malloc(HIST_BUCKETS * sizeof *h->bucket)))
+        return -1;
+    for (size_t i = 0; i < HIST_BUCKETS; i++)
+        h->bucket[i] = (uint32_t)src->bucket[i];
+    h->count = src->count;
+    h->sum = src->sum;
+    h->min = src->min;
+    h->max = src->max;
+    return 0;
+}
+
+void hist_small_expand(const hist_small *h, hist *out)
+{
+    if (h->wide) {
+        *out = *h->wide;
+        return;
+    }
+    hist_init(out);
+    for (size_t i = 0; h->bucket && i < HIST_BUCKETS; i++)
+        out->bucket[i] = h->bucket[i];
+    out->count = h->count;
+    out->sum = h->sum;
+    out->min = h->min;
+    out->max = h->max;
 }
 
 /* ---- series ---------------------------------------------------------------- */
