@@ -805,7 +805,9 @@ static void record_latency(world *w, const request *r)
     if (w->source_follows_latency && global != source) {
         /* The first observation for one and not the other: the source's history so far is
          * the global one's, copied now; they go apart from here. */
-        if (hist_small_set(&w->source_latency[0], &w->latency) != 0)
+        if (!w->latency_scratch)
+            w->latency_scratch = malloc(sizeof *w->latency_scratch);
+        if (!w->latency_scratch || hist_small_set(&w->source_latency[0], &w->latency) != 0)
             w->out_of_memory = 1;
         w->source_follows_latency = false;
     }
@@ -992,9 +994,11 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->t_end = spec->warmup_s + spec->duration_s;
     hist_init(&w->latency);
     hist_init(&w->work_latency);
+    /* The scratch a source's histogram is read into: only with several sources (one source
+     * makes it when it goes apart from the global histogram). */
     w->source_latency = malloc((spec->n_sources ? spec->n_sources : 1) * sizeof *w->source_latency);
-    w->latency_scratch = malloc(sizeof *w->latency_scratch);
-    if (!w->source_latency || !w->latency_scratch)
+    w->latency_scratch = spec->n_sources > 1 ? malloc(sizeof *w->latency_scratch) : NULL;
+    if (!w->source_latency || (spec->n_sources > 1 && !w->latency_scratch))
         goto oom;
     for (size_t i = 0; i < spec->n_sources; i++)
         hist_small_init(&w->source_latency[i]);
