@@ -110,7 +110,10 @@ static void *function_start(const void *spec, world *w, int index)
     st->index = index;
     st->trace_second = -1;
     st->max_slots = f->limit + f->provisioned;
-    uint32_t first = f->provisioned + 64 < st->max_slots ? f->provisioned + 64 : st->max_slots;
+    /* Few slots at first (they double on demand, and the order slots are given in is the
+     * same whatever the first capacity): 8 KB of 64 unused instances per function added up
+     * over thousands of functions. */
+    uint32_t first = f->provisioned + 4 < st->max_slots ? f->provisioned + 4 : st->max_slots;
     if (!first)
         first = 1;          /* even with no slot allowed (max_slots 0): the arrays exist */
     st->inst = freelist_grow(&st->free_slots, NULL, sizeof *st->inst, first, first);
