@@ -490,7 +490,7 @@ void function_accept(void *state, world *w, uint32_t req)
     double init_ms = cold ? dist_sample(version_cold_start(f, v), st->r_cold) : 0.0;
     double run_ms;
     attempt_result result = function_draw_outcome(st, v, w->req[req].items, w->req[req].poison, w->req[req].run_ms, &run_ms);
-    double begin = now + platform_ms / 1000.0;   /* the billed part starts here */
+    double begin = cold ? now + platform_ms / 1000.0 : now;   /* the billed part starts here */
     double end = begin + (init_ms + run_ms) / 1000.0;
     if (st->unit)    /* a unit serves many at once: joining it while it loads waits */
         end = function_unit_join(st->unit, now, cold, platform_ms + init_ms, end);

@@ -444,7 +444,8 @@ static inline void *function_alloc_lines(size_t size)
 static inline uint64_t billed_ms_of(const function_spec *f, double ms)
 {
     double g = f->bill_gran_ms;
-    double billed = ceil(ms / g - 1e-9) * g;
+    /* Lambda's 1-ms granularity needs no division (ms / 1 is ms, exactly). */
+    double billed = g == 1.0 ? ceil(ms - 1e-9) : ceil(ms / g - 1e-9) * g;
     return (uint64_t)fmax(billed, f->bill_min_ms);
 }
 
