@@ -168,7 +168,7 @@ static void collect(const world_spec *spec, const world *w, const bill *b, const
     emit_latency(m, w ? &w->latency : NULL);
     for (size_t i = 0; i < spec->n_sources; i++) {
         snprintf(m->prefix, sizeof m->prefix, "pipelines.%s.latency_ms.", spec->sources[i].name);
-        emit_latency(m, w ? &w->source_latency[i] : NULL);
+        emit_latency(m, w ? world_source_latency(w, i) : NULL);
     }
 
     for (size_t i = 0; i < spec->n_tenants; i++) {
@@ -190,7 +190,7 @@ static void collect(const world_spec *spec, const world *w, const bill *b, const
         metric_emit(m, "throttled", w ? (double)w->tenant_throttled[i] : 0);
         gateway_report_tenant(spec, w, i, m);
         snprintf(m->prefix, sizeof m->prefix, "tenants.%s.latency_ms.", spec->tenants[i].name);
-        emit_latency(m, w ? &w->tenant_latency[i] : NULL);
+        emit_latency(m, w ? world_tenant_latency(w, i) : NULL);
         /* Cold starts of the tenant's invocations, over every function (one-request
          * instances: a shared instance's start is nobody's). */
         snprintf(m->prefix, sizeof m->prefix, "tenants.%s.", spec->tenants[i].name);

@@ -27,10 +27,10 @@ typedef struct gateway_spec {
     gateway_type type;
     bool         validate;         /* poisoned (malformed) requests are refused (REST) */
     bool         cache;            /* a REST API response cache */
+    authorizer_spec auth;          /* a Lambda authorizer (function -1: none); read per request */
     double       cache_gb;
     response_cache_spec cached;    /* its keys and TTL, or a fixed hit ratio */
     double       cache_hit_ms;
-    authorizer_spec auth;          /* a Lambda authorizer (function -1: none) */
 } gateway_spec;
 
 /* Reads a source's gateway keys from c (the source's object). trace: the source replays a

@@ -28,6 +28,7 @@ typedef struct source_state {
     double             end;        /* no arrivals at or after this */
     int                on;         /* onoff: current state */
     double             next_switch;
+    double             gap_s;      /* 1 / rate_per_s: constant and Poisson arrivals' mean gap */
 } source_state;
 
 typedef struct traffic_state {
@@ -365,6 +366,7 @@ int traffic_parse(cfg_node *root, world_spec *w)
         parse_tenant(&c, s, w);
         cfg_object(&c, "client", &cl);
         s->timeout_ms = cfg_number(&cl, "timeout_ms", 29000, 1, 3.6e8);
+        s->timeout_s = s->timeout_ms / 1000.0;
         static const retry_policy client_default = { .max_attempts = 1, .base_ms = 100,
                                                      .cap_ms = 20000, .jitter = JITTER_FULL };
         retry_parse(&cl, "retry", &client_default, &s->retry);
@@ -439,9 +441,9 @@ static double next_arrival(source_state *st)
     double t = st->t;
     switch (s->process) {
     case ARRIVALS_CONSTANT:
-        return t + 1.0 / s->rate_per_s;
+        return t + st->gap_s;
     case ARRIVALS_POISSON:
-        return t + rng_exponential(st->arrivals, 1.0 / s->rate_per_s);
+        return t + rng_exponential(st->arrivals, st->gap_s);
     case ARRIVALS_DIURNAL: {
         double peak = s->rate_per_s * (1.0 + diurnal_amplitude(s));
         while (t < st->end) {
@@ -494,7 +496,7 @@ static void start_attempt(world *w, uint32_t idx)
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);
-    r->deadline = now + s->timeout_ms / 1000.0;
+    r->deadline = now + s->timeout_s;
     if (r->measured)
         w->counts.attempts++;
     if (s->direct) {            /* what gateway_enter would let through at once */
@@ -691,6 +693,7 @@ int traffic_start(world *w)
         source_state *st = &ts->src[i];
         char name[300];
         st->spec = s;
+        st->gap_s = 1.0 / s->rate_per_s;
         st->w = w;
         st->index = (uint32_t)i;
         snprintf(name, sizeof name, "source.%s.arrivals", s->name);

@@ -22,20 +22,30 @@ typedef enum arrival_process {
 } arrival_process;
 
 struct source_spec {
-    char           *name;
+    /* Read on every request, so kept together in the first three cache lines: with
+     * thousands of sources each line of its spec a request reads is a cache miss. */
     int             target;            /* component index (trace: the first replayed function's;
                                           each request carries its own target) */
     bool            async;             /* hand requests over (mode "async") instead of waiting */
-    double          size_kb;           /* payload size */
-    gateway_spec    gw;                /* the entry: API gateway, its cache and validation */
-    cdn_spec        cdn;               /* a CDN (CloudFront) in front of it, or off */
-    double          response_kb;       /* response size: data transfer out */
-    double          poison_rate;       /* share of requests that fail every processing attempt */
-    double          rtt_ms;            /* the client's round trip to the target (region or edge) */
     bool            direct;            /* nothing between the client and the target: no usage
                                           plan, gateway, authorizer, cache, CDN or round trip */
     arrival_process process;
+    uint16_t        tenant;            /* tenants: one, or a weighted mix (cumulative shares) */
+    double          size_kb;           /* payload size */
+    double          poison_rate;       /* share of requests that fail every processing attempt */
     double          rate_per_s;        /* mean (diurnal), base (spike), constant/poisson rate */
+    double          timeout_ms;        /* the client's */
+    double          timeout_s;         /* timeout_ms / 1000 (no division per request) */
+    double          rtt_ms;            /* the client's round trip to the target (region or edge) */
+    double          response_kb;       /* response size: data transfer out */
+    size_t          n_mix;
+    uint16_t       *mix_tenant;
+    double         *mix_cdf;
+    retry_policy    retry;             /* the client's */
+    cdn_spec        cdn;               /* a CDN (CloudFront) in front of it, or off */
+    gateway_spec    gw;                /* the entry: API gateway, its cache and validation */
+    /* the rest: set-up and the other arrival processes */
+    char           *name;
     double          start_s, end_s;    /* active between these times (end < 0: to the end) */
     /* diurnal */
     double          peak_to_trough, peak_hour, start_hour;
@@ -44,17 +54,9 @@ struct source_spec {
     /* spike */
     double          spike_at_s, spike_duration_s, spike_rate_per_s;
     uint32_t        burst_count;
-    /* tenants: one, or a weighted mix (cumulative shares) */
-    uint16_t        tenant;
-    size_t          n_mix;
-    uint16_t       *mix_tenant;
-    double         *mix_cdf;
     /* trace: the scan's results; scale multiplies arrivals (a study's rate_scale) */
     trace_spec     *trace;
     double          scale;
-    /* client */
-    double          timeout_ms;
-    retry_policy    retry;
 };
 
 /* Before components are parsed: scans the trace of every source with process "trace" and

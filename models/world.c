@@ -763,6 +763,67 @@ void world_reclaim(world *w)
     }
 }
 
+/* The histogram *slot, made (empty) on its first use; NULL when out of memory (flagged). */
+static hist *hist_slot(world *w, hist **slot)
+{
+    if (!*slot) {
+        *slot = malloc(sizeof **slot);
+        if (!*slot) {
+            w->out_of_memory = 1;
+            return NULL;
+        }
+        hist_init(*slot);
+    }
+    return *slot;
+}
+
+const hist *world_source_latency(const world *w, size_t i)
+{
+    if (w->source_follows_latency)
+        return &w->latency;
+    const hist_small *h = &w->source_latency[i];
+    if (!h->wide && h->count == 0)
+        return NULL;
+    hist_small_expand(h, w->latency_scratch);
+    return w->latency_scratch;
+}
+
+const hist *world_tenant_latency(const world *w, size_t i)
+{
+    return w->spec->n_tenants == 1 ? &w->latency : w->tenant_latency[i];
+}
+
+/* A completed request's end-to-end ms into the latency histograms it counts in: the global
+ * one (measured), its source's (the end of a pipeline: measured or traced, not sent on) and
+ * its tenant's (measured, with tenants). Each histogram sees the same values in the same
+ * order as if every one were kept apart, so the figures are the same. */
+static void record_latency(world *w, const request *r)
+{
+    double ms = (sim_now(w->s) - r->created) * 1000.0;
+    bool global = r->measured;
+    bool source = (r->measured || r->traced) && !r->forwarded;
+    if (w->source_follows_latency && global != source) {
+        /* The first observation for one and not the other: the source's history so far is
+         * the global one's, copied now; they go apart from here. */
+        if (!w->latency_scratch)
+            w->latency_scratch = malloc(sizeof *w->latency_scratch);
+        if (!w->latency_scratch || hist_small_set(&w->source_latency[0], &w->latency) != 0)
+            w->out_of_memory = 1;
+        w->source_follows_latency = false;
+    }
+    if (source && !w->source_follows_latency && hist_small_add(&w->source_latency[r->source], ms) != 0)
+        w->out_of_memory = 1;
+    if (global) {
+        hist_add(&w->latency, ms);
+        /* One tenant's histogram is the global one (the same requests). */
+        if (w->spec->n_tenants > 1) {
+            hist *h = hist_slot(w, &w->tenant_latency[r->tenant]);
+            if (h)
+                hist_add(h, ms);
+        }
+    }
+}
+
 /* Counts how request idx ended (when it is measured: the totals, its tenant's, the latency
  * of a completion) and how its unit of work ended (when it holds one); the one place
  * outcomes are counted. */
@@ -785,16 +846,13 @@ static void record_outcome(world *w, uint32_t idx, request_outcome outcome)
             hist_add(&w->work_latency, (sim_now(w->s) - r->created) * 1000.0);
         }
     }
-    /* A pipeline ends where a request, or a message derived from it, is processed and not
-     * sent on: its latency runs from the original request's creation to there. */
-    if (outcome == OUTCOME_COMPLETED && (r->measured || r->traced) && !r->forwarded)
-        hist_add(&w->source_latency[r->source], (sim_now(w->s) - r->created) * 1000.0);
+    if (outcome == OUTCOME_COMPLETED)
+        record_latency(w, r);
     if (r->measured && w->spec->n_tenants) {
         request_counts *tc = &w->tenant_counts[r->tenant];
         switch (outcome) {
         case OUTCOME_COMPLETED:
             tc->completed++;
-            hist_add(&w->tenant_latency[r->tenant], (sim_now(w->s) - r->created) * 1000.0);
             break;
         case OUTCOME_FAILED:        tc->failed++; break;
         case OUTCOME_THROTTLED:     tc->throttled++; break;
@@ -808,13 +866,10 @@ static void record_outcome(world *w, uint32_t idx, request_outcome outcome)
         double now = sim_now(w->s);
         request_counts *c = &w->counts;
         switch (outcome) {
-        case OUTCOME_COMPLETED: {
-            double ms = (now - r->created) * 1000.0;
+        case OUTCOME_COMPLETED:
             c->completed++;
-            hist_add(&w->latency, ms);
             series_add(&w->ts[TS_COMPLETIONS], now, 1.0);
             break;
-        }
         case OUTCOME_FAILED:        c->failed++; break;
         case OUTCOME_THROTTLED:     c->throttled++; break;
         case OUTCOME_TIMED_OUT:     c->timed_out++; break;
@@ -939,14 +994,18 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     w->t_end = spec->warmup_s + spec->duration_s;
     hist_init(&w->latency);
     hist_init(&w->work_latency);
+    /* The scratch a source's histogram is read into: only with several sources (one source
+     * makes it when it goes apart from the global histogram). */
     w->source_latency = malloc((spec->n_sources ? spec->n_sources : 1) * sizeof *w->source_latency);
-    if (!w->source_latency)
+    w->latency_scratch = spec->n_sources > 1 ? malloc(sizeof *w->latency_scratch) : NULL;
+    if (!w->source_latency || (spec->n_sources > 1 && !w->latency_scratch))
         goto oom;
     for (size_t i = 0; i < spec->n_sources; i++)
-        hist_init(&w->source_latency[i]);
+        hist_small_init(&w->source_latency[i]);
+    w->source_follows_latency = spec->n_sources == 1;
     size_t nt = spec->n_tenants ? spec->n_tenants : 1;
     w->tenant_counts = calloc(nt, sizeof *w->tenant_counts);
-    w->tenant_latency = malloc(nt * sizeof *w->tenant_latency);
+    w->tenant_latency = calloc(nt, sizeof *w->tenant_latency);
     w->tenant_throttled = calloc(nt, sizeof *w->tenant_throttled);
     if (!w->tenant_counts || !w->tenant_latency || !w->tenant_throttled)
         goto oom;
@@ -957,8 +1016,6 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         if (!w->tenant_received || !w->tenant_invocations || !w->tenant_cold_starts)
             goto oom;
     }
-    for (size_t i = 0; i < nt; i++)
-        hist_init(&w->tenant_latency[i]);
     for (int k = 0; k < TS_COLUMNS; k++)
         if (series_init_window(&w->ts[k], w->t_start, w->t_end, spec->interval_s) != 0)
             goto oom;
@@ -1048,8 +1105,14 @@ void world_free(world *w)
     sim_free(w->s);
     free(w->req);
     freelist_free(&w->free_req);
+    for (size_t i = 0; w->source_latency && w->spec && i < w->spec->n_sources; i++)
+        hist_small_free(&w->source_latency[i]);
     free(w->source_latency);
+    free(w->latency_scratch);
     free(w->tenant_counts);
+    size_t n_tenants = w->spec && w->spec->n_tenants ? w->spec->n_tenants : 1;
+    for (size_t i = 0; w->tenant_latency && i < n_tenants; i++)
+        free(w->tenant_latency[i]);
     free(w->tenant_latency);
     free(w->tenant_throttled);
     free(w->tenant_received);

@@ -318,11 +318,19 @@ struct world {
     uint32_t          unreserved_busy;     /* running invocations of unreserved functions */
     request_counts    counts;
     hist              latency;             /* end-to-end ms, completed requests */
-    hist             *source_latency;      /* per traffic source: pipelines.<source> */
+    /* Per traffic source (pipelines.<source>), read through world_source_latency: small
+     * histograms (dense heads, 32-bit buckets made at the first observation), expanded
+     * into latency_scratch to be read. With one source the global histogram is usually the
+     * same, so source_follows_latency says it is (no copy kept) until the first observation
+     * that goes to one and not the other, when the copy is made. */
+    hist_small       *source_latency;
+    bool              source_follows_latency;
+    hist             *latency_scratch;
     work_counts       work;                /* units of work (work.*) */
     hist              work_latency;        /* ms, creation to the last stage, processed units */
     request_counts   *tenant_counts;       /* per tenant (n_tenants entries) */
-    hist             *tenant_latency;
+    hist            **tenant_latency;      /* per tenant, at first use (NULL: none yet);
+                                              with one tenant unused (it is latency) */
     uint64_t         *tenant_throttled;    /* attempts throttled, anywhere */
     /* With tenants only (else NULL), in the window: what each component received of each
      * tenant's requests and the messages derived from them (component x n_tenants + tenant:
@@ -339,6 +347,11 @@ struct world {
     size_t            progress_job;
     uint32_t          depth;               /* nested world_deliver/enqueue/reply calls on the C stack */
 };
+
+/* The latency histogram of traffic source i (valid until the next call), and of tenant i,
+ * or NULL when empty. */
+const hist *world_source_latency(const world *w, size_t i);
+const hist *world_tenant_latency(const world *w, size_t i);
 
 /* Past this many nested deliveries, enqueues and replies (and workflow states entered in a
  * row), the next one is deferred by a zero-delay event: it happens at the same simulated

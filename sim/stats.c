@@ -2,6 +2,7 @@
 #include "sim/stats.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,19 +51,6 @@ void hist_init(hist *h)
     h->max = -INFINITY;
 }
 
-size_t hist_bucket_of(double x)
-{
-    if (!(x >= 0x1p-10))        /* also catches NaN */
-        return 0;
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    int exp = (int)((bits >> 52) & 0x7ff) - 1023;
-    if (exp >= HIST_MAX_EXP)
-        return HIST_BUCKETS - 1;
-    size_t sub = (size_t)((bits >> (52 - HIST_SUB_BITS)) & (HIST_SUB - 1));
-    return 1 + (size_t)(exp - HIST_MIN_EXP) * HIST_SUB + sub;
-}
-
 double hist_bucket_lower(size_t i)
 {
     if (i == 0)
@@ -79,17 +67,6 @@ double hist_bucket_upper(size_t i)
     size_t k = i - 1;
     int exp = (int)(k / HIST_SUB) + HIST_MIN_EXP;
     return ldexp(1.0 + (double)(k % HIST_SUB + 1) / HIST_SUB, exp);
-}
-
-void hist_add(hist *h, double x)
-{
-    h->bucket[hist_bucket_of(x)]++;
-    h->count++;
-    h->sum += x;
-    if (x < h->min)
-        h->min = x;
-    if (x > h->max)
-        h->max = x;
 }
 
 void hist_merge(hist *dst, const hist *src)
@@ -132,6 +109,93 @@ double hist_quantile(const hist *h, double q)
         }
     }
     return h->max;
+}
+
+/* ---- small histogram -------------------------------------------------------- */
+
+void hist_small_init(hist_small *h) { *h = (hist_small){ 0, 0, INFINITY, -INFINITY, NULL, NULL }; }
+
+void hist_small_free(hist_small *h)
+{
+    free(h->bucket);
+    free(h->wide);
+    hist_small_init(h);
+}
+
+/* Moves h to a full hist. Returns 0 or -1 (out of memory). */
+static int hist_small_widen(hist_small *h)
+{
+    hist *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    hist_small_expand(h, w);
+    free(h->bucket);
+    h->bucket = NULL;
+    h->wide = w;
+    return 0;
+}
+
+int hist_small_add(hist_small *h, double x)
+{
+    if (h->wide) {
+        hist_add(h->wide, x);
+        return 0;
+    }
+    if (!h->bucket && !(h->bucket = calloc(HIST_BUCKETS, sizeof *h->bucket)))
+        return -1;
+    size_t b = hist_bucket_of(x);
+    if (h->bucket[b] == UINT32_MAX) {
+        if (hist_small_widen(h) != 0)
+            return -1;
+        hist_add(h->wide, x);
+        return 0;
+    }
+    h->bucket[b]++;
+    h->count++;
+    h->sum += x;
+    if (x < h->min)
+        h->min = x;
+    if (x > h->max)
+        h->max = x;
+    return 0;
+}
+
+int hist_small_set(hist_small *h, const hist *src)
+{
+    hist_small_free(h);
+    bool narrow = true;
+    for (size_t i = 0; i < HIST_BUCKETS; i++)
+        narrow &= src->bucket[i] <= UINT32_MAX;
+    if (!narrow) {
+        if (!(h->wide = malloc(sizeof *h->wide)))
+            return -1;
+        *h->wide = *src;
+        return 0;
+    }
+    if (!(h->bucket = malloc(HIST_BUCKETS * sizeof *h->bucket)))
+        return -1;
+    for (size_t i = 0; i < HIST_BUCKETS; i++)
+        h->bucket[i] = (uint32_t)src->bucket[i];
+    h->count = src->count;
+    h->sum = src->sum;
+    h->min = src->min;
+    h->max = src->max;
+    return 0;
+}
+
+void hist_small_expand(const hist_small *h, hist *out)
+{
+    if (h->wide) {
+        *out = *h->wide;
+        return;
+    }
+    hist_init(out);
+    for (size_t i = 0; h->bucket && i < HIST_BUCKETS; i++)
+        out->bucket[i] = h->bucket[i];
+    out->count = h->count;
+    out->sum = h->sum;
+    out->min = h->min;
+    out->max = h->max;
 }
 
 /* ---- series ---------------------------------------------------------------- */
@@ -195,55 +259,12 @@ double series_growth(const series *s)
     return 12.0 * (m1 - length / 2 * m0) / (length * length);
 }
 
-void series_add(series *s, double t, double x)
-{
-    if (t < s->start || t >= s->end)
-        return;
-    size_t i = (size_t)((t - s->start) * s->inv_width);
-    if (i >= s->n)
-        i = s->n - 1;
-    s->bin[i] += x;
-    s->total += x;
-}
-
-void series_add_span(series *s, double t0, double t1, double weight)
-{
-    double end = s->end;
-    if (t0 < s->start)
-        t0 = s->start;
-    if (t1 > end)
-        t1 = end;
-    if (!(t1 > t0) || weight == 0)
-        return;
-    s->total += weight * (t1 - t0);
-    size_t i = (size_t)((t0 - s->start) * s->inv_width);
-    while (t0 < t1 && i < s->n) {
-        double bin_end = i + 1 == s->n ? t1 : s->start + (double)(i + 1) * s->width;
-        double seg_end = t1 < bin_end ? t1 : bin_end;
-        s->bin[i] += weight * (seg_end - t0);
-        t0 = seg_end;
-        i++;
-    }
-}
 
 /* ---- gauge ----------------------------------------------------------------- */
 
 void gauge_init(gauge *g, series *integral, double window_start)
 {
     *g = (gauge){ .integral = integral, .window_start = window_start };
-}
-
-void gauge_set(gauge *g, double t, double value)
-{
-    if (g->integral && t > g->last_t)
-        series_add_span(g->integral, g->last_t, t, g->value);
-    /* The level held when the window opened counts towards the max. */
-    if (t >= g->window_start && g->last_t <= g->window_start && g->value > g->max)
-        g->max = g->value;
-    g->last_t = t;
-    g->value = value;
-    if (t >= g->window_start && value > g->max)
-        g->max = value;
 }
 
 void gauge_close(gauge *g, double t)

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct tally {
     uint64_t n;
@@ -38,7 +39,6 @@ typedef struct hist {
 } hist;
 
 void     hist_init(hist *h);
-void     hist_add(hist *h, double x);
 void     hist_merge(hist *dst, const hist *src);
 /* The q-quantile (0 <= q <= 1); 0 when empty. Exact at q = 0 and q = 1. */
 double   hist_quantile(const hist *h, double q);
@@ -46,7 +46,27 @@ double   hist_mean(const hist *h);
 /* Bucket i covers [hist_bucket_lower(i), hist_bucket_upper(i)). */
 double   hist_bucket_lower(size_t i);
 double   hist_bucket_upper(size_t i);
-size_t   hist_bucket_of(double x);
+
+/* hist_small: the same histogram with 32-bit counts, its buckets made at the first
+ * observation, for scenarios with thousands of sources (one each). Its head (count, sum,
+ * min, max: 48 bytes) sits in an array of them, so an observation misses the cache on its
+ * bucket only; the buckets take 9.7 KB. A count that would pass 2^32 - 1 moves it to a full
+ * hist (wide), used alone from then on. hist_small_expand gives the hist that the same
+ * observations, in the same order, make with hist_add: equal field by field. */
+typedef struct hist_small {
+    uint64_t  count;
+    double    sum, min, max;
+    uint32_t *bucket;    /* HIST_BUCKETS counts, or NULL before the first observation */
+    hist     *wide;      /* or NULL */
+} hist_small;
+
+void hist_small_init(hist_small *h);
+/* Returns 0, or -1 when out of memory (the observation is lost). */
+int  hist_small_add(hist_small *h, double x);
+/* Makes h hold what src holds. Returns 0, or -1 when out of memory. */
+int  hist_small_set(hist_small *h, const hist *src);
+void hist_small_expand(const hist_small *h, hist *out);
+void hist_small_free(hist_small *h);
 
 typedef struct series {
     double  start, end, width, inv_width;   /* window [start, end); the last bin may be short */
@@ -64,10 +84,6 @@ int    series_init_window(series *s, double start, double end, double width);
 size_t series_bins(double length, double width);
 void   series_free(series *s);
 void   series_reset(series *s);
-/* Adds x at time t (ignored outside the window). */
-void   series_add(series *s, double t, double x);
-/* Adds weight * |[t0, t1] ∩ window| spread over the bins it covers. */
-void   series_add_span(series *s, double t0, double t1, double weight);
 double series_end(const series *s);
 /* For a series of a level's integral (series_add_span of the level): the rise from the
  * window's start to its end of the least-squares line through the level, 12 (M1 - T/2 M0) /
@@ -85,9 +101,83 @@ typedef struct gauge {
 } gauge;
 
 void gauge_init(gauge *g, series *integral, double window_start);
-void gauge_set(gauge *g, double t, double value);
-static inline void gauge_add(gauge *g, double t, double delta) { gauge_set(g, t, g->value + delta); }
 /* Integrates up to t (call at the end of the run). */
 void gauge_close(gauge *g, double t);
+
+/* ---- what the event loop calls per request: inline, so that a caller's constants (a
+ * weight of 1, a gauge without integral) fold away ---- */
+
+/* The bucket of x (0 below 2^-10, and for NaN). */
+static inline size_t hist_bucket_of(double x)
+{
+    if (!(x >= 0x1p-10))        /* also catches NaN */
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int exp = (int)((bits >> 52) & 0x7ff) - 1023;
+    if (exp >= HIST_MAX_EXP)
+        return HIST_BUCKETS - 1;
+    size_t sub = (size_t)((bits >> (52 - HIST_SUB_BITS)) & (HIST_SUB - 1));
+    return 1 + (size_t)(exp - HIST_MIN_EXP) * HIST_SUB + sub;
+}
+
+static inline void hist_add(hist *h, double x)
+{
+    h->bucket[hist_bucket_of(x)]++;
+    h->count++;
+    h->sum += x;
+    if (x < h->min)
+        h->min = x;
+    if (x > h->max)
+        h->max = x;
+}
+
+/* Adds x at time t (ignored outside the window). */
+static inline void series_add(series *s, double t, double x)
+{
+    if (t < s->start || t >= s->end)
+        return;
+    size_t i = (size_t)((t - s->start) * s->inv_width);
+    if (i >= s->n)
+        i = s->n - 1;
+    s->bin[i] += x;
+    s->total += x;
+}
+
+/* Adds weight * |[t0, t1] ∩ window| spread over the bins it covers. */
+static inline void series_add_span(series *s, double t0, double t1, double weight)
+{
+    double end = s->end;
+    if (t0 < s->start)
+        t0 = s->start;
+    if (t1 > end)
+        t1 = end;
+    if (!(t1 > t0) || weight == 0)
+        return;
+    s->total += weight * (t1 - t0);
+    size_t i = (size_t)((t0 - s->start) * s->inv_width);
+    while (t0 < t1 && i < s->n) {
+        double bin_end = i + 1 == s->n ? t1 : s->start + (double)(i + 1) * s->width;
+        double seg_end = t1 < bin_end ? t1 : bin_end;
+        s->bin[i] += weight * (seg_end - t0);
+        t0 = seg_end;
+        i++;
+    }
+}
+
+static inline void gauge_set(gauge *g, double t, double value)
+{
+    if (g->integral && t > g->last_t)
+        series_add_span(g->integral, g->last_t, t, g->value);
+    /* The level held when the window opened counts towards the max. */
+    if (t >= g->window_start && g->last_t <= g->window_start && g->value > g->max)
+        g->max = g->value;
+    g->last_t = t;
+    g->value = value;
+    if (t >= g->window_start && value > g->max)
+        g->max = value;
+}
+
+static inline void gauge_add(gauge *g, double t, double delta) { gauge_set(g, t, g->value + delta); }
 
 #endif

@@ -1041,6 +1041,69 @@ START_TEST(test_hist_merge_of_halves_equals_whole)
 }
 END_TEST
 
+/* Whether a and b hold the same figures, field by field (sum bit for bit). */
+static bool hist_same(const hist *a, const hist *b)
+{
+    return a->count == b->count && a->sum == b->sum && a->min == b->min && a->max == b->max &&
+           memcmp(a->bucket, b->bucket, sizeof a->bucket) == 0;
+}
+
+START_TEST(test_hist_small_equals_hist_of_the_same_observations)
+{
+    size_t n = sample_size(100000);
+    gsl_rng *r = rng_stream_alloc(2385, 0, "hist-small");
+    hist *full = test_alloc(1, sizeof *full), *got = test_alloc(1, sizeof *got);
+    hist_small small;
+    hist_init(full);
+    hist_small_init(&small);
+    hist_small_expand(&small, got);                 /* empty: an empty hist */
+    ck_assert(hist_same(got, full));
+    ck_assert_ptr_null(small.bucket);               /* nothing made before the first observation */
+    for (size_t i = 0; i < n; i++) {
+        double x = i % 97 == 0 ? 0.0 : gsl_ran_lognormal(r, log(250.0), 2.385);
+        hist_add(full, x);
+        ck_assert_int_eq(hist_small_add(&small, x), 0);
+    }
+    hist_small_expand(&small, got);
+    ck_assert(hist_same(got, full));
+    for (double q = 0; q <= 1.0; q += 0.0625)
+        ck_assert(hist_quantile(got, q) == hist_quantile(full, q));
+
+    /* Set from a hist, then both go on alike. */
+    hist_small_set(&small, full);
+    for (size_t i = 0; i < 1000; i++) {
+        double x = gsl_ran_exponential(r, 2.385);
+        hist_add(full, x);
+        hist_small_add(&small, x);
+    }
+    hist_small_expand(&small, got);
+    ck_assert(hist_same(got, full));
+
+    /* A bucket past 32 bits: set from such a hist, and a count reaching the limit by adds. */
+    full->bucket[hist_bucket_of(2.385)] = (uint64_t)UINT32_MAX + 7;
+    hist_small_set(&small, full);
+    ck_assert_ptr_nonnull(small.wide);
+    hist_add(full, 2.385);
+    hist_small_add(&small, 2.385);
+    hist_small_expand(&small, got);
+    ck_assert(hist_same(got, full));
+    full->bucket[hist_bucket_of(2.385)] = UINT32_MAX - 1;
+    hist_small_set(&small, full);
+    ck_assert_ptr_null(small.wide);
+    for (int k = 0; k < 3; k++) {
+        hist_add(full, 2.385);
+        hist_small_add(&small, 2.385);
+    }
+    ck_assert_ptr_nonnull(small.wide);
+    hist_small_expand(&small, got);
+    ck_assert(hist_same(got, full));
+    hist_small_free(&small);
+    free(full);
+    free(got);
+    gsl_rng_free(r);
+}
+END_TEST
+
 START_TEST(test_hist_min_max_exact_and_empty_is_zero)
 {
     hist *h = test_alloc(1, sizeof *h);
@@ -1374,7 +1437,8 @@ Suite *kernel_suite(void)
         { "hist", { test_hist_buckets_are_contiguous_and_narrow,
                     test_hist_quantiles_within_one_percent_on_lognormal,
                     test_hist_quantiles_within_one_percent_on_uniform,
-                    test_hist_merge_of_halves_equals_whole, test_hist_min_max_exact_and_empty_is_zero } },
+                    test_hist_merge_of_halves_equals_whole, test_hist_min_max_exact_and_empty_is_zero,
+                    test_hist_small_equals_hist_of_the_same_observations } },
         { "tally", { test_tally_welford_matches_two_pass, test_tally_merge_equals_one_tally } },
         { "series", { test_series_add_span_splits_across_bins_and_clips_to_window,
                       test_series_growth_is_the_rise_of_the_least_squares_line_through_the_level,

@@ -845,7 +845,7 @@ void function_shared_finish(function_state *st, double end)
         idle_span(st, in->idle_since, fmin(in->expiry, end));
     }
     st->n_idle = 0;
-    double lifetime_s = st->busy_s.total + st->idle_s.total;
+    double lifetime_s = st->busy_s + st->idle_s;
     st->billed_ms = (uint64_t)llround(lifetime_s * 1000.0);
     st->cpu_units += lifetime_s * f->cpu_per_s;
 }

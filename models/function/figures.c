@@ -24,10 +24,10 @@ void function_report(const void *spec, const void *state, metric_sink *m)
     metric_emit(m, "throttles", (double)st->throttles);
     metric_emit(m, "errors", (double)st->errors);
     metric_emit(m, "timeouts", (double)st->timeouts);
-    metric_emit(m, "mean_concurrency", st->busy_s.total / window);
+    metric_emit(m, "mean_concurrency", st->busy_s / window);
     metric_emit(m, "max_concurrency", st->concurrency.max);
-    metric_emit(m, "mean_instances", (st->busy_s.total + st->idle_s.total) / window);
-    metric_emit(m, "idle_instance_s", st->idle_s.total);
+    metric_emit(m, "mean_instances", (st->busy_s + st->idle_s) / window);
+    metric_emit(m, "idle_instance_s", st->idle_s);
     metric_emit(m, "billed_gb_s", (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * gb);
     metric_emit(m, "mean_duration_ms", inv > 0 ? 1000.0 * st->time_inside_s / inv : 0.0);
     metric_emit(m, "provisioned_invocations", (double)st->on_provisioned);
@@ -120,7 +120,7 @@ void function_figures_of(const void *spec, const void *state, function_figures *
     out->billed_gb_s = (double)(st->billed_ms + st->billed_ms_pc) / 1000.0 * gb;
     /* Loaded but idle memory time: its instances'; a unit's is shared by its functions in
      * proportion to their memory. */
-    out->idle_gb_s = st->unit ? st->unit->idle_loaded_s * gb : st->idle_s.total * gb;
+    out->idle_gb_s = st->unit ? st->unit->idle_loaded_s * gb : st->idle_s * gb;
 }
 
 /* What an invocation writes to the logs, GB in the window: its INFO lines, the DEBUG lines
@@ -214,7 +214,7 @@ void function_meter(const void *spec, const void *state, const world *w, size_t 
              * time; executions split in the same proportion. */
             double window_s = st->w->t_end - st->w->t_start;
             double ready_busy_s = (double)f->min_instances * window_s - st->min_idle_s;
-            double share = st->busy_s.total > 0 ? fmin(1.0, fmax(0.0, ready_busy_s / st->busy_s.total)) : 0;
+            double share = st->busy_s > 0 ? fmin(1.0, fmax(0.0, ready_busy_s / st->busy_s)) : 0;
             usage_add(u, index, "functions.always_ready_baseline_gb_s", (double)f->min_instances * f->bill_gb * window_s);
             usage_add(u, index, "functions.always_ready_gb_s", gb_s * share);
             usage_add(u, index, "functions.always_ready_requests", requests * share);

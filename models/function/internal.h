@@ -89,11 +89,11 @@ typedef struct deployment {
  * unless given). Each is a rate per invocation or a count, turned into usage by the meter:
  * nothing here runs per request except X-Ray's per-second reservoir (core.c). */
 typedef struct observability {
+    bool     tracing;           /* X-Ray active tracing */
     double   debug_kb;          /* what an invocation adds at DEBUG, KB */
     double   debug_share;       /* invocations at DEBUG: 1 at level debug, else the sample rate */
     double   retention_days;    /* 0: log storage not priced (no retention given) */
     double   archive_ratio;     /* archived (compressed) size / ingested size */
-    bool     tracing;           /* X-Ray active tracing */
     double   trace_rate;        /* FixedRate: share traced once the reservoir is spent */
     uint32_t trace_reservoir;   /* ReservoirSize: requests traced first in each second */
     double   trace_reads;       /* traces retrieved or scanned per trace recorded */
@@ -104,22 +104,40 @@ typedef struct observability {
 } observability;
 
 typedef struct function_spec {
+    /* Read on every invocation, so kept together in the first three cache lines (64-byte
+     * aligned, see function_alloc_lines): with thousands of functions each line of its
+     * spec an invocation reads is a cache miss. */
+    bool              shared;          /* concurrent.c runs it (Cloud Run, Flex, Azure concurrency > 1) */
+    bool              no_cold_start;   /* Workers: a new isolate is no cold start */
+    bool              has_sync;        /* some step waits on a call */
+    /* idempotency: calls[0] is a conditional write of the event's key to the store, made
+     * before the handler runs; a delivery whose key another delivery holds skips its
+     * handler (async.c, calls.c) */
+    bool              idempotency;
+    bool              has_cpu_ms;      /* Workers: a CPU-time distribution of its own */
+    provider          provider;
+    int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
+    uint32_t         *tenant_limit;    /* bulkheads: most concurrent invocations per tenant */
+    size_t            n_calls;
+    double            speed_factor;    /* duration multiplier from the CPU share */
+    double            timeout_ms, error_rate;
+    double            idle_min_s, idle_max_s;
+    double            bill_gran_ms, bill_min_ms; /* duration rounded up to, at least */
+    double            cpu_per_s;       /* GHz (Cloud Functions 1st gen) or vCPU (Cloud Run) */
+    dist              duration_ms;
+    observability     obs;             /* Lambda: log levels, storage, X-Ray, custom metrics */
+    /* the rest: cold starts, set-up, reports */
     char             *name;
     double            memory_mb, reference_memory_mb, cpu_bound_fraction, threads;
     int               arch;            /* 0 x86_64, 1 arm64 */
-    dist              duration_ms;
     dist              cold_start_ms;   /* init: billed where the provider bills it */
     dist              platform_ms;     /* before init, never billed */
-    bool              no_cold_start;   /* Workers: a new isolate is no cold start */
     bool              legacy_cold_start; /* cold_start_ms given: all of it init, no platform */
     bool              snapstart;       /* cold_start_ms is SnapStart's restore, not init */
     bool              snapstart_billed; /* Python and .NET pay for the cache and restores */
     double            snapstart_versions; /* published versions whose snapshots are cached */
-    double            speed_factor;    /* duration multiplier from the CPU share */
-    double            timeout_ms, error_rate;
     keep_alive_policy keep_alive;
     keep_alive_scope  scope;
-    double            idle_min_s, idle_max_s;
     hybrid_spec       hybrid;
     char             *app;             /* the app it belongs to (its own name by default) */
     int               unit_owner;      /* scope function/app: the component holding the unit */
@@ -136,7 +154,6 @@ typedef struct function_spec {
                                           each attempt of a synchronous call (NAN: not yet
                                           known; 0 elsewhere) */
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
-    int64_t           reserved;        /* -1: none (shares the account's unreserved pool) */
     uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */
     size_t            n_pc_actions;    /* provisioned_schedule: daily actions, by hour */
     double            pc_start_hour, pc_at_hour[24];
@@ -151,32 +168,19 @@ typedef struct function_spec {
     double            async_duplicate_rate; /* share of events delivered twice */
     char             *on_failure_name;      /* destination for failed events, or NULL */
     int               on_failure;           /* its component index (after link), or -1 */
-    size_t            n_calls;
     function_call    *calls;
-    uint32_t         *tenant_limit;    /* bulkheads: most concurrent invocations per tenant */
-    bool              has_sync;        /* some step waits on a call */
-    /* idempotency: calls[0] is a conditional write of the event's key to the store, made
-     * before the handler runs; a delivery whose key another delivery holds skips its
-     * handler (async.c, calls.c) */
-    bool              idempotency;
     bool              count_effects;   /* reports duplicate_side_effects (async or idempotency given) */
     /* billing rules of the provider */
-    provider          provider;
-    double            bill_gran_ms, bill_min_ms; /* duration rounded up to, at least */
     double            bill_gb;         /* memory billed, GB (rounded as the provider does) */
-    double            cpu_per_s;       /* GHz (Cloud Functions 1st gen) or vCPU (Cloud Run) */
-    bool              has_cpu_ms;      /* Workers: a CPU-time distribution of its own */
     uint32_t          concurrency;     /* requests an instance serves at once (Cloud Run) */
     double            ephemeral_mb;    /* /tmp storage configured (512 MB free) */
     double            log_kb;          /* log lines an invocation writes */
     double            log_events;      /* Workers: log events an invocation writes */
-    observability     obs;             /* Lambda: log levels, storage, X-Ray, custom metrics */
     dist              cpu_ms;
     uint32_t          n_conn;          /* connection-limited targets */
     int               conn_target[64];
     /* Cloud Run's instances (concurrent.c; read by cloudrun.c): several requests share an
      * instance's vCPUs; an autoscaler on CPU and concurrency; min and max instances */
-    bool              shared;          /* concurrent.c runs it (Cloud Run, Flex, Azure concurrency > 1) */
     bool              bill_instance;   /* instance-based billing (CPU always allocated) */
     bool              bill_startup;    /* an instance's startup is billed (Cloud Run; not Azure) */
     uint32_t          min_instances, max_instances;
@@ -286,9 +290,43 @@ typedef struct event_key {
 } event_key;
 
 typedef struct function_state {
+    /* Touched on every invocation, so kept together in the first four cache lines (the
+     * struct is 64-byte aligned, see function_alloc_lines): with thousands of functions each line an invocation
+     * reads is a cache miss. */
     const function_spec *f;
+    world    *w;
+    instance *inst;
+    uint32_t *idle;                  /* on-demand idle stack, top = most recent */
+    uint32_t *idle_pc;               /* provisioned idle instances */
+    uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
+    ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
+    struct shared_state *shared;     /* concurrent.c's state (f->shared), or NULL */
+    uint32_t  n_idle, n_idle_pc;     /* sizes of the two idle stacks */
+    uint32_t  busy;                  /* all busy instances */
+    uint32_t  pool_limit;
     uint32_t  version;               /* the live version: 0 the first, i + 1 deployment i's */
     uint32_t  cand;                  /* the version taking a share while it deploys, or 0 */
+    uint32_t *tenant_busy;           /* per tenant, with bulkheads */
+    /* With tenants (else NULL), in the window: each tenant's invocations and on-demand billed
+     * ms (one-request instances only; a shared instance bills busy periods, not requests),
+     * which the meter records as the tenant's usage. */
+    uint64_t *tenant_invocations, *tenant_billed_ms;
+    gsl_rng  *r_duration, *r_error, *r_keep;
+    /* measured figures */
+    uint64_t  invocations, errors, timeouts;
+    uint64_t  billed_ms, wasted_ms;
+    double    time_inside_s;
+    gauge     concurrency;
+    /* Busy and idle instance-seconds in the window (totals); the time lines go straight to
+     * the world's, so memory does not grow with functions x intervals. Idle time is clipped
+     * to [t_start, idle_end): idle_end is t_start + (t_end - t_start), which rounding may
+     * set a hair off t_end (what the one-bin series that held it before clipped to). */
+    double    busy_s, idle_s, idle_end;
+    /* the rest: cold starts, deployments, calls, set-up */
+    gsl_rng  *r_cold, *r_platform;
+    uint64_t  cold_starts, throttles;
+    uint64_t  on_provisioned, billed_ms_pc;   /* invocations on provisioned instances, their ms */
+    double    cpu_units;             /* other providers: GHz-s, vCPU-s or Workers CPU-ms */
     double    share;                 /* its share of the invocations */
     double    next_shift, next_check;  /* its next traffic step and alarm check */
     uint32_t  win_inv, win_err;      /* its invocations and errors in the alarm window */
@@ -297,39 +335,21 @@ typedef struct function_state {
     gsl_rng  *r_cache;
     uint64_t  deployments, rollbacks;        /* in the measured window */
     uint64_t  new_invocations, new_errors;   /* of versions while they deploy (window) */
-    ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
     bool      owns_unit;
     host_pool *pool;                 /* greedy-dual: shared by every such function */
     bool      owns_pool;
-    world    *w;
-    instance *inst;
     uint32_t  max_slots;             /* inst grows on demand up to max_slots */
     freelist  free_slots;            /* inst's free slots; its capacity is inst's */
-    uint32_t *idle, n_idle;          /* on-demand idle stack, top = most recent */
-    uint32_t *idle_pc, n_idle_pc;    /* provisioned idle instances */
     uint32_t  pc_live, pc_cap;       /* provisioned instances, and how many there should be */
     double    pc_t, pc_area;         /* configured instance-seconds in the window, up to pc_t */
-    uint32_t  busy;                  /* all busy instances */
-    uint32_t *tenant_busy;           /* per tenant, with bulkheads */
-    /* With tenants (else NULL), in the window: each tenant's invocations and on-demand billed
-     * ms (one-request instances only; a shared instance bills busy periods, not requests),
-     * which the meter records as the tenant's usage. */
-    uint64_t *tenant_invocations, *tenant_billed_ms;
-    struct shared_state *shared;     /* concurrent.c's state (f->shared), or NULL */
     double    min_idle_s;            /* Cloud Run: idle min-instance seconds (window) */
-    uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
-    uint32_t  pool_limit;
     double    tokens, tokens_t;      /* scale-up bucket */
-    gsl_rng  *r_duration, *r_cold, *r_platform, *r_error, *r_keep;
     /* measured figures */
-    uint64_t  invocations, cold_starts, throttles, errors, timeouts, on_provisioned;
     uint64_t  trace_reservoir_taken;   /* X-Ray: invocations traced by the reservoir */
     double    trace_second;            /* the clock second the reservoir counts (-1: none yet) */
     uint32_t  trace_in_second;         /* invocations in that second */
-    uint64_t  billed_ms, billed_ms_pc, wasted_ms;
     double    init_ms_sum;           /* cold starts' init time (measured window) */
     double    platform_ms_sum;       /* cold starts' platform time (measured window) */
-    double    cpu_units;             /* other providers: GHz-s, vCPU-s or Workers CPU-ms */
     step_state *steps;               /* per call step */
     gsl_rng  *r_retry, *r_cpu;
     uint64_t  async_events, async_retries, async_expired, async_to_on_failure, async_dropped,
@@ -340,11 +360,6 @@ typedef struct function_state {
     freelist  free_keys;
     uint64_t  duplicate_side_effects, idempotency_skipped, idempotency_in_progress; /* window */
     gsl_rng  *r_async;
-    double    time_inside_s;
-    gauge     concurrency;
-    /* Busy and idle instance-seconds in the window (one bin: totals); the time lines go
-     * straight to the world's, so memory does not grow with functions x intervals. */
-    series    busy_s, idle_s;
 } function_state;
 
 /* ---- figures.c ---- */
@@ -419,11 +434,23 @@ bool function_sends(const void *spec, const char *path, size_t i, component_edge
 
 /* ---- small helpers the event loop calls from several parts (inlined) ---- */
 
+/* A zeroed block of size bytes starting on a cache line (the spec and the state keep what
+ * an invocation reads in their first lines), or NULL; free() releases it. */
+static inline void *function_alloc_lines(size_t size)
+{
+    size_t rounded = (size + 63) / 64 * 64;
+    void *p = aligned_alloc(64, rounded);
+    if (p)
+        memset(p, 0, rounded);
+    return p;
+}
+
 /* An invocation's billed ms under the provider's rounding. */
 static inline uint64_t billed_ms_of(const function_spec *f, double ms)
 {
     double g = f->bill_gran_ms;
-    double billed = ceil(ms / g - 1e-9) * g;
+    /* Lambda's 1-ms granularity needs no division (ms / 1 is ms, exactly). */
+    double billed = g == 1.0 ? ceil(ms - 1e-9) : ceil(ms / g - 1e-9) * g;
     return (uint64_t)fmax(billed, f->bill_min_ms);
 }
 
@@ -432,13 +459,15 @@ static inline void busy_span(function_state *st, double t0, double t1)
 {
     double a = fmax(t0, st->w->t_start), b = fmin(t1, st->w->t_end);
     if (b > a)
-        st->busy_s.total += b - a;      /* a total only: busy time joins the instances' line in world_run */
+        st->busy_s += b - a;      /* a total only: busy time joins the instances' line in world_run */
     series_add_span(&st->w->ts[TS_CONCURRENCY], t0, t1, 1.0);
 }
 
 static inline void idle_span(function_state *st, double t0, double t1)
 {
-    series_add_span(&st->idle_s, t0, t1, 1.0);
+    double a = t0 < st->w->t_start ? st->w->t_start : t0, b = t1 > st->idle_end ? st->idle_end : t1;
+    if (b > a)
+        st->idle_s += b - a;
     series_add_span(&st->w->ts[TS_INSTANCES], t0, t1, 1.0);
 }
 

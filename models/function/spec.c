@@ -775,7 +775,7 @@ static void parse_provisioned_schedule(cfg_node *n, function_spec *f, uint32_t a
 
 void *function_parse(cfg_node *n, world_spec *w)
 {
-    function_spec *f = calloc(1, sizeof *f);
+    function_spec *f = function_alloc_lines(sizeof *f);
     if (!f) {
         cfg_fail(n, NULL, "out of memory");
         return NULL;
