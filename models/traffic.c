@@ -657,8 +657,10 @@ void traffic_attempt_done(world *w, uint32_t idx, attempt_result result)
     request *r = &w->req[idx];
     const source_spec *s = &w->spec->sources[r->source];
     double now = sim_now(w->s);
-    cdn_answered(w, idx, result, now);
-    gateway_answered(w, idx, result, now);
+    if (!s->direct || s->response_kb > 0) {     /* a plain source's entry has nothing to note */
+        cdn_answered(w, idx, result, now);
+        gateway_answered(w, idx, result, now);
+    }
     if (result == RESULT_THROTTLED && r->measured && w->spec->n_tenants)
         w->tenant_throttled[r->tenant]++;
     if (retry_again(&s->retry, result, r->attempt)) {

@@ -843,7 +843,8 @@ static void record_outcome(world *w, uint32_t idx, request_outcome outcome)
             w->work.passed_on++;
         } else {
             w->work.processed++;
-            hist_add(&w->work_latency, (sim_now(w->s) - r->created) * 1000.0);
+            if (w->spec->pipelines)     /* work.* is reported (and read) only then */
+                hist_add(&w->work_latency, (sim_now(w->s) - r->created) * 1000.0);
         }
     }
     if (outcome == OUTCOME_COMPLETED)

@@ -451,13 +451,14 @@ static inline uint64_t billed_ms_of(const function_spec *f, double ms)
     double g = f->bill_gran_ms;
     /* Lambda's 1-ms granularity needs no division (ms / 1 is ms, exactly). */
     double billed = g == 1.0 ? ceil(ms - 1e-9) : ceil(ms / g - 1e-9) * g;
-    return (uint64_t)fmax(billed, f->bill_min_ms);
+    /* fmax without its call (neither is NaN; a -0 rounds to 0 either way) */
+    return (uint64_t)(billed > f->bill_min_ms ? billed : f->bill_min_ms);
 }
 
 /* Busy and idle instance time: the function's totals and the world's time lines. */
 static inline void busy_span(function_state *st, double t0, double t1)
 {
-    double a = fmax(t0, st->w->t_start), b = fmin(t1, st->w->t_end);
+    double a = t0 < st->w->t_start ? st->w->t_start : t0, b = t1 > st->w->t_end ? st->w->t_end : t1;
     if (b > a)
         st->busy_s += b - a;      /* a total only: busy time joins the instances' line in world_run */
     series_add_span(&st->w->ts[TS_CONCURRENCY], t0, t1, 1.0);
