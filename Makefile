@@ -52,7 +52,7 @@ help:
 	@echo "make test-fast   the quick tier (under a minute): the suites without the cases tagged slow"
 	@echo "make check-layers  the include rule: sim/ includes nothing from models/ or app/, models/ nothing from app/"
 	@echo "make bench       throughput and memory benchmark"
-	@echo "make bench-ratio speed as a share of the bare C loop of the same model (bench/baseline.c), and 1,000 functions against one"
+	@echo "make bench-ratio speed as a share of the bare C loop of the same model (scripts/baseline.c), and 1,000 functions against one"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan, with asserts (the normal build has none)"
 	@echo "make check-mpi   a sweep on 2 MPI ranks equals the single-process one (make MPI=1 builds with MPI)"
 	@echo "make fuzz        long-running tier, not in make test: libFuzzer on the scenario and trace readers and --set (FUZZ_SECONDS=60 each)"
@@ -110,7 +110,7 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	sh scripts/bench.sh ./$(BIN)
 
-# slsim's speed as a share of the bare C loop of the same model (bench/baseline.c): CPU
+# slsim's speed as a share of the bare C loop of the same model (scripts/baseline.c): CPU
 # time, pinned, alternated, median of 5 rounds; and 1,000 functions against one.
 bench-ratio: deps
 	@$(MAKE) --no-print-directory $(BIN)

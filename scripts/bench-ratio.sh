@@ -1,6 +1,6 @@
 #!/bin/sh
 # make bench-ratio: slsim's speed as a share of a bare C loop of the same model
-# (bench/baseline.c: one function, Poisson arrivals, exponential service, cold starts, MRU
+# (scripts/baseline.c: one function, Poisson arrivals, exponential service, cold starts, MRU
 # reuse, a fixed keep-alive, a binary heap, GSL draws, a log histogram), the measure that does
 # not move with the machine. Method: CPU time (user + system), both pinned to one core,
 # alternated in the same minute, ROUNDS rounds (5), the median of the per-round ratios
@@ -19,7 +19,7 @@ n=${BENCH_INVOCATIONS:-10000000}
 cpu=${BENCH_CPU:-$(($(nproc) - 1))}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-cc -O2 -o "$out/baseline" bench/baseline.c $(pkg-config --libs gsl) -lm
+cc -O2 -o "$out/baseline" scripts/baseline.c $(pkg-config --libs gsl) -lm
 # CPU seconds of a command (user + system), pinned to one core, its output discarded.
 cpu_s() {
   /usr/bin/time -f "%U %S" -o "$out/time" taskset -c "$cpu" "$@" >/dev/null 2>&1
