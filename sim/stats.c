@@ -151,12 +151,7 @@ int hist_small_add(hist_small *h, double x)
         return 0;
     }
     h->bucket[b]++;
-    h->count++;
-    h->sum += x;
-    if (x < h->min)
-        h->min = x;
-    if (x > h->max)
-        h->max = x;
+    hist_moments_add(&h->count, &h->sum, &h->min, &h->max, x);
     return 0;
 }
 

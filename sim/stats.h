@@ -121,15 +121,21 @@ static inline size_t hist_bucket_of(double x)
     return 1 + (size_t)(exp - HIST_MIN_EXP) * HIST_SUB + sub;
 }
 
+/* An observation's count, sum and extremes (a hist's and a hist_small's alike). */
+static inline void hist_moments_add(uint64_t *count, double *sum, double *min, double *max, double x)
+{
+    ++*count;
+    *sum += x;
+    if (x < *min)
+        *min = x;
+    if (x > *max)
+        *max = x;
+}
+
 static inline void hist_add(hist *h, double x)
 {
     h->bucket[hist_bucket_of(x)]++;
-    h->count++;
-    h->sum += x;
-    if (x < h->min)
-        h->min = x;
-    if (x > h->max)
-        h->max = x;
+    hist_moments_add(&h->count, &h->sum, &h->min, &h->max, x);
 }
 
 /* Adds x at time t (ignored outside the window). */
