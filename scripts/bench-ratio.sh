@@ -16,14 +16,24 @@ bin=${1:-./slsim}
 rounds=${2:-5}
 rates=${3:-"0.9 100 10000 100000"}
 n=${BENCH_INVOCATIONS:-10000000}
+case "$rounds$n" in *[!0-9]*|'') echo "bench-ratio: ROUNDS and BENCH_INVOCATIONS are whole numbers" >&2; exit 2 ;; esac
+for tool in /usr/bin/time taskset cc; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "bench-ratio: needs $tool (GNU time, util-linux's taskset, a C compiler)" >&2; exit 2; }
+done
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+cd "$(dirname "$0")/.."
 cpu=${BENCH_CPU:-$(($(nproc) - 1))}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cc -O2 -o "$out/baseline" scripts/baseline.c $(pkg-config --libs gsl) -lm
 # CPU seconds of a command (user + system), pinned to one core, its output discarded.
 cpu_s() {
-  /usr/bin/time -f "%U %S" -o "$out/time" taskset -c "$cpu" "$@" >/dev/null 2>&1
-  awk '{ printf "%.3f", $1 + $2 }' "$out/time"
+  if ! /usr/bin/time -f "%U %S" -o "$out/time" taskset -c "$cpu" "$@" >/dev/null 2>"$out/err"; then
+    echo "bench-ratio: failed: $*" >&2
+    cat "$out/err" >&2
+    exit 1
+  fi
+  tail -n 1 "$out/time" | awk '{ printf "%.3f", $1 + $2 }'
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); pinned to core $cpu; $rounds rounds, median"
