@@ -5,9 +5,8 @@
  * key_filled is the time a response last filled it (-INFINITY: never), and an attempt that
  * missed on key k carries k in r->cache_key until its answer fills it (UINT32_MAX: none; a
  * source with a CDN has no API Gateway cache, so the key is the CDN's alone). One cache
- * stands for the edge locations the users reach, as if they all shared it. The keys model
- * is the API Gateway cache's (gateway.c) kept apart so that neither file reaches into the
- * other's state. */
+ * stands for the edge locations the users reach, as if they all shared it; its keys are
+ * response_cache.c's, as the API Gateway cache's are. */
 #include "models/cdn.h"
 
 #include <math.h>
@@ -35,16 +34,29 @@ struct cdn {
 static void default_region_rtt(cfg_node *c, world_spec *w, int target, double network_rtt_ms,
                                double edge_rtt_ms)
 {
-    if (target < 0 || w->components[target].kind != &function_kind ||
-        !function_edge_rtt_unset(w->components[target].spec) || isnan(edge_rtt_ms))
+    if (target < 0 || w->components[target].kind != &function_kind || isnan(edge_rtt_ms))
         return;
+    void *f = w->components[target].spec;
+    double earlier;
+    bool derived = function_edge_rtt_derived(f, &earlier);
+    if (!derived && !function_edge_rtt_unset(f))
+        return;                 /* given, or no synchronous calls to pay it */
     if (edge_rtt_ms > network_rtt_ms) {
         cfg_fail(c, "edge_rtt_ms", "is more than network_rtt_ms (%g against %g): the edge function %s's "
                  "round trip to the region cannot be derived from them; give %s.region_rtt_ms",
                  edge_rtt_ms, network_rtt_ms, w->components[target].name, w->components[target].path);
         return;
     }
-    function_edge_set_rtt(w->components[target].spec, network_rtt_ms - edge_rtt_ms);
+    /* Two sources whose figures imply two round trips: which is the function's is the
+     * user's to say, not the order of the sources. */
+    if (derived && earlier != network_rtt_ms - edge_rtt_ms) {
+        cfg_fail(c, "edge_rtt_ms", "with network_rtt_ms %g gives the edge function %s a round trip to the "
+                 "region of %g ms, and an earlier source %g ms; give %s.region_rtt_ms",
+                 network_rtt_ms, w->components[target].name, network_rtt_ms - edge_rtt_ms, earlier,
+                 w->components[target].path);
+        return;
+    }
+    function_edge_set_rtt(f, network_rtt_ms - edge_rtt_ms);
 }
 
 void cdn_parse(cfg_node *c, cdn_spec *d, world_spec *w, int target, bool trace, bool async,
@@ -174,7 +186,7 @@ bool cdn_enter(world *w, uint32_t idx, double now)
     request *r = &w->req[idx];
     const cdn_spec *s = &w->spec->sources[r->source].cdn;
     cdn_source *st = &w->cdn->src[r->source];
-    r->cache_key = UINT32_MAX;
+    r->cache_key = UINT32_MAX;     /* a viewer trigger's attempts look nothing up */
     if (r->measured)
         st->requests++;
     bool hit = !s->pass_all && response_cache_lookup(&st->cache, &s->cached, r, now);

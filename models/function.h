@@ -22,6 +22,9 @@ int  function_edge_trigger(const void *spec);
  * (region_rtt_ms) was not given: loading derives it from the traffic and sets it. */
 bool function_edge_rtt_unset(const void *spec);
 void function_edge_set_rtt(void *spec, double region_rtt_ms);
+/* Whether an edge function's region_rtt_ms was derived by function_edge_set_rtt (its value
+ * in *region_rtt_ms). */
+bool function_edge_rtt_derived(const void *spec, double *region_rtt_ms);
 /* Whether a function's spec has an asynchronous call step: it sends messages on. */
 bool function_sends_messages(const void *spec);
 

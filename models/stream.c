@@ -366,7 +366,8 @@ static void stream_enqueue(void *state, world *w, uint32_t req)
         st->records++;
         /* Kinesis: 25 KB PUT payload units; Event Hubs: 64 KB ingress events. */
         st->put_units += (uint64_t)fmax(1.0, ceil(r->size_kb / (s->event_hubs ? 64 : 25) - 1e-9));
-        st->kb_written += (uint64_t)fmax(1.0, ceil(r->size_kb - 1e-9));
+        if (s->on_demand)       /* only on-demand bills the 1 KB-rounded bytes */
+            st->kb_written += (uint64_t)fmax(1.0, ceil(r->size_kb - 1e-9));
     }
     if (sh->n == 0)
         sh->first = req;
@@ -461,7 +462,8 @@ static void on_poll(sim *sm, void *target, uint64_t arg)
         poison |= w->req[req].poison;
         work |= w->req[req].work == WORK_UNIT;
         kb += w->req[req].size_kb;
-        kb_read += (uint64_t)fmax(1.0, ceil(w->req[req].size_kb - 1e-9));
+        if (s->on_demand)
+            kb_read += (uint64_t)fmax(1.0, ceil(w->req[req].size_kb - 1e-9));
         last_entered = w->req[req].entered;
         req = w->req[req].queue_next;
     }

@@ -997,7 +997,8 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     hist_init(&w->work_latency);
     /* The scratch a source's histogram is read into: only with several sources (one source
      * makes it when it goes apart from the global histogram). */
-    w->source_latency = malloc((spec->n_sources ? spec->n_sources : 1) * sizeof *w->source_latency);
+    /* Zeroed: a refusal below frees them whole (hist_small_free of an empty one is nothing). */
+    w->source_latency = calloc(spec->n_sources ? spec->n_sources : 1, sizeof *w->source_latency);
     w->latency_scratch = spec->n_sources > 1 ? malloc(sizeof *w->latency_scratch) : NULL;
     if (!w->source_latency || (spec->n_sources > 1 && !w->latency_scratch))
         goto oom;

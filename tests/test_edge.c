@@ -241,6 +241,19 @@ START_TEST(what_an_edge_or_a_cdn_cannot_be_is_refused)
     assert_refused(json, "components[0].region_rtt_ms", "calls the region synchronously");
     support_scenario_set(json, sizeof json, "edge/edge-calls.json", "traffic[0].edge_rtt_ms=90");
     assert_refused(json, "traffic[0].edge_rtt_ms", "more than network_rtt_ms");
+    /* Two sources implying two round trips for one edge function: the user says which, not
+     * the order of the sources; two implying the same one are accepted. */
+    static const char two[] = "traffic=[{\"name\": \"near\", \"target\": \"edge\", \"network_rtt_ms\": 80, "
+        "\"edge_rtt_ms\": 20, \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}, "
+        "{\"name\": \"far\", \"target\": \"edge\", \"network_rtt_ms\": %d, \"edge_rtt_ms\": 30, "
+        "\"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 5}}]";
+    support_scenario_set(json, sizeof json, "edge/edge-calls.json", two, 150);
+    assert_refused(json, "traffic[1].edge_rtt_ms", "an earlier source 60 ms");
+    support_scenario_set(json, sizeof json, "edge/edge-calls.json", two, 90);
+    char err[1024] = "";
+    world_spec *ok = support_load_text(json, err, sizeof err);
+    ck_assert_msg(ok != NULL, "two sources implying the same 60 ms were refused: %s", err);
+    world_spec_free(ok);
 }
 END_TEST
 

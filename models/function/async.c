@@ -31,8 +31,10 @@ static uint32_t key_new(function_state *st)
 {
     if (freelist_empty(&st->free_keys)) {
         event_key *keys = freelist_grow(&st->free_keys, st->keys, sizeof *keys, 64, UINT32_MAX - 1);
-        if (!keys)
+        if (!keys) {
+            st->w->out_of_memory = 1;   /* the run stops and says so, as for any other pool */
             return UINT32_MAX;
+        }
         st->keys = keys;
     }
     uint32_t k = freelist_take(&st->free_keys);

@@ -317,7 +317,16 @@ bool function_edge_rtt_unset(const void *spec)
 
 void function_edge_set_rtt(void *spec, double region_rtt_ms)
 {
-    ((function_spec *)spec)->region_rtt_ms = region_rtt_ms;
+    function_spec *f = spec;
+    f->region_rtt_ms = region_rtt_ms;
+    f->region_rtt_derived = true;
+}
+
+bool function_edge_rtt_derived(const void *spec, double *region_rtt_ms)
+{
+    const function_spec *f = spec;
+    *region_rtt_ms = f->region_rtt_ms;
+    return f->region_rtt_derived;
 }
 
 /* Synchronous call steps: the invocation waits for each call (asynchronous steps are no

@@ -153,6 +153,7 @@ typedef struct function_spec {
     double            region_rtt_ms;   /* an edge function's round trip to the region, paid by
                                           each attempt of a synchronous call (NAN: not yet
                                           known; 0 elsewhere) */
+    bool              region_rtt_derived; /* region_rtt_ms was derived from a source's round trips */
     int               pool_owner;      /* greedy-dual: the component holding the host pool */
     uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */
     size_t            n_pc_actions;    /* provisioned_schedule: daily actions, by hour */
