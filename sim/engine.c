@@ -80,8 +80,13 @@ int      sim_failed(const sim *s) { return s->failed; }
 
 int sim_at(sim *s, double t, sim_handler handler, void *target, uint64_t arg)
 {
+    return sim_at_hint(s, t, handler, target, arg, NULL);
+}
+
+int sim_at_hint(sim *s, double t, sim_handler handler, void *target, uint64_t arg, const void *hint)
+{
     assert(t == t && "event time is NaN");
-    pes_event e = { t < s->now ? s->now : t, s->next_seq++, handler, target, arg };
+    pes_event e = { t < s->now ? s->now : t, s->next_seq++, handler, target, arg, hint };
     if (pes_push(s->events, &e) != 0) {
         s->failed = 1;
         return -1;

@@ -29,6 +29,9 @@ double   sim_now(const sim *s);
  * t must not be NaN). Returns 0, or -1 when out of memory or when the event set is full
  * (2^24 pending events); the run must then fail. */
 int      sim_at(sim *s, double t, sim_handler handler, void *target, uint64_t arg);
+/* sim_at with the address the handler reads first (an instance's record), which the event
+ * set prefetches while the event before it runs; only a hint (it may be stale or NULL). */
+int      sim_at_hint(sim *s, double t, sim_handler handler, void *target, uint64_t arg, const void *hint);
 /* Runs the earliest event; returns 1 if one ran, 0 when the set is empty. */
 int      sim_step(sim *s);
 /* Runs every event with time < t_end, then sets the clock to t_end; or stops early when an

@@ -38,11 +38,16 @@ typedef unsigned __int128 key;
 
 #define SLOT_BITS 24
 #define SLOT_MAX  ((size_t)1 << SLOT_BITS)
+/* Below this many pending events the set, its slots and what the handlers read stay in the
+ * first-level caches and prefetching the next event's data only costs instructions (3% at
+ * 100/s); above it the misses it hides pay (14% at 10,000/s: issue 21). */
+#define PREFETCH_FROM 2048
 
 typedef struct slot {
     sim_handler handler;
     void       *target;
     uint64_t    arg;
+    const void *hint;
 } slot;
 
 struct pes {
@@ -244,7 +249,7 @@ int pes_peek(pes *q, pes_event *out)
     key top = q->heap[0];
     const slot *s = &q->slots[(uint32_t)(top & (SLOT_MAX - 1))];
     *out = (pes_event){ bits_time((uint64_t)(top >> 64)), (uint64_t)top >> SLOT_BITS,
-                        s->handler, s->target, s->arg };
+                        s->handler, s->target, s->arg, s->hint };
     return 0;
 }
 
@@ -255,7 +260,7 @@ int pes_push(pes *q, const pes_event *e)
     if (e->seq >= ((uint64_t)1 << (64 - SLOT_BITS)))
         return -1;
     uint32_t sl = freelist_take(&q->free_slots);
-    q->slots[sl] = (slot){ e->handler, e->target, e->arg };
+    q->slots[sl] = (slot){ e->handler, e->target, e->arg, e->hint };
     key k = ((key)time_bits(e->time) << 64) | (e->seq << SLOT_BITS) | sl;
     if (q->hole) {
         /* The popped root's place: one sift down from the top serves the pop and this push
@@ -286,8 +291,17 @@ int pes_pop(pes *q, pes_event *out)
     uint32_t sl = (uint32_t)(top & (SLOT_MAX - 1));
     const slot *s = &q->slots[sl];
     *out = (pes_event){ bits_time((uint64_t)(top >> 64)), (uint64_t)top >> SLOT_BITS,
-                        s->handler, s->target, s->arg };
+                        s->handler, s->target, s->arg, s->hint };
     freelist_give(&q->free_slots, sl);
+    /* The next event is the smallest of the root's children unless the handler pushes a
+     * sooner one: what its handler reads first is fetched while this event is handled. */
+    if (q->size > PREFETCH_FROM) {
+        /* By time alone (a hint needs no tie-break): 64-bit compares are a few instructions. */
+        const uint64_t *c = (const uint64_t *)(q->heap + 1);   /* little-endian: time is word 1 */
+        size_t a = c[3] < c[1], b = 2 + (c[7] < c[5]);
+        size_t m = c[2 * b + 1] < c[2 * a + 1] ? b : a;
+        __builtin_prefetch(q->slots[(uint32_t)(q->heap[1 + m] & (SLOT_MAX - 1))].hint);
+    }
     /* The root stays vacant: the handler's first push fills it, or else the next look at
      * the minimum moves the last node there. */
     q->size--;

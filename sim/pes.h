@@ -19,6 +19,8 @@ typedef struct pes_event {
     sim_handler handler;
     void       *target;
     uint64_t    arg;
+    const void *hint;    /* memory the handler will read first (may be NULL or stale: only
+                            prefetched) */
 } pes_event;
 
 typedef struct pes pes;
