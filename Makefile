@@ -77,8 +77,22 @@ $(GEN_SRC): $(PRICING) scripts/embed.sh
 $(BUILD)/gen/pricing_tables.o: $(GEN_SRC) $(BUILD)/.flags
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+# Profile-guided optimisation, on by default for ./slsim (make PGO=0 skips it; the sanitizer
+# and MPI builds and the test binary never use it): scripts/pgo-build.sh compiles slsim with
+# instrumentation in $(BUILD)/pgo, runs a training set (scripts/pgo-train.sh: the bare-loop
+# model and the reference scenarios, one thread) and compiles again with the profile. The
+# event loop runs about 5% faster (issue 21); a profile moves code and inlining, never
+# arithmetic, so the outputs are byte-identical with or without it. Any source change
+# redoes both compiles: use PGO=0 in an edit-compile loop.
+PGO ?= 1
+ifeq ($(PGO)$(SAN)$(MPI)$(BIN),10slsim)
+$(BIN): $(SIM_SRC) $(MODEL_SRC) $(APP_SRC) app/main.c $(PRICING) scripts/embed.sh \
+        $(wildcard sim/*.h models/*.h models/*/*.h app/*.h) scripts/pgo-build.sh scripts/pgo-train.sh
+	@sh scripts/pgo-build.sh "$(MAKE)" "$(OPT)" $(BUILD)/pgo $@
+else
 $(BIN): $(MAIN_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+endif
 
 $(TESTBIN): $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(TESTLIBS) $(LIBS)

@@ -585,7 +585,7 @@ static void on_arrival(sim *s, void *target, uint64_t arg)
     st->t = sim_now(s);
     double next = next_arrival(st);
     if (next < st->end)
-        sim_at(s, next, on_arrival, st, 0);
+        sim_at_hint(s, next, on_arrival, st, 0, st);
     new_request(st->w, st, st->spec->target, -1, -1, -1);
 }
 

@@ -41,7 +41,7 @@ typedef unsigned __int128 key;
 /* Below this many pending events the set, its slots and what the handlers read stay in the
  * first-level caches and prefetching the next event's data only costs instructions (3% at
  * 100/s); above it the misses it hides pay (14% at 10,000/s: issue 21). */
-#define PREFETCH_FROM 2048
+#define PREFETCH_FROM 512
 
 typedef struct slot {
     sim_handler handler;
