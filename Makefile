@@ -46,12 +46,12 @@ all: $(BIN)
 
 help:
 	@echo "make deps        install missing Debian packages (apt-get; sudo when not root)"
-	@echo "make             build ./slsim (one job per core; make -j1 for one at a time)"
+	@echo "make             build ./slsim, profile-guided (PGO=0: a plain build; one job per core, make -j1 for one at a time)"
 	@echo "make run         run the default scenario (scenarios/reference/api-backend.json)"
 	@echo "make test        run every test suite, a line per suite with its checks and time"
 	@echo "make test-fast   the quick tier (under a minute): the suites without the cases tagged slow"
 	@echo "make check-layers  the include rule: sim/ includes nothing from models/ or app/, models/ nothing from app/"
-	@echo "make bench       throughput and memory benchmark"
+	@echo "make bench       throughput and memory benchmark, then make bench-ratio's figures"
 	@echo "make bench-ratio speed as a share of the bare C loop of the same model (scripts/baseline.c), and 1,000 functions against one"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan, with asserts (the normal build has none)"
 	@echo "make check-mpi   a sweep on 2 MPI ranks equals the single-process one (make MPI=1 builds with MPI)"

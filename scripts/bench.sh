@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench: simulated invocations (one function) and messages (a queue pipeline) per second
-# on one thread, and peak memory at 10 and 100 million (it must not grow with the count).
+# on one thread, and peak memory at 10 and 100 million (it must not grow with the count); then
+# the ratio to the bare C loop of the same model (scripts/bench-ratio.sh).
 set -eu
 bin=${1:-./slsim}
 scenario=scenarios/bench/poisson-one-function.json
@@ -42,3 +43,5 @@ t1=$(sweep 1); echo "$t1"
 t2=$(sweep 2); echo "$t2"
 cmp -s "$out/sweep1/sweep.csv" "$out/sweep2/sweep.csv" && echo "sweep.csv identical on 1 and 2 threads"
 echo "$t1 $t2" | awk '{ printf "speed-up on 2 threads: %.2fx\n", $4 / $9 }'
+echo "== against the bare C loop of the same model (scripts/bench-ratio.sh: CPU time, pinned, alternated, median of 5)"
+sh scripts/bench-ratio.sh "$bin"
