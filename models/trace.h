@@ -1,7 +1,7 @@
 /* trace.h — replaying recorded traffic: traffic sources with "process": "trace".
  *
  * A trace source reads a recorded trace (the Azure Functions 2019 per-minute counts, the
- * Azure Functions 2021 per-invocation log, or a plain CSV log) and sends each recorded
+ * Azure Functions 2021 per-invocation log, a plain CSV log, or AWS Lambda's REPORT logs) and sends each recorded
  * invocation to its own function. Loading happens in two passes over the scenario:
  *   trace_prepare  before components are parsed: scans the trace file once (streaming),
  *                  validates every row, lists the functions, picks the ones to replay and
@@ -59,6 +59,13 @@ double   trace_function_arrivals(const trace_spec *t, size_t i);
 /* Recorded arrivals of the replayed functions in the window, one pass (for azure2019, a
  * minute cut by start_s or end_s counts its share). */
 double   trace_arrivals(const trace_spec *t);
+/* lambda-report: whether t reads Lambda's logs, and replayed function i's observed cold
+ * starts in the window (the REPORT lines with an Init Duration): their count, returned, a
+ * sorted uniform sample of their Init Durations (ms; at most 512 values, *n of them) and
+ * their mean (NAN when none). Any out-pointer may be NULL. */
+bool     trace_is_lambda(const trace_spec *t);
+uint64_t trace_function_logged_cold_starts(const trace_spec *t, size_t i, const double **sample, size_t *n,
+                                           double *mean_ms);
 /* Malformed rows skipped at load (on_bad_row "skip"), over every file the source reads. */
 uint64_t trace_bad_rows(const trace_spec *t);
 /* The expected number of arrivals in run time [t0, t1) when the replay starts at run time

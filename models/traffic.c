@@ -771,6 +771,17 @@ void traffic_report(const world_spec *spec, const world *w, metric_sink *m)
         metric_emit(m, "replayed", (double)trace_player_arrivals(p));
         metric_emit(m, "bad_rows", (double)trace_bad_rows(s->trace));
         metric_emit(m, "read_errors", (double)trace_player_read_errors(p));
+        if (!trace_is_lambda(s->trace))
+            continue;
+        /* Observed in the logs (the window, one pass), to compare with the simulated figures. */
+        for (size_t k = 0; k < trace_function_count(s->trace); k++) {
+            double mean_ms;
+            uint64_t cold = trace_function_logged_cold_starts(s->trace, k, NULL, NULL, &mean_ms);
+            snprintf(m->prefix, sizeof m->prefix, "functions.%s.", trace_function_name(s->trace, k));
+            metric_emit(m, "logged_invocations", trace_function_arrivals(s->trace, k));
+            metric_emit(m, "logged_cold_starts", (double)cold);
+        }
+        snprintf(m->prefix, sizeof m->prefix, "sources.%s.", s->name);
     }
 }
 

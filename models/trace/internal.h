@@ -10,7 +10,9 @@
  * Formats: azure2019 (per function, invocations per minute; optional durations and memory
  * files joined on owner, app and function), azure2021 (one row per invocation: app, func,
  * end_timestamp, duration) and csv (timestamp_s and optional function, duration_ms,
- * tenant, size_kb columns). Files are read through sim/csv.h.
+ * tenant, size_kb columns). Files are read through sim/csv.h. lambda-report reads Lambda's
+ * REPORT records from one or more exported logs through lambda_log.h (lambda.c), each a
+ * request at its invocation's start replaying its recorded Duration.
  *
  * Invariants. The load pass reads each file once, line by line (never whole), and keeps
  * per function only its ids, counts and, for azure2019, the byte offset of its row's
@@ -36,7 +38,7 @@
 #include "sim/csv.h"
 #include "sim/strmap.h"
 
-typedef enum trace_format { FORMAT_AZURE2019, FORMAT_AZURE2021, FORMAT_CSV } trace_format;
+typedef enum trace_format { FORMAT_AZURE2019, FORMAT_AZURE2021, FORMAT_CSV, FORMAT_LAMBDA } trace_format;
 enum { WITHIN_UNIFORM, WITHIN_EVEN };
 enum { BAD_ROW_ERROR, BAD_ROW_SKIP };
 /* Columns: csv (time, function, duration, tenant, size), azure2021 (app, func, end, dur). */
@@ -64,7 +66,15 @@ typedef struct trace_function {
     int       memory_mb;     /* from memory_file, 0 when absent */
     int       trigger;       /* azure2019: index in trace_trigger_names; -1 none */
     long      line;          /* where it first appears */
+    /* lambda-report: the REPORT lines with an Init Duration in the window, and a uniform
+     * sample of their Init Durations (ms, sorted after the load; at most TRACE_INIT_SAMPLE) */
+    uint64_t  cold_starts;
+    double    init_sum;
+    double   *init_sample;
+    size_t    n_init_sample;
 } trace_function;
+
+#define TRACE_INIT_SAMPLE 512
 
 struct trace_spec {
     trace_format format;
@@ -99,12 +109,18 @@ struct trace_spec {
     double       arrivals_all, arrivals;
     uint64_t     bad_rows;
     const world_spec *w;         /* for tenant names at replay */
+    /* lambda-report: the logs (absolute or as given), each file's function or NULL */
+    char       **files;
+    char       **file_functions;
+    size_t       n_files;
+    bool         many_files;     /* given as "files" */
 };
 
 /* The options of a trace source, as read from its arrivals object. */
 typedef struct options {
     int          format;
     const char  *file, *durations_file, *memory_file;
+    const cJSON *files;           /* lambda-report: "files" (strings or {file, function}) */
     int          memory_percentile, within, on_bad_row;
     double       start_s, end_s, time_scale;
     bool         start_given, end_given;
@@ -148,7 +164,14 @@ int  trace_scan_azure2019(loader *L);
 int  trace_scan_per_invocation(loader *L);
 int  trace_scan_side_file(loader *L, bool memory, int percentile);
 int  trace_minute_buckets(loader *L);
+int  trace_bucket_add(trace_spec *t, double x, double n);
 int  trace_parse_row(const trace_spec *t, const world_spec *w, const csv_fields *fl, size_t line_len,
                      seq_row *row, size_t *col, char *why, size_t why_size);
+
+/* ---- lambda.c ---- */
+int  trace_scan_lambda(loader *L);
+/* The reader's options for t's logs (bad rows skipped but not counted when counter is NULL). */
+struct lambda_log_opts;
+void trace_lambda_opts(const trace_spec *t, struct lambda_log_opts *o, uint64_t *counter);
 
 #endif

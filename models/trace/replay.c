@@ -9,6 +9,7 @@
  * replay (or that function's row) and is counted once. The rest of the design is in
  * internal.h. */
 #include "models/trace/internal.h"
+#include "models/trace/lambda_log.h"
 #include "sim/rng.h"
 
 #include <math.h>
@@ -53,6 +54,8 @@ struct trace_player {
     int            next_fn;
     double         last_start;
     uint32_t       loop;
+    /* lambda-report: the logs' reader */
+    lambda_log    *log;
 };
 
 static double run_time(const trace_player *p, uint32_t loop, double trace_time)
@@ -234,11 +237,56 @@ static void on_minute(sim *s, void *target, uint64_t arg)
 
 /* ---- per-invocation formats: one reader, one row ahead ---- */
 
+/* lambda-report: the next record to replay into p->next, as read_next_row. The reader
+ * skips bad lines without counting them (the load counted them). */
+static bool read_next_record(trace_player *p)
+{
+    const trace_spec *t = p->t;
+    lambda_record r;
+    for (;;) {
+        int rc = p->log ? lambda_log_next(p->log, &r) : -1;
+        if (rc <= 0) {
+            if (rc < 0)
+                p->read_errors++;   /* the logs changed since they were loaded */
+            return false;
+        }
+        if (r.start_s < t->start_s)
+            continue;
+        if (r.start_s >= t->end)
+            return false;
+        int k = trace_find_function(t, NULL, r.function);
+        if (k < 0) {
+            p->read_errors++;
+            return false;
+        }
+        if (!t->fn[k].selected)
+            continue;
+        p->next = (seq_row){ .start = r.start_s, .run_ms = r.duration_ms, .size_kb = -1, .tenant = -1 };
+        p->next_fn = k;
+        return true;
+    }
+}
+
+/* (Re)opens the logs for a pass. false when they cannot be read (counted). */
+static bool open_logs(trace_player *p)
+{
+    lambda_log_opts o;
+    char err[600];
+    trace_lambda_opts(p->t, &o, NULL);
+    lambda_log_free(p->log);
+    p->log = lambda_log_open(&o, err, sizeof err);
+    if (!p->log)
+        p->read_errors++;
+    return p->log != NULL;
+}
+
 /* Reads the next row to replay into p->next. false at the end of the window (or of the
  * file, or at a read problem, counted). */
 static bool read_next_row(trace_player *p)
 {
     const trace_spec *t = p->t;
+    if (t->format == FORMAT_LAMBDA)
+        return read_next_record(p);
     char why[256];
     for (;;) {
         int rc = csv_reader_next(&p->rd);
@@ -297,6 +345,11 @@ static void schedule_row(trace_player *p)
             return;
         p->loop++;
         p->last_start = -INFINITY;
+        if (t->format == FORMAT_LAMBDA) {
+            if (!open_logs(p))
+                return;
+            continue;
+        }
         if (csv_reader_seek(&p->rd, t->window_offset) != 0) {
             p->read_errors++;
             return;
@@ -347,6 +400,11 @@ trace_player *trace_player_alloc(const trace_spec *t, sim *s, gsl_rng *r, double
         return p;
     }
     char why[256];
+    if (t->format == FORMAT_LAMBDA) {
+        if (open_logs(p))
+            schedule_row(p);
+        return p;
+    }
     p->rd.f = cfg_fopen_regular(t->path, why, sizeof why);
     if (!p->rd.f || csv_reader_seek(&p->rd, t->window_offset) != 0)
         p->read_errors++;
@@ -366,6 +424,7 @@ void trace_player_free(trace_player *p)
         close(p->fd);
     csv_reader_close(&p->rd);
     csv_fields_free(&p->fl);
+    lambda_log_free(p->log);
     free(p->fn);
     free(p);
 }

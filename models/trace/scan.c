@@ -192,7 +192,7 @@ static bool column_count_ok(loader *L, size_t expected, bool *go_on)
 
 /* Adds n arrivals at trace time x to the expected-arrival buckets (per-invocation
  * formats), halving the resolution when the span outgrows MAX_BUCKETS. */
-static int bucket_add(trace_spec *t, double x, double n)
+int trace_bucket_add(trace_spec *t, double x, double n)
 {
     size_t j = (size_t)floor((x - t->bucket0) / t->bucket_s);
     while (j >= MAX_BUCKETS) {
@@ -565,7 +565,7 @@ int trace_scan_per_invocation(loader *L)
         t->fn[k].arrivals += 1;
         t->fn[k].duration_sum += row.run_ms > 0 ? row.run_ms : 0;
         t->arrivals_all += 1;
-        if (bucket_add(t, row.start, 1) != 0) {
+        if (trace_bucket_add(t, row.start, 1) != 0) {
             trace_load_oom(L);
             return -1;
         }

@@ -19,8 +19,9 @@
 
 #define MAX_COMPONENTS 10000      /* parse_components' limit */
 #define MIN_LOOP_S     1e-3       /* shortest window that may repeat (s of run time) */
+#define MAX_LOG_FILES  1000       /* lambda-report "files" */
 
-const char *const trace_format_names[] = { "azure2019", "azure2021", "csv", NULL };
+const char *const trace_format_names[] = { "azure2019", "azure2021", "csv", "lambda-report", NULL };
 static const char *const within_names[] = { "uniform", "even", NULL };
 static const char *const bad_row_names[] = { "error", "skip", NULL };
 static const int memory_percentiles[] = { 1, 5, 25, 50, 75, 95, 99, 100 };
@@ -115,16 +116,72 @@ static char *join_path(const char *scenario, const char *path)
 }
 
 
+/* lambda-report's "files": paths, or {"file": path, "function": name} naming the one
+ * function a file holds. o->file becomes the first path. */
+static void read_files(cfg_node *a, options *o)
+{
+    const cJSON *files = cfg_raw(a, "files");
+    if (o->format != FORMAT_LAMBDA) {
+        cfg_fail(a, "files", "applies to format \"lambda-report\" only; give \"file\"");
+        return;
+    }
+    if (cfg_has(a, "file")) {
+        cfg_fail(a, "file", "give \"file\" or \"files\", not both");
+        return;
+    }
+    int n = cJSON_IsArray(files) ? cJSON_GetArraySize(files) : 0;
+    if (n < 1 || n > MAX_LOG_FILES) {
+        cfg_fail(a, "files", "expected an array of 1 to %d log files (paths, or {\"file\": path, "
+                 "\"function\": name})", MAX_LOG_FILES);
+        return;
+    }
+    int i = 0;
+    char key[64];
+    for (const cJSON *e = files->child; e; e = e->next, i++) {
+        const cJSON *path = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "file") : e;
+        const cJSON *fn = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "function") : NULL;
+        snprintf(key, sizeof key, "files[%d]", i);
+        if (!cJSON_IsString(path) || !path->valuestring[0]) {
+            cfg_fail(a, key, "expected a log file's path, or {\"file\": path, \"function\": name}");
+            return;
+        }
+        if (cJSON_IsObject(e)) {
+            for (const cJSON *k = e->child; k; k = k->next)
+                if (strcmp(k->string, "file") != 0 && strcmp(k->string, "function") != 0) {
+                    cfg_fail(a, key, "unknown key \"%.64s\"; expected file and function", k->string);
+                    return;
+                }
+            if (fn && (!cJSON_IsString(fn) || !trace_valid_name(fn->valuestring))) {
+                snprintf(key, sizeof key, "files[%d].function", i);
+                cfg_fail(a, key, "expected the function's name: 1 to 64 letters, digits, _ and -");
+                return;
+            }
+        }
+        if (i == 0)
+            o->file = path->valuestring;
+    }
+    o->files = files;
+    cfg_put(a, "files", cJSON_Duplicate(files, 1));
+}
+
 /* Reads the trace keys of arrivals node a (both passes read the same way). */
 static void read_options(cfg_node *a, options *o)
 {
     *o = (options){ .format = -1, .repeat = 1 };
     if (!cfg_has(a, "format"))
-        cfg_missing(a, "format", "one of \"azure2019\", \"azure2021\", \"csv\"");
+        cfg_missing(a, "format", "one of \"azure2019\", \"azure2021\", \"csv\", \"lambda-report\"");
     o->format = cfg_enum(a, "format", trace_format_names, -1);
-    if (!cfg_has(a, "file"))
-        cfg_missing(a, "file", "the trace file's path (relative to the scenario's folder)");
-    o->file = cfg_string(a, "file", NULL);
+    if (cfg_failed(a))
+        return;
+    if (cfg_has(a, "files")) {
+        read_files(a, o);
+    } else {
+        if (!cfg_has(a, "file"))
+            cfg_missing(a, "file", o->format == FORMAT_LAMBDA ? "the log's path (relative to the scenario's "
+                        "folder), or \"files\": [paths]" : "the trace file's path (relative to the "
+                        "scenario's folder)");
+        o->file = cfg_string(a, "file", NULL);
+    }
     if (cfg_failed(a))
         return;
     static const char *const only_2019[] = { "durations_file", "memory_file", "memory_percentile",
@@ -225,7 +282,7 @@ static void make_name(const trace_spec *t, const trace_function *f, size_t k, ch
 static int assign_names(loader *L)
 {
     trace_spec *t = L->t;
-    if (t->format == FORMAT_CSV) {
+    if (t->format == FORMAT_CSV || t->format == FORMAT_LAMBDA) {
         for (size_t i = 0; i < t->n_fn; i++) {
             t->fn[i].name = strdup(t->fn[i].key);
             t->fn[i].app_name = strdup(t->fn[i].key);   /* a csv function is its own app */
@@ -493,7 +550,14 @@ void trace_spec_free(trace_spec *t)
         free(t->fn[i].app);
         free(t->fn[i].name);
         free(t->fn[i].app_name);
+        free(t->fn[i].init_sample);
     }
+    for (size_t i = 0; i < t->n_files; i++) {
+        free(t->files[i]);
+        free(t->file_functions[i]);
+    }
+    free(t->files);
+    free(t->file_functions);
     free(t->fn);
     strmap_free(&t->keys);
     free(t->selected);
@@ -504,6 +568,38 @@ void trace_spec_free(trace_spec *t)
     free(t->durations_path);
     free(t->memory_path);
     free(t);
+}
+
+/* lambda-report: the logs' paths (joined to the scenario's folder) and functions. */
+static int prepare_files(cfg_node *a, trace_spec *t, const options *o, const world_spec *w)
+{
+    size_t n = o->files ? (size_t)cJSON_GetArraySize(o->files) : 1;
+    t->files = calloc(n, sizeof *t->files);
+    t->file_functions = calloc(n, sizeof *t->file_functions);
+    if (!t->files || !t->file_functions) {
+        cfg_fail(a, NULL, "out of memory");
+        return -1;
+    }
+    t->n_files = n;
+    t->many_files = o->files != NULL;
+    if (!o->files) {
+        if (!(t->files[0] = strdup(t->path))) {
+            cfg_fail(a, NULL, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    size_t i = 0;
+    for (const cJSON *e = o->files->child; e; e = e->next, i++) {
+        const cJSON *path = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "file") : e;
+        const cJSON *fn = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "function") : NULL;
+        t->files[i] = join_path(w->file, path->valuestring);
+        if (!t->files[i] || (fn && !(t->file_functions[i] = strdup(fn->valuestring)))) {
+            cfg_fail(a, NULL, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int trace_prepare(cfg_node *a, cfg_node *source, const char *source_name, cJSON *components,
@@ -542,9 +638,12 @@ int trace_prepare(cfg_node *a, cfg_node *source, const char *source_name, cJSON 
         cfg_fail(a, NULL, "out of memory");
         return -1;
     }
+    if (t->format == FORMAT_LAMBDA && prepare_files(a, t, &o, w) != 0)
+        return -1;
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(source->in, "target");
-    loader L = { .a = a, .t = t, .w = w, .key = "file", .shown = t->shown };
-    int rc = t->format == FORMAT_AZURE2019 ? trace_scan_azure2019(&L) : trace_scan_per_invocation(&L);
+    loader L = { .a = a, .t = t, .w = w, .key = t->many_files ? "files" : "file", .shown = t->shown };
+    int rc = t->format == FORMAT_AZURE2019 ? trace_scan_azure2019(&L) :
+             t->format == FORMAT_LAMBDA ? trace_scan_lambda(&L) : trace_scan_per_invocation(&L);
     csv_reader_close(&L.r);
     if (rc == 0 && t->by_target && !target)
         cfg_fail(source, "target", "missing; %s has no function column, so every row goes to the "
@@ -623,7 +722,20 @@ int trace_resolve(cfg_node *a, trace_spec *t, const world_spec *w, int target)
     read_options(a, &o);
     if (cfg_failed(a))
         return -1;
-    put_path(a, "file", t->path);
+    if (t->many_files) {
+        /* Each file made absolute, its function kept. */
+        cJSON *files = cJSON_CreateArray();
+        for (size_t i = 0; files && i < t->n_files; i++) {
+            cfg_node tmp = { .ctx = a->ctx, .out = cJSON_CreateObject() };
+            put_path(&tmp, "file", t->files[i]);
+            if (t->file_functions[i])
+                cJSON_AddStringToObject(tmp.out, "function", t->file_functions[i]);
+            cJSON_AddItemToArray(files, tmp.out);
+        }
+        cfg_put(a, "files", files);
+    } else {
+        put_path(a, "file", t->path);
+    }
     put_path(a, "durations_file", t->durations_path);
     put_path(a, "memory_file", t->memory_path);
     cfg_put(a, "start_s", cJSON_CreateNumber(t->start_s));
