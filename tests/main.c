@@ -39,6 +39,7 @@ static const struct {
     { "cloudrun", cloudrun_suite },
     { "azure", azure_suite },
     { "trace", trace_suite },
+    { "lambda_logs", lambda_logs_suite },
     { "library", library_suite },
     { "validation", validation_suite },
     { "cli", cli_suite },

@@ -25,6 +25,7 @@ Suite *cloudrun_suite(void);    /* tests/test_cloudrun.c: Cloud Run's shared vCP
 Suite *azure_suite(void);       /* tests/test_azure.c: Azure's per-instance concurrency, Flex sizes and always-ready instances, bills */
 Suite *fleet_suite(void);       /* tests/test_fleet.c: containers and VMs: loss systems, sharing, bills, autoscaling */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
+Suite *lambda_logs_suite(void); /* tests/test_lambda_logs.c: reading Lambda REPORT logs */
 Suite *library_suite(void);     /* tests/test_library.c: the scenario library's lessons and descriptions */
 Suite *exercises_a_suite(void); /* tests/test_exercises_a.c: the answers of exercises 02-08 */
 Suite *exercises_b_suite(void); /* tests/test_exercises_b.c: the answers of exercises 09-14 */

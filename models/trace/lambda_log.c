@@ -65,6 +65,7 @@ typedef struct source {
     bool        has_next;
     lambda_record next;
     double      last_end;     /* previous record's end (insights order check) */
+    double      max_end;      /* latest end read */
     long        last_line;
 } source;
 
@@ -191,14 +192,18 @@ bool lambda_log_parse_time(const char *s, double *out, size_t *used)
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
         return false;
     const char *p = s + 19;
-    double frac = 0;
+    /* The fraction as a whole number of 10^-n s, so that "12:00:00.123" gives exactly what
+     * 123 ms since the epoch do (ms / 1000.0): the shapes of one log replay alike. */
+    long long frac = 0, unit = 1;
     if (*p == '.' || *p == ',') {
-        double scale = 0.1;
         p++;
         if (!isdigit((unsigned char)*p))
             return false;
-        for (; isdigit((unsigned char)*p); p++, scale /= 10)
-            frac += (*p - '0') * scale;
+        for (; isdigit((unsigned char)*p); p++)
+            if (unit < 1000000000LL) {
+                frac = frac * 10 + (*p - '0');
+                unit *= 10;
+            }
     }
     long offset_s = 0;
     if (*p == 'Z') {
@@ -216,8 +221,8 @@ bool lambda_log_parse_time(const char *s, double *out, size_t *used)
         p += 2;
         offset_s = sign * (oh * 3600 + om * 60);
     }
-    double days = (double)days_from_civil(y, mo, d);
-    *out = days * 86400.0 + (double)(h * 3600 + mi * 60 + sec - offset_s) + frac;
+    long long whole = (long long)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+    *out = (double)(whole * unit + frac) / (double)unit;
     *used = (size_t)(p - s);
     return true;
 }
@@ -895,7 +900,15 @@ static int advance(lambda_log *l, source *s)
                  s->last_end - s->next.end_s, s->last_line);
             return -1;
         }
+        if (rc == 1 && s->next.end_s < s->max_end - LAMBDA_LOG_HORIZON_S) {
+            /* Its start may already be given out: the reader's order would not hold. */
+            rc = -1;
+            snprintf(why, sizeof why, "its time is %.3f s before the latest read: the log is more than %g s "
+                     "out of order (sort it by time)", s->max_end - s->next.end_s, LAMBDA_LOG_HORIZON_S);
+        }
         if (rc == 1) {
+            if (s->next.end_s > s->max_end)
+                s->max_end = s->next.end_s;
             s->next.line = s->line;
             s->last_end = s->next.end_s;
             s->last_line = s->line;
@@ -934,7 +947,7 @@ static int open_source(lambda_log *l, source *s, const char *path)
     }
     s->rd.f = s->f;
     s->json_line = 1;
-    s->last_end = -INFINITY;
+    s->last_end = s->max_end = -INFINITY;
     /* The shape, from the first bytes: JSON opens with a bracket, a Logs Insights CSV's header
      * names @ fields; anything else is raw log lines. */
     char head[4096];
