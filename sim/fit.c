@@ -167,10 +167,11 @@ static double lilliefors_p(double d, double n)
 }
 
 /* Stephens (1974), exponential with its mean estimated: the modified statistic's upper
- * percentage points, interpolated linearly in log p and clamped to [0.01, 0.15]. */
+ * percentage points (as Davis and Stephens' algorithm AS 248, 1989, tabulates them),
+ * interpolated linearly in log p and clamped to [0.01, 0.15]. */
 static double exponential_ks_p(double d, double n)
 {
-    static const double point[] = { 0.926, 0.990, 1.094, 1.190, 1.308 };
+    static const double point[] = { 0.926, 0.995, 1.094, 1.184, 1.298 };
     static const double level[] = { 0.15, 0.10, 0.05, 0.025, 0.01 };
     double k = (d - 0.2 / n) * (sqrt(n) + 0.26 + 0.5 / sqrt(n));
     if (k <= point[0])
