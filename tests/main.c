@@ -22,6 +22,7 @@ static const struct {
     Suite *(*make)(void);
 } suites[] = {
     { "kernel", kernel_suite },
+    { "fit", fit_suite },
     { "blocks", blocks_suite },
     { "cfg", cfg_suite },
     { "model", model_suite },

@@ -49,6 +49,7 @@ Suite *idempotency_suite(void); /* tests/test_idempotency.c: an idempotency key 
 Suite *tenant_cost_suite(void);  /* tests/test_tenant_cost.c: each tenant's part of the bill, pool and silos, exercise 20 */
 Suite *network_suite(void);      /* tests/test_network.c: NAT gateways, VPC endpoints, zones and data out of functions' calls */
 Suite *authorizer_suite(void);   /* tests/test_authorizer.c: an API gateway's Lambda authorizer and its cache per token */
+Suite *fit_suite(void);         /* tests/test_fit.c: ML fits and their intervals, KS, percentiles, rate profiles, overlap */
 Suite *edge_suite(void);        /* tests/test_edge.c: an edge function's calls to the region, a CDN's cache, triggers and bill */
 
 /* True when SLSIM_QUICK is set: sanitizer runs use smaller samples. */
