@@ -41,13 +41,18 @@ const cli_command cli_commands[CLI_N_COMMANDS] = {
     { CLI_PLOT, "plot", "plot DIR", "plot a results folder with gnuplot (PNG and SVG)", NULL },
     { CLI_EXERCISE, "exercise", "exercise list | show N",
       "the teaching exercises (scenarios/exercises/)", NULL },
+    { CLI_CALIBRATE, "calibrate", "calibrate LOG... --out FILE",
+      "a scenario fitted to Lambda's REPORT logs, and the model checked against them",
+      "LOG: raw CloudWatch lines, Logs Insights CSV or JSON, filter-log-events JSON (one\n"
+      "function a file, named by its @log column or the file's name). Writes FILE, then\n"
+      "replays the logs through the fitted functions and prints model against logs." },
 };
 
 const cli_option cli_options[CLI_N_OPTIONS] = {
     { CLI_HELP, "--help", NULL, ALL, "print this command's usage and options, and stop" },
-    { CLI_OUT, "--out", "DIR", RUN | CLI_STUDIES,
+    { CLI_OUT, "--out", "DIR", RUN | CLI_STUDIES | CLI_BIT(CLI_CALIBRATE),
       "results folder (default results/<scenario name>; for a study\n"
-      "results/<first scenario>-<command>)" },
+      "results/<first scenario>-<command>; for calibrate the scenario file)" },
     { CLI_SEED, "--seed", "N", RUN | CLI_STUDIES, "override the scenario's seed" },
     { CLI_REPLICATIONS, "--replications", "N", RUN | CLI_STUDIES,
       "override the number of replications (1 to 1000; a study needs 2\n"

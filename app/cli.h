@@ -18,7 +18,7 @@
 
 typedef enum cli_command_id {
     CLI_RUN, CLI_VALIDATE, CLI_COMPARE, CLI_COST_CURVE, CLI_TUNE, CLI_SWEEP, CLI_PLOT,
-    CLI_EXERCISE, CLI_N_COMMANDS
+    CLI_EXERCISE, CLI_CALIBRATE, CLI_N_COMMANDS
 } cli_command_id;
 
 typedef enum cli_option_id {

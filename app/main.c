@@ -25,6 +25,7 @@
 #ifdef SLSIM_MPI
 #include <mpi.h>
 #endif
+#include "app/calibrate.h"
 #include "app/cli.h"
 #include "app/outdir.h"
 #include "app/graph.h"
@@ -616,6 +617,7 @@ static int slsim_main(int argc, char **argv)
         case CLI_COMPARE: case CLI_COST_CURVE: case CLI_TUNE: case CLI_SWEEP: rc = study_main(&a); break;
         case CLI_PLOT: rc = plot_main(&a); break;
         case CLI_EXERCISE: rc = exercise_main(&a); break;
+        case CLI_CALIBRATE: rc = calibrate_main(&a); break;
         case CLI_N_COMMANDS: rc = 2; break;
         }
     }

@@ -1,0 +1,443 @@
+/* calibrate.c — `slsim calibrate LOG... --out FILE`: a scenario fitted to Lambda's REPORT
+ * logs, and the model checked against the same logs.
+ *
+ * One pass over the logs (models/trace/lambda_log.h: every shape, in order of start time)
+ * feeds per function the statistics of sim/fit.h: handler durations and Init Durations
+ * (maximum-likelihood fits, KS, percentiles), the arrival profile, peak concurrency from
+ * the logged intervals, the cold-start share with its Wilson interval, billed GB-s and the
+ * memory size. The scenario is written with a comment beside every fitted value saying
+ * where it came from, to a temporary file renamed into place (never half-written). Then
+ * the check: the logs themselves are replayed through the calibrated functions (a trace
+ * source of format lambda-report whose functions are the calibrated components) and,
+ * per function, what the model predicts is printed beside what the logs say — cold-start
+ * share, billed GB-s, p50/p99 duration of the synthetic scenario, peak concurrency.
+ *
+ * What the logs cannot say is written as such in the scenario: who calls (a client that
+ * waits for every invocation), the timeout (Lambda's 900 s maximum, so no logged duration
+ * is cut), the keep-alive (slsim's Lambda default: the check shows how well it explains
+ * the logged cold starts). */
+#define _XOPEN_SOURCE 700   /* realpath */
+#include "app/calibrate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/numfmt.h"
+#include "app/run.h"
+#include "models/trace/lambda_log.h"
+#include "sim/fit.h"
+#include "sim/strmap.h"
+
+#define Z99 2.3263478740408408   /* standard normal 0.99 quantile: a lognormal's p99 */
+#define CAL_PI 3.14159265358979323846
+
+typedef struct cal_fn {
+    char        *name;
+    uint64_t     n, cold;
+    double       billed_gb_s;       /* sum of Billed Duration x Memory Size */
+    int          memory_mb;         /* the largest Memory Size logged */
+    int          max_used_mb;
+    uint64_t     memory_changes;    /* records whose Memory Size differs from the first */
+    int          first_memory_mb;
+    fit_sample   duration, init;
+    fit_arrivals arrivals;
+    fit_overlap  overlap;
+} cal_fn;
+
+typedef struct calib {
+    cal_fn  *fn;
+    size_t   n_fn, cap_fn;
+    strmap   index;
+    double   first, last;          /* starts of the first and last invocation */
+    uint64_t records;
+    int      oom;
+} calib;
+
+static cal_fn *find_fn(calib *c, const char *name)
+{
+    uint64_t h = strmap_hash(name);
+    size_t pos = 0;
+    for (int64_t i; (i = strmap_next(&c->index, h, &pos)) >= 0;)
+        if (strcmp(c->fn[i].name, name) == 0)
+            return &c->fn[i];
+    if (c->n_fn == c->cap_fn) {
+        size_t cap = c->cap_fn ? 2 * c->cap_fn : 8;
+        cal_fn *g = realloc(c->fn, cap * sizeof *g);
+        if (!g)
+            return NULL;
+        c->fn = g;
+        c->cap_fn = cap;
+    }
+    cal_fn *f = &c->fn[c->n_fn];
+    memset(f, 0, sizeof *f);
+    if (!(f->name = strdup(name)) || strmap_add(&c->index, h, (uint32_t)c->n_fn) != 0) {
+        free(f->name);
+        return NULL;
+    }
+    fit_sample_init(&f->duration);
+    fit_sample_init(&f->init);
+    fit_arrivals_init(&f->arrivals);
+    fit_overlap_init(&f->overlap);
+    c->n_fn++;
+    return f;
+}
+
+static int on_record(void *ctx, const lambda_record *r)
+{
+    calib *c = ctx;
+    cal_fn *f = find_fn(c, r->function);
+    if (!f) {
+        c->oom = 1;
+        return 1;
+    }
+    if (c->records == 0)
+        c->first = r->start_s;
+    c->last = r->start_s;
+    c->records++;
+    if (f->n == 0)
+        f->first_memory_mb = r->memory_mb;
+    f->n++;
+    f->memory_changes += r->memory_mb != f->first_memory_mb;
+    if (r->memory_mb > f->memory_mb)
+        f->memory_mb = r->memory_mb;
+    if (r->max_memory_mb > f->max_used_mb)
+        f->max_used_mb = r->max_memory_mb;
+    f->billed_gb_s += r->billed_ms / 1000.0 * r->memory_mb / 1024.0;
+    fit_sample_add(&f->duration, r->duration_ms);
+    if (r->init_ms >= 0) {
+        f->cold++;
+        fit_sample_add(&f->init, r->init_ms);
+    }
+    fit_arrivals_add(&f->arrivals, r->start_s);
+    if (fit_overlap_add(&f->overlap, r->start_s, r->start_s + (r->duration_ms + fmax(r->init_ms, 0)) / 1000.0) == -2) {
+        c->oom = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void calib_free(calib *c)
+{
+    for (size_t i = 0; i < c->n_fn; i++) {
+        free(c->fn[i].name);
+        fit_overlap_free(&c->fn[i].overlap);
+    }
+    free(c->fn);
+    strmap_free(&c->index);
+}
+
+/* ---- the scenario ------------------------------------------------------------------ */
+
+static void iso_time(double t, char *buf, size_t size)
+{
+    time_t s = (time_t)floor(t);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A distribution in dist.c's form for the best family by AIC, with the comment saying where
+ * it came from; the empirical table when no family fits: KS D above both the 1% critical
+ * value of a fully specified law, 1.63 / sqrt(n) (an upper bound for fitted parameters,
+ * which only lower D), and 0.02 (with a million values every real log fails the test; a
+ * 2% gap of the CDF is below what changes a simulated figure). */
+static void write_dist(FILE *o, const char *key, const fit_sample *s, const char *what, const char *indent)
+{
+    fit_result r[FIT_FAMILIES];
+    int best = fit_sample_best(s, r);
+    double pct[FIT_PERCENTS], val[FIT_PERCENTS];
+    size_t np = fit_percentiles(s, pct, val);
+    const fit_result *b = best >= 0 ? &r[best] : NULL;
+    if (b && b->ks_d <= fmax(1.63 / sqrt((double)b->n), 0.02)) {
+        fprintf(o, "%s// %s: %s by maximum likelihood over %llu values (best of four by AIC); ", indent,
+                key, fit_family_name(b->family), (unsigned long long)b->n);
+        for (size_t k = 0; k < b->n_params; k++)
+            fprintf(o, "%s %.6g (95%% CI %.6g to %.6g)%s", b->param[k].name, b->param[k].value, b->param[k].lo,
+                    b->param[k].hi, k + 1 < b->n_params ? ", " : "; ");
+        fprintf(o, "KS D %.4f", b->ks_d);
+        if (b->ks_p == b->ks_p)
+            fprintf(o, " (p %.2f)", b->ks_p);
+        fprintf(o, " against the %s\n", what);
+        fprintf(o, "%s\"%s\": ", indent, key);
+        switch (b->family) {
+        case FIT_LOGNORMAL:
+            fprintf(o, "{ \"dist\": \"lognormal\", \"median\": %.6g, \"p99\": %.6g }", exp(b->param[0].value),
+                    exp(b->param[0].value + Z99 * b->param[1].value));
+            break;
+        case FIT_GAMMA:
+            fprintf(o, "{ \"dist\": \"gamma\", \"mean\": %.6g, \"cv\": %.6g }", b->mean, 1 / sqrt(b->param[0].value));
+            break;
+        case FIT_WEIBULL:
+            fprintf(o, "{ \"dist\": \"weibull\", \"shape\": %.6g, \"scale\": %.6g }", b->param[0].value,
+                    b->param[1].value);
+            break;
+        default:
+            fprintf(o, "{ \"dist\": \"exponential\", \"mean\": %.6g }", b->param[0].value);
+            break;
+        }
+        return;
+    }
+    fprintf(o, "%s// %s: percentiles of the %s (%llu values)", indent, key, what, (unsigned long long)s->h.count);
+    if (b)
+        fprintf(o, "; no family fits (best %s, KS D %.4f)", fit_family_name(b->family), b->ks_d);
+    fprintf(o, "\n%s\"%s\": { \"dist\": \"empirical\", \"percentiles\": [", indent, key);
+    for (size_t k = 0; k < np; k++)
+        fprintf(o, "%s[%.6g, %.6g]", k ? ", " : "", pct[k], val[k]);
+    fprintf(o, "] }");
+}
+
+/* The arrivals of f: diurnal when the log covers a whole day and the hour-of-day rates
+ * swing by more than their noise (a cosine fitted by least squares to the 24 hourly
+ * rates), else Poisson at the mean rate. */
+static void write_arrivals(FILE *o, const cal_fn *f, const fit_profile *p)
+{
+    double c = 0, s = 0, mean = 0, w = 0;
+    if (p->span_s >= 86400) {
+        for (int h = 0; h < 24; h++) {
+            if (!(p->day[h].rate == p->day[h].rate))
+                continue;
+            double a = 2 * CAL_PI * (h + 0.5) / 24;
+            mean += p->day[h].rate;
+            c += p->day[h].rate * cos(a);
+            s += p->day[h].rate * sin(a);
+            w++;
+        }
+    }
+    double amp = 0, peak = 14;
+    if (w == 24) {
+        mean /= 24;
+        c /= 12;
+        s /= 12;
+        amp = sqrt(c * c + s * s) / mean;            /* relative amplitude a */
+        peak = fmod(atan2(s, c) * 24 / (2 * CAL_PI) - 0.5 + 24, 24);
+    }
+    fprintf(o, "      // %llu arrivals over %.0f s: mean %.6g a second; index of dispersion of the "
+            "counts a minute %.3g within hours (1 for Poisson), gaps' CV %.3g\n",
+            (unsigned long long)f->n, p->span_s, p->mean_rate, p->dispersion_hour, p->gap_cv);
+    if (amp > 0.1 && amp < 0.99) {
+        double k = (1 + amp) / (1 - amp);
+        fprintf(o, "      // a daily cycle: a cosine fitted to the 24 hourly rates swings by %.0f%% around the "
+                "mean, peak at %.1f h UTC\n", 100 * amp, peak);
+        fprintf(o, "      \"arrivals\": { \"process\": \"diurnal\", \"rate_per_s\": %.6g, \"peak_to_trough\": %.4g, "
+                "\"peak_hour\": %.2f },\n", p->mean_rate, k, peak);
+    } else {
+        fprintf(o, "      \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": %.6g },\n", p->mean_rate);
+    }
+}
+
+static int write_scenario(const calib *c, const char *path, char *const *files, size_t n_files, char *err,
+                          size_t err_size)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *o = fopen(tmp, "w");
+    if (!o) {
+        snprintf(err, err_size, "%s: cannot write the scenario here", path);
+        return -1;
+    }
+    char t0[32], t1[32];
+    iso_time(c->first, t0, sizeof t0);
+    iso_time(c->last, t1, sizeof t1);
+    double span = c->last - c->first;
+    double dur = span >= 72000 ? 86400 * ceil(span / 86400) : 3600 * fmax(1, ceil(span / 3600));
+    fprintf(o, "// Calibrated by slsim calibrate from %llu REPORT records of %zu function%s, %s to %s,\n"
+            "// in:", (unsigned long long)c->records, c->n_fn, c->n_fn == 1 ? "" : "s", t0, t1);
+    for (size_t i = 0; i < n_files; i++)
+        fprintf(o, " %s", files[i]);
+    fprintf(o, "\n// Each fitted value says where it came from. What the logs cannot say is marked so.\n{\n"
+            "  \"name\": \"calibrated\",\n"
+            "  \"description\": \"Traffic and functions fitted to Lambda REPORT logs by slsim calibrate.\",\n"
+            "  // the logs' span (%.0f s), in whole %s\n"
+            "  \"duration_s\": %.0f,\n  \"warmup_s\": 600,\n  \"seed\": 1,\n  \"replications\": 5,\n"
+            "  \"traffic\": [\n", span, span >= 72000 ? "days" : "hours", dur);
+    for (size_t i = 0; i < c->n_fn; i++) {
+        const cal_fn *f = &c->fn[i];
+        fit_profile p;
+        fit_arrivals_finish(&f->arrivals, &p);
+        fprintf(o, "    {\n      \"name\": \"%s\",\n      \"target\": \"%s\",\n", f->name, f->name);
+        if (p.n >= 2) {
+            write_arrivals(o, f, &p);
+        } else {
+            fprintf(o, "      // one invocation only: a rate cannot be fitted; one an hour stated\n");
+            fprintf(o, "      \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 0.000277778 },\n");
+        }
+        fprintf(o, "      // the logs do not say who calls: a client that waits for every invocation\n"
+                "      \"client\": { \"timeout_ms\": 900000 }\n    }%s\n", i + 1 < c->n_fn ? "," : "");
+    }
+    fprintf(o, "  ],\n  \"components\": [\n");
+    for (size_t i = 0; i < c->n_fn; i++) {
+        const cal_fn *f = &c->fn[i];
+        double lo, hi;
+        fit_wilson(f->cold, f->n, FIT_Z, &lo, &hi);
+        fprintf(o, "    {\n      \"name\": \"%s\",\n      \"kind\": \"function\",\n", f->name);
+        if (f->memory_changes)
+            fprintf(o, "      // Memory Size changed within the logs (%llu of %llu records differ from the first, "
+                    "%d MB): the largest\n", (unsigned long long)f->memory_changes, (unsigned long long)f->n,
+                    f->first_memory_mb);
+        else
+            fprintf(o, "      // Memory Size of every REPORT line (Max Memory Used at most %d MB)\n", f->max_used_mb);
+        fprintf(o, "      \"memory_mb\": %d,\n", f->memory_mb);
+        fprintf(o, "      // not in the logs: Lambda's maximum, so that no logged duration is cut\n"
+                "      \"timeout_s\": 900,\n"
+                "      // keep_alive: not in the logs; slsim's Lambda default (the check compares the cold\n"
+                "      // starts it gives on the logged arrivals with the logged ones)\n");
+        write_dist(o, "duration_ms", &f->duration, "logged Durations", "      ");
+        if (f->cold >= 20) {
+            fprintf(o, ",\n      // cold starts: %llu of %llu invocations logged an Init Duration (%.2f%%, 95%% CI "
+                    "%.2f%% to %.2f%%)\n", (unsigned long long)f->cold, (unsigned long long)f->n,
+                    100.0 * f->cold / f->n, 100 * lo, 100 * hi);
+            write_dist(o, "init_ms", &f->init, "logged Init Durations", "      ");
+            fprintf(o, "\n");
+        } else {
+            fprintf(o, "\n      // init_ms: slsim's default for the runtime; %llu Init Durations logged are too few "
+                    "to fit (20 needed)\n", (unsigned long long)f->cold);
+        }
+        fprintf(o, "    }%s\n", i + 1 < c->n_fn ? "," : "");
+    }
+    fprintf(o, "  ]\n}\n");
+    if (fclose(o) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        snprintf(err, err_size, "%s: cannot write the scenario here", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the check ----------------------------------------------------------------------- */
+
+/* The calibrated components with the logs themselves as their traffic. */
+static int write_check(const calib *c, const char *scenario, const char *path, char *const *files, size_t n_files)
+{
+    FILE *in = fopen(scenario, "r"), *o = fopen(path, "w");
+    if (!in || !o) {
+        if (in)
+            fclose(in);
+        if (o)
+            fclose(o);
+        return -1;
+    }
+    double span = c->last - c->first;
+    fprintf(o, "{ \"name\": \"calibrate-check\", \"duration_s\": %.0f, \"warmup_s\": 0, \"seed\": 1, "
+            "\"replications\": 5,\n  \"traffic\": [ { \"name\": \"logs\", \"arrivals\": { \"process\": \"trace\", "
+            "\"format\": \"lambda-report\", \"files\": [", ceil(span + LAMBDA_LOG_HORIZON_S + 1));
+    for (size_t i = 0; i < n_files; i++) {
+        char *abs = realpath(files[i], NULL);
+        fprintf(o, "%s\"%s\"", i ? ", " : "", abs ? abs : files[i]);
+        free(abs);
+    }
+    fprintf(o, "] }, \"client\": { \"timeout_ms\": 1000000 } } ],\n");
+    /* the components array of the calibrated scenario, as written */
+    char line[8192];
+    int copying = 0;
+    while (fgets(line, sizeof line, in)) {
+        if (!copying && strncmp(line, "  \"components\"", 14) == 0)
+            copying = 1;
+        if (copying)
+            fputs(line, o);
+    }
+    fclose(in);
+    return fclose(o) == 0 && copying ? 0 : -1;
+}
+
+static int run_file(const char *path, run_result *res, world_spec **spec, char *err, size_t err_size)
+{
+    world_overrides none = { 0 };
+    *spec = world_spec_load(path, &none, err, err_size);
+    if (!*spec)
+        return -1;
+    return run_scenario(*spec, 0, res, err, err_size);
+}
+
+static double fig(const run_result *r, const char *fn, const char *name)
+{
+    char key[512];
+    snprintf(key, sizeof key, "functions.%s.%s", fn, name);
+    return run_value(r, key, NULL);
+}
+
+static void print_check(const calib *c, const run_result *replay, const run_result *synth, FILE *out)
+{
+    fprintf(out, "\nThe model against the logs: the logs replayed through the calibrated functions "
+            "(5 replications),\nand the synthetic scenario's mean duration against the logged one.\n");
+    for (size_t i = 0; i < c->n_fn; i++) {
+        const cal_fn *f = &c->fn[i];
+        double lo, hi;
+        fit_wilson(f->cold, f->n, FIT_Z, &lo, &hi);
+        double inv = fig(replay, f->name, "invocations"), cold = fig(replay, f->name, "cold_starts");
+        double share = inv > 0 ? cold / inv : NAN;
+        char a[64], b[64];
+        num_grouped(a, sizeof a, (double)f->n, 0);
+        fprintf(out, "  %s (%s invocations logged)\n", f->name, a);
+        fprintf(out, "    cold-start share   model %.2f%%   logged %.2f%% (95%% CI %.2f%% to %.2f%%)%s\n",
+                100 * share, 100.0 * (double)f->cold / (double)f->n, 100 * lo, 100 * hi,
+                share < lo || share > hi ? "   OUTSIDE the logged interval" : "");
+        num_grouped(a, sizeof a, fig(replay, f->name, "billed_gb_s"), 1);
+        num_grouped(b, sizeof b, f->billed_gb_s, 1);
+        fprintf(out, "    billed GB-s        model %s   logged %s\n", a, b);
+        fprintf(out, "    peak concurrency   model %.0f   logged %zu\n", fig(replay, f->name, "max_concurrency"),
+                f->overlap.peak);
+        num_grouped(a, sizeof a, fig(synth, f->name, "mean_duration_ms"), 1);
+        num_grouped(b, sizeof b, f->duration.x.mean, 1);
+        fprintf(out, "    mean duration      synthetic %s ms   logged %s ms\n", a, b);
+    }
+    char a[64];
+    num_grouped(a, sizeof a, run_value(replay, "cost.monthly_total", NULL), 2);
+    fprintf(out, "  monthly bill of the replayed traffic, scaled to a month: $%s\n", a);
+}
+
+int calibrate_main(const cli_args *a)
+{
+    if (a->n_operands < 1)
+        return cli_bad_usage("%s", "calibrate: expected one or more log files: slsim calibrate LOG... --out FILE");
+    if (!a->out_dir)
+        return cli_bad_usage("%s", "calibrate: --out FILE names the scenario to write");
+    char err[1024];
+    calib c = { 0 };
+    lambda_log_opts o = { .files = a->operands, .n_files = a->n_operands };
+    int rc = lambda_log_scan(&o, on_record, &c, err, sizeof err);
+    if (rc != 0 || c.oom) {
+        fprintf(stderr, "slsim: %s\n", c.oom ? "out of memory" : err);
+        calib_free(&c);
+        return c.oom ? 1 : 2;
+    }
+    if (c.records == 0) {
+        fprintf(stderr, "slsim: %s: no REPORT records in the logs\n", a->operands[0]);
+        calib_free(&c);
+        return 2;
+    }
+    if (write_scenario(&c, a->out_dir, (char *const *)a->operands, a->n_operands, err, sizeof err) != 0) {
+        fprintf(stderr, "slsim: %s\n", err);
+        calib_free(&c);
+        return 1;
+    }
+    printf("Wrote %s: %zu function%s from %llu REPORT records.\n", a->out_dir, c.n_fn, c.n_fn == 1 ? "" : "s",
+           (unsigned long long)c.records);
+    char check[4096];
+    snprintf(check, sizeof check, "%s.check%ld.json", a->out_dir, (long)getpid());
+    run_result replay = { 0 }, synth = { 0 };
+    world_spec *rs = NULL, *ss = NULL;
+    rc = 0;
+    if (write_check(&c, a->out_dir, check, (char *const *)a->operands, a->n_operands) != 0) {
+        fprintf(stderr, "slsim: %s: cannot write the check scenario\n", check);
+        rc = 1;
+    } else if (run_file(check, &replay, &rs, err, sizeof err) != 0 ||
+               run_file(a->out_dir, &synth, &ss, err, sizeof err) != 0) {
+        fprintf(stderr, "slsim: the check did not run: %s\n", err);
+        rc = 1;
+    } else {
+        print_check(&c, &replay, &synth, stdout);
+    }
+    unlink(check);
+    if (rs)
+        run_result_free(&replay);
+    if (ss)
+        run_result_free(&synth);
+    world_spec_free(rs);
+    world_spec_free(ss);
+    calib_free(&c);
+    return rc;
+}
