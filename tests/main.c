@@ -41,6 +41,7 @@ static const struct {
     { "azure", azure_suite },
     { "trace", trace_suite },
     { "lambda_logs", lambda_logs_suite },
+    { "calibrate", calibrate_suite },
     { "library", library_suite },
     { "validation", validation_suite },
     { "cli", cli_suite },

@@ -26,6 +26,7 @@ Suite *azure_suite(void);       /* tests/test_azure.c: Azure's per-instance conc
 Suite *fleet_suite(void);       /* tests/test_fleet.c: containers and VMs: loss systems, sharing, bills, autoscaling */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
 Suite *lambda_logs_suite(void); /* tests/test_lambda_logs.c: reading Lambda REPORT logs */
+Suite *calibrate_suite(void);   /* tests/test_calibrate.c: slsim calibrate on logs of a known model */
 Suite *library_suite(void);     /* tests/test_library.c: the scenario library's lessons and descriptions */
 Suite *exercises_a_suite(void); /* tests/test_exercises_a.c: the answers of exercises 02-08 */
 Suite *exercises_b_suite(void); /* tests/test_exercises_b.c: the answers of exercises 09-14 */

@@ -203,6 +203,7 @@ START_TEST(test_every_command_answers_help_with_its_own_options)
         { "sweep", { "--vary", "--threads" } },
         { "plot", { "--help" } },
         { "exercise", { "--help" } },
+        { "calibrate", { "--out" } },
     };
     ck_assert_int_eq((long)(sizeof known / sizeof known[0]), CLI_N_COMMANDS);
     for (size_t i = 0; i < CLI_N_COMMANDS; i++) {

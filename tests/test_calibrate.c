@@ -1,0 +1,127 @@
+/* test_calibrate.c — slsim calibrate on logs written from a known model
+ * (scenarios/traces/lambda-logs/: scripts/lambda-logs-sample.sh, Poisson arrivals at 0.2/s
+ * and 0.05/s, lognormal durations of median 90 ms, sigma 0.6 and 800 ms, sigma 0.4, 512 and
+ * 2,048 MB, cold starts after 120 s idle): the fitted parameters' intervals hold the
+ * model's, the rates are within their Poisson interval, the logged cold-start share is the
+ * share of REPORT lines with an Init Duration (counted here from the file), the written
+ * scenario loads; bad input is refused with file:line and nothing is written. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/suites.h"
+#include "tests/support.h"
+
+#define LOGS "scenarios/traces/lambda-logs"
+
+/* The value and interval after "<name> " in the comment of the function's key in text
+ * (the first occurrence after from). */
+static void param_ci(const char *from, const char *name, double *v, double *lo, double *hi)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, " %s ", name);
+    const char *p = strstr(from, pat);
+    ck_assert_msg(p != NULL, "no %s in the written scenario", name);
+    ck_assert_int_eq(sscanf(p + strlen(pat), "%lf (95%% CI %lf to %lf)", v, lo, hi), 3);
+}
+
+START_TEST(test_fits_hold_the_model)
+{
+    char dir[512], out[512], text[8192];
+    support_tempdir(dir, sizeof dir);
+    support_join(out, sizeof out, dir, "calibrated.json");
+    int rc = support_sh(text, sizeof text, "'%s' calibrate %s/api.log %s/thumbnail.csv --out '%s'",
+                        support_binary(), LOGS, LOGS, out);
+    ck_assert_msg(rc == 0, "calibrate failed: %s", text);
+    char *s = support_read_file(out);
+    ck_assert_ptr_nonnull(s);
+    /* api: lognormal mu = log 90, sigma 0.6; thumbnail: log 800, 0.4 */
+    const char *api = strstr(s, "\"name\": \"api\",\n      \"kind\"");
+    const char *thumb = strstr(s, "\"name\": \"thumbnail\",\n      \"kind\"");
+    ck_assert_ptr_nonnull(api);
+    ck_assert_ptr_nonnull(thumb);
+    double v, lo, hi;
+    param_ci(api, "mu", &v, &lo, &hi);
+    ck_assert_msg(lo <= log(90) && log(90) <= hi, "api mu %g [%g, %g] misses log 90", v, lo, hi);
+    param_ci(api, "sigma", &v, &lo, &hi);
+    ck_assert_msg(lo <= 0.6 && 0.6 <= hi, "api sigma %g [%g, %g] misses 0.6", v, lo, hi);
+    param_ci(thumb, "mu", &v, &lo, &hi);
+    ck_assert_msg(lo <= log(800) && log(800) <= hi, "thumbnail mu %g [%g, %g] misses log 800", v, lo, hi);
+    param_ci(thumb, "sigma", &v, &lo, &hi);
+    ck_assert_msg(lo <= 0.4 && 0.4 <= hi, "thumbnail sigma %g [%g, %g] misses 0.4", v, lo, hi);
+    ck_assert_ptr_nonnull(strstr(api, "\"memory_mb\": 512"));
+    ck_assert_ptr_nonnull(strstr(thumb, "\"memory_mb\": 2048"));
+    /* rates: n arrivals over the span, within 3 Poisson standard errors of the model's */
+    unsigned long long n;
+    double span, rate;
+    const char *a = strstr(s, "arrivals over");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(sscanf(a - 12, "%*[^0-9]%llu arrivals over %lf s: mean %lf", &n, &span, &rate), 3);
+    ck_assert_msg(fabs(rate - 0.2) <= 3 * sqrt(0.2 / span), "api rate %g against 0.2", rate);
+    /* the written scenario is a valid one */
+    rc = support_sh(text, sizeof text, "'%s' validate '%s'", support_binary(), out);
+    ck_assert_msg(rc == 0, "the calibrated scenario does not validate: %s", text);
+    free(s);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_check_reports_the_logged_cold_starts)
+{
+    char dir[512], out[512], text[8192], count[64];
+    support_tempdir(dir, sizeof dir);
+    support_join(out, sizeof out, dir, "calibrated.json");
+    /* the reference, from the file itself: REPORT lines, and those with an Init Duration */
+    ck_assert_int_eq(support_sh(count, sizeof count, "grep -c 'REPORT RequestId' %s/api.log", LOGS), 0);
+    long reports = atol(count);
+    ck_assert_int_eq(support_sh(count, sizeof count, "grep -c 'Init Duration' %s/api.log", LOGS), 0);
+    long cold = atol(count);
+    ck_assert_int_gt(reports, 100);
+    int rc = support_sh(text, sizeof text, "'%s' calibrate %s/api.log --out '%s'", support_binary(), LOGS, out);
+    ck_assert_msg(rc == 0, "calibrate failed: %s", text);
+    char want[128];
+    snprintf(want, sizeof want, "logged %.2f%%", 100.0 * (double)cold / (double)reports);
+    ck_assert_msg(strstr(text, want) != NULL, "no '%s' in:\n%s", want, text);
+    ck_assert_msg(strstr(text, "cold-start share   model ") != NULL, "no model share in:\n%s", text);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_bad_input_refused)
+{
+    char dir[512], out[512], log[512], text[4096];
+    support_tempdir(dir, sizeof dir);
+    support_join(out, sizeof out, dir, "c.json");
+    support_write_in(log, sizeof log, dir, "bad.log",
+                     "2024-03-01T12:00:00.000Z REPORT RequestId: 1\tDuration: 1.0 ms\tBilled Duration: 2 ms\t"
+                     "Memory Size: 128 MB\tMax Memory Used: 60 MB\n"
+                     "2024-03-01T12:00:01.000Z REPORT RequestId: 2\tDuration: x ms\n");
+    int rc = support_sh(text, sizeof text, "'%s' calibrate '%s' --out '%s'", support_binary(), log, out);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(text, "bad.log:2") != NULL, "no file:line in: %s", text);
+    ck_assert(!support_path_exists(out));
+    rc = support_sh(text, sizeof text, "'%s' calibrate '%s'", support_binary(), log);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(text, "--out") != NULL, "%s", text);
+    support_write_in(log, sizeof log, dir, "empty.log", "START RequestId: 1\n");
+    rc = support_sh(text, sizeof text, "'%s' calibrate '%s' --out '%s'", support_binary(), log, out);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(text, "no REPORT records") != NULL, "%s", text);
+    ck_assert(!support_path_exists(out));
+    support_rmrf(dir);
+}
+END_TEST
+
+Suite *calibrate_suite(void)
+{
+    Suite *s = suite_create("calibrate");
+    TCase *tc = tcase_create("calibrate");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_fits_hold_the_model);
+    tcase_add_test(tc, test_check_reports_the_logged_cold_starts);
+    tcase_add_test(tc, test_bad_input_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
