@@ -801,58 +801,301 @@ static int next_json_element(lambda_log *l, source *s)
     return -1;
 }
 
-/* An element's field name as a string (numbers formatted into buf), or NULL. */
-static const char *json_field(const cJSON *e, const char *name, char *buf, size_t size)
+/* ---- one JSON element, read in place ------------------------------------------------
+ * An element is an object of members (Insights rows, filter-log-events events) or an array
+ * of {"field", "value"} objects (get-query-results). It is read where it lies in l->elem:
+ * strings are decoded in place (an escape is never shorter than what it stands for), so a
+ * record costs no allocation — the replay reads one per arrival, inside the event loop.
+ * Nested values other than those are skipped; true, false and null count as absent. */
+
+typedef struct jscan { char *p, *end; } jscan;
+
+/* The members the reader wants: the Insights columns, then filter-log-events' two. */
+enum { J_TIMESTAMP_MS = N_COLS, J_MESSAGE, J_FIELDS };
+typedef struct jfields {
+    const char *v[J_FIELDS];      /* a string's text, or a number's (formatted into num) */
+    bool        number[J_FIELDS];
+    double      value[J_FIELDS];  /* a number's value */
+    char        num[J_FIELDS][40];
+} jfields;
+
+static void js_space(jscan *j)
 {
-    const cJSON *v = NULL;
-    if (cJSON_IsObject(e)) {
-        v = cJSON_GetObjectItemCaseSensitive(e, name);
-    } else {
-        for (const cJSON *p = e->child; p && !v; p = p->next) {
-            const cJSON *f = cJSON_GetObjectItemCaseSensitive(p, "field");
-            if (cJSON_IsString(f) && strcmp(f->valuestring, name) == 0)
-                v = cJSON_GetObjectItemCaseSensitive(p, "value");
-        }
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+        j->p++;
+}
+
+static bool js_hex4(jscan *j, unsigned long *out)
+{
+    if (j->end - j->p < 4)
+        return false;
+    unsigned long v = 0;
+    for (int k = 0; k < 4; k++) {
+        int c = (unsigned char)*j->p++, d = isdigit(c) ? c - '0' : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10 : -1;
+        if (d < 0)
+            return false;
+        v = v * 16 + (unsigned long)d;
     }
-    if (cJSON_IsString(v))
-        return v->valuestring[0] ? v->valuestring : NULL;
-    if (cJSON_IsNumber(v)) {
-        snprintf(buf, size, "%.17g", v->valuedouble);
-        return buf;
+    *out = v;
+    return true;
+}
+
+/* The string at j->p, decoded in place and NUL-terminated; NULL when malformed. */
+static char *js_string(jscan *j)
+{
+    if (j->p >= j->end || *j->p != '"')
+        return NULL;
+    char *start = ++j->p, *out = start;
+    while (j->p < j->end) {
+        unsigned char c = (unsigned char)*j->p++;
+        if (c == '"') {
+            *out = '\0';
+            return start;
+        }
+        if (c != '\\') {      /* raw control characters pass, as cJSON lets them */
+            *out++ = (char)c;
+            continue;
+        }
+        if (j->p >= j->end)
+            return NULL;
+        char e = *j->p++;
+        unsigned long cp;
+        switch (e) {
+        case '"': case '\\': case '/': *out++ = e; break;
+        case 'b': *out++ = '\b'; break;
+        case 'f': *out++ = '\f'; break;
+        case 'n': *out++ = '\n'; break;
+        case 'r': *out++ = '\r'; break;
+        case 't': *out++ = '\t'; break;
+        case 'u':
+            if (!js_hex4(j, &cp) || (cp >= 0xDC00 && cp <= 0xDFFF))
+                return NULL;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {       /* a surrogate pair */
+                unsigned long lo;
+                if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u')
+                    return NULL;
+                j->p += 2;
+                if (!js_hex4(j, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                    return NULL;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            if (cp < 0x80) {
+                *out++ = (char)cp;
+            } else if (cp < 0x800) {
+                *out++ = (char)(0xC0 | cp >> 6);
+                *out++ = (char)(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                *out++ = (char)(0xE0 | cp >> 12);
+                *out++ = (char)(0x80 | (cp >> 6 & 0x3F));
+                *out++ = (char)(0x80 | (cp & 0x3F));
+            } else {
+                *out++ = (char)(0xF0 | cp >> 18);
+                *out++ = (char)(0x80 | (cp >> 12 & 0x3F));
+                *out++ = (char)(0x80 | (cp >> 6 & 0x3F));
+                *out++ = (char)(0x80 | (cp & 0x3F));
+            }
+            break;
+        default:
+            return NULL;
+        }
     }
     return NULL;
 }
 
+typedef enum { JV_BAD, JV_STRING, JV_NUMBER, JV_OTHER } jvalue;
+
+/* The value at j->p: a string (*text, decoded in place), a number (*number), or another
+ * value skipped whole. */
+static jvalue js_value(jscan *j, char **text, double *number, int depth)
+{
+    js_space(j);
+    if (j->p >= j->end || depth > 64)
+        return JV_BAD;
+    char c = *j->p;
+    if (c == '"')
+        return (*text = js_string(j)) ? JV_STRING : JV_BAD;
+    if (c == '-' || isdigit((unsigned char)c)) {
+        char tok[64], *endp;
+        size_t n = 0;
+        while (j->p < j->end && n + 1 < sizeof tok && strchr("+-.0123456789eE", *j->p))
+            tok[n++] = *j->p++;
+        tok[n] = '\0';
+        *number = strtod(tok, &endp);
+        return *endp == '\0' && isfinite(*number) ? JV_NUMBER : JV_BAD;
+    }
+    static const char *const literals[] = { "true", "false", "null" };
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(literals[k]);
+        if ((size_t)(j->end - j->p) >= n && strncmp(j->p, literals[k], n) == 0) {
+            j->p += n;
+            return JV_OTHER;
+        }
+    }
+    if (c != '{' && c != '[')
+        return JV_BAD;
+    char close = c == '{' ? '}' : ']';
+    j->p++;
+    js_space(j);
+    if (j->p < j->end && *j->p == close) {
+        j->p++;
+        return JV_OTHER;
+    }
+    for (;;) {
+        char *t;
+        double v;
+        if (close == '}') {
+            js_space(j);
+            if (!js_string(j))
+                return JV_BAD;
+            js_space(j);
+            if (j->p >= j->end || *j->p++ != ':')
+                return JV_BAD;
+        }
+        if (js_value(j, &t, &v, depth + 1) == JV_BAD)
+            return JV_BAD;
+        js_space(j);
+        if (j->p >= j->end)
+            return JV_BAD;
+        if (*j->p == close) {
+            j->p++;
+            return JV_OTHER;
+        }
+        if (*j->p++ != ',')
+            return JV_BAD;
+    }
+}
+
+/* Keeps a member called name (the first of that name) when the reader wants it. */
+static void js_keep(jfields *w, const char *name, jvalue kind, char *text, double number)
+{
+    int k = -1;
+    for (int i = 0; i < N_COLS && k < 0; i++)
+        if (strcmp(name, column_names[i]) == 0)
+            k = i;
+    if (k < 0)
+        k = strcmp(name, "timestamp") == 0 ? J_TIMESTAMP_MS : strcmp(name, "message") == 0 ? J_MESSAGE : -1;
+    if (k < 0 || w->v[k] || w->number[k])
+        return;
+    if (kind == JV_STRING) {
+        w->v[k] = text[0] ? text : NULL;
+    } else if (kind == JV_NUMBER) {
+        snprintf(w->num[k], sizeof w->num[k], "%.17g", number);
+        w->v[k] = w->num[k];
+        w->number[k] = true;
+        w->value[k] = number;
+    }
+}
+
+/* An object's members into w; with as_field, a {"field": name, "value": v} pair instead.
+ * false when malformed. */
+static bool js_object(jscan *j, jfields *w, bool as_field)
+{
+    js_space(j);
+    if (j->p >= j->end || *j->p++ != '{')
+        return false;
+    char *field = NULL, *value_text = NULL;
+    double value_number = 0;
+    jvalue value_kind = JV_OTHER;
+    js_space(j);
+    if (j->p < j->end && *j->p == '}') {
+        j->p++;
+        return true;
+    }
+    for (;;) {
+        js_space(j);
+        char *name = js_string(j), *text = NULL;
+        double number = 0;
+        js_space(j);
+        if (!name || j->p >= j->end || *j->p++ != ':')
+            return false;
+        jvalue kind = js_value(j, &text, &number, 1);
+        if (kind == JV_BAD)
+            return false;
+        if (!as_field) {
+            js_keep(w, name, kind, text, number);
+        } else if (strcmp(name, "field") == 0 && kind == JV_STRING && !field) {
+            field = text;
+        } else if (strcmp(name, "value") == 0 && value_kind == JV_OTHER) {
+            value_kind = kind;
+            value_text = text;
+            value_number = number;
+        }
+        js_space(j);
+        if (j->p >= j->end)
+            return false;
+        if (*j->p == '}') {
+            j->p++;
+            break;
+        }
+        if (*j->p++ != ',')
+            return false;
+    }
+    if (as_field && field && field[0] == '@')     /* get-query-results' fields are the columns */
+        js_keep(w, field, value_kind, value_text, value_number);
+    return true;
+}
+
+/* l->elem into w. Returns 1 for an array of field/value pairs, 0 for an object, -1 when it
+ * is not valid JSON. */
+static int js_element(lambda_log *l, jfields *w)
+{
+    memset(w, 0, sizeof *w);
+    jscan j = { l->elem, l->elem + l->elem_len };
+    js_space(&j);
+    int rc;
+    if (j.p < j.end && *j.p == '[') {
+        j.p++;
+        js_space(&j);
+        if (j.p < j.end && *j.p == ']') {
+            j.p++;
+        } else {
+            for (;;) {
+                if (!js_object(&j, w, true))
+                    return -1;
+                js_space(&j);
+                if (j.p < j.end && *j.p == ']') {
+                    j.p++;
+                    break;
+                }
+                if (j.p >= j.end || *j.p++ != ',')
+                    return -1;
+            }
+        }
+        rc = 1;
+    } else {
+        if (!js_object(&j, w, false))
+            return -1;
+        rc = 0;
+    }
+    js_space(&j);
+    return j.p == j.end ? rc : -1;
+}
+
 static int json_record(lambda_log *l, source *s, lambda_record *r, char *why, size_t size)
 {
-    cJSON *e = cJSON_ParseWithLength(l->elem, l->elem_len);
-    if (!e || !(cJSON_IsObject(e) || cJSON_IsArray(e))) {
-        cJSON_Delete(e);
+    jfields jf;
+    int kind = js_element(l, &jf);
+    if (kind < 0) {
         snprintf(why, size, "an element that is not valid JSON (truncated?)");
         return -1;
     }
     row w = { .epoch_ms = NAN };
-    char num[N_COLS][40];
     for (int k = 0; k < N_COLS; k++)
-        w.f[k] = json_field(e, column_names[k], num[k], sizeof num[k]);
-    if (cJSON_IsArray(e) || w.f[C_TIMESTAMP])
+        w.f[k] = jf.v[k];
+    if (kind == 1 || w.f[C_TIMESTAMP])
         s->insights = true;
     if (!w.f[C_TIMESTAMP] && !w.f[C_MESSAGE]) {
         /* filter-log-events: {"timestamp": ms, "message": "..."} */
-        const cJSON *ts = cJSON_GetObjectItemCaseSensitive(e, "timestamp");
-        w.f[C_MESSAGE] = json_field(e, "message", num[C_MESSAGE], sizeof num[C_MESSAGE]);
-        if (!cJSON_IsNumber(ts) || !(ts->valuedouble > 0)) {
+        w.f[C_MESSAGE] = jf.v[J_MESSAGE];
+        if (!jf.number[J_TIMESTAMP_MS] || !(jf.value[J_TIMESTAMP_MS] > 0)) {
             int rc = w.f[C_MESSAGE] && strncmp(w.f[C_MESSAGE], "REPORT", 6) == 0 ? -1 : 0;
             if (rc)
                 snprintf(why, size, "an event without a \"timestamp\" (milliseconds since the epoch)");
-            cJSON_Delete(e);
             return rc;
         }
-        w.epoch_ms = ts->valuedouble;
+        w.epoch_ms = jf.value[J_TIMESTAMP_MS];
     }
-    int rc = row_record(l, s, &w, r, why, size);
-    cJSON_Delete(e);
-    return rc;
+    return row_record(l, s, &w, r, why, size);
 }
 
 /* ---- sources ----------------------------------------------------------------------------- */
