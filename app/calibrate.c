@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "app/numfmt.h"
 #include "app/run.h"
 #include "models/trace/lambda_log.h"
@@ -113,7 +115,7 @@ static int on_record(void *ctx, const lambda_record *r)
         fit_sample_add(&f->init, r->init_ms);
     }
     fit_arrivals_add(&f->arrivals, r->start_s);
-    if (fit_overlap_add(&f->overlap, r->start_s, r->start_s + (r->duration_ms + fmax(r->init_ms, 0)) / 1000.0) == -2) {
+    if (fit_overlap_add(&f->overlap, r->start_s, r->end_s) == -2) {
         c->oom = 1;
         return 1;
     }
@@ -131,6 +133,19 @@ static void calib_free(calib *c)
 }
 
 /* ---- the scenario ------------------------------------------------------------------ */
+
+/* s as a JSON string (quotes, escapes: cJSON's printer), so that any function name or path
+ * the logs give keeps the scenario valid JSON. Returns -1 when out of memory. */
+static int put_json_string(FILE *o, const char *s)
+{
+    cJSON *j = cJSON_CreateString(s);
+    char *q = j ? cJSON_PrintUnformatted(j) : NULL;
+    if (q)
+        fputs(q, o);
+    free(q);
+    cJSON_Delete(j);
+    return q ? 0 : -1;
+}
 
 static void iso_time(double t, char *buf, size_t size)
 {
@@ -229,51 +244,17 @@ static void write_arrivals(FILE *o, const cal_fn *f, const fit_profile *p)
     }
 }
 
-static int write_scenario(const calib *c, const char *path, char *const *files, size_t n_files, char *err,
-                          size_t err_size)
+/* The calibrated functions: "components": [...] up to its closing bracket. */
+static void write_components(FILE *o, const calib *c)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *o = fopen(tmp, "w");
-    if (!o) {
-        snprintf(err, err_size, "%s: cannot write the scenario here", path);
-        return -1;
-    }
-    char t0[32], t1[32];
-    iso_time(c->first, t0, sizeof t0);
-    iso_time(c->last, t1, sizeof t1);
-    double span = c->last - c->first;
-    double dur = span >= 72000 ? 86400 * ceil(span / 86400) : 3600 * fmax(1, ceil(span / 3600));
-    fprintf(o, "// Calibrated by slsim calibrate from %llu REPORT records of %zu function%s, %s to %s,\n"
-            "// in:", (unsigned long long)c->records, c->n_fn, c->n_fn == 1 ? "" : "s", t0, t1);
-    for (size_t i = 0; i < n_files; i++)
-        fprintf(o, " %s", files[i]);
-    fprintf(o, "\n// Each fitted value says where it came from. What the logs cannot say is marked so.\n{\n"
-            "  \"name\": \"calibrated\",\n"
-            "  \"description\": \"Traffic and functions fitted to Lambda REPORT logs by slsim calibrate.\",\n"
-            "  // the logs' span (%.0f s), in whole %s\n"
-            "  \"duration_s\": %.0f,\n  \"warmup_s\": 600,\n  \"seed\": 1,\n  \"replications\": 5,\n"
-            "  \"traffic\": [\n", span, span >= 72000 ? "days" : "hours", dur);
-    for (size_t i = 0; i < c->n_fn; i++) {
-        const cal_fn *f = &c->fn[i];
-        fit_profile p;
-        fit_arrivals_finish(&f->arrivals, &p);
-        fprintf(o, "    {\n      \"name\": \"%s\",\n      \"target\": \"%s\",\n", f->name, f->name);
-        if (p.n >= 2) {
-            write_arrivals(o, f, &p);
-        } else {
-            fprintf(o, "      // one invocation only: a rate cannot be fitted; one an hour stated\n");
-            fprintf(o, "      \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 0.000277778 },\n");
-        }
-        fprintf(o, "      // the logs do not say who calls: a client that waits for every invocation\n"
-                "      \"client\": { \"timeout_ms\": 900000 }\n    }%s\n", i + 1 < c->n_fn ? "," : "");
-    }
-    fprintf(o, "  ],\n  \"components\": [\n");
+    fprintf(o, "  \"components\": [\n");
     for (size_t i = 0; i < c->n_fn; i++) {
         const cal_fn *f = &c->fn[i];
         double lo, hi;
         fit_wilson(f->cold, f->n, FIT_Z, &lo, &hi);
-        fprintf(o, "    {\n      \"name\": \"%s\",\n      \"kind\": \"function\",\n", f->name);
+        fprintf(o, "    {\n      \"name\": ");
+        put_json_string(o, f->name);
+        fprintf(o, ",\n      \"kind\": \"function\",\n");
         if (f->memory_changes)
             fprintf(o, "      // Memory Size changed within the logs (%llu of %llu records differ from the first, "
                     "%d MB): the largest\n", (unsigned long long)f->memory_changes, (unsigned long long)f->n,
@@ -298,7 +279,57 @@ static int write_scenario(const calib *c, const char *path, char *const *files, 
         }
         fprintf(o, "    }%s\n", i + 1 < c->n_fn ? "," : "");
     }
-    fprintf(o, "  ]\n}\n");
+    fprintf(o, "  ]");
+}
+
+static int write_scenario(const calib *c, const char *path, char *const *files, size_t n_files, char *err,
+                          size_t err_size)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *o = fopen(tmp, "w");
+    if (!o) {
+        snprintf(err, err_size, "%s: cannot write the scenario here", path);
+        return -1;
+    }
+    char t0[32], t1[32];
+    iso_time(c->first, t0, sizeof t0);
+    iso_time(c->last, t1, sizeof t1);
+    double span = c->last - c->first;
+    double dur = span >= 72000 ? 86400 * ceil(span / 86400) : 3600 * fmax(1, ceil(span / 3600));
+    fprintf(o, "// Calibrated by slsim calibrate from %llu REPORT records of %zu function%s, %s to %s,\n"
+            "// in:", (unsigned long long)c->records, c->n_fn, c->n_fn == 1 ? "" : "s", t0, t1);
+    for (size_t i = 0; i < n_files; i++) {
+        fputc(' ', o);
+        put_json_string(o, files[i]);
+    }
+    fprintf(o, "\n// Each fitted value says where it came from. What the logs cannot say is marked so.\n{\n"
+            "  \"name\": \"calibrated\",\n"
+            "  \"description\": \"Traffic and functions fitted to Lambda REPORT logs by slsim calibrate.\",\n"
+            "  // the logs' span (%.0f s), in whole %s\n"
+            "  \"duration_s\": %.0f,\n  \"warmup_s\": 600,\n  \"seed\": 1,\n  \"replications\": 5,\n"
+            "  \"traffic\": [\n", span, span >= 72000 ? "days" : "hours", dur);
+    for (size_t i = 0; i < c->n_fn; i++) {
+        const cal_fn *f = &c->fn[i];
+        fit_profile p;
+        fit_arrivals_finish(&f->arrivals, &p);
+        fprintf(o, "    {\n      \"name\": ");
+        put_json_string(o, f->name);
+        fprintf(o, ",\n      \"target\": ");
+        put_json_string(o, f->name);
+        fprintf(o, ",\n");
+        if (p.n >= 2) {
+            write_arrivals(o, f, &p);
+        } else {
+            fprintf(o, "      // one invocation only: a rate cannot be fitted; one an hour stated\n");
+            fprintf(o, "      \"arrivals\": { \"process\": \"poisson\", \"rate_per_s\": 0.000277778 },\n");
+        }
+        fprintf(o, "      // the logs do not say who calls: a client that waits for every invocation\n"
+                "      \"client\": { \"timeout_ms\": 900000 }\n    }%s\n", i + 1 < c->n_fn ? "," : "");
+    }
+    fprintf(o, "  ],\n");
+    write_components(o, c);
+    fprintf(o, "\n}\n");
     if (fclose(o) != 0 || rename(tmp, path) != 0) {
         unlink(tmp);
         snprintf(err, err_size, "%s: cannot write the scenario here", path);
@@ -310,37 +341,26 @@ static int write_scenario(const calib *c, const char *path, char *const *files, 
 /* ---- the check ----------------------------------------------------------------------- */
 
 /* The calibrated components with the logs themselves as their traffic. */
-static int write_check(const calib *c, const char *scenario, const char *path, char *const *files, size_t n_files)
+static int write_check(const calib *c, const char *path, char *const *files, size_t n_files)
 {
-    FILE *in = fopen(scenario, "r"), *o = fopen(path, "w");
-    if (!in || !o) {
-        if (in)
-            fclose(in);
-        if (o)
-            fclose(o);
+    FILE *o = fopen(path, "w");
+    if (!o)
         return -1;
-    }
     double span = c->last - c->first;
     fprintf(o, "{ \"name\": \"calibrate-check\", \"duration_s\": %.0f, \"warmup_s\": 0, \"seed\": 1, "
             "\"replications\": 5,\n  \"traffic\": [ { \"name\": \"logs\", \"arrivals\": { \"process\": \"trace\", "
             "\"format\": \"lambda-report\", \"files\": [", ceil(span + LAMBDA_LOG_HORIZON_S + 1));
     for (size_t i = 0; i < n_files; i++) {
         char *abs = realpath(files[i], NULL);
-        fprintf(o, "%s\"%s\"", i ? ", " : "", abs ? abs : files[i]);
+        if (i)
+            fputs(", ", o);
+        put_json_string(o, abs ? abs : files[i]);
         free(abs);
     }
     fprintf(o, "] }, \"client\": { \"timeout_ms\": 1000000 } } ],\n");
-    /* the components array of the calibrated scenario, as written */
-    char line[8192];
-    int copying = 0;
-    while (fgets(line, sizeof line, in)) {
-        if (!copying && strncmp(line, "  \"components\"", 14) == 0)
-            copying = 1;
-        if (copying)
-            fputs(line, o);
-    }
-    fclose(in);
-    return fclose(o) == 0 && copying ? 0 : -1;
+    write_components(o, c);
+    fprintf(o, "\n}\n");
+    return fclose(o) == 0 ? 0 : -1;
 }
 
 static int run_file(const char *path, run_result *res, world_spec **spec, char *err, size_t err_size)
@@ -421,7 +441,7 @@ int calibrate_main(const cli_args *a)
     run_result replay = { 0 }, synth = { 0 };
     world_spec *rs = NULL, *ss = NULL;
     rc = 0;
-    if (write_check(&c, a->out_dir, check, (char *const *)a->operands, a->n_operands) != 0) {
+    if (write_check(&c, check, (char *const *)a->operands, a->n_operands) != 0) {
         fprintf(stderr, "slsim: %s: cannot write the check scenario\n", check);
         rc = 1;
     } else if (run_file(check, &replay, &rs, err, sizeof err) != 0 ||

@@ -114,6 +114,65 @@ START_TEST(test_bad_input_refused)
 }
 END_TEST
 
+/* A get-query-results export (escaped tabs, \u escapes, a surrogate pair in another
+ * field) in a folder whose name holds a quote and a backslash calibrates exactly as the
+ * same records as raw lines: the JSON is decoded right and the paths reach the check's
+ * scenario quoted. */
+START_TEST(test_json_export_and_odd_paths_as_raw)
+{
+    char dir[512], sub[600], raw[700], gqr[700], a[700], b[700], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(sub, sizeof sub, "%s/d\"q\\x", dir);
+    ck_assert_int_eq(support_sh(text, sizeof text, "mkdir '%s'", sub), 0);
+    snprintf(raw, sizeof raw, "%s/api.log", sub);
+    snprintf(gqr, sizeof gqr, "%s/api.json", sub);
+    FILE *fr = fopen(raw, "w"), *fg = fopen(gqr, "w");
+    ck_assert(fr && fg);
+    fprintf(fg, "{\"results\": [");
+    for (int i = 0; i < 200; i++) {
+        int s = 7 * i, ms = (37 * i) % 1000;
+        double d = 50 + (i * 7919 % 1000) / 10.0;
+        char init[64] = "";
+        if (i % 9 == 0)
+            snprintf(init, sizeof init, "\tInit Duration: %.2f ms", 150 + i / 3.0);
+        fprintf(fr, "2024-03-01T12:%02d:%02d.%03dZ REPORT RequestId: r%d\tDuration: %.2f ms\tBilled Duration: "
+                "%.0f ms\tMemory Size: 256 MB\tMax Memory Used: 70 MB%s\n", s / 60, s % 60, ms, i, d, ceil(d), init);
+        /* the same message with its tabs escaped two ways */
+        char msg[256];
+        snprintf(msg, sizeof msg, "REPORT RequestId: r%d\\tDuration: %.2f ms\\u0009Billed Duration: %.0f ms\\tMemory "
+                 "Size: 256 MB\\tMax Memory Used: 70 MB%s", i, d, ceil(d), i % 9 == 0 ? "\\tInit Duration: " : "");
+        fprintf(fg, "%s[{\"field\": \"@timestamp\", \"value\": \"2024-03-01 12:%02d:%02d.%03d\"}, {\"field\": "
+                "\"@message\", \"value\": \"%s", i ? ", " : "", s / 60, s % 60, ms, msg);
+        if (i % 9 == 0)
+            fprintf(fg, "%.2f ms", 150 + i / 3.0);
+        fprintf(fg, "\"}, {\"field\": \"@ptr\", \"value\": \"\\u00e9\\ud83d\\ude00\\\"\"}]");
+    }
+    fprintf(fg, "], \"status\": \"Complete\"}\n");
+    fclose(fr);
+    fclose(fg);
+    snprintf(a, sizeof a, "%s/a.json", dir);
+    snprintf(b, sizeof b, "%s/b.json", dir);
+    char out_a[8192];
+    /* the folder's name goes through the shell as a variable, quoted */
+    int rc = support_sh(out_a, sizeof out_a, "D='%s'; '%s' calibrate \"$D/d\\\"q\\\\x/api.log\" --out '%s'", dir,
+                    support_binary(), a);
+    ck_assert_msg(rc == 0, "raw: %s", out_a);
+    rc = support_sh(text, sizeof text, "D='%s'; '%s' calibrate \"$D/d\\\"q\\\\x/api.json\" --out '%s'", dir,
+                    support_binary(), b);
+    ck_assert_msg(rc == 0, "json: %s", text);
+    ck_assert_str_eq(out_a + strlen("Wrote ") + strlen(a), text + strlen("Wrote ") + strlen(b));
+    char *sa = support_read_file(a), *sb = support_read_file(b);
+    ck_assert(sa && sb);
+    /* the same scenario but for the comment naming the files (its second line) */
+    const char *ba = strchr(strchr(sa, '\n') + 1, '\n'), *bb = strchr(strchr(sb, '\n') + 1, '\n');
+    ck_assert_str_eq(ba, bb);
+    ck_assert_ptr_nonnull(strstr(sa, "\\\"q\\\\x/api.log"));     /* the path written escaped */
+    free(sa);
+    free(sb);
+    support_rmrf(dir);
+}
+END_TEST
+
 Suite *calibrate_suite(void)
 {
     Suite *s = suite_create("calibrate");
@@ -122,6 +181,7 @@ Suite *calibrate_suite(void)
     tcase_add_test(tc, test_fits_hold_the_model);
     tcase_add_test(tc, test_check_reports_the_logged_cold_starts);
     tcase_add_test(tc, test_bad_input_refused);
+    tcase_add_test(tc, test_json_export_and_odd_paths_as_raw);
     suite_add_tcase(s, tc);
     return s;
 }
