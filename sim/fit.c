@@ -210,6 +210,34 @@ static int fit_exponential(const fit_sample *s, fit_result *r)
     return 0;
 }
 
+/* Newton's method for a positive shape k, from *k: step(k, ctx) gives f(k) / f'(k); a step
+ * to a k that is not positive halves k instead. Returns 0 with the root in *k (relative
+ * change at most 1e-12), or -1 when 100 steps do not get there. */
+static int newton_shape(double *k, double (*step)(double k, void *ctx), void *ctx)
+{
+    double x = *k;
+    for (int it = 0; it < 100; it++) {
+        double next = x - step(x, ctx);
+        if (!(next > 0))
+            next = 0.5 * x;
+        if (fabs(next - x) <= 1e-12 * x) {
+            if (!isfinite(next))
+                return -1;
+            *k = next;
+            return 0;
+        }
+        x = next;
+    }
+    return -1;
+}
+
+static double gamma_step(double k, void *ctx)
+{
+    double s = *(const double *)ctx;
+    double f = log(k) - gsl_sf_psi(k) - s, df = 1.0 / k - gsl_sf_psi_1(k);
+    return f / df;
+}
+
 /* Gamma: the shape solves log k - psi(k) = log(mean x) - mean(log x) = s; Minka's closed
  * form starts Newton's iteration within a few percent (1.5% at worst), which then
  * converges in three or four steps. */
@@ -219,20 +247,7 @@ static int fit_gamma(const fit_sample *smp, fit_result *r)
     if (!(s > 0))
         return -1;
     double k = (3.0 - s + sqrt((s - 3.0) * (s - 3.0) + 24.0 * s)) / (12.0 * s);
-    int converged = 0;
-    for (int it = 0; it < 100; it++) {
-        double f = log(k) - gsl_sf_psi(k) - s, df = 1.0 / k - gsl_sf_psi_1(k);
-        double next = k - f / df;
-        if (!(next > 0))
-            next = 0.5 * k;
-        if (fabs(next - k) <= 1e-12 * k) {
-            k = next;
-            converged = 1;
-            break;
-        }
-        k = next;
-    }
-    if (!converged || !isfinite(k))
+    if (newton_shape(&k, gamma_step, &s) != 0)
         return -1;
     double theta = mean / k, trigamma = gsl_sf_psi_1(k), det = k * trigamma - 1.0;
     set_param(&r->param[0], "shape", k, sqrt(k / (n * det)));
@@ -271,28 +286,27 @@ static void weibull_moments(const fit_sample *s, double k, double g, double *m0,
     *m2 = c / n;
 }
 
+struct weibull_ctx { const fit_sample *s; double g; };
+
+/* The profile likelihood's derivative over its second derivative in the shape. */
+static double weibull_step(double k, void *ctx)
+{
+    const struct weibull_ctx *c = ctx;
+    double m0, m1, m2;
+    weibull_moments(c->s, k, c->g, &m0, &m1, &m2);
+    double d1 = 1.0 / k - m1 / m0;
+    double d2 = -1.0 / (k * k) - (m2 / m0 - (m1 / m0) * (m1 / m0));
+    return d1 / d2;
+}
+
 static int fit_weibull(const fit_sample *s, fit_result *r)
 {
     double n = (double)s->x.n, sd = sqrt(s->log_x.m2 / n), g = exp(s->log_x.mean);
     if (!(sd > 0))
         return -1;
     double k = PI / (sqrt(6.0) * sd), m0 = 1, m1 = 0, m2 = 0;
-    int converged = 0;
-    for (int it = 0; it < 100; it++) {
-        weibull_moments(s, k, g, &m0, &m1, &m2);
-        double d1 = 1.0 / k - m1 / m0;
-        double d2 = -1.0 / (k * k) - (m2 / m0 - (m1 / m0) * (m1 / m0));
-        double next = k - d1 / d2;
-        if (!(next > 0))
-            next = 0.5 * k;
-        if (fabs(next - k) <= 1e-12 * k) {
-            k = next;
-            converged = 1;
-            break;
-        }
-        k = next;
-    }
-    if (!converged || !isfinite(k))
+    struct weibull_ctx ctx = { s, g };
+    if (newton_shape(&k, weibull_step, &ctx) != 0)
         return -1;
     weibull_moments(s, k, g, &m0, &m1, &m2);
     double scale = g * pow(m0, 1.0 / k), c = 1.0 - EULER_GAMMA;
