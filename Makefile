@@ -86,7 +86,7 @@ $(BUILD)/gen/pricing_tables.o: $(GEN_SRC) $(BUILD)/.flags
 # redoes both compiles: use PGO=0 in an edit-compile loop.
 PGO ?= 1
 ifeq ($(PGO)$(SAN)$(MPI)$(BIN),10slsim)
-$(BIN): $(SIM_SRC) $(MODEL_SRC) $(APP_SRC) app/main.c $(PRICING) scripts/embed.sh \
+$(BIN): $(SIM_SRC) $(MODEL_SRC) $(APP_SRC) app/main.c $(PRICING) scripts/embed.sh $(BUILD)/.flags \
         $(wildcard sim/*.h models/*.h models/*/*.h app/*.h) scripts/pgo-build.sh scripts/pgo-train.sh
 	@sh scripts/pgo-build.sh "$(MAKE)" "$(OPT)" $(BUILD)/pgo $@
 else
