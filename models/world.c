@@ -782,7 +782,7 @@ const hist *world_source_latency(const world *w, size_t i)
     if (w->source_follows_latency)
         return &w->latency;
     const hist_small *h = &w->source_latency[i];
-    if (!h->wide && h->count == 0)
+    if (h->n_grains != HIST_SMALL_WIDE && h->count == 0)
         return NULL;
     hist_small_expand(h, w->latency_scratch);
     return w->latency_scratch;

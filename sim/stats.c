@@ -113,12 +113,11 @@ double hist_quantile(const hist *h, double q)
 
 /* ---- small histogram -------------------------------------------------------- */
 
-void hist_small_init(hist_small *h) { *h = (hist_small){ 0, 0, INFINITY, -INFINITY, NULL, NULL }; }
+void hist_small_init(hist_small *h) { *h = (hist_small){ 0, 0, INFINITY, -INFINITY, NULL, 0, 0 }; }
 
 void hist_small_free(hist_small *h)
 {
-    free(h->bucket);
-    free(h->wide);
+    free(h->store);
     hist_small_init(h);
 }
 
@@ -129,28 +128,48 @@ static int hist_small_widen(hist_small *h)
     if (!w)
         return -1;
     hist_small_expand(h, w);
-    free(h->bucket);
-    h->bucket = NULL;
-    h->wide = w;
+    free(h->store);
+    h->store = w;
+    h->n_grains = HIST_SMALL_WIDE;
+    return 0;
+}
+
+/* Makes h's window cover grain g. Returns 0 or -1 (out of memory: h unchanged). */
+static int hist_small_cover(hist_small *h, size_t g)
+{
+    size_t lo = h->lo_grain, n = h->n_grains;
+    size_t new_lo = n == 0 || g < lo ? g : lo;
+    size_t new_hi = n == 0 || g >= lo + n ? g + 1 : lo + n;
+    uint32_t *b = calloc((new_hi - new_lo) * HIST_GRAIN, sizeof *b);
+    if (!b)
+        return -1;
+    if (n)
+        memcpy(b + (lo - new_lo) * HIST_GRAIN, h->store, n * HIST_GRAIN * sizeof *b);
+    free(h->store);
+    h->store = b;
+    h->lo_grain = (uint16_t)new_lo;
+    h->n_grains = (uint16_t)(new_hi - new_lo);
     return 0;
 }
 
 int hist_small_add(hist_small *h, double x)
 {
-    if (h->wide) {
-        hist_add(h->wide, x);
+    if (h->n_grains == HIST_SMALL_WIDE) {
+        hist_add(h->store, x);
         return 0;
     }
-    if (!h->bucket && !(h->bucket = calloc(HIST_BUCKETS, sizeof *h->bucket)))
+    size_t b = hist_bucket_of(x), g = b / HIST_GRAIN;
+    if ((g < h->lo_grain || g >= (size_t)h->lo_grain + h->n_grains || h->n_grains == 0) &&
+        hist_small_cover(h, g) != 0)
         return -1;
-    size_t b = hist_bucket_of(x);
-    if (h->bucket[b] == UINT32_MAX) {
+    uint32_t *c = (uint32_t *)h->store + (b - (size_t)h->lo_grain * HIST_GRAIN);
+    if (*c == UINT32_MAX) {
         if (hist_small_widen(h) != 0)
             return -1;
-        hist_add(h->wide, x);
+        hist_add(h->store, x);
         return 0;
     }
-    h->bucket[b]++;
+    ++*c;
     hist_moments_add(&h->count, &h->sum, &h->min, &h->max, x);
     return 0;
 }
@@ -159,18 +178,30 @@ int hist_small_set(hist_small *h, const hist *src)
 {
     hist_small_free(h);
     bool narrow = true;
-    for (size_t i = 0; i < HIST_BUCKETS; i++)
+    size_t first = HIST_BUCKETS, last = 0;
+    for (size_t i = 0; i < HIST_BUCKETS; i++) {
         narrow &= src->bucket[i] <= UINT32_MAX;
+        if (src->bucket[i]) {
+            first = first < i ? first : i;
+            last = i;
+        }
+    }
     if (!narrow) {
-        if (!(h->wide = malloc(sizeof *h->wide)))
+        if (!(h->store = malloc(sizeof(hist))))
             return -1;
-        *h->wide = *src;
+        *(hist *)h->store = *src;
+        h->n_grains = HIST_SMALL_WIDE;
         return 0;
     }
-    if (!(h->bucket = malloc(HIST_BUCKETS * sizeof *h->bucket)))
-        return -1;
-    for (size_t i = 0; i < HIST_BUCKETS; i++)
-        h->bucket[i] = (uint32_t)src->bucket[i];
+    if (first < HIST_BUCKETS) {
+        if (hist_small_cover(h, first / HIST_GRAIN) != 0 || hist_small_cover(h, last / HIST_GRAIN) != 0) {
+            hist_small_free(h);
+            return -1;
+        }
+        uint32_t *c = h->store;
+        for (size_t i = first; i <= last; i++)
+            c[i - (size_t)h->lo_grain * HIST_GRAIN] = (uint32_t)src->bucket[i];
+    }
     h->count = src->count;
     h->sum = src->sum;
     h->min = src->min;
@@ -180,13 +211,15 @@ int hist_small_set(hist_small *h, const hist *src)
 
 void hist_small_expand(const hist_small *h, hist *out)
 {
-    if (h->wide) {
-        *out = *h->wide;
+    if (h->n_grains == HIST_SMALL_WIDE) {
+        *out = *(const hist *)h->store;
         return;
     }
     hist_init(out);
-    for (size_t i = 0; h->bucket && i < HIST_BUCKETS; i++)
-        out->bucket[i] = h->bucket[i];
+    const uint32_t *c = h->store;
+    size_t from = (size_t)h->lo_grain * HIST_GRAIN;
+    for (size_t i = 0; i < (size_t)h->n_grains * HIST_GRAIN && from + i < HIST_BUCKETS; i++)
+        out->bucket[from + i] = c[i];
     out->count = h->count;
     out->sum = h->sum;
     out->min = h->min;

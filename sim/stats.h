@@ -47,17 +47,26 @@ double   hist_mean(const hist *h);
 double   hist_bucket_lower(size_t i);
 double   hist_bucket_upper(size_t i);
 
-/* hist_small: the same histogram with 32-bit counts, its buckets made at the first
- * observation, for scenarios with thousands of sources (one each). Its head (count, sum,
- * min, max: 48 bytes) sits in an array of them, so an observation misses the cache on its
- * bucket only; the buckets take 9.7 KB. A count that would pass 2^32 - 1 moves it to a full
- * hist (wide), used alone from then on. hist_small_expand gives the hist that the same
- * observations, in the same order, make with hist_add: equal field by field. */
+/* hist_small: the same histogram with 32-bit counts, for scenarios with thousands of
+ * sources (one each). Its head (count, sum, min, max) sits in an array of them, and its
+ * buckets in a window of whole grains (HIST_GRAIN buckets, 64 bytes) that covers the
+ * buckets observed so far: made at the first observation, widened (realloc, counts moved)
+ * when one falls outside. A source whose latencies span a few powers of two holds a few
+ * hundred bytes to 2 KB instead of the whole range's 9.7 KB. A count that would pass
+ * 2^32 - 1 moves it to a full hist (wide), used alone from then on. hist_small_expand
+ * gives the hist that the same observations, in the same order, make with hist_add: equal
+ * field by field. Invariant: n_grains == HIST_SMALL_WIDE means store is a hist; otherwise
+ * store holds n_grains * HIST_GRAIN counts for buckets from lo_grain * HIST_GRAIN (NULL
+ * when n_grains is 0). */
+#define HIST_GRAIN       16
+#define HIST_GRAINS      ((HIST_BUCKETS + HIST_GRAIN - 1) / HIST_GRAIN)
+#define HIST_SMALL_WIDE  UINT16_MAX
+
 typedef struct hist_small {
-    uint64_t  count;
-    double    sum, min, max;
-    uint32_t *bucket;    /* HIST_BUCKETS counts, or NULL before the first observation */
-    hist     *wide;      /* or NULL */
+    uint64_t count;
+    double   sum, min, max;
+    void    *store;               /* uint32_t counts, or a hist when wide */
+    uint16_t lo_grain, n_grains;
 } hist_small;
 
 void hist_small_init(hist_small *h);

@@ -1058,7 +1058,31 @@ START_TEST(test_hist_small_equals_hist_of_the_same_observations)
     hist_small_init(&small);
     hist_small_expand(&small, got);                 /* empty: an empty hist */
     ck_assert(hist_same(got, full));
-    ck_assert_ptr_null(small.bucket);               /* nothing made before the first observation */
+    ck_assert_ptr_null(small.store);                /* nothing made before the first observation */
+
+    /* The window: one grain for one value, widened down and up to the grains between. */
+    hist_small win;
+    hist_small_init(&win);
+    hist *one = test_alloc(1, sizeof *one);
+    hist_init(one);
+    const double xs[] = { 100.0, 100.5, 3.0, 5000.0, 0.0 };
+    for (size_t i = 0; i < sizeof xs / sizeof *xs; i++) {
+        hist_add(one, xs[i]);
+        ck_assert_int_eq(hist_small_add(&win, xs[i]), 0);
+        size_t lo = hist_bucket_of(xs[i]) / HIST_GRAIN;
+        ck_assert_uint_le(win.lo_grain, lo);
+        ck_assert_uint_gt((size_t)win.lo_grain + win.n_grains, lo);
+        if (i == 0)
+            ck_assert_uint_eq(win.n_grains, 1);
+    }
+    /* 0 ms to 5 s: exactly the grains from the lowest value's to the highest's. */
+    ck_assert_uint_eq(win.lo_grain, hist_bucket_of(0.0) / HIST_GRAIN);
+    ck_assert_uint_eq(win.n_grains, hist_bucket_of(5000.0) / HIST_GRAIN - hist_bucket_of(0.0) / HIST_GRAIN + 1);
+    ck_assert_uint_lt(win.n_grains, HIST_GRAINS);
+    hist_small_expand(&win, got);
+    ck_assert(hist_same(got, one));
+    hist_small_free(&win);
+    free(one);
     for (size_t i = 0; i < n; i++) {
         double x = i % 97 == 0 ? 0.0 : gsl_ran_lognormal(r, log(250.0), 2.385);
         hist_add(full, x);
@@ -1082,19 +1106,19 @@ START_TEST(test_hist_small_equals_hist_of_the_same_observations)
     /* A bucket past 32 bits: set from such a hist, and a count reaching the limit by adds. */
     full->bucket[hist_bucket_of(2.385)] = (uint64_t)UINT32_MAX + 7;
     hist_small_set(&small, full);
-    ck_assert_ptr_nonnull(small.wide);
+    ck_assert_uint_eq(small.n_grains, HIST_SMALL_WIDE);
     hist_add(full, 2.385);
     hist_small_add(&small, 2.385);
     hist_small_expand(&small, got);
     ck_assert(hist_same(got, full));
     full->bucket[hist_bucket_of(2.385)] = UINT32_MAX - 1;
     hist_small_set(&small, full);
-    ck_assert_ptr_null(small.wide);
+    ck_assert_uint_ne(small.n_grains, HIST_SMALL_WIDE);
     for (int k = 0; k < 3; k++) {
         hist_add(full, 2.385);
         hist_small_add(&small, 2.385);
     }
-    ck_assert_ptr_nonnull(small.wide);
+    ck_assert_uint_eq(small.n_grains, HIST_SMALL_WIDE);
     hist_small_expand(&small, got);
     ck_assert(hist_same(got, full));
     hist_small_free(&small);
