@@ -30,6 +30,7 @@
 
 #include "app/numfmt.h"
 #include "app/run.h"
+#include "models/billing.h"
 #include "models/trace/lambda_log.h"
 #include "sim/fit.h"
 #include "sim/strmap.h"
@@ -46,8 +47,14 @@ typedef struct cal_fn {
     uint64_t     memory_changes;    /* records whose Memory Size differs from the first */
     int          first_memory_mb;
     fit_sample   duration, init;
+    hist         whole;             /* Duration plus any Init Duration: the invocation's time */
+    uint64_t     init_unbilled;     /* cold records whose Billed Duration leaves the Init Duration out */
     fit_arrivals arrivals;
     fit_overlap  overlap;
+    /* The fixed keep-alive whose replay of the logged arrivals gives the logged cold-start
+     * share (ka_est) and the shares at its Wilson interval's ends (ka_n_lo, ka_n_hi); NAN
+     * when not found (set by fit_keep_alive). */
+    double       ka_est, ka_n_lo, ka_n_hi;
 } cal_fn;
 
 typedef struct calib {
@@ -82,6 +89,8 @@ static cal_fn *find_fn(calib *c, const char *name)
     }
     fit_sample_init(&f->duration);
     fit_sample_init(&f->init);
+    hist_init(&f->whole);
+    f->ka_est = f->ka_n_lo = f->ka_n_hi = NAN;
     fit_arrivals_init(&f->arrivals);
     fit_overlap_init(&f->overlap);
     c->n_fn++;
@@ -110,8 +119,10 @@ static int on_record(void *ctx, const lambda_record *r)
         f->max_used_mb = r->max_memory_mb;
     f->billed_gb_s += r->billed_ms / 1000.0 * r->memory_mb / 1024.0;
     fit_sample_add(&f->duration, r->duration_ms);
+    hist_add(&f->whole, r->duration_ms + (r->init_ms > 0 ? r->init_ms : 0));
     if (r->init_ms >= 0) {
         f->cold++;
+        f->init_unbilled += r->billed_ms + 1 < r->duration_ms + r->init_ms;
         fit_sample_add(&f->init, r->init_ms);
     }
     fit_arrivals_add(&f->arrivals, r->start_s);
@@ -245,7 +256,7 @@ static void write_arrivals(FILE *o, const cal_fn *f, const fit_profile *p)
 }
 
 /* The calibrated functions: "components": [...] up to its closing bracket. */
-static void write_components(FILE *o, const calib *c)
+static void write_components(FILE *o, const calib *c, const double *keep_alive)
 {
     fprintf(o, "  \"components\": [\n");
     for (size_t i = 0; i < c->n_fn; i++) {
@@ -262,10 +273,22 @@ static void write_components(FILE *o, const calib *c)
         else
             fprintf(o, "      // Memory Size of every REPORT line (Max Memory Used at most %d MB)\n", f->max_used_mb);
         fprintf(o, "      \"memory_mb\": %d,\n", f->memory_mb);
+        fprintf(o, "      // the Durations were measured at this memory: a variant with another memory_mb scales\n"
+                "      // them by its CPU share, all of them with cpu_bound_fraction 1 (slsim's default; the logs\n"
+                "      // cannot say how much of the handler computes and how much waits: set it if you know)\n"
+                "      \"reference_memory_mb\": %d,\n", f->memory_mb);
         fprintf(o, "      // not in the logs: Lambda's maximum, so that no logged duration is cut\n"
-                "      \"timeout_s\": 900,\n"
-                "      // keep_alive: not in the logs; slsim's Lambda default (the check compares the cold\n"
-                "      // starts it gives on the logged arrivals with the logged ones)\n");
+                "      \"timeout_s\": 900,\n");
+        if (keep_alive)
+            fprintf(o, "      \"keep_alive\": { \"policy\": \"fixed\", \"idle_s\": %.9g },\n", keep_alive[i]);
+        else if (f->ka_n_lo == f->ka_n_lo && f->ka_est == f->ka_est)
+            fprintf(o, "      // keep_alive: slsim's Lambda default (AWS does not publish one). The logged cold starts are\n"
+                    "      // explained by a fixed keep-alive of %.0f s (95%% CI %.0f to %.0f s): replay of the logged\n"
+                    "      // arrivals, see the check; to use it: \"keep_alive\": { \"policy\": \"fixed\", \"idle_s\": %.0f }\n",
+                    f->ka_est, f->ka_n_lo, f->ka_n_hi, f->ka_est);
+        else
+            fprintf(o, "      // keep_alive: not in the logs; slsim's Lambda default (the check compares the cold\n"
+                    "      // starts it gives on the logged arrivals with the logged ones)\n");
         write_dist(o, "duration_ms", &f->duration, "logged Durations", "      ");
         if (f->cold >= 20) {
             fprintf(o, ",\n      // cold starts: %llu of %llu invocations logged an Init Duration (%.2f%%, 95%% CI "
@@ -328,7 +351,7 @@ static int write_scenario(const calib *c, const char *path, char *const *files, 
                 "      \"client\": { \"timeout_ms\": 900000 }\n    }%s\n", i + 1 < c->n_fn ? "," : "");
     }
     fprintf(o, "  ],\n");
-    write_components(o, c);
+    write_components(o, c, NULL);
     fprintf(o, "\n}\n");
     if (fclose(o) != 0 || rename(tmp, path) != 0) {
         unlink(tmp);
@@ -341,15 +364,16 @@ static int write_scenario(const calib *c, const char *path, char *const *files, 
 /* ---- the check ----------------------------------------------------------------------- */
 
 /* The calibrated components with the logs themselves as their traffic. */
-static int write_check(const calib *c, const char *path, char *const *files, size_t n_files)
+static int write_check(const calib *c, const char *path, char *const *files, size_t n_files,
+                       const double *keep_alive, int replications)
 {
     FILE *o = fopen(path, "w");
     if (!o)
         return -1;
     double span = c->last - c->first;
     fprintf(o, "{ \"name\": \"calibrate-check\", \"duration_s\": %.0f, \"warmup_s\": 0, \"seed\": 1, "
-            "\"replications\": 5,\n  \"traffic\": [ { \"name\": \"logs\", \"arrivals\": { \"process\": \"trace\", "
-            "\"format\": \"lambda-report\", \"files\": [", ceil(span + LAMBDA_LOG_HORIZON_S + 1));
+            "\"replications\": %d,\n  \"traffic\": [ { \"name\": \"logs\", \"arrivals\": { \"process\": \"trace\", "
+            "\"format\": \"lambda-report\", \"files\": [", ceil(span + LAMBDA_LOG_HORIZON_S + 1), replications);
     for (size_t i = 0; i < n_files; i++) {
         char *abs = realpath(files[i], NULL);
         if (i)
@@ -358,7 +382,7 @@ static int write_check(const calib *c, const char *path, char *const *files, siz
         free(abs);
     }
     fprintf(o, "] }, \"client\": { \"timeout_ms\": 1000000 } } ],\n");
-    write_components(o, c);
+    write_components(o, c, keep_alive);
     fprintf(o, "\n}\n");
     return fclose(o) == 0 ? 0 : -1;
 }
@@ -379,34 +403,197 @@ static double fig(const run_result *r, const char *fn, const char *name)
     return run_value(r, key, NULL);
 }
 
+/* ---- the keep-alive the logs imply --------------------------------------------------- */
+
+#define KA_MIN_S   1.0
+#define KA_MAX_S   7200.0
+#define KA_STEPS   11       /* bisection steps in log seconds: within 1% of the boundary */
+#define KA_MIN_COLD 5       /* fewer logged cold starts: no estimate */
+
+/* The replay of the logged arrivals with fixed keep-alives ka[i]: each function's share of
+ * cold starts into share[i]. One replication: the logs fix arrivals and durations (only init
+ * times are drawn). Returns 0, or -1 with err. */
+static int replay_shares(const calib *c, const char *check, char *const *files, size_t n_files, const double *ka,
+                         double *share, char *err, size_t err_size)
+{
+    if (write_check(c, check, files, n_files, ka, 1) != 0) {
+        snprintf(err, err_size, "%s: cannot write the check scenario", check);
+        return -1;
+    }
+    run_result res = { 0 };
+    world_spec *spec = NULL;
+    int rc = run_file(check, &res, &spec, err, err_size);
+    for (size_t i = 0; rc == 0 && i < c->n_fn; i++) {
+        double inv = fig(&res, c->fn[i].name, "invocations");
+        share[i] = inv > 0 ? fig(&res, c->fn[i].name, "cold_starts") / inv : NAN;
+    }
+    if (spec)
+        run_result_free(&res);
+    world_spec_free(spec);
+    return rc;
+}
+
+/* For each function with at least KA_MIN_COLD logged cold starts: the fixed keep-alive
+ * whose replay gives the logged share (ka_est), and those giving the ends of its Wilson
+ * interval (ka_n_lo for the upper share, ka_n_hi for the lower). A replay's share falls as
+ * the keep-alive grows, so each is found by bisection in log seconds between KA_MIN_S and
+ * KA_MAX_S; a share not reached inside that range leaves NAN (2 + 3 x KA_STEPS replays in
+ * all, every function at once). Returns 0, or -1 with err. */
+static int fit_keep_alive(calib *c, const char *check, char *const *files, size_t n_files, char *err,
+                          size_t err_size)
+{
+    size_t n = c->n_fn;
+    double *buf = calloc(6 * n, sizeof *buf);
+    if (!buf) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    double *ka = buf, *share = buf + n, *at_min = buf + 2 * n, *at_max = buf + 3 * n, *lo = buf + 4 * n,
+           *hi = buf + 5 * n;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        ka[i] = KA_MIN_S;
+    rc = replay_shares(c, check, files, n_files, ka, at_min, err, err_size);
+    for (size_t i = 0; i < n; i++)
+        ka[i] = KA_MAX_S;
+    rc = rc ? rc : replay_shares(c, check, files, n_files, ka, at_max, err, err_size);
+    for (int t = 0; rc == 0 && t < 3; t++) {
+        double target[3];
+        for (size_t i = 0; i < n; i++) {
+            lo[i] = log(KA_MIN_S);
+            hi[i] = log(KA_MAX_S);
+        }
+        for (int step = 0; rc == 0 && step < KA_STEPS; step++) {
+            for (size_t i = 0; i < n; i++)
+                ka[i] = exp(0.5 * (lo[i] + hi[i]));
+            rc = replay_shares(c, check, files, n_files, ka, share, err, err_size);
+            for (size_t i = 0; rc == 0 && i < n; i++) {
+                const cal_fn *f = &c->fn[i];
+                fit_wilson(f->cold, f->n, FIT_Z, &target[2], &target[1]);
+                target[0] = (double)f->cold / (double)f->n;
+                if (share[i] > target[t])
+                    lo[i] = log(ka[i]);   /* too many cold starts: keep instances longer */
+                else
+                    hi[i] = log(ka[i]);
+            }
+        }
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            cal_fn *f = &c->fn[i];
+            fit_wilson(f->cold, f->n, FIT_Z, &target[2], &target[1]);
+            target[0] = (double)f->cold / (double)f->n;
+            /* reached inside the range: the share at the shortest keep-alive is above the
+             * target and the share at the longest at or below it */
+            double v = f->cold >= KA_MIN_COLD && at_min[i] > target[t] && at_max[i] <= target[t]
+                           ? exp(0.5 * (lo[i] + hi[i]))
+                           : NAN;
+            *(t == 0 ? &f->ka_est : t == 1 ? &f->ka_n_lo : &f->ka_n_hi) = v;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* The month's bill of requests and billed GB-s (x86_64: a REPORT line does not say the
+ * architecture) of each function, priced by spec's table over its window: monthly[i] for
+ * function i, and the total. The same arithmetic for the model's figures and for the logged
+ * ones, so the two differ only by what they count. Returns 0, or -1 (out of memory). */
+static int bill_of(const world_spec *spec, size_t n, const double *requests, const double *gb_s,
+                   double *monthly, double *total)
+{
+    ledger u;
+    ledger_init(&u, &spec->prices);
+    bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
+    for (size_t i = 0; i < n; i++) {
+        usage_add(&u, i, "functions.requests", requests[i]);
+        usage_add(&u, i, "functions.gb_s.x86_64", gb_s[i]);
+    }
+    int rc = u.failed || !b.by_component ? -1 : 0;
+    if (rc == 0) {
+        billing_compute(&spec->prices, &u, spec->free_tier, spec->duration_s, &b);
+        for (size_t i = 0; i < n; i++)
+            monthly[i] = b.by_component[i];
+        *total = b.total;
+    }
+    free(b.by_component);
+    ledger_free(&u);
+    return rc;
+}
+
 static void print_check(const calib *c, const run_result *replay, const run_result *synth, FILE *out)
 {
     fprintf(out, "\nThe model against the logs: the logs replayed through the calibrated functions "
-            "(5 replications),\nand the synthetic scenario's mean duration against the logged one.\n");
-    for (size_t i = 0; i < c->n_fn; i++) {
+            "(5 replications);\ntimes from the synthetic scenario (its own arrivals and durations, cold starts included).\n");
+    size_t n = c->n_fn;
+    double *req = calloc(4 * n + 2, sizeof *req);
+    double *gbs = req ? req + n : NULL, *model_bill = req ? req + 2 * n : NULL;
+    double *logged_bill = req ? req + 3 * n : NULL, totals[2] = { NAN, NAN };
+    int billed = req != NULL;
+    for (size_t i = 0; billed && i < n; i++) {
+        req[i] = fig(replay, c->fn[i].name, "invocations");
+        gbs[i] = fig(replay, c->fn[i].name, "billed_gb_s");
+    }
+    billed = billed && bill_of(replay->spec, n, req, gbs, model_bill, &totals[0]) == 0;
+    for (size_t i = 0; billed && i < n; i++) {
+        req[i] = (double)c->fn[i].n;
+        gbs[i] = c->fn[i].billed_gb_s;
+    }
+    billed = billed && bill_of(replay->spec, n, req, gbs, logged_bill, &totals[1]) == 0;
+    for (size_t i = 0; i < n; i++) {
         const cal_fn *f = &c->fn[i];
         double lo, hi;
         fit_wilson(f->cold, f->n, FIT_Z, &lo, &hi);
         double inv = fig(replay, f->name, "invocations"), cold = fig(replay, f->name, "cold_starts");
         double share = inv > 0 ? cold / inv : NAN;
-        char a[64], b[64];
+        char a[64], b[64], k[600];
         num_grouped(a, sizeof a, (double)f->n, 0);
         fprintf(out, "  %s (%s invocations logged)\n", f->name, a);
         fprintf(out, "    cold-start share   model %.2f%%   logged %.2f%% (95%% CI %.2f%% to %.2f%%)%s\n",
                 100 * share, 100.0 * (double)f->cold / (double)f->n, 100 * lo, 100 * hi,
                 share < lo || share > hi ? "   OUTSIDE the logged interval" : "");
+        if (f->ka_est == f->ka_est)
+            fprintf(out, "    keep-alive         the logged share is a fixed %.0f s (95%% CI %s to %s) on replay\n",
+                    f->ka_est, f->ka_n_lo == f->ka_n_lo ? (snprintf(a, sizeof a, "%.0f s", f->ka_n_lo), a) : "below 1 s",
+                    f->ka_n_hi == f->ka_n_hi ? (snprintf(b, sizeof b, "%.0f s", f->ka_n_hi), b) : "over 7,200 s");
+        else
+            fprintf(out, "    keep-alive         not estimated (%llu cold starts logged, %d needed)\n",
+                    (unsigned long long)f->cold, KA_MIN_COLD);
         num_grouped(a, sizeof a, fig(replay, f->name, "billed_gb_s"), 1);
         num_grouped(b, sizeof b, f->billed_gb_s, 1);
         fprintf(out, "    billed GB-s        model %s   logged %s\n", a, b);
+        if (f->init_unbilled)
+            fprintf(out, "                       (%llu logged Billed Durations leave the Init Duration out, as Lambda did for\n"
+                    "                       ZIP packages on managed runtimes before 2025-08-01; the model bills it, as since)\n",
+                    (unsigned long long)f->init_unbilled);
+        if (billed) {
+            num_grouped(a, sizeof a, model_bill[i], 2);
+            num_grouped(b, sizeof b, logged_bill[i], 2);
+            fprintf(out, "    monthly bill       model $%s   logged $%s\n", a, b);
+        }
         fprintf(out, "    peak concurrency   model %.0f   logged %zu\n", fig(replay, f->name, "max_concurrency"),
                 f->overlap.peak);
         num_grouped(a, sizeof a, fig(synth, f->name, "mean_duration_ms"), 1);
-        num_grouped(b, sizeof b, f->duration.x.mean, 1);
-        fprintf(out, "    mean duration      synthetic %s ms   logged %s ms\n", a, b);
+        num_grouped(b, sizeof b, hist_mean(&f->whole), 1);
+        fprintf(out, "    mean time          synthetic %s ms   logged %s ms (Duration + any Init Duration)\n", a, b);
+        /* The synthetic source's latency is its function's time, cold start included; the
+         * logged one is Duration plus any Init Duration. */
+        snprintf(k, sizeof k, "pipelines.%s.latency_ms.p50", f->name);
+        double s50 = run_value(synth, k, NULL);
+        snprintf(k, sizeof k, "pipelines.%s.latency_ms.p99", f->name);
+        double s99 = run_value(synth, k, NULL);
+        fprintf(out, "    p50 / p99 time     synthetic %.1f / %.1f ms   logged %.1f / %.1f ms\n", s50, s99,
+                hist_quantile(&f->whole, 0.5), hist_quantile(&f->whole, 0.99));
+    }
+    if (billed) {
+        char a[64], b[64];
+        num_grouped(a, sizeof a, totals[0], 2);
+        num_grouped(b, sizeof b, totals[1], 2);
+        fprintf(out, "  monthly bill of requests and GB-s, scaled to a month (free tier %s, x86_64 prices):\n"
+                "    model $%s   logged $%s\n", replay->spec->free_tier ? "on" : "off", a, b);
     }
     char a[64];
     num_grouped(a, sizeof a, run_value(replay, "cost.monthly_total", NULL), 2);
-    fprintf(out, "  monthly bill of the replayed traffic, scaled to a month: $%s\n", a);
+    fprintf(out, "  the replay's whole monthly bill (logs and every other line too): $%s\n", a);
+    free(req);
 }
 
 int calibrate_main(const cli_args *a)
@@ -429,19 +616,27 @@ int calibrate_main(const cli_args *a)
         calib_free(&c);
         return 2;
     }
+    char check[4096];
+    snprintf(check, sizeof check, "%s.check%ld.json", a->out_dir, (long)getpid());
+    /* The keep-alive the logs imply goes into the scenario's comments, so it comes first. */
+    if (fit_keep_alive(&c, check, (char *const *)a->operands, a->n_operands, err, sizeof err) != 0) {
+        fprintf(stderr, "slsim: the check did not run: %s\n", err);
+        unlink(check);
+        calib_free(&c);
+        return 1;
+    }
     if (write_scenario(&c, a->out_dir, (char *const *)a->operands, a->n_operands, err, sizeof err) != 0) {
         fprintf(stderr, "slsim: %s\n", err);
+        unlink(check);
         calib_free(&c);
         return 1;
     }
     printf("Wrote %s: %zu function%s from %llu REPORT records.\n", a->out_dir, c.n_fn, c.n_fn == 1 ? "" : "s",
            (unsigned long long)c.records);
-    char check[4096];
-    snprintf(check, sizeof check, "%s.check%ld.json", a->out_dir, (long)getpid());
     run_result replay = { 0 }, synth = { 0 };
     world_spec *rs = NULL, *ss = NULL;
     rc = 0;
-    if (write_check(&c, check, (char *const *)a->operands, a->n_operands) != 0) {
+    if (write_check(&c, check, (char *const *)a->operands, a->n_operands, NULL, 5) != 0) {
         fprintf(stderr, "slsim: %s: cannot write the check scenario\n", check);
         rc = 1;
     } else if (run_file(check, &replay, &rs, err, sizeof err) != 0 ||

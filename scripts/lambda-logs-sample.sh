@@ -11,24 +11,29 @@
 #                   @billedDuration, @memorySize and @maxMemoryUsed in bytes, @initDuration),
 #                   sorted by @timestamp ascending: 0.05/s, median 800 ms, 2048 MB.
 #   sh scripts/lambda-logs-sample.sh [DIR]     (default scenarios/traces/lambda-logs)
+#   sh scripts/lambda-logs-sample.sh DIR sparse
+#                   writes DIR/sparse.log only (for the calibrate tests): two days of a function
+#                   called every 120 s on average with a 120-s keep-alive, so about a third of
+#                   its invocations are cold (some 500 Init Durations); median 40 ms, 256 MB.
 set -eu
 dir=${1:-scenarios/traces/lambda-logs}
 mkdir -p "$dir"
-gen() {  # name rate median_ms sigma memory_mb seed shape
-  awk -v name="$1" -v rate="$2" -v median="$3" -v sigma="$4" -v mem="$5" -v seed="$6" -v shape="$7" '
+gen() {  # name rate median_ms sigma memory_mb seed shape [hours keep_alive_s]
+  awk -v name="$1" -v rate="$2" -v median="$3" -v sigma="$4" -v mem="$5" -v seed="$6" -v shape="$7" \
+      -v hours="${8:-1}" -v keep="${9:-120}" '
   function u() { x = (16807 * x) % 2147483647; return x / 2147483647 }
   function normal() { return sqrt(-2 * log(u())) * cos(6.283185307179586 * u()) }
-  function iso(ms, sep, z,   s) { s = int(ms / 1000)
-    return sprintf("2024-03-01%s%02d:%02d:%02d.%03d%s", sep, 12 + int(s / 3600), int(s % 3600 / 60), s % 60, ms % 1000, z) }
+  function iso(ms, sep, z,   s) { s = int(ms / 1000) + 43200
+    return sprintf("2024-03-%02d%s%02d:%02d:%02d.%03d%s", 1 + int(s / 86400), sep, int(s % 86400 / 3600), int(s % 3600 / 60), s % 60, ms % 1000, z) }
   BEGIN {
     x = seed; t = 0; n = 0; ninst = 0
     while (1) {
       t += -log(u()) / rate
-      if (t >= 3600) break
+      if (t >= 3600 * hours) break
       dur = int(median * exp(sigma * normal()) * 100 + 0.5) / 100
       best = -1
       for (i = 0; i < ninst; i++)
-        if (free[i] <= t && t - free[i] <= 120 && (best < 0 || free[i] > free[best])) best = i
+        if (free[i] <= t && t - free[i] <= keep && (best < 0 || free[i] > free[best])) best = i
       init = -1
       if (best < 0) {
         init = int(245 * exp(0.3 * normal()) * 100 + 0.5) / 100
@@ -66,6 +71,10 @@ gen() {  # name rate median_ms sigma memory_mb seed shape
     }
   }'
 }
+if [ "${2:-}" = sparse ]; then
+  gen nightly 0.008333333333 40 0.5 256 9157 raw 48 120 > "$dir/sparse.log"
+  exit 0
+fi
 gen api 0.2 90 0.6 512 2385 raw > "$dir/api.log"
 gen thumbnail 0.05 800 0.4 2048 7741 csv > "$dir/thumbnail.csv"
 cat > "$dir/README.txt" <<'TXT'

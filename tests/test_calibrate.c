@@ -89,6 +89,71 @@ START_TEST(test_check_reports_the_logged_cold_starts)
 }
 END_TEST
 
+/* A log with hundreds of cold starts (scripts/lambda-logs-sample.sh DIR sparse: two days at
+ * one call per 120 s on average, a 120-s keep-alive, Init Durations lognormal of median
+ * 245 ms, sigma 0.3): the Init Duration fit holds the model's parameters, the keep-alive the
+ * logs imply holds the generator's, the check says the default keep-alive misses the logged
+ * share, and the synthetic scenario with the fitted keep-alive predicts a cold-start share
+ * inside the logged interval. */
+START_TEST(test_many_cold_starts_fit_init_and_keep_alive)
+{
+    char dir[512], out[512], text[8192];
+    support_tempdir(dir, sizeof dir);
+    ck_assert_int_eq(support_sh(text, sizeof text, "sh scripts/lambda-logs-sample.sh '%s' sparse", dir), 0);
+    support_join(out, sizeof out, dir, "calibrated.json");
+    int rc = support_sh(text, sizeof text, "'%s' calibrate '%s/sparse.log' --out '%s'", support_binary(), dir, out);
+    ck_assert_msg(rc == 0, "calibrate failed: %s", text);
+    /* the logged share, from the file itself, and its Wilson interval as printed */
+    char count[64];
+    ck_assert_int_eq(support_sh(count, sizeof count, "grep -c 'REPORT RequestId' '%s/sparse.log'", dir), 0);
+    double reports = atof(count);
+    ck_assert_int_eq(support_sh(count, sizeof count, "grep -c 'Init Duration' '%s/sparse.log'", dir), 0);
+    double cold = atof(count);
+    ck_assert_msg(cold >= 200, "the sample has %g cold starts", cold);
+    double logged, lo, hi;
+    const char *line = strstr(text, "cold-start share");
+    ck_assert_ptr_nonnull(line);
+    ck_assert_int_eq(sscanf(line, "cold-start share model %*f%% logged %lf%% (95%% CI %lf%% to %lf%%)", &logged, &lo,
+                            &hi), 3);
+    ck_assert_double_eq_tol(logged, 100 * cold / reports, 0.006);
+    /* slsim's default keep-alive (300 to 420 s) keeps instances longer than the logs' 120 s */
+    ck_assert_msg(strstr(line, "OUTSIDE") && strstr(line, "OUTSIDE") < strchr(line, '\n'),
+                  "the default keep-alive should miss the logged share: %s", line);
+    double ka, ka_lo, ka_hi;
+    const char *k = strstr(text, "keep-alive ");
+    ck_assert_ptr_nonnull(k);
+    ck_assert_int_eq(sscanf(k, "keep-alive the logged share is a fixed %lf s (95%% CI %lf s to %lf s)", &ka, &ka_lo,
+                            &ka_hi), 3);
+    ck_assert_msg(ka_lo <= 120 && 120 <= ka_hi, "keep-alive %g [%g, %g] misses the generator's 120 s", ka, ka_lo, ka_hi);
+    /* the Init Duration fit */
+    char *s = support_read_file(out);
+    ck_assert_ptr_nonnull(s);
+    const char *init = strstr(s, "// init_ms: lognormal");
+    ck_assert_msg(init != NULL, "no lognormal init_ms fit in the scenario");
+    double v, plo, phi;
+    param_ci(init, "mu", &v, &plo, &phi);
+    ck_assert_msg(plo <= log(245) && log(245) <= phi, "init mu %g [%g, %g] misses log 245", v, plo, phi);
+    param_ci(init, "sigma", &v, &plo, &phi);
+    ck_assert_msg(plo <= 0.3 && 0.3 <= phi, "init sigma %g [%g, %g] misses 0.3", v, plo, phi);
+    ck_assert_ptr_nonnull(strstr(s, "\"idle_s\": "));   /* the fitted keep-alive, offered in a comment */
+    free(s);
+    /* the synthetic model with the fitted keep-alive: its share inside the logged interval */
+    char set_ka[64];
+    snprintf(set_ka, sizeof set_ka, "components.sparse.keep_alive.idle_s=%.0f", ka);
+    const char *sets[] = { "components.sparse.keep_alive.policy=fixed", set_ka };
+    world_spec *spec;
+    run_result res;
+    support_run_file(out, 0, 0, sets, 2, &spec, &res);
+    double hw, share = 100 * support_ratio_ci(&res, "functions.sparse.cold_starts", "functions.sparse.invocations", &hw);
+    if (support_verbose())
+        printf("calibrate: synthetic cold share %.2f%% +- %.2f against logged %.2f%% [%.2f, %.2f], keep-alive %.0f s "
+               "[%.0f, %.0f]\n", share, 100 * hw, logged, lo, hi, ka, ka_lo, ka_hi);
+    ck_assert_msg(lo <= share && share <= hi, "synthetic share %g%% outside the logged [%g%%, %g%%]", share, lo, hi);
+    support_done(spec, &res);
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(test_bad_input_refused)
 {
     char dir[512], out[512], log[512], text[4096];
@@ -180,6 +245,7 @@ Suite *calibrate_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fits_hold_the_model);
     tcase_add_test(tc, test_check_reports_the_logged_cold_starts);
+    tcase_add_test(tc, test_many_cold_starts_fit_init_and_keep_alive);
     tcase_add_test(tc, test_bad_input_refused);
     tcase_add_test(tc, test_json_export_and_odd_paths_as_raw);
     suite_add_tcase(s, tc);
