@@ -777,6 +777,18 @@ static hist *hist_slot(world *w, hist **slot)
     return *slot;
 }
 
+void world_flush_latency(world *w)
+{
+    uint32_t n = w->pending_n;
+    w->pending_n = 0;
+    for (uint32_t k = 0; k < n; k++)
+        if (hist_small_prepare(&w->source_latency[w->pending_source[k]], w->pending_ms[k]) != 0)
+            w->out_of_memory = 1;
+    for (uint32_t k = 0; k < n; k++)
+        if (hist_small_add(&w->source_latency[w->pending_source[k]], w->pending_ms[k]) != 0)
+            w->out_of_memory = 1;
+}
+
 const hist *world_source_latency(const world *w, size_t i)
 {
     if (w->source_follows_latency)
@@ -811,8 +823,12 @@ static void record_latency(world *w, const request *r)
             w->out_of_memory = 1;
         w->source_follows_latency = false;
     }
-    if (source && !w->source_follows_latency && hist_small_add(&w->source_latency[r->source], ms) != 0)
-        w->out_of_memory = 1;
+    if (source && !w->source_follows_latency) {
+        w->pending_source[w->pending_n] = r->source;
+        w->pending_ms[w->pending_n] = ms;
+        if (++w->pending_n == WORLD_LATENCY_BATCH)
+            world_flush_latency(w);
+    }
     if (global) {
         hist_add(&w->latency, ms);
         /* One tenant's histogram is the global one (the same requests). */
@@ -1037,6 +1053,7 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     if (spec->stall_events)
         sim_set_stall_limit(w->s, spec->stall_events);
     sim_run_until(w->s, w->t_end);
+    world_flush_latency(w);
     progress_set(w->progress, w->progress_job, 1.0);
     if (sim_stalled(w->s, NULL)) {
         stall_message(w, r, err, err_size);

@@ -174,6 +174,18 @@ int hist_small_add(hist_small *h, double x)
     return 0;
 }
 
+int hist_small_prepare(hist_small *h, double x)
+{
+    if (h->n_grains == HIST_SMALL_WIDE)
+        return 0;
+    size_t b = hist_bucket_of(x), g = b / HIST_GRAIN;
+    if ((g < h->lo_grain || g >= (size_t)h->lo_grain + h->n_grains || h->n_grains == 0) &&
+        hist_small_cover(h, g) != 0)
+        return -1;
+    __builtin_prefetch((uint32_t *)h->store + (b - (size_t)h->lo_grain * HIST_GRAIN), 1);
+    return 0;
+}
+
 int hist_small_set(hist_small *h, const hist *src)
 {
     hist_small_free(h);

@@ -72,6 +72,10 @@ typedef struct hist_small {
 void hist_small_init(hist_small *h);
 /* Returns 0, or -1 when out of memory (the observation is lost). */
 int  hist_small_add(hist_small *h, double x);
+/* Makes h's window cover x's bucket and fetches that bucket's cache line, for an add of x
+ * soon after (hist_small_add then finds it in the cache). Returns 0, or -1 when out of
+ * memory (the add will report it again). */
+int  hist_small_prepare(hist_small *h, double x);
 /* Makes h hold what src holds. Returns 0, or -1 when out of memory. */
 int  hist_small_set(hist_small *h, const hist *src);
 void hist_small_expand(const hist_small *h, hist *out);
