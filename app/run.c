@@ -251,6 +251,7 @@ typedef struct run_ctx {
     hist             *hists;     /* one per replication */
     hist             *work_hists;/* one per replication: work.latency_ms */
     uint64_t         *events;
+    size_t           *heap;      /* one per replication: world.heap_bytes */
     char            (*errors)[512];
     progress         *bar;       /* or NULL; replication r is job job0 + r */
     size_t            job0;
@@ -328,6 +329,7 @@ static int run_one(void *p, uint32_t r, double *row)
             if (r == 0)
                 ctx->out->trace = collect_traces(spec, &w);
             ctx->events[r] = sim_events_run(w.s);
+            ctx->heap[r] = w.heap_bytes;
             size_t bins = ctx->out->bins;
             double *ts = ctx->out->ts + (size_t)r * TS_COLUMNS * bins;
             for (int k = 0; k < TS_COLUMNS; k++)
@@ -370,9 +372,10 @@ static int run_prepare(const world_spec *spec, run_result *out, run_ctx *ctx, ch
     out->ts = calloc((size_t)reps * TS_COLUMNS * (out->bins ? out->bins : 1), sizeof *out->ts);
     *ctx = (run_ctx){ .spec = spec, .out = out, .hists = malloc(reps * sizeof(hist)),
                       .work_hists = malloc(reps * sizeof(hist)),
-                      .events = calloc(reps, sizeof(uint64_t)), .errors = calloc(reps, sizeof *ctx->errors) };
+                      .events = calloc(reps, sizeof(uint64_t)), .heap = calloc(reps, sizeof(size_t)),
+                      .errors = calloc(reps, sizeof *ctx->errors) };
     if (names.oom || !out->rows || !out->mean || !out->ci95 || !out->ts || !ctx->hists ||
-        !ctx->work_hists || !ctx->events || !ctx->errors) {
+        !ctx->work_hists || !ctx->events || !ctx->heap || !ctx->errors) {
         snprintf(err, err_size, "%s: out of memory", spec->file);
         return -1;
     }
@@ -398,6 +401,7 @@ static int run_finish(run_result *out, run_ctx *ctx, int rc, char *err, size_t e
         hist_merge(&out->latency, &ctx->hists[r]);
         hist_merge(&out->work_latency, &ctx->work_hists[r]);
         out->events += ctx->events[r];
+        out->world_heap = ctx->heap[r] > out->world_heap ? ctx->heap[r] : out->world_heap;
     }
     for (size_t i = 0; i < out->n_values; i++)
         replicate_mean_ci(out->rows, reps, out->n_values, i, &out->mean[i], &out->ci95[i]);
@@ -414,6 +418,7 @@ done:
     free(ctx->hists);
     free(ctx->work_hists);
     free(ctx->events);
+    free(ctx->heap);
     free(ctx->errors);
     memset(ctx, 0, sizeof *ctx);
     return rc;

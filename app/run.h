@@ -22,6 +22,8 @@ typedef struct run_result {
     size_t   bins;
     double  *ts;           /* replications x TS_COLUMNS x bins */
     uint64_t events;       /* simulated events, all replications */
+    size_t   world_heap;   /* the largest heap a replication's world took (world.heap_bytes;
+                            * exact when replications ran on one thread) */
     char    *trace;        /* replication 0's workflow traces (CSV lines), or NULL */
 } run_result;
 

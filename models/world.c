@@ -13,6 +13,7 @@
 #include "models/world.h"
 
 #include <assert.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1006,6 +1007,7 @@ static bool work_conserved(const work_counts *k)
 
 int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t err_size)
 {
+    size_t heap0 = mallinfo2().uordblks;
     w->spec = spec;
     w->t_start = spec->warmup_s;
     w->t_end = spec->warmup_s + spec->duration_s;
@@ -1054,6 +1056,8 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
         sim_set_stall_limit(w->s, spec->stall_events);
     sim_run_until(w->s, w->t_end);
     world_flush_latency(w);
+    size_t heap1 = mallinfo2().uordblks;
+    w->heap_bytes = heap1 > heap0 ? heap1 - heap0 : 0;
     progress_set(w->progress, w->progress_job, 1.0);
     if (sim_stalled(w->s, NULL)) {
         stall_message(w, r, err, err_size);

@@ -355,6 +355,9 @@ struct world {
     struct progress  *progress;            /* a progress bar (or NULL), and this run's job in it */
     size_t            progress_job;
     uint32_t          depth;               /* nested world_deliver/enqueue/reply calls on the C stack */
+    /* The heap the run took: the allocator's bytes in use when the simulation ended less
+     * those before it started (malloc's own count, process-wide: exact on one thread). */
+    size_t            heap_bytes;
 };
 
 /* The latency histogram of traffic source i (valid until the next call), and of tenant i,

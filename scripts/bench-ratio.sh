@@ -88,3 +88,11 @@ while [ "$k" -lt "$rounds" ]; do
   k=$((k + 1))
 done
 echo "1,000 functions at $rate/s in all against one function, CPU time per invocation: $(median < "$out/many_ratio")x for the whole run, $(median < "$out/many_marginal")x at the margin (set-up and report left out)"
+# Memory per function: the simulation's heap (what a replication's world took, malloc's count
+# on one thread: --stats) and the process's peak (which includes the scenario's resolved tree,
+# the figures' names and the report).
+heap_kb() { rm -rf "$out/mem"; env SLSIM_NO_PLOTS=1 "$bin" run "$@" --threads 1 --quiet --stats --duration "$dur" --out "$out/mem" 2>&1 >/dev/null |
+  sed -n 's/.*peak memory \([0-9.]*\) MB, simulation heap \([0-9]*\) KB.*/\1 \2/p'; }
+one_m=$(heap_kb scenarios/bench/bare-loop-model.json --set "traffic[0].arrivals.rate_per_s=$rate")
+many_m=$(heap_kb "$many")
+echo "$one_m $many_m" | awk '{ printf "memory per function: simulation heap %.1f KB (1,000 functions %.1f MB, one %.0f KB); process peak %.1f KB (%.1f MB against %.1f MB)\n", ($4 - $2) / 999, $4 / 1024, $2, ($3 - $1) * 1024 / 999, $3, $1 }'
