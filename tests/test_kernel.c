@@ -1081,6 +1081,22 @@ START_TEST(test_hist_small_equals_hist_of_the_same_observations)
     ck_assert_uint_lt(win.n_grains, HIST_GRAINS);
     hist_small_expand(&win, got);
     ck_assert(hist_same(got, one));
+    /* prepare (the batched adds fetch each bucket first) widens the window as add would and
+     * counts nothing: prepare then add is add */
+    hist_small_free(&win);
+    ck_assert_int_eq(hist_small_prepare(&win, 40.0), 0);
+    ck_assert_uint_eq(win.count, 0);
+    ck_assert_uint_eq(win.n_grains, 1);
+    ck_assert_int_eq(hist_small_prepare(&win, 0.001), 0);
+    ck_assert_uint_eq(win.lo_grain, hist_bucket_of(0.001) / HIST_GRAIN);
+    hist_init(one);
+    for (size_t i = 0; i < sizeof xs / sizeof *xs; i++) {
+        ck_assert_int_eq(hist_small_prepare(&win, xs[i]), 0);
+        ck_assert_int_eq(hist_small_add(&win, xs[i]), 0);
+        hist_add(one, xs[i]);
+    }
+    hist_small_expand(&win, got);
+    ck_assert(hist_same(got, one));
     hist_small_free(&win);
     free(one);
     for (size_t i = 0; i < n; i++) {

@@ -120,6 +120,51 @@ START_TEST(reserved_concurrency_of_one_function_shrinks_the_others_pool)
 }
 END_TEST
 
+/* Forty sources, each to its own function of a fixed handler time (10 ms x (i + 1)), kept
+ * warm after the first start: every source's latency histogram holds exactly its own
+ * completed requests, and its median is its function's time. With more sources than the
+ * 32 observations a world holds back before adding them (world_flush_latency), this checks
+ * that none is lost, none lands on another source and the last ones are added at the end. */
+START_TEST(each_source_latency_is_its_own_with_many_sources)
+{
+    enum { SOURCES = 40 };
+    static char json[32768];
+    size_t k = (size_t)snprintf(json, sizeof json, "{\"duration_s\": 200, \"warmup_s\": 0, \"seed\": 5, "
+                                "\"replications\": 1, \"traffic\": [");
+    for (int i = 0; i < SOURCES; i++)
+        k += (size_t)snprintf(json + k, sizeof json - k, "%s{\"name\": \"s%d\", \"target\": \"f%d\", \"arrivals\": "
+                              "{\"process\": \"constant\", \"rate_per_s\": %d}}", i ? ", " : "", i, i, 1 + i % 3);
+    k += (size_t)snprintf(json + k, sizeof json - k, "], \"components\": [");
+    for (int i = 0; i < SOURCES; i++)
+        k += (size_t)snprintf(json + k, sizeof json - k, "%s{\"name\": \"f%d\", \"kind\": \"function\", "
+                              "\"duration_ms\": %d, \"keep_alive\": {\"policy\": \"forever\"}}", i ? ", " : "", i,
+                              10 * (i + 1));
+    snprintf(json + k, sizeof json - k, "]}");
+    ck_assert_uint_lt(k + 3, sizeof json);
+    char err[1024] = "";
+    world_spec *spec = support_load_text(json, err, sizeof err);
+    ck_assert_msg(spec != NULL, "%s", err);
+    world w = { 0 };
+    ck_assert_msg(world_run(&w, spec, 0, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(w.pending_n, 0);                  /* nothing held back after the run */
+    uint64_t counted = 0;
+    for (int i = 0; i < SOURCES; i++) {
+        const hist *h = world_source_latency(&w, (size_t)i);
+        ck_assert_ptr_nonnull(h);
+        /* its function's requests, all of them: the first (cold) is the max, the rest warm */
+        double p50 = hist_quantile(h, 0.5), d = 10.0 * (i + 1);
+        ck_assert_msg(fabs(p50 - d) <= 0.01 * d, "source %d: p50 %g, handler %g ms", i, p50, d);
+        ck_assert_msg(h->min >= d - 1e-9 && h->min <= d + 1e-6, "source %d: min %g, handler %g ms", i, h->min, d);
+        ck_assert_uint_ge(h->count, 200u * (1 + i % 3) - 2);
+        counted += h->count;
+    }
+    /* every completed request is in exactly one source's histogram */
+    ck_assert_uint_eq(counted, w.counts.completed);
+    world_free(&w);
+    world_spec_free(spec);
+}
+END_TEST
+
 START_TEST(reservation_that_leaves_under_100_unreserved_is_rejected)
 {
     char err[1024] = "";
@@ -1182,6 +1227,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, client_that_gives_up_leaves_the_function_running_and_billed);
     tcase_add_test(tc, scale_rate_throttles_a_burst_beyond_1000_new_environments);
     tcase_add_test(tc, reserved_concurrency_of_one_function_shrinks_the_others_pool);
+    tcase_add_test(tc, each_source_latency_is_its_own_with_many_sources);
     tcase_add_test(tc, reservation_that_leaves_under_100_unreserved_is_rejected);
     tcase_add_test(tc, duration_scales_with_cpu_share_of_memory);
     tcase_add_test(tc, default_keep_alive_is_uniform_between_5_and_7_minutes);
