@@ -85,13 +85,17 @@ $(BUILD)/gen/pricing_tables.o: $(GEN_SRC) $(BUILD)/.flags
 # arithmetic, so the outputs are byte-identical with or without it. Any source change
 # redoes both compiles: use PGO=0 in an edit-compile loop.
 PGO ?= 1
+# Which of the two builds made $(BIN) last: a plain one (PGO=0) is remade by the next `make`.
+$(BUILD)/.pgo: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PGO)' | cmp -s - $@ || echo '$(PGO)' > $@
 ifeq ($(PGO)$(SAN)$(MPI)$(BIN),10slsim)
-$(BIN): $(SIM_SRC) $(MODEL_SRC) $(APP_SRC) app/main.c $(PRICING) scripts/embed.sh $(BUILD)/.flags \
+$(BIN): $(SIM_SRC) $(MODEL_SRC) $(APP_SRC) app/main.c $(PRICING) scripts/embed.sh $(BUILD)/.flags $(BUILD)/.pgo \
         $(wildcard sim/*.h models/*.h models/*/*.h app/*.h) scripts/pgo-build.sh scripts/pgo-train.sh
 	@sh scripts/pgo-build.sh "$(MAKE)" "$(OPT)" $(BUILD)/pgo $@
 else
-$(BIN): $(MAIN_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+$(BIN): $(MAIN_OBJ) $(LIB_OBJ) $(BUILD)/.pgo
+	$(CC) $(CFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBS)
 endif
 
 $(TESTBIN): $(TEST_OBJ) $(LIB_OBJ)
