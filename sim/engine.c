@@ -65,7 +65,7 @@ void sim_free(sim *s)
         return;
     for (size_t i = 0; i < s->n_streams; i++) {
         free(s->streams[i].name);
-        gsl_rng_free(s->streams[i].rng);
+        rng_stream_free(s->streams[i].rng);
     }
     free(s->streams);
     strmap_free(&s->index);
@@ -181,16 +181,15 @@ gsl_rng *sim_stream(sim *s, const char *name)
         s->cap_streams = cap;
     }
     char *copy = strdup(name);
-    gsl_rng *r = rng_stream_alloc_lazy(s->seed, s->replication, name, &s->failed);
+    gsl_rng *r = rng_stream_alloc(s->seed, s->replication, name);
     if (!copy || !r) {
         free(copy);
-        if (r)
-            gsl_rng_free(r);
+        rng_stream_free(r);
         return NULL;
     }
     if (strmap_add(&s->index, h, (uint32_t)s->n_streams) != 0) {
         free(copy);
-        gsl_rng_free(r);
+        rng_stream_free(r);
         return NULL;
     }
     s->streams[s->n_streams++] = (stream){ copy, r };

@@ -59,12 +59,10 @@ uint64_t sim_events_run(const sim *s);
 typedef void (*sim_progress_fn)(void *ctx, double now);
 void     sim_on_progress(sim *s, sim_progress_fn fn, void *ctx);
 size_t   sim_pending(const sim *s);
-/* True once an sim_at, or a stream's first draw (which allocates its state), failed for
- * lack of memory. */
+/* True once an sim_at failed for lack of memory. */
 int      sim_failed(const sim *s);
 /* The stream for name: the same (seed, replication, name) always gives the same numbers.
- * Owned by s; created on first use, its 2.5 KB of state on its first draw (a stream opened
- * but never drawn holds only its seed). NULL only when out of memory. */
+ * Owned by s; created on first use (64 bytes, rng.h). NULL only when out of memory. */
 gsl_rng *sim_stream(sim *s, const char *name);
 
 static inline uint64_t sim_gen_pack(uint32_t generation, uint32_t payload)

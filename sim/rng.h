@@ -1,20 +1,23 @@
-/* rng.h — seeding of named random streams, and MT19937 draws without a call.
+/* rng.h — seeding of named random streams, and xoshiro256++ draws without a call.
  *
  * A stream's seed is a hash of (scenario seed, replication, stream name), so adding a
  * stream never shifts another's numbers, and two variants of a scenario see the same
  * arrivals (common random numbers).
  *
- * Generators are MT19937, the same algorithm, seeding and outputs as GSL's
- * gsl_rng_mt19937, exposed as a gsl_rng_type of our own (rng_mt19937) so that every
- * gsl_ran_* function still takes our streams. Two differences, neither visible in a draw:
- * the 624 words of state are uint32_t (GSL keeps them in unsigned long: 5 KB a stream on
- * LP64, ours 2.5 KB), and the state's layout is known here, so rng_get and the draws
- * below are a load, a tempering and an increment inline, with the block of 624 words
- * regenerated out of line once every 624 draws (GSL goes through gsl_rng_uniform_pos,
- * then an indirect call per draw). Invariant of rng_mt_state: mti <= RNG_MT_N, and
- * mt[mti..N-1] are the words not yet handed out. The inline draws fall back to GSL's own
- * calls for a generator of any other type, so they are exact for every gsl_rng; a lazy
- * stream (rng_stream_alloc_lazy) is of another type until its first draw. */
+ * Generators are xoshiro256++ (Blackman and Vigna, "Scrambled linear pseudorandom number
+ * generators", ACM TOMS 47(4), 2021: 256 bits of state, period 2^256 - 1), exposed as a
+ * gsl_rng_type of our own (rng_xoshiro256pp) so that every gsl_ran_* function still takes
+ * our streams: its get is the upper 32 bits of the 64-bit output (max 2^32 - 1), its
+ * get_double the upper 53 bits times 2^-53. The state's layout is known here, so rng_get
+ * and the draws below are a few adds, shifts and rotations inline (GSL's calls go through
+ * an indirect call per draw); for a generator of any other type they call GSL's own
+ * functions, so they give exactly what GSL's calls give on every gsl_rng.
+ *
+ * A stream (rng_stream_alloc) is one 64-byte block on a 64-byte boundary holding its
+ * gsl_rng and, right after it, its 32 bytes of state (r->state points there), so a draw
+ * touches one cache line. Free it with rng_stream_free, never gsl_rng_free (which would
+ * free the state on its own). Invariant of rng_xoshiro_state: its four words are never
+ * all zero (seeding guarantees it; the step preserves it). */
 #ifndef SLSIM_RNG_H
 #define SLSIM_RNG_H
 
@@ -25,62 +28,62 @@
 uint64_t rng_stream_seed(uint64_t seed, uint32_t replication, const char *name);
 /* FNV-1a hash of a stream name (also used to index streams by name). */
 uint64_t rng_name_hash(const char *name);
-/* A new generator seeded for (seed, replication, name); NULL when out of memory. */
+/* A new stream seeded for (seed, replication, name): one 64-byte block, its state seeded
+ * from the full 64-bit rng_stream_seed. Free with rng_stream_free. NULL when out of memory. */
 gsl_rng *rng_stream_alloc(uint64_t seed, uint32_t replication, const char *name);
-/* The same stream, opened lazily: it holds its seed (about 64 bytes with the gsl_rng)
- * until its first draw, which allocates and seeds the 2.5 KB of state and turns it into
- * an rng_mt19937 generator, so a stream never drawn costs no state and a drawn one gives
- * the same numbers as rng_stream_alloc's. When that allocation fails, *failed (if not
- * NULL) is set to 1 and the draw returns the middle of the range (a run checks *failed
- * after each event and stops). NULL when out of memory. */
-gsl_rng *rng_stream_alloc_lazy(uint64_t seed, uint32_t replication, const char *name,
-                               int *failed);
+/* Frees a stream from rng_stream_alloc (NULL does nothing). */
+void     rng_stream_free(gsl_rng *r);
 
 /* Turns GSL's abort-on-error handler off, once, before any thread starts. */
 void     rng_library_init(void);
 
-/* ---- MT19937 inline ------------------------------------------------------ */
+/* ---- xoshiro256++ inline ------------------------------------------------- */
 
-#define RNG_MT_N 624
+typedef struct rng_xoshiro_state {
+    uint64_t s[4];
+} rng_xoshiro_state;
 
-typedef struct rng_mt_state {
-    uint32_t mt[RNG_MT_N];
-    uint32_t mti;           /* next word to hand out; RNG_MT_N: regenerate first */
-} rng_mt_state;
+/* xoshiro256++ as a gsl_rng_type. gsl_rng_set(r, seed) fills the state with four
+ * successive outputs of splitmix64 started at seed (0 included). */
+extern const gsl_rng_type rng_xoshiro256pp;
 
-/* GSL's MT19937, with a 2.5 KB state: same seeding (0 means 4357), same outputs. */
-extern const gsl_rng_type rng_mt19937;
+/* Fills st from seed as gsl_rng_set does, with all 64 bits of the seed. */
+void rng_xoshiro_seed(rng_xoshiro_state *st, uint64_t seed);
 
-/* Regenerates the 624 words of s (GSL's mt_get block step) and sets mti to 0. */
-void rng_mt_refill(rng_mt_state *s);
-
-/* The next output of s: the next word, tempered. */
-static inline uint32_t rng_mt_next(rng_mt_state *s)
+static inline uint64_t rng_rotl(uint64_t x, int k)
 {
-    if (__builtin_expect(s->mti >= RNG_MT_N, 0))
-        rng_mt_refill(s);
-    uint32_t k = s->mt[s->mti++];
-    k ^= k >> 11;
-    k ^= (k << 7) & 0x9d2c5680u;
-    k ^= (k << 15) & 0xefc60000u;
-    k ^= k >> 18;
-    return k;
+    return (x << k) | (x >> (64 - k));
+}
+
+/* The next 64-bit output of st (the paper's next()). */
+static inline uint64_t rng_xoshiro_next(rng_xoshiro_state *st)
+{
+    uint64_t *s = st->s;
+    uint64_t result = rng_rotl(s[0] + s[3], 23) + s[0];
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rng_rotl(s[3], 45);
+    return result;
 }
 
 /* The next 32-bit output: gsl_rng_get(r). */
 static inline uint32_t rng_get(const gsl_rng *r)
 {
-    if (__builtin_expect(r->type != &rng_mt19937, 0))
+    if (__builtin_expect(r->type != &rng_xoshiro256pp, 0))
         return (uint32_t)gsl_rng_get(r);
-    return rng_mt_next(r->state);
+    return (uint32_t)(rng_xoshiro_next(r->state) >> 32);
 }
 
-/* Uniform on [0, 1): gsl_rng_uniform(r). */
+/* Uniform on [0, 1), in steps of 2^-53: gsl_rng_uniform(r). */
 static inline double rng_uniform(const gsl_rng *r)
 {
-    if (__builtin_expect(r->type != &rng_mt19937, 0))
+    if (__builtin_expect(r->type != &rng_xoshiro256pp, 0))
         return gsl_rng_uniform(r);
-    return rng_get(r) / 4294967296.0;
+    return (double)(rng_xoshiro_next(r->state) >> 11) * 0x1.0p-53;
 }
 
 /* Uniform on (0, 1): gsl_rng_uniform_pos(r). */
@@ -97,7 +100,7 @@ static inline double rng_uniform_pos(const gsl_rng *r)
  * (where GSL reports an error and returns 0). */
 static inline unsigned long rng_uniform_int(const gsl_rng *r, unsigned long n)
 {
-    if (r->type != &rng_mt19937)
+    if (r->type != &rng_xoshiro256pp)
         return gsl_rng_uniform_int(r, n);
     if (n == 0 || n > 0xfffffffful)
         return 0;

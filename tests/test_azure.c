@@ -129,7 +129,9 @@ END_TEST
 
 /* Azure bills executions, not startups: a request an hour finds no instance (idle ones live
  * 20-30 minutes), waits out a cold start of seconds, and is billed one 1,000-ms minimum at
- * 2 GB: 2 GB-s per invocation exactly, however long the start. */
+ * 2 GB: 2 GB-s per invocation exactly, however long the start, once it has run. (The
+ * arrivals' phase is random: a last request that arrives in the run's final seconds is
+ * counted as an invocation but still starting when the run ends, not yet billed.) */
 START_TEST(azure_bills_executions_not_startups)
 {
     world_spec *spec;
@@ -139,7 +141,9 @@ START_TEST(azure_bills_executions_not_startups)
     for (uint32_t r = 0; r < spec->replications; r++) {
         double inv = support_row_value(&res, r, "functions.f.invocations");
         ck_assert_double_eq(support_row_value(&res, r, "functions.f.cold_starts"), inv);
-        ck_assert_double_eq_tol(support_row_value(&res, r, "functions.f.billed_gb_s"), 2.0 * inv, 1e-9);
+        double running = support_row_value(&res, r, "requests.in_flight");
+        ck_assert_double_le(running, 1);
+        ck_assert_double_eq_tol(support_row_value(&res, r, "functions.f.billed_gb_s"), 2.0 * (inv - running), 1e-9);
     }
     ck_assert_double_gt(run_value(&res, "functions.f.cold_start_ms_mean", NULL), 1000);
     support_done(spec, &res);

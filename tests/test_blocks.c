@@ -85,7 +85,7 @@ START_TEST(test_heap_matches_brute_force_reference)
     ck_assert_uint_eq(heap_size(&h), 0);
     ck_assert(!heap_min(&h, NULL, NULL));
     free(ref);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 

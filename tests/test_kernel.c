@@ -126,7 +126,7 @@ START_TEST(test_pes_equal_times_pop_in_sequence_order)
     ck_assert_uint_eq(e.seq, 1);
     ck_assert_uint_eq(pes_size(q), 0);
     pes_free(q);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 
@@ -186,7 +186,7 @@ START_TEST(test_pes_matches_brute_force_reference_under_interleaving)
     ck_assert_int_eq(pes_pop(q, &none), -1);
     free(ref);
     pes_free(q);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 
@@ -290,7 +290,7 @@ START_TEST(test_pes_hole_left_by_pop_matches_sorted_reference)
     ck_assert_uint_eq(none.seq, seq);
     free(ref);
     pes_free(q);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 
@@ -446,8 +446,8 @@ START_TEST(test_rng_same_seed_replication_name_gives_same_sequence)
     gsl_rng *a = rng_stream_alloc(2385, 3, "arrivals");
     gsl_rng *b = rng_stream_alloc(2385, 3, "arrivals");
     ck_assert_uint_eq(agreeing_outputs(a, b, 10000), 10000);
-    gsl_rng_free(a);
-    gsl_rng_free(b);
+    rng_stream_free(a);
+    rng_stream_free(b);
 
     sim *s1 = sim_new(2385, 3), *s2 = sim_new(2385, 3);
     gsl_rng *r1 = sim_stream(s1, "arrivals");
@@ -476,8 +476,8 @@ START_TEST(test_rng_different_name_replication_or_seed_gives_different_sequence)
             gsl_rng *b = rng_stream_alloc(variants[j].seed, variants[j].rep, variants[j].name);
             /* Two unrelated 32-bit sequences agree at one of 64 places with p ~ 1.5e-8. */
             ck_assert_msg(agreeing_outputs(a, b, 64) == 0, "variants %zu and %zu agree", i, j);
-            gsl_rng_free(a);
-            gsl_rng_free(b);
+            rng_stream_free(a);
+            rng_stream_free(b);
         }
 }
 END_TEST
@@ -509,6 +509,9 @@ START_TEST(test_rng_streams_are_uncorrelated)
         { 2385, 2385, 0, 0, "fn1", "fn2" },
         { 2385, 2386, 0, 0, "arrivals", "arrivals" },
         { 2385, 2385, 0, 1, "arrivals", "arrivals" },
+        { 2385, 2385, 7, 8, "function.fn.duration", "function.fn.duration" },
+        { 2385, 2385, 3, 3, "function.a.duration", "function.b.duration" },
+        { 0, 1, 0, 0, "", "" },
     };
     size_t n = sample_size(100000);
     double bound = 4.0 / sqrt((double)n);
@@ -517,8 +520,8 @@ START_TEST(test_rng_streams_are_uncorrelated)
         gsl_rng *b = rng_stream_alloc(pairs[i].seed_b, pairs[i].rep_b, pairs[i].b);
         double r = paired_correlation(a, b, n);
         ck_assert_msg(fabs(r) < bound, "pair %zu: correlation %g, bound %g", i, r, bound);
-        gsl_rng_free(a);
-        gsl_rng_free(b);
+        rng_stream_free(a);
+        rng_stream_free(b);
     }
 }
 END_TEST
@@ -567,73 +570,157 @@ static size_t inline_draws_differing_from_gsl(gsl_rng *a, gsl_rng *b, size_t n)
     return differ;
 }
 
-START_TEST(test_rng_inline_mt19937_equals_gsl_mt19937_draw_for_draw)
+/* xoshiro256++ and splitmix64 as the authors publish them (prng.di.unimi.it:
+ * xoshiro256plusplus.c, splitmix64.c), transcribed here on their own so that the tests
+ * compare sim/rng.c with an independent copy rather than with itself. */
+static uint64_t reference_rotl(const uint64_t x, int k)
 {
-    /* Edge seeds (0 is GSL's default 4357; the high bits of a seed are dropped) and hashed
-     * stream seeds; 1,000,003 draws each crosses 1,602 regenerations of the 624 words. */
-    unsigned long seeds[24] = { 0, 1, 4357, 2385, 0xfffffffful, 0x100000000ul, 0x123456789ul };
-    for (size_t i = 7; i < 24; i++)
-        seeds[i] = rng_stream_seed(2385, (uint32_t)i, "arrivals") & 0xfffffffful;
-    size_t draws = test_quick() ? 200003 : 1000003;
-    gsl_rng *ours = gsl_rng_alloc(&rng_mt19937), *theirs = gsl_rng_alloc(gsl_rng_mt19937);
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t reference_next(uint64_t s[4])
+{
+    const uint64_t result = reference_rotl(s[0] + s[3], 23) + s[0];
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = reference_rotl(s[3], 45);
+    return result;
+}
+
+static uint64_t reference_splitmix64_next(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    return z ^ (z >> 31);
+}
+
+START_TEST(test_rng_xoshiro256pp_gives_the_published_outputs)
+{
+    /* From the state {1, 2, 3, 4}: the first ten outputs of the reference code, as
+     * published with rust-random's rand_xoshiro (src/xoshiro256plusplus.rs, test
+     * "reference"), and as the transcription above gives them. */
+    static const uint64_t published[10] = {
+        41943041ull, 58720359ull, 3588806011781223ull, 3591011842654386ull,
+        9228616714210784205ull, 9973669472204895162ull, 14011001112246962877ull,
+        12406186145184390807ull, 15849039046786891736ull, 10450023813501588000ull,
+    };
+    rng_xoshiro_state ours = { { 1, 2, 3, 4 } };
+    uint64_t theirs[4] = { 1, 2, 3, 4 };
+    for (size_t i = 0; i < 10; i++) {
+        ck_assert_msg(reference_next(theirs) == published[i], "reference output %zu", i);
+        uint64_t x = rng_xoshiro_next(&ours);
+        ck_assert_msg(x == published[i], "output %zu: %llu, published %llu", i,
+                      (unsigned long long)x, (unsigned long long)published[i]);
+    }
+    /* A stream: its state is splitmix64's first four outputs from its 64-bit seed; then
+     * get is the upper 32 bits of each output and get_double its upper 53 times 2^-53. */
+    gsl_rng *r = rng_stream_alloc(2385, 3, "function.fn.duration");
+    ck_assert(r && r->type == &rng_xoshiro256pp);
+    uint64_t x = rng_stream_seed(2385, 3, "function.fn.duration"), s[4];
+    for (size_t i = 0; i < 4; i++)
+        s[i] = reference_splitmix64_next(&x);
+    ck_assert(memcmp(s, r->state, sizeof s) == 0);
+    size_t n = sample_size(1000000);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t want = reference_next(s);
+        if (i % 2 == 0)
+            ck_assert_msg(gsl_rng_get(r) == want >> 32, "draw %zu", i);
+        else
+            ck_assert_msg(gsl_rng_uniform(r) == (double)(want >> 11) / 9007199254740992.0, "draw %zu", i);
+    }
+    ck_assert_uint_eq(gsl_rng_max(r), 0xfffffffful);
+    ck_assert_uint_eq(gsl_rng_min(r), 0);
+    rng_stream_free(r);
+    /* gsl_rng_set seeds as a stream is seeded, 0 included (a state of splitmix64's words,
+     * never all zero). */
+    gsl_rng *g = gsl_rng_alloc(&rng_xoshiro256pp);
+    ck_assert(g);
+    gsl_rng_set(g, 0);
+    x = 0;
+    for (size_t i = 0; i < 4; i++)
+        s[i] = reference_splitmix64_next(&x);
+    ck_assert(memcmp(s, g->state, sizeof s) == 0);
+    ck_assert(s[0] | s[1] | s[2] | s[3]);
+    gsl_rng_free(g);
+}
+END_TEST
+
+START_TEST(test_rng_inline_draws_equal_gsl_calls_on_the_same_generator)
+{
+    /* Edge seeds and hashed stream seeds; rng.h's inline draws on one generator against
+     * GSL's calls (gsl_rng_get, gsl_rng_uniform, ...) on another of the same type and seed. */
+    unsigned long seeds[16] = { 0, 1, 2385, 0xfffffffful, 0x100000000ul, 0xfffffffffffffffful };
+    for (size_t i = 6; i < 16; i++)
+        seeds[i] = (unsigned long)rng_stream_seed(2385, (uint32_t)i, "arrivals");
+    size_t draws = sample_size(1000003);
+    gsl_rng *ours = gsl_rng_alloc(&rng_xoshiro256pp), *theirs = gsl_rng_alloc(&rng_xoshiro256pp);
     ck_assert(ours && theirs);
-    for (size_t i = 0; i < 24; i++) {
+    for (size_t i = 0; i < 16; i++) {
         gsl_rng_set(ours, seeds[i]);
         gsl_rng_set(theirs, seeds[i]);
         size_t differ = inline_draws_differing_from_gsl(ours, theirs, draws);
         ck_assert_msg(differ == 0, "seed %lu: %zu of %zu draws differ", seeds[i], differ, draws);
     }
-    /* GSL's own functions on our generator (they call its get and get_double). */
-    gsl_rng_set(ours, 2385);
-    gsl_rng_set(theirs, 2385);
-    for (size_t i = 0; i < 100000; i++) {
-        ck_assert(gsl_ran_gaussian_ziggurat(ours, 1.0) == gsl_ran_gaussian_ziggurat(theirs, 1.0));
-        ck_assert(gsl_ran_gamma(ours, 0.7, 2.385) == gsl_ran_gamma(theirs, 0.7, 2.385));
-        ck_assert(gsl_rng_uniform_int(ours, 1000) == gsl_rng_uniform_int(theirs, 1000));
-    }
-    /* A stream as the simulation opens it draws as GSL's MT19937 with that stream's seed. */
+    /* A stream as the simulation opens it, against gsl_rng_set with its 64-bit seed. */
     gsl_rng *stream = rng_stream_alloc(2385, 3, "function.fn.duration");
-    uint64_t h = rng_stream_seed(2385, 3, "function.fn.duration");
-    gsl_rng_set(theirs, (unsigned long)((h ^ (h >> 32)) & 0xffffffffu));
-    ck_assert(inline_draws_differing_from_gsl(stream, theirs, 10000) == 0);
-    gsl_rng_free(stream);
+    ck_assert(stream);
+    gsl_rng_set(theirs, (unsigned long)rng_stream_seed(2385, 3, "function.fn.duration"));
+    ck_assert(inline_draws_differing_from_gsl(stream, theirs, 100000) == 0);
+    /* GSL's own functions take a stream through its get and get_double. */
+    gsl_rng *copy = rng_stream_alloc(2385, 3, "function.fn.duration");
+    ck_assert(copy);
+    gsl_rng_set(theirs, (unsigned long)rng_stream_seed(2385, 3, "function.fn.duration"));
+    for (size_t i = 0; i < 100000; i++) {
+        ck_assert(gsl_ran_gaussian_ziggurat(copy, 1.0) == gsl_ran_gaussian_ziggurat(theirs, 1.0));
+        ck_assert(gsl_ran_gamma(copy, 0.7, 2.385) == gsl_ran_gamma(theirs, 0.7, 2.385));
+        ck_assert(rng_uniform_int(copy, 1000) == gsl_rng_uniform_int(theirs, 1000));
+    }
+    rng_stream_free(copy);
+    rng_stream_free(stream);
     gsl_rng_free(ours);
     gsl_rng_free(theirs);
 }
 END_TEST
 
-START_TEST(test_rng_lazy_stream_draws_as_eager_stream_and_holds_no_state_before)
+START_TEST(test_rng_uniform_draws_have_the_uniform_mean_variance_and_cells)
 {
-    /* First draws through each path: rng.h inline, GSL's get, get_double, a gsl_ran_. */
-    for (int path = 0; path < 4; path++) {
-        int failed = 0;
-        gsl_rng *lazy = rng_stream_alloc_lazy(2385, 7, "function.fn.duration", &failed);
-        gsl_rng *eager = rng_stream_alloc(2385, 7, "function.fn.duration");
-        ck_assert(lazy && eager);
-        ck_assert_msg(lazy->type != &rng_mt19937 && gsl_rng_size(lazy) < 64,
-                      "a lazy stream holds %zu bytes of state before its first draw",
-                      gsl_rng_size(lazy));
-        switch (path) {
-        case 0: ck_assert(rng_uniform_pos(lazy) == rng_uniform_pos(eager)); break;
-        case 1: ck_assert(gsl_rng_get(lazy) == gsl_rng_get(eager)); break;
-        case 2: ck_assert(gsl_rng_uniform(lazy) == gsl_rng_uniform(eager)); break;
-        default:
-            ck_assert(gsl_ran_gaussian_ziggurat(lazy, 2.385) == gsl_ran_gaussian_ziggurat(eager, 2.385));
+    /* Per stream, n draws of rng_uniform: the mean within 4 SE of 1/2 (SE sqrt(1/12n)),
+     * the variance within 4 SE of 1/12 (Var (U - 1/2)^2 = 1/80 - 1/144 = 1/180, so SE
+     * sqrt(1/180n)); and a chi-square over 64 equal cells, for the uniforms and for the
+     * lowest 6 bits of rng_get, below its 1 - 1e-4 quantile at 63 degrees of freedom. */
+    static const char *const names[] = { "arrivals", "function.fn.duration", "a", "b" };
+    size_t n = sample_size(1000000);
+    double limit = gsl_cdf_chisq_Qinv(1e-4, 63);
+    double *x = test_alloc(n, sizeof *x);
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        gsl_rng *r = rng_stream_alloc(2385, (uint32_t)k, names[k]);
+        ck_assert(r);
+        double cells[64] = { 0 }, low[64] = { 0 };
+        for (size_t i = 0; i < n; i++) {
+            x[i] = rng_uniform(r);
+            cells[(size_t)(x[i] * 64)]++;
+            low[rng_get(r) & 63]++;
         }
-        ck_assert(lazy->type == &rng_mt19937);
-        ck_assert(inline_draws_differing_from_gsl(lazy, eager, 5000) == 0);
-        ck_assert_int_eq(failed, 0);
-        gsl_rng_free(lazy);
-        gsl_rng_free(eager);
+        double mean, variance;
+        two_pass(x, n, &mean, &variance);
+        ck_assert_msg(fabs(mean - 0.5) < 4 * sqrt(1.0 / 12 / (double)n), "%s: mean %g", names[k], mean);
+        ck_assert_msg(fabs(variance - 1.0 / 12) < 4 * sqrt(1.0 / 180 / (double)n), "%s: variance %g",
+                      names[k], variance);
+        double chi = 0, chi_low = 0, expect = (double)n / 64;
+        for (size_t c = 0; c < 64; c++) {
+            chi += (cells[c] - expect) * (cells[c] - expect) / expect;
+            chi_low += (low[c] - expect) * (low[c] - expect) / expect;
+        }
+        ck_assert_msg(chi < limit, "%s: chi-square %g over 64 cells, limit %g", names[k], chi, limit);
+        ck_assert_msg(chi_low < limit, "%s: low bits' chi-square %g, limit %g", names[k], chi_low, limit);
+        rng_stream_free(r);
     }
-    /* Through the engine: a stream opened and never drawn costs no state. */
-    sim *s = sim_new(2385, 1);
-    gsl_rng *never = sim_stream(s, "never"), *drawn = sim_stream(s, "drawn");
-    ck_assert(never && drawn);
-    rng_uniform(drawn);
-    ck_assert(never->type != &rng_mt19937 && drawn->type == &rng_mt19937);
-    ck_assert(sim_stream(s, "drawn") == drawn);
-    sim_free(s);
+    free(x);
 }
 END_TEST
 
@@ -649,12 +736,23 @@ START_TEST(test_rng_inline_draws_on_another_generator_type_call_gsl)
 }
 END_TEST
 
-START_TEST(test_rng_stream_state_is_half_of_gsl_mt19937)
+START_TEST(test_rng_stream_is_one_cache_line)
 {
-    gsl_rng *r = rng_stream_alloc(2385, 0, "arrivals");
-    ck_assert_uint_eq(gsl_rng_size(r), 624 * 4 + 4);
-    ck_assert_uint_le(2 * gsl_rng_size(r), gsl_rng_mt19937->size + 8);
-    gsl_rng_free(r);
+    /* The gsl_rng and its 32 bytes of state in one 64-byte block on a 64-byte boundary. */
+    sim *s = sim_new(2385, 0);
+    ck_assert(s);
+    gsl_rng *streams[3] = { rng_stream_alloc(2385, 0, "arrivals"), sim_stream(s, "arrivals"),
+                            sim_stream(s, "function.fn.duration") };
+    for (size_t i = 0; i < 3; i++) {
+        gsl_rng *r = streams[i];
+        ck_assert(r && r->type == &rng_xoshiro256pp);
+        ck_assert_uint_eq(gsl_rng_size(r), 32);
+        uintptr_t at = (uintptr_t)r, state = (uintptr_t)r->state;
+        ck_assert_uint_eq(at % 64, 0);
+        ck_assert(state >= at + sizeof *r && state + 32 <= at + 64);
+    }
+    rng_stream_free(streams[0]);
+    sim_free(s);
 }
 END_TEST
 
@@ -690,7 +788,7 @@ static double *draw(const dist *d, const char *label, size_t n)
     double *x = test_alloc(n, sizeof *x);
     for (size_t i = 0; i < n; i++)
         x[i] = dist_sample(d, r);
-    gsl_rng_free(r);
+    rng_stream_free(r);
     return x;
 }
 
@@ -728,7 +826,7 @@ START_TEST(test_dist_constant_always_returns_its_value)
         ck_assert(dist_sample(&object, r) == 37.25);
     }
     ck_assert(dist_mean(&bare) == 120.5 && dist_mean(&object) == 37.25);
-    gsl_rng_free(r);
+    rng_stream_free(r);
     dist_free(&bare);
     dist_free(&object);
 }
@@ -927,8 +1025,8 @@ START_TEST(test_dist_mixture_mean_weights_parts)
     dist_free(&d);
     for (int i = 0; i < 100; i++)
         ck_assert(dist_sample(&copy, b) == expected[i]);
-    gsl_rng_free(a);
-    gsl_rng_free(b);
+    rng_stream_free(a);
+    rng_stream_free(b);
     dist_free(&copy);
 }
 END_TEST
@@ -989,7 +1087,7 @@ START_TEST(test_hist_quantiles_within_one_percent_on_lognormal)
     check_quantiles("lognormal", x, n);
     ck_assert_msg(x[n - 1] / x[n / 1000] > 1e6, "samples should span several decades");
     free(x);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 
@@ -1002,7 +1100,7 @@ START_TEST(test_hist_quantiles_within_one_percent_on_uniform)
         x[i] = gsl_ran_flat(r, 2.385, 9385.5);
     check_quantiles("uniform", x, n);
     free(x);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 
@@ -1037,7 +1135,7 @@ START_TEST(test_hist_merge_of_halves_equals_whole)
     free(whole);
     free(first);
     free(second);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 
@@ -1140,7 +1238,7 @@ START_TEST(test_hist_small_equals_hist_of_the_same_observations)
     hist_small_free(&small);
     free(full);
     free(got);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 
@@ -1197,7 +1295,7 @@ START_TEST(test_tally_welford_matches_two_pass)
     tally_add(&one, 2.385);
     ck_assert(tally_variance(&one) == 0.0 && one.mean == 2.385);
     free(x);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 
@@ -1229,7 +1327,7 @@ START_TEST(test_tally_merge_equals_one_tally)
     ck_assert(fabs(merged.mean - whole.mean) <= 1e-12 * fabs(whole.mean));
     ck_assert(fabs(tally_variance(&merged) - tally_variance(&whole)) <= 1e-10 * tally_variance(&whole));
     ck_assert(merged.min == whole.min && merged.max == whole.max);
-    gsl_rng_free(r);
+    rng_stream_free(r);
 }
 END_TEST
 
@@ -1464,10 +1562,11 @@ Suite *kernel_suite(void)
         { "rng", { test_rng_same_seed_replication_name_gives_same_sequence,
                    test_rng_different_name_replication_or_seed_gives_different_sequence,
                    test_rng_streams_are_uncorrelated, test_rng_new_stream_does_not_shift_another,
-                   test_rng_inline_mt19937_equals_gsl_mt19937_draw_for_draw,
+                   test_rng_xoshiro256pp_gives_the_published_outputs,
+                   test_rng_inline_draws_equal_gsl_calls_on_the_same_generator,
+                   test_rng_uniform_draws_have_the_uniform_mean_variance_and_cells,
                    test_rng_inline_draws_on_another_generator_type_call_gsl,
-                   test_rng_stream_state_is_half_of_gsl_mt19937,
-                   test_rng_lazy_stream_draws_as_eager_stream_and_holds_no_state_before } },
+                   test_rng_stream_is_one_cache_line } },
         { "dist", { test_dist_constant_always_returns_its_value, test_dist_uniform_mean,
                     test_dist_exponential_mean, test_dist_normal_is_truncated_at_zero,
                     test_dist_lognormal_by_mean_and_sd, test_dist_lognormal_by_median_and_p99,

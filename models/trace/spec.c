@@ -428,7 +428,7 @@ static int select_functions(loader *L, const options *o)
             t->selected[i] = t->selected[j];
             t->selected[j] = x;
         }
-        gsl_rng_free(r);
+        rng_stream_free(r);
         n = (size_t)o->sample;
         qsort(t->selected, n, sizeof *t->selected, compare_u32);
     }
