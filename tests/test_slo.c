@@ -286,7 +286,9 @@ START_TEST(a_stream_whose_consumer_falls_behind_or_whose_shards_refuse_writes_is
 {
     /* One shard read one record at a time by a 100-ms function: 10 records a second out.
      * 14 a second in (Poisson): the unread records grow by (14 - 10) x 600 s = 2,400 in
-     * expectation over the window. At 6 a second the consumer keeps up. */
+     * expectation over the window (Poisson arrivals: about 92 either way in one replication;
+     * the fixture runs 10, for a t interval that is not itself a coin toss as 3 give). At 6 a
+     * second the consumer keeps up. */
     world_spec *spec;
     run_result res;
     slo_verdict v;
