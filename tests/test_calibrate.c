@@ -154,6 +154,68 @@ START_TEST(test_many_cold_starts_fit_init_and_keep_alive)
 }
 END_TEST
 
+/* Lambda's JSON log format: the same logs as platform.report events (the Telemetry API's
+ * schema: durationMs, billedDurationMs, memorySizeMB, maxMemoryUsedMB, initDurationMs), one
+ * JSON object a line with platform.start lines between them, calibrate exactly as the raw
+ * REPORT lines; the same events after an export's own time too; a platform.report without
+ * its durationMs is refused with file:line. The conversion is an awk script over api.log. */
+START_TEST(test_json_log_format_as_raw)
+{
+    static const char conv[] =
+        "/REPORT RequestId:/ { split($1, a, \" \"); d = $2; sub(/Duration: /, \"\", d); sub(/ ms/, \"\", d);\n"
+        "  b = $3; sub(/Billed Duration: /, \"\", b); sub(/ ms/, \"\", b); m = $4; sub(/Memory Size: /, \"\", m);\n"
+        "  sub(/ MB/, \"\", m); u = $5; sub(/Max Memory Used: /, \"\", u); sub(/ MB/, \"\", u); i = \"\";\n"
+        "  if ($6 ~ /Init Duration/) { i = $6; sub(/Init Duration: /, \"\", i); sub(/ ms/, \"\", i);\n"
+        "    i = \",\\\"initDurationMs\\\":\" i }\n"
+        "  ev = sprintf(\"{\\\"time\\\":\\\"%s\\\",\\\"type\\\":\\\"platform.report\\\",\\\"record\\\":{\\\"requestId\\\":\\\"%s\\\","
+        "\\\"metrics\\\":{\\\"durationMs\\\":%s,\\\"billedDurationMs\\\":%s,\\\"memorySizeMB\\\":%s,"
+        "\\\"maxMemoryUsedMB\\\":%s%s},\\\"status\\\":\\\"success\\\"}}\", a[1], a[4], d, b, m, u, i)\n"
+        "  print (prefix ? a[1] \" \" : \"\") ev; next }\n"
+        "/START RequestId:/ { split($0, a, \" \"); print (prefix ? a[1] \" \" : \"\") "
+        "\"{\\\"time\\\":\\\"\" a[1] \"\\\",\\\"type\\\":\\\"platform.start\\\",\\\"record\\\":{}}\" }\n";
+    char dir[512], script[512], a[512], b[512], c[512], text[16384], out_b[16384], out_c[16384], log[512];
+    int rc;
+    support_tempdir(dir, sizeof dir);
+    support_write_in(script, sizeof script, dir, "conv.awk", conv);
+    rc = support_sh(text, sizeof text, "awk -F'\t' -v prefix=0 -f '%s' %s/api.log > '%s/api.log'", script, LOGS, dir);
+    ck_assert_msg(rc == 0, "awk: %s", text);
+    ck_assert_int_eq(support_sh(text, sizeof text, "mkdir '%s/p' && awk -F'\t' -v prefix=1 -f '%s' %s/api.log > "
+                                "'%s/p/api.log'", dir, script, LOGS, dir), 0);
+    ck_assert_int_eq(support_sh(text, sizeof text, "grep -c platform.report '%s/api.log'", dir), 0);
+    ck_assert_int_eq(atoi(text), 754);
+    support_join(a, sizeof a, dir, "raw.json");
+    support_join(b, sizeof b, dir, "json.json");
+    support_join(c, sizeof c, dir, "prefixed.json");
+    rc = support_sh(text, sizeof text, "'%s' calibrate %s/api.log --out '%s'", support_binary(), LOGS, a);
+    ck_assert_msg(rc == 0, "%s", text);
+    rc = support_sh(out_b, sizeof out_b, "'%s' calibrate '%s/api.log' --out '%s'", support_binary(), dir, b);
+    ck_assert_msg(rc == 0, "%s", out_b);
+    rc = support_sh(out_c, sizeof out_c, "'%s' calibrate '%s/p/api.log' --out '%s'", support_binary(), dir, c);
+    ck_assert_msg(rc == 0, "%s", out_c);
+    /* the same scenario, but for the line naming the files read; the same check */
+    char *sa = support_read_file(a), *sb = support_read_file(b), *sc = support_read_file(c);
+    ck_assert(sa && sb && sc);
+    ck_assert_str_eq(strstr(sa, "\n{"), strstr(sb, "\n{"));
+    ck_assert_str_eq(strstr(sa, "\n{"), strstr(sc, "\n{"));
+    ck_assert_str_eq(strchr(text, '\n'), strchr(out_b, '\n'));
+    ck_assert_str_eq(strchr(text, '\n'), strchr(out_c, '\n'));
+    free(sa);
+    free(sb);
+    free(sc);
+    /* a platform.report cut short: file:line, exit 2, nothing written */
+    support_write_in(log, sizeof log, dir, "cut.log",
+                     "{\"time\":\"2024-03-01T12:00:00.000Z\",\"type\":\"platform.start\",\"record\":{}}\n"
+                     "{\"time\":\"2024-03-01T12:00:01.000Z\",\"type\":\"platform.report\",\"record\":{\"metrics\":"
+                     "{\"billedDurationMs\":2,\"memorySizeMB\":128,\"maxMemoryUsedMB\":60}}}\n");
+    support_join(a, sizeof a, dir, "cut.json");
+    rc = support_sh(text, sizeof text, "'%s' calibrate '%s' --out '%s'", support_binary(), log, a);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(text, "cut.log:2") && strstr(text, "durationMs"), "%s", text);
+    ck_assert(!support_path_exists(a));
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(test_bad_input_refused)
 {
     char dir[512], out[512], log[512], text[4096];
@@ -246,6 +308,7 @@ Suite *calibrate_suite(void)
     tcase_add_test(tc, test_fits_hold_the_model);
     tcase_add_test(tc, test_check_reports_the_logged_cold_starts);
     tcase_add_test(tc, test_many_cold_starts_fit_init_and_keep_alive);
+    tcase_add_test(tc, test_json_log_format_as_raw);
     tcase_add_test(tc, test_bad_input_refused);
     tcase_add_test(tc, test_json_export_and_odd_paths_as_raw);
     suite_add_tcase(s, tc);

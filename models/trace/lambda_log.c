@@ -310,6 +310,92 @@ static int parse_report(const char *msg, lambda_record *r, char *why, size_t siz
     return 0;
 }
 
+/* ---- the JSON log format's platform.report -------------------------------------------- */
+
+/* Where the value of "key" starts in the JSON text s (after its colon), or NULL. The keys
+ * read here are Lambda's own, in an event Lambda writes: no string value holds them. */
+static const char *json_value_of(const char *s, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = s; (p = strchr(p, '"')) != NULL; p++) {
+        if (strncmp(p + 1, key, n) != 0 || p[1 + n] != '"')
+            continue;
+        const char *v = p + 2 + n;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (*v != ':')
+            continue;
+        v++;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        return v;
+    }
+    return NULL;
+}
+
+/* Whether msg is a platform.report event of Lambda's JSON log format (a function whose
+ * LoggingConfig says JSON writes its system logs as JSON objects, AWS Lambda developer guide,
+ * "Configuring JSON and plain text log formats", 2023-11-16; the record is the Telemetry API's
+ * platform.report schema). */
+static bool is_platform_report(const char *msg)
+{
+    const char *t = *msg == '{' ? json_value_of(msg, "type") : NULL;
+    return t && strncmp(t, "\"platform.report\"", 17) == 0;
+}
+
+/* Parses a platform.report event ({"time": ..., "type": "platform.report", "record":
+ * {"requestId": ..., "metrics": {"durationMs", "billedDurationMs", "memorySizeMB",
+ * "maxMemoryUsedMB", "initDurationMs"?}, ...}}) into r's durations and memory, and its
+ * "time" into *time (NAN when absent). 0, or -1 with why. */
+static int parse_platform_report(const char *msg, lambda_record *r, double *time, char *why, size_t size)
+{
+    static const struct { const char *key; bool required; } parts[] = {
+        { "durationMs", true }, { "billedDurationMs", true }, { "memorySizeMB", true },
+        { "maxMemoryUsedMB", true }, { "initDurationMs", false },
+    };
+    const char *metrics = json_value_of(msg, "metrics");
+    if (!metrics || *metrics != '{') {
+        snprintf(why, size, "a platform.report without its record's \"metrics\" object (truncated or malformed)");
+        return -1;
+    }
+    double v[5];
+    char q[QUOTE_SIZE];
+    for (int i = 0; i < 5; i++) {
+        const char *at = json_value_of(metrics, parts[i].key), *e;
+        if (!at) {
+            if (parts[i].required) {
+                snprintf(why, size, "a platform.report without \"%s\" in its metrics (truncated or malformed)",
+                         parts[i].key);
+                return -1;
+            }
+            v[i] = -1;
+            continue;
+        }
+        if (!parse_number(at, &v[i], &e) || (*e != ',' && *e != '}' && *e != ' ' && *e != '\t')) {
+            snprintf(why, size, "platform.report's \"%s\" is %s, not a number", parts[i].key, quote(q, at));
+            return -1;
+        }
+    }
+    r->duration_ms = v[0];
+    r->billed_ms = v[1];
+    r->memory_mb = v[2] == floor(v[2]) && v[2] >= 0 && v[2] <= 1e6 ? (int)v[2] : -1;
+    r->max_memory_mb = v[3] == floor(v[3]) && v[3] >= 0 && v[3] <= 1e6 ? (int)v[3] : -1;
+    r->init_ms = v[4];
+    if (r->memory_mb < 0 || r->max_memory_mb < 0) {
+        snprintf(why, size, "platform.report's %s %g is not a whole number of MB",
+                 r->memory_mb < 0 ? "memorySizeMB" : "maxMemoryUsedMB", r->memory_mb < 0 ? v[2] : v[3]);
+        return -1;
+    }
+    *time = NAN;
+    const char *t = json_value_of(msg, "time");
+    size_t used = 0;
+    if (t && *t == '"' && (!lambda_log_parse_time(t + 1, time, &used) || t[1 + used] != '"')) {
+        snprintf(why, size, "platform.report's \"time\" %s is not a time (2024-03-01T12:00:00.123Z)", quote(q, t));
+        return -1;
+    }
+    return 0;
+}
+
 /* Checks a record's ranges. 0, or -1 with why. */
 static int check_record(const lambda_record *r, char *why, size_t size)
 {
@@ -381,6 +467,12 @@ static int row_record(lambda_log *l, source *s, const row *w, lambda_record *r, 
             msg++;
         if (strncmp(msg, "REPORT", 6) == 0 && (msg[6] == ' ' || msg[6] == '\t')) {
             if (parse_report(msg, r, why, size) != 0)
+                return -1;
+            goto have_values;
+        }
+        if (is_platform_report(msg)) {
+            double t;
+            if (parse_platform_report(msg, r, &t, why, size) != 0)
                 return -1;
             goto have_values;
         }
@@ -472,14 +564,34 @@ have_values:
 static int raw_record(lambda_log *l, source *s, char *line, lambda_record *r, char *why, size_t size)
 {
     char *rep = strstr(line, "REPORT RequestId:");
-    if (!rep)
-        return 0;
     const char *p = line;
     while (*p == ' ' || *p == '\t')
         p++;
     double t;
     size_t used;
-    if (!lambda_log_parse_time(p, &t, &used) || (p[used] != ' ' && p[used] != '\t')) {
+    if (!rep) {
+        /* The JSON log format: a platform.report object, alone on its line (a JSON-lines export)
+         * or after the export's own time (as raw lines give them); its "time" when the line
+         * has none. */
+        char *brace = strchr(line, '{');
+        if (!brace || !is_platform_report(brace))
+            return 0;
+        lambda_record tmp = { 0 };
+        double jt;
+        if (parse_platform_report(brace, &tmp, &jt, why, size) != 0)
+            return -1;
+        if (p == brace) {
+            if (isnan(jt)) {
+                snprintf(why, size, "a platform.report without its \"time\" (and no time before it on the line)");
+                return -1;
+            }
+            t = jt;
+        } else if (!lambda_log_parse_time(p, &t, &used) || (p[used] != ' ' && p[used] != '\t')) {
+            snprintf(why, size, "a platform.report line that does not start with its time or its JSON object");
+            return -1;
+        }
+        rep = brace;
+    } else if (!lambda_log_parse_time(p, &t, &used) || (p[used] != ' ' && p[used] != '\t')) {
         snprintf(why, size, "a REPORT line that does not start with its time (2024-03-01T12:00:00.123Z)");
         return -1;
     }
@@ -1210,7 +1322,14 @@ static int open_source(lambda_log *l, source *s, const char *path)
     char *eol = strchr(head + i, '\n');
     if (eol)
         *eol = '\0';
-    if (i < n && (head[i] == '[' || head[i] == '{')) {
+    size_t first = strlen(head + i);
+    while (first > 0 && isspace((unsigned char)head[i + first - 1]))
+        first--;
+    bool json_lines = i < n && head[i] == '{' && first > 1 && head[i + first - 1] == '}' &&
+                      json_value_of(head + i, "type") != NULL;
+    if (json_lines) {
+        s->shape = SHAPE_RAW;     /* Lambda's JSON log format: one event a line */
+    } else if (i < n && (head[i] == '[' || head[i] == '{')) {
         s->shape = SHAPE_JSON;
         if (i >= 3 && fseek(s->f, 3, SEEK_SET) != 0) {
             fail(l, s, 0, "cannot seek");
