@@ -68,10 +68,12 @@ static void print_stats(const run_result *res, double elapsed, long long threads
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fprintf(stderr, "stats: threads %lld, wall %.3f s, events %.0f (%.3g M/s), invocations %.0f "
-            "(%.3g M/s), messages %.0f (%.3g M/s), peak memory %.1f MB, simulation heap %.0f KB%s\n", threads,
+            "(%.3g M/s), messages %.0f (%.3g M/s), peak memory %.1f MB", threads,
             elapsed, (double)res->events, res->events / elapsed / 1e6, invocations,
-            invocations / elapsed / 1e6, messages, messages / elapsed / 1e6, ru.ru_maxrss / 1024.0,
-            res->world_heap / 1024.0, threads == 1 ? "" : " (approximate: replications share the heap)");
+            invocations / elapsed / 1e6, messages, messages / elapsed / 1e6, ru.ru_maxrss / 1024.0);
+    if (threads == 1)
+        fprintf(stderr, ", simulation heap %.0f KB", res->world_heap / 1024.0);
+    fprintf(stderr, "\n");
 }
 
 /* Splits "PATH=VALUE,PATH=VALUE" at the commas that are outside brackets and quotes. */

@@ -251,7 +251,8 @@ typedef struct run_ctx {
     hist             *hists;     /* one per replication */
     hist             *work_hists;/* one per replication: work.latency_ms */
     uint64_t         *events;
-    size_t           *heap;      /* one per replication: world.heap_bytes */
+    size_t           *heap;      /* one per replication: what its world took (measure_heap) */
+    bool              measure_heap;   /* replications run on this thread alone */
     char            (*errors)[512];
     progress         *bar;       /* or NULL; replication r is job job0 + r */
     size_t            job0;
@@ -289,7 +290,9 @@ static int run_one(void *p, uint32_t r, double *row)
     memset(&w, 0, sizeof w);
     w.progress = ctx->bar;
     w.progress_job = ctx->job0 + r;
+    w.measure_heap = ctx->measure_heap;
     int rc = world_run(&w, spec, r, ctx->errors[r], sizeof ctx->errors[r]);
+    ctx->heap[r] = w.heap_bytes;
     if (rc == 0) {
         ledger u;
         ledger_init(&u, &spec->prices);
@@ -329,7 +332,6 @@ static int run_one(void *p, uint32_t r, double *row)
             if (r == 0)
                 ctx->out->trace = collect_traces(spec, &w);
             ctx->events[r] = sim_events_run(w.s);
-            ctx->heap[r] = w.heap_bytes;
             size_t bins = ctx->out->bins;
             double *ts = ctx->out->ts + (size_t)r * TS_COLUMNS * bins;
             for (int k = 0; k < TS_COLUMNS; k++)
@@ -431,6 +433,7 @@ int run_scenario_progress(const world_spec *spec, int threads, FILE *bar_out, ru
     int rc = run_prepare(spec, out, &ctx, err, err_size);
     ctx.bar = progress_start(bar_out, spec->replications, "replications",
                              spec->replications * (spec->warmup_s + spec->duration_s));
+    ctx.measure_heap = threads == 1;
     if (rc == 0)
         rc = replicate_run(run_one, &ctx, spec->replications, threads, out->n_values, out->rows);
     progress_finish(ctx.bar);

@@ -22,8 +22,8 @@ typedef struct run_result {
     size_t   bins;
     double  *ts;           /* replications x TS_COLUMNS x bins */
     uint64_t events;       /* simulated events, all replications */
-    size_t   world_heap;   /* the largest heap a replication's world took (world.heap_bytes;
-                            * exact when replications ran on one thread) */
+    size_t   world_heap;   /* the largest heap a replication's world took (malloc's bytes in
+                            * use after its run less before it), with --threads 1; else 0 */
     char    *trace;        /* replication 0's workflow traces (CSV lines), or NULL */
 } run_result;
 

@@ -355,8 +355,10 @@ struct world {
     struct progress  *progress;            /* a progress bar (or NULL), and this run's job in it */
     size_t            progress_job;
     uint32_t          depth;               /* nested world_deliver/enqueue/reply calls on the C stack */
-    /* The heap the run took: the allocator's bytes in use when the simulation ended less
-     * those before it started (malloc's own count, process-wide: exact on one thread). */
+    /* Set by the caller when this run is the only one (one thread): heap_bytes is then what
+     * the run took, malloc's bytes in use when the event loop ended less before it started
+     * (glibc's count is process-wide; 0 under AddressSanitizer, whose allocator it is not). */
+    bool              measure_heap;
     size_t            heap_bytes;
 };
 
