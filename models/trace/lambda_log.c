@@ -277,6 +277,24 @@ static int labelled(const char *msg, const char *label, const char *unit, double
     return 1;
 }
 
+/* r's durations and memory from v (Duration, Billed Duration, Memory Size, Max Memory Used,
+ * Init Duration or -1), however they were written. 0, or -1 with why: a memory that is not
+ * a whole number of MB (named by names[0] or names[1] in the printf format fmt). */
+static int fill_values(lambda_record *r, const double v[5], const char *const names[2], const char *fmt, char *why,
+                       size_t size)
+{
+    r->duration_ms = v[0];
+    r->billed_ms = v[1];
+    r->memory_mb = v[2] == floor(v[2]) && v[2] >= 0 && v[2] <= 1e6 ? (int)v[2] : -1;
+    r->max_memory_mb = v[3] == floor(v[3]) && v[3] >= 0 && v[3] <= 1e6 ? (int)v[3] : -1;
+    r->init_ms = v[4];
+    if (r->memory_mb < 0 || r->max_memory_mb < 0) {
+        snprintf(why, size, fmt, r->memory_mb < 0 ? names[0] : names[1], r->memory_mb < 0 ? v[2] : v[3]);
+        return -1;
+    }
+    return 0;
+}
+
 /* Parses a REPORT message into r's durations and memory. 0, or -1 with why. */
 static int parse_report(const char *msg, lambda_record *r, char *why, size_t size)
 {
@@ -297,17 +315,8 @@ static int parse_report(const char *msg, lambda_record *r, char *why, size_t siz
         if (rc == 0)
             v[i] = -1;
     }
-    r->duration_ms = v[0];
-    r->billed_ms = v[1];
-    r->memory_mb = v[2] == floor(v[2]) && v[2] >= 0 && v[2] <= 1e6 ? (int)v[2] : -1;
-    r->max_memory_mb = v[3] == floor(v[3]) && v[3] >= 0 && v[3] <= 1e6 ? (int)v[3] : -1;
-    r->init_ms = v[4];
-    if (r->memory_mb < 0 || r->max_memory_mb < 0) {
-        snprintf(why, size, "%s %g MB is not a whole number of MB", r->memory_mb < 0 ? "Memory Size" :
-                 "Max Memory Used", r->memory_mb < 0 ? v[2] : v[3]);
-        return -1;
-    }
-    return 0;
+    static const char *const names[] = { "Memory Size", "Max Memory Used" };
+    return fill_values(r, v, names, "%s %g MB is not a whole number of MB", why, size);
 }
 
 /* ---- the JSON log format's platform.report -------------------------------------------- */
@@ -376,16 +385,9 @@ static int parse_platform_report(const char *msg, lambda_record *r, double *time
             return -1;
         }
     }
-    r->duration_ms = v[0];
-    r->billed_ms = v[1];
-    r->memory_mb = v[2] == floor(v[2]) && v[2] >= 0 && v[2] <= 1e6 ? (int)v[2] : -1;
-    r->max_memory_mb = v[3] == floor(v[3]) && v[3] >= 0 && v[3] <= 1e6 ? (int)v[3] : -1;
-    r->init_ms = v[4];
-    if (r->memory_mb < 0 || r->max_memory_mb < 0) {
-        snprintf(why, size, "platform.report's %s %g is not a whole number of MB",
-                 r->memory_mb < 0 ? "memorySizeMB" : "maxMemoryUsedMB", r->memory_mb < 0 ? v[2] : v[3]);
+    static const char *const names[] = { "memorySizeMB", "maxMemoryUsedMB" };
+    if (fill_values(r, v, names, "platform.report's %s %g is not a whole number of MB", why, size) != 0)
         return -1;
-    }
     *time = NAN;
     const char *t = json_value_of(msg, "time");
     size_t used = 0;
