@@ -28,6 +28,7 @@
 #include "app/calibrate.h"
 #include "app/cli.h"
 #include "app/outdir.h"
+#include "app/partition.h"
 #include "app/graph.h"
 #include "app/plot.h"
 #include "app/study.h"
@@ -523,6 +524,15 @@ static int run_main(const cli_args *a)
         free(text);
         world_spec_free(spec);
         rc = text ? 0 : 1;
+        goto out;
+    }
+    if (partition_is_worker(spec)) {
+        /* An MPI rank other than 0 in a partitioned replay: simulates its blocks and sends
+         * them to rank 0, which writes the results. */
+        run_result res;
+        rc = run_scenario(spec, (int)threads, &res, err, sizeof err) == 0 ? 0 : 1;
+        run_result_free(&res);
+        world_spec_free(spec);
         goto out;
     }
     char dir[4096];

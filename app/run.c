@@ -5,6 +5,8 @@
  * (in replication order) is byte-identical for any thread count. No cJSON call happens
  * inside the parallel region. */
 #include "app/run.h"
+#include "app/partition.h"
+#include "app/run_internal.h"
 #include "models/function.h"
 #include "models/workflow.h"
 
@@ -59,8 +61,11 @@ static int by_app(const void *a, const void *b)
 /* Platform-wide figures over the functions (a replayed trace has hundreds): how cold starts
  * spread across functions and apps (the cold-start share of the 75th-percentile function is
  * the headline of "Serverless in the Wild") and the memory kept loaded but idle. Only
- * functions and apps invoked in the window count in the spreads. */
-static void collect_platform(const world_spec *spec, const world *w, metric_sink *m)
+ * functions and apps invoked in the window count in the spreads. The functions' figures
+ * come from w, or from given (one per function, in component order: a partitioned
+ * replay's, gathered from its blocks). */
+static void collect_platform(const world_spec *spec, const world *w, const function_figures *given,
+                             metric_sink *m)
 {
     size_t n = 0;
     for (size_t i = 0; i < spec->n_components; i++)
@@ -77,7 +82,10 @@ static void collect_platform(const world_spec *spec, const world *w, metric_sink
         if (spec->components[i].kind != &function_kind)
             continue;
         function_figures *f = &ff[k++];
-        function_figures_of(spec->components[i].spec, w->state[i], f);
+        if (given)
+            *f = given[k - 1];
+        else
+            function_figures_of(spec->components[i].spec, w->state[i], f);
         inv += f->invocations;
         cold += f->cold_starts;
         idle += f->idle_gb_s;
@@ -144,8 +152,12 @@ static void collect_work(const world *w, metric_sink *m)
         metric_emit(m, lost[o], (double)k->lost_by[o]);
 }
 
-static void collect(const world_spec *spec, const world *w, const bill *b, const tenant_bill *tb,
-                    metric_sink *m)
+/* A replication's row of figures from w and its bill (w NULL: names only). ff: the
+ * functions' figures when they do not come from w (partitioned replay), else NULL.
+ * comp_start, when not NULL, receives where each component's figures start in the row
+ * (n_components + 1 entries: the last is where the components' end). */
+void run_collect(const world_spec *spec, const world *w, const bill *b, const tenant_bill *tb,
+                 const function_figures *ff, size_t *comp_start, metric_sink *m)
 {
     static const request_counts none;
     const request_counts *c = w ? &w->counts : &none;
@@ -211,9 +223,13 @@ static void collect(const world_spec *spec, const world *w, const bill *b, const
 
     for (size_t i = 0; i < spec->n_components; i++) {
         const component_spec *cs = &spec->components[i];
+        if (comp_start)
+            comp_start[i] = m->n;
         snprintf(m->prefix, sizeof m->prefix, "%s.%s.", cs->kind->plural, cs->name);
         cs->kind->report(cs->spec, w ? w->state[i] : NULL, m);
     }
+    if (comp_start)
+        comp_start[spec->n_components] = m->n;
 
     snprintf(m->prefix, sizeof m->prefix, "cost.");
     metric_emit(m, "monthly_total", b ? b->total : 0);
@@ -238,7 +254,7 @@ static void collect(const world_spec *spec, const world *w, const bill *b, const
                           spec->duration_s : 0;
         metric_emit(m, spec->components[i].name, b && runs > 0 ? b->by_component[i] / runs : NAN);
     }
-    collect_platform(spec, w, m);
+    collect_platform(spec, w, ff, m);
     traffic_report(spec, w, m);
     m->prefix[0] = '\0';
 }
@@ -282,10 +298,70 @@ static char *collect_traces(const world_spec *spec, const world *w)
     return t;
 }
 
+/* The replication's billable usage: each started component's meter, then the entry's, the
+ * network's and the CDN's. */
+void run_meter(const world_spec *spec, const world *w, ledger *u)
+{
+    for (size_t i = 0; i < spec->n_components; i++)
+        if (w->state[i])
+            spec->components[i].kind->meter(spec->components[i].spec, w->state[i], w, i, u);
+    gateway_meter(spec, w, u);
+    network_meter(spec, w, u);
+    cdn_meter(spec, w, u);
+}
+
+int run_bill(const world_spec *spec, const ledger *u, const uint64_t *tenant_received, bill *b,
+             tenant_bill *tb, char *err, size_t err_size)
+{
+    *b = (bill){ .n = spec->n_components, .by_component = calloc(spec->n_components ? spec->n_components : 1,
+                                                                 sizeof(double)) };
+    size_t parts = spec->n_tenants + 1;
+    *tb = (tenant_bill){ .monthly = calloc(parts, sizeof(double)),
+                         .category = calloc(parts * PRICE_CATEGORIES, sizeof(double)) };
+    if (u->failed || !b->by_component || !tb->monthly || !tb->category) {
+        snprintf(err, err_size, "%s: out of memory", spec->file);
+        return -1;
+    }
+    if (u->n_unpriced > 0) {
+        /* A kind checks at load that the table prices what it will record; this is the
+         * net under that: usage is never billed at 0 in silence. */
+        snprintf(err, err_size, "%s: pricing: the price table %s has no price for the usage \"%s\" "
+                 "this scenario records; give a table that prices it", spec->file, spec->prices.name,
+                 u->unpriced[0]);
+        return -1;
+    }
+    billing_compute(&spec->prices, u, spec->free_tier, spec->duration_s, b);
+    if (spec->n_tenants && billing_by_tenant(&spec->prices, u, spec->free_tier, spec->duration_s,
+                                             spec->n_components, spec->n_tenants, tenant_received,
+                                             b, tb) != 0) {
+        snprintf(err, err_size, "%s: out of memory", spec->file);
+        return -1;
+    }
+    return 0;
+}
+
+void run_bill_free(bill *b, tenant_bill *tb)
+{
+    free(b->by_component);
+    free(tb->monthly);
+    free(tb->category);
+}
+
 static int run_one(void *p, uint32_t r, double *row)
 {
     run_ctx *ctx = p;
     const world_spec *spec = ctx->spec;
+    if (spec->partition_blocks > 1) {
+        /* A study's or calibrate's replication: its blocks one after another here. */
+        partition_out po = { .names = (const char *const *)ctx->out->names, .n_values = ctx->out->n_values,
+                             .row = row, .latency = &ctx->hists[r],
+                             .ts = ctx->out->ts + (size_t)r * TS_COLUMNS * ctx->out->bins };
+        int rc = partition_replication(spec, r, &po, ctx->errors[r], sizeof ctx->errors[r]);
+        hist_init(&ctx->work_hists[r]);
+        ctx->events[r] = po.events;
+        ctx->heap[r] = 0;
+        return rc;
+    }
     world w;
     memset(&w, 0, sizeof w);
     w.progress = ctx->bar;
@@ -296,37 +372,13 @@ static int run_one(void *p, uint32_t r, double *row)
     if (rc == 0) {
         ledger u;
         ledger_init(&u, &spec->prices);
-        bill b = { .n = spec->n_components, .by_component = calloc(spec->n_components, sizeof(double)) };
-        size_t parts = spec->n_tenants + 1;
-        tenant_bill tb = { .monthly = calloc(parts, sizeof(double)),
-                           .category = calloc(parts * PRICE_CATEGORIES, sizeof(double)) };
-        for (size_t i = 0; i < spec->n_components; i++)
-            spec->components[i].kind->meter(spec->components[i].spec, w.state[i], &w, i, &u);
-        gateway_meter(spec, &w, &u);
-        network_meter(spec, &w, &u);
-        cdn_meter(spec, &w, &u);
-        if (u.failed || !b.by_component || !tb.monthly || !tb.category) {
-            snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
-            rc = -1;
-        } else if (u.n_unpriced > 0) {
-            /* A kind checks at load that the table prices what it will record; this is the
-             * net under that: usage is never billed at 0 in silence. */
-            snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: pricing: the price table %s has no "
-                     "price for the usage \"%s\" this scenario records; give a table that prices it",
-                     spec->file, spec->prices.name, u.unpriced[0]);
-            rc = -1;
-        } else {
-            billing_compute(&spec->prices, &u, spec->free_tier, spec->duration_s, &b);
-            if (spec->n_tenants && billing_by_tenant(&spec->prices, &u, spec->free_tier, spec->duration_s,
-                                                     spec->n_components, spec->n_tenants,
-                                                     w.tenant_received, &b, &tb) != 0) {
-                snprintf(ctx->errors[r], sizeof ctx->errors[r], "%s: out of memory", spec->file);
-                rc = -1;
-            }
-        }
+        bill b;
+        tenant_bill tb;
+        run_meter(spec, &w, &u);
+        rc = run_bill(spec, &u, w.tenant_received, &b, &tb, ctx->errors[r], sizeof ctx->errors[r]);
         if (rc == 0) {
             metric_sink m = { .values = row };
-            collect(spec, &w, &b, spec->n_tenants ? &tb : NULL, &m);
+            run_collect(spec, &w, &b, spec->n_tenants ? &tb : NULL, NULL, NULL, &m);
             ctx->hists[r] = w.latency;
             ctx->work_hists[r] = w.work_latency;
             if (r == 0)
@@ -338,9 +390,7 @@ static int run_one(void *p, uint32_t r, double *row)
                 memcpy(ts + (size_t)k * bins, w.ts[k].bin, bins * sizeof(double));
         }
         ledger_free(&u);
-        free(b.by_component);
-        free(tb.monthly);
-        free(tb.category);
+        run_bill_free(&b, &tb);
     }
     world_free(&w);
     return rc;
@@ -363,7 +413,7 @@ static int run_prepare(const world_spec *spec, run_result *out, run_ctx *ctx, ch
     memset(out, 0, sizeof *out);
     out->spec = spec;
     metric_sink names = { 0 };
-    collect(spec, NULL, NULL, NULL, &names);
+    run_collect(spec, NULL, NULL, NULL, NULL, NULL, &names);
     out->names = names.names;
     out->n_values = names.n;
     uint32_t reps = spec->replications;
@@ -431,11 +481,29 @@ int run_scenario_progress(const world_spec *spec, int threads, FILE *bar_out, ru
 {
     run_ctx ctx;
     int rc = run_prepare(spec, out, &ctx, err, err_size);
-    ctx.bar = progress_start(bar_out, spec->replications, "replications",
-                             spec->replications * (spec->warmup_s + spec->duration_s));
+    uint32_t blocks = spec->partition_blocks > 1 ? spec->partition_blocks : 1;
+    ctx.bar = progress_start(bar_out, (size_t)spec->replications * blocks, blocks > 1 ? "blocks" : "replications",
+                             spec->replications * blocks * (spec->warmup_s + spec->duration_s));
     ctx.measure_heap = threads == 1;
-    if (rc == 0)
+    if (rc == 0 && blocks > 1) {
+        /* A partitioned replay: every replication's blocks over threads and MPI ranks. */
+        partition_out *po = calloc(spec->replications, sizeof *po);
+        for (uint32_t r = 0; po && r < spec->replications; r++) {
+            po[r] = (partition_out){ .names = (const char *const *)out->names, .n_values = out->n_values,
+                                     .row = out->rows + (size_t)r * out->n_values, .latency = &ctx.hists[r],
+                                     .ts = out->ts + (size_t)r * TS_COLUMNS * out->bins };
+            hist_init(&ctx.hists[r]);
+            hist_init(&ctx.work_hists[r]);
+        }
+        rc = po ? partition_run(spec, threads, ctx.bar, po, err, err_size) : -1;
+        if (!po)
+            snprintf(err, err_size, "%s: out of memory", spec->file);
+        for (uint32_t r = 0; po && r < spec->replications; r++)
+            ctx.events[r] = po[r].events;
+        free(po);
+    } else if (rc == 0) {
         rc = replicate_run(run_one, &ctx, spec->replications, threads, out->n_values, out->rows);
+    }
     progress_finish(ctx.bar);
     return run_finish(out, &ctx, rc, err, err_size);
 }
@@ -526,7 +594,7 @@ int run_batch(const world_spec *const *specs, size_t n, int threads, FILE *bar_o
 int run_has_figure(const world_spec *spec, const char *name)
 {
     metric_sink names = { 0 };
-    collect(spec, NULL, NULL, NULL, &names);
+    run_collect(spec, NULL, NULL, NULL, NULL, NULL, &names);
     int found = names.oom ? -1 : 0;
     for (size_t i = 0; i < names.n; i++) {
         if (found == 0 && !strcmp(names.names[i], name))

@@ -28,6 +28,11 @@ bool function_edge_rtt_derived(const void *spec, double *region_rtt_ms);
 /* Whether a function's spec has an asynchronous call step: it sends messages on. */
 bool function_sends_messages(const void *spec);
 
+/* The components whose state a function's shares (after linking; -1: none): the first
+ * function of its app, which holds an app's keep-alive unit, and the first Greedy-Dual
+ * function, which holds the host's pool. A partitioned replay keeps them in one block. */
+void function_shared_owners(const void *spec, int *unit_owner, int *pool_owner);
+
 /* Whether a function's spec is placed in the scenario's VPC. */
 bool function_in_vpc(const void *spec);
 /* The bytes a function's calls moved in the measured window, by the way they went. */

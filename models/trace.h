@@ -89,9 +89,11 @@ typedef void (*trace_emit_fn)(void *ctx, const trace_arrival *a);
 /* Starts replaying t on s from run time origin: arrivals at or after stop are not made.
  * Randomness (placement inside a minute) comes from r. Every arrival is passed to emit
  * when its time comes. A file that cannot be opened or read any more ends the replay
- * (a read error). NULL only when out of memory. */
+ * (a read error). With block_of (a partitioned replay's plan, by component), only the
+ * functions whose block is block are replayed (NULL: all). NULL only when out of memory. */
 trace_player *trace_player_alloc(const trace_spec *t, sim *s, gsl_rng *r, double origin,
-                                 double stop, trace_emit_fn emit, void *ctx);
+                                 double stop, trace_emit_fn emit, void *ctx,
+                                 const uint32_t *block_of, uint32_t block);
 /* Arrivals replayed so far, and read problems met (each ends the trace early). */
 uint64_t trace_player_arrivals(const trace_player *p);
 uint64_t trace_player_read_errors(const trace_player *p);

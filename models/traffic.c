@@ -717,7 +717,7 @@ int traffic_start(world *w)
                     return -1;
             }
             st->player = trace_player_alloc(s->trace, w->s, st->arrivals, s->start_s, st->end,
-                                            on_trace_arrival, st);
+                                            on_trace_arrival, st, w->spec->block_of, w->block);
             if (!st->player)
                 return -1;
             continue;
@@ -756,6 +756,14 @@ void traffic_free(world *w)
 }
 
 /* ---- figures ----------------------------------------------------------------------------- */
+
+void traffic_trace_counts(const world *w, size_t i, double *replayed, double *read_errors)
+{
+    const traffic_state *ts = w->sources;
+    const trace_player *p = ts && i < ts->n ? ts->src[i].player : NULL;
+    *replayed = (double)trace_player_arrivals(p);
+    *read_errors = (double)trace_player_read_errors(p);
+}
 
 void traffic_report(const world_spec *spec, const world *w, metric_sink *m)
 {

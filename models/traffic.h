@@ -75,6 +75,10 @@ void traffic_free_specs(world_spec *w);
 int  traffic_start(world *w);
 void traffic_free(world *w);
 
+/* What trace source i's player replayed in w's run, and the read problems it met (0 for
+ * another source). */
+void traffic_trace_counts(const world *w, size_t i, double *replayed, double *read_errors);
+
 /* The expected number of requests source s creates in [t0, t1) (its arrival process's
  * mean, not a draw). */
 double traffic_expected_arrivals(const source_spec *s, double t0, double t1);

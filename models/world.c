@@ -26,6 +26,7 @@
 #include "models/function.h"
 #include "models/gateway.h"
 #include "models/network.h"
+#include "models/partition.h"
 #include "models/queue.h"
 #include "models/schedule.h"
 #include "models/service.h"
@@ -127,8 +128,9 @@ static const cfg_key_owner function_key_owners[] = {
 
 int world_spec_component(const world_spec *w, const char *name)
 {
-    for (size_t i = 0; i < w->n_components; i++)
-        if (w->components[i].name && strcmp(w->components[i].name, name) == 0)
+    size_t pos = 0;
+    for (int64_t i; (i = strmap_next(&w->component_names, strmap_hash(name), &pos)) >= 0;)
+        if ((size_t)i < w->n_components && w->components[i].name && strcmp(w->components[i].name, name) == 0)
             return (int)i;
     return -1;
 }
@@ -151,8 +153,8 @@ static void parse_components(cfg_node *root, world_spec *w)
         cfg_fail(root, "components", "missing or empty; expected at least one component");
     if (cfg_failed(root))
         return;
-    if (n > 10000) {
-        cfg_fail(root, "components", "too many components (%zu); at most 10000", n);
+    if (n > WORLD_MAX_COMPONENTS) {
+        cfg_fail(root, "components", "too many components (%zu); at most %d", n, WORLD_MAX_COMPONENTS);
         return;
     }
     w->components = calloc(n, sizeof *w->components);
@@ -206,6 +208,10 @@ static void parse_components(cfg_node *root, world_spec *w)
             return;
         }
         w->components[i].name = strdup(name);
+        if (!w->components[i].name || strmap_add(&w->component_names, strmap_hash(name), (uint32_t)i) != 0) {
+            cfg_fail(&c, "name", "out of memory");
+            return;
+        }
         w->components[i].kind = k;
         snprintf(w->components[i].path, sizeof w->components[i].path, "components[%zu]", i);
         w->n_components = i + 1;
@@ -237,6 +243,8 @@ void world_spec_free(world_spec *w)
         free(w->components[i].name);
     }
     free(w->components);
+    strmap_free(&w->component_names);
+    free(w->block_of);
     traffic_free_specs(w);
     for (size_t i = 0; i < w->n_tenants; i++)
         free(w->tenants[i].name);
@@ -297,6 +305,7 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
     w->warmup_s = cfg_number(root, "warmup_s", 0, 0, 366 * 86400.0);
     w->seed = (uint64_t)cfg_integer(root, "seed", 1, 0, 9007199254740991LL);
     w->replications = (uint32_t)cfg_integer(root, "replications", 5, 1, 1000);
+    w->partition_blocks = (uint32_t)cfg_integer(root, "partition_blocks", 1, 1, PARTITION_MAX_BLOCKS);
     w->free_tier = cfg_bool(root, "free_tier", false);
     w->interval_s = cfg_number(root, "timeseries_interval_s", 60, 0.001, 366 * 86400.0);
     if (!cfg_failed(root) && w->duration_s / w->interval_s > 1e6)
@@ -595,6 +604,8 @@ world_spec *world_spec_load(const char *file, const world_overrides *o, char *er
             for (size_t i = 0; i < w->n_sources; i++)
                 w->all_async &= w->sources[i].async;
         }
+        if (!ctx.failed && w->partition_blocks > 1)
+            partition_plan(w, &ctx);
         cfg_done(&root);
         traffic_explain_failure(w, &ctx);
     }
@@ -759,7 +770,7 @@ void world_reclaim(world *w)
 {
     for (size_t i = 0; i < w->spec->n_components; i++) {
         const component_kind *k = w->spec->components[i].kind;
-        if (k->reclaim)
+        if (k->reclaim && w->state[i])
             k->reclaim(w->state[i], w);
     }
 }
@@ -1054,6 +1065,8 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     if (!w->s || !w->state)
         goto oom;
     for (size_t i = 0; i < spec->n_components; i++) {
+        if (spec->block_of && spec->block_of[i] != w->block)
+            continue;       /* another block's: never reached from this one */
         w->state[i] = spec->components[i].kind->start(spec->components[i].spec, w, (int)i);
         if (!w->state[i])
             goto oom;
@@ -1078,7 +1091,8 @@ int world_run(world *w, const world_spec *spec, uint32_t r, char *err, size_t er
     if (sim_failed(w->s) || w->out_of_memory)
         goto oom;
     for (size_t i = 0; i < spec->n_components; i++)
-        spec->components[i].kind->finish(w->state[i], w);
+        if (w->state[i])
+            spec->components[i].kind->finish(w->state[i], w);
     /* Live instances are the busy ones plus the idle ones (functions add only the idle). */
     for (size_t b = 0; b < w->ts[TS_INSTANCES].n; b++)
         w->ts[TS_INSTANCES].bin[b] += w->ts[TS_CONCURRENCY].bin[b];

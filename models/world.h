@@ -17,6 +17,7 @@
 #include "sim/engine.h"
 #include "sim/freelist.h"
 #include "sim/stats.h"
+#include "sim/strmap.h"
 #include "models/billing.h"
 #include "models/ratelimit.h"
 
@@ -244,13 +245,23 @@ struct world_spec {
     tenant_spec   *tenants;
     size_t         n_components;
     component_spec *components;
+    strmap         component_names;   /* components' names (by rng_name_hash) to indices */
     price_table    prices;
     cJSON         *resolved;   /* the scenario with every default filled in */
     /* The watchdog: a run stops when this many events in a row let no simulated time pass
      * (0: the kernel's SIM_STALL_EVENTS; UINT64_MAX: never). SLSIM_STALL_EVENTS in the
      * environment sets it (0 there: never). */
     uint64_t       stall_events;
+    /* The partitioned replay (models/partition.h): partition_blocks > 1 splits the
+     * scenario's functions into that many blocks that share nothing, each replayed as a
+     * simulation of its own (a world whose `block` says which); block_of[component] is the
+     * block of each component. 1: one simulation of everything (block_of NULL). */
+    uint32_t       partition_blocks;
+    uint32_t      *block_of;
 };
+
+/* The most components a scenario holds (a replayed trace's functions count). */
+#define WORLD_MAX_COMPONENTS 100000
 
 /* Command-line overrides applied on top of the file. */
 typedef struct world_overrides {
@@ -360,6 +371,12 @@ struct world {
      * (glibc's count is process-wide; 0 under AddressSanitizer, whose allocator it is not). */
     bool              measure_heap;
     size_t            heap_bytes;
+    /* The partitioned replay: the block this run simulates (its components alone are
+     * started: the others' state stays NULL), when spec->partition_blocks > 1. */
+    uint32_t          block;
+    /* The most invocations of unreserved functions running at once (the account's shared
+     * pool): a partitioned replay adds its blocks' peaks to show the pool never bound. */
+    uint32_t          unreserved_peak;
 };
 
 /* The latency histogram of traffic source i (valid until the next call), and of tenant i,

@@ -676,7 +676,14 @@ size_t cfg_array_len(cfg_node *n, const char *key)
 void cfg_array_object(cfg_node *n, const char *key, size_t i, cfg_node *child)
 {
     const cJSON *arr = get(n, key);
-    const cJSON *v = arr ? cJSON_GetArrayItem(arr, (int)i) : NULL;
+    const cJSON *v;
+    if (arr && arr == n->ctx->last_array && n->ctx->last_item && i == n->ctx->last_index + 1)
+        v = ((const cJSON *)n->ctx->last_item)->next;
+    else
+        v = arr ? cJSON_GetArrayItem(arr, (int)i) : NULL;
+    n->ctx->last_array = arr;
+    n->ctx->last_item = v;
+    n->ctx->last_index = i;
     char suffix[CFG_PATH_MAX];
     snprintf(suffix, sizeof suffix, "%s%s[%zu]", n->path[0] ? "." : "", key, i);
     cJSON *out = NULL;

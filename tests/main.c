@@ -49,6 +49,7 @@ static const struct {
     { "cloudrun", cloudrun_suite },
     { "azure", azure_suite },
     { "trace", trace_suite },
+    { "partition", partition_suite },
     { "lambda_logs", lambda_logs_suite },
     { "calibrate", calibrate_suite },
     { "library", library_suite },

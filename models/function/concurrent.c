@@ -192,8 +192,8 @@ static void hold_up(function_state *st, uint32_t slot, double now, bool was_idle
         idle_span(st, in->idle_since, now);
     min_idle_account(st, now);
     st->busy++;
-    if (st->pool_busy)
-        (*st->pool_busy)++;
+    if (st->pool_busy && ++*st->pool_busy > *st->pool_peak)
+        *st->pool_peak = *st->pool_busy;
     gauge_add(&st->concurrency, now, 1.0);
     in->busy_start = now;
 }

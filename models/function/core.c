@@ -163,6 +163,7 @@ static void *function_start(const void *spec, world *w, int index)
      * provisioned instances are claimed from the account already). */
     if (f->reserved < 0) {
         st->pool_busy = &w->unreserved_busy;
+        st->pool_peak = &w->unreserved_peak;
         st->pool_limit = w->spec->account_concurrency - w->spec->reserved_total -
                          w->spec->provisioned_unreserved_total;
     }
@@ -512,8 +513,8 @@ void function_accept(void *state, world *w, uint32_t req)
     st->busy++;
     if (st->tenant_busy)
         st->tenant_busy[in->call.tenant]++;
-    if (st->pool_busy && !in->provisioned)
-        (*st->pool_busy)++;
+    if (st->pool_busy && !in->provisioned && ++*st->pool_busy > *st->pool_peak)
+        *st->pool_peak = *st->pool_busy;
     gauge_add(&st->concurrency, now, 1.0);
     if (measuring && f->provider == PROVIDER_CLOUDFLARE_WORKERS)
         st->cpu_units += f->has_cpu_ms ? dist_sample(&f->cpu_ms, st->r_cpu) : run_ms * f->cpu_bound_fraction;

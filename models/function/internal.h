@@ -300,6 +300,7 @@ typedef struct function_state {
     uint32_t *idle;                  /* on-demand idle stack, top = most recent */
     uint32_t *idle_pc;               /* provisioned idle instances */
     uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
+    uint32_t *pool_peak;             /* the most it has held (world's unreserved_peak) */
     ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
     struct shared_state *shared;     /* concurrent.c's state (f->shared), or NULL */
     uint32_t  n_idle, n_idle_pc;     /* sizes of the two idle stacks */

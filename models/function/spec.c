@@ -994,6 +994,13 @@ void *function_parse(cfg_node *n, world_spec *w)
     return f;
 }
 
+void function_shared_owners(const void *spec, int *unit_owner, int *pool_owner)
+{
+    const function_spec *f = spec;
+    *unit_owner = f->unit_owner;
+    *pool_owner = f->pool_owner;
+}
+
 int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
 {
     function_spec *f = p;

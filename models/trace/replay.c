@@ -24,6 +24,8 @@
 /* An azure2019 function's cursor into its row and its arrivals in the current minute. */
 typedef struct player_function {
     off_t    pos;          /* file offset of the byte after buf's contents */
+    off_t    row;          /* file offset of its row's counts (where a loop starts again) */
+    int      component;    /* the function component its arrivals go to */
     uint32_t left;         /* arrivals of this minute not yet made */
     uint32_t count;        /* the minute's count */
     uint32_t gen;          /* generation of its pending arrival event */
@@ -46,7 +48,8 @@ struct trace_player {
     uint64_t       arrivals, read_errors;
     /* azure2019 */
     int            fd;
-    player_function *fn;   /* per selected function */
+    player_function *fn;   /* per replayed function (the selection, or a block's part of it) */
+    uint32_t       n_fn;
     /* per-invocation formats: one row of lookahead */
     csv_reader     rd;
     csv_fields     fl;
@@ -56,7 +59,16 @@ struct trace_player {
     uint32_t       loop;
     /* lambda-report: the logs' reader */
     lambda_log    *log;
+    /* A partitioned replay's block: only functions whose component is in it (block_of
+     * NULL: all) */
+    const uint32_t *block_of;
+    uint32_t       block;
 };
+
+static bool in_block(const trace_player *p, int component)
+{
+    return !p->block_of || (component >= 0 && p->block_of[component] == p->block);
+}
 
 static double run_time(const trace_player *p, uint32_t loop, double trace_time)
 {
@@ -171,16 +183,16 @@ static void on_function_arrival(sim *s, void *target, uint64_t arg)
     if (sim_gen_of(arg) != pf->gen || pf->left == 0)
         return;
     pf->left--;
-    make_arrival(p, p->t->fn[p->t->selected[k]].component, -1, -1, -1);
+    make_arrival(p, pf->component, -1, -1, -1);
     if (advance_function(p, pf))
         schedule_function(p, pf, k);
 }
 
 static void rewind_functions(trace_player *p)
 {
-    for (size_t k = 0; k < p->t->n_selected; k++) {
+    for (size_t k = 0; k < p->n_fn; k++) {
         player_function *pf = &p->fn[k];
-        pf->pos = p->t->fn[p->t->selected[k]].offset;
+        pf->pos = pf->row;
         pf->at = pf->len = 0;
         pf->done = pf->failed = false;
     }
@@ -195,12 +207,12 @@ static void on_minute(sim *s, void *target, uint64_t arg)
     if (j == 0 && loop > 0)
         rewind_functions(p);
     double a = 60.0 * (t->m0 + j);
-    for (uint32_t k = 0; k < t->n_selected; k++) {
+    for (uint32_t k = 0; k < p->n_fn; k++) {
         player_function *pf = &p->fn[k];
         /* An arrival due at this very instant (rounding) is made now, before the minute. */
         while (pf->left > 0) {
             pf->left--;
-            make_arrival(p, t->fn[t->selected[k]].component, -1, -1, -1);
+            make_arrival(p, pf->component, -1, -1, -1);
             if (!advance_function(p, pf))
                 break;
         }
@@ -259,7 +271,7 @@ static bool read_next_record(trace_player *p)
             p->read_errors++;
             return false;
         }
-        if (!t->fn[k].selected)
+        if (!t->fn[k].selected || !in_block(p, t->fn[k].component))
             continue;
         p->next = (seq_row){ .start = r.start_s, .run_ms = r.duration_ms, .size_kb = -1, .tenant = -1 };
         p->next_fn = k;
@@ -324,7 +336,7 @@ static bool read_next_row(trace_player *p)
             p->read_errors++;
             return false;
         }
-        if (!t->fn[k].selected)
+        if (!t->fn[k].selected || !in_block(p, t->fn[k].component))
             continue;
         p->next = row;
         p->next_fn = k;
@@ -373,18 +385,25 @@ static void on_row(sim *s, void *target, uint64_t arg)
 /* ---- API: replaying ---- */
 
 trace_player *trace_player_alloc(const trace_spec *t, sim *s, gsl_rng *r, double origin,
-                                 double stop, trace_emit_fn emit, void *ctx)
+                                 double stop, trace_emit_fn emit, void *ctx,
+                                 const uint32_t *block_of, uint32_t block)
 {
     trace_player *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     *p = (trace_player){ .t = t, .s = s, .r = r, .emit = emit, .ctx = ctx, .origin = origin,
-                         .stop = stop, .fd = -1, .last_start = -INFINITY };
+                         .stop = stop, .fd = -1, .last_start = -INFINITY, .block_of = block_of,
+                         .block = block };
     if (t->format == FORMAT_AZURE2019) {
         p->fn = calloc(t->n_selected ? t->n_selected : 1, sizeof *p->fn);
         if (!p->fn) {
             free(p);
             return NULL;
+        }
+        for (size_t k = 0; k < t->n_selected; k++) {
+            const trace_function *f = &t->fn[t->selected[k]];
+            if (in_block(p, f->component))
+                p->fn[p->n_fn++] = (player_function){ .row = f->offset, .component = f->component };
         }
         rewind_functions(p);
         /* The load pass read a regular file here; if it has been replaced since, by a FIFO

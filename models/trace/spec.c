@@ -17,7 +17,7 @@
 
 #include "sim/rng.h"
 
-#define MAX_COMPONENTS 10000      /* parse_components' limit */
+#define MAX_COMPONENTS WORLD_MAX_COMPONENTS
 #define MIN_LOOP_S     1e-3       /* shortest window that may repeat (s of run time) */
 #define MAX_LOG_FILES  1000       /* lambda-report "files" */
 
