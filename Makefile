@@ -54,7 +54,7 @@ help:
 	@echo "make bench       throughput and memory benchmark, then make bench-ratio's figures"
 	@echo "make bench-ratio speed as a share of the bare C loop of the same model (scripts/baseline.c), and 1,000 functions against one"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan, with asserts (the normal build has none)"
-	@echo "make check-mpi   a sweep on 2 MPI ranks equals the single-process one (make MPI=1 builds with MPI)"
+	@echo "make check-mpi   a sweep and a partitioned replay on MPI ranks equal the single-process ones (make MPI=1 builds with MPI)"
 	@echo "make fuzz        long-running tier, not in make test: libFuzzer on the scenario and trace readers and --set (FUZZ_SECONDS=60 each)"
 
 deps:

@@ -72,7 +72,7 @@ static void print_stats(const run_result *res, double elapsed, long long threads
             "(%.3g M/s), messages %.0f (%.3g M/s), peak memory %.1f MB", threads,
             elapsed, (double)res->events, res->events / elapsed / 1e6, invocations,
             invocations / elapsed / 1e6, messages, messages / elapsed / 1e6, ru.ru_maxrss / 1024.0);
-    if (threads == 1)
+    if (threads == 1 && res->spec->partition_blocks <= 1)   /* a partitioned run's worlds are per block */
         fprintf(stderr, ", simulation heap %.0f KB", res->world_heap / 1024.0);
     fprintf(stderr, "\n");
 }
@@ -544,6 +544,7 @@ static int run_main(const cli_args *a)
     outdir od;
     if (outdir_begin(&od, dir, err, sizeof err) != 0) {
         cli_print_message(err);
+        partition_abandon(spec);
         world_spec_free(spec);
         rc = 2;
         goto out;
@@ -563,9 +564,10 @@ static int run_main(const cli_args *a)
     double elapsed = wall_seconds() - t0;
     /* Everything into the staging folder, summary.json last (it lists the files), then the
      * folder is swapped in whole. The plots read their marks (percentiles) from a first
-     * summary.json, which the last one replaces. */
+     * summary.json, which the last one replaces (without plots there is no first: a
+     * platform's summary takes seconds to write). */
     int plots = 0, failed = report_write(&res, od.staging, err, sizeof err) != 0 ||
-                            report_write_summary(&res, od.staging, err, sizeof err) != 0;
+                            (!no_plots && report_write_summary(&res, od.staging, err, sizeof err) != 0);
     if (!failed && !no_plots)
         plots = plot_dir(od.staging, spec->name, stderr);   /* no plots is no failure */
     /* The architecture: its DOT always, its picture with the plots (no dot is no failure). */

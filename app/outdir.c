@@ -117,6 +117,9 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+#define JSON_WHOLE_MAX (1 << 24)    /* outdir_read_json's limit */
+#define JSON_TAIL      (1 << 20)
+
 cJSON *outdir_read_json(const char *dir, const char *name)
 {
     char path[8192], why[256];
@@ -124,8 +127,8 @@ cJSON *outdir_read_json(const char *dir, const char *name)
     FILE *f = cfg_fopen_regular(path, why, sizeof why);   /* a FIFO must not block slsim */
     if (!f)
         return NULL;
-    char *text = malloc(1 << 24);
-    size_t n = text ? fread(text, 1, (1 << 24) - 1, f) : 0;
+    char *text = malloc(JSON_WHOLE_MAX);
+    size_t n = text ? fread(text, 1, JSON_WHOLE_MAX - 1, f) : 0;
     fclose(f);
     if (!text)
         return NULL;
@@ -135,10 +138,45 @@ cJSON *outdir_read_json(const char *dir, const char *name)
     return j;
 }
 
+/* The last keys of dir/name, from "generator" on, as an object: slsim writes "generator" and
+ * "files" last, so a summary too large to read whole (a platform's worth of functions: 80
+ * MB for 50,000) still says what it is from its tail. NULL when the tail does not. */
+static cJSON *json_tail(const char *dir, const char *name)
+{
+    char path[8192], why[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = cfg_fopen_regular(path, why, sizeof why);
+    if (!f)
+        return NULL;
+    char *text = malloc(JSON_TAIL + 2);
+    size_t n = 0;
+    if (text && fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size > JSON_WHOLE_MAX - 1 && fseek(f, size - JSON_TAIL, SEEK_SET) == 0)
+            n = fread(text + 1, 1, JSON_TAIL, f);
+    }
+    fclose(f);
+    cJSON *j = NULL;
+    if (text && n > 0) {
+        text[n + 1] = '\0';
+        char *at = NULL;
+        for (char *p = text + 1; (p = strstr(p, "\n\t\"generator\":")) != NULL; p++)
+            at = p;
+        if (at) {
+            at[0] = '{';       /* the tail from "generator" on closes the summary's object */
+            j = cJSON_Parse(at);
+        }
+    }
+    free(text);
+    return j;
+}
+
 /* dir/name parsed when it says slsim wrote it ("generator"); NULL otherwise. */
 static cJSON *slsim_json(const char *dir, const char *name)
 {
     cJSON *j = outdir_read_json(dir, name);
+    if (!j)
+        j = json_tail(dir, name);
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "generator");
     if (!cJSON_IsString(g) || strcmp(g->valuestring, "slsim") != 0) {
         cJSON_Delete(j);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "models/function.h"
+#include "models/partition.h"
 #include "models/traffic.h"
 #include "sim/replicate.h"
 
@@ -22,7 +23,7 @@
 
 /* A part: a header, then two histograms, the time lines, the functions' figures, the
  * usage records and the components' figures. */
-enum { H_LEN, H_VALUES, H_FF, H_REC, H_EVENTS, H_PEAK, H_REPLAYED, H_READ_ERRORS, H_COUNTS,
+enum { H_LEN, H_BLOCK, H_VALUES, H_FF, H_REC, H_EVENTS, H_PEAK, H_REPLAYED, H_READ_ERRORS, H_COUNTS,
        HEADER = H_COUNTS + 10 };
 #define HIST_HEAD   6                  /* count, sum, min, max, first and end bucket */
 #define FF_FIELDS   4                  /* invocations, cold starts, idle and billed GB-s */
@@ -158,6 +159,7 @@ static int block_part(const layout *L, uint32_t r, uint32_t b, progress *bar, si
                                       c->dropped, c->dead_lettered, c->expired, c->in_flight, c->attempts };
         for (size_t k = 0; k < 10; k++)
             p[H_COUNTS + k] = (double)counts[k];
+        p[H_BLOCK] = b;
         p[H_VALUES] = (double)own;
         p[H_FF] = (double)n_ff;
         p[H_REC] = (double)u.n;
@@ -385,6 +387,68 @@ bool partition_is_worker(const world_spec *spec)
     return spec->partition_blocks > 1 && size > 1 && rank > 0;
 }
 
+void partition_abandon(const world_spec *spec)
+{
+    int rank, size;
+    mpi_place(&rank, &size);
+    (void)rank;
+#ifdef SLSIM_MPI
+    if (spec->partition_blocks > 1 && size > 1) {
+        fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+#else
+    (void)spec;
+    (void)size;
+#endif
+}
+
+/* The blocks this rank simulates, heaviest first (so that its threads end together): the
+ * blocks go largest first to the least loaded rank, by their work (partition_block_work). A block's size is
+ * bounded below by its largest function, which no plan can split: the 2019 trace's busiest
+ * functions each hold several percent of a day's invocations, more than an even share of
+ * 64 blocks, so blocks differ and dealing them round-robin would not even the ranks out.
+ * Which rank runs a block never changes what it computes: the results do not depend on this
+ * plan. Returns the count written into mine (B entries). */
+static size_t rank_blocks(const world_spec *spec, int rank, int size, uint32_t *mine)
+{
+    uint32_t B = spec->partition_blocks;
+    double *weight = calloc(B, sizeof *weight), *load = calloc((size_t)size, sizeof *load);
+    uint32_t *order = malloc(B * sizeof *order);
+    size_t n = 0;
+    if (!weight || !load || !order) {           /* no plan: round-robin */
+        for (uint32_t b = 0; b < B; b++)
+            if ((int)(b % (uint32_t)size) == rank)
+                mine[n++] = b;
+        free(weight);
+        free(load);
+        free(order);
+        return n;
+    }
+    partition_block_work(spec, weight);
+    for (uint32_t b = 0; b < B; b++)
+        order[b] = b;
+    for (uint32_t i = 1; i < B; i++)            /* heaviest first; ties by block */
+        for (uint32_t j = i; j > 0 && weight[order[j]] > weight[order[j - 1]]; j--) {
+            uint32_t x = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = x;
+        }
+    for (uint32_t i = 0; i < B; i++) {
+        int least = 0;
+        for (int k = 1; k < size; k++)
+            if (load[k] < load[least])
+                least = k;
+        load[least] += weight[order[i]];
+        if (least == rank)
+            mine[n++] = order[i];
+    }
+    free(weight);
+    free(load);
+    free(order);
+    return n;
+}
+
 /* One replication's blocks of this rank, as jobs. */
 typedef struct block_jobs {
     const layout *L;
@@ -435,10 +499,7 @@ int partition_run(const world_spec *spec, int threads, progress *bar, partition_
     uint32_t *mine = malloc(B * sizeof *mine);
     char **errors = calloc(B, sizeof *errors);
     int *codes = calloc(B, sizeof *codes);
-    size_t n_mine = 0;
-    for (uint32_t b = 0; b < B; b++)
-        if ((int)(b % (uint32_t)size) == rank && mine)
-            mine[n_mine++] = b;
+    size_t n_mine = mine ? rank_blocks(spec, rank, size, mine) : 0;
     int rc = parts && mine && errors && codes ? 0 : -1;
     if (rc)
         snprintf(err, err_size, "%s: out of memory", spec->file);
@@ -467,22 +528,28 @@ int partition_run(const world_spec *spec, int threads, progress *bar, partition_
             }
             continue;
         }
-        for (uint32_t b = 0; size > 1 && b < B; b++) {
-            int owner = (int)(b % (uint32_t)size);
-            if (owner == 0)
-                continue;
-            /* Messages from one rank arrive in the order it sent them: its blocks, ascending. */
+        /* The other ranks' blocks, in whatever order they come: each part names its block. */
+        for (size_t k = n_mine; size > 1 && k < B; k++) {
             MPI_Status st;
             int count = 0;
-            MPI_Probe(owner, 0, MPI_COMM_WORLD, &st);
+            MPI_Probe(MPI_ANY_SOURCE, 0, MPI_COMM_WORLD, &st);
             MPI_Get_count(&st, MPI_DOUBLE, &count);
-            parts[b] = malloc((size_t)(count > 0 ? count : 1) * sizeof(double));
-            if (!parts[b]) {
+            double *p = malloc((size_t)(count > 0 ? count : 1) * sizeof *p);
+            if (!p) {
                 snprintf(err, err_size, "%s: out of memory", spec->file);
                 rc = -1;
                 break;
             }
-            MPI_Recv(parts[b], count, MPI_DOUBLE, owner, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Recv(p, count, MPI_DOUBLE, st.MPI_SOURCE, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            uint32_t b = count > H_BLOCK ? (uint32_t)p[H_BLOCK] : B;
+            if (b >= B || parts[b]) {
+                free(p);
+                snprintf(err, err_size, "%s: partition_blocks: a part from rank %d names no block it "
+                         "was due (%u)", spec->file, st.MPI_SOURCE, b);
+                rc = -1;
+                break;
+            }
+            parts[b] = p;
         }
 #endif
         if (rc == 0)

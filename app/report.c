@@ -9,6 +9,7 @@
 #include "app/window.h"
 #include "models/function.h"
 #include "models/traffic.h"
+#include "sim/strmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,45 +23,76 @@
 
 /* ---- summary.json -------------------------------------------------------------------------- */
 
-/* Puts value at a dotted path under obj, creating objects on the way. Names arrive grouped
- * (all of functions.api.* together), so the parent of the previous call is remembered in
- * *last (with its prefix) and reused: building the tree stays linear in the names. */
-typedef struct path_cache { char prefix[256]; cJSON *parent; } path_cache;
+/* The objects made for dotted prefixes ("functions.api"), found by hash: a summary of
+ * 50,000 functions would otherwise look each new function up among all the others. The
+ * prefixes point into the figures' names, which outlive the index. */
+typedef struct path_index {
+    strmap map;
+    struct path_node { const char *s; size_t len; cJSON *obj; } *node;
+    size_t n, cap;
+    bool   oom;
+} path_index;
 
-static void put_path(cJSON *obj, const char *dotted, double value, path_cache *last)
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The object for the first len bytes of dotted under root, made (with its parents) on the
+ * first call; NULL when out of memory. */
+static cJSON *path_object(path_index *ix, cJSON *root, const char *dotted, size_t len)
+{
+    if (len == 0)
+        return root;
+    uint64_t h = hash_bytes(dotted, len);
+    size_t pos = 0;
+    for (int64_t i; (i = strmap_next(&ix->map, h, &pos)) >= 0;)
+        if (ix->node[i].len == len && memcmp(ix->node[i].s, dotted, len) == 0)
+            return ix->node[i].obj;
+    size_t dot = len;
+    while (dot > 0 && dotted[dot - 1] != '.')
+        dot--;
+    cJSON *parent = path_object(ix, root, dotted, dot ? dot - 1 : 0);
+    char key[256];
+    size_t n = len - dot < sizeof key ? len - dot : sizeof key - 1;
+    memcpy(key, dotted + dot, n);
+    key[n] = '\0';
+    /* Every prefix's object is made here, so one the index lacks does not exist yet. */
+    cJSON *child = parent ? cJSON_AddObjectToObject(parent, key) : NULL;
+    if (ix->n == ix->cap) {
+        size_t cap = ix->cap ? 2 * ix->cap : 64;
+        struct path_node *grown = realloc(ix->node, cap * sizeof *grown);
+        if (!grown) {
+            ix->oom = true;
+            return child;
+        }
+        ix->node = grown;
+        ix->cap = cap;
+    }
+    if (child && strmap_add(&ix->map, h, (uint32_t)ix->n) == 0)
+        ix->node[ix->n++] = (struct path_node){ dotted, len, child };
+    return child;
+}
+
+static void path_index_free(path_index *ix)
+{
+    strmap_free(&ix->map);
+    free(ix->node);
+}
+
+/* Puts value at a dotted path under obj, creating objects on the way. */
+static void put_path(cJSON *obj, const char *dotted, double value, path_index *ix)
 {
     cJSON *leaf = isfinite(value) ? cJSON_CreateNumber(value) : cJSON_CreateNull();
     const char *dot = strrchr(dotted, '.');
-    size_t plen = dot ? (size_t)(dot - dotted) : 0;
-    if (dot && plen < sizeof last->prefix && last->parent && strlen(last->prefix) == plen &&
-        strncmp(last->prefix, dotted, plen) == 0) {
-        cJSON_AddItemToObject(last->parent, dot + 1, leaf);
-        return;
-    }
-    char key[256];
-    const char *p = dotted;
-    for (;;) {
-        const char *d = strchr(p, '.');
-        size_t n = d ? (size_t)(d - p) : strlen(p);
-        if (n >= sizeof key)
-            n = sizeof key - 1;
-        memcpy(key, p, n);
-        key[n] = '\0';
-        if (!d) {
-            cJSON_AddItemToObject(obj, key, leaf);
-            if (plen < sizeof last->prefix) {
-                memcpy(last->prefix, dotted, plen);
-                last->prefix[plen] = '\0';
-                last->parent = obj;
-            }
-            return;
-        }
-        cJSON *child = cJSON_GetObjectItemCaseSensitive(obj, key);
-        if (!child)
-            child = cJSON_AddObjectToObject(obj, key);
-        obj = child;
-        p = d + 1;
-    }
+    cJSON *parent = path_object(ix, obj, dotted, dot ? (size_t)(dot - dotted) : 0);
+    if (parent)
+        cJSON_AddItemToObject(parent, dot ? dot + 1 : dotted, leaf);
+    else
+        cJSON_Delete(leaf);
 }
 
 cJSON *report_summary(const run_result *r)
@@ -76,11 +108,13 @@ cJSON *report_summary(const run_result *r)
     cJSON_AddNumberToObject(o, "duration_s", spec->duration_s);
     cJSON_AddNumberToObject(o, "warmup_s", spec->warmup_s);
     cJSON *ci = cJSON_CreateObject();
-    path_cache last_o = { "", NULL }, last_ci = { "", NULL };
+    path_index ix_o = { 0 }, ix_ci = { 0 };
     for (size_t i = 0; i < r->n_values; i++) {
-        put_path(o, r->names[i], r->mean[i], &last_o);
-        put_path(ci, r->names[i], r->ci95[i], &last_ci);
+        put_path(o, r->names[i], r->mean[i], &ix_o);
+        put_path(ci, r->names[i], r->ci95[i], &ix_ci);
     }
+    path_index_free(&ix_o);
+    path_index_free(&ix_ci);
     /* Not a figure: what the latency plot draws (plot.c reads it back). */
     cJSON *work = cJSON_GetObjectItemCaseSensitive(o, "work");
     if (work)
@@ -308,8 +342,9 @@ void report_print(const run_result *r, FILE *f)
             apps |= strcmp(ff.app, spec->components[c].name) != 0;
         }
     if (many || apps) {
-        fprintf(f, "\nPlatform (%.0f functions; cold-start share of the p-th percentile function or app)\n",
-                run_value(r, "platform.functions", NULL));
+        char nf[32];
+        num_grouped(nf, sizeof nf, run_value(r, "platform.functions", NULL), 0);
+        fprintf(f, "\nPlatform (%s functions; cold-start share of the p-th percentile function or app)\n", nf);
         static const struct { const char *key, *label, *style; } pk[] = {
             { "functions_invoked", "functions invoked", "count" },
             { "invocations", "invocations", "count" },

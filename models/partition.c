@@ -38,6 +38,23 @@ static void unite(uint32_t *parent, uint32_t a, uint32_t b)
         parent[a > b ? a : b] = a < b ? a : b;   /* the lower index leads: order-free */
 }
 
+/* Replayed function k's work, in invocations' worth. */
+static double function_work(const trace_spec *t, size_t k)
+{
+    return trace_function_arrivals(t, k) + PARTITION_WAKE_COST * trace_function_wakes(t, k);
+}
+
+void partition_block_work(const world_spec *w, double *weight)
+{
+    memset(weight, 0, w->partition_blocks * sizeof *weight);
+    const trace_spec *t = w->sources[0].trace;
+    for (size_t k = 0; k < trace_function_count(t); k++) {
+        int c = trace_function_component(t, k);
+        if (c >= 0 && (size_t)c < w->n_components)
+            weight[w->block_of[c]] += function_work(t, k);
+    }
+}
+
 typedef struct group {
     double   weight;
     uint32_t root;
@@ -117,20 +134,20 @@ void partition_plan(world_spec *w, cfg_ctx *ctx)
         if (pool >= 0)
             unite(parent, (uint32_t)i, (uint32_t)pool);
     }
-    /* The work of a group: its functions' recorded arrivals (a declared function the trace
-     * does not invoke weighs nothing). */
+    /* The work of a group: its functions' (a declared function the trace does not invoke
+     * weighs nothing). */
     const trace_spec *t = w->sources[0].trace;
     for (size_t k = 0; !oom && k < trace_function_count(t); k++) {
         int c = trace_function_component(t, k);
         if (c >= 0 && (size_t)c < n)
-            weight[find_root(parent, (uint32_t)c)] += trace_function_arrivals(t, k);
+            weight[find_root(parent, (uint32_t)c)] += function_work(t, k);
     }
     size_t groups = 0;
     for (size_t i = 0; !oom && i < n; i++)
         if (find_root(parent, (uint32_t)i) == i)
             g[groups++] = (group){ weight[i], (uint32_t)i };
     qsort(g, groups, sizeof *g, heavier_first);
-    /* Largest first onto the lightest block (Graham's LPT). */
+    /* Largest first onto the lightest block (Graham's LPT), by work. */
     for (uint32_t b = 0; !oom && b < w->partition_blocks; b++)
         oom = heap_push(&lightest, b, 0) != 0;
     for (size_t k = 0; !oom && k < groups; k++) {

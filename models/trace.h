@@ -56,6 +56,10 @@ size_t   trace_function_count(const trace_spec *t);
 const char *trace_function_name(const trace_spec *t, size_t i);
 int      trace_function_component(const trace_spec *t, size_t i);
 double   trace_function_arrivals(const trace_spec *t, size_t i);
+/* Replayed function i's wakes: how often it is invoked after a long idle spell, about its
+ * cold starts (azure2019: minutes with arrivals after 6 or more without; lambda-report: the
+ * logged cold starts; 0 for the other formats, which do not say). */
+double   trace_function_wakes(const trace_spec *t, size_t i);
 /* Recorded arrivals of the replayed functions in the window, one pass (for azure2019, a
  * minute cut by start_s or end_s counts its share). */
 double   trace_arrivals(const trace_spec *t);

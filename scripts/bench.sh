@@ -1,7 +1,8 @@
 #!/bin/sh
 # make bench: simulated invocations (one function) and messages (a queue pipeline) per second
 # on one thread, and peak memory at 10 and 100 million (it must not grow with the count); then
-# the ratio to the bare C loop of the same model (scripts/bench-ratio.sh).
+# the ratio to the bare C loop of the same model (scripts/bench-ratio.sh), and the partitioned
+# replay of a 50,000-function day on 1 and 2 MPI ranks (scripts/bench-partition.sh).
 set -eu
 bin=${1:-./slsim}
 scenario=scenarios/bench/poisson-one-function.json
@@ -45,3 +46,6 @@ cmp -s "$out/sweep1/sweep.csv" "$out/sweep2/sweep.csv" && echo "sweep.csv identi
 echo "$t1 $t2" | awk '{ printf "speed-up on 2 threads: %.2fx\n", $4 / $9 }'
 echo "== against the bare C loop of the same model (scripts/bench-ratio.sh: CPU time, pinned, alternated, median of 5)"
 sh scripts/bench-ratio.sh "$bin"
+echo "== platform scale: a synthetic 50,000-function day replayed as 64 blocks on 1 and 2 MPI ranks"
+echo "   (scripts/bench-partition.sh: the same results on both, and the speed-up)"
+sh scripts/bench-partition.sh

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make check-mpi: builds slsim with MPI (make MPI=1), runs a 12-point sweep on 2 ranks
 # (mpirun -n 2 --oversubscribe) and on one process, and checks that rank 0 wrote the same
-# sweep.csv and sweep.json, byte for byte.
+# sweep.csv and sweep.json, byte for byte; then the same for a partitioned replay's results
+# folder on 3 ranks.
 set -eu
 command -v mpicc >/dev/null && command -v mpirun >/dev/null || {
   echo "mpi-check: Open MPI is missing (make deps installs openmpi-bin and libopenmpi-dev)" >&2; exit 1; }
@@ -18,3 +19,14 @@ OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 cmp "$out/one/sweep.csv" "$out/ranks/sweep.csv"
 cmp "$out/one/sweep.json" "$out/ranks/sweep.json"
 echo "mpi-check: 2 ranks wrote the same sweep.csv and sweep.json as one process ($(($(wc -l < "$out/one/sweep.csv") - 1)) points)"
+# A partitioned replay (partition_blocks): the 500-function sample's first two hours in 16
+# blocks on 3 ranks (so that the ranks' shares differ) against one process.
+args="run scenarios/traces/replay-500fn.json --set partition_blocks=16 --set replications=2 --duration 7200 \
+  --quiet --no-plots"
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  mpirun -n 3 --oversubscribe build-mpi/slsim $args --out "$out/replay-ranks"
+./slsim $args --out "$out/replay-one"
+for f in summary.json functions.csv timeseries.csv latency.csv cost.csv; do
+  cmp "$out/replay-one/$f" "$out/replay-ranks/$f"
+done
+echo "mpi-check: a partitioned replay on 3 ranks wrote the same results as one process"

@@ -60,6 +60,8 @@ typedef struct trace_function {
     bool      selected, generated;
     bool      has_percentiles;
     double    arrivals;      /* in the window, one pass (exact for whole minutes) */
+    double    wakes;         /* azure2019: minutes of the window with arrivals after 6 or more
+                                without (about its cold starts under Lambda's keep-alive) */
     off_t     offset;        /* azure2019: the window's first minute field in its row */
     double    duration_sum;  /* recorded durations in the window (ms), per-invocation formats */
     double    percentiles[N_DURATION_PERCENTILES];
@@ -75,6 +77,7 @@ typedef struct trace_function {
 } trace_function;
 
 #define TRACE_INIT_SAMPLE 512
+#define TRACE_WAKE_MINUTES 6      /* idle minutes after which an arrival counts as a wake */
 
 struct trace_spec {
     trace_format format;

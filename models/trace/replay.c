@@ -395,7 +395,10 @@ trace_player *trace_player_alloc(const trace_spec *t, sim *s, gsl_rng *r, double
                          .stop = stop, .fd = -1, .last_start = -INFINITY, .block_of = block_of,
                          .block = block };
     if (t->format == FORMAT_AZURE2019) {
-        p->fn = calloc(t->n_selected ? t->n_selected : 1, sizeof *p->fn);
+        size_t n = 0;
+        for (size_t k = 0; k < t->n_selected; k++)
+            n += in_block(p, t->fn[t->selected[k]].component);
+        p->fn = calloc(n ? n : 1, sizeof *p->fn);
         if (!p->fn) {
             free(p);
             return NULL;

@@ -315,7 +315,8 @@ int trace_scan_azure2019(loader *L)
                 return -1;
             continue;
         }
-        double in_window = 0;
+        double in_window = 0, wakes = 0;
+        uint32_t last_active = UINT32_MAX;
         bool ok = true;
         for (size_t i = 4; i < n_columns && ok; i++) {
             uint64_t c;
@@ -340,6 +341,8 @@ int trace_scan_azure2019(loader *L)
             if (m >= t->m0 && m < t->m1 && c > 0) {
                 double a = fmax(60.0 * m, t->start_s), b = fmin(60.0 * (m + 1), t->end);
                 in_window += (double)c * (b - a) / 60.0;
+                wakes += last_active == UINT32_MAX || m - last_active > TRACE_WAKE_MINUTES;
+                last_active = m;
             }
         }
         if (!ok) {
@@ -353,6 +356,7 @@ int trace_scan_azure2019(loader *L)
             return -1;
         }
         t->fn[k].arrivals = in_window;
+        t->fn[k].wakes = wakes;
         t->fn[k].trigger = 6;                   /* "others" unless the trace names a known class */
         for (int j = 0; trace_trigger_names[j]; j++)
             if (strcmp(L->fl.field[3], trace_trigger_names[j]) == 0)

@@ -773,6 +773,11 @@ size_t trace_function_count(const trace_spec *t) { return t->n_selected; }
 const char *trace_function_name(const trace_spec *t, size_t i) { return t->fn[t->selected[i]].name; }
 int trace_function_component(const trace_spec *t, size_t i) { return t->fn[t->selected[i]].component; }
 double trace_function_arrivals(const trace_spec *t, size_t i) { return t->fn[t->selected[i]].arrivals; }
+double trace_function_wakes(const trace_spec *t, size_t i)
+{
+    const trace_function *f = &t->fn[t->selected[i]];
+    return t->format == FORMAT_LAMBDA ? (double)f->cold_starts : f->wakes;
+}
 double trace_arrivals(const trace_spec *t) { return t->arrivals; }
 uint64_t trace_bad_rows(const trace_spec *t) { return t->bad_rows; }
 
