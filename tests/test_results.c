@@ -572,6 +572,41 @@ START_TEST(a_users_files_in_a_results_folder_are_never_deleted)
 }
 END_TEST
 
+/* A platform's summary.json (80 MB for 50,000 functions) is too large to parse whole:
+ * slsim still knows its own folder from the summary's tail, where it writes "generator" and
+ * "files" last, and still refuses one with a user's file beside it. */
+START_TEST(a_results_folder_with_a_very_large_summary_is_still_slsims)
+{
+    char dir[256], file[512], path[700], text[8192];
+    support_tempdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/s.json", dir);
+    support_write_text(file, small_scenario);
+    small_run(dir, file, "big", "--no-plots");
+    snprintf(path, sizeof path, "%s/big/summary.json", dir);
+    char *summary = support_read_file(path);
+    ck_assert_ptr_nonnull(summary);
+    ck_assert_int_eq(summary[0], '{');
+    size_t pad = 17u << 20, n = strlen(summary);
+    char *big = support_alloc(n + pad + 32, 1);
+    int head = snprintf(big, 32, "{\n\t\"padding\":\t\"");
+    memset(big + head, 'x', pad);
+    memcpy(big + head + pad, "\",", 2);
+    memcpy(big + head + pad + 2, summary + 1, n - 1);
+    support_write_bytes(path, big, head + pad + 2 + n - 1);
+    small_run(dir, file, "big", "--no-plots");              /* replaced */
+    /* Again padded, with a user's file beside it: refused, and kept. */
+    support_write_bytes(path, big, head + pad + 2 + n - 1);
+    snprintf(path, sizeof path, "%s/big/notes.txt", dir);
+    support_write_text(path, "mine\n");
+    int rc = support_sh(text, sizeof text, "cd '%s' && '%s' run '%s' --out big --quiet --duration 60 --no-plots",
+                        dir, abs_binary(), file);
+    ck_assert_msg(rc == 2 && strstr(text, "notes.txt"), "exit %d: %s", rc, text);
+    free(summary);
+    free(big);
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(a_file_added_during_the_run_is_kept_and_the_results_go_beside_it)
 {
     char dir[256], file[512], out[512], staging[8192], notes[600], text[8192];
@@ -712,6 +747,7 @@ Suite *results_suite(void)
     TCase *hostile_tc = tcase_create("folders and files someone else prepared");
     tcase_set_timeout(hostile_tc, 300);
     tcase_add_test(hostile_tc, a_users_files_in_a_results_folder_are_never_deleted);
+    tcase_add_test(hostile_tc, a_results_folder_with_a_very_large_summary_is_still_slsims);
     tcase_add_test(hostile_tc, a_file_added_during_the_run_is_kept_and_the_results_go_beside_it);
     tcase_add_test(hostile_tc, plotting_an_old_folder_keeps_it_slsims);
     tcase_add_test(hostile_tc, a_hostile_folder_cannot_make_plot_run_or_overwrite_anything);
