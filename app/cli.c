@@ -95,6 +95,15 @@ const cli_option cli_options[CLI_N_OPTIONS] = {
       "(monthly), or a figure of summary.json by name\n"
       "(functions.api.cold_start_ratio<=1%); repeatable, all must hold.\n"
       "A saturated variant is never cheapest under --slo" },
+    { CLI_PRECISION, "--precision", "TARGET", RUN,
+      "add replications until the answer is this precise (95% half-width):\n"
+      "2% (p99 latency and monthly cost within 2% of their value, the\n"
+      "share of requests completed within 2 points), or NAME=VALUE for\n"
+      "one figure, --slo's names: p99=5ms, cost=1%, failed=0.1% (points);\n"
+      "repeatable" },
+    { CLI_MAX_REPLICATIONS, "--max-replications", "N", RUN,
+      "with --precision: stop at N replications (2 to 1000, default 100)\n"
+      "and say which figures are short of it" },
 };
 
 #undef RUN
@@ -274,7 +283,7 @@ static int option_take(cli_args *a, const cli_option *o, const char *val)
     long long n;
     switch (o->id) {
     case CLI_OUT: case CLI_SET: case CLI_VARIANT: case CLI_REQUESTS_PER_MONTH:
-    case CLI_FUNCTION: case CLI_MEMORY: case CLI_VARY: case CLI_SLO:
+    case CLI_FUNCTION: case CLI_MEMORY: case CLI_VARY: case CLI_SLO: case CLI_PRECISION:
         if (!*val)
             return cli_bad_usage("option '%s' needs a non-empty value", o->name);
         break;
@@ -350,6 +359,20 @@ static int option_take(cli_args *a, const cli_option *o, const char *val)
     case CLI_VARY:
         a->varies[a->n_varies++] = val;
         return 0;
+    case CLI_PRECISION: {
+        char why[512], msg[1024];
+        if (precision_parse(val, a->precision, &a->n_precision, why, sizeof why) != 0) {
+            snprintf(msg, sizeof msg, "--precision '%.100s': %s", val, why);
+            return cli_bad_usage("%s", msg);
+        }
+        size_t at = strlen(a->precision_text);
+        snprintf(a->precision_text + at, sizeof a->precision_text - at, "%s%s", at ? ", " : "", val);
+        return 0;
+    }
+    case CLI_MAX_REPLICATIONS:
+        if (cli_parse_int(val, 2, 1000, &a->max_replications))
+            return cli_bad_usage("--max-replications: expected an integer from 2 to 1000, got '%s'", val);
+        return 0;
     case CLI_SLO: {
         char why[512], msg[1024];
         if (a->n_slos == SLO_MAX) {
@@ -377,6 +400,7 @@ int cli_parse(const cli_command *c, int argc, char **argv, cli_args *a)
     a->common.seed = -1;
     a->common.replications = -1;
     a->common.duration_s = -1;
+    a->max_replications = 100;
     size_t n = argc > 2 ? (size_t)argc - 2 : 0;
     a->operands = calloc(n + 1, sizeof *a->operands);
     a->common.sets = calloc(n + 1, sizeof *a->common.sets);

@@ -13,6 +13,7 @@
 #ifndef SLSIM_CLI_H
 #define SLSIM_CLI_H
 #include <stdio.h>
+#include "app/precision.h"
 #include "app/slo.h"
 #include "models/world.h"
 
@@ -24,7 +25,8 @@ typedef enum cli_command_id {
 typedef enum cli_option_id {
     CLI_HELP, CLI_OUT, CLI_SEED, CLI_REPLICATIONS, CLI_THREADS, CLI_DURATION, CLI_SET,
     CLI_QUIET, CLI_PRINT_CONFIG, CLI_STATS, CLI_NO_PLOTS, CLI_VARIANT, CLI_REQUESTS_PER_MONTH,
-    CLI_FUNCTION, CLI_MEMORY, CLI_MAX_COST, CLI_VARY, CLI_SLO, CLI_N_OPTIONS
+    CLI_FUNCTION, CLI_MEMORY, CLI_MAX_COST, CLI_VARY, CLI_SLO, CLI_PRECISION, CLI_MAX_REPLICATIONS,
+    CLI_N_OPTIONS
 } cli_option_id;
 
 #define CLI_BIT(id) (1u << (id))
@@ -62,6 +64,10 @@ typedef struct cli_args {
     slo_clause  *slos;      size_t n_slos;       /* --slo, parsed (at most SLO_MAX) */
     const char  *function, *memory, *volumes;
     double       max_cost_per_million;           /* 0: not given */
+    precision_target precision[PRECISION_MAX];   /* --precision, parsed */
+    size_t       n_precision;
+    char         precision_text[160];            /* the values as given, joined by ", " */
+    long long    max_replications;               /* --max-replications (default 100) */
 } cli_args;
 
 /* The command called name, or NULL. */

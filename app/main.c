@@ -526,6 +526,19 @@ static int run_main(const cli_args *a)
         rc = text ? 0 : 1;
         goto out;
     }
+    if (a->n_precision && spec->partition_blocks > 1 && partition_spread(spec)) {
+        cli_print_message("slsim: --precision: a partitioned replay spread over MPI ranks runs a fixed "
+                          "number of replications; give --replications instead");
+        world_spec_free(spec);
+        rc = 2;
+        goto out;
+    }
+    if (a->max_replications != 100 && !a->n_precision) {
+        cli_print_message("slsim: --max-replications applies with --precision only");
+        world_spec_free(spec);
+        rc = 2;
+        goto out;
+    }
     if (partition_is_worker(spec)) {
         /* An MPI rank other than 0 in a partitioned replay: simulates its blocks and sends
          * them to rank 0, which writes the results. */
@@ -553,7 +566,24 @@ static int run_main(const cli_args *a)
     int progress = !quiet && isatty(STDERR_FILENO);
     double t0 = wall_seconds();
     run_result res;
-    if (run_scenario_progress(spec, (int)threads, progress ? stderr : NULL, &res, err, sizeof err) != 0) {
+    static run_precision prec;      /* the result points to it until the end */
+    int failed_run;
+    if (a->n_precision) {
+        /* Replications added until the figures are precise enough: the final run's spec
+         * (its replication count) replaces the one loaded above. */
+        world_spec *final = NULL;
+        memset(&prec, 0, sizeof prec);
+        snprintf(prec.asked, sizeof prec.asked, "%s", a->precision_text);
+        failed_run = precision_run(file, &o, a->precision, a->n_precision, (unsigned)a->max_replications,
+                                   (int)threads, progress ? stderr : NULL, &final, &res, &prec, err,
+                                   sizeof err) != 0;
+        world_spec_free(spec);
+        spec = final;
+    } else {
+        failed_run = run_scenario_progress(spec, (int)threads, progress ? stderr : NULL, &res, err,
+                                           sizeof err) != 0;
+    }
+    if (failed_run) {
         cli_print_message(err);
         outdir_abort(&od);
         run_result_free(&res);

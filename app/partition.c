@@ -380,6 +380,14 @@ static void mpi_place(int *rank, int *size)
 #endif
 }
 
+bool partition_spread(const world_spec *spec)
+{
+    int rank, size;
+    mpi_place(&rank, &size);
+    (void)rank;
+    return spec->partition_blocks > 1 && size > 1;
+}
+
 bool partition_is_worker(const world_spec *spec)
 {
     int rank, size;

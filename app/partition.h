@@ -44,6 +44,8 @@ int  partition_run(const world_spec *spec, int threads, progress *bar, partition
 /* Whether this process is an MPI rank other than 0 running a partitioned spec: it
  * simulates its blocks and writes nothing. */
 bool partition_is_worker(const world_spec *spec);
+/* Whether spec's blocks are spread over more than one MPI rank. */
+bool partition_spread(const world_spec *spec);
 /* Rank 0 of a partitioned spec under MPI failing before the run (its results folder
  * refused): the other ranks would simulate for nothing and wait on it, so every rank stops
  * (exit 2). Returns without effect otherwise. */

@@ -142,6 +142,26 @@ cJSON *report_summary(const run_result *r)
     cJSON_AddNumberToObject(cost, "month_hours", spec->prices.month_hours);
     cJSON_AddBoolToObject(cost, "free_tier", spec->free_tier);
     cJSON_AddItemToObject(o, "ci95", ci);
+    if (r->precision) {
+        const run_precision *p = r->precision;
+        cJSON *pj = cJSON_AddObjectToObject(o, "precision");
+        cJSON_AddStringToObject(pj, "asked", p->asked);
+        cJSON_AddNumberToObject(pj, "replications", spec->replications);
+        cJSON_AddNumberToObject(pj, "max_replications", p->max_replications);
+        cJSON_AddBoolToObject(pj, "reached", p->met);
+        cJSON *figs = cJSON_AddArrayToObject(pj, "figures");
+        for (size_t i = 0; i < p->n; i++) {
+            const struct run_precision_row *row = &p->row[i];
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "name", row->name);
+            cJSON_AddStringToObject(e, "figure", row->figure);
+            cJSON_AddItemToObject(e, "mean", isfinite(row->mean) ? cJSON_CreateNumber(row->mean) : cJSON_CreateNull());
+            cJSON_AddItemToObject(e, "ci95", isfinite(row->ci95) ? cJSON_CreateNumber(row->ci95) : cJSON_CreateNull());
+            cJSON_AddItemToObject(e, "allowed", isfinite(row->limit) ? cJSON_CreateNumber(row->limit) : cJSON_CreateNull());
+            cJSON_AddBoolToObject(e, "reached", row->met);
+            cJSON_AddItemToArray(figs, e);
+        }
+    }
     return o;
 }
 
@@ -247,6 +267,22 @@ static void print_paragraph(FILE *f, const char *label, const char *text)
 /* From this many functions the report prints the platform's spread, not each function. */
 #define REPORT_MANY_FUNCTIONS 20
 
+/* --precision: what was asked, in how many replications it was reached, each figure's ±. */
+static void print_precision(const run_precision *p, unsigned reps, FILE *f)
+{
+    if (p->met)
+        fprintf(f, "  Precision %s: reached in %u replications\n", p->asked, reps);
+    else
+        fprintf(f, "  PRECISION NOT REACHED: %s asked; stopped at --max-replications %u, with the "
+                "figures marked short below\n", p->asked, p->max_replications);
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run_precision_row *row = &p->row[i];
+        fprintf(f, "    %-12s %-28s asked %s%s\n", row->name, row->value, row->target,
+                row->met ? "" : "  SHORT");
+    }
+    fprintf(f, "\n");
+}
+
 void report_print(const run_result *r, FILE *f)
 {
     const world_spec *spec = r->spec;
@@ -263,6 +299,8 @@ void report_print(const run_result *r, FILE *f)
             (unsigned long long)spec->seed, spec->replications, spec->replications == 1 ? "" : "s",
             dur, warm,
             spec->replications > 1 ? "; ± is the 95% confidence half-width" : "");
+    if (r->precision)
+        print_precision(r->precision, spec->replications, f);
     if (!(run_value(r, "requests.arrived", NULL) > 0))
         fprintf(f, "  NOTHING ARRIVED: no request or event arrived in the measured window of any "
                 "replication, so the figures below are empty (check the traffic's rates and start "

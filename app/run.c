@@ -272,6 +272,7 @@ typedef struct run_ctx {
     char            (*errors)[512];
     progress         *bar;       /* or NULL; replication r is job job0 + r */
     size_t            job0;
+    uint32_t          first;     /* run_scenario_extend: the first replication it runs */
 } run_ctx;
 
 /* The workflows' traces of one replication, one text (NULL when there are none). */
@@ -505,6 +506,49 @@ int run_scenario_progress(const world_spec *spec, int threads, FILE *bar_out, ru
         rc = replicate_run(run_one, &ctx, spec->replications, threads, out->n_values, out->rows);
     }
     progress_finish(ctx.bar);
+    return run_finish(out, &ctx, rc, err, err_size);
+}
+
+/* Replication r + first of ctx (run_scenario_extend runs the later ones only). */
+static int run_one_after(void *p, uint32_t r, double *row)
+{
+    run_ctx *ctx = p;
+    return run_one(p, r + ctx->first, row);
+}
+
+int run_scenario_extend(const world_spec *spec, const run_result *prev, int threads, FILE *bar_out,
+                        run_result *out, char *err, size_t err_size)
+{
+    run_ctx ctx;
+    int rc = run_prepare(spec, out, &ctx, err, err_size);
+    uint32_t from = prev->spec->replications, reps = spec->replications;
+    if (rc == 0 && (from >= reps || prev->n_values != out->n_values || spec->partition_blocks > 1)) {
+        snprintf(err, err_size, "%s: internal: cannot extend %u replications to %u", spec->file, from, reps);
+        rc = -1;
+    }
+    if (rc == 0) {
+        /* The earlier replications as they were; the pooled histograms first, then empty
+         * ones in their other slots: merged in order, the sums add in the same order as a
+         * run of all the replications at once. */
+        memcpy(out->rows, prev->rows, (size_t)from * out->n_values * sizeof *out->rows);
+        memcpy(out->ts, prev->ts, (size_t)from * TS_COLUMNS * out->bins * sizeof *out->ts);
+        for (uint32_t r = 0; r < from; r++) {
+            hist_init(&ctx.hists[r]);
+            hist_init(&ctx.work_hists[r]);
+        }
+        ctx.hists[0] = prev->latency;
+        ctx.work_hists[0] = prev->work_latency;
+        ctx.events[0] = prev->events;
+        ctx.heap[0] = prev->world_heap;
+        ctx.first = from;
+        ctx.bar = progress_start(bar_out, reps, "replications", reps * (spec->warmup_s + spec->duration_s));
+        for (uint32_t r = 0; r < from; r++)
+            progress_set(ctx.bar, r, 1.0);
+        ctx.measure_heap = threads == 1;
+        rc = replicate_run(run_one_after, &ctx, reps - from, threads, out->n_values,
+                           out->rows + (size_t)from * out->n_values);
+        progress_finish(ctx.bar);
+    }
     return run_finish(out, &ctx, rc, err, err_size);
 }
 

@@ -7,8 +7,27 @@
  * (app/report.h) turn a run_result into files. */
 #ifndef SLSIM_RUN_H
 #define SLSIM_RUN_H
+#include <stdbool.h>
 #include <stdio.h>
 #include "models/world.h"
+
+/* What --precision asked and reached (app/precision.h), kept with the result for the
+ * report and summary.json. */
+#define RUN_PRECISION_ROWS 8
+typedef struct run_precision {
+    char     asked[160];        /* the targets as given, joined by ", " */
+    unsigned max_replications;
+    bool     met;               /* every target met */
+    size_t   n;
+    struct run_precision_row {
+        char   name[64];        /* "p99", "cost", "completed" */
+        char   figure[160];     /* the figure (a share: its numerator) */
+        char   value[96];       /* "812 ± 14 ms", as --slo's verdicts print */
+        char   target[48];      /* "2% of it", "5 ms", "1 point" */
+        double mean, ci95, limit;   /* limit: the half-width allowed, in the figure's unit */
+        bool   met;
+    } row[RUN_PRECISION_ROWS];
+} run_precision;
 
 typedef struct run_result {
     const world_spec *spec;
@@ -25,6 +44,7 @@ typedef struct run_result {
     size_t   world_heap;   /* the largest heap a replication's world took (malloc's bytes in
                             * use after its run less before it), with --threads 1; else 0 */
     char    *trace;        /* replication 0's workflow traces (CSV lines), or NULL */
+    const run_precision *precision;   /* --precision's, or NULL (not owned) */
 } run_result;
 
 /* Returns 0, or -1 with a message in err (out of memory, conservation failure). */
@@ -32,6 +52,13 @@ int    run_scenario(const world_spec *spec, int threads, run_result *out, char *
 /* The same, with a progress line on progress (NULL: none). */
 int    run_scenario_progress(const world_spec *spec, int threads, FILE *progress, run_result *out,
                              char *err, size_t err_size);
+/* spec's replications from prev's count on (prev: a run of the same scenario with fewer
+ * replications), with prev's taken as they are: out is what run_scenario(spec) gives, byte
+ * for byte, for the cost of the new ones only (replications are independent: each draws
+ * from streams seeded by its index). Not for a partitioned replay. progress: a terminal,
+ * or NULL. Returns 0, or -1 with a message in err; free out with run_result_free. */
+int    run_scenario_extend(const world_spec *spec, const run_result *prev, int threads, FILE *progress,
+                           run_result *out, char *err, size_t err_size);
 /* Runs several scenarios as one pool of (scenario, replication) jobs on threads, so short
  * scenarios with few replications still use every core; each out is what run_scenario
  * gives (free each with run_result_free, also after a failure). Returns 0, or -1 with

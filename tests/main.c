@@ -50,6 +50,7 @@ static const struct {
     { "azure", azure_suite },
     { "trace", trace_suite },
     { "partition", partition_suite },
+    { "precision", precision_suite },
     { "lambda_logs", lambda_logs_suite },
     { "calibrate", calibrate_suite },
     { "library", library_suite },

@@ -25,6 +25,7 @@ Suite *cloudrun_suite(void);    /* tests/test_cloudrun.c: Cloud Run's shared vCP
 Suite *azure_suite(void);       /* tests/test_azure.c: Azure's per-instance concurrency, Flex sizes and always-ready instances, bills */
 Suite *fleet_suite(void);       /* tests/test_fleet.c: containers and VMs: loss systems, sharing, bills, autoscaling */
 Suite *trace_suite(void);       /* tests/test_trace.c: replaying recorded traffic */
+Suite *precision_suite(void);   /* tests/test_precision.c: --precision, replications added until precise enough */
 Suite *partition_suite(void);   /* tests/test_partition.c: a trace's functions replayed as blocks apart */
 Suite *lambda_logs_suite(void); /* tests/test_lambda_logs.c: reading Lambda REPORT logs */
 Suite *calibrate_suite(void);   /* tests/test_calibrate.c: slsim calibrate on logs of a known model */

@@ -1,0 +1,264 @@
+/* test_precision.c — `--precision`: replications added until the figures are precise
+ * enough (app/precision.c), and run_scenario_extend, on which it rests.
+ *
+ * What must hold: extending a run is exactly a run of the final count (so the sequential
+ * run is reproducible and thread-independent); a run that stops says, for every figure,
+ * a half-width within what was asked; a cap that stops it first is said, not hidden; and
+ * bad targets are refused on one line with exit 2. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "tests/suites.h"
+#include "tests/support.h"
+#include "app/precision.h"
+#include "app/run.h"
+
+#define SUITE "precision"
+
+static world_spec *load_reps(const char *file, int64_t reps)
+{
+    world_overrides o = { .seed = -1, .replications = reps, .duration_s = 300 };
+    char err[1024] = "";
+    world_spec *spec = world_spec_load(file, &o, err, sizeof err);
+    ck_assert_msg(spec != NULL, "%s: %s", file, err);
+    return spec;
+}
+
+START_TEST(extending_a_run_is_a_run_of_the_final_count)
+{
+    char dir[256], file[512], err[1024];
+    support_tempdir(dir, sizeof dir);
+    support_write_in(file, sizeof file, dir, "s.json", support_cli_scenario);
+    world_spec *s3 = load_reps(file, 3), *s7 = load_reps(file, 7), *d7 = load_reps(file, 7);
+    run_result r3, grown, direct;
+    ck_assert_msg(run_scenario(s3, 2, &r3, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(run_scenario_extend(s7, &r3, 1, NULL, &grown, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(run_scenario(d7, 2, &direct, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(grown.n_values, direct.n_values);
+    ck_assert(memcmp(grown.rows, direct.rows, 7 * direct.n_values * sizeof *direct.rows) == 0);
+    ck_assert(memcmp(grown.mean, direct.mean, direct.n_values * sizeof *direct.mean) == 0);
+    ck_assert(memcmp(grown.ts, direct.ts, 7 * TS_COLUMNS * direct.bins * sizeof *direct.ts) == 0);
+    ck_assert(memcmp(&grown.latency, &direct.latency, sizeof direct.latency) == 0);
+    ck_assert_uint_eq(grown.events, direct.events);
+    for (size_t i = 0; i < direct.n_values; i++)
+        ck_assert(memcmp(&grown.ci95[i], &direct.ci95[i], sizeof direct.ci95[i]) == 0);
+    run_result_free(&r3);
+    run_result_free(&grown);
+    run_result_free(&direct);
+    world_spec_free(s3);
+    world_spec_free(s7);
+    world_spec_free(d7);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* summary.json of dir parsed (the test fails when it is missing). */
+static cJSON *summary_of(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text = support_read_file(path);
+    ck_assert_msg(text != NULL, "no %s", path);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+static void compare_files(const char *a, const char *b, const char *name)
+{
+    char pa[600], pb[600];
+    snprintf(pa, sizeof pa, "%s/%s", a, name);
+    snprintf(pb, sizeof pb, "%s/%s", b, name);
+    char *x = support_read_file(pa), *y = support_read_file(pb);
+    ck_assert_msg(x && y && strcmp(x, y) == 0, "%s differs between %s and %s", name, a, b);
+    free(x);
+    free(y);
+}
+
+START_TEST(a_precise_run_says_what_it_reached_the_same_on_any_threads)
+{
+    char dir[256], file[512], out[65536];
+    support_tempdir(dir, sizeof dir);
+    support_write_in(file, sizeof file, dir, "s.json", support_cli_scenario);
+    static const char *const threads[] = { "1", "2" };
+    for (size_t k = 0; k < 2; k++) {
+        int rc = support_sh(out, sizeof out, "'%s' run '%s' --precision 4%% --precision failed=0.2%% "
+                            "--threads %s --no-plots --out '%s/t%s'", support_binary(), file, threads[k], dir,
+                            threads[k]);
+        ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+        ck_assert_msg(strstr(out, "Precision 4%, failed=0.2%: reached in "), "%s", out);
+    }
+    char t1[400], t2[400], direct[400];
+    snprintf(t1, sizeof t1, "%s/t1", dir);
+    snprintf(t2, sizeof t2, "%s/t2", dir);
+    compare_files(t1, t2, "summary.json");
+    cJSON *j = summary_of(t1);
+    const cJSON *p = cJSON_GetObjectItem(j, "precision");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(p, "reached")));
+    int n = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "replications"));
+    ck_assert_int_ge(n, 5);
+    ck_assert_int_le(n, 100);
+    const cJSON *figs = cJSON_GetObjectItem(p, "figures");
+    ck_assert_int_eq(cJSON_GetArraySize(figs), 4);   /* p99, cost, completed, failed */
+    for (const cJSON *f = figs->child; f; f = f->next) {
+        double hw = cJSON_GetNumberValue(cJSON_GetObjectItem(f, "ci95"));
+        double allowed = cJSON_GetNumberValue(cJSON_GetObjectItem(f, "allowed"));
+        ck_assert_msg(hw <= allowed, "%s: ± %g, allowed %g", cJSON_GetStringValue(cJSON_GetObjectItem(f, "name")),
+                      hw, allowed);
+    }
+    /* The p99's half-width is the one the summary's ci95 says for that count. */
+    const cJSON *p99 = cJSON_GetArrayItem(figs, 0);
+    ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(p99, "figure")), "latency_ms.p99");
+    double relative = cJSON_GetNumberValue(cJSON_GetObjectItem(p99, "allowed")) /
+                      cJSON_GetNumberValue(cJSON_GetObjectItem(p99, "mean"));
+    ck_assert_double_eq_tol(relative, 0.04, 1e-12);
+    /* A run of that count, asked directly, gives the same figures. */
+    snprintf(direct, sizeof direct, "%s/direct", dir);
+    int rc = support_sh(out, sizeof out, "'%s' run '%s' --replications %d --no-plots --quiet --out '%s'",
+                        support_binary(), file, n, direct);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    static const char *const files[] = { "latency.csv", "timeseries.csv", "cost.csv", "functions.csv" };
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++)
+        compare_files(t1, direct, files[k]);
+    cJSON_Delete(j);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(a_cap_that_stops_it_first_is_said)
+{
+    char dir[256], file[512], out[65536], res[400];
+    support_tempdir(dir, sizeof dir);
+    support_write_in(file, sizeof file, dir, "s.json", support_cli_scenario);
+    snprintf(res, sizeof res, "%s/r", dir);
+    int rc = support_sh(out, sizeof out, "'%s' run '%s' --precision p99=0.01ms --max-replications 7 --no-plots "
+                        "--out '%s'", support_binary(), file, res);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "PRECISION NOT REACHED: p99=0.01ms asked; stopped at --max-replications 7") &&
+                  strstr(out, "SHORT") && strstr(out, "7 replications of"), "%s", out);
+    cJSON *j = summary_of(res);
+    const cJSON *p = cJSON_GetObjectItem(j, "precision");
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(p, "reached")));
+    ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(p, "replications")), 7);
+    cJSON_Delete(j);
+    support_rmrf(dir);
+}
+END_TEST
+
+START_TEST(bad_targets_are_refused_on_one_line)
+{
+    static const struct { const char *args, *want; } cases[] = {
+        { "--precision 0%", "expected a share of the headline figures" },
+        { "--precision 150%", "expected a share of the headline figures" },
+        { "--precision p99=5", "give the time's unit, as in p99=5ms" },
+        { "--precision nosuch=1ms", "unknown figure 'nosuch'" },
+        { "--precision p99=0ms", "the half-width allowed must be above 0" },
+        { "--max-replications 50", "--max-replications applies with --precision only" },
+        { "--precision 2% --max-replications 1", "--max-replications: expected an integer from 2 to 1000" },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char out[4096];
+        int rc = support_sh(out, sizeof out, "'%s' run scenarios/reference/api-backend.json %s --quiet --no-plots "
+                            "--out /nonexistent/never 2>&1", support_binary(), cases[k].args);
+        ck_assert_msg(rc == 2, "%s: exit %d: %s", cases[k].args, rc, out);
+        ck_assert_msg(strstr(out, cases[k].want), "%s: %s", cases[k].args, out);
+    }
+}
+END_TEST
+
+/* ---- coverage: do the 95% intervals cover the true value 95% of the time? ---- */
+
+/* Whether x covers out of k runs is consistent with a coverage of 95%: the two-sided
+ * binomial acceptance region at 99.9% (normal approximation with continuity correction). */
+static void assert_coverage(const char *what, int covered, int k)
+{
+    double sd = sqrt(k * 0.95 * 0.05), z = 3.29;
+    double lo = 0.95 * k - z * sd - 0.5, hi = 0.95 * k + z * sd + 0.5;
+    if (support_verbose())
+        printf("precision: %s: %d of %d intervals cover the true value (%.1f%%; accepted %.0f to %.0f)\n",
+               what, covered, k, 100.0 * covered / k, ceil(lo), floor(hi));
+    ck_assert_msg(covered >= lo && covered <= hi, "%s: %d of %d intervals cover (expected 95%%: %.0f to %.0f)",
+                  what, covered, k, ceil(lo), floor(hi));
+}
+
+/* M/G/inf (no limit in reach, no cold-start cost): the mean concurrency is lambda E[S] =
+ * 50 x 0.2 = 10 exactly. K seeds of the default 5 replications each. */
+START_TEST(intervals_of_five_replications_cover_95_percent)
+{
+    int k = test_quick() ? 200 : 1000, covered = 0;
+    for (int seed = 1; seed <= k; seed++) {
+        char json[2048];
+        support_scenario_set(json, sizeof json, "validation/mean-concurrency-is-lambda-times-mean-duration.json",
+                             "duration_s=200\nwarmup_s=20\nreplications=5\nseed=%d", 1000 + seed);
+        world_spec *spec;
+        run_result res;
+        support_run_text(json, 0, &spec, &res);
+        double hw, mean = run_value(&res, "functions.f.mean_concurrency", &hw);
+        covered += fabs(mean - 10.0) <= hw;
+        support_done(spec, &res);
+    }
+    assert_coverage("M/G/inf mean concurrency, 5 replications", covered, k);
+}
+END_TEST
+
+/* The same with --precision 1.5% on that figure: replications added until the half-width is
+ * 1.5% of the mean. Stopping when the interval is narrow picks runs whose spread happened to
+ * be small, so coverage falls below 95%; the acceptance here is 85% or more (binomial,
+ * 99.9%), and the measured rate is printed with SLSIM_VERBOSE. */
+START_TEST(sequential_intervals_cover_nearly_95_percent)
+{
+    int k = test_quick() ? 100 : 300, covered = 0;
+    long total_reps = 0;
+    char dir[256];
+    support_tempdir(dir, sizeof dir);
+    precision_target t[PRECISION_MAX];
+    size_t n = 0;
+    char err[1024];
+    ck_assert(precision_parse("functions.f.mean_concurrency=1.5%", t, &n, err, sizeof err) == 0);
+    for (int seed = 1; seed <= k; seed++) {
+        char json[2048], file[512];
+        support_scenario_set(json, sizeof json, "validation/mean-concurrency-is-lambda-times-mean-duration.json",
+                             "duration_s=200\nwarmup_s=20\nreplications=5\nseed=%d", 5000 + seed);
+        support_write_in(file, sizeof file, dir, "s.json", json);
+        world_overrides o = { .seed = -1, .replications = -1 };
+        world_spec *spec = NULL;
+        run_result res;
+        run_precision pr;
+        memset(&pr, 0, sizeof pr);
+        ck_assert_msg(precision_run(file, &o, t, n, 200, 0, NULL, &spec, &res, &pr, err, sizeof err) == 0, "%s", err);
+        ck_assert(pr.met);
+        total_reps += spec->replications;
+        double hw, mean = run_value(&res, "functions.f.mean_concurrency", &hw);
+        ck_assert_double_le(hw, 0.015 * mean);
+        covered += fabs(mean - 10.0) <= hw;
+        run_result_free(&res);
+        world_spec_free(spec);
+    }
+    double sd = sqrt(k * 0.85 * 0.15);
+    if (support_verbose())
+        printf("precision: sequential 1.5%%: %d of %d intervals cover (%.1f%%), %.1f replications on average\n",
+               covered, k, 100.0 * covered / k, (double)total_reps / k);
+    ck_assert_msg(covered >= 0.85 * k - 3.09 * sd, "sequential 1.5%%: %d of %d intervals cover", covered, k);
+    support_rmrf(dir);
+}
+END_TEST
+
+Suite *precision_suite(void)
+{
+    Suite *s = suite_create(SUITE);
+    TCase *tc = tcase_create("precision");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, extending_a_run_is_a_run_of_the_final_count);
+    tcase_add_test(tc, a_precise_run_says_what_it_reached_the_same_on_any_threads);
+    tcase_add_test(tc, a_cap_that_stops_it_first_is_said);
+    tcase_add_test(tc, bad_targets_are_refused_on_one_line);
+    tcase_add_test(tc, intervals_of_five_replications_cover_95_percent);
+    tcase_add_test(tc, sequential_intervals_cover_nearly_95_percent);
+    suite_add_tcase(s, tc);
+    return s;
+}
