@@ -669,7 +669,7 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
     /* One name, one meaning: a share is named *_share (summary.json's requests.throttled is a
      * count), a ratio to the first variant *_vs_first; the difference column is always
      * diff_vs_first. */
-    text_printf(&csv, "figure,variant,mean,ci95,diff_vs_first,diff_ci95\n");
+    text_printf(&csv, "figure,variant,mean,ci95,diff_vs_first,diff_ci95,distinguishable,replications_to_tell\n");
     text_printf(&out, "slsim compare: %zu variants, seed %llu, %u replications each, common random "
                 "numbers; differences are paired, against %s (± is the 95%% half-width)\n\n", n,
                 (unsigned long long)l[0].spec->seed, l[0].spec->replications, v[0].name);
@@ -681,16 +681,35 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         table_set(&tb, 0, 1 + i, "%s", v[i].name);
         table_align_right(&tb, 1 + i);
     }
+    /* A paired difference is distinguishable from 0 when its 95% interval excludes 0 (marked
+     * *); one that is not gets the replications that would tell a difference of its size,
+     * the half-width falling as 1/sqrt(n): listed below the table. */
+    uint32_t reps = l[0].spec->replications;
+    text untold = { 0 };
+    size_t n_untold = 0;
     for (size_t j = 0; j < nf; j++) {
         table_set(&tb, 1 + j, 0, "%s", f[j].label);
         for (size_t i = 0; i < n; i++) {
             double m, ci, d, dci;
             figure_stats(&f[j], &l[i].res, i ? &l[0].res : NULL, &m, &ci, &d, &dci);
-            text_printf(&csv, "%s%s,%s,%.15g,%.15g,%.15g,%.15g\n", f[j].name, figure_suffix(&f[j]), v[i].name,
-                        m, ci, d, dci);
+            bool paired = i && isfinite(d) && isfinite(dci);
+            bool tell = paired && fabs(d) > dci;
+            double need = paired && !tell && d != 0 ? ceil(reps * (dci / fabs(d)) * (dci / fabs(d))) : NAN;
+            text_printf(&csv, "%s%s,%s,%.15g,%.15g,%.15g,%.15g,%.15g,%.15g\n", f[j].name, figure_suffix(&f[j]),
+                        v[i].name, m, ci, d, dci, paired ? (double)tell : NAN, need);
             char cell[160];   /* "n/a": e.g. a cold-start ratio without functions */
             num_cell(cell, sizeof cell, m, ci, i ? d : NAN, dci, figure_style(&f[j]));
-            table_set(&tb, 1 + j, 1 + i, "%s", cell);
+            table_set(&tb, 1 + j, 1 + i, "%s%s", cell, tell ? " *" : "");
+            if (isfinite(need) && n_untold++ < 8) {
+                char d_text[160], many[48];
+                num_cell(d_text, sizeof d_text, d, dci, NAN, NAN, figure_style(&f[j]));
+                if (need > 1000)
+                    snprintf(many, sizeof many, "more than 1,000");
+                else
+                    snprintf(many, sizeof many, "about %.0f", need);
+                text_printf(&untold, "  %s, %s: %s against 0; %s replications would tell a difference "
+                            "this size\n", f[j].label, v[i].name, d_text, many);
+            }
         }
     }
     /* Saturated, and meets the service levels: 1 or 0 in compare.csv (the difference from
@@ -700,8 +719,8 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
         for (size_t i = 0; i < n; i++) {
             double x = row == 0 ? verdict[i].saturated : verdict[i].meets;
             double x0 = row == 0 ? verdict[0].saturated : verdict[0].meets;
-            text_printf(&csv, "%s,%s,%.15g,0,%.15g,%.15g\n", row == 0 ? "saturated" : "meets_slo", v[i].name, x,
-                        i ? x - x0 : NAN, i ? 0.0 : NAN);
+            text_printf(&csv, "%s,%s,%.15g,0,%.15g,%.15g,nan,nan\n", row == 0 ? "saturated" : "meets_slo",
+                        v[i].name, x, i ? x - x0 : NAN, i ? 0.0 : NAN);
             const char *word = row == 0 ? (verdict[i].saturated ? "YES (see below)" : "no")
                              : verdict[i].meets ? (verdict[i].uncertain ? "yes, uncertain" : "yes")
                                                 : (verdict[i].uncertain ? "no, uncertain" : "no");
@@ -710,6 +729,14 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
     }
     table_print(&tb, &out, 0);
     table_free(&tb);
+    if (n > 1)
+        text_printf(&out, "\n* the difference from %s is distinguishable from 0 (its paired 95%% interval "
+                    "excludes 0)\n", v[0].name);
+    if (n_untold) {
+        text_printf(&out, "Not distinguishable from 0 with %u replications (%zu figure%s%s):\n%s", reps, n_untold,
+                    n_untold == 1 ? "" : "s", n_untold > 8 ? "; the first 8" : "", untold.s ? untold.s : "");
+    }
+    free(untold.s);
     verdict_lines(&out, o, names, verdict, n);
     cheapest_line(&out, o, names, cost, verdict, n);
     cJSON *extra = cJSON_CreateObject();

@@ -149,8 +149,9 @@ static void csv_header(const csv *t, const char *want)
     ck_assert_msg(!strcmp(got, want), "header \"%s\", expected \"%s\"", got, want);
 }
 
-/* compare.csv: figure,variant,mean,ci95,diff_vs_first,diff_ci95 (shares named *_share). */
-enum { CMP_MEAN = 2, CMP_CI = 3, CMP_DIFF = 4, CMP_DIFF_CI = 5 };
+/* compare.csv: figure,variant,mean,ci95,diff_vs_first,diff_ci95,distinguishable,
+ * replications_to_tell (shares named *_share). */
+enum { CMP_MEAN = 2, CMP_CI = 3, CMP_DIFF = 4, CMP_DIFF_CI = 5, CMP_TELL = 6, CMP_NEED = 7 };
 
 static double cmp_value(const csv *t, const char *figure, const char *variant, int col)
 {
@@ -191,6 +192,11 @@ static size_t assert_identical(const csv *t, const char *first, const char *v)
         double d = csv_num(t, r, CMP_DIFF), dci = csv_num(t, r, CMP_DIFF_CI);
         ck_assert_msg(d == 0 && dci == 0, "%s: %s differs from %s by %g ± %g, expected exactly 0 ± 0", fig, v,
                       first, d, dci);
+        /* Nothing to tell apart, and no count of replications would. */
+        if (strcmp(fig, "saturated") != 0 && strcmp(fig, "meets_slo") != 0)
+            ck_assert_msg(csv_num(t, r, CMP_TELL) == 0 && isnan(csv_num(t, r, CMP_NEED)),
+                          "%s: identical variants distinguishable %g, replications to tell %g", fig,
+                          csv_num(t, r, CMP_TELL), csv_num(t, r, CMP_NEED));
         /* The first variant has no difference with itself. */
         ck_assert_msg(isnan(csv_num(t, b, CMP_DIFF)) && isnan(csv_num(t, b, CMP_DIFF_CI)),
                       "%s: the first variant shows a difference", fig);
@@ -347,7 +353,7 @@ START_TEST(identical_variants_differ_by_exactly_zero)
     char path[600];
     snprintf(path, sizeof path, "%s/c1/compare.csv", dir);
     csv *t = csv_read(path);
-    csv_header(t, "figure,variant,mean,ci95,diff_vs_first,diff_ci95");
+    csv_header(t, "figure,variant,mean,ci95,diff_vs_first,diff_ci95,distinguishable,replications_to_tell");
     size_t n = assert_identical(t, "base", "same");
     static const char *const must[] = { "cost.monthly_total", "cost.by_line.lambda_requests",
                                         "cost.by_line.lambda_duration", "latency_ms.p50", "latency_ms.p99",
@@ -372,7 +378,7 @@ START_TEST(identical_variants_differ_by_exactly_zero)
     study_ok(out, sizeof out, args);
     snprintf(path, sizeof path, "%s/c2/compare.csv", dir);
     t = csv_read(path);
-    csv_header(t, "figure,variant,mean,ci95,diff_vs_first,diff_ci95");
+    csv_header(t, "figure,variant,mean,ci95,diff_vs_first,diff_ci95,distinguishable,replications_to_tell");
     ck_assert_uint_eq(assert_identical(t, "api", "twin"), n);
     csv_free(t);
     support_rmrf(dir);
@@ -415,6 +421,11 @@ START_TEST(arm64_against_x86_a_paired_difference_is_far_narrower)
     ck_assert_msg(dci < base_ci / 5, "paired difference ± %g is not far narrower than the base cost's ± %g", dci,
                   base_ci);
     ck_assert_msg(d < 0 && fabs(d - (arm - base)) < 1e-6, "difference %g, means %g and %g", d, arm, base);
+    /* The saving's interval excludes 0 however wide the cost's own: distinguishable, marked
+     * in the table. */
+    ck_assert_double_eq(cmp_value(t, "cost.monthly_total", "arm", CMP_TELL), fabs(d) > dci);
+    ck_assert_double_eq(cmp_value(t, "cost.monthly_total", "arm", CMP_TELL), 1);
+    ck_assert(isnan(cmp_value(t, "cost.monthly_total", "arm", CMP_NEED)));
     double want = x86_dur * LAMBDA_GB_S_ARM / LAMBDA_GB_S_X86;
     ck_assert_msg(fabs(arm_dur - want) <= 0.02, "lambda_duration_arm64 $%.4f, expected $%.4f (x86 $%.4f x %.6f)",
                   arm_dur, want, x86_dur, LAMBDA_GB_S_ARM / LAMBDA_GB_S_X86);
