@@ -9,6 +9,7 @@
 #include "app/window.h"
 #include "models/function.h"
 #include "models/traffic.h"
+#include "sim/fit.h"
 #include "sim/strmap.h"
 
 #include <errno.h>
@@ -283,6 +284,34 @@ static void print_precision(const run_precision *p, unsigned reps, FILE *f)
     fprintf(f, "\n");
 }
 
+/* A function's cold-start ratio from fewer than 10 cold starts in all replications: the ±
+ * over replications means little there (0 ± 0 when none happened), so the count behind it
+ * and the Wilson 95% interval of the pooled invocations are said (binomial: each invocation
+ * starts cold or not). */
+static void rare_cold_starts(const run_result *r, FILE *f, const char *function)
+{
+    char name[256];
+    double cold = 0, inv = 0;
+    for (uint32_t rep = 0; rep < r->spec->replications; rep++) {
+        snprintf(name, sizeof name, "functions.%s.cold_starts", function);
+        cold += run_row_value(r, rep, name);
+        snprintf(name, sizeof name, "functions.%s.invocations", function);
+        inv += run_row_value(r, rep, name);
+    }
+    if (!(inv > 0) || !(cold < 10) || !isfinite(cold))
+        return;
+    double lo, hi;
+    fit_wilson((uint64_t)cold, (uint64_t)inv, FIT_Z, &lo, &hi);
+    char a[64], b[64], n[48], c[48];
+    num_pair(a, sizeof a, b, sizeof b, lo, 0, NUM_RATIO);
+    num_grouped(n, sizeof n, inv, 0);
+    num_grouped(c, sizeof c, cold, 0);
+    char hi_text[64];
+    num_pair(hi_text, sizeof hi_text, b, sizeof b, hi, 0, NUM_RATIO);
+    fprintf(f, "  (FEW COLD STARTS: %s in all %u replications, of %s invocations: the cold-start ratio "
+            "lies between %s and %s (Wilson 95%%, pooled))\n", c, r->spec->replications, n, a, hi_text);
+}
+
 void report_print(const run_result *r, FILE *f)
 {
     const world_spec *spec = r->spec;
@@ -338,6 +367,15 @@ void report_print(const run_result *r, FILE *f)
     for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
         snprintf(name, sizeof name, "latency_ms.%s", lat[i]);
         line(r, f, lat[i], name, "ms");
+    }
+    /* A percentile of few requests: the p99 of 500 is the 5th largest, a rough figure. */
+    double done = run_value(r, "requests.completed", NULL);
+    if (done > 0 && done < 10000) {
+        char n[48];
+        num_grouped(n, sizeof n, done, 0);
+        fprintf(f, "  (FEW REQUESTS: %s completed a replication, so %s on fewer than 10 requests above "
+                "%s in each: rough figures; more replications narrow their ±, a longer window sharpens "
+                "them)\n", n, done < 1000 ? "p99 and p999 rest" : "p999 rests", done < 1000 ? "them" : "it");
     }
     if (spec->n_sources > 1 || (spec->n_sources == 1 &&
                                 spec->components[spec->sources[0].target].kind->accept == NULL) ||
@@ -430,6 +468,8 @@ void report_print(const run_result *r, FILE *f)
                                 ends_with(key, "_p99") || ends_with(key, "_max") ? "ms" : "count";
             line(r, f, key, r->names[i], style);
         }
+        if (cs->kind == &function_kind)
+            rare_cold_starts(r, f, cs->name);
     }
     /* Sources with figures of their own (a trace's replay, a gateway's cache or validation). */
     for (size_t k = 0; k < spec->n_sources; k++) {

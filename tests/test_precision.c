@@ -171,6 +171,50 @@ START_TEST(bad_targets_are_refused_on_one_line)
 }
 END_TEST
 
+/* ---- rare figures: said with the count behind them ---- */
+
+START_TEST(figures_from_few_events_are_flagged_with_their_counts)
+{
+    /* One function, a request every 2 s for 1,200 s: 600 completed a replication (its p99
+     * is the 6th largest), and a cold start or two a replication (the first, and a second
+     * instance the first time two requests overlap). */
+    char dir[256], file[512], out[65536], res[400];
+    support_tempdir(dir, sizeof dir);
+    support_write_in(file, sizeof file, dir, "s.json",
+                     "{\"name\": \"rare\", \"duration_s\": 1200, \"seed\": 3, \"replications\": 3,"
+                     " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": {\"process\": \"poisson\","
+                     " \"rate_per_s\": 0.5}}], \"components\": [{\"name\": \"f\", \"kind\": \"function\","
+                     " \"duration_ms\": 5}]}");
+    snprintf(res, sizeof res, "%s/r", dir);
+    int rc = support_sh(out, sizeof out, "'%s' run '%s' --no-plots --out '%s'", support_binary(), file, res);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    cJSON *j = summary_of(res);
+    double completed = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "requests"), "completed"));
+    const cJSON *fn = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "functions"), "f");
+    double cold = 3 * cJSON_GetNumberValue(cJSON_GetObjectItem(fn, "cold_starts"));
+    double inv = 3 * cJSON_GetNumberValue(cJSON_GetObjectItem(fn, "invocations"));
+    ck_assert_double_lt(completed, 1000);
+    ck_assert_msg(strstr(out, "FEW REQUESTS: ") && strstr(out, "p99 and p999 rest on fewer than 10 requests"),
+                  "%s", out);
+    ck_assert_double_lt(cold, 10);
+    char want[160];
+    char inv_text[48];
+    snprintf(inv_text, sizeof inv_text, "%.0f", inv);
+    ck_assert(inv >= 1000 && inv < 10000);   /* about 1,800 pooled: one separator, written below */
+    snprintf(want, sizeof want, "FEW COLD STARTS: %.0f in all 3 replications, of %.*s,%s invocations", cold,
+             (int)strlen(inv_text) - 3, inv_text, inv_text + strlen(inv_text) - 3);
+    ck_assert_msg(strstr(out, want), "no '%s' in: %s", want, out);
+    cJSON_Delete(j);
+    /* Plenty of both: no flag. */
+    rc = support_sh(out, sizeof out, "'%s' run '%s' --set 'traffic[0].arrivals.rate_per_s=60' "
+                    "--set 'components[0].keep_alive={\"policy\": \"fixed\", \"idle_s\": 0.01}' --no-plots --out '%s'",
+                    support_binary(), file, res);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(!strstr(out, "FEW REQUESTS") && !strstr(out, "FEW COLD STARTS"), "%s", out);
+    support_rmrf(dir);
+}
+END_TEST
+
 /* ---- coverage: do the 95% intervals cover the true value 95% of the time? ---- */
 
 /* Whether x covers out of k runs is consistent with a coverage of 95%: the two-sided
@@ -257,6 +301,7 @@ Suite *precision_suite(void)
     tcase_add_test(tc, a_precise_run_says_what_it_reached_the_same_on_any_threads);
     tcase_add_test(tc, a_cap_that_stops_it_first_is_said);
     tcase_add_test(tc, bad_targets_are_refused_on_one_line);
+    tcase_add_test(tc, figures_from_few_events_are_flagged_with_their_counts);
     tcase_add_test(tc, intervals_of_five_replications_cover_95_percent);
     tcase_add_test(tc, sequential_intervals_cover_nearly_95_percent);
     suite_add_tcase(s, tc);

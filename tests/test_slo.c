@@ -523,9 +523,9 @@ START_TEST(a_saturated_fleet_that_would_be_cheapest_is_flagged_and_excluded_unde
     int rc = slsim(out, sizeof out, args);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     char *csv = result(dir, "cmp", "compare.csv");
-    ck_assert_ptr_nonnull(strstr(csv, "\nsaturated,function,0,0,nan,nan\n"));
-    ck_assert_ptr_nonnull(strstr(csv, "\nsaturated,fleet,1,0,1,0\n"));
-    ck_assert_ptr_nonnull(strstr(csv, "\nmeets_slo,fleet,1,0,0,0\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nsaturated,function,0,0,nan,nan,nan,nan\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nsaturated,fleet,1,0,1,0,nan,nan\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nmeets_slo,fleet,1,0,0,0,nan,nan\n"));
     free(csv);
     char *txt = result(dir, "cmp", "compare.txt");
     ck_assert_msg(strstr(txt, "cheapest that meets the service levels: function") != NULL, "%s", txt);
