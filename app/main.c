@@ -27,11 +27,13 @@
 #endif
 #include "app/calibrate.h"
 #include "app/cli.h"
+#include "app/numfmt.h"
 #include "app/outdir.h"
 #include "app/partition.h"
 #include "app/graph.h"
 #include "app/plot.h"
 #include "app/study.h"
+#include "app/warmup.h"
 #include "app/window.h"
 #include "models/world.h"
 #include "sim/rng.h"
@@ -489,6 +491,8 @@ static int run_main(const cli_args *a)
     int quiet = a->quiet, print_config = a->print_config, stats = a->stats;
     int no_plots = a->no_plots || plots_off_by_env();
     int rc = 2;
+    char warmup_set[64] = "", warmup_how[400] = "";
+    const char **sets_plus = NULL;     /* --set's and the chosen warm-up's */
     if (a->n_operands > 1)
         return cli_bad_usage("unexpected argument '%s' (one scenario file at a time)", a->operands[1]);
     if (a->n_operands == 0)
@@ -565,6 +569,32 @@ static int run_main(const cli_args *a)
 
     int progress = !quiet && isatty(STDERR_FILENO);
     double t0 = wall_seconds();
+    /* "warmup_s": "auto": chosen from a pilot run, then set like --set warmup_s=N. */
+    if (spec->warmup_auto) {
+        double chosen = 0;
+        int wrc = warmup_choose(file, &o, (int)threads, &chosen, warmup_how, sizeof warmup_how, err, sizeof err);
+        sets_plus = wrc == 0 ? calloc(o.n_sets + 1, sizeof *sets_plus) : NULL;
+        world_spec *again = NULL;
+        if (sets_plus) {
+            memcpy(sets_plus, o.sets, o.n_sets * sizeof *sets_plus);
+            snprintf(warmup_set, sizeof warmup_set, "warmup_s=%.17g", chosen);
+            sets_plus[o.n_sets] = warmup_set;
+            o.sets = sets_plus;
+            o.n_sets++;
+            again = world_spec_load(file, &o, err, sizeof err);
+        } else if (wrc == 0) {
+            snprintf(err, sizeof err, "slsim: out of memory");
+        }
+        if (!again) {
+            cli_print_message(err);
+            outdir_abort(&od);
+            world_spec_free(spec);
+            rc = wrc == 2 ? 2 : 1;
+            goto out;
+        }
+        world_spec_free(spec);
+        spec = again;
+    }
     run_result res;
     static run_precision prec;      /* the result points to it until the end */
     int failed_run;
@@ -592,6 +622,13 @@ static int run_main(const cli_args *a)
         goto out;
     }
     double elapsed = wall_seconds() - t0;
+    if (warmup_set[0]) {
+        char secs[48];
+        num_grouped(secs, sizeof secs, spec->warmup_s, 0);
+        snprintf(res.warmup_note, sizeof res.warmup_note, "Warm-up auto: %s s, from %s", secs, warmup_how);
+    } else {
+        res.warmup_short = warmup_too_short(&res, res.warmup_note, sizeof res.warmup_note);
+    }
     /* Everything into the staging folder, summary.json last (it lists the files), then the
      * folder is swapped in whole. The plots read their marks (percentiles) from a first
      * summary.json, which the last one replaces (without plots there is no first: a
@@ -630,6 +667,7 @@ static int run_main(const cli_args *a)
     run_result_free(&res);
     world_spec_free(spec);
 out:
+    free(sets_plus);
     return rc;
 }
 

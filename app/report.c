@@ -143,6 +143,12 @@ cJSON *report_summary(const run_result *r)
     cJSON_AddNumberToObject(cost, "month_hours", spec->prices.month_hours);
     cJSON_AddBoolToObject(cost, "free_tier", spec->free_tier);
     cJSON_AddItemToObject(o, "ci95", ci);
+    if (r->warmup_note[0]) {
+        cJSON *wj = cJSON_AddObjectToObject(o, "warmup");
+        cJSON_AddBoolToObject(wj, "auto", spec->warmup_auto || !r->warmup_short);
+        cJSON_AddBoolToObject(wj, "too_short", r->warmup_short);
+        cJSON_AddStringToObject(wj, "note", r->warmup_note);
+    }
     if (r->precision) {
         const run_precision *p = r->precision;
         cJSON *pj = cJSON_AddObjectToObject(o, "precision");
@@ -328,6 +334,8 @@ void report_print(const run_result *r, FILE *f)
             (unsigned long long)spec->seed, spec->replications, spec->replications == 1 ? "" : "s",
             dur, warm,
             spec->replications > 1 ? "; ± is the 95% confidence half-width" : "");
+    if (r->warmup_note[0])
+        fprintf(f, "  %s\n\n", r->warmup_note);
     if (r->precision)
         print_precision(r->precision, spec->replications, f);
     if (!(run_value(r, "requests.arrived", NULL) > 0))

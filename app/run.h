@@ -45,6 +45,8 @@ typedef struct run_result {
                             * use after its run less before it), with --threads 1; else 0 */
     char    *trace;        /* replication 0's workflow traces (CSV lines), or NULL */
     const run_precision *precision;   /* --precision's, or NULL (not owned) */
+    char     warmup_note[600];  /* the warm-up chosen ("auto") or found too short, or "" */
+    bool     warmup_short;      /* warmup_note says the given warm-up was too short */
 } run_result;
 
 /* Returns 0, or -1 with a message in err (out of memory, conservation failure). */

@@ -302,7 +302,18 @@ static void parse_top(cfg_node *root, world_spec *w, const char *file)
         cfg_escape(w->description, desc_size, desc ? desc : "", "\n\t");
     cfg_put(root, "description", cJSON_CreateString(w->description ? w->description : ""));
     w->duration_s = cfg_number(root, "duration_s", 3600, 1, 366 * 86400.0);
-    w->warmup_s = cfg_number(root, "warmup_s", 0, 0, 366 * 86400.0);
+    const cJSON *warm = cfg_raw(root, "warmup_s");
+    if (cJSON_IsString(warm) && !strcmp(warm->valuestring, "auto")) {
+        /* Chosen from a pilot run's own time series (app/warmup.c) before the run. */
+        w->warmup_auto = true;
+        w->warmup_s = 0;
+        cfg_put(root, "warmup_s", cJSON_CreateString("auto"));
+    } else if (cJSON_IsString(warm)) {
+        cfg_fail(root, "warmup_s", "expected seconds (0 to 31622400), or \"auto\" to find the end of the "
+                 "initial transient from a pilot run, got \"%.40s\"", warm->valuestring);
+    } else {
+        w->warmup_s = cfg_number(root, "warmup_s", 0, 0, 366 * 86400.0);
+    }
     w->seed = (uint64_t)cfg_integer(root, "seed", 1, 0, 9007199254740991LL);
     w->replications = (uint32_t)cfg_integer(root, "replications", 5, 1, 1000);
     w->partition_blocks = (uint32_t)cfg_integer(root, "partition_blocks", 1, 1, PARTITION_MAX_BLOCKS);

@@ -256,6 +256,7 @@ struct world_spec {
      * scenario's functions into that many blocks that share nothing, each replayed as a
      * simulation of its own (a world whose `block` says which); block_of[component] is the
      * block of each component. 1: one simulation of everything (block_of NULL). */
+    bool           warmup_auto;       /* "warmup_s": "auto" (warmup_s is 0 until chosen) */
     uint32_t       partition_blocks;
     uint32_t      *block_of;
 };

@@ -315,3 +315,38 @@ void gauge_close(gauge *g, double t)
         g->max = g->value;
     g->last_t = t;
 }
+
+size_t mser5(const double *x, size_t n)
+{
+    size_t m = n / 5;
+    if (m < 10)
+        return 0;
+    /* Sums from each batch to the end, so that each truncation costs O(1). */
+    double *y = malloc(m * sizeof *y);
+    if (!y)
+        return 0;
+    for (size_t i = 0; i < m; i++) {
+        double s = 0;
+        for (size_t k = 0; k < 5; k++)
+            s += x[5 * i + k];
+        y[i] = s / 5;
+    }
+    double sum = 0, sum2 = 0, best = INFINITY;
+    size_t best_d = 0;
+    /* From the end back: after adding y[d], sum and sum2 cover batches d .. m-1. */
+    for (size_t d = m; d-- > 0;) {
+        sum += y[d];
+        sum2 += y[d] * y[d];
+        if (d > m / 2)
+            continue;
+        double k = (double)(m - d), mean = sum / k;
+        double sse = fmax(0.0, sum2 - k * mean * mean);
+        double v = sse / (k * k);
+        if (v <= best) {        /* ties: the smaller truncation */
+            best = v;
+            best_d = d;
+        }
+    }
+    free(y);
+    return 5 * best_d;
+}

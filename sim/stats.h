@@ -107,6 +107,13 @@ double series_end(const series *s);
  * ((w / T)^2: 1% for 60-s bins over 10 minutes). NAN without bins. */
 double series_growth(const series *s);
 
+/* MSER-5 (White, 1997; Franklin and White, 2008): where an output series' initial transient
+ * ends. x holds n observations in time order (bin means of a level, say); they are averaged
+ * in batches of 5, and the truncation d (in batches) minimising the squared standard error
+ * of the remaining batches' mean, sum((y_i - mean)^2) / (m - d)^2, is chosen among d <= m/2.
+ * Returns the observations to delete (5d; 0 with fewer than 10 batches, too short to judge). */
+size_t mser5(const double *x, size_t n);
+
 typedef struct gauge {
     double  value, last_t, max;
     double  window_start;

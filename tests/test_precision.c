@@ -11,11 +11,14 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 
 #include "tests/suites.h"
 #include "tests/support.h"
 #include "app/precision.h"
 #include "app/run.h"
+#include "sim/stats.h"
 
 #define SUITE "precision"
 
@@ -215,6 +218,80 @@ START_TEST(figures_from_few_events_are_flagged_with_their_counts)
 }
 END_TEST
 
+/* ---- the warm-up from the data ---- */
+
+START_TEST(mser5_finds_the_end_of_a_transient)
+{
+    /* A level rising to 10 with a time constant of 20 bins, plus a fixed-seed noise of sd 0.3:
+     * its deviation falls below the noise after 20 ln(10 / 0.3), about 70 bins. */
+    double x[600];
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 17);
+    for (size_t i = 0; i < 600; i++)
+        x[i] = 10 * (1 - exp(-(double)i / 20)) + 0.3 * gsl_ran_gaussian(r, 1);
+    size_t d = mser5(x, 600);
+    ck_assert_msg(d >= 40 && d <= 160, "transient of 20 bins: MSER-5 deletes %zu", d);
+    /* Stationary: next to nothing deleted. */
+    for (size_t i = 0; i < 600; i++)
+        x[i] = 10 + 0.3 * gsl_ran_gaussian(r, 1);
+    d = mser5(x, 600);
+    ck_assert_msg(d <= 60, "stationary series: MSER-5 deletes %zu of 600", d);
+    ck_assert_uint_eq(mser5(x, 49), 0);      /* fewer than 10 batches: not judged */
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* A function whose invocations last 30 s on average, started empty: its concurrency climbs to
+ * 20/s x 30 s = 600 with a time constant of 30 s. */
+static const char transient_json[] =
+    "{\"name\": \"transient\", \"duration_s\": 600, \"seed\": 7, \"replications\": 3, \"timeseries_interval_s\": 2,"
+    " \"platform\": {\"account_concurrency\": 100000, \"scale_per_10s\": 1000000},"
+    " \"traffic\": [{\"name\": \"t\", \"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 20},"
+    " \"client\": {\"timeout_ms\": 1000000}}],"
+    " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": {\"dist\": \"exponential\","
+    " \"mean\": 30000}, \"cold_start_ms\": 0, \"timeout_s\": 900}]}";
+
+START_TEST(a_transient_is_found_and_a_short_warm_up_is_said)
+{
+    char dir[256], file[512], out[65536], res[400];
+    support_tempdir(dir, sizeof dir);
+    support_write_in(file, sizeof file, dir, "t.json", transient_json);
+    snprintf(res, sizeof res, "%s/r", dir);
+    /* No warm-up: the report says the concurrency is still settling. */
+    int rc = support_sh(out, sizeof out, "'%s' run '%s' --no-plots --out '%s'", support_binary(), file, res);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "WARM-UP TOO SHORT: the functions' concurrency is still settling"), "%s", out);
+    cJSON *j = summary_of(res);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "warmup"), "too_short")));
+    cJSON_Delete(j);
+    /* "auto": two to eight time constants (within the noise of 600 +- 25), and no warning. */
+    rc = support_sh(out, sizeof out, "'%s' run '%s' --set 'warmup_s=\"auto\"' --no-plots --out '%s'",
+                    support_binary(), file, res);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "Warm-up auto: ") && !strstr(out, "WARM-UP TOO SHORT"), "%s", out);
+    j = summary_of(res);
+    double w = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "warmup_s"));
+    if (support_verbose())
+        printf("precision: warm-up auto on a 30-s time constant: %g s\n", w);
+    ck_assert_msg(w >= 60 && w <= 240, "warm-up chosen %g s", w);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "warmup"), "too_short")));
+    cJSON_Delete(j);
+    /* A warm-up long enough: nothing said. */
+    rc = support_sh(out, sizeof out, "'%s' run '%s' --set warmup_s=300 --no-plots --out '%s'", support_binary(),
+                    file, res);
+    ck_assert_msg(rc == 0 && !strstr(out, "WARM-UP") && !strstr(out, "Warm-up auto"), "exit %d: %s", rc, out);
+    /* Diurnal traffic is not a transient: whole days, here none (a function settles in seconds). */
+    rc = support_sh(out, sizeof out, "'%s' run scenarios/reference/api-backend.json --set 'warmup_s=\"auto\"' "
+                    "--replications 2 --no-plots --out '%s'", support_binary(), res);
+    ck_assert_msg(rc == 0 && strstr(out, "Warm-up auto: 0 s, from") && strstr(out, "whole periods: 0"),
+                  "exit %d: %s", rc, out);
+    /* Anything but seconds or "auto" is refused. */
+    rc = support_sh(out, sizeof out, "'%s' validate '%s' --set 'warmup_s=\"soon\"' 2>&1", support_binary(), file);
+    ck_assert_msg(rc == 2 && strstr(out, "warmup_s: expected seconds"), "exit %d: %s", rc, out);
+    support_rmrf(dir);
+}
+END_TEST
+
 /* ---- coverage: do the 95% intervals cover the true value 95% of the time? ---- */
 
 /* Whether x covers out of k runs is consistent with a coverage of 95%: the two-sided
@@ -302,6 +379,8 @@ Suite *precision_suite(void)
     tcase_add_test(tc, a_cap_that_stops_it_first_is_said);
     tcase_add_test(tc, bad_targets_are_refused_on_one_line);
     tcase_add_test(tc, figures_from_few_events_are_flagged_with_their_counts);
+    tcase_add_test(tc, mser5_finds_the_end_of_a_transient);
+    tcase_add_test(tc, a_transient_is_found_and_a_short_warm_up_is_said);
     tcase_add_test(tc, intervals_of_five_replications_cover_95_percent);
     tcase_add_test(tc, sequential_intervals_cover_nearly_95_percent);
     suite_add_tcase(s, tc);
