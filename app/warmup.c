@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/slo.h"
 #include "app/window.h"
+#include "models/traffic.h"
 #include "sim/stats.h"
 
 #define PILOT_REPLICATIONS 2
@@ -128,8 +130,34 @@ int warmup_too_short(const run_result *r, char *note, size_t note_size)
     if (!x)
         return 0;
     size_t d = mser5(x, n);
+    /* A transient settles: what is left after the cut must itself be steady (a backlog that
+     * grows all window, which the saturation flags report, would be cut again and again). */
+    bool settles = n > 0 && (double)d >= 0.1 * (double)n && (double)mser5(x + d, n - d) < 0.1 * (double)(n - d);
+    /* And it is at the start: the window's first twentieth lies off the settled level by more
+     * than 3 of its bins' standard deviations (an incident later in the window, which MSER-5
+     * also cuts up to, leaves the start at the settled level). */
+    if (settles) {
+        size_t head = n / 20 ? n / 20 : 1;
+        double first = 0, mean = 0, var = 0;
+        for (size_t i = 0; i < head; i++)
+            first += x[i] / (double)head;
+        for (size_t i = d; i < n; i++)
+            mean += x[i] / (double)(n - d);
+        for (size_t i = d; i < n; i++)
+            var += (x[i] - mean) * (x[i] - mean) / (double)(n - d);
+        settles = fabs(first - mean) > 3 * sqrt(var);
+    }
     free(x);
-    if (n == 0 || (double)d < 0.1 * (double)n)
+    if (!settles)
+        return 0;
+    /* Traffic shaped on purpose inside the window (a spike) is no start-up transient. */
+    for (size_t i = 0; i < spec->n_sources; i++)
+        if (spec->sources[i].process == ARRIVALS_SPIKE || spec->sources[i].start_s > 0 ||
+            isfinite(spec->sources[i].end_s))
+            return 0;
+    slo_verdict v;
+    slo_judge(NULL, 0, r, &v);
+    if (v.saturated)
         return 0;
     char len[32], given[32];
     window_length((double)d * spec->interval_s, len, sizeof len);

@@ -19,9 +19,12 @@
  * pilot does not load, or 1 (message in err). */
 int  warmup_choose(const char *file, const world_overrides *o, int threads, double *chosen, char *how,
                    size_t how_size, char *err, size_t err_size);
-/* Whether r's measured window starts in a transient its warm-up did not cover (MSER-5 on its
- * own series deletes at least a tenth of the window; not judged for periodic traffic): writes
- * what drifts and for how long into note (one line) and returns 1; else 0. */
+/* Whether r's measured window starts in a transient its warm-up did not cover: MSER-5 on its
+ * own series deletes at least a tenth of the window and what is left is steady (MSER-5
+ * deletes less than a tenth of it). Not judged for periodic traffic, traffic shaped inside
+ * the window (a spike, a source that starts or stops) or a saturated run (its own flags say
+ * why it does not settle). Writes what drifts and for how long into note (one line) and
+ * returns 1; else 0. */
 int  warmup_too_short(const run_result *r, char *note, size_t note_size);
 
 #endif
