@@ -530,6 +530,13 @@ static int run_main(const cli_args *a)
         rc = text ? 0 : 1;
         goto out;
     }
+    if (spec->warmup_auto && partition_spread(spec)) {
+        cli_print_message("slsim: warmup_s: \"auto\" runs a pilot, which a partitioned replay spread over MPI "
+                          "ranks does not; give the warm-up in seconds (one process's run says the value)");
+        world_spec_free(spec);
+        rc = 2;
+        goto out;
+    }
     if (a->n_precision && spec->partition_blocks > 1 && partition_spread(spec)) {
         cli_print_message("slsim: --precision: a partitioned replay spread over MPI ranks runs a fixed "
                           "number of replications; give --replications instead");

@@ -60,6 +60,13 @@ static world_spec *load_variant(const study_variant *v, const study_options *o, 
         w.duration_s = v->duration_s;
     world_spec *spec = world_spec_load(v->file, &w, err, err_size);
     free(sets);
+    if (spec && spec->warmup_auto) {
+        /* Chosen per run by `slsim run`; a study's variants share one warm-up, given. */
+        snprintf(err, err_size, "%s: warmup_s: \"auto\" is chosen by slsim run (its first screen says the "
+                 "value); a study needs the warm-up in seconds, the same for every variant", v->file);
+        world_spec_free(spec);
+        return NULL;
+    }
     return spec;
 }
 

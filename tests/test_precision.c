@@ -285,6 +285,10 @@ START_TEST(a_transient_is_found_and_a_short_warm_up_is_said)
                     "--replications 2 --no-plots --out '%s'", support_binary(), res);
     ck_assert_msg(rc == 0 && strstr(out, "Warm-up auto: 0 s, from") && strstr(out, "whole periods: 0"),
                   "exit %d: %s", rc, out);
+    /* A study's variants share one warm-up, given in seconds: "auto" is refused there. */
+    rc = support_sh(out, sizeof out, "'%s' compare '%s' --set 'warmup_s=\"auto\"' --variant 'b:seed=8' --quiet "
+                    "--no-plots --out '%s/c' 2>&1", support_binary(), file, dir);
+    ck_assert_msg(rc == 2 && strstr(out, "warmup_s: \"auto\" is chosen by slsim run"), "exit %d: %s", rc, out);
     /* Anything but seconds or "auto" is refused. */
     rc = support_sh(out, sizeof out, "'%s' validate '%s' --set 'warmup_s=\"soon\"' 2>&1", support_binary(), file);
     ck_assert_msg(rc == 2 && strstr(out, "warmup_s: expected seconds"), "exit %d: %s", rc, out);
