@@ -130,8 +130,8 @@ static unsigned judge(const precision_target *t, size_t n, const run_result *r, 
     for (size_t i = 0; i < n; i++) {
         struct run_precision_row *row = &pr->row[i];
         memset(row, 0, sizeof *row);
-        snprintf(row->name, sizeof row->name, "%s", t[i].name);
-        snprintf(row->figure, sizeof row->figure, "%s", c[i].figure);
+        snprintf(row->name, sizeof row->name, "%.*s", (int)sizeof row->name - 1, t[i].name);
+        snprintf(row->figure, sizeof row->figure, "%.*s", (int)sizeof row->figure - 1, c[i].figure);
         row->mean = v.value[i];
         row->ci95 = v.ci95[i];
         slo_format(&c[i], v.value[i], v.ci95[i], row->value, sizeof row->value);
@@ -140,7 +140,7 @@ static unsigned judge(const precision_target *t, size_t n, const run_result *r, 
             snprintf(row->target, sizeof row->target, "± %.3g%% of it", 100 * t[i].target);
         } else {
             row->limit = t[i].target;
-            char a[48];
+            char a[40];
             slo_format(&c[i], t[i].target, NAN, a, sizeof a);
             if (c[i].unit == SLO_SHARE)     /* a share's half-width is in percentage points */
                 snprintf(row->target, sizeof row->target, "± %.3g point%s", 100 * t[i].target,

@@ -23,7 +23,7 @@ typedef struct run_precision {
         char   name[64];        /* "p99", "cost", "completed" */
         char   figure[160];     /* the figure (a share: its numerator) */
         char   value[96];       /* "812 ± 14 ms", as --slo's verdicts print */
-        char   target[48];      /* "2% of it", "5 ms", "1 point" */
+        char   target[64];      /* "± 2% of it", "± 5 ms", "± 1 point" */
         double mean, ci95, limit;   /* limit: the half-width allowed, in the figure's unit */
         bool   met;
     } row[RUN_PRECISION_ROWS];
