@@ -59,12 +59,15 @@ int precision_parse(const char *val, precision_target *t, size_t *n, char *err, 
         p->relative = pct && p->clause.unit != SLO_SHARE;
         p->target = p->relative ? share : p->clause.bound;
     } else if (pct) {
-        snprintf(expr, sizeof expr, "%s<=0", p->name);   /* a share of a figure with a unit */
-        char why2[400];
-        if (slo_parse(expr, &p->clause, why2, sizeof why2) != 0 &&
-            (snprintf(expr, sizeof expr, "%s<=0ms", p->name), slo_parse(expr, &p->clause, why2, sizeof why2) != 0) &&
-            (snprintf(expr, sizeof expr, "%s<=$0", p->name), slo_parse(expr, &p->clause, why2, sizeof why2) != 0)) {
-            snprintf(err, err_size, "%s", why2);
+        /* A share of a figure with a unit: the figure named with a zero in each unit --slo takes. */
+        static const char *const zeros[] = { "0", "0ms", "$0" };
+        int parsed = -1;
+        for (size_t z = 0; z < sizeof zeros / sizeof *zeros && parsed != 0; z++) {
+            snprintf(expr, sizeof expr, "%s<=%s", p->name, zeros[z]);
+            parsed = slo_parse(expr, &p->clause, why, sizeof why);
+        }
+        if (parsed != 0) {
+            snprintf(err, err_size, "%s", why);
             return -1;
         }
         p->relative = true;

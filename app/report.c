@@ -145,7 +145,7 @@ cJSON *report_summary(const run_result *r)
     cJSON_AddItemToObject(o, "ci95", ci);
     if (r->warmup_note[0]) {
         cJSON *wj = cJSON_AddObjectToObject(o, "warmup");
-        cJSON_AddBoolToObject(wj, "auto", spec->warmup_auto || !r->warmup_short);
+        cJSON_AddBoolToObject(wj, "auto", !r->warmup_short);   /* the note is auto's, or the check's */
         cJSON_AddBoolToObject(wj, "too_short", r->warmup_short);
         cJSON_AddStringToObject(wj, "note", r->warmup_note);
     }
