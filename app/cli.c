@@ -95,13 +95,13 @@ const cli_option cli_options[CLI_N_OPTIONS] = {
       "(monthly), or a figure of summary.json by name\n"
       "(functions.api.cold_start_ratio<=1%); repeatable, all must hold.\n"
       "A saturated variant is never cheapest under --slo" },
-    { CLI_PRECISION, "--precision", "TARGET", RUN,
+    { CLI_PRECISION, "--precision", "TARGET", RUN | CLI_STUDIES,
       "add replications until the answer is this precise (95% half-width):\n"
       "2% (p99 latency and monthly cost within 2% of their value, the\n"
       "share of requests completed within 2 points), or NAME=VALUE for\n"
       "one figure, --slo's names: p99=5ms, cost=1%, failed=0.1% (points);\n"
-      "repeatable" },
-    { CLI_MAX_REPLICATIONS, "--max-replications", "N", RUN,
+      "repeatable; a study adds them to every variant alike" },
+    { CLI_MAX_REPLICATIONS, "--max-replications", "N", RUN | CLI_STUDIES,
       "with --precision: stop at N replications (2 to 1000, default 100)\n"
       "and say which figures are short of it" },
 };

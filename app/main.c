@@ -178,7 +178,10 @@ static int study_main(const cli_args *a)
     int is_compare = a->command->id == CLI_COMPARE, is_curve = a->command->id == CLI_COST_CURVE;
     int is_tune = a->command->id == CLI_TUNE, is_sweep = a->command->id == CLI_SWEEP;
     study_options o = { .common = a->common, .out_dir = a->out_dir, .quiet = a->quiet,
-                        .no_plots = a->no_plots, .slo = a->slos, .n_slo = a->n_slos };
+                        .no_plots = a->no_plots, .slo = a->slos, .n_slo = a->n_slos,
+                        .precision = a->precision, .n_precision = a->n_precision,
+                        .precision_text = a->precision_text,
+                        .max_replications = (unsigned)a->max_replications };
     const char *const *files = a->operands, *const *vargs = a->variants;
     size_t n_files = a->n_operands, n_vargs = a->n_variants, n_varies = a->n_varies;
     const char *function = a->function, *memory = a->memory, *volumes = a->volumes;
@@ -194,6 +197,10 @@ static int study_main(const cli_args *a)
     o.no_plots |= plots_off_by_env();
     if (n_files == 0) {
         rc = cli_bad_usage("%s: missing scenario FILE", cmd);
+        goto out;
+    }
+    if (a->max_replications != 100 && !a->n_precision) {
+        cli_print_message("slsim: --max-replications applies with --precision only");
         goto out;
     }
     if (n_vargs && n_files > 1) {

@@ -89,8 +89,7 @@ int precision_parse(const char *val, precision_target *t, size_t *n, char *err, 
     return 0;
 }
 
-/* The targets for spec: the headline ones of a bare share expanded. */
-static size_t expand(const precision_target *t, size_t n, const world_spec *spec, precision_target *out)
+size_t precision_expand(const precision_target *t, size_t n, const world_spec *spec, precision_target *out)
 {
     size_t m = 0;
     char why[400];
@@ -117,11 +116,12 @@ static size_t expand(const precision_target *t, size_t n, const world_spec *spec
     return m;
 }
 
-/* Judges r against the targets into pr; returns the replications the worst unmet target
- * needs (0 when all are met). */
-static unsigned judge(const precision_target *t, size_t n, const run_result *r, run_precision *pr)
+unsigned precision_judge(const precision_target *t, size_t n, const run_result *r, run_precision *pr)
 {
     slo_clause c[RUN_PRECISION_ROWS];
+    memset(c, 0, sizeof c);
+    if (n > RUN_PRECISION_ROWS)
+        n = RUN_PRECISION_ROWS;
     for (size_t i = 0; i < n; i++)
         c[i] = t[i].clause;
     slo_verdict v;
@@ -167,6 +167,21 @@ static unsigned judge(const precision_target *t, size_t n, const run_result *r, 
     return need > 1e6 ? 1000000u : (unsigned)ceil(need);
 }
 
+unsigned precision_start(unsigned reps, unsigned max_reps)
+{
+    if (reps < PRECISION_START)
+        reps = PRECISION_START;
+    return reps > max_reps ? max_reps : reps;
+}
+
+unsigned precision_next(unsigned reps, unsigned need, unsigned max_reps)
+{
+    unsigned next = need > 1000000u ? 1000000u : (unsigned)ceil(GROWTH * need);
+    if (next < reps + 2)
+        next = reps + 2;
+    return next > max_reps ? max_reps : next;
+}
+
 static world_spec *load(const char *file, const world_overrides *o, unsigned reps, char *err, size_t err_size)
 {
     world_overrides oo = *o;
@@ -182,29 +197,22 @@ int precision_run(const char *file, const world_overrides *o, const precision_ta
     *spec = world_spec_load(file, o, err, err_size);
     if (!*spec)
         return 2;
-    unsigned reps = (*spec)->replications;
-    if (reps < PRECISION_START || reps > max_reps) {
-        reps = reps < PRECISION_START ? PRECISION_START : max_reps;
-        if (reps > max_reps)
-            reps = max_reps;
+    unsigned reps = precision_start((*spec)->replications, max_reps);
+    if (reps != (*spec)->replications) {
         world_spec_free(*spec);
         if (!(*spec = load(file, o, reps, err, err_size)))
             return 2;
     }
     precision_target all[RUN_PRECISION_ROWS];
-    size_t m = expand(t, n, *spec, all);
+    size_t m = precision_expand(t, n, *spec, all);
     out->max_replications = max_reps;
     if (run_scenario_progress(*spec, threads, progress, res, err, err_size) != 0)
         return 1;
     for (;;) {
-        unsigned need = judge(all, m, res, out);
+        unsigned need = precision_judge(all, m, res, out);
         if (!need || reps >= max_reps)
             break;
-        unsigned next = (unsigned)ceil(GROWTH * need);
-        if (next < reps + 2)
-            next = reps + 2;
-        if (next > max_reps)
-            next = max_reps;
+        unsigned next = precision_next(reps, need, max_reps);
         world_spec *more = load(file, o, next, err, err_size);
         if (!more)
             return 2;

@@ -48,4 +48,16 @@ int  precision_run(const char *file, const world_overrides *o, const precision_t
                    unsigned max_reps, int threads, FILE *progress, world_spec **spec, run_result *res,
                    run_precision *out, char *err, size_t err_size);
 
+/* The building blocks, for the studies (app/study.c), which run several variants to one
+ * replication count. The targets for spec, a bare share's headline figures expanded (at most
+ * RUN_PRECISION_ROWS into out): */
+size_t   precision_expand(const precision_target *t, size_t n, const world_spec *spec, precision_target *out);
+/* Judges r against expanded targets into pr; returns the replications the worst unmet target
+ * needs if its half-width falls as 1/sqrt(n) (0 when every target is met). */
+unsigned precision_judge(const precision_target *t, size_t n, const run_result *r, run_precision *pr);
+/* The first batch's count (reps raised to PRECISION_START, at most max_reps), and the next
+ * batch's after reps when the worst figure needs `need`. */
+unsigned precision_start(unsigned reps, unsigned max_reps);
+unsigned precision_next(unsigned reps, unsigned need, unsigned max_reps);
+
 #endif

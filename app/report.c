@@ -149,27 +149,33 @@ cJSON *report_summary(const run_result *r)
         cJSON_AddBoolToObject(wj, "too_short", r->warmup_short);
         cJSON_AddStringToObject(wj, "note", r->warmup_note);
     }
-    if (r->precision) {
-        const run_precision *p = r->precision;
-        cJSON *pj = cJSON_AddObjectToObject(o, "precision");
-        cJSON_AddStringToObject(pj, "asked", p->asked);
-        cJSON_AddNumberToObject(pj, "replications", spec->replications);
-        cJSON_AddNumberToObject(pj, "max_replications", p->max_replications);
-        cJSON_AddBoolToObject(pj, "reached", p->met);
-        cJSON *figs = cJSON_AddArrayToObject(pj, "figures");
-        for (size_t i = 0; i < p->n; i++) {
-            const struct run_precision_row *row = &p->row[i];
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "name", row->name);
-            cJSON_AddStringToObject(e, "figure", row->figure);
-            cJSON_AddItemToObject(e, "mean", isfinite(row->mean) ? cJSON_CreateNumber(row->mean) : cJSON_CreateNull());
-            cJSON_AddItemToObject(e, "ci95", isfinite(row->ci95) ? cJSON_CreateNumber(row->ci95) : cJSON_CreateNull());
-            cJSON_AddItemToObject(e, "allowed", isfinite(row->limit) ? cJSON_CreateNumber(row->limit) : cJSON_CreateNull());
-            cJSON_AddBoolToObject(e, "reached", row->met);
-            cJSON_AddItemToArray(figs, e);
-        }
-    }
+    if (r->precision)
+        cJSON_AddItemToObject(o, "precision", report_precision_json(r->precision, spec->replications));
     return o;
+}
+
+cJSON *report_precision_json(const run_precision *p, unsigned replications)
+{
+    cJSON *pj = cJSON_CreateObject();
+    if (!pj)
+        return NULL;
+    cJSON_AddStringToObject(pj, "asked", p->asked);
+    cJSON_AddNumberToObject(pj, "replications", replications);
+    cJSON_AddNumberToObject(pj, "max_replications", p->max_replications);
+    cJSON_AddBoolToObject(pj, "reached", p->met);
+    cJSON *figs = cJSON_AddArrayToObject(pj, "figures");
+    for (size_t i = 0; figs && i < p->n; i++) {
+        const struct run_precision_row *row = &p->row[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", row->name);
+        cJSON_AddStringToObject(e, "figure", row->figure);
+        cJSON_AddItemToObject(e, "mean", isfinite(row->mean) ? cJSON_CreateNumber(row->mean) : cJSON_CreateNull());
+        cJSON_AddItemToObject(e, "ci95", isfinite(row->ci95) ? cJSON_CreateNumber(row->ci95) : cJSON_CreateNull());
+        cJSON_AddItemToObject(e, "allowed", isfinite(row->limit) ? cJSON_CreateNumber(row->limit) : cJSON_CreateNull());
+        cJSON_AddBoolToObject(e, "reached", row->met);
+        cJSON_AddItemToArray(figs, e);
+    }
+    return pj;
 }
 
 /* ---- stdout report ---------------------------------------------------------------------------- */

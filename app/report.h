@@ -11,6 +11,9 @@
 /* The summary as JSON (caller frees). */
 cJSON *report_summary(const run_result *r);
 void   report_print(const run_result *r, FILE *f);
+/* --precision's outcome as summary.json and study.json hold it: asked, replications,
+ * reached, and each figure's mean, half-width and half-width allowed. */
+cJSON *report_precision_json(const run_precision *p, unsigned replications);
 /* Writes latency.csv, timeseries.csv, cost.csv (and functions.csv, trace.csv when they
  * have rows) into dir (created if missing). Returns 0, or -1 with a message in err. */
 int    report_write(const run_result *r, const char *dir, char *err, size_t err_size);

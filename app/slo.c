@@ -490,7 +490,7 @@ static void format_one(const slo_clause *c, double x, char *buf, size_t size, bo
         snprintf(buf, size, "%.3g%%", 100 * x);
         break;
     case SLO_MONEY:
-        snprintf(buf, size, "%.2f", x);
+        num_grouped(buf, size, x, 2);   /* a month's bill in thousands: 12,345.67 */
         break;
     case SLO_PLAIN:
         snprintf(buf, size, "%.4g", x);

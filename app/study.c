@@ -11,6 +11,7 @@
 #include "app/study.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,6 +35,8 @@ typedef struct loaded {
     world_spec *spec;
     run_result  res;
     int         ran;
+    double      scale;      /* its traffic's scale (a cost curve's volume) */
+    run_precision *prec;    /* --precision's judgement of res, or NULL */
 } loaded;
 
 /* Loads variant v with the common overrides, its own sets after them, and the scale. */
@@ -86,13 +89,17 @@ static int load_all(const study_variant *v, size_t n, const study_options *o, do
             }
             return 2;
         }
+        out[i].scale = scale;
         if (seed < 0)
             seed = (int64_t)out[i].spec->seed;
         if (reps < 1)
             reps = out[i].spec->replications;
     }
+    /* --precision starts from at least PRECISION_START replications. */
+    if (o->n_precision)
+        reps = precision_start((unsigned)reps, o->max_replications);
     /* The first variant decided seed and replications; reload any that differed. */
-    for (size_t i = 1; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if ((int64_t)out[i].spec->seed == seed && (int64_t)out[i].spec->replications == reps)
             continue;
         world_spec_free(out[i].spec);
@@ -130,7 +137,133 @@ static void free_all(loaded *l, size_t n)
         if (l[i].ran)
             run_result_free(&l[i].res);
         world_spec_free(l[i].spec);
+        free(l[i].prec);
+        l[i].prec = NULL;
     }
+}
+
+/* --precision: judges each run of l (in l[i].prec); returns the replications the worst
+ * figure of any needs (0: every one meets the targets, or none were asked). Returns
+ * UINT_MAX when out of memory. */
+static unsigned precision_need(loaded *l, size_t n, const study_options *o)
+{
+    unsigned need = 0;
+    for (size_t i = 0; o->n_precision && i < n; i++) {
+        if (!l[i].ran)
+            continue;
+        if (!l[i].prec && !(l[i].prec = calloc(1, sizeof *l[i].prec)))
+            return UINT_MAX;
+        precision_target all[RUN_PRECISION_ROWS];
+        size_t m = precision_expand(o->precision, o->n_precision, l[i].spec, all);
+        unsigned u = precision_judge(all, m, &l[i].res, l[i].prec);
+        snprintf(l[i].prec->asked, sizeof l[i].prec->asked, "%s", o->precision_text ? o->precision_text : "");
+        l[i].prec->max_replications = o->max_replications;
+        need = u > need ? u : need;
+    }
+    return need;
+}
+
+/* Variant v's run l extended to reps replications (its earlier ones kept: the result is a
+ * run of reps, byte for byte). Returns 0, or 2/1 with the message in err. */
+static int extend_one(const study_variant *v, const study_options *o, loaded *l, unsigned reps, char *err,
+                      size_t err_size)
+{
+    world_spec *more = load_variant(v, o, (int64_t)l->spec->seed, reps, l->scale, err, err_size);
+    if (!more)
+        return 2;
+    run_result grown;
+    FILE *progress = o->progress ? stderr : NULL;
+    int rc = more->partition_blocks > 1
+                 ? run_scenario_progress(more, o->threads, progress, &grown, err, err_size)
+                 : run_scenario_extend(more, &l->res, o->threads, progress, &grown, err, err_size);
+    run_result_free(&l->res);
+    world_spec_free(l->spec);
+    l->spec = more;
+    l->res = grown;
+    return rc != 0 ? 1 : 0;
+}
+
+/* --precision for runs that ran together (paired): replications are added to all of them,
+ * in batches, until every one meets the targets or --max-replications is reached; they
+ * keep one count. Each l[i].prec says what its run reached. Returns 0, 2 or 1. */
+static int precise_all(const study_variant *v, size_t n, const study_options *o, loaded *l, char *err,
+                       size_t err_size)
+{
+    for (;;) {
+        unsigned need = precision_need(l, n, o);
+        if (need == UINT_MAX) {
+            snprintf(err, err_size, "slsim: out of memory");
+            return 1;
+        }
+        unsigned reps = l[0].spec->replications;
+        if (!need || reps >= o->max_replications)
+            return 0;
+        unsigned next = precision_next(reps, need, o->max_replications);
+        for (size_t i = 0; i < n; i++) {
+            int rc = extend_one(&v[i], o, &l[i], next, err, err_size);
+            if (rc != 0)
+                return rc;
+        }
+    }
+}
+
+/* --precision's outcome under a study's table: the replications (rep_lo to rep_hi: a cost
+ * curve's volumes may differ), and each of the n runs short of it (labels[i]; up to 8
+ * figures). pr[i]: run i's judgement, or NULL. */
+static void precision_lines(text *out, const study_options *o, const run_precision *const *pr,
+                            const char *const *labels, size_t n, unsigned rep_lo, unsigned rep_hi)
+{
+    if (!o->n_precision)
+        return;
+    size_t short_runs = 0, listed = 0;
+    int width = 0;
+    for (size_t i = 0; i < n; i++)
+        if (pr[i] && !pr[i]->met && (int)strlen(labels[i]) + 1 > width)
+            width = (int)strlen(labels[i]) + 1;
+    text list = { 0 };
+    char who[200];
+    for (size_t i = 0; i < n; i++) {
+        const run_precision *p = pr[i];
+        if (!p || p->met)
+            continue;
+        short_runs++;
+        for (size_t k = 0; k < p->n && listed < 8; k++)
+            if (!p->row[k].met) {
+                snprintf(who, sizeof who, "%.160s:", labels[i]);
+                text_printf(&list, "    %-*s %-12s %-28s asked %s\n", width, who, p->row[k].name, p->row[k].value,
+                            p->row[k].target);
+                listed++;
+            }
+    }
+    char reps[64];
+    if (rep_lo == rep_hi)
+        snprintf(reps, sizeof reps, "%u replications", rep_lo);
+    else
+        snprintf(reps, sizeof reps, "%u to %u replications", rep_lo, rep_hi);
+    if (!short_runs)
+        text_printf(out, "\nPrecision %s: reached by every run, in %s\n", o->precision_text, reps);
+    else
+        text_printf(out, "\nPRECISION NOT REACHED: %s asked; stopped at --max-replications %u with %zu run%s "
+                    "short%s:\n%s", o->precision_text, o->max_replications, short_runs, short_runs == 1 ? "" : "s",
+                    listed == 8 ? " (the first 8 figures)" : "", list.s ? list.s : "");
+    free(list.s);
+}
+
+/* study.json's "precision": what was asked, the replications, whether every run reached it. */
+static void precision_json(cJSON *extra, const study_options *o, const run_precision *const *pr, size_t n,
+                           unsigned rep_lo, unsigned rep_hi)
+{
+    if (!o->n_precision || !extra)
+        return;
+    bool met = true;
+    for (size_t i = 0; i < n; i++)
+        met &= !pr[i] || pr[i]->met;
+    cJSON *p = cJSON_AddObjectToObject(extra, "precision");
+    cJSON_AddStringToObject(p, "asked", o->precision_text ? o->precision_text : "");
+    cJSON_AddNumberToObject(p, "replications_min", rep_lo);
+    cJSON_AddNumberToObject(p, "replications_max", rep_hi);
+    cJSON_AddNumberToObject(p, "max_replications", o->max_replications);
+    cJSON_AddBoolToObject(p, "reached", met);
 }
 
 /* Checks and stages the study's results folder (see outdir.h), before anything runs; dir
@@ -155,6 +288,8 @@ static int run_study(const study_variant *v, size_t n, const study_options *o, l
         rc = out_dir(o, l[0].spec, what, od, dir, dir_size, err, err_size);
     if (rc == 0)
         rc = run_all(l, n, o, err, err_size);
+    if (rc == 0)
+        rc = precise_all(v, n, o, l, err, err_size);
     return rc;
 }
 
@@ -744,14 +879,26 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
                     n_untold == 1 ? "" : "s", n_untold > 8 ? "; the first 8" : "", untold.s ? untold.s : "");
     }
     free(untold.s);
+    const run_precision **prec = calloc(n, sizeof *prec);
+    for (size_t i = 0; prec && i < n; i++)
+        prec[i] = l[i].prec;
+    if (prec)
+        precision_lines(&out, o, prec, names, n, reps, reps);
     verdict_lines(&out, o, names, verdict, n);
     cheapest_line(&out, o, names, cost, verdict, n);
     cJSON *extra = cJSON_CreateObject();
     cJSON *jv = extra ? cJSON_AddArrayToObject(extra, "variants") : NULL;
     if (extra)
         cJSON_AddItemToObject(extra, "slo", slo_texts(o));
-    for (size_t i = 0; jv && i < n; i++)
-        cJSON_AddItemToArray(jv, verdict_json(o, &verdict[i], "variant", v[i].name));
+    if (prec)
+        precision_json(extra, o, prec, n, reps, reps);
+    free(prec);
+    for (size_t i = 0; jv && i < n; i++) {
+        cJSON *e = verdict_json(o, &verdict[i], "variant", v[i].name);
+        if (e && l[i].prec)
+            cJSON_AddItemToObject(e, "precision", report_precision_json(l[i].prec, reps));
+        cJSON_AddItemToArray(jv, e);
+    }
     text_printf(&out, "\nResults in %s/ (compare.csv, compare.txt, compare-cost.csv)\n", dir);
     /* The bill's lines per variant, for the stacked cost plot. */
     text cm = { 0 };
@@ -779,21 +926,17 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
 
 /* ---- cost curve ------------------------------------------------------------------------ */
 
-/* Variant v run with its traffic scaled by scale, on the seed and replications of ref (the
- * first variant's load): *one holds it (free_all it). Returns 0 or the error's code. */
-static int run_at_volume(const study_variant *v, const study_options *o, const world_spec *ref, double scale,
+/* Variant v run with its traffic scaled by scale, with the given seed and replications: *one
+ * holds it (free_all it). Returns 0 or the error's code. */
+static int run_at_volume(const study_variant *v, const study_options *o, uint64_t seed, unsigned reps, double scale,
                          loaded *one, char *err, size_t err_size)
 {
     *one = (loaded){ 0 };
-    int rc = load_all(v, 1, o, scale, one, err, err_size);
-    if (rc == 0 && (one->spec->seed != ref->seed || one->spec->replications != ref->replications)) {
-        study_options oo = *o;
-        oo.common.seed = (int64_t)ref->seed;
-        oo.common.replications = ref->replications;
-        world_spec_free(one->spec);
-        one->spec = NULL;
-        rc = load_all(v, 1, &oo, scale, one, err, err_size);
-    }
+    study_options oo = *o;
+    oo.common.seed = (int64_t)seed;
+    oo.common.replications = reps;
+    oo.n_precision = 0;         /* the count is the caller's */
+    int rc = load_all(v, 1, &oo, scale, one, err, err_size);
     if (rc == 0)
         rc = run_all(one, 1, o, err, err_size);
     return rc;
@@ -807,7 +950,7 @@ static int run_at_volume(const study_variant *v, const study_options *o, const w
  * coarse curve (a fleet stays at its floor, then adds tasks), so one interpolation can be
  * far off: 15% on exercise 14's doubling steps. *probes counts the extra runs. */
 static int refine_crossing(const study_variant *va, const study_variant *vb, const study_options *o,
-                           const world_spec *ref, double vol_a, double vol_b, double v0, double d0, double v1,
+                           const world_spec *ref, unsigned reps, double vol_a, double vol_b, double v0, double d0, double v1,
                            double d1, double *cross, int *probes, char *err, size_t err_size)
 {
     for (int k = 0; k < 4 && (v1 - v0) > 0.01 * v0 && d0 != d1; k++) {
@@ -815,9 +958,9 @@ static int refine_crossing(const study_variant *va, const study_variant *vb, con
         /* Keep the probe inside the bracket's middle 90%, so that it always shrinks. */
         vm = fmin(fmax(vm, v0 + 0.05 * (v1 - v0)), v1 - 0.05 * (v1 - v0));
         loaded A, B;
-        int rc = run_at_volume(va, o, ref, vm / vol_a, &A, err, err_size);
+        int rc = run_at_volume(va, o, ref->seed, reps, vm / vol_a, &A, err, err_size);
         if (rc == 0)
-            rc = run_at_volume(vb, o, ref, vm / vol_b, &B, err, err_size);
+            rc = run_at_volume(vb, o, ref->seed, reps, vm / vol_b, &B, err, err_size);
         if (rc != 0) {
             if (A.spec)
                 free_all(&A, 1);
@@ -873,7 +1016,10 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     double *cost = calloc((size_t)steps * n, sizeof *cost), *p99 = calloc((size_t)steps * n, sizeof *p99);
     double *volume = calloc(n, sizeof *volume);
     slo_verdict *verdict = calloc((size_t)steps * n, sizeof *verdict);
-    int rc = base && cost && p99 && volume && verdict ? 0 : 1;
+    /* --precision: each volume's count, and each run's judgement (for the lines below). */
+    unsigned *reps_at = calloc((size_t)steps, sizeof *reps_at), rep_lo = UINT_MAX, rep_hi = 0;
+    run_precision *cprec = o->n_precision ? calloc((size_t)steps * n, sizeof *cprec) : NULL;
+    int rc = base && cost && p99 && volume && verdict && reps_at && (cprec || !o->n_precision) ? 0 : 1;
     if (rc)
         snprintf(err, err_size, "slsim: out of memory");
     if (rc == 0)
@@ -909,9 +1055,14 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
         char f0[64], f1[64];
         num_volume(f0, sizeof f0, from);
         num_volume(f1, sizeof f1, to);
+        char each[96];
+        if (o->n_precision)
+            snprintf(each, sizeof each, "replications per volume as --precision %s needs (at least %u)",
+                     o->precision_text, base[0].spec->replications);
+        else
+            snprintf(each, sizeof each, "%u replications each", base[0].spec->replications);
         text_printf(&out, "slsim cost-curve: %d volumes from %s to %s requests a month (log steps), "
-                    "%u replications each%s%s\n\n", steps, f0, f1, base[0].spec->replications,
-                    o->n_slo ? "; service levels: " : "", slo);
+                    "%s%s%s\n\n", steps, f0, f1, each, o->n_slo ? "; service levels: " : "", slo);
         table_init(&tb, 1 + (size_t)steps, n + 2);
         table_set(&tb, 0, 0, "requests/month");
         table_align_right(&tb, 0);
@@ -930,10 +1081,29 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
         char fv[64];
         num_volume(fv, sizeof fv, vol);
         table_set(&tb, 1 + (size_t)s, 0, "%s", fv);
+        /* Every variant at this volume, then (--precision) replications added to all of them
+         * until each is precise enough: one count per volume, so the variants stay paired. */
+        loaded *at = calloc(n, sizeof *at);
+        if (!at) {
+            snprintf(err, err_size, "slsim: out of memory");
+            rc = 1;
+        }
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            rc = run_at_volume(&v[i], o, base[0].spec->seed, base[0].spec->replications, vol / volume[i], &at[i],
+                               err, err_size);
+        if (rc == 0)
+            rc = precise_all(v, n, o, at, err, err_size);
+        if (rc == 0) {
+            unsigned r = at[0].spec->replications;
+            reps_at[s] = r;
+            rep_lo = r < rep_lo ? r : rep_lo;
+            rep_hi = r > rep_hi ? r : rep_hi;
+        }
         for (size_t i = 0; rc == 0 && i < n; i++) {
-            loaded one = { 0 };
-            rc = run_at_volume(&v[i], o, base[0].spec, vol / volume[i], &one, err, err_size);
-            if (rc == 0) {
+            loaded one = at[i];
+            if (one.prec)
+                cprec[(size_t)s * n + i] = *one.prec;
+            {
                 double ci;
                 double c = run_value(&one.res, "cost.monthly_total", &ci);
                 double q = run_value(&one.res, "latency_ms.p99", NULL);
@@ -971,11 +1141,15 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 cJSON *pt = verdict_json(o, vd, "variant", v[i].name);
                 if (pt) {
                     cJSON_AddNumberToObject(pt, "requests_per_month", vol);
+                    if (one.prec)
+                        cJSON_AddItemToObject(pt, "precision", report_precision_json(one.prec, reps_at[s]));
                     cJSON_AddItemToArray(points, pt);
                 }
             }
-            free_all(&one, 1);
         }
+        if (at)
+            free_all(at, n);
+        free(at);
         if (rc == 0) {
             const slo_verdict *vs = &verdict[(size_t)s * n];
             size_t best = cheapest_of(&cost[(size_t)s * n], vs, n);
@@ -988,6 +1162,27 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     if (rc == 0)
         table_print(&tb, &out, 0);
     table_free(&tb);
+    if (rc == 0 && o->n_precision) {
+        const run_precision **pp = calloc((size_t)steps * n, sizeof *pp);
+        char (*labels)[160] = calloc((size_t)steps * n, sizeof *labels);
+        const char **lp = calloc((size_t)steps * n, sizeof *lp);
+        for (size_t k = 0; pp && labels && lp && k < (size_t)steps * n; k++) {
+            int st = (int)(k / n);
+            double vol = steps == 1 ? from : from * pow(to / from, (double)st / (steps - 1));
+            char fv[64];
+            num_volume(fv, sizeof fv, vol);
+            snprintf(labels[k], sizeof labels[k], "%s %.64s", fv, v[k % n].name);
+            pp[k] = &cprec[k];
+            lp[k] = labels[k];
+        }
+        if (pp && labels && lp) {
+            precision_lines(&out, o, pp, lp, (size_t)steps * n, rep_lo, rep_hi);
+            precision_json(extra, o, pp, (size_t)steps * n, rep_lo, rep_hi);
+        }
+        free(pp);
+        free(labels);
+        free(lp);
+    }
     /* What the marks mean, and why each marked run is marked. */
     bool marked = false;
     for (size_t k = 0; rc == 0 && k < (size_t)steps * n; k++)
@@ -1037,7 +1232,9 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
                 double d0 = cost[(size_t)(s - 1) * n + a] - cost[(size_t)(s - 1) * n + b];
                 double d1 = cost[(size_t)s * n + a] - cost[(size_t)s * n + b];
                 double cross = 0.5 * (v0 + v1);   /* refine_crossing sets it */
-                rc = refine_crossing(&v[a], &v[b], o, base[0].spec, volume[a], volume[b], v0, d0, v1, d1, &cross,
+                /* The probes take the larger count of the bracket's two volumes. */
+                unsigned pr = reps_at[s - 1] > reps_at[s] ? reps_at[s - 1] : reps_at[s];
+                rc = refine_crossing(&v[a], &v[b], o, base[0].spec, pr, volume[a], volume[b], v0, d0, v1, d1, &cross,
                                      &probes, err, err_size);
                 if (rc != 0)
                     break;
@@ -1110,6 +1307,8 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
     free(p99);
     free(volume);
     free(verdict);
+    free(reps_at);
+    free(cprec);
     return rc;
 }
 
@@ -1234,7 +1433,7 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
             p99[i] = run_value(r, "latency_ms.p99", NULL);
             /* The requests that ended without completing (failed, timed out, throttled...). */
             double ended = run_value(r, "requests.arrived", NULL) - run_value(r, "requests.in_flight", NULL);
-            failed[i] = ended > 0 ? fmax(0.0, 1.0 - run_value(r, "requests.completed", NULL) / ended) : 0.0;
+            failed[i] = ended > 0 ? fmax(0.0, (ended - run_value(r, "requests.completed", NULL)) / ended) : 0.0;
             text_printf(&csv, "%.0f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%.6f,%.6f", memory_mb[i], m, ci,
                         run_value(r, "cost.monthly_total", NULL), dur, q50, q90, p99[i], cold, failed[i]);
             verdict_csv(&csv, &verdict[i], o->slo);
@@ -1257,6 +1456,8 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
             table_set(&tb, 1 + i, 7, "%s", a);
             table_set(&tb, 1 + i, 8, "%s", marks);
             cJSON *js = verdict_json(o, &verdict[i], NULL, NULL);
+            if (js && l[i].prec)
+                cJSON_AddItemToObject(js, "precision", report_precision_json(l[i].prec, reps));
             if (js) {
                 cJSON_AddNumberToObject(js, "memory_mb", memory_mb[i]);
                 cJSON_AddItemToArray(sizes, js);
@@ -1293,6 +1494,15 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
             }
         }
         if (rc == 0) {
+            const run_precision **prec = calloc(n, sizeof *prec);
+            unsigned reps = l[0].spec->replications;
+            for (size_t i = 0; prec && i < n; i++)
+                prec[i] = l[i].prec;
+            if (prec) {
+                precision_lines(&out, o, prec, names, n, reps, reps);
+                precision_json(extra, o, prec, n, reps, reps);
+            }
+            free(prec);
             verdict_lines(&out, o, names, verdict, n);
             /* Name the sizes left out, each with its reason. */
             if (dropped || missed)
@@ -1382,8 +1592,24 @@ static size_t sweep_figures(figure *f, size_t max)
  * ... (each with its threads) and sends their replications' rows to rank 0, which merges
  * them as if it had run them all: the same sweep.csv for any number of ranks. *rank
  * receives this process's rank. Returns 0 or 1. */
-static int run_points(const world_spec **specs, size_t n, const study_options *o, run_result *res,
-                      int *rank, char *err, size_t err_size)
+static int extend_points(const world_spec **specs, const size_t *which, size_t n, const study_options *o,
+                         const run_result *prev, run_result *res, char *err, size_t err_size)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t j = which ? which[k] : k;
+        /* A partitioned replay runs again whole (its blocks are not kept apart). */
+        if ((specs[k]->partition_blocks > 1 ? run_scenario(specs[k], o->threads, &res[k], err, err_size)
+                                             : run_scenario_extend(specs[k], &prev[j], o->threads, NULL, &res[k],
+                                                                   err, err_size)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* prev: NULL, or the points' results with fewer replications (this rank's own points' whole),
+ * which the run extends (--precision). */
+static int run_points(const world_spec **specs, size_t n, const study_options *o, const run_result *prev,
+                      run_result *res, int *rank, char *err, size_t err_size)
 {
     int size = 1;
     *rank = 0;
@@ -1396,19 +1622,24 @@ static int run_points(const world_spec **specs, size_t n, const study_options *o
     }
 #endif
     if (size == 1)
-        return run_batch(specs, n, o->threads, o->progress ? stderr : NULL, res, err, err_size) != 0;
+        return (prev ? extend_points(specs, NULL, n, o, prev, res, err, err_size)
+                     : run_batch(specs, n, o->threads, o->progress ? stderr : NULL, res, err, err_size)) != 0;
 #ifdef SLSIM_MPI
     size_t mine = 0;
     const world_spec **my_specs = calloc(n ? n : 1, sizeof *my_specs);
     run_result *my_res = calloc(n ? n : 1, sizeof *my_res);
-    if (!my_specs || !my_res) {
+    size_t *my_points = calloc(n ? n : 1, sizeof *my_points);
+    if (!my_specs || !my_res || !my_points) {
         fprintf(stderr, "slsim: rank %d: out of memory\n", *rank);
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
-    for (size_t j = (size_t)*rank; j < n; j += (size_t)size)
+    for (size_t j = (size_t)*rank; j < n; j += (size_t)size) {
+        my_points[mine] = j;
         my_specs[mine++] = specs[j];
-    if (run_batch(my_specs, mine, o->threads, *rank == 0 && o->progress ? stderr : NULL, my_res, err,
-                  err_size) != 0) {
+    }
+    if ((prev ? extend_points(my_specs, my_points, mine, o, prev, my_res, err, err_size)
+              : run_batch(my_specs, mine, o->threads, *rank == 0 && o->progress ? stderr : NULL, my_res, err,
+                          err_size)) != 0) {
         fprintf(stderr, "slsim: rank %d: %s\n", *rank, err);
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
@@ -1441,6 +1672,7 @@ static int run_points(const world_spec **specs, size_t n, const study_options *o
     }
     free(my_specs);
     free(my_res);
+    free(my_points);
 #endif
     return 0;
 }
@@ -1514,6 +1746,8 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             if (reps < 1)
                 reps = l[i].spec->replications;
         }
+        if (pass == 0 && o->n_precision && reps >= 1)
+            reps = precision_start((unsigned)reps, o->max_replications);
     }
     for (size_t i = 0; i < n && rc == 0; i++)
         if (l[i].spec)
@@ -1539,7 +1773,71 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
     }
     int rank = 0;
     if (rc == 0)
-        rc = run_points(specs, n_ok, o, res, &rank, err, err_size);
+        rc = run_points(specs, n_ok, o, NULL, res, &rank, err, err_size);
+    /* --precision: rank 0 judges every point, and every rank adds the replications it is told
+     * to its own points (each point's earlier ones kept), until all are precise enough. */
+    for (unsigned next = 1; rc == 0 && o->n_precision && next;) {
+        next = 0;
+        if (rank == 0) {
+            for (size_t i = 0, j = 0; i < n && j < n_ok; i++)
+                if (l[i].spec) {
+                    l[i].res = res[j++];
+                    l[i].ran = 1;
+                }
+            unsigned need = precision_need(l, n, o);
+            if (need == UINT_MAX) {
+                snprintf(err, err_size, "slsim: out of memory");
+                rc = 1;
+            } else if (need && (unsigned)reps < o->max_replications) {
+                next = precision_next((unsigned)reps, need, o->max_replications);
+            }
+            for (size_t i = 0; i < n; i++)
+                l[i].ran = 0;       /* res owns the results until the end */
+        }
+#ifdef SLSIM_MPI
+        int inited = 0;
+        MPI_Initialized(&inited);
+        if (inited)
+            MPI_Bcast(&next, 1, MPI_UNSIGNED, 0, MPI_COMM_WORLD);
+#endif
+        if (!next || rc != 0)
+            break;
+        run_result *grown = calloc(n_ok, sizeof *grown);
+        if (!grown) {
+            snprintf(err, err_size, "slsim: out of memory");
+            rc = 1;
+            break;
+        }
+        /* The points' earlier specs stay until their results are extended (they count the
+         * replications a result holds). */
+        world_spec **old = calloc(n, sizeof *old);
+        for (size_t i = 0, j = 0; old && i < n && rc == 0; i++) {
+            if (!l[i].spec)
+                continue;
+            world_spec *more = load_variant(&v[i], o, seed, next, 1.0, err, err_size);
+            if (!more) {
+                rc = 2;
+                break;
+            }
+            old[i] = l[i].spec;
+            l[i].spec = more;
+            specs[j++] = more;
+        }
+        if (!old) {
+            snprintf(err, err_size, "slsim: out of memory");
+            rc = 1;
+        }
+        if (rc == 0)
+            rc = run_points(specs, n_ok, o, res, grown, &rank, err, err_size);
+        for (size_t j = 0; j < n_ok; j++)
+            run_result_free(&res[j]);
+        for (size_t i = 0; old && i < n; i++)
+            world_spec_free(old[i]);
+        free(old);
+        free(res);
+        res = grown;
+        reps = next;
+    }
     for (size_t i = 0, j = 0; i < n && j < n_ok; i++)
         if (l[i].spec) {
             l[i].res = res[j++];
@@ -1642,6 +1940,8 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                     cJSON_AddItemToObject(pt, e->string, cJSON_DetachItemViaPointer(vj, e));
                 }
                 cJSON_Delete(vj);
+                if (l[i].prec)
+                    cJSON_AddItemToObject(pt, "precision", report_precision_json(l[i].prec, (unsigned)reps));
                 cost[i] = shown[0][0];
             } else {
                 text_printf(&csv, ",,,,,");
@@ -1686,6 +1986,23 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                 text_printf(&out, "  point %zu: %s%s%s%s%s\n", i, vd->n ? "service levels " : "", desc,
                             vd->n && vd->saturated ? "; " : "", vd->saturated ? "saturated: " : "", vd->saturated ? sat : "");
             }
+        }
+        if (o->n_precision) {
+            const run_precision **pp = calloc(n, sizeof *pp);
+            char (*labels)[32] = calloc(n, sizeof *labels);
+            const char **lp = calloc(n, sizeof *lp);
+            for (size_t i = 0; pp && labels && lp && i < n; i++) {
+                pp[i] = l[i].ran ? l[i].prec : NULL;
+                snprintf(labels[i], sizeof labels[i], "point %zu", i);
+                lp[i] = labels[i];
+            }
+            if (pp && labels && lp) {
+                precision_lines(&out, o, pp, lp, n, (unsigned)reps, (unsigned)reps);
+                precision_json(json, o, pp, n, (unsigned)reps, (unsigned)reps);
+            }
+            free(pp);
+            free(labels);
+            free(lp);
         }
         size_t best = n;
         for (size_t i = 0; i < n; i++)

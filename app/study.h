@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "app/precision.h"
 #include "app/slo.h"
 #include "models/world.h"
 
@@ -32,6 +33,13 @@ typedef struct study_options {
     int          no_plots;  /* make no plots (else gnuplot plots the results folder) */
     const slo_clause *slo;  /* --slo: every variant judged against them (see slo.h) */
     size_t       n_slo;
+    /* --precision (app/precision.h): replications are added to every variant (every point of
+     * a sweep, every variant at each volume of a cost curve) until each meets the targets or
+     * max_replications is reached; all keep one count, so differences stay paired. */
+    const precision_target *precision;
+    size_t       n_precision;
+    const char  *precision_text;    /* the targets as given */
+    unsigned     max_replications;
 } study_options;
 
 /* Before a study runs: loads each variant once and, with windows, compares its measured

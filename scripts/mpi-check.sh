@@ -1,8 +1,9 @@
 #!/bin/sh
 # make check-mpi: builds slsim with MPI (make MPI=1), runs a 12-point sweep on 2 ranks
 # (mpirun -n 2 --oversubscribe) and on one process, and checks that rank 0 wrote the same
-# sweep.csv and sweep.json, byte for byte; then the same for a partitioned replay's results
-# folder on 3 ranks.
+# sweep.csv and sweep.json, byte for byte; the same for a --precision sweep (which adds
+# replications across ranks); then the same for a partitioned replay's results folder on 3
+# ranks.
 set -eu
 command -v mpicc >/dev/null && command -v mpirun >/dev/null || {
   echo "mpi-check: Open MPI is missing (make deps installs openmpi-bin and libopenmpi-dev)" >&2; exit 1; }
@@ -19,6 +20,21 @@ OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 cmp "$out/one/sweep.csv" "$out/ranks/sweep.csv"
 cmp "$out/one/sweep.json" "$out/ranks/sweep.json"
 echo "mpi-check: 2 ranks wrote the same sweep.csv and sweep.json as one process ($(($(wc -l < "$out/one/sweep.csv") - 1)) points)"
+# --precision on a sweep: rank 0 judges, every rank adds replications to its own points;
+# 6 points on 2 ranks against one process and against a run of the final count.
+args="sweep scenarios/reference/api-backend.json --vary components.api.memory_mb=512,1024 \
+  --vary traffic[0].arrivals.rate_per_s=5,10,20 --duration 300 --precision 2% --max-replications 14 --quiet --no-plots"
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  mpirun -n 2 --oversubscribe build-mpi/slsim $args --out "$out/precise-ranks" 2>/dev/null
+./slsim $args --out "$out/precise-one" 2>/dev/null
+./slsim sweep scenarios/reference/api-backend.json --vary components.api.memory_mb=512,1024 \
+  --vary traffic[0].arrivals.rate_per_s=5,10,20 --duration 300 --replications 14 --quiet --no-plots \
+  --out "$out/fixed" 2>/dev/null
+cmp "$out/precise-one/sweep.csv" "$out/precise-ranks/sweep.csv"
+cmp "$out/precise-one/sweep.json" "$out/precise-ranks/sweep.json"
+cmp "$out/precise-one/sweep.csv" "$out/fixed/sweep.csv"
+grep -q '"replications_max":	14' "$out/precise-one/sweep.json"
+echo "mpi-check: a --precision sweep on 2 ranks wrote the same files as one process, and the same sweep.csv as 14 fixed replications"
 # A partitioned replay (partition_blocks): the 500-function sample's first two hours in 16
 # blocks on 3 ranks (so that the ranks' shares differ) against one process.
 args="run scenarios/traces/replay-500fn.json --set partition_blocks=16 --set replications=2 --duration 7200 \

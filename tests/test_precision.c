@@ -6,6 +6,7 @@
  * a half-width within what was asked; a cap that stops it first is said, not hidden; and
  * bad targets are refused on one line with exit 2. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,89 @@ START_TEST(a_precise_run_says_what_it_reached_the_same_on_any_threads)
     for (size_t k = 0; k < sizeof files / sizeof *files; k++)
         compare_files(t1, direct, files[k]);
     cJSON_Delete(j);
+    support_rmrf(dir);
+}
+END_TEST
+
+/* study.json of dir parsed. */
+static cJSON *study_of(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/study.json", dir);
+    char *text = support_read_file(path);
+    ck_assert_msg(text != NULL, "no %s", path);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+/* Every figure of a run's "precision" within what was allowed (reached) or said short. */
+static void assert_precision_rows(const cJSON *p)
+{
+    ck_assert_ptr_nonnull(p);
+    bool reached = cJSON_IsTrue(cJSON_GetObjectItem(p, "reached"));
+    bool all = true;
+    for (const cJSON *f = cJSON_GetObjectItem(p, "figures")->child; f; f = f->next) {
+        double hw = cJSON_GetNumberValue(cJSON_GetObjectItem(f, "ci95"));
+        double allowed = cJSON_GetNumberValue(cJSON_GetObjectItem(f, "allowed"));
+        bool met = cJSON_IsTrue(cJSON_GetObjectItem(f, "reached"));
+        ck_assert_msg(met == (hw <= allowed), "%s: ± %g, allowed %g, said %s",
+                      cJSON_GetStringValue(cJSON_GetObjectItem(f, "name")), hw, allowed, met ? "met" : "short");
+        all &= met;
+    }
+    ck_assert(all == reached);
+}
+
+/* A study under --precision: every variant gets replications until each meets the targets,
+ * one count for all (so the differences stay paired), and the study is then exactly the
+ * study of that count asked directly, on any number of threads. */
+START_TEST(a_precise_study_is_the_study_of_its_final_count)
+{
+    char dir[256], file[512], out[65536], a[400], b[400], direct[400];
+    support_tempdir(dir, sizeof dir);
+    support_write_in(file, sizeof file, dir, "s.json", support_cli_scenario);
+    static const char *const threads[] = { "1", "2" };
+    for (size_t k = 0; k < 2; k++) {
+        int rc = support_sh(out, sizeof out, "'%s' compare '%s' --variant big:components[0].memory_mb=1024 "
+                            "--duration 120 --precision 3%% --threads %s --no-plots --out '%s/c%s'",
+                            support_binary(), file, threads[k], dir, threads[k]);
+        ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+        ck_assert_msg(strstr(out, "Precision 3%: reached by every run, in "), "%s", out);
+    }
+    snprintf(a, sizeof a, "%s/c1", dir);
+    snprintf(b, sizeof b, "%s/c2", dir);
+    compare_files(a, b, "compare.csv");
+    cJSON *j = study_of(a);
+    const cJSON *p = cJSON_GetObjectItem(j, "precision");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(p, "reached")));
+    int n = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "replications_max"));
+    ck_assert_int_eq(n, (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "replications_min")));
+    ck_assert_int_gt(n, 10);     /* 3% of a 2-minute p99 needs more than the first batch */
+    const cJSON *vars = cJSON_GetObjectItem(j, "variants");
+    ck_assert_int_eq(cJSON_GetArraySize(vars), 2);
+    for (const cJSON *v = vars->child; v; v = v->next)
+        assert_precision_rows(cJSON_GetObjectItem(v, "precision"));
+    snprintf(direct, sizeof direct, "%s/direct", dir);
+    int rc = support_sh(out, sizeof out, "'%s' compare '%s' --variant big:components[0].memory_mb=1024 "
+                        "--duration 120 --replications %d --no-plots --quiet --out '%s'", support_binary(), file,
+                        n, direct);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    compare_files(a, direct, "compare.csv");
+    cJSON_Delete(j);
+    /* A sweep: the same, and a cap said with the points short of it. */
+    rc = support_sh(out, sizeof out, "'%s' sweep '%s' --vary components[0].memory_mb=256,1024 --duration 120 "
+                    "--precision p99=0.5ms --max-replications 13 --no-plots --out '%s/sweep'", support_binary(),
+                    file, dir);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "PRECISION NOT REACHED: p99=0.5ms asked; stopped at --max-replications 13") &&
+                  strstr(out, "point 0: p99"), "%s", out);
+    rc = support_sh(out, sizeof out, "'%s' sweep '%s' --vary components[0].memory_mb=256,1024 --duration 120 "
+                    "--replications 13 --no-plots --quiet --out '%s/sweep-direct'", support_binary(), file, dir);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    snprintf(a, sizeof a, "%s/sweep", dir);
+    snprintf(b, sizeof b, "%s/sweep-direct", dir);
+    compare_files(a, b, "sweep.csv");
     support_rmrf(dir);
 }
 END_TEST
@@ -379,6 +463,7 @@ Suite *precision_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, extending_a_run_is_a_run_of_the_final_count);
     tcase_add_test(tc, a_precise_run_says_what_it_reached_the_same_on_any_threads);
+    tcase_add_test(tc, a_precise_study_is_the_study_of_its_final_count);
     tcase_add_test(tc, a_cap_that_stops_it_first_is_said);
     tcase_add_test(tc, bad_targets_are_refused_on_one_line);
     tcase_add_test(tc, figures_from_few_events_are_flagged_with_their_counts);
