@@ -239,6 +239,8 @@ static int study_main(const cli_args *a)
         if (rc == 0 && whole.duration_s > 0)
             o.common.duration_s = whole.duration_s;
         if (rc == 0)
+            rc = study_warmup(&whole, 1, &o, err, sizeof err);
+        if (rc == 0)
             rc = study_sweep(files[0], grid, n_varies, &o, err, sizeof err);
         if (rc != 0)
             cli_print_message(err);
@@ -305,6 +307,8 @@ static int study_main(const cli_args *a)
             }
     char err[1024] = "";
     rc = study_windows(v, is_tune ? 1 : nv, &o, cmd, true, err, sizeof err);
+    if (rc == 0)
+        rc = study_warmup(v, is_tune ? 1 : nv, &o, err, sizeof err);
     if (rc != 0) {
         cli_print_message(err);
         goto out;

@@ -27,6 +27,7 @@
 #include "app/numfmt.h"
 #include "app/report.h"
 #include "app/table.h"
+#include "app/warmup.h"
 #include "app/window.h"
 #include "models/traffic.h"
 #include "sim/replicate.h"
@@ -39,11 +40,25 @@ typedef struct loaded {
     run_precision *prec;    /* --precision's judgement of res, or NULL */
 } loaded;
 
-/* Loads variant v with the common overrides, its own sets after them, and the scale. */
-static world_spec *load_variant(const study_variant *v, const study_options *o, int64_t seed,
-                                int64_t reps, double scale, char *err, size_t err_size)
+/* This process's MPI rank (0 without MPI). */
+static int mpi_rank(void)
 {
-    size_t n = o->common.n_sets + v->n_sets;
+    int rank = 0;
+#ifdef SLSIM_MPI
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (inited)
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+#endif
+    return rank;
+}
+
+/* Loads variant v with the common overrides, its own sets after them, the warm-up chosen for
+ * "auto" (study_warmup) and the scale; its "warmup_s" may still be "auto". */
+static world_spec *load_variant_any(const study_variant *v, const study_options *o, int64_t seed,
+                                    int64_t reps, double scale, char *err, size_t err_size)
+{
+    size_t n = o->common.n_sets + v->n_sets + (o->warmup_set ? 1 : 0);
     const char **sets = calloc(n ? n : 1, sizeof *sets);
     if (!sets) {
         snprintf(err, err_size, "%s: out of memory", v->file);
@@ -53,6 +68,8 @@ static world_spec *load_variant(const study_variant *v, const study_options *o, 
         sets[i] = o->common.sets[i];
     for (size_t i = 0; i < v->n_sets; i++)
         sets[o->common.n_sets + i] = v->sets[i];
+    if (o->warmup_set)
+        sets[n - 1] = o->warmup_set;
     world_overrides w = o->common;
     w.sets = sets;
     w.n_sets = n;
@@ -63,14 +80,79 @@ static world_spec *load_variant(const study_variant *v, const study_options *o, 
         w.duration_s = v->duration_s;
     world_spec *spec = world_spec_load(v->file, &w, err, err_size);
     free(sets);
+    return spec;
+}
+
+/* load_variant_any, once study_warmup has chosen any "auto" warm-up. */
+static world_spec *load_variant(const study_variant *v, const study_options *o, int64_t seed,
+                                int64_t reps, double scale, char *err, size_t err_size)
+{
+    world_spec *spec = load_variant_any(v, o, seed, reps, scale, err, err_size);
     if (spec && spec->warmup_auto) {
-        /* Chosen per run by `slsim run`; a study's variants share one warm-up, given. */
-        snprintf(err, err_size, "%s: warmup_s: \"auto\" is chosen by slsim run (its first screen says the "
-                 "value); a study needs the warm-up in seconds, the same for every variant", v->file);
+        snprintf(err, err_size, "%s: internal: warmup_s: \"auto\" was not chosen before the study", v->file);
         world_spec_free(spec);
         return NULL;
     }
     return spec;
+}
+
+int study_warmup(const study_variant *v, size_t n, study_options *o, char *err, size_t err_size)
+{
+    static char set[64];
+    o->warmup_set = NULL;
+    o->warmup_note[0] = '\0';
+    double longest = -1;
+    char each[400] = "", how[400] = "";
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        world_spec *spec = load_variant_any(&v[i], o, o->common.seed, o->common.replications, 1.0, err, err_size);
+        if (!spec)
+            return 2;
+        bool is_auto = spec->warmup_auto;
+        world_spec_free(spec);
+        if (!is_auto)
+            continue;
+        /* The variant's own overrides, as load_variant_any makes them. */
+        size_t ns = o->common.n_sets + v[i].n_sets;
+        const char **sets = calloc(ns ? ns : 1, sizeof *sets);
+        if (!sets) {
+            snprintf(err, err_size, "slsim: out of memory");
+            return 1;
+        }
+        memcpy(sets, o->common.sets, o->common.n_sets * sizeof *sets);
+        memcpy(sets + o->common.n_sets, v[i].sets, v[i].n_sets * sizeof *sets);
+        world_overrides w = o->common;
+        w.sets = sets;
+        w.n_sets = ns;
+        if (v[i].duration_s > 0)
+            w.duration_s = v[i].duration_s;
+        double chosen = 0;
+        char one[400];
+        int rc = warmup_choose(v[i].file, &w, o->threads, &chosen, one, sizeof one, err, err_size);
+        free(sets);
+        if (rc != 0)
+            return rc;
+        char secs[48];
+        num_grouped(secs, sizeof secs, chosen, 0);
+        if (at < sizeof each)
+            at += (size_t)snprintf(each + at, sizeof each - at, "%s%s %s s", at ? ", " : "", v[i].name, secs);
+        if (chosen > longest) {
+            longest = chosen;
+            snprintf(how, sizeof how, "%s", one);
+        }
+    }
+    if (longest < 0)
+        return 0;
+    snprintf(set, sizeof set, "warmup_s=%.17g", longest);
+    o->warmup_set = set;
+    char secs[48];
+    num_grouped(secs, sizeof secs, longest, 0);
+    if (n == 1)
+        snprintf(o->warmup_note, sizeof o->warmup_note, "Warm-up auto: %s s, from %s", secs, how);
+    else
+        snprintf(o->warmup_note, sizeof o->warmup_note, "Warm-up auto: %s s for every variant, the longest of "
+                 "their pilots' (%.300s), so that all measure the same window", secs, each);
+    return 0;
 }
 
 /* Loads every variant with one seed and one number of replications. Returns 0 or 2. */
@@ -323,6 +405,10 @@ static int study_finish(const study_options *o, outdir *od, const char *name, co
         next = e->next;
         cJSON_AddItemToObject(j, e->string, cJSON_DetachItemViaPointer(extra, e));
     }
+    if (files && o->warmup_note[0]) {
+        cJSON_AddNumberToObject(j, "warmup_s", strtod(o->warmup_set + strlen("warmup_s="), NULL));
+        cJSON_AddStringToObject(j, "warmup_note", o->warmup_note);
+    }
     int rc = files && outdir_list(od->staging, files) == 0 &&
              cJSON_AddItemToArray(files, cJSON_CreateString("study.json")) ? 0 : 1;
     char *json = rc == 0 ? cJSON_Print(j) : NULL;
@@ -448,25 +534,12 @@ static void figure_stats(const figure *f, const run_result *r, const run_result 
 
 /* ---- service levels and windows ------------------------------------------------------- */
 
-/* This process's MPI rank (0 without MPI). */
-static int mpi_rank(void)
-{
-    int rank = 0;
-#ifdef SLSIM_MPI
-    int inited = 0;
-    MPI_Initialized(&inited);
-    if (inited)
-        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-#endif
-    return rank;
-}
-
 int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, bool windows,
                   char *err, size_t err_size)
 {
     bool found[SLO_MAX] = { false };
     for (size_t i = 0; i < n; i++) {
-        world_spec *spec = load_variant(&v[i], o, o->common.seed, o->common.replications, 1.0, err, err_size);
+        world_spec *spec = load_variant_any(&v[i], o, o->common.seed, o->common.replications, 1.0, err, err_size);
         if (!spec) {
             if (v[i].n_sets && strncmp(err, v[i].file, strlen(v[i].file)) == 0) {
                 char tmp[1024];     /* name the variant too: its sets are what differs */
@@ -815,6 +888,8 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
     text_printf(&out, "slsim compare: %zu variants, seed %llu, %u replications each, common random "
                 "numbers; differences are paired, against %s (± is the 95%% half-width)\n\n", n,
                 (unsigned long long)l[0].spec->seed, l[0].spec->replications, v[0].name);
+    if (o->warmup_note[0])
+        text_printf(&out, "%s\n\n", o->warmup_note);
     size_t verdict_rows = o->n_slo ? 2 : 1;
     table tb;
     table_init(&tb, 1 + nf + verdict_rows, 1 + n);
@@ -1063,6 +1138,8 @@ int study_cost_curve(const study_variant *v, size_t n, const study_options *o, d
             snprintf(each, sizeof each, "%u replications each", base[0].spec->replications);
         text_printf(&out, "slsim cost-curve: %d volumes from %s to %s requests a month (log steps), "
                     "%s%s%s\n\n", steps, f0, f1, each, o->n_slo ? "; service levels: " : "", slo);
+        if (o->warmup_note[0])
+            text_printf(&out, "%s\n\n", o->warmup_note);
         table_init(&tb, 1 + (size_t)steps, n + 2);
         table_set(&tb, 0, 0, "requests/month");
         table_align_right(&tb, 0);
@@ -1379,6 +1456,8 @@ int study_tune(const study_variant *b, const study_options *o, const char *funct
                     VERDICT_CSV_HEADER "\n");
         text_printf(&out, "slsim tune: function %s, %zu memory sizes, %u replications each, common random "
                     "numbers\n\n", function, n, l[0].spec->replications);
+        if (o->warmup_note[0])
+            text_printf(&out, "%s\n\n", o->warmup_note);
         static const char *const heads[] = { "memory", "cost per 1M invocations", "monthly", "duration (ms)",
                                              "p50 (ms)", "p90 (ms)", "p99 (ms)", "failed share", "" };
         table_init(&tb, 1 + n, 9);
@@ -1871,6 +1950,8 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         text_printf(&out, "slsim sweep: %zu points (%zu valid), seed %lld, %lld replications each, "
                     "common random numbers (± is the 95%% half-width)%s%s\n\n", n, n_ok,
                     (long long)seed, (long long)reps, o->n_slo ? "; service levels: " : "", slo);
+        if (o->warmup_note[0])
+            text_printf(&out, "%s\n\n", o->warmup_note);
         /* The table: the swept values (whole), then four figures, then the marks. */
         table_init(&tb, 1 + n, n_vary + 5);
         for (size_t k = 0; k < n_vary; k++)

@@ -40,6 +40,9 @@ typedef struct study_options {
     size_t       n_precision;
     const char  *precision_text;    /* the targets as given */
     unsigned     max_replications;
+    /* "warmup_s": "auto" (study_warmup): the warm-up chosen, as a --set for every variant. */
+    const char  *warmup_set;
+    char         warmup_note[600];
 } study_options;
 
 /* Before a study runs: loads each variant once and, with windows, compares its measured
@@ -49,6 +52,12 @@ typedef struct study_options {
  * a figure of some variant. Returns 0, or 2 with the message in err. */
 int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, bool windows,
                   char *err, size_t err_size);
+
+/* After study_windows: where a variant's "warmup_s" is "auto", a pilot of each such variant
+ * (app/warmup.h) chooses it, and the longest choice is every variant's warm-up (one measured
+ * window for all keeps the comparison fair): o->warmup_note says so (the study's text and
+ * study.json), o->warmup_set for the loads. A sweep's and a tune's pilot is of the scenario as given. Returns 0, 2 or 1. */
+int study_warmup(const study_variant *v, size_t n, study_options *o, char *err, size_t err_size);
 
 /* Each returns 0, 2 for invalid input (message in err: one line), or 1 for a failure while
  * running. */

@@ -369,10 +369,28 @@ START_TEST(a_transient_is_found_and_a_short_warm_up_is_said)
                     "--replications 2 --no-plots --out '%s'", support_binary(), res);
     ck_assert_msg(rc == 0 && strstr(out, "Warm-up auto: 0 s, from") && strstr(out, "whole periods: 0"),
                   "exit %d: %s", rc, out);
-    /* A study's variants share one warm-up, given in seconds: "auto" is refused there. */
-    rc = support_sh(out, sizeof out, "'%s' compare '%s' --set 'warmup_s=\"auto\"' --variant 'b:seed=8' --quiet "
-                    "--no-plots --out '%s/c' 2>&1", support_binary(), file, dir);
-    ck_assert_msg(rc == 2 && strstr(out, "warmup_s: \"auto\" is chosen by slsim run"), "exit %d: %s", rc, out);
+    /* A study's variants share one warm-up: each variant's pilot chooses, the longest is
+     * every variant's (a slower function settles later), the same value its own run chooses. */
+    rc = support_sh(out, sizeof out, "'%s' run '%s' --set 'warmup_s=\"auto\"' --set components[0].duration_ms.mean=90000 "
+                    "--no-plots --out '%s'", support_binary(), file, res);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    j = summary_of(res);
+    double w_slow = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "warmup_s"));
+    cJSON_Delete(j);
+    ck_assert_msg(w_slow > w, "a 90-s function settles no later than a 30-s one: %g against %g s", w_slow, w);
+    rc = support_sh(out, sizeof out, "'%s' compare '%s' --set 'warmup_s=\"auto\"' --variant "
+                    "'slow:components[0].duration_ms.mean=90000' --no-plots --out '%s/c' 2>&1", support_binary(), file,
+                    dir);
+    ck_assert_msg(rc == 0 && strstr(out, "Warm-up auto: ") && strstr(out, " s for every variant"),
+                  "exit %d: %s", rc, out);
+    char path[600];
+    snprintf(path, sizeof path, "%s/c/study.json", dir);
+    char *text = support_read_file(path);
+    j = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "warmup_s")), w_slow);
+    cJSON_Delete(j);
     /* Anything but seconds or "auto" is refused. */
     rc = support_sh(out, sizeof out, "'%s' validate '%s' --set 'warmup_s=\"soon\"' 2>&1", support_binary(), file);
     ck_assert_msg(rc == 2 && strstr(out, "warmup_s: expected seconds"), "exit %d: %s", rc, out);
