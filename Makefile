@@ -41,7 +41,7 @@ TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 BIN      ?= slsim
 TESTBIN  := $(BUILD)/slsim_tests
 
-.PHONY: all deps run test test-fast test-build bench bench-ratio check-asan check-mpi check-layers clean help
+.PHONY: all deps run test test-fast test-build bench bench-ratio check-asan check-mpi check-layers validate clean help
 all: $(BIN)
 
 help:
@@ -54,6 +54,7 @@ help:
 	@echo "make bench       throughput and memory benchmark, then make bench-ratio's figures"
 	@echo "make bench-ratio speed as a share of the bare C loop of the same model (scripts/baseline.c), and 1,000 functions against one"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan, with asserts (the normal build has none)"
+	@echo "make validate    the long statistics tier, not in make test: the closed-form checks, and the intervals' coverage over ten times the seeds (a few minutes)"
 	@echo "make check-mpi   a sweep and a partitioned replay on MPI ranks equal the single-process ones (make MPI=1 builds with MPI)"
 	@echo "make fuzz        long-running tier, not in make test: libFuzzer on the scenario and trace readers and --set (FUZZ_SECONDS=60 each)"
 
@@ -149,6 +150,14 @@ fuzz:
 
 check-mpi: deps
 	@sh scripts/mpi-check.sh
+
+# The long statistics tier: the closed-form validation suite, and the coverage checks of
+# tests/test_precision.c over ten times the seeds (SLSIM_COVERAGE=long), figures printed.
+validate: deps
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
+	SLSIM=./$(BIN) SLSIM_VERBOSE=1 CK_RUN_SUITE=validation $(TESTBIN)
+	SLSIM=./$(BIN) SLSIM_VERBOSE=1 SLSIM_COVERAGE=long CK_RUN_SUITE=precision $(TESTBIN)
 
 clean:
 	rm -rf build build-asan build-mpi $(BIN)

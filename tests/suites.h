@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 Suite *kernel_suite(void);      /* tests/test_kernel.c: pes, engine, rng, dist, stats, replicate */
 Suite *blocks_suite(void);      /* tests/test_blocks.c: heap, strmap, freelist, csv */
@@ -60,6 +61,16 @@ static inline int test_quick(void)
 {
     const char *q = getenv("SLSIM_QUICK");
     return q && *q && *q != '0';
+}
+
+/* Seeds for a coverage check (tests/test_precision.c): quick under SLSIM_QUICK, ten times
+ * full under SLSIM_COVERAGE=long (make validate), else full. */
+static inline int test_coverage_seeds(int quick, int full)
+{
+    const char *c = getenv("SLSIM_COVERAGE");
+    if (c && !strcmp(c, "long"))
+        return 10 * full;
+    return test_quick() ? quick : full;
 }
 
 #endif

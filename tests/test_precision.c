@@ -417,7 +417,7 @@ static void assert_coverage(const char *what, int covered, int k)
  * 50 x 0.2 = 10 exactly. K seeds of the default 5 replications each. */
 START_TEST(intervals_of_five_replications_cover_95_percent)
 {
-    int k = test_quick() ? 200 : 1000, covered = 0;
+    int k = test_coverage_seeds(200, 1000), covered = 0;
     for (int seed = 1; seed <= k; seed++) {
         char json[2048];
         support_scenario_set(json, sizeof json, "validation/mean-concurrency-is-lambda-times-mean-duration.json",
@@ -440,7 +440,7 @@ END_TEST
  * test as fixed-count intervals. */
 START_TEST(sequential_intervals_cover_95_percent_too)
 {
-    int k = test_quick() ? 100 : 300, covered = 0;
+    int k = test_coverage_seeds(100, 300), covered = 0;
     long total_reps = 0;
     char dir[256];
     support_tempdir(dir, sizeof dir);
@@ -474,11 +474,62 @@ START_TEST(sequential_intervals_cover_95_percent_too)
 }
 END_TEST
 
+/* Erlang B by the stable recursion B0 = 1, Bk = a Bk-1 / (k + a Bk-1). */
+static double erlang_b(double a, int c)
+{
+    double b = 1;
+    for (int k = 1; k <= c; k++)
+        b = a * b / (k + a * b);
+    return b;
+}
+
+/* The other closed forms of docs/validation.md, each over K seeds of 5 replications, with the
+ * intervals the studies print (a share: per replication, then Student's t): a function of
+ * c = 10 concurrent executions offered a = 10 (M/M/c/c: the throttled share is Erlang B,
+ * 0.2146); a queue with 10 consumers at 80% (M/M/c: the mean wait is Erlang C's Wq, 204.6
+ * ms); one instance kept T = 10 s at lambda = 0.1/s (the cold-start share is exp(-1)). */
+START_TEST(intervals_cover_95_percent_on_the_other_closed_forms)
+{
+    int k = test_coverage_seeds(60, 300);
+    int covered_b = 0, covered_c = 0, covered_k = 0;
+    double a = 10, lambda_c = 8, b = erlang_b(a, 10);
+    double bc = erlang_b(lambda_c, 10), p_wait = 10 * bc / (10 - lambda_c * (1 - bc));
+    double wq_ms = 1000 * p_wait / (10 - lambda_c);
+    for (int seed = 1; seed <= k; seed++) {
+        char json[2048];
+        world_spec *spec;
+        run_result res;
+        double hw, x;
+        support_scenario_set(json, sizeof json, "validation/erlang-b.json",
+                             "duration_s=200\nwarmup_s=20\nreplications=5\nseed=%d", 9000 + seed);
+        support_run_text(json, 0, &spec, &res);
+        x = support_ratio_ci(&res, "requests.throttled", "requests.arrived", &hw);
+        covered_b += fabs(x - b) <= hw;
+        support_done(spec, &res);
+        support_scenario_set(json, sizeof json, "validation/erlang-c.json",
+                             "duration_s=400\nwarmup_s=40\nreplications=5\nseed=%d", 12000 + seed);
+        support_run_text(json, 0, &spec, &res);
+        x = run_value(&res, "queues.q.wait_ms_mean", &hw);
+        covered_c += fabs(x - wq_ms) <= hw;
+        support_done(spec, &res);
+        support_scenario_set(json, sizeof json, "validation/cold-start-share-of-one-instance-is-exp-minus-lambda-t.json",
+                             "duration_s=3000\nwarmup_s=20\nreplications=5\nseed=%d", 15000 + seed);
+        support_run_text(json, 0, &spec, &res);
+        x = run_value(&res, "functions.f.cold_start_ratio", &hw);
+        covered_k += fabs(x - exp(-1.0)) <= hw;
+        support_done(spec, &res);
+    }
+    assert_coverage("Erlang B throttled share, 5 replications", covered_b, k);
+    assert_coverage("M/M/c mean wait (Erlang C), 5 replications", covered_c, k);
+    assert_coverage("one instance's cold-start share exp(-lambda T), 5 replications", covered_k, k);
+}
+END_TEST
+
 Suite *precision_suite(void)
 {
     Suite *s = suite_create(SUITE);
     TCase *tc = tcase_create("precision");
-    tcase_set_timeout(tc, 300);
+    tcase_set_timeout(tc, test_coverage_seeds(300, 300) > 300 ? 3000 : 300);   /* make validate: 10x the seeds */
     tcase_add_test(tc, extending_a_run_is_a_run_of_the_final_count);
     tcase_add_test(tc, a_precise_run_says_what_it_reached_the_same_on_any_threads);
     tcase_add_test(tc, a_precise_study_is_the_study_of_its_final_count);
@@ -489,6 +540,7 @@ Suite *precision_suite(void)
     tcase_add_test(tc, a_transient_is_found_and_a_short_warm_up_is_said);
     tcase_add_test(tc, intervals_of_five_replications_cover_95_percent);
     tcase_add_test(tc, sequential_intervals_cover_95_percent_too);
+    tcase_add_test(tc, intervals_cover_95_percent_on_the_other_closed_forms);
     suite_add_tcase(s, tc);
     return s;
 }
