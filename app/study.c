@@ -30,6 +30,7 @@
 #include "app/warmup.h"
 #include "app/window.h"
 #include "models/traffic.h"
+#include "sim/fit.h"
 #include "sim/replicate.h"
 
 typedef struct loaded {
@@ -532,6 +533,69 @@ static void figure_stats(const figure *f, const run_result *r, const run_result 
     free(d);
 }
 
+/* ---- figures from few events ------------------------------------------------------------ */
+
+/* Whether figure f of run r rests on few events: a latency percentile with fewer than 10
+ * requests (units of work) above it in a replication on average, a cold-start ratio from
+ * fewer than 10 cold starts in all replications (as `slsim run` flags them). Then words
+ * (one line's part: the count behind it; for a ratio, the Wilson 95% interval of the pooled
+ * invocations) go into why. */
+static bool few_events(const figure *f, const run_result *r, char *why, size_t size)
+{
+    uint32_t reps = r->spec->replications;
+    if (f->kind == FIG_COLD_RATIO) {
+        double cold = 0, inv = 0;
+        for (uint32_t k = 0; k < reps; k++) {
+            cold += sum_suffix(r, k, "functions.", ".cold_starts");
+            inv += sum_suffix(r, k, "functions.", ".invocations");
+        }
+        if (!(inv > 0) || !(cold < 10))
+            return false;
+        double lo, hi;
+        fit_wilson((uint64_t)cold, (uint64_t)inv, FIT_Z, &lo, &hi);
+        char a[64], b[64], unused[8];
+        num_pair(a, sizeof a, unused, sizeof unused, lo, 0, NUM_RATIO);
+        num_pair(b, sizeof b, unused, sizeof unused, hi, 0, NUM_RATIO);
+        snprintf(why, size, "%.0f cold start%s in all %u replications (Wilson 95%%: %s to %s)", cold,
+                 cold == 1 ? "" : "s", reps, a, b);
+        return true;
+    }
+    const char *pct = NULL, *count = NULL;
+    if (f->kind == FIG_VALUE && !strncmp(f->name, "latency_ms.p", 12)) {
+        pct = f->name + 12;
+        count = "requests.completed";
+    } else if (f->kind == FIG_WORK && !strncmp(f->name, "work.latency_ms_p", 17)) {
+        pct = f->name + 17;
+        count = "work.processed";
+    }
+    if (!pct)
+        return false;
+    /* "99" is 0.99, "999" 0.999, "50" 0.5. */
+    double q = strtod(pct, NULL);
+    q = q / pow(10, (double)strlen(pct));
+    double n = 0;
+    for (uint32_t k = 0; k < reps; k++)
+        n += work_value(r, k, !strcmp(count, "work.processed") ? "work.processed" : "work.processed") * 0 +
+             (!strcmp(count, "work.processed") ? work_value(r, k, "work.processed") : run_row_value(r, k, count));
+    n /= reps;
+    if (!(q > 0 && q < 1) || !isfinite(n) || n * (1 - q) >= 10)
+        return false;
+    char c[48];
+    num_grouped(c, sizeof c, n, 0);
+    snprintf(why, size, "%s %s a replication, fewer than 10 above the p%s", c,
+             !strcmp(count, "work.processed") ? "units of work processed" : "requests completed", pct);
+    return true;
+}
+
+/* Lists the runs' figures from few events under a table (up to 8), marked † in it. */
+static void few_lines(text *out, const text *list, size_t count)
+{
+    if (!count)
+        return;
+    text_printf(out, "\n\u2020 from few events, so its \u00b1 over replications means little%s:\n%s",
+                count > 8 ? " (the first 8)" : "", list->s ? list->s : "");
+}
+
 /* ---- service levels and windows ------------------------------------------------------- */
 
 int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, bool windows,
@@ -902,8 +966,8 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
      * *); one that is not gets the replications that would tell a difference of its size,
      * the half-width falling as 1/sqrt(n): listed below the table. */
     uint32_t reps = l[0].spec->replications;
-    text untold = { 0 };
-    size_t n_untold = 0;
+    text untold = { 0 }, few_list = { 0 };
+    size_t n_untold = 0, n_few = 0;
     for (size_t j = 0; j < nf; j++) {
         table_set(&tb, 1 + j, 0, "%s", f[j].label);
         for (size_t i = 0; i < n; i++) {
@@ -916,7 +980,11 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
                         v[i].name, m, ci, d, dci, paired ? (double)tell : NAN, need);
             char cell[160];   /* "n/a": e.g. a cold-start ratio without functions */
             num_cell(cell, sizeof cell, m, ci, i ? d : NAN, dci, figure_style(&f[j]));
-            table_set(&tb, 1 + j, 1 + i, "%s%s", cell, tell ? " *" : "");
+            char why[256];
+            bool few = few_events(&f[j], &l[i].res, why, sizeof why);
+            table_set(&tb, 1 + j, 1 + i, "%s%s%s", cell, tell ? " *" : "", few ? " †" : "");
+            if (few && n_few++ < 8)
+                text_printf(&few_list, "  %s, %s: %s\n", f[j].label, v[i].name, why);
             if (isfinite(need) && n_untold++ < 8) {
                 char d_text[160], many[48];
                 num_cell(d_text, sizeof d_text, d, dci, NAN, NAN, figure_style(&f[j]));
@@ -954,6 +1022,8 @@ int study_compare(const study_variant *v, size_t n, const study_options *o, char
                     n_untold == 1 ? "" : "s", n_untold > 8 ? "; the first 8" : "", untold.s ? untold.s : "");
     }
     free(untold.s);
+    few_lines(&out, &few_list, n_few);
+    free(few_list.s);
     const run_precision **prec = calloc(n, sizeof *prec);
     for (size_t i = 0; prec && i < n; i++)
         prec[i] = l[i].prec;
@@ -1944,6 +2014,9 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         text_printf(&csv, ",status");
         for (size_t j = 0; j < nf; j++)
             text_printf(&csv, ",%s,%s_ci95", f[j].label, f[j].label);
+        /* Each point's paired difference from the first valid point (common random numbers). */
+        for (size_t j = 0; j < nf; j++)
+            text_printf(&csv, ",%s_diff_vs_first,%s_diff_ci95", f[j].label, f[j].label);
         text_printf(&csv, "," VERDICT_CSV_HEADER ",message\n");
         char slo[1024] = "";
         slo_summary(o->slo, o->n_slo, slo, sizeof slo);
@@ -1978,6 +2051,12 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             cJSON_AddItemToArray(jv, e);
         }
         cJSON *pts = cJSON_AddArrayToObject(json, "points");
+        size_t first = 0;       /* the first valid point: the others' differences are from it */
+        while (first < n && !l[first].ran)
+            first++;
+        bool any_tell = false;
+        text few_list = { 0 };
+        size_t n_few = 0;
         for (size_t i = 0; i < n; i++) {
             cJSON *pt = cJSON_CreateObject();
             cJSON *pv = cJSON_AddObjectToObject(pt, "values");
@@ -1993,25 +2072,51 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             text_printf(&csv, ",%s", l[i].ran ? "ok" : "invalid");
             cJSON *fig = cJSON_AddObjectToObject(pt, "figures");
             double shown[4][2] = { { NAN, NAN }, { NAN, NAN }, { NAN, NAN }, { NAN, NAN } };
+            bool tells[4] = { false, false, false, false }, fews[4] = { false, false, false, false };
+            text diffs = { 0 };
+            const run_result *base = first < n && i != first ? &l[first].res : NULL;
             for (size_t j = 0; j < nf; j++) {
-                double m = NAN, ci = NAN, d, dci;
+                double m = NAN, ci = NAN, d = NAN, dci = NAN;
                 if (l[i].ran)
-                    figure_stats(&f[j], &l[i].res, NULL, &m, &ci, &d, &dci);
+                    figure_stats(&f[j], &l[i].res, base, &m, &ci, &d, &dci);
                 if (l[i].ran)
                     text_printf(&csv, ",%.15g,%.15g", m, ci);
                 else
                     text_printf(&csv, ",,");
+                if (base && isfinite(d))
+                    text_printf(&diffs, ",%.15g,%.15g", d, dci);
+                else
+                    text_printf(&diffs, ",,");
                 cJSON *fe = cJSON_CreateObject();
                 cJSON_AddItemToObject(fe, "mean", isfinite(m) ? cJSON_CreateNumber(m) : cJSON_CreateNull());
                 cJSON_AddItemToObject(fe, "ci95", isfinite(ci) ? cJSON_CreateNumber(ci) : cJSON_CreateNull());
+                /* The paired difference from the first point: distinguishable when its 95%
+                 * interval excludes 0; if not, the replications that would tell one its size. */
+                bool paired = base && isfinite(d) && isfinite(dci);
+                bool tell = paired && fabs(d) > dci;
+                if (paired) {
+                    cJSON_AddNumberToObject(fe, "diff_vs_first", d);
+                    cJSON_AddNumberToObject(fe, "diff_ci95", dci);
+                    cJSON_AddBoolToObject(fe, "distinguishable", tell);
+                    if (!tell && d != 0)
+                        cJSON_AddNumberToObject(fe, "replications_to_tell",
+                                                ceil((double)reps * (dci / fabs(d)) * (dci / fabs(d))));
+                }
                 cJSON_AddItemToObject(fig, f[j].label, fe);
                 int slot = !strcmp(f[j].label, "monthly_cost_usd") ? 0 : !strcmp(f[j].label, "latency_p99_ms") ? 1
                          : !strcmp(f[j].label, "cold_start_ratio") ? 2 : !strcmp(f[j].label, "throttled_share") ? 3 : -1;
                 if (slot >= 0) {
                     shown[slot][0] = m;
                     shown[slot][1] = ci;
+                    tells[slot] = tell;
+                    char why[256];
+                    fews[slot] = l[i].ran && few_events(&f[j], &l[i].res, why, sizeof why);
+                    if (fews[slot] && n_few++ < 8)
+                        text_printf(&few_list, "  point %zu, %s: %s\n", i, f[j].label, why);
                 }
             }
+            text_printf(&csv, "%s", diffs.s ? diffs.s : "");
+            free(diffs.s);
             if (l[i].ran) {
                 slo_judge(o->slo, o->n_slo, &l[i].res, &verdict[i]);
                 verdict_csv(&csv, &verdict[i], o->slo);
@@ -2038,7 +2143,8 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                 for (size_t c = 0; c < 4; c++) {
                     char cell[160];
                     num_cell(cell, sizeof cell, shown[c][0], shown[c][1], NAN, NAN, style[c]);
-                    table_set(&tb, 1 + i, n_vary + c, "%s", cell);
+                    table_set(&tb, 1 + i, n_vary + c, "%s%s%s", cell, tells[c] ? " *" : "", fews[c] ? " †" : "");
+                    any_tell |= tells[c];
                 }
                 verdict_marks(&verdict[i], marks, sizeof marks);
                 table_set(&tb, 1 + i, n_vary + 4, "%s", marks);
@@ -2048,6 +2154,11 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         }
         table_print(&tb, &out, 0);
         table_free(&tb);
+        if (any_tell)
+            text_printf(&out, "\n* differs from point %zu distinguishably (the paired 95%% interval of the difference "
+                        "excludes 0; sweep.csv has every figure's difference)\n", first);
+        few_lines(&out, &few_list, n_few);
+        free(few_list.s);
         /* Why the marked points are marked, and the cheapest point a study may name. */
         bool marked = false;
         for (size_t i = 0; i < n; i++)

@@ -217,6 +217,75 @@ START_TEST(a_precise_study_is_the_study_of_its_final_count)
 }
 END_TEST
 
+/* The value of column name in CSV line `row` (0: the header) of text. */
+static double csv_value(const char *text, int row, const char *name)
+{
+    char *copy = strdup(text), *save = NULL;
+    ck_assert_ptr_nonnull(copy);
+    char *header = strtok_r(copy, "\n", &save), *line = header;
+    for (int r = 0; r < row && line; r++)
+        line = strtok_r(NULL, "\n", &save);
+    ck_assert_ptr_nonnull(line);
+    int col = -1, k = 0;
+    char *hs = NULL;
+    char *hcopy = strdup(header);
+    for (char *t = strtok_r(hcopy, ",", &hs); t; t = strtok_r(NULL, ",", &hs), k++)
+        if (!strcmp(t, name))
+            col = k;
+    free(hcopy);
+    ck_assert_msg(col >= 0, "no column %s", name);
+    const char *p = line;
+    for (int c = 0; c < col; c++) {
+        p = strchr(p, ',');
+        ck_assert_ptr_nonnull(p);
+        p++;
+    }
+    double v = *p == ',' || *p == '\0' ? NAN : strtod(p, NULL);
+    free(copy);
+    return v;
+}
+
+/* A sweep says each point's paired difference from the first (its mean is the difference of
+ * the means: paired replication by replication), marks the distinguishable ones, and flags
+ * figures from few events with the count behind them, as compare does. */
+START_TEST(a_sweep_pairs_its_points_and_flags_few_events)
+{
+    char dir[256], file[512], out[65536], path[600];
+    support_tempdir(dir, sizeof dir);
+    support_write_in(file, sizeof file, dir, "s.json", support_cli_scenario);
+    int rc = support_sh(out, sizeof out, "'%s' sweep '%s' --vary components[0].memory_mb=256,257,2048 --duration 60 "
+                        "--replications 5 --no-plots --out '%s/sw'", support_binary(), file, dir);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    snprintf(path, sizeof path, "%s/sw/sweep.csv", dir);
+    char *csv = support_read_file(path);
+    ck_assert_ptr_nonnull(csv);
+    ck_assert(isnan(csv_value(csv, 1, "monthly_cost_usd_diff_vs_first")));    /* point 0: none */
+    for (int row = 2; row <= 3; row++) {
+        double d = csv_value(csv, row, "monthly_cost_usd_diff_vs_first");
+        double dci = csv_value(csv, row, "monthly_cost_usd_diff_ci95");
+        double m0 = csv_value(csv, 1, "monthly_cost_usd"), m = csv_value(csv, row, "monthly_cost_usd");
+        ck_assert_double_eq_tol(d, m - m0, 1e-9 * fabs(m));
+        /* Pairing: 257 MB against 256 differs by far less than either cost's spread (the
+         * same arrivals and durations); 2,048 MB costs 8 times the GB-seconds: told apart. */
+        if (row == 2)
+            ck_assert_double_lt(dci, 0.1 * csv_value(csv, row, "monthly_cost_usd_ci95"));
+        else
+            ck_assert_double_gt(fabs(d), dci);
+    }
+    free(csv);
+    ck_assert_msg(strstr(out, "* differs from point 0 distinguishably"), "%s", out);
+    /* 60 s at 7.3 a second: about 430 completed a replication, fewer than 1,000: the p99 is
+     * flagged with its count; 600 s (about 4,300) is not. */
+    ck_assert_msg(strstr(out, "† from few events") && strstr(out, "requests completed a replication, fewer than 10 "
+                                                            "above the p99"), "%s", out);
+    rc = support_sh(out, sizeof out, "'%s' compare '%s' --variant big:components[0].memory_mb=2048 --duration 600 "
+                    "--replications 5 --no-plots --out '%s/c'", support_binary(), file, dir);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(!strstr(out, "above the p99"), "%s", out);
+    support_rmrf(dir);
+}
+END_TEST
+
 START_TEST(a_cap_that_stops_it_first_is_said)
 {
     char dir[256], file[512], out[65536], res[400];
@@ -533,6 +602,7 @@ Suite *precision_suite(void)
     tcase_add_test(tc, extending_a_run_is_a_run_of_the_final_count);
     tcase_add_test(tc, a_precise_run_says_what_it_reached_the_same_on_any_threads);
     tcase_add_test(tc, a_precise_study_is_the_study_of_its_final_count);
+    tcase_add_test(tc, a_sweep_pairs_its_points_and_flags_few_events);
     tcase_add_test(tc, a_cap_that_stops_it_first_is_said);
     tcase_add_test(tc, bad_targets_are_refused_on_one_line);
     tcase_add_test(tc, figures_from_few_events_are_flagged_with_their_counts);
