@@ -121,6 +121,7 @@ static double cost_of(const char *name)
         double      s;
     } costs[] = {
         { "cli", 47 }, { "exercises-b", 31 }, { "results", 27 }, { "work", 20 }, { "exercises-a", 19 },
+        { "precision", 18 },
         { "library", 14 }, { "data-tier", 13 }, { "tenant-cost", 7 }, { "exercises-c", 7 }, { "slo", 5 },
         { "study", 5 }, { "hot-shards", 4 }, { "partition", 4 }, { "validation", 3 }, { "cli-usage", 3 },
     };

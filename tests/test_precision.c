@@ -556,7 +556,11 @@ static double erlang_b(double a, int c)
  * intervals the studies print (a share: per replication, then Student's t): a function of
  * c = 10 concurrent executions offered a = 10 (M/M/c/c: the throttled share is Erlang B,
  * 0.2146); a queue with 10 consumers at 80% (M/M/c: the mean wait is Erlang C's Wq, 204.6
- * ms); one instance kept T = 10 s at lambda = 0.1/s (the cold-start share is exp(-1)). */
+ * ms); one instance kept T = 10 s at lambda = 0.1/s (the cold-start share is exp(-1)).
+ * The wait's windows are 2,000 s: over 400-s windows (3,200 messages) a replication's mean
+ * wait is skewed by its busiest stretches (a mean and its spread rise together), and the t
+ * intervals covered 93.3% of 3,000 seeds though the estimate is unbiased (204.2 against
+ * 204.6 ms, half-widths of 76); 2,000-s windows covered 94.5% (docs/validation.md). */
 START_TEST(intervals_cover_95_percent_on_the_other_closed_forms)
 {
     int k = test_coverage_seeds(60, 300);
@@ -576,7 +580,7 @@ START_TEST(intervals_cover_95_percent_on_the_other_closed_forms)
         covered_b += fabs(x - b) <= hw;
         support_done(spec, &res);
         support_scenario_set(json, sizeof json, "validation/erlang-c.json",
-                             "duration_s=400\nwarmup_s=40\nreplications=5\nseed=%d", 12000 + seed);
+                             "duration_s=2000\nwarmup_s=200\nreplications=5\nseed=%d", 12000 + seed);
         support_run_text(json, 0, &spec, &res);
         x = run_value(&res, "queues.q.wait_ms_mean", &hw);
         covered_c += fabs(x - wq_ms) <= hw;
