@@ -54,7 +54,7 @@ help:
 	@echo "make bench       throughput and memory benchmark, then make bench-ratio's figures"
 	@echo "make bench-ratio speed as a share of the bare C loop of the same model (scripts/baseline.c), and 1,000 functions against one"
 	@echo "make check-asan  tests under AddressSanitizer and UBSan, with asserts (the normal build has none)"
-	@echo "make validate    the long statistics tier, not in make test: the closed-form checks, and the intervals' coverage over ten times the seeds (a few minutes)"
+	@echo "make validate    the long statistics tier, not in make test: the closed-form checks, and the intervals' coverage over ten times the seeds, the exercises' replications (about 10 minutes)"
 	@echo "make check-mpi   a sweep and a partitioned replay on MPI ranks equal the single-process ones (make MPI=1 builds with MPI)"
 	@echo "make fuzz        long-running tier, not in make test: libFuzzer on the scenario and trace readers and --set (FUZZ_SECONDS=60 each)"
 
@@ -151,13 +151,15 @@ fuzz:
 check-mpi: deps
 	@sh scripts/mpi-check.sh
 
-# The long statistics tier: the closed-form validation suite, and the coverage checks of
-# tests/test_precision.c over ten times the seeds (SLSIM_COVERAGE=long), figures printed.
+# The long statistics tier (about 10 minutes): the closed-form validation suite, the coverage
+# checks of tests/test_precision.c over ten times the seeds (SLSIM_COVERAGE=long), figures
+# printed, and each exercise page's "**Replications:**" against what --precision 2% needs.
 validate: deps
 	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
 	SLSIM=./$(BIN) SLSIM_VERBOSE=1 CK_RUN_SUITE=validation $(TESTBIN)
 	SLSIM=./$(BIN) SLSIM_VERBOSE=1 SLSIM_COVERAGE=long CK_RUN_SUITE=precision $(TESTBIN)
+	sh scripts/exercise-replications.sh --check ./$(BIN)
 
 clean:
 	rm -rf build build-asan build-mpi $(BIN)
