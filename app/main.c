@@ -548,13 +548,6 @@ static int run_main(const cli_args *a)
         rc = 2;
         goto out;
     }
-    if (a->n_precision && spec->partition_blocks > 1 && partition_spread(spec)) {
-        cli_print_message("slsim: --precision: a partitioned replay spread over MPI ranks runs a fixed "
-                          "number of replications; give --replications instead");
-        world_spec_free(spec);
-        rc = 2;
-        goto out;
-    }
     if (a->max_replications != 100 && !a->n_precision) {
         cli_print_message("slsim: --max-replications applies with --precision only");
         world_spec_free(spec);
@@ -565,9 +558,31 @@ static int run_main(const cli_args *a)
         /* An MPI rank other than 0 in a partitioned replay: simulates its blocks and sends
          * them to rank 0, which writes the results. */
         run_result res;
-        rc = run_scenario(spec, (int)threads, &res, err, sizeof err) == 0 ? 0 : 1;
-        run_result_free(&res);
+        if (!a->n_precision) {
+            rc = run_scenario(spec, (int)threads, &res, err, sizeof err) == 0 ? 0 : 1;
+            run_result_free(&res);
+            world_spec_free(spec);
+            goto out;
+        }
+        /* --precision: every batch rank 0 runs (precision_run), until it sends 0. */
+        unsigned reps = precision_start(spec->replications, (unsigned)a->max_replications);
         world_spec_free(spec);
+        for (rc = 0;;) {
+            world_overrides batch = o;
+            batch.replications = reps;
+            world_spec *s = world_spec_load(file, &batch, err, sizeof err);
+            if (!s) {
+                rc = 2;
+                break;
+            }
+            rc = run_scenario(s, (int)threads, &res, err, sizeof err) == 0 ? 0 : 1;
+            run_result_free(&res);
+            unsigned next = partition_next_batch(s, 0);
+            world_spec_free(s);
+            if (rc != 0 || !next)
+                break;
+            reps = next;
+        }
         goto out;
     }
     char dir[4096];
@@ -633,6 +648,8 @@ static int run_main(const cli_args *a)
     }
     if (failed_run) {
         cli_print_message(err);
+        if (spec)
+            partition_abandon(spec);    /* under MPI, the other ranks would wait on rank 0 */
         outdir_abort(&od);
         run_result_free(&res);
         world_spec_free(spec);

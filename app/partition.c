@@ -395,6 +395,17 @@ bool partition_is_worker(const world_spec *spec)
     return spec->partition_blocks > 1 && size > 1 && rank > 0;
 }
 
+unsigned partition_next_batch(const world_spec *spec, unsigned next)
+{
+#ifdef SLSIM_MPI
+    if (partition_spread(spec))
+        MPI_Bcast(&next, 1, MPI_UNSIGNED, 0, MPI_COMM_WORLD);
+#else
+    (void)spec;
+#endif
+    return next;
+}
+
 void partition_abandon(const world_spec *spec)
 {
     int rank, size;
@@ -527,10 +538,14 @@ int partition_run(const world_spec *spec, int threads, progress *bar, partition_
         if (rc)
             break;
 #ifdef SLSIM_MPI
+        /* A part's tag is its replication's (mod 30,000: MPI guarantees tags to 32,767): a
+         * rank that runs ahead sends replication r + 1's parts while rank 0 still gathers
+         * r's, and rank 0 must not take them for r's. */
+        int tag = (int)(r % 30000u) + 1;
         if (size > 1 && rank != 0) {
             for (size_t k = 0; k < n_mine; k++) {
                 double *p = parts[mine[k]];
-                MPI_Send(p, (int)p[H_LEN], MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
+                MPI_Send(p, (int)p[H_LEN], MPI_DOUBLE, 0, tag, MPI_COMM_WORLD);
                 free(p);
                 parts[mine[k]] = NULL;
             }
@@ -540,7 +555,7 @@ int partition_run(const world_spec *spec, int threads, progress *bar, partition_
         for (size_t k = n_mine; size > 1 && k < B; k++) {
             MPI_Status st;
             int count = 0;
-            MPI_Probe(MPI_ANY_SOURCE, 0, MPI_COMM_WORLD, &st);
+            MPI_Probe(MPI_ANY_SOURCE, tag, MPI_COMM_WORLD, &st);
             MPI_Get_count(&st, MPI_DOUBLE, &count);
             double *p = malloc((size_t)(count > 0 ? count : 1) * sizeof *p);
             if (!p) {
@@ -548,7 +563,7 @@ int partition_run(const world_spec *spec, int threads, progress *bar, partition_
                 rc = -1;
                 break;
             }
-            MPI_Recv(p, count, MPI_DOUBLE, st.MPI_SOURCE, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Recv(p, count, MPI_DOUBLE, st.MPI_SOURCE, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             uint32_t b = count > H_BLOCK ? (uint32_t)p[H_BLOCK] : B;
             if (b >= B || parts[b]) {
                 free(p);

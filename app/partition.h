@@ -46,6 +46,10 @@ int  partition_run(const world_spec *spec, int threads, progress *bar, partition
 bool partition_is_worker(const world_spec *spec);
 /* Whether spec's blocks are spread over more than one MPI rank. */
 bool partition_spread(const world_spec *spec);
+/* --precision on a spread spec: rank 0's count for the next batch (0: the run is done) sent
+ * to every rank, which all call this once after each batch; returns it (next itself when
+ * not spread). */
+unsigned partition_next_batch(const world_spec *spec, unsigned next);
 /* Rank 0 of a partitioned spec under MPI failing before the run (its results folder
  * refused): the other ranks would simulate for nothing and wait on it, so every rank stops
  * (exit 2). Returns without effect otherwise. */

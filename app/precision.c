@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/partition.h"
+
 #define GROWTH 1.1      /* batches aim 10% past the count the worst figure needs */
 
 /* A number then '%' and nothing else: its value / 100 in *share. */
@@ -210,9 +212,12 @@ int precision_run(const char *file, const world_overrides *o, const precision_ta
         return 1;
     for (;;) {
         unsigned need = precision_judge(all, m, res, out);
-        if (!need || reps >= max_reps)
+        unsigned next = need && reps < max_reps ? precision_next(reps, need, max_reps) : 0;
+        /* A partitioned replay over MPI ranks: they run every batch with rank 0. */
+        if ((*spec)->partition_blocks > 1)
+            next = partition_next_batch(*spec, next);
+        if (!next)
             break;
-        unsigned next = precision_next(reps, need, max_reps);
         world_spec *more = load(file, o, next, err, err_size);
         if (!more)
             return 2;

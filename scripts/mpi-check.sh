@@ -3,7 +3,7 @@
 # (mpirun -n 2 --oversubscribe) and on one process, and checks that rank 0 wrote the same
 # sweep.csv and sweep.json, byte for byte; the same for a --precision sweep (which adds
 # replications across ranks); then the same for a partitioned replay's results folder on 3
-# ranks.
+# ranks, with a fixed count and under --precision.
 set -eu
 command -v mpicc >/dev/null && command -v mpirun >/dev/null || {
   echo "mpi-check: Open MPI is missing (make deps installs openmpi-bin and libopenmpi-dev)" >&2; exit 1; }
@@ -46,3 +46,15 @@ for f in summary.json functions.csv timeseries.csv latency.csv cost.csv; do
   cmp "$out/replay-one/$f" "$out/replay-ranks/$f"
 done
 echo "mpi-check: a partitioned replay on 3 ranks wrote the same results as one process"
+# The same under --precision: rank 0 judges each batch and tells the other ranks the next
+# (10 replications, then 12 here).
+args="run scenarios/traces/replay-500fn.json --set partition_blocks=16 --duration 1800 --precision p99=0.5% \
+  --max-replications 12 --quiet --no-plots"
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  mpirun -n 3 --oversubscribe build-mpi/slsim $args --out "$out/precise-replay-ranks"
+./slsim $args --out "$out/precise-replay-one"
+for f in summary.json functions.csv timeseries.csv latency.csv cost.csv; do
+  cmp "$out/precise-replay-one/$f" "$out/precise-replay-ranks/$f"
+done
+grep -q '"replications":	12' "$out/precise-replay-one/summary.json"
+echo "mpi-check: a partitioned replay under --precision on 3 ranks (two batches) wrote the same results as one process"
