@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "app/outdir.h"
+#include "app/partition.h"
 #include "app/plot.h"
 #ifdef SLSIM_MPI
 #include <mpi.h>
@@ -54,12 +55,12 @@ static int mpi_rank(void)
     return rank;
 }
 
-/* Loads variant v with the common overrides, its own sets after them, the warm-up chosen for
- * "auto" (study_warmup) and the scale; its "warmup_s" may still be "auto". */
-static world_spec *load_variant_any(const study_variant *v, const study_options *o, int64_t seed,
-                                    int64_t reps, double scale, char *err, size_t err_size)
+/* Loads variant v with the common overrides, its own sets after them and the scale; with
+ * warmup (study_warmup's "warmup_s=N") too, at the end. */
+static world_spec *load_with(const study_variant *v, const study_options *o, int64_t seed, int64_t reps,
+                             double scale, const char *warmup, char *err, size_t err_size)
 {
-    size_t n = o->common.n_sets + v->n_sets + (o->warmup_set ? 1 : 0);
+    size_t n = o->common.n_sets + v->n_sets + (warmup ? 1 : 0);
     const char **sets = calloc(n ? n : 1, sizeof *sets);
     if (!sets) {
         snprintf(err, err_size, "%s: out of memory", v->file);
@@ -69,8 +70,8 @@ static world_spec *load_variant_any(const study_variant *v, const study_options 
         sets[i] = o->common.sets[i];
     for (size_t i = 0; i < v->n_sets; i++)
         sets[o->common.n_sets + i] = v->sets[i];
-    if (o->warmup_set)
-        sets[n - 1] = o->warmup_set;
+    if (warmup)
+        sets[n - 1] = warmup;
     world_overrides w = o->common;
     w.sets = sets;
     w.n_sets = n;
@@ -84,17 +85,29 @@ static world_spec *load_variant_any(const study_variant *v, const study_options 
     return spec;
 }
 
-/* load_variant_any, once study_warmup has chosen any "auto" warm-up. */
+/* Variant v as it loads; its "warmup_s" may still be "auto" (study_warmup chooses it). */
+static world_spec *load_variant_any(const study_variant *v, const study_options *o, int64_t seed,
+                                    int64_t reps, double scale, char *err, size_t err_size)
+{
+    return load_with(v, o, seed, reps, scale, NULL, err, err_size);
+}
+
+/* Variant v to run: where its warm-up is "auto", the one study_warmup chose (a variant
+ * with a warm-up in seconds keeps it). */
 static world_spec *load_variant(const study_variant *v, const study_options *o, int64_t seed,
                                 int64_t reps, double scale, char *err, size_t err_size)
 {
     world_spec *spec = load_variant_any(v, o, seed, reps, scale, err, err_size);
-    if (spec && spec->warmup_auto) {
-        snprintf(err, err_size, "%s: internal: warmup_s: \"auto\" was not chosen before the study", v->file);
-        world_spec_free(spec);
+    if (!spec || !spec->warmup_auto)
+        return spec;
+    world_spec_free(spec);
+    if (!o->warmup_set) {
+        /* A sweep's point that varies warmup_s to "auto": the pilot is the scenario's. */
+        snprintf(err, err_size, "%s: warmup_s: \"auto\" in a study is chosen once, from the scenario "
+                 "(or each variant) as given: set it there, not in --vary", v->file);
         return NULL;
     }
-    return spec;
+    return load_with(v, o, seed, reps, scale, o->warmup_set, err, err_size);
 }
 
 int study_warmup(const study_variant *v, size_t n, study_options *o, char *err, size_t err_size)
@@ -109,10 +122,17 @@ int study_warmup(const study_variant *v, size_t n, study_options *o, char *err, 
         world_spec *spec = load_variant_any(&v[i], o, o->common.seed, o->common.replications, 1.0, err, err_size);
         if (!spec)
             return 2;
-        bool is_auto = spec->warmup_auto;
+        bool is_auto = spec->warmup_auto, spread = partition_spread(spec);
         world_spec_free(spec);
         if (!is_auto)
             continue;
+        if (spread) {
+            /* The pilot would be spread too, each rank seeing its own blocks only. */
+            snprintf(err, err_size, "%s: warmup_s: \"auto\" runs a pilot, which a partitioned replay spread "
+                     "over MPI ranks does not; give the warm-up in seconds (one process's run says the value)",
+                     v[i].file);
+            return 2;
+        }
         /* The variant's own overrides, as load_variant_any makes them. */
         size_t ns = o->common.n_sets + v[i].n_sets;
         const char **sets = calloc(ns ? ns : 1, sizeof *sets);
@@ -120,8 +140,10 @@ int study_warmup(const study_variant *v, size_t n, study_options *o, char *err, 
             snprintf(err, err_size, "slsim: out of memory");
             return 1;
         }
-        memcpy(sets, o->common.sets, o->common.n_sets * sizeof *sets);
-        memcpy(sets + o->common.n_sets, v[i].sets, v[i].n_sets * sizeof *sets);
+        for (size_t k = 0; k < o->common.n_sets; k++)
+            sets[k] = o->common.sets[k];
+        for (size_t k = 0; k < v[i].n_sets; k++)
+            sets[o->common.n_sets + k] = v[i].sets[k];
         world_overrides w = o->common;
         w.sets = sets;
         w.n_sets = ns;
@@ -151,8 +173,8 @@ int study_warmup(const study_variant *v, size_t n, study_options *o, char *err, 
     if (n == 1)
         snprintf(o->warmup_note, sizeof o->warmup_note, "Warm-up auto: %s s, from %s", secs, how);
     else
-        snprintf(o->warmup_note, sizeof o->warmup_note, "Warm-up auto: %s s for every variant, the longest of "
-                 "their pilots' (%.300s), so that all measure the same window", secs, each);
+        snprintf(o->warmup_note, sizeof o->warmup_note, "Warm-up auto: %s s for every variant whose warm-up is "
+                 "\"auto\", the longest of their pilots' (%.300s), so that they measure the same window", secs, each);
     return 0;
 }
 
@@ -256,8 +278,11 @@ static int extend_one(const study_variant *v, const study_options *o, loaded *l,
         return 2;
     run_result grown;
     FILE *progress = o->progress ? stderr : NULL;
+    /* A partitioned replay runs again whole, its blocks on this process as the first batch
+     * ran them (run_batch): under MPI every rank runs the study alike. */
+    const world_spec *one = more;
     int rc = more->partition_blocks > 1
-                 ? run_scenario_progress(more, o->threads, progress, &grown, err, err_size)
+                 ? run_batch(&one, 1, o->threads, progress, &grown, err, err_size)
                  : run_scenario_extend(more, &l->res, o->threads, progress, &grown, err, err_size);
     run_result_free(&l->res);
     world_spec_free(l->spec);
@@ -323,13 +348,31 @@ static void precision_lines(text *out, const study_options *o, const run_precisi
         snprintf(reps, sizeof reps, "%u replications", rep_lo);
     else
         snprintf(reps, sizeof reps, "%u to %u replications", rep_lo, rep_hi);
-    if (!short_runs)
+    /* A figure a run does not measure (a queue's in a scenario without one) holds no target:
+     * said, not counted as reached. */
+    text unmeasured = { 0 };
+    size_t n_unmeasured = 0, n_measured = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; pr[i] && k < pr[i]->n; k++) {
+            bool m = isfinite(pr[i]->row[k].mean);
+            n_measured += m;
+            if (!m && n_unmeasured++ < 8)
+                text_printf(&unmeasured, "    %s: %s\n", labels[i], pr[i]->row[k].name);
+        }
+    if (!n_measured)
+        text_printf(out, "\nPrecision %s: no run measures the figures asked, so nothing was judged (%s)\n",
+                    o->precision_text, reps);
+    else if (!short_runs)
         text_printf(out, "\nPrecision %s: reached by every run, in %s\n", o->precision_text, reps);
     else
         text_printf(out, "\nPRECISION NOT REACHED: %s asked; stopped at --max-replications %u with %zu run%s "
                     "short%s:\n%s", o->precision_text, o->max_replications, short_runs, short_runs == 1 ? "" : "s",
                     listed == 8 ? " (the first 8 figures)" : "", list.s ? list.s : "");
+    if (n_unmeasured && n_measured)
+        text_printf(out, "  not measured, so not judged%s:\n%s", n_unmeasured > 8 ? " (the first 8)" : "",
+                    unmeasured.s ? unmeasured.s : "");
     free(list.s);
+    free(unmeasured.s);
 }
 
 /* study.json's "precision": what was asked, the replications, whether every run reached it. */
@@ -601,7 +644,7 @@ static void few_lines(text *out, const text *list, size_t count)
 int study_windows(study_variant *v, size_t n, const study_options *o, const char *command, bool windows,
                   char *err, size_t err_size)
 {
-    bool found[SLO_MAX] = { false };
+    bool found[SLO_MAX] = { false }, found_p[PRECISION_MAX] = { false };
     for (size_t i = 0; i < n; i++) {
         world_spec *spec = load_variant_any(&v[i], o, o->common.seed, o->common.replications, 1.0, err, err_size);
         if (!spec) {
@@ -635,8 +678,20 @@ int study_windows(study_variant *v, size_t n, const study_options *o, const char
             if (!found[k] && !o->slo[k].optional)
                 found[k] = run_has_figure(spec, o->slo[k].figure) == 1 &&
                            (!o->slo[k].per[0] || run_has_figure(spec, o->slo[k].per) == 1);
+        for (size_t k = 0; k < o->n_precision; k++) {
+            const slo_clause *c = &o->precision[k].clause;
+            if (!found_p[k] && o->precision[k].name[0] && !c->optional)
+                found_p[k] = run_has_figure(spec, c->figure) == 1 && (!c->per[0] || run_has_figure(spec, c->per) == 1);
+        }
         world_spec_free(spec);
     }
+    for (size_t k = 0; k < o->n_precision; k++)
+        if (!found_p[k] && o->precision[k].name[0] && !o->precision[k].clause.optional) {
+            snprintf(err, err_size, "slsim: --precision '%s': no variant has a figure named %s (summary.json's "
+                     "names, such as functions.<name>.cold_start_ratio)", o->precision[k].name,
+                     o->precision[k].clause.figure);
+            return 2;
+        }
     for (size_t k = 0; k < o->n_slo; k++)
         if (!found[k] && !o->slo[k].optional) {
             snprintf(err, err_size, "slsim: --slo '%s': no variant has a figure named %s (summary.json's names, "
@@ -1746,8 +1801,8 @@ static int extend_points(const world_spec **specs, const size_t *which, size_t n
 {
     for (size_t k = 0; k < n; k++) {
         size_t j = which ? which[k] : k;
-        /* A partitioned replay runs again whole (its blocks are not kept apart). */
-        if ((specs[k]->partition_blocks > 1 ? run_scenario(specs[k], o->threads, &res[k], err, err_size)
+        /* A partitioned replay runs again whole, on this rank (as run_batch ran it first). */
+        if ((specs[k]->partition_blocks > 1 ? run_batch(&specs[k], 1, o->threads, NULL, &res[k], err, err_size)
                                              : run_scenario_extend(specs[k], &prev[j], o->threads, NULL, &res[k],
                                                                    err, err_size)) != 0)
             return -1;

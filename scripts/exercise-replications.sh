@@ -21,7 +21,12 @@ for page in scenarios/exercises/[0-9]*.md; do
   dir=scenarios/exercises/$name
   if [ -d "$dir" ]; then set -- "$dir"/*.json; else set -- scenarios/traces/keepalive-study.json; fi
   if [ $# -ge 2 ]; then cmd=compare; else cmd=run; fi
-  "$bin" $cmd "$@" --precision 2% --max-replications 100 --quiet --no-plots --out "$out/$name" 2>/dev/null
+  if ! "$bin" $cmd "$@" --precision 2% --max-replications 100 --quiet --no-plots --out "$out/$name" \
+      2>"$out/$name.err"; then
+    echo "exercise-replications: $name: slsim $cmd failed: $(head -n 1 "$out/$name.err")" >&2
+    status=1
+    continue
+  fi
   # The scenarios' own count and the count --precision reached (study.json or summary.json).
   own=$(sed -n 's/^[[:space:]]*"replications":[[:space:]]*\([0-9]*\).*/\1/p' "$1" | head -n 1)
   if [ $cmd = compare ]; then f=$out/$name/study.json; key=replications_max; else f=$out/$name/summary.json; key=replications; fi

@@ -35,6 +35,15 @@ cmp "$out/precise-one/sweep.json" "$out/precise-ranks/sweep.json"
 cmp "$out/precise-one/sweep.csv" "$out/fixed/sweep.csv"
 grep -q '"replications_max":	14' "$out/precise-one/sweep.json"
 echo "mpi-check: a --precision sweep on 2 ranks wrote the same files as one process, and the same sweep.csv as 14 fixed replications"
+# A sweep of a partitioned replay under --precision: each point's blocks stay on the rank
+# that runs the point, in every batch.
+args="sweep scenarios/traces/replay-500fn.json --set partition_blocks=4 --duration 600 \
+  --vary traffic[0].arrivals.function_defaults.timeout_s=600,900,800 --precision 2% --max-replications 12 --quiet --no-plots"
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  mpirun -n 2 --oversubscribe build-mpi/slsim $args --out "$out/precise-blocks-ranks" 2>/dev/null
+./slsim $args --out "$out/precise-blocks-one" 2>/dev/null
+cmp "$out/precise-blocks-one/sweep.csv" "$out/precise-blocks-ranks/sweep.csv"
+echo "mpi-check: a --precision sweep of a partitioned replay on 2 ranks wrote the same sweep.csv as one process"
 # A partitioned replay (partition_blocks): the 500-function sample's first two hours in 16
 # blocks on 3 ranks (so that the ranks' shares differ) against one process.
 args="run scenarios/traces/replay-500fn.json --set partition_blocks=16 --set replications=2 --duration 7200 \

@@ -460,6 +460,28 @@ START_TEST(a_transient_is_found_and_a_short_warm_up_is_said)
     ck_assert_ptr_nonnull(j);
     ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "warmup_s")), w_slow);
     cJSON_Delete(j);
+    /* A variant whose warm-up is given in seconds keeps it: its figures are its own run's. */
+    rc = support_sh(out, sizeof out, "'%s' compare '%s' --set 'warmup_s=\"auto\"' --variant 'A:warmup_s=300' "
+                    "--quiet --no-plots --out '%s/c2'", support_binary(), file, dir);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    rc = support_sh(out, sizeof out, "'%s' run '%s' --set warmup_s=300 --quiet --no-plots --out '%s'", support_binary(),
+                    file, res);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    j = summary_of(res);
+    double alone = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latency_ms"), "mean"));
+    cJSON_Delete(j);
+    snprintf(path, sizeof path, "%s/c2/compare.csv", dir);
+    text = support_read_file(path);
+    ck_assert_ptr_nonnull(text);
+    const char *row = strstr(text, "\nlatency_ms.mean,A,");
+    ck_assert_ptr_nonnull(row);
+    double in_study = strtod(row + strlen("\nlatency_ms.mean,A,"), NULL);
+    free(text);
+    ck_assert_msg(fabs(in_study - alone) <= 1e-9 * alone, "A in the study %.10g, alone %.10g", in_study, alone);
+    /* "auto" among a sweep's values: refused (the pilot is the scenario's), one line. */
+    rc = support_sh(out, sizeof out, "'%s' sweep '%s' --vary 'warmup_s=0,\"auto\"' --quiet --no-plots --out "
+                    "'%s/sw' 2>&1", support_binary(), file, dir);
+    ck_assert_msg(strstr(out, "point 1 skipped") && strstr(out, "not in --vary"), "exit %d: %s", rc, out);
     /* Anything but seconds or "auto" is refused. */
     rc = support_sh(out, sizeof out, "'%s' validate '%s' --set 'warmup_s=\"soon\"' 2>&1", support_binary(), file);
     ck_assert_msg(rc == 2 && strstr(out, "warmup_s: expected seconds"), "exit %d: %s", rc, out);
