@@ -253,6 +253,14 @@ double support_mean_ci(const double *values, size_t n, double *half_width)
     return mean;
 }
 
+double support_erlang_b(double a, int c)
+{
+    double b = 1.0;
+    for (int k = 1; k <= c; k++)
+        b = a * b / (k + a * b);
+    return b;
+}
+
 double support_ratio_ci(const run_result *res, const char *num, const char *den, double *half_width)
 {
     uint32_t n = res->spec->replications;

@@ -86,6 +86,9 @@ void   support_assert_refused(const char *suite, const char *json, const char *p
 /* Mean and 95% half-width over replications of one figure. */
 double support_figure_ci(const run_result *res, const char *name, double *half_width);
 /* Per-replication ratio num/den of two figures: mean and 95% half-width. */
+/* Erlang B(a, c), the blocking probability of c servers offered a erlangs, by the stable
+ * recursion B0 = 1, Bk = a Bk-1 / (k + a Bk-1). */
+double support_erlang_b(double a, int c);
 double support_ratio_ci(const run_result *res, const char *num, const char *den, double *half_width);
 /* Loads file with its own settings except replications (0 keeps), duration_s (0 keeps) and
  * n_sets --set assignments, and runs it on one thread; free both with support_done. */

@@ -31,15 +31,6 @@
 
 /* ---- 5. fleets as loss systems ---------------------------------------------------------- */
 
-/* Erlang B(a, c) by its recursion. */
-static double erlang_b(double a, int c)
-{
-    double b = 1;
-    for (int k = 1; k <= c; k++)
-        b = a * b / (k + a * b);
-    return b;
-}
-
 /* Poisson lambda = 50/s on a fleet that holds 6 requests in all, each at full speed. */
 static void assert_erlang_b(const char *what, const char *kind_json, const char *fig)
 {
@@ -53,7 +44,7 @@ static void assert_erlang_b(const char *what, const char *kind_json, const char 
     world_spec *spec;
     run_result res;
     support_run_text(json, 0, &spec, &res);
-    double b = erlang_b(lambda * es, c), hw;
+    double b = support_erlang_b(lambda * es, c), hw;
     char rej[96], reqs[96];
     snprintf(rej, sizeof rej, "%s.c.rejected", fig);
     snprintf(reqs, sizeof reqs, "%s.c.requests", fig);

@@ -60,17 +60,22 @@ START_TEST(extending_a_run_is_a_run_of_the_final_count)
 }
 END_TEST
 
-/* summary.json of dir parsed (the test fails when it is missing). */
-static cJSON *summary_of(const char *dir)
+/* dir/name parsed as JSON (the test fails when it is missing). */
+static cJSON *json_in(const char *dir, const char *name)
 {
     char path[600];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     char *text = support_read_file(path);
     ck_assert_msg(text != NULL, "no %s", path);
     cJSON *j = cJSON_Parse(text);
     free(text);
     ck_assert_ptr_nonnull(j);
     return j;
+}
+
+static cJSON *summary_of(const char *dir)
+{
+    return json_in(dir, "summary.json");
 }
 
 static void compare_files(const char *a, const char *b, const char *name)
@@ -134,19 +139,6 @@ START_TEST(a_precise_run_says_what_it_reached_the_same_on_any_threads)
 }
 END_TEST
 
-/* study.json of dir parsed. */
-static cJSON *study_of(const char *dir)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/study.json", dir);
-    char *text = support_read_file(path);
-    ck_assert_msg(text != NULL, "no %s", path);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
-
 /* Every figure of a run's "precision" within what was allowed (reached) or said short. */
 static void assert_precision_rows(const cJSON *p)
 {
@@ -183,7 +175,7 @@ START_TEST(a_precise_study_is_the_study_of_its_final_count)
     snprintf(a, sizeof a, "%s/c1", dir);
     snprintf(b, sizeof b, "%s/c2", dir);
     compare_files(a, b, "compare.csv");
-    cJSON *j = study_of(a);
+    cJSON *j = json_in(a, "study.json");
     const cJSON *p = cJSON_GetObjectItem(j, "precision");
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(p, "reached")));
     int n = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "replications_max"));
@@ -565,15 +557,6 @@ START_TEST(sequential_intervals_cover_95_percent_too)
 }
 END_TEST
 
-/* Erlang B by the stable recursion B0 = 1, Bk = a Bk-1 / (k + a Bk-1). */
-static double erlang_b(double a, int c)
-{
-    double b = 1;
-    for (int k = 1; k <= c; k++)
-        b = a * b / (k + a * b);
-    return b;
-}
-
 /* The other closed forms of docs/validation.md, each over K seeds of 5 replications, with the
  * intervals the studies print (a share: per replication, then Student's t): a function of
  * c = 10 concurrent executions offered a = 10 (M/M/c/c: the throttled share is Erlang B,
@@ -587,8 +570,8 @@ START_TEST(intervals_cover_95_percent_on_the_other_closed_forms)
 {
     int k = test_coverage_seeds(60, 300);
     int covered_b = 0, covered_c = 0, covered_k = 0;
-    double a = 10, lambda_c = 8, b = erlang_b(a, 10);
-    double bc = erlang_b(lambda_c, 10), p_wait = 10 * bc / (10 - lambda_c * (1 - bc));
+    double a = 10, lambda_c = 8, b = support_erlang_b(a, 10);
+    double bc = support_erlang_b(lambda_c, 10), p_wait = 10 * bc / (10 - lambda_c * (1 - bc));
     double wq_ms = 1000 * p_wait / (10 - lambda_c);
     for (int seed = 1; seed <= k; seed++) {
         char json[2048];

@@ -40,15 +40,6 @@ static double row(const run_result *res, uint32_t r, const char *name)
     return support_row_value(res, r, name);
 }
 
-/* Erlang B by the stable recursion B0 = 1, Bk = a Bk-1 / (k + a Bk-1). */
-static double erlang_b(double a, int c)
-{
-    double b = 1.0;
-    for (int k = 1; k <= c; k++)
-        b = a * b / (k + a * b);
-    return b;
-}
-
 /* ---- 1. call retries ------------------------------------------------------------------ */
 
 START_TEST(call_retries_make_the_geometric_number_of_attempts)
@@ -624,9 +615,9 @@ START_TEST(a_bulkhead_keeps_a_noisy_tenant_from_starving_a_quiet_one)
     double hw, share;
     run_tenants("", &spec, &res);
     share = support_ratio_ci(&res, "tenants.quiet.requests.throttled", "tenants.quiet.requests.arrived", &hw);
-    assert_within_ci("quiet tenant throttled, no bulkhead: Erlang B(102, 20)", share, hw, erlang_b(102, 20));
+    assert_within_ci("quiet tenant throttled, no bulkhead: Erlang B(102, 20)", share, hw, support_erlang_b(102, 20));
     share = support_ratio_ci(&res, "tenants.noisy.requests.throttled", "tenants.noisy.requests.arrived", &hw);
-    assert_within_ci("noisy tenant throttled, no bulkhead: Erlang B(102, 20)", share, hw, erlang_b(102, 20));
+    assert_within_ci("noisy tenant throttled, no bulkhead: Erlang B(102, 20)", share, hw, support_erlang_b(102, 20));
     for (uint32_t r = 0; r < spec->replications; r++)
         ck_assert_double_lt(row(&res, r, "tenants.quiet.requests.success_ratio"), 0.5);
     support_done(spec, &res);
@@ -635,7 +626,7 @@ START_TEST(a_bulkhead_keeps_a_noisy_tenant_from_starving_a_quiet_one)
     for (uint32_t r = 0; r < spec->replications; r++)
         ck_assert_double_ge(row(&res, r, "tenants.quiet.requests.success_ratio"), 0.99);
     share = support_ratio_ci(&res, "tenants.noisy.requests.throttled", "tenants.noisy.requests.arrived", &hw);
-    assert_within_ci("noisy tenant throttled by its bulkhead: Erlang B(100, 10)", share, hw, erlang_b(100, 10));
+    assert_within_ci("noisy tenant throttled by its bulkhead: Erlang B(100, 10)", share, hw, support_erlang_b(100, 10));
     if (verbose())
         fprintf(stderr, "resilience: quiet tenant success ratio with bulkheads %.5f (throttled %g)\n",
                 run_value(&res, "tenants.quiet.requests.success_ratio", NULL),

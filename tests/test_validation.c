@@ -15,15 +15,6 @@
 
 #define WIDEN 1.5
 
-/* Erlang B by the stable recursion B0 = 1, Bk = a Bk-1 / (k + a Bk-1). */
-static double erlang_b(double a, int c)
-{
-    double b = 1.0;
-    for (int k = 1; k <= c; k++)
-        b = a * b / (k + a * b);
-    return b;
-}
-
 static double window(double seconds) { return test_quick() ? seconds / 5 : seconds; }
 
 static void assert_within_ci(const char *what, double simulated, double hw, double reference,
@@ -57,17 +48,17 @@ static void check_erlang_b(double lambda, double mean_s, int c, const char *dura
     double hw, share = support_ratio_ci(&res, "requests.throttled", "requests.arrived", &hw);
     char what[160];
     snprintf(what, sizeof what, "Erlang B a=%g c=%d %s", lambda * mean_s, c, duration_json);
-    assert_within_ci(what, share, hw, erlang_b(lambda * mean_s, c), 0);
+    assert_within_ci(what, share, hw, support_erlang_b(lambda * mean_s, c), 0);
     support_done(spec, &res);
 }
 
 START_TEST(erlang_b_reference_values)
 {
     /* The recursion reproduces validation.md's table. */
-    ck_assert_double_eq_tol(erlang_b(10, 10), 0.214582343107, 1e-11);
-    ck_assert_double_eq_tol(erlang_b(50, 60), 0.021668473058, 1e-11);
-    ck_assert_double_eq_tol(erlang_b(100, 100), 0.075700452711, 1e-11);
-    ck_assert_double_eq_tol(erlang_b(900, 1000), 0.000059298627, 1e-11);
+    ck_assert_double_eq_tol(support_erlang_b(10, 10), 0.214582343107, 1e-11);
+    ck_assert_double_eq_tol(support_erlang_b(50, 60), 0.021668473058, 1e-11);
+    ck_assert_double_eq_tol(support_erlang_b(100, 100), 0.075700452711, 1e-11);
+    ck_assert_double_eq_tol(support_erlang_b(900, 1000), 0.000059298627, 1e-11);
 }
 END_TEST
 
@@ -323,7 +314,7 @@ END_TEST
 /* Erlang C: P(wait) = c B / (c - a (1 - B)), Wq = C / (c mu - lambda). */
 static void erlang_c(double lambda, double mu, int c, double *p_wait, double *wq)
 {
-    double a = lambda / mu, b = erlang_b(a, c);
+    double a = lambda / mu, b = support_erlang_b(a, c);
     *p_wait = c * b / (c - a * (1 - b));
     *wq = *p_wait / (c * mu - lambda);
 }
