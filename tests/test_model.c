@@ -346,6 +346,69 @@ START_TEST(greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones)
 }
 END_TEST
 
+/* A host of 2 GB holding one 1-GB container per execution (keep_alive.scope "instance" with
+ * pool_gb, FaasCache's server). Worked by hand:
+ * - one function, 25-s executions every 10 s: the first two arrivals load a container each
+ *   (cold); every third finds both running and the host full, so it is dropped (not
+ *   throttled); the others reuse the container freed 5 s before. 30 arrivals: 2 cold, 10
+ *   dropped, 20 run. With room for three: 3 cold, none dropped.
+ * - a (5-s cold start), b and c (100 ms) each every 10 s, at 0, 3 and 6 s past: under a
+ *   600-s window the host evicts the idle container that expires soonest (the least
+ *   recently used): b's and c's every invocation is cold, and a's every other one (a
+ *   cold a runs past b's arrival, so b evicts c, c evicts b, and a is warm at +10; then b
+ *   evicts c, c evicts a, a evicts b). Greedy-Dual keeps a (priority clock + frequency x
+ *   5,000 ms / 1 GB against b's and c's 100, their frequency reset by each eviction): a is
+ *   cold once. */
+START_TEST(a_host_of_containers_drops_and_evicts_as_worked_by_hand)
+{
+    char json[4096];
+    world_spec *spec;
+    run_result res;
+    support_scenario_set(json, sizeof json, "model/host-pool-drops-every-third.json", "%s", "");
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "requests.arrived", NULL), 30);
+    ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 2);
+    ck_assert_double_eq(run_value(&res, "functions.f.dropped_for_memory", NULL), 10);
+    ck_assert_double_eq(run_value(&res, "functions.f.throttles", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 20);
+    double gb = run_value(&res, "functions.f.memory_gb_mean", NULL);
+    ck_assert_msg(gb > 1.9 && gb <= 2.0, "two containers held nearly throughout: %g GB", gb);
+    support_done(spec, &res);
+    support_scenario_set(json, sizeof json, "model/host-pool-drops-every-third.json", "components.f.keep_alive.pool_gb=3");
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 3);
+    ck_assert_double_eq(run_value(&res, "functions.f.dropped_for_memory", NULL), 0);
+    support_done(spec, &res);
+
+    static const char *const lru =
+        "components.a.keep_alive={\"policy\": \"fixed\", \"idle_s\": 600, \"pool_gb\": 2}\n"
+        "components.b.keep_alive={\"policy\": \"fixed\", \"idle_s\": 600, \"pool_gb\": 2}\n"
+        "components.c.keep_alive={\"policy\": \"fixed\", \"idle_s\": 600, \"pool_gb\": 2}";
+    double cold[2][3];
+    for (int policy = 0; policy < 2; policy++) {
+        support_scenario_set(json, sizeof json, "model/host-pool-greedy-dual-against-lru.json", "%s",
+                             policy ? lru : "");
+        support_run_text(json, 0, &spec, &res);
+        ck_assert_double_eq(run_value(&res, "functions.a.invocations", NULL), 300);
+        for (int k = 0; k < 3; k++) {
+            char name[64];
+            snprintf(name, sizeof name, "functions.%c.cold_starts", 'a' + k);
+            cold[policy][k] = run_value(&res, name, NULL);
+        }
+        ck_assert_double_eq(run_value(&res, "functions.b.invocations", NULL), 299);
+        ck_assert_double_eq(run_value(&res, "functions.a.dropped_for_memory", NULL), 0);
+        ck_assert_double_eq(run_value(&res, "functions.a.evictions", NULL), policy ? 150 : 0);
+        support_done(spec, &res);
+    }
+    ck_assert_double_eq(cold[0][0], 1);       /* Greedy-Dual keeps the costly one */
+    ck_assert_double_eq(cold[1][0], 150);     /* LRU: every other one */
+    for (int policy = 0; policy < 2; policy++) {
+        ck_assert_double_eq(cold[policy][1], 299);
+        ck_assert_double_eq(cold[policy][2], 299);
+    }
+}
+END_TEST
+
 /* A deployment (all at once) retires every warm environment: the minute after it starts
  * about as many environments cold as the very first minute did (the pool is rebuilt), where
  * the same minute without a deployment has almost none. */
@@ -1248,6 +1311,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, keep_alive_none_and_forever_bound_cold_starts);
     tcase_add_test(tc, keep_alive_units_refuse_what_they_do_not_model);
     tcase_add_test(tc, greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones);
+    tcase_add_test(tc, a_host_of_containers_drops_and_evicts_as_worked_by_hand);
     tcase_add_test(tc, azure_scales_non_http_triggers_once_every_30_seconds);
     tcase_add_test(tc, a_deployment_makes_a_cold_start_wave);
     tcase_add_test(tc, canary_and_linear_deployments_shift_traffic_and_roll_back);

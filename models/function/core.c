@@ -33,8 +33,11 @@ static void function_free_state(void *p)
     if (st->owns_pool) {
         heap_free(&st->pool->idle);
         free(st->pool->units);
+        free(st->pool->entries);
+        free(st->pool->free_ids);
         free(st->pool);
     }
+    free(st->pool_ids);
     free(st->inst);
     freelist_free(&st->free_slots);
     free(st->idle);
@@ -62,6 +65,14 @@ int function_grow_slots(function_state *st)
     if (!idle)
         return -1;
     st->idle = idle;
+    if (st->f->instance_pool) {
+        uint32_t *ids = realloc(st->pool_ids, next * sizeof *ids);
+        if (!ids)
+            return -1;
+        for (uint32_t i = cap; i < next; i++)
+            ids[i] = POOL_NONE;
+        st->pool_ids = ids;
+    }
     instance *inst = freelist_grow(&st->free_slots, st->inst, sizeof *inst, next, st->max_slots);
     if (!inst)
         return -1;
@@ -120,7 +131,12 @@ static void *function_start(const void *spec, world *w, int index)
     st->idle = malloc(first * sizeof *st->idle);
     st->idle_pc = malloc((f->provisioned ? f->provisioned : 1) * sizeof *st->idle_pc);
     st->idle_end = w->t_start + (w->t_end - w->t_start);
-    int ok = st->inst && st->idle && st->idle_pc;
+    if (f->instance_pool) {
+        st->pool_ids = malloc(first * sizeof *st->pool_ids);
+        for (uint32_t i = 0; st->pool_ids && i < first; i++)
+            st->pool_ids[i] = POOL_NONE;
+    }
+    int ok = st->inst && st->idle && st->idle_pc && (st->pool_ids || !f->instance_pool);
     if (ok) {
         bool any_error = f->error_rate > 0;
         for (size_t i = 0; i < f->n_deploy; i++)
@@ -264,6 +280,8 @@ void function_release_instance(function_state *st, uint32_t slot, double now)
         bool live = in->version == st->version || (st->cand && in->version == st->cand);
         in->expiry = live ? now + keep_alive_s(st) : now;
         st->idle[st->n_idle++] = slot;
+        if (st->pool_ids && function_container_idle(st, slot) != 0)
+            st->w->out_of_memory = 1;
     }
 }
 
@@ -272,6 +290,8 @@ void function_discard_instance(function_state *st, uint32_t slot)
 {
     instance *in = &st->inst[slot];
     idle_span(st, in->idle_since, in->expiry);
+    if (st->pool_ids)
+        function_container_gone(st, slot);
     world *w = st->w;
     for (uint32_t b = 0; in->conns && b < st->f->n_conn; b++)
         if (in->conns & (1ull << b)) {
@@ -434,6 +454,8 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
             if (!expired) {
                 idle_span(st, in->idle_since, now);
                 slot = top;
+                if (st->pool_ids)
+                    function_container_take(st, slot);   /* running: not evictable */
                 break;
             }
             function_discard_instance(st, top);
@@ -449,8 +471,14 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
             w->out_of_memory = 1;       /* memory ran out */
             return UINT32_MAX;
         }
-        st->tokens -= 1.0;
         slot = freelist_take(&st->free_slots);
+        if (st->pool_ids && !function_container_load(st, slot, now)) {
+            freelist_give(&st->free_slots, slot);     /* no room on the host */
+            if (!st->host_full)
+                w->out_of_memory = 1;
+            return UINT32_MAX;
+        }
+        st->tokens -= 1.0;
         st->inst[slot].provisioned = 0;
         st->inst[slot].conns = 0;
         st->inst[slot].version = v;
@@ -459,6 +487,8 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
     } else if (st->inst[slot].provisioned) {
         idle_span(st, st->inst[slot].idle_since, now);
     }
+    if (st->pool_ids)
+        st->pool_freq += 1.0;        /* Greedy-Dual's frequency: the function's invocations */
     *cold_out = cold;
     return slot;
 }
@@ -485,6 +515,15 @@ void function_accept(void *state, world *w, uint32_t req)
     uint32_t v = st->cand && rng_uniform(st->r_deploy) < st->share ? st->cand : st->version;
     int cold = 0;
     uint32_t slot = function_take_instance(st, w, now, &cold, v);
+    if (slot == UINT32_MAX && st->host_full) {
+        /* The host is full of running containers: dropped (FaasCache's server does), counted
+         * apart from the throttles; the client is refused as by a throttle. */
+        st->host_full = false;
+        if (world_measuring(w, now))
+            st->dropped_for_memory++;
+        world_reply(w, req, RESULT_THROTTLED);
+        return;
+    }
     if (slot == UINT32_MAX) {
         function_throttle(st, w, req, now);
         return;

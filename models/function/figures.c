@@ -52,7 +52,13 @@ void function_report(const void *spec, const void *state, metric_sink *m)
     function_figures_of(spec, state, &ff);
     metric_emit(m, "idle_gb_s", ff.idle_gb_s);
     metric_emit(m, "prewarms", st->owns_unit ? (double)st->unit->prewarms : 0.0);
-    metric_emit(m, "evictions", st->owns_unit ? (double)st->unit->evictions : 0.0);
+    metric_emit(m, "evictions", st->owns_unit ? (double)st->unit->evictions : (double)st->pool_evictions);
+    if (f->instance_pool) {
+        /* Containers on the host: requests dropped for want of memory, and the memory its
+         * containers held on average (busy and idle, until expiry or eviction). */
+        metric_emit(m, "dropped_for_memory", (double)st->dropped_for_memory);
+        metric_emit(m, "memory_gb_mean", (st->busy_s + st->idle_s) * gb / window);
+    }
     metric_emit(m, "deployments", (double)st->deployments);
     if (f->n_deploy) {
         metric_emit(m, "rollbacks", (double)st->rollbacks);

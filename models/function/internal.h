@@ -154,7 +154,9 @@ typedef struct function_spec {
                                           each attempt of a synchronous call (NAN: not yet
                                           known; 0 elsewhere) */
     bool              region_rtt_derived; /* region_rtt_ms was derived from a source's round trips */
-    int               pool_owner;      /* greedy-dual: the component holding the host pool */
+    int               pool_owner;      /* greedy-dual or instance_pool: the component holding the host pool */
+    bool              instance_pool;   /* scope "instance" with pool_gb: one container per execution
+                                          under the host's memory */
     uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */
     size_t            n_pc_actions;    /* provisioned_schedule: daily actions, by hour */
     double            pc_start_hour, pc_at_hour[24];
@@ -281,7 +283,17 @@ typedef struct host_pool {
     heap      idle;              /* pool ids of the idle resident units, by priority */
     ka_unit **units;             /* by pool id: every unit on the host */
     uint32_t  n_units, cap_units;
+    /* Containers (keep_alive.scope "instance" with pool_gb, keepalive.c): one per execution,
+     * each holding its function's memory; idle ones in `idle` by Greedy-Dual priority, or by
+     * expiry under a fixed or uniform window (an expired one goes first). A container's pool
+     * id is its entry here; ids are reused. */
+    struct pool_entry { struct function_state *st; uint32_t slot; } *entries;
+    uint32_t  n_entries, cap_entries;
+    uint32_t *free_ids;
+    uint32_t  n_free;
 } host_pool;
+
+#define POOL_NONE UINT32_MAX     /* a slot without a container on the host */
 
 /* An event delivered more than once (at least once: async.c's copies): what its deliveries
  * share. owner is the delivery (1 the first, 2 the copy) holding its idempotency key, 0
@@ -340,6 +352,14 @@ typedef struct function_state {
     bool      owns_unit;
     host_pool *pool;                 /* greedy-dual: shared by every such function */
     bool      owns_pool;
+    /* instance_pool: each slot's pool id (POOL_NONE: no container held), the function's
+     * Greedy-Dual frequency (reset when it has no container left), its containers on the host
+     * and, in the window, its containers evicted and requests dropped for want of memory */
+    uint32_t *pool_ids;
+    double    pool_freq;
+    uint32_t  pool_live;
+    uint64_t  pool_evictions, dropped_for_memory;
+    bool      host_full;             /* the last function_take_instance failed for memory */
     uint32_t  max_slots;             /* inst grows on demand up to max_slots */
     freelist  free_slots;            /* inst's free slots; its capacity is inst's */
     uint32_t  pc_live, pc_cap;       /* provisioned instances, and how many there should be */
@@ -387,6 +407,13 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path);
 /* ---- keepalive.c ---- */
 int function_pool_join(host_pool *p, ka_unit *u);
 bool function_pool_make_room(host_pool *p, double gb, double now);
+/* Containers on a host (instance_pool). A new container of st at slot: room made by
+ * evicting idle ones (false: the host is full of running containers, or out of memory). */
+bool function_container_load(function_state *st, uint32_t slot, double now);
+/* slot's container starts an execution (warm), becomes idle (its expiry set), or goes. */
+void function_container_take(function_state *st, uint32_t slot);
+int  function_container_idle(function_state *st, uint32_t slot);
+void function_container_gone(function_state *st, uint32_t slot);
 void function_unit_close_idle(ka_unit *u, double now);
 void function_unit_arrive(ka_unit *u, double now);
 int function_unit_release(ka_unit *u, double now);

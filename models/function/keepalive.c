@@ -152,3 +152,109 @@ int function_unit_release(ka_unit *u, double now)
     }
     return 0;
 }
+
+/* ---- containers on a host: one per execution, each holding its function's memory ---- */
+
+static double container_gb(const function_state *st)
+{
+    return st->f->memory_mb / 1024.0;
+}
+
+/* Greedy-Dual's cost of a cold start: what a client waits for one. */
+static double container_cost_ms(const function_state *st)
+{
+    return fmax(dist_mean(&st->f->platform_ms) + dist_mean(&st->f->cold_start_ms), 1e-3);
+}
+
+/* The container at pool id leaves the host: its memory is free, its id reusable, and its
+ * function's frequency resets when it was the function's last one. */
+static void container_leave(host_pool *p, uint32_t id)
+{
+    struct pool_entry *e = &p->entries[id];
+    function_state *st = e->st;
+    if (heap_contains(&p->idle, id))
+        heap_remove(&p->idle, id);
+    p->used_gb -= container_gb(st);
+    if (p->used_gb < 1e-9)
+        p->used_gb = 0;
+    st->pool_ids[e->slot] = POOL_NONE;
+    if (--st->pool_live == 0)
+        st->pool_freq = 0;
+    p->free_ids[p->n_free++] = id;
+}
+
+bool function_container_load(function_state *st, uint32_t slot, double now)
+{
+    host_pool *p = st->pool;
+    double gb = container_gb(st);
+    st->host_full = false;
+    /* Evict idle containers, the lowest key first (Greedy-Dual: the clock rises to the
+     * evicted priority; a window: the one that expires soonest, an expired one first). */
+    uint32_t id;
+    double key;
+    while (p->used_gb + gb > p->capacity_gb + 1e-9 && heap_min(&p->idle, &id, &key)) {
+        struct pool_entry *e = &p->entries[id];
+        instance *in = &e->st->inst[e->slot];
+        if (e->st->f->keep_alive == KEEP_GREEDY_DUAL)
+            p->clock = key;
+        if (in->expiry > now) {
+            /* Evicted while it would have stayed: it idles until now, then goes when its
+             * function next looks at its idle stack (as an expired one would). */
+            in->expiry = now;
+            if (world_measuring(st->w, now))
+                e->st->pool_evictions++;
+        }
+        container_leave(p, id);
+    }
+    if (p->used_gb + gb > p->capacity_gb + 1e-9) {
+        st->host_full = true;
+        return false;
+    }
+    if (p->n_free == 0) {
+        if (p->n_entries == p->cap_entries) {
+            uint32_t cap = p->cap_entries ? 2 * p->cap_entries : 64;
+            struct pool_entry *entries = realloc(p->entries, cap * sizeof *entries);
+            uint32_t *free_ids = entries ? realloc(p->free_ids, cap * sizeof *free_ids) : NULL;
+            if (entries)
+                p->entries = entries;
+            if (!free_ids)
+                return false;
+            p->free_ids = free_ids;
+            p->cap_entries = cap;
+        }
+        p->free_ids[p->n_free++] = p->n_entries++;
+    }
+    id = p->free_ids[--p->n_free];
+    p->entries[id] = (struct pool_entry){ .st = st, .slot = slot };
+    st->pool_ids[slot] = id;
+    st->pool_live++;
+    p->used_gb += gb;
+    return true;
+}
+
+void function_container_take(function_state *st, uint32_t slot)
+{
+    uint32_t id = st->pool_ids[slot];
+    if (id != POOL_NONE && heap_contains(&st->pool->idle, id))
+        heap_remove(&st->pool->idle, id);
+}
+
+int function_container_idle(function_state *st, uint32_t slot)
+{
+    host_pool *p = st->pool;
+    uint32_t id = st->pool_ids[slot];
+    if (id == POOL_NONE)
+        return 0;
+    const instance *in = &st->inst[slot];
+    double key = st->f->keep_alive == KEEP_GREEDY_DUAL
+                     ? p->clock + st->pool_freq * container_cost_ms(st) / container_gb(st)
+                     : in->expiry;
+    return heap_push(&p->idle, id, key);
+}
+
+void function_container_gone(function_state *st, uint32_t slot)
+{
+    uint32_t id = st->pool_ids[slot];
+    if (id != POOL_NONE)
+        container_leave(st->pool, id);
+}

@@ -308,6 +308,13 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
     bool unit_policy = f->keep_alive == KEEP_HYBRID || f->keep_alive == KEEP_GREEDY_DUAL;
     f->scope = (keep_alive_scope)cfg_enum(&k, "scope", scope_names,
                                           unit_policy ? SCOPE_APP : SCOPE_INSTANCE);
+    /* One container per execution under a host's memory (FaasCache's server): pool_gb with
+     * scope "instance"; a fixed or uniform window then evicts the idle container that
+     * expires soonest (the least recently used, with one window), Greedy-Dual the lowest
+     * priority. The first such function's pool_gb is the host's. */
+    if (f->scope == SCOPE_INSTANCE && f->keep_alive != KEEP_HYBRID && f->keep_alive != KEEP_GREEDY_DUAL &&
+        f->keep_alive != KEEP_NONE && cfg_has(&k, "pool_gb"))
+        f->pool_gb = cfg_number(&k, "pool_gb", 32, 0.125, 1e9);
     switch (f->keep_alive) {
     case KEEP_FIXED:
         f->idle_min_s = f->idle_max_s = cfg_number(&k, "idle_s", cloud_run ? 900 : 360, 0, 1e9);
@@ -362,11 +369,18 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
         break;
     }
     }
+    f->instance_pool = f->scope == SCOPE_INSTANCE && f->pool_gb > 0;
+    if (f->instance_pool) {
+        /* When the host is full of running containers: the request is dropped (the published
+         * simulator's choice); queueing for memory is not modelled yet. */
+        static const char *const on_full_names[] = { "drop", NULL };
+        cfg_enum(&k, "on_full", on_full_names, 0);
+    }
     cfg_done(&k);
     if (cfg_failed(n) || f->scope == SCOPE_INSTANCE) {
-        if (!cfg_failed(n) && unit_policy)
-            cfg_fail(&k, "scope", "the %s policy keeps a function or an app loaded as one "
-                     "unit: use \"function\" or \"app\"", keep_names[f->keep_alive]);
+        if (!cfg_failed(n) && f->keep_alive == KEEP_HYBRID)
+            cfg_fail(&k, "scope", "the hybrid policy keeps a function or an app loaded as one "
+                     "unit: use \"function\" or \"app\"");
         return;
     }
     if (f->concurrency > 1)
@@ -1011,13 +1025,35 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
      * (whose keep_alive settings apply to the whole app). */
     /* Greedy-dual units share one host pool, held by the first such function (its pool_gb
      * applies). */
+    /* Containers kept one per execution under a host's memory (instance_pool) share one
+     * host too, held by the first such function; a scenario has one host: units or
+     * containers, not both. */
     f->pool_owner = -1;
-    for (size_t i = 0; f->keep_alive == KEEP_GREEDY_DUAL && i < w->n_components; i++)
-        if (w->components[i].kind == &function_kind &&
-            ((const function_spec *)w->components[i].spec)->keep_alive == KEEP_GREEDY_DUAL) {
-            f->pool_owner = (int)i;
-            break;
+    bool unit_pool = f->keep_alive == KEEP_GREEDY_DUAL && !f->instance_pool;
+    for (size_t i = 0; (unit_pool || f->instance_pool) && i < w->n_components; i++) {
+        if (w->components[i].kind != &function_kind)
+            continue;
+        const function_spec *g = w->components[i].spec;
+        bool g_unit = g->keep_alive == KEEP_GREEDY_DUAL && !g->instance_pool;
+        if ((g_unit && f->instance_pool) || (g->instance_pool && unit_pool)) {
+            cfg_node c;
+            cfg_root(&c, ctx, NULL, NULL);
+            snprintf(c.path, sizeof c.path, "%s.keep_alive", path);
+            cfg_fail(&c, "scope", "one host pool holds either units (scope \"function\" or \"app\") or "
+                     "containers (scope \"instance\"); \"%s\" keeps the other kind", g->name);
+            return -1;
         }
+        if (f->pool_owner < 0 && (g_unit || g->instance_pool) && g_unit == unit_pool)
+            f->pool_owner = (int)i;
+    }
+    if (f->instance_pool && (f->concurrency > 1 || f->provisioned || f->n_deploy)) {
+        cfg_node c;
+        cfg_root(&c, ctx, NULL, NULL);
+        snprintf(c.path, sizeof c.path, "%s.keep_alive", path);
+        cfg_fail(&c, "pool_gb", "a host pool of containers is modelled for one request per container, "
+                 "without provisioned concurrency or deployments");
+        return -1;
+    }
     f->unit_owner = -1;
     for (size_t i = 0; f->scope != SCOPE_INSTANCE && i < w->n_components; i++) {
         if (w->components[i].kind != &function_kind)
