@@ -380,6 +380,7 @@ static void saturation(const run_result *r, slo_verdict *v)
 {
     char a[48], b[48];   /* plain numbers for the reasons */
     const world_spec *spec = r->spec;
+    double dropped = 0, host_inv = 0;    /* containers on a host (keep_alive pool_gb) */
     for (size_t i = 0; i < spec->n_components; i++) {
         const char *kind = spec->components[i].kind->name, *name = spec->components[i].name;
         const char *plural = spec->components[i].kind->plural;
@@ -387,6 +388,11 @@ static void saturation(const run_result *r, slo_verdict *v)
         if (!strcmp(kind, "function")) {
             double thr = mean_of(r, "functions.%s.throttles", name);
             double inv = mean_of(r, "functions.%s.invocations", name);
+            double drop = mean_of(r, "functions.%s.dropped_for_memory", name);
+            if (isfinite(drop)) {
+                dropped += drop;
+                host_inv += inv;
+            }
             if (thr > 0 && thr >= SAT_THROTTLED_SHARE * (thr + inv))
                 add_reason(v, "function %s at its concurrency limit: %.3g%% of its attempts throttled", name,
                            100 * thr / (thr + inv));
@@ -429,6 +435,9 @@ static void saturation(const run_result *r, slo_verdict *v)
             service_saturation(r, i, v);
         }
     }
+    if (dropped > 0 && dropped >= SAT_THROTTLED_SHARE * (dropped + host_inv))
+        add_reason(v, "the host's memory (keep_alive pool_gb) full of running containers: %.3g%% of "
+                   "invocations dropped", 100 * dropped / (dropped + host_inv));
 }
 
 void slo_judge(const slo_clause *c, size_t n, const run_result *r, slo_verdict *v)

@@ -2198,7 +2198,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                 for (size_t c = 0; c < 4; c++) {
                     char cell[160];
                     num_cell(cell, sizeof cell, shown[c][0], shown[c][1], NAN, NAN, style[c]);
-                    table_set(&tb, 1 + i, n_vary + c, "%s%s%s", cell, tells[c] ? " *" : "", fews[c] ? " †" : "");
+                    table_set(&tb, 1 + i, n_vary + c, "%s%s%s", cell, tells[c] ? " ≠" : "", fews[c] ? " †" : "");
                     any_tell |= tells[c];
                 }
                 verdict_marks(&verdict[i], marks, sizeof marks);
@@ -2210,7 +2210,7 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
         table_print(&tb, &out, 0);
         table_free(&tb);
         if (any_tell)
-            text_printf(&out, "\n* differs from point %zu distinguishably (the paired 95%% interval of the difference "
+            text_printf(&out, "\n≠ differs from point %zu distinguishably (the paired 95%% interval of the difference "
                         "excludes 0; sweep.csv has every figure's difference)\n", first);
         few_lines(&out, &few_list, n_few);
         free(few_list.s);

@@ -1,10 +1,25 @@
 #!/bin/sh
-# Keep-alive policies on the 500-function Azure sample: fixed 5-120 minutes and the hybrid
-# histogram policy, each app kept as one unit, against fixed 10 minutes (the first column).
-# Usage: sh scripts/keepalive-study.sh [extra slsim options, e.g. --duration 7200]
+# Keep-alive policies on the 500-function Azure sample.
+#   sh scripts/keepalive-study.sh [slsim options]
+#     fixed 5-120 minutes and the hybrid histogram policy, each app kept as one unit,
+#     against fixed 10 minutes (the first column): a compare.
+#   sh scripts/keepalive-study.sh --memory [GB,GB,...] [slsim options]
+#     FaasCache's comparison: one container per execution on a host of that memory (default
+#     8,16,32,64,128 GB), a fixed 10-minute window evicting the least recently used against
+#     Greedy-Dual: a sweep whose plot draws the cold-start ratio (and the share of requests
+#     dropped for memory, its throttled_share) against the host's memory, one line a policy.
 set -eu
 slsim=${SLSIM:-./slsim}
 ka=traffic[0].arrivals.function_defaults.keep_alive
+if [ "${1:-}" = "--memory" ]; then
+  shift
+  sizes=8,16,32,64,128
+  case "${1:-}" in [0-9]*) sizes=$1; shift ;; esac
+  exec "$slsim" sweep scenarios/traces/keepalive-study.json --out results/keepalive-memory \
+    --vary "$ka={\"policy\":\"fixed\",\"idle_s\":600,\"scope\":\"instance\",\"pool_gb\":8},{\"policy\":\"greedy-dual\",\"scope\":\"instance\",\"pool_gb\":8}" \
+    --vary "$ka.pool_gb=$sizes" \
+    "$@"
+fi
 exec "$slsim" compare scenarios/traces/keepalive-study.json --out results/keepalive-study \
   --variant "fixed-5min:$ka.idle_s=300" \
   --variant "fixed-20min:$ka.idle_s=1200" \

@@ -265,7 +265,7 @@ START_TEST(a_sweep_pairs_its_points_and_flags_few_events)
             ck_assert_double_gt(fabs(d), dci);
     }
     free(csv);
-    ck_assert_msg(strstr(out, "* differs from point 0 distinguishably"), "%s", out);
+    ck_assert_msg(strstr(out, "≠ differs from point 0 distinguishably"), "%s", out);
     /* 60 s at 7.3 a second: about 430 completed a replication, fewer than 1,000: the p99 is
      * flagged with its count; 600 s (about 4,300) is not. */
     ck_assert_msg(strstr(out, "† from few events") && strstr(out, "requests completed a replication, fewer than 10 "

@@ -314,6 +314,7 @@ typedef struct function_state {
     uint32_t *pool_busy;             /* on-demand busy count of the shared pool, or NULL */
     uint32_t *pool_peak;             /* the most it has held (world's unreserved_peak) */
     ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
+    uint32_t *pool_ids;              /* instance_pool: each slot's id on the host (below) */
     struct shared_state *shared;     /* concurrent.c's state (f->shared), or NULL */
     uint32_t  n_idle, n_idle_pc;     /* sizes of the two idle stacks */
     uint32_t  busy;                  /* all busy instances */
@@ -352,10 +353,10 @@ typedef struct function_state {
     bool      owns_unit;
     host_pool *pool;                 /* greedy-dual: shared by every such function */
     bool      owns_pool;
-    /* instance_pool: each slot's pool id (POOL_NONE: no container held), the function's
-     * Greedy-Dual frequency (reset when it has no container left), its containers on the host
-     * and, in the window, its containers evicted and requests dropped for want of memory */
-    uint32_t *pool_ids;
+    /* instance_pool: pool_ids (above) holds each slot's pool id (POOL_NONE: no container
+     * held); the function's Greedy-Dual frequency (reset when it has no container left), its
+     * containers on the host and, in the window, its containers evicted and requests
+     * dropped for want of memory */
     double    pool_freq;
     uint32_t  pool_live;
     uint64_t  pool_evictions, dropped_for_memory;
