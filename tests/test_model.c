@@ -374,6 +374,13 @@ START_TEST(a_host_of_containers_drops_and_evicts_as_worked_by_hand)
     double gb = run_value(&res, "functions.f.memory_gb_mean", NULL);
     ck_assert_msg(gb > 1.9 && gb <= 2.0, "two containers held nearly throughout: %g GB", gb);
     support_done(spec, &res);
+    /* on_full "throttle": the same requests refused, counted as throttles instead. */
+    support_scenario_set(json, sizeof json, "model/host-pool-drops-every-third.json", "components.f.keep_alive.on_full=throttle");
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.throttles", NULL), 10);
+    ck_assert_double_eq(run_value(&res, "functions.f.dropped_for_memory", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 20);
+    support_done(spec, &res);
     support_scenario_set(json, sizeof json, "model/host-pool-drops-every-third.json", "components.f.keep_alive.pool_gb=3");
     support_run_text(json, 0, &spec, &res);
     ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 3);

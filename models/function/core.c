@@ -515,7 +515,7 @@ void function_accept(void *state, world *w, uint32_t req)
     uint32_t v = st->cand && rng_uniform(st->r_deploy) < st->share ? st->cand : st->version;
     int cold = 0;
     uint32_t slot = function_take_instance(st, w, now, &cold, v);
-    if (slot == UINT32_MAX && st->host_full) {
+    if (slot == UINT32_MAX && st->host_full && !f->on_full_throttle) {
         /* The host is full of running containers: dropped (FaasCache's server does), counted
          * apart from the throttles; the client is refused as by a throttle. */
         st->host_full = false;
@@ -525,6 +525,7 @@ void function_accept(void *state, world *w, uint32_t req)
         return;
     }
     if (slot == UINT32_MAX) {
+        st->host_full = false;
         function_throttle(st, w, req, now);
         return;
     }

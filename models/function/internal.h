@@ -157,6 +157,7 @@ typedef struct function_spec {
     int               pool_owner;      /* greedy-dual or instance_pool: the component holding the host pool */
     bool              instance_pool;   /* scope "instance" with pool_gb: one container per execution
                                           under the host's memory */
+    bool              on_full_throttle; /* a full host throttles (else drops) the request */
     uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */
     size_t            n_pc_actions;    /* provisioned_schedule: daily actions, by hour */
     double            pc_start_hour, pc_at_hour[24];

@@ -372,9 +372,10 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
     f->instance_pool = f->scope == SCOPE_INSTANCE && f->pool_gb > 0;
     if (f->instance_pool) {
         /* When the host is full of running containers: the request is dropped (the published
-         * simulator's choice); queueing for memory is not modelled yet. */
-        static const char *const on_full_names[] = { "drop", NULL };
-        cfg_enum(&k, "on_full", on_full_names, 0);
+         * simulator's choice) or throttled (a 429 as at a concurrency limit, counted with the
+         * throttles); queueing for memory is not modelled yet. */
+        static const char *const on_full_names[] = { "drop", "throttle", NULL };
+        f->on_full_throttle = cfg_enum(&k, "on_full", on_full_names, 0) == 1;
     }
     cfg_done(&k);
     if (cfg_failed(n) || f->scope == SCOPE_INSTANCE) {
