@@ -373,6 +373,7 @@ START_TEST(a_host_of_containers_drops_and_evicts_as_worked_by_hand)
     ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 20);
     double gb = run_value(&res, "functions.f.memory_gb_mean", NULL);
     ck_assert_msg(gb > 1.9 && gb <= 2.0, "two containers held nearly throughout: %g GB", gb);
+    ck_assert_double_eq(run_value(&res, "functions.f.host_memory_gb_max", NULL), 2);
     support_done(spec, &res);
     /* on_full "throttle": the same requests refused, counted as throttles instead. */
     support_scenario_set(json, sizeof json, "model/host-pool-drops-every-third.json", "components.f.keep_alive.on_full=throttle");
@@ -405,6 +406,7 @@ START_TEST(a_host_of_containers_drops_and_evicts_as_worked_by_hand)
         ck_assert_double_eq(run_value(&res, "functions.b.invocations", NULL), 299);
         ck_assert_double_eq(run_value(&res, "functions.a.dropped_for_memory", NULL), 0);
         ck_assert_double_eq(run_value(&res, "functions.a.evictions", NULL), policy ? 150 : 0);
+        ck_assert_double_eq(run_value(&res, "functions.a.host_memory_gb_max", NULL), 2);
         support_done(spec, &res);
     }
     ck_assert_double_eq(cold[0][0], 1);       /* Greedy-Dual keeps the costly one */

@@ -58,6 +58,8 @@ void function_report(const void *spec, const void *state, metric_sink *m)
          * containers held on average (busy and idle, until expiry or eviction). */
         metric_emit(m, "dropped_for_memory", (double)st->dropped_for_memory);
         metric_emit(m, "memory_gb_mean", (st->busy_s + st->idle_s) * gb / window);
+        /* The host's peak: every function on it says the same. */
+        metric_emit(m, "host_memory_gb_max", st->pool ? st->pool->peak_gb : 0.0);
     }
     metric_emit(m, "deployments", (double)st->deployments);
     if (f->n_deploy) {

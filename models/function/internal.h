@@ -292,6 +292,7 @@ typedef struct host_pool {
     uint32_t  n_entries, cap_entries;
     uint32_t *free_ids;
     uint32_t  n_free;
+    double    peak_gb;           /* the most its live containers held (measured window) */
 } host_pool;
 
 #define POOL_NONE UINT32_MAX     /* a slot without a container on the host */

@@ -192,6 +192,11 @@ bool function_container_load(function_state *st, uint32_t slot, double now)
      * evicted priority; a window: the one that expires soonest, an expired one first). */
     uint32_t id;
     double key;
+    /* Under a window the keys are expiries: the containers already expired go first, so
+     * that used_gb is what live containers hold (they never serve again; no eviction). */
+    if (st->f->keep_alive != KEEP_GREEDY_DUAL)
+        while (heap_min(&p->idle, &id, &key) && key <= now)
+            container_leave(p, id);
     while (p->used_gb + gb > p->capacity_gb + 1e-9 && heap_min(&p->idle, &id, &key)) {
         struct pool_entry *e = &p->entries[id];
         instance *in = &e->st->inst[e->slot];
@@ -229,6 +234,8 @@ bool function_container_load(function_state *st, uint32_t slot, double now)
     st->pool_ids[slot] = id;
     st->pool_live++;
     p->used_gb += gb;
+    if (p->used_gb > p->peak_gb && world_measuring(st->w, now))
+        p->peak_gb = p->used_gb;        /* memory rises only here */
     return true;
 }
 

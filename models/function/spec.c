@@ -1044,6 +1044,16 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
                      "containers (scope \"instance\"); \"%s\" keeps the other kind", g->name);
             return -1;
         }
+        if (f->instance_pool && g->instance_pool &&
+            (g->keep_alive == KEEP_GREEDY_DUAL) != (f->keep_alive == KEEP_GREEDY_DUAL)) {
+            /* The host orders its idle containers by one key: priorities or expiries. */
+            cfg_node c;
+            cfg_root(&c, ctx, NULL, NULL);
+            snprintf(c.path, sizeof c.path, "%s.keep_alive", path);
+            cfg_fail(&c, "policy", "one host of containers evicts by one rule: \"%s\" is %s, this one %s",
+                     g->name, keep_names[g->keep_alive], keep_names[f->keep_alive]);
+            return -1;
+        }
         if (f->pool_owner < 0 && (g_unit || g->instance_pool) && g_unit == unit_pool)
             f->pool_owner = (int)i;
     }
