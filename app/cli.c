@@ -437,7 +437,10 @@ int cli_parse(const cli_command *c, int argc, char **argv, cli_args *a)
         int rc = option_take(a, o, val);
         if (rc != 0)
             return rc;
+        a->max_replications_given |= o->id == CLI_MAX_REPLICATIONS;
     }
+    if (a->max_replications_given && !a->n_precision)
+        return cli_bad_usage("%s", "--max-replications applies with --precision only");
     return 0;
 }
 

@@ -12,6 +12,7 @@
  * is one line "slsim: ... (try 'slsim --help')" on stderr and exit status 2. */
 #ifndef SLSIM_CLI_H
 #define SLSIM_CLI_H
+#include <stdbool.h>
 #include <stdio.h>
 #include "app/precision.h"
 #include "app/slo.h"
@@ -68,6 +69,7 @@ typedef struct cli_args {
     size_t       n_precision;
     char         precision_text[160];            /* the values as given, joined by ", " */
     long long    max_replications;               /* --max-replications (default 100) */
+    bool         max_replications_given;
 } cli_args;
 
 /* The command called name, or NULL. */

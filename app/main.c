@@ -199,10 +199,6 @@ static int study_main(const cli_args *a)
         rc = cli_bad_usage("%s: missing scenario FILE", cmd);
         goto out;
     }
-    if (a->max_replications != 100 && !a->n_precision) {
-        cli_print_message("slsim: --max-replications applies with --precision only");
-        goto out;
-    }
     if (n_vargs && n_files > 1) {
         rc = cli_bad_usage("%s: --variant goes with one scenario FILE, not several", cmd);
         goto out;
@@ -544,12 +540,6 @@ static int run_main(const cli_args *a)
     if (spec->warmup_auto && partition_spread(spec)) {
         cli_print_message("slsim: warmup_s: \"auto\" runs a pilot, which a partitioned replay spread over MPI "
                           "ranks does not; give the warm-up in seconds (one process's run says the value)");
-        world_spec_free(spec);
-        rc = 2;
-        goto out;
-    }
-    if (a->max_replications != 100 && !a->n_precision) {
-        cli_print_message("slsim: --max-replications applies with --precision only");
         world_spec_free(spec);
         rc = 2;
         goto out;

@@ -335,12 +335,11 @@ static void precision_lines(text *out, const study_options *o, const run_precisi
         if (!p || p->met)
             continue;
         short_runs++;
-        for (size_t k = 0; k < p->n && listed < 8; k++)
-            if (!p->row[k].met) {
+        for (size_t k = 0; k < p->n; k++)
+            if (!p->row[k].met && listed++ < 8) {
                 snprintf(who, sizeof who, "%.160s:", labels[i]);
                 text_printf(&list, "    %-*s %-12s %-28s asked %s\n", width, who, p->row[k].name, p->row[k].value,
                             p->row[k].target);
-                listed++;
             }
     }
     char reps[64];
@@ -367,7 +366,7 @@ static void precision_lines(text *out, const study_options *o, const run_precisi
     else
         text_printf(out, "\nPRECISION NOT REACHED: %s asked; stopped at --max-replications %u with %zu run%s "
                     "short%s:\n%s", o->precision_text, o->max_replications, short_runs, short_runs == 1 ? "" : "s",
-                    listed == 8 ? " (the first 8 figures)" : "", list.s ? list.s : "");
+                    listed > 8 ? " (the first 8 figures)" : "", list.s ? list.s : "");
     if (n_unmeasured && n_measured)
         text_printf(out, "  not measured, so not judged%s:\n%s", n_unmeasured > 8 ? " (the first 8)" : "",
                     unmeasured.s ? unmeasured.s : "");

@@ -472,11 +472,12 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
             return UINT32_MAX;
         }
         slot = freelist_take(&st->free_slots);
-        if (st->pool_ids && !function_container_load(st, slot, now)) {
-            freelist_give(&st->free_slots, slot);     /* no room on the host */
-            if (!st->host_full)
+        int loaded = st->pool_ids ? function_container_load(st, slot, now) : 1;
+        if (loaded != 1) {
+            freelist_give(&st->free_slots, slot);
+            if (loaded < 0)
                 w->out_of_memory = 1;
-            return UINT32_MAX;
+            return loaded == 0 ? TAKE_HOST_FULL : UINT32_MAX;
         }
         st->tokens -= 1.0;
         st->inst[slot].provisioned = 0;
@@ -515,17 +516,15 @@ void function_accept(void *state, world *w, uint32_t req)
     uint32_t v = st->cand && rng_uniform(st->r_deploy) < st->share ? st->cand : st->version;
     int cold = 0;
     uint32_t slot = function_take_instance(st, w, now, &cold, v);
-    if (slot == UINT32_MAX && st->host_full && !f->on_full_throttle) {
+    if (slot == TAKE_HOST_FULL && !f->on_full_throttle) {
         /* The host is full of running containers: dropped (FaasCache's server does), counted
          * apart from the throttles; the client is refused as by a throttle. */
-        st->host_full = false;
         if (world_measuring(w, now))
             st->dropped_for_memory++;
         world_reply(w, req, RESULT_THROTTLED);
         return;
     }
-    if (slot == UINT32_MAX) {
-        st->host_full = false;
+    if (slot == UINT32_MAX || slot == TAKE_HOST_FULL) {
         function_throttle(st, w, req, now);
         return;
     }

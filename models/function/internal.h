@@ -362,7 +362,6 @@ typedef struct function_state {
     double    pool_freq;
     uint32_t  pool_live;
     uint64_t  pool_evictions, dropped_for_memory;
-    bool      host_full;             /* the last function_take_instance failed for memory */
     uint32_t  max_slots;             /* inst grows on demand up to max_slots */
     freelist  free_slots;            /* inst's free slots; its capacity is inst's */
     uint32_t  pc_live, pc_cap;       /* provisioned instances, and how many there should be */
@@ -400,6 +399,9 @@ void function_discard_instance(function_state *st, uint32_t slot);
 attempt_result function_draw_outcome(function_state *st, uint32_t version, uint32_t items,
                                      bool poison, double recorded_ms, double *run_ms);
 uint32_t function_take_instance(function_state *st, world *w, double now, int *cold_out, uint32_t v);
+/* What function_take_instance returns when a host of containers has no room (else it
+ * returns a slot, or UINT32_MAX: throttled). */
+#define TAKE_HOST_FULL (UINT32_MAX - 1)
 void function_accept(void *state, world *w, uint32_t req);
 
 /* ---- spec.c ---- */
@@ -411,8 +413,9 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path);
 int function_pool_join(host_pool *p, ka_unit *u);
 bool function_pool_make_room(host_pool *p, double gb, double now);
 /* Containers on a host (instance_pool). A new container of st at slot: room made by
- * evicting idle ones (false: the host is full of running containers, or out of memory). */
-bool function_container_load(function_state *st, uint32_t slot, double now);
+ * evicting idle ones. Returns 1, 0 when the host is full of running containers, or -1 when
+ * out of memory. */
+int  function_container_load(function_state *st, uint32_t slot, double now);
 /* slot's container starts an execution (warm), becomes idle (its expiry set), or goes. */
 void function_container_take(function_state *st, uint32_t slot);
 int  function_container_idle(function_state *st, uint32_t slot);

@@ -183,11 +183,10 @@ static void container_leave(host_pool *p, uint32_t id)
     p->free_ids[p->n_free++] = id;
 }
 
-bool function_container_load(function_state *st, uint32_t slot, double now)
+int function_container_load(function_state *st, uint32_t slot, double now)
 {
     host_pool *p = st->pool;
     double gb = container_gb(st);
-    st->host_full = false;
     /* Evict idle containers, the lowest key first (Greedy-Dual: the clock rises to the
      * evicted priority; a window: the one that expires soonest, an expired one first). */
     uint32_t id;
@@ -211,10 +210,8 @@ bool function_container_load(function_state *st, uint32_t slot, double now)
         }
         container_leave(p, id);
     }
-    if (p->used_gb + gb > p->capacity_gb + 1e-9) {
-        st->host_full = true;
-        return false;
-    }
+    if (p->used_gb + gb > p->capacity_gb + 1e-9)
+        return 0;
     if (p->n_free == 0) {
         if (p->n_entries == p->cap_entries) {
             uint32_t cap = p->cap_entries ? 2 * p->cap_entries : 64;
@@ -223,7 +220,7 @@ bool function_container_load(function_state *st, uint32_t slot, double now)
             if (entries)
                 p->entries = entries;
             if (!free_ids)
-                return false;
+                return -1;
             p->free_ids = free_ids;
             p->cap_entries = cap;
         }
@@ -236,7 +233,7 @@ bool function_container_load(function_state *st, uint32_t slot, double now)
     p->used_gb += gb;
     if (p->used_gb > p->peak_gb && world_measuring(st->w, now))
         p->peak_gb = p->used_gb;        /* memory rises only here */
-    return true;
+    return 1;
 }
 
 void function_container_take(function_state *st, uint32_t slot)

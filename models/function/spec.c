@@ -1016,6 +1016,13 @@ void function_shared_owners(const void *spec, int *unit_owner, int *pool_owner)
     *pool_owner = f->pool_owner;
 }
 
+/* A node for a message at path[.sub] found while linking (sub NULL: path itself). */
+static void link_node(cfg_node *c, cfg_ctx *ctx, const char *path, const char *sub)
+{
+    cfg_root(c, ctx, NULL, NULL);
+    snprintf(c->path, sizeof c->path, "%s%s%s", path, sub ? "." : "", sub ? sub : "");
+}
+
 int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
 {
     function_spec *f = p;
@@ -1038,8 +1045,7 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
         bool g_unit = g->keep_alive == KEEP_GREEDY_DUAL && !g->instance_pool;
         if ((g_unit && f->instance_pool) || (g->instance_pool && unit_pool)) {
             cfg_node c;
-            cfg_root(&c, ctx, NULL, NULL);
-            snprintf(c.path, sizeof c.path, "%s.keep_alive", path);
+            link_node(&c, ctx, path, "keep_alive");
             cfg_fail(&c, "scope", "one host pool holds either units (scope \"function\" or \"app\") or "
                      "containers (scope \"instance\"); \"%s\" keeps the other kind", g->name);
             return -1;
@@ -1048,8 +1054,7 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
             (g->keep_alive == KEEP_GREEDY_DUAL) != (f->keep_alive == KEEP_GREEDY_DUAL)) {
             /* The host orders its idle containers by one key: priorities or expiries. */
             cfg_node c;
-            cfg_root(&c, ctx, NULL, NULL);
-            snprintf(c.path, sizeof c.path, "%s.keep_alive", path);
+            link_node(&c, ctx, path, "keep_alive");
             cfg_fail(&c, "policy", "one host of containers evicts by one rule: \"%s\" is %s, this one %s",
                      g->name, keep_names[g->keep_alive], keep_names[f->keep_alive]);
             return -1;
@@ -1059,8 +1064,7 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
     }
     if (f->instance_pool && (f->concurrency > 1 || f->provisioned || f->n_deploy)) {
         cfg_node c;
-        cfg_root(&c, ctx, NULL, NULL);
-        snprintf(c.path, sizeof c.path, "%s.keep_alive", path);
+        link_node(&c, ctx, path, "keep_alive");
         cfg_fail(&c, "pool_gb", "a host pool of containers is modelled for one request per container, "
                  "without provisioned concurrency or deployments");
         return -1;
@@ -1127,15 +1131,13 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
     }
     if (f->cache_hit_ratio > 0 && f->idempotency) {
         cfg_node c;
-        cfg_root(&c, ctx, NULL, NULL);
-        snprintf(c.path, sizeof c.path, "%s", path);
+        link_node(&c, ctx, path, NULL);
         cfg_fail(&c, "local_cache", "is not modelled with idempotency (its check is the first step)");
         return -1;
     }
     if (f->cache_hit_ratio > 0 && !f->calls[0].sync) {
         cfg_node c;
-        cfg_root(&c, ctx, NULL, NULL);
-        snprintf(c.path, sizeof c.path, "%s", path);
+        link_node(&c, ctx, path, NULL);
         cfg_fail(&c, "local_cache", "caches what the first call step fetches, and calls[0] is "
                  "asynchronous: make it \"sync\"");
         return -1;
