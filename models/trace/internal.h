@@ -40,6 +40,9 @@
 
 typedef enum trace_format { FORMAT_AZURE2019, FORMAT_AZURE2021, FORMAT_CSV, FORMAT_LAMBDA } trace_format;
 enum { WITHIN_UNIFORM, WITHIN_EVEN };
+/* azure2019 cold_start: function_defaults' own, or each function's durations_file Maximum -
+ * Average (FaasCache's simulator takes that as the cost of a cold start). */
+enum { COLD_FROM_DEFAULTS, COLD_FROM_MAX_MINUS_AVERAGE };
 enum { BAD_ROW_ERROR, BAD_ROW_SKIP };
 /* Columns: csv (time, function, duration, tenant, size), azure2021 (app, func, end, dur). */
 enum { COL_TIME, COL_FUNCTION, COL_DURATION, COL_TENANT, COL_SIZE };
@@ -59,6 +62,7 @@ typedef struct trace_function {
     int       component;     /* index in the scenario's components; -1 until known */
     bool      selected, generated;
     bool      has_percentiles;
+    double    avg_ms, max_ms;  /* durations_file's Average and Maximum (cold_start "maximum-minus-average") */
     double    arrivals;      /* in the window, one pass (exact for whole minutes) */
     double    wakes;         /* azure2019: minutes of the window with arrivals after 6 or more
                                 without (about its cold starts under Lambda's keep-alive) */
@@ -89,6 +93,7 @@ struct trace_spec {
     bool         start_given;
     double       time_scale;
     int          within, on_bad_row, memory_percentile;
+    int          cold_start;     /* COLD_FROM_... */
     uint32_t     repeat;         /* loops; 0 until the run ends */
     /* functions */
     trace_function *fn;
@@ -124,7 +129,7 @@ typedef struct options {
     int          format;
     const char  *file, *durations_file, *memory_file;
     const cJSON *files;           /* lambda-report: "files" (strings or {file, function}) */
-    int          memory_percentile, within, on_bad_row;
+    int          memory_percentile, within, on_bad_row, cold_start;
     double       start_s, end_s, time_scale;
     bool         start_given, end_given;
     uint32_t     repeat;

@@ -608,17 +608,23 @@ int trace_scan_side_file(loader *L, bool memory, int percentile)
     trace_spec *t = L->t;
     const char *path = memory ? t->memory_path : t->durations_path;
     const char *expected = memory ? "HashOwner,HashApp[,HashFunction],...,AverageAllocatedMb_pct<P>,..."
-                                  : "HashOwner,HashApp,HashFunction,...,percentile_Average_0,_1,_25,_50,_75,_99,_100";
+                           : t->cold_start == COLD_FROM_MAX_MINUS_AVERAGE
+                               ? "HashOwner,HashApp,HashFunction,Average,...,Maximum,percentile_Average_0,_1,_25,_50,_75,_99,_100"
+                               : "HashOwner,HashApp,HashFunction,...,percentile_Average_0,_1,_25,_50,_75,_99,_100";
     if (open_with_header(L, path, expected) != 0)
         return -1;
     int owner = header_column(L, "HashOwner"), app = header_column(L, "HashApp");
     int func = header_column(L, "HashFunction");
-    int value[N_DURATION_PERCENTILES];
-    size_t n_values = memory ? 1 : N_DURATION_PERCENTILES;
+    /* The durations' percentiles, then (cold_start "maximum-minus-average") Average and
+     * Maximum; or the memory column. */
+    int value[N_DURATION_PERCENTILES + 2];
+    size_t n_values = memory ? 1 : N_DURATION_PERCENTILES + (t->cold_start == COLD_FROM_MAX_MINUS_AVERAGE ? 2 : 0);
     char name[64];
     for (size_t i = 0; i < n_values; i++) {
         if (memory)
             snprintf(name, sizeof name, "AverageAllocatedMb_pct%d", percentile);
+        else if (i >= N_DURATION_PERCENTILES)
+            snprintf(name, sizeof name, "%s", i == N_DURATION_PERCENTILES ? "Average" : "Maximum");
         else
             snprintf(name, sizeof name, "percentile_Average_%d", trace_duration_percentiles[i]);
         value[i] = header_column(L, name);
@@ -653,7 +659,7 @@ int trace_scan_side_file(loader *L, bool memory, int percentile)
             }
             continue;
         }
-        double v[N_DURATION_PERCENTILES];
+        double v[N_DURATION_PERCENTILES + 2];
         size_t bad = SIZE_MAX;
         for (size_t i = 0; i < n_values && bad == SIZE_MAX; i++)
             if (!parse_real(L->fl.field[value[i]], &v[i]) || v[i] < 0)
@@ -679,9 +685,13 @@ int trace_scan_side_file(loader *L, bool memory, int percentile)
             } else if (!memory && !f->has_percentiles) {
                 f->has_percentiles = true;
                 double run = 0;
-                for (size_t i = 0; i < n_values; i++) {
+                for (size_t i = 0; i < N_DURATION_PERCENTILES; i++) {
                     run = fmin(3.6e6, fmax(run, v[i]));   /* non-decreasing, within the parser's range */
                     f->percentiles[i] = run;
+                }
+                if (n_values > N_DURATION_PERCENTILES) {
+                    f->avg_ms = v[N_DURATION_PERCENTILES];
+                    f->max_ms = v[N_DURATION_PERCENTILES + 1];
                 }
             }
         } else {

@@ -23,6 +23,7 @@
 
 const char *const trace_format_names[] = { "azure2019", "azure2021", "csv", "lambda-report", NULL };
 static const char *const within_names[] = { "uniform", "even", NULL };
+static const char *const cold_start_names[] = { "defaults", "maximum-minus-average", NULL };
 static const char *const bad_row_names[] = { "error", "skip", NULL };
 static const int memory_percentiles[] = { 1, 5, 25, 50, 75, 95, 99, 100 };
 const int trace_duration_percentiles[N_DURATION_PERCENTILES] = { 0, 1, 25, 50, 75, 99, 100 };
@@ -185,7 +186,7 @@ static void read_options(cfg_node *a, options *o)
     if (cfg_failed(a))
         return;
     static const char *const only_2019[] = { "durations_file", "memory_file", "memory_percentile",
-                                             "within_minute", NULL };
+                                             "within_minute", "cold_start", NULL };
     if (o->format == FORMAT_AZURE2019) {
         o->durations_file = cfg_string(a, "durations_file", NULL);
         o->memory_file = cfg_string(a, "memory_file", NULL);
@@ -197,6 +198,10 @@ static void read_options(cfg_node *a, options *o)
             cfg_fail(a, "memory_percentile", "expected one of 1, 5, 25, 50, 75, 95, 99, 100 "
                      "(the memory file's columns), got %d", o->memory_percentile);
         o->within = cfg_enum(a, "within_minute", within_names, WITHIN_UNIFORM);
+        o->cold_start = cfg_enum(a, "cold_start", cold_start_names, COLD_FROM_DEFAULTS);
+        if (!cfg_failed(a) && o->cold_start == COLD_FROM_MAX_MINUS_AVERAGE && !o->durations_file)
+            cfg_fail(a, "cold_start", "\"maximum-minus-average\" reads each function's Average and "
+                     "Maximum from durations_file: give durations_file");
     } else {
         for (size_t i = 0; only_2019[i]; i++)
             if (cfg_has(a, only_2019[i]) && !cfg_failed(a))
@@ -506,6 +511,10 @@ static int generate_components(loader *L, const options *o, cJSON *components)
             cJSON_AddItemToObject(d, "percentiles", table);
             cJSON_DeleteItemFromObjectCaseSensitive(c, "duration_ms");
             cJSON_AddItemToObject(c, "duration_ms", d);
+            if (t->cold_start == COLD_FROM_MAX_MINUS_AVERAGE) {
+                cJSON_DeleteItemFromObjectCaseSensitive(c, "cold_start_ms");
+                cJSON_AddNumberToObject(c, "cold_start_ms", fmin(3.6e6, fmax(0, f->max_ms - f->avg_ms)));
+            }
         } else if (!cJSON_GetObjectItemCaseSensitive(c, "duration_ms")) {
             if (t->format == FORMAT_AZURE2019 || t->col[COL_DURATION] < 0) {
                 cfg_fail(L->a, "function_defaults", "function %s (line %ld of %s) has no duration: "
@@ -623,6 +632,7 @@ int trace_prepare(cfg_node *a, cfg_node *source, const char *source_name, cJSON 
     t->end_s = o.end_s;
     t->time_scale = o.time_scale;
     t->within = o.within;
+    t->cold_start = o.cold_start;
     t->on_bad_row = o.on_bad_row;
     t->memory_percentile = o.memory_percentile;
     t->repeat = o.repeat;
