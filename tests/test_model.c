@@ -264,10 +264,11 @@ END_TEST
 START_TEST(keep_alive_units_refuse_what_they_do_not_model)
 {
     support_assert_refused("model",
-        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
-        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "{\"platform\": {\"provider\": \"gcp-cloud-run\"},"
+        " \"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"concurrency\": 4,"
         "   \"keep_alive\": {\"policy\": \"hybrid\", \"scope\": \"instance\"}}]}",
-        "components[0].keep_alive.scope", "hybrid");
+        "components[0].keep_alive.scope", "one request per instance");
     support_assert_refused("model",
         "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
         " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
@@ -415,6 +416,48 @@ START_TEST(a_host_of_containers_drops_and_evicts_as_worked_by_hand)
         ck_assert_double_eq(cold[policy][1], 299);
         ck_assert_double_eq(cold[policy][2], 299);
     }
+}
+END_TEST
+
+/* The hybrid policy per container (scope "instance") on a 1-GB host of two 1-GB functions.
+ * Worked by hand: f runs 100 ms every 100 s from a random phase until 1,000 s, so each
+ * idle time is 99.9 s, in the histogram's second 60-s bin; from the fifth on, the window is
+ * (1 + 1) x 60 s x 1.1 = 132 s after an execution ends (pre-warm is for units only). f's
+ * last container of that series goes 132 s after it ends, before g arrives at 1,150 s: g
+ * evicts nothing, and f at 1,200 s is cold again (2 cold starts) and evicts g (kept by its
+ * not yet representative histogram's fallback window). f's idle time: 9 x 99.9 s + 132 s
+ * + the 99.9 s after its last execution less its phase in [0, 1) s. A fixed 600-s window
+ * on the same host: g evicts f's container instead (still 2 cold); without the host f is
+ * cold once. */
+START_TEST(the_hybrid_policy_per_container_keeps_its_learned_window)
+{
+    char json[4096];
+    world_spec *spec;
+    run_result res;
+    support_scenario_set(json, sizeof json, "model/host-pool-hybrid.json", "%s", "");
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 11);
+    ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 2);
+    ck_assert_double_eq(run_value(&res, "functions.f.evictions", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "functions.g.evictions", NULL), 1);
+    double idle = run_value(&res, "functions.f.idle_instance_s", NULL);
+    ck_assert_msg(idle > 9 * 99.9 + 132 + 99.9 - 1 - 1e-6 && idle <= 9 * 99.9 + 132 + 99.9 + 1e-6,
+                  "f idles 1,130 to 1,131 s: %.4f", idle);
+    support_done(spec, &res);
+    static const char *const fixed =
+        "components.f.keep_alive={\"policy\": \"fixed\", \"idle_s\": 600, \"pool_gb\": 1}\n"
+        "components.g.keep_alive={\"policy\": \"fixed\", \"idle_s\": 600, \"pool_gb\": 1}";
+    support_scenario_set(json, sizeof json, "model/host-pool-hybrid.json", "%s", fixed);
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 2);
+    ck_assert_double_eq(run_value(&res, "functions.f.evictions", NULL), 1);
+    support_done(spec, &res);
+    support_scenario_set(json, sizeof json, "model/host-pool-hybrid.json", "%s",
+                         "components.f.keep_alive={\"policy\": \"fixed\", \"idle_s\": 600}\n"
+                         "components.g.keep_alive={\"policy\": \"fixed\", \"idle_s\": 600}");
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 1);
+    support_done(spec, &res);
 }
 END_TEST
 
@@ -1321,6 +1364,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, keep_alive_units_refuse_what_they_do_not_model);
     tcase_add_test(tc, greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones);
     tcase_add_test(tc, a_host_of_containers_drops_and_evicts_as_worked_by_hand);
+    tcase_add_test(tc, the_hybrid_policy_per_container_keeps_its_learned_window);
     tcase_add_test(tc, azure_scales_non_http_triggers_once_every_30_seconds);
     tcase_add_test(tc, a_deployment_makes_a_cold_start_wave);
     tcase_add_test(tc, canary_and_linear_deployments_shift_traffic_and_roll_back);

@@ -37,6 +37,10 @@ static void function_free_state(void *p)
         free(st->pool->free_ids);
         free(st->pool);
     }
+    if (st->hist) {
+        free(st->hist->bins);
+        free(st->hist);
+    }
     free(st->pool_ids);
     free(st->inst);
     freelist_free(&st->free_slots);
@@ -229,6 +233,14 @@ static void *function_start(const void *spec, world *w, int index)
         }
     } else if (f->unit_owner >= 0) {
         st->unit = ((function_state *)w->state[f->unit_owner])->unit;   /* started before */
+    } else if (f->keep_alive == KEEP_HYBRID) {
+        /* scope "instance": the function's idle-time histogram sets each container's window */
+        st->hist = calloc(1, sizeof *st->hist);
+        if (!st->hist || !(st->hist->bins = calloc(f->hybrid.bins, sizeof *st->hist->bins))) {
+            function_free_state(st);
+            return NULL;
+        }
+        st->hist->f = f;
     }
     if (f->shared && function_shared_start(st) != 0) {   /* Cloud Run: its min instances */
         function_free_state(st);
@@ -263,6 +275,7 @@ void function_release_instance(function_state *st, uint32_t slot, double now)
         (*st->pool_busy)--;
     gauge_add(&st->concurrency, now, -1.0);
     in->idle_since = now;
+    double keep_s = st->hist ? function_hist_release(st->hist, now) : 0;
     if (st->unit) {
         /* The execution's slot goes (with any connection it opened); the unit stays. */
         in->expiry = now;
@@ -278,7 +291,7 @@ void function_release_instance(function_state *st, uint32_t slot, double now)
     } else {
         /* An environment of a retired version retires when its execution ends. */
         bool live = in->version == st->version || (st->cand && in->version == st->cand);
-        in->expiry = live ? now + keep_alive_s(st) : now;
+        in->expiry = live ? now + (st->hist ? keep_s : keep_alive_s(st)) : now;
         st->idle[st->n_idle++] = slot;
         if (st->pool_ids && function_container_idle(st, slot) != 0)
             st->w->out_of_memory = 1;
@@ -490,6 +503,8 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
     }
     if (st->pool_ids)
         st->pool_freq += 1.0;        /* Greedy-Dual's frequency: the function's invocations */
+    if (st->hist)
+        function_hist_arrive(st->hist, now);
     *cold_out = cold;
     return slot;
 }

@@ -317,6 +317,7 @@ typedef struct function_state {
     uint32_t *pool_peak;             /* the most it has held (world's unreserved_peak) */
     ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
     uint32_t *pool_ids;              /* instance_pool: each slot's id on the host (below) */
+    ka_unit  *hist;                  /* hybrid at scope instance: the function's idle times */
     struct shared_state *shared;     /* concurrent.c's state (f->shared), or NULL */
     uint32_t  n_idle, n_idle_pc;     /* sizes of the two idle stacks */
     uint32_t  busy;                  /* all busy instances */
@@ -420,6 +421,10 @@ int  function_container_load(function_state *st, uint32_t slot, double now);
 void function_container_take(function_state *st, uint32_t slot);
 int  function_container_idle(function_state *st, uint32_t slot);
 void function_container_gone(function_state *st, uint32_t slot);
+/* Hybrid at scope instance: st->hist counts the function's running executions and learns
+ * its idle times; an ending execution's container stays for the keep-alive window. */
+void   function_hist_arrive(ka_unit *u, double now);
+double function_hist_release(ka_unit *u, double now);
 void function_unit_close_idle(ka_unit *u, double now);
 void function_unit_arrive(ka_unit *u, double now);
 int function_unit_release(ka_unit *u, double now);

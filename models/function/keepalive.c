@@ -60,17 +60,10 @@ void function_unit_close_idle(ka_unit *u, double now)
         u->prewarms++;
 }
 
-/* An execution starts on the unit. */
-void function_unit_arrive(ka_unit *u, double now)
+/* The hybrid policy learns an idle time of `it` seconds. */
+static void hybrid_learn(ka_unit *u, double it)
 {
-    u->freq += 1.0;
-    if (u->running++ > 0 || !u->ended)
-        return;
-    function_unit_close_idle(u, now);
-    if (!u->bins)
-        return;
     const hybrid_spec *h = &u->f->hybrid;
-    double it = now - u->idle_since;
     u->samples++;
     double b = floor(it / h->bin_s);
     if (b >= h->bins) {
@@ -79,6 +72,17 @@ void function_unit_arrive(ka_unit *u, double now)
     }
     uint32_t c = u->bins[(uint32_t)b]++;
     u->sumsq += 2.0 * c + 1.0;
+}
+
+/* An execution starts on the unit. */
+void function_unit_arrive(ka_unit *u, double now)
+{
+    u->freq += 1.0;
+    if (u->running++ > 0 || !u->ended)
+        return;
+    function_unit_close_idle(u, now);
+    if (u->bins)
+        hybrid_learn(u, now - u->idle_since);
 }
 
 /* An execution that starts on u at now and would end at end: a cold one loads u (for
@@ -122,6 +126,28 @@ static bool hybrid_windows(const ka_unit *u, double *pre_s, double *keep_s)
     *pre_s = head * h->bin_s * (1.0 - h->margin);
     *keep_s = (tail + 1) * h->bin_s * (1.0 + h->margin);
     return true;
+}
+
+/* ---- the hybrid policy per container (scope "instance"): the function's idle times ---- */
+
+void function_hist_arrive(ka_unit *u, double now)
+{
+    if (u->running++ == 0 && u->ended)
+        hybrid_learn(u, now - u->idle_since);
+}
+
+/* An execution of the function ends: its container stays for the histogram's keep-alive
+ * window (its tail percentile, with the margin) or, while the histogram is not
+ * representative, fallback_idle_s. The pre-warm window (unloading and loading again ahead
+ * of the next arrival) applies to units only: a container stays from its end. */
+double function_hist_release(ka_unit *u, double now)
+{
+    if (--u->running == 0) {
+        u->idle_since = now;
+        u->ended = true;
+    }
+    double pre, keep;
+    return hybrid_windows(u, &pre, &keep) ? keep : u->f->hybrid.fallback_s;
 }
 
 /* An execution on the unit ends: when it was the last, the policy sets the loaded window.

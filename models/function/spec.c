@@ -312,8 +312,8 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
      * scope "instance"; a fixed or uniform window then evicts the idle container that
      * expires soonest (the least recently used, with one window), Greedy-Dual the lowest
      * priority. The first such function's pool_gb is the host's. */
-    if (f->scope == SCOPE_INSTANCE && f->keep_alive != KEEP_HYBRID && f->keep_alive != KEEP_GREEDY_DUAL &&
-        f->keep_alive != KEEP_NONE && cfg_has(&k, "pool_gb"))
+    if (f->scope == SCOPE_INSTANCE && f->keep_alive != KEEP_GREEDY_DUAL && f->keep_alive != KEEP_NONE &&
+        cfg_has(&k, "pool_gb"))
         f->pool_gb = cfg_number(&k, "pool_gb", 32, 0.125, 1e9);
     switch (f->keep_alive) {
     case KEEP_FIXED:
@@ -379,9 +379,13 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
     }
     cfg_done(&k);
     if (cfg_failed(n) || f->scope == SCOPE_INSTANCE) {
-        if (!cfg_failed(n) && f->keep_alive == KEEP_HYBRID)
-            cfg_fail(&k, "scope", "the hybrid policy keeps a function or an app loaded as one "
-                     "unit: use \"function\" or \"app\"");
+        /* Per instance, the hybrid policy's histogram is the function's idle times (between
+         * its last running execution and its next arrival), which a shared instance's
+         * requests would not tell apart. */
+        if (!cfg_failed(n) && f->keep_alive == KEEP_HYBRID && f->concurrency > 1)
+            cfg_fail(&k, "scope", "the hybrid policy per instance is modelled for one request per "
+                     "instance (concurrency 1); use scope \"function\" or \"app\" with concurrency 1, "
+                     "or another policy");
         return;
     }
     if (f->concurrency > 1)
@@ -1062,11 +1066,19 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
         if (f->pool_owner < 0 && (g_unit || g->instance_pool) && g_unit == unit_pool)
             f->pool_owner = (int)i;
     }
-    if (f->instance_pool && (f->concurrency > 1 || f->provisioned || f->n_deploy)) {
+    if (f->instance_pool && (f->concurrency > 1 || f->provisioned || f->n_deploy || f->shared)) {
         cfg_node c;
         link_node(&c, ctx, path, "keep_alive");
         cfg_fail(&c, "pool_gb", "a host pool of containers is modelled for one request per container, "
-                 "without provisioned concurrency or deployments");
+                 "without provisioned concurrency or deployments%s", f->shared ? " (this provider's "
+                 "instances serve many requests at once)" : "");
+        return -1;
+    }
+    if (f->keep_alive == KEEP_HYBRID && f->scope == SCOPE_INSTANCE && f->shared) {
+        cfg_node c;
+        link_node(&c, ctx, path, "keep_alive");
+        cfg_fail(&c, "scope", "the hybrid policy per instance is modelled for one request per instance; "
+                 "this provider's instances serve many requests at once: use scope \"function\" or \"app\"");
         return -1;
     }
     f->unit_owner = -1;
