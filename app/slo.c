@@ -393,6 +393,16 @@ static void saturation(const run_result *r, slo_verdict *v)
                 dropped += drop;
                 host_inv += inv;
             }
+            /* on_full "queue": callers giving up waiting for memory, or a backlog left */
+            double gave_up = mean_of(r, "functions.%s.memory_wait_timeouts", name);
+            double left = mean_of(r, "functions.%s.memory_waiting_at_end", name);
+            if (isfinite(gave_up) && gave_up > 0 && gave_up >= SAT_THROTTLED_SHARE * (gave_up + inv))
+                add_reason(v, "function %s waits for the host's memory (keep_alive pool_gb): %.3g%% of its "
+                           "callers gave up waiting", name, 100 * gave_up / (gave_up + inv));
+            if (isfinite(left) && left > 0 && left >= SAT_THROTTLED_SHARE * (left + inv))
+                add_reason(v, "function %s waits for the host's memory (keep_alive pool_gb): %s requests "
+                           "still waiting at the end, %.3g%% of the requests it took", name,
+                           plain(a, sizeof a, left), 100 * left / (left + inv));
             if (thr > 0 && thr >= SAT_THROTTLED_SHARE * (thr + inv))
                 add_reason(v, "function %s at its concurrency limit: %.3g%% of its attempts throttled", name,
                            100 * thr / (thr + inv));

@@ -383,6 +383,28 @@ START_TEST(a_host_of_containers_drops_and_evicts_as_worked_by_hand)
     ck_assert_double_eq(run_value(&res, "functions.f.dropped_for_memory", NULL), 0);
     ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 20);
     support_done(spec, &res);
+    /* on_full "queue": each container serves back to back, at 0, 25, 50, ... and 10, 35,
+     * 60, ... s (12 starts each in 300 s); every arrival but the first two waits, the n-th
+     * (from 0) for 5 x floor(n / 2) s. 22 complete, at a mean of 25 + 5 x 5 = 50 s; 6
+     * still wait at the end (saturated). With a 1-s client timeout every third arrival
+     * gives up waiting, as many as were dropped. */
+    support_scenario_set(json, sizeof json, "model/host-pool-drops-every-third.json", "components.f.keep_alive.on_full=queue");
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 24);
+    ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 2);
+    ck_assert_double_eq(run_value(&res, "functions.f.memory_waits", NULL), 28);
+    ck_assert_double_eq(run_value(&res, "functions.f.memory_waiting_at_end", NULL), 6);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 22);
+    ck_assert_double_eq_tol(run_value(&res, "latency_ms.mean", NULL), 50000, 1e-6);
+    ck_assert_double_eq(run_value(&res, "functions.f.dropped_for_memory", NULL), 0);
+    support_done(spec, &res);
+    support_scenario_set(json, sizeof json, "model/host-pool-drops-every-third.json",
+                         "components.f.keep_alive.on_full=queue\ntraffic.t.client.timeout_ms=1000");
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.f.memory_waits", NULL), 10);
+    ck_assert_double_eq(run_value(&res, "functions.f.memory_wait_timeouts", NULL), 10);
+    ck_assert_double_eq(run_value(&res, "functions.f.invocations", NULL), 20);
+    support_done(spec, &res);
     support_scenario_set(json, sizeof json, "model/host-pool-drops-every-third.json", "components.f.keep_alive.pool_gb=3");
     support_run_text(json, 0, &spec, &res);
     ck_assert_double_eq(run_value(&res, "functions.f.cold_starts", NULL), 3);

@@ -35,6 +35,7 @@ static void function_free_state(void *p)
         free(st->pool->units);
         free(st->pool->entries);
         free(st->pool->free_ids);
+        free(st->pool->waits);
         free(st->pool);
     }
     if (st->hist) {
@@ -198,6 +199,7 @@ static void *function_start(const void *spec, world *w, int index)
             return NULL;
         }
         st->pool->capacity_gb = f->pool_gb;
+        st->pool->wait_head = st->pool->wait_tail = st->pool->wait_free = POOL_NONE;
     } else if (f->pool_owner >= 0) {
         st->pool = ((function_state *)w->state[f->pool_owner])->pool;   /* started before */
     }
@@ -296,6 +298,8 @@ void function_release_instance(function_state *st, uint32_t slot, double now)
         if (st->pool_ids && function_container_idle(st, slot) != 0)
             st->w->out_of_memory = 1;
     }
+    if (st->pool_ids && st->pool->wait_head != POOL_NONE && function_host_serve_soon(st->pool, st->w->s, now) != 0)
+        st->w->out_of_memory = 1;
 }
 
 /* An expired idle instance goes away, with its connections. */
@@ -509,6 +513,9 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
     return slot;
 }
 
+static void function_run(function_state *st, world *w, uint32_t req, uint32_t slot, int cold, uint32_t v,
+                         double now);
+
 void function_accept(void *state, world *w, uint32_t req)
 {
     function_state *st = state;
@@ -527,11 +534,22 @@ void function_accept(void *state, world *w, uint32_t req)
         function_throttle(st, w, req, now);      /* the tenant's bulkhead is full */
         return;
     }
+    /* Behind requests waiting for memory on the host: wait too, first in first out. */
+    if (f->on_full == ON_FULL_QUEUE && st->pool->wait_head != POOL_NONE) {
+        if (function_host_wait(st, req, now) != 0)
+            w->out_of_memory = 1;
+        return;
+    }
     /* While a version deploys it takes its share of the invocations. */
     uint32_t v = st->cand && rng_uniform(st->r_deploy) < st->share ? st->cand : st->version;
     int cold = 0;
     uint32_t slot = function_take_instance(st, w, now, &cold, v);
-    if (slot == TAKE_HOST_FULL && !f->on_full_throttle) {
+    if (slot == TAKE_HOST_FULL && f->on_full != ON_FULL_THROTTLE) {
+        if (f->on_full == ON_FULL_QUEUE) {
+            if (function_host_wait(st, req, now) != 0)
+                w->out_of_memory = 1;
+            return;
+        }
         /* The host is full of running containers: dropped (FaasCache's server does), counted
          * apart from the throttles; the client is refused as by a throttle. */
         if (world_measuring(w, now))
@@ -543,6 +561,35 @@ void function_accept(void *state, world *w, uint32_t req)
         function_throttle(st, w, req, now);
         return;
     }
+    function_run(st, w, req, slot, cold, v, now);
+}
+
+bool function_host_retry(function_state *st, uint32_t req, double now)
+{
+    const function_spec *f = st->f;
+    world *w = st->w;
+    uint16_t tenant = w->req[req].tenant;
+    if ((f->reserved >= 0 && st->busy >= (uint32_t)f->reserved) ||
+        (st->tenant_busy && st->tenant_busy[tenant] >= f->tenant_limit[tenant])) {
+        function_throttle(st, w, req, now);
+        return true;
+    }
+    int cold = 0;
+    uint32_t slot = function_take_instance(st, w, now, &cold, st->version);
+    if (slot == TAKE_HOST_FULL)
+        return false;
+    if (slot == UINT32_MAX)
+        function_throttle(st, w, req, now);
+    else
+        function_run(st, w, req, slot, cold, st->version, now);
+    return true;
+}
+
+/* req starts on slot (cold or warm) of version v. */
+static void function_run(function_state *st, world *w, uint32_t req, uint32_t slot, int cold, uint32_t v,
+                         double now)
+{
+    const function_spec *f = st->f;
     instance *in = &st->inst[slot];
     in->version = v;         /* a provisioned instance serves either version */
     if (f->no_cold_start)

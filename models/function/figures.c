@@ -60,6 +60,12 @@ void function_report(const void *spec, const void *state, metric_sink *m)
         metric_emit(m, "memory_gb_mean", (st->busy_s + st->idle_s) * gb / window);
         /* The host's peak: every function on it says the same. */
         metric_emit(m, "host_memory_gb_max", st->pool ? st->pool->peak_gb : 0.0);
+        if (f->on_full == ON_FULL_QUEUE) {
+            /* requests that waited for memory, and those whose caller gave up waiting */
+            metric_emit(m, "memory_waits", (double)st->memory_waits);
+            metric_emit(m, "memory_wait_timeouts", (double)st->memory_wait_timeouts);
+            metric_emit(m, "memory_waiting_at_end", (double)function_host_waiting(st));
+        }
     }
     metric_emit(m, "deployments", (double)st->deployments);
     if (f->n_deploy) {

@@ -38,6 +38,9 @@ typedef enum keep_alive_policy {
  * a whole app loaded as one unit that serves any number of executions at once (the model of
  * "Serverless in the Wild", Shahrad et al., ATC 2020). */
 typedef enum keep_alive_scope { SCOPE_INSTANCE, SCOPE_FUNCTION, SCOPE_APP } keep_alive_scope;
+/* keep_alive.on_full: a request the host cannot start for memory is dropped, throttled, or
+ * waits for memory in the host's first-in-first-out queue. */
+enum { ON_FULL_DROP, ON_FULL_THROTTLE, ON_FULL_QUEUE };
 
 /* The hybrid histogram policy (ATC 2020, section 4.2): idle times in bins over a range;
  * when the histogram is representative, unload after an execution, load again at the head
@@ -157,7 +160,7 @@ typedef struct function_spec {
     int               pool_owner;      /* greedy-dual or instance_pool: the component holding the host pool */
     bool              instance_pool;   /* scope "instance" with pool_gb: one container per execution
                                           under the host's memory */
-    bool              on_full_throttle; /* a full host throttles (else drops) the request */
+    uint8_t           on_full;         /* ON_FULL_...: what a full host does with a request */
     uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */
     size_t            n_pc_actions;    /* provisioned_schedule: daily actions, by hour */
     double            pc_start_hour, pc_at_hour[24];
@@ -293,6 +296,11 @@ typedef struct host_pool {
     uint32_t *free_ids;
     uint32_t  n_free;
     double    peak_gb;           /* the most its live containers held (measured window) */
+    /* on_full "queue": requests waiting for memory, a doubly linked list through waits[]
+     * (ids reused through wait_free; gen tells a reused id from its deadline's event) */
+    struct host_wait { struct function_state *st; uint32_t req, prev, next, gen; } *waits;
+    uint32_t  n_waits, cap_waits, wait_head, wait_tail, wait_free;
+    bool      serve_armed;       /* an event at the current time serves the queue */
 } host_pool;
 
 #define POOL_NONE UINT32_MAX     /* a slot without a container on the host */
@@ -363,6 +371,7 @@ typedef struct function_state {
     double    pool_freq;
     uint32_t  pool_live;
     uint64_t  pool_evictions, dropped_for_memory;
+    uint64_t  memory_waits, memory_wait_timeouts;   /* on_full "queue", measured window */
     uint32_t  max_slots;             /* inst grows on demand up to max_slots */
     freelist  free_slots;            /* inst's free slots; its capacity is inst's */
     uint32_t  pc_live, pc_cap;       /* provisioned instances, and how many there should be */
@@ -421,6 +430,14 @@ int  function_container_load(function_state *st, uint32_t slot, double now);
 void function_container_take(function_state *st, uint32_t slot);
 int  function_container_idle(function_state *st, uint32_t slot);
 void function_container_gone(function_state *st, uint32_t slot);
+/* on_full "queue": req waits for memory (its deadline still applies); the host's queue is
+ * served at the current time when a container ends. Return -1 when out of memory. */
+int  function_host_wait(function_state *st, uint32_t req, double now);
+int  function_host_serve_soon(host_pool *p, sim *s, double now);
+/* st's requests still waiting for memory (at the end of the run: the backlog left). */
+uint32_t function_host_waiting(const function_state *st);
+/* core.c: a request that waited tries again; false when the host is still full. */
+bool function_host_retry(function_state *st, uint32_t req, double now);
 /* Hybrid at scope instance: st->hist counts the function's running executions and learns
  * its idle times; an ending execution's container stays for the keep-alive window. */
 void   function_hist_arrive(ka_unit *u, double now);

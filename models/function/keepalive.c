@@ -288,3 +288,106 @@ void function_container_gone(function_state *st, uint32_t slot)
     if (id != POOL_NONE)
         container_leave(st->pool, id);
 }
+
+/* ---- on_full "queue": requests waiting for memory on the host, first in first out ---- */
+
+static void wait_unlink(host_pool *p, uint32_t id)
+{
+    struct host_wait *e = &p->waits[id];
+    if (e->prev != POOL_NONE)
+        p->waits[e->prev].next = e->next;
+    else
+        p->wait_head = e->next;
+    if (e->next != POOL_NONE)
+        p->waits[e->next].prev = e->prev;
+    else
+        p->wait_tail = e->prev;
+    e->st = NULL;
+    e->gen++;
+    e->next = p->wait_free;
+    p->wait_free = id;
+}
+
+/* A waiting request's caller stops waiting (its deadline): a timeout, if it still waits. */
+static void on_wait_deadline(sim *s, void *target, uint64_t arg)
+{
+    host_pool *p = target;
+    uint32_t id = (uint32_t)arg, gen = (uint32_t)(arg >> 32);
+    struct host_wait *e = &p->waits[id];
+    if (!e->st || e->gen != gen)
+        return;                     /* served meanwhile */
+    function_state *st = e->st;
+    uint32_t req = e->req;
+    if (world_measuring(st->w, sim_now(s)))
+        st->memory_wait_timeouts++;
+    wait_unlink(p, id);
+    world_reply(st->w, req, RESULT_TIMEOUT);
+}
+
+int function_host_wait(function_state *st, uint32_t req, double now)
+{
+    host_pool *p = st->pool;
+    if (p->wait_free == POOL_NONE) {
+        if (p->n_waits == p->cap_waits) {
+            uint32_t cap = p->cap_waits ? 2 * p->cap_waits : 64;
+            struct host_wait *waits = realloc(p->waits, cap * sizeof *waits);
+            if (!waits)
+                return -1;
+            p->waits = waits;
+            p->cap_waits = cap;
+        }
+        p->waits[p->n_waits] = (struct host_wait){ .next = POOL_NONE };
+        p->wait_free = p->n_waits++;
+    }
+    uint32_t id = p->wait_free;
+    struct host_wait *e = &p->waits[id];
+    p->wait_free = e->next;
+    e->st = st;
+    e->req = req;
+    e->next = POOL_NONE;
+    e->prev = p->wait_tail;
+    if (p->wait_tail != POOL_NONE)
+        p->waits[p->wait_tail].next = id;
+    else
+        p->wait_head = id;
+    p->wait_tail = id;
+    if (world_measuring(st->w, now))
+        st->memory_waits++;
+    double deadline = st->w->req[req].deadline;
+    if (deadline < INFINITY && sim_at(st->w->s, deadline, on_wait_deadline, p, (uint64_t)e->gen << 32 | id) != 0)
+        return -1;
+    return 0;
+}
+
+/* Serves the queue from its head while the host has room (a request whose function is
+ * throttled meanwhile is refused so); the head still short of memory stops the rest. */
+static void on_host_serve(sim *s, void *target, uint64_t arg)
+{
+    (void)arg;
+    host_pool *p = target;
+    double now = sim_now(s);
+    p->serve_armed = false;
+    while (p->wait_head != POOL_NONE) {
+        uint32_t id = p->wait_head;
+        if (!function_host_retry(p->waits[id].st, p->waits[id].req, now))
+            break;
+        wait_unlink(p, id);
+    }
+}
+
+int function_host_serve_soon(host_pool *p, sim *s, double now)
+{
+    if (p->serve_armed)
+        return 0;
+    p->serve_armed = true;
+    return sim_at(s, now, on_host_serve, p, 0);
+}
+
+uint32_t function_host_waiting(const function_state *st)
+{
+    const host_pool *p = st->pool;
+    uint32_t n = 0;
+    for (uint32_t id = p ? p->wait_head : POOL_NONE; id != POOL_NONE; id = p->waits[id].next)
+        n += p->waits[id].st == st;
+    return n;
+}

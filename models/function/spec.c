@@ -372,10 +372,10 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
     f->instance_pool = f->scope == SCOPE_INSTANCE && f->pool_gb > 0;
     if (f->instance_pool) {
         /* When the host is full of running containers: the request is dropped (the published
-         * simulator's choice) or throttled (a 429 as at a concurrency limit, counted with the
-         * throttles); queueing for memory is not modelled yet. */
-        static const char *const on_full_names[] = { "drop", "throttle", NULL };
-        f->on_full_throttle = cfg_enum(&k, "on_full", on_full_names, 0) == 1;
+         * simulator's choice), throttled (a 429 as at a concurrency limit, counted with the
+         * throttles), or waits for memory in the host's first-in-first-out queue. */
+        static const char *const on_full_names[] = { "drop", "throttle", "queue", NULL };
+        f->on_full = (uint8_t)cfg_enum(&k, "on_full", on_full_names, ON_FULL_DROP);
     }
     cfg_done(&k);
     if (cfg_failed(n) || f->scope == SCOPE_INSTANCE) {
