@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/fit.h"
 #include "tests/suites.h"
@@ -437,6 +438,42 @@ START_TEST(a_host_of_containers_drops_and_evicts_as_worked_by_hand)
     for (int policy = 0; policy < 2; policy++) {
         ck_assert_double_eq(cold[policy][1], 299);
         ck_assert_double_eq(cold[policy][2], 299);
+    }
+}
+END_TEST
+
+/* Greedy-Dual's frequency per container, on a 3-GB host of 1-GB containers (a CSV trace).
+ * Worked by hand: h's two 5-s runs at 0 and 1 s leave two containers, H1 idle from 5 s and
+ * H2 from 6 s; h then runs every 10 s on H2 (the most recent idle), g (cold start 150 ms
+ * against h's 100) every 20 s from 15 s, k every 20 s from 25 s. g loads the third GB at
+ * 15 s; k at 25 s must evict. With the function's frequency (the published policy) H1's
+ * priority is 2 x 100 (h's two executions when it went idle) and G's 1 x 150: G goes, and
+ * g at 35 s is cold again and evicts H1 (its priority not refreshed since 5 s). With each
+ * container's own, H1's is 1 x 100: H1 goes at 25 s and g stays warm. Either way nothing is
+ * evicted afterwards. */
+START_TEST(greedy_dual_per_container_frequency_evicts_the_spare_container)
+{
+    char json[4096];
+    world_spec *spec;
+    run_result res;
+    char cwd[2048];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    for (int per = 0; per < 2; per++) {
+        /* the trace beside the fixture (the scenario is read from a temporary folder) */
+        support_scenario_set(json, sizeof json, "model/host-pool-gd-frequency.json",
+                             "traffic.t.arrivals.file=%s/tests/scenarios/model/host-pool-gd-frequency.csv%s", cwd, per ?
+                             "\ncomponents.h.keep_alive.frequency=container"
+                             "\ncomponents.g.keep_alive.frequency=container"
+                             "\ncomponents.k.keep_alive.frequency=container" : "");
+        support_run_text(json, 0, &spec, &res);
+        ck_assert_double_eq(run_value(&res, "functions.h.invocations", NULL), 31);
+        ck_assert_double_eq(run_value(&res, "functions.h.cold_starts", NULL), 2);
+        ck_assert_double_eq(run_value(&res, "functions.h.evictions", NULL), 1);
+        ck_assert_double_eq(run_value(&res, "functions.g.cold_starts", NULL), per ? 1 : 2);
+        ck_assert_double_eq(run_value(&res, "functions.g.evictions", NULL), per ? 0 : 1);
+        ck_assert_double_eq(run_value(&res, "functions.k.cold_starts", NULL), 1);
+        ck_assert_double_eq(run_value(&res, "functions.k.evictions", NULL), 0);
+        support_done(spec, &res);
     }
 }
 END_TEST
@@ -1387,6 +1424,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, greedy_dual_keeps_the_costly_function_and_thrashes_the_cheap_ones);
     tcase_add_test(tc, a_host_of_containers_drops_and_evicts_as_worked_by_hand);
     tcase_add_test(tc, the_hybrid_policy_per_container_keeps_its_learned_window);
+    tcase_add_test(tc, greedy_dual_per_container_frequency_evicts_the_spare_container);
     tcase_add_test(tc, azure_scales_non_http_triggers_once_every_30_seconds);
     tcase_add_test(tc, a_deployment_makes_a_cold_start_wave);
     tcase_add_test(tc, canary_and_linear_deployments_shift_traffic_and_roll_back);

@@ -505,8 +505,11 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
     } else if (st->inst[slot].provisioned) {
         idle_span(st, st->inst[slot].idle_since, now);
     }
-    if (st->pool_ids)
-        st->pool_freq += 1.0;        /* Greedy-Dual's frequency: the function's invocations */
+    if (st->pool_ids) {
+        /* Greedy-Dual's frequency: the container's executions, summed over the function's */
+        st->pool->entries[st->pool_ids[slot]].count += 1.0;
+        st->pool_freq += 1.0;
+    }
     if (st->hist)
         function_hist_arrive(st->hist, now);
     *cold_out = cold;

@@ -161,6 +161,8 @@ typedef struct function_spec {
     bool              instance_pool;   /* scope "instance" with pool_gb: one container per execution
                                           under the host's memory */
     uint8_t           on_full;         /* ON_FULL_...: what a full host does with a request */
+    bool              gd_per_container; /* Greedy-Dual at scope instance: each container's own
+                                           executions as its frequency (else its function's) */
     uint32_t          provisioned;     /* provisioned instances (a schedule's largest count) */
     size_t            n_pc_actions;    /* provisioned_schedule: daily actions, by hour */
     double            pc_start_hour, pc_at_hour[24];
@@ -291,7 +293,11 @@ typedef struct host_pool {
      * each holding its function's memory; idle ones in `idle` by Greedy-Dual priority, or by
      * expiry under a fixed or uniform window (an expired one goes first). A container's pool
      * id is its entry here; ids are reused. */
-    struct pool_entry { struct function_state *st; uint32_t slot; } *entries;
+    struct pool_entry {
+        struct function_state *st;
+        uint32_t slot;
+        double   count;          /* executions it has served (Greedy-Dual's frequency) */
+    } *entries;
     uint32_t  n_entries, cap_entries;
     uint32_t *free_ids;
     uint32_t  n_free;
@@ -365,7 +371,7 @@ typedef struct function_state {
     host_pool *pool;                 /* greedy-dual: shared by every such function */
     bool      owns_pool;
     /* instance_pool: pool_ids (above) holds each slot's pool id (POOL_NONE: no container
-     * held); the function's Greedy-Dual frequency (reset when it has no container left), its
+     * held); the function's Greedy-Dual frequency (its live containers' executions), its
      * containers on the host and, in the window, its containers evicted and requests
      * dropped for want of memory */
     double    pool_freq;

@@ -193,7 +193,7 @@ static double container_cost_ms(const function_state *st)
 }
 
 /* The container at pool id leaves the host: its memory is free, its id reusable, and its
- * function's frequency resets when it was the function's last one. */
+ * executions leave its function's frequency. */
 static void container_leave(host_pool *p, uint32_t id)
 {
     struct pool_entry *e = &p->entries[id];
@@ -204,8 +204,9 @@ static void container_leave(host_pool *p, uint32_t id)
     if (p->used_gb < 1e-9)
         p->used_gb = 0;
     st->pool_ids[e->slot] = POOL_NONE;
+    st->pool_freq -= e->count;
     if (--st->pool_live == 0)
-        st->pool_freq = 0;
+        st->pool_freq = 0;           /* exactly, whatever the rounding */
     p->free_ids[p->n_free++] = id;
 }
 
@@ -253,7 +254,7 @@ int function_container_load(function_state *st, uint32_t slot, double now)
         p->free_ids[p->n_free++] = p->n_entries++;
     }
     id = p->free_ids[--p->n_free];
-    p->entries[id] = (struct pool_entry){ .st = st, .slot = slot };
+    p->entries[id] = (struct pool_entry){ .st = st, .slot = slot, .count = 0 };
     st->pool_ids[slot] = id;
     st->pool_live++;
     p->used_gb += gb;
@@ -276,8 +277,9 @@ int function_container_idle(function_state *st, uint32_t slot)
     if (id == POOL_NONE)
         return 0;
     const instance *in = &st->inst[slot];
+    double freq = st->f->gd_per_container ? p->entries[id].count : st->pool_freq;
     double key = st->f->keep_alive == KEEP_GREEDY_DUAL
-                     ? p->clock + st->pool_freq * container_cost_ms(st) / container_gb(st)
+                     ? p->clock + freq * container_cost_ms(st) / container_gb(st)
                      : in->expiry;
     return heap_push(&p->idle, id, key);
 }

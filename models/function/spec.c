@@ -376,6 +376,12 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
          * throttles), or waits for memory in the host's first-in-first-out queue. */
         static const char *const on_full_names[] = { "drop", "throttle", "queue", NULL };
         f->on_full = (uint8_t)cfg_enum(&k, "on_full", on_full_names, ON_FULL_DROP);
+        /* Greedy-Dual's frequency: the function's executions over its live containers (the
+         * published policy gives every container of a function that sum), or each
+         * container's own (a rarely used extra container then goes first). */
+        static const char *const frequency_names[] = { "function", "container", NULL };
+        if (f->keep_alive == KEEP_GREEDY_DUAL)
+            f->gd_per_container = cfg_enum(&k, "frequency", frequency_names, 0) == 1;
     }
     cfg_done(&k);
     if (cfg_failed(n) || f->scope == SCOPE_INSTANCE) {
