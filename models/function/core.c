@@ -32,6 +32,7 @@ static void function_free_state(void *p)
     }
     if (st->owns_pool) {
         heap_free(&st->pool->idle);
+        heap_free(&st->pool->lru);
         free(st->pool->units);
         free(st->pool->entries);
         free(st->pool->free_ids);

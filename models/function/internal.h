@@ -301,6 +301,10 @@ typedef struct host_pool {
     uint32_t  n_entries, cap_entries;
     uint32_t *free_ids;
     uint32_t  n_free;
+    heap      lru;               /* window policies: the idle containers by the end of their
+                                    last execution (evicted least recently used first, as
+                                    the published simulator does; `idle` keyed by expiry
+                                    then only finds the expired ones) */
     double    peak_gb;           /* the most its live containers held (measured window) */
     /* on_full "queue": requests waiting for memory, a doubly linked list through waits[]
      * (ids reused through wait_free; gen tells a reused id from its deadline's event) */

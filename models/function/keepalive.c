@@ -200,6 +200,8 @@ static void container_leave(host_pool *p, uint32_t id)
     function_state *st = e->st;
     if (heap_contains(&p->idle, id))
         heap_remove(&p->idle, id);
+    if (heap_contains(&p->lru, id))
+        heap_remove(&p->lru, id);
     p->used_gb -= container_gb(st);
     if (p->used_gb < 1e-9)
         p->used_gb = 0;
@@ -214,19 +216,21 @@ int function_container_load(function_state *st, uint32_t slot, double now)
 {
     host_pool *p = st->pool;
     double gb = container_gb(st);
-    /* Evict idle containers, the lowest key first (Greedy-Dual: the clock rises to the
-     * evicted priority; a window: the one that expires soonest, an expired one first). */
+    /* Evict idle containers: Greedy-Dual the lowest priority first (the clock rises to the
+     * evicted priority); a window the expired ones, then the least recently used. */
+    bool gd = st->f->keep_alive == KEEP_GREEDY_DUAL;
+    heap *order = gd ? &p->idle : &p->lru;
     uint32_t id;
     double key;
     /* Under a window the keys are expiries: the containers already expired go first, so
      * that used_gb is what live containers hold (they never serve again; no eviction). */
-    if (st->f->keep_alive != KEEP_GREEDY_DUAL)
+    if (!gd)
         while (heap_min(&p->idle, &id, &key) && key <= now)
             container_leave(p, id);
-    while (p->used_gb + gb > p->capacity_gb + 1e-9 && heap_min(&p->idle, &id, &key)) {
+    while (p->used_gb + gb > p->capacity_gb + 1e-9 && heap_min(order, &id, &key)) {
         struct pool_entry *e = &p->entries[id];
         instance *in = &e->st->inst[e->slot];
-        if (e->st->f->keep_alive == KEEP_GREEDY_DUAL)
+        if (gd)
             p->clock = key;
         if (in->expiry > now) {
             /* Evicted while it would have stayed: it idles until now, then goes when its
@@ -268,6 +272,8 @@ void function_container_take(function_state *st, uint32_t slot)
     uint32_t id = st->pool_ids[slot];
     if (id != POOL_NONE && heap_contains(&st->pool->idle, id))
         heap_remove(&st->pool->idle, id);
+    if (id != POOL_NONE && heap_contains(&st->pool->lru, id))
+        heap_remove(&st->pool->lru, id);
 }
 
 int function_container_idle(function_state *st, uint32_t slot)
@@ -278,10 +284,9 @@ int function_container_idle(function_state *st, uint32_t slot)
         return 0;
     const instance *in = &st->inst[slot];
     double freq = st->f->gd_per_container ? p->entries[id].count : st->pool_freq;
-    double key = st->f->keep_alive == KEEP_GREEDY_DUAL
-                     ? p->clock + freq * container_cost_ms(st) / container_gb(st)
-                     : in->expiry;
-    return heap_push(&p->idle, id, key);
+    if (st->f->keep_alive == KEEP_GREEDY_DUAL)
+        return heap_push(&p->idle, id, p->clock + freq * container_cost_ms(st) / container_gb(st));
+    return heap_push(&p->idle, id, in->expiry) != 0 || heap_push(&p->lru, id, in->idle_since) != 0 ? -1 : 0;
 }
 
 void function_container_gone(function_state *st, uint32_t slot)
