@@ -2280,9 +2280,17 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
             if (i % run == 0) {
                 text_printf(&dat, "%s%s,", i ? "\n\n" : "", vary[n_vary - 1].path);
                 for (size_t k = 0; k + 1 < n_vary; k++) {
-                    const char *val = strchr(sets[i * n_vary + k], '=') + 1;
-                    text_printf(&dat, "%s%s=", k ? " " : "", vary[k].path);
-                    text_label(&dat, val);
+                    /* the key's last name and its value (memory_mb=512), or an object's keys
+                     * and values without JSON's punctuation (policy=fixed idle_s=600): a
+                     * legend entry that fits */
+                    const char *val = strchr(sets[i * n_vary + k], '=') + 1, *path = vary[k].path;
+                    const char *dot = strrchr(path, '.');
+                    text_printf(&dat, "%s", k ? "; " : "");
+                    if (*val != '{')
+                        text_printf(&dat, "%s=", dot ? dot + 1 : path);
+                    for (const char *c = val; *c; c++)
+                        if (*c != '"' && *c != '{' && *c != '}')
+                            text_printf(&dat, "%c", *c == ':' ? '=' : *c == ',' || *c == '\n' || *c == '\r' ? ' ' : *c);
                 }
                 text_printf(&dat, "%s\n", n_vary == 1 ? specs[0]->name : "");
             }

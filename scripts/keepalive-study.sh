@@ -6,7 +6,8 @@
 #   sh scripts/keepalive-study.sh --memory [GB,GB,...] [--faascache] [slsim options]
 #     FaasCache's comparison: one container per execution on a host of that memory (default
 #     8,16,32,64,128 GB); a fixed 10-minute window evicting the least recently used, the
-#     hybrid histogram policy per container and Greedy-Dual: a sweep whose plot draws the
+#     hybrid histogram policy per container, Greedy-Dual (the function's frequency, as
+#     published) and Greedy-Dual with each container's own frequency: a sweep whose plot draws the
 #     cold-start ratio (and the share of requests dropped for memory, its throttled_share)
 #     against the host's memory, one line a policy. --faascache takes FaasCache's inputs:
 #     each function's cold start its trace Maximum - Average duration, and a minute's
@@ -28,7 +29,7 @@ if [ "${1:-}" = "--memory" ]; then
   # The host's memory is the only limit (FaasCache's server): no account concurrency cap.
   exec "$slsim" sweep scenarios/traces/keepalive-study.json --out "$out" \
     --set platform.account_concurrency=10000000 \
-    --vary "$ka={\"policy\":\"fixed\",\"idle_s\":600,\"scope\":\"instance\",\"pool_gb\":8},{\"policy\":\"hybrid\",\"scope\":\"instance\",\"pool_gb\":8},{\"policy\":\"greedy-dual\",\"scope\":\"instance\",\"pool_gb\":8}" \
+    --vary "$ka={\"policy\":\"fixed\",\"idle_s\":600,\"scope\":\"instance\"},{\"policy\":\"hybrid\",\"scope\":\"instance\"},{\"policy\":\"greedy-dual\",\"scope\":\"instance\"},{\"policy\":\"greedy-dual\",\"scope\":\"instance\",\"frequency\":\"container\"}" \
     --vary "$ka.pool_gb=$sizes" \
     "$@"
 fi

@@ -49,7 +49,7 @@ do for [fmt in "png svg"] {
     set output ARG2 . "." . fmt
     set multiplot layout (panels + 1) / 2, (panels > 1 ? 2 : 1) title ARG3 noenhanced
     set xlabel ARG4 noenhanced
-    set key top left font ",8"
+    set key top right Left reverse font ",8" samplen 2 opaque box    # readable above the lines
     set lmargin 12    # one left margin: the panels of a column line up whatever their tic labels
     set format y "%g"
     do for [c=2:5] {
