@@ -1,6 +1,8 @@
 /* keepalive.c — keep-alive of units (keep_alive.scope "function" or "app"): the fixed
  * and uniform windows, the hybrid histogram policy (Shahrad et al., ATC 2020) and
- * FaasCache's Greedy-Dual host pool (Fuerst and Sharma, ASPLOS 2021).
+ * FaasCache's Greedy-Dual host pool (Fuerst and Sharma, ASPLOS 2021); the hybrid policy's
+ * histogram per function at scope "instance"; and containers on a host's memory (scope
+ * "instance" with pool_gb: eviction, and the queue of requests waiting for memory).
  *
  * A unit is lazy like the instances: after its last execution ends at idle_since it is
  * loaded during [load_at, unload_at) (and always while running > 0); nothing fires when it

@@ -309,9 +309,9 @@ static void parse_keep_alive(cfg_node *n, function_spec *f)
     f->scope = (keep_alive_scope)cfg_enum(&k, "scope", scope_names,
                                           unit_policy ? SCOPE_APP : SCOPE_INSTANCE);
     /* One container per execution under a host's memory (FaasCache's server): pool_gb with
-     * scope "instance"; a fixed or uniform window then evicts the idle container that
-     * expires soonest (the least recently used, with one window), Greedy-Dual the lowest
-     * priority. The first such function's pool_gb is the host's. */
+     * scope "instance"; a window (fixed, uniform, hybrid) then evicts the expired idle
+     * containers, then the least recently used, Greedy-Dual the lowest priority. The first
+     * such function's pool_gb is the host's. */
     if (f->scope == SCOPE_INSTANCE && f->keep_alive != KEEP_GREEDY_DUAL && f->keep_alive != KEEP_NONE &&
         cfg_has(&k, "pool_gb"))
         f->pool_gb = cfg_number(&k, "pool_gb", 32, 0.125, 1e9);
