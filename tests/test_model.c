@@ -285,6 +285,17 @@ START_TEST(keep_alive_units_refuse_what_they_do_not_model)
         " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
         "   \"keep_alive\": {\"policy\": \"sometimes\"}}]}",
         "components[0].keep_alive.policy", "hybrid");
+    /* Greedy-Dual's frequency belongs to it; on_full names its choices. */
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"keep_alive\": {\"policy\": \"fixed\", \"pool_gb\": 4, \"frequency\": \"container\"}}]}",
+        "components[0].keep_alive.frequency", "unknown key");
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
+        "   \"keep_alive\": {\"policy\": \"greedy-dual\", \"scope\": \"instance\", \"on_full\": \"wait\"}}]}",
+        "components[0].keep_alive.on_full", "queue");
 }
 END_TEST
 

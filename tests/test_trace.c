@@ -193,7 +193,8 @@ END_TEST
 
 /* The generated functions take each function's memory percentile (rounded up, at least
  * 128 MB) and its execution-time percentiles, joined on owner, app and function even when
- * the memory file orders its columns differently (as the 10-function sample does). */
+ * the memory file orders its columns differently (as the 10-function sample does); with
+ * cold_start "maximum-minus-average" a cold start of the row's Maximum - Average. */
 START_TEST(generated_functions_take_recorded_memory_and_execution_time)
 {
     HERE;
@@ -204,8 +205,9 @@ START_TEST(generated_functions_take_recorded_memory_and_execution_time)
                  "{\"duration_s\": 60, \"replications\": 1, \"traffic\": [{\"arrivals\": {\"process\": "
                  "\"trace\", \"format\": \"azure2019\", \"file\": \"%s/%s/invocations.csv\", "
                  "\"durations_file\": \"%s/%s/durations.csv\", \"memory_file\": \"%s/%s/memory.csv\", "
-                 "\"memory_percentile\": 75, \"functions\": 5}}]}",
-                 here, samples[k], here, samples[k], here, samples[k]);
+                 "\"memory_percentile\": 75, \"functions\": 5%s}}]}",
+                 here, samples[k], here, samples[k], here, samples[k],
+                 k ? ", \"cold_start\": \"maximum-minus-average\"" : "");
         char err[1024] = "";
         world_spec *spec = support_load_text(json, err, sizeof err);
         ck_assert_msg(spec != NULL, "%s", err);
@@ -244,6 +246,18 @@ START_TEST(generated_functions_take_recorded_memory_and_execution_time)
                     run = fmax(run, atof(cell(&dur, r, column(&dur, cols[i]))));
                     const cJSON *pair = cJSON_GetArrayItem(p, i);
                     ck_assert_double_eq(cJSON_GetArrayItem(pair, 1)->valuedouble, run);
+                }
+                /* cold_start "maximum-minus-average" (the 500-function sample): the row's
+                 * Maximum - Average */
+                const cJSON *cold = cJSON_GetObjectItemCaseSensitive(c, "cold_start_ms");
+                if (k) {
+                    double want = fmax(0, atof(cell(&dur, r, column(&dur, "Maximum"))) -
+                                          atof(cell(&dur, r, column(&dur, "Average"))));
+                    char *shown = cJSON_PrintUnformatted(cold);
+                    const cJSON *v = cJSON_IsObject(cold) ? cJSON_GetObjectItemCaseSensitive(cold, "value") : cold;
+                    ck_assert_msg(cJSON_IsNumber(v) && v->valuedouble == want,
+                                  "%s: cold_start_ms %s, expected %g", name, shown ? shown : "?", want);
+                    free(shown);
                 }
                 found++;
             }
@@ -620,6 +634,15 @@ START_TEST(hostile_traces_are_refused_with_file_line_and_column)
     support_assert_refused(SUITE, json, "traffic[0].arrivals.functions[1]", "no function \"zz\"");
     scenario_for(json, sizeof json, "csv", file, ", \"within_minute\": \"even\"");
     support_assert_refused(SUITE, json, "traffic[0].arrivals.within_minute", "azure2019");
+    scenario_for(json, sizeof json, "csv", file, ", \"cold_start\": \"maximum-minus-average\"");
+    support_assert_refused(SUITE, json, "traffic[0].arrivals.cold_start", "azure2019");
+    char az[512];
+    snprintf(az, sizeof az, "%s/az.csv", dir);
+    support_write_text(az, "HashOwner,HashApp,HashFunction,Trigger,1\no,a,f,http,3\n");
+    scenario_for(json, sizeof json, "azure2019", az, ", \"cold_start\": \"maximum-minus-average\"");
+    support_assert_refused(SUITE, json, "traffic[0].arrivals.cold_start", "give durations_file");
+    scenario_for(json, sizeof json, "azure2019", az, ", \"cold_start\": \"maximum\"");
+    support_assert_refused(SUITE, json, "traffic[0].arrivals.cold_start", "maximum-minus-average");
     scenario_for(json, sizeof json, "csv", file, ", \"repeat\": 0");
     support_assert_refused(SUITE, json, "traffic[0].arrivals.repeat", "from 1");
     scenario_for(json, sizeof json, "csv", file, ", \"start_s\": 10");
