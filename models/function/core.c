@@ -278,7 +278,8 @@ void function_release_instance(function_state *st, uint32_t slot, double now)
         (*st->pool_busy)--;
     gauge_add(&st->concurrency, now, -1.0);
     in->idle_since = now;
-    double keep_s = st->hist ? function_hist_release(st->hist, now) : 0;
+    bool hist = st->f->keep_alive == KEEP_HYBRID && st->hist;
+    double keep_s = hist ? function_hist_release(st->hist, now) : 0;
     if (st->unit) {
         /* The execution's slot goes (with any connection it opened); the unit stays. */
         in->expiry = now;
@@ -294,7 +295,7 @@ void function_release_instance(function_state *st, uint32_t slot, double now)
     } else {
         /* An environment of a retired version retires when its execution ends. */
         bool live = in->version == st->version || (st->cand && in->version == st->cand);
-        in->expiry = live ? now + (st->hist ? keep_s : keep_alive_s(st)) : now;
+        in->expiry = live ? now + (hist ? keep_s : keep_alive_s(st)) : now;
         st->idle[st->n_idle++] = slot;
         if (st->pool_ids && function_container_idle(st, slot) != 0)
             st->w->out_of_memory = 1;
@@ -511,7 +512,7 @@ uint32_t function_take_instance(function_state *st, world *w, double now, int *c
         st->pool->entries[st->pool_ids[slot]].count += 1.0;
         st->pool_freq += 1.0;
     }
-    if (st->hist)
+    if (st->f->keep_alive == KEEP_HYBRID && st->hist)
         function_hist_arrive(st->hist, now);
     *cold_out = cold;
     return slot;

@@ -335,7 +335,6 @@ typedef struct function_state {
     uint32_t *pool_peak;             /* the most it has held (world's unreserved_peak) */
     ka_unit  *unit;                  /* scope function/app: shared with the app's functions */
     uint32_t *pool_ids;              /* instance_pool: each slot's id on the host (below) */
-    ka_unit  *hist;                  /* hybrid at scope instance: the function's idle times */
     struct shared_state *shared;     /* concurrent.c's state (f->shared), or NULL */
     uint32_t  n_idle, n_idle_pc;     /* sizes of the two idle stacks */
     uint32_t  busy;                  /* all busy instances */
@@ -382,6 +381,8 @@ typedef struct function_state {
     uint32_t  pool_live;
     uint64_t  pool_evictions, dropped_for_memory;
     uint64_t  memory_waits, memory_wait_timeouts;   /* on_full "queue", measured window */
+    ka_unit  *hist;                  /* hybrid at scope instance: the function's idle times
+                                        (read only when f->keep_alive is hybrid) */
     uint32_t  max_slots;             /* inst grows on demand up to max_slots */
     freelist  free_slots;            /* inst's free slots; its capacity is inst's */
     uint32_t  pc_live, pc_cap;       /* provisioned instances, and how many there should be */
