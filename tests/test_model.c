@@ -296,6 +296,12 @@ START_TEST(keep_alive_units_refuse_what_they_do_not_model)
         " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10,"
         "   \"keep_alive\": {\"policy\": \"greedy-dual\", \"scope\": \"instance\", \"on_full\": \"wait\"}}]}",
         "components[0].keep_alive.on_full", "queue");
+    /* A container the host cannot hold would wait for ever at the head of its queue. */
+    support_assert_refused("model",
+        "{\"traffic\": [{\"target\": \"f\", \"arrivals\": {\"process\": \"poisson\", \"rate_per_s\": 1}}],"
+        " \"components\": [{\"name\": \"f\", \"kind\": \"function\", \"duration_ms\": 10, \"memory_mb\": 4096,"
+        "   \"keep_alive\": {\"policy\": \"fixed\", \"pool_gb\": 2, \"on_full\": \"queue\"}}]}",
+        "components[0].keep_alive.pool_gb", "cannot hold one container");
 }
 END_TEST
 

@@ -1072,6 +1072,19 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
         if (f->pool_owner < 0 && (g_unit || g->instance_pool) && g_unit == unit_pool)
             f->pool_owner = (int)i;
     }
+    if (f->instance_pool && f->pool_owner >= 0) {
+        /* A container larger than the host could never start: every request would be
+         * dropped, or wait for ever at the head of the host's queue. */
+        double host_gb = ((const function_spec *)w->components[f->pool_owner].spec)->pool_gb;
+        if (f->memory_mb / 1024.0 > host_gb + 1e-9) {
+            cfg_node c;
+            link_node(&c, ctx, path, "keep_alive");
+            cfg_fail(&c, "pool_gb", "the host (%g GB, %s's pool_gb) cannot hold one container of this "
+                     "function (memory_mb %g: %g GB)", host_gb, w->components[f->pool_owner].name,
+                     f->memory_mb, f->memory_mb / 1024.0);
+            return -1;
+        }
+    }
     if (f->instance_pool && (f->concurrency > 1 || f->provisioned || f->n_deploy || f->shared)) {
         cfg_node c;
         link_node(&c, ctx, path, "keep_alive");
