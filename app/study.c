@@ -2285,6 +2285,11 @@ int study_sweep(const char *file, const study_vary *vary, size_t n_vary, const s
                      * legend entry that fits */
                     const char *val = strchr(sets[i * n_vary + k], '=') + 1, *path = vary[k].path;
                     const char *dot = strrchr(path, '.');
+                    for (size_t j = 0; dot && j + 1 < n_vary; j++) {
+                        const char *other = strrchr(vary[j].path, '.');
+                        if (j != k && other && !strcmp(other, dot))
+                            dot = NULL;         /* two keys of one name: the whole paths */
+                    }
                     text_printf(&dat, "%s", k ? "; " : "");
                     if (*val != '{')
                         text_printf(&dat, "%s=", dot ? dot + 1 : path);

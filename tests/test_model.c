@@ -459,6 +459,32 @@ START_TEST(a_host_of_containers_drops_and_evicts_as_worked_by_hand)
 }
 END_TEST
 
+/* A host's queue for memory (on_full "queue") on 1 GB, worked by hand: f (768 MB) runs
+ * from 0 to 400 s; big (1 GB) arrives at 1.x s and cannot fit until then, so it waits at the
+ * head until its caller gives up at 5 s; g (256 MB, at 2.x s) waited behind it and fits at
+ * once when the head goes: its latency 1.x + 5 - 2.x + 0.1 s, 3.9 to 4.2 s (not f's 400 s).
+ * e's asynchronous event (512 MB, at 3.x s) never fits beside f, even with g's idle
+ * container evicted: it expires at its max_event_age_s (60 s) as a throttled event would. */
+START_TEST(a_host_queue_serves_the_next_when_its_head_gives_up)
+{
+    char json[4096];
+    world_spec *spec;
+    run_result res;
+    support_scenario_set(json, sizeof json, "model/host-pool-queue-head-timeout.json", "%s", "");
+    support_run_text(json, 0, &spec, &res);
+    ck_assert_double_eq(run_value(&res, "functions.big.memory_wait_timeouts", NULL), 1);
+    ck_assert_double_eq(run_value(&res, "functions.big.invocations", NULL), 0);
+    ck_assert_double_eq(run_value(&res, "functions.g.memory_waits", NULL), 1);
+    ck_assert_double_eq(run_value(&res, "functions.g.invocations", NULL), 1);
+    double g_ms = run_value(&res, "latency_ms.max", NULL);
+    ck_assert_msg(g_ms > 3900 && g_ms < 4200, "g served when the head gave up: %.1f ms", g_ms);
+    ck_assert_double_eq(run_value(&res, "functions.e.memory_wait_timeouts", NULL), 1);
+    ck_assert_double_eq(run_value(&res, "functions.e.async_expired", NULL), 1);
+    ck_assert_double_eq(run_value(&res, "requests.completed", NULL), 1);
+    support_done(spec, &res);
+}
+END_TEST
+
 /* Greedy-Dual's frequency per container, on a 3-GB host of 1-GB containers (a CSV trace).
  * Worked by hand: h's two 5-s runs at 0 and 1 s leave two containers, H1 idle from 5 s and
  * H2 from 6 s; h then runs every 10 s on H2 (the most recent idle), g (cold start 150 ms
@@ -1442,6 +1468,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, a_host_of_containers_drops_and_evicts_as_worked_by_hand);
     tcase_add_test(tc, the_hybrid_policy_per_container_keeps_its_learned_window);
     tcase_add_test(tc, greedy_dual_per_container_frequency_evicts_the_spare_container);
+    tcase_add_test(tc, a_host_queue_serves_the_next_when_its_head_gives_up);
     tcase_add_test(tc, azure_scales_non_http_triggers_once_every_30_seconds);
     tcase_add_test(tc, a_deployment_makes_a_cold_start_wave);
     tcase_add_test(tc, canary_and_linear_deployments_shift_traffic_and_roll_back);

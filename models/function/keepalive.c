@@ -317,7 +317,15 @@ static void wait_unlink(host_pool *p, uint32_t id)
     p->wait_free = id;
 }
 
-/* A waiting request's caller stops waiting (its deadline): a timeout, if it still waits. */
+/* Whether req is one of st's own asynchronous events (no caller waits: its age limits it). */
+static bool own_event(const function_state *st, uint32_t req)
+{
+    const request *r = &st->w->req[req];
+    return r->caller == st->index && !r->is_call;
+}
+
+/* A waiting request's caller stops waiting (its deadline), or an asynchronous event
+ * reaches its maximum age: if it still waits, it leaves the queue. */
 static void on_wait_deadline(sim *s, void *target, uint64_t arg)
 {
     host_pool *p = target;
@@ -329,8 +337,14 @@ static void on_wait_deadline(sim *s, void *target, uint64_t arg)
     uint32_t req = e->req;
     if (world_measuring(st->w, sim_now(s)))
         st->memory_wait_timeouts++;
+    bool was_head = p->wait_head == id;
     wait_unlink(p, id);
-    world_reply(st->w, req, RESULT_TIMEOUT);
+    /* The head gone, the next may fit now. */
+    if (was_head && p->wait_head != POOL_NONE && function_host_serve_soon(p, s, sim_now(s)) != 0)
+        st->w->out_of_memory = 1;
+    /* An asynchronous event too old to retry is refused as by a throttle: the function's
+     * retry rule then expires it (async.max_event_age_s); a caller gets its timeout. */
+    world_reply(st->w, req, own_event(st, req) ? RESULT_THROTTLED : RESULT_TIMEOUT);
 }
 
 int function_host_wait(function_state *st, uint32_t req, double now)
@@ -362,7 +376,8 @@ int function_host_wait(function_state *st, uint32_t req, double now)
     p->wait_tail = id;
     if (world_measuring(st->w, now))
         st->memory_waits++;
-    double deadline = st->w->req[req].deadline;
+    double deadline = own_event(st, req) ? st->w->req[req].entered + st->f->async_max_age_s
+                                         : st->w->req[req].deadline;
     if (deadline < INFINITY && sim_at(st->w->s, deadline, on_wait_deadline, p, (uint64_t)e->gen << 32 | id) != 0)
         return -1;
     return 0;

@@ -1090,14 +1090,15 @@ int function_link(void *p, const world_spec *w, cfg_ctx *ctx, const char *path)
         link_node(&c, ctx, path, "keep_alive");
         cfg_fail(&c, "pool_gb", "a host pool of containers is modelled for one request per container, "
                  "without provisioned concurrency or deployments%s", f->shared ? " (this provider's "
-                 "instances serve many requests at once)" : "");
+                 "instances are modelled as shared by requests, whatever their concurrency)" : "");
         return -1;
     }
     if (f->keep_alive == KEEP_HYBRID && f->scope == SCOPE_INSTANCE && f->shared) {
         cfg_node c;
         link_node(&c, ctx, path, "keep_alive");
         cfg_fail(&c, "scope", "the hybrid policy per instance is modelled for one request per instance; "
-                 "this provider's instances serve many requests at once: use scope \"function\" or \"app\"");
+                 "this provider's instances are modelled as shared by requests, whatever their concurrency: "
+                 "use scope \"function\" or \"app\"");
         return -1;
     }
     f->unit_owner = -1;
