@@ -305,6 +305,7 @@ typedef struct host_pool {
                                     last execution (evicted least recently used first, as
                                     the published simulator does; `idle` keyed by expiry
                                     then only finds the expired ones) */
+    double    idle_gb;           /* what the idle containers hold (evicting them all frees it) */
     double    peak_gb;           /* the most its live containers held (measured window) */
     /* on_full "queue": requests waiting for memory, a doubly linked list through waits[]
      * (ids reused through wait_free; gen tells a reused id from its deadline's event) */

@@ -194,16 +194,24 @@ static double container_cost_ms(const function_state *st)
     return fmax(dist_mean(&st->f->platform_ms) + dist_mean(&st->f->cold_start_ms), 1e-3);
 }
 
+/* The container at pool id stops being idle (it runs, or leaves): out of the heaps. */
+static void container_not_idle(host_pool *p, uint32_t id)
+{
+    if (!heap_contains(&p->idle, id))
+        return;
+    heap_remove(&p->idle, id);
+    if (heap_contains(&p->lru, id))
+        heap_remove(&p->lru, id);
+    p->idle_gb = heap_size(&p->idle) ? p->idle_gb - container_gb(p->entries[id].st) : 0;
+}
+
 /* The container at pool id leaves the host: its memory is free, its id reusable, and its
  * executions leave its function's frequency. */
 static void container_leave(host_pool *p, uint32_t id)
 {
     struct pool_entry *e = &p->entries[id];
     function_state *st = e->st;
-    if (heap_contains(&p->idle, id))
-        heap_remove(&p->idle, id);
-    if (heap_contains(&p->lru, id))
-        heap_remove(&p->lru, id);
+    container_not_idle(p, id);
     p->used_gb -= container_gb(st);
     if (p->used_gb < 1e-9)
         p->used_gb = 0;
@@ -229,6 +237,10 @@ int function_container_load(function_state *st, uint32_t slot, double now)
     if (!gd)
         while (heap_min(&p->idle, &id, &key) && key <= now)
             container_leave(p, id);
+    /* Evicting every idle container would not make room (running ones hold the rest):
+     * evict none. */
+    if (p->used_gb - p->idle_gb + gb > p->capacity_gb + 1e-9)
+        return 0;
     while (p->used_gb + gb > p->capacity_gb + 1e-9 && heap_min(order, &id, &key)) {
         struct pool_entry *e = &p->entries[id];
         instance *in = &e->st->inst[e->slot];
@@ -272,10 +284,8 @@ int function_container_load(function_state *st, uint32_t slot, double now)
 void function_container_take(function_state *st, uint32_t slot)
 {
     uint32_t id = st->pool_ids[slot];
-    if (id != POOL_NONE && heap_contains(&st->pool->idle, id))
-        heap_remove(&st->pool->idle, id);
-    if (id != POOL_NONE && heap_contains(&st->pool->lru, id))
-        heap_remove(&st->pool->lru, id);
+    if (id != POOL_NONE)
+        container_not_idle(st->pool, id);
 }
 
 int function_container_idle(function_state *st, uint32_t slot)
@@ -286,6 +296,7 @@ int function_container_idle(function_state *st, uint32_t slot)
         return 0;
     const instance *in = &st->inst[slot];
     double freq = st->f->gd_per_container ? p->entries[id].count : st->pool_freq;
+    p->idle_gb += container_gb(st);
     if (st->f->keep_alive == KEEP_GREEDY_DUAL)
         return heap_push(&p->idle, id, p->clock + freq * container_cost_ms(st) / container_gb(st));
     return heap_push(&p->idle, id, in->expiry) != 0 || heap_push(&p->lru, id, in->idle_since) != 0 ? -1 : 0;
