@@ -228,7 +228,7 @@ static void *function_start(const void *spec, world *w, int index)
             function_free_state(st);
             return NULL;
         }
-        u->cost_ms = fmax(dist_mean(&f->platform_ms) + dist_mean(&f->cold_start_ms), 1e-3);
+        u->cost_ms = function_cold_cost_ms(f);
         for (size_t i = 0; i < w->spec->n_components; i++) {
             const component_spec *c = &w->spec->components[i];
             if (c->kind == &function_kind && ((const function_spec *)c->spec)->unit_owner == index)

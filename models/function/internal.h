@@ -290,9 +290,9 @@ typedef struct host_pool {
     ka_unit **units;             /* by pool id: every unit on the host */
     uint32_t  n_units, cap_units;
     /* Containers (keep_alive.scope "instance" with pool_gb, keepalive.c): one per execution,
-     * each holding its function's memory; idle ones in `idle` by Greedy-Dual priority, or by
-     * expiry under a fixed or uniform window (an expired one goes first). A container's pool
-     * id is its entry here; ids are reused. */
+     * each holding its function's memory; idle ones in `idle` by Greedy-Dual priority, or
+     * under a window (fixed, uniform, hybrid) by expiry there and by last use in `lru`. A
+     * container's pool id is its entry here; ids are reused. */
     struct pool_entry {
         struct function_state *st;
         uint32_t slot;
@@ -546,6 +546,12 @@ static inline bool unit_loaded(const ka_unit *u, double now)
     if (u->pool)
         return u->running > 0 || u->resident;
     return u->running > 0 || (now >= u->load_at && now < u->unload_at);
+}
+
+/* Greedy-Dual's cost of a cold start: what a client waits for one (mean ms, at least 1 µs). */
+static inline double function_cold_cost_ms(const function_spec *f)
+{
+    return fmax(dist_mean(&f->platform_ms) + dist_mean(&f->cold_start_ms), 1e-3);
 }
 
 static inline double keep_alive_s(function_state *st)

@@ -188,12 +188,6 @@ static double container_gb(const function_state *st)
     return st->f->memory_mb / 1024.0;
 }
 
-/* Greedy-Dual's cost of a cold start: what a client waits for one. */
-static double container_cost_ms(const function_state *st)
-{
-    return fmax(dist_mean(&st->f->platform_ms) + dist_mean(&st->f->cold_start_ms), 1e-3);
-}
-
 /* The container at pool id stops being idle (it runs, or leaves): out of the heaps. */
 static void container_not_idle(host_pool *p, uint32_t id)
 {
@@ -298,7 +292,7 @@ int function_container_idle(function_state *st, uint32_t slot)
     double freq = st->f->gd_per_container ? p->entries[id].count : st->pool_freq;
     p->idle_gb += container_gb(st);
     if (st->f->keep_alive == KEEP_GREEDY_DUAL)
-        return heap_push(&p->idle, id, p->clock + freq * container_cost_ms(st) / container_gb(st));
+        return heap_push(&p->idle, id, p->clock + freq * function_cold_cost_ms(st->f) / container_gb(st));
     return heap_push(&p->idle, id, in->expiry) != 0 || heap_push(&p->lru, id, in->idle_since) != 0 ? -1 : 0;
 }
 

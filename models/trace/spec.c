@@ -512,7 +512,10 @@ static int generate_components(loader *L, const options *o, cJSON *components)
             cJSON_DeleteItemFromObjectCaseSensitive(c, "duration_ms");
             cJSON_AddItemToObject(c, "duration_ms", d);
             if (t->cold_start == COLD_FROM_MAX_MINUS_AVERAGE) {
+                /* the whole cold start: in place of any the defaults give, in either form */
                 cJSON_DeleteItemFromObjectCaseSensitive(c, "cold_start_ms");
+                cJSON_DeleteItemFromObjectCaseSensitive(c, "init_ms");
+                cJSON_DeleteItemFromObjectCaseSensitive(c, "platform_ms");
                 cJSON_AddNumberToObject(c, "cold_start_ms", fmin(3.6e6, fmax(0, f->max_ms - f->avg_ms)));
             }
         } else if (!cJSON_GetObjectItemCaseSensitive(c, "duration_ms")) {
