@@ -44,26 +44,25 @@ OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 ./slsim $args --out "$out/precise-blocks-one" 2>/dev/null
 cmp "$out/precise-blocks-one/sweep.csv" "$out/precise-blocks-ranks/sweep.csv"
 echo "mpi-check: a --precision sweep of a partitioned replay on 2 ranks wrote the same sweep.csv as one process"
-# A partitioned replay (partition_blocks): the 500-function sample's first two hours in 16
-# blocks on 3 ranks (so that the ranks' shares differ) against one process.
-args="run scenarios/traces/replay-500fn.json --set partition_blocks=16 --set replications=2 --duration 7200 \
-  --quiet --no-plots"
-OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-  mpirun -n 3 --oversubscribe build-mpi/slsim $args --out "$out/replay-ranks"
-./slsim $args --out "$out/replay-one"
-for f in summary.json functions.csv timeseries.csv latency.csv cost.csv; do
-  cmp "$out/replay-one/$f" "$out/replay-ranks/$f"
-done
+# A partitioned replay on 3 ranks (so that the ranks' shares differ) and in one process:
+# every results file the same. $1 names the folders; the rest are slsim's arguments.
+same_replay() {
+  name=$1
+  shift
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    mpirun -n 3 --oversubscribe build-mpi/slsim "$@" --out "$out/$name-ranks"
+  ./slsim "$@" --out "$out/$name-one"
+  for f in summary.json functions.csv timeseries.csv latency.csv cost.csv; do
+    cmp "$out/$name-one/$f" "$out/$name-ranks/$f"
+  done
+}
+# The 500-function sample's first two hours in 16 blocks (partition_blocks).
+same_replay replay run scenarios/traces/replay-500fn.json --set partition_blocks=16 --set replications=2 \
+  --duration 7200 --quiet --no-plots
 echo "mpi-check: a partitioned replay on 3 ranks wrote the same results as one process"
 # The same under --precision: rank 0 judges each batch and tells the other ranks the next
 # (10 replications, then 12 here).
-args="run scenarios/traces/replay-500fn.json --set partition_blocks=16 --duration 1800 --precision p99=0.5% \
-  --max-replications 12 --quiet --no-plots"
-OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-  mpirun -n 3 --oversubscribe build-mpi/slsim $args --out "$out/precise-replay-ranks"
-./slsim $args --out "$out/precise-replay-one"
-for f in summary.json functions.csv timeseries.csv latency.csv cost.csv; do
-  cmp "$out/precise-replay-one/$f" "$out/precise-replay-ranks/$f"
-done
+same_replay precise-replay run scenarios/traces/replay-500fn.json --set partition_blocks=16 --duration 1800 \
+  --precision p99=0.5% --max-replications 12 --quiet --no-plots
 grep -q '"replications":	12' "$out/precise-replay-one/summary.json"
 echo "mpi-check: a partitioned replay under --precision on 3 ranks (two batches) wrote the same results as one process"
